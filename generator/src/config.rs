@@ -1,0 +1,243 @@
+//! The generator's configuration: which spec files form which API, and every choice the
+//! specs themselves do not make (names, base-path variables, overlays, the shared error).
+//!
+//! The generator knows nothing about any particular API; everything specific to one lives
+//! in this file's data, read from TOML.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A parsed config file plus the directory its spec paths are relative to.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The generated package.
+    pub package: PackageConfig,
+    /// Placeholders in `basePath` and the values each one takes: every route is mounted
+    /// once per value.
+    #[serde(default)]
+    pub base_path_variables: BTreeMap<String, BasePathVariable>,
+    /// The APIs to generate, in output order.
+    #[serde(rename = "api")]
+    pub apis: Vec<ApiConfig>,
+    /// JSON merge patches (RFC 7386) applied to spec documents as they are loaded: for facts
+    /// a spec states only in prose.
+    #[serde(default, rename = "overlay")]
+    pub overlays: Vec<Overlay>,
+    /// Names for schemas, keyed by `file#pointer` of the schema (`file#` for a whole file).
+    #[serde(default)]
+    pub type_names: BTreeMap<String, String>,
+    /// Whether string enums accept values the spec does not list.
+    #[serde(default)]
+    pub enums: EnumPolicy,
+    /// The error body every operation shares, and the errors the router raises itself.
+    pub errors: Option<ErrorsConfig>,
+    /// Behaviour of the generated HTTP layer.
+    #[serde(default)]
+    pub router: RouterConfig,
+    /// Directory the spec paths are relative to: the config file's own directory.
+    #[serde(skip)]
+    pub spec_root: PathBuf,
+    /// The config file's path as given, for messages and generated headers.
+    #[serde(skip)]
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageConfig {
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BasePathVariable {
+    /// The literal text in `basePath` that stands for the variable.
+    pub placeholder: String,
+    /// The values, the first being the default.
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// snake_case name: the generated module and the trait are named after it.
+    pub name: String,
+    /// Human title, for docs.
+    pub title: String,
+    /// Root spec files, relative to the spec root.
+    pub specs: Vec<String>,
+    /// Names for operations without an `operationId`, keyed by `METHOD /path`.
+    #[serde(default)]
+    pub operation_ids: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overlay {
+    /// The spec file patched, relative to the spec root.
+    pub file: String,
+    /// JSON pointer of the value the patch is merged into.
+    pub pointer: String,
+    /// Why the overlay exists: shown in generated docs.
+    pub reason: String,
+    /// The merge patch.
+    pub merge: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EnumPolicy {
+    /// Unknown values deserialize into a fallback variant (as ruma does).
+    #[default]
+    Open,
+    /// Unknown values are rejected.
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorsConfig {
+    /// The schema of the shared error body, `file#pointer` (`file#` for a whole file).
+    pub schema: String,
+    /// Name of the generated shared error type.
+    pub type_name: String,
+    /// The property carrying the machine-readable code.
+    pub code_property: String,
+    /// The property carrying the human-readable message.
+    pub message_property: String,
+    /// Error responses (4xx, 5xx) that document no schema carry the shared error body.
+    #[serde(default)]
+    pub untyped_error_responses: bool,
+    /// The standard codes, each with its meaning: they become the code enum's variants.
+    pub codes: BTreeMap<String, String>,
+    /// The errors the generated router raises itself, before an implementation is called.
+    pub transport: TransportErrors,
+}
+
+/// One error the router raises: the status it goes out with and its code.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransportError {
+    pub status: u16,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransportErrors {
+    pub missing_token: TransportError,
+    pub unknown_token: TransportError,
+    pub not_json: TransportError,
+    pub bad_json: TransportError,
+    pub missing_param: TransportError,
+    pub invalid_param: TransportError,
+    pub too_large: TransportError,
+    pub not_found: TransportError,
+    pub method_not_allowed: TransportError,
+    pub rate_limited: TransportError,
+    pub internal: TransportError,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouterConfig {
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// API keys passed in the query may also come as `Authorization: Bearer <key>`.
+    pub bearer_header: bool,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig {
+            body_limit: 1024 * 1024,
+            bearer_header: false,
+        }
+    }
+}
+
+impl Config {
+    /// Reads and checks a config file; spec paths in it are relative to its directory.
+    pub fn from_file(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let spec_root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        Config::from_toml(&text, &path.display().to_string(), spec_root)
+    }
+
+    /// Parses config text; `name` is used in messages, `spec_root` anchors spec paths.
+    pub fn from_toml(text: &str, name: &str, spec_root: PathBuf) -> Result<Config> {
+        let config_error = |message: String| Error::Config {
+            path: name.to_owned(),
+            message,
+        };
+        let mut config: Config = toml::from_str(text).map_err(|e| config_error(e.to_string()))?;
+        config.spec_root = spec_root;
+        config.path = name.to_owned();
+        if config.apis.is_empty() {
+            return Err(config_error("no [[api]] is configured".into()));
+        }
+        for api in &config.apis {
+            if !is_snake_case(&api.name) {
+                return Err(config_error(format!(
+                    "api name `{}` must be snake_case (it names a Rust module)",
+                    api.name
+                )));
+            }
+            if api.specs.is_empty() {
+                return Err(config_error(format!("api `{}` lists no specs", api.name)));
+            }
+        }
+        for (name, variable) in &config.base_path_variables {
+            if variable.values.is_empty() {
+                return Err(config_error(format!(
+                    "base path variable `{name}` has no values"
+                )));
+            }
+        }
+        Ok(config)
+    }
+}
+
+fn is_snake_case(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_unknown_keys_by_name() {
+        let err = Config::from_toml(
+            "[package]\nname='x'\ndescription='y'\nbogus=1\n[[api]]\nname='a'\ntitle='A'\nspecs=['a.yaml']\n",
+            "test.toml",
+            PathBuf::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("test.toml") && err.contains("bogus"), "{err}");
+    }
+
+    #[test]
+    fn rejects_api_names_that_are_not_modules() {
+        let err = Config::from_toml(
+            "[package]\nname='x'\ndescription='y'\n[[api]]\nname='Client-Server'\ntitle='A'\nspecs=['a.yaml']\n",
+            "test.toml",
+            PathBuf::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("snake_case"), "{err}");
+    }
+}

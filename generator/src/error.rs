@@ -1,0 +1,147 @@
+//! The generator's error type: every failure names where in the specs it happened.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A place in the spec set: a file (relative to the spec root), a JSON pointer into it and,
+/// where the loader could find it, the 1-based line the pointer starts on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub pointer: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+}
+
+impl Location {
+    pub fn new(file: impl Into<String>, pointer: impl Into<String>) -> Self {
+        Location {
+            file: file.into(),
+            pointer: pointer.into(),
+            line: None,
+        }
+    }
+
+    /// The location of a child of this one: `key` is appended as a pointer token.
+    pub fn child(&self, key: &str) -> Self {
+        Location::new(self.file.clone(), crate::pointer::push(&self.pointer, key))
+    }
+
+    pub fn with_line(mut self, line: Option<usize>) -> Self {
+        self.line = line;
+        self
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pointer = if self.pointer.is_empty() {
+            "(document root)"
+        } else {
+            &self.pointer
+        };
+        write!(f, "{}#{}", self.file, pointer)?;
+        if let Some(line) = self.line {
+            write!(f, " (line {line})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong between reading a config and writing generated files.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: invalid generator config: {message}")]
+    Config { path: String, message: String },
+    #[error("{location}: YAML syntax error: {message}")]
+    Yaml { location: Location, message: String },
+    #[error("{location}: $ref \"{reference}\" points to a file that does not exist ({path})")]
+    MissingRefFile {
+        location: Location,
+        reference: String,
+        path: String,
+    },
+    #[error("{location}: $ref \"{reference}\": {message}")]
+    BadRef {
+        location: Location,
+        reference: String,
+        message: String,
+    },
+    #[error("{location}: reference cycle: {}", chain.join(" -> "))]
+    RefCycle {
+        location: Location,
+        chain: Vec<String>,
+    },
+    #[error(
+        "{location}: unsupported spec version: {found}; expected `swagger: \"2.0\"` or `openapi: 3.0.x`"
+    )]
+    UnsupportedVersion { location: Location, found: String },
+    #[error("{location}: {message}")]
+    Invalid { location: Location, message: String },
+    #[error("{location}: operation name `{name}` is already used by {first}")]
+    DuplicateOperation {
+        location: Location,
+        name: String,
+        first: Box<Location>,
+    },
+}
+
+impl Error {
+    pub fn invalid(location: Location, message: impl Into<String>) -> Self {
+        Error::Invalid {
+            location,
+            message: message.into(),
+        }
+    }
+
+    /// The spec location the error is about, when it is about one.
+    pub fn location(&self) -> Option<&Location> {
+        self.location_ref()
+    }
+
+    /// Adds the line number of the error's location, found by `line_of(file, pointer)`,
+    /// where the stage that raised it did not know it.
+    pub fn with_line(mut self, line_of: impl Fn(&str, &str) -> Option<usize>) -> Self {
+        if let Some(location) = self.location_mut()
+            && location.line.is_none()
+        {
+            location.line = line_of(&location.file, &location.pointer);
+        }
+        self
+    }
+
+    fn location_mut(&mut self) -> Option<&mut Location> {
+        match self {
+            Error::Io { .. } | Error::Config { .. } => None,
+            Error::Yaml { location, .. }
+            | Error::MissingRefFile { location, .. }
+            | Error::BadRef { location, .. }
+            | Error::RefCycle { location, .. }
+            | Error::UnsupportedVersion { location, .. }
+            | Error::Invalid { location, .. }
+            | Error::DuplicateOperation { location, .. } => Some(location),
+        }
+    }
+
+    fn location_ref(&self) -> Option<&Location> {
+        match self {
+            Error::Io { .. } | Error::Config { .. } => None,
+            Error::Yaml { location, .. }
+            | Error::MissingRefFile { location, .. }
+            | Error::BadRef { location, .. }
+            | Error::RefCycle { location, .. }
+            | Error::UnsupportedVersion { location, .. }
+            | Error::Invalid { location, .. }
+            | Error::DuplicateOperation { location, .. } => Some(location),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,267 @@
+//! The intermediate representation: the contract between the front end (load, resolve,
+//! upgrade, lower) and the back ends (Rust, Markdown). Plain data, free of OpenAPI's
+//! optionality and of any target language's syntax; names are already decided.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::{ErrorsConfig, RouterConfig};
+use crate::error::Location;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ir {
+    pub package: String,
+    pub description: String,
+    /// The config file this was generated from, as given.
+    pub config_path: String,
+    /// Every spec file read, relative to the spec root, sorted.
+    pub sources: Vec<String>,
+    pub apis: Vec<Api>,
+    /// Named types, shared by every API, in the order they were first reached.
+    pub types: Vec<TypeDef>,
+    /// The error body shared by every operation, when configured.
+    pub error: Option<ErrorModel>,
+    pub router: RouterConfig,
+    /// Every example in the specs, with the type it must fit.
+    pub examples: Vec<Example>,
+    /// What the generator could not represent exactly.
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Api {
+    /// snake_case.
+    pub name: String,
+    pub title: String,
+    /// The root spec files that form this API.
+    pub sources: Vec<String>,
+    pub security_schemes: Vec<SecurityScheme>,
+    pub operations: Vec<Operation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SecurityScheme {
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: SecuritySchemeKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SecuritySchemeKind {
+    ApiKey {
+        parameter: String,
+        location: ParamLocation,
+    },
+    Http {
+        scheme: String,
+    },
+    OAuth2,
+    OpenIdConnect,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Operation {
+    /// snake_case, unique within the API.
+    pub name: String,
+    /// The spec's `operationId`, when it has one.
+    pub operation_id: Option<String>,
+    /// Upper case: `GET`, `POST`, ...
+    pub method: String,
+    /// The path as the spec writes it, relative to the base path.
+    pub path: String,
+    /// The path under every value of the base path's variables.
+    pub full_paths: Vec<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub deprecated: bool,
+    pub tags: Vec<String>,
+    pub security: Security,
+    pub parameters: Vec<Parameter>,
+    pub body: Option<RequestBody>,
+    pub responses: Vec<Response>,
+    pub source: Location,
+}
+
+/// Who may call an operation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "schemes", rename_all = "snake_case")]
+pub enum Security {
+    /// Anyone.
+    None,
+    /// A credential of one of these schemes is needed.
+    Required(Vec<String>),
+    /// A credential of one of these schemes is used when given.
+    Optional(Vec<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Parameter {
+    /// The name on the wire.
+    pub name: String,
+    pub location: ParamLocation,
+    pub description: Option<String>,
+    pub required: bool,
+    pub deprecated: bool,
+    pub ty: TypeRef,
+    pub default: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestBody {
+    pub description: Option<String>,
+    pub required: bool,
+    /// Every media type accepted, in spec order.
+    pub content_types: Vec<String>,
+    pub ty: TypeRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Response {
+    pub status: Status,
+    pub description: String,
+    pub content_types: Vec<String>,
+    /// The body's type; `None` when the response documents no body.
+    pub ty: Option<TypeRef>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Status {
+    Code(u16),
+    /// A whole class: `4` for `4XX`.
+    Range(u16),
+    Default,
+}
+
+/// A use of a type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "of", rename_all = "snake_case")]
+pub enum TypeRef {
+    String {
+        format: Option<String>,
+    },
+    Integer {
+        format: Option<String>,
+    },
+    Number {
+        format: Option<String>,
+    },
+    Boolean,
+    Array(Box<TypeRef>),
+    /// A JSON object with arbitrary keys and values of one type.
+    Map(Box<TypeRef>),
+    /// A JSON object about which nothing more is said.
+    Object,
+    /// Any JSON value.
+    Any,
+    /// A type from `Ir::types`.
+    Named(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TypeDef {
+    /// PascalCase, unique.
+    pub name: String,
+    pub description: Option<String>,
+    /// Every place the schema was found (more than one when identical schemas merged).
+    pub origins: Vec<Location>,
+    pub kind: TypeKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TypeKind {
+    Struct {
+        fields: Vec<Field>,
+        /// Keys beyond `fields`, with values of this type.
+        additional: Option<TypeRef>,
+    },
+    Enum {
+        variants: Vec<EnumVariant>,
+        /// Whether values not listed are accepted (into a fallback variant).
+        open: bool,
+    },
+    Alias {
+        target: TypeRef,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    /// The name on the wire.
+    pub name: String,
+    /// snake_case identifier, unique within the struct.
+    pub ident: String,
+    pub description: Option<String>,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub nullable: bool,
+    pub default: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnumVariant {
+    /// The value on the wire.
+    pub value: String,
+    /// PascalCase, unique within the enum.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorModel {
+    /// The named type of the shared error body.
+    pub type_name: String,
+    pub code_property: String,
+    pub message_property: String,
+    pub codes: Vec<ErrorCode>,
+    pub transport: crate::config::TransportErrors,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorCode {
+    pub code: String,
+    /// PascalCase variant name.
+    pub name: String,
+    pub description: String,
+}
+
+impl ErrorModel {
+    pub(crate) fn from_config(config: &ErrorsConfig, codes: Vec<ErrorCode>) -> Self {
+        ErrorModel {
+            type_name: config.type_name.clone(),
+            code_property: config.code_property.clone(),
+            message_property: config.message_property.clone(),
+            codes,
+            transport: config.transport.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Example {
+    pub location: Location,
+    pub ty: TypeRef,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    pub location: Location,
+    pub message: String,
+}
+
+impl Ir {
+    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
+        self.types.iter().find(|t| t.name == name)
+    }
+}

@@ -1,0 +1,410 @@
+//! Stage 1, load: read the root spec files and every file their `$ref`s reach, as JSON
+//! values that remember their file (and, for messages, their source text).
+//!
+//! Files are found by following `$ref`s textually; what the pointers inside them mean is
+//! the resolve stage's business. Config overlays are applied here, so later stages only
+//! ever see the patched documents.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::config::Overlay;
+use crate::error::{Error, Location, Result};
+use crate::pointer;
+
+/// One parsed spec file.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Path relative to the spec root, `/`-separated and normalised.
+    pub path: String,
+    /// The YAML text as read, for line numbers in messages.
+    pub source: String,
+    /// The document as JSON (mapping keys stringified: `200:` becomes `"200"`).
+    pub value: Value,
+}
+
+impl Document {
+    /// The location of `pointer` in this document, with its line where it can be found.
+    pub fn locate(&self, pointer: &str) -> Location {
+        Location::new(self.path.clone(), pointer).with_line(line_of(&self.source, pointer))
+    }
+}
+
+/// Every document reachable from the roots, keyed by normalised path.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentSet {
+    pub documents: BTreeMap<String, Document>,
+}
+
+impl DocumentSet {
+    pub fn get(&self, path: &str) -> Option<&Document> {
+        self.documents.get(path)
+    }
+
+    /// The location of `pointer` in `file`, with a line number where one can be found.
+    pub fn locate(&self, file: &str, pointer: &str) -> Location {
+        match self.documents.get(file) {
+            Some(document) => document.locate(pointer),
+            None => Location::new(file, pointer),
+        }
+    }
+}
+
+/// Loads `roots` (relative to `spec_root`) and everything they reference, applying
+/// `overlays` to the files they name.
+pub fn load(spec_root: &Path, roots: &[String], overlays: &[Overlay]) -> Result<DocumentSet> {
+    let mut set = DocumentSet::default();
+    let mut queue: VecDeque<(String, Option<(Location, String)>)> =
+        roots.iter().map(|root| (normalise(root), None)).collect();
+    while let Some((path, referrer)) = queue.pop_front() {
+        if set.documents.contains_key(&path) {
+            continue;
+        }
+        let full = spec_root.join(&path);
+        let source = match std::fs::read_to_string(&full) {
+            Ok(source) => source,
+            Err(source) => {
+                return Err(match referrer {
+                    Some((location, reference)) => Error::MissingRefFile {
+                        location,
+                        reference,
+                        path: full.display().to_string(),
+                    },
+                    None => Error::Io {
+                        path: full.display().to_string(),
+                        source,
+                    },
+                });
+            }
+        };
+        let mut document = parse(&path, source)?;
+        for overlay in overlays.iter().filter(|o| normalise(&o.file) == path) {
+            apply_overlay(&mut document, overlay)?;
+        }
+        let mut references = Vec::new();
+        collect_file_refs(&document.value, "", &mut references);
+        for (ref_pointer, reference) in references {
+            let file_part = reference.split('#').next().unwrap_or_default();
+            if file_part.is_empty() {
+                continue;
+            }
+            let location = document.locate(&ref_pointer);
+            let target = join_relative(&path, file_part).ok_or_else(|| Error::BadRef {
+                location: location.clone(),
+                reference: reference.clone(),
+                message: "only relative file paths inside the spec directory are supported".into(),
+            })?;
+            queue.push_back((target, Some((location, reference))));
+        }
+        set.documents.insert(path, document);
+    }
+    for overlay in overlays {
+        if !set.documents.contains_key(&normalise(&overlay.file)) {
+            return Err(Error::invalid(
+                Location::new(overlay.file.clone(), overlay.pointer.clone()),
+                "an overlay names a file that no configured spec reaches",
+            ));
+        }
+    }
+    Ok(set)
+}
+
+/// Parses one YAML document into JSON.
+pub fn parse(path: &str, source: String) -> Result<Document> {
+    let text = source.strip_prefix('\u{feff}').unwrap_or(&source);
+    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| Error::Yaml {
+        location: Location::new(path, "").with_line(e.location().map(|l| l.line())),
+        message: e.to_string(),
+    })?;
+    let value = yaml_to_json(yaml, path, "")?;
+    Ok(Document {
+        path: path.to_owned(),
+        source,
+        value,
+    })
+}
+
+fn yaml_to_json(value: serde_yaml::Value, path: &str, at: &str) -> Result<Value> {
+    use serde_yaml::Value as Y;
+    Ok(match value {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            Location::new(path, at),
+                            format!("number {f} cannot be represented in JSON"),
+                        )
+                    })?
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| yaml_to_json(item, path, &pointer::push(at, &i.to_string())))
+                .collect::<Result<_>>()?,
+        ),
+        Y::Mapping(map) => {
+            let mut out = serde_json::Map::new();
+            for (key, item) in map {
+                let key = match key {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    Y::Null => "null".to_owned(),
+                    _ => {
+                        return Err(Error::invalid(
+                            Location::new(path, at),
+                            "mapping keys must be scalars",
+                        ));
+                    }
+                };
+                let child = pointer::push(at, &key);
+                out.insert(key, yaml_to_json(item, path, &child)?);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(tagged) => yaml_to_json(tagged.value, path, at)?,
+    })
+}
+
+/// Keys whose values are literal data (examples, defaults): a `$ref` in there is not one.
+pub fn is_data_key(key: &str) -> bool {
+    matches!(key, "example" | "examples" | "default" | "enum" | "const") || key.starts_with("x-")
+}
+
+fn collect_file_refs(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                out.push((at.to_owned(), reference.clone()));
+            }
+            for (key, child) in map {
+                if !is_data_key(key) {
+                    collect_file_refs(child, &pointer::push(at, key), out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                collect_file_refs(item, &pointer::push(at, &i.to_string()), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn apply_overlay(document: &mut Document, overlay: &Overlay) -> Result<()> {
+    let location = Location::new(document.path.clone(), overlay.pointer.clone());
+    let tokens = pointer::tokens(&overlay.pointer)
+        .ok_or_else(|| Error::invalid(location.clone(), "overlay pointer must start with `/`"))?;
+    let mut target = &mut document.value;
+    for token in tokens {
+        target = match target {
+            Value::Object(map) => map.get_mut(&token),
+            Value::Array(items) => token.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            Error::invalid(
+                location.clone(),
+                "overlay pointer does not exist in the spec",
+            )
+        })?;
+    }
+    merge_patch(target, &overlay.merge);
+    Ok(())
+}
+
+/// JSON Merge Patch (RFC 7386).
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(target) = target {
+        for (key, value) in patch {
+            if value.is_null() {
+                target.remove(key);
+            } else {
+                merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
+            }
+        }
+    }
+}
+
+/// Normalises a `/`-separated relative path (`a/./b/../c` → `a/c`).
+pub fn normalise(path: &str) -> String {
+    join_relative("", path).unwrap_or_else(|| path.to_owned())
+}
+
+/// Resolves `reference` relative to the directory of `from`; `None` when it is absolute,
+/// remote, or climbs out of the spec root.
+pub fn join_relative(from: &str, reference: &str) -> Option<String> {
+    if reference.starts_with('/') || reference.contains("://") {
+        return None;
+    }
+    let mut parts: Vec<&str> = from.split('/').filter(|p| !p.is_empty()).collect();
+    parts.pop();
+    for part in reference.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            _ => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Best-effort line of `pointer` in block-style YAML: follows keys by indentation. `None`
+/// where the path runs through flow style or cannot be found.
+fn line_of(source: &str, pointer: &str) -> Option<usize> {
+    let tokens = pointer::tokens(pointer)?;
+    let lines: Vec<&str> = source.lines().collect();
+    let mut start = 0;
+    let mut parent_indent: isize = -1;
+    for token in tokens {
+        let (line, indent) = if let Ok(index) = token.parse::<usize>() {
+            find_item(&lines, start, parent_indent, index)
+                .or_else(|| find_key(&lines, start, parent_indent, &token))?
+        } else {
+            find_key(&lines, start, parent_indent, &token)?
+        };
+        start = line;
+        parent_indent = indent;
+    }
+    Some(start + 1)
+}
+
+/// Indentation and content of a line, seeing through a leading `- `.
+fn split_line(line: &str) -> Option<(isize, &str, bool)> {
+    let content = line.trim_start();
+    if content.is_empty() || content.starts_with('#') {
+        return None;
+    }
+    let indent = (line.len() - content.len()) as isize;
+    Some(match content.strip_prefix("- ") {
+        Some(rest) => (indent, rest.trim_start(), true),
+        None => (indent, content, false),
+    })
+}
+
+fn find_key(lines: &[&str], start: usize, parent: isize, key: &str) -> Option<(usize, isize)> {
+    for (i, line) in lines.iter().enumerate().skip(start) {
+        let Some((indent, content, dash)) = split_line(line) else {
+            continue;
+        };
+        let key_indent = if dash { indent + 2 } else { indent };
+        if key_indent <= parent && i != start {
+            return None;
+        }
+        if key_indent > parent
+            && [
+                format!("{key}:"),
+                format!("\"{key}\":"),
+                format!("'{key}':"),
+            ]
+            .iter()
+            .any(|k| content.starts_with(k.as_str()))
+        {
+            return Some((i, key_indent));
+        }
+    }
+    None
+}
+
+fn find_item(lines: &[&str], start: usize, parent: isize, index: usize) -> Option<(usize, isize)> {
+    let mut item_indent = None;
+    let mut seen = 0;
+    for (i, line) in lines.iter().enumerate().skip(start + 1) {
+        let Some((indent, _, dash)) = split_line(line) else {
+            continue;
+        };
+        if indent <= parent {
+            return None;
+        }
+        if dash && item_indent.is_none_or(|d| d == indent) {
+            item_indent = Some(indent);
+            if seen == index {
+                return Some((i, indent));
+            }
+            seen += 1;
+        } else if item_indent.is_some_and(|d| indent < d) {
+            return None;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn yaml_keys_become_strings_and_bom_is_ignored() {
+        let doc = parse(
+            "a.yaml",
+            "\u{feff}responses:\n  200:\n    description: ok\n".into(),
+        )
+        .unwrap();
+        assert_eq!(
+            doc.value,
+            json!({"responses": {"200": {"description": "ok"}}})
+        );
+    }
+
+    #[test]
+    fn yaml_syntax_errors_name_file_and_line() {
+        let err = parse("dir/bad.yaml", "a: b\n  c: [\n".into()).unwrap_err();
+        let message = err.to_string();
+        assert!(message.starts_with("dir/bad.yaml#"), "{message}");
+        assert!(message.contains("line"), "{message}");
+    }
+
+    #[test]
+    fn relative_paths_normalise() {
+        assert_eq!(
+            join_relative("api/identity/v2.yaml", "../client-server/./d/e.yaml").as_deref(),
+            Some("api/client-server/d/e.yaml")
+        );
+        assert_eq!(join_relative("a.yaml", "../../x.yaml"), None);
+        assert_eq!(join_relative("a.yaml", "http://x/y.yaml"), None);
+    }
+
+    #[test]
+    fn lines_are_found_through_keys_and_items() {
+        let source = "paths:\n  /a:\n    post:\n      parameters:\n        - in: body\n          name: x\n        - in: query\n          name: y\n";
+        assert_eq!(line_of(source, "/paths/~1a/post"), Some(3));
+        assert_eq!(line_of(source, "/paths/~1a/post/parameters/1"), Some(7));
+        assert_eq!(
+            line_of(source, "/paths/~1a/post/parameters/1/name"),
+            Some(8)
+        );
+        assert_eq!(line_of(source, "/paths/~1b"), None);
+    }
+
+    #[test]
+    fn merge_patch_follows_rfc_7386() {
+        let mut target = json!({"a": 1, "b": {"c": 2, "d": 3}});
+        merge_patch(&mut target, &json!({"a": null, "b": {"c": 4}, "e": [1]}));
+        assert_eq!(target, json!({"b": {"c": 4, "d": 3}, "e": [1]}));
+    }
+}

@@ -1,0 +1,621 @@
+//! Stage 3, upgrade: every resolved document becomes an `openapiv3::OpenAPI`.
+//!
+//! OpenAPI 3.0 documents pass through. Swagger 2.0 documents are rewritten into the 3.0
+//! shape first: body and formData parameters become request bodies (one content entry per
+//! `consumes` type), response schemas and `examples` move under `content` (one entry per
+//! `produces` type), `securityDefinitions` become security schemes, and `basePath` becomes a
+//! relative server URL whose configured placeholders become server variables.
+
+use std::collections::BTreeMap;
+
+use openapiv3::{OpenAPI, ReferenceOr, Schema};
+use serde_json::{Map, Value, json};
+
+use crate::config::BasePathVariable;
+use crate::error::{Error, Location, Result};
+use crate::pointer;
+use crate::resolve::Resolved;
+
+/// The output of the upgrade stage.
+#[derive(Debug, Clone)]
+pub struct Upgraded {
+    /// One OpenAPI document per root spec, in the order resolved.
+    pub specs: Vec<UpgradedSpec>,
+    /// The schema table of the resolve stage, as OpenAPI 3.0 schemas.
+    pub schemas: BTreeMap<String, UpgradedSchema>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UpgradedSpec {
+    pub file: String,
+    pub openapi: OpenAPI,
+}
+
+#[derive(Debug, Clone)]
+pub struct UpgradedSchema {
+    pub location: Location,
+    pub schema: ReferenceOr<Schema>,
+}
+
+/// Upgrades every resolved spec; `variables` names the placeholders that may appear in a
+/// Swagger `basePath`.
+pub fn upgrade(
+    resolved: &Resolved,
+    variables: &BTreeMap<String, BasePathVariable>,
+) -> Result<Upgraded> {
+    let mut specs = Vec::new();
+    for spec in &resolved.specs {
+        let root = Location::new(spec.file.clone(), "");
+        let json = match version(&spec.document, &root)? {
+            Version::Swagger2 => swagger_to_openapi(&spec.document, &root, variables)?,
+            Version::OpenApi3 => spec.document.clone(),
+        };
+        let openapi: OpenAPI = deserialize(json, &root)?;
+        specs.push(UpgradedSpec {
+            file: spec.file.clone(),
+            openapi,
+        });
+    }
+    let mut schemas = BTreeMap::new();
+    for (key, named) in &resolved.schemas {
+        // Only Swagger-only keywords are rewritten, so 3.0 schemas pass through unchanged.
+        let schema = deserialize(convert_schema(&named.value), &named.location)?;
+        schemas.insert(
+            key.clone(),
+            UpgradedSchema {
+                location: named.location.clone(),
+                schema,
+            },
+        );
+    }
+    Ok(Upgraded { specs, schemas })
+}
+
+enum Version {
+    Swagger2,
+    OpenApi3,
+}
+
+fn version(document: &Value, root: &Location) -> Result<Version> {
+    let found = |key: &str| {
+        document
+            .get(key)
+            .map(|v| v.as_str().map_or(v.to_string(), str::to_owned))
+    };
+    if let Some(swagger) = found("swagger") {
+        return match swagger.as_str() {
+            "2.0" => Ok(Version::Swagger2),
+            _ => Err(Error::UnsupportedVersion {
+                location: root.child("swagger"),
+                found: format!("swagger: {swagger}"),
+            }),
+        };
+    }
+    match found("openapi") {
+        Some(v) if v.starts_with("3.0.") => Ok(Version::OpenApi3),
+        Some(v) => Err(Error::UnsupportedVersion {
+            location: root.child("openapi"),
+            found: format!("openapi: {v}"),
+        }),
+        None => Err(Error::UnsupportedVersion {
+            location: root.clone(),
+            found: "neither a `swagger` nor an `openapi` key".into(),
+        }),
+    }
+}
+
+/// Deserializes into an openapiv3 type; a failure names the pointer where it happened.
+fn deserialize<T: serde::de::DeserializeOwned>(value: Value, at: &Location) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut pointer = at.pointer.clone();
+        for segment in e.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => {
+                    pointer = pointer::push(&pointer, &index.to_string());
+                }
+                serde_path_to_error::Segment::Map { key } => pointer = pointer::push(&pointer, key),
+                serde_path_to_error::Segment::Enum { .. }
+                | serde_path_to_error::Segment::Unknown => {}
+            }
+        }
+        Error::invalid(
+            Location::new(at.file.clone(), pointer),
+            format!("not a valid OpenAPI 3.0 value: {}", e.inner()),
+        )
+    })
+}
+
+const HTTP_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+fn swagger_to_openapi(
+    doc: &Value,
+    root: &Location,
+    variables: &BTreeMap<String, BasePathVariable>,
+) -> Result<Value> {
+    let mut out = Map::new();
+    out.insert("openapi".into(), json!("3.0.3"));
+    out.insert(
+        "info".into(),
+        doc.get("info")
+            .cloned()
+            .unwrap_or_else(|| json!({"title": "", "version": ""})),
+    );
+    out.insert("servers".into(), json!([server(doc, variables)]));
+    let consumes = strings(doc.get("consumes")).unwrap_or_else(|| vec!["application/json".into()]);
+    let produces = strings(doc.get("produces")).unwrap_or_else(|| vec!["application/json".into()]);
+
+    let mut paths = Map::new();
+    if let Some(Value::Object(source_paths)) = doc.get("paths") {
+        for (path, item) in source_paths {
+            if path.starts_with("x-") {
+                continue;
+            }
+            let item_at = root.child("paths").child(path);
+            let Value::Object(item) = item else {
+                return Err(Error::invalid(item_at, "a path item must be an object"));
+            };
+            let shared_params = item.get("parameters").and_then(Value::as_array);
+            let mut out_item = Map::new();
+            for (key, value) in item {
+                if HTTP_METHODS.contains(&key.as_str()) {
+                    let op = operation(
+                        value,
+                        shared_params,
+                        &item_at.child(key),
+                        &consumes,
+                        &produces,
+                    )?;
+                    out_item.insert(key.clone(), op);
+                } else if matches!(key.as_str(), "summary" | "description") || key.starts_with("x-")
+                {
+                    out_item.insert(key.clone(), value.clone());
+                }
+            }
+            paths.insert(path.clone(), Value::Object(out_item));
+        }
+    }
+    out.insert("paths".into(), Value::Object(paths));
+
+    let mut components = Map::new();
+    if let Some(Value::Object(definitions)) = doc.get("securityDefinitions") {
+        let mut schemes = Map::new();
+        for (name, scheme) in definitions {
+            let at = root.child("securityDefinitions").child(name);
+            schemes.insert(name.clone(), security_scheme(scheme, &at)?);
+        }
+        components.insert("securitySchemes".into(), Value::Object(schemes));
+    }
+    out.insert("components".into(), Value::Object(components));
+    for key in ["security", "tags", "externalDocs"] {
+        if let Some(value) = doc.get(key) {
+            out.insert(key.into(), value.clone());
+        }
+    }
+    copy_extensions(doc, &mut out);
+    Ok(Value::Object(out))
+}
+
+fn server(doc: &Value, variables: &BTreeMap<String, BasePathVariable>) -> Value {
+    let mut url = doc
+        .get("basePath")
+        .and_then(Value::as_str)
+        .unwrap_or("/")
+        .to_owned();
+    let mut used = Map::new();
+    for (name, variable) in variables {
+        if url.contains(&variable.placeholder) {
+            url = url.replace(&variable.placeholder, &format!("{{{name}}}"));
+            used.insert(
+                name.clone(),
+                json!({"default": variable.values[0], "enum": variable.values}),
+            );
+        }
+    }
+    let mut server = Map::new();
+    server.insert("url".into(), Value::String(url));
+    if !used.is_empty() {
+        server.insert("variables".into(), Value::Object(used));
+    }
+    Value::Object(server)
+}
+
+fn strings(value: Option<&Value>) -> Option<Vec<String>> {
+    value?.as_array().map(|items| {
+        items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    })
+}
+
+fn copy_extensions(from: &Value, to: &mut Map<String, Value>) {
+    if let Some(map) = from.as_object() {
+        for (key, value) in map {
+            if key.starts_with("x-") {
+                to.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+fn operation(
+    op: &Value,
+    shared_params: Option<&Vec<Value>>,
+    at: &Location,
+    doc_consumes: &[String],
+    doc_produces: &[String],
+) -> Result<Value> {
+    let Value::Object(source) = op else {
+        return Err(Error::invalid(at.clone(), "an operation must be an object"));
+    };
+    let mut out = Map::new();
+    for key in [
+        "summary",
+        "description",
+        "operationId",
+        "deprecated",
+        "tags",
+        "security",
+        "externalDocs",
+    ] {
+        if let Some(value) = source.get(key) {
+            out.insert(key.into(), value.clone());
+        }
+    }
+    copy_extensions(op, &mut out);
+    let consumes = strings(source.get("consumes")).unwrap_or_else(|| doc_consumes.to_vec());
+    let produces = strings(source.get("produces")).unwrap_or_else(|| doc_produces.to_vec());
+
+    // Operation parameters override path-item ones with the same name and location.
+    let own: Vec<(Location, &Value)> = source
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, p)| (at.child("parameters").child(&i.to_string()), p))
+        .collect();
+    let mut all: Vec<(Location, &Value)> = Vec::new();
+    for (i, shared) in shared_params.into_iter().flatten().enumerate() {
+        let overridden = own
+            .iter()
+            .any(|(_, p)| p.get("name") == shared.get("name") && p.get("in") == shared.get("in"));
+        if !overridden {
+            let parent = Location::new(at.file.clone(), parent_pointer(&at.pointer));
+            all.push((parent.child("parameters").child(&i.to_string()), shared));
+        }
+    }
+    all.extend(own);
+
+    let mut parameters = Vec::new();
+    let mut form_fields: Vec<(Location, &Value)> = Vec::new();
+    for (param_at, param) in all {
+        let location = param
+            .get("in")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::invalid(param_at.clone(), "parameter has no `in`"))?;
+        let name = param
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::invalid(param_at.clone(), "parameter has no `name`"))?;
+        match location {
+            "body" => {
+                let schema = param.get("schema").ok_or_else(|| {
+                    Error::invalid(
+                        param_at.clone(),
+                        format!("body parameter `{name}` has no schema"),
+                    )
+                })?;
+                let content: Map<String, Value> = consumes
+                    .iter()
+                    .map(|ct| (ct.clone(), json!({"schema": convert_schema(schema)})))
+                    .collect();
+                let mut body = Map::new();
+                if let Some(description) = param.get("description") {
+                    body.insert("description".into(), description.clone());
+                }
+                body.insert(
+                    "required".into(),
+                    param.get("required").cloned().unwrap_or(json!(false)),
+                );
+                body.insert("content".into(), Value::Object(content));
+                // Lets later stages point errors at the Swagger source, not the rewrite.
+                body.insert(
+                    "x-source-pointer".into(),
+                    json!(param_at.child("schema").pointer),
+                );
+                out.insert("requestBody".into(), Value::Object(body));
+            }
+            "formData" => form_fields.push((param_at, param)),
+            "query" | "header" | "path" => {
+                parameters.push(simple_parameter(param, name, location, &param_at)?);
+            }
+            other => {
+                return Err(Error::invalid(
+                    param_at.child("in"),
+                    format!("unknown parameter location `{other}`"),
+                ));
+            }
+        }
+    }
+    if !form_fields.is_empty() {
+        out.insert("requestBody".into(), form_body(&form_fields, &consumes)?);
+    }
+    out.insert("parameters".into(), Value::Array(parameters));
+
+    let Some(Value::Object(responses)) = source.get("responses") else {
+        return Err(Error::invalid(
+            at.child("responses"),
+            "operation has no responses",
+        ));
+    };
+    let mut out_responses = Map::new();
+    for (status, response) in responses {
+        if status.starts_with("x-") {
+            continue;
+        }
+        out_responses.insert(status.clone(), self::response(response, &produces));
+    }
+    out.insert("responses".into(), Value::Object(out_responses));
+    Ok(Value::Object(out))
+}
+
+fn parent_pointer(pointer: &str) -> String {
+    pointer
+        .rsplit_once('/')
+        .map_or("", |(parent, _)| parent)
+        .to_owned()
+}
+
+/// Keys of a Swagger non-body parameter that belong to its schema in OpenAPI 3.
+const PARAMETER_SCHEMA_KEYS: [&str; 14] = [
+    "type",
+    "format",
+    "items",
+    "default",
+    "enum",
+    "maximum",
+    "minimum",
+    "exclusiveMaximum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+];
+
+fn simple_parameter(param: &Value, name: &str, location: &str, at: &Location) -> Result<Value> {
+    let mut out = Map::new();
+    out.insert("name".into(), json!(name));
+    out.insert("in".into(), json!(location));
+    for key in ["description", "deprecated", "allowEmptyValue"] {
+        if let Some(value) = param.get(key) {
+            out.insert(key.into(), value.clone());
+        }
+    }
+    let required =
+        location == "path" || param.get("required").and_then(Value::as_bool) == Some(true);
+    out.insert("required".into(), json!(required));
+    copy_extensions(param, &mut out);
+    if let Some(example) = param.get("x-example") {
+        out.insert("example".into(), example.clone());
+    }
+    if let Some(schema) = param.get("schema") {
+        out.insert("schema".into(), convert_schema(schema));
+        return Ok(Value::Object(out));
+    }
+    if param.get("type").is_none() {
+        return Err(Error::invalid(
+            at.clone(),
+            format!("parameter `{name}` has no `type` (non-body parameters need one)"),
+        ));
+    }
+    let mut schema = Map::new();
+    for key in PARAMETER_SCHEMA_KEYS {
+        if let Some(value) = param.get(key) {
+            schema.insert(key.into(), value.clone());
+        }
+    }
+    if param.get("collectionFormat").and_then(Value::as_str) == Some("multi") {
+        out.insert("explode".into(), json!(true));
+    }
+    out.insert("schema".into(), convert_schema(&Value::Object(schema)));
+    Ok(Value::Object(out))
+}
+
+fn form_body(fields: &[(Location, &Value)], consumes: &[String]) -> Result<Value> {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for (at, field) in fields {
+        let name = field
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let converted = simple_parameter(field, name, "query", at)?;
+        let mut schema = converted.get("schema").cloned().unwrap_or(json!({}));
+        if let (Some(description), Value::Object(map)) = (field.get("description"), &mut schema) {
+            map.insert("description".into(), description.clone());
+        }
+        properties.insert(name.to_owned(), schema);
+        if field.get("required").and_then(Value::as_bool) == Some(true) {
+            required.push(json!(name));
+        }
+    }
+    let form_types: Vec<&String> = consumes
+        .iter()
+        .filter(|ct| {
+            ct.starts_with("application/x-www-form-urlencoded")
+                || ct.starts_with("multipart/form-data")
+        })
+        .collect();
+    let schema = json!({"type": "object", "properties": properties, "required": required});
+    let content: Map<String, Value> = if form_types.is_empty() {
+        [(
+            "application/x-www-form-urlencoded".to_owned(),
+            json!({"schema": schema}),
+        )]
+        .into_iter()
+        .collect()
+    } else {
+        form_types
+            .into_iter()
+            .map(|ct| (ct.clone(), json!({"schema": schema.clone()})))
+            .collect()
+    };
+    Ok(json!({"required": !required.is_empty(), "content": content}))
+}
+
+fn response(response: &Value, produces: &[String]) -> Value {
+    let mut out = Map::new();
+    out.insert(
+        "description".into(),
+        response
+            .get("description")
+            .cloned()
+            .unwrap_or_else(|| json!("")),
+    );
+    let mut content = Map::new();
+    if let Some(schema) = response.get("schema") {
+        for ct in produces {
+            content.insert(ct.clone(), json!({"schema": convert_schema(schema)}));
+        }
+    }
+    if let Some(Value::Object(examples)) = response.get("examples") {
+        for (ct, example) in examples {
+            let entry = content.entry(ct.clone()).or_insert_with(|| json!({}));
+            if let Value::Object(entry) = entry {
+                entry.insert("example".into(), example.clone());
+            }
+        }
+    }
+    if !content.is_empty() {
+        out.insert("content".into(), Value::Object(content));
+    }
+    if let Some(Value::Object(headers)) = response.get("headers") {
+        let converted: Map<String, Value> = headers
+            .iter()
+            .map(|(name, header)| {
+                let mut schema = Map::new();
+                for key in PARAMETER_SCHEMA_KEYS {
+                    if let Some(value) = header.get(key) {
+                        schema.insert(key.into(), value.clone());
+                    }
+                }
+                let mut out = Map::new();
+                if let Some(description) = header.get("description") {
+                    out.insert("description".into(), description.clone());
+                }
+                out.insert("schema".into(), Value::Object(schema));
+                (name.clone(), Value::Object(out))
+            })
+            .collect();
+        out.insert("headers".into(), Value::Object(converted));
+    }
+    copy_extensions(response, &mut out);
+    Value::Object(out)
+}
+
+fn security_scheme(scheme: &Value, at: &Location) -> Result<Value> {
+    let kind = scheme
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let description = scheme.get("description").cloned();
+    let mut out = match kind {
+        "apiKey" => json!({
+            "type": "apiKey",
+            "name": scheme.get("name").cloned().unwrap_or(json!("")),
+            "in": scheme.get("in").cloned().unwrap_or(json!("query")),
+        }),
+        "basic" => json!({"type": "http", "scheme": "basic"}),
+        "oauth2" => {
+            let flow = match scheme.get("flow").and_then(Value::as_str) {
+                Some("implicit") => "implicit",
+                Some("password") => "password",
+                Some("application") => "clientCredentials",
+                Some("accessCode") => "authorizationCode",
+                other => {
+                    return Err(Error::invalid(
+                        at.child("flow"),
+                        format!("unknown oauth2 flow {other:?}"),
+                    ));
+                }
+            };
+            let mut details = Map::new();
+            for (from, to) in [
+                ("authorizationUrl", "authorizationUrl"),
+                ("tokenUrl", "tokenUrl"),
+            ] {
+                if let Some(url) = scheme.get(from) {
+                    details.insert(to.into(), url.clone());
+                }
+            }
+            details.insert(
+                "scopes".into(),
+                scheme.get("scopes").cloned().unwrap_or(json!({})),
+            );
+            json!({"type": "oauth2", "flows": {flow: details}})
+        }
+        other => {
+            return Err(Error::invalid(
+                at.child("type"),
+                format!("unknown security scheme type `{other}`"),
+            ));
+        }
+    };
+    if let (Some(description), Value::Object(map)) = (description, &mut out) {
+        map.insert("description".into(), description);
+    }
+    Ok(out)
+}
+
+/// Rewrites a Swagger 2.0 schema into OpenAPI 3.0's dialect (recursively).
+fn convert_schema(schema: &Value) -> Value {
+    let Value::Object(map) = schema else {
+        return schema.clone();
+    };
+    let mut out = Map::new();
+    for (key, value) in map {
+        match key.as_str() {
+            "x-nullable" => {
+                out.insert("nullable".into(), value.clone());
+            }
+            "discriminator" if value.is_string() => {
+                out.insert(key.clone(), json!({"propertyName": value}));
+            }
+            "type" if value == "file" => {
+                out.insert("type".into(), json!("string"));
+                out.insert("format".into(), json!("binary"));
+            }
+            "properties" => {
+                let converted = value
+                    .as_object()
+                    .map(|props| {
+                        props
+                            .iter()
+                            .map(|(k, v)| (k.clone(), convert_schema(v)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                out.insert(key.clone(), Value::Object(converted));
+            }
+            "items" | "additionalProperties" | "not" => {
+                out.insert(key.clone(), convert_schema(value));
+            }
+            "allOf" | "anyOf" | "oneOf" => {
+                let converted = value
+                    .as_array()
+                    .map(|items| items.iter().map(convert_schema).collect())
+                    .unwrap_or_default();
+                out.insert(key.clone(), Value::Array(converted));
+            }
+            _ => {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Value::Object(out)
+}

@@ -1,0 +1,459 @@
+//! The front end (load → resolve → upgrade → lower) on the vendored specs, and on small
+//! broken spec sets: every error names the file and the JSON pointer.
+
+use std::path::Path;
+
+use generator::ir::{Security, Status, TypeKind, TypeRef};
+use generator::{Generator, Ir};
+
+fn matrix_ir() -> Ir {
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/codegen.toml");
+    Generator::from_config_file(&config).unwrap().ir().unwrap()
+}
+
+#[test]
+fn ir_lists_every_seeded_operation_under_every_base_path() {
+    let ir = matrix_ir();
+    let ops: Vec<(&str, &str, Vec<&str>)> = ir
+        .apis
+        .iter()
+        .flat_map(|api| api.operations.iter())
+        .map(|op| {
+            (
+                op.name.as_str(),
+                op.method.as_str(),
+                op.full_paths.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    let expected: Vec<(&str, &str, Vec<&str>)> = vec![
+        (
+            "login",
+            "POST",
+            vec!["/_matrix/client/r0/login", "/_matrix/client/v3/login"],
+        ),
+        (
+            "refresh",
+            "POST",
+            vec![
+                "/_matrix/client/r0/tokenrefresh",
+                "/_matrix/client/v3/tokenrefresh",
+            ],
+        ),
+        (
+            "register",
+            "POST",
+            vec!["/_matrix/client/r0/register", "/_matrix/client/v3/register"],
+        ),
+        (
+            "change_password",
+            "POST",
+            vec![
+                "/_matrix/client/r0/account/password",
+                "/_matrix/client/v3/account/password",
+            ],
+        ),
+        (
+            "get_account_3pids",
+            "GET",
+            vec![
+                "/_matrix/client/r0/account/3pid",
+                "/_matrix/client/v3/account/3pid",
+            ],
+        ),
+        (
+            "post_3pids",
+            "POST",
+            vec![
+                "/_matrix/client/r0/account/3pid",
+                "/_matrix/client/v3/account/3pid",
+            ],
+        ),
+        (
+            "register_account",
+            "POST",
+            vec!["/_matrix/identity/v2/account/register"],
+        ),
+        ("get_account", "GET", vec!["/_matrix/identity/v2/account"]),
+        (
+            "logout",
+            "POST",
+            vec!["/_matrix/identity/v2/account/logout"],
+        ),
+        (
+            "get_validated3pid",
+            "GET",
+            vec!["/_matrix/identity/api/v1/3pid/getValidated3pid"],
+        ),
+        ("bind", "POST", vec!["/_matrix/identity/api/v1/3pid/bind"]),
+        (
+            "unbind",
+            "POST",
+            vec!["/_matrix/identity/api/v1/3pid/unbind"],
+        ),
+    ];
+    assert_eq!(ops, expected);
+    assert!(ir.warnings.is_empty(), "{:?}", ir.warnings);
+}
+
+#[test]
+fn ir_carries_security_overlays_deprecation_and_defaults() {
+    let ir = matrix_ir();
+    let op = |name: &str| {
+        ir.apis
+            .iter()
+            .flat_map(|a| a.operations.iter())
+            .find(|o| o.name == name)
+            .unwrap()
+    };
+    assert_eq!(
+        op("get_account_3pids").security,
+        Security::Required(vec!["accessToken".into()])
+    );
+    assert_eq!(
+        op("refresh").security,
+        Security::Optional(vec!["accessToken".into()])
+    );
+    assert_eq!(op("login").security, Security::None);
+    assert!(op("bind").deprecated && !op("login").deprecated);
+    assert_eq!(
+        op("bind").body.as_ref().unwrap().content_types,
+        ["application/json", "application/x-www-form-urlencoded"]
+    );
+    let kind = &op("register").parameters[0];
+    assert_eq!((kind.name.as_str(), kind.required), ("kind", false));
+    assert_eq!(kind.default, Some(serde_json::json!("user")));
+    assert_eq!(kind.ty, TypeRef::Named("RegisterKind".into()));
+    let statuses: Vec<Status> = op("unbind").responses.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 400, 403, 404, 501].map(Status::Code));
+    // Error responses documented only by example carry the shared error body.
+    assert_eq!(
+        op("login").responses[1].ty,
+        Some(TypeRef::Named("MatrixError".into()))
+    );
+    let scheme = &ir.apis[1].security_schemes[0];
+    assert_eq!(scheme.name, "accessToken");
+}
+
+#[test]
+fn ir_types_are_named_shared_and_shaped_like_the_schemas() {
+    let ir = matrix_ir();
+    let def = |name: &str| {
+        ir.type_def(name)
+            .unwrap_or_else(|| panic!("no type {name}"))
+    };
+    // Two identical error files, one type.
+    assert_eq!(def("MatrixError").origins.len(), 2);
+    assert_eq!(
+        ir.types.iter().filter(|t| t.name.contains("Error")).count(),
+        1
+    );
+    // Titles name types; places name the rest.
+    for name in [
+        "ThirdPartyIdentifier",
+        "ThreePidCredentials",
+        "ThreePid",
+        "FlowInformation",
+        "LoginBody",
+        "LoginOkBody",
+        "BindOkBody",
+    ] {
+        def(name);
+    }
+    let TypeKind::Enum { variants, open } = &def("LoginBodyType").kind else {
+        panic!()
+    };
+    assert!(open);
+    assert_eq!(
+        variants
+            .iter()
+            .map(|v| (v.value.as_str(), v.name.as_str()))
+            .collect::<Vec<_>>(),
+        [("m.login.password", "Password"), ("m.login.token", "Token")]
+    );
+    // additionalProperties beside properties: a struct with extra keys of any type.
+    let TypeKind::Struct { fields, additional } = &def("AuthData").kind else {
+        panic!()
+    };
+    assert_eq!(
+        fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.required))
+            .collect::<Vec<_>>(),
+        [("type", true), ("session", false)]
+    );
+    assert_eq!(fields[0].ident, "type_");
+    assert_eq!(additional, &Some(TypeRef::Any));
+    // Nested maps.
+    assert_eq!(
+        def("ServerSignatures").kind,
+        TypeKind::Alias {
+            target: TypeRef::Map(Box::new(TypeRef::Map(Box::new(TypeRef::String {
+                format: None
+            }))))
+        }
+    );
+    // A description beside a $ref documents the field; the type stays shared.
+    let TypeKind::Struct { fields, .. } = &def("RegisterBody").kind else {
+        panic!()
+    };
+    let auth = fields.iter().find(|f| f.name == "auth").unwrap();
+    assert_eq!(auth.ty, TypeRef::Named("AuthData".into()));
+    let TypeKind::Struct { fields, .. } = &def("BindOkBody").kind else {
+        panic!()
+    };
+    let signatures = fields.iter().find(|f| f.name == "signatures").unwrap();
+    assert_eq!(signatures.ty, TypeRef::Named("ServerSignatures".into()));
+    assert!(
+        signatures
+            .description
+            .as_deref()
+            .unwrap()
+            .starts_with("The signatures of the verifying")
+    );
+}
+
+#[test]
+fn ir_collects_every_example_with_its_type() {
+    let ir = matrix_ir();
+    // 12 response examples, 4 body examples, 3 property examples, 3 parameter examples.
+    assert_eq!(
+        ir.examples.len(),
+        35,
+        "{:#?}",
+        ir.examples
+            .iter()
+            .map(|e| e.location.to_string())
+            .collect::<Vec<_>>()
+    );
+    let login = ir
+        .examples
+        .iter()
+        .find(|e| e.ty == TypeRef::Named("LoginBody".into()))
+        .unwrap();
+    // JSON written as text in the spec is read as JSON.
+    assert_eq!(login.value["user"], "cheeky_monkey");
+}
+
+#[test]
+fn the_ir_is_deterministic() {
+    let a = serde_json::to_string(&matrix_ir()).unwrap();
+    let b = serde_json::to_string(&matrix_ir()).unwrap();
+    assert_eq!(a, b);
+}
+
+/// Writes `files` into a fresh spec directory with a config whose one API is `roots`.
+fn generate(files: &[(&str, &str)], roots: &[&str]) -> Result<Ir, String> {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+    let specs = roots
+        .iter()
+        .map(|r| format!("\"{r}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let config = format!(
+        "[package]\nname = \"t\"\ndescription = \"t\"\n[[api]]\nname = \"test\"\ntitle = \"T\"\nspecs = [{specs}]\n"
+    );
+    std::fs::write(dir.path().join("codegen.toml"), config).unwrap();
+    Generator::from_config_file(&dir.path().join("codegen.toml"))
+        .and_then(|g| g.ir())
+        .map_err(|e| e.to_string())
+}
+
+const OK_SPEC: &str = "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        200:\n          description: ok\n          schema:\n            $ref: defs/thing.yaml\n";
+
+fn assert_names(message: &str, file: &str, pointer: &str) {
+    assert!(
+        message.starts_with(&format!("{file}#{pointer}")),
+        "expected {file}#{pointer} in: {message}"
+    );
+}
+
+#[test]
+fn a_valid_spec_set_generates() {
+    let ir = generate(
+        &[
+            ("a.yaml", OK_SPEC),
+            (
+                "defs/thing.yaml",
+                "type: object\nproperties: {x: {type: string}}\n",
+            ),
+        ],
+        &["a.yaml"],
+    )
+    .unwrap();
+    assert_eq!(ir.types[0].name, "Thing");
+}
+
+#[test]
+fn yaml_syntax_errors_name_file_and_line() {
+    let err = generate(
+        &[("a.yaml", "swagger: '2.0'\npaths:\n  /a: [\n")],
+        &["a.yaml"],
+    )
+    .unwrap_err();
+    assert_names(&err, "a.yaml", "(document root)");
+    assert!(
+        err.contains("YAML syntax error") && err.contains("line"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_ref_files_name_the_referring_place() {
+    let err = generate(&[("a.yaml", OK_SPEC)], &["a.yaml"]).unwrap_err();
+    assert_names(&err, "a.yaml", "/paths/~1a/get/responses/200/schema");
+    assert!(
+        err.contains("defs/thing.yaml") && err.contains("does not exist"),
+        "{err}"
+    );
+    assert!(err.contains("(line 10)"), "{err}");
+}
+
+#[test]
+fn bad_pointers_name_the_referring_place() {
+    let spec = OK_SPEC.replace("defs/thing.yaml", "defs/thing.yaml#/definitions/Nope");
+    let err = generate(
+        &[("a.yaml", &spec), ("defs/thing.yaml", "definitions: {}\n")],
+        &["a.yaml"],
+    )
+    .unwrap_err();
+    assert_names(&err, "a.yaml", "/paths/~1a/get/responses/200/schema");
+    assert!(err.contains("`/definitions/Nope` does not exist"), "{err}");
+}
+
+#[test]
+fn reference_cycles_are_named_not_overflowed() {
+    // Parameters that refer to each other can never be resolved.
+    let spec = "swagger: '2.0'\ninfo: {title: t, version: '1'}\nparameters:\n  a: {$ref: '#/parameters/b'}\n  b: {$ref: '#/parameters/a'}\npaths:\n  /a:\n    get:\n      parameters:\n        - $ref: '#/parameters/a'\n      responses:\n        200: {description: ok}\n";
+    let err = generate(&[("a.yaml", spec)], &["a.yaml"]).unwrap_err();
+    assert!(err.contains("reference cycle"), "{err}");
+    assert!(err.starts_with("a.yaml#/parameters/"), "{err}");
+    assert!(
+        err.contains("a.yaml#/parameters/b -> a.yaml#/parameters/a -> a.yaml#/parameters/b"),
+        "{err}"
+    );
+    // Schemas that are nothing but references to each other describe nothing.
+    let err = generate(
+        &[
+            ("a.yaml", &OK_SPEC.replace("defs/thing.yaml", "defs/x.yaml")),
+            ("defs/x.yaml", "$ref: y.yaml\n"),
+            ("defs/y.yaml", "$ref: x.yaml\n"),
+        ],
+        &["a.yaml"],
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("reference cycle")
+            && err.contains("defs/x.yaml#")
+            && err.contains("defs/y.yaml#"),
+        "{err}"
+    );
+}
+
+#[test]
+fn recursive_schemas_are_allowed() {
+    let ir = generate(
+        &[
+            ("a.yaml", OK_SPEC),
+            (
+                "defs/thing.yaml",
+                "type: object\nproperties:\n  child: {$ref: thing.yaml}\n",
+            ),
+        ],
+        &["a.yaml"],
+    )
+    .unwrap();
+    let TypeKind::Struct { fields, .. } = &ir.types[0].kind else {
+        panic!()
+    };
+    assert_eq!(fields[0].ty, TypeRef::Named("Thing".into()));
+}
+
+#[test]
+fn unsupported_versions_are_refused() {
+    for (doc, found) in [
+        ("swagger: '1.2'\n", "swagger: 1.2"),
+        ("openapi: 3.1.0\n", "openapi: 3.1.0"),
+        ("info: {}\n", "neither"),
+    ] {
+        let err = generate(&[("a.yaml", doc)], &["a.yaml"]).unwrap_err();
+        assert!(err.starts_with("a.yaml#"), "{err}");
+        assert!(
+            err.contains("unsupported spec version") && err.contains(found),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn two_operations_with_one_name_are_refused() {
+    let b = OK_SPEC
+        .replace("/a:", "/b:")
+        .replace("$ref: defs/thing.yaml", "type: object");
+    let a = OK_SPEC.replace("$ref: defs/thing.yaml", "type: object");
+    let err = generate(&[("a.yaml", &a), ("b.yaml", &b)], &["a.yaml", "b.yaml"]).unwrap_err();
+    assert_names(&err, "b.yaml", "/paths/~1b/get");
+    assert!(
+        err.contains("`get_a` is already used by a.yaml#/paths/~1a/get"),
+        "{err}"
+    );
+}
+
+#[test]
+fn parameters_without_a_type_are_refused() {
+    let spec = OK_SPEC.replace(
+        "      operationId: getA\n",
+        "      operationId: getA\n      parameters:\n        - in: query\n          name: q\n",
+    );
+    let err = generate(
+        &[("a.yaml", &spec), ("defs/thing.yaml", "type: object\n")],
+        &["a.yaml"],
+    )
+    .unwrap_err();
+    assert_names(&err, "a.yaml", "/paths/~1a/get/parameters/0");
+    assert!(err.contains("parameter `q` has no `type`"), "{err}");
+    assert!(err.contains("(line 8)"), "{err}");
+}
+
+#[test]
+fn the_cli_exits_1_with_the_message_and_0_on_success() {
+    let bin = env!("CARGO_BIN_EXE_generator");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yaml"), "swagger: '9'\n").unwrap();
+    std::fs::write(
+        dir.path().join("c.toml"),
+        "[package]\nname='t'\ndescription='t'\n[[api]]\nname='t'\ntitle='T'\nspecs=['a.yaml']\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(bin)
+        .args(["ir", "--config"])
+        .arg(dir.path().join("c.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("a.yaml#/swagger") && stderr.contains("unsupported spec version"),
+        "{stderr}"
+    );
+
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/codegen.toml");
+    let out = std::process::Command::new(bin)
+        .args(["ir", "--config"])
+        .arg(config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ir: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(ir["apis"].as_array().unwrap().len(), 2);
+}
