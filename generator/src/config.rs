@@ -111,6 +111,9 @@ pub struct ErrorsConfig {
     pub code_property: String,
     /// The property carrying the human-readable message.
     pub message_property: String,
+    /// A property holding milliseconds to wait before retrying: copied into `Retry-After`.
+    #[serde(default)]
+    pub retry_after_property: Option<String>,
     /// Error responses (4xx, 5xx) that document no schema carry the shared error body.
     #[serde(default)]
     pub untyped_error_responses: bool,
@@ -151,6 +154,9 @@ pub struct RouterConfig {
     pub body_limit: usize,
     /// API keys passed in the query may also come as `Authorization: Bearer <key>`.
     pub bearer_header: bool,
+    /// The CORS headers put on every response.
+    #[serde(default)]
+    pub cors: CorsConfig,
 }
 
 impl Default for RouterConfig {
@@ -158,6 +164,25 @@ impl Default for RouterConfig {
         RouterConfig {
             body_limit: 1024 * 1024,
             bearer_header: false,
+            cors: CorsConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorsConfig {
+    pub allow_origin: String,
+    pub allow_methods: String,
+    pub allow_headers: String,
+}
+
+impl Default for CorsConfig {
+    fn default() -> Self {
+        CorsConfig {
+            allow_origin: "*".into(),
+            allow_methods: "GET, POST, PUT, DELETE, OPTIONS".into(),
+            allow_headers: "Origin, X-Requested-With, Content-Type, Accept, Authorization".into(),
         }
     }
 }

@@ -85,6 +85,8 @@ pub enum Error {
     UnsupportedVersion { location: Location, found: String },
     #[error("{location}: {message}")]
     Invalid { location: Location, message: String },
+    #[error(transparent)]
+    Emit(#[from] crate::emit::EmitError),
     #[error("{location}: operation name `{name}` is already used by {first}")]
     DuplicateOperation {
         location: Location,
@@ -119,7 +121,7 @@ impl Error {
 
     fn location_mut(&mut self) -> Option<&mut Location> {
         match self {
-            Error::Io { .. } | Error::Config { .. } => None,
+            Error::Io { .. } | Error::Config { .. } | Error::Emit(_) => None,
             Error::Yaml { location, .. }
             | Error::MissingRefFile { location, .. }
             | Error::BadRef { location, .. }
@@ -132,7 +134,7 @@ impl Error {
 
     fn location_ref(&self) -> Option<&Location> {
         match self {
-            Error::Io { .. } | Error::Config { .. } => None,
+            Error::Io { .. } | Error::Config { .. } | Error::Emit(_) => None,
             Error::Yaml { location, .. }
             | Error::MissingRefFile { location, .. }
             | Error::BadRef { location, .. }

@@ -223,6 +223,7 @@ pub struct ErrorModel {
     pub type_name: String,
     pub code_property: String,
     pub message_property: String,
+    pub retry_after_property: Option<String>,
     pub codes: Vec<ErrorCode>,
     pub transport: crate::config::TransportErrors,
 }
@@ -241,6 +242,7 @@ impl ErrorModel {
             type_name: config.type_name.clone(),
             code_property: config.code_property.clone(),
             message_property: config.message_property.clone(),
+            retry_after_property: config.retry_after_property.clone(),
             codes,
             transport: config.transport.clone(),
         }

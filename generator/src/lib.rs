@@ -12,11 +12,13 @@
 //! benchmarks. The library never prints or exits: the CLI and xtask do.
 
 pub mod config;
+pub mod emit;
 pub mod error;
 pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod naming;
+pub mod output;
 pub mod pointer;
 pub mod resolve;
 pub mod upgrade;
@@ -24,6 +26,7 @@ pub mod upgrade;
 use std::path::Path;
 
 pub use config::Config;
+pub use emit::GeneratedFile;
 pub use error::{Error, Location, Result};
 pub use ir::Ir;
 
@@ -91,5 +94,10 @@ impl Generator {
             .map_err(|e| e.with_line(line_of))?;
         let sources = documents.documents.keys().cloned().collect();
         lower::lower(&upgraded, &self.config, sources).map_err(|e| e.with_line(line_of))
+    }
+
+    /// Stages 1 to 5: every file of the generated crate, sorted by path.
+    pub fn generate(&self) -> Result<Vec<GeneratedFile>> {
+        Ok(emit::emit(&self.ir()?)?)
     }
 }

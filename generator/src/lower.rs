@@ -458,7 +458,15 @@ impl Lowerer<'_> {
         let hint = format!("{type_prefix}{}", pascal_case(&data.name));
         let ty = self.lower(schema, &hint, &at.child("schema"))?;
         if let Some(example) = &data.example {
-            self.example(&ty, example, at.child("example"));
+            // A parameter's example is its text on the wire: `x-example: 1234` of a string
+            // parameter is "1234".
+            let example = match example {
+                Value::Number(_) | Value::Bool(_) if self.is_string_type(&ty) => {
+                    Value::String(example.to_string())
+                }
+                _ => example.clone(),
+            };
+            self.example(&ty, &example, at.child("example"));
         }
         let default = match schema {
             ReferenceOr::Item(schema) => schema.schema_data.default.clone(),

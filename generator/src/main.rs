@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use generator::Generator;
+use generator::output;
 
 /// Generate Rust types, server traits and axum routers from Swagger 2.0 / OpenAPI 3.0 specs.
 #[derive(Debug, Parser)]
@@ -24,6 +26,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
+    /// Generate the crate into a directory, or check that the directory is up to date.
+    Generate {
+        /// The generator config (TOML); spec paths in it are relative to its directory.
+        #[arg(long)]
+        config: PathBuf,
+        /// The generated crate's directory: made to hold exactly the generated files.
+        #[arg(long)]
+        out: PathBuf,
+        /// Change nothing; exit 1 with a diff when the directory is not what the specs give.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -36,7 +50,7 @@ enum Format {
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
@@ -44,12 +58,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Ir { config, format } => {
-            let generator =
-                generator::Generator::from_config_file(&config).map_err(|e| e.to_string())?;
-            let ir = generator.ir().map_err(|e| e.to_string())?;
+            let ir = Generator::from_config_file(&config)
+                .and_then(|g| g.ir())
+                .map_err(|e| e.to_string())?;
             match format {
                 Format::Json => println!(
                     "{}",
@@ -57,7 +71,39 @@ fn run(cli: Cli) -> Result<(), String> {
                 ),
                 Format::Debug => println!("{ir:#?}"),
             }
-            Ok(())
+            for warning in &ir.warnings {
+                eprintln!("warning: {}: {}", warning.location, warning.message);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate { config, out, check } => {
+            let files = Generator::from_config_file(&config)
+                .and_then(|g| g.generate())
+                .map_err(|e| e.to_string())?;
+            if check {
+                let changes = output::compare(&out, &files).map_err(|e| e.to_string())?;
+                if changes.is_empty() {
+                    println!("{} is up to date ({} files)", out.display(), files.len());
+                    return Ok(ExitCode::SUCCESS);
+                }
+                for change in &changes {
+                    print!("{}", change.diff);
+                }
+                eprintln!(
+                    "error: {} is stale: {} file(s) differ from what the specs generate",
+                    out.display(),
+                    changes.len()
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            let changes = output::write(&out, &files).map_err(|e| e.to_string())?;
+            print!("{}", output::summary(&out, &changes));
+            println!(
+                "{} file(s) changed, {} generated",
+                changes.len(),
+                files.len()
+            );
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

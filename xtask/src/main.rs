@@ -1,1 +1,77 @@
-fn main() {}
+//! `cargo xtask ...`: the project's chores, as a thin shell over the generator library.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use generator::{Generator, output};
+
+#[derive(Debug, Parser)]
+#[command(about = "The project's chores")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Regenerate `generated/` from `specs/codegen.toml` and the specs it names.
+    Codegen {
+        /// Change nothing; exit 1 with a unified diff when `generated/` is stale.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn main() -> ExitCode {
+    let Command::Codegen { check } = Cli::parse().command;
+    let root = workspace_root();
+    let out = root.join("generated");
+    let files = match Generator::from_config_file(&root.join("specs/codegen.toml"))
+        .and_then(|g| g.generate())
+    {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = if check {
+        output::compare(&out, &files)
+    } else {
+        output::write(&out, &files)
+    };
+    let changes = match result {
+        Ok(changes) => changes,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if check {
+        if changes.is_empty() {
+            println!("generated/ is up to date ({} files)", files.len());
+            return ExitCode::SUCCESS;
+        }
+        for change in &changes {
+            print!("{}", change.diff);
+        }
+        eprint!("{}", output::summary(Path::new("generated"), &changes));
+        eprintln!("error: generated/ is stale; run `cargo xtask codegen` and commit the result");
+        return ExitCode::FAILURE;
+    }
+    print!("{}", output::summary(Path::new("generated"), &changes));
+    println!(
+        "{} file(s) changed, {} generated",
+        changes.len(),
+        files.len()
+    );
+    ExitCode::SUCCESS
+}

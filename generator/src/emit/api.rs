@@ -1,0 +1,547 @@
+//! One module per API: a request type and a response enum per operation, the server trait,
+//! and (behind the `server` feature) the axum router that calls it.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::emit::docs::{doc_attrs, doc_paragraphs};
+use crate::emit::types::{default_expr, ident, type_tokens};
+use crate::ir::{
+    Api, Ir, Operation, ParamLocation, Parameter, Security, SecuritySchemeKind, Status, TypeKind,
+    TypeRef,
+};
+use crate::naming::{pascal_case, status_name};
+
+pub fn trait_name(api: &Api) -> String {
+    format!("{}Api", pascal_case(&api.name))
+}
+
+fn request_name(op: &Operation) -> Ident {
+    format_ident!("{}Request", pascal_case(&op.name))
+}
+
+fn response_name(op: &Operation) -> Ident {
+    format_ident!("{}Response", pascal_case(&op.name))
+}
+
+fn takes_caller(op: &Operation) -> bool {
+    !matches!(op.security, Security::None)
+}
+
+/// Whether a request must carry a body: Swagger 2.0 bodies default to optional and specs
+/// rarely say otherwise, so a body whose schema requires properties counts as required.
+fn body_required(ir: &Ir, op: &Operation) -> bool {
+    let Some(body) = &op.body else { return false };
+    body.required
+        || match &body.ty {
+            TypeRef::Named(name) => ir.type_def(name).is_some_and(|def| match &def.kind {
+                TypeKind::Struct { fields, .. } => fields.iter().any(|f| f.required),
+                _ => true,
+            }),
+            _ => false,
+        }
+}
+
+fn error_type(ir: &Ir) -> TokenStream {
+    match &ir.error {
+        Some(error) => {
+            let name = ident(&error.type_name);
+            quote!(crate::types::#name)
+        }
+        None => quote!(crate::Error),
+    }
+}
+
+/// The mounted paths of an operation, for docs: `POST /a/r0/x`, `POST /a/v3/x`.
+fn routes_doc(op: &Operation) -> String {
+    op.full_paths
+        .iter()
+        .map(|p| format!("`{} {p}`", op.method))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn parameter_type(
+    ir: &Ir,
+    parameter: &Parameter,
+    root: &TokenStream,
+) -> (TokenStream, Option<TokenStream>) {
+    let ty = type_tokens(&parameter.ty, root);
+    let default = parameter
+        .default
+        .as_ref()
+        .and_then(|value| default_expr(ir, &parameter.ty, value, root));
+    if parameter.required || default.is_some() {
+        (ty, default)
+    } else {
+        (quote!(::std::option::Option<#ty>), None)
+    }
+}
+
+pub fn emit_api(ir: &Ir, api: &Api) -> TokenStream {
+    let root = quote!(crate);
+    let error = error_type(ir);
+    let trait_ident = ident(&trait_name(api));
+    let has_credentials = !api.security_schemes.is_empty();
+    let mut items = Vec::new();
+
+    if has_credentials {
+        let variants = api.security_schemes.iter().map(|scheme| {
+            let variant = ident(&pascal_case(&scheme.name));
+            let how = match &scheme.kind {
+                SecuritySchemeKind::ApiKey {
+                    parameter,
+                    location,
+                } => {
+                    let place = match location {
+                        ParamLocation::Query => "query parameter",
+                        ParamLocation::Header => "header",
+                        ParamLocation::Cookie => "cookie",
+                        ParamLocation::Path => "path parameter",
+                    };
+                    let bearer = if ir.router.bearer_header && *location == ParamLocation::Query {
+                        " or `Authorization: Bearer`"
+                    } else {
+                        ""
+                    };
+                    format!("`{}`: the `{parameter}` {place}{bearer}.", scheme.name)
+                }
+                SecuritySchemeKind::Http { scheme: http } => {
+                    format!(
+                        "`{}`: the `Authorization: {http}` header's credentials.",
+                        scheme.name
+                    )
+                }
+                SecuritySchemeKind::OAuth2 | SecuritySchemeKind::OpenIdConnect => {
+                    format!("`{}`: an `Authorization: Bearer` token.", scheme.name)
+                }
+            };
+            let docs = doc_paragraphs(&[Some(&how), scheme.description.as_deref()]);
+            quote!(#docs #variant(::std::string::String),)
+        });
+        items.push(quote! {
+            /// A credential as a request presented it, before it is checked.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            pub enum Credential {
+                #(#variants)*
+            }
+        });
+    }
+
+    for op in &api.operations {
+        items.push(request_type(ir, op, &root));
+        items.push(response_type(op, &root));
+    }
+
+    let methods = api.operations.iter().map(|op| {
+        let method = ident(&op.name);
+        let request = request_name(op);
+        let response = response_name(op);
+        let request_ty = if takes_caller(op) {
+            quote!(#request<Self::Caller>)
+        } else {
+            quote!(#request)
+        };
+        let heading = format!("{}.", routes_doc(op));
+        let docs = doc_paragraphs(&[Some(&heading), op.summary.as_deref(), op.description.as_deref()]);
+        let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
+        quote! {
+            #docs
+            #deprecated
+            fn #method(&self, request: #request_ty)
+                -> impl ::std::future::Future<Output = ::std::result::Result<#response, #error>> + ::std::marker::Send;
+        }
+    });
+    let auth_items = has_credentials.then(|| {
+        quote! {
+            /// Who a credential belongs to, as [`authenticate`](Self::authenticate) finds it.
+            type Caller: ::std::marker::Send + 'static;
+
+            /// Checks a credential and finds its caller. The router calls it once per request,
+            /// before the operation's method, for every operation that takes a credential;
+            /// an error here is the response.
+            fn authenticate(&self, credential: Credential)
+                -> impl ::std::future::Future<Output = ::std::result::Result<Self::Caller, #error>> + ::std::marker::Send;
+        }
+    });
+    let trait_doc = format!(
+        " The {}: one method per operation. Serve an implementation with [`router`].",
+        api.title
+    );
+    items.push(quote! {
+        #[doc = #trait_doc]
+        pub trait #trait_ident: ::std::marker::Send + ::std::marker::Sync + 'static {
+            #auth_items
+            #(#methods)*
+        }
+    });
+    items.push(router(ir, api));
+    quote!(#(#items)*)
+}
+
+fn request_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
+    let name = request_name(op);
+    let docs = doc_attrs(Some(&format!("The request of {}.", routes_doc(op))));
+    let mut fields = Vec::new();
+    match &op.security {
+        Security::None => {}
+        Security::Required(_) => fields.push(quote! {
+            /// The caller, as the API's `authenticate` found it.
+            pub caller: Caller,
+        }),
+        Security::Optional(_) => fields.push(quote! {
+            /// The caller, when the request carried a credential that `authenticate` accepted.
+            pub caller: ::std::option::Option<Caller>,
+        }),
+    }
+    for parameter in &op.parameters {
+        let field = ident(&crate::naming::snake_case(&parameter.name));
+        let (ty, default) = parameter_type(ir, parameter, root);
+        let place = match parameter.location {
+            ParamLocation::Path => "Path parameter",
+            ParamLocation::Query => "Query parameter",
+            ParamLocation::Header => "Header",
+            ParamLocation::Cookie => "Cookie",
+        };
+        let mut heading = format!("{place} `{}`.", parameter.name);
+        if let (Some(_), Some(value)) = (&default, &parameter.default) {
+            heading.push_str(&format!(" Defaults to `{value}`."));
+        }
+        let docs = doc_paragraphs(&[Some(&heading), parameter.description.as_deref()]);
+        fields.push(quote!(#docs pub #field: #ty,));
+    }
+    if let Some(body) = &op.body {
+        let ty = type_tokens(&body.ty, root);
+        let ty = if body_required(ir, op) {
+            ty
+        } else {
+            quote!(::std::option::Option<#ty>)
+        };
+        let heading = format!("The body ({}).", body.content_types.join(", "));
+        let docs = doc_paragraphs(&[Some(&heading), body.description.as_deref()]);
+        fields.push(quote!(#docs pub body: #ty,));
+    }
+    let generics = takes_caller(op).then(|| quote!(<Caller>));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #name #generics {
+            #(#fields)*
+        }
+    }
+}
+
+/// Whether a status stands for several codes, so its variant carries the code.
+fn carries_code(status: Status) -> bool {
+    !matches!(status, Status::Code(_))
+}
+
+fn response_type(op: &Operation, root: &TokenStream) -> TokenStream {
+    let name = response_name(op);
+    let docs = doc_attrs(Some(&format!(
+        "The responses {} documents, one variant per status.",
+        routes_doc(op)
+    )));
+    let mut variants = Vec::new();
+    let mut status_arms = Vec::new();
+    let mut response_arms = Vec::new();
+    for response in &op.responses {
+        let variant = ident(&status_name(response.status));
+        let label = match response.status {
+            Status::Code(code) => code.to_string(),
+            Status::Range(class) => format!("{class}XX"),
+            Status::Default => "Any other status".into(),
+        };
+        let docs = doc_paragraphs(&[Some(&format!("{label}.")), Some(&response.description)]);
+        let code = match response.status {
+            Status::Code(code) => quote!(#code),
+            _ => quote!(*status),
+        };
+        let (fields, pattern, status_pattern, write) =
+            match (&response.ty, carries_code(response.status)) {
+                (Some(ty), false) => {
+                    let ty = type_tokens(ty, root);
+                    (
+                        quote!((#ty)),
+                        quote!((body)),
+                        quote!((_)),
+                        quote!(crate::runtime::json_response(#code, &body)),
+                    )
+                }
+                (Some(ty), true) => {
+                    let ty = type_tokens(ty, root);
+                    (
+                        quote!((u16, #ty)),
+                        quote!((status, body)),
+                        quote!((status, _)),
+                        quote!(crate::runtime::json_response(*status, &body)),
+                    )
+                }
+                (None, false) => (
+                    quote!(),
+                    quote!(),
+                    quote!(),
+                    quote!(crate::runtime::empty_response(#code)),
+                ),
+                (None, true) => (
+                    quote!((u16)),
+                    quote!((status)),
+                    quote!((status)),
+                    quote!(crate::runtime::empty_response(*status)),
+                ),
+            };
+        variants.push(quote!(#docs #variant #fields,));
+        status_arms.push(quote!(Self::#variant #status_pattern => #code,));
+        response_arms.push(quote!(Self::#variant #pattern => #write,));
+    }
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#variants)*
+        }
+
+        impl #name {
+            /// The HTTP status this response goes out with.
+            pub fn status(&self) -> u16 {
+                match self { #(#status_arms)* }
+            }
+        }
+
+        #[cfg(feature = "server")]
+        impl ::axum::response::IntoResponse for #name {
+            fn into_response(self) -> ::axum::response::Response {
+                match &self { #(#response_arms)* }
+            }
+        }
+    }
+}
+
+/// The router function and one handler per operation.
+fn router(ir: &Ir, api: &Api) -> TokenStream {
+    let trait_ident = ident(&trait_name(api));
+    // Operations sharing a path share one method router.
+    let mut paths: Vec<(String, Vec<TokenStream>)> = Vec::new();
+    for op in &api.operations {
+        let handler = ident(&op.name);
+        let method = ident(&op.method.to_lowercase());
+        for path in &op.full_paths {
+            let entry = quote!(#method(handlers::#handler::<S>));
+            match paths.iter_mut().find(|(p, _)| p == path) {
+                Some((_, methods)) => methods.push(entry),
+                None => paths.push((path.clone(), vec![entry])),
+            }
+        }
+    }
+    let routes = paths.iter().map(|(path, methods)| {
+        let first = &methods[0];
+        let rest = &methods[1..];
+        quote!(.route(#path, ::axum::routing::#first #(.#rest)*))
+    });
+    let handlers = api.operations.iter().map(|op| handler(ir, api, op));
+    let credential_fns = api.security_schemes.iter().map(|scheme| {
+        let fn_ident = format_ident!("credential_{}", crate::naming::snake_case(&scheme.name).trim_end_matches('_'));
+        let variant = ident(&pascal_case(&scheme.name));
+        let extract = match &scheme.kind {
+            SecuritySchemeKind::ApiKey { parameter, location } => {
+                let location = match location {
+                    ParamLocation::Query | ParamLocation::Path => quote!(Query),
+                    ParamLocation::Header => quote!(Header),
+                    ParamLocation::Cookie => quote!(Cookie),
+                };
+                let bearer = ir.router.bearer_header;
+                quote!(crate::runtime::api_key(parts, #parameter, crate::runtime::KeyLocation::#location, #bearer)?)
+            }
+            SecuritySchemeKind::Http { scheme } if scheme.eq_ignore_ascii_case("bearer") => {
+                quote!(crate::runtime::bearer(parts)?)
+            }
+            SecuritySchemeKind::Http { scheme } => {
+                quote!(crate::runtime::authorization(parts, #scheme)?)
+            }
+            SecuritySchemeKind::OAuth2 | SecuritySchemeKind::OpenIdConnect => quote!(crate::runtime::bearer(parts)?),
+        };
+        let error = error_type(ir);
+        quote! {
+            pub(super) fn #fn_ident(
+                parts: &::axum::http::request::Parts,
+            ) -> ::std::result::Result<::std::option::Option<super::Credential>, #error> {
+                ::std::result::Result::Ok(#extract.map(super::Credential::#variant))
+            }
+        }
+    });
+    let doc = format!(
+        " An axum router serving every operation of [`{}`] at its full paths, with the \
+         transport rules applied: credentials, parsing, error bodies, CORS, body limits.",
+        trait_name(api)
+    );
+    quote! {
+        #[doc = #doc]
+        #[cfg(feature = "server")]
+        pub fn router<S: #trait_ident>(server: ::std::sync::Arc<S>) -> ::axum::Router {
+            ::axum::Router::new()
+                #(#routes)*
+                .fallback(crate::runtime::not_found)
+                .method_not_allowed_fallback(crate::runtime::method_not_allowed)
+                .layer(::axum::middleware::from_fn(crate::runtime::cors))
+                .with_state(server)
+        }
+
+        #[cfg(feature = "server")]
+        mod handlers {
+            #(#credential_fns)*
+            #(#handlers)*
+        }
+    }
+}
+
+fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
+    let root = quote!(crate);
+    let error = error_type(ir);
+    let trait_ident = ident(&trait_name(api));
+    let name = ident(&op.name);
+    let request = request_name(op);
+    let response = response_name(op);
+    let mut steps = Vec::new();
+    let mut fields = Vec::new();
+    let mut private_items = Vec::new();
+
+    // The first scheme whose credential the request carries.
+    let credential = |schemes: &[String]| {
+        let calls: Vec<TokenStream> = schemes
+            .iter()
+            .map(|scheme| {
+                let fn_ident = format_ident!(
+                    "credential_{}",
+                    crate::naming::snake_case(scheme).trim_end_matches('_')
+                );
+                quote!(#fn_ident(&parts)?)
+            })
+            .collect();
+        let (first, rest) = calls
+            .split_first()
+            .expect("a security requirement names a scheme");
+        quote!(#first #(.or(#rest))*)
+    };
+    match &op.security {
+        Security::None => {}
+        Security::Required(schemes) => {
+            let credential = credential(schemes);
+            steps.push(quote! {
+                let credential = #credential
+                    .ok_or_else(|| #error::missing_token("Missing access token"))?;
+                let caller = server.authenticate(credential).await?;
+            });
+            fields.push(quote!(caller));
+        }
+        Security::Optional(schemes) => {
+            let credential = credential(schemes);
+            // A rejected optional credential is as good as none (an expired token, say).
+            steps.push(quote! {
+                let caller = match #credential {
+                    ::std::option::Option::Some(credential) => server.authenticate(credential).await.ok(),
+                    ::std::option::Option::None => ::std::option::Option::None,
+                };
+            });
+            fields.push(quote!(caller));
+        }
+    }
+
+    for (location, struct_suffix, call) in [
+        (
+            ParamLocation::Path,
+            "Path",
+            quote!(crate::runtime::path(&mut parts).await?),
+        ),
+        (
+            ParamLocation::Query,
+            "Query",
+            quote!(crate::runtime::query(&parts)?),
+        ),
+        (
+            ParamLocation::Header,
+            "Headers",
+            quote!(crate::runtime::headers(&parts)?),
+        ),
+    ] {
+        let params: Vec<&Parameter> = op
+            .parameters
+            .iter()
+            .filter(|p| p.location == location)
+            .collect();
+        if params.is_empty() {
+            continue;
+        }
+        let struct_ident = format_ident!("{}{struct_suffix}", pascal_case(&op.name));
+        let mut struct_fields = Vec::new();
+        for parameter in &params {
+            let field = ident(&crate::naming::snake_case(&parameter.name));
+            let wire = if location == ParamLocation::Header {
+                parameter.name.to_lowercase()
+            } else {
+                parameter.name.clone()
+            };
+            let (ty, default) = parameter_type(ir, parameter, &root);
+            let default_attr = default.map(|expr| {
+                let default_fn = format_ident!(
+                    "{}_{}_default",
+                    op.name,
+                    field.to_string().trim_end_matches('_')
+                );
+                let path = default_fn.to_string();
+                private_items.push(quote!(fn #default_fn() -> #ty { #expr }));
+                quote!(#[serde(default = #path)])
+            });
+            struct_fields.push(quote!(#[serde(rename = #wire)] #default_attr #field: #ty,));
+            let binding = format_ident!("{}", struct_suffix.to_lowercase());
+            fields.push(quote!(#field: #binding.#field));
+        }
+        let binding = format_ident!("{}", struct_suffix.to_lowercase());
+        private_items.push(quote! {
+            #[derive(::serde::Deserialize)]
+            struct #struct_ident { #(#struct_fields)* }
+        });
+        steps.push(quote!(let #binding: #struct_ident = #call;));
+    }
+    if let Some(body) = &op.body {
+        let ty = type_tokens(&body.ty, &root);
+        let form = body
+            .content_types
+            .iter()
+            .any(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        if body_required(ir, op) {
+            steps.push(quote!(let body: #ty = crate::runtime::body(&parts, body, #form).await?;));
+        } else {
+            steps.push(quote!(let body: ::std::option::Option<#ty> = crate::runtime::optional_body(&parts, body, #form).await?;));
+        }
+        fields.push(quote!(body));
+    }
+    let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+    let mutable = op
+        .parameters
+        .iter()
+        .any(|p| p.location == ParamLocation::Path)
+        .then(|| quote!(mut));
+    let body_binding = if op.body.is_some() {
+        quote!(body)
+    } else {
+        quote!(_body)
+    };
+    quote! {
+        #(#private_items)*
+
+        pub(super) async fn #name<S: super::#trait_ident>(
+            ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
+            request: ::axum::extract::Request,
+        ) -> ::axum::response::Response {
+            let (#mutable parts, #body_binding) = request.into_parts();
+            let result: ::std::result::Result<super::#response, #error> = async {
+                #(#steps)*
+                let request = super::#request { #(#fields),* };
+                #allow_deprecated
+                server.#name(request).await
+            }
+            .await;
+            crate::runtime::respond(result)
+        }
+    }
+}

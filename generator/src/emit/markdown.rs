@@ -1,0 +1,193 @@
+//! The generated crate's non-Rust files, rendered with minijinja: its Cargo.toml and
+//! `API.md`, the endpoint reference.
+
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::emit::{EmitError, GeneratedFile, api};
+use crate::ir::{Ir, ParamLocation, Security, Status, TypeRef};
+use crate::naming::{pascal_case, status_name};
+
+const CARGO_TOML: &str = include_str!("../../templates/Cargo.toml.j2");
+const API_MD: &str = include_str!("../../templates/API.md.j2");
+
+fn render(
+    name: &'static str,
+    source: &'static str,
+    context: impl Serialize,
+) -> Result<String, EmitError> {
+    let error = |source| EmitError::Template {
+        template: name,
+        source,
+    };
+    let mut env = Environment::new();
+    env.set_keep_trailing_newline(true);
+    env.add_template(name, source).map_err(error)?;
+    env.get_template(name)
+        .and_then(|t| t.render(context))
+        .map_err(error)
+}
+
+pub fn cargo_toml(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> {
+    let contents = render(
+        "Cargo.toml",
+        CARGO_TOML,
+        minijinja::context! {
+            header,
+            package => &ir.package,
+            description => ir.description.replace('"', "\\\""),
+        },
+    )?;
+    Ok(GeneratedFile {
+        path: "Cargo.toml".into(),
+        contents,
+    })
+}
+
+/// A type as the reference shows it: the Rust type, without paths.
+fn display(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::String { .. } => "String".into(),
+        TypeRef::Integer { format } if format.as_deref() == Some("int32") => "i32".into(),
+        TypeRef::Integer { .. } => "i64".into(),
+        TypeRef::Number { .. } => "f64".into(),
+        TypeRef::Boolean => "bool".into(),
+        TypeRef::Array(item) => format!("Vec<{}>", display(item)),
+        TypeRef::Map(value) => format!("BTreeMap<String, {}>", display(value)),
+        TypeRef::Object => "Map<String, Value>".into(),
+        TypeRef::Any => "Value".into(),
+        TypeRef::Named(name) => name.clone(),
+    }
+}
+
+/// Table cells cannot hold line breaks or bare pipes.
+fn cell(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
+#[derive(Serialize)]
+struct ApiView {
+    title: String,
+    module: String,
+    trait_name: String,
+    sources: Vec<String>,
+    operations: Vec<OperationView>,
+}
+
+#[derive(Serialize)]
+struct OperationView {
+    name: String,
+    method: String,
+    path: String,
+    full_paths: Vec<String>,
+    summary: Option<String>,
+    deprecated: bool,
+    auth: String,
+    request_type: String,
+    body: Option<String>,
+    content_types: String,
+    parameters: Vec<ParameterView>,
+    responses: Vec<ResponseView>,
+}
+
+#[derive(Serialize)]
+struct ParameterView {
+    location: &'static str,
+    name: String,
+    ty: String,
+    required: bool,
+    default: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ResponseView {
+    status: String,
+    variant: String,
+    ty: Option<String>,
+    description: String,
+}
+
+pub fn api_reference(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> {
+    let apis: Vec<ApiView> = ir
+        .apis
+        .iter()
+        .map(|api| ApiView {
+            title: api.title.clone(),
+            module: api.name.clone(),
+            trait_name: api::trait_name(api),
+            sources: api.sources.clone(),
+            operations: api
+                .operations
+                .iter()
+                .map(|op| OperationView {
+                    name: op.name.clone(),
+                    method: op.method.clone(),
+                    path: op.path.clone(),
+                    full_paths: op.full_paths.clone(),
+                    summary: op.summary.as_deref().map(cell),
+                    deprecated: op.deprecated,
+                    auth: match &op.security {
+                        Security::None => "none".into(),
+                        Security::Required(schemes) => format!("required ({})", schemes.join(", ")),
+                        Security::Optional(schemes) => format!("optional ({})", schemes.join(", ")),
+                    },
+                    request_type: format!("{}Request", pascal_case(&op.name)),
+                    body: op.body.as_ref().map(|b| display(&b.ty)),
+                    content_types: op
+                        .body
+                        .as_ref()
+                        .map(|b| b.content_types.join(", "))
+                        .unwrap_or_default(),
+                    parameters: op
+                        .parameters
+                        .iter()
+                        .map(|p| ParameterView {
+                            location: match p.location {
+                                ParamLocation::Path => "path",
+                                ParamLocation::Query => "query",
+                                ParamLocation::Header => "header",
+                                ParamLocation::Cookie => "cookie",
+                            },
+                            name: p.name.clone(),
+                            ty: display(&p.ty),
+                            required: p.required,
+                            default: p.default.as_ref().map(|d| d.to_string()),
+                        })
+                        .collect(),
+                    responses: op
+                        .responses
+                        .iter()
+                        .map(|r| ResponseView {
+                            status: match r.status {
+                                Status::Code(code) => code.to_string(),
+                                Status::Range(class) => format!("{class}XX"),
+                                Status::Default => "default".into(),
+                            },
+                            variant: status_name(r.status),
+                            ty: r.ty.as_ref().map(display),
+                            description: cell(&r.description),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    let contents = render(
+        "API.md",
+        API_MD,
+        minijinja::context! {
+            header,
+            package => &ir.package,
+            description => &ir.description,
+            error => &ir.error,
+            apis,
+        },
+    )?;
+    Ok(GeneratedFile {
+        path: "API.md".into(),
+        contents,
+    })
+}

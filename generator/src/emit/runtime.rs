@@ -1,0 +1,341 @@
+//! The `runtime` module: what every generated handler shares. Reading bounded bodies,
+//! parsing JSON, forms, queries and paths into typed values with the configured errors,
+//! finding credentials, writing responses, CORS and the fallbacks.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::emit::types::ident;
+use crate::ir::Ir;
+
+pub fn emit_runtime(ir: &Ir) -> TokenStream {
+    let error = match &ir.error {
+        Some(error) => {
+            let name = ident(&error.type_name);
+            quote!(crate::types::#name)
+        }
+        None => quote!(crate::Error),
+    };
+    let limit = ir.router.body_limit;
+    let cors = &ir.router.cors;
+    let (origin, methods, headers) = (&cors.allow_origin, &cors.allow_methods, &cors.allow_headers);
+    let retry_after = ir
+        .error
+        .as_ref()
+        .and_then(|e| e.retry_after_property.as_deref())
+        .map(|property| {
+            quote! {
+                // Clients that do not read the body still learn when to come back.
+                if let ::std::option::Option::Some(ms) = self.extra.get(#property).and_then(::serde_json::Value::as_u64) {
+                    let seconds = ms.div_ceil(1000);
+                    if let ::std::result::Result::Ok(value) = ::axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                        response.headers_mut().insert(::axum::http::header::RETRY_AFTER, value);
+                    }
+                }
+            }
+        });
+    quote! {
+        use ::axum::response::IntoResponse as _;
+
+        /// Largest request body read, in bytes.
+        pub(crate) const BODY_LIMIT: usize = #limit;
+
+        /// Where an API key is looked for.
+        #[allow(dead_code)]
+        pub(crate) enum KeyLocation {
+            Query,
+            Header,
+            Cookie,
+        }
+
+        /// Reads the whole body, refusing more than [`BODY_LIMIT`] bytes without reading on.
+        pub(crate) async fn read_body(
+            parts: &::axum::http::request::Parts,
+            body: ::axum::body::Body,
+        ) -> ::std::result::Result<::axum::body::Bytes, #error> {
+            let declared = parts
+                .headers
+                .get(::axum::http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if declared.is_some_and(|length| length > BODY_LIMIT as u64) {
+                return ::std::result::Result::Err(#error::too_large("Request body too large"));
+            }
+            ::axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|error| {
+                let mut source: ::std::option::Option<&(dyn ::std::error::Error + 'static)> = ::std::option::Option::Some(&error);
+                while let ::std::option::Option::Some(inner) = source {
+                    if inner.is::<::http_body_util::LengthLimitError>() {
+                        return #error::too_large("Request body too large");
+                    }
+                    source = inner.source();
+                }
+                #error::bad_json(format!("Could not read the request body: {error}"))
+            })
+        }
+
+        /// The field a serde "missing field" message names.
+        fn missing_field(message: &str) -> ::std::option::Option<&str> {
+            let rest = message.strip_prefix("missing field `")?;
+            rest.split('`').next()
+        }
+
+        /// Parses a JSON body: not JSON at all, JSON of the wrong shape and a missing
+        /// required field are three different errors.
+        pub(crate) fn parse_json<T: ::serde::de::DeserializeOwned>(bytes: &[u8]) -> ::std::result::Result<T, #error> {
+            ::serde_json::from_slice(bytes).map_err(|error| match error.classify() {
+                ::serde_json::error::Category::Data => {
+                    let message = error.to_string();
+                    match missing_field(&message) {
+                        ::std::option::Option::Some(field) => {
+                            #error::missing_param(format!("Missing parameter: {field}"))
+                        }
+                        ::std::option::Option::None => #error::bad_json(message),
+                    }
+                }
+                _ => #error::not_json(format!("Content not JSON: {error}")),
+            })
+        }
+
+        fn parse_form<T: ::serde::de::DeserializeOwned>(bytes: &[u8]) -> ::std::result::Result<T, #error> {
+            ::serde_urlencoded::from_bytes(bytes).map_err(|error| {
+                let message = error.to_string();
+                match missing_field(&message) {
+                    ::std::option::Option::Some(field) => #error::missing_param(format!("Missing parameter: {field}")),
+                    ::std::option::Option::None => #error::bad_json(message),
+                }
+            })
+        }
+
+        fn is_form(parts: &::axum::http::request::Parts) -> bool {
+            parts
+                .headers
+                .get(::axum::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"))
+        }
+
+        /// Reads and parses a body. Anything but a form (where `form` allows one) is read as
+        /// JSON, whatever its declared type: clients are lax about `Content-Type`.
+        pub(crate) async fn body<T: ::serde::de::DeserializeOwned>(
+            parts: &::axum::http::request::Parts,
+            body: ::axum::body::Body,
+            form: bool,
+        ) -> ::std::result::Result<T, #error> {
+            let bytes = read_body(parts, body).await?;
+            if form && is_form(parts) {
+                parse_form(&bytes)
+            } else {
+                parse_json(&bytes)
+            }
+        }
+
+        /// Like [`body`], where an empty body means none.
+        #[allow(dead_code)]
+        pub(crate) async fn optional_body<T: ::serde::de::DeserializeOwned>(
+            parts: &::axum::http::request::Parts,
+            body: ::axum::body::Body,
+            form: bool,
+        ) -> ::std::result::Result<::std::option::Option<T>, #error> {
+            let bytes = read_body(parts, body).await?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return ::std::result::Result::Ok(::std::option::Option::None);
+            }
+            if form && is_form(parts) {
+                parse_form(&bytes).map(::std::option::Option::Some)
+            } else {
+                parse_json(&bytes).map(::std::option::Option::Some)
+            }
+        }
+
+        /// Parses the query string into the operation's query parameters.
+        #[allow(dead_code)]
+        pub(crate) fn query<T: ::serde::de::DeserializeOwned>(
+            parts: &::axum::http::request::Parts,
+        ) -> ::std::result::Result<T, #error> {
+            ::serde_urlencoded::from_str(parts.uri.query().unwrap_or_default()).map_err(|error| {
+                let message = error.to_string();
+                match missing_field(&message) {
+                    ::std::option::Option::Some(field) => #error::missing_param(format!("Missing parameter: {field}")),
+                    ::std::option::Option::None => #error::invalid_param(message),
+                }
+            })
+        }
+
+        /// Parses the path parameters (percent-decoded).
+        #[allow(dead_code)]
+        pub(crate) async fn path<T: ::serde::de::DeserializeOwned + ::std::marker::Send>(
+            parts: &mut ::axum::http::request::Parts,
+        ) -> ::std::result::Result<T, #error> {
+            <::axum::extract::Path<T> as ::axum::extract::FromRequestParts<()>>::from_request_parts(parts, &())
+                .await
+                .map(|::axum::extract::Path(value)| value)
+                .map_err(|rejection| #error::invalid_param(rejection.body_text()))
+        }
+
+        /// Collects the headers into the operation's header parameters.
+        #[allow(dead_code)]
+        pub(crate) fn headers<T: ::serde::de::DeserializeOwned>(
+            parts: &::axum::http::request::Parts,
+        ) -> ::std::result::Result<T, #error> {
+            let pairs: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = parts
+                .headers
+                .iter()
+                .filter_map(|(name, value)| ::std::option::Option::Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+                .collect();
+            let encoded = ::serde_urlencoded::to_string(&pairs).map_err(|error| #error::invalid_param(error.to_string()))?;
+            ::serde_urlencoded::from_str(&encoded).map_err(|error| {
+                let message = error.to_string();
+                match missing_field(&message) {
+                    ::std::option::Option::Some(field) => #error::missing_param(format!("Missing header: {field}")),
+                    ::std::option::Option::None => #error::invalid_param(message),
+                }
+            })
+        }
+
+        /// The token of an `Authorization: Bearer` header. A header of another form is an
+        /// error, not an absent credential: the client meant to authenticate.
+        #[allow(dead_code)]
+        pub(crate) fn bearer(
+            parts: &::axum::http::request::Parts,
+        ) -> ::std::result::Result<::std::option::Option<::std::string::String>, #error> {
+            authorization(parts, "Bearer")
+        }
+
+        /// The credentials of an `Authorization: <scheme> <credentials>` header.
+        pub(crate) fn authorization(
+            parts: &::axum::http::request::Parts,
+            scheme: &str,
+        ) -> ::std::result::Result<::std::option::Option<::std::string::String>, #error> {
+            let ::std::option::Option::Some(value) = parts.headers.get(::axum::http::header::AUTHORIZATION) else {
+                return ::std::result::Result::Ok(::std::option::Option::None);
+            };
+            let malformed = || #error::missing_token("Invalid Authorization header");
+            let value = value.to_str().map_err(|_| malformed())?;
+            match value.split_once(' ') {
+                ::std::option::Option::Some((given, credentials))
+                    if given.eq_ignore_ascii_case(scheme)
+                        && !credentials.is_empty()
+                        && !credentials.contains(char::is_whitespace) =>
+                {
+                    ::std::result::Result::Ok(::std::option::Option::Some(credentials.to_owned()))
+                }
+                _ => ::std::result::Result::Err(malformed()),
+            }
+        }
+
+        /// An API key from its place, or (with `bearer`) from `Authorization: Bearer`. Both at
+        /// once is ambiguous, and refused.
+        #[allow(dead_code)]
+        pub(crate) fn api_key(
+            parts: &::axum::http::request::Parts,
+            name: &str,
+            location: KeyLocation,
+            bearer: bool,
+        ) -> ::std::result::Result<::std::option::Option<::std::string::String>, #error> {
+            let placed = match location {
+                KeyLocation::Query => {
+                    let pairs: ::std::vec::Vec<(::std::string::String, ::std::string::String)> =
+                        ::serde_urlencoded::from_str(parts.uri.query().unwrap_or_default()).unwrap_or_default();
+                    pairs.into_iter().find(|(key, _)| key == name).map(|(_, value)| value)
+                }
+                KeyLocation::Header => parts
+                    .headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+                KeyLocation::Cookie => parts
+                    .headers
+                    .get_all(::axum::http::header::COOKIE)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(';'))
+                    .filter_map(|pair| pair.trim().split_once('='))
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| value.to_owned()),
+            };
+            let from_header = if bearer { self::bearer(parts)? } else { ::std::option::Option::None };
+            match (placed, from_header) {
+                (::std::option::Option::Some(_), ::std::option::Option::Some(_)) => ::std::result::Result::Err(
+                    #error::missing_token("Mixing an Authorization header and an access token parameter is not allowed"),
+                ),
+                (placed, from_header) => ::std::result::Result::Ok(placed.or(from_header)),
+            }
+        }
+
+        fn status_code(status: u16) -> ::axum::http::StatusCode {
+            ::axum::http::StatusCode::from_u16(status).unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+        }
+
+        /// A JSON response.
+        pub(crate) fn json_response<T: ::serde::Serialize>(status: u16, body: &T) -> ::axum::response::Response {
+            match ::serde_json::to_vec(body) {
+                ::std::result::Result::Ok(bytes) => (
+                    status_code(status),
+                    [(::axum::http::header::CONTENT_TYPE, "application/json")],
+                    bytes,
+                )
+                    .into_response(),
+                ::std::result::Result::Err(error) => {
+                    #error::internal(format!("Could not serialize the response: {error}")).into_response()
+                }
+            }
+        }
+
+        /// A response without a body.
+        #[allow(dead_code)]
+        pub(crate) fn empty_response(status: u16) -> ::axum::response::Response {
+            status_code(status).into_response()
+        }
+
+        pub(crate) fn respond<T: ::axum::response::IntoResponse>(
+            result: ::std::result::Result<T, #error>,
+        ) -> ::axum::response::Response {
+            match result {
+                ::std::result::Result::Ok(response) => response.into_response(),
+                ::std::result::Result::Err(error) => error.into_response(),
+            }
+        }
+
+        pub(crate) async fn not_found() -> ::axum::response::Response {
+            #error::not_found("Unrecognized request").into_response()
+        }
+
+        pub(crate) async fn method_not_allowed() -> ::axum::response::Response {
+            #error::method_not_allowed("Unrecognized request").into_response()
+        }
+
+        /// Answers `OPTIONS` on any path, and adds the CORS headers to every response.
+        pub(crate) async fn cors(
+            request: ::axum::extract::Request,
+            next: ::axum::middleware::Next,
+        ) -> ::axum::response::Response {
+            let mut response = if request.method() == ::axum::http::Method::OPTIONS {
+                ::axum::http::StatusCode::NO_CONTENT.into_response()
+            } else {
+                next.run(request).await
+            };
+            let headers = response.headers_mut();
+            headers.insert(
+                ::axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                ::axum::http::HeaderValue::from_static(#origin),
+            );
+            headers.insert(
+                ::axum::http::header::ACCESS_CONTROL_ALLOW_METHODS,
+                ::axum::http::HeaderValue::from_static(#methods),
+            );
+            headers.insert(
+                ::axum::http::header::ACCESS_CONTROL_ALLOW_HEADERS,
+                ::axum::http::HeaderValue::from_static(#headers),
+            );
+            response
+        }
+
+        impl ::axum::response::IntoResponse for #error {
+            fn into_response(self) -> ::axum::response::Response {
+                let mut response = json_response(self.status, &self);
+                #retry_after
+                response
+            }
+        }
+    }
+}

@@ -1,0 +1,566 @@
+//! The `types` module: every named type of the IR, plus the shared error type and its code
+//! enum when the config declares one.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use crate::emit::EmitError;
+use crate::emit::docs::doc_attrs;
+use crate::ir::{EnumVariant, ErrorModel, Field, Ir, TypeDef, TypeKind, TypeRef};
+
+pub fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// The Rust type of a type use; `root` is the path of the generated crate (`crate` inside
+/// it, `::matrix_api` outside).
+pub fn type_tokens(ty: &TypeRef, root: &TokenStream) -> TokenStream {
+    match ty {
+        TypeRef::String { .. } => quote!(::std::string::String),
+        TypeRef::Integer { format } if format.as_deref() == Some("int32") => quote!(i32),
+        TypeRef::Integer { .. } => quote!(i64),
+        TypeRef::Number { format } if format.as_deref() == Some("float") => quote!(f32),
+        TypeRef::Number { .. } => quote!(f64),
+        TypeRef::Boolean => quote!(bool),
+        TypeRef::Array(item) => {
+            let item = type_tokens(item, root);
+            quote!(::std::vec::Vec<#item>)
+        }
+        TypeRef::Map(value) => {
+            let value = type_tokens(value, root);
+            quote!(::std::collections::BTreeMap<::std::string::String, #value>)
+        }
+        TypeRef::Object => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+        TypeRef::Any => quote!(::serde_json::Value),
+        TypeRef::Named(name) => {
+            let name = ident(name);
+            quote!(#root::types::#name)
+        }
+    }
+}
+
+/// An expression of type `ty` for a spec `default`, where one can be written.
+pub fn default_expr(
+    ir: &Ir,
+    ty: &TypeRef,
+    value: &Value,
+    root: &TokenStream,
+) -> Option<TokenStream> {
+    Some(match (ty, value) {
+        (TypeRef::String { .. }, Value::String(s)) => quote!(::std::string::String::from(#s)),
+        (TypeRef::Boolean, Value::Bool(b)) => quote!(#b),
+        (TypeRef::Integer { .. }, Value::Number(n)) => {
+            let n = n.as_i64()?;
+            let literal = proc_macro2::Literal::i64_unsuffixed(n);
+            quote!(#literal)
+        }
+        (TypeRef::Number { .. }, Value::Number(n)) => {
+            let literal = proc_macro2::Literal::f64_unsuffixed(n.as_f64()?);
+            quote!(#literal)
+        }
+        (TypeRef::Named(name), Value::String(s)) => {
+            let def = ir.type_def(name)?;
+            let TypeKind::Enum { variants, .. } = &def.kind else {
+                return None;
+            };
+            let variant = ident(&variants.iter().find(|v| &v.value == s)?.name);
+            let name = ident(name);
+            quote!(#root::types::#name::#variant)
+        }
+        _ => return None,
+    })
+}
+
+pub fn emit_types(ir: &Ir) -> Result<TokenStream, EmitError> {
+    let root = quote!(crate);
+    let mut items = Vec::new();
+    for def in &ir.types {
+        let item = match (&ir.error, &def.kind) {
+            (Some(error), TypeKind::Struct { fields, .. }) if error.type_name == def.name => {
+                error_type(ir, def, fields, error, &root)?
+            }
+            (_, TypeKind::Struct { fields, additional }) => {
+                struct_type(ir, def, fields, additional.as_ref(), &root)
+            }
+            (_, TypeKind::Enum { variants, open }) => {
+                enum_type(&def.name, def.description.as_deref(), variants, *open, None)
+            }
+            (_, TypeKind::Alias { target }) => {
+                let docs = doc_attrs(def.description.as_deref());
+                let name = ident(&def.name);
+                let target = type_tokens(target, &root);
+                quote! {
+                    #docs
+                    pub type #name = #target;
+                }
+            }
+        };
+        items.push(item);
+    }
+    if let Some(error) = &ir.error {
+        let variants: Vec<EnumVariant> = error
+            .codes
+            .iter()
+            .map(|c| EnumVariant {
+                value: c.code.clone(),
+                name: c.name.clone(),
+            })
+            .collect();
+        let docs: Vec<&str> = error.codes.iter().map(|c| c.description.as_str()).collect();
+        let description = format!(
+            "The machine-readable code of a [`{}`]: one variant per standard code, and a fallback for any other.",
+            error.type_name
+        );
+        items.push(enum_type(
+            &code_type_name(error),
+            Some(&description),
+            &variants,
+            true,
+            Some(&docs),
+        ));
+    }
+    Ok(quote!(#(#items)*))
+}
+
+pub fn code_type_name(error: &ErrorModel) -> String {
+    format!("{}Code", error.type_name)
+}
+
+/// The field's Rust type, as stored in the struct (optionality applied).
+fn field_type(field: &Field, owner: &str, root: &TokenStream, has_default: bool) -> TokenStream {
+    let inner = type_tokens(&field.ty, root);
+    // A struct that contains itself needs indirection.
+    let inner = if field.ty == TypeRef::Named(owner.to_owned()) {
+        quote!(::std::boxed::Box<#inner>)
+    } else {
+        inner
+    };
+    if (field.required && !field.nullable) || has_default {
+        inner
+    } else {
+        quote!(::std::option::Option<#inner>)
+    }
+}
+
+fn struct_type(
+    ir: &Ir,
+    def: &TypeDef,
+    fields: &[Field],
+    additional: Option<&TypeRef>,
+    root: &TokenStream,
+) -> TokenStream {
+    let name = ident(&def.name);
+    let docs = doc_attrs(def.description.as_deref());
+    let mut field_tokens = Vec::new();
+    let mut default_fns = Vec::new();
+    let mut constructor_params = Vec::new();
+    let mut constructor_values = Vec::new();
+    for field in fields {
+        let field_ident = ident(&field.ident);
+        let wire = &field.name;
+        let field_docs = doc_attrs(field.description.as_deref());
+        let default = field
+            .default
+            .as_ref()
+            .filter(|_| !field.required)
+            .and_then(|value| default_expr(ir, &field.ty, value, root));
+        let ty = field_type(field, &def.name, root, default.is_some());
+        let rename = (field.ident != field.name).then(|| quote!(#[serde(rename = #wire)]));
+        let serde_attr = match &default {
+            Some(expr) => {
+                let default_fn = format_ident!("default_{}", field.ident.trim_end_matches('_'));
+                let path = format!("{}::{default_fn}", def.name);
+                default_fns.push(quote! {
+                    fn #default_fn() -> #ty { #expr }
+                });
+                constructor_values.push(quote!(#field_ident: Self::#default_fn()));
+                quote!(#[serde(default = #path)])
+            }
+            None if field.required && !field.nullable => {
+                constructor_params.push(quote!(#field_ident: #ty));
+                constructor_values.push(quote!(#field_ident));
+                quote!()
+            }
+            None if field.required => {
+                constructor_params.push(quote!(#field_ident: #ty));
+                constructor_values.push(quote!(#field_ident));
+                quote!(#[serde(default)])
+            }
+            None => {
+                constructor_values.push(quote!(#field_ident: ::std::option::Option::None));
+                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+            }
+        };
+        field_tokens.push(quote! {
+            #field_docs
+            #rename
+            #serde_attr
+            pub #field_ident: #ty,
+        });
+    }
+    if let Some(additional) = additional {
+        let value = type_tokens(additional, root);
+        let mut extra = "additional_properties".to_owned();
+        while fields.iter().any(|f| f.ident == extra) {
+            extra.push('_');
+        }
+        let extra = ident(&extra);
+        field_tokens.push(quote! {
+            /// Properties beyond the ones named above.
+            #[serde(flatten)]
+            pub #extra: ::std::collections::BTreeMap<::std::string::String, #value>,
+        });
+        constructor_values.push(quote!(#extra: ::std::collections::BTreeMap::new()));
+    }
+    let many = (constructor_params.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let new_doc = if constructor_params.is_empty() {
+        format!(" A `{}` with every optional field unset.", def.name)
+    } else {
+        format!(
+            " A `{}` from its required fields; the optional ones are unset.",
+            def.name
+        )
+    };
+    let default_impl = constructor_params.is_empty().then(|| {
+        quote! {
+            impl ::std::default::Default for #name {
+                fn default() -> Self { Self::new() }
+            }
+        }
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        pub struct #name {
+            #(#field_tokens)*
+        }
+
+        impl #name {
+            #[doc = #new_doc]
+            #many
+            pub fn new(#(#constructor_params),*) -> Self {
+                Self { #(#constructor_values),* }
+            }
+            #(#default_fns)*
+        }
+
+        #default_impl
+    }
+}
+
+/// A string enum. Open enums keep unknown values in a fallback variant, so they need
+/// hand-written serde impls; closed ones derive them.
+fn enum_type(
+    name: &str,
+    description: Option<&str>,
+    variants: &[EnumVariant],
+    open: bool,
+    variant_docs: Option<&[&str]>,
+) -> TokenStream {
+    let name_ident = ident(name);
+    let docs = doc_attrs(description);
+    let variant_idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+    let values: Vec<&str> = variants.iter().map(|v| v.value.as_str()).collect();
+    let variant_doc_attrs: Vec<TokenStream> = variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let text = match variant_docs.and_then(|d| d.get(i)) {
+                Some(doc) => format!("`{}`: {doc}", v.value),
+                None => format!("`{}`", v.value),
+            };
+            doc_attrs(Some(&text))
+        })
+        .collect();
+    if !open {
+        return quote! {
+            #docs
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+            pub enum #name_ident {
+                #(
+                    #variant_doc_attrs
+                    #[serde(rename = #values)]
+                    #variant_idents,
+                )*
+            }
+
+            impl #name_ident {
+                /// The value on the wire.
+                pub fn as_str(&self) -> &'static str {
+                    match self { #(Self::#variant_idents => #values,)* }
+                }
+            }
+
+            impl ::std::fmt::Display for #name_ident {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+        };
+    }
+    let fallback = ["Other", "Unlisted", "Custom"]
+        .into_iter()
+        .find(|candidate| variants.iter().all(|v| v.name != *candidate))
+        .map(ident)
+        .unwrap_or_else(|| ident("UnlistedValue"));
+    let expecting = format!("a {name} string");
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum #name_ident {
+            #(
+                #variant_doc_attrs
+                #variant_idents,
+            )*
+            /// A value the spec does not list. Holds only such values: parsing a listed
+            /// value always gives its own variant.
+            #fallback(::std::string::String),
+        }
+
+        impl #name_ident {
+            /// The value on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#variant_idents => #values,)*
+                    Self::#fallback(value) => value,
+                }
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name_ident {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#values => Self::#variant_idents,)*
+                    other => Self::#fallback(::std::string::String::from(other)),
+                }
+            }
+        }
+
+        impl ::std::convert::From<::std::string::String> for #name_ident {
+            fn from(value: ::std::string::String) -> Self {
+                Self::from(value.as_str())
+            }
+        }
+
+        impl ::std::fmt::Display for #name_ident {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name_ident {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name_ident {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                struct Visitor;
+                impl ::serde::de::Visitor<'_> for Visitor {
+                    type Value = #name_ident;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, value: &str) -> ::std::result::Result<#name_ident, E> {
+                        ::std::result::Result::Ok(#name_ident::from(value))
+                    }
+                }
+                deserializer.deserialize_str(Visitor)
+            }
+        }
+    }
+}
+
+/// The shared error: the configured schema's fields, its code as the code enum, the HTTP
+/// status it goes out with (not part of the body), and any further properties.
+fn error_type(
+    ir: &Ir,
+    def: &TypeDef,
+    fields: &[Field],
+    error: &ErrorModel,
+    root: &TokenStream,
+) -> Result<TokenStream, EmitError> {
+    let name = ident(&def.name);
+    let code_type = ident(&code_type_name(error));
+    let code_field = fields
+        .iter()
+        .find(|f| f.name == error.code_property && f.required)
+        .ok_or_else(|| {
+            EmitError::ErrorSchema(format!("no required `{}` property", error.code_property))
+        })?;
+    let message_field = fields
+        .iter()
+        .find(|f| f.name == error.message_property && matches!(f.ty, TypeRef::String { .. }))
+        .ok_or_else(|| {
+            EmitError::ErrorSchema(format!("no string `{}` property", error.message_property))
+        })?;
+    let code_ident = ident(&code_field.ident);
+    let message_ident = ident(&message_field.ident);
+    let docs = doc_attrs(def.description.as_deref());
+    let mut field_tokens = Vec::new();
+    let mut others = Vec::new();
+    for field in fields {
+        let field_ident = ident(&field.ident);
+        let wire = &field.name;
+        let field_docs = doc_attrs(field.description.as_deref());
+        let rename = (field.ident != field.name).then(|| quote!(#[serde(rename = #wire)]));
+        if field.name == error.code_property {
+            field_tokens
+                .push(quote!(#field_docs #rename pub #field_ident: #root::types::#code_type,));
+        } else if field.name == error.message_property {
+            field_tokens.push(quote! {
+                #field_docs
+                #rename
+                #[serde(default, skip_serializing_if = "::std::string::String::is_empty")]
+                pub #field_ident: ::std::string::String,
+            });
+        } else {
+            let ty = field_type(field, &def.name, root, false);
+            let skip = (!field.required).then(|| {
+                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+            });
+            field_tokens.push(quote!(#field_docs #rename #skip pub #field_ident: #ty,));
+            others.push(if field.required {
+                return Err(EmitError::ErrorSchema(format!(
+                    "required property `{}` besides the code: the error constructors cannot fill it",
+                    field.name
+                )));
+            } else {
+                quote!(#field_ident: ::std::option::Option::None)
+            });
+        }
+    }
+    let transport = &error.transport;
+    let constructors = [
+        (
+            "missing_token",
+            &transport.missing_token,
+            "No credential was given, or it was given ambiguously.",
+        ),
+        (
+            "unknown_token",
+            &transport.unknown_token,
+            "The credential is not (or no longer) valid.",
+        ),
+        (
+            "not_json",
+            &transport.not_json,
+            "The body is not valid JSON.",
+        ),
+        (
+            "bad_json",
+            &transport.bad_json,
+            "The body is JSON but not of the expected shape.",
+        ),
+        (
+            "missing_param",
+            &transport.missing_param,
+            "A required parameter is missing.",
+        ),
+        (
+            "invalid_param",
+            &transport.invalid_param,
+            "A parameter has a value that is not allowed.",
+        ),
+        (
+            "too_large",
+            &transport.too_large,
+            "The request body is too large.",
+        ),
+        (
+            "not_found",
+            &transport.not_found,
+            "No endpoint is at this path.",
+        ),
+        (
+            "method_not_allowed",
+            &transport.method_not_allowed,
+            "The endpoint does not support this method.",
+        ),
+        (
+            "rate_limited",
+            &transport.rate_limited,
+            "Too many requests: try again later.",
+        ),
+        (
+            "internal",
+            &transport.internal,
+            "The server failed; not the client's fault.",
+        ),
+    ]
+    .into_iter()
+    .map(|(fn_name, transport, doc)| {
+        let fn_ident = ident(fn_name);
+        let status = transport.status;
+        let code = &transport.code;
+        let doc = format!(" {doc} Status {status}, code `{code}`.");
+        quote! {
+            #[doc = #doc]
+            pub fn #fn_ident(message: impl ::std::convert::Into<::std::string::String>) -> Self {
+                Self::new(#status, #root::types::#code_type::from(#code), message)
+            }
+        }
+    });
+    let _ = ir;
+    Ok(quote! {
+        #docs
+        ///
+        /// Any operation may answer with this error, besides the responses it documents:
+        /// [`status`](Self::status) is the HTTP status it goes out with.
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        pub struct #name {
+            /// The HTTP status of the response: not part of the body.
+            #[serde(skip, default = "default_error_status")]
+            pub status: u16,
+            #(#field_tokens)*
+            /// Further properties of the body, such as details particular to the code.
+            #[serde(flatten)]
+            pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+        }
+
+        /// A deserialized error's status is not in its body: until the caller sets it from
+        /// the HTTP response, it reads as a server error.
+        fn default_error_status() -> u16 {
+            500
+        }
+
+        impl #name {
+            /// An error with the given HTTP status, code and message.
+            pub fn new(
+                status: u16,
+                #code_ident: #root::types::#code_type,
+                #message_ident: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                Self {
+                    status,
+                    #code_ident,
+                    #message_ident: #message_ident.into(),
+                    #(#others,)*
+                    extra: ::std::collections::BTreeMap::new(),
+                }
+            }
+
+            /// Adds a property to the body.
+            pub fn with_field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
+
+            #(#constructors)*
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, "{} {}: {}", self.status, self.#code_ident, self.#message_ident)
+            }
+        }
+
+        impl ::std::error::Error for #name {}
+    })
+}
