@@ -35,7 +35,8 @@ pub struct Config {
     #[serde(default)]
     pub enums: EnumPolicy,
     /// The error body every operation shares, and the errors the router raises itself.
-    pub errors: Option<ErrorsConfig>,
+    #[serde(default)]
+    pub errors: ErrorsConfig,
     /// Behaviour of the generated HTTP layer.
     #[serde(default)]
     pub router: RouterConfig,
@@ -100,11 +101,13 @@ pub enum EnumPolicy {
     Closed,
 }
 
+/// The shared error. Without a `schema`, the generator defines one: a required string
+/// `code` and an optional string `message`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct ErrorsConfig {
-    /// The schema of the shared error body, `file#pointer` (`file#` for a whole file).
-    pub schema: String,
+    /// The schema of the shared error body, `file#pointer` (`file` for a whole file).
+    pub schema: Option<String>,
     /// Name of the generated shared error type.
     pub type_name: String,
     /// The property carrying the machine-readable code.
@@ -123,6 +126,30 @@ pub struct ErrorsConfig {
     pub transport: TransportErrors,
 }
 
+impl Default for ErrorsConfig {
+    fn default() -> Self {
+        ErrorsConfig {
+            schema: None,
+            type_name: "ApiError".into(),
+            code_property: "code".into(),
+            message_property: "message".into(),
+            retry_after_property: None,
+            untyped_error_responses: false,
+            codes: BTreeMap::new(),
+            transport: TransportErrors::default(),
+        }
+    }
+}
+
+impl ErrorsConfig {
+    /// The configured schema as a schema-table key (`file#pointer`, path normalised).
+    pub fn schema_key(&self) -> Option<String> {
+        let schema = self.schema.as_deref()?;
+        let (file, fragment) = schema.split_once('#').unwrap_or((schema, ""));
+        Some(format!("{}#{fragment}", crate::load::normalise(file)))
+    }
+}
+
 /// One error the router raises: the status it goes out with and its code.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -132,7 +159,7 @@ pub struct TransportError {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct TransportErrors {
     pub missing_token: TransportError,
     pub unknown_token: TransportError,
@@ -145,6 +172,28 @@ pub struct TransportErrors {
     pub method_not_allowed: TransportError,
     pub rate_limited: TransportError,
     pub internal: TransportError,
+}
+
+impl Default for TransportErrors {
+    fn default() -> Self {
+        let error = |status, code: &str| TransportError {
+            status,
+            code: code.to_owned(),
+        };
+        TransportErrors {
+            missing_token: error(401, "MISSING_TOKEN"),
+            unknown_token: error(401, "UNKNOWN_TOKEN"),
+            not_json: error(400, "NOT_JSON"),
+            bad_json: error(400, "BAD_JSON"),
+            missing_param: error(400, "MISSING_PARAM"),
+            invalid_param: error(400, "INVALID_PARAM"),
+            too_large: error(413, "TOO_LARGE"),
+            not_found: error(404, "NOT_FOUND"),
+            method_not_allowed: error(405, "METHOD_NOT_ALLOWED"),
+            rate_limited: error(429, "RATE_LIMITED"),
+            internal: error(500, "INTERNAL"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

@@ -19,8 +19,8 @@ pub struct Ir {
     pub apis: Vec<Api>,
     /// Named types, shared by every API, in the order they were first reached.
     pub types: Vec<TypeDef>,
-    /// The error body shared by every operation, when configured.
-    pub error: Option<ErrorModel>,
+    /// The error body shared by every operation.
+    pub error: ErrorModel,
     pub router: RouterConfig,
     /// Every example in the specs, with the type it must fit.
     pub examples: Vec<Example>,

@@ -62,14 +62,7 @@ impl Generator {
     /// Schemas the config names directly (`file#pointer`), so they are loaded even if no
     /// spec reaches them.
     fn configured_schemas(&self) -> Vec<String> {
-        self.config
-            .errors
-            .iter()
-            .map(|errors| match errors.schema.split_once('#') {
-                Some((file, fragment)) => format!("{}#{fragment}", load::normalise(file)),
-                None => format!("{}#", load::normalise(&errors.schema)),
-            })
-            .collect()
+        self.config.errors.schema_key().into_iter().collect()
     }
 
     /// Stage 1.

@@ -35,33 +35,26 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
         examples: Vec::new(),
         warnings: Vec::new(),
     };
-    let error = match &config.errors {
-        Some(errors) => {
-            let key = if errors.schema.contains('#') {
-                errors.schema.clone()
-            } else {
-                format!("{}#", errors.schema)
-            };
-            let location = Location::new(config.path.clone(), "/errors/schema");
-            lowerer.named(&key, &location)?;
-            let codes = errors.codes.keys().cloned().collect::<Vec<_>>();
-            let names = variant_names(&codes);
-            let codes = codes
-                .into_iter()
-                .zip(names)
-                .map(|(code, name)| ErrorCode {
-                    description: errors.codes[&code].clone(),
-                    code,
-                    name,
-                })
-                .collect();
-            Some((key, ErrorModel::from_config(errors, codes)))
+    let errors = &config.errors;
+    let error_location = Location::new(config.path.clone(), "/errors");
+    match errors.schema_key() {
+        Some(key) => {
+            lowerer.named(&key, &error_location)?;
         }
-        None => None,
-    };
-    let error_type = error
-        .as_ref()
-        .map(|(_, model)| TypeRef::Named(model.type_name.clone()));
+        None => lowerer.define_default_error(&error_location)?,
+    }
+    let codes: Vec<String> = errors.codes.keys().cloned().collect();
+    let codes = codes
+        .iter()
+        .zip(variant_names(&codes))
+        .map(|(code, name)| ErrorCode {
+            description: errors.codes[code].clone(),
+            code: code.clone(),
+            name,
+        })
+        .collect();
+    let error = ErrorModel::from_config(errors, codes);
+    let error_type = TypeRef::Named(error.type_name.clone());
 
     let mut apis = Vec::new();
     for api_config in &config.apis {
@@ -84,9 +77,7 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
                     Error::invalid(Location::new(file.clone(), ""), "spec not loaded")
                 })?;
             lowerer.security_schemes(&spec.openapi, &mut api.security_schemes);
-            for operation in
-                lowerer.operations(&file, &spec.openapi, api_config, error_type.as_ref())?
-            {
+            for operation in lowerer.operations(&file, &spec.openapi, api_config, &error_type)? {
                 if let Some(first) = first_use.get(&operation.name) {
                     return Err(Error::DuplicateOperation {
                         location: operation.source.clone(),
@@ -117,7 +108,7 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
         sources,
         apis,
         types: lowerer.types,
-        error: error.map(|(_, model)| model),
+        error,
         router: config.router.clone(),
         examples: lowerer.examples,
         warnings: lowerer.warnings,
@@ -200,7 +191,7 @@ impl Lowerer<'_> {
         file: &str,
         openapi: &OpenAPI,
         api: &crate::config::ApiConfig,
-        error_type: Option<&TypeRef>,
+        error_type: &TypeRef,
     ) -> Result<Vec<Operation>> {
         let bases = base_paths(openapi);
         let mut out = Vec::new();
@@ -336,19 +327,14 @@ impl Lowerer<'_> {
                 Status::Range(class) => class >= 4,
                 Status::Default => false,
             };
-            let untyped_error = is_error
-                && self
-                    .config
-                    .errors
-                    .as_ref()
-                    .is_some_and(|e| e.untyped_error_responses);
+            let untyped_error = is_error && self.config.errors.untyped_error_responses;
             let ty = match schema {
                 Some(schema) => Some(self.lower(
                     schema,
                     &format!("{type_prefix}{}Body", status_name(status)),
                     &response_at,
                 )?),
-                None if untyped_error => error_type.cloned(),
+                None if untyped_error => Some(error_type.clone()),
                 None => None,
             };
             if let Some(ty) = &ty {
@@ -608,15 +594,8 @@ impl Lowerer<'_> {
         if let Some(name) = self.config.type_names.get(key) {
             return name.clone();
         }
-        if let Some(errors) = &self.config.errors {
-            let error_key = if errors.schema.contains('#') {
-                errors.schema.clone()
-            } else {
-                format!("{}#", errors.schema)
-            };
-            if error_key == key {
-                return errors.type_name.clone();
-            }
+        if self.config.errors.schema_key().as_deref() == Some(key) {
+            return self.config.errors.type_name.clone();
         }
         if let ReferenceOr::Item(schema) = schema
             && let Some(title) = &schema.schema_data.title
@@ -633,6 +612,40 @@ impl Lowerer<'_> {
             .trim_end_matches(".yml")
             .trim_end_matches(".json");
         pascal_case(last_token.as_deref().unwrap_or(stem))
+    }
+
+    /// The shared error when the config names no schema for it: a code and a message.
+    fn define_default_error(&mut self, at: &Location) -> Result<()> {
+        let errors = &self.config.errors;
+        let field = |name: &str, required: bool, description: &str| Field {
+            name: name.to_owned(),
+            ident: snake_case(name),
+            description: Some(description.to_owned()),
+            ty: TypeRef::String { format: None },
+            required,
+            nullable: false,
+            default: None,
+        };
+        let fields = vec![
+            field(
+                &errors.code_property,
+                true,
+                "A machine-readable error code.",
+            ),
+            field(
+                &errors.message_property,
+                false,
+                "A human-readable error message.",
+            ),
+        ];
+        let description =
+            Some("An error: a machine-readable code and a human-readable message.".to_owned());
+        let kind = TypeKind::Struct {
+            fields,
+            additional: None,
+        };
+        self.add_type(&errors.type_name, description, at, kind)?;
+        Ok(())
     }
 
     /// A named type just defined that equals an earlier one is replaced by the earlier one.
@@ -988,7 +1001,7 @@ struct OperationSource<'a> {
     shared: &'a [ReferenceOr<openapiv3::Parameter>],
     openapi: &'a OpenAPI,
     bases: &'a [String],
-    error_type: Option<&'a TypeRef>,
+    error_type: &'a TypeRef,
 }
 
 fn location_name(parameter: &openapiv3::Parameter) -> String {

@@ -286,7 +286,10 @@ fn a_valid_spec_set_generates() {
         &["a.yaml"],
     )
     .unwrap();
-    assert_eq!(ir.types[0].name, "Thing");
+    assert!(ir.type_def("Thing").is_some());
+    // Without an [errors] section, the generator defines the shared error itself.
+    assert_eq!(ir.error.type_name, "ApiError");
+    assert!(ir.type_def("ApiError").is_some());
 }
 
 #[test]
@@ -368,7 +371,7 @@ fn recursive_schemas_are_allowed() {
         &["a.yaml"],
     )
     .unwrap();
-    let TypeKind::Struct { fields, .. } = &ir.types[0].kind else {
+    let TypeKind::Struct { fields, .. } = &ir.type_def("Thing").unwrap().kind else {
         panic!()
     };
     assert_eq!(fields[0].ty, TypeRef::Named("Thing".into()));

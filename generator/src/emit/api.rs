@@ -43,12 +43,9 @@ fn body_required(ir: &Ir, op: &Operation) -> bool {
 }
 
 fn error_type(ir: &Ir) -> TokenStream {
-    match &ir.error {
-        Some(error) => {
-            let name = ident(&error.type_name);
-            quote!(crate::types::#name)
-        }
-        None => quote!(crate::Error),
+    {
+        let name = ident(&ir.error.type_name);
+        quote!(crate::types::#name)
     }
 }
 

@@ -22,10 +22,6 @@ pub struct GeneratedFile {
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmitError {
-    #[error(
-        "the generated crate needs the config's [errors] section: the shared error type every router answers with"
-    )]
-    NoErrorModel,
     #[error("the configured error schema cannot be the shared error type: {0}")]
     ErrorSchema(String),
     #[error("internal error: generated {file} is not valid Rust: {message}")]
@@ -59,9 +55,6 @@ fn crate_path(ir: &Ir) -> TokenStream {
 
 /// Every file of the generated crate, sorted by path.
 pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
-    if ir.error.is_none() {
-        return Err(EmitError::NoErrorModel);
-    }
     let header = header(ir);
     let mut files = vec![
         markdown::cargo_toml(ir, &header)?,

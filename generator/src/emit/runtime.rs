@@ -9,20 +9,14 @@ use crate::emit::types::ident;
 use crate::ir::Ir;
 
 pub fn emit_runtime(ir: &Ir) -> TokenStream {
-    let error = match &ir.error {
-        Some(error) => {
-            let name = ident(&error.type_name);
-            quote!(crate::types::#name)
-        }
-        None => quote!(crate::Error),
+    let error = {
+        let name = ident(&ir.error.type_name);
+        quote!(crate::types::#name)
     };
     let limit = ir.router.body_limit;
     let cors = &ir.router.cors;
     let (origin, methods, headers) = (&cors.allow_origin, &cors.allow_methods, &cors.allow_headers);
-    let retry_after = ir
-        .error
-        .as_ref()
-        .and_then(|e| e.retry_after_property.as_deref())
+    let retry_after = ir.error.retry_after_property.as_deref()
         .map(|property| {
             quote! {
                 // Clients that do not read the body still learn when to come back.

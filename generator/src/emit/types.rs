@@ -77,8 +77,8 @@ pub fn emit_types(ir: &Ir) -> Result<TokenStream, EmitError> {
     let mut items = Vec::new();
     for def in &ir.types {
         let item = match (&ir.error, &def.kind) {
-            (Some(error), TypeKind::Struct { fields, .. }) if error.type_name == def.name => {
-                error_type(ir, def, fields, error, &root)?
+            (error, TypeKind::Struct { fields, .. }) if error.type_name == def.name => {
+                error_type(def, fields, error, &root)?
             }
             (_, TypeKind::Struct { fields, additional }) => {
                 struct_type(ir, def, fields, additional.as_ref(), &root)
@@ -98,7 +98,8 @@ pub fn emit_types(ir: &Ir) -> Result<TokenStream, EmitError> {
         };
         items.push(item);
     }
-    if let Some(error) = &ir.error {
+    {
+        let error = &ir.error;
         let variants: Vec<EnumVariant> = error
             .codes
             .iter()
@@ -376,7 +377,6 @@ fn enum_type(
 /// The shared error: the configured schema's fields, its code as the code enum, the HTTP
 /// status it goes out with (not part of the body), and any further properties.
 fn error_type(
-    ir: &Ir,
     def: &TypeDef,
     fields: &[Field],
     error: &ErrorModel,
@@ -503,7 +503,6 @@ fn error_type(
             }
         }
     });
-    let _ = ir;
     Ok(quote! {
         #docs
         ///
