@@ -106,6 +106,7 @@ fn is_form(parts: &::axum::http::request::Parts) -> bool {
 }
 /// Reads and parses a body. Anything but a form (where `form` allows one) is read as
 /// JSON, whatever its declared type: clients are lax about `Content-Type`.
+#[allow(dead_code)]
 pub(crate) async fn body<T: ::serde::de::DeserializeOwned>(
     parts: &::axum::http::request::Parts,
     body: ::axum::body::Body,

@@ -180,9 +180,10 @@ fn yaml_to_json(value: serde_yaml::Value, path: &str, at: &str) -> Result<Value>
     })
 }
 
-/// Keys whose values are literal data (examples, defaults): a `$ref` in there is not one.
+/// Keys whose values are literal data wherever they appear: a `$ref` in there is not one.
+/// (`default` is not among them: in a responses map it is a response.)
 pub fn is_data_key(key: &str) -> bool {
-    matches!(key, "example" | "examples" | "default" | "enum" | "const") || key.starts_with("x-")
+    matches!(key, "example" | "examples") || key.starts_with("x-")
 }
 
 fn collect_file_refs(value: &Value, at: &str, out: &mut Vec<(String, String)>) {

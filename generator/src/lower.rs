@@ -671,7 +671,13 @@ impl Lowerer<'_> {
     }
 
     fn lower_item(&mut self, schema: &Schema, hint: &str, at: &Location) -> Result<TypeRef> {
-        let name = schema.schema_data.title.as_deref().map(pascal_case);
+        let configured = self
+            .config
+            .type_names
+            .get(&format!("{}#{}", at.file, at.pointer));
+        let name = configured
+            .cloned()
+            .or_else(|| schema.schema_data.title.as_deref().map(pascal_case));
         let ty = self.define(schema, name.as_deref().unwrap_or(hint), at, false)?;
         Ok(ty)
     }

@@ -326,6 +326,8 @@ fn child_ctx(parent: Ctx, key: &str) -> Option<Ctx> {
             "definitions" | "schemas" => Ctx::SchemaMap,
             _ => Ctx::Document,
         }),
+        // Schema keywords whose values are instances, not schemas.
+        Ctx::Schema if matches!(key, "default" | "enum" | "const") => None,
         Ctx::Schema => match key {
             "properties" | "patternProperties" | "definitions" | "$defs" | "dependentSchemas" => {
                 Some(Ctx::SchemaMap)

@@ -523,6 +523,13 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
     } else {
         quote!(_body)
     };
+    let uses_parts =
+        !matches!(op.security, Security::None) || !op.parameters.is_empty() || op.body.is_some();
+    let parts_binding = if uses_parts {
+        quote!(#mutable parts)
+    } else {
+        quote!(_parts)
+    };
     quote! {
         #(#private_items)*
 
@@ -530,7 +537,7 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
             ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
             request: ::axum::extract::Request,
         ) -> ::axum::response::Response {
-            let (#mutable parts, #body_binding) = request.into_parts();
+            let (#parts_binding, #body_binding) = request.into_parts();
             let result: ::std::result::Result<super::#response, #error> = async {
                 #(#steps)*
                 let request = super::#request { #(#fields),* };

@@ -62,8 +62,10 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
         rust_file("src/lib.rs", &header, lib_rs(ir))?,
         rust_file("src/types.rs", &header, types::emit_types(ir)?)?,
         rust_file("src/runtime.rs", &header, runtime::emit_runtime(ir))?,
-        rust_file("tests/examples.rs", &header, examples_test(ir))?,
     ];
+    if !ir.examples.is_empty() {
+        files.push(rust_file("tests/examples.rs", &header, examples_test(ir))?);
+    }
     for api in &ir.apis {
         files.push(rust_file(
             &format!("src/{}.rs", api.name),

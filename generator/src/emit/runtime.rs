@@ -16,18 +16,20 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
     let limit = ir.router.body_limit;
     let cors = &ir.router.cors;
     let (origin, methods, headers) = (&cors.allow_origin, &cors.allow_methods, &cors.allow_headers);
-    let retry_after = ir.error.retry_after_property.as_deref()
-        .map(|property| {
-            quote! {
-                // Clients that do not read the body still learn when to come back.
-                if let ::std::option::Option::Some(ms) = self.extra.get(#property).and_then(::serde_json::Value::as_u64) {
-                    let seconds = ms.div_ceil(1000);
-                    if let ::std::result::Result::Ok(value) = ::axum::http::HeaderValue::from_str(&seconds.to_string()) {
-                        response.headers_mut().insert(::axum::http::header::RETRY_AFTER, value);
-                    }
+    let into_response = match ir.error.retry_after_property.as_deref() {
+        None => quote!(json_response(self.status, &self)),
+        Some(property) => quote! {
+            let mut response = json_response(self.status, &self);
+            // Clients that do not read the body still learn when to come back.
+            if let ::std::option::Option::Some(ms) = self.extra.get(#property).and_then(::serde_json::Value::as_u64) {
+                let seconds = ms.div_ceil(1000);
+                if let ::std::result::Result::Ok(value) = ::axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                    response.headers_mut().insert(::axum::http::header::RETRY_AFTER, value);
                 }
             }
-        });
+            response
+        },
+    };
     quote! {
         use ::axum::response::IntoResponse as _;
 
@@ -110,6 +112,7 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
 
         /// Reads and parses a body. Anything but a form (where `form` allows one) is read as
         /// JSON, whatever its declared type: clients are lax about `Content-Type`.
+        #[allow(dead_code)]
         pub(crate) async fn body<T: ::serde::de::DeserializeOwned>(
             parts: &::axum::http::request::Parts,
             body: ::axum::body::Body,
@@ -326,9 +329,7 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
 
         impl ::axum::response::IntoResponse for #error {
             fn into_response(self) -> ::axum::response::Response {
-                let mut response = json_response(self.status, &self);
-                #retry_after
-                response
+                #into_response
             }
         }
     }

@@ -306,6 +306,16 @@ fn enum_type(
         .map(ident)
         .unwrap_or_else(|| ident("UnlistedValue"));
     let expecting = format!("a {name} string");
+    let from_str = if variants.is_empty() {
+        quote!(Self::#fallback(::std::string::String::from(value)))
+    } else {
+        quote! {
+            match value {
+                #(#values => Self::#variant_idents,)*
+                other => Self::#fallback(::std::string::String::from(other)),
+            }
+        }
+    };
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -331,10 +341,7 @@ fn enum_type(
 
         impl ::std::convert::From<&str> for #name_ident {
             fn from(value: &str) -> Self {
-                match value {
-                    #(#values => Self::#variant_idents,)*
-                    other => Self::#fallback(::std::string::String::from(other)),
-                }
+                #from_str
             }
         }
 
