@@ -1,0 +1,606 @@
+//! The generated routers' transport rules (MATRIX-BEHAVIOUR.md, "Transport"), over real
+//! HTTP on loopback, against a trivial implementation of the generated traits.
+
+use std::sync::Arc;
+
+use matrix_api::client_server::{self, ClientServerApi};
+use matrix_api::identity::{self, IdentityApi};
+use matrix_api::types::{self, MatrixError, MatrixErrorCode};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Knows one token, `valid` (of `@alice:test`); `expired` is a token that was valid once.
+struct Trivial;
+
+async fn authenticate(credential: client_server::Credential) -> Result<String, MatrixError> {
+    let client_server::Credential::AccessToken(token) = credential;
+    match token.as_str() {
+        "valid" => Ok("@alice:test".into()),
+        "expired" => {
+            Err(MatrixError::unknown_token("Token expired").with_field("soft_logout", true))
+        }
+        _ => Err(MatrixError::unknown_token("Unknown token")),
+    }
+}
+
+impl ClientServerApi for Trivial {
+    type Caller = String;
+
+    async fn authenticate(
+        &self,
+        credential: client_server::Credential,
+    ) -> Result<String, MatrixError> {
+        authenticate(credential).await
+    }
+
+    async fn login(
+        &self,
+        request: client_server::LoginRequest,
+    ) -> Result<client_server::LoginResponse, MatrixError> {
+        let body = request.body;
+        if body.user.as_deref() == Some("flood") {
+            return Err(
+                MatrixError::rate_limited("Too many requests").with_field("retry_after_ms", 1500)
+            );
+        }
+        if body.type_ != types::LoginBodyType::Password {
+            return Ok(client_server::LoginResponse::BadRequest(MatrixError::new(
+                400,
+                MatrixErrorCode::Unknown,
+                "Bad login type.",
+            )));
+        }
+        let mut ok = types::LoginOkBody::new();
+        ok.user_id = body.user;
+        Ok(client_server::LoginResponse::Ok(ok))
+    }
+
+    async fn refresh(
+        &self,
+        request: client_server::RefreshRequest<String>,
+    ) -> Result<client_server::RefreshResponse, MatrixError> {
+        // Echo who the optional credential named, so the test can see it.
+        let mut ok = types::RefreshOkBody::new();
+        ok.access_token = Some(request.caller.unwrap_or_else(|| "nobody".into()));
+        ok.refresh_token = Some(request.body.refresh_token);
+        Ok(client_server::RefreshResponse::Ok(ok))
+    }
+
+    async fn register(
+        &self,
+        request: client_server::RegisterRequest,
+    ) -> Result<client_server::RegisterResponse, MatrixError> {
+        let mut ok = types::RegisterOkBody::new();
+        ok.user_id = Some(format!(
+            "{}:{}",
+            request.kind,
+            request.body.username.unwrap_or_default()
+        ));
+        Ok(client_server::RegisterResponse::Ok(ok))
+    }
+
+    async fn change_password(
+        &self,
+        request: client_server::ChangePasswordRequest<String>,
+    ) -> Result<client_server::ChangePasswordResponse, MatrixError> {
+        let _ = request;
+        Ok(client_server::ChangePasswordResponse::Ok(Default::default()))
+    }
+
+    async fn get_account_3pids(
+        &self,
+        request: client_server::GetAccount3pidsRequest<String>,
+    ) -> Result<client_server::GetAccount3pidsResponse, MatrixError> {
+        let mut threepid = types::ThirdPartyIdentifier::new();
+        threepid.medium = Some(types::ThirdPartyIdentifierMedium::Email);
+        threepid.address = Some(request.caller);
+        let mut ok = types::GetAccount3pidsOkBody::new();
+        ok.threepids = Some(vec![threepid]);
+        Ok(client_server::GetAccount3pidsResponse::Ok(ok))
+    }
+
+    async fn post_3pids(
+        &self,
+        request: client_server::Post3pidsRequest<String>,
+    ) -> Result<client_server::Post3pidsResponse, MatrixError> {
+        let _ = request;
+        Ok(client_server::Post3pidsResponse::Ok(Default::default()))
+    }
+}
+
+impl IdentityApi for Trivial {
+    type Caller = String;
+
+    async fn authenticate(&self, credential: identity::Credential) -> Result<String, MatrixError> {
+        let identity::Credential::AccessToken(token) = credential;
+        authenticate(client_server::Credential::AccessToken(token)).await
+    }
+
+    async fn register_account(
+        &self,
+        request: identity::RegisterAccountRequest,
+    ) -> Result<identity::RegisterAccountResponse, MatrixError> {
+        Ok(identity::RegisterAccountResponse::Ok(
+            types::RegisterAccountOkBody::new(request.body.matrix_server_name),
+        ))
+    }
+
+    async fn get_account(
+        &self,
+        request: identity::GetAccountRequest<String>,
+    ) -> Result<identity::GetAccountResponse, MatrixError> {
+        Ok(identity::GetAccountResponse::Ok(
+            types::GetAccountOkBody::new(request.caller),
+        ))
+    }
+
+    async fn logout(
+        &self,
+        request: identity::LogoutRequest<String>,
+    ) -> Result<identity::LogoutResponse, MatrixError> {
+        let _ = request;
+        Ok(identity::LogoutResponse::Ok(Default::default()))
+    }
+
+    async fn get_validated3pid(
+        &self,
+        request: identity::GetValidated3pidRequest,
+    ) -> Result<identity::GetValidated3pidResponse, MatrixError> {
+        Ok(identity::GetValidated3pidResponse::NotFound(
+            MatrixError::new(
+                404,
+                MatrixErrorCode::NoValidSession,
+                format!("No session {}", request.sid),
+            ),
+        ))
+    }
+
+    async fn bind(
+        &self,
+        request: identity::BindRequest,
+    ) -> Result<identity::BindResponse, MatrixError> {
+        let body = request.body;
+        Ok(identity::BindResponse::Ok(types::BindOkBody::new(
+            body.sid,
+            "email".into(),
+            body.mxid,
+            0,
+            0,
+            0,
+            Default::default(),
+        )))
+    }
+
+    async fn unbind(
+        &self,
+        request: identity::UnbindRequest,
+    ) -> Result<identity::UnbindResponse, MatrixError> {
+        let _ = request;
+        Ok(identity::UnbindResponse::Ok(Default::default()))
+    }
+}
+
+/// Serves both routers on ephemeral loopback ports: (client-server base, identity base).
+async fn serve() -> (String, String) {
+    let mut bases = Vec::new();
+    for router in [
+        client_server::router(Arc::new(Trivial)),
+        identity::router(Arc::new(Trivial)),
+    ] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        bases.push(format!("http://{}", listener.local_addr().unwrap()));
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    }
+    (bases.remove(0), bases.remove(0))
+}
+
+async fn json_of(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text:?}")),
+    )
+}
+
+async fn post(url: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+    json_of(
+        reqwest::Client::new()
+            .post(url)
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+fn assert_error(result: &(u16, Value), status: u16, errcode: &str) {
+    assert_eq!(result.0, status, "{result:?}");
+    assert_eq!(result.1["errcode"], errcode, "{result:?}");
+    assert!(result.1["error"].is_string(), "{result:?}");
+}
+
+#[tokio::test]
+async fn access_tokens_come_from_the_header_or_the_query_never_both() {
+    let (cs, _) = serve().await;
+    let url = format!("{cs}/_matrix/client/v3/account/3pid");
+    let client = reqwest::Client::new();
+    let header = json_of(client.get(&url).bearer_auth("valid").send().await.unwrap()).await;
+    assert_eq!(header.0, 200);
+    assert_eq!(header.1["threepids"][0]["address"], "@alice:test");
+    let query = json_of(
+        client
+            .get(format!("{url}?access_token=valid"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(query, header);
+
+    assert_error(
+        &json_of(client.get(&url).send().await.unwrap()).await,
+        401,
+        "M_MISSING_TOKEN",
+    );
+    let both = client
+        .get(format!("{url}?access_token=valid"))
+        .bearer_auth("valid")
+        .send()
+        .await
+        .unwrap();
+    assert_error(&json_of(both).await, 401, "M_MISSING_TOKEN");
+    for malformed in ["Basic dmFsaWQ=", "Bearer", "Bearer a b", "valid"] {
+        let response = client
+            .get(&url)
+            .header("Authorization", malformed)
+            .send()
+            .await
+            .unwrap();
+        assert_error(&json_of(response).await, 401, "M_MISSING_TOKEN");
+    }
+    let unknown = json_of(client.get(&url).bearer_auth("forged").send().await.unwrap()).await;
+    assert_error(&unknown, 401, "M_UNKNOWN_TOKEN");
+    let expired = json_of(
+        client
+            .get(&url)
+            .bearer_auth("expired")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(&expired, 401, "M_UNKNOWN_TOKEN");
+    assert_eq!(expired.1["soft_logout"], true);
+}
+
+#[tokio::test]
+async fn an_optional_credential_may_be_absent_or_rejected() {
+    let (cs, _) = serve().await;
+    let url = format!("{cs}/_matrix/client/r0/tokenrefresh");
+    let body = r#"{"refresh_token": "r"}"#;
+    assert_eq!(post(&url, body).await.1["access_token"], "nobody");
+    let client = reqwest::Client::new();
+    let expired = client
+        .post(&url)
+        .bearer_auth("expired")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(expired).await.1["access_token"], "nobody");
+    let valid = client
+        .post(&url)
+        .bearer_auth("valid")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(valid).await.1["access_token"], "@alice:test");
+}
+
+#[tokio::test]
+async fn bodies_that_are_not_json_or_not_the_right_json_get_matrix_errors() {
+    let (cs, _) = serve().await;
+    let url = format!("{cs}/_matrix/client/v3/login");
+    for not_json in [
+        "",
+        "{",
+        "not json",
+        r#"{"type": NaN}"#,
+        r#"{"type": Infinity}"#,
+    ] {
+        assert_error(&post(&url, not_json).await, 400, "M_NOT_JSON");
+    }
+    assert_error(
+        &post(&url, vec![b'{', 0xff, 0xfe, b'}']).await,
+        400,
+        "M_NOT_JSON",
+    );
+    // Nesting 10,000 deep is JSON of the wrong shape (or, inside a field, skipped as
+    // unknown): a 400 either way, never a crash.
+    let deep_array = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    assert_error(&post(&url, deep_array).await, 400, "M_BAD_JSON");
+    let deep_object = format!("{}1{}", r#"{"a":"#.repeat(10_000), "}".repeat(10_000));
+    let result = post(&url, deep_object).await;
+    assert_eq!(result.0, 400, "{result:?}");
+    assert_error(&result, 400, "M_MISSING_PARAM");
+    for bad_json in [
+        "[]",
+        "\"a string\"",
+        "42",
+        r#"{"type": 5}"#,
+        r#"{"type": "m.login.password", "user": []}"#,
+    ] {
+        assert_error(&post(&url, bad_json).await, 400, "M_BAD_JSON");
+    }
+    assert_error(
+        &post(
+            &url,
+            r#"{"type": "m.login.password", "type": "m.login.token"}"#,
+        )
+        .await,
+        400,
+        "M_BAD_JSON",
+    );
+    let missing = post(&url, r#"{"user": "alice"}"#).await;
+    assert_error(&missing, 400, "M_MISSING_PARAM");
+    assert!(
+        missing.1["error"].as_str().unwrap().contains("type"),
+        "{missing:?}"
+    );
+    // Whatever the declared content type, the body is read as JSON: never a 415.
+    let client = reqwest::Client::new();
+    let response = client
+        .post(&url)
+        .header("Content-Type", "text/plain")
+        .body(r#"{"type": "m.login.password", "user": "alice"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(response).await, (200, json!({"user_id": "alice"})));
+}
+
+#[tokio::test]
+async fn bodies_over_512_kib_are_refused_without_being_read() {
+    let (cs, _) = serve().await;
+    let url = format!("{cs}/_matrix/client/v3/login");
+    let big = format!(
+        r#"{{"type": "m.login.password", "user": "{}"}}"#,
+        "a".repeat(600 * 1024)
+    );
+    assert_error(&post(&url, big).await, 413, "M_TOO_LARGE");
+
+    // A declared length over the limit is answered before a byte of the body is sent.
+    let address = cs.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /_matrix/client/v3/login HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        1024 * 1024 * 1024
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("M_TOO_LARGE"), "{answer}");
+
+    // Without a declared length, reading stops at the limit.
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /_matrix/client/v3/login HTTP/1.1\r\nHost: {address}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![b'a'; 64 * 1024];
+    for _ in 0..9 {
+        let mut frame = format!("{:x}\r\n", chunk.len()).into_bytes();
+        frame.extend_from_slice(&chunk);
+        frame.extend_from_slice(b"\r\n");
+        if stream.write_all(&frame).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_are_unrecognized() {
+    let (cs, id) = serve().await;
+    let client = reqwest::Client::new();
+    let unknown = json_of(
+        client
+            .get(format!("{cs}/_matrix/client/v3/nowhere"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(&unknown, 404, "M_UNRECOGNIZED");
+    let wrong_method = json_of(
+        client
+            .get(format!("{cs}/_matrix/client/v3/login"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(&wrong_method, 405, "M_UNRECOGNIZED");
+    let wrong_method = json_of(
+        client
+            .delete(format!("{id}/_matrix/identity/v2/account"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(&wrong_method, 405, "M_UNRECOGNIZED");
+    // The client-server routes are not on the identity router, and the reverse.
+    let elsewhere = json_of(
+        client
+            .post(format!("{id}/_matrix/client/v3/login"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(&elsewhere, 404, "M_UNRECOGNIZED");
+}
+
+#[tokio::test]
+async fn every_response_carries_cors_headers_and_options_is_always_answered() {
+    let (cs, _) = serve().await;
+    let client = reqwest::Client::new();
+    let check = |response: &reqwest::Response| {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        assert_eq!(header("access-control-allow-origin").as_deref(), Some("*"));
+        assert_eq!(
+            header("access-control-allow-methods").as_deref(),
+            Some("GET, POST, PUT, DELETE, OPTIONS")
+        );
+        assert_eq!(
+            header("access-control-allow-headers").as_deref(),
+            Some("Origin, X-Requested-With, Content-Type, Accept, Authorization")
+        );
+    };
+    for url in [
+        "/_matrix/client/v3/login",
+        "/_matrix/client/r0/account/3pid",
+        "/anything/at/all",
+    ] {
+        let response = client
+            .request(reqwest::Method::OPTIONS, format!("{cs}{url}"))
+            .send()
+            .await
+            .unwrap();
+        assert!(matches!(response.status().as_u16(), 200 | 204), "{url}");
+        check(&response);
+        assert!(response.text().await.unwrap().is_empty());
+    }
+    let ok = client
+        .get(format!("{cs}/_matrix/client/v3/account/3pid"))
+        .bearer_auth("valid")
+        .send()
+        .await
+        .unwrap();
+    check(&ok);
+    let error = client
+        .get(format!("{cs}/_matrix/client/v3/account/3pid"))
+        .send()
+        .await
+        .unwrap();
+    check(&error);
+    let not_found = client.get(format!("{cs}/nowhere")).send().await.unwrap();
+    check(&not_found);
+}
+
+#[tokio::test]
+async fn rate_limits_carry_retry_after() {
+    let (cs, _) = serve().await;
+    let response = reqwest::Client::new()
+        .post(format!("{cs}/_matrix/client/v3/login"))
+        .body(r#"{"type": "m.login.password", "user": "flood"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers().get("retry-after").unwrap(), "2");
+    let result = json_of(response).await;
+    assert_error(&result, 429, "M_LIMIT_EXCEEDED");
+    assert_eq!(result.1["retry_after_ms"], 1500);
+}
+
+#[tokio::test]
+async fn documented_responses_go_out_with_their_status() {
+    let (cs, id) = serve().await;
+    let bad_type = post(
+        &format!("{cs}/_matrix/client/v3/login"),
+        r#"{"type": "m.login.token"}"#,
+    )
+    .await;
+    assert_eq!(
+        bad_type,
+        (
+            400,
+            json!({"errcode": "M_UNKNOWN", "error": "Bad login type."})
+        )
+    );
+    let not_found = json_of(
+        reqwest::get(format!(
+            "{id}/_matrix/identity/api/v1/3pid/getValidated3pid?sid=1&client_secret=s"
+        ))
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_error(&not_found, 404, "M_NO_VALID_SESSION");
+}
+
+#[tokio::test]
+async fn query_parameters_are_parsed_with_defaults_and_required_ones_enforced() {
+    let (cs, id) = serve().await;
+    let body = r#"{"username": "bob", "password": "p"}"#;
+    let default = post(&format!("{cs}/_matrix/client/v3/register"), body).await;
+    assert_eq!(default.1["user_id"], "user:bob");
+    let guest = post(&format!("{cs}/_matrix/client/v3/register?kind=guest"), body).await;
+    assert_eq!(guest.1["user_id"], "guest:bob");
+    // An open enum passes values the spec does not list on to the implementation.
+    let other = post(&format!("{cs}/_matrix/client/v3/register?kind=admin"), body).await;
+    assert_eq!(other.1["user_id"], "admin:bob");
+    let missing = json_of(
+        reqwest::get(format!(
+            "{id}/_matrix/identity/api/v1/3pid/getValidated3pid?sid=1"
+        ))
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_error(&missing, 400, "M_MISSING_PARAM");
+    assert!(
+        missing.1["error"]
+            .as_str()
+            .unwrap()
+            .contains("client_secret")
+    );
+}
+
+#[tokio::test]
+async fn form_bodies_are_accepted_where_the_config_allows_them() {
+    let (cs, id) = serve().await;
+    let client = reqwest::Client::new();
+    let form = client
+        .post(format!("{id}/_matrix/identity/api/v1/3pid/bind"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("sid=1234&client_secret=s3cret&mxid=%40ears%3Amatrix.org")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json_of(form).await;
+    assert_eq!(
+        (status, &body["sid"], &body["mxid"]),
+        (200, &Value::Null, &json!("@ears:matrix.org"))
+    );
+    assert_eq!(body["address"], "1234");
+    let json_body = post(
+        &format!("{id}/_matrix/identity/api/v1/3pid/bind"),
+        r#"{"sid": "1", "client_secret": "s", "mxid": "@a:b"}"#,
+    )
+    .await;
+    assert_eq!(json_body.0, 200);
+    // Elsewhere a form is not JSON.
+    let login_form = client
+        .post(format!("{cs}/_matrix/client/v3/login"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("type=m.login.password")
+        .send()
+        .await
+        .unwrap();
+    assert_error(&json_of(login_form).await, 400, "M_NOT_JSON");
+}
