@@ -59,8 +59,11 @@ impl ::axum::response::IntoResponse for LoginResponse {
 /// The request of `POST /_matrix/client/r0/tokenrefresh`, `POST /_matrix/client/v3/tokenrefresh`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefreshRequest<Caller> {
-    /// The caller, when the request carried a credential that `authenticate` accepted.
-    pub caller: ::std::option::Option<Caller>,
+    /// The caller, when the request carried a credential: what `authenticate` made
+    /// of it. Whether a rejected credential matters is the operation's call.
+    pub caller: ::std::option::Option<
+        ::std::result::Result<Caller, crate::types::MatrixError>,
+    >,
     /// The body (application/json).
     pub body: crate::types::RefreshBody,
 }
@@ -472,7 +475,7 @@ mod handlers {
         > = async {
             let caller = match credential_access_token(&parts)? {
                 ::std::option::Option::Some(credential) => {
-                    server.authenticate(credential).await.ok()
+                    ::std::option::Option::Some(server.authenticate(credential).await)
                 }
                 ::std::option::Option::None => ::std::option::Option::None,
             };

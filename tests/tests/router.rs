@@ -59,9 +59,13 @@ impl ClientServerApi for Trivial {
         &self,
         request: client_server::RefreshRequest<String>,
     ) -> Result<client_server::RefreshResponse, MatrixError> {
-        // Echo who the optional credential named, so the test can see it.
+        // Echo what became of the optional credential, so the test can see it.
         let mut ok = types::RefreshOkBody::new();
-        ok.access_token = Some(request.caller.unwrap_or_else(|| "nobody".into()));
+        ok.access_token = Some(match request.caller {
+            None => "nobody".into(),
+            Some(Ok(caller)) => caller,
+            Some(Err(error)) => error.errcode.to_string(),
+        });
         ok.refresh_token = Some(request.body.refresh_token);
         Ok(client_server::RefreshResponse::Ok(ok))
     }
@@ -276,7 +280,7 @@ async fn access_tokens_come_from_the_header_or_the_query_never_both() {
 }
 
 #[tokio::test]
-async fn an_optional_credential_may_be_absent_or_rejected() {
+async fn an_optional_credential_is_passed_on_with_its_verdict() {
     let (cs, _) = serve().await;
     let url = format!("{cs}/_matrix/client/r0/tokenrefresh");
     let body = r#"{"refresh_token": "r"}"#;
@@ -289,7 +293,7 @@ async fn an_optional_credential_may_be_absent_or_rejected() {
         .send()
         .await
         .unwrap();
-    assert_eq!(json_of(expired).await.1["access_token"], "nobody");
+    assert_eq!(json_of(expired).await.1["access_token"], "M_UNKNOWN_TOKEN");
     let valid = client
         .post(&url)
         .bearer_auth("valid")

@@ -186,10 +186,14 @@ fn request_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
             /// The caller, as the API's `authenticate` found it.
             pub caller: Caller,
         }),
-        Security::Optional(_) => fields.push(quote! {
-            /// The caller, when the request carried a credential that `authenticate` accepted.
-            pub caller: ::std::option::Option<Caller>,
-        }),
+        Security::Optional(_) => {
+            let error = error_type(ir);
+            fields.push(quote! {
+                /// The caller, when the request carried a credential: what `authenticate` made
+                /// of it. Whether a rejected credential matters is the operation's call.
+                pub caller: ::std::option::Option<::std::result::Result<Caller, #error>>,
+            });
+        }
     }
     for parameter in &op.parameters {
         let field = ident(&crate::naming::snake_case(&parameter.name));
@@ -432,10 +436,11 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
         }
         Security::Optional(schemes) => {
             let credential = credential(schemes);
-            // A rejected optional credential is as good as none (an expired token, say).
             steps.push(quote! {
                 let caller = match #credential {
-                    ::std::option::Option::Some(credential) => server.authenticate(credential).await.ok(),
+                    ::std::option::Option::Some(credential) => {
+                        ::std::option::Option::Some(server.authenticate(credential).await)
+                    }
                     ::std::option::Option::None => ::std::option::Option::None,
                 };
             });

@@ -73,8 +73,11 @@ impl ::axum::response::IntoResponse for EitherKeyResponse {
 /// The request of `GET /maybe`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaybeKeyRequest<Caller> {
-    /// The caller, when the request carried a credential that `authenticate` accepted.
-    pub caller: ::std::option::Option<Caller>,
+    /// The caller, when the request carried a credential: what `authenticate` made
+    /// of it. Whether a rejected credential matters is the operation's call.
+    pub caller: ::std::option::Option<
+        ::std::result::Result<Caller, crate::types::ApiError>,
+    >,
 }
 /// The responses `GET /maybe` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
@@ -279,7 +282,7 @@ mod handlers {
         > = async {
             let caller = match credential_api_key_query(&parts)? {
                 ::std::option::Option::Some(credential) => {
-                    server.authenticate(credential).await.ok()
+                    ::std::option::Option::Some(server.authenticate(credential).await)
                 }
                 ::std::option::Option::None => ::std::option::Option::None,
             };
