@@ -26,6 +26,7 @@ fn ir_lists_every_seeded_operation_under_every_base_path() {
             )
         })
         .collect();
+    // The 12 seeded operations, and ours beside them, in spec order.
     let expected: Vec<(&str, &str, Vec<&str>)> = vec![
         (
             "login",
@@ -69,6 +70,22 @@ fn ir_lists_every_seeded_operation_under_every_base_path() {
                 "/_matrix/client/v3/account/3pid",
             ],
         ),
+        // Beyond the seeds, ours: what the homeserver's flows need.
+        ("get_versions", "GET", vec!["/_matrix/client/versions"]),
+        (
+            "request_open_id_token",
+            "POST",
+            vec![
+                "/_matrix/client/r0/user/{userId}/openid/request_token",
+                "/_matrix/client/v3/user/{userId}/openid/request_token",
+            ],
+        ),
+        (
+            "exchange_open_id_token",
+            "GET",
+            vec!["/_matrix/federation/v1/openid/userinfo"],
+        ),
+        // The seeded identity operations.
         (
             "register_account",
             "POST",
@@ -91,6 +108,27 @@ fn ir_lists_every_seeded_operation_under_every_base_path() {
             "POST",
             vec!["/_matrix/identity/api/v1/3pid/unbind"],
         ),
+        // Beyond the seeds, ours: what the identity server's flows need.
+        (
+            "email_request_token",
+            "POST",
+            vec!["/_matrix/identity/api/v1/validate/email/requestToken"],
+        ),
+        (
+            "email_submit_token_get",
+            "GET",
+            vec!["/_matrix/identity/api/v1/validate/email/submitToken"],
+        ),
+        (
+            "email_submit_token_post",
+            "POST",
+            vec!["/_matrix/identity/api/v1/validate/email/submitToken"],
+        ),
+        (
+            "get_pub_key",
+            "GET",
+            vec!["/_matrix/identity/api/v1/pubkey/{keyId}"],
+        ),
     ];
     assert_eq!(ops, expected);
     assert!(ir.warnings.is_empty(), "{:?}", ir.warnings);
@@ -112,6 +150,10 @@ fn ir_carries_security_overlays_deprecation_and_defaults() {
     );
     assert_eq!(
         op("refresh").security,
+        Security::Optional(vec!["accessToken".into()])
+    );
+    assert_eq!(
+        op("change_password").security,
         Security::Optional(vec!["accessToken".into()])
     );
     assert_eq!(op("login").security, Security::None);
@@ -216,10 +258,9 @@ fn ir_types_are_named_shared_and_shaped_like_the_schemas() {
 #[test]
 fn ir_collects_every_example_with_its_type() {
     let ir = matrix_ir();
-    // 12 response examples, 4 body examples, 3 property examples, 3 parameter examples.
     assert_eq!(
         ir.examples.len(),
-        35,
+        55,
         "{:#?}",
         ir.examples
             .iter()

@@ -110,6 +110,34 @@ impl ClientServerApi for Trivial {
         let _ = request;
         Ok(client_server::Post3pidsResponse::Ok(Default::default()))
     }
+
+    async fn get_versions(
+        &self,
+        _request: client_server::GetVersionsRequest,
+    ) -> Result<client_server::GetVersionsResponse, MatrixError> {
+        Ok(client_server::GetVersionsResponse::Ok(
+            types::GetVersionsOkBody::new(vec!["v1.1".into()]),
+        ))
+    }
+
+    async fn request_open_id_token(
+        &self,
+        request: client_server::RequestOpenIdTokenRequest<String>,
+    ) -> Result<client_server::RequestOpenIdTokenResponse, MatrixError> {
+        // Echo the decoded path parameter, so the test can see it.
+        Ok(client_server::RequestOpenIdTokenResponse::Ok(
+            types::OpenIdToken::new(request.user_id, "Bearer".into(), request.caller, 3600),
+        ))
+    }
+
+    async fn exchange_open_id_token(
+        &self,
+        request: client_server::ExchangeOpenIdTokenRequest,
+    ) -> Result<client_server::ExchangeOpenIdTokenResponse, MatrixError> {
+        Ok(client_server::ExchangeOpenIdTokenResponse::Ok(
+            types::ExchangeOpenIdTokenOkBody::new(request.access_token),
+        ))
+    }
 }
 
 impl IdentityApi for Trivial {
@@ -181,6 +209,42 @@ impl IdentityApi for Trivial {
     ) -> Result<identity::UnbindResponse, MatrixError> {
         let _ = request;
         Ok(identity::UnbindResponse::Ok(Default::default()))
+    }
+
+    async fn email_request_token(
+        &self,
+        request: identity::EmailRequestTokenRequest,
+    ) -> Result<identity::EmailRequestTokenResponse, MatrixError> {
+        Ok(identity::EmailRequestTokenResponse::Ok(
+            types::EmailRequestTokenOkBody::new(request.body.email),
+        ))
+    }
+
+    async fn email_submit_token_get(
+        &self,
+        request: identity::EmailSubmitTokenGetRequest,
+    ) -> Result<identity::EmailSubmitTokenGetResponse, MatrixError> {
+        Ok(identity::EmailSubmitTokenGetResponse::Ok(
+            types::EmailSubmitTokenGetOkBody::new(request.token == "right"),
+        ))
+    }
+
+    async fn email_submit_token_post(
+        &self,
+        request: identity::EmailSubmitTokenPostRequest,
+    ) -> Result<identity::EmailSubmitTokenPostResponse, MatrixError> {
+        Ok(identity::EmailSubmitTokenPostResponse::Ok(
+            types::EmailSubmitTokenPostOkBody::new(request.body.token == "right"),
+        ))
+    }
+
+    async fn get_pub_key(
+        &self,
+        request: identity::GetPubKeyRequest,
+    ) -> Result<identity::GetPubKeyResponse, MatrixError> {
+        Ok(identity::GetPubKeyResponse::Ok(
+            types::GetPubKeyOkBody::new(request.key_id),
+        ))
     }
 }
 
@@ -607,4 +671,50 @@ async fn form_bodies_are_accepted_where_the_config_allows_them() {
         .await
         .unwrap();
     assert_error(&json_of(login_form).await, 400, "M_NOT_JSON");
+}
+
+#[tokio::test]
+async fn path_parameters_are_percent_decoded() {
+    let (cs, id) = serve().await;
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!(
+            "{cs}/_matrix/client/v3/user/%40bob%3Aexample.org/openid/request_token"
+        ))
+        .bearer_auth("valid")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json_of(response).await;
+    assert_eq!(
+        (status, &body["access_token"], &body["matrix_server_name"]),
+        (200, &json!("@bob:example.org"), &json!("@alice:test"))
+    );
+    let key = json_of(
+        reqwest::get(format!("{id}/_matrix/identity/api/v1/pubkey/ed25519:0"))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(key, (200, json!({"public_key": "ed25519:0"})));
+}
+
+#[tokio::test]
+async fn the_same_path_serves_get_and_post() {
+    let (_, id) = serve().await;
+    let url = format!("{id}/_matrix/identity/api/v1/validate/email/submitToken");
+    let get = json_of(
+        reqwest::get(format!("{url}?sid=1&client_secret=s&token=right"))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(get, (200, json!({"success": true})));
+    let post = post(
+        &url,
+        r#"{"sid": "1", "client_secret": "s", "token": "wrong"}"#,
+    )
+    .await;
+    assert_eq!(post, (200, json!({"success": false})));
 }
