@@ -536,6 +536,12 @@ pub struct UiaaResponse {
     /// A list of the stages the client has completed successfully
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub completed: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Why the last stage attempted failed, when it did.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub errcode: ::std::option::Option<::std::string::String>,
+    /// A human-readable message about the failed stage.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<::std::string::String>,
 }
 impl UiaaResponse {
     /// A `UiaaResponse` from its required fields; the optional ones are unset.
@@ -545,6 +551,8 @@ impl UiaaResponse {
             params: ::std::option::Option::None,
             session: ::std::option::Option::None,
             completed: ::std::option::Option::None,
+            errcode: ::std::option::Option::None,
+            error: ::std::option::Option::None,
         }
     }
 }

@@ -1,1 +1,191 @@
-fn main() {}
+//! `server-stub serve` and `server-stub login-token`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use server_stub::ratelimit::RateLimit;
+use server_stub::{Database, Settings};
+
+/// A Matrix homeserver and identity server implementing the generated matrix-api traits.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the homeserver and the identity server (one process, two listeners).
+    Serve(Box<ServeArgs>),
+    /// Print a single-use `m.login.token` for USER_ID, valid for two minutes.
+    LoginToken {
+        /// The user, e.g. @alice:localhost.
+        user_id: String,
+        /// The database the server uses: `sqlite:PATH`.
+        #[arg(
+            long,
+            env = "SERVER_STUB_DB",
+            default_value = "sqlite:./server-stub.db"
+        )]
+        db: Database,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Where data lives: `memory`, or `sqlite:PATH` (created on first start).
+    #[arg(
+        long,
+        env = "SERVER_STUB_DB",
+        default_value = "sqlite:./server-stub.db"
+    )]
+    db: Database,
+    /// The homeserver's (client-server API) address.
+    #[arg(
+        long,
+        env = "SERVER_STUB_CLIENT_LISTEN",
+        default_value = "127.0.0.1:8008"
+    )]
+    client_listen: SocketAddr,
+    /// The identity server's address.
+    #[arg(
+        long,
+        env = "SERVER_STUB_IDENTITY_LISTEN",
+        default_value = "127.0.0.1:8090"
+    )]
+    identity_listen: SocketAddr,
+    /// Run only the identity server.
+    #[arg(long, conflicts_with = "no_identity_server")]
+    no_homeserver: bool,
+    /// Run only the homeserver.
+    #[arg(long)]
+    no_identity_server: bool,
+    /// The homeserver's name: user ids are @localpart:NAME.
+    #[arg(long, env = "SERVER_STUB_SERVER_NAME", default_value = "localhost")]
+    server_name: String,
+    /// Directory the identity server writes emails to, one RFC 5322 file each.
+    #[arg(long, env = "SERVER_STUB_OUTBOX", default_value = "./outbox")]
+    outbox: PathBuf,
+    /// Send emails through this SMTP relay (smtp://host:port) instead.
+    #[arg(long, env = "SERVER_STUB_SMTP")]
+    smtp: Option<String>,
+    /// Switch rate limiting off.
+    #[arg(long, env = "SERVER_STUB_NO_RATE_LIMIT")]
+    no_rate_limit: bool,
+    /// Requests a client may make per second on a limited endpoint class, sustained.
+    #[arg(long, env = "SERVER_STUB_RATE_LIMIT_PER_SECOND", default_value_t = 1.0)]
+    rate_limit_per_second: f64,
+    /// Requests a client may make at once on a limited endpoint class.
+    #[arg(long, env = "SERVER_STUB_RATE_LIMIT_BURST", default_value_t = 10.0)]
+    rate_limit_burst: f64,
+    /// Allow `kind=guest` registrations.
+    #[arg(long, env = "SERVER_STUB_ALLOW_GUESTS")]
+    allow_guests: bool,
+    /// Trust an identity server: HOST:PORT=URL (the co-hosted one is trusted anyway).
+    #[arg(long = "trusted-identity-server", value_parser = parse_mapping)]
+    trusted_identity_servers: Vec<(String, String)>,
+    /// Trust a homeserver: NAME=URL, called even on a private address (the co-hosted one
+    /// is trusted anyway).
+    #[arg(long = "trusted-homeserver", value_parser = parse_mapping)]
+    trusted_homeservers: Vec<(String, String)>,
+    /// Where clients reach the identity server (for links in emails).
+    #[arg(long, env = "SERVER_STUB_IDENTITY_PUBLIC_URL")]
+    identity_public_url: Option<String>,
+    /// Lifetime of access tokens, in seconds (refresh tokens renew them).
+    #[arg(
+        long,
+        env = "SERVER_STUB_ACCESS_TOKEN_LIFETIME",
+        default_value_t = 3600
+    )]
+    access_token_lifetime_secs: u64,
+}
+
+fn parse_mapping(value: &str) -> Result<(String, String), String> {
+    value
+        .split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+        .ok_or_else(|| format!("expected KEY=URL, got {value:?}"))
+}
+
+impl ServeArgs {
+    fn settings(self) -> Settings {
+        let mut settings = Settings::new(self.db, self.outbox);
+        settings.client_listen = (!self.no_homeserver).then_some(self.client_listen);
+        settings.identity_listen = (!self.no_identity_server).then_some(self.identity_listen);
+        settings.server_name = self.server_name;
+        settings.smtp = self.smtp;
+        settings.rate_limit = (!self.no_rate_limit).then_some(RateLimit {
+            per_second: self.rate_limit_per_second,
+            burst: self.rate_limit_burst,
+        });
+        settings.allow_guests = self.allow_guests;
+        settings.trusted_identity_servers = self
+            .trusted_identity_servers
+            .into_iter()
+            .collect::<BTreeMap<_, _>>();
+        settings.trusted_homeservers = self.trusted_homeservers.into_iter().collect();
+        settings.identity_public_url = self.identity_public_url;
+        settings.access_token_lifetime = Duration::from_secs(self.access_token_lifetime_secs);
+        settings
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => return interrupt.await.unwrap_or_default(),
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await.unwrap_or_default();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let running = server_stub::start(args.settings()).await?;
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            running.stop().await
+        }
+        Command::LoginToken { user_id, db } => {
+            let token =
+                server_stub::app::mint_login_token(&db, &user_id, Duration::from_secs(120)).await?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info,sqlx=warn".into()),
+        )
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! Putting the servers together: storage, the generated routers with their
+//! implementations, rate limits, request logs, listeners and shutdown.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tower_http::trace::TraceLayer;
+
+use crate::homeserver::{Homeserver, HomeserverConfig};
+use crate::identity::{IdentityConfig, IdentityServer};
+use crate::mail::Mailer;
+use crate::ratelimit::{RateLimit, RateLimiter};
+use crate::store::memory::MemoryStore;
+use crate::store::sql::SqlStore;
+use crate::store::{HomeserverStore, IdentityStore};
+
+/// Where the servers keep their data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// Nothing survives the process.
+    Memory,
+    /// `sqlite:PATH` (created on first start) or `postgres://...`.
+    Sql(String),
+}
+
+impl FromStr for Database {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "memory" {
+            Ok(Database::Memory)
+        } else if s.starts_with("sqlite:") {
+            Ok(Database::Sql(s.to_owned()))
+        } else {
+            Err(format!(
+                "unknown database {s:?}: use `memory` or `sqlite:PATH`"
+            ))
+        }
+    }
+}
+
+/// Everything the servers are configured with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: Database,
+    /// The homeserver's address; `None` runs no homeserver.
+    pub client_listen: Option<SocketAddr>,
+    /// The identity server's address; `None` runs no identity server.
+    pub identity_listen: Option<SocketAddr>,
+    pub server_name: String,
+    pub outbox: PathBuf,
+    pub smtp: Option<String>,
+    /// `None` switches rate limiting off.
+    pub rate_limit: Option<RateLimit>,
+    pub allow_guests: bool,
+    /// `host[:port]` → base URL. The co-hosted identity server is added by `start`.
+    pub trusted_identity_servers: BTreeMap<String, String>,
+    /// Server name → base URL. The co-hosted homeserver is added by `start`.
+    pub trusted_homeservers: BTreeMap<String, String>,
+    /// Where clients reach the identity server; by default its listening address.
+    pub identity_public_url: Option<String>,
+    pub access_token_lifetime: Duration,
+    pub uia_session_lifetime: Duration,
+    pub validation_session_lifetime: Duration,
+    pub openid_token_lifetime: Duration,
+}
+
+impl Settings {
+    /// The defaults of the command line, on `database`, listening on ephemeral loopback
+    /// ports.
+    pub fn new(database: Database, outbox: PathBuf) -> Settings {
+        Settings {
+            database,
+            client_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            identity_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            server_name: "localhost".into(),
+            outbox,
+            smtp: None,
+            rate_limit: None,
+            allow_guests: false,
+            trusted_identity_servers: BTreeMap::new(),
+            trusted_homeservers: BTreeMap::new(),
+            identity_public_url: None,
+            access_token_lifetime: Duration::from_secs(60 * 60),
+            uia_session_lifetime: Duration::from_secs(48 * 60 * 60),
+            validation_session_lifetime: Duration::from_secs(24 * 60 * 60),
+            openid_token_lifetime: Duration::from_secs(60 * 60),
+        }
+    }
+}
+
+/// The servers, running.
+pub struct Running {
+    pub client_addr: Option<SocketAddr>,
+    pub identity_addr: Option<SocketAddr>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish, and returns.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            task.await??;
+        }
+        Ok(())
+    }
+}
+
+/// Opens the store and starts the servers.
+pub async fn start(settings: Settings) -> anyhow::Result<Running> {
+    // reqwest uses the process's rustls provider; a second install is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    match &settings.database {
+        Database::Memory => start_with(Arc::new(MemoryStore::new()), settings).await,
+        Database::Sql(url) => start_with(Arc::new(SqlStore::open(url).await?), settings).await,
+    }
+}
+
+/// Trust keys for a co-hosted server at `addr`: how clients may name it.
+fn local_names(addr: SocketAddr) -> Vec<String> {
+    let mut names = vec![addr.to_string()];
+    if addr.ip().is_loopback() {
+        names.push(format!("localhost:{}", addr.port()));
+    }
+    names
+}
+
+async fn start_with<S: HomeserverStore + IdentityStore>(
+    store: Arc<S>,
+    mut settings: Settings,
+) -> anyhow::Result<Running> {
+    let client = match settings.client_listen {
+        Some(addr) => Some(tokio::net::TcpListener::bind(addr).await?),
+        None => None,
+    };
+    let identity = match settings.identity_listen {
+        Some(addr) => Some(tokio::net::TcpListener::bind(addr).await?),
+        None => None,
+    };
+    let client_addr = client.as_ref().map(|l| l.local_addr()).transpose()?;
+    let identity_addr = identity.as_ref().map(|l| l.local_addr()).transpose()?;
+    if let Some(addr) = identity_addr {
+        for name in local_names(addr) {
+            settings
+                .trusted_identity_servers
+                .entry(name)
+                .or_insert_with(|| format!("http://{addr}"));
+        }
+    }
+    if let Some(addr) = client_addr {
+        settings
+            .trusted_homeservers
+            .entry(settings.server_name.clone())
+            .or_insert_with(|| format!("http://{addr}"));
+    }
+    let limiter = settings
+        .rate_limit
+        .map(|limit| Arc::new(RateLimiter::new(limit)));
+    let with_layers = |router: axum::Router| {
+        let router = match &limiter {
+            Some(limiter) => router.layer(axum::middleware::from_fn_with_state(
+                limiter.clone(),
+                crate::ratelimit::limit,
+            )),
+            None => router,
+        };
+        router.layer(TraceLayer::new_for_http())
+    };
+
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = Vec::new();
+    let mut serve = |listener: tokio::net::TcpListener,
+                     router: axum::Router,
+                     name: &'static str| {
+        let mut stopped = stopped.clone();
+        tracing::info!(server = name, address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "listening");
+        tasks.push(tokio::spawn(async move {
+            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, service)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await
+        }));
+    };
+
+    if let Some(listener) = client {
+        let config = HomeserverConfig {
+            server_name: settings.server_name.clone(),
+            allow_guests: settings.allow_guests,
+            access_token_lifetime: settings.access_token_lifetime,
+            uia_session_lifetime: settings.uia_session_lifetime,
+            openid_token_lifetime: settings.openid_token_lifetime,
+            trusted_identity_servers: settings.trusted_identity_servers.clone(),
+        };
+        let homeserver = Arc::new(Homeserver::new(store.clone(), config));
+        serve(
+            listener,
+            with_layers(matrix_api::client_server::router(homeserver)),
+            "homeserver",
+        );
+    }
+    if let (Some(listener), Some(addr)) = (identity, identity_addr) {
+        let mailer = match &settings.smtp {
+            Some(url) => Mailer::smtp(url)?,
+            None => Mailer::outbox(settings.outbox.clone())?,
+        };
+        let config = IdentityConfig {
+            server_name: settings.server_name.clone(),
+            public_url: settings
+                .identity_public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}")),
+            validation_session_lifetime: settings.validation_session_lifetime,
+            trusted_homeservers: settings.trusted_homeservers.clone(),
+        };
+        let identity_server = Arc::new(IdentityServer::new(store.clone(), config, mailer).await?);
+        serve(
+            listener,
+            with_layers(matrix_api::identity::router(identity_server)),
+            "identity server",
+        );
+    }
+    Ok(Running {
+        client_addr,
+        identity_addr,
+        stop,
+        tasks,
+    })
+}
+
+/// Mints a single-use login token in the database (the `login-token` command).
+pub async fn mint_login_token(
+    database: &Database,
+    user_id: &str,
+    lifetime: Duration,
+) -> anyhow::Result<String> {
+    match database {
+        Database::Memory => anyhow::bail!(
+            "a login token in a memory database would die with this command; use sqlite:PATH"
+        ),
+        Database::Sql(url) => {
+            let store = SqlStore::open(url).await?;
+            crate::homeserver::mint_login_token(&store, user_id, lifetime).await
+        }
+    }
+}

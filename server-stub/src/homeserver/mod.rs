@@ -1,0 +1,705 @@
+//! The homeserver: the generated `ClientServerApi`, implemented over a `HomeserverStore`.
+
+mod uia;
+pub mod username;
+
+use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::sync::Arc;
+use std::time::Duration;
+
+use matrix_api::client_server::{self as api, ClientServerApi, Credential};
+use matrix_api::types::{
+    self, AuthData, LoginBodyType, MatrixError, MatrixErrorCode, RegisterKind,
+};
+
+use crate::clock::now_ms;
+use crate::remote::RemoteClient;
+use crate::secrets::{self, new_token, token_hash};
+use crate::store::{
+    ExpiringToken, HomeserverStore, RefreshExchange, ThirdPartyId, TokenPair, User,
+};
+use crate::threepid;
+
+/// The longest password accepted, in characters.
+const MAX_PASSWORD_CHARS: usize = 512;
+
+/// Logs a server-side failure and answers with a generic error: the client learns nothing
+/// about the cause, the operator finds it in the log.
+pub(crate) fn internal(error: impl Display) -> MatrixError {
+    tracing::error!(%error, "internal error");
+    MatrixError::internal("Internal server error")
+}
+
+fn forbidden(message: &str) -> MatrixError {
+    MatrixError::new(403, MatrixErrorCode::Forbidden, message)
+}
+
+fn ms(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[derive(Debug, Clone)]
+pub struct HomeserverConfig {
+    pub server_name: String,
+    pub allow_guests: bool,
+    pub access_token_lifetime: Duration,
+    pub uia_session_lifetime: Duration,
+    pub openid_token_lifetime: Duration,
+    /// Identity servers asked about 3pid sessions: `host[:port]` as clients name them → base URL.
+    pub trusted_identity_servers: BTreeMap<String, String>,
+}
+
+/// Who made an authenticated request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub user_id: String,
+    /// The login session of the token used.
+    pub chain_id: String,
+}
+
+pub struct Homeserver<S> {
+    store: Arc<S>,
+    config: HomeserverConfig,
+    remote: RemoteClient,
+}
+
+/// The password stage's flows, or the email stage's when no valid token came with the
+/// request: a forgotten password is reset through a validated email.
+const PASSWORD_FLOWS: &[&[&str]] = &[&[uia::PASSWORD]];
+const EMAIL_FLOWS: &[&[&str]] = &[&[uia::EMAIL_IDENTITY]];
+const REGISTER_FLOWS: uia::Flows<'static> = uia::Flows {
+    endpoint: "register",
+    flows: &[&[uia::DUMMY]],
+};
+
+impl<S: HomeserverStore> Homeserver<S> {
+    pub fn new(store: Arc<S>, config: HomeserverConfig) -> Self {
+        Homeserver {
+            store,
+            config,
+            remote: RemoteClient::new(),
+        }
+    }
+
+    /// A new access and refresh token pair, in `chain` or a new login session.
+    fn token_pair(&self, user_id: &str, chain: Option<String>) -> (TokenPair, String, String) {
+        let access = new_token();
+        let refresh = new_token();
+        let pair = TokenPair {
+            user_id: user_id.to_owned(),
+            chain_id: chain.unwrap_or_else(new_token),
+            access_hash: token_hash(&access),
+            access_expires_at: Some(now_ms() + ms(self.config.access_token_lifetime)),
+            refresh_hash: Some(token_hash(&refresh)),
+        };
+        (pair, access, refresh)
+    }
+
+    /// Starts a login session for a user: its token pair.
+    async fn log_in(&self, user_id: &str) -> Result<(String, String), MatrixError> {
+        let (pair, access, refresh) = self.token_pair(user_id, None);
+        self.store.insert_tokens(&pair).await.map_err(internal)?;
+        Ok((access, refresh))
+    }
+
+    fn user_id(&self, localpart: &str) -> String {
+        username::user_id(localpart, &self.config.server_name)
+    }
+
+    /// The user a password login names, by id, localpart, 3pid or `identifier`.
+    async fn login_user(&self, body: &types::LoginBody) -> Result<Option<String>, MatrixError> {
+        let by_threepid = |medium: &str, address: &str| ThirdPartyId {
+            medium: medium.to_owned(),
+            address: threepid::casefold(medium, address),
+        };
+        let (user, threepid) = match &body.identifier {
+            Some(identifier) => match identifier.type_.as_str() {
+                "m.id.user" => (identifier.user.clone(), None),
+                "m.id.thirdparty" => match (&identifier.medium, &identifier.address) {
+                    (Some(medium), Some(address)) => (None, Some(by_threepid(medium, address))),
+                    _ => {
+                        return Err(MatrixError::missing_param(
+                            "m.id.thirdparty needs medium and address",
+                        ));
+                    }
+                },
+                other => {
+                    return Err(MatrixError::new(
+                        400,
+                        MatrixErrorCode::Unknown,
+                        format!("Unknown identifier type {other}"),
+                    ));
+                }
+            },
+            None => match (&body.user, &body.medium, &body.address) {
+                (Some(user), _, _) => (Some(user.clone()), None),
+                (None, Some(medium), Some(address)) => (None, Some(by_threepid(medium, address))),
+                _ => {
+                    return Err(MatrixError::missing_param(
+                        "Missing parameter: user, or medium and address",
+                    ));
+                }
+            },
+        };
+        match (user, threepid) {
+            (Some(user), _) => Ok(username::login_user_id(&user, &self.config.server_name)),
+            (None, Some(threepid)) => self
+                .store
+                .user_by_threepid(&threepid)
+                .await
+                .map_err(internal),
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// Asks a trusted identity server which 3pid a validation session proved. Every
+    /// failure (untrusted or malformed server, bad secret, unvalidated session, network)
+    /// is the one error the spec names.
+    async fn validated_threepid(
+        &self,
+        creds: &types::ThreePidCredentials,
+    ) -> Result<ThirdPartyId, MatrixError> {
+        let failed = |reason: &str| {
+            tracing::info!(id_server = %creds.id_server, reason, "3pid credentials refused");
+            MatrixError::new(
+                403,
+                MatrixErrorCode::ThreepidAuthFailed,
+                "The third party credentials could not be verified by the identity server",
+            )
+        };
+        if !threepid::valid_id_server(&creds.id_server) {
+            return Err(failed("id_server is not a host[:port]"));
+        }
+        if !threepid::valid_client_secret(&creds.client_secret) {
+            return Err(failed("invalid client_secret"));
+        }
+        let Some(base_url) = self.config.trusted_identity_servers.get(&creds.id_server) else {
+            return Err(failed("identity server not trusted"));
+        };
+        let validated = self
+            .remote
+            .validated_threepid(base_url, &creds.sid, &creds.client_secret)
+            .await
+            .map_err(|e| failed(&e.to_string()))?;
+        Ok(ThirdPartyId {
+            address: threepid::casefold(&validated.medium, &validated.address),
+            medium: validated.medium,
+        })
+    }
+
+    async fn check_password_stage(
+        &self,
+        auth: &AuthData,
+        user_id: &str,
+    ) -> Result<(), MatrixError> {
+        let field = |name: &str| {
+            auth.additional_properties
+                .get(name)
+                .and_then(|v| v.as_str())
+        };
+        let named = field("user").or_else(|| {
+            auth.additional_properties
+                .get("identifier")
+                .and_then(|i| i.get("user"))
+                .and_then(|u| u.as_str())
+        });
+        let password = field("password")
+            .ok_or_else(|| MatrixError::missing_param("Missing parameter: password"))?;
+        let names_caller = named.is_none_or(|n| {
+            username::login_user_id(n, &self.config.server_name).as_deref() == Some(user_id)
+        });
+        let hash = self
+            .store
+            .user(user_id)
+            .await
+            .map_err(internal)?
+            .and_then(|u| u.password_hash);
+        let matches = secrets::verify_password(password.to_owned(), hash).await;
+        if names_caller && matches {
+            Ok(())
+        } else {
+            Err(forbidden("Invalid password"))
+        }
+    }
+
+    /// The user whose bound email the `m.login.email.identity` stage proves.
+    async fn check_email_stage(&self, auth: &AuthData) -> Result<String, MatrixError> {
+        let creds = auth
+            .additional_properties
+            .get("threepid_creds")
+            .or_else(|| auth.additional_properties.get("threepidCreds"))
+            .ok_or_else(|| MatrixError::missing_param("Missing parameter: threepid_creds"))?;
+        let creds: types::ThreePidCredentials = serde_json::from_value(creds.clone())
+            .map_err(|e| MatrixError::bad_json(format!("threepid_creds: {e}")))?;
+        let threepid = self.validated_threepid(&creds).await?;
+        self.store
+            .user_by_threepid(&threepid)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| {
+                MatrixError::new(
+                    403,
+                    MatrixErrorCode::ThreepidNotFound,
+                    "No account has this email address",
+                )
+            })
+    }
+}
+
+impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
+    type Caller = Caller;
+
+    async fn authenticate(&self, credential: Credential) -> Result<Caller, MatrixError> {
+        let Credential::AccessToken(token) = credential;
+        let record = self
+            .store
+            .access_token(&token_hash(&token))
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| MatrixError::unknown_token("Unrecognised access token"))?;
+        if record.expires_at.is_some_and(|at| at <= now_ms()) {
+            return Err(MatrixError::unknown_token("Access token has expired")
+                .with_field("soft_logout", true));
+        }
+        Ok(Caller {
+            user_id: record.user_id,
+            chain_id: record.chain_id,
+        })
+    }
+
+    async fn login(&self, request: api::LoginRequest) -> Result<api::LoginResponse, MatrixError> {
+        let body = request.body;
+        let failed = || forbidden("Invalid username or password");
+        let user_id = match &body.type_ {
+            LoginBodyType::Password => {
+                let user_id = self.login_user(&body).await?;
+                let password = body
+                    .password
+                    .clone()
+                    .ok_or_else(|| MatrixError::missing_param("Missing parameter: password"))?;
+                let hash = match &user_id {
+                    Some(user_id) => self
+                        .store
+                        .user(user_id)
+                        .await
+                        .map_err(internal)?
+                        .and_then(|u| u.password_hash),
+                    None => None,
+                };
+                // Unknown users cost a hash too: timing tells nothing.
+                if !secrets::verify_password(password, hash).await {
+                    return Ok(api::LoginResponse::Forbidden(failed()));
+                }
+                user_id.ok_or_else(failed)?
+            }
+            LoginBodyType::Token => {
+                let token = body
+                    .token
+                    .as_deref()
+                    .ok_or_else(|| MatrixError::missing_param("Missing parameter: token"))?;
+                match self
+                    .store
+                    .take_login_token(&token_hash(token))
+                    .await
+                    .map_err(internal)?
+                {
+                    Some(login) if login.expires_at > now_ms() => login.user_id,
+                    _ => return Ok(api::LoginResponse::Forbidden(failed())),
+                }
+            }
+            LoginBodyType::Other(other) => {
+                return Ok(api::LoginResponse::BadRequest(MatrixError::new(
+                    400,
+                    MatrixErrorCode::Unknown,
+                    format!("Unknown login type {other}"),
+                )));
+            }
+        };
+        let (access, refresh) = self.log_in(&user_id).await?;
+        let mut ok = types::LoginOkBody::new();
+        ok.user_id = Some(user_id);
+        ok.access_token = Some(access);
+        ok.refresh_token = Some(refresh);
+        ok.home_server = Some(self.config.server_name.clone());
+        Ok(api::LoginResponse::Ok(ok))
+    }
+
+    async fn refresh(
+        &self,
+        request: api::RefreshRequest<Caller>,
+    ) -> Result<api::RefreshResponse, MatrixError> {
+        // The refresh token is the credential here; the access token, if any, is
+        // typically expired, which is why the client refreshes.
+        let refresh_hash = token_hash(&request.body.refresh_token);
+        let failed = || api::RefreshResponse::Forbidden(forbidden("Invalid refresh token"));
+        let Some((user_id, chain_id)) = self
+            .store
+            .refresh_token_owner(&refresh_hash)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(failed());
+        };
+        let (pair, access, refresh) = self.token_pair(&user_id, Some(chain_id));
+        match self
+            .store
+            .exchange_refresh_token(&refresh_hash, &pair)
+            .await
+            .map_err(internal)?
+        {
+            RefreshExchange::Exchanged => {
+                let mut ok = types::RefreshOkBody::new();
+                ok.access_token = Some(access);
+                ok.refresh_token = Some(refresh);
+                Ok(api::RefreshResponse::Ok(ok))
+            }
+            RefreshExchange::Unknown => Ok(failed()),
+            RefreshExchange::AlreadyUsed { chain_id } => {
+                // A refresh token used twice was stolen, or the client is confused: end the
+                // whole login session either way.
+                tracing::warn!(%user_id, "refresh token reused; revoking its login session");
+                self.store.revoke_chain(&chain_id).await.map_err(internal)?;
+                Ok(failed())
+            }
+        }
+    }
+
+    async fn register(
+        &self,
+        request: api::RegisterRequest,
+    ) -> Result<api::RegisterResponse, MatrixError> {
+        let body = request.body;
+        let is_guest = match request.kind {
+            RegisterKind::User => false,
+            RegisterKind::Guest if self.config.allow_guests => true,
+            RegisterKind::Guest => {
+                return Err(MatrixError::new(
+                    403,
+                    MatrixErrorCode::GuestAccessForbidden,
+                    "Guest access is disabled",
+                ));
+            }
+            RegisterKind::Other(kind) => {
+                return Err(MatrixError::invalid_param(format!("Invalid kind {kind}")));
+            }
+        };
+        // Checked before authentication, so a client learns early that a name is unusable.
+        let localpart = match (&body.username, is_guest) {
+            (Some(requested), false) => {
+                let localpart = username::localpart(requested, &self.config.server_name)
+                    .map_err(api::RegisterResponse::BadRequest);
+                let localpart = match localpart {
+                    Ok(localpart) => localpart,
+                    Err(response) => return Ok(response),
+                };
+                if self
+                    .store
+                    .user(&self.user_id(&localpart))
+                    .await
+                    .map_err(internal)?
+                    .is_some()
+                {
+                    return Ok(api::RegisterResponse::BadRequest(MatrixError::new(
+                        400,
+                        MatrixErrorCode::UserInUse,
+                        "User ID already taken",
+                    )));
+                }
+                Some(localpart)
+            }
+            _ => None,
+        };
+        if body.password.chars().count() > MAX_PASSWORD_CHARS {
+            return Err(MatrixError::invalid_param("Password too long"));
+        }
+
+        let lifetime = ms(self.config.uia_session_lifetime);
+        let mut session = uia::session(
+            &*self.store,
+            REGISTER_FLOWS,
+            None,
+            body.auth.as_ref(),
+            lifetime,
+        )
+        .await?;
+        let Some(auth) = &body.auth else {
+            return Ok(api::RegisterResponse::Unauthorized(
+                REGISTER_FLOWS.challenge(&session, None),
+            ));
+        };
+        if auth.type_ != uia::DUMMY
+            || !uia::complete_stage(&*self.store, REGISTER_FLOWS, &mut session, uia::DUMMY).await?
+        {
+            return Ok(api::RegisterResponse::Unauthorized(
+                REGISTER_FLOWS.challenge(&session, None),
+            ));
+        }
+        uia::consume(&*self.store, &session).await?;
+
+        let password_hash = secrets::hash_password(body.password)
+            .await
+            .map_err(internal)?;
+        let created = now_ms();
+        let user_id = loop {
+            let localpart = match &localpart {
+                Some(localpart) => localpart.clone(),
+                None => self
+                    .store
+                    .next_generated_localpart()
+                    .await
+                    .map_err(internal)?
+                    .to_string(),
+            };
+            let user = User {
+                user_id: self.user_id(&localpart),
+                password_hash: Some(password_hash.clone()),
+                is_guest,
+            };
+            match self.store.create_user(&user, created).await {
+                Ok(()) => break user.user_id,
+                // Registered meanwhile: the name was free when checked, but is not now.
+                Err(crate::store::StoreError::Conflict)
+                    if localpart_was_requested(&body.username, is_guest) =>
+                {
+                    return Ok(api::RegisterResponse::BadRequest(MatrixError::new(
+                        400,
+                        MatrixErrorCode::UserInUse,
+                        "User ID already taken",
+                    )));
+                }
+                // A generated localpart someone took by hand: try the next.
+                Err(crate::store::StoreError::Conflict) => continue,
+                Err(error) => return Err(internal(error)),
+            }
+        };
+        tracing::info!(%user_id, is_guest, "registered");
+        let (access, refresh) = self.log_in(&user_id).await?;
+        let mut ok = types::RegisterOkBody::new();
+        ok.user_id = Some(user_id);
+        ok.access_token = Some(access);
+        ok.refresh_token = Some(refresh);
+        ok.home_server = Some(self.config.server_name.clone());
+        Ok(api::RegisterResponse::Ok(ok))
+    }
+
+    async fn change_password(
+        &self,
+        request: api::ChangePasswordRequest<Caller>,
+    ) -> Result<api::ChangePasswordResponse, MatrixError> {
+        let body = request.body;
+        // A token that was presented must be valid; without one, the email flow resets a
+        // forgotten password.
+        let caller = request.caller.transpose()?;
+        if body.new_password.chars().count() > MAX_PASSWORD_CHARS {
+            return Err(MatrixError::invalid_param("Password too long"));
+        }
+        let flows = uia::Flows {
+            endpoint: "account/password",
+            flows: if caller.is_some() {
+                PASSWORD_FLOWS
+            } else {
+                EMAIL_FLOWS
+            },
+        };
+        let lifetime = ms(self.config.uia_session_lifetime);
+        let caller_id = caller.as_ref().map(|c| c.user_id.as_str());
+        let mut session =
+            uia::session(&*self.store, flows, caller_id, body.auth.as_ref(), lifetime).await?;
+        let Some(auth) = &body.auth else {
+            return Ok(api::ChangePasswordResponse::Unauthorized(
+                flows.challenge(&session, None),
+            ));
+        };
+        let stage = match (auth.type_.as_str(), &caller) {
+            (uia::PASSWORD, Some(caller)) => self
+                .check_password_stage(auth, &caller.user_id)
+                .await
+                .map(|()| caller.user_id.clone()),
+            (uia::EMAIL_IDENTITY, None) => self.check_email_stage(auth).await,
+            _ => {
+                return Ok(api::ChangePasswordResponse::Unauthorized(
+                    flows.challenge(&session, None),
+                ));
+            }
+        };
+        let user_id = match stage {
+            Ok(user_id) => user_id,
+            Err(failure) => {
+                return Ok(api::ChangePasswordResponse::Unauthorized(
+                    flows.challenge(&session, Some(&failure)),
+                ));
+            }
+        };
+        if !uia::complete_stage(&*self.store, flows, &mut session, &auth.type_).await? {
+            return Ok(api::ChangePasswordResponse::Unauthorized(
+                flows.challenge(&session, None),
+            ));
+        }
+        uia::consume(&*self.store, &session).await?;
+        let hash = secrets::hash_password(body.new_password)
+            .await
+            .map_err(internal)?;
+        let keep = caller.as_ref().map(|c| c.chain_id.as_str());
+        self.store
+            .change_password(&user_id, &hash, keep)
+            .await
+            .map_err(internal)?;
+        tracing::info!(%user_id, "password changed; other sessions revoked");
+        Ok(api::ChangePasswordResponse::Ok(Default::default()))
+    }
+
+    async fn get_account_3pids(
+        &self,
+        request: api::GetAccount3pidsRequest<Caller>,
+    ) -> Result<api::GetAccount3pidsResponse, MatrixError> {
+        let threepids = self
+            .store
+            .threepids(&request.caller.user_id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|t| {
+                let mut threepid = types::ThirdPartyIdentifier::new();
+                threepid.medium = Some(types::ThirdPartyIdentifierMedium::from(t.medium));
+                threepid.address = Some(t.address);
+                threepid
+            })
+            .collect();
+        let mut ok = types::GetAccount3pidsOkBody::new();
+        ok.threepids = Some(threepids);
+        Ok(api::GetAccount3pidsResponse::Ok(ok))
+    }
+
+    async fn post_3pids(
+        &self,
+        request: api::Post3pidsRequest<Caller>,
+    ) -> Result<api::Post3pidsResponse, MatrixError> {
+        let creds = request.body.three_pid_creds;
+        let user_id = request.caller.user_id;
+        let threepid = match self.validated_threepid(&creds).await {
+            Ok(threepid) => threepid,
+            Err(error) => return Ok(api::Post3pidsResponse::Forbidden(error)),
+        };
+        let in_use = || {
+            MatrixError::new(
+                400,
+                MatrixErrorCode::ThreepidInUse,
+                "Third-party identifier already in use",
+            )
+        };
+        match self
+            .store
+            .user_by_threepid(&threepid)
+            .await
+            .map_err(internal)?
+        {
+            Some(owner) if owner != user_id => return Err(in_use()),
+            _ => {}
+        }
+        if request.body.bind == Some(true) {
+            // Checked by `validated_threepid`: the server is trusted.
+            let base_url = &self.config.trusted_identity_servers[&creds.id_server];
+            self.remote
+                .bind(base_url, &creds.sid, &creds.client_secret, &user_id)
+                .await
+                .map_err(|e| {
+                    tracing::warn!(error = %e, "binding at the identity server failed");
+                    MatrixError::new(
+                        403,
+                        MatrixErrorCode::ThreepidAuthFailed,
+                        "The identity server refused to bind",
+                    )
+                })?;
+        }
+        match self.store.add_threepid(&user_id, &threepid, now_ms()).await {
+            Ok(()) => Ok(api::Post3pidsResponse::Ok(Default::default())),
+            Err(crate::store::StoreError::Conflict) => Err(in_use()),
+            Err(error) => Err(internal(error)),
+        }
+    }
+
+    async fn get_versions(
+        &self,
+        _request: api::GetVersionsRequest,
+    ) -> Result<api::GetVersionsResponse, MatrixError> {
+        let versions = [
+            "r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1", "v1.1",
+        ];
+        Ok(api::GetVersionsResponse::Ok(types::GetVersionsOkBody::new(
+            versions.iter().map(|v| v.to_string()).collect(),
+        )))
+    }
+
+    async fn request_open_id_token(
+        &self,
+        request: api::RequestOpenIdTokenRequest<Caller>,
+    ) -> Result<api::RequestOpenIdTokenResponse, MatrixError> {
+        if request.user_id != request.caller.user_id {
+            return Ok(api::RequestOpenIdTokenResponse::Forbidden(forbidden(
+                "Cannot request tokens for other users",
+            )));
+        }
+        let token = new_token();
+        let lifetime = self.config.openid_token_lifetime;
+        let record = ExpiringToken {
+            user_id: request.caller.user_id,
+            expires_at: now_ms() + ms(lifetime),
+        };
+        self.store
+            .insert_openid_token(&token_hash(&token), &record)
+            .await
+            .map_err(internal)?;
+        Ok(api::RequestOpenIdTokenResponse::Ok(
+            types::OpenIdToken::new(
+                token,
+                "Bearer".into(),
+                self.config.server_name.clone(),
+                i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX),
+            ),
+        ))
+    }
+
+    async fn exchange_open_id_token(
+        &self,
+        request: api::ExchangeOpenIdTokenRequest,
+    ) -> Result<api::ExchangeOpenIdTokenResponse, MatrixError> {
+        match self
+            .store
+            .openid_token(&token_hash(&request.access_token))
+            .await
+            .map_err(internal)?
+        {
+            Some(token) if token.expires_at > now_ms() => Ok(api::ExchangeOpenIdTokenResponse::Ok(
+                types::ExchangeOpenIdTokenOkBody::new(token.user_id),
+            )),
+            _ => Ok(api::ExchangeOpenIdTokenResponse::Unauthorized(
+                MatrixError::unknown_token("Access token unknown or expired"),
+            )),
+        }
+    }
+}
+
+fn localpart_was_requested(username: &Option<String>, is_guest: bool) -> bool {
+    username.is_some() && !is_guest
+}
+
+/// Mints a single-use `m.login.token` for an existing user (the `login-token` command).
+pub async fn mint_login_token<S: HomeserverStore>(
+    store: &S,
+    user_id: &str,
+    lifetime: Duration,
+) -> anyhow::Result<String> {
+    if store.user(user_id).await?.is_none() {
+        anyhow::bail!("no user {user_id}");
+    }
+    let token = new_token();
+    let record = ExpiringToken {
+        user_id: user_id.to_owned(),
+        expires_at: now_ms() + ms(lifetime),
+    };
+    store
+        .insert_login_token(&token_hash(&token), &record)
+        .await?;
+    Ok(token)
+}

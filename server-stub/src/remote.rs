@@ -1,0 +1,138 @@
+//! Calls to other servers: the homeserver asks identity servers about 3pid sessions, the
+//! identity server asks homeservers who owns an OpenID token. Bounded in time and size,
+//! no redirects; an answer that is not what the spec says is an error like any other.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// The largest answer read from another server.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    #[error("request failed: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("answer over {MAX_ANSWER_BYTES} bytes")]
+    TooLarge,
+    #[error("answered {status}: {body}")]
+    Status { status: u16, body: String },
+    #[error("unexpected answer: {0}")]
+    Shape(String),
+}
+
+/// A 3pid an identity server says was validated.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct ValidatedThreepid {
+    pub medium: String,
+    pub address: String,
+    pub validated_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct RemoteClient {
+    client: reqwest::Client,
+}
+
+impl RemoteClient {
+    pub fn new() -> Self {
+        RemoteClient {
+            client: base_builder().build().unwrap_or_default(),
+        }
+    }
+
+    async fn json<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, RemoteError> {
+        let mut response = request.send().await?;
+        let status = response.status().as_u16();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(RemoteError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if !(200..300).contains(&status) {
+            return Err(RemoteError::Status {
+                status,
+                body: String::from_utf8_lossy(&body).chars().take(200).collect(),
+            });
+        }
+        serde_json::from_slice(&body).map_err(|e| RemoteError::Shape(e.to_string()))
+    }
+
+    /// `GET /_matrix/identity/api/v1/3pid/getValidated3pid` at an identity server.
+    pub async fn validated_threepid(
+        &self,
+        identity_server: &str,
+        sid: &str,
+        client_secret: &str,
+    ) -> Result<ValidatedThreepid, RemoteError> {
+        let url = format!(
+            "{}/_matrix/identity/api/v1/3pid/getValidated3pid",
+            identity_server.trim_end_matches('/')
+        );
+        self.json(
+            self.client
+                .get(url)
+                .query(&[("sid", sid), ("client_secret", client_secret)]),
+        )
+        .await
+    }
+
+    /// `POST /_matrix/identity/api/v1/3pid/bind` at an identity server: the signed
+    /// association.
+    pub async fn bind(
+        &self,
+        identity_server: &str,
+        sid: &str,
+        client_secret: &str,
+        mxid: &str,
+    ) -> Result<Value, RemoteError> {
+        let url = format!(
+            "{}/_matrix/identity/api/v1/3pid/bind",
+            identity_server.trim_end_matches('/')
+        );
+        let body = serde_json::json!({"sid": sid, "client_secret": client_secret, "mxid": mxid});
+        self.json(self.client.post(url).json(&body)).await
+    }
+
+    /// `GET /_matrix/federation/v1/openid/userinfo` at a homeserver: whom the token is of.
+    /// `pinned` connects to that address whatever the host name resolves to now, so a name
+    /// checked against private ranges cannot be re-pointed between check and call.
+    pub async fn openid_userinfo(
+        &self,
+        homeserver: &str,
+        pinned: Option<(&str, SocketAddr)>,
+        token: &str,
+    ) -> Result<Value, RemoteError> {
+        let client = match pinned {
+            Some((host, address)) => base_builder().resolve(host, address).build()?,
+            None => self.client.clone(),
+        };
+        let url = format!(
+            "{}/_matrix/federation/v1/openid/userinfo",
+            homeserver.trim_end_matches('/')
+        );
+        self.json(client.get(url).query(&[("access_token", token)]))
+            .await
+    }
+}
+
+impl Default for RemoteClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn base_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("server-stub/", env!("CARGO_PKG_VERSION")))
+}
