@@ -116,8 +116,6 @@ impl Running {
 
 /// Opens the store and starts the servers.
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
-    // reqwest uses the process's rustls provider; a second install is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     match &settings.database {
         Database::Memory => start_with(Arc::new(MemoryStore::new()), settings).await,
         Database::Sql(url) => start_with(Arc::new(SqlStore::open(url).await?), settings).await,

@@ -136,29 +136,29 @@ impl ServeArgs {
     }
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Resolves on Ctrl-C or SIGTERM. Made before the servers start, so that a signal that
+/// comes as soon as they answer is not missed.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => return interrupt.await.unwrap_or_default(),
-            };
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let interrupt = tokio::signal::ctrl_c();
+    Ok(async move {
+        #[cfg(unix)]
         tokio::select! {
             _ = interrupt => {}
             _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    interrupt.await.unwrap_or_default();
+        #[cfg(not(unix))]
+        let _ = interrupt.await;
+    })
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
+            let signal = shutdown_signal()?;
             let running = server_stub::start(args.settings()).await?;
-            shutdown_signal().await;
+            signal.await;
             tracing::info!("shutting down");
             running.stop().await
         }

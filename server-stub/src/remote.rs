@@ -36,8 +36,14 @@ pub struct RemoteClient {
     client: reqwest::Client,
 }
 
+/// reqwest's TLS needs a process-wide rustls provider: ring, installed once.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl RemoteClient {
     pub fn new() -> Self {
+        install_tls_provider();
         RemoteClient {
             client: base_builder().build().unwrap_or_default(),
         }

@@ -250,6 +250,7 @@ impl IdentityApi for Trivial {
 
 /// Serves both routers on ephemeral loopback ports: (client-server base, identity base).
 async fn serve() -> (String, String) {
+    server_stub::remote::install_tls_provider();
     let mut bases = Vec::new();
     for router in [
         client_server::router(Arc::new(Trivial)),

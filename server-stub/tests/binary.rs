@@ -1,0 +1,158 @@
+//! The `server-stub` binary itself: `serve` with its SQLite default, `login-token`, and a
+//! graceful stop on SIGTERM.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_server-stub");
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Serving {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve(dir: &std::path::Path) -> Serving {
+    server_stub::remote::install_tls_provider();
+    let (client, identity) = (free_port(), free_port());
+    let child = Command::new(BIN)
+        .current_dir(dir)
+        .args(["serve", "--no-rate-limit"])
+        .args(["--client-listen", &format!("127.0.0.1:{client}")])
+        .args(["--identity-listen", &format!("127.0.0.1:{identity}")])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{client}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while reqwest::get(format!("{base}/_matrix/client/versions"))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Serving { child, base }
+}
+
+async fn post(url: &str, body: Value) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn login_tokens_from_the_command_line_work_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path()).await;
+    assert!(
+        dir.path().join("server-stub.db").exists(),
+        "the SQLite default is created on first start"
+    );
+    let register = json!({"username": "xena", "password": "pw", "auth": {"type": "m.login.dummy"}});
+    assert_eq!(
+        post(
+            &format!("{}/_matrix/client/v3/register", server.base),
+            register
+        )
+        .await
+        .0,
+        200
+    );
+
+    let minted = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["login-token", "@xena:localhost"])
+        .output()
+        .unwrap();
+    assert!(
+        minted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&minted.stderr)
+    );
+    let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
+    assert!(token.len() >= 22);
+    let login = json!({"type": "m.login.token", "token": token});
+    let (status, body) = post(
+        &format!("{}/_matrix/client/r0/login", server.base),
+        login.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["user_id"]),
+        (200, &json!("@xena:localhost")),
+        "{body}"
+    );
+    let (status, body) = post(&format!("{}/_matrix/client/r0/login", server.base), login).await;
+    assert_eq!(
+        (status, &body["errcode"]),
+        (403, &json!("M_FORBIDDEN")),
+        "used once"
+    );
+
+    let unknown = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["login-token", "@nobody:localhost"])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no user @nobody:localhost"));
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = serve(dir.path()).await;
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(exit) = server.child.try_wait().unwrap() {
+            assert!(exit.success(), "{exit:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "still running after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn bad_arguments_are_refused_with_a_message() {
+    let out = Command::new(BIN)
+        .args(["serve", "--db", "mysql://x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown database"));
+    let out = Command::new(BIN)
+        .args(["login-token", "@a:b", "--db", "memory"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite"));
+}

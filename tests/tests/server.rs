@@ -1,0 +1,1256 @@
+//! The server end to end: real listeners on loopback, a real HTTP client, every flow and
+//! rule of MATRIX-BEHAVIOUR.md, once per storage backend. Nothing is mocked below HTTP but
+//! email, which goes to an outbox directory the tests read.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use server_stub::{Database, Running, Settings};
+
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Memory,
+    Sqlite,
+}
+
+struct Server {
+    running: Option<Running>,
+    cs: String,
+    id: String,
+    id_server: String,
+    outbox: tempfile::TempDir,
+    data: tempfile::TempDir,
+    settings: Settings,
+    http: reqwest::Client,
+}
+
+fn database(backend: Backend, dir: &Path) -> Database {
+    match backend {
+        Backend::Memory => Database::Memory,
+        Backend::Sqlite => Database::Sql(format!("sqlite:{}", dir.join("server.db").display())),
+    }
+}
+
+async fn server(backend: Backend) -> Server {
+    server_with(backend, |_| {}).await
+}
+
+async fn server_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Server {
+    let outbox = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut settings = Settings::new(database(backend, data.path()), outbox.path().to_path_buf());
+    tweak(&mut settings);
+    let running = server_stub::start(settings.clone()).await.unwrap();
+    let id_addr = running.identity_addr.unwrap();
+    Server {
+        cs: format!("http://{}", running.client_addr.unwrap()),
+        id: format!("http://{id_addr}"),
+        id_server: id_addr.to_string(),
+        running: Some(running),
+        outbox,
+        data,
+        settings,
+        http: reqwest::Client::new(),
+    }
+}
+
+async fn answer(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn assert_error(result: &(u16, Value), status: u16, errcode: &str) {
+    assert_eq!(
+        (result.0, result.1["errcode"].as_str()),
+        (status, Some(errcode)),
+        "{result:?}"
+    );
+}
+
+impl Server {
+    async fn post(&self, url: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+        let mut request = self.http.post(url).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        answer(request.send().await.unwrap()).await
+    }
+
+    async fn get(&self, url: &str, token: Option<&str>) -> (u16, Value) {
+        let mut request = self.http.get(url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        answer(request.send().await.unwrap()).await
+    }
+
+    fn cs(&self, path: &str) -> String {
+        format!("{}/_matrix/client/v3{path}", self.cs)
+    }
+
+    fn id(&self, path: &str) -> String {
+        format!("{}/_matrix/identity{path}", self.id)
+    }
+
+    /// Registers through the dummy stage: (user id, access token, refresh token).
+    async fn register(&self, username: &str, password: &str) -> (String, String, String) {
+        let body =
+            json!({"username": username, "password": password, "auth": {"type": "m.login.dummy"}});
+        let (status, body) = self.post(&self.cs("/register"), None, body).await;
+        assert_eq!(status, 200, "{body}");
+        let field = |name: &str| body[name].as_str().unwrap().to_owned();
+        (
+            field("user_id"),
+            field("access_token"),
+            field("refresh_token"),
+        )
+    }
+
+    async fn login(&self, body: Value) -> (u16, Value) {
+        self.post(&self.cs("/login"), None, body).await
+    }
+
+    async fn login_password(&self, user: &str, password: &str) -> (u16, Value) {
+        self.login(json!({"type": "m.login.password", "user": user, "password": password}))
+            .await
+    }
+
+    async fn threepids(&self, token: &str) -> (u16, Value) {
+        self.get(&self.cs("/account/3pid"), Some(token)).await
+    }
+
+    /// The validation links in the outbox, oldest first.
+    fn emailed_links(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(self.outbox.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
+        files
+            .iter()
+            .filter_map(|path| {
+                let text = std::fs::read_to_string(path).unwrap();
+                // Quoted-printable or not, the link is on a line of its own.
+                let unfolded = text.replace("=\r\n", "").replace("=3D", "=");
+                unfolded
+                    .lines()
+                    .find(|l| l.contains("/submitToken?"))
+                    .map(|l| l.trim().to_owned())
+            })
+            .collect()
+    }
+
+    /// Requests a token for `email`, opens the emailed link: the validated session's sid.
+    async fn validate_email(&self, email: &str, secret: &str) -> String {
+        let (status, body) = self
+            .post(
+                &self.id("/api/v1/validate/email/requestToken"),
+                None,
+                json!({"email": email, "client_secret": secret, "send_attempt": 1}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let link = self.emailed_links().pop().expect("a validation email");
+        let (status, body) = self.get(&link, None).await;
+        assert_eq!((status, &body), (200, &json!({"success": true})));
+        body_sid(&link)
+    }
+
+    async fn restart(&mut self) {
+        self.running.take().unwrap().stop().await.unwrap();
+        let mut settings = self.settings.clone();
+        // The same ports, so tokens and trust stay valid.
+        settings.client_listen = Some(self.cs.trim_start_matches("http://").parse().unwrap());
+        settings.identity_listen = Some(self.id_server.parse().unwrap());
+        self.running = Some(server_stub::start(settings).await.unwrap());
+    }
+}
+
+fn body_sid(link: &str) -> String {
+    let query = link.split_once('?').unwrap().1;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+    pairs.into_iter().find(|(k, _)| k == "sid").unwrap().1
+}
+
+macro_rules! on_every_backend {
+    ($($test:ident),* $(,)?) => {
+        mod memory {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() { super::$test(super::Backend::Memory).await })*
+        }
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() { super::$test(super::Backend::Sqlite).await })*
+        }
+    };
+}
+
+on_every_backend!(
+    flow_register_login_refresh_password,
+    flow_email_3pid_bind_login_unbind,
+    flow_openid_identity_account,
+    registration_rules,
+    registration_sessions,
+    concurrent_registrations_of_one_name,
+    login_rules,
+    token_rules,
+    concurrent_refreshes,
+    password_rules,
+    password_reset_by_email,
+    threepid_rules,
+    validation_session_rules,
+    association_rules,
+    identity_account_rules,
+    rate_limits,
+);
+
+/// Flow 1: register with UIA → login three ways → refresh → change password → log in anew.
+async fn flow_register_login_refresh_password(backend: Backend) {
+    let server = server(backend).await;
+    let (status, challenge) = server
+        .post(
+            &server.cs("/register"),
+            None,
+            json!({"username": "alice", "password": "old"}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    assert_eq!(challenge["flows"], json!([{"stages": ["m.login.dummy"]}]));
+    assert_eq!(challenge["params"], json!({}));
+    let session = challenge["session"].as_str().unwrap();
+    let body = json!({"username": "alice", "password": "old", "auth": {"type": "m.login.dummy", "session": session}});
+    let (status, registered) = server.post(&server.cs("/register"), None, body).await;
+    assert_eq!(status, 200, "{registered}");
+    assert_eq!(registered["user_id"], "@alice:localhost");
+    assert_eq!(registered["home_server"], "localhost");
+    let register_token = registered["access_token"].as_str().unwrap();
+    assert!(register_token.len() >= 22, "at least 128 bits");
+
+    let mut tokens = Vec::new();
+    for body in [
+        json!({"type": "m.login.password", "user": "alice", "password": "old"}),
+        json!({"type": "m.login.password", "user": "@alice:localhost", "password": "old"}),
+        json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": "alice"}, "password": "old"}),
+    ] {
+        let (status, login) = server.login(body).await;
+        assert_eq!(status, 200, "{login}");
+        assert_eq!(login["user_id"], "@alice:localhost");
+        tokens.push((
+            login["access_token"].as_str().unwrap().to_owned(),
+            login["refresh_token"].as_str().unwrap().to_owned(),
+        ));
+    }
+
+    let (old_access, old_refresh) = tokens[0].clone();
+    let (status, refreshed) = server
+        .post(
+            &server.cs("/tokenrefresh"),
+            None,
+            json!({"refresh_token": old_refresh}),
+        )
+        .await;
+    assert_eq!(status, 200, "{refreshed}");
+    let new_access = refreshed["access_token"].as_str().unwrap();
+    assert_ne!(new_access, old_access);
+    assert_error(&server.threepids(&old_access).await, 401, "M_UNKNOWN_TOKEN");
+    assert_eq!(server.threepids(new_access).await.0, 200);
+    assert_error(
+        &server
+            .post(
+                &server.cs("/tokenrefresh"),
+                None,
+                json!({"refresh_token": old_refresh}),
+            )
+            .await,
+        403,
+        "M_FORBIDDEN",
+    );
+
+    let (caller_access, _) = tokens[1].clone();
+    let url = server.cs("/account/password");
+    let (status, challenge) = server
+        .post(&url, Some(&caller_access), json!({"new_password": "new"}))
+        .await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        challenge["flows"],
+        json!([{"stages": ["m.login.password"]}])
+    );
+    let auth = json!({"type": "m.login.password", "user": "alice", "password": "old", "session": challenge["session"]});
+    let (status, body) = server
+        .post(
+            &url,
+            Some(&caller_access),
+            json!({"new_password": "new", "auth": auth}),
+        )
+        .await;
+    assert_eq!((status, body), (200, json!({})));
+    assert_eq!(
+        server.threepids(&caller_access).await.0,
+        200,
+        "the caller's token survives"
+    );
+    for other in [register_token, &tokens[2].0] {
+        assert_error(&server.threepids(other).await, 401, "M_UNKNOWN_TOKEN");
+    }
+    assert_error(
+        &server
+            .post(
+                &server.cs("/tokenrefresh"),
+                None,
+                json!({"refresh_token": tokens[2].1}),
+            )
+            .await,
+        403,
+        "M_FORBIDDEN",
+    );
+    assert_error(
+        &server.login_password("alice", "old").await,
+        403,
+        "M_FORBIDDEN",
+    );
+    assert_eq!(server.login_password("alice", "new").await.0, 200);
+}
+
+/// Flow 2: validate an email → bind it to an account → log in by it → verify the signed
+/// association → unbind.
+async fn flow_email_3pid_bind_login_unbind(backend: Backend) {
+    let server = server(backend).await;
+    let (user_id, access, _) = server.register("bob", "secret").await;
+    let sid = server.validate_email("Bob@Example.org", "s3cret").await;
+    let (status, validated) = server
+        .get(
+            &format!(
+                "{}?sid={sid}&client_secret=s3cret",
+                server.id("/api/v1/3pid/getValidated3pid")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{validated}");
+    assert_eq!(
+        (&validated["medium"], &validated["address"]),
+        (&json!("email"), &json!("bob@example.org"))
+    );
+    assert!(validated["validated_at"].as_i64().unwrap() > 0);
+
+    let creds = json!({"sid": sid, "client_secret": "s3cret", "id_server": server.id_server});
+    let (status, body) = server
+        .post(
+            &server.cs("/account/3pid"),
+            Some(&access),
+            json!({"three_pid_creds": creds, "bind": true}),
+        )
+        .await;
+    assert_eq!((status, body), (200, json!({})));
+    let (_, listed) = server.threepids(&access).await;
+    assert_eq!(
+        listed,
+        json!({"threepids": [{"medium": "email", "address": "bob@example.org"}]})
+    );
+
+    for body in [
+        json!({"type": "m.login.password", "medium": "email", "address": "bob@example.org", "password": "secret"}),
+        json!({"type": "m.login.password", "identifier": {"type": "m.id.thirdparty", "medium": "email", "address": "BOB@example.org"}, "password": "secret"}),
+    ] {
+        let (status, login) = server.login(body).await;
+        assert_eq!(
+            (status, &login["user_id"]),
+            (200, &json!(user_id)),
+            "{login}"
+        );
+    }
+
+    let (status, association) = server
+        .post(
+            &server.id("/api/v1/3pid/bind"),
+            None,
+            json!({"sid": sid, "client_secret": "s3cret", "mxid": user_id}),
+        )
+        .await;
+    assert_eq!(status, 200, "{association}");
+    assert_eq!(association["address"], "bob@example.org");
+    let ts = association["ts"].as_i64().unwrap();
+    assert_eq!(association["not_before"].as_i64(), Some(ts));
+    assert!(association["not_after"].as_i64().unwrap() - ts >= 100 * 365 * 24 * 3600 * 1000);
+    let (status, key) = server
+        .get(&server.id("/api/v1/pubkey/ed25519:0"), None)
+        .await;
+    assert_eq!(status, 200);
+    let public_key = key["public_key"].as_str().unwrap();
+    assert!(server_stub::signing::verify(
+        &association,
+        "localhost",
+        "ed25519:0",
+        public_key
+    ));
+    let mut forged = association.clone();
+    forged["mxid"] = json!("@mallory:localhost");
+    assert!(!server_stub::signing::verify(
+        &forged,
+        "localhost",
+        "ed25519:0",
+        public_key
+    ));
+    assert_error(
+        &server
+            .get(&server.id("/api/v1/pubkey/ed25519:1"), None)
+            .await,
+        404,
+        "M_NOT_FOUND",
+    );
+
+    let unbind = json!({"sid": sid, "client_secret": "s3cret", "mxid": user_id, "threepid": {"medium": "email", "address": "bob@example.org"}});
+    assert_eq!(
+        server
+            .post(&server.id("/api/v1/3pid/unbind"), None, unbind)
+            .await,
+        (200, json!({}))
+    );
+}
+
+/// Flow 3: OpenID token from the homeserver → identity account → logout.
+async fn flow_openid_identity_account(backend: Backend) {
+    let server = server(backend).await;
+    let (user_id, access, _) = server.register("carol", "pw").await;
+    let url = server.cs(&format!(
+        "/user/{}/openid/request_token",
+        user_id.replace('@', "%40").replace(':', "%3A")
+    ));
+    let (status, openid) = server.post(&url, Some(&access), json!({})).await;
+    assert_eq!(status, 200, "{openid}");
+    assert_eq!(
+        (&openid["token_type"], &openid["matrix_server_name"]),
+        (&json!("Bearer"), &json!("localhost"))
+    );
+    let (status, account) = server
+        .post(&server.id("/v2/account/register"), None, openid.clone())
+        .await;
+    assert_eq!(status, 200, "{account}");
+    let token = account["token"].as_str().unwrap();
+    assert_eq!(
+        server.get(&server.id("/v2/account"), Some(token)).await,
+        (200, json!({"user_id": user_id}))
+    );
+    assert_eq!(
+        server
+            .post(&server.id("/v2/account/logout"), Some(token), json!({}))
+            .await,
+        (200, json!({}))
+    );
+    assert_error(
+        &server.get(&server.id("/v2/account"), Some(token)).await,
+        401,
+        "M_UNKNOWN_TOKEN",
+    );
+    assert_error(
+        &server
+            .post(&server.id("/v2/account/logout"), Some(token), json!({}))
+            .await,
+        401,
+        "M_UNKNOWN_TOKEN",
+    );
+    // The homeserver answers userinfo only for live tokens, and only for its own user.
+    let other_user = server.cs("/user/%40dave%3Alocalhost/openid/request_token");
+    assert_error(
+        &server.post(&other_user, Some(&access), json!({})).await,
+        403,
+        "M_FORBIDDEN",
+    );
+    let userinfo = format!(
+        "{}/_matrix/federation/v1/openid/userinfo?access_token=forged",
+        server.cs
+    );
+    assert_error(&server.get(&userinfo, None).await, 401, "M_UNKNOWN_TOKEN");
+}
+
+async fn registration_rules(backend: Backend) {
+    let server = server(backend).await;
+    let register = |username: Value, password: &str| json!({"username": username, "password": password, "auth": {"type": "m.login.dummy"}});
+    let (status, body) = server
+        .post(&server.cs("/register"), None, register(json!("Eve"), "pw"))
+        .await;
+    assert_eq!(
+        (status, &body["user_id"]),
+        (200, &json!("@eve:localhost")),
+        "usernames are lowercased"
+    );
+    let long = "a".repeat(256 - "@:localhost".len());
+    for bad in ["", "_eve", "12345", "ev e", "évé", &long] {
+        let result = server
+            .post(&server.cs("/register"), None, register(json!(bad), "pw"))
+            .await;
+        assert_error(&result, 400, "M_INVALID_USERNAME");
+    }
+    // Checked before authentication: no session needed to learn the name is taken.
+    let taken = server
+        .post(
+            &server.cs("/register"),
+            None,
+            json!({"username": "eve", "password": "pw"}),
+        )
+        .await;
+    assert_error(&taken, 400, "M_USER_IN_USE");
+    let (status, body) = server
+        .post(
+            &server.cs("/register"),
+            None,
+            json!({"password": "pw", "auth": {"type": "m.login.dummy"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let localpart = body["user_id"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches('@')
+        .split(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        localpart.chars().all(|c| c.is_ascii_digit()),
+        "a generated numeric localpart: {localpart}"
+    );
+    assert_error(
+        &server
+            .post(
+                &server.cs("/register"),
+                None,
+                register(json!("frank"), &"p".repeat(513)),
+            )
+            .await,
+        400,
+        "M_INVALID_PARAM",
+    );
+    assert_eq!(
+        server
+            .post(
+                &server.cs("/register"),
+                None,
+                register(json!("frank"), &"p".repeat(512))
+            )
+            .await
+            .0,
+        200
+    );
+    assert_error(
+        &server
+            .post(&server.cs("/register"), None, json!({"username": "x"}))
+            .await,
+        400,
+        "M_MISSING_PARAM",
+    );
+    let guest = server
+        .post(
+            &format!("{}?kind=guest", server.cs("/register")),
+            None,
+            register(json!("g"), "pw"),
+        )
+        .await;
+    assert_error(&guest, 403, "M_GUEST_ACCESS_FORBIDDEN");
+    let other = server
+        .post(
+            &format!("{}?kind=admin", server.cs("/register")),
+            None,
+            register(json!("g"), "pw"),
+        )
+        .await;
+    assert_eq!(other.0, 400, "{other:?}");
+
+    let guests = server_with(backend, |s| s.allow_guests = true).await;
+    let (status, body) = guests
+        .post(
+            &format!("{}?kind=guest", guests.cs("/register")),
+            None,
+            register(json!("ignored"), "pw"),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn registration_sessions(backend: Backend) {
+    let server = server_with(backend, |s| {
+        s.uia_session_lifetime = Duration::from_millis(300)
+    })
+    .await;
+    let register = |session: &str| json!({"username": "gina", "password": "pw", "auth": {"type": "m.login.dummy", "session": session}});
+    for session in ["unknown", "\"><script>alert(1)</script>"] {
+        assert_error(
+            &server
+                .post(&server.cs("/register"), None, register(session))
+                .await,
+            400,
+            "M_UNKNOWN",
+        );
+    }
+    // A session started on another endpoint is no good here.
+    let (_, access, _) = server.register("henry", "pw").await;
+    let (status, challenge) = server
+        .post(
+            &server.cs("/account/password"),
+            Some(&access),
+            json!({"new_password": "x"}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let foreign = challenge["session"].as_str().unwrap();
+    assert_error(
+        &server
+            .post(&server.cs("/register"), None, register(foreign))
+            .await,
+        400,
+        "M_UNKNOWN",
+    );
+    // A completed session cannot be replayed.
+    let (_, challenge) = server
+        .post(
+            &server.cs("/register"),
+            None,
+            json!({"username": "gina", "password": "pw"}),
+        )
+        .await;
+    let session = challenge["session"].as_str().unwrap().to_owned();
+    assert_eq!(
+        server
+            .post(&server.cs("/register"), None, register(&session))
+            .await
+            .0,
+        200
+    );
+    let replay = json!({"username": "ida", "password": "pw", "auth": {"type": "m.login.dummy", "session": session}});
+    assert_error(
+        &server.post(&server.cs("/register"), None, replay).await,
+        400,
+        "M_UNKNOWN",
+    );
+    // Sessions expire.
+    let (_, challenge) = server
+        .post(
+            &server.cs("/register"),
+            None,
+            json!({"username": "jane", "password": "pw"}),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let late = json!({"username": "jane", "password": "pw", "auth": {"type": "m.login.dummy", "session": challenge["session"]}});
+    assert_error(
+        &server.post(&server.cs("/register"), None, late).await,
+        400,
+        "M_UNKNOWN",
+    );
+    // An unknown stage type completes nothing.
+    let (status, body) = server
+        .post(
+            &server.cs("/register"),
+            None,
+            json!({"username": "kim", "password": "pw", "auth": {"type": "m.login.unheard_of"}}),
+        )
+        .await;
+    assert_eq!(status, 401, "{body}");
+}
+
+async fn concurrent_registrations_of_one_name(backend: Backend) {
+    let server = server(backend).await;
+    let attempts = (0..50).map(|_| {
+        let http = server.http.clone();
+        let url = server.cs("/register");
+        tokio::spawn(async move {
+            let body =
+                json!({"username": "popular", "password": "pw", "auth": {"type": "m.login.dummy"}});
+            answer(http.post(url).json(&body).send().await.unwrap()).await
+        })
+    });
+    let mut ok = 0;
+    for attempt in attempts {
+        let result = attempt.await.unwrap();
+        match result.0 {
+            200 => ok += 1,
+            _ => assert_error(&result, 400, "M_USER_IN_USE"),
+        }
+    }
+    assert_eq!(ok, 1);
+}
+
+async fn login_rules(backend: Backend) {
+    let server = server(backend).await;
+    server.register("liam", "right").await;
+    let wrong_password = server.login_password("liam", "wrong").await;
+    let unknown_user = server.login_password("nobody", "right").await;
+    let unknown_threepid = server
+        .login(json!({"type": "m.login.password", "medium": "email", "address": "no@one.org", "password": "right"}))
+        .await;
+    let bad_token = server
+        .login(json!({"type": "m.login.token", "token": "forged"}))
+        .await;
+    // One answer for all: nothing tells which part was wrong.
+    for result in [
+        &wrong_password,
+        &unknown_user,
+        &unknown_threepid,
+        &bad_token,
+    ] {
+        assert_error(result, 403, "M_FORBIDDEN");
+        assert_eq!(result.1, wrong_password.1);
+    }
+    assert_error(
+        &server.login(json!({"type": "m.login.magic"})).await,
+        400,
+        "M_UNKNOWN",
+    );
+    assert_error(
+        &server.login_password("@liam:elsewhere", "right").await,
+        403,
+        "M_FORBIDDEN",
+    );
+}
+
+async fn token_rules(backend: Backend) {
+    let server = server_with(backend, |s| {
+        s.access_token_lifetime = Duration::from_millis(400)
+    })
+    .await;
+    let (_, access, refresh) = server.register("mia", "pw").await;
+    assert_eq!(server.threepids(&access).await.0, 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let expired = server.threepids(&access).await;
+    assert_error(&expired, 401, "M_UNKNOWN_TOKEN");
+    assert_eq!(expired.1["soft_logout"], true);
+    // Refreshing works with the expired token, and without any.
+    let (status, refreshed) = server
+        .post(
+            &server.cs("/tokenrefresh"),
+            Some(&access),
+            json!({"refresh_token": refresh}),
+        )
+        .await;
+    assert_eq!(status, 200, "{refreshed}");
+    let second_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
+    let second_access = refreshed["access_token"].as_str().unwrap().to_owned();
+    assert_error(
+        &server
+            .post(
+                &server.cs("/tokenrefresh"),
+                None,
+                json!({"refresh_token": "nope"}),
+            )
+            .await,
+        403,
+        "M_FORBIDDEN",
+    );
+    // Reusing an exchanged refresh token kills the whole chain, the new pair too.
+    assert_error(
+        &server
+            .post(
+                &server.cs("/tokenrefresh"),
+                None,
+                json!({"refresh_token": refresh}),
+            )
+            .await,
+        403,
+        "M_FORBIDDEN",
+    );
+    assert_error(
+        &server.threepids(&second_access).await,
+        401,
+        "M_UNKNOWN_TOKEN",
+    );
+    assert_error(
+        &server
+            .post(
+                &server.cs("/tokenrefresh"),
+                None,
+                json!({"refresh_token": second_refresh}),
+            )
+            .await,
+        403,
+        "M_FORBIDDEN",
+    );
+    // Tokens are looked up, not trusted: similar text is nothing.
+    let forged = format!("{}x", &access[..access.len() - 1]);
+    assert_error(&server.threepids(&forged).await, 401, "M_UNKNOWN_TOKEN");
+}
+
+async fn concurrent_refreshes(backend: Backend) {
+    let server = server(backend).await;
+    let (_, _, refresh) = server.register("nina", "pw").await;
+    let attempts: Vec<_> = (0..2)
+        .map(|_| {
+            let http = server.http.clone();
+            let url = server.cs("/tokenrefresh");
+            let refresh = refresh.clone();
+            tokio::spawn(async move {
+                answer(
+                    http.post(url)
+                        .json(&json!({"refresh_token": refresh}))
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut new_pairs = Vec::new();
+    for attempt in attempts {
+        let (status, body) = attempt.await.unwrap();
+        if status == 200 {
+            new_pairs.push(body);
+        }
+    }
+    assert!(new_pairs.len() <= 1, "{new_pairs:?}");
+}
+
+async fn password_rules(backend: Backend) {
+    let server = server(backend).await;
+    let (_, access, _) = server.register("olga", "right").await;
+    let url = server.cs("/account/password");
+    let (_, challenge) = server
+        .post(&url, Some(&access), json!({"new_password": "x"}))
+        .await;
+    let auth = json!({"type": "m.login.password", "user": "olga", "password": "wrong", "session": challenge["session"]});
+    let (status, body) = server
+        .post(
+            &url,
+            Some(&access),
+            json!({"new_password": "x", "auth": auth}),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["errcode"]),
+        (401, &json!("M_FORBIDDEN")),
+        "{body}"
+    );
+    assert!(body["flows"].is_array());
+    // A token that is presented must be valid.
+    assert_error(
+        &server
+            .post(&url, Some("forged"), json!({"new_password": "x"}))
+            .await,
+        401,
+        "M_UNKNOWN_TOKEN",
+    );
+    let (status, body) = server.post(&url, None, json!({"new_password": "x"})).await;
+    assert_eq!(
+        (status, &body["flows"]),
+        (401, &json!([{"stages": ["m.login.email.identity"]}]))
+    );
+    let long = "p".repeat(513);
+    assert_error(
+        &server
+            .post(&url, Some(&access), json!({"new_password": long}))
+            .await,
+        400,
+        "M_INVALID_PARAM",
+    );
+}
+
+async fn password_reset_by_email(backend: Backend) {
+    let server = server(backend).await;
+    let (_, access, _) = server.register("pia", "forgotten").await;
+    let sid = server.validate_email("pia@example.org", "secret1").await;
+    let creds = json!({"sid": sid, "client_secret": "secret1", "id_server": server.id_server});
+    assert_eq!(
+        server
+            .post(
+                &server.cs("/account/3pid"),
+                Some(&access),
+                json!({"three_pid_creds": creds})
+            )
+            .await
+            .0,
+        200
+    );
+    let reset_sid = server.validate_email("pia@example.org", "secret2").await;
+    let url = server.cs("/account/password");
+    let (_, challenge) = server
+        .post(&url, None, json!({"new_password": "remembered"}))
+        .await;
+    let auth = json!({
+        "type": "m.login.email.identity",
+        "session": challenge["session"],
+        "threepid_creds": {"sid": reset_sid, "client_secret": "secret2", "id_server": server.id_server},
+    });
+    let (status, body) = server
+        .post(
+            &url,
+            None,
+            json!({"new_password": "remembered", "auth": auth}),
+        )
+        .await;
+    assert_eq!((status, body), (200, json!({})));
+    assert_error(&server.threepids(&access).await, 401, "M_UNKNOWN_TOKEN");
+    assert_eq!(server.login_password("pia", "remembered").await.0, 200);
+}
+
+async fn threepid_rules(backend: Backend) {
+    let server = server(backend).await;
+    let (_, access, _) = server.register("quinn", "pw").await;
+    let (_, other_access, _) = server.register("rita", "pw").await;
+    let sid = server.validate_email("shared@example.org", "secret").await;
+    let add = |id_server: &str, secret: &str, sid: &str| json!({"three_pid_creds": {"sid": sid, "client_secret": secret, "id_server": id_server}});
+    let url = server.cs("/account/3pid");
+    let id_server = server.id_server.clone();
+    for (id_server, secret) in [
+        ("untrusted.example:8090", "secret"),
+        (&format!("{id_server}/path") as &str, "secret"),
+        (&format!("{id_server}?x=1"), "secret"),
+        (&format!("{id_server}#x"), "secret"),
+        (&id_server, "secret\n"),
+        (&id_server, "wrong"),
+        (&id_server, &"s".repeat(256)),
+    ] {
+        let result = server
+            .post(&url, Some(&access), add(id_server, secret, &sid))
+            .await;
+        assert_error(&result, 403, "M_THREEPID_AUTH_FAILED");
+    }
+    let unvalidated = server
+        .post(
+            &server.id("/api/v1/validate/email/requestToken"),
+            None,
+            json!({"email": "later@example.org", "client_secret": "s2", "send_attempt": 1}),
+        )
+        .await;
+    let unvalidated_sid = unvalidated.1["sid"].as_str().unwrap();
+    assert_error(
+        &server
+            .post(&url, Some(&access), add(&id_server, "s2", unvalidated_sid))
+            .await,
+        403,
+        "M_THREEPID_AUTH_FAILED",
+    );
+    assert_eq!(
+        server
+            .post(&url, Some(&access), add(&id_server, "secret", &sid))
+            .await
+            .0,
+        200
+    );
+    assert_error(
+        &server
+            .post(&url, Some(&other_access), add(&id_server, "secret", &sid))
+            .await,
+        400,
+        "M_THREEPID_IN_USE",
+    );
+}
+
+async fn validation_session_rules(backend: Backend) {
+    let server = server_with(backend, |s| {
+        s.validation_session_lifetime = Duration::from_millis(500)
+    })
+    .await;
+    let request = |email: &str, secret: &str| json!({"email": email, "client_secret": secret, "send_attempt": 1});
+    let url = server.id("/api/v1/validate/email/requestToken");
+    for secret in ["", "with/slash", "trailing\n", &"s".repeat(256)] {
+        assert_error(
+            &server
+                .post(&url, None, request("a@example.org", secret))
+                .await,
+            400,
+            "M_INVALID_PARAM",
+        );
+    }
+    let long_email = format!("{}@example.org", "a".repeat(501 - "@example.org".len()));
+    for email in ["a@b@c", "not-an-email", &long_email] {
+        assert_error(
+            &server.post(&url, None, request(email, "secret")).await,
+            400,
+            "M_INVALID_EMAIL",
+        );
+    }
+    // A retry with the same send attempt is the same session, and sends nothing.
+    let first = server
+        .post(&url, None, request("tom@example.org", "secret"))
+        .await;
+    let again = server
+        .post(&url, None, request("tom@example.org", "secret"))
+        .await;
+    assert_eq!(first.1["sid"], again.1["sid"]);
+    assert_eq!(server.emailed_links().len(), 1);
+    let sid = first.1["sid"].as_str().unwrap();
+    let validated = |sid: &str, secret: &str| {
+        format!(
+            "{}?sid={sid}&client_secret={secret}",
+            server.id("/api/v1/3pid/getValidated3pid")
+        )
+    };
+    assert_error(
+        &server.get(&validated(sid, "secret"), None).await,
+        400,
+        "M_SESSION_NOT_VALIDATED",
+    );
+    let wrong_secret = server.get(&validated(sid, "other"), None).await;
+    let unknown_sid = server.get(&validated("nope", "secret"), None).await;
+    assert_error(&wrong_secret, 404, "M_NO_VALID_SESSION");
+    assert_eq!(wrong_secret, unknown_sid, "one answer for both");
+    let submit = server.id("/api/v1/validate/email/submitToken");
+    let wrong_token = server
+        .post(
+            &submit,
+            None,
+            json!({"sid": sid, "client_secret": "secret", "token": "guess"}),
+        )
+        .await;
+    assert_eq!(wrong_token, (200, json!({"success": false})));
+    let link = server.emailed_links().pop().unwrap();
+    assert_eq!(
+        server.get(&link, None).await,
+        (200, json!({"success": true}))
+    );
+    assert_eq!(server.get(&validated(sid, "secret"), None).await.0, 200);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_error(
+        &server.get(&validated(sid, "secret"), None).await,
+        400,
+        "M_SESSION_EXPIRED",
+    );
+}
+
+async fn association_rules(backend: Backend) {
+    let mut server = server(backend).await;
+    let sid = server.validate_email("Uma@Example.org", "secret").await;
+    let bind = server.id("/api/v1/3pid/bind");
+    let form = server
+        .http
+        .post(&bind)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "sid={sid}&client_secret=secret&mxid=%40uma%3Alocalhost"
+        ))
+        .send()
+        .await
+        .unwrap();
+    let (status, association) = answer(form).await;
+    assert_eq!(status, 200, "{association}");
+    assert_eq!(
+        association["address"], "uma@example.org",
+        "emails are casefolded"
+    );
+    let (_, key) = server
+        .get(&server.id("/api/v1/pubkey/ed25519:0"), None)
+        .await;
+    assert!(server_stub::signing::verify(
+        &association,
+        "localhost",
+        "ed25519:0",
+        key["public_key"].as_str().unwrap()
+    ));
+    assert_error(
+        &server
+            .post(
+                &bind,
+                None,
+                json!({"sid": sid, "client_secret": "wrong", "mxid": "@uma:localhost"}),
+            )
+            .await,
+        404,
+        "M_NO_VALID_SESSION",
+    );
+    assert_error(
+        &server
+            .post(
+                &bind,
+                None,
+                json!({"sid": sid, "client_secret": "secret", "mxid": "uma"}),
+            )
+            .await,
+        400,
+        "M_INVALID_PARAM",
+    );
+
+    let unbind = server.id("/api/v1/3pid/unbind");
+    let threepid = json!({"medium": "email", "address": "uma@example.org"});
+    for body in [
+        json!({"mxid": "@uma:localhost", "threepid": threepid}),
+        json!({"sid": sid, "client_secret": "wrong", "mxid": "@uma:localhost", "threepid": threepid}),
+        json!({"sid": sid, "client_secret": "secret", "mxid": "@uma:localhost", "threepid": {"medium": "email", "address": "other@example.org"}}),
+    ] {
+        assert_error(&server.post(&unbind, None, body).await, 403, "M_FORBIDDEN");
+    }
+    let body = json!({"sid": sid, "client_secret": "secret", "mxid": "@uma:localhost", "threepid": {"medium": "email", "address": "UMA@example.org"}});
+    assert_eq!(server.post(&unbind, None, body).await, (200, json!({})));
+
+    // The signing key outlives the process where there is a database to keep it.
+    if let Backend::Sqlite = backend {
+        server.restart().await;
+        let (_, after) = server
+            .get(&server.id("/api/v1/pubkey/ed25519:0"), None)
+            .await;
+        assert_eq!(after, key);
+    }
+}
+
+/// A homeserver that vouches for whatever user `sub` says.
+async fn fake_homeserver(sub: Value) -> String {
+    let router = axum::Router::new().route(
+        "/_matrix/federation/v1/openid/userinfo",
+        axum::routing::get(move || async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                json!({"sub": sub}).to_string(),
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
+}
+
+async fn identity_account_rules(backend: Backend) {
+    let liar = fake_homeserver(json!("@user:evil.example")).await;
+    let not_a_string = fake_homeserver(json!(42)).await;
+    let server = server_with(backend, |s| {
+        s.trusted_homeservers.insert("liar.example".into(), liar);
+        s.trusted_homeservers
+            .insert("weird.example".into(), not_a_string);
+    })
+    .await;
+    let register = |name: &str| json!({"access_token": "t", "token_type": "Bearer", "matrix_server_name": name, "expires_in": 3600});
+    let url = server.id("/v2/account/register");
+    for name in [
+        "example.com#",
+        "host/x?",
+        "evil.com@good.com",
+        "localhost:08448",
+        "localhost:70000",
+        "",
+        "[::1",
+    ] {
+        assert_error(
+            &server.post(&url, None, register(name)).await,
+            400,
+            "M_INVALID_PARAM",
+        );
+    }
+    // Internal addresses are refused unless the operator trusts the server by name.
+    for name in [
+        "10.0.0.1:22",
+        "[::ffff:127.0.0.1]",
+        "127.0.0.1:8448",
+        "[::1]:8448",
+    ] {
+        assert_error(
+            &server.post(&url, None, register(name)).await,
+            401,
+            "M_UNKNOWN_TOKEN",
+        );
+    }
+    for name in ["liar.example", "weird.example"] {
+        assert_error(
+            &server.post(&url, None, register(name)).await,
+            401,
+            "M_UNKNOWN_TOKEN",
+        );
+    }
+    // A token the trusted co-hosted homeserver does not know.
+    assert_error(
+        &server.post(&url, None, register("localhost")).await,
+        401,
+        "M_UNKNOWN_TOKEN",
+    );
+}
+
+async fn rate_limits(backend: Backend) {
+    let server = server_with(backend, |s| {
+        s.rate_limit = Some(server_stub::ratelimit::RateLimit {
+            per_second: 0.01,
+            burst: 2.0,
+        })
+    })
+    .await;
+    for _ in 0..2 {
+        assert_error(
+            &server.login_password("nobody", "pw").await,
+            403,
+            "M_FORBIDDEN",
+        );
+    }
+    let response = server
+        .http
+        .post(server.cs("/login"))
+        .json(&json!({"type": "m.login.password", "user": "nobody", "password": "pw"}))
+        .send()
+        .await
+        .unwrap();
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let limited = answer(response).await;
+    assert_error(&limited, 429, "M_LIMIT_EXCEEDED");
+    assert!(limited.1["retry_after_ms"].as_u64().unwrap() > 0);
+    assert!(retry_after >= 1);
+    // Other endpoint classes have buckets of their own; unlimited ones have none.
+    assert_eq!(
+        server
+            .get(&format!("{}/_matrix/client/versions", server.cs), None)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        server
+            .post(
+                &server.cs("/register"),
+                None,
+                json!({"username": "v", "password": "pw"})
+            )
+            .await
+            .0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn sqlite_data_survives_a_restart() {
+    let mut server = server(Backend::Sqlite).await;
+    let (_, access, refresh) = server.register("wendy", "pw").await;
+    server.restart().await;
+    assert_eq!(server.login_password("wendy", "pw").await.0, 200);
+    assert_eq!(server.threepids(&access).await.0, 200);
+    assert_eq!(
+        server
+            .post(
+                &server.cs("/tokenrefresh"),
+                None,
+                json!({"refresh_token": refresh})
+            )
+            .await
+            .0,
+        200
+    );
+    assert!(server.data.path().join("server.db").exists());
+}
+
+#[tokio::test]
+async fn the_servers_run_alone_too() {
+    let outbox = tempfile::tempdir().unwrap();
+    let mut settings = Settings::new(Database::Memory, outbox.path().to_path_buf());
+    settings.identity_listen = None;
+    let homeserver = server_stub::start(settings.clone()).await.unwrap();
+    assert!(homeserver.identity_addr.is_none());
+    let versions = reqwest::get(format!(
+        "http://{}/_matrix/client/versions",
+        homeserver.client_addr.unwrap()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(versions.status(), 200);
+    settings.identity_listen = Some("127.0.0.1:0".parse().unwrap());
+    settings.client_listen = None;
+    let identity = server_stub::start(settings).await.unwrap();
+    let key = reqwest::get(format!(
+        "http://{}/_matrix/identity/api/v1/pubkey/ed25519:0",
+        identity.identity_addr.unwrap()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(key.status(), 200);
+    homeserver.stop().await.unwrap();
+    identity.stop().await.unwrap();
+}
