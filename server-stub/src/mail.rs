@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use lettre::message::header::ContentType;
+use lettre::message::Body;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 #[derive(Clone)]
@@ -43,7 +44,16 @@ impl Mailer {
         subject: &str,
         body: String,
     ) -> anyhow::Result<()> {
+        // 8-bit, not quoted-printable, so that links stay whole for whoever reads the file.
+        // lettre would pick quoted-printable past 76 characters a line; RFC 5322 allows 998.
+        let body = body.replace("\r\n", "\n").replace('\n', "\r\n");
+        if body.split("\r\n").any(|line| line.len() > 998) {
+            anyhow::bail!("an email line is over 998 bytes");
+        }
+        let body =
+            Body::dangerous_pre_encoded(body.into_bytes(), ContentTransferEncoding::EightBit);
         let message = Message::builder()
+            .message_id(None)
             .from(from.parse()?)
             .to(to.parse()?)
             .subject(subject)
@@ -76,7 +86,7 @@ mod tests {
                 "Identity <noreply@example.org>",
                 "louise@bobs.burgers",
                 "Hello",
-                "Line one\nhttp://x/?a=b\n".into(),
+                format!("Line one\nhttp://x/?a={}\n", "b".repeat(120)),
             )
             .await
             .unwrap();
@@ -89,6 +99,11 @@ mod tests {
             text.contains("\r\n\r\n"),
             "headers end with a blank line: {text}"
         );
-        assert!(text.contains("http://x/?a=b"), "{text}");
+        assert!(
+            text.contains(&format!("\r\nhttp://x/?a={}\r\n", "b".repeat(120))),
+            "links stay whole: {text}"
+        );
+        assert!(text.contains("Content-Transfer-Encoding: 8bit"), "{text}");
+        assert!(text.contains("Message-ID: <"), "{text}");
     }
 }
