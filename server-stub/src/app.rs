@@ -174,7 +174,11 @@ async fn start_with<S: HomeserverStore + IdentityStore>(
     };
 
     let (stop, stopped) = watch::channel(false);
-    let mut tasks = Vec::new();
+    let mut tasks = vec![tokio::spawn(purge_periodically(
+        store.clone(),
+        settings.clone(),
+        stopped.clone(),
+    ))];
     let mut serve = |listener: tokio::net::TcpListener,
                      router: axum::Router,
                      name: &'static str| {
@@ -233,6 +237,40 @@ async fn start_with<S: HomeserverStore + IdentityStore>(
         stop,
         tasks,
     })
+}
+
+/// How often expired sessions and tokens are deleted.
+const PURGE_INTERVAL: Duration = Duration::from_secs(10 * 60);
+
+/// How long an expired validation session is kept, so that it is still answered as expired
+/// (`M_SESSION_EXPIRED`) rather than unknown for a while.
+const EXPIRED_VALIDATION_SESSION_GRACE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// Deletes what has expired, until the servers stop.
+async fn purge_periodically<S: HomeserverStore + IdentityStore>(
+    store: Arc<S>,
+    settings: Settings,
+    mut stopped: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    let mut ticks = tokio::time::interval(PURGE_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stopped.wait_for(|stop| *stop) => return Ok(()),
+        }
+        let now = crate::clock::now_ms();
+        let sessions_before = now.saturating_sub(ms(settings.uia_session_lifetime));
+        let validations_before = now.saturating_sub(ms(
+            settings.validation_session_lifetime + EXPIRED_VALIDATION_SESSION_GRACE
+        ));
+        if let Err(error) = store.purge_expired(now, sessions_before).await {
+            tracing::warn!(%error, "purging expired sessions failed");
+        }
+        if let Err(error) = store.purge_validation_sessions(validations_before).await {
+            tracing::warn!(%error, "purging expired validation sessions failed");
+        }
+    }
 }
 
 /// Mints a single-use login token in the database (the `login-token` command).

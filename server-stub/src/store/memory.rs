@@ -251,6 +251,15 @@ impl HomeserverStore for MemoryStore {
     async fn openid_token(&self, token_hash: &str) -> StoreResult<Option<ExpiringToken>> {
         self.with(|s| s.openid_tokens.get(token_hash).cloned())
     }
+
+    async fn purge_expired(&self, now: i64, sessions_before: i64) -> StoreResult<()> {
+        self.with(|s| {
+            s.uia_sessions
+                .retain(|_, session| session.created_at >= sessions_before);
+            s.login_tokens.retain(|_, token| token.expires_at > now);
+            s.openid_tokens.retain(|_, token| token.expires_at > now);
+        })
+    }
 }
 
 impl IdentityStore for MemoryStore {
@@ -355,5 +364,12 @@ impl IdentityStore for MemoryStore {
 
     async fn signing_key_seed(&self, candidate: [u8; 32]) -> StoreResult<[u8; 32]> {
         self.with(|s| *s.signing_key_seed.get_or_insert(candidate))
+    }
+
+    async fn purge_validation_sessions(&self, before: i64) -> StoreResult<()> {
+        self.with(|s| {
+            s.validation_sessions
+                .retain(|_, session| session.created_at >= before)
+        })
     }
 }

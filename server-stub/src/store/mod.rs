@@ -176,6 +176,14 @@ pub trait HomeserverStore: Send + Sync + 'static {
         &self,
         token_hash: &str,
     ) -> impl Future<Output = StoreResult<Option<ExpiringToken>>> + Send;
+
+    /// Deletes UIA sessions created before `sessions_before`, and login and OpenID tokens
+    /// expired by `now`.
+    fn purge_expired(
+        &self,
+        now: i64,
+        sessions_before: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// An email (or other 3pid) validation session of the identity server.
@@ -270,4 +278,188 @@ pub trait IdentityStore: Send + Sync + 'static {
         &self,
         candidate: [u8; 32],
     ) -> impl Future<Output = StoreResult<[u8; 32]>> + Send;
+
+    /// Deletes validation sessions created before `before`.
+    fn purge_validation_sessions(
+        &self,
+        before: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// The same checks against every backend: the atomic primitives the rules rely on.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(user: &str, chain: &str, access: &str, refresh: &str) -> TokenPair {
+        TokenPair {
+            user_id: user.into(),
+            chain_id: chain.into(),
+            access_hash: access.into(),
+            access_expires_at: None,
+            refresh_hash: Some(refresh.into()),
+        }
+    }
+
+    async fn primitives<S: HomeserverStore + IdentityStore>(store: S) {
+        let user = User {
+            user_id: "@a:hs".into(),
+            password_hash: None,
+            is_guest: false,
+        };
+        store.create_user(&user, 0).await.unwrap();
+        assert!(matches!(
+            store.create_user(&user, 0).await,
+            Err(StoreError::Conflict)
+        ));
+        let first = store.next_generated_localpart().await.unwrap();
+        assert_eq!(store.next_generated_localpart().await.unwrap(), first + 1);
+
+        store
+            .insert_tokens(&pair("@a:hs", "c1", "a1", "r1"))
+            .await
+            .unwrap();
+        let next = pair("@a:hs", "c1", "a2", "r2");
+        assert_eq!(
+            store.exchange_refresh_token("r1", &next).await.unwrap(),
+            RefreshExchange::Exchanged
+        );
+        assert_eq!(
+            store.access_token("a1").await.unwrap(),
+            None,
+            "the old access token dies"
+        );
+        assert!(store.access_token("a2").await.unwrap().is_some());
+        let again = pair("@a:hs", "c1", "a3", "r3");
+        assert_eq!(
+            store.exchange_refresh_token("r1", &again).await.unwrap(),
+            RefreshExchange::AlreadyUsed {
+                chain_id: "c1".into()
+            }
+        );
+        assert_eq!(
+            store.exchange_refresh_token("nope", &again).await.unwrap(),
+            RefreshExchange::Unknown
+        );
+        store
+            .insert_tokens(&pair("@a:hs", "c2", "b1", "s1"))
+            .await
+            .unwrap();
+        store
+            .change_password("@a:hs", "hash", Some("c2"))
+            .await
+            .unwrap();
+        assert_eq!(store.access_token("a2").await.unwrap(), None);
+        assert!(
+            store.access_token("b1").await.unwrap().is_some(),
+            "the kept chain survives"
+        );
+        assert_eq!(
+            store
+                .user("@a:hs")
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash
+                .as_deref(),
+            Some("hash")
+        );
+
+        let token = ExpiringToken {
+            user_id: "@a:hs".into(),
+            expires_at: 100,
+        };
+        store.insert_login_token("l1", &token).await.unwrap();
+        assert_eq!(
+            store.take_login_token("l1").await.unwrap(),
+            Some(token.clone())
+        );
+        assert_eq!(
+            store.take_login_token("l1").await.unwrap(),
+            None,
+            "used once"
+        );
+
+        for (id, created_at) in [("old", 10), ("new", 1000)] {
+            let session = UiaSession {
+                id: id.into(),
+                endpoint: "register".into(),
+                user_id: None,
+                completed: Vec::new(),
+                created_at,
+            };
+            store.insert_uia_session(&session).await.unwrap();
+        }
+        store
+            .complete_uia_stage("new", "m.login.dummy")
+            .await
+            .unwrap();
+        store
+            .complete_uia_stage("new", "m.login.dummy")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.uia_session("new").await.unwrap().unwrap().completed,
+            ["m.login.dummy"]
+        );
+        store.insert_login_token("expired", &token).await.unwrap();
+        store.insert_openid_token("expired", &token).await.unwrap();
+        store.purge_expired(100, 500).await.unwrap();
+        assert_eq!(store.uia_session("old").await.unwrap(), None);
+        assert!(store.uia_session("new").await.unwrap().is_some());
+        assert_eq!(store.take_login_token("expired").await.unwrap(), None);
+        assert_eq!(store.openid_token("expired").await.unwrap(), None);
+        assert!(store.delete_uia_session("new").await.unwrap());
+        assert!(
+            !store.delete_uia_session("new").await.unwrap(),
+            "consumed once"
+        );
+
+        let threepid = ThirdPartyId {
+            medium: "email".into(),
+            address: "a@b.c".into(),
+        };
+        store.add_threepid("@a:hs", &threepid, 0).await.unwrap();
+        store.add_threepid("@a:hs", &threepid, 0).await.unwrap();
+        assert!(matches!(
+            store.add_threepid("@b:hs", &threepid, 0).await,
+            Err(StoreError::Conflict)
+        ));
+
+        let seed = store.signing_key_seed([1; 32]).await.unwrap();
+        assert_eq!(
+            store.signing_key_seed([2; 32]).await.unwrap(),
+            seed,
+            "the first key stays"
+        );
+        let validation = ValidationSession {
+            sid: "sid".into(),
+            client_secret: "s".into(),
+            medium: "email".into(),
+            address: "a@b.c".into(),
+            token_hash: "t".into(),
+            send_attempt: 1,
+            created_at: 10,
+            validated_at: None,
+        };
+        store.insert_validation_session(&validation).await.unwrap();
+        store.purge_validation_sessions(5).await.unwrap();
+        assert!(store.validation_session("sid").await.unwrap().is_some());
+        store.purge_validation_sessions(50).await.unwrap();
+        assert_eq!(store.validation_session("sid").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn memory_backend_primitives() {
+        primitives(memory::MemoryStore::new()).await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_backend_primitives() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("store.db").display());
+        primitives(sql::SqlStore::open(&url).await.unwrap()).await;
+        // Opening again applies no migration twice.
+        sql::SqlStore::open(&url).await.unwrap();
+    }
 }

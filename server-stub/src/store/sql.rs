@@ -499,6 +499,23 @@ impl HomeserverStore for SqlStore {
         .map_err(backend)
     }
 
+    async fn purge_expired(&self, now: i64, sessions_before: i64) -> StoreResult<()> {
+        self.delete_where(
+            "DELETE FROM uia_completed_stages WHERE session_id IN (SELECT id FROM uia_sessions WHERE created_at < $1)",
+            sessions_before,
+        )
+        .await?;
+        self.delete_where(
+            "DELETE FROM uia_sessions WHERE created_at < $1",
+            sessions_before,
+        )
+        .await?;
+        self.delete_where("DELETE FROM login_tokens WHERE expires_at <= $1", now)
+            .await?;
+        self.delete_where("DELETE FROM openid_tokens WHERE expires_at <= $1", now)
+            .await
+    }
+
     async fn openid_token(&self, token_hash: &str) -> StoreResult<Option<ExpiringToken>> {
         let row =
             sqlx::query("SELECT user_id, expires_at FROM openid_tokens WHERE token_hash = $1")
@@ -513,6 +530,17 @@ impl HomeserverStore for SqlStore {
             })
         })
         .transpose()
+    }
+}
+
+impl SqlStore {
+    async fn delete_where(&self, statement: &str, bound: i64) -> StoreResult<()> {
+        sqlx::query(statement)
+            .bind(bound)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(backend)
     }
 }
 
@@ -675,6 +703,14 @@ impl IdentityStore for SqlStore {
             .await
             .map(|_| ())
             .map_err(backend)
+    }
+
+    async fn purge_validation_sessions(&self, before: i64) -> StoreResult<()> {
+        self.delete_where(
+            "DELETE FROM validation_sessions WHERE created_at < $1",
+            before,
+        )
+        .await
     }
 
     async fn signing_key_seed(&self, candidate: [u8; 32]) -> StoreResult<[u8; 32]> {
