@@ -103,11 +103,6 @@ impl Error {
         }
     }
 
-    /// The spec location the error is about, when it is about one.
-    pub fn location(&self) -> Option<&Location> {
-        self.location_ref()
-    }
-
     /// Adds the line number of the error's location, found by `line_of(file, pointer)`,
     /// where the stage that raised it did not know it.
     pub fn with_line(mut self, line_of: impl Fn(&str, &str) -> Option<usize>) -> Self {
@@ -120,19 +115,6 @@ impl Error {
     }
 
     fn location_mut(&mut self) -> Option<&mut Location> {
-        match self {
-            Error::Io { .. } | Error::Config { .. } | Error::Emit(_) => None,
-            Error::Yaml { location, .. }
-            | Error::MissingRefFile { location, .. }
-            | Error::BadRef { location, .. }
-            | Error::RefCycle { location, .. }
-            | Error::UnsupportedVersion { location, .. }
-            | Error::Invalid { location, .. }
-            | Error::DuplicateOperation { location, .. } => Some(location),
-        }
-    }
-
-    fn location_ref(&self) -> Option<&Location> {
         match self {
             Error::Io { .. } | Error::Config { .. } | Error::Emit(_) => None,
             Error::Yaml { location, .. }

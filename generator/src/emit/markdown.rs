@@ -60,9 +60,10 @@ fn display(ty: &TypeRef) -> String {
     }
 }
 
-/// Table cells cannot hold line breaks or bare pipes.
+/// Spec prose as one line of Markdown: table cells cannot hold line breaks or bare pipes.
 fn cell(text: &str) -> String {
-    text.split_whitespace()
+    super::docs::to_markdown(text)
+        .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .replace('|', "\\|")
