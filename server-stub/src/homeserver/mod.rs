@@ -441,7 +441,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
             .await
             .map_err(internal)?;
         let created = now_ms();
-        let user_id = loop {
+        let (user_id, access, refresh) = loop {
             let localpart = match &localpart {
                 Some(localpart) => localpart.clone(),
                 None => self
@@ -456,8 +456,9 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
                 password_hash: Some(password_hash.clone()),
                 is_guest,
             };
-            match self.store.create_user(&user, created).await {
-                Ok(()) => break user.user_id,
+            let (first_login, access, refresh) = self.token_pair(&user.user_id, None);
+            match self.store.create_user(&user, created, &first_login).await {
+                Ok(()) => break (user.user_id, access, refresh),
                 // Registered meanwhile: the name was free when checked, but is not now.
                 Err(crate::store::StoreError::Conflict)
                     if localpart_was_requested(&body.username, is_guest) =>
@@ -474,7 +475,6 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
             }
         };
         tracing::info!(%user_id, is_guest, "registered");
-        let (access, refresh) = self.log_in(&user_id).await?;
         let mut ok = types::RegisterOkBody::new();
         ok.user_id = Some(user_id);
         ok.access_token = Some(access);

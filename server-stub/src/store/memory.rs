@@ -85,12 +85,18 @@ impl State {
 }
 
 impl HomeserverStore for MemoryStore {
-    async fn create_user(&self, user: &User, _created_at: i64) -> StoreResult<()> {
+    async fn create_user(
+        &self,
+        user: &User,
+        _created_at: i64,
+        first_login: &TokenPair,
+    ) -> StoreResult<()> {
         self.with(|s| {
             if s.users.contains_key(&user.user_id) {
                 return Err(StoreError::Conflict);
             }
             s.users.insert(user.user_id.clone(), user.clone());
+            s.insert_pair(first_login);
             Ok(())
         })?
     }

@@ -87,11 +87,13 @@ pub struct ExpiringToken {
 
 /// The homeserver's memory.
 pub trait HomeserverStore: Send + Sync + 'static {
-    /// Stores a new user; `Conflict` when the id is taken.
+    /// Stores a new user with the token pair of its first login session, at once;
+    /// `Conflict` (and nothing stored) when the id is taken.
     fn create_user(
         &self,
         user: &User,
         created_at: i64,
+        first_login: &TokenPair,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     fn user(&self, user_id: &str) -> impl Future<Output = StoreResult<Option<User>>> + Send;
     /// A number no earlier call returned, for generated localparts.
@@ -307,9 +309,14 @@ mod tests {
             password_hash: None,
             is_guest: false,
         };
-        store.create_user(&user, 0).await.unwrap();
+        store
+            .create_user(&user, 0, &pair("@a:hs", "c0", "a0", "r0"))
+            .await
+            .unwrap();
         assert!(matches!(
-            store.create_user(&user, 0).await,
+            store
+                .create_user(&user, 0, &pair("@a:hs", "c9", "a9", "r9"))
+                .await,
             Err(StoreError::Conflict)
         ));
         let first = store.next_generated_localpart().await.unwrap();

@@ -187,16 +187,23 @@ async fn insert_pair(connection: &mut sqlx::AnyConnection, pair: &TokenPair) -> 
 }
 
 impl HomeserverStore for SqlStore {
-    async fn create_user(&self, user: &User, created_at: i64) -> StoreResult<()> {
+    async fn create_user(
+        &self,
+        user: &User,
+        created_at: i64,
+        first_login: &TokenPair,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         sqlx::query("INSERT INTO users (user_id, password_hash, is_guest, created_at) VALUES ($1, $2, $3, $4)")
             .bind(&user.user_id)
             .bind(&user.password_hash)
             .bind(i64::from(user.is_guest))
             .bind(created_at)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
-            .map(|_| ())
-            .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { backend(e) })
+            .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { backend(e) })?;
+        insert_pair(&mut tx, first_login).await?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn user(&self, user_id: &str) -> StoreResult<Option<User>> {
