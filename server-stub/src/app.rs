@@ -25,7 +25,8 @@ use crate::store::{HomeserverStore, IdentityStore};
 pub enum Database {
     /// Nothing survives the process.
     Memory,
-    /// `sqlite:PATH` (created on first start) or `postgres://...`.
+    /// `sqlite:PATH` (created on first start) or `postgres://...`, shared by any number of
+    /// server processes.
     Sql(String),
 }
 

@@ -26,7 +26,7 @@ enum Command {
     LoginToken {
         /// The user, e.g. @alice:localhost.
         user_id: String,
-        /// The database the server uses: `sqlite:PATH`.
+        /// The database the server uses: `sqlite:PATH` or `postgres://...`.
         #[arg(
             long,
             env = "SERVER_STUB_DB",
@@ -38,7 +38,8 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct ServeArgs {
-    /// Where data lives: `memory`, or `sqlite:PATH` (created on first start).
+    /// Where data lives: `memory`, `sqlite:PATH` (created on first start), or
+    /// `postgres://USER@HOST/DB` (shared by several server processes).
     #[arg(
         long,
         env = "SERVER_STUB_DB",

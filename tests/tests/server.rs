@@ -2,177 +2,13 @@
 //! rule of MATRIX-BEHAVIOUR.md, once per storage backend. Nothing is mocked below HTTP but
 //! email, which goes to an outbox directory the tests read.
 
-use std::path::Path;
+mod common;
+
 use std::time::Duration;
 
+use common::{Backend, answer, assert_error, server, server_with};
 use serde_json::{Value, json};
-use server_stub::{Database, Running, Settings};
-
-#[derive(Debug, Clone, Copy)]
-enum Backend {
-    Memory,
-    Sqlite,
-}
-
-struct Server {
-    running: Option<Running>,
-    cs: String,
-    id: String,
-    id_server: String,
-    outbox: tempfile::TempDir,
-    data: tempfile::TempDir,
-    settings: Settings,
-    http: reqwest::Client,
-}
-
-fn database(backend: Backend, dir: &Path) -> Database {
-    match backend {
-        Backend::Memory => Database::Memory,
-        Backend::Sqlite => Database::Sql(format!("sqlite:{}", dir.join("server.db").display())),
-    }
-}
-
-async fn server(backend: Backend) -> Server {
-    server_with(backend, |_| {}).await
-}
-
-async fn server_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Server {
-    let outbox = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let mut settings = Settings::new(database(backend, data.path()), outbox.path().to_path_buf());
-    tweak(&mut settings);
-    let running = server_stub::start(settings.clone()).await.unwrap();
-    let id_addr = running.identity_addr.unwrap();
-    Server {
-        cs: format!("http://{}", running.client_addr.unwrap()),
-        id: format!("http://{id_addr}"),
-        id_server: id_addr.to_string(),
-        running: Some(running),
-        outbox,
-        data,
-        settings,
-        http: reqwest::Client::new(),
-    }
-}
-
-async fn answer(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-fn assert_error(result: &(u16, Value), status: u16, errcode: &str) {
-    assert_eq!(
-        (result.0, result.1["errcode"].as_str()),
-        (status, Some(errcode)),
-        "{result:?}"
-    );
-}
-
-impl Server {
-    async fn post(&self, url: &str, token: Option<&str>, body: Value) -> (u16, Value) {
-        let mut request = self.http.post(url).json(&body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        answer(request.send().await.unwrap()).await
-    }
-
-    async fn get(&self, url: &str, token: Option<&str>) -> (u16, Value) {
-        let mut request = self.http.get(url);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        answer(request.send().await.unwrap()).await
-    }
-
-    fn cs(&self, path: &str) -> String {
-        format!("{}/_matrix/client/v3{path}", self.cs)
-    }
-
-    fn id(&self, path: &str) -> String {
-        format!("{}/_matrix/identity{path}", self.id)
-    }
-
-    /// Registers through the dummy stage: (user id, access token, refresh token).
-    async fn register(&self, username: &str, password: &str) -> (String, String, String) {
-        let body =
-            json!({"username": username, "password": password, "auth": {"type": "m.login.dummy"}});
-        let (status, body) = self.post(&self.cs("/register"), None, body).await;
-        assert_eq!(status, 200, "{body}");
-        let field = |name: &str| body[name].as_str().unwrap().to_owned();
-        (
-            field("user_id"),
-            field("access_token"),
-            field("refresh_token"),
-        )
-    }
-
-    async fn login(&self, body: Value) -> (u16, Value) {
-        self.post(&self.cs("/login"), None, body).await
-    }
-
-    async fn login_password(&self, user: &str, password: &str) -> (u16, Value) {
-        self.login(json!({"type": "m.login.password", "user": user, "password": password}))
-            .await
-    }
-
-    async fn threepids(&self, token: &str) -> (u16, Value) {
-        self.get(&self.cs("/account/3pid"), Some(token)).await
-    }
-
-    /// The validation links in the outbox, oldest first.
-    fn emailed_links(&self) -> Vec<String> {
-        let mut files: Vec<_> = std::fs::read_dir(self.outbox.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
-        files
-            .iter()
-            .filter_map(|path| {
-                let text = std::fs::read_to_string(path).unwrap();
-                // Quoted-printable or not, the link is on a line of its own.
-                let unfolded = text.replace("=\r\n", "").replace("=3D", "=");
-                unfolded
-                    .lines()
-                    .find(|l| l.contains("/submitToken?"))
-                    .map(|l| l.trim().to_owned())
-            })
-            .collect()
-    }
-
-    /// Requests a token for `email`, opens the emailed link: the validated session's sid.
-    async fn validate_email(&self, email: &str, secret: &str) -> String {
-        let (status, body) = self
-            .post(
-                &self.id("/api/v1/validate/email/requestToken"),
-                None,
-                json!({"email": email, "client_secret": secret, "send_attempt": 1}),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        let link = self.emailed_links().pop().expect("a validation email");
-        let (status, body) = self.get(&link, None).await;
-        assert_eq!((status, &body), (200, &json!({"success": true})));
-        body_sid(&link)
-    }
-
-    async fn restart(&mut self) {
-        self.running.take().unwrap().stop().await.unwrap();
-        let mut settings = self.settings.clone();
-        // The same ports, so tokens and trust stay valid.
-        settings.client_listen = Some(self.cs.trim_start_matches("http://").parse().unwrap());
-        settings.identity_listen = Some(self.id_server.parse().unwrap());
-        self.running = Some(server_stub::start(settings).await.unwrap());
-    }
-}
-
-fn body_sid(link: &str) -> String {
-    let query = link.split_once('?').unwrap().1;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
-    pairs.into_iter().find(|(k, _)| k == "sid").unwrap().1
-}
+use server_stub::{Database, Settings};
 
 macro_rules! on_every_backend {
     ($($test:ident),* $(,)?) => {
@@ -183,6 +19,14 @@ macro_rules! on_every_backend {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $test() { super::$test(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                if super::common::postgres_available() {
+                    super::$test(super::Backend::Postgres).await
+                }
+            })*
         }
     };
 }

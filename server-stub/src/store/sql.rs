@@ -1,5 +1,6 @@
 //! The SQL backend, over sqlx's `Any` driver: one set of portable statements for SQLite
-//! (the embedded default: one file, WAL) and PostgreSQL.
+//! (the embedded default: one file, WAL) and PostgreSQL (for several server processes
+//! sharing one database: everything a request depends on is in it).
 //!
 //! Writes that must not interleave are single statements that claim a row
 //! (`UPDATE ... WHERE used = 0 RETURNING`, `DELETE ... RETURNING`) or transactions that
@@ -17,6 +18,9 @@ use super::{
     AccessToken, Association, ExpiringToken, HomeserverStore, IdentityStore, RefreshExchange,
     StoreError, StoreResult, ThirdPartyId, TokenPair, UiaSession, User, ValidationSession,
 };
+
+/// The PostgreSQL advisory lock held while migrating (any number, the same in every node).
+const MIGRATION_LOCK: i64 = 0x6d61_7472_6978;
 
 /// Schema migrations, applied in order at start, each once.
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/0001_initial.sql"))];
@@ -70,17 +74,41 @@ impl SqlStore {
             .await
             .map_err(backend)?;
         let store = SqlStore { pool };
-        store.migrate().await?;
+        store.migrate(!is_sqlite).await?;
         Ok(store)
     }
 
-    async fn migrate(&self) -> StoreResult<()> {
+    /// Applies the migrations not applied yet. On PostgreSQL, nodes starting together take
+    /// turns under an advisory lock; SQLite has one writer at a time anyway.
+    async fn migrate(&self, is_postgres: bool) -> StoreResult<()> {
+        let mut connection = self.pool.acquire().await.map_err(backend)?;
+        if is_postgres {
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *connection)
+                .await
+                .map_err(backend)?;
+        }
+        let result = Self::apply_migrations(&mut connection).await;
+        if is_postgres {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *connection)
+                .await
+                .map_err(backend)?;
+        }
+        result
+    }
+
+    async fn apply_migrations(connection: &mut sqlx::AnyConnection) -> StoreResult<()> {
         sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
-            .execute(&self.pool)
+            .execute(&mut *connection)
             .await
             .map_err(backend)?;
         for (version, script) in MIGRATIONS {
-            let mut tx = self.pool.begin().await.map_err(backend)?;
+            let mut tx = sqlx::Connection::begin(&mut *connection)
+                .await
+                .map_err(backend)?;
             // Claiming the version first makes a concurrent migrator wait, then skip.
             let claimed = sqlx::query(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING",

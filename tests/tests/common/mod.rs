@@ -1,0 +1,214 @@
+//! What the server tests share: starting servers on every backend, and speaking to them.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use server_stub::{Database, Running, Settings};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Memory,
+    Sqlite,
+    Postgres,
+}
+
+/// Whether the PostgreSQL tests can run: `TEST_POSTGRES_URL` names an admin connection
+/// (`.ci/start-postgres.sh` starts one). Outside CI they are skipped, with a message.
+pub fn postgres_available() -> bool {
+    if std::env::var_os("TEST_POSTGRES_URL").is_some() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must provide PostgreSQL: TEST_POSTGRES_URL is not set (see .ci/start-postgres.sh)"
+    );
+    eprintln!(
+        "skipped: no PostgreSQL; set TEST_POSTGRES_URL, e.g. eval \"$(bash .ci/start-postgres.sh)\""
+    );
+    false
+}
+
+/// A new, empty database on the test PostgreSQL: its URL.
+pub async fn fresh_postgres_database() -> String {
+    let admin = std::env::var("TEST_POSTGRES_URL").expect("checked by postgres_available");
+    let name = format!(
+        "test_{}",
+        server_stub::secrets::random_token(16).to_lowercase()
+    );
+    sqlx::any::install_default_drivers();
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    let (base, _) = admin.rsplit_once('/').expect("a URL with a database");
+    format!("{base}/{name}")
+}
+
+pub struct Server {
+    pub running: Option<Running>,
+    pub cs: String,
+    pub id: String,
+    pub id_server: String,
+    pub outbox: tempfile::TempDir,
+    pub data: tempfile::TempDir,
+    pub settings: Settings,
+    pub http: reqwest::Client,
+}
+
+pub async fn database(backend: Backend, dir: &Path) -> Database {
+    match backend {
+        Backend::Memory => Database::Memory,
+        Backend::Sqlite => Database::Sql(format!("sqlite:{}", dir.join("server.db").display())),
+        Backend::Postgres => Database::Sql(fresh_postgres_database().await),
+    }
+}
+
+pub async fn server(backend: Backend) -> Server {
+    server_with(backend, |_| {}).await
+}
+
+pub async fn server_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Server {
+    let outbox = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut settings = Settings::new(
+        database(backend, data.path()).await,
+        outbox.path().to_path_buf(),
+    );
+    tweak(&mut settings);
+    let running = server_stub::start(settings.clone()).await.unwrap();
+    let id_addr = running.identity_addr.unwrap();
+    Server {
+        cs: format!("http://{}", running.client_addr.unwrap()),
+        id: format!("http://{id_addr}"),
+        id_server: id_addr.to_string(),
+        running: Some(running),
+        outbox,
+        data,
+        settings,
+        http: reqwest::Client::new(),
+    }
+}
+
+pub async fn answer(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+pub fn assert_error(result: &(u16, Value), status: u16, errcode: &str) {
+    assert_eq!(
+        (result.0, result.1["errcode"].as_str()),
+        (status, Some(errcode)),
+        "{result:?}"
+    );
+}
+
+impl Server {
+    pub async fn post(&self, url: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+        let mut request = self.http.post(url).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        answer(request.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, url: &str, token: Option<&str>) -> (u16, Value) {
+        let mut request = self.http.get(url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        answer(request.send().await.unwrap()).await
+    }
+
+    pub fn cs(&self, path: &str) -> String {
+        format!("{}/_matrix/client/v3{path}", self.cs)
+    }
+
+    pub fn id(&self, path: &str) -> String {
+        format!("{}/_matrix/identity{path}", self.id)
+    }
+
+    /// Registers through the dummy stage: (user id, access token, refresh token).
+    pub async fn register(&self, username: &str, password: &str) -> (String, String, String) {
+        let body =
+            json!({"username": username, "password": password, "auth": {"type": "m.login.dummy"}});
+        let (status, body) = self.post(&self.cs("/register"), None, body).await;
+        assert_eq!(status, 200, "{body}");
+        let field = |name: &str| body[name].as_str().unwrap().to_owned();
+        (
+            field("user_id"),
+            field("access_token"),
+            field("refresh_token"),
+        )
+    }
+
+    pub async fn login(&self, body: Value) -> (u16, Value) {
+        self.post(&self.cs("/login"), None, body).await
+    }
+
+    pub async fn login_password(&self, user: &str, password: &str) -> (u16, Value) {
+        self.login(json!({"type": "m.login.password", "user": user, "password": password}))
+            .await
+    }
+
+    pub async fn threepids(&self, token: &str) -> (u16, Value) {
+        self.get(&self.cs("/account/3pid"), Some(token)).await
+    }
+
+    /// The validation links in the outbox, oldest first.
+    pub fn emailed_links(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(self.outbox.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
+        files
+            .iter()
+            .filter_map(|path| {
+                let text = std::fs::read_to_string(path).unwrap();
+                // Quoted-printable or not, the link is on a line of its own.
+                let unfolded = text.replace("=\r\n", "").replace("=3D", "=");
+                unfolded
+                    .lines()
+                    .find(|l| l.contains("/submitToken?"))
+                    .map(|l| l.trim().to_owned())
+            })
+            .collect()
+    }
+
+    /// Requests a token for `email`, opens the emailed link: the validated session's sid.
+    pub async fn validate_email(&self, email: &str, secret: &str) -> String {
+        let (status, body) = self
+            .post(
+                &self.id("/api/v1/validate/email/requestToken"),
+                None,
+                json!({"email": email, "client_secret": secret, "send_attempt": 1}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let link = self.emailed_links().pop().expect("a validation email");
+        let (status, body) = self.get(&link, None).await;
+        assert_eq!((status, &body), (200, &json!({"success": true})));
+        body_sid(&link)
+    }
+
+    pub async fn restart(&mut self) {
+        self.running.take().unwrap().stop().await.unwrap();
+        let mut settings = self.settings.clone();
+        // The same ports, so tokens and trust stay valid.
+        settings.client_listen = Some(self.cs.trim_start_matches("http://").parse().unwrap());
+        settings.identity_listen = Some(self.id_server.parse().unwrap());
+        self.running = Some(server_stub::start(settings).await.unwrap());
+    }
+}
+
+pub fn body_sid(link: &str) -> String {
+    let query = link.split_once('?').unwrap().1;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+    pairs.into_iter().find(|(k, _)| k == "sid").unwrap().1
+}
