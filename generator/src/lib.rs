@@ -19,6 +19,7 @@ pub mod load;
 pub mod lower;
 pub mod naming;
 pub mod output;
+mod parallel;
 pub mod pointer;
 pub mod resolve;
 pub mod upgrade;
@@ -51,7 +52,7 @@ impl Generator {
     }
 
     /// The root spec files of every API, in config order.
-    fn spec_roots(&self) -> Vec<String> {
+    pub fn spec_roots(&self) -> Vec<String> {
         self.config
             .apis
             .iter()
@@ -61,7 +62,7 @@ impl Generator {
 
     /// Schemas the config names directly (`file#pointer`), so they are loaded even if no
     /// spec reaches them.
-    fn configured_schemas(&self) -> Vec<String> {
+    pub fn configured_schemas(&self) -> Vec<String> {
         self.config.errors.schema_key().into_iter().collect()
     }
 

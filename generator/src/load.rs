@@ -5,7 +5,7 @@
 //! the resolve stage's business. Config overlays are applied here, so later stages only
 //! ever see the patched documents.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
@@ -56,52 +56,58 @@ impl DocumentSet {
 /// `overlays` to the files they name.
 pub fn load(spec_root: &Path, roots: &[String], overlays: &[Overlay]) -> Result<DocumentSet> {
     let mut set = DocumentSet::default();
-    let mut queue: VecDeque<(String, Option<(Location, String)>)> =
+    let mut overlays_by_file: BTreeMap<String, Vec<&Overlay>> = BTreeMap::new();
+    for overlay in overlays {
+        overlays_by_file
+            .entry(normalise(&overlay.file))
+            .or_default()
+            .push(overlay);
+    }
+    // Files to read, each with the `$ref` that led to it (none for roots). Read a level of
+    // the reference graph at a time, the files of a level in parallel.
+    let mut frontier: Vec<(String, Option<(Location, String)>)> =
         roots.iter().map(|root| (normalise(root), None)).collect();
-    while let Some((path, referrer)) = queue.pop_front() {
-        if set.documents.contains_key(&path) {
-            continue;
-        }
-        let full = spec_root.join(&path);
-        let source = match std::fs::read_to_string(&full) {
-            Ok(source) => source,
-            Err(source) => {
-                return Err(match referrer {
-                    Some((location, reference)) => Error::MissingRefFile {
-                        location,
-                        reference,
-                        path: full.display().to_string(),
-                    },
-                    None => Error::Io {
-                        path: full.display().to_string(),
-                        source,
-                    },
-                });
-            }
-        };
-        let mut document = parse(&path, source)?;
-        for overlay in overlays.iter().filter(|o| normalise(&o.file) == path) {
-            apply_overlay(&mut document, overlay)?;
-        }
-        let mut references = Vec::new();
-        collect_file_refs(&document.value, "", &mut references);
-        for (ref_pointer, reference) in references {
-            let file_part = reference.split('#').next().unwrap_or_default();
-            if file_part.is_empty() {
+    while !frontier.is_empty() {
+        let parsed = crate::parallel::map(&frontier, |(path, referrer)| {
+            read(spec_root, path, referrer)
+        });
+        let mut next = Vec::new();
+        let mut queued = std::collections::BTreeSet::new();
+        for document in parsed {
+            let mut document = document?;
+            if set.documents.contains_key(&document.path) {
                 continue;
             }
-            let location = document.locate(&ref_pointer);
-            let target = join_relative(&path, file_part).ok_or_else(|| Error::BadRef {
-                location: location.clone(),
-                reference: reference.clone(),
-                message: "only relative file paths inside the spec directory are supported".into(),
-            })?;
-            queue.push_back((target, Some((location, reference))));
+            for overlay in overlays_by_file.get(&document.path).into_iter().flatten() {
+                apply_overlay(&mut document, overlay)?;
+            }
+            let mut references = Vec::new();
+            collect_file_refs(&document.value, "", &mut references);
+            for (ref_pointer, reference) in references {
+                let file_part = reference.split('#').next().unwrap_or_default();
+                if file_part.is_empty() {
+                    continue;
+                }
+                let location = document.locate(&ref_pointer);
+                let target =
+                    join_relative(&document.path, file_part).ok_or_else(|| Error::BadRef {
+                        location: location.clone(),
+                        reference: reference.clone(),
+                        message: "only relative file paths inside the spec directory are supported"
+                            .into(),
+                    })?;
+                if !set.documents.contains_key(&target) && queued.insert(target.clone()) {
+                    next.push((target, Some((location, reference))));
+                }
+            }
+            set.documents.insert(document.path.clone(), document);
         }
-        set.documents.insert(path, document);
+        next.retain(|(path, _)| !set.documents.contains_key(path));
+        frontier = next;
     }
-    for overlay in overlays {
-        if !set.documents.contains_key(&normalise(&overlay.file)) {
+    for (file, overlays) in &overlays_by_file {
+        if !set.documents.contains_key(file) {
+            let overlay = overlays[0];
             return Err(Error::invalid(
                 Location::new(overlay.file.clone(), overlay.pointer.clone()),
                 "an overlay names a file that no configured spec reaches",
@@ -111,72 +117,36 @@ pub fn load(spec_root: &Path, roots: &[String], overlays: &[Overlay]) -> Result<
     Ok(set)
 }
 
-/// Parses one YAML document into JSON.
+/// Reads and parses one file; a file that cannot be read is reported at the `$ref` that
+/// named it.
+fn read(spec_root: &Path, path: &str, referrer: &Option<(Location, String)>) -> Result<Document> {
+    let full = spec_root.join(path);
+    let source = std::fs::read_to_string(&full).map_err(|source| match referrer {
+        Some((location, reference)) => Error::MissingRefFile {
+            location: location.clone(),
+            reference: reference.clone(),
+            path: full.display().to_string(),
+        },
+        None => Error::Io {
+            path: full.display().to_string(),
+            source,
+        },
+    })?;
+    parse(path, source)
+}
+
+/// Parses one YAML document into JSON: mapping keys become strings (`200:` is `"200"`),
+/// anchors and aliases are expanded.
 pub fn parse(path: &str, source: String) -> Result<Document> {
     let text = source.strip_prefix('\u{feff}').unwrap_or(&source);
-    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| Error::Yaml {
+    let value: Value = serde_yaml::from_str(text).map_err(|e| Error::Yaml {
         location: Location::new(path, "").with_line(e.location().map(|l| l.line())),
         message: e.to_string(),
     })?;
-    let value = yaml_to_json(yaml, path, "")?;
     Ok(Document {
         path: path.to_owned(),
         source,
         value,
-    })
-}
-
-fn yaml_to_json(value: serde_yaml::Value, path: &str, at: &str) -> Result<Value> {
-    use serde_yaml::Value as Y;
-    Ok(match value {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(f)
-                    .map(Value::Number)
-                    .ok_or_else(|| {
-                        Error::invalid(
-                            Location::new(path, at),
-                            format!("number {f} cannot be represented in JSON"),
-                        )
-                    })?
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, item)| yaml_to_json(item, path, &pointer::push(at, &i.to_string())))
-                .collect::<Result<_>>()?,
-        ),
-        Y::Mapping(map) => {
-            let mut out = serde_json::Map::new();
-            for (key, item) in map {
-                let key = match key {
-                    Y::String(s) => s,
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    Y::Null => "null".to_owned(),
-                    _ => {
-                        return Err(Error::invalid(
-                            Location::new(path, at),
-                            "mapping keys must be scalars",
-                        ));
-                    }
-                };
-                let child = pointer::push(at, &key);
-                out.insert(key, yaml_to_json(item, path, &child)?);
-            }
-            Value::Object(out)
-        }
-        Y::Tagged(tagged) => yaml_to_json(tagged.value, path, at)?,
     })
 }
 

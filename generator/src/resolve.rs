@@ -178,8 +178,10 @@ impl Resolver<'_> {
         let value = self.walk(file, &target, at, Ctx::Schema)?;
         self.schemas.insert(
             key.clone(),
+            // No line here: finding one scans the file, and only an error needs it (the
+            // generator adds lines to errors as it reports them).
             Some(NamedSchema {
-                location: self.set.locate(file, at),
+                location: Location::new(file, at),
                 value,
             }),
         );

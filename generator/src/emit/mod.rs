@@ -53,26 +53,47 @@ fn crate_path(ir: &Ir) -> TokenStream {
     quote!(::#name)
 }
 
-/// Every file of the generated crate, sorted by path.
+/// One file to produce.
+enum Job<'a> {
+    CargoToml,
+    ApiReference,
+    Lib,
+    Types,
+    Runtime,
+    Examples,
+    Api(&'a crate::ir::Api),
+}
+
+/// Every file of the generated crate, sorted by path. Files are independent, so they are
+/// made in parallel; each job builds its own token streams.
 pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
     let header = header(ir);
-    let mut files = vec![
-        markdown::cargo_toml(ir, &header)?,
-        markdown::api_reference(ir, &header)?,
-        rust_file("src/lib.rs", &header, lib_rs(ir))?,
-        rust_file("src/types.rs", &header, types::emit_types(ir)?)?,
-        rust_file("src/runtime.rs", &header, runtime::emit_runtime(ir))?,
+    let mut jobs = vec![
+        Job::CargoToml,
+        Job::ApiReference,
+        Job::Lib,
+        Job::Types,
+        Job::Runtime,
     ];
     if !ir.examples.is_empty() {
-        files.push(rust_file("tests/examples.rs", &header, examples_test(ir))?);
+        jobs.push(Job::Examples);
     }
-    for api in &ir.apis {
-        files.push(rust_file(
+    jobs.extend(ir.apis.iter().map(Job::Api));
+    let mut files = crate::parallel::map(&jobs, |job| match job {
+        Job::CargoToml => markdown::cargo_toml(ir, &header),
+        Job::ApiReference => markdown::api_reference(ir, &header),
+        Job::Lib => rust_file("src/lib.rs", &header, lib_rs(ir)),
+        Job::Types => rust_file("src/types.rs", &header, types::emit_types(ir)?),
+        Job::Runtime => rust_file("src/runtime.rs", &header, runtime::emit_runtime(ir)),
+        Job::Examples => rust_file("tests/examples.rs", &header, examples_test(ir)),
+        Job::Api(api) => rust_file(
             &format!("src/{}.rs", api.name),
             &header,
             api::emit_api(ir, api),
-        )?);
-    }
+        ),
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
