@@ -1,0 +1,3 @@
+-- GET with an access token from $TOKEN.
+wrk.method = "GET"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
