@@ -16,6 +16,7 @@ use crate::homeserver::{Homeserver, HomeserverConfig};
 use crate::identity::{IdentityConfig, IdentityServer};
 use crate::mail::Mailer;
 use crate::ratelimit::{RateLimit, RateLimiter};
+use crate::store::cached::CachedStore;
 use crate::store::memory::MemoryStore;
 use crate::store::sql::SqlStore;
 use crate::store::{HomeserverStore, IdentityStore};
@@ -36,11 +37,14 @@ impl FromStr for Database {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s == "memory" {
             Ok(Database::Memory)
-        } else if s.starts_with("sqlite:") {
+        } else if ["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| s.starts_with(scheme))
+        {
             Ok(Database::Sql(s.to_owned()))
         } else {
             Err(format!(
-                "unknown database {s:?}: use `memory` or `sqlite:PATH`"
+                "unknown database {s:?}: use `memory`, `sqlite:PATH` or `postgres://...`"
             ))
         }
     }
@@ -119,6 +123,14 @@ impl Running {
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     match &settings.database {
         Database::Memory => start_with(Arc::new(MemoryStore::new()), settings).await,
+        // SQLite is this process's alone, so reads may be cached; PostgreSQL is shared.
+        Database::Sql(url) if url.starts_with("sqlite:") => {
+            start_with(
+                Arc::new(CachedStore::new(SqlStore::open(url).await?)),
+                settings,
+            )
+            .await
+        }
         Database::Sql(url) => start_with(Arc::new(SqlStore::open(url).await?), settings).await,
     }
 }
@@ -282,11 +294,31 @@ pub async fn mint_login_token(
 ) -> anyhow::Result<String> {
     match database {
         Database::Memory => anyhow::bail!(
-            "a login token in a memory database would die with this command; use sqlite:PATH"
+            "a login token in a memory database would die with this command; use sqlite:PATH or postgres://..."
         ),
         Database::Sql(url) => {
             let store = SqlStore::open(url).await?;
             crate::homeserver::mint_login_token(&store, user_id, lifetime).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Database;
+
+    #[test]
+    fn databases_are_named_by_url() {
+        assert_eq!("memory".parse(), Ok(Database::Memory));
+        for url in [
+            "sqlite:./a.db",
+            "postgres://u@h/db",
+            "postgresql://u@h:5433/db",
+        ] {
+            assert_eq!(url.parse(), Ok(Database::Sql(url.into())));
+        }
+        for bad in ["mysql://x", "", "sqlite"] {
+            assert!(bad.parse::<Database>().unwrap_err().contains("postgres://"));
         }
     }
 }

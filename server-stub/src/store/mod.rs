@@ -5,6 +5,7 @@
 //! Secrets (tokens) are never stored: only their SHA-256 hashes are. Times are
 //! milliseconds since the Unix epoch.
 
+pub mod cached;
 pub mod memory;
 pub mod sql;
 
@@ -433,6 +434,14 @@ mod tests {
             Err(StoreError::Conflict)
         ));
 
+        store.insert_account_token("k", "@a:hs").await.unwrap();
+        assert_eq!(
+            store.account_token("k").await.unwrap().as_deref(),
+            Some("@a:hs")
+        );
+        store.delete_account_token("k").await.unwrap();
+        assert_eq!(store.account_token("k").await.unwrap(), None);
+
         let seed = store.signing_key_seed([1; 32]).await.unwrap();
         assert_eq!(
             store.signing_key_seed([2; 32]).await.unwrap(),
@@ -459,6 +468,16 @@ mod tests {
     #[tokio::test]
     async fn memory_backend_primitives() {
         primitives(memory::MemoryStore::new()).await;
+    }
+
+    #[tokio::test]
+    async fn cached_backend_primitives() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("store.db").display());
+        primitives(cached::CachedStore::new(
+            sql::SqlStore::open(&url).await.unwrap(),
+        ))
+        .await;
     }
 
     #[tokio::test]

@@ -1,0 +1,315 @@
+//! A read cache in front of a store that this process alone writes (SQLite): the lookups
+//! every authenticated request makes (access tokens, identity-account tokens) and the
+//! 3pid list are answered from memory, and every write through this wrapper that could
+//! change them invalidates them first. Synapse caches its token lookups the same way.
+//!
+//! Not for a database that other processes write (PostgreSQL with several nodes): a token
+//! revoked by another node would stay valid here.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+
+use super::{
+    AccessToken, Association, ExpiringToken, HomeserverStore, IdentityStore, RefreshExchange,
+    StoreResult, ThirdPartyId, TokenPair, UiaSession, User, ValidationSession,
+};
+
+/// Entries kept per map before it starts over (a bound, not a policy: misses only cost a
+/// query).
+const MAX_ENTRIES: usize = 100_000;
+
+/// A map behind a mutex that drops everything when it grows past its bound, with a
+/// generation that every invalidation bumps. A reader notes the generation before it
+/// queries the store and stores its answer only if no invalidation came in between: an
+/// answer read before a write can never be cached after that write's invalidation.
+#[derive(Debug)]
+struct Cache<K, V>(Mutex<(HashMap<K, V>, u64)>);
+
+impl<K: Eq + Hash, V: Clone> Cache<K, V> {
+    fn new() -> Self {
+        Cache(Mutex::new((HashMap::new(), 0)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (HashMap<K, V>, u64)> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The cached value, or the generation to pass to `put` after reading the store.
+    fn get(&self, key: &K) -> Result<V, u64> {
+        let guard = self.lock();
+        guard.0.get(key).cloned().ok_or(guard.1)
+    }
+
+    fn put(&self, generation: u64, key: K, value: V) {
+        let mut guard = self.lock();
+        if guard.1 != generation {
+            return;
+        }
+        if guard.0.len() >= MAX_ENTRIES {
+            guard.0.clear();
+        }
+        guard.0.insert(key, value);
+    }
+
+    /// Drops the entries `stale` picks; called after the write that made them stale.
+    fn invalidate(&self, stale: impl Fn(&K, &V) -> bool) {
+        let mut guard = self.lock();
+        guard.1 += 1;
+        guard.0.retain(|k, v| !stale(k, v));
+    }
+}
+
+#[derive(Debug)]
+pub struct CachedStore<S> {
+    inner: S,
+    access_tokens: Cache<String, AccessToken>,
+    threepids: Cache<String, Vec<ThirdPartyId>>,
+    account_tokens: Cache<String, String>,
+}
+
+impl<S> CachedStore<S> {
+    pub fn new(inner: S) -> Self {
+        CachedStore {
+            inner,
+            access_tokens: Cache::new(),
+            threepids: Cache::new(),
+            account_tokens: Cache::new(),
+        }
+    }
+
+    /// Forgets cached access tokens of a login session.
+    fn forget_chain(&self, chain_id: &str) {
+        self.access_tokens
+            .invalidate(|_, token| token.chain_id == chain_id);
+    }
+}
+
+impl<S: HomeserverStore> HomeserverStore for CachedStore<S> {
+    async fn create_user(
+        &self,
+        user: &User,
+        created_at: i64,
+        first_login: &TokenPair,
+    ) -> StoreResult<()> {
+        self.inner.create_user(user, created_at, first_login).await
+    }
+
+    async fn user(&self, user_id: &str) -> StoreResult<Option<User>> {
+        self.inner.user(user_id).await
+    }
+
+    async fn next_generated_localpart(&self) -> StoreResult<u64> {
+        self.inner.next_generated_localpart().await
+    }
+
+    async fn change_password(
+        &self,
+        user_id: &str,
+        password_hash: &str,
+        keep_chain: Option<&str>,
+    ) -> StoreResult<()> {
+        let result = self
+            .inner
+            .change_password(user_id, password_hash, keep_chain)
+            .await;
+        self.access_tokens.invalidate(|_, token| {
+            token.user_id == user_id && Some(token.chain_id.as_str()) != keep_chain
+        });
+        result
+    }
+
+    async fn insert_tokens(&self, pair: &TokenPair) -> StoreResult<()> {
+        self.inner.insert_tokens(pair).await
+    }
+
+    async fn access_token(&self, access_hash: &str) -> StoreResult<Option<AccessToken>> {
+        let key = access_hash.to_owned();
+        let generation = match self.access_tokens.get(&key) {
+            Ok(token) => return Ok(Some(token)),
+            Err(generation) => generation,
+        };
+        let token = self.inner.access_token(access_hash).await?;
+        // Only what exists is cached: a token made later is simply a miss now.
+        if let Some(token) = &token {
+            self.access_tokens.put(generation, key, token.clone());
+        }
+        Ok(token)
+    }
+
+    async fn exchange_refresh_token(
+        &self,
+        refresh_hash: &str,
+        new: &TokenPair,
+    ) -> StoreResult<RefreshExchange> {
+        let result = self.inner.exchange_refresh_token(refresh_hash, new).await;
+        // The access token that died is of the same chain as the new pair.
+        self.forget_chain(&new.chain_id);
+        result
+    }
+
+    async fn refresh_token_owner(
+        &self,
+        refresh_hash: &str,
+    ) -> StoreResult<Option<(String, String)>> {
+        self.inner.refresh_token_owner(refresh_hash).await
+    }
+
+    async fn revoke_chain(&self, chain_id: &str) -> StoreResult<()> {
+        let result = self.inner.revoke_chain(chain_id).await;
+        self.forget_chain(chain_id);
+        result
+    }
+
+    async fn insert_uia_session(&self, session: &UiaSession) -> StoreResult<()> {
+        self.inner.insert_uia_session(session).await
+    }
+
+    async fn uia_session(&self, id: &str) -> StoreResult<Option<UiaSession>> {
+        self.inner.uia_session(id).await
+    }
+
+    async fn complete_uia_stage(&self, id: &str, stage: &str) -> StoreResult<()> {
+        self.inner.complete_uia_stage(id, stage).await
+    }
+
+    async fn delete_uia_session(&self, id: &str) -> StoreResult<bool> {
+        self.inner.delete_uia_session(id).await
+    }
+
+    async fn add_threepid(
+        &self,
+        user_id: &str,
+        threepid: &ThirdPartyId,
+        added_at: i64,
+    ) -> StoreResult<()> {
+        let result = self.inner.add_threepid(user_id, threepid, added_at).await;
+        self.threepids.invalidate(|owner, _| owner == user_id);
+        result
+    }
+
+    async fn threepids(&self, user_id: &str) -> StoreResult<Vec<ThirdPartyId>> {
+        let key = user_id.to_owned();
+        let generation = match self.threepids.get(&key) {
+            Ok(threepids) => return Ok(threepids),
+            Err(generation) => generation,
+        };
+        let threepids = self.inner.threepids(user_id).await?;
+        self.threepids.put(generation, key, threepids.clone());
+        Ok(threepids)
+    }
+
+    async fn user_by_threepid(&self, threepid: &ThirdPartyId) -> StoreResult<Option<String>> {
+        self.inner.user_by_threepid(threepid).await
+    }
+
+    async fn insert_login_token(&self, token_hash: &str, token: &ExpiringToken) -> StoreResult<()> {
+        self.inner.insert_login_token(token_hash, token).await
+    }
+
+    async fn take_login_token(&self, token_hash: &str) -> StoreResult<Option<ExpiringToken>> {
+        self.inner.take_login_token(token_hash).await
+    }
+
+    async fn insert_openid_token(
+        &self,
+        token_hash: &str,
+        token: &ExpiringToken,
+    ) -> StoreResult<()> {
+        self.inner.insert_openid_token(token_hash, token).await
+    }
+
+    async fn openid_token(&self, token_hash: &str) -> StoreResult<Option<ExpiringToken>> {
+        self.inner.openid_token(token_hash).await
+    }
+
+    async fn purge_expired(&self, now: i64, sessions_before: i64) -> StoreResult<()> {
+        self.inner.purge_expired(now, sessions_before).await
+    }
+}
+
+impl<S: IdentityStore> IdentityStore for CachedStore<S> {
+    async fn insert_validation_session(&self, session: &ValidationSession) -> StoreResult<()> {
+        self.inner.insert_validation_session(session).await
+    }
+
+    async fn validation_session(&self, sid: &str) -> StoreResult<Option<ValidationSession>> {
+        self.inner.validation_session(sid).await
+    }
+
+    async fn validation_session_for(
+        &self,
+        client_secret: &str,
+        medium: &str,
+        address: &str,
+    ) -> StoreResult<Option<ValidationSession>> {
+        self.inner
+            .validation_session_for(client_secret, medium, address)
+            .await
+    }
+
+    async fn renew_validation_token(
+        &self,
+        sid: &str,
+        token_hash: &str,
+        send_attempt: i64,
+    ) -> StoreResult<()> {
+        self.inner
+            .renew_validation_token(sid, token_hash, send_attempt)
+            .await
+    }
+
+    async fn mark_validated(&self, sid: &str, validated_at: i64) -> StoreResult<()> {
+        self.inner.mark_validated(sid, validated_at).await
+    }
+
+    async fn put_association(&self, association: &Association) -> StoreResult<()> {
+        self.inner.put_association(association).await
+    }
+
+    async fn association(&self, medium: &str, address: &str) -> StoreResult<Option<Association>> {
+        self.inner.association(medium, address).await
+    }
+
+    async fn delete_association(
+        &self,
+        medium: &str,
+        address: &str,
+        mxid: &str,
+    ) -> StoreResult<bool> {
+        self.inner.delete_association(medium, address, mxid).await
+    }
+
+    async fn insert_account_token(&self, token_hash: &str, user_id: &str) -> StoreResult<()> {
+        self.inner.insert_account_token(token_hash, user_id).await
+    }
+
+    async fn account_token(&self, token_hash: &str) -> StoreResult<Option<String>> {
+        let key = token_hash.to_owned();
+        let generation = match self.account_tokens.get(&key) {
+            Ok(user_id) => return Ok(Some(user_id)),
+            Err(generation) => generation,
+        };
+        let user_id = self.inner.account_token(token_hash).await?;
+        if let Some(user_id) = &user_id {
+            self.account_tokens.put(generation, key, user_id.clone());
+        }
+        Ok(user_id)
+    }
+
+    async fn delete_account_token(&self, token_hash: &str) -> StoreResult<()> {
+        let result = self.inner.delete_account_token(token_hash).await;
+        self.account_tokens.invalidate(|hash, _| hash == token_hash);
+        result
+    }
+
+    async fn signing_key_seed(&self, candidate: [u8; 32]) -> StoreResult<[u8; 32]> {
+        self.inner.signing_key_seed(candidate).await
+    }
+
+    async fn purge_validation_sessions(&self, before: i64) -> StoreResult<()> {
+        self.inner.purge_validation_sessions(before).await
+    }
+}
