@@ -50,7 +50,8 @@ wrk_row() {
 }
 
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1048576)}' /proc/meminfo) GiB; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $(git rev-parse --short HEAD 2>/dev/null)"
-echo "One argon2id hash: $(target/release/examples/hash_time) ms"
+read -r HASH_MS HASH_RATE < <(target/release/examples/hash_time)
+echo "One argon2id hash: $HASH_MS ms; bound $(python3 -c "print(round($(nproc) * 1000 / $HASH_MS))")/s (cores ÷ one hash); measured with every core hashing: $HASH_RATE/s"
 echo
 
 target/release/examples/ceiling 127.0.0.1:18099 & PIDS+=($!)
