@@ -39,7 +39,12 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
     let error_location = Location::new(config.path.clone(), "/errors");
     match errors.schema_key() {
         Some(key) => {
-            lowerer.named(&key, &error_location)?;
+            let ty = lowerer.named(&key, &error_location)?;
+            let location = upgraded
+                .schemas
+                .get(&key)
+                .map_or(error_location.clone(), |s| s.location.clone());
+            check_error_schema(&lowerer.types, &ty, errors, location)?;
         }
         None => lowerer.define_default_error(&error_location)?,
     }
@@ -996,6 +1001,72 @@ impl Lowerer<'_> {
         self.types.push(def);
         Ok(TypeRef::Named(name.to_owned()))
     }
+}
+
+/// The shared error must have what its constructors fill in: a required string code and
+/// a string message, and no other required property.
+fn check_error_schema(
+    types: &[TypeDef],
+    ty: &TypeRef,
+    errors: &crate::config::ErrorsConfig,
+    location: Location,
+) -> Result<()> {
+    let fields = match ty {
+        TypeRef::Named(name) => {
+            types
+                .iter()
+                .find(|t| &t.name == name)
+                .and_then(|t| match &t.kind {
+                    TypeKind::Struct { fields, .. } => Some(fields),
+                    _ => None,
+                })
+        }
+        _ => None,
+    };
+    let Some(fields) = fields else {
+        return Err(Error::invalid(
+            location,
+            "the configured error schema must be an object with properties",
+        ));
+    };
+    let string = |f: &Field| matches!(f.ty, TypeRef::String { .. });
+    if !fields
+        .iter()
+        .any(|f| f.name == errors.code_property && f.required && string(f))
+    {
+        return Err(Error::invalid(
+            location,
+            format!(
+                "the configured error schema needs a required string `{}` property",
+                errors.code_property
+            ),
+        ));
+    }
+    if !fields
+        .iter()
+        .any(|f| f.name == errors.message_property && string(f))
+    {
+        return Err(Error::invalid(
+            location,
+            format!(
+                "the configured error schema needs a string `{}` property",
+                errors.message_property
+            ),
+        ));
+    }
+    if let Some(extra) = fields
+        .iter()
+        .find(|f| f.required && f.name != errors.code_property && f.name != errors.message_property)
+    {
+        return Err(Error::invalid(
+            location,
+            format!(
+                "the configured error schema requires `{}`, which its constructors cannot fill",
+                extra.name
+            ),
+        ));
+    }
+    Ok(())
 }
 
 struct OperationSource<'a> {

@@ -18,13 +18,21 @@ async fn main() -> anyhow::Result<()> {
     let mut hashes = 0;
     while start.elapsed() < Duration::from_secs(3) {
         let batch: Vec<_> = (0..cores * 4)
-            .map(|_| tokio::spawn(server_stub::secrets::hash_password("correct horse battery staple".into())))
+            .map(|_| {
+                tokio::spawn(server_stub::secrets::hash_password(
+                    "correct horse battery staple".into(),
+                ))
+            })
             .collect();
         for hash in batch {
             hash.await??;
             hashes += 1;
         }
     }
-    println!("{:.2} {:.0}", times[times.len() / 2], hashes as f64 / start.elapsed().as_secs_f64());
+    println!(
+        "{:.2} {:.0}",
+        times[times.len() / 2],
+        hashes as f64 / start.elapsed().as_secs_f64()
+    );
     Ok(())
 }
