@@ -55,12 +55,11 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
+/// Sees an object, one of its keys and the key's index in document order; true stops the walk.
+type KeyVisitor<'a> = dyn FnMut(&mut serde_json::Map<String, Value>, &str, usize) -> bool + 'a;
+
 /// Visits every (object, key) pair in document order; `f` returns true to stop.
-fn visit(
-    value: &mut Value,
-    counter: &mut usize,
-    f: &mut dyn FnMut(&mut serde_json::Map<String, Value>, &str, usize) -> bool,
-) -> bool {
+fn visit(value: &mut Value, counter: &mut usize, f: &mut KeyVisitor<'_>) -> bool {
     match value {
         Value::Object(map) => {
             let keys: Vec<String> = map.keys().cloned().collect();
