@@ -30,8 +30,12 @@ impl Drop for Serving {
 }
 
 async fn serve(dir: &std::path::Path) -> Serving {
+    serve_on(dir, free_port()).await
+}
+
+async fn serve_on(dir: &std::path::Path, client: u16) -> Serving {
     server_stub::remote::install_tls_provider();
-    let (client, identity) = (free_port(), free_port());
+    let identity = free_port();
     let child = Command::new(BIN)
         .current_dir(dir)
         .args(["serve", "--no-rate-limit"])
@@ -155,4 +159,66 @@ fn bad_arguments_are_refused_with_a_message() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answered_registrations_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = serve_on(dir.path(), port).await;
+    let started = Instant::now();
+    // Requests cut off by the kill must fail, not wait on a dead connection.
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let url = format!("{}/_matrix/client/v3/register", server.base);
+    let (answered, mut answers) = tokio::sync::mpsc::unbounded_channel();
+    for i in 0..1000 {
+        let (http, url, answered) = (http.clone(), url.clone(), answered.clone());
+        tokio::spawn(async move {
+            let body = json!({"username": format!("durable{i}"), "password": format!("pw{i}"), "auth": {"type": "m.login.dummy"}});
+            if let Ok(response) = http.post(url).json(&body).send().await
+                && response.status() == 200
+            {
+                let _ = answered.send(i);
+            }
+        });
+    }
+    drop(answered);
+    // Kill the server mid-flight, once a good number of registrations were answered.
+    let mut registered = Vec::new();
+    while registered.len() < 50 {
+        registered.push(answers.recv().await.expect("registrations are answered"));
+    }
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    eprintln!("killed after {:?}", started.elapsed());
+    while let Some(i) = answers.recv().await {
+        registered.push(i);
+    }
+    assert!(
+        registered.len() < 1000,
+        "the kill came after every registration: nothing was in flight"
+    );
+
+    eprintln!("in-flight requests settled after {:?}", started.elapsed());
+    let server = serve_on(dir.path(), port).await;
+    let login = format!("{}/_matrix/client/v3/login", server.base);
+    for i in &registered {
+        let body = json!({"type": "m.login.password", "user": format!("durable{i}"), "password": format!("pw{i}")});
+        let (status, answer) = post(&login, body).await;
+        assert_eq!(
+            status, 200,
+            "registration {i} was answered 200 but cannot log in: {answer}"
+        );
+    }
+    drop(server);
+    let url = format!("sqlite:{}", dir.path().join("server-stub.db").display());
+    let store = server_stub::store::sql::SqlStore::open(&url).await.unwrap();
+    assert_eq!(store.integrity_check().await.unwrap(), "ok");
+    eprintln!(
+        "{} of 1000 registrations answered before kill -9; all log in after restart",
+        registered.len()
+    );
 }

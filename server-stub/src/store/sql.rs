@@ -38,6 +38,11 @@ fn unique_violation(error: &sqlx::Error) -> bool {
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: AnyPool,
+    /// SQLite takes one writer at a time, and a writer that finds the lock taken sleeps and
+    /// retries with growing back-off: many writers at once spend their time asleep. Writers
+    /// of this process queue here instead, so SQLite never has to wait. (PostgreSQL locks
+    /// rows, not the database: no queue.)
+    writers: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl SqlStore {
@@ -73,7 +78,10 @@ impl SqlStore {
             .connect_with(options)
             .await
             .map_err(backend)?;
-        let store = SqlStore { pool };
+        let store = SqlStore {
+            pool,
+            writers: is_sqlite.then(Default::default),
+        };
         store.migrate(!is_sqlite).await?;
         Ok(store)
     }
@@ -131,6 +139,14 @@ impl SqlStore {
             tracing::info!(version, "applied schema migration");
         }
         Ok(())
+    }
+
+    /// Waits for this process's turn to write (SQLite only).
+    async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.writers {
+            Some(writers) => Some(writers.lock().await),
+            None => None,
+        }
     }
 
     /// Checks the database file's integrity (SQLite's `PRAGMA integrity_check`).
@@ -221,6 +237,7 @@ impl HomeserverStore for SqlStore {
         created_at: i64,
         first_login: &TokenPair,
     ) -> StoreResult<()> {
+        let _writer = self.writer().await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         sqlx::query("INSERT INTO users (user_id, password_hash, is_guest, created_at) VALUES ($1, $2, $3, $4)")
             .bind(&user.user_id)
@@ -252,6 +269,7 @@ impl HomeserverStore for SqlStore {
     }
 
     async fn next_generated_localpart(&self) -> StoreResult<u64> {
+        let _writer = self.writer().await;
         let row = sqlx::query("UPDATE generated_localparts SET last_value = last_value + 1 WHERE id = 1 RETURNING last_value")
             .fetch_one(&self.pool)
             .await
@@ -265,6 +283,7 @@ impl HomeserverStore for SqlStore {
         password_hash: &str,
         keep_chain: Option<&str>,
     ) -> StoreResult<()> {
+        let _writer = self.writer().await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE user_id = $2")
             .bind(password_hash)
@@ -288,6 +307,7 @@ impl HomeserverStore for SqlStore {
     }
 
     async fn insert_tokens(&self, pair: &TokenPair) -> StoreResult<()> {
+        let _writer = self.writer().await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         insert_pair(&mut tx, pair).await?;
         tx.commit().await.map_err(backend)
@@ -316,6 +336,7 @@ impl HomeserverStore for SqlStore {
         refresh_hash: &str,
         new: &TokenPair,
     ) -> StoreResult<RefreshExchange> {
+        let _writer = self.writer().await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let claimed = sqlx::query("UPDATE refresh_tokens SET used = 1 WHERE token_hash = $1 AND used = 0 RETURNING access_hash")
             .bind(refresh_hash)
@@ -361,6 +382,7 @@ impl HomeserverStore for SqlStore {
     }
 
     async fn revoke_chain(&self, chain_id: &str) -> StoreResult<()> {
+        let _writer = self.writer().await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         for table in ["access_tokens", "refresh_tokens"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE chain_id = $1"))
@@ -373,6 +395,7 @@ impl HomeserverStore for SqlStore {
     }
 
     async fn insert_uia_session(&self, session: &UiaSession) -> StoreResult<()> {
+        let _writer = self.writer().await;
         sqlx::query(
             "INSERT INTO uia_sessions (id, endpoint, user_id, created_at) VALUES ($1, $2, $3, $4)",
         )
@@ -408,6 +431,7 @@ impl HomeserverStore for SqlStore {
     }
 
     async fn complete_uia_stage(&self, id: &str, stage: &str) -> StoreResult<()> {
+        let _writer = self.writer().await;
         sqlx::query(
             "INSERT INTO uia_completed_stages (session_id, stage, completed_at) VALUES ($1, $2, $3) ON CONFLICT (session_id, stage) DO NOTHING",
         )
@@ -421,6 +445,7 @@ impl HomeserverStore for SqlStore {
     }
 
     async fn delete_uia_session(&self, id: &str) -> StoreResult<bool> {
+        let _writer = self.writer().await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let deleted = sqlx::query("DELETE FROM uia_sessions WHERE id = $1")
             .bind(id)
@@ -442,6 +467,7 @@ impl HomeserverStore for SqlStore {
         threepid: &ThirdPartyId,
         added_at: i64,
     ) -> StoreResult<()> {
+        let _writer = self.writer().await;
         let inserted = sqlx::query(
             "INSERT INTO threepids (medium, address, user_id, added_at) VALUES ($1, $2, $3, $4) ON CONFLICT (medium, address) DO NOTHING",
         )
@@ -488,6 +514,7 @@ impl HomeserverStore for SqlStore {
     }
 
     async fn insert_login_token(&self, token_hash: &str, token: &ExpiringToken) -> StoreResult<()> {
+        let _writer = self.writer().await;
         sqlx::query(
             "INSERT INTO login_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
         )
@@ -501,6 +528,7 @@ impl HomeserverStore for SqlStore {
     }
 
     async fn take_login_token(&self, token_hash: &str) -> StoreResult<Option<ExpiringToken>> {
+        let _writer = self.writer().await;
         let row = sqlx::query(
             "DELETE FROM login_tokens WHERE token_hash = $1 RETURNING user_id, expires_at",
         )
@@ -522,6 +550,7 @@ impl HomeserverStore for SqlStore {
         token_hash: &str,
         token: &ExpiringToken,
     ) -> StoreResult<()> {
+        let _writer = self.writer().await;
         sqlx::query(
             "INSERT INTO openid_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
         )
@@ -535,6 +564,7 @@ impl HomeserverStore for SqlStore {
     }
 
     async fn purge_expired(&self, now: i64, sessions_before: i64) -> StoreResult<()> {
+        let _writer = self.writer().await;
         self.delete_where(
             "DELETE FROM uia_completed_stages WHERE session_id IN (SELECT id FROM uia_sessions WHERE created_at < $1)",
             sessions_before,
@@ -581,6 +611,7 @@ impl SqlStore {
 
 impl IdentityStore for SqlStore {
     async fn insert_validation_session(&self, session: &ValidationSession) -> StoreResult<()> {
+        let _writer = self.writer().await;
         sqlx::query(&format!(
             "INSERT INTO validation_sessions ({VALIDATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         ))
@@ -633,6 +664,7 @@ impl IdentityStore for SqlStore {
         token_hash: &str,
         send_attempt: i64,
     ) -> StoreResult<()> {
+        let _writer = self.writer().await;
         sqlx::query(
             "UPDATE validation_sessions SET token_hash = $1, send_attempt = $2 WHERE sid = $3",
         )
@@ -646,6 +678,7 @@ impl IdentityStore for SqlStore {
     }
 
     async fn mark_validated(&self, sid: &str, validated_at: i64) -> StoreResult<()> {
+        let _writer = self.writer().await;
         sqlx::query("UPDATE validation_sessions SET validated_at = $1 WHERE sid = $2 AND validated_at IS NULL")
             .bind(validated_at)
             .bind(sid)
@@ -656,6 +689,7 @@ impl IdentityStore for SqlStore {
     }
 
     async fn put_association(&self, association: &Association) -> StoreResult<()> {
+        let _writer = self.writer().await;
         sqlx::query(
             "INSERT INTO associations (medium, address, mxid, ts, not_before, not_after) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (medium, address) DO UPDATE SET mxid = $3, ts = $4, not_before = $5, not_after = $6",
@@ -700,6 +734,7 @@ impl IdentityStore for SqlStore {
         address: &str,
         mxid: &str,
     ) -> StoreResult<bool> {
+        let _writer = self.writer().await;
         let deleted = sqlx::query(
             "DELETE FROM associations WHERE medium = $1 AND address = $2 AND mxid = $3",
         )
@@ -713,6 +748,7 @@ impl IdentityStore for SqlStore {
     }
 
     async fn insert_account_token(&self, token_hash: &str, user_id: &str) -> StoreResult<()> {
+        let _writer = self.writer().await;
         sqlx::query("INSERT INTO account_tokens (token_hash, user_id) VALUES ($1, $2)")
             .bind(token_hash)
             .bind(user_id)
@@ -732,6 +768,7 @@ impl IdentityStore for SqlStore {
     }
 
     async fn delete_account_token(&self, token_hash: &str) -> StoreResult<()> {
+        let _writer = self.writer().await;
         sqlx::query("DELETE FROM account_tokens WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
@@ -741,6 +778,7 @@ impl IdentityStore for SqlStore {
     }
 
     async fn purge_validation_sessions(&self, before: i64) -> StoreResult<()> {
+        let _writer = self.writer().await;
         self.delete_where(
             "DELETE FROM validation_sessions WHERE created_at < $1",
             before,
@@ -749,6 +787,7 @@ impl IdentityStore for SqlStore {
     }
 
     async fn signing_key_seed(&self, candidate: [u8; 32]) -> StoreResult<[u8; 32]> {
+        let _writer = self.writer().await;
         sqlx::query(
             "INSERT INTO signing_keys (id, seed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
         )
