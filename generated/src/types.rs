@@ -251,6 +251,12 @@ pub struct LoginBody {
     /// Identification information for the user: `m.id.user` with `user`, or `m.id.thirdparty` with `medium` and `address`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub identifier: ::std::option::Option<crate::types::UserIdentifier>,
+    /// ID of the client device. If this does not correspond to a known client device, a new device will be created. The server will auto-generate a device_id if this is not specified.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub device_id: ::std::option::Option<::std::string::String>,
+    /// A display name to assign to the newly-created device. Ignored if `device_id` corresponds to a known device.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub initial_device_display_name: ::std::option::Option<::std::string::String>,
 }
 impl LoginBody {
     /// A `LoginBody` from its required fields; the optional ones are unset.
@@ -263,6 +269,8 @@ impl LoginBody {
             password: ::std::option::Option::None,
             token: ::std::option::Option::None,
             identifier: ::std::option::Option::None,
+            device_id: ::std::option::Option::None,
+            initial_device_display_name: ::std::option::Option::None,
         }
     }
 }
@@ -286,6 +294,9 @@ pub struct LoginOkBody {
     /// The hostname of the homeserver on which the account has been registered.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub home_server: ::std::option::Option<::std::string::String>,
+    /// ID of the logged-in device. Will be the same as the corresponding parameter in the request, if one was specified.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub device_id: ::std::option::Option<::std::string::String>,
 }
 impl LoginOkBody {
     /// A `LoginOkBody` with every optional field unset.
@@ -295,6 +306,7 @@ impl LoginOkBody {
             access_token: ::std::option::Option::None,
             refresh_token: ::std::option::Option::None,
             home_server: ::std::option::Option::None,
+            device_id: ::std::option::Option::None,
         }
     }
 }
@@ -450,6 +462,12 @@ pub struct RegisterBody {
     pub username: ::std::option::Option<::std::string::String>,
     /// The desired password for the account.
     pub password: ::std::string::String,
+    /// ID of the client device. If this does not correspond to a known client device, a new device will be created. The server will auto-generate a device_id if this is not specified.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub device_id: ::std::option::Option<::std::string::String>,
+    /// A display name to assign to the newly-created device.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub initial_device_display_name: ::std::option::Option<::std::string::String>,
 }
 impl RegisterBody {
     /// A `RegisterBody` from its required fields; the optional ones are unset.
@@ -459,6 +477,8 @@ impl RegisterBody {
             bind_email: ::std::option::Option::None,
             username: ::std::option::Option::None,
             password,
+            device_id: ::std::option::Option::None,
+            initial_device_display_name: ::std::option::Option::None,
         }
     }
 }
@@ -482,6 +502,9 @@ pub struct RegisterOkBody {
     /// The hostname of the homeserver on which the account has been registered.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub home_server: ::std::option::Option<::std::string::String>,
+    /// ID of the registered device. Will be the same as the corresponding parameter in the request, if one was specified.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub device_id: ::std::option::Option<::std::string::String>,
 }
 impl RegisterOkBody {
     /// A `RegisterOkBody` with every optional field unset.
@@ -491,6 +514,7 @@ impl RegisterOkBody {
             access_token: ::std::option::Option::None,
             refresh_token: ::std::option::Option::None,
             home_server: ::std::option::Option::None,
+            device_id: ::std::option::Option::None,
         }
     }
 }

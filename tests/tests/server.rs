@@ -39,6 +39,7 @@ on_every_backend!(
     registration_sessions,
     concurrent_registrations_of_one_name,
     login_rules,
+    device_rules,
     token_rules,
     concurrent_refreshes,
     password_rules,
@@ -548,6 +549,61 @@ async fn login_rules(backend: Backend) {
         403,
         "M_FORBIDDEN",
     );
+}
+
+async fn device_rules(backend: Backend) {
+    let server = server(backend).await;
+    let body = json!({"username": "dora", "password": "pw", "device_id": "PHONE", "auth": {"type": "m.login.dummy"}});
+    let (status, registered) = server.post(&server.cs("/register"), None, body).await;
+    assert_eq!(
+        (status, &registered["device_id"]),
+        (200, &json!("PHONE")),
+        "{registered}"
+    );
+    let (_, generated) = server.login_password("dora", "pw").await;
+    let generated_device = generated["device_id"].as_str().unwrap();
+    assert!(!generated_device.is_empty() && generated_device != "PHONE");
+    // Logging a device in again ends its earlier session; other devices are untouched.
+    let login =
+        json!({"type": "m.login.password", "user": "dora", "password": "pw", "device_id": "PHONE"});
+    let (status, again) = server.login(login).await;
+    assert_eq!((status, &again["device_id"]), (200, &json!("PHONE")));
+    assert_error(
+        &server
+            .threepids(registered["access_token"].as_str().unwrap())
+            .await,
+        401,
+        "M_UNKNOWN_TOKEN",
+    );
+    assert_eq!(
+        server
+            .threepids(again["access_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        server
+            .threepids(generated["access_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
+    // Another user's device of the same name is another device.
+    let body = json!({"username": "eli", "password": "pw", "device_id": "PHONE", "auth": {"type": "m.login.dummy"}});
+    assert_eq!(
+        server.post(&server.cs("/register"), None, body).await.0,
+        200
+    );
+    assert_eq!(
+        server
+            .threepids(again["access_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
+    let bad = json!({"type": "m.login.password", "user": "dora", "password": "pw", "device_id": "a\u{1}b"});
+    assert_error(&server.login(bad).await, 400, "M_INVALID_PARAM");
 }
 
 async fn token_rules(backend: Backend) {

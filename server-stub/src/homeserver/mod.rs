@@ -82,13 +82,13 @@ impl<S: HomeserverStore> Homeserver<S> {
         }
     }
 
-    /// A new access and refresh token pair, in `chain` or a new login session.
-    fn token_pair(&self, user_id: &str, chain: Option<String>) -> (TokenPair, String, String) {
+    /// A new access and refresh token pair in the login session `chain_id`.
+    fn token_pair(&self, user_id: &str, chain_id: String) -> (TokenPair, String, String) {
         let access = new_token();
         let refresh = new_token();
         let pair = TokenPair {
             user_id: user_id.to_owned(),
-            chain_id: chain.unwrap_or_else(new_token),
+            chain_id,
             access_hash: token_hash(&access),
             access_expires_at: Some(now_ms() + ms(self.config.access_token_lifetime)),
             refresh_hash: Some(token_hash(&refresh)),
@@ -96,9 +96,16 @@ impl<S: HomeserverStore> Homeserver<S> {
         (pair, access, refresh)
     }
 
-    /// Starts a login session for a user: its token pair.
-    async fn log_in(&self, user_id: &str) -> Result<(String, String), MatrixError> {
-        let (pair, access, refresh) = self.token_pair(user_id, None);
+    /// Starts a login session of a device: its token pair. Logging a device in again ends
+    /// its earlier session.
+    async fn log_in(
+        &self,
+        user_id: &str,
+        device_id: &str,
+    ) -> Result<(String, String), MatrixError> {
+        let chain_id = session_id(user_id, device_id);
+        self.store.revoke_chain(&chain_id).await.map_err(internal)?;
+        let (pair, access, refresh) = self.token_pair(user_id, chain_id);
         self.store.insert_tokens(&pair).await.map_err(internal)?;
         Ok((access, refresh))
     }
@@ -316,8 +323,10 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
                 )));
             }
         };
-        let (access, refresh) = self.log_in(&user_id).await?;
+        let device_id = device_id(body.device_id.as_deref())?;
+        let (access, refresh) = self.log_in(&user_id, &device_id).await?;
         let mut ok = types::LoginOkBody::new();
+        ok.device_id = Some(device_id);
         ok.user_id = Some(user_id);
         ok.access_token = Some(access);
         ok.refresh_token = Some(refresh);
@@ -341,7 +350,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
         else {
             return Ok(failed());
         };
-        let (pair, access, refresh) = self.token_pair(&user_id, Some(chain_id));
+        let (pair, access, refresh) = self.token_pair(&user_id, chain_id);
         match self
             .store
             .exchange_refresh_token(&refresh_hash, &pair)
@@ -437,6 +446,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
         }
         uia::consume(&*self.store, &session).await?;
 
+        let device_id = device_id(body.device_id.as_deref())?;
         let password_hash = secrets::hash_password(body.password)
             .await
             .map_err(internal)?;
@@ -456,7 +466,8 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
                 password_hash: Some(password_hash.clone()),
                 is_guest,
             };
-            let (first_login, access, refresh) = self.token_pair(&user.user_id, None);
+            let (first_login, access, refresh) =
+                self.token_pair(&user.user_id, session_id(&user.user_id, &device_id));
             match self.store.create_user(&user, created, &first_login).await {
                 Ok(()) => break (user.user_id, access, refresh),
                 // Registered meanwhile: the name was free when checked, but is not now.
@@ -476,6 +487,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
         };
         tracing::info!(%user_id, is_guest, "registered");
         let mut ok = types::RegisterOkBody::new();
+        ok.device_id = Some(device_id);
         ok.user_id = Some(user_id);
         ok.access_token = Some(access);
         ok.refresh_token = Some(refresh);
@@ -677,6 +689,25 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
                 MatrixError::unknown_token("Access token unknown or expired"),
             )),
         }
+    }
+}
+
+/// A device's login session: device ids are the client's to choose, so they are unique only
+/// per user. (No user id contains the separator.)
+fn session_id(user_id: &str, device_id: &str) -> String {
+    format!("{user_id}\u{1f}{device_id}")
+}
+
+/// The device a login is for: the one the client names, or a new one.
+fn device_id(requested: Option<&str>) -> Result<String, MatrixError> {
+    match requested {
+        None => Ok(crate::secrets::random_token(10).to_uppercase()),
+        Some(id) if !id.is_empty() && id.len() <= 255 && !id.chars().any(char::is_control) => {
+            Ok(id.to_owned())
+        }
+        Some(_) => Err(MatrixError::invalid_param(
+            "device_id must be 1-255 printable characters",
+        )),
     }
 }
 
