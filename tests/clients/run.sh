@@ -14,10 +14,16 @@ python3 -m venv "$work/venv"
 
 cargo build -q -p server-stub --bin server-stub
 port=18108
-target/debug/server-stub serve --db memory --no-rate-limit \
+"${CARGO_TARGET_DIR:-target}/debug/server-stub" serve --db memory --no-rate-limit \
   --client-listen "127.0.0.1:$port" --identity-listen 127.0.0.1:18190 --outbox "$work/outbox" 2>"$work/server.log" &
 server=$!
-for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/_matrix/client/versions" >/dev/null && break; sleep 0.05; done
+up=""
+for _ in $(seq 200); do
+  if curl -sf "http://127.0.0.1:$port/_matrix/client/versions" >/dev/null; then up=1; break; fi
+  sleep 0.05
+done
+[ -n "$up" ] || { echo "the server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
 
-"$work/venv/bin/python" tests/clients/nio_client.py "http://127.0.0.1:$port"
-(cd "$work" && node "$OLDPWD/tests/clients/js_sdk_client.mjs" "http://127.0.0.1:$port" 2>/dev/null | grep -v FetchHttpApi)
+# Clients retry on their own when a server does not answer: bound them.
+timeout 120 "$work/venv/bin/python" tests/clients/nio_client.py "http://127.0.0.1:$port"
+(cd "$work" && timeout 120 node "$OLDPWD/tests/clients/js_sdk_client.mjs" "http://127.0.0.1:$port" 2>/dev/null | grep -v FetchHttpApi)

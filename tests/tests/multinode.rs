@@ -3,33 +3,21 @@
 
 mod common;
 
-use common::{Server, answer, assert_error, fresh_postgres_database, postgres_available};
+use common::{Server, answer, assert_error, fresh_postgres_database, postgres_available, start_on};
 use serde_json::json;
-use server_stub::{Database, Settings};
+use server_stub::Database;
 
 /// Two nodes (each a homeserver and an identity server) on one fresh database.
 async fn two_nodes() -> (Server, Server) {
     let url = fresh_postgres_database().await;
-    let mut nodes = Vec::new();
-    for _ in 0..2 {
-        let outbox = tempfile::tempdir().unwrap();
-        let data = tempfile::tempdir().unwrap();
-        let settings = Settings::new(Database::Sql(url.clone()), outbox.path().to_path_buf());
-        let running = server_stub::start(settings.clone()).await.unwrap();
-        let id_addr = running.identity_addr.unwrap();
-        nodes.push(Server {
-            cs: format!("http://{}", running.client_addr.unwrap()),
-            id: format!("http://{id_addr}"),
-            id_server: id_addr.to_string(),
-            running: Some(running),
-            outbox,
-            data,
-            settings,
-            http: reqwest::Client::new(),
-        });
-    }
-    let b = nodes.pop().unwrap();
-    (nodes.pop().unwrap(), b)
+    let a = start_on(
+        Database::Sql(url.clone()),
+        tempfile::tempdir().unwrap(),
+        |_| {},
+    )
+    .await;
+    let b = start_on(Database::Sql(url), tempfile::tempdir().unwrap(), |_| {}).await;
+    (a, b)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

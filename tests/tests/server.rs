@@ -416,10 +416,7 @@ async fn registration_rules(backend: Backend) {
 }
 
 async fn registration_sessions(backend: Backend) {
-    let server = server_with(backend, |s| {
-        s.uia_session_lifetime = Duration::from_millis(300)
-    })
-    .await;
+    let server = server_with(backend, |s| s.uia_session_lifetime = Duration::from_secs(2)).await;
     let register = |session: &str| json!({"username": "gina", "password": "pw", "auth": {"type": "m.login.dummy", "session": session}});
     for session in ["unknown", "\"><script>alert(1)</script>"] {
         assert_error(
@@ -478,7 +475,7 @@ async fn registration_sessions(backend: Backend) {
             json!({"username": "jane", "password": "pw"}),
         )
         .await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     let late = json!({"username": "jane", "password": "pw", "auth": {"type": "m.login.dummy", "session": challenge["session"]}});
     assert_error(
         &server.post(&server.cs("/register"), None, late).await,
@@ -608,12 +605,12 @@ async fn device_rules(backend: Backend) {
 
 async fn token_rules(backend: Backend) {
     let server = server_with(backend, |s| {
-        s.access_token_lifetime = Duration::from_millis(400)
+        s.access_token_lifetime = Duration::from_secs(2)
     })
     .await;
     let (_, access, refresh) = server.register("mia", "pw").await;
     assert_eq!(server.threepids(&access).await.0, 200);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     let expired = server.threepids(&access).await;
     assert_error(&expired, 401, "M_UNKNOWN_TOKEN");
     assert_eq!(expired.1["soft_logout"], true);
@@ -839,7 +836,7 @@ async fn threepid_rules(backend: Backend) {
 
 async fn validation_session_rules(backend: Backend) {
     let server = server_with(backend, |s| {
-        s.validation_session_lifetime = Duration::from_millis(500)
+        s.validation_session_lifetime = Duration::from_secs(2)
     })
     .await;
     let request = |email: &str, secret: &str| json!({"email": email, "client_secret": secret, "send_attempt": 1});
@@ -901,7 +898,7 @@ async fn validation_session_rules(backend: Backend) {
         (200, json!({"success": true}))
     );
     assert_eq!(server.get(&validated(sid, "secret"), None).await.0, 200);
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_error(
         &server.get(&validated(sid, "secret"), None).await,
         400,

@@ -203,6 +203,13 @@ fn validation_session_of(row: &AnyRow) -> StoreResult<ValidationSession> {
     })
 }
 
+fn expiring_token_of(row: &AnyRow) -> StoreResult<ExpiringToken> {
+    Ok(ExpiringToken {
+        user_id: get(row, "user_id")?,
+        expires_at: get(row, "expires_at")?,
+    })
+}
+
 const VALIDATION_COLUMNS: &str =
     "sid, client_secret, medium, address, token_hash, send_attempt, created_at, validated_at";
 
@@ -536,13 +543,7 @@ impl HomeserverStore for SqlStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?;
-        row.map(|row| {
-            Ok(ExpiringToken {
-                user_id: get(&row, "user_id")?,
-                expires_at: get(&row, "expires_at")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(expiring_token_of).transpose()
     }
 
     async fn insert_openid_token(
@@ -588,13 +589,7 @@ impl HomeserverStore for SqlStore {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(backend)?;
-        row.map(|row| {
-            Ok(ExpiringToken {
-                user_id: get(&row, "user_id")?,
-                expires_at: get(&row, "expires_at")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(expiring_token_of).transpose()
     }
 }
 

@@ -73,12 +73,19 @@ pub async fn server(backend: Backend) -> Server {
 }
 
 pub async fn server_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Server {
-    let outbox = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    let mut settings = Settings::new(
-        database(backend, data.path()).await,
-        outbox.path().to_path_buf(),
-    );
+    let database = database(backend, data.path()).await;
+    start_on(database, data, tweak).await
+}
+
+/// A homeserver and identity server on `database`; `data` is the directory kept for it.
+pub async fn start_on(
+    database: Database,
+    data: tempfile::TempDir,
+    tweak: impl FnOnce(&mut Settings),
+) -> Server {
+    let outbox = tempfile::tempdir().unwrap();
+    let mut settings = Settings::new(database, outbox.path().to_path_buf());
     tweak(&mut settings);
     let running = server_stub::start(settings.clone()).await.unwrap();
     let id_addr = running.identity_addr.unwrap();
