@@ -80,7 +80,7 @@ pub enum Error {
         chain: Vec<String>,
     },
     #[error(
-        "{location}: unsupported spec version: {found}; expected `swagger: \"2.0\"` or `openapi: 3.0.x`"
+        "{location}: unsupported spec version: {found}; expected `swagger: \"2.0\"`, `openapi: 3.0.x` or `openapi: 3.1.x`"
     )]
     UnsupportedVersion { location: Location, found: String },
     #[error("{location}: {message}")]

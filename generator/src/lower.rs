@@ -33,7 +33,7 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
         by_key: HashMap::new(),
         in_progress: HashMap::new(),
         examples: Vec::new(),
-        warnings: Vec::new(),
+        warnings: upgraded.warnings.clone(),
     };
     let errors = &config.errors;
     let error_location = Location::new(config.path.clone(), "/errors");

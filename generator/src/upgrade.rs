@@ -23,6 +23,8 @@ pub struct Upgraded {
     pub specs: Vec<UpgradedSpec>,
     /// The schema table of the resolve stage, as OpenAPI 3.0 schemas.
     pub schemas: BTreeMap<String, UpgradedSchema>,
+    /// What the upgrade had to leave out.
+    pub warnings: Vec<crate::ir::Warning>,
 }
 
 #[derive(Debug, Clone)]
@@ -44,11 +46,13 @@ pub fn upgrade(
     variables: &BTreeMap<String, BasePathVariable>,
 ) -> Result<Upgraded> {
     let mut specs = Vec::new();
+    let mut warnings = Vec::new();
     for spec in &resolved.specs {
         let root = Location::new(spec.file.clone(), "");
         let json = match version(&spec.document, &root)? {
             Version::Swagger2 => swagger_to_openapi(&spec.document, &root, variables)?,
             Version::OpenApi3 => spec.document.clone(),
+            Version::OpenApi31 => openapi31_to_30(&spec.document, &root, &mut warnings),
         };
         let openapi: OpenAPI = deserialize(json, &root)?;
         specs.push(UpgradedSpec {
@@ -68,12 +72,57 @@ pub fn upgrade(
             },
         );
     }
-    Ok(Upgraded { specs, schemas })
+    Ok(Upgraded {
+        specs,
+        schemas,
+        warnings,
+    })
+}
+
+/// OpenAPI 3.1 in 3.0's terms: the document says `3.0.3`, webhooks (which no server of
+/// ours serves) are dropped with a warning, and every schema in it is rewritten by
+/// `convert_schema`.
+fn openapi31_to_30(
+    document: &Value,
+    root: &Location,
+    warnings: &mut Vec<crate::ir::Warning>,
+) -> Value {
+    let mut out = document.clone();
+    if let Value::Object(map) = &mut out {
+        map.insert("openapi".into(), json!("3.0.3"));
+        map.remove("jsonSchemaDialect");
+        if map.remove("webhooks").is_some() {
+            warnings.push(crate::ir::Warning {
+                location: root.child("webhooks"),
+                message: "webhooks are requests the API makes, not serves: ignored".into(),
+            });
+        }
+    }
+    convert_schemas_in(&mut out);
+    out
+}
+
+/// Applies `convert_schema` to every value under a `schema` key.
+fn convert_schemas_in(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if key == "schema" {
+                    *child = convert_schema(child);
+                } else if !crate::load::is_data_key(key) {
+                    convert_schemas_in(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(convert_schemas_in),
+        _ => {}
+    }
 }
 
 enum Version {
     Swagger2,
     OpenApi3,
+    OpenApi31,
 }
 
 fn version(document: &Value, root: &Location) -> Result<Version> {
@@ -93,6 +142,7 @@ fn version(document: &Value, root: &Location) -> Result<Version> {
     }
     match found("openapi") {
         Some(v) if v.starts_with("3.0.") => Ok(Version::OpenApi3),
+        Some(v) if v.starts_with("3.1.") => Ok(Version::OpenApi31),
         Some(v) => Err(Error::UnsupportedVersion {
             location: root.child("openapi"),
             found: format!("openapi: {v}"),
@@ -362,6 +412,19 @@ fn operation(
     Ok(Value::Object(out))
 }
 
+/// The JSON Schema type of a value.
+fn json_type(value: &Value) -> Option<&'static str> {
+    Some(match value {
+        Value::String(_) => "string",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+        Value::Null => return None,
+    })
+}
+
 fn parent_pointer(pointer: &str) -> String {
     pointer
         .rsplit_once('/')
@@ -572,7 +635,9 @@ fn security_scheme(scheme: &Value, at: &Location) -> Result<Value> {
     Ok(out)
 }
 
-/// Rewrites a Swagger 2.0 schema into OpenAPI 3.0's dialect (recursively).
+/// Rewrites a Swagger 2.0 or OpenAPI 3.1 (JSON Schema 2020-12) schema into OpenAPI 3.0's
+/// dialect, recursively. Only keywords 3.0 lacks are rewritten, so a 3.0 schema comes back
+/// unchanged.
 fn convert_schema(schema: &Value) -> Value {
     let Value::Object(map) = schema else {
         return schema.clone();
@@ -580,6 +645,46 @@ fn convert_schema(schema: &Value) -> Value {
     let mut out = Map::new();
     for (key, value) in map {
         match key.as_str() {
+            // 3.1: `type: [T, "null"]` is a nullable T; several types are any value.
+            "type" if value.is_array() => {
+                let types: Vec<&Value> = value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|t| *t != "null")
+                    .collect();
+                if types.len() < value.as_array().map_or(0, Vec::len) {
+                    out.insert("nullable".into(), json!(true));
+                }
+                if let [single] = types.as_slice() {
+                    out.insert("type".into(), (*single).clone());
+                }
+            }
+            // 3.1: `const` is a one-value enum.
+            "const" => {
+                out.insert("enum".into(), json!([value]));
+                if !map.contains_key("type")
+                    && let Some(kind) = json_type(value)
+                {
+                    out.insert("type".into(), json!(kind));
+                }
+            }
+            // 3.1: `examples` of a schema is a list; 3.0 has one `example`.
+            "examples" if value.is_array() => {
+                if let (false, Some(first)) = (map.contains_key("example"), value.get(0)) {
+                    out.insert("example".into(), first.clone());
+                }
+            }
+            // 3.1: exclusive bounds are numbers; in 3.0 they qualify `minimum`/`maximum`.
+            "exclusiveMinimum" | "exclusiveMaximum" if value.is_number() => {
+                let bound = if key == "exclusiveMinimum" {
+                    "minimum"
+                } else {
+                    "maximum"
+                };
+                out.insert(bound.into(), value.clone());
+                out.insert(key.clone(), json!(true));
+            }
             "x-nullable" => {
                 out.insert("nullable".into(), value.clone());
             }
@@ -605,6 +710,7 @@ fn convert_schema(schema: &Value) -> Value {
             "items" | "additionalProperties" | "not" => {
                 out.insert(key.clone(), convert_schema(value));
             }
+            "jsonSchemaDialect" | "$schema" | "$id" | "$comment" => {}
             "allOf" | "anyOf" | "oneOf" => {
                 let converted = value
                     .as_array()

@@ -422,7 +422,7 @@ fn recursive_schemas_are_allowed() {
 fn unsupported_versions_are_refused() {
     for (doc, found) in [
         ("swagger: '1.2'\n", "swagger: 1.2"),
-        ("openapi: 3.1.0\n", "openapi: 3.1.0"),
+        ("openapi: 4.0.0\n", "openapi: 4.0.0"),
         ("info: {}\n", "neither"),
     ] {
         let err = generate(&[("a.yaml", doc)], &["a.yaml"]).unwrap_err();
