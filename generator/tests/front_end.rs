@@ -501,3 +501,37 @@ fn the_cli_exits_1_with_the_message_and_0_on_success() {
     let ir: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(ir["apis"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn openapi_31_is_normalised_and_what_is_dropped_is_said() {
+    let config =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/openapi31/codegen.toml");
+    let ir = Generator::from_config_file(&config).unwrap().ir().unwrap();
+    assert_eq!(ir.warnings.len(), 1, "{:?}", ir.warnings);
+    assert_eq!(ir.warnings[0].location.pointer, "/webhooks");
+    assert_eq!(
+        ir.apis[0].operations[0].full_paths,
+        ["/api/v1/pets/{petId}", "/api/v2/pets/{petId}"]
+    );
+    let TypeKind::Struct { fields, .. } = &ir.type_def("Pet").unwrap().kind else {
+        panic!()
+    };
+    let field = |name: &str| fields.iter().find(|f| f.name == name).unwrap();
+    assert!(
+        field("name").nullable && field("name").required,
+        "`type: [string, null]`"
+    );
+    assert_eq!(field("name").ty, TypeRef::String { format: None });
+    let TypeKind::Enum { variants, .. } = &ir.type_def("PetKind").unwrap().kind else {
+        panic!("`const` is an enum")
+    };
+    assert_eq!(variants[0].value, "pet");
+    assert_eq!(
+        ir.examples
+            .iter()
+            .filter(|e| e.ty == TypeRef::Named("Pet".into()))
+            .count(),
+        1,
+        "`examples` arrays"
+    );
+}

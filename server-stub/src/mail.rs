@@ -106,4 +106,60 @@ mod tests {
         assert!(text.contains("Content-Transfer-Encoding: 8bit"), "{text}");
         assert!(text.contains("Message-ID: <"), "{text}");
     }
+
+    /// Speaks just enough SMTP to take one message; sends back what the DATA held.
+    async fn fake_smtp_relay() -> (u16, tokio::sync::oneshot::Receiver<String>) {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (delivered, received) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (reader, mut writer) = stream.into_split();
+            let mut lines = BufReader::new(reader).lines();
+            writer.write_all(b"220 fake ESMTP\r\n").await.unwrap();
+            let (mut data, mut in_data) = (String::new(), false);
+            while let Ok(Some(line)) = lines.next_line().await {
+                if in_data {
+                    if line == "." {
+                        writer.write_all(b"250 queued\r\n").await.unwrap();
+                        let _ = delivered.send(data);
+                        return;
+                    }
+                    data.push_str(&line);
+                    data.push('\n');
+                    continue;
+                }
+                let reply: &[u8] = match line.to_uppercase().split(' ').next().unwrap_or_default() {
+                    "EHLO" => b"250-fake\r\n250 8BITMIME\r\n",
+                    "DATA" => {
+                        in_data = true;
+                        b"354 go on\r\n"
+                    }
+                    _ => b"250 ok\r\n",
+                };
+                writer.write_all(reply).await.unwrap();
+            }
+        });
+        (port, received)
+    }
+
+    #[tokio::test]
+    async fn smtp_delivers_the_message_to_the_relay() {
+        let (port, received) = fake_smtp_relay().await;
+        let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{port}")).unwrap();
+        mailer
+            .send(
+                "Identity <noreply@example.org>",
+                "louise@bobs.burgers",
+                "Hello",
+                "the link\n".into(),
+            )
+            .await
+            .unwrap();
+        let message = received.await.unwrap();
+        assert!(message.contains("To: louise@bobs.burgers"), "{message}");
+        assert!(message.contains("the link"), "{message}");
+        assert!(Mailer::smtp("http://relay").is_err(), "only smtp:// URLs");
+    }
 }

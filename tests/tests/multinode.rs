@@ -3,7 +3,10 @@
 
 mod common;
 
-use common::{Server, answer, assert_error, fresh_postgres_database, postgres_available, start_on};
+use common::{
+    Server, assert_error, assert_one_registration_wins, assert_refresh_token_used_once,
+    fresh_postgres_database, postgres_available, start_on,
+};
 use serde_json::json;
 use server_stub::Database;
 
@@ -95,52 +98,9 @@ async fn concurrency_holds_across_nodes() {
         return;
     }
     let (a, b) = two_nodes().await;
-    let attempts: Vec<_> = (0..50)
-        .map(|i| {
-            let node = if i % 2 == 0 { &a } else { &b };
-            let (http, url) = (node.http.clone(), node.cs("/register"));
-            tokio::spawn(async move {
-                let body =
-                    json!({"username": "zoe", "password": "pw", "auth": {"type": "m.login.dummy"}});
-                answer(http.post(url).json(&body).send().await.unwrap()).await
-            })
-        })
-        .collect();
-    let mut registered = 0;
-    for attempt in attempts {
-        let result = attempt.await.unwrap();
-        match result.0 {
-            200 => registered += 1,
-            _ => assert_error(&result, 400, "M_USER_IN_USE"),
-        }
-    }
-    assert_eq!(registered, 1);
-
+    assert_one_registration_wins(&[&a, &b], "zoe", 50).await;
     let (_, login) = a.login_password("zoe", "pw").await;
-    let refresh = login["refresh_token"].clone();
-    let both = [&a, &b].map(|node| {
-        let (http, url, refresh) = (node.http.clone(), node.cs("/tokenrefresh"), refresh.clone());
-        tokio::spawn(async move {
-            answer(
-                http.post(url)
-                    .json(&json!({"refresh_token": refresh}))
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await
-        })
-    });
-    let mut new_pairs = 0;
-    for attempt in both {
-        if attempt.await.unwrap().0 == 200 {
-            new_pairs += 1;
-        }
-    }
-    assert!(
-        new_pairs <= 1,
-        "{new_pairs} new pairs from one refresh token"
-    );
+    assert_refresh_token_used_once(&[&a, &b], &login["refresh_token"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Backend, answer, assert_error, server, server_with};
+use common::{
+    Backend, answer, assert_error, assert_one_registration_wins, assert_refresh_token_used_once,
+    server, server_with,
+};
 use serde_json::{Value, json};
 use server_stub::{Database, Settings};
 
@@ -495,24 +498,7 @@ async fn registration_sessions(backend: Backend) {
 
 async fn concurrent_registrations_of_one_name(backend: Backend) {
     let server = server(backend).await;
-    let attempts = (0..50).map(|_| {
-        let http = server.http.clone();
-        let url = server.cs("/register");
-        tokio::spawn(async move {
-            let body =
-                json!({"username": "popular", "password": "pw", "auth": {"type": "m.login.dummy"}});
-            answer(http.post(url).json(&body).send().await.unwrap()).await
-        })
-    });
-    let mut ok = 0;
-    for attempt in attempts {
-        let result = attempt.await.unwrap();
-        match result.0 {
-            200 => ok += 1,
-            _ => assert_error(&result, 400, "M_USER_IN_USE"),
-        }
-    }
-    assert_eq!(ok, 1);
+    assert_one_registration_wins(&[&server], "popular", 50).await;
 }
 
 async fn login_rules(backend: Backend) {
@@ -672,31 +658,7 @@ async fn token_rules(backend: Backend) {
 async fn concurrent_refreshes(backend: Backend) {
     let server = server(backend).await;
     let (_, _, refresh) = server.register("nina", "pw").await;
-    let attempts: Vec<_> = (0..2)
-        .map(|_| {
-            let http = server.http.clone();
-            let url = server.cs("/tokenrefresh");
-            let refresh = refresh.clone();
-            tokio::spawn(async move {
-                answer(
-                    http.post(url)
-                        .json(&json!({"refresh_token": refresh}))
-                        .send()
-                        .await
-                        .unwrap(),
-                )
-                .await
-            })
-        })
-        .collect();
-    let mut new_pairs = Vec::new();
-    for attempt in attempts {
-        let (status, body) = attempt.await.unwrap();
-        if status == 200 {
-            new_pairs.push(body);
-        }
-    }
-    assert!(new_pairs.len() <= 1, "{new_pairs:?}");
+    assert_refresh_token_used_once(&[&server], &json!(refresh)).await;
 }
 
 async fn password_rules(backend: Backend) {

@@ -101,6 +101,52 @@ pub async fn start_on(
     }
 }
 
+/// The same POST sent once to each of `nodes` (round robin, `times` in all) at the same
+/// time: the answers.
+pub async fn race(nodes: &[&Server], path: &str, body: Value, times: usize) -> Vec<(u16, Value)> {
+    let attempts: Vec<_> = (0..times)
+        .map(|i| {
+            let node = nodes[i % nodes.len()];
+            let (http, url, body) = (node.http.clone(), node.cs(path), body.clone());
+            tokio::spawn(
+                async move { answer(http.post(url).json(&body).send().await.unwrap()).await },
+            )
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for attempt in attempts {
+        answers.push(attempt.await.unwrap());
+    }
+    answers
+}
+
+/// Registers one name `times` at once across `nodes`: exactly one may succeed, the others
+/// must be told the name is taken.
+pub async fn assert_one_registration_wins(nodes: &[&Server], username: &str, times: usize) {
+    let body = json!({"username": username, "password": "pw", "auth": {"type": "m.login.dummy"}});
+    let answers = race(nodes, "/register", body, times).await;
+    for answer in answers.iter().filter(|a| a.0 != 200) {
+        assert_error(answer, 400, "M_USER_IN_USE");
+    }
+    assert_eq!(answers.iter().filter(|a| a.0 == 200).count(), 1);
+}
+
+/// Sends one refresh token to each of `nodes` at once: at most one new pair may come back.
+pub async fn assert_refresh_token_used_once(nodes: &[&Server], refresh_token: &Value) {
+    let answers = race(
+        nodes,
+        "/tokenrefresh",
+        json!({"refresh_token": refresh_token}),
+        2,
+    )
+    .await;
+    let new_pairs = answers.iter().filter(|a| a.0 == 200).count();
+    assert!(
+        new_pairs <= 1,
+        "{new_pairs} new pairs from one refresh token: {answers:?}"
+    );
+}
+
 pub async fn answer(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
