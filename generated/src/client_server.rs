@@ -142,6 +142,10 @@ pub enum RegisterResponse {
     ///
     /// The homeserver requires additional authentication information.
     Unauthorized(crate::types::UiaaResponse),
+    /// 403.
+    ///
+    /// The homeserver does not permit registering the account: this kind of account is not allowed (`M_GUEST_ACCESS_FORBIDDEN`), or registration is disabled (`M_FORBIDDEN`).
+    Forbidden(crate::types::MatrixError),
     /// 429.
     ///
     /// This request was rate-limited.
@@ -154,6 +158,7 @@ impl RegisterResponse {
             Self::Ok(_) => 200u16,
             Self::BadRequest(_) => 400u16,
             Self::Unauthorized(_) => 401u16,
+            Self::Forbidden(_) => 403u16,
             Self::TooManyRequests(_) => 429u16,
         }
     }
@@ -165,6 +170,7 @@ impl ::axum::response::IntoResponse for RegisterResponse {
             Self::Ok(body) => crate::runtime::json_response(200u16, &body),
             Self::BadRequest(body) => crate::runtime::json_response(400u16, &body),
             Self::Unauthorized(body) => crate::runtime::json_response(401u16, &body),
+            Self::Forbidden(body) => crate::runtime::json_response(403u16, &body),
             Self::TooManyRequests(body) => crate::runtime::json_response(429u16, &body),
         }
     }

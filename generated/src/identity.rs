@@ -22,12 +22,17 @@ pub enum RegisterAccountResponse {
     /// A token which can be used to authenticate future requests to the
     /// identity server.
     Ok(crate::types::RegisterAccountOkBody),
+    /// 401.
+    ///
+    /// The homeserver named in the token did not vouch for it (`M_UNKNOWN_TOKEN`).
+    Unauthorized(crate::types::MatrixError),
 }
 impl RegisterAccountResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> u16 {
         match self {
             Self::Ok(_) => 200u16,
+            Self::Unauthorized(_) => 401u16,
         }
     }
 }
@@ -36,6 +41,7 @@ impl ::axum::response::IntoResponse for RegisterAccountResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Unauthorized(body) => crate::runtime::json_response(401u16, &body),
         }
     }
 }
@@ -325,12 +331,22 @@ pub enum EmailSubmitTokenGetResponse {
     ///
     /// The success of the validation.
     Ok(crate::types::EmailSubmitTokenGetOkBody),
+    /// 400.
+    ///
+    /// The session has expired (`M_SESSION_EXPIRED`).
+    BadRequest(crate::types::MatrixError),
+    /// 404.
+    ///
+    /// No session matches the `sid` and `client_secret` (`M_NO_VALID_SESSION`).
+    NotFound(crate::types::MatrixError),
 }
 impl EmailSubmitTokenGetResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> u16 {
         match self {
             Self::Ok(_) => 200u16,
+            Self::BadRequest(_) => 400u16,
+            Self::NotFound(_) => 404u16,
         }
     }
 }
@@ -339,6 +355,8 @@ impl ::axum::response::IntoResponse for EmailSubmitTokenGetResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::BadRequest(body) => crate::runtime::json_response(400u16, &body),
+            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
         }
     }
 }
@@ -355,12 +373,22 @@ pub enum EmailSubmitTokenPostResponse {
     ///
     /// The success of the validation.
     Ok(crate::types::EmailSubmitTokenPostOkBody),
+    /// 400.
+    ///
+    /// The session has expired (`M_SESSION_EXPIRED`).
+    BadRequest(crate::types::MatrixError),
+    /// 404.
+    ///
+    /// No session matches the `sid` and `client_secret` (`M_NO_VALID_SESSION`).
+    NotFound(crate::types::MatrixError),
 }
 impl EmailSubmitTokenPostResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> u16 {
         match self {
             Self::Ok(_) => 200u16,
+            Self::BadRequest(_) => 400u16,
+            Self::NotFound(_) => 404u16,
         }
     }
 }
@@ -369,6 +397,8 @@ impl ::axum::response::IntoResponse for EmailSubmitTokenPostResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::BadRequest(body) => crate::runtime::json_response(400u16, &body),
+            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
         }
     }
 }

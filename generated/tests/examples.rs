@@ -118,6 +118,16 @@ fn registration_paths_1register_post_responses_400_content_application_1json_exa
         "{\n  \"errcode\": \"M_USER_IN_USE\",\n  \"error\": \"Desired user ID is already taken.\"\n}",
     );
 }
+/// api/client-server/registration.yaml#/paths/~1register/post/responses/403/content/application~1json/example
+#[test]
+#[rustfmt::skip]
+fn registration_paths_1register_post_responses_403_content_application_1json_example() {
+    round_trip::<
+        ::matrix_api::types::MatrixError,
+    >(
+        "{\n  \"errcode\": \"M_GUEST_ACCESS_FORBIDDEN\",\n  \"error\": \"Guest access is disabled\"\n}",
+    );
+}
 /// api/client-server/registration.yaml#/paths/~1account~1password/post/parameters/0/schema/properties/new_password/example
 #[test]
 #[rustfmt::skip]
@@ -237,6 +247,16 @@ fn v2_auth_paths_1account_1register_post_responses_200_content_application_1json
     round_trip::<
         ::matrix_api::types::RegisterAccountOkBody,
     >("{\n  \"token\": \"abc123_OpaqueString\"\n}");
+}
+/// api/identity/v2_auth.yaml#/paths/~1account~1register/post/responses/401/content/application~1json/example
+#[test]
+#[rustfmt::skip]
+fn v2_auth_paths_1account_1register_post_responses_401_content_application_1json_example() {
+    round_trip::<
+        ::matrix_api::types::MatrixError,
+    >(
+        "{\n  \"errcode\": \"M_UNKNOWN_TOKEN\",\n  \"error\": \"The OpenID token could not be verified\"\n}",
+    );
 }
 /// api/identity/v2_auth.yaml#/paths/~1account/get/responses/200/content/application~1json/example
 #[test]
@@ -424,6 +444,26 @@ fn email_validation_paths_1validate_1email_1submit_token_get_responses_200_conte
         ::matrix_api::types::EmailSubmitTokenGetOkBody,
     >("{\n  \"success\": true\n}");
 }
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/responses/400/content/application~1json/example
+#[test]
+#[rustfmt::skip]
+fn email_validation_paths_1validate_1email_1submit_token_get_responses_400_content_application_1json_example() {
+    round_trip::<
+        ::matrix_api::types::MatrixError,
+    >(
+        "{\n  \"errcode\": \"M_SESSION_EXPIRED\",\n  \"error\": \"This validation session has expired\"\n}",
+    );
+}
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/responses/404/content/application~1json/example
+#[test]
+#[rustfmt::skip]
+fn email_validation_paths_1validate_1email_1submit_token_get_responses_404_content_application_1json_example() {
+    round_trip::<
+        ::matrix_api::types::MatrixError,
+    >(
+        "{\n  \"errcode\": \"M_NO_VALID_SESSION\",\n  \"error\": \"No valid session was found matching that sid and client secret\"\n}",
+    );
+}
 /// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/parameters/0/schema/example
 #[test]
 #[rustfmt::skip]
@@ -441,6 +481,26 @@ fn email_validation_paths_1validate_1email_1submit_token_post_responses_200_cont
     round_trip::<
         ::matrix_api::types::EmailSubmitTokenPostOkBody,
     >("{\n  \"success\": true\n}");
+}
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/responses/400/content/application~1json/example
+#[test]
+#[rustfmt::skip]
+fn email_validation_paths_1validate_1email_1submit_token_post_responses_400_content_application_1json_example() {
+    round_trip::<
+        ::matrix_api::types::MatrixError,
+    >(
+        "{\n  \"errcode\": \"M_SESSION_EXPIRED\",\n  \"error\": \"This validation session has expired\"\n}",
+    );
+}
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/responses/404/content/application~1json/example
+#[test]
+#[rustfmt::skip]
+fn email_validation_paths_1validate_1email_1submit_token_post_responses_404_content_application_1json_example() {
+    round_trip::<
+        ::matrix_api::types::MatrixError,
+    >(
+        "{\n  \"errcode\": \"M_NO_VALID_SESSION\",\n  \"error\": \"No valid session was found matching that sid and client secret\"\n}",
+    );
 }
 /// api/identity/pubkey.yaml#/paths/~1pubkey~1{keyId}/get/parameters/0/example
 #[test]

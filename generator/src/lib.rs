@@ -6,6 +6,7 @@
 //! ```text
 //! YAML ─load─▶ documents ─resolve─▶ refs followed ─upgrade─▶ openapiv3::OpenAPI
 //!      ─lower─▶ IR ─emit─▶ Rust (quote + prettyplease) and Markdown (minijinja)
+//!                                └─export─▶ effective OpenAPI 3.0 JSON (for other tools)
 //! ```
 //!
 //! [`Generator`] runs the stages; each stage's entry point is public for tests and
@@ -14,6 +15,7 @@
 pub mod config;
 pub mod emit;
 pub mod error;
+pub mod export;
 pub mod ir;
 pub mod load;
 pub mod lower;
@@ -78,16 +80,31 @@ impl Generator {
         load::load(&self.config.spec_root, &roots, &self.config.overlays)
     }
 
-    /// Stages 1 to 4: the IR of every configured API.
-    pub fn ir(&self) -> Result<Ir> {
+    /// Stages 1 to 3, then `f` on their output; errors get the line they point at.
+    fn upgraded<T>(
+        &self,
+        f: impl FnOnce(&upgrade::Upgraded, &load::DocumentSet) -> Result<T>,
+    ) -> Result<T> {
         let documents = self.load()?;
         let line_of = |file: &str, pointer: &str| documents.locate(file, pointer).line;
         let resolved = resolve::resolve(&documents, &self.spec_roots(), &self.configured_schemas())
             .map_err(|e| e.with_line(line_of))?;
         let upgraded = upgrade::upgrade(&resolved, &self.config.base_path_variables)
             .map_err(|e| e.with_line(line_of))?;
-        let sources = documents.documents.keys().cloned().collect();
-        lower::lower(&upgraded, &self.config, sources).map_err(|e| e.with_line(line_of))
+        f(&upgraded, &documents).map_err(|e| e.with_line(line_of))
+    }
+
+    /// Stages 1 to 4: the IR of every configured API.
+    pub fn ir(&self) -> Result<Ir> {
+        self.upgraded(|upgraded, documents| {
+            let sources = documents.documents.keys().cloned().collect();
+            lower::lower(upgraded, &self.config, sources)
+        })
+    }
+
+    /// Stages 1 to 3, exported: the effective OpenAPI 3.0 document of every root spec.
+    pub fn openapi(&self) -> Result<Vec<GeneratedFile>> {
+        self.upgraded(|upgraded, _| export::export(upgraded, &self.config))
     }
 
     /// Stages 1 to 5: every file of the generated crate, sorted by path.

@@ -260,7 +260,7 @@ fn ir_collects_every_example_with_its_type() {
     let ir = matrix_ir();
     assert_eq!(
         ir.examples.len(),
-        55,
+        61,
         "{:#?}",
         ir.examples
             .iter()

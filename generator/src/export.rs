@@ -1,0 +1,232 @@
+//! The effective OpenAPI 3.0 document of every spec: what the generated router really
+//! serves, for tools that read OpenAPI (schemathesis, client generators, API browsers).
+//!
+//! It is the upgrade stage's output with three things made explicit that the source files
+//! leave implicit:
+//! - the config's overlays are applied (they were, at load);
+//! - every schema the document reaches is bundled under `components/schemas`, named after
+//!   its `file#pointer` with the characters OpenAPI forbids in component names replaced,
+//!   so the document stands alone;
+//! - the errors the generated router raises by itself (`[errors.transport]`: a body that
+//!   is not JSON, a missing parameter, a missing token...) are documented on every
+//!   operation that can reach them, with the shared error body, unless the spec already
+//!   documents that status.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value, json};
+
+use crate::config::{Config, TransportError};
+use crate::emit::GeneratedFile;
+use crate::error::{Error, Location, Result};
+use crate::pointer;
+use crate::resolve::{SCHEMA_REF_PREFIX, schema_key};
+use crate::upgrade::Upgraded;
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// One JSON document per root spec, at the spec's path with a `.json` extension.
+pub fn export(upgraded: &Upgraded, config: &Config) -> Result<Vec<GeneratedFile>> {
+    let names = component_names(upgraded)?;
+    let error_schema = error_schema(config, &names)?;
+    let mut files = Vec::new();
+    for spec in &upgraded.specs {
+        let at = Location::new(spec.file.clone(), "");
+        let mut document = serde_json::to_value(&spec.openapi)
+            .map_err(|e| Error::invalid(at.clone(), format!("cannot serialise: {e}")))?;
+        document_router_errors(&mut document, config, &error_schema);
+        let mut reached = BTreeSet::new();
+        rename_refs(&mut document, &names, &mut reached);
+        let mut schemas = Map::new();
+        let mut pending: Vec<String> = reached.iter().cloned().collect();
+        while let Some(key) = pending.pop() {
+            let Some(schema) = upgraded.schemas.get(&key) else {
+                continue;
+            };
+            let mut value = serde_json::to_value(&schema.schema).map_err(|e| {
+                Error::invalid(schema.location.clone(), format!("cannot serialise: {e}"))
+            })?;
+            let mut inner = BTreeSet::new();
+            rename_refs(&mut value, &names, &mut inner);
+            pending.extend(inner.into_iter().filter(|k| reached.insert(k.clone())));
+            schemas.insert(names[&key].clone(), value);
+        }
+        let components = document
+            .as_object_mut()
+            .expect("an OpenAPI document serialises to an object")
+            .entry("components")
+            .or_insert_with(|| json!({}));
+        if let Value::Object(components) = components {
+            components.insert("schemas".into(), Value::Object(schemas));
+        }
+        let path = match spec.file.rsplit_once('.') {
+            Some((stem, _)) => format!("{stem}.json"),
+            None => format!("{}.json", spec.file),
+        };
+        let mut contents = serde_json::to_string_pretty(&document)
+            .map_err(|e| Error::invalid(at, format!("cannot serialise: {e}")))?;
+        contents.push('\n');
+        files.push(GeneratedFile { path, contents });
+    }
+    Ok(files)
+}
+
+/// A component name for every schema key: `api/x/error.yaml#/definitions/E` becomes
+/// `api_x_error.yaml_definitions_E`. Two keys that would share a name are an error, not a
+/// silent merge.
+fn component_names(upgraded: &Upgraded) -> Result<BTreeMap<String, String>> {
+    let mut names = BTreeMap::new();
+    let mut taken: BTreeMap<String, String> = BTreeMap::new();
+    for (key, schema) in &upgraded.schemas {
+        let name: String = key
+            .trim_end_matches('#')
+            .replace("#/", "_")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if let Some(other) = taken.insert(name.clone(), key.clone()) {
+            return Err(Error::invalid(
+                schema.location.clone(),
+                format!("schemas `{other}` and `{key}` would both be exported as `{name}`"),
+            ));
+        }
+        names.insert(key.clone(), name);
+    }
+    Ok(names)
+}
+
+/// The shared error body as a schema: a reference to the configured one, or the
+/// generator's own definition when none is configured.
+fn error_schema(config: &Config, names: &BTreeMap<String, String>) -> Result<Value> {
+    let errors = &config.errors;
+    match errors.schema_key() {
+        Some(key) if names.contains_key(&key) => Ok(json!({
+            "$ref": format!("{SCHEMA_REF_PREFIX}{}", pointer::escape(&key))
+        })),
+        Some(key) => Err(Error::invalid(
+            Location::new(key.split('#').next().unwrap_or_default(), ""),
+            "the configured error schema was not loaded",
+        )),
+        None => Ok(json!({
+            "type": "object",
+            "required": [errors.code_property],
+            "properties": {
+                errors.code_property.clone(): { "type": "string" },
+                errors.message_property.clone(): { "type": "string" },
+            }
+        })),
+    }
+}
+
+/// Adds the statuses the generated router answers by itself to each operation that can
+/// reach them.
+fn document_router_errors(document: &mut Value, config: &Config, error_schema: &Value) {
+    let transport = &config.errors.transport;
+    let global_security = document.get("security").cloned();
+    let Some(Value::Object(paths)) = document.get_mut("paths") else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let path_parameters = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .is_some_and(|p| !p.is_empty());
+        for method in METHODS {
+            let Some(Value::Object(operation)) = item.get_mut(method) else {
+                continue;
+            };
+            let mut raised: Vec<&TransportError> = Vec::new();
+            if operation.contains_key("requestBody") {
+                raised.extend([
+                    &transport.not_json,
+                    &transport.bad_json,
+                    &transport.too_large,
+                ]);
+            }
+            let has_parameters = path_parameters
+                || operation
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .is_some_and(|p| !p.is_empty());
+            if has_parameters || operation.contains_key("requestBody") {
+                raised.extend([&transport.missing_param, &transport.invalid_param]);
+            }
+            let security = operation.get("security").or(global_security.as_ref());
+            let needs_credentials =
+                security
+                    .and_then(Value::as_array)
+                    .is_some_and(|alternatives| {
+                        alternatives
+                            .iter()
+                            .any(|a| a.as_object().is_some_and(|a| !a.is_empty()))
+                    });
+            if needs_credentials {
+                raised.extend([&transport.missing_token, &transport.unknown_token]);
+            }
+            let mut by_status: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
+            for error in raised {
+                let codes = by_status.entry(error.status).or_default();
+                if !codes.contains(&error.code.as_str()) {
+                    codes.push(&error.code);
+                }
+            }
+            let responses = operation
+                .entry("responses")
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+                .expect("responses serialise to an object");
+            for (status, codes) in by_status {
+                let class = format!("{}XX", status / 100);
+                if responses.contains_key(&status.to_string()) || responses.contains_key(&class) {
+                    continue;
+                }
+                responses.insert(
+                    status.to_string(),
+                    json!({
+                        "description": format!(
+                            "Answered by the router before the operation runs: {}.",
+                            codes.join(", ")
+                        ),
+                        "content": { "application/json": { "schema": error_schema } }
+                    }),
+                );
+            }
+        }
+    }
+}
+
+/// Rewrites every schema reference to its component name, collecting the keys reached.
+fn rename_refs(
+    value: &mut Value,
+    names: &BTreeMap<String, String>,
+    reached: &mut BTreeSet<String>,
+) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get_mut("$ref")
+                && let Some(key) = schema_key(reference)
+                && let Some(name) = names.get(&key)
+            {
+                *reference = format!("{SCHEMA_REF_PREFIX}{name}");
+                reached.insert(key);
+            }
+            for (key, child) in map.iter_mut() {
+                if key != "example" && key != "examples" {
+                    rename_refs(child, names, reached);
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| rename_refs(item, names, reached)),
+        _ => {}
+    }
+}
