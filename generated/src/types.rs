@@ -98,6 +98,12 @@ impl MatrixError {
     pub fn too_large(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(413u16, crate::types::MatrixErrorCode::from("M_TOO_LARGE"), message)
     }
+    /// The body is in a media type the operation does not take. Status 415, code `M_UNRECOGNIZED`.
+    pub fn unsupported_media_type(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self::new(415u16, crate::types::MatrixErrorCode::from("M_UNRECOGNIZED"), message)
+    }
     /// No endpoint is at this path. Status 404, code `M_UNRECOGNIZED`.
     pub fn not_found(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(404u16, crate::types::MatrixErrorCode::from("M_UNRECOGNIZED"), message)

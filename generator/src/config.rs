@@ -168,6 +168,8 @@ pub struct TransportErrors {
     pub missing_param: TransportError,
     pub invalid_param: TransportError,
     pub too_large: TransportError,
+    /// A body in a media type the operation does not take.
+    pub unsupported_media_type: TransportError,
     pub not_found: TransportError,
     pub method_not_allowed: TransportError,
     pub rate_limited: TransportError,
@@ -188,6 +190,7 @@ impl Default for TransportErrors {
             missing_param: error(400, "MISSING_PARAM"),
             invalid_param: error(400, "INVALID_PARAM"),
             too_large: error(413, "TOO_LARGE"),
+            unsupported_media_type: error(415, "UNSUPPORTED_MEDIA_TYPE"),
             not_found: error(404, "NOT_FOUND"),
             method_not_allowed: error(405, "METHOD_NOT_ALLOWED"),
             rate_limited: error(429, "RATE_LIMITED"),

@@ -157,7 +157,11 @@ pub enum TypeRef {
         format: Option<String>,
     },
     Boolean,
+    /// Raw bytes: a body of a media type that is neither JSON, a form nor text.
+    Bytes,
     Array(Box<TypeRef>),
+    /// A fixed-length JSON array whose items each have their own type (`prefixItems`).
+    Tuple(Vec<TypeRef>),
     /// A JSON object with arbitrary keys and values of one type.
     Map(Box<TypeRef>),
     /// A JSON object about which nothing more is said.
@@ -194,6 +198,69 @@ pub enum TypeKind {
     Alias {
         target: TypeRef,
     },
+    /// One of several shapes (`oneOf`, `anyOf`). With a `tag`, the variant is chosen by
+    /// that property's value; without, by the first variant the value fits. Either way a
+    /// value that fits none is kept whole in a fallback.
+    Union {
+        variants: Vec<UnionVariant>,
+        tag: Option<String>,
+    },
+    /// A body that comes in several media types, one variant per type: chosen by
+    /// `Content-Type`, not by the shape of the value.
+    Media { variants: Vec<MediaVariant> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnionVariant {
+    /// PascalCase, unique within the union.
+    pub name: String,
+    pub ty: TypeRef,
+    /// The tag values that select this variant (empty when the union has no tag).
+    pub tag_values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MediaVariant {
+    /// As the spec writes it: `application/json`, `text/plain`, `image/*`...
+    pub content_type: String,
+    /// PascalCase, unique within the type.
+    pub name: String,
+    pub encoding: Encoding,
+    pub ty: TypeRef,
+}
+
+/// How a media type's body maps to its Rust value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// `application/json` and `*/*+json`: serde_json.
+    Json,
+    /// `application/x-www-form-urlencoded`: serde_urlencoded.
+    Form,
+    /// `text/*`: the body as a UTF-8 string.
+    Text,
+    /// Anything else: the bytes as sent.
+    Binary,
+}
+
+impl Encoding {
+    pub fn of(content_type: &str) -> Encoding {
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if essence == "application/json" || essence.ends_with("+json") || essence == "*/*" {
+            Encoding::Json
+        } else if essence == "application/x-www-form-urlencoded" {
+            Encoding::Form
+        } else if essence.starts_with("text/") {
+            Encoding::Text
+        } else {
+            Encoding::Binary
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -9,7 +9,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use indexmap::IndexMap;
-use openapiv3::{AdditionalProperties, ObjectType, OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
+use openapiv3::{
+    AdditionalProperties, ArrayType, ObjectType, OpenAPI, ReferenceOr, Schema, SchemaKind, Type,
+};
 use serde_json::Value;
 
 use crate::config::{Config, EnumPolicy};
@@ -17,12 +19,12 @@ use crate::error::{Error, Location, Result};
 use crate::ir::{
     Api, EnumVariant, ErrorCode, ErrorModel, Example, Field, Ir, Operation, ParamLocation,
     Parameter, RequestBody, Response, Security, SecurityScheme, SecuritySchemeKind, Status,
-    TypeDef, TypeKind, TypeRef, Warning,
+    Encoding, MediaVariant, TypeDef, TypeKind, TypeRef, UnionVariant, Warning,
 };
 use crate::naming::{pascal_case, snake_case, status_name, variant_names};
 use crate::pointer;
 use crate::resolve::schema_key;
-use crate::upgrade::{Upgraded, UpgradedSchema};
+use crate::upgrade::{PREFIX_ITEMS, UNSUPPORTED, Upgraded, UpgradedSchema};
 
 /// Lowers the upgraded specs into the IR, as `config` arranges them into APIs.
 pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Result<Ir> {
@@ -285,14 +287,9 @@ impl Lowerer<'_> {
                     Some(source) => Location::new(at.file.clone(), source),
                     None => at.child("requestBody"),
                 };
-                let schema = body.content.values().find_map(|m| m.schema.as_ref());
-                let ty = match schema {
-                    Some(schema) => self.lower(schema, &format!("{type_prefix}Body"), &body_at)?,
-                    None => TypeRef::Any,
-                };
-                for (content_type, media) in &body.content {
-                    self.media_examples(media, &ty, &body_at.child("content").child(content_type));
-                }
+                let ty = self
+                    .content(&body.content, &format!("{type_prefix}Body"), &body_at)?
+                    .unwrap_or(TypeRef::Any);
                 Some(RequestBody {
                     description: body.description.clone(),
                     required: body.required,
@@ -326,31 +323,31 @@ impl Lowerer<'_> {
             let ReferenceOr::Item(response) = response else {
                 return Err(Error::invalid(response_at, "unresolved response reference"));
             };
-            let schema = response.content.values().find_map(|m| m.schema.as_ref());
+            let has_schema = response.content.values().any(|m| m.schema.is_some());
             let is_error = match status {
                 Status::Code(code) => code >= 400,
                 Status::Range(class) => class >= 4,
                 Status::Default => false,
             };
             let untyped_error = is_error && self.config.errors.untyped_error_responses;
-            let ty = match schema {
-                Some(schema) => Some(self.lower(
-                    schema,
-                    &format!("{type_prefix}{}Body", status_name(status)),
-                    &response_at,
-                )?),
-                None if untyped_error => Some(error_type.clone()),
-                None => None,
-            };
-            if let Some(ty) = &ty {
+            let ty = if !has_schema && untyped_error {
+                let ty = error_type.clone();
                 for (content_type, media) in &response.content {
                     self.media_examples(
                         media,
-                        ty,
+                        &ty,
                         &response_at.child("content").child(content_type),
                     );
                 }
-            }
+                Some(ty)
+            } else {
+                // A response documented by examples alone still has a body: any JSON.
+                self.content(
+                    &response.content,
+                    &format!("{type_prefix}{}Body", status_name(status)),
+                    &response_at,
+                )?
+            };
             let mut content_types: Vec<String> = response.content.keys().cloned().collect();
             if content_types.is_empty() && ty.is_some() {
                 content_types.push("application/json".into());
@@ -524,7 +521,9 @@ impl Lowerer<'_> {
                     && match &t.kind {
                         TypeKind::Enum { .. } => true,
                         TypeKind::Alias { target } => matches!(target, TypeRef::String { .. }),
-                        TypeKind::Struct { .. } => false,
+                        TypeKind::Struct { .. }
+                        | TypeKind::Union { .. }
+                        | TypeKind::Media { .. } => false,
                     }
             }),
             _ => false,
@@ -724,6 +723,9 @@ impl Lowerer<'_> {
                 format: format_name(&number.format),
             },
             SchemaKind::Type(Type::Boolean(_)) => TypeRef::Boolean,
+            SchemaKind::Type(Type::Array(_)) if schema.schema_data.extensions.contains_key(PREFIX_ITEMS) => {
+                self.tuple(schema, name, at)?
+            }
             SchemaKind::Type(Type::Array(array)) => {
                 let item = match &array.items {
                     Some(items) => {
@@ -750,15 +752,35 @@ impl Lowerer<'_> {
                 self.object(&object, name, description.clone(), at)?
             }
             SchemaKind::Any(_) => TypeRef::Any,
-            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } | SchemaKind::Not { .. } => {
+            SchemaKind::OneOf { one_of } => {
+                self.union(schema, one_of, name, at.child("oneOf"))?
+            }
+            SchemaKind::AnyOf { any_of } => {
+                self.union(schema, any_of, name, at.child("anyOf"))?
+            }
+            SchemaKind::Not { .. } => {
                 self.warnings.push(Warning {
-                    location: at.clone(),
-                    message: "oneOf/anyOf/not are not supported yet: rendered as any JSON value"
+                    location: at.child("not"),
+                    message: "`not` cannot be said by a Rust type: rendered as any JSON value"
                         .into(),
                 });
                 TypeRef::Any
             }
         };
+        if let Some(Value::Array(keywords)) = schema.schema_data.extensions.get(UNSUPPORTED) {
+            let keywords: Vec<String> = keywords
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|k| format!("`{k}`"))
+                .collect();
+            self.warnings.push(Warning {
+                location: at.clone(),
+                message: format!(
+                    "{} cannot be said by a Rust type: ignored, the value is not checked against it",
+                    keywords.join(", ")
+                ),
+            });
+        }
         if let Some(example) = &schema.schema_data.example {
             self.example(&ty, example, at.child("example"));
         }
@@ -766,6 +788,222 @@ impl Lowerer<'_> {
             return self.add_type(name, description, at, TypeKind::Alias { target: ty });
         }
         Ok(ty)
+    }
+
+    /// The type of a body documented per media type: the schema's type when every media
+    /// type is JSON or a form of one schema (or has none: any JSON value); otherwise a
+    /// `Media` type with a variant per media type. `None` when no media type is documented.
+    fn content(
+        &mut self,
+        content: &IndexMap<String, openapiv3::MediaType>,
+        name: &str,
+        at: &Location,
+    ) -> Result<Option<TypeRef>> {
+        let Some((_, first)) = content.first() else {
+            return Ok(None);
+        };
+        let content_at = |content_type: &str| at.child("content").child(content_type);
+        let structured = content
+            .keys()
+            .all(|ct| matches!(Encoding::of(ct), Encoding::Json | Encoding::Form));
+        let one_schema = content.values().all(|m| m.schema == first.schema);
+        if structured && one_schema {
+            let ty = match &first.schema {
+                Some(schema) => self.lower(schema, name, at)?,
+                None => TypeRef::Any,
+            };
+            for (content_type, media) in content {
+                self.media_examples(media, &ty, &content_at(content_type));
+            }
+            return Ok(Some(ty));
+        }
+        let names = media_variant_names(content.keys());
+        let mut variants = Vec::new();
+        for ((content_type, media), variant) in content.iter().zip(names) {
+            let encoding = Encoding::of(content_type);
+            let ty = match (encoding, &media.schema) {
+                (Encoding::Json | Encoding::Form, Some(schema)) => {
+                    self.lower(schema, &format!("{name}{variant}"), &content_at(content_type))?
+                }
+                (Encoding::Json | Encoding::Form, None) => TypeRef::Any,
+                (Encoding::Text, _) => TypeRef::String { format: None },
+                (Encoding::Binary, _) => TypeRef::Bytes,
+            };
+            if matches!(encoding, Encoding::Json | Encoding::Form) {
+                self.media_examples(media, &ty, &content_at(content_type));
+            }
+            variants.push(MediaVariant {
+                content_type: content_type.clone(),
+                name: variant,
+                encoding,
+                ty,
+            });
+        }
+        let ty = self.add_type(name, None, at, TypeKind::Media { variants })?;
+        Ok(Some(ty))
+    }
+
+    /// `oneOf` / `anyOf`: one variant per branch. A discriminator, or a property that
+    /// every branch requires with a single distinct value, tags the union.
+    fn union(
+        &mut self,
+        schema: &Schema,
+        branches: &[ReferenceOr<Schema>],
+        name: &str,
+        at: Location,
+    ) -> Result<TypeRef> {
+        let description = schema.schema_data.description.clone();
+        let tag = self.union_tag(schema, branches);
+        let mut variants: Vec<UnionVariant> = Vec::new();
+        for (i, branch) in branches.iter().enumerate() {
+            let branch_at = at.child(&i.to_string());
+            let tag_values = match &tag {
+                Some((_, values)) => values[i].clone(),
+                None => Vec::new(),
+            };
+            let resolved = self.resolve_branch(branch).map(|(s, _)| s);
+            let title = resolved
+                .and_then(|s| s.schema_data.title.as_deref())
+                .map(pascal_case);
+            let kind_name = branch_kind_name(resolved);
+            let from_tag = tag_values.first().map(|v| pascal_case(v));
+            let inline_hint = format!(
+                "{name}{}",
+                title.clone().or(from_tag.clone()).unwrap_or(kind_name)
+            );
+            let ty = self.lower(branch, &inline_hint, &branch_at)?;
+            let variant = match (&ty, &title, &from_tag) {
+                (TypeRef::Named(named), _, _) if matches!(branch, ReferenceOr::Reference { .. }) => {
+                    named.strip_prefix(name).filter(|rest| !rest.is_empty()).unwrap_or(named).to_owned()
+                }
+                (_, Some(title), _) => title.clone(),
+                (_, None, Some(tag)) => tag.clone(),
+                (ty, ..) => type_variant_name(ty, name),
+            };
+            let mut unique = variant.clone();
+            if variants.iter().any(|v| v.name == unique) {
+                unique = format!("{variant}{}", type_variant_name(&ty, name));
+            }
+            let mut n = 2;
+            while variants.iter().any(|v| v.name == unique) {
+                unique = format!("{variant}{n}");
+                n += 1;
+            }
+            variants.push(UnionVariant {
+                name: unique,
+                ty,
+                tag_values,
+            });
+        }
+        self.add_type(
+            name,
+            description,
+            &at,
+            TypeKind::Union {
+                variants,
+                tag: tag.map(|(property, _)| property),
+            },
+        )
+    }
+
+    /// A branch's schema, through the schema table, with its table key when it has one.
+    fn resolve_branch<'s>(&'s self, branch: &'s ReferenceOr<Schema>) -> Option<(&'s Schema, Option<String>)> {
+        let mut current = branch;
+        let mut key = None;
+        for _ in 0..32 {
+            match current {
+                ReferenceOr::Item(schema) => return Some((schema, key)),
+                ReferenceOr::Reference { reference } => {
+                    let k = schema_key(reference)?;
+                    current = &self.schemas.get(&k)?.schema;
+                    key = Some(k);
+                }
+            }
+        }
+        None
+    }
+
+    /// The tag property and, per branch, the values that select it.
+    fn union_tag(
+        &self,
+        schema: &Schema,
+        branches: &[ReferenceOr<Schema>],
+    ) -> Option<(String, Vec<Vec<String>>)> {
+        let resolved: Vec<(&Schema, Option<String>)> =
+            branches.iter().map(|b| self.resolve_branch(b)).collect::<Option<_>>()?;
+        let constant = |schema: &Schema, property: &str| -> Option<String> {
+            let properties = object_properties(schema)?;
+            let ReferenceOr::Item(property) = properties.get(property)? else {
+                return None;
+            };
+            match &property.schema_kind {
+                SchemaKind::Type(Type::String(s)) if s.enumeration.len() == 1 => {
+                    s.enumeration[0].clone()
+                }
+                _ => None,
+            }
+        };
+        if let Some(discriminator) = &schema.schema_data.discriminator {
+            let property = discriminator.property_name.clone();
+            let values = resolved
+                .iter()
+                .map(|(branch, key)| {
+                    let short = key.as_deref().map(short_schema_name);
+                    let mapped: Vec<String> = discriminator
+                        .mapping
+                        .iter()
+                        .filter(|(_, target)| {
+                            short.as_deref() == Some(short_schema_name(target).as_str())
+                        })
+                        .map(|(value, _)| value.clone())
+                        .collect();
+                    if !mapped.is_empty() {
+                        mapped
+                    } else if let Some(value) = constant(branch, &property) {
+                        vec![value]
+                    } else {
+                        short.into_iter().collect()
+                    }
+                })
+                .collect();
+            return Some((property, values));
+        }
+        // No discriminator: a property every branch requires, with one distinct value each.
+        let (first, _) = resolved.first()?;
+        let required = object_required(first)?;
+        required.iter().find_map(|property| {
+            let values: Vec<String> = resolved
+                .iter()
+                .map(|(branch, _)| {
+                    object_required(branch)?
+                        .contains(property)
+                        .then(|| constant(branch, property))?
+                })
+                .collect::<Option<_>>()?;
+            let distinct: BTreeSet<&String> = values.iter().collect();
+            (distinct.len() == values.len() && values.len() > 1)
+                .then(|| (property.clone(), values.into_iter().map(|v| vec![v]).collect()))
+        })
+    }
+
+    /// A 2020-12 `prefixItems` array: a tuple, each item its own type.
+    fn tuple(&mut self, schema: &Schema, name: &str, at: &Location) -> Result<TypeRef> {
+        let items = schema.schema_data.extensions[PREFIX_ITEMS].clone();
+        let items: Vec<ReferenceOr<Schema>> = serde_json::from_value(items).map_err(|e| {
+            Error::invalid(at.child("prefixItems"), format!("not a list of schemas: {e}"))
+        })?;
+        if let SchemaKind::Type(Type::Array(ArrayType { items: Some(_), .. })) = &schema.schema_kind {
+            self.warnings.push(Warning {
+                location: at.child("items"),
+                message: "items past `prefixItems` cannot be typed in a Rust tuple: ignored".into(),
+            });
+        }
+        let mut types = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let hint = format!("{name}{}", ordinal_name(i));
+            types.push(self.lower(item, &hint, &at.child("prefixItems").child(&i.to_string()))?);
+        }
+        Ok(TypeRef::Tuple(types))
     }
 
     fn lower_boxed(
@@ -1122,17 +1360,14 @@ fn format_name<T: serde::Serialize>(
     }
 }
 
-/// The base paths of the first server, one per combination of its variables' values.
+/// The base paths of the first server, one per combination of its variables' values
+/// (`{protocol}://{hostname}{basePath}` gives one per `basePath`), in order, without
+/// repeats.
 fn base_paths(openapi: &OpenAPI) -> Vec<String> {
     let Some(server) = openapi.servers.first() else {
         return vec![String::new()];
     };
-    // Only the path part is mounted; scheme and host belong to the deployment.
-    let url = match server.url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
-        None => server.url.as_str(),
-    };
-    let mut bases = vec![url.to_owned()];
+    let mut urls = vec![server.url.clone()];
     for (name, variable) in server.variables.iter().flatten() {
         let placeholder = format!("{{{name}}}");
         let values = if variable.enumeration.is_empty() {
@@ -1140,10 +1375,118 @@ fn base_paths(openapi: &OpenAPI) -> Vec<String> {
         } else {
             variable.enumeration.clone()
         };
-        bases = bases
+        urls = urls
             .iter()
-            .flat_map(|base| values.iter().map(|v| base.replace(&placeholder, v)))
+            .flat_map(|url| values.iter().map(|v| url.replace(&placeholder, v)))
             .collect();
     }
+    let mut bases: Vec<String> = Vec::new();
+    for url in urls {
+        // Only the path part is mounted; scheme and host belong to the deployment.
+        let path = match url.split_once("://") {
+            Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+            None => url.as_str(),
+        };
+        let path = path.trim_end_matches('/').to_owned();
+        if !bases.contains(&path) {
+            bases.push(path);
+        }
+    }
     bases
+}
+
+/// The properties of an object schema.
+fn object_properties(schema: &Schema) -> Option<&IndexMap<String, ReferenceOr<Box<Schema>>>> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => Some(&object.properties),
+        SchemaKind::Any(any) => Some(&any.properties),
+        _ => None,
+    }
+}
+
+fn object_required(schema: &Schema) -> Option<&Vec<String>> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => Some(&object.required),
+        SchemaKind::Any(any) => Some(&any.required),
+        _ => None,
+    }
+}
+
+/// The name a schema goes by in a discriminator mapping: the last segment of its pointer,
+/// or its file's stem (`#/components/schemas/Cat`, `Cat`, `./cat.yaml` → `Cat`, `cat`).
+fn short_schema_name(reference: &str) -> String {
+    let (file, fragment) = reference.split_once('#').unwrap_or((reference, ""));
+    match pointer::tokens(fragment).and_then(|mut t| t.pop()) {
+        Some(last) => last,
+        None => {
+            let stem = file.rsplit('/').next().unwrap_or(file);
+            stem.split('.').next().unwrap_or(stem).to_owned()
+        }
+    }
+}
+
+/// A variant name for an inline branch, from what it is.
+fn branch_kind_name(schema: Option<&Schema>) -> String {
+    let Some(schema) = schema else {
+        return "Value".into();
+    };
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(_)) => "String",
+        SchemaKind::Type(Type::Integer(_)) => "Integer",
+        SchemaKind::Type(Type::Number(_)) => "Number",
+        SchemaKind::Type(Type::Boolean(_)) => "Boolean",
+        SchemaKind::Type(Type::Array(_)) => "List",
+        _ => "Object",
+    }
+    .into()
+}
+
+/// A variant name from a lowered type: what it is, or its own name.
+fn type_variant_name(ty: &TypeRef, union: &str) -> String {
+    match ty {
+        TypeRef::String { .. } => "String".into(),
+        TypeRef::Integer { .. } => "Integer".into(),
+        TypeRef::Number { .. } => "Number".into(),
+        TypeRef::Boolean => "Boolean".into(),
+        TypeRef::Bytes => "Bytes".into(),
+        TypeRef::Array(_) => "List".into(),
+        TypeRef::Tuple(_) => "Tuple".into(),
+        TypeRef::Map(_) | TypeRef::Object => "Object".into(),
+        TypeRef::Any => "Value".into(),
+        TypeRef::Named(name) => name.strip_prefix(union).filter(|r| !r.is_empty()).unwrap_or(name).to_owned(),
+    }
+}
+
+fn ordinal_name(index: usize) -> &'static str {
+    const NAMES: [&str; 10] = [
+        "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth",
+        "Tenth",
+    ];
+    NAMES.get(index).copied().unwrap_or("Item")
+}
+
+/// Variant names for media types: the subtype (`Json`, `Plain`, `Png`), qualified by the
+/// type where two would clash (`TextXml`, `ApplicationXml`).
+fn media_variant_names<'a>(content_types: impl Iterator<Item = &'a String> + Clone) -> Vec<String> {
+    let short = |ct: &str| {
+        let essence = ct.split(';').next().unwrap_or_default().trim();
+        match essence.split_once('/') {
+            Some(("*", "*")) => "Any".to_owned(),
+            Some((kind, "*")) => pascal_case(&format!("any {kind}")),
+            Some((_, "x-www-form-urlencoded")) => "Form".to_owned(),
+            Some((_, subtype)) => pascal_case(subtype),
+            None => pascal_case(essence),
+        }
+    };
+    let shorts: Vec<String> = content_types.clone().map(|ct| short(ct)).collect();
+    content_types
+        .zip(&shorts)
+        .map(|(ct, name)| {
+            if shorts.iter().filter(|other| *other == name).count() > 1 {
+                pascal_case(ct.split(';').next().unwrap_or_default())
+            } else {
+                name.clone()
+            }
+        })
+        .collect()
 }

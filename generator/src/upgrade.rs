@@ -707,16 +707,87 @@ fn convert_schema(schema: &Value) -> Value {
                     .unwrap_or_default();
                 out.insert(key.clone(), Value::Object(converted));
             }
+            // 2020-12 `items: false` (no items past `prefixItems`) says nothing more.
+            "items" if value.is_boolean() => {}
             "items" | "additionalProperties" | "not" => {
                 out.insert(key.clone(), convert_schema(value));
             }
-            "jsonSchemaDialect" | "$schema" | "$id" | "$comment" => {}
-            "allOf" | "anyOf" | "oneOf" => {
+            "allOf" => {
                 let converted = value
                     .as_array()
                     .map(|items| items.iter().map(convert_schema).collect())
                     .unwrap_or_default();
                 out.insert(key.clone(), Value::Array(converted));
+            }
+            // `oneOf: [T, {type: null}]` is a nullable T.
+            "anyOf" | "oneOf" => {
+                let branches = value.as_array().map(Vec::as_slice).unwrap_or_default();
+                let is_null = |b: &&Value| b.get("type").is_some_and(|t| t == "null");
+                let rest: Vec<Value> = branches
+                    .iter()
+                    .filter(|b| !is_null(b))
+                    .map(convert_schema)
+                    .collect();
+                if rest.len() < branches.len() {
+                    out.insert("nullable".into(), json!(true));
+                }
+                match rest.as_slice() {
+                    [single] if rest.len() < branches.len() => {
+                        out.insert("allOf".into(), json!([single]));
+                    }
+                    _ => {
+                        out.insert(key.clone(), Value::Array(rest));
+                    }
+                }
+            }
+            // 2020-12 tuples: `prefixItems` has no 3.0 keyword; it travels as an extension
+            // the lower stage reads.
+            "prefixItems" => {
+                let converted = value
+                    .as_array()
+                    .map(|items| items.iter().map(convert_schema).collect())
+                    .unwrap_or_default();
+                out.insert(PREFIX_ITEMS.into(), Value::Array(converted));
+            }
+            // Keys matching patterns: a map, the patterns documented.
+            "patternProperties" => {
+                let Some(patterns) = value.as_object().filter(|p| !p.is_empty()) else {
+                    continue;
+                };
+                if !map.contains_key("additionalProperties") {
+                    let values: Vec<Value> = patterns.values().map(convert_schema).collect();
+                    let all_same = values.windows(2).all(|w| w[0] == w[1]);
+                    out.insert(
+                        "additionalProperties".into(),
+                        if all_same { values[0].clone() } else { json!(true) },
+                    );
+                }
+                let listed: Vec<String> = patterns.keys().map(|p| format!("`{p}`")).collect();
+                let note = format!("Keys match {}.", listed.join(" or "));
+                let described = match map.get("description").and_then(Value::as_str) {
+                    Some(text) => format!("{text}\n\n{note}"),
+                    None => note,
+                };
+                out.insert("description".into(), json!(described));
+            }
+            "description" if map.contains_key("patternProperties") => {}
+            // What no other keyword evaluates: for a plain object, what
+            // `additionalProperties` would say.
+            "unevaluatedProperties" => {
+                if !map.contains_key("additionalProperties")
+                    && !map.contains_key("patternProperties")
+                {
+                    out.insert("additionalProperties".into(), convert_schema(value));
+                }
+            }
+            "jsonSchemaDialect" | "$schema" | "$id" | "$comment" | "$defs" | "definitions" => {}
+            _ if UNSUPPORTED_KEYWORDS.contains(&key.as_str()) => {
+                let unsupported = out
+                    .entry(UNSUPPORTED)
+                    .or_insert_with(|| json!([]))
+                    .as_array_mut()
+                    .expect("only this arm writes it, as an array");
+                unsupported.push(json!(key));
             }
             _ => {
                 out.insert(key.clone(), value.clone());
@@ -725,3 +796,23 @@ fn convert_schema(schema: &Value) -> Value {
     }
     Value::Object(out)
 }
+
+/// The extension carrying a 2020-12 `prefixItems` list through openapiv3.
+pub const PREFIX_ITEMS: &str = "x-prefix-items";
+
+/// The extension listing the keywords of a schema that the generator cannot represent.
+pub const UNSUPPORTED: &str = "x-unsupported-keywords";
+
+/// JSON Schema keywords that constrain values in ways a Rust type cannot say: dropped, with
+/// a warning at the schema that uses them.
+const UNSUPPORTED_KEYWORDS: [&str; 9] = [
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "dependentRequired",
+    "contains",
+    "propertyNames",
+    "$dynamicRef",
+    "unevaluatedItems",
+];

@@ -127,7 +127,7 @@ pub fn emit_api(ir: &Ir, api: &Api) -> TokenStream {
 
     for op in &api.operations {
         items.push(request_type(ir, op, &root));
-        items.push(response_type(op, &root));
+        items.push(response_type(ir, op, &root));
     }
 
     let methods = api.operations.iter().map(|op| {
@@ -237,7 +237,13 @@ fn carries_code(status: Status) -> bool {
     !matches!(status, Status::Code(_))
 }
 
-fn response_type(op: &Operation, root: &TokenStream) -> TokenStream {
+/// Whether `ty` is a body in several media types, which the router reads and writes
+/// by `Content-Type` rather than as JSON.
+fn is_media(ir: &Ir, ty: &TypeRef) -> bool {
+    matches!(ty, TypeRef::Named(name) if matches!(ir.type_def(name).map(|d| &d.kind), Some(TypeKind::Media { .. })))
+}
+
+fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
     let name = response_name(op);
     let docs = doc_attrs(Some(&format!(
         "The responses {} documents, one variant per status.",
@@ -261,21 +267,26 @@ fn response_type(op: &Operation, root: &TokenStream) -> TokenStream {
         let (fields, pattern, status_pattern, write) =
             match (&response.ty, carries_code(response.status)) {
                 (Some(ty), false) => {
+                    let write = if is_media(ir, ty) {
+                        quote!(body.response(#code))
+                    } else {
+                        quote!(crate::runtime::json_response(#code, &body))
+                    };
                     let ty = type_tokens(ty, root);
-                    (
-                        quote!((#ty)),
-                        quote!((body)),
-                        quote!((_)),
-                        quote!(crate::runtime::json_response(#code, &body)),
-                    )
+                    (quote!((#ty)), quote!((body)), quote!((_)), write)
                 }
                 (Some(ty), true) => {
+                    let write = if is_media(ir, ty) {
+                        quote!(body.response(*status))
+                    } else {
+                        quote!(crate::runtime::json_response(*status, &body))
+                    };
                     let ty = type_tokens(ty, root);
                     (
                         quote!((u16, #ty)),
                         quote!((status, body)),
                         quote!((status, _)),
-                        quote!(crate::runtime::json_response(*status, &body)),
+                        write,
                     )
                 }
                 (None, false) => (
@@ -504,7 +515,21 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
         });
         steps.push(quote!(let #binding: #struct_ident = #call;));
     }
-    if let Some(body) = &op.body {
+    if let Some(body) = &op.body
+        && is_media(ir, &body.ty)
+    {
+        let ty = type_tokens(&body.ty, &root);
+        if body_required(ir, op) {
+            steps.push(quote! {
+                let body: #ty = #ty::read(&parts, body)
+                    .await?
+                    .ok_or_else(|| #error::not_json("A request body is required"))?;
+            });
+        } else {
+            steps.push(quote!(let body: ::std::option::Option<#ty> = #ty::read(&parts, body).await?;));
+        }
+        fields.push(quote!(body));
+    } else if let Some(body) = &op.body {
         let ty = type_tokens(&body.ty, &root);
         let form = body
             .content_types

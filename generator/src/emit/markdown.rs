@@ -52,7 +52,12 @@ fn display(ty: &TypeRef) -> String {
         TypeRef::Integer { .. } => "i64".into(),
         TypeRef::Number { .. } => "f64".into(),
         TypeRef::Boolean => "bool".into(),
+        TypeRef::Bytes => "Vec<u8>".into(),
         TypeRef::Array(item) => format!("Vec<{}>", display(item)),
+        TypeRef::Tuple(items) => format!(
+            "({})",
+            items.iter().map(display).collect::<Vec<_>>().join(", ")
+        ),
         TypeRef::Map(value) => format!("BTreeMap<String, {}>", display(value)),
         TypeRef::Object => "Map<String, Value>".into(),
         TypeRef::Any => "Value".into(),

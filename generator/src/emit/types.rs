@@ -1,13 +1,18 @@
 //! The `types` module: every named type of the IR, plus the shared error type and its code
 //! enum when the config declares one.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::emit::EmitError;
 use crate::emit::docs::doc_attrs;
-use crate::ir::{EnumVariant, ErrorModel, Field, Ir, TypeDef, TypeKind, TypeRef};
+use crate::ir::{
+    Encoding, EnumVariant, ErrorModel, Field, Ir, MediaVariant, TypeDef, TypeKind, TypeRef,
+    UnionVariant,
+};
 
 pub fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
@@ -23,9 +28,14 @@ pub fn type_tokens(ty: &TypeRef, root: &TokenStream) -> TokenStream {
         TypeRef::Number { format } if format.as_deref() == Some("float") => quote!(f32),
         TypeRef::Number { .. } => quote!(f64),
         TypeRef::Boolean => quote!(bool),
+        TypeRef::Bytes => quote!(::std::vec::Vec<u8>),
         TypeRef::Array(item) => {
             let item = type_tokens(item, root);
             quote!(::std::vec::Vec<#item>)
+        }
+        TypeRef::Tuple(items) => {
+            let items = items.iter().map(|item| type_tokens(item, root));
+            quote!((#(#items,)*))
         }
         TypeRef::Map(value) => {
             let value = type_tokens(value, root);
@@ -74,6 +84,7 @@ pub fn default_expr(
 
 pub fn emit_types(ir: &Ir) -> Result<TokenStream, EmitError> {
     let root = quote!(crate);
+    let recursive = recursive_types(ir);
     let mut items = Vec::new();
     for def in &ir.types {
         let item = match (&ir.error, &def.kind) {
@@ -81,8 +92,12 @@ pub fn emit_types(ir: &Ir) -> Result<TokenStream, EmitError> {
                 error_type(def, fields, error, &root)?
             }
             (_, TypeKind::Struct { fields, additional }) => {
-                struct_type(ir, def, fields, additional.as_ref(), &root)
+                struct_type(ir, def, fields, additional.as_ref(), &recursive, &root)
             }
+            (_, TypeKind::Union { variants, tag }) => {
+                union_type(def, variants, tag.as_deref(), &recursive, &root)
+            }
+            (error, TypeKind::Media { variants }) => media_type(def, variants, error, &root),
             (_, TypeKind::Enum { variants, open }) => {
                 enum_type(&def.name, def.description.as_deref(), variants, *open, None)
             }
@@ -128,15 +143,128 @@ pub fn code_type_name(error: &ErrorModel) -> String {
     format!("{}Code", error.type_name)
 }
 
-/// The field's Rust type, as stored in the struct (optionality applied).
-fn field_type(field: &Field, owner: &str, root: &TokenStream, has_default: bool) -> TokenStream {
-    let inner = type_tokens(&field.ty, root);
-    // A struct that contains itself needs indirection.
-    let inner = if field.ty == TypeRef::Named(owner.to_owned()) {
-        quote!(::std::boxed::Box<#inner>)
-    } else {
-        inner
+/// Which named types contain which directly (not behind a `Vec` or a map, which are
+/// indirections already): a type that can reach itself this way has infinite size unless
+/// the edges inside its cycle are boxed. The result maps each type to the types it must
+/// box: those in its own strongly connected component.
+fn recursive_types(ir: &Ir) -> Recursion {
+    fn direct(ty: &TypeRef, out: &mut Vec<String>) {
+        match ty {
+            TypeRef::Named(name) => out.push(name.clone()),
+            TypeRef::Tuple(items) => items.iter().for_each(|item| direct(item, out)),
+            _ => {}
+        }
+    }
+    let edges: BTreeMap<&str, Vec<String>> = ir
+        .types
+        .iter()
+        .map(|def| {
+            let mut out = Vec::new();
+            match &def.kind {
+                TypeKind::Struct { fields, .. } => fields.iter().for_each(|f| direct(&f.ty, &mut out)),
+                TypeKind::Union { variants, .. } => variants.iter().for_each(|v| direct(&v.ty, &mut out)),
+                TypeKind::Media { variants } => variants.iter().for_each(|v| direct(&v.ty, &mut out)),
+                TypeKind::Alias { target } => direct(target, &mut out),
+                TypeKind::Enum { .. } => {}
+            }
+            (def.name.as_str(), out)
+        })
+        .collect();
+    // Tarjan's algorithm, iteration order fixed by the BTreeMap, so output is stable.
+    struct Tarjan<'a> {
+        edges: &'a BTreeMap<&'a str, Vec<String>>,
+        index: BTreeMap<&'a str, usize>,
+        low: BTreeMap<&'a str, usize>,
+        stack: Vec<&'a str>,
+        on_stack: BTreeSet<&'a str>,
+        component: BTreeMap<String, usize>,
+        components: usize,
+    }
+    impl<'a> Tarjan<'a> {
+        fn visit(&mut self, node: &'a str) {
+            let i = self.index.len();
+            self.index.insert(node, i);
+            self.low.insert(node, i);
+            self.stack.push(node);
+            self.on_stack.insert(node);
+            for next in self.edges.get(node).into_iter().flatten() {
+                let Some((next, _)) = self.edges.get_key_value(next.as_str()) else {
+                    continue;
+                };
+                if !self.index.contains_key(next) {
+                    self.visit(next);
+                    let low = self.low[node].min(self.low[next]);
+                    self.low.insert(node, low);
+                } else if self.on_stack.contains(next) {
+                    let low = self.low[node].min(self.index[next]);
+                    self.low.insert(node, low);
+                }
+            }
+            if self.low[node] == self.index[node] {
+                while let Some(member) = self.stack.pop() {
+                    self.on_stack.remove(member);
+                    self.component.insert(member.to_owned(), self.components);
+                    if member == node {
+                        break;
+                    }
+                }
+                self.components += 1;
+            }
+        }
+    }
+    let mut tarjan = Tarjan {
+        edges: &edges,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        component: BTreeMap::new(),
+        components: 0,
     };
+    for node in edges.keys() {
+        if !tarjan.index.contains_key(node) {
+            tarjan.visit(node);
+        }
+    }
+    let mut boxed = BTreeSet::new();
+    for (from, targets) in &edges {
+        for to in targets {
+            if tarjan.component.get(*from) == tarjan.component.get(to) {
+                boxed.insert((from.to_string(), to.clone()));
+            }
+        }
+    }
+    Recursion { boxed }
+}
+
+/// The edges (`owner`, `target`) that must be boxed.
+#[derive(Default)]
+struct Recursion {
+    boxed: BTreeSet<(String, String)>,
+}
+
+impl Recursion {
+    /// `ty` as `owner` holds it: boxed where `owner` and `ty` are in one cycle.
+    fn held(&self, owner: &str, ty: &TypeRef, root: &TokenStream) -> TokenStream {
+        let tokens = type_tokens(ty, root);
+        match ty {
+            TypeRef::Named(name) if self.boxed.contains(&(owner.to_owned(), name.clone())) => {
+                quote!(::std::boxed::Box<#tokens>)
+            }
+            _ => tokens,
+        }
+    }
+}
+
+/// The field's Rust type, as stored in the struct (optionality applied).
+fn field_type(
+    field: &Field,
+    owner: &str,
+    recursion: &Recursion,
+    root: &TokenStream,
+    has_default: bool,
+) -> TokenStream {
+    let inner = recursion.held(owner, &field.ty, root);
     if (field.required && !field.nullable) || has_default {
         inner
     } else {
@@ -149,6 +277,7 @@ fn struct_type(
     def: &TypeDef,
     fields: &[Field],
     additional: Option<&TypeRef>,
+    recursion: &Recursion,
     root: &TokenStream,
 ) -> TokenStream {
     let name = ident(&def.name);
@@ -166,7 +295,7 @@ fn struct_type(
             .as_ref()
             .filter(|_| !field.required)
             .and_then(|value| default_expr(ir, &field.ty, value, root));
-        let ty = field_type(field, &def.name, root, default.is_some());
+        let ty = field_type(field, &def.name, recursion, root, default.is_some());
         let rename = (field.ident != field.name).then(|| quote!(#[serde(rename = #wire)]));
         let serde_attr = match &default {
             Some(expr) => {
@@ -424,7 +553,7 @@ fn error_type(
                 pub #field_ident: ::std::string::String,
             });
         } else {
-            let ty = field_type(field, &def.name, root, false);
+            let ty = field_type(field, &def.name, &Recursion::default(), root, false);
             let skip = (!field.required).then(|| {
                 quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
             });
@@ -475,6 +604,11 @@ fn error_type(
             "too_large",
             &transport.too_large,
             "The request body is too large.",
+        ),
+        (
+            "unsupported_media_type",
+            &transport.unsupported_media_type,
+            "The body is in a media type the operation does not take.",
         ),
         (
             "not_found",
@@ -569,4 +703,193 @@ fn error_type(
 
         impl ::std::error::Error for #name {}
     })
+}
+
+/// `oneOf` / `anyOf`. Serialized as the variant's own value. Deserialized by the tag
+/// property's value when there is one, otherwise as the first variant the value fits; a
+/// value that fits none is kept in the fallback rather than refused, so a newer peer's
+/// variant does not make the whole message unreadable.
+fn union_type(
+    def: &TypeDef,
+    variants: &[UnionVariant],
+    tag: Option<&str>,
+    recursion: &Recursion,
+    root: &TokenStream,
+) -> TokenStream {
+    let name = ident(&def.name);
+    let docs = doc_attrs(def.description.as_deref());
+    let fallback = ["Other", "Unlisted", "UnknownVariant"]
+        .into_iter()
+        .find(|candidate| variants.iter().all(|v| v.name != *candidate))
+        .map(ident)
+        .expect("a union has at most a few variants of these names");
+    let variant_idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+    let variant_types: Vec<TokenStream> = variants
+        .iter()
+        .map(|v| recursion.held(&def.name, &v.ty, root))
+        .collect();
+    let variant_docs: Vec<TokenStream> = variants
+        .iter()
+        .map(|v| {
+            let text = match tag {
+                Some(tag) if !v.tag_values.is_empty() => {
+                    let values: Vec<String> =
+                        v.tag_values.iter().map(|value| format!("`{value}`")).collect();
+                    format!("`{tag}` is {}.", values.join(" or "))
+                }
+                _ => format!("A `{}` value.", v.name),
+            };
+            doc_attrs(Some(&text))
+        })
+        .collect();
+    let fallback_doc = match tag {
+        Some(tag) => format!(" A value whose `{tag}` names no variant above, as received."),
+        None => " A value that fits no variant above, as received.".to_owned(),
+    };
+    let Some(tag) = tag else {
+        return quote! {
+            #docs
+            #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            #[serde(untagged)]
+            pub enum #name {
+                #(#variant_docs #variant_idents(#variant_types),)*
+                #[doc = #fallback_doc]
+                #fallback(::serde_json::Value),
+            }
+        };
+    };
+    let arms = variants.iter().zip(&variant_idents).filter(|(v, _)| !v.tag_values.is_empty()).map(|(v, variant)| {
+        let values = &v.tag_values;
+        quote! {
+            ::std::option::Option::Some(#(#values)|*) => ::serde_json::from_value(value)
+                .map(Self::#variant)
+                .map_err(::serde::de::Error::custom),
+        }
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #(#variant_docs #variant_idents(#variant_types),)*
+            #[doc = #fallback_doc]
+            #fallback(::serde_json::Value),
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                match value.get(#tag).and_then(::serde_json::Value::as_str) {
+                    #(#arms)*
+                    _ => ::std::result::Result::Ok(Self::#fallback(value)),
+                }
+            }
+        }
+    }
+}
+
+/// A body in one of several media types. Not serde: the router reads and writes each
+/// variant by its own media type.
+fn media_type(
+    def: &TypeDef,
+    variants: &[MediaVariant],
+    error: &ErrorModel,
+    root: &TokenStream,
+) -> TokenStream {
+    let name = ident(&def.name);
+    let docs = doc_attrs(def.description.as_deref().or(Some("A body, in one of the media types the operation documents.")));
+    let variant_idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+    let variant_types = variants.iter().map(|v| type_tokens(&v.ty, root));
+    let variant_docs = variants.iter().map(|v| {
+        let how = match v.encoding {
+            Encoding::Json => "as JSON",
+            Encoding::Form => "as a form (`application/x-www-form-urlencoded`)",
+            Encoding::Text => "as text",
+            Encoding::Binary => "as bytes",
+        };
+        doc_attrs(Some(&format!("`{}`, {how}.", v.content_type)))
+    });
+    let content_types: Vec<&String> = variants.iter().map(|v| &v.content_type).collect();
+    let error_name = ident(&error.type_name);
+    let error = quote!(#root::types::#error_name);
+    let read_arms = variants.iter().zip(&variant_idents).map(|(v, variant)| {
+        let content_type = &v.content_type;
+        let parse = match v.encoding {
+            Encoding::Json => quote!(#root::runtime::parse_json(&bytes)?),
+            Encoding::Form => quote!(#root::runtime::parse_form(&bytes)?),
+            Encoding::Text => quote!(#root::runtime::parse_text(&bytes)?),
+            Encoding::Binary => quote!(bytes.to_vec()),
+        };
+        quote! {
+            if #root::runtime::media_matches(#content_type, &content_type) {
+                return ::std::result::Result::Ok(::std::option::Option::Some(Self::#variant(#parse)));
+            }
+        }
+    });
+    let first = &variant_idents[0];
+    let first_parse = match variants[0].encoding {
+        Encoding::Json => quote!(#root::runtime::parse_json(&bytes)?),
+        Encoding::Form => quote!(#root::runtime::parse_form(&bytes)?),
+        Encoding::Text => quote!(#root::runtime::parse_text(&bytes)?),
+        Encoding::Binary => quote!(bytes.to_vec()),
+    };
+    let write_arms = variants.iter().zip(&variant_idents).map(|(v, variant)| {
+        let content_type = &v.content_type;
+        match v.encoding {
+            Encoding::Json => quote!(Self::#variant(value) => #root::runtime::json_response(status, value),),
+            Encoding::Form => quote! {
+                Self::#variant(value) => match ::serde_urlencoded::to_string(value) {
+                    ::std::result::Result::Ok(text) => #root::runtime::media_response(status, #content_type, text.into_bytes()),
+                    ::std::result::Result::Err(error) => ::axum::response::IntoResponse::into_response(
+                        #error::internal(format!("Could not serialize the response: {error}")),
+                    ),
+                },
+            },
+            Encoding::Text => quote!(Self::#variant(text) => #root::runtime::media_response(status, #content_type, text.clone().into_bytes()),),
+            Encoding::Binary => quote!(Self::#variant(bytes) => #root::runtime::media_response(status, #content_type, bytes.clone()),),
+        }
+    });
+    let list = content_types.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+    let unsupported = format!("The body must be one of: {list}");
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#variant_docs #variant_idents(#variant_types),)*
+        }
+
+        impl #name {
+            /// The media type this body goes out with, as the spec writes it.
+            pub fn content_type(&self) -> &'static str {
+                match self { #(Self::#variant_idents(_) => #content_types,)* }
+            }
+
+            /// Reads a request body by its `Content-Type` (the first media type when it
+            /// declares none); `None` for an empty body.
+            #[cfg(feature = "server")]
+            #[allow(dead_code)]
+            pub(crate) async fn read(
+                parts: &::axum::http::request::Parts,
+                body: ::axum::body::Body,
+            ) -> ::std::result::Result<::std::option::Option<Self>, #error> {
+                let bytes = #root::runtime::read_body(parts, body).await?;
+                if bytes.is_empty() {
+                    return ::std::result::Result::Ok(::std::option::Option::None);
+                }
+                let content_type = #root::runtime::content_type(parts);
+                if content_type.is_empty() {
+                    return ::std::result::Result::Ok(::std::option::Option::Some(Self::#first(#first_parse)));
+                }
+                #(#read_arms)*
+                ::std::result::Result::Err(#error::unsupported_media_type(#unsupported))
+            }
+
+            /// The response carrying this body with `status`.
+            #[cfg(feature = "server")]
+            #[allow(dead_code)]
+            pub(crate) fn response(&self, status: u16) -> ::axum::response::Response {
+                match self { #(#write_arms)* }
+            }
+        }
+    }
 }

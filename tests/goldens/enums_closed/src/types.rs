@@ -82,6 +82,16 @@ impl ApiError {
     pub fn too_large(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(413u16, crate::types::ApiErrorCode::from("TOO_LARGE"), message)
     }
+    /// The body is in a media type the operation does not take. Status 415, code `UNSUPPORTED_MEDIA_TYPE`.
+    pub fn unsupported_media_type(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self::new(
+            415u16,
+            crate::types::ApiErrorCode::from("UNSUPPORTED_MEDIA_TYPE"),
+            message,
+        )
+    }
     /// No endpoint is at this path. Status 404, code `NOT_FOUND`.
     pub fn not_found(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(404u16, crate::types::ApiErrorCode::from("NOT_FOUND"), message)

@@ -70,7 +70,8 @@ pub(crate) fn parse_json<T: ::serde::de::DeserializeOwned>(
             _ => crate::types::ApiError::not_json(format!("Content not JSON: {error}")),
         })
 }
-fn parse_form<T: ::serde::de::DeserializeOwned>(
+#[allow(dead_code)]
+pub(crate) fn parse_form<T: ::serde::de::DeserializeOwned>(
     bytes: &[u8],
 ) -> ::std::result::Result<T, crate::types::ApiError> {
     ::serde_urlencoded::from_bytes(bytes)
@@ -306,6 +307,60 @@ pub(crate) fn json_response<T: ::serde::Serialize>(
                 .into_response()
         }
     }
+}
+/// A body of the given media type, as bytes.
+#[allow(dead_code)]
+pub(crate) fn media_response(
+    status: u16,
+    content_type: &'static str,
+    bytes: ::std::vec::Vec<u8>,
+) -> ::axum::response::Response {
+    let content_type = if content_type.contains('*') {
+        "application/octet-stream"
+    } else {
+        content_type
+    };
+    (status_code(status), [(::axum::http::header::CONTENT_TYPE, content_type)], bytes)
+        .into_response()
+}
+/// The request's media type (`type/subtype`, lower case, parameters dropped);
+/// empty when it declares none.
+#[allow(dead_code)]
+pub(crate) fn content_type(
+    parts: &::axum::http::request::Parts,
+) -> ::std::string::String {
+    parts
+        .headers
+        .get(::axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+/// Whether `actual` is of the documented media type or range (`image/*`, `*/*`).
+#[allow(dead_code)]
+pub(crate) fn media_matches(documented: &str, actual: &str) -> bool {
+    let documented = documented
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match documented.split_once('/') {
+        ::std::option::Option::Some(("*", "*")) => true,
+        ::std::option::Option::Some((kind, "*")) => {
+            actual.split('/').next() == ::std::option::Option::Some(kind)
+        }
+        _ => documented == actual,
+    }
+}
+/// A text body: it must be UTF-8.
+#[allow(dead_code)]
+pub(crate) fn parse_text(
+    bytes: &[u8],
+) -> ::std::result::Result<::std::string::String, crate::types::ApiError> {
+    ::std::string::String::from_utf8(bytes.to_vec())
+        .map_err(|_| crate::types::ApiError::bad_json("The body is not UTF-8 text"))
 }
 /// A response without a body.
 #[allow(dead_code)]

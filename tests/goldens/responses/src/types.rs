@@ -79,6 +79,16 @@ impl Problem {
     pub fn too_large(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(413u16, crate::types::ProblemCode::from("TOO_LARGE"), message)
     }
+    /// The body is in a media type the operation does not take. Status 415, code `UNSUPPORTED_MEDIA_TYPE`.
+    pub fn unsupported_media_type(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self::new(
+            415u16,
+            crate::types::ProblemCode::from("UNSUPPORTED_MEDIA_TYPE"),
+            message,
+        )
+    }
     /// No endpoint is at this path. Status 404, code `NOT_FOUND`.
     pub fn not_found(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(404u16, crate::types::ProblemCode::from("NOT_FOUND"), message)
