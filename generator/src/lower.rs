@@ -83,7 +83,7 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
                 .ok_or_else(|| {
                     Error::invalid(Location::new(file.clone(), ""), "spec not loaded")
                 })?;
-            lowerer.security_schemes(&spec.openapi, &mut api.security_schemes);
+            lowerer.security_schemes(&file, &spec.openapi, &mut api.security_schemes)?;
             for operation in lowerer.operations(&file, &spec.openapi, api_config, &error_type)? {
                 if let Some(first) = first_use.get(&operation.name) {
                     return Err(Error::DuplicateOperation {
@@ -140,9 +140,17 @@ const METHODS: [&str; 8] = [
 ];
 
 impl Lowerer<'_> {
-    fn security_schemes(&self, openapi: &OpenAPI, out: &mut Vec<SecurityScheme>) {
+    /// Adds the schemes a spec defines. The files of one API often each define the same
+    /// scheme: one definition, documented where any file documents it; the same name for
+    /// two different schemes is an error.
+    fn security_schemes(
+        &self,
+        file: &str,
+        openapi: &OpenAPI,
+        out: &mut Vec<SecurityScheme>,
+    ) -> Result<()> {
         let Some(components) = &openapi.components else {
-            return;
+            return Ok(());
         };
         for (name, scheme) in &components.security_schemes {
             let ReferenceOr::Item(scheme) = scheme else {
@@ -182,15 +190,29 @@ impl Lowerer<'_> {
                     (SecuritySchemeKind::OpenIdConnect, description)
                 }
             };
-            let scheme = SecurityScheme {
-                name: name.clone(),
-                description: description.clone(),
-                kind,
-            };
-            if !out.contains(&scheme) {
-                out.push(scheme);
+            match out.iter_mut().find(|s| &s.name == name) {
+                Some(existing) if existing.kind == kind => {
+                    if existing.description.is_none() {
+                        existing.description = description.clone();
+                    }
+                }
+                Some(existing) => {
+                    return Err(Error::invalid(
+                        Location::new(file, "/components/securitySchemes").child(name),
+                        format!(
+                            "security scheme `{name}` is defined differently by another spec of this API ({:?})",
+                            existing.kind
+                        ),
+                    ));
+                }
+                None => out.push(SecurityScheme {
+                    name: name.clone(),
+                    description: description.clone(),
+                    kind,
+                }),
             }
         }
+        Ok(())
     }
 
     fn operations(

@@ -794,6 +794,14 @@ fn convert_schema(schema: &Value) -> Value {
             }
         }
     }
+    // An `enum` without a `type` (valid JSON Schema) says its type by its values.
+    if !out.contains_key("type")
+        && let Some(Value::Array(values)) = out.get("enum")
+        && let Some(first) = values.first().and_then(json_type)
+        && values.iter().all(|v| json_type(v) == Some(first))
+    {
+        out.insert("type".into(), json!(first));
+    }
     Value::Object(out)
 }
 

@@ -9,7 +9,8 @@ pub fn doc_attrs(text: Option<&str>) -> TokenStream {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return TokenStream::new();
     };
-    let markdown = to_markdown(text);
+    // Tabs in YAML block scalars are text; rustdoc and clippy want spaces.
+    let markdown = to_markdown(&text.replace('\t', "    "));
     let lines = markdown.lines().map(|line| {
         let line = if line.is_empty() {
             String::new()

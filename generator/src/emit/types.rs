@@ -751,6 +751,7 @@ fn union_type(
             #docs
             #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
             #[serde(untagged)]
+            #[allow(clippy::large_enum_variant)]
             pub enum #name {
                 #(#variant_docs #variant_idents(#variant_types),)*
                 #[doc = #fallback_doc]
@@ -770,6 +771,7 @@ fn union_type(
         #docs
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
         #[serde(untagged)]
+        #[allow(clippy::large_enum_variant)]
         pub enum #name {
             #(#variant_docs #variant_idents(#variant_types),)*
             #[doc = #fallback_doc]
@@ -851,9 +853,12 @@ fn media_type(
     });
     let list = content_types.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
     let unsupported = format!("The body must be one of: {list}");
+    // Variants hold what the spec says, as it says it: boxing the large ones would
+    // make every use clumsier for a size only clippy minds.
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
         pub enum #name {
             #(#variant_docs #variant_idents(#variant_types),)*
         }
