@@ -114,6 +114,9 @@ pub struct Parameter {
     pub deprecated: bool,
     pub ty: TypeRef,
     pub default: Option<Value>,
+    /// The regular expression a string value must match, as the spec writes it. Documented,
+    /// not enforced: the implementation owns validation.
+    pub pattern: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -194,6 +197,9 @@ pub enum TypeKind {
         variants: Vec<EnumVariant>,
         /// Whether values not listed are accepted (into a fallback variant).
         open: bool,
+        /// Whether the values are JSON integers (each variant's `value` is its decimal
+        /// text) rather than strings.
+        integer: bool,
     },
     Alias {
         target: TypeRef,

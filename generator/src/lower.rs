@@ -482,6 +482,10 @@ impl Lowerer<'_> {
             ReferenceOr::Item(schema) => schema.schema_data.default.clone(),
             ReferenceOr::Reference { .. } => None,
         };
+        let pattern = match self.resolve_branch(schema).map(|(s, _)| &s.schema_kind) {
+            Some(SchemaKind::Type(Type::String(string))) => string.pattern.clone(),
+            _ => None,
+        };
         Ok(Parameter {
             name: data.name.clone(),
             location,
@@ -490,6 +494,7 @@ impl Lowerer<'_> {
             deprecated: data.deprecated.unwrap_or(false),
             ty,
             default,
+            pattern,
         })
     }
 
@@ -541,7 +546,7 @@ impl Lowerer<'_> {
             TypeRef::Named(name) => self.types.iter().any(|t| {
                 &t.name == name
                     && match &t.kind {
-                        TypeKind::Enum { .. } => true,
+                        TypeKind::Enum { integer, .. } => !integer,
                         TypeKind::Alias { target } => matches!(target, TypeRef::String { .. }),
                         TypeKind::Struct { .. }
                         | TypeKind::Union { .. }
@@ -732,7 +737,37 @@ impl Lowerer<'_> {
                     name,
                     description.clone(),
                     at,
-                    TypeKind::Enum { variants, open },
+                    TypeKind::Enum {
+                        variants,
+                        open,
+                        integer: false,
+                    },
+                )?
+            }
+            SchemaKind::Type(Type::Integer(integer)) if !integer.enumeration.is_empty() => {
+                let variants = integer
+                    .enumeration
+                    .iter()
+                    .flatten()
+                    .map(|value| EnumVariant {
+                        value: value.to_string(),
+                        name: if *value < 0 {
+                            format!("Minus{}", value.unsigned_abs())
+                        } else {
+                            format!("V{value}")
+                        },
+                    })
+                    .collect();
+                let open = self.config.enums == EnumPolicy::Open;
+                self.add_type(
+                    name,
+                    description.clone(),
+                    at,
+                    TypeKind::Enum {
+                        variants,
+                        open,
+                        integer: true,
+                    },
                 )?
             }
             SchemaKind::Type(Type::String(string)) => TypeRef::String {

@@ -208,6 +208,9 @@ fn request_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
         if let (Some(_), Some(value)) = (&default, &parameter.default) {
             heading.push_str(&format!(" Defaults to `{value}`."));
         }
+        if let Some(pattern) = &parameter.pattern {
+            heading.push_str(&format!(" Matches `{pattern}`."));
+        }
         let docs = doc_paragraphs(&[Some(&heading), parameter.description.as_deref()]);
         fields.push(quote!(#docs pub #field: #ty,));
     }

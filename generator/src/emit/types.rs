@@ -71,7 +71,12 @@ pub fn default_expr(
         }
         (TypeRef::Named(name), Value::String(s)) => {
             let def = ir.type_def(name)?;
-            let TypeKind::Enum { variants, .. } = &def.kind else {
+            let TypeKind::Enum {
+                variants,
+                integer: false,
+                ..
+            } = &def.kind
+            else {
                 return None;
             };
             let variant = ident(&variants.iter().find(|v| &v.value == s)?.name);
@@ -98,7 +103,12 @@ pub fn emit_types(ir: &Ir) -> Result<TokenStream, EmitError> {
                 union_type(def, variants, tag.as_deref(), &recursive, &root)
             }
             (error, TypeKind::Media { variants }) => media_type(def, variants, error, &root),
-            (_, TypeKind::Enum { variants, open }) => {
+            (_, TypeKind::Enum {
+                variants,
+                open,
+                integer: true,
+            }) => integer_enum_type(&def.name, def.description.as_deref(), variants, *open),
+            (_, TypeKind::Enum { variants, open, .. }) => {
                 enum_type(&def.name, def.description.as_deref(), variants, *open, None)
             }
             (_, TypeKind::Alias { target }) => {
@@ -894,6 +904,86 @@ fn media_type(
             #[allow(dead_code)]
             pub(crate) fn response(&self, status: u16) -> ::axum::response::Response {
                 match self { #(#write_arms)* }
+            }
+        }
+    }
+}
+
+/// An integer enum: the variants stand for numbers on the wire. serde derives only string
+/// names for unit variants, so the impls are written out.
+fn integer_enum_type(
+    name: &str,
+    description: Option<&str>,
+    variants: &[EnumVariant],
+    open: bool,
+) -> TokenStream {
+    let name_ident = ident(name);
+    let docs = doc_attrs(description);
+    let variant_idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+    let values: Vec<proc_macro2::Literal> = variants
+        .iter()
+        .map(|v| proc_macro2::Literal::i64_unsuffixed(v.value.parse().unwrap_or_default()))
+        .collect();
+    let variant_docs = variants.iter().map(|v| doc_attrs(Some(&format!("`{}`", v.value))));
+    let listed: Vec<&str> = variants.iter().map(|v| v.value.as_str()).collect();
+    let unknown = format!("one of {}", listed.join(", "));
+    let (fallback_variant, fallback_value, fallback_parse) = if open {
+        (
+            quote! {
+                /// A value the spec does not list.
+                Other(i64),
+            },
+            quote!(Self::Other(value) => *value,),
+            quote!(other => ::std::result::Result::Ok(Self::Other(other)),),
+        )
+    } else {
+        (
+            quote!(),
+            quote!(),
+            quote! {
+                other => ::std::result::Result::Err(::serde::de::Error::invalid_value(
+                    ::serde::de::Unexpected::Signed(other),
+                    &#unknown,
+                )),
+            },
+        )
+    };
+    quote! {
+        #docs
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum #name_ident {
+            #(#variant_docs #variant_idents,)*
+            #fallback_variant
+        }
+
+        impl #name_ident {
+            /// The value on the wire.
+            pub fn value(&self) -> i64 {
+                match self {
+                    #(Self::#variant_idents => #values,)*
+                    #fallback_value
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name_ident {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, "{}", self.value())
+            }
+        }
+
+        impl ::serde::Serialize for #name_ident {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.value())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name_ident {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                match <i64 as ::serde::Deserialize>::deserialize(deserializer)? {
+                    #(#values => ::std::result::Result::Ok(Self::#variant_idents),)*
+                    #fallback_parse
+                }
             }
         }
     }

@@ -93,7 +93,7 @@ impl ::axum::response::IntoResponse for CreateAccountResponse {
 pub struct GetAccountRequest<Caller> {
     /// The caller, as the API's `authenticate` found it.
     pub caller: Caller,
-    /// Path parameter `accountName`.
+    /// Path parameter `accountName`. Matches `^[a-z][a-z0-9_]{2,31}$`.
     pub account_name: ::std::string::String,
 }
 /// The responses `GET /admin/v1/accounts/{accountName}` documents, one variant per status.

@@ -75,7 +75,7 @@ impl ::axum::response::IntoResponse for CreateNoteResponse {
 pub struct GetPageRequest<Caller> {
     /// The caller, as the API's `authenticate` found it.
     pub caller: Caller,
-    /// Path parameter `pageId`.
+    /// Path parameter `pageId`. Matches `^[a-z0-9-]+$`.
     pub page_id: ::std::string::String,
 }
 /// The responses `GET /docs/v1/wiki/{pageId}` documents, one variant per status.
@@ -113,7 +113,7 @@ impl ::axum::response::IntoResponse for GetPageResponse {
 pub struct PutPageRequest<Caller> {
     /// The caller, as the API's `authenticate` found it.
     pub caller: Caller,
-    /// Path parameter `pageId`.
+    /// Path parameter `pageId`. Matches `^[a-z0-9-]+$`.
     pub page_id: ::std::string::String,
     /// Header `If-Match`.
     pub if_match: i64,
@@ -161,7 +161,7 @@ impl ::axum::response::IntoResponse for PutPageResponse {
 pub struct GetPageHistoryRequest<Caller> {
     /// The caller, as the API's `authenticate` found it.
     pub caller: Caller,
-    /// Path parameter `pageId`.
+    /// Path parameter `pageId`. Matches `^[a-z0-9-]+$`.
     pub page_id: ::std::string::String,
 }
 /// The responses `GET /docs/v1/wiki/{pageId}/history` documents, one variant per status.

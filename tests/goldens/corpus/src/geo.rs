@@ -210,7 +210,7 @@ pub struct GetTileRequest {
     /// Path parameter `y`.
     pub y: i64,
     /// Query parameter `scale`.
-    pub scale: ::std::option::Option<i64>,
+    pub scale: ::std::option::Option<crate::types::GetTileScale>,
 }
 /// The responses `GET /geo/v2/tiles/{z}/{x}/{y}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
@@ -593,7 +593,7 @@ mod handlers {
     #[derive(::serde::Deserialize)]
     struct GetTileQuery {
         #[serde(rename = "scale")]
-        scale: ::std::option::Option<i64>,
+        scale: ::std::option::Option<crate::types::GetTileScale>,
     }
     pub(super) async fn get_tile<S: super::GeoApi>(
         ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,

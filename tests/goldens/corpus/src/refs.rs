@@ -53,7 +53,7 @@ impl ::axum::response::IntoResponse for ListCatalogResponse {
 pub struct GetCatalogItemRequest<Caller> {
     /// The caller, as the API's `authenticate` found it.
     pub caller: Caller,
-    /// Path parameter `sku`.
+    /// Path parameter `sku`. Matches `^[A-Z]{2}-[0-9]{6}$`.
     ///
     /// A stock-keeping unit, such as `AB-123456`.
     pub sku: ::std::string::String,
@@ -93,7 +93,7 @@ impl ::axum::response::IntoResponse for GetCatalogItemResponse {
 pub struct GetItemPriceRequest<Caller> {
     /// The caller, as the API's `authenticate` found it.
     pub caller: Caller,
-    /// Path parameter `sku`.
+    /// Path parameter `sku`. Matches `^[A-Z]{2}-[0-9]{6}$`.
     ///
     /// A stock-keeping unit, such as `AB-123456`.
     pub sku: ::std::string::String,
@@ -133,7 +133,7 @@ impl ::axum::response::IntoResponse for GetItemPriceResponse {
 pub struct GetStockRequest<Caller> {
     /// The caller, as the API's `authenticate` found it.
     pub caller: Caller,
-    /// Path parameter `sku`.
+    /// Path parameter `sku`. Matches `^[A-Z]{2}-[0-9]{6}$`.
     ///
     /// A stock-keeping unit, such as `AB-123456`.
     pub sku: ::std::string::String,
@@ -271,7 +271,7 @@ impl ::axum::response::IntoResponse for GetItemDimensionsInResponse {
 pub struct LookupBarcodeRequest<Caller> {
     /// The caller, as the API's `authenticate` found it.
     pub caller: Caller,
-    /// Path parameter `barcode`.
+    /// Path parameter `barcode`. Matches `^[0-9]{8,14}$`.
     pub barcode: crate::types::Barcode,
 }
 /// The responses `GET /refs/v1/lookup/{barcode}` documents, one variant per status.

@@ -77,7 +77,7 @@ impl ::axum::response::IntoResponse for ListPublicRoomsResponse {
 pub struct GetRoomEventsRequest<Caller> {
     /// The caller, as the API's `authenticate` found it.
     pub caller: Caller,
-    /// Path parameter `roomId`.
+    /// Path parameter `roomId`. Matches `^![A-Za-z0-9]+:[A-Za-z0-9.-]+$`.
     ///
     /// The room, e.g. `!abc:example.org` (percent-encoded).
     pub room_id: ::std::string::String,
@@ -151,7 +151,7 @@ impl ::axum::response::IntoResponse for SendMessageResponse {
 /// The request of `GET /rooms/v3/profile/{userId}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetProfileRequest {
-    /// Path parameter `userId`.
+    /// Path parameter `userId`. Matches `^@[a-z0-9._=/-]+:[A-Za-z0-9.-]+(:[0-9]+)?$`.
     ///
     /// The user, such as `@alice:example.org` sent as `%40alice%3Aexample.org`.
     pub user_id: crate::types::UserId,
@@ -191,7 +191,7 @@ impl ::axum::response::IntoResponse for GetProfileResponse {
 pub struct SetDisplayNameRequest<Caller> {
     /// The caller, as the API's `authenticate` found it.
     pub caller: Caller,
-    /// Path parameter `userId`.
+    /// Path parameter `userId`. Matches `^@[a-z0-9._=/-]+:[A-Za-z0-9.-]+(:[0-9]+)?$`.
     pub user_id: crate::types::UserId,
     /// The body (application/json).
     pub body: crate::types::SetDisplayNameBody,

@@ -203,7 +203,7 @@ impl ::axum::response::IntoResponse for PlaceOrderResponse {
 pub struct GetOrderRequest<Caller> {
     /// The caller, as the API's `authenticate` found it.
     pub caller: Caller,
-    /// Path parameter `orderId`.
+    /// Path parameter `orderId`. Matches `^[A-Z]{2}-[0-9]{6}$`.
     pub order_id: ::std::string::String,
 }
 /// The responses `GET /store/v1/orders/{orderId}` documents, one variant per status.

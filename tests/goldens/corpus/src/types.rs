@@ -3539,6 +3539,53 @@ impl PlanRouteOkBody {
         }
     }
 }
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GetTileScale {
+    /// `1`
+    V1,
+    /// `2`
+    V2,
+    /// `3`
+    V3,
+    /// A value the spec does not list.
+    Other(i64),
+}
+impl GetTileScale {
+    /// The value on the wire.
+    pub fn value(&self) -> i64 {
+        match self {
+            Self::V1 => 1,
+            Self::V2 => 2,
+            Self::V3 => 3,
+            Self::Other(value) => *value,
+        }
+    }
+}
+impl ::std::fmt::Display for GetTileScale {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        write!(f, "{}", self.value())
+    }
+}
+impl ::serde::Serialize for GetTileScale {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.value())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetTileScale {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        match <i64 as ::serde::Deserialize>::deserialize(deserializer)? {
+            1 => ::std::result::Result::Ok(Self::V1),
+            2 => ::std::result::Result::Ok(Self::V2),
+            3 => ::std::result::Result::Ok(Self::V3),
+            other => ::std::result::Result::Ok(Self::Other(other)),
+        }
+    }
+}
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
