@@ -213,7 +213,9 @@ pub enum TypeKind {
     },
     /// A body that comes in several media types, one variant per type: chosen by
     /// `Content-Type`, not by the shape of the value.
-    Media { variants: Vec<MediaVariant> },
+    Media {
+        variants: Vec<MediaVariant>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

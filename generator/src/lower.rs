@@ -17,9 +17,9 @@ use serde_json::Value;
 use crate::config::{Config, EnumPolicy};
 use crate::error::{Error, Location, Result};
 use crate::ir::{
-    Api, EnumVariant, ErrorCode, ErrorModel, Example, Field, Ir, Operation, ParamLocation,
-    Parameter, RequestBody, Response, Security, SecurityScheme, SecuritySchemeKind, Status,
-    Encoding, MediaVariant, TypeDef, TypeKind, TypeRef, UnionVariant, Warning,
+    Api, Encoding, EnumVariant, ErrorCode, ErrorModel, Example, Field, Ir, MediaVariant, Operation,
+    ParamLocation, Parameter, RequestBody, Response, Security, SecurityScheme, SecuritySchemeKind,
+    Status, TypeDef, TypeKind, TypeRef, UnionVariant, Warning,
 };
 use crate::naming::{pascal_case, snake_case, status_name, variant_names};
 use crate::pointer;
@@ -780,7 +780,9 @@ impl Lowerer<'_> {
                 format: format_name(&number.format),
             },
             SchemaKind::Type(Type::Boolean(_)) => TypeRef::Boolean,
-            SchemaKind::Type(Type::Array(_)) if schema.schema_data.extensions.contains_key(PREFIX_ITEMS) => {
+            SchemaKind::Type(Type::Array(_))
+                if schema.schema_data.extensions.contains_key(PREFIX_ITEMS) =>
+            {
                 self.tuple(schema, name, at)?
             }
             SchemaKind::Type(Type::Array(array)) => {
@@ -809,12 +811,8 @@ impl Lowerer<'_> {
                 self.object(&object, name, description.clone(), at)?
             }
             SchemaKind::Any(_) => TypeRef::Any,
-            SchemaKind::OneOf { one_of } => {
-                self.union(schema, one_of, name, at.child("oneOf"))?
-            }
-            SchemaKind::AnyOf { any_of } => {
-                self.union(schema, any_of, name, at.child("anyOf"))?
-            }
+            SchemaKind::OneOf { one_of } => self.union(schema, one_of, name, at.child("oneOf"))?,
+            SchemaKind::AnyOf { any_of } => self.union(schema, any_of, name, at.child("anyOf"))?,
             SchemaKind::Not { .. } => {
                 self.warnings.push(Warning {
                     location: at.child("not"),
@@ -879,9 +877,11 @@ impl Lowerer<'_> {
         for ((content_type, media), variant) in content.iter().zip(names) {
             let encoding = Encoding::of(content_type);
             let ty = match (encoding, &media.schema) {
-                (Encoding::Json | Encoding::Form, Some(schema)) => {
-                    self.lower(schema, &format!("{name}{variant}"), &content_at(content_type))?
-                }
+                (Encoding::Json | Encoding::Form, Some(schema)) => self.lower(
+                    schema,
+                    &format!("{name}{variant}"),
+                    &content_at(content_type),
+                )?,
                 (Encoding::Json | Encoding::Form, None) => TypeRef::Any,
                 (Encoding::Text, _) => TypeRef::String { format: None },
                 (Encoding::Binary, _) => TypeRef::Bytes,
@@ -930,8 +930,14 @@ impl Lowerer<'_> {
             );
             let ty = self.lower(branch, &inline_hint, &branch_at)?;
             let variant = match (&ty, &title, &from_tag) {
-                (TypeRef::Named(named), _, _) if matches!(branch, ReferenceOr::Reference { .. }) => {
-                    named.strip_prefix(name).filter(|rest| !rest.is_empty()).unwrap_or(named).to_owned()
+                (TypeRef::Named(named), _, _)
+                    if matches!(branch, ReferenceOr::Reference { .. }) =>
+                {
+                    named
+                        .strip_prefix(name)
+                        .filter(|rest| !rest.is_empty())
+                        .unwrap_or(named)
+                        .to_owned()
                 }
                 (_, Some(title), _) => title.clone(),
                 (_, None, Some(tag)) => tag.clone(),
@@ -964,7 +970,10 @@ impl Lowerer<'_> {
     }
 
     /// A branch's schema, through the schema table, with its table key when it has one.
-    fn resolve_branch<'s>(&'s self, branch: &'s ReferenceOr<Schema>) -> Option<(&'s Schema, Option<String>)> {
+    fn resolve_branch<'s>(
+        &'s self,
+        branch: &'s ReferenceOr<Schema>,
+    ) -> Option<(&'s Schema, Option<String>)> {
         let mut current = branch;
         let mut key = None;
         for _ in 0..32 {
@@ -986,8 +995,10 @@ impl Lowerer<'_> {
         schema: &Schema,
         branches: &[ReferenceOr<Schema>],
     ) -> Option<(String, Vec<Vec<String>>)> {
-        let resolved: Vec<(&Schema, Option<String>)> =
-            branches.iter().map(|b| self.resolve_branch(b)).collect::<Option<_>>()?;
+        let resolved: Vec<(&Schema, Option<String>)> = branches
+            .iter()
+            .map(|b| self.resolve_branch(b))
+            .collect::<Option<_>>()?;
         let constant = |schema: &Schema, property: &str| -> Option<String> {
             let properties = object_properties(schema)?;
             let ReferenceOr::Item(property) = properties.get(property)? else {
@@ -1038,8 +1049,12 @@ impl Lowerer<'_> {
                 })
                 .collect::<Option<_>>()?;
             let distinct: BTreeSet<&String> = values.iter().collect();
-            (distinct.len() == values.len() && values.len() > 1)
-                .then(|| (property.clone(), values.into_iter().map(|v| vec![v]).collect()))
+            (distinct.len() == values.len() && values.len() > 1).then(|| {
+                (
+                    property.clone(),
+                    values.into_iter().map(|v| vec![v]).collect(),
+                )
+            })
         })
     }
 
@@ -1047,9 +1062,13 @@ impl Lowerer<'_> {
     fn tuple(&mut self, schema: &Schema, name: &str, at: &Location) -> Result<TypeRef> {
         let items = schema.schema_data.extensions[PREFIX_ITEMS].clone();
         let items: Vec<ReferenceOr<Schema>> = serde_json::from_value(items).map_err(|e| {
-            Error::invalid(at.child("prefixItems"), format!("not a list of schemas: {e}"))
+            Error::invalid(
+                at.child("prefixItems"),
+                format!("not a list of schemas: {e}"),
+            )
         })?;
-        if let SchemaKind::Type(Type::Array(ArrayType { items: Some(_), .. })) = &schema.schema_kind {
+        if let SchemaKind::Type(Type::Array(ArrayType { items: Some(_), .. })) = &schema.schema_kind
+        {
             self.warnings.push(Warning {
                 location: at.child("items"),
                 message: "items past `prefixItems` cannot be typed in a Rust tuple: ignored".into(),
@@ -1510,7 +1529,11 @@ fn type_variant_name(ty: &TypeRef, union: &str) -> String {
         TypeRef::Tuple(_) => "Tuple".into(),
         TypeRef::Map(_) | TypeRef::Object => "Object".into(),
         TypeRef::Any => "Value".into(),
-        TypeRef::Named(name) => name.strip_prefix(union).filter(|r| !r.is_empty()).unwrap_or(name).to_owned(),
+        TypeRef::Named(name) => name
+            .strip_prefix(union)
+            .filter(|r| !r.is_empty())
+            .unwrap_or(name)
+            .to_owned(),
     }
 }
 

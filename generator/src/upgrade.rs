@@ -759,7 +759,11 @@ fn convert_schema(schema: &Value) -> Value {
                     let all_same = values.windows(2).all(|w| w[0] == w[1]);
                     out.insert(
                         "additionalProperties".into(),
-                        if all_same { values[0].clone() } else { json!(true) },
+                        if all_same {
+                            values[0].clone()
+                        } else {
+                            json!(true)
+                        },
                     );
                 }
                 let listed: Vec<String> = patterns.keys().map(|p| format!("`{p}`")).collect();

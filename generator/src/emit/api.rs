@@ -529,7 +529,9 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
                     .ok_or_else(|| #error::not_json("A request body is required"))?;
             });
         } else {
-            steps.push(quote!(let body: ::std::option::Option<#ty> = #ty::read(&parts, body).await?;));
+            steps.push(
+                quote!(let body: ::std::option::Option<#ty> = #ty::read(&parts, body).await?;),
+            );
         }
         fields.push(quote!(body));
     } else if let Some(body) = &op.body {

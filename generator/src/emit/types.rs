@@ -103,11 +103,14 @@ pub fn emit_types(ir: &Ir) -> Result<TokenStream, EmitError> {
                 union_type(def, variants, tag.as_deref(), &recursive, &root)
             }
             (error, TypeKind::Media { variants }) => media_type(def, variants, error, &root),
-            (_, TypeKind::Enum {
-                variants,
-                open,
-                integer: true,
-            }) => integer_enum_type(&def.name, def.description.as_deref(), variants, *open),
+            (
+                _,
+                TypeKind::Enum {
+                    variants,
+                    open,
+                    integer: true,
+                },
+            ) => integer_enum_type(&def.name, def.description.as_deref(), variants, *open),
             (_, TypeKind::Enum { variants, open, .. }) => {
                 enum_type(&def.name, def.description.as_deref(), variants, *open, None)
             }
@@ -171,9 +174,15 @@ fn recursive_types(ir: &Ir) -> Recursion {
         .map(|def| {
             let mut out = Vec::new();
             match &def.kind {
-                TypeKind::Struct { fields, .. } => fields.iter().for_each(|f| direct(&f.ty, &mut out)),
-                TypeKind::Union { variants, .. } => variants.iter().for_each(|v| direct(&v.ty, &mut out)),
-                TypeKind::Media { variants } => variants.iter().for_each(|v| direct(&v.ty, &mut out)),
+                TypeKind::Struct { fields, .. } => {
+                    fields.iter().for_each(|f| direct(&f.ty, &mut out))
+                }
+                TypeKind::Union { variants, .. } => {
+                    variants.iter().for_each(|v| direct(&v.ty, &mut out))
+                }
+                TypeKind::Media { variants } => {
+                    variants.iter().for_each(|v| direct(&v.ty, &mut out))
+                }
                 TypeKind::Alias { target } => direct(target, &mut out),
                 TypeKind::Enum { .. } => {}
             }
@@ -743,8 +752,11 @@ fn union_type(
         .map(|v| {
             let text = match tag {
                 Some(tag) if !v.tag_values.is_empty() => {
-                    let values: Vec<String> =
-                        v.tag_values.iter().map(|value| format!("`{value}`")).collect();
+                    let values: Vec<String> = v
+                        .tag_values
+                        .iter()
+                        .map(|value| format!("`{value}`"))
+                        .collect();
                     format!("`{tag}` is {}.", values.join(" or "))
                 }
                 _ => format!("A `{}` value.", v.name),
@@ -769,14 +781,18 @@ fn union_type(
             }
         };
     };
-    let arms = variants.iter().zip(&variant_idents).filter(|(v, _)| !v.tag_values.is_empty()).map(|(v, variant)| {
-        let values = &v.tag_values;
-        quote! {
-            ::std::option::Option::Some(#(#values)|*) => ::serde_json::from_value(value)
-                .map(Self::#variant)
-                .map_err(::serde::de::Error::custom),
-        }
-    });
+    let arms = variants
+        .iter()
+        .zip(&variant_idents)
+        .filter(|(v, _)| !v.tag_values.is_empty())
+        .map(|(v, variant)| {
+            let values = &v.tag_values;
+            quote! {
+                ::std::option::Option::Some(#(#values)|*) => ::serde_json::from_value(value)
+                    .map(Self::#variant)
+                    .map_err(::serde::de::Error::custom),
+            }
+        });
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -809,7 +825,9 @@ fn media_type(
     root: &TokenStream,
 ) -> TokenStream {
     let name = ident(&def.name);
-    let docs = doc_attrs(def.description.as_deref().or(Some("A body, in one of the media types the operation documents.")));
+    let docs = doc_attrs(def.description.as_deref().or(Some(
+        "A body, in one of the media types the operation documents.",
+    )));
     let variant_idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
     let variant_types = variants.iter().map(|v| type_tokens(&v.ty, root));
     let variant_docs = variants.iter().map(|v| {
@@ -861,7 +879,11 @@ fn media_type(
             Encoding::Binary => quote!(Self::#variant(bytes) => #root::runtime::media_response(status, #content_type, bytes.clone()),),
         }
     });
-    let list = content_types.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+    let list = content_types
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     let unsupported = format!("The body must be one of: {list}");
     // Variants hold what the spec says, as it says it: boxing the large ones would
     // make every use clumsier for a size only clippy minds.
@@ -924,7 +946,9 @@ fn integer_enum_type(
         .iter()
         .map(|v| proc_macro2::Literal::i64_unsuffixed(v.value.parse().unwrap_or_default()))
         .collect();
-    let variant_docs = variants.iter().map(|v| doc_attrs(Some(&format!("`{}`", v.value))));
+    let variant_docs = variants
+        .iter()
+        .map(|v| doc_attrs(Some(&format!("`{}`", v.value))));
     let listed: Vec<&str> = variants.iter().map(|v| v.value.as_str()).collect();
     let unknown = format!("one of {}", listed.join(", "));
     let (fallback_variant, fallback_value, fallback_parse) = if open {
