@@ -1,18 +1,24 @@
-//! Thousands of broken variants of the vendored specs go through the generator: keys
-//! dropped, values of the wrong type, `$ref`s broken, files cut short. Never a panic, and
-//! every error names a file and a JSON pointer.
+//! Thousands of broken variants of the vendored specs, and of the generality corpus, go
+//! through the generator: keys dropped, values of the wrong type, `$ref`s broken, files cut
+//! short. Never a panic, and every error names a file and a JSON pointer.
 
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use serde_json::Value;
 
-fn spec_root() -> PathBuf {
+/// The vendored Matrix specs.
+fn matrix_specs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs")
 }
 
-/// Every spec file: (path relative to the spec root, text).
-fn spec_files() -> Vec<(String, String)> {
+/// The generality corpus: unions, tuples, media types, 3.1, references across directories.
+fn corpus_specs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/corpus")
+}
+
+/// Every spec file under `spec_root`: (path relative to it, text).
+fn spec_files(spec_root: &Path) -> Vec<(String, String)> {
     fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, String)>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
@@ -29,7 +35,7 @@ fn spec_files() -> Vec<(String, String)> {
         }
     }
     let mut files = Vec::new();
-    walk(&spec_root(), &spec_root(), &mut files);
+    walk(spec_root, spec_root, &mut files);
     files.sort();
     files
 }
@@ -142,9 +148,14 @@ fn mutate(text: &str, mutation: &Mutation) -> String {
     serde_json::to_string_pretty(&document).unwrap()
 }
 
-/// Writes the spec set with `target` mutated, and runs the generator on it.
-fn run(file_index: usize, mutation: &Mutation, whole_pipeline: bool) -> Result<(), String> {
-    let files = spec_files();
+/// Writes the spec set under `spec_root` with `target` mutated, and runs the generator on it.
+fn run(
+    spec_root: &Path,
+    file_index: usize,
+    mutation: &Mutation,
+    whole_pipeline: bool,
+) -> Result<(), String> {
+    let files = spec_files(spec_root);
     let (target, _) = &files[file_index % files.len()];
     let dir = tempfile::tempdir().unwrap();
     for (path, text) in &files {
@@ -158,7 +169,7 @@ fn run(file_index: usize, mutation: &Mutation, whole_pipeline: bool) -> Result<(
         std::fs::write(full, text).unwrap();
     }
     std::fs::copy(
-        spec_root().join("codegen.toml"),
+        spec_root.join("codegen.toml"),
         dir.path().join("codegen.toml"),
     )
     .unwrap();
@@ -192,7 +203,7 @@ proptest! {
 
     #[test]
     fn the_front_end_never_panics_and_errors_say_where(file_index in 0usize..64, mutation in mutation()) {
-        run(file_index, &mutation, false).map_err(TestCaseError::fail)?;
+        run(&matrix_specs(), file_index, &mutation, false).map_err(TestCaseError::fail)?;
     }
 }
 
@@ -202,6 +213,15 @@ proptest! {
     // Emission included: odd but valid input must not panic there either.
     #[test]
     fn the_whole_pipeline_never_panics_and_errors_say_where(file_index in 0usize..64, mutation in mutation()) {
-        run(file_index, &mutation, true).map_err(TestCaseError::fail)?;
+        run(&matrix_specs(), file_index, &mutation, true).map_err(TestCaseError::fail)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_corpus_never_panics_and_errors_say_where(file_index in 0usize..64, mutation in mutation()) {
+        run(&corpus_specs(), file_index, &mutation, true).map_err(TestCaseError::fail)?;
     }
 }
