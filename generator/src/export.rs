@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 use crate::config::{Config, TransportError};
 use crate::emit::GeneratedFile;
 use crate::error::{Error, Location, Result};
+use crate::ir::Encoding;
 use crate::pointer;
 use crate::resolve::{SCHEMA_REF_PREFIX, schema_key};
 use crate::upgrade::Upgraded;
@@ -37,6 +38,7 @@ pub fn export(upgraded: &Upgraded, config: &Config) -> Result<Vec<GeneratedFile>
         let mut document = serde_json::to_value(&spec.openapi)
             .map_err(|e| Error::invalid(at.clone(), format!("cannot serialise: {e}")))?;
         document_router_errors(&mut document, config, &error_schema);
+        drop_dangling_extensions(&mut document);
         let mut reached = BTreeSet::new();
         rename_refs(&mut document, &names, &mut reached);
         let mut schemas = Map::new();
@@ -144,12 +146,15 @@ fn document_router_errors(document: &mut Value, config: &Config, error_schema: &
                 continue;
             };
             let mut raised: Vec<&TransportError> = Vec::new();
-            if operation.contains_key("requestBody") {
+            if let Some(body) = operation.get("requestBody") {
                 raised.extend([
                     &transport.not_json,
                     &transport.bad_json,
                     &transport.too_large,
                 ]);
+                if is_read_by_media_type(body) {
+                    raised.push(&transport.unsupported_media_type);
+                }
             }
             let has_parameters = path_parameters
                 || operation
@@ -201,6 +206,42 @@ fn document_router_errors(document: &mut Value, config: &Config, error_schema: &
             }
         }
     }
+}
+
+/// Removes `x-` extensions that hold references to other files: the generator ignores
+/// extensions, so it never resolved them, and the document must stand alone.
+fn drop_dangling_extensions(value: &mut Value) {
+    fn has_external_ref(value: &Value) -> bool {
+        match value {
+            Value::Object(map) => map.iter().any(|(key, child)| {
+                (key == "$ref" && child.as_str().is_some_and(|r| !r.starts_with('#')))
+                    || has_external_ref(child)
+            }),
+            Value::Array(items) => items.iter().any(has_external_ref),
+            _ => false,
+        }
+    }
+    match value {
+        Value::Object(map) => {
+            map.retain(|key, child| !(key.starts_with("x-") && has_external_ref(child)));
+            map.values_mut().for_each(drop_dangling_extensions);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_dangling_extensions),
+        _ => {}
+    }
+}
+
+/// Whether the router reads this body by its `Content-Type` (and so refuses other types):
+/// the lower stage's rule, where a body is not one JSON or form schema.
+fn is_read_by_media_type(body: &Value) -> bool {
+    let Some(content) = body.get("content").and_then(Value::as_object) else {
+        return false;
+    };
+    let structured = content
+        .keys()
+        .all(|ct| matches!(Encoding::of(ct), Encoding::Json | Encoding::Form));
+    let first = content.values().next().and_then(|m| m.get("schema"));
+    !structured || content.values().any(|m| m.get("schema") != first)
 }
 
 /// Rewrites every schema reference to its component name, collecting the keys reached.
