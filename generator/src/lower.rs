@@ -732,17 +732,7 @@ impl Lowerer<'_> {
                     .zip(names)
                     .map(|(value, name)| EnumVariant { value, name })
                     .collect();
-                let open = self.config.enums == EnumPolicy::Open;
-                self.add_type(
-                    name,
-                    description.clone(),
-                    at,
-                    TypeKind::Enum {
-                        variants,
-                        open,
-                        integer: false,
-                    },
-                )?
+                self.add_enum(name, description.clone(), at, variants, false)?
             }
             SchemaKind::Type(Type::Integer(integer)) if !integer.enumeration.is_empty() => {
                 let variants = integer
@@ -758,17 +748,7 @@ impl Lowerer<'_> {
                         },
                     })
                     .collect();
-                let open = self.config.enums == EnumPolicy::Open;
-                self.add_type(
-                    name,
-                    description.clone(),
-                    at,
-                    TypeKind::Enum {
-                        variants,
-                        open,
-                        integer: true,
-                    },
-                )?
+                self.add_enum(name, description.clone(), at, variants, true)?
             }
             SchemaKind::Type(Type::String(string)) => TypeRef::String {
                 format: format_name(&string.format),
@@ -1080,6 +1060,24 @@ impl Lowerer<'_> {
             types.push(self.lower(item, &hint, &at.child("prefixItems").child(&i.to_string()))?);
         }
         Ok(TypeRef::Tuple(types))
+    }
+
+    /// An enum, open or closed as the config says.
+    fn add_enum(
+        &mut self,
+        name: &str,
+        description: Option<String>,
+        at: &Location,
+        variants: Vec<EnumVariant>,
+        integer: bool,
+    ) -> Result<TypeRef> {
+        let open = self.config.enums == EnumPolicy::Open;
+        let kind = TypeKind::Enum {
+            variants,
+            open,
+            integer,
+        };
+        self.add_type(name, description, at, kind)
     }
 
     fn lower_boxed(

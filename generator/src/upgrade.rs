@@ -786,12 +786,12 @@ fn convert_schema(schema: &Value) -> Value {
             }
             "jsonSchemaDialect" | "$schema" | "$id" | "$comment" | "$defs" | "definitions" => {}
             _ if UNSUPPORTED_KEYWORDS.contains(&key.as_str()) => {
-                let unsupported = out
-                    .entry(UNSUPPORTED)
-                    .or_insert_with(|| json!([]))
-                    .as_array_mut()
-                    .expect("only this arm writes it, as an array");
-                unsupported.push(json!(key));
+                let unsupported = out.entry(UNSUPPORTED).or_insert_with(|| json!([]));
+                match unsupported.as_array_mut() {
+                    Some(keywords) => keywords.push(json!(key)),
+                    // The spec used our extension's name itself: ours wins.
+                    None => *unsupported = json!([key]),
+                }
             }
             _ => {
                 out.insert(key.clone(), value.clone());

@@ -448,11 +448,7 @@ fn enum_type(
             }
         };
     }
-    let fallback = ["Other", "Unlisted", "Custom"]
-        .into_iter()
-        .find(|candidate| variants.iter().all(|v| v.name != *candidate))
-        .map(ident)
-        .unwrap_or_else(|| ident("UnlistedValue"));
+    let fallback = ident(&fallback_name(variants.iter().map(|v| v.name.as_str())));
     let expecting = format!("a {name} string");
     let from_str = if variants.is_empty() {
         quote!(Self::#fallback(::std::string::String::from(value)))
@@ -737,11 +733,7 @@ fn union_type(
 ) -> TokenStream {
     let name = ident(&def.name);
     let docs = doc_attrs(def.description.as_deref());
-    let fallback = ["Other", "Unlisted", "UnknownVariant"]
-        .into_iter()
-        .find(|candidate| variants.iter().all(|v| v.name != *candidate))
-        .map(ident)
-        .expect("a union has at most a few variants of these names");
+    let fallback = ident(&fallback_name(variants.iter().map(|v| v.name.as_str())));
     let variant_idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
     let variant_types: Vec<TokenStream> = variants
         .iter()
@@ -929,6 +921,20 @@ fn media_type(
             }
         }
     }
+}
+
+/// The name of an enum's fallback variant: `Other`, unless the spec took it.
+fn fallback_name<'a>(taken: impl Iterator<Item = &'a str> + Clone) -> String {
+    let is_free = |candidate: &str| taken.clone().all(|name| name != candidate);
+    let mut name = ["Other", "Unlisted", "Custom"]
+        .into_iter()
+        .find(|candidate| is_free(candidate))
+        .unwrap_or("UnlistedValue")
+        .to_owned();
+    while !is_free(&name) {
+        name.push_str("Value");
+    }
+    name
 }
 
 /// An integer enum: the variants stand for numbers on the wire. serde derives only string
