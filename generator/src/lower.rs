@@ -301,16 +301,13 @@ impl Lowerer<'_> {
                 ));
             }
             Some(ReferenceOr::Item(body)) => {
-                let body_at = match body
-                    .extensions
-                    .get("x-source-pointer")
-                    .and_then(Value::as_str)
-                {
-                    Some(source) => Location::new(at.file.clone(), source),
-                    None => at.child("requestBody"),
-                };
                 let ty = self
-                    .content(&body.content, &format!("{type_prefix}Body"), &body_at)?
+                    .content(
+                        &body.content,
+                        &body.extensions,
+                        &format!("{type_prefix}Body"),
+                        &at.child("requestBody"),
+                    )?
                     .unwrap_or(TypeRef::Any);
                 Some(RequestBody {
                     description: body.description.clone(),
@@ -366,6 +363,7 @@ impl Lowerer<'_> {
                 // A response documented by examples alone still has a body: any JSON.
                 self.content(
                     &response.content,
+                    &response.extensions,
                     &format!("{type_prefix}{}Body", status_name(status)),
                     &response_at,
                 )?
@@ -828,23 +826,40 @@ impl Lowerer<'_> {
     /// The type of a body documented per media type: the schema's type when every media
     /// type is JSON or a form of one schema (or has none: any JSON value); otherwise a
     /// `Media` type with a variant per media type. `None` when no media type is documented.
+    /// `at` is the body or response; a Swagger source says where its one schema was written
+    /// (`x-source-pointer`, set by the upgrade stage).
     fn content(
         &mut self,
         content: &IndexMap<String, openapiv3::MediaType>,
+        extensions: &IndexMap<String, Value>,
         name: &str,
         at: &Location,
     ) -> Result<Option<TypeRef>> {
         let Some((_, first)) = content.first() else {
             return Ok(None);
         };
+        let swagger_schema = extensions
+            .get("x-source-pointer")
+            .and_then(Value::as_str)
+            .map(|pointer| Location::new(at.file.clone(), pointer));
         let content_at = |content_type: &str| at.child("content").child(content_type);
+        let schema_at = |content_type: &str| {
+            swagger_schema
+                .clone()
+                .unwrap_or_else(|| content_at(content_type).child("schema"))
+        };
         let structured = content
             .keys()
             .all(|ct| matches!(Encoding::of(ct), Encoding::Json | Encoding::Form));
         let one_schema = content.values().all(|m| m.schema == first.schema);
         if structured && one_schema {
+            let first_type = content
+                .keys()
+                .next()
+                .map(String::as_str)
+                .unwrap_or_default();
             let ty = match &first.schema {
-                Some(schema) => self.lower(schema, name, at)?,
+                Some(schema) => self.lower(schema, name, &schema_at(first_type))?,
                 None => TypeRef::Any,
             };
             for (content_type, media) in content {
@@ -860,7 +875,7 @@ impl Lowerer<'_> {
                 (Encoding::Json | Encoding::Form, Some(schema)) => self.lower(
                     schema,
                     &format!("{name}{variant}"),
-                    &content_at(content_type),
+                    &schema_at(content_type),
                 )?,
                 (Encoding::Json | Encoding::Form, None) => TypeRef::Any,
                 (Encoding::Text, _) => TypeRef::String { format: None },

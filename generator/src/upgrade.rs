@@ -406,7 +406,8 @@ fn operation(
         if status.starts_with("x-") {
             continue;
         }
-        out_responses.insert(status.clone(), self::response(response, &produces));
+        let at = at.child("responses").child(status);
+        out_responses.insert(status.clone(), self::response(response, &produces, &at));
     }
     out.insert("responses".into(), Value::Object(out_responses));
     Ok(Value::Object(out))
@@ -531,7 +532,7 @@ fn form_body(fields: &[(Location, &Value)], consumes: &[String]) -> Result<Value
     Ok(json!({"required": !required.is_empty(), "content": content}))
 }
 
-fn response(response: &Value, produces: &[String]) -> Value {
+fn response(response: &Value, produces: &[String], at: &Location) -> Value {
     let mut out = Map::new();
     out.insert(
         "description".into(),
@@ -545,6 +546,8 @@ fn response(response: &Value, produces: &[String]) -> Value {
         for ct in produces {
             content.insert(ct.clone(), json!({"schema": convert_schema(schema)}));
         }
+        // Lets later stages point at the Swagger schema, not the rewrite.
+        out.insert("x-source-pointer".into(), json!(at.child("schema").pointer));
     }
     if let Some(Value::Object(examples)) = response.get("examples") {
         for (ct, example) in examples {

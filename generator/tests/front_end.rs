@@ -535,3 +535,66 @@ fn openapi_31_is_normalised_and_what_is_dropped_is_said() {
         "`examples` arrays"
     );
 }
+
+#[test]
+fn what_a_type_cannot_say_is_a_warning_at_its_place_and_the_rest_generates() {
+    let spec = r#"
+openapi: 3.1.0
+info: {title: T, version: '1'}
+paths:
+  /things:
+    post:
+      operationId: makeThing
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                size:
+                  type: integer
+                  if: {minimum: 10}
+                  then: {multipleOf: 10}
+                other: {not: {type: string}}
+                pair:
+                  type: array
+                  prefixItems: [{type: string}, {type: integer}]
+                  items: {type: boolean}
+      responses:
+        '200': {description: ok}
+"#;
+    let ir = generate(&[("spec.yaml", spec)], &["spec.yaml"]).unwrap();
+    let warnings: Vec<String> = ir
+        .warnings
+        .iter()
+        .map(|w| format!("{} {}", w.location, w.message))
+        .collect();
+    let at =
+        "spec.yaml#/paths/~1things/post/requestBody/content/application~1json/schema/properties";
+    assert_eq!(warnings.len(), 3, "{warnings:#?}");
+    assert!(
+        warnings[0].starts_with(&format!("{at}/size `if`, `then` cannot be said")),
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings[1].starts_with(&format!("{at}/other/not `not` cannot")),
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings[2].starts_with(&format!("{at}/pair/items items past `prefixItems`")),
+        "{warnings:#?}"
+    );
+    assert_eq!(ir.apis[0].operations[0].name, "make_thing");
+    let TypeKind::Struct { fields, .. } = &ir.type_def("MakeThingBody").unwrap().kind else {
+        panic!()
+    };
+    assert_eq!(fields[0].ty, TypeRef::Integer { format: None });
+    assert_eq!(fields[1].ty, TypeRef::Any);
+    assert_eq!(
+        fields[2].ty,
+        TypeRef::Tuple(vec![
+            TypeRef::String { format: None },
+            TypeRef::Integer { format: None }
+        ])
+    );
+}
