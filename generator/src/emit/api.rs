@@ -269,28 +269,28 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
         };
         let (fields, pattern, status_pattern, write) =
             match (&response.ty, carries_code(response.status)) {
-                (Some(ty), false) => {
-                    let write = if is_media(ir, ty) {
-                        quote!(body.response(#code))
+                (Some(ty), carries) => {
+                    let status = if carries {
+                        quote!(*status)
                     } else {
-                        quote!(crate::runtime::json_response(#code, &body))
+                        quote!(#code)
+                    };
+                    let write = if is_media(ir, ty) {
+                        quote!(body.response(#status))
+                    } else {
+                        quote!(crate::runtime::json_response(#status, &body))
                     };
                     let ty = type_tokens(ty, root);
-                    (quote!((#ty)), quote!((body)), quote!((_)), write)
-                }
-                (Some(ty), true) => {
-                    let write = if is_media(ir, ty) {
-                        quote!(body.response(*status))
+                    if carries {
+                        (
+                            quote!((u16, #ty)),
+                            quote!((status, body)),
+                            quote!((status, _)),
+                            write,
+                        )
                     } else {
-                        quote!(crate::runtime::json_response(*status, &body))
-                    };
-                    let ty = type_tokens(ty, root);
-                    (
-                        quote!((u16, #ty)),
-                        quote!((status, body)),
-                        quote!((status, _)),
-                        write,
-                    )
+                        (quote!((#ty)), quote!((body)), quote!((_)), write)
+                    }
                 }
                 (None, false) => (
                     quote!(),

@@ -834,14 +834,15 @@ fn media_type(
     let content_types: Vec<&String> = variants.iter().map(|v| &v.content_type).collect();
     let error_name = ident(&error.type_name);
     let error = quote!(#root::types::#error_name);
+    let parse = |encoding: Encoding| match encoding {
+        Encoding::Json => quote!(#root::runtime::parse_json(&bytes)?),
+        Encoding::Form => quote!(#root::runtime::parse_form(&bytes)?),
+        Encoding::Text => quote!(#root::runtime::parse_text(&bytes)?),
+        Encoding::Binary => quote!(bytes.to_vec()),
+    };
     let read_arms = variants.iter().zip(&variant_idents).map(|(v, variant)| {
         let content_type = &v.content_type;
-        let parse = match v.encoding {
-            Encoding::Json => quote!(#root::runtime::parse_json(&bytes)?),
-            Encoding::Form => quote!(#root::runtime::parse_form(&bytes)?),
-            Encoding::Text => quote!(#root::runtime::parse_text(&bytes)?),
-            Encoding::Binary => quote!(bytes.to_vec()),
-        };
+        let parse = parse(v.encoding);
         quote! {
             if #root::runtime::media_matches(#content_type, &content_type) {
                 return ::std::result::Result::Ok(::std::option::Option::Some(Self::#variant(#parse)));
@@ -849,12 +850,7 @@ fn media_type(
         }
     });
     let first = &variant_idents[0];
-    let first_parse = match variants[0].encoding {
-        Encoding::Json => quote!(#root::runtime::parse_json(&bytes)?),
-        Encoding::Form => quote!(#root::runtime::parse_form(&bytes)?),
-        Encoding::Text => quote!(#root::runtime::parse_text(&bytes)?),
-        Encoding::Binary => quote!(bytes.to_vec()),
-    };
+    let first_parse = parse(variants[0].encoding);
     let write_arms = variants.iter().zip(&variant_idents).map(|(v, variant)| {
         let content_type = &v.content_type;
         match v.encoding {
