@@ -598,3 +598,45 @@ paths:
         ])
     );
 }
+
+#[test]
+fn one_scheme_in_several_files_is_one_but_one_name_for_two_schemes_is_an_error() {
+    let spec = |scheme: &str, path: &str| {
+        format!(
+            "openapi: 3.0.3\ninfo: {{title: T, version: '1'}}\ncomponents:\n  securitySchemes:\n    key: {scheme}\nsecurity: [{{key: []}}]\npaths:\n  {path}:\n    get:\n      responses:\n        '200': {{description: ok}}\n"
+        )
+    };
+    let header = "{type: apiKey, in: header, name: X-Key}";
+    let same = generate(
+        &[
+            ("a.yaml", &spec(header, "/a")),
+            // The same scheme, documented in one file only.
+            (
+                "b.yaml",
+                &spec(
+                    "{type: apiKey, in: header, name: X-Key, description: A key.}",
+                    "/b",
+                ),
+            ),
+        ],
+        &["a.yaml", "b.yaml"],
+    )
+    .unwrap();
+    assert_eq!(same.apis[0].security_schemes.len(), 1);
+    assert_eq!(
+        same.apis[0].security_schemes[0].description.as_deref(),
+        Some("A key.")
+    );
+    let error = generate(
+        &[
+            ("a.yaml", &spec(header, "/a")),
+            ("b.yaml", &spec("{type: http, scheme: basic}", "/b")),
+        ],
+        &["a.yaml", "b.yaml"],
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with("b.yaml#/components/securitySchemes/key"),
+        "{error}"
+    );
+}

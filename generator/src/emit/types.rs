@@ -1014,3 +1014,16 @@ fn integer_enum_type(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::fallback_name;
+
+    #[test]
+    fn the_fallback_variant_never_takes_a_spec_name() {
+        assert_eq!(fallback_name([].into_iter()), "Other");
+        assert_eq!(fallback_name(["Other"].into_iter()), "Unlisted");
+        let taken = ["Other", "Unlisted", "Custom", "UnlistedValue"];
+        assert_eq!(fallback_name(taken.into_iter()), "UnlistedValueValue");
+    }
+}
