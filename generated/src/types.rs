@@ -187,8 +187,8 @@ impl<'de> ::serde::Deserialize<'de> for LoginBodyType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = LoginBodyType;
             fn expecting(
                 &self,
@@ -203,7 +203,7 @@ impl<'de> ::serde::Deserialize<'de> for LoginBodyType {
                 ::std::result::Result::Ok(LoginBodyType::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 /// Identification information for the user: `m.id.user` with `user`, or `m.id.thirdparty` with `medium` and `address`.
@@ -408,8 +408,8 @@ impl<'de> ::serde::Deserialize<'de> for RegisterKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = RegisterKind;
             fn expecting(
                 &self,
@@ -424,7 +424,7 @@ impl<'de> ::serde::Deserialize<'de> for RegisterKind {
                 ::std::result::Result::Ok(RegisterKind::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 /// Used by clients to submit authentication information to the interactive-authentication API
@@ -651,8 +651,8 @@ impl<'de> ::serde::Deserialize<'de> for ThirdPartyIdentifierMedium {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = ThirdPartyIdentifierMedium;
             fn expecting(
                 &self,
@@ -667,7 +667,7 @@ impl<'de> ::serde::Deserialize<'de> for ThirdPartyIdentifierMedium {
                 ::std::result::Result::Ok(ThirdPartyIdentifierMedium::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1224,8 +1224,8 @@ impl<'de> ::serde::Deserialize<'de> for MatrixErrorCode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = MatrixErrorCode;
             fn expecting(
                 &self,
@@ -1240,6 +1240,6 @@ impl<'de> ::serde::Deserialize<'de> for MatrixErrorCode {
                 ::std::result::Result::Ok(MatrixErrorCode::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }

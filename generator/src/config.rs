@@ -146,7 +146,7 @@ impl ErrorsConfig {
     pub fn schema_key(&self) -> Option<String> {
         let schema = self.schema.as_deref()?;
         let (file, fragment) = schema.split_once('#').unwrap_or((schema, ""));
-        Some(format!("{}#{fragment}", crate::load::normalise(file)))
+        Some(format!("{}#{fragment}", crate::paths::normalise(file)))
     }
 }
 

@@ -86,7 +86,7 @@ pub enum Error {
     #[error("{location}: {message}")]
     Invalid { location: Location, message: String },
     #[error(transparent)]
-    Emit(#[from] crate::emit::EmitError),
+    Emit(#[from] EmitError),
     #[error("{location}: operation name `{name}` is already used by {first}")]
     DuplicateOperation {
         location: Location,
@@ -129,3 +129,19 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What can go wrong rendering an IR: only the generator's own faults, since the front end
+/// has checked the specs.
+#[derive(Debug, thiserror::Error)]
+pub enum EmitError {
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error("internal error: generated {file} is not valid Rust: {message}")]
+    InvalidRust { file: String, message: String },
+    #[error("internal error: template {template}: {source}")]
+    Template {
+        template: &'static str,
+        #[source]
+        source: minijinja::Error,
+    },
+}

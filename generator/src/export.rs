@@ -17,9 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value, json};
 
 use crate::config::{Config, TransportError};
-use crate::emit::GeneratedFile;
 use crate::error::{Error, Location, Result};
 use crate::ir::Encoding;
+use crate::output::GeneratedFile;
 use crate::pointer;
 use crate::resolve::{SCHEMA_REF_PREFIX, schema_key};
 use crate::upgrade::Upgraded;

@@ -1,6 +1,8 @@
 //! The intermediate representation: the contract between the front end (load, resolve,
-//! upgrade, lower) and the back ends (Rust, Markdown). Plain data, free of OpenAPI's
-//! optionality and of any target language's syntax; names are already decided.
+//! upgrade, lower) and the back ends (Rust, Markdown, export). Plain data, free of OpenAPI's
+//! optionality. Every Rust identifier the output uses is decided here, once, by the naming
+//! pass at the end of lowering (`lower::names`): the back ends read names, they never make
+//! one. Types are kept in one table and referred to by [`TypeId`].
 
 use serde::Serialize;
 use serde_json::Value;
@@ -17,7 +19,8 @@ pub struct Ir {
     /// Every spec file read, relative to the spec root, sorted.
     pub sources: Vec<String>,
     pub apis: Vec<Api>,
-    /// Named types, shared by every API, in the order they were first reached.
+    /// Named types, shared by every API, in the order they were first reached; a
+    /// [`TypeId`] is an index into it.
     pub types: Vec<TypeDef>,
     /// The error body shared by every operation.
     pub error: ErrorModel,
@@ -30,8 +33,12 @@ pub struct Ir {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Api {
-    /// snake_case.
+    /// snake_case, as the config names it.
     pub name: String,
+    /// The module of the generated crate that holds this API.
+    pub module: String,
+    /// The server trait.
+    pub trait_name: String,
     pub title: String,
     /// The root spec files that form this API.
     pub sources: Vec<String>,
@@ -42,6 +49,10 @@ pub struct Api {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SecurityScheme {
     pub name: String,
+    /// The `Credential` variant that carries this scheme's credential.
+    pub variant: String,
+    /// The router's function that extracts it from a request.
+    pub extractor: String,
     pub description: Option<String>,
     pub kind: SecuritySchemeKind,
 }
@@ -62,8 +73,10 @@ pub enum SecuritySchemeKind {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Operation {
-    /// snake_case, unique within the API.
+    /// The trait method and the router's handler: snake_case, unique within the API.
     pub name: String,
+    /// The generated types of this operation, unique within the API's module.
+    pub names: OperationNames,
     /// The spec's `operationId`, when it has one.
     pub operation_id: Option<String>,
     /// Upper case: `GET`, `POST`, ...
@@ -83,6 +96,17 @@ pub struct Operation {
     pub source: Location,
 }
 
+/// The identifiers of an operation's generated items.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct OperationNames {
+    pub request: String,
+    pub response: String,
+    /// The router's private structs for path, query and header parameters.
+    pub path_params: String,
+    pub query_params: String,
+    pub header_params: String,
+}
+
 /// Who may call an operation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", content = "schemes", rename_all = "snake_case")]
@@ -95,7 +119,7 @@ pub enum Security {
     Optional(Vec<String>),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ParamLocation {
     Path,
@@ -108,6 +132,10 @@ pub enum ParamLocation {
 pub struct Parameter {
     /// The name on the wire.
     pub name: String,
+    /// The request struct's field: snake_case, unique among the request's fields.
+    pub field: String,
+    /// The router's function giving the default, unique within the API's module.
+    pub default_fn: String,
     pub location: ParamLocation,
     pub description: Option<String>,
     pub required: bool,
@@ -131,6 +159,8 @@ pub struct RequestBody {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Response {
     pub status: Status,
+    /// The response enum's variant: `Ok`, `NotFound`, ...
+    pub variant: String,
     pub description: String,
     pub content_types: Vec<String>,
     /// The body's type; `None` when the response documents no body.
@@ -172,8 +202,13 @@ pub enum TypeRef {
     /// Any JSON value.
     Any,
     /// A type from `Ir::types`.
-    Named(String),
+    Named(TypeId),
 }
+
+/// A type of the IR's table: an index into [`Ir::types`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct TypeId(pub usize);
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TypeDef {
@@ -192,11 +227,15 @@ pub enum TypeKind {
         fields: Vec<Field>,
         /// Keys beyond `fields`, with values of this type.
         additional: Option<TypeRef>,
+        /// The field that holds the keys beyond `fields`, unique among them.
+        additional_field: String,
     },
     Enum {
         variants: Vec<EnumVariant>,
-        /// Whether values not listed are accepted (into a fallback variant).
+        /// Whether values not listed are accepted (into the `fallback` variant).
         open: bool,
+        /// The variant for values not listed, unique among `variants`.
+        fallback: String,
         /// Whether the values are JSON integers (each variant's `value` is its decimal
         /// text) rather than strings.
         integer: bool,
@@ -210,6 +249,8 @@ pub enum TypeKind {
     Union {
         variants: Vec<UnionVariant>,
         tag: Option<String>,
+        /// The variant for values that fit none, unique among `variants`.
+        fallback: String,
     },
     /// A body that comes in several media types, one variant per type: chosen by
     /// `Content-Type`, not by the shape of the value.
@@ -277,6 +318,8 @@ pub struct Field {
     pub name: String,
     /// snake_case identifier, unique within the struct.
     pub ident: String,
+    /// The function giving the default, unique within the struct's impl.
+    pub default_fn: String,
     pub description: Option<String>,
     pub ty: TypeRef,
     pub required: bool,
@@ -294,8 +337,14 @@ pub struct EnumVariant {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ErrorModel {
-    /// The named type of the shared error body.
+    /// The shared error body.
+    pub type_id: TypeId,
+    /// Its name (that of `type_id`).
     pub type_name: String,
+    /// The enum of its codes.
+    pub code_type_name: String,
+    /// The code enum's variant for codes not configured.
+    pub code_fallback: String,
     pub code_property: String,
     pub message_property: String,
     pub retry_after_property: Option<String>,
@@ -312,9 +361,16 @@ pub struct ErrorCode {
 }
 
 impl ErrorModel {
-    pub(crate) fn from_config(config: &ErrorsConfig, codes: Vec<ErrorCode>) -> Self {
+    pub(crate) fn from_config(
+        config: &ErrorsConfig,
+        type_id: TypeId,
+        codes: Vec<ErrorCode>,
+    ) -> Self {
         ErrorModel {
+            type_id,
             type_name: config.type_name.clone(),
+            code_type_name: String::new(),
+            code_fallback: String::new(),
             code_property: config.code_property.clone(),
             message_property: config.message_property.clone(),
             retry_after_property: config.retry_after_property.clone(),
@@ -326,6 +382,8 @@ impl ErrorModel {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Example {
+    /// The generated test that round-trips it.
+    pub test_name: String,
     pub location: Location,
     pub ty: TypeRef,
     pub value: Value,
@@ -338,7 +396,27 @@ pub struct Warning {
 }
 
 impl Ir {
-    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
+    /// The type `id` stands for.
+    pub fn type_def(&self, id: TypeId) -> &TypeDef {
+        &self.types[id.0]
+    }
+
+    /// The type called `name`, for tests and tools that know a type by its Rust name.
+    pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
         self.types.iter().find(|t| t.name == name)
+    }
+
+    /// A use of the type called `name`.
+    pub fn type_ref(&self, name: &str) -> Option<TypeRef> {
+        let index = self.types.iter().position(|t| t.name == name)?;
+        Some(TypeRef::Named(TypeId(index)))
+    }
+
+    /// The named type a use refers to, if it refers to one.
+    pub fn named(&self, ty: &TypeRef) -> Option<&TypeDef> {
+        match ty {
+            TypeRef::Named(id) => Some(self.type_def(*id)),
+            _ => None,
+        }
     }
 }

@@ -19,9 +19,9 @@ pub mod export;
 pub mod ir;
 pub mod load;
 pub mod lower;
-pub mod naming;
 pub mod output;
 mod parallel;
+pub mod paths;
 pub mod pointer;
 pub mod resolve;
 pub mod upgrade;
@@ -29,9 +29,9 @@ pub mod upgrade;
 use std::path::Path;
 
 pub use config::Config;
-pub use emit::GeneratedFile;
 pub use error::{Error, Location, Result};
 pub use ir::Ir;
+pub use output::GeneratedFile;
 
 /// Runs the pipeline for one config.
 #[derive(Debug, Clone)]
@@ -58,7 +58,7 @@ impl Generator {
         self.config
             .apis
             .iter()
-            .flat_map(|api| api.specs.iter().map(|s| load::normalise(s)))
+            .flat_map(|api| api.specs.iter().map(|s| paths::normalise(s)))
             .collect()
     }
 

@@ -3,8 +3,14 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::emit::GeneratedFile;
 use crate::error::{Error, Result};
+
+/// One file of the generated crate, its path relative to the crate's root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    pub path: String,
+    pub contents: String,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeKind {

@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Location, Result};
-use crate::load::{DocumentSet, is_data_key, join_relative};
+use crate::load::{DocumentSet, is_data_key};
+use crate::paths::join_relative;
 use crate::pointer;
 
 /// Where schema references point after resolution.

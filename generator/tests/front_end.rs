@@ -165,13 +165,13 @@ fn ir_carries_security_overlays_deprecation_and_defaults() {
     let kind = &op("register").parameters[0];
     assert_eq!((kind.name.as_str(), kind.required), ("kind", false));
     assert_eq!(kind.default, Some(serde_json::json!("user")));
-    assert_eq!(kind.ty, TypeRef::Named("RegisterKind".into()));
+    assert_eq!(kind.ty, ir.type_ref("RegisterKind").unwrap());
     let statuses: Vec<Status> = op("unbind").responses.iter().map(|r| r.status).collect();
     assert_eq!(statuses, [200, 400, 403, 404, 501].map(Status::Code));
     // Error responses documented only by example carry the shared error body.
     assert_eq!(
         op("login").responses[1].ty,
-        Some(TypeRef::Named("MatrixError".into()))
+        Some(ir.type_ref("MatrixError").unwrap())
     );
     let scheme = &ir.apis[1].security_schemes[0];
     assert_eq!(scheme.name, "accessToken");
@@ -181,7 +181,7 @@ fn ir_carries_security_overlays_deprecation_and_defaults() {
 fn ir_types_are_named_shared_and_shaped_like_the_schemas() {
     let ir = matrix_ir();
     let def = |name: &str| {
-        ir.type_def(name)
+        ir.type_named(name)
             .unwrap_or_else(|| panic!("no type {name}"))
     };
     // Two identical error files, one type.
@@ -214,7 +214,10 @@ fn ir_types_are_named_shared_and_shaped_like_the_schemas() {
         [("m.login.password", "Password"), ("m.login.token", "Token")]
     );
     // additionalProperties beside properties: a struct with extra keys of any type.
-    let TypeKind::Struct { fields, additional } = &def("AuthData").kind else {
+    let TypeKind::Struct {
+        fields, additional, ..
+    } = &def("AuthData").kind
+    else {
         panic!()
     };
     assert_eq!(
@@ -240,12 +243,12 @@ fn ir_types_are_named_shared_and_shaped_like_the_schemas() {
         panic!()
     };
     let auth = fields.iter().find(|f| f.name == "auth").unwrap();
-    assert_eq!(auth.ty, TypeRef::Named("AuthData".into()));
+    assert_eq!(auth.ty, ir.type_ref("AuthData").unwrap());
     let TypeKind::Struct { fields, .. } = &def("BindOkBody").kind else {
         panic!()
     };
     let signatures = fields.iter().find(|f| f.name == "signatures").unwrap();
-    assert_eq!(signatures.ty, TypeRef::Named("ServerSignatures".into()));
+    assert_eq!(signatures.ty, ir.type_ref("ServerSignatures").unwrap());
     assert!(
         signatures
             .description
@@ -270,7 +273,7 @@ fn ir_collects_every_example_with_its_type() {
     let login = ir
         .examples
         .iter()
-        .find(|e| e.ty == TypeRef::Named("LoginBody".into()))
+        .find(|e| e.ty == ir.type_ref("LoginBody").unwrap())
         .unwrap();
     // JSON written as text in the spec is read as JSON.
     assert_eq!(login.value["user"], "cheeky_monkey");
@@ -327,10 +330,10 @@ fn a_valid_spec_set_generates() {
         &["a.yaml"],
     )
     .unwrap();
-    assert!(ir.type_def("Thing").is_some());
+    assert!(ir.type_named("Thing").is_some());
     // Without an [errors] section, the generator defines the shared error itself.
     assert_eq!(ir.error.type_name, "ApiError");
-    assert!(ir.type_def("ApiError").is_some());
+    assert!(ir.type_named("ApiError").is_some());
 }
 
 #[test]
@@ -412,10 +415,10 @@ fn recursive_schemas_are_allowed() {
         &["a.yaml"],
     )
     .unwrap();
-    let TypeKind::Struct { fields, .. } = &ir.type_def("Thing").unwrap().kind else {
+    let TypeKind::Struct { fields, .. } = &ir.type_named("Thing").unwrap().kind else {
         panic!()
     };
-    assert_eq!(fields[0].ty, TypeRef::Named("Thing".into()));
+    assert_eq!(fields[0].ty, ir.type_ref("Thing").unwrap());
 }
 
 #[test]
@@ -513,7 +516,7 @@ fn openapi_31_is_normalised_and_what_is_dropped_is_said() {
         ir.apis[0].operations[0].full_paths,
         ["/api/v1/pets/{petId}", "/api/v2/pets/{petId}"]
     );
-    let TypeKind::Struct { fields, .. } = &ir.type_def("Pet").unwrap().kind else {
+    let TypeKind::Struct { fields, .. } = &ir.type_named("Pet").unwrap().kind else {
         panic!()
     };
     let field = |name: &str| fields.iter().find(|f| f.name == name).unwrap();
@@ -522,14 +525,14 @@ fn openapi_31_is_normalised_and_what_is_dropped_is_said() {
         "`type: [string, null]`"
     );
     assert_eq!(field("name").ty, TypeRef::String { format: None });
-    let TypeKind::Enum { variants, .. } = &ir.type_def("PetKind").unwrap().kind else {
+    let TypeKind::Enum { variants, .. } = &ir.type_named("PetKind").unwrap().kind else {
         panic!("`const` is an enum")
     };
     assert_eq!(variants[0].value, "pet");
     assert_eq!(
         ir.examples
             .iter()
-            .filter(|e| e.ty == TypeRef::Named("Pet".into()))
+            .filter(|e| e.ty == ir.type_ref("Pet").unwrap())
             .count(),
         1,
         "`examples` arrays"
@@ -585,7 +588,7 @@ paths:
         "{warnings:#?}"
     );
     assert_eq!(ir.apis[0].operations[0].name, "make_thing");
-    let TypeKind::Struct { fields, .. } = &ir.type_def("MakeThingBody").unwrap().kind else {
+    let TypeKind::Struct { fields, .. } = &ir.type_named("MakeThingBody").unwrap().kind else {
         panic!()
     };
     assert_eq!(fields[0].ty, TypeRef::Integer { format: None });

@@ -78,13 +78,15 @@ fn every_security_scheme_reaches_its_router() {
     let (generator, ir) = corpus();
     let documents = generator.load().unwrap();
     let files = generator.generate().unwrap();
+    let lowered =
+        |api: &generator::config::ApiConfig| ir.apis.iter().find(|a| a.name == api.name).unwrap();
     let mut checked = 0;
     for api in &generator.config().apis {
         let module = files
             .iter()
-            .find(|f| f.path == format!("src/{}.rs", api.name))
+            .find(|f| f.path == format!("src/{}.rs", lowered(api).module))
             .unwrap();
-        let lowered = ir.apis.iter().find(|a| a.name == api.name).unwrap();
+        let lowered = lowered(api);
         for spec in &api.specs {
             let document = &documents.get(spec).unwrap().value;
             let schemes = document
@@ -92,14 +94,9 @@ fn every_security_scheme_reaches_its_router() {
                 .or_else(|| document.pointer("/components/securitySchemes"))
                 .and_then(Value::as_object);
             for name in schemes.into_iter().flat_map(|s| s.keys()) {
-                assert!(
-                    lowered.security_schemes.iter().any(|s| &s.name == name),
-                    "{spec}: {name} lost"
-                );
-                let extractor = format!(
-                    "fn credential_{}(",
-                    generator::naming::snake_case(name).trim_end_matches('_')
-                );
+                let scheme = lowered.security_schemes.iter().find(|s| &s.name == name);
+                let scheme = scheme.unwrap_or_else(|| panic!("{spec}: {name} lost"));
+                let extractor = format!("fn {}(", scheme.extractor);
                 assert!(
                     module.contents.contains(&extractor),
                     "{spec}: no {extractor}"

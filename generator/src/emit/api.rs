@@ -2,26 +2,21 @@
 //! and (behind the `server` feature) the axum router that calls it.
 
 use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use crate::emit::docs::{doc_attrs, doc_paragraphs};
-use crate::emit::types::{default_expr, ident, type_tokens};
+use crate::emit::rust_types::{default_expr, ident, type_tokens};
 use crate::ir::{
     Api, Ir, Operation, ParamLocation, Parameter, Security, SecuritySchemeKind, Status, TypeKind,
     TypeRef,
 };
-use crate::naming::{pascal_case, status_name};
-
-pub fn trait_name(api: &Api) -> String {
-    format!("{}Api", pascal_case(&api.name))
-}
 
 fn request_name(op: &Operation) -> Ident {
-    format_ident!("{}Request", pascal_case(&op.name))
+    ident(&op.names.request)
 }
 
 fn response_name(op: &Operation) -> Ident {
-    format_ident!("{}Response", pascal_case(&op.name))
+    ident(&op.names.response)
 }
 
 fn takes_caller(op: &Operation) -> bool {
@@ -33,13 +28,10 @@ fn takes_caller(op: &Operation) -> bool {
 fn body_required(ir: &Ir, op: &Operation) -> bool {
     let Some(body) = &op.body else { return false };
     body.required
-        || match &body.ty {
-            TypeRef::Named(name) => ir.type_def(name).is_some_and(|def| match &def.kind {
-                TypeKind::Struct { fields, .. } => fields.iter().any(|f| f.required),
-                _ => true,
-            }),
-            _ => false,
-        }
+        || ir.named(&body.ty).is_some_and(|def| match &def.kind {
+            TypeKind::Struct { fields, .. } => fields.iter().any(|f| f.required),
+            _ => true,
+        })
 }
 
 fn error_type(ir: &Ir) -> TokenStream {
@@ -63,7 +55,7 @@ fn parameter_type(
     parameter: &Parameter,
     root: &TokenStream,
 ) -> (TokenStream, Option<TokenStream>) {
-    let ty = type_tokens(&parameter.ty, root);
+    let ty = type_tokens(ir, &parameter.ty, root);
     let default = parameter
         .default
         .as_ref()
@@ -78,13 +70,13 @@ fn parameter_type(
 pub fn emit_api(ir: &Ir, api: &Api) -> TokenStream {
     let root = quote!(crate);
     let error = error_type(ir);
-    let trait_ident = ident(&trait_name(api));
+    let trait_ident = ident(&api.trait_name);
     let has_credentials = !api.security_schemes.is_empty();
     let mut items = Vec::new();
 
     if has_credentials {
         let variants = api.security_schemes.iter().map(|scheme| {
-            let variant = ident(&pascal_case(&scheme.name));
+            let variant = ident(&scheme.variant);
             let how = match &scheme.kind {
                 SecuritySchemeKind::ApiKey {
                     parameter,
@@ -196,7 +188,7 @@ fn request_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
         }
     }
     for parameter in &op.parameters {
-        let field = ident(&crate::naming::snake_case(&parameter.name));
+        let field = ident(&parameter.field);
         let (ty, default) = parameter_type(ir, parameter, root);
         let place = match parameter.location {
             ParamLocation::Path => "Path parameter",
@@ -215,7 +207,7 @@ fn request_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
         fields.push(quote!(#docs pub #field: #ty,));
     }
     if let Some(body) = &op.body {
-        let ty = type_tokens(&body.ty, root);
+        let ty = type_tokens(ir, &body.ty, root);
         let ty = if body_required(ir, op) {
             ty
         } else {
@@ -243,7 +235,8 @@ fn carries_code(status: Status) -> bool {
 /// Whether `ty` is a body in several media types, which the router reads and writes
 /// by `Content-Type` rather than as JSON.
 fn is_media(ir: &Ir, ty: &TypeRef) -> bool {
-    matches!(ty, TypeRef::Named(name) if matches!(ir.type_def(name).map(|d| &d.kind), Some(TypeKind::Media { .. })))
+    ir.named(ty)
+        .is_some_and(|def| matches!(def.kind, TypeKind::Media { .. }))
 }
 
 fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
@@ -256,7 +249,7 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
     let mut status_arms = Vec::new();
     let mut response_arms = Vec::new();
     for response in &op.responses {
-        let variant = ident(&status_name(response.status));
+        let variant = ident(&response.variant);
         let label = match response.status {
             Status::Code(code) => code.to_string(),
             Status::Range(class) => format!("{class}XX"),
@@ -280,7 +273,7 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
                     } else {
                         quote!(crate::runtime::json_response(#status, &body))
                     };
-                    let ty = type_tokens(ty, root);
+                    let ty = type_tokens(ir, ty, root);
                     if carries {
                         (
                             quote!((u16, #ty)),
@@ -334,7 +327,7 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
 
 /// The router function and one handler per operation.
 fn router(ir: &Ir, api: &Api) -> TokenStream {
-    let trait_ident = ident(&trait_name(api));
+    let trait_ident = ident(&api.trait_name);
     // Operations sharing a path share one method router.
     let mut paths: Vec<(String, Vec<TokenStream>)> = Vec::new();
     for op in &api.operations {
@@ -355,8 +348,8 @@ fn router(ir: &Ir, api: &Api) -> TokenStream {
     });
     let handlers = api.operations.iter().map(|op| handler(ir, api, op));
     let credential_fns = api.security_schemes.iter().map(|scheme| {
-        let fn_ident = format_ident!("credential_{}", crate::naming::snake_case(&scheme.name).trim_end_matches('_'));
-        let variant = ident(&pascal_case(&scheme.name));
+        let fn_ident = ident(&scheme.extractor);
+        let variant = ident(&scheme.variant);
         let extract = match &scheme.kind {
             SecuritySchemeKind::ApiKey { parameter, location } => {
                 let location = match location {
@@ -387,7 +380,7 @@ fn router(ir: &Ir, api: &Api) -> TokenStream {
     let doc = format!(
         " An axum router serving every operation of [`{}`] at its full paths, with the \
          transport rules applied: credentials, parsing, error bodies, CORS, body limits.",
-        trait_name(api)
+        api.trait_name
     );
     quote! {
         #[doc = #doc]
@@ -412,7 +405,7 @@ fn router(ir: &Ir, api: &Api) -> TokenStream {
 fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
     let root = quote!(crate);
     let error = error_type(ir);
-    let trait_ident = ident(&trait_name(api));
+    let trait_ident = ident(&api.trait_name);
     let name = ident(&op.name);
     let request = request_name(op);
     let response = response_name(op);
@@ -424,11 +417,9 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
     let credential = |schemes: &[String]| {
         let calls: Vec<TokenStream> = schemes
             .iter()
+            .filter_map(|name| api.security_schemes.iter().find(|s| &s.name == name))
             .map(|scheme| {
-                let fn_ident = format_ident!(
-                    "credential_{}",
-                    crate::naming::snake_case(scheme).trim_end_matches('_')
-                );
+                let fn_ident = ident(&scheme.extractor);
                 quote!(#fn_ident(&parts)?)
             })
             .collect();
@@ -462,20 +453,23 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
         }
     }
 
-    for (location, struct_suffix, call) in [
+    for (location, struct_name, binding, call) in [
         (
             ParamLocation::Path,
-            "Path",
+            &op.names.path_params,
+            quote!(path),
             quote!(crate::runtime::path(&mut parts).await?),
         ),
         (
             ParamLocation::Query,
-            "Query",
+            &op.names.query_params,
+            quote!(query),
             quote!(crate::runtime::query(&parts)?),
         ),
         (
             ParamLocation::Header,
-            "Headers",
+            &op.names.header_params,
+            quote!(headers),
             quote!(crate::runtime::headers(&parts)?),
         ),
     ] {
@@ -487,10 +481,10 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
         if params.is_empty() {
             continue;
         }
-        let struct_ident = format_ident!("{}{struct_suffix}", pascal_case(&op.name));
+        let struct_ident = ident(struct_name);
         let mut struct_fields = Vec::new();
         for parameter in &params {
-            let field = ident(&crate::naming::snake_case(&parameter.name));
+            let field = ident(&parameter.field);
             let wire = if location == ParamLocation::Header {
                 parameter.name.to_lowercase()
             } else {
@@ -498,20 +492,14 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
             };
             let (ty, default) = parameter_type(ir, parameter, &root);
             let default_attr = default.map(|expr| {
-                let default_fn = format_ident!(
-                    "{}_{}_default",
-                    op.name,
-                    field.to_string().trim_end_matches('_')
-                );
-                let path = default_fn.to_string();
+                let default_fn = ident(&parameter.default_fn);
+                let path = &parameter.default_fn;
                 private_items.push(quote!(fn #default_fn() -> #ty { #expr }));
                 quote!(#[serde(default = #path)])
             });
             struct_fields.push(quote!(#[serde(rename = #wire)] #default_attr #field: #ty,));
-            let binding = format_ident!("{}", struct_suffix.to_lowercase());
             fields.push(quote!(#field: #binding.#field));
         }
-        let binding = format_ident!("{}", struct_suffix.to_lowercase());
         private_items.push(quote! {
             #[derive(::serde::Deserialize)]
             struct #struct_ident { #(#struct_fields)* }
@@ -521,7 +509,7 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
     if let Some(body) = &op.body
         && is_media(ir, &body.ty)
     {
-        let ty = type_tokens(&body.ty, &root);
+        let ty = type_tokens(ir, &body.ty, &root);
         if body_required(ir, op) {
             steps.push(quote! {
                 let body: #ty = #ty::read(&parts, body)
@@ -535,7 +523,7 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
         }
         fields.push(quote!(body));
     } else if let Some(body) = &op.body {
-        let ty = type_tokens(&body.ty, &root);
+        let ty = type_tokens(ir, &body.ty, &root);
         let form = body
             .content_types
             .iter()

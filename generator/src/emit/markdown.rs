@@ -4,9 +4,10 @@
 use minijinja::Environment;
 use serde::Serialize;
 
-use crate::emit::{EmitError, GeneratedFile, api};
-use crate::ir::{Ir, ParamLocation, Security, Status, TypeRef};
-use crate::naming::{pascal_case, status_name};
+use crate::emit::EmitError;
+use crate::emit::rust_types::display;
+use crate::ir::{Ir, ParamLocation, Security, Status};
+use crate::output::GeneratedFile;
 
 const CARGO_TOML: &str = include_str!("../../templates/Cargo.toml.j2");
 const API_MD: &str = include_str!("../../templates/API.md.j2");
@@ -42,27 +43,6 @@ pub fn cargo_toml(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> {
         path: "Cargo.toml".into(),
         contents,
     })
-}
-
-/// A type as the reference shows it: the Rust type, without paths.
-fn display(ty: &TypeRef) -> String {
-    match ty {
-        TypeRef::String { .. } => "String".into(),
-        TypeRef::Integer { format } if format.as_deref() == Some("int32") => "i32".into(),
-        TypeRef::Integer { .. } => "i64".into(),
-        TypeRef::Number { .. } => "f64".into(),
-        TypeRef::Boolean => "bool".into(),
-        TypeRef::Bytes => "Vec<u8>".into(),
-        TypeRef::Array(item) => format!("Vec<{}>", display(item)),
-        TypeRef::Tuple(items) => format!(
-            "({})",
-            items.iter().map(display).collect::<Vec<_>>().join(", ")
-        ),
-        TypeRef::Map(value) => format!("BTreeMap<String, {}>", display(value)),
-        TypeRef::Object => "Map<String, Value>".into(),
-        TypeRef::Any => "Value".into(),
-        TypeRef::Named(name) => name.clone(),
-    }
 }
 
 /// Spec prose as one line of Markdown: table cells cannot hold line breaks or bare pipes.
@@ -122,8 +102,8 @@ pub fn api_reference(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> 
         .iter()
         .map(|api| ApiView {
             title: api.title.clone(),
-            module: api.name.clone(),
-            trait_name: api::trait_name(api),
+            module: api.module.clone(),
+            trait_name: api.trait_name.clone(),
             sources: api.sources.clone(),
             operations: api
                 .operations
@@ -140,8 +120,8 @@ pub fn api_reference(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> 
                         Security::Required(schemes) => format!("required ({})", schemes.join(", ")),
                         Security::Optional(schemes) => format!("optional ({})", schemes.join(", ")),
                     },
-                    request_type: format!("{}Request", pascal_case(&op.name)),
-                    body: op.body.as_ref().map(|b| display(&b.ty)),
+                    request_type: op.names.request.clone(),
+                    body: op.body.as_ref().map(|b| display(ir, &b.ty)),
                     content_types: op
                         .body
                         .as_ref()
@@ -158,7 +138,7 @@ pub fn api_reference(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> 
                                 ParamLocation::Cookie => "cookie",
                             },
                             name: p.name.clone(),
-                            ty: display(&p.ty),
+                            ty: display(ir, &p.ty),
                             required: p.required,
                             default: p.default.as_ref().map(|d| d.to_string()),
                         })
@@ -172,8 +152,8 @@ pub fn api_reference(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> 
                                 Status::Range(class) => format!("{class}XX"),
                                 Status::Default => "default".into(),
                             },
-                            variant: status_name(r.status),
-                            ty: r.ty.as_ref().map(display),
+                            variant: r.variant.clone(),
+                            ty: r.ty.as_ref().map(|ty| display(ir, ty)),
                             description: cell(&r.description),
                         })
                         .collect(),

@@ -6,33 +6,15 @@ mod api;
 mod docs;
 mod markdown;
 mod runtime;
+mod rust_types;
 mod types;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+pub use crate::error::EmitError;
 use crate::ir::Ir;
-
-/// One file of the generated crate, its path relative to the crate's root.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GeneratedFile {
-    pub path: String,
-    pub contents: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum EmitError {
-    #[error("the configured error schema cannot be the shared error type: {0}")]
-    ErrorSchema(String),
-    #[error("internal error: generated {file} is not valid Rust: {message}")]
-    InvalidRust { file: String, message: String },
-    #[error("internal error: template {template}: {source}")]
-    Template {
-        template: &'static str,
-        #[source]
-        source: minijinja::Error,
-    },
-}
+use crate::output::GeneratedFile;
 
 /// What each generated file says first: where it comes from, and not to edit it.
 fn header(ir: &Ir) -> String {
@@ -49,7 +31,7 @@ fn header(ir: &Ir) -> String {
 
 /// The crate's import path in tests (`matrix-api` → `::matrix_api`).
 fn crate_path(ir: &Ir) -> TokenStream {
-    let name = types::ident(&ir.package.replace('-', "_"));
+    let name = rust_types::ident(&ir.package.replace('-', "_"));
     quote!(::#name)
 }
 
@@ -87,7 +69,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
         Job::Runtime => rust_file("src/runtime.rs", &header, runtime::emit_runtime(ir)),
         Job::Examples => rust_file("tests/examples.rs", &header, examples_test(ir)),
         Job::Api(api) => rust_file(
-            &format!("src/{}.rs", api.name),
+            &format!("src/{}.rs", api.module),
             &header,
             api::emit_api(ir, api),
         ),
@@ -117,10 +99,7 @@ fn lib_rs(ir: &Ir) -> TokenStream {
     for api in &ir.apis {
         doc.push(format!(
             "- [`{}`]: the {}: request and response types, the [`{}::{}`] trait, and `router`.",
-            api.name,
-            api.title,
-            api.name,
-            api::trait_name(api)
+            api.module, api.title, api.module, api.trait_name
         ));
     }
     doc.push(String::new());
@@ -129,7 +108,7 @@ fn lib_rs(ir: &Ir) -> TokenStream {
     // `rustfmt::skip` keeps `cargo fmt` out of the modules: their layout is prettyplease's,
     // and `cargo xtask codegen --check` compares bytes.
     let modules = ir.apis.iter().map(|api| {
-        let module = types::ident(&api.name);
+        let module = rust_types::ident(&api.module);
         let text = format!(" The {}.", api.title);
         quote!(#[doc = #text] #[rustfmt::skip] pub mod #module;)
     });
@@ -151,21 +130,9 @@ fn lib_rs(ir: &Ir) -> TokenStream {
 /// the same JSON.
 fn examples_test(ir: &Ir) -> TokenStream {
     let root = crate_path(ir);
-    let mut names = std::collections::BTreeSet::new();
     let tests = ir.examples.iter().map(|example| {
-        let stem = example
-            .location
-            .file
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .trim_end_matches(".yaml");
-        let mut name = crate::naming::snake_case(&format!("{stem} {}", example.location.pointer));
-        while !names.insert(name.clone()) {
-            name.push('_');
-        }
-        let name = types::ident(&name);
-        let ty = types::type_tokens(&example.ty, &root);
+        let name = rust_types::ident(&example.test_name);
+        let ty = rust_types::type_tokens(ir, &example.ty, &root);
         let json = serde_json::to_string_pretty(&example.value).unwrap_or_default();
         let doc = format!(" {}", example.location);
         quote! {

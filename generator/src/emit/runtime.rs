@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::types::ident;
+use crate::emit::rust_types::ident;
 use crate::ir::Ir;
 
 pub fn emit_runtime(ir: &Ir) -> TokenStream {

@@ -94,7 +94,7 @@ pub struct SearchPlacesRequest<Caller> {
     /// `lat,lon`
     pub near: ::std::string::String,
     /// Query parameter `radius`. Defaults to `500.0`.
-    pub radius: f32,
+    pub radius: f64,
     /// Query parameter `category`.
     pub category: ::std::option::Option<crate::types::SearchPlacesCategory>,
 }
@@ -483,7 +483,7 @@ mod handlers {
             .await;
         crate::runtime::respond(result)
     }
-    fn search_places_radius_default() -> f32 {
+    fn search_places_radius_default() -> f64 {
         500.0
     }
     #[derive(::serde::Deserialize)]
@@ -492,7 +492,7 @@ mod handlers {
         near: ::std::string::String,
         #[serde(rename = "radius")]
         #[serde(default = "search_places_radius_default")]
-        radius: f32,
+        radius: f64,
         #[serde(rename = "category")]
         category: ::std::option::Option<crate::types::SearchPlacesCategory>,
     }

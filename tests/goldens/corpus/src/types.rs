@@ -182,8 +182,8 @@ impl<'de> ::serde::Deserialize<'de> for ListPetsStatusItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = ListPetsStatusItem;
             fn expecting(
                 &self,
@@ -198,7 +198,7 @@ impl<'de> ::serde::Deserialize<'de> for ListPetsStatusItem {
                 ::std::result::Result::Ok(ListPetsStatusItem::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 /// Where the pet is in the sale.
@@ -257,8 +257,8 @@ impl<'de> ::serde::Deserialize<'de> for PetStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = PetStatus;
             fn expecting(
                 &self,
@@ -273,7 +273,7 @@ impl<'de> ::serde::Deserialize<'de> for PetStatus {
                 ::std::result::Result::Ok(PetStatus::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -357,8 +357,8 @@ impl<'de> ::serde::Deserialize<'de> for Currency {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = Currency;
             fn expecting(
                 &self,
@@ -373,7 +373,7 @@ impl<'de> ::serde::Deserialize<'de> for Currency {
                 ::std::result::Result::Ok(Currency::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 /// An amount in a currency's minor unit.
@@ -469,8 +469,8 @@ impl<'de> ::serde::Deserialize<'de> for NewPetStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = NewPetStatus;
             fn expecting(
                 &self,
@@ -485,7 +485,7 @@ impl<'de> ::serde::Deserialize<'de> for NewPetStatus {
                 ::std::result::Result::Ok(NewPetStatus::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -571,8 +571,8 @@ impl<'de> ::serde::Deserialize<'de> for OrderStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = OrderStatus;
             fn expecting(
                 &self,
@@ -587,7 +587,7 @@ impl<'de> ::serde::Deserialize<'de> for OrderStatus {
                 ::std::result::Result::Ok(OrderStatus::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -887,8 +887,8 @@ impl<'de> ::serde::Deserialize<'de> for Visibility {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = Visibility;
             fn expecting(
                 &self,
@@ -903,7 +903,7 @@ impl<'de> ::serde::Deserialize<'de> for Visibility {
                 ::std::result::Result::Ok(Visibility::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -961,8 +961,8 @@ impl<'de> ::serde::Deserialize<'de> for CreateRoomBodyPreset {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = CreateRoomBodyPreset;
             fn expecting(
                 &self,
@@ -977,7 +977,7 @@ impl<'de> ::serde::Deserialize<'de> for CreateRoomBodyPreset {
                 ::std::result::Result::Ok(CreateRoomBodyPreset::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1128,8 +1128,8 @@ impl<'de> ::serde::Deserialize<'de> for GetRoomEventsDir {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = GetRoomEventsDir;
             fn expecting(
                 &self,
@@ -1144,7 +1144,7 @@ impl<'de> ::serde::Deserialize<'de> for GetRoomEventsDir {
                 ::std::result::Result::Ok(GetRoomEventsDir::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1194,8 +1194,8 @@ impl<'de> ::serde::Deserialize<'de> for MessageEventType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = MessageEventType;
             fn expecting(
                 &self,
@@ -1210,7 +1210,7 @@ impl<'de> ::serde::Deserialize<'de> for MessageEventType {
                 ::std::result::Result::Ok(MessageEventType::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1272,8 +1272,8 @@ impl<'de> ::serde::Deserialize<'de> for MessageEventContentMsgtype {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = MessageEventContentMsgtype;
             fn expecting(
                 &self,
@@ -1288,7 +1288,7 @@ impl<'de> ::serde::Deserialize<'de> for MessageEventContentMsgtype {
                 ::std::result::Result::Ok(MessageEventContentMsgtype::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1368,8 +1368,8 @@ impl<'de> ::serde::Deserialize<'de> for MemberEventType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = MemberEventType;
             fn expecting(
                 &self,
@@ -1384,7 +1384,7 @@ impl<'de> ::serde::Deserialize<'de> for MemberEventType {
                 ::std::result::Result::Ok(MemberEventType::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1450,8 +1450,8 @@ impl<'de> ::serde::Deserialize<'de> for MemberEventContentMembership {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = MemberEventContentMembership;
             fn expecting(
                 &self,
@@ -1466,7 +1466,7 @@ impl<'de> ::serde::Deserialize<'de> for MemberEventContentMembership {
                 ::std::result::Result::Ok(MemberEventContentMembership::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1650,8 +1650,8 @@ impl<'de> ::serde::Deserialize<'de> for SyncSetPresence {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = SyncSetPresence;
             fn expecting(
                 &self,
@@ -1666,7 +1666,7 @@ impl<'de> ::serde::Deserialize<'de> for SyncSetPresence {
                 ::std::result::Result::Ok(SyncSetPresence::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1826,8 +1826,8 @@ impl<'de> ::serde::Deserialize<'de> for PostReceiptReceiptType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = PostReceiptReceiptType;
             fn expecting(
                 &self,
@@ -1842,7 +1842,7 @@ impl<'de> ::serde::Deserialize<'de> for PostReceiptReceiptType {
                 ::std::result::Result::Ok(PostReceiptReceiptType::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 /// Only the main timeline
@@ -1893,8 +1893,8 @@ impl<'de> ::serde::Deserialize<'de> for PostReceiptBodyThreadId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = PostReceiptBodyThreadId;
             fn expecting(
                 &self,
@@ -1909,7 +1909,7 @@ impl<'de> ::serde::Deserialize<'de> for PostReceiptBodyThreadId {
                 ::std::result::Result::Ok(PostReceiptBodyThreadId::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2029,8 +2029,8 @@ impl<'de> ::serde::Deserialize<'de> for GetRelationsOkBodyChunkItemSecond {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = GetRelationsOkBodyChunkItemSecond;
             fn expecting(
                 &self,
@@ -2045,7 +2045,7 @@ impl<'de> ::serde::Deserialize<'de> for GetRelationsOkBodyChunkItemSecond {
                 ::std::result::Result::Ok(GetRelationsOkBodyChunkItemSecond::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2116,8 +2116,8 @@ impl<'de> ::serde::Deserialize<'de> for SetPushRuleScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = SetPushRuleScope;
             fn expecting(
                 &self,
@@ -2132,7 +2132,7 @@ impl<'de> ::serde::Deserialize<'de> for SetPushRuleScope {
                 ::std::result::Result::Ok(SetPushRuleScope::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2198,8 +2198,8 @@ impl<'de> ::serde::Deserialize<'de> for SetPushRuleKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = SetPushRuleKind;
             fn expecting(
                 &self,
@@ -2214,7 +2214,7 @@ impl<'de> ::serde::Deserialize<'de> for SetPushRuleKind {
                 ::std::result::Result::Ok(SetPushRuleKind::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2272,8 +2272,8 @@ impl<'de> ::serde::Deserialize<'de> for ActionString {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = ActionString;
             fn expecting(
                 &self,
@@ -2288,7 +2288,7 @@ impl<'de> ::serde::Deserialize<'de> for ActionString {
                 ::std::result::Result::Ok(ActionString::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2365,8 +2365,8 @@ impl<'de> ::serde::Deserialize<'de> for EventMatchKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = EventMatchKind;
             fn expecting(
                 &self,
@@ -2381,7 +2381,7 @@ impl<'de> ::serde::Deserialize<'de> for EventMatchKind {
                 ::std::result::Result::Ok(EventMatchKind::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2447,8 +2447,8 @@ impl<'de> ::serde::Deserialize<'de> for AllOfConditionsKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = AllOfConditionsKind;
             fn expecting(
                 &self,
@@ -2463,7 +2463,7 @@ impl<'de> ::serde::Deserialize<'de> for AllOfConditionsKind {
                 ::std::result::Result::Ok(AllOfConditionsKind::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2856,8 +2856,8 @@ impl<'de> ::serde::Deserialize<'de> for PointGeometryType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = PointGeometryType;
             fn expecting(
                 &self,
@@ -2872,7 +2872,7 @@ impl<'de> ::serde::Deserialize<'de> for PointGeometryType {
                 ::std::result::Result::Ok(PointGeometryType::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2937,8 +2937,8 @@ impl<'de> ::serde::Deserialize<'de> for LineStringType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = LineStringType;
             fn expecting(
                 &self,
@@ -2953,7 +2953,7 @@ impl<'de> ::serde::Deserialize<'de> for LineStringType {
                 ::std::result::Result::Ok(LineStringType::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -3018,8 +3018,8 @@ impl<'de> ::serde::Deserialize<'de> for PolygonType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = PolygonType;
             fn expecting(
                 &self,
@@ -3034,7 +3034,7 @@ impl<'de> ::serde::Deserialize<'de> for PolygonType {
                 ::std::result::Result::Ok(PolygonType::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -3153,8 +3153,8 @@ impl<'de> ::serde::Deserialize<'de> for SearchPlacesCategory {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = SearchPlacesCategory;
             fn expecting(
                 &self,
@@ -3169,7 +3169,7 @@ impl<'de> ::serde::Deserialize<'de> for SearchPlacesCategory {
                 ::std::result::Result::Ok(SearchPlacesCategory::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 /// A position on the globe.
@@ -3254,8 +3254,8 @@ impl<'de> ::serde::Deserialize<'de> for PlaceCategory {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = PlaceCategory;
             fn expecting(
                 &self,
@@ -3270,7 +3270,7 @@ impl<'de> ::serde::Deserialize<'de> for PlaceCategory {
                 ::std::result::Result::Ok(PlaceCategory::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -3367,8 +3367,8 @@ impl<'de> ::serde::Deserialize<'de> for RouteRequestMode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = RouteRequestMode;
             fn expecting(
                 &self,
@@ -3383,7 +3383,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteRequestMode {
                 ::std::result::Result::Ok(RouteRequestMode::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3441,8 +3441,8 @@ impl<'de> ::serde::Deserialize<'de> for RouteRequestAvoidItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = RouteRequestAvoidItem;
             fn expecting(
                 &self,
@@ -3457,7 +3457,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteRequestAvoidItem {
                 ::std::result::Result::Ok(RouteRequestAvoidItem::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -3804,8 +3804,8 @@ impl<'de> ::serde::Deserialize<'de> for InvoiceStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = InvoiceStatus;
             fn expecting(
                 &self,
@@ -3820,7 +3820,7 @@ impl<'de> ::serde::Deserialize<'de> for InvoiceStatus {
                 ::std::result::Result::Ok(InvoiceStatus::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -4089,8 +4089,8 @@ impl<'de> ::serde::Deserialize<'de> for WalletProvider {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = WalletProvider;
             fn expecting(
                 &self,
@@ -4105,7 +4105,7 @@ impl<'de> ::serde::Deserialize<'de> for WalletProvider {
                 ::std::result::Result::Ok(WalletProvider::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -4238,8 +4238,8 @@ impl<'de> ::serde::Deserialize<'de> for CreatePaymentCreatedBodyState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = CreatePaymentCreatedBodyState;
             fn expecting(
                 &self,
@@ -4254,7 +4254,7 @@ impl<'de> ::serde::Deserialize<'de> for CreatePaymentCreatedBodyState {
                 ::std::result::Result::Ok(CreatePaymentCreatedBodyState::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -4328,8 +4328,8 @@ impl<'de> ::serde::Deserialize<'de> for GetCustomerExpandItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = GetCustomerExpandItem;
             fn expecting(
                 &self,
@@ -4344,7 +4344,7 @@ impl<'de> ::serde::Deserialize<'de> for GetCustomerExpandItem {
                 ::std::result::Result::Ok(GetCustomerExpandItem::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4398,8 +4398,8 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionPlanInterval {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = SubscriptionPlanInterval;
             fn expecting(
                 &self,
@@ -4414,7 +4414,7 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionPlanInterval {
                 ::std::result::Result::Ok(SubscriptionPlanInterval::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -4496,8 +4496,8 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = SubscriptionStatus;
             fn expecting(
                 &self,
@@ -4512,7 +4512,7 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionStatus {
                 ::std::result::Result::Ok(SubscriptionStatus::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -4647,8 +4647,8 @@ impl<'de> ::serde::Deserialize<'de> for RevenueReportGroupBy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = RevenueReportGroupBy;
             fn expecting(
                 &self,
@@ -4663,7 +4663,7 @@ impl<'de> ::serde::Deserialize<'de> for RevenueReportGroupBy {
                 ::std::result::Result::Ok(RevenueReportGroupBy::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -4825,8 +4825,8 @@ impl<'de> ::serde::Deserialize<'de> for ListAccountsRole {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = ListAccountsRole;
             fn expecting(
                 &self,
@@ -4841,7 +4841,7 @@ impl<'de> ::serde::Deserialize<'de> for ListAccountsRole {
                 ::std::result::Result::Ok(ListAccountsRole::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4899,8 +4899,8 @@ impl<'de> ::serde::Deserialize<'de> for AccountRole {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = AccountRole;
             fn expecting(
                 &self,
@@ -4915,7 +4915,7 @@ impl<'de> ::serde::Deserialize<'de> for AccountRole {
                 ::std::result::Result::Ok(AccountRole::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -5008,8 +5008,8 @@ impl<'de> ::serde::Deserialize<'de> for GetAuditLogActionItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = GetAuditLogActionItem;
             fn expecting(
                 &self,
@@ -5024,7 +5024,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAuditLogActionItem {
                 ::std::result::Result::Ok(GetAuditLogActionItem::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -5090,8 +5090,8 @@ impl<'de> ::serde::Deserialize<'de> for GetAuditLogOkBodyEntriesItemAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = GetAuditLogOkBodyEntriesItemAction;
             fn expecting(
                 &self,
@@ -5108,7 +5108,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAuditLogOkBodyEntriesItemAction {
                 )
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -5163,7 +5163,7 @@ pub struct SettingsLimits {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub max_users: ::std::option::Option<i32>,
     #[serde(default = "SettingsLimits::default_ratio")]
-    pub ratio: f32,
+    pub ratio: f64,
 }
 impl SettingsLimits {
     /// A `SettingsLimits` with every optional field unset.
@@ -5177,7 +5177,7 @@ impl SettingsLimits {
     fn default_max_upload_bytes() -> i64 {
         10485760
     }
-    fn default_ratio() -> f32 {
+    fn default_ratio() -> f64 {
         0.5
     }
 }
@@ -5336,8 +5336,8 @@ impl<'de> ::serde::Deserialize<'de> for StartJobBodyKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = StartJobBodyKind;
             fn expecting(
                 &self,
@@ -5352,7 +5352,7 @@ impl<'de> ::serde::Deserialize<'de> for StartJobBodyKind {
                 ::std::result::Result::Ok(StartJobBodyKind::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -5456,8 +5456,8 @@ impl<'de> ::serde::Deserialize<'de> for JobState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = JobState;
             fn expecting(
                 &self,
@@ -5472,7 +5472,7 @@ impl<'de> ::serde::Deserialize<'de> for JobState {
                 ::std::result::Result::Ok(JobState::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -5775,8 +5775,8 @@ impl<'de> ::serde::Deserialize<'de> for SearchDocsKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = SearchDocsKind;
             fn expecting(
                 &self,
@@ -5791,7 +5791,7 @@ impl<'de> ::serde::Deserialize<'de> for SearchDocsKind {
                 ::std::result::Result::Ok(SearchDocsKind::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 /// Size in millimetres.
@@ -5931,8 +5931,8 @@ impl<'de> ::serde::Deserialize<'de> for Availability {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = Availability;
             fn expecting(
                 &self,
@@ -5947,7 +5947,7 @@ impl<'de> ::serde::Deserialize<'de> for Availability {
                 ::std::result::Result::Ok(Availability::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -6041,8 +6041,8 @@ impl<'de> ::serde::Deserialize<'de> for GetItemDimensionsInUnit {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = GetItemDimensionsInUnit;
             fn expecting(
                 &self,
@@ -6057,7 +6057,7 @@ impl<'de> ::serde::Deserialize<'de> for GetItemDimensionsInUnit {
                 ::std::result::Result::Ok(GetItemDimensionsInUnit::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -6124,8 +6124,8 @@ impl<'de> ::serde::Deserialize<'de> for ApiErrorCode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = ApiErrorCode;
             fn expecting(
                 &self,
@@ -6140,6 +6140,6 @@ impl<'de> ::serde::Deserialize<'de> for ApiErrorCode {
                 ::std::result::Result::Ok(ApiErrorCode::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }

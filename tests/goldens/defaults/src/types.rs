@@ -174,8 +174,8 @@ impl<'de> ::serde::Deserialize<'de> for SearchOrder {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = SearchOrder;
             fn expecting(
                 &self,
@@ -190,7 +190,7 @@ impl<'de> ::serde::Deserialize<'de> for SearchOrder {
                 ::std::result::Result::Ok(SearchOrder::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -268,8 +268,8 @@ impl<'de> ::serde::Deserialize<'de> for ApiErrorCode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = ApiErrorCode;
             fn expecting(
                 &self,
@@ -284,6 +284,6 @@ impl<'de> ::serde::Deserialize<'de> for ApiErrorCode {
                 ::std::result::Result::Ok(ApiErrorCode::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }

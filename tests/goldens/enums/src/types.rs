@@ -178,8 +178,8 @@ impl<'de> ::serde::Deserialize<'de> for ListPetsStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = ListPetsStatus;
             fn expecting(
                 &self,
@@ -194,7 +194,7 @@ impl<'de> ::serde::Deserialize<'de> for ListPetsStatus {
                 ::std::result::Result::Ok(ListPetsStatus::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -248,8 +248,8 @@ impl<'de> ::serde::Deserialize<'de> for ListPetsOkBodyKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = ListPetsOkBodyKind;
             fn expecting(
                 &self,
@@ -264,7 +264,7 @@ impl<'de> ::serde::Deserialize<'de> for ListPetsOkBodyKind {
                 ::std::result::Result::Ok(ListPetsOkBodyKind::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -318,8 +318,8 @@ impl<'de> ::serde::Deserialize<'de> for PetSize {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = PetSize;
             fn expecting(
                 &self,
@@ -334,7 +334,7 @@ impl<'de> ::serde::Deserialize<'de> for PetSize {
                 ::std::result::Result::Ok(PetSize::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -394,8 +394,8 @@ impl<'de> ::serde::Deserialize<'de> for ApiErrorCode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = ApiErrorCode;
             fn expecting(
                 &self,
@@ -410,6 +410,6 @@ impl<'de> ::serde::Deserialize<'de> for ApiErrorCode {
                 ::std::result::Result::Ok(ApiErrorCode::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }

@@ -204,8 +204,8 @@ impl<'de> ::serde::Deserialize<'de> for ApiErrorCode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = ApiErrorCode;
             fn expecting(
                 &self,
@@ -220,6 +220,6 @@ impl<'de> ::serde::Deserialize<'de> for ApiErrorCode {
                 ::std::result::Result::Ok(ApiErrorCode::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }

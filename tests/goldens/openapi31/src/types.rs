@@ -171,8 +171,8 @@ impl<'de> ::serde::Deserialize<'de> for PetKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = PetKind;
             fn expecting(
                 &self,
@@ -187,7 +187,7 @@ impl<'de> ::serde::Deserialize<'de> for PetKind {
                 ::std::result::Result::Ok(PetKind::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -258,8 +258,8 @@ impl<'de> ::serde::Deserialize<'de> for ApiErrorCode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = ApiErrorCode;
             fn expecting(
                 &self,
@@ -274,6 +274,6 @@ impl<'de> ::serde::Deserialize<'de> for ApiErrorCode {
                 ::std::result::Result::Ok(ApiErrorCode::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }

@@ -182,8 +182,8 @@ impl<'de> ::serde::Deserialize<'de> for ProblemCode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl ::serde::de::Visitor<'_> for Visitor {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
             type Value = ProblemCode;
             fn expecting(
                 &self,
@@ -198,6 +198,6 @@ impl<'de> ::serde::Deserialize<'de> for ProblemCode {
                 ::std::result::Result::Ok(ProblemCode::from(value))
             }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_str(__Visitor)
     }
 }

@@ -1,0 +1,213 @@
+//! The shared error type, with a constructor per error the router raises itself.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::recursion::Recursion;
+use super::structs::field_type;
+use crate::emit::EmitError;
+use crate::emit::docs::doc_attrs;
+use crate::emit::rust_types::ident;
+use crate::ir::{Field, Ir, TypeDef, TypeRef};
+
+/// The shared error: the configured schema's fields, its code as the code enum, the HTTP
+/// status it goes out with (not part of the body), and any further properties.
+pub(super) fn error_type(
+    ir: &Ir,
+    def: &TypeDef,
+    fields: &[Field],
+    root: &TokenStream,
+) -> Result<TokenStream, EmitError> {
+    let error = &ir.error;
+    let name = ident(&def.name);
+    let code_type = ident(&error.code_type_name);
+    let code_field = fields
+        .iter()
+        .find(|f| f.name == error.code_property && f.required)
+        .ok_or_else(|| {
+            EmitError::Internal(format!(
+                "the IR's error type has no required `{}` property",
+                error.code_property
+            ))
+        })?;
+    let message_field = fields
+        .iter()
+        .find(|f| f.name == error.message_property && matches!(f.ty, TypeRef::String { .. }))
+        .ok_or_else(|| {
+            EmitError::Internal(format!(
+                "the IR's error type has no string `{}` property",
+                error.message_property
+            ))
+        })?;
+    let code_ident = ident(&code_field.ident);
+    let message_ident = ident(&message_field.ident);
+    let docs = doc_attrs(def.description.as_deref());
+    let mut field_tokens = Vec::new();
+    let mut others = Vec::new();
+    for field in fields {
+        let field_ident = ident(&field.ident);
+        let wire = &field.name;
+        let field_docs = doc_attrs(field.description.as_deref());
+        let rename = (field.ident != field.name).then(|| quote!(#[serde(rename = #wire)]));
+        if field.name == error.code_property {
+            field_tokens
+                .push(quote!(#field_docs #rename pub #field_ident: #root::types::#code_type,));
+        } else if field.name == error.message_property {
+            field_tokens.push(quote! {
+                #field_docs
+                #rename
+                #[serde(default, skip_serializing_if = "::std::string::String::is_empty")]
+                pub #field_ident: ::std::string::String,
+            });
+        } else {
+            let ty = field_type(ir, field, error.type_id, &Recursion::default(), root, false);
+            let skip = (!field.required).then(|| {
+                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+            });
+            field_tokens.push(quote!(#field_docs #rename #skip pub #field_ident: #ty,));
+            others.push(if field.required {
+                return Err(EmitError::Internal(format!(
+                    "required property `{}` besides the code: the error constructors cannot fill it",
+                    field.name
+                )));
+            } else {
+                quote!(#field_ident: ::std::option::Option::None)
+            });
+        }
+    }
+    let transport = &error.transport;
+    let constructors = [
+        (
+            "missing_token",
+            &transport.missing_token,
+            "No credential was given, or it was given ambiguously.",
+        ),
+        (
+            "unknown_token",
+            &transport.unknown_token,
+            "The credential is not (or no longer) valid.",
+        ),
+        (
+            "not_json",
+            &transport.not_json,
+            "The body is not valid JSON.",
+        ),
+        (
+            "bad_json",
+            &transport.bad_json,
+            "The body is JSON but not of the expected shape.",
+        ),
+        (
+            "missing_param",
+            &transport.missing_param,
+            "A required parameter is missing.",
+        ),
+        (
+            "invalid_param",
+            &transport.invalid_param,
+            "A parameter has a value that is not allowed.",
+        ),
+        (
+            "too_large",
+            &transport.too_large,
+            "The request body is too large.",
+        ),
+        (
+            "unsupported_media_type",
+            &transport.unsupported_media_type,
+            "The body is in a media type the operation does not take.",
+        ),
+        (
+            "not_found",
+            &transport.not_found,
+            "No endpoint is at this path.",
+        ),
+        (
+            "method_not_allowed",
+            &transport.method_not_allowed,
+            "The endpoint does not support this method.",
+        ),
+        (
+            "rate_limited",
+            &transport.rate_limited,
+            "Too many requests: try again later.",
+        ),
+        (
+            "internal",
+            &transport.internal,
+            "The server failed; not the client's fault.",
+        ),
+    ]
+    .into_iter()
+    .map(|(fn_name, transport, doc)| {
+        let fn_ident = ident(fn_name);
+        let status = transport.status;
+        let code = &transport.code;
+        let doc = format!(" {doc} Status {status}, code `{code}`.");
+        quote! {
+            #[doc = #doc]
+            pub fn #fn_ident(message: impl ::std::convert::Into<::std::string::String>) -> Self {
+                Self::new(#status, #root::types::#code_type::from(#code), message)
+            }
+        }
+    });
+    Ok(quote! {
+        #docs
+        ///
+        /// Any operation may answer with this error, besides the responses it documents:
+        /// [`status`](Self::status) is the HTTP status it goes out with.
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        pub struct #name {
+            /// The HTTP status of the response: not part of the body.
+            #[serde(skip, default = "default_error_status")]
+            pub status: u16,
+            #(#field_tokens)*
+            /// Further properties of the body, such as details particular to the code.
+            #[serde(flatten)]
+            pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+        }
+
+        /// A deserialized error's status is not in its body: until the caller sets it from
+        /// the HTTP response, it reads as a server error.
+        fn default_error_status() -> u16 {
+            500
+        }
+
+        impl #name {
+            /// An error with the given HTTP status, code and message.
+            pub fn new(
+                status: u16,
+                #code_ident: #root::types::#code_type,
+                #message_ident: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                Self {
+                    status,
+                    #code_ident,
+                    #message_ident: #message_ident.into(),
+                    #(#others,)*
+                    extra: ::std::collections::BTreeMap::new(),
+                }
+            }
+
+            /// Adds a property to the body.
+            pub fn with_field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
+
+            #(#constructors)*
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, "{} {}: {}", self.status, self.#code_ident, self.#message_ident)
+            }
+        }
+
+        impl ::std::error::Error for #name {}
+    })
+}

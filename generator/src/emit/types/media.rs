@@ -1,0 +1,120 @@
+//! Bodies in several media types.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+use crate::emit::docs::doc_attrs;
+use crate::emit::rust_types::{ident, type_tokens};
+use crate::ir::{Encoding, Ir, MediaVariant, TypeDef};
+
+/// A body in one of several media types. Not serde: the router reads and writes each
+/// variant by its own media type.
+pub(super) fn media_type(
+    ir: &Ir,
+    def: &TypeDef,
+    variants: &[MediaVariant],
+    root: &TokenStream,
+) -> TokenStream {
+    let error = &ir.error;
+    let name = ident(&def.name);
+    let docs = doc_attrs(def.description.as_deref().or(Some(
+        "A body, in one of the media types the operation documents.",
+    )));
+    let variant_idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+    let variant_types = variants.iter().map(|v| type_tokens(ir, &v.ty, root));
+    let variant_docs = variants.iter().map(|v| {
+        let how = match v.encoding {
+            Encoding::Json => "as JSON",
+            Encoding::Form => "as a form (`application/x-www-form-urlencoded`)",
+            Encoding::Text => "as text",
+            Encoding::Binary => "as bytes",
+        };
+        doc_attrs(Some(&format!("`{}`, {how}.", v.content_type)))
+    });
+    let content_types: Vec<&String> = variants.iter().map(|v| &v.content_type).collect();
+    let error_name = ident(&error.type_name);
+    let error = quote!(#root::types::#error_name);
+    let parse = |encoding: Encoding| match encoding {
+        Encoding::Json => quote!(#root::runtime::parse_json(&bytes)?),
+        Encoding::Form => quote!(#root::runtime::parse_form(&bytes)?),
+        Encoding::Text => quote!(#root::runtime::parse_text(&bytes)?),
+        Encoding::Binary => quote!(bytes.to_vec()),
+    };
+    let read_arms = variants.iter().zip(&variant_idents).map(|(v, variant)| {
+        let content_type = &v.content_type;
+        let parse = parse(v.encoding);
+        quote! {
+            if #root::runtime::media_matches(#content_type, &content_type) {
+                return ::std::result::Result::Ok(::std::option::Option::Some(Self::#variant(#parse)));
+            }
+        }
+    });
+    let first = &variant_idents[0];
+    let first_parse = parse(variants[0].encoding);
+    let write_arms = variants.iter().zip(&variant_idents).map(|(v, variant)| {
+        let content_type = &v.content_type;
+        match v.encoding {
+            Encoding::Json => quote!(Self::#variant(value) => #root::runtime::json_response(status, value),),
+            Encoding::Form => quote! {
+                Self::#variant(value) => match ::serde_urlencoded::to_string(value) {
+                    ::std::result::Result::Ok(text) => #root::runtime::media_response(status, #content_type, text.into_bytes()),
+                    ::std::result::Result::Err(error) => ::axum::response::IntoResponse::into_response(
+                        #error::internal(format!("Could not serialize the response: {error}")),
+                    ),
+                },
+            },
+            Encoding::Text => quote!(Self::#variant(text) => #root::runtime::media_response(status, #content_type, text.clone().into_bytes()),),
+            Encoding::Binary => quote!(Self::#variant(bytes) => #root::runtime::media_response(status, #content_type, bytes.clone()),),
+        }
+    });
+    let list = content_types
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let unsupported = format!("The body must be one of: {list}");
+    // Variants hold what the spec says, as it says it: boxing the large ones would
+    // make every use clumsier for a size only clippy minds.
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #(#variant_docs #variant_idents(#variant_types),)*
+        }
+
+        impl #name {
+            /// The media type this body goes out with, as the spec writes it.
+            pub fn content_type(&self) -> &'static str {
+                match self { #(Self::#variant_idents(_) => #content_types,)* }
+            }
+
+            /// Reads a request body by its `Content-Type` (the first media type when it
+            /// declares none); `None` for an empty body.
+            #[cfg(feature = "server")]
+            #[allow(dead_code)]
+            pub(crate) async fn read(
+                parts: &::axum::http::request::Parts,
+                body: ::axum::body::Body,
+            ) -> ::std::result::Result<::std::option::Option<Self>, #error> {
+                let bytes = #root::runtime::read_body(parts, body).await?;
+                if bytes.is_empty() {
+                    return ::std::result::Result::Ok(::std::option::Option::None);
+                }
+                let content_type = #root::runtime::content_type(parts);
+                if content_type.is_empty() {
+                    return ::std::result::Result::Ok(::std::option::Option::Some(Self::#first(#first_parse)));
+                }
+                #(#read_arms)*
+                ::std::result::Result::Err(#error::unsupported_media_type(#unsupported))
+            }
+
+            /// The response carrying this body with `status`.
+            #[cfg(feature = "server")]
+            #[allow(dead_code)]
+            pub(crate) fn response(&self, status: u16) -> ::axum::response::Response {
+                match self { #(#write_arms)* }
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Structs: one field per property, a flattened map for the properties beyond them, a
+//! constructor from the required fields.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::recursion::Recursion;
+use crate::emit::docs::doc_attrs;
+use crate::emit::rust_types::{default_expr, ident, type_tokens};
+use crate::ir::{Field, Ir, TypeId, TypeRef};
+
+/// The field's Rust type, as stored in the struct (optionality applied).
+pub(super) fn field_type(
+    ir: &Ir,
+    field: &Field,
+    owner: TypeId,
+    recursion: &Recursion,
+    root: &TokenStream,
+    has_default: bool,
+) -> TokenStream {
+    let inner = recursion.held(ir, owner, &field.ty, root);
+    if (field.required && !field.nullable) || has_default {
+        inner
+    } else {
+        quote!(::std::option::Option<#inner>)
+    }
+}
+
+pub(super) fn struct_type(
+    ir: &Ir,
+    id: TypeId,
+    fields: &[Field],
+    additional: Option<(&TypeRef, &str)>,
+    recursion: &Recursion,
+    root: &TokenStream,
+) -> TokenStream {
+    let def = ir.type_def(id);
+    let name = ident(&def.name);
+    let docs = doc_attrs(def.description.as_deref());
+    let mut field_tokens = Vec::new();
+    let mut default_fns = Vec::new();
+    let mut constructor_params = Vec::new();
+    let mut constructor_values = Vec::new();
+    for field in fields {
+        let field_ident = ident(&field.ident);
+        let wire = &field.name;
+        let field_docs = doc_attrs(field.description.as_deref());
+        let default = field
+            .default
+            .as_ref()
+            .filter(|_| !field.required)
+            .and_then(|value| default_expr(ir, &field.ty, value, root));
+        let ty = field_type(ir, field, id, recursion, root, default.is_some());
+        let rename = (field.ident != field.name).then(|| quote!(#[serde(rename = #wire)]));
+        let serde_attr = match &default {
+            Some(expr) => {
+                let default_fn = ident(&field.default_fn);
+                let path = format!("{}::{default_fn}", def.name);
+                default_fns.push(quote! {
+                    fn #default_fn() -> #ty { #expr }
+                });
+                constructor_values.push(quote!(#field_ident: Self::#default_fn()));
+                quote!(#[serde(default = #path)])
+            }
+            None if field.required && !field.nullable => {
+                constructor_params.push(quote!(#field_ident: #ty));
+                constructor_values.push(quote!(#field_ident));
+                quote!()
+            }
+            None if field.required => {
+                constructor_params.push(quote!(#field_ident: #ty));
+                constructor_values.push(quote!(#field_ident));
+                quote!(#[serde(default)])
+            }
+            None => {
+                constructor_values.push(quote!(#field_ident: ::std::option::Option::None));
+                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+            }
+        };
+        field_tokens.push(quote! {
+            #field_docs
+            #rename
+            #serde_attr
+            pub #field_ident: #ty,
+        });
+    }
+    if let Some((additional, field)) = additional {
+        let value = type_tokens(ir, additional, root);
+        let extra = ident(field);
+        field_tokens.push(quote! {
+            /// Properties beyond the ones named above.
+            #[serde(flatten)]
+            pub #extra: ::std::collections::BTreeMap<::std::string::String, #value>,
+        });
+        constructor_values.push(quote!(#extra: ::std::collections::BTreeMap::new()));
+    }
+    let many = (constructor_params.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let new_doc = if constructor_params.is_empty() {
+        format!(" A `{}` with every optional field unset.", def.name)
+    } else {
+        format!(
+            " A `{}` from its required fields; the optional ones are unset.",
+            def.name
+        )
+    };
+    let default_impl = constructor_params.is_empty().then(|| {
+        quote! {
+            impl ::std::default::Default for #name {
+                fn default() -> Self { Self::new() }
+            }
+        }
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        pub struct #name {
+            #(#field_tokens)*
+        }
+
+        impl #name {
+            #[doc = #new_doc]
+            #many
+            pub fn new(#(#constructor_params),*) -> Self {
+                Self { #(#constructor_values),* }
+            }
+            #(#default_fns)*
+        }
+
+        #default_impl
+    }
+}

@@ -1,0 +1,100 @@
+//! `oneOf` / `anyOf` unions, tagged or untagged.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+use super::recursion::Recursion;
+use crate::emit::docs::doc_attrs;
+use crate::emit::rust_types::ident;
+use crate::ir::{Ir, TypeId, UnionVariant};
+
+/// `oneOf` / `anyOf`. Serialized as the variant's own value. Deserialized by the tag
+/// property's value when there is one, otherwise as the first variant the value fits; a
+/// value that fits none is kept in the fallback rather than refused, so a newer peer's
+/// variant does not make the whole message unreadable.
+pub(super) fn union_type(
+    ir: &Ir,
+    id: TypeId,
+    variants: &[UnionVariant],
+    tag: Option<&str>,
+    fallback: &str,
+    recursion: &Recursion,
+    root: &TokenStream,
+) -> TokenStream {
+    let def = ir.type_def(id);
+    let name = ident(&def.name);
+    let docs = doc_attrs(def.description.as_deref());
+    let fallback = ident(fallback);
+    let variant_idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+    let variant_types: Vec<TokenStream> = variants
+        .iter()
+        .map(|v| recursion.held(ir, id, &v.ty, root))
+        .collect();
+    let variant_docs: Vec<TokenStream> = variants
+        .iter()
+        .map(|v| {
+            let text = match tag {
+                Some(tag) if !v.tag_values.is_empty() => {
+                    let values: Vec<String> = v
+                        .tag_values
+                        .iter()
+                        .map(|value| format!("`{value}`"))
+                        .collect();
+                    format!("`{tag}` is {}.", values.join(" or "))
+                }
+                _ => format!("A `{}` value.", v.name),
+            };
+            doc_attrs(Some(&text))
+        })
+        .collect();
+    let fallback_doc = match tag {
+        Some(tag) => format!(" A value whose `{tag}` names no variant above, as received."),
+        None => " A value that fits no variant above, as received.".to_owned(),
+    };
+    let Some(tag) = tag else {
+        return quote! {
+            #docs
+            #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            #[serde(untagged)]
+            #[allow(clippy::large_enum_variant)]
+            pub enum #name {
+                #(#variant_docs #variant_idents(#variant_types),)*
+                #[doc = #fallback_doc]
+                #fallback(::serde_json::Value),
+            }
+        };
+    };
+    let arms = variants
+        .iter()
+        .zip(&variant_idents)
+        .filter(|(v, _)| !v.tag_values.is_empty())
+        .map(|(v, variant)| {
+            let values = &v.tag_values;
+            quote! {
+                ::std::option::Option::Some(#(#values)|*) => ::serde_json::from_value(value)
+                    .map(Self::#variant)
+                    .map_err(::serde::de::Error::custom),
+            }
+        });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+        #[serde(untagged)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #(#variant_docs #variant_idents(#variant_types),)*
+            #[doc = #fallback_doc]
+            #fallback(::serde_json::Value),
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                match value.get(#tag).and_then(::serde_json::Value::as_str) {
+                    #(#arms)*
+                    _ => ::std::result::Result::Ok(Self::#fallback(value)),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Bodies documented per media type: one type when every media type carries the same
+//! JSON or form schema, otherwise a `Media` type with a variant per media type.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::Lowerer;
+use super::case::pascal_case;
+use crate::error::{Location, Result};
+use crate::ir::{Encoding, MediaVariant, TypeKind, TypeRef};
+
+impl Lowerer<'_> {
+    /// The type of a body documented per media type: the schema's type when every media
+    /// type is JSON or a form of one schema (or has none: any JSON value); otherwise a
+    /// `Media` type with a variant per media type. `None` when no media type is documented.
+    /// `at` is the body or response; a Swagger source says where its one schema was written
+    /// (`x-source-pointer`, set by the upgrade stage).
+    pub(super) fn content(
+        &mut self,
+        content: &IndexMap<String, openapiv3::MediaType>,
+        extensions: &IndexMap<String, Value>,
+        name: &str,
+        at: &Location,
+    ) -> Result<Option<TypeRef>> {
+        let Some((first_type, first)) = content.first() else {
+            return Ok(None);
+        };
+        let swagger_schema = extensions
+            .get("x-source-pointer")
+            .and_then(Value::as_str)
+            .map(|pointer| Location::new(at.file.clone(), pointer));
+        let content_at = |content_type: &str| at.child("content").child(content_type);
+        let schema_at = |content_type: &str| {
+            swagger_schema
+                .clone()
+                .unwrap_or_else(|| content_at(content_type).child("schema"))
+        };
+        let structured = content
+            .keys()
+            .all(|ct| matches!(Encoding::of(ct), Encoding::Json | Encoding::Form));
+        let one_schema = content.values().all(|m| m.schema == first.schema);
+        if structured && one_schema {
+            let ty = match &first.schema {
+                Some(schema) => self.lower(schema, name, &schema_at(first_type))?,
+                None => TypeRef::Any,
+            };
+            for (content_type, media) in content {
+                self.media_examples(media, &ty, &content_at(content_type));
+            }
+            return Ok(Some(ty));
+        }
+        let names = media_variant_names(content.keys());
+        let mut variants = Vec::new();
+        for ((content_type, media), variant) in content.iter().zip(names) {
+            let encoding = Encoding::of(content_type);
+            let ty = match (encoding, &media.schema) {
+                (Encoding::Json | Encoding::Form, Some(schema)) => self.lower(
+                    schema,
+                    &format!("{name}{variant}"),
+                    &schema_at(content_type),
+                )?,
+                (Encoding::Json | Encoding::Form, None) => TypeRef::Any,
+                (Encoding::Text, _) => TypeRef::String { format: None },
+                (Encoding::Binary, _) => TypeRef::Bytes,
+            };
+            if matches!(encoding, Encoding::Json | Encoding::Form) {
+                self.media_examples(media, &ty, &content_at(content_type));
+            }
+            variants.push(MediaVariant {
+                content_type: content_type.clone(),
+                name: variant,
+                encoding,
+                ty,
+            });
+        }
+        Ok(Some(self.add_type(
+            name,
+            None,
+            at,
+            TypeKind::Media { variants },
+            None,
+        )))
+    }
+}
+
+/// Variant names for media types: the subtype (`Json`, `Plain`, `Png`), qualified by the
+/// type where two would clash (`TextXml`, `ApplicationXml`).
+fn media_variant_names<'a>(content_types: impl Iterator<Item = &'a String> + Clone) -> Vec<String> {
+    let short = |ct: &str| {
+        let essence = ct.split(';').next().unwrap_or_default().trim();
+        match essence.split_once('/') {
+            Some(("*", "*")) => "Any".to_owned(),
+            Some((kind, "*")) => pascal_case(&format!("any {kind}")),
+            Some((_, "x-www-form-urlencoded")) => "Form".to_owned(),
+            Some((_, subtype)) => pascal_case(subtype),
+            None => pascal_case(essence),
+        }
+    };
+    let shorts: Vec<String> = content_types.clone().map(|ct| short(ct)).collect();
+    content_types
+        .zip(&shorts)
+        .map(|(ct, name)| {
+            if shorts.iter().filter(|other| *other == name).count() > 1 {
+                pascal_case(ct.split(';').next().unwrap_or_default())
+            } else {
+                name.clone()
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,179 @@
+//! Stage 4, lower: OpenAPI documents become the IR.
+//!
+//! A module a concern, in the order the stage runs:
+//! - [`operations`] gathers each configured API's operations (parameters, bodies,
+//!   per-status responses), with [`media`] for bodies in several media types and
+//!   [`security`] for who may call them;
+//! - [`schemas`] turns schemas into type uses and named types ([`objects`] for structs and
+//!   `allOf`, [`unions`] for `oneOf`/`anyOf`), kept in the deduplicating [`table`];
+//! - [`examples`] records every example with the type it must fit;
+//! - [`error_model`] checks or defines the shared error body;
+//! - last, [`names`] decides every Rust identifier the output uses, once, from the
+//!   suggestions the other modules made ([`case`] turns spec words into identifiers).
+
+mod case;
+mod error_model;
+mod examples;
+mod media;
+mod names;
+mod objects;
+mod operations;
+mod schemas;
+mod security;
+mod table;
+mod unions;
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::config::Config;
+use crate::error::{Error, Location, Result};
+use crate::ir::{Api, Example, Ir, TypeDef, TypeId, TypeKind, TypeRef, Warning};
+use crate::upgrade::{Upgraded, UpgradedSchema};
+
+pub use case::{pascal_case, snake_case};
+
+/// Lowers the upgraded specs into the IR, as `config` arranges them into APIs.
+pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Result<Ir> {
+    let mut lowerer = Lowerer {
+        schemas: &upgraded.schemas,
+        config,
+        table: table::TypeTable::default(),
+        by_key: HashMap::new(),
+        in_progress: HashMap::new(),
+        examples: Vec::new(),
+        warnings: upgraded.warnings.clone(),
+    };
+    let error_location = Location::new(config.path.clone(), "/errors");
+    let error_type = lowerer.error_type(upgraded, &error_location)?;
+    let mut apis = Vec::new();
+    for api_config in &config.apis {
+        apis.push(lowerer.api(upgraded, api_config, &TypeRef::Named(error_type))?);
+    }
+    let (types, mut renumbering) = lowerer.table.finish(&error_location)?;
+    let mut examples = lowerer.examples;
+    for api in &mut apis {
+        for operation in &mut api.operations {
+            operations::renumber(operation, &mut renumbering);
+        }
+    }
+    for example in &mut examples {
+        renumbering.ty(&mut example.ty);
+    }
+    let error = error_model::model(config, renumbering.id(error_type));
+    let mut ir = Ir {
+        package: config.package.name.clone(),
+        description: config.package.description.clone(),
+        config_path: config.path.clone(),
+        sources,
+        apis,
+        types,
+        error,
+        router: config.router.clone(),
+        examples,
+        warnings: lowerer.warnings,
+    };
+    names::decide(&mut ir)?;
+    Ok(ir)
+}
+
+/// The state of one lowering: the schema table it reads and the type table it fills.
+struct Lowerer<'a> {
+    schemas: &'a BTreeMap<String, UpgradedSchema>,
+    config: &'a Config,
+    table: table::TypeTable,
+    /// Schema table key → the type it lowered to.
+    by_key: HashMap<String, TypeRef>,
+    /// Named schemas being lowered → the id reserved for them when something referred back
+    /// to them meanwhile (recursion), which also rules out merging them with an identical
+    /// earlier type.
+    in_progress: HashMap<String, Option<TypeId>>,
+    examples: Vec<Example>,
+    warnings: Vec<Warning>,
+}
+
+impl Lowerer<'_> {
+    /// One configured API: the operations and security schemes of its spec files.
+    fn api(
+        &mut self,
+        upgraded: &Upgraded,
+        api_config: &crate::config::ApiConfig,
+        error_type: &TypeRef,
+    ) -> Result<Api> {
+        let mut api = Api {
+            name: api_config.name.clone(),
+            module: String::new(),
+            trait_name: String::new(),
+            title: api_config.title.clone(),
+            sources: api_config.specs.clone(),
+            security_schemes: Vec::new(),
+            operations: Vec::new(),
+        };
+        let mut first_use: BTreeMap<String, Location> = BTreeMap::new();
+        let mut routes: BTreeMap<(String, String), Location> = BTreeMap::new();
+        for file in &api_config.specs {
+            let file = crate::paths::normalise(file);
+            let spec = upgraded
+                .specs
+                .iter()
+                .find(|s| s.file == file)
+                .ok_or_else(|| {
+                    Error::invalid(Location::new(file.clone(), ""), "spec not loaded")
+                })?;
+            security::schemes(&file, &spec.openapi, &mut api.security_schemes)?;
+            for operation in self.operations(&file, &spec.openapi, api_config, error_type)? {
+                if let Some(first) = first_use.get(&operation.name) {
+                    return Err(Error::DuplicateOperation {
+                        location: operation.source.clone(),
+                        name: operation.name.clone(),
+                        first: Box::new(first.clone()),
+                    });
+                }
+                for path in &operation.full_paths {
+                    let route = (operation.method.clone(), path.clone());
+                    if let Some(first) = routes.get(&route) {
+                        return Err(Error::invalid(
+                            operation.source.clone(),
+                            format!("{} {path} is already defined at {first}", operation.method),
+                        ));
+                    }
+                    routes.insert(route, operation.source.clone());
+                }
+                first_use.insert(operation.name.clone(), operation.source.clone());
+                api.operations.push(operation);
+            }
+        }
+        Ok(api)
+    }
+
+    /// Adds a named type under its suggested `name` (the naming pass decides the final
+    /// one). `own` is the schema table key when the type is that schema's own definition:
+    /// then it merges with any identical type, unless the schema refers to itself.
+    fn add_type(
+        &mut self,
+        name: &str,
+        description: Option<String>,
+        at: &Location,
+        kind: TypeKind,
+        own: Option<&str>,
+    ) -> TypeRef {
+        let merge = match own {
+            Some(key) if self.in_progress.get(key) == Some(&None) => table::Merge::AnyName,
+            _ => table::Merge::SameName,
+        };
+        let def = TypeDef {
+            name: name.to_owned(),
+            description,
+            origins: vec![at.clone()],
+            kind,
+        };
+        TypeRef::Named(self.table.add(def, merge))
+    }
+
+    /// The named type a use refers to, when it is already defined.
+    fn defined(&self, ty: &TypeRef) -> Option<&TypeDef> {
+        match ty {
+            TypeRef::Named(id) => self.table.get(*id),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! Objects: structs from `properties` (with a map for `additionalProperties`), maps from
+//! `additionalProperties` alone, and `allOf`, whose parts merge into one struct.
+
+use indexmap::IndexMap;
+use openapiv3::{AdditionalProperties, ObjectType, ReferenceOr, Schema, SchemaKind, Type};
+
+use super::Lowerer;
+use super::case::{pascal_case, snake_case};
+use crate::error::{Error, Location, Result};
+use crate::ir::{Field, TypeKind, TypeRef};
+use crate::resolve::schema_key;
+
+impl Lowerer<'_> {
+    pub(super) fn object(
+        &mut self,
+        object: &ObjectType,
+        name: &str,
+        description: Option<String>,
+        at: &Location,
+        own: Option<&str>,
+    ) -> Result<TypeRef> {
+        let additional = match &object.additional_properties {
+            None | Some(AdditionalProperties::Any(false)) => None,
+            Some(AdditionalProperties::Any(true)) => Some(TypeRef::Any),
+            Some(AdditionalProperties::Schema(schema)) => Some(self.lower(
+                schema,
+                &format!("{name}Value"),
+                &at.child("additionalProperties"),
+            )?),
+        };
+        if object.properties.is_empty() {
+            return Ok(match additional {
+                Some(value) => TypeRef::Map(Box::new(value)),
+                None => TypeRef::Object,
+            });
+        }
+        let fields = self.fields(&object.properties, &object.required, name, at)?;
+        let kind = TypeKind::Struct {
+            fields,
+            additional,
+            additional_field: String::new(),
+        };
+        Ok(self.add_type(name, description, at, kind, own))
+    }
+
+    fn fields(
+        &mut self,
+        properties: &IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &[String],
+        parent: &str,
+        at: &Location,
+    ) -> Result<Vec<Field>> {
+        let mut fields = Vec::new();
+        for (property, schema) in properties {
+            let field_at = at.child("properties").child(property);
+            let ty = self.lower_boxed(
+                schema,
+                &format!("{parent}{}", pascal_case(property)),
+                &field_at,
+            )?;
+            let (description, default, nullable) = match schema {
+                ReferenceOr::Item(schema) => (
+                    schema.schema_data.description.clone(),
+                    schema.schema_data.default.clone(),
+                    schema.schema_data.nullable,
+                ),
+                ReferenceOr::Reference { .. } => (None, None, false),
+            };
+            fields.push(Field {
+                name: property.clone(),
+                ident: snake_case(property),
+                default_fn: String::new(),
+                description,
+                ty,
+                required: required.contains(property),
+                nullable,
+                default,
+            });
+        }
+        Ok(fields)
+    }
+
+    /// `allOf`: a single reference (with documentation beside it) is that type; otherwise
+    /// the parts' properties merge into one struct.
+    pub(super) fn all_of(
+        &mut self,
+        parts: &[ReferenceOr<Schema>],
+        name: &str,
+        description: Option<String>,
+        at: &Location,
+        own: Option<&str>,
+    ) -> Result<TypeRef> {
+        let references: Vec<&ReferenceOr<Schema>> = parts
+            .iter()
+            .filter(|p| matches!(p, ReferenceOr::Reference { .. }))
+            .collect();
+        let adds_nothing = |part: &ReferenceOr<Schema>| match part {
+            ReferenceOr::Reference { .. } => true,
+            ReferenceOr::Item(schema) => object_properties(schema)
+                .is_some_and(|p| p.is_empty() && object_additional(schema).is_none()),
+        };
+        if references.len() == 1 && parts.iter().all(adds_nothing) {
+            return self.lower(references[0], name, &at.child("allOf").child("0"));
+        }
+        let mut merged = ObjectType::default();
+        for (i, part) in parts.iter().enumerate() {
+            self.collect_object(
+                part,
+                &mut merged,
+                &at.child("allOf").child(&i.to_string()),
+                0,
+            )?;
+        }
+        self.object(&merged, name, description, at, own)
+    }
+
+    fn collect_object(
+        &self,
+        part: &ReferenceOr<Schema>,
+        into: &mut ObjectType,
+        at: &Location,
+        depth: usize,
+    ) -> Result<()> {
+        if depth > 32 {
+            return Err(Error::invalid(
+                at.clone(),
+                "allOf nests too deeply (a cycle?)",
+            ));
+        }
+        let schema = match part {
+            ReferenceOr::Reference { reference } => {
+                let key = schema_key(reference).ok_or_else(|| {
+                    Error::invalid(at.clone(), format!("unresolved reference {reference}"))
+                })?;
+                let entry = self.schemas.get(&key).ok_or_else(|| {
+                    Error::invalid(
+                        at.clone(),
+                        format!("schema `{key}` is not in the schema table"),
+                    )
+                })?;
+                return self.collect_object(&entry.schema, into, &entry.location, depth + 1);
+            }
+            ReferenceOr::Item(schema) => schema,
+        };
+        if let SchemaKind::AllOf { all_of } = &schema.schema_kind {
+            for (i, inner) in all_of.iter().enumerate() {
+                self.collect_object(
+                    inner,
+                    into,
+                    &at.child("allOf").child(&i.to_string()),
+                    depth + 1,
+                )?;
+            }
+            return Ok(());
+        }
+        let (Some(properties), Some(required)) =
+            (object_properties(schema), object_required(schema))
+        else {
+            return Err(Error::invalid(
+                at.clone(),
+                "allOf parts must be objects to be merged into one type",
+            ));
+        };
+        for (name, schema) in properties {
+            into.properties.insert(name.clone(), schema.clone());
+        }
+        for name in required {
+            if !into.required.contains(name) {
+                into.required.push(name.clone());
+            }
+        }
+        if let Some(additional) = object_additional(schema) {
+            into.additional_properties = Some(additional.clone());
+        }
+        Ok(())
+    }
+}
+
+/// The properties of an object schema.
+pub(super) fn object_properties(
+    schema: &Schema,
+) -> Option<&IndexMap<String, ReferenceOr<Box<Schema>>>> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => Some(&object.properties),
+        SchemaKind::Any(any) => Some(&any.properties),
+        _ => None,
+    }
+}
+
+pub(super) fn object_required(schema: &Schema) -> Option<&Vec<String>> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => Some(&object.required),
+        SchemaKind::Any(any) => Some(&any.required),
+        _ => None,
+    }
+}
+
+fn object_additional(schema: &Schema) -> Option<&AdditionalProperties> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => object.additional_properties.as_ref(),
+        SchemaKind::Any(any) => any.additional_properties.as_ref(),
+        _ => None,
+    }
+}

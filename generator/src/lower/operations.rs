@@ -1,0 +1,370 @@
+//! Operations: one per path and method, with their parameters, body and per-status
+//! responses, mounted under every base path of their spec.
+
+use std::collections::BTreeSet;
+
+use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, Type};
+use serde_json::Value;
+
+use super::case::{pascal_case, snake_case};
+use super::table::Renumbering;
+use super::{Lowerer, security};
+use crate::config::ApiConfig;
+use crate::error::{Error, Location, Result};
+use crate::ir::{
+    Operation, OperationNames, ParamLocation, Parameter, RequestBody, Response, Status, TypeRef,
+};
+use crate::pointer;
+
+const METHODS: [&str; 8] = [
+    "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE",
+];
+
+/// What an operation is lowered from.
+struct OperationSource<'a> {
+    name: String,
+    method: String,
+    path: &'a str,
+    at: Location,
+    op: &'a openapiv3::Operation,
+    shared: &'a [ReferenceOr<openapiv3::Parameter>],
+    openapi: &'a OpenAPI,
+    bases: &'a [String],
+    error_type: &'a TypeRef,
+}
+
+impl Lowerer<'_> {
+    /// Every operation of one spec file, in path order.
+    pub(super) fn operations(
+        &mut self,
+        file: &str,
+        openapi: &OpenAPI,
+        api: &ApiConfig,
+        error_type: &TypeRef,
+    ) -> Result<Vec<Operation>> {
+        let bases = base_paths(openapi);
+        let mut out = Vec::new();
+        for (path, item) in openapi.paths.paths.iter() {
+            let item_at = Location::new(file, pointer::push("/paths", path));
+            let ReferenceOr::Item(item) = item else {
+                return Err(Error::invalid(item_at, "unresolved path item reference"));
+            };
+            for (method, op) in item.iter() {
+                let method = method.to_uppercase();
+                if !METHODS.contains(&method.as_str()) {
+                    continue;
+                }
+                let at = item_at.child(&method.to_lowercase());
+                let named = api.operation_ids.get(&format!("{method} {path}"));
+                let name = match (named, &op.operation_id) {
+                    (Some(name), _) => snake_case(name),
+                    (None, Some(id)) => snake_case(id),
+                    (None, None) => snake_case(&format!("{method} {path}")),
+                };
+                out.push(self.operation(OperationSource {
+                    name,
+                    method,
+                    path,
+                    at,
+                    op,
+                    shared: &item.parameters,
+                    openapi,
+                    bases: &bases,
+                    error_type,
+                })?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn operation(&mut self, source: OperationSource<'_>) -> Result<Operation> {
+        let OperationSource {
+            name,
+            method,
+            path,
+            at,
+            op,
+            shared,
+            openapi,
+            bases,
+            error_type,
+        } = source;
+        let type_prefix = pascal_case(&name);
+        let security = security::requirement(op, openapi, &at)?;
+        let parameters = self.parameters(op, shared, &type_prefix, &at)?;
+        let body = self.request_body(op, &type_prefix, &at)?;
+        let responses = self.responses(op, &type_prefix, &at, error_type)?;
+        let full_paths = bases
+            .iter()
+            .map(|base| format!("{}{}", base.trim_end_matches('/'), path))
+            .collect();
+        Ok(Operation {
+            name,
+            names: OperationNames::default(),
+            operation_id: op.operation_id.clone(),
+            method,
+            path: path.to_owned(),
+            full_paths,
+            summary: op.summary.clone(),
+            description: op.description.clone(),
+            deprecated: op.deprecated,
+            tags: op.tags.clone(),
+            security,
+            parameters,
+            body,
+            responses,
+            source: at,
+        })
+    }
+
+    /// The path item's parameters that the operation does not redefine, then its own.
+    fn parameters(
+        &mut self,
+        op: &openapiv3::Operation,
+        shared: &[ReferenceOr<openapiv3::Parameter>],
+        type_prefix: &str,
+        at: &Location,
+    ) -> Result<Vec<Parameter>> {
+        let own_names: BTreeSet<(String, ParamLocation)> = op
+            .parameters
+            .iter()
+            .filter_map(|p| p.as_item())
+            .map(|p| (p.parameter_data_ref().name.clone(), location(p)))
+            .collect();
+        let shared = shared.iter().filter(|p| {
+            p.as_item().is_none_or(|p| {
+                !own_names.contains(&(p.parameter_data_ref().name.clone(), location(p)))
+            })
+        });
+        let mut parameters = Vec::new();
+        for (i, parameter) in shared.chain(op.parameters.iter()).enumerate() {
+            let param_at = at.child("parameters").child(&i.to_string());
+            let ReferenceOr::Item(parameter) = parameter else {
+                return Err(Error::invalid(param_at, "unresolved parameter reference"));
+            };
+            parameters.push(self.parameter(parameter, type_prefix, &param_at)?);
+        }
+        Ok(parameters)
+    }
+
+    fn parameter(
+        &mut self,
+        parameter: &openapiv3::Parameter,
+        type_prefix: &str,
+        at: &Location,
+    ) -> Result<Parameter> {
+        let data = parameter.parameter_data_ref();
+        let openapiv3::ParameterSchemaOrContent::Schema(schema) = &data.format else {
+            return Err(Error::invalid(
+                at.clone(),
+                format!(
+                    "parameter `{}` uses `content`; only `schema` is supported",
+                    data.name
+                ),
+            ));
+        };
+        let hint = format!("{type_prefix}{}", pascal_case(&data.name));
+        let ty = self.lower(schema, &hint, &at.child("schema"))?;
+        if let Some(example) = &data.example {
+            // A parameter's example is its text on the wire: `x-example: 1234` of a string
+            // parameter is "1234".
+            let example = match example {
+                Value::Number(_) | Value::Bool(_) if self.is_string_type(&ty) => {
+                    Value::String(example.to_string())
+                }
+                _ => example.clone(),
+            };
+            self.example(&ty, &example, at.child("example"));
+        }
+        let default = match schema {
+            ReferenceOr::Item(schema) => schema.schema_data.default.clone(),
+            ReferenceOr::Reference { .. } => None,
+        };
+        let pattern = match self.resolve_branch(schema).map(|(s, _)| &s.schema_kind) {
+            Some(SchemaKind::Type(Type::String(string))) => string.pattern.clone(),
+            _ => None,
+        };
+        Ok(Parameter {
+            name: data.name.clone(),
+            field: String::new(),
+            default_fn: String::new(),
+            location: location(parameter),
+            description: data.description.clone(),
+            required: data.required,
+            deprecated: data.deprecated.unwrap_or(false),
+            ty,
+            default,
+            pattern,
+        })
+    }
+
+    fn request_body(
+        &mut self,
+        op: &openapiv3::Operation,
+        type_prefix: &str,
+        at: &Location,
+    ) -> Result<Option<RequestBody>> {
+        match &op.request_body {
+            None => Ok(None),
+            Some(ReferenceOr::Reference { .. }) => Err(Error::invalid(
+                at.child("requestBody"),
+                "unresolved request body reference",
+            )),
+            Some(ReferenceOr::Item(body)) => {
+                let ty = self
+                    .content(
+                        &body.content,
+                        &body.extensions,
+                        &format!("{type_prefix}Body"),
+                        &at.child("requestBody"),
+                    )?
+                    .unwrap_or(TypeRef::Any);
+                Ok(Some(RequestBody {
+                    description: body.description.clone(),
+                    required: body.required,
+                    content_types: body.content.keys().cloned().collect(),
+                    ty,
+                }))
+            }
+        }
+    }
+
+    /// Every documented status, in order: codes, then ranges (`4XX` after the 4xx codes),
+    /// then `default`.
+    fn responses(
+        &mut self,
+        op: &openapiv3::Operation,
+        type_prefix: &str,
+        at: &Location,
+        error_type: &TypeRef,
+    ) -> Result<Vec<Response>> {
+        let mut responses = Vec::new();
+        if let Some(default) = &op.responses.default {
+            responses.push((Status::Default, "default".to_owned(), default));
+        }
+        for (status, response) in &op.responses.responses {
+            let (status, key) = match status {
+                openapiv3::StatusCode::Code(code) => (Status::Code(*code), code.to_string()),
+                openapiv3::StatusCode::Range(class) => {
+                    (Status::Range(*class), format!("{class}XX"))
+                }
+            };
+            responses.push((status, key, response));
+        }
+        responses.sort_by_key(|(status, ..)| match status {
+            Status::Default => (u16::MAX, 0),
+            Status::Code(code) => (*code, 0),
+            Status::Range(class) => (class * 100, 1),
+        });
+        let mut lowered = Vec::new();
+        for (status, key, response) in responses {
+            let response_at = at.child("responses").child(&key);
+            let ReferenceOr::Item(response) = response else {
+                return Err(Error::invalid(response_at, "unresolved response reference"));
+            };
+            lowered.push(self.response(status, response, type_prefix, &response_at, error_type)?);
+        }
+        Ok(lowered)
+    }
+
+    fn response(
+        &mut self,
+        status: Status,
+        response: &openapiv3::Response,
+        type_prefix: &str,
+        at: &Location,
+        error_type: &TypeRef,
+    ) -> Result<Response> {
+        let has_schema = response.content.values().any(|m| m.schema.is_some());
+        let is_error = match status {
+            Status::Code(code) => code >= 400,
+            Status::Range(class) => class >= 4,
+            Status::Default => false,
+        };
+        let untyped_error = is_error && self.config.errors.untyped_error_responses;
+        let ty = if !has_schema && untyped_error {
+            for (content_type, media) in &response.content {
+                self.media_examples(media, error_type, &at.child("content").child(content_type));
+            }
+            Some(error_type.clone())
+        } else {
+            // A response documented by examples alone still has a body: any JSON.
+            self.content(
+                &response.content,
+                &response.extensions,
+                &format!("{type_prefix}{}Body", super::case::status_name(status)),
+                at,
+            )?
+        };
+        let mut content_types: Vec<String> = response.content.keys().cloned().collect();
+        if content_types.is_empty() && ty.is_some() {
+            content_types.push("application/json".into());
+        }
+        Ok(Response {
+            status,
+            variant: String::new(),
+            description: response.description.clone(),
+            content_types,
+            ty,
+        })
+    }
+}
+
+/// Gives every type use of an operation its final id.
+pub(super) fn renumber(operation: &mut Operation, renumbering: &mut Renumbering) {
+    for parameter in &mut operation.parameters {
+        renumbering.ty(&mut parameter.ty);
+    }
+    if let Some(body) = &mut operation.body {
+        renumbering.ty(&mut body.ty);
+    }
+    for response in &mut operation.responses {
+        if let Some(ty) = &mut response.ty {
+            renumbering.ty(ty);
+        }
+    }
+}
+
+fn location(parameter: &openapiv3::Parameter) -> ParamLocation {
+    match parameter {
+        openapiv3::Parameter::Query { .. } => ParamLocation::Query,
+        openapiv3::Parameter::Header { .. } => ParamLocation::Header,
+        openapiv3::Parameter::Path { .. } => ParamLocation::Path,
+        openapiv3::Parameter::Cookie { .. } => ParamLocation::Cookie,
+    }
+}
+
+/// The base paths of the first server, one per combination of its variables' values
+/// (`{protocol}://{hostname}{basePath}` gives one per `basePath`), in order, without
+/// repeats.
+fn base_paths(openapi: &OpenAPI) -> Vec<String> {
+    let Some(server) = openapi.servers.first() else {
+        return vec![String::new()];
+    };
+    let mut urls = vec![server.url.clone()];
+    for (name, variable) in server.variables.iter().flatten() {
+        let placeholder = format!("{{{name}}}");
+        let values = if variable.enumeration.is_empty() {
+            vec![variable.default.clone()]
+        } else {
+            variable.enumeration.clone()
+        };
+        urls = urls
+            .iter()
+            .flat_map(|url| values.iter().map(|v| url.replace(&placeholder, v)))
+            .collect();
+    }
+    let mut bases: Vec<String> = Vec::new();
+    for url in urls {
+        // Only the path part is mounted; scheme and host belong to the deployment.
+        let path = match url.split_once("://") {
+            Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+            None => url.as_str(),
+        };
+        let path = path.trim_end_matches('/').to_owned();
+        if !bases.contains(&path) {
+            bases.push(path);
+        }
+    }
+    bases
+}

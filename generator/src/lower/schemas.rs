@@ -1,0 +1,334 @@
+//! Schemas become type uses ([`TypeRef`]) and, where they need a name (objects with
+//! properties, enums, unions, schemas of their own file or definition), named types.
+//! Names suggested here come from config, then `title`, then the place the schema is found
+//! (`LoginBody`, `LoginOkBody`, `LoginBodyType`); the naming pass makes them final.
+
+use openapiv3::{ArrayType, ObjectType, ReferenceOr, Schema, SchemaKind, Type};
+use serde_json::Value;
+
+use super::Lowerer;
+use super::case::{pascal_case, variant_names};
+use crate::config::EnumPolicy;
+use crate::error::{Error, Location, Result};
+use crate::ir::{EnumVariant, TypeKind, TypeRef, Warning};
+use crate::pointer;
+use crate::resolve::schema_key;
+use crate::upgrade::{PREFIX_ITEMS, UNSUPPORTED};
+
+impl Lowerer<'_> {
+    /// The type of a schema use; `hint` names it when it needs a name and has no title.
+    pub(super) fn lower(
+        &mut self,
+        schema: &ReferenceOr<Schema>,
+        hint: &str,
+        at: &Location,
+    ) -> Result<TypeRef> {
+        match schema {
+            ReferenceOr::Reference { reference } => {
+                let key = schema_key(reference).ok_or_else(|| {
+                    Error::invalid(at.clone(), format!("unresolved reference {reference}"))
+                })?;
+                self.named(&key, at)
+            }
+            ReferenceOr::Item(schema) => self.lower_item(schema, hint, at),
+        }
+    }
+
+    pub(super) fn lower_boxed(
+        &mut self,
+        schema: &ReferenceOr<Box<Schema>>,
+        hint: &str,
+        at: &Location,
+    ) -> Result<TypeRef> {
+        match schema {
+            ReferenceOr::Reference { reference } => self.lower(
+                &ReferenceOr::Reference {
+                    reference: reference.clone(),
+                },
+                hint,
+                at,
+            ),
+            ReferenceOr::Item(schema) => self.lower_item(schema, hint, at),
+        }
+    }
+
+    /// The type of a schema from the schema table: always a named type, so that a file or
+    /// definition of its own stays visible by name in the generated code.
+    pub(super) fn named(&mut self, key: &str, at: &Location) -> Result<TypeRef> {
+        if let Some(ty) = self.by_key.get(key) {
+            return Ok(ty.clone());
+        }
+        let entry = self.schemas.get(key).ok_or_else(|| {
+            Error::invalid(
+                at.clone(),
+                format!("schema `{key}` is not in the schema table"),
+            )
+        })?;
+        let name = match &entry.schema {
+            ReferenceOr::Item(schema) => self.name_for_key(key, schema),
+            ReferenceOr::Reference { .. } => String::new(),
+        };
+        if let Some(reserved) = self.in_progress.get(key) {
+            // Recursion: the schema is being defined further up; refer to it by an id that
+            // will be forwarded to it once it is done.
+            let id = match reserved {
+                Some(id) => *id,
+                None => {
+                    let id = self.table.reserve(&name);
+                    self.in_progress.insert(key.to_owned(), Some(id));
+                    id
+                }
+            };
+            return Ok(TypeRef::Named(id));
+        }
+        // An alias of another table entry is that entry.
+        let schema = match &entry.schema {
+            ReferenceOr::Reference { reference } => {
+                let target = schema_key(reference).ok_or_else(|| {
+                    Error::invalid(
+                        entry.location.clone(),
+                        format!("unresolved reference {reference}"),
+                    )
+                })?;
+                let ty = self.named(&target, &entry.location)?;
+                self.by_key.insert(key.to_owned(), ty.clone());
+                return Ok(ty);
+            }
+            ReferenceOr::Item(schema) => schema,
+        };
+        self.in_progress.insert(key.to_owned(), None);
+        let lowered = self.define(schema, &name, &entry.location, Some(key));
+        let reserved = self.in_progress.remove(key).flatten();
+        let ty = lowered?;
+        if let (Some(reserved), TypeRef::Named(id)) = (reserved, &ty) {
+            self.table.forward(reserved, *id);
+        }
+        self.by_key.insert(key.to_owned(), ty.clone());
+        Ok(ty)
+    }
+
+    /// The suggested name of a schema of the table: config, then the error's configured
+    /// name, then `title`, then the last token of its pointer or its file's stem.
+    fn name_for_key(&self, key: &str, schema: &Schema) -> String {
+        if let Some(name) = self.config.type_names.get(key) {
+            return name.clone();
+        }
+        if self.config.errors.schema_key().as_deref() == Some(key) {
+            return self.config.errors.type_name.clone();
+        }
+        if let Some(title) = &schema.schema_data.title {
+            return pascal_case(title);
+        }
+        let (file, fragment) = key.split_once('#').unwrap_or((key, ""));
+        let last_token = pointer::tokens(fragment).and_then(|mut t| t.pop());
+        let stem = file
+            .rsplit('/')
+            .next()
+            .unwrap_or(file)
+            .trim_end_matches(".yaml")
+            .trim_end_matches(".yml")
+            .trim_end_matches(".json");
+        pascal_case(last_token.as_deref().unwrap_or(stem))
+    }
+
+    fn lower_item(&mut self, schema: &Schema, hint: &str, at: &Location) -> Result<TypeRef> {
+        let configured = self
+            .config
+            .type_names
+            .get(&format!("{}#{}", at.file, at.pointer));
+        let name = configured
+            .cloned()
+            .or_else(|| schema.schema_data.title.as_deref().map(pascal_case));
+        self.define(schema, name.as_deref().unwrap_or(hint), at, None)
+    }
+
+    /// Lowers a schema; objects with properties, enums and unions become named types
+    /// called `name`. `own` is the table key when this is that schema's own definition:
+    /// then every other shape becomes a named alias too.
+    pub(super) fn define(
+        &mut self,
+        schema: &Schema,
+        name: &str,
+        at: &Location,
+        own: Option<&str>,
+    ) -> Result<TypeRef> {
+        let description = schema.schema_data.description.clone();
+        let ty = match &schema.schema_kind {
+            SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
+                let values: Vec<String> = string.enumeration.iter().flatten().cloned().collect();
+                let variants = values
+                    .iter()
+                    .zip(variant_names(&values))
+                    .map(|(value, name)| EnumVariant {
+                        value: value.clone(),
+                        name,
+                    })
+                    .collect();
+                self.add_enum(name, description.clone(), at, variants, false, own)
+            }
+            SchemaKind::Type(Type::Integer(integer)) if !integer.enumeration.is_empty() => {
+                let variants = integer
+                    .enumeration
+                    .iter()
+                    .flatten()
+                    .map(|value| EnumVariant {
+                        value: value.to_string(),
+                        name: if *value < 0 {
+                            format!("Minus{}", value.unsigned_abs())
+                        } else {
+                            format!("V{value}")
+                        },
+                    })
+                    .collect();
+                self.add_enum(name, description.clone(), at, variants, true, own)
+            }
+            SchemaKind::Type(Type::String(string)) => TypeRef::String {
+                format: format_name(&string.format),
+            },
+            SchemaKind::Type(Type::Integer(integer)) => TypeRef::Integer {
+                format: format_name(&integer.format),
+            },
+            SchemaKind::Type(Type::Number(number)) => TypeRef::Number {
+                format: format_name(&number.format),
+            },
+            SchemaKind::Type(Type::Boolean(_)) => TypeRef::Boolean,
+            SchemaKind::Type(Type::Array(_))
+                if schema.schema_data.extensions.contains_key(PREFIX_ITEMS) =>
+            {
+                self.tuple(schema, name, at)?
+            }
+            SchemaKind::Type(Type::Array(array)) => {
+                let item = match &array.items {
+                    Some(items) => {
+                        self.lower_boxed(items, &format!("{name}Item"), &at.child("items"))?
+                    }
+                    None => TypeRef::Any,
+                };
+                TypeRef::Array(Box::new(item))
+            }
+            SchemaKind::Type(Type::Object(object)) => {
+                self.object(object, name, description.clone(), at, own)?
+            }
+            SchemaKind::AllOf { all_of } => {
+                self.all_of(all_of, name, description.clone(), at, own)?
+            }
+            SchemaKind::Any(any)
+                if !any.properties.is_empty() || any.additional_properties.is_some() =>
+            {
+                let object = ObjectType {
+                    properties: any.properties.clone(),
+                    required: any.required.clone(),
+                    additional_properties: any.additional_properties.clone(),
+                    min_properties: None,
+                    max_properties: None,
+                };
+                self.object(&object, name, description.clone(), at, own)?
+            }
+            SchemaKind::Any(_) => TypeRef::Any,
+            SchemaKind::OneOf { one_of } => {
+                self.union(schema, one_of, name, at.child("oneOf"), own)?
+            }
+            SchemaKind::AnyOf { any_of } => {
+                self.union(schema, any_of, name, at.child("anyOf"), own)?
+            }
+            SchemaKind::Not { .. } => {
+                self.warnings.push(Warning {
+                    location: at.child("not"),
+                    message: "`not` cannot be said by a Rust type: rendered as any JSON value"
+                        .into(),
+                });
+                TypeRef::Any
+            }
+        };
+        self.warn_unsupported(schema, at);
+        if let Some(example) = &schema.schema_data.example {
+            self.example(&ty, example, at.child("example"));
+        }
+        if own.is_some() && !matches!(ty, TypeRef::Named(_)) {
+            return Ok(self.add_type(name, description, at, TypeKind::Alias { target: ty }, own));
+        }
+        Ok(ty)
+    }
+
+    /// The keywords the upgrade stage found that no Rust type can say: one warning.
+    fn warn_unsupported(&mut self, schema: &Schema, at: &Location) {
+        let Some(Value::Array(keywords)) = schema.schema_data.extensions.get(UNSUPPORTED) else {
+            return;
+        };
+        let keywords: Vec<String> = keywords
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|k| format!("`{k}`"))
+            .collect();
+        self.warnings.push(Warning {
+            location: at.clone(),
+            message: format!(
+                "{} cannot be said by a Rust type: ignored, the value is not checked against it",
+                keywords.join(", ")
+            ),
+        });
+    }
+
+    /// A 2020-12 `prefixItems` array: a tuple, each item its own type.
+    fn tuple(&mut self, schema: &Schema, name: &str, at: &Location) -> Result<TypeRef> {
+        let items = schema.schema_data.extensions[PREFIX_ITEMS].clone();
+        let items: Vec<ReferenceOr<Schema>> = serde_json::from_value(items).map_err(|e| {
+            Error::invalid(
+                at.child("prefixItems"),
+                format!("not a list of schemas: {e}"),
+            )
+        })?;
+        if let SchemaKind::Type(Type::Array(ArrayType { items: Some(_), .. })) = &schema.schema_kind
+        {
+            self.warnings.push(Warning {
+                location: at.child("items"),
+                message: "items past `prefixItems` cannot be typed in a Rust tuple: ignored".into(),
+            });
+        }
+        let mut types = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let hint = format!("{name}{}", ordinal_name(i));
+            types.push(self.lower(item, &hint, &at.child("prefixItems").child(&i.to_string()))?);
+        }
+        Ok(TypeRef::Tuple(types))
+    }
+
+    /// An enum, open or closed as the config says.
+    fn add_enum(
+        &mut self,
+        name: &str,
+        description: Option<String>,
+        at: &Location,
+        variants: Vec<EnumVariant>,
+        integer: bool,
+        own: Option<&str>,
+    ) -> TypeRef {
+        let kind = TypeKind::Enum {
+            variants,
+            open: self.config.enums == EnumPolicy::Open,
+            fallback: String::new(),
+            integer,
+        };
+        self.add_type(name, description, at, kind, own)
+    }
+}
+
+fn format_name<T: serde::Serialize>(
+    format: &openapiv3::VariantOrUnknownOrEmpty<T>,
+) -> Option<String> {
+    match format {
+        openapiv3::VariantOrUnknownOrEmpty::Item(item) => serde_json::to_value(item)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned)),
+        openapiv3::VariantOrUnknownOrEmpty::Unknown(unknown) => Some(unknown.clone()),
+        openapiv3::VariantOrUnknownOrEmpty::Empty => None,
+    }
+}
+
+fn ordinal_name(index: usize) -> &'static str {
+    const NAMES: [&str; 10] = [
+        "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth",
+        "Tenth",
+    ];
+    NAMES.get(index).copied().unwrap_or("Item")
+}

@@ -1,0 +1,143 @@
+//! Stage 3, upgrade: every resolved document becomes an `openapiv3::OpenAPI`.
+//!
+//! OpenAPI 3.0 documents pass through. Swagger 2.0 documents are rewritten into the 3.0
+//! shape first: body and formData parameters become request bodies (one content entry per
+//! `consumes` type), response schemas and `examples` move under `content` (one entry per
+//! `produces` type), `securityDefinitions` become security schemes, and `basePath` becomes a
+//! relative server URL whose configured placeholders become server variables.
+
+use std::collections::BTreeMap;
+
+use openapiv3::{OpenAPI, ReferenceOr, Schema};
+use serde_json::Value;
+
+use crate::config::BasePathVariable;
+use crate::error::{Error, Location, Result};
+use crate::pointer;
+use crate::resolve::Resolved;
+
+mod schemas;
+mod swagger;
+
+pub use schemas::{PREFIX_ITEMS, UNSUPPORTED};
+use schemas::{convert_schema, openapi31_to_30};
+use swagger::swagger_to_openapi;
+
+/// The output of the upgrade stage.
+#[derive(Debug, Clone)]
+pub struct Upgraded {
+    /// One OpenAPI document per root spec, in the order resolved.
+    pub specs: Vec<UpgradedSpec>,
+    /// The schema table of the resolve stage, as OpenAPI 3.0 schemas.
+    pub schemas: BTreeMap<String, UpgradedSchema>,
+    /// What the upgrade had to leave out.
+    pub warnings: Vec<crate::ir::Warning>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UpgradedSpec {
+    pub file: String,
+    pub openapi: OpenAPI,
+}
+
+#[derive(Debug, Clone)]
+pub struct UpgradedSchema {
+    pub location: Location,
+    pub schema: ReferenceOr<Schema>,
+}
+
+/// Upgrades every resolved spec; `variables` names the placeholders that may appear in a
+/// Swagger `basePath`.
+pub fn upgrade(
+    resolved: &Resolved,
+    variables: &BTreeMap<String, BasePathVariable>,
+) -> Result<Upgraded> {
+    let mut specs = Vec::new();
+    let mut warnings = Vec::new();
+    for spec in &resolved.specs {
+        let root = Location::new(spec.file.clone(), "");
+        let json = match version(&spec.document, &root)? {
+            Version::Swagger2 => swagger_to_openapi(&spec.document, &root, variables)?,
+            Version::OpenApi3 => spec.document.clone(),
+            Version::OpenApi31 => openapi31_to_30(&spec.document, &root, &mut warnings),
+        };
+        let openapi: OpenAPI = deserialize(json, &root)?;
+        specs.push(UpgradedSpec {
+            file: spec.file.clone(),
+            openapi,
+        });
+    }
+    let mut schemas = BTreeMap::new();
+    for (key, named) in &resolved.schemas {
+        // Only Swagger-only keywords are rewritten, so 3.0 schemas pass through unchanged.
+        let schema = deserialize(convert_schema(&named.value), &named.location)?;
+        schemas.insert(
+            key.clone(),
+            UpgradedSchema {
+                location: named.location.clone(),
+                schema,
+            },
+        );
+    }
+    Ok(Upgraded {
+        specs,
+        schemas,
+        warnings,
+    })
+}
+
+enum Version {
+    Swagger2,
+    OpenApi3,
+    OpenApi31,
+}
+
+fn version(document: &Value, root: &Location) -> Result<Version> {
+    let found = |key: &str| {
+        document
+            .get(key)
+            .map(|v| v.as_str().map_or(v.to_string(), str::to_owned))
+    };
+    if let Some(swagger) = found("swagger") {
+        return match swagger.as_str() {
+            "2.0" => Ok(Version::Swagger2),
+            _ => Err(Error::UnsupportedVersion {
+                location: root.child("swagger"),
+                found: format!("swagger: {swagger}"),
+            }),
+        };
+    }
+    match found("openapi") {
+        Some(v) if v.starts_with("3.0.") => Ok(Version::OpenApi3),
+        Some(v) if v.starts_with("3.1.") => Ok(Version::OpenApi31),
+        Some(v) => Err(Error::UnsupportedVersion {
+            location: root.child("openapi"),
+            found: format!("openapi: {v}"),
+        }),
+        None => Err(Error::UnsupportedVersion {
+            location: root.clone(),
+            found: "neither a `swagger` nor an `openapi` key".into(),
+        }),
+    }
+}
+
+/// Deserializes into an openapiv3 type; a failure names the pointer where it happened.
+fn deserialize<T: serde::de::DeserializeOwned>(value: Value, at: &Location) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut pointer = at.pointer.clone();
+        for segment in e.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => {
+                    pointer = pointer::push(&pointer, &index.to_string());
+                }
+                serde_path_to_error::Segment::Map { key } => pointer = pointer::push(&pointer, key),
+                serde_path_to_error::Segment::Enum { .. }
+                | serde_path_to_error::Segment::Unknown => {}
+            }
+        }
+        Error::invalid(
+            Location::new(at.file.clone(), pointer),
+            format!("not a valid OpenAPI 3.0 value: {}", e.inner()),
+        )
+    })
+}
