@@ -24,24 +24,48 @@ pub enum LoginResponse {
     /// 400.
     ///
     /// Part of the request was invalid. For example, the login type may not be recognised.
-    BadRequest(crate::types::MatrixError),
+    BadRequest(crate::types::MatrixErrorBody),
     /// 403.
     ///
     /// The login attempt failed. For example, the password may have been incorrect.
-    Forbidden(crate::types::MatrixError),
+    Forbidden(crate::types::MatrixErrorBody),
     /// 429.
     ///
     /// This request was rate-limited.
-    TooManyRequests(crate::types::MatrixError),
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl LoginResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::BadRequest(_) => 400u16,
-            Self::Forbidden(_) => 403u16,
-            Self::TooManyRequests(_) => 429u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::BadRequest(_) => {
+                ::http::StatusCode::from_u16(400u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::Forbidden(_) => {
+                ::http::StatusCode::from_u16(403u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(error.body)),
+            403u16 => ::std::result::Result::Ok(Self::Forbidden(error.body)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -49,10 +73,34 @@ impl LoginResponse {
 impl ::axum::response::IntoResponse for LoginResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::BadRequest(body) => crate::runtime::json_response(400u16, &body),
-            Self::Forbidden(body) => crate::runtime::json_response(403u16, &body),
-            Self::TooManyRequests(body) => crate::runtime::json_response(429u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::BadRequest(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(400u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::Forbidden(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(403u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -80,19 +128,39 @@ pub enum RefreshResponse {
     /// 403.
     ///
     /// The exchange attempt failed. For example, the refresh token may have already been used.
-    Forbidden(crate::types::MatrixError),
+    Forbidden(crate::types::MatrixErrorBody),
     /// 429.
     ///
     /// This request was rate-limited.
-    TooManyRequests(crate::types::MatrixError),
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl RefreshResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::Forbidden(_) => 403u16,
-            Self::TooManyRequests(_) => 429u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::Forbidden(_) => {
+                ::http::StatusCode::from_u16(403u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            403u16 => ::std::result::Result::Ok(Self::Forbidden(error.body)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -100,9 +168,27 @@ impl RefreshResponse {
 impl ::axum::response::IntoResponse for RefreshResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::Forbidden(body) => crate::runtime::json_response(403u16, &body),
-            Self::TooManyRequests(body) => crate::runtime::json_response(429u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::Forbidden(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(403u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -137,7 +223,7 @@ pub enum RegisterResponse {
     ///   performing User-Interactive Authentication, although they may also return
     ///   them after authentication is completed if, for example, the requested user ID
     ///   was registered whilst the client was performing authentication.
-    BadRequest(crate::types::MatrixError),
+    BadRequest(crate::types::MatrixErrorBody),
     /// 401.
     ///
     /// The homeserver requires additional authentication information.
@@ -145,21 +231,48 @@ pub enum RegisterResponse {
     /// 403.
     ///
     /// The homeserver does not permit registering the account: this kind of account is not allowed (`M_GUEST_ACCESS_FORBIDDEN`), or registration is disabled (`M_FORBIDDEN`).
-    Forbidden(crate::types::MatrixError),
+    Forbidden(crate::types::MatrixErrorBody),
     /// 429.
     ///
     /// This request was rate-limited.
-    TooManyRequests(crate::types::MatrixError),
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl RegisterResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::BadRequest(_) => 400u16,
-            Self::Unauthorized(_) => 401u16,
-            Self::Forbidden(_) => 403u16,
-            Self::TooManyRequests(_) => 429u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::BadRequest(_) => {
+                ::http::StatusCode::from_u16(400u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::Unauthorized(_) => {
+                ::http::StatusCode::from_u16(401u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::Forbidden(_) => {
+                ::http::StatusCode::from_u16(403u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(error.body)),
+            403u16 => ::std::result::Result::Ok(Self::Forbidden(error.body)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -167,11 +280,41 @@ impl RegisterResponse {
 impl ::axum::response::IntoResponse for RegisterResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::BadRequest(body) => crate::runtime::json_response(400u16, &body),
-            Self::Unauthorized(body) => crate::runtime::json_response(401u16, &body),
-            Self::Forbidden(body) => crate::runtime::json_response(403u16, &body),
-            Self::TooManyRequests(body) => crate::runtime::json_response(429u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::BadRequest(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(400u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::Unauthorized(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(401u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::Forbidden(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(403u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -200,15 +343,34 @@ pub enum ChangePasswordResponse {
     /// 429.
     ///
     /// This request was rate-limited.
-    TooManyRequests(crate::types::MatrixError),
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl ChangePasswordResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::Unauthorized(_) => 401u16,
-            Self::TooManyRequests(_) => 429u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::Unauthorized(_) => {
+                ::http::StatusCode::from_u16(401u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -216,9 +378,27 @@ impl ChangePasswordResponse {
 impl ::axum::response::IntoResponse for ChangePasswordResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::Unauthorized(body) => crate::runtime::json_response(401u16, &body),
-            Self::TooManyRequests(body) => crate::runtime::json_response(429u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::Unauthorized(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(401u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -235,12 +415,33 @@ pub enum GetAccount3pidsResponse {
     ///
     /// The lookup was successful.
     Ok(crate::types::GetAccount3pidsOkBody),
+    /// 429.
+    ///
+    /// This request was rate-limited.
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl GetAccount3pidsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -248,7 +449,20 @@ impl GetAccount3pidsResponse {
 impl ::axum::response::IntoResponse for GetAccount3pidsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -270,14 +484,39 @@ pub enum Post3pidsResponse {
     /// 403.
     ///
     /// The credentials could not be verified with the identity server.
-    Forbidden(crate::types::MatrixError),
+    Forbidden(crate::types::MatrixErrorBody),
+    /// 429.
+    ///
+    /// This request was rate-limited.
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl Post3pidsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::Forbidden(_) => 403u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::Forbidden(_) => {
+                ::http::StatusCode::from_u16(403u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            403u16 => ::std::result::Result::Ok(Self::Forbidden(error.body)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -285,8 +524,27 @@ impl Post3pidsResponse {
 impl ::axum::response::IntoResponse for Post3pidsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::Forbidden(body) => crate::runtime::json_response(403u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::Forbidden(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(403u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -303,9 +561,12 @@ pub enum GetVersionsResponse {
 }
 impl GetVersionsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -313,7 +574,13 @@ impl GetVersionsResponse {
 impl ::axum::response::IntoResponse for GetVersionsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -341,19 +608,39 @@ pub enum RequestOpenIdTokenResponse {
     /// 403.
     ///
     /// The user is not allowed to request a token for this user ID.
-    Forbidden(crate::types::MatrixError),
+    Forbidden(crate::types::MatrixErrorBody),
     /// 429.
     ///
     /// This request was rate-limited.
-    TooManyRequests(crate::types::MatrixError),
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl RequestOpenIdTokenResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::Forbidden(_) => 403u16,
-            Self::TooManyRequests(_) => 429u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::Forbidden(_) => {
+                ::http::StatusCode::from_u16(403u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            403u16 => ::std::result::Result::Ok(Self::Forbidden(error.body)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -361,9 +648,27 @@ impl RequestOpenIdTokenResponse {
 impl ::axum::response::IntoResponse for RequestOpenIdTokenResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::Forbidden(body) => crate::runtime::json_response(403u16, &body),
-            Self::TooManyRequests(body) => crate::runtime::json_response(429u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::Forbidden(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(403u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -385,14 +690,30 @@ pub enum ExchangeOpenIdTokenResponse {
     /// 401.
     ///
     /// The token was not recognized or has expired.
-    Unauthorized(crate::types::MatrixError),
+    Unauthorized(crate::types::MatrixErrorBody),
 }
 impl ExchangeOpenIdTokenResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::Unauthorized(_) => 401u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::Unauthorized(_) => {
+                ::http::StatusCode::from_u16(401u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            401u16 => ::std::result::Result::Ok(Self::Unauthorized(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -400,8 +721,20 @@ impl ExchangeOpenIdTokenResponse {
 impl ::axum::response::IntoResponse for ExchangeOpenIdTokenResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::Unauthorized(body) => crate::runtime::json_response(401u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::Unauthorized(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(401u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -553,6 +886,130 @@ pub trait ClientServerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
             crate::types::MatrixError,
         >,
     > + ::std::marker::Send;
+}
+/// What `POST /_matrix/client/r0/login`, `POST /_matrix/client/v3/login` is.
+pub const LOGIN: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "login",
+    operation_id: ::std::option::Option::None,
+    method: ::http::Method::POST,
+    path: "/login",
+    paths: &["/_matrix/client/r0/login", "/_matrix/client/v3/login"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: true,
+    deprecated: false,
+};
+/// What `POST /_matrix/client/r0/tokenrefresh`, `POST /_matrix/client/v3/tokenrefresh` is.
+pub const REFRESH: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "refresh",
+    operation_id: ::std::option::Option::None,
+    method: ::http::Method::POST,
+    path: "/tokenrefresh",
+    paths: &["/_matrix/client/r0/tokenrefresh", "/_matrix/client/v3/tokenrefresh"],
+    authentication: crate::metadata::Authentication::Optional(&["accessToken"]),
+    rate_limited: true,
+    deprecated: false,
+};
+/// What `POST /_matrix/client/r0/register`, `POST /_matrix/client/v3/register` is.
+pub const REGISTER: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "register",
+    operation_id: ::std::option::Option::None,
+    method: ::http::Method::POST,
+    path: "/register",
+    paths: &["/_matrix/client/r0/register", "/_matrix/client/v3/register"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: true,
+    deprecated: false,
+};
+/// What `POST /_matrix/client/r0/account/password`, `POST /_matrix/client/v3/account/password` is.
+pub const CHANGE_PASSWORD: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "change_password",
+    operation_id: ::std::option::Option::None,
+    method: ::http::Method::POST,
+    path: "/account/password",
+    paths: &[
+        "/_matrix/client/r0/account/password",
+        "/_matrix/client/v3/account/password",
+    ],
+    authentication: crate::metadata::Authentication::Optional(&["accessToken"]),
+    rate_limited: true,
+    deprecated: false,
+};
+/// What `GET /_matrix/client/r0/account/3pid`, `GET /_matrix/client/v3/account/3pid` is.
+pub const GET_ACCOUNT_3PIDS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_account_3pids",
+    operation_id: ::std::option::Option::None,
+    method: ::http::Method::GET,
+    path: "/account/3pid",
+    paths: &["/_matrix/client/r0/account/3pid", "/_matrix/client/v3/account/3pid"],
+    authentication: crate::metadata::Authentication::Required(&["accessToken"]),
+    rate_limited: true,
+    deprecated: false,
+};
+/// What `POST /_matrix/client/r0/account/3pid`, `POST /_matrix/client/v3/account/3pid` is.
+pub const POST_3PIDS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "post_3pids",
+    operation_id: ::std::option::Option::None,
+    method: ::http::Method::POST,
+    path: "/account/3pid",
+    paths: &["/_matrix/client/r0/account/3pid", "/_matrix/client/v3/account/3pid"],
+    authentication: crate::metadata::Authentication::Required(&["accessToken"]),
+    rate_limited: true,
+    deprecated: false,
+};
+/// What `GET /_matrix/client/versions` is.
+pub const GET_VERSIONS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_versions",
+    operation_id: ::std::option::Option::Some("getVersions"),
+    method: ::http::Method::GET,
+    path: "/versions",
+    paths: &["/_matrix/client/versions"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /_matrix/client/r0/user/{userId}/openid/request_token`, `POST /_matrix/client/v3/user/{userId}/openid/request_token` is.
+pub const REQUEST_OPEN_ID_TOKEN: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "request_open_id_token",
+    operation_id: ::std::option::Option::Some("requestOpenIdToken"),
+    method: ::http::Method::POST,
+    path: "/user/{userId}/openid/request_token",
+    paths: &[
+        "/_matrix/client/r0/user/{userId}/openid/request_token",
+        "/_matrix/client/v3/user/{userId}/openid/request_token",
+    ],
+    authentication: crate::metadata::Authentication::Required(&["accessToken"]),
+    rate_limited: true,
+    deprecated: false,
+};
+/// What `GET /_matrix/federation/v1/openid/userinfo` is.
+pub const EXCHANGE_OPEN_ID_TOKEN: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "exchange_open_id_token",
+    operation_id: ::std::option::Option::Some("exchangeOpenIdToken"),
+    method: ::http::Method::GET,
+    path: "/openid/userinfo",
+    paths: &["/_matrix/federation/v1/openid/userinfo"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[
+    LOGIN,
+    REFRESH,
+    REGISTER,
+    CHANGE_PASSWORD,
+    GET_ACCOUNT_3PIDS,
+    POST_3PIDS,
+    GET_VERSIONS,
+    REQUEST_OPEN_ID_TOKEN,
+    EXCHANGE_OPEN_ID_TOKEN,
+];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`ClientServerApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

@@ -25,14 +25,39 @@ pub enum RegisterAccountResponse {
     /// 401.
     ///
     /// The homeserver named in the token did not vouch for it (`M_UNKNOWN_TOKEN`).
-    Unauthorized(crate::types::MatrixError),
+    Unauthorized(crate::types::MatrixErrorBody),
+    /// 429.
+    ///
+    /// This request was rate-limited.
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl RegisterAccountResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::Unauthorized(_) => 401u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::Unauthorized(_) => {
+                ::http::StatusCode::from_u16(401u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            401u16 => ::std::result::Result::Ok(Self::Unauthorized(error.body)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -40,8 +65,27 @@ impl RegisterAccountResponse {
 impl ::axum::response::IntoResponse for RegisterAccountResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::Unauthorized(body) => crate::runtime::json_response(401u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::Unauthorized(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(401u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -58,12 +102,33 @@ pub enum GetAccountResponse {
     ///
     /// The token holder's information.
     Ok(crate::types::GetAccountOkBody),
+    /// 429.
+    ///
+    /// This request was rate-limited.
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl GetAccountResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -71,7 +136,20 @@ impl GetAccountResponse {
 impl ::axum::response::IntoResponse for GetAccountResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -91,14 +169,39 @@ pub enum LogoutResponse {
     /// 401.
     ///
     /// The token is not registered or is otherwise unknown to the server.
-    Unauthorized(crate::types::MatrixError),
+    Unauthorized(crate::types::MatrixErrorBody),
+    /// 429.
+    ///
+    /// This request was rate-limited.
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl LogoutResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::Unauthorized(_) => 401u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::Unauthorized(_) => {
+                ::http::StatusCode::from_u16(401u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            401u16 => ::std::result::Result::Ok(Self::Unauthorized(error.body)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -106,8 +209,27 @@ impl LogoutResponse {
 impl ::axum::response::IntoResponse for LogoutResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::Unauthorized(body) => crate::runtime::json_response(401u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::Unauthorized(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(401u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -136,19 +258,48 @@ pub enum GetValidated3pidResponse {
     /// If the session has not been validated, then `errcode` will be
     /// `M_SESSION_NOT_VALIDATED`. If the session has timed out, then
     /// `errcode` will be `M_SESSION_EXPIRED`.
-    BadRequest(crate::types::MatrixError),
+    BadRequest(crate::types::MatrixErrorBody),
     /// 404.
     ///
     /// The Session ID or client secret were not found.
-    NotFound(crate::types::MatrixError),
+    NotFound(crate::types::MatrixErrorBody),
+    /// 429.
+    ///
+    /// This request was rate-limited.
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl GetValidated3pidResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::BadRequest(_) => 400u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::BadRequest(_) => {
+                ::http::StatusCode::from_u16(400u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(error.body)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -156,9 +307,34 @@ impl GetValidated3pidResponse {
 impl ::axum::response::IntoResponse for GetValidated3pidResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::BadRequest(body) => crate::runtime::json_response(400u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::BadRequest(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(400u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -181,19 +357,48 @@ pub enum BindResponse {
     /// If the session has not been validated, then `errcode` will be
     /// `M_SESSION_NOT_VALIDATED`. If the session has timed out, then
     /// `errcode` will be `M_SESSION_EXPIRED`.
-    BadRequest(crate::types::MatrixError),
+    BadRequest(crate::types::MatrixErrorBody),
     /// 404.
     ///
     /// The Session ID or client secret were not found
-    NotFound(crate::types::MatrixError),
+    NotFound(crate::types::MatrixErrorBody),
+    /// 429.
+    ///
+    /// This request was rate-limited.
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl BindResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::BadRequest(_) => 400u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::BadRequest(_) => {
+                ::http::StatusCode::from_u16(400u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(error.body)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -201,9 +406,34 @@ impl BindResponse {
 impl ::axum::response::IntoResponse for BindResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::BadRequest(body) => crate::runtime::json_response(400u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::BadRequest(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(400u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -225,36 +455,73 @@ pub enum UnbindResponse {
     /// If the response body is not a JSON Matrix error, the identity server
     /// does not support unbinds. If a JSON Matrix error is in the response
     /// body, the requesting party should respect the error.
-    BadRequest(crate::types::MatrixError),
+    BadRequest(crate::types::MatrixErrorBody),
     /// 403.
     ///
     /// The credentials supplied to authenticate the request were invalid.
     /// This may also be returned if the identity server does not support
     /// the chosen authentication method (such as blocking homeservers from
     /// unbinding identifiers).
-    Forbidden(crate::types::MatrixError),
+    Forbidden(crate::types::MatrixErrorBody),
     /// 404.
     ///
     /// If the response body is not a JSON Matrix error, the identity server
     /// does not support unbinds. If a JSON Matrix error is in the response
     /// body, the requesting party should respect the error.
-    NotFound(crate::types::MatrixError),
+    NotFound(crate::types::MatrixErrorBody),
+    /// 429.
+    ///
+    /// This request was rate-limited.
+    TooManyRequests(crate::types::MatrixErrorBody),
     /// 501.
     ///
     /// If the response body is not a JSON Matrix error, the identity server
     /// does not support unbinds. If a JSON Matrix error is in the response
     /// body, the requesting party should respect the error.
-    NotImplemented(crate::types::MatrixError),
+    NotImplemented(crate::types::MatrixErrorBody),
 }
 impl UnbindResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::BadRequest(_) => 400u16,
-            Self::Forbidden(_) => 403u16,
-            Self::NotFound(_) => 404u16,
-            Self::NotImplemented(_) => 501u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::BadRequest(_) => {
+                ::http::StatusCode::from_u16(400u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::Forbidden(_) => {
+                ::http::StatusCode::from_u16(403u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotImplemented(_) => {
+                ::http::StatusCode::from_u16(501u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(error.body)),
+            403u16 => ::std::result::Result::Ok(Self::Forbidden(error.body)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            501u16 => ::std::result::Result::Ok(Self::NotImplemented(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -262,11 +529,48 @@ impl UnbindResponse {
 impl ::axum::response::IntoResponse for UnbindResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::BadRequest(body) => crate::runtime::json_response(400u16, &body),
-            Self::Forbidden(body) => crate::runtime::json_response(403u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
-            Self::NotImplemented(body) => crate::runtime::json_response(501u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::BadRequest(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(400u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::Forbidden(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(403u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotImplemented(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(501u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -288,14 +592,39 @@ pub enum EmailRequestTokenResponse {
     /// An error ocurred. Some possible errors are:
     /// - `M_INVALID_EMAIL`: The email address provided was invalid.
     /// - `M_EMAIL_SEND_ERROR`: The validation email could not be sent.
-    BadRequest(crate::types::MatrixError),
+    BadRequest(crate::types::MatrixErrorBody),
+    /// 429.
+    ///
+    /// This request was rate-limited.
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl EmailRequestTokenResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::BadRequest(_) => 400u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::BadRequest(_) => {
+                ::http::StatusCode::from_u16(400u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(error.body)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -303,8 +632,27 @@ impl EmailRequestTokenResponse {
 impl ::axum::response::IntoResponse for EmailRequestTokenResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::BadRequest(body) => crate::runtime::json_response(400u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::BadRequest(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(400u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -334,19 +682,48 @@ pub enum EmailSubmitTokenGetResponse {
     /// 400.
     ///
     /// The session has expired (`M_SESSION_EXPIRED`).
-    BadRequest(crate::types::MatrixError),
+    BadRequest(crate::types::MatrixErrorBody),
     /// 404.
     ///
     /// No session matches the `sid` and `client_secret` (`M_NO_VALID_SESSION`).
-    NotFound(crate::types::MatrixError),
+    NotFound(crate::types::MatrixErrorBody),
+    /// 429.
+    ///
+    /// This request was rate-limited.
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl EmailSubmitTokenGetResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::BadRequest(_) => 400u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::BadRequest(_) => {
+                ::http::StatusCode::from_u16(400u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(error.body)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -354,9 +731,34 @@ impl EmailSubmitTokenGetResponse {
 impl ::axum::response::IntoResponse for EmailSubmitTokenGetResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::BadRequest(body) => crate::runtime::json_response(400u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::BadRequest(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(400u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -376,19 +778,48 @@ pub enum EmailSubmitTokenPostResponse {
     /// 400.
     ///
     /// The session has expired (`M_SESSION_EXPIRED`).
-    BadRequest(crate::types::MatrixError),
+    BadRequest(crate::types::MatrixErrorBody),
     /// 404.
     ///
     /// No session matches the `sid` and `client_secret` (`M_NO_VALID_SESSION`).
-    NotFound(crate::types::MatrixError),
+    NotFound(crate::types::MatrixErrorBody),
+    /// 429.
+    ///
+    /// This request was rate-limited.
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl EmailSubmitTokenPostResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::BadRequest(_) => 400u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::BadRequest(_) => {
+                ::http::StatusCode::from_u16(400u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(error.body)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -396,9 +827,34 @@ impl EmailSubmitTokenPostResponse {
 impl ::axum::response::IntoResponse for EmailSubmitTokenPostResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::BadRequest(body) => crate::runtime::json_response(400u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::BadRequest(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(400u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -422,14 +878,39 @@ pub enum GetPubKeyResponse {
     /// 404.
     ///
     /// The public key was not found.
-    NotFound(crate::types::MatrixError),
+    NotFound(crate::types::MatrixErrorBody),
+    /// 429.
+    ///
+    /// This request was rate-limited.
+    TooManyRequests(crate::types::MatrixErrorBody),
 }
 impl GetPubKeyResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::MatrixError,
+    ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+        match error.status.as_u16() {
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -437,8 +918,27 @@ impl GetPubKeyResponse {
 impl ::axum::response::IntoResponse for GetPubKeyResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -615,6 +1115,136 @@ pub trait IdentityApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetPubKeyResponse, crate::types::MatrixError>,
     > + ::std::marker::Send;
+}
+/// What `POST /_matrix/identity/v2/account/register` is.
+pub const REGISTER_ACCOUNT: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "register_account",
+    operation_id: ::std::option::Option::Some("registerAccount"),
+    method: ::http::Method::POST,
+    path: "/account/register",
+    paths: &["/_matrix/identity/v2/account/register"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: true,
+    deprecated: false,
+};
+/// What `GET /_matrix/identity/v2/account` is.
+pub const GET_ACCOUNT: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_account",
+    operation_id: ::std::option::Option::Some("getAccount"),
+    method: ::http::Method::GET,
+    path: "/account",
+    paths: &["/_matrix/identity/v2/account"],
+    authentication: crate::metadata::Authentication::Required(&["accessToken"]),
+    rate_limited: true,
+    deprecated: false,
+};
+/// What `POST /_matrix/identity/v2/account/logout` is.
+pub const LOGOUT: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "logout",
+    operation_id: ::std::option::Option::Some("logout"),
+    method: ::http::Method::POST,
+    path: "/account/logout",
+    paths: &["/_matrix/identity/v2/account/logout"],
+    authentication: crate::metadata::Authentication::Required(&["accessToken"]),
+    rate_limited: true,
+    deprecated: false,
+};
+/// What `GET /_matrix/identity/api/v1/3pid/getValidated3pid` is.
+pub const GET_VALIDATED3PID: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_validated3pid",
+    operation_id: ::std::option::Option::Some("getValidated3pid"),
+    method: ::http::Method::GET,
+    path: "/3pid/getValidated3pid",
+    paths: &["/_matrix/identity/api/v1/3pid/getValidated3pid"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: true,
+    deprecated: true,
+};
+/// What `POST /_matrix/identity/api/v1/3pid/bind` is.
+pub const BIND: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "bind",
+    operation_id: ::std::option::Option::Some("bind"),
+    method: ::http::Method::POST,
+    path: "/3pid/bind",
+    paths: &["/_matrix/identity/api/v1/3pid/bind"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: true,
+    deprecated: true,
+};
+/// What `POST /_matrix/identity/api/v1/3pid/unbind` is.
+pub const UNBIND: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "unbind",
+    operation_id: ::std::option::Option::Some("unbind"),
+    method: ::http::Method::POST,
+    path: "/3pid/unbind",
+    paths: &["/_matrix/identity/api/v1/3pid/unbind"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: true,
+    deprecated: true,
+};
+/// What `POST /_matrix/identity/api/v1/validate/email/requestToken` is.
+pub const EMAIL_REQUEST_TOKEN: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "email_request_token",
+    operation_id: ::std::option::Option::Some("emailRequestToken"),
+    method: ::http::Method::POST,
+    path: "/validate/email/requestToken",
+    paths: &["/_matrix/identity/api/v1/validate/email/requestToken"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: true,
+    deprecated: false,
+};
+/// What `GET /_matrix/identity/api/v1/validate/email/submitToken` is.
+pub const EMAIL_SUBMIT_TOKEN_GET: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "email_submit_token_get",
+    operation_id: ::std::option::Option::Some("emailSubmitTokenGet"),
+    method: ::http::Method::GET,
+    path: "/validate/email/submitToken",
+    paths: &["/_matrix/identity/api/v1/validate/email/submitToken"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: true,
+    deprecated: false,
+};
+/// What `POST /_matrix/identity/api/v1/validate/email/submitToken` is.
+pub const EMAIL_SUBMIT_TOKEN_POST: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "email_submit_token_post",
+    operation_id: ::std::option::Option::Some("emailSubmitTokenPost"),
+    method: ::http::Method::POST,
+    path: "/validate/email/submitToken",
+    paths: &["/_matrix/identity/api/v1/validate/email/submitToken"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: true,
+    deprecated: false,
+};
+/// What `GET /_matrix/identity/api/v1/pubkey/{keyId}` is.
+pub const GET_PUB_KEY: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_pub_key",
+    operation_id: ::std::option::Option::Some("getPubKey"),
+    method: ::http::Method::GET,
+    path: "/pubkey/{keyId}",
+    paths: &["/_matrix/identity/api/v1/pubkey/{keyId}"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: true,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[
+    REGISTER_ACCOUNT,
+    GET_ACCOUNT,
+    LOGOUT,
+    GET_VALIDATED3PID,
+    BIND,
+    UNBIND,
+    EMAIL_REQUEST_TOKEN,
+    EMAIL_SUBMIT_TOKEN_GET,
+    EMAIL_SUBMIT_TOKEN_POST,
+    GET_PUB_KEY,
+];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`IdentityApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

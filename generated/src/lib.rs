@@ -5,6 +5,7 @@
 Modules:
 
 - [`types`]: every type the operations exchange, and the shared error.
+- [`metadata`]: what each operation is (method, paths, authentication, rate limits), as data.
 - [`client_server`]: the Matrix Client-Server API: request and response types, the [`client_server::ClientServerApi`] trait, and `router`.
 - [`identity`]: the Matrix Identity Service API: request and response types, the [`identity::IdentityApi`] trait, and `router`.
 
@@ -12,6 +13,8 @@ The `server` feature (on by default) adds the axum routers; without it the crate
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
 pub mod types;
+#[rustfmt::skip]
+pub mod metadata;
 /// The Matrix Client-Server API.
 #[rustfmt::skip]
 pub mod client_server;

@@ -2,13 +2,9 @@
 
 /// A Matrix-level Error
 ///
-/// Any operation may answer with this error, besides the responses it documents:
-/// [`status`](Self::status) is the HTTP status it goes out with.
+/// The body of every error response. In a documented response variant it stands alone, since the variant says the status; as an [`MatrixError`] it goes out with that error's status.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MatrixError {
-    /// The HTTP status of the response: not part of the body.
-    #[serde(skip, default = "default_error_status")]
-    pub status: u16,
+pub struct MatrixErrorBody {
     /// An error code.
     pub errcode: crate::types::MatrixErrorCode,
     /// A human-readable error message.
@@ -18,20 +14,13 @@ pub struct MatrixError {
     #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
-/// A deserialized error's status is not in its body: until the caller sets it from
-/// the HTTP response, it reads as a server error.
-fn default_error_status() -> u16 {
-    500
-}
-impl MatrixError {
-    /// An error with the given HTTP status, code and message.
+impl MatrixErrorBody {
+    /// A body with the given code and message.
     pub fn new(
-        status: u16,
         errcode: crate::types::MatrixErrorCode,
         error: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            status,
             errcode,
             error: error.into(),
             extra: ::std::collections::BTreeMap::new(),
@@ -46,12 +35,45 @@ impl MatrixError {
         self.extra.insert(key.into(), value.into());
         self
     }
+}
+/** An error answer: an HTTP status and a [`MatrixErrorBody`] body.
+
+An operation answers the statuses it documents with its response enum, whose error variants carry only the body, so their status cannot disagree with the variant. Every other failure (credentials, malformed input, rate limits, internal faults) is an `Err` of this type, and goes out with its own status.*/
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatrixError {
+    /// The HTTP status the error goes out with.
+    pub status: ::http::StatusCode,
+    /// What the response says.
+    pub body: crate::types::MatrixErrorBody,
+}
+impl MatrixError {
+    /// An error with the given HTTP status, code and message.
+    pub fn new(
+        status: ::http::StatusCode,
+        errcode: crate::types::MatrixErrorCode,
+        error: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            status,
+            body: crate::types::MatrixErrorBody::new(errcode, error),
+        }
+    }
+    /// Adds a property to the body.
+    pub fn with_field(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.body = self.body.with_field(key, value);
+        self
+    }
     /// No credential was given, or it was given ambiguously. Status 401, code `M_MISSING_TOKEN`.
     pub fn missing_token(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            401u16,
+            ::http::StatusCode::from_u16(401u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
             crate::types::MatrixErrorCode::from("M_MISSING_TOKEN"),
             message,
         )
@@ -61,25 +83,37 @@ impl MatrixError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            401u16,
+            ::http::StatusCode::from_u16(401u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
             crate::types::MatrixErrorCode::from("M_UNKNOWN_TOKEN"),
             message,
         )
     }
     /// The body is not valid JSON. Status 400, code `M_NOT_JSON`.
     pub fn not_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(400u16, crate::types::MatrixErrorCode::from("M_NOT_JSON"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(400u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::MatrixErrorCode::from("M_NOT_JSON"),
+            message,
+        )
     }
     /// The body is JSON but not of the expected shape. Status 400, code `M_BAD_JSON`.
     pub fn bad_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(400u16, crate::types::MatrixErrorCode::from("M_BAD_JSON"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(400u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::MatrixErrorCode::from("M_BAD_JSON"),
+            message,
+        )
     }
     /// A required parameter is missing. Status 400, code `M_MISSING_PARAM`.
     pub fn missing_param(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            400u16,
+            ::http::StatusCode::from_u16(400u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
             crate::types::MatrixErrorCode::from("M_MISSING_PARAM"),
             message,
         )
@@ -89,49 +123,76 @@ impl MatrixError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            400u16,
+            ::http::StatusCode::from_u16(400u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
             crate::types::MatrixErrorCode::from("M_INVALID_PARAM"),
             message,
         )
     }
     /// The request body is too large. Status 413, code `M_TOO_LARGE`.
     pub fn too_large(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(413u16, crate::types::MatrixErrorCode::from("M_TOO_LARGE"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(413u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::MatrixErrorCode::from("M_TOO_LARGE"),
+            message,
+        )
     }
     /// The body is in a media type the operation does not take. Status 415, code `M_UNRECOGNIZED`.
     pub fn unsupported_media_type(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        Self::new(415u16, crate::types::MatrixErrorCode::from("M_UNRECOGNIZED"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(415u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::MatrixErrorCode::from("M_UNRECOGNIZED"),
+            message,
+        )
     }
     /// No endpoint is at this path. Status 404, code `M_UNRECOGNIZED`.
     pub fn not_found(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(404u16, crate::types::MatrixErrorCode::from("M_UNRECOGNIZED"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(404u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::MatrixErrorCode::from("M_UNRECOGNIZED"),
+            message,
+        )
     }
     /// The endpoint does not support this method. Status 405, code `M_UNRECOGNIZED`.
     pub fn method_not_allowed(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        Self::new(405u16, crate::types::MatrixErrorCode::from("M_UNRECOGNIZED"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(405u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::MatrixErrorCode::from("M_UNRECOGNIZED"),
+            message,
+        )
     }
     /// Too many requests: try again later. Status 429, code `M_LIMIT_EXCEEDED`.
     pub fn rate_limited(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            429u16,
+            ::http::StatusCode::from_u16(429u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
             crate::types::MatrixErrorCode::from("M_LIMIT_EXCEEDED"),
             message,
         )
     }
     /// The server failed; not the client's fault. Status 500, code `M_UNKNOWN`.
     pub fn internal(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(500u16, crate::types::MatrixErrorCode::from("M_UNKNOWN"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(500u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::MatrixErrorCode::from("M_UNKNOWN"),
+            message,
+        )
     }
 }
 impl ::std::fmt::Display for MatrixError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        write!(f, "{} {}: {}", self.status, self.errcode, self.error)
+        write!(f, "{} {}: {}", self.status.as_u16(), self.body.errcode, self.body.error)
     }
 }
 impl ::std::error::Error for MatrixError {}

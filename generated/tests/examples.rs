@@ -37,7 +37,7 @@ fn login_paths_1login_post_responses_200_content_application_1json_example() {
 #[rustfmt::skip]
 fn login_paths_1login_post_responses_400_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >("{\n  \"errcode\": \"M_UNKNOWN\",\n  \"error\": \"Bad login type.\"\n}");
 }
 /// api/client-server/login.yaml#/paths/~1login/post/responses/403/content/application~1json/example
@@ -45,7 +45,7 @@ fn login_paths_1login_post_responses_400_content_application_1json_example() {
 #[rustfmt::skip]
 fn login_paths_1login_post_responses_403_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >("{\n  \"errcode\": \"M_FORBIDDEN\"\n}");
 }
 /// api/client-server/login.yaml#/paths/~1tokenrefresh/post/parameters/0/schema/example
@@ -71,7 +71,7 @@ fn login_paths_1tokenrefresh_post_responses_200_content_application_1json_exampl
 #[rustfmt::skip]
 fn login_paths_1tokenrefresh_post_responses_403_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >("{\n  \"errcode\": \"M_FORBIDDEN\"\n}");
 }
 /// api/client-server/registration.yaml#/paths/~1register/post/parameters/0/example
@@ -113,7 +113,7 @@ fn registration_paths_1register_post_responses_200_content_application_1json_exa
 #[rustfmt::skip]
 fn registration_paths_1register_post_responses_400_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_USER_IN_USE\",\n  \"error\": \"Desired user ID is already taken.\"\n}",
     );
@@ -123,7 +123,7 @@ fn registration_paths_1register_post_responses_400_content_application_1json_exa
 #[rustfmt::skip]
 fn registration_paths_1register_post_responses_403_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_GUEST_ACCESS_FORBIDDEN\",\n  \"error\": \"Guest access is disabled\"\n}",
     );
@@ -171,7 +171,7 @@ fn administrative_contact_paths_1account_13pid_post_responses_200_content_applic
 #[rustfmt::skip]
 fn administrative_contact_paths_1account_13pid_post_responses_403_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_THREEPID_AUTH_FAILED\",\n  \"error\": \"The third party credentials could not be verified by the identity server.\"\n}",
     );
@@ -211,7 +211,7 @@ fn openid_paths_1user_1_user_id_1openid_1request_token_post_responses_200_conten
 #[rustfmt::skip]
 fn openid_paths_1user_1_user_id_1openid_1request_token_post_responses_403_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_FORBIDDEN\",\n  \"error\": \"Cannot request tokens for other users.\"\n}",
     );
@@ -235,7 +235,7 @@ fn openid_paths_1openid_1userinfo_get_responses_200_content_application_1json_ex
 #[rustfmt::skip]
 fn openid_paths_1openid_1userinfo_get_responses_401_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_UNKNOWN_TOKEN\",\n  \"error\": \"Access token unknown or expired\"\n}",
     );
@@ -253,7 +253,7 @@ fn v2_auth_paths_1account_1register_post_responses_200_content_application_1json
 #[rustfmt::skip]
 fn v2_auth_paths_1account_1register_post_responses_401_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_UNKNOWN_TOKEN\",\n  \"error\": \"The OpenID token could not be verified\"\n}",
     );
@@ -277,7 +277,7 @@ fn v2_auth_paths_1account_1logout_post_responses_200_content_application_1json_e
 #[rustfmt::skip]
 fn v2_auth_paths_1account_1logout_post_responses_401_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_UNKNOWN_TOKEN\",\n  \"error\": \"Unrecognised access token\"\n}",
     );
@@ -309,7 +309,7 @@ fn associations_paths_13pid_1get_validated3pid_get_responses_200_content_applica
 #[rustfmt::skip]
 fn associations_paths_13pid_1get_validated3pid_get_responses_400_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_SESSION_NOT_VALIDATED\",\n  \"error\": \"This validation session has not yet been completed\"\n}",
     );
@@ -319,7 +319,7 @@ fn associations_paths_13pid_1get_validated3pid_get_responses_400_content_applica
 #[rustfmt::skip]
 fn associations_paths_13pid_1get_validated3pid_get_responses_404_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_NO_VALID_SESSION\",\n  \"error\": \"No valid session was found matching that sid and client secret\"\n}",
     );
@@ -349,7 +349,7 @@ fn associations_paths_13pid_1bind_post_responses_200_content_application_1json_e
 #[rustfmt::skip]
 fn associations_paths_13pid_1bind_post_responses_400_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_SESSION_NOT_VALIDATED\",\n  \"error\": \"This validation session has not yet been completed\"\n}",
     );
@@ -359,7 +359,7 @@ fn associations_paths_13pid_1bind_post_responses_400_content_application_1json_e
 #[rustfmt::skip]
 fn associations_paths_13pid_1bind_post_responses_404_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_NO_VALID_SESSION\",\n  \"error\": \"No valid session was found matching that sid and client secret\"\n}",
     );
@@ -385,7 +385,7 @@ fn associations_paths_13pid_1unbind_post_responses_200_content_application_1json
 #[rustfmt::skip]
 fn associations_paths_13pid_1unbind_post_responses_403_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_FORBIDDEN\",\n  \"error\": \"Invalid homeserver signature\"\n}",
     );
@@ -413,7 +413,7 @@ fn email_validation_paths_1validate_1email_1request_token_post_responses_200_con
 #[rustfmt::skip]
 fn email_validation_paths_1validate_1email_1request_token_post_responses_400_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_INVALID_EMAIL\",\n  \"error\": \"The email address is not valid\"\n}",
     );
@@ -449,7 +449,7 @@ fn email_validation_paths_1validate_1email_1submit_token_get_responses_200_conte
 #[rustfmt::skip]
 fn email_validation_paths_1validate_1email_1submit_token_get_responses_400_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_SESSION_EXPIRED\",\n  \"error\": \"This validation session has expired\"\n}",
     );
@@ -459,7 +459,7 @@ fn email_validation_paths_1validate_1email_1submit_token_get_responses_400_conte
 #[rustfmt::skip]
 fn email_validation_paths_1validate_1email_1submit_token_get_responses_404_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_NO_VALID_SESSION\",\n  \"error\": \"No valid session was found matching that sid and client secret\"\n}",
     );
@@ -487,7 +487,7 @@ fn email_validation_paths_1validate_1email_1submit_token_post_responses_200_cont
 #[rustfmt::skip]
 fn email_validation_paths_1validate_1email_1submit_token_post_responses_400_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_SESSION_EXPIRED\",\n  \"error\": \"This validation session has expired\"\n}",
     );
@@ -497,7 +497,7 @@ fn email_validation_paths_1validate_1email_1submit_token_post_responses_400_cont
 #[rustfmt::skip]
 fn email_validation_paths_1validate_1email_1submit_token_post_responses_404_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_NO_VALID_SESSION\",\n  \"error\": \"No valid session was found matching that sid and client secret\"\n}",
     );
@@ -521,7 +521,7 @@ fn pubkey_paths_1pubkey_1_key_id_get_responses_200_content_application_1json_exa
 #[rustfmt::skip]
 fn pubkey_paths_1pubkey_1_key_id_get_responses_404_content_application_1json_example() {
     round_trip::<
-        ::matrix_api::types::MatrixError,
+        ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_NOT_FOUND\",\n  \"error\": \"The public key was not found\"\n}",
     );

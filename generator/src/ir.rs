@@ -101,6 +101,8 @@ pub struct Operation {
 pub struct OperationNames {
     pub request: String,
     pub response: String,
+    /// The constant holding the operation's metadata (`crate::metadata::Metadata`).
+    pub metadata: String,
     /// The router's private structs for path, query and header parameters.
     pub path_params: String,
     pub query_params: String,
@@ -337,9 +339,10 @@ pub struct EnumVariant {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ErrorModel {
-    /// The shared error body.
+    /// The body of every error response, a type of the table.
     pub type_id: TypeId,
-    /// Its name (that of `type_id`).
+    /// The error an operation answers with when it does not use a documented variant:
+    /// an HTTP status and that body. Named by the config.
     pub type_name: String,
     /// The enum of its codes.
     pub code_type_name: String,

@@ -9,17 +9,18 @@ use std::path::Path;
 /// Top-level module → the top-level modules its files name as `crate::<module>`.
 fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            for inner in std::fs::read_dir(&path).unwrap() {
-                files.push(inner.unwrap().path());
+    fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else {
+                files.push(path);
             }
-        } else {
-            files.push(path);
         }
     }
+    let mut files = Vec::new();
+    walk(&src, &mut files);
     let module_of = |path: &Path| {
         let relative = path.strip_prefix(&src).unwrap();
         let first = relative.components().next().unwrap().as_os_str();

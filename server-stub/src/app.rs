@@ -265,7 +265,6 @@ async fn purge_periodically<S: HomeserverStore + IdentityStore>(
     settings: Settings,
     mut stopped: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
     let mut ticks = tokio::time::interval(PURGE_INTERVAL);
     loop {
         tokio::select! {
@@ -273,9 +272,10 @@ async fn purge_periodically<S: HomeserverStore + IdentityStore>(
             _ = stopped.wait_for(|stop| *stop) => return Ok(()),
         }
         let now = crate::clock::now_ms();
-        let sessions_before = now.saturating_sub(ms(settings.uia_session_lifetime));
-        let validations_before = now.saturating_sub(ms(
-            settings.validation_session_lifetime + EXPIRED_VALIDATION_SESSION_GRACE
+        let sessions_before =
+            now.saturating_sub(crate::clock::millis(settings.uia_session_lifetime));
+        let validations_before = now.saturating_sub(crate::clock::millis(
+            settings.validation_session_lifetime + EXPIRED_VALIDATION_SESSION_GRACE,
         ));
         if let Err(error) = store.purge_expired(now, sessions_before).await {
             tracing::warn!(%error, "purging expired sessions failed");

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod clock;
+pub mod errors;
 pub mod homeserver;
 pub mod identity;
 pub mod mail;

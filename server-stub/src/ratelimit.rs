@@ -1,7 +1,7 @@
-//! Rate limits on the endpoints that are worth guessing at or flooding (login,
-//! registration, token refresh, password change, 3pids, the identity server): a token
-//! bucket per client address and endpoint class. Buckets live in this process's memory,
-//! so with several nodes each limits on its own.
+//! Rate limits on the operations whose specs document a 429 (login, registration, token
+//! refresh, password change, OpenID, 3pids, the identity server): a token bucket per client
+//! address and operation, found through the generated operation metadata. Buckets live in
+//! this process's memory, so with several nodes each limits on its own.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -9,9 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use matrix_api::types::MatrixError;
+use matrix_api::{client_server, identity};
 
 /// A bucket's size and how fast it refills.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,21 +77,12 @@ impl RateLimiter {
     }
 }
 
-/// The class of endpoints a path belongs to, if it is limited.
-pub fn class(path: &str) -> Option<&'static str> {
-    if path.starts_with("/_matrix/identity/") {
-        return Some("identity");
-    }
-    [
-        ("/login", "login"),
-        ("/register", "register"),
-        ("/tokenrefresh", "refresh"),
-        ("/account/password", "password"),
-        ("/account/3pid", "3pid"),
-    ]
-    .into_iter()
-    .find(|(suffix, _)| path.ends_with(suffix))
-    .map(|(_, class)| class)
+/// The operation a request is for, if it is rate-limited: its name keys the bucket.
+pub fn class(method: &Method, path: &str) -> Option<&'static str> {
+    client_server::operation(method, path)
+        .or_else(|| identity::operation(method, path))
+        .filter(|operation| operation.rate_limited)
+        .map(|operation| operation.name)
 }
 
 /// axum middleware: 429 `M_LIMIT_EXCEEDED`, with `retry_after_ms` and `Retry-After`.
@@ -102,8 +95,7 @@ pub async fn limit(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let class =
-        class(request.uri().path()).filter(|_| request.method() != axum::http::Method::OPTIONS);
+    let class = class(request.method(), request.uri().path());
     if let (Some(client), Some(class)) = (client, class)
         && let Err(wait) = limiter.check(client, class)
     {
@@ -139,10 +131,27 @@ mod tests {
     }
 
     #[test]
-    fn the_limited_classes_are_the_sensitive_endpoints() {
-        assert_eq!(class("/_matrix/client/v3/login"), Some("login"));
-        assert_eq!(class("/_matrix/client/r0/account/3pid"), Some("3pid"));
-        assert_eq!(class("/_matrix/identity/v2/account"), Some("identity"));
-        assert_eq!(class("/_matrix/client/versions"), None);
+    fn operations_that_document_a_429_are_limited() {
+        let post = Method::POST;
+        assert_eq!(class(&post, "/_matrix/client/v3/login"), Some("login"));
+        assert_eq!(class(&post, "/_matrix/client/r0/login"), Some("login"));
+        assert_eq!(
+            class(&Method::GET, "/_matrix/client/r0/account/3pid"),
+            Some("get_account_3pids")
+        );
+        assert_eq!(
+            class(&Method::GET, "/_matrix/identity/v2/account"),
+            Some("get_account")
+        );
+        assert_eq!(
+            class(
+                &post,
+                "/_matrix/client/v3/user/%40a%3Ab/openid/request_token"
+            ),
+            Some("request_open_id_token")
+        );
+        assert_eq!(class(&Method::GET, "/_matrix/client/versions"), None);
+        assert_eq!(class(&Method::OPTIONS, "/_matrix/client/v3/login"), None);
+        assert_eq!(class(&Method::GET, "/_matrix/client/v3/nowhere"), None);
     }
 }

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use matrix_api::types::GetValidated3pidOkBody;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -21,14 +22,6 @@ pub enum RemoteError {
     Status { status: u16, body: String },
     #[error("unexpected answer: {0}")]
     Shape(String),
-}
-
-/// A 3pid an identity server says was validated.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct ValidatedThreepid {
-    pub medium: String,
-    pub address: String,
-    pub validated_at: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -77,7 +70,7 @@ impl RemoteClient {
         identity_server: &str,
         sid: &str,
         client_secret: &str,
-    ) -> Result<ValidatedThreepid, RemoteError> {
+    ) -> Result<GetValidated3pidOkBody, RemoteError> {
         let url = format!(
             "{}/_matrix/identity/api/v1/3pid/getValidated3pid",
             identity_server.trim_end_matches('/')

@@ -197,11 +197,9 @@ impl geo::GeoApi for Maps {
             types::Geometry::LineString(_) => "line".into(),
             types::Geometry::Other(value) => format!("other: {}", value["type"]),
         };
-        Ok(geo::PutShapeResponse::PreconditionFailed(ApiError::new(
-            412,
-            types::ApiErrorCode::from("SEEN"),
-            kind,
-        )))
+        Ok(geo::PutShapeResponse::PreconditionFailed(
+            types::ApiErrorBody::new(types::ApiErrorCode::from("SEEN"), kind),
+        ))
     }
 
     async fn search_places(
@@ -286,7 +284,11 @@ impl docs::DocsApi for Notes {
             types::CreateNoteBody::Markdown(text) => format!("markdown: {text}"),
             types::CreateNoteBody::Json(note) => format!("json: {}", note.title),
         };
-        Err(ApiError::new(409, types::ApiErrorCode::from("SEEN"), seen))
+        Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            types::ApiErrorCode::from("SEEN"),
+            seen,
+        ))
     }
 
     async fn get_page(

@@ -44,11 +44,9 @@ impl ClientServerApi for Trivial {
             );
         }
         if body.type_ != types::LoginBodyType::Password {
-            return Ok(client_server::LoginResponse::BadRequest(MatrixError::new(
-                400,
-                MatrixErrorCode::Unknown,
-                "Bad login type.",
-            )));
+            return Ok(client_server::LoginResponse::BadRequest(
+                types::MatrixErrorBody::new(MatrixErrorCode::Unknown, "Bad login type."),
+            ));
         }
         let mut ok = types::LoginOkBody::new();
         ok.user_id = body.user;
@@ -64,7 +62,7 @@ impl ClientServerApi for Trivial {
         ok.access_token = Some(match request.caller {
             None => "nobody".into(),
             Some(Ok(caller)) => caller,
-            Some(Err(error)) => error.errcode.to_string(),
+            Some(Err(error)) => error.body.errcode.to_string(),
         });
         ok.refresh_token = Some(request.body.refresh_token);
         Ok(client_server::RefreshResponse::Ok(ok))
@@ -179,8 +177,7 @@ impl IdentityApi for Trivial {
         request: identity::GetValidated3pidRequest,
     ) -> Result<identity::GetValidated3pidResponse, MatrixError> {
         Ok(identity::GetValidated3pidResponse::NotFound(
-            MatrixError::new(
-                404,
+            types::MatrixErrorBody::new(
                 MatrixErrorCode::NoValidSession,
                 format!("No session {}", request.sid),
             ),

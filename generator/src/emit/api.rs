@@ -5,10 +5,10 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use crate::emit::docs::{doc_attrs, doc_paragraphs};
-use crate::emit::rust_types::{default_expr, ident, type_tokens};
+use crate::emit::rust_types::{default_expr, ident, status_code, type_tokens};
 use crate::ir::{
-    Api, Ir, Operation, ParamLocation, Parameter, Security, SecuritySchemeKind, Status, TypeKind,
-    TypeRef,
+    Api, Ir, Operation, ParamLocation, Parameter, Response, Security, SecuritySchemeKind, Status,
+    TypeKind, TypeRef,
 };
 
 fn request_name(op: &Operation) -> Ident {
@@ -164,6 +164,7 @@ pub fn emit_api(ir: &Ir, api: &Api) -> TokenStream {
             #(#methods)*
         }
     });
+    items.push(metadata(api));
     items.push(router(ir, api));
     quote!(#(#items)*)
 }
@@ -250,58 +251,24 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
     let mut response_arms = Vec::new();
     for response in &op.responses {
         let variant = ident(&response.variant);
+        let ResponseVariant {
+            fields,
+            pattern,
+            status_pattern,
+            status,
+            write,
+        } = response_variant(ir, response, root);
         let label = match response.status {
             Status::Code(code) => code.to_string(),
             Status::Range(class) => format!("{class}XX"),
             Status::Default => "Any other status".into(),
         };
         let docs = doc_paragraphs(&[Some(&format!("{label}.")), Some(&response.description)]);
-        let code = match response.status {
-            Status::Code(code) => quote!(#code),
-            _ => quote!(*status),
-        };
-        let (fields, pattern, status_pattern, write) =
-            match (&response.ty, carries_code(response.status)) {
-                (Some(ty), carries) => {
-                    let status = if carries {
-                        quote!(*status)
-                    } else {
-                        quote!(#code)
-                    };
-                    let write = if is_media(ir, ty) {
-                        quote!(body.response(#status))
-                    } else {
-                        quote!(crate::runtime::json_response(#status, &body))
-                    };
-                    let ty = type_tokens(ir, ty, root);
-                    if carries {
-                        (
-                            quote!((u16, #ty)),
-                            quote!((status, body)),
-                            quote!((status, _)),
-                            write,
-                        )
-                    } else {
-                        (quote!((#ty)), quote!((body)), quote!((_)), write)
-                    }
-                }
-                (None, false) => (
-                    quote!(),
-                    quote!(),
-                    quote!(),
-                    quote!(crate::runtime::empty_response(#code)),
-                ),
-                (None, true) => (
-                    quote!((u16)),
-                    quote!((status)),
-                    quote!((status)),
-                    quote!(crate::runtime::empty_response(*status)),
-                ),
-            };
         variants.push(quote!(#docs #variant #fields,));
-        status_arms.push(quote!(Self::#variant #status_pattern => #code,));
+        status_arms.push(quote!(Self::#variant #status_pattern => #status,));
         response_arms.push(quote!(Self::#variant #pattern => #write,));
     }
+    let from_error = from_error(ir, op);
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
@@ -311,9 +278,11 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
 
         impl #name {
             /// The HTTP status this response goes out with.
-            pub fn status(&self) -> u16 {
+            pub fn status(&self) -> ::http::StatusCode {
                 match self { #(#status_arms)* }
             }
+
+            #from_error
         }
 
         #[cfg(feature = "server")]
@@ -321,6 +290,171 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
             fn into_response(self) -> ::axum::response::Response {
                 match &self { #(#response_arms)* }
             }
+        }
+    }
+}
+
+/// How one response variant is declared, matched and written.
+struct ResponseVariant {
+    fields: TokenStream,
+    /// Binds what `write` uses.
+    pattern: TokenStream,
+    /// Binds what `status` uses.
+    status_pattern: TokenStream,
+    status: TokenStream,
+    write: TokenStream,
+}
+
+/// A variant for an exact status is that status; one for a range or `default` carries the
+/// status it goes out with.
+fn response_variant(ir: &Ir, response: &Response, root: &TokenStream) -> ResponseVariant {
+    let carries = carries_code(response.status);
+    let status = match response.status {
+        Status::Code(code) => status_code(code),
+        _ => quote!(*status),
+    };
+    let (fields, pattern, status_pattern) = match (&response.ty, carries) {
+        (Some(ty), true) => {
+            let ty = type_tokens(ir, ty, root);
+            (
+                quote!((::http::StatusCode, #ty)),
+                quote!((status, body)),
+                quote!((status, _)),
+            )
+        }
+        (Some(ty), false) => {
+            let ty = type_tokens(ir, ty, root);
+            (quote!((#ty)), quote!((body)), quote!((_)))
+        }
+        (None, true) => (
+            quote!((::http::StatusCode)),
+            quote!((status)),
+            quote!((status)),
+        ),
+        (None, false) => (quote!(), quote!(), quote!()),
+    };
+    let write = match &response.ty {
+        Some(ty) if is_media(ir, ty) => quote!(body.response(#status)),
+        Some(_) => quote!(crate::runtime::json_response(#status, &body)),
+        None => quote!(crate::runtime::empty_response(#status)),
+    };
+    ResponseVariant {
+        fields,
+        pattern,
+        status_pattern,
+        status,
+        write,
+    }
+}
+
+/// `from_error`, where the operation documents statuses whose body is the shared error:
+/// the documented variant for an error's status, or the error back when the operation does
+/// not document it. Exact statuses win over ranges, ranges over `default`.
+fn from_error(ir: &Ir, op: &Operation) -> Option<TokenStream> {
+    let error_body = TypeRef::Named(ir.error.type_id);
+    let mut arms: Vec<(u8, TokenStream)> = op
+        .responses
+        .iter()
+        .filter(|r| r.ty.as_ref() == Some(&error_body))
+        .map(|r| {
+            let variant = ident(&r.variant);
+            match r.status {
+                Status::Code(code) => (
+                    0,
+                    quote!(#code => ::std::result::Result::Ok(Self::#variant(error.body)),),
+                ),
+                Status::Range(class) => {
+                    let (low, high) = (class * 100, class * 100 + 99);
+                    (
+                        1,
+                        quote!(#low..=#high => ::std::result::Result::Ok(Self::#variant(error.status, error.body)),),
+                    )
+                }
+                Status::Default => (
+                    2,
+                    quote!(_ => ::std::result::Result::Ok(Self::#variant(error.status, error.body)),),
+                ),
+            }
+        })
+        .collect();
+    if arms.is_empty() {
+        return None;
+    }
+    let default_variant = op
+        .responses
+        .iter()
+        .find(|r| r.status == Status::Default)
+        .map(|r| ident(&r.variant));
+    arms.sort_by_key(|(order, _)| *order);
+    let has_default = arms.last().map(|(order, _)| *order) == Some(2);
+    let body = match (has_default, arms.len()) {
+        // `default` alone takes every status: no match to make.
+        (true, 1) => quote!(::std::result::Result::Ok(Self::#default_variant(error.status, error.body))),
+        _ => {
+            let fallback = (!has_default).then(|| quote!(_ => ::std::result::Result::Err(error),));
+            let arms = arms.into_iter().map(|(_, arm)| arm);
+            quote! {
+                match error.status.as_u16() {
+                    #(#arms)*
+                    #fallback
+                }
+            }
+        }
+    };
+    let error = error_type(ir);
+    Some(quote! {
+        /// The documented variant for `error`'s status, carrying its body; the error
+        /// itself when this operation does not document that status (return it as `Err`).
+        pub fn from_error(error: #error) -> ::std::result::Result<Self, #error> {
+            #body
+        }
+    })
+}
+
+/// One `Metadata` constant per operation, the list of them, and the lookup by request.
+fn metadata(api: &Api) -> TokenStream {
+    let constants = api.operations.iter().map(|op| {
+        let constant = ident(&op.names.metadata);
+        let name = &op.name;
+        let operation_id = match &op.operation_id {
+            Some(id) => quote!(::std::option::Option::Some(#id)),
+            None => quote!(::std::option::Option::None),
+        };
+        let method = ident(&op.method);
+        let path = &op.path;
+        let paths = &op.full_paths;
+        let authentication = match &op.security {
+            Security::None => quote!(None),
+            Security::Required(schemes) => quote!(Required(&[#(#schemes),*])),
+            Security::Optional(schemes) => quote!(Optional(&[#(#schemes),*])),
+        };
+        let rate_limited = op.responses.iter().any(|r| r.status == Status::Code(429));
+        let deprecated = op.deprecated;
+        let doc = format!(" What {} is.", routes_doc(op));
+        quote! {
+            #[doc = #doc]
+            pub const #constant: crate::metadata::Metadata = crate::metadata::Metadata {
+                name: #name,
+                operation_id: #operation_id,
+                method: ::http::Method::#method,
+                path: #path,
+                paths: &[#(#paths),*],
+                authentication: crate::metadata::Authentication::#authentication,
+                rate_limited: #rate_limited,
+                deprecated: #deprecated,
+            };
+        }
+    });
+    let all = api.operations.iter().map(|op| ident(&op.names.metadata));
+    quote! {
+        #(#constants)*
+
+        /// Every operation of this API, in the order of its specs.
+        pub const OPERATIONS: &[crate::metadata::Metadata] = &[#(#all),*];
+
+        /// The operation that serves `method` on `path` (a request's path, as sent).
+        pub fn operation(method: &::http::Method, path: &str) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+            crate::metadata::find(OPERATIONS, method, path)
         }
     }
 }

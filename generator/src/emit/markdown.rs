@@ -169,6 +169,7 @@ pub fn api_reference(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> 
             package => &ir.package,
             description => &ir.description,
             error => &ir.error,
+            error_body => &ir.type_def(ir.error.type_id).name,
             apis,
         },
     )?;

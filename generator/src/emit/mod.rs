@@ -13,6 +13,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub use crate::error::EmitError;
+
+/// The `metadata` module, the same in every generated crate.
+const METADATA: &str = include_str!("verbatim/metadata.rs");
 use crate::ir::Ir;
 use crate::output::GeneratedFile;
 
@@ -42,6 +45,7 @@ enum Job<'a> {
     Lib,
     Types,
     Runtime,
+    Metadata,
     Examples,
     Api(&'a crate::ir::Api),
 }
@@ -56,6 +60,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
         Job::Lib,
         Job::Types,
         Job::Runtime,
+        Job::Metadata,
     ];
     if !ir.examples.is_empty() {
         jobs.push(Job::Examples);
@@ -68,6 +73,10 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
         Job::Types => rust_file("src/types.rs", &header, types::emit_types(ir)?),
         Job::Runtime => rust_file("src/runtime.rs", &header, runtime::emit_runtime(ir)),
         Job::Examples => rust_file("tests/examples.rs", &header, examples_test(ir)),
+        Job::Metadata => Ok(GeneratedFile {
+            path: "src/metadata.rs".into(),
+            contents: format!("// {header}\n\n{METADATA}"),
+        }),
         Job::Api(api) => rust_file(
             &format!("src/{}.rs", api.module),
             &header,
@@ -96,6 +105,7 @@ fn lib_rs(ir: &Ir) -> TokenStream {
     doc.push("Modules:".into());
     doc.push(String::new());
     doc.push("- [`types`]: every type the operations exchange, and the shared error.".into());
+    doc.push("- [`metadata`]: what each operation is (method, paths, authentication, rate limits), as data.".into());
     for api in &ir.apis {
         doc.push(format!(
             "- [`{}`]: the {}: request and response types, the [`{}::{}`] trait, and `router`.",
@@ -118,6 +128,8 @@ fn lib_rs(ir: &Ir) -> TokenStream {
 
         #[rustfmt::skip]
         pub mod types;
+        #[rustfmt::skip]
+        pub mod metadata;
         #(#modules)*
 
         #[cfg(feature = "server")]

@@ -17,11 +17,11 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
     let cors = &ir.router.cors;
     let (origin, methods, headers) = (&cors.allow_origin, &cors.allow_methods, &cors.allow_headers);
     let into_response = match ir.error.retry_after_property.as_deref() {
-        None => quote!(json_response(self.status, &self)),
+        None => quote!(json_response(self.status, &self.body)),
         Some(property) => quote! {
-            let mut response = json_response(self.status, &self);
+            let mut response = json_response(self.status, &self.body);
             // Clients that do not read the body still learn when to come back.
-            if let ::std::option::Option::Some(ms) = self.extra.get(#property).and_then(::serde_json::Value::as_u64) {
+            if let ::std::option::Option::Some(ms) = self.body.extra.get(#property).and_then(::serde_json::Value::as_u64) {
                 let seconds = ms.div_ceil(1000);
                 if let ::std::result::Result::Ok(value) = ::axum::http::HeaderValue::from_str(&seconds.to_string()) {
                     response.headers_mut().insert(::axum::http::header::RETRY_AFTER, value);
@@ -260,15 +260,11 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
             }
         }
 
-        fn status_code(status: u16) -> ::axum::http::StatusCode {
-            ::axum::http::StatusCode::from_u16(status).unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
-        }
-
         /// A JSON response.
-        pub(crate) fn json_response<T: ::serde::Serialize>(status: u16, body: &T) -> ::axum::response::Response {
+        pub(crate) fn json_response<T: ::serde::Serialize>(status: ::http::StatusCode, body: &T) -> ::axum::response::Response {
             match ::serde_json::to_vec(body) {
                 ::std::result::Result::Ok(bytes) => (
-                    status_code(status),
+                    status,
                     [(::axum::http::header::CONTENT_TYPE, "application/json")],
                     bytes,
                 )
@@ -281,10 +277,10 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
 
         /// A body of the given media type, as bytes.
         #[allow(dead_code)]
-        pub(crate) fn media_response(status: u16, content_type: &'static str, bytes: ::std::vec::Vec<u8>) -> ::axum::response::Response {
+        pub(crate) fn media_response(status: ::http::StatusCode, content_type: &'static str, bytes: ::std::vec::Vec<u8>) -> ::axum::response::Response {
             // A range such as `image/*` names no type a response can carry.
             let content_type = if content_type.contains('*') { "application/octet-stream" } else { content_type };
-            (status_code(status), [(::axum::http::header::CONTENT_TYPE, content_type)], bytes).into_response()
+            (status, [(::axum::http::header::CONTENT_TYPE, content_type)], bytes).into_response()
         }
 
         /// The request's media type (`type/subtype`, lower case, parameters dropped);
@@ -320,8 +316,8 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
 
         /// A response without a body.
         #[allow(dead_code)]
-        pub(crate) fn empty_response(status: u16) -> ::axum::response::Response {
-            status_code(status).into_response()
+        pub(crate) fn empty_response(status: ::http::StatusCode) -> ::axum::response::Response {
+            status.into_response()
         }
 
         pub(crate) fn respond<T: ::axum::response::IntoResponse>(

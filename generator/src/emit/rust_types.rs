@@ -94,6 +94,12 @@ pub fn display(ir: &Ir, ty: &TypeRef) -> String {
     text(rust_type(ir, ty))
 }
 
+/// An `http::StatusCode` expression for a status the spec or the config gives. Codes are
+/// three digits by the time they get here, so the fallback is never taken.
+pub fn status_code(code: u16) -> TokenStream {
+    quote!(::http::StatusCode::from_u16(#code).unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR))
+}
+
 /// An expression of type `ty` for a spec `default`, where one can be written.
 pub fn default_expr(
     ir: &Ir,

@@ -65,7 +65,7 @@ impl Lowerer<'_> {
             additional: None,
             additional_field: String::new(),
         };
-        self.add_type(&errors.type_name, description, at, kind, None)
+        self.add_type(&body_name(errors), description, at, kind, None)
     }
 
     /// The shared error must have what its constructors fill in: a required string code
@@ -124,6 +124,12 @@ impl Lowerer<'_> {
         }
         Ok(())
     }
+}
+
+/// The suggested name of the error's body: the configured name is the error itself, the
+/// status with the body.
+pub(super) fn body_name(errors: &ErrorsConfig) -> String {
+    format!("{}Body", errors.type_name)
 }
 
 /// The error model: the type, and the configured codes with their variant names.

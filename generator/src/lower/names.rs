@@ -10,8 +10,9 @@
 //! | `types` | every named type and the error code enum |
 //! | a struct's fields, an impl's functions | fields and the extra-properties map; `new` and default functions |
 //! | an enum's variants | variants and the fallback for unlisted values |
-//! | the crate root | one module per API beside `types` and `runtime` |
+//! | the crate root | one module per API beside `types`, `metadata` and `runtime` |
 //! | an API's module | `Credential`, the trait, each operation's request and response |
+//! | an API's constants | `OPERATIONS` and one `Metadata` per operation |
 //! | an API's trait | `authenticate` and one method per operation |
 //! | an API's `handlers` | handlers, credential extractors, parameter structs, default functions |
 //! | a request struct | `caller`, `body` and one field per parameter |
@@ -30,9 +31,8 @@ use crate::ir::{Api, Field, Ir, Operation, Security, SecuritySchemeKind, TypeKin
 /// Decides every name of `ir` in place.
 pub(super) fn decide(ir: &mut Ir) -> Result<()> {
     type_names(ir)?;
-    let error = &ir.types[ir.error.type_id.0];
-    ir.error.type_name = error.name.clone();
-    let types: HashSet<String> = ir.types.iter().map(|t| t.name.clone()).collect();
+    let mut types: HashSet<String> = ir.types.iter().map(|t| t.name.clone()).collect();
+    types.insert(ir.error.type_name.clone());
     ir.error.code_type_name = fresh(&types, &format!("{}Code", ir.error.type_name), "Enum");
     let mut codes = HashSet::new();
     for code in &mut ir.error.codes {
@@ -44,7 +44,7 @@ pub(super) fn decide(ir: &mut Ir) -> Result<()> {
         let is_error = index == ir.error.type_id.0;
         members(&mut def.kind, is_error);
     }
-    let mut modules: HashSet<String> = ["types", "runtime"].map(String::from).into();
+    let mut modules: HashSet<String> = ["types", "runtime", "metadata"].map(String::from).into();
     for api in &mut ir.apis {
         api_names(api, &mut modules);
     }
@@ -55,7 +55,9 @@ pub(super) fn decide(ir: &mut Ir) -> Result<()> {
 /// One name per type. A later type whose suggestion is taken is qualified by its file's
 /// stem, then by its directory too; past that the config must name it.
 fn type_names(ir: &mut Ir) -> Result<()> {
-    let mut taken: BTreeMap<String, usize> = BTreeMap::new();
+    // The error (status and body) is the config's to name; the body is a type of the table.
+    let mut taken: BTreeMap<String, Option<usize>> = BTreeMap::new();
+    taken.insert(ir.error.type_name.clone(), None);
     for index in 0..ir.types.len() {
         let def = &ir.types[index];
         let origin = &def.origins[0];
@@ -72,10 +74,11 @@ fn type_names(ir: &mut Ir) -> Result<()> {
             .iter()
             .find(|c| !is_keyword(c) && !taken.contains_key(*c));
         let Some(name) = free.cloned() else {
-            let first = taken
-                .get(&def.name)
-                .map(|i| ir.types[*i].origins[0].to_string())
-                .unwrap_or_else(|| "a Rust keyword".into());
+            let first = match taken.get(&def.name) {
+                Some(Some(i)) => ir.types[*i].origins[0].to_string(),
+                Some(None) => "the configured error type".into(),
+                None => "a Rust keyword".into(),
+            };
             return Err(Error::invalid(
                 origin.clone(),
                 format!(
@@ -90,7 +93,7 @@ fn type_names(ir: &mut Ir) -> Result<()> {
                 ),
             ));
         };
-        taken.insert(name.clone(), index);
+        taken.insert(name.clone(), Some(index));
         ir.types[index].name = name;
     }
     Ok(())
@@ -180,6 +183,7 @@ fn api_names(api: &mut Api, modules: &mut HashSet<String>) {
 
     let mut module_items: HashSet<String> =
         ["Credential".to_owned(), api.trait_name.clone()].into();
+    let mut constants: HashSet<String> = ["OPERATIONS".to_owned()].into();
     let mut handlers: HashSet<String> = HashSet::new();
     let mut methods: HashSet<String> = HashSet::new();
     if !api.security_schemes.is_empty() {
@@ -194,6 +198,9 @@ fn api_names(api: &mut Api, modules: &mut HashSet<String>) {
         methods.insert(op.name.clone());
         handlers.insert(op.name.clone());
         operation_types(op, &mut module_items, &mut handlers);
+        let constant = op.name.trim_end_matches('_').to_uppercase();
+        op.names.metadata = unique_snake(&constants, &constant);
+        constants.insert(op.names.metadata.clone());
     }
     let mut variants = HashSet::new();
     for scheme in &mut api.security_schemes {

@@ -6,8 +6,8 @@
 use openapiv3::{ArrayType, ObjectType, ReferenceOr, Schema, SchemaKind, Type};
 use serde_json::Value;
 
-use super::Lowerer;
 use super::case::{pascal_case, variant_names};
+use super::{Lowerer, error_model};
 use crate::config::EnumPolicy;
 use crate::error::{Error, Location, Result};
 use crate::ir::{EnumVariant, TypeKind, TypeRef, Warning};
@@ -114,7 +114,7 @@ impl Lowerer<'_> {
             return name.clone();
         }
         if self.config.errors.schema_key().as_deref() == Some(key) {
-            return self.config.errors.type_name.clone();
+            return error_model::body_name(&self.config.errors);
         }
         if let Some(title) = &schema.schema_data.title {
             return pascal_case(title);

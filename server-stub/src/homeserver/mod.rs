@@ -4,16 +4,17 @@ mod uia;
 pub mod username;
 
 use std::collections::BTreeMap;
-use std::fmt::Display;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::StatusCode;
 use matrix_api::client_server::{self as api, ClientServerApi, Credential};
 use matrix_api::types::{
     self, AuthData, LoginBodyType, MatrixError, MatrixErrorCode, RegisterKind,
 };
 
-use crate::clock::now_ms;
+use crate::clock::{millis, now_ms};
+use crate::errors::{bad_request, error, forbidden, internal};
 use crate::remote::RemoteClient;
 use crate::secrets::{self, new_token, token_hash};
 use crate::store::{
@@ -23,21 +24,6 @@ use crate::threepid;
 
 /// The longest password accepted, in characters.
 const MAX_PASSWORD_CHARS: usize = 512;
-
-/// Logs a server-side failure and answers with a generic error: the client learns nothing
-/// about the cause, the operator finds it in the log.
-pub(crate) fn internal(error: impl Display) -> MatrixError {
-    tracing::error!(%error, "internal error");
-    MatrixError::internal("Internal server error")
-}
-
-fn forbidden(message: &str) -> MatrixError {
-    MatrixError::new(403, MatrixErrorCode::Forbidden, message)
-}
-
-fn ms(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
 
 #[derive(Debug, Clone)]
 pub struct HomeserverConfig {
@@ -90,7 +76,7 @@ impl<S: HomeserverStore> Homeserver<S> {
             user_id: user_id.to_owned(),
             chain_id,
             access_hash: token_hash(&access),
-            access_expires_at: Some(now_ms() + ms(self.config.access_token_lifetime)),
+            access_expires_at: Some(now_ms() + millis(self.config.access_token_lifetime)),
             refresh_hash: Some(token_hash(&refresh)),
         };
         (pair, access, refresh)
@@ -132,8 +118,7 @@ impl<S: HomeserverStore> Homeserver<S> {
                     }
                 },
                 other => {
-                    return Err(MatrixError::new(
-                        400,
+                    return Err(bad_request(
                         MatrixErrorCode::Unknown,
                         format!("Unknown identifier type {other}"),
                     ));
@@ -169,8 +154,8 @@ impl<S: HomeserverStore> Homeserver<S> {
     ) -> Result<ThirdPartyId, MatrixError> {
         let failed = |reason: &str| {
             tracing::info!(id_server = %creds.id_server, reason, "3pid credentials refused");
-            MatrixError::new(
-                403,
+            error(
+                StatusCode::FORBIDDEN,
                 MatrixErrorCode::ThreepidAuthFailed,
                 "The third party credentials could not be verified by the identity server",
             )
@@ -245,8 +230,8 @@ impl<S: HomeserverStore> Homeserver<S> {
             .await
             .map_err(internal)?
             .ok_or_else(|| {
-                MatrixError::new(
-                    403,
+                error(
+                    StatusCode::FORBIDDEN,
                     MatrixErrorCode::ThreepidNotFound,
                     "No account has this email address",
                 )
@@ -296,7 +281,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
                 };
                 // Unknown users cost a hash too: timing tells nothing.
                 if !secrets::verify_password(password, hash).await {
-                    return Ok(api::LoginResponse::Forbidden(failed()));
+                    return api::LoginResponse::from_error(failed());
                 }
                 user_id.ok_or_else(failed)?
             }
@@ -312,15 +297,14 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
                     .map_err(internal)?
                 {
                     Some(login) if login.expires_at > now_ms() => login.user_id,
-                    _ => return Ok(api::LoginResponse::Forbidden(failed())),
+                    _ => return api::LoginResponse::from_error(failed()),
                 }
             }
             LoginBodyType::Other(other) => {
-                return Ok(api::LoginResponse::BadRequest(MatrixError::new(
-                    400,
+                return api::LoginResponse::from_error(bad_request(
                     MatrixErrorCode::Unknown,
                     format!("Unknown login type {other}"),
-                )));
+                ));
             }
         };
         let device_id = device_id(body.device_id.as_deref())?;
@@ -341,14 +325,14 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
         // The refresh token is the credential here; the access token, if any, is
         // typically expired, which is why the client refreshes.
         let refresh_hash = token_hash(&request.body.refresh_token);
-        let failed = || api::RefreshResponse::Forbidden(forbidden("Invalid refresh token"));
+        let failed = || api::RefreshResponse::from_error(forbidden("Invalid refresh token"));
         let Some((user_id, chain_id)) = self
             .store
             .refresh_token_owner(&refresh_hash)
             .await
             .map_err(internal)?
         else {
-            return Ok(failed());
+            return failed();
         };
         let (pair, access, refresh) = self.token_pair(&user_id, chain_id);
         match self
@@ -363,13 +347,13 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
                 ok.refresh_token = Some(refresh);
                 Ok(api::RefreshResponse::Ok(ok))
             }
-            RefreshExchange::Unknown => Ok(failed()),
+            RefreshExchange::Unknown => failed(),
             RefreshExchange::AlreadyUsed { chain_id } => {
                 // A refresh token used twice was stolen, or the client is confused: end the
                 // whole login session either way.
                 tracing::warn!(%user_id, "refresh token reused; revoking its login session");
                 self.store.revoke_chain(&chain_id).await.map_err(internal)?;
-                Ok(failed())
+                failed()
             }
         }
     }
@@ -383,8 +367,8 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
             RegisterKind::User => false,
             RegisterKind::Guest if self.config.allow_guests => true,
             RegisterKind::Guest => {
-                return Err(MatrixError::new(
-                    403,
+                return Err(error(
+                    StatusCode::FORBIDDEN,
                     MatrixErrorCode::GuestAccessForbidden,
                     "Guest access is disabled",
                 ));
@@ -396,11 +380,9 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
         // Checked before authentication, so a client learns early that a name is unusable.
         let localpart = match (&body.username, is_guest) {
             (Some(requested), false) => {
-                let localpart = username::localpart(requested, &self.config.server_name)
-                    .map_err(api::RegisterResponse::BadRequest);
-                let localpart = match localpart {
+                let localpart = match username::localpart(requested, &self.config.server_name) {
                     Ok(localpart) => localpart,
-                    Err(response) => return Ok(response),
+                    Err(error) => return api::RegisterResponse::from_error(error),
                 };
                 if self
                     .store
@@ -409,11 +391,10 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
                     .map_err(internal)?
                     .is_some()
                 {
-                    return Ok(api::RegisterResponse::BadRequest(MatrixError::new(
-                        400,
+                    return api::RegisterResponse::from_error(bad_request(
                         MatrixErrorCode::UserInUse,
                         "User ID already taken",
-                    )));
+                    ));
                 }
                 Some(localpart)
             }
@@ -423,7 +404,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
             return Err(MatrixError::invalid_param("Password too long"));
         }
 
-        let lifetime = ms(self.config.uia_session_lifetime);
+        let lifetime = millis(self.config.uia_session_lifetime);
         let mut session = uia::session(
             &*self.store,
             REGISTER_FLOWS,
@@ -474,11 +455,10 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
                 Err(crate::store::StoreError::Conflict)
                     if localpart_was_requested(&body.username, is_guest) =>
                 {
-                    return Ok(api::RegisterResponse::BadRequest(MatrixError::new(
-                        400,
+                    return api::RegisterResponse::from_error(bad_request(
                         MatrixErrorCode::UserInUse,
                         "User ID already taken",
-                    )));
+                    ));
                 }
                 // A generated localpart someone took by hand: try the next.
                 Err(crate::store::StoreError::Conflict) => continue,
@@ -514,7 +494,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
                 EMAIL_FLOWS
             },
         };
-        let lifetime = ms(self.config.uia_session_lifetime);
+        let lifetime = millis(self.config.uia_session_lifetime);
         let caller_id = caller.as_ref().map(|c| c.user_id.as_str());
         let mut session =
             uia::session(&*self.store, flows, caller_id, body.auth.as_ref(), lifetime).await?;
@@ -591,11 +571,10 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
         let user_id = request.caller.user_id;
         let threepid = match self.validated_threepid(&creds).await {
             Ok(threepid) => threepid,
-            Err(error) => return Ok(api::Post3pidsResponse::Forbidden(error)),
+            Err(error) => return api::Post3pidsResponse::from_error(error),
         };
         let in_use = || {
-            MatrixError::new(
-                400,
+            bad_request(
                 MatrixErrorCode::ThreepidInUse,
                 "Third-party identifier already in use",
             )
@@ -617,8 +596,8 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
                 .await
                 .map_err(|e| {
                     tracing::warn!(error = %e, "binding at the identity server failed");
-                    MatrixError::new(
-                        403,
+                    error(
+                        StatusCode::FORBIDDEN,
                         MatrixErrorCode::ThreepidAuthFailed,
                         "The identity server refused to bind",
                     )
@@ -648,15 +627,15 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
         request: api::RequestOpenIdTokenRequest<Caller>,
     ) -> Result<api::RequestOpenIdTokenResponse, MatrixError> {
         if request.user_id != request.caller.user_id {
-            return Ok(api::RequestOpenIdTokenResponse::Forbidden(forbidden(
+            return api::RequestOpenIdTokenResponse::from_error(forbidden(
                 "Cannot request tokens for other users",
-            )));
+            ));
         }
         let token = new_token();
         let lifetime = self.config.openid_token_lifetime;
         let record = ExpiringToken {
             user_id: request.caller.user_id,
-            expires_at: now_ms() + ms(lifetime),
+            expires_at: now_ms() + millis(lifetime),
         };
         self.store
             .insert_openid_token(&token_hash(&token), &record)
@@ -685,8 +664,8 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
             Some(token) if token.expires_at > now_ms() => Ok(api::ExchangeOpenIdTokenResponse::Ok(
                 types::ExchangeOpenIdTokenOkBody::new(token.user_id),
             )),
-            _ => Ok(api::ExchangeOpenIdTokenResponse::Unauthorized(
-                MatrixError::unknown_token("Access token unknown or expired"),
+            _ => api::ExchangeOpenIdTokenResponse::from_error(MatrixError::unknown_token(
+                "Access token unknown or expired",
             )),
         }
     }
@@ -727,7 +706,7 @@ pub async fn mint_login_token<S: HomeserverStore>(
     let token = new_token();
     let record = ExpiringToken {
         user_id: user_id.to_owned(),
-        expires_at: now_ms() + ms(lifetime),
+        expires_at: now_ms() + millis(lifetime),
     };
     store
         .insert_login_token(&token_hash(&token), &record)

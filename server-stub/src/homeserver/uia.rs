@@ -15,8 +15,7 @@ pub const PASSWORD: &str = "m.login.password";
 pub const EMAIL_IDENTITY: &str = "m.login.email.identity";
 
 fn unknown_session() -> MatrixError {
-    MatrixError::new(
-        400,
+    crate::errors::bad_request(
         MatrixErrorCode::Unknown,
         "Unknown or expired authentication session",
     )
@@ -44,8 +43,8 @@ impl Flows<'_> {
             response.completed = Some(session.completed.clone());
         }
         if let Some(failure) = failure {
-            response.errcode = Some(failure.errcode.to_string());
-            response.error = Some(failure.error.clone());
+            response.errcode = Some(failure.body.errcode.to_string());
+            response.error = Some(failure.body.error.clone());
         }
         response
     }
@@ -73,7 +72,7 @@ pub async fn session<S: HomeserverStore>(
         let session = store
             .uia_session(id)
             .await
-            .map_err(super::internal)?
+            .map_err(crate::errors::internal)?
             .ok_or_else(unknown_session)?;
         if session.endpoint != flows.endpoint || session.user_id.as_deref() != user_id {
             return Err(unknown_session());
@@ -82,7 +81,7 @@ pub async fn session<S: HomeserverStore>(
             store
                 .delete_uia_session(id)
                 .await
-                .map_err(super::internal)?;
+                .map_err(crate::errors::internal)?;
             return Err(unknown_session());
         }
         return Ok(session);
@@ -97,7 +96,7 @@ pub async fn session<S: HomeserverStore>(
     store
         .insert_uia_session(&session)
         .await
-        .map_err(super::internal)?;
+        .map_err(crate::errors::internal)?;
     Ok(session)
 }
 
@@ -111,7 +110,7 @@ pub async fn complete_stage<S: HomeserverStore>(
     store
         .complete_uia_stage(&session.id, stage)
         .await
-        .map_err(super::internal)?;
+        .map_err(crate::errors::internal)?;
     if !session.completed.iter().any(|c| c == stage) {
         session.completed.push(stage.to_owned());
     }
@@ -126,7 +125,7 @@ pub async fn consume<S: HomeserverStore>(
     if store
         .delete_uia_session(&session.id)
         .await
-        .map_err(super::internal)?
+        .map_err(crate::errors::internal)?
     {
         Ok(())
     } else {

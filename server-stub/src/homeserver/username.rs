@@ -1,12 +1,13 @@
 //! Which user ids the homeserver hands out.
 
+use crate::errors::bad_request;
 use matrix_api::types::{MatrixError, MatrixErrorCode};
 
 /// The longest user id, `@localpart:server_name`, in bytes.
 const MAX_USER_ID_BYTES: usize = 255;
 
 fn invalid(message: &str) -> MatrixError {
-    MatrixError::new(400, MatrixErrorCode::InvalidUsername, message)
+    bad_request(MatrixErrorCode::InvalidUsername, message)
 }
 
 /// The localpart a requested username becomes: lowercased, then checked. Letters `a-z`,
@@ -66,7 +67,11 @@ mod tests {
         );
         for bad in ["", "_alice", "12345", "al ice", "alicé", "al:ice", "al@ice"] {
             let error = localpart(bad, "example.org").unwrap_err();
-            assert_eq!(error.errcode, MatrixErrorCode::InvalidUsername, "{bad:?}");
+            assert_eq!(
+                error.body.errcode,
+                MatrixErrorCode::InvalidUsername,
+                "{bad:?}"
+            );
         }
         let longest = "a".repeat(255 - "@:example.org".len());
         assert!(localpart(&longest, "example.org").is_ok());

@@ -7,12 +7,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::StatusCode;
 use matrix_api::identity::{self as api, Credential, IdentityApi};
 use matrix_api::types::{self, MatrixError, MatrixErrorCode};
 use serde_json::{Value, json};
 
 use crate::clock::now_ms;
-use crate::homeserver::internal;
+use crate::errors::{bad_request, error, forbidden, internal};
 use crate::mail::Mailer;
 use crate::remote::RemoteClient;
 use crate::secrets::{new_token, random_token, token_hash};
@@ -46,15 +47,11 @@ pub struct IdentityServer<S> {
 }
 
 fn no_valid_session() -> MatrixError {
-    MatrixError::new(
-        404,
+    error(
+        StatusCode::NOT_FOUND,
         MatrixErrorCode::NoValidSession,
         "No valid session was found matching that sid and client secret",
     )
-}
-
-fn forbidden(message: &str) -> MatrixError {
-    MatrixError::new(403, MatrixErrorCode::Forbidden, message)
 }
 
 fn unknown_token() -> MatrixError {
@@ -85,8 +82,7 @@ impl<S: IdentityStore> IdentityServer<S> {
     }
 
     fn expired(&self, session: &ValidationSession) -> bool {
-        let lifetime =
-            i64::try_from(self.config.validation_session_lifetime.as_millis()).unwrap_or(i64::MAX);
+        let lifetime = crate::clock::millis(self.config.validation_session_lifetime);
         now_ms() - session.created_at > lifetime
     }
 
@@ -111,15 +107,13 @@ impl<S: IdentityStore> IdentityServer<S> {
     ) -> Result<ValidationSession, MatrixError> {
         let session = self.session(sid, client_secret).await?;
         if self.expired(&session) {
-            return Err(MatrixError::new(
-                400,
+            return Err(bad_request(
                 MatrixErrorCode::SessionExpired,
                 "This validation session has expired",
             ));
         }
         if session.validated_at.is_none() {
-            return Err(MatrixError::new(
-                400,
+            return Err(bad_request(
                 MatrixErrorCode::SessionNotValidated,
                 "This validation session has not yet been completed",
             ));
@@ -135,8 +129,7 @@ impl<S: IdentityStore> IdentityServer<S> {
     ) -> Result<bool, MatrixError> {
         let session = self.session(sid, client_secret).await?;
         if self.expired(&session) {
-            return Err(MatrixError::new(
-                400,
+            return Err(bad_request(
                 MatrixErrorCode::SessionExpired,
                 "This validation session has expired",
             ));
@@ -300,11 +293,7 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
                     session.validated_at.unwrap_or_default(),
                 ),
             )),
-            Err(error) if error.status == 404 => Ok(api::GetValidated3pidResponse::NotFound(error)),
-            Err(error) if error.status == 400 => {
-                Ok(api::GetValidated3pidResponse::BadRequest(error))
-            }
-            Err(error) => Err(error),
+            Err(error) => api::GetValidated3pidResponse::from_error(error),
         }
     }
 
@@ -312,9 +301,7 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
         let body = request.body;
         let session = match self.validated_session(&body.sid, &body.client_secret).await {
             Ok(session) => session,
-            Err(error) if error.status == 404 => return Ok(api::BindResponse::NotFound(error)),
-            Err(error) if error.status == 400 => return Ok(api::BindResponse::BadRequest(error)),
-            Err(error) => return Err(error),
+            Err(error) => return api::BindResponse::from_error(error),
         };
         if !body
             .mxid
@@ -361,16 +348,16 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
         let (Some(sid), Some(client_secret)) = (&body.sid, &body.client_secret) else {
             // The other way to authenticate an unbind is a homeserver's request signature,
             // which this server does not verify: refuse rather than trust.
-            return Ok(api::UnbindResponse::Forbidden(forbidden(
+            return api::UnbindResponse::from_error(forbidden(
                 "Unbind requests must prove the 3pid with sid and client_secret",
-            )));
+            ));
         };
         let session = match self.validated_session(sid, client_secret).await {
             Ok(session) => session,
             Err(_) => {
-                return Ok(api::UnbindResponse::Forbidden(forbidden(
+                return api::UnbindResponse::from_error(forbidden(
                     "The session does not prove this 3pid",
-                )));
+                ));
             }
         };
         let threepid = body.threepid;
@@ -378,9 +365,9 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
         if threepid.medium != session.medium
             || address != threepid::casefold(&session.medium, &session.address)
         {
-            return Ok(api::UnbindResponse::Forbidden(forbidden(
+            return api::UnbindResponse::from_error(forbidden(
                 "The session does not match this 3pid",
-            )));
+            ));
         }
         self.store
             .delete_association(&threepid.medium, &address, &body.mxid)
@@ -398,12 +385,9 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
             return Err(MatrixError::invalid_param("Invalid client_secret"));
         }
         let Some(email) = threepid::parse_email(&body.email) else {
-            return Ok(api::EmailRequestTokenResponse::BadRequest(
-                MatrixError::new(
-                    400,
-                    MatrixErrorCode::InvalidEmail,
-                    "The email address is not valid",
-                ),
+            return api::EmailRequestTokenResponse::from_error(bad_request(
+                MatrixErrorCode::InvalidEmail,
+                "The email address is not valid",
             ));
         };
         let existing = self
@@ -470,12 +454,9 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
             .await
         {
             tracing::error!(%error, "validation email not sent");
-            return Ok(api::EmailRequestTokenResponse::BadRequest(
-                MatrixError::new(
-                    400,
-                    MatrixErrorCode::EmailSendError,
-                    "The validation email could not be sent",
-                ),
+            return api::EmailRequestTokenResponse::from_error(bad_request(
+                MatrixErrorCode::EmailSendError,
+                "The validation email could not be sent",
             ));
         }
         Ok(api::EmailRequestTokenResponse::Ok(
@@ -513,11 +494,11 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
         request: api::GetPubKeyRequest,
     ) -> Result<api::GetPubKeyResponse, MatrixError> {
         if request.key_id != KEY_ID {
-            return Ok(api::GetPubKeyResponse::NotFound(MatrixError::new(
-                404,
+            return api::GetPubKeyResponse::from_error(error(
+                StatusCode::NOT_FOUND,
                 MatrixErrorCode::NotFound,
                 "The public key was not found",
-            )));
+            ));
         }
         Ok(api::GetPubKeyResponse::Ok(types::GetPubKeyOkBody::new(
             self.public_key(),

@@ -7,7 +7,7 @@ use super::recursion::Recursion;
 use super::structs::field_type;
 use crate::emit::EmitError;
 use crate::emit::docs::doc_attrs;
-use crate::emit::rust_types::ident;
+use crate::emit::rust_types::{ident, status_code};
 use crate::ir::{Field, Ir, TypeDef, TypeRef};
 
 /// The shared error: the configured schema's fields, its code as the code enum, the HTTP
@@ -141,9 +141,9 @@ pub(super) fn error_type(
     .into_iter()
     .map(|(fn_name, transport, doc)| {
         let fn_ident = ident(fn_name);
-        let status = transport.status;
         let code = &transport.code;
-        let doc = format!(" {doc} Status {status}, code `{code}`.");
+        let doc = format!(" {doc} Status {}, code `{code}`.", transport.status);
+        let status = status_code(transport.status);
         quote! {
             #[doc = #doc]
             pub fn #fn_ident(message: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -151,37 +151,40 @@ pub(super) fn error_type(
             }
         }
     });
+    let body_doc = format!(
+        " The body of every error response. In a documented response variant it stands \
+         alone, since the variant says the status; as an [`{}`] it goes out with that \
+         error's status.",
+        error.type_name
+    );
+    let error_name = ident(&error.type_name);
+    let error_doc = format!(
+        " An error answer: an HTTP status and a [`{}`] body.\n\n\
+         An operation answers the statuses it documents with its response enum, whose error \
+         variants carry only the body, so their status cannot disagree with the variant. \
+         Every other failure (credentials, malformed input, rate limits, internal faults) \
+         is an `Err` of this type, and goes out with its own status.",
+        def.name
+    );
     Ok(quote! {
         #docs
         ///
-        /// Any operation may answer with this error, besides the responses it documents:
-        /// [`status`](Self::status) is the HTTP status it goes out with.
+        #[doc = #body_doc]
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         pub struct #name {
-            /// The HTTP status of the response: not part of the body.
-            #[serde(skip, default = "default_error_status")]
-            pub status: u16,
             #(#field_tokens)*
             /// Further properties of the body, such as details particular to the code.
             #[serde(flatten)]
             pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
         }
 
-        /// A deserialized error's status is not in its body: until the caller sets it from
-        /// the HTTP response, it reads as a server error.
-        fn default_error_status() -> u16 {
-            500
-        }
-
         impl #name {
-            /// An error with the given HTTP status, code and message.
+            /// A body with the given code and message.
             pub fn new(
-                status: u16,
                 #code_ident: #root::types::#code_type,
                 #message_ident: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 Self {
-                    status,
                     #code_ident,
                     #message_ident: #message_ident.into(),
                     #(#others,)*
@@ -198,16 +201,46 @@ pub(super) fn error_type(
                 self.extra.insert(key.into(), value.into());
                 self
             }
+        }
+
+        #[doc = #error_doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #error_name {
+            /// The HTTP status the error goes out with.
+            pub status: ::http::StatusCode,
+            /// What the response says.
+            pub body: #root::types::#name,
+        }
+
+        impl #error_name {
+            /// An error with the given HTTP status, code and message.
+            pub fn new(
+                status: ::http::StatusCode,
+                #code_ident: #root::types::#code_type,
+                #message_ident: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                Self { status, body: #root::types::#name::new(#code_ident, #message_ident) }
+            }
+
+            /// Adds a property to the body.
+            pub fn with_field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.body = self.body.with_field(key, value);
+                self
+            }
 
             #(#constructors)*
         }
 
-        impl ::std::fmt::Display for #name {
+        impl ::std::fmt::Display for #error_name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                write!(f, "{} {}: {}", self.status, self.#code_ident, self.#message_ident)
+                write!(f, "{} {}: {}", self.status.as_u16(), self.body.#code_ident, self.body.#message_ident)
             }
         }
 
-        impl ::std::error::Error for #name {}
+        impl ::std::error::Error for #error_name {}
     })
 }

@@ -112,7 +112,7 @@ pub(super) fn media_type(
             /// The response carrying this body with `status`.
             #[cfg(feature = "server")]
             #[allow(dead_code)]
-            pub(crate) fn response(&self, status: u16) -> ::axum::response::Response {
+            pub(crate) fn response(&self, status: ::http::StatusCode) -> ::axum::response::Response {
                 match self { #(#write_arms)* }
             }
         }

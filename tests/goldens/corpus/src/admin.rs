@@ -36,9 +36,12 @@ pub enum ListAccountsResponse {
 }
 impl ListAccountsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -46,7 +49,13 @@ impl ListAccountsResponse {
 impl ::axum::response::IntoResponse for ListAccountsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -68,14 +77,30 @@ pub enum CreateAccountResponse {
     /// 409.
     ///
     /// The name is taken.
-    Conflict(crate::types::ApiError),
+    Conflict(crate::types::ApiErrorBody),
 }
 impl CreateAccountResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Created(_) => 201u16,
-            Self::Conflict(_) => 409u16,
+            Self::Created(_) => {
+                ::http::StatusCode::from_u16(201u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::Conflict(_) => {
+                ::http::StatusCode::from_u16(409u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            409u16 => ::std::result::Result::Ok(Self::Conflict(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -83,8 +108,20 @@ impl CreateAccountResponse {
 impl ::axum::response::IntoResponse for CreateAccountResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Created(body) => crate::runtime::json_response(201u16, &body),
-            Self::Conflict(body) => crate::runtime::json_response(409u16, &body),
+            Self::Created(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(201u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::Conflict(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(409u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -106,9 +143,12 @@ pub enum GetAccountResponse {
 }
 impl GetAccountResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -116,7 +156,13 @@ impl GetAccountResponse {
 impl ::axum::response::IntoResponse for GetAccountResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -138,9 +184,12 @@ pub enum DeleteAccountResponse {
 }
 impl DeleteAccountResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::NoContent => 204u16,
+            Self::NoContent => {
+                ::http::StatusCode::from_u16(204u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -148,7 +197,12 @@ impl DeleteAccountResponse {
 impl ::axum::response::IntoResponse for DeleteAccountResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::NoContent => crate::runtime::empty_response(204u16),
+            Self::NoContent => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(204u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -176,9 +230,12 @@ pub enum GetAuditLogResponse {
 }
 impl GetAuditLogResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -186,7 +243,13 @@ impl GetAuditLogResponse {
 impl ::axum::response::IntoResponse for GetAuditLogResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -206,9 +269,12 @@ pub enum GetSettingsResponse {
 }
 impl GetSettingsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -216,7 +282,13 @@ impl GetSettingsResponse {
 impl ::axum::response::IntoResponse for GetSettingsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -238,9 +310,12 @@ pub enum PutSettingsResponse {
 }
 impl PutSettingsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -248,7 +323,13 @@ impl PutSettingsResponse {
 impl ::axum::response::IntoResponse for PutSettingsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -270,9 +351,12 @@ pub enum PatchSettingsResponse {
 }
 impl PatchSettingsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -280,7 +364,13 @@ impl PatchSettingsResponse {
 impl ::axum::response::IntoResponse for PatchSettingsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -297,14 +387,30 @@ pub enum HealthResponse {
     /// 503.
     ///
     /// Not healthy.
-    ServiceUnavailable(crate::types::ApiError),
+    ServiceUnavailable(crate::types::ApiErrorBody),
 }
 impl HealthResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::ServiceUnavailable(_) => 503u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::ServiceUnavailable(_) => {
+                ::http::StatusCode::from_u16(503u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            503u16 => ::std::result::Result::Ok(Self::ServiceUnavailable(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -312,9 +418,19 @@ impl HealthResponse {
 impl ::axum::response::IntoResponse for HealthResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
             Self::ServiceUnavailable(body) => {
-                crate::runtime::json_response(503u16, &body)
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(503u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
             }
         }
     }
@@ -332,9 +448,12 @@ pub enum VersionResponse {
 }
 impl VersionResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -342,7 +461,12 @@ impl VersionResponse {
 impl ::axum::response::IntoResponse for VersionResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => body.response(200u16),
+            Self::Ok(body) => {
+                body.response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -364,9 +488,12 @@ pub enum StartJobResponse {
 }
 impl StartJobResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Accepted(_) => 202u16,
+            Self::Accepted(_) => {
+                ::http::StatusCode::from_u16(202u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -374,7 +501,13 @@ impl StartJobResponse {
 impl ::axum::response::IntoResponse for StartJobResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Accepted(body) => crate::runtime::json_response(202u16, &body),
+            Self::Accepted(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(202u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -396,9 +529,12 @@ pub enum GetJobResponse {
 }
 impl GetJobResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -406,7 +542,13 @@ impl GetJobResponse {
 impl ::axum::response::IntoResponse for GetJobResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -508,6 +650,166 @@ pub trait AdminApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetJobResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+}
+/// What `GET /admin/v1/accounts` is.
+pub const LIST_ACCOUNTS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "list_accounts",
+    operation_id: ::std::option::Option::Some("listAccounts"),
+    method: ::http::Method::GET,
+    path: "/accounts",
+    paths: &["/admin/v1/accounts"],
+    authentication: crate::metadata::Authentication::Required(&["adminToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /admin/v1/accounts` is.
+pub const CREATE_ACCOUNT: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "create_account",
+    operation_id: ::std::option::Option::Some("createAccount"),
+    method: ::http::Method::POST,
+    path: "/accounts",
+    paths: &["/admin/v1/accounts"],
+    authentication: crate::metadata::Authentication::Required(
+        &["adminBasic", "adminQueryKey"],
+    ),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /admin/v1/accounts/{accountName}` is.
+pub const GET_ACCOUNT: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_account",
+    operation_id: ::std::option::Option::Some("getAccount"),
+    method: ::http::Method::GET,
+    path: "/accounts/{accountName}",
+    paths: &["/admin/v1/accounts/{accountName}"],
+    authentication: crate::metadata::Authentication::Required(&["adminToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `DELETE /admin/v1/accounts/{accountName}` is.
+pub const DELETE_ACCOUNT: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "delete_account",
+    operation_id: ::std::option::Option::Some("deleteAccount"),
+    method: ::http::Method::DELETE,
+    path: "/accounts/{accountName}",
+    paths: &["/admin/v1/accounts/{accountName}"],
+    authentication: crate::metadata::Authentication::Required(&["adminToken"]),
+    rate_limited: false,
+    deprecated: true,
+};
+/// What `GET /admin/v1/audit` is.
+pub const GET_AUDIT_LOG: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_audit_log",
+    operation_id: ::std::option::Option::Some("getAuditLog"),
+    method: ::http::Method::GET,
+    path: "/audit",
+    paths: &["/admin/v1/audit"],
+    authentication: crate::metadata::Authentication::Required(&["adminToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /admin/v1/settings` is.
+pub const GET_SETTINGS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_settings",
+    operation_id: ::std::option::Option::Some("getSettings"),
+    method: ::http::Method::GET,
+    path: "/settings",
+    paths: &["/admin/v1/settings"],
+    authentication: crate::metadata::Authentication::Required(&["adminToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `PUT /admin/v1/settings` is.
+pub const PUT_SETTINGS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "put_settings",
+    operation_id: ::std::option::Option::Some("putSettings"),
+    method: ::http::Method::PUT,
+    path: "/settings",
+    paths: &["/admin/v1/settings"],
+    authentication: crate::metadata::Authentication::Required(&["adminToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `PATCH /admin/v1/settings` is.
+pub const PATCH_SETTINGS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "patch_settings",
+    operation_id: ::std::option::Option::Some("patchSettings"),
+    method: ::http::Method::PATCH,
+    path: "/settings",
+    paths: &["/admin/v1/settings"],
+    authentication: crate::metadata::Authentication::Required(&["adminToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /admin/v1/health` is.
+pub const HEALTH: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "health",
+    operation_id: ::std::option::Option::Some("health"),
+    method: ::http::Method::GET,
+    path: "/health",
+    paths: &["/admin/v1/health"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /admin/v1/version` is.
+pub const VERSION: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "version",
+    operation_id: ::std::option::Option::Some("version"),
+    method: ::http::Method::GET,
+    path: "/version",
+    paths: &["/admin/v1/version"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /admin/v1/jobs` is.
+pub const START_JOB: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "start_job",
+    operation_id: ::std::option::Option::Some("startJob"),
+    method: ::http::Method::POST,
+    path: "/jobs",
+    paths: &["/admin/v1/jobs"],
+    authentication: crate::metadata::Authentication::Required(
+        &["adminToken", "jobsOAuth"],
+    ),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /admin/v1/jobs/{jobId}` is.
+pub const GET_JOB: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_job",
+    operation_id: ::std::option::Option::Some("getJob"),
+    method: ::http::Method::GET,
+    path: "/jobs/{jobId}",
+    paths: &["/admin/v1/jobs/{jobId}"],
+    authentication: crate::metadata::Authentication::Required(
+        &["adminToken", "jobsOAuth"],
+    ),
+    rate_limited: false,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[
+    LIST_ACCOUNTS,
+    CREATE_ACCOUNT,
+    GET_ACCOUNT,
+    DELETE_ACCOUNT,
+    GET_AUDIT_LOG,
+    GET_SETTINGS,
+    PUT_SETTINGS,
+    PATCH_SETTINGS,
+    HEALTH,
+    VERSION,
+    START_JOB,
+    GET_JOB,
+];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`AdminApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

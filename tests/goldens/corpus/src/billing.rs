@@ -26,9 +26,12 @@ pub enum ListInvoicesResponse {
 }
 impl ListInvoicesResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -36,7 +39,13 @@ impl ListInvoicesResponse {
 impl ::axum::response::IntoResponse for ListInvoicesResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -58,9 +67,12 @@ pub enum GetInvoiceResponse {
 }
 impl GetInvoiceResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -68,7 +80,12 @@ impl GetInvoiceResponse {
 impl ::axum::response::IntoResponse for GetInvoiceResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => body.response(200u16),
+            Self::Ok(body) => {
+                body.response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -90,14 +107,30 @@ pub enum VoidInvoiceResponse {
     /// 409.
     ///
     /// A paid invoice cannot be voided.
-    Conflict(crate::types::ApiError),
+    Conflict(crate::types::ApiErrorBody),
 }
 impl VoidInvoiceResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::NoContent => 204u16,
-            Self::Conflict(_) => 409u16,
+            Self::NoContent => {
+                ::http::StatusCode::from_u16(204u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::Conflict(_) => {
+                ::http::StatusCode::from_u16(409u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            409u16 => ::std::result::Result::Ok(Self::Conflict(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -105,8 +138,19 @@ impl VoidInvoiceResponse {
 impl ::axum::response::IntoResponse for VoidInvoiceResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::NoContent => crate::runtime::empty_response(204u16),
-            Self::Conflict(body) => crate::runtime::json_response(409u16, &body),
+            Self::NoContent => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(204u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
+            Self::Conflict(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(409u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -130,14 +174,30 @@ pub enum CreatePaymentResponse {
     /// 402.
     ///
     /// The payment was declined.
-    PaymentRequired(crate::types::ApiError),
+    PaymentRequired(crate::types::ApiErrorBody),
 }
 impl CreatePaymentResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Created(_) => 201u16,
-            Self::PaymentRequired(_) => 402u16,
+            Self::Created(_) => {
+                ::http::StatusCode::from_u16(201u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::PaymentRequired(_) => {
+                ::http::StatusCode::from_u16(402u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            402u16 => ::std::result::Result::Ok(Self::PaymentRequired(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -145,8 +205,20 @@ impl CreatePaymentResponse {
 impl ::axum::response::IntoResponse for CreatePaymentResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Created(body) => crate::runtime::json_response(201u16, &body),
-            Self::PaymentRequired(body) => crate::runtime::json_response(402u16, &body),
+            Self::Created(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(201u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::PaymentRequired(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(402u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -168,9 +240,12 @@ pub enum CreateCustomerResponse {
 }
 impl CreateCustomerResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -178,7 +253,13 @@ impl CreateCustomerResponse {
 impl ::axum::response::IntoResponse for CreateCustomerResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -204,14 +285,30 @@ pub enum GetCustomerResponse {
     /// 404.
     ///
     /// No such customer.
-    NotFound(crate::types::ApiError),
+    NotFound(crate::types::ApiErrorBody),
 }
 impl GetCustomerResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -219,8 +316,20 @@ impl GetCustomerResponse {
 impl ::axum::response::IntoResponse for GetCustomerResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -242,9 +351,12 @@ pub enum GetSubscriptionResponse {
 }
 impl GetSubscriptionResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -252,7 +364,13 @@ impl GetSubscriptionResponse {
 impl ::axum::response::IntoResponse for GetSubscriptionResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -276,9 +394,12 @@ pub enum UpdateSubscriptionResponse {
 }
 impl UpdateSubscriptionResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -286,7 +407,13 @@ impl UpdateSubscriptionResponse {
 impl ::axum::response::IntoResponse for UpdateSubscriptionResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -312,9 +439,12 @@ pub enum RevenueReportResponse {
 }
 impl RevenueReportResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -322,7 +452,12 @@ impl RevenueReportResponse {
 impl ::axum::response::IntoResponse for RevenueReportResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => body.response(200u16),
+            Self::Ok(body) => {
+                body.response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -405,6 +540,124 @@ pub trait BillingApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<RevenueReportResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+}
+/// What `GET /billing/v3/invoices` is.
+pub const LIST_INVOICES: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "list_invoices",
+    operation_id: ::std::option::Option::Some("listInvoices"),
+    method: ::http::Method::GET,
+    path: "/invoices",
+    paths: &["/billing/v3/invoices"],
+    authentication: crate::metadata::Authentication::Required(&["billingBearer"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /billing/v3/invoices/{invoiceId}` is.
+pub const GET_INVOICE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_invoice",
+    operation_id: ::std::option::Option::Some("getInvoice"),
+    method: ::http::Method::GET,
+    path: "/invoices/{invoiceId}",
+    paths: &["/billing/v3/invoices/{invoiceId}"],
+    authentication: crate::metadata::Authentication::Required(&["billingBearer"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `DELETE /billing/v3/invoices/{invoiceId}` is.
+pub const VOID_INVOICE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "void_invoice",
+    operation_id: ::std::option::Option::Some("voidInvoice"),
+    method: ::http::Method::DELETE,
+    path: "/invoices/{invoiceId}",
+    paths: &["/billing/v3/invoices/{invoiceId}"],
+    authentication: crate::metadata::Authentication::Required(&["billingBearer"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /billing/v3/payments` is.
+pub const CREATE_PAYMENT: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "create_payment",
+    operation_id: ::std::option::Option::Some("createPayment"),
+    method: ::http::Method::POST,
+    path: "/payments",
+    paths: &["/billing/v3/payments"],
+    authentication: crate::metadata::Authentication::Required(&["billingBearer"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /billing/v3/customers` is.
+pub const CREATE_CUSTOMER: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "create_customer",
+    operation_id: ::std::option::Option::Some("createCustomer"),
+    method: ::http::Method::POST,
+    path: "/customers",
+    paths: &["/billing/v3/customers"],
+    authentication: crate::metadata::Authentication::Required(&["billingBearer"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /billing/v3/customers/{customerId}` is.
+pub const GET_CUSTOMER: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_customer",
+    operation_id: ::std::option::Option::Some("getCustomer"),
+    method: ::http::Method::GET,
+    path: "/customers/{customerId}",
+    paths: &["/billing/v3/customers/{customerId}"],
+    authentication: crate::metadata::Authentication::Required(&["billingBearer"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /billing/v3/subscriptions/{subscriptionId}` is.
+pub const GET_SUBSCRIPTION: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_subscription",
+    operation_id: ::std::option::Option::Some("getSubscription"),
+    method: ::http::Method::GET,
+    path: "/subscriptions/{subscriptionId}",
+    paths: &["/billing/v3/subscriptions/{subscriptionId}"],
+    authentication: crate::metadata::Authentication::Required(&["billingBearer"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `PATCH /billing/v3/subscriptions/{subscriptionId}` is.
+pub const UPDATE_SUBSCRIPTION: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "update_subscription",
+    operation_id: ::std::option::Option::Some("updateSubscription"),
+    method: ::http::Method::PATCH,
+    path: "/subscriptions/{subscriptionId}",
+    paths: &["/billing/v3/subscriptions/{subscriptionId}"],
+    authentication: crate::metadata::Authentication::Required(&["billingBearer"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /billing/v3/reports/revenue` is.
+pub const REVENUE_REPORT: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "revenue_report",
+    operation_id: ::std::option::Option::Some("revenueReport"),
+    method: ::http::Method::GET,
+    path: "/reports/revenue",
+    paths: &["/billing/v3/reports/revenue"],
+    authentication: crate::metadata::Authentication::Required(&["billingBearer"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[
+    LIST_INVOICES,
+    GET_INVOICE,
+    VOID_INVOICE,
+    CREATE_PAYMENT,
+    CREATE_CUSTOMER,
+    GET_CUSTOMER,
+    GET_SUBSCRIPTION,
+    UPDATE_SUBSCRIPTION,
+    REVENUE_REPORT,
+];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`BillingApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

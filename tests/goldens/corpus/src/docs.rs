@@ -24,9 +24,12 @@ pub enum ListNotesResponse {
 }
 impl ListNotesResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -34,7 +37,13 @@ impl ListNotesResponse {
 impl ::axum::response::IntoResponse for ListNotesResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -56,9 +65,12 @@ pub enum CreateNoteResponse {
 }
 impl CreateNoteResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Created => 201u16,
+            Self::Created => {
+                ::http::StatusCode::from_u16(201u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -66,7 +78,12 @@ impl CreateNoteResponse {
 impl ::axum::response::IntoResponse for CreateNoteResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Created => crate::runtime::empty_response(201u16),
+            Self::Created => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(201u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -88,14 +105,30 @@ pub enum GetPageResponse {
     /// 404.
     ///
     /// No such page.
-    NotFound(crate::types::ApiError),
+    NotFound(crate::types::ApiErrorBody),
 }
 impl GetPageResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -103,8 +136,20 @@ impl GetPageResponse {
 impl ::axum::response::IntoResponse for GetPageResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -130,19 +175,39 @@ pub enum PutPageResponse {
     /// 404.
     ///
     /// No such page.
-    NotFound(crate::types::ApiError),
+    NotFound(crate::types::ApiErrorBody),
     /// 409.
     ///
     /// Edited meanwhile.
-    Conflict(crate::types::ApiError),
+    Conflict(crate::types::ApiErrorBody),
 }
 impl PutPageResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::NotFound(_) => 404u16,
-            Self::Conflict(_) => 409u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::Conflict(_) => {
+                ::http::StatusCode::from_u16(409u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            409u16 => ::std::result::Result::Ok(Self::Conflict(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -150,9 +215,27 @@ impl PutPageResponse {
 impl ::axum::response::IntoResponse for PutPageResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
-            Self::Conflict(body) => crate::runtime::json_response(409u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::Conflict(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(409u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -174,14 +257,30 @@ pub enum GetPageHistoryResponse {
     /// 404.
     ///
     /// No such page.
-    NotFound(crate::types::ApiError),
+    NotFound(crate::types::ApiErrorBody),
 }
 impl GetPageHistoryResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -189,8 +288,20 @@ impl GetPageHistoryResponse {
 impl ::axum::response::IntoResponse for GetPageHistoryResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -211,9 +322,12 @@ pub enum GetChangelogResponse {
 }
 impl GetChangelogResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -221,7 +335,13 @@ impl GetChangelogResponse {
 impl ::axum::response::IntoResponse for GetChangelogResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -241,9 +361,12 @@ pub enum ListCommentsResponse {
 }
 impl ListCommentsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -251,7 +374,13 @@ impl ListCommentsResponse {
 impl ::axum::response::IntoResponse for ListCommentsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -273,19 +402,34 @@ pub enum PostCommentResponse {
     /// 4XX.
     ///
     /// Refused.
-    ClientError(u16, crate::types::ApiError),
+    ClientError(::http::StatusCode, crate::types::ApiErrorBody),
     /// Any other status.
     ///
     /// Anything else.
-    Default(u16),
+    Default(::http::StatusCode),
 }
 impl PostCommentResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Created(_) => 201u16,
+            Self::Created(_) => {
+                ::http::StatusCode::from_u16(201u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
             Self::ClientError(status, _) => *status,
             Self::Default(status) => *status,
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            400u16..=499u16 => {
+                ::std::result::Result::Ok(Self::ClientError(error.status, error.body))
+            }
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -293,7 +437,13 @@ impl PostCommentResponse {
 impl ::axum::response::IntoResponse for PostCommentResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Created(body) => crate::runtime::json_response(201u16, &body),
+            Self::Created(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(201u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
             Self::ClientError(status, body) => {
                 crate::runtime::json_response(*status, &body)
             }
@@ -319,19 +469,38 @@ pub enum SearchDocsResponse {
     /// 400.
     ///
     /// The query does not parse.
-    BadRequest(crate::types::ApiError),
+    BadRequest(crate::types::ApiErrorBody),
     /// 5XX.
     ///
     /// The index is unavailable.
-    ServerError(u16, crate::types::ApiError),
+    ServerError(::http::StatusCode, crate::types::ApiErrorBody),
 }
 impl SearchDocsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::BadRequest(_) => 400u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::BadRequest(_) => {
+                ::http::StatusCode::from_u16(400u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
             Self::ServerError(status, _) => *status,
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(error.body)),
+            500u16..=599u16 => {
+                ::std::result::Result::Ok(Self::ServerError(error.status, error.body))
+            }
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -339,8 +508,20 @@ impl SearchDocsResponse {
 impl ::axum::response::IntoResponse for SearchDocsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::BadRequest(body) => crate::runtime::json_response(400u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::BadRequest(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(400u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
             Self::ServerError(status, body) => {
                 crate::runtime::json_response(*status, &body)
             }
@@ -426,6 +607,124 @@ pub trait DocsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<SearchDocsResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+}
+/// What `GET /docs/v1/notes` is.
+pub const LIST_NOTES: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "list_notes",
+    operation_id: ::std::option::Option::Some("listNotes"),
+    method: ::http::Method::GET,
+    path: "/notes",
+    paths: &["/docs/v1/notes"],
+    authentication: crate::metadata::Authentication::Required(&["session", "oidc"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /docs/v1/notes` is.
+pub const CREATE_NOTE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "create_note",
+    operation_id: ::std::option::Option::Some("createNote"),
+    method: ::http::Method::POST,
+    path: "/notes",
+    paths: &["/docs/v1/notes"],
+    authentication: crate::metadata::Authentication::Required(&["session", "oidc"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /docs/v1/wiki/{pageId}` is.
+pub const GET_PAGE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_page",
+    operation_id: ::std::option::Option::Some("getPage"),
+    method: ::http::Method::GET,
+    path: "/wiki/{pageId}",
+    paths: &["/docs/v1/wiki/{pageId}"],
+    authentication: crate::metadata::Authentication::Required(&["session"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `PUT /docs/v1/wiki/{pageId}` is.
+pub const PUT_PAGE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "put_page",
+    operation_id: ::std::option::Option::Some("putPage"),
+    method: ::http::Method::PUT,
+    path: "/wiki/{pageId}",
+    paths: &["/docs/v1/wiki/{pageId}"],
+    authentication: crate::metadata::Authentication::Required(&["session"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /docs/v1/wiki/{pageId}/history` is.
+pub const GET_PAGE_HISTORY: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_page_history",
+    operation_id: ::std::option::Option::Some("getPageHistory"),
+    method: ::http::Method::GET,
+    path: "/wiki/{pageId}/history",
+    paths: &["/docs/v1/wiki/{pageId}/history"],
+    authentication: crate::metadata::Authentication::Required(&["session"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /docs/v1/changelog` is.
+pub const GET_CHANGELOG: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_changelog",
+    operation_id: ::std::option::Option::Some("getChangelog"),
+    method: ::http::Method::GET,
+    path: "/changelog",
+    paths: &["/docs/v1/changelog"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /docs/v1/pages/{pageId}/comments` is.
+pub const LIST_COMMENTS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "list_comments",
+    operation_id: ::std::option::Option::Some("listComments"),
+    method: ::http::Method::GET,
+    path: "/pages/{pageId}/comments",
+    paths: &["/docs/v1/pages/{pageId}/comments"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /docs/v1/pages/{pageId}/comments` is.
+pub const POST_COMMENT: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "post_comment",
+    operation_id: ::std::option::Option::Some("postComment"),
+    method: ::http::Method::POST,
+    path: "/pages/{pageId}/comments",
+    paths: &["/docs/v1/pages/{pageId}/comments"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /docs/v1/search` is.
+pub const SEARCH_DOCS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "search_docs",
+    operation_id: ::std::option::Option::Some("searchDocs"),
+    method: ::http::Method::GET,
+    path: "/search",
+    paths: &["/docs/v1/search"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[
+    LIST_NOTES,
+    CREATE_NOTE,
+    GET_PAGE,
+    PUT_PAGE,
+    GET_PAGE_HISTORY,
+    GET_CHANGELOG,
+    LIST_COMMENTS,
+    POST_COMMENT,
+    SEARCH_DOCS,
+];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`DocsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

@@ -26,9 +26,12 @@ pub enum GetShapeResponse {
 }
 impl GetShapeResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -36,7 +39,13 @@ impl GetShapeResponse {
 impl ::axum::response::IntoResponse for GetShapeResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -62,14 +71,30 @@ pub enum PutShapeResponse {
     /// 412.
     ///
     /// The shape changed meanwhile.
-    PreconditionFailed(crate::types::ApiError),
+    PreconditionFailed(crate::types::ApiErrorBody),
 }
 impl PutShapeResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::NoContent => 204u16,
-            Self::PreconditionFailed(_) => 412u16,
+            Self::NoContent => {
+                ::http::StatusCode::from_u16(204u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::PreconditionFailed(_) => {
+                ::http::StatusCode::from_u16(412u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            412u16 => ::std::result::Result::Ok(Self::PreconditionFailed(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -77,9 +102,18 @@ impl PutShapeResponse {
 impl ::axum::response::IntoResponse for PutShapeResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::NoContent => crate::runtime::empty_response(204u16),
+            Self::NoContent => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(204u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
             Self::PreconditionFailed(body) => {
-                crate::runtime::json_response(412u16, &body)
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(412u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
             }
         }
     }
@@ -108,9 +142,12 @@ pub enum SearchPlacesResponse {
 }
 impl SearchPlacesResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -118,7 +155,13 @@ impl SearchPlacesResponse {
 impl ::axum::response::IntoResponse for SearchPlacesResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -140,22 +183,38 @@ pub enum GetPlaceResponse {
     /// Any other status.
     ///
     /// An error.
-    Default(u16, crate::types::ApiError),
+    Default(::http::StatusCode, crate::types::ApiErrorBody),
 }
 impl GetPlaceResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
             Self::Default(status, _) => *status,
         }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        ::std::result::Result::Ok(Self::Default(error.status, error.body))
     }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetPlaceResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
             Self::Default(status, body) => crate::runtime::json_response(*status, &body),
         }
     }
@@ -178,14 +237,30 @@ pub enum PlanRouteResponse {
     /// 422.
     ///
     /// No route between the waypoints.
-    UnprocessableEntity(crate::types::ApiError),
+    UnprocessableEntity(crate::types::ApiErrorBody),
 }
 impl PlanRouteResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::UnprocessableEntity(_) => 422u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::UnprocessableEntity(_) => {
+                ::http::StatusCode::from_u16(422u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            422u16 => ::std::result::Result::Ok(Self::UnprocessableEntity(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -193,9 +268,19 @@ impl PlanRouteResponse {
 impl ::axum::response::IntoResponse for PlanRouteResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
             Self::UnprocessableEntity(body) => {
-                crate::runtime::json_response(422u16, &body)
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(422u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
             }
         }
     }
@@ -230,11 +315,20 @@ pub enum GetTileResponse {
 }
 impl GetTileResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::NoContent => 204u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NoContent => {
+                ::http::StatusCode::from_u16(204u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -242,9 +336,24 @@ impl GetTileResponse {
 impl ::axum::response::IntoResponse for GetTileResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => body.response(200u16),
-            Self::NoContent => crate::runtime::empty_response(204u16),
-            Self::NotFound(body) => body.response(404u16),
+            Self::Ok(body) => {
+                body.response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
+            Self::NoContent => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(204u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
+            Self::NotFound(body) => {
+                body.response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -272,19 +381,38 @@ pub enum GeoSearchResponse {
     /// 429.
     ///
     /// Slow down.
-    TooManyRequests(crate::types::ApiError),
+    TooManyRequests(crate::types::ApiErrorBody),
     /// 5XX.
     ///
     /// The search backend failed.
-    ServerError(u16, crate::types::ApiError),
+    ServerError(::http::StatusCode, crate::types::ApiErrorBody),
 }
 impl GeoSearchResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::TooManyRequests(_) => 429u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::TooManyRequests(_) => {
+                ::http::StatusCode::from_u16(429u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
             Self::ServerError(status, _) => *status,
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
+            500u16..=599u16 => {
+                ::std::result::Result::Ok(Self::ServerError(error.status, error.body))
+            }
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -292,8 +420,20 @@ impl GeoSearchResponse {
 impl ::axum::response::IntoResponse for GeoSearchResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::TooManyRequests(body) => crate::runtime::json_response(429u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(429u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
             Self::ServerError(status, body) => {
                 crate::runtime::json_response(*status, &body)
             }
@@ -362,6 +502,100 @@ pub trait GeoApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GeoSearchResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+}
+/// What `GET /geo/v2/shapes/{shapeId}` is.
+pub const GET_SHAPE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_shape",
+    operation_id: ::std::option::Option::Some("getShape"),
+    method: ::http::Method::GET,
+    path: "/shapes/{shapeId}",
+    paths: &["/geo/v2/shapes/{shapeId}"],
+    authentication: crate::metadata::Authentication::Required(&["mapsKey"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `PUT /geo/v2/shapes/{shapeId}` is.
+pub const PUT_SHAPE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "put_shape",
+    operation_id: ::std::option::Option::Some("putShape"),
+    method: ::http::Method::PUT,
+    path: "/shapes/{shapeId}",
+    paths: &["/geo/v2/shapes/{shapeId}"],
+    authentication: crate::metadata::Authentication::Required(&["mapsKey"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /geo/v2/places` is.
+pub const SEARCH_PLACES: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "search_places",
+    operation_id: ::std::option::Option::Some("searchPlaces"),
+    method: ::http::Method::GET,
+    path: "/places",
+    paths: &["/geo/v2/places"],
+    authentication: crate::metadata::Authentication::Required(&["mapsKey"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /geo/v2/places/{placeId}` is.
+pub const GET_PLACE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_place",
+    operation_id: ::std::option::Option::Some("getPlace"),
+    method: ::http::Method::GET,
+    path: "/places/{placeId}",
+    paths: &["/geo/v2/places/{placeId}"],
+    authentication: crate::metadata::Authentication::Required(&["mapsKey"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /geo/v2/routes` is.
+pub const PLAN_ROUTE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "plan_route",
+    operation_id: ::std::option::Option::Some("planRoute"),
+    method: ::http::Method::POST,
+    path: "/routes",
+    paths: &["/geo/v2/routes"],
+    authentication: crate::metadata::Authentication::Required(&["mapsKey", "mapsOAuth"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /geo/v2/tiles/{z}/{x}/{y}` is.
+pub const GET_TILE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_tile",
+    operation_id: ::std::option::Option::Some("getTile"),
+    method: ::http::Method::GET,
+    path: "/tiles/{z}/{x}/{y}",
+    paths: &["/geo/v2/tiles/{z}/{x}/{y}"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /geo/v2/search` is.
+pub const GEO_SEARCH: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "geo_search",
+    operation_id: ::std::option::Option::Some("geoSearch"),
+    method: ::http::Method::GET,
+    path: "/search",
+    paths: &["/geo/v2/search"],
+    authentication: crate::metadata::Authentication::Required(&["mapsKey"]),
+    rate_limited: true,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[
+    GET_SHAPE,
+    PUT_SHAPE,
+    SEARCH_PLACES,
+    GET_PLACE,
+    PLAN_ROUTE,
+    GET_TILE,
+    GEO_SEARCH,
+];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`GeoApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

@@ -5,6 +5,7 @@
 Modules:
 
 - [`types`]: every type the operations exchange, and the shared error.
+- [`metadata`]: what each operation is (method, paths, authentication, rate limits), as data.
 - [`store`]: the Store API (Swagger 2.0): request and response types, the [`store::StoreApi`] trait, and `router`.
 - [`rooms`]: the Rooms API (OpenAPI 3.1): request and response types, the [`rooms::RoomsApi`] trait, and `router`.
 - [`geo`]: the Geo API (OpenAPI 3.0): request and response types, the [`geo::GeoApi`] trait, and `router`.
@@ -17,6 +18,8 @@ The `server` feature (on by default) adds the axum routers; without it the crate
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
 pub mod types;
+#[rustfmt::skip]
+pub mod metadata;
 /// The Store API (Swagger 2.0).
 #[rustfmt::skip]
 pub mod store;

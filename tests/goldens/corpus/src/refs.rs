@@ -28,13 +28,16 @@ pub enum ListCatalogResponse {
     /// Any other status.
     ///
     /// A problem report (RFC 7807).
-    Default(u16, crate::types::Problem),
+    Default(::http::StatusCode, crate::types::Problem),
 }
 impl ListCatalogResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
             Self::Default(status, _) => *status,
         }
     }
@@ -43,7 +46,13 @@ impl ListCatalogResponse {
 impl ::axum::response::IntoResponse for ListCatalogResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
             Self::Default(status, body) => crate::runtime::json_response(*status, &body),
         }
     }
@@ -68,14 +77,30 @@ pub enum GetCatalogItemResponse {
     /// 404.
     ///
     /// Nothing has this SKU.
-    NotFound(crate::types::ApiError),
+    NotFound(crate::types::ApiErrorBody),
 }
 impl GetCatalogItemResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -83,8 +108,20 @@ impl GetCatalogItemResponse {
 impl ::axum::response::IntoResponse for GetCatalogItemResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -108,14 +145,30 @@ pub enum GetItemPriceResponse {
     /// 404.
     ///
     /// Nothing has this SKU.
-    NotFound(crate::types::ApiError),
+    NotFound(crate::types::ApiErrorBody),
 }
 impl GetItemPriceResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -123,8 +176,20 @@ impl GetItemPriceResponse {
 impl ::axum::response::IntoResponse for GetItemPriceResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -148,14 +213,30 @@ pub enum GetStockResponse {
     /// 404.
     ///
     /// Nothing has this SKU.
-    NotFound(crate::types::ApiError),
+    NotFound(crate::types::ApiErrorBody),
 }
 impl GetStockResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -163,8 +244,20 @@ impl GetStockResponse {
 impl ::axum::response::IntoResponse for GetStockResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -186,9 +279,12 @@ pub enum CreateBundleResponse {
 }
 impl CreateBundleResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Created(_) => 201u16,
+            Self::Created(_) => {
+                ::http::StatusCode::from_u16(201u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -196,7 +292,13 @@ impl CreateBundleResponse {
 impl ::axum::response::IntoResponse for CreateBundleResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Created(body) => crate::runtime::json_response(201u16, &body),
+            Self::Created(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(201u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -218,9 +320,12 @@ pub enum GetItemDimensionsResponse {
 }
 impl GetItemDimensionsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -228,7 +333,13 @@ impl GetItemDimensionsResponse {
 impl ::axum::response::IntoResponse for GetItemDimensionsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -252,9 +363,12 @@ pub enum GetItemDimensionsInResponse {
 }
 impl GetItemDimensionsInResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -262,7 +376,13 @@ impl GetItemDimensionsInResponse {
 impl ::axum::response::IntoResponse for GetItemDimensionsInResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -284,14 +404,30 @@ pub enum LookupBarcodeResponse {
     /// 404.
     ///
     /// Nothing has this SKU.
-    NotFound(crate::types::ApiError),
+    NotFound(crate::types::ApiErrorBody),
 }
 impl LookupBarcodeResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -299,8 +435,20 @@ impl LookupBarcodeResponse {
 impl ::axum::response::IntoResponse for LookupBarcodeResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -376,6 +524,112 @@ pub trait RefsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<LookupBarcodeResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+}
+/// What `GET /refs/v1/catalog` is.
+pub const LIST_CATALOG: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "list_catalog",
+    operation_id: ::std::option::Option::Some("listCatalog"),
+    method: ::http::Method::GET,
+    path: "/catalog",
+    paths: &["/refs/v1/catalog"],
+    authentication: crate::metadata::Authentication::Required(&["catalogKey"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /refs/v1/catalog/{sku}` is.
+pub const GET_CATALOG_ITEM: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_catalog_item",
+    operation_id: ::std::option::Option::Some("getCatalogItem"),
+    method: ::http::Method::GET,
+    path: "/catalog/{sku}",
+    paths: &["/refs/v1/catalog/{sku}"],
+    authentication: crate::metadata::Authentication::Required(&["catalogKey"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /refs/v1/catalog/{sku}/price` is.
+pub const GET_ITEM_PRICE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_item_price",
+    operation_id: ::std::option::Option::Some("getItemPrice"),
+    method: ::http::Method::GET,
+    path: "/catalog/{sku}/price",
+    paths: &["/refs/v1/catalog/{sku}/price"],
+    authentication: crate::metadata::Authentication::Required(&["catalogKey"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /refs/v1/stock/{sku}` is.
+pub const GET_STOCK: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_stock",
+    operation_id: ::std::option::Option::Some("getStock"),
+    method: ::http::Method::GET,
+    path: "/stock/{sku}",
+    paths: &["/refs/v1/stock/{sku}"],
+    authentication: crate::metadata::Authentication::Required(&["catalogKey"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /refs/v1/bundles` is.
+pub const CREATE_BUNDLE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "create_bundle",
+    operation_id: ::std::option::Option::Some("createBundle"),
+    method: ::http::Method::POST,
+    path: "/bundles",
+    paths: &["/refs/v1/bundles"],
+    authentication: crate::metadata::Authentication::Required(&["catalogKey"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /refs/legacy/items/{sku}/dimensions` is.
+pub const GET_ITEM_DIMENSIONS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_item_dimensions",
+    operation_id: ::std::option::Option::Some("getItemDimensions"),
+    method: ::http::Method::GET,
+    path: "/items/{sku}/dimensions",
+    paths: &["/refs/legacy/items/{sku}/dimensions"],
+    authentication: crate::metadata::Authentication::Required(&["catalogKey"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /refs/legacy/items/{sku}/dimensions/{unit}` is.
+pub const GET_ITEM_DIMENSIONS_IN: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_item_dimensions_in",
+    operation_id: ::std::option::Option::Some("getItemDimensionsIn"),
+    method: ::http::Method::GET,
+    path: "/items/{sku}/dimensions/{unit}",
+    paths: &["/refs/legacy/items/{sku}/dimensions/{unit}"],
+    authentication: crate::metadata::Authentication::Required(&["catalogKey"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /refs/v1/lookup/{barcode}` is.
+pub const LOOKUP_BARCODE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "lookup_barcode",
+    operation_id: ::std::option::Option::Some("lookupBarcode"),
+    method: ::http::Method::GET,
+    path: "/lookup/{barcode}",
+    paths: &["/refs/v1/lookup/{barcode}"],
+    authentication: crate::metadata::Authentication::Required(&["catalogKey"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[
+    LIST_CATALOG,
+    GET_CATALOG_ITEM,
+    GET_ITEM_PRICE,
+    GET_STOCK,
+    CREATE_BUNDLE,
+    GET_ITEM_DIMENSIONS,
+    GET_ITEM_DIMENSIONS_IN,
+    LOOKUP_BARCODE,
+];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`RefsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

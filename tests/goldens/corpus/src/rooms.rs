@@ -26,9 +26,12 @@ pub enum CreateRoomResponse {
 }
 impl CreateRoomResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -36,7 +39,13 @@ impl CreateRoomResponse {
 impl ::axum::response::IntoResponse for CreateRoomResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -58,9 +67,12 @@ pub enum ListPublicRoomsResponse {
 }
 impl ListPublicRoomsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -68,7 +80,13 @@ impl ListPublicRoomsResponse {
 impl ::axum::response::IntoResponse for ListPublicRoomsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -96,9 +114,12 @@ pub enum GetRoomEventsResponse {
 }
 impl GetRoomEventsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -106,7 +127,13 @@ impl GetRoomEventsResponse {
 impl ::axum::response::IntoResponse for GetRoomEventsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -134,9 +161,12 @@ pub enum SendMessageResponse {
 }
 impl SendMessageResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -144,7 +174,13 @@ impl SendMessageResponse {
 impl ::axum::response::IntoResponse for SendMessageResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -166,14 +202,30 @@ pub enum GetProfileResponse {
     /// 404.
     ///
     /// No profile.
-    NotFound(crate::types::ApiError),
+    NotFound(crate::types::ApiErrorBody),
 }
 impl GetProfileResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -181,8 +233,20 @@ impl GetProfileResponse {
 impl ::axum::response::IntoResponse for GetProfileResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -206,9 +270,12 @@ pub enum SetDisplayNameResponse {
 }
 impl SetDisplayNameResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => 200u16,
+            Self::Ok => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -216,7 +283,12 @@ impl SetDisplayNameResponse {
 impl ::axum::response::IntoResponse for SetDisplayNameResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => crate::runtime::empty_response(200u16),
+            Self::Ok => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -244,9 +316,12 @@ pub enum SyncResponse {
 }
 impl SyncResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -254,7 +329,13 @@ impl SyncResponse {
 impl ::axum::response::IntoResponse for SyncResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -278,9 +359,12 @@ pub enum DefineFilterResponse {
 }
 impl DefineFilterResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -288,7 +372,13 @@ impl DefineFilterResponse {
 impl ::axum::response::IntoResponse for DefineFilterResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -316,9 +406,12 @@ pub enum PostReceiptResponse {
 }
 impl PostReceiptResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -326,7 +419,13 @@ impl PostReceiptResponse {
 impl ::axum::response::IntoResponse for PostReceiptResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -350,9 +449,12 @@ pub enum GetRoomTagsResponse {
 }
 impl GetRoomTagsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -360,7 +462,13 @@ impl GetRoomTagsResponse {
 impl ::axum::response::IntoResponse for GetRoomTagsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -384,9 +492,12 @@ pub enum GetRelationsResponse {
 }
 impl GetRelationsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -394,7 +505,13 @@ impl GetRelationsResponse {
 impl ::axum::response::IntoResponse for GetRelationsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -424,9 +541,12 @@ pub enum SetPushRuleResponse {
 }
 impl SetPushRuleResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -434,7 +554,13 @@ impl SetPushRuleResponse {
 impl ::axum::response::IntoResponse for SetPushRuleResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -456,9 +582,12 @@ pub enum QueryKeysResponse {
 }
 impl QueryKeysResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -466,7 +595,13 @@ impl QueryKeysResponse {
 impl ::axum::response::IntoResponse for QueryKeysResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -492,14 +627,30 @@ pub enum UploadContentResponse {
     /// 413.
     ///
     /// Too large.
-    PayloadTooLarge(crate::types::ApiError),
+    PayloadTooLarge(crate::types::ApiErrorBody),
 }
 impl UploadContentResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::PayloadTooLarge(_) => 413u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::PayloadTooLarge(_) => {
+                ::http::StatusCode::from_u16(413u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            413u16 => ::std::result::Result::Ok(Self::PayloadTooLarge(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -507,8 +658,20 @@ impl UploadContentResponse {
 impl ::axum::response::IntoResponse for UploadContentResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::PayloadTooLarge(body) => crate::runtime::json_response(413u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::PayloadTooLarge(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(413u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -534,14 +697,30 @@ pub enum DownloadContentResponse {
     /// 502.
     ///
     /// The remote server did not answer.
-    BadGateway(crate::types::ApiError),
+    BadGateway(crate::types::ApiErrorBody),
 }
 impl DownloadContentResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::BadGateway(_) => 502u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::BadGateway(_) => {
+                ::http::StatusCode::from_u16(502u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            502u16 => ::std::result::Result::Ok(Self::BadGateway(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -549,8 +728,19 @@ impl DownloadContentResponse {
 impl ::axum::response::IntoResponse for DownloadContentResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => body.response(200u16),
-            Self::BadGateway(body) => crate::runtime::json_response(502u16, &body),
+            Self::Ok(body) => {
+                body.response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
+            Self::BadGateway(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(502u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -672,6 +862,196 @@ pub trait RoomsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<DownloadContentResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+}
+/// What `POST /rooms/v3/createRoom` is.
+pub const CREATE_ROOM: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "create_room",
+    operation_id: ::std::option::Option::Some("createRoom"),
+    method: ::http::Method::POST,
+    path: "/createRoom",
+    paths: &["/rooms/v3/createRoom"],
+    authentication: crate::metadata::Authentication::Required(&["chatToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /rooms/v3/publicRooms` is.
+pub const LIST_PUBLIC_ROOMS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "list_public_rooms",
+    operation_id: ::std::option::Option::Some("listPublicRooms"),
+    method: ::http::Method::GET,
+    path: "/publicRooms",
+    paths: &["/rooms/v3/publicRooms"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /rooms/v3/rooms/{roomId}/messages` is.
+pub const GET_ROOM_EVENTS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_room_events",
+    operation_id: ::std::option::Option::Some("getRoomEvents"),
+    method: ::http::Method::GET,
+    path: "/rooms/{roomId}/messages",
+    paths: &["/rooms/v3/rooms/{roomId}/messages"],
+    authentication: crate::metadata::Authentication::Required(&["chatToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `PUT /rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}` is.
+pub const SEND_MESSAGE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "send_message",
+    operation_id: ::std::option::Option::Some("sendMessage"),
+    method: ::http::Method::PUT,
+    path: "/rooms/{roomId}/send/{eventType}/{txnId}",
+    paths: &["/rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}"],
+    authentication: crate::metadata::Authentication::Required(&["chatToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /rooms/v3/profile/{userId}` is.
+pub const GET_PROFILE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_profile",
+    operation_id: ::std::option::Option::Some("getProfile"),
+    method: ::http::Method::GET,
+    path: "/profile/{userId}",
+    paths: &["/rooms/v3/profile/{userId}"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `PUT /rooms/v3/profile/{userId}/displayname` is.
+pub const SET_DISPLAY_NAME: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "set_display_name",
+    operation_id: ::std::option::Option::Some("setDisplayName"),
+    method: ::http::Method::PUT,
+    path: "/profile/{userId}/displayname",
+    paths: &["/rooms/v3/profile/{userId}/displayname"],
+    authentication: crate::metadata::Authentication::Required(&["chatToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /rooms/v3/sync` is.
+pub const SYNC: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "sync",
+    operation_id: ::std::option::Option::Some("sync"),
+    method: ::http::Method::GET,
+    path: "/sync",
+    paths: &["/rooms/v3/sync"],
+    authentication: crate::metadata::Authentication::Required(&["chatToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /rooms/v3/user/{userId}/filter` is.
+pub const DEFINE_FILTER: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "define_filter",
+    operation_id: ::std::option::Option::Some("defineFilter"),
+    method: ::http::Method::POST,
+    path: "/user/{userId}/filter",
+    paths: &["/rooms/v3/user/{userId}/filter"],
+    authentication: crate::metadata::Authentication::Required(&["chatToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}` is.
+pub const POST_RECEIPT: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "post_receipt",
+    operation_id: ::std::option::Option::Some("postReceipt"),
+    method: ::http::Method::POST,
+    path: "/rooms/{roomId}/receipt/{receiptType}/{eventId}",
+    paths: &["/rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}"],
+    authentication: crate::metadata::Authentication::Required(&["chatToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /rooms/v3/user/{userId}/rooms/{roomId}/tags` is.
+pub const GET_ROOM_TAGS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_room_tags",
+    operation_id: ::std::option::Option::Some("getRoomTags"),
+    method: ::http::Method::GET,
+    path: "/user/{userId}/rooms/{roomId}/tags",
+    paths: &["/rooms/v3/user/{userId}/rooms/{roomId}/tags"],
+    authentication: crate::metadata::Authentication::Required(&["chatToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /rooms/v3/rooms/{roomId}/relations/{eventId}` is.
+pub const GET_RELATIONS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_relations",
+    operation_id: ::std::option::Option::Some("getRelations"),
+    method: ::http::Method::GET,
+    path: "/rooms/{roomId}/relations/{eventId}",
+    paths: &["/rooms/v3/rooms/{roomId}/relations/{eventId}"],
+    authentication: crate::metadata::Authentication::Required(&["chatToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `PUT /rooms/v3/pushrules/{scope}/{kind}/{ruleId}` is.
+pub const SET_PUSH_RULE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "set_push_rule",
+    operation_id: ::std::option::Option::Some("setPushRule"),
+    method: ::http::Method::PUT,
+    path: "/pushrules/{scope}/{kind}/{ruleId}",
+    paths: &["/rooms/v3/pushrules/{scope}/{kind}/{ruleId}"],
+    authentication: crate::metadata::Authentication::Required(&["chatToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /rooms/v3/keys/query` is.
+pub const QUERY_KEYS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "query_keys",
+    operation_id: ::std::option::Option::Some("queryKeys"),
+    method: ::http::Method::POST,
+    path: "/keys/query",
+    paths: &["/rooms/v3/keys/query"],
+    authentication: crate::metadata::Authentication::Required(&["chatToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /rooms/media/v3/upload` is.
+pub const UPLOAD_CONTENT: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "upload_content",
+    operation_id: ::std::option::Option::Some("uploadContent"),
+    method: ::http::Method::POST,
+    path: "/upload",
+    paths: &["/rooms/media/v3/upload"],
+    authentication: crate::metadata::Authentication::Required(&["chatToken"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /rooms/media/v3/download/{serverName}/{mediaId}` is.
+pub const DOWNLOAD_CONTENT: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "download_content",
+    operation_id: ::std::option::Option::Some("downloadContent"),
+    method: ::http::Method::GET,
+    path: "/download/{serverName}/{mediaId}",
+    paths: &["/rooms/media/v3/download/{serverName}/{mediaId}"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[
+    CREATE_ROOM,
+    LIST_PUBLIC_ROOMS,
+    GET_ROOM_EVENTS,
+    SEND_MESSAGE,
+    GET_PROFILE,
+    SET_DISPLAY_NAME,
+    SYNC,
+    DEFINE_FILTER,
+    POST_RECEIPT,
+    GET_ROOM_TAGS,
+    GET_RELATIONS,
+    SET_PUSH_RULE,
+    QUERY_KEYS,
+    UPLOAD_CONTENT,
+    DOWNLOAD_CONTENT,
+];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`RoomsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

@@ -34,9 +34,12 @@ pub enum ListPetsResponse {
 }
 impl ListPetsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -44,7 +47,13 @@ impl ListPetsResponse {
 impl ::axum::response::IntoResponse for ListPetsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -66,14 +75,30 @@ pub enum AddPetResponse {
     /// 405.
     ///
     /// Invalid input.
-    MethodNotAllowed(crate::types::ApiError),
+    MethodNotAllowed(crate::types::ApiErrorBody),
 }
 impl AddPetResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Created(_) => 201u16,
-            Self::MethodNotAllowed(_) => 405u16,
+            Self::Created(_) => {
+                ::http::StatusCode::from_u16(201u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::MethodNotAllowed(_) => {
+                ::http::StatusCode::from_u16(405u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            405u16 => ::std::result::Result::Ok(Self::MethodNotAllowed(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -81,8 +106,20 @@ impl AddPetResponse {
 impl ::axum::response::IntoResponse for AddPetResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Created(body) => crate::runtime::json_response(201u16, &body),
-            Self::MethodNotAllowed(body) => crate::runtime::json_response(405u16, &body),
+            Self::Created(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(201u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::MethodNotAllowed(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(405u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -104,14 +141,30 @@ pub enum GetPetResponse {
     /// 404.
     ///
     /// No such pet.
-    NotFound(crate::types::ApiError),
+    NotFound(crate::types::ApiErrorBody),
 }
 impl GetPetResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -119,8 +172,20 @@ impl GetPetResponse {
 impl ::axum::response::IntoResponse for GetPetResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -146,9 +211,12 @@ pub enum DeletePetResponse {
 }
 impl DeletePetResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::NoContent => 204u16,
+            Self::NoContent => {
+                ::http::StatusCode::from_u16(204u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -156,7 +224,12 @@ impl DeletePetResponse {
 impl ::axum::response::IntoResponse for DeletePetResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::NoContent => crate::runtime::empty_response(204u16),
+            Self::NoContent => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(204u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -178,22 +251,38 @@ pub enum PlaceOrderResponse {
     /// Any other status.
     ///
     /// Any error.
-    Default(u16, crate::types::ApiError),
+    Default(::http::StatusCode, crate::types::ApiErrorBody),
 }
 impl PlaceOrderResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
             Self::Default(status, _) => *status,
         }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        ::std::result::Result::Ok(Self::Default(error.status, error.body))
     }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PlaceOrderResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
             Self::Default(status, body) => crate::runtime::json_response(*status, &body),
         }
     }
@@ -216,14 +305,29 @@ pub enum GetOrderResponse {
     /// 4XX.
     ///
     /// A client error.
-    ClientError(u16, crate::types::ApiError),
+    ClientError(::http::StatusCode, crate::types::ApiErrorBody),
 }
 impl GetOrderResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
             Self::ClientError(status, _) => *status,
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            400u16..=499u16 => {
+                ::std::result::Result::Ok(Self::ClientError(error.status, error.body))
+            }
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -231,7 +335,13 @@ impl GetOrderResponse {
 impl ::axum::response::IntoResponse for GetOrderResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
             Self::ClientError(status, body) => {
                 crate::runtime::json_response(*status, &body)
             }
@@ -254,14 +364,30 @@ pub enum LoginUserResponse {
     /// 400.
     ///
     /// Bad credentials.
-    BadRequest(crate::types::ApiError),
+    BadRequest(crate::types::ApiErrorBody),
 }
 impl LoginUserResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::BadRequest(_) => 400u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::BadRequest(_) => {
+                ::http::StatusCode::from_u16(400u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(error.body)),
+            _ => ::std::result::Result::Err(error),
         }
     }
 }
@@ -269,8 +395,20 @@ impl LoginUserResponse {
 impl ::axum::response::IntoResponse for LoginUserResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::BadRequest(body) => crate::runtime::json_response(400u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::BadRequest(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(400u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -294,9 +432,12 @@ pub enum GetUserResponse {
 }
 impl GetUserResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -304,7 +445,13 @@ impl GetUserResponse {
 impl ::axum::response::IntoResponse for GetUserResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -326,9 +473,12 @@ pub enum GetInventoryResponse {
 }
 impl GetInventoryResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -336,7 +486,13 @@ impl GetInventoryResponse {
 impl ::axum::response::IntoResponse for GetInventoryResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -358,9 +514,12 @@ pub enum PutInventoryMetadataResponse {
 }
 impl PutInventoryMetadataResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::NoContent => 204u16,
+            Self::NoContent => {
+                ::http::StatusCode::from_u16(204u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -368,7 +527,12 @@ impl PutInventoryMetadataResponse {
 impl ::axum::response::IntoResponse for PutInventoryMetadataResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::NoContent => crate::runtime::empty_response(204u16),
+            Self::NoContent => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(204u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -388,9 +552,12 @@ pub enum GetPetPhotoResponse {
 }
 impl GetPetPhotoResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -398,7 +565,12 @@ impl GetPetPhotoResponse {
 impl ::axum::response::IntoResponse for GetPetPhotoResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => body.response(200u16),
+            Self::Ok(body) => {
+                body.response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -420,9 +592,12 @@ pub enum PutPetPhotoResponse {
 }
 impl PutPetPhotoResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::NoContent => 204u16,
+            Self::NoContent => {
+                ::http::StatusCode::from_u16(204u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -430,7 +605,12 @@ impl PutPetPhotoResponse {
 impl ::axum::response::IntoResponse for PutPetPhotoResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::NoContent => crate::runtime::empty_response(204u16),
+            Self::NoContent => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(204u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -538,6 +718,162 @@ pub trait StoreApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<PutPetPhotoResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+}
+/// What `GET /store/v1/pets` is.
+pub const LIST_PETS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "list_pets",
+    operation_id: ::std::option::Option::Some("listPets"),
+    method: ::http::Method::GET,
+    path: "/pets",
+    paths: &["/store/v1/pets"],
+    authentication: crate::metadata::Authentication::Required(&["store_key"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /store/v1/pets` is.
+pub const ADD_PET: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "add_pet",
+    operation_id: ::std::option::Option::Some("addPet"),
+    method: ::http::Method::POST,
+    path: "/pets",
+    paths: &["/store/v1/pets"],
+    authentication: crate::metadata::Authentication::Required(&["store_key"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /store/v1/pets/{petId}` is.
+pub const GET_PET: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_pet",
+    operation_id: ::std::option::Option::Some("getPet"),
+    method: ::http::Method::GET,
+    path: "/pets/{petId}",
+    paths: &["/store/v1/pets/{petId}"],
+    authentication: crate::metadata::Authentication::Required(&["store_key"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `DELETE /store/v1/pets/{petId}` is.
+pub const DELETE_PET: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "delete_pet",
+    operation_id: ::std::option::Option::Some("deletePet"),
+    method: ::http::Method::DELETE,
+    path: "/pets/{petId}",
+    paths: &["/store/v1/pets/{petId}"],
+    authentication: crate::metadata::Authentication::Required(&["store_key"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /store/v1/orders` is.
+pub const PLACE_ORDER: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "place_order",
+    operation_id: ::std::option::Option::Some("placeOrder"),
+    method: ::http::Method::POST,
+    path: "/orders",
+    paths: &["/store/v1/orders"],
+    authentication: crate::metadata::Authentication::Required(&["store_oauth"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /store/v1/orders/{orderId}` is.
+pub const GET_ORDER: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_order",
+    operation_id: ::std::option::Option::Some("getOrder"),
+    method: ::http::Method::GET,
+    path: "/orders/{orderId}",
+    paths: &["/store/v1/orders/{orderId}"],
+    authentication: crate::metadata::Authentication::Required(
+        &["store_key", "store_oauth"],
+    ),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /store/v1/users/login` is.
+pub const LOGIN_USER: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "login_user",
+    operation_id: ::std::option::Option::Some("loginUser"),
+    method: ::http::Method::POST,
+    path: "/users/login",
+    paths: &["/store/v1/users/login"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /store/v1/users/{userId}` is.
+pub const GET_USER: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_user",
+    operation_id: ::std::option::Option::Some("getUser"),
+    method: ::http::Method::GET,
+    path: "/users/{userId}",
+    paths: &["/store/v1/users/{userId}"],
+    authentication: crate::metadata::Authentication::Required(&["basic"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /store/v1/inventory` is.
+pub const GET_INVENTORY: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_inventory",
+    operation_id: ::std::option::Option::Some("getInventory"),
+    method: ::http::Method::GET,
+    path: "/inventory",
+    paths: &["/store/v1/inventory"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `PUT /store/v1/inventory/metadata` is.
+pub const PUT_INVENTORY_METADATA: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "put_inventory_metadata",
+    operation_id: ::std::option::Option::Some("putInventoryMetadata"),
+    method: ::http::Method::PUT,
+    path: "/inventory/metadata",
+    paths: &["/store/v1/inventory/metadata"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /store/v1/pets/{petId}/photo` is.
+pub const GET_PET_PHOTO: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_pet_photo",
+    operation_id: ::std::option::Option::Some("getPetPhoto"),
+    method: ::http::Method::GET,
+    path: "/pets/{petId}/photo",
+    paths: &["/store/v1/pets/{petId}/photo"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `PUT /store/v1/pets/{petId}/photo` is.
+pub const PUT_PET_PHOTO: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "put_pet_photo",
+    operation_id: ::std::option::Option::Some("putPetPhoto"),
+    method: ::http::Method::PUT,
+    path: "/pets/{petId}/photo",
+    paths: &["/store/v1/pets/{petId}/photo"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[
+    LIST_PETS,
+    ADD_PET,
+    GET_PET,
+    DELETE_PET,
+    PLACE_ORDER,
+    GET_ORDER,
+    LOGIN_USER,
+    GET_USER,
+    GET_INVENTORY,
+    PUT_INVENTORY_METADATA,
+    GET_PET_PHOTO,
+    PUT_PET_PHOTO,
+];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`StoreApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

@@ -2,13 +2,9 @@
 
 /// An error: a machine-readable code and a human-readable message.
 ///
-/// Any operation may answer with this error, besides the responses it documents:
-/// [`status`](Self::status) is the HTTP status it goes out with.
+/// The body of every error response. In a documented response variant it stands alone, since the variant says the status; as an [`ApiError`] it goes out with that error's status.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ApiError {
-    /// The HTTP status of the response: not part of the body.
-    #[serde(skip, default = "default_error_status")]
-    pub status: u16,
+pub struct ApiErrorBody {
     /// A machine-readable error code.
     pub code: crate::types::ApiErrorCode,
     /// A human-readable error message.
@@ -21,20 +17,13 @@ pub struct ApiError {
     #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
-/// A deserialized error's status is not in its body: until the caller sets it from
-/// the HTTP response, it reads as a server error.
-fn default_error_status() -> u16 {
-    500
-}
-impl ApiError {
-    /// An error with the given HTTP status, code and message.
+impl ApiErrorBody {
+    /// A body with the given code and message.
     pub fn new(
-        status: u16,
         code: crate::types::ApiErrorCode,
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            status,
             code,
             message: message.into(),
             retry_after_ms: ::std::option::Option::None,
@@ -50,62 +39,136 @@ impl ApiError {
         self.extra.insert(key.into(), value.into());
         self
     }
+}
+/** An error answer: an HTTP status and a [`ApiErrorBody`] body.
+
+An operation answers the statuses it documents with its response enum, whose error variants carry only the body, so their status cannot disagree with the variant. Every other failure (credentials, malformed input, rate limits, internal faults) is an `Err` of this type, and goes out with its own status.*/
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// The HTTP status the error goes out with.
+    pub status: ::http::StatusCode,
+    /// What the response says.
+    pub body: crate::types::ApiErrorBody,
+}
+impl ApiError {
+    /// An error with the given HTTP status, code and message.
+    pub fn new(
+        status: ::http::StatusCode,
+        code: crate::types::ApiErrorCode,
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            status,
+            body: crate::types::ApiErrorBody::new(code, message),
+        }
+    }
+    /// Adds a property to the body.
+    pub fn with_field(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.body = self.body.with_field(key, value);
+        self
+    }
     /// No credential was given, or it was given ambiguously. Status 401, code `MISSING_TOKEN`.
     pub fn missing_token(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        Self::new(401u16, crate::types::ApiErrorCode::from("MISSING_TOKEN"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(401u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("MISSING_TOKEN"),
+            message,
+        )
     }
     /// The credential is not (or no longer) valid. Status 401, code `UNKNOWN_TOKEN`.
     pub fn unknown_token(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        Self::new(401u16, crate::types::ApiErrorCode::from("UNKNOWN_TOKEN"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(401u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("UNKNOWN_TOKEN"),
+            message,
+        )
     }
     /// The body is not valid JSON. Status 400, code `NOT_JSON`.
     pub fn not_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(400u16, crate::types::ApiErrorCode::from("NOT_JSON"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(400u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("NOT_JSON"),
+            message,
+        )
     }
     /// The body is JSON but not of the expected shape. Status 400, code `BAD_JSON`.
     pub fn bad_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(400u16, crate::types::ApiErrorCode::from("BAD_JSON"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(400u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("BAD_JSON"),
+            message,
+        )
     }
     /// A required parameter is missing. Status 400, code `MISSING_PARAM`.
     pub fn missing_param(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        Self::new(400u16, crate::types::ApiErrorCode::from("MISSING_PARAM"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(400u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("MISSING_PARAM"),
+            message,
+        )
     }
     /// A parameter has a value that is not allowed. Status 400, code `INVALID_PARAM`.
     pub fn invalid_param(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        Self::new(400u16, crate::types::ApiErrorCode::from("INVALID_PARAM"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(400u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("INVALID_PARAM"),
+            message,
+        )
     }
     /// The request body is too large. Status 413, code `TOO_LARGE`.
     pub fn too_large(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(413u16, crate::types::ApiErrorCode::from("TOO_LARGE"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(413u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("TOO_LARGE"),
+            message,
+        )
     }
     /// The body is in a media type the operation does not take. Status 415, code `UNSUPPORTED_MEDIA_TYPE`.
     pub fn unsupported_media_type(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            415u16,
+            ::http::StatusCode::from_u16(415u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
             crate::types::ApiErrorCode::from("UNSUPPORTED_MEDIA_TYPE"),
             message,
         )
     }
     /// No endpoint is at this path. Status 404, code `NOT_FOUND`.
     pub fn not_found(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(404u16, crate::types::ApiErrorCode::from("NOT_FOUND"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(404u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("NOT_FOUND"),
+            message,
+        )
     }
     /// The endpoint does not support this method. Status 405, code `METHOD_NOT_ALLOWED`.
     pub fn method_not_allowed(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            405u16,
+            ::http::StatusCode::from_u16(405u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
             crate::types::ApiErrorCode::from("METHOD_NOT_ALLOWED"),
             message,
         )
@@ -114,16 +177,26 @@ impl ApiError {
     pub fn rate_limited(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        Self::new(429u16, crate::types::ApiErrorCode::from("RATE_LIMITED"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(429u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("RATE_LIMITED"),
+            message,
+        )
     }
     /// The server failed; not the client's fault. Status 500, code `INTERNAL`.
     pub fn internal(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(500u16, crate::types::ApiErrorCode::from("INTERNAL"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(500u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("INTERNAL"),
+            message,
+        )
     }
 }
 impl ::std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        write!(f, "{} {}: {}", self.status, self.code, self.message)
+        write!(f, "{} {}: {}", self.status.as_u16(), self.body.code, self.body.message)
     }
 }
 impl ::std::error::Error for ApiError {}
@@ -762,7 +835,10 @@ impl GetPetPhotoOkBody {
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
     #[allow(dead_code)]
-    pub(crate) fn response(&self, status: u16) -> ::axum::response::Response {
+    pub(crate) fn response(
+        &self,
+        status: ::http::StatusCode,
+    ) -> ::axum::response::Response {
         match self {
             Self::Png(bytes) => {
                 crate::runtime::media_response(status, "image/png", bytes.clone())
@@ -825,7 +901,10 @@ impl PutPetPhotoBody {
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
     #[allow(dead_code)]
-    pub(crate) fn response(&self, status: u16) -> ::axum::response::Response {
+    pub(crate) fn response(
+        &self,
+        status: ::http::StatusCode,
+    ) -> ::axum::response::Response {
         match self {
             Self::Png(bytes) => {
                 crate::runtime::media_response(status, "image/png", bytes.clone())
@@ -2697,7 +2776,10 @@ impl UploadContentBody {
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
     #[allow(dead_code)]
-    pub(crate) fn response(&self, status: u16) -> ::axum::response::Response {
+    pub(crate) fn response(
+        &self,
+        status: ::http::StatusCode,
+    ) -> ::axum::response::Response {
         match self {
             Self::OctetStream(bytes) => {
                 crate::runtime::media_response(
@@ -2793,7 +2875,10 @@ impl DownloadContentOkBody {
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
     #[allow(dead_code)]
-    pub(crate) fn response(&self, status: u16) -> ::axum::response::Response {
+    pub(crate) fn response(
+        &self,
+        status: ::http::StatusCode,
+    ) -> ::axum::response::Response {
         match self {
             Self::AnyImage(bytes) => {
                 crate::runtime::media_response(status, "image/*", bytes.clone())
@@ -3640,7 +3725,10 @@ impl GetTileOkBody {
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
     #[allow(dead_code)]
-    pub(crate) fn response(&self, status: u16) -> ::axum::response::Response {
+    pub(crate) fn response(
+        &self,
+        status: ::http::StatusCode,
+    ) -> ::axum::response::Response {
         match self {
             Self::Png(bytes) => {
                 crate::runtime::media_response(status, "image/png", bytes.clone())
@@ -3701,7 +3789,10 @@ impl GetTileNotFoundBody {
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
     #[allow(dead_code)]
-    pub(crate) fn response(&self, status: u16) -> ::axum::response::Response {
+    pub(crate) fn response(
+        &self,
+        status: ::http::StatusCode,
+    ) -> ::axum::response::Response {
         match self {
             Self::Plain(text) => {
                 crate::runtime::media_response(
@@ -3997,7 +4088,10 @@ impl GetInvoiceOkBody {
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
     #[allow(dead_code)]
-    pub(crate) fn response(&self, status: u16) -> ::axum::response::Response {
+    pub(crate) fn response(
+        &self,
+        status: ::http::StatusCode,
+    ) -> ::axum::response::Response {
         match self {
             Self::Json(value) => crate::runtime::json_response(status, value),
             Self::Pdf(bytes) => {
@@ -4262,7 +4356,7 @@ pub struct CreatePaymentCreatedBody {
     pub payment_id: ::std::string::String,
     pub state: crate::types::CreatePaymentCreatedBodyState,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub failure: ::std::option::Option<crate::types::ApiError>,
+    pub failure: ::std::option::Option<crate::types::ApiErrorBody>,
 }
 impl CreatePaymentCreatedBody {
     /// A `CreatePaymentCreatedBody` from its required fields; the optional ones are unset.
@@ -4757,7 +4851,10 @@ impl RevenueReportOkBody {
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
     #[allow(dead_code)]
-    pub(crate) fn response(&self, status: u16) -> ::axum::response::Response {
+    pub(crate) fn response(
+        &self,
+        status: ::http::StatusCode,
+    ) -> ::axum::response::Response {
         match self {
             Self::Json(value) => crate::runtime::json_response(status, value),
             Self::Csv(text) => {
@@ -5265,7 +5362,10 @@ impl VersionOkBody {
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
     #[allow(dead_code)]
-    pub(crate) fn response(&self, status: u16) -> ::axum::response::Response {
+    pub(crate) fn response(
+        &self,
+        status: ::http::StatusCode,
+    ) -> ::axum::response::Response {
         match self {
             Self::Plain(text) => {
                 crate::runtime::media_response(
@@ -5485,7 +5585,7 @@ pub struct Job {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub children: ::std::option::Option<::std::vec::Vec<crate::types::Job>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub error: ::std::option::Option<crate::types::ApiError>,
+    pub error: ::std::option::Option<crate::types::ApiErrorBody>,
 }
 impl Job {
     /// A `Job` from its required fields; the optional ones are unset.
@@ -5587,7 +5687,10 @@ impl CreateNoteBody {
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
     #[allow(dead_code)]
-    pub(crate) fn response(&self, status: u16) -> ::axum::response::Response {
+    pub(crate) fn response(
+        &self,
+        status: ::http::StatusCode,
+    ) -> ::axum::response::Response {
         match self {
             Self::Markdown(text) => {
                 crate::runtime::media_response(

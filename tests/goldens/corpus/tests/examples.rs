@@ -57,7 +57,7 @@ fn health_paths_1health_get_responses_200_content_application_1json_example() {
 #[rustfmt::skip]
 fn health_paths_1health_get_responses_503_content_application_1json_example() {
     round_trip::<
-        ::golden_corpus::types::ApiError,
+        ::golden_corpus::types::ApiErrorBody,
     >("{\n  \"code\": \"UNAVAILABLE\",\n  \"message\": \"db down\"\n}");
 }
 /// apis/docs/comments.yaml#/paths/~1pages~1{pageId}~1comments/get/responses/200/content/application~1json/example

@@ -22,9 +22,12 @@ pub enum SearchResponse {
 }
 impl SearchResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => 200u16,
+            Self::Ok => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -32,7 +35,12 @@ impl SearchResponse {
 impl ::axum::response::IntoResponse for SearchResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => crate::runtime::empty_response(200u16),
+            Self::Ok => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -45,6 +53,26 @@ pub trait SearchApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<SearchResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+}
+/// What `POST /search` is.
+pub const SEARCH: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "search",
+    operation_id: ::std::option::Option::Some("search"),
+    method: ::http::Method::POST,
+    path: "/search",
+    paths: &["/search"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[SEARCH];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`SearchApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

@@ -16,9 +16,12 @@ pub enum OldThingResponse {
 }
 impl OldThingResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => 200u16,
+            Self::Ok => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -26,7 +29,12 @@ impl OldThingResponse {
 impl ::axum::response::IntoResponse for OldThingResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => crate::runtime::empty_response(200u16),
+            Self::Ok => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -43,9 +51,12 @@ pub enum NewThingResponse {
 }
 impl NewThingResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => 200u16,
+            Self::Ok => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -53,7 +64,12 @@ impl NewThingResponse {
 impl ::axum::response::IntoResponse for NewThingResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => crate::runtime::empty_response(200u16),
+            Self::Ok => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -74,6 +90,37 @@ pub trait ThingsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<NewThingResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+}
+/// What `GET /old` is.
+pub const OLD_THING: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "old_thing",
+    operation_id: ::std::option::Option::Some("oldThing"),
+    method: ::http::Method::GET,
+    path: "/old",
+    paths: &["/old"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: true,
+};
+/// What `GET /new` is.
+pub const NEW_THING: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "new_thing",
+    operation_id: ::std::option::Option::Some("newThing"),
+    method: ::http::Method::GET,
+    path: "/new",
+    paths: &["/new"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[OLD_THING, NEW_THING];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`ThingsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

@@ -5,12 +5,15 @@
 Modules:
 
 - [`types`]: every type the operations exchange, and the shared error.
+- [`metadata`]: what each operation is (method, paths, authentication, rate limits), as data.
 - [`pets`]: the Pets API: request and response types, the [`pets::PetsApi`] trait, and `router`.
 
 The `server` feature (on by default) adds the axum routers; without it the crate is types and traits only.*/
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
 pub mod types;
+#[rustfmt::skip]
+pub mod metadata;
 /// The Pets API.
 #[rustfmt::skip]
 pub mod pets;

@@ -282,22 +282,14 @@ pub(crate) fn api_key(
         (placed, from_header) => ::std::result::Result::Ok(placed.or(from_header)),
     }
 }
-fn status_code(status: u16) -> ::axum::http::StatusCode {
-    ::axum::http::StatusCode::from_u16(status)
-        .unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
-}
 /// A JSON response.
 pub(crate) fn json_response<T: ::serde::Serialize>(
-    status: u16,
+    status: ::http::StatusCode,
     body: &T,
 ) -> ::axum::response::Response {
     match ::serde_json::to_vec(body) {
         ::std::result::Result::Ok(bytes) => {
-            (
-                status_code(status),
-                [(::axum::http::header::CONTENT_TYPE, "application/json")],
-                bytes,
-            )
+            (status, [(::axum::http::header::CONTENT_TYPE, "application/json")], bytes)
                 .into_response()
         }
         ::std::result::Result::Err(error) => {
@@ -311,7 +303,7 @@ pub(crate) fn json_response<T: ::serde::Serialize>(
 /// A body of the given media type, as bytes.
 #[allow(dead_code)]
 pub(crate) fn media_response(
-    status: u16,
+    status: ::http::StatusCode,
     content_type: &'static str,
     bytes: ::std::vec::Vec<u8>,
 ) -> ::axum::response::Response {
@@ -320,8 +312,7 @@ pub(crate) fn media_response(
     } else {
         content_type
     };
-    (status_code(status), [(::axum::http::header::CONTENT_TYPE, content_type)], bytes)
-        .into_response()
+    (status, [(::axum::http::header::CONTENT_TYPE, content_type)], bytes).into_response()
 }
 /// The request's media type (`type/subtype`, lower case, parameters dropped);
 /// empty when it declares none.
@@ -364,8 +355,8 @@ pub(crate) fn parse_text(
 }
 /// A response without a body.
 #[allow(dead_code)]
-pub(crate) fn empty_response(status: u16) -> ::axum::response::Response {
-    status_code(status).into_response()
+pub(crate) fn empty_response(status: ::http::StatusCode) -> ::axum::response::Response {
+    status.into_response()
 }
 pub(crate) fn respond<T: ::axum::response::IntoResponse>(
     result: ::std::result::Result<T, crate::types::ApiError>,
@@ -413,6 +404,6 @@ pub(crate) async fn cors(
 }
 impl ::axum::response::IntoResponse for crate::types::ApiError {
     fn into_response(self) -> ::axum::response::Response {
-        json_response(self.status, &self)
+        json_response(self.status, &self.body)
     }
 }

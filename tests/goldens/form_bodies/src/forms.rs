@@ -16,9 +16,12 @@ pub enum FormLoginResponse {
 }
 impl FormLoginResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => 200u16,
+            Self::Ok => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -26,7 +29,12 @@ impl FormLoginResponse {
 impl ::axum::response::IntoResponse for FormLoginResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => crate::runtime::empty_response(200u16),
+            Self::Ok => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -46,9 +54,12 @@ pub enum AddNoteResponse {
 }
 impl AddNoteResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Created => 201u16,
+            Self::Created => {
+                ::http::StatusCode::from_u16(201u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -56,7 +67,12 @@ impl AddNoteResponse {
 impl ::axum::response::IntoResponse for AddNoteResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Created => crate::runtime::empty_response(201u16),
+            Self::Created => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(201u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -76,6 +92,37 @@ pub trait FormsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<AddNoteResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+}
+/// What `POST /login` is.
+pub const FORM_LOGIN: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "form_login",
+    operation_id: ::std::option::Option::Some("formLogin"),
+    method: ::http::Method::POST,
+    path: "/login",
+    paths: &["/login"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `POST /notes` is.
+pub const ADD_NOTE: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "add_note",
+    operation_id: ::std::option::Option::Some("addNote"),
+    method: ::http::Method::POST,
+    path: "/notes",
+    paths: &["/notes"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[FORM_LOGIN, ADD_NOTE];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`FormsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

@@ -16,9 +16,12 @@ pub enum PutLabelsResponse {
 }
 impl PutLabelsResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::NoContent => 204u16,
+            Self::NoContent => {
+                ::http::StatusCode::from_u16(204u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -26,7 +29,12 @@ impl PutLabelsResponse {
 impl ::axum::response::IntoResponse for PutLabelsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::NoContent => crate::runtime::empty_response(204u16),
+            Self::NoContent => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(204u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -39,6 +47,26 @@ pub trait LabelsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<PutLabelsResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+}
+/// What `PUT /labels` is.
+pub const PUT_LABELS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "put_labels",
+    operation_id: ::std::option::Option::Some("putLabels"),
+    method: ::http::Method::PUT,
+    path: "/labels",
+    paths: &["/labels"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[PUT_LABELS];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`LabelsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

@@ -2,13 +2,9 @@
 
 /// An error: a machine-readable code and a human-readable message.
 ///
-/// Any operation may answer with this error, besides the responses it documents:
-/// [`status`](Self::status) is the HTTP status it goes out with.
+/// The body of every error response. In a documented response variant it stands alone, since the variant says the status; as an [`ApiError`] it goes out with that error's status.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ApiError {
-    /// The HTTP status of the response: not part of the body.
-    #[serde(skip, default = "default_error_status")]
-    pub status: u16,
+pub struct ApiErrorBody {
     /// A machine-readable error code.
     pub code: crate::types::ApiErrorCode,
     /// A human-readable error message.
@@ -18,20 +14,13 @@ pub struct ApiError {
     #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
-/// A deserialized error's status is not in its body: until the caller sets it from
-/// the HTTP response, it reads as a server error.
-fn default_error_status() -> u16 {
-    500
-}
-impl ApiError {
-    /// An error with the given HTTP status, code and message.
+impl ApiErrorBody {
+    /// A body with the given code and message.
     pub fn new(
-        status: u16,
         code: crate::types::ApiErrorCode,
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            status,
             code,
             message: message.into(),
             extra: ::std::collections::BTreeMap::new(),
@@ -46,62 +35,136 @@ impl ApiError {
         self.extra.insert(key.into(), value.into());
         self
     }
+}
+/** An error answer: an HTTP status and a [`ApiErrorBody`] body.
+
+An operation answers the statuses it documents with its response enum, whose error variants carry only the body, so their status cannot disagree with the variant. Every other failure (credentials, malformed input, rate limits, internal faults) is an `Err` of this type, and goes out with its own status.*/
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// The HTTP status the error goes out with.
+    pub status: ::http::StatusCode,
+    /// What the response says.
+    pub body: crate::types::ApiErrorBody,
+}
+impl ApiError {
+    /// An error with the given HTTP status, code and message.
+    pub fn new(
+        status: ::http::StatusCode,
+        code: crate::types::ApiErrorCode,
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            status,
+            body: crate::types::ApiErrorBody::new(code, message),
+        }
+    }
+    /// Adds a property to the body.
+    pub fn with_field(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.body = self.body.with_field(key, value);
+        self
+    }
     /// No credential was given, or it was given ambiguously. Status 401, code `MISSING_TOKEN`.
     pub fn missing_token(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        Self::new(401u16, crate::types::ApiErrorCode::from("MISSING_TOKEN"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(401u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("MISSING_TOKEN"),
+            message,
+        )
     }
     /// The credential is not (or no longer) valid. Status 401, code `UNKNOWN_TOKEN`.
     pub fn unknown_token(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        Self::new(401u16, crate::types::ApiErrorCode::from("UNKNOWN_TOKEN"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(401u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("UNKNOWN_TOKEN"),
+            message,
+        )
     }
     /// The body is not valid JSON. Status 400, code `NOT_JSON`.
     pub fn not_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(400u16, crate::types::ApiErrorCode::from("NOT_JSON"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(400u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("NOT_JSON"),
+            message,
+        )
     }
     /// The body is JSON but not of the expected shape. Status 400, code `BAD_JSON`.
     pub fn bad_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(400u16, crate::types::ApiErrorCode::from("BAD_JSON"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(400u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("BAD_JSON"),
+            message,
+        )
     }
     /// A required parameter is missing. Status 400, code `MISSING_PARAM`.
     pub fn missing_param(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        Self::new(400u16, crate::types::ApiErrorCode::from("MISSING_PARAM"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(400u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("MISSING_PARAM"),
+            message,
+        )
     }
     /// A parameter has a value that is not allowed. Status 400, code `INVALID_PARAM`.
     pub fn invalid_param(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        Self::new(400u16, crate::types::ApiErrorCode::from("INVALID_PARAM"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(400u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("INVALID_PARAM"),
+            message,
+        )
     }
     /// The request body is too large. Status 413, code `TOO_LARGE`.
     pub fn too_large(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(413u16, crate::types::ApiErrorCode::from("TOO_LARGE"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(413u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("TOO_LARGE"),
+            message,
+        )
     }
     /// The body is in a media type the operation does not take. Status 415, code `UNSUPPORTED_MEDIA_TYPE`.
     pub fn unsupported_media_type(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            415u16,
+            ::http::StatusCode::from_u16(415u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
             crate::types::ApiErrorCode::from("UNSUPPORTED_MEDIA_TYPE"),
             message,
         )
     }
     /// No endpoint is at this path. Status 404, code `NOT_FOUND`.
     pub fn not_found(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(404u16, crate::types::ApiErrorCode::from("NOT_FOUND"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(404u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("NOT_FOUND"),
+            message,
+        )
     }
     /// The endpoint does not support this method. Status 405, code `METHOD_NOT_ALLOWED`.
     pub fn method_not_allowed(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            405u16,
+            ::http::StatusCode::from_u16(405u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
             crate::types::ApiErrorCode::from("METHOD_NOT_ALLOWED"),
             message,
         )
@@ -110,16 +173,26 @@ impl ApiError {
     pub fn rate_limited(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        Self::new(429u16, crate::types::ApiErrorCode::from("RATE_LIMITED"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(429u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("RATE_LIMITED"),
+            message,
+        )
     }
     /// The server failed; not the client's fault. Status 500, code `INTERNAL`.
     pub fn internal(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(500u16, crate::types::ApiErrorCode::from("INTERNAL"), message)
+        Self::new(
+            ::http::StatusCode::from_u16(500u16)
+                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            crate::types::ApiErrorCode::from("INTERNAL"),
+            message,
+        )
     }
 }
 impl ::std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        write!(f, "{} {}: {}", self.status, self.code, self.message)
+        write!(f, "{} {}: {}", self.status.as_u16(), self.body.code, self.body.message)
     }
 }
 impl ::std::error::Error for ApiError {}

@@ -48,10 +48,16 @@ pub enum GetThingResponse {
 }
 impl GetThingResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::NotFound => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -59,8 +65,19 @@ impl GetThingResponse {
 impl ::axum::response::IntoResponse for GetThingResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::NotFound => crate::runtime::empty_response(404u16),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotFound => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -77,9 +94,12 @@ pub enum ThingsGetV2Response {
 }
 impl ThingsGetV2Response {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -87,7 +107,13 @@ impl ThingsGetV2Response {
 impl ::axum::response::IntoResponse for ThingsGetV2Response {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -107,9 +133,12 @@ pub enum SelfResponse {
 }
 impl SelfResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::NoContent => 204u16,
+            Self::NoContent => {
+                ::http::StatusCode::from_u16(204u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -117,7 +146,12 @@ impl SelfResponse {
 impl ::axum::response::IntoResponse for SelfResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::NoContent => crate::runtime::empty_response(204u16),
+            Self::NoContent => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(204u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -134,9 +168,12 @@ pub enum ResultResponse {
 }
 impl ResultResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -144,7 +181,13 @@ impl ResultResponse {
 impl ::axum::response::IntoResponse for ResultResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
         }
     }
 }
@@ -189,6 +232,66 @@ pub trait TypesApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<ResultResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+}
+/// What `POST /things/{user-id}/{user_id}` is.
+pub const GET_THING: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_thing",
+    operation_id: ::std::option::Option::Some("getThing"),
+    method: ::http::Method::POST,
+    path: "/things/{user-id}/{user_id}",
+    paths: &["/things/{user-id}/{user_id}"],
+    authentication: crate::metadata::Authentication::Required(
+        &["api-key", "api_key", "self"],
+    ),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /odd` is.
+pub const THINGS_GET_V2: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "things_get_v2",
+    operation_id: ::std::option::Option::Some("things/get.v2"),
+    method: ::http::Method::GET,
+    path: "/odd",
+    paths: &["/odd"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /odd/{Self}` is.
+pub const SELF: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "self_",
+    operation_id: ::std::option::Option::Some("self"),
+    method: ::http::Method::GET,
+    path: "/odd/{Self}",
+    paths: &["/odd/{Self}"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /result` is.
+pub const RESULT: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "result",
+    operation_id: ::std::option::Option::Some("Result"),
+    method: ::http::Method::GET,
+    path: "/result",
+    paths: &["/result"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[
+    GET_THING,
+    THINGS_GET_V2,
+    SELF,
+    RESULT,
+];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`TypesApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

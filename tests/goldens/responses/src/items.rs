@@ -20,25 +20,47 @@ pub enum GetItemResponse {
     /// 404.
     ///
     /// No such item.
-    NotFound(crate::types::Problem),
+    NotFound(crate::types::ProblemBody),
     /// 5XX.
     ///
     /// The server failed.
-    ServerError(u16, crate::types::Problem),
+    ServerError(::http::StatusCode, crate::types::ProblemBody),
     /// Any other status.
     ///
     /// Anything else.
-    Default(u16, crate::types::Problem),
+    Default(::http::StatusCode, crate::types::ProblemBody),
 }
 impl GetItemResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => 200u16,
-            Self::NotModified => 304u16,
-            Self::NotFound(_) => 404u16,
+            Self::Ok(_) => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotModified => {
+                ::http::StatusCode::from_u16(304u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::NotFound(_) => {
+                ::http::StatusCode::from_u16(404u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
             Self::ServerError(status, _) => *status,
             Self::Default(status, _) => *status,
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::Problem,
+    ) -> ::std::result::Result<Self, crate::types::Problem> {
+        match error.status.as_u16() {
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            500u16..=599u16 => {
+                ::std::result::Result::Ok(Self::ServerError(error.status, error.body))
+            }
+            _ => ::std::result::Result::Ok(Self::Default(error.status, error.body)),
         }
     }
 }
@@ -46,9 +68,26 @@ impl GetItemResponse {
 impl ::axum::response::IntoResponse for GetItemResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => crate::runtime::json_response(200u16, &body),
-            Self::NotModified => crate::runtime::empty_response(304u16),
-            Self::NotFound(body) => crate::runtime::json_response(404u16, &body),
+            Self::Ok(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
+            Self::NotModified => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(304u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(
+                    ::http::StatusCode::from_u16(404u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    &body,
+                )
+            }
             Self::ServerError(status, body) => {
                 crate::runtime::json_response(*status, &body)
             }
@@ -65,6 +104,26 @@ pub trait ItemsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetItemResponse, crate::types::Problem>,
     > + ::std::marker::Send;
+}
+/// What `GET /items/{id}` is.
+pub const GET_ITEM: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_item",
+    operation_id: ::std::option::Option::Some("getItem"),
+    method: ::http::Method::GET,
+    path: "/items/{id}",
+    paths: &["/items/{id}"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[GET_ITEM];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`ItemsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]

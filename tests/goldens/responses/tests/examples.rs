@@ -17,6 +17,6 @@ fn round_trip<T: ::serde::Serialize + ::serde::de::DeserializeOwned>(json: &str)
 #[rustfmt::skip]
 fn spec_paths_1items_1_id_get_responses_404_content_application_1json_example() {
     round_trip::<
-        ::golden_responses::types::Problem,
+        ::golden_responses::types::ProblemBody,
     >("{\n  \"errcode\": \"NOT_FOUND\",\n  \"error\": \"No item\"\n}");
 }

@@ -26,9 +26,12 @@ pub enum UsesGlobalResponse {
 }
 impl UsesGlobalResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => 200u16,
+            Self::Ok => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -36,7 +39,12 @@ impl UsesGlobalResponse {
 impl ::axum::response::IntoResponse for UsesGlobalResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => crate::runtime::empty_response(200u16),
+            Self::Ok => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -56,9 +64,12 @@ pub enum EitherKeyResponse {
 }
 impl EitherKeyResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => 200u16,
+            Self::Ok => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -66,7 +77,12 @@ impl EitherKeyResponse {
 impl ::axum::response::IntoResponse for EitherKeyResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => crate::runtime::empty_response(200u16),
+            Self::Ok => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -89,9 +105,12 @@ pub enum MaybeKeyResponse {
 }
 impl MaybeKeyResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => 200u16,
+            Self::Ok => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -99,7 +118,12 @@ impl MaybeKeyResponse {
 impl ::axum::response::IntoResponse for MaybeKeyResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => crate::runtime::empty_response(200u16),
+            Self::Ok => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -116,9 +140,12 @@ pub enum PublicResponse {
 }
 impl PublicResponse {
     /// The HTTP status this response goes out with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => 200u16,
+            Self::Ok => {
+                ::http::StatusCode::from_u16(200u16)
+                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 }
@@ -126,7 +153,12 @@ impl PublicResponse {
 impl ::axum::response::IntoResponse for PublicResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => crate::runtime::empty_response(200u16),
+            Self::Ok => {
+                crate::runtime::empty_response(
+                    ::http::StatusCode::from_u16(200u16)
+                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                )
+            }
         }
     }
 }
@@ -171,6 +203,66 @@ pub trait SecuredApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<PublicResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+}
+/// What `GET /default` is.
+pub const USES_GLOBAL: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "uses_global",
+    operation_id: ::std::option::Option::Some("usesGlobal"),
+    method: ::http::Method::GET,
+    path: "/default",
+    paths: &["/default"],
+    authentication: crate::metadata::Authentication::Required(&["apiKeyHeader"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /either` is.
+pub const EITHER_KEY: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "either_key",
+    operation_id: ::std::option::Option::Some("eitherKey"),
+    method: ::http::Method::GET,
+    path: "/either",
+    paths: &["/either"],
+    authentication: crate::metadata::Authentication::Required(
+        &["apiKeyQuery", "basicAuth"],
+    ),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /maybe` is.
+pub const MAYBE_KEY: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "maybe_key",
+    operation_id: ::std::option::Option::Some("maybeKey"),
+    method: ::http::Method::GET,
+    path: "/maybe",
+    paths: &["/maybe"],
+    authentication: crate::metadata::Authentication::Optional(&["apiKeyQuery"]),
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /public` is.
+pub const PUBLIC: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "public",
+    operation_id: ::std::option::Option::Some("public"),
+    method: ::http::Method::GET,
+    path: "/public",
+    paths: &["/public"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// Every operation of this API, in the order of its specs.
+pub const OPERATIONS: &[crate::metadata::Metadata] = &[
+    USES_GLOBAL,
+    EITHER_KEY,
+    MAYBE_KEY,
+    PUBLIC,
+];
+/// The operation that serves `method` on `path` (a request's path, as sent).
+pub fn operation(
+    method: &::http::Method,
+    path: &str,
+) -> ::std::option::Option<&'static crate::metadata::Metadata> {
+    crate::metadata::find(OPERATIONS, method, path)
 }
 /// An axum router serving every operation of [`SecuredApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
