@@ -389,7 +389,9 @@ fn from_error(ir: &Ir, op: &Operation) -> Option<TokenStream> {
     let has_default = arms.last().map(|(order, _)| *order) == Some(2);
     let body = match (has_default, arms.len()) {
         // `default` alone takes every status: no match to make.
-        (true, 1) => quote!(::std::result::Result::Ok(Self::#default_variant(error.status, error.body))),
+        (true, 1) => {
+            quote!(::std::result::Result::Ok(Self::#default_variant(error.status, error.body)))
+        }
         _ => {
             let fallback = (!has_default).then(|| quote!(_ => ::std::result::Result::Err(error),));
             let arms = arms.into_iter().map(|(_, arm)| arm);
