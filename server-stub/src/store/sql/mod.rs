@@ -1,0 +1,299 @@
+//! The SQL backend, over sqlx's `Any` driver: one set of portable statements for SQLite
+//! (the embedded default: one file, WAL) and PostgreSQL (for several server processes
+//! sharing one database: everything a request depends on is in it).
+//!
+//! Writes that must not interleave are single statements that claim a row
+//! (`UPDATE ... WHERE used = 0 RETURNING`, `DELETE ... RETURNING`) or transactions that
+//! start with a write, so SQLite takes its write lock first and waits for it rather than
+//! failing an upgrade from a read lock.
+
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+mod homeserver;
+mod identity;
+
+use super::{ExpiringToken, StoreError, StoreResult, TokenPair, UiaSession, ValidationSession};
+
+/// The PostgreSQL advisory lock held while migrating (any number, the same in every node).
+const MIGRATION_LOCK: i64 = 0x6d61_7472_6978;
+
+/// Schema migrations, applied in order at start, each once.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../../migrations/0001_initial.sql"))];
+
+fn backend(error: sqlx::Error) -> StoreError {
+    StoreError::Backend(error.to_string())
+}
+
+fn unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+}
+
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    /// SQLite takes one writer at a time, and a writer that finds the lock taken sleeps and
+    /// retries with growing back-off: many writers at once spend their time asleep. Writers
+    /// of this process queue here instead, so SQLite never has to wait. (PostgreSQL locks
+    /// rows, not the database: no queue.)
+    writers: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+}
+
+impl SqlStore {
+    /// Opens (creating a SQLite file where needed) and migrates the database at `url`:
+    /// `sqlite:PATH` or `postgres://...`.
+    pub async fn open(url: &str) -> StoreResult<SqlStore> {
+        sqlx::any::install_default_drivers();
+        let is_sqlite = url.starts_with("sqlite:");
+        let url = if is_sqlite && !url.contains('?') {
+            format!("{url}?mode=rwc")
+        } else {
+            url.to_owned()
+        };
+        let options = AnyConnectOptions::from_str(&url).map_err(backend)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if is_sqlite { 8 } else { 16 })
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if is_sqlite {
+                        // WAL: readers never wait for the writer, and a committed write
+                        // survives the process being killed.
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA busy_timeout = 10000",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *connection).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        let store = SqlStore {
+            pool,
+            writers: is_sqlite.then(Default::default),
+        };
+        store.migrate(!is_sqlite).await?;
+        Ok(store)
+    }
+
+    /// Applies the migrations not applied yet. On PostgreSQL, nodes starting together take
+    /// turns under an advisory lock; SQLite has one writer at a time anyway.
+    async fn migrate(&self, is_postgres: bool) -> StoreResult<()> {
+        let mut connection = self.pool.acquire().await.map_err(backend)?;
+        if is_postgres {
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *connection)
+                .await
+                .map_err(backend)?;
+        }
+        let result = Self::apply_migrations(&mut connection).await;
+        if is_postgres {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *connection)
+                .await
+                .map_err(backend)?;
+        }
+        result
+    }
+
+    async fn apply_migrations(connection: &mut sqlx::AnyConnection) -> StoreResult<()> {
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            .execute(&mut *connection)
+            .await
+            .map_err(backend)?;
+        for (version, script) in MIGRATIONS {
+            let mut tx = sqlx::Connection::begin(&mut *connection)
+                .await
+                .map_err(backend)?;
+            // Claiming the version first makes a concurrent migrator wait, then skip.
+            let claimed = sqlx::query(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING",
+            )
+            .bind(version)
+            .bind(crate::clock::now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if claimed.rows_affected() == 0 {
+                continue;
+            }
+            for statement in statements(script) {
+                sqlx::query(&statement)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            }
+            tx.commit().await.map_err(backend)?;
+            tracing::info!(version, "applied schema migration");
+        }
+        Ok(())
+    }
+
+    /// Starts a write: waits for this process's turn (SQLite only), then takes a
+    /// connection. The turn and the connection come together, so no write can forget the
+    /// turn: every statement that writes runs on a [`Write`].
+    async fn write(&self) -> StoreResult<Write<'_>> {
+        let turn = match &self.writers {
+            Some(writers) => Some(writers.lock().await),
+            None => None,
+        };
+        let connection = self.pool.acquire().await.map_err(backend)?;
+        Ok(Write {
+            connection,
+            _turn: turn,
+        })
+    }
+
+    /// Checks the database file's integrity (SQLite's `PRAGMA integrity_check`).
+    pub async fn integrity_check(&self) -> StoreResult<String> {
+        let row = sqlx::query("PRAGMA integrity_check")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.try_get(0).map_err(backend)
+    }
+}
+
+/// A connection to write on, held with this process's turn to write. Declared before the
+/// turn, the connection goes back to the pool before the next writer's turn begins.
+struct Write<'a> {
+    connection: sqlx::pool::PoolConnection<sqlx::Any>,
+    _turn: Option<tokio::sync::MutexGuard<'a, ()>>,
+}
+
+impl Write<'_> {
+    /// A transaction on this write's connection, for writes of more than one statement.
+    async fn transaction(&mut self) -> StoreResult<sqlx::Transaction<'_, sqlx::Any>> {
+        sqlx::Connection::begin(&mut *self.connection)
+            .await
+            .map_err(backend)
+    }
+}
+
+impl std::ops::Deref for Write<'_> {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.connection
+    }
+}
+
+impl std::ops::DerefMut for Write<'_> {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.connection
+    }
+}
+
+async fn delete_where(
+    connection: &mut sqlx::AnyConnection,
+    statement: &str,
+    bound: i64,
+) -> StoreResult<()> {
+    sqlx::query(statement)
+        .bind(bound)
+        .execute(connection)
+        .await
+        .map(|_| ())
+        .map_err(backend)
+}
+
+/// The statements of a migration script: split on `;` at line ends, comments dropped.
+fn statements(script: &str) -> Vec<String> {
+    let without_comments: String = script
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    without_comments
+        .split(";\n")
+        .map(|s| s.trim().trim_end_matches(';').trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn get<T>(row: &AnyRow, column: &str) -> StoreResult<T>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    row.try_get(column).map_err(backend)
+}
+
+fn uia_session_of(row: &AnyRow, completed: Vec<String>) -> StoreResult<UiaSession> {
+    Ok(UiaSession {
+        id: get(row, "id")?,
+        endpoint: get(row, "endpoint")?,
+        user_id: get(row, "user_id")?,
+        completed,
+        created_at: get(row, "created_at")?,
+    })
+}
+
+fn validation_session_of(row: &AnyRow) -> StoreResult<ValidationSession> {
+    Ok(ValidationSession {
+        sid: get(row, "sid")?,
+        client_secret: get(row, "client_secret")?,
+        medium: get(row, "medium")?,
+        address: get(row, "address")?,
+        token_hash: get(row, "token_hash")?,
+        send_attempt: get(row, "send_attempt")?,
+        created_at: get(row, "created_at")?,
+        validated_at: get(row, "validated_at")?,
+    })
+}
+
+fn expiring_token_of(row: &AnyRow) -> StoreResult<ExpiringToken> {
+    Ok(ExpiringToken {
+        user_id: get(row, "user_id")?,
+        expires_at: get(row, "expires_at")?,
+    })
+}
+
+const VALIDATION_COLUMNS: &str =
+    "sid, client_secret, medium, address, token_hash, send_attempt, created_at, validated_at";
+
+async fn insert_pair(connection: &mut sqlx::AnyConnection, pair: &TokenPair) -> StoreResult<()> {
+    sqlx::query("INSERT INTO access_tokens (token_hash, user_id, chain_id, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(&pair.access_hash)
+        .bind(&pair.user_id)
+        .bind(&pair.chain_id)
+        .bind(pair.access_expires_at)
+        .execute(&mut *connection)
+        .await
+        .map_err(backend)?;
+    if let Some(refresh) = &pair.refresh_hash {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, user_id, chain_id, access_hash, used) VALUES ($1, $2, $3, $4, 0)",
+        )
+        .bind(refresh)
+        .bind(&pair.user_id)
+        .bind(&pair.chain_id)
+        .bind(&pair.access_hash)
+        .execute(&mut *connection)
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statements;
+
+    #[test]
+    fn migration_scripts_split_into_statements() {
+        let script = "-- comment\nCREATE TABLE a (x TEXT);\n\nINSERT INTO a VALUES ('y');\n";
+        assert_eq!(
+            statements(script),
+            ["CREATE TABLE a (x TEXT)", "INSERT INTO a VALUES ('y')"]
+        );
+    }
+}
