@@ -51,18 +51,21 @@ pub(super) fn union_type(
         Some(tag) => format!(" A value whose `{tag}` names no variant above, as received."),
         None => " A value that fits no variant above, as received.".to_owned(),
     };
+    // Untagged, serde's derive tries the variants in order; tagged, the tag picks one.
+    let deserialize = tag.is_none().then(|| quote!(::serde::Deserialize,));
+    let declaration = quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, #deserialize)]
+        #[serde(untagged)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #(#variant_docs #variant_idents(#variant_types),)*
+            #[doc = #fallback_doc]
+            #fallback(::serde_json::Value),
+        }
+    };
     let Some(tag) = tag else {
-        return quote! {
-            #docs
-            #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-            #[serde(untagged)]
-            #[allow(clippy::large_enum_variant)]
-            pub enum #name {
-                #(#variant_docs #variant_idents(#variant_types),)*
-                #[doc = #fallback_doc]
-                #fallback(::serde_json::Value),
-            }
-        };
+        return declaration;
     };
     let arms = variants
         .iter()
@@ -77,15 +80,7 @@ pub(super) fn union_type(
             }
         });
     quote! {
-        #docs
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-        #[serde(untagged)]
-        #[allow(clippy::large_enum_variant)]
-        pub enum #name {
-            #(#variant_docs #variant_idents(#variant_types),)*
-            #[doc = #fallback_doc]
-            #fallback(::serde_json::Value),
-        }
+        #declaration
 
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {

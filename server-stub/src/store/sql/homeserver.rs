@@ -294,16 +294,7 @@ impl HomeserverStore for SqlStore {
 
     async fn insert_login_token(&self, token_hash: &str, token: &ExpiringToken) -> StoreResult<()> {
         let mut write = self.write().await?;
-        sqlx::query(
-            "INSERT INTO login_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
-        )
-        .bind(token_hash)
-        .bind(&token.user_id)
-        .bind(token.expires_at)
-        .execute(&mut *write)
-        .await
-        .map(|_| ())
-        .map_err(backend)
+        insert_expiring(&mut write, "login_tokens", token_hash, token).await
     }
 
     async fn take_login_token(&self, token_hash: &str) -> StoreResult<Option<ExpiringToken>> {
@@ -324,16 +315,7 @@ impl HomeserverStore for SqlStore {
         token: &ExpiringToken,
     ) -> StoreResult<()> {
         let mut write = self.write().await?;
-        sqlx::query(
-            "INSERT INTO openid_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
-        )
-        .bind(token_hash)
-        .bind(&token.user_id)
-        .bind(token.expires_at)
-        .execute(&mut *write)
-        .await
-        .map(|_| ())
-        .map_err(backend)
+        insert_expiring(&mut write, "openid_tokens", token_hash, token).await
     }
 
     async fn purge_expired(&self, now: i64, sessions_before: i64) -> StoreResult<()> {
@@ -372,4 +354,23 @@ impl HomeserverStore for SqlStore {
                 .map_err(backend)?;
         row.as_ref().map(expiring_token_of).transpose()
     }
+}
+
+/// An expiring single-use token (`login_tokens`, `openid_tokens`: the same columns).
+async fn insert_expiring(
+    connection: &mut sqlx::AnyConnection,
+    table: &str,
+    token_hash: &str,
+    token: &ExpiringToken,
+) -> StoreResult<()> {
+    sqlx::query(&format!(
+        "INSERT INTO {table} (token_hash, user_id, expires_at) VALUES ($1, $2, $3)"
+    ))
+    .bind(token_hash)
+    .bind(&token.user_id)
+    .bind(token.expires_at)
+    .execute(connection)
+    .await
+    .map(|_| ())
+    .map_err(backend)
 }
