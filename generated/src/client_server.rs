@@ -1085,7 +1085,6 @@ mod handlers {
                     parts,
                     "access_token",
                     crate::runtime::KeyLocation::Query,
-                    true,
                 )?
                 .map(super::Credential::AccessToken),
         )

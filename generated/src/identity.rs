@@ -1305,7 +1305,6 @@ mod handlers {
                     parts,
                     "access_token",
                     crate::runtime::KeyLocation::Query,
-                    true,
                 )?
                 .map(super::Credential::AccessToken),
         )

@@ -10,15 +10,16 @@
 //! - the errors the generated router raises by itself (`[errors.transport]`: a body that
 //!   is not JSON, a missing parameter, a missing token...) are documented on every
 //!   operation that can reach them, with the shared error body, unless the spec already
-//!   documents that status.
+//!   documents that status. Which errors an operation can reach is the IR's
+//!   `Operation::transport`, the same the router is generated from.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
-use crate::config::{Config, TransportError};
+use crate::config::{Config, TransportError, TransportErrors};
 use crate::error::{Error, Location, Result};
-use crate::ir::Encoding;
+use crate::ir::{Ir, Transport, TransportErrorKind};
 use crate::output::GeneratedFile;
 use crate::pointer;
 use crate::resolve::{SCHEMA_REF_PREFIX, schema_key};
@@ -28,16 +29,29 @@ const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-/// One JSON document per root spec, at the spec's path with a `.json` extension.
-pub fn export(upgraded: &Upgraded, config: &Config) -> Result<Vec<GeneratedFile>> {
+/// One JSON document per root spec, at the spec's path with a `.json` extension; `ir` is
+/// what the upgraded specs lowered to.
+pub fn export(upgraded: &Upgraded, ir: &Ir, config: &Config) -> Result<Vec<GeneratedFile>> {
     let names = component_names(upgraded)?;
     let error_schema = error_schema(config, &names)?;
+    let transports: BTreeMap<&Location, &Transport> = ir
+        .apis
+        .iter()
+        .flat_map(|api| &api.operations)
+        .map(|op| (&op.source, &op.transport))
+        .collect();
     let mut files = Vec::new();
     for spec in &upgraded.specs {
         let at = Location::new(spec.file.clone(), "");
         let mut document = serde_json::to_value(&spec.openapi)
             .map_err(|e| Error::invalid(at.clone(), format!("cannot serialise: {e}")))?;
-        document_router_errors(&mut document, config, &error_schema);
+        document_router_errors(
+            &mut document,
+            &spec.file,
+            &transports,
+            config,
+            &error_schema,
+        );
         drop_dangling_extensions(&mut document);
         let mut reached = BTreeSet::new();
         rename_refs(&mut document, &names, &mut reached);
@@ -130,54 +144,28 @@ fn error_schema(config: &Config, names: &BTreeMap<String, String>) -> Result<Val
 
 /// Adds the statuses the generated router answers by itself to each operation that can
 /// reach them.
-fn document_router_errors(document: &mut Value, config: &Config, error_schema: &Value) {
-    let transport = &config.errors.transport;
-    let global_security = document.get("security").cloned();
+fn document_router_errors(
+    document: &mut Value,
+    file: &str,
+    transports: &BTreeMap<&Location, &Transport>,
+    config: &Config,
+    error_schema: &Value,
+) {
     let Some(Value::Object(paths)) = document.get_mut("paths") else {
         return;
     };
-    for item in paths.values_mut() {
-        let path_parameters = item
-            .get("parameters")
-            .and_then(Value::as_array)
-            .is_some_and(|p| !p.is_empty());
+    for (path, item) in paths.iter_mut() {
         for method in METHODS {
             let Some(Value::Object(operation)) = item.get_mut(method) else {
                 continue;
             };
-            let mut raised: Vec<&TransportError> = Vec::new();
-            if let Some(body) = operation.get("requestBody") {
-                raised.extend([
-                    &transport.not_json,
-                    &transport.bad_json,
-                    &transport.too_large,
-                ]);
-                if is_read_by_media_type(body) {
-                    raised.push(&transport.unsupported_media_type);
-                }
-            }
-            let has_parameters = path_parameters
-                || operation
-                    .get("parameters")
-                    .and_then(Value::as_array)
-                    .is_some_and(|p| !p.is_empty());
-            if has_parameters || operation.contains_key("requestBody") {
-                raised.extend([&transport.missing_param, &transport.invalid_param]);
-            }
-            let security = operation.get("security").or(global_security.as_ref());
-            let needs_credentials =
-                security
-                    .and_then(Value::as_array)
-                    .is_some_and(|alternatives| {
-                        alternatives
-                            .iter()
-                            .any(|a| a.as_object().is_some_and(|a| !a.is_empty()))
-                    });
-            if needs_credentials {
-                raised.extend([&transport.missing_token, &transport.unknown_token]);
-            }
+            let at = Location::new(file, pointer::push("/paths", path)).child(method);
+            let Some(transport) = transports.get(&at) else {
+                continue;
+            };
             let mut by_status: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
-            for error in raised {
+            for kind in &transport.errors {
+                let error = transport_error(&config.errors.transport, *kind);
                 let codes = by_status.entry(error.status).or_default();
                 if !codes.contains(&error.code.as_str()) {
                     codes.push(&error.code);
@@ -208,6 +196,20 @@ fn document_router_errors(document: &mut Value, config: &Config, error_schema: &
     }
 }
 
+/// The configured status and code of a transport error.
+fn transport_error(errors: &TransportErrors, kind: TransportErrorKind) -> &TransportError {
+    match kind {
+        TransportErrorKind::MissingToken => &errors.missing_token,
+        TransportErrorKind::UnknownToken => &errors.unknown_token,
+        TransportErrorKind::NotJson => &errors.not_json,
+        TransportErrorKind::BadJson => &errors.bad_json,
+        TransportErrorKind::MissingParam => &errors.missing_param,
+        TransportErrorKind::InvalidParam => &errors.invalid_param,
+        TransportErrorKind::TooLarge => &errors.too_large,
+        TransportErrorKind::UnsupportedMediaType => &errors.unsupported_media_type,
+    }
+}
+
 /// Removes `x-` extensions that hold references to other files: the generator ignores
 /// extensions, so it never resolved them, and the document must stand alone.
 fn drop_dangling_extensions(value: &mut Value) {
@@ -229,19 +231,6 @@ fn drop_dangling_extensions(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(drop_dangling_extensions),
         _ => {}
     }
-}
-
-/// Whether the router reads this body by its `Content-Type` (and so refuses other types):
-/// the lower stage's rule, where a body is not one JSON or form schema.
-fn is_read_by_media_type(body: &Value) -> bool {
-    let Some(content) = body.get("content").and_then(Value::as_object) else {
-        return false;
-    };
-    let structured = content
-        .keys()
-        .all(|ct| matches!(Encoding::of(ct), Encoding::Json | Encoding::Form));
-    let first = content.values().next().and_then(|m| m.get("schema"));
-    !structured || content.values().any(|m| m.get("schema") != first)
 }
 
 /// Rewrites every schema reference to its component name, collecting the keys reached.

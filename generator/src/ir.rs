@@ -27,6 +27,8 @@ pub struct Ir {
     pub router: RouterConfig,
     /// Every example in the specs, with the type it must fit.
     pub examples: Vec<Example>,
+    /// What the generated routers need of their shared runtime, over all operations.
+    pub router_uses: RouterUses,
     /// What the generator could not represent exactly.
     pub warnings: Vec<Warning>,
 }
@@ -93,7 +95,77 @@ pub struct Operation {
     pub parameters: Vec<Parameter>,
     pub body: Option<RequestBody>,
     pub responses: Vec<Response>,
+    /// What the router does for this operation by itself.
+    pub transport: Transport,
     pub source: Location,
+}
+
+/// What the generated router does for an operation by itself, around the method: decided
+/// once here, for the router (emit) and for the documents that describe it (export).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Transport {
+    /// The errors it answers with before the method runs, in the config's order.
+    pub errors: Vec<TransportErrorKind>,
+    /// How it reads the body; `None` when the operation takes none.
+    pub body: Option<BodyReading>,
+}
+
+/// A failure the router answers by itself, as `[errors.transport]` configures it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportErrorKind {
+    MissingToken,
+    UnknownToken,
+    NotJson,
+    BadJson,
+    MissingParam,
+    InvalidParam,
+    TooLarge,
+    UnsupportedMediaType,
+}
+
+/// How a request body is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BodyReading {
+    /// One JSON schema (as a form too, where `form`), whatever the `Content-Type` says:
+    /// clients are lax about it.
+    Structured { required: bool, form: bool },
+    /// By `Content-Type`, a variant per media type; others are refused.
+    ByMediaType { required: bool },
+}
+
+impl BodyReading {
+    /// Whether a request must carry the body.
+    pub fn required(&self) -> bool {
+        match self {
+            BodyReading::Structured { required, .. } | BodyReading::ByMediaType { required } => {
+                *required
+            }
+        }
+    }
+}
+
+/// Which parts of the shared runtime the routers use, so the crate carries no unused code.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct RouterUses {
+    /// Bodies read as one JSON (or form) schema: required ones, optional ones.
+    pub required_bodies: bool,
+    pub optional_bodies: bool,
+    pub path_parameters: bool,
+    pub query_parameters: bool,
+    pub header_parameters: bool,
+    /// `Authorization: Bearer` credentials (OAuth2, OpenID Connect, HTTP bearer, or API
+    /// keys that may come as a bearer token).
+    pub bearer: bool,
+    /// `Authorization` credentials of another HTTP scheme.
+    pub authorization: bool,
+    pub api_keys: bool,
+    /// Responses without a body.
+    pub empty_responses: bool,
+    /// Media types (`TypeKind::Media`) read from requests, and written in responses.
+    pub media_read: std::collections::BTreeSet<TypeId>,
+    pub media_written: std::collections::BTreeSet<TypeId>,
 }
 
 /// The identifiers of an operation's generated items.
@@ -281,7 +353,7 @@ pub struct MediaVariant {
 }
 
 /// How a media type's body maps to its Rust value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Encoding {
     /// `application/json` and `*/*+json`: serde_json.

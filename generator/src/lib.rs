@@ -102,9 +102,14 @@ impl Generator {
         })
     }
 
-    /// Stages 1 to 3, exported: the effective OpenAPI 3.0 document of every root spec.
+    /// Stages 1 to 4, exported: the effective OpenAPI 3.0 document of every root spec,
+    /// with what the router does by itself (from the IR) made explicit.
     pub fn openapi(&self) -> Result<Vec<GeneratedFile>> {
-        self.upgraded(|upgraded, _| export::export(upgraded, &self.config))
+        self.upgraded(|upgraded, documents| {
+            let sources = documents.documents.keys().cloned().collect();
+            let ir = lower::lower(upgraded, &self.config, sources)?;
+            export::export(upgraded, &ir, &self.config)
+        })
     }
 
     /// Stages 1 to 5: every file of the generated crate, sorted by path.

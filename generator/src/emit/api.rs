@@ -7,8 +7,8 @@ use quote::quote;
 use crate::emit::docs::{doc_attrs, doc_paragraphs};
 use crate::emit::rust_types::{default_expr, ident, status_code, type_tokens};
 use crate::ir::{
-    Api, Ir, Operation, ParamLocation, Parameter, Response, Security, SecuritySchemeKind, Status,
-    TypeKind, TypeRef,
+    Api, BodyReading, Ir, Operation, ParamLocation, Parameter, Response, Security,
+    SecuritySchemeKind, Status, TypeKind, TypeRef,
 };
 
 fn request_name(op: &Operation) -> Ident {
@@ -21,17 +21,6 @@ fn response_name(op: &Operation) -> Ident {
 
 fn takes_caller(op: &Operation) -> bool {
     !matches!(op.security, Security::None)
-}
-
-/// Whether a request must carry a body: Swagger 2.0 bodies default to optional and specs
-/// rarely say otherwise, so a body whose schema requires properties counts as required.
-fn body_required(ir: &Ir, op: &Operation) -> bool {
-    let Some(body) = &op.body else { return false };
-    body.required
-        || ir.named(&body.ty).is_some_and(|def| match &def.kind {
-            TypeKind::Struct { fields, .. } => fields.iter().any(|f| f.required),
-            _ => true,
-        })
 }
 
 fn error_type(ir: &Ir) -> TokenStream {
@@ -209,7 +198,7 @@ fn request_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
     }
     if let Some(body) = &op.body {
         let ty = type_tokens(ir, &body.ty, root);
-        let ty = if body_required(ir, op) {
+        let ty = if op.transport.body.is_some_and(|b| b.required()) {
             ty
         } else {
             quote!(::std::option::Option<#ty>)
@@ -493,8 +482,7 @@ fn router(ir: &Ir, api: &Api) -> TokenStream {
                     ParamLocation::Header => quote!(Header),
                     ParamLocation::Cookie => quote!(Cookie),
                 };
-                let bearer = ir.router.bearer_header;
-                quote!(crate::runtime::api_key(parts, #parameter, crate::runtime::KeyLocation::#location, #bearer)?)
+                quote!(crate::runtime::api_key(parts, #parameter, crate::runtime::KeyLocation::#location)?)
             }
             SecuritySchemeKind::Http { scheme } if scheme.eq_ignore_ascii_case("bearer") => {
                 quote!(crate::runtime::bearer(parts)?)
@@ -642,33 +630,8 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
         });
         steps.push(quote!(let #binding: #struct_ident = #call;));
     }
-    if let Some(body) = &op.body
-        && is_media(ir, &body.ty)
-    {
-        let ty = type_tokens(ir, &body.ty, &root);
-        if body_required(ir, op) {
-            steps.push(quote! {
-                let body: #ty = #ty::read(&parts, body)
-                    .await?
-                    .ok_or_else(|| #error::not_json("A request body is required"))?;
-            });
-        } else {
-            steps.push(
-                quote!(let body: ::std::option::Option<#ty> = #ty::read(&parts, body).await?;),
-            );
-        }
-        fields.push(quote!(body));
-    } else if let Some(body) = &op.body {
-        let ty = type_tokens(ir, &body.ty, &root);
-        let form = body
-            .content_types
-            .iter()
-            .any(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-        if body_required(ir, op) {
-            steps.push(quote!(let body: #ty = crate::runtime::body(&parts, body, #form).await?;));
-        } else {
-            steps.push(quote!(let body: ::std::option::Option<#ty> = crate::runtime::optional_body(&parts, body, #form).await?;));
-        }
+    if let Some(step) = body_step(ir, op, &root) {
+        steps.push(step);
         fields.push(quote!(body));
     }
     let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
@@ -707,4 +670,32 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
             crate::runtime::respond(result)
         }
     }
+}
+
+/// Reads the body as the IR's transport says: one schema (JSON, or a form where the
+/// operation takes one), or a variant by `Content-Type`; required or optional.
+fn body_step(ir: &Ir, op: &Operation, root: &TokenStream) -> Option<TokenStream> {
+    let (body, reading) = (op.body.as_ref()?, op.transport.body?);
+    let ty = type_tokens(ir, &body.ty, root);
+    let error = error_type(ir);
+    Some(match reading {
+        BodyReading::ByMediaType { required: true } => quote! {
+            let body: #ty = #ty::read(&parts, body)
+                .await?
+                .ok_or_else(|| #error::not_json("A request body is required"))?;
+        },
+        BodyReading::ByMediaType { required: false } => {
+            quote!(let body: ::std::option::Option<#ty> = #ty::read(&parts, body).await?;)
+        }
+        BodyReading::Structured {
+            required: true,
+            form,
+        } => quote!(let body: #ty = crate::runtime::body(&parts, body, #form).await?;),
+        BodyReading::Structured {
+            required: false,
+            form,
+        } => {
+            quote!(let body: ::std::option::Option<#ty> = crate::runtime::optional_body(&parts, body, #form).await?;)
+        }
+    })
 }

@@ -9,7 +9,8 @@
 //! - [`examples`] records every example with the type it must fit;
 //! - [`error_model`] checks or defines the shared error body;
 //! - last, [`names`] decides every Rust identifier the output uses, once, from the
-//!   suggestions the other modules made ([`case`] turns spec words into identifiers).
+//!   suggestions the other modules made ([`case`] turns spec words into identifiers), and
+//!   [`transport`] what the router does by itself for each operation.
 
 mod case;
 mod error_model;
@@ -21,6 +22,7 @@ mod operations;
 mod schemas;
 mod security;
 mod table;
+mod transport;
 mod unions;
 
 use std::collections::{BTreeMap, HashMap};
@@ -70,9 +72,11 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
         error,
         router: config.router.clone(),
         examples,
+        router_uses: Default::default(),
         warnings: lowerer.warnings,
     };
     names::decide(&mut ir)?;
+    transport::decide(&mut ir);
     Ok(ir)
 }
 

@@ -113,6 +113,7 @@ impl Lowerer<'_> {
             parameters,
             body,
             responses,
+            transport: Default::default(),
             source: at,
         })
     }

@@ -5,16 +5,17 @@ use quote::quote;
 
 use crate::emit::docs::doc_attrs;
 use crate::emit::rust_types::{ident, type_tokens};
-use crate::ir::{Encoding, Ir, MediaVariant, TypeDef};
+use crate::ir::{Encoding, Ir, MediaVariant, TypeId};
 
 /// A body in one of several media types. Not serde: the router reads and writes each
 /// variant by its own media type.
 pub(super) fn media_type(
     ir: &Ir,
-    def: &TypeDef,
+    id: TypeId,
     variants: &[MediaVariant],
     root: &TokenStream,
 ) -> TokenStream {
+    let def = ir.type_def(id);
     let error = &ir.error;
     let name = ident(&def.name);
     let docs = doc_attrs(def.description.as_deref().or(Some(
@@ -75,6 +76,38 @@ pub(super) fn media_type(
     let unsupported = format!("The body must be one of: {list}");
     // Variants hold what the spec says, as it says it: boxing the large ones would
     // make every use clumsier for a size only clippy minds.
+    // Only what the routers use: a body type read from requests, one written in responses.
+    let read = ir.router_uses.media_read.contains(&id).then(|| {
+        quote! {
+                /// Reads a request body by its `Content-Type` (the first media type when it
+                /// declares none); `None` for an empty body.
+                #[cfg(feature = "server")]
+                pub(crate) async fn read(
+                    parts: &::axum::http::request::Parts,
+                    body: ::axum::body::Body,
+                ) -> ::std::result::Result<::std::option::Option<Self>, #error> {
+                    let bytes = #root::runtime::read_body(parts, body).await?;
+                    if bytes.is_empty() {
+                        return ::std::result::Result::Ok(::std::option::Option::None);
+                    }
+                    let content_type = #root::runtime::content_type(parts);
+                    if content_type.is_empty() {
+                        return ::std::result::Result::Ok(::std::option::Option::Some(Self::#first(#first_parse)));
+                    }
+                    #(#read_arms)*
+                    ::std::result::Result::Err(#error::unsupported_media_type(#unsupported))
+                }
+        }
+    });
+    let response = ir.router_uses.media_written.contains(&id).then(|| {
+        quote! {
+                /// The response carrying this body with `status`.
+                #[cfg(feature = "server")]
+                pub(crate) fn response(&self, status: ::http::StatusCode) -> ::axum::response::Response {
+                    match self { #(#write_arms)* }
+                }
+        }
+    });
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
@@ -89,32 +122,8 @@ pub(super) fn media_type(
                 match self { #(Self::#variant_idents(_) => #content_types,)* }
             }
 
-            /// Reads a request body by its `Content-Type` (the first media type when it
-            /// declares none); `None` for an empty body.
-            #[cfg(feature = "server")]
-            #[allow(dead_code)]
-            pub(crate) async fn read(
-                parts: &::axum::http::request::Parts,
-                body: ::axum::body::Body,
-            ) -> ::std::result::Result<::std::option::Option<Self>, #error> {
-                let bytes = #root::runtime::read_body(parts, body).await?;
-                if bytes.is_empty() {
-                    return ::std::result::Result::Ok(::std::option::Option::None);
-                }
-                let content_type = #root::runtime::content_type(parts);
-                if content_type.is_empty() {
-                    return ::std::result::Result::Ok(::std::option::Option::Some(Self::#first(#first_parse)));
-                }
-                #(#read_arms)*
-                ::std::result::Result::Err(#error::unsupported_media_type(#unsupported))
-            }
-
-            /// The response carrying this body with `status`.
-            #[cfg(feature = "server")]
-            #[allow(dead_code)]
-            pub(crate) fn response(&self, status: ::http::StatusCode) -> ::axum::response::Response {
-                match self { #(#write_arms)* }
-            }
+            #read
+            #response
         }
     }
 }

@@ -55,7 +55,7 @@ pub fn emit_types(ir: &Ir) -> Result<TokenStream, EmitError> {
                 &recursive,
                 &root,
             ),
-            TypeKind::Media { variants } => media_type(ir, def, variants, &root),
+            TypeKind::Media { variants } => media_type(ir, id, variants, &root),
             TypeKind::Enum {
                 variants,
                 open,

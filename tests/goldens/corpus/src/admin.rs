@@ -865,7 +865,6 @@ mod handlers {
                     parts,
                     "Authorization",
                     crate::runtime::KeyLocation::Header,
-                    false,
                 )?
                 .map(super::Credential::AdminToken),
         )
@@ -881,7 +880,6 @@ mod handlers {
                     parts,
                     "admin_key",
                     crate::runtime::KeyLocation::Query,
-                    false,
                 )?
                 .map(super::Credential::AdminQueryKey),
         )

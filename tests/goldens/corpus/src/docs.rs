@@ -768,7 +768,6 @@ mod handlers {
                     parts,
                     "SESSION",
                     crate::runtime::KeyLocation::Cookie,
-                    false,
                 )?
                 .map(super::Credential::Session),
         )

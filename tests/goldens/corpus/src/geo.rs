@@ -630,12 +630,7 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::api_key(
-                    parts,
-                    "key",
-                    crate::runtime::KeyLocation::Query,
-                    false,
-                )?
+            crate::runtime::api_key(parts, "key", crate::runtime::KeyLocation::Query)?
                 .map(super::Credential::MapsKey),
         )
     }

@@ -676,7 +676,6 @@ mod handlers {
                     parts,
                     "X-Catalog-Key",
                     crate::runtime::KeyLocation::Header,
-                    false,
                 )?
                 .map(super::Credential::CatalogKey),
         )

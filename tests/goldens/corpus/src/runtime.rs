@@ -4,7 +4,6 @@ use ::axum::response::IntoResponse as _;
 /// Largest request body read, in bytes.
 pub(crate) const BODY_LIMIT: usize = 1048576usize;
 /// Where an API key is looked for.
-#[allow(dead_code)]
 pub(crate) enum KeyLocation {
     Query,
     Header,
@@ -70,7 +69,6 @@ pub(crate) fn parse_json<T: ::serde::de::DeserializeOwned>(
             _ => crate::types::ApiError::not_json(format!("Content not JSON: {error}")),
         })
 }
-#[allow(dead_code)]
 pub(crate) fn parse_form<T: ::serde::de::DeserializeOwned>(
     bytes: &[u8],
 ) -> ::std::result::Result<T, crate::types::ApiError> {
@@ -101,7 +99,6 @@ fn is_form(parts: &::axum::http::request::Parts) -> bool {
 }
 /// Reads and parses a body. Anything but a form (where `form` allows one) is read as
 /// JSON, whatever its declared type: clients are lax about `Content-Type`.
-#[allow(dead_code)]
 pub(crate) async fn body<T: ::serde::de::DeserializeOwned>(
     parts: &::axum::http::request::Parts,
     body: ::axum::body::Body,
@@ -111,7 +108,6 @@ pub(crate) async fn body<T: ::serde::de::DeserializeOwned>(
     if form && is_form(parts) { parse_form(&bytes) } else { parse_json(&bytes) }
 }
 /// Like [`body`], where an empty body means none.
-#[allow(dead_code)]
 pub(crate) async fn optional_body<T: ::serde::de::DeserializeOwned>(
     parts: &::axum::http::request::Parts,
     body: ::axum::body::Body,
@@ -128,7 +124,6 @@ pub(crate) async fn optional_body<T: ::serde::de::DeserializeOwned>(
     }
 }
 /// Parses the query string into the operation's query parameters.
-#[allow(dead_code)]
 pub(crate) fn query<T: ::serde::de::DeserializeOwned>(
     parts: &::axum::http::request::Parts,
 ) -> ::std::result::Result<T, crate::types::ApiError> {
@@ -148,7 +143,6 @@ pub(crate) fn query<T: ::serde::de::DeserializeOwned>(
         })
 }
 /// Parses the path parameters (percent-decoded).
-#[allow(dead_code)]
 pub(crate) async fn path<T: ::serde::de::DeserializeOwned + ::std::marker::Send>(
     parts: &mut ::axum::http::request::Parts,
 ) -> ::std::result::Result<T, crate::types::ApiError> {
@@ -162,7 +156,6 @@ pub(crate) async fn path<T: ::serde::de::DeserializeOwned + ::std::marker::Send>
         ))
 }
 /// Collects the headers into the operation's header parameters.
-#[allow(dead_code)]
 pub(crate) fn headers<T: ::serde::de::DeserializeOwned>(
     parts: &::axum::http::request::Parts,
 ) -> ::std::result::Result<T, crate::types::ApiError> {
@@ -193,7 +186,6 @@ pub(crate) fn headers<T: ::serde::de::DeserializeOwned>(
 }
 /// The token of an `Authorization: Bearer` header. A header of another form is an
 /// error, not an absent credential: the client meant to authenticate.
-#[allow(dead_code)]
 pub(crate) fn bearer(
     parts: &::axum::http::request::Parts,
 ) -> ::std::result::Result<
@@ -233,12 +225,10 @@ pub(crate) fn authorization(
 }
 /// An API key from its place, or (with `bearer`) from `Authorization: Bearer`. Both at
 /// once is ambiguous, and refused.
-#[allow(dead_code)]
 pub(crate) fn api_key(
     parts: &::axum::http::request::Parts,
     name: &str,
     location: KeyLocation,
-    bearer: bool,
 ) -> ::std::result::Result<
     ::std::option::Option<::std::string::String>,
     crate::types::ApiError,
@@ -266,11 +256,7 @@ pub(crate) fn api_key(
                 .map(|(_, value)| value.to_owned())
         }
     };
-    let from_header = if bearer {
-        self::bearer(parts)?
-    } else {
-        ::std::option::Option::None
-    };
+    let from_header = ::std::option::Option::None;
     match (placed, from_header) {
         (::std::option::Option::Some(_), ::std::option::Option::Some(_)) => {
             ::std::result::Result::Err(
@@ -301,7 +287,6 @@ pub(crate) fn json_response<T: ::serde::Serialize>(
     }
 }
 /// A body of the given media type, as bytes.
-#[allow(dead_code)]
 pub(crate) fn media_response(
     status: ::http::StatusCode,
     content_type: &'static str,
@@ -316,7 +301,6 @@ pub(crate) fn media_response(
 }
 /// The request's media type (`type/subtype`, lower case, parameters dropped);
 /// empty when it declares none.
-#[allow(dead_code)]
 pub(crate) fn content_type(
     parts: &::axum::http::request::Parts,
 ) -> ::std::string::String {
@@ -329,7 +313,6 @@ pub(crate) fn content_type(
         .unwrap_or_default()
 }
 /// Whether `actual` is of the documented media type or range (`image/*`, `*/*`).
-#[allow(dead_code)]
 pub(crate) fn media_matches(documented: &str, actual: &str) -> bool {
     let documented = documented
         .split(';')
@@ -346,7 +329,6 @@ pub(crate) fn media_matches(documented: &str, actual: &str) -> bool {
     }
 }
 /// A text body: it must be UTF-8.
-#[allow(dead_code)]
 pub(crate) fn parse_text(
     bytes: &[u8],
 ) -> ::std::result::Result<::std::string::String, crate::types::ApiError> {
@@ -354,7 +336,6 @@ pub(crate) fn parse_text(
         .map_err(|_| crate::types::ApiError::bad_json("The body is not UTF-8 text"))
 }
 /// A response without a body.
-#[allow(dead_code)]
 pub(crate) fn empty_response(status: ::http::StatusCode) -> ::axum::response::Response {
     status.into_response()
 }

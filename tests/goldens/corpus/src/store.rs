@@ -923,7 +923,6 @@ mod handlers {
                     parts,
                     "X-Store-Key",
                     crate::runtime::KeyLocation::Header,
-                    false,
                 )?
                 .map(super::Credential::StoreKey),
         )

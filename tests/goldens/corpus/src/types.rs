@@ -796,45 +796,8 @@ impl GetPetPhotoOkBody {
             Self::Json(_) => "application/json",
         }
     }
-    /// Reads a request body by its `Content-Type` (the first media type when it
-    /// declares none); `None` for an empty body.
-    #[cfg(feature = "server")]
-    #[allow(dead_code)]
-    pub(crate) async fn read(
-        parts: &::axum::http::request::Parts,
-        body: ::axum::body::Body,
-    ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
-        let bytes = crate::runtime::read_body(parts, body).await?;
-        if bytes.is_empty() {
-            return ::std::result::Result::Ok(::std::option::Option::None);
-        }
-        let content_type = crate::runtime::content_type(parts);
-        if content_type.is_empty() {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(Self::Png(bytes.to_vec())),
-            );
-        }
-        if crate::runtime::media_matches("image/png", &content_type) {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(Self::Png(bytes.to_vec())),
-            );
-        }
-        if crate::runtime::media_matches("application/json", &content_type) {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(
-                    Self::Json(crate::runtime::parse_json(&bytes)?),
-                ),
-            );
-        }
-        ::std::result::Result::Err(
-            crate::types::ApiError::unsupported_media_type(
-                "The body must be one of: image/png, application/json",
-            ),
-        )
-    }
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
-    #[allow(dead_code)]
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
@@ -867,7 +830,6 @@ impl PutPetPhotoBody {
     /// Reads a request body by its `Content-Type` (the first media type when it
     /// declares none); `None` for an empty body.
     #[cfg(feature = "server")]
-    #[allow(dead_code)]
     pub(crate) async fn read(
         parts: &::axum::http::request::Parts,
         body: ::axum::body::Body,
@@ -897,22 +859,6 @@ impl PutPetPhotoBody {
                 "The body must be one of: image/png, image/jpeg",
             ),
         )
-    }
-    /// The response carrying this body with `status`.
-    #[cfg(feature = "server")]
-    #[allow(dead_code)]
-    pub(crate) fn response(
-        &self,
-        status: ::http::StatusCode,
-    ) -> ::axum::response::Response {
-        match self {
-            Self::Png(bytes) => {
-                crate::runtime::media_response(status, "image/png", bytes.clone())
-            }
-            Self::Jpeg(bytes) => {
-                crate::runtime::media_response(status, "image/jpeg", bytes.clone())
-            }
-        }
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2733,7 +2679,6 @@ impl UploadContentBody {
     /// Reads a request body by its `Content-Type` (the first media type when it
     /// declares none); `None` for an empty body.
     #[cfg(feature = "server")]
-    #[allow(dead_code)]
     pub(crate) async fn read(
         parts: &::axum::http::request::Parts,
         body: ::axum::body::Body,
@@ -2773,31 +2718,6 @@ impl UploadContentBody {
             ),
         )
     }
-    /// The response carrying this body with `status`.
-    #[cfg(feature = "server")]
-    #[allow(dead_code)]
-    pub(crate) fn response(
-        &self,
-        status: ::http::StatusCode,
-    ) -> ::axum::response::Response {
-        match self {
-            Self::OctetStream(bytes) => {
-                crate::runtime::media_response(
-                    status,
-                    "application/octet-stream",
-                    bytes.clone(),
-                )
-            }
-            Self::Plain(text) => {
-                crate::runtime::media_response(
-                    status,
-                    "text/plain",
-                    text.clone().into_bytes(),
-                )
-            }
-            Self::Json(value) => crate::runtime::json_response(status, value),
-        }
-    }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UploadContentOkBody {
@@ -2829,52 +2749,8 @@ impl DownloadContentOkBody {
             Self::Json(_) => "application/json",
         }
     }
-    /// Reads a request body by its `Content-Type` (the first media type when it
-    /// declares none); `None` for an empty body.
-    #[cfg(feature = "server")]
-    #[allow(dead_code)]
-    pub(crate) async fn read(
-        parts: &::axum::http::request::Parts,
-        body: ::axum::body::Body,
-    ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
-        let bytes = crate::runtime::read_body(parts, body).await?;
-        if bytes.is_empty() {
-            return ::std::result::Result::Ok(::std::option::Option::None);
-        }
-        let content_type = crate::runtime::content_type(parts);
-        if content_type.is_empty() {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(Self::AnyImage(bytes.to_vec())),
-            );
-        }
-        if crate::runtime::media_matches("image/*", &content_type) {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(Self::AnyImage(bytes.to_vec())),
-            );
-        }
-        if crate::runtime::media_matches("text/plain", &content_type) {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(
-                    Self::Plain(crate::runtime::parse_text(&bytes)?),
-                ),
-            );
-        }
-        if crate::runtime::media_matches("application/json", &content_type) {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(
-                    Self::Json(crate::runtime::parse_json(&bytes)?),
-                ),
-            );
-        }
-        ::std::result::Result::Err(
-            crate::types::ApiError::unsupported_media_type(
-                "The body must be one of: image/*, text/plain, application/json",
-            ),
-        )
-    }
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
-    #[allow(dead_code)]
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
@@ -3688,43 +3564,8 @@ impl GetTileOkBody {
             Self::Webp(_) => "image/webp",
         }
     }
-    /// Reads a request body by its `Content-Type` (the first media type when it
-    /// declares none); `None` for an empty body.
-    #[cfg(feature = "server")]
-    #[allow(dead_code)]
-    pub(crate) async fn read(
-        parts: &::axum::http::request::Parts,
-        body: ::axum::body::Body,
-    ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
-        let bytes = crate::runtime::read_body(parts, body).await?;
-        if bytes.is_empty() {
-            return ::std::result::Result::Ok(::std::option::Option::None);
-        }
-        let content_type = crate::runtime::content_type(parts);
-        if content_type.is_empty() {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(Self::Png(bytes.to_vec())),
-            );
-        }
-        if crate::runtime::media_matches("image/png", &content_type) {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(Self::Png(bytes.to_vec())),
-            );
-        }
-        if crate::runtime::media_matches("image/webp", &content_type) {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(Self::Webp(bytes.to_vec())),
-            );
-        }
-        ::std::result::Result::Err(
-            crate::types::ApiError::unsupported_media_type(
-                "The body must be one of: image/png, image/webp",
-            ),
-        )
-    }
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
-    #[allow(dead_code)]
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
@@ -3753,42 +3594,8 @@ impl GetTileNotFoundBody {
             Self::Plain(_) => "text/plain",
         }
     }
-    /// Reads a request body by its `Content-Type` (the first media type when it
-    /// declares none); `None` for an empty body.
-    #[cfg(feature = "server")]
-    #[allow(dead_code)]
-    pub(crate) async fn read(
-        parts: &::axum::http::request::Parts,
-        body: ::axum::body::Body,
-    ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
-        let bytes = crate::runtime::read_body(parts, body).await?;
-        if bytes.is_empty() {
-            return ::std::result::Result::Ok(::std::option::Option::None);
-        }
-        let content_type = crate::runtime::content_type(parts);
-        if content_type.is_empty() {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(
-                    Self::Plain(crate::runtime::parse_text(&bytes)?),
-                ),
-            );
-        }
-        if crate::runtime::media_matches("text/plain", &content_type) {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(
-                    Self::Plain(crate::runtime::parse_text(&bytes)?),
-                ),
-            );
-        }
-        ::std::result::Result::Err(
-            crate::types::ApiError::unsupported_media_type(
-                "The body must be one of: text/plain",
-            ),
-        )
-    }
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
-    #[allow(dead_code)]
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
@@ -4047,47 +3854,8 @@ impl GetInvoiceOkBody {
             Self::Pdf(_) => "application/pdf",
         }
     }
-    /// Reads a request body by its `Content-Type` (the first media type when it
-    /// declares none); `None` for an empty body.
-    #[cfg(feature = "server")]
-    #[allow(dead_code)]
-    pub(crate) async fn read(
-        parts: &::axum::http::request::Parts,
-        body: ::axum::body::Body,
-    ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
-        let bytes = crate::runtime::read_body(parts, body).await?;
-        if bytes.is_empty() {
-            return ::std::result::Result::Ok(::std::option::Option::None);
-        }
-        let content_type = crate::runtime::content_type(parts);
-        if content_type.is_empty() {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(
-                    Self::Json(crate::runtime::parse_json(&bytes)?),
-                ),
-            );
-        }
-        if crate::runtime::media_matches("application/json", &content_type) {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(
-                    Self::Json(crate::runtime::parse_json(&bytes)?),
-                ),
-            );
-        }
-        if crate::runtime::media_matches("application/pdf", &content_type) {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(Self::Pdf(bytes.to_vec())),
-            );
-        }
-        ::std::result::Result::Err(
-            crate::types::ApiError::unsupported_media_type(
-                "The body must be one of: application/json, application/pdf",
-            ),
-        )
-    }
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
-    #[allow(dead_code)]
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
@@ -4808,49 +4576,8 @@ impl RevenueReportOkBody {
             Self::Csv(_) => "text/csv",
         }
     }
-    /// Reads a request body by its `Content-Type` (the first media type when it
-    /// declares none); `None` for an empty body.
-    #[cfg(feature = "server")]
-    #[allow(dead_code)]
-    pub(crate) async fn read(
-        parts: &::axum::http::request::Parts,
-        body: ::axum::body::Body,
-    ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
-        let bytes = crate::runtime::read_body(parts, body).await?;
-        if bytes.is_empty() {
-            return ::std::result::Result::Ok(::std::option::Option::None);
-        }
-        let content_type = crate::runtime::content_type(parts);
-        if content_type.is_empty() {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(
-                    Self::Json(crate::runtime::parse_json(&bytes)?),
-                ),
-            );
-        }
-        if crate::runtime::media_matches("application/json", &content_type) {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(
-                    Self::Json(crate::runtime::parse_json(&bytes)?),
-                ),
-            );
-        }
-        if crate::runtime::media_matches("text/csv", &content_type) {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(
-                    Self::Csv(crate::runtime::parse_text(&bytes)?),
-                ),
-            );
-        }
-        ::std::result::Result::Err(
-            crate::types::ApiError::unsupported_media_type(
-                "The body must be one of: application/json, text/csv",
-            ),
-        )
-    }
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
-    #[allow(dead_code)]
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
@@ -5326,42 +5053,8 @@ impl VersionOkBody {
             Self::Plain(_) => "text/plain",
         }
     }
-    /// Reads a request body by its `Content-Type` (the first media type when it
-    /// declares none); `None` for an empty body.
-    #[cfg(feature = "server")]
-    #[allow(dead_code)]
-    pub(crate) async fn read(
-        parts: &::axum::http::request::Parts,
-        body: ::axum::body::Body,
-    ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
-        let bytes = crate::runtime::read_body(parts, body).await?;
-        if bytes.is_empty() {
-            return ::std::result::Result::Ok(::std::option::Option::None);
-        }
-        let content_type = crate::runtime::content_type(parts);
-        if content_type.is_empty() {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(
-                    Self::Plain(crate::runtime::parse_text(&bytes)?),
-                ),
-            );
-        }
-        if crate::runtime::media_matches("text/plain", &content_type) {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(
-                    Self::Plain(crate::runtime::parse_text(&bytes)?),
-                ),
-            );
-        }
-        ::std::result::Result::Err(
-            crate::types::ApiError::unsupported_media_type(
-                "The body must be one of: text/plain",
-            ),
-        )
-    }
     /// The response carrying this body with `status`.
     #[cfg(feature = "server")]
-    #[allow(dead_code)]
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
@@ -5647,7 +5340,6 @@ impl CreateNoteBody {
     /// Reads a request body by its `Content-Type` (the first media type when it
     /// declares none); `None` for an empty body.
     #[cfg(feature = "server")]
-    #[allow(dead_code)]
     pub(crate) async fn read(
         parts: &::axum::http::request::Parts,
         body: ::axum::body::Body,
@@ -5683,24 +5375,6 @@ impl CreateNoteBody {
                 "The body must be one of: text/markdown, application/json",
             ),
         )
-    }
-    /// The response carrying this body with `status`.
-    #[cfg(feature = "server")]
-    #[allow(dead_code)]
-    pub(crate) fn response(
-        &self,
-        status: ::http::StatusCode,
-    ) -> ::axum::response::Response {
-        match self {
-            Self::Markdown(text) => {
-                crate::runtime::media_response(
-                    status,
-                    "text/markdown",
-                    text.clone().into_bytes(),
-                )
-            }
-            Self::Json(value) => crate::runtime::json_response(status, value),
-        }
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]

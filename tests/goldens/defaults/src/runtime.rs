@@ -3,13 +3,6 @@
 use ::axum::response::IntoResponse as _;
 /// Largest request body read, in bytes.
 pub(crate) const BODY_LIMIT: usize = 1048576usize;
-/// Where an API key is looked for.
-#[allow(dead_code)]
-pub(crate) enum KeyLocation {
-    Query,
-    Header,
-    Cookie,
-}
 /// Reads the whole body, refusing more than [`BODY_LIMIT`] bytes without reading on.
 pub(crate) async fn read_body(
     parts: &::axum::http::request::Parts,
@@ -70,7 +63,6 @@ pub(crate) fn parse_json<T: ::serde::de::DeserializeOwned>(
             _ => crate::types::ApiError::not_json(format!("Content not JSON: {error}")),
         })
 }
-#[allow(dead_code)]
 pub(crate) fn parse_form<T: ::serde::de::DeserializeOwned>(
     bytes: &[u8],
 ) -> ::std::result::Result<T, crate::types::ApiError> {
@@ -99,19 +91,7 @@ fn is_form(parts: &::axum::http::request::Parts) -> bool {
                 .starts_with("application/x-www-form-urlencoded")
         })
 }
-/// Reads and parses a body. Anything but a form (where `form` allows one) is read as
-/// JSON, whatever its declared type: clients are lax about `Content-Type`.
-#[allow(dead_code)]
-pub(crate) async fn body<T: ::serde::de::DeserializeOwned>(
-    parts: &::axum::http::request::Parts,
-    body: ::axum::body::Body,
-    form: bool,
-) -> ::std::result::Result<T, crate::types::ApiError> {
-    let bytes = read_body(parts, body).await?;
-    if form && is_form(parts) { parse_form(&bytes) } else { parse_json(&bytes) }
-}
 /// Like [`body`], where an empty body means none.
-#[allow(dead_code)]
 pub(crate) async fn optional_body<T: ::serde::de::DeserializeOwned>(
     parts: &::axum::http::request::Parts,
     body: ::axum::body::Body,
@@ -128,7 +108,6 @@ pub(crate) async fn optional_body<T: ::serde::de::DeserializeOwned>(
     }
 }
 /// Parses the query string into the operation's query parameters.
-#[allow(dead_code)]
 pub(crate) fn query<T: ::serde::de::DeserializeOwned>(
     parts: &::axum::http::request::Parts,
 ) -> ::std::result::Result<T, crate::types::ApiError> {
@@ -146,141 +125,6 @@ pub(crate) fn query<T: ::serde::de::DeserializeOwned>(
                 }
             }
         })
-}
-/// Parses the path parameters (percent-decoded).
-#[allow(dead_code)]
-pub(crate) async fn path<T: ::serde::de::DeserializeOwned + ::std::marker::Send>(
-    parts: &mut ::axum::http::request::Parts,
-) -> ::std::result::Result<T, crate::types::ApiError> {
-    <::axum::extract::Path<
-        T,
-    > as ::axum::extract::FromRequestParts<()>>::from_request_parts(parts, &())
-        .await
-        .map(|::axum::extract::Path(value)| value)
-        .map_err(|rejection| crate::types::ApiError::invalid_param(
-            rejection.body_text(),
-        ))
-}
-/// Collects the headers into the operation's header parameters.
-#[allow(dead_code)]
-pub(crate) fn headers<T: ::serde::de::DeserializeOwned>(
-    parts: &::axum::http::request::Parts,
-) -> ::std::result::Result<T, crate::types::ApiError> {
-    let pairs: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = parts
-        .headers
-        .iter()
-        .filter_map(|(name, value)| ::std::option::Option::Some((
-            name.as_str().to_owned(),
-            value.to_str().ok()?.to_owned(),
-        )))
-        .collect();
-    let encoded = ::serde_urlencoded::to_string(&pairs)
-        .map_err(|error| crate::types::ApiError::invalid_param(error.to_string()))?;
-    ::serde_urlencoded::from_str(&encoded)
-        .map_err(|error| {
-            let message = error.to_string();
-            match missing_field(&message) {
-                ::std::option::Option::Some(field) => {
-                    crate::types::ApiError::missing_param(
-                        format!("Missing header: {field}"),
-                    )
-                }
-                ::std::option::Option::None => {
-                    crate::types::ApiError::invalid_param(message)
-                }
-            }
-        })
-}
-/// The token of an `Authorization: Bearer` header. A header of another form is an
-/// error, not an absent credential: the client meant to authenticate.
-#[allow(dead_code)]
-pub(crate) fn bearer(
-    parts: &::axum::http::request::Parts,
-) -> ::std::result::Result<
-    ::std::option::Option<::std::string::String>,
-    crate::types::ApiError,
-> {
-    authorization(parts, "Bearer")
-}
-/// The credentials of an `Authorization: <scheme> <credentials>` header.
-pub(crate) fn authorization(
-    parts: &::axum::http::request::Parts,
-    scheme: &str,
-) -> ::std::result::Result<
-    ::std::option::Option<::std::string::String>,
-    crate::types::ApiError,
-> {
-    let ::std::option::Option::Some(value) = parts
-        .headers
-        .get(::axum::http::header::AUTHORIZATION) else {
-        return ::std::result::Result::Ok(::std::option::Option::None);
-    };
-    let malformed = || crate::types::ApiError::missing_token(
-        "Invalid Authorization header",
-    );
-    let value = value.to_str().map_err(|_| malformed())?;
-    match value.split_once(' ') {
-        ::std::option::Option::Some(
-            (given, credentials),
-        ) if given.eq_ignore_ascii_case(scheme) && !credentials.is_empty()
-            && !credentials.contains(char::is_whitespace) => {
-            ::std::result::Result::Ok(
-                ::std::option::Option::Some(credentials.to_owned()),
-            )
-        }
-        _ => ::std::result::Result::Err(malformed()),
-    }
-}
-/// An API key from its place, or (with `bearer`) from `Authorization: Bearer`. Both at
-/// once is ambiguous, and refused.
-#[allow(dead_code)]
-pub(crate) fn api_key(
-    parts: &::axum::http::request::Parts,
-    name: &str,
-    location: KeyLocation,
-    bearer: bool,
-) -> ::std::result::Result<
-    ::std::option::Option<::std::string::String>,
-    crate::types::ApiError,
-> {
-    let placed = match location {
-        KeyLocation::Query => {
-            let pairs: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = ::serde_urlencoded::from_str(
-                    parts.uri.query().unwrap_or_default(),
-                )
-                .unwrap_or_default();
-            pairs.into_iter().find(|(key, _)| key == name).map(|(_, value)| value)
-        }
-        KeyLocation::Header => {
-            parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
-        }
-        KeyLocation::Cookie => {
-            parts
-                .headers
-                .get_all(::axum::http::header::COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(';'))
-                .filter_map(|pair| pair.trim().split_once('='))
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| value.to_owned())
-        }
-    };
-    let from_header = if bearer {
-        self::bearer(parts)?
-    } else {
-        ::std::option::Option::None
-    };
-    match (placed, from_header) {
-        (::std::option::Option::Some(_), ::std::option::Option::Some(_)) => {
-            ::std::result::Result::Err(
-                crate::types::ApiError::missing_token(
-                    "Mixing an Authorization header and an access token parameter is not allowed",
-                ),
-            )
-        }
-        (placed, from_header) => ::std::result::Result::Ok(placed.or(from_header)),
-    }
 }
 /// A JSON response.
 pub(crate) fn json_response<T: ::serde::Serialize>(
@@ -300,61 +144,7 @@ pub(crate) fn json_response<T: ::serde::Serialize>(
         }
     }
 }
-/// A body of the given media type, as bytes.
-#[allow(dead_code)]
-pub(crate) fn media_response(
-    status: ::http::StatusCode,
-    content_type: &'static str,
-    bytes: ::std::vec::Vec<u8>,
-) -> ::axum::response::Response {
-    let content_type = if content_type.contains('*') {
-        "application/octet-stream"
-    } else {
-        content_type
-    };
-    (status, [(::axum::http::header::CONTENT_TYPE, content_type)], bytes).into_response()
-}
-/// The request's media type (`type/subtype`, lower case, parameters dropped);
-/// empty when it declares none.
-#[allow(dead_code)]
-pub(crate) fn content_type(
-    parts: &::axum::http::request::Parts,
-) -> ::std::string::String {
-    parts
-        .headers
-        .get(::axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default()
-}
-/// Whether `actual` is of the documented media type or range (`image/*`, `*/*`).
-#[allow(dead_code)]
-pub(crate) fn media_matches(documented: &str, actual: &str) -> bool {
-    let documented = documented
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    match documented.split_once('/') {
-        ::std::option::Option::Some(("*", "*")) => true,
-        ::std::option::Option::Some((kind, "*")) => {
-            actual.split('/').next() == ::std::option::Option::Some(kind)
-        }
-        _ => documented == actual,
-    }
-}
-/// A text body: it must be UTF-8.
-#[allow(dead_code)]
-pub(crate) fn parse_text(
-    bytes: &[u8],
-) -> ::std::result::Result<::std::string::String, crate::types::ApiError> {
-    ::std::string::String::from_utf8(bytes.to_vec())
-        .map_err(|_| crate::types::ApiError::bad_json("The body is not UTF-8 text"))
-}
 /// A response without a body.
-#[allow(dead_code)]
 pub(crate) fn empty_response(status: ::http::StatusCode) -> ::axum::response::Response {
     status.into_response()
 }

@@ -4,11 +4,9 @@ use ::axum::response::IntoResponse as _;
 /// Largest request body read, in bytes.
 pub(crate) const BODY_LIMIT: usize = 1024usize;
 /// Where an API key is looked for.
-#[allow(dead_code)]
 pub(crate) enum KeyLocation {
     Query,
     Header,
-    Cookie,
 }
 /// Reads the whole body, refusing more than [`BODY_LIMIT`] bytes without reading on.
 pub(crate) async fn read_body(
@@ -70,7 +68,6 @@ pub(crate) fn parse_json<T: ::serde::de::DeserializeOwned>(
             _ => crate::types::ApiError::not_json(format!("Content not JSON: {error}")),
         })
 }
-#[allow(dead_code)]
 pub(crate) fn parse_form<T: ::serde::de::DeserializeOwned>(
     bytes: &[u8],
 ) -> ::std::result::Result<T, crate::types::ApiError> {
@@ -101,7 +98,6 @@ fn is_form(parts: &::axum::http::request::Parts) -> bool {
 }
 /// Reads and parses a body. Anything but a form (where `form` allows one) is read as
 /// JSON, whatever its declared type: clients are lax about `Content-Type`.
-#[allow(dead_code)]
 pub(crate) async fn body<T: ::serde::de::DeserializeOwned>(
     parts: &::axum::http::request::Parts,
     body: ::axum::body::Body,
@@ -110,25 +106,7 @@ pub(crate) async fn body<T: ::serde::de::DeserializeOwned>(
     let bytes = read_body(parts, body).await?;
     if form && is_form(parts) { parse_form(&bytes) } else { parse_json(&bytes) }
 }
-/// Like [`body`], where an empty body means none.
-#[allow(dead_code)]
-pub(crate) async fn optional_body<T: ::serde::de::DeserializeOwned>(
-    parts: &::axum::http::request::Parts,
-    body: ::axum::body::Body,
-    form: bool,
-) -> ::std::result::Result<::std::option::Option<T>, crate::types::ApiError> {
-    let bytes = read_body(parts, body).await?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return ::std::result::Result::Ok(::std::option::Option::None);
-    }
-    if form && is_form(parts) {
-        parse_form(&bytes).map(::std::option::Option::Some)
-    } else {
-        parse_json(&bytes).map(::std::option::Option::Some)
-    }
-}
 /// Parses the query string into the operation's query parameters.
-#[allow(dead_code)]
 pub(crate) fn query<T: ::serde::de::DeserializeOwned>(
     parts: &::axum::http::request::Parts,
 ) -> ::std::result::Result<T, crate::types::ApiError> {
@@ -148,7 +126,6 @@ pub(crate) fn query<T: ::serde::de::DeserializeOwned>(
         })
 }
 /// Parses the path parameters (percent-decoded).
-#[allow(dead_code)]
 pub(crate) async fn path<T: ::serde::de::DeserializeOwned + ::std::marker::Send>(
     parts: &mut ::axum::http::request::Parts,
 ) -> ::std::result::Result<T, crate::types::ApiError> {
@@ -162,7 +139,6 @@ pub(crate) async fn path<T: ::serde::de::DeserializeOwned + ::std::marker::Send>
         ))
 }
 /// Collects the headers into the operation's header parameters.
-#[allow(dead_code)]
 pub(crate) fn headers<T: ::serde::de::DeserializeOwned>(
     parts: &::axum::http::request::Parts,
 ) -> ::std::result::Result<T, crate::types::ApiError> {
@@ -193,7 +169,6 @@ pub(crate) fn headers<T: ::serde::de::DeserializeOwned>(
 }
 /// The token of an `Authorization: Bearer` header. A header of another form is an
 /// error, not an absent credential: the client meant to authenticate.
-#[allow(dead_code)]
 pub(crate) fn bearer(
     parts: &::axum::http::request::Parts,
 ) -> ::std::result::Result<
@@ -233,12 +208,10 @@ pub(crate) fn authorization(
 }
 /// An API key from its place, or (with `bearer`) from `Authorization: Bearer`. Both at
 /// once is ambiguous, and refused.
-#[allow(dead_code)]
 pub(crate) fn api_key(
     parts: &::axum::http::request::Parts,
     name: &str,
     location: KeyLocation,
-    bearer: bool,
 ) -> ::std::result::Result<
     ::std::option::Option<::std::string::String>,
     crate::types::ApiError,
@@ -254,23 +227,8 @@ pub(crate) fn api_key(
         KeyLocation::Header => {
             parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
         }
-        KeyLocation::Cookie => {
-            parts
-                .headers
-                .get_all(::axum::http::header::COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(';'))
-                .filter_map(|pair| pair.trim().split_once('='))
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| value.to_owned())
-        }
     };
-    let from_header = if bearer {
-        self::bearer(parts)?
-    } else {
-        ::std::option::Option::None
-    };
+    let from_header = self::bearer(parts)?;
     match (placed, from_header) {
         (::std::option::Option::Some(_), ::std::option::Option::Some(_)) => {
             ::std::result::Result::Err(
@@ -300,61 +258,7 @@ pub(crate) fn json_response<T: ::serde::Serialize>(
         }
     }
 }
-/// A body of the given media type, as bytes.
-#[allow(dead_code)]
-pub(crate) fn media_response(
-    status: ::http::StatusCode,
-    content_type: &'static str,
-    bytes: ::std::vec::Vec<u8>,
-) -> ::axum::response::Response {
-    let content_type = if content_type.contains('*') {
-        "application/octet-stream"
-    } else {
-        content_type
-    };
-    (status, [(::axum::http::header::CONTENT_TYPE, content_type)], bytes).into_response()
-}
-/// The request's media type (`type/subtype`, lower case, parameters dropped);
-/// empty when it declares none.
-#[allow(dead_code)]
-pub(crate) fn content_type(
-    parts: &::axum::http::request::Parts,
-) -> ::std::string::String {
-    parts
-        .headers
-        .get(::axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default()
-}
-/// Whether `actual` is of the documented media type or range (`image/*`, `*/*`).
-#[allow(dead_code)]
-pub(crate) fn media_matches(documented: &str, actual: &str) -> bool {
-    let documented = documented
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    match documented.split_once('/') {
-        ::std::option::Option::Some(("*", "*")) => true,
-        ::std::option::Option::Some((kind, "*")) => {
-            actual.split('/').next() == ::std::option::Option::Some(kind)
-        }
-        _ => documented == actual,
-    }
-}
-/// A text body: it must be UTF-8.
-#[allow(dead_code)]
-pub(crate) fn parse_text(
-    bytes: &[u8],
-) -> ::std::result::Result<::std::string::String, crate::types::ApiError> {
-    ::std::string::String::from_utf8(bytes.to_vec())
-        .map_err(|_| crate::types::ApiError::bad_json("The body is not UTF-8 text"))
-}
 /// A response without a body.
-#[allow(dead_code)]
 pub(crate) fn empty_response(status: ::http::StatusCode) -> ::axum::response::Response {
     status.into_response()
 }

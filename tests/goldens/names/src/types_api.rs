@@ -322,7 +322,6 @@ mod handlers {
                     parts,
                     "X-Api-Key",
                     crate::runtime::KeyLocation::Header,
-                    true,
                 )?
                 .map(super::Credential::ApiKey),
         )
@@ -338,7 +337,6 @@ mod handlers {
                     parts,
                     "api_key",
                     crate::runtime::KeyLocation::Query,
-                    true,
                 )?
                 .map(super::Credential::ApiKeyQuery),
         )

@@ -290,7 +290,6 @@ mod handlers {
                     parts,
                     "X-Api-Key",
                     crate::runtime::KeyLocation::Header,
-                    true,
                 )?
                 .map(super::Credential::ApiKeyHeader),
         )
@@ -306,7 +305,6 @@ mod handlers {
                     parts,
                     "api_key",
                     crate::runtime::KeyLocation::Query,
-                    true,
                 )?
                 .map(super::Credential::ApiKeyQuery),
         )
