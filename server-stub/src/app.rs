@@ -144,6 +144,8 @@ fn local_names(addr: SocketAddr) -> Vec<String> {
     names
 }
 
+// Long because it wires the whole process (stores, servers, listeners, janitor) in the
+// order they start.
 async fn start_with<S: HomeserverStore + IdentityStore>(
     store: Arc<S>,
     mut settings: Settings,

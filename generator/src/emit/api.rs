@@ -64,46 +64,7 @@ pub fn emit_api(ir: &Ir, api: &Api) -> TokenStream {
     let mut items = Vec::new();
 
     if has_credentials {
-        let variants = api.security_schemes.iter().map(|scheme| {
-            let variant = ident(&scheme.variant);
-            let how = match &scheme.kind {
-                SecuritySchemeKind::ApiKey {
-                    parameter,
-                    location,
-                } => {
-                    let place = match location {
-                        ParamLocation::Query => "query parameter",
-                        ParamLocation::Header => "header",
-                        ParamLocation::Cookie => "cookie",
-                        ParamLocation::Path => "path parameter",
-                    };
-                    let bearer = if ir.router.bearer_header && *location == ParamLocation::Query {
-                        " or `Authorization: Bearer`"
-                    } else {
-                        ""
-                    };
-                    format!("`{}`: the `{parameter}` {place}{bearer}.", scheme.name)
-                }
-                SecuritySchemeKind::Http { scheme: http } => {
-                    format!(
-                        "`{}`: the `Authorization: {http}` header's credentials.",
-                        scheme.name
-                    )
-                }
-                SecuritySchemeKind::OAuth2 | SecuritySchemeKind::OpenIdConnect => {
-                    format!("`{}`: an `Authorization: Bearer` token.", scheme.name)
-                }
-            };
-            let docs = doc_paragraphs(&[Some(&how), scheme.description.as_deref()]);
-            quote!(#docs #variant(::std::string::String),)
-        });
-        items.push(quote! {
-            /// A credential as a request presented it, before it is checked.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            pub enum Credential {
-                #(#variants)*
-            }
-        });
+        items.push(credential_enum(ir, api));
     }
 
     for op in &api.operations {
@@ -156,6 +117,51 @@ pub fn emit_api(ir: &Ir, api: &Api) -> TokenStream {
     items.push(metadata(api));
     items.push(router(ir, api));
     quote!(#(#items)*)
+}
+
+/// The `Credential` enum: one variant per security scheme, documented with where the
+/// router finds it.
+fn credential_enum(ir: &Ir, api: &Api) -> TokenStream {
+    let variants = api.security_schemes.iter().map(|scheme| {
+        let variant = ident(&scheme.variant);
+        let how = match &scheme.kind {
+            SecuritySchemeKind::ApiKey {
+                parameter,
+                location,
+            } => {
+                let place = match location {
+                    ParamLocation::Query => "query parameter",
+                    ParamLocation::Header => "header",
+                    ParamLocation::Cookie => "cookie",
+                    ParamLocation::Path => "path parameter",
+                };
+                let bearer = if ir.router.bearer_header && *location == ParamLocation::Query {
+                    " or `Authorization: Bearer`"
+                } else {
+                    ""
+                };
+                format!("`{}`: the `{parameter}` {place}{bearer}.", scheme.name)
+            }
+            SecuritySchemeKind::Http { scheme: http } => {
+                format!(
+                    "`{}`: the `Authorization: {http}` header's credentials.",
+                    scheme.name
+                )
+            }
+            SecuritySchemeKind::OAuth2 | SecuritySchemeKind::OpenIdConnect => {
+                format!("`{}`: an `Authorization: Bearer` token.", scheme.name)
+            }
+        };
+        let docs = doc_paragraphs(&[Some(&how), scheme.description.as_deref()]);
+        quote!(#docs #variant(::std::string::String),)
+    });
+    quote! {
+        /// A credential as a request presented it, before it is checked.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum Credential {
+            #(#variants)*
+        }
+    }
 }
 
 fn request_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
@@ -536,8 +542,57 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
     let mut steps = Vec::new();
     let mut fields = Vec::new();
     let mut private_items = Vec::new();
+    if let Some(step) = credential_step(ir, api, op) {
+        steps.push(step);
+        fields.push(quote!(caller));
+    }
+    parameter_steps(ir, op, &mut steps, &mut fields, &mut private_items);
+    if let Some(step) = body_step(ir, op, &root) {
+        steps.push(step);
+        fields.push(quote!(body));
+    }
+    let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+    let mutable = op
+        .parameters
+        .iter()
+        .any(|p| p.location == ParamLocation::Path)
+        .then(|| quote!(mut));
+    let body_binding = if op.body.is_some() {
+        quote!(body)
+    } else {
+        quote!(_body)
+    };
+    let uses_parts =
+        !matches!(op.security, Security::None) || !op.parameters.is_empty() || op.body.is_some();
+    let parts_binding = if uses_parts {
+        quote!(#mutable parts)
+    } else {
+        quote!(_parts)
+    };
+    quote! {
+        #(#private_items)*
 
-    // The first scheme whose credential the request carries.
+        pub(super) async fn #name<S: super::#trait_ident>(
+            ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
+            request: ::axum::extract::Request,
+        ) -> ::axum::response::Response {
+            let (#parts_binding, #body_binding) = request.into_parts();
+            let result: ::std::result::Result<super::#response, #error> = async {
+                #(#steps)*
+                let request = super::#request { #(#fields),* };
+                #allow_deprecated
+                server.#name(request).await
+            }
+            .await;
+            crate::runtime::respond(result)
+        }
+    }
+}
+
+/// Finds the request's credential, of the first scheme the operation names that the
+/// request carries, and has the trait authenticate it.
+fn credential_step(ir: &Ir, api: &Api, op: &Operation) -> Option<TokenStream> {
+    let error = error_type(ir);
     let credential = |schemes: &[String]| {
         let calls: Vec<TokenStream> = schemes
             .iter()
@@ -553,30 +608,39 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
         quote!(#first #(.or(#rest))*)
     };
     match &op.security {
-        Security::None => {}
+        Security::None => None,
         Security::Required(schemes) => {
             let credential = credential(schemes);
-            steps.push(quote! {
+            Some(quote! {
                 let credential = #credential
                     .ok_or_else(|| #error::missing_token("Missing access token"))?;
                 let caller = server.authenticate(credential).await?;
-            });
-            fields.push(quote!(caller));
+            })
         }
         Security::Optional(schemes) => {
             let credential = credential(schemes);
-            steps.push(quote! {
+            Some(quote! {
                 let caller = match #credential {
                     ::std::option::Option::Some(credential) => {
                         ::std::option::Option::Some(server.authenticate(credential).await)
                     }
                     ::std::option::Option::None => ::std::option::Option::None,
                 };
-            });
-            fields.push(quote!(caller));
+            })
         }
     }
+}
 
+/// Parses path, query and header parameters, each into a private struct serde fills:
+/// a step per location, a request field per parameter, the structs and their defaults.
+fn parameter_steps(
+    ir: &Ir,
+    op: &Operation,
+    steps: &mut Vec<TokenStream>,
+    fields: &mut Vec<TokenStream>,
+    private_items: &mut Vec<TokenStream>,
+) {
+    let root = quote!(crate);
     for (location, struct_name, binding, call) in [
         (
             ParamLocation::Path,
@@ -629,46 +693,6 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
             struct #struct_ident { #(#struct_fields)* }
         });
         steps.push(quote!(let #binding: #struct_ident = #call;));
-    }
-    if let Some(step) = body_step(ir, op, &root) {
-        steps.push(step);
-        fields.push(quote!(body));
-    }
-    let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
-    let mutable = op
-        .parameters
-        .iter()
-        .any(|p| p.location == ParamLocation::Path)
-        .then(|| quote!(mut));
-    let body_binding = if op.body.is_some() {
-        quote!(body)
-    } else {
-        quote!(_body)
-    };
-    let uses_parts =
-        !matches!(op.security, Security::None) || !op.parameters.is_empty() || op.body.is_some();
-    let parts_binding = if uses_parts {
-        quote!(#mutable parts)
-    } else {
-        quote!(_parts)
-    };
-    quote! {
-        #(#private_items)*
-
-        pub(super) async fn #name<S: super::#trait_ident>(
-            ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-            request: ::axum::extract::Request,
-        ) -> ::axum::response::Response {
-            let (#parts_binding, #body_binding) = request.into_parts();
-            let result: ::std::result::Result<super::#response, #error> = async {
-                #(#steps)*
-                let request = super::#request { #(#fields),* };
-                #allow_deprecated
-                server.#name(request).await
-            }
-            .await;
-            crate::runtime::respond(result)
-        }
     }
 }
 

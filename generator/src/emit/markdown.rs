@@ -96,6 +96,7 @@ struct ResponseView {
     description: String,
 }
 
+// Long because it lays out the template's whole view of the IR in one place.
 pub fn api_reference(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> {
     let apis: Vec<ApiView> = ir
         .apis

@@ -90,6 +90,8 @@ fn key_locations(ir: &Ir) -> BTreeSet<ParamLocation> {
         .collect()
 }
 
+// Long because it is the runtime itself, as quoted Rust: one item per entry, each kept
+// only where `Needs` says the routers use it.
 pub fn emit_runtime(ir: &Ir) -> TokenStream {
     let needs = Needs::of(ir);
     let locations = key_locations(ir);

@@ -145,6 +145,7 @@ impl Lowerer<'_> {
     /// Lowers a schema; objects with properties, enums and unions become named types
     /// called `name`. `own` is the table key when this is that schema's own definition:
     /// then every other shape becomes a named alias too.
+    // Long because it is one match over every shape a schema can have, each arm short.
     pub(super) fn define(
         &mut self,
         schema: &Schema,

@@ -125,6 +125,8 @@ fn copy_extensions(from: &Value, to: &mut Map<String, Value>) {
     }
 }
 
+// Long because a Swagger operation is rewritten in one pass over its parameters and
+// responses, in spec order.
 fn operation(
     op: &Value,
     shared_params: Option<&Vec<Value>>,

@@ -19,6 +19,8 @@ const REGISTER_FLOWS: uia::Flows<'static> = uia::Flows {
 impl<S: HomeserverStore> Homeserver<S> {
     /// `POST /register`: the name checked first, then User-Interactive Authentication
     /// (the dummy stage), then the account and its first login.
+    // Long because registration is one sequence of rules in the order the spec gives
+    // them (kind, name, password, UIA, account, first login).
     pub(super) async fn register_account(
         &self,
         request: api::RegisterRequest,

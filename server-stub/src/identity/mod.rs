@@ -376,6 +376,7 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
         Ok(api::UnbindResponse::Ok(Default::default()))
     }
 
+    // Long because it is the rule sequence of `requestToken`: checks, session reuse, mail.
     async fn email_request_token(
         &self,
         request: api::EmailRequestTokenRequest,

@@ -9,6 +9,7 @@ use crate::ir::{EnumVariant, TypeDef};
 
 /// A string enum. Open enums keep unknown values in a fallback variant, so they need
 /// hand-written serde impls; closed ones derive them.
+// Long because most of it is the quoted enum with its hand-written serde impls.
 pub(super) fn enum_type(
     name: &str,
     description: Option<&str>,

@@ -12,6 +12,7 @@ use crate::ir::{Field, Ir, TypeDef, TypeRef};
 
 /// The shared error: the configured schema's fields, its code as the code enum, the HTTP
 /// status it goes out with (not part of the body), and any further properties.
+// Long because most of it is the quoted error type and its constructors.
 pub(super) fn error_type(
     ir: &Ir,
     def: &TypeDef,

@@ -9,6 +9,7 @@ use crate::ir::{Encoding, Ir, MediaVariant, TypeId};
 
 /// A body in one of several media types. Not serde: the router reads and writes each
 /// variant by its own media type.
+// Long because most of it is the quoted type with its reader and writer.
 pub(super) fn media_type(
     ir: &Ir,
     id: TypeId,

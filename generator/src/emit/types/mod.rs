@@ -22,6 +22,7 @@ use recursion::recursive_types;
 use structs::struct_type;
 use unions::union_type;
 
+// Long because it is one dispatch over every kind of type, each arm a call.
 pub fn emit_types(ir: &Ir) -> Result<TokenStream, EmitError> {
     let root = quote!(crate);
     let recursive = recursive_types(ir);

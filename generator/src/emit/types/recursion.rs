@@ -12,6 +12,7 @@ use crate::ir::{Ir, TypeId, TypeKind, TypeRef};
 /// indirections already): a type that can reach itself this way has infinite size unless
 /// the edges inside its cycle are boxed. The result maps each type to the types it must
 /// box: those in its own strongly connected component.
+// Long because Tarjan's algorithm is kept whole, beside the edges it runs on.
 pub(super) fn recursive_types(ir: &Ir) -> Recursion {
     fn direct(ty: &TypeRef, out: &mut Vec<TypeId>) {
         match ty {

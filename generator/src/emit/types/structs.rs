@@ -26,6 +26,8 @@ pub(super) fn field_type(
     }
 }
 
+// Long because one pass over the fields builds the struct, its constructor and its
+// defaults together, which must agree.
 pub(super) fn struct_type(
     ir: &Ir,
     id: TypeId,
