@@ -38,22 +38,10 @@ impl LoginResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::BadRequest(_) => {
-                ::http::StatusCode::from_u16(400u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::Forbidden(_) => {
-                ::http::StatusCode::from_u16(403u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::BadRequest(_) => ::http::StatusCode::BAD_REQUEST,
+            Self::Forbidden(_) => ::http::StatusCode::FORBIDDEN,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -74,30 +62,17 @@ impl ::axum::response::IntoResponse for LoginResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(400u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
             Self::Forbidden(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(403u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -138,18 +113,9 @@ impl RefreshResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::Forbidden(_) => {
-                ::http::StatusCode::from_u16(403u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::Forbidden(_) => ::http::StatusCode::FORBIDDEN,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -169,23 +135,14 @@ impl ::axum::response::IntoResponse for RefreshResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::Forbidden(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(403u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -241,26 +198,11 @@ impl RegisterResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::BadRequest(_) => {
-                ::http::StatusCode::from_u16(400u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::Unauthorized(_) => {
-                ::http::StatusCode::from_u16(401u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::Forbidden(_) => {
-                ::http::StatusCode::from_u16(403u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::BadRequest(_) => ::http::StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => ::http::StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => ::http::StatusCode::FORBIDDEN,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -281,37 +223,20 @@ impl ::axum::response::IntoResponse for RegisterResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(400u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
             Self::Unauthorized(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(401u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::UNAUTHORIZED, &body)
             }
             Self::Forbidden(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(403u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -349,18 +274,9 @@ impl ChangePasswordResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::Unauthorized(_) => {
-                ::http::StatusCode::from_u16(401u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::Unauthorized(_) => ::http::StatusCode::UNAUTHORIZED,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -379,23 +295,14 @@ impl ::axum::response::IntoResponse for ChangePasswordResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::Unauthorized(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(401u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::UNAUTHORIZED, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -424,14 +331,8 @@ impl GetAccount3pidsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -450,16 +351,11 @@ impl ::axum::response::IntoResponse for GetAccount3pidsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -494,18 +390,9 @@ impl Post3pidsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::Forbidden(_) => {
-                ::http::StatusCode::from_u16(403u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::Forbidden(_) => ::http::StatusCode::FORBIDDEN,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -525,23 +412,14 @@ impl ::axum::response::IntoResponse for Post3pidsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::Forbidden(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(403u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -563,10 +441,7 @@ impl GetVersionsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -575,11 +450,7 @@ impl ::axum::response::IntoResponse for GetVersionsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -618,18 +489,9 @@ impl RequestOpenIdTokenResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::Forbidden(_) => {
-                ::http::StatusCode::from_u16(403u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::Forbidden(_) => ::http::StatusCode::FORBIDDEN,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -649,23 +511,14 @@ impl ::axum::response::IntoResponse for RequestOpenIdTokenResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::Forbidden(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(403u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -696,14 +549,8 @@ impl ExchangeOpenIdTokenResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::Unauthorized(_) => {
-                ::http::StatusCode::from_u16(401u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::Unauthorized(_) => ::http::StatusCode::UNAUTHORIZED,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -722,18 +569,10 @@ impl ::axum::response::IntoResponse for ExchangeOpenIdTokenResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::Unauthorized(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(401u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::UNAUTHORIZED, &body)
             }
         }
     }

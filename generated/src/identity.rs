@@ -35,18 +35,9 @@ impl RegisterAccountResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::Unauthorized(_) => {
-                ::http::StatusCode::from_u16(401u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::Unauthorized(_) => ::http::StatusCode::UNAUTHORIZED,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -66,23 +57,14 @@ impl ::axum::response::IntoResponse for RegisterAccountResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::Unauthorized(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(401u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::UNAUTHORIZED, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -111,14 +93,8 @@ impl GetAccountResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -137,16 +113,11 @@ impl ::axum::response::IntoResponse for GetAccountResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -179,18 +150,9 @@ impl LogoutResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::Unauthorized(_) => {
-                ::http::StatusCode::from_u16(401u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::Unauthorized(_) => ::http::StatusCode::UNAUTHORIZED,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -210,23 +172,14 @@ impl ::axum::response::IntoResponse for LogoutResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::Unauthorized(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(401u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::UNAUTHORIZED, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -272,22 +225,10 @@ impl GetValidated3pidResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::BadRequest(_) => {
-                ::http::StatusCode::from_u16(400u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotFound(_) => {
-                ::http::StatusCode::from_u16(404u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::BadRequest(_) => ::http::StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -308,30 +249,17 @@ impl ::axum::response::IntoResponse for GetValidated3pidResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(400u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -371,22 +299,10 @@ impl BindResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::BadRequest(_) => {
-                ::http::StatusCode::from_u16(400u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotFound(_) => {
-                ::http::StatusCode::from_u16(404u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::BadRequest(_) => ::http::StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -407,30 +323,17 @@ impl ::axum::response::IntoResponse for BindResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(400u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -484,30 +387,12 @@ impl UnbindResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::BadRequest(_) => {
-                ::http::StatusCode::from_u16(400u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::Forbidden(_) => {
-                ::http::StatusCode::from_u16(403u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotFound(_) => {
-                ::http::StatusCode::from_u16(404u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotImplemented(_) => {
-                ::http::StatusCode::from_u16(501u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::BadRequest(_) => ::http::StatusCode::BAD_REQUEST,
+            Self::Forbidden(_) => ::http::StatusCode::FORBIDDEN,
+            Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
+            Self::NotImplemented(_) => ::http::StatusCode::NOT_IMPLEMENTED,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -530,46 +415,25 @@ impl ::axum::response::IntoResponse for UnbindResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(400u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
             Self::Forbidden(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(403u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
             Self::NotImplemented(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(501u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::NOT_IMPLEMENTED, &body)
             }
         }
     }
@@ -602,18 +466,9 @@ impl EmailRequestTokenResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::BadRequest(_) => {
-                ::http::StatusCode::from_u16(400u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::BadRequest(_) => ::http::StatusCode::BAD_REQUEST,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -633,23 +488,14 @@ impl ::axum::response::IntoResponse for EmailRequestTokenResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(400u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -696,22 +542,10 @@ impl EmailSubmitTokenGetResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::BadRequest(_) => {
-                ::http::StatusCode::from_u16(400u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotFound(_) => {
-                ::http::StatusCode::from_u16(404u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::BadRequest(_) => ::http::StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -732,30 +566,17 @@ impl ::axum::response::IntoResponse for EmailSubmitTokenGetResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(400u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -792,22 +613,10 @@ impl EmailSubmitTokenPostResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::BadRequest(_) => {
-                ::http::StatusCode::from_u16(400u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotFound(_) => {
-                ::http::StatusCode::from_u16(404u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::BadRequest(_) => ::http::StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -828,30 +637,17 @@ impl ::axum::response::IntoResponse for EmailSubmitTokenPostResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(400u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
@@ -888,18 +684,9 @@ impl GetPubKeyResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotFound(_) => {
-                ::http::StatusCode::from_u16(404u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -919,23 +706,14 @@ impl ::axum::response::IntoResponse for GetPubKeyResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }

@@ -72,8 +72,7 @@ impl MatrixError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(401u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::UNAUTHORIZED,
             crate::types::MatrixErrorCode::from("M_MISSING_TOKEN"),
             message,
         )
@@ -83,8 +82,7 @@ impl MatrixError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(401u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::UNAUTHORIZED,
             crate::types::MatrixErrorCode::from("M_UNKNOWN_TOKEN"),
             message,
         )
@@ -92,8 +90,7 @@ impl MatrixError {
     /// The body is not valid JSON. Status 400, code `M_NOT_JSON`.
     pub fn not_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(400u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::BAD_REQUEST,
             crate::types::MatrixErrorCode::from("M_NOT_JSON"),
             message,
         )
@@ -101,8 +98,7 @@ impl MatrixError {
     /// The body is JSON but not of the expected shape. Status 400, code `M_BAD_JSON`.
     pub fn bad_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(400u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::BAD_REQUEST,
             crate::types::MatrixErrorCode::from("M_BAD_JSON"),
             message,
         )
@@ -112,8 +108,7 @@ impl MatrixError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(400u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::BAD_REQUEST,
             crate::types::MatrixErrorCode::from("M_MISSING_PARAM"),
             message,
         )
@@ -123,8 +118,7 @@ impl MatrixError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(400u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::BAD_REQUEST,
             crate::types::MatrixErrorCode::from("M_INVALID_PARAM"),
             message,
         )
@@ -132,8 +126,7 @@ impl MatrixError {
     /// The request body is too large. Status 413, code `M_TOO_LARGE`.
     pub fn too_large(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(413u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::PAYLOAD_TOO_LARGE,
             crate::types::MatrixErrorCode::from("M_TOO_LARGE"),
             message,
         )
@@ -143,8 +136,7 @@ impl MatrixError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(415u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
             crate::types::MatrixErrorCode::from("M_UNRECOGNIZED"),
             message,
         )
@@ -152,8 +144,7 @@ impl MatrixError {
     /// No endpoint is at this path. Status 404, code `M_UNRECOGNIZED`.
     pub fn not_found(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(404u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::NOT_FOUND,
             crate::types::MatrixErrorCode::from("M_UNRECOGNIZED"),
             message,
         )
@@ -163,8 +154,7 @@ impl MatrixError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(405u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::METHOD_NOT_ALLOWED,
             crate::types::MatrixErrorCode::from("M_UNRECOGNIZED"),
             message,
         )
@@ -174,8 +164,7 @@ impl MatrixError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(429u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::TOO_MANY_REQUESTS,
             crate::types::MatrixErrorCode::from("M_LIMIT_EXCEEDED"),
             message,
         )
@@ -183,8 +172,7 @@ impl MatrixError {
     /// The server failed; not the client's fault. Status 500, code `M_UNKNOWN`.
     pub fn internal(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(500u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::INTERNAL_SERVER_ERROR,
             crate::types::MatrixErrorCode::from("M_UNKNOWN"),
             message,
         )

@@ -644,3 +644,23 @@ fn one_scheme_in_several_files_is_one_but_one_name_for_two_schemes_is_an_error()
         "{error}"
     );
 }
+
+#[test]
+fn a_response_status_that_is_no_http_status_is_an_error_at_its_place() {
+    let spec = "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        700:\n          description: odd\n";
+    let message = generate(&[("a.yaml", spec)], &["a.yaml"]).unwrap_err();
+    assert_names(&message, "a.yaml", "/paths/~1a/get/responses/700");
+    assert!(message.contains("not an HTTP status"), "{message}");
+}
+
+#[test]
+fn an_undefined_security_scheme_lists_the_defined_ones_and_the_overlay() {
+    let spec = "swagger: '2.0'\ninfo: {title: t, version: '1'}\nsecurityDefinitions:\n  key: {type: apiKey, in: header, name: X-Key}\npaths:\n  /a:\n    get:\n      security: [{token: []}]\n      responses:\n        200: {description: ok}\n";
+    let message = generate(&[("a.yaml", spec)], &["a.yaml"]).unwrap_err();
+    assert_names(&message, "a.yaml", "/paths/~1a/get/security");
+    assert!(message.contains("this spec defines `key`"), "{message}");
+    assert!(
+        message.contains("[[overlay]]") && message.contains("token = {"),
+        "{message}"
+    );
+}

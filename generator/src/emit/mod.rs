@@ -5,6 +5,7 @@
 mod api;
 mod docs;
 mod markdown;
+mod router;
 mod runtime;
 mod rust_types;
 mod types;

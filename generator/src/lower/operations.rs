@@ -245,6 +245,12 @@ impl Lowerer<'_> {
         }
         for (status, response) in &op.responses.responses {
             let (status, key) = match status {
+                openapiv3::StatusCode::Code(code) if !(100..=599).contains(code) => {
+                    return Err(Error::invalid(
+                        at.child("responses").child(&code.to_string()),
+                        format!("{code} is not an HTTP status (100 to 599)"),
+                    ));
+                }
                 openapiv3::StatusCode::Code(code) => (Status::Code(*code), code.to_string()),
                 openapiv3::StatusCode::Range(class) => {
                     (Status::Range(*class), format!("{class}XX"))

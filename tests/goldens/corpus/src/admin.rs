@@ -38,10 +38,7 @@ impl ListAccountsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -50,11 +47,7 @@ impl ::axum::response::IntoResponse for ListAccountsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -83,14 +76,8 @@ impl CreateAccountResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Created(_) => {
-                ::http::StatusCode::from_u16(201u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::Conflict(_) => {
-                ::http::StatusCode::from_u16(409u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Created(_) => ::http::StatusCode::CREATED,
+            Self::Conflict(_) => ::http::StatusCode::CONFLICT,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -109,18 +96,10 @@ impl ::axum::response::IntoResponse for CreateAccountResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Created(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(201u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::CREATED, &body)
             }
             Self::Conflict(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(409u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::CONFLICT, &body)
             }
         }
     }
@@ -145,10 +124,7 @@ impl GetAccountResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -157,11 +133,7 @@ impl ::axum::response::IntoResponse for GetAccountResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -186,10 +158,7 @@ impl DeleteAccountResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::NoContent => {
-                ::http::StatusCode::from_u16(204u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::NoContent => ::http::StatusCode::NO_CONTENT,
         }
     }
 }
@@ -198,10 +167,7 @@ impl ::axum::response::IntoResponse for DeleteAccountResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::NoContent => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(204u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
+                crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
             }
         }
     }
@@ -232,10 +198,7 @@ impl GetAuditLogResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -244,11 +207,7 @@ impl ::axum::response::IntoResponse for GetAuditLogResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -271,10 +230,7 @@ impl GetSettingsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -283,11 +239,7 @@ impl ::axum::response::IntoResponse for GetSettingsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -312,10 +264,7 @@ impl PutSettingsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -324,11 +273,7 @@ impl ::axum::response::IntoResponse for PutSettingsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -353,10 +298,7 @@ impl PatchSettingsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -365,11 +307,7 @@ impl ::axum::response::IntoResponse for PatchSettingsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -393,14 +331,8 @@ impl HealthResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::ServiceUnavailable(_) => {
-                ::http::StatusCode::from_u16(503u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::ServiceUnavailable(_) => ::http::StatusCode::SERVICE_UNAVAILABLE,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -419,16 +351,11 @@ impl ::axum::response::IntoResponse for HealthResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::ServiceUnavailable(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(503u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::SERVICE_UNAVAILABLE,
                     &body,
                 )
             }
@@ -450,10 +377,7 @@ impl VersionResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -461,12 +385,7 @@ impl VersionResponse {
 impl ::axum::response::IntoResponse for VersionResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => {
-                body.response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Ok(body) => body.response(::http::StatusCode::OK),
         }
     }
 }
@@ -490,10 +409,7 @@ impl StartJobResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Accepted(_) => {
-                ::http::StatusCode::from_u16(202u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Accepted(_) => ::http::StatusCode::ACCEPTED,
         }
     }
 }
@@ -502,11 +418,7 @@ impl ::axum::response::IntoResponse for StartJobResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Accepted(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(202u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::ACCEPTED, &body)
             }
         }
     }
@@ -531,10 +443,7 @@ impl GetJobResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -543,11 +452,7 @@ impl ::axum::response::IntoResponse for GetJobResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }

@@ -28,10 +28,7 @@ impl ListInvoicesResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -40,11 +37,7 @@ impl ::axum::response::IntoResponse for ListInvoicesResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -69,10 +62,7 @@ impl GetInvoiceResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -80,12 +70,7 @@ impl GetInvoiceResponse {
 impl ::axum::response::IntoResponse for GetInvoiceResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => {
-                body.response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Ok(body) => body.response(::http::StatusCode::OK),
         }
     }
 }
@@ -113,14 +98,8 @@ impl VoidInvoiceResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::NoContent => {
-                ::http::StatusCode::from_u16(204u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::Conflict(_) => {
-                ::http::StatusCode::from_u16(409u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::NoContent => ::http::StatusCode::NO_CONTENT,
+            Self::Conflict(_) => ::http::StatusCode::CONFLICT,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -139,17 +118,10 @@ impl ::axum::response::IntoResponse for VoidInvoiceResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::NoContent => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(204u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
+                crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
             }
             Self::Conflict(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(409u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::CONFLICT, &body)
             }
         }
     }
@@ -180,14 +152,8 @@ impl CreatePaymentResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Created(_) => {
-                ::http::StatusCode::from_u16(201u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::PaymentRequired(_) => {
-                ::http::StatusCode::from_u16(402u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Created(_) => ::http::StatusCode::CREATED,
+            Self::PaymentRequired(_) => ::http::StatusCode::PAYMENT_REQUIRED,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -206,16 +172,11 @@ impl ::axum::response::IntoResponse for CreatePaymentResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Created(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(201u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::CREATED, &body)
             }
             Self::PaymentRequired(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(402u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::PAYMENT_REQUIRED,
                     &body,
                 )
             }
@@ -242,10 +203,7 @@ impl CreateCustomerResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -254,11 +212,7 @@ impl ::axum::response::IntoResponse for CreateCustomerResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -291,14 +245,8 @@ impl GetCustomerResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotFound(_) => {
-                ::http::StatusCode::from_u16(404u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -317,18 +265,10 @@ impl ::axum::response::IntoResponse for GetCustomerResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
     }
@@ -353,10 +293,7 @@ impl GetSubscriptionResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -365,11 +302,7 @@ impl ::axum::response::IntoResponse for GetSubscriptionResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -396,10 +329,7 @@ impl UpdateSubscriptionResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -408,11 +338,7 @@ impl ::axum::response::IntoResponse for UpdateSubscriptionResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -441,10 +367,7 @@ impl RevenueReportResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -452,12 +375,7 @@ impl RevenueReportResponse {
 impl ::axum::response::IntoResponse for RevenueReportResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => {
-                body.response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Ok(body) => body.response(::http::StatusCode::OK),
         }
     }
 }

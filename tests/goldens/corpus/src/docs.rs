@@ -26,10 +26,7 @@ impl ListNotesResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -38,11 +35,7 @@ impl ::axum::response::IntoResponse for ListNotesResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -67,10 +60,7 @@ impl CreateNoteResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Created => {
-                ::http::StatusCode::from_u16(201u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Created => ::http::StatusCode::CREATED,
         }
     }
 }
@@ -78,12 +68,7 @@ impl CreateNoteResponse {
 impl ::axum::response::IntoResponse for CreateNoteResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Created => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(201u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Created => crate::runtime::empty_response(::http::StatusCode::CREATED),
         }
     }
 }
@@ -111,14 +96,8 @@ impl GetPageResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotFound(_) => {
-                ::http::StatusCode::from_u16(404u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -137,18 +116,10 @@ impl ::axum::response::IntoResponse for GetPageResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
     }
@@ -185,18 +156,9 @@ impl PutPageResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotFound(_) => {
-                ::http::StatusCode::from_u16(404u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::Conflict(_) => {
-                ::http::StatusCode::from_u16(409u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
+            Self::Conflict(_) => ::http::StatusCode::CONFLICT,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -216,25 +178,13 @@ impl ::axum::response::IntoResponse for PutPageResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
             Self::Conflict(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(409u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::CONFLICT, &body)
             }
         }
     }
@@ -263,14 +213,8 @@ impl GetPageHistoryResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotFound(_) => {
-                ::http::StatusCode::from_u16(404u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -289,18 +233,10 @@ impl ::axum::response::IntoResponse for GetPageHistoryResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
     }
@@ -324,10 +260,7 @@ impl GetChangelogResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -336,11 +269,7 @@ impl ::axum::response::IntoResponse for GetChangelogResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -363,10 +292,7 @@ impl ListCommentsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -375,11 +301,7 @@ impl ::axum::response::IntoResponse for ListCommentsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -412,10 +334,7 @@ impl PostCommentResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Created(_) => {
-                ::http::StatusCode::from_u16(201u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Created(_) => ::http::StatusCode::CREATED,
             Self::ClientError(status, _) => *status,
             Self::Default(status) => *status,
         }
@@ -438,11 +357,7 @@ impl ::axum::response::IntoResponse for PostCommentResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Created(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(201u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::CREATED, &body)
             }
             Self::ClientError(status, body) => {
                 crate::runtime::json_response(*status, &body)
@@ -479,14 +394,8 @@ impl SearchDocsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::BadRequest(_) => {
-                ::http::StatusCode::from_u16(400u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::BadRequest(_) => ::http::StatusCode::BAD_REQUEST,
             Self::ServerError(status, _) => *status,
         }
     }
@@ -509,18 +418,10 @@ impl ::axum::response::IntoResponse for SearchDocsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::BadRequest(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(400u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
             Self::ServerError(status, body) => {
                 crate::runtime::json_response(*status, &body)

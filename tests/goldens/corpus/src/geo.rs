@@ -28,10 +28,7 @@ impl GetShapeResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -40,11 +37,7 @@ impl ::axum::response::IntoResponse for GetShapeResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -77,14 +70,8 @@ impl PutShapeResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::NoContent => {
-                ::http::StatusCode::from_u16(204u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::PreconditionFailed(_) => {
-                ::http::StatusCode::from_u16(412u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::NoContent => ::http::StatusCode::NO_CONTENT,
+            Self::PreconditionFailed(_) => ::http::StatusCode::PRECONDITION_FAILED,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -103,15 +90,11 @@ impl ::axum::response::IntoResponse for PutShapeResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::NoContent => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(204u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
+                crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
             }
             Self::PreconditionFailed(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(412u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::PRECONDITION_FAILED,
                     &body,
                 )
             }
@@ -144,10 +127,7 @@ impl SearchPlacesResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -156,11 +136,7 @@ impl ::axum::response::IntoResponse for SearchPlacesResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -189,10 +165,7 @@ impl GetPlaceResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
             Self::Default(status, _) => *status,
         }
     }
@@ -209,11 +182,7 @@ impl ::axum::response::IntoResponse for GetPlaceResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::Default(status, body) => crate::runtime::json_response(*status, &body),
         }
@@ -243,14 +212,8 @@ impl PlanRouteResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::UnprocessableEntity(_) => {
-                ::http::StatusCode::from_u16(422u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::UnprocessableEntity(_) => ::http::StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -269,16 +232,11 @@ impl ::axum::response::IntoResponse for PlanRouteResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::UnprocessableEntity(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(422u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::UNPROCESSABLE_ENTITY,
                     &body,
                 )
             }
@@ -317,18 +275,9 @@ impl GetTileResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NoContent => {
-                ::http::StatusCode::from_u16(204u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotFound(_) => {
-                ::http::StatusCode::from_u16(404u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::NoContent => ::http::StatusCode::NO_CONTENT,
+            Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
         }
     }
 }
@@ -336,24 +285,11 @@ impl GetTileResponse {
 impl ::axum::response::IntoResponse for GetTileResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => {
-                body.response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Ok(body) => body.response(::http::StatusCode::OK),
             Self::NoContent => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(204u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
+                crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
             }
-            Self::NotFound(body) => {
-                body.response(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::NotFound(body) => body.response(::http::StatusCode::NOT_FOUND),
         }
     }
 }
@@ -391,14 +327,8 @@ impl GeoSearchResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::TooManyRequests(_) => {
-                ::http::StatusCode::from_u16(429u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::TooManyRequests(_) => ::http::StatusCode::TOO_MANY_REQUESTS,
             Self::ServerError(status, _) => *status,
         }
     }
@@ -421,16 +351,11 @@ impl ::axum::response::IntoResponse for GeoSearchResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::TooManyRequests(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }

@@ -28,10 +28,7 @@ impl CreateRoomResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -40,11 +37,7 @@ impl ::axum::response::IntoResponse for CreateRoomResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -69,10 +62,7 @@ impl ListPublicRoomsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -81,11 +71,7 @@ impl ::axum::response::IntoResponse for ListPublicRoomsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -116,10 +102,7 @@ impl GetRoomEventsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -128,11 +111,7 @@ impl ::axum::response::IntoResponse for GetRoomEventsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -163,10 +142,7 @@ impl SendMessageResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -175,11 +151,7 @@ impl ::axum::response::IntoResponse for SendMessageResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -208,14 +180,8 @@ impl GetProfileResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotFound(_) => {
-                ::http::StatusCode::from_u16(404u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -234,18 +200,10 @@ impl ::axum::response::IntoResponse for GetProfileResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
     }
@@ -272,10 +230,7 @@ impl SetDisplayNameResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok => ::http::StatusCode::OK,
         }
     }
 }
@@ -283,12 +238,7 @@ impl SetDisplayNameResponse {
 impl ::axum::response::IntoResponse for SetDisplayNameResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
         }
     }
 }
@@ -318,10 +268,7 @@ impl SyncResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -330,11 +277,7 @@ impl ::axum::response::IntoResponse for SyncResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -361,10 +304,7 @@ impl DefineFilterResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -373,11 +313,7 @@ impl ::axum::response::IntoResponse for DefineFilterResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -408,10 +344,7 @@ impl PostReceiptResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -420,11 +353,7 @@ impl ::axum::response::IntoResponse for PostReceiptResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -451,10 +380,7 @@ impl GetRoomTagsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -463,11 +389,7 @@ impl ::axum::response::IntoResponse for GetRoomTagsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -494,10 +416,7 @@ impl GetRelationsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -506,11 +425,7 @@ impl ::axum::response::IntoResponse for GetRelationsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -543,10 +458,7 @@ impl SetPushRuleResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -555,11 +467,7 @@ impl ::axum::response::IntoResponse for SetPushRuleResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -584,10 +492,7 @@ impl QueryKeysResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -596,11 +501,7 @@ impl ::axum::response::IntoResponse for QueryKeysResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -633,14 +534,8 @@ impl UploadContentResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::PayloadTooLarge(_) => {
-                ::http::StatusCode::from_u16(413u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::PayloadTooLarge(_) => ::http::StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -659,16 +554,11 @@ impl ::axum::response::IntoResponse for UploadContentResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::PayloadTooLarge(body) => {
                 crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(413u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    ::http::StatusCode::PAYLOAD_TOO_LARGE,
                     &body,
                 )
             }
@@ -703,14 +593,8 @@ impl DownloadContentResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::BadGateway(_) => {
-                ::http::StatusCode::from_u16(502u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::BadGateway(_) => ::http::StatusCode::BAD_GATEWAY,
         }
     }
     /// The documented variant for `error`'s status, carrying its body; the error
@@ -728,18 +612,9 @@ impl DownloadContentResponse {
 impl ::axum::response::IntoResponse for DownloadContentResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok(body) => {
-                body.response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Ok(body) => body.response(::http::StatusCode::OK),
             Self::BadGateway(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(502u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::BAD_GATEWAY, &body)
             }
         }
     }

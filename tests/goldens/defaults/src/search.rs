@@ -24,10 +24,7 @@ impl SearchResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok => ::http::StatusCode::OK,
         }
     }
 }
@@ -35,12 +32,7 @@ impl SearchResponse {
 impl ::axum::response::IntoResponse for SearchResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
         }
     }
 }

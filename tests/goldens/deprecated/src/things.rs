@@ -18,10 +18,7 @@ impl OldThingResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok => ::http::StatusCode::OK,
         }
     }
 }
@@ -29,12 +26,7 @@ impl OldThingResponse {
 impl ::axum::response::IntoResponse for OldThingResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
         }
     }
 }
@@ -53,10 +45,7 @@ impl NewThingResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok => ::http::StatusCode::OK,
         }
     }
 }
@@ -64,12 +53,7 @@ impl NewThingResponse {
 impl ::axum::response::IntoResponse for NewThingResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
         }
     }
 }

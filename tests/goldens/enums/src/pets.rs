@@ -20,10 +20,7 @@ impl ListPetsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -32,11 +29,7 @@ impl ::axum::response::IntoResponse for ListPetsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }

@@ -72,8 +72,7 @@ impl ApiError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(401u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::UNAUTHORIZED,
             crate::types::ApiErrorCode::from("MISSING_TOKEN"),
             message,
         )
@@ -83,8 +82,7 @@ impl ApiError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(401u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::UNAUTHORIZED,
             crate::types::ApiErrorCode::from("UNKNOWN_TOKEN"),
             message,
         )
@@ -92,8 +90,7 @@ impl ApiError {
     /// The body is not valid JSON. Status 400, code `NOT_JSON`.
     pub fn not_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(400u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::BAD_REQUEST,
             crate::types::ApiErrorCode::from("NOT_JSON"),
             message,
         )
@@ -101,8 +98,7 @@ impl ApiError {
     /// The body is JSON but not of the expected shape. Status 400, code `BAD_JSON`.
     pub fn bad_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(400u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::BAD_REQUEST,
             crate::types::ApiErrorCode::from("BAD_JSON"),
             message,
         )
@@ -112,8 +108,7 @@ impl ApiError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(400u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::BAD_REQUEST,
             crate::types::ApiErrorCode::from("MISSING_PARAM"),
             message,
         )
@@ -123,8 +118,7 @@ impl ApiError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(400u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::BAD_REQUEST,
             crate::types::ApiErrorCode::from("INVALID_PARAM"),
             message,
         )
@@ -132,8 +126,7 @@ impl ApiError {
     /// The request body is too large. Status 413, code `TOO_LARGE`.
     pub fn too_large(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(413u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::PAYLOAD_TOO_LARGE,
             crate::types::ApiErrorCode::from("TOO_LARGE"),
             message,
         )
@@ -143,8 +136,7 @@ impl ApiError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(415u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
             crate::types::ApiErrorCode::from("UNSUPPORTED_MEDIA_TYPE"),
             message,
         )
@@ -152,8 +144,7 @@ impl ApiError {
     /// No endpoint is at this path. Status 404, code `NOT_FOUND`.
     pub fn not_found(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(404u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::NOT_FOUND,
             crate::types::ApiErrorCode::from("NOT_FOUND"),
             message,
         )
@@ -163,8 +154,7 @@ impl ApiError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(405u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::METHOD_NOT_ALLOWED,
             crate::types::ApiErrorCode::from("METHOD_NOT_ALLOWED"),
             message,
         )
@@ -174,8 +164,7 @@ impl ApiError {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(429u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::TOO_MANY_REQUESTS,
             crate::types::ApiErrorCode::from("RATE_LIMITED"),
             message,
         )
@@ -183,8 +172,7 @@ impl ApiError {
     /// The server failed; not the client's fault. Status 500, code `INTERNAL`.
     pub fn internal(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(500u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::INTERNAL_SERVER_ERROR,
             crate::types::ApiErrorCode::from("INTERNAL"),
             message,
         )

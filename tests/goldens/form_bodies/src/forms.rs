@@ -18,10 +18,7 @@ impl FormLoginResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok => ::http::StatusCode::OK,
         }
     }
 }
@@ -29,12 +26,7 @@ impl FormLoginResponse {
 impl ::axum::response::IntoResponse for FormLoginResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
         }
     }
 }
@@ -56,10 +48,7 @@ impl AddNoteResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Created => {
-                ::http::StatusCode::from_u16(201u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Created => ::http::StatusCode::CREATED,
         }
     }
 }
@@ -67,12 +56,7 @@ impl AddNoteResponse {
 impl ::axum::response::IntoResponse for AddNoteResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Created => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(201u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Created => crate::runtime::empty_response(::http::StatusCode::CREATED),
         }
     }
 }

@@ -18,10 +18,7 @@ impl PutLabelsResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::NoContent => {
-                ::http::StatusCode::from_u16(204u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::NoContent => ::http::StatusCode::NO_CONTENT,
         }
     }
 }
@@ -30,10 +27,7 @@ impl ::axum::response::IntoResponse for PutLabelsResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::NoContent => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(204u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
+                crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
             }
         }
     }

@@ -50,14 +50,8 @@ impl GetThingResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotFound => {
-                ::http::StatusCode::from_u16(404u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::NotFound => ::http::StatusCode::NOT_FOUND,
         }
     }
 }
@@ -66,17 +60,10 @@ impl ::axum::response::IntoResponse for GetThingResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::NotFound => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
+                crate::runtime::empty_response(::http::StatusCode::NOT_FOUND)
             }
         }
     }
@@ -96,10 +83,7 @@ impl ThingsGetV2Response {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -108,11 +92,7 @@ impl ::axum::response::IntoResponse for ThingsGetV2Response {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }
@@ -135,10 +115,7 @@ impl SelfResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::NoContent => {
-                ::http::StatusCode::from_u16(204u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::NoContent => ::http::StatusCode::NO_CONTENT,
         }
     }
 }
@@ -147,10 +124,7 @@ impl ::axum::response::IntoResponse for SelfResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::NoContent => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(204u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
+                crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
             }
         }
     }
@@ -170,10 +144,7 @@ impl ResultResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
 }
@@ -182,11 +153,7 @@ impl ::axum::response::IntoResponse for ResultResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
     }

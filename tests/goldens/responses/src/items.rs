@@ -34,18 +34,9 @@ impl GetItemResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok(_) => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotModified => {
-                ::http::StatusCode::from_u16(304u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            Self::NotFound(_) => {
-                ::http::StatusCode::from_u16(404u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::NotModified => ::http::StatusCode::NOT_MODIFIED,
+            Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
             Self::ServerError(status, _) => *status,
             Self::Default(status, _) => *status,
         }
@@ -69,24 +60,13 @@ impl ::axum::response::IntoResponse for GetItemResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
             Self::NotModified => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(304u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
+                crate::runtime::empty_response(::http::StatusCode::NOT_MODIFIED)
             }
             Self::NotFound(body) => {
-                crate::runtime::json_response(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
+                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
             Self::ServerError(status, body) => {
                 crate::runtime::json_response(*status, &body)

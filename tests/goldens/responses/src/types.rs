@@ -69,8 +69,7 @@ impl Problem {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(401u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::UNAUTHORIZED,
             crate::types::ProblemCode::from("MISSING_TOKEN"),
             message,
         )
@@ -80,8 +79,7 @@ impl Problem {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(401u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::UNAUTHORIZED,
             crate::types::ProblemCode::from("UNKNOWN_TOKEN"),
             message,
         )
@@ -89,8 +87,7 @@ impl Problem {
     /// The body is not valid JSON. Status 400, code `NOT_JSON`.
     pub fn not_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(400u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::BAD_REQUEST,
             crate::types::ProblemCode::from("NOT_JSON"),
             message,
         )
@@ -98,8 +95,7 @@ impl Problem {
     /// The body is JSON but not of the expected shape. Status 400, code `BAD_JSON`.
     pub fn bad_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(400u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::BAD_REQUEST,
             crate::types::ProblemCode::from("BAD_JSON"),
             message,
         )
@@ -109,8 +105,7 @@ impl Problem {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(400u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::BAD_REQUEST,
             crate::types::ProblemCode::from("MISSING_PARAM"),
             message,
         )
@@ -120,8 +115,7 @@ impl Problem {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(400u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::BAD_REQUEST,
             crate::types::ProblemCode::from("INVALID_PARAM"),
             message,
         )
@@ -129,8 +123,7 @@ impl Problem {
     /// The request body is too large. Status 413, code `TOO_LARGE`.
     pub fn too_large(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(413u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::PAYLOAD_TOO_LARGE,
             crate::types::ProblemCode::from("TOO_LARGE"),
             message,
         )
@@ -140,8 +133,7 @@ impl Problem {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(415u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
             crate::types::ProblemCode::from("UNSUPPORTED_MEDIA_TYPE"),
             message,
         )
@@ -149,8 +141,7 @@ impl Problem {
     /// No endpoint is at this path. Status 404, code `NOT_FOUND`.
     pub fn not_found(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(404u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::NOT_FOUND,
             crate::types::ProblemCode::from("NOT_FOUND"),
             message,
         )
@@ -160,8 +151,7 @@ impl Problem {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(405u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::METHOD_NOT_ALLOWED,
             crate::types::ProblemCode::from("METHOD_NOT_ALLOWED"),
             message,
         )
@@ -171,8 +161,7 @@ impl Problem {
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(429u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::TOO_MANY_REQUESTS,
             crate::types::ProblemCode::from("RATE_LIMITED"),
             message,
         )
@@ -180,8 +169,7 @@ impl Problem {
     /// The server failed; not the client's fault. Status 500, code `INTERNAL`.
     pub fn internal(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
-            ::http::StatusCode::from_u16(500u16)
-                .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+            ::http::StatusCode::INTERNAL_SERVER_ERROR,
             crate::types::ProblemCode::from("INTERNAL"),
             message,
         )

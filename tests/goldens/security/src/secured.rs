@@ -28,10 +28,7 @@ impl UsesGlobalResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok => ::http::StatusCode::OK,
         }
     }
 }
@@ -39,12 +36,7 @@ impl UsesGlobalResponse {
 impl ::axum::response::IntoResponse for UsesGlobalResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
         }
     }
 }
@@ -66,10 +58,7 @@ impl EitherKeyResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok => ::http::StatusCode::OK,
         }
     }
 }
@@ -77,12 +66,7 @@ impl EitherKeyResponse {
 impl ::axum::response::IntoResponse for EitherKeyResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
         }
     }
 }
@@ -107,10 +91,7 @@ impl MaybeKeyResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok => ::http::StatusCode::OK,
         }
     }
 }
@@ -118,12 +99,7 @@ impl MaybeKeyResponse {
 impl ::axum::response::IntoResponse for MaybeKeyResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
         }
     }
 }
@@ -142,10 +118,7 @@ impl PublicResponse {
     /// The HTTP status this response goes out with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok => {
-                ::http::StatusCode::from_u16(200u16)
-                    .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Self::Ok => ::http::StatusCode::OK,
         }
     }
 }
@@ -153,12 +126,7 @@ impl PublicResponse {
 impl ::axum::response::IntoResponse for PublicResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
-            Self::Ok => {
-                crate::runtime::empty_response(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                )
-            }
+            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
         }
     }
 }

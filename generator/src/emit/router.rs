@@ -1,0 +1,280 @@
+//! Behind the `server` feature, per API: the axum router that mounts every operation at its
+//! full paths, and one handler per operation that runs the transport steps the IR decided
+//! (credential, parameters, body), calls the trait and writes the response.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::api::{error_type, parameter_type, request_name, response_name};
+use crate::emit::rust_types::{ident, type_tokens};
+use crate::ir::{
+    Api, BodyReading, Ir, Operation, ParamLocation, Parameter, Security, SecuritySchemeKind,
+};
+
+/// The router function and one handler per operation.
+pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
+    let trait_ident = ident(&api.trait_name);
+    // Operations sharing a path share one method router.
+    let mut paths: Vec<(String, Vec<TokenStream>)> = Vec::new();
+    for op in &api.operations {
+        let handler = ident(&op.name);
+        let method = ident(&op.method.to_lowercase());
+        for path in &op.full_paths {
+            let entry = quote!(#method(handlers::#handler::<S>));
+            match paths.iter_mut().find(|(p, _)| p == path) {
+                Some((_, methods)) => methods.push(entry),
+                None => paths.push((path.clone(), vec![entry])),
+            }
+        }
+    }
+    let routes = paths.iter().map(|(path, methods)| {
+        let first = &methods[0];
+        let rest = &methods[1..];
+        quote!(.route(#path, ::axum::routing::#first #(.#rest)*))
+    });
+    let handlers = api.operations.iter().map(|op| handler(ir, api, op));
+    let credential_fns = api.security_schemes.iter().map(|scheme| {
+        let fn_ident = ident(&scheme.extractor);
+        let variant = ident(&scheme.variant);
+        let extract = match &scheme.kind {
+            SecuritySchemeKind::ApiKey { parameter, location } => {
+                let location = match location {
+                    ParamLocation::Query | ParamLocation::Path => quote!(Query),
+                    ParamLocation::Header => quote!(Header),
+                    ParamLocation::Cookie => quote!(Cookie),
+                };
+                quote!(crate::runtime::api_key(parts, #parameter, crate::runtime::KeyLocation::#location)?)
+            }
+            SecuritySchemeKind::Http { scheme } if scheme.eq_ignore_ascii_case("bearer") => {
+                quote!(crate::runtime::bearer(parts)?)
+            }
+            SecuritySchemeKind::Http { scheme } => {
+                quote!(crate::runtime::authorization(parts, #scheme)?)
+            }
+            SecuritySchemeKind::OAuth2 | SecuritySchemeKind::OpenIdConnect => quote!(crate::runtime::bearer(parts)?),
+        };
+        let error = error_type(ir);
+        quote! {
+            pub(super) fn #fn_ident(
+                parts: &::axum::http::request::Parts,
+            ) -> ::std::result::Result<::std::option::Option<super::Credential>, #error> {
+                ::std::result::Result::Ok(#extract.map(super::Credential::#variant))
+            }
+        }
+    });
+    let doc = format!(
+        " An axum router serving every operation of [`{}`] at its full paths, with the \
+         transport rules applied: credentials, parsing, error bodies, CORS, body limits.",
+        api.trait_name
+    );
+    quote! {
+        #[doc = #doc]
+        #[cfg(feature = "server")]
+        pub fn router<S: #trait_ident>(server: ::std::sync::Arc<S>) -> ::axum::Router {
+            ::axum::Router::new()
+                #(#routes)*
+                .fallback(crate::runtime::not_found)
+                .method_not_allowed_fallback(crate::runtime::method_not_allowed)
+                .layer(::axum::middleware::from_fn(crate::runtime::cors))
+                .with_state(server)
+        }
+
+        #[cfg(feature = "server")]
+        mod handlers {
+            #(#credential_fns)*
+            #(#handlers)*
+        }
+    }
+}
+
+fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
+    let root = quote!(crate);
+    let error = error_type(ir);
+    let trait_ident = ident(&api.trait_name);
+    let name = ident(&op.name);
+    let request = request_name(op);
+    let response = response_name(op);
+    let mut steps = Vec::new();
+    let mut fields = Vec::new();
+    let mut private_items = Vec::new();
+    if let Some(step) = credential_step(ir, api, op) {
+        steps.push(step);
+        fields.push(quote!(caller));
+    }
+    parameter_steps(ir, op, &mut steps, &mut fields, &mut private_items);
+    if let Some(step) = body_step(ir, op, &root) {
+        steps.push(step);
+        fields.push(quote!(body));
+    }
+    let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+    let mutable = op
+        .parameters
+        .iter()
+        .any(|p| p.location == ParamLocation::Path)
+        .then(|| quote!(mut));
+    let body_binding = if op.body.is_some() {
+        quote!(body)
+    } else {
+        quote!(_body)
+    };
+    let uses_parts =
+        !matches!(op.security, Security::None) || !op.parameters.is_empty() || op.body.is_some();
+    let parts_binding = if uses_parts {
+        quote!(#mutable parts)
+    } else {
+        quote!(_parts)
+    };
+    quote! {
+        #(#private_items)*
+
+        pub(super) async fn #name<S: super::#trait_ident>(
+            ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
+            request: ::axum::extract::Request,
+        ) -> ::axum::response::Response {
+            let (#parts_binding, #body_binding) = request.into_parts();
+            let result: ::std::result::Result<super::#response, #error> = async {
+                #(#steps)*
+                let request = super::#request { #(#fields),* };
+                #allow_deprecated
+                server.#name(request).await
+            }
+            .await;
+            crate::runtime::respond(result)
+        }
+    }
+}
+
+/// Finds the request's credential, of the first scheme the operation names that the
+/// request carries, and has the trait authenticate it.
+fn credential_step(ir: &Ir, api: &Api, op: &Operation) -> Option<TokenStream> {
+    let error = error_type(ir);
+    let credential = |schemes: &[String]| {
+        let calls: Vec<TokenStream> = schemes
+            .iter()
+            .filter_map(|name| api.security_schemes.iter().find(|s| &s.name == name))
+            .map(|scheme| {
+                let fn_ident = ident(&scheme.extractor);
+                quote!(#fn_ident(&parts)?)
+            })
+            .collect();
+        let (first, rest) = calls
+            .split_first()
+            .expect("a security requirement names a scheme");
+        quote!(#first #(.or(#rest))*)
+    };
+    match &op.security {
+        Security::None => None,
+        Security::Required(schemes) => {
+            let credential = credential(schemes);
+            Some(quote! {
+                let credential = #credential
+                    .ok_or_else(|| #error::missing_token("Missing access token"))?;
+                let caller = server.authenticate(credential).await?;
+            })
+        }
+        Security::Optional(schemes) => {
+            let credential = credential(schemes);
+            Some(quote! {
+                let caller = match #credential {
+                    ::std::option::Option::Some(credential) => {
+                        ::std::option::Option::Some(server.authenticate(credential).await)
+                    }
+                    ::std::option::Option::None => ::std::option::Option::None,
+                };
+            })
+        }
+    }
+}
+
+/// Parses path, query and header parameters, each into a private struct serde fills:
+/// a step per location, a request field per parameter, the structs and their defaults.
+fn parameter_steps(
+    ir: &Ir,
+    op: &Operation,
+    steps: &mut Vec<TokenStream>,
+    fields: &mut Vec<TokenStream>,
+    private_items: &mut Vec<TokenStream>,
+) {
+    let root = quote!(crate);
+    for (location, struct_name, binding, call) in [
+        (
+            ParamLocation::Path,
+            &op.names.path_params,
+            quote!(path),
+            quote!(crate::runtime::path(&mut parts).await?),
+        ),
+        (
+            ParamLocation::Query,
+            &op.names.query_params,
+            quote!(query),
+            quote!(crate::runtime::query(&parts)?),
+        ),
+        (
+            ParamLocation::Header,
+            &op.names.header_params,
+            quote!(headers),
+            quote!(crate::runtime::headers(&parts)?),
+        ),
+    ] {
+        let params: Vec<&Parameter> = op
+            .parameters
+            .iter()
+            .filter(|p| p.location == location)
+            .collect();
+        if params.is_empty() {
+            continue;
+        }
+        let struct_ident = ident(struct_name);
+        let mut struct_fields = Vec::new();
+        for parameter in &params {
+            let field = ident(&parameter.field);
+            let wire = if location == ParamLocation::Header {
+                parameter.name.to_lowercase()
+            } else {
+                parameter.name.clone()
+            };
+            let (ty, default) = parameter_type(ir, parameter, &root);
+            let default_attr = default.map(|expr| {
+                let default_fn = ident(&parameter.default_fn);
+                let path = &parameter.default_fn;
+                private_items.push(quote!(fn #default_fn() -> #ty { #expr }));
+                quote!(#[serde(default = #path)])
+            });
+            struct_fields.push(quote!(#[serde(rename = #wire)] #default_attr #field: #ty,));
+            fields.push(quote!(#field: #binding.#field));
+        }
+        private_items.push(quote! {
+            #[derive(::serde::Deserialize)]
+            struct #struct_ident { #(#struct_fields)* }
+        });
+        steps.push(quote!(let #binding: #struct_ident = #call;));
+    }
+}
+
+/// Reads the body as the IR's transport says: one schema (JSON, or a form where the
+/// operation takes one), or a variant by `Content-Type`; required or optional.
+fn body_step(ir: &Ir, op: &Operation, root: &TokenStream) -> Option<TokenStream> {
+    let (body, reading) = (op.body.as_ref()?, op.transport.body?);
+    let ty = type_tokens(ir, &body.ty, root);
+    let error = error_type(ir);
+    Some(match reading {
+        BodyReading::ByMediaType { required: true } => quote! {
+            let body: #ty = #ty::read(&parts, body)
+                .await?
+                .ok_or_else(|| #error::not_json("A request body is required"))?;
+        },
+        BodyReading::ByMediaType { required: false } => {
+            quote!(let body: ::std::option::Option<#ty> = #ty::read(&parts, body).await?;)
+        }
+        BodyReading::Structured {
+            required: true,
+            form,
+        } => quote!(let body: #ty = crate::runtime::body(&parts, body, #form).await?;),
+        BodyReading::Structured {
+            required: false,
+            form,
+        } => {
+            quote!(let body: ::std::option::Option<#ty> = crate::runtime::optional_body(&parts, body, #form).await?;)
+        }
+    })
+}
