@@ -20,7 +20,7 @@ mod schemas;
 mod swagger;
 
 pub use schemas::{PREFIX_ITEMS, UNSUPPORTED};
-use schemas::{convert_schema, openapi31_to_30};
+use schemas::{convert_schema, convert_schemas_in, openapi31_to_30};
 use swagger::swagger_to_openapi;
 
 /// The output of the upgrade stage.
@@ -58,7 +58,13 @@ pub fn upgrade(
         let root = Location::new(spec.file.clone(), "");
         let json = match version(&spec.document, &root)? {
             Version::Swagger2 => swagger_to_openapi(&spec.document, &root, variables)?,
-            Version::OpenApi3 => spec.document.clone(),
+            // 3.0 keeps its keywords; only what openapiv3 would drop is reshaped (`allOf`
+            // beside an object's own members).
+            Version::OpenApi3 => {
+                let mut document = spec.document.clone();
+                convert_schemas_in(&mut document);
+                document
+            }
             Version::OpenApi31 => openapi31_to_30(&spec.document, &root, &mut warnings),
         };
         let openapi: OpenAPI = deserialize(json, &root)?;

@@ -29,7 +29,7 @@ pub(super) fn openapi31_to_30(
 }
 
 /// Applies `convert_schema` to every value under a `schema` key.
-fn convert_schemas_in(value: &mut Value) {
+pub(super) fn convert_schemas_in(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, child) in map.iter_mut() {
@@ -46,13 +46,17 @@ fn convert_schemas_in(value: &mut Value) {
 }
 
 /// Rewrites a Swagger 2.0 or OpenAPI 3.1 (JSON Schema 2020-12) schema into OpenAPI 3.0's
-/// dialect, recursively. Only keywords 3.0 lacks are rewritten, so a 3.0 schema comes back
-/// unchanged.
+/// dialect, recursively. Keywords 3.0 lacks are rewritten (draft-4 tuples included); of a
+/// 3.0 schema only `allOf` beside an object's own members is reshaped, which openapiv3
+/// would otherwise read as one or the other.
 // Long because it is one match arm per keyword to rewrite, each arm short.
 pub(super) fn convert_schema(schema: &Value) -> Value {
     let Value::Object(map) = schema else {
         return schema.clone();
     };
+    if let Some(split) = split_all_of(map) {
+        return convert_schema(&Value::Object(split));
+    }
     let mut out = Map::new();
     for (key, value) in map {
         match key.as_str() {
@@ -120,6 +124,21 @@ pub(super) fn convert_schema(schema: &Value) -> Value {
             }
             // 2020-12 `items: false` (no items past `prefixItems`) says nothing more.
             "items" if value.is_boolean() => {}
+            // Draft 4 (Swagger 2.0) tuples: `items` as a list is 2020-12's `prefixItems`,
+            // and `additionalItems` what 2020-12 calls `items`.
+            "items" if value.is_array() => {
+                let converted = value
+                    .as_array()
+                    .map(|items| items.iter().map(convert_schema).collect())
+                    .unwrap_or_default();
+                out.insert(PREFIX_ITEMS.into(), Value::Array(converted));
+            }
+            "additionalItems" => {
+                let tuple = map.get("items").is_some_and(Value::is_array);
+                if tuple && value.is_object() {
+                    out.insert("items".into(), convert_schema(value));
+                }
+            }
             "items" | "additionalProperties" | "not" => {
                 out.insert(key.clone(), convert_schema(value));
             }
@@ -251,4 +270,44 @@ fn json_type(value: &Value) -> Option<&'static str> {
         Value::Object(_) => "object",
         Value::Null => return None,
     })
+}
+
+/// The keywords that describe an object's own members. Beside `allOf` they are one more
+/// part of it: openapiv3 reads a schema as `allOf` *or* as an object, and would drop one.
+const OBJECT_KEYWORDS: [&str; 7] = [
+    "properties",
+    "required",
+    "additionalProperties",
+    "patternProperties",
+    "unevaluatedProperties",
+    "minProperties",
+    "maxProperties",
+];
+
+/// `{allOf: [A, B], properties: ..., required: ...}` as `{allOf: [A, B, {type: object,
+/// properties: ..., required: ...}]}`, the rest (`title`, `description`, `example`...)
+/// staying beside `allOf`; `None` when there is nothing to move.
+fn split_all_of(map: &Map<String, Value>) -> Option<Map<String, Value>> {
+    let parts = map.get("allOf")?.as_array()?;
+    let moves = |key: &str| {
+        OBJECT_KEYWORDS.contains(&key)
+            || (key == "type" && map.get("type") == Some(&json!("object")))
+    };
+    if !map.keys().any(|key| moves(key)) {
+        return None;
+    }
+    let mut own = Map::new();
+    own.insert("type".into(), json!("object"));
+    let mut outer = Map::new();
+    for (key, value) in map {
+        if moves(key) {
+            own.insert(key.clone(), value.clone());
+        } else if key != "allOf" {
+            outer.insert(key.clone(), value.clone());
+        }
+    }
+    let mut parts = parts.clone();
+    parts.push(Value::Object(own));
+    outer.insert("allOf".into(), Value::Array(parts));
+    Some(outer)
 }
