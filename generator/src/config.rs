@@ -87,7 +87,12 @@ pub struct Overlay {
     pub pointer: String,
     /// Why the overlay exists: shown in generated docs.
     pub reason: String,
+    /// JSON pointers, relative to `pointer`, of values removed before the patch is merged:
+    /// a merge patch deletes with `null`, which TOML cannot write.
+    #[serde(default)]
+    pub remove: Vec<String>,
     /// The merge patch.
+    #[serde(default)]
     pub merge: serde_json::Value,
 }
 

@@ -180,24 +180,47 @@ fn collect_file_refs(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
 
 fn apply_overlay(document: &mut Document, overlay: &Overlay) -> Result<()> {
     let location = Location::new(document.path.clone(), overlay.pointer.clone());
-    let tokens = pointer::tokens(&overlay.pointer)
-        .ok_or_else(|| Error::invalid(location.clone(), "overlay pointer must start with `/`"))?;
-    let mut target = &mut document.value;
-    for token in tokens {
-        target = match target {
-            Value::Object(map) => map.get_mut(&token),
-            Value::Array(items) => token.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
-            _ => None,
-        }
-        .ok_or_else(|| {
+    if pointer::tokens(&overlay.pointer).is_none() {
+        return Err(Error::invalid(
+            location,
+            "overlay pointer must start with `/`",
+        ));
+    }
+    let target = pointer::get_mut(&mut document.value, &overlay.pointer).ok_or_else(|| {
+        Error::invalid(
+            location.clone(),
+            "overlay pointer does not exist in the spec",
+        )
+    })?;
+    for removed in &overlay.remove {
+        remove_at(target, removed).ok_or_else(|| {
             Error::invalid(
-                location.clone(),
-                "overlay pointer does not exist in the spec",
+                Location::new(
+                    location.file.clone(),
+                    format!("{}{removed}", location.pointer),
+                ),
+                "overlay `remove` names a value that does not exist in the spec",
             )
         })?;
     }
-    merge_patch(target, &overlay.merge);
+    if !overlay.merge.is_null() {
+        merge_patch(target, &overlay.merge);
+    }
     Ok(())
+}
+
+/// Removes the value at `relative` (a JSON pointer) under `target`; `None` when there is none.
+fn remove_at(target: &mut Value, relative: &str) -> Option<Value> {
+    let (parent, last) = relative.rsplit_once('/')?;
+    let last = last.replace("~1", "/").replace("~0", "~");
+    match pointer::get_mut(target, parent)? {
+        Value::Object(map) => map.remove(&last),
+        Value::Array(items) => {
+            let index = pointer::index(&last).filter(|i| *i < items.len())?;
+            Some(items.remove(index))
+        }
+        _ => None,
+    }
 }
 
 /// JSON Merge Patch (RFC 7386).
@@ -228,7 +251,7 @@ fn line_of(source: &str, pointer: &str) -> Option<usize> {
     let mut start = 0;
     let mut parent_indent: isize = -1;
     for token in tokens {
-        let (line, indent) = if let Ok(index) = token.parse::<usize>() {
+        let (line, indent) = if let Some(index) = pointer::index(&token) {
             find_item(&lines, start, parent_indent, index)
                 .or_else(|| find_key(&lines, start, parent_indent, &token))?
         } else {
@@ -304,6 +327,32 @@ fn find_item(lines: &[&str], start: usize, parent: isize, index: usize) -> Optio
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn overlays_remove_what_toml_cannot_null_then_merge() {
+        let mut document = parse(
+            "a.yaml",
+            "r:\n  examples:\n    application/json: '{}'\n    schema: {type: object}\n".into(),
+        )
+        .unwrap();
+        let overlay = |remove: &[&str]| Overlay {
+            file: "a.yaml".into(),
+            pointer: "/r".into(),
+            reason: "test".into(),
+            remove: remove.iter().map(|r| r.to_string()).collect(),
+            merge: json!({"schema": {"type": "object"}}),
+        };
+        apply_overlay(&mut document, &overlay(&["/examples/schema"])).unwrap();
+        assert_eq!(
+            document.value,
+            json!({"r": {"examples": {"application/json": "{}"}, "schema": {"type": "object"}}})
+        );
+        let error = apply_overlay(&mut document, &overlay(&["/examples/schema"])).unwrap_err();
+        assert!(
+            error.to_string().starts_with("a.yaml#/r/examples/schema"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn yaml_keys_become_strings_and_bom_is_ignored() {

@@ -25,6 +25,16 @@ pub fn tokens(pointer: &str) -> Option<Vec<String>> {
     )
 }
 
+/// An array index token: `0`, or digits without a leading zero (RFC 6901 refuses `01`,
+/// `+1` and `-0`, which `str::parse` would take).
+pub fn index(token: &str) -> Option<usize> {
+    let canonical = token == "0"
+        || (!token.starts_with('0')
+            && !token.is_empty()
+            && token.bytes().all(|b| b.is_ascii_digit()));
+    canonical.then(|| token.parse().ok()).flatten()
+}
+
 /// Follows `pointer` into `value`. Also accepts the percent-encoding URI fragments may carry.
 pub fn get<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> {
     let decoded = percent_decode(pointer);
@@ -32,7 +42,20 @@ pub fn get<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> {
     for token in tokens(&decoded)? {
         current = match current {
             Value::Object(map) => map.get(&token)?,
-            Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+            Value::Array(items) => items.get(index(&token)?)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+/// Follows `pointer` (not percent-encoded) into `value`, for changing what is there.
+pub fn get_mut<'a>(value: &'a mut Value, pointer: &str) -> Option<&'a mut Value> {
+    let mut current = value;
+    for token in tokens(pointer)? {
+        current = match current {
+            Value::Object(map) => map.get_mut(&token)?,
+            Value::Array(items) => items.get_mut(index(&token)?)?,
             _ => return None,
         };
     }
@@ -81,5 +104,16 @@ mod tests {
         assert_eq!(get(&doc, "/a/1"), None);
         assert_eq!(get(&doc, "no-slash"), None);
         assert_eq!(get(&doc, ""), Some(&doc));
+    }
+
+    #[test]
+    fn array_indexes_are_canonical_digits() {
+        let doc = json!({"a": [1, 2]});
+        assert_eq!(get(&doc, "/a/1"), Some(&json!(2)));
+        for bad in ["/a/01", "/a/+1", "/a/-0", "/a/", "/a/1e0"] {
+            assert_eq!(get(&doc, bad), None, "{bad}");
+        }
+        assert_eq!(index("10"), Some(10));
+        assert_eq!(index("00"), None);
     }
 }
