@@ -2,7 +2,6 @@
 //! JSON or form schema, otherwise a `Media` type with a variant per media type.
 
 use indexmap::IndexMap;
-use serde_json::Value;
 
 use super::Lowerer;
 use super::case::pascal_case;
@@ -13,22 +12,18 @@ impl Lowerer<'_> {
     /// The type of a body documented per media type: the schema's type when every media
     /// type is JSON or a form of one schema (or has none: any JSON value); otherwise a
     /// `Media` type with a variant per media type. `None` when no media type is documented.
-    /// `at` is the body or response; a Swagger source says where its one schema was written
-    /// (`x-source-pointer`, set by the upgrade stage).
+    /// `at` is the body or response; for a Swagger one, the upgrade stage says where its one
+    /// schema was written (`Upgraded::schema_sources`).
     pub(super) fn content(
         &mut self,
         content: &IndexMap<String, openapiv3::MediaType>,
-        extensions: &IndexMap<String, Value>,
         name: &str,
         at: &Location,
     ) -> Result<Option<TypeRef>> {
         let Some((first_type, first)) = content.first() else {
             return Ok(None);
         };
-        let swagger_schema = extensions
-            .get("x-source-pointer")
-            .and_then(Value::as_str)
-            .map(|pointer| Location::new(at.file.clone(), pointer));
+        let swagger_schema = self.schema_sources.get(at).cloned();
         let content_at = |content_type: &str| at.child("content").child(content_type);
         let schema_at = |content_type: &str| {
             swagger_schema

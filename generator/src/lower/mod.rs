@@ -38,6 +38,7 @@ pub use case::{pascal_case, snake_case};
 pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Result<Ir> {
     let mut lowerer = Lowerer {
         schemas: &upgraded.schemas,
+        schema_sources: &upgraded.schema_sources,
         config,
         table: table::TypeTable::default(),
         by_key: HashMap::new(),
@@ -83,6 +84,8 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
 /// The state of one lowering: the schema table it reads and the type table it fills.
 struct Lowerer<'a> {
     schemas: &'a BTreeMap<String, UpgradedSchema>,
+    /// Where Swagger bodies and responses wrote their schema (see `Upgraded`).
+    schema_sources: &'a BTreeMap<Location, Location>,
     config: &'a Config,
     table: table::TypeTable,
     /// Schema table key → the type it lowered to.

@@ -215,7 +215,6 @@ impl Lowerer<'_> {
                 let ty = self
                     .content(
                         &body.content,
-                        &body.extensions,
                         &format!("{type_prefix}Body"),
                         &at.child("requestBody"),
                     )?
@@ -298,7 +297,6 @@ impl Lowerer<'_> {
             // A response documented by examples alone still has a body: any JSON.
             self.content(
                 &response.content,
-                &response.extensions,
                 &format!("{type_prefix}{}Body", super::case::status_name(status)),
                 at,
             )?

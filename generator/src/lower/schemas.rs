@@ -3,8 +3,7 @@
 //! Names suggested here come from config, then `title`, then the place the schema is found
 //! (`LoginBody`, `LoginOkBody`, `LoginBodyType`); the naming pass makes them final.
 
-use openapiv3::{ArrayType, ObjectType, ReferenceOr, Schema, SchemaKind, Type};
-use serde_json::Value;
+use openapiv3::{ObjectType, ReferenceOr, Schema, SchemaKind, Type};
 
 use super::case::{pascal_case, variant_names};
 use super::{Lowerer, error_model};
@@ -13,7 +12,6 @@ use crate::error::{Error, Location, Result};
 use crate::ir::{EnumVariant, TypeKind, TypeRef, Warning};
 use crate::pointer;
 use crate::resolve::schema_key;
-use crate::upgrade::{PREFIX_ITEMS, UNSUPPORTED};
 
 impl Lowerer<'_> {
     /// The type of a schema use; `hint` names it when it needs a name and has no title.
@@ -154,6 +152,7 @@ impl Lowerer<'_> {
         own: Option<&str>,
     ) -> Result<TypeRef> {
         let description = schema.schema_data.description.clone();
+        let extras = crate::upgrade::extras::of(schema, at)?;
         let ty = match &schema.schema_kind {
             SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
                 let values: Vec<String> = string.enumeration.iter().flatten().cloned().collect();
@@ -193,10 +192,9 @@ impl Lowerer<'_> {
                 format: format_name(&number.format),
             },
             SchemaKind::Type(Type::Boolean(_)) => TypeRef::Boolean,
-            SchemaKind::Type(Type::Array(_))
-                if schema.schema_data.extensions.contains_key(PREFIX_ITEMS) =>
-            {
-                self.tuple(schema, name, at)?
+            SchemaKind::Type(Type::Array(array)) if extras.prefix_items.is_some() => {
+                let items = extras.prefix_items.as_deref().unwrap_or_default();
+                self.tuple(items, array.items.is_some(), name, at)?
             }
             SchemaKind::Type(Type::Array(array)) => {
                 let item = match &array.items {
@@ -241,7 +239,7 @@ impl Lowerer<'_> {
                 TypeRef::Any
             }
         };
-        self.warn_unsupported(schema, at);
+        self.warn_unsupported(&extras.unsupported, at);
         if let Some(example) = &schema.schema_data.example {
             self.example(&ty, example, at.child("example"));
         }
@@ -252,15 +250,11 @@ impl Lowerer<'_> {
     }
 
     /// The keywords the upgrade stage found that no Rust type can say: one warning.
-    fn warn_unsupported(&mut self, schema: &Schema, at: &Location) {
-        let Some(Value::Array(keywords)) = schema.schema_data.extensions.get(UNSUPPORTED) else {
+    fn warn_unsupported(&mut self, unsupported: &[String], at: &Location) {
+        if unsupported.is_empty() {
             return;
-        };
-        let keywords: Vec<String> = keywords
-            .iter()
-            .filter_map(Value::as_str)
-            .map(|k| format!("`{k}`"))
-            .collect();
+        }
+        let keywords: Vec<String> = unsupported.iter().map(|k| format!("`{k}`")).collect();
         self.warnings.push(Warning {
             location: at.clone(),
             message: format!(
@@ -270,17 +264,16 @@ impl Lowerer<'_> {
         });
     }
 
-    /// A 2020-12 `prefixItems` array: a tuple, each item its own type.
-    fn tuple(&mut self, schema: &Schema, name: &str, at: &Location) -> Result<TypeRef> {
-        let items = schema.schema_data.extensions[PREFIX_ITEMS].clone();
-        let items: Vec<ReferenceOr<Schema>> = serde_json::from_value(items).map_err(|e| {
-            Error::invalid(
-                at.child("prefixItems"),
-                format!("not a list of schemas: {e}"),
-            )
-        })?;
-        if let SchemaKind::Type(Type::Array(ArrayType { items: Some(_), .. })) = &schema.schema_kind
-        {
+    /// A tuple (`prefixItems`), each item its own type; `more` when items past them are
+    /// allowed, which a tuple cannot say.
+    fn tuple(
+        &mut self,
+        items: &[ReferenceOr<Schema>],
+        more: bool,
+        name: &str,
+        at: &Location,
+    ) -> Result<TypeRef> {
+        if more {
             self.warnings.push(Warning {
                 location: at.child("items"),
                 message: "items past `prefixItems` cannot be typed in a Rust tuple: ignored".into(),

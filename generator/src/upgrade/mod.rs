@@ -16,12 +16,12 @@ use crate::error::{Error, Location, Result};
 use crate::pointer;
 use crate::resolve::Resolved;
 
+pub mod extras;
 mod schemas;
 mod swagger;
 
-pub use schemas::{PREFIX_ITEMS, UNSUPPORTED};
 use schemas::{convert_schema, convert_schemas_in, openapi31_to_30};
-use swagger::swagger_to_openapi;
+use swagger::{swagger_to_openapi, take_schema_sources};
 
 /// The output of the upgrade stage.
 #[derive(Debug, Clone)]
@@ -30,6 +30,10 @@ pub struct Upgraded {
     pub specs: Vec<UpgradedSpec>,
     /// The schema table of the resolve stage, as OpenAPI 3.0 schemas.
     pub schemas: BTreeMap<String, UpgradedSchema>,
+    /// Where a Swagger body's or response's one schema was written, by the location of the
+    /// body or response: the rewrite copies it under every media type, but warnings and
+    /// types belong to the place in the source.
+    pub schema_sources: BTreeMap<Location, Location>,
     /// What the upgrade had to leave out.
     pub warnings: Vec<crate::ir::Warning>,
 }
@@ -54,10 +58,15 @@ pub fn upgrade(
 ) -> Result<Upgraded> {
     let mut specs = Vec::new();
     let mut warnings = Vec::new();
+    let mut schema_sources = BTreeMap::new();
     for spec in &resolved.specs {
         let root = Location::new(spec.file.clone(), "");
         let json = match version(&spec.document, &root)? {
-            Version::Swagger2 => swagger_to_openapi(&spec.document, &root, variables)?,
+            Version::Swagger2 => {
+                let mut document = swagger_to_openapi(&spec.document, &root, variables)?;
+                schema_sources.extend(take_schema_sources(&mut document, &spec.file));
+                document
+            }
             // 3.0 keeps its keywords; only what openapiv3 would drop is reshaped (`allOf`
             // beside an object's own members).
             Version::OpenApi3 => {
@@ -88,6 +97,7 @@ pub fn upgrade(
     Ok(Upgraded {
         specs,
         schemas,
+        schema_sources,
         warnings,
     })
 }

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::extras;
 use crate::error::Location;
 
 /// OpenAPI 3.1 in 3.0's terms: the document says `3.0.3`, webhooks (which no server of
@@ -131,7 +132,7 @@ pub(super) fn convert_schema(schema: &Value) -> Value {
                     .as_array()
                     .map(|items| items.iter().map(convert_schema).collect())
                     .unwrap_or_default();
-                out.insert(PREFIX_ITEMS.into(), Value::Array(converted));
+                extras::record_prefix_items(&mut out, converted);
             }
             "additionalItems" => {
                 let tuple = map.get("items").is_some_and(Value::is_array);
@@ -170,14 +171,13 @@ pub(super) fn convert_schema(schema: &Value) -> Value {
                     }
                 }
             }
-            // 2020-12 tuples: `prefixItems` has no 3.0 keyword; it travels as an extension
-            // the lower stage reads.
+            // 2020-12 tuples: `prefixItems` has no 3.0 keyword (see `extras`).
             "prefixItems" => {
                 let converted = value
                     .as_array()
                     .map(|items| items.iter().map(convert_schema).collect())
                     .unwrap_or_default();
-                out.insert(PREFIX_ITEMS.into(), Value::Array(converted));
+                extras::record_prefix_items(&mut out, converted);
             }
             // Keys matching patterns: a map, the patterns documented.
             "patternProperties" => {
@@ -216,12 +216,7 @@ pub(super) fn convert_schema(schema: &Value) -> Value {
             }
             "jsonSchemaDialect" | "$schema" | "$id" | "$comment" | "$defs" | "definitions" => {}
             _ if UNSUPPORTED_KEYWORDS.contains(&key.as_str()) => {
-                let unsupported = out.entry(UNSUPPORTED).or_insert_with(|| json!([]));
-                match unsupported.as_array_mut() {
-                    Some(keywords) => keywords.push(json!(key)),
-                    // The spec used our extension's name itself: ours wins.
-                    None => *unsupported = json!([key]),
-                }
+                extras::record_unsupported(&mut out, key);
             }
             _ => {
                 out.insert(key.clone(), value.clone());
@@ -238,12 +233,6 @@ pub(super) fn convert_schema(schema: &Value) -> Value {
     }
     Value::Object(out)
 }
-
-/// The extension carrying a 2020-12 `prefixItems` list through openapiv3.
-pub const PREFIX_ITEMS: &str = "x-prefix-items";
-
-/// The extension listing the keywords of a schema that the generator cannot represent.
-pub const UNSUPPORTED: &str = "x-unsupported-keywords";
 
 /// JSON Schema keywords that constrain values in ways a Rust type cannot say: dropped, with
 /// a warning at the schema that uses them.

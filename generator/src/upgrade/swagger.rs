@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use super::schemas::convert_schema;
 use crate::config::BasePathVariable;
 use crate::error::{Error, Location, Result};
+use crate::pointer;
 
 const HTTP_METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -210,7 +211,7 @@ fn operation(
                 body.insert("content".into(), Value::Object(content));
                 // Lets later stages point errors at the Swagger source, not the rewrite.
                 body.insert(
-                    "x-source-pointer".into(),
+                    SOURCE_POINTER.into(),
                     json!(param_at.child("schema").pointer),
                 );
                 out.insert("requestBody".into(), Value::Object(body));
@@ -371,7 +372,7 @@ fn response(response: &Value, produces: &[String], at: &Location) -> Value {
             content.insert(ct.clone(), json!({"schema": convert_schema(schema)}));
         }
         // Lets later stages point at the Swagger schema, not the rewrite.
-        out.insert("x-source-pointer".into(), json!(at.child("schema").pointer));
+        out.insert(SOURCE_POINTER.into(), json!(at.child("schema").pointer));
     }
     if let Some(Value::Object(examples)) = response.get("examples") {
         for (ct, example) in examples {
@@ -460,4 +461,40 @@ fn security_scheme(scheme: &Value, at: &Location) -> Result<Value> {
         map.insert("description".into(), description);
     }
     Ok(out)
+}
+
+/// Marks, in this module's own output, where a body's or a response's one Swagger schema
+/// was written; [`take_schema_sources`] removes the marks before openapiv3 sees them.
+const SOURCE_POINTER: &str = "x-source-pointer";
+
+/// Every body's and response's Swagger schema location, by the location of the body or
+/// response in the upgraded document, with the marks taken out of `document`.
+pub(super) fn take_schema_sources(
+    document: &mut Value,
+    file: &str,
+) -> BTreeMap<Location, Location> {
+    let mut sources = BTreeMap::new();
+    let Some(Value::Object(paths)) = document.get_mut("paths") else {
+        return sources;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Value::Object(item) = item else { continue };
+        for (method, op) in item.iter_mut() {
+            let at = Location::new(file, pointer::push("/paths", path)).child(method);
+            let mut take = |value: Option<&mut Value>, at: Location| {
+                if let Some(Value::Object(object)) = value
+                    && let Some(Value::String(source)) = object.remove(SOURCE_POINTER)
+                {
+                    sources.insert(at, Location::new(file, source));
+                }
+            };
+            take(op.get_mut("requestBody"), at.child("requestBody"));
+            if let Some(Value::Object(responses)) = op.get_mut("responses") {
+                for (status, response) in responses.iter_mut() {
+                    take(Some(response), at.child("responses").child(status));
+                }
+            }
+        }
+    }
+    sources
 }
