@@ -1,5 +1,18 @@
 //! The homeserver: the generated `ClientServerApi`, implemented over a `HomeserverStore`.
 
+/// The answer to a login or a registration: the generated types differ, the fields do not.
+macro_rules! session_body {
+    ($ty:ty, $server:expr, $user_id:expr, $device_id:expr, $access:expr, $refresh:expr) => {{
+        let mut body = <$ty>::new();
+        body.user_id = Some($user_id);
+        body.device_id = Some($device_id);
+        body.access_token = Some($access);
+        body.refresh_token = Some($refresh);
+        body.home_server = Some($server.config.server_name.clone());
+        body
+    }};
+}
+
 mod registration;
 mod uia;
 pub mod username;
@@ -301,12 +314,14 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
         };
         let device_id = device_id(body.device_id.as_deref())?;
         let (access, refresh) = self.log_in(&user_id, &device_id).await?;
-        let mut ok = types::LoginOkBody::new();
-        ok.device_id = Some(device_id);
-        ok.user_id = Some(user_id);
-        ok.access_token = Some(access);
-        ok.refresh_token = Some(refresh);
-        ok.home_server = Some(self.config.server_name.clone());
+        let ok = session_body!(
+            types::LoginOkBody,
+            self,
+            user_id,
+            device_id,
+            access,
+            refresh
+        );
         Ok(api::LoginResponse::Ok(ok))
     }
 

@@ -129,12 +129,14 @@ impl<S: HomeserverStore> Homeserver<S> {
             }
         };
         tracing::info!(%user_id, is_guest, "registered");
-        let mut ok = types::RegisterOkBody::new();
-        ok.device_id = Some(device_id);
-        ok.user_id = Some(user_id);
-        ok.access_token = Some(access);
-        ok.refresh_token = Some(refresh);
-        ok.home_server = Some(self.config.server_name.clone());
+        let ok = session_body!(
+            types::RegisterOkBody,
+            self,
+            user_id,
+            device_id,
+            access,
+            refresh
+        );
         Ok(api::RegisterResponse::Ok(ok))
     }
 }

@@ -396,20 +396,11 @@ impl<S: IdentityStore> IdentityStore for CachedStore<S> {
 mod tests {
     use super::*;
     use crate::store::memory::MemoryStore;
+    use crate::store::tests::pair;
 
     const ACCESS: [&str; 4] = ["a1", "a2", "b1", "new"];
     const USERS: [&str; 2] = ["@a:hs", "@b:hs"];
     const ACCOUNT_TOKENS: [&str; 2] = ["t1", "t2"];
-
-    fn pair(user: &str, chain: &str, access: &str, refresh: &str) -> TokenPair {
-        TokenPair {
-            user_id: user.into(),
-            chain_id: chain.into(),
-            access_hash: access.into(),
-            access_expires_at: None,
-            refresh_hash: Some(refresh.into()),
-        }
-    }
 
     fn threepid(address: &str) -> ThirdPartyId {
         ThirdPartyId {

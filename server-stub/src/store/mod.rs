@@ -294,7 +294,8 @@ pub trait IdentityStore: Send + Sync + 'static {
 mod tests {
     use super::*;
 
-    fn pair(user: &str, chain: &str, access: &str, refresh: &str) -> TokenPair {
+    /// A token pair without expiry (shared with the cache's tests).
+    pub(super) fn pair(user: &str, chain: &str, access: &str, refresh: &str) -> TokenPair {
         TokenPair {
             user_id: user.into(),
             chain_id: chain.into(),
