@@ -32,8 +32,6 @@ use crate::error::{Error, Location, Result};
 use crate::ir::{Api, Example, Ir, TypeDef, TypeId, TypeKind, TypeRef, Warning};
 use crate::upgrade::{Upgraded, UpgradedSchema};
 
-pub use case::{pascal_case, snake_case};
-
 /// Lowers the upgraded specs into the IR, as `config` arranges them into APIs.
 pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Result<Ir> {
     let mut lowerer = Lowerer {
