@@ -716,3 +716,23 @@ async fn the_same_path_serves_get_and_post() {
     .await;
     assert_eq!(post, (200, json!({"success": false})));
 }
+
+/// A documented error status becomes its variant, carrying the body only (so the variant,
+/// not the body, says the status); an undocumented one stays an error with its own status.
+#[test]
+fn errors_become_their_documented_variant_or_stay_errors() {
+    use axum::http::StatusCode;
+    use client_server::LoginResponse;
+
+    let forbidden = MatrixError::new(
+        StatusCode::FORBIDDEN,
+        MatrixErrorCode::Forbidden,
+        "Invalid password",
+    );
+    let answer = LoginResponse::from_error(forbidden.clone()).unwrap();
+    assert_eq!(answer, LoginResponse::Forbidden(forbidden.body.clone()));
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    // Login documents no 500: the error comes back, to be returned as `Err`.
+    let internal = MatrixError::internal("boom");
+    assert_eq!(LoginResponse::from_error(internal.clone()), Err(internal));
+}
