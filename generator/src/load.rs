@@ -154,7 +154,13 @@ pub fn parse(path: &str, source: String) -> Result<Document> {
 /// Keys whose values are literal data wherever they appear: a `$ref` in there is not one.
 /// (`default` is not among them: in a responses map it is a response.)
 pub fn is_data_key(key: &str) -> bool {
-    matches!(key, "example" | "examples") || key.starts_with("x-")
+    is_example_key(key) || key.starts_with("x-")
+}
+
+/// Keys whose values are examples: literal data, except that a `$ref` in them names the
+/// file (or the place) that holds the value.
+pub fn is_example_key(key: &str) -> bool {
+    matches!(key, "example" | "examples")
 }
 
 fn collect_file_refs(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
@@ -164,7 +170,7 @@ fn collect_file_refs(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
                 out.push((at.to_owned(), reference.clone()));
             }
             for (key, child) in map {
-                if !is_data_key(key) {
+                if is_example_key(key) || !is_data_key(key) {
                     collect_file_refs(child, &pointer::push(at, key), out);
                 }
             }

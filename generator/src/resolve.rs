@@ -8,6 +8,10 @@
 //! - Any other reference (a security definition, a parameter, a response, a path item) is
 //!   replaced by its target, resolved in the target's own file.
 //!
+//! - A reference inside an example (`example`, `examples`, and any value within them) is
+//!   replaced by the value it points to, as the specs' own tooling does: real trees keep
+//!   their examples in separate JSON or YAML files (`example: {$ref: ../examples/x.json}`).
+//!
 //! Keys beside a `$ref` are kept: beside a schema reference, documentation keys document
 //! the use and the rest extend the target (`allOf: [target, rest]`); elsewhere they
 //! override the target's keys. Cycles that cannot be types are errors naming the chain.
@@ -17,7 +21,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Location, Result};
-use crate::load::{DocumentSet, is_data_key};
+use crate::load::{DocumentSet, is_data_key, is_example_key};
 use crate::paths::join_relative;
 use crate::pointer;
 
@@ -113,6 +117,8 @@ enum Ctx {
     Schema,
     /// A map whose values are schemas (`properties`, `definitions`).
     SchemaMap,
+    /// An example: literal data, where only a `$ref` means something (its target's value).
+    Example,
 }
 
 /// Keys that say something about one use of a schema rather than define it.
@@ -224,11 +230,15 @@ impl Resolver<'_> {
                 Some(Value::String(reference)) if ctx != Ctx::SchemaMap => {
                     self.walk_ref(file, map, reference, at, ctx)
                 }
-                Some(other) if ctx != Ctx::SchemaMap && !other.is_object() => Err(Error::BadRef {
-                    location: self.set.locate(file, &pointer::push(at, "$ref")),
-                    reference: other.to_string(),
-                    message: "`$ref` must be a string".into(),
-                }),
+                Some(other)
+                    if !matches!(ctx, Ctx::SchemaMap | Ctx::Example) && !other.is_object() =>
+                {
+                    Err(Error::BadRef {
+                        location: self.set.locate(file, &pointer::push(at, "$ref")),
+                        reference: other.to_string(),
+                        message: "`$ref` must be a string".into(),
+                    })
+                }
                 _ => {
                     let mut out = Map::new();
                     for (key, child) in map {
@@ -323,6 +333,8 @@ impl Resolver<'_> {
 fn child_ctx(parent: Ctx, key: &str) -> Option<Ctx> {
     match parent {
         Ctx::SchemaMap => Some(Ctx::Schema),
+        Ctx::Example => Some(Ctx::Example),
+        _ if is_example_key(key) => Some(Ctx::Example),
         _ if is_data_key(key) => None,
         Ctx::Document => Some(match key {
             "schema" => Ctx::Schema,

@@ -664,3 +664,56 @@ fn an_undefined_security_scheme_lists_the_defined_ones_and_the_overlay() {
         "{message}"
     );
 }
+
+#[test]
+fn examples_by_reference_are_read_with_the_errors_of_any_reference() {
+    let spec = OK_SPEC.replace(
+        "$ref: defs/thing.yaml\n",
+        "$ref: defs/thing.yaml\n          examples:\n            application/json: {$ref: examples/thing.json}\n",
+    );
+    let thing = "type: object\nproperties: {x: {type: string}}\n";
+    let ir = generate(
+        &[
+            ("a.yaml", &spec),
+            ("defs/thing.yaml", thing),
+            ("examples/thing.json", "{\"x\": \"from a file\"}"),
+        ],
+        &["a.yaml"],
+    )
+    .unwrap();
+    assert_eq!(
+        ir.examples[0].value,
+        serde_json::json!({"x": "from a file"})
+    );
+
+    let err = generate(
+        &[("a.yaml", &spec), ("defs/thing.yaml", thing)],
+        &["a.yaml"],
+    )
+    .unwrap_err();
+    assert_names(
+        &err,
+        "a.yaml",
+        "/paths/~1a/get/responses/200/examples/application~1json",
+    );
+    assert!(
+        err.contains("examples/thing.json") && err.contains("does not exist"),
+        "{err}"
+    );
+
+    // Examples that include each other can never be finished.
+    let err = generate(
+        &[
+            ("a.yaml", &spec),
+            ("defs/thing.yaml", thing),
+            ("examples/thing.json", "{\"x\": {\"$ref\": \"other.json\"}}"),
+            ("examples/other.json", "{\"y\": {\"$ref\": \"thing.json\"}}"),
+        ],
+        &["a.yaml"],
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("reference cycle") && err.contains("examples/other.json#"),
+        "{err}"
+    );
+}
