@@ -114,6 +114,14 @@ impl Error {
         self
     }
 
+    /// The same error, at the place `relocate` gives for its location.
+    pub fn relocated(mut self, relocate: impl FnOnce(Location) -> Location) -> Self {
+        if let Some(location) = self.location_mut() {
+            *location = relocate(std::mem::replace(location, Location::new("", "")));
+        }
+        self
+    }
+
     fn location_mut(&mut self) -> Option<&mut Location> {
         match self {
             Error::Io { .. } | Error::Config { .. } | Error::Emit(_) => None,

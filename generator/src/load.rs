@@ -249,24 +249,29 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
-/// Best-effort line of `pointer` in block-style YAML: follows keys by indentation. `None`
-/// where the path runs through flow style or cannot be found.
+/// Best-effort line of `pointer` in block-style YAML: follows keys by indentation. Where
+/// the path runs into flow style (`{type: string}`), the line of the last key found, which
+/// holds the rest; `None` when not even the first key is found.
 fn line_of(source: &str, pointer: &str) -> Option<usize> {
     let tokens = pointer::tokens(pointer)?;
     let lines: Vec<&str> = source.lines().collect();
+    let mut found = None;
     let mut start = 0;
     let mut parent_indent: isize = -1;
     for token in tokens {
-        let (line, indent) = if let Some(index) = pointer::index(&token) {
-            find_item(&lines, start, parent_indent, index)
-                .or_else(|| find_key(&lines, start, parent_indent, &token))?
-        } else {
-            find_key(&lines, start, parent_indent, &token)?
+        let next = match pointer::index(&token) {
+            Some(index) => find_item(&lines, start, parent_indent, index)
+                .or_else(|| find_key(&lines, start, parent_indent, &token)),
+            None => find_key(&lines, start, parent_indent, &token),
+        };
+        let Some((line, indent)) = next else {
+            return found.filter(|&line: &usize| lines[line - 1].contains(['{', '[']));
         };
         start = line;
         parent_indent = indent;
+        found = Some(line + 1);
     }
-    Some(start + 1)
+    found.or(Some(start + 1))
 }
 
 /// Indentation and content of a line, seeing through a leading `- `.

@@ -717,3 +717,47 @@ fn examples_by_reference_are_read_with_the_errors_of_any_reference() {
         "{err}"
     );
 }
+
+#[test]
+fn a_value_openapi_refuses_is_reported_where_it_is() {
+    // Deep in a Swagger response schema: reported where the source writes it, not at the
+    // `content` the upgrade copies it under (nor at `#/paths`, where serde stops looking).
+    let swagger = "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        200:\n          description: ok\n          schema:\n            type: object\n            properties:\n              name:\n                type: object\n                properties:\n                  first: {type: string, maxLength: ten}\n";
+    let err = generate(&[("a.yaml", swagger)], &["a.yaml"]).unwrap_err();
+    assert_names(
+        &err,
+        "a.yaml",
+        "/paths/~1a/get/responses/200/schema/properties/name/properties/first/maxLength (line 15)",
+    );
+    assert!(
+        err.contains("invalid type: string \"ten\", expected usize"),
+        "{err}"
+    );
+
+    // A member of a parameter (an internally tagged enum in openapiv3), in flow style.
+    let openapi = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      parameters:\n        - {name: x, in: query, schema: {type: string}, deprecated: maybe}\n      responses:\n        '200': {description: ok}\n";
+    let err = generate(&[("b.yaml", openapi)], &["b.yaml"]).unwrap_err();
+    assert_names(
+        &err,
+        "b.yaml",
+        "/paths/~1a/get/parameters/0/deprecated (line 7)",
+    );
+
+    // A schema of its own file, inside a list of schemas.
+    let err = generate(
+        &[
+            ("a.yaml", OK_SPEC),
+            (
+                "defs/thing.yaml",
+                "type: object\nproperties:\n  x:\n    oneOf:\n      - type: string\n      - type: integer\n        minimum: low\n",
+            ),
+        ],
+        &["a.yaml"],
+    )
+    .unwrap_err();
+    assert_names(
+        &err,
+        "defs/thing.yaml",
+        "/properties/x/oneOf/1/minimum (line 7)",
+    );
+}

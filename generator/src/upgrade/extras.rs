@@ -10,7 +10,8 @@
 use openapiv3::{ReferenceOr, Schema};
 use serde_json::{Map, Value, json};
 
-use crate::error::{Error, Location, Result};
+use super::deserialize::{Member, Part, deserialize};
+use crate::error::{Location, Result};
 
 const PREFIX_ITEMS: &str = "x-prefix-items";
 const UNSUPPORTED: &str = "x-unsupported-keywords";
@@ -30,12 +31,11 @@ pub fn of(schema: &Schema, at: &Location) -> Result<SchemaExtras> {
     let extensions = &schema.schema_data.extensions;
     let prefix_items = match extensions.get(PREFIX_ITEMS) {
         None => None,
-        Some(items) => Some(serde_json::from_value(items.clone()).map_err(|e| {
-            Error::invalid(
-                at.child("prefixItems"),
-                format!("not a list of schemas: {e}"),
-            )
-        })?),
+        Some(items) => Some(deserialize(
+            items,
+            Part::Each(Member::Schema),
+            &at.child("prefixItems"),
+        )?),
     };
     let unsupported = match extensions.get(UNSUPPORTED) {
         Some(Value::Array(keywords)) => keywords

@@ -13,15 +13,16 @@ use serde_json::Value;
 
 use crate::config::BasePathVariable;
 use crate::error::{Error, Location, Result};
-use crate::pointer;
 use crate::resolve::Resolved;
 
+mod deserialize;
 pub mod extras;
 mod schemas;
 mod swagger;
 
+use deserialize::{Part, deserialize};
 use schemas::{convert_schema, convert_schemas_in, openapi31_to_30};
-use swagger::{swagger_to_openapi, take_schema_sources};
+use swagger::{source_location, swagger_to_openapi, take_schema_sources};
 
 /// The output of the upgrade stage.
 #[derive(Debug, Clone)]
@@ -61,10 +62,11 @@ pub fn upgrade(
     let mut schema_sources = BTreeMap::new();
     for spec in &resolved.specs {
         let root = Location::new(spec.file.clone(), "");
+        let mut sources = BTreeMap::new();
         let json = match version(&spec.document, &root)? {
             Version::Swagger2 => {
                 let mut document = swagger_to_openapi(&spec.document, &root, variables)?;
-                schema_sources.extend(take_schema_sources(&mut document, &spec.file));
+                sources = take_schema_sources(&mut document, &spec.file);
                 document
             }
             // 3.0 keeps its keywords; only what openapiv3 would drop is reshaped (`allOf`
@@ -76,7 +78,9 @@ pub fn upgrade(
             }
             Version::OpenApi31 => openapi31_to_30(&spec.document, &root, &mut warnings),
         };
-        let openapi: OpenAPI = deserialize(json, &root)?;
+        let openapi: OpenAPI = deserialize(&json, Part::Document, &root)
+            .map_err(|e| e.relocated(|at| source_location(at, &sources)))?;
+        schema_sources.extend(sources);
         specs.push(UpgradedSpec {
             file: spec.file.clone(),
             openapi,
@@ -85,7 +89,7 @@ pub fn upgrade(
     let mut schemas = BTreeMap::new();
     for (key, named) in &resolved.schemas {
         // Only Swagger-only keywords are rewritten, so 3.0 schemas pass through unchanged.
-        let schema = deserialize(convert_schema(&named.value), &named.location)?;
+        let schema = deserialize(&convert_schema(&named.value), Part::Schema, &named.location)?;
         schemas.insert(
             key.clone(),
             UpgradedSchema {
@@ -135,25 +139,4 @@ fn version(document: &Value, root: &Location) -> Result<Version> {
             found: "neither a `swagger` nor an `openapi` key".into(),
         }),
     }
-}
-
-/// Deserializes into an openapiv3 type; a failure names the pointer where it happened.
-fn deserialize<T: serde::de::DeserializeOwned>(value: Value, at: &Location) -> Result<T> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let mut pointer = at.pointer.clone();
-        for segment in e.path().iter() {
-            match segment {
-                serde_path_to_error::Segment::Seq { index } => {
-                    pointer = pointer::push(&pointer, &index.to_string());
-                }
-                serde_path_to_error::Segment::Map { key } => pointer = pointer::push(&pointer, key),
-                serde_path_to_error::Segment::Enum { .. }
-                | serde_path_to_error::Segment::Unknown => {}
-            }
-        }
-        Error::invalid(
-            Location::new(at.file.clone(), pointer),
-            format!("not a valid OpenAPI 3.0 value: {}", e.inner()),
-        )
-    })
 }

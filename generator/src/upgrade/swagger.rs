@@ -498,3 +498,39 @@ pub(super) fn take_schema_sources(
     }
     sources
 }
+
+/// Where a place in the upgraded document was written in the Swagger source: a place in a
+/// schema the rewrite copied under `content` is in the body's or response's one `schema`;
+/// paths and operations keep their pointers.
+pub(super) fn source_location(
+    location: Location,
+    sources: &BTreeMap<Location, Location>,
+) -> Location {
+    let Some(tokens) = pointer::tokens(&location.pointer) else {
+        return location;
+    };
+    // `/paths/{path}/{method}/requestBody` or `.../responses/{status}`, then
+    // `/content/{media type}/schema`, then the place inside the schema.
+    for split in [4, 5] {
+        let (owner, rest) = tokens.split_at(split.min(tokens.len()));
+        let owner_at = Location::new(
+            location.file.clone(),
+            owner
+                .iter()
+                .fold(String::new(), |p, t| pointer::push(&p, t)),
+        );
+        if let (Some(source), ["content", _, "schema", inside @ ..]) = (
+            sources.get(&owner_at),
+            rest.iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+        ) {
+            let pointer = inside
+                .iter()
+                .fold(source.pointer.clone(), |p, t| pointer::push(&p, t));
+            return Location::new(source.file.clone(), pointer);
+        }
+    }
+    location
+}
