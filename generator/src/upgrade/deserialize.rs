@@ -164,10 +164,7 @@ pub fn deserialize<T: DeserializeOwned>(value: &Value, part: Part, at: &Location
 fn locate(root: &Value, part: Part, first: Refusal) -> (Vec<String>, String) {
     let mut tokens = first.path;
     let mut message = first.message;
-    'descend: loop {
-        let Some((value, part)) = follow(root, part, &tokens) else {
-            break;
-        };
+    'descend: while let Some((value, part)) = follow(root, part, &tokens) {
         for (below, child, child_part) in typed_children(value, part) {
             if let Err(refusal) = child_part.check(child) {
                 tokens.extend(below);
