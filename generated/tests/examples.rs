@@ -22,28 +22,28 @@ fn login_paths_1login_post_parameters_0_schema_example() {
         "{\n  \"type\": \"m.login.password\",\n  \"user\": \"cheeky_monkey\",\n  \"password\": \"ilovebananas\"\n}",
     );
 }
-/// api/client-server/login.yaml#/paths/~1login/post/responses/200/content/application~1json/example
+/// api/client-server/login.yaml#/paths/~1login/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn login_paths_1login_post_responses_200_content_application_1json_example() {
+fn login_paths_1login_post_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::LoginOkBody,
     >(
         "{\n  \"user_id\": \"@cheeky_monkey:matrix.org\",\n  \"access_token\": \"abc123\",\n  \"home_server\": \"matrix.org\"\n}",
     );
 }
-/// api/client-server/login.yaml#/paths/~1login/post/responses/400/content/application~1json/example
+/// api/client-server/login.yaml#/paths/~1login/post/responses/400/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn login_paths_1login_post_responses_400_content_application_1json_example() {
+fn login_paths_1login_post_responses_400_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >("{\n  \"errcode\": \"M_UNKNOWN\",\n  \"error\": \"Bad login type.\"\n}");
 }
-/// api/client-server/login.yaml#/paths/~1login/post/responses/403/content/application~1json/example
+/// api/client-server/login.yaml#/paths/~1login/post/responses/403/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn login_paths_1login_post_responses_403_content_application_1json_example() {
+fn login_paths_1login_post_responses_403_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >("{\n  \"errcode\": \"M_FORBIDDEN\"\n}");
@@ -56,28 +56,28 @@ fn login_paths_1tokenrefresh_post_parameters_0_schema_example() {
         ::matrix_api::types::RefreshBody,
     >("{\n  \"refresh_token\": \"a1b2c3\"\n}");
 }
-/// api/client-server/login.yaml#/paths/~1tokenrefresh/post/responses/200/content/application~1json/example
+/// api/client-server/login.yaml#/paths/~1tokenrefresh/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn login_paths_1tokenrefresh_post_responses_200_content_application_1json_example() {
+fn login_paths_1tokenrefresh_post_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::RefreshOkBody,
     >(
         "{\n  \"access_token\": \"bearwithme123\",\n  \"refresh_token\": \"exchangewithme987\"\n}",
     );
 }
-/// api/client-server/login.yaml#/paths/~1tokenrefresh/post/responses/403/content/application~1json/example
+/// api/client-server/login.yaml#/paths/~1tokenrefresh/post/responses/403/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn login_paths_1tokenrefresh_post_responses_403_content_application_1json_example() {
+fn login_paths_1tokenrefresh_post_responses_403_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >("{\n  \"errcode\": \"M_FORBIDDEN\"\n}");
 }
-/// api/client-server/registration.yaml#/paths/~1register/post/parameters/0/example
+/// api/client-server/registration.yaml#/paths/~1register/post/parameters/0/x-example
 #[test]
 #[rustfmt::skip]
-fn registration_paths_1register_post_parameters_0_example() {
+fn registration_paths_1register_post_parameters_0_x_example() {
     round_trip::<::matrix_api::types::RegisterKind>("\"guest\"");
 }
 /// api/client-server/registration.yaml#/paths/~1register/post/parameters/1/schema/properties/bind_email/example
@@ -98,30 +98,30 @@ fn registration_paths_1register_post_parameters_1_schema_properties_username_exa
 fn registration_paths_1register_post_parameters_1_schema_properties_password_example() {
     round_trip::<::std::string::String>("\"ilovebananas\"");
 }
-/// api/client-server/registration.yaml#/paths/~1register/post/responses/200/content/application~1json/example
+/// api/client-server/registration.yaml#/paths/~1register/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn registration_paths_1register_post_responses_200_content_application_1json_example() {
+fn registration_paths_1register_post_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::RegisterOkBody,
     >(
         "{\n  \"user_id\": \"@cheeky_monkey:matrix.org\",\n  \"access_token\": \"abc123\",\n  \"home_server\": \"matrix.org\",\n  \"refresh_token\": \"def456\"\n}",
     );
 }
-/// api/client-server/registration.yaml#/paths/~1register/post/responses/400/content/application~1json/example
+/// api/client-server/registration.yaml#/paths/~1register/post/responses/400/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn registration_paths_1register_post_responses_400_content_application_1json_example() {
+fn registration_paths_1register_post_responses_400_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_USER_IN_USE\",\n  \"error\": \"Desired user ID is already taken.\"\n}",
     );
 }
-/// api/client-server/registration.yaml#/paths/~1register/post/responses/403/content/application~1json/example
+/// api/client-server/registration.yaml#/paths/~1register/post/responses/403/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn registration_paths_1register_post_responses_403_content_application_1json_example() {
+fn registration_paths_1register_post_responses_403_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
@@ -134,16 +134,16 @@ fn registration_paths_1register_post_responses_403_content_application_1json_exa
 fn registration_paths_1account_1password_post_parameters_0_schema_properties_new_password_example() {
     round_trip::<::std::string::String>("\"ihatebananas\"");
 }
-/// api/client-server/registration.yaml#/paths/~1account~1password/post/responses/200/content/application~1json/example
+/// api/client-server/registration.yaml#/paths/~1account~1password/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn registration_paths_1account_1password_post_responses_200_content_application_1json_example() {
+fn registration_paths_1account_1password_post_responses_200_examples_application_1json() {
     round_trip::<::serde_json::Map<::std::string::String, ::serde_json::Value>>("{}");
 }
-/// api/client-server/administrative_contact.yaml#/paths/~1account~13pid/get/responses/200/content/application~1json/example
+/// api/client-server/administrative_contact.yaml#/paths/~1account~13pid/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn administrative_contact_paths_1account_13pid_get_responses_200_content_application_1json_example() {
+fn administrative_contact_paths_1account_13pid_get_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::GetAccount3pidsOkBody,
     >(
@@ -160,34 +160,34 @@ fn administrative_contact_paths_1account_13pid_post_parameters_0_schema_example(
         "{\n  \"three_pid_creds\": {\n    \"id_server\": \"matrix.org\",\n    \"sid\": \"abc123987\",\n    \"client_secret\": \"d0n'tT3ll\"\n  },\n  \"bind\": false\n}",
     );
 }
-/// api/client-server/administrative_contact.yaml#/paths/~1account~13pid/post/responses/200/content/application~1json/example
+/// api/client-server/administrative_contact.yaml#/paths/~1account~13pid/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn administrative_contact_paths_1account_13pid_post_responses_200_content_application_1json_example() {
+fn administrative_contact_paths_1account_13pid_post_responses_200_examples_application_1json() {
     round_trip::<::serde_json::Map<::std::string::String, ::serde_json::Value>>("{}");
 }
-/// api/client-server/administrative_contact.yaml#/paths/~1account~13pid/post/responses/403/content/application~1json/example
+/// api/client-server/administrative_contact.yaml#/paths/~1account~13pid/post/responses/403/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn administrative_contact_paths_1account_13pid_post_responses_403_content_application_1json_example() {
+fn administrative_contact_paths_1account_13pid_post_responses_403_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_THREEPID_AUTH_FAILED\",\n  \"error\": \"The third party credentials could not be verified by the identity server.\"\n}",
     );
 }
-/// api/client-server/versions.yaml#/paths/~1versions/get/responses/200/content/application~1json/example
+/// api/client-server/versions.yaml#/paths/~1versions/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn versions_paths_1versions_get_responses_200_content_application_1json_example() {
+fn versions_paths_1versions_get_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::GetVersionsOkBody,
     >("{\n  \"versions\": [\n    \"r0.6.1\",\n    \"v1.1\"\n  ]\n}");
 }
-/// api/client-server/openid.yaml#/paths/~1user~1{userId}~1openid~1request_token/post/parameters/0/example
+/// api/client-server/openid.yaml#/paths/~1user~1{userId}~1openid~1request_token/post/parameters/0/x-example
 #[test]
 #[rustfmt::skip]
-fn openid_paths_1user_1_user_id_1openid_1request_token_post_parameters_0_example() {
+fn openid_paths_1user_1_user_id_1openid_1request_token_post_parameters_0_x_example() {
     round_trip::<::std::string::String>("\"@alice:example.com\"");
 }
 /// api/client-server/openid.yaml#/paths/~1user~1{userId}~1openid~1request_token/post/parameters/1/schema/example
@@ -196,128 +196,128 @@ fn openid_paths_1user_1_user_id_1openid_1request_token_post_parameters_0_example
 fn openid_paths_1user_1_user_id_1openid_1request_token_post_parameters_1_schema_example() {
     round_trip::<::serde_json::Map<::std::string::String, ::serde_json::Value>>("{}");
 }
-/// api/client-server/openid.yaml#/paths/~1user~1{userId}~1openid~1request_token/post/responses/200/content/application~1json/example
+/// api/client-server/openid.yaml#/paths/~1user~1{userId}~1openid~1request_token/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn openid_paths_1user_1_user_id_1openid_1request_token_post_responses_200_content_application_1json_example() {
+fn openid_paths_1user_1_user_id_1openid_1request_token_post_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::OpenIdToken,
     >(
         "{\n  \"access_token\": \"SomeT0kenHere\",\n  \"token_type\": \"Bearer\",\n  \"matrix_server_name\": \"example.com\",\n  \"expires_in\": 3600\n}",
     );
 }
-/// api/client-server/openid.yaml#/paths/~1user~1{userId}~1openid~1request_token/post/responses/403/content/application~1json/example
+/// api/client-server/openid.yaml#/paths/~1user~1{userId}~1openid~1request_token/post/responses/403/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn openid_paths_1user_1_user_id_1openid_1request_token_post_responses_403_content_application_1json_example() {
+fn openid_paths_1user_1_user_id_1openid_1request_token_post_responses_403_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_FORBIDDEN\",\n  \"error\": \"Cannot request tokens for other users.\"\n}",
     );
 }
-/// api/server-server/openid.yaml#/paths/~1openid~1userinfo/get/parameters/0/example
+/// api/server-server/openid.yaml#/paths/~1openid~1userinfo/get/parameters/0/x-example
 #[test]
 #[rustfmt::skip]
-fn openid_paths_1openid_1userinfo_get_parameters_0_example() {
+fn openid_paths_1openid_1userinfo_get_parameters_0_x_example() {
     round_trip::<::std::string::String>("\"SomeSecretTokenHere\"");
 }
-/// api/server-server/openid.yaml#/paths/~1openid~1userinfo/get/responses/200/content/application~1json/example
+/// api/server-server/openid.yaml#/paths/~1openid~1userinfo/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn openid_paths_1openid_1userinfo_get_responses_200_content_application_1json_example() {
+fn openid_paths_1openid_1userinfo_get_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::ExchangeOpenIdTokenOkBody,
     >("{\n  \"sub\": \"@alice:example.com\"\n}");
 }
-/// api/server-server/openid.yaml#/paths/~1openid~1userinfo/get/responses/401/content/application~1json/example
+/// api/server-server/openid.yaml#/paths/~1openid~1userinfo/get/responses/401/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn openid_paths_1openid_1userinfo_get_responses_401_content_application_1json_example() {
+fn openid_paths_1openid_1userinfo_get_responses_401_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_UNKNOWN_TOKEN\",\n  \"error\": \"Access token unknown or expired\"\n}",
     );
 }
-/// api/identity/v2_auth.yaml#/paths/~1account~1register/post/responses/200/content/application~1json/example
+/// api/identity/v2_auth.yaml#/paths/~1account~1register/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn v2_auth_paths_1account_1register_post_responses_200_content_application_1json_example() {
+fn v2_auth_paths_1account_1register_post_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::RegisterAccountOkBody,
     >("{\n  \"token\": \"abc123_OpaqueString\"\n}");
 }
-/// api/identity/v2_auth.yaml#/paths/~1account~1register/post/responses/401/content/application~1json/example
+/// api/identity/v2_auth.yaml#/paths/~1account~1register/post/responses/401/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn v2_auth_paths_1account_1register_post_responses_401_content_application_1json_example() {
+fn v2_auth_paths_1account_1register_post_responses_401_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_UNKNOWN_TOKEN\",\n  \"error\": \"The OpenID token could not be verified\"\n}",
     );
 }
-/// api/identity/v2_auth.yaml#/paths/~1account/get/responses/200/content/application~1json/example
+/// api/identity/v2_auth.yaml#/paths/~1account/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn v2_auth_paths_1account_get_responses_200_content_application_1json_example() {
+fn v2_auth_paths_1account_get_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::GetAccountOkBody,
     >("{\n  \"user_id\": \"@alice:example.org\"\n}");
 }
-/// api/identity/v2_auth.yaml#/paths/~1account~1logout/post/responses/200/content/application~1json/example
+/// api/identity/v2_auth.yaml#/paths/~1account~1logout/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn v2_auth_paths_1account_1logout_post_responses_200_content_application_1json_example() {
+fn v2_auth_paths_1account_1logout_post_responses_200_examples_application_1json() {
     round_trip::<::serde_json::Map<::std::string::String, ::serde_json::Value>>("{}");
 }
-/// api/identity/v2_auth.yaml#/paths/~1account~1logout/post/responses/401/content/application~1json/example
+/// api/identity/v2_auth.yaml#/paths/~1account~1logout/post/responses/401/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn v2_auth_paths_1account_1logout_post_responses_401_content_application_1json_example() {
+fn v2_auth_paths_1account_1logout_post_responses_401_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_UNKNOWN_TOKEN\",\n  \"error\": \"Unrecognised access token\"\n}",
     );
 }
-/// api/identity/associations.yaml#/paths/~13pid~1getValidated3pid/get/parameters/0/example
+/// api/identity/associations.yaml#/paths/~13pid~1getValidated3pid/get/parameters/0/x-example
 #[test]
 #[rustfmt::skip]
-fn associations_paths_13pid_1get_validated3pid_get_parameters_0_example() {
+fn associations_paths_13pid_1get_validated3pid_get_parameters_0_x_example() {
     round_trip::<::std::string::String>("\"1234\"");
 }
-/// api/identity/associations.yaml#/paths/~13pid~1getValidated3pid/get/parameters/1/example
+/// api/identity/associations.yaml#/paths/~13pid~1getValidated3pid/get/parameters/1/x-example
 #[test]
 #[rustfmt::skip]
-fn associations_paths_13pid_1get_validated3pid_get_parameters_1_example() {
+fn associations_paths_13pid_1get_validated3pid_get_parameters_1_x_example() {
     round_trip::<::std::string::String>("\"monkeys_are_GREAT\"");
 }
-/// api/identity/associations.yaml#/paths/~13pid~1getValidated3pid/get/responses/200/content/application~1json/example
+/// api/identity/associations.yaml#/paths/~13pid~1getValidated3pid/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn associations_paths_13pid_1get_validated3pid_get_responses_200_content_application_1json_example() {
+fn associations_paths_13pid_1get_validated3pid_get_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::GetValidated3pidOkBody,
     >(
         "{\n  \"medium\": \"email\",\n  \"validated_at\": 1457622739026,\n  \"address\": \"louise@bobs.burgers\"\n}",
     );
 }
-/// api/identity/associations.yaml#/paths/~13pid~1getValidated3pid/get/responses/400/content/application~1json/example
+/// api/identity/associations.yaml#/paths/~13pid~1getValidated3pid/get/responses/400/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn associations_paths_13pid_1get_validated3pid_get_responses_400_content_application_1json_example() {
+fn associations_paths_13pid_1get_validated3pid_get_responses_400_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_SESSION_NOT_VALIDATED\",\n  \"error\": \"This validation session has not yet been completed\"\n}",
     );
 }
-/// api/identity/associations.yaml#/paths/~13pid~1getValidated3pid/get/responses/404/content/application~1json/example
+/// api/identity/associations.yaml#/paths/~13pid~1getValidated3pid/get/responses/404/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn associations_paths_13pid_1get_validated3pid_get_responses_404_content_application_1json_example() {
+fn associations_paths_13pid_1get_validated3pid_get_responses_404_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
@@ -334,30 +334,30 @@ fn associations_paths_13pid_1bind_post_parameters_0_schema_example() {
         "{\n  \"sid\": \"1234\",\n  \"client_secret\": \"monkeys_are_GREAT\",\n  \"mxid\": \"@ears:matrix.org\"\n}",
     );
 }
-/// api/identity/associations.yaml#/paths/~13pid~1bind/post/responses/200/content/application~1json/example
+/// api/identity/associations.yaml#/paths/~13pid~1bind/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn associations_paths_13pid_1bind_post_responses_200_content_application_1json_example() {
+fn associations_paths_13pid_1bind_post_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::BindOkBody,
     >(
         "{\n  \"address\": \"louise@bobs.burgers\",\n  \"medium\": \"email\",\n  \"mxid\": \"@ears:matrix.org\",\n  \"not_before\": 1428825849161,\n  \"not_after\": 4582425849161,\n  \"ts\": 1428825849161,\n  \"signatures\": {\n    \"matrix.org\": {\n      \"ed25519:0\": \"ENiU2YORYUJgE6WBMitU0mppbQjidDLanAusj8XS2nVRHPu+0t42OKA/r6zV6i2MzUbNQ3c3MiLScJuSsOiVDQ\"\n    }\n  }\n}",
     );
 }
-/// api/identity/associations.yaml#/paths/~13pid~1bind/post/responses/400/content/application~1json/example
+/// api/identity/associations.yaml#/paths/~13pid~1bind/post/responses/400/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn associations_paths_13pid_1bind_post_responses_400_content_application_1json_example() {
+fn associations_paths_13pid_1bind_post_responses_400_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_SESSION_NOT_VALIDATED\",\n  \"error\": \"This validation session has not yet been completed\"\n}",
     );
 }
-/// api/identity/associations.yaml#/paths/~13pid~1bind/post/responses/404/content/application~1json/example
+/// api/identity/associations.yaml#/paths/~13pid~1bind/post/responses/404/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn associations_paths_13pid_1bind_post_responses_404_content_application_1json_example() {
+fn associations_paths_13pid_1bind_post_responses_404_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
@@ -374,16 +374,16 @@ fn associations_paths_13pid_1unbind_post_parameters_0_schema_example() {
         "{\n  \"sid\": \"1234\",\n  \"client_secret\": \"monkeys_are_GREAT\",\n  \"mxid\": \"@ears:example.org\",\n  \"threepid\": {\n    \"medium\": \"email\",\n    \"address\": \"monkeys_have_ears@example.org\"\n  }\n}",
     );
 }
-/// api/identity/associations.yaml#/paths/~13pid~1unbind/post/responses/200/content/application~1json/example
+/// api/identity/associations.yaml#/paths/~13pid~1unbind/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn associations_paths_13pid_1unbind_post_responses_200_content_application_1json_example() {
+fn associations_paths_13pid_1unbind_post_responses_200_examples_application_1json() {
     round_trip::<::serde_json::Map<::std::string::String, ::serde_json::Value>>("{}");
 }
-/// api/identity/associations.yaml#/paths/~13pid~1unbind/post/responses/403/content/application~1json/example
+/// api/identity/associations.yaml#/paths/~13pid~1unbind/post/responses/403/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn associations_paths_13pid_1unbind_post_responses_403_content_application_1json_example() {
+fn associations_paths_13pid_1unbind_post_responses_403_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
@@ -400,64 +400,64 @@ fn email_validation_paths_1validate_1email_1request_token_post_parameters_0_sche
         "{\n  \"client_secret\": \"monkeys_are_GREAT\",\n  \"email\": \"foo@example.com\",\n  \"send_attempt\": 1\n}",
     );
 }
-/// api/identity/email_validation.yaml#/paths/~1validate~1email~1requestToken/post/responses/200/content/application~1json/example
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1requestToken/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn email_validation_paths_1validate_1email_1request_token_post_responses_200_content_application_1json_example() {
+fn email_validation_paths_1validate_1email_1request_token_post_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::EmailRequestTokenOkBody,
     >("{\n  \"sid\": \"123abc\"\n}");
 }
-/// api/identity/email_validation.yaml#/paths/~1validate~1email~1requestToken/post/responses/400/content/application~1json/example
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1requestToken/post/responses/400/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn email_validation_paths_1validate_1email_1request_token_post_responses_400_content_application_1json_example() {
+fn email_validation_paths_1validate_1email_1request_token_post_responses_400_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_INVALID_EMAIL\",\n  \"error\": \"The email address is not valid\"\n}",
     );
 }
-/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/parameters/0/example
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/parameters/0/x-example
 #[test]
 #[rustfmt::skip]
-fn email_validation_paths_1validate_1email_1submit_token_get_parameters_0_example() {
+fn email_validation_paths_1validate_1email_1submit_token_get_parameters_0_x_example() {
     round_trip::<::std::string::String>("\"1234\"");
 }
-/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/parameters/1/example
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/parameters/1/x-example
 #[test]
 #[rustfmt::skip]
-fn email_validation_paths_1validate_1email_1submit_token_get_parameters_1_example() {
+fn email_validation_paths_1validate_1email_1submit_token_get_parameters_1_x_example() {
     round_trip::<::std::string::String>("\"monkeys_are_GREAT\"");
 }
-/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/parameters/2/example
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/parameters/2/x-example
 #[test]
 #[rustfmt::skip]
-fn email_validation_paths_1validate_1email_1submit_token_get_parameters_2_example() {
+fn email_validation_paths_1validate_1email_1submit_token_get_parameters_2_x_example() {
     round_trip::<::std::string::String>("\"atoken\"");
 }
-/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/responses/200/content/application~1json/example
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn email_validation_paths_1validate_1email_1submit_token_get_responses_200_content_application_1json_example() {
+fn email_validation_paths_1validate_1email_1submit_token_get_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::EmailSubmitTokenGetOkBody,
     >("{\n  \"success\": true\n}");
 }
-/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/responses/400/content/application~1json/example
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/responses/400/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn email_validation_paths_1validate_1email_1submit_token_get_responses_400_content_application_1json_example() {
+fn email_validation_paths_1validate_1email_1submit_token_get_responses_400_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_SESSION_EXPIRED\",\n  \"error\": \"This validation session has expired\"\n}",
     );
 }
-/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/responses/404/content/application~1json/example
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/responses/404/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn email_validation_paths_1validate_1email_1submit_token_get_responses_404_content_application_1json_example() {
+fn email_validation_paths_1validate_1email_1submit_token_get_responses_404_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
@@ -474,52 +474,52 @@ fn email_validation_paths_1validate_1email_1submit_token_post_parameters_0_schem
         "{\n  \"sid\": \"1234\",\n  \"client_secret\": \"monkeys_are_GREAT\",\n  \"token\": \"atoken\"\n}",
     );
 }
-/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/responses/200/content/application~1json/example
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn email_validation_paths_1validate_1email_1submit_token_post_responses_200_content_application_1json_example() {
+fn email_validation_paths_1validate_1email_1submit_token_post_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::EmailSubmitTokenPostOkBody,
     >("{\n  \"success\": true\n}");
 }
-/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/responses/400/content/application~1json/example
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/responses/400/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn email_validation_paths_1validate_1email_1submit_token_post_responses_400_content_application_1json_example() {
+fn email_validation_paths_1validate_1email_1submit_token_post_responses_400_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_SESSION_EXPIRED\",\n  \"error\": \"This validation session has expired\"\n}",
     );
 }
-/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/responses/404/content/application~1json/example
+/// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/responses/404/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn email_validation_paths_1validate_1email_1submit_token_post_responses_404_content_application_1json_example() {
+fn email_validation_paths_1validate_1email_1submit_token_post_responses_404_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(
         "{\n  \"errcode\": \"M_NO_VALID_SESSION\",\n  \"error\": \"No valid session was found matching that sid and client secret\"\n}",
     );
 }
-/// api/identity/pubkey.yaml#/paths/~1pubkey~1{keyId}/get/parameters/0/example
+/// api/identity/pubkey.yaml#/paths/~1pubkey~1{keyId}/get/parameters/0/x-example
 #[test]
 #[rustfmt::skip]
-fn pubkey_paths_1pubkey_1_key_id_get_parameters_0_example() {
+fn pubkey_paths_1pubkey_1_key_id_get_parameters_0_x_example() {
     round_trip::<::std::string::String>("\"ed25519:0\"");
 }
-/// api/identity/pubkey.yaml#/paths/~1pubkey~1{keyId}/get/responses/200/content/application~1json/example
+/// api/identity/pubkey.yaml#/paths/~1pubkey~1{keyId}/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn pubkey_paths_1pubkey_1_key_id_get_responses_200_content_application_1json_example() {
+fn pubkey_paths_1pubkey_1_key_id_get_responses_200_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::GetPubKeyOkBody,
     >("{\n  \"public_key\": \"VXuGitF39UH5iRfvbIknlvlAVKgD1BsLDMvBf0pmp7c\"\n}");
 }
-/// api/identity/pubkey.yaml#/paths/~1pubkey~1{keyId}/get/responses/404/content/application~1json/example
+/// api/identity/pubkey.yaml#/paths/~1pubkey~1{keyId}/get/responses/404/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn pubkey_paths_1pubkey_1_key_id_get_responses_404_content_application_1json_example() {
+fn pubkey_paths_1pubkey_1_key_id_get_responses_404_examples_application_1json() {
     round_trip::<
         ::matrix_api::types::MatrixErrorBody,
     >(

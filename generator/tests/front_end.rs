@@ -761,3 +761,36 @@ fn a_value_openapi_refuses_is_reported_where_it_is() {
         "/properties/x/oneOf/1/minimum (line 7)",
     );
 }
+
+#[test]
+fn examples_that_do_not_fit_their_schema_are_warnings_and_get_no_test() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/fidelity");
+    let ir = Generator::from_config_file(&fixture.join("codegen.toml"))
+        .and_then(|g| g.ir())
+        .unwrap();
+    let misfits: Vec<String> = ir
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("does not fit its schema"))
+        .map(|w| format!("{}: {}", w.location, w.message))
+        .collect();
+    assert_eq!(
+        misfits,
+        [
+            "spec.yaml#/paths/~1devices~1{deviceId}~1keys/get/responses/200/examples/application~1json: \
+             the example does not fit its schema, so it is not tested: at (the example): missing properties 'device_id'",
+            "spec30.yaml#/paths/~1devices~1{deviceId}~1summary/get/responses/200/content/application~1json/examples/too_deep/value: \
+             the example does not fit its schema, so it is not tested: at (the example): missing properties 'user_id', 'device_id', 'keys'",
+        ]
+    );
+    let tested: Vec<&str> = ir
+        .examples
+        .iter()
+        .map(|e| e.location.pointer.as_str())
+        .collect();
+    assert!(tested.contains(&"/paths/~1devices~1{deviceId}~1summary/get/responses/200/content/application~1json/examples/from_file/value"));
+    assert!(
+        !tested.iter().any(|p| p.ends_with("too_deep/value")),
+        "{tested:?}"
+    );
+}

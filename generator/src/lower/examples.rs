@@ -1,35 +1,53 @@
 //! Examples: every `example`, `examples` and `x-example` in the specs, recorded with the
-//! type it must fit, so the generated crate can test that it round-trips.
+//! type it must fit and the schema it documents, so the generated crate can test that it
+//! round-trips (once [`super::validation`] has checked that it fits the schema at all).
 
-use openapiv3::ReferenceOr;
+use openapiv3::{ReferenceOr, Schema};
 use serde_json::Value;
 
 use super::Lowerer;
+use super::validation::Candidate;
 use crate::error::Location;
 use crate::ir::{Example, TypeKind, TypeRef, Warning};
 
 impl Lowerer<'_> {
+    /// The examples of a media type; `schema` is the one they document when the media type
+    /// names none itself (an untyped error response's shared error).
     pub(super) fn media_examples(
         &mut self,
         media: &openapiv3::MediaType,
         ty: &TypeRef,
+        schema: Option<&ReferenceOr<Schema>>,
         at: &Location,
     ) {
+        let schema = media.schema.as_ref().or(schema);
         if let Some(example) = &media.example {
-            self.example(ty, example, at.child("example"));
+            self.example(ty, schema, example, at.child("example"));
         }
         for (name, example) in &media.examples {
             if let ReferenceOr::Item(example) = example
                 && let Some(value) = &example.value
             {
-                self.example(ty, value, at.child("examples").child(name).child("value"));
+                let at = at.child("examples").child(name).child("value");
+                self.example(ty, schema, value, at);
             }
         }
     }
 
-    /// Records an example. Older specs write JSON examples as JSON text: where the type is
-    /// not a string, a string example is read as JSON.
-    pub(super) fn example(&mut self, ty: &TypeRef, value: &Value, location: Location) {
+    /// Records an example of `ty`, which lowers `schema`. Older specs write JSON examples as
+    /// JSON text: where the type is not a string, a string example is read as JSON.
+    pub(super) fn example(
+        &mut self,
+        ty: &TypeRef,
+        schema: Option<&ReferenceOr<Schema>>,
+        value: &Value,
+        location: Location,
+    ) {
+        let location = if self.swagger_files.contains(&location.file) {
+            crate::upgrade::source_location(location, self.schema_sources)
+        } else {
+            location
+        };
         let value = match value {
             Value::String(text) if !self.is_string_type(ty) => match serde_json::from_str(text) {
                 Ok(parsed) => parsed,
@@ -43,11 +61,14 @@ impl Lowerer<'_> {
             },
             _ => value.clone(),
         };
-        self.examples.push(Example {
-            test_name: String::new(),
-            location,
-            ty: ty.clone(),
-            value,
+        self.examples.push(Candidate {
+            example: Example {
+                test_name: String::new(),
+                location,
+                ty: ty.clone(),
+                value,
+            },
+            schema: schema.map(|s| serde_json::to_value(s).unwrap_or(Value::Null)),
         });
     }
 

@@ -40,7 +40,7 @@ impl Lowerer<'_> {
                 None => TypeRef::Any,
             };
             for (content_type, media) in content {
-                self.media_examples(media, &ty, &content_at(content_type));
+                self.media_examples(media, &ty, None, &content_at(content_type));
             }
             return Ok(Some(ty));
         }
@@ -59,7 +59,7 @@ impl Lowerer<'_> {
                 (Encoding::Binary, _) => TypeRef::Bytes,
             };
             if matches!(encoding, Encoding::Json | Encoding::Form) {
-                self.media_examples(media, &ty, &content_at(content_type));
+                self.media_examples(media, &ty, None, &content_at(content_type));
             }
             variants.push(MediaVariant {
                 content_type: content_type.clone(),

@@ -6,7 +6,8 @@
 //!   [`security`] for who may call them;
 //! - [`schemas`] turns schemas into type uses and named types ([`objects`] for structs and
 //!   `allOf`, [`unions`] for `oneOf`/`anyOf`), kept in the deduplicating [`table`];
-//! - [`examples`] records every example with the type it must fit;
+//! - [`examples`] records every example with the type it must fit, and [`validation`]
+//!   keeps those that fit their schema;
 //! - [`error_model`] checks or defines the shared error body;
 //! - last, [`names`] decides every Rust identifier the output uses, once, from the
 //!   suggestions the other modules made ([`case`] turns spec words into identifiers), and
@@ -24,12 +25,16 @@ mod security;
 mod table;
 mod transport;
 mod unions;
+mod validation;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::config::Config;
 use crate::error::{Error, Location, Result};
-use crate::ir::{Api, Example, Ir, TypeDef, TypeId, TypeKind, TypeRef, Warning};
+use openapiv3::{ReferenceOr, Schema};
+
+use crate::ir::{Api, Ir, TypeDef, TypeId, TypeKind, TypeRef, Warning};
+use crate::resolve::SCHEMA_REF_PREFIX;
 use crate::upgrade::{Upgraded, UpgradedSchema};
 
 /// Lowers the upgraded specs into the IR, as `config` arranges them into APIs.
@@ -37,11 +42,18 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
     let mut lowerer = Lowerer {
         schemas: &upgraded.schemas,
         schema_sources: &upgraded.schema_sources,
+        swagger_files: &upgraded.swagger_files,
         config,
         table: table::TypeTable::default(),
         by_key: HashMap::new(),
         in_progress: HashMap::new(),
         examples: Vec::new(),
+        error_schema: config
+            .errors
+            .schema_key()
+            .map(|key| ReferenceOr::Reference {
+                reference: format!("{SCHEMA_REF_PREFIX}{}", crate::pointer::escape(&key)),
+            }),
         warnings: upgraded.warnings.clone(),
     };
     let error_location = Location::new(config.path.clone(), "/errors");
@@ -51,7 +63,8 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
         apis.push(lowerer.api(upgraded, api_config, &TypeRef::Named(error_type))?);
     }
     let (types, mut renumbering) = lowerer.table.finish(&error_location)?;
-    let mut examples = lowerer.examples;
+    let mut examples =
+        validation::fitting(lowerer.examples, lowerer.schemas, &mut lowerer.warnings);
     for api in &mut apis {
         for operation in &mut api.operations {
             operations::renumber(operation, &mut renumbering);
@@ -84,6 +97,9 @@ struct Lowerer<'a> {
     schemas: &'a BTreeMap<String, UpgradedSchema>,
     /// Where Swagger bodies and responses wrote their schema (see `Upgraded`).
     schema_sources: &'a BTreeMap<Location, Location>,
+    /// The specs that were Swagger 2.0: places in them are reported where the source
+    /// writes them (`upgrade::source_location`).
+    swagger_files: &'a BTreeSet<String>,
     config: &'a Config,
     table: table::TypeTable,
     /// Schema table key → the type it lowered to.
@@ -92,7 +108,9 @@ struct Lowerer<'a> {
     /// to them meanwhile (recursion), which also rules out merging them with an identical
     /// earlier type.
     in_progress: HashMap<String, Option<TypeId>>,
-    examples: Vec<Example>,
+    examples: Vec<validation::Candidate>,
+    /// The configured shared error schema, which untyped error responses' examples document.
+    error_schema: Option<ReferenceOr<Schema>>,
     warnings: Vec<Warning>,
 }
 

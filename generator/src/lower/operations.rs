@@ -175,7 +175,7 @@ impl Lowerer<'_> {
                 }
                 _ => example.clone(),
             };
-            self.example(&ty, &example, at.child("example"));
+            self.example(&ty, Some(schema), &example, at.child("example"));
         }
         let default = match schema {
             ReferenceOr::Item(schema) => schema.schema_data.default.clone(),
@@ -290,7 +290,9 @@ impl Lowerer<'_> {
         let untyped_error = is_error && self.config.errors.untyped_error_responses;
         let ty = if !has_schema && untyped_error {
             for (content_type, media) in &response.content {
-                self.media_examples(media, error_type, &at.child("content").child(content_type));
+                let at = at.child("content").child(content_type);
+                let schema = self.error_schema.clone();
+                self.media_examples(media, error_type, schema.as_ref(), &at);
             }
             Some(error_type.clone())
         } else {

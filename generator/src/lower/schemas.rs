@@ -241,7 +241,8 @@ impl Lowerer<'_> {
         };
         self.warn_unsupported(&extras.unsupported, at);
         if let Some(example) = &schema.schema_data.example {
-            self.example(&ty, example, at.child("example"));
+            let own = ReferenceOr::Item(schema.clone());
+            self.example(&ty, Some(&own), example, at.child("example"));
         }
         if own.is_some() && !matches!(ty, TypeRef::Named(_)) {
             return Ok(self.add_type(name, description, at, TypeKind::Alias { target: ty }, own));

@@ -4,7 +4,7 @@
 //! openapiv3 only keeps unknown keys as extensions, so these facts travel in a schema's
 //! extensions, under keys this module alone writes and reads: the upgrade stage records
 //! them with [`record_prefix_items`] and [`record_unsupported`], the lower stage gets them
-//! back typed with [`of`]. No other module knows the keys, so the hand-off has one owner
+//! back typed with [`of`] (or, reading a schema as JSON, with [`take_prefix_items`]). No other module knows the keys, so the hand-off has one owner
 //! and one shape.
 
 use openapiv3::{ReferenceOr, Schema};
@@ -52,8 +52,17 @@ pub fn of(schema: &Schema, at: &Location) -> Result<SchemaExtras> {
 }
 
 /// Records a tuple's converted item schemas on the converted schema `out`.
-pub(super) fn record_prefix_items(out: &mut Map<String, Value>, items: Vec<Value>) {
+pub(crate) fn record_prefix_items(out: &mut Map<String, Value>, items: Vec<Value>) {
     out.insert(PREFIX_ITEMS.into(), Value::Array(items));
+}
+
+/// Takes a tuple's item schemas out of an upgraded schema serialized as JSON, for readers
+/// of that JSON that know tuples (the example validator).
+pub fn take_prefix_items(schema: &mut Map<String, Value>) -> Option<Vec<Value>> {
+    match schema.remove(PREFIX_ITEMS)? {
+        Value::Array(items) => Some(items),
+        _ => None,
+    }
 }
 
 /// Records that the schema `out` uses `keyword`, which no Rust type can say.

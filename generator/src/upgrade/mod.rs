@@ -6,7 +6,7 @@
 //! `produces` type), `securityDefinitions` become security schemes, and `basePath` becomes a
 //! relative server URL whose configured placeholders become server variables.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3::{OpenAPI, ReferenceOr, Schema};
 use serde_json::Value;
@@ -22,7 +22,8 @@ mod swagger;
 
 use deserialize::{Part, deserialize};
 use schemas::{convert_schema, convert_schemas_in, openapi31_to_30};
-use swagger::{source_location, swagger_to_openapi, take_schema_sources};
+pub use swagger::source_location;
+use swagger::{swagger_to_openapi, take_schema_sources};
 
 /// The output of the upgrade stage.
 #[derive(Debug, Clone)]
@@ -35,6 +36,8 @@ pub struct Upgraded {
     /// body or response: the rewrite copies it under every media type, but warnings and
     /// types belong to the place in the source.
     pub schema_sources: BTreeMap<Location, Location>,
+    /// The root specs that were Swagger 2.0, whose places [`source_location`] finds.
+    pub swagger_files: BTreeSet<String>,
     /// What the upgrade had to leave out.
     pub warnings: Vec<crate::ir::Warning>,
 }
@@ -60,6 +63,7 @@ pub fn upgrade(
     let mut specs = Vec::new();
     let mut warnings = Vec::new();
     let mut schema_sources = BTreeMap::new();
+    let mut swagger_files = BTreeSet::new();
     for spec in &resolved.specs {
         let root = Location::new(spec.file.clone(), "");
         let mut sources = BTreeMap::new();
@@ -67,6 +71,7 @@ pub fn upgrade(
             Version::Swagger2 => {
                 let mut document = swagger_to_openapi(&spec.document, &root, variables)?;
                 sources = take_schema_sources(&mut document, &spec.file);
+                swagger_files.insert(spec.file.clone());
                 document
             }
             // 3.0 keeps its keywords; only what openapiv3 would drop is reshaped (`allOf`
@@ -102,6 +107,7 @@ pub fn upgrade(
         specs,
         schemas,
         schema_sources,
+        swagger_files,
         warnings,
     })
 }

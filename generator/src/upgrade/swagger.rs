@@ -500,15 +500,46 @@ pub(super) fn take_schema_sources(
 }
 
 /// Where a place in the upgraded document was written in the Swagger source: a place in a
-/// schema the rewrite copied under `content` is in the body's or response's one `schema`;
-/// paths and operations keep their pointers.
-pub(super) fn source_location(
-    location: Location,
-    sources: &BTreeMap<Location, Location>,
-) -> Location {
+/// schema the rewrite copied under `content` is in the body's or response's one `schema`, a
+/// response's `content/{type}/example` is its `examples/{type}`, a parameter's `example`
+/// its `x-example`; paths and operations keep their pointers.
+pub fn source_location(location: Location, sources: &BTreeMap<Location, Location>) -> Location {
     let Some(tokens) = pointer::tokens(&location.pointer) else {
         return location;
     };
+    let at = |tokens: &[&str]| {
+        let pointer = tokens
+            .iter()
+            .fold(String::new(), |p, t| pointer::push(&p, t));
+        Location::new(location.file.clone(), pointer)
+    };
+    let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [
+            "paths",
+            path,
+            method,
+            "responses",
+            status,
+            "content",
+            media_type,
+            "example",
+        ] => {
+            return at(&[
+                "paths",
+                path,
+                method,
+                "responses",
+                status,
+                "examples",
+                media_type,
+            ]);
+        }
+        [owner @ .., "parameters", index, "example"] => {
+            return at(&[owner, &["parameters", index, "x-example"]].concat());
+        }
+        _ => {}
+    }
     // `/paths/{path}/{method}/requestBody` or `.../responses/{status}`, then
     // `/content/{media type}/schema`, then the place inside the schema.
     for split in [4, 5] {

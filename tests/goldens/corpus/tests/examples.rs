@@ -44,26 +44,26 @@ fn events_paths_1rooms_1_room_id_1send_1_event_type_1_txn_id_put_request_body_co
         ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
     >("{\n  \"msgtype\": \"m.text\",\n  \"body\": \"hello\"\n}");
 }
-/// apis/admin/health.yaml#/paths/~1health/get/responses/200/content/application~1json/example
+/// apis/admin/health.yaml#/paths/~1health/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn health_paths_1health_get_responses_200_content_application_1json_example() {
+fn health_paths_1health_get_responses_200_examples_application_1json() {
     round_trip::<
         ::serde_json::Value,
     >("{\n  \"status\": \"ok\",\n  \"checks\": {\n    \"db\": \"ok\"\n  }\n}");
 }
-/// apis/admin/health.yaml#/paths/~1health/get/responses/503/content/application~1json/example
+/// apis/admin/health.yaml#/paths/~1health/get/responses/503/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn health_paths_1health_get_responses_503_content_application_1json_example() {
+fn health_paths_1health_get_responses_503_examples_application_1json() {
     round_trip::<
         ::golden_corpus::types::ApiErrorBody,
     >("{\n  \"code\": \"UNAVAILABLE\",\n  \"message\": \"db down\"\n}");
 }
-/// apis/docs/comments.yaml#/paths/~1pages~1{pageId}~1comments/get/responses/200/content/application~1json/example
+/// apis/docs/comments.yaml#/paths/~1pages~1{pageId}~1comments/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn comments_paths_1pages_1_page_id_1comments_get_responses_200_content_application_1json_example() {
+fn comments_paths_1pages_1_page_id_1comments_get_responses_200_examples_application_1json() {
     round_trip::<
         ::golden_corpus::types::ListCommentsOkBody,
     >(

@@ -12,10 +12,10 @@ fn round_trip<T: ::serde::Serialize + ::serde::de::DeserializeOwned>(json: &str)
         });
     assert_eq!(::serde_json::to_value(& typed).expect("serializes"), value);
 }
-/// spec.yaml#/paths/~1pets/get/responses/200/content/application~1json/example
+/// spec.yaml#/paths/~1pets/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn spec_paths_1pets_get_responses_200_content_application_1json_example() {
+fn spec_paths_1pets_get_responses_200_examples_application_1json() {
     round_trip::<
         ::golden_enums::types::ListPetsOkBody,
     >("{\n  \"kind\": \"pet.kind.cat\",\n  \"size\": \"small\"\n}");

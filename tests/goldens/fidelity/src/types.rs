@@ -309,6 +309,8 @@ pub struct ListDevicesOkBody {
     pub keys: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub last_seen_ts: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub last_seen_ip: ::std::option::Option<::std::string::String>,
 }
 impl ListDevicesOkBody {
     /// A `ListDevicesOkBody` from its required fields; the optional ones are unset.
@@ -322,6 +324,7 @@ impl ListDevicesOkBody {
             device_id,
             keys,
             last_seen_ts: ::std::option::Option::None,
+            last_seen_ip: ::std::option::Option::None,
         }
     }
 }

@@ -12,20 +12,20 @@ fn round_trip<T: ::serde::Serialize + ::serde::de::DeserializeOwned>(json: &str)
         });
     assert_eq!(::serde_json::to_value(& typed).expect("serializes"), value);
 }
-/// spec.yaml#/paths/~1devices~1{deviceId}/get/responses/200/content/application~1json/example
+/// spec.yaml#/paths/~1devices~1{deviceId}/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn spec_paths_1devices_1_device_id_get_responses_200_content_application_1json_example() {
+fn spec_paths_1devices_1_device_id_get_responses_200_examples_application_1json() {
     round_trip::<
         ::golden_fidelity::types::DeviceInformation,
     >(
         "{\n  \"user_id\": \"@a:x\",\n  \"device_id\": \"D\",\n  \"keys\": {\n    \"ed25519:D\": \"k\"\n  },\n  \"unsigned\": {\n    \"device_display_name\": \"Laptop\"\n  }\n}",
     );
 }
-/// spec.yaml#/paths/~1devices~1{deviceId}/get/responses/400/content/application~1json/example
+/// spec.yaml#/paths/~1devices~1{deviceId}/get/responses/400/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn spec_paths_1devices_1_device_id_get_responses_400_content_application_1json_example() {
+fn spec_paths_1devices_1_device_id_get_responses_400_examples_application_1json() {
     round_trip::<
         ::golden_fidelity::types::GetDeviceBadRequestBody,
     >(
@@ -40,20 +40,20 @@ fn device_keys_example() {
         ::golden_fidelity::types::DeviceKeys,
     >("{\n  \"user_id\": \"@b:x\",\n  \"device_id\": \"E\",\n  \"keys\": {}\n}");
 }
-/// spec.yaml#/paths/~1devices~1{deviceId}~1keys/get/responses/404/content/application~1json/example
+/// spec.yaml#/paths/~1devices~1{deviceId}~1keys/get/responses/404/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn spec_paths_1devices_1_device_id_1keys_get_responses_404_content_application_1json_example() {
+fn spec_paths_1devices_1_device_id_1keys_get_responses_404_examples_application_1json() {
     round_trip::<
         ::golden_fidelity::types::GetDeviceKeysNotFoundBody,
     >(
         "{\n  \"device\": {\n    \"user_id\": \"@b:x\",\n    \"device_id\": \"E\",\n    \"keys\": {}\n  }\n}",
     );
 }
-/// spec.yaml#/paths/~1positions/get/responses/200/content/application~1json/example
+/// spec.yaml#/paths/~1positions/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn spec_paths_1positions_get_responses_200_content_application_1json_example() {
+fn spec_paths_1positions_get_responses_200_examples_application_1json() {
     round_trip::<
         ::golden_fidelity::types::GetPositionsOkBody,
     >("{\n  \"origin\": [\n    1.5,\n    -2.25\n  ],\n  \"order\": 0.1\n}");
@@ -65,7 +65,7 @@ fn spec30_paths_1devices_get_responses_200_content_application_1json_example() {
     round_trip::<
         ::golden_fidelity::types::ListDevicesOkBody,
     >(
-        "{\n  \"user_id\": \"@a:x\",\n  \"device_id\": \"D\",\n  \"keys\": {},\n  \"last_seen_ts\": 5\n}",
+        "{\n  \"user_id\": \"@a:x\",\n  \"device_id\": \"D\",\n  \"keys\": {},\n  \"last_seen_ts\": 5,\n  \"last_seen_ip\": \"10.0.0.1\"\n}",
     );
 }
 /// spec30.yaml#/paths/~1devices~1{deviceId}~1summary/get/responses/200/content/application~1json/examples/from_file/value

@@ -12,10 +12,10 @@ fn round_trip<T: ::serde::Serialize + ::serde::de::DeserializeOwned>(json: &str)
         });
     assert_eq!(::serde_json::to_value(& typed).expect("serializes"), value);
 }
-/// spec.yaml#/paths/~1items~1{id}/get/responses/404/content/application~1json/example
+/// spec.yaml#/paths/~1items~1{id}/get/responses/404/examples/application~1json
 #[test]
 #[rustfmt::skip]
-fn spec_paths_1items_1_id_get_responses_404_content_application_1json_example() {
+fn spec_paths_1items_1_id_get_responses_404_examples_application_1json() {
     round_trip::<
         ::golden_responses::types::ProblemBody,
     >("{\n  \"errcode\": \"NOT_FOUND\",\n  \"error\": \"No item\"\n}");
