@@ -277,6 +277,9 @@ pub enum TypeRef {
     Any,
     /// A type from `Ir::types`.
     Named(TypeId),
+    /// A value held behind a pointer, so that the enum variant holding it stays small
+    /// (decided last, by the layout pass; serialized as the value itself).
+    Boxed(Box<TypeRef>),
 }
 
 /// A type of the IR's table: an index into [`Ir::types`].
@@ -491,6 +494,7 @@ impl Ir {
     pub fn named(&self, ty: &TypeRef) -> Option<&TypeDef> {
         match ty {
             TypeRef::Named(id) => Some(self.type_def(*id)),
+            TypeRef::Boxed(inner) => self.named(inner),
             _ => None,
         }
     }

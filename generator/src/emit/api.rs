@@ -347,27 +347,35 @@ fn response_variant(ir: &Ir, response: &Response, root: &TokenStream) -> Respons
 /// not document it. Exact statuses win over ranges, ranges over `default`.
 fn from_error(ir: &Ir, op: &Operation) -> Option<TokenStream> {
     let error_body = TypeRef::Named(ir.error.type_id);
+    // The body as the variant holds it: moved in, or boxed where the layout pass boxed it.
+    let body_of = |r: &Response| match &r.ty {
+        Some(ty) if *ty == error_body => Some(quote!(error.body)),
+        Some(TypeRef::Boxed(ty)) if **ty == error_body => {
+            Some(quote!(::std::boxed::Box::new(error.body)))
+        }
+        _ => None,
+    };
     let mut arms: Vec<(u8, TokenStream)> = op
         .responses
         .iter()
-        .filter(|r| r.ty.as_ref() == Some(&error_body))
-        .map(|r| {
+        .filter_map(|r| Some((r, body_of(r)?)))
+        .map(|(r, body)| {
             let variant = ident(&r.variant);
             match r.status {
                 Status::Code(code) => (
                     0,
-                    quote!(#code => ::std::result::Result::Ok(Self::#variant(error.body)),),
+                    quote!(#code => ::std::result::Result::Ok(Self::#variant(#body)),),
                 ),
                 Status::Range(class) => {
                     let (low, high) = (class * 100, class * 100 + 99);
                     (
                         1,
-                        quote!(#low..=#high => ::std::result::Result::Ok(Self::#variant(error.status, error.body)),),
+                        quote!(#low..=#high => ::std::result::Result::Ok(Self::#variant(error.status, #body)),),
                     )
                 }
                 Status::Default => (
                     2,
-                    quote!(_ => ::std::result::Result::Ok(Self::#variant(error.status, error.body)),),
+                    quote!(_ => ::std::result::Result::Ok(Self::#variant(error.status, #body)),),
                 ),
             }
         })
@@ -375,17 +383,15 @@ fn from_error(ir: &Ir, op: &Operation) -> Option<TokenStream> {
     if arms.is_empty() {
         return None;
     }
-    let default_variant = op
-        .responses
-        .iter()
-        .find(|r| r.status == Status::Default)
-        .map(|r| ident(&r.variant));
+    let default = op.responses.iter().find(|r| r.status == Status::Default);
+    let default_variant = default.map(|r| ident(&r.variant));
+    let default_body = default.and_then(body_of);
     arms.sort_by_key(|(order, _)| *order);
     let has_default = arms.last().map(|(order, _)| *order) == Some(2);
     let body = match (has_default, arms.len()) {
         // `default` alone takes every status: no match to make.
         (true, 1) => {
-            quote!(::std::result::Result::Ok(Self::#default_variant(error.status, error.body)))
+            quote!(::std::result::Result::Ok(Self::#default_variant(error.status, #default_body)))
         }
         _ => {
             let fallback = (!has_default).then(|| quote!(_ => ::std::result::Result::Err(error),));

@@ -22,6 +22,7 @@ enum RustType<'a> {
     Vec(Box<RustType<'a>>),
     Tuple(Vec<RustType<'a>>),
     Map(Box<RustType<'a>>),
+    Boxed(Box<RustType<'a>>),
     /// A generated type of the `types` module.
     Named(&'a str),
 }
@@ -47,6 +48,7 @@ fn rust_type<'a>(ir: &'a Ir, ty: &TypeRef) -> RustType<'a> {
         ),
         TypeRef::Any => leaf(quote!(::serde_json::Value), "Value"),
         TypeRef::Named(id) => RustType::Named(&ir.type_def(*id).name),
+        TypeRef::Boxed(inner) => RustType::Boxed(Box::new(rust_type(ir, inner))),
     }
 }
 
@@ -72,6 +74,10 @@ pub fn type_tokens(ir: &Ir, ty: &TypeRef, root: &TokenStream) -> TokenStream {
                 let name = ident(name);
                 quote!(#root::types::#name)
             }
+            RustType::Boxed(inner) => {
+                let inner = tokens(*inner, root);
+                quote!(::std::boxed::Box<#inner>)
+            }
         }
     }
     tokens(rust_type(ir, ty), root)
@@ -89,6 +95,7 @@ pub fn display(ir: &Ir, ty: &TypeRef) -> String {
             }
             RustType::Map(value) => format!("BTreeMap<String, {}>", text(*value)),
             RustType::Named(name) => name.to_owned(),
+            RustType::Boxed(inner) => format!("Box<{}>", text(*inner)),
         }
     }
     text(rust_type(ir, ty))

@@ -10,12 +10,14 @@
 //!   keeps those that fit their schema;
 //! - [`error_model`] checks or defines the shared error body;
 //! - last, [`names`] decides every Rust identifier the output uses, once, from the
-//!   suggestions the other modules made ([`case`] turns spec words into identifiers), and
-//!   [`transport`] what the router does by itself for each operation.
+//!   suggestions the other modules made ([`case`] turns spec words into identifiers),
+//!   [`transport`] what the router does by itself for each operation, and [`layout`] which
+//!   type uses get a name or a box so the code stays clippy-clean at any size.
 
 mod case;
 mod error_model;
 mod examples;
+mod layout;
 mod media;
 mod names;
 mod objects;
@@ -87,8 +89,10 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
         router_uses: Default::default(),
         warnings: lowerer.warnings,
     };
+    layout::name_complex_uses(&mut ir);
     names::decide(&mut ir)?;
     transport::decide(&mut ir);
+    layout::box_large_variants(&mut ir);
     Ok(ir)
 }
 

@@ -135,7 +135,7 @@ impl Renumbering {
     pub fn ty(&mut self, ty: &mut TypeRef) {
         match ty {
             TypeRef::Named(id) => *id = self.0[id],
-            TypeRef::Array(item) | TypeRef::Map(item) => self.ty(item),
+            TypeRef::Array(item) | TypeRef::Map(item) | TypeRef::Boxed(item) => self.ty(item),
             TypeRef::Tuple(items) => items.iter_mut().for_each(|item| self.ty(item)),
             TypeRef::String { .. }
             | TypeRef::Integer { .. }

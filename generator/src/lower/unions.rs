@@ -163,6 +163,7 @@ impl Lowerer<'_> {
             TypeRef::Tuple(_) => "Tuple".into(),
             TypeRef::Map(_) | TypeRef::Object => "Object".into(),
             TypeRef::Any => "Value".into(),
+            TypeRef::Boxed(inner) => self.type_variant_name(inner, union),
             TypeRef::Named(id) => {
                 let name = self.table.name(*id).unwrap_or("Value");
                 name.strip_prefix(union)

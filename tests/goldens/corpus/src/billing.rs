@@ -235,7 +235,7 @@ pub enum GetCustomerResponse {
     /// 200.
     ///
     /// The customer.
-    Ok(crate::types::Customer),
+    Ok(::std::boxed::Box<crate::types::Customer>),
     /// 404.
     ///
     /// No such customer.

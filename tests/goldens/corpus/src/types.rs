@@ -3830,7 +3830,7 @@ impl ListInvoicesOkBody {
 #[allow(clippy::large_enum_variant)]
 pub enum GetInvoiceOkBody {
     /// `application/json`, as JSON.
-    Json(crate::types::Invoice),
+    Json(::std::boxed::Box<crate::types::Invoice>),
     /// `application/pdf`, as bytes.
     Pdf(::std::vec::Vec<u8>),
 }

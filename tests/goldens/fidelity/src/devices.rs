@@ -80,6 +80,56 @@ impl ::axum::response::IntoResponse for GetDeviceKeysResponse {
         }
     }
 }
+/// The request of `GET /devices/{deviceId}/card`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GetDeviceCardRequest {
+    /// Path parameter `deviceId`.
+    pub device_id: ::std::string::String,
+}
+/// The responses `GET /devices/{deviceId}/card` documents, one variant per status.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GetDeviceCardResponse {
+    /// 200.
+    ///
+    /// A large body.
+    Ok(::std::boxed::Box<crate::types::DeviceCard>),
+    /// 404.
+    ///
+    /// No such device.
+    NotFound(crate::types::ApiErrorBody),
+}
+impl GetDeviceCardResponse {
+    /// The HTTP status this response goes out with.
+    pub fn status(&self) -> ::http::StatusCode {
+        match self {
+            Self::Ok(_) => ::http::StatusCode::OK,
+            Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
+        }
+    }
+    /// The documented variant for `error`'s status, carrying its body; the error
+    /// itself when this operation does not document that status (return it as `Err`).
+    pub fn from_error(
+        error: crate::types::ApiError,
+    ) -> ::std::result::Result<Self, crate::types::ApiError> {
+        match error.status.as_u16() {
+            404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
+            _ => ::std::result::Result::Err(error),
+        }
+    }
+}
+#[cfg(feature = "server")]
+impl ::axum::response::IntoResponse for GetDeviceCardResponse {
+    fn into_response(self) -> ::axum::response::Response {
+        match &self {
+            Self::Ok(body) => {
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
+            }
+            Self::NotFound(body) => {
+                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
+            }
+        }
+    }
+}
 /// The request of `GET /positions`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetPositionsRequest {}
@@ -186,6 +236,13 @@ pub trait DevicesApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetDeviceKeysResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+    /// `GET /devices/{deviceId}/card`.
+    fn get_device_card(
+        &self,
+        request: GetDeviceCardRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetDeviceCardResponse, crate::types::ApiError>,
+    > + ::std::marker::Send;
     /// `GET /positions`.
     fn get_positions(
         &self,
@@ -230,6 +287,17 @@ pub const GET_DEVICE_KEYS: crate::metadata::Metadata = crate::metadata::Metadata
     rate_limited: false,
     deprecated: false,
 };
+/// What `GET /devices/{deviceId}/card` is.
+pub const GET_DEVICE_CARD: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_device_card",
+    operation_id: ::std::option::Option::Some("getDeviceCard"),
+    method: ::http::Method::GET,
+    path: "/devices/{deviceId}/card",
+    paths: &["/devices/{deviceId}/card"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
 /// What `GET /positions` is.
 pub const GET_POSITIONS: crate::metadata::Metadata = crate::metadata::Metadata {
     name: "get_positions",
@@ -267,6 +335,7 @@ pub const SHOW_DEVICE: crate::metadata::Metadata = crate::metadata::Metadata {
 pub const OPERATIONS: &[crate::metadata::Metadata] = &[
     GET_DEVICE,
     GET_DEVICE_KEYS,
+    GET_DEVICE_CARD,
     GET_POSITIONS,
     LIST_DEVICES,
     SHOW_DEVICE,
@@ -286,6 +355,10 @@ pub fn router<S: DevicesApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
         .route(
             "/devices/{deviceId}/keys",
             ::axum::routing::get(handlers::get_device_keys::<S>),
+        )
+        .route(
+            "/devices/{deviceId}/card",
+            ::axum::routing::get(handlers::get_device_card::<S>),
         )
         .route("/positions", ::axum::routing::get(handlers::get_positions::<S>))
         .route("/devices", ::axum::routing::get(handlers::list_devices::<S>))
@@ -342,6 +415,29 @@ mod handlers {
                 device_id: path.device_id,
             };
             server.get_device_keys(request).await
+        }
+            .await;
+        crate::runtime::respond(result)
+    }
+    #[derive(::serde::Deserialize)]
+    struct GetDeviceCardPath {
+        #[serde(rename = "deviceId")]
+        device_id: ::std::string::String,
+    }
+    pub(super) async fn get_device_card<S: super::DevicesApi>(
+        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
+        request: ::axum::extract::Request,
+    ) -> ::axum::response::Response {
+        let (mut parts, _body) = request.into_parts();
+        let result: ::std::result::Result<
+            super::GetDeviceCardResponse,
+            crate::types::ApiError,
+        > = async {
+            let path: GetDeviceCardPath = crate::runtime::path(&mut parts).await?;
+            let request = super::GetDeviceCardRequest {
+                device_id: path.device_id,
+            };
+            server.get_device_card(request).await
         }
             .await;
         crate::runtime::respond(result)

@@ -282,6 +282,60 @@ impl ::std::default::Default for GetDeviceKeysNotFoundBody {
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeviceCard {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub field_0: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub field_1: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub field_2: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub field_3: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub field_4: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub field_5: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub field_6: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub field_7: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub field_8: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub field_9: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub field_10: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub field_11: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub signatures: ::std::option::Option<crate::types::DeviceCardSignatures>,
+}
+impl DeviceCard {
+    /// A `DeviceCard` with every optional field unset.
+    pub fn new() -> Self {
+        Self {
+            field_0: ::std::option::Option::None,
+            field_1: ::std::option::Option::None,
+            field_2: ::std::option::Option::None,
+            field_3: ::std::option::Option::None,
+            field_4: ::std::option::Option::None,
+            field_5: ::std::option::Option::None,
+            field_6: ::std::option::Option::None,
+            field_7: ::std::option::Option::None,
+            field_8: ::std::option::Option::None,
+            field_9: ::std::option::Option::None,
+            field_10: ::std::option::Option::None,
+            field_11: ::std::option::Option::None,
+            signatures: ::std::option::Option::None,
+        }
+    }
+}
+impl ::std::default::Default for DeviceCard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetPositionsOkBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub origin: ::std::option::Option<(f64, f64)>,
@@ -328,6 +382,16 @@ impl ListDevicesOkBody {
         }
     }
 }
+/// The type of `signatures` of `DeviceCard`.
+pub type DeviceCardSignatures = ::std::collections::BTreeMap<
+    ::std::string::String,
+    ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::std::vec::Vec<
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        >,
+    >,
+>;
 /// The machine-readable code of a \[`ApiError`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiErrorCode {
