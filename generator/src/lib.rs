@@ -114,6 +114,13 @@ impl Generator {
 
     /// Stages 1 to 5: every file of the generated crate, sorted by path.
     pub fn generate(&self) -> Result<Vec<GeneratedFile>> {
-        Ok(emit::emit(&self.ir()?)?)
+        Ok(self.generate_with_warnings()?.0)
+    }
+
+    /// [`Generator::generate`], with what the specs say that the crate cannot (a keyword no
+    /// Rust type can say, an example that does not fit its schema), for the user to read.
+    pub fn generate_with_warnings(&self) -> Result<(Vec<GeneratedFile>, Vec<ir::Warning>)> {
+        let ir = self.ir()?;
+        Ok((emit::emit(&ir)?, ir.warnings))
     }
 }

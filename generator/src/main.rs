@@ -88,9 +88,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate { config, out, check } => {
-            let files = Generator::from_config_file(&config)
-                .and_then(|g| g.generate())
+            let (files, warnings) = Generator::from_config_file(&config)
+                .and_then(|g| g.generate_with_warnings())
                 .map_err(|e| e.to_string())?;
+            for warning in &warnings {
+                eprintln!("warning: {}: {}", warning.location, warning.message);
+            }
             if check {
                 let changes = output::compare(&out, &files).map_err(|e| e.to_string())?;
                 if changes.is_empty() {

@@ -35,9 +35,14 @@ fn main() -> ExitCode {
     let root = workspace_root();
     let out = root.join("generated");
     let files = match Generator::from_config_file(&root.join("specs/codegen.toml"))
-        .and_then(|g| g.generate())
+        .and_then(|g| g.generate_with_warnings())
     {
-        Ok(files) => files,
+        Ok((files, warnings)) => {
+            for warning in &warnings {
+                eprintln!("warning: {}: {}", warning.location, warning.message);
+            }
+            files
+        }
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::FAILURE;
