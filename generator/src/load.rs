@@ -75,7 +75,10 @@ pub fn load(spec_root: &Path, roots: &[String], overlays: &[Overlay]) -> Result<
         let mut next = Vec::new();
         let mut queued = std::collections::BTreeSet::new();
         for document in parsed {
-            let mut document = document?;
+            // A file that cannot be read is reported at the reference that named it, whose
+            // line is found only now: finding lines scans the referring file's text.
+            let mut document =
+                document.map_err(|e| e.with_line(|file, at| set.locate(file, at).line))?;
             if set.documents.contains_key(&document.path) {
                 continue;
             }
@@ -89,10 +92,10 @@ pub fn load(spec_root: &Path, roots: &[String], overlays: &[Overlay]) -> Result<
                 if file_part.is_empty() {
                     continue;
                 }
-                let location = document.locate(&ref_pointer);
+                let location = Location::new(document.path.clone(), ref_pointer);
                 let target =
                     join_relative(&document.path, file_part).ok_or_else(|| Error::BadRef {
-                        location: location.clone(),
+                        location: document.locate(&location.pointer),
                         reference: reference.clone(),
                         message: "only relative file paths inside the spec directory are supported"
                             .into(),
