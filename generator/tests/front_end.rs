@@ -794,3 +794,31 @@ fn examples_that_do_not_fit_their_schema_are_warnings_and_get_no_test() {
         "{tested:?}"
     );
 }
+
+#[test]
+fn schemas_that_want_one_name_are_told_apart_by_where_they_are() {
+    let operation = |name: &str, property: &str| {
+        format!(
+            "  /{name}:\n    get:\n      operationId: {name}\n      responses:\n        200:\n          description: ok\n          schema:\n            type: object\n            properties:\n              unsigned:\n                title: Unsigned\n                type: object\n                properties: {{{property}: {{type: string}}}}\n"
+        )
+    };
+    let spec = format!(
+        "swagger: '2.0'\ninfo: {{title: t, version: '1'}}\npaths:\n{}{}{}{}",
+        operation("getA", "a"),
+        operation("getB", "b"),
+        operation("getC", "c"),
+        operation("getD", "d")
+    );
+    let ir = generate(&[("a.yaml", &spec)], &["a.yaml"]).unwrap();
+    let names: Vec<&str> = ir
+        .types
+        .iter()
+        .filter(|t| t.name.ends_with("Unsigned"))
+        .map(|t| t.name.as_str())
+        .collect();
+    // The first keeps the title, the next its file's stem, the others where they are.
+    assert_eq!(
+        names,
+        ["Unsigned", "AUnsigned", "GetCOkUnsigned", "GetDOkUnsigned"]
+    );
+}

@@ -53,26 +53,44 @@ pub(super) fn decide(ir: &mut Ir) -> Result<()> {
 }
 
 /// One name per type. A later type whose suggestion is taken is qualified by its file's
-/// stem, then by its directory too; past that the config must name it.
+/// stem, then by its directory too, then by where in the file it is (the operation and the
+/// path through the schema: `GetDeviceOkUnsigned`, `DeviceKeysSignatures`); past that the
+/// config must name it.
 fn type_names(ir: &mut Ir) -> Result<()> {
     // The error (status and body) is the config's to name; the body is a type of the table.
     let mut taken: BTreeMap<String, Option<usize>> = BTreeMap::new();
     taken.insert(ir.error.type_name.clone(), None);
-    for index in 0..ir.types.len() {
-        let def = &ir.types[index];
+    let operations: BTreeMap<(&str, &str), &str> = ir
+        .apis
+        .iter()
+        .flat_map(|api| &api.operations)
+        .map(|op| ((op.source.file.as_str(), op.source.pointer.as_str()), op.name.as_str()))
+        .collect();
+    let mut names = Vec::with_capacity(ir.types.len());
+    for (index, def) in ir.types.iter().enumerate() {
         let origin = &def.origins[0];
         let mut dirs = origin.file.rsplit('/');
         let stem = dirs.next().unwrap_or(&origin.file);
         let stem = stem.split('.').next().unwrap_or(stem);
         let dir = dirs.next().unwrap_or_default();
+        let words = |s: &str| if s.is_empty() { String::new() } else { pascal_case(s) };
+        let (stem, dir) = (words(stem), words(dir));
+        let mut place = place_words(&origin.file, &origin.pointer, &operations);
+        if !place.ends_with(&def.name) {
+            place.push_str(&def.name);
+        }
         let candidates = [
             def.name.clone(),
-            format!("{}{}", pascal_case(stem), def.name),
-            format!("{}{}{}", pascal_case(dir), pascal_case(stem), def.name),
+            format!("{stem}{}", def.name),
+            format!("{dir}{stem}{}", def.name),
+            place.clone(),
+            format!("{stem}{place}"),
         ];
-        let free = candidates
-            .iter()
-            .find(|c| !is_keyword(c) && !taken.contains_key(*c));
+        let free = candidates.iter().find(|c| {
+            c.starts_with(|first: char| first.is_ascii_alphabetic())
+                && !is_keyword(c)
+                && !taken.contains_key(*c)
+        });
         let Some(name) = free.cloned() else {
             let first = match taken.get(&def.name) {
                 Some(Some(i)) => ir.types[*i].origins[0].to_string(),
@@ -94,9 +112,53 @@ fn type_names(ir: &mut Ir) -> Result<()> {
             ));
         };
         taken.insert(name.clone(), Some(index));
-        ir.types[index].name = name;
+        names.push(name);
+    }
+    for (def, name) in ir.types.iter_mut().zip(names) {
+        def.name = name;
     }
     Ok(())
+}
+
+/// Where in its file a schema is, in words: the operation it belongs to, then each step of
+/// the way into it that says something (a status, a property, `Item` for a list's items,
+/// `Value` for a map's values); structural steps (`schema`, `content`, a media type,
+/// `properties`, `allOf`) say nothing.
+fn place_words(file: &str, pointer: &str, operations: &BTreeMap<(&str, &str), &str>) -> String {
+    let tokens = crate::pointer::tokens(pointer).unwrap_or_default();
+    let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    let mut words = String::new();
+    let mut rest = tokens.as_slice();
+    if let ["paths", path, method, inside @ ..] = tokens.as_slice() {
+        let at = crate::pointer::push(&crate::pointer::push("/paths", path), method);
+        match operations.get(&(file, at.as_str())) {
+            Some(name) => words.push_str(&pascal_case(name)),
+            None => words.push_str(&pascal_case(&format!("{method} {path}"))),
+        }
+        rest = inside;
+    }
+    let mut previous = "";
+    for token in rest {
+        let word = match (previous, *token) {
+            ("responses", status) => status
+                .parse::<u16>()
+                .map(|code| status_name(crate::ir::Status::Code(code)))
+                .unwrap_or_else(|_| pascal_case(status)),
+            ("content", _) | ("allOf" | "oneOf" | "anyOf", _) => String::new(),
+            (_, "items") => "Item".into(),
+            (_, "additionalProperties") => "Value".into(),
+            (_, "requestBody") => "Request".into(),
+            (
+                _,
+                "schema" | "content" | "properties" | "responses" | "allOf" | "oneOf" | "anyOf"
+                | "definitions" | "components" | "schemas",
+            ) => String::new(),
+            (_, other) => pascal_case(other),
+        };
+        words.push_str(&word);
+        previous = token;
+    }
+    words
 }
 
 /// Fields, variants and helper functions inside one type.
