@@ -31,6 +31,13 @@ pub struct Config {
     /// Names for schemas, keyed by `file#pointer` of the schema (`file#` for a whole file).
     #[serde(default)]
     pub type_names: BTreeMap<String, String>,
+    /// Rust types of one's own, used in place of the types schemas would generate.
+    #[serde(default)]
+    pub replace: ReplaceConfig,
+    /// Dependencies the generated crate gets besides its own (for the `replace` types), as
+    /// Cargo's `[dependencies]` writes them.
+    #[serde(default)]
+    pub dependencies: BTreeMap<String, toml::Value>,
     /// Whether string enums accept values the spec does not list.
     #[serde(default)]
     pub enums: EnumPolicy,
@@ -94,6 +101,21 @@ pub struct Overlay {
     /// The merge patch.
     #[serde(default)]
     pub merge: serde_json::Value,
+}
+
+/// Rust types used in place of generated ones (as typify's `with_replacement` or
+/// progenitor's `x-rust-type`): each a path to a type that serializes as the schema says.
+/// The crate that defines it is one of the config's `[dependencies]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaceConfig {
+    /// By schema, keyed by `file#pointer` (`file#` for a whole file): every use of the
+    /// schema is the Rust type, and the schema generates no type of its own.
+    #[serde(default)]
+    pub schemas: BTreeMap<String, String>,
+    /// By string `format` (`mx-user-id`): every string of that format is the Rust type.
+    #[serde(default)]
+    pub formats: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -278,6 +300,14 @@ impl Config {
                 return Err(config_error(format!("api `{}` lists no specs", api.name)));
             }
         }
+        let replacements = config.replace.schemas.iter().chain(&config.replace.formats);
+        for (what, rust_type) in replacements {
+            if syn::parse_str::<syn::Type>(rust_type).is_err() {
+                return Err(config_error(format!(
+                    "[replace] `{what}`: `{rust_type}` is not a Rust type path"
+                )));
+            }
+        }
         for (name, variable) in &config.base_path_variables {
             if variable.values.is_empty() {
                 return Err(config_error(format!(
@@ -321,5 +351,20 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("snake_case"), "{err}");
+    }
+
+    #[test]
+    fn rejects_replacements_that_are_no_rust_type() {
+        let err = Config::from_toml(
+            "[package]\nname='x'\ndescription='y'\n[[api]]\nname='a'\ntitle='A'\nspecs=['a.yaml']\n[replace.formats]\nmx-user-id = 'my types::UserId'\n",
+            "test.toml",
+            PathBuf::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("`mx-user-id`: `my types::UserId` is not a Rust type path"),
+            "{err}"
+        );
     }
 }

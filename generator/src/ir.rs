@@ -13,6 +13,9 @@ use crate::error::Location;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ir {
     pub package: String,
+    /// Dependencies of the generated crate beyond its own, name → Cargo's value (as JSON),
+    /// for the Rust types the config uses in place of generated ones.
+    pub dependencies: std::collections::BTreeMap<String, Value>,
     pub description: String,
     /// The config file this was generated from, as given.
     pub config_path: String,
@@ -277,6 +280,9 @@ pub enum TypeRef {
     Any,
     /// A type from `Ir::types`.
     Named(TypeId),
+    /// A Rust type of the user's own, by its path, used in place of what the schema would
+    /// generate (the config's `[replace]`).
+    External(String),
     /// A value held behind a pointer, so that the enum variant holding it stays small
     /// (decided last, by the layout pass; serialized as the value itself).
     Boxed(Box<TypeRef>),

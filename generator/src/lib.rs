@@ -65,7 +65,13 @@ impl Generator {
     /// Schemas the config names directly (`file#pointer`), so they are loaded even if no
     /// spec reaches them.
     pub fn configured_schemas(&self) -> Vec<String> {
-        self.config.errors.schema_key().into_iter().collect()
+        let replaced = self.config.replace.schemas.keys().cloned();
+        self.config
+            .errors
+            .schema_key()
+            .into_iter()
+            .chain(replaced)
+            .collect()
     }
 
     /// Stage 1.

@@ -822,3 +822,24 @@ fn schemas_that_want_one_name_are_told_apart_by_where_they_are() {
         ["Unsigned", "AUnsigned", "GetCOkUnsigned", "GetDOkUnsigned"]
     );
 }
+
+#[test]
+fn a_replaced_schema_that_does_not_exist_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        OK_SPEC.replace("defs/thing.yaml", "thing.yaml"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("thing.yaml"), "type: string\n").unwrap();
+    let config = "[package]\nname = \"t\"\ndescription = \"t\"\n[[api]]\nname = \"test\"\ntitle = \"T\"\nspecs = [\"a.yaml\"]\n[replace.schemas]\n\"thing.yaml#/nope\" = \"::x::Thing\"\n";
+    std::fs::write(dir.path().join("codegen.toml"), config).unwrap();
+    let err = Generator::from_config_file(&dir.path().join("codegen.toml"))
+        .and_then(|g| g.ir())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("thing.yaml#/nope") && err.contains("does not exist"),
+        "{err}"
+    );
+}

@@ -1,6 +1,8 @@
 //! The generated crate's non-Rust files, rendered with minijinja: its Cargo.toml and
 //! `API.md`, the endpoint reference.
 
+use std::collections::BTreeMap;
+
 use minijinja::Environment;
 use serde::Serialize;
 
@@ -36,6 +38,11 @@ pub fn cargo_toml(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> {
         minijinja::context! {
             header,
             package => &ir.package,
+            dependencies => ir
+                .dependencies
+                .iter()
+                .map(|(name, value)| (name.clone(), inline_toml(value)))
+                .collect::<BTreeMap<_, _>>(),
             description => ir.description.replace('"', "\\\""),
         },
     )?;
@@ -43,6 +50,34 @@ pub fn cargo_toml(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> {
         path: "Cargo.toml".into(),
         contents,
     })
+}
+
+/// A value as inline TOML (`{ path = "../x", features = ["a"] }`); JSON's string escapes
+/// are TOML's too.
+fn inline_toml(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(inline_toml).collect();
+            format!("[{}]", items.join(", "))
+        }
+        serde_json::Value::Object(table) => {
+            let entries: Vec<String> = table
+                .iter()
+                .map(|(key, value)| {
+                    let bare = key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                    let key = match bare {
+                        true => key.clone(),
+                        false => serde_json::Value::from(key.as_str()).to_string(),
+                    };
+                    format!("{key} = {}", inline_toml(value))
+                })
+                .collect();
+            format!("{{ {} }}", entries.join(", "))
+        }
+        scalar => scalar.to_string(),
+    }
 }
 
 /// Spec prose as one line of Markdown: table cells cannot hold line breaks or bare pipes.
@@ -168,6 +203,11 @@ pub fn api_reference(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> 
         minijinja::context! {
             header,
             package => &ir.package,
+            dependencies => ir
+                .dependencies
+                .iter()
+                .map(|(name, value)| (name.clone(), inline_toml(value)))
+                .collect::<BTreeMap<_, _>>(),
             description => &ir.description,
             error => &ir.error,
             error_body => &ir.type_def(ir.error.type_id).name,

@@ -23,11 +23,13 @@ enum RustType<'a> {
     Tuple(Vec<RustType<'a>>),
     Map(Box<RustType<'a>>),
     Boxed(Box<RustType<'a>>),
+    /// A type of the user's own, by the path the config gives.
+    External(&'a str),
     /// A generated type of the `types` module.
     Named(&'a str),
 }
 
-fn rust_type<'a>(ir: &'a Ir, ty: &TypeRef) -> RustType<'a> {
+fn rust_type<'a>(ir: &'a Ir, ty: &'a TypeRef) -> RustType<'a> {
     let leaf = |path, short| RustType::Leaf { path, short };
     match ty {
         TypeRef::String { .. } => leaf(quote!(::std::string::String), "String"),
@@ -49,6 +51,7 @@ fn rust_type<'a>(ir: &'a Ir, ty: &TypeRef) -> RustType<'a> {
         TypeRef::Any => leaf(quote!(::serde_json::Value), "Value"),
         TypeRef::Named(id) => RustType::Named(&ir.type_def(*id).name),
         TypeRef::Boxed(inner) => RustType::Boxed(Box::new(rust_type(ir, inner))),
+        TypeRef::External(path) => RustType::External(path),
     }
 }
 
@@ -78,6 +81,10 @@ pub fn type_tokens(ir: &Ir, ty: &TypeRef, root: &TokenStream) -> TokenStream {
                 let inner = tokens(*inner, root);
                 quote!(::std::boxed::Box<#inner>)
             }
+            // The config checked that the path parses as a type.
+            RustType::External(path) => syn::parse_str::<syn::Type>(path)
+                .map(|ty| quote!(#ty))
+                .unwrap_or_default(),
         }
     }
     tokens(rust_type(ir, ty), root)
@@ -96,6 +103,7 @@ pub fn display(ir: &Ir, ty: &TypeRef) -> String {
             RustType::Map(value) => format!("BTreeMap<String, {}>", text(*value)),
             RustType::Named(name) => name.to_owned(),
             RustType::Boxed(inner) => format!("Box<{}>", text(*inner)),
+            RustType::External(path) => path.trim_start_matches("::").to_owned(),
         }
     }
     text(rust_type(ir, ty))

@@ -48,17 +48,24 @@ impl Lowerer<'_> {
         } else {
             location
         };
+        // A type of the user's own is a string where its schema says so.
+        let string_schema = matches!(ty, TypeRef::External(_))
+            && matches!(schema, Some(ReferenceOr::Item(s)) if matches!(s.schema_kind, openapiv3::SchemaKind::Type(openapiv3::Type::String(_))));
         let value = match value {
-            Value::String(text) if !self.is_string_type(ty) => match serde_json::from_str(text) {
-                Ok(parsed) => parsed,
-                Err(e) => {
-                    self.warnings.push(Warning {
-                        location,
-                        message: format!("example is neither the schema's type nor JSON text: {e}"),
-                    });
-                    return;
+            Value::String(text) if !string_schema && !self.is_string_type(ty) => {
+                match serde_json::from_str(text) {
+                    Ok(parsed) => parsed,
+                    Err(e) => {
+                        self.warnings.push(Warning {
+                            location,
+                            message: format!(
+                                "example is neither the schema's type nor JSON text: {e}"
+                            ),
+                        });
+                        return;
+                    }
                 }
-            },
+            }
             _ => value.clone(),
         };
         self.examples.push(Candidate {

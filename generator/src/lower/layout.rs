@@ -123,7 +123,8 @@ fn complexity(ty: &TypeRef, nest: u64) -> u64 {
         | TypeRef::Number { .. }
         | TypeRef::Boolean
         | TypeRef::Any
-        | TypeRef::Named(_) => 0,
+        | TypeRef::Named(_)
+        | TypeRef::External(_) => 0,
     }
 }
 
@@ -243,7 +244,8 @@ impl Sizes<'_> {
             TypeRef::Integer { .. } | TypeRef::Number { .. } => 8,
             TypeRef::Boolean => 1,
             TypeRef::Boxed(_) => POINTER,
-            TypeRef::Object | TypeRef::Any => VALUE,
+            // A type of the user's own could be anything: taken as large as a JSON value.
+            TypeRef::Object | TypeRef::Any | TypeRef::External(_) => VALUE,
             TypeRef::Tuple(items) => items.iter().map(|item| self.of(item)).sum(),
             TypeRef::Named(id) => self.named(*id),
         }

@@ -78,6 +78,14 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
     let error = error_model::model(config, renumbering.id(error_type));
     let mut ir = Ir {
         package: config.package.name.clone(),
+        dependencies: config
+            .dependencies
+            .iter()
+            .map(|(name, value)| {
+                let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+                (name.clone(), value)
+            })
+            .collect(),
         description: config.package.description.clone(),
         config_path: config.path.clone(),
         sources,

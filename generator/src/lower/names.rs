@@ -64,7 +64,12 @@ fn type_names(ir: &mut Ir) -> Result<()> {
         .apis
         .iter()
         .flat_map(|api| &api.operations)
-        .map(|op| ((op.source.file.as_str(), op.source.pointer.as_str()), op.name.as_str()))
+        .map(|op| {
+            (
+                (op.source.file.as_str(), op.source.pointer.as_str()),
+                op.name.as_str(),
+            )
+        })
         .collect();
     let mut names = Vec::with_capacity(ir.types.len());
     for (index, def) in ir.types.iter().enumerate() {
@@ -73,7 +78,13 @@ fn type_names(ir: &mut Ir) -> Result<()> {
         let stem = dirs.next().unwrap_or(&origin.file);
         let stem = stem.split('.').next().unwrap_or(stem);
         let dir = dirs.next().unwrap_or_default();
-        let words = |s: &str| if s.is_empty() { String::new() } else { pascal_case(s) };
+        let words = |s: &str| {
+            if s.is_empty() {
+                String::new()
+            } else {
+                pascal_case(s)
+            }
+        };
         let (stem, dir) = (words(stem), words(dir));
         let mut place = place_words(&origin.file, &origin.pointer, &operations);
         if !place.ends_with(&def.name) {

@@ -53,6 +53,9 @@ impl Lowerer<'_> {
     /// The type of a schema from the schema table: always a named type, so that a file or
     /// definition of its own stays visible by name in the generated code.
     pub(super) fn named(&mut self, key: &str, at: &Location) -> Result<TypeRef> {
+        if let Some(rust_type) = self.config.replace.schemas.get(key) {
+            return Ok(TypeRef::External(rust_type.clone()));
+        }
         if let Some(ty) = self.by_key.get(key) {
             return Ok(ty.clone());
         }
@@ -182,9 +185,16 @@ impl Lowerer<'_> {
                     .collect();
                 self.add_enum(name, description.clone(), at, variants, true, own)
             }
-            SchemaKind::Type(Type::String(string)) => TypeRef::String {
-                format: format_name(&string.format),
-            },
+            SchemaKind::Type(Type::String(string)) => {
+                let format = format_name(&string.format);
+                let replaced = format
+                    .as_ref()
+                    .and_then(|f| self.config.replace.formats.get(f));
+                match replaced {
+                    Some(rust_type) => TypeRef::External(rust_type.clone()),
+                    None => TypeRef::String { format },
+                }
+            }
             SchemaKind::Type(Type::Integer(integer)) => TypeRef::Integer {
                 format: format_name(&integer.format),
             },

@@ -142,6 +142,7 @@ impl Renumbering {
             | TypeRef::Number { .. }
             | TypeRef::Boolean
             | TypeRef::Bytes
+            | TypeRef::External(_)
             | TypeRef::Object
             | TypeRef::Any => {}
         }

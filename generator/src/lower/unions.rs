@@ -164,6 +164,11 @@ impl Lowerer<'_> {
             TypeRef::Map(_) | TypeRef::Object => "Object".into(),
             TypeRef::Any => "Value".into(),
             TypeRef::Boxed(inner) => self.type_variant_name(inner, union),
+            // `::my_types::UserId` is `UserId`.
+            TypeRef::External(path) => {
+                let last = path.rsplit("::").next().unwrap_or(path);
+                pascal_case(last.split('<').next().unwrap_or(last))
+            }
             TypeRef::Named(id) => {
                 let name = self.table.name(*id).unwrap_or("Value");
                 name.strip_prefix(union)
