@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::recursion::Recursion;
-use super::structs::field_type;
+use super::structs::{field_type, optional_attr};
 use crate::emit::EmitError;
 use crate::emit::docs::doc_attrs;
 use crate::emit::rust_types::{ident, status_code};
@@ -62,9 +62,7 @@ pub(super) fn error_type(
             });
         } else {
             let ty = field_type(ir, field, error.type_id, &Recursion::default(), root, false);
-            let skip = (!field.required).then(|| {
-                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
-            });
+            let skip = (!field.required).then(|| optional_attr(field));
             field_tokens.push(quote!(#field_docs #rename #skip pub #field_ident: #ty,));
             others.push(if field.required {
                 return Err(EmitError::Internal(format!(

@@ -19,7 +19,7 @@ use enums::{enum_type, integer_enum_type};
 use error::error_type;
 use media::media_type;
 use recursion::recursive_types;
-use structs::struct_type;
+use structs::{null_is_some_fn, struct_type};
 use unions::union_type;
 
 // Long because it is one dispatch over every kind of type, each arm a call.
@@ -87,6 +87,7 @@ pub fn emit_types(ir: &Ir) -> Result<TokenStream, EmitError> {
         };
         items.push(item);
     }
+    items.extend(null_is_some_fn(ir));
     {
         let error = &ir.error;
         let variants: Vec<EnumVariant> = error

@@ -21,9 +21,56 @@ pub(super) fn field_type(
     let inner = recursion.held(ir, owner, &field.ty, root);
     if (field.required && !field.nullable) || has_default {
         inner
+    } else if absent_or_null(field) {
+        quote!(::std::option::Option<::std::option::Option<#inner>>)
     } else {
         quote!(::std::option::Option<#inner>)
     }
+}
+
+/// Whether a field tells absent from `null`: an optional, nullable property is `None` when
+/// absent and `Some(None)` when `null`, so both survive a round trip.
+pub(super) fn absent_or_null(field: &Field) -> bool {
+    !field.required && field.nullable
+}
+
+/// The serde attribute of an optional field without a default.
+pub(super) fn optional_attr(field: &Field) -> TokenStream {
+    if absent_or_null(field) {
+        quote!(#[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            deserialize_with = "null_is_some"
+        )])
+    } else {
+        quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+    }
+}
+
+/// The helper [`optional_attr`] names, emitted once where a field needs it: serde reads a
+/// present `null` into the outer `Option` as `None` unless told otherwise.
+pub(super) fn null_is_some_fn(ir: &Ir) -> Option<TokenStream> {
+    let needed = ir.types.iter().any(|def| match &def.kind {
+        crate::ir::TypeKind::Struct { fields, .. } => fields
+            .iter()
+            .any(|f| absent_or_null(f) && f.default.is_none()),
+        _ => false,
+    });
+    needed.then(|| {
+        quote! {
+            /// A present value, `null` included, of a field that tells absent from `null`.
+            fn null_is_some<'de, D, T>(
+                deserializer: D,
+            ) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error>
+            where
+                D: ::serde::Deserializer<'de>,
+                T: ::serde::Deserialize<'de>,
+            {
+                <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
+                    .map(::std::option::Option::Some)
+            }
+        }
+    })
 }
 
 // Long because one pass over the fields builds the struct, its constructor and its
@@ -76,7 +123,7 @@ pub(super) fn struct_type(
             }
             None => {
                 constructor_values.push(quote!(#field_ident: ::std::option::Option::None));
-                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+                optional_attr(field)
             }
         };
         field_tokens.push(quote! {

@@ -729,8 +729,12 @@ pub struct StoreUser {
     pub user_id: crate::types::UserId,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub first_name: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub phone: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "null_is_some"
+    )]
+    pub phone: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// User status
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user_status: ::std::option::Option<i32>,
@@ -1035,8 +1039,12 @@ impl CreateRoomOkBody {
 pub struct RoomSummary {
     pub room_id: ::std::string::String,
     /// The room's name
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "null_is_some"
+    )]
+    pub name: ::std::option::Option<::std::option::Option<::std::string::String>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub topic: ::std::option::Option<::std::string::String>,
     pub visibility: crate::types::Visibility,
@@ -1485,8 +1493,12 @@ impl<'de> ::serde::Deserialize<'de> for MemberEventContentMembership {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MemberEventContent {
     pub membership: crate::types::MemberEventContentMembership,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub displayname: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "null_is_some"
+    )]
+    pub displayname: ::std::option::Option<::std::option::Option<::std::string::String>>,
 }
 impl MemberEventContent {
     /// A `MemberEventContent` from its required fields; the optional ones are unset.
@@ -1579,8 +1591,12 @@ impl SendMessageOkBody {
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetProfileOkBody {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub displayname: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "null_is_some"
+    )]
+    pub displayname: ::std::option::Option<::std::option::Option<::std::string::String>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub avatar_url: ::std::option::Option<::std::string::String>,
 }
@@ -3127,8 +3143,12 @@ pub struct Point {
     pub lat: f64,
     pub lon: f64,
     /// Metres above sea level, when known (null when measured and unknown).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub elevation: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "null_is_some"
+    )]
+    pub elevation: ::std::option::Option<::std::option::Option<f64>>,
 }
 impl Point {
     /// A `Point` from its required fields; the optional ones are unset.
@@ -3418,8 +3438,12 @@ pub struct RouteRequest {
     pub avoid: ::std::option::Option<
         ::std::vec::Vec<crate::types::RouteRequestAvoidItem>,
     >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub depart_at: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "null_is_some"
+    )]
+    pub depart_at: ::std::option::Option<::std::option::Option<::std::string::String>>,
 }
 impl RouteRequest {
     /// A `RouteRequest` from its required fields; the optional ones are unset.
@@ -4111,8 +4135,14 @@ impl<'de> ::serde::Deserialize<'de> for CreatePaymentCreatedBodyState {
 pub struct CreatePaymentCreatedBody {
     pub payment_id: ::std::string::String,
     pub state: crate::types::CreatePaymentCreatedBodyState,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub failure: ::std::option::Option<crate::types::ApiErrorBody>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "null_is_some"
+    )]
+    pub failure: ::std::option::Option<
+        ::std::option::Option<crate::types::ApiErrorBody>,
+    >,
 }
 impl CreatePaymentCreatedBody {
     /// A `CreatePaymentCreatedBody` from its required fields; the optional ones are unset.
@@ -4391,8 +4421,12 @@ pub struct Subscription {
     pub id: ::std::string::String,
     pub plan: crate::types::SubscriptionPlan,
     pub status: crate::types::SubscriptionStatus,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub cancel_at: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "null_is_some"
+    )]
+    pub cancel_at: ::std::option::Option<::std::option::Option<::std::string::String>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub items: ::std::option::Option<
         ::std::vec::Vec<crate::types::SubscriptionItemsItem>,
@@ -5847,6 +5881,17 @@ impl ::std::default::Default for GetItemDimensionsInOkBody {
     }
 }
 pub type Barcode = ::std::string::String;
+/// A present value, `null` included, of a field that tells absent from `null`.
+fn null_is_some<'de, D, T>(
+    deserializer: D,
+) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error>
+where
+    D: ::serde::Deserializer<'de>,
+    T: ::serde::Deserialize<'de>,
+{
+    <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
+        .map(::std::option::Option::Some)
+}
 /// The machine-readable code of a \[`ApiError`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiErrorCode {

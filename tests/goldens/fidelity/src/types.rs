@@ -363,8 +363,14 @@ pub struct ListDevicesOkBody {
     pub keys: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub last_seen_ts: ::std::option::Option<i64>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_seen_ip: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "null_is_some"
+    )]
+    pub last_seen_ip: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
 }
 impl ListDevicesOkBody {
     /// A `ListDevicesOkBody` from its required fields; the optional ones are unset.
@@ -392,6 +398,17 @@ pub type DeviceCardSignatures = ::std::collections::BTreeMap<
         >,
     >,
 >;
+/// A present value, `null` included, of a field that tells absent from `null`.
+fn null_is_some<'de, D, T>(
+    deserializer: D,
+) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error>
+where
+    D: ::serde::Deserializer<'de>,
+    T: ::serde::Deserialize<'de>,
+{
+    <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
+        .map(::std::option::Option::Some)
+}
 /// The machine-readable code of a \[`ApiError`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiErrorCode {

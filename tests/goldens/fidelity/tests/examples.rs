@@ -65,7 +65,7 @@ fn spec30_paths_1devices_get_responses_200_content_application_1json_example() {
     round_trip::<
         ::golden_fidelity::types::ListDevicesOkBody,
     >(
-        "{\n  \"user_id\": \"@a:x\",\n  \"device_id\": \"D\",\n  \"keys\": {},\n  \"last_seen_ts\": 5,\n  \"last_seen_ip\": \"10.0.0.1\"\n}",
+        "{\n  \"user_id\": \"@a:x\",\n  \"device_id\": \"D\",\n  \"keys\": {},\n  \"last_seen_ts\": 5,\n  \"last_seen_ip\": null\n}",
     );
 }
 /// spec30.yaml#/paths/~1devices~1{deviceId}~1summary/get/responses/200/content/application~1json/examples/from_file/value

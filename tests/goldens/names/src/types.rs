@@ -545,8 +545,12 @@ pub struct Everything {
     pub value: ::std::option::Option<crate::types::Value>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub additional_properties: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub maybe_plain: ::std::option::Option<::std::string::String>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "null_is_some"
+    )]
+    pub maybe_plain: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Properties beyond the ones named above.
     #[serde(flatten)]
     pub additional_properties_: ::std::collections::BTreeMap<::std::string::String, i64>,
@@ -575,6 +579,17 @@ impl ::std::default::Default for Everything {
     fn default() -> Self {
         Self::new()
     }
+}
+/// A present value, `null` included, of a field that tells absent from `null`.
+fn null_is_some<'de, D, T>(
+    deserializer: D,
+) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error>
+where
+    D: ::serde::Deserializer<'de>,
+    T: ::serde::Deserialize<'de>,
+{
+    <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
+        .map(::std::option::Option::Some)
 }
 /// The machine-readable code of a \[`ApiError`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
