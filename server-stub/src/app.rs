@@ -16,6 +16,7 @@ use crate::homeserver::{Homeserver, HomeserverConfig};
 use crate::identity::{IdentityConfig, IdentityServer};
 use crate::mail::Mailer;
 use crate::ratelimit::{RateLimit, RateLimiter};
+use crate::serve::Limits;
 use crate::store::cached::CachedStore;
 use crate::store::memory::MemoryStore;
 use crate::store::sql::SqlStore;
@@ -74,6 +75,8 @@ pub struct Settings {
     pub uia_session_lifetime: Duration,
     pub validation_session_lifetime: Duration,
     pub openid_token_lifetime: Duration,
+    /// Timeouts, the connection cap and the shutdown's drain deadline.
+    pub limits: Limits,
 }
 
 impl Settings {
@@ -96,6 +99,7 @@ impl Settings {
             uia_session_lifetime: Duration::from_secs(48 * 60 * 60),
             validation_session_lifetime: Duration::from_secs(24 * 60 * 60),
             openid_token_lifetime: Duration::from_secs(60 * 60),
+            limits: Limits::default(),
         }
     }
 }
@@ -109,7 +113,8 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops accepting, lets requests in flight finish, and returns.
+    /// Stops accepting, lets requests in flight finish (within the drain deadline), and
+    /// returns.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop.send(true);
         for task in self.tasks {
@@ -188,6 +193,7 @@ async fn start_with<S: HomeserverStore + IdentityStore>(
         router.layer(TraceLayer::new_for_http())
     };
 
+    let limits = settings.limits;
     let (stop, stopped) = watch::channel(false);
     let mut tasks = vec![tokio::spawn(purge_periodically(
         store.clone(),
@@ -197,16 +203,13 @@ async fn start_with<S: HomeserverStore + IdentityStore>(
     let mut serve = |listener: tokio::net::TcpListener,
                      router: axum::Router,
                      name: &'static str| {
-        let mut stopped = stopped.clone();
         tracing::info!(server = name, address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "listening");
-        tasks.push(tokio::spawn(async move {
-            let service = router.into_make_service_with_connect_info::<SocketAddr>();
-            axum::serve(listener, service)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.wait_for(|stop| *stop).await;
-                })
-                .await
-        }));
+        tasks.push(tokio::spawn(crate::serve::serve(
+            listener,
+            router,
+            limits,
+            stopped.clone(),
+        )));
     };
 
     if let Some(listener) = client {

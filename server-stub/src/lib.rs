@@ -13,6 +13,7 @@ pub mod mail;
 pub mod ratelimit;
 pub mod remote;
 pub mod secrets;
+pub mod serve;
 pub mod signing;
 pub mod store;
 pub mod threepid;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use server_stub::ratelimit::RateLimit;
+use server_stub::serve::Limits;
 use server_stub::{Database, Settings};
 
 /// A Matrix homeserver and identity server implementing the generated matrix-api traits.
@@ -78,11 +79,12 @@ struct ServeArgs {
     /// Switch rate limiting off.
     #[arg(long, env = "SERVER_STUB_NO_RATE_LIMIT")]
     no_rate_limit: bool,
-    /// Requests a client may make per second on a limited endpoint class, sustained.
-    #[arg(long, env = "SERVER_STUB_RATE_LIMIT_PER_SECOND", default_value_t = 1.0)]
+    /// Requests a client may make per second on a limited endpoint class, sustained
+    /// (above 0; `--no-rate-limit` switches limits off).
+    #[arg(long, env = "SERVER_STUB_RATE_LIMIT_PER_SECOND", default_value_t = 1.0, value_parser = positive_rate)]
     rate_limit_per_second: f64,
-    /// Requests a client may make at once on a limited endpoint class.
-    #[arg(long, env = "SERVER_STUB_RATE_LIMIT_BURST", default_value_t = 10.0)]
+    /// Requests a client may make at once on a limited endpoint class (at least 1).
+    #[arg(long, env = "SERVER_STUB_RATE_LIMIT_BURST", default_value_t = 10.0, value_parser = burst)]
     rate_limit_burst: f64,
     /// Allow `kind=guest` registrations.
     #[arg(long, env = "SERVER_STUB_ALLOW_GUESTS")]
@@ -97,13 +99,57 @@ struct ServeArgs {
     /// Where clients reach the identity server (for links in emails).
     #[arg(long, env = "SERVER_STUB_IDENTITY_PUBLIC_URL")]
     identity_public_url: Option<String>,
-    /// Lifetime of access tokens, in seconds (refresh tokens renew them).
+    /// Lifetime of access tokens, in seconds (refresh tokens renew them): 1 to 31536000.
     #[arg(
         long,
         env = "SERVER_STUB_ACCESS_TOKEN_LIFETIME",
-        default_value_t = 3600
+        default_value_t = 3600,
+        value_parser = clap::value_parser!(u64).range(1..=YEAR_SECS)
     )]
     access_token_lifetime_secs: u64,
+    /// Seconds a client has to send a request's header, from connecting or from the end
+    /// of the previous response; then the connection is closed. 1 to 3600.
+    #[arg(long, env = "SERVER_STUB_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_secs: u64,
+    /// Seconds a request body may stall between two of its pieces; then the request fails.
+    /// 1 to 3600.
+    #[arg(long, env = "SERVER_STUB_BODY_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout_secs: u64,
+    /// Seconds a whole request may take, handler included; then the client gets 408.
+    /// 1 to 3600.
+    #[arg(long, env = "SERVER_STUB_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_timeout_secs: u64,
+    /// Connections served at once, per listener; more wait to be accepted. 1 to 1000000.
+    #[arg(long, env = "SERVER_STUB_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// Seconds a shutdown (SIGTERM, Ctrl-C) lets requests in flight finish before it
+    /// closes their connections and exits. 0 to 300.
+    #[arg(long, env = "SERVER_STUB_SHUTDOWN_DRAIN_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=300))]
+    shutdown_drain_secs: u64,
+}
+
+const YEAR_SECS: u64 = 365 * 24 * 60 * 60;
+
+/// A sustained rate: a finite number above 0 (and at most a million a second).
+fn positive_rate(value: &str) -> Result<f64, String> {
+    let rate: f64 = value.parse().map_err(|e| format!("{e}"))?;
+    if rate.is_finite() && rate > 0.0 && rate <= 1e6 {
+        Ok(rate)
+    } else {
+        Err(format!(
+            "{value} is not a rate above 0 and at most 1000000 (use --no-rate-limit to switch limits off)"
+        ))
+    }
+}
+
+/// A burst: a finite number from 1 (one request) to a million.
+fn burst(value: &str) -> Result<f64, String> {
+    let burst: f64 = value.parse().map_err(|e| format!("{e}"))?;
+    if burst.is_finite() && (1.0..=1e6).contains(&burst) {
+        Ok(burst)
+    } else {
+        Err(format!("{value} is not a burst from 1 to 1000000"))
+    }
 }
 
 fn parse_mapping(value: &str) -> Result<(String, String), String> {
@@ -133,6 +179,13 @@ impl ServeArgs {
         settings.trusted_homeservers = self.trusted_homeservers.into_iter().collect();
         settings.identity_public_url = self.identity_public_url;
         settings.access_token_lifetime = Duration::from_secs(self.access_token_lifetime_secs);
+        settings.limits = Limits {
+            header_timeout: Duration::from_secs(self.header_timeout_secs),
+            body_timeout: Duration::from_secs(self.body_timeout_secs),
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            drain_timeout: Duration::from_secs(self.shutdown_drain_secs),
+        };
         settings
     }
 }

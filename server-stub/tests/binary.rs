@@ -34,11 +34,16 @@ async fn serve(dir: &std::path::Path) -> Serving {
 }
 
 async fn serve_on(dir: &std::path::Path, client: u16) -> Serving {
+    serve_with(dir, client, &[]).await
+}
+
+async fn serve_with(dir: &std::path::Path, client: u16, args: &[&str]) -> Serving {
     server_stub::remote::install_tls_provider();
     let identity = free_port();
     let child = Command::new(BIN)
         .current_dir(dir)
         .args(["serve", "--no-rate-limit"])
+        .args(args)
         .args(["--client-listen", &format!("127.0.0.1:{client}")])
         .args(["--identity-listen", &format!("127.0.0.1:{identity}")])
         .stderr(Stdio::null())
@@ -142,6 +147,149 @@ async fn sigterm_stops_the_server_gracefully() {
         }
         assert!(Instant::now() < deadline, "still running after SIGTERM");
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits for the server to close `stream`, reading (and returning) whatever it sends first;
+/// `None` when it is still open after `within`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(within, async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+    });
+    read.await.ok()?;
+    Some(String::from_utf8_lossy(&received).into_owned())
+}
+
+async fn connect(server: &Serving) -> tokio::net::TcpStream {
+    let address = server.base.trim_start_matches("http://");
+    tokio::net::TcpStream::connect(address).await.unwrap()
+}
+
+#[tokio::test]
+async fn half_sent_headers_and_stalled_bodies_are_closed_at_their_timeouts() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--header-timeout-secs",
+        "1",
+        "--body-timeout-secs",
+        "1",
+        "--db",
+        "memory",
+    ];
+    let server = serve_with(dir.path(), free_port(), &args).await;
+    // Slowloris: fifty connections, each with half a header.
+    let mut slow = Vec::new();
+    for _ in 0..50 {
+        let mut stream = connect(&server).await;
+        stream
+            .write_all(b"GET /_matrix/client/versions HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    // Far past the one-second timeout, but far short of a test that hangs.
+    for stream in &mut slow {
+        assert!(
+            closed_within(stream, Duration::from_secs(15))
+                .await
+                .is_some(),
+            "a connection with half a header is still open"
+        );
+    }
+    // A body that stalls after ten of its hundred bytes.
+    let mut stream = connect(&server).await;
+    stream
+        .write_all(b"POST /_matrix/client/v3/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"type\": \"")
+        .await
+        .unwrap();
+    let answer = closed_within(&mut stream, Duration::from_secs(15))
+        .await
+        .expect("a connection whose body stalls is still open");
+    assert!(answer.starts_with("HTTP/1.1 4"), "{answer}");
+    // The server still serves.
+    let (status, _) = post(
+        &format!("{}/_matrix/client/v3/login", server.base),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn sigterm_exits_by_the_drain_deadline_with_a_stalled_request() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--body-timeout-secs",
+        "600",
+        "--request-timeout-secs",
+        "600",
+        "--shutdown-drain-secs",
+        "1",
+        "--db",
+        "memory",
+    ];
+    let mut server = serve_with(dir.path(), free_port(), &args).await;
+    let mut stalled = connect(&server).await;
+    stalled
+        .write_all(
+            b"POST /_matrix/client/v3/login HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(exit) = server.child.try_wait().unwrap() {
+            assert!(exit.success(), "{exit:?}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running after SIGTERM and the drain deadline"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn numeric_flags_out_of_range_are_refused_by_name() {
+    for (flag, value) in [
+        ("--rate-limit-per-second", "0"),
+        ("--rate-limit-per-second", "NaN"),
+        ("--rate-limit-burst", "0.5"),
+        ("--access-token-lifetime-secs", "0"),
+        ("--header-timeout-secs", "0"),
+        ("--body-timeout-secs", "0"),
+        ("--request-timeout-secs", "0"),
+        ("--max-connections", "0"),
+        ("--shutdown-drain-secs", "301"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["serve", "--db", "memory", flag, value])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{flag} {value} was taken: {stderr}"
+        );
+        assert!(stderr.contains(flag), "{flag} {value}: {stderr}");
     }
 }
 
