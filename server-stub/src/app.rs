@@ -190,7 +190,17 @@ async fn start_with<S: HomeserverStore + IdentityStore>(
             )),
             None => router,
         };
-        router.layer(TraceLayer::new_for_http())
+        // Requests are logged by method and path: a query can hold secrets (the identity
+        // API takes `client_secret` and `sid` there, OpenID takes `access_token`).
+        router.layer(
+            TraceLayer::new_for_http().make_span_with(|request: &http::Request<_>| {
+                tracing::debug_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                )
+            }),
+        )
     };
 
     let limits = settings.limits;

@@ -370,3 +370,107 @@ async fn answered_registrations_survive_kill_9() {
         registered.len()
     );
 }
+
+/// Runs the calls that fail against unreachable servers (an identity server and a
+/// homeserver, both on a closed loopback port) with every log on, and looks for each
+/// secret the calls carried in what the server wrote.
+#[tokio::test]
+async fn no_secret_reaches_the_log_at_debug() {
+    server_stub::remote::install_tls_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let closed = free_port();
+    let client = free_port();
+    let identity = free_port();
+    let child = Command::new(BIN)
+        .current_dir(dir.path())
+        .env("RUST_LOG", "trace")
+        .args(["serve", "--no-rate-limit", "--db", "memory"])
+        .args(["--client-listen", &format!("127.0.0.1:{client}")])
+        .args(["--identity-listen", &format!("127.0.0.1:{identity}")])
+        .args([
+            "--trusted-identity-server",
+            &format!("127.0.0.1:{closed}=http://127.0.0.1:{closed}"),
+        ])
+        .args([
+            "--trusted-homeserver",
+            &format!("dead.example=http://127.0.0.1:{closed}"),
+        ])
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut server = Serving {
+        child,
+        base: format!("http://127.0.0.1:{client}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while reqwest::get(format!("{}/_matrix/client/versions", server.base))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let password = "correct-horse-battery-staple";
+    let register =
+        json!({"username": "sam", "password": password, "auth": {"type": "m.login.dummy"}});
+    let (status, session) = post(
+        &format!("{}/_matrix/client/v3/register", server.base),
+        register,
+    )
+    .await;
+    assert_eq!(status, 200, "{session}");
+    let access_token = session["access_token"].as_str().unwrap().to_owned();
+    let refresh_token = session["refresh_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (client_secret, sid) = ("client-secret-d8f2a1", "session-id-77c3e9");
+
+    // The homeserver asks the unreachable identity server about a 3pid session.
+    let creds = json!({"three_pid_creds": {"client_secret": client_secret, "id_server": format!("127.0.0.1:{closed}"), "sid": sid}});
+    let answer = reqwest::Client::new()
+        .post(format!("{}/_matrix/client/v3/account/3pid", server.base))
+        .bearer_auth(&access_token)
+        .json(&creds)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 403);
+    // The identity server asks the unreachable homeserver whose OpenID token it was given.
+    let openid_token = "openid-token-5b1e0c";
+    let openid = json!({"access_token": openid_token, "token_type": "Bearer", "matrix_server_name": "dead.example", "expires_in": 3600});
+    let (status, _) = post(
+        &format!("http://127.0.0.1:{identity}/_matrix/identity/v2/account/register"),
+        openid,
+    )
+    .await;
+    assert_eq!(status, 401);
+    // And the identity API's own query secrets.
+    let query = format!(
+        "http://127.0.0.1:{identity}/_matrix/identity/api/v1/3pid/getValidated3pid?sid={sid}&client_secret={client_secret}"
+    );
+    let _ = reqwest::get(query).await.unwrap();
+
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        written.contains("3pid credentials refused"),
+        "the failing flows were not logged:\n{written}"
+    );
+    for secret in [
+        password,
+        &access_token,
+        &refresh_token,
+        client_secret,
+        sid,
+        openid_token,
+    ] {
+        assert!(!secret.is_empty());
+        assert!(
+            !written.contains(secret),
+            "`{secret}` is in the log:\n{written}"
+        );
+    }
+}
