@@ -703,6 +703,17 @@ async fn password_rules(backend: Backend) {
         400,
         "M_INVALID_PARAM",
     );
+    // Login takes no password that could never have been set: refused before it is
+    // normalised (NFKC expands `ﷺ` eighteen-fold) or hashed.
+    let huge = "\u{FDFA}".repeat(170_000);
+    for password in [long.as_str(), huge.as_str()] {
+        let (status, body) = server.login_password("olga", password).await;
+        assert_eq!(
+            (status, &body["errcode"]),
+            (400, &json!("M_INVALID_PARAM")),
+            "{body}"
+        );
+    }
 }
 
 async fn password_reset_by_email(backend: Backend) {
@@ -908,17 +919,27 @@ async fn association_rules(backend: Backend) {
         404,
         "M_NO_VALID_SESSION",
     );
-    assert_error(
-        &server
-            .post(
-                &bind,
-                None,
-                json!({"sid": sid, "client_secret": "secret", "mxid": "uma"}),
-            )
-            .await,
-        400,
-        "M_INVALID_PARAM",
-    );
+    let too_long = format!("@{}:localhost", "u".repeat(400_000));
+    for mxid in [
+        "uma",
+        "@uma:",
+        "@:localhost",
+        "@uma:local\r\nhost",
+        "@u\u{0}ma:localhost",
+        too_long.as_str(),
+    ] {
+        assert_error(
+            &server
+                .post(
+                    &bind,
+                    None,
+                    json!({"sid": sid, "client_secret": "secret", "mxid": mxid}),
+                )
+                .await,
+            400,
+            "M_INVALID_PARAM",
+        );
+    }
 
     let unbind = server.id("/api/v1/3pid/unbind");
     let threepid = json!({"medium": "email", "address": "uma@example.org"});

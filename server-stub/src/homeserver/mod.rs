@@ -35,6 +35,17 @@ use crate::threepid;
 /// The longest password accepted, in characters.
 const MAX_PASSWORD_CHARS: usize = 512;
 
+/// Refuses a password longer than any that can be set, before it is normalised or hashed:
+/// NFKC can multiply a string's length, and hashing a huge one costs a normal login's
+/// several times over. The same limit wherever a password comes in.
+fn password_within_limit(password: &str) -> Result<(), MatrixError> {
+    // Four bytes a character at most: the byte length rules out most strings for free.
+    if password.len() > 4 * MAX_PASSWORD_CHARS || password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(MatrixError::invalid_param("Password too long"));
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone)]
 pub struct HomeserverConfig {
     pub server_name: String,
@@ -203,6 +214,7 @@ impl<S: HomeserverStore> Homeserver<S> {
         });
         let password = field("password")
             .ok_or_else(|| MatrixError::missing_param("Missing parameter: password"))?;
+        password_within_limit(password)?;
         let names_caller = named.is_none_or(|n| {
             username::login_user_id(n, &self.config.server_name).as_deref() == Some(user_id)
         });
@@ -275,6 +287,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
                     .password
                     .clone()
                     .ok_or_else(|| MatrixError::missing_param("Missing parameter: password"))?;
+                password_within_limit(&password)?;
                 let hash = match &user_id {
                     Some(user_id) => self
                         .store
@@ -380,9 +393,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
         // A token that was presented must be valid; without one, the email flow resets a
         // forgotten password.
         let caller = request.caller.transpose()?;
-        if body.new_password.chars().count() > MAX_PASSWORD_CHARS {
-            return Err(MatrixError::invalid_param("Password too long"));
-        }
+        password_within_limit(&body.new_password)?;
         let flows = uia::Flows {
             endpoint: "account/password",
             flows: if caller.is_some() {

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use matrix_api::client_server as api;
 use matrix_api::types::{self, MatrixError, MatrixErrorCode, RegisterKind};
 
-use super::{Homeserver, MAX_PASSWORD_CHARS, device_id, session_id, uia, username};
+use super::{Homeserver, device_id, password_within_limit, session_id, uia, username};
 use crate::clock::{millis, now_ms};
 use crate::errors::{bad_request, error, internal};
 use crate::secrets;
@@ -63,9 +63,7 @@ impl<S: HomeserverStore> Homeserver<S> {
             }
             _ => None,
         };
-        if body.password.chars().count() > MAX_PASSWORD_CHARS {
-            return Err(MatrixError::invalid_param("Password too long"));
-        }
+        password_within_limit(&body.password)?;
 
         let lifetime = millis(self.config.uia_session_lifetime);
         let mut session = uia::session(

@@ -303,12 +303,7 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
             Ok(session) => session,
             Err(error) => return api::BindResponse::from_error(error),
         };
-        if !body
-            .mxid
-            .strip_prefix('@')
-            .and_then(|s| s.split_once(':'))
-            .is_some_and(|(l, s)| !l.is_empty() && !s.is_empty())
-        {
+        if !server_name::is_user_id(&body.mxid) {
             return Err(MatrixError::invalid_param("mxid is not a Matrix user ID"));
         }
         let now = now_ms();

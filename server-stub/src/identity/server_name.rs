@@ -1,6 +1,6 @@
-//! Matrix server names (`host[:port]`) as identity-server clients give them, and whether
-//! an address may be called: a server name must not steer the identity server into the
-//! operator's private network.
+//! Matrix server names (`host[:port]`) as identity-server clients give them, the user IDs
+//! made of them, and whether an address may be called: a server name must not steer the
+//! identity server into the operator's private network.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -15,6 +15,24 @@ pub struct ServerName {
 
 /// Parses `hostname`, `IPv4` or `[IPv6]`, each with an optional port 1-65535 (no leading
 /// zeros). Anything else (paths, `@`, `#`, spaces, empty) is not a server name.
+/// The longest user ID, in bytes (the spec's limit).
+pub const MAX_USER_ID_BYTES: usize = 255;
+
+/// Whether `text` is a Matrix user ID: `@localpart:server_name`, at most 255 bytes, the
+/// localpart printable ASCII without `:` (historical IDs included), the server name valid.
+pub fn is_user_id(text: &str) -> bool {
+    let Some((localpart, server)) = text
+        .strip_prefix('@')
+        .filter(|_| text.len() <= MAX_USER_ID_BYTES)
+        .and_then(|rest| rest.split_once(':'))
+    else {
+        return false;
+    };
+    !localpart.is_empty()
+        && localpart.bytes().all(|b| (0x21..=0x7e).contains(&b))
+        && parse(server).is_some()
+}
+
 pub fn parse(name: &str) -> Option<ServerName> {
     let (host, port) = if let Some(rest) = name.strip_prefix('[') {
         let (inside, after) = rest.split_once(']')?;
@@ -101,6 +119,26 @@ pub fn is_internal(ip: IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_ids_follow_the_grammar_and_the_length_limit() {
+        assert!(is_user_id("@alice:example.org"));
+        assert!(is_user_id("@Historical+ID:[::1]:8448"));
+        let longest = format!("@{}:x.org", "a".repeat(MAX_USER_ID_BYTES - 7));
+        assert!(is_user_id(&longest));
+        for bad in [
+            "alice:example.org",
+            "@:example.org",
+            "@alice:",
+            "@al ice:example.org",
+            "@alice:exa\r\nmple.org",
+            "@al\u{0}ice:example.org",
+            "@élise:example.org",
+        ] {
+            assert!(!is_user_id(bad), "{bad:?}");
+        }
+        assert!(!is_user_id(&format!("{longest}x")));
+    }
 
     #[test]
     fn server_names_are_hosts_with_optional_ports() {
