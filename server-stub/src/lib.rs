@@ -4,6 +4,7 @@
 //!
 //! [`app::start`] runs both servers (or either) over memory or SQLite.
 
+pub mod addresses;
 pub mod app;
 pub mod clock;
 pub mod errors;

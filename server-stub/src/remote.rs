@@ -2,7 +2,6 @@
 //! identity server asks homeservers who owns an OpenID token. Bounded in time and size,
 //! no redirects; an answer that is not what the spec says is an error like any other.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use matrix_api::types::GetValidated3pidOkBody;
@@ -33,7 +32,10 @@ impl From<reqwest::Error> for RemoteError {
 
 #[derive(Debug, Clone)]
 pub struct RemoteClient {
+    /// For the servers the operator trusts (which may be on a private network).
     client: reqwest::Client,
+    /// For any other server: connects to public addresses only.
+    public: reqwest::Client,
 }
 
 /// reqwest's TLS needs a process-wide rustls provider: ring, installed once.
@@ -46,6 +48,10 @@ impl RemoteClient {
         install_tls_provider();
         RemoteClient {
             client: base_builder().build().unwrap_or_default(),
+            public: base_builder()
+                .dns_resolver(crate::addresses::PublicOnly)
+                .build()
+                .unwrap_or_default(),
         }
     }
 
@@ -108,18 +114,14 @@ impl RemoteClient {
     }
 
     /// `GET /_matrix/federation/v1/openid/userinfo` at a homeserver: whom the token is of.
-    /// `pinned` connects to that address whatever the host name resolves to now, so a name
-    /// checked against private ranges cannot be re-pointed between check and call.
+    /// A homeserver the operator does not trust is reached on public addresses only.
     pub async fn openid_userinfo(
         &self,
         homeserver: &str,
-        pinned: Option<(&str, SocketAddr)>,
+        trusted: bool,
         token: &str,
     ) -> Result<Value, RemoteError> {
-        let client = match pinned {
-            Some((host, address)) => base_builder().resolve(host, address).build()?,
-            None => self.client.clone(),
-        };
+        let client = if trusted { &self.client } else { &self.public };
         let url = format!(
             "{}/_matrix/federation/v1/openid/userinfo",
             homeserver.trim_end_matches('/')

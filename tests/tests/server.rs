@@ -1007,11 +1007,19 @@ async fn identity_account_rules(backend: Backend) {
         );
     }
     // Internal addresses are refused unless the operator trusts the server by name.
+    // A host name is checked by the resolver of the call itself (`localhost` resolves to
+    // loopback only, so no connection is made); IPv6 forms that carry an internal IPv4
+    // address (NAT64, 6to4) are judged by it.
     for name in [
         "10.0.0.1:22",
         "[::ffff:127.0.0.1]",
         "127.0.0.1:8448",
         "[::1]:8448",
+        "localhost:8448",
+        "[64:ff9b::7f00:1]",
+        "[2002:7f00:1::1]",
+        "[fec0::1]",
+        "198.18.0.1",
     ] {
         assert_error(
             &server.post(&url, None, register(name)).await,

@@ -3,7 +3,6 @@
 pub mod server_name;
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -144,46 +143,29 @@ impl<S: IdentityStore> IdentityServer<S> {
         Ok(true)
     }
 
-    /// Where to call a homeserver, after checking that the name may be called: trusted
-    /// names go to their configured URL; others must resolve to public addresses only,
-    /// and the call is pinned to the address checked.
-    async fn homeserver_url(
-        &self,
-        name: &str,
-    ) -> Result<(String, Option<(String, SocketAddr)>), MatrixError> {
+    /// Where to call a homeserver, and whether it is trusted: trusted names go to their
+    /// configured URL; any other is called only on public addresses (an IP literal is
+    /// checked here, a host name by the resolver of the call itself, `PublicOnly`).
+    fn homeserver_url(&self, name: &str) -> Result<(String, bool), MatrixError> {
         if let Some(url) = self.config.trusted_homeservers.get(name) {
-            return Ok((url.clone(), None));
+            return Ok((url.clone(), true));
         }
         let parsed = server_name::parse(name).ok_or_else(|| {
             MatrixError::invalid_param("matrix_server_name is not a valid server name")
         })?;
-        let port = parsed.port.unwrap_or(8448);
-        let addresses: Vec<SocketAddr> = match parsed.ip {
-            Some(ip) => vec![SocketAddr::new(ip, port)],
-            None => tokio::time::timeout(
-                Duration::from_secs(5),
-                tokio::net::lookup_host((parsed.host.as_str(), port)),
-            )
-            .await
-            .map_err(|_| unknown_token())?
-            .map_err(|_| unknown_token())?
-            .collect(),
-        };
-        if addresses.is_empty() || addresses.iter().any(|a| server_name::is_internal(a.ip())) {
+        if parsed.ip.is_some_and(crate::addresses::is_internal) {
             tracing::warn!(
                 server = name,
                 "refusing to call a homeserver on an internal address"
             );
             return Err(unknown_token());
         }
+        let port = parsed.port.unwrap_or(8448);
         let host = match parsed.ip {
             Some(std::net::IpAddr::V6(ip)) => format!("[{ip}]"),
-            _ => parsed.host.clone(),
+            _ => parsed.host,
         };
-        Ok((
-            format!("https://{host}:{port}"),
-            Some((parsed.host, addresses[0])),
-        ))
+        Ok((format!("https://{host}:{port}"), false))
     }
 }
 
@@ -223,13 +205,10 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
                 "matrix_server_name is not a valid server name",
             ));
         }
-        let (url, pinned) = self.homeserver_url(&name).await?;
-        let pinned = pinned
-            .as_ref()
-            .map(|(host, address)| (host.as_str(), *address));
+        let (url, trusted) = self.homeserver_url(&name)?;
         let answer = self
             .remote
-            .openid_userinfo(&url, pinned, &openid.access_token)
+            .openid_userinfo(&url, trusted, &openid.access_token)
             .await
             .map_err(|e| {
                 tracing::info!(server = %name, error = %e, "OpenID token not verified");

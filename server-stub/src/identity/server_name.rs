@@ -1,6 +1,5 @@
-//! Matrix server names (`host[:port]`) as identity-server clients give them, the user IDs
-//! made of them, and whether an address may be called: a server name must not steer the
-//! identity server into the operator's private network.
+//! Matrix server names (`host[:port]`) as identity-server clients give them, and the user
+//! IDs made of them. Whether an address may be called is `crate::addresses`'s.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -82,40 +81,6 @@ fn parse_port(port: &str) -> Option<u16> {
     port.parse::<u16>().ok().filter(|p| *p > 0)
 }
 
-/// Whether calling `ip` could reach something that is not the public internet: private,
-/// loopback, link-local, unspecified, multicast, shared and reserved ranges, and IPv6
-/// addresses that embed such an IPv4 address.
-pub fn is_internal(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b))
-                || a >= 240
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_internal(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                // IPv4-compatible (deprecated) addresses, `::a.b.c.d`.
-                || v6.segments()[..6].iter().all(|s| *s == 0)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,30 +132,6 @@ mod tests {
             ".com",
         ] {
             assert_eq!(parse(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn internal_addresses_are_recognised() {
-        for internal in [
-            "10.0.0.1",
-            "127.0.0.1",
-            "169.254.1.1",
-            "192.168.0.1",
-            "172.16.0.1",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "::ffff:127.0.0.1",
-            "::ffff:10.1.1.1",
-            "fe80::1",
-            "fd00::1",
-            "::",
-        ] {
-            assert!(is_internal(internal.parse().unwrap()), "{internal}");
-        }
-        for public in ["8.8.8.8", "2001:4860:4860::8888", "::ffff:8.8.8.8"] {
-            assert!(!is_internal(public.parse().unwrap()), "{public}");
         }
     }
 }
