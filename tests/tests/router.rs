@@ -429,7 +429,7 @@ async fn bodies_that_are_not_json_or_not_the_right_json_get_matrix_errors() {
 }
 
 #[tokio::test]
-async fn bodies_over_512_kib_are_refused_without_being_read() {
+async fn bodies_over_512_kib_are_refused_and_their_clients_read_the_413() {
     let (cs, _) = serve().await;
     let url = format!("{cs}/_matrix/client/v3/login");
     let big = format!(
@@ -437,8 +437,40 @@ async fn bodies_over_512_kib_are_refused_without_being_read() {
         "a".repeat(600 * 1024)
     );
     assert_error(&post(&url, big).await, 413, "M_TOO_LARGE");
+    // Several times the limit, still being sent when the server has decided: the client
+    // reads the 413 rather than a reset connection.
+    let bigger = format!(
+        r#"{{"type": "m.login.password", "user": "{}"}}"#,
+        "a".repeat(12 * 1024 * 1024)
+    );
+    for _ in 0..5 {
+        assert_error(&post(&url, bigger.clone()).await, 413, "M_TOO_LARGE");
+    }
+    // A plain client that writes the whole request before it reads.
+    let address = cs.trim_start_matches("http://").to_owned();
+    let raw = format!(
+        "POST /_matrix/client/v3/login HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{bigger}",
+        bigger.len()
+    );
+    let answer = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream
+            .write_all(raw.as_bytes())
+            .map_err(|e| format!("writing: {e}"))?;
+        let mut answer = String::new();
+        stream
+            .read_to_string(&mut answer)
+            .map_err(|e| format!("reading: {e}"))?;
+        Ok::<_, String>(answer)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 
-    // A declared length over the limit is answered before a byte of the body is sent.
+    // A declared length past what is worth draining is answered before a byte of the body
+    // is sent.
     let address = cs.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
     let head = format!(

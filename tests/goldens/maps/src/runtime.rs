@@ -3,37 +3,57 @@
 use ::axum::response::IntoResponse as _;
 /// Largest request body read, in bytes.
 pub(crate) const BODY_LIMIT: usize = 1048576usize;
-/// Reads the whole body, refusing more than [`BODY_LIMIT`] bytes without reading on.
+/// Largest over-limit body read (and thrown away) so that its client can read
+/// the 413: 32 times [`BODY_LIMIT`].
+pub(crate) const DRAIN_LIMIT: usize = BODY_LIMIT.saturating_mul(32);
+/// Reads the whole body, refusing more than [`BODY_LIMIT`] bytes.
+///
+/// An over-limit body is read on and thrown away, up to [`DRAIN_LIMIT`] bytes,
+/// before the 413 goes out: a client that is still sending it would otherwise
+/// find the connection reset (closing with unread data resets it) and never
+/// read the answer. A body declared larger than that is answered at once.
 pub(crate) async fn read_body(
     parts: &::axum::http::request::Parts,
     body: ::axum::body::Body,
 ) -> ::std::result::Result<::axum::body::Bytes, crate::types::ApiError> {
+    use ::http_body_util::BodyExt as _;
     let declared = parts
         .headers
         .get(::axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > BODY_LIMIT as u64) {
-        return ::std::result::Result::Err(
-            crate::types::ApiError::too_large("Request body too large"),
-        );
+    let too_large = || crate::types::ApiError::too_large("Request body too large");
+    if declared.is_some_and(|length| length > DRAIN_LIMIT as u64) {
+        return ::std::result::Result::Err(too_large());
     }
-    ::axum::body::to_bytes(body, BODY_LIMIT)
-        .await
-        .map_err(|error| {
-            let mut source: ::std::option::Option<
-                &(dyn ::std::error::Error + 'static),
-            > = ::std::option::Option::Some(&error);
-            while let ::std::option::Option::Some(inner) = source {
-                if inner.is::<::http_body_util::LengthLimitError>() {
-                    return crate::types::ApiError::too_large("Request body too large");
-                }
-                source = inner.source();
+    let mut over = declared.is_some_and(|length| length > BODY_LIMIT as u64);
+    let mut body = body;
+    let mut read = ::std::vec::Vec::new();
+    let mut seen = 0usize;
+    while let ::std::option::Option::Some(frame) = body.frame().await {
+        let frame = frame
+            .map_err(|error| {
+                crate::types::ApiError::bad_json(
+                    format!("Could not read the request body: {error}"),
+                )
+            })?;
+        let ::std::result::Result::Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        over |= seen > BODY_LIMIT;
+        if over {
+            if seen > DRAIN_LIMIT {
+                break;
             }
-            crate::types::ApiError::bad_json(
-                format!("Could not read the request body: {error}"),
-            )
-        })
+        } else {
+            read.extend_from_slice(&data);
+        }
+    }
+    if over {
+        return ::std::result::Result::Err(too_large());
+    }
+    ::std::result::Result::Ok(::axum::body::Bytes::from(read))
 }
 /// The field a serde "missing field" message names.
 fn missing_field(message: &str) -> ::std::option::Option<&str> {
