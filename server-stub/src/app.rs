@@ -64,6 +64,8 @@ pub struct Settings {
     pub smtp: Option<String>,
     /// `None` switches rate limiting off.
     pub rate_limit: Option<RateLimit>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (rate limits key on it).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub allow_guests: bool,
     /// `host[:port]` → base URL. The co-hosted identity server is added by `start`.
     pub trusted_identity_servers: BTreeMap<String, String>,
@@ -91,6 +93,7 @@ impl Settings {
             outbox,
             smtp: None,
             rate_limit: None,
+            trusted_proxies: Vec::new(),
             allow_guests: false,
             trusted_identity_servers: BTreeMap::new(),
             trusted_homeservers: BTreeMap::new(),
@@ -181,7 +184,7 @@ async fn start_with<S: HomeserverStore + IdentityStore>(
     }
     let limiter = settings
         .rate_limit
-        .map(|limit| Arc::new(RateLimiter::new(limit)));
+        .map(|limit| Arc::new(RateLimiter::behind(limit, settings.trusted_proxies.clone())));
     let with_layers = |router: axum::Router| {
         let router = match &limiter {
             Some(limiter) => router.layer(axum::middleware::from_fn_with_state(
@@ -230,6 +233,7 @@ async fn start_with<S: HomeserverStore + IdentityStore>(
             uia_session_lifetime: settings.uia_session_lifetime,
             openid_token_lifetime: settings.openid_token_lifetime,
             trusted_identity_servers: settings.trusted_identity_servers.clone(),
+            limiter: limiter.clone(),
         };
         let homeserver = Arc::new(Homeserver::new(store.clone(), config));
         serve(

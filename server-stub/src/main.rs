@@ -86,6 +86,15 @@ struct ServeArgs {
     /// Requests a client may make at once on a limited endpoint class (at least 1).
     #[arg(long, env = "SERVER_STUB_RATE_LIMIT_BURST", default_value_t = 10.0, value_parser = burst)]
     rate_limit_burst: f64,
+    /// A reverse proxy (CIDR, e.g. 10.0.0.0/8 or ::1/128) whose `X-Forwarded-For` header
+    /// names the client; repeat for several. Without one the header is ignored: anyone can
+    /// write it.
+    #[arg(
+        long = "trusted-proxy",
+        env = "SERVER_STUB_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<ipnet::IpNet>,
     /// Allow `kind=guest` registrations.
     #[arg(long, env = "SERVER_STUB_ALLOW_GUESTS")]
     allow_guests: bool,
@@ -171,6 +180,7 @@ impl ServeArgs {
             per_second: self.rate_limit_per_second,
             burst: self.rate_limit_burst,
         });
+        settings.trusted_proxies = self.trusted_proxies;
         settings.allow_guests = self.allow_guests;
         settings.trusted_identity_servers = self
             .trusted_identity_servers

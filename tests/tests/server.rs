@@ -52,6 +52,7 @@ on_every_backend!(
     association_rules,
     identity_account_rules,
     rate_limits,
+    openid_tokens_are_limited_per_user,
 );
 
 /// Flow 1: register with UIA → login three ways → refresh → change password → log in anew.
@@ -1092,6 +1093,50 @@ async fn rate_limits(backend: Backend) {
             .0,
         401
     );
+}
+
+/// A burst of OpenID tokens is refused past the burst, per address and per user: a user who
+/// calls from many addresses gets one budget (each token is kept in memory for an hour).
+async fn openid_tokens_are_limited_per_user(backend: Backend) {
+    let server = server_with(backend, |s| {
+        s.rate_limit = Some(server_stub::ratelimit::RateLimit {
+            per_second: 0.01,
+            burst: 10.0,
+        })
+    })
+    .await;
+    let (user_id, access, _) = server.register("opal", "pw").await;
+    let url = server.cs(&format!(
+        "/user/{}/openid/request_token",
+        user_id.replace('@', "%40").replace(':', "%3A")
+    ));
+    let mut statuses = Vec::new();
+    // One address: the address's bucket.
+    for _ in 0..30 {
+        statuses.push(server.post(&url, Some(&access), json!({})).await.0);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        10,
+        "{statuses:?}"
+    );
+    assert!(statuses[10..].iter().all(|s| *s == 429), "{statuses:?}");
+    // Twenty more loopback addresses, each with a fresh bucket of its own: the user's is
+    // empty already.
+    for last in 2..22u8 {
+        let client = reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, last]))
+            .build()
+            .unwrap();
+        let response = client
+            .post(&url)
+            .bearer_auth(&access)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 429, "from 127.0.0.{last}");
+    }
 }
 
 #[tokio::test]

@@ -27,6 +27,7 @@ use matrix_api::types::{self, AuthData, LoginBodyType, MatrixError, MatrixErrorC
 
 use crate::clock::{millis, now_ms};
 use crate::errors::{bad_request, error, forbidden, internal};
+use crate::ratelimit::{RateLimiter, Who, rate_limited};
 use crate::remote::RemoteClient;
 use crate::secrets::{self, new_token, token_hash};
 use crate::store::{ExpiringToken, HomeserverStore, RefreshExchange, ThirdPartyId, TokenPair};
@@ -55,6 +56,8 @@ pub struct HomeserverConfig {
     pub openid_token_lifetime: Duration,
     /// Identity servers asked about 3pid sessions: `host[:port]` as clients name them → base URL.
     pub trusted_identity_servers: BTreeMap<String, String>,
+    /// The rate limiter, for limits per user (`None`: no limits).
+    pub limiter: Option<Arc<RateLimiter>>,
 }
 
 /// Who made an authenticated request.
@@ -538,6 +541,14 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
             return api::RequestOpenIdTokenResponse::from_error(forbidden(
                 "Cannot request tokens for other users",
             ));
+        }
+        // Each token is kept for its lifetime: a user gets the same budget of them from
+        // however many addresses they call.
+        if let Some(limiter) = &self.config.limiter {
+            let who = Who::User(request.caller.user_id.clone());
+            if let Err(wait) = limiter.check(who, api::REQUEST_OPEN_ID_TOKEN.name) {
+                return api::RequestOpenIdTokenResponse::from_error(rate_limited(wait));
+            }
         }
         let token = new_token();
         let lifetime = self.config.openid_token_lifetime;
