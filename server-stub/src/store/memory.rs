@@ -23,6 +23,9 @@ struct State {
     next_localpart: u64,
     access_tokens: BTreeMap<String, AccessToken>,
     refresh_tokens: BTreeMap<String, RefreshToken>,
+    /// Chain → its last used refresh token, the only used one kept (see
+    /// `HomeserverStore::exchange_refresh_token`).
+    last_used: BTreeMap<String, String>,
     uia_sessions: BTreeMap<String, UiaSession>,
     /// (medium, address) → user id.
     threepids: BTreeMap<(String, String), String>,
@@ -81,6 +84,9 @@ impl State {
             .retain(|_, t| keep(&t.user_id, &t.chain_id));
         self.refresh_tokens
             .retain(|_, t| keep(&t.user_id, &t.chain_id));
+        let refresh_tokens = &self.refresh_tokens;
+        self.last_used
+            .retain(|_, hash| refresh_tokens.contains_key(hash));
     }
 }
 
@@ -150,7 +156,11 @@ impl HomeserverStore for MemoryStore {
             }
             token.used = true;
             let old_access = token.access_hash.clone();
+            let chain_id = token.chain_id.clone();
             s.access_tokens.remove(&old_access);
+            if let Some(previous) = s.last_used.insert(chain_id, refresh_hash.to_owned()) {
+                s.refresh_tokens.remove(&previous);
+            }
             s.insert_pair(new);
             RefreshExchange::Exchanged
         })

@@ -114,7 +114,9 @@ pub trait HomeserverStore: Send + Sync + 'static {
         access_hash: &str,
     ) -> impl Future<Output = StoreResult<Option<AccessToken>>> + Send;
     /// Claims an unused refresh token, and in the same step deletes the access token issued
-    /// with it and stores `new` (in the same chain). Two concurrent calls with one refresh
+    /// with it and stores `new` (in the same chain). Of the chain's used refresh tokens only
+    /// this one is kept, for reuse detection (as Synapse does): a chain that is refreshed a
+    /// million times holds two refresh tokens, not a million. Two concurrent calls with one refresh
     /// token: one `Exchanged`, the other `AlreadyUsed`.
     fn exchange_refresh_token(
         &self,
@@ -349,6 +351,36 @@ mod tests {
         assert_eq!(
             store.exchange_refresh_token("nope", &again).await.unwrap(),
             RefreshExchange::Unknown
+        );
+        // A long chain keeps only its last used refresh token: the earlier ones are gone,
+        // the last one still gives the reuse away.
+        store
+            .insert_tokens(&pair("@a:hs", "c3", "x0", "y0"))
+            .await
+            .unwrap();
+        for i in 1..=5 {
+            let next = pair("@a:hs", "c3", &format!("x{i}"), &format!("y{i}"));
+            let used = format!("y{}", i - 1);
+            assert_eq!(
+                store.exchange_refresh_token(&used, &next).await.unwrap(),
+                RefreshExchange::Exchanged
+            );
+        }
+        for gone in ["y0", "y1", "y2", "y3"] {
+            assert_eq!(
+                store.refresh_token_owner(gone).await.unwrap(),
+                None,
+                "{gone}"
+            );
+        }
+        assert_eq!(
+            store
+                .exchange_refresh_token("y4", &pair("@a:hs", "c3", "x9", "y9"))
+                .await
+                .unwrap(),
+            RefreshExchange::AlreadyUsed {
+                chain_id: "c3".into()
+            }
         );
         store
             .insert_tokens(&pair("@a:hs", "c2", "b1", "s1"))

@@ -117,7 +117,7 @@ impl HomeserverStore for SqlStore {
     ) -> StoreResult<RefreshExchange> {
         let mut write = self.write().await?;
         let mut tx = write.transaction().await?;
-        let claimed = sqlx::query("UPDATE refresh_tokens SET used = 1 WHERE token_hash = $1 AND used = 0 RETURNING access_hash")
+        let claimed = sqlx::query("UPDATE refresh_tokens SET used = 1 WHERE token_hash = $1 AND used = 0 RETURNING access_hash, chain_id")
             .bind(refresh_hash)
             .fetch_optional(&mut *tx)
             .await
@@ -137,11 +137,20 @@ impl HomeserverStore for SqlStore {
             };
         };
         let old_access: String = get(&claimed, "access_hash")?;
+        let chain_id: String = get(&claimed, "chain_id")?;
         sqlx::query("DELETE FROM access_tokens WHERE token_hash = $1")
             .bind(&old_access)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        sqlx::query(
+            "DELETE FROM refresh_tokens WHERE chain_id = $1 AND used = 1 AND token_hash <> $2",
+        )
+        .bind(&chain_id)
+        .bind(refresh_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
         insert_pair(&mut tx, new).await?;
         tx.commit().await.map_err(backend)?;
         Ok(RefreshExchange::Exchanged)
