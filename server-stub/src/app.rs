@@ -77,6 +77,8 @@ pub struct Settings {
     pub uia_session_lifetime: Duration,
     pub validation_session_lifetime: Duration,
     pub openid_token_lifetime: Duration,
+    /// How long an identity-server account token is valid.
+    pub identity_account_token_lifetime: Duration,
     /// Timeouts, the connection cap and the shutdown's drain deadline.
     pub limits: Limits,
 }
@@ -102,6 +104,7 @@ impl Settings {
             uia_session_lifetime: Duration::from_secs(48 * 60 * 60),
             validation_session_lifetime: Duration::from_secs(24 * 60 * 60),
             openid_token_lifetime: Duration::from_secs(60 * 60),
+            identity_account_token_lifetime: Duration::from_secs(7 * 24 * 60 * 60),
             limits: Limits::default(),
         }
     }
@@ -254,6 +257,7 @@ async fn start_with<S: HomeserverStore + IdentityStore>(
                 .clone()
                 .unwrap_or_else(|| format!("http://{addr}")),
             validation_session_lifetime: settings.validation_session_lifetime,
+            account_token_lifetime: settings.identity_account_token_lifetime,
             trusted_homeservers: settings.trusted_homeservers.clone(),
         };
         let identity_server = Arc::new(IdentityServer::new(store.clone(), config, mailer).await?);
@@ -301,6 +305,9 @@ async fn purge_periodically<S: HomeserverStore + IdentityStore>(
         }
         if let Err(error) = store.purge_validation_sessions(validations_before).await {
             tracing::warn!(%error, "purging expired validation sessions failed");
+        }
+        if let Err(error) = store.purge_account_tokens(now).await {
+            tracing::warn!(%error, "purging expired identity account tokens failed");
         }
     }
 }

@@ -116,6 +116,15 @@ struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..=YEAR_SECS)
     )]
     access_token_lifetime_secs: u64,
+    /// Lifetime of identity-server account tokens, in seconds: 1 to 31536000 (a client
+    /// registers again with a fresh OpenID token).
+    #[arg(
+        long,
+        env = "SERVER_STUB_IDENTITY_ACCOUNT_TOKEN_LIFETIME",
+        default_value_t = 7 * 24 * 60 * 60,
+        value_parser = clap::value_parser!(u64).range(1..=YEAR_SECS)
+    )]
+    identity_account_token_lifetime_secs: u64,
     /// Seconds a client has to send a request's header, from connecting or from the end
     /// of the previous response; then the connection is closed. 1 to 3600.
     #[arg(long, env = "SERVER_STUB_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -189,6 +198,8 @@ impl ServeArgs {
         settings.trusted_homeservers = self.trusted_homeservers.into_iter().collect();
         settings.identity_public_url = self.identity_public_url;
         settings.access_token_lifetime = Duration::from_secs(self.access_token_lifetime_secs);
+        settings.identity_account_token_lifetime =
+            Duration::from_secs(self.identity_account_token_lifetime_secs);
         settings.limits = Limits {
             header_timeout: Duration::from_secs(self.header_timeout_secs),
             body_timeout: Duration::from_secs(self.body_timeout_secs),

@@ -53,6 +53,7 @@ on_every_backend!(
     identity_account_rules,
     rate_limits,
     openid_tokens_are_limited_per_user,
+    identity_account_tokens_expire,
 );
 
 /// Flow 1: register with UIA → login three ways → refresh → change password → log in anew.
@@ -1137,6 +1138,35 @@ async fn openid_tokens_are_limited_per_user(backend: Backend) {
             .unwrap();
         assert_eq!(response.status(), 429, "from 127.0.0.{last}");
     }
+}
+
+/// An identity-server account token dies at the end of its lifetime.
+async fn identity_account_tokens_expire(backend: Backend) {
+    let server = server_with(backend, |s| {
+        s.identity_account_token_lifetime = std::time::Duration::from_secs(1)
+    })
+    .await;
+    let (user_id, access, _) = server.register("ines", "pw").await;
+    let url = server.cs(&format!(
+        "/user/{}/openid/request_token",
+        user_id.replace('@', "%40").replace(':', "%3A")
+    ));
+    let (_, openid) = server.post(&url, Some(&access), json!({})).await;
+    let (status, account) = server
+        .post(&server.id("/v2/account/register"), None, openid)
+        .await;
+    assert_eq!(status, 200, "{account}");
+    let token = account["token"].as_str().unwrap();
+    assert_eq!(
+        server.get(&server.id("/v2/account"), Some(token)).await.0,
+        200
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_error(
+        &server.get(&server.id("/v2/account"), Some(token)).await,
+        401,
+        "M_UNKNOWN_TOKEN",
+    );
 }
 
 #[tokio::test]

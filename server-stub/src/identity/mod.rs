@@ -11,13 +11,13 @@ use matrix_api::identity::{self as api, Credential, IdentityApi};
 use matrix_api::types::{self, MatrixError, MatrixErrorCode};
 use serde_json::{Value, json};
 
-use crate::clock::now_ms;
+use crate::clock::{millis, now_ms};
 use crate::errors::{bad_request, error, forbidden, internal};
 use crate::mail::Mailer;
 use crate::remote::RemoteClient;
 use crate::secrets::{new_token, random_token, token_hash};
 use crate::signing::KeyPair;
-use crate::store::{Association, IdentityStore, ValidationSession};
+use crate::store::{Association, ExpiringToken, IdentityStore, ValidationSession};
 use crate::threepid;
 
 /// The id the signing key is published under.
@@ -33,6 +33,8 @@ pub struct IdentityConfig {
     /// Where clients reach this server: validation links in emails point here.
     pub public_url: String,
     pub validation_session_lifetime: Duration,
+    /// How long an account token (from `account/register`) is valid.
+    pub account_token_lifetime: Duration,
     /// Homeservers trusted by name: their base URL, called even on a private address.
     pub trusted_homeservers: BTreeMap<String, String>,
 }
@@ -182,14 +184,15 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
     async fn authenticate(&self, credential: Credential) -> Result<AccountCaller, MatrixError> {
         let Credential::AccessToken(token) = credential;
         let token_hash = token_hash(&token);
-        let user_id = self
+        let token = self
             .store
             .account_token(&token_hash)
             .await
             .map_err(internal)?
+            .filter(|token| token.expires_at > now_ms())
             .ok_or_else(|| MatrixError::unknown_token("Unrecognised access token"))?;
         Ok(AccountCaller {
-            user_id,
+            user_id: token.user_id,
             token_hash,
         })
     }
@@ -226,8 +229,12 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
             .ok_or_else(unknown_token)?
             .to_owned();
         let token = new_token();
+        let record = ExpiringToken {
+            user_id: user_id.clone(),
+            expires_at: now_ms().saturating_add(millis(self.config.account_token_lifetime)),
+        };
         self.store
-            .insert_account_token(&token_hash(&token), &user_id)
+            .insert_account_token(&token_hash(&token), &record)
             .await
             .map_err(internal)?;
         tracing::info!(%user_id, "identity account registered");

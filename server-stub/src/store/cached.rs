@@ -67,7 +67,7 @@ pub struct CachedStore<S> {
     inner: S,
     access_tokens: Cache<String, AccessToken>,
     threepids: Cache<String, Vec<ThirdPartyId>>,
-    account_tokens: Cache<String, String>,
+    account_tokens: Cache<String, ExpiringToken>,
 }
 
 impl<S> CachedStore<S> {
@@ -104,6 +104,9 @@ impl<S> CachedStore<S> {
             Stale::AccountToken(token_hash) => {
                 self.account_tokens.invalidate(|hash, _| hash == token_hash)
             }
+            Stale::AccountTokensExpiredBy(now) => self
+                .account_tokens
+                .invalidate(|_, token| token.expires_at <= now),
         }
         result
     }
@@ -124,6 +127,8 @@ enum Stale<'a> {
     Threepids(&'a str),
     /// An identity-server account token.
     AccountToken(&'a str),
+    /// The identity-server account tokens expired by a time.
+    AccountTokensExpiredBy(i64),
 }
 
 impl<S: HomeserverStore> HomeserverStore for CachedStore<S> {
@@ -355,25 +360,29 @@ impl<S: IdentityStore> IdentityStore for CachedStore<S> {
         .await
     }
 
-    async fn insert_account_token(&self, token_hash: &str, user_id: &str) -> StoreResult<()> {
+    async fn insert_account_token(
+        &self,
+        token_hash: &str,
+        token: &ExpiringToken,
+    ) -> StoreResult<()> {
         self.write(
             Stale::Nothing,
-            self.inner.insert_account_token(token_hash, user_id),
+            self.inner.insert_account_token(token_hash, token),
         )
         .await
     }
 
-    async fn account_token(&self, token_hash: &str) -> StoreResult<Option<String>> {
+    async fn account_token(&self, token_hash: &str) -> StoreResult<Option<ExpiringToken>> {
         let key = token_hash.to_owned();
         let generation = match self.account_tokens.get(&key) {
-            Ok(user_id) => return Ok(Some(user_id)),
+            Ok(token) => return Ok(Some(token)),
             Err(generation) => generation,
         };
-        let user_id = self.inner.account_token(token_hash).await?;
-        if let Some(user_id) = &user_id {
-            self.account_tokens.put(generation, key, user_id.clone());
+        let token = self.inner.account_token(token_hash).await?;
+        if let Some(token) = &token {
+            self.account_tokens.put(generation, key, token.clone());
         }
-        Ok(user_id)
+        Ok(token)
     }
 
     async fn delete_account_token(&self, token_hash: &str) -> StoreResult<()> {
@@ -388,6 +397,12 @@ impl<S: IdentityStore> IdentityStore for CachedStore<S> {
 
     async fn purge_validation_sessions(&self, before: i64) -> StoreResult<()> {
         self.write(Stale::Nothing, self.inner.purge_validation_sessions(before))
+            .await
+    }
+
+    async fn purge_account_tokens(&self, now: i64) -> StoreResult<()> {
+        let stale = Stale::AccountTokensExpiredBy(now);
+        self.write(stale, self.inner.purge_account_tokens(now))
             .await
     }
 }
@@ -503,8 +518,13 @@ mod tests {
         check!(store, take_login_token("l"));
         check!(store, insert_openid_token("o", &token));
         check!(store, purge_expired(10, 10));
-        check!(store, insert_account_token("t1", "@a:hs"));
-        check!(store, insert_account_token("t2", "@b:hs"));
+        let account = |expires_at| ExpiringToken {
+            user_id: "@b:hs".into(),
+            expires_at,
+        };
+        check!(store, insert_account_token("t1", &token));
+        check!(store, insert_account_token("t2", &account(5)));
+        check!(store, insert_account_token("t3", &account(50)));
         check!(store, delete_account_token("t1"));
         check!(
             store,
@@ -535,5 +555,6 @@ mod tests {
         check!(store, delete_association("email", "a@x", "@a:hs"));
         check!(store, signing_key_seed([7; 32]));
         check!(store, purge_validation_sessions(10));
+        check!(store, purge_account_tokens(10));
     }
 }

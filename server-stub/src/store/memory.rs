@@ -33,7 +33,7 @@ struct State {
     openid_tokens: BTreeMap<String, ExpiringToken>,
     validation_sessions: BTreeMap<String, ValidationSession>,
     associations: BTreeMap<(String, String), Association>,
-    account_tokens: BTreeMap<String, String>,
+    account_tokens: BTreeMap<String, ExpiringToken>,
     signing_key_seed: Option<[u8; 32]>,
 }
 
@@ -361,14 +361,18 @@ impl IdentityStore for MemoryStore {
         })
     }
 
-    async fn insert_account_token(&self, token_hash: &str, user_id: &str) -> StoreResult<()> {
+    async fn insert_account_token(
+        &self,
+        token_hash: &str,
+        token: &ExpiringToken,
+    ) -> StoreResult<()> {
         self.with(|s| {
             s.account_tokens
-                .insert(token_hash.to_owned(), user_id.to_owned());
+                .insert(token_hash.to_owned(), token.clone());
         })
     }
 
-    async fn account_token(&self, token_hash: &str) -> StoreResult<Option<String>> {
+    async fn account_token(&self, token_hash: &str) -> StoreResult<Option<ExpiringToken>> {
         self.with(|s| s.account_tokens.get(token_hash).cloned())
     }
 
@@ -387,5 +391,9 @@ impl IdentityStore for MemoryStore {
             s.validation_sessions
                 .retain(|_, session| session.created_at >= before)
         })
+    }
+
+    async fn purge_account_tokens(&self, now: i64) -> StoreResult<()> {
+        self.with(|s| s.account_tokens.retain(|_, token| token.expires_at > now))
     }
 }

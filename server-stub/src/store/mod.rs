@@ -266,12 +266,13 @@ pub trait IdentityStore: Send + Sync + 'static {
     fn insert_account_token(
         &self,
         token_hash: &str,
-        user_id: &str,
+        token: &ExpiringToken,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// An account token, expired or not (the caller compares `expires_at` with its clock).
     fn account_token(
         &self,
         token_hash: &str,
-    ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+    ) -> impl Future<Output = StoreResult<Option<ExpiringToken>>> + Send;
     fn delete_account_token(
         &self,
         token_hash: &str,
@@ -289,6 +290,9 @@ pub trait IdentityStore: Send + Sync + 'static {
         &self,
         before: i64,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Deletes account tokens expired by `now`.
+    fn purge_account_tokens(&self, now: i64) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// The same checks against every backend: the atomic primitives the rules rely on.
@@ -467,13 +471,28 @@ mod tests {
             Err(StoreError::Conflict)
         ));
 
-        store.insert_account_token("k", "@a:hs").await.unwrap();
-        assert_eq!(
-            store.account_token("k").await.unwrap().as_deref(),
-            Some("@a:hs")
-        );
+        let account = |expires_at| ExpiringToken {
+            user_id: "@a:hs".into(),
+            expires_at,
+        };
+        store
+            .insert_account_token("k", &account(100))
+            .await
+            .unwrap();
+        assert_eq!(store.account_token("k").await.unwrap(), Some(account(100)));
         store.delete_account_token("k").await.unwrap();
         assert_eq!(store.account_token("k").await.unwrap(), None);
+        store
+            .insert_account_token("old", &account(10))
+            .await
+            .unwrap();
+        store
+            .insert_account_token("new", &account(30))
+            .await
+            .unwrap();
+        store.purge_account_tokens(20).await.unwrap();
+        assert_eq!(store.account_token("old").await.unwrap(), None);
+        assert_eq!(store.account_token("new").await.unwrap(), Some(account(30)));
 
         let seed = store.signing_key_seed([1; 32]).await.unwrap();
         assert_eq!(

@@ -4,7 +4,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 
 use super::{SqlStore, VALIDATION_COLUMNS, backend, delete_where, get, validation_session_of};
-use crate::store::{Association, IdentityStore, StoreError, StoreResult, ValidationSession};
+use crate::store::{
+    Association, ExpiringToken, IdentityStore, StoreError, StoreResult, ValidationSession,
+};
 
 impl IdentityStore for SqlStore {
     async fn insert_validation_session(&self, session: &ValidationSession) -> StoreResult<()> {
@@ -144,24 +146,38 @@ impl IdentityStore for SqlStore {
         Ok(deleted.rows_affected() > 0)
     }
 
-    async fn insert_account_token(&self, token_hash: &str, user_id: &str) -> StoreResult<()> {
+    async fn insert_account_token(
+        &self,
+        token_hash: &str,
+        token: &ExpiringToken,
+    ) -> StoreResult<()> {
         let mut write = self.write().await?;
-        sqlx::query("INSERT INTO account_tokens (token_hash, user_id) VALUES ($1, $2)")
-            .bind(token_hash)
-            .bind(user_id)
-            .execute(&mut *write)
-            .await
-            .map(|_| ())
-            .map_err(backend)
+        sqlx::query(
+            "INSERT INTO account_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(token_hash)
+        .bind(&token.user_id)
+        .bind(token.expires_at)
+        .execute(&mut *write)
+        .await
+        .map(|_| ())
+        .map_err(backend)
     }
 
-    async fn account_token(&self, token_hash: &str) -> StoreResult<Option<String>> {
-        let row = sqlx::query("SELECT user_id FROM account_tokens WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.map(|row| get(&row, "user_id")).transpose()
+    async fn account_token(&self, token_hash: &str) -> StoreResult<Option<ExpiringToken>> {
+        let row =
+            sqlx::query("SELECT user_id, expires_at FROM account_tokens WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        row.map(|row| {
+            Ok(ExpiringToken {
+                user_id: get(&row, "user_id")?,
+                expires_at: get(&row, "expires_at")?,
+            })
+        })
+        .transpose()
     }
 
     async fn delete_account_token(&self, token_hash: &str) -> StoreResult<()> {
@@ -180,6 +196,16 @@ impl IdentityStore for SqlStore {
             &mut write,
             "DELETE FROM validation_sessions WHERE created_at < $1",
             before,
+        )
+        .await
+    }
+
+    async fn purge_account_tokens(&self, now: i64) -> StoreResult<()> {
+        let mut write = self.write().await?;
+        delete_where(
+            &mut write,
+            "DELETE FROM account_tokens WHERE expires_at <= $1",
+            now,
         )
         .await
     }

@@ -21,7 +21,13 @@ use super::{ExpiringToken, StoreError, StoreResult, TokenPair, UiaSession, Valid
 const MIGRATION_LOCK: i64 = 0x6d61_7472_6978;
 
 /// Schema migrations, applied in order at start, each once.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../../migrations/0001_initial.sql")),
+    (
+        2,
+        include_str!("../../../migrations/0002_account_token_expiry.sql"),
+    ),
+];
 
 fn backend(error: sqlx::Error) -> StoreError {
     StoreError::Backend(error.to_string())
