@@ -31,65 +31,36 @@ pub enum Part {
     Schema,
     SecurityScheme,
     /// A map or list whose every member is the given part.
-    Each(Member),
+    Each(&'static Part),
     /// `components`.
     Components,
-}
-
-/// The part every member of a map or list is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Member {
-    PathItem,
-    Parameter,
-    RequestBody,
-    Response,
-    Header,
-    MediaType,
-    Schema,
-    SecurityScheme,
-}
-
-impl Member {
-    fn part(self) -> Part {
-        match self {
-            Member::PathItem => Part::PathItem,
-            Member::Parameter => Part::Parameter,
-            Member::RequestBody => Part::RequestBody,
-            Member::Response => Part::Response,
-            Member::Header => Part::Header,
-            Member::MediaType => Part::MediaType,
-            Member::Schema => Part::Schema,
-            Member::SecurityScheme => Part::SecurityScheme,
-        }
-    }
 }
 
 impl Part {
     /// The part found under `key` of a value of this part.
     fn child(self, key: &str) -> Option<Part> {
-        use Member as M;
         use Part::*;
         Some(match (self, key) {
-            (Each(member), _) => member.part(),
-            (Document, "paths") => Each(M::PathItem),
+            (Each(member), _) => *member,
+            (Document, "paths") => Each(&PathItem),
             (Document, "components") => Components,
-            (Components, "schemas") => Each(M::Schema),
-            (Components, "responses") => Each(M::Response),
-            (Components, "parameters") => Each(M::Parameter),
-            (Components, "requestBodies") => Each(M::RequestBody),
-            (Components, "headers") => Each(M::Header),
-            (Components, "securitySchemes") => Each(M::SecurityScheme),
-            (PathItem, "parameters") | (Operation, "parameters") => Each(M::Parameter),
+            (Components, "schemas") => Each(&Schema),
+            (Components, "responses") => Each(&Response),
+            (Components, "parameters") => Each(&Parameter),
+            (Components, "requestBodies") => Each(&RequestBody),
+            (Components, "headers") => Each(&Header),
+            (Components, "securitySchemes") => Each(&SecurityScheme),
+            (PathItem, "parameters") | (Operation, "parameters") => Each(&Parameter),
             (
                 PathItem,
                 "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace",
             ) => Operation,
             (Operation, "requestBody") => RequestBody,
-            (Operation, "responses") => Each(M::Response),
-            (Response, "headers") => Each(M::Header),
-            (Response | RequestBody | Parameter | Header, "content") => Each(M::MediaType),
+            (Operation, "responses") => Each(&Response),
+            (Response, "headers") => Each(&Header),
+            (Response | RequestBody | Parameter | Header, "content") => Each(&MediaType),
             (MediaType | Parameter | Header, "schema") => Schema,
-            (Schema, "properties") | (Schema, "allOf" | "anyOf" | "oneOf") => Each(M::Schema),
+            (Schema, "properties") | (Schema, "allOf" | "anyOf" | "oneOf") => Each(&Schema),
             (Schema, "items" | "additionalProperties" | "not") => Schema,
             _ => return None,
         })

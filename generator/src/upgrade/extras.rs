@@ -10,7 +10,7 @@
 use openapiv3::{ReferenceOr, Schema};
 use serde_json::{Map, Value, json};
 
-use super::deserialize::{Member, Part, deserialize};
+use super::deserialize::{Part, deserialize};
 use crate::error::{Location, Result};
 
 const PREFIX_ITEMS: &str = "x-prefix-items";
@@ -33,7 +33,7 @@ pub fn of(schema: &Schema, at: &Location) -> Result<SchemaExtras> {
         None => None,
         Some(items) => Some(deserialize(
             items,
-            Part::Each(Member::Schema),
+            Part::Each(&Part::Schema),
             &at.child("prefixItems"),
         )?),
     };
