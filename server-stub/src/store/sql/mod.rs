@@ -133,12 +133,7 @@ impl SqlStore {
             if claimed.rows_affected() == 0 {
                 continue;
             }
-            for statement in statements(script) {
-                sqlx::query(&statement)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-            }
+            apply_script(&mut tx, script).await?;
             tx.commit().await.map_err(backend)?;
             tracing::info!(version, "applied schema migration");
         }
@@ -212,18 +207,18 @@ async fn delete_where(
         .map_err(backend)
 }
 
-/// The statements of a migration script: split on `;` at line ends, comments dropped.
-fn statements(script: &str) -> Vec<String> {
-    let without_comments: String = script
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("--"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    without_comments
-        .split(";\n")
-        .map(|s| s.trim().trim_end_matches(';').trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect()
+/// Runs a whole migration script, as the database itself splits it (SQLite's parser,
+/// PostgreSQL's simple-query protocol), so a trigger or function body with `;` inside is one
+/// statement. Not sqlx's `Migrator`: its bookkeeping is its own `_sqlx_migrations` table with
+/// checksums, which would run migration 1 again on every database made so far (they record
+/// versions in `schema_migrations`), and it does not take the advisory lock PostgreSQL
+/// nodes starting together wait on; it needs sqlx's `migrate` feature for `Any` as well.
+async fn apply_script(connection: &mut sqlx::AnyConnection, script: &str) -> StoreResult<()> {
+    sqlx::raw_sql(script)
+        .execute(&mut *connection)
+        .await
+        .map(|_| ())
+        .map_err(backend)
 }
 
 fn get<T>(row: &AnyRow, column: &str) -> StoreResult<T>
@@ -292,14 +287,20 @@ async fn insert_pair(connection: &mut sqlx::AnyConnection, pair: &TokenPair) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::statements;
+    use super::*;
 
-    #[test]
-    fn migration_scripts_split_into_statements() {
-        let script = "-- comment\nCREATE TABLE a (x TEXT);\n\nINSERT INTO a VALUES ('y');\n";
-        assert_eq!(
-            statements(script),
-            ["CREATE TABLE a (x TEXT)", "INSERT INTO a VALUES ('y')"]
-        );
+    #[tokio::test]
+    async fn a_migration_with_a_trigger_body_runs_whole() {
+        sqlx::any::install_default_drivers();
+        let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let script = "-- A trigger's body holds statements of its own.\nCREATE TABLE a (x TEXT);\nCREATE TABLE log (x TEXT);\nCREATE TRIGGER logged AFTER INSERT ON a BEGIN\n  INSERT INTO log VALUES (NEW.x);\n  INSERT INTO log VALUES (NEW.x || '!');\nEND;\nINSERT INTO a VALUES ('y');\n";
+        apply_script(&mut connection, script).await.unwrap();
+        let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log")
+            .fetch_one(&mut connection)
+            .await
+            .unwrap();
+        assert_eq!(logged, 2);
     }
 }
