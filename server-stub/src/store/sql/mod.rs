@@ -214,8 +214,9 @@ async fn delete_where(
 /// versions in `schema_migrations`), and it does not take the advisory lock PostgreSQL
 /// nodes starting together wait on; it needs sqlx's `migrate` feature for `Any` as well.
 async fn apply_script(connection: &mut sqlx::AnyConnection, script: &str) -> StoreResult<()> {
-    sqlx::raw_sql(script)
-        .execute(&mut *connection)
+    // A query without arguments goes out unprepared (PostgreSQL's simple-query protocol;
+    // SQLite steps through every statement), so the script may hold several.
+    sqlx::Executor::execute(&mut *connection, script)
         .await
         .map(|_| ())
         .map_err(backend)
