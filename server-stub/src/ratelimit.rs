@@ -129,8 +129,9 @@ impl RateLimiter {
         }
     }
 
-    /// How many buckets are kept (for tests and the soak benchmark).
-    pub fn buckets(&self) -> usize {
+    /// How many buckets are kept.
+    #[cfg(test)]
+    fn buckets(&self) -> usize {
         self.buckets.lock().map(|b| b.map.len()).unwrap_or(0)
     }
 

@@ -41,21 +41,26 @@ pub(super) fn name_complex_uses(ir: &mut Ir) {
             let target = std::mem::replace(ty, TypeRef::Named(id));
             aliases.push(TypeDef {
                 name,
-                description: Some(format!("The type of {}.", origin.0)),
-                origins: origin.1.clone(),
+                description: Some(format!("The type of {}.", origin.place)),
+                origins: origin.origins.clone(),
                 kind: TypeKind::Alias { target },
             });
         }
     };
     for def in &mut ir.types {
-        let owner = TypeDefOrigin(format!("`{}`", def.name), def.origins.clone());
+        let owner = TypeDefOrigin {
+            place: format!("`{}`", def.name),
+            origins: def.origins.clone(),
+        };
         match &mut def.kind {
             TypeKind::Struct {
                 fields, additional, ..
             } => {
                 for Field { name, ty, .. } in fields {
-                    let origin =
-                        TypeDefOrigin(format!("`{}` of {}", name, owner.0), owner.1.clone());
+                    let origin = TypeDefOrigin {
+                        place: format!("`{name}` of {}", owner.place),
+                        origins: owner.origins.clone(),
+                    };
                     tame(ty, format!("{}{}", def.name, pascal_case(name)), &origin);
                 }
                 if let Some(ty) = additional {
@@ -86,7 +91,10 @@ pub(super) fn name_complex_uses(ir: &mut Ir) {
     for api in &mut ir.apis {
         for op in &mut api.operations {
             let prefix = pascal_case(&op.name);
-            let owner = TypeDefOrigin(format!("operation `{}`", op.name), vec![op.source.clone()]);
+            let owner = TypeDefOrigin {
+                place: format!("operation `{}`", op.name),
+                origins: vec![op.source.clone()],
+            };
             for parameter in &mut op.parameters {
                 let name = format!("{prefix}{}", pascal_case(&parameter.name));
                 tame(&mut parameter.ty, name, &owner);
@@ -106,7 +114,10 @@ pub(super) fn name_complex_uses(ir: &mut Ir) {
 }
 
 /// What a new alias documents: its place in words, and the spec places it comes from.
-struct TypeDefOrigin(String, Vec<crate::error::Location>);
+struct TypeDefOrigin {
+    place: String,
+    origins: Vec<crate::error::Location>,
+}
 
 /// clippy's `type_complexity` score of the Rust type of `ty` at depth `nest`.
 fn complexity(ty: &TypeRef, nest: u64) -> u64 {
