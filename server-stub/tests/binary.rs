@@ -38,17 +38,33 @@ async fn serve_on(dir: &std::path::Path, client: u16) -> Serving {
 }
 
 async fn serve_with(dir: &std::path::Path, client: u16, args: &[&str]) -> Serving {
+    serve_logged(dir, client, free_port(), args, None).await
+}
+
+/// Starts the binary and waits until it answers; with `log`, every log line at every level
+/// goes to that file.
+async fn serve_logged(
+    dir: &std::path::Path,
+    client: u16,
+    identity: u16,
+    args: &[&str],
+    log: Option<&std::path::Path>,
+) -> Serving {
     server_stub::remote::install_tls_provider();
-    let identity = free_port();
-    let child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .current_dir(dir)
         .args(["serve", "--no-rate-limit"])
         .args(args)
         .args(["--client-listen", &format!("127.0.0.1:{client}")])
-        .args(["--identity-listen", &format!("127.0.0.1:{identity}")])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .args(["--identity-listen", &format!("127.0.0.1:{identity}")]);
+    match log {
+        Some(log) => command
+            .env("RUST_LOG", "trace")
+            .stderr(std::fs::File::create(log).unwrap()),
+        None => command.stderr(Stdio::null()),
+    };
+    let child = command.spawn().unwrap();
     let base = format!("http://127.0.0.1:{client}");
     let deadline = Instant::now() + Duration::from_secs(20);
     while reqwest::get(format!("{base}/_matrix/client/versions"))
@@ -369,41 +385,22 @@ async fn answered_registrations_survive_kill_9() {
 /// secret the calls carried in what the server wrote.
 #[tokio::test]
 async fn no_secret_reaches_the_log_at_debug() {
-    server_stub::remote::install_tls_provider();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("server.log");
     let closed = free_port();
     let client = free_port();
     let identity = free_port();
-    let child = Command::new(BIN)
-        .current_dir(dir.path())
-        .env("RUST_LOG", "trace")
-        .args(["serve", "--no-rate-limit", "--db", "memory"])
-        .args(["--client-listen", &format!("127.0.0.1:{client}")])
-        .args(["--identity-listen", &format!("127.0.0.1:{identity}")])
-        .args([
-            "--trusted-identity-server",
-            &format!("127.0.0.1:{closed}=http://127.0.0.1:{closed}"),
-        ])
-        .args([
-            "--trusted-homeserver",
-            &format!("dead.example=http://127.0.0.1:{closed}"),
-        ])
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut server = Serving {
-        child,
-        base: format!("http://127.0.0.1:{client}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while reqwest::get(format!("{}/_matrix/client/versions", server.base))
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let trusted_identity = format!("127.0.0.1:{closed}=http://127.0.0.1:{closed}");
+    let trusted_homeserver = format!("dead.example=http://127.0.0.1:{closed}");
+    let args = [
+        "--db",
+        "memory",
+        "--trusted-identity-server",
+        trusted_identity.as_str(),
+        "--trusted-homeserver",
+        trusted_homeserver.as_str(),
+    ];
+    let mut server = serve_logged(dir.path(), client, identity, &args, Some(&log)).await;
     let password = "correct-horse-battery-staple";
     let register =
         json!({"username": "sam", "password": password, "auth": {"type": "m.login.dummy"}});
