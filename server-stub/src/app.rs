@@ -20,6 +20,7 @@ use crate::serve::Limits;
 use crate::store::cached::CachedStore;
 use crate::store::memory::MemoryStore;
 use crate::store::sql::SqlStore;
+use crate::store::sql::cluster::Cluster;
 use crate::store::{HomeserverStore, IdentityStore};
 
 /// Where the servers keep their data.
@@ -132,17 +133,30 @@ impl Running {
 
 /// Opens the store and starts the servers.
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
+    let stop = watch::channel(false);
     match &settings.database {
-        Database::Memory => start_with(Arc::new(MemoryStore::new()), settings).await,
-        // SQLite is this process's alone, so reads may be cached; PostgreSQL is shared.
-        Database::Sql(url) if url.starts_with("sqlite:") => {
-            start_with(
-                Arc::new(CachedStore::new(SqlStore::open(url).await?)),
-                settings,
-            )
-            .await
+        Database::Memory => {
+            let store = Arc::new(MemoryStore::new());
+            start_with(store, settings, stop, Vec::new()).await
         }
-        Database::Sql(url) => start_with(Arc::new(SqlStore::open(url).await?), settings).await,
+        // SQLite is this process's alone, so reads may be cached as they are.
+        Database::Sql(url) if url.starts_with("sqlite:") => {
+            let store = Arc::new(CachedStore::new(SqlStore::open(url).await?));
+            start_with(store, settings, stop, Vec::new()).await
+        }
+        // PostgreSQL is shared by several nodes: each caches as the cluster lets it.
+        Database::Sql(url) => {
+            let store = SqlStore::open(url).await?;
+            let caches = Arc::default();
+            let (cluster, listening) =
+                Cluster::join(store.clone(), url, Arc::clone(&caches), stop.1.clone()).await?;
+            let listening = tokio::spawn(async move {
+                listening.await;
+                Ok(())
+            });
+            let store = Arc::new(CachedStore::coherent_by(store, caches, cluster));
+            start_with(store, settings, stop, vec![listening]).await
+        }
     }
 }
 
@@ -160,6 +174,8 @@ fn local_names(addr: SocketAddr) -> Vec<String> {
 async fn start_with<S: HomeserverStore + IdentityStore>(
     store: Arc<S>,
     mut settings: Settings,
+    (stop, stopped): (watch::Sender<bool>, watch::Receiver<bool>),
+    mut tasks: Vec<JoinHandle<std::io::Result<()>>>,
 ) -> anyhow::Result<Running> {
     let client = match settings.client_listen {
         Some(addr) => Some(tokio::net::TcpListener::bind(addr).await?),
@@ -210,12 +226,11 @@ async fn start_with<S: HomeserverStore + IdentityStore>(
     };
 
     let limits = settings.limits;
-    let (stop, stopped) = watch::channel(false);
-    let mut tasks = vec![tokio::spawn(purge_periodically(
+    tasks.push(tokio::spawn(purge_periodically(
         store.clone(),
         settings.clone(),
         stopped.clone(),
-    ))];
+    )));
     let mut serve = |listener: tokio::net::TcpListener,
                      router: axum::Router,
                      name: &'static str| {

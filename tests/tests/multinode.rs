@@ -121,3 +121,145 @@ async fn nodes_starting_together_migrate_once() {
         open.await.unwrap().unwrap();
     }
 }
+
+/// A token revoked through one node is refused by the other on the very next request, each
+/// time right after that node answered it (from its cache, the second time): 100 revocations,
+/// by refresh, by password change and by identity-server logout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_revoked_on_one_node_is_refused_by_the_other_at_once() {
+    if !postgres_available() {
+        return;
+    }
+    let (a, b) = two_nodes().await;
+    let (user_id, mut access, mut refresh) = a.register("una", "pw0").await;
+    let mut password = String::from("pw0");
+    for round in 0..100 {
+        served_twice(&b, &access).await;
+        match round % 10 {
+            // A password change (through A's session) ends every other session.
+            3 => {
+                let (status, other) = b.login_password("una", &password).await;
+                assert_eq!(status, 200, "{other}");
+                let other = other["access_token"].as_str().unwrap().to_owned();
+                served_twice(&b, &other).await;
+                let new_password = format!("pw{round}");
+                change_password(&a, &access, &password, &new_password).await;
+                password = new_password;
+                assert_error(&b.threepids(&other).await, 401, "M_UNKNOWN_TOKEN");
+            }
+            // An identity-server account token, logged out on A.
+            6 => {
+                let token = identity_account(&a, &user_id, &access).await;
+                for _ in 0..2 {
+                    let (status, _) = b.get(&b.id("/v2/account"), Some(&token)).await;
+                    assert_eq!(status, 200);
+                }
+                let (status, _) = a
+                    .post(&a.id("/v2/account/logout"), Some(&token), json!({}))
+                    .await;
+                assert_eq!(status, 200);
+                assert_error(
+                    &b.get(&b.id("/v2/account"), Some(&token)).await,
+                    401,
+                    "M_UNKNOWN_TOKEN",
+                );
+            }
+            // A refresh on A kills the access token B just answered.
+            _ => {
+                let (status, refreshed) = a
+                    .post(
+                        &a.cs("/tokenrefresh"),
+                        None,
+                        json!({"refresh_token": refresh}),
+                    )
+                    .await;
+                assert_eq!(status, 200, "{refreshed}");
+                assert_error(&b.threepids(&access).await, 401, "M_UNKNOWN_TOKEN");
+                access = refreshed["access_token"].as_str().unwrap().to_owned();
+                refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
+            }
+        }
+    }
+}
+
+/// A node whose listening connection breaks may have missed notices: it answers from the
+/// database until it listens again, and forgets what it had cached. Here both nodes' listening
+/// connections are cut right after B cached a token, and A revokes it at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_may_have_missed_notices_does_not_answer_from_its_cache() {
+    if !postgres_available() {
+        return;
+    }
+    let (a, b) = two_nodes().await;
+    let Database::Sql(url) = &a.settings.database else {
+        unreachable!("two_nodes share a PostgreSQL database")
+    };
+    let (_, mut access, mut refresh) = a.register("vera", "pw").await;
+    let mut database = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    for _ in 0..10 {
+        served_twice(&b, &access).await;
+        let cut = sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = $1 AND datname = current_database()",
+        )
+        .bind(server_stub::store::sql::cluster::LISTENER_NAME)
+        .fetch_all(&mut database)
+        .await
+        .unwrap();
+        assert_eq!(cut.len(), 2, "one listening connection per node");
+        let (status, refreshed) = a
+            .post(
+                &a.cs("/tokenrefresh"),
+                None,
+                json!({"refresh_token": refresh}),
+            )
+            .await;
+        assert_eq!(status, 200, "{refreshed}");
+        assert_error(&b.threepids(&access).await, 401, "M_UNKNOWN_TOKEN");
+        access = refreshed["access_token"].as_str().unwrap().to_owned();
+        refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
+    }
+}
+
+/// Asks `node` for the 3pids with `token` twice, so that the second answer can come from its
+/// cache.
+async fn served_twice(node: &Server, token: &str) {
+    for _ in 0..2 {
+        assert_eq!(node.threepids(token).await.0, 200);
+    }
+}
+
+/// Changes the password through the session of `access`, by UIA with the old password.
+async fn change_password(node: &Server, access: &str, old: &str, new: &str) {
+    let url = node.cs("/account/password");
+    let (status, challenge) = node
+        .post(&url, Some(access), json!({"new_password": new}))
+        .await;
+    assert_eq!(status, 401, "{challenge}");
+    let auth = json!({"type": "m.login.password", "user": "una", "password": old, "session": challenge["session"]});
+    let (status, body) = node
+        .post(
+            &url,
+            Some(access),
+            json!({"new_password": new, "auth": auth}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// An identity-server account token for the user of `access`, through OpenID.
+async fn identity_account(node: &Server, user_id: &str, access: &str) -> String {
+    let url = node.cs(&format!(
+        "/user/{}/openid/request_token",
+        user_id.replace('@', "%40").replace(':', "%3A")
+    ));
+    let (status, openid) = node.post(&url, Some(access), json!({})).await;
+    assert_eq!(status, 200, "{openid}");
+    let (status, account) = node
+        .post(&node.id("/v2/account/register"), None, openid)
+        .await;
+    assert_eq!(status, 200, "{account}");
+    account["token"].as_str().unwrap().to_owned()
+}

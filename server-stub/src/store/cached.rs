@@ -1,12 +1,14 @@
-//! A read cache in front of a store that this process alone writes (SQLite): the lookups
-//! every authenticated request makes (access tokens, identity-account tokens) and the
-//! 3pid list are answered from memory, and every write through this wrapper that could
-//! change them invalidates them first. Synapse caches its token lookups the same way.
+//! A read cache in front of a store: the lookups every authenticated request makes (access
+//! tokens, identity-account tokens) and the 3pid list are answered from memory, and every
+//! write through this wrapper that could change them invalidates them first. Synapse caches
+//! its token lookups the same way.
 //!
-//! Not for a database that other processes write (PostgreSQL with several nodes): a token
-//! revoked by another node would stay valid here.
+//! How the cache stays true to writes made elsewhere is the [`Coherence`]: none are made
+//! for SQLite, which is this process's alone ([`ThisProcessOnly`]); PostgreSQL nodes tell
+//! each other (`sql::cluster`).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::Hash;
 use std::sync::Mutex;
 
@@ -60,55 +62,170 @@ impl<K: Eq + Hash, V: Clone> Cache<K, V> {
         guard.1 += 1;
         guard.0.retain(|k, v| !stale(k, v));
     }
+
+    /// Drops one entry, as `invalidate` does.
+    fn remove<Q>(&self, key: &Q)
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        let mut guard = self.lock();
+        guard.1 += 1;
+        guard.0.remove(key);
+    }
 }
 
+/// What is cached, as the store answered it (only answers that found something are kept for
+/// the token lookups). Shared with whatever tells this process of writes made elsewhere.
 #[derive(Debug)]
-pub struct CachedStore<S> {
-    inner: S,
-    access_tokens: Cache<String, AccessToken>,
+pub struct Caches {
+    access_tokens: Cache<String, Option<AccessToken>>,
     threepids: Cache<String, Vec<ThirdPartyId>>,
-    account_tokens: Cache<String, ExpiringToken>,
+    account_tokens: Cache<String, Option<ExpiringToken>>,
 }
 
-impl<S> CachedStore<S> {
-    pub fn new(inner: S) -> Self {
-        CachedStore {
-            inner,
+impl Default for Caches {
+    fn default() -> Self {
+        Caches {
             access_tokens: Cache::new(),
             threepids: Cache::new(),
             account_tokens: Cache::new(),
         }
     }
+}
 
-    /// Runs a write through to the store, then drops what it made stale. Every write of
-    /// this wrapper goes through here and says what it invalidates, `Stale::Nothing`
-    /// included, so none can forget (the coherence test below runs every write).
+impl Caches {
+    /// Forgets the access token with this hash.
+    pub fn forget_access_token(&self, token_hash: &str) {
+        self.access_tokens.remove(token_hash);
+    }
+
+    /// Forgets a user's 3pid list.
+    pub fn forget_threepids(&self, user_id: &str) {
+        self.threepids.remove(user_id);
+    }
+
+    /// Forgets the identity-server account token with this hash.
+    pub fn forget_account_token(&self, token_hash: &str) {
+        self.account_tokens.remove(token_hash);
+    }
+
+    /// Forgets everything (also what is being read right now).
+    pub fn forget_everything(&self) {
+        self.access_tokens.invalidate(|_, _| true);
+        self.threepids.invalidate(|_, _| true);
+        self.account_tokens.invalidate(|_, _| true);
+    }
+}
+
+/// How the cache learns of writes that other processes make to the store.
+pub trait Coherence: Send + Sync + 'static {
+    /// Whether cached answers may be given now; when not, every read goes to the store.
+    fn cache_usable(&self) -> bool;
+
+    /// Called after a write that made cached entries stale, once this process's cache has
+    /// dropped them: returns when no other process can answer from a cache that still holds
+    /// them.
+    fn stale_elsewhere(&self) -> impl Future<Output = ()> + Send;
+}
+
+/// For a store no other process writes: this process's cache is the only one.
+#[derive(Debug, Default)]
+pub struct ThisProcessOnly;
+
+impl Coherence for ThisProcessOnly {
+    fn cache_usable(&self) -> bool {
+        true
+    }
+
+    async fn stale_elsewhere(&self) {}
+}
+
+#[derive(Debug)]
+pub struct CachedStore<S, C = ThisProcessOnly> {
+    inner: S,
+    caches: std::sync::Arc<Caches>,
+    coherence: C,
+}
+
+impl<S> CachedStore<S> {
+    /// A cache in front of a store only this process writes.
+    pub fn new(inner: S) -> Self {
+        CachedStore::coherent_by(inner, Default::default(), ThisProcessOnly)
+    }
+}
+
+impl<S, C: Coherence> CachedStore<S, C> {
+    /// A cache in front of a store that others write too, `coherence` telling it of their
+    /// writes into `caches`.
+    pub fn coherent_by(inner: S, caches: std::sync::Arc<Caches>, coherence: C) -> Self {
+        CachedStore {
+            inner,
+            caches,
+            coherence,
+        }
+    }
+
+    /// Runs a write through to the store, then drops what it made stale, here and (through
+    /// the coherence) everywhere. Every write of this wrapper goes through here and says what
+    /// it invalidates, `Stale::Nothing` included, so none can forget (the coherence test below
+    /// runs every write).
     async fn write<T>(
         &self,
         stale: Stale<'_>,
-        write: impl std::future::Future<Output = StoreResult<T>>,
+        write: impl Future<Output = StoreResult<T>>,
     ) -> StoreResult<T> {
         let result = write.await;
+        let caches = &self.caches;
         match stale {
-            Stale::Nothing => {}
-            Stale::Chain(chain_id) => self
+            Stale::Nothing => return result,
+            Stale::Chain(chain_id) => caches
                 .access_tokens
-                .invalidate(|_, token| token.chain_id == chain_id),
+                .invalidate(|_, token| token.as_ref().is_some_and(|t| t.chain_id == chain_id)),
             Stale::OtherSessionsOf {
                 user_id,
                 keep_chain,
-            } => self.access_tokens.invalidate(|_, token| {
-                token.user_id == user_id && Some(token.chain_id.as_str()) != keep_chain
+            } => caches.access_tokens.invalidate(|_, token| {
+                token.as_ref().is_some_and(|t| {
+                    t.user_id == user_id && Some(t.chain_id.as_str()) != keep_chain
+                })
             }),
-            Stale::Threepids(user_id) => self.threepids.invalidate(|owner, _| owner == user_id),
-            Stale::AccountToken(token_hash) => {
-                self.account_tokens.invalidate(|hash, _| hash == token_hash)
-            }
-            Stale::AccountTokensExpiredBy(now) => self
+            Stale::Threepids(user_id) => caches.forget_threepids(user_id),
+            Stale::AccountToken(token_hash) => caches.forget_account_token(token_hash),
+            Stale::AccountTokensExpiredBy(now) => caches
                 .account_tokens
-                .invalidate(|_, token| token.expires_at <= now),
+                .invalidate(|_, token| token.as_ref().is_some_and(|t| t.expires_at <= now)),
         }
+        // A failed write may have changed something all the same (a lost commit answer).
+        self.coherence.stale_elsewhere().await;
         result
+    }
+
+    /// A cached read: the cached answer, or the store's, cached when `keep` says so.
+    async fn read<V>(
+        &self,
+        cache: impl Fn(&Caches) -> &Cache<String, V>,
+        key: &str,
+        keep: impl Fn(&V) -> bool,
+        read: impl Future<Output = StoreResult<V>>,
+    ) -> StoreResult<V>
+    where
+        V: Clone,
+    {
+        if !self.coherence.cache_usable() {
+            return read.await;
+        }
+        let cache = cache(&self.caches);
+        let key = key.to_owned();
+        let generation = match cache.get(&key) {
+            Ok(value) => return Ok(value),
+            Err(generation) => generation,
+        };
+        let value = read.await?;
+        if keep(&value) {
+            cache.put(generation, key, value.clone());
+        }
+        Ok(value)
     }
 }
 
@@ -131,7 +248,7 @@ enum Stale<'a> {
     AccountTokensExpiredBy(i64),
 }
 
-impl<S: HomeserverStore> HomeserverStore for CachedStore<S> {
+impl<S: HomeserverStore, C: Coherence> HomeserverStore for CachedStore<S, C> {
     async fn create_user(
         &self,
         user: &User,
@@ -177,17 +294,10 @@ impl<S: HomeserverStore> HomeserverStore for CachedStore<S> {
     }
 
     async fn access_token(&self, access_hash: &str) -> StoreResult<Option<AccessToken>> {
-        let key = access_hash.to_owned();
-        let generation = match self.access_tokens.get(&key) {
-            Ok(token) => return Ok(Some(token)),
-            Err(generation) => generation,
-        };
-        let token = self.inner.access_token(access_hash).await?;
         // Only what exists is cached: a token made later is simply a miss now.
-        if let Some(token) = &token {
-            self.access_tokens.put(generation, key, token.clone());
-        }
-        Ok(token)
+        let read = self.inner.access_token(access_hash);
+        self.read(|c| &c.access_tokens, access_hash, Option::is_some, read)
+            .await
     }
 
     async fn exchange_refresh_token(
@@ -243,14 +353,8 @@ impl<S: HomeserverStore> HomeserverStore for CachedStore<S> {
     }
 
     async fn threepids(&self, user_id: &str) -> StoreResult<Vec<ThirdPartyId>> {
-        let key = user_id.to_owned();
-        let generation = match self.threepids.get(&key) {
-            Ok(threepids) => return Ok(threepids),
-            Err(generation) => generation,
-        };
-        let threepids = self.inner.threepids(user_id).await?;
-        self.threepids.put(generation, key, threepids.clone());
-        Ok(threepids)
+        let read = self.inner.threepids(user_id);
+        self.read(|c| &c.threepids, user_id, |_| true, read).await
     }
 
     async fn user_by_threepid(&self, threepid: &ThirdPartyId) -> StoreResult<Option<String>> {
@@ -295,7 +399,7 @@ impl<S: HomeserverStore> HomeserverStore for CachedStore<S> {
     }
 }
 
-impl<S: IdentityStore> IdentityStore for CachedStore<S> {
+impl<S: IdentityStore, C: Coherence> IdentityStore for CachedStore<S, C> {
     async fn insert_validation_session(&self, session: &ValidationSession) -> StoreResult<()> {
         self.write(
             Stale::Nothing,
@@ -373,16 +477,9 @@ impl<S: IdentityStore> IdentityStore for CachedStore<S> {
     }
 
     async fn account_token(&self, token_hash: &str) -> StoreResult<Option<ExpiringToken>> {
-        let key = token_hash.to_owned();
-        let generation = match self.account_tokens.get(&key) {
-            Ok(token) => return Ok(Some(token)),
-            Err(generation) => generation,
-        };
-        let token = self.inner.account_token(token_hash).await?;
-        if let Some(token) = &token {
-            self.account_tokens.put(generation, key, token.clone());
-        }
-        Ok(token)
+        let read = self.inner.account_token(token_hash);
+        self.read(|c| &c.account_tokens, token_hash, Option::is_some, read)
+            .await
     }
 
     async fn delete_account_token(&self, token_hash: &str) -> StoreResult<()> {

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
+pub mod cluster;
 mod homeserver;
 mod identity;
 
@@ -20,13 +21,32 @@ use super::{ExpiringToken, StoreError, StoreResult, TokenPair, UiaSession, Valid
 /// The PostgreSQL advisory lock held while migrating (any number, the same in every node).
 const MIGRATION_LOCK: i64 = 0x6d61_7472_6978;
 
-/// Schema migrations, applied in order at start, each once.
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../../../migrations/0001_initial.sql")),
-    (
-        2,
-        include_str!("../../../migrations/0002_account_token_expiry.sql"),
-    ),
+/// A schema migration, applied at start, once.
+struct Migration {
+    version: i64,
+    script: &'static str,
+    /// Run on PostgreSQL only (what only several nodes need); SQLite records it as applied,
+    /// so the versions mean the same on both.
+    postgres_only: bool,
+}
+
+/// The migrations, in order.
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        script: include_str!("../../../migrations/0001_initial.sql"),
+        postgres_only: false,
+    },
+    Migration {
+        version: 2,
+        script: include_str!("../../../migrations/0002_account_token_expiry.sql"),
+        postgres_only: false,
+    },
+    Migration {
+        version: 3,
+        script: include_str!("../../../migrations/0003_cache_notices.postgres.sql"),
+        postgres_only: true,
+    },
 ];
 
 fn backend(error: sqlx::Error) -> StoreError {
@@ -101,7 +121,7 @@ impl SqlStore {
                 .await
                 .map_err(backend)?;
         }
-        let result = Self::apply_migrations(&mut connection).await;
+        let result = Self::apply_migrations(&mut connection, is_postgres).await;
         if is_postgres {
             sqlx::query("SELECT pg_advisory_unlock($1)")
                 .bind(MIGRATION_LOCK)
@@ -112,12 +132,15 @@ impl SqlStore {
         result
     }
 
-    async fn apply_migrations(connection: &mut sqlx::AnyConnection) -> StoreResult<()> {
+    async fn apply_migrations(
+        connection: &mut sqlx::AnyConnection,
+        is_postgres: bool,
+    ) -> StoreResult<()> {
         sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
             .execute(&mut *connection)
             .await
             .map_err(backend)?;
-        for (version, script) in MIGRATIONS {
+        for migration in MIGRATIONS {
             let mut tx = sqlx::Connection::begin(&mut *connection)
                 .await
                 .map_err(backend)?;
@@ -125,7 +148,7 @@ impl SqlStore {
             let claimed = sqlx::query(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING",
             )
-            .bind(version)
+            .bind(migration.version)
             .bind(crate::clock::now_ms())
             .execute(&mut *tx)
             .await
@@ -133,9 +156,11 @@ impl SqlStore {
             if claimed.rows_affected() == 0 {
                 continue;
             }
-            apply_script(&mut tx, script).await?;
+            if is_postgres || !migration.postgres_only {
+                apply_script(&mut tx, migration.script).await?;
+            }
             tx.commit().await.map_err(backend)?;
-            tracing::info!(version, "applied schema migration");
+            tracing::info!(version = migration.version, "applied schema migration");
         }
         Ok(())
     }
