@@ -81,12 +81,7 @@ impl ::axum::response::IntoResponse for LoginResponse {
 }
 /// The request of `POST /_matrix/client/r0/tokenrefresh`, `POST /_matrix/client/v3/tokenrefresh`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RefreshRequest<Caller> {
-    /// The caller, when the request carried a credential: what `authenticate` made
-    /// of it. Whether a rejected credential matters is the operation's call.
-    pub caller: ::std::option::Option<
-        ::std::result::Result<Caller, crate::types::MatrixError>,
-    >,
+pub struct RefreshRequest {
     /// The body (application/json).
     pub body: crate::types::RefreshBody,
 }
@@ -245,12 +240,7 @@ impl ::axum::response::IntoResponse for RegisterResponse {
 }
 /// The request of `POST /_matrix/client/r0/account/password`, `POST /_matrix/client/v3/account/password`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ChangePasswordRequest<Caller> {
-    /// The caller, when the request carried a credential: what `authenticate` made
-    /// of it. Whether a rejected credential matters is the operation's call.
-    pub caller: ::std::option::Option<
-        ::std::result::Result<Caller, crate::types::MatrixError>,
-    >,
+pub struct ChangePasswordRequest {
     /// The body (application/json).
     pub body: crate::types::ChangePasswordBody,
 }
@@ -311,10 +301,7 @@ impl ::axum::response::IntoResponse for ChangePasswordResponse {
 }
 /// The request of `GET /_matrix/client/r0/account/3pid`, `GET /_matrix/client/v3/account/3pid`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetAccount3pidsRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
-}
+pub struct GetAccount3pidsRequest {}
 /// The responses `GET /_matrix/client/r0/account/3pid`, `GET /_matrix/client/v3/account/3pid` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetAccount3pidsResponse {
@@ -364,9 +351,7 @@ impl ::axum::response::IntoResponse for GetAccount3pidsResponse {
 }
 /// The request of `POST /_matrix/client/r0/account/3pid`, `POST /_matrix/client/v3/account/3pid`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Post3pidsRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct Post3pidsRequest {
     /// The body (application/json).
     pub body: crate::types::Post3pidsBody,
 }
@@ -457,9 +442,7 @@ impl ::axum::response::IntoResponse for GetVersionsResponse {
 }
 /// The request of `POST /_matrix/client/r0/user/{userId}/openid/request_token`, `POST /_matrix/client/v3/user/{userId}/openid/request_token`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RequestOpenIdTokenRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct RequestOpenIdTokenRequest {
     /// Path parameter `userId`.
     ///
     /// The user to request an OpenID token for. Should be the user who is authenticated for the request.
@@ -612,9 +595,14 @@ pub trait ClientServerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// request is successful. It MUST also invalidate the `access_token`
     /// which was issued at the same time as the `refresh_token`, if it
     /// has not already expired.
+    ///
+    /// `caller` is what [`authenticate`](Self::authenticate) made of the credential, when the request carried one; whether a rejected credential matters is the operation's call.
     fn refresh(
         &self,
-        request: RefreshRequest<Self::Caller>,
+        caller: ::std::option::Option<
+            ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        >,
+        request: RefreshRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<RefreshResponse, crate::types::MatrixError>,
     > + ::std::marker::Send;
@@ -643,9 +631,14 @@ pub trait ClientServerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// an active session.
     /// The homeserver may change the flows available depending on whether a
     /// valid access token is provided.
+    ///
+    /// `caller` is what [`authenticate`](Self::authenticate) made of the credential, when the request carried one; whether a rejected credential matters is the operation's call.
     fn change_password(
         &self,
-        request: ChangePasswordRequest<Self::Caller>,
+        caller: ::std::option::Option<
+            ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        >,
+        request: ChangePasswordRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<ChangePasswordResponse, crate::types::MatrixError>,
     > + ::std::marker::Send;
@@ -659,9 +652,12 @@ pub trait ClientServerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// the user's Matrix ID in Identity Servers.
     /// Identifiers in this list may be used by the homeserver as, for example,
     /// identifiers that it will accept to reset the user's account password.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_account_3pids(
         &self,
-        request: GetAccount3pidsRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetAccount3pidsRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
             GetAccount3pidsResponse,
@@ -673,9 +669,12 @@ pub trait ClientServerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Adds contact information to the user's account.
     ///
     /// Adds contact information to the user's account.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn post_3pids(
         &self,
-        request: Post3pidsRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: Post3pidsRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<Post3pidsResponse, crate::types::MatrixError>,
     > + ::std::marker::Send;
@@ -700,9 +699,12 @@ pub trait ClientServerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// service to verify their identity in Matrix. The generated token is only
     /// valid for exchanging for user information from the federation API for
     /// OpenID.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn request_open_id_token(
         &self,
-        request: RequestOpenIdTokenRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: RequestOpenIdTokenRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
             RequestOpenIdTokenResponse,
@@ -966,11 +968,8 @@ mod handlers {
                     false,
                 )
                 .await?;
-            let request = super::RefreshRequest {
-                caller,
-                body,
-            };
-            server.refresh(request).await
+            let request = super::RefreshRequest { body };
+            server.refresh(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1031,10 +1030,9 @@ mod handlers {
                 )
                 .await?;
             let request = super::ChangePasswordRequest {
-                caller,
                 body,
             };
-            server.change_password(request).await
+            server.change_password(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1053,10 +1051,8 @@ mod handlers {
                     "Missing access token",
                 ))?;
             let caller = server.authenticate(credential).await?;
-            let request = super::GetAccount3pidsRequest {
-                caller,
-            };
-            server.get_account_3pids(request).await
+            let request = super::GetAccount3pidsRequest {};
+            server.get_account_3pids(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1081,11 +1077,8 @@ mod handlers {
                     false,
                 )
                 .await?;
-            let request = super::Post3pidsRequest {
-                caller,
-                body,
-            };
-            server.post_3pids(request).await
+            let request = super::Post3pidsRequest { body };
+            server.post_3pids(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1132,11 +1125,10 @@ mod handlers {
                 )
                 .await?;
             let request = super::RequestOpenIdTokenRequest {
-                caller,
                 user_id: path.user_id,
                 body,
             };
-            server.request_open_id_token(request).await
+            server.request_open_id_token(caller, request).await
         }
             .await;
         crate::runtime::respond(result)

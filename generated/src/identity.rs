@@ -73,10 +73,7 @@ impl ::axum::response::IntoResponse for RegisterAccountResponse {
 }
 /// The request of `GET /_matrix/identity/v2/account`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetAccountRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
-}
+pub struct GetAccountRequest {}
 /// The responses `GET /_matrix/identity/v2/account` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetAccountResponse {
@@ -126,10 +123,7 @@ impl ::axum::response::IntoResponse for GetAccountResponse {
 }
 /// The request of `POST /_matrix/identity/v2/account/logout`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LogoutRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
-}
+pub struct LogoutRequest {}
 /// The responses `POST /_matrix/identity/v2/account/logout` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogoutResponse {
@@ -754,9 +748,12 @@ pub trait IdentityApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Gets account holder information for a given token.
     ///
     /// Gets information about what user owns the access token used in the request.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_account(
         &self,
-        request: GetAccountRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetAccountRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetAccountResponse, crate::types::MatrixError>,
     > + ::std::marker::Send;
@@ -766,9 +763,12 @@ pub trait IdentityApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ///
     /// Logs out the access token, preventing it from being used to authenticate
     /// future requests to the server.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn logout(
         &self,
-        request: LogoutRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: LogoutRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<LogoutResponse, crate::types::MatrixError>,
     > + ::std::marker::Send;
@@ -1124,8 +1124,8 @@ mod handlers {
                     "Missing access token",
                 ))?;
             let caller = server.authenticate(credential).await?;
-            let request = super::GetAccountRequest { caller };
-            server.get_account(request).await
+            let request = super::GetAccountRequest {};
+            server.get_account(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1144,8 +1144,8 @@ mod handlers {
                     "Missing access token",
                 ))?;
             let caller = server.authenticate(credential).await?;
-            let request = super::LogoutRequest { caller };
-            server.logout(request).await
+            let request = super::LogoutRequest {};
+            server.logout(caller, request).await
         }
             .await;
         crate::runtime::respond(result)

@@ -179,14 +179,16 @@ impl geo::GeoApi for Maps {
 
     async fn get_shape(
         &self,
-        _: geo::GetShapeRequest<String>,
+        _caller: String,
+        _: geo::GetShapeRequest,
     ) -> Result<geo::GetShapeResponse, ApiError> {
         Err(not_here())
     }
 
     async fn put_shape(
         &self,
-        request: geo::PutShapeRequest<String>,
+        _caller: String,
+        request: geo::PutShapeRequest,
     ) -> Result<geo::PutShapeResponse, ApiError> {
         // The union was told apart by `type`: answer with what arrived.
         let kind = match &request.body {
@@ -204,14 +206,16 @@ impl geo::GeoApi for Maps {
 
     async fn search_places(
         &self,
-        _: geo::SearchPlacesRequest<String>,
+        _caller: String,
+        _: geo::SearchPlacesRequest,
     ) -> Result<geo::SearchPlacesResponse, ApiError> {
         Err(not_here())
     }
 
     async fn get_place(
         &self,
-        request: geo::GetPlaceRequest<String>,
+        _caller: String,
+        request: geo::GetPlaceRequest,
     ) -> Result<geo::GetPlaceResponse, ApiError> {
         let point = types::Point::new(1.5, 2.5);
         Ok(geo::GetPlaceResponse::Ok(types::Place::new(
@@ -223,7 +227,8 @@ impl geo::GeoApi for Maps {
 
     async fn plan_route(
         &self,
-        _: geo::PlanRouteRequest<String>,
+        _caller: String,
+        _: geo::PlanRouteRequest,
     ) -> Result<geo::PlanRouteResponse, ApiError> {
         Err(not_here())
     }
@@ -248,7 +253,8 @@ impl geo::GeoApi for Maps {
 
     async fn geo_search(
         &self,
-        request: geo::GeoSearchRequest<String>,
+        _caller: String,
+        request: geo::GeoSearchRequest,
     ) -> Result<geo::GeoSearchResponse, ApiError> {
         let mut body = types::GeoSearchOkBody::new(Vec::new());
         body.page = Some(types::PageInfo::new(i64::from(request.x_page_size)));
@@ -270,14 +276,16 @@ impl docs::DocsApi for Notes {
 
     async fn list_notes(
         &self,
-        _: docs::ListNotesRequest<String>,
+        _caller: String,
+        _: docs::ListNotesRequest,
     ) -> Result<docs::ListNotesResponse, ApiError> {
         Err(not_here())
     }
 
     async fn create_note(
         &self,
-        request: docs::CreateNoteRequest<String>,
+        _caller: String,
+        request: docs::CreateNoteRequest,
     ) -> Result<docs::CreateNoteResponse, ApiError> {
         // Which variant the media type chose, told back in an error message.
         let seen = match request.body {
@@ -293,21 +301,24 @@ impl docs::DocsApi for Notes {
 
     async fn get_page(
         &self,
-        _: docs::GetPageRequest<String>,
+        _caller: String,
+        _: docs::GetPageRequest,
     ) -> Result<docs::GetPageResponse, ApiError> {
         Err(not_here())
     }
 
     async fn put_page(
         &self,
-        _: docs::PutPageRequest<String>,
+        _caller: String,
+        _: docs::PutPageRequest,
     ) -> Result<docs::PutPageResponse, ApiError> {
         Err(not_here())
     }
 
     async fn get_page_history(
         &self,
-        _: docs::GetPageHistoryRequest<String>,
+        _caller: String,
+        _: docs::GetPageHistoryRequest,
     ) -> Result<docs::GetPageHistoryResponse, ApiError> {
         Err(not_here())
     }

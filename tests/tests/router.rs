@@ -55,11 +55,12 @@ impl ClientServerApi for Trivial {
 
     async fn refresh(
         &self,
-        request: client_server::RefreshRequest<String>,
+        caller: Option<Result<String, MatrixError>>,
+        request: client_server::RefreshRequest,
     ) -> Result<client_server::RefreshResponse, MatrixError> {
         // Echo what became of the optional credential, so the test can see it.
         let mut ok = types::RefreshOkBody::new();
-        ok.access_token = Some(match request.caller {
+        ok.access_token = Some(match caller {
             None => "nobody".into(),
             Some(Ok(caller)) => caller,
             Some(Err(error)) => error.body.errcode.to_string(),
@@ -83,7 +84,8 @@ impl ClientServerApi for Trivial {
 
     async fn change_password(
         &self,
-        request: client_server::ChangePasswordRequest<String>,
+        _caller: Option<Result<String, MatrixError>>,
+        request: client_server::ChangePasswordRequest,
     ) -> Result<client_server::ChangePasswordResponse, MatrixError> {
         let _ = request;
         Ok(client_server::ChangePasswordResponse::Ok(Default::default()))
@@ -91,11 +93,12 @@ impl ClientServerApi for Trivial {
 
     async fn get_account_3pids(
         &self,
-        request: client_server::GetAccount3pidsRequest<String>,
+        caller: String,
+        _request: client_server::GetAccount3pidsRequest,
     ) -> Result<client_server::GetAccount3pidsResponse, MatrixError> {
         let mut threepid = types::ThirdPartyIdentifier::new();
         threepid.medium = Some(types::ThirdPartyIdentifierMedium::Email);
-        threepid.address = Some(request.caller);
+        threepid.address = Some(caller);
         let mut ok = types::GetAccount3pidsOkBody::new();
         ok.threepids = Some(vec![threepid]);
         Ok(client_server::GetAccount3pidsResponse::Ok(ok))
@@ -103,7 +106,8 @@ impl ClientServerApi for Trivial {
 
     async fn post_3pids(
         &self,
-        request: client_server::Post3pidsRequest<String>,
+        _caller: String,
+        request: client_server::Post3pidsRequest,
     ) -> Result<client_server::Post3pidsResponse, MatrixError> {
         let _ = request;
         Ok(client_server::Post3pidsResponse::Ok(Default::default()))
@@ -120,11 +124,12 @@ impl ClientServerApi for Trivial {
 
     async fn request_open_id_token(
         &self,
-        request: client_server::RequestOpenIdTokenRequest<String>,
+        caller: String,
+        request: client_server::RequestOpenIdTokenRequest,
     ) -> Result<client_server::RequestOpenIdTokenResponse, MatrixError> {
         // Echo the decoded path parameter, so the test can see it.
         Ok(client_server::RequestOpenIdTokenResponse::Ok(
-            types::OpenIdToken::new(request.user_id, "Bearer".into(), request.caller, 3600),
+            types::OpenIdToken::new(request.user_id, "Bearer".into(), caller, 3600),
         ))
     }
 
@@ -157,16 +162,18 @@ impl IdentityApi for Trivial {
 
     async fn get_account(
         &self,
-        request: identity::GetAccountRequest<String>,
+        caller: String,
+        _request: identity::GetAccountRequest,
     ) -> Result<identity::GetAccountResponse, MatrixError> {
         Ok(identity::GetAccountResponse::Ok(
-            types::GetAccountOkBody::new(request.caller),
+            types::GetAccountOkBody::new(caller),
         ))
     }
 
     async fn logout(
         &self,
-        request: identity::LogoutRequest<String>,
+        _caller: String,
+        request: identity::LogoutRequest,
     ) -> Result<identity::LogoutResponse, MatrixError> {
         let _ = request;
         Ok(identity::LogoutResponse::Ok(Default::default()))

@@ -19,10 +19,6 @@ pub(super) fn response_name(op: &Operation) -> Ident {
     ident(&op.names.response)
 }
 
-fn takes_caller(op: &Operation) -> bool {
-    !matches!(op.security, Security::None)
-}
-
 pub(super) fn error_type(ir: &Ir) -> TokenStream {
     {
         let name = ident(&ir.error.type_name);
@@ -76,18 +72,31 @@ pub fn emit_api(ir: &Ir, api: &Api) -> TokenStream {
         let method = ident(&op.name);
         let request = request_name(op);
         let response = response_name(op);
-        let request_ty = if takes_caller(op) {
-            quote!(#request<Self::Caller>)
-        } else {
-            quote!(#request)
+        // Who calls is the server's finding, not part of the request: the request types are
+        // the client's too.
+        let (caller, caller_doc) = match &op.security {
+            Security::None => (None, None),
+            Security::Required(_) => (
+                Some(quote!(caller: Self::Caller,)),
+                Some("`caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it."),
+            ),
+            Security::Optional(_) => (
+                Some(quote!(caller: ::std::option::Option<::std::result::Result<Self::Caller, #error>>,)),
+                Some("`caller` is what [`authenticate`](Self::authenticate) made of the credential, when the request carried one; whether a rejected credential matters is the operation's call."),
+            ),
         };
         let heading = format!("{}.", routes_doc(op));
-        let docs = doc_paragraphs(&[Some(&heading), op.summary.as_deref(), op.description.as_deref()]);
+        let docs = doc_paragraphs(&[
+            Some(&heading),
+            op.summary.as_deref(),
+            op.description.as_deref(),
+            caller_doc,
+        ]);
         let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
         quote! {
             #docs
             #deprecated
-            fn #method(&self, request: #request_ty)
+            fn #method(&self, #caller request: #request)
                 -> impl ::std::future::Future<Output = ::std::result::Result<#response, #error>> + ::std::marker::Send;
         }
     });
@@ -168,21 +177,6 @@ fn request_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
     let name = request_name(op);
     let docs = doc_attrs(Some(&format!("The request of {}.", routes_doc(op))));
     let mut fields = Vec::new();
-    match &op.security {
-        Security::None => {}
-        Security::Required(_) => fields.push(quote! {
-            /// The caller, as the API's `authenticate` found it.
-            pub caller: Caller,
-        }),
-        Security::Optional(_) => {
-            let error = error_type(ir);
-            fields.push(quote! {
-                /// The caller, when the request carried a credential: what `authenticate` made
-                /// of it. Whether a rejected credential matters is the operation's call.
-                pub caller: ::std::option::Option<::std::result::Result<Caller, #error>>,
-            });
-        }
-    }
     for parameter in &op.parameters {
         let field = ident(&parameter.field);
         let (ty, default) = parameter_type(ir, parameter, root);
@@ -213,11 +207,10 @@ fn request_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
         let docs = doc_paragraphs(&[Some(&heading), body.description.as_deref()]);
         fields.push(quote!(#docs pub body: #ty,));
     }
-    let generics = takes_caller(op).then(|| quote!(<Caller>));
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
-        pub struct #name #generics {
+        pub struct #name {
             #(#fields)*
         }
     }

@@ -97,10 +97,10 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
     let mut steps = Vec::new();
     let mut fields = Vec::new();
     let mut private_items = Vec::new();
-    if let Some(step) = credential_step(ir, api, op) {
+    let caller = credential_step(ir, api, op).map(|step| {
         steps.push(step);
-        fields.push(quote!(caller));
-    }
+        quote!(caller,)
+    });
     parameter_steps(ir, op, &mut steps, &mut fields, &mut private_items);
     if let Some(step) = body_step(ir, op, &root) {
         steps.push(step);
@@ -136,7 +136,7 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
                 #(#steps)*
                 let request = super::#request { #(#fields),* };
                 #allow_deprecated
-                server.#name(request).await
+                server.#name(#caller request).await
             }
             .await;
             crate::runtime::respond(result)

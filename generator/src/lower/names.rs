@@ -15,7 +15,7 @@
 //! | an API's constants | `OPERATIONS` and one `Metadata` per operation |
 //! | an API's trait | `authenticate` and one method per operation |
 //! | an API's `handlers` | handlers, credential extractors, parameter structs, default functions |
-//! | a request struct | `caller`, `body` and one field per parameter |
+//! | a request struct | `body` and one field per parameter |
 //! | the examples test | one test per example, beside `round_trip` |
 //!
 //! Where a suggestion is taken, the one that came first keeps it and later ones get more
@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::case::{is_keyword, pascal_case, snake_case, status_name};
 use crate::error::{Error, Result};
-use crate::ir::{Api, Field, Ir, Operation, Security, SecuritySchemeKind, TypeKind};
+use crate::ir::{Api, Field, Ir, Operation, SecuritySchemeKind, TypeKind};
 
 /// Decides every name of `ir` in place.
 pub(super) fn decide(ir: &mut Ir) -> Result<()> {
@@ -338,13 +338,10 @@ fn operation_types(
     }
 }
 
-/// The request struct's fields: `caller` and `body` keep their names; a parameter whose
-/// name is taken gets its location (`body_query`, `user_id_path`).
+/// The request struct's fields: `body` keeps its name; a parameter whose name is taken gets
+/// its location (`body_query`, `user_id_path`).
 fn request_fields(op: &mut Operation, handlers: &mut HashSet<String>) {
     let mut fields: HashSet<String> = HashSet::new();
-    if !matches!(op.security, Security::None) {
-        fields.insert("caller".into());
-    }
     if op.body.is_some() {
         fields.insert("body".into());
     }

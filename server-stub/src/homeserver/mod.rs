@@ -343,7 +343,8 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
 
     async fn refresh(
         &self,
-        request: api::RefreshRequest<Caller>,
+        _caller: Option<Result<Caller, MatrixError>>,
+        request: api::RefreshRequest,
     ) -> Result<api::RefreshResponse, MatrixError> {
         // The refresh token is the credential here; the access token, if any, is
         // typically expired, which is why the client refreshes.
@@ -390,12 +391,13 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
 
     async fn change_password(
         &self,
-        request: api::ChangePasswordRequest<Caller>,
+        caller: Option<Result<Caller, MatrixError>>,
+        request: api::ChangePasswordRequest,
     ) -> Result<api::ChangePasswordResponse, MatrixError> {
         let body = request.body;
         // A token that was presented must be valid; without one, the email flow resets a
         // forgotten password.
-        let caller = request.caller.transpose()?;
+        let caller = caller.transpose()?;
         password_within_limit(&body.new_password)?;
         let flows = uia::Flows {
             endpoint: "account/password",
@@ -454,11 +456,12 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
 
     async fn get_account_3pids(
         &self,
-        request: api::GetAccount3pidsRequest<Caller>,
+        caller: Caller,
+        _request: api::GetAccount3pidsRequest,
     ) -> Result<api::GetAccount3pidsResponse, MatrixError> {
         let threepids = self
             .store
-            .threepids(&request.caller.user_id)
+            .threepids(&caller.user_id)
             .await
             .map_err(internal)?
             .into_iter()
@@ -476,10 +479,11 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
 
     async fn post_3pids(
         &self,
-        request: api::Post3pidsRequest<Caller>,
+        caller: Caller,
+        request: api::Post3pidsRequest,
     ) -> Result<api::Post3pidsResponse, MatrixError> {
         let creds = request.body.three_pid_creds;
-        let user_id = request.caller.user_id;
+        let user_id = caller.user_id;
         let threepid = match self.validated_threepid(&creds).await {
             Ok(threepid) => threepid,
             Err(error) => return api::Post3pidsResponse::from_error(error),
@@ -535,9 +539,10 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
 
     async fn request_open_id_token(
         &self,
-        request: api::RequestOpenIdTokenRequest<Caller>,
+        caller: Caller,
+        request: api::RequestOpenIdTokenRequest,
     ) -> Result<api::RequestOpenIdTokenResponse, MatrixError> {
-        if request.user_id != request.caller.user_id {
+        if request.user_id != caller.user_id {
             return api::RequestOpenIdTokenResponse::from_error(forbidden(
                 "Cannot request tokens for other users",
             ));
@@ -545,7 +550,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
         // Each token is kept for its lifetime: a user gets the same budget of them from
         // however many addresses they call.
         if let Some(limiter) = &self.config.limiter {
-            let who = Who::User(request.caller.user_id.clone());
+            let who = Who::User(caller.user_id.clone());
             if let Err(wait) = limiter.check(who, api::REQUEST_OPEN_ID_TOKEN.name) {
                 return api::RequestOpenIdTokenResponse::from_error(rate_limited(wait));
             }
@@ -553,7 +558,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
         let token = new_token();
         let lifetime = self.config.openid_token_lifetime;
         let record = ExpiringToken {
-            user_id: request.caller.user_id,
+            user_id: caller.user_id,
             expires_at: now_ms() + millis(lifetime),
         };
         self.store

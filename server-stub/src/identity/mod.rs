@@ -245,22 +245,24 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
 
     async fn get_account(
         &self,
-        request: api::GetAccountRequest<AccountCaller>,
+        caller: AccountCaller,
+        _request: api::GetAccountRequest,
     ) -> Result<api::GetAccountResponse, MatrixError> {
         Ok(api::GetAccountResponse::Ok(types::GetAccountOkBody::new(
-            request.caller.user_id,
+            caller.user_id,
         )))
     }
 
     async fn logout(
         &self,
-        request: api::LogoutRequest<AccountCaller>,
+        caller: AccountCaller,
+        _request: api::LogoutRequest,
     ) -> Result<api::LogoutResponse, MatrixError> {
         self.store
-            .delete_account_token(&request.caller.token_hash)
+            .delete_account_token(&caller.token_hash)
             .await
             .map_err(internal)?;
-        tracing::info!(user_id = %request.caller.user_id, "identity account token logged out");
+        tracing::info!(user_id = %caller.user_id, "identity account token logged out");
         Ok(api::LogoutResponse::Ok(Default::default()))
     }
 

@@ -16,9 +16,7 @@ pub enum Credential {
 }
 /// The request of `GET /admin/v1/accounts`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListAccountsRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct ListAccountsRequest {
     /// Query parameter `role`.
     pub role: ::std::option::Option<crate::types::ListAccountsRole>,
     /// Query parameter `page`. Defaults to `1`.
@@ -54,9 +52,7 @@ impl ::axum::response::IntoResponse for ListAccountsResponse {
 }
 /// The request of `POST /admin/v1/accounts`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CreateAccountRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct CreateAccountRequest {
     /// The body (application/json).
     pub body: crate::types::Account,
 }
@@ -106,9 +102,7 @@ impl ::axum::response::IntoResponse for CreateAccountResponse {
 }
 /// The request of `GET /admin/v1/accounts/{accountName}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetAccountRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetAccountRequest {
     /// Path parameter `accountName`. Matches `^[a-z][a-z0-9_]{2,31}$`.
     pub account_name: ::std::string::String,
 }
@@ -140,9 +134,7 @@ impl ::axum::response::IntoResponse for GetAccountResponse {
 }
 /// The request of `DELETE /admin/v1/accounts/{accountName}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DeleteAccountRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct DeleteAccountRequest {
     /// Path parameter `accountName`.
     pub account_name: ::std::string::String,
 }
@@ -174,9 +166,7 @@ impl ::axum::response::IntoResponse for DeleteAccountResponse {
 }
 /// The request of `GET /admin/v1/audit`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetAuditLogRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetAuditLogRequest {
     /// Query parameter `since`.
     pub since: ::std::option::Option<::std::string::String>,
     /// Query parameter `actor`.
@@ -214,10 +204,7 @@ impl ::axum::response::IntoResponse for GetAuditLogResponse {
 }
 /// The request of `GET /admin/v1/settings`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetSettingsRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
-}
+pub struct GetSettingsRequest {}
 /// The responses `GET /admin/v1/settings` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetSettingsResponse {
@@ -246,9 +233,7 @@ impl ::axum::response::IntoResponse for GetSettingsResponse {
 }
 /// The request of `PUT /admin/v1/settings`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PutSettingsRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct PutSettingsRequest {
     /// The body (application/json).
     pub body: crate::types::Settings,
 }
@@ -280,9 +265,7 @@ impl ::axum::response::IntoResponse for PutSettingsResponse {
 }
 /// The request of `PATCH /admin/v1/settings`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PatchSettingsRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct PatchSettingsRequest {
     /// The body (application/json, application/x-www-form-urlencoded).
     pub body: crate::types::Settings,
 }
@@ -391,9 +374,7 @@ impl ::axum::response::IntoResponse for VersionResponse {
 }
 /// The request of `POST /admin/v1/jobs`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StartJobRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct StartJobRequest {
     /// The body (application/json).
     pub body: crate::types::StartJobBody,
 }
@@ -425,9 +406,7 @@ impl ::axum::response::IntoResponse for StartJobResponse {
 }
 /// The request of `GET /admin/v1/jobs/{jobId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetJobRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetJobRequest {
     /// Path parameter `jobId`.
     pub job_id: i64,
 }
@@ -471,59 +450,83 @@ pub trait AdminApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /admin/v1/accounts`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn list_accounts(
         &self,
-        request: ListAccountsRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: ListAccountsRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<ListAccountsResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /admin/v1/accounts`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn create_account(
         &self,
-        request: CreateAccountRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: CreateAccountRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<CreateAccountResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /admin/v1/accounts/{accountName}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_account(
         &self,
-        request: GetAccountRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetAccountRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetAccountResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `DELETE /admin/v1/accounts/{accountName}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     #[deprecated]
     fn delete_account(
         &self,
-        request: DeleteAccountRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: DeleteAccountRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<DeleteAccountResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /admin/v1/audit`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_audit_log(
         &self,
-        request: GetAuditLogRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetAuditLogRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetAuditLogResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /admin/v1/settings`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_settings(
         &self,
-        request: GetSettingsRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetSettingsRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetSettingsResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `PUT /admin/v1/settings`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn put_settings(
         &self,
-        request: PutSettingsRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: PutSettingsRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<PutSettingsResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `PATCH /admin/v1/settings`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn patch_settings(
         &self,
-        request: PatchSettingsRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: PatchSettingsRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<PatchSettingsResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
@@ -542,16 +545,22 @@ pub trait AdminApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<VersionResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /admin/v1/jobs`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn start_job(
         &self,
-        request: StartJobRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: StartJobRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<StartJobResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /admin/v1/jobs/{jobId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_job(
         &self,
-        request: GetJobRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetJobRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetJobResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
@@ -828,12 +837,11 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let query: ListAccountsQuery = crate::runtime::query(&parts)?;
             let request = super::ListAccountsRequest {
-                caller,
                 role: query.role,
                 page: query.page,
                 sort: query.sort,
             };
-            server.list_accounts(request).await
+            server.list_accounts(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -856,10 +864,9 @@ mod handlers {
             let body: crate::types::Account = crate::runtime::body(&parts, body, false)
                 .await?;
             let request = super::CreateAccountRequest {
-                caller,
                 body,
             };
-            server.create_account(request).await
+            server.create_account(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -885,10 +892,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetAccountPath = crate::runtime::path(&mut parts).await?;
             let request = super::GetAccountRequest {
-                caller,
                 account_name: path.account_name,
             };
-            server.get_account(request).await
+            server.get_account(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -914,10 +920,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: DeleteAccountPath = crate::runtime::path(&mut parts).await?;
             let request = super::DeleteAccountRequest {
-                caller,
                 account_name: path.account_name,
             };
-            #[allow(deprecated)] server.delete_account(request).await
+            #[allow(deprecated)] server.delete_account(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -949,12 +954,11 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let query: GetAuditLogQuery = crate::runtime::query(&parts)?;
             let request = super::GetAuditLogRequest {
-                caller,
                 since: query.since,
                 actor: query.actor,
                 action: query.action,
             };
-            server.get_audit_log(request).await
+            server.get_audit_log(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -973,10 +977,8 @@ mod handlers {
                     "Missing access token",
                 ))?;
             let caller = server.authenticate(credential).await?;
-            let request = super::GetSettingsRequest {
-                caller,
-            };
-            server.get_settings(request).await
+            let request = super::GetSettingsRequest {};
+            server.get_settings(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -997,11 +999,8 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Settings = crate::runtime::body(&parts, body, false)
                 .await?;
-            let request = super::PutSettingsRequest {
-                caller,
-                body,
-            };
-            server.put_settings(request).await
+            let request = super::PutSettingsRequest { body };
+            server.put_settings(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1023,10 +1022,9 @@ mod handlers {
             let body: crate::types::Settings = crate::runtime::body(&parts, body, true)
                 .await?;
             let request = super::PatchSettingsRequest {
-                caller,
                 body,
             };
-            server.patch_settings(request).await
+            server.patch_settings(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1082,11 +1080,8 @@ mod handlers {
                     false,
                 )
                 .await?;
-            let request = super::StartJobRequest {
-                caller,
-                body,
-            };
-            server.start_job(request).await
+            let request = super::StartJobRequest { body };
+            server.start_job(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1113,10 +1108,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetJobPath = crate::runtime::path(&mut parts).await?;
             let request = super::GetJobRequest {
-                caller,
                 job_id: path.job_id,
             };
-            server.get_job(request).await
+            server.get_job(caller, request).await
         }
             .await;
         crate::runtime::respond(result)

@@ -8,9 +8,7 @@ pub enum Credential {
 }
 /// The request of `GET /billing/v3/invoices`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListInvoicesRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct ListInvoicesRequest {
     /// Query parameter `status`.
     pub status: ::std::option::Option<crate::types::InvoiceStatus>,
     /// Query parameter `customer`.
@@ -44,9 +42,7 @@ impl ::axum::response::IntoResponse for ListInvoicesResponse {
 }
 /// The request of `GET /billing/v3/invoices/{invoiceId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetInvoiceRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetInvoiceRequest {
     /// Path parameter `invoiceId`.
     pub invoice_id: ::std::string::String,
 }
@@ -76,9 +72,7 @@ impl ::axum::response::IntoResponse for GetInvoiceResponse {
 }
 /// The request of `DELETE /billing/v3/invoices/{invoiceId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct VoidInvoiceRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct VoidInvoiceRequest {
     /// Path parameter `invoiceId`.
     pub invoice_id: ::std::string::String,
 }
@@ -128,9 +122,7 @@ impl ::axum::response::IntoResponse for VoidInvoiceResponse {
 }
 /// The request of `POST /billing/v3/payments`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CreatePaymentRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct CreatePaymentRequest {
     /// Header `Idempotency-Key`.
     pub idempotency_key: ::std::string::String,
     /// The body (application/json).
@@ -185,9 +177,7 @@ impl ::axum::response::IntoResponse for CreatePaymentResponse {
 }
 /// The request of `POST /billing/v3/customers`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CreateCustomerRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct CreateCustomerRequest {
     /// The body (application/json, application/x-www-form-urlencoded).
     pub body: crate::types::Customer,
 }
@@ -219,9 +209,7 @@ impl ::axum::response::IntoResponse for CreateCustomerResponse {
 }
 /// The request of `GET /billing/v3/customers/{customerId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetCustomerRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetCustomerRequest {
     /// Path parameter `customerId`.
     pub customer_id: ::std::string::String,
     /// Query parameter `expand`.
@@ -275,9 +263,7 @@ impl ::axum::response::IntoResponse for GetCustomerResponse {
 }
 /// The request of `GET /billing/v3/subscriptions/{subscriptionId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetSubscriptionRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetSubscriptionRequest {
     /// Path parameter `subscriptionId`.
     pub subscription_id: ::std::string::String,
 }
@@ -309,9 +295,7 @@ impl ::axum::response::IntoResponse for GetSubscriptionResponse {
 }
 /// The request of `PATCH /billing/v3/subscriptions/{subscriptionId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UpdateSubscriptionRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct UpdateSubscriptionRequest {
     /// Path parameter `subscriptionId`.
     pub subscription_id: ::std::string::String,
     /// The body (application/merge-patch+json).
@@ -345,9 +329,7 @@ impl ::axum::response::IntoResponse for UpdateSubscriptionResponse {
 }
 /// The request of `GET /billing/v3/reports/revenue`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RevenueReportRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct RevenueReportRequest {
     /// Query parameter `from`.
     pub from: ::std::string::String,
     /// Query parameter `to`.
@@ -393,58 +375,82 @@ pub trait BillingApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /billing/v3/invoices`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn list_invoices(
         &self,
-        request: ListInvoicesRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: ListInvoicesRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<ListInvoicesResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /billing/v3/invoices/{invoiceId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_invoice(
         &self,
-        request: GetInvoiceRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetInvoiceRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetInvoiceResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `DELETE /billing/v3/invoices/{invoiceId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn void_invoice(
         &self,
-        request: VoidInvoiceRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: VoidInvoiceRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<VoidInvoiceResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /billing/v3/payments`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn create_payment(
         &self,
-        request: CreatePaymentRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: CreatePaymentRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<CreatePaymentResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /billing/v3/customers`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn create_customer(
         &self,
-        request: CreateCustomerRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: CreateCustomerRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<CreateCustomerResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /billing/v3/customers/{customerId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_customer(
         &self,
-        request: GetCustomerRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetCustomerRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetCustomerResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /billing/v3/subscriptions/{subscriptionId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_subscription(
         &self,
-        request: GetSubscriptionRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetSubscriptionRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetSubscriptionResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `PATCH /billing/v3/subscriptions/{subscriptionId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn update_subscription(
         &self,
-        request: UpdateSubscriptionRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: UpdateSubscriptionRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
             UpdateSubscriptionResponse,
@@ -452,9 +458,12 @@ pub trait BillingApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         >,
     > + ::std::marker::Send;
     /// `GET /billing/v3/reports/revenue`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn revenue_report(
         &self,
-        request: RevenueReportRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: RevenueReportRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<RevenueReportResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
@@ -651,11 +660,10 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let query: ListInvoicesQuery = crate::runtime::query(&parts)?;
             let request = super::ListInvoicesRequest {
-                caller,
                 status: query.status,
                 customer: query.customer,
             };
-            server.list_invoices(request).await
+            server.list_invoices(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -681,10 +689,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetInvoicePath = crate::runtime::path(&mut parts).await?;
             let request = super::GetInvoiceRequest {
-                caller,
                 invoice_id: path.invoice_id,
             };
-            server.get_invoice(request).await
+            server.get_invoice(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -710,10 +717,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: VoidInvoicePath = crate::runtime::path(&mut parts).await?;
             let request = super::VoidInvoiceRequest {
-                caller,
                 invoice_id: path.invoice_id,
             };
-            server.void_invoice(request).await
+            server.void_invoice(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -745,11 +751,10 @@ mod handlers {
                 )
                 .await?;
             let request = super::CreatePaymentRequest {
-                caller,
                 idempotency_key: headers.idempotency_key,
                 body,
             };
-            server.create_payment(request).await
+            server.create_payment(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -771,10 +776,9 @@ mod handlers {
             let body: crate::types::Customer = crate::runtime::body(&parts, body, true)
                 .await?;
             let request = super::CreateCustomerRequest {
-                caller,
                 body,
             };
-            server.create_customer(request).await
+            server.create_customer(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -808,11 +812,10 @@ mod handlers {
             let path: GetCustomerPath = crate::runtime::path(&mut parts).await?;
             let query: GetCustomerQuery = crate::runtime::query(&parts)?;
             let request = super::GetCustomerRequest {
-                caller,
                 customer_id: path.customer_id,
                 expand: query.expand,
             };
-            server.get_customer(request).await
+            server.get_customer(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -838,10 +841,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetSubscriptionPath = crate::runtime::path(&mut parts).await?;
             let request = super::GetSubscriptionRequest {
-                caller,
                 subscription_id: path.subscription_id,
             };
-            server.get_subscription(request).await
+            server.get_subscription(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -873,11 +875,10 @@ mod handlers {
                 )
                 .await?;
             let request = super::UpdateSubscriptionRequest {
-                caller,
                 subscription_id: path.subscription_id,
                 body,
             };
-            server.update_subscription(request).await
+            server.update_subscription(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -911,12 +912,11 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let query: RevenueReportQuery = crate::runtime::query(&parts)?;
             let request = super::RevenueReportRequest {
-                caller,
                 from: query.from,
                 to: query.to,
                 group_by: query.group_by,
             };
-            server.revenue_report(request).await
+            server.revenue_report(caller, request).await
         }
             .await;
         crate::runtime::respond(result)

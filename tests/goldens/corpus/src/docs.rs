@@ -10,10 +10,7 @@ pub enum Credential {
 }
 /// The request of `GET /docs/v1/notes`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListNotesRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
-}
+pub struct ListNotesRequest {}
 /// The responses `GET /docs/v1/notes` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListNotesResponse {
@@ -42,9 +39,7 @@ impl ::axum::response::IntoResponse for ListNotesResponse {
 }
 /// The request of `POST /docs/v1/notes`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CreateNoteRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct CreateNoteRequest {
     /// The body (text/markdown, application/json).
     pub body: crate::types::CreateNoteBody,
 }
@@ -74,9 +69,7 @@ impl ::axum::response::IntoResponse for CreateNoteResponse {
 }
 /// The request of `GET /docs/v1/wiki/{pageId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetPageRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetPageRequest {
     /// Path parameter `pageId`. Matches `^[a-z0-9-]+$`.
     pub page_id: ::std::string::String,
 }
@@ -126,9 +119,7 @@ impl ::axum::response::IntoResponse for GetPageResponse {
 }
 /// The request of `PUT /docs/v1/wiki/{pageId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PutPageRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct PutPageRequest {
     /// Path parameter `pageId`. Matches `^[a-z0-9-]+$`.
     pub page_id: ::std::string::String,
     /// Header `If-Match`.
@@ -191,9 +182,7 @@ impl ::axum::response::IntoResponse for PutPageResponse {
 }
 /// The request of `GET /docs/v1/wiki/{pageId}/history`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetPageHistoryRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetPageHistoryRequest {
     /// Path parameter `pageId`. Matches `^[a-z0-9-]+$`.
     pub page_id: ::std::string::String,
 }
@@ -443,37 +432,52 @@ pub trait DocsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /docs/v1/notes`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn list_notes(
         &self,
-        request: ListNotesRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: ListNotesRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<ListNotesResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /docs/v1/notes`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn create_note(
         &self,
-        request: CreateNoteRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: CreateNoteRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<CreateNoteResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /docs/v1/wiki/{pageId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_page(
         &self,
-        request: GetPageRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetPageRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetPageResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `PUT /docs/v1/wiki/{pageId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn put_page(
         &self,
-        request: PutPageRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: PutPageRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<PutPageResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /docs/v1/wiki/{pageId}/history`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_page_history(
         &self,
-        request: GetPageHistoryRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetPageHistoryRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetPageHistoryResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
@@ -698,8 +702,8 @@ mod handlers {
                     "Missing access token",
                 ))?;
             let caller = server.authenticate(credential).await?;
-            let request = super::ListNotesRequest { caller };
-            server.list_notes(request).await
+            let request = super::ListNotesRequest {};
+            server.list_notes(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -727,11 +731,8 @@ mod handlers {
                 .ok_or_else(|| crate::types::ApiError::not_json(
                     "A request body is required",
                 ))?;
-            let request = super::CreateNoteRequest {
-                caller,
-                body,
-            };
-            server.create_note(request).await
+            let request = super::CreateNoteRequest { body };
+            server.create_note(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -757,10 +758,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetPagePath = crate::runtime::path(&mut parts).await?;
             let request = super::GetPageRequest {
-                caller,
                 page_id: path.page_id,
             };
-            server.get_page(request).await
+            server.get_page(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -798,12 +798,11 @@ mod handlers {
                 )
                 .await?;
             let request = super::PutPageRequest {
-                caller,
                 page_id: path.page_id,
                 if_match: headers.if_match,
                 body,
             };
-            server.put_page(request).await
+            server.put_page(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -829,10 +828,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetPageHistoryPath = crate::runtime::path(&mut parts).await?;
             let request = super::GetPageHistoryRequest {
-                caller,
                 page_id: path.page_id,
             };
-            server.get_page_history(request).await
+            server.get_page_history(caller, request).await
         }
             .await;
         crate::runtime::respond(result)

@@ -10,9 +10,7 @@ pub enum Credential {
 }
 /// The request of `GET /geo/v2/shapes/{shapeId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetShapeRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetShapeRequest {
     /// Path parameter `shapeId`.
     pub shape_id: ::std::string::String,
 }
@@ -44,9 +42,7 @@ impl ::axum::response::IntoResponse for GetShapeResponse {
 }
 /// The request of `PUT /geo/v2/shapes/{shapeId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PutShapeRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct PutShapeRequest {
     /// Path parameter `shapeId`.
     pub shape_id: ::std::string::String,
     /// Header `If-Match`.
@@ -103,9 +99,7 @@ impl ::axum::response::IntoResponse for PutShapeResponse {
 }
 /// The request of `GET /geo/v2/places`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SearchPlacesRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct SearchPlacesRequest {
     /// Query parameter `near`.
     ///
     /// `lat,lon`
@@ -143,9 +137,7 @@ impl ::axum::response::IntoResponse for SearchPlacesResponse {
 }
 /// The request of `GET /geo/v2/places/{placeId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetPlaceRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetPlaceRequest {
     /// Path parameter `placeId`.
     pub place_id: ::std::string::String,
 }
@@ -190,9 +182,7 @@ impl ::axum::response::IntoResponse for GetPlaceResponse {
 }
 /// The request of `POST /geo/v2/routes`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PlanRouteRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct PlanRouteRequest {
     /// The body (application/json).
     pub body: crate::types::RouteRequest,
 }
@@ -295,9 +285,7 @@ impl ::axum::response::IntoResponse for GetTileResponse {
 }
 /// The request of `GET /geo/v2/search`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GeoSearchRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GeoSearchRequest {
     /// Query parameter `q`.
     pub q: ::std::string::String,
     /// Header `X-Page-Size`. Defaults to `20`.
@@ -379,37 +367,52 @@ pub trait GeoApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /geo/v2/shapes/{shapeId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_shape(
         &self,
-        request: GetShapeRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetShapeRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetShapeResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `PUT /geo/v2/shapes/{shapeId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn put_shape(
         &self,
-        request: PutShapeRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: PutShapeRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<PutShapeResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /geo/v2/places`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn search_places(
         &self,
-        request: SearchPlacesRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: SearchPlacesRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<SearchPlacesResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /geo/v2/places/{placeId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_place(
         &self,
-        request: GetPlaceRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetPlaceRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetPlaceResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /geo/v2/routes`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn plan_route(
         &self,
-        request: PlanRouteRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: PlanRouteRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<PlanRouteResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
@@ -421,9 +424,12 @@ pub trait GeoApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<GetTileResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /geo/v2/search`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn geo_search(
         &self,
-        request: GeoSearchRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GeoSearchRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GeoSearchResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
@@ -590,10 +596,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetShapePath = crate::runtime::path(&mut parts).await?;
             let request = super::GetShapeRequest {
-                caller,
                 shape_id: path.shape_id,
             };
-            server.get_shape(request).await
+            server.get_shape(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -627,12 +632,11 @@ mod handlers {
             let body: crate::types::Geometry = crate::runtime::body(&parts, body, false)
                 .await?;
             let request = super::PutShapeRequest {
-                caller,
                 shape_id: path.shape_id,
                 if_match: headers.if_match,
                 body,
             };
-            server.put_shape(request).await
+            server.put_shape(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -666,12 +670,11 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let query: SearchPlacesQuery = crate::runtime::query(&parts)?;
             let request = super::SearchPlacesRequest {
-                caller,
                 near: query.near,
                 radius: query.radius,
                 category: query.category,
             };
-            server.search_places(request).await
+            server.search_places(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -697,10 +700,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetPlacePath = crate::runtime::path(&mut parts).await?;
             let request = super::GetPlaceRequest {
-                caller,
                 place_id: path.place_id,
             };
-            server.get_place(request).await
+            server.get_place(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -726,11 +728,8 @@ mod handlers {
                     false,
                 )
                 .await?;
-            let request = super::PlanRouteRequest {
-                caller,
-                body,
-            };
-            server.plan_route(request).await
+            let request = super::PlanRouteRequest { body };
+            server.plan_route(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -806,13 +805,12 @@ mod handlers {
             let query: GeoSearchQuery = crate::runtime::query(&parts)?;
             let headers: GeoSearchHeaders = crate::runtime::headers(&parts)?;
             let request = super::GeoSearchRequest {
-                caller,
                 q: query.q,
                 bounded: query.bounded,
                 x_page_size: headers.x_page_size,
                 x_request_id: headers.x_request_id,
             };
-            server.geo_search(request).await
+            server.geo_search(caller, request).await
         }
             .await;
         crate::runtime::respond(result)

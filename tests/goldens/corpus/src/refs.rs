@@ -8,9 +8,7 @@ pub enum Credential {
 }
 /// The request of `GET /refs/v1/catalog`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListCatalogRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct ListCatalogRequest {
     /// Query parameter `limit`. Defaults to `50`.
     ///
     /// At most this many results.
@@ -52,9 +50,7 @@ impl ::axum::response::IntoResponse for ListCatalogResponse {
 }
 /// The request of `GET /refs/v1/catalog/{sku}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetCatalogItemRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetCatalogItemRequest {
     /// Path parameter `sku`. Matches `^[A-Z]{2}-[0-9]{6}$`.
     ///
     /// A stock-keeping unit, such as `AB-123456`.
@@ -106,9 +102,7 @@ impl ::axum::response::IntoResponse for GetCatalogItemResponse {
 }
 /// The request of `GET /refs/v1/catalog/{sku}/price`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetItemPriceRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetItemPriceRequest {
     /// Path parameter `sku`. Matches `^[A-Z]{2}-[0-9]{6}$`.
     ///
     /// A stock-keeping unit, such as `AB-123456`.
@@ -160,9 +154,7 @@ impl ::axum::response::IntoResponse for GetItemPriceResponse {
 }
 /// The request of `GET /refs/v1/stock/{sku}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetStockRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetStockRequest {
     /// Path parameter `sku`. Matches `^[A-Z]{2}-[0-9]{6}$`.
     ///
     /// A stock-keeping unit, such as `AB-123456`.
@@ -214,9 +206,7 @@ impl ::axum::response::IntoResponse for GetStockResponse {
 }
 /// The request of `POST /refs/v1/bundles`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CreateBundleRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct CreateBundleRequest {
     /// The body (application/json).
     pub body: crate::types::Bundle,
 }
@@ -248,9 +238,7 @@ impl ::axum::response::IntoResponse for CreateBundleResponse {
 }
 /// The request of `GET /refs/legacy/items/{sku}/dimensions`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetItemDimensionsRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetItemDimensionsRequest {
     /// Path parameter `sku`.
     pub sku: ::std::string::String,
 }
@@ -282,9 +270,7 @@ impl ::axum::response::IntoResponse for GetItemDimensionsResponse {
 }
 /// The request of `GET /refs/legacy/items/{sku}/dimensions/{unit}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetItemDimensionsInRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetItemDimensionsInRequest {
     /// Path parameter `sku`.
     pub sku: ::std::string::String,
     /// Path parameter `unit`.
@@ -318,9 +304,7 @@ impl ::axum::response::IntoResponse for GetItemDimensionsInResponse {
 }
 /// The request of `GET /refs/v1/lookup/{barcode}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LookupBarcodeRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct LookupBarcodeRequest {
     /// Path parameter `barcode`. Matches `^[0-9]{8,14}$`.
     pub barcode: crate::types::Barcode,
 }
@@ -382,51 +366,72 @@ pub trait RefsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /refs/v1/catalog`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn list_catalog(
         &self,
-        request: ListCatalogRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: ListCatalogRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<ListCatalogResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /refs/v1/catalog/{sku}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_catalog_item(
         &self,
-        request: GetCatalogItemRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetCatalogItemRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetCatalogItemResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /refs/v1/catalog/{sku}/price`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_item_price(
         &self,
-        request: GetItemPriceRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetItemPriceRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetItemPriceResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /refs/v1/stock/{sku}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_stock(
         &self,
-        request: GetStockRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetStockRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetStockResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /refs/v1/bundles`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn create_bundle(
         &self,
-        request: CreateBundleRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: CreateBundleRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<CreateBundleResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /refs/legacy/items/{sku}/dimensions`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_item_dimensions(
         &self,
-        request: GetItemDimensionsRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetItemDimensionsRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetItemDimensionsResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /refs/legacy/items/{sku}/dimensions/{unit}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_item_dimensions_in(
         &self,
-        request: GetItemDimensionsInRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetItemDimensionsInRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
             GetItemDimensionsInResponse,
@@ -434,9 +439,12 @@ pub trait RefsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         >,
     > + ::std::marker::Send;
     /// `GET /refs/v1/lookup/{barcode}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn lookup_barcode(
         &self,
-        request: LookupBarcodeRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: LookupBarcodeRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<LookupBarcodeResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
@@ -623,11 +631,10 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let query: ListCatalogQuery = crate::runtime::query(&parts)?;
             let request = super::ListCatalogRequest {
-                caller,
                 limit: query.limit,
                 cursor: query.cursor,
             };
-            server.list_catalog(request).await
+            server.list_catalog(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -653,10 +660,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetCatalogItemPath = crate::runtime::path(&mut parts).await?;
             let request = super::GetCatalogItemRequest {
-                caller,
                 sku: path.sku,
             };
-            server.get_catalog_item(request).await
+            server.get_catalog_item(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -682,10 +688,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetItemPricePath = crate::runtime::path(&mut parts).await?;
             let request = super::GetItemPriceRequest {
-                caller,
                 sku: path.sku,
             };
-            server.get_item_price(request).await
+            server.get_item_price(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -711,10 +716,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetStockPath = crate::runtime::path(&mut parts).await?;
             let request = super::GetStockRequest {
-                caller,
                 sku: path.sku,
             };
-            server.get_stock(request).await
+            server.get_stock(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -735,11 +739,8 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Bundle = crate::runtime::body(&parts, body, false)
                 .await?;
-            let request = super::CreateBundleRequest {
-                caller,
-                body,
-            };
-            server.create_bundle(request).await
+            let request = super::CreateBundleRequest { body };
+            server.create_bundle(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -765,10 +766,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetItemDimensionsPath = crate::runtime::path(&mut parts).await?;
             let request = super::GetItemDimensionsRequest {
-                caller,
                 sku: path.sku,
             };
-            server.get_item_dimensions(request).await
+            server.get_item_dimensions(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -796,11 +796,10 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetItemDimensionsInPath = crate::runtime::path(&mut parts).await?;
             let request = super::GetItemDimensionsInRequest {
-                caller,
                 sku: path.sku,
                 unit: path.unit,
             };
-            server.get_item_dimensions_in(request).await
+            server.get_item_dimensions_in(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -826,10 +825,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: LookupBarcodePath = crate::runtime::path(&mut parts).await?;
             let request = super::LookupBarcodeRequest {
-                caller,
                 barcode: path.barcode,
             };
-            server.lookup_barcode(request).await
+            server.lookup_barcode(caller, request).await
         }
             .await;
         crate::runtime::respond(result)

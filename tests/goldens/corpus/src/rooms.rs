@@ -10,9 +10,7 @@ pub enum Credential {
 }
 /// The request of `POST /rooms/v3/createRoom`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CreateRoomRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct CreateRoomRequest {
     /// The body (application/json).
     pub body: crate::types::CreateRoomBody,
 }
@@ -78,9 +76,7 @@ impl ::axum::response::IntoResponse for ListPublicRoomsResponse {
 }
 /// The request of `GET /rooms/v3/rooms/{roomId}/messages`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetRoomEventsRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetRoomEventsRequest {
     /// Path parameter `roomId`. Matches `^![A-Za-z0-9]+:[A-Za-z0-9.-]+$`.
     ///
     /// The room, e.g. `!abc:example.org` (percent-encoded).
@@ -118,9 +114,7 @@ impl ::axum::response::IntoResponse for GetRoomEventsResponse {
 }
 /// The request of `PUT /rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SendMessageRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct SendMessageRequest {
     /// Path parameter `roomId`.
     pub room_id: ::std::string::String,
     /// Path parameter `eventType`.
@@ -210,9 +204,7 @@ impl ::axum::response::IntoResponse for GetProfileResponse {
 }
 /// The request of `PUT /rooms/v3/profile/{userId}/displayname`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SetDisplayNameRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct SetDisplayNameRequest {
     /// Path parameter `userId`. Matches `^@[a-z0-9._=/-]+:[A-Za-z0-9.-]+(:[0-9]+)?$`.
     pub user_id: crate::types::UserId,
     /// The body (application/json).
@@ -244,9 +236,7 @@ impl ::axum::response::IntoResponse for SetDisplayNameResponse {
 }
 /// The request of `GET /rooms/v3/sync`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SyncRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct SyncRequest {
     /// Query parameter `since`.
     pub since: ::std::option::Option<::std::string::String>,
     /// Query parameter `timeout`. Defaults to `0`.
@@ -284,9 +274,7 @@ impl ::axum::response::IntoResponse for SyncResponse {
 }
 /// The request of `POST /rooms/v3/user/{userId}/filter`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DefineFilterRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct DefineFilterRequest {
     /// Path parameter `userId`.
     pub user_id: ::std::string::String,
     /// The body (application/json).
@@ -320,9 +308,7 @@ impl ::axum::response::IntoResponse for DefineFilterResponse {
 }
 /// The request of `POST /rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PostReceiptRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct PostReceiptRequest {
     /// Path parameter `roomId`.
     pub room_id: ::std::string::String,
     /// Path parameter `receiptType`.
@@ -360,9 +346,7 @@ impl ::axum::response::IntoResponse for PostReceiptResponse {
 }
 /// The request of `GET /rooms/v3/user/{userId}/rooms/{roomId}/tags`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetRoomTagsRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetRoomTagsRequest {
     /// Path parameter `userId`.
     pub user_id: ::std::string::String,
     /// Path parameter `roomId`.
@@ -396,9 +380,7 @@ impl ::axum::response::IntoResponse for GetRoomTagsResponse {
 }
 /// The request of `GET /rooms/v3/rooms/{roomId}/relations/{eventId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetRelationsRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetRelationsRequest {
     /// Path parameter `roomId`.
     pub room_id: ::std::string::String,
     /// Path parameter `eventId`.
@@ -432,9 +414,7 @@ impl ::axum::response::IntoResponse for GetRelationsResponse {
 }
 /// The request of `PUT /rooms/v3/pushrules/{scope}/{kind}/{ruleId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SetPushRuleRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct SetPushRuleRequest {
     /// Path parameter `scope`.
     pub scope: crate::types::SetPushRuleScope,
     /// Path parameter `kind`.
@@ -474,9 +454,7 @@ impl ::axum::response::IntoResponse for SetPushRuleResponse {
 }
 /// The request of `POST /rooms/v3/keys/query`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct QueryKeysRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct QueryKeysRequest {
     /// The body (application/json).
     pub body: crate::types::QueryKeysBody,
 }
@@ -508,9 +486,7 @@ impl ::axum::response::IntoResponse for QueryKeysResponse {
 }
 /// The request of `POST /rooms/media/v3/upload`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UploadContentRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct UploadContentRequest {
     /// Query parameter `filename`.
     pub filename: ::std::option::Option<::std::string::String>,
     /// Header `Content-Length`.
@@ -633,9 +609,12 @@ pub trait RoomsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /rooms/v3/createRoom`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn create_room(
         &self,
-        request: CreateRoomRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: CreateRoomRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<CreateRoomResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
@@ -647,16 +626,22 @@ pub trait RoomsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<ListPublicRoomsResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /rooms/v3/rooms/{roomId}/messages`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_room_events(
         &self,
-        request: GetRoomEventsRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetRoomEventsRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetRoomEventsResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `PUT /rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn send_message(
         &self,
-        request: SendMessageRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: SendMessageRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<SendMessageResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
@@ -668,65 +653,92 @@ pub trait RoomsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<GetProfileResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `PUT /rooms/v3/profile/{userId}/displayname`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn set_display_name(
         &self,
-        request: SetDisplayNameRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: SetDisplayNameRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<SetDisplayNameResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /rooms/v3/sync`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn sync(
         &self,
-        request: SyncRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: SyncRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<SyncResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /rooms/v3/user/{userId}/filter`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn define_filter(
         &self,
-        request: DefineFilterRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: DefineFilterRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<DefineFilterResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn post_receipt(
         &self,
-        request: PostReceiptRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: PostReceiptRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<PostReceiptResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /rooms/v3/user/{userId}/rooms/{roomId}/tags`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_room_tags(
         &self,
-        request: GetRoomTagsRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetRoomTagsRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetRoomTagsResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /rooms/v3/rooms/{roomId}/relations/{eventId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_relations(
         &self,
-        request: GetRelationsRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetRelationsRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetRelationsResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `PUT /rooms/v3/pushrules/{scope}/{kind}/{ruleId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn set_push_rule(
         &self,
-        request: SetPushRuleRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: SetPushRuleRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<SetPushRuleResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /rooms/v3/keys/query`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn query_keys(
         &self,
-        request: QueryKeysRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: QueryKeysRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<QueryKeysResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /rooms/media/v3/upload`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn upload_content(
         &self,
-        request: UploadContentRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: UploadContentRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<UploadContentResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
@@ -1020,11 +1032,8 @@ mod handlers {
                     false,
                 )
                 .await?;
-            let request = super::CreateRoomRequest {
-                caller,
-                body,
-            };
-            server.create_room(request).await
+            let request = super::CreateRoomRequest { body };
+            server.create_room(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1084,12 +1093,11 @@ mod handlers {
             let path: GetRoomEventsPath = crate::runtime::path(&mut parts).await?;
             let query: GetRoomEventsQuery = crate::runtime::query(&parts)?;
             let request = super::GetRoomEventsRequest {
-                caller,
                 room_id: path.room_id,
                 dir: query.dir,
                 from: query.from,
             };
-            server.get_room_events(request).await
+            server.get_room_events(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1123,13 +1131,12 @@ mod handlers {
                 ::serde_json::Value,
             > = crate::runtime::body(&parts, body, false).await?;
             let request = super::SendMessageRequest {
-                caller,
                 room_id: path.room_id,
                 event_type: path.event_type,
                 txn_id: path.txn_id,
                 body,
             };
-            server.send_message(request).await
+            server.send_message(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1184,11 +1191,10 @@ mod handlers {
                 )
                 .await?;
             let request = super::SetDisplayNameRequest {
-                caller,
                 user_id: path.user_id,
                 body,
             };
-            server.set_display_name(request).await
+            server.set_display_name(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1225,13 +1231,12 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let query: SyncQuery = crate::runtime::query(&parts)?;
             let request = super::SyncRequest {
-                caller,
                 since: query.since,
                 timeout: query.timeout,
                 full_state: query.full_state,
                 set_presence: query.set_presence,
             };
-            server.sync(request).await
+            server.sync(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1259,11 +1264,10 @@ mod handlers {
             let body: crate::types::Filter = crate::runtime::body(&parts, body, false)
                 .await?;
             let request = super::DefineFilterRequest {
-                caller,
                 user_id: path.user_id,
                 body,
             };
-            server.define_filter(request).await
+            server.define_filter(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1299,13 +1303,12 @@ mod handlers {
                 )
                 .await?;
             let request = super::PostReceiptRequest {
-                caller,
                 room_id: path.room_id,
                 receipt_type: path.receipt_type,
                 event_id: path.event_id,
                 body,
             };
-            server.post_receipt(request).await
+            server.post_receipt(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1333,11 +1336,10 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetRoomTagsPath = crate::runtime::path(&mut parts).await?;
             let request = super::GetRoomTagsRequest {
-                caller,
                 user_id: path.user_id,
                 room_id: path.room_id,
             };
-            server.get_room_tags(request).await
+            server.get_room_tags(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1365,11 +1367,10 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetRelationsPath = crate::runtime::path(&mut parts).await?;
             let request = super::GetRelationsRequest {
-                caller,
                 room_id: path.room_id,
                 event_id: path.event_id,
             };
-            server.get_relations(request).await
+            server.get_relations(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1411,14 +1412,13 @@ mod handlers {
                 )
                 .await?;
             let request = super::SetPushRuleRequest {
-                caller,
                 scope: path.scope,
                 kind: path.kind,
                 rule_id: path.rule_id,
                 before: query.before,
                 body,
             };
-            server.set_push_rule(request).await
+            server.set_push_rule(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1443,11 +1443,8 @@ mod handlers {
                     false,
                 )
                 .await?;
-            let request = super::QueryKeysRequest {
-                caller,
-                body,
-            };
-            server.query_keys(request).await
+            let request = super::QueryKeysRequest { body };
+            server.query_keys(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1487,12 +1484,11 @@ mod handlers {
                     "A request body is required",
                 ))?;
             let request = super::UploadContentRequest {
-                caller,
                 filename: query.filename,
                 content_length: headers.content_length,
                 body,
             };
-            server.upload_content(request).await
+            server.upload_content(caller, request).await
         }
             .await;
         crate::runtime::respond(result)

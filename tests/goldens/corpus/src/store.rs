@@ -16,9 +16,7 @@ pub enum Credential {
 }
 /// The request of `GET /store/v1/pets`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListPetsRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct ListPetsRequest {
     /// Query parameter `status`.
     pub status: ::std::option::Option<::std::vec::Vec<crate::types::ListPetsStatusItem>>,
     /// Query parameter `limit`. Defaults to `20`.
@@ -52,9 +50,7 @@ impl ::axum::response::IntoResponse for ListPetsResponse {
 }
 /// The request of `POST /store/v1/pets`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AddPetRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct AddPetRequest {
     /// The body (application/json).
     pub body: crate::types::NewPet,
 }
@@ -107,9 +103,7 @@ impl ::axum::response::IntoResponse for AddPetResponse {
 }
 /// The request of `GET /store/v1/pets/{petId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetPetRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetPetRequest {
     /// Path parameter `petId`.
     pub pet_id: i64,
 }
@@ -159,9 +153,7 @@ impl ::axum::response::IntoResponse for GetPetResponse {
 }
 /// The request of `DELETE /store/v1/pets/{petId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DeletePetRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct DeletePetRequest {
     /// Path parameter `petId`.
     pub pet_id: i64,
     /// Header `X-Reason`.
@@ -197,9 +189,7 @@ impl ::axum::response::IntoResponse for DeletePetResponse {
 }
 /// The request of `POST /store/v1/orders`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PlaceOrderRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct PlaceOrderRequest {
     /// The body (application/json).
     pub body: crate::types::Order,
 }
@@ -244,9 +234,7 @@ impl ::axum::response::IntoResponse for PlaceOrderResponse {
 }
 /// The request of `GET /store/v1/orders/{orderId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetOrderRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetOrderRequest {
     /// Path parameter `orderId`. Matches `^[A-Z]{2}-[0-9]{6}$`.
     pub order_id: ::std::string::String,
 }
@@ -348,9 +336,7 @@ impl ::axum::response::IntoResponse for LoginUserResponse {
 }
 /// The request of `GET /store/v1/users/{userId}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetUserRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetUserRequest {
     /// Path parameter `userId`.
     ///
     /// A user ID such as `@alice:example.org`, percent-encoded.
@@ -530,44 +516,62 @@ pub trait StoreApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `GET /store/v1/pets`.
     ///
     /// Lists pets, by status.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn list_pets(
         &self,
-        request: ListPetsRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: ListPetsRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<ListPetsResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /store/v1/pets`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn add_pet(
         &self,
-        request: AddPetRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: AddPetRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<AddPetResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /store/v1/pets/{petId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_pet(
         &self,
-        request: GetPetRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetPetRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetPetResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `DELETE /store/v1/pets/{petId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn delete_pet(
         &self,
-        request: DeletePetRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: DeletePetRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<DeletePetResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /store/v1/orders`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn place_order(
         &self,
-        request: PlaceOrderRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: PlaceOrderRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<PlaceOrderResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /store/v1/orders/{orderId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_order(
         &self,
-        request: GetOrderRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetOrderRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetOrderResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
@@ -579,9 +583,12 @@ pub trait StoreApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<LoginUserResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /store/v1/users/{userId}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_user(
         &self,
-        request: GetUserRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetUserRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetUserResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
@@ -874,11 +881,10 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let query: ListPetsQuery = crate::runtime::query(&parts)?;
             let request = super::ListPetsRequest {
-                caller,
                 status: query.status,
                 limit: query.limit,
             };
-            server.list_pets(request).await
+            server.list_pets(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -899,11 +905,8 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let body: crate::types::NewPet = crate::runtime::body(&parts, body, false)
                 .await?;
-            let request = super::AddPetRequest {
-                caller,
-                body,
-            };
-            server.add_pet(request).await
+            let request = super::AddPetRequest { body };
+            server.add_pet(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -929,10 +932,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetPetPath = crate::runtime::path(&mut parts).await?;
             let request = super::GetPetRequest {
-                caller,
                 pet_id: path.pet_id,
             };
-            server.get_pet(request).await
+            server.get_pet(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -964,11 +966,10 @@ mod handlers {
             let path: DeletePetPath = crate::runtime::path(&mut parts).await?;
             let headers: DeletePetHeaders = crate::runtime::headers(&parts)?;
             let request = super::DeletePetRequest {
-                caller,
                 pet_id: path.pet_id,
                 x_reason: headers.x_reason,
             };
-            server.delete_pet(request).await
+            server.delete_pet(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -989,11 +990,8 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Order = crate::runtime::body(&parts, body, false)
                 .await?;
-            let request = super::PlaceOrderRequest {
-                caller,
-                body,
-            };
-            server.place_order(request).await
+            let request = super::PlaceOrderRequest { body };
+            server.place_order(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1020,10 +1018,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetOrderPath = crate::runtime::path(&mut parts).await?;
             let request = super::GetOrderRequest {
-                caller,
                 order_id: path.order_id,
             };
-            server.get_order(request).await
+            server.get_order(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1070,10 +1067,9 @@ mod handlers {
             let caller = server.authenticate(credential).await?;
             let path: GetUserPath = crate::runtime::path(&mut parts).await?;
             let request = super::GetUserRequest {
-                caller,
                 user_id: path.user_id,
             };
-            server.get_user(request).await
+            server.get_user(caller, request).await
         }
             .await;
         crate::runtime::respond(result)

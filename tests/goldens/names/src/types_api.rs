@@ -12,9 +12,7 @@ pub enum Credential {
 }
 /// The request of `POST /things/{user-id}/{user_id}`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GetThingRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
+pub struct GetThingRequest {
     /// Path parameter `user-id`.
     pub user_id: ::std::string::String,
     /// Path parameter `user_id`.
@@ -22,7 +20,7 @@ pub struct GetThingRequest<Caller> {
     /// Query parameter `body`.
     pub body_query: ::std::option::Option<::std::string::String>,
     /// Query parameter `caller`.
-    pub caller_query: ::std::option::Option<::std::string::String>,
+    pub caller: ::std::option::Option<::std::string::String>,
     /// Query parameter `self`.
     pub self_: ::std::option::Option<::std::string::String>,
     /// Query parameter `type`. Defaults to `3`.
@@ -172,9 +170,12 @@ pub trait TypesApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `POST /things/{user-id}/{user_id}`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn get_thing(
         &self,
-        request: GetThingRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: GetThingRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetThingResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
@@ -333,7 +334,7 @@ mod handlers {
         #[serde(rename = "body")]
         body_query: ::std::option::Option<::std::string::String>,
         #[serde(rename = "caller")]
-        caller_query: ::std::option::Option<::std::string::String>,
+        caller: ::std::option::Option<::std::string::String>,
         #[serde(rename = "self")]
         self_: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type")]
@@ -373,18 +374,17 @@ mod handlers {
                 )
                 .await?;
             let request = super::GetThingRequest {
-                caller,
                 user_id: path.user_id,
                 user_id_path: path.user_id_path,
                 body_query: query.body_query,
-                caller_query: query.caller_query,
+                caller: query.caller,
                 self_: query.self_,
                 type_: query.type_,
                 request: headers.request,
                 body_header: headers.body_header,
                 body,
             };
-            server.get_thing(request).await
+            server.get_thing(caller, request).await
         }
             .await;
         crate::runtime::respond(result)

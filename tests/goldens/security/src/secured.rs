@@ -12,10 +12,7 @@ pub enum Credential {
 }
 /// The request of `GET /default`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UsesGlobalRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
-}
+pub struct UsesGlobalRequest {}
 /// The responses `GET /default` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UsesGlobalResponse {
@@ -42,10 +39,7 @@ impl ::axum::response::IntoResponse for UsesGlobalResponse {
 }
 /// The request of `GET /either`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EitherKeyRequest<Caller> {
-    /// The caller, as the API's `authenticate` found it.
-    pub caller: Caller,
-}
+pub struct EitherKeyRequest {}
 /// The responses `GET /either` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EitherKeyResponse {
@@ -72,13 +66,7 @@ impl ::axum::response::IntoResponse for EitherKeyResponse {
 }
 /// The request of `GET /maybe`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MaybeKeyRequest<Caller> {
-    /// The caller, when the request carried a credential: what `authenticate` made
-    /// of it. Whether a rejected credential matters is the operation's call.
-    pub caller: ::std::option::Option<
-        ::std::result::Result<Caller, crate::types::ApiError>,
-    >,
-}
+pub struct MaybeKeyRequest {}
 /// The responses `GET /maybe` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MaybeKeyResponse {
@@ -144,23 +132,34 @@ pub trait SecuredApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /default`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn uses_global(
         &self,
-        request: UsesGlobalRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: UsesGlobalRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<UsesGlobalResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /either`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn either_key(
         &self,
-        request: EitherKeyRequest<Self::Caller>,
+        caller: Self::Caller,
+        request: EitherKeyRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<EitherKeyResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
     /// `GET /maybe`.
+    ///
+    /// `caller` is what [`authenticate`](Self::authenticate) made of the credential, when the request carried one; whether a rejected credential matters is the operation's call.
     fn maybe_key(
         &self,
-        request: MaybeKeyRequest<Self::Caller>,
+        caller: ::std::option::Option<
+            ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        >,
+        request: MaybeKeyRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<MaybeKeyResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
@@ -302,8 +301,8 @@ mod handlers {
                     "Missing access token",
                 ))?;
             let caller = server.authenticate(credential).await?;
-            let request = super::UsesGlobalRequest { caller };
-            server.uses_global(request).await
+            let request = super::UsesGlobalRequest {};
+            server.uses_global(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -323,8 +322,8 @@ mod handlers {
                     "Missing access token",
                 ))?;
             let caller = server.authenticate(credential).await?;
-            let request = super::EitherKeyRequest { caller };
-            server.either_key(request).await
+            let request = super::EitherKeyRequest {};
+            server.either_key(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -344,8 +343,8 @@ mod handlers {
                 }
                 ::std::option::Option::None => ::std::option::Option::None,
             };
-            let request = super::MaybeKeyRequest { caller };
-            server.maybe_key(request).await
+            let request = super::MaybeKeyRequest {};
+            server.maybe_key(caller, request).await
         }
             .await;
         crate::runtime::respond(result)
