@@ -852,6 +852,499 @@ pub fn operation(
 ) -> ::std::option::Option<&'static crate::metadata::Metadata> {
     crate::metadata::find(OPERATIONS, method, path)
 }
+impl LoginRequest {
+    /// The HTTP request for `POST /_matrix/client/r0/login`, `POST /_matrix/client/v3/login` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/_matrix/client/{CLIENT_MAJOR_VERSION}",
+            &[("CLIENT_MAJOR_VERSION", &["r0", "v3"])],
+            "/login",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        request.build()
+    }
+}
+impl RefreshRequest {
+    /// The HTTP request for `POST /_matrix/client/r0/tokenrefresh`, `POST /_matrix/client/v3/tokenrefresh` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/_matrix/client/{CLIENT_MAJOR_VERSION}",
+            &[("CLIENT_MAJOR_VERSION", &["r0", "v3"])],
+            "/tokenrefresh",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::AccessToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl RegisterRequest {
+    /// The HTTP request for `POST /_matrix/client/r0/register`, `POST /_matrix/client/v3/register` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/_matrix/client/{CLIENT_MAJOR_VERSION}",
+            &[("CLIENT_MAJOR_VERSION", &["r0", "v3"])],
+            "/register",
+        )?;
+        request.query("kind", &self.kind)?;
+        let body = &self.body;
+        request.json(body)?;
+        request.build()
+    }
+}
+impl ChangePasswordRequest {
+    /// The HTTP request for `POST /_matrix/client/r0/account/password`, `POST /_matrix/client/v3/account/password` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/_matrix/client/{CLIENT_MAJOR_VERSION}",
+            &[("CLIENT_MAJOR_VERSION", &["r0", "v3"])],
+            "/account/password",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::AccessToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetAccount3pidsRequest {
+    /// The HTTP request for `GET /_matrix/client/r0/account/3pid`, `GET /_matrix/client/v3/account/3pid` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/_matrix/client/{CLIENT_MAJOR_VERSION}",
+            &[("CLIENT_MAJOR_VERSION", &["r0", "v3"])],
+            "/account/3pid",
+        )?;
+        match credential {
+            ::std::option::Option::Some(Credential::AccessToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl Post3pidsRequest {
+    /// The HTTP request for `POST /_matrix/client/r0/account/3pid`, `POST /_matrix/client/v3/account/3pid` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/_matrix/client/{CLIENT_MAJOR_VERSION}",
+            &[("CLIENT_MAJOR_VERSION", &["r0", "v3"])],
+            "/account/3pid",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::AccessToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetVersionsRequest {
+    /// The HTTP request for `GET /_matrix/client/versions` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/_matrix/client",
+            &[],
+            "/versions",
+        )?;
+        request.build()
+    }
+}
+impl RequestOpenIdTokenRequest {
+    /// The HTTP request for `POST /_matrix/client/r0/user/{userId}/openid/request_token`, `POST /_matrix/client/v3/user/{userId}/openid/request_token` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/_matrix/client/{CLIENT_MAJOR_VERSION}",
+            &[("CLIENT_MAJOR_VERSION", &["r0", "v3"])],
+            "/user/{userId}/openid/request_token",
+        )?;
+        request.path_parameter("userId", &self.user_id)?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::AccessToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl ExchangeOpenIdTokenRequest {
+    /// The HTTP request for `GET /_matrix/federation/v1/openid/userinfo` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/_matrix/federation/v1",
+            &[],
+            "/openid/userinfo",
+        )?;
+        request.query("access_token", &self.access_token)?;
+        request.build()
+    }
+}
+impl LoginResponse {
+    /// The documented response a server sent for `POST /_matrix/client/r0/login`, `POST /_matrix/client/v3/login`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(incoming.json()?)),
+            403u16 => ::std::result::Result::Ok(Self::Forbidden(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl RefreshResponse {
+    /// The documented response a server sent for `POST /_matrix/client/r0/tokenrefresh`, `POST /_matrix/client/v3/tokenrefresh`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            403u16 => ::std::result::Result::Ok(Self::Forbidden(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl RegisterResponse {
+    /// The documented response a server sent for `POST /_matrix/client/r0/register`, `POST /_matrix/client/v3/register`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(incoming.json()?)),
+            401u16 => ::std::result::Result::Ok(Self::Unauthorized(incoming.json()?)),
+            403u16 => ::std::result::Result::Ok(Self::Forbidden(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl ChangePasswordResponse {
+    /// The documented response a server sent for `POST /_matrix/client/r0/account/password`, `POST /_matrix/client/v3/account/password`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            401u16 => ::std::result::Result::Ok(Self::Unauthorized(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetAccount3pidsResponse {
+    /// The documented response a server sent for `GET /_matrix/client/r0/account/3pid`, `GET /_matrix/client/v3/account/3pid`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl Post3pidsResponse {
+    /// The documented response a server sent for `POST /_matrix/client/r0/account/3pid`, `POST /_matrix/client/v3/account/3pid`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            403u16 => ::std::result::Result::Ok(Self::Forbidden(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetVersionsResponse {
+    /// The documented response a server sent for `GET /_matrix/client/versions`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl RequestOpenIdTokenResponse {
+    /// The documented response a server sent for `POST /_matrix/client/r0/user/{userId}/openid/request_token`, `POST /_matrix/client/v3/user/{userId}/openid/request_token`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            403u16 => ::std::result::Result::Ok(Self::Forbidden(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl ExchangeOpenIdTokenResponse {
+    /// The documented response a server sent for `GET /_matrix/federation/v1/openid/userinfo`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            401u16 => ::std::result::Result::Ok(Self::Unauthorized(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+/// A client of the Matrix Client-Server API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: ::reqwest::Client,
+    endpoint: crate::outgoing::Endpoint,
+    credential: ::std::option::Option<Credential>,
+}
+#[cfg(feature = "client")]
+impl Client {
+    /// A client of `endpoint`, on a new reqwest client.
+    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+        Self::with_http(::reqwest::Client::new(), endpoint)
+    }
+    /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+    pub fn with_http(
+        http: ::reqwest::Client,
+        endpoint: crate::outgoing::Endpoint,
+    ) -> Self {
+        Client {
+            http,
+            endpoint,
+            credential: ::std::option::Option::None,
+        }
+    }
+    /// Sends `credential` with every operation that takes one of its kind.
+    pub fn with_credential(mut self, credential: Credential) -> Self {
+        self.credential = ::std::option::Option::Some(credential);
+        self
+    }
+    /// Replaces the credential sent (after a login or a token refresh).
+    pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
+        self.credential = credential;
+    }
+    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+        &self.endpoint
+    }
+    /// `POST /_matrix/client/r0/login`, `POST /_matrix/client/v3/login`.
+    ///
+    /// Authenticates the user.
+    pub async fn login(
+        &self,
+        request: &LoginRequest,
+    ) -> ::std::result::Result<LoginResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(LoginResponse::from_http(response)?)
+    }
+    /// `POST /_matrix/client/r0/tokenrefresh`, `POST /_matrix/client/v3/tokenrefresh`.
+    ///
+    /// Exchanges a refresh token for an access token.
+    pub async fn refresh(
+        &self,
+        request: &RefreshRequest,
+    ) -> ::std::result::Result<RefreshResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(RefreshResponse::from_http(response)?)
+    }
+    /// `POST /_matrix/client/r0/register`, `POST /_matrix/client/v3/register`.
+    ///
+    /// Register for an account on this homeserver.
+    pub async fn register(
+        &self,
+        request: &RegisterRequest,
+    ) -> ::std::result::Result<RegisterResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(RegisterResponse::from_http(response)?)
+    }
+    /// `POST /_matrix/client/r0/account/password`, `POST /_matrix/client/v3/account/password`.
+    ///
+    /// Changes a user's password.
+    pub async fn change_password(
+        &self,
+        request: &ChangePasswordRequest,
+    ) -> ::std::result::Result<ChangePasswordResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(ChangePasswordResponse::from_http(response)?)
+    }
+    /// `GET /_matrix/client/r0/account/3pid`, `GET /_matrix/client/v3/account/3pid`.
+    ///
+    /// Gets a list of a user's third party identifiers.
+    pub async fn get_account_3pids(
+        &self,
+        request: &GetAccount3pidsRequest,
+    ) -> ::std::result::Result<GetAccount3pidsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetAccount3pidsResponse::from_http(response)?)
+    }
+    /// `POST /_matrix/client/r0/account/3pid`, `POST /_matrix/client/v3/account/3pid`.
+    ///
+    /// Adds contact information to the user's account.
+    pub async fn post_3pids(
+        &self,
+        request: &Post3pidsRequest,
+    ) -> ::std::result::Result<Post3pidsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(Post3pidsResponse::from_http(response)?)
+    }
+    /// `GET /_matrix/client/versions`.
+    ///
+    /// Gets the versions of the specification supported by the server.
+    pub async fn get_versions(
+        &self,
+        request: &GetVersionsRequest,
+    ) -> ::std::result::Result<GetVersionsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetVersionsResponse::from_http(response)?)
+    }
+    /// `POST /_matrix/client/r0/user/{userId}/openid/request_token`, `POST /_matrix/client/v3/user/{userId}/openid/request_token`.
+    ///
+    /// Get an OpenID token object to verify the requester's identity.
+    pub async fn request_open_id_token(
+        &self,
+        request: &RequestOpenIdTokenRequest,
+    ) -> ::std::result::Result<
+        RequestOpenIdTokenResponse,
+        crate::outgoing::ClientError,
+    > {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(RequestOpenIdTokenResponse::from_http(response)?)
+    }
+    /// `GET /_matrix/federation/v1/openid/userinfo`.
+    ///
+    /// Exchange an OpenID access token for information about the user who generated the token.
+    pub async fn exchange_open_id_token(
+        &self,
+        request: &ExchangeOpenIdTokenRequest,
+    ) -> ::std::result::Result<
+        ExchangeOpenIdTokenResponse,
+        crate::outgoing::ClientError,
+    > {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(ExchangeOpenIdTokenResponse::from_http(response)?)
+    }
+}
 /// An axum router serving every operation of [`ClientServerApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
 pub fn router<S: ClientServerApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {

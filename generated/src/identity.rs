@@ -1024,6 +1024,537 @@ pub fn operation(
 ) -> ::std::option::Option<&'static crate::metadata::Metadata> {
     crate::metadata::find(OPERATIONS, method, path)
 }
+impl RegisterAccountRequest {
+    /// The HTTP request for `POST /_matrix/identity/v2/account/register` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/_matrix/identity/v2",
+            &[],
+            "/account/register",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        request.build()
+    }
+}
+impl GetAccountRequest {
+    /// The HTTP request for `GET /_matrix/identity/v2/account` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/_matrix/identity/v2",
+            &[],
+            "/account",
+        )?;
+        match credential {
+            ::std::option::Option::Some(Credential::AccessToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl LogoutRequest {
+    /// The HTTP request for `POST /_matrix/identity/v2/account/logout` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/_matrix/identity/v2",
+            &[],
+            "/account/logout",
+        )?;
+        match credential {
+            ::std::option::Option::Some(Credential::AccessToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetValidated3pidRequest {
+    /// The HTTP request for `GET /_matrix/identity/api/v1/3pid/getValidated3pid` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/_matrix/identity/api/v1",
+            &[],
+            "/3pid/getValidated3pid",
+        )?;
+        request.query("sid", &self.sid)?;
+        request.query("client_secret", &self.client_secret)?;
+        request.build()
+    }
+}
+impl BindRequest {
+    /// The HTTP request for `POST /_matrix/identity/api/v1/3pid/bind` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/_matrix/identity/api/v1",
+            &[],
+            "/3pid/bind",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        request.build()
+    }
+}
+impl UnbindRequest {
+    /// The HTTP request for `POST /_matrix/identity/api/v1/3pid/unbind` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/_matrix/identity/api/v1",
+            &[],
+            "/3pid/unbind",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        request.build()
+    }
+}
+impl EmailRequestTokenRequest {
+    /// The HTTP request for `POST /_matrix/identity/api/v1/validate/email/requestToken` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/_matrix/identity/api/v1",
+            &[],
+            "/validate/email/requestToken",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        request.build()
+    }
+}
+impl EmailSubmitTokenGetRequest {
+    /// The HTTP request for `GET /_matrix/identity/api/v1/validate/email/submitToken` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/_matrix/identity/api/v1",
+            &[],
+            "/validate/email/submitToken",
+        )?;
+        request.query("sid", &self.sid)?;
+        request.query("client_secret", &self.client_secret)?;
+        request.query("token", &self.token)?;
+        request.build()
+    }
+}
+impl EmailSubmitTokenPostRequest {
+    /// The HTTP request for `POST /_matrix/identity/api/v1/validate/email/submitToken` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/_matrix/identity/api/v1",
+            &[],
+            "/validate/email/submitToken",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        request.build()
+    }
+}
+impl GetPubKeyRequest {
+    /// The HTTP request for `GET /_matrix/identity/api/v1/pubkey/{keyId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/_matrix/identity/api/v1",
+            &[],
+            "/pubkey/{keyId}",
+        )?;
+        request.path_parameter("keyId", &self.key_id)?;
+        request.build()
+    }
+}
+impl RegisterAccountResponse {
+    /// The documented response a server sent for `POST /_matrix/identity/v2/account/register`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            401u16 => ::std::result::Result::Ok(Self::Unauthorized(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetAccountResponse {
+    /// The documented response a server sent for `GET /_matrix/identity/v2/account`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl LogoutResponse {
+    /// The documented response a server sent for `POST /_matrix/identity/v2/account/logout`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            401u16 => ::std::result::Result::Ok(Self::Unauthorized(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetValidated3pidResponse {
+    /// The documented response a server sent for `GET /_matrix/identity/api/v1/3pid/getValidated3pid`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl BindResponse {
+    /// The documented response a server sent for `POST /_matrix/identity/api/v1/3pid/bind`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl UnbindResponse {
+    /// The documented response a server sent for `POST /_matrix/identity/api/v1/3pid/unbind`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(incoming.json()?)),
+            403u16 => ::std::result::Result::Ok(Self::Forbidden(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            501u16 => ::std::result::Result::Ok(Self::NotImplemented(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl EmailRequestTokenResponse {
+    /// The documented response a server sent for `POST /_matrix/identity/api/v1/validate/email/requestToken`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl EmailSubmitTokenGetResponse {
+    /// The documented response a server sent for `GET /_matrix/identity/api/v1/validate/email/submitToken`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl EmailSubmitTokenPostResponse {
+    /// The documented response a server sent for `POST /_matrix/identity/api/v1/validate/email/submitToken`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetPubKeyResponse {
+    /// The documented response a server sent for `GET /_matrix/identity/api/v1/pubkey/{keyId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+/// A client of the Matrix Identity Service API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: ::reqwest::Client,
+    endpoint: crate::outgoing::Endpoint,
+    credential: ::std::option::Option<Credential>,
+}
+#[cfg(feature = "client")]
+impl Client {
+    /// A client of `endpoint`, on a new reqwest client.
+    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+        Self::with_http(::reqwest::Client::new(), endpoint)
+    }
+    /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+    pub fn with_http(
+        http: ::reqwest::Client,
+        endpoint: crate::outgoing::Endpoint,
+    ) -> Self {
+        Client {
+            http,
+            endpoint,
+            credential: ::std::option::Option::None,
+        }
+    }
+    /// Sends `credential` with every operation that takes one of its kind.
+    pub fn with_credential(mut self, credential: Credential) -> Self {
+        self.credential = ::std::option::Option::Some(credential);
+        self
+    }
+    /// Replaces the credential sent (after a login or a token refresh).
+    pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
+        self.credential = credential;
+    }
+    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+        &self.endpoint
+    }
+    /// `POST /_matrix/identity/v2/account/register`.
+    ///
+    /// Exchanges an OpenID token for an access token.
+    pub async fn register_account(
+        &self,
+        request: &RegisterAccountRequest,
+    ) -> ::std::result::Result<RegisterAccountResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(RegisterAccountResponse::from_http(response)?)
+    }
+    /// `GET /_matrix/identity/v2/account`.
+    ///
+    /// Gets account holder information for a given token.
+    pub async fn get_account(
+        &self,
+        request: &GetAccountRequest,
+    ) -> ::std::result::Result<GetAccountResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetAccountResponse::from_http(response)?)
+    }
+    /// `POST /_matrix/identity/v2/account/logout`.
+    ///
+    /// Logs out an access token, rendering it unusable.
+    pub async fn logout(
+        &self,
+        request: &LogoutRequest,
+    ) -> ::std::result::Result<LogoutResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(LogoutResponse::from_http(response)?)
+    }
+    /// `GET /_matrix/identity/api/v1/3pid/getValidated3pid`.
+    ///
+    /// Check whether ownership of a 3pid was validated.
+    #[deprecated]
+    pub async fn get_validated3pid(
+        &self,
+        request: &GetValidated3pidRequest,
+    ) -> ::std::result::Result<GetValidated3pidResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetValidated3pidResponse::from_http(response)?)
+    }
+    /// `POST /_matrix/identity/api/v1/3pid/bind`.
+    ///
+    /// Publish an association between a session and a Matrix user ID.
+    #[deprecated]
+    pub async fn bind(
+        &self,
+        request: &BindRequest,
+    ) -> ::std::result::Result<BindResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(BindResponse::from_http(response)?)
+    }
+    /// `POST /_matrix/identity/api/v1/3pid/unbind`.
+    ///
+    /// Remove an association between a session and a Matrix user ID.
+    #[deprecated]
+    pub async fn unbind(
+        &self,
+        request: &UnbindRequest,
+    ) -> ::std::result::Result<UnbindResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(UnbindResponse::from_http(response)?)
+    }
+    /// `POST /_matrix/identity/api/v1/validate/email/requestToken`.
+    ///
+    /// Request a token for validating an email address.
+    pub async fn email_request_token(
+        &self,
+        request: &EmailRequestTokenRequest,
+    ) -> ::std::result::Result<EmailRequestTokenResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(EmailRequestTokenResponse::from_http(response)?)
+    }
+    /// `GET /_matrix/identity/api/v1/validate/email/submitToken`.
+    ///
+    /// Validate ownership of an email address.
+    pub async fn email_submit_token_get(
+        &self,
+        request: &EmailSubmitTokenGetRequest,
+    ) -> ::std::result::Result<
+        EmailSubmitTokenGetResponse,
+        crate::outgoing::ClientError,
+    > {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(EmailSubmitTokenGetResponse::from_http(response)?)
+    }
+    /// `POST /_matrix/identity/api/v1/validate/email/submitToken`.
+    ///
+    /// Validate ownership of an email address.
+    pub async fn email_submit_token_post(
+        &self,
+        request: &EmailSubmitTokenPostRequest,
+    ) -> ::std::result::Result<
+        EmailSubmitTokenPostResponse,
+        crate::outgoing::ClientError,
+    > {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(EmailSubmitTokenPostResponse::from_http(response)?)
+    }
+    /// `GET /_matrix/identity/api/v1/pubkey/{keyId}`.
+    ///
+    /// Get the public key for the passed key ID.
+    pub async fn get_pub_key(
+        &self,
+        request: &GetPubKeyRequest,
+    ) -> ::std::result::Result<GetPubKeyResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetPubKeyResponse::from_http(response)?)
+    }
+}
 /// An axum router serving every operation of [`IdentityApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
 pub fn router<S: IdentityApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {

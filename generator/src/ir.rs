@@ -90,6 +90,8 @@ pub struct Operation {
     pub path: String,
     /// The path under every value of the base path's variables.
     pub full_paths: Vec<String>,
+    /// The base path the path is under, for a client to choose the variables' values.
+    pub base: BasePath,
     pub summary: Option<String>,
     pub description: Option<String>,
     pub deprecated: bool,
@@ -101,6 +103,25 @@ pub struct Operation {
     /// What the router does for this operation by itself.
     pub transport: Transport,
     pub source: Location,
+}
+
+/// The path part of an operation's server URL, with its variables.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct BasePath {
+    /// `/_matrix/client/{CLIENT_MAJOR_VERSION}`: `{name}` for each variable; empty for none.
+    pub template: String,
+    /// The variables in the template, in order.
+    pub variables: Vec<BaseVariable>,
+}
+
+/// A variable of a base path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BaseVariable {
+    pub name: String,
+    /// The value a client uses unless told otherwise.
+    pub default: String,
+    /// Every value, in the spec's order (just the default where it lists none).
+    pub values: Vec<String>,
 }
 
 /// What the generated router does for an operation by itself, around the method: decided
@@ -176,6 +197,8 @@ pub struct RouterUses {
 pub struct OperationNames {
     pub request: String,
     pub response: String,
+    /// The method of the API's `Client` that calls the operation.
+    pub client_method: String,
     /// The constant holding the operation's metadata (`crate::metadata::Metadata`).
     pub metadata: String,
     /// The router's private structs for path, query and header parameters.

@@ -27,7 +27,7 @@ pub(super) fn error_type(ir: &Ir) -> TokenStream {
 }
 
 /// The mounted paths of an operation, for docs: `POST /a/r0/x`, `POST /a/v3/x`.
-fn routes_doc(op: &Operation) -> String {
+pub(super) fn routes_doc(op: &Operation) -> String {
     op.full_paths
         .iter()
         .map(|p| format!("`{} {p}`", op.method))
@@ -124,6 +124,7 @@ pub fn emit_api(ir: &Ir, api: &Api) -> TokenStream {
         }
     });
     items.push(metadata(api));
+    items.push(super::client::client(ir, api));
     items.push(super::router::router(ir, api));
     quote!(#(#items)*)
 }

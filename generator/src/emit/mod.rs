@@ -3,6 +3,7 @@
 //! (Cargo.toml, the endpoint reference) are rendered with minijinja.
 
 mod api;
+mod client;
 mod docs;
 mod markdown;
 mod router;
@@ -17,6 +18,8 @@ pub use crate::error::EmitError;
 
 /// The `metadata` module, the same in every generated crate.
 const METADATA: &str = include_str!("verbatim/metadata.rs");
+/// The `outgoing` module (the client half's shared part), the same in every generated crate.
+const OUTGOING: &str = include_str!("verbatim/outgoing.rs");
 use crate::ir::Ir;
 use crate::output::GeneratedFile;
 
@@ -47,6 +50,7 @@ enum Job<'a> {
     Types,
     Runtime,
     Metadata,
+    Outgoing,
     Examples,
     Api(&'a crate::ir::Api),
 }
@@ -62,6 +66,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
         Job::Types,
         Job::Runtime,
         Job::Metadata,
+        Job::Outgoing,
     ];
     if !ir.examples.is_empty() {
         jobs.push(Job::Examples);
@@ -77,6 +82,10 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
         Job::Metadata => Ok(GeneratedFile {
             path: "src/metadata.rs".into(),
             contents: format!("// {header}\n\n{METADATA}"),
+        }),
+        Job::Outgoing => Ok(GeneratedFile {
+            path: "src/outgoing.rs".into(),
+            contents: format!("// {header}\n\n{OUTGOING}"),
         }),
         Job::Api(api) => rust_file(
             &format!("src/{}.rs", api.module),
@@ -107,14 +116,15 @@ fn lib_rs(ir: &Ir) -> TokenStream {
     doc.push(String::new());
     doc.push("- [`types`]: every type the operations exchange, and the shared error.".into());
     doc.push("- [`metadata`]: what each operation is (method, paths, authentication, rate limits), as data.".into());
+    doc.push("- [`outgoing`]: what the client half shares: the [`outgoing::Endpoint`] requests go to, and the errors of building a request or reading a response.".into());
     for api in &ir.apis {
         doc.push(format!(
-            "- [`{}`]: the {}: request and response types, the [`{}::{}`] trait, and `router`.",
+            "- [`{}`]: the {}: request and response types (`to_http`, `from_http`), the [`{}::{}`] trait, `router` and `Client`.",
             api.module, api.title, api.module, api.trait_name
         ));
     }
     doc.push(String::new());
-    doc.push("The `server` feature (on by default) adds the axum routers; without it the crate is types and traits only.".into());
+    doc.push("Features: `server` (on by default) adds the axum routers, `client` the reqwest `Client` of each API; with neither the crate is types, traits, metadata and the transport-agnostic request and response conversions.".into());
     let doc = doc.join("\n");
     // `rustfmt::skip` keeps `cargo fmt` out of the modules: their layout is prettyplease's,
     // and `cargo xtask codegen --check` compares bytes.
@@ -131,6 +141,8 @@ fn lib_rs(ir: &Ir) -> TokenStream {
         pub mod types;
         #[rustfmt::skip]
         pub mod metadata;
+        #[rustfmt::skip]
+        pub mod outgoing;
         #(#modules)*
 
         #[cfg(feature = "server")]

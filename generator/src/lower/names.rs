@@ -11,9 +11,10 @@
 //! | a struct's fields, an impl's functions | fields and the extra-properties map; `new` and default functions |
 //! | an enum's variants | variants and the fallback for unlisted values |
 //! | the crate root | one module per API beside `types`, `metadata` and `runtime` |
-//! | an API's module | `Credential`, the trait, each operation's request and response |
+//! | an API's module | `Credential`, `Client`, the trait, each operation's request and response |
 //! | an API's constants | `OPERATIONS` and one `Metadata` per operation |
 //! | an API's trait | `authenticate` and one method per operation |
+//! | an API's `Client` | its constructors and accessors, and one method per operation |
 //! | an API's `handlers` | handlers, credential extractors, parameter structs, default functions |
 //! | a request struct | `body` and one field per parameter |
 //! | the examples test | one test per example, beside `round_trip` |
@@ -244,6 +245,15 @@ fn fallback_name(taken: &HashSet<String>) -> String {
     name
 }
 
+/// The methods every API's `Client` has besides one per operation.
+const CLIENT_METHODS: &[&str] = &[
+    "new",
+    "with_http",
+    "with_credential",
+    "set_credential",
+    "endpoint",
+];
+
 fn api_names(api: &mut Api, modules: &mut HashSet<String>) {
     let module = snake_case(&api.name);
     api.module = if modules.contains(&module) {
@@ -254,8 +264,14 @@ fn api_names(api: &mut Api, modules: &mut HashSet<String>) {
     modules.insert(api.module.clone());
     api.trait_name = format!("{}Api", pascal_case(&api.name));
 
-    let mut module_items: HashSet<String> =
-        ["Credential".to_owned(), api.trait_name.clone()].into();
+    let mut module_items: HashSet<String> = [
+        "Credential".to_owned(),
+        "Client".to_owned(),
+        api.trait_name.clone(),
+    ]
+    .into();
+    let mut client_methods: HashSet<String> =
+        CLIENT_METHODS.iter().map(|m| (*m).to_owned()).collect();
     let mut constants: HashSet<String> = ["OPERATIONS".to_owned()].into();
     let mut handlers: HashSet<String> = HashSet::new();
     let mut methods: HashSet<String> = HashSet::new();
@@ -270,6 +286,13 @@ fn api_names(api: &mut Api, modules: &mut HashSet<String>) {
         }
         methods.insert(op.name.clone());
         handlers.insert(op.name.clone());
+        op.names.client_method = if client_methods.contains(&op.name) {
+            let wanted = format!("{}_operation", op.name.trim_end_matches('_'));
+            unique_snake(&client_methods, &wanted)
+        } else {
+            op.name.clone()
+        };
+        client_methods.insert(op.names.client_method.clone());
         operation_types(op, &mut module_items, &mut handlers);
         let constant = op.name.trim_end_matches('_').to_uppercase();
         op.names.metadata = unique_snake(&constants, &constant);

@@ -12,7 +12,8 @@ use super::{Lowerer, security};
 use crate::config::ApiConfig;
 use crate::error::{Error, Location, Result};
 use crate::ir::{
-    Operation, OperationNames, ParamLocation, Parameter, RequestBody, Response, Status, TypeRef,
+    BasePath, BaseVariable, Operation, OperationNames, ParamLocation, Parameter, RequestBody,
+    Response, Status, TypeRef,
 };
 use crate::pointer;
 
@@ -29,6 +30,7 @@ struct OperationSource<'a> {
     op: &'a openapiv3::Operation,
     shared: &'a [ReferenceOr<openapiv3::Parameter>],
     openapi: &'a OpenAPI,
+    base: &'a BasePath,
     bases: &'a [String],
     error_type: &'a TypeRef,
 }
@@ -42,7 +44,8 @@ impl Lowerer<'_> {
         api: &ApiConfig,
         error_type: &TypeRef,
     ) -> Result<Vec<Operation>> {
-        let bases = base_paths(openapi);
+        let base = base_path(openapi);
+        let bases = expansions(&base);
         let mut out = Vec::new();
         for (path, item) in openapi.paths.paths.iter() {
             let item_at = Location::new(file, pointer::push("/paths", path));
@@ -69,6 +72,7 @@ impl Lowerer<'_> {
                     op,
                     shared: &item.parameters,
                     openapi,
+                    base: &base,
                     bases: &bases,
                     error_type,
                 })?);
@@ -86,6 +90,7 @@ impl Lowerer<'_> {
             op,
             shared,
             openapi,
+            base,
             bases,
             error_type,
         } = source;
@@ -105,6 +110,7 @@ impl Lowerer<'_> {
             method,
             path: path.to_owned(),
             full_paths,
+            base: base.clone(),
             summary: op.summary.clone(),
             description: op.description.clone(),
             deprecated: op.deprecated,
@@ -341,37 +347,54 @@ fn location(parameter: &openapiv3::Parameter) -> ParamLocation {
     }
 }
 
-/// The base paths of the first server, one per combination of its variables' values
-/// (`{protocol}://{hostname}{basePath}` gives one per `basePath`), in order, without
-/// repeats.
-fn base_paths(openapi: &OpenAPI) -> Vec<String> {
+/// The base path of the first server: the path part of its URL (scheme and host belong to
+/// the deployment), with the variables that appear in it.
+fn base_path(openapi: &OpenAPI) -> BasePath {
     let Some(server) = openapi.servers.first() else {
-        return vec![String::new()];
+        return BasePath::default();
     };
-    let mut urls = vec![server.url.clone()];
-    for (name, variable) in server.variables.iter().flatten() {
-        let placeholder = format!("{{{name}}}");
-        let values = if variable.enumeration.is_empty() {
-            vec![variable.default.clone()]
-        } else {
-            variable.enumeration.clone()
-        };
-        urls = urls
+    let path = match server.url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+        None => server.url.as_str(),
+    };
+    let template = path.trim_end_matches('/').to_owned();
+    let variables = server
+        .variables
+        .iter()
+        .flatten()
+        .filter(|(name, _)| template.contains(&format!("{{{name}}}")))
+        .map(|(name, variable)| BaseVariable {
+            name: name.clone(),
+            default: variable.default.clone(),
+            values: if variable.enumeration.is_empty() {
+                vec![variable.default.clone()]
+            } else {
+                variable.enumeration.clone()
+            },
+        })
+        .collect();
+    BasePath {
+        template,
+        variables,
+    }
+}
+
+/// The base path under every combination of its variables' values, in order, without
+/// repeats.
+fn expansions(base: &BasePath) -> Vec<String> {
+    let mut paths = vec![base.template.clone()];
+    for variable in &base.variables {
+        let placeholder = format!("{{{}}}", variable.name);
+        paths = paths
             .iter()
-            .flat_map(|url| values.iter().map(|v| url.replace(&placeholder, v)))
+            .flat_map(|path| variable.values.iter().map(|v| path.replace(&placeholder, v)))
             .collect();
     }
-    let mut bases: Vec<String> = Vec::new();
-    for url in urls {
-        // Only the path part is mounted; scheme and host belong to the deployment.
-        let path = match url.split_once("://") {
-            Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
-            None => url.as_str(),
-        };
-        let path = path.trim_end_matches('/').to_owned();
-        if !bases.contains(&path) {
-            bases.push(path);
+    let mut unique: Vec<String> = Vec::new();
+    for path in paths {
+        if !unique.contains(&path) {
+            unique.push(path);
         }
     }
-    bases
+    unique
 }

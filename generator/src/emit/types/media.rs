@@ -109,6 +109,7 @@ pub(super) fn media_type(
                 }
         }
     });
+    let (put, decode) = client_half(ir, id, variants, &variant_idents, root);
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
@@ -125,6 +126,67 @@ pub(super) fn media_type(
 
             #read
             #response
+            #put
+            #decode
         }
     }
+}
+
+/// The client's side of what the router does: a client puts in a request the bodies the
+/// router reads, and decodes from a response the bodies the router writes.
+fn client_half(
+    ir: &Ir,
+    id: TypeId,
+    variants: &[MediaVariant],
+    variant_idents: &[Ident],
+    root: &TokenStream,
+) -> (Option<TokenStream>, Option<TokenStream>) {
+    let put = ir.router_uses.media_read.contains(&id).then(|| {
+        let arms = variants.iter().zip(variant_idents).map(|(v, variant)| {
+            let content_type = &v.content_type;
+            match v.encoding {
+                Encoding::Json => quote!(Self::#variant(value) => request.json(value),),
+                Encoding::Form => quote!(Self::#variant(value) => request.form(value),),
+                Encoding::Text => quote!(Self::#variant(text) => request.body(#content_type, text.clone().into_bytes()),),
+                Encoding::Binary => quote!(Self::#variant(bytes) => request.body(#content_type, bytes.clone()),),
+            }
+        });
+        quote! {
+            /// Puts this body in `request`, with its media type.
+            pub fn put(&self, request: &mut #root::outgoing::Outgoing) -> ::std::result::Result<(), #root::outgoing::RequestError> {
+                match self { #(#arms)* }
+            }
+        }
+    });
+    let decode = ir.router_uses.media_written.contains(&id).then(|| {
+        let read = |encoding: Encoding| match encoding {
+            Encoding::Json => quote!(incoming.json()?),
+            Encoding::Form => quote!(incoming.form()?),
+            Encoding::Text => quote!(incoming.text()?),
+            Encoding::Binary => quote!(incoming.bytes().to_vec()),
+        };
+        let first = &variant_idents[0];
+        let first_read = read(variants[0].encoding);
+        let arms = variants.iter().zip(variant_idents).map(|(v, variant)| {
+            let content_type = &v.content_type;
+            let read = read(v.encoding);
+            quote! {
+                if incoming.is(#content_type) {
+                    return ::std::result::Result::Ok(Self::#variant(#read));
+                }
+            }
+        });
+        quote! {
+            /// Reads a response body by its `Content-Type` (as the first media type when it
+            /// declares none).
+            pub fn decode(incoming: &#root::outgoing::Incoming) -> ::std::result::Result<Self, #root::outgoing::ResponseError> {
+                if incoming.content_type().is_empty() {
+                    return ::std::result::Result::Ok(Self::#first(#first_read));
+                }
+                #(#arms)*
+                ::std::result::Result::Err(incoming.unexpected_media_type())
+            }
+        }
+    });
+    (put, decode)
 }

@@ -725,6 +725,641 @@ pub fn operation(
 ) -> ::std::option::Option<&'static crate::metadata::Metadata> {
     crate::metadata::find(OPERATIONS, method, path)
 }
+impl ListAccountsRequest {
+    /// The HTTP request for `GET /admin/v1/accounts` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/admin/v1",
+            &[],
+            "/accounts",
+        )?;
+        request.query("role", &self.role)?;
+        request.query("page", &self.page)?;
+        request.query("sort", &self.sort)?;
+        match credential {
+            ::std::option::Option::Some(Credential::AdminToken(token)) => {
+                request.header("Authorization", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl CreateAccountRequest {
+    /// The HTTP request for `POST /admin/v1/accounts` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/admin/v1",
+            &[],
+            "/accounts",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::AdminBasic(token)) => {
+                request.authorization("basic", token)?
+            }
+            ::std::option::Option::Some(Credential::AdminQueryKey(token)) => {
+                request.query("admin_key", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetAccountRequest {
+    /// The HTTP request for `GET /admin/v1/accounts/{accountName}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/admin/v1",
+            &[],
+            "/accounts/{accountName}",
+        )?;
+        request.path_parameter("accountName", &self.account_name)?;
+        match credential {
+            ::std::option::Option::Some(Credential::AdminToken(token)) => {
+                request.header("Authorization", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl DeleteAccountRequest {
+    /// The HTTP request for `DELETE /admin/v1/accounts/{accountName}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::DELETE,
+            "/admin/v1",
+            &[],
+            "/accounts/{accountName}",
+        )?;
+        request.path_parameter("accountName", &self.account_name)?;
+        match credential {
+            ::std::option::Option::Some(Credential::AdminToken(token)) => {
+                request.header("Authorization", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetAuditLogRequest {
+    /// The HTTP request for `GET /admin/v1/audit` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/admin/v1",
+            &[],
+            "/audit",
+        )?;
+        request.query("since", &self.since)?;
+        request.query("actor", &self.actor)?;
+        request.query("action", &self.action)?;
+        match credential {
+            ::std::option::Option::Some(Credential::AdminToken(token)) => {
+                request.header("Authorization", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetSettingsRequest {
+    /// The HTTP request for `GET /admin/v1/settings` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/admin/v1",
+            &[],
+            "/settings",
+        )?;
+        match credential {
+            ::std::option::Option::Some(Credential::AdminToken(token)) => {
+                request.header("Authorization", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl PutSettingsRequest {
+    /// The HTTP request for `PUT /admin/v1/settings` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::PUT,
+            "/admin/v1",
+            &[],
+            "/settings",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::AdminToken(token)) => {
+                request.header("Authorization", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl PatchSettingsRequest {
+    /// The HTTP request for `PATCH /admin/v1/settings` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::PATCH,
+            "/admin/v1",
+            &[],
+            "/settings",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::AdminToken(token)) => {
+                request.header("Authorization", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl HealthRequest {
+    /// The HTTP request for `GET /admin/v1/health` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/admin/v1",
+            &[],
+            "/health",
+        )?;
+        request.build()
+    }
+}
+impl VersionRequest {
+    /// The HTTP request for `GET /admin/v1/version` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/admin/v1",
+            &[],
+            "/version",
+        )?;
+        request.build()
+    }
+}
+impl StartJobRequest {
+    /// The HTTP request for `POST /admin/v1/jobs` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/admin/v1",
+            &[],
+            "/jobs",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::AdminToken(token)) => {
+                request.header("Authorization", token)?
+            }
+            ::std::option::Option::Some(Credential::JobsOAuth(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetJobRequest {
+    /// The HTTP request for `GET /admin/v1/jobs/{jobId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/admin/v1",
+            &[],
+            "/jobs/{jobId}",
+        )?;
+        request.path_parameter("jobId", &self.job_id)?;
+        match credential {
+            ::std::option::Option::Some(Credential::AdminToken(token)) => {
+                request.header("Authorization", token)?
+            }
+            ::std::option::Option::Some(Credential::JobsOAuth(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl ListAccountsResponse {
+    /// The documented response a server sent for `GET /admin/v1/accounts`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl CreateAccountResponse {
+    /// The documented response a server sent for `POST /admin/v1/accounts`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            201u16 => ::std::result::Result::Ok(Self::Created(incoming.json()?)),
+            409u16 => ::std::result::Result::Ok(Self::Conflict(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetAccountResponse {
+    /// The documented response a server sent for `GET /admin/v1/accounts/{accountName}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl DeleteAccountResponse {
+    /// The documented response a server sent for `DELETE /admin/v1/accounts/{accountName}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            204u16 => ::std::result::Result::Ok(Self::NoContent),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetAuditLogResponse {
+    /// The documented response a server sent for `GET /admin/v1/audit`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetSettingsResponse {
+    /// The documented response a server sent for `GET /admin/v1/settings`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl PutSettingsResponse {
+    /// The documented response a server sent for `PUT /admin/v1/settings`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl PatchSettingsResponse {
+    /// The documented response a server sent for `PATCH /admin/v1/settings`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl HealthResponse {
+    /// The documented response a server sent for `GET /admin/v1/health`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            503u16 => {
+                ::std::result::Result::Ok(Self::ServiceUnavailable(incoming.json()?))
+            }
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl VersionResponse {
+    /// The documented response a server sent for `GET /admin/v1/version`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => {
+                ::std::result::Result::Ok(
+                    Self::Ok(crate::types::VersionOkBody::decode(&incoming)?),
+                )
+            }
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl StartJobResponse {
+    /// The documented response a server sent for `POST /admin/v1/jobs`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            202u16 => ::std::result::Result::Ok(Self::Accepted(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetJobResponse {
+    /// The documented response a server sent for `GET /admin/v1/jobs/{jobId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+/// A client of the Admin API (Swagger 2.0) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: ::reqwest::Client,
+    endpoint: crate::outgoing::Endpoint,
+    credential: ::std::option::Option<Credential>,
+}
+#[cfg(feature = "client")]
+impl Client {
+    /// A client of `endpoint`, on a new reqwest client.
+    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+        Self::with_http(::reqwest::Client::new(), endpoint)
+    }
+    /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+    pub fn with_http(
+        http: ::reqwest::Client,
+        endpoint: crate::outgoing::Endpoint,
+    ) -> Self {
+        Client {
+            http,
+            endpoint,
+            credential: ::std::option::Option::None,
+        }
+    }
+    /// Sends `credential` with every operation that takes one of its kind.
+    pub fn with_credential(mut self, credential: Credential) -> Self {
+        self.credential = ::std::option::Option::Some(credential);
+        self
+    }
+    /// Replaces the credential sent (after a login or a token refresh).
+    pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
+        self.credential = credential;
+    }
+    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+        &self.endpoint
+    }
+    /// `GET /admin/v1/accounts`.
+    pub async fn list_accounts(
+        &self,
+        request: &ListAccountsRequest,
+    ) -> ::std::result::Result<ListAccountsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(ListAccountsResponse::from_http(response)?)
+    }
+    /// `POST /admin/v1/accounts`.
+    pub async fn create_account(
+        &self,
+        request: &CreateAccountRequest,
+    ) -> ::std::result::Result<CreateAccountResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(CreateAccountResponse::from_http(response)?)
+    }
+    /// `GET /admin/v1/accounts/{accountName}`.
+    pub async fn get_account(
+        &self,
+        request: &GetAccountRequest,
+    ) -> ::std::result::Result<GetAccountResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetAccountResponse::from_http(response)?)
+    }
+    /// `DELETE /admin/v1/accounts/{accountName}`.
+    #[deprecated]
+    pub async fn delete_account(
+        &self,
+        request: &DeleteAccountRequest,
+    ) -> ::std::result::Result<DeleteAccountResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(DeleteAccountResponse::from_http(response)?)
+    }
+    /// `GET /admin/v1/audit`.
+    pub async fn get_audit_log(
+        &self,
+        request: &GetAuditLogRequest,
+    ) -> ::std::result::Result<GetAuditLogResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetAuditLogResponse::from_http(response)?)
+    }
+    /// `GET /admin/v1/settings`.
+    pub async fn get_settings(
+        &self,
+        request: &GetSettingsRequest,
+    ) -> ::std::result::Result<GetSettingsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetSettingsResponse::from_http(response)?)
+    }
+    /// `PUT /admin/v1/settings`.
+    pub async fn put_settings(
+        &self,
+        request: &PutSettingsRequest,
+    ) -> ::std::result::Result<PutSettingsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(PutSettingsResponse::from_http(response)?)
+    }
+    /// `PATCH /admin/v1/settings`.
+    pub async fn patch_settings(
+        &self,
+        request: &PatchSettingsRequest,
+    ) -> ::std::result::Result<PatchSettingsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(PatchSettingsResponse::from_http(response)?)
+    }
+    /// `GET /admin/v1/health`.
+    pub async fn health(
+        &self,
+        request: &HealthRequest,
+    ) -> ::std::result::Result<HealthResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(HealthResponse::from_http(response)?)
+    }
+    /// `GET /admin/v1/version`.
+    pub async fn version(
+        &self,
+        request: &VersionRequest,
+    ) -> ::std::result::Result<VersionResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(VersionResponse::from_http(response)?)
+    }
+    /// `POST /admin/v1/jobs`.
+    pub async fn start_job(
+        &self,
+        request: &StartJobRequest,
+    ) -> ::std::result::Result<StartJobResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(StartJobResponse::from_http(response)?)
+    }
+    /// `GET /admin/v1/jobs/{jobId}`.
+    pub async fn get_job(
+        &self,
+        request: &GetJobRequest,
+    ) -> ::std::result::Result<GetJobResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetJobResponse::from_http(response)?)
+    }
+}
 /// An axum router serving every operation of [`AdminApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
 pub fn router<S: AdminApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {

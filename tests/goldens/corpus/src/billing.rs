@@ -586,6 +586,500 @@ pub fn operation(
 ) -> ::std::option::Option<&'static crate::metadata::Metadata> {
     crate::metadata::find(OPERATIONS, method, path)
 }
+impl ListInvoicesRequest {
+    /// The HTTP request for `GET /billing/v3/invoices` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/billing/v3",
+            &[],
+            "/invoices",
+        )?;
+        request.query("status", &self.status)?;
+        request.query("customer", &self.customer)?;
+        match credential {
+            ::std::option::Option::Some(Credential::BillingBearer(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetInvoiceRequest {
+    /// The HTTP request for `GET /billing/v3/invoices/{invoiceId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/billing/v3",
+            &[],
+            "/invoices/{invoiceId}",
+        )?;
+        request.path_parameter("invoiceId", &self.invoice_id)?;
+        match credential {
+            ::std::option::Option::Some(Credential::BillingBearer(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl VoidInvoiceRequest {
+    /// The HTTP request for `DELETE /billing/v3/invoices/{invoiceId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::DELETE,
+            "/billing/v3",
+            &[],
+            "/invoices/{invoiceId}",
+        )?;
+        request.path_parameter("invoiceId", &self.invoice_id)?;
+        match credential {
+            ::std::option::Option::Some(Credential::BillingBearer(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl CreatePaymentRequest {
+    /// The HTTP request for `POST /billing/v3/payments` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/billing/v3",
+            &[],
+            "/payments",
+        )?;
+        request.header("Idempotency-Key", &self.idempotency_key)?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::BillingBearer(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl CreateCustomerRequest {
+    /// The HTTP request for `POST /billing/v3/customers` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/billing/v3",
+            &[],
+            "/customers",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::BillingBearer(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetCustomerRequest {
+    /// The HTTP request for `GET /billing/v3/customers/{customerId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/billing/v3",
+            &[],
+            "/customers/{customerId}",
+        )?;
+        request.path_parameter("customerId", &self.customer_id)?;
+        request.query("expand", &self.expand)?;
+        match credential {
+            ::std::option::Option::Some(Credential::BillingBearer(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetSubscriptionRequest {
+    /// The HTTP request for `GET /billing/v3/subscriptions/{subscriptionId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/billing/v3",
+            &[],
+            "/subscriptions/{subscriptionId}",
+        )?;
+        request.path_parameter("subscriptionId", &self.subscription_id)?;
+        match credential {
+            ::std::option::Option::Some(Credential::BillingBearer(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl UpdateSubscriptionRequest {
+    /// The HTTP request for `PATCH /billing/v3/subscriptions/{subscriptionId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::PATCH,
+            "/billing/v3",
+            &[],
+            "/subscriptions/{subscriptionId}",
+        )?;
+        request.path_parameter("subscriptionId", &self.subscription_id)?;
+        if let ::std::option::Option::Some(body) = &self.body {
+            request.json(body)?;
+        }
+        match credential {
+            ::std::option::Option::Some(Credential::BillingBearer(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl RevenueReportRequest {
+    /// The HTTP request for `GET /billing/v3/reports/revenue` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/billing/v3",
+            &[],
+            "/reports/revenue",
+        )?;
+        request.query("from", &self.from)?;
+        request.query("to", &self.to)?;
+        request.query("group_by", &self.group_by)?;
+        match credential {
+            ::std::option::Option::Some(Credential::BillingBearer(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl ListInvoicesResponse {
+    /// The documented response a server sent for `GET /billing/v3/invoices`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetInvoiceResponse {
+    /// The documented response a server sent for `GET /billing/v3/invoices/{invoiceId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => {
+                ::std::result::Result::Ok(
+                    Self::Ok(crate::types::GetInvoiceOkBody::decode(&incoming)?),
+                )
+            }
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl VoidInvoiceResponse {
+    /// The documented response a server sent for `DELETE /billing/v3/invoices/{invoiceId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            204u16 => ::std::result::Result::Ok(Self::NoContent),
+            409u16 => ::std::result::Result::Ok(Self::Conflict(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl CreatePaymentResponse {
+    /// The documented response a server sent for `POST /billing/v3/payments`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            201u16 => ::std::result::Result::Ok(Self::Created(incoming.json()?)),
+            402u16 => ::std::result::Result::Ok(Self::PaymentRequired(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl CreateCustomerResponse {
+    /// The documented response a server sent for `POST /billing/v3/customers`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetCustomerResponse {
+    /// The documented response a server sent for `GET /billing/v3/customers/{customerId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetSubscriptionResponse {
+    /// The documented response a server sent for `GET /billing/v3/subscriptions/{subscriptionId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl UpdateSubscriptionResponse {
+    /// The documented response a server sent for `PATCH /billing/v3/subscriptions/{subscriptionId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl RevenueReportResponse {
+    /// The documented response a server sent for `GET /billing/v3/reports/revenue`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => {
+                ::std::result::Result::Ok(
+                    Self::Ok(crate::types::RevenueReportOkBody::decode(&incoming)?),
+                )
+            }
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+/// A client of the Billing API (OpenAPI 3.0 and 3.1) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: ::reqwest::Client,
+    endpoint: crate::outgoing::Endpoint,
+    credential: ::std::option::Option<Credential>,
+}
+#[cfg(feature = "client")]
+impl Client {
+    /// A client of `endpoint`, on a new reqwest client.
+    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+        Self::with_http(::reqwest::Client::new(), endpoint)
+    }
+    /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+    pub fn with_http(
+        http: ::reqwest::Client,
+        endpoint: crate::outgoing::Endpoint,
+    ) -> Self {
+        Client {
+            http,
+            endpoint,
+            credential: ::std::option::Option::None,
+        }
+    }
+    /// Sends `credential` with every operation that takes one of its kind.
+    pub fn with_credential(mut self, credential: Credential) -> Self {
+        self.credential = ::std::option::Option::Some(credential);
+        self
+    }
+    /// Replaces the credential sent (after a login or a token refresh).
+    pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
+        self.credential = credential;
+    }
+    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+        &self.endpoint
+    }
+    /// `GET /billing/v3/invoices`.
+    pub async fn list_invoices(
+        &self,
+        request: &ListInvoicesRequest,
+    ) -> ::std::result::Result<ListInvoicesResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(ListInvoicesResponse::from_http(response)?)
+    }
+    /// `GET /billing/v3/invoices/{invoiceId}`.
+    pub async fn get_invoice(
+        &self,
+        request: &GetInvoiceRequest,
+    ) -> ::std::result::Result<GetInvoiceResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetInvoiceResponse::from_http(response)?)
+    }
+    /// `DELETE /billing/v3/invoices/{invoiceId}`.
+    pub async fn void_invoice(
+        &self,
+        request: &VoidInvoiceRequest,
+    ) -> ::std::result::Result<VoidInvoiceResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(VoidInvoiceResponse::from_http(response)?)
+    }
+    /// `POST /billing/v3/payments`.
+    pub async fn create_payment(
+        &self,
+        request: &CreatePaymentRequest,
+    ) -> ::std::result::Result<CreatePaymentResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(CreatePaymentResponse::from_http(response)?)
+    }
+    /// `POST /billing/v3/customers`.
+    pub async fn create_customer(
+        &self,
+        request: &CreateCustomerRequest,
+    ) -> ::std::result::Result<CreateCustomerResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(CreateCustomerResponse::from_http(response)?)
+    }
+    /// `GET /billing/v3/customers/{customerId}`.
+    pub async fn get_customer(
+        &self,
+        request: &GetCustomerRequest,
+    ) -> ::std::result::Result<GetCustomerResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetCustomerResponse::from_http(response)?)
+    }
+    /// `GET /billing/v3/subscriptions/{subscriptionId}`.
+    pub async fn get_subscription(
+        &self,
+        request: &GetSubscriptionRequest,
+    ) -> ::std::result::Result<GetSubscriptionResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetSubscriptionResponse::from_http(response)?)
+    }
+    /// `PATCH /billing/v3/subscriptions/{subscriptionId}`.
+    pub async fn update_subscription(
+        &self,
+        request: &UpdateSubscriptionRequest,
+    ) -> ::std::result::Result<
+        UpdateSubscriptionResponse,
+        crate::outgoing::ClientError,
+    > {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(UpdateSubscriptionResponse::from_http(response)?)
+    }
+    /// `GET /billing/v3/reports/revenue`.
+    pub async fn revenue_report(
+        &self,
+        request: &RevenueReportRequest,
+    ) -> ::std::result::Result<RevenueReportResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(RevenueReportResponse::from_http(response)?)
+    }
+}
 /// An axum router serving every operation of [`BillingApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
 pub fn router<S: BillingApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {

@@ -631,6 +631,481 @@ pub fn operation(
 ) -> ::std::option::Option<&'static crate::metadata::Metadata> {
     crate::metadata::find(OPERATIONS, method, path)
 }
+impl ListNotesRequest {
+    /// The HTTP request for `GET /docs/v1/notes` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/docs/v1",
+            &[],
+            "/notes",
+        )?;
+        match credential {
+            ::std::option::Option::Some(Credential::Session(token)) => {
+                request.cookie("SESSION", token)?
+            }
+            ::std::option::Option::Some(Credential::Oidc(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl CreateNoteRequest {
+    /// The HTTP request for `POST /docs/v1/notes` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/docs/v1",
+            &[],
+            "/notes",
+        )?;
+        let body = &self.body;
+        body.put(&mut request)?;
+        match credential {
+            ::std::option::Option::Some(Credential::Session(token)) => {
+                request.cookie("SESSION", token)?
+            }
+            ::std::option::Option::Some(Credential::Oidc(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetPageRequest {
+    /// The HTTP request for `GET /docs/v1/wiki/{pageId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/docs/v1",
+            &[],
+            "/wiki/{pageId}",
+        )?;
+        request.path_parameter("pageId", &self.page_id)?;
+        match credential {
+            ::std::option::Option::Some(Credential::Session(token)) => {
+                request.cookie("SESSION", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl PutPageRequest {
+    /// The HTTP request for `PUT /docs/v1/wiki/{pageId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::PUT,
+            "/docs/v1",
+            &[],
+            "/wiki/{pageId}",
+        )?;
+        request.path_parameter("pageId", &self.page_id)?;
+        request.header("If-Match", &self.if_match)?;
+        if let ::std::option::Option::Some(body) = &self.body {
+            request.json(body)?;
+        }
+        match credential {
+            ::std::option::Option::Some(Credential::Session(token)) => {
+                request.cookie("SESSION", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetPageHistoryRequest {
+    /// The HTTP request for `GET /docs/v1/wiki/{pageId}/history` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/docs/v1",
+            &[],
+            "/wiki/{pageId}/history",
+        )?;
+        request.path_parameter("pageId", &self.page_id)?;
+        match credential {
+            ::std::option::Option::Some(Credential::Session(token)) => {
+                request.cookie("SESSION", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetChangelogRequest {
+    /// The HTTP request for `GET /docs/v1/changelog` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/docs/v1",
+            &[],
+            "/changelog",
+        )?;
+        request.query("limit", &self.limit)?;
+        request.build()
+    }
+}
+impl ListCommentsRequest {
+    /// The HTTP request for `GET /docs/v1/pages/{pageId}/comments` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/docs/v1",
+            &[],
+            "/pages/{pageId}/comments",
+        )?;
+        request.path_parameter("pageId", &self.page_id)?;
+        request.build()
+    }
+}
+impl PostCommentRequest {
+    /// The HTTP request for `POST /docs/v1/pages/{pageId}/comments` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/docs/v1",
+            &[],
+            "/pages/{pageId}/comments",
+        )?;
+        request.path_parameter("pageId", &self.page_id)?;
+        let body = &self.body;
+        request.json(body)?;
+        request.build()
+    }
+}
+impl SearchDocsRequest {
+    /// The HTTP request for `GET /docs/v1/search` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/docs/v1",
+            &[],
+            "/search",
+        )?;
+        request.query("q", &self.q)?;
+        request.query("kind", &self.kind)?;
+        request.build()
+    }
+}
+impl ListNotesResponse {
+    /// The documented response a server sent for `GET /docs/v1/notes`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl CreateNoteResponse {
+    /// The documented response a server sent for `POST /docs/v1/notes`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            201u16 => ::std::result::Result::Ok(Self::Created),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetPageResponse {
+    /// The documented response a server sent for `GET /docs/v1/wiki/{pageId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl PutPageResponse {
+    /// The documented response a server sent for `PUT /docs/v1/wiki/{pageId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            409u16 => ::std::result::Result::Ok(Self::Conflict(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetPageHistoryResponse {
+    /// The documented response a server sent for `GET /docs/v1/wiki/{pageId}/history`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetChangelogResponse {
+    /// The documented response a server sent for `GET /docs/v1/changelog`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl ListCommentsResponse {
+    /// The documented response a server sent for `GET /docs/v1/pages/{pageId}/comments`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl PostCommentResponse {
+    /// The documented response a server sent for `POST /docs/v1/pages/{pageId}/comments`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        let status = incoming.status();
+        match incoming.status().as_u16() {
+            201u16 => ::std::result::Result::Ok(Self::Created(incoming.json()?)),
+            400u16..=499u16 => {
+                ::std::result::Result::Ok(Self::ClientError(status, incoming.json()?))
+            }
+            _ => ::std::result::Result::Ok(Self::Default(status)),
+        }
+    }
+}
+impl SearchDocsResponse {
+    /// The documented response a server sent for `GET /docs/v1/search`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        let status = incoming.status();
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(incoming.json()?)),
+            500u16..=599u16 => {
+                ::std::result::Result::Ok(Self::ServerError(status, incoming.json()?))
+            }
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+/// A client of the Docs API (YAML as people write it) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: ::reqwest::Client,
+    endpoint: crate::outgoing::Endpoint,
+    credential: ::std::option::Option<Credential>,
+}
+#[cfg(feature = "client")]
+impl Client {
+    /// A client of `endpoint`, on a new reqwest client.
+    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+        Self::with_http(::reqwest::Client::new(), endpoint)
+    }
+    /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+    pub fn with_http(
+        http: ::reqwest::Client,
+        endpoint: crate::outgoing::Endpoint,
+    ) -> Self {
+        Client {
+            http,
+            endpoint,
+            credential: ::std::option::Option::None,
+        }
+    }
+    /// Sends `credential` with every operation that takes one of its kind.
+    pub fn with_credential(mut self, credential: Credential) -> Self {
+        self.credential = ::std::option::Option::Some(credential);
+        self
+    }
+    /// Replaces the credential sent (after a login or a token refresh).
+    pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
+        self.credential = credential;
+    }
+    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+        &self.endpoint
+    }
+    /// `GET /docs/v1/notes`.
+    pub async fn list_notes(
+        &self,
+        request: &ListNotesRequest,
+    ) -> ::std::result::Result<ListNotesResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(ListNotesResponse::from_http(response)?)
+    }
+    /// `POST /docs/v1/notes`.
+    pub async fn create_note(
+        &self,
+        request: &CreateNoteRequest,
+    ) -> ::std::result::Result<CreateNoteResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(CreateNoteResponse::from_http(response)?)
+    }
+    /// `GET /docs/v1/wiki/{pageId}`.
+    pub async fn get_page(
+        &self,
+        request: &GetPageRequest,
+    ) -> ::std::result::Result<GetPageResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetPageResponse::from_http(response)?)
+    }
+    /// `PUT /docs/v1/wiki/{pageId}`.
+    pub async fn put_page(
+        &self,
+        request: &PutPageRequest,
+    ) -> ::std::result::Result<PutPageResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(PutPageResponse::from_http(response)?)
+    }
+    /// `GET /docs/v1/wiki/{pageId}/history`.
+    pub async fn get_page_history(
+        &self,
+        request: &GetPageHistoryRequest,
+    ) -> ::std::result::Result<GetPageHistoryResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetPageHistoryResponse::from_http(response)?)
+    }
+    /// `GET /docs/v1/changelog`.
+    pub async fn get_changelog(
+        &self,
+        request: &GetChangelogRequest,
+    ) -> ::std::result::Result<GetChangelogResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetChangelogResponse::from_http(response)?)
+    }
+    /// `GET /docs/v1/pages/{pageId}/comments`.
+    pub async fn list_comments(
+        &self,
+        request: &ListCommentsRequest,
+    ) -> ::std::result::Result<ListCommentsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(ListCommentsResponse::from_http(response)?)
+    }
+    /// `POST /docs/v1/pages/{pageId}/comments`.
+    pub async fn post_comment(
+        &self,
+        request: &PostCommentRequest,
+    ) -> ::std::result::Result<PostCommentResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(PostCommentResponse::from_http(response)?)
+    }
+    /// `GET /docs/v1/search`.
+    pub async fn search_docs(
+        &self,
+        request: &SearchDocsRequest,
+    ) -> ::std::result::Result<SearchDocsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(SearchDocsResponse::from_http(response)?)
+    }
+}
 /// An axum router serving every operation of [`DocsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
 pub fn router<S: DocsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {

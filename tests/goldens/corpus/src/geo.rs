@@ -528,6 +528,416 @@ pub fn operation(
 ) -> ::std::option::Option<&'static crate::metadata::Metadata> {
     crate::metadata::find(OPERATIONS, method, path)
 }
+impl GetShapeRequest {
+    /// The HTTP request for `GET /geo/v2/shapes/{shapeId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/geo/v2",
+            &[],
+            "/shapes/{shapeId}",
+        )?;
+        request.path_parameter("shapeId", &self.shape_id)?;
+        match credential {
+            ::std::option::Option::Some(Credential::MapsKey(token)) => {
+                request.query("key", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl PutShapeRequest {
+    /// The HTTP request for `PUT /geo/v2/shapes/{shapeId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::PUT,
+            "/geo/v2",
+            &[],
+            "/shapes/{shapeId}",
+        )?;
+        request.path_parameter("shapeId", &self.shape_id)?;
+        request.header("If-Match", &self.if_match)?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::MapsKey(token)) => {
+                request.query("key", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl SearchPlacesRequest {
+    /// The HTTP request for `GET /geo/v2/places` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/geo/v2",
+            &[],
+            "/places",
+        )?;
+        request.query("near", &self.near)?;
+        request.query("radius", &self.radius)?;
+        request.query("category", &self.category)?;
+        match credential {
+            ::std::option::Option::Some(Credential::MapsKey(token)) => {
+                request.query("key", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetPlaceRequest {
+    /// The HTTP request for `GET /geo/v2/places/{placeId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/geo/v2",
+            &[],
+            "/places/{placeId}",
+        )?;
+        request.path_parameter("placeId", &self.place_id)?;
+        match credential {
+            ::std::option::Option::Some(Credential::MapsKey(token)) => {
+                request.query("key", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl PlanRouteRequest {
+    /// The HTTP request for `POST /geo/v2/routes` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/geo/v2",
+            &[],
+            "/routes",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::MapsKey(token)) => {
+                request.query("key", token)?
+            }
+            ::std::option::Option::Some(Credential::MapsOAuth(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetTileRequest {
+    /// The HTTP request for `GET /geo/v2/tiles/{z}/{x}/{y}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/geo/v2",
+            &[],
+            "/tiles/{z}/{x}/{y}",
+        )?;
+        request.path_parameter("z", &self.z)?;
+        request.path_parameter("x", &self.x)?;
+        request.path_parameter("y", &self.y)?;
+        request.query("scale", &self.scale)?;
+        request.build()
+    }
+}
+impl GeoSearchRequest {
+    /// The HTTP request for `GET /geo/v2/search` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/geo/v2",
+            &[],
+            "/search",
+        )?;
+        request.query("q", &self.q)?;
+        request.header("X-Page-Size", &self.x_page_size)?;
+        request.header("X-Request-Id", &self.x_request_id)?;
+        request.query("bounded", &self.bounded)?;
+        match credential {
+            ::std::option::Option::Some(Credential::MapsKey(token)) => {
+                request.query("key", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetShapeResponse {
+    /// The documented response a server sent for `GET /geo/v2/shapes/{shapeId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl PutShapeResponse {
+    /// The documented response a server sent for `PUT /geo/v2/shapes/{shapeId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            204u16 => ::std::result::Result::Ok(Self::NoContent),
+            412u16 => {
+                ::std::result::Result::Ok(Self::PreconditionFailed(incoming.json()?))
+            }
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl SearchPlacesResponse {
+    /// The documented response a server sent for `GET /geo/v2/places`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetPlaceResponse {
+    /// The documented response a server sent for `GET /geo/v2/places/{placeId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        let status = incoming.status();
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Ok(Self::Default(status, incoming.json()?)),
+        }
+    }
+}
+impl PlanRouteResponse {
+    /// The documented response a server sent for `POST /geo/v2/routes`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            422u16 => {
+                ::std::result::Result::Ok(Self::UnprocessableEntity(incoming.json()?))
+            }
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetTileResponse {
+    /// The documented response a server sent for `GET /geo/v2/tiles/{z}/{x}/{y}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => {
+                ::std::result::Result::Ok(
+                    Self::Ok(crate::types::GetTileOkBody::decode(&incoming)?),
+                )
+            }
+            204u16 => ::std::result::Result::Ok(Self::NoContent),
+            404u16 => {
+                ::std::result::Result::Ok(
+                    Self::NotFound(crate::types::GetTileNotFoundBody::decode(&incoming)?),
+                )
+            }
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GeoSearchResponse {
+    /// The documented response a server sent for `GET /geo/v2/search`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        let status = incoming.status();
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            429u16 => ::std::result::Result::Ok(Self::TooManyRequests(incoming.json()?)),
+            500u16..=599u16 => {
+                ::std::result::Result::Ok(Self::ServerError(status, incoming.json()?))
+            }
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+/// A client of the Geo API (OpenAPI 3.0) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: ::reqwest::Client,
+    endpoint: crate::outgoing::Endpoint,
+    credential: ::std::option::Option<Credential>,
+}
+#[cfg(feature = "client")]
+impl Client {
+    /// A client of `endpoint`, on a new reqwest client.
+    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+        Self::with_http(::reqwest::Client::new(), endpoint)
+    }
+    /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+    pub fn with_http(
+        http: ::reqwest::Client,
+        endpoint: crate::outgoing::Endpoint,
+    ) -> Self {
+        Client {
+            http,
+            endpoint,
+            credential: ::std::option::Option::None,
+        }
+    }
+    /// Sends `credential` with every operation that takes one of its kind.
+    pub fn with_credential(mut self, credential: Credential) -> Self {
+        self.credential = ::std::option::Option::Some(credential);
+        self
+    }
+    /// Replaces the credential sent (after a login or a token refresh).
+    pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
+        self.credential = credential;
+    }
+    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+        &self.endpoint
+    }
+    /// `GET /geo/v2/shapes/{shapeId}`.
+    pub async fn get_shape(
+        &self,
+        request: &GetShapeRequest,
+    ) -> ::std::result::Result<GetShapeResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetShapeResponse::from_http(response)?)
+    }
+    /// `PUT /geo/v2/shapes/{shapeId}`.
+    pub async fn put_shape(
+        &self,
+        request: &PutShapeRequest,
+    ) -> ::std::result::Result<PutShapeResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(PutShapeResponse::from_http(response)?)
+    }
+    /// `GET /geo/v2/places`.
+    pub async fn search_places(
+        &self,
+        request: &SearchPlacesRequest,
+    ) -> ::std::result::Result<SearchPlacesResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(SearchPlacesResponse::from_http(response)?)
+    }
+    /// `GET /geo/v2/places/{placeId}`.
+    pub async fn get_place(
+        &self,
+        request: &GetPlaceRequest,
+    ) -> ::std::result::Result<GetPlaceResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetPlaceResponse::from_http(response)?)
+    }
+    /// `POST /geo/v2/routes`.
+    pub async fn plan_route(
+        &self,
+        request: &PlanRouteRequest,
+    ) -> ::std::result::Result<PlanRouteResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(PlanRouteResponse::from_http(response)?)
+    }
+    /// `GET /geo/v2/tiles/{z}/{x}/{y}`.
+    pub async fn get_tile(
+        &self,
+        request: &GetTileRequest,
+    ) -> ::std::result::Result<GetTileResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetTileResponse::from_http(response)?)
+    }
+    /// `GET /geo/v2/search`.
+    pub async fn geo_search(
+        &self,
+        request: &GeoSearchRequest,
+    ) -> ::std::result::Result<GeoSearchResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GeoSearchResponse::from_http(response)?)
+    }
+}
 /// An axum router serving every operation of [`GeoApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
 pub fn router<S: GeoApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {

@@ -6,20 +6,23 @@ Modules:
 
 - [`types`]: every type the operations exchange, and the shared error.
 - [`metadata`]: what each operation is (method, paths, authentication, rate limits), as data.
-- [`store`]: the Store API (Swagger 2.0): request and response types, the [`store::StoreApi`] trait, and `router`.
-- [`rooms`]: the Rooms API (OpenAPI 3.1): request and response types, the [`rooms::RoomsApi`] trait, and `router`.
-- [`geo`]: the Geo API (OpenAPI 3.0): request and response types, the [`geo::GeoApi`] trait, and `router`.
-- [`billing`]: the Billing API (OpenAPI 3.0 and 3.1): request and response types, the [`billing::BillingApi`] trait, and `router`.
-- [`admin`]: the Admin API (Swagger 2.0): request and response types, the [`admin::AdminApi`] trait, and `router`.
-- [`docs`]: the Docs API (YAML as people write it): request and response types, the [`docs::DocsApi`] trait, and `router`.
-- [`refs`]: the Refs API (references across files and directories): request and response types, the [`refs::RefsApi`] trait, and `router`.
+- [`outgoing`]: what the client half shares: the [`outgoing::Endpoint`] requests go to, and the errors of building a request or reading a response.
+- [`store`]: the Store API (Swagger 2.0): request and response types (`to_http`, `from_http`), the [`store::StoreApi`] trait, `router` and `Client`.
+- [`rooms`]: the Rooms API (OpenAPI 3.1): request and response types (`to_http`, `from_http`), the [`rooms::RoomsApi`] trait, `router` and `Client`.
+- [`geo`]: the Geo API (OpenAPI 3.0): request and response types (`to_http`, `from_http`), the [`geo::GeoApi`] trait, `router` and `Client`.
+- [`billing`]: the Billing API (OpenAPI 3.0 and 3.1): request and response types (`to_http`, `from_http`), the [`billing::BillingApi`] trait, `router` and `Client`.
+- [`admin`]: the Admin API (Swagger 2.0): request and response types (`to_http`, `from_http`), the [`admin::AdminApi`] trait, `router` and `Client`.
+- [`docs`]: the Docs API (YAML as people write it): request and response types (`to_http`, `from_http`), the [`docs::DocsApi`] trait, `router` and `Client`.
+- [`refs`]: the Refs API (references across files and directories): request and response types (`to_http`, `from_http`), the [`refs::RefsApi`] trait, `router` and `Client`.
 
-The `server` feature (on by default) adds the axum routers; without it the crate is types and traits only.*/
+Features: `server` (on by default) adds the axum routers, `client` the reqwest `Client` of each API; with neither the crate is types, traits, metadata and the transport-agnostic request and response conversions.*/
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
 pub mod types;
 #[rustfmt::skip]
 pub mod metadata;
+#[rustfmt::skip]
+pub mod outgoing;
 /// The Store API (Swagger 2.0).
 #[rustfmt::skip]
 pub mod store;

@@ -555,6 +555,439 @@ pub fn operation(
 ) -> ::std::option::Option<&'static crate::metadata::Metadata> {
     crate::metadata::find(OPERATIONS, method, path)
 }
+impl ListCatalogRequest {
+    /// The HTTP request for `GET /refs/v1/catalog` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/refs/v1",
+            &[],
+            "/catalog",
+        )?;
+        request.query("limit", &self.limit)?;
+        request.query("cursor", &self.cursor)?;
+        match credential {
+            ::std::option::Option::Some(Credential::CatalogKey(token)) => {
+                request.header("X-Catalog-Key", token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetCatalogItemRequest {
+    /// The HTTP request for `GET /refs/v1/catalog/{sku}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/refs/v1",
+            &[],
+            "/catalog/{sku}",
+        )?;
+        request.path_parameter("sku", &self.sku)?;
+        match credential {
+            ::std::option::Option::Some(Credential::CatalogKey(token)) => {
+                request.header("X-Catalog-Key", token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetItemPriceRequest {
+    /// The HTTP request for `GET /refs/v1/catalog/{sku}/price` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/refs/v1",
+            &[],
+            "/catalog/{sku}/price",
+        )?;
+        request.path_parameter("sku", &self.sku)?;
+        match credential {
+            ::std::option::Option::Some(Credential::CatalogKey(token)) => {
+                request.header("X-Catalog-Key", token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetStockRequest {
+    /// The HTTP request for `GET /refs/v1/stock/{sku}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/refs/v1",
+            &[],
+            "/stock/{sku}",
+        )?;
+        request.path_parameter("sku", &self.sku)?;
+        match credential {
+            ::std::option::Option::Some(Credential::CatalogKey(token)) => {
+                request.header("X-Catalog-Key", token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl CreateBundleRequest {
+    /// The HTTP request for `POST /refs/v1/bundles` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/refs/v1",
+            &[],
+            "/bundles",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::CatalogKey(token)) => {
+                request.header("X-Catalog-Key", token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetItemDimensionsRequest {
+    /// The HTTP request for `GET /refs/legacy/items/{sku}/dimensions` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/refs/legacy",
+            &[],
+            "/items/{sku}/dimensions",
+        )?;
+        request.path_parameter("sku", &self.sku)?;
+        match credential {
+            ::std::option::Option::Some(Credential::CatalogKey(token)) => {
+                request.header("X-Catalog-Key", token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetItemDimensionsInRequest {
+    /// The HTTP request for `GET /refs/legacy/items/{sku}/dimensions/{unit}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/refs/legacy",
+            &[],
+            "/items/{sku}/dimensions/{unit}",
+        )?;
+        request.path_parameter("sku", &self.sku)?;
+        request.path_parameter("unit", &self.unit)?;
+        match credential {
+            ::std::option::Option::Some(Credential::CatalogKey(token)) => {
+                request.header("X-Catalog-Key", token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl LookupBarcodeRequest {
+    /// The HTTP request for `GET /refs/v1/lookup/{barcode}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/refs/v1",
+            &[],
+            "/lookup/{barcode}",
+        )?;
+        request.path_parameter("barcode", &self.barcode)?;
+        match credential {
+            ::std::option::Option::Some(Credential::CatalogKey(token)) => {
+                request.header("X-Catalog-Key", token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl ListCatalogResponse {
+    /// The documented response a server sent for `GET /refs/v1/catalog`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        let status = incoming.status();
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Ok(Self::Default(status, incoming.json()?)),
+        }
+    }
+}
+impl GetCatalogItemResponse {
+    /// The documented response a server sent for `GET /refs/v1/catalog/{sku}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetItemPriceResponse {
+    /// The documented response a server sent for `GET /refs/v1/catalog/{sku}/price`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetStockResponse {
+    /// The documented response a server sent for `GET /refs/v1/stock/{sku}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl CreateBundleResponse {
+    /// The documented response a server sent for `POST /refs/v1/bundles`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            201u16 => ::std::result::Result::Ok(Self::Created(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetItemDimensionsResponse {
+    /// The documented response a server sent for `GET /refs/legacy/items/{sku}/dimensions`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetItemDimensionsInResponse {
+    /// The documented response a server sent for `GET /refs/legacy/items/{sku}/dimensions/{unit}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl LookupBarcodeResponse {
+    /// The documented response a server sent for `GET /refs/v1/lookup/{barcode}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+/// A client of the Refs API (references across files and directories) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: ::reqwest::Client,
+    endpoint: crate::outgoing::Endpoint,
+    credential: ::std::option::Option<Credential>,
+}
+#[cfg(feature = "client")]
+impl Client {
+    /// A client of `endpoint`, on a new reqwest client.
+    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+        Self::with_http(::reqwest::Client::new(), endpoint)
+    }
+    /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+    pub fn with_http(
+        http: ::reqwest::Client,
+        endpoint: crate::outgoing::Endpoint,
+    ) -> Self {
+        Client {
+            http,
+            endpoint,
+            credential: ::std::option::Option::None,
+        }
+    }
+    /// Sends `credential` with every operation that takes one of its kind.
+    pub fn with_credential(mut self, credential: Credential) -> Self {
+        self.credential = ::std::option::Option::Some(credential);
+        self
+    }
+    /// Replaces the credential sent (after a login or a token refresh).
+    pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
+        self.credential = credential;
+    }
+    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+        &self.endpoint
+    }
+    /// `GET /refs/v1/catalog`.
+    pub async fn list_catalog(
+        &self,
+        request: &ListCatalogRequest,
+    ) -> ::std::result::Result<ListCatalogResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(ListCatalogResponse::from_http(response)?)
+    }
+    /// `GET /refs/v1/catalog/{sku}`.
+    pub async fn get_catalog_item(
+        &self,
+        request: &GetCatalogItemRequest,
+    ) -> ::std::result::Result<GetCatalogItemResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetCatalogItemResponse::from_http(response)?)
+    }
+    /// `GET /refs/v1/catalog/{sku}/price`.
+    pub async fn get_item_price(
+        &self,
+        request: &GetItemPriceRequest,
+    ) -> ::std::result::Result<GetItemPriceResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetItemPriceResponse::from_http(response)?)
+    }
+    /// `GET /refs/v1/stock/{sku}`.
+    pub async fn get_stock(
+        &self,
+        request: &GetStockRequest,
+    ) -> ::std::result::Result<GetStockResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetStockResponse::from_http(response)?)
+    }
+    /// `POST /refs/v1/bundles`.
+    pub async fn create_bundle(
+        &self,
+        request: &CreateBundleRequest,
+    ) -> ::std::result::Result<CreateBundleResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(CreateBundleResponse::from_http(response)?)
+    }
+    /// `GET /refs/legacy/items/{sku}/dimensions`.
+    pub async fn get_item_dimensions(
+        &self,
+        request: &GetItemDimensionsRequest,
+    ) -> ::std::result::Result<GetItemDimensionsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetItemDimensionsResponse::from_http(response)?)
+    }
+    /// `GET /refs/legacy/items/{sku}/dimensions/{unit}`.
+    pub async fn get_item_dimensions_in(
+        &self,
+        request: &GetItemDimensionsInRequest,
+    ) -> ::std::result::Result<
+        GetItemDimensionsInResponse,
+        crate::outgoing::ClientError,
+    > {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetItemDimensionsInResponse::from_http(response)?)
+    }
+    /// `GET /refs/v1/lookup/{barcode}`.
+    pub async fn lookup_barcode(
+        &self,
+        request: &LookupBarcodeRequest,
+    ) -> ::std::result::Result<LookupBarcodeResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(LookupBarcodeResponse::from_http(response)?)
+    }
+}
 /// An axum router serving every operation of [`RefsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
 pub fn router<S: RefsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {

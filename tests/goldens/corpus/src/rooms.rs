@@ -8,13 +8,13 @@ pub enum Credential {
     /// An access token from logging in.
     ChatToken(::std::string::String),
 }
-/// The request of `POST /rooms/v3/createRoom`.
+/// The request of `POST /createRoom`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateRoomRequest {
     /// The body (application/json).
     pub body: crate::types::CreateRoomBody,
 }
-/// The responses `POST /rooms/v3/createRoom` documents, one variant per status.
+/// The responses `POST /createRoom` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CreateRoomResponse {
     /// 200.
@@ -40,7 +40,7 @@ impl ::axum::response::IntoResponse for CreateRoomResponse {
         }
     }
 }
-/// The request of `GET /rooms/v3/publicRooms`.
+/// The request of `GET /publicRooms`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListPublicRoomsRequest {
     /// Query parameter `limit`.
@@ -48,7 +48,7 @@ pub struct ListPublicRoomsRequest {
     /// Query parameter `since`.
     pub since: ::std::option::Option<::std::string::String>,
 }
-/// The responses `GET /rooms/v3/publicRooms` documents, one variant per status.
+/// The responses `GET /publicRooms` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListPublicRoomsResponse {
     /// 200.
@@ -608,7 +608,7 @@ pub trait RoomsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
     > + ::std::marker::Send;
-    /// `POST /rooms/v3/createRoom`.
+    /// `POST /createRoom`.
     ///
     /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn create_room(
@@ -618,7 +618,7 @@ pub trait RoomsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<CreateRoomResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
-    /// `GET /rooms/v3/publicRooms`.
+    /// `GET /publicRooms`.
     fn list_public_rooms(
         &self,
         request: ListPublicRoomsRequest,
@@ -750,24 +750,24 @@ pub trait RoomsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<DownloadContentResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
 }
-/// What `POST /rooms/v3/createRoom` is.
+/// What `POST /createRoom` is.
 pub const CREATE_ROOM: crate::metadata::Metadata = crate::metadata::Metadata {
     name: "create_room",
     operation_id: ::std::option::Option::Some("createRoom"),
     method: ::http::Method::POST,
     path: "/createRoom",
-    paths: &["/rooms/v3/createRoom"],
+    paths: &["/createRoom"],
     authentication: crate::metadata::Authentication::Required(&["chatToken"]),
     rate_limited: false,
     deprecated: false,
 };
-/// What `GET /rooms/v3/publicRooms` is.
+/// What `GET /publicRooms` is.
 pub const LIST_PUBLIC_ROOMS: crate::metadata::Metadata = crate::metadata::Metadata {
     name: "list_public_rooms",
     operation_id: ::std::option::Option::Some("listPublicRooms"),
     method: ::http::Method::GET,
     path: "/publicRooms",
-    paths: &["/rooms/v3/publicRooms"],
+    paths: &["/publicRooms"],
     authentication: crate::metadata::Authentication::None,
     rate_limited: false,
     deprecated: false,
@@ -940,15 +940,793 @@ pub fn operation(
 ) -> ::std::option::Option<&'static crate::metadata::Metadata> {
     crate::metadata::find(OPERATIONS, method, path)
 }
+impl CreateRoomRequest {
+    /// The HTTP request for `POST /createRoom` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "",
+            &[],
+            "/createRoom",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::ChatToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl ListPublicRoomsRequest {
+    /// The HTTP request for `GET /publicRooms` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/publicRooms",
+        )?;
+        request.query("limit", &self.limit)?;
+        request.query("since", &self.since)?;
+        request.build()
+    }
+}
+impl GetRoomEventsRequest {
+    /// The HTTP request for `GET /rooms/v3/rooms/{roomId}/messages` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/rooms/v3",
+            &[],
+            "/rooms/{roomId}/messages",
+        )?;
+        request.path_parameter("roomId", &self.room_id)?;
+        request.query("dir", &self.dir)?;
+        request.query("from", &self.from)?;
+        match credential {
+            ::std::option::Option::Some(Credential::ChatToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl SendMessageRequest {
+    /// The HTTP request for `PUT /rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::PUT,
+            "/rooms/v3",
+            &[],
+            "/rooms/{roomId}/send/{eventType}/{txnId}",
+        )?;
+        request.path_parameter("roomId", &self.room_id)?;
+        request.path_parameter("eventType", &self.event_type)?;
+        request.path_parameter("txnId", &self.txn_id)?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::ChatToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetProfileRequest {
+    /// The HTTP request for `GET /rooms/v3/profile/{userId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/rooms/v3",
+            &[],
+            "/profile/{userId}",
+        )?;
+        request.path_parameter("userId", &self.user_id)?;
+        request.build()
+    }
+}
+impl SetDisplayNameRequest {
+    /// The HTTP request for `PUT /rooms/v3/profile/{userId}/displayname` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::PUT,
+            "/rooms/v3",
+            &[],
+            "/profile/{userId}/displayname",
+        )?;
+        request.path_parameter("userId", &self.user_id)?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::ChatToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl SyncRequest {
+    /// The HTTP request for `GET /rooms/v3/sync` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/rooms/v3",
+            &[],
+            "/sync",
+        )?;
+        request.query("since", &self.since)?;
+        request.query("timeout", &self.timeout)?;
+        request.query("full_state", &self.full_state)?;
+        request.query("set_presence", &self.set_presence)?;
+        match credential {
+            ::std::option::Option::Some(Credential::ChatToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl DefineFilterRequest {
+    /// The HTTP request for `POST /rooms/v3/user/{userId}/filter` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/rooms/v3",
+            &[],
+            "/user/{userId}/filter",
+        )?;
+        request.path_parameter("userId", &self.user_id)?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::ChatToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl PostReceiptRequest {
+    /// The HTTP request for `POST /rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/rooms/v3",
+            &[],
+            "/rooms/{roomId}/receipt/{receiptType}/{eventId}",
+        )?;
+        request.path_parameter("roomId", &self.room_id)?;
+        request.path_parameter("receiptType", &self.receipt_type)?;
+        request.path_parameter("eventId", &self.event_id)?;
+        if let ::std::option::Option::Some(body) = &self.body {
+            request.json(body)?;
+        }
+        match credential {
+            ::std::option::Option::Some(Credential::ChatToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetRoomTagsRequest {
+    /// The HTTP request for `GET /rooms/v3/user/{userId}/rooms/{roomId}/tags` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/rooms/v3",
+            &[],
+            "/user/{userId}/rooms/{roomId}/tags",
+        )?;
+        request.path_parameter("userId", &self.user_id)?;
+        request.path_parameter("roomId", &self.room_id)?;
+        match credential {
+            ::std::option::Option::Some(Credential::ChatToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetRelationsRequest {
+    /// The HTTP request for `GET /rooms/v3/rooms/{roomId}/relations/{eventId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/rooms/v3",
+            &[],
+            "/rooms/{roomId}/relations/{eventId}",
+        )?;
+        request.path_parameter("roomId", &self.room_id)?;
+        request.path_parameter("eventId", &self.event_id)?;
+        match credential {
+            ::std::option::Option::Some(Credential::ChatToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl SetPushRuleRequest {
+    /// The HTTP request for `PUT /rooms/v3/pushrules/{scope}/{kind}/{ruleId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::PUT,
+            "/rooms/v3",
+            &[],
+            "/pushrules/{scope}/{kind}/{ruleId}",
+        )?;
+        request.path_parameter("scope", &self.scope)?;
+        request.path_parameter("kind", &self.kind)?;
+        request.path_parameter("ruleId", &self.rule_id)?;
+        request.query("before", &self.before)?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::ChatToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl QueryKeysRequest {
+    /// The HTTP request for `POST /rooms/v3/keys/query` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/rooms/v3",
+            &[],
+            "/keys/query",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::ChatToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl UploadContentRequest {
+    /// The HTTP request for `POST /rooms/media/v3/upload` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/rooms/media/v3",
+            &[],
+            "/upload",
+        )?;
+        request.query("filename", &self.filename)?;
+        request.header("Content-Length", &self.content_length)?;
+        let body = &self.body;
+        body.put(&mut request)?;
+        match credential {
+            ::std::option::Option::Some(Credential::ChatToken(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl DownloadContentRequest {
+    /// The HTTP request for `GET /rooms/media/v3/download/{serverName}/{mediaId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/rooms/media/v3",
+            &[],
+            "/download/{serverName}/{mediaId}",
+        )?;
+        request.path_parameter("serverName", &self.server_name)?;
+        request.path_parameter("mediaId", &self.media_id)?;
+        request.header("X-Max-Age", &self.x_max_age)?;
+        request.header("X-Allow-Redirect", &self.x_allow_redirect)?;
+        request.build()
+    }
+}
+impl CreateRoomResponse {
+    /// The documented response a server sent for `POST /createRoom`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl ListPublicRoomsResponse {
+    /// The documented response a server sent for `GET /publicRooms`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetRoomEventsResponse {
+    /// The documented response a server sent for `GET /rooms/v3/rooms/{roomId}/messages`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl SendMessageResponse {
+    /// The documented response a server sent for `PUT /rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetProfileResponse {
+    /// The documented response a server sent for `GET /rooms/v3/profile/{userId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl SetDisplayNameResponse {
+    /// The documented response a server sent for `PUT /rooms/v3/profile/{userId}/displayname`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl SyncResponse {
+    /// The documented response a server sent for `GET /rooms/v3/sync`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl DefineFilterResponse {
+    /// The documented response a server sent for `POST /rooms/v3/user/{userId}/filter`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl PostReceiptResponse {
+    /// The documented response a server sent for `POST /rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetRoomTagsResponse {
+    /// The documented response a server sent for `GET /rooms/v3/user/{userId}/rooms/{roomId}/tags`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetRelationsResponse {
+    /// The documented response a server sent for `GET /rooms/v3/rooms/{roomId}/relations/{eventId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl SetPushRuleResponse {
+    /// The documented response a server sent for `PUT /rooms/v3/pushrules/{scope}/{kind}/{ruleId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl QueryKeysResponse {
+    /// The documented response a server sent for `POST /rooms/v3/keys/query`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl UploadContentResponse {
+    /// The documented response a server sent for `POST /rooms/media/v3/upload`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            413u16 => ::std::result::Result::Ok(Self::PayloadTooLarge(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl DownloadContentResponse {
+    /// The documented response a server sent for `GET /rooms/media/v3/download/{serverName}/{mediaId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => {
+                ::std::result::Result::Ok(
+                    Self::Ok(crate::types::DownloadContentOkBody::decode(&incoming)?),
+                )
+            }
+            502u16 => ::std::result::Result::Ok(Self::BadGateway(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+/// A client of the Rooms API (OpenAPI 3.1) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: ::reqwest::Client,
+    endpoint: crate::outgoing::Endpoint,
+    credential: ::std::option::Option<Credential>,
+}
+#[cfg(feature = "client")]
+impl Client {
+    /// A client of `endpoint`, on a new reqwest client.
+    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+        Self::with_http(::reqwest::Client::new(), endpoint)
+    }
+    /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+    pub fn with_http(
+        http: ::reqwest::Client,
+        endpoint: crate::outgoing::Endpoint,
+    ) -> Self {
+        Client {
+            http,
+            endpoint,
+            credential: ::std::option::Option::None,
+        }
+    }
+    /// Sends `credential` with every operation that takes one of its kind.
+    pub fn with_credential(mut self, credential: Credential) -> Self {
+        self.credential = ::std::option::Option::Some(credential);
+        self
+    }
+    /// Replaces the credential sent (after a login or a token refresh).
+    pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
+        self.credential = credential;
+    }
+    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+        &self.endpoint
+    }
+    /// `POST /createRoom`.
+    pub async fn create_room(
+        &self,
+        request: &CreateRoomRequest,
+    ) -> ::std::result::Result<CreateRoomResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(CreateRoomResponse::from_http(response)?)
+    }
+    /// `GET /publicRooms`.
+    pub async fn list_public_rooms(
+        &self,
+        request: &ListPublicRoomsRequest,
+    ) -> ::std::result::Result<ListPublicRoomsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(ListPublicRoomsResponse::from_http(response)?)
+    }
+    /// `GET /rooms/v3/rooms/{roomId}/messages`.
+    pub async fn get_room_events(
+        &self,
+        request: &GetRoomEventsRequest,
+    ) -> ::std::result::Result<GetRoomEventsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetRoomEventsResponse::from_http(response)?)
+    }
+    /// `PUT /rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}`.
+    pub async fn send_message(
+        &self,
+        request: &SendMessageRequest,
+    ) -> ::std::result::Result<SendMessageResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(SendMessageResponse::from_http(response)?)
+    }
+    /// `GET /rooms/v3/profile/{userId}`.
+    pub async fn get_profile(
+        &self,
+        request: &GetProfileRequest,
+    ) -> ::std::result::Result<GetProfileResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetProfileResponse::from_http(response)?)
+    }
+    /// `PUT /rooms/v3/profile/{userId}/displayname`.
+    pub async fn set_display_name(
+        &self,
+        request: &SetDisplayNameRequest,
+    ) -> ::std::result::Result<SetDisplayNameResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(SetDisplayNameResponse::from_http(response)?)
+    }
+    /// `GET /rooms/v3/sync`.
+    pub async fn sync(
+        &self,
+        request: &SyncRequest,
+    ) -> ::std::result::Result<SyncResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(SyncResponse::from_http(response)?)
+    }
+    /// `POST /rooms/v3/user/{userId}/filter`.
+    pub async fn define_filter(
+        &self,
+        request: &DefineFilterRequest,
+    ) -> ::std::result::Result<DefineFilterResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(DefineFilterResponse::from_http(response)?)
+    }
+    /// `POST /rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`.
+    pub async fn post_receipt(
+        &self,
+        request: &PostReceiptRequest,
+    ) -> ::std::result::Result<PostReceiptResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(PostReceiptResponse::from_http(response)?)
+    }
+    /// `GET /rooms/v3/user/{userId}/rooms/{roomId}/tags`.
+    pub async fn get_room_tags(
+        &self,
+        request: &GetRoomTagsRequest,
+    ) -> ::std::result::Result<GetRoomTagsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetRoomTagsResponse::from_http(response)?)
+    }
+    /// `GET /rooms/v3/rooms/{roomId}/relations/{eventId}`.
+    pub async fn get_relations(
+        &self,
+        request: &GetRelationsRequest,
+    ) -> ::std::result::Result<GetRelationsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetRelationsResponse::from_http(response)?)
+    }
+    /// `PUT /rooms/v3/pushrules/{scope}/{kind}/{ruleId}`.
+    pub async fn set_push_rule(
+        &self,
+        request: &SetPushRuleRequest,
+    ) -> ::std::result::Result<SetPushRuleResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(SetPushRuleResponse::from_http(response)?)
+    }
+    /// `POST /rooms/v3/keys/query`.
+    pub async fn query_keys(
+        &self,
+        request: &QueryKeysRequest,
+    ) -> ::std::result::Result<QueryKeysResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(QueryKeysResponse::from_http(response)?)
+    }
+    /// `POST /rooms/media/v3/upload`.
+    pub async fn upload_content(
+        &self,
+        request: &UploadContentRequest,
+    ) -> ::std::result::Result<UploadContentResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(UploadContentResponse::from_http(response)?)
+    }
+    /// `GET /rooms/media/v3/download/{serverName}/{mediaId}`.
+    pub async fn download_content(
+        &self,
+        request: &DownloadContentRequest,
+    ) -> ::std::result::Result<DownloadContentResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(DownloadContentResponse::from_http(response)?)
+    }
+}
 /// An axum router serving every operation of [`RoomsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
 pub fn router<S: RoomsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/rooms/v3/createRoom", ::axum::routing::post(handlers::create_room::<S>))
-        .route(
-            "/rooms/v3/publicRooms",
-            ::axum::routing::get(handlers::list_public_rooms::<S>),
-        )
+        .route("/createRoom", ::axum::routing::post(handlers::create_room::<S>))
+        .route("/publicRooms", ::axum::routing::get(handlers::list_public_rooms::<S>))
         .route(
             "/rooms/v3/rooms/{roomId}/messages",
             ::axum::routing::get(handlers::get_room_events::<S>),

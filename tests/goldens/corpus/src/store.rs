@@ -782,6 +782,627 @@ pub fn operation(
 ) -> ::std::option::Option<&'static crate::metadata::Metadata> {
     crate::metadata::find(OPERATIONS, method, path)
 }
+impl ListPetsRequest {
+    /// The HTTP request for `GET /store/v1/pets` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/store/v1",
+            &[],
+            "/pets",
+        )?;
+        request.query("status", &self.status)?;
+        request.query("limit", &self.limit)?;
+        match credential {
+            ::std::option::Option::Some(Credential::StoreKey(token)) => {
+                request.header("X-Store-Key", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl AddPetRequest {
+    /// The HTTP request for `POST /store/v1/pets` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/store/v1",
+            &[],
+            "/pets",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::StoreKey(token)) => {
+                request.header("X-Store-Key", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetPetRequest {
+    /// The HTTP request for `GET /store/v1/pets/{petId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/store/v1",
+            &[],
+            "/pets/{petId}",
+        )?;
+        request.path_parameter("petId", &self.pet_id)?;
+        match credential {
+            ::std::option::Option::Some(Credential::StoreKey(token)) => {
+                request.header("X-Store-Key", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl DeletePetRequest {
+    /// The HTTP request for `DELETE /store/v1/pets/{petId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::DELETE,
+            "/store/v1",
+            &[],
+            "/pets/{petId}",
+        )?;
+        request.path_parameter("petId", &self.pet_id)?;
+        request.header("X-Reason", &self.x_reason)?;
+        match credential {
+            ::std::option::Option::Some(Credential::StoreKey(token)) => {
+                request.header("X-Store-Key", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl PlaceOrderRequest {
+    /// The HTTP request for `POST /store/v1/orders` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/store/v1",
+            &[],
+            "/orders",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::StoreOauth(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetOrderRequest {
+    /// The HTTP request for `GET /store/v1/orders/{orderId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/store/v1",
+            &[],
+            "/orders/{orderId}",
+        )?;
+        request.path_parameter("orderId", &self.order_id)?;
+        match credential {
+            ::std::option::Option::Some(Credential::StoreKey(token)) => {
+                request.header("X-Store-Key", token)?
+            }
+            ::std::option::Option::Some(Credential::StoreOauth(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl LoginUserRequest {
+    /// The HTTP request for `POST /store/v1/users/login` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "/store/v1",
+            &[],
+            "/users/login",
+        )?;
+        let body = &self.body;
+        request.form(body)?;
+        request.build()
+    }
+}
+impl GetUserRequest {
+    /// The HTTP request for `GET /store/v1/users/{userId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/store/v1",
+            &[],
+            "/users/{userId}",
+        )?;
+        request.path_parameter("userId", &self.user_id)?;
+        match credential {
+            ::std::option::Option::Some(Credential::Basic(token)) => {
+                request.authorization("basic", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl GetInventoryRequest {
+    /// The HTTP request for `GET /store/v1/inventory` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/store/v1",
+            &[],
+            "/inventory",
+        )?;
+        request.build()
+    }
+}
+impl PutInventoryMetadataRequest {
+    /// The HTTP request for `PUT /store/v1/inventory/metadata` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::PUT,
+            "/store/v1",
+            &[],
+            "/inventory/metadata",
+        )?;
+        if let ::std::option::Option::Some(body) = &self.body {
+            request.json(body)?;
+        }
+        request.build()
+    }
+}
+impl GetPetPhotoRequest {
+    /// The HTTP request for `GET /store/v1/pets/{petId}/photo` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "/store/v1",
+            &[],
+            "/pets/{petId}/photo",
+        )?;
+        request.path_parameter("petId", &self.pet_id)?;
+        request.build()
+    }
+}
+impl PutPetPhotoRequest {
+    /// The HTTP request for `PUT /store/v1/pets/{petId}/photo` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::PUT,
+            "/store/v1",
+            &[],
+            "/pets/{petId}/photo",
+        )?;
+        request.path_parameter("petId", &self.pet_id)?;
+        let body = &self.body;
+        body.put(&mut request)?;
+        request.build()
+    }
+}
+impl ListPetsResponse {
+    /// The documented response a server sent for `GET /store/v1/pets`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl AddPetResponse {
+    /// The documented response a server sent for `POST /store/v1/pets`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            201u16 => ::std::result::Result::Ok(Self::Created(incoming.json()?)),
+            405u16 => ::std::result::Result::Ok(Self::MethodNotAllowed(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetPetResponse {
+    /// The documented response a server sent for `GET /store/v1/pets/{petId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl DeletePetResponse {
+    /// The documented response a server sent for `DELETE /store/v1/pets/{petId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            204u16 => ::std::result::Result::Ok(Self::NoContent),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl PlaceOrderResponse {
+    /// The documented response a server sent for `POST /store/v1/orders`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        let status = incoming.status();
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Ok(Self::Default(status, incoming.json()?)),
+        }
+    }
+}
+impl GetOrderResponse {
+    /// The documented response a server sent for `GET /store/v1/orders/{orderId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        let status = incoming.status();
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            400u16..=499u16 => {
+                ::std::result::Result::Ok(Self::ClientError(status, incoming.json()?))
+            }
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl LoginUserResponse {
+    /// The documented response a server sent for `POST /store/v1/users/login`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetUserResponse {
+    /// The documented response a server sent for `GET /store/v1/users/{userId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetInventoryResponse {
+    /// The documented response a server sent for `GET /store/v1/inventory`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl PutInventoryMetadataResponse {
+    /// The documented response a server sent for `PUT /store/v1/inventory/metadata`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            204u16 => ::std::result::Result::Ok(Self::NoContent),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetPetPhotoResponse {
+    /// The documented response a server sent for `GET /store/v1/pets/{petId}/photo`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => {
+                ::std::result::Result::Ok(
+                    Self::Ok(crate::types::GetPetPhotoOkBody::decode(&incoming)?),
+                )
+            }
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl PutPetPhotoResponse {
+    /// The documented response a server sent for `PUT /store/v1/pets/{petId}/photo`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            204u16 => ::std::result::Result::Ok(Self::NoContent),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+/// A client of the Store API (Swagger 2.0) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: ::reqwest::Client,
+    endpoint: crate::outgoing::Endpoint,
+    credential: ::std::option::Option<Credential>,
+}
+#[cfg(feature = "client")]
+impl Client {
+    /// A client of `endpoint`, on a new reqwest client.
+    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+        Self::with_http(::reqwest::Client::new(), endpoint)
+    }
+    /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+    pub fn with_http(
+        http: ::reqwest::Client,
+        endpoint: crate::outgoing::Endpoint,
+    ) -> Self {
+        Client {
+            http,
+            endpoint,
+            credential: ::std::option::Option::None,
+        }
+    }
+    /// Sends `credential` with every operation that takes one of its kind.
+    pub fn with_credential(mut self, credential: Credential) -> Self {
+        self.credential = ::std::option::Option::Some(credential);
+        self
+    }
+    /// Replaces the credential sent (after a login or a token refresh).
+    pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
+        self.credential = credential;
+    }
+    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+        &self.endpoint
+    }
+    /// `GET /store/v1/pets`.
+    ///
+    /// Lists pets, by status.
+    pub async fn list_pets(
+        &self,
+        request: &ListPetsRequest,
+    ) -> ::std::result::Result<ListPetsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(ListPetsResponse::from_http(response)?)
+    }
+    /// `POST /store/v1/pets`.
+    pub async fn add_pet(
+        &self,
+        request: &AddPetRequest,
+    ) -> ::std::result::Result<AddPetResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(AddPetResponse::from_http(response)?)
+    }
+    /// `GET /store/v1/pets/{petId}`.
+    pub async fn get_pet(
+        &self,
+        request: &GetPetRequest,
+    ) -> ::std::result::Result<GetPetResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetPetResponse::from_http(response)?)
+    }
+    /// `DELETE /store/v1/pets/{petId}`.
+    pub async fn delete_pet(
+        &self,
+        request: &DeletePetRequest,
+    ) -> ::std::result::Result<DeletePetResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(DeletePetResponse::from_http(response)?)
+    }
+    /// `POST /store/v1/orders`.
+    pub async fn place_order(
+        &self,
+        request: &PlaceOrderRequest,
+    ) -> ::std::result::Result<PlaceOrderResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(PlaceOrderResponse::from_http(response)?)
+    }
+    /// `GET /store/v1/orders/{orderId}`.
+    pub async fn get_order(
+        &self,
+        request: &GetOrderRequest,
+    ) -> ::std::result::Result<GetOrderResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetOrderResponse::from_http(response)?)
+    }
+    /// `POST /store/v1/users/login`.
+    pub async fn login_user(
+        &self,
+        request: &LoginUserRequest,
+    ) -> ::std::result::Result<LoginUserResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(LoginUserResponse::from_http(response)?)
+    }
+    /// `GET /store/v1/users/{userId}`.
+    pub async fn get_user(
+        &self,
+        request: &GetUserRequest,
+    ) -> ::std::result::Result<GetUserResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetUserResponse::from_http(response)?)
+    }
+    /// `GET /store/v1/inventory`.
+    ///
+    /// Counts per status, per warehouse.
+    pub async fn get_inventory(
+        &self,
+        request: &GetInventoryRequest,
+    ) -> ::std::result::Result<GetInventoryResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetInventoryResponse::from_http(response)?)
+    }
+    /// `PUT /store/v1/inventory/metadata`.
+    pub async fn put_inventory_metadata(
+        &self,
+        request: &PutInventoryMetadataRequest,
+    ) -> ::std::result::Result<
+        PutInventoryMetadataResponse,
+        crate::outgoing::ClientError,
+    > {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(PutInventoryMetadataResponse::from_http(response)?)
+    }
+    /// `GET /store/v1/pets/{petId}/photo`.
+    pub async fn get_pet_photo(
+        &self,
+        request: &GetPetPhotoRequest,
+    ) -> ::std::result::Result<GetPetPhotoResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetPetPhotoResponse::from_http(response)?)
+    }
+    /// `PUT /store/v1/pets/{petId}/photo`.
+    pub async fn put_pet_photo(
+        &self,
+        request: &PutPetPhotoRequest,
+    ) -> ::std::result::Result<PutPetPhotoResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(PutPetPhotoResponse::from_http(response)?)
+    }
+}
 /// An axum router serving every operation of [`StoreApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
 pub fn router<S: StoreApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {

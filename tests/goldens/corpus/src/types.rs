@@ -801,6 +801,22 @@ impl GetPetPhotoOkBody {
             Self::Json(value) => crate::runtime::json_response(status, value),
         }
     }
+    /// Reads a response body by its `Content-Type` (as the first media type when it
+    /// declares none).
+    pub fn decode(
+        incoming: &crate::outgoing::Incoming,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        if incoming.content_type().is_empty() {
+            return ::std::result::Result::Ok(Self::Png(incoming.bytes().to_vec()));
+        }
+        if incoming.is("image/png") {
+            return ::std::result::Result::Ok(Self::Png(incoming.bytes().to_vec()));
+        }
+        if incoming.is("application/json") {
+            return ::std::result::Result::Ok(Self::Json(incoming.json()?));
+        }
+        ::std::result::Result::Err(incoming.unexpected_media_type())
+    }
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
@@ -851,6 +867,16 @@ impl PutPetPhotoBody {
                 "The body must be one of: image/png, image/jpeg",
             ),
         )
+    }
+    /// Puts this body in `request`, with its media type.
+    pub fn put(
+        &self,
+        request: &mut crate::outgoing::Outgoing,
+    ) -> ::std::result::Result<(), crate::outgoing::RequestError> {
+        match self {
+            Self::Png(bytes) => request.body("image/png", bytes.clone()),
+            Self::Jpeg(bytes) => request.body("image/jpeg", bytes.clone()),
+        }
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2722,6 +2748,19 @@ impl UploadContentBody {
             ),
         )
     }
+    /// Puts this body in `request`, with its media type.
+    pub fn put(
+        &self,
+        request: &mut crate::outgoing::Outgoing,
+    ) -> ::std::result::Result<(), crate::outgoing::RequestError> {
+        match self {
+            Self::OctetStream(bytes) => {
+                request.body("application/octet-stream", bytes.clone())
+            }
+            Self::Plain(text) => request.body("text/plain", text.clone().into_bytes()),
+            Self::Json(value) => request.json(value),
+        }
+    }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UploadContentOkBody {
@@ -2772,6 +2811,25 @@ impl DownloadContentOkBody {
             }
             Self::Json(value) => crate::runtime::json_response(status, value),
         }
+    }
+    /// Reads a response body by its `Content-Type` (as the first media type when it
+    /// declares none).
+    pub fn decode(
+        incoming: &crate::outgoing::Incoming,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        if incoming.content_type().is_empty() {
+            return ::std::result::Result::Ok(Self::AnyImage(incoming.bytes().to_vec()));
+        }
+        if incoming.is("image/*") {
+            return ::std::result::Result::Ok(Self::AnyImage(incoming.bytes().to_vec()));
+        }
+        if incoming.is("text/plain") {
+            return ::std::result::Result::Ok(Self::Plain(incoming.text()?));
+        }
+        if incoming.is("application/json") {
+            return ::std::result::Result::Ok(Self::Json(incoming.json()?));
+        }
+        ::std::result::Result::Err(incoming.unexpected_media_type())
     }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3591,6 +3649,22 @@ impl GetTileOkBody {
             }
         }
     }
+    /// Reads a response body by its `Content-Type` (as the first media type when it
+    /// declares none).
+    pub fn decode(
+        incoming: &crate::outgoing::Incoming,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        if incoming.content_type().is_empty() {
+            return ::std::result::Result::Ok(Self::Png(incoming.bytes().to_vec()));
+        }
+        if incoming.is("image/png") {
+            return ::std::result::Result::Ok(Self::Png(incoming.bytes().to_vec()));
+        }
+        if incoming.is("image/webp") {
+            return ::std::result::Result::Ok(Self::Webp(incoming.bytes().to_vec()));
+        }
+        ::std::result::Result::Err(incoming.unexpected_media_type())
+    }
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
@@ -3621,6 +3695,19 @@ impl GetTileNotFoundBody {
                 )
             }
         }
+    }
+    /// Reads a response body by its `Content-Type` (as the first media type when it
+    /// declares none).
+    pub fn decode(
+        incoming: &crate::outgoing::Incoming,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        if incoming.content_type().is_empty() {
+            return ::std::result::Result::Ok(Self::Plain(incoming.text()?));
+        }
+        if incoming.is("text/plain") {
+            return ::std::result::Result::Ok(Self::Plain(incoming.text()?));
+        }
+        ::std::result::Result::Err(incoming.unexpected_media_type())
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -3878,6 +3965,22 @@ impl GetInvoiceOkBody {
                 crate::runtime::media_response(status, "application/pdf", bytes.clone())
             }
         }
+    }
+    /// Reads a response body by its `Content-Type` (as the first media type when it
+    /// declares none).
+    pub fn decode(
+        incoming: &crate::outgoing::Incoming,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        if incoming.content_type().is_empty() {
+            return ::std::result::Result::Ok(Self::Json(incoming.json()?));
+        }
+        if incoming.is("application/json") {
+            return ::std::result::Result::Ok(Self::Json(incoming.json()?));
+        }
+        if incoming.is("application/pdf") {
+            return ::std::result::Result::Ok(Self::Pdf(incoming.bytes().to_vec()));
+        }
+        ::std::result::Result::Err(incoming.unexpected_media_type())
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -4615,6 +4718,22 @@ impl RevenueReportOkBody {
             }
         }
     }
+    /// Reads a response body by its `Content-Type` (as the first media type when it
+    /// declares none).
+    pub fn decode(
+        incoming: &crate::outgoing::Incoming,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        if incoming.content_type().is_empty() {
+            return ::std::result::Result::Ok(Self::Json(incoming.json()?));
+        }
+        if incoming.is("application/json") {
+            return ::std::result::Result::Ok(Self::Json(incoming.json()?));
+        }
+        if incoming.is("text/csv") {
+            return ::std::result::Result::Ok(Self::Csv(incoming.text()?));
+        }
+        ::std::result::Result::Err(incoming.unexpected_media_type())
+    }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListAccountsRole {
@@ -5091,6 +5210,19 @@ impl VersionOkBody {
             }
         }
     }
+    /// Reads a response body by its `Content-Type` (as the first media type when it
+    /// declares none).
+    pub fn decode(
+        incoming: &crate::outgoing::Incoming,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        if incoming.content_type().is_empty() {
+            return ::std::result::Result::Ok(Self::Plain(incoming.text()?));
+        }
+        if incoming.is("text/plain") {
+            return ::std::result::Result::Ok(Self::Plain(incoming.text()?));
+        }
+        ::std::result::Result::Err(incoming.unexpected_media_type())
+    }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StartJobBodyKind {
@@ -5397,6 +5529,18 @@ impl CreateNoteBody {
                 "The body must be one of: text/markdown, application/json",
             ),
         )
+    }
+    /// Puts this body in `request`, with its media type.
+    pub fn put(
+        &self,
+        request: &mut crate::outgoing::Outgoing,
+    ) -> ::std::result::Result<(), crate::outgoing::RequestError> {
+        match self {
+            Self::Markdown(text) => {
+                request.body("text/markdown", text.clone().into_bytes())
+            }
+            Self::Json(value) => request.json(value),
+        }
     }
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]

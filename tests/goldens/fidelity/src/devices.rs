@@ -347,6 +347,277 @@ pub fn operation(
 ) -> ::std::option::Option<&'static crate::metadata::Metadata> {
     crate::metadata::find(OPERATIONS, method, path)
 }
+impl GetDeviceRequest {
+    /// The HTTP request for `GET /devices/{deviceId}` at `endpoint`.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/devices/{deviceId}",
+        )?;
+        request.path_parameter("deviceId", &self.device_id)?;
+        request.build()
+    }
+}
+impl GetDeviceKeysRequest {
+    /// The HTTP request for `GET /devices/{deviceId}/keys` at `endpoint`.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/devices/{deviceId}/keys",
+        )?;
+        request.path_parameter("deviceId", &self.device_id)?;
+        request.build()
+    }
+}
+impl GetDeviceCardRequest {
+    /// The HTTP request for `GET /devices/{deviceId}/card` at `endpoint`.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/devices/{deviceId}/card",
+        )?;
+        request.path_parameter("deviceId", &self.device_id)?;
+        request.build()
+    }
+}
+impl GetPositionsRequest {
+    /// The HTTP request for `GET /positions` at `endpoint`.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/positions",
+        )?;
+        request.build()
+    }
+}
+impl ListDevicesRequest {
+    /// The HTTP request for `GET /devices` at `endpoint`.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/devices",
+        )?;
+        request.build()
+    }
+}
+impl ShowDeviceRequest {
+    /// The HTTP request for `GET /devices/{deviceId}/summary` at `endpoint`.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/devices/{deviceId}/summary",
+        )?;
+        request.path_parameter("deviceId", &self.device_id)?;
+        request.build()
+    }
+}
+impl GetDeviceResponse {
+    /// The documented response a server sent for `GET /devices/{deviceId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            400u16 => ::std::result::Result::Ok(Self::BadRequest(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetDeviceKeysResponse {
+    /// The documented response a server sent for `GET /devices/{deviceId}/keys`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetDeviceCardResponse {
+    /// The documented response a server sent for `GET /devices/{deviceId}/card`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl GetPositionsResponse {
+    /// The documented response a server sent for `GET /positions`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl ListDevicesResponse {
+    /// The documented response a server sent for `GET /devices`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl ShowDeviceResponse {
+    /// The documented response a server sent for `GET /devices/{deviceId}/summary`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+/// A client of the Devices API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: ::reqwest::Client,
+    endpoint: crate::outgoing::Endpoint,
+}
+#[cfg(feature = "client")]
+impl Client {
+    /// A client of `endpoint`, on a new reqwest client.
+    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+        Self::with_http(::reqwest::Client::new(), endpoint)
+    }
+    /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+    pub fn with_http(
+        http: ::reqwest::Client,
+        endpoint: crate::outgoing::Endpoint,
+    ) -> Self {
+        Client { http, endpoint }
+    }
+    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+        &self.endpoint
+    }
+    /// `GET /devices/{deviceId}`.
+    pub async fn get_device(
+        &self,
+        request: &GetDeviceRequest,
+    ) -> ::std::result::Result<GetDeviceResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetDeviceResponse::from_http(response)?)
+    }
+    /// `GET /devices/{deviceId}/keys`.
+    pub async fn get_device_keys(
+        &self,
+        request: &GetDeviceKeysRequest,
+    ) -> ::std::result::Result<GetDeviceKeysResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetDeviceKeysResponse::from_http(response)?)
+    }
+    /// `GET /devices/{deviceId}/card`.
+    pub async fn get_device_card(
+        &self,
+        request: &GetDeviceCardRequest,
+    ) -> ::std::result::Result<GetDeviceCardResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetDeviceCardResponse::from_http(response)?)
+    }
+    /// `GET /positions`.
+    pub async fn get_positions(
+        &self,
+        request: &GetPositionsRequest,
+    ) -> ::std::result::Result<GetPositionsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetPositionsResponse::from_http(response)?)
+    }
+    /// `GET /devices`.
+    pub async fn list_devices(
+        &self,
+        request: &ListDevicesRequest,
+    ) -> ::std::result::Result<ListDevicesResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(ListDevicesResponse::from_http(response)?)
+    }
+    /// `GET /devices/{deviceId}/summary`.
+    pub async fn show_device(
+        &self,
+        request: &ShowDeviceRequest,
+    ) -> ::std::result::Result<ShowDeviceResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(ShowDeviceResponse::from_http(response)?)
+    }
+}
 /// An axum router serving every operation of [`DevicesApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
 pub fn router<S: DevicesApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {

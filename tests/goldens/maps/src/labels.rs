@@ -62,6 +62,72 @@ pub fn operation(
 ) -> ::std::option::Option<&'static crate::metadata::Metadata> {
     crate::metadata::find(OPERATIONS, method, path)
 }
+impl PutLabelsRequest {
+    /// The HTTP request for `PUT /labels` at `endpoint`.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::PUT,
+            "",
+            &[],
+            "/labels",
+        )?;
+        let body = &self.body;
+        request.json(body)?;
+        request.build()
+    }
+}
+impl PutLabelsResponse {
+    /// The documented response a server sent for `PUT /labels`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            204u16 => ::std::result::Result::Ok(Self::NoContent),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+/// A client of the Labels API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: ::reqwest::Client,
+    endpoint: crate::outgoing::Endpoint,
+}
+#[cfg(feature = "client")]
+impl Client {
+    /// A client of `endpoint`, on a new reqwest client.
+    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+        Self::with_http(::reqwest::Client::new(), endpoint)
+    }
+    /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+    pub fn with_http(
+        http: ::reqwest::Client,
+        endpoint: crate::outgoing::Endpoint,
+    ) -> Self {
+        Client { http, endpoint }
+    }
+    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+        &self.endpoint
+    }
+    /// `PUT /labels`.
+    pub async fn put_labels(
+        &self,
+        request: &PutLabelsRequest,
+    ) -> ::std::result::Result<PutLabelsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(PutLabelsResponse::from_http(response)?)
+    }
+}
 /// An axum router serving every operation of [`LabelsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
 pub fn router<S: LabelsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {

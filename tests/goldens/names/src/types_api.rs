@@ -261,6 +261,232 @@ pub fn operation(
 ) -> ::std::option::Option<&'static crate::metadata::Metadata> {
     crate::metadata::find(OPERATIONS, method, path)
 }
+impl GetThingRequest {
+    /// The HTTP request for `POST /things/{user-id}/{user_id}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::POST,
+            "",
+            &[],
+            "/things/{user-id}/{user_id}",
+        )?;
+        request.path_parameter("user-id", &self.user_id)?;
+        request.path_parameter("user_id", &self.user_id_path)?;
+        request.query("body", &self.body_query)?;
+        request.query("caller", &self.caller)?;
+        request.query("self", &self.self_)?;
+        request.query("type", &self.type_)?;
+        request.header("request", &self.request)?;
+        request.header("Body", &self.body_header)?;
+        let body = &self.body;
+        request.json(body)?;
+        match credential {
+            ::std::option::Option::Some(Credential::ApiKey(token)) => {
+                request.header("X-Api-Key", token)?
+            }
+            ::std::option::Option::Some(Credential::ApiKeyQuery(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::Some(Credential::SelfBearer(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl ThingsGetV2Request {
+    /// The HTTP request for `GET /odd` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/odd",
+        )?;
+        request.build()
+    }
+}
+impl SelfRequest {
+    /// The HTTP request for `GET /odd/{Self}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/odd/{Self}",
+        )?;
+        request.path_parameter("Self", &self.self_)?;
+        request.build()
+    }
+}
+impl ResultRequest {
+    /// The HTTP request for `GET /result` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/result",
+        )?;
+        request.build()
+    }
+}
+impl GetThingResponse {
+    /// The documented response a server sent for `POST /things/{user-id}/{user_id}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            404u16 => ::std::result::Result::Ok(Self::NotFound),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl ThingsGetV2Response {
+    /// The documented response a server sent for `GET /odd`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl SelfResponse {
+    /// The documented response a server sent for `GET /odd/{Self}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            204u16 => ::std::result::Result::Ok(Self::NoContent),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl ResultResponse {
+    /// The documented response a server sent for `GET /result`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+/// A client of the Clashing names API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: ::reqwest::Client,
+    endpoint: crate::outgoing::Endpoint,
+    credential: ::std::option::Option<Credential>,
+}
+#[cfg(feature = "client")]
+impl Client {
+    /// A client of `endpoint`, on a new reqwest client.
+    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+        Self::with_http(::reqwest::Client::new(), endpoint)
+    }
+    /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+    pub fn with_http(
+        http: ::reqwest::Client,
+        endpoint: crate::outgoing::Endpoint,
+    ) -> Self {
+        Client {
+            http,
+            endpoint,
+            credential: ::std::option::Option::None,
+        }
+    }
+    /// Sends `credential` with every operation that takes one of its kind.
+    pub fn with_credential(mut self, credential: Credential) -> Self {
+        self.credential = ::std::option::Option::Some(credential);
+        self
+    }
+    /// Replaces the credential sent (after a login or a token refresh).
+    pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
+        self.credential = credential;
+    }
+    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+        &self.endpoint
+    }
+    /// `POST /things/{user-id}/{user_id}`.
+    pub async fn get_thing(
+        &self,
+        request: &GetThingRequest,
+    ) -> ::std::result::Result<GetThingResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetThingResponse::from_http(response)?)
+    }
+    /// `GET /odd`.
+    pub async fn things_get_v2(
+        &self,
+        request: &ThingsGetV2Request,
+    ) -> ::std::result::Result<ThingsGetV2Response, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(ThingsGetV2Response::from_http(response)?)
+    }
+    /// `GET /odd/{Self}`.
+    pub async fn self_(
+        &self,
+        request: &SelfRequest,
+    ) -> ::std::result::Result<SelfResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(SelfResponse::from_http(response)?)
+    }
+    /// `GET /result`.
+    pub async fn result(
+        &self,
+        request: &ResultRequest,
+    ) -> ::std::result::Result<ResultResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(ResultResponse::from_http(response)?)
+    }
+}
 /// An axum router serving every operation of [`TypesApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
 pub fn router<S: TypesApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {

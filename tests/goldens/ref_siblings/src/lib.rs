@@ -6,14 +6,17 @@ Modules:
 
 - [`types`]: every type the operations exchange, and the shared error.
 - [`metadata`]: what each operation is (method, paths, authentication, rate limits), as data.
-- [`things`]: the Things API: request and response types, the [`things::ThingsApi`] trait, and `router`.
+- [`outgoing`]: what the client half shares: the [`outgoing::Endpoint`] requests go to, and the errors of building a request or reading a response.
+- [`things`]: the Things API: request and response types (`to_http`, `from_http`), the [`things::ThingsApi`] trait, `router` and `Client`.
 
-The `server` feature (on by default) adds the axum routers; without it the crate is types and traits only.*/
+Features: `server` (on by default) adds the axum routers, `client` the reqwest `Client` of each API; with neither the crate is types, traits, metadata and the transport-agnostic request and response conversions.*/
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
 pub mod types;
 #[rustfmt::skip]
 pub mod metadata;
+#[rustfmt::skip]
+pub mod outgoing;
 /// The Things API.
 #[rustfmt::skip]
 pub mod things;

@@ -105,6 +105,77 @@ pub fn operation(
 ) -> ::std::option::Option<&'static crate::metadata::Metadata> {
     crate::metadata::find(OPERATIONS, method, path)
 }
+impl GetItemRequest {
+    /// The HTTP request for `GET /items/{id}` at `endpoint`.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/items/{id}",
+        )?;
+        request.path_parameter("id", &self.id)?;
+        request.build()
+    }
+}
+impl GetItemResponse {
+    /// The documented response a server sent for `GET /items/{id}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        let status = incoming.status();
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            304u16 => ::std::result::Result::Ok(Self::NotModified),
+            404u16 => ::std::result::Result::Ok(Self::NotFound(incoming.json()?)),
+            500u16..=599u16 => {
+                ::std::result::Result::Ok(Self::ServerError(status, incoming.json()?))
+            }
+            _ => ::std::result::Result::Ok(Self::Default(status, incoming.json()?)),
+        }
+    }
+}
+/// A client of the Items API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: ::reqwest::Client,
+    endpoint: crate::outgoing::Endpoint,
+}
+#[cfg(feature = "client")]
+impl Client {
+    /// A client of `endpoint`, on a new reqwest client.
+    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+        Self::with_http(::reqwest::Client::new(), endpoint)
+    }
+    /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+    pub fn with_http(
+        http: ::reqwest::Client,
+        endpoint: crate::outgoing::Endpoint,
+    ) -> Self {
+        Client { http, endpoint }
+    }
+    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+        &self.endpoint
+    }
+    /// `GET /items/{id}`.
+    pub async fn get_item(
+        &self,
+        request: &GetItemRequest,
+    ) -> ::std::result::Result<GetItemResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetItemResponse::from_http(response)?)
+    }
+}
 /// An axum router serving every operation of [`ItemsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
 pub fn router<S: ItemsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {

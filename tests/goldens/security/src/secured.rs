@@ -231,6 +231,232 @@ pub fn operation(
 ) -> ::std::option::Option<&'static crate::metadata::Metadata> {
     crate::metadata::find(OPERATIONS, method, path)
 }
+impl UsesGlobalRequest {
+    /// The HTTP request for `GET /default` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/default",
+        )?;
+        match credential {
+            ::std::option::Option::Some(Credential::ApiKeyHeader(token)) => {
+                request.header("X-Api-Key", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl EitherKeyRequest {
+    /// The HTTP request for `GET /either` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/either",
+        )?;
+        match credential {
+            ::std::option::Option::Some(Credential::ApiKeyQuery(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::Some(Credential::BasicAuth(token)) => {
+                request.authorization("basic", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl MaybeKeyRequest {
+    /// The HTTP request for `GET /maybe` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/maybe",
+        )?;
+        match credential {
+            ::std::option::Option::Some(Credential::ApiKeyQuery(token)) => {
+                request.bearer(token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
+impl PublicRequest {
+    /// The HTTP request for `GET /public` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        _credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/public",
+        )?;
+        request.build()
+    }
+}
+impl UsesGlobalResponse {
+    /// The documented response a server sent for `GET /default`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl EitherKeyResponse {
+    /// The documented response a server sent for `GET /either`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl MaybeKeyResponse {
+    /// The documented response a server sent for `GET /maybe`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl PublicResponse {
+    /// The documented response a server sent for `GET /public`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+/// A client of the Secured API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: ::reqwest::Client,
+    endpoint: crate::outgoing::Endpoint,
+    credential: ::std::option::Option<Credential>,
+}
+#[cfg(feature = "client")]
+impl Client {
+    /// A client of `endpoint`, on a new reqwest client.
+    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+        Self::with_http(::reqwest::Client::new(), endpoint)
+    }
+    /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+    pub fn with_http(
+        http: ::reqwest::Client,
+        endpoint: crate::outgoing::Endpoint,
+    ) -> Self {
+        Client {
+            http,
+            endpoint,
+            credential: ::std::option::Option::None,
+        }
+    }
+    /// Sends `credential` with every operation that takes one of its kind.
+    pub fn with_credential(mut self, credential: Credential) -> Self {
+        self.credential = ::std::option::Option::Some(credential);
+        self
+    }
+    /// Replaces the credential sent (after a login or a token refresh).
+    pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
+        self.credential = credential;
+    }
+    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+        &self.endpoint
+    }
+    /// `GET /default`.
+    pub async fn uses_global(
+        &self,
+        request: &UsesGlobalRequest,
+    ) -> ::std::result::Result<UsesGlobalResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(UsesGlobalResponse::from_http(response)?)
+    }
+    /// `GET /either`.
+    pub async fn either_key(
+        &self,
+        request: &EitherKeyRequest,
+    ) -> ::std::result::Result<EitherKeyResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(EitherKeyResponse::from_http(response)?)
+    }
+    /// `GET /maybe`.
+    pub async fn maybe_key(
+        &self,
+        request: &MaybeKeyRequest,
+    ) -> ::std::result::Result<MaybeKeyResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(MaybeKeyResponse::from_http(response)?)
+    }
+    /// `GET /public`.
+    pub async fn public(
+        &self,
+        request: &PublicRequest,
+    ) -> ::std::result::Result<PublicResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(PublicResponse::from_http(response)?)
+    }
+}
 /// An axum router serving every operation of [`SecuredApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
 #[cfg(feature = "server")]
 pub fn router<S: SecuredApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {

@@ -1,0 +1,326 @@
+//! The client half, per API: each request type's `to_http` and each response enum's
+//! `from_http` (transport-agnostic, always there), and behind the `client` feature a
+//! reqwest `Client` with one method per operation. Both follow what the router reads and
+//! writes, from the same IR, so a client and a server built from one spec agree.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::api::{request_name, response_name, routes_doc};
+use crate::emit::docs::doc_paragraphs;
+use crate::emit::rust_types::ident;
+use crate::ir::{
+    Api, BodyReading, Ir, Operation, ParamLocation, Response, Security, SecuritySchemeKind,
+    Status, TypeKind, TypeRef,
+};
+
+/// Everything of the client half for one API.
+pub(super) fn client(ir: &Ir, api: &Api) -> TokenStream {
+    let builders = api.operations.iter().map(|op| to_http(ir, api, op));
+    let readers = api.operations.iter().map(|op| from_http(ir, op));
+    let client = client_struct(api);
+    quote! {
+        #(#builders)*
+        #(#readers)*
+        #client
+    }
+}
+
+/// The credential parameter of `to_http`, where the API has credentials.
+fn credential_parameter(api: &Api, op: &Operation) -> Option<TokenStream> {
+    if api.security_schemes.is_empty() {
+        return None;
+    }
+    Some(match op.security {
+        Security::None => quote!(_credential: ::std::option::Option<&Credential>,),
+        _ => quote!(credential: ::std::option::Option<&Credential>,),
+    })
+}
+
+fn to_http(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
+    let request = request_name(op);
+    let method = ident(&op.method);
+    let template = &op.base.template;
+    let variables = op.base.variables.iter().map(|variable| {
+        let name = &variable.name;
+        // The default first: the endpoint falls back to it.
+        let values = std::iter::once(&variable.default)
+            .chain(variable.values.iter().filter(|v| **v != variable.default));
+        quote!((#name, &[#(#values),*]))
+    });
+    let path = &op.path;
+    let parameters = op.parameters.iter().map(|parameter| {
+        let name = &parameter.name;
+        let field = ident(&parameter.field);
+        let put = match parameter.location {
+            ParamLocation::Path => quote!(path_parameter),
+            ParamLocation::Query => quote!(query),
+            ParamLocation::Header => quote!(header),
+            ParamLocation::Cookie => quote!(cookie),
+        };
+        quote!(request.#put(#name, &self.#field)?;)
+    });
+    let body = op.body.as_ref().zip(op.transport.body).map(|(body, reading)| {
+        let put = match reading {
+            BodyReading::ByMediaType { .. } => quote!(body.put(&mut request)?;),
+            BodyReading::Structured { form: true, .. }
+                if body.content_types.iter().all(|c| c.contains("form-urlencoded")) =>
+            {
+                quote!(request.form(body)?;)
+            }
+            BodyReading::Structured { .. } => quote!(request.json(body)?;),
+        };
+        if reading.required() {
+            quote! { let body = &self.body; #put }
+        } else {
+            quote! {
+                if let ::std::option::Option::Some(body) = &self.body { #put }
+            }
+        }
+    });
+    let credential = credential_step(ir, api, op);
+    let credential_parameter = credential_parameter(api, op);
+    let mutable = (!op.parameters.is_empty() || body.is_some() || credential.is_some())
+        .then(|| quote!(mut));
+    let doc = format!(
+        " The HTTP request for {} at `endpoint`{}.",
+        routes_doc(op),
+        if credential_parameter.is_some() {
+            ", with `credential` where the operation takes one of its kind"
+        } else {
+            ""
+        }
+    );
+    quote! {
+        impl #request {
+            #[doc = #doc]
+            pub fn to_http(
+                &self,
+                endpoint: &crate::outgoing::Endpoint,
+                #credential_parameter
+            ) -> ::std::result::Result<::http::Request<::std::vec::Vec<u8>>, crate::outgoing::RequestError> {
+                let #mutable request = crate::outgoing::Outgoing::new(
+                    endpoint,
+                    ::http::Method::#method,
+                    #template,
+                    &[#(#variables),*],
+                    #path,
+                )?;
+                #(#parameters)*
+                #body
+                #credential
+                request.build()
+            }
+        }
+    }
+}
+
+/// Puts the credential where its scheme says, for the schemes the operation takes; a
+/// credential of another scheme is not sent.
+fn credential_step(ir: &Ir, api: &Api, op: &Operation) -> Option<TokenStream> {
+    let schemes = match &op.security {
+        Security::None => return None,
+        Security::Required(schemes) | Security::Optional(schemes) => schemes,
+    };
+    let taken: Vec<_> = api
+        .security_schemes
+        .iter()
+        .filter(|scheme| schemes.contains(&scheme.name))
+        .collect();
+    let arms = taken.iter().map(|scheme| {
+        let variant = ident(&scheme.variant);
+        let put = match &scheme.kind {
+            // The router takes a query key as `Authorization: Bearer` too, which keeps it out
+            // of logs and URLs: send it there.
+            SecuritySchemeKind::ApiKey {
+                location: ParamLocation::Query,
+                ..
+            } if ir.router.bearer_header => quote!(request.bearer(token)?),
+            SecuritySchemeKind::ApiKey {
+                parameter,
+                location,
+            } => match location {
+                ParamLocation::Query | ParamLocation::Path => {
+                    quote!(request.query(#parameter, token)?)
+                }
+                ParamLocation::Header => quote!(request.header(#parameter, token)?),
+                ParamLocation::Cookie => quote!(request.cookie(#parameter, token)?),
+            },
+            SecuritySchemeKind::Http { scheme } if !scheme.eq_ignore_ascii_case("bearer") => {
+                quote!(request.authorization(#scheme, token)?)
+            }
+            SecuritySchemeKind::Http { .. }
+            | SecuritySchemeKind::OAuth2
+            | SecuritySchemeKind::OpenIdConnect => quote!(request.bearer(token)?),
+        };
+        quote!(::std::option::Option::Some(Credential::#variant(token)) => #put,)
+    });
+    let rest = (taken.len() < api.security_schemes.len())
+        .then(|| quote!(::std::option::Option::Some(_) => {}));
+    Some(quote! {
+        match credential {
+            #(#arms)*
+            #rest
+            ::std::option::Option::None => {}
+        }
+    })
+}
+
+fn from_http(ir: &Ir, op: &Operation) -> TokenStream {
+    let response = response_name(op);
+    let mut arms: Vec<(u8, TokenStream)> = op
+        .responses
+        .iter()
+        .map(|r| {
+            let variant = ident(&r.variant);
+            let body = read_body(ir, r);
+            let fields = match (r.status, body) {
+                (Status::Code(_), Some(body)) => quote!((#body)),
+                (Status::Code(_), None) => quote!(),
+                (_, Some(body)) => quote!((status, #body)),
+                (_, None) => quote!((status)),
+            };
+            let value = quote!(::std::result::Result::Ok(Self::#variant #fields));
+            match r.status {
+                Status::Code(code) => (0, quote!(#code => #value,)),
+                Status::Range(class) => {
+                    let (low, high) = (class * 100, class * 100 + 99);
+                    (1, quote!(#low..=#high => #value,))
+                }
+                Status::Default => (2, quote!(_ => #value,)),
+            }
+        })
+        .collect();
+    arms.sort_by_key(|(order, _)| *order);
+    let has_default = op.responses.iter().any(|r| r.status == Status::Default);
+    let undocumented =
+        (!has_default).then(|| quote!(_ => ::std::result::Result::Err(incoming.undocumented()),));
+    let arms = arms.into_iter().map(|(_, arm)| arm);
+    let uses_status = op
+        .responses
+        .iter()
+        .any(|r| !matches!(r.status, Status::Code(_)));
+    let status = uses_status.then(|| quote!(let status = incoming.status();));
+    let doc = format!(
+        " The documented response a server sent for {}: the variant by status, the body by \
+         media type. A status the operation does not document, or a body that does not fit, \
+         is an error that keeps what came.",
+        routes_doc(op)
+    );
+    quote! {
+        impl #response {
+            #[doc = #doc]
+            pub fn from_http(
+                response: ::http::Response<::std::vec::Vec<u8>>,
+            ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+                let incoming = crate::outgoing::Incoming::new(response);
+                #status
+                match incoming.status().as_u16() {
+                    #(#arms)*
+                    #undocumented
+                }
+            }
+        }
+    }
+}
+
+/// Reads a response's body as the IR types it: JSON, or by media type.
+fn read_body(ir: &Ir, response: &Response) -> Option<TokenStream> {
+    let ty = response.ty.as_ref()?;
+    let media = match ty {
+        TypeRef::Boxed(inner) => ir.named(inner),
+        other => ir.named(other),
+    }
+    .filter(|def| matches!(def.kind, TypeKind::Media { .. }));
+    Some(match (media, ty) {
+        (Some(def), TypeRef::Boxed(_)) => {
+            let name = ident(&def.name);
+            quote!(::std::boxed::Box::new(crate::types::#name::decode(&incoming)?))
+        }
+        (Some(def), _) => {
+            let name = ident(&def.name);
+            quote!(crate::types::#name::decode(&incoming)?)
+        }
+        (None, _) => quote!(incoming.json()?),
+    })
+}
+
+/// The reqwest `Client`: an endpoint, an optional credential, one method per operation.
+fn client_struct(api: &Api) -> TokenStream {
+    let has_credentials = !api.security_schemes.is_empty();
+    let credential_field = has_credentials.then(|| {
+        quote! {
+            credential: ::std::option::Option<Credential>,
+        }
+    });
+    let credential_init = has_credentials.then(|| quote!(credential: ::std::option::Option::None,));
+    let credential_methods = has_credentials.then(|| {
+        quote! {
+            /// Sends `credential` with every operation that takes one of its kind.
+            pub fn with_credential(mut self, credential: Credential) -> Self {
+                self.credential = ::std::option::Option::Some(credential);
+                self
+            }
+
+            /// Replaces the credential sent (after a login or a token refresh).
+            pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
+                self.credential = credential;
+            }
+        }
+    });
+    let credential_argument = has_credentials.then(|| quote!(self.credential.as_ref()));
+    let methods = api.operations.iter().map(|op| {
+        let method = ident(&op.names.client_method);
+        let request = request_name(op);
+        let response = response_name(op);
+        let heading = format!("{}.", routes_doc(op));
+        let docs = doc_paragraphs(&[Some(&heading), op.summary.as_deref()]);
+        let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
+        quote! {
+            #docs
+            #deprecated
+            pub async fn #method(&self, request: &#request)
+                -> ::std::result::Result<#response, crate::outgoing::ClientError> {
+                let request = request.to_http(&self.endpoint, #credential_argument)?;
+                let response = crate::outgoing::send(&self.http, request).await?;
+                ::std::result::Result::Ok(#response::from_http(response)?)
+            }
+        }
+    });
+    let doc = format!(
+        " A client of the {} over reqwest: one method per operation, each sending the request \
+         type the server's trait receives and returning the response enum it answers with.",
+        api.title
+    );
+    quote! {
+        #[doc = #doc]
+        #[cfg(feature = "client")]
+        #[derive(Debug, Clone)]
+        pub struct Client {
+            http: ::reqwest::Client,
+            endpoint: crate::outgoing::Endpoint,
+            #credential_field
+        }
+
+        #[cfg(feature = "client")]
+        impl Client {
+            /// A client of `endpoint`, on a new reqwest client.
+            pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+                Self::with_http(::reqwest::Client::new(), endpoint)
+            }
+
+            /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
+            pub fn with_http(http: ::reqwest::Client, endpoint: crate::outgoing::Endpoint) -> Self {
+                Client { http, endpoint, #credential_init }
+            }
+
+            #credential_methods
+
+            pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+                &self.endpoint
+            }
+
+            #(#methods)*
+        }
+    }
+}

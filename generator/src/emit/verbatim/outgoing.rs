@@ -1,0 +1,534 @@
+//! The client half's shared part: where requests go ([`Endpoint`]), how a request is put
+//! together ([`Outgoing`]), how a response is taken apart ([`Incoming`]), and what can go
+//! wrong on either side. Transport-agnostic: every request type turns into an
+//! `http::Request<Vec<u8>>` (`XRequest::to_http`) and every `http::Response<Vec<u8>>` into
+//! its response enum (`XResponse::from_http`), whatever sends them. Behind the `client`
+//! feature, [`send`] sends them with reqwest, which each API's `Client` uses.
+//!
+//! Values go on the wire as the server half reads them: path, query and header values are
+//! the value's JSON scalar as text (a string as is), a list is one query pair per item, an
+//! absent optional value is left out.
+//!
+//! This file is the same in every generated crate: the generator copies it verbatim.
+
+use std::fmt;
+
+/// Where requests go: the server's URL (scheme, host, and any path it is mounted under) and
+/// the values chosen for the base paths' variables (each variable's first value otherwise).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    url: String,
+    variables: Vec<(String, String)>,
+}
+
+impl Endpoint {
+    /// The server at `url`, e.g. `https://matrix.example.org`.
+    pub fn new(url: impl Into<String>) -> Self {
+        let url = url.into().trim_end_matches('/').to_owned();
+        Endpoint {
+            url,
+            variables: Vec::new(),
+        }
+    }
+
+    /// Chooses `value` for the base-path variable `name` (for Matrix,
+    /// `CLIENT_MAJOR_VERSION` = `v3`). A value an operation does not list is refused when a
+    /// request for it is made.
+    pub fn with_variable(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let name = name.into();
+        self.variables.retain(|(n, _)| *n != name);
+        self.variables.push((name, value.into()));
+        self
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// `template` (a base path, `{name}` for each variable) with the chosen values: each of
+    /// `variables` lists its values, the default first.
+    fn base(&self, template: &str, variables: &[(&str, &[&str])]) -> Result<String, RequestError> {
+        let mut base = template.to_owned();
+        for (name, values) in variables {
+            let chosen = self.variables.iter().find(|(n, _)| n == name);
+            let value = match chosen {
+                Some((_, value)) if values.contains(&value.as_str()) => value.as_str(),
+                Some((_, value)) => {
+                    return Err(RequestError::new(format!(
+                        "`{value}` is not a value of the base-path variable `{name}` (one of: {})",
+                        values.join(", ")
+                    )));
+                }
+                None => values.first().copied().unwrap_or_default(),
+            };
+            base = base.replace(&format!("{{{name}}}"), value);
+        }
+        Ok(base)
+    }
+}
+
+/// A request that could not be put together: a value that cannot go where the operation puts
+/// it (a header with a line break, an object as a path segment), a base-path value the
+/// operation does not list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestError {
+    message: String,
+}
+
+impl RequestError {
+    fn new(message: impl Into<String>) -> Self {
+        RequestError {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot build the request: {}", self.message)
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+/// A response that is not one the operation documents, or whose body does not fit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseError {
+    /// A status the operation does not document: the status, the media type and the body as
+    /// they came.
+    Undocumented {
+        status: ::http::StatusCode,
+        content_type: String,
+        body: Vec<u8>,
+    },
+    /// A documented status whose body is not what the operation documents for it.
+    Undecodable {
+        status: ::http::StatusCode,
+        message: String,
+        body: Vec<u8>,
+    },
+}
+
+impl ResponseError {
+    pub fn status(&self) -> ::http::StatusCode {
+        match self {
+            ResponseError::Undocumented { status, .. } | ResponseError::Undecodable { status, .. } => *status,
+        }
+    }
+
+    pub fn body(&self) -> &[u8] {
+        match self {
+            ResponseError::Undocumented { body, .. } | ResponseError::Undecodable { body, .. } => body,
+        }
+    }
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResponseError::Undocumented { status, .. } => {
+                write!(f, "the operation does not document status {status}")
+            }
+            ResponseError::Undecodable { status, message, .. } => {
+                write!(f, "the body of the {status} response does not fit: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ResponseError {}
+
+/// A request being put together, for one operation.
+#[derive(Debug)]
+pub struct Outgoing {
+    method: ::http::Method,
+    url: String,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: ::http::HeaderMap,
+    cookies: Vec<String>,
+    body: Vec<u8>,
+}
+
+impl Outgoing {
+    /// A request for `method` on `path` (the operation's path, `{name}` for each path
+    /// parameter) under the base path `base` of `endpoint` (with its `variables`: name and
+    /// values, the default first).
+    pub fn new(
+        endpoint: &Endpoint,
+        method: ::http::Method,
+        base: &str,
+        variables: &[(&str, &[&str])],
+        path: &str,
+    ) -> Result<Self, RequestError> {
+        Ok(Outgoing {
+            method,
+            url: endpoint.url.clone(),
+            path: format!("{}{path}", endpoint.base(base, variables)?),
+            query: Vec::new(),
+            headers: ::http::HeaderMap::new(),
+            cookies: Vec::new(),
+            body: Vec::new(),
+        })
+    }
+
+    /// Puts `value` in place of `{name}` in the path, percent-encoded.
+    pub fn path_parameter(&mut self, name: &str, value: &impl serde::Serialize) -> Result<(), RequestError> {
+        let texts = texts(name, value)?;
+        let [text] = texts.as_slice() else {
+            return Err(RequestError::new(format!("path parameter `{name}` needs exactly one value")));
+        };
+        self.path = self.path.replace(&format!("{{{name}}}"), &percent_encode(text));
+        Ok(())
+    }
+
+    /// Adds `value` to the query as `name` (one pair per item of a list; none when absent).
+    pub fn query(&mut self, name: &str, value: &impl serde::Serialize) -> Result<(), RequestError> {
+        for text in texts(name, value)? {
+            self.query.push((name.to_owned(), text));
+        }
+        Ok(())
+    }
+
+    /// Sets the header `name` to `value` (items of a list joined by commas; none when absent).
+    pub fn header(&mut self, name: &str, value: &impl serde::Serialize) -> Result<(), RequestError> {
+        let texts = texts(name, value)?;
+        if texts.is_empty() {
+            return Ok(());
+        }
+        self.raw_header(name, &texts.join(","))
+    }
+
+    /// Adds the cookie `name` with `value`.
+    pub fn cookie(&mut self, name: &str, value: &impl serde::Serialize) -> Result<(), RequestError> {
+        for text in texts(name, value)? {
+            self.cookies.push(format!("{name}={}", percent_encode(&text)));
+        }
+        Ok(())
+    }
+
+    /// Sends `token` as `Authorization: Bearer`.
+    pub fn bearer(&mut self, token: &str) -> Result<(), RequestError> {
+        self.authorization("Bearer", token)
+    }
+
+    /// Sends `credentials` as `Authorization: {scheme} {credentials}`.
+    pub fn authorization(&mut self, scheme: &str, credentials: &str) -> Result<(), RequestError> {
+        self.raw_header("authorization", &format!("{scheme} {credentials}"))
+    }
+
+    /// The body as JSON.
+    pub fn json(&mut self, value: &impl serde::Serialize) -> Result<(), RequestError> {
+        let bytes = serde_json::to_vec(value)
+            .map_err(|e| RequestError::new(format!("the body does not serialize: {e}")))?;
+        self.body("application/json", bytes)
+    }
+
+    /// The body as a form (`application/x-www-form-urlencoded`), a pair per field, as the
+    /// server half reads it.
+    pub fn form(&mut self, value: &impl serde::Serialize) -> Result<(), RequestError> {
+        let text = serde_urlencoded::to_string(value)
+            .map_err(|e| RequestError::new(format!("the body is not a form: {e}")))?;
+        self.body("application/x-www-form-urlencoded", text.into_bytes())
+    }
+
+    /// The body: `bytes` of `content_type`.
+    pub fn body(&mut self, content_type: &str, bytes: Vec<u8>) -> Result<(), RequestError> {
+        self.raw_header("content-type", content_type)?;
+        self.body = bytes;
+        Ok(())
+    }
+
+    fn raw_header(&mut self, name: &str, value: &str) -> Result<(), RequestError> {
+        let name = ::http::HeaderName::try_from(name)
+            .map_err(|e| RequestError::new(format!("header name `{name}`: {e}")))?;
+        let value = ::http::HeaderValue::try_from(value)
+            .map_err(|e| RequestError::new(format!("header `{name}`: {e}")))?;
+        self.headers.insert(name, value);
+        Ok(())
+    }
+
+    /// The request.
+    pub fn build(mut self) -> Result<::http::Request<Vec<u8>>, RequestError> {
+        let mut uri = format!("{}{}", self.url, self.path);
+        let query = pairs(&self.query);
+        if !query.is_empty() {
+            uri.push('?');
+            uri.push_str(&query);
+        }
+        if !self.cookies.is_empty() {
+            let cookies = self.cookies.join("; ");
+            self.raw_header("cookie", &cookies)?;
+        }
+        let mut request = ::http::Request::builder()
+            .method(self.method)
+            .uri(&uri)
+            .body(self.body)
+            .map_err(|e| RequestError::new(format!("`{uri}`: {e}")))?;
+        *request.headers_mut() = self.headers;
+        Ok(request)
+    }
+}
+
+/// A response being taken apart.
+#[derive(Debug)]
+pub struct Incoming {
+    status: ::http::StatusCode,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+impl Incoming {
+    pub fn new(response: ::http::Response<Vec<u8>>) -> Self {
+        let content_type = response
+            .headers()
+            .get(::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let status = response.status();
+        Incoming {
+            status,
+            content_type,
+            body: response.into_body(),
+        }
+    }
+
+    pub fn status(&self) -> ::http::StatusCode {
+        self.status
+    }
+
+    pub fn content_type(&self) -> &str {
+        &self.content_type
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body, as JSON of `T`.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ResponseError> {
+        serde_json::from_slice(&self.body).map_err(|e| self.undecodable(e.to_string()))
+    }
+
+    /// The body, as a form of `T`.
+    pub fn form<T: serde::de::DeserializeOwned>(&self) -> Result<T, ResponseError> {
+        serde_urlencoded::from_bytes(&self.body).map_err(|e| self.undecodable(e.to_string()))
+    }
+
+    /// The body, as UTF-8 text.
+    pub fn text(&self) -> Result<String, ResponseError> {
+        String::from_utf8(self.body.clone()).map_err(|e| self.undecodable(e.to_string()))
+    }
+
+    /// Whether the response's media type is one `documented` covers (`text/*` covers
+    /// `text/plain`), parameters and case aside.
+    pub fn is(&self, documented: &str) -> bool {
+        let essence = |media_type: &str| {
+            let essence = media_type.split(';').next().unwrap_or_default();
+            essence.trim().to_ascii_lowercase()
+        };
+        let (documented, actual) = (essence(documented), essence(&self.content_type));
+        match documented.split_once('/') {
+            Some(("*", "*")) => true,
+            Some((kind, "*")) => actual.split('/').next() == Some(kind),
+            _ => documented == actual,
+        }
+    }
+
+    /// The error for a body of a media type the operation does not document here.
+    pub fn unexpected_media_type(&self) -> ResponseError {
+        let content_type = self.content_type.clone();
+        self.undecodable(format!("media type `{content_type}` is not documented here"))
+    }
+
+    pub fn undecodable(&self, message: impl Into<String>) -> ResponseError {
+        ResponseError::Undecodable {
+            status: self.status,
+            message: message.into(),
+            body: self.body.clone(),
+        }
+    }
+
+    /// The error for a status the operation does not document.
+    pub fn undocumented(self) -> ResponseError {
+        ResponseError::Undocumented {
+            status: self.status,
+            content_type: self.content_type,
+            body: self.body,
+        }
+    }
+}
+
+/// What a value becomes in a path, query or header: its JSON scalar as text, one per item of
+/// a list, none for `null` (an absent optional value).
+fn texts(name: &str, value: &impl serde::Serialize) -> Result<Vec<String>, RequestError> {
+    let value = serde_json::to_value(value)
+        .map_err(|e| RequestError::new(format!("parameter `{name}` does not serialize: {e}")))?;
+    let scalar = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => Ok(text.clone()),
+        serde_json::Value::Number(number) => Ok(number.to_string()),
+        serde_json::Value::Bool(flag) => Ok(flag.to_string()),
+        _ => Err(RequestError::new(format!(
+            "parameter `{name}` is not a scalar or a list of scalars"
+        ))),
+    };
+    match &value {
+        serde_json::Value::Null => Ok(Vec::new()),
+        serde_json::Value::Array(items) => items.iter().map(scalar).collect(),
+        other => Ok(vec![scalar(other)?]),
+    }
+}
+
+fn pairs(list: &[(String, String)]) -> String {
+    list.iter()
+        .map(|(name, value)| format!("{}={}", percent_encode(name), percent_encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters, so the text is safe in
+/// a path segment, a query and a form alike.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// A call that failed: the request could not be built, did not get an answer, or got one the
+/// operation does not document.
+#[cfg(feature = "client")]
+#[derive(Debug)]
+pub enum ClientError {
+    Request(RequestError),
+    /// Connecting, sending or receiving failed.
+    Transport(reqwest::Error),
+    Response(ResponseError),
+}
+
+#[cfg(feature = "client")]
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Request(error) => error.fmt(f),
+            ClientError::Transport(error) => write!(f, "the request failed: {error}"),
+            ClientError::Response(error) => error.fmt(f),
+        }
+    }
+}
+
+#[cfg(feature = "client")]
+impl std::error::Error for ClientError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ClientError::Request(error) => Some(error),
+            ClientError::Transport(error) => Some(error),
+            ClientError::Response(error) => Some(error),
+        }
+    }
+}
+
+#[cfg(feature = "client")]
+impl From<RequestError> for ClientError {
+    fn from(error: RequestError) -> Self {
+        ClientError::Request(error)
+    }
+}
+
+#[cfg(feature = "client")]
+impl From<ResponseError> for ClientError {
+    fn from(error: ResponseError) -> Self {
+        ClientError::Response(error)
+    }
+}
+
+/// Sends `request` with `http` and reads the whole response.
+#[cfg(feature = "client")]
+pub async fn send(
+    http: &reqwest::Client,
+    request: ::http::Request<Vec<u8>>,
+) -> Result<::http::Response<Vec<u8>>, ClientError> {
+    let request = reqwest::Request::try_from(request).map_err(ClientError::Transport)?;
+    let response = http.execute(request).await.map_err(ClientError::Transport)?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.map_err(ClientError::Transport)?;
+    let mut out = ::http::Response::new(body.to_vec());
+    *out.status_mut() = status;
+    *out.headers_mut() = headers;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VERSION: &[(&str, &[&str])] = &[("V", &["r0", "v3"])];
+
+    #[test]
+    fn the_base_path_takes_the_chosen_value_or_the_first() {
+        let endpoint = Endpoint::new("https://hs.example/");
+        let request = Outgoing::new(&endpoint, ::http::Method::GET, "/api/{V}", VERSION, "/x")
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(request.uri(), "https://hs.example/api/r0/x");
+        let endpoint = endpoint.with_variable("V", "v3");
+        let request = Outgoing::new(&endpoint, ::http::Method::GET, "/api/{V}", VERSION, "/x")
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(request.uri(), "https://hs.example/api/v3/x");
+        let unknown = Endpoint::new("http://h").with_variable("V", "v9");
+        let error = Outgoing::new(&unknown, ::http::Method::GET, "/api/{V}", VERSION, "/x").unwrap_err();
+        assert!(error.to_string().contains("one of: r0, v3"), "{error}");
+    }
+
+    #[test]
+    fn parameters_are_encoded_where_they_go() {
+        let endpoint = Endpoint::new("http://h");
+        let mut request = Outgoing::new(&endpoint, ::http::Method::POST, "", &[], "/u/{id}/x").unwrap();
+        request.path_parameter("id", &"@a b/c:d").unwrap();
+        request.query("tag", &["x&y", "z"]).unwrap();
+        request.query("limit", &Some(5)).unwrap();
+        request.query("absent", &Option::<u8>::None).unwrap();
+        request.header("X-Flag", &true).unwrap();
+        request.cookie("session", &"a;b").unwrap();
+        request.form(&[("a", "1 2"), ("b", "&")]).unwrap();
+        let request = request.build().unwrap();
+        assert_eq!(request.uri(), "http://h/u/%40a%20b%2Fc%3Ad/x?tag=x%26y&tag=z&limit=5");
+        assert_eq!(request.headers()["x-flag"], "true");
+        assert_eq!(request.headers()["cookie"], "session=a%3Bb");
+        assert_eq!(request.body(), b"a=1+2&b=%26");
+        let mut bad = Outgoing::new(&endpoint, ::http::Method::GET, "", &[], "/{id}").unwrap();
+        assert!(bad.header("X-Line", &"a\nb").is_err());
+        assert!(bad.path_parameter("id", &serde_json::json!({"a": 1})).is_err());
+    }
+
+    #[test]
+    fn responses_keep_what_they_carried() {
+        let response = ::http::Response::builder()
+            .status(418)
+            .header("content-type", "text/plain")
+            .body(b"teapot".to_vec())
+            .unwrap();
+        let incoming = Incoming::new(response);
+        assert!(incoming.is("TEXT/PLAIN") && incoming.is("text/*") && !incoming.is("text/html"));
+        let error = incoming.json::<serde_json::Value>().unwrap_err();
+        assert!(matches!(&error, ResponseError::Undecodable { status, .. } if status.as_u16() == 418));
+        assert_eq!(error.body(), b"teapot");
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Form {
+            a: String,
+            n: u8,
+        }
+        let form: Form = Incoming::new(::http::Response::new(b"a=1+2&n=3".to_vec())).form().unwrap();
+        assert_eq!(form, Form { a: "1 2".into(), n: 3 });
+    }
+}
