@@ -198,6 +198,8 @@ async fn a_node_that_may_have_missed_notices_does_not_answer_from_its_cache() {
     let mut database = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
         .await
         .unwrap();
+    // Ten rounds: a round after a lease was waited out cuts the connections just before the
+    // nodes renew, while they reconnect, which is where a lost notice would hide.
     for _ in 0..10 {
         served_twice(&b, &access).await;
         let cut = sqlx::query(
@@ -221,6 +223,45 @@ async fn a_node_that_may_have_missed_notices_does_not_answer_from_its_cache() {
         access = refreshed["access_token"].as_str().unwrap().to_owned();
         refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
     }
+}
+
+/// A node that holds a lease but never acknowledges (hung, or cut off from the database
+/// after its last renewal) may still answer from its cache until its lease runs out: a
+/// revocation is answered only after that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_does_not_acknowledge_is_waited_out() {
+    if !postgres_available() {
+        return;
+    }
+    let (a, _b) = two_nodes().await;
+    let Database::Sql(url) = &a.settings.database else {
+        unreachable!("two_nodes share a PostgreSQL database")
+    };
+    let (_, _, refresh) = a.register("wren", "pw").await;
+    let mut database = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO cache_nodes (node_id, lease_until) VALUES ('hung', matrix_now_ms() + 1500)",
+    )
+    .execute(&mut database)
+    .await
+    .unwrap();
+    let (status, body) = a
+        .post(
+            &a.cs("/tokenrefresh"),
+            None,
+            json!({"refresh_token": refresh}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (expired,): (i64,) = sqlx::query_as(
+        "SELECT CASE WHEN lease_until <= matrix_now_ms() THEN 1 ELSE 0 END FROM cache_nodes WHERE node_id = 'hung'",
+    )
+    .fetch_one(&mut database)
+    .await
+    .unwrap();
+    assert_eq!(expired, 1, "answered while the hung node's lease still ran");
 }
 
 /// Asks `node` for the 3pids with `token` twice, so that the second answer can come from its

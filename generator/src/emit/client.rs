@@ -10,8 +10,8 @@ use super::api::{request_name, response_name, routes_doc};
 use crate::emit::docs::doc_paragraphs;
 use crate::emit::rust_types::ident;
 use crate::ir::{
-    Api, BodyReading, Ir, Operation, ParamLocation, Response, Security, SecuritySchemeKind,
-    Status, TypeKind, TypeRef,
+    Api, BodyReading, Ir, Operation, ParamLocation, Response, Security, SecuritySchemeKind, Status,
+    TypeKind, TypeRef,
 };
 
 /// Everything of the client half for one API.
@@ -60,28 +60,35 @@ fn to_http(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
         };
         quote!(request.#put(#name, &self.#field)?;)
     });
-    let body = op.body.as_ref().zip(op.transport.body).map(|(body, reading)| {
-        let put = match reading {
-            BodyReading::ByMediaType { .. } => quote!(body.put(&mut request)?;),
-            BodyReading::Structured { form: true, .. }
-                if body.content_types.iter().all(|c| c.contains("form-urlencoded")) =>
-            {
-                quote!(request.form(body)?;)
+    let body = op
+        .body
+        .as_ref()
+        .zip(op.transport.body)
+        .map(|(body, reading)| {
+            let put = match reading {
+                BodyReading::ByMediaType { .. } => quote!(body.put(&mut request)?;),
+                BodyReading::Structured { form: true, .. }
+                    if body
+                        .content_types
+                        .iter()
+                        .all(|c| c.contains("form-urlencoded")) =>
+                {
+                    quote!(request.form(body)?;)
+                }
+                BodyReading::Structured { .. } => quote!(request.json(body)?;),
+            };
+            if reading.required() {
+                quote! { let body = &self.body; #put }
+            } else {
+                quote! {
+                    if let ::std::option::Option::Some(body) = &self.body { #put }
+                }
             }
-            BodyReading::Structured { .. } => quote!(request.json(body)?;),
-        };
-        if reading.required() {
-            quote! { let body = &self.body; #put }
-        } else {
-            quote! {
-                if let ::std::option::Option::Some(body) = &self.body { #put }
-            }
-        }
-    });
+        });
     let credential = credential_step(ir, api, op);
     let credential_parameter = credential_parameter(api, op);
-    let mutable = (!op.parameters.is_empty() || body.is_some() || credential.is_some())
-        .then(|| quote!(mut));
+    let mutable =
+        (!op.parameters.is_empty() || body.is_some() || credential.is_some()).then(|| quote!(mut));
     let doc = format!(
         " The HTTP request for {} at `endpoint`{}.",
         routes_doc(op),

@@ -387,7 +387,12 @@ fn expansions(base: &BasePath) -> Vec<String> {
         let placeholder = format!("{{{}}}", variable.name);
         paths = paths
             .iter()
-            .flat_map(|path| variable.values.iter().map(|v| path.replace(&placeholder, v)))
+            .flat_map(|path| {
+                variable
+                    .values
+                    .iter()
+                    .map(|v| path.replace(&placeholder, v))
+            })
             .collect();
     }
     let mut unique: Vec<String> = Vec::new();

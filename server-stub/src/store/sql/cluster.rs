@@ -19,8 +19,9 @@
 //!    A node counts its lease from when it *sent* the renewal, never later than the database
 //!    counted it.
 //! 3. A node whose lease ran out, or whose listening connection broke, answers from the
-//!    database only, and forgets its whole cache before it answers from it again. A read
-//!    that was in flight meanwhile is not cached (the caches' generations).
+//!    database only, and forgets its whole cache before it answers from it again (a renewal
+//!    on a new connection forgets, whether or not the break was noticed). A read that was in
+//!    flight meanwhile is not cached (the caches' generations).
 //!
 //! So a healthy cluster pays one round trip and an acknowledgement per revocation, and a node
 //! that hangs or dies costs a revocation at most one lease ([`LEASE`]), never strictness.
@@ -190,21 +191,33 @@ impl Cluster {
     /// Renews the lease, over the listening connection.
     async fn renew(&self, listener: &mut PgListener) -> StoreResult<()> {
         let sent = self.now();
-        sqlx::query(
+        // The listening connection marks itself (a session setting): one without the mark
+        // is a new one, and notices may have been lost while the old one died. sqlx
+        // reconnects by itself, and a reconnection can happen inside a `try_recv` that the
+        // renewal timer cancels, so the mark, not a reported loss, is what tells.
+        let (same_connection,): (bool,) = sqlx::query_as(
             "INSERT INTO cache_nodes (node_id, lease_until) VALUES ($1, matrix_now_ms() + $2) \
-             ON CONFLICT (node_id) DO UPDATE SET lease_until = excluded.lease_until",
+             ON CONFLICT (node_id) DO UPDATE SET lease_until = excluded.lease_until \
+             RETURNING coalesce(current_setting('matrix_cache.listener', true), '') = $1",
         )
         .bind(&self.0.node_id)
         .bind(i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX))
-        .execute(&mut *listener)
+        .fetch_one(&mut *listener)
         .await
         .map_err(backend)?;
         // What came with the answer is applied before the lease is extended (step 2 above).
         while let Some(notice) = listener.next_buffered() {
             self.apply(listener, &notice).await?;
         }
-        if self.0.lease_until.load(Ordering::SeqCst) <= sent {
-            // The lease ran out (or this is the first): what is cached may have missed
+        if !same_connection {
+            sqlx::query("SELECT set_config('matrix_cache.listener', $1, false)")
+                .bind(&self.0.node_id)
+                .execute(&mut *listener)
+                .await
+                .map_err(backend)?;
+        }
+        if !same_connection || self.0.lease_until.load(Ordering::SeqCst) <= sent {
+            // A new connection, or a lease that ran out: what is cached may have missed
             // notices.
             self.0.caches.forget_everything();
         }
