@@ -92,7 +92,7 @@ pub(crate) fn parse_json<T: ::serde::de::DeserializeOwned>(
 pub(crate) fn parse_form<T: ::serde::de::DeserializeOwned>(
     bytes: &[u8],
 ) -> ::std::result::Result<T, crate::types::MatrixError> {
-    ::serde_urlencoded::from_bytes(bytes)
+    ::serde_html_form::from_bytes(bytes)
         .map_err(|error| {
             let message = error.to_string();
             match missing_field(&message) {
@@ -133,7 +133,7 @@ pub(crate) async fn body<T: ::serde::de::DeserializeOwned>(
 pub(crate) fn query<T: ::serde::de::DeserializeOwned>(
     parts: &::axum::http::request::Parts,
 ) -> ::std::result::Result<T, crate::types::MatrixError> {
-    ::serde_urlencoded::from_str(parts.uri.query().unwrap_or_default())
+    ::serde_html_form::from_str(parts.uri.query().unwrap_or_default())
         .map_err(|error| {
             let message = error.to_string();
             match missing_field(&message) {
@@ -212,7 +212,7 @@ pub(crate) fn api_key(
 > {
     let placed = match location {
         KeyLocation::Query => {
-            let pairs: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = ::serde_urlencoded::from_str(
+            let pairs: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = ::serde_html_form::from_str(
                     parts.uri.query().unwrap_or_default(),
                 )
                 .unwrap_or_default();

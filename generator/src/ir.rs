@@ -390,7 +390,7 @@ pub struct MediaVariant {
 pub enum Encoding {
     /// `application/json` and `*/*+json`: serde_json.
     Json,
-    /// `application/x-www-form-urlencoded`: serde_urlencoded.
+    /// `application/x-www-form-urlencoded`: serde_html_form.
     Form,
     /// `text/*`: the body as a UTF-8 string.
     Text,

@@ -101,6 +101,7 @@ struct ApiView {
 #[derive(Serialize)]
 struct OperationView {
     name: String,
+    client_method: String,
     method: String,
     path: String,
     full_paths: Vec<String>,
@@ -146,6 +147,7 @@ pub fn api_reference(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> 
                 .iter()
                 .map(|op| OperationView {
                     name: op.name.clone(),
+                    client_method: op.names.client_method.clone(),
                     method: op.method.clone(),
                     path: op.path.clone(),
                     full_paths: op.full_paths.clone(),

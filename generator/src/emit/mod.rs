@@ -6,6 +6,7 @@ mod api;
 mod client;
 mod docs;
 mod markdown;
+mod round_trip;
 mod router;
 mod runtime;
 mod rust_types;
@@ -52,6 +53,7 @@ enum Job<'a> {
     Metadata,
     Outgoing,
     Examples,
+    RoundTrip,
     Api(&'a crate::ir::Api),
 }
 
@@ -71,6 +73,9 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
     if !ir.examples.is_empty() {
         jobs.push(Job::Examples);
     }
+    if round_trip::applies(ir) {
+        jobs.push(Job::RoundTrip);
+    }
     jobs.extend(ir.apis.iter().map(Job::Api));
     let mut files = crate::parallel::map(&jobs, |job| match job {
         Job::CargoToml => markdown::cargo_toml(ir, &header),
@@ -79,6 +84,11 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
         Job::Types => rust_file("src/types.rs", &header, types::emit_types(ir)?),
         Job::Runtime => rust_file("src/runtime.rs", &header, runtime::emit_runtime(ir)),
         Job::Examples => rust_file("tests/examples.rs", &header, examples_test(ir)),
+        Job::RoundTrip => rust_file(
+            "tests/round_trip.rs",
+            &header,
+            round_trip::round_trip_test(ir, &crate_path(ir)),
+        ),
         Job::Metadata => Ok(GeneratedFile {
             path: "src/metadata.rs".into(),
             contents: format!("// {header}\n\n{METADATA}"),

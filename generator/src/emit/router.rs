@@ -160,7 +160,20 @@ fn credential_step(ir: &Ir, api: &Api, op: &Operation) -> Option<TokenStream> {
         let (first, rest) = calls
             .split_first()
             .expect("a security requirement names a scheme");
-        quote!(#first #(.or(#rest))*)
+        if rest.is_empty() {
+            return first.clone();
+        }
+        // The first scheme the request carries wins; later extractors do not even look (one
+        // could refuse a header the first one took, such as `Authorization` without `Bearer`).
+        quote! {{
+            let mut credential = #first;
+            #(
+                if credential.is_none() {
+                    credential = #rest;
+                }
+            )*
+            credential
+        }}
     };
     match &op.security {
         Security::None => None,

@@ -120,7 +120,7 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
         ParamLocation::Query | ParamLocation::Path => quote! {
             KeyLocation::Query => {
                 let pairs: ::std::vec::Vec<(::std::string::String, ::std::string::String)> =
-                    ::serde_urlencoded::from_str(parts.uri.query().unwrap_or_default()).unwrap_or_default();
+                    ::serde_html_form::from_str(parts.uri.query().unwrap_or_default()).unwrap_or_default();
                 pairs.into_iter().find(|(key, _)| key == name).map(|(_, value)| value)
             }
         },
@@ -264,7 +264,7 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
             needs.parse_form,
             quote! {
                 pub(crate) fn parse_form<T: ::serde::de::DeserializeOwned>(bytes: &[u8]) -> ::std::result::Result<T, #error> {
-                    ::serde_urlencoded::from_bytes(bytes).map_err(|error| {
+                    ::serde_html_form::from_bytes(bytes).map_err(|error| {
                         let message = error.to_string();
                         match missing_field(&message) {
                             ::std::option::Option::Some(field) => #error::missing_param(format!("Missing parameter: {field}")),
@@ -333,7 +333,7 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
                 pub(crate) fn query<T: ::serde::de::DeserializeOwned>(
                     parts: &::axum::http::request::Parts,
                 ) -> ::std::result::Result<T, #error> {
-                    ::serde_urlencoded::from_str(parts.uri.query().unwrap_or_default()).map_err(|error| {
+                    ::serde_html_form::from_str(parts.uri.query().unwrap_or_default()).map_err(|error| {
                         let message = error.to_string();
                         match missing_field(&message) {
                             ::std::option::Option::Some(field) => #error::missing_param(format!("Missing parameter: {field}")),
@@ -369,8 +369,8 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
                         .iter()
                         .filter_map(|(name, value)| ::std::option::Option::Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
                         .collect();
-                    let encoded = ::serde_urlencoded::to_string(&pairs).map_err(|error| #error::invalid_param(error.to_string()))?;
-                    ::serde_urlencoded::from_str(&encoded).map_err(|error| {
+                    let encoded = ::serde_html_form::to_string(&pairs).map_err(|error| #error::invalid_param(error.to_string()))?;
+                    ::serde_html_form::from_str(&encoded).map_err(|error| {
                         let message = error.to_string();
                         match missing_field(&message) {
                             ::std::option::Option::Some(field) => #error::missing_param(format!("Missing header: {field}")),

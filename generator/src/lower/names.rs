@@ -10,7 +10,7 @@
 //! | `types` | every named type and the error code enum |
 //! | a struct's fields, an impl's functions | fields and the extra-properties map; `new` and default functions |
 //! | an enum's variants | variants and the fallback for unlisted values |
-//! | the crate root | one module per API beside `types`, `metadata` and `runtime` |
+//! | the crate root | one module per API beside `types`, `metadata`, `outgoing` and `runtime` |
 //! | an API's module | `Credential`, `Client`, the trait, each operation's request and response |
 //! | an API's constants | `OPERATIONS` and one `Metadata` per operation |
 //! | an API's trait | `authenticate` and one method per operation |
@@ -45,7 +45,9 @@ pub(super) fn decide(ir: &mut Ir) -> Result<()> {
         let is_error = index == ir.error.type_id.0;
         members(&mut def.kind, is_error);
     }
-    let mut modules: HashSet<String> = ["types", "runtime", "metadata"].map(String::from).into();
+    let mut modules: HashSet<String> = ["types", "runtime", "metadata", "outgoing"]
+        .map(String::from)
+        .into();
     for api in &mut ir.apis {
         api_names(api, &mut modules);
     }

@@ -58,7 +58,7 @@ pub(super) fn media_type(
         match v.encoding {
             Encoding::Json => quote!(Self::#variant(value) => #root::runtime::json_response(status, value),),
             Encoding::Form => quote! {
-                Self::#variant(value) => match ::serde_urlencoded::to_string(value) {
+                Self::#variant(value) => match ::serde_html_form::to_string(value) {
                     ::std::result::Result::Ok(text) => #root::runtime::media_response(status, #content_type, text.into_bytes()),
                     ::std::result::Result::Err(error) => ::axum::response::IntoResponse::into_response(
                         #error::internal(format!("Could not serialize the response: {error}")),
@@ -176,6 +176,19 @@ fn client_half(
                 }
             }
         });
+        // The router sends a range (`image/*`) as `application/octet-stream`: read it back
+        // as the first range's variant.
+        let range = variants
+            .iter()
+            .zip(variant_idents)
+            .find(|(v, _)| v.content_type.contains('*') && v.encoding == Encoding::Binary)
+            .map(|(_, variant)| {
+                quote! {
+                    if incoming.is("application/octet-stream") {
+                        return ::std::result::Result::Ok(Self::#variant(incoming.bytes().to_vec()));
+                    }
+                }
+            });
         quote! {
             /// Reads a response body by its `Content-Type` (as the first media type when it
             /// declares none).
@@ -184,6 +197,7 @@ fn client_half(
                     return ::std::result::Result::Ok(Self::#first(#first_read));
                 }
                 #(#arms)*
+                #range
                 ::std::result::Result::Err(incoming.unexpected_media_type())
             }
         }

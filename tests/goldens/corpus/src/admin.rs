@@ -1490,8 +1490,13 @@ mod handlers {
             super::CreateAccountResponse,
             crate::types::ApiError,
         > = async {
-            let credential = credential_admin_basic(&parts)?
-                .or(credential_admin_query_key(&parts)?)
+            let credential = {
+                let mut credential = credential_admin_basic(&parts)?;
+                if credential.is_none() {
+                    credential = credential_admin_query_key(&parts)?;
+                }
+                credential
+            }
                 .ok_or_else(|| crate::types::ApiError::missing_token(
                     "Missing access token",
                 ))?;
@@ -1703,8 +1708,13 @@ mod handlers {
             super::StartJobResponse,
             crate::types::ApiError,
         > = async {
-            let credential = credential_admin_token(&parts)?
-                .or(credential_jobs_o_auth(&parts)?)
+            let credential = {
+                let mut credential = credential_admin_token(&parts)?;
+                if credential.is_none() {
+                    credential = credential_jobs_o_auth(&parts)?;
+                }
+                credential
+            }
                 .ok_or_else(|| crate::types::ApiError::missing_token(
                     "Missing access token",
                 ))?;
@@ -1735,8 +1745,13 @@ mod handlers {
             super::GetJobResponse,
             crate::types::ApiError,
         > = async {
-            let credential = credential_admin_token(&parts)?
-                .or(credential_jobs_o_auth(&parts)?)
+            let credential = {
+                let mut credential = credential_admin_token(&parts)?;
+                if credential.is_none() {
+                    credential = credential_jobs_o_auth(&parts)?;
+                }
+                credential
+            }
                 .ok_or_else(|| crate::types::ApiError::missing_token(
                     "Missing access token",
                 ))?;

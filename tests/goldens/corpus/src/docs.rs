@@ -1171,8 +1171,13 @@ mod handlers {
             super::ListNotesResponse,
             crate::types::ApiError,
         > = async {
-            let credential = credential_session(&parts)?
-                .or(credential_oidc(&parts)?)
+            let credential = {
+                let mut credential = credential_session(&parts)?;
+                if credential.is_none() {
+                    credential = credential_oidc(&parts)?;
+                }
+                credential
+            }
                 .ok_or_else(|| crate::types::ApiError::missing_token(
                     "Missing access token",
                 ))?;
@@ -1192,8 +1197,13 @@ mod handlers {
             super::CreateNoteResponse,
             crate::types::ApiError,
         > = async {
-            let credential = credential_session(&parts)?
-                .or(credential_oidc(&parts)?)
+            let credential = {
+                let mut credential = credential_session(&parts)?;
+                if credential.is_none() {
+                    credential = credential_oidc(&parts)?;
+                }
+                credential
+            }
                 .ok_or_else(|| crate::types::ApiError::missing_token(
                     "Missing access token",
                 ))?;

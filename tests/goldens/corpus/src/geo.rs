@@ -1126,8 +1126,13 @@ mod handlers {
             super::PlanRouteResponse,
             crate::types::ApiError,
         > = async {
-            let credential = credential_maps_key(&parts)?
-                .or(credential_maps_o_auth(&parts)?)
+            let credential = {
+                let mut credential = credential_maps_key(&parts)?;
+                if credential.is_none() {
+                    credential = credential_maps_o_auth(&parts)?;
+                }
+                credential
+            }
                 .ok_or_else(|| crate::types::ApiError::missing_token(
                     "Missing access token",
                 ))?;

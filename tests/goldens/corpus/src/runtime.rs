@@ -92,7 +92,7 @@ pub(crate) fn parse_json<T: ::serde::de::DeserializeOwned>(
 pub(crate) fn parse_form<T: ::serde::de::DeserializeOwned>(
     bytes: &[u8],
 ) -> ::std::result::Result<T, crate::types::ApiError> {
-    ::serde_urlencoded::from_bytes(bytes)
+    ::serde_html_form::from_bytes(bytes)
         .map_err(|error| {
             let message = error.to_string();
             match missing_field(&message) {
@@ -147,7 +147,7 @@ pub(crate) async fn optional_body<T: ::serde::de::DeserializeOwned>(
 pub(crate) fn query<T: ::serde::de::DeserializeOwned>(
     parts: &::axum::http::request::Parts,
 ) -> ::std::result::Result<T, crate::types::ApiError> {
-    ::serde_urlencoded::from_str(parts.uri.query().unwrap_or_default())
+    ::serde_html_form::from_str(parts.uri.query().unwrap_or_default())
         .map_err(|error| {
             let message = error.to_string();
             match missing_field(&message) {
@@ -187,9 +187,9 @@ pub(crate) fn headers<T: ::serde::de::DeserializeOwned>(
             value.to_str().ok()?.to_owned(),
         )))
         .collect();
-    let encoded = ::serde_urlencoded::to_string(&pairs)
+    let encoded = ::serde_html_form::to_string(&pairs)
         .map_err(|error| crate::types::ApiError::invalid_param(error.to_string()))?;
-    ::serde_urlencoded::from_str(&encoded)
+    ::serde_html_form::from_str(&encoded)
         .map_err(|error| {
             let message = error.to_string();
             match missing_field(&message) {
@@ -255,7 +255,7 @@ pub(crate) fn api_key(
 > {
     let placed = match location {
         KeyLocation::Query => {
-            let pairs: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = ::serde_urlencoded::from_str(
+            let pairs: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = ::serde_html_form::from_str(
                     parts.uri.query().unwrap_or_default(),
                 )
                 .unwrap_or_default();

@@ -1631,8 +1631,13 @@ mod handlers {
             super::GetOrderResponse,
             crate::types::ApiError,
         > = async {
-            let credential = credential_store_key(&parts)?
-                .or(credential_store_oauth(&parts)?)
+            let credential = {
+                let mut credential = credential_store_key(&parts)?;
+                if credential.is_none() {
+                    credential = credential_store_oauth(&parts)?;
+                }
+                credential
+            }
                 .ok_or_else(|| crate::types::ApiError::missing_token(
                     "Missing access token",
                 ))?;

@@ -2829,6 +2829,9 @@ impl DownloadContentOkBody {
         if incoming.is("application/json") {
             return ::std::result::Result::Ok(Self::Json(incoming.json()?));
         }
+        if incoming.is("application/octet-stream") {
+            return ::std::result::Result::Ok(Self::AnyImage(incoming.bytes().to_vec()));
+        }
         ::std::result::Result::Err(incoming.unexpected_media_type())
     }
 }

@@ -10,7 +10,7 @@ fn missing_field(message: &str) -> ::std::option::Option<&str> {
 pub(crate) fn query<T: ::serde::de::DeserializeOwned>(
     parts: &::axum::http::request::Parts,
 ) -> ::std::result::Result<T, crate::types::ApiError> {
-    ::serde_urlencoded::from_str(parts.uri.query().unwrap_or_default())
+    ::serde_html_form::from_str(parts.uri.query().unwrap_or_default())
         .map_err(|error| {
             let message = error.to_string();
             match missing_field(&message) {

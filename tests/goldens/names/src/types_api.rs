@@ -583,9 +583,16 @@ mod handlers {
             super::GetThingResponse,
             crate::types::ApiError,
         > = async {
-            let credential = credential_api_key(&parts)?
-                .or(credential_api_key_(&parts)?)
-                .or(credential_self(&parts)?)
+            let credential = {
+                let mut credential = credential_api_key(&parts)?;
+                if credential.is_none() {
+                    credential = credential_api_key_(&parts)?;
+                }
+                if credential.is_none() {
+                    credential = credential_self(&parts)?;
+                }
+                credential
+            }
                 .ok_or_else(|| crate::types::ApiError::missing_token(
                     "Missing access token",
                 ))?;

@@ -86,7 +86,7 @@ pub(crate) fn parse_json<T: ::serde::de::DeserializeOwned>(
 pub(crate) fn parse_form<T: ::serde::de::DeserializeOwned>(
     bytes: &[u8],
 ) -> ::std::result::Result<T, crate::types::ApiError> {
-    ::serde_urlencoded::from_bytes(bytes)
+    ::serde_html_form::from_bytes(bytes)
         .map_err(|error| {
             let message = error.to_string();
             match missing_field(&message) {

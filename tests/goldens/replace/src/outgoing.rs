@@ -128,8 +128,15 @@ impl ResponseError {
 impl fmt::Display for ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ResponseError::Undocumented { status, .. } => {
-                write!(f, "the operation does not document status {status}")
+            ResponseError::Undocumented { status, body, .. } => {
+                write!(f, "the operation does not document status {status}")?;
+                // The start of the body, which often says why (an error from the server).
+                let text = String::from_utf8_lossy(body);
+                let start: String = text.chars().take(200).collect();
+                if !start.is_empty() {
+                    write!(f, ": {start}")?;
+                }
+                Ok(())
             }
             ResponseError::Undecodable { status, message, .. } => {
                 write!(f, "the body of the {status} response does not fit: {message}")
@@ -193,7 +200,14 @@ impl Outgoing {
     }
 
     /// Sets the header `name` to `value` (items of a list joined by commas; none when absent).
+    /// Headers that frame the message (`Content-Length`, `Transfer-Encoding`, `Host`,
+    /// `Connection`) are the transport's: a spec that documents one as a parameter describes
+    /// what the transport sends, so it is not set from the value.
     pub fn header(&mut self, name: &str, value: &impl serde::Serialize) -> Result<(), RequestError> {
+        const FRAMING: [&str; 4] = ["content-length", "transfer-encoding", "host", "connection"];
+        if FRAMING.iter().any(|framing| name.eq_ignore_ascii_case(framing)) {
+            return Ok(());
+        }
         let texts = texts(name, value)?;
         if texts.is_empty() {
             return Ok(());
@@ -229,7 +243,7 @@ impl Outgoing {
     /// The body as a form (`application/x-www-form-urlencoded`), a pair per field, as the
     /// server half reads it.
     pub fn form(&mut self, value: &impl serde::Serialize) -> Result<(), RequestError> {
-        let text = serde_urlencoded::to_string(value)
+        let text = serde_html_form::to_string(value)
             .map_err(|e| RequestError::new(format!("the body is not a form: {e}")))?;
         self.body("application/x-www-form-urlencoded", text.into_bytes())
     }
@@ -315,7 +329,7 @@ impl Incoming {
 
     /// The body, as a form of `T`.
     pub fn form<T: serde::de::DeserializeOwned>(&self) -> Result<T, ResponseError> {
-        serde_urlencoded::from_bytes(&self.body).map_err(|e| self.undecodable(e.to_string()))
+        serde_html_form::from_bytes(&self.body).map_err(|e| self.undecodable(e.to_string()))
     }
 
     /// The body, as UTF-8 text.
@@ -501,11 +515,13 @@ mod tests {
         request.query("limit", &Some(5)).unwrap();
         request.query("absent", &Option::<u8>::None).unwrap();
         request.header("X-Flag", &true).unwrap();
+        request.header("Content-Length", &99).unwrap();
         request.cookie("session", &"a;b").unwrap();
         request.form(&[("a", "1 2"), ("b", "&")]).unwrap();
         let request = request.build().unwrap();
         assert_eq!(request.uri(), "http://h/u/%40a%20b%2Fc%3Ad/x?tag=x%26y&tag=z&limit=5");
         assert_eq!(request.headers()["x-flag"], "true");
+        assert!(request.headers().get("content-length").is_none());
         assert_eq!(request.headers()["cookie"], "session=a%3Bb");
         assert_eq!(request.body(), b"a=1+2&b=%26");
         let mut bad = Outgoing::new(&endpoint, ::http::Method::GET, "", &[], "/{id}").unwrap();

@@ -57,7 +57,7 @@ pub(crate) fn api_key(
 > {
     let placed = match location {
         KeyLocation::Query => {
-            let pairs: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = ::serde_urlencoded::from_str(
+            let pairs: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = ::serde_html_form::from_str(
                     parts.uri.query().unwrap_or_default(),
                 )
                 .unwrap_or_default();

@@ -542,8 +542,13 @@ mod handlers {
             super::EitherKeyResponse,
             crate::types::ApiError,
         > = async {
-            let credential = credential_api_key_query(&parts)?
-                .or(credential_basic_auth(&parts)?)
+            let credential = {
+                let mut credential = credential_api_key_query(&parts)?;
+                if credential.is_none() {
+                    credential = credential_basic_auth(&parts)?;
+                }
+                credential
+            }
                 .ok_or_else(|| crate::types::ApiError::missing_token(
                     "Missing access token",
                 ))?;

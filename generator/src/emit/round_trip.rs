@@ -1,0 +1,560 @@
+//! `tests/round_trip.rs` of the generated crate: every API's router serves a scripted
+//! implementation of its trait on loopback, and every operation is called through the
+//! generated `Client`, once per documented response and once per security scheme it takes.
+//! The server must receive the very request the client sent, with the credential where its
+//! scheme puts it, and the client must get back the very response the server answered. The
+//! values are samples made from the types: each field present, the first value of an enum,
+//! the first variant of a union.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::{Value, json};
+
+use super::api::{request_name, response_name};
+use crate::emit::rust_types::{ident, type_tokens};
+use crate::ir::{
+    Api, Encoding, Ir, Operation, ParamLocation, Response, Security, SecurityScheme,
+    SecuritySchemeKind, Status, TypeKind, TypeRef,
+};
+
+/// How deep samples go into optional fields, so that recursive types end.
+const SAMPLE_DEPTH: usize = 4;
+
+/// Whether an API has an operation whose values can be sampled (not all of a type of the
+/// user's own): only those get a test, so no test runs without a case.
+fn testable(ir: &Ir, api: &Api) -> bool {
+    let root = quote!(crate);
+    api.operations
+        .iter()
+        .any(|op| !cases(ir, api, op, &root).is_empty())
+}
+
+/// Whether the crate gets the test: some API is testable.
+pub(super) fn applies(ir: &Ir) -> bool {
+    ir.apis.iter().any(|api| testable(ir, api))
+}
+
+/// The test file.
+pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> TokenStream {
+    let apis: Vec<TokenStream> = ir
+        .apis
+        .iter()
+        .filter(|api| testable(ir, api))
+        .map(|api| api_test(ir, api, root))
+        .collect();
+    // Operations with no parameters, bodies or response bodies need no samples: then the
+    // helper is left out rather than left unused.
+    let samples = apis.iter().any(|api| api.to_string().contains("sample ::"));
+    let sample_fn = samples.then(|| {
+        quote! {
+            fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
+                ::serde_json::from_str(json).unwrap_or_else(|e| panic!("sample {json} does not fit {}: {e}", ::std::any::type_name::<T>()))
+            }
+        }
+    });
+    quote! {
+        //! Every operation, through the generated client and the generated router: the
+        //! server receives the request the client sent, the client gets the response the
+        //! server answered. Needs both halves: `cargo test --features client`.
+        #![cfg(all(feature = "server", feature = "client"))]
+
+        use ::std::sync::Mutex;
+
+        /// What the scripted servers received, and what they answer next.
+        #[derive(Default)]
+        struct Script {
+            received: Mutex<Vec<(String, Box<dyn ::std::any::Any + Send>)>>,
+            answers: Mutex<Vec<Box<dyn ::std::any::Any + Send>>>,
+        }
+
+        impl Script {
+            /// Records a request and who sent it; the answer scripted for it.
+            fn answer<R: 'static>(&self, caller: String, request: impl ::std::any::Any + Send) -> R {
+                self.received.lock().unwrap().push((caller, Box::new(request)));
+                let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
+                *answer.downcast::<R>().expect("the scripted answer is this operation's")
+            }
+
+            fn expect<R: Send + 'static>(&self, answer: R) {
+                self.answers.lock().unwrap().push(Box::new(answer));
+            }
+
+            /// The last request received, and who sent it.
+            fn received<R: 'static>(&self) -> (String, R) {
+                let (caller, request) = self.received.lock().unwrap().pop().expect("a request was received");
+                (caller, *request.downcast::<R>().expect("the request of this operation"))
+            }
+        }
+
+        /// Serves `router` on a loopback port: its URL.
+        async fn serve(router: ::axum::Router) -> String {
+            let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            ::tokio::spawn(async move { ::axum::serve(listener, router).await.unwrap() });
+            url
+        }
+
+        #sample_fn
+
+        mod every_operation {
+            #(#apis)*
+        }
+    }
+}
+
+fn api_test(ir: &Ir, api: &Api, root: &TokenStream) -> TokenStream {
+    let module = ident(&api.module);
+    let trait_ident = ident(&api.trait_name);
+    let error = {
+        let name = ident(&ir.error.type_name);
+        quote!(#root::types::#name)
+    };
+    let has_credentials = !api.security_schemes.is_empty();
+    let auth = has_credentials.then(|| {
+        quote! {
+            type Caller = String;
+
+            async fn authenticate(&self, credential: #root::#module::Credential) -> Result<String, #error> {
+                Ok(format!("{credential:?}"))
+            }
+        }
+    });
+    let methods = api.operations.iter().map(|op| {
+        let method = ident(&op.name);
+        let request = request_name(op);
+        let response = response_name(op);
+        let (caller, recorded) = match op.security {
+            Security::None => (None, quote!(String::new())),
+            Security::Required(_) => (Some(quote!(caller: String,)), quote!(caller)),
+            Security::Optional(_) => (
+                Some(quote!(caller: Option<Result<String, #error>>,)),
+                quote!(caller.map(|c| c.expect("the credential is accepted")).unwrap_or_default()),
+            ),
+        };
+        let allow = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+        quote! {
+            #allow
+            async fn #method(&self, #caller request: #root::#module::#request) -> Result<#root::#module::#response, #error> {
+                Ok(self.0.answer(#recorded, request))
+            }
+        }
+    });
+    let cases: Vec<TokenStream> = api
+        .operations
+        .iter()
+        .flat_map(|op| cases(ir, api, op, root))
+        .collect();
+    let sample_use = cases
+        .iter()
+        .any(|case| case.to_string().contains("sample ::"))
+        .then(|| {
+            quote!(
+                use super::super::sample;
+            )
+        });
+    let any_deprecated = api.operations.iter().any(|op| op.deprecated);
+    let allow = any_deprecated.then(|| quote!(#[allow(deprecated)]));
+    let test = format_ident!("{}_round_trips", api.module);
+    quote! {
+        pub(super) mod #module {
+            use super::super::{Script, serve};
+            #sample_use
+            use ::std::sync::Arc;
+
+            struct Scripted(Arc<Script>);
+
+            impl #root::#module::#trait_ident for Scripted {
+                #auth
+                #(#methods)*
+            }
+
+            #[::tokio::test]
+            #allow
+            async fn #test() {
+                let script = Arc::new(Script::default());
+                let url = serve(#root::#module::router(Arc::new(Scripted(script.clone())))).await;
+                let endpoint = #root::outgoing::Endpoint::new(url);
+                #(#cases)*
+            }
+        }
+    }
+}
+
+/// One block per response the operation documents and per media type of its body (with
+/// its first scheme's credential), one per further scheme it takes (with its first
+/// response), and one per further media type of its request body.
+fn cases(ir: &Ir, api: &Api, op: &Operation, root: &TokenStream) -> Vec<TokenStream> {
+    let Some(request) = request_value(ir, api, op, root, 0) else {
+        return Vec::new();
+    };
+    let schemes: Vec<Option<&SecurityScheme>> = match &op.security {
+        Security::None => vec![None],
+        Security::Required(names) | Security::Optional(names) => {
+            let taken: Vec<&SecurityScheme> = names
+                .iter()
+                .filter_map(|name| api.security_schemes.iter().find(|s| &s.name == name))
+                .collect();
+            // A scheme read where an earlier one of the operation reads too (two schemes in
+            // `Authorization`) is taken for the earlier one: the spec cannot tell them apart,
+            // so neither can a server.
+            let mut read: Vec<String> = Vec::new();
+            let mut distinct = Vec::new();
+            for scheme in taken {
+                if !read.contains(&credential_place(ir, scheme)) {
+                    distinct.push(Some(scheme));
+                }
+                read.extend(places_read(ir, scheme));
+            }
+            distinct
+        }
+    };
+    let first_scheme = &schemes[..1.min(schemes.len())];
+    let mut out = Vec::new();
+    for (index, response) in op.responses.iter().enumerate() {
+        // Each media type of the body, when it comes in several.
+        for variant in 0..media_variants(ir, response.ty.as_ref()) {
+            let Some(answer) = response_value(ir, api, op, response, root, variant) else {
+                continue;
+            };
+            let choices = if index == 0 && variant == 0 {
+                &schemes
+            } else {
+                first_scheme
+            };
+            for scheme in choices {
+                out.push(case(api, op, response, *scheme, &request, &answer, root));
+            }
+        }
+    }
+    // Each further media type of the request body, with the first response.
+    let request_variants = media_variants(ir, op.body.as_ref().map(|b| &b.ty));
+    if let Some(response) = op.responses.first() {
+        for variant in 1..request_variants {
+            let request = request_value(ir, api, op, root, variant);
+            let answer = response_value(ir, api, op, response, root, 0);
+            if let (Some(request), Some(answer)) = (request, answer) {
+                for scheme in first_scheme {
+                    out.push(case(api, op, response, *scheme, &request, &answer, root));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// How many media variants a body has: one unless it is a body in several media types.
+fn media_variants(ir: &Ir, ty: Option<&TypeRef>) -> usize {
+    let inner = match ty {
+        Some(TypeRef::Boxed(inner)) => inner.as_ref(),
+        Some(other) => other,
+        None => return 1,
+    };
+    match ir.named(inner).map(|def| &def.kind) {
+        Some(TypeKind::Media { variants }) => variants.len().max(1),
+        _ => 1,
+    }
+}
+
+/// Where the router looks for a scheme's credential: its own place, and with
+/// `bearer_header` an API key's `Authorization: Bearer` too.
+fn places_read(ir: &Ir, scheme: &SecurityScheme) -> Vec<String> {
+    let own = match &scheme.kind {
+        SecuritySchemeKind::ApiKey {
+            parameter,
+            location,
+        } => format!("{location:?} {parameter}").to_ascii_lowercase(),
+        _ => "header authorization".into(),
+    };
+    let bearer =
+        matches!(scheme.kind, SecuritySchemeKind::ApiKey { .. }) && ir.router.bearer_header;
+    let mut places = vec![own];
+    if bearer {
+        places.push("header authorization".into());
+    }
+    places
+}
+
+/// Where the client puts a scheme's credential.
+fn credential_place(ir: &Ir, scheme: &SecurityScheme) -> String {
+    match &scheme.kind {
+        SecuritySchemeKind::ApiKey {
+            location: ParamLocation::Query,
+            ..
+        } if ir.router.bearer_header => "header authorization".into(),
+        SecuritySchemeKind::ApiKey {
+            parameter,
+            location,
+        } => format!("{location:?} {parameter}").to_ascii_lowercase(),
+        SecuritySchemeKind::Http { .. }
+        | SecuritySchemeKind::OAuth2
+        | SecuritySchemeKind::OpenIdConnect => "header authorization".into(),
+    }
+}
+
+fn case(
+    api: &Api,
+    op: &Operation,
+    response: &Response,
+    scheme: Option<&SecurityScheme>,
+    request: &TokenStream,
+    answer: &TokenStream,
+    root: &TokenStream,
+) -> TokenStream {
+    let module = ident(&api.module);
+    let request_ty = request_name(op);
+    let method = ident(&op.names.client_method);
+    let (client, caller) = match scheme {
+        Some(scheme) => {
+            let variant = ident(&scheme.variant);
+            (
+                quote! {
+                    let credential = #root::#module::Credential::#variant("s3cr3t-token".into());
+                    let client = #root::#module::Client::new(endpoint.clone()).with_credential(credential.clone());
+                },
+                quote!(format!("{credential:?}")),
+            )
+        }
+        None => (
+            quote!(let client = #root::#module::Client::new(endpoint.clone());),
+            quote!(String::new()),
+        ),
+    };
+    let framed = content_length_fix(api, op);
+    let label = format!(
+        "{} {} answering {} ({})",
+        op.method,
+        op.path,
+        response.variant,
+        scheme.map_or("no credential", |s| s.name.as_str())
+    );
+    quote! {
+        {
+            #client
+            let request: #root::#module::#request_ty = #request;
+            #framed
+            let answer = #answer;
+            script.expect(answer.clone());
+            let got = client.#method(&request).await.unwrap_or_else(|e| panic!("{}: {e}", #label));
+            assert_eq!(got, answer, "{}: the answer", #label);
+            let (caller, received) = script.received::<#root::#module::#request_ty>();
+            assert_eq!(received, request, "{}: the request", #label);
+            assert_eq!(caller, #caller, "{}: the caller", #label);
+        }
+    }
+}
+
+/// A `Content-Length` parameter is what the transport sends: the server receives the body's
+/// length, whatever the sample said.
+fn content_length_fix(api: &Api, op: &Operation) -> Option<TokenStream> {
+    let parameter = op.parameters.iter().find(|p| {
+        p.location == ParamLocation::Header && p.name.eq_ignore_ascii_case("content-length")
+    })?;
+    let field = ident(&parameter.field);
+    let credential = (!api.security_schemes.is_empty()).then(|| quote!(, None));
+    let length = match parameter.ty {
+        TypeRef::String { .. } => quote!(format!("\"{}\"", sent.body().len())),
+        _ => quote!(sent.body().len().to_string()),
+    };
+    Some(quote! {
+        let request = {
+            let mut request = request;
+            let sent = request.to_http(&endpoint #credential).unwrap();
+            request.#field = sample(&#length);
+            request
+        };
+    })
+}
+
+/// The request, every parameter and the body given; `None` when a value cannot be sampled.
+fn request_value(
+    ir: &Ir,
+    api: &Api,
+    op: &Operation,
+    root: &TokenStream,
+    media_variant: usize,
+) -> Option<TokenStream> {
+    let module = ident(&api.module);
+    let name = request_name(op);
+    let mut fields = Vec::new();
+    for parameter in &op.parameters {
+        let field = ident(&parameter.field);
+        let value = sampled(ir, &parameter.ty, root, 0)?;
+        let (_, default) = super::api::parameter_type(ir, parameter, root);
+        let value = if parameter.required || default.is_some() {
+            value
+        } else {
+            quote!(Some(#value))
+        };
+        fields.push(quote!(#field: #value,));
+    }
+    if let Some(body) = &op.body {
+        let value = sampled(ir, &body.ty, root, media_variant)?;
+        let value = if op.transport.body.is_some_and(|b| b.required()) {
+            value
+        } else {
+            quote!(Some(#value))
+        };
+        fields.push(quote!(body: #value,));
+    }
+    Some(quote!(#root::#module::#name { #(#fields)* }))
+}
+
+/// The response value for one documented response, at a status it stands for.
+fn response_value(
+    ir: &Ir,
+    api: &Api,
+    op: &Operation,
+    response: &Response,
+    root: &TokenStream,
+    media_variant: usize,
+) -> Option<TokenStream> {
+    let module = ident(&api.module);
+    let name = response_name(op);
+    let variant = ident(&response.variant);
+    let status = match response.status {
+        Status::Code(_) => None,
+        Status::Range(class) => Some(free_status(op, class * 100..class * 100 + 100)),
+        Status::Default => Some(free_status(op, 100..600)),
+    };
+    let status = status.map(|code| quote!(::http::StatusCode::from_u16(#code).unwrap()));
+    let body = match &response.ty {
+        Some(ty) => Some(sampled(ir, ty, root, media_variant)?),
+        None => None,
+    };
+    let fields = match (status, body) {
+        (None, None) => quote!(),
+        (None, Some(body)) => quote!((#body)),
+        (Some(status), None) => quote!((#status)),
+        (Some(status), Some(body)) => quote!((#status, #body)),
+    };
+    Some(quote!(#root::#module::#name::#variant #fields))
+}
+
+/// A status in `range` that the operation does not document exactly, and that may carry a
+/// body (not 1xx, 204, 205 or 304).
+fn free_status(op: &Operation, range: std::ops::Range<u16>) -> u16 {
+    let documented = |code: u16| op.responses.iter().any(|r| r.status == Status::Code(code));
+    let bodiless = |code: u16| code < 200 || matches!(code, 204 | 205 | 304);
+    range
+        .clone()
+        .find(|code| !documented(*code) && !bodiless(*code) && *code != 200 && *code != 201)
+        .or_else(|| {
+            range
+                .clone()
+                .find(|code| !documented(*code) && !bodiless(*code))
+        })
+        .unwrap_or(599)
+}
+
+/// A Rust expression of type `ty`: from sample JSON, or for a body in several media types,
+/// its variant `media_variant`.
+fn sampled(ir: &Ir, ty: &TypeRef, root: &TokenStream, media_variant: usize) -> Option<TokenStream> {
+    let (boxed, inner) = match ty {
+        TypeRef::Boxed(inner) => (true, inner.as_ref()),
+        other => (false, other),
+    };
+    if let Some(def) = ir.named(inner)
+        && let TypeKind::Media { variants } = &def.kind
+    {
+        let chosen = variants.get(media_variant)?;
+        let variant = ident(&chosen.name);
+        let name = ident(&def.name);
+        let value = match chosen.encoding {
+            Encoding::Binary => quote!(vec![0u8, 1, 2, 255]),
+            Encoding::Text => quote!(String::from("some text")),
+            Encoding::Json | Encoding::Form => {
+                let rust = type_tokens(ir, &chosen.ty, root);
+                let json = sample_json(ir, &chosen.ty, 0)?.to_string();
+                quote!(sample::<#rust>(#json))
+            }
+        };
+        let value = quote!(#root::types::#name::#variant(#value));
+        return Some(if boxed {
+            quote!(Box::new(#value))
+        } else {
+            value
+        });
+    }
+    let rust = type_tokens(ir, ty, root);
+    let json = sample_json(ir, ty, 0)?.to_string();
+    Some(quote!(sample::<#rust>(#json)))
+}
+
+/// A JSON value of type `ty`; `None` for a type of the user's own (nothing says its shape).
+fn sample_json(ir: &Ir, ty: &TypeRef, depth: usize) -> Option<Value> {
+    Some(match ty {
+        TypeRef::String { .. } => json!("some text"),
+        TypeRef::Integer { .. } => json!(7),
+        TypeRef::Number { .. } => json!(1.5),
+        TypeRef::Boolean => json!(true),
+        TypeRef::Bytes => json!([0, 1, 2]),
+        TypeRef::Array(_) if depth > SAMPLE_DEPTH => json!([]),
+        TypeRef::Array(item) => json!([sample_json(ir, item, depth + 1)?]),
+        TypeRef::Tuple(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| sample_json(ir, item, depth + 1))
+                .collect::<Option<_>>()?,
+        ),
+        TypeRef::Map(_) if depth > SAMPLE_DEPTH => json!({}),
+        TypeRef::Map(value) => json!({"some key": sample_json(ir, value, depth + 1)?}),
+        TypeRef::Object => json!({"some key": [1, "two"]}),
+        TypeRef::Any => json!({"any": ["value", 1]}),
+        TypeRef::External(_) => return None,
+        TypeRef::Boxed(inner) => sample_json(ir, inner, depth)?,
+        TypeRef::Named(id) => {
+            let def = ir.type_def(*id);
+            match &def.kind {
+                TypeKind::Struct {
+                    fields, additional, ..
+                } => {
+                    let mut object = serde_json::Map::new();
+                    for field in fields {
+                        if !field.required && depth > SAMPLE_DEPTH {
+                            continue;
+                        }
+                        object.insert(field.name.clone(), sample_json(ir, &field.ty, depth + 1)?);
+                    }
+                    if let Some(additional) = additional
+                        && depth <= SAMPLE_DEPTH
+                    {
+                        let key = unused_key(&object);
+                        object.insert(key, sample_json(ir, additional, depth + 1)?);
+                    }
+                    Value::Object(object)
+                }
+                TypeKind::Enum {
+                    variants, integer, ..
+                } => match variants.first() {
+                    Some(first) if *integer => {
+                        Value::Number(first.value.parse::<i64>().ok()?.into())
+                    }
+                    Some(first) => Value::String(first.value.clone()),
+                    None => json!("some value"),
+                },
+                TypeKind::Alias { target } => sample_json(ir, target, depth)?,
+                TypeKind::Union { variants, tag, .. } => {
+                    let chosen = match tag {
+                        Some(_) => variants.iter().find(|v| !v.tag_values.is_empty())?,
+                        None => variants.first()?,
+                    };
+                    let mut value = sample_json(ir, &chosen.ty, depth + 1)?;
+                    if let (Some(tag), Value::Object(object)) = (tag, &mut value) {
+                        object.insert(tag.clone(), Value::String(chosen.tag_values[0].clone()));
+                    }
+                    value
+                }
+                TypeKind::Media { .. } => return None,
+            }
+        }
+    })
+}
+
+/// A key for an extra property that no declared field has.
+fn unused_key(object: &serde_json::Map<String, Value>) -> String {
+    let mut key = String::from("extra");
+    while object.contains_key(&key) {
+        key.push('_');
+    }
+    key
+}
