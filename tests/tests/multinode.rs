@@ -46,13 +46,7 @@ async fn a_session_flows_across_nodes() {
     let (status, login) = a.login_password("yara", "pw").await;
     assert_eq!(status, 200);
     let old_access = login["access_token"].as_str().unwrap();
-    let (status, refreshed) = b
-        .post(
-            &b.cs("/tokenrefresh"),
-            None,
-            json!({"refresh_token": login["refresh_token"]}),
-        )
-        .await;
+    let (status, refreshed) = b.refresh(login["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, 200, "{refreshed}");
     assert_error(&a.threepids(old_access).await, 401, "M_UNKNOWN_TOKEN");
     assert_eq!(
@@ -166,13 +160,7 @@ async fn a_token_revoked_on_one_node_is_refused_by_the_other_at_once() {
             }
             // A refresh on A kills the access token B just answered.
             _ => {
-                let (status, refreshed) = a
-                    .post(
-                        &a.cs("/tokenrefresh"),
-                        None,
-                        json!({"refresh_token": refresh}),
-                    )
-                    .await;
+                let (status, refreshed) = a.refresh(&refresh).await;
                 assert_eq!(status, 200, "{refreshed}");
                 assert_error(&b.threepids(&access).await, 401, "M_UNKNOWN_TOKEN");
                 access = refreshed["access_token"].as_str().unwrap().to_owned();
@@ -211,13 +199,7 @@ async fn a_node_that_may_have_missed_notices_does_not_answer_from_its_cache() {
         .await
         .unwrap();
         assert_eq!(cut.len(), 2, "one listening connection per node");
-        let (status, refreshed) = a
-            .post(
-                &a.cs("/tokenrefresh"),
-                None,
-                json!({"refresh_token": refresh}),
-            )
-            .await;
+        let (status, refreshed) = a.refresh(&refresh).await;
         assert_eq!(status, 200, "{refreshed}");
         assert_error(&b.threepids(&access).await, 401, "M_UNKNOWN_TOKEN");
         access = refreshed["access_token"].as_str().unwrap().to_owned();
@@ -247,13 +229,7 @@ async fn a_node_that_does_not_acknowledge_is_waited_out() {
     .execute(&mut database)
     .await
     .unwrap();
-    let (status, body) = a
-        .post(
-            &a.cs("/tokenrefresh"),
-            None,
-            json!({"refresh_token": refresh}),
-        )
-        .await;
+    let (status, body) = a.refresh(&refresh).await;
     assert_eq!(status, 200, "{body}");
     let (expired,): (i64,) = sqlx::query_as(
         "SELECT CASE WHEN lease_until <= matrix_now_ms() THEN 1 ELSE 0 END FROM cache_nodes WHERE node_id = 'hung'",

@@ -94,29 +94,13 @@ async fn flow_register_login_refresh_password(backend: Backend) {
     }
 
     let (old_access, old_refresh) = tokens[0].clone();
-    let (status, refreshed) = server
-        .post(
-            &server.cs("/tokenrefresh"),
-            None,
-            json!({"refresh_token": old_refresh}),
-        )
-        .await;
+    let (status, refreshed) = server.refresh(&old_refresh).await;
     assert_eq!(status, 200, "{refreshed}");
     let new_access = refreshed["access_token"].as_str().unwrap();
     assert_ne!(new_access, old_access);
     assert_error(&server.threepids(&old_access).await, 401, "M_UNKNOWN_TOKEN");
     assert_eq!(server.threepids(new_access).await.0, 200);
-    assert_error(
-        &server
-            .post(
-                &server.cs("/tokenrefresh"),
-                None,
-                json!({"refresh_token": old_refresh}),
-            )
-            .await,
-        403,
-        "M_FORBIDDEN",
-    );
+    assert_error(&server.refresh(&old_refresh).await, 403, "M_FORBIDDEN");
 
     let (caller_access, _) = tokens[1].clone();
     let url = server.cs("/account/password");
@@ -145,17 +129,7 @@ async fn flow_register_login_refresh_password(backend: Backend) {
     for other in [register_token, &tokens[2].0] {
         assert_error(&server.threepids(other).await, 401, "M_UNKNOWN_TOKEN");
     }
-    assert_error(
-        &server
-            .post(
-                &server.cs("/tokenrefresh"),
-                None,
-                json!({"refresh_token": tokens[2].1}),
-            )
-            .await,
-        403,
-        "M_FORBIDDEN",
-    );
+    assert_error(&server.refresh(&tokens[2].1).await, 403, "M_FORBIDDEN");
     assert_error(
         &server.login_password("alice", "old").await,
         403,
@@ -613,45 +587,15 @@ async fn token_rules(backend: Backend) {
     assert_eq!(status, 200, "{refreshed}");
     let second_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
     let second_access = refreshed["access_token"].as_str().unwrap().to_owned();
-    assert_error(
-        &server
-            .post(
-                &server.cs("/tokenrefresh"),
-                None,
-                json!({"refresh_token": "nope"}),
-            )
-            .await,
-        403,
-        "M_FORBIDDEN",
-    );
+    assert_error(&server.refresh("nope").await, 403, "M_FORBIDDEN");
     // Reusing an exchanged refresh token kills the whole chain, the new pair too.
-    assert_error(
-        &server
-            .post(
-                &server.cs("/tokenrefresh"),
-                None,
-                json!({"refresh_token": refresh}),
-            )
-            .await,
-        403,
-        "M_FORBIDDEN",
-    );
+    assert_error(&server.refresh(&refresh).await, 403, "M_FORBIDDEN");
     assert_error(
         &server.threepids(&second_access).await,
         401,
         "M_UNKNOWN_TOKEN",
     );
-    assert_error(
-        &server
-            .post(
-                &server.cs("/tokenrefresh"),
-                None,
-                json!({"refresh_token": second_refresh}),
-            )
-            .await,
-        403,
-        "M_FORBIDDEN",
-    );
+    assert_error(&server.refresh(&second_refresh).await, 403, "M_FORBIDDEN");
     // Tokens are looked up, not trusted: similar text is nothing.
     let forged = format!("{}x", &access[..access.len() - 1]);
     assert_error(&server.threepids(&forged).await, 401, "M_UNKNOWN_TOKEN");
@@ -1176,17 +1120,7 @@ async fn sqlite_data_survives_a_restart() {
     server.restart().await;
     assert_eq!(server.login_password("wendy", "pw").await.0, 200);
     assert_eq!(server.threepids(&access).await.0, 200);
-    assert_eq!(
-        server
-            .post(
-                &server.cs("/tokenrefresh"),
-                None,
-                json!({"refresh_token": refresh})
-            )
-            .await
-            .0,
-        200
-    );
+    assert_eq!(server.refresh(&refresh).await.0, 200);
     assert!(server.data.path().join("server.db").exists());
 }
 

@@ -47,6 +47,7 @@ pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> TokenStream {
     let samples = apis.iter().any(|api| api.to_string().contains("sample ::"));
     let sample_fn = samples.then(|| {
         quote! {
+            #[rustfmt::skip]
             fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
                 ::serde_json::from_str(json).unwrap_or_else(|e| panic!("sample {json} does not fit {}: {e}", ::std::any::type_name::<T>()))
             }
@@ -60,13 +61,18 @@ pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> TokenStream {
 
         use ::std::sync::Mutex;
 
+        // `rustfmt::skip` on every item: the layout is prettyplease's, and
+        // `cargo xtask codegen --check` compares bytes.
+
         /// What the scripted servers received, and what they answer next.
         #[derive(Default)]
+        #[rustfmt::skip]
         struct Script {
             received: Mutex<Vec<(String, Box<dyn ::std::any::Any + Send>)>>,
             answers: Mutex<Vec<Box<dyn ::std::any::Any + Send>>>,
         }
 
+        #[rustfmt::skip]
         impl Script {
             /// Records a request and who sent it; the answer scripted for it.
             fn answer<R: 'static>(&self, caller: String, request: impl ::std::any::Any + Send) -> R {
@@ -87,6 +93,7 @@ pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> TokenStream {
         }
 
         /// Serves `router` on a loopback port: its URL.
+        #[rustfmt::skip]
         async fn serve(router: ::axum::Router) -> String {
             let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let url = format!("http://{}", listener.local_addr().unwrap());
@@ -96,6 +103,7 @@ pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> TokenStream {
 
         #sample_fn
 
+        #[rustfmt::skip]
         mod every_operation {
             #(#apis)*
         }

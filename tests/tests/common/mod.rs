@@ -4,6 +4,9 @@
 
 use std::path::Path;
 
+use matrix_api::client_server;
+use matrix_api::outgoing::{Endpoint, RequestError, ResponseError, send};
+use matrix_api::types::{MatrixError, RefreshBody, RegisterKind};
 use serde_json::{Value, json};
 use server_stub::{Database, Running, Settings};
 
@@ -186,11 +189,50 @@ impl Server {
         format!("{}/_matrix/identity{path}", self.id)
     }
 
+    /// Sends a request the generated client built and checks that the answer is one the
+    /// spec documents for the operation (`read` is its response's `from_http`: the status is
+    /// documented and the body fits its type), or the shared error the router answers by
+    /// itself (a refused token, which no operation lists): the answer as JSON, for the
+    /// assertions.
+    pub async fn documented<R>(
+        &self,
+        request: Result<http::Request<Vec<u8>>, RequestError>,
+        read: fn(http::Response<Vec<u8>>) -> Result<R, ResponseError>,
+    ) -> (u16, Value) {
+        let response = send(&self.http, request.expect("a well-formed request"))
+            .await
+            .unwrap();
+        let (status, text) = (
+            response.status().as_u16(),
+            String::from_utf8_lossy(response.body()).into_owned(),
+        );
+        if let Err(error) = read(response)
+            && MatrixError::from_response_error(&error).is_none()
+        {
+            panic!("an answer the spec does not document: {error}");
+        }
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Where the generated client sends client-server requests: this server, under `v3`.
+    pub fn homeserver(&self) -> Endpoint {
+        Endpoint::new(&self.cs).with_variable("CLIENT_MAJOR_VERSION", "v3")
+    }
+
     /// Registers through the dummy stage: (user id, access token, refresh token).
     pub async fn register(&self, username: &str, password: &str) -> (String, String, String) {
         let body =
             json!({"username": username, "password": password, "auth": {"type": "m.login.dummy"}});
-        let (status, body) = self.post(&self.cs("/register"), None, body).await;
+        let request = client_server::RegisterRequest {
+            kind: RegisterKind::User,
+            body: serde_json::from_value(body).unwrap(),
+        };
+        let (status, body) = self
+            .documented(
+                request.to_http(&self.homeserver(), None),
+                client_server::RegisterResponse::from_http,
+            )
+            .await;
         assert_eq!(status, 200, "{body}");
         let field = |name: &str| body[name].as_str().unwrap().to_owned();
         (
@@ -205,12 +247,36 @@ impl Server {
     }
 
     pub async fn login_password(&self, user: &str, password: &str) -> (u16, Value) {
-        self.login(json!({"type": "m.login.password", "user": user, "password": password}))
-            .await
+        let body = json!({"type": "m.login.password", "user": user, "password": password});
+        let request = client_server::LoginRequest {
+            body: serde_json::from_value(body).unwrap(),
+        };
+        self.documented(
+            request.to_http(&self.homeserver(), None),
+            client_server::LoginResponse::from_http,
+        )
+        .await
+    }
+
+    /// Exchanges a refresh token.
+    pub async fn refresh(&self, refresh_token: &str) -> (u16, Value) {
+        let request = client_server::RefreshRequest {
+            body: RefreshBody::new(refresh_token.to_owned()),
+        };
+        self.documented(
+            request.to_http(&self.homeserver(), None),
+            client_server::RefreshResponse::from_http,
+        )
+        .await
     }
 
     pub async fn threepids(&self, token: &str) -> (u16, Value) {
-        self.get(&self.cs("/account/3pid"), Some(token)).await
+        let credential = client_server::Credential::AccessToken(token.to_owned());
+        self.documented(
+            client_server::GetAccount3pidsRequest {}.to_http(&self.homeserver(), Some(&credential)),
+            client_server::GetAccount3pidsResponse::from_http,
+        )
+        .await
     }
 
     /// The validation links in the outbox, oldest first.

@@ -7,26 +7,22 @@
 use ::std::sync::Mutex;
 /// What the scripted servers received, and what they answer next.
 #[derive(Default)]
+#[rustfmt::skip]
 struct Script {
     received: Mutex<Vec<(String, Box<dyn ::std::any::Any + Send>)>>,
     answers: Mutex<Vec<Box<dyn ::std::any::Any + Send>>>,
 }
+#[rustfmt::skip]
 impl Script {
     /// Records a request and who sent it; the answer scripted for it.
-    fn answer<R: 'static>(&self, caller: String, request: impl ::std::any::Any + Send) -> R {
-        self.received
-            .lock()
-            .unwrap()
-            .push((caller, Box::new(request)));
-        let answer = self
-            .answers
-            .lock()
-            .unwrap()
-            .pop()
-            .expect("an answer is scripted");
-        *answer
-            .downcast::<R>()
-            .expect("the scripted answer is this operation's")
+    fn answer<R: 'static>(
+        &self,
+        caller: String,
+        request: impl ::std::any::Any + Send,
+    ) -> R {
+        self.received.lock().unwrap().push((caller, Box::new(request)));
+        let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
+        *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
     fn expect<R: Send + 'static>(&self, answer: R) {
         self.answers.lock().unwrap().push(Box::new(answer));
@@ -39,35 +35,31 @@ impl Script {
             .unwrap()
             .pop()
             .expect("a request was received");
-        (
-            caller,
-            *request
-                .downcast::<R>()
-                .expect("the request of this operation"),
-        )
+        (caller, *request.downcast::<R>().expect("the request of this operation"))
     }
 }
 /// Serves `router` on a loopback port: its URL.
+#[rustfmt::skip]
 async fn serve(router: ::axum::Router) -> String {
-    let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap();
+    let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     ::tokio::spawn(async move { ::axum::serve(listener, router).await.unwrap() });
     url
 }
+#[rustfmt::skip]
 fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
-    ::serde_json::from_str(json).unwrap_or_else(|e| {
-        panic!(
-            "sample {json} does not fit {}: {e}",
-            ::std::any::type_name::<T>()
-        )
-    })
+    ::serde_json::from_str(json)
+        .unwrap_or_else(|e| {
+            panic!(
+                "sample {json} does not fit {}: {e}", ::std::any::type_name:: < T > ()
+            )
+        })
 }
+#[rustfmt::skip]
 mod every_operation {
     pub(super) mod pets {
-        use super::super::sample;
         use super::super::{Script, serve};
+        use super::super::sample;
         use ::std::sync::Arc;
         struct Scripted(Arc<Script>);
         impl ::golden_enums_closed::pets::PetsApi for Scripted {
@@ -84,44 +76,46 @@ mod every_operation {
         #[::tokio::test]
         async fn pets_round_trips() {
             let script = Arc::new(Script::default());
-            let url = serve(::golden_enums_closed::pets::router(Arc::new(Scripted(
-                script.clone(),
-            ))))
-            .await;
+            let url = serve(
+                    ::golden_enums_closed::pets::router(
+                        Arc::new(Scripted(script.clone())),
+                    ),
+                )
+                .await;
             let endpoint = ::golden_enums_closed::outgoing::Endpoint::new(url);
             {
                 let client = ::golden_enums_closed::pets::Client::new(endpoint.clone());
-                let request: ::golden_enums_closed::pets::ListPetsRequest =
-                    ::golden_enums_closed::pets::ListPetsRequest {
-                        status: Some(sample::<::golden_enums_closed::types::ListPetsStatus>(
-                            "\"available\"",
-                        )),
-                    };
-                let answer = ::golden_enums_closed::pets::ListPetsResponse::Ok(sample::<
-                    ::golden_enums_closed::types::ListPetsOkBody,
-                >(
-                    "{\"kind\":\"pet.kind.cat\",\"size\":\"small\"}",
-                ));
+                let request: ::golden_enums_closed::pets::ListPetsRequest = ::golden_enums_closed::pets::ListPetsRequest {
+                    status: Some(
+                        sample::<
+                            ::golden_enums_closed::types::ListPetsStatus,
+                        >("\"available\""),
+                    ),
+                };
+                let answer = ::golden_enums_closed::pets::ListPetsResponse::Ok(
+                    sample::<
+                        ::golden_enums_closed::types::ListPetsOkBody,
+                    >("{\"kind\":\"pet.kind.cat\",\"size\":\"small\"}"),
+                );
                 script.expect(answer.clone());
-                let got = client.list_pets(&request).await.unwrap_or_else(|e| {
-                    panic!("{}: {e}", "GET /pets answering Ok (no credential)")
-                });
+                let got = client
+                    .list_pets(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("{}: {e}", "GET /pets answering Ok (no credential)")
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /pets answering Ok (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_enums_closed::pets::ListPetsRequest>();
+                let (caller, received) = script
+                    .received::<::golden_enums_closed::pets::ListPetsRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /pets answering Ok (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /pets answering Ok (no credential)"
                 );
             }

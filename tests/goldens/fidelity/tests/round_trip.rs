@@ -7,26 +7,22 @@
 use ::std::sync::Mutex;
 /// What the scripted servers received, and what they answer next.
 #[derive(Default)]
+#[rustfmt::skip]
 struct Script {
     received: Mutex<Vec<(String, Box<dyn ::std::any::Any + Send>)>>,
     answers: Mutex<Vec<Box<dyn ::std::any::Any + Send>>>,
 }
+#[rustfmt::skip]
 impl Script {
     /// Records a request and who sent it; the answer scripted for it.
-    fn answer<R: 'static>(&self, caller: String, request: impl ::std::any::Any + Send) -> R {
-        self.received
-            .lock()
-            .unwrap()
-            .push((caller, Box::new(request)));
-        let answer = self
-            .answers
-            .lock()
-            .unwrap()
-            .pop()
-            .expect("an answer is scripted");
-        *answer
-            .downcast::<R>()
-            .expect("the scripted answer is this operation's")
+    fn answer<R: 'static>(
+        &self,
+        caller: String,
+        request: impl ::std::any::Any + Send,
+    ) -> R {
+        self.received.lock().unwrap().push((caller, Box::new(request)));
+        let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
+        *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
     fn expect<R: Send + 'static>(&self, answer: R) {
         self.answers.lock().unwrap().push(Box::new(answer));
@@ -39,35 +35,31 @@ impl Script {
             .unwrap()
             .pop()
             .expect("a request was received");
-        (
-            caller,
-            *request
-                .downcast::<R>()
-                .expect("the request of this operation"),
-        )
+        (caller, *request.downcast::<R>().expect("the request of this operation"))
     }
 }
 /// Serves `router` on a loopback port: its URL.
+#[rustfmt::skip]
 async fn serve(router: ::axum::Router) -> String {
-    let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap();
+    let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     ::tokio::spawn(async move { ::axum::serve(listener, router).await.unwrap() });
     url
 }
+#[rustfmt::skip]
 fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
-    ::serde_json::from_str(json).unwrap_or_else(|e| {
-        panic!(
-            "sample {json} does not fit {}: {e}",
-            ::std::any::type_name::<T>()
-        )
-    })
+    ::serde_json::from_str(json)
+        .unwrap_or_else(|e| {
+            panic!(
+                "sample {json} does not fit {}: {e}", ::std::any::type_name:: < T > ()
+            )
+        })
 }
+#[rustfmt::skip]
 mod every_operation {
     pub(super) mod devices {
-        use super::super::sample;
         use super::super::{Script, serve};
+        use super::super::sample;
         use ::std::sync::Arc;
         struct Scripted(Arc<Script>);
         impl ::golden_fidelity::devices::DevicesApi for Scripted {
@@ -129,331 +121,329 @@ mod every_operation {
         #[::tokio::test]
         async fn devices_round_trips() {
             let script = Arc::new(Script::default());
-            let url = serve(::golden_fidelity::devices::router(Arc::new(Scripted(
-                script.clone(),
-            ))))
-            .await;
+            let url = serve(
+                    ::golden_fidelity::devices::router(
+                        Arc::new(Scripted(script.clone())),
+                    ),
+                )
+                .await;
             let endpoint = ::golden_fidelity::outgoing::Endpoint::new(url);
             {
                 let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::GetDeviceRequest =
-                    ::golden_fidelity::devices::GetDeviceRequest {
-                        device_id: sample::<::std::string::String>("\"some text\""),
-                    };
-                let answer = ::golden_fidelity::devices::GetDeviceResponse::Ok(sample::<
-                    ::golden_fidelity::types::DeviceInformation,
-                >(
-                    "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"},\"unsigned\":{\"device_display_name\":\"some text\"}}",
-                ));
+                let request: ::golden_fidelity::devices::GetDeviceRequest = ::golden_fidelity::devices::GetDeviceRequest {
+                    device_id: sample::<::std::string::String>("\"some text\""),
+                };
+                let answer = ::golden_fidelity::devices::GetDeviceResponse::Ok(
+                    sample::<
+                        ::golden_fidelity::types::DeviceInformation,
+                    >(
+                        "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"},\"unsigned\":{\"device_display_name\":\"some text\"}}",
+                    ),
+                );
                 script.expect(answer.clone());
-                let got = client.get_device(&request).await.unwrap_or_else(|e| {
-                    panic!(
-                        "{}: {e}",
-                        "GET /devices/{deviceId} answering Ok (no credential)"
-                    )
-                });
+                let got = client
+                    .get_device(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "{}: {e}",
+                            "GET /devices/{deviceId} answering Ok (no credential)"
+                        )
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /devices/{deviceId} answering Ok (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_fidelity::devices::GetDeviceRequest>();
+                let (caller, received) = script
+                    .received::<::golden_fidelity::devices::GetDeviceRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /devices/{deviceId} answering Ok (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /devices/{deviceId} answering Ok (no credential)"
                 );
             }
             {
                 let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::GetDeviceRequest =
-                    ::golden_fidelity::devices::GetDeviceRequest {
-                        device_id: sample::<::std::string::String>("\"some text\""),
-                    };
-                let answer = ::golden_fidelity::devices::GetDeviceResponse::BadRequest(sample::<
-                    ::golden_fidelity::types::GetDeviceBadRequestBody,
-                >(
-                    "{\"errcode\":\"some text\",\"error\":\"some text\",\"room_version\":\"some text\"}",
-                ));
+                let request: ::golden_fidelity::devices::GetDeviceRequest = ::golden_fidelity::devices::GetDeviceRequest {
+                    device_id: sample::<::std::string::String>("\"some text\""),
+                };
+                let answer = ::golden_fidelity::devices::GetDeviceResponse::BadRequest(
+                    sample::<
+                        ::golden_fidelity::types::GetDeviceBadRequestBody,
+                    >(
+                        "{\"errcode\":\"some text\",\"error\":\"some text\",\"room_version\":\"some text\"}",
+                    ),
+                );
                 script.expect(answer.clone());
-                let got = client.get_device(&request).await.unwrap_or_else(|e| {
-                    panic!(
-                        "{}: {e}",
-                        "GET /devices/{deviceId} answering BadRequest (no credential)"
-                    )
-                });
+                let got = client
+                    .get_device(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "{}: {e}",
+                            "GET /devices/{deviceId} answering BadRequest (no credential)"
+                        )
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /devices/{deviceId} answering BadRequest (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_fidelity::devices::GetDeviceRequest>();
+                let (caller, received) = script
+                    .received::<::golden_fidelity::devices::GetDeviceRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /devices/{deviceId} answering BadRequest (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /devices/{deviceId} answering BadRequest (no credential)"
                 );
             }
             {
                 let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::GetDeviceKeysRequest =
-                    ::golden_fidelity::devices::GetDeviceKeysRequest {
-                        device_id: sample::<::std::string::String>("\"some text\""),
-                    };
-                let answer = ::golden_fidelity::devices::GetDeviceKeysResponse::Ok(sample::<
-                    ::golden_fidelity::types::DeviceKeys,
-                >(
-                    "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}",
-                ));
+                let request: ::golden_fidelity::devices::GetDeviceKeysRequest = ::golden_fidelity::devices::GetDeviceKeysRequest {
+                    device_id: sample::<::std::string::String>("\"some text\""),
+                };
+                let answer = ::golden_fidelity::devices::GetDeviceKeysResponse::Ok(
+                    sample::<
+                        ::golden_fidelity::types::DeviceKeys,
+                    >(
+                        "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}",
+                    ),
+                );
                 script.expect(answer.clone());
-                let got = client.get_device_keys(&request).await.unwrap_or_else(|e| {
-                    panic!(
-                        "{}: {e}",
-                        "GET /devices/{deviceId}/keys answering Ok (no credential)"
-                    )
-                });
+                let got = client
+                    .get_device_keys(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "{}: {e}",
+                            "GET /devices/{deviceId}/keys answering Ok (no credential)"
+                        )
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /devices/{deviceId}/keys answering Ok (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_fidelity::devices::GetDeviceKeysRequest>();
+                let (caller, received) = script
+                    .received::<::golden_fidelity::devices::GetDeviceKeysRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /devices/{deviceId}/keys answering Ok (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /devices/{deviceId}/keys answering Ok (no credential)"
                 );
             }
             {
                 let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::GetDeviceKeysRequest =
-                    ::golden_fidelity::devices::GetDeviceKeysRequest {
-                        device_id: sample::<::std::string::String>("\"some text\""),
-                    };
-                let answer = ::golden_fidelity::devices::GetDeviceKeysResponse::NotFound(sample::<
-                    ::golden_fidelity::types::GetDeviceKeysNotFoundBody,
-                >(
-                    "{\"device\":{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}}",
-                ));
+                let request: ::golden_fidelity::devices::GetDeviceKeysRequest = ::golden_fidelity::devices::GetDeviceKeysRequest {
+                    device_id: sample::<::std::string::String>("\"some text\""),
+                };
+                let answer = ::golden_fidelity::devices::GetDeviceKeysResponse::NotFound(
+                    sample::<
+                        ::golden_fidelity::types::GetDeviceKeysNotFoundBody,
+                    >(
+                        "{\"device\":{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}}",
+                    ),
+                );
                 script.expect(answer.clone());
-                let got = client.get_device_keys(&request).await.unwrap_or_else(|e| {
-                    panic!(
-                        "{}: {e}",
-                        "GET /devices/{deviceId}/keys answering NotFound (no credential)"
-                    )
-                });
+                let got = client
+                    .get_device_keys(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "{}: {e}",
+                            "GET /devices/{deviceId}/keys answering NotFound (no credential)"
+                        )
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /devices/{deviceId}/keys answering NotFound (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_fidelity::devices::GetDeviceKeysRequest>();
+                let (caller, received) = script
+                    .received::<::golden_fidelity::devices::GetDeviceKeysRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /devices/{deviceId}/keys answering NotFound (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /devices/{deviceId}/keys answering NotFound (no credential)"
                 );
             }
             {
                 let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::GetDeviceCardRequest =
-                    ::golden_fidelity::devices::GetDeviceCardRequest {
-                        device_id: sample::<::std::string::String>("\"some text\""),
-                    };
-                let answer = ::golden_fidelity::devices::GetDeviceCardResponse::Ok(sample::<
-                    ::std::boxed::Box<::golden_fidelity::types::DeviceCard>,
-                >(
-                    "{\"field_0\":\"some text\",\"field_1\":\"some text\",\"field_2\":\"some text\",\"field_3\":\"some text\",\"field_4\":\"some text\",\"field_5\":\"some text\",\"field_6\":\"some text\",\"field_7\":\"some text\",\"field_8\":\"some text\",\"field_9\":\"some text\",\"field_10\":\"some text\",\"field_11\":\"some text\",\"signatures\":{\"some key\":{\"some key\":[{\"some key\":\"some text\"}]}}}",
-                ));
+                let request: ::golden_fidelity::devices::GetDeviceCardRequest = ::golden_fidelity::devices::GetDeviceCardRequest {
+                    device_id: sample::<::std::string::String>("\"some text\""),
+                };
+                let answer = ::golden_fidelity::devices::GetDeviceCardResponse::Ok(
+                    sample::<
+                        ::std::boxed::Box<::golden_fidelity::types::DeviceCard>,
+                    >(
+                        "{\"field_0\":\"some text\",\"field_1\":\"some text\",\"field_2\":\"some text\",\"field_3\":\"some text\",\"field_4\":\"some text\",\"field_5\":\"some text\",\"field_6\":\"some text\",\"field_7\":\"some text\",\"field_8\":\"some text\",\"field_9\":\"some text\",\"field_10\":\"some text\",\"field_11\":\"some text\",\"signatures\":{\"some key\":{\"some key\":[{\"some key\":\"some text\"}]}}}",
+                    ),
+                );
                 script.expect(answer.clone());
-                let got = client.get_device_card(&request).await.unwrap_or_else(|e| {
-                    panic!(
-                        "{}: {e}",
-                        "GET /devices/{deviceId}/card answering Ok (no credential)"
-                    )
-                });
+                let got = client
+                    .get_device_card(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "{}: {e}",
+                            "GET /devices/{deviceId}/card answering Ok (no credential)"
+                        )
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /devices/{deviceId}/card answering Ok (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_fidelity::devices::GetDeviceCardRequest>();
+                let (caller, received) = script
+                    .received::<::golden_fidelity::devices::GetDeviceCardRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /devices/{deviceId}/card answering Ok (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /devices/{deviceId}/card answering Ok (no credential)"
                 );
             }
             {
                 let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::GetDeviceCardRequest =
-                    ::golden_fidelity::devices::GetDeviceCardRequest {
-                        device_id: sample::<::std::string::String>("\"some text\""),
-                    };
-                let answer = ::golden_fidelity::devices::GetDeviceCardResponse::NotFound(sample::<
-                    ::golden_fidelity::types::ApiErrorBody,
-                >(
-                    "{\"errcode\":\"some text\",\"error\":\"some text\"}",
-                ));
+                let request: ::golden_fidelity::devices::GetDeviceCardRequest = ::golden_fidelity::devices::GetDeviceCardRequest {
+                    device_id: sample::<::std::string::String>("\"some text\""),
+                };
+                let answer = ::golden_fidelity::devices::GetDeviceCardResponse::NotFound(
+                    sample::<
+                        ::golden_fidelity::types::ApiErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                );
                 script.expect(answer.clone());
-                let got = client.get_device_card(&request).await.unwrap_or_else(|e| {
-                    panic!(
-                        "{}: {e}",
-                        "GET /devices/{deviceId}/card answering NotFound (no credential)"
-                    )
-                });
+                let got = client
+                    .get_device_card(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "{}: {e}",
+                            "GET /devices/{deviceId}/card answering NotFound (no credential)"
+                        )
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /devices/{deviceId}/card answering NotFound (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_fidelity::devices::GetDeviceCardRequest>();
+                let (caller, received) = script
+                    .received::<::golden_fidelity::devices::GetDeviceCardRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /devices/{deviceId}/card answering NotFound (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /devices/{deviceId}/card answering NotFound (no credential)"
                 );
             }
             {
                 let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::GetPositionsRequest =
-                    ::golden_fidelity::devices::GetPositionsRequest {};
-                let answer = ::golden_fidelity::devices::GetPositionsResponse::Ok(sample::<
-                    ::golden_fidelity::types::GetPositionsOkBody,
-                >(
-                    "{\"origin\":[1.5,1.5],\"order\":1.5}",
-                ));
+                let request: ::golden_fidelity::devices::GetPositionsRequest = ::golden_fidelity::devices::GetPositionsRequest {};
+                let answer = ::golden_fidelity::devices::GetPositionsResponse::Ok(
+                    sample::<
+                        ::golden_fidelity::types::GetPositionsOkBody,
+                    >("{\"origin\":[1.5,1.5],\"order\":1.5}"),
+                );
                 script.expect(answer.clone());
-                let got = client.get_positions(&request).await.unwrap_or_else(|e| {
-                    panic!("{}: {e}", "GET /positions answering Ok (no credential)")
-                });
+                let got = client
+                    .get_positions(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("{}: {e}", "GET /positions answering Ok (no credential)")
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /positions answering Ok (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_fidelity::devices::GetPositionsRequest>();
+                let (caller, received) = script
+                    .received::<::golden_fidelity::devices::GetPositionsRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /positions answering Ok (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /positions answering Ok (no credential)"
                 );
             }
             {
                 let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::ListDevicesRequest =
-                    ::golden_fidelity::devices::ListDevicesRequest {};
-                let answer = ::golden_fidelity::devices::ListDevicesResponse::Ok(sample::<
-                    ::golden_fidelity::types::ListDevicesOkBody,
-                >(
-                    "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"},\"last_seen_ts\":7,\"last_seen_ip\":\"some text\"}",
-                ));
+                let request: ::golden_fidelity::devices::ListDevicesRequest = ::golden_fidelity::devices::ListDevicesRequest {};
+                let answer = ::golden_fidelity::devices::ListDevicesResponse::Ok(
+                    sample::<
+                        ::golden_fidelity::types::ListDevicesOkBody,
+                    >(
+                        "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"},\"last_seen_ts\":7,\"last_seen_ip\":\"some text\"}",
+                    ),
+                );
                 script.expect(answer.clone());
-                let got = client.list_devices(&request).await.unwrap_or_else(|e| {
-                    panic!("{}: {e}", "GET /devices answering Ok (no credential)")
-                });
+                let got = client
+                    .list_devices(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("{}: {e}", "GET /devices answering Ok (no credential)")
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /devices answering Ok (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_fidelity::devices::ListDevicesRequest>();
+                let (caller, received) = script
+                    .received::<::golden_fidelity::devices::ListDevicesRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /devices answering Ok (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /devices answering Ok (no credential)"
                 );
             }
             {
                 let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::ShowDeviceRequest =
-                    ::golden_fidelity::devices::ShowDeviceRequest {
-                        device_id: sample::<::std::string::String>("\"some text\""),
-                    };
-                let answer = ::golden_fidelity::devices::ShowDeviceResponse::Ok(sample::<
-                    ::golden_fidelity::types::DeviceKeys,
-                >(
-                    "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}",
-                ));
+                let request: ::golden_fidelity::devices::ShowDeviceRequest = ::golden_fidelity::devices::ShowDeviceRequest {
+                    device_id: sample::<::std::string::String>("\"some text\""),
+                };
+                let answer = ::golden_fidelity::devices::ShowDeviceResponse::Ok(
+                    sample::<
+                        ::golden_fidelity::types::DeviceKeys,
+                    >(
+                        "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}",
+                    ),
+                );
                 script.expect(answer.clone());
-                let got = client.show_device(&request).await.unwrap_or_else(|e| {
-                    panic!(
-                        "{}: {e}",
-                        "GET /devices/{deviceId}/summary answering Ok (no credential)"
-                    )
-                });
+                let got = client
+                    .show_device(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "{}: {e}",
+                            "GET /devices/{deviceId}/summary answering Ok (no credential)"
+                        )
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /devices/{deviceId}/summary answering Ok (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_fidelity::devices::ShowDeviceRequest>();
+                let (caller, received) = script
+                    .received::<::golden_fidelity::devices::ShowDeviceRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /devices/{deviceId}/summary answering Ok (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /devices/{deviceId}/summary answering Ok (no credential)"
                 );
             }

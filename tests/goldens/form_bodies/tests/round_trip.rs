@@ -7,26 +7,22 @@
 use ::std::sync::Mutex;
 /// What the scripted servers received, and what they answer next.
 #[derive(Default)]
+#[rustfmt::skip]
 struct Script {
     received: Mutex<Vec<(String, Box<dyn ::std::any::Any + Send>)>>,
     answers: Mutex<Vec<Box<dyn ::std::any::Any + Send>>>,
 }
+#[rustfmt::skip]
 impl Script {
     /// Records a request and who sent it; the answer scripted for it.
-    fn answer<R: 'static>(&self, caller: String, request: impl ::std::any::Any + Send) -> R {
-        self.received
-            .lock()
-            .unwrap()
-            .push((caller, Box::new(request)));
-        let answer = self
-            .answers
-            .lock()
-            .unwrap()
-            .pop()
-            .expect("an answer is scripted");
-        *answer
-            .downcast::<R>()
-            .expect("the scripted answer is this operation's")
+    fn answer<R: 'static>(
+        &self,
+        caller: String,
+        request: impl ::std::any::Any + Send,
+    ) -> R {
+        self.received.lock().unwrap().push((caller, Box::new(request)));
+        let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
+        *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
     fn expect<R: Send + 'static>(&self, answer: R) {
         self.answers.lock().unwrap().push(Box::new(answer));
@@ -39,35 +35,31 @@ impl Script {
             .unwrap()
             .pop()
             .expect("a request was received");
-        (
-            caller,
-            *request
-                .downcast::<R>()
-                .expect("the request of this operation"),
-        )
+        (caller, *request.downcast::<R>().expect("the request of this operation"))
     }
 }
 /// Serves `router` on a loopback port: its URL.
+#[rustfmt::skip]
 async fn serve(router: ::axum::Router) -> String {
-    let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap();
+    let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     ::tokio::spawn(async move { ::axum::serve(listener, router).await.unwrap() });
     url
 }
+#[rustfmt::skip]
 fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
-    ::serde_json::from_str(json).unwrap_or_else(|e| {
-        panic!(
-            "sample {json} does not fit {}: {e}",
-            ::std::any::type_name::<T>()
-        )
-    })
+    ::serde_json::from_str(json)
+        .unwrap_or_else(|e| {
+            panic!(
+                "sample {json} does not fit {}: {e}", ::std::any::type_name:: < T > ()
+            )
+        })
 }
+#[rustfmt::skip]
 mod every_operation {
     pub(super) mod forms {
-        use super::super::sample;
         use super::super::{Script, serve};
+        use super::super::sample;
         use ::std::sync::Arc;
         struct Scripted(Arc<Script>);
         impl ::golden_form_bodies::forms::FormsApi for Scripted {
@@ -93,72 +85,72 @@ mod every_operation {
         #[::tokio::test]
         async fn forms_round_trips() {
             let script = Arc::new(Script::default());
-            let url = serve(::golden_form_bodies::forms::router(Arc::new(Scripted(
-                script.clone(),
-            ))))
-            .await;
+            let url = serve(
+                    ::golden_form_bodies::forms::router(
+                        Arc::new(Scripted(script.clone())),
+                    ),
+                )
+                .await;
             let endpoint = ::golden_form_bodies::outgoing::Endpoint::new(url);
             {
                 let client = ::golden_form_bodies::forms::Client::new(endpoint.clone());
-                let request: ::golden_form_bodies::forms::FormLoginRequest =
-                    ::golden_form_bodies::forms::FormLoginRequest {
-                        body: sample::<::golden_form_bodies::types::FormLoginBody>(
-                            "{\"user\":\"some text\",\"remember\":true}",
-                        ),
-                    };
+                let request: ::golden_form_bodies::forms::FormLoginRequest = ::golden_form_bodies::forms::FormLoginRequest {
+                    body: sample::<
+                        ::golden_form_bodies::types::FormLoginBody,
+                    >("{\"user\":\"some text\",\"remember\":true}"),
+                };
                 let answer = ::golden_form_bodies::forms::FormLoginResponse::Ok;
                 script.expect(answer.clone());
-                let got = client.form_login(&request).await.unwrap_or_else(|e| {
-                    panic!("{}: {e}", "POST /login answering Ok (no credential)")
-                });
+                let got = client
+                    .form_login(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("{}: {e}", "POST /login answering Ok (no credential)")
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "POST /login answering Ok (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_form_bodies::forms::FormLoginRequest>();
+                let (caller, received) = script
+                    .received::<::golden_form_bodies::forms::FormLoginRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "POST /login answering Ok (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "POST /login answering Ok (no credential)"
                 );
             }
             {
                 let client = ::golden_form_bodies::forms::Client::new(endpoint.clone());
-                let request: ::golden_form_bodies::forms::AddNoteRequest =
-                    ::golden_form_bodies::forms::AddNoteRequest {
-                        body: sample::<::golden_form_bodies::types::AddNoteBody>(
-                            "{\"text\":\"some text\"}",
-                        ),
-                    };
+                let request: ::golden_form_bodies::forms::AddNoteRequest = ::golden_form_bodies::forms::AddNoteRequest {
+                    body: sample::<
+                        ::golden_form_bodies::types::AddNoteBody,
+                    >("{\"text\":\"some text\"}"),
+                };
                 let answer = ::golden_form_bodies::forms::AddNoteResponse::Created;
                 script.expect(answer.clone());
-                let got = client.add_note(&request).await.unwrap_or_else(|e| {
-                    panic!("{}: {e}", "POST /notes answering Created (no credential)")
-                });
+                let got = client
+                    .add_note(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "{}: {e}", "POST /notes answering Created (no credential)"
+                        )
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "POST /notes answering Created (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_form_bodies::forms::AddNoteRequest>();
+                let (caller, received) = script
+                    .received::<::golden_form_bodies::forms::AddNoteRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "POST /notes answering Created (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "POST /notes answering Created (no credential)"
                 );
             }

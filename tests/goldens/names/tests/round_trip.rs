@@ -7,26 +7,22 @@
 use ::std::sync::Mutex;
 /// What the scripted servers received, and what they answer next.
 #[derive(Default)]
+#[rustfmt::skip]
 struct Script {
     received: Mutex<Vec<(String, Box<dyn ::std::any::Any + Send>)>>,
     answers: Mutex<Vec<Box<dyn ::std::any::Any + Send>>>,
 }
+#[rustfmt::skip]
 impl Script {
     /// Records a request and who sent it; the answer scripted for it.
-    fn answer<R: 'static>(&self, caller: String, request: impl ::std::any::Any + Send) -> R {
-        self.received
-            .lock()
-            .unwrap()
-            .push((caller, Box::new(request)));
-        let answer = self
-            .answers
-            .lock()
-            .unwrap()
-            .pop()
-            .expect("an answer is scripted");
-        *answer
-            .downcast::<R>()
-            .expect("the scripted answer is this operation's")
+    fn answer<R: 'static>(
+        &self,
+        caller: String,
+        request: impl ::std::any::Any + Send,
+    ) -> R {
+        self.received.lock().unwrap().push((caller, Box::new(request)));
+        let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
+        *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
     fn expect<R: Send + 'static>(&self, answer: R) {
         self.answers.lock().unwrap().push(Box::new(answer));
@@ -39,35 +35,31 @@ impl Script {
             .unwrap()
             .pop()
             .expect("a request was received");
-        (
-            caller,
-            *request
-                .downcast::<R>()
-                .expect("the request of this operation"),
-        )
+        (caller, *request.downcast::<R>().expect("the request of this operation"))
     }
 }
 /// Serves `router` on a loopback port: its URL.
+#[rustfmt::skip]
 async fn serve(router: ::axum::Router) -> String {
-    let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap();
+    let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     ::tokio::spawn(async move { ::axum::serve(listener, router).await.unwrap() });
     url
 }
+#[rustfmt::skip]
 fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
-    ::serde_json::from_str(json).unwrap_or_else(|e| {
-        panic!(
-            "sample {json} does not fit {}: {e}",
-            ::std::any::type_name::<T>()
-        )
-    })
+    ::serde_json::from_str(json)
+        .unwrap_or_else(|e| {
+            panic!(
+                "sample {json} does not fit {}: {e}", ::std::any::type_name:: < T > ()
+            )
+        })
 }
+#[rustfmt::skip]
 mod every_operation {
     pub(super) mod types_api {
-        use super::super::sample;
         use super::super::{Script, serve};
+        use super::super::sample;
         use ::std::sync::Arc;
         struct Scripted(Arc<Script>);
         impl ::golden_names::types_api::TypesApi for Scripted {
@@ -82,8 +74,10 @@ mod every_operation {
                 &self,
                 caller: String,
                 request: ::golden_names::types_api::GetThingRequest,
-            ) -> Result<::golden_names::types_api::GetThingResponse, ::golden_names::types::ApiError>
-            {
+            ) -> Result<
+                ::golden_names::types_api::GetThingResponse,
+                ::golden_names::types::ApiError,
+            > {
                 Ok(self.0.answer(caller, request))
             }
             async fn things_get_v2(
@@ -98,217 +92,216 @@ mod every_operation {
             async fn self_(
                 &self,
                 request: ::golden_names::types_api::SelfRequest,
-            ) -> Result<::golden_names::types_api::SelfResponse, ::golden_names::types::ApiError>
-            {
+            ) -> Result<
+                ::golden_names::types_api::SelfResponse,
+                ::golden_names::types::ApiError,
+            > {
                 Ok(self.0.answer(String::new(), request))
             }
             async fn result(
                 &self,
                 request: ::golden_names::types_api::ResultRequest,
-            ) -> Result<::golden_names::types_api::ResultResponse, ::golden_names::types::ApiError>
-            {
+            ) -> Result<
+                ::golden_names::types_api::ResultResponse,
+                ::golden_names::types::ApiError,
+            > {
                 Ok(self.0.answer(String::new(), request))
             }
         }
         #[::tokio::test]
         async fn types_api_round_trips() {
             let script = Arc::new(Script::default());
-            let url = serve(::golden_names::types_api::router(Arc::new(Scripted(
-                script.clone(),
-            ))))
-            .await;
+            let url = serve(
+                    ::golden_names::types_api::router(Arc::new(Scripted(script.clone()))),
+                )
+                .await;
             let endpoint = ::golden_names::outgoing::Endpoint::new(url);
             {
-                let credential =
-                    ::golden_names::types_api::Credential::ApiKey("s3cr3t-token".into());
+                let credential = ::golden_names::types_api::Credential::ApiKey(
+                    "s3cr3t-token".into(),
+                );
                 let client = ::golden_names::types_api::Client::new(endpoint.clone())
                     .with_credential(credential.clone());
-                let request: ::golden_names::types_api::GetThingRequest =
-                    ::golden_names::types_api::GetThingRequest {
-                        user_id: sample::<::std::string::String>("\"some text\""),
-                        user_id_path: sample::<::std::string::String>("\"some text\""),
-                        body_query: Some(sample::<::std::string::String>("\"some text\"")),
-                        caller: Some(sample::<::std::string::String>("\"some text\"")),
-                        self_: Some(sample::<::std::string::String>("\"some text\"")),
-                        type_: sample::<i64>("7"),
-                        request: Some(sample::<::std::string::String>("\"some text\"")),
-                        body_header: Some(sample::<::std::string::String>("\"some text\"")),
-                        body: sample::<::golden_names::types::Everything>(
-                            "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
-                        ),
-                    };
-                let answer = ::golden_names::types_api::GetThingResponse::Ok(sample::<
-                    ::golden_names::types::GetThingRequest,
-                >(
-                    "{\"id\":\"some text\"}",
-                ));
+                let request: ::golden_names::types_api::GetThingRequest = ::golden_names::types_api::GetThingRequest {
+                    user_id: sample::<::std::string::String>("\"some text\""),
+                    user_id_path: sample::<::std::string::String>("\"some text\""),
+                    body_query: Some(sample::<::std::string::String>("\"some text\"")),
+                    caller: Some(sample::<::std::string::String>("\"some text\"")),
+                    self_: Some(sample::<::std::string::String>("\"some text\"")),
+                    type_: sample::<i64>("7"),
+                    request: Some(sample::<::std::string::String>("\"some text\"")),
+                    body_header: Some(sample::<::std::string::String>("\"some text\"")),
+                    body: sample::<
+                        ::golden_names::types::Everything,
+                    >(
+                        "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
+                    ),
+                };
+                let answer = ::golden_names::types_api::GetThingResponse::Ok(
+                    sample::<
+                        ::golden_names::types::GetThingRequest,
+                    >("{\"id\":\"some text\"}"),
+                );
                 script.expect(answer.clone());
-                let got = client.get_thing(&request).await.unwrap_or_else(|e| {
-                    panic!(
-                        "{}: {e}",
-                        "POST /things/{user-id}/{user_id} answering Ok (api-key)"
-                    )
-                });
+                let got = client
+                    .get_thing(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "{}: {e}",
+                            "POST /things/{user-id}/{user_id} answering Ok (api-key)"
+                        )
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "POST /things/{user-id}/{user_id} answering Ok (api-key)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_names::types_api::GetThingRequest>();
+                let (caller, received) = script
+                    .received::<::golden_names::types_api::GetThingRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "POST /things/{user-id}/{user_id} answering Ok (api-key)"
                 );
                 assert_eq!(
-                    caller,
-                    format!("{credential:?}"),
-                    "{}: the caller",
+                    caller, format!("{credential:?}"), "{}: the caller",
                     "POST /things/{user-id}/{user_id} answering Ok (api-key)"
                 );
             }
             {
-                let credential =
-                    ::golden_names::types_api::Credential::ApiKey("s3cr3t-token".into());
+                let credential = ::golden_names::types_api::Credential::ApiKey(
+                    "s3cr3t-token".into(),
+                );
                 let client = ::golden_names::types_api::Client::new(endpoint.clone())
                     .with_credential(credential.clone());
-                let request: ::golden_names::types_api::GetThingRequest =
-                    ::golden_names::types_api::GetThingRequest {
-                        user_id: sample::<::std::string::String>("\"some text\""),
-                        user_id_path: sample::<::std::string::String>("\"some text\""),
-                        body_query: Some(sample::<::std::string::String>("\"some text\"")),
-                        caller: Some(sample::<::std::string::String>("\"some text\"")),
-                        self_: Some(sample::<::std::string::String>("\"some text\"")),
-                        type_: sample::<i64>("7"),
-                        request: Some(sample::<::std::string::String>("\"some text\"")),
-                        body_header: Some(sample::<::std::string::String>("\"some text\"")),
-                        body: sample::<::golden_names::types::Everything>(
-                            "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
-                        ),
-                    };
+                let request: ::golden_names::types_api::GetThingRequest = ::golden_names::types_api::GetThingRequest {
+                    user_id: sample::<::std::string::String>("\"some text\""),
+                    user_id_path: sample::<::std::string::String>("\"some text\""),
+                    body_query: Some(sample::<::std::string::String>("\"some text\"")),
+                    caller: Some(sample::<::std::string::String>("\"some text\"")),
+                    self_: Some(sample::<::std::string::String>("\"some text\"")),
+                    type_: sample::<i64>("7"),
+                    request: Some(sample::<::std::string::String>("\"some text\"")),
+                    body_header: Some(sample::<::std::string::String>("\"some text\"")),
+                    body: sample::<
+                        ::golden_names::types::Everything,
+                    >(
+                        "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
+                    ),
+                };
                 let answer = ::golden_names::types_api::GetThingResponse::NotFound;
                 script.expect(answer.clone());
-                let got = client.get_thing(&request).await.unwrap_or_else(|e| {
-                    panic!(
-                        "{}: {e}",
-                        "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
-                    )
-                });
+                let got = client
+                    .get_thing(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "{}: {e}",
+                            "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
+                        )
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_names::types_api::GetThingRequest>();
+                let (caller, received) = script
+                    .received::<::golden_names::types_api::GetThingRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
                 );
                 assert_eq!(
-                    caller,
-                    format!("{credential:?}"),
-                    "{}: the caller",
+                    caller, format!("{credential:?}"), "{}: the caller",
                     "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
                 );
             }
             {
                 let client = ::golden_names::types_api::Client::new(endpoint.clone());
-                let request: ::golden_names::types_api::ThingsGetV2Request =
-                    ::golden_names::types_api::ThingsGetV2Request {};
-                let answer = ::golden_names::types_api::ThingsGetV2Response::Ok(sample::<
-                    ::golden_names::types::Everything,
-                >(
-                    "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
-                ));
+                let request: ::golden_names::types_api::ThingsGetV2Request = ::golden_names::types_api::ThingsGetV2Request {};
+                let answer = ::golden_names::types_api::ThingsGetV2Response::Ok(
+                    sample::<
+                        ::golden_names::types::Everything,
+                    >(
+                        "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
+                    ),
+                );
                 script.expect(answer.clone());
                 let got = client
                     .things_get_v2(&request)
                     .await
-                    .unwrap_or_else(|e| panic!("{}: {e}", "GET /odd answering Ok (no credential)"));
+                    .unwrap_or_else(|e| {
+                        panic!("{}: {e}", "GET /odd answering Ok (no credential)")
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /odd answering Ok (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_names::types_api::ThingsGetV2Request>();
+                let (caller, received) = script
+                    .received::<::golden_names::types_api::ThingsGetV2Request>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /odd answering Ok (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /odd answering Ok (no credential)"
                 );
             }
             {
                 let client = ::golden_names::types_api::Client::new(endpoint.clone());
-                let request: ::golden_names::types_api::SelfRequest =
-                    ::golden_names::types_api::SelfRequest {
-                        self_: sample::<::std::string::String>("\"some text\""),
-                    };
+                let request: ::golden_names::types_api::SelfRequest = ::golden_names::types_api::SelfRequest {
+                    self_: sample::<::std::string::String>("\"some text\""),
+                };
                 let answer = ::golden_names::types_api::SelfResponse::NoContent;
                 script.expect(answer.clone());
-                let got = client.self_(&request).await.unwrap_or_else(|e| {
-                    panic!(
-                        "{}: {e}",
-                        "GET /odd/{Self} answering NoContent (no credential)"
-                    )
-                });
+                let got = client
+                    .self_(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "{}: {e}",
+                            "GET /odd/{Self} answering NoContent (no credential)"
+                        )
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /odd/{Self} answering NoContent (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_names::types_api::SelfRequest>();
+                let (caller, received) = script
+                    .received::<::golden_names::types_api::SelfRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /odd/{Self} answering NoContent (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /odd/{Self} answering NoContent (no credential)"
                 );
             }
             {
                 let client = ::golden_names::types_api::Client::new(endpoint.clone());
-                let request: ::golden_names::types_api::ResultRequest =
-                    ::golden_names::types_api::ResultRequest {};
-                let answer = ::golden_names::types_api::ResultResponse::Ok(sample::<
-                    ::golden_names::types::Result,
-                >(
-                    "{\"ok\":true}"
-                ));
+                let request: ::golden_names::types_api::ResultRequest = ::golden_names::types_api::ResultRequest {};
+                let answer = ::golden_names::types_api::ResultResponse::Ok(
+                    sample::<::golden_names::types::Result>("{\"ok\":true}"),
+                );
                 script.expect(answer.clone());
-                let got = client.result(&request).await.unwrap_or_else(|e| {
-                    panic!("{}: {e}", "GET /result answering Ok (no credential)")
-                });
+                let got = client
+                    .result(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("{}: {e}", "GET /result answering Ok (no credential)")
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /result answering Ok (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_names::types_api::ResultRequest>();
+                let (caller, received) = script
+                    .received::<::golden_names::types_api::ResultRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /result answering Ok (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /result answering Ok (no credential)"
                 );
             }

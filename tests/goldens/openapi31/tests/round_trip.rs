@@ -7,26 +7,22 @@
 use ::std::sync::Mutex;
 /// What the scripted servers received, and what they answer next.
 #[derive(Default)]
+#[rustfmt::skip]
 struct Script {
     received: Mutex<Vec<(String, Box<dyn ::std::any::Any + Send>)>>,
     answers: Mutex<Vec<Box<dyn ::std::any::Any + Send>>>,
 }
+#[rustfmt::skip]
 impl Script {
     /// Records a request and who sent it; the answer scripted for it.
-    fn answer<R: 'static>(&self, caller: String, request: impl ::std::any::Any + Send) -> R {
-        self.received
-            .lock()
-            .unwrap()
-            .push((caller, Box::new(request)));
-        let answer = self
-            .answers
-            .lock()
-            .unwrap()
-            .pop()
-            .expect("an answer is scripted");
-        *answer
-            .downcast::<R>()
-            .expect("the scripted answer is this operation's")
+    fn answer<R: 'static>(
+        &self,
+        caller: String,
+        request: impl ::std::any::Any + Send,
+    ) -> R {
+        self.received.lock().unwrap().push((caller, Box::new(request)));
+        let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
+        *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
     fn expect<R: Send + 'static>(&self, answer: R) {
         self.answers.lock().unwrap().push(Box::new(answer));
@@ -39,85 +35,85 @@ impl Script {
             .unwrap()
             .pop()
             .expect("a request was received");
-        (
-            caller,
-            *request
-                .downcast::<R>()
-                .expect("the request of this operation"),
-        )
+        (caller, *request.downcast::<R>().expect("the request of this operation"))
     }
 }
 /// Serves `router` on a loopback port: its URL.
+#[rustfmt::skip]
 async fn serve(router: ::axum::Router) -> String {
-    let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap();
+    let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     ::tokio::spawn(async move { ::axum::serve(listener, router).await.unwrap() });
     url
 }
+#[rustfmt::skip]
 fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
-    ::serde_json::from_str(json).unwrap_or_else(|e| {
-        panic!(
-            "sample {json} does not fit {}: {e}",
-            ::std::any::type_name::<T>()
-        )
-    })
+    ::serde_json::from_str(json)
+        .unwrap_or_else(|e| {
+            panic!(
+                "sample {json} does not fit {}: {e}", ::std::any::type_name:: < T > ()
+            )
+        })
 }
+#[rustfmt::skip]
 mod every_operation {
     pub(super) mod pets {
-        use super::super::sample;
         use super::super::{Script, serve};
+        use super::super::sample;
         use ::std::sync::Arc;
         struct Scripted(Arc<Script>);
         impl ::golden_openapi31::pets::PetsApi for Scripted {
             async fn get_pet(
                 &self,
                 request: ::golden_openapi31::pets::GetPetRequest,
-            ) -> Result<::golden_openapi31::pets::GetPetResponse, ::golden_openapi31::types::ApiError>
-            {
+            ) -> Result<
+                ::golden_openapi31::pets::GetPetResponse,
+                ::golden_openapi31::types::ApiError,
+            > {
                 Ok(self.0.answer(String::new(), request))
             }
         }
         #[::tokio::test]
         async fn pets_round_trips() {
             let script = Arc::new(Script::default());
-            let url = serve(::golden_openapi31::pets::router(Arc::new(Scripted(
-                script.clone(),
-            ))))
-            .await;
+            let url = serve(
+                    ::golden_openapi31::pets::router(Arc::new(Scripted(script.clone()))),
+                )
+                .await;
             let endpoint = ::golden_openapi31::outgoing::Endpoint::new(url);
             {
                 let client = ::golden_openapi31::pets::Client::new(endpoint.clone());
-                let request: ::golden_openapi31::pets::GetPetRequest =
-                    ::golden_openapi31::pets::GetPetRequest {
-                        pet_id: sample::<::std::string::String>("\"some text\""),
-                    };
-                let answer = ::golden_openapi31::pets::GetPetResponse::Ok(sample::<
-                    ::golden_openapi31::types::Pet,
-                >(
-                    "{\"kind\":\"pet\",\"name\":\"some text\",\"age\":7,\"tags\":[\"some text\"]}",
-                ));
+                let request: ::golden_openapi31::pets::GetPetRequest = ::golden_openapi31::pets::GetPetRequest {
+                    pet_id: sample::<::std::string::String>("\"some text\""),
+                };
+                let answer = ::golden_openapi31::pets::GetPetResponse::Ok(
+                    sample::<
+                        ::golden_openapi31::types::Pet,
+                    >(
+                        "{\"kind\":\"pet\",\"name\":\"some text\",\"age\":7,\"tags\":[\"some text\"]}",
+                    ),
+                );
                 script.expect(answer.clone());
-                let got = client.get_pet(&request).await.unwrap_or_else(|e| {
-                    panic!("{}: {e}", "GET /pets/{petId} answering Ok (no credential)")
-                });
+                let got = client
+                    .get_pet(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "{}: {e}", "GET /pets/{petId} answering Ok (no credential)"
+                        )
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /pets/{petId} answering Ok (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_openapi31::pets::GetPetRequest>();
+                let (caller, received) = script
+                    .received::<::golden_openapi31::pets::GetPetRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /pets/{petId} answering Ok (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /pets/{petId} answering Ok (no credential)"
                 );
             }

@@ -7,26 +7,22 @@
 use ::std::sync::Mutex;
 /// What the scripted servers received, and what they answer next.
 #[derive(Default)]
+#[rustfmt::skip]
 struct Script {
     received: Mutex<Vec<(String, Box<dyn ::std::any::Any + Send>)>>,
     answers: Mutex<Vec<Box<dyn ::std::any::Any + Send>>>,
 }
+#[rustfmt::skip]
 impl Script {
     /// Records a request and who sent it; the answer scripted for it.
-    fn answer<R: 'static>(&self, caller: String, request: impl ::std::any::Any + Send) -> R {
-        self.received
-            .lock()
-            .unwrap()
-            .push((caller, Box::new(request)));
-        let answer = self
-            .answers
-            .lock()
-            .unwrap()
-            .pop()
-            .expect("an answer is scripted");
-        *answer
-            .downcast::<R>()
-            .expect("the scripted answer is this operation's")
+    fn answer<R: 'static>(
+        &self,
+        caller: String,
+        request: impl ::std::any::Any + Send,
+    ) -> R {
+        self.received.lock().unwrap().push((caller, Box::new(request)));
+        let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
+        *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
     fn expect<R: Send + 'static>(&self, answer: R) {
         self.answers.lock().unwrap().push(Box::new(answer));
@@ -39,23 +35,18 @@ impl Script {
             .unwrap()
             .pop()
             .expect("a request was received");
-        (
-            caller,
-            *request
-                .downcast::<R>()
-                .expect("the request of this operation"),
-        )
+        (caller, *request.downcast::<R>().expect("the request of this operation"))
     }
 }
 /// Serves `router` on a loopback port: its URL.
+#[rustfmt::skip]
 async fn serve(router: ::axum::Router) -> String {
-    let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap();
+    let listener = ::tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     ::tokio::spawn(async move { ::axum::serve(listener, router).await.unwrap() });
     url
 }
+#[rustfmt::skip]
 mod every_operation {
     pub(super) mod secured {
         use super::super::{Script, serve};
@@ -97,12 +88,16 @@ mod every_operation {
                 ::golden_security::secured::MaybeKeyResponse,
                 ::golden_security::types::ApiError,
             > {
-                Ok(self.0.answer(
-                    caller
-                        .map(|c| c.expect("the credential is accepted"))
-                        .unwrap_or_default(),
-                    request,
-                ))
+                Ok(
+                    self
+                        .0
+                        .answer(
+                            caller
+                                .map(|c| c.expect("the credential is accepted"))
+                                .unwrap_or_default(),
+                            request,
+                        ),
+                )
             }
             async fn public(
                 &self,
@@ -117,130 +112,126 @@ mod every_operation {
         #[::tokio::test]
         async fn secured_round_trips() {
             let script = Arc::new(Script::default());
-            let url = serve(::golden_security::secured::router(Arc::new(Scripted(
-                script.clone(),
-            ))))
-            .await;
+            let url = serve(
+                    ::golden_security::secured::router(
+                        Arc::new(Scripted(script.clone())),
+                    ),
+                )
+                .await;
             let endpoint = ::golden_security::outgoing::Endpoint::new(url);
             {
-                let credential =
-                    ::golden_security::secured::Credential::ApiKeyHeader("s3cr3t-token".into());
+                let credential = ::golden_security::secured::Credential::ApiKeyHeader(
+                    "s3cr3t-token".into(),
+                );
                 let client = ::golden_security::secured::Client::new(endpoint.clone())
                     .with_credential(credential.clone());
-                let request: ::golden_security::secured::UsesGlobalRequest =
-                    ::golden_security::secured::UsesGlobalRequest {};
+                let request: ::golden_security::secured::UsesGlobalRequest = ::golden_security::secured::UsesGlobalRequest {};
                 let answer = ::golden_security::secured::UsesGlobalResponse::Ok;
                 script.expect(answer.clone());
-                let got = client.uses_global(&request).await.unwrap_or_else(|e| {
-                    panic!("{}: {e}", "GET /default answering Ok (apiKeyHeader)")
-                });
+                let got = client
+                    .uses_global(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("{}: {e}", "GET /default answering Ok (apiKeyHeader)")
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /default answering Ok (apiKeyHeader)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_security::secured::UsesGlobalRequest>();
+                let (caller, received) = script
+                    .received::<::golden_security::secured::UsesGlobalRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /default answering Ok (apiKeyHeader)"
                 );
                 assert_eq!(
-                    caller,
-                    format!("{credential:?}"),
-                    "{}: the caller",
+                    caller, format!("{credential:?}"), "{}: the caller",
                     "GET /default answering Ok (apiKeyHeader)"
                 );
             }
             {
-                let credential =
-                    ::golden_security::secured::Credential::ApiKeyQuery("s3cr3t-token".into());
+                let credential = ::golden_security::secured::Credential::ApiKeyQuery(
+                    "s3cr3t-token".into(),
+                );
                 let client = ::golden_security::secured::Client::new(endpoint.clone())
                     .with_credential(credential.clone());
-                let request: ::golden_security::secured::EitherKeyRequest =
-                    ::golden_security::secured::EitherKeyRequest {};
+                let request: ::golden_security::secured::EitherKeyRequest = ::golden_security::secured::EitherKeyRequest {};
                 let answer = ::golden_security::secured::EitherKeyResponse::Ok;
                 script.expect(answer.clone());
-                let got = client.either_key(&request).await.unwrap_or_else(|e| {
-                    panic!("{}: {e}", "GET /either answering Ok (apiKeyQuery)")
-                });
+                let got = client
+                    .either_key(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("{}: {e}", "GET /either answering Ok (apiKeyQuery)")
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /either answering Ok (apiKeyQuery)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_security::secured::EitherKeyRequest>();
+                let (caller, received) = script
+                    .received::<::golden_security::secured::EitherKeyRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /either answering Ok (apiKeyQuery)"
                 );
                 assert_eq!(
-                    caller,
-                    format!("{credential:?}"),
-                    "{}: the caller",
+                    caller, format!("{credential:?}"), "{}: the caller",
                     "GET /either answering Ok (apiKeyQuery)"
                 );
             }
             {
-                let credential =
-                    ::golden_security::secured::Credential::ApiKeyQuery("s3cr3t-token".into());
+                let credential = ::golden_security::secured::Credential::ApiKeyQuery(
+                    "s3cr3t-token".into(),
+                );
                 let client = ::golden_security::secured::Client::new(endpoint.clone())
                     .with_credential(credential.clone());
-                let request: ::golden_security::secured::MaybeKeyRequest =
-                    ::golden_security::secured::MaybeKeyRequest {};
+                let request: ::golden_security::secured::MaybeKeyRequest = ::golden_security::secured::MaybeKeyRequest {};
                 let answer = ::golden_security::secured::MaybeKeyResponse::Ok;
                 script.expect(answer.clone());
                 let got = client
                     .maybe_key(&request)
                     .await
-                    .unwrap_or_else(|e| panic!("{}: {e}", "GET /maybe answering Ok (apiKeyQuery)"));
+                    .unwrap_or_else(|e| {
+                        panic!("{}: {e}", "GET /maybe answering Ok (apiKeyQuery)")
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /maybe answering Ok (apiKeyQuery)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_security::secured::MaybeKeyRequest>();
+                let (caller, received) = script
+                    .received::<::golden_security::secured::MaybeKeyRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /maybe answering Ok (apiKeyQuery)"
                 );
                 assert_eq!(
-                    caller,
-                    format!("{credential:?}"),
-                    "{}: the caller",
+                    caller, format!("{credential:?}"), "{}: the caller",
                     "GET /maybe answering Ok (apiKeyQuery)"
                 );
             }
             {
                 let client = ::golden_security::secured::Client::new(endpoint.clone());
-                let request: ::golden_security::secured::PublicRequest =
-                    ::golden_security::secured::PublicRequest {};
+                let request: ::golden_security::secured::PublicRequest = ::golden_security::secured::PublicRequest {};
                 let answer = ::golden_security::secured::PublicResponse::Ok;
                 script.expect(answer.clone());
-                let got = client.public(&request).await.unwrap_or_else(|e| {
-                    panic!("{}: {e}", "GET /public answering Ok (no credential)")
-                });
+                let got = client
+                    .public(&request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("{}: {e}", "GET /public answering Ok (no credential)")
+                    });
                 assert_eq!(
-                    got, answer,
-                    "{}: the answer",
+                    got, answer, "{}: the answer",
                     "GET /public answering Ok (no credential)"
                 );
-                let (caller, received) =
-                    script.received::<::golden_security::secured::PublicRequest>();
+                let (caller, received) = script
+                    .received::<::golden_security::secured::PublicRequest>();
                 assert_eq!(
-                    received, request,
-                    "{}: the request",
+                    received, request, "{}: the request",
                     "GET /public answering Ok (no credential)"
                 );
                 assert_eq!(
-                    caller,
-                    String::new(),
-                    "{}: the caller",
+                    caller, String::new(), "{}: the caller",
                     "GET /public answering Ok (no credential)"
                 );
             }
