@@ -159,13 +159,7 @@ async fn a_token_revoked_on_one_node_is_refused_by_the_other_at_once() {
                 );
             }
             // A refresh on A kills the access token B just answered.
-            _ => {
-                let (status, refreshed) = a.refresh(&refresh).await;
-                assert_eq!(status, 200, "{refreshed}");
-                assert_error(&b.threepids(&access).await, 401, "M_UNKNOWN_TOKEN");
-                access = refreshed["access_token"].as_str().unwrap().to_owned();
-                refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
-            }
+            _ => refresh_on_refused_by(&a, &b, &mut access, &mut refresh).await,
         }
     }
 }
@@ -179,13 +173,8 @@ async fn a_node_that_may_have_missed_notices_does_not_answer_from_its_cache() {
         return;
     }
     let (a, b) = two_nodes().await;
-    let Database::Sql(url) = &a.settings.database else {
-        unreachable!("two_nodes share a PostgreSQL database")
-    };
     let (_, mut access, mut refresh) = a.register("vera", "pw").await;
-    let mut database = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
-        .await
-        .unwrap();
+    let mut database = database_of(&a).await;
     // Ten rounds: a round after a lease was waited out cuts the connections just before the
     // nodes renew, while they reconnect, which is where a lost notice would hide.
     for _ in 0..10 {
@@ -199,11 +188,7 @@ async fn a_node_that_may_have_missed_notices_does_not_answer_from_its_cache() {
         .await
         .unwrap();
         assert_eq!(cut.len(), 2, "one listening connection per node");
-        let (status, refreshed) = a.refresh(&refresh).await;
-        assert_eq!(status, 200, "{refreshed}");
-        assert_error(&b.threepids(&access).await, 401, "M_UNKNOWN_TOKEN");
-        access = refreshed["access_token"].as_str().unwrap().to_owned();
-        refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
+        refresh_on_refused_by(&a, &b, &mut access, &mut refresh).await;
     }
 }
 
@@ -216,13 +201,8 @@ async fn a_node_that_does_not_acknowledge_is_waited_out() {
         return;
     }
     let (a, _b) = two_nodes().await;
-    let Database::Sql(url) = &a.settings.database else {
-        unreachable!("two_nodes share a PostgreSQL database")
-    };
     let (_, _, refresh) = a.register("wren", "pw").await;
-    let mut database = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
-        .await
-        .unwrap();
+    let mut database = database_of(&a).await;
     sqlx::query(
         "INSERT INTO cache_nodes (node_id, lease_until) VALUES ('hung', matrix_now_ms() + 1500)",
     )
@@ -238,6 +218,26 @@ async fn a_node_that_does_not_acknowledge_is_waited_out() {
     .await
     .unwrap();
     assert_eq!(expired, 1, "answered while the hung node's lease still ran");
+}
+
+/// Refreshes the session on `a`; `b` refuses the old access token at once. The new tokens
+/// replace the old.
+async fn refresh_on_refused_by(a: &Server, b: &Server, access: &mut String, refresh: &mut String) {
+    let (status, refreshed) = a.refresh(refresh).await;
+    assert_eq!(status, 200, "{refreshed}");
+    assert_error(&b.threepids(access).await, 401, "M_UNKNOWN_TOKEN");
+    *access = refreshed["access_token"].as_str().unwrap().to_owned();
+    *refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
+}
+
+/// A connection to the database `node` runs on.
+async fn database_of(node: &Server) -> sqlx::AnyConnection {
+    let Database::Sql(url) = &node.settings.database else {
+        unreachable!("the nodes share a PostgreSQL database")
+    };
+    <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap()
 }
 
 /// Asks `node` for the 3pids with `token` twice, so that the second answer can come from its
