@@ -839,7 +839,7 @@ async fn association_rules(backend: Backend) {
         .send()
         .await
         .unwrap();
-    let (status, association) = answer(form).await;
+    let (status, association) = answer(http::Method::POST, form).await;
     assert_eq!(status, 200, "{association}");
     assert_eq!(
         association["address"], "uma@example.org",
@@ -1015,7 +1015,7 @@ async fn rate_limits(backend: Backend) {
         .unwrap()
         .parse()
         .unwrap();
-    let limited = answer(response).await;
+    let limited = answer(http::Method::POST, response).await;
     assert_error(&limited, 429, "M_LIMIT_EXCEEDED");
     assert!(limited.1["retry_after_ms"].as_u64().unwrap() > 0);
     assert!(retry_after >= 1);

@@ -111,9 +111,13 @@ pub async fn race(nodes: &[&Server], path: &str, body: Value, times: usize) -> V
         .map(|i| {
             let node = nodes[i % nodes.len()];
             let (http, url, body) = (node.http.clone(), node.cs(path), body.clone());
-            tokio::spawn(
-                async move { answer(http.post(url).json(&body).send().await.unwrap()).await },
-            )
+            tokio::spawn(async move {
+                answer(
+                    http::Method::POST,
+                    http.post(url).json(&body).send().await.unwrap(),
+                )
+                .await
+            })
         })
         .collect();
     let mut answers = Vec::new();
@@ -150,10 +154,80 @@ pub async fn assert_refresh_token_used_once(nodes: &[&Server], refresh_token: &V
     );
 }
 
-pub async fn answer(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+/// The answer to a `method` request, as JSON; it must be one the spec documents for the
+/// operation (see [`assert_documented`]).
+pub async fn answer(method: http::Method, response: reqwest::Response) -> (u16, Value) {
+    let status = response.status();
+    let url = response.url().clone();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let mut answer = http::Response::new(bytes);
+    *answer.status_mut() = status;
+    *answer.headers_mut() = headers;
+    assert_documented(&method, url.path(), answer);
+    (
+        status.as_u16(),
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    )
+}
+
+/// Panics unless `response`, the answer to `method path`, is one the spec documents for that
+/// operation (status documented, body of its type) or the shared error the router answers
+/// by itself (a refused token, malformed input, a rate limit, an unknown path): every
+/// answer of the server, to well-formed requests and malformed ones alike, is checked
+/// against the generated response types.
+pub fn assert_documented(method: &http::Method, path: &str, response: http::Response<Vec<u8>>) {
+    use matrix_api::{client_server as cs, identity as id};
+    macro_rules! read_as {
+        ($name:expr, $($operation:literal => $response:ty),* $(,)?) => {
+            match $name {
+                $($operation => <$response>::from_http(response).map(drop),)*
+                other => panic!("no response type listed here for operation {other}"),
+            }
+        };
+    }
+    let read = if let Some(operation) = cs::operation(method, path) {
+        read_as!(operation.name,
+            "login" => cs::LoginResponse,
+            "refresh" => cs::RefreshResponse,
+            "register" => cs::RegisterResponse,
+            "change_password" => cs::ChangePasswordResponse,
+            "get_account_3pids" => cs::GetAccount3pidsResponse,
+            "post_3pids" => cs::Post3pidsResponse,
+            "get_versions" => cs::GetVersionsResponse,
+            "request_open_id_token" => cs::RequestOpenIdTokenResponse,
+            "exchange_open_id_token" => cs::ExchangeOpenIdTokenResponse,
+        )
+    } else if let Some(operation) = id::operation(method, path) {
+        read_as!(operation.name,
+            "register_account" => id::RegisterAccountResponse,
+            "get_account" => id::GetAccountResponse,
+            "logout" => id::LogoutResponse,
+            "get_validated3pid" => id::GetValidated3pidResponse,
+            "bind" => id::BindResponse,
+            "unbind" => id::UnbindResponse,
+            "email_request_token" => id::EmailRequestTokenResponse,
+            "email_submit_token_get" => id::EmailSubmitTokenGetResponse,
+            "email_submit_token_post" => id::EmailSubmitTokenPostResponse,
+            "get_pub_key" => id::GetPubKeyResponse,
+        )
+    } else {
+        // No operation: the router's 404 and 405, the shared error.
+        let status = response.status();
+        serde_json::from_slice::<matrix_api::types::MatrixErrorBody>(response.body())
+            .map(drop)
+            .map_err(|e| ResponseError::Undecodable {
+                status,
+                message: e.to_string(),
+                body: response.into_body(),
+            })
+    };
+    if let Err(error) = read
+        && MatrixError::from_response_error(&error).is_none()
+    {
+        panic!("{method} {path}: an answer the spec does not document: {error}");
+    }
 }
 
 pub fn assert_error(result: &(u16, Value), status: u16, errcode: &str) {
@@ -170,7 +244,7 @@ impl Server {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        answer(request.send().await.unwrap()).await
+        answer(http::Method::POST, request.send().await.unwrap()).await
     }
 
     pub async fn get(&self, url: &str, token: Option<&str>) -> (u16, Value) {
@@ -178,7 +252,7 @@ impl Server {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        answer(request.send().await.unwrap()).await
+        answer(http::Method::GET, request.send().await.unwrap()).await
     }
 
     pub fn cs(&self, path: &str) -> String {
@@ -189,28 +263,18 @@ impl Server {
         format!("{}/_matrix/identity{path}", self.id)
     }
 
-    /// Sends a request the generated client built and checks that the answer is one the
-    /// spec documents for the operation (`read` is its response's `from_http`: the status is
-    /// documented and the body fits its type), or the shared error the router answers by
-    /// itself (a refused token, which no operation lists): the answer as JSON, for the
-    /// assertions.
-    pub async fn documented<R>(
+    /// Sends a request the generated client built: the answer as JSON, checked to be one
+    /// the spec documents (see [`assert_documented`]).
+    pub async fn documented(
         &self,
         request: Result<http::Request<Vec<u8>>, RequestError>,
-        read: fn(http::Response<Vec<u8>>) -> Result<R, ResponseError>,
     ) -> (u16, Value) {
-        let response = send(&self.http, request.expect("a well-formed request"))
-            .await
-            .unwrap();
-        let (status, text) = (
-            response.status().as_u16(),
-            String::from_utf8_lossy(response.body()).into_owned(),
-        );
-        if let Err(error) = read(response)
-            && MatrixError::from_response_error(&error).is_none()
-        {
-            panic!("an answer the spec does not document: {error}");
-        }
+        let request = request.expect("a well-formed request");
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+        let response = send(&self.http, request).await.unwrap();
+        let status = response.status().as_u16();
+        let text = String::from_utf8_lossy(response.body()).into_owned();
+        assert_documented(&method, &path, response);
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
@@ -228,10 +292,7 @@ impl Server {
             body: serde_json::from_value(body).unwrap(),
         };
         let (status, body) = self
-            .documented(
-                request.to_http(&self.homeserver(), None),
-                client_server::RegisterResponse::from_http,
-            )
+            .documented(request.to_http(&self.homeserver(), None))
             .await;
         assert_eq!(status, 200, "{body}");
         let field = |name: &str| body[name].as_str().unwrap().to_owned();
@@ -251,11 +312,8 @@ impl Server {
         let request = client_server::LoginRequest {
             body: serde_json::from_value(body).unwrap(),
         };
-        self.documented(
-            request.to_http(&self.homeserver(), None),
-            client_server::LoginResponse::from_http,
-        )
-        .await
+        self.documented(request.to_http(&self.homeserver(), None))
+            .await
     }
 
     /// Exchanges a refresh token.
@@ -263,18 +321,14 @@ impl Server {
         let request = client_server::RefreshRequest {
             body: RefreshBody::new(refresh_token.to_owned()),
         };
-        self.documented(
-            request.to_http(&self.homeserver(), None),
-            client_server::RefreshResponse::from_http,
-        )
-        .await
+        self.documented(request.to_http(&self.homeserver(), None))
+            .await
     }
 
     pub async fn threepids(&self, token: &str) -> (u16, Value) {
         let credential = client_server::Credential::AccessToken(token.to_owned());
         self.documented(
             client_server::GetAccount3pidsRequest {}.to_http(&self.homeserver(), Some(&credential)),
-            client_server::GetAccount3pidsResponse::from_http,
         )
         .await
     }

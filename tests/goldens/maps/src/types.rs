@@ -67,21 +67,19 @@ impl ApiError {
         self.body = self.body.with_field(key, value);
         self
     }
-    /// The error a server answered with a status the operation does not document
-    /// (the router's own answers: a missing credential, malformed input, a rate
-    /// limit), when the body is this error's: a client's view of `Err(error)`.
+    /// The error a server answered instead of a documented response, when the body is
+    /// this error's: the router's own answers (a missing or refused credential,
+    /// malformed input, a rate limit) come at statuses an operation may not document,
+    /// or documents with another body (a `401` documented for a challenge). A
+    /// client's view of the server's `Err(error)`.
     pub fn from_response_error(
         error: &crate::outgoing::ResponseError,
     ) -> ::std::option::Option<Self> {
-        match error {
-            crate::outgoing::ResponseError::Undocumented { status, body, .. } => {
-                let body = ::serde_json::from_slice(body).ok()?;
-                ::std::option::Option::Some(Self { status: *status, body })
-            }
-            crate::outgoing::ResponseError::Undecodable { .. } => {
-                ::std::option::Option::None
-            }
-        }
+        let body = ::serde_json::from_slice(error.body()).ok()?;
+        ::std::option::Option::Some(Self {
+            status: error.status(),
+            body,
+        })
     }
     /// No credential was given, or it was given ambiguously. Status 401, code `MISSING_TOKEN`.
     pub fn missing_token(
