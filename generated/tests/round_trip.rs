@@ -177,6 +177,7 @@ mod every_operation {
         }
         #[::tokio::test]
         async fn client_server_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::matrix_api::client_server::router(
@@ -1347,6 +1348,7 @@ mod every_operation {
         #[::tokio::test]
         #[allow(deprecated)]
         async fn identity_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::matrix_api::identity::router(Arc::new(Scripted(script.clone()))),

@@ -179,6 +179,9 @@ fn api_test(ir: &Ir, api: &Api, root: &TokenStream) -> TokenStream {
             #[::tokio::test]
             #allow
             async fn #test() {
+                // Loopback needs no TLS, but a reqwest built with `rustls-no-provider` wants
+                // a provider installed before any client is made.
+                let _ = ::rustls::crypto::ring::default_provider().install_default();
                 let script = Arc::new(Script::default());
                 let url = serve(#root::#module::router(Arc::new(Scripted(script.clone())))).await;
                 let endpoint = #root::outgoing::Endpoint::new(url);

@@ -188,6 +188,7 @@ mod every_operation {
         }
         #[::tokio::test]
         async fn store_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_corpus::store::router(Arc::new(Scripted(script.clone()))),
@@ -1130,6 +1131,7 @@ mod every_operation {
         }
         #[::tokio::test]
         async fn rooms_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_corpus::rooms::router(Arc::new(Scripted(script.clone()))),
@@ -2157,6 +2159,7 @@ mod every_operation {
         }
         #[::tokio::test]
         async fn geo_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_corpus::geo::router(Arc::new(Scripted(script.clone()))),
@@ -2911,6 +2914,7 @@ mod every_operation {
         }
         #[::tokio::test]
         async fn billing_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_corpus::billing::router(Arc::new(Scripted(script.clone()))),
@@ -3660,6 +3664,7 @@ mod every_operation {
         #[::tokio::test]
         #[allow(deprecated)]
         async fn admin_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_corpus::admin::router(Arc::new(Scripted(script.clone()))),
@@ -4362,6 +4367,7 @@ mod every_operation {
         }
         #[::tokio::test]
         async fn docs_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_corpus::docs::router(Arc::new(Scripted(script.clone()))),
@@ -5234,6 +5240,7 @@ mod every_operation {
         }
         #[::tokio::test]
         async fn refs_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_corpus::refs::router(Arc::new(Scripted(script.clone()))),

@@ -86,6 +86,7 @@ mod every_operation {
         #[::tokio::test]
         #[allow(deprecated)]
         async fn things_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_deprecated::things::router(

@@ -120,6 +120,7 @@ mod every_operation {
         }
         #[::tokio::test]
         async fn devices_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_fidelity::devices::router(

@@ -84,6 +84,7 @@ mod every_operation {
         }
         #[::tokio::test]
         async fn forms_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_form_bodies::forms::router(

@@ -110,6 +110,7 @@ mod every_operation {
         }
         #[::tokio::test]
         async fn types_api_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_names::types_api::router(Arc::new(Scripted(script.clone()))),

@@ -75,6 +75,7 @@ mod every_operation {
         }
         #[::tokio::test]
         async fn pets_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_openapi31::pets::router(Arc::new(Scripted(script.clone()))),

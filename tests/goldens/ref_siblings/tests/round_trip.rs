@@ -75,6 +75,7 @@ mod every_operation {
         }
         #[::tokio::test]
         async fn things_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_ref_siblings::things::router(

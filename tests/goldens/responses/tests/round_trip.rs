@@ -75,6 +75,7 @@ mod every_operation {
         }
         #[::tokio::test]
         async fn items_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_responses::items::router(Arc::new(Scripted(script.clone()))),

@@ -111,6 +111,7 @@ mod every_operation {
         }
         #[::tokio::test]
         async fn secured_round_trips() {
+            let _ = ::rustls::crypto::ring::default_provider().install_default();
             let script = Arc::new(Script::default());
             let url = serve(
                     ::golden_security::secured::router(
