@@ -4,8 +4,8 @@
 mod common;
 
 use common::{
-    Server, assert_error, assert_one_registration_wins, assert_refresh_token_used_once,
-    fresh_postgres_database, postgres_available, start_on,
+    Server, assert_error, assert_one_registration_wins, assert_refresh_token_used_once, body, cs,
+    fresh_postgres_database, id, postgres_available, registration, start_on,
 };
 use serde_json::json;
 use server_stub::Database;
@@ -31,15 +31,14 @@ async fn a_session_flows_across_nodes() {
     let (a, b) = two_nodes().await;
     // Register: UIA starts on A, completes on B.
     let (status, challenge) = a
-        .post(
-            &a.cs("/register"),
+        .call(
+            registration(json!({"username": "yara", "password": "pw"})),
             None,
-            json!({"username": "yara", "password": "pw"}),
         )
         .await;
     assert_eq!(status, 401);
     let done = json!({"username": "yara", "password": "pw", "auth": {"type": "m.login.dummy", "session": challenge["session"]}});
-    let (status, registered) = b.post(&b.cs("/register"), None, done).await;
+    let (status, registered) = b.call(registration(done), None).await;
     assert_eq!(status, 200, "{registered}");
 
     // Log in on A, refresh on B; the old token is refused on A, the new one accepted.
@@ -58,22 +57,20 @@ async fn a_session_flows_across_nodes() {
 
     // Validate and bind on A; B knows the session and signs with the same key.
     let sid = a.validate_email("yara@example.org", "secret").await;
-    let bind = json!({"sid": sid, "client_secret": "secret", "mxid": registered["user_id"]});
-    let (status, from_a) = a.post(&a.id("/api/v1/3pid/bind"), None, bind.clone()).await;
+    let bind = id::BindRequest {
+        body: body(json!({"sid": sid, "client_secret": "secret", "mxid": registered["user_id"]})),
+    };
+    let (status, from_a) = a.call(bind.clone(), None).await;
     assert_eq!(status, 200, "{from_a}");
-    let validated = format!(
-        "{}?sid={sid}&client_secret=secret",
-        b.id("/api/v1/3pid/getValidated3pid")
-    );
-    let (status, body) = b.get(&validated, None).await;
+    let (status, validated) = b.validated_3pid(&sid, "secret").await;
     assert_eq!(
-        (status, &body["address"]),
+        (status, &validated["address"]),
         (200, &json!("yara@example.org"))
     );
-    let (status, from_b) = b.post(&b.id("/api/v1/3pid/bind"), None, bind).await;
+    let (status, from_b) = b.call(bind, None).await;
     assert_eq!(status, 200, "{from_b}");
-    let (_, key_a) = a.get(&a.id("/api/v1/pubkey/ed25519:0"), None).await;
-    let (_, key_b) = b.get(&b.id("/api/v1/pubkey/ed25519:0"), None).await;
+    let (_, key_a) = a.public_key("ed25519:0").await;
+    let (_, key_b) = b.public_key("ed25519:0").await;
     assert_eq!(key_a, key_b, "one key for all nodes");
     let key = key_a["public_key"].as_str().unwrap();
     for association in [&from_a, &from_b] {
@@ -94,7 +91,8 @@ async fn concurrency_holds_across_nodes() {
     let (a, b) = two_nodes().await;
     assert_one_registration_wins(&[&a, &b], "zoe", 50).await;
     let (_, login) = a.login_password("zoe", "pw").await;
-    assert_refresh_token_used_once(&[&a, &b], &login["refresh_token"]).await;
+    let refresh_token = login["refresh_token"].as_str().unwrap();
+    assert_refresh_token_used_once(&[&a, &b], refresh_token).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,15 +143,13 @@ async fn a_token_revoked_on_one_node_is_refused_by_the_other_at_once() {
             6 => {
                 let token = identity_account(&a, &user_id, &access).await;
                 for _ in 0..2 {
-                    let (status, _) = b.get(&b.id("/v2/account"), Some(&token)).await;
+                    let (status, _) = b.call(id::GetAccountRequest {}, Some(&token)).await;
                     assert_eq!(status, 200);
                 }
-                let (status, _) = a
-                    .post(&a.id("/v2/account/logout"), Some(&token), json!({}))
-                    .await;
+                let (status, _) = a.call(id::LogoutRequest {}, Some(&token)).await;
                 assert_eq!(status, 200);
                 assert_error(
-                    &b.get(&b.id("/v2/account"), Some(&token)).await,
+                    &b.call(id::GetAccountRequest {}, Some(&token)).await,
                     401,
                     "M_UNKNOWN_TOKEN",
                 );
@@ -250,33 +246,29 @@ async fn served_twice(node: &Server, token: &str) {
 
 /// Changes the password through the session of `access`, by UIA with the old password.
 async fn change_password(node: &Server, access: &str, old: &str, new: &str) {
-    let url = node.cs("/account/password");
+    let change = |literal| cs::ChangePasswordRequest {
+        body: body(literal),
+    };
     let (status, challenge) = node
-        .post(&url, Some(access), json!({"new_password": new}))
+        .call(change(json!({"new_password": new})), Some(access))
         .await;
     assert_eq!(status, 401, "{challenge}");
     let auth = json!({"type": "m.login.password", "user": "una", "password": old, "session": challenge["session"]});
-    let (status, body) = node
-        .post(
-            &url,
+    let (status, changed) = node
+        .call(
+            change(json!({"new_password": new, "auth": auth})),
             Some(access),
-            json!({"new_password": new, "auth": auth}),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 200, "{changed}");
 }
 
 /// An identity-server account token for the user of `access`, through OpenID.
 async fn identity_account(node: &Server, user_id: &str, access: &str) -> String {
-    let url = node.cs(&format!(
-        "/user/{}/openid/request_token",
-        user_id.replace('@', "%40").replace(':', "%3A")
-    ));
-    let (status, openid) = node.post(&url, Some(access), json!({})).await;
+    let (status, openid) = node.openid_token(user_id, access).await;
     assert_eq!(status, 200, "{openid}");
-    let (status, account) = node
-        .post(&node.id("/v2/account/register"), None, openid)
-        .await;
+    let account = id::RegisterAccountRequest { body: body(openid) };
+    let (status, account) = node.call(account, None).await;
     assert_eq!(status, 200, "{account}");
     account["token"].as_str().unwrap().to_owned()
 }

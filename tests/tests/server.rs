@@ -7,9 +7,11 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    Backend, answer, assert_error, assert_one_registration_wins, assert_refresh_token_used_once,
-    server, server_with,
+    Backend, Call, answer, assert_error, assert_one_registration_wins,
+    assert_refresh_token_used_once, body, cs, id, read_answer, registration, server, server_with,
 };
+use matrix_api::outgoing::{Endpoint, send};
+use matrix_api::types::RegisterKind;
 use serde_json::{Value, json};
 use server_stub::{Database, Settings};
 
@@ -60,18 +62,17 @@ on_every_backend!(
 async fn flow_register_login_refresh_password(backend: Backend) {
     let server = server(backend).await;
     let (status, challenge) = server
-        .post(
-            &server.cs("/register"),
+        .call(
+            registration(json!({"username": "alice", "password": "old"})),
             None,
-            json!({"username": "alice", "password": "old"}),
         )
         .await;
     assert_eq!(status, 401);
     assert_eq!(challenge["flows"], json!([{"stages": ["m.login.dummy"]}]));
     assert_eq!(challenge["params"], json!({}));
     let session = challenge["session"].as_str().unwrap();
-    let body = json!({"username": "alice", "password": "old", "auth": {"type": "m.login.dummy", "session": session}});
-    let (status, registered) = server.post(&server.cs("/register"), None, body).await;
+    let done = json!({"username": "alice", "password": "old", "auth": {"type": "m.login.dummy", "session": session}});
+    let (status, registered) = server.call(registration(done), None).await;
     assert_eq!(status, 200, "{registered}");
     assert_eq!(registered["user_id"], "@alice:localhost");
     assert_eq!(registered["home_server"], "localhost");
@@ -103,9 +104,11 @@ async fn flow_register_login_refresh_password(backend: Backend) {
     assert_error(&server.refresh(&old_refresh).await, 403, "M_FORBIDDEN");
 
     let (caller_access, _) = tokens[1].clone();
-    let url = server.cs("/account/password");
+    let change = |literal| cs::ChangePasswordRequest {
+        body: body(literal),
+    };
     let (status, challenge) = server
-        .post(&url, Some(&caller_access), json!({"new_password": "new"}))
+        .call(change(json!({"new_password": "new"})), Some(&caller_access))
         .await;
     assert_eq!(status, 401);
     assert_eq!(
@@ -113,14 +116,13 @@ async fn flow_register_login_refresh_password(backend: Backend) {
         json!([{"stages": ["m.login.password"]}])
     );
     let auth = json!({"type": "m.login.password", "user": "alice", "password": "old", "session": challenge["session"]});
-    let (status, body) = server
-        .post(
-            &url,
+    let changed = server
+        .call(
+            change(json!({"new_password": "new", "auth": auth})),
             Some(&caller_access),
-            json!({"new_password": "new", "auth": auth}),
         )
         .await;
-    assert_eq!((status, body), (200, json!({})));
+    assert_eq!(changed, (200, json!({})));
     assert_eq!(
         server.threepids(&caller_access).await.0,
         200,
@@ -144,15 +146,7 @@ async fn flow_email_3pid_bind_login_unbind(backend: Backend) {
     let server = server(backend).await;
     let (user_id, access, _) = server.register("bob", "secret").await;
     let sid = server.validate_email("Bob@Example.org", "s3cret").await;
-    let (status, validated) = server
-        .get(
-            &format!(
-                "{}?sid={sid}&client_secret=s3cret",
-                server.id("/api/v1/3pid/getValidated3pid")
-            ),
-            None,
-        )
-        .await;
+    let (status, validated) = server.validated_3pid(&sid, "s3cret").await;
     assert_eq!(status, 200, "{validated}");
     assert_eq!(
         (&validated["medium"], &validated["address"]),
@@ -161,14 +155,10 @@ async fn flow_email_3pid_bind_login_unbind(backend: Backend) {
     assert!(validated["validated_at"].as_i64().unwrap() > 0);
 
     let creds = json!({"sid": sid, "client_secret": "s3cret", "id_server": server.id_server});
-    let (status, body) = server
-        .post(
-            &server.cs("/account/3pid"),
-            Some(&access),
-            json!({"three_pid_creds": creds, "bind": true}),
-        )
-        .await;
-    assert_eq!((status, body), (200, json!({})));
+    let added = cs::Post3pidsRequest {
+        body: body(json!({"three_pid_creds": creds, "bind": true})),
+    };
+    assert_eq!(server.call(added, Some(&access)).await, (200, json!({})));
     let (_, listed) = server.threepids(&access).await;
     assert_eq!(
         listed,
@@ -187,21 +177,16 @@ async fn flow_email_3pid_bind_login_unbind(backend: Backend) {
         );
     }
 
-    let (status, association) = server
-        .post(
-            &server.id("/api/v1/3pid/bind"),
-            None,
-            json!({"sid": sid, "client_secret": "s3cret", "mxid": user_id}),
-        )
-        .await;
+    let bind = id::BindRequest {
+        body: body(json!({"sid": sid, "client_secret": "s3cret", "mxid": user_id})),
+    };
+    let (status, association) = server.call(bind, None).await;
     assert_eq!(status, 200, "{association}");
     assert_eq!(association["address"], "bob@example.org");
     let ts = association["ts"].as_i64().unwrap();
     assert_eq!(association["not_before"].as_i64(), Some(ts));
     assert!(association["not_after"].as_i64().unwrap() - ts >= 100 * 365 * 24 * 3600 * 1000);
-    let (status, key) = server
-        .get(&server.id("/api/v1/pubkey/ed25519:0"), None)
-        .await;
+    let (status, key) = server.public_key("ed25519:0").await;
     assert_eq!(status, 200);
     let public_key = key["public_key"].as_str().unwrap();
     assert!(server_stub::signing::verify(
@@ -218,114 +203,93 @@ async fn flow_email_3pid_bind_login_unbind(backend: Backend) {
         "ed25519:0",
         public_key
     ));
-    assert_error(
-        &server
-            .get(&server.id("/api/v1/pubkey/ed25519:1"), None)
-            .await,
-        404,
-        "M_NOT_FOUND",
-    );
+    assert_error(&server.public_key("ed25519:1").await, 404, "M_NOT_FOUND");
 
     let unbind = json!({"sid": sid, "client_secret": "s3cret", "mxid": user_id, "threepid": {"medium": "email", "address": "bob@example.org"}});
-    assert_eq!(
-        server
-            .post(&server.id("/api/v1/3pid/unbind"), None, unbind)
-            .await,
-        (200, json!({}))
-    );
+    let unbind = id::UnbindRequest { body: body(unbind) };
+    assert_eq!(server.call(unbind, None).await, (200, json!({})));
 }
 
 /// Flow 3: OpenID token from the homeserver → identity account → logout.
 async fn flow_openid_identity_account(backend: Backend) {
     let server = server(backend).await;
     let (user_id, access, _) = server.register("carol", "pw").await;
-    let url = server.cs(&format!(
-        "/user/{}/openid/request_token",
-        user_id.replace('@', "%40").replace(':', "%3A")
-    ));
-    let (status, openid) = server.post(&url, Some(&access), json!({})).await;
+    let (status, openid) = server.openid_token(&user_id, &access).await;
     assert_eq!(status, 200, "{openid}");
     assert_eq!(
         (&openid["token_type"], &openid["matrix_server_name"]),
         (&json!("Bearer"), &json!("localhost"))
     );
-    let (status, account) = server
-        .post(&server.id("/v2/account/register"), None, openid.clone())
-        .await;
+    let account = id::RegisterAccountRequest {
+        body: body(openid.clone()),
+    };
+    let (status, account) = server.call(account, None).await;
     assert_eq!(status, 200, "{account}");
     let token = account["token"].as_str().unwrap();
     assert_eq!(
-        server.get(&server.id("/v2/account"), Some(token)).await,
+        server.call(id::GetAccountRequest {}, Some(token)).await,
         (200, json!({"user_id": user_id}))
     );
     assert_eq!(
-        server
-            .post(&server.id("/v2/account/logout"), Some(token), json!({}))
-            .await,
+        server.call(id::LogoutRequest {}, Some(token)).await,
         (200, json!({}))
     );
     assert_error(
-        &server.get(&server.id("/v2/account"), Some(token)).await,
+        &server.call(id::GetAccountRequest {}, Some(token)).await,
         401,
         "M_UNKNOWN_TOKEN",
     );
     assert_error(
-        &server
-            .post(&server.id("/v2/account/logout"), Some(token), json!({}))
-            .await,
+        &server.call(id::LogoutRequest {}, Some(token)).await,
         401,
         "M_UNKNOWN_TOKEN",
     );
     // The homeserver answers userinfo only for live tokens, and only for its own user.
-    let other_user = server.cs("/user/%40dave%3Alocalhost/openid/request_token");
     assert_error(
-        &server.post(&other_user, Some(&access), json!({})).await,
+        &server.openid_token("@dave:localhost", &access).await,
         403,
         "M_FORBIDDEN",
     );
-    let userinfo = format!(
-        "{}/_matrix/federation/v1/openid/userinfo?access_token=forged",
-        server.cs
-    );
-    assert_error(&server.get(&userinfo, None).await, 401, "M_UNKNOWN_TOKEN");
+    let userinfo = cs::ExchangeOpenIdTokenRequest {
+        access_token: "forged".to_owned(),
+    };
+    assert_error(&server.call(userinfo, None).await, 401, "M_UNKNOWN_TOKEN");
 }
 
 async fn registration_rules(backend: Backend) {
     let server = server(backend).await;
     let register = |username: Value, password: &str| json!({"username": username, "password": password, "auth": {"type": "m.login.dummy"}});
-    let (status, body) = server
-        .post(&server.cs("/register"), None, register(json!("Eve"), "pw"))
+    let (status, registered) = server
+        .call(registration(register(json!("Eve"), "pw")), None)
         .await;
     assert_eq!(
-        (status, &body["user_id"]),
+        (status, &registered["user_id"]),
         (200, &json!("@eve:localhost")),
         "usernames are lowercased"
     );
     let long = "a".repeat(256 - "@:localhost".len());
     for bad in ["", "_eve", "12345", "ev e", "évé", &long] {
         let result = server
-            .post(&server.cs("/register"), None, register(json!(bad), "pw"))
+            .call(registration(register(json!(bad), "pw")), None)
             .await;
         assert_error(&result, 400, "M_INVALID_USERNAME");
     }
     // Checked before authentication: no session needed to learn the name is taken.
     let taken = server
-        .post(
-            &server.cs("/register"),
+        .call(
+            registration(json!({"username": "eve", "password": "pw"})),
             None,
-            json!({"username": "eve", "password": "pw"}),
         )
         .await;
     assert_error(&taken, 400, "M_USER_IN_USE");
-    let (status, body) = server
-        .post(
-            &server.cs("/register"),
+    let (status, registered) = server
+        .call(
+            registration(json!({"password": "pw", "auth": {"type": "m.login.dummy"}})),
             None,
-            json!({"password": "pw", "auth": {"type": "m.login.dummy"}}),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
-    let localpart = body["user_id"]
+    assert_eq!(status, 200, "{registered}");
+    let localpart = registered["user_id"]
         .as_str()
         .unwrap()
         .trim_start_matches('@')
@@ -339,10 +303,9 @@ async fn registration_rules(backend: Backend) {
     );
     assert_error(
         &server
-            .post(
-                &server.cs("/register"),
+            .call(
+                registration(register(json!("frank"), &"p".repeat(513))),
                 None,
-                register(json!("frank"), &"p".repeat(513)),
             )
             .await,
         400,
@@ -350,32 +313,33 @@ async fn registration_rules(backend: Backend) {
     );
     assert_eq!(
         server
-            .post(
-                &server.cs("/register"),
-                None,
-                register(json!("frank"), &"p".repeat(512))
+            .call(
+                registration(register(json!("frank"), &"p".repeat(512))),
+                None
             )
             .await
             .0,
         200
     );
+    // Without the password the spec requires: a body the client cannot send.
     assert_error(
         &server
-            .post(&server.cs("/register"), None, json!({"username": "x"}))
+            .post_raw(&server.cs("/register"), None, json!({"username": "x"}))
             .await,
         400,
         "M_MISSING_PARAM",
     );
+    let as_guest = |literal| cs::RegisterRequest {
+        kind: RegisterKind::Guest,
+        body: body(literal),
+    };
     let guest = server
-        .post(
-            &format!("{}?kind=guest", server.cs("/register")),
-            None,
-            register(json!("g"), "pw"),
-        )
+        .call(as_guest(register(json!("g"), "pw")), None)
         .await;
     assert_error(&guest, 403, "M_GUEST_ACCESS_FORBIDDEN");
+    // A kind the spec does not have.
     let other = server
-        .post(
+        .post_raw(
             &format!("{}?kind=admin", server.cs("/register")),
             None,
             register(json!("g"), "pw"),
@@ -384,14 +348,10 @@ async fn registration_rules(backend: Backend) {
     assert_eq!(other.0, 400, "{other:?}");
 
     let guests = server_with(backend, |s| s.allow_guests = true).await;
-    let (status, body) = guests
-        .post(
-            &format!("{}?kind=guest", guests.cs("/register")),
-            None,
-            register(json!("ignored"), "pw"),
-        )
+    let (status, registered) = guests
+        .call(as_guest(register(json!("ignored"), "pw")), None)
         .await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 200, "{registered}");
 }
 
 async fn registration_sessions(backend: Backend) {
@@ -399,77 +359,61 @@ async fn registration_sessions(backend: Backend) {
     let register = |session: &str| json!({"username": "gina", "password": "pw", "auth": {"type": "m.login.dummy", "session": session}});
     for session in ["unknown", "\"><script>alert(1)</script>"] {
         assert_error(
-            &server
-                .post(&server.cs("/register"), None, register(session))
-                .await,
+            &server.call(registration(register(session)), None).await,
             400,
             "M_UNKNOWN",
         );
     }
     // A session started on another endpoint is no good here.
     let (_, access, _) = server.register("henry", "pw").await;
-    let (status, challenge) = server
-        .post(
-            &server.cs("/account/password"),
-            Some(&access),
-            json!({"new_password": "x"}),
-        )
-        .await;
+    let change = cs::ChangePasswordRequest {
+        body: body(json!({"new_password": "x"})),
+    };
+    let (status, challenge) = server.call(change, Some(&access)).await;
     assert_eq!(status, 401);
     let foreign = challenge["session"].as_str().unwrap();
     assert_error(
-        &server
-            .post(&server.cs("/register"), None, register(foreign))
-            .await,
+        &server.call(registration(register(foreign)), None).await,
         400,
         "M_UNKNOWN",
     );
     // A completed session cannot be replayed.
     let (_, challenge) = server
-        .post(
-            &server.cs("/register"),
+        .call(
+            registration(json!({"username": "gina", "password": "pw"})),
             None,
-            json!({"username": "gina", "password": "pw"}),
         )
         .await;
     let session = challenge["session"].as_str().unwrap().to_owned();
     assert_eq!(
-        server
-            .post(&server.cs("/register"), None, register(&session))
-            .await
-            .0,
+        server.call(registration(register(&session)), None).await.0,
         200
     );
     let replay = json!({"username": "ida", "password": "pw", "auth": {"type": "m.login.dummy", "session": session}});
     assert_error(
-        &server.post(&server.cs("/register"), None, replay).await,
+        &server.call(registration(replay), None).await,
         400,
         "M_UNKNOWN",
     );
     // Sessions expire.
     let (_, challenge) = server
-        .post(
-            &server.cs("/register"),
+        .call(
+            registration(json!({"username": "jane", "password": "pw"})),
             None,
-            json!({"username": "jane", "password": "pw"}),
         )
         .await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let late = json!({"username": "jane", "password": "pw", "auth": {"type": "m.login.dummy", "session": challenge["session"]}});
     assert_error(
-        &server.post(&server.cs("/register"), None, late).await,
+        &server.call(registration(late), None).await,
         400,
         "M_UNKNOWN",
     );
     // An unknown stage type completes nothing.
-    let (status, body) = server
-        .post(
-            &server.cs("/register"),
-            None,
-            json!({"username": "kim", "password": "pw", "auth": {"type": "m.login.unheard_of"}}),
-        )
-        .await;
-    assert_eq!(status, 401, "{body}");
+    let unheard_of =
+        json!({"username": "kim", "password": "pw", "auth": {"type": "m.login.unheard_of"}});
+    let (status, challenge) = server.call(registration(unheard_of), None).await;
+    assert_eq!(status, 401, "{challenge}");
 }
 
 async fn concurrent_registrations_of_one_name(backend: Backend) {
@@ -513,7 +457,7 @@ async fn login_rules(backend: Backend) {
 async fn device_rules(backend: Backend) {
     let server = server(backend).await;
     let body = json!({"username": "dora", "password": "pw", "device_id": "PHONE", "auth": {"type": "m.login.dummy"}});
-    let (status, registered) = server.post(&server.cs("/register"), None, body).await;
+    let (status, registered) = server.call(registration(body), None).await;
     assert_eq!(
         (status, &registered["device_id"]),
         (200, &json!("PHONE")),
@@ -550,10 +494,7 @@ async fn device_rules(backend: Backend) {
     );
     // Another user's device of the same name is another device.
     let body = json!({"username": "eli", "password": "pw", "device_id": "PHONE", "auth": {"type": "m.login.dummy"}});
-    assert_eq!(
-        server.post(&server.cs("/register"), None, body).await.0,
-        200
-    );
+    assert_eq!(server.call(registration(body), None).await.0, 200);
     assert_eq!(
         server
             .threepids(again["access_token"].as_str().unwrap())
@@ -577,13 +518,10 @@ async fn token_rules(backend: Backend) {
     assert_error(&expired, 401, "M_UNKNOWN_TOKEN");
     assert_eq!(expired.1["soft_logout"], true);
     // Refreshing works with the expired token, and without any.
-    let (status, refreshed) = server
-        .post(
-            &server.cs("/tokenrefresh"),
-            Some(&access),
-            json!({"refresh_token": refresh}),
-        )
-        .await;
+    let with_expired_token = cs::RefreshRequest {
+        body: body(json!({"refresh_token": refresh})),
+    };
+    let (status, refreshed) = server.call(with_expired_token, Some(&access)).await;
     assert_eq!(status, 200, "{refreshed}");
     let second_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
     let second_access = refreshed["access_token"].as_str().unwrap().to_owned();
@@ -604,47 +542,50 @@ async fn token_rules(backend: Backend) {
 async fn concurrent_refreshes(backend: Backend) {
     let server = server(backend).await;
     let (_, _, refresh) = server.register("nina", "pw").await;
-    assert_refresh_token_used_once(&[&server], &json!(refresh)).await;
+    assert_refresh_token_used_once(&[&server], &refresh).await;
 }
 
 async fn password_rules(backend: Backend) {
     let server = server(backend).await;
     let (_, access, _) = server.register("olga", "right").await;
-    let url = server.cs("/account/password");
+    let change = |literal| cs::ChangePasswordRequest {
+        body: body(literal),
+    };
     let (_, challenge) = server
-        .post(&url, Some(&access), json!({"new_password": "x"}))
+        .call(change(json!({"new_password": "x"})), Some(&access))
         .await;
     let auth = json!({"type": "m.login.password", "user": "olga", "password": "wrong", "session": challenge["session"]});
-    let (status, body) = server
-        .post(
-            &url,
+    let (status, refused) = server
+        .call(
+            change(json!({"new_password": "x", "auth": auth})),
             Some(&access),
-            json!({"new_password": "x", "auth": auth}),
         )
         .await;
     assert_eq!(
-        (status, &body["errcode"]),
+        (status, &refused["errcode"]),
         (401, &json!("M_FORBIDDEN")),
-        "{body}"
+        "{refused}"
     );
-    assert!(body["flows"].is_array());
+    assert!(refused["flows"].is_array());
     // A token that is presented must be valid.
     assert_error(
         &server
-            .post(&url, Some("forged"), json!({"new_password": "x"}))
+            .call(change(json!({"new_password": "x"})), Some("forged"))
             .await,
         401,
         "M_UNKNOWN_TOKEN",
     );
-    let (status, body) = server.post(&url, None, json!({"new_password": "x"})).await;
+    let (status, challenge) = server
+        .call(change(json!({"new_password": "x"})), None)
+        .await;
     assert_eq!(
-        (status, &body["flows"]),
+        (status, &challenge["flows"]),
         (401, &json!([{"stages": ["m.login.email.identity"]}]))
     );
     let long = "p".repeat(513);
     assert_error(
         &server
-            .post(&url, Some(&access), json!({"new_password": long}))
+            .call(change(json!({"new_password": long})), Some(&access))
             .await,
         400,
         "M_INVALID_PARAM",
@@ -653,11 +594,11 @@ async fn password_rules(backend: Backend) {
     // normalised (NFKC expands `ﷺ` eighteen-fold) or hashed.
     let huge = "\u{FDFA}".repeat(170_000);
     for password in [long.as_str(), huge.as_str()] {
-        let (status, body) = server.login_password("olga", password).await;
+        let (status, refused) = server.login_password("olga", password).await;
         assert_eq!(
-            (status, &body["errcode"]),
+            (status, &refused["errcode"]),
             (400, &json!("M_INVALID_PARAM")),
-            "{body}"
+            "{refused}"
         );
     }
 }
@@ -667,35 +608,29 @@ async fn password_reset_by_email(backend: Backend) {
     let (_, access, _) = server.register("pia", "forgotten").await;
     let sid = server.validate_email("pia@example.org", "secret1").await;
     let creds = json!({"sid": sid, "client_secret": "secret1", "id_server": server.id_server});
-    assert_eq!(
-        server
-            .post(
-                &server.cs("/account/3pid"),
-                Some(&access),
-                json!({"three_pid_creds": creds})
-            )
-            .await
-            .0,
-        200
-    );
+    let added = cs::Post3pidsRequest {
+        body: body(json!({"three_pid_creds": creds})),
+    };
+    assert_eq!(server.call(added, Some(&access)).await.0, 200);
     let reset_sid = server.validate_email("pia@example.org", "secret2").await;
-    let url = server.cs("/account/password");
+    let change = |literal| cs::ChangePasswordRequest {
+        body: body(literal),
+    };
     let (_, challenge) = server
-        .post(&url, None, json!({"new_password": "remembered"}))
+        .call(change(json!({"new_password": "remembered"})), None)
         .await;
     let auth = json!({
         "type": "m.login.email.identity",
         "session": challenge["session"],
         "threepid_creds": {"sid": reset_sid, "client_secret": "secret2", "id_server": server.id_server},
     });
-    let (status, body) = server
-        .post(
-            &url,
+    let changed = server
+        .call(
+            change(json!({"new_password": "remembered", "auth": auth})),
             None,
-            json!({"new_password": "remembered", "auth": auth}),
         )
         .await;
-    assert_eq!((status, body), (200, json!({})));
+    assert_eq!(changed, (200, json!({})));
     assert_error(&server.threepids(&access).await, 401, "M_UNKNOWN_TOKEN");
     assert_eq!(server.login_password("pia", "remembered").await.0, 200);
 }
@@ -705,8 +640,11 @@ async fn threepid_rules(backend: Backend) {
     let (_, access, _) = server.register("quinn", "pw").await;
     let (_, other_access, _) = server.register("rita", "pw").await;
     let sid = server.validate_email("shared@example.org", "secret").await;
-    let add = |id_server: &str, secret: &str, sid: &str| json!({"three_pid_creds": {"sid": sid, "client_secret": secret, "id_server": id_server}});
-    let url = server.cs("/account/3pid");
+    let add = |id_server: &str, secret: &str, sid: &str| cs::Post3pidsRequest {
+        body: body(
+            json!({"three_pid_creds": {"sid": sid, "client_secret": secret, "id_server": id_server}}),
+        ),
+    };
     let id_server = server.id_server.clone();
     for (id_server, secret) in [
         ("untrusted.example:8090", "secret"),
@@ -718,35 +656,29 @@ async fn threepid_rules(backend: Backend) {
         (&id_server, &"s".repeat(256)),
     ] {
         let result = server
-            .post(&url, Some(&access), add(id_server, secret, &sid))
+            .call(add(id_server, secret, &sid), Some(&access))
             .await;
         assert_error(&result, 403, "M_THREEPID_AUTH_FAILED");
     }
-    let unvalidated = server
-        .post(
-            &server.id("/api/v1/validate/email/requestToken"),
-            None,
-            json!({"email": "later@example.org", "client_secret": "s2", "send_attempt": 1}),
-        )
-        .await;
+    let unvalidated = server.request_email_token("later@example.org", "s2").await;
     let unvalidated_sid = unvalidated.1["sid"].as_str().unwrap();
     assert_error(
         &server
-            .post(&url, Some(&access), add(&id_server, "s2", unvalidated_sid))
+            .call(add(&id_server, "s2", unvalidated_sid), Some(&access))
             .await,
         403,
         "M_THREEPID_AUTH_FAILED",
     );
     assert_eq!(
         server
-            .post(&url, Some(&access), add(&id_server, "secret", &sid))
+            .call(add(&id_server, "secret", &sid), Some(&access))
             .await
             .0,
         200
     );
     assert_error(
         &server
-            .post(&url, Some(&other_access), add(&id_server, "secret", &sid))
+            .call(add(&id_server, "secret", &sid), Some(&other_access))
             .await,
         400,
         "M_THREEPID_IN_USE",
@@ -758,13 +690,9 @@ async fn validation_session_rules(backend: Backend) {
         s.validation_session_lifetime = Duration::from_secs(2)
     })
     .await;
-    let request = |email: &str, secret: &str| json!({"email": email, "client_secret": secret, "send_attempt": 1});
-    let url = server.id("/api/v1/validate/email/requestToken");
     for secret in ["", "with/slash", "trailing\n", &"s".repeat(256)] {
         assert_error(
-            &server
-                .post(&url, None, request("a@example.org", secret))
-                .await,
+            &server.request_email_token("a@example.org", secret).await,
             400,
             "M_INVALID_PARAM",
         );
@@ -772,54 +700,44 @@ async fn validation_session_rules(backend: Backend) {
     let long_email = format!("{}@example.org", "a".repeat(501 - "@example.org".len()));
     for email in ["a@b@c", "not-an-email", &long_email] {
         assert_error(
-            &server.post(&url, None, request(email, "secret")).await,
+            &server.request_email_token(email, "secret").await,
             400,
             "M_INVALID_EMAIL",
         );
     }
     // A retry with the same send attempt is the same session, and sends nothing.
     let first = server
-        .post(&url, None, request("tom@example.org", "secret"))
+        .request_email_token("tom@example.org", "secret")
         .await;
     let again = server
-        .post(&url, None, request("tom@example.org", "secret"))
+        .request_email_token("tom@example.org", "secret")
         .await;
     assert_eq!(first.1["sid"], again.1["sid"]);
     assert_eq!(server.emailed_links().len(), 1);
     let sid = first.1["sid"].as_str().unwrap();
-    let validated = |sid: &str, secret: &str| {
-        format!(
-            "{}?sid={sid}&client_secret={secret}",
-            server.id("/api/v1/3pid/getValidated3pid")
-        )
-    };
     assert_error(
-        &server.get(&validated(sid, "secret"), None).await,
+        &server.validated_3pid(sid, "secret").await,
         400,
         "M_SESSION_NOT_VALIDATED",
     );
-    let wrong_secret = server.get(&validated(sid, "other"), None).await;
-    let unknown_sid = server.get(&validated("nope", "secret"), None).await;
+    let wrong_secret = server.validated_3pid(sid, "other").await;
+    let unknown_sid = server.validated_3pid("nope", "secret").await;
     assert_error(&wrong_secret, 404, "M_NO_VALID_SESSION");
     assert_eq!(wrong_secret, unknown_sid, "one answer for both");
-    let submit = server.id("/api/v1/validate/email/submitToken");
-    let wrong_token = server
-        .post(
-            &submit,
-            None,
-            json!({"sid": sid, "client_secret": "secret", "token": "guess"}),
-        )
-        .await;
+    let guess = id::EmailSubmitTokenPostRequest {
+        body: body(json!({"sid": sid, "client_secret": "secret", "token": "guess"})),
+    };
+    let wrong_token = server.call(guess, None).await;
     assert_eq!(wrong_token, (200, json!({"success": false})));
     let link = server.emailed_links().pop().unwrap();
     assert_eq!(
-        server.get(&link, None).await,
+        server.open_link(&link).await,
         (200, json!({"success": true}))
     );
-    assert_eq!(server.get(&validated(sid, "secret"), None).await.0, 200);
+    assert_eq!(server.validated_3pid(sid, "secret").await.0, 200);
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_error(
-        &server.get(&validated(sid, "secret"), None).await,
+        &server.validated_3pid(sid, "secret").await,
         400,
         "M_SESSION_EXPIRED",
     );
@@ -828,10 +746,10 @@ async fn validation_session_rules(backend: Backend) {
 async fn association_rules(backend: Backend) {
     let mut server = server(backend).await;
     let sid = server.validate_email("Uma@Example.org", "secret").await;
-    let bind = server.id("/api/v1/3pid/bind");
+    // A form body, which the server takes beside the JSON the spec documents.
     let form = server
         .http
-        .post(&bind)
+        .post(server.id("/api/v1/3pid/bind"))
         .header("Content-Type", "application/x-www-form-urlencoded")
         .body(format!(
             "sid={sid}&client_secret=secret&mxid=%40uma%3Alocalhost"
@@ -845,21 +763,21 @@ async fn association_rules(backend: Backend) {
         association["address"], "uma@example.org",
         "emails are casefolded"
     );
-    let (_, key) = server
-        .get(&server.id("/api/v1/pubkey/ed25519:0"), None)
-        .await;
+    let (_, key) = server.public_key("ed25519:0").await;
     assert!(server_stub::signing::verify(
         &association,
         "localhost",
         "ed25519:0",
         key["public_key"].as_str().unwrap()
     ));
+    let bind = |literal| id::BindRequest {
+        body: body(literal),
+    };
     assert_error(
         &server
-            .post(
-                &bind,
+            .call(
+                bind(json!({"sid": sid, "client_secret": "wrong", "mxid": "@uma:localhost"})),
                 None,
-                json!({"sid": sid, "client_secret": "wrong", "mxid": "@uma:localhost"}),
             )
             .await,
         404,
@@ -876,10 +794,9 @@ async fn association_rules(backend: Backend) {
     ] {
         assert_error(
             &server
-                .post(
-                    &bind,
+                .call(
+                    bind(json!({"sid": sid, "client_secret": "secret", "mxid": mxid})),
                     None,
-                    json!({"sid": sid, "client_secret": "secret", "mxid": mxid}),
                 )
                 .await,
             400,
@@ -887,24 +804,28 @@ async fn association_rules(backend: Backend) {
         );
     }
 
-    let unbind = server.id("/api/v1/3pid/unbind");
+    let unbind = |literal| id::UnbindRequest {
+        body: body(literal),
+    };
     let threepid = json!({"medium": "email", "address": "uma@example.org"});
-    for body in [
+    for literal in [
         json!({"mxid": "@uma:localhost", "threepid": threepid}),
         json!({"sid": sid, "client_secret": "wrong", "mxid": "@uma:localhost", "threepid": threepid}),
         json!({"sid": sid, "client_secret": "secret", "mxid": "@uma:localhost", "threepid": {"medium": "email", "address": "other@example.org"}}),
     ] {
-        assert_error(&server.post(&unbind, None, body).await, 403, "M_FORBIDDEN");
+        assert_error(
+            &server.call(unbind(literal), None).await,
+            403,
+            "M_FORBIDDEN",
+        );
     }
-    let body = json!({"sid": sid, "client_secret": "secret", "mxid": "@uma:localhost", "threepid": {"medium": "email", "address": "UMA@example.org"}});
-    assert_eq!(server.post(&unbind, None, body).await, (200, json!({})));
+    let literal = json!({"sid": sid, "client_secret": "secret", "mxid": "@uma:localhost", "threepid": {"medium": "email", "address": "UMA@example.org"}});
+    assert_eq!(server.call(unbind(literal), None).await, (200, json!({})));
 
     // The signing key outlives the process where there is a database to keep it.
     if let Backend::Sqlite = backend {
         server.restart().await;
-        let (_, after) = server
-            .get(&server.id("/api/v1/pubkey/ed25519:0"), None)
-            .await;
+        let (_, after) = server.public_key("ed25519:0").await;
         assert_eq!(after, key);
     }
 }
@@ -935,8 +856,11 @@ async fn identity_account_rules(backend: Backend) {
             .insert("weird.example".into(), not_a_string);
     })
     .await;
-    let register = |name: &str| json!({"access_token": "t", "token_type": "Bearer", "matrix_server_name": name, "expires_in": 3600});
-    let url = server.id("/v2/account/register");
+    let register = |name: &str| id::RegisterAccountRequest {
+        body: body(
+            json!({"access_token": "t", "token_type": "Bearer", "matrix_server_name": name, "expires_in": 3600}),
+        ),
+    };
     for name in [
         "example.com#",
         "host/x?",
@@ -947,7 +871,7 @@ async fn identity_account_rules(backend: Backend) {
         "[::1",
     ] {
         assert_error(
-            &server.post(&url, None, register(name)).await,
+            &server.call(register(name), None).await,
             400,
             "M_INVALID_PARAM",
         );
@@ -968,21 +892,21 @@ async fn identity_account_rules(backend: Backend) {
         "198.18.0.1",
     ] {
         assert_error(
-            &server.post(&url, None, register(name)).await,
+            &server.call(register(name), None).await,
             401,
             "M_UNKNOWN_TOKEN",
         );
     }
     for name in ["liar.example", "weird.example"] {
         assert_error(
-            &server.post(&url, None, register(name)).await,
+            &server.call(register(name), None).await,
             401,
             "M_UNKNOWN_TOKEN",
         );
     }
     // A token the trusted co-hosted homeserver does not know.
     assert_error(
-        &server.post(&url, None, register("localhost")).await,
+        &server.call(register("localhost"), None).await,
         401,
         "M_UNKNOWN_TOKEN",
     );
@@ -1003,36 +927,28 @@ async fn rate_limits(backend: Backend) {
             "M_FORBIDDEN",
         );
     }
-    let response = server
-        .http
-        .post(server.cs("/login"))
-        .json(&json!({"type": "m.login.password", "user": "nobody", "password": "pw"}))
-        .send()
-        .await
-        .unwrap();
+    let login = cs::LoginRequest {
+        body: body(json!({"type": "m.login.password", "user": "nobody", "password": "pw"})),
+    };
+    let request = login.to_http_for(&server, None).unwrap();
+    let path = request.uri().path().to_owned();
+    let response = send(&server.http, request).await.unwrap();
     let retry_after: u64 = response.headers()["retry-after"]
         .to_str()
         .unwrap()
         .parse()
         .unwrap();
-    let limited = answer(http::Method::POST, response).await;
+    let limited = read_answer(&http::Method::POST, &path, response);
     assert_error(&limited, 429, "M_LIMIT_EXCEEDED");
     assert!(limited.1["retry_after_ms"].as_u64().unwrap() > 0);
     assert!(retry_after >= 1);
     // Other endpoint classes have buckets of their own; unlimited ones have none.
+    assert_eq!(server.call(cs::GetVersionsRequest {}, None).await.0, 200);
     assert_eq!(
         server
-            .get(&format!("{}/_matrix/client/versions", server.cs), None)
-            .await
-            .0,
-        200
-    );
-    assert_eq!(
-        server
-            .post(
-                &server.cs("/register"),
-                None,
-                json!({"username": "v", "password": "pw"})
+            .call(
+                registration(json!({"username": "v", "password": "pw"})),
+                None
             )
             .await
             .0,
@@ -1051,14 +967,10 @@ async fn openid_tokens_are_limited_per_user(backend: Backend) {
     })
     .await;
     let (user_id, access, _) = server.register("opal", "pw").await;
-    let url = server.cs(&format!(
-        "/user/{}/openid/request_token",
-        user_id.replace('@', "%40").replace(':', "%3A")
-    ));
     let mut statuses = Vec::new();
     // One address: the address's bucket.
     for _ in 0..30 {
-        statuses.push(server.post(&url, Some(&access), json!({})).await.0);
+        statuses.push(server.openid_token(&user_id, &access).await.0);
     }
     assert_eq!(
         statuses.iter().filter(|s| **s == 200).count(),
@@ -1073,14 +985,15 @@ async fn openid_tokens_are_limited_per_user(backend: Backend) {
             .local_address(std::net::IpAddr::from([127, 0, 0, last]))
             .build()
             .unwrap();
-        let response = client
-            .post(&url)
-            .bearer_auth(&access)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 429, "from 127.0.0.{last}");
+        let request = cs::RequestOpenIdTokenRequest {
+            user_id: user_id.clone(),
+            body: serde_json::Map::new(),
+        };
+        let request = request.to_http_for(&server, Some(&access)).unwrap();
+        let path = request.uri().path().to_owned();
+        let response = send(&client, request).await.unwrap();
+        let (status, _) = read_answer(&http::Method::POST, &path, response);
+        assert_eq!(status, 429, "from 127.0.0.{last}");
     }
 }
 
@@ -1091,23 +1004,18 @@ async fn identity_account_tokens_expire(backend: Backend) {
     })
     .await;
     let (user_id, access, _) = server.register("ines", "pw").await;
-    let url = server.cs(&format!(
-        "/user/{}/openid/request_token",
-        user_id.replace('@', "%40").replace(':', "%3A")
-    ));
-    let (_, openid) = server.post(&url, Some(&access), json!({})).await;
-    let (status, account) = server
-        .post(&server.id("/v2/account/register"), None, openid)
-        .await;
+    let (_, openid) = server.openid_token(&user_id, &access).await;
+    let account = id::RegisterAccountRequest { body: body(openid) };
+    let (status, account) = server.call(account, None).await;
     assert_eq!(status, 200, "{account}");
     let token = account["token"].as_str().unwrap();
     assert_eq!(
-        server.get(&server.id("/v2/account"), Some(token)).await.0,
+        server.call(id::GetAccountRequest {}, Some(token)).await.0,
         200
     );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_error(
-        &server.get(&server.id("/v2/account"), Some(token)).await,
+        &server.call(id::GetAccountRequest {}, Some(token)).await,
         401,
         "M_UNKNOWN_TOKEN",
     );
@@ -1131,20 +1039,22 @@ async fn the_servers_run_alone_too() {
     settings.identity_listen = None;
     let homeserver = server_stub::start(settings.clone()).await.unwrap();
     assert!(homeserver.identity_addr.is_none());
-    let versions = reqwest::get(format!(
-        "http://{}/_matrix/client/versions",
-        homeserver.client_addr.unwrap()
-    ))
-    .await
-    .unwrap();
+    let http = reqwest::Client::new();
+    let at =
+        |addr: Option<std::net::SocketAddr>| Endpoint::new(format!("http://{}", addr.unwrap()));
+    let versions = cs::GetVersionsRequest {}.to_http(&at(homeserver.client_addr), None);
+    let versions = send(&http, versions.unwrap()).await.unwrap();
     assert_eq!(versions.status(), 200);
     settings.identity_listen = Some("127.0.0.1:0".parse().unwrap());
     settings.client_listen = None;
     let identity = server_stub::start(settings).await.unwrap();
-    let key = reqwest::get(format!(
-        "http://{}/_matrix/identity/api/v1/pubkey/ed25519:0",
-        identity.identity_addr.unwrap()
-    ))
+    let key = id::GetPubKeyRequest {
+        key_id: "ed25519:0".to_owned(),
+    };
+    let key = send(
+        &http,
+        key.to_http(&at(identity.identity_addr), None).unwrap(),
+    )
     .await
     .unwrap();
     assert_eq!(key.status(), 200);

@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
-use matrix_api::client_server;
 use matrix_api::outgoing::{Endpoint, RequestError, ResponseError, send};
 use matrix_api::types::{MatrixError, RefreshBody, RegisterKind};
+pub use matrix_api::{client_server as cs, identity as id};
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use server_stub::{Database, Running, Settings};
 
@@ -104,19 +105,17 @@ pub async fn start_on(
     }
 }
 
-/// The same POST sent once to each of `nodes` (round robin, `times` in all) at the same
+/// The same request sent once to each of `nodes` (round robin, `times` in all) at the same
 /// time: the answers.
-pub async fn race(nodes: &[&Server], path: &str, body: Value, times: usize) -> Vec<(u16, Value)> {
+pub async fn race(nodes: &[&Server], request: impl Call, times: usize) -> Vec<(u16, Value)> {
     let attempts: Vec<_> = (0..times)
         .map(|i| {
             let node = nodes[i % nodes.len()];
-            let (http, url, body) = (node.http.clone(), node.cs(path), body.clone());
+            let request = request.to_http_for(node, None).unwrap();
+            let http = node.http.clone();
             tokio::spawn(async move {
-                answer(
-                    http::Method::POST,
-                    http.post(url).json(&body).send().await.unwrap(),
-                )
-                .await
+                let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+                read_answer(&method, &path, send(&http, request).await.unwrap())
             })
         })
         .collect();
@@ -130,8 +129,10 @@ pub async fn race(nodes: &[&Server], path: &str, body: Value, times: usize) -> V
 /// Registers one name `times` at once across `nodes`: exactly one may succeed, the others
 /// must be told the name is taken.
 pub async fn assert_one_registration_wins(nodes: &[&Server], username: &str, times: usize) {
-    let body = json!({"username": username, "password": "pw", "auth": {"type": "m.login.dummy"}});
-    let answers = race(nodes, "/register", body, times).await;
+    let request = registration(
+        json!({"username": username, "password": "pw", "auth": {"type": "m.login.dummy"}}),
+    );
+    let answers = race(nodes, request, times).await;
     for answer in answers.iter().filter(|a| a.0 != 200) {
         assert_error(answer, 400, "M_USER_IN_USE");
     }
@@ -139,14 +140,11 @@ pub async fn assert_one_registration_wins(nodes: &[&Server], username: &str, tim
 }
 
 /// Sends one refresh token to each of `nodes` at once: at most one new pair may come back.
-pub async fn assert_refresh_token_used_once(nodes: &[&Server], refresh_token: &Value) {
-    let answers = race(
-        nodes,
-        "/tokenrefresh",
-        json!({"refresh_token": refresh_token}),
-        2,
-    )
-    .await;
+pub async fn assert_refresh_token_used_once(nodes: &[&Server], refresh_token: &str) {
+    let request = cs::RefreshRequest {
+        body: RefreshBody::new(refresh_token.to_owned()),
+    };
+    let answers = race(nodes, request, 2).await;
     let new_pairs = answers.iter().filter(|a| a.0 == 200).count();
     assert!(
         new_pairs <= 1,
@@ -161,15 +159,22 @@ pub async fn answer(method: http::Method, response: reqwest::Response) -> (u16, 
     let url = response.url().clone();
     let headers = response.headers().clone();
     let bytes = response.bytes().await.unwrap().to_vec();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
     let mut answer = http::Response::new(bytes);
     *answer.status_mut() = status;
     *answer.headers_mut() = headers;
-    assert_documented(&method, url.path(), answer);
-    (
-        status.as_u16(),
-        serde_json::from_str(&text).unwrap_or(Value::Null),
-    )
+    read_answer(&method, url.path(), answer)
+}
+
+/// The answer to `method path`, as JSON, once [`assert_documented`] has checked it.
+pub fn read_answer(
+    method: &http::Method,
+    path: &str,
+    response: http::Response<Vec<u8>>,
+) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let json = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    assert_documented(method, path, response);
+    (status, json)
 }
 
 /// Panics unless `response`, the answer to `method path`, is one the spec documents for that
@@ -238,8 +243,67 @@ pub fn assert_error(result: &(u16, Value), status: u16, errcode: &str) {
     );
 }
 
+/// A generated body type from a JSON literal (the tests write bodies as literals): panics
+/// when the literal is not one the type can hold, for a malformed body is sent raw
+/// ([`Server::post_raw`]), never through the client.
+pub fn body<T: DeserializeOwned>(literal: Value) -> T {
+    serde_json::from_value(literal.clone())
+        .unwrap_or_else(|e| panic!("not a well-formed body ({e}): {literal}"))
+}
+
+/// A registration of a user (not a guest) with `literal` as its body.
+pub fn registration(literal: Value) -> cs::RegisterRequest {
+    cs::RegisterRequest {
+        kind: RegisterKind::User,
+        body: body(literal),
+    }
+}
+
+/// A request of one of the seeded operations, which the generated client turns into HTTP
+/// for the server of its API, with an access token where one is given.
+pub trait Call {
+    fn to_http_for(
+        &self,
+        server: &Server,
+        token: Option<&str>,
+    ) -> Result<http::Request<Vec<u8>>, RequestError>;
+}
+
+macro_rules! calls {
+    ($api:ident at $endpoint:ident: $($request:ident),* $(,)?) => {$(
+        impl Call for $api::$request {
+            fn to_http_for(
+                &self,
+                server: &Server,
+                token: Option<&str>,
+            ) -> Result<http::Request<Vec<u8>>, RequestError> {
+                let credential = token.map(|t| $api::Credential::AccessToken(t.to_owned()));
+                self.to_http(&server.$endpoint(), credential.as_ref())
+            }
+        }
+    )*};
+}
+
+calls!(cs at homeserver:
+    LoginRequest, RefreshRequest, RegisterRequest, ChangePasswordRequest, GetAccount3pidsRequest,
+    Post3pidsRequest, GetVersionsRequest, RequestOpenIdTokenRequest, ExchangeOpenIdTokenRequest,
+);
+calls!(id at identity_server:
+    RegisterAccountRequest, GetAccountRequest, LogoutRequest, GetValidated3pidRequest,
+    BindRequest, UnbindRequest, EmailRequestTokenRequest, EmailSubmitTokenGetRequest,
+    EmailSubmitTokenPostRequest, GetPubKeyRequest,
+);
+
 impl Server {
-    pub async fn post(&self, url: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+    /// Sends `request` through the generated client, with `token` as the credential: the
+    /// answer as JSON, checked to be one the spec documents (see [`assert_documented`]).
+    pub async fn call(&self, request: impl Call, token: Option<&str>) -> (u16, Value) {
+        self.documented(request.to_http_for(self, token)).await
+    }
+
+    /// A POST the client would not send (a malformed body, a media type or parameter the
+    /// spec does not have): its answer is checked all the same.
+    pub async fn post_raw(&self, url: &str, token: Option<&str>, body: Value) -> (u16, Value) {
         let mut request = self.http.post(url).json(&body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -247,7 +311,8 @@ impl Server {
         answer(http::Method::POST, request.send().await.unwrap()).await
     }
 
-    pub async fn get(&self, url: &str, token: Option<&str>) -> (u16, Value) {
+    /// A GET the client would not send; its answer is checked all the same.
+    pub async fn get_raw(&self, url: &str, token: Option<&str>) -> (u16, Value) {
         let mut request = self.http.get(url);
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -272,10 +337,7 @@ impl Server {
         let request = request.expect("a well-formed request");
         let (method, path) = (request.method().clone(), request.uri().path().to_owned());
         let response = send(&self.http, request).await.unwrap();
-        let status = response.status().as_u16();
-        let text = String::from_utf8_lossy(response.body()).into_owned();
-        assert_documented(&method, &path, response);
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        read_answer(&method, &path, response)
     }
 
     /// Where the generated client sends client-server requests: this server, under `v3`.
@@ -283,17 +345,17 @@ impl Server {
         Endpoint::new(&self.cs).with_variable("CLIENT_MAJOR_VERSION", "v3")
     }
 
+    /// Where the generated client sends identity-service requests.
+    pub fn identity_server(&self) -> Endpoint {
+        Endpoint::new(&self.id)
+    }
+
     /// Registers through the dummy stage: (user id, access token, refresh token).
     pub async fn register(&self, username: &str, password: &str) -> (String, String, String) {
-        let body =
-            json!({"username": username, "password": password, "auth": {"type": "m.login.dummy"}});
-        let request = client_server::RegisterRequest {
-            kind: RegisterKind::User,
-            body: serde_json::from_value(body).unwrap(),
-        };
-        let (status, body) = self
-            .documented(request.to_http(&self.homeserver(), None))
-            .await;
+        let request = registration(
+            json!({"username": username, "password": password, "auth": {"type": "m.login.dummy"}}),
+        );
+        let (status, body) = self.call(request, None).await;
         assert_eq!(status, 200, "{body}");
         let field = |name: &str| body[name].as_str().unwrap().to_owned();
         (
@@ -303,34 +365,81 @@ impl Server {
         )
     }
 
-    pub async fn login(&self, body: Value) -> (u16, Value) {
-        self.post(&self.cs("/login"), None, body).await
+    pub async fn login(&self, literal: Value) -> (u16, Value) {
+        self.call(
+            cs::LoginRequest {
+                body: body(literal),
+            },
+            None,
+        )
+        .await
     }
 
     pub async fn login_password(&self, user: &str, password: &str) -> (u16, Value) {
-        let body = json!({"type": "m.login.password", "user": user, "password": password});
-        let request = client_server::LoginRequest {
-            body: serde_json::from_value(body).unwrap(),
-        };
-        self.documented(request.to_http(&self.homeserver(), None))
+        self.login(json!({"type": "m.login.password", "user": user, "password": password}))
             .await
     }
 
     /// Exchanges a refresh token.
     pub async fn refresh(&self, refresh_token: &str) -> (u16, Value) {
-        let request = client_server::RefreshRequest {
-            body: RefreshBody::new(refresh_token.to_owned()),
-        };
-        self.documented(request.to_http(&self.homeserver(), None))
-            .await
+        let body = RefreshBody::new(refresh_token.to_owned());
+        self.call(cs::RefreshRequest { body }, None).await
     }
 
     pub async fn threepids(&self, token: &str) -> (u16, Value) {
-        let credential = client_server::Credential::AccessToken(token.to_owned());
-        self.documented(
-            client_server::GetAccount3pidsRequest {}.to_http(&self.homeserver(), Some(&credential)),
+        self.call(cs::GetAccount3pidsRequest {}, Some(token)).await
+    }
+
+    /// Asks for an OpenID token for `user_id`.
+    pub async fn openid_token(&self, user_id: &str, token: &str) -> (u16, Value) {
+        let request = cs::RequestOpenIdTokenRequest {
+            user_id: user_id.to_owned(),
+            body: serde_json::Map::new(),
+        };
+        self.call(request, Some(token)).await
+    }
+
+    /// The identity server's view of the session `sid`.
+    pub async fn validated_3pid(&self, sid: &str, client_secret: &str) -> (u16, Value) {
+        let request = id::GetValidated3pidRequest {
+            sid: sid.to_owned(),
+            client_secret: client_secret.to_owned(),
+        };
+        self.call(request, None).await
+    }
+
+    /// One of the identity server's public keys.
+    pub async fn public_key(&self, key_id: &str) -> (u16, Value) {
+        let request = id::GetPubKeyRequest {
+            key_id: key_id.to_owned(),
+        };
+        self.call(request, None).await
+    }
+
+    /// Asks the identity server to email a validation token for `email`.
+    pub async fn request_email_token(&self, email: &str, client_secret: &str) -> (u16, Value) {
+        let literal = json!({"email": email, "client_secret": client_secret, "send_attempt": 1});
+        self.call(
+            id::EmailRequestTokenRequest {
+                body: body(literal),
+            },
+            None,
         )
         .await
+    }
+
+    /// Opens an emailed validation link: the request it names, sent through the client.
+    pub async fn open_link(&self, link: &str) -> (u16, Value) {
+        assert!(
+            link.starts_with(&self.id("/api/v1/validate/email/submitToken?")),
+            "a validation link of this server: {link}"
+        );
+        let request = id::EmailSubmitTokenGetRequest {
+            sid: link_parameter(link, "sid"),
+            client_secret: link_parameter(link, "client_secret"),
+            token: link_parameter(link, "token"),
+        };
+        self.call(request, None).await
     }
 
     /// The validation links in the outbox, oldest first.
@@ -356,18 +465,12 @@ impl Server {
 
     /// Requests a token for `email`, opens the emailed link: the validated session's sid.
     pub async fn validate_email(&self, email: &str, secret: &str) -> String {
-        let (status, body) = self
-            .post(
-                &self.id("/api/v1/validate/email/requestToken"),
-                None,
-                json!({"email": email, "client_secret": secret, "send_attempt": 1}),
-            )
-            .await;
+        let (status, body) = self.request_email_token(email, secret).await;
         assert_eq!(status, 200, "{body}");
         let link = self.emailed_links().pop().expect("a validation email");
-        let (status, body) = self.get(&link, None).await;
+        let (status, body) = self.open_link(&link).await;
         assert_eq!((status, &body), (200, &json!({"success": true})));
-        body_sid(&link)
+        link_parameter(&link, "sid")
     }
 
     pub async fn restart(&mut self) {
@@ -380,8 +483,10 @@ impl Server {
     }
 }
 
-pub fn body_sid(link: &str) -> String {
-    let query = link.split_once('?').unwrap().1;
+/// The query parameter `name` of `link`, decoded.
+pub fn link_parameter(link: &str, name: &str) -> String {
+    let query = link.split_once('?').expect("a link with a query").1;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
-    pairs.into_iter().find(|(k, _)| k == "sid").unwrap().1
+    let found = pairs.into_iter().find(|(key, _)| key == name);
+    found.unwrap_or_else(|| panic!("no {name} in {link}")).1
 }
