@@ -3,7 +3,7 @@
 /// A credential as a request presented it, before it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
-    /// `accessToken`: the `access_token` query parameter or `Authorization: Bearer`.
+    /// `accessToken`: the `access_token` query parameter or an `Authorization: Bearer` token.
     ///
     /// The access_token returned by a call to `/login` or `/register`.
     AccessToken(::std::string::String),

@@ -60,6 +60,29 @@ pub struct SecurityScheme {
     pub extractor: String,
     pub description: Option<String>,
     pub kind: SecuritySchemeKind,
+    /// Where requests carry the credential.
+    pub places: CredentialPlaces,
+}
+
+/// Where requests carry a scheme's credential, decided once with the router's settings
+/// (`lower::security`), so that the router, the client, the `Credential` docs and the
+/// round-trip test agree.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CredentialPlaces {
+    /// Where the router looks for it.
+    pub read: Vec<CredentialPlace>,
+    /// Where the client puts it: one of `read`.
+    pub sent: CredentialPlace,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "in", content = "name", rename_all = "snake_case")]
+pub enum CredentialPlace {
+    Query(String),
+    Header(String),
+    Cookie(String),
+    /// `Authorization: <scheme> <credential>`, with the scheme's name as the spec writes it.
+    Authorization(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

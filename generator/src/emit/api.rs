@@ -7,7 +7,7 @@ use quote::quote;
 use crate::emit::docs::{doc_attrs, doc_paragraphs};
 use crate::emit::rust_types::{default_expr, ident, status_code, type_tokens};
 use crate::ir::{
-    Api, Ir, Operation, ParamLocation, Parameter, Response, Security, SecuritySchemeKind, Status,
+    Api, CredentialPlace, Ir, Operation, ParamLocation, Parameter, Response, Security, Status,
     TypeKind, TypeRef,
 };
 
@@ -60,7 +60,7 @@ pub fn emit_api(ir: &Ir, api: &Api) -> TokenStream {
     let mut items = Vec::new();
 
     if has_credentials {
-        items.push(credential_enum(ir, api));
+        items.push(credential_enum(api));
     }
 
     for op in &api.operations {
@@ -131,37 +131,26 @@ pub fn emit_api(ir: &Ir, api: &Api) -> TokenStream {
 
 /// The `Credential` enum: one variant per security scheme, documented with where the
 /// router finds it.
-fn credential_enum(ir: &Ir, api: &Api) -> TokenStream {
+fn credential_enum(api: &Api) -> TokenStream {
     let variants = api.security_schemes.iter().map(|scheme| {
         let variant = ident(&scheme.variant);
-        let how = match &scheme.kind {
-            SecuritySchemeKind::ApiKey {
-                parameter,
-                location,
-            } => {
-                let place = match location {
-                    ParamLocation::Query => "query parameter",
-                    ParamLocation::Header => "header",
-                    ParamLocation::Cookie => "cookie",
-                    ParamLocation::Path => "path parameter",
-                };
-                let bearer = if ir.router.bearer_header && *location == ParamLocation::Query {
-                    " or `Authorization: Bearer`"
-                } else {
-                    ""
-                };
-                format!("`{}`: the `{parameter}` {place}{bearer}.", scheme.name)
-            }
-            SecuritySchemeKind::Http { scheme: http } => {
-                format!(
-                    "`{}`: the `Authorization: {http}` header's credentials.",
-                    scheme.name
-                )
-            }
-            SecuritySchemeKind::OAuth2 | SecuritySchemeKind::OpenIdConnect => {
-                format!("`{}`: an `Authorization: Bearer` token.", scheme.name)
-            }
-        };
+        let places: Vec<String> = scheme
+            .places
+            .read
+            .iter()
+            .map(|place| match place {
+                CredentialPlace::Query(name) => format!("the `{name}` query parameter"),
+                CredentialPlace::Header(name) => format!("the `{name}` header"),
+                CredentialPlace::Cookie(name) => format!("the `{name}` cookie"),
+                CredentialPlace::Authorization(scheme) if scheme == "Bearer" => {
+                    "an `Authorization: Bearer` token".to_owned()
+                }
+                CredentialPlace::Authorization(scheme) => {
+                    format!("the `Authorization: {scheme}` header's credentials")
+                }
+            })
+            .collect();
+        let how = format!("`{}`: {}.", scheme.name, places.join(" or "));
         let docs = doc_paragraphs(&[Some(&how), scheme.description.as_deref()]);
         quote!(#docs #variant(::std::string::String),)
     });

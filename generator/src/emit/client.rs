@@ -10,13 +10,13 @@ use super::api::{request_name, response_name, routes_doc};
 use crate::emit::docs::doc_paragraphs;
 use crate::emit::rust_types::ident;
 use crate::ir::{
-    Api, BodyReading, Ir, Operation, ParamLocation, Response, Security, SecuritySchemeKind, Status,
+    Api, BodyReading, CredentialPlace, Ir, Operation, ParamLocation, Response, Security, Status,
     TypeKind, TypeRef,
 };
 
 /// Everything of the client half for one API.
 pub(super) fn client(ir: &Ir, api: &Api) -> TokenStream {
-    let builders = api.operations.iter().map(|op| to_http(ir, api, op));
+    let builders = api.operations.iter().map(|op| to_http(api, op));
     let readers = api.operations.iter().map(|op| from_http(ir, op));
     let client = client_struct(api);
     quote! {
@@ -37,7 +37,7 @@ fn credential_parameter(api: &Api, op: &Operation) -> Option<TokenStream> {
     })
 }
 
-fn to_http(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
+fn to_http(api: &Api, op: &Operation) -> TokenStream {
     let request = request_name(op);
     let method = ident(&op.method);
     let template = &op.base.template;
@@ -85,7 +85,7 @@ fn to_http(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
                 }
             }
         });
-    let credential = credential_step(ir, api, op);
+    let credential = credential_step(api, op);
     let credential_parameter = credential_parameter(api, op);
     let mutable =
         (!op.parameters.is_empty() || body.is_some() || credential.is_some()).then(|| quote!(mut));
@@ -124,7 +124,7 @@ fn to_http(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
 
 /// Puts the credential where its scheme says, for the schemes the operation takes; a
 /// credential of another scheme is not sent.
-fn credential_step(ir: &Ir, api: &Api, op: &Operation) -> Option<TokenStream> {
+fn credential_step(api: &Api, op: &Operation) -> Option<TokenStream> {
     let schemes = match &op.security {
         Security::None => return None,
         Security::Required(schemes) | Security::Optional(schemes) => schemes,
@@ -136,29 +136,16 @@ fn credential_step(ir: &Ir, api: &Api, op: &Operation) -> Option<TokenStream> {
         .collect();
     let arms = taken.iter().map(|scheme| {
         let variant = ident(&scheme.variant);
-        let put = match &scheme.kind {
-            // The router takes a query key as `Authorization: Bearer` too, which keeps it out
-            // of logs and URLs: send it there.
-            SecuritySchemeKind::ApiKey {
-                location: ParamLocation::Query,
-                ..
-            } if ir.router.bearer_header => quote!(request.bearer(token)?),
-            SecuritySchemeKind::ApiKey {
-                parameter,
-                location,
-            } => match location {
-                ParamLocation::Query | ParamLocation::Path => {
-                    quote!(request.query(#parameter, token)?)
-                }
-                ParamLocation::Header => quote!(request.header(#parameter, token)?),
-                ParamLocation::Cookie => quote!(request.cookie(#parameter, token)?),
-            },
-            SecuritySchemeKind::Http { scheme } if !scheme.eq_ignore_ascii_case("bearer") => {
+        let put = match &scheme.places.sent {
+            CredentialPlace::Query(name) => quote!(request.query(#name, token)?),
+            CredentialPlace::Header(name) => quote!(request.header(#name, token)?),
+            CredentialPlace::Cookie(name) => quote!(request.cookie(#name, token)?),
+            CredentialPlace::Authorization(scheme) if scheme.eq_ignore_ascii_case("bearer") => {
+                quote!(request.bearer(token)?)
+            }
+            CredentialPlace::Authorization(scheme) => {
                 quote!(request.authorization(#scheme, token)?)
             }
-            SecuritySchemeKind::Http { .. }
-            | SecuritySchemeKind::OAuth2
-            | SecuritySchemeKind::OpenIdConnect => quote!(request.bearer(token)?),
         };
         quote!(::std::option::Option::Some(Credential::#variant(token)) => #put,)
     });

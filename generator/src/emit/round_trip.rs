@@ -13,20 +13,46 @@ use serde_json::{Value, json};
 use super::api::{request_name, response_name};
 use crate::emit::rust_types::{ident, type_tokens};
 use crate::ir::{
-    Api, Encoding, Ir, Operation, ParamLocation, Response, Security, SecurityScheme,
-    SecuritySchemeKind, Status, TypeKind, TypeRef,
+    Api, CredentialPlace, Encoding, Ir, Operation, ParamLocation, Response, Security,
+    SecurityScheme, Status, TypeKind, TypeRef,
 };
 
 /// How deep samples go into optional fields, so that recursive types end.
 const SAMPLE_DEPTH: usize = 4;
 
+/// Makes the sample values of one API's test, and remembers whether any of them is read from
+/// JSON by the test's `sample` helper: the helper is emitted, and imported, only where used
+/// (an API of operations with no parameters and no bodies needs none).
+struct Sampler<'a> {
+    ir: &'a Ir,
+    root: &'a TokenStream,
+    reads_json: std::cell::Cell<bool>,
+}
+
+impl<'a> Sampler<'a> {
+    fn new(ir: &'a Ir, root: &'a TokenStream) -> Self {
+        Sampler {
+            ir,
+            root,
+            reads_json: std::cell::Cell::new(false),
+        }
+    }
+
+    /// `sample::<T>(json)`, the value of `json` as the Rust type `rust`.
+    fn read_json(&self, rust: TokenStream, json: &TokenStream) -> TokenStream {
+        self.reads_json.set(true);
+        quote!(sample::<#rust>(#json))
+    }
+}
+
 /// Whether an API has an operation whose values can be sampled (not all of a type of the
 /// user's own): only those get a test, so no test runs without a case.
 fn testable(ir: &Ir, api: &Api) -> bool {
     let root = quote!(crate);
+    let sampler = Sampler::new(ir, &root);
     api.operations
         .iter()
-        .any(|op| !cases(ir, api, op, &root).is_empty())
+        .any(|op| !cases(&sampler, api, op).is_empty())
 }
 
 /// Whether the crate gets the test: some API is testable.
@@ -36,16 +62,19 @@ pub(super) fn applies(ir: &Ir) -> bool {
 
 /// The test file.
 pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> TokenStream {
+    let mut reads_json = false;
     let apis: Vec<TokenStream> = ir
         .apis
         .iter()
         .filter(|api| testable(ir, api))
-        .map(|api| api_test(ir, api, root))
+        .map(|api| {
+            let sampler = Sampler::new(ir, root);
+            let test = api_test(&sampler, api);
+            reads_json |= sampler.reads_json.get();
+            test
+        })
         .collect();
-    // Operations with no parameters, bodies or response bodies need no samples: then the
-    // helper is left out rather than left unused.
-    let samples = apis.iter().any(|api| api.to_string().contains("sample ::"));
-    let sample_fn = samples.then(|| {
+    let sample_fn = reads_json.then(|| {
         quote! {
             #[rustfmt::skip]
             fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
@@ -110,7 +139,8 @@ pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> TokenStream {
     }
 }
 
-fn api_test(ir: &Ir, api: &Api, root: &TokenStream) -> TokenStream {
+fn api_test(sampler: &Sampler, api: &Api) -> TokenStream {
+    let (ir, root) = (sampler.ir, sampler.root);
     let module = ident(&api.module);
     let trait_ident = ident(&api.trait_name);
     let error = {
@@ -150,16 +180,13 @@ fn api_test(ir: &Ir, api: &Api, root: &TokenStream) -> TokenStream {
     let cases: Vec<TokenStream> = api
         .operations
         .iter()
-        .flat_map(|op| cases(ir, api, op, root))
+        .flat_map(|op| cases(sampler, api, op))
         .collect();
-    let sample_use = cases
-        .iter()
-        .any(|case| case.to_string().contains("sample ::"))
-        .then(|| {
-            quote!(
-                use super::super::sample;
-            )
-        });
+    let sample_use = sampler.reads_json.get().then(|| {
+        quote!(
+            use super::super::sample;
+        )
+    });
     let any_deprecated = api.operations.iter().any(|op| op.deprecated);
     let allow = any_deprecated.then(|| quote!(#[allow(deprecated)]));
     let test = format_ident!("{}_round_trips", api.module);
@@ -194,8 +221,19 @@ fn api_test(ir: &Ir, api: &Api, root: &TokenStream) -> TokenStream {
 /// One block per response the operation documents and per media type of its body (with
 /// its first scheme's credential), one per further scheme it takes (with its first
 /// response), and one per further media type of its request body.
-fn cases(ir: &Ir, api: &Api, op: &Operation, root: &TokenStream) -> Vec<TokenStream> {
-    let Some(request) = request_value(ir, api, op, root, 0) else {
+fn cases(sampler: &Sampler, api: &Api, op: &Operation) -> Vec<TokenStream> {
+    // Samples made for an operation that gets no case are not in the test.
+    let read_before = sampler.reads_json.get();
+    let cases = operation_cases(sampler, api, op);
+    if cases.is_empty() {
+        sampler.reads_json.set(read_before);
+    }
+    cases
+}
+
+fn operation_cases(sampler: &Sampler, api: &Api, op: &Operation) -> Vec<TokenStream> {
+    let ir = sampler.ir;
+    let Some(request) = request_value(sampler, api, op, 0) else {
         return Vec::new();
     };
     let schemes: Vec<Option<&SecurityScheme>> = match &op.security {
@@ -208,13 +246,13 @@ fn cases(ir: &Ir, api: &Api, op: &Operation, root: &TokenStream) -> Vec<TokenStr
             // A scheme read where an earlier one of the operation reads too (two schemes in
             // `Authorization`) is taken for the earlier one: the spec cannot tell them apart,
             // so neither can a server.
-            let mut read: Vec<String> = Vec::new();
+            let mut read: Vec<Slot> = Vec::new();
             let mut distinct = Vec::new();
             for scheme in taken {
-                if !read.contains(&credential_place(ir, scheme)) {
+                if !read.contains(&Slot::of(&scheme.places.sent)) {
                     distinct.push(Some(scheme));
                 }
-                read.extend(places_read(ir, scheme));
+                read.extend(scheme.places.read.iter().map(Slot::of));
             }
             distinct
         }
@@ -224,7 +262,7 @@ fn cases(ir: &Ir, api: &Api, op: &Operation, root: &TokenStream) -> Vec<TokenStr
     for (index, response) in op.responses.iter().enumerate() {
         // Each media type of the body, when it comes in several.
         for variant in 0..media_variants(ir, response.ty.as_ref()) {
-            let Some(answer) = response_value(ir, api, op, response, root, variant) else {
+            let Some(answer) = response_value(sampler, api, op, response, variant) else {
                 continue;
             };
             let choices = if index == 0 && variant == 0 {
@@ -233,7 +271,7 @@ fn cases(ir: &Ir, api: &Api, op: &Operation, root: &TokenStream) -> Vec<TokenStr
                 first_scheme
             };
             for scheme in choices {
-                out.push(case(api, op, response, *scheme, &request, &answer, root));
+                out.push(case(sampler, api, op, response, *scheme, &request, &answer));
             }
         }
     }
@@ -241,11 +279,11 @@ fn cases(ir: &Ir, api: &Api, op: &Operation, root: &TokenStream) -> Vec<TokenStr
     let request_variants = media_variants(ir, op.body.as_ref().map(|b| &b.ty));
     if let Some(response) = op.responses.first() {
         for variant in 1..request_variants {
-            let request = request_value(ir, api, op, root, variant);
-            let answer = response_value(ir, api, op, response, root, 0);
+            let request = request_value(sampler, api, op, variant);
+            let answer = response_value(sampler, api, op, response, 0);
             if let (Some(request), Some(answer)) = (request, answer) {
                 for scheme in first_scheme {
-                    out.push(case(api, op, response, *scheme, &request, &answer, root));
+                    out.push(case(sampler, api, op, response, *scheme, &request, &answer));
                 }
             }
         }
@@ -266,51 +304,36 @@ fn media_variants(ir: &Ir, ty: Option<&TypeRef>) -> usize {
     }
 }
 
-/// Where the router looks for a scheme's credential: its own place, and with
-/// `bearer_header` an API key's `Authorization: Bearer` too.
-fn places_read(ir: &Ir, scheme: &SecurityScheme) -> Vec<String> {
-    let own = match &scheme.kind {
-        SecuritySchemeKind::ApiKey {
-            parameter,
-            location,
-        } => format!("{location:?} {parameter}").to_ascii_lowercase(),
-        _ => "header authorization".into(),
-    };
-    let bearer =
-        matches!(scheme.kind, SecuritySchemeKind::ApiKey { .. }) && ir.router.bearer_header;
-    let mut places = vec![own];
-    if bearer {
-        places.push("header authorization".into());
-    }
-    places
+/// The part of a request a credential place takes: `Authorization` is one header whatever
+/// the scheme, and header names have no case.
+#[derive(PartialEq)]
+enum Slot {
+    Query(String),
+    Header(String),
+    Cookie(String),
 }
 
-/// Where the client puts a scheme's credential.
-fn credential_place(ir: &Ir, scheme: &SecurityScheme) -> String {
-    match &scheme.kind {
-        SecuritySchemeKind::ApiKey {
-            location: ParamLocation::Query,
-            ..
-        } if ir.router.bearer_header => "header authorization".into(),
-        SecuritySchemeKind::ApiKey {
-            parameter,
-            location,
-        } => format!("{location:?} {parameter}").to_ascii_lowercase(),
-        SecuritySchemeKind::Http { .. }
-        | SecuritySchemeKind::OAuth2
-        | SecuritySchemeKind::OpenIdConnect => "header authorization".into(),
+impl Slot {
+    fn of(place: &CredentialPlace) -> Slot {
+        match place {
+            CredentialPlace::Query(name) => Slot::Query(name.clone()),
+            CredentialPlace::Header(name) => Slot::Header(name.to_ascii_lowercase()),
+            CredentialPlace::Cookie(name) => Slot::Cookie(name.clone()),
+            CredentialPlace::Authorization(_) => Slot::Header("authorization".into()),
+        }
     }
 }
 
 fn case(
+    sampler: &Sampler,
     api: &Api,
     op: &Operation,
     response: &Response,
     scheme: Option<&SecurityScheme>,
     request: &TokenStream,
     answer: &TokenStream,
-    root: &TokenStream,
 ) -> TokenStream {
+    let root = sampler.root;
     let module = ident(&api.module);
     let request_ty = request_name(op);
     let method = ident(&op.names.client_method);
@@ -330,7 +353,7 @@ fn case(
             quote!(String::new()),
         ),
     };
-    let framed = content_length_fix(api, op);
+    let framed = content_length_fix(sampler, api, op);
     let label = format!(
         "{} {} answering {} ({})",
         op.method,
@@ -356,7 +379,7 @@ fn case(
 
 /// A `Content-Length` parameter is what the transport sends: the server receives the body's
 /// length, whatever the sample said.
-fn content_length_fix(api: &Api, op: &Operation) -> Option<TokenStream> {
+fn content_length_fix(sampler: &Sampler, api: &Api, op: &Operation) -> Option<TokenStream> {
     let parameter = op.parameters.iter().find(|p| {
         p.location == ParamLocation::Header && p.name.eq_ignore_ascii_case("content-length")
     })?;
@@ -366,6 +389,7 @@ fn content_length_fix(api: &Api, op: &Operation) -> Option<TokenStream> {
         TypeRef::String { .. } => quote!(format!("\"{}\"", sent.body().len())),
         _ => quote!(sent.body().len().to_string()),
     };
+    sampler.reads_json.set(true);
     Some(quote! {
         let request = {
             let mut request = request;
@@ -378,18 +402,18 @@ fn content_length_fix(api: &Api, op: &Operation) -> Option<TokenStream> {
 
 /// The request, every parameter and the body given; `None` when a value cannot be sampled.
 fn request_value(
-    ir: &Ir,
+    sampler: &Sampler,
     api: &Api,
     op: &Operation,
-    root: &TokenStream,
     media_variant: usize,
 ) -> Option<TokenStream> {
+    let (ir, root) = (sampler.ir, sampler.root);
     let module = ident(&api.module);
     let name = request_name(op);
     let mut fields = Vec::new();
     for parameter in &op.parameters {
         let field = ident(&parameter.field);
-        let value = sampled(ir, &parameter.ty, root, 0)?;
+        let value = sampled(sampler, &parameter.ty, 0)?;
         let (_, default) = super::api::parameter_type(ir, parameter, root);
         let value = if parameter.required || default.is_some() {
             value
@@ -399,7 +423,7 @@ fn request_value(
         fields.push(quote!(#field: #value,));
     }
     if let Some(body) = &op.body {
-        let value = sampled(ir, &body.ty, root, media_variant)?;
+        let value = sampled(sampler, &body.ty, media_variant)?;
         let value = if op.transport.body.is_some_and(|b| b.required()) {
             value
         } else {
@@ -412,13 +436,13 @@ fn request_value(
 
 /// The response value for one documented response, at a status it stands for.
 fn response_value(
-    ir: &Ir,
+    sampler: &Sampler,
     api: &Api,
     op: &Operation,
     response: &Response,
-    root: &TokenStream,
     media_variant: usize,
 ) -> Option<TokenStream> {
+    let root = sampler.root;
     let module = ident(&api.module);
     let name = response_name(op);
     let variant = ident(&response.variant);
@@ -429,7 +453,7 @@ fn response_value(
     };
     let status = status.map(|code| quote!(::http::StatusCode::from_u16(#code).unwrap()));
     let body = match &response.ty {
-        Some(ty) => Some(sampled(ir, ty, root, media_variant)?),
+        Some(ty) => Some(sampled(sampler, ty, media_variant)?),
         None => None,
     };
     let fields = match (status, body) {
@@ -459,7 +483,8 @@ fn free_status(op: &Operation, range: std::ops::Range<u16>) -> u16 {
 
 /// A Rust expression of type `ty`: from sample JSON, or for a body in several media types,
 /// its variant `media_variant`.
-fn sampled(ir: &Ir, ty: &TypeRef, root: &TokenStream, media_variant: usize) -> Option<TokenStream> {
+fn sampled(sampler: &Sampler, ty: &TypeRef, media_variant: usize) -> Option<TokenStream> {
+    let (ir, root) = (sampler.ir, sampler.root);
     let (boxed, inner) = match ty {
         TypeRef::Boxed(inner) => (true, inner.as_ref()),
         other => (false, other),
@@ -476,7 +501,7 @@ fn sampled(ir: &Ir, ty: &TypeRef, root: &TokenStream, media_variant: usize) -> O
             Encoding::Json | Encoding::Form => {
                 let rust = type_tokens(ir, &chosen.ty, root);
                 let json = sample_json(ir, &chosen.ty, 0)?.to_string();
-                quote!(sample::<#rust>(#json))
+                sampler.read_json(rust, &quote!(#json))
             }
         };
         let value = quote!(#root::types::#name::#variant(#value));
@@ -488,7 +513,7 @@ fn sampled(ir: &Ir, ty: &TypeRef, root: &TokenStream, media_variant: usize) -> O
     }
     let rust = type_tokens(ir, ty, root);
     let json = sample_json(ir, ty, 0)?.to_string();
-    Some(quote!(sample::<#rust>(#json)))
+    Some(sampler.read_json(rust, &quote!(#json)))
 }
 
 /// A JSON value of type `ty`; `None` for a type of the user's own (nothing says its shape).

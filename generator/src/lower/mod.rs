@@ -154,7 +154,12 @@ impl Lowerer<'_> {
                 .ok_or_else(|| {
                     Error::invalid(Location::new(file.clone(), ""), "spec not loaded")
                 })?;
-            security::schemes(&file, &spec.openapi, &mut api.security_schemes)?;
+            security::schemes(
+                &file,
+                &spec.openapi,
+                &self.config.router,
+                &mut api.security_schemes,
+            )?;
             for operation in self.operations(&file, &spec.openapi, api_config, error_type)? {
                 if let Some(first) = first_use.get(&operation.name) {
                     return Err(Error::DuplicateOperation {

@@ -5,13 +5,21 @@ use std::collections::BTreeSet;
 
 use openapiv3::{OpenAPI, ReferenceOr};
 
+use crate::config::RouterConfig;
 use crate::error::{Error, Location, Result};
-use crate::ir::{ParamLocation, Security, SecurityScheme, SecuritySchemeKind};
+use crate::ir::{
+    CredentialPlace, CredentialPlaces, ParamLocation, Security, SecurityScheme, SecuritySchemeKind,
+};
 
 /// Adds the schemes a spec defines. The files of one API often each define the same
 /// scheme: one definition, documented where any file documents it; the same name for two
 /// different schemes is an error.
-pub(super) fn schemes(file: &str, openapi: &OpenAPI, out: &mut Vec<SecurityScheme>) -> Result<()> {
+pub(super) fn schemes(
+    file: &str,
+    openapi: &OpenAPI,
+    router: &RouterConfig,
+    out: &mut Vec<SecurityScheme>,
+) -> Result<()> {
     let Some(components) = &openapi.components else {
         return Ok(());
     };
@@ -40,11 +48,60 @@ pub(super) fn schemes(file: &str, openapi: &OpenAPI, out: &mut Vec<SecuritySchem
                 variant: String::new(),
                 extractor: String::new(),
                 description: description.clone(),
+                places: places(router, &kind),
                 kind,
             }),
         }
     }
     Ok(())
+}
+
+/// Where a credential of `kind` travels. With `bearer_header` the router takes an API key as
+/// `Authorization: Bearer` too (Matrix's access tokens come either way), and the client
+/// sends a query key there, which keeps it out of URLs and logs.
+fn places(router: &RouterConfig, kind: &SecuritySchemeKind) -> CredentialPlaces {
+    let bearer = || CredentialPlace::Authorization("Bearer".into());
+    match kind {
+        SecuritySchemeKind::ApiKey {
+            parameter,
+            location,
+        } => {
+            let own = match location {
+                ParamLocation::Query | ParamLocation::Path => {
+                    CredentialPlace::Query(parameter.clone())
+                }
+                ParamLocation::Header => CredentialPlace::Header(parameter.clone()),
+                ParamLocation::Cookie => CredentialPlace::Cookie(parameter.clone()),
+            };
+            if !router.bearer_header {
+                return CredentialPlaces {
+                    read: vec![own.clone()],
+                    sent: own,
+                };
+            }
+            let sent = match own {
+                CredentialPlace::Query(_) => bearer(),
+                _ => own.clone(),
+            };
+            CredentialPlaces {
+                read: vec![own, bearer()],
+                sent,
+            }
+        }
+        SecuritySchemeKind::Http { scheme } if !scheme.eq_ignore_ascii_case("bearer") => {
+            let place = CredentialPlace::Authorization(scheme.clone());
+            CredentialPlaces {
+                read: vec![place.clone()],
+                sent: place,
+            }
+        }
+        SecuritySchemeKind::Http { .. }
+        | SecuritySchemeKind::OAuth2
+        | SecuritySchemeKind::OpenIdConnect => CredentialPlaces {
+            read: vec![bearer()],
+            sent: bearer(),
+        },
+    }
 }
 
 fn kind(scheme: &openapiv3::SecurityScheme) -> (SecuritySchemeKind, &Option<String>) {

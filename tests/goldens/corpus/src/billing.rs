@@ -3,7 +3,7 @@
 /// A credential as a request presented it, before it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
-    /// `billingBearer`: the `Authorization: bearer` header's credentials.
+    /// `billingBearer`: an `Authorization: Bearer` token.
     BillingBearer(::std::string::String),
 }
 /// The request of `GET /billing/v3/invoices`.

@@ -3,7 +3,7 @@
 /// A credential as a request presented it, before it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
-    /// `chatToken`: the `Authorization: bearer` header's credentials.
+    /// `chatToken`: an `Authorization: Bearer` token.
     ///
     /// An access token from logging in.
     ChatToken(::std::string::String),

@@ -3,11 +3,11 @@
 /// A credential as a request presented it, before it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
-    /// `api-key`: the `X-Api-Key` header.
+    /// `api-key`: the `X-Api-Key` header or an `Authorization: Bearer` token.
     ApiKey(::std::string::String),
-    /// `api_key`: the `api_key` query parameter or `Authorization: Bearer`.
+    /// `api_key`: the `api_key` query parameter or an `Authorization: Bearer` token.
     ApiKeyQuery(::std::string::String),
-    /// `self`: the `Authorization: bearer` header's credentials.
+    /// `self`: an `Authorization: Bearer` token.
     SelfBearer(::std::string::String),
 }
 /// The request of `POST /things/{user-id}/{user_id}`.

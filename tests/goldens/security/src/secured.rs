@@ -3,9 +3,9 @@
 /// A credential as a request presented it, before it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
-    /// `apiKeyHeader`: the `X-Api-Key` header.
+    /// `apiKeyHeader`: the `X-Api-Key` header or an `Authorization: Bearer` token.
     ApiKeyHeader(::std::string::String),
-    /// `apiKeyQuery`: the `api_key` query parameter or `Authorization: Bearer`.
+    /// `apiKeyQuery`: the `api_key` query parameter or an `Authorization: Bearer` token.
     ApiKeyQuery(::std::string::String),
     /// `basicAuth`: the `Authorization: basic` header's credentials.
     BasicAuth(::std::string::String),
