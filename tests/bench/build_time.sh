@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Clean build time of the crate generated for the synthetic Matrix-sized tree (synth_tree.py:
+# 109 files, 240 operations), with the server half alone (the default features) and with both
+# halves, beside `ruma-client-api` with features `client` and `server`, built the same way: debug and release, each from an empty
+# target directory (dependencies included), then the crate alone (`cargo clean -p` of it, its
+# dependencies already built). Wall time and peak RSS of cargo and the compilers it runs.
+#
+# Usage: bash tests/bench/build_time.sh   Environment: RUMA_VERSION (default 0.25.2), RUNS
+# (default 1; the table shows the median). Needs crates.io for ruma; not run by CI.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+RUMA_VERSION=${RUMA_VERSION:-0.25.2}
+RUNS=${RUNS:-1}
+work=$root/target/build-time
+rm -rf "$work"
+mkdir -p "$work"
+
+# The generated crate, outside the workspace, with the workspace's lock file.
+python3 tests/bench/synth_tree.py "$work/specs"
+cargo build -q --release -p generator
+target/release/generator generate --config "$work/specs/codegen.toml" --out "$work/generated" \
+  > /dev/null 2>&1
+echo "[workspace]" >> "$work/generated/Cargo.toml"
+cp Cargo.lock "$work/generated/"
+
+# ruma-client-api in a crate of its own that only depends on it.
+mkdir -p "$work/ruma/src"
+cat > "$work/ruma/Cargo.toml" <<EOF
+[package]
+name = "ruma-build"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+ruma-client-api = { version = "=$RUMA_VERSION", features = ["client", "server"] }
+
+[workspace]
+EOF
+echo "pub use ruma_client_api;" > "$work/ruma/src/lib.rs"
+(cd "$work/ruma" && cargo fetch -q)
+(cd "$work/generated" && cargo fetch -q)
+
+# measure DIR PACKAGE PROFILE_FLAG [FEATURE_FLAGS]: prints "clean_s crate_s peak_mb"; the
+# crate alone is PACKAGE rebuilt after `cargo clean -p`, its dependencies already built.
+measure() {
+  local dir=$1 package=$2 profile=$3 target=$work/target-$(basename "$1")
+  shift 3
+  rm -rf "$target"
+  local start end clean crate peak
+  start=$(date +%s.%N)
+  /usr/bin/time -f %M -o "$work/rss" \
+    env CARGO_TARGET_DIR="$target" cargo build -q --offline --manifest-path "$dir/Cargo.toml" $profile "$@"
+  end=$(date +%s.%N)
+  clean=$(echo "$end - $start" | bc)
+  peak=$(( $(cat "$work/rss") / 1024 ))
+  env CARGO_TARGET_DIR="$target" cargo clean -q --offline --manifest-path "$dir/Cargo.toml" $profile -p "$package"
+  start=$(date +%s.%N)
+  env CARGO_TARGET_DIR="$target" cargo build -q --offline --manifest-path "$dir/Cargo.toml" $profile "$@"
+  end=$(date +%s.%N)
+  crate=$(echo "$end - $start" | bc)
+  rm -rf "$target"
+  echo "$clean $crate $peak"
+}
+
+median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+printf "| crate | profile | clean build (with dependencies) | the crate alone | peak RSS |\n"
+printf "| --- | --- | --- | --- | --- |\n"
+for profile in "" --release; do
+  name=${profile:+release}
+  name=${name:-debug}
+  for variant in server both ruma; do
+    case $variant in
+      server) dir=generated package=synth-tree flags=() label="synth-tree (server)" ;;
+      both) dir=generated package=synth-tree flags=(--features client) label="synth-tree (server, client)" ;;
+      ruma) dir=ruma package=ruma-client-api flags=() label="ruma-client-api $RUMA_VERSION (client, server)" ;;
+    esac
+    : > "$work/runs"
+    for _ in $(seq "$RUNS"); do measure "$work/$dir" "$package" "$profile" "${flags[@]}" >> "$work/runs"; done
+    clean=$(cut -d' ' -f1 < "$work/runs" | median)
+    alone=$(cut -d' ' -f2 < "$work/runs" | median)
+    peak=$(cut -d' ' -f3 < "$work/runs" | median)
+    printf "| %s | %s | %.1f s | %.1f s | %s MB |\n" "$label" "$name" "$clean" "$alone" "$peak"
+  done
+done
