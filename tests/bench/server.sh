@@ -5,7 +5,8 @@
 #
 # Usage: bash tests/bench/server.sh [BACKEND...]   BACKEND: memory sqlite postgres (default: all)
 # Environment: DURATION (default 5s), CONNECTIONS (default 16); postgres uses TEST_POSTGRES_URL,
-# or starts a throwaway server with .ci/start-postgres.sh.
+# or starts a throwaway server with .ci/start-postgres.sh. SERVER_STUB names another build of
+# the binary (an older commit's, for a before-and-after), instead of this tree's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-5s}
@@ -16,7 +17,7 @@ BACKENDS=("$@")
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release -q -p server-stub --bin server-stub --examples
-BIN=target/release/server-stub
+BIN=${SERVER_STUB:-target/release/server-stub}
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -51,7 +52,8 @@ wrk_row() {
 
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1048576)}' /proc/meminfo) GiB; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $(git rev-parse --short HEAD 2>/dev/null)"
 read -r HASH_MS HASH_RATE < <(target/release/examples/hash_time)
-echo "One argon2id hash: $HASH_MS ms; bound $(python3 -c "print(round($(nproc) * 1000 / $HASH_MS))")/s (cores ÷ one hash); measured with every core hashing: $HASH_RATE/s"
+HASH_BOUND=$(python3 -c "print(round($(nproc) * 1000 / $HASH_MS))")
+echo "One argon2id hash: $HASH_MS ms; bound $HASH_BOUND/s (cores ÷ one hash); measured with every core hashing: $HASH_RATE/s"
 echo
 
 target/release/examples/ceiling 127.0.0.1:18099 & PIDS+=($!)
@@ -105,7 +107,9 @@ for backend in "${BACKENDS[@]}"; do
   wrk_row "GET /_matrix/identity/v2/account" "$ID/_matrix/identity/v2/account" get TOKEN="$id_token"
   read_account=$RPS
   wrk_row "POST /login" "$CS/_matrix/client/v3/login" post BODY='{"type":"m.login.password","user":"reader","password":"pw"}'
+  login=$RPS
   wrk_row "POST /register" "$CS/_matrix/client/v3/register" register RUN="$backend"
+  register=$RPS
   WRK_THREADS=$CONNECTIONS wrk_row "POST /tokenrefresh" "$CS/_matrix/client/v3/tokenrefresh" refresh REFRESH_TOKENS="$refresh"
   wrk_row "POST /3pid/bind" "$ID/_matrix/identity/api/v1/3pid/bind" post \
     BODY="{\"sid\":\"$sid\",\"client_secret\":\"secret\",\"mxid\":\"@reader:localhost\"}"
@@ -118,7 +122,8 @@ for backend in "${BACKENDS[@]}"; do
   wait $flood
   ROW_NOTE=""
   echo
-  echo "Peak RSS $(rss "$server" VmHWM); reads at $(python3 -c "print(f'{$read_3pid / $CEILING:.0%}')") (/account/3pid) and $(python3 -c "print(f'{$read_account / $CEILING:.0%}')") (identity /account) of the ceiling."
+  percent() { python3 -c "print(f'{$1 / $2:.0%}')"; }
+  echo "Peak RSS $(rss "$server" VmHWM); reads at $(percent "$read_3pid" "$CEILING") (/account/3pid) and $(percent "$read_account" "$CEILING") (identity /account) of the ceiling; login at $(percent "$login" "$HASH_RATE") and register at $(percent "$register" "$HASH_RATE") of the hashing rate measured with every core hashing ($(percent "$login" "$HASH_BOUND") and $(percent "$register" "$HASH_BOUND") of cores ÷ one hash)."
   echo
   kill "$server"; wait "$server" 2>/dev/null || true
 done

@@ -216,6 +216,33 @@ async fn a_node_that_does_not_acknowledge_is_waited_out() {
     assert_eq!(expired, 1, "answered while the hung node's lease still ran");
 }
 
+/// A pooled connection that sat idle is checked before use: one the database closed (a
+/// restart, an idle timeout, here `pg_terminate_backend`) is replaced, not handed to a
+/// request that would then fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_the_database_closed_are_replaced() {
+    if !postgres_available() {
+        return;
+    }
+    let (a, _b) = two_nodes().await;
+    a.register("xena", "pw").await;
+    let mut database = database_of(&a).await;
+    for _ in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        let cut = sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_all(&mut database)
+        .await
+        .unwrap();
+        assert!(!cut.is_empty(), "the nodes had connections open");
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        let (status, body) = a.login_password("xena", "pw").await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
 /// Refreshes the session on `a`; `b` refuses the old access token at once. The new tokens
 /// replace the old.
 async fn refresh_on_refused_by(a: &Server, b: &Server, access: &mut String, refresh: &mut String) {

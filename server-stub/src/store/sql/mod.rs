@@ -21,6 +21,9 @@ use super::{ExpiringToken, StoreError, StoreResult, TokenPair, UiaSession, Valid
 /// The PostgreSQL advisory lock held while migrating (any number, the same in every node).
 const MIGRATION_LOCK: i64 = 0x6d61_7472_6978;
 
+/// How long a pooled connection may sit idle before it is pinged on its way out.
+const IDLE_BEFORE_PING: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A schema migration, applied at start, once.
 struct Migration {
     version: i64,
@@ -83,6 +86,20 @@ impl SqlStore {
         let options = AnyConnectOptions::from_str(&url).map_err(backend)?;
         let pool = AnyPoolOptions::new()
             .max_connections(if is_sqlite { 8 } else { 16 })
+            // sqlx pings every connection it hands out by default: on PostgreSQL one more
+            // round trip per statement (a registration's five statements took ten). A
+            // connection used within the last second is as fresh as a ping would show;
+            // only one that sat idle longer (where a restart or an idle timeout may have
+            // closed it) is pinged, and replaced if the ping fails.
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > IDLE_BEFORE_PING {
+                        sqlx::Connection::ping(connection).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |connection, _| {
                 Box::pin(async move {
                     if is_sqlite {
