@@ -10,6 +10,7 @@ pub mod clock;
 pub mod errors;
 pub mod homeserver;
 pub mod identity;
+pub mod limits;
 pub mod mail;
 pub mod ratelimit;
 pub mod remote;

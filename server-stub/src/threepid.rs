@@ -1,10 +1,12 @@
 //! Third-party identifiers and the secrets of their validation sessions: the checks both
 //! servers make.
 
+use crate::limits::{CLIENT_SECRET_BYTES, EMAIL_BYTES, ID_SERVER_BYTES};
+
 /// `client_secret` must match `^[0-9a-zA-Z.=_-]{1,255}$`, the whole string (a trailing
 /// newline is not allowed).
 pub fn valid_client_secret(secret: &str) -> bool {
-    (1..=255).contains(&secret.len())
+    (1..=CLIENT_SECRET_BYTES).contains(&secret.len())
         && secret
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'=' | b'_' | b'-'))
@@ -13,6 +15,9 @@ pub fn valid_client_secret(secret: &str) -> bool {
 /// An identity server as clients name it: `host` or `host:port`, nothing more (no scheme,
 /// path, query or fragment).
 pub fn valid_id_server(id_server: &str) -> bool {
+    if id_server.len() > ID_SERVER_BYTES {
+        return false;
+    }
     let (host, port) = match id_server.rsplit_once(':') {
         Some((host, port)) if !host.contains(']') || host.ends_with(']') => (host, Some(port)),
         _ => (id_server, None),
@@ -30,13 +35,10 @@ pub fn valid_id_server(id_server: &str) -> bool {
     host_ok && port_ok
 }
 
-/// The longest email address accepted.
-const MAX_EMAIL_LENGTH: usize = 500;
-
 /// An email address, strictly: one `@`, a dot-atom local part and a host name. Returned
 /// casefolded, as associations store it.
 pub fn parse_email(address: &str) -> Option<String> {
-    if address.len() > MAX_EMAIL_LENGTH {
+    if address.len() > EMAIL_BYTES {
         return None;
     }
     let (local, domain) = address.split_once('@')?;
@@ -103,6 +105,7 @@ mod tests {
             "host:",
             "a b",
             "user@host",
+            &format!("{}.org", "a".repeat(ID_SERVER_BYTES)),
         ] {
             assert!(!valid_id_server(bad), "{bad:?}");
         }

@@ -651,6 +651,7 @@ async fn threepid_rules(backend: Backend) {
         (&format!("{id_server}/path") as &str, "secret"),
         (&format!("{id_server}?x=1"), "secret"),
         (&format!("{id_server}#x"), "secret"),
+        (&"a".repeat(400_000), "secret"),
         (&id_server, "secret\n"),
         (&id_server, "wrong"),
         (&id_server, &"s".repeat(256)),

@@ -27,21 +27,19 @@ use matrix_api::types::{self, AuthData, LoginBodyType, MatrixError, MatrixErrorC
 
 use crate::clock::{millis, now_ms};
 use crate::errors::{bad_request, error, forbidden, internal};
+use crate::limits::{DEVICE_ID_BYTES, PASSWORD_CHARS};
 use crate::ratelimit::{RateLimiter, Who, rate_limited};
 use crate::remote::RemoteClient;
 use crate::secrets::{self, new_token, token_hash};
 use crate::store::{ExpiringToken, HomeserverStore, RefreshExchange, ThirdPartyId, TokenPair};
 use crate::threepid;
 
-/// The longest password accepted, in characters.
-const MAX_PASSWORD_CHARS: usize = 512;
-
 /// Refuses a password longer than any that can be set, before it is normalised or hashed:
 /// NFKC can multiply a string's length, and hashing a huge one costs a normal login's
 /// several times over. The same limit wherever a password comes in.
 fn password_within_limit(password: &str) -> Result<(), MatrixError> {
     // Four bytes a character at most: the byte length rules out most strings for free.
-    if password.len() > 4 * MAX_PASSWORD_CHARS || password.chars().count() > MAX_PASSWORD_CHARS {
+    if password.len() > 4 * PASSWORD_CHARS || password.chars().count() > PASSWORD_CHARS {
         return Err(MatrixError::invalid_param("Password too long"));
     }
     Ok(())
@@ -171,15 +169,23 @@ impl<S: HomeserverStore> Homeserver<S> {
         &self,
         creds: &types::ThreePidCredentials,
     ) -> Result<ThirdPartyId, MatrixError> {
+        let well_formed = threepid::valid_id_server(&creds.id_server);
+        // Only a well-formed id_server goes into the log: anything else may be long or
+        // forged.
+        let shown = if well_formed {
+            creds.id_server.as_str()
+        } else {
+            "(not a host[:port])"
+        };
         let failed = |reason: &str| {
-            tracing::info!(id_server = %creds.id_server, reason, "3pid credentials refused");
+            tracing::info!(id_server = %shown, reason, "3pid credentials refused");
             error(
                 StatusCode::FORBIDDEN,
                 MatrixErrorCode::ThreepidAuthFailed,
                 "The third party credentials could not be verified by the identity server",
             )
         };
-        if !threepid::valid_id_server(&creds.id_server) {
+        if !well_formed {
             return Err(failed("id_server is not a host[:port]"));
         }
         if !threepid::valid_client_secret(&creds.client_secret) {
@@ -605,12 +611,16 @@ fn session_id(user_id: &str, device_id: &str) -> String {
 fn device_id(requested: Option<&str>) -> Result<String, MatrixError> {
     match requested {
         None => Ok(crate::secrets::random_token(10).to_uppercase()),
-        Some(id) if !id.is_empty() && id.len() <= 255 && !id.chars().any(char::is_control) => {
+        Some(id)
+            if !id.is_empty()
+                && id.len() <= DEVICE_ID_BYTES
+                && !id.chars().any(char::is_control) =>
+        {
             Ok(id.to_owned())
         }
-        Some(_) => Err(MatrixError::invalid_param(
-            "device_id must be 1-255 printable characters",
-        )),
+        Some(_) => Err(MatrixError::invalid_param(format!(
+            "device_id must be 1-{DEVICE_ID_BYTES} bytes, no control characters"
+        ))),
     }
 }
 

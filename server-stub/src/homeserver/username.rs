@@ -1,10 +1,8 @@
 //! Which user ids the homeserver hands out.
 
 use crate::errors::bad_request;
+use crate::limits::USER_ID_BYTES;
 use matrix_api::types::{MatrixError, MatrixErrorCode};
-
-/// The longest user id, `@localpart:server_name`, in bytes.
-const MAX_USER_ID_BYTES: usize = 255;
 
 fn invalid(message: &str) -> MatrixError {
     bad_request(MatrixErrorCode::InvalidUsername, message)
@@ -32,8 +30,10 @@ pub fn localpart(requested: &str, server_name: &str) -> Result<String, MatrixErr
     if localpart.chars().all(|c| c.is_ascii_digit()) {
         return Err(invalid("Numeric user IDs are reserved for guest users"));
     }
-    if user_id(&localpart, server_name).len() > MAX_USER_ID_BYTES {
-        return Err(invalid("User ID may not be longer than 255 characters"));
+    if user_id(&localpart, server_name).len() > USER_ID_BYTES {
+        return Err(invalid(&format!(
+            "User ID may not be longer than {USER_ID_BYTES} bytes"
+        )));
     }
     Ok(localpart)
 }

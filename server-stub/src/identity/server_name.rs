@@ -3,6 +3,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::limits::USER_ID_BYTES;
+
 /// A server name's parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerName {
@@ -12,17 +14,12 @@ pub struct ServerName {
     pub port: Option<u16>,
 }
 
-/// Parses `hostname`, `IPv4` or `[IPv6]`, each with an optional port 1-65535 (no leading
-/// zeros). Anything else (paths, `@`, `#`, spaces, empty) is not a server name.
-/// The longest user ID, in bytes (the spec's limit).
-pub const MAX_USER_ID_BYTES: usize = 255;
-
 /// Whether `text` is a Matrix user ID: `@localpart:server_name`, at most 255 bytes, the
 /// localpart printable ASCII without `:` (historical IDs included), the server name valid.
 pub fn is_user_id(text: &str) -> bool {
     let Some((localpart, server)) = text
         .strip_prefix('@')
-        .filter(|_| text.len() <= MAX_USER_ID_BYTES)
+        .filter(|_| text.len() <= USER_ID_BYTES)
         .and_then(|rest| rest.split_once(':'))
     else {
         return false;
@@ -32,6 +29,8 @@ pub fn is_user_id(text: &str) -> bool {
         && parse(server).is_some()
 }
 
+/// Parses `hostname`, `IPv4` or `[IPv6]`, each with an optional port 1-65535 (no leading
+/// zeros). Anything else (paths, `@`, `#`, spaces, empty) is not a server name.
 pub fn parse(name: &str) -> Option<ServerName> {
     let (host, port) = if let Some(rest) = name.strip_prefix('[') {
         let (inside, after) = rest.split_once(']')?;
@@ -89,7 +88,7 @@ mod tests {
     fn user_ids_follow_the_grammar_and_the_length_limit() {
         assert!(is_user_id("@alice:example.org"));
         assert!(is_user_id("@Historical+ID:[::1]:8448"));
-        let longest = format!("@{}:x.org", "a".repeat(MAX_USER_ID_BYTES - 7));
+        let longest = format!("@{}:x.org", "a".repeat(USER_ID_BYTES - 7));
         assert!(is_user_id(&longest));
         for bad in [
             "alice:example.org",
