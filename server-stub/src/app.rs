@@ -21,7 +21,7 @@ use crate::store::cached::CachedStore;
 use crate::store::memory::MemoryStore;
 use crate::store::sql::SqlStore;
 use crate::store::sql::cluster::Cluster;
-use crate::store::{HomeserverStore, IdentityStore};
+use crate::store::{Census, HomeserverStore, IdentityStore};
 
 /// Where the servers keep their data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +80,8 @@ pub struct Settings {
     pub openid_token_lifetime: Duration,
     /// How long an identity-server account token is valid.
     pub identity_account_token_lifetime: Duration,
+    /// How often the janitor deletes what has expired.
+    pub purge_interval: Duration,
     /// Timeouts, the connection cap and the shutdown's drain deadline.
     pub limits: Limits,
 }
@@ -106,6 +108,7 @@ impl Settings {
             validation_session_lifetime: Duration::from_secs(24 * 60 * 60),
             openid_token_lifetime: Duration::from_secs(60 * 60),
             identity_account_token_lifetime: Duration::from_secs(7 * 24 * 60 * 60),
+            purge_interval: Duration::from_secs(10 * 60),
             limits: Limits::default(),
         }
     }
@@ -171,7 +174,7 @@ fn local_names(addr: SocketAddr) -> Vec<String> {
 
 // Long because it wires the whole process (stores, servers, listeners, janitor) in the
 // order they start.
-async fn start_with<S: HomeserverStore + IdentityStore>(
+async fn start_with<S: HomeserverStore + IdentityStore + Census>(
     store: Arc<S>,
     mut settings: Settings,
     (stop, stopped): (watch::Sender<bool>, watch::Receiver<bool>),
@@ -290,20 +293,18 @@ async fn start_with<S: HomeserverStore + IdentityStore>(
     })
 }
 
-/// How often expired sessions and tokens are deleted.
-const PURGE_INTERVAL: Duration = Duration::from_secs(10 * 60);
-
 /// How long an expired validation session is kept, so that it is still answered as expired
 /// (`M_SESSION_EXPIRED`) rather than unknown for a while.
 const EXPIRED_VALIDATION_SESSION_GRACE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
-/// Deletes what has expired, until the servers stop.
-async fn purge_periodically<S: HomeserverStore + IdentityStore>(
+/// Deletes what has expired, until the servers stop; then logs what the store holds, so that
+/// growth shows.
+async fn purge_periodically<S: HomeserverStore + IdentityStore + Census>(
     store: Arc<S>,
     settings: Settings,
     mut stopped: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let mut ticks = tokio::time::interval(PURGE_INTERVAL);
+    let mut ticks = tokio::time::interval(settings.purge_interval);
     loop {
         tokio::select! {
             _ = ticks.tick() => {}
@@ -323,6 +324,14 @@ async fn purge_periodically<S: HomeserverStore + IdentityStore>(
         }
         if let Err(error) = store.purge_account_tokens(now).await {
             tracing::warn!(%error, "purging expired identity account tokens failed");
+        }
+        crate::secrets::release_freed_memory();
+        match store.table_sizes().await {
+            Ok(sizes) => {
+                let rows: Vec<String> = sizes.iter().map(|(t, n)| format!("{t}={n}")).collect();
+                tracing::info!(rows = %rows.join(" "), "purged what has expired");
+            }
+            Err(error) => tracing::warn!(%error, "counting the store's rows failed"),
         }
     }
 }

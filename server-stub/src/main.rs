@@ -125,6 +125,23 @@ struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..=YEAR_SECS)
     )]
     identity_account_token_lifetime_secs: u64,
+    /// Lifetime of OpenID tokens, in seconds: 1 to 86400.
+    #[arg(
+        long,
+        env = "SERVER_STUB_OPENID_TOKEN_LIFETIME",
+        default_value_t = 3600,
+        value_parser = clap::value_parser!(u64).range(1..=24 * 60 * 60)
+    )]
+    openid_token_lifetime_secs: u64,
+    /// How often expired sessions and tokens are deleted, in seconds: 1 to 86400. Each purge
+    /// logs the rows the store holds.
+    #[arg(
+        long,
+        env = "SERVER_STUB_PURGE_INTERVAL",
+        default_value_t = 600,
+        value_parser = clap::value_parser!(u64).range(1..=24 * 60 * 60)
+    )]
+    purge_interval_secs: u64,
     /// Seconds a client has to send a request's header, from connecting or from the end
     /// of the previous response; then the connection is closed. 1 to 3600.
     #[arg(long, env = "SERVER_STUB_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -200,6 +217,8 @@ impl ServeArgs {
         settings.access_token_lifetime = Duration::from_secs(self.access_token_lifetime_secs);
         settings.identity_account_token_lifetime =
             Duration::from_secs(self.identity_account_token_lifetime_secs);
+        settings.openid_token_lifetime = Duration::from_secs(self.openid_token_lifetime_secs);
+        settings.purge_interval = Duration::from_secs(self.purge_interval_secs);
         settings.limits = Limits {
             header_timeout: Duration::from_secs(self.header_timeout_secs),
             body_timeout: Duration::from_secs(self.body_timeout_secs),

@@ -13,8 +13,8 @@ use std::hash::Hash;
 use std::sync::Mutex;
 
 use super::{
-    AccessToken, Association, ExpiringToken, HomeserverStore, IdentityStore, RefreshExchange,
-    StoreResult, ThirdPartyId, TokenPair, UiaSession, User, ValidationSession,
+    AccessToken, Association, Census, ExpiringToken, HomeserverStore, IdentityStore,
+    RefreshExchange, StoreResult, ThirdPartyId, TokenPair, UiaSession, User, ValidationSession,
 };
 
 /// Entries kept per map before it starts over (a bound, not a policy: misses only cost a
@@ -396,6 +396,13 @@ impl<S: HomeserverStore, C: Coherence> HomeserverStore for CachedStore<S, C> {
             self.inner.purge_expired(now, sessions_before),
         )
         .await
+    }
+}
+
+impl<S: Census, C: Coherence> Census for CachedStore<S, C> {
+    /// The store's tables (the cache is bounded by itself).
+    async fn table_sizes(&self) -> StoreResult<Vec<(&'static str, u64)>> {
+        self.inner.table_sizes().await
     }
 }
 

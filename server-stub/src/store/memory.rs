@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use super::{
-    AccessToken, Association, ExpiringToken, HomeserverStore, IdentityStore, RefreshExchange,
-    StoreError, StoreResult, ThirdPartyId, TokenPair, UiaSession, User, ValidationSession,
+    AccessToken, Association, Census, ExpiringToken, HomeserverStore, IdentityStore,
+    RefreshExchange, StoreError, StoreResult, ThirdPartyId, TokenPair, UiaSession, User,
+    ValidationSession,
 };
 
 #[derive(Debug, Default)]
@@ -274,6 +275,27 @@ impl HomeserverStore for MemoryStore {
                 .retain(|_, session| session.created_at >= sessions_before);
             s.login_tokens.retain(|_, token| token.expires_at > now);
             s.openid_tokens.retain(|_, token| token.expires_at > now);
+        })
+    }
+}
+
+impl Census for MemoryStore {
+    async fn table_sizes(&self) -> StoreResult<Vec<(&'static str, u64)>> {
+        self.with(|s| {
+            let sizes = [
+                ("users", s.users.len()),
+                ("access_tokens", s.access_tokens.len()),
+                ("refresh_tokens", s.refresh_tokens.len()),
+                ("used_refresh_tokens", s.last_used.len()),
+                ("uia_sessions", s.uia_sessions.len()),
+                ("threepids", s.threepids.len()),
+                ("login_tokens", s.login_tokens.len()),
+                ("openid_tokens", s.openid_tokens.len()),
+                ("validation_sessions", s.validation_sessions.len()),
+                ("associations", s.associations.len()),
+                ("account_tokens", s.account_tokens.len()),
+            ];
+            sizes.into_iter().map(|(t, n)| (t, n as u64)).collect()
         })
     }
 }

@@ -295,6 +295,13 @@ pub trait IdentityStore: Send + Sync + 'static {
     fn purge_account_tokens(&self, now: i64) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
+/// How many rows each table of a store holds: what the janitor reports after each purge,
+/// so that growth shows in the log (and the soak benchmark can watch it).
+pub trait Census: Send + Sync {
+    /// (table, rows) for every table, or map of the memory store, that grows with use.
+    fn table_sizes(&self) -> impl Future<Output = StoreResult<Vec<(&'static str, u64)>>> + Send;
+}
+
 /// The same checks against every backend: the atomic primitives the rules rely on.
 #[cfg(test)]
 mod tests {
@@ -311,7 +318,7 @@ mod tests {
         }
     }
 
-    async fn primitives<S: HomeserverStore + IdentityStore>(store: S) {
+    async fn primitives<S: HomeserverStore + IdentityStore + Census>(store: S) {
         let user = User {
             user_id: "@a:hs".into(),
             password_hash: None,
@@ -327,6 +334,13 @@ mod tests {
                 .await,
             Err(StoreError::Conflict)
         ));
+        let sizes = store.table_sizes().await.unwrap();
+        let rows = |table: &str| sizes.iter().find(|(t, _)| *t == table).map(|(_, n)| *n);
+        assert_eq!(
+            (rows("users"), rows("access_tokens"), rows("refresh_tokens")),
+            (Some(1), Some(1), Some(1)),
+            "{sizes:?}"
+        );
         let first = store.next_generated_localpart().await.unwrap();
         assert_eq!(store.next_generated_localpart().await.unwrap(), first + 1);
 

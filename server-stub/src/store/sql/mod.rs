@@ -16,7 +16,9 @@ pub mod cluster;
 mod homeserver;
 mod identity;
 
-use super::{ExpiringToken, StoreError, StoreResult, TokenPair, UiaSession, ValidationSession};
+use super::{
+    Census, ExpiringToken, StoreError, StoreResult, TokenPair, UiaSession, ValidationSession,
+};
 
 /// The PostgreSQL advisory lock held while migrating (any number, the same in every node).
 const MIGRATION_LOCK: i64 = 0x6d61_7472_6978;
@@ -70,6 +72,38 @@ pub struct SqlStore {
     /// of this process queue here instead, so SQLite never has to wait. (PostgreSQL locks
     /// rows, not the database: no queue.)
     writers: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// The tables that grow with use (not the schema's bookkeeping).
+const COUNTED_TABLES: [&str; 13] = [
+    "users",
+    "generated_localparts",
+    "access_tokens",
+    "refresh_tokens",
+    "uia_sessions",
+    "uia_completed_stages",
+    "threepids",
+    "login_tokens",
+    "openid_tokens",
+    "validation_sessions",
+    "associations",
+    "account_tokens",
+    "signing_keys",
+];
+
+impl Census for SqlStore {
+    async fn table_sizes(&self) -> StoreResult<Vec<(&'static str, u64)>> {
+        let mut sizes = Vec::new();
+        for table in COUNTED_TABLES {
+            let row = sqlx::query(&format!("SELECT count(*) AS n FROM {table}"))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+            let rows: i64 = get(&row, "n")?;
+            sizes.push((table, rows.max(0) as u64));
+        }
+        Ok(sizes)
+    }
 }
 
 impl SqlStore {
