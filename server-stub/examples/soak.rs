@@ -18,7 +18,7 @@ use matrix_api::client_server::{
     RequestOpenIdTokenRequest, RequestOpenIdTokenResponse,
 };
 use matrix_api::outgoing::Endpoint;
-use matrix_api::types::{RefreshBody, RegisterKind};
+use matrix_api::types::{RefreshBody, RegisterKind, RegisterOkBody};
 
 /// What all tasks count.
 #[derive(Default)]
@@ -89,6 +89,20 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Registers `username` with the password `pw`.
+async fn register(client: &Client, username: &str) -> anyhow::Result<RegisterOkBody> {
+    let register = RegisterRequest {
+        kind: RegisterKind::User,
+        body: serde_json::from_value(serde_json::json!({
+            "username": username, "password": "pw", "auth": {"type": "m.login.dummy"}
+        }))?,
+    };
+    match client.register(&register).await? {
+        RegisterResponse::Ok(registered) => Ok(registered),
+        other => anyhow::bail!("{username} could not register: {other:?}"),
+    }
+}
+
 /// Registers `username`, then reads, asks for OpenID tokens and refreshes until the budget
 /// is spent.
 async fn session(
@@ -97,15 +111,7 @@ async fn session(
     tally: Arc<Tally>,
     budget: u64,
 ) -> anyhow::Result<()> {
-    let register = RegisterRequest {
-        kind: RegisterKind::User,
-        body: serde_json::from_value(serde_json::json!({
-            "username": username, "password": "pw", "auth": {"type": "m.login.dummy"}
-        }))?,
-    };
-    let RegisterResponse::Ok(registered) = client.register(&register).await? else {
-        anyhow::bail!("{username} could not register");
-    };
+    let registered = register(&client, &username).await?;
     let user_id = registered.user_id.unwrap_or_default();
     let mut refresh_token = registered.refresh_token.unwrap_or_default();
     client.set_credential(registered.access_token.map(Credential::AccessToken));
@@ -154,13 +160,7 @@ async fn log_in_repeatedly(
     tally: Arc<Tally>,
     budget: u64,
 ) -> anyhow::Result<()> {
-    let register = RegisterRequest {
-        kind: RegisterKind::User,
-        body: serde_json::from_value(serde_json::json!({
-            "username": username, "password": "pw", "auth": {"type": "m.login.dummy"}
-        }))?,
-    };
-    client.register(&register).await?;
+    register(&client, &username).await?;
     let login = LoginRequest {
         body: serde_json::from_value(serde_json::json!({
             "type": "m.login.password", "user": username, "password": "pw"
