@@ -297,8 +297,8 @@ async fn start_with<S: HomeserverStore + IdentityStore + Census>(
 /// (`M_SESSION_EXPIRED`) rather than unknown for a while.
 const EXPIRED_VALIDATION_SESSION_GRACE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
-/// Deletes what has expired, until the servers stop; then logs what the store holds, so that
-/// growth shows.
+/// Every purge interval until the servers stop: deletes what has expired, gives freed memory
+/// back, and logs the rows the store holds, so that growth shows.
 async fn purge_periodically<S: HomeserverStore + IdentityStore + Census>(
     store: Arc<S>,
     settings: Settings,
