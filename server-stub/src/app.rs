@@ -14,7 +14,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::homeserver::{Homeserver, HomeserverConfig};
 use crate::identity::{IdentityConfig, IdentityServer};
-use crate::mail::Mailer;
+use crate::mail::{Mailer, SmtpRelay};
 use crate::ratelimit::{RateLimit, RateLimiter};
 use crate::serve::Limits;
 use crate::store::cached::CachedStore;
@@ -62,7 +62,7 @@ pub struct Settings {
     pub identity_listen: Option<SocketAddr>,
     pub server_name: String,
     pub outbox: PathBuf,
-    pub smtp: Option<String>,
+    pub smtp: Option<SmtpRelay>,
     /// `None` switches rate limiting off.
     pub rate_limit: Option<RateLimit>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (rate limits key on it).
@@ -265,7 +265,7 @@ async fn start_with<S: HomeserverStore + IdentityStore + Census>(
     }
     if let (Some(listener), Some(addr)) = (identity, identity_addr) {
         let mailer = match &settings.smtp {
-            Some(url) => Mailer::smtp(url)?,
+            Some(relay) => Mailer::smtp(relay)?,
             None => Mailer::outbox(settings.outbox.clone())?,
         };
         let config = IdentityConfig {

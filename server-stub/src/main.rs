@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use server_stub::mail::{SMTP_PASSWORD_VAR, SMTP_USERNAME_VAR, SmtpRelay};
 use server_stub::ratelimit::RateLimit;
 use server_stub::serve::Limits;
 use server_stub::{Database, Settings};
@@ -73,9 +74,15 @@ struct ServeArgs {
     /// Directory the identity server writes emails to, one RFC 5322 file each.
     #[arg(long, env = "SERVER_STUB_OUTBOX", default_value = "./outbox")]
     outbox: PathBuf,
-    /// Send emails through this SMTP relay (smtp://host:port) instead.
+    /// Send emails through this SMTP relay instead: `smtps://HOST[:PORT]` (TLS, port 465),
+    /// `smtp://HOST[:PORT]` (STARTTLS required, port 587), `smtp://...?tls=opportunistic`,
+    /// or `smtp://...?tls=none` (plaintext, port 25). The login, if the relay wants one,
+    /// comes from SERVER_STUB_SMTP_USERNAME and SERVER_STUB_SMTP_PASSWORD.
     #[arg(long, env = "SERVER_STUB_SMTP")]
-    smtp: Option<String>,
+    smtp: Option<SmtpRelay>,
+    /// PEM certificates to trust for the SMTP relay besides the system's (an internal CA).
+    #[arg(long, env = "SERVER_STUB_SMTP_CA_FILE", requires = "smtp")]
+    smtp_ca_file: Option<PathBuf>,
     /// Switch rate limiting off.
     #[arg(long, env = "SERVER_STUB_NO_RATE_LIMIT")]
     no_rate_limit: bool,
@@ -196,12 +203,15 @@ fn parse_mapping(value: &str) -> Result<(String, String), String> {
 }
 
 impl ServeArgs {
-    fn settings(self) -> Settings {
+    fn settings(self) -> anyhow::Result<Settings> {
         let mut settings = Settings::new(self.db, self.outbox);
         settings.client_listen = (!self.no_homeserver).then_some(self.client_listen);
         settings.identity_listen = (!self.no_identity_server).then_some(self.identity_listen);
         settings.server_name = self.server_name;
-        settings.smtp = self.smtp;
+        settings.smtp = self
+            .smtp
+            .map(|relay| logged_in_and_trusting(relay, self.smtp_ca_file))
+            .transpose()?;
         settings.rate_limit = (!self.no_rate_limit).then_some(RateLimit {
             per_second: self.rate_limit_per_second,
             burst: self.rate_limit_burst,
@@ -226,8 +236,34 @@ impl ServeArgs {
             max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
             drain_timeout: Duration::from_secs(self.shutdown_drain_secs),
         };
-        settings
+        Ok(settings)
     }
+}
+
+/// `relay` with the login from the environment and the certificates of `ca_file`.
+fn logged_in_and_trusting(relay: SmtpRelay, ca_file: Option<PathBuf>) -> anyhow::Result<SmtpRelay> {
+    let variable = |name| {
+        std::env::var(name)
+            .ok()
+            .filter(|value: &String| !value.is_empty())
+    };
+    let mut relay = match (variable(SMTP_USERNAME_VAR), variable(SMTP_PASSWORD_VAR)) {
+        (Some(username), Some(password)) => relay
+            .with_login(username, password)
+            .map_err(|error| anyhow::anyhow!("--smtp: {error}"))?,
+        (None, None) => relay,
+        _ => anyhow::bail!(
+            "--smtp: set both {SMTP_USERNAME_VAR} and {SMTP_PASSWORD_VAR}, or neither"
+        ),
+    };
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(&path)
+            .map_err(|error| anyhow::anyhow!("--smtp-ca-file {}: {error}", path.display()))?;
+        relay = relay
+            .trusting(pem)
+            .map_err(|error| anyhow::anyhow!("--smtp-ca-file {}: {error}", path.display()))?;
+    }
+    Ok(relay)
 }
 
 /// Resolves on Ctrl-C or SIGTERM. Made before the servers start, so that a signal that
@@ -251,7 +287,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let signal = shutdown_signal()?;
-            let running = server_stub::start(args.settings()).await?;
+            let running = server_stub::start(args.settings()?).await?;
             signal.await;
             tracing::info!("shutting down");
             running.stop().await

@@ -7,6 +7,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+// Not every offer of the relay is used here.
+#[allow(dead_code)]
+mod relay;
+
 const BIN: &str = env!("CARGO_BIN_EXE_server-stub");
 
 fn free_port() -> u16 {
@@ -38,16 +42,17 @@ async fn serve_on(dir: &std::path::Path, client: u16) -> Serving {
 }
 
 async fn serve_with(dir: &std::path::Path, client: u16, args: &[&str]) -> Serving {
-    serve_logged(dir, client, free_port(), args, None).await
+    serve_logged(dir, client, free_port(), args, &[], None).await
 }
 
-/// Starts the binary and waits until it answers; with `log`, every log line at every level
+/// Starts the binary with `args` and `env` and waits until it answers; with `log`, every log line at every level
 /// goes to that file.
 async fn serve_logged(
     dir: &std::path::Path,
     client: u16,
     identity: u16,
     args: &[&str],
+    env: &[(&str, &str)],
     log: Option<&std::path::Path>,
 ) -> Serving {
     server_stub::remote::install_tls_provider();
@@ -57,7 +62,8 @@ async fn serve_logged(
         .args(["serve", "--no-rate-limit"])
         .args(args)
         .args(["--client-listen", &format!("127.0.0.1:{client}")])
-        .args(["--identity-listen", &format!("127.0.0.1:{identity}")]);
+        .args(["--identity-listen", &format!("127.0.0.1:{identity}")])
+        .envs(env.iter().copied());
     match log {
         Some(log) => command
             .env("RUST_LOG", "trace")
@@ -322,6 +328,115 @@ fn bad_arguments_are_refused_with_a_message() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite"));
 }
 
+/// A relay's login only from the environment and only over TLS; a CA file that holds a
+/// certificate.
+#[test]
+fn smtp_settings_that_would_leak_a_login_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "not a certificate").unwrap();
+    let not_pem = not_pem.to_str().unwrap();
+    let login = [
+        ("SERVER_STUB_SMTP_USERNAME", "alice"),
+        ("SERVER_STUB_SMTP_PASSWORD", "relay-secret"),
+    ];
+    for (args, env, code, complaint) in [
+        (
+            &["--smtp", "smtps://alice:relay-secret@relay.example"][..],
+            &[][..],
+            2,
+            "SERVER_STUB_SMTP_PASSWORD",
+        ),
+        (
+            &["--smtp", "smtp://relay.example?tls=none"],
+            &login,
+            1,
+            "only over TLS",
+        ),
+        (
+            &["--smtp", "smtp://relay.example?tls=opportunistic"],
+            &login,
+            1,
+            "only over TLS",
+        ),
+        (&["--smtp", "smtps://relay.example"], &login[..1], 1, "both"),
+        (&["--smtp", "imap://relay.example"], &[], 2, "--smtp"),
+        (
+            &[
+                "--smtp",
+                "smtps://relay.example",
+                "--smtp-ca-file",
+                "/nonexistent",
+            ],
+            &[],
+            1,
+            "--smtp-ca-file",
+        ),
+        (
+            &["--smtp", "smtps://relay.example", "--smtp-ca-file", not_pem],
+            &[],
+            1,
+            "no PEM certificate",
+        ),
+        (&["--smtp-ca-file", not_pem], &[], 2, "--smtp"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["serve", "--db", "memory"])
+            .args(args)
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?} {env:?}: {stderr}");
+        assert!(stderr.contains(complaint), "{args:?} {env:?}: {stderr}");
+        if !env.is_empty() {
+            assert!(!stderr.contains("relay-secret"), "{stderr}");
+        }
+    }
+}
+
+/// The validation email of a running server goes through a relay that wants TLS and a
+/// login, with the login from the environment.
+#[tokio::test]
+async fn validation_mail_goes_through_a_tls_relay_that_wants_a_login() {
+    let authority = relay::Authority::new();
+    let (relay_port, received) = relay::start("127.0.0.1", relay::Offer::Tls, &authority).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ca.pem"), &authority.ca_pem).unwrap();
+    let relay_url = format!("smtps://127.0.0.1:{relay_port}");
+    let identity = free_port();
+    let args = [
+        "--db",
+        "memory",
+        "--smtp",
+        relay_url.as_str(),
+        "--smtp-ca-file",
+        "ca.pem",
+    ];
+    let env = [
+        ("SERVER_STUB_SMTP_USERNAME", "identity"),
+        ("SERVER_STUB_SMTP_PASSWORD", "relay-secret"),
+    ];
+    let _server = serve_logged(dir.path(), free_port(), identity, &args, &env, None).await;
+    let (status, body) = post(
+        &format!("http://127.0.0.1:{identity}/_matrix/identity/api/v1/validate/email/requestToken"),
+        json!({"client_secret": "mail-secret", "email": "louise@bobs.burgers", "send_attempt": 1}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let delivery = tokio::time::timeout(Duration::from_secs(20), received)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(delivery.encrypted);
+    assert_eq!(delivery.login.as_deref(), Some("\0identity\0relay-secret"));
+    assert!(
+        delivery.message.contains("To: louise@bobs.burgers"),
+        "{delivery:?}"
+    );
+    assert!(delivery.message.contains("submitToken?"), "{delivery:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answered_registrations_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap();
@@ -384,8 +499,8 @@ async fn answered_registrations_survive_kill_9() {
     );
 }
 
-/// Runs the calls that fail against unreachable servers (an identity server and a
-/// homeserver, both on a closed loopback port) with every log on, and looks for each
+/// Runs the calls that fail against unreachable servers (an identity server, a homeserver
+/// and an SMTP relay, all on a closed loopback port) with every log on, and looks for each
 /// secret the calls carried in what the server wrote.
 #[tokio::test]
 async fn no_secret_reaches_the_log_at_debug() {
@@ -404,7 +519,14 @@ async fn no_secret_reaches_the_log_at_debug() {
         "--trusted-homeserver",
         trusted_homeserver.as_str(),
     ];
-    let mut server = serve_logged(dir.path(), client, identity, &args, Some(&log)).await;
+    let relay = format!("smtps://127.0.0.1:{closed}");
+    let args = [&args[..], &["--smtp", relay.as_str()]].concat();
+    let relay_password = "relay-password-3f9a07";
+    let env = [
+        ("SERVER_STUB_SMTP_USERNAME", "identity"),
+        ("SERVER_STUB_SMTP_PASSWORD", relay_password),
+    ];
+    let mut server = serve_logged(dir.path(), client, identity, &args, &env, Some(&log)).await;
     let password = "correct-horse-battery-staple";
     let register =
         json!({"username": "sam", "password": password, "auth": {"type": "m.login.dummy"}});
@@ -445,12 +567,19 @@ async fn no_secret_reaches_the_log_at_debug() {
         "http://127.0.0.1:{identity}/_matrix/identity/api/v1/3pid/getValidated3pid?sid={sid}&client_secret={client_secret}"
     );
     let _ = reqwest::get(query).await.unwrap();
+    // The identity server logs in to the unreachable SMTP relay.
+    let (status, _) = post(
+        &format!("http://127.0.0.1:{identity}/_matrix/identity/api/v1/validate/email/requestToken"),
+        json!({"client_secret": client_secret, "email": "sam@example.org", "send_attempt": 1}),
+    )
+    .await;
+    assert_eq!(status, 400);
 
     server.child.kill().unwrap();
     server.child.wait().unwrap();
     let written = std::fs::read_to_string(&log).unwrap();
     assert!(
-        written.contains("3pid credentials refused"),
+        written.contains("3pid credentials refused") && written.contains("email not sent"),
         "the failing flows were not logged:\n{written}"
     );
     for secret in [
@@ -460,6 +589,7 @@ async fn no_secret_reaches_the_log_at_debug() {
         client_secret,
         sid,
         openid_token,
+        relay_password,
     ] {
         assert!(!secret.is_empty());
         assert!(
