@@ -23,40 +23,31 @@ fn relay_at(url: &str) -> SmtpRelay {
     url.parse().unwrap()
 }
 
+/// TLS from the first byte, and STARTTLS over the IPv6 literal that a hand-split
+/// `host:port` broke on.
 #[tokio::test]
-async fn smtps_logs_in_and_delivers_over_tls() {
+async fn the_login_and_the_message_go_over_tls() {
     let authority = Authority::new();
-    let (port, received) = relay::start("127.0.0.1", Offer::Tls, &authority).await;
-    let relay = relay_at(&format!("smtps://127.0.0.1:{port}"))
-        .trusting(authority.ca_pem.clone().into_bytes())
-        .unwrap()
-        .with_login("alice".into(), "relay-secret".into())
-        .unwrap();
-    send(relay).await.unwrap();
-    let delivery = received.await.unwrap();
-    assert!(delivery.encrypted);
-    assert_eq!(delivery.login.as_deref(), Some("\0alice\0relay-secret"));
-    assert!(
-        delivery.message.contains("To: louise@bobs.burgers"),
-        "{delivery:?}"
-    );
-    assert!(delivery.message.contains("the link"), "{delivery:?}");
-}
-
-/// Also the IPv6 literal that a hand-split `host:port` broke on.
-#[tokio::test]
-async fn smtp_upgrades_with_starttls_before_it_logs_in() {
-    let authority = Authority::new();
-    let (port, received) = relay::start("::1", Offer::StartTls, &authority).await;
-    let relay = relay_at(&format!("smtp://[::1]:{port}"))
-        .trusting(authority.ca_pem.clone().into_bytes())
-        .unwrap()
-        .with_login("alice".into(), "relay-secret".into())
-        .unwrap();
-    send(relay).await.unwrap();
-    let delivery = received.await.unwrap();
-    assert!(delivery.encrypted);
-    assert_eq!(delivery.login.as_deref(), Some("\0alice\0relay-secret"));
+    for (host, offer, url) in [
+        ("127.0.0.1", Offer::Tls, "smtps://127.0.0.1"),
+        ("::1", Offer::StartTls, "smtp://[::1]"),
+    ] {
+        let (port, received) = relay::start(host, offer, &authority).await;
+        let relay = relay_at(&format!("{url}:{port}"))
+            .trusting(authority.ca_pem.clone().into_bytes())
+            .unwrap()
+            .with_login("alice".into(), "relay-secret".into())
+            .unwrap();
+        send(relay).await.unwrap();
+        let delivery = received.await.unwrap();
+        assert!(delivery.encrypted, "{url}");
+        assert_eq!(delivery.login.as_deref(), Some("\0alice\0relay-secret"));
+        assert!(
+            delivery.message.contains("To: louise@bobs.burgers"),
+            "{delivery:?}"
+        );
+        assert!(delivery.message.contains("the link"), "{delivery:?}");
+    }
 }
 
 #[tokio::test]
