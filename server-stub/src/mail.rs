@@ -117,10 +117,6 @@ impl FromStr for SmtpRelay {
 }
 
 impl SmtpRelay {
-    pub fn security(&self) -> SmtpSecurity {
-        self.security
-    }
-
     /// Logs in as `username`; only over a connection that is sure to be encrypted, since
     /// the password would otherwise cross the network in the clear.
     pub fn with_login(mut self, username: String, password: String) -> Result<SmtpRelay, String> {
