@@ -257,10 +257,9 @@ fn logged_in_and_trusting(relay: SmtpRelay, ca_file: Option<PathBuf>) -> anyhow:
         ),
     };
     if let Some(path) = ca_file {
-        let pem = std::fs::read(&path)
-            .map_err(|error| anyhow::anyhow!("--smtp-ca-file {}: {error}", path.display()))?;
-        relay = relay
-            .trusting(pem)
+        relay = std::fs::read(&path)
+            .map_err(|error| error.to_string())
+            .and_then(|pem| relay.trusting(pem))
             .map_err(|error| anyhow::anyhow!("--smtp-ca-file {}: {error}", path.display()))?;
     }
     Ok(relay)
