@@ -28,7 +28,7 @@ for _ in $(seq 200); do curl -sf "http://$CS/_matrix/client/versions" >/dev/null
 # Idle long enough that every token made so far has expired (twice the lifetime) and that
 # tokio's idle blocking threads, the hashing pool's, have exited (10 s).
 idle() { sleep $((2 * LIFETIME > 11 ? 2 * LIFETIME : 11)); }
-rss() { echo "$(awk -v key="$1:" '$1 == key {print int($2 / 1024) " MB"}' "/proc/$server/status"), $(ls "/proc/$server/task" | wc -l) threads"; }
+rss() { echo "$(awk -v key="$1:" '$1 == key {printf "%.1f MB", $2 / 1024}' "/proc/$server/status"), $(ls "/proc/$server/task" | wc -l) threads"; }
 # The rows the janitor counts on its next run (waits for it).
 rows_after() {
   local seen
