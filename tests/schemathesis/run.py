@@ -16,9 +16,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 CHECKS = ",".join(
@@ -162,6 +164,41 @@ def run_one(args, spec: Path, url: str, token: str, report: Path) -> tuple[int, 
     return (int(generated.group(1)) if generated else 0), result.returncode == 0, output
 
 
+BACKENDS = ["memory", "sqlite"]
+# One server starts at a time: `free_port` releases the port it found, and the server binds
+# it only later.
+STARTING = threading.Lock()
+
+
+def fuzz_backend(args, specs: list[Path], backend: str, tmp: Path) -> tuple[list, list]:
+    """Every spec and base path against one server of `backend`: the rows and the failed runs."""
+    rows, failed = [], []
+    workdir = tmp / backend
+    workdir.mkdir()
+    database = "memory" if backend == "memory" else f"sqlite:{workdir / 'server.db'}"
+    with STARTING:
+        server = Server(args.server, database, workdir)
+    try:
+        for spec in specs:
+            relative = spec.relative_to(args.openapi)
+            document = json.loads(spec.read_text())
+            is_identity = relative.parts[1] == "identity"
+            origin = server.identity if is_identity else server.client
+            token = server.identity_token if is_identity else server.client_token
+            for base in base_paths(document):
+                name = f"{backend}/{relative.with_suffix('')}{base.replace('/', '_')}"
+                cases, ok, output = run_one(args, spec, origin + base, token, args.report / name)
+                rows.append((backend, str(relative), base, cases, ok))
+                print(f"{'ok  ' if ok else 'FAIL'} {cases:6} cases  {backend:6}  {relative}  {base}", flush=True)
+                if not ok:
+                    failed.append(name)
+                    print(output, file=sys.stderr, flush=True)
+    finally:
+        server.stop()
+        (args.report / f"server-{backend}.log").write_text((workdir / "server.log").read_text())
+    return rows, failed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--server", required=True)
@@ -179,37 +216,14 @@ def main() -> int:
         sys.exit(f"no exported specs under {args.openapi}")
     args.report.mkdir(parents=True, exist_ok=True)
 
-    rows, total, failed = [], 0, []
     started = time.monotonic()
-    with tempfile.TemporaryDirectory() as tmp:
-        for backend in ["memory", "sqlite"]:
-            workdir = Path(tmp) / backend
-            workdir.mkdir()
-            database = "memory" if backend == "memory" else f"sqlite:{workdir / 'server.db'}"
-            server = Server(args.server, database, workdir)
-            try:
-                for spec in specs:
-                    relative = spec.relative_to(args.openapi)
-                    document = json.loads(spec.read_text())
-                    is_identity = relative.parts[1] == "identity"
-                    origin = server.identity if is_identity else server.client
-                    token = server.identity_token if is_identity else server.client_token
-                    for base in base_paths(document):
-                        name = f"{backend}/{relative.with_suffix('')}{base.replace('/', '_')}"
-                        cases, ok, output = run_one(
-                            args, spec, origin + base, token, args.report / name
-                        )
-                        total += cases
-                        rows.append((backend, str(relative), base, cases, ok))
-                        print(f"{'ok  ' if ok else 'FAIL'} {cases:6} cases  {backend:6}  {relative}  {base}", flush=True)
-                        if not ok:
-                            failed.append(name)
-                            print(output, file=sys.stderr)
-            finally:
-                server.stop()
-                (args.report / f"server-{backend}.log").write_text(
-                    (workdir / "server.log").read_text()
-                )
+    # The backends are fuzzed at once, each with its own server: schemathesis (one Python
+    # process a run) is what takes the time, and the machine has a core for each.
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda backend: fuzz_backend(args, specs, backend, Path(tmp)), BACKENDS))
+    rows = [row for backend_rows, _ in results for row in backend_rows]
+    failed = [name for _, backend_failed in results for name in backend_failed]
+    total = sum(cases for _, _, _, cases, _ in rows)
 
     elapsed = time.monotonic() - started
     summary = [
