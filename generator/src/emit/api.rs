@@ -52,22 +52,31 @@ pub(super) fn parameter_type(
     }
 }
 
-pub fn emit_api(ir: &Ir, api: &Api) -> TokenStream {
-    let root = quote!(crate);
+/// The module's items, in order, each made when it is asked for: a large API's module is
+/// printed an item at a time (see `rust_file`), so only one item's tokens are alive at once.
+pub fn emit_api<'a>(ir: &'a Ir, api: &'a Api) -> impl Iterator<Item = TokenStream> + 'a {
+    let credential = (!api.security_schemes.is_empty()).then(|| credential_enum(api));
+    let operation_types = api.operations.iter().flat_map(move |op| {
+        let root = quote!(crate);
+        [request_type(ir, op, &root), response_type(ir, op, &root)]
+    });
+    let rest: [fn(&Ir, &Api) -> TokenStream; 4] = [
+        service_trait,
+        |_, api| metadata(api),
+        super::client::client,
+        super::router::router,
+    ];
+    credential
+        .into_iter()
+        .chain(operation_types)
+        .chain(rest.into_iter().map(move |item| item(ir, api)))
+}
+
+/// The API's trait: one method per operation, and `authenticate` where credentials are taken.
+fn service_trait(ir: &Ir, api: &Api) -> TokenStream {
     let error = error_type(ir);
     let trait_ident = ident(&api.trait_name);
     let has_credentials = !api.security_schemes.is_empty();
-    let mut items = Vec::new();
-
-    if has_credentials {
-        items.push(credential_enum(api));
-    }
-
-    for op in &api.operations {
-        items.push(request_type(ir, op, &root));
-        items.push(response_type(ir, op, &root));
-    }
-
     let methods = api.operations.iter().map(|op| {
         let method = ident(&op.name);
         let request = request_name(op);
@@ -116,17 +125,13 @@ pub fn emit_api(ir: &Ir, api: &Api) -> TokenStream {
         " The {}: one method per operation. Serve an implementation with [`router`].",
         api.title
     );
-    items.push(quote! {
+    quote! {
         #[doc = #trait_doc]
         pub trait #trait_ident: ::std::marker::Send + ::std::marker::Sync + 'static {
             #auth_items
             #(#methods)*
         }
-    });
-    items.push(metadata(api));
-    items.push(super::client::client(ir, api));
-    items.push(super::router::router(ir, api));
-    quote!(#(#items)*)
+    }
 }
 
 /// The `Credential` enum: one variant per security scheme, documented with where the

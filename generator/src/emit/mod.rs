@@ -80,14 +80,14 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
     let mut files = crate::parallel::map(&jobs, |job| match job {
         Job::CargoToml => markdown::cargo_toml(ir, &header),
         Job::ApiReference => markdown::api_reference(ir, &header),
-        Job::Lib => rust_file("src/lib.rs", &header, lib_rs(ir)),
-        Job::Types => rust_file("src/types.rs", &header, types::emit_types(ir)?),
-        Job::Runtime => rust_file("src/runtime.rs", &header, runtime::emit_runtime(ir)),
-        Job::Examples => rust_file("tests/examples.rs", &header, examples_test(ir)),
+        Job::Lib => rust_file("src/lib.rs", &header, [lib_rs(ir)]),
+        Job::Types => rust_file("src/types.rs", &header, [types::emit_types(ir)?]),
+        Job::Runtime => rust_file("src/runtime.rs", &header, [runtime::emit_runtime(ir)]),
+        Job::Examples => rust_file("tests/examples.rs", &header, [examples_test(ir)]),
         Job::RoundTrip => rust_file(
             "tests/round_trip.rs",
             &header,
-            round_trip::round_trip_test(ir, &crate_path(ir)),
+            [round_trip::round_trip_test(ir, &crate_path(ir))],
         ),
         Job::Metadata => Ok(GeneratedFile {
             path: "src/metadata.rs".into(),
@@ -109,14 +109,25 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
     Ok(files)
 }
 
-fn rust_file(path: &str, header: &str, tokens: TokenStream) -> Result<GeneratedFile, EmitError> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| EmitError::InvalidRust {
-        file: path.to_owned(),
-        message: e.to_string(),
-    })?;
+/// Parses and prints a file one group of items at a time (prettyplease separates items by
+/// nothing but their own line ends, so the bytes are those of the whole file at once): a
+/// large module's syntax tree is never held whole beside its tokens.
+fn rust_file(
+    path: &str,
+    header: &str,
+    items: impl IntoIterator<Item = TokenStream>,
+) -> Result<GeneratedFile, EmitError> {
+    let mut contents = format!("// {header}\n\n");
+    for tokens in items {
+        let file: syn::File = syn::parse2(tokens).map_err(|e| EmitError::InvalidRust {
+            file: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        contents.push_str(&prettyplease::unparse(&file));
+    }
     Ok(GeneratedFile {
         path: path.to_owned(),
-        contents: format!("// {header}\n\n{}", prettyplease::unparse(&file)),
+        contents,
     })
 }
 
