@@ -81,9 +81,9 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
         Job::CargoToml => markdown::cargo_toml(ir, &header),
         Job::ApiReference => markdown::api_reference(ir, &header),
         Job::Lib => rust_file("src/lib.rs", &header, [lib_rs(ir)]),
-        Job::Types => rust_file("src/types.rs", &header, [types::emit_types(ir)?]),
+        Job::Types => rust_file("src/types.rs", &header, types::emit_types(ir)?),
         Job::Runtime => rust_file("src/runtime.rs", &header, [runtime::emit_runtime(ir)]),
-        Job::Examples => rust_file("tests/examples.rs", &header, [examples_test(ir)]),
+        Job::Examples => rust_file("tests/examples.rs", &header, examples_test(ir)),
         Job::RoundTrip => rust_file(
             "tests/round_trip.rs",
             &header,
@@ -173,10 +173,22 @@ fn lib_rs(ir: &Ir) -> TokenStream {
 }
 
 /// A test per example in the specs: it deserializes into its type and serializes back to
-/// the same JSON.
-fn examples_test(ir: &Ir) -> TokenStream {
+/// the same JSON. The file's items, in order.
+fn examples_test(ir: &Ir) -> impl Iterator<Item = TokenStream> + '_ {
     let root = crate_path(ir);
-    let tests = ir.examples.iter().map(|example| {
+    let helper = quote! {
+        //! Every example in the specs deserializes into its generated type and serializes
+        //! back to the same JSON.
+
+        #[rustfmt::skip]
+        fn round_trip<T: ::serde::Serialize + ::serde::de::DeserializeOwned>(json: &str) {
+            let value: ::serde_json::Value = ::serde_json::from_str(json).expect("the example is JSON");
+            let typed: T = ::serde_json::from_value(value.clone())
+                .unwrap_or_else(|e| panic!("example does not fit {}: {e}", ::std::any::type_name::<T>()));
+            assert_eq!(::serde_json::to_value(&typed).expect("serializes"), value);
+        }
+    };
+    let tests = ir.examples.iter().map(move |example| {
         let name = rust_types::ident(&example.test_name);
         let ty = rust_types::type_tokens(ir, &example.ty, &root);
         let json = serde_json::to_string_pretty(&example.value).unwrap_or_default();
@@ -190,18 +202,5 @@ fn examples_test(ir: &Ir) -> TokenStream {
             }
         }
     });
-    quote! {
-        //! Every example in the specs deserializes into its generated type and serializes
-        //! back to the same JSON.
-
-        #[rustfmt::skip]
-        fn round_trip<T: ::serde::Serialize + ::serde::de::DeserializeOwned>(json: &str) {
-            let value: ::serde_json::Value = ::serde_json::from_str(json).expect("the example is JSON");
-            let typed: T = ::serde_json::from_value(value.clone())
-                .unwrap_or_else(|e| panic!("example does not fit {}: {e}", ::std::any::type_name::<T>()));
-            assert_eq!(::serde_json::to_value(&typed).expect("serializes"), value);
-        }
-
-        #(#tests)*
-    }
+    std::iter::once(helper).chain(tests)
 }

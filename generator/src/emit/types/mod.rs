@@ -23,7 +23,7 @@ use structs::{null_is_some_fn, struct_type};
 use unions::union_type;
 
 // Long because it is one dispatch over every kind of type, each arm a call.
-pub fn emit_types(ir: &Ir) -> Result<TokenStream, EmitError> {
+pub fn emit_types(ir: &Ir) -> Result<Vec<TokenStream>, EmitError> {
     let root = quote!(crate);
     let recursive = recursive_types(ir);
     let mut items = Vec::new();
@@ -111,5 +111,5 @@ pub fn emit_types(ir: &Ir) -> Result<TokenStream, EmitError> {
             Some(&docs),
         ));
     }
-    Ok(quote!(#(#items)*))
+    Ok(items)
 }
