@@ -87,7 +87,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
         Job::RoundTrip => rust_file(
             "tests/round_trip.rs",
             &header,
-            [round_trip::round_trip_test(ir, &crate_path(ir))],
+            round_trip::round_trip_test(ir, &crate_path(ir)),
         ),
         Job::Metadata => Ok(GeneratedFile {
             path: "src/metadata.rs".into(),

@@ -1,13 +1,14 @@
-//! `tests/round_trip.rs` of the generated crate: every API's router serves a scripted
-//! implementation of its trait on loopback, and every operation is called through the
-//! generated `Client`, once per documented response and once per security scheme it takes.
+//! `tests/round_trip.rs` of the generated crate: a test per operation serves a scripted
+//! implementation of its API's trait on loopback through the generated router, and calls the
+//! operation through the generated `Client`, once per documented response and once per
+//! security scheme it takes.
 //! The server must receive the very request the client sent, with the credential where its
 //! scheme puts it, and the client must get back the very response the server answered. The
 //! values are samples made from the types: each field present, the first value of an enum,
 //! the first variant of a union.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 use serde_json::{Value, json};
 
 use super::api::{request_name, response_name};
@@ -60,18 +61,19 @@ pub(super) fn applies(ir: &Ir) -> bool {
     ir.apis.iter().any(|api| testable(ir, api))
 }
 
-/// The test file.
-pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> TokenStream {
+/// The test file's items: the shared part, then per API a module serving a scripted
+/// implementation and a test per operation (each printed on its own, see `emit::rust_file`).
+pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> Vec<TokenStream> {
     let mut reads_json = false;
-    let apis: Vec<TokenStream> = ir
+    let apis: Vec<Vec<TokenStream>> = ir
         .apis
         .iter()
         .filter(|api| testable(ir, api))
         .map(|api| {
             let sampler = Sampler::new(ir, root);
-            let test = api_test(&sampler, api);
+            let items = api_test(&sampler, api);
             reads_json |= sampler.reads_json.get();
-            test
+            items
         })
         .collect();
     let sample_fn = reads_json.then(|| {
@@ -82,7 +84,7 @@ pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> TokenStream {
             }
         }
     });
-    quote! {
+    let shared = quote! {
         //! Every operation, through the generated client and the generated router: the
         //! server receives the request the client sent, the client gets the response the
         //! server answered. Needs both halves: `cargo test --features client`.
@@ -131,15 +133,14 @@ pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> TokenStream {
         }
 
         #sample_fn
-
-        #[rustfmt::skip]
-        mod every_operation {
-            #(#apis)*
-        }
-    }
+    };
+    std::iter::once(shared)
+        .chain(apis.into_iter().flatten())
+        .collect()
 }
 
-fn api_test(sampler: &Sampler, api: &Api) -> TokenStream {
+/// An API's part of the test file: the module of its scripted server, and its tests.
+fn api_test(sampler: &Sampler, api: &Api) -> Vec<TokenStream> {
     let (ir, root) = (sampler.ir, sampler.root);
     let module = ident(&api.module);
     let trait_ident = ident(&api.trait_name);
@@ -177,23 +178,10 @@ fn api_test(sampler: &Sampler, api: &Api) -> TokenStream {
             }
         }
     });
-    let cases: Vec<TokenStream> = api
-        .operations
-        .iter()
-        .flat_map(|op| cases(sampler, api, op))
-        .collect();
-    let sample_use = sampler.reads_json.get().then(|| {
-        quote!(
-            use super::super::sample;
-        )
-    });
-    let any_deprecated = api.operations.iter().any(|op| op.deprecated);
-    let allow = any_deprecated.then(|| quote!(#[allow(deprecated)]));
-    let test = format_ident!("{}_round_trips", api.module);
-    quote! {
-        pub(super) mod #module {
-            use super::super::{Script, serve};
-            #sample_use
+    let server = quote! {
+        #[rustfmt::skip]
+        mod #module {
+            use super::{Script, serve};
             use ::std::sync::Arc;
 
             struct Scripted(Arc<Script>);
@@ -203,19 +191,42 @@ fn api_test(sampler: &Sampler, api: &Api) -> TokenStream {
                 #(#methods)*
             }
 
-            #[::tokio::test]
-            #allow
-            async fn #test() {
+            /// A scripted implementation served on loopback: its script, and where to send.
+            pub(super) async fn scripted() -> (Arc<Script>, #root::outgoing::Endpoint) {
                 // Loopback needs no TLS, but a reqwest built with `rustls-no-provider` wants
                 // a provider installed before any client is made.
                 let _ = ::rustls::crypto::ring::default_provider().install_default();
                 let script = Arc::new(Script::default());
                 let url = serve(#root::#module::router(Arc::new(Scripted(script.clone())))).await;
-                let endpoint = #root::outgoing::Endpoint::new(url);
-                #(#cases)*
+                (script, #root::outgoing::Endpoint::new(url))
             }
         }
-    }
+    };
+    // A test per operation, each against a server of its own: a failure names the
+    // operation, and the file is printed a test at a time.
+    let mut names = std::collections::BTreeSet::new();
+    let tests = api.operations.iter().filter_map(|op| {
+        let cases = cases(sampler, api, op);
+        if cases.is_empty() {
+            return None;
+        }
+        let mut name = format!("{}_{}", api.module, op.name);
+        while !names.insert(name.clone()) {
+            name.push('_');
+        }
+        let test = ident(&name);
+        let allow = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+        Some(quote! {
+            #[::tokio::test]
+            #[rustfmt::skip]
+            #allow
+            async fn #test() {
+                let (script, endpoint) = #module::scripted().await;
+                #(#cases)*
+            }
+        })
+    });
+    std::iter::once(server).chain(tests).collect()
 }
 
 /// One block per response the operation documents and per media type of its body (with

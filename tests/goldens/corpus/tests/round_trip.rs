@@ -56,5717 +56,5807 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
         })
 }
 #[rustfmt::skip]
-mod every_operation {
-    pub(super) mod store {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_corpus::store::StoreApi for Scripted {
-            type Caller = String;
-            async fn authenticate(
-                &self,
-                credential: ::golden_corpus::store::Credential,
-            ) -> Result<String, ::golden_corpus::types::ApiError> {
-                Ok(format!("{credential:?}"))
-            }
-            async fn list_pets(
-                &self,
-                caller: String,
-                request: ::golden_corpus::store::ListPetsRequest,
-            ) -> Result<
-                ::golden_corpus::store::ListPetsResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn add_pet(
-                &self,
-                caller: String,
-                request: ::golden_corpus::store::AddPetRequest,
-            ) -> Result<
-                ::golden_corpus::store::AddPetResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_pet(
-                &self,
-                caller: String,
-                request: ::golden_corpus::store::GetPetRequest,
-            ) -> Result<
-                ::golden_corpus::store::GetPetResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn delete_pet(
-                &self,
-                caller: String,
-                request: ::golden_corpus::store::DeletePetRequest,
-            ) -> Result<
-                ::golden_corpus::store::DeletePetResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn place_order(
-                &self,
-                caller: String,
-                request: ::golden_corpus::store::PlaceOrderRequest,
-            ) -> Result<
-                ::golden_corpus::store::PlaceOrderResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_order(
-                &self,
-                caller: String,
-                request: ::golden_corpus::store::GetOrderRequest,
-            ) -> Result<
-                ::golden_corpus::store::GetOrderResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn login_user(
-                &self,
-                request: ::golden_corpus::store::LoginUserRequest,
-            ) -> Result<
-                ::golden_corpus::store::LoginUserResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn get_user(
-                &self,
-                caller: String,
-                request: ::golden_corpus::store::GetUserRequest,
-            ) -> Result<
-                ::golden_corpus::store::GetUserResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_inventory(
-                &self,
-                request: ::golden_corpus::store::GetInventoryRequest,
-            ) -> Result<
-                ::golden_corpus::store::GetInventoryResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn put_inventory_metadata(
-                &self,
-                request: ::golden_corpus::store::PutInventoryMetadataRequest,
-            ) -> Result<
-                ::golden_corpus::store::PutInventoryMetadataResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn get_pet_photo(
-                &self,
-                request: ::golden_corpus::store::GetPetPhotoRequest,
-            ) -> Result<
-                ::golden_corpus::store::GetPetPhotoResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn put_pet_photo(
-                &self,
-                request: ::golden_corpus::store::PutPetPhotoRequest,
-            ) -> Result<
-                ::golden_corpus::store::PutPetPhotoResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
+mod store {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_corpus::store::StoreApi for Scripted {
+        type Caller = String;
+        async fn authenticate(
+            &self,
+            credential: ::golden_corpus::store::Credential,
+        ) -> Result<String, ::golden_corpus::types::ApiError> {
+            Ok(format!("{credential:?}"))
         }
-        #[::tokio::test]
-        async fn store_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_corpus::store::router(Arc::new(Scripted(script.clone()))),
+        async fn list_pets(
+            &self,
+            caller: String,
+            request: ::golden_corpus::store::ListPetsRequest,
+        ) -> Result<
+            ::golden_corpus::store::ListPetsResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn add_pet(
+            &self,
+            caller: String,
+            request: ::golden_corpus::store::AddPetRequest,
+        ) -> Result<
+            ::golden_corpus::store::AddPetResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_pet(
+            &self,
+            caller: String,
+            request: ::golden_corpus::store::GetPetRequest,
+        ) -> Result<
+            ::golden_corpus::store::GetPetResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn delete_pet(
+            &self,
+            caller: String,
+            request: ::golden_corpus::store::DeletePetRequest,
+        ) -> Result<
+            ::golden_corpus::store::DeletePetResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn place_order(
+            &self,
+            caller: String,
+            request: ::golden_corpus::store::PlaceOrderRequest,
+        ) -> Result<
+            ::golden_corpus::store::PlaceOrderResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_order(
+            &self,
+            caller: String,
+            request: ::golden_corpus::store::GetOrderRequest,
+        ) -> Result<
+            ::golden_corpus::store::GetOrderResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn login_user(
+            &self,
+            request: ::golden_corpus::store::LoginUserRequest,
+        ) -> Result<
+            ::golden_corpus::store::LoginUserResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn get_user(
+            &self,
+            caller: String,
+            request: ::golden_corpus::store::GetUserRequest,
+        ) -> Result<
+            ::golden_corpus::store::GetUserResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_inventory(
+            &self,
+            request: ::golden_corpus::store::GetInventoryRequest,
+        ) -> Result<
+            ::golden_corpus::store::GetInventoryResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn put_inventory_metadata(
+            &self,
+            request: ::golden_corpus::store::PutInventoryMetadataRequest,
+        ) -> Result<
+            ::golden_corpus::store::PutInventoryMetadataResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn get_pet_photo(
+            &self,
+            request: ::golden_corpus::store::GetPetPhotoRequest,
+        ) -> Result<
+            ::golden_corpus::store::GetPetPhotoResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn put_pet_photo(
+            &self,
+            request: ::golden_corpus::store::PutPetPhotoRequest,
+        ) -> Result<
+            ::golden_corpus::store::PutPetPhotoResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_corpus::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_corpus::store::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_corpus::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn store_list_pets() {
+    let (script, endpoint) = store::scripted().await;
+    {
+        let credential = ::golden_corpus::store::Credential::StoreKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::store::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::store::ListPetsRequest = ::golden_corpus::store::ListPetsRequest {
+            status: Some(
+                sample::<
+                    ::std::vec::Vec<::golden_corpus::types::ListPetsStatusItem>,
+                >("[\"available\"]"),
+            ),
+            limit: sample::<i32>("7"),
+        };
+        let answer = ::golden_corpus::store::ListPetsResponse::Ok(
+            sample::<
+                ::std::vec::Vec<::golden_corpus::types::Pet>,
+            >(
+                "[{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}]",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .list_pets(&request)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", "GET /pets answering Ok (store_key)"));
+        assert_eq!(got, answer, "{}: the answer", "GET /pets answering Ok (store_key)");
+        let (caller, received) = script
+            .received::<::golden_corpus::store::ListPetsRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "GET /pets answering Ok (store_key)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /pets answering Ok (store_key)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn store_add_pet() {
+    let (script, endpoint) = store::scripted().await;
+    {
+        let credential = ::golden_corpus::store::Credential::StoreKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::store::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::store::AddPetRequest = ::golden_corpus::store::AddPetRequest {
+            body: sample::<
+                ::golden_corpus::types::NewPet,
+            >(
+                "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"microchip\":\"some text\"}",
+            ),
+        };
+        let answer = ::golden_corpus::store::AddPetResponse::Created(
+            sample::<
+                ::golden_corpus::types::Pet,
+            >(
+                "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .add_pet(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /pets answering Created (store_key)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /pets answering Created (store_key)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::AddPetRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /pets answering Created (store_key)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /pets answering Created (store_key)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::store::Credential::StoreKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::store::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::store::AddPetRequest = ::golden_corpus::store::AddPetRequest {
+            body: sample::<
+                ::golden_corpus::types::NewPet,
+            >(
+                "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"microchip\":\"some text\"}",
+            ),
+        };
+        let answer = ::golden_corpus::store::AddPetResponse::MethodNotAllowed(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .add_pet(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /pets answering MethodNotAllowed (store_key)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /pets answering MethodNotAllowed (store_key)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::AddPetRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /pets answering MethodNotAllowed (store_key)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /pets answering MethodNotAllowed (store_key)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn store_get_pet() {
+    let (script, endpoint) = store::scripted().await;
+    {
+        let credential = ::golden_corpus::store::Credential::StoreKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::store::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::store::GetPetRequest = ::golden_corpus::store::GetPetRequest {
+            pet_id: sample::<i64>("7"),
+        };
+        let answer = ::golden_corpus::store::GetPetResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Pet,
+            >(
+                "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_pet(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /pets/{petId} answering Ok (store_key)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /pets/{petId} answering Ok (store_key)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::GetPetRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /pets/{petId} answering Ok (store_key)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /pets/{petId} answering Ok (store_key)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::store::Credential::StoreKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::store::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::store::GetPetRequest = ::golden_corpus::store::GetPetRequest {
+            pet_id: sample::<i64>("7"),
+        };
+        let answer = ::golden_corpus::store::GetPetResponse::NotFound(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_pet(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /pets/{petId} answering NotFound (store_key)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /pets/{petId} answering NotFound (store_key)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::GetPetRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /pets/{petId} answering NotFound (store_key)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /pets/{petId} answering NotFound (store_key)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn store_delete_pet() {
+    let (script, endpoint) = store::scripted().await;
+    {
+        let credential = ::golden_corpus::store::Credential::StoreKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::store::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::store::DeletePetRequest = ::golden_corpus::store::DeletePetRequest {
+            pet_id: sample::<i64>("7"),
+            x_reason: Some(sample::<::std::string::String>("\"some text\"")),
+        };
+        let answer = ::golden_corpus::store::DeletePetResponse::NoContent;
+        script.expect(answer.clone());
+        let got = client
+            .delete_pet(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "DELETE /pets/{petId} answering NoContent (store_key)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "DELETE /pets/{petId} answering NoContent (store_key)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::DeletePetRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "DELETE /pets/{petId} answering NoContent (store_key)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "DELETE /pets/{petId} answering NoContent (store_key)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn store_place_order() {
+    let (script, endpoint) = store::scripted().await;
+    {
+        let credential = ::golden_corpus::store::Credential::StoreOauth(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::store::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::store::PlaceOrderRequest = ::golden_corpus::store::PlaceOrderRequest {
+            body: sample::<
+                ::golden_corpus::types::Order,
+            >(
+                "{\"pet_id\":7,\"quantity\":7,\"ship_date\":\"some text\",\"status\":\"placed\",\"complete\":true,\"total\":{\"amount\":7,\"currency\":\"EUR\"}}",
+            ),
+        };
+        let answer = ::golden_corpus::store::PlaceOrderResponse::Ok(
+            sample::<
+                ::golden_corpus::types::OrderReceipt,
+            >(
+                "{\"id\":\"some text\",\"placed_at\":\"some text\",\"lines\":[[\"some text\"]]}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .place_order(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /orders answering Ok (store_oauth)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /orders answering Ok (store_oauth)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::PlaceOrderRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /orders answering Ok (store_oauth)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /orders answering Ok (store_oauth)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::store::Credential::StoreOauth(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::store::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::store::PlaceOrderRequest = ::golden_corpus::store::PlaceOrderRequest {
+            body: sample::<
+                ::golden_corpus::types::Order,
+            >(
+                "{\"pet_id\":7,\"quantity\":7,\"ship_date\":\"some text\",\"status\":\"placed\",\"complete\":true,\"total\":{\"amount\":7,\"currency\":\"EUR\"}}",
+            ),
+        };
+        let answer = ::golden_corpus::store::PlaceOrderResponse::Default(
+            ::http::StatusCode::from_u16(202u16).unwrap(),
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .place_order(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /orders answering Default (store_oauth)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /orders answering Default (store_oauth)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::PlaceOrderRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /orders answering Default (store_oauth)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /orders answering Default (store_oauth)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn store_get_order() {
+    let (script, endpoint) = store::scripted().await;
+    {
+        let credential = ::golden_corpus::store::Credential::StoreKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::store::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::store::GetOrderRequest = ::golden_corpus::store::GetOrderRequest {
+            order_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::store::GetOrderResponse::Ok(
+            sample::<
+                ::golden_corpus::types::OrderReceipt,
+            >(
+                "{\"id\":\"some text\",\"placed_at\":\"some text\",\"lines\":[[\"some text\"]]}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_order(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /orders/{orderId} answering Ok (store_key)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /orders/{orderId} answering Ok (store_key)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::GetOrderRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /orders/{orderId} answering Ok (store_key)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /orders/{orderId} answering Ok (store_key)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::store::Credential::StoreOauth(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::store::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::store::GetOrderRequest = ::golden_corpus::store::GetOrderRequest {
+            order_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::store::GetOrderResponse::Ok(
+            sample::<
+                ::golden_corpus::types::OrderReceipt,
+            >(
+                "{\"id\":\"some text\",\"placed_at\":\"some text\",\"lines\":[[\"some text\"]]}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_order(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /orders/{orderId} answering Ok (store_oauth)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /orders/{orderId} answering Ok (store_oauth)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::GetOrderRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /orders/{orderId} answering Ok (store_oauth)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /orders/{orderId} answering Ok (store_oauth)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::store::Credential::StoreKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::store::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::store::GetOrderRequest = ::golden_corpus::store::GetOrderRequest {
+            order_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::store::GetOrderResponse::ClientError(
+            ::http::StatusCode::from_u16(400u16).unwrap(),
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_order(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "GET /orders/{orderId} answering ClientError (store_key)"
                 )
-                .await;
-            let endpoint = ::golden_corpus::outgoing::Endpoint::new(url);
-            {
-                let credential = ::golden_corpus::store::Credential::StoreKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::store::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::store::ListPetsRequest = ::golden_corpus::store::ListPetsRequest {
-                    status: Some(
-                        sample::<
-                            ::std::vec::Vec<::golden_corpus::types::ListPetsStatusItem>,
-                        >("[\"available\"]"),
-                    ),
-                    limit: sample::<i32>("7"),
-                };
-                let answer = ::golden_corpus::store::ListPetsResponse::Ok(
-                    sample::<
-                        ::std::vec::Vec<::golden_corpus::types::Pet>,
-                    >(
-                        "[{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}]",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .list_pets(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /pets answering Ok (store_key)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer", "GET /pets answering Ok (store_key)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::ListPetsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /pets answering Ok (store_key)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /pets answering Ok (store_key)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::store::Credential::StoreKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::store::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::store::AddPetRequest = ::golden_corpus::store::AddPetRequest {
-                    body: sample::<
-                        ::golden_corpus::types::NewPet,
-                    >(
-                        "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"microchip\":\"some text\"}",
-                    ),
-                };
-                let answer = ::golden_corpus::store::AddPetResponse::Created(
-                    sample::<
-                        ::golden_corpus::types::Pet,
-                    >(
-                        "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .add_pet(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /pets answering Created (store_key)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /pets answering Created (store_key)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::AddPetRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /pets answering Created (store_key)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /pets answering Created (store_key)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::store::Credential::StoreKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::store::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::store::AddPetRequest = ::golden_corpus::store::AddPetRequest {
-                    body: sample::<
-                        ::golden_corpus::types::NewPet,
-                    >(
-                        "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"microchip\":\"some text\"}",
-                    ),
-                };
-                let answer = ::golden_corpus::store::AddPetResponse::MethodNotAllowed(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .add_pet(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "POST /pets answering MethodNotAllowed (store_key)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /pets answering MethodNotAllowed (store_key)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::AddPetRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /pets answering MethodNotAllowed (store_key)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /pets answering MethodNotAllowed (store_key)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::store::Credential::StoreKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::store::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::store::GetPetRequest = ::golden_corpus::store::GetPetRequest {
-                    pet_id: sample::<i64>("7"),
-                };
-                let answer = ::golden_corpus::store::GetPetResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Pet,
-                    >(
-                        "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_pet(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /pets/{petId} answering Ok (store_key)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /pets/{petId} answering Ok (store_key)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::GetPetRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /pets/{petId} answering Ok (store_key)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /pets/{petId} answering Ok (store_key)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::store::Credential::StoreKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::store::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::store::GetPetRequest = ::golden_corpus::store::GetPetRequest {
-                    pet_id: sample::<i64>("7"),
-                };
-                let answer = ::golden_corpus::store::GetPetResponse::NotFound(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_pet(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "GET /pets/{petId} answering NotFound (store_key)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /pets/{petId} answering NotFound (store_key)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::GetPetRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /pets/{petId} answering NotFound (store_key)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /pets/{petId} answering NotFound (store_key)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::store::Credential::StoreKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::store::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::store::DeletePetRequest = ::golden_corpus::store::DeletePetRequest {
-                    pet_id: sample::<i64>("7"),
-                    x_reason: Some(sample::<::std::string::String>("\"some text\"")),
-                };
-                let answer = ::golden_corpus::store::DeletePetResponse::NoContent;
-                script.expect(answer.clone());
-                let got = client
-                    .delete_pet(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "DELETE /pets/{petId} answering NoContent (store_key)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "DELETE /pets/{petId} answering NoContent (store_key)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::DeletePetRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "DELETE /pets/{petId} answering NoContent (store_key)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "DELETE /pets/{petId} answering NoContent (store_key)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::store::Credential::StoreOauth(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::store::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::store::PlaceOrderRequest = ::golden_corpus::store::PlaceOrderRequest {
-                    body: sample::<
-                        ::golden_corpus::types::Order,
-                    >(
-                        "{\"pet_id\":7,\"quantity\":7,\"ship_date\":\"some text\",\"status\":\"placed\",\"complete\":true,\"total\":{\"amount\":7,\"currency\":\"EUR\"}}",
-                    ),
-                };
-                let answer = ::golden_corpus::store::PlaceOrderResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::OrderReceipt,
-                    >(
-                        "{\"id\":\"some text\",\"placed_at\":\"some text\",\"lines\":[[\"some text\"]]}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .place_order(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /orders answering Ok (store_oauth)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /orders answering Ok (store_oauth)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::PlaceOrderRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /orders answering Ok (store_oauth)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /orders answering Ok (store_oauth)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::store::Credential::StoreOauth(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::store::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::store::PlaceOrderRequest = ::golden_corpus::store::PlaceOrderRequest {
-                    body: sample::<
-                        ::golden_corpus::types::Order,
-                    >(
-                        "{\"pet_id\":7,\"quantity\":7,\"ship_date\":\"some text\",\"status\":\"placed\",\"complete\":true,\"total\":{\"amount\":7,\"currency\":\"EUR\"}}",
-                    ),
-                };
-                let answer = ::golden_corpus::store::PlaceOrderResponse::Default(
-                    ::http::StatusCode::from_u16(202u16).unwrap(),
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .place_order(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /orders answering Default (store_oauth)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /orders answering Default (store_oauth)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::PlaceOrderRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /orders answering Default (store_oauth)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /orders answering Default (store_oauth)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::store::Credential::StoreKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::store::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::store::GetOrderRequest = ::golden_corpus::store::GetOrderRequest {
-                    order_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::store::GetOrderResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::OrderReceipt,
-                    >(
-                        "{\"id\":\"some text\",\"placed_at\":\"some text\",\"lines\":[[\"some text\"]]}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_order(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "GET /orders/{orderId} answering Ok (store_key)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /orders/{orderId} answering Ok (store_key)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::GetOrderRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /orders/{orderId} answering Ok (store_key)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /orders/{orderId} answering Ok (store_key)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::store::Credential::StoreOauth(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::store::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::store::GetOrderRequest = ::golden_corpus::store::GetOrderRequest {
-                    order_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::store::GetOrderResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::OrderReceipt,
-                    >(
-                        "{\"id\":\"some text\",\"placed_at\":\"some text\",\"lines\":[[\"some text\"]]}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_order(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "GET /orders/{orderId} answering Ok (store_oauth)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /orders/{orderId} answering Ok (store_oauth)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::GetOrderRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /orders/{orderId} answering Ok (store_oauth)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /orders/{orderId} answering Ok (store_oauth)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::store::Credential::StoreKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::store::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::store::GetOrderRequest = ::golden_corpus::store::GetOrderRequest {
-                    order_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::store::GetOrderResponse::ClientError(
-                    ::http::StatusCode::from_u16(400u16).unwrap(),
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_order(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /orders/{orderId} answering ClientError (store_key)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /orders/{orderId} answering ClientError (store_key)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::GetOrderRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /orders/{orderId} answering ClientError (store_key)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /orders/{orderId} answering ClientError (store_key)"
-                );
-            }
-            {
-                let client = ::golden_corpus::store::Client::new(endpoint.clone());
-                let request: ::golden_corpus::store::LoginUserRequest = ::golden_corpus::store::LoginUserRequest {
-                    body: sample::<
-                        ::golden_corpus::types::LoginUserBody,
-                    >(
-                        "{\"username\":\"some text\",\"password\":\"some text\",\"remember\":true}",
-                    ),
-                };
-                let answer = ::golden_corpus::store::LoginUserResponse::Ok(
-                    sample::<::std::string::String>("\"some text\""),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .login_user(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "POST /users/login answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /users/login answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::LoginUserRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /users/login answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "POST /users/login answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::store::Client::new(endpoint.clone());
-                let request: ::golden_corpus::store::LoginUserRequest = ::golden_corpus::store::LoginUserRequest {
-                    body: sample::<
-                        ::golden_corpus::types::LoginUserBody,
-                    >(
-                        "{\"username\":\"some text\",\"password\":\"some text\",\"remember\":true}",
-                    ),
-                };
-                let answer = ::golden_corpus::store::LoginUserResponse::BadRequest(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .login_user(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "POST /users/login answering BadRequest (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /users/login answering BadRequest (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::LoginUserRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /users/login answering BadRequest (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "POST /users/login answering BadRequest (no credential)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::store::Credential::Basic(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::store::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::store::GetUserRequest = ::golden_corpus::store::GetUserRequest {
-                    user_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::store::GetUserResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::StoreUser,
-                    >(
-                        "{\"user_id\":\"some text\",\"first_name\":\"some text\",\"phone\":\"some text\",\"user_status\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_user(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /users/{userId} answering Ok (basic)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /users/{userId} answering Ok (basic)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::GetUserRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /users/{userId} answering Ok (basic)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /users/{userId} answering Ok (basic)"
-                );
-            }
-            {
-                let client = ::golden_corpus::store::Client::new(endpoint.clone());
-                let request: ::golden_corpus::store::GetInventoryRequest = ::golden_corpus::store::GetInventoryRequest {};
-                let answer = ::golden_corpus::store::GetInventoryResponse::Ok(
-                    sample::<
-                        ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::std::collections::BTreeMap<::std::string::String, i32>,
-                        >,
-                    >("{\"some key\":{\"some key\":7}}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_inventory(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /inventory answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /inventory answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::GetInventoryRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /inventory answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /inventory answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::store::Client::new(endpoint.clone());
-                let request: ::golden_corpus::store::PutInventoryMetadataRequest = ::golden_corpus::store::PutInventoryMetadataRequest {
-                    body: Some(
-                        sample::<
-                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                        >("{\"some key\":[1,\"two\"]}"),
-                    ),
-                };
-                let answer = ::golden_corpus::store::PutInventoryMetadataResponse::NoContent;
-                script.expect(answer.clone());
-                let got = client
-                    .put_inventory_metadata(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "PUT /inventory/metadata answering NoContent (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /orders/{orderId} answering ClientError (store_key)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::GetOrderRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /orders/{orderId} answering ClientError (store_key)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /orders/{orderId} answering ClientError (store_key)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn store_login_user() {
+    let (script, endpoint) = store::scripted().await;
+    {
+        let client = ::golden_corpus::store::Client::new(endpoint.clone());
+        let request: ::golden_corpus::store::LoginUserRequest = ::golden_corpus::store::LoginUserRequest {
+            body: sample::<
+                ::golden_corpus::types::LoginUserBody,
+            >(
+                "{\"username\":\"some text\",\"password\":\"some text\",\"remember\":true}",
+            ),
+        };
+        let answer = ::golden_corpus::store::LoginUserResponse::Ok(
+            sample::<::std::string::String>("\"some text\""),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .login_user(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /users/login answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /users/login answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::LoginUserRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /users/login answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "POST /users/login answering Ok (no credential)"
+        );
+    }
+    {
+        let client = ::golden_corpus::store::Client::new(endpoint.clone());
+        let request: ::golden_corpus::store::LoginUserRequest = ::golden_corpus::store::LoginUserRequest {
+            body: sample::<
+                ::golden_corpus::types::LoginUserBody,
+            >(
+                "{\"username\":\"some text\",\"password\":\"some text\",\"remember\":true}",
+            ),
+        };
+        let answer = ::golden_corpus::store::LoginUserResponse::BadRequest(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .login_user(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "POST /users/login answering BadRequest (no credential)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /users/login answering BadRequest (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::LoginUserRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /users/login answering BadRequest (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "POST /users/login answering BadRequest (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn store_get_user() {
+    let (script, endpoint) = store::scripted().await;
+    {
+        let credential = ::golden_corpus::store::Credential::Basic(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::store::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::store::GetUserRequest = ::golden_corpus::store::GetUserRequest {
+            user_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::store::GetUserResponse::Ok(
+            sample::<
+                ::golden_corpus::types::StoreUser,
+            >(
+                "{\"user_id\":\"some text\",\"first_name\":\"some text\",\"phone\":\"some text\",\"user_status\":7}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_user(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /users/{userId} answering Ok (basic)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /users/{userId} answering Ok (basic)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::GetUserRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /users/{userId} answering Ok (basic)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /users/{userId} answering Ok (basic)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn store_get_inventory() {
+    let (script, endpoint) = store::scripted().await;
+    {
+        let client = ::golden_corpus::store::Client::new(endpoint.clone());
+        let request: ::golden_corpus::store::GetInventoryRequest = ::golden_corpus::store::GetInventoryRequest {};
+        let answer = ::golden_corpus::store::GetInventoryResponse::Ok(
+            sample::<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::collections::BTreeMap<::std::string::String, i32>,
+                >,
+            >("{\"some key\":{\"some key\":7}}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_inventory(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /inventory answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /inventory answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::GetInventoryRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /inventory answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /inventory answering Ok (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn store_put_inventory_metadata() {
+    let (script, endpoint) = store::scripted().await;
+    {
+        let client = ::golden_corpus::store::Client::new(endpoint.clone());
+        let request: ::golden_corpus::store::PutInventoryMetadataRequest = ::golden_corpus::store::PutInventoryMetadataRequest {
+            body: Some(
+                sample::<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >("{\"some key\":[1,\"two\"]}"),
+            ),
+        };
+        let answer = ::golden_corpus::store::PutInventoryMetadataResponse::NoContent;
+        script.expect(answer.clone());
+        let got = client
+            .put_inventory_metadata(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
                     "PUT /inventory/metadata answering NoContent (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::PutInventoryMetadataRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PUT /inventory/metadata answering NoContent (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "PUT /inventory/metadata answering NoContent (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::store::Client::new(endpoint.clone());
-                let request: ::golden_corpus::store::GetPetPhotoRequest = ::golden_corpus::store::GetPetPhotoRequest {
-                    pet_id: sample::<i64>("7"),
-                };
-                let answer = ::golden_corpus::store::GetPetPhotoResponse::Ok(
-                    ::golden_corpus::types::GetPetPhotoOkBody::Png(vec![0u8, 1, 2, 255]),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_pet_photo(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /pets/{petId}/photo answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /pets/{petId}/photo answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::GetPetPhotoRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /pets/{petId}/photo answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /pets/{petId}/photo answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::store::Client::new(endpoint.clone());
-                let request: ::golden_corpus::store::GetPetPhotoRequest = ::golden_corpus::store::GetPetPhotoRequest {
-                    pet_id: sample::<i64>("7"),
-                };
-                let answer = ::golden_corpus::store::GetPetPhotoResponse::Ok(
-                    ::golden_corpus::types::GetPetPhotoOkBody::Json(
-                        sample::<
-                            ::golden_corpus::types::GetPetPhotoOkBodyJson,
-                        >("{\"width\":7,\"height\":7}"),
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_pet_photo(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /pets/{petId}/photo answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /pets/{petId}/photo answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::GetPetPhotoRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /pets/{petId}/photo answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /pets/{petId}/photo answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::store::Client::new(endpoint.clone());
-                let request: ::golden_corpus::store::PutPetPhotoRequest = ::golden_corpus::store::PutPetPhotoRequest {
-                    pet_id: sample::<i64>("7"),
-                    body: ::golden_corpus::types::PutPetPhotoBody::Png(
-                        vec![0u8, 1, 2, 255],
-                    ),
-                };
-                let answer = ::golden_corpus::store::PutPetPhotoResponse::NoContent;
-                script.expect(answer.clone());
-                let got = client
-                    .put_pet_photo(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "PUT /pets/{petId}/photo answering NoContent (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "PUT /pets/{petId}/photo answering NoContent (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::PutPetPhotoRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PUT /pets/{petId}/photo answering NoContent (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "PUT /pets/{petId}/photo answering NoContent (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::store::Client::new(endpoint.clone());
-                let request: ::golden_corpus::store::PutPetPhotoRequest = ::golden_corpus::store::PutPetPhotoRequest {
-                    pet_id: sample::<i64>("7"),
-                    body: ::golden_corpus::types::PutPetPhotoBody::Jpeg(
-                        vec![0u8, 1, 2, 255],
-                    ),
-                };
-                let answer = ::golden_corpus::store::PutPetPhotoResponse::NoContent;
-                script.expect(answer.clone());
-                let got = client
-                    .put_pet_photo(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "PUT /pets/{petId}/photo answering NoContent (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "PUT /pets/{petId}/photo answering NoContent (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::store::PutPetPhotoRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PUT /pets/{petId}/photo answering NoContent (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "PUT /pets/{petId}/photo answering NoContent (no credential)"
-                );
-            }
-        }
-    }
-    pub(super) mod rooms {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_corpus::rooms::RoomsApi for Scripted {
-            type Caller = String;
-            async fn authenticate(
-                &self,
-                credential: ::golden_corpus::rooms::Credential,
-            ) -> Result<String, ::golden_corpus::types::ApiError> {
-                Ok(format!("{credential:?}"))
-            }
-            async fn create_room(
-                &self,
-                caller: String,
-                request: ::golden_corpus::rooms::CreateRoomRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::CreateRoomResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn list_public_rooms(
-                &self,
-                request: ::golden_corpus::rooms::ListPublicRoomsRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::ListPublicRoomsResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn get_room_events(
-                &self,
-                caller: String,
-                request: ::golden_corpus::rooms::GetRoomEventsRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::GetRoomEventsResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn send_message(
-                &self,
-                caller: String,
-                request: ::golden_corpus::rooms::SendMessageRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::SendMessageResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_profile(
-                &self,
-                request: ::golden_corpus::rooms::GetProfileRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::GetProfileResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn set_display_name(
-                &self,
-                caller: String,
-                request: ::golden_corpus::rooms::SetDisplayNameRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::SetDisplayNameResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn sync(
-                &self,
-                caller: String,
-                request: ::golden_corpus::rooms::SyncRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::SyncResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn define_filter(
-                &self,
-                caller: String,
-                request: ::golden_corpus::rooms::DefineFilterRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::DefineFilterResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn post_receipt(
-                &self,
-                caller: String,
-                request: ::golden_corpus::rooms::PostReceiptRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::PostReceiptResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_room_tags(
-                &self,
-                caller: String,
-                request: ::golden_corpus::rooms::GetRoomTagsRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::GetRoomTagsResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_relations(
-                &self,
-                caller: String,
-                request: ::golden_corpus::rooms::GetRelationsRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::GetRelationsResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn set_push_rule(
-                &self,
-                caller: String,
-                request: ::golden_corpus::rooms::SetPushRuleRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::SetPushRuleResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn query_keys(
-                &self,
-                caller: String,
-                request: ::golden_corpus::rooms::QueryKeysRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::QueryKeysResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn upload_content(
-                &self,
-                caller: String,
-                request: ::golden_corpus::rooms::UploadContentRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::UploadContentResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn download_content(
-                &self,
-                request: ::golden_corpus::rooms::DownloadContentRequest,
-            ) -> Result<
-                ::golden_corpus::rooms::DownloadContentResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-        }
-        #[::tokio::test]
-        async fn rooms_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_corpus::rooms::router(Arc::new(Scripted(script.clone()))),
                 )
-                .await;
-            let endpoint = ::golden_corpus::outgoing::Endpoint::new(url);
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::CreateRoomRequest = ::golden_corpus::rooms::CreateRoomRequest {
-                    body: sample::<
-                        ::golden_corpus::types::CreateRoomBody,
-                    >(
-                        "{\"name\":\"some text\",\"visibility\":\"public\",\"preset\":\"private_chat\",\"invite\":[\"some text\"]}",
-                    ),
-                };
-                let answer = ::golden_corpus::rooms::CreateRoomResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::CreateRoomOkBody,
-                    >("{\"room_id\":\"some text\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .create_room(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /createRoom answering Ok (chatToken)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /createRoom answering Ok (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::CreateRoomRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /createRoom answering Ok (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /createRoom answering Ok (chatToken)"
-                );
-            }
-            {
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
-                let request: ::golden_corpus::rooms::ListPublicRoomsRequest = ::golden_corpus::rooms::ListPublicRoomsRequest {
-                    limit: Some(sample::<i64>("7")),
-                    since: Some(sample::<::std::string::String>("\"some text\"")),
-                };
-                let answer = ::golden_corpus::rooms::ListPublicRoomsResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::ListPublicRoomsOkBody,
-                    >(
-                        "{\"chunk\":[{\"room_id\":\"some text\",\"name\":\"some text\",\"topic\":\"some text\",\"visibility\":\"public\",\"joined_members\":7}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .list_public_rooms(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "GET /publicRooms answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /publicRooms answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::ListPublicRoomsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /publicRooms answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /publicRooms answering Ok (no credential)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::GetRoomEventsRequest = ::golden_corpus::rooms::GetRoomEventsRequest {
-                    room_id: sample::<::std::string::String>("\"some text\""),
-                    dir: sample::<::golden_corpus::types::GetRoomEventsDir>("\"b\""),
-                    from: Some(sample::<::std::string::String>("\"some text\"")),
-                };
-                let answer = ::golden_corpus::rooms::GetRoomEventsResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::GetRoomEventsOkBody,
-                    >(
-                        "{\"chunk\":[{\"type\":\"m.room.message\",\"content\":{\"msgtype\":\"m.text\",\"body\":\"some text\"}}],\"start\":\"some text\",\"end\":\"some text\"}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_room_events(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /rooms/{roomId}/messages answering Ok (chatToken)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /rooms/{roomId}/messages answering Ok (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::GetRoomEventsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /rooms/{roomId}/messages answering Ok (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /rooms/{roomId}/messages answering Ok (chatToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::SendMessageRequest = ::golden_corpus::rooms::SendMessageRequest {
-                    room_id: sample::<::std::string::String>("\"some text\""),
-                    event_type: sample::<::std::string::String>("\"some text\""),
-                    txn_id: sample::<::std::string::String>("\"some text\""),
-                    body: sample::<
-                        ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    >("{\"some key\":{\"any\":[\"value\",1]}}"),
-                };
-                let answer = ::golden_corpus::rooms::SendMessageResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::SendMessageOkBody,
-                    >("{\"event_id\":\"some text\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .send_message(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "PUT /rooms/{roomId}/send/{eventType}/{txnId} answering Ok (chatToken)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "PUT /rooms/{roomId}/send/{eventType}/{txnId} answering Ok (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::SendMessageRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PUT /rooms/{roomId}/send/{eventType}/{txnId} answering Ok (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "PUT /rooms/{roomId}/send/{eventType}/{txnId} answering Ok (chatToken)"
-                );
-            }
-            {
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
-                let request: ::golden_corpus::rooms::GetProfileRequest = ::golden_corpus::rooms::GetProfileRequest {
-                    user_id: sample::<::golden_corpus::types::UserId>("\"some text\""),
-                };
-                let answer = ::golden_corpus::rooms::GetProfileResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::GetProfileOkBody,
-                    >("{\"displayname\":\"some text\",\"avatar_url\":\"some text\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_profile(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /profile/{userId} answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /profile/{userId} answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::GetProfileRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /profile/{userId} answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /profile/{userId} answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
-                let request: ::golden_corpus::rooms::GetProfileRequest = ::golden_corpus::rooms::GetProfileRequest {
-                    user_id: sample::<::golden_corpus::types::UserId>("\"some text\""),
-                };
-                let answer = ::golden_corpus::rooms::GetProfileResponse::NotFound(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_profile(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /profile/{userId} answering NotFound (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /profile/{userId} answering NotFound (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::GetProfileRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /profile/{userId} answering NotFound (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /profile/{userId} answering NotFound (no credential)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::SetDisplayNameRequest = ::golden_corpus::rooms::SetDisplayNameRequest {
-                    user_id: sample::<::golden_corpus::types::UserId>("\"some text\""),
-                    body: sample::<
-                        ::golden_corpus::types::SetDisplayNameBody,
-                    >("{\"displayname\":\"some text\"}"),
-                };
-                let answer = ::golden_corpus::rooms::SetDisplayNameResponse::Ok;
-                script.expect(answer.clone());
-                let got = client
-                    .set_display_name(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "PUT /profile/{userId}/displayname answering Ok (chatToken)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "PUT /profile/{userId}/displayname answering Ok (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::SetDisplayNameRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PUT /profile/{userId}/displayname answering Ok (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "PUT /profile/{userId}/displayname answering Ok (chatToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::SyncRequest = ::golden_corpus::rooms::SyncRequest {
-                    since: Some(sample::<::std::string::String>("\"some text\"")),
-                    timeout: sample::<i64>("7"),
-                    full_state: sample::<bool>("true"),
-                    set_presence: Some(
-                        sample::<::golden_corpus::types::SyncSetPresence>("\"offline\""),
-                    ),
-                };
-                let answer = ::golden_corpus::rooms::SyncResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::SyncOkBody,
-                    >(
-                        "{\"next_batch\":\"some text\",\"rooms\":{\"some key\":{\"timeline\":[{\"type\":\"m.room.message\",\"content\":{\"msgtype\":\"m.text\",\"body\":\"some text\"}}]}}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .sync(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /sync answering Ok (chatToken)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer", "GET /sync answering Ok (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::SyncRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /sync answering Ok (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /sync answering Ok (chatToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::DefineFilterRequest = ::golden_corpus::rooms::DefineFilterRequest {
-                    user_id: sample::<::std::string::String>("\"some text\""),
-                    body: sample::<
-                        ::golden_corpus::types::Filter,
-                    >(
-                        "{\"limit\":7,\"types\":[\"some text\"],\"not_types\":[\"some text\"],\"room\":{\"rooms\":[\"some text\"],\"timeline\":{\"limit\":7,\"types\":[\"some text\"],\"not_types\":[\"some text\"],\"room\":{\"rooms\":[\"some text\"],\"timeline\":{\"limit\":7,\"types\":[],\"not_types\":[],\"room\":{}},\"state\":{\"limit\":7,\"types\":[],\"not_types\":[],\"room\":{}}}},\"state\":{\"limit\":7,\"types\":[\"some text\"],\"not_types\":[\"some text\"],\"room\":{\"rooms\":[\"some text\"],\"timeline\":{\"limit\":7,\"types\":[],\"not_types\":[],\"room\":{}},\"state\":{\"limit\":7,\"types\":[],\"not_types\":[],\"room\":{}}}}}}",
-                    ),
-                };
-                let answer = ::golden_corpus::rooms::DefineFilterResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::DefineFilterOkBody,
-                    >("{\"filter_id\":\"some text\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .define_filter(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "POST /user/{userId}/filter answering Ok (chatToken)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /user/{userId}/filter answering Ok (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::DefineFilterRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /user/{userId}/filter answering Ok (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /user/{userId}/filter answering Ok (chatToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::PostReceiptRequest = ::golden_corpus::rooms::PostReceiptRequest {
-                    room_id: sample::<::std::string::String>("\"some text\""),
-                    receipt_type: sample::<
-                        ::golden_corpus::types::PostReceiptReceiptType,
-                    >("\"m.read\""),
-                    event_id: sample::<::std::string::String>("\"some text\""),
-                    body: Some(
-                        sample::<
-                            ::golden_corpus::types::PostReceiptBody,
-                        >("{\"thread_id\":\"main\"}"),
-                    ),
-                };
-                let answer = ::golden_corpus::rooms::PostReceiptResponse::Ok(
-                    sample::<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >("{\"some key\":[1,\"two\"]}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .post_receipt(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "POST /rooms/{roomId}/receipt/{receiptType}/{eventId} answering Ok (chatToken)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /rooms/{roomId}/receipt/{receiptType}/{eventId} answering Ok (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::PostReceiptRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /rooms/{roomId}/receipt/{receiptType}/{eventId} answering Ok (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /rooms/{roomId}/receipt/{receiptType}/{eventId} answering Ok (chatToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::GetRoomTagsRequest = ::golden_corpus::rooms::GetRoomTagsRequest {
-                    user_id: sample::<::std::string::String>("\"some text\""),
-                    room_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::rooms::GetRoomTagsResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::GetRoomTagsOkBody,
-                    >("{\"tags\":{\"some key\":{\"order\":1.5}}}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_room_tags(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /user/{userId}/rooms/{roomId}/tags answering Ok (chatToken)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /user/{userId}/rooms/{roomId}/tags answering Ok (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::GetRoomTagsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /user/{userId}/rooms/{roomId}/tags answering Ok (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /user/{userId}/rooms/{roomId}/tags answering Ok (chatToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::GetRelationsRequest = ::golden_corpus::rooms::GetRelationsRequest {
-                    room_id: sample::<::std::string::String>("\"some text\""),
-                    event_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::rooms::GetRelationsResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::GetRelationsOkBody,
-                    >(
-                        "{\"chunk\":[[\"some text\",\"m.annotation\",7]],\"recursion_depth\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_relations(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /rooms/{roomId}/relations/{eventId} answering Ok (chatToken)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /rooms/{roomId}/relations/{eventId} answering Ok (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::GetRelationsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /rooms/{roomId}/relations/{eventId} answering Ok (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /rooms/{roomId}/relations/{eventId} answering Ok (chatToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::SetPushRuleRequest = ::golden_corpus::rooms::SetPushRuleRequest {
-                    scope: sample::<
-                        ::golden_corpus::types::SetPushRuleScope,
-                    >("\"global\""),
-                    kind: sample::<
-                        ::golden_corpus::types::SetPushRuleKind,
-                    >("\"override\""),
-                    rule_id: sample::<::std::string::String>("\"some text\""),
-                    before: Some(sample::<::std::string::String>("\"some text\"")),
-                    body: sample::<
-                        ::golden_corpus::types::SetPushRuleBody,
-                    >(
-                        "{\"actions\":[\"notify\"],\"conditions\":[{\"kind\":\"event_match\",\"key\":\"some text\",\"pattern\":\"some text\"}],\"pattern\":\"some text\"}",
-                    ),
-                };
-                let answer = ::golden_corpus::rooms::SetPushRuleResponse::Ok(
-                    sample::<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >("{\"some key\":[1,\"two\"]}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .set_push_rule(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "PUT /pushrules/{scope}/{kind}/{ruleId} answering Ok (chatToken)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "PUT /pushrules/{scope}/{kind}/{ruleId} answering Ok (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::SetPushRuleRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PUT /pushrules/{scope}/{kind}/{ruleId} answering Ok (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "PUT /pushrules/{scope}/{kind}/{ruleId} answering Ok (chatToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::QueryKeysRequest = ::golden_corpus::rooms::QueryKeysRequest {
-                    body: sample::<
-                        ::golden_corpus::types::QueryKeysBody,
-                    >("{\"device_keys\":{\"some key\":[\"some text\"]},\"timeout\":7}"),
-                };
-                let answer = ::golden_corpus::rooms::QueryKeysResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::QueryKeysOkBody,
-                    >(
-                        "{\"failures\":{\"some key\":{\"some key\":[1,\"two\"]}},\"device_keys\":{\"some key\":{\"some key\":{\"algorithms\":[\"some text\"],\"keys\":{\"some key\":\"some text\"},\"signatures\":{\"some key\":{}}}}},\"matrix\":[[[1.5]]]}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .query_keys(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /keys/query answering Ok (chatToken)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /keys/query answering Ok (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::QueryKeysRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /keys/query answering Ok (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /keys/query answering Ok (chatToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::UploadContentRequest = ::golden_corpus::rooms::UploadContentRequest {
-                    filename: Some(sample::<::std::string::String>("\"some text\"")),
-                    content_length: sample::<i64>("7"),
-                    body: ::golden_corpus::types::UploadContentBody::OctetStream(
-                        vec![0u8, 1, 2, 255],
-                    ),
-                };
-                let request = {
-                    let mut request = request;
-                    let sent = request.to_http(&endpoint, None).unwrap();
-                    request.content_length = sample(&sent.body().len().to_string());
-                    request
-                };
-                let answer = ::golden_corpus::rooms::UploadContentResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::UploadContentOkBody,
-                    >("{\"content_uri\":\"some text\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .upload_content(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /upload answering Ok (chatToken)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /upload answering Ok (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::UploadContentRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /upload answering Ok (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /upload answering Ok (chatToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::UploadContentRequest = ::golden_corpus::rooms::UploadContentRequest {
-                    filename: Some(sample::<::std::string::String>("\"some text\"")),
-                    content_length: sample::<i64>("7"),
-                    body: ::golden_corpus::types::UploadContentBody::OctetStream(
-                        vec![0u8, 1, 2, 255],
-                    ),
-                };
-                let request = {
-                    let mut request = request;
-                    let sent = request.to_http(&endpoint, None).unwrap();
-                    request.content_length = sample(&sent.body().len().to_string());
-                    request
-                };
-                let answer = ::golden_corpus::rooms::UploadContentResponse::PayloadTooLarge(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .upload_content(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "POST /upload answering PayloadTooLarge (chatToken)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /upload answering PayloadTooLarge (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::UploadContentRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /upload answering PayloadTooLarge (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /upload answering PayloadTooLarge (chatToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::UploadContentRequest = ::golden_corpus::rooms::UploadContentRequest {
-                    filename: Some(sample::<::std::string::String>("\"some text\"")),
-                    content_length: sample::<i64>("7"),
-                    body: ::golden_corpus::types::UploadContentBody::Plain(
-                        String::from("some text"),
-                    ),
-                };
-                let request = {
-                    let mut request = request;
-                    let sent = request.to_http(&endpoint, None).unwrap();
-                    request.content_length = sample(&sent.body().len().to_string());
-                    request
-                };
-                let answer = ::golden_corpus::rooms::UploadContentResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::UploadContentOkBody,
-                    >("{\"content_uri\":\"some text\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .upload_content(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /upload answering Ok (chatToken)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /upload answering Ok (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::UploadContentRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /upload answering Ok (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /upload answering Ok (chatToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::rooms::Credential::ChatToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::rooms::UploadContentRequest = ::golden_corpus::rooms::UploadContentRequest {
-                    filename: Some(sample::<::std::string::String>("\"some text\"")),
-                    content_length: sample::<i64>("7"),
-                    body: ::golden_corpus::types::UploadContentBody::Json(
-                        sample::<
-                            ::std::collections::BTreeMap<
-                                ::std::string::String,
-                                ::serde_json::Value,
-                            >,
-                        >("{\"some key\":{\"any\":[\"value\",1]}}"),
-                    ),
-                };
-                let request = {
-                    let mut request = request;
-                    let sent = request.to_http(&endpoint, None).unwrap();
-                    request.content_length = sample(&sent.body().len().to_string());
-                    request
-                };
-                let answer = ::golden_corpus::rooms::UploadContentResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::UploadContentOkBody,
-                    >("{\"content_uri\":\"some text\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .upload_content(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /upload answering Ok (chatToken)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /upload answering Ok (chatToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::UploadContentRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /upload answering Ok (chatToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /upload answering Ok (chatToken)"
-                );
-            }
-            {
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
-                let request: ::golden_corpus::rooms::DownloadContentRequest = ::golden_corpus::rooms::DownloadContentRequest {
-                    server_name: sample::<::std::string::String>("\"some text\""),
-                    media_id: sample::<::std::string::String>("\"some text\""),
-                    x_max_age: Some(sample::<i32>("7")),
-                    x_allow_redirect: Some(sample::<bool>("true")),
-                };
-                let answer = ::golden_corpus::rooms::DownloadContentResponse::Ok(
-                    ::golden_corpus::types::DownloadContentOkBody::AnyImage(
-                        vec![0u8, 1, 2, 255],
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .download_content(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::DownloadContentRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
-                let request: ::golden_corpus::rooms::DownloadContentRequest = ::golden_corpus::rooms::DownloadContentRequest {
-                    server_name: sample::<::std::string::String>("\"some text\""),
-                    media_id: sample::<::std::string::String>("\"some text\""),
-                    x_max_age: Some(sample::<i32>("7")),
-                    x_allow_redirect: Some(sample::<bool>("true")),
-                };
-                let answer = ::golden_corpus::rooms::DownloadContentResponse::Ok(
-                    ::golden_corpus::types::DownloadContentOkBody::Plain(
-                        String::from("some text"),
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .download_content(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::DownloadContentRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
-                let request: ::golden_corpus::rooms::DownloadContentRequest = ::golden_corpus::rooms::DownloadContentRequest {
-                    server_name: sample::<::std::string::String>("\"some text\""),
-                    media_id: sample::<::std::string::String>("\"some text\""),
-                    x_max_age: Some(sample::<i32>("7")),
-                    x_allow_redirect: Some(sample::<bool>("true")),
-                };
-                let answer = ::golden_corpus::rooms::DownloadContentResponse::Ok(
-                    ::golden_corpus::types::DownloadContentOkBody::Json(
-                        sample::<
-                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                        >("{\"some key\":[1,\"two\"]}"),
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .download_content(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::DownloadContentRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
-                let request: ::golden_corpus::rooms::DownloadContentRequest = ::golden_corpus::rooms::DownloadContentRequest {
-                    server_name: sample::<::std::string::String>("\"some text\""),
-                    media_id: sample::<::std::string::String>("\"some text\""),
-                    x_max_age: Some(sample::<i32>("7")),
-                    x_allow_redirect: Some(sample::<bool>("true")),
-                };
-                let answer = ::golden_corpus::rooms::DownloadContentResponse::BadGateway(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .download_content(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /download/{serverName}/{mediaId} answering BadGateway (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /download/{serverName}/{mediaId} answering BadGateway (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::rooms::DownloadContentRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /download/{serverName}/{mediaId} answering BadGateway (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /download/{serverName}/{mediaId} answering BadGateway (no credential)"
-                );
-            }
-        }
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "PUT /inventory/metadata answering NoContent (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::PutInventoryMetadataRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PUT /inventory/metadata answering NoContent (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "PUT /inventory/metadata answering NoContent (no credential)"
+        );
     }
-    pub(super) mod geo {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_corpus::geo::GeoApi for Scripted {
-            type Caller = String;
-            async fn authenticate(
-                &self,
-                credential: ::golden_corpus::geo::Credential,
-            ) -> Result<String, ::golden_corpus::types::ApiError> {
-                Ok(format!("{credential:?}"))
-            }
-            async fn get_shape(
-                &self,
-                caller: String,
-                request: ::golden_corpus::geo::GetShapeRequest,
-            ) -> Result<
-                ::golden_corpus::geo::GetShapeResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn put_shape(
-                &self,
-                caller: String,
-                request: ::golden_corpus::geo::PutShapeRequest,
-            ) -> Result<
-                ::golden_corpus::geo::PutShapeResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn search_places(
-                &self,
-                caller: String,
-                request: ::golden_corpus::geo::SearchPlacesRequest,
-            ) -> Result<
-                ::golden_corpus::geo::SearchPlacesResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_place(
-                &self,
-                caller: String,
-                request: ::golden_corpus::geo::GetPlaceRequest,
-            ) -> Result<
-                ::golden_corpus::geo::GetPlaceResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn plan_route(
-                &self,
-                caller: String,
-                request: ::golden_corpus::geo::PlanRouteRequest,
-            ) -> Result<
-                ::golden_corpus::geo::PlanRouteResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_tile(
-                &self,
-                request: ::golden_corpus::geo::GetTileRequest,
-            ) -> Result<
-                ::golden_corpus::geo::GetTileResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn geo_search(
-                &self,
-                caller: String,
-                request: ::golden_corpus::geo::GeoSearchRequest,
-            ) -> Result<
-                ::golden_corpus::geo::GeoSearchResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-        }
-        #[::tokio::test]
-        async fn geo_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_corpus::geo::router(Arc::new(Scripted(script.clone()))),
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn store_get_pet_photo() {
+    let (script, endpoint) = store::scripted().await;
+    {
+        let client = ::golden_corpus::store::Client::new(endpoint.clone());
+        let request: ::golden_corpus::store::GetPetPhotoRequest = ::golden_corpus::store::GetPetPhotoRequest {
+            pet_id: sample::<i64>("7"),
+        };
+        let answer = ::golden_corpus::store::GetPetPhotoResponse::Ok(
+            ::golden_corpus::types::GetPetPhotoOkBody::Png(vec![0u8, 1, 2, 255]),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_pet_photo(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /pets/{petId}/photo answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /pets/{petId}/photo answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::GetPetPhotoRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /pets/{petId}/photo answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /pets/{petId}/photo answering Ok (no credential)"
+        );
+    }
+    {
+        let client = ::golden_corpus::store::Client::new(endpoint.clone());
+        let request: ::golden_corpus::store::GetPetPhotoRequest = ::golden_corpus::store::GetPetPhotoRequest {
+            pet_id: sample::<i64>("7"),
+        };
+        let answer = ::golden_corpus::store::GetPetPhotoResponse::Ok(
+            ::golden_corpus::types::GetPetPhotoOkBody::Json(
+                sample::<
+                    ::golden_corpus::types::GetPetPhotoOkBodyJson,
+                >("{\"width\":7,\"height\":7}"),
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_pet_photo(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /pets/{petId}/photo answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /pets/{petId}/photo answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::GetPetPhotoRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /pets/{petId}/photo answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /pets/{petId}/photo answering Ok (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn store_put_pet_photo() {
+    let (script, endpoint) = store::scripted().await;
+    {
+        let client = ::golden_corpus::store::Client::new(endpoint.clone());
+        let request: ::golden_corpus::store::PutPetPhotoRequest = ::golden_corpus::store::PutPetPhotoRequest {
+            pet_id: sample::<i64>("7"),
+            body: ::golden_corpus::types::PutPetPhotoBody::Png(vec![0u8, 1, 2, 255]),
+        };
+        let answer = ::golden_corpus::store::PutPetPhotoResponse::NoContent;
+        script.expect(answer.clone());
+        let got = client
+            .put_pet_photo(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "PUT /pets/{petId}/photo answering NoContent (no credential)"
                 )
-                .await;
-            let endpoint = ::golden_corpus::outgoing::Endpoint::new(url);
-            {
-                let credential = ::golden_corpus::geo::Credential::MapsKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::geo::GetShapeRequest = ::golden_corpus::geo::GetShapeRequest {
-                    shape_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::geo::GetShapeResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Geometry,
-                    >("{\"type\":\"Point\",\"coordinates\":[1.5]}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_shape(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /shapes/{shapeId} answering Ok (mapsKey)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /shapes/{shapeId} answering Ok (mapsKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::GetShapeRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /shapes/{shapeId} answering Ok (mapsKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /shapes/{shapeId} answering Ok (mapsKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::geo::Credential::MapsKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::geo::PutShapeRequest = ::golden_corpus::geo::PutShapeRequest {
-                    shape_id: sample::<::std::string::String>("\"some text\""),
-                    if_match: Some(sample::<::std::string::String>("\"some text\"")),
-                    body: sample::<
-                        ::golden_corpus::types::Geometry,
-                    >("{\"type\":\"Point\",\"coordinates\":[1.5]}"),
-                };
-                let answer = ::golden_corpus::geo::PutShapeResponse::NoContent;
-                script.expect(answer.clone());
-                let got = client
-                    .put_shape(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "PUT /shapes/{shapeId} answering NoContent (mapsKey)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "PUT /shapes/{shapeId} answering NoContent (mapsKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::PutShapeRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PUT /shapes/{shapeId} answering NoContent (mapsKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "PUT /shapes/{shapeId} answering NoContent (mapsKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::geo::Credential::MapsKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::geo::PutShapeRequest = ::golden_corpus::geo::PutShapeRequest {
-                    shape_id: sample::<::std::string::String>("\"some text\""),
-                    if_match: Some(sample::<::std::string::String>("\"some text\"")),
-                    body: sample::<
-                        ::golden_corpus::types::Geometry,
-                    >("{\"type\":\"Point\",\"coordinates\":[1.5]}"),
-                };
-                let answer = ::golden_corpus::geo::PutShapeResponse::PreconditionFailed(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .put_shape(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "PUT /shapes/{shapeId} answering PreconditionFailed (mapsKey)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "PUT /shapes/{shapeId} answering PreconditionFailed (mapsKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::PutShapeRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PUT /shapes/{shapeId} answering PreconditionFailed (mapsKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "PUT /shapes/{shapeId} answering PreconditionFailed (mapsKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::geo::Credential::MapsKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::geo::SearchPlacesRequest = ::golden_corpus::geo::SearchPlacesRequest {
-                    near: sample::<::std::string::String>("\"some text\""),
-                    radius: sample::<f64>("1.5"),
-                    category: Some(
-                        sample::<
-                            ::golden_corpus::types::SearchPlacesCategory,
-                        >("\"cafe\""),
-                    ),
-                };
-                let answer = ::golden_corpus::geo::SearchPlacesResponse::Ok(
-                    sample::<
-                        ::std::vec::Vec<::golden_corpus::types::Place>,
-                    >(
-                        "[{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}}}]",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .search_places(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /places answering Ok (mapsKey)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer", "GET /places answering Ok (mapsKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::SearchPlacesRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /places answering Ok (mapsKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /places answering Ok (mapsKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::geo::Credential::MapsKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::geo::GetPlaceRequest = ::golden_corpus::geo::GetPlaceRequest {
-                    place_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::geo::GetPlaceResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Place,
-                    >(
-                        "{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}}}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_place(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /places/{placeId} answering Ok (mapsKey)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /places/{placeId} answering Ok (mapsKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::GetPlaceRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /places/{placeId} answering Ok (mapsKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /places/{placeId} answering Ok (mapsKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::geo::Credential::MapsKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::geo::GetPlaceRequest = ::golden_corpus::geo::GetPlaceRequest {
-                    place_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::geo::GetPlaceResponse::Default(
-                    ::http::StatusCode::from_u16(202u16).unwrap(),
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_place(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /places/{placeId} answering Default (mapsKey)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /places/{placeId} answering Default (mapsKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::GetPlaceRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /places/{placeId} answering Default (mapsKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /places/{placeId} answering Default (mapsKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::geo::Credential::MapsKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::geo::PlanRouteRequest = ::golden_corpus::geo::PlanRouteRequest {
-                    body: sample::<
-                        ::golden_corpus::types::RouteRequest,
-                    >(
-                        "{\"waypoints\":[{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}],\"mode\":\"walk\",\"avoid\":[\"tolls\"],\"depart_at\":\"some text\"}",
-                    ),
-                };
-                let answer = ::golden_corpus::geo::PlanRouteResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::PlanRouteOkBody,
-                    >(
-                        "{\"legs\":[{\"from\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"to\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"seconds\":7,\"polyline\":[[1.5]]}],\"bbox\":{\"south_west\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"north_east\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .plan_route(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /routes answering Ok (mapsKey)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer", "POST /routes answering Ok (mapsKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::PlanRouteRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /routes answering Ok (mapsKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /routes answering Ok (mapsKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::geo::Credential::MapsOAuth(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::geo::PlanRouteRequest = ::golden_corpus::geo::PlanRouteRequest {
-                    body: sample::<
-                        ::golden_corpus::types::RouteRequest,
-                    >(
-                        "{\"waypoints\":[{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}],\"mode\":\"walk\",\"avoid\":[\"tolls\"],\"depart_at\":\"some text\"}",
-                    ),
-                };
-                let answer = ::golden_corpus::geo::PlanRouteResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::PlanRouteOkBody,
-                    >(
-                        "{\"legs\":[{\"from\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"to\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"seconds\":7,\"polyline\":[[1.5]]}],\"bbox\":{\"south_west\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"north_east\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .plan_route(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /routes answering Ok (mapsOAuth)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /routes answering Ok (mapsOAuth)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::PlanRouteRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /routes answering Ok (mapsOAuth)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /routes answering Ok (mapsOAuth)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::geo::Credential::MapsKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::geo::PlanRouteRequest = ::golden_corpus::geo::PlanRouteRequest {
-                    body: sample::<
-                        ::golden_corpus::types::RouteRequest,
-                    >(
-                        "{\"waypoints\":[{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}],\"mode\":\"walk\",\"avoid\":[\"tolls\"],\"depart_at\":\"some text\"}",
-                    ),
-                };
-                let answer = ::golden_corpus::geo::PlanRouteResponse::UnprocessableEntity(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .plan_route(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "POST /routes answering UnprocessableEntity (mapsKey)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /routes answering UnprocessableEntity (mapsKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::PlanRouteRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /routes answering UnprocessableEntity (mapsKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /routes answering UnprocessableEntity (mapsKey)"
-                );
-            }
-            {
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone());
-                let request: ::golden_corpus::geo::GetTileRequest = ::golden_corpus::geo::GetTileRequest {
-                    z: sample::<i64>("7"),
-                    x: sample::<i64>("7"),
-                    y: sample::<i64>("7"),
-                    scale: Some(sample::<::golden_corpus::types::GetTileScale>("1")),
-                };
-                let answer = ::golden_corpus::geo::GetTileResponse::Ok(
-                    ::golden_corpus::types::GetTileOkBody::Png(vec![0u8, 1, 2, 255]),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_tile(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::GetTileRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone());
-                let request: ::golden_corpus::geo::GetTileRequest = ::golden_corpus::geo::GetTileRequest {
-                    z: sample::<i64>("7"),
-                    x: sample::<i64>("7"),
-                    y: sample::<i64>("7"),
-                    scale: Some(sample::<::golden_corpus::types::GetTileScale>("1")),
-                };
-                let answer = ::golden_corpus::geo::GetTileResponse::Ok(
-                    ::golden_corpus::types::GetTileOkBody::Webp(vec![0u8, 1, 2, 255]),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_tile(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::GetTileRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone());
-                let request: ::golden_corpus::geo::GetTileRequest = ::golden_corpus::geo::GetTileRequest {
-                    z: sample::<i64>("7"),
-                    x: sample::<i64>("7"),
-                    y: sample::<i64>("7"),
-                    scale: Some(sample::<::golden_corpus::types::GetTileScale>("1")),
-                };
-                let answer = ::golden_corpus::geo::GetTileResponse::NoContent;
-                script.expect(answer.clone());
-                let got = client
-                    .get_tile(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /tiles/{z}/{x}/{y} answering NoContent (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /tiles/{z}/{x}/{y} answering NoContent (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::GetTileRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /tiles/{z}/{x}/{y} answering NoContent (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /tiles/{z}/{x}/{y} answering NoContent (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone());
-                let request: ::golden_corpus::geo::GetTileRequest = ::golden_corpus::geo::GetTileRequest {
-                    z: sample::<i64>("7"),
-                    x: sample::<i64>("7"),
-                    y: sample::<i64>("7"),
-                    scale: Some(sample::<::golden_corpus::types::GetTileScale>("1")),
-                };
-                let answer = ::golden_corpus::geo::GetTileResponse::NotFound(
-                    ::golden_corpus::types::GetTileNotFoundBody::Plain(
-                        String::from("some text"),
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_tile(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /tiles/{z}/{x}/{y} answering NotFound (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /tiles/{z}/{x}/{y} answering NotFound (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::GetTileRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /tiles/{z}/{x}/{y} answering NotFound (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /tiles/{z}/{x}/{y} answering NotFound (no credential)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::geo::Credential::MapsKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::geo::GeoSearchRequest = ::golden_corpus::geo::GeoSearchRequest {
-                    q: sample::<::std::string::String>("\"some text\""),
-                    x_page_size: sample::<i32>("7"),
-                    x_request_id: sample::<::std::string::String>("\"some text\""),
-                    bounded: Some(sample::<bool>("true")),
-                };
-                let answer = ::golden_corpus::geo::GeoSearchResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::GeoSearchOkBody,
-                    >(
-                        "{\"results\":[{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .geo_search(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /search answering Ok (mapsKey)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer", "GET /search answering Ok (mapsKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::GeoSearchRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /search answering Ok (mapsKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /search answering Ok (mapsKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::geo::Credential::MapsKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::geo::GeoSearchRequest = ::golden_corpus::geo::GeoSearchRequest {
-                    q: sample::<::std::string::String>("\"some text\""),
-                    x_page_size: sample::<i32>("7"),
-                    x_request_id: sample::<::std::string::String>("\"some text\""),
-                    bounded: Some(sample::<bool>("true")),
-                };
-                let answer = ::golden_corpus::geo::GeoSearchResponse::TooManyRequests(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .geo_search(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "GET /search answering TooManyRequests (mapsKey)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /search answering TooManyRequests (mapsKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::GeoSearchRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /search answering TooManyRequests (mapsKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /search answering TooManyRequests (mapsKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::geo::Credential::MapsKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::geo::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::geo::GeoSearchRequest = ::golden_corpus::geo::GeoSearchRequest {
-                    q: sample::<::std::string::String>("\"some text\""),
-                    x_page_size: sample::<i32>("7"),
-                    x_request_id: sample::<::std::string::String>("\"some text\""),
-                    bounded: Some(sample::<bool>("true")),
-                };
-                let answer = ::golden_corpus::geo::GeoSearchResponse::ServerError(
-                    ::http::StatusCode::from_u16(500u16).unwrap(),
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .geo_search(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /search answering ServerError (mapsKey)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /search answering ServerError (mapsKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::geo::GeoSearchRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /search answering ServerError (mapsKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /search answering ServerError (mapsKey)"
-                );
-            }
-        }
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "PUT /pets/{petId}/photo answering NoContent (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::PutPetPhotoRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PUT /pets/{petId}/photo answering NoContent (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "PUT /pets/{petId}/photo answering NoContent (no credential)"
+        );
     }
-    pub(super) mod billing {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_corpus::billing::BillingApi for Scripted {
-            type Caller = String;
-            async fn authenticate(
-                &self,
-                credential: ::golden_corpus::billing::Credential,
-            ) -> Result<String, ::golden_corpus::types::ApiError> {
-                Ok(format!("{credential:?}"))
-            }
-            async fn list_invoices(
-                &self,
-                caller: String,
-                request: ::golden_corpus::billing::ListInvoicesRequest,
-            ) -> Result<
-                ::golden_corpus::billing::ListInvoicesResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_invoice(
-                &self,
-                caller: String,
-                request: ::golden_corpus::billing::GetInvoiceRequest,
-            ) -> Result<
-                ::golden_corpus::billing::GetInvoiceResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn void_invoice(
-                &self,
-                caller: String,
-                request: ::golden_corpus::billing::VoidInvoiceRequest,
-            ) -> Result<
-                ::golden_corpus::billing::VoidInvoiceResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn create_payment(
-                &self,
-                caller: String,
-                request: ::golden_corpus::billing::CreatePaymentRequest,
-            ) -> Result<
-                ::golden_corpus::billing::CreatePaymentResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn create_customer(
-                &self,
-                caller: String,
-                request: ::golden_corpus::billing::CreateCustomerRequest,
-            ) -> Result<
-                ::golden_corpus::billing::CreateCustomerResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_customer(
-                &self,
-                caller: String,
-                request: ::golden_corpus::billing::GetCustomerRequest,
-            ) -> Result<
-                ::golden_corpus::billing::GetCustomerResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_subscription(
-                &self,
-                caller: String,
-                request: ::golden_corpus::billing::GetSubscriptionRequest,
-            ) -> Result<
-                ::golden_corpus::billing::GetSubscriptionResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn update_subscription(
-                &self,
-                caller: String,
-                request: ::golden_corpus::billing::UpdateSubscriptionRequest,
-            ) -> Result<
-                ::golden_corpus::billing::UpdateSubscriptionResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn revenue_report(
-                &self,
-                caller: String,
-                request: ::golden_corpus::billing::RevenueReportRequest,
-            ) -> Result<
-                ::golden_corpus::billing::RevenueReportResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-        }
-        #[::tokio::test]
-        async fn billing_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_corpus::billing::router(Arc::new(Scripted(script.clone()))),
+    {
+        let client = ::golden_corpus::store::Client::new(endpoint.clone());
+        let request: ::golden_corpus::store::PutPetPhotoRequest = ::golden_corpus::store::PutPetPhotoRequest {
+            pet_id: sample::<i64>("7"),
+            body: ::golden_corpus::types::PutPetPhotoBody::Jpeg(vec![0u8, 1, 2, 255]),
+        };
+        let answer = ::golden_corpus::store::PutPetPhotoResponse::NoContent;
+        script.expect(answer.clone());
+        let got = client
+            .put_pet_photo(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "PUT /pets/{petId}/photo answering NoContent (no credential)"
                 )
-                .await;
-            let endpoint = ::golden_corpus::outgoing::Endpoint::new(url);
-            {
-                let credential = ::golden_corpus::billing::Credential::BillingBearer(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::billing::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::billing::ListInvoicesRequest = ::golden_corpus::billing::ListInvoicesRequest {
-                    status: Some(
-                        sample::<::golden_corpus::types::InvoiceStatus>("\"draft\""),
-                    ),
-                    customer: Some(sample::<::std::string::String>("\"some text\"")),
-                };
-                let answer = ::golden_corpus::billing::ListInvoicesResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::ListInvoicesOkBody,
-                    >(
-                        "{\"data\":[{\"id\":\"some text\",\"status\":\"draft\",\"customer\":{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"},\"lines\":[{\"description\":\"some text\",\"amount\":{\"amount\":7,\"currency\":\"EUR\"},\"quantity\":7}],\"total\":{\"amount\":7,\"currency\":\"EUR\"},\"due\":\"some text\"}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .list_invoices(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /invoices answering Ok (billingBearer)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /invoices answering Ok (billingBearer)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::billing::ListInvoicesRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /invoices answering Ok (billingBearer)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /invoices answering Ok (billingBearer)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::billing::Credential::BillingBearer(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::billing::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::billing::GetInvoiceRequest = ::golden_corpus::billing::GetInvoiceRequest {
-                    invoice_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::billing::GetInvoiceResponse::Ok(
-                    ::golden_corpus::types::GetInvoiceOkBody::Json(
-                        sample::<
-                            ::std::boxed::Box<::golden_corpus::types::Invoice>,
-                        >(
-                            "{\"id\":\"some text\",\"status\":\"draft\",\"customer\":{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"},\"lines\":[{\"description\":\"some text\",\"amount\":{\"amount\":7,\"currency\":\"EUR\"},\"quantity\":7}],\"total\":{\"amount\":7,\"currency\":\"EUR\"},\"due\":\"some text\"}",
-                        ),
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_invoice(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::billing::GetInvoiceRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::billing::Credential::BillingBearer(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::billing::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::billing::GetInvoiceRequest = ::golden_corpus::billing::GetInvoiceRequest {
-                    invoice_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::billing::GetInvoiceResponse::Ok(
-                    ::golden_corpus::types::GetInvoiceOkBody::Pdf(vec![0u8, 1, 2, 255]),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_invoice(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::billing::GetInvoiceRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::billing::Credential::BillingBearer(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::billing::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::billing::VoidInvoiceRequest = ::golden_corpus::billing::VoidInvoiceRequest {
-                    invoice_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::billing::VoidInvoiceResponse::NoContent;
-                script.expect(answer.clone());
-                let got = client
-                    .void_invoice(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "DELETE /invoices/{invoiceId} answering NoContent (billingBearer)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "DELETE /invoices/{invoiceId} answering NoContent (billingBearer)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::billing::VoidInvoiceRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "DELETE /invoices/{invoiceId} answering NoContent (billingBearer)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "DELETE /invoices/{invoiceId} answering NoContent (billingBearer)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::billing::Credential::BillingBearer(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::billing::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::billing::VoidInvoiceRequest = ::golden_corpus::billing::VoidInvoiceRequest {
-                    invoice_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::billing::VoidInvoiceResponse::Conflict(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .void_invoice(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "DELETE /invoices/{invoiceId} answering Conflict (billingBearer)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "DELETE /invoices/{invoiceId} answering Conflict (billingBearer)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::billing::VoidInvoiceRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "DELETE /invoices/{invoiceId} answering Conflict (billingBearer)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "DELETE /invoices/{invoiceId} answering Conflict (billingBearer)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::billing::Credential::BillingBearer(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::billing::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::billing::CreatePaymentRequest = ::golden_corpus::billing::CreatePaymentRequest {
-                    idempotency_key: sample::<::std::string::String>("\"some text\""),
-                    body: sample::<
-                        ::golden_corpus::types::PaymentRequest,
-                    >(
-                        "{\"invoice_id\":\"some text\",\"method\":{\"kind\":\"card\",\"last4\":\"some text\",\"expires\":\"some text\"},\"amount\":{\"amount\":7,\"currency\":\"EUR\"}}",
-                    ),
-                };
-                let answer = ::golden_corpus::billing::CreatePaymentResponse::Created(
-                    sample::<
-                        ::golden_corpus::types::CreatePaymentCreatedBody,
-                    >(
-                        "{\"payment_id\":\"some text\",\"state\":\"pending\",\"failure\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .create_payment(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "POST /payments answering Created (billingBearer)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /payments answering Created (billingBearer)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::billing::CreatePaymentRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /payments answering Created (billingBearer)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /payments answering Created (billingBearer)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::billing::Credential::BillingBearer(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::billing::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::billing::CreatePaymentRequest = ::golden_corpus::billing::CreatePaymentRequest {
-                    idempotency_key: sample::<::std::string::String>("\"some text\""),
-                    body: sample::<
-                        ::golden_corpus::types::PaymentRequest,
-                    >(
-                        "{\"invoice_id\":\"some text\",\"method\":{\"kind\":\"card\",\"last4\":\"some text\",\"expires\":\"some text\"},\"amount\":{\"amount\":7,\"currency\":\"EUR\"}}",
-                    ),
-                };
-                let answer = ::golden_corpus::billing::CreatePaymentResponse::PaymentRequired(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .create_payment(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "POST /payments answering PaymentRequired (billingBearer)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /payments answering PaymentRequired (billingBearer)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::billing::CreatePaymentRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /payments answering PaymentRequired (billingBearer)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /payments answering PaymentRequired (billingBearer)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::billing::Credential::BillingBearer(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::billing::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::billing::CreateCustomerRequest = ::golden_corpus::billing::CreateCustomerRequest {
-                    body: sample::<
-                        ::golden_corpus::types::Customer,
-                    >(
-                        "{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"}",
-                    ),
-                };
-                let answer = ::golden_corpus::billing::CreateCustomerResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Customer,
-                    >(
-                        "{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .create_customer(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /customers answering Ok (billingBearer)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /customers answering Ok (billingBearer)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::billing::CreateCustomerRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /customers answering Ok (billingBearer)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /customers answering Ok (billingBearer)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::billing::Credential::BillingBearer(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::billing::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::billing::GetCustomerRequest = ::golden_corpus::billing::GetCustomerRequest {
-                    customer_id: sample::<::std::string::String>("\"some text\""),
-                    expand: Some(
-                        sample::<
-                            ::std::vec::Vec<
-                                ::golden_corpus::types::GetCustomerExpandItem,
-                            >,
-                        >("[\"invoices\"]"),
-                    ),
-                };
-                let answer = ::golden_corpus::billing::GetCustomerResponse::Ok(
-                    sample::<
-                        ::std::boxed::Box<::golden_corpus::types::Customer>,
-                    >(
-                        "{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_customer(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /customers/{customerId} answering Ok (billingBearer)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /customers/{customerId} answering Ok (billingBearer)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::billing::GetCustomerRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /customers/{customerId} answering Ok (billingBearer)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /customers/{customerId} answering Ok (billingBearer)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::billing::Credential::BillingBearer(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::billing::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::billing::GetCustomerRequest = ::golden_corpus::billing::GetCustomerRequest {
-                    customer_id: sample::<::std::string::String>("\"some text\""),
-                    expand: Some(
-                        sample::<
-                            ::std::vec::Vec<
-                                ::golden_corpus::types::GetCustomerExpandItem,
-                            >,
-                        >("[\"invoices\"]"),
-                    ),
-                };
-                let answer = ::golden_corpus::billing::GetCustomerResponse::NotFound(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_customer(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /customers/{customerId} answering NotFound (billingBearer)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /customers/{customerId} answering NotFound (billingBearer)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::billing::GetCustomerRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /customers/{customerId} answering NotFound (billingBearer)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /customers/{customerId} answering NotFound (billingBearer)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::billing::Credential::BillingBearer(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::billing::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::billing::GetSubscriptionRequest = ::golden_corpus::billing::GetSubscriptionRequest {
-                    subscription_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::billing::GetSubscriptionResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Subscription,
-                    >(
-                        "{\"id\":\"some text\",\"plan\":{\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"interval\":\"month\"},\"status\":\"trialing\",\"cancel_at\":\"some text\",\"items\":[{\"sku\":\"some text\",\"quantity\":7}]}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_subscription(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::billing::GetSubscriptionRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::billing::Credential::BillingBearer(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::billing::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::billing::UpdateSubscriptionRequest = ::golden_corpus::billing::UpdateSubscriptionRequest {
-                    subscription_id: sample::<::std::string::String>("\"some text\""),
-                    body: Some(
-                        sample::<
-                            ::golden_corpus::types::UpdateSubscriptionBody,
-                        >(
-                            "{\"plan_name\":\"some text\",\"cancel_at_period_end\":true,\"extra\":\"some text\"}",
-                        ),
-                    ),
-                };
-                let answer = ::golden_corpus::billing::UpdateSubscriptionResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Subscription,
-                    >(
-                        "{\"id\":\"some text\",\"plan\":{\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"interval\":\"month\"},\"status\":\"trialing\",\"cancel_at\":\"some text\",\"items\":[{\"sku\":\"some text\",\"quantity\":7}]}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .update_subscription(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "PATCH /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "PATCH /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::billing::UpdateSubscriptionRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PATCH /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "PATCH /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::billing::Credential::BillingBearer(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::billing::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::billing::RevenueReportRequest = ::golden_corpus::billing::RevenueReportRequest {
-                    from: sample::<::std::string::String>("\"some text\""),
-                    to: sample::<::std::string::String>("\"some text\""),
-                    group_by: sample::<
-                        ::golden_corpus::types::RevenueReportGroupBy,
-                    >("\"day\""),
-                };
-                let answer = ::golden_corpus::billing::RevenueReportResponse::Ok(
-                    ::golden_corpus::types::RevenueReportOkBody::Json(
-                        sample::<
-                            ::golden_corpus::types::RevenueReportOkBodyJson,
-                        >(
-                            "{\"rows\":[{\"period\":\"some text\",\"revenue\":{\"amount\":7,\"currency\":\"EUR\"},\"by_currency\":{\"some key\":{\"amount\":7,\"currency\":\"EUR\"}}}]}",
-                        ),
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .revenue_report(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /reports/revenue answering Ok (billingBearer)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /reports/revenue answering Ok (billingBearer)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::billing::RevenueReportRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /reports/revenue answering Ok (billingBearer)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /reports/revenue answering Ok (billingBearer)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::billing::Credential::BillingBearer(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::billing::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::billing::RevenueReportRequest = ::golden_corpus::billing::RevenueReportRequest {
-                    from: sample::<::std::string::String>("\"some text\""),
-                    to: sample::<::std::string::String>("\"some text\""),
-                    group_by: sample::<
-                        ::golden_corpus::types::RevenueReportGroupBy,
-                    >("\"day\""),
-                };
-                let answer = ::golden_corpus::billing::RevenueReportResponse::Ok(
-                    ::golden_corpus::types::RevenueReportOkBody::Csv(
-                        String::from("some text"),
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .revenue_report(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /reports/revenue answering Ok (billingBearer)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /reports/revenue answering Ok (billingBearer)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::billing::RevenueReportRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /reports/revenue answering Ok (billingBearer)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /reports/revenue answering Ok (billingBearer)"
-                );
-            }
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "PUT /pets/{petId}/photo answering NoContent (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::store::PutPetPhotoRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PUT /pets/{petId}/photo answering NoContent (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "PUT /pets/{petId}/photo answering NoContent (no credential)"
+        );
+    }
+}
+#[rustfmt::skip]
+mod rooms {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_corpus::rooms::RoomsApi for Scripted {
+        type Caller = String;
+        async fn authenticate(
+            &self,
+            credential: ::golden_corpus::rooms::Credential,
+        ) -> Result<String, ::golden_corpus::types::ApiError> {
+            Ok(format!("{credential:?}"))
+        }
+        async fn create_room(
+            &self,
+            caller: String,
+            request: ::golden_corpus::rooms::CreateRoomRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::CreateRoomResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn list_public_rooms(
+            &self,
+            request: ::golden_corpus::rooms::ListPublicRoomsRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::ListPublicRoomsResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn get_room_events(
+            &self,
+            caller: String,
+            request: ::golden_corpus::rooms::GetRoomEventsRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::GetRoomEventsResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn send_message(
+            &self,
+            caller: String,
+            request: ::golden_corpus::rooms::SendMessageRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::SendMessageResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_profile(
+            &self,
+            request: ::golden_corpus::rooms::GetProfileRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::GetProfileResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn set_display_name(
+            &self,
+            caller: String,
+            request: ::golden_corpus::rooms::SetDisplayNameRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::SetDisplayNameResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn sync(
+            &self,
+            caller: String,
+            request: ::golden_corpus::rooms::SyncRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::SyncResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn define_filter(
+            &self,
+            caller: String,
+            request: ::golden_corpus::rooms::DefineFilterRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::DefineFilterResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn post_receipt(
+            &self,
+            caller: String,
+            request: ::golden_corpus::rooms::PostReceiptRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::PostReceiptResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_room_tags(
+            &self,
+            caller: String,
+            request: ::golden_corpus::rooms::GetRoomTagsRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::GetRoomTagsResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_relations(
+            &self,
+            caller: String,
+            request: ::golden_corpus::rooms::GetRelationsRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::GetRelationsResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn set_push_rule(
+            &self,
+            caller: String,
+            request: ::golden_corpus::rooms::SetPushRuleRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::SetPushRuleResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn query_keys(
+            &self,
+            caller: String,
+            request: ::golden_corpus::rooms::QueryKeysRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::QueryKeysResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn upload_content(
+            &self,
+            caller: String,
+            request: ::golden_corpus::rooms::UploadContentRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::UploadContentResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn download_content(
+            &self,
+            request: ::golden_corpus::rooms::DownloadContentRequest,
+        ) -> Result<
+            ::golden_corpus::rooms::DownloadContentResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
         }
     }
-    pub(super) mod admin {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_corpus::admin::AdminApi for Scripted {
-            type Caller = String;
-            async fn authenticate(
-                &self,
-                credential: ::golden_corpus::admin::Credential,
-            ) -> Result<String, ::golden_corpus::types::ApiError> {
-                Ok(format!("{credential:?}"))
-            }
-            async fn list_accounts(
-                &self,
-                caller: String,
-                request: ::golden_corpus::admin::ListAccountsRequest,
-            ) -> Result<
-                ::golden_corpus::admin::ListAccountsResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn create_account(
-                &self,
-                caller: String,
-                request: ::golden_corpus::admin::CreateAccountRequest,
-            ) -> Result<
-                ::golden_corpus::admin::CreateAccountResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_account(
-                &self,
-                caller: String,
-                request: ::golden_corpus::admin::GetAccountRequest,
-            ) -> Result<
-                ::golden_corpus::admin::GetAccountResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            #[allow(deprecated)]
-            async fn delete_account(
-                &self,
-                caller: String,
-                request: ::golden_corpus::admin::DeleteAccountRequest,
-            ) -> Result<
-                ::golden_corpus::admin::DeleteAccountResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_audit_log(
-                &self,
-                caller: String,
-                request: ::golden_corpus::admin::GetAuditLogRequest,
-            ) -> Result<
-                ::golden_corpus::admin::GetAuditLogResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_settings(
-                &self,
-                caller: String,
-                request: ::golden_corpus::admin::GetSettingsRequest,
-            ) -> Result<
-                ::golden_corpus::admin::GetSettingsResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn put_settings(
-                &self,
-                caller: String,
-                request: ::golden_corpus::admin::PutSettingsRequest,
-            ) -> Result<
-                ::golden_corpus::admin::PutSettingsResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn patch_settings(
-                &self,
-                caller: String,
-                request: ::golden_corpus::admin::PatchSettingsRequest,
-            ) -> Result<
-                ::golden_corpus::admin::PatchSettingsResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn health(
-                &self,
-                request: ::golden_corpus::admin::HealthRequest,
-            ) -> Result<
-                ::golden_corpus::admin::HealthResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn version(
-                &self,
-                request: ::golden_corpus::admin::VersionRequest,
-            ) -> Result<
-                ::golden_corpus::admin::VersionResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn start_job(
-                &self,
-                caller: String,
-                request: ::golden_corpus::admin::StartJobRequest,
-            ) -> Result<
-                ::golden_corpus::admin::StartJobResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_job(
-                &self,
-                caller: String,
-                request: ::golden_corpus::admin::GetJobRequest,
-            ) -> Result<
-                ::golden_corpus::admin::GetJobResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_corpus::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_corpus::rooms::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_corpus::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_create_room() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::CreateRoomRequest = ::golden_corpus::rooms::CreateRoomRequest {
+            body: sample::<
+                ::golden_corpus::types::CreateRoomBody,
+            >(
+                "{\"name\":\"some text\",\"visibility\":\"public\",\"preset\":\"private_chat\",\"invite\":[\"some text\"]}",
+            ),
+        };
+        let answer = ::golden_corpus::rooms::CreateRoomResponse::Ok(
+            sample::<
+                ::golden_corpus::types::CreateRoomOkBody,
+            >("{\"room_id\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .create_room(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /createRoom answering Ok (chatToken)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /createRoom answering Ok (chatToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::CreateRoomRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /createRoom answering Ok (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /createRoom answering Ok (chatToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_list_public_rooms() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
+        let request: ::golden_corpus::rooms::ListPublicRoomsRequest = ::golden_corpus::rooms::ListPublicRoomsRequest {
+            limit: Some(sample::<i64>("7")),
+            since: Some(sample::<::std::string::String>("\"some text\"")),
+        };
+        let answer = ::golden_corpus::rooms::ListPublicRoomsResponse::Ok(
+            sample::<
+                ::golden_corpus::types::ListPublicRoomsOkBody,
+            >(
+                "{\"chunk\":[{\"room_id\":\"some text\",\"name\":\"some text\",\"topic\":\"some text\",\"visibility\":\"public\",\"joined_members\":7}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .list_public_rooms(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /publicRooms answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /publicRooms answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::ListPublicRoomsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /publicRooms answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /publicRooms answering Ok (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_get_room_events() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::GetRoomEventsRequest = ::golden_corpus::rooms::GetRoomEventsRequest {
+            room_id: sample::<::std::string::String>("\"some text\""),
+            dir: sample::<::golden_corpus::types::GetRoomEventsDir>("\"b\""),
+            from: Some(sample::<::std::string::String>("\"some text\"")),
+        };
+        let answer = ::golden_corpus::rooms::GetRoomEventsResponse::Ok(
+            sample::<
+                ::golden_corpus::types::GetRoomEventsOkBody,
+            >(
+                "{\"chunk\":[{\"type\":\"m.room.message\",\"content\":{\"msgtype\":\"m.text\",\"body\":\"some text\"}}],\"start\":\"some text\",\"end\":\"some text\"}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_room_events(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "GET /rooms/{roomId}/messages answering Ok (chatToken)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /rooms/{roomId}/messages answering Ok (chatToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::GetRoomEventsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /rooms/{roomId}/messages answering Ok (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /rooms/{roomId}/messages answering Ok (chatToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_send_message() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::SendMessageRequest = ::golden_corpus::rooms::SendMessageRequest {
+            room_id: sample::<::std::string::String>("\"some text\""),
+            event_type: sample::<::std::string::String>("\"some text\""),
+            txn_id: sample::<::std::string::String>("\"some text\""),
+            body: sample::<
+                ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+            >("{\"some key\":{\"any\":[\"value\",1]}}"),
+        };
+        let answer = ::golden_corpus::rooms::SendMessageResponse::Ok(
+            sample::<
+                ::golden_corpus::types::SendMessageOkBody,
+            >("{\"event_id\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .send_message(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "PUT /rooms/{roomId}/send/{eventType}/{txnId} answering Ok (chatToken)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "PUT /rooms/{roomId}/send/{eventType}/{txnId} answering Ok (chatToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::SendMessageRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PUT /rooms/{roomId}/send/{eventType}/{txnId} answering Ok (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "PUT /rooms/{roomId}/send/{eventType}/{txnId} answering Ok (chatToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_get_profile() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
+        let request: ::golden_corpus::rooms::GetProfileRequest = ::golden_corpus::rooms::GetProfileRequest {
+            user_id: sample::<::golden_corpus::types::UserId>("\"some text\""),
+        };
+        let answer = ::golden_corpus::rooms::GetProfileResponse::Ok(
+            sample::<
+                ::golden_corpus::types::GetProfileOkBody,
+            >("{\"displayname\":\"some text\",\"avatar_url\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_profile(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /profile/{userId} answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /profile/{userId} answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::GetProfileRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /profile/{userId} answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /profile/{userId} answering Ok (no credential)"
+        );
+    }
+    {
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
+        let request: ::golden_corpus::rooms::GetProfileRequest = ::golden_corpus::rooms::GetProfileRequest {
+            user_id: sample::<::golden_corpus::types::UserId>("\"some text\""),
+        };
+        let answer = ::golden_corpus::rooms::GetProfileResponse::NotFound(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_profile(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "GET /profile/{userId} answering NotFound (no credential)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /profile/{userId} answering NotFound (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::GetProfileRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /profile/{userId} answering NotFound (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /profile/{userId} answering NotFound (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_set_display_name() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::SetDisplayNameRequest = ::golden_corpus::rooms::SetDisplayNameRequest {
+            user_id: sample::<::golden_corpus::types::UserId>("\"some text\""),
+            body: sample::<
+                ::golden_corpus::types::SetDisplayNameBody,
+            >("{\"displayname\":\"some text\"}"),
+        };
+        let answer = ::golden_corpus::rooms::SetDisplayNameResponse::Ok;
+        script.expect(answer.clone());
+        let got = client
+            .set_display_name(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "PUT /profile/{userId}/displayname answering Ok (chatToken)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "PUT /profile/{userId}/displayname answering Ok (chatToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::SetDisplayNameRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PUT /profile/{userId}/displayname answering Ok (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "PUT /profile/{userId}/displayname answering Ok (chatToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_sync() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::SyncRequest = ::golden_corpus::rooms::SyncRequest {
+            since: Some(sample::<::std::string::String>("\"some text\"")),
+            timeout: sample::<i64>("7"),
+            full_state: sample::<bool>("true"),
+            set_presence: Some(
+                sample::<::golden_corpus::types::SyncSetPresence>("\"offline\""),
+            ),
+        };
+        let answer = ::golden_corpus::rooms::SyncResponse::Ok(
+            sample::<
+                ::golden_corpus::types::SyncOkBody,
+            >(
+                "{\"next_batch\":\"some text\",\"rooms\":{\"some key\":{\"timeline\":[{\"type\":\"m.room.message\",\"content\":{\"msgtype\":\"m.text\",\"body\":\"some text\"}}]}}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .sync(&request)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", "GET /sync answering Ok (chatToken)"));
+        assert_eq!(got, answer, "{}: the answer", "GET /sync answering Ok (chatToken)");
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::SyncRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "GET /sync answering Ok (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /sync answering Ok (chatToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_define_filter() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::DefineFilterRequest = ::golden_corpus::rooms::DefineFilterRequest {
+            user_id: sample::<::std::string::String>("\"some text\""),
+            body: sample::<
+                ::golden_corpus::types::Filter,
+            >(
+                "{\"limit\":7,\"types\":[\"some text\"],\"not_types\":[\"some text\"],\"room\":{\"rooms\":[\"some text\"],\"timeline\":{\"limit\":7,\"types\":[\"some text\"],\"not_types\":[\"some text\"],\"room\":{\"rooms\":[\"some text\"],\"timeline\":{\"limit\":7,\"types\":[],\"not_types\":[],\"room\":{}},\"state\":{\"limit\":7,\"types\":[],\"not_types\":[],\"room\":{}}}},\"state\":{\"limit\":7,\"types\":[\"some text\"],\"not_types\":[\"some text\"],\"room\":{\"rooms\":[\"some text\"],\"timeline\":{\"limit\":7,\"types\":[],\"not_types\":[],\"room\":{}},\"state\":{\"limit\":7,\"types\":[],\"not_types\":[],\"room\":{}}}}}}",
+            ),
+        };
+        let answer = ::golden_corpus::rooms::DefineFilterResponse::Ok(
+            sample::<
+                ::golden_corpus::types::DefineFilterOkBody,
+            >("{\"filter_id\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .define_filter(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /user/{userId}/filter answering Ok (chatToken)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /user/{userId}/filter answering Ok (chatToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::DefineFilterRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /user/{userId}/filter answering Ok (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /user/{userId}/filter answering Ok (chatToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_post_receipt() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::PostReceiptRequest = ::golden_corpus::rooms::PostReceiptRequest {
+            room_id: sample::<::std::string::String>("\"some text\""),
+            receipt_type: sample::<
+                ::golden_corpus::types::PostReceiptReceiptType,
+            >("\"m.read\""),
+            event_id: sample::<::std::string::String>("\"some text\""),
+            body: Some(
+                sample::<
+                    ::golden_corpus::types::PostReceiptBody,
+                >("{\"thread_id\":\"main\"}"),
+            ),
+        };
+        let answer = ::golden_corpus::rooms::PostReceiptResponse::Ok(
+            sample::<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >("{\"some key\":[1,\"two\"]}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .post_receipt(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "POST /rooms/{roomId}/receipt/{receiptType}/{eventId} answering Ok (chatToken)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /rooms/{roomId}/receipt/{receiptType}/{eventId} answering Ok (chatToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::PostReceiptRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /rooms/{roomId}/receipt/{receiptType}/{eventId} answering Ok (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /rooms/{roomId}/receipt/{receiptType}/{eventId} answering Ok (chatToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_get_room_tags() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::GetRoomTagsRequest = ::golden_corpus::rooms::GetRoomTagsRequest {
+            user_id: sample::<::std::string::String>("\"some text\""),
+            room_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::rooms::GetRoomTagsResponse::Ok(
+            sample::<
+                ::golden_corpus::types::GetRoomTagsOkBody,
+            >("{\"tags\":{\"some key\":{\"order\":1.5}}}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_room_tags(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "GET /user/{userId}/rooms/{roomId}/tags answering Ok (chatToken)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /user/{userId}/rooms/{roomId}/tags answering Ok (chatToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::GetRoomTagsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /user/{userId}/rooms/{roomId}/tags answering Ok (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /user/{userId}/rooms/{roomId}/tags answering Ok (chatToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_get_relations() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::GetRelationsRequest = ::golden_corpus::rooms::GetRelationsRequest {
+            room_id: sample::<::std::string::String>("\"some text\""),
+            event_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::rooms::GetRelationsResponse::Ok(
+            sample::<
+                ::golden_corpus::types::GetRelationsOkBody,
+            >("{\"chunk\":[[\"some text\",\"m.annotation\",7]],\"recursion_depth\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_relations(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "GET /rooms/{roomId}/relations/{eventId} answering Ok (chatToken)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /rooms/{roomId}/relations/{eventId} answering Ok (chatToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::GetRelationsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /rooms/{roomId}/relations/{eventId} answering Ok (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /rooms/{roomId}/relations/{eventId} answering Ok (chatToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_set_push_rule() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::SetPushRuleRequest = ::golden_corpus::rooms::SetPushRuleRequest {
+            scope: sample::<::golden_corpus::types::SetPushRuleScope>("\"global\""),
+            kind: sample::<::golden_corpus::types::SetPushRuleKind>("\"override\""),
+            rule_id: sample::<::std::string::String>("\"some text\""),
+            before: Some(sample::<::std::string::String>("\"some text\"")),
+            body: sample::<
+                ::golden_corpus::types::SetPushRuleBody,
+            >(
+                "{\"actions\":[\"notify\"],\"conditions\":[{\"kind\":\"event_match\",\"key\":\"some text\",\"pattern\":\"some text\"}],\"pattern\":\"some text\"}",
+            ),
+        };
+        let answer = ::golden_corpus::rooms::SetPushRuleResponse::Ok(
+            sample::<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >("{\"some key\":[1,\"two\"]}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .set_push_rule(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "PUT /pushrules/{scope}/{kind}/{ruleId} answering Ok (chatToken)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "PUT /pushrules/{scope}/{kind}/{ruleId} answering Ok (chatToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::SetPushRuleRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PUT /pushrules/{scope}/{kind}/{ruleId} answering Ok (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "PUT /pushrules/{scope}/{kind}/{ruleId} answering Ok (chatToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_query_keys() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::QueryKeysRequest = ::golden_corpus::rooms::QueryKeysRequest {
+            body: sample::<
+                ::golden_corpus::types::QueryKeysBody,
+            >("{\"device_keys\":{\"some key\":[\"some text\"]},\"timeout\":7}"),
+        };
+        let answer = ::golden_corpus::rooms::QueryKeysResponse::Ok(
+            sample::<
+                ::golden_corpus::types::QueryKeysOkBody,
+            >(
+                "{\"failures\":{\"some key\":{\"some key\":[1,\"two\"]}},\"device_keys\":{\"some key\":{\"some key\":{\"algorithms\":[\"some text\"],\"keys\":{\"some key\":\"some text\"},\"signatures\":{\"some key\":{}}}}},\"matrix\":[[[1.5]]]}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .query_keys(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /keys/query answering Ok (chatToken)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /keys/query answering Ok (chatToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::QueryKeysRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /keys/query answering Ok (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /keys/query answering Ok (chatToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_upload_content() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::UploadContentRequest = ::golden_corpus::rooms::UploadContentRequest {
+            filename: Some(sample::<::std::string::String>("\"some text\"")),
+            content_length: sample::<i64>("7"),
+            body: ::golden_corpus::types::UploadContentBody::OctetStream(
+                vec![0u8, 1, 2, 255],
+            ),
+        };
+        let request = {
+            let mut request = request;
+            let sent = request.to_http(&endpoint, None).unwrap();
+            request.content_length = sample(&sent.body().len().to_string());
+            request
+        };
+        let answer = ::golden_corpus::rooms::UploadContentResponse::Ok(
+            sample::<
+                ::golden_corpus::types::UploadContentOkBody,
+            >("{\"content_uri\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .upload_content(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /upload answering Ok (chatToken)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /upload answering Ok (chatToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::UploadContentRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "POST /upload answering Ok (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /upload answering Ok (chatToken)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::UploadContentRequest = ::golden_corpus::rooms::UploadContentRequest {
+            filename: Some(sample::<::std::string::String>("\"some text\"")),
+            content_length: sample::<i64>("7"),
+            body: ::golden_corpus::types::UploadContentBody::OctetStream(
+                vec![0u8, 1, 2, 255],
+            ),
+        };
+        let request = {
+            let mut request = request;
+            let sent = request.to_http(&endpoint, None).unwrap();
+            request.content_length = sample(&sent.body().len().to_string());
+            request
+        };
+        let answer = ::golden_corpus::rooms::UploadContentResponse::PayloadTooLarge(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .upload_content(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /upload answering PayloadTooLarge (chatToken)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /upload answering PayloadTooLarge (chatToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::UploadContentRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /upload answering PayloadTooLarge (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /upload answering PayloadTooLarge (chatToken)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::UploadContentRequest = ::golden_corpus::rooms::UploadContentRequest {
+            filename: Some(sample::<::std::string::String>("\"some text\"")),
+            content_length: sample::<i64>("7"),
+            body: ::golden_corpus::types::UploadContentBody::Plain(
+                String::from("some text"),
+            ),
+        };
+        let request = {
+            let mut request = request;
+            let sent = request.to_http(&endpoint, None).unwrap();
+            request.content_length = sample(&sent.body().len().to_string());
+            request
+        };
+        let answer = ::golden_corpus::rooms::UploadContentResponse::Ok(
+            sample::<
+                ::golden_corpus::types::UploadContentOkBody,
+            >("{\"content_uri\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .upload_content(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /upload answering Ok (chatToken)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /upload answering Ok (chatToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::UploadContentRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "POST /upload answering Ok (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /upload answering Ok (chatToken)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::rooms::Credential::ChatToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::rooms::UploadContentRequest = ::golden_corpus::rooms::UploadContentRequest {
+            filename: Some(sample::<::std::string::String>("\"some text\"")),
+            content_length: sample::<i64>("7"),
+            body: ::golden_corpus::types::UploadContentBody::Json(
+                sample::<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                >("{\"some key\":{\"any\":[\"value\",1]}}"),
+            ),
+        };
+        let request = {
+            let mut request = request;
+            let sent = request.to_http(&endpoint, None).unwrap();
+            request.content_length = sample(&sent.body().len().to_string());
+            request
+        };
+        let answer = ::golden_corpus::rooms::UploadContentResponse::Ok(
+            sample::<
+                ::golden_corpus::types::UploadContentOkBody,
+            >("{\"content_uri\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .upload_content(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /upload answering Ok (chatToken)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /upload answering Ok (chatToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::UploadContentRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "POST /upload answering Ok (chatToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /upload answering Ok (chatToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_download_content() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
+        let request: ::golden_corpus::rooms::DownloadContentRequest = ::golden_corpus::rooms::DownloadContentRequest {
+            server_name: sample::<::std::string::String>("\"some text\""),
+            media_id: sample::<::std::string::String>("\"some text\""),
+            x_max_age: Some(sample::<i32>("7")),
+            x_allow_redirect: Some(sample::<bool>("true")),
+        };
+        let answer = ::golden_corpus::rooms::DownloadContentResponse::Ok(
+            ::golden_corpus::types::DownloadContentOkBody::AnyImage(vec![0u8, 1, 2, 255]),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .download_content(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::DownloadContentRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
+        );
+    }
+    {
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
+        let request: ::golden_corpus::rooms::DownloadContentRequest = ::golden_corpus::rooms::DownloadContentRequest {
+            server_name: sample::<::std::string::String>("\"some text\""),
+            media_id: sample::<::std::string::String>("\"some text\""),
+            x_max_age: Some(sample::<i32>("7")),
+            x_allow_redirect: Some(sample::<bool>("true")),
+        };
+        let answer = ::golden_corpus::rooms::DownloadContentResponse::Ok(
+            ::golden_corpus::types::DownloadContentOkBody::Plain(
+                String::from("some text"),
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .download_content(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::DownloadContentRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
+        );
+    }
+    {
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
+        let request: ::golden_corpus::rooms::DownloadContentRequest = ::golden_corpus::rooms::DownloadContentRequest {
+            server_name: sample::<::std::string::String>("\"some text\""),
+            media_id: sample::<::std::string::String>("\"some text\""),
+            x_max_age: Some(sample::<i32>("7")),
+            x_allow_redirect: Some(sample::<bool>("true")),
+        };
+        let answer = ::golden_corpus::rooms::DownloadContentResponse::Ok(
+            ::golden_corpus::types::DownloadContentOkBody::Json(
+                sample::<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >("{\"some key\":[1,\"two\"]}"),
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .download_content(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::DownloadContentRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
+        );
+    }
+    {
+        let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
+        let request: ::golden_corpus::rooms::DownloadContentRequest = ::golden_corpus::rooms::DownloadContentRequest {
+            server_name: sample::<::std::string::String>("\"some text\""),
+            media_id: sample::<::std::string::String>("\"some text\""),
+            x_max_age: Some(sample::<i32>("7")),
+            x_allow_redirect: Some(sample::<bool>("true")),
+        };
+        let answer = ::golden_corpus::rooms::DownloadContentResponse::BadGateway(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .download_content(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "GET /download/{serverName}/{mediaId} answering BadGateway (no credential)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /download/{serverName}/{mediaId} answering BadGateway (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::rooms::DownloadContentRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /download/{serverName}/{mediaId} answering BadGateway (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /download/{serverName}/{mediaId} answering BadGateway (no credential)"
+        );
+    }
+}
+#[rustfmt::skip]
+mod geo {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_corpus::geo::GeoApi for Scripted {
+        type Caller = String;
+        async fn authenticate(
+            &self,
+            credential: ::golden_corpus::geo::Credential,
+        ) -> Result<String, ::golden_corpus::types::ApiError> {
+            Ok(format!("{credential:?}"))
         }
-        #[::tokio::test]
+        async fn get_shape(
+            &self,
+            caller: String,
+            request: ::golden_corpus::geo::GetShapeRequest,
+        ) -> Result<
+            ::golden_corpus::geo::GetShapeResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn put_shape(
+            &self,
+            caller: String,
+            request: ::golden_corpus::geo::PutShapeRequest,
+        ) -> Result<
+            ::golden_corpus::geo::PutShapeResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn search_places(
+            &self,
+            caller: String,
+            request: ::golden_corpus::geo::SearchPlacesRequest,
+        ) -> Result<
+            ::golden_corpus::geo::SearchPlacesResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_place(
+            &self,
+            caller: String,
+            request: ::golden_corpus::geo::GetPlaceRequest,
+        ) -> Result<
+            ::golden_corpus::geo::GetPlaceResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn plan_route(
+            &self,
+            caller: String,
+            request: ::golden_corpus::geo::PlanRouteRequest,
+        ) -> Result<
+            ::golden_corpus::geo::PlanRouteResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_tile(
+            &self,
+            request: ::golden_corpus::geo::GetTileRequest,
+        ) -> Result<
+            ::golden_corpus::geo::GetTileResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn geo_search(
+            &self,
+            caller: String,
+            request: ::golden_corpus::geo::GeoSearchRequest,
+        ) -> Result<
+            ::golden_corpus::geo::GeoSearchResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_corpus::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(::golden_corpus::geo::router(Arc::new(Scripted(script.clone()))))
+            .await;
+        (script, ::golden_corpus::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn geo_get_shape() {
+    let (script, endpoint) = geo::scripted().await;
+    {
+        let credential = ::golden_corpus::geo::Credential::MapsKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::geo::GetShapeRequest = ::golden_corpus::geo::GetShapeRequest {
+            shape_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::geo::GetShapeResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Geometry,
+            >("{\"type\":\"Point\",\"coordinates\":[1.5]}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_shape(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /shapes/{shapeId} answering Ok (mapsKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /shapes/{shapeId} answering Ok (mapsKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::GetShapeRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /shapes/{shapeId} answering Ok (mapsKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /shapes/{shapeId} answering Ok (mapsKey)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn geo_put_shape() {
+    let (script, endpoint) = geo::scripted().await;
+    {
+        let credential = ::golden_corpus::geo::Credential::MapsKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::geo::PutShapeRequest = ::golden_corpus::geo::PutShapeRequest {
+            shape_id: sample::<::std::string::String>("\"some text\""),
+            if_match: Some(sample::<::std::string::String>("\"some text\"")),
+            body: sample::<
+                ::golden_corpus::types::Geometry,
+            >("{\"type\":\"Point\",\"coordinates\":[1.5]}"),
+        };
+        let answer = ::golden_corpus::geo::PutShapeResponse::NoContent;
+        script.expect(answer.clone());
+        let got = client
+            .put_shape(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "PUT /shapes/{shapeId} answering NoContent (mapsKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "PUT /shapes/{shapeId} answering NoContent (mapsKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::PutShapeRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PUT /shapes/{shapeId} answering NoContent (mapsKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "PUT /shapes/{shapeId} answering NoContent (mapsKey)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::geo::Credential::MapsKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::geo::PutShapeRequest = ::golden_corpus::geo::PutShapeRequest {
+            shape_id: sample::<::std::string::String>("\"some text\""),
+            if_match: Some(sample::<::std::string::String>("\"some text\"")),
+            body: sample::<
+                ::golden_corpus::types::Geometry,
+            >("{\"type\":\"Point\",\"coordinates\":[1.5]}"),
+        };
+        let answer = ::golden_corpus::geo::PutShapeResponse::PreconditionFailed(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .put_shape(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "PUT /shapes/{shapeId} answering PreconditionFailed (mapsKey)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "PUT /shapes/{shapeId} answering PreconditionFailed (mapsKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::PutShapeRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PUT /shapes/{shapeId} answering PreconditionFailed (mapsKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "PUT /shapes/{shapeId} answering PreconditionFailed (mapsKey)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn geo_search_places() {
+    let (script, endpoint) = geo::scripted().await;
+    {
+        let credential = ::golden_corpus::geo::Credential::MapsKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::geo::SearchPlacesRequest = ::golden_corpus::geo::SearchPlacesRequest {
+            near: sample::<::std::string::String>("\"some text\""),
+            radius: sample::<f64>("1.5"),
+            category: Some(
+                sample::<::golden_corpus::types::SearchPlacesCategory>("\"cafe\""),
+            ),
+        };
+        let answer = ::golden_corpus::geo::SearchPlacesResponse::Ok(
+            sample::<
+                ::std::vec::Vec<::golden_corpus::types::Place>,
+            >(
+                "[{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}}}]",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .search_places(&request)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", "GET /places answering Ok (mapsKey)"));
+        assert_eq!(got, answer, "{}: the answer", "GET /places answering Ok (mapsKey)");
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::SearchPlacesRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "GET /places answering Ok (mapsKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /places answering Ok (mapsKey)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn geo_get_place() {
+    let (script, endpoint) = geo::scripted().await;
+    {
+        let credential = ::golden_corpus::geo::Credential::MapsKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::geo::GetPlaceRequest = ::golden_corpus::geo::GetPlaceRequest {
+            place_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::geo::GetPlaceResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Place,
+            >(
+                "{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}}}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_place(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /places/{placeId} answering Ok (mapsKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /places/{placeId} answering Ok (mapsKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::GetPlaceRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /places/{placeId} answering Ok (mapsKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /places/{placeId} answering Ok (mapsKey)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::geo::Credential::MapsKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::geo::GetPlaceRequest = ::golden_corpus::geo::GetPlaceRequest {
+            place_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::geo::GetPlaceResponse::Default(
+            ::http::StatusCode::from_u16(202u16).unwrap(),
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_place(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /places/{placeId} answering Default (mapsKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /places/{placeId} answering Default (mapsKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::GetPlaceRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /places/{placeId} answering Default (mapsKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /places/{placeId} answering Default (mapsKey)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn geo_plan_route() {
+    let (script, endpoint) = geo::scripted().await;
+    {
+        let credential = ::golden_corpus::geo::Credential::MapsKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::geo::PlanRouteRequest = ::golden_corpus::geo::PlanRouteRequest {
+            body: sample::<
+                ::golden_corpus::types::RouteRequest,
+            >(
+                "{\"waypoints\":[{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}],\"mode\":\"walk\",\"avoid\":[\"tolls\"],\"depart_at\":\"some text\"}",
+            ),
+        };
+        let answer = ::golden_corpus::geo::PlanRouteResponse::Ok(
+            sample::<
+                ::golden_corpus::types::PlanRouteOkBody,
+            >(
+                "{\"legs\":[{\"from\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"to\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"seconds\":7,\"polyline\":[[1.5]]}],\"bbox\":{\"south_west\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"north_east\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .plan_route(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /routes answering Ok (mapsKey)")
+            });
+        assert_eq!(got, answer, "{}: the answer", "POST /routes answering Ok (mapsKey)");
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::PlanRouteRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "POST /routes answering Ok (mapsKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /routes answering Ok (mapsKey)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::geo::Credential::MapsOAuth(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::geo::PlanRouteRequest = ::golden_corpus::geo::PlanRouteRequest {
+            body: sample::<
+                ::golden_corpus::types::RouteRequest,
+            >(
+                "{\"waypoints\":[{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}],\"mode\":\"walk\",\"avoid\":[\"tolls\"],\"depart_at\":\"some text\"}",
+            ),
+        };
+        let answer = ::golden_corpus::geo::PlanRouteResponse::Ok(
+            sample::<
+                ::golden_corpus::types::PlanRouteOkBody,
+            >(
+                "{\"legs\":[{\"from\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"to\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"seconds\":7,\"polyline\":[[1.5]]}],\"bbox\":{\"south_west\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"north_east\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .plan_route(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /routes answering Ok (mapsOAuth)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /routes answering Ok (mapsOAuth)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::PlanRouteRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "POST /routes answering Ok (mapsOAuth)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /routes answering Ok (mapsOAuth)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::geo::Credential::MapsKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::geo::PlanRouteRequest = ::golden_corpus::geo::PlanRouteRequest {
+            body: sample::<
+                ::golden_corpus::types::RouteRequest,
+            >(
+                "{\"waypoints\":[{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}],\"mode\":\"walk\",\"avoid\":[\"tolls\"],\"depart_at\":\"some text\"}",
+            ),
+        };
+        let answer = ::golden_corpus::geo::PlanRouteResponse::UnprocessableEntity(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .plan_route(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /routes answering UnprocessableEntity (mapsKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /routes answering UnprocessableEntity (mapsKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::PlanRouteRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /routes answering UnprocessableEntity (mapsKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /routes answering UnprocessableEntity (mapsKey)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn geo_get_tile() {
+    let (script, endpoint) = geo::scripted().await;
+    {
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone());
+        let request: ::golden_corpus::geo::GetTileRequest = ::golden_corpus::geo::GetTileRequest {
+            z: sample::<i64>("7"),
+            x: sample::<i64>("7"),
+            y: sample::<i64>("7"),
+            scale: Some(sample::<::golden_corpus::types::GetTileScale>("1")),
+        };
+        let answer = ::golden_corpus::geo::GetTileResponse::Ok(
+            ::golden_corpus::types::GetTileOkBody::Png(vec![0u8, 1, 2, 255]),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_tile(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /tiles/{z}/{x}/{y} answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::GetTileRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
+        );
+    }
+    {
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone());
+        let request: ::golden_corpus::geo::GetTileRequest = ::golden_corpus::geo::GetTileRequest {
+            z: sample::<i64>("7"),
+            x: sample::<i64>("7"),
+            y: sample::<i64>("7"),
+            scale: Some(sample::<::golden_corpus::types::GetTileScale>("1")),
+        };
+        let answer = ::golden_corpus::geo::GetTileResponse::Ok(
+            ::golden_corpus::types::GetTileOkBody::Webp(vec![0u8, 1, 2, 255]),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_tile(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /tiles/{z}/{x}/{y} answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::GetTileRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
+        );
+    }
+    {
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone());
+        let request: ::golden_corpus::geo::GetTileRequest = ::golden_corpus::geo::GetTileRequest {
+            z: sample::<i64>("7"),
+            x: sample::<i64>("7"),
+            y: sample::<i64>("7"),
+            scale: Some(sample::<::golden_corpus::types::GetTileScale>("1")),
+        };
+        let answer = ::golden_corpus::geo::GetTileResponse::NoContent;
+        script.expect(answer.clone());
+        let got = client
+            .get_tile(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "GET /tiles/{z}/{x}/{y} answering NoContent (no credential)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /tiles/{z}/{x}/{y} answering NoContent (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::GetTileRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /tiles/{z}/{x}/{y} answering NoContent (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /tiles/{z}/{x}/{y} answering NoContent (no credential)"
+        );
+    }
+    {
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone());
+        let request: ::golden_corpus::geo::GetTileRequest = ::golden_corpus::geo::GetTileRequest {
+            z: sample::<i64>("7"),
+            x: sample::<i64>("7"),
+            y: sample::<i64>("7"),
+            scale: Some(sample::<::golden_corpus::types::GetTileScale>("1")),
+        };
+        let answer = ::golden_corpus::geo::GetTileResponse::NotFound(
+            ::golden_corpus::types::GetTileNotFoundBody::Plain(String::from("some text")),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_tile(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "GET /tiles/{z}/{x}/{y} answering NotFound (no credential)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /tiles/{z}/{x}/{y} answering NotFound (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::GetTileRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /tiles/{z}/{x}/{y} answering NotFound (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /tiles/{z}/{x}/{y} answering NotFound (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn geo_geo_search() {
+    let (script, endpoint) = geo::scripted().await;
+    {
+        let credential = ::golden_corpus::geo::Credential::MapsKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::geo::GeoSearchRequest = ::golden_corpus::geo::GeoSearchRequest {
+            q: sample::<::std::string::String>("\"some text\""),
+            x_page_size: sample::<i32>("7"),
+            x_request_id: sample::<::std::string::String>("\"some text\""),
+            bounded: Some(sample::<bool>("true")),
+        };
+        let answer = ::golden_corpus::geo::GeoSearchResponse::Ok(
+            sample::<
+                ::golden_corpus::types::GeoSearchOkBody,
+            >(
+                "{\"results\":[{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .geo_search(&request)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", "GET /search answering Ok (mapsKey)"));
+        assert_eq!(got, answer, "{}: the answer", "GET /search answering Ok (mapsKey)");
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::GeoSearchRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "GET /search answering Ok (mapsKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /search answering Ok (mapsKey)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::geo::Credential::MapsKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::geo::GeoSearchRequest = ::golden_corpus::geo::GeoSearchRequest {
+            q: sample::<::std::string::String>("\"some text\""),
+            x_page_size: sample::<i32>("7"),
+            x_request_id: sample::<::std::string::String>("\"some text\""),
+            bounded: Some(sample::<bool>("true")),
+        };
+        let answer = ::golden_corpus::geo::GeoSearchResponse::TooManyRequests(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .geo_search(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /search answering TooManyRequests (mapsKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /search answering TooManyRequests (mapsKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::GeoSearchRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /search answering TooManyRequests (mapsKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /search answering TooManyRequests (mapsKey)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::geo::Credential::MapsKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::geo::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::geo::GeoSearchRequest = ::golden_corpus::geo::GeoSearchRequest {
+            q: sample::<::std::string::String>("\"some text\""),
+            x_page_size: sample::<i32>("7"),
+            x_request_id: sample::<::std::string::String>("\"some text\""),
+            bounded: Some(sample::<bool>("true")),
+        };
+        let answer = ::golden_corpus::geo::GeoSearchResponse::ServerError(
+            ::http::StatusCode::from_u16(500u16).unwrap(),
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .geo_search(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /search answering ServerError (mapsKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /search answering ServerError (mapsKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::geo::GeoSearchRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /search answering ServerError (mapsKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /search answering ServerError (mapsKey)"
+        );
+    }
+}
+#[rustfmt::skip]
+mod billing {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_corpus::billing::BillingApi for Scripted {
+        type Caller = String;
+        async fn authenticate(
+            &self,
+            credential: ::golden_corpus::billing::Credential,
+        ) -> Result<String, ::golden_corpus::types::ApiError> {
+            Ok(format!("{credential:?}"))
+        }
+        async fn list_invoices(
+            &self,
+            caller: String,
+            request: ::golden_corpus::billing::ListInvoicesRequest,
+        ) -> Result<
+            ::golden_corpus::billing::ListInvoicesResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_invoice(
+            &self,
+            caller: String,
+            request: ::golden_corpus::billing::GetInvoiceRequest,
+        ) -> Result<
+            ::golden_corpus::billing::GetInvoiceResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn void_invoice(
+            &self,
+            caller: String,
+            request: ::golden_corpus::billing::VoidInvoiceRequest,
+        ) -> Result<
+            ::golden_corpus::billing::VoidInvoiceResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn create_payment(
+            &self,
+            caller: String,
+            request: ::golden_corpus::billing::CreatePaymentRequest,
+        ) -> Result<
+            ::golden_corpus::billing::CreatePaymentResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn create_customer(
+            &self,
+            caller: String,
+            request: ::golden_corpus::billing::CreateCustomerRequest,
+        ) -> Result<
+            ::golden_corpus::billing::CreateCustomerResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_customer(
+            &self,
+            caller: String,
+            request: ::golden_corpus::billing::GetCustomerRequest,
+        ) -> Result<
+            ::golden_corpus::billing::GetCustomerResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_subscription(
+            &self,
+            caller: String,
+            request: ::golden_corpus::billing::GetSubscriptionRequest,
+        ) -> Result<
+            ::golden_corpus::billing::GetSubscriptionResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn update_subscription(
+            &self,
+            caller: String,
+            request: ::golden_corpus::billing::UpdateSubscriptionRequest,
+        ) -> Result<
+            ::golden_corpus::billing::UpdateSubscriptionResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn revenue_report(
+            &self,
+            caller: String,
+            request: ::golden_corpus::billing::RevenueReportRequest,
+        ) -> Result<
+            ::golden_corpus::billing::RevenueReportResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_corpus::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_corpus::billing::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_corpus::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn billing_list_invoices() {
+    let (script, endpoint) = billing::scripted().await;
+    {
+        let credential = ::golden_corpus::billing::Credential::BillingBearer(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::billing::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::billing::ListInvoicesRequest = ::golden_corpus::billing::ListInvoicesRequest {
+            status: Some(sample::<::golden_corpus::types::InvoiceStatus>("\"draft\"")),
+            customer: Some(sample::<::std::string::String>("\"some text\"")),
+        };
+        let answer = ::golden_corpus::billing::ListInvoicesResponse::Ok(
+            sample::<
+                ::golden_corpus::types::ListInvoicesOkBody,
+            >(
+                "{\"data\":[{\"id\":\"some text\",\"status\":\"draft\",\"customer\":{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"},\"lines\":[{\"description\":\"some text\",\"amount\":{\"amount\":7,\"currency\":\"EUR\"},\"quantity\":7}],\"total\":{\"amount\":7,\"currency\":\"EUR\"},\"due\":\"some text\"}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .list_invoices(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /invoices answering Ok (billingBearer)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /invoices answering Ok (billingBearer)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::billing::ListInvoicesRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /invoices answering Ok (billingBearer)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /invoices answering Ok (billingBearer)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn billing_get_invoice() {
+    let (script, endpoint) = billing::scripted().await;
+    {
+        let credential = ::golden_corpus::billing::Credential::BillingBearer(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::billing::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::billing::GetInvoiceRequest = ::golden_corpus::billing::GetInvoiceRequest {
+            invoice_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::billing::GetInvoiceResponse::Ok(
+            ::golden_corpus::types::GetInvoiceOkBody::Json(
+                sample::<
+                    ::std::boxed::Box<::golden_corpus::types::Invoice>,
+                >(
+                    "{\"id\":\"some text\",\"status\":\"draft\",\"customer\":{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"},\"lines\":[{\"description\":\"some text\",\"amount\":{\"amount\":7,\"currency\":\"EUR\"},\"quantity\":7}],\"total\":{\"amount\":7,\"currency\":\"EUR\"},\"due\":\"some text\"}",
+                ),
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_invoice(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "GET /invoices/{invoiceId} answering Ok (billingBearer)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /invoices/{invoiceId} answering Ok (billingBearer)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::billing::GetInvoiceRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /invoices/{invoiceId} answering Ok (billingBearer)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /invoices/{invoiceId} answering Ok (billingBearer)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::billing::Credential::BillingBearer(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::billing::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::billing::GetInvoiceRequest = ::golden_corpus::billing::GetInvoiceRequest {
+            invoice_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::billing::GetInvoiceResponse::Ok(
+            ::golden_corpus::types::GetInvoiceOkBody::Pdf(vec![0u8, 1, 2, 255]),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_invoice(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "GET /invoices/{invoiceId} answering Ok (billingBearer)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /invoices/{invoiceId} answering Ok (billingBearer)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::billing::GetInvoiceRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /invoices/{invoiceId} answering Ok (billingBearer)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /invoices/{invoiceId} answering Ok (billingBearer)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn billing_void_invoice() {
+    let (script, endpoint) = billing::scripted().await;
+    {
+        let credential = ::golden_corpus::billing::Credential::BillingBearer(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::billing::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::billing::VoidInvoiceRequest = ::golden_corpus::billing::VoidInvoiceRequest {
+            invoice_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::billing::VoidInvoiceResponse::NoContent;
+        script.expect(answer.clone());
+        let got = client
+            .void_invoice(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "DELETE /invoices/{invoiceId} answering NoContent (billingBearer)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "DELETE /invoices/{invoiceId} answering NoContent (billingBearer)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::billing::VoidInvoiceRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "DELETE /invoices/{invoiceId} answering NoContent (billingBearer)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "DELETE /invoices/{invoiceId} answering NoContent (billingBearer)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::billing::Credential::BillingBearer(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::billing::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::billing::VoidInvoiceRequest = ::golden_corpus::billing::VoidInvoiceRequest {
+            invoice_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::billing::VoidInvoiceResponse::Conflict(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .void_invoice(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "DELETE /invoices/{invoiceId} answering Conflict (billingBearer)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "DELETE /invoices/{invoiceId} answering Conflict (billingBearer)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::billing::VoidInvoiceRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "DELETE /invoices/{invoiceId} answering Conflict (billingBearer)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "DELETE /invoices/{invoiceId} answering Conflict (billingBearer)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn billing_create_payment() {
+    let (script, endpoint) = billing::scripted().await;
+    {
+        let credential = ::golden_corpus::billing::Credential::BillingBearer(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::billing::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::billing::CreatePaymentRequest = ::golden_corpus::billing::CreatePaymentRequest {
+            idempotency_key: sample::<::std::string::String>("\"some text\""),
+            body: sample::<
+                ::golden_corpus::types::PaymentRequest,
+            >(
+                "{\"invoice_id\":\"some text\",\"method\":{\"kind\":\"card\",\"last4\":\"some text\",\"expires\":\"some text\"},\"amount\":{\"amount\":7,\"currency\":\"EUR\"}}",
+            ),
+        };
+        let answer = ::golden_corpus::billing::CreatePaymentResponse::Created(
+            sample::<
+                ::golden_corpus::types::CreatePaymentCreatedBody,
+            >(
+                "{\"payment_id\":\"some text\",\"state\":\"pending\",\"failure\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .create_payment(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /payments answering Created (billingBearer)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /payments answering Created (billingBearer)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::billing::CreatePaymentRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /payments answering Created (billingBearer)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /payments answering Created (billingBearer)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::billing::Credential::BillingBearer(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::billing::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::billing::CreatePaymentRequest = ::golden_corpus::billing::CreatePaymentRequest {
+            idempotency_key: sample::<::std::string::String>("\"some text\""),
+            body: sample::<
+                ::golden_corpus::types::PaymentRequest,
+            >(
+                "{\"invoice_id\":\"some text\",\"method\":{\"kind\":\"card\",\"last4\":\"some text\",\"expires\":\"some text\"},\"amount\":{\"amount\":7,\"currency\":\"EUR\"}}",
+            ),
+        };
+        let answer = ::golden_corpus::billing::CreatePaymentResponse::PaymentRequired(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .create_payment(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "POST /payments answering PaymentRequired (billingBearer)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /payments answering PaymentRequired (billingBearer)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::billing::CreatePaymentRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /payments answering PaymentRequired (billingBearer)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /payments answering PaymentRequired (billingBearer)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn billing_create_customer() {
+    let (script, endpoint) = billing::scripted().await;
+    {
+        let credential = ::golden_corpus::billing::Credential::BillingBearer(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::billing::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::billing::CreateCustomerRequest = ::golden_corpus::billing::CreateCustomerRequest {
+            body: sample::<
+                ::golden_corpus::types::Customer,
+            >(
+                "{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"}",
+            ),
+        };
+        let answer = ::golden_corpus::billing::CreateCustomerResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Customer,
+            >(
+                "{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .create_customer(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /customers answering Ok (billingBearer)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /customers answering Ok (billingBearer)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::billing::CreateCustomerRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /customers answering Ok (billingBearer)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /customers answering Ok (billingBearer)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn billing_get_customer() {
+    let (script, endpoint) = billing::scripted().await;
+    {
+        let credential = ::golden_corpus::billing::Credential::BillingBearer(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::billing::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::billing::GetCustomerRequest = ::golden_corpus::billing::GetCustomerRequest {
+            customer_id: sample::<::std::string::String>("\"some text\""),
+            expand: Some(
+                sample::<
+                    ::std::vec::Vec<::golden_corpus::types::GetCustomerExpandItem>,
+                >("[\"invoices\"]"),
+            ),
+        };
+        let answer = ::golden_corpus::billing::GetCustomerResponse::Ok(
+            sample::<
+                ::std::boxed::Box<::golden_corpus::types::Customer>,
+            >(
+                "{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_customer(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "GET /customers/{customerId} answering Ok (billingBearer)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /customers/{customerId} answering Ok (billingBearer)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::billing::GetCustomerRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /customers/{customerId} answering Ok (billingBearer)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /customers/{customerId} answering Ok (billingBearer)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::billing::Credential::BillingBearer(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::billing::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::billing::GetCustomerRequest = ::golden_corpus::billing::GetCustomerRequest {
+            customer_id: sample::<::std::string::String>("\"some text\""),
+            expand: Some(
+                sample::<
+                    ::std::vec::Vec<::golden_corpus::types::GetCustomerExpandItem>,
+                >("[\"invoices\"]"),
+            ),
+        };
+        let answer = ::golden_corpus::billing::GetCustomerResponse::NotFound(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_customer(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "GET /customers/{customerId} answering NotFound (billingBearer)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /customers/{customerId} answering NotFound (billingBearer)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::billing::GetCustomerRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /customers/{customerId} answering NotFound (billingBearer)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /customers/{customerId} answering NotFound (billingBearer)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn billing_get_subscription() {
+    let (script, endpoint) = billing::scripted().await;
+    {
+        let credential = ::golden_corpus::billing::Credential::BillingBearer(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::billing::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::billing::GetSubscriptionRequest = ::golden_corpus::billing::GetSubscriptionRequest {
+            subscription_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::billing::GetSubscriptionResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Subscription,
+            >(
+                "{\"id\":\"some text\",\"plan\":{\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"interval\":\"month\"},\"status\":\"trialing\",\"cancel_at\":\"some text\",\"items\":[{\"sku\":\"some text\",\"quantity\":7}]}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_subscription(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "GET /subscriptions/{subscriptionId} answering Ok (billingBearer)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /subscriptions/{subscriptionId} answering Ok (billingBearer)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::billing::GetSubscriptionRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /subscriptions/{subscriptionId} answering Ok (billingBearer)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /subscriptions/{subscriptionId} answering Ok (billingBearer)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn billing_update_subscription() {
+    let (script, endpoint) = billing::scripted().await;
+    {
+        let credential = ::golden_corpus::billing::Credential::BillingBearer(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::billing::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::billing::UpdateSubscriptionRequest = ::golden_corpus::billing::UpdateSubscriptionRequest {
+            subscription_id: sample::<::std::string::String>("\"some text\""),
+            body: Some(
+                sample::<
+                    ::golden_corpus::types::UpdateSubscriptionBody,
+                >(
+                    "{\"plan_name\":\"some text\",\"cancel_at_period_end\":true,\"extra\":\"some text\"}",
+                ),
+            ),
+        };
+        let answer = ::golden_corpus::billing::UpdateSubscriptionResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Subscription,
+            >(
+                "{\"id\":\"some text\",\"plan\":{\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"interval\":\"month\"},\"status\":\"trialing\",\"cancel_at\":\"some text\",\"items\":[{\"sku\":\"some text\",\"quantity\":7}]}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .update_subscription(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "PATCH /subscriptions/{subscriptionId} answering Ok (billingBearer)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "PATCH /subscriptions/{subscriptionId} answering Ok (billingBearer)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::billing::UpdateSubscriptionRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PATCH /subscriptions/{subscriptionId} answering Ok (billingBearer)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "PATCH /subscriptions/{subscriptionId} answering Ok (billingBearer)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn billing_revenue_report() {
+    let (script, endpoint) = billing::scripted().await;
+    {
+        let credential = ::golden_corpus::billing::Credential::BillingBearer(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::billing::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::billing::RevenueReportRequest = ::golden_corpus::billing::RevenueReportRequest {
+            from: sample::<::std::string::String>("\"some text\""),
+            to: sample::<::std::string::String>("\"some text\""),
+            group_by: sample::<::golden_corpus::types::RevenueReportGroupBy>("\"day\""),
+        };
+        let answer = ::golden_corpus::billing::RevenueReportResponse::Ok(
+            ::golden_corpus::types::RevenueReportOkBody::Json(
+                sample::<
+                    ::golden_corpus::types::RevenueReportOkBodyJson,
+                >(
+                    "{\"rows\":[{\"period\":\"some text\",\"revenue\":{\"amount\":7,\"currency\":\"EUR\"},\"by_currency\":{\"some key\":{\"amount\":7,\"currency\":\"EUR\"}}}]}",
+                ),
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .revenue_report(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /reports/revenue answering Ok (billingBearer)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /reports/revenue answering Ok (billingBearer)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::billing::RevenueReportRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /reports/revenue answering Ok (billingBearer)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /reports/revenue answering Ok (billingBearer)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::billing::Credential::BillingBearer(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::billing::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::billing::RevenueReportRequest = ::golden_corpus::billing::RevenueReportRequest {
+            from: sample::<::std::string::String>("\"some text\""),
+            to: sample::<::std::string::String>("\"some text\""),
+            group_by: sample::<::golden_corpus::types::RevenueReportGroupBy>("\"day\""),
+        };
+        let answer = ::golden_corpus::billing::RevenueReportResponse::Ok(
+            ::golden_corpus::types::RevenueReportOkBody::Csv(String::from("some text")),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .revenue_report(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /reports/revenue answering Ok (billingBearer)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /reports/revenue answering Ok (billingBearer)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::billing::RevenueReportRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /reports/revenue answering Ok (billingBearer)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /reports/revenue answering Ok (billingBearer)"
+        );
+    }
+}
+#[rustfmt::skip]
+mod admin {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_corpus::admin::AdminApi for Scripted {
+        type Caller = String;
+        async fn authenticate(
+            &self,
+            credential: ::golden_corpus::admin::Credential,
+        ) -> Result<String, ::golden_corpus::types::ApiError> {
+            Ok(format!("{credential:?}"))
+        }
+        async fn list_accounts(
+            &self,
+            caller: String,
+            request: ::golden_corpus::admin::ListAccountsRequest,
+        ) -> Result<
+            ::golden_corpus::admin::ListAccountsResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn create_account(
+            &self,
+            caller: String,
+            request: ::golden_corpus::admin::CreateAccountRequest,
+        ) -> Result<
+            ::golden_corpus::admin::CreateAccountResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_account(
+            &self,
+            caller: String,
+            request: ::golden_corpus::admin::GetAccountRequest,
+        ) -> Result<
+            ::golden_corpus::admin::GetAccountResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
         #[allow(deprecated)]
-        async fn admin_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_corpus::admin::router(Arc::new(Scripted(script.clone()))),
-                )
-                .await;
-            let endpoint = ::golden_corpus::outgoing::Endpoint::new(url);
-            {
-                let credential = ::golden_corpus::admin::Credential::AdminToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::admin::ListAccountsRequest = ::golden_corpus::admin::ListAccountsRequest {
-                    role: Some(
-                        sample::<::golden_corpus::types::ListAccountsRole>("\"admin\""),
-                    ),
-                    page: sample::<i64>("7"),
-                    sort: Some(
-                        sample::<
-                            ::std::vec::Vec<::std::string::String>,
-                        >("[\"some text\"]"),
-                    ),
-                };
-                let answer = ::golden_corpus::admin::ListAccountsResponse::Ok(
-                    sample::<
-                        ::std::vec::Vec<::golden_corpus::types::Account>,
-                    >(
-                        "[{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}]",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .list_accounts(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /accounts answering Ok (adminToken)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /accounts answering Ok (adminToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::ListAccountsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /accounts answering Ok (adminToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /accounts answering Ok (adminToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::admin::Credential::AdminBasic(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::admin::CreateAccountRequest = ::golden_corpus::admin::CreateAccountRequest {
-                    body: sample::<
-                        ::golden_corpus::types::Account,
-                    >(
-                        "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
-                    ),
-                };
-                let answer = ::golden_corpus::admin::CreateAccountResponse::Created(
-                    sample::<
-                        ::golden_corpus::types::Account,
-                    >(
-                        "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .create_account(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "POST /accounts answering Created (adminBasic)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /accounts answering Created (adminBasic)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::CreateAccountRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /accounts answering Created (adminBasic)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /accounts answering Created (adminBasic)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::admin::Credential::AdminQueryKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::admin::CreateAccountRequest = ::golden_corpus::admin::CreateAccountRequest {
-                    body: sample::<
-                        ::golden_corpus::types::Account,
-                    >(
-                        "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
-                    ),
-                };
-                let answer = ::golden_corpus::admin::CreateAccountResponse::Created(
-                    sample::<
-                        ::golden_corpus::types::Account,
-                    >(
-                        "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .create_account(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "POST /accounts answering Created (adminQueryKey)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /accounts answering Created (adminQueryKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::CreateAccountRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /accounts answering Created (adminQueryKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /accounts answering Created (adminQueryKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::admin::Credential::AdminBasic(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::admin::CreateAccountRequest = ::golden_corpus::admin::CreateAccountRequest {
-                    body: sample::<
-                        ::golden_corpus::types::Account,
-                    >(
-                        "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
-                    ),
-                };
-                let answer = ::golden_corpus::admin::CreateAccountResponse::Conflict(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .create_account(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "POST /accounts answering Conflict (adminBasic)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /accounts answering Conflict (adminBasic)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::CreateAccountRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /accounts answering Conflict (adminBasic)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /accounts answering Conflict (adminBasic)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::admin::Credential::AdminToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::admin::GetAccountRequest = ::golden_corpus::admin::GetAccountRequest {
-                    account_name: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::admin::GetAccountResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Account,
-                    >(
-                        "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_account(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /accounts/{accountName} answering Ok (adminToken)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /accounts/{accountName} answering Ok (adminToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::GetAccountRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /accounts/{accountName} answering Ok (adminToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /accounts/{accountName} answering Ok (adminToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::admin::Credential::AdminToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::admin::DeleteAccountRequest = ::golden_corpus::admin::DeleteAccountRequest {
-                    account_name: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::admin::DeleteAccountResponse::NoContent;
-                script.expect(answer.clone());
-                let got = client
-                    .delete_account(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "DELETE /accounts/{accountName} answering NoContent (adminToken)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "DELETE /accounts/{accountName} answering NoContent (adminToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::DeleteAccountRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "DELETE /accounts/{accountName} answering NoContent (adminToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "DELETE /accounts/{accountName} answering NoContent (adminToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::admin::Credential::AdminToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::admin::GetAuditLogRequest = ::golden_corpus::admin::GetAuditLogRequest {
-                    since: Some(sample::<::std::string::String>("\"some text\"")),
-                    actor: Some(sample::<::std::string::String>("\"some text\"")),
-                    action: Some(
-                        sample::<
-                            ::std::vec::Vec<
-                                ::golden_corpus::types::GetAuditLogActionItem,
-                            >,
-                        >("[\"login\"]"),
-                    ),
-                };
-                let answer = ::golden_corpus::admin::GetAuditLogResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::GetAuditLogOkBody,
-                    >(
-                        "{\"entries\":[{\"at\":\"some text\",\"actor\":\"some text\",\"action\":\"login\",\"target\":\"some text\",\"details\":{\"some key\":{\"any\":[\"value\",1]}}}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_audit_log(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /audit answering Ok (adminToken)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer", "GET /audit answering Ok (adminToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::GetAuditLogRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /audit answering Ok (adminToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /audit answering Ok (adminToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::admin::Credential::AdminToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::admin::GetSettingsRequest = ::golden_corpus::admin::GetSettingsRequest {};
-                let answer = ::golden_corpus::admin::GetSettingsResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Settings,
-                    >(
-                        "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_settings(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /settings answering Ok (adminToken)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /settings answering Ok (adminToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::GetSettingsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /settings answering Ok (adminToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /settings answering Ok (adminToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::admin::Credential::AdminToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::admin::PutSettingsRequest = ::golden_corpus::admin::PutSettingsRequest {
-                    body: sample::<
-                        ::golden_corpus::types::Settings,
-                    >(
-                        "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
-                    ),
-                };
-                let answer = ::golden_corpus::admin::PutSettingsResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Settings,
-                    >(
-                        "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .put_settings(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "PUT /settings answering Ok (adminToken)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "PUT /settings answering Ok (adminToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::PutSettingsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PUT /settings answering Ok (adminToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "PUT /settings answering Ok (adminToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::admin::Credential::AdminToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::admin::PatchSettingsRequest = ::golden_corpus::admin::PatchSettingsRequest {
-                    body: sample::<
-                        ::golden_corpus::types::Settings,
-                    >(
-                        "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
-                    ),
-                };
-                let answer = ::golden_corpus::admin::PatchSettingsResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Settings,
-                    >(
-                        "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .patch_settings(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "PATCH /settings answering Ok (adminToken)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "PATCH /settings answering Ok (adminToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::PatchSettingsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PATCH /settings answering Ok (adminToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "PATCH /settings answering Ok (adminToken)"
-                );
-            }
-            {
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone());
-                let request: ::golden_corpus::admin::HealthRequest = ::golden_corpus::admin::HealthRequest {};
-                let answer = ::golden_corpus::admin::HealthResponse::Ok(
-                    sample::<::serde_json::Value>("{\"any\":[\"value\",1]}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .health(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /health answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /health answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::HealthRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /health answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /health answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone());
-                let request: ::golden_corpus::admin::HealthRequest = ::golden_corpus::admin::HealthRequest {};
-                let answer = ::golden_corpus::admin::HealthResponse::ServiceUnavailable(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .health(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /health answering ServiceUnavailable (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /health answering ServiceUnavailable (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::HealthRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /health answering ServiceUnavailable (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /health answering ServiceUnavailable (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone());
-                let request: ::golden_corpus::admin::VersionRequest = ::golden_corpus::admin::VersionRequest {};
-                let answer = ::golden_corpus::admin::VersionResponse::Ok(
-                    ::golden_corpus::types::VersionOkBody::Plain(
-                        String::from("some text"),
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .version(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /version answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /version answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::VersionRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /version answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /version answering Ok (no credential)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::admin::Credential::AdminToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::admin::StartJobRequest = ::golden_corpus::admin::StartJobRequest {
-                    body: sample::<
-                        ::golden_corpus::types::StartJobBody,
-                    >(
-                        "{\"kind\":\"reindex\",\"args\":[\"some text\"],\"schedule\":{\"cron\":\"some text\",\"tz\":\"some text\"}}",
-                    ),
-                };
-                let answer = ::golden_corpus::admin::StartJobResponse::Accepted(
-                    sample::<
-                        ::golden_corpus::types::Job,
-                    >(
-                        "{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[],\"error\":{\"code\":\"some text\"}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .start_job(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /jobs answering Accepted (adminToken)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /jobs answering Accepted (adminToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::StartJobRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /jobs answering Accepted (adminToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /jobs answering Accepted (adminToken)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::admin::Credential::AdminToken(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::admin::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::admin::GetJobRequest = ::golden_corpus::admin::GetJobRequest {
-                    job_id: sample::<i64>("7"),
-                };
-                let answer = ::golden_corpus::admin::GetJobResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Job,
-                    >(
-                        "{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[],\"error\":{\"code\":\"some text\"}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_job(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /jobs/{jobId} answering Ok (adminToken)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /jobs/{jobId} answering Ok (adminToken)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::admin::GetJobRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /jobs/{jobId} answering Ok (adminToken)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /jobs/{jobId} answering Ok (adminToken)"
-                );
-            }
+        async fn delete_account(
+            &self,
+            caller: String,
+            request: ::golden_corpus::admin::DeleteAccountRequest,
+        ) -> Result<
+            ::golden_corpus::admin::DeleteAccountResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_audit_log(
+            &self,
+            caller: String,
+            request: ::golden_corpus::admin::GetAuditLogRequest,
+        ) -> Result<
+            ::golden_corpus::admin::GetAuditLogResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_settings(
+            &self,
+            caller: String,
+            request: ::golden_corpus::admin::GetSettingsRequest,
+        ) -> Result<
+            ::golden_corpus::admin::GetSettingsResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn put_settings(
+            &self,
+            caller: String,
+            request: ::golden_corpus::admin::PutSettingsRequest,
+        ) -> Result<
+            ::golden_corpus::admin::PutSettingsResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn patch_settings(
+            &self,
+            caller: String,
+            request: ::golden_corpus::admin::PatchSettingsRequest,
+        ) -> Result<
+            ::golden_corpus::admin::PatchSettingsResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn health(
+            &self,
+            request: ::golden_corpus::admin::HealthRequest,
+        ) -> Result<
+            ::golden_corpus::admin::HealthResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn version(
+            &self,
+            request: ::golden_corpus::admin::VersionRequest,
+        ) -> Result<
+            ::golden_corpus::admin::VersionResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn start_job(
+            &self,
+            caller: String,
+            request: ::golden_corpus::admin::StartJobRequest,
+        ) -> Result<
+            ::golden_corpus::admin::StartJobResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_job(
+            &self,
+            caller: String,
+            request: ::golden_corpus::admin::GetJobRequest,
+        ) -> Result<
+            ::golden_corpus::admin::GetJobResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
         }
     }
-    pub(super) mod docs {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_corpus::docs::DocsApi for Scripted {
-            type Caller = String;
-            async fn authenticate(
-                &self,
-                credential: ::golden_corpus::docs::Credential,
-            ) -> Result<String, ::golden_corpus::types::ApiError> {
-                Ok(format!("{credential:?}"))
-            }
-            async fn list_notes(
-                &self,
-                caller: String,
-                request: ::golden_corpus::docs::ListNotesRequest,
-            ) -> Result<
-                ::golden_corpus::docs::ListNotesResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn create_note(
-                &self,
-                caller: String,
-                request: ::golden_corpus::docs::CreateNoteRequest,
-            ) -> Result<
-                ::golden_corpus::docs::CreateNoteResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_page(
-                &self,
-                caller: String,
-                request: ::golden_corpus::docs::GetPageRequest,
-            ) -> Result<
-                ::golden_corpus::docs::GetPageResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn put_page(
-                &self,
-                caller: String,
-                request: ::golden_corpus::docs::PutPageRequest,
-            ) -> Result<
-                ::golden_corpus::docs::PutPageResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_page_history(
-                &self,
-                caller: String,
-                request: ::golden_corpus::docs::GetPageHistoryRequest,
-            ) -> Result<
-                ::golden_corpus::docs::GetPageHistoryResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_changelog(
-                &self,
-                request: ::golden_corpus::docs::GetChangelogRequest,
-            ) -> Result<
-                ::golden_corpus::docs::GetChangelogResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn list_comments(
-                &self,
-                request: ::golden_corpus::docs::ListCommentsRequest,
-            ) -> Result<
-                ::golden_corpus::docs::ListCommentsResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn post_comment(
-                &self,
-                request: ::golden_corpus::docs::PostCommentRequest,
-            ) -> Result<
-                ::golden_corpus::docs::PostCommentResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn search_docs(
-                &self,
-                request: ::golden_corpus::docs::SearchDocsRequest,
-            ) -> Result<
-                ::golden_corpus::docs::SearchDocsResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-        }
-        #[::tokio::test]
-        async fn docs_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_corpus::docs::router(Arc::new(Scripted(script.clone()))),
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_corpus::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_corpus::admin::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_corpus::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn admin_list_accounts() {
+    let (script, endpoint) = admin::scripted().await;
+    {
+        let credential = ::golden_corpus::admin::Credential::AdminToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::admin::ListAccountsRequest = ::golden_corpus::admin::ListAccountsRequest {
+            role: Some(sample::<::golden_corpus::types::ListAccountsRole>("\"admin\"")),
+            page: sample::<i64>("7"),
+            sort: Some(
+                sample::<::std::vec::Vec<::std::string::String>>("[\"some text\"]"),
+            ),
+        };
+        let answer = ::golden_corpus::admin::ListAccountsResponse::Ok(
+            sample::<
+                ::std::vec::Vec<::golden_corpus::types::Account>,
+            >(
+                "[{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}]",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .list_accounts(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /accounts answering Ok (adminToken)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /accounts answering Ok (adminToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::ListAccountsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /accounts answering Ok (adminToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /accounts answering Ok (adminToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn admin_create_account() {
+    let (script, endpoint) = admin::scripted().await;
+    {
+        let credential = ::golden_corpus::admin::Credential::AdminBasic(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::admin::CreateAccountRequest = ::golden_corpus::admin::CreateAccountRequest {
+            body: sample::<
+                ::golden_corpus::types::Account,
+            >(
+                "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
+            ),
+        };
+        let answer = ::golden_corpus::admin::CreateAccountResponse::Created(
+            sample::<
+                ::golden_corpus::types::Account,
+            >(
+                "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .create_account(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /accounts answering Created (adminBasic)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /accounts answering Created (adminBasic)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::CreateAccountRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /accounts answering Created (adminBasic)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /accounts answering Created (adminBasic)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::admin::Credential::AdminQueryKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::admin::CreateAccountRequest = ::golden_corpus::admin::CreateAccountRequest {
+            body: sample::<
+                ::golden_corpus::types::Account,
+            >(
+                "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
+            ),
+        };
+        let answer = ::golden_corpus::admin::CreateAccountResponse::Created(
+            sample::<
+                ::golden_corpus::types::Account,
+            >(
+                "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .create_account(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /accounts answering Created (adminQueryKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /accounts answering Created (adminQueryKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::CreateAccountRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /accounts answering Created (adminQueryKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /accounts answering Created (adminQueryKey)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::admin::Credential::AdminBasic(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::admin::CreateAccountRequest = ::golden_corpus::admin::CreateAccountRequest {
+            body: sample::<
+                ::golden_corpus::types::Account,
+            >(
+                "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
+            ),
+        };
+        let answer = ::golden_corpus::admin::CreateAccountResponse::Conflict(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .create_account(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /accounts answering Conflict (adminBasic)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /accounts answering Conflict (adminBasic)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::CreateAccountRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /accounts answering Conflict (adminBasic)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /accounts answering Conflict (adminBasic)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn admin_get_account() {
+    let (script, endpoint) = admin::scripted().await;
+    {
+        let credential = ::golden_corpus::admin::Credential::AdminToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::admin::GetAccountRequest = ::golden_corpus::admin::GetAccountRequest {
+            account_name: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::admin::GetAccountResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Account,
+            >(
+                "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_account(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "GET /accounts/{accountName} answering Ok (adminToken)"
                 )
-                .await;
-            let endpoint = ::golden_corpus::outgoing::Endpoint::new(url);
-            {
-                let credential = ::golden_corpus::docs::Credential::Session(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::docs::ListNotesRequest = ::golden_corpus::docs::ListNotesRequest {};
-                let answer = ::golden_corpus::docs::ListNotesResponse::Ok(
-                    sample::<
-                        ::std::vec::Vec<::golden_corpus::types::ListNotesOkBodyItem>,
-                    >("[{\"id\":\"some text\",\"title\":\"some text\",\"pinned\":true}]"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .list_notes(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /notes answering Ok (session)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer", "GET /notes answering Ok (session)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::ListNotesRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /notes answering Ok (session)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /notes answering Ok (session)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::docs::Credential::Oidc(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::docs::ListNotesRequest = ::golden_corpus::docs::ListNotesRequest {};
-                let answer = ::golden_corpus::docs::ListNotesResponse::Ok(
-                    sample::<
-                        ::std::vec::Vec<::golden_corpus::types::ListNotesOkBodyItem>,
-                    >("[{\"id\":\"some text\",\"title\":\"some text\",\"pinned\":true}]"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .list_notes(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /notes answering Ok (oidc)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer", "GET /notes answering Ok (oidc)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::ListNotesRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /notes answering Ok (oidc)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /notes answering Ok (oidc)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::docs::Credential::Session(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::docs::CreateNoteRequest = ::golden_corpus::docs::CreateNoteRequest {
-                    body: ::golden_corpus::types::CreateNoteBody::Markdown(
-                        String::from("some text"),
-                    ),
-                };
-                let answer = ::golden_corpus::docs::CreateNoteResponse::Created;
-                script.expect(answer.clone());
-                let got = client
-                    .create_note(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /notes answering Created (session)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /notes answering Created (session)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::CreateNoteRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /notes answering Created (session)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /notes answering Created (session)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::docs::Credential::Oidc(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::docs::CreateNoteRequest = ::golden_corpus::docs::CreateNoteRequest {
-                    body: ::golden_corpus::types::CreateNoteBody::Markdown(
-                        String::from("some text"),
-                    ),
-                };
-                let answer = ::golden_corpus::docs::CreateNoteResponse::Created;
-                script.expect(answer.clone());
-                let got = client
-                    .create_note(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /notes answering Created (oidc)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer", "POST /notes answering Created (oidc)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::CreateNoteRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /notes answering Created (oidc)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /notes answering Created (oidc)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::docs::Credential::Session(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::docs::CreateNoteRequest = ::golden_corpus::docs::CreateNoteRequest {
-                    body: ::golden_corpus::types::CreateNoteBody::Json(
-                        sample::<
-                            ::golden_corpus::types::CreateNoteBodyJson,
-                        >("{\"title\":\"some text\",\"body\":\"some text\"}"),
-                    ),
-                };
-                let answer = ::golden_corpus::docs::CreateNoteResponse::Created;
-                script.expect(answer.clone());
-                let got = client
-                    .create_note(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /notes answering Created (session)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /notes answering Created (session)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::CreateNoteRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /notes answering Created (session)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /notes answering Created (session)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::docs::Credential::Session(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::docs::GetPageRequest = ::golden_corpus::docs::GetPageRequest {
-                    page_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::docs::GetPageResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Page,
-                    >(
-                        "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_page(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /wiki/{pageId} answering Ok (session)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /wiki/{pageId} answering Ok (session)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::GetPageRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /wiki/{pageId} answering Ok (session)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /wiki/{pageId} answering Ok (session)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::docs::Credential::Session(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::docs::GetPageRequest = ::golden_corpus::docs::GetPageRequest {
-                    page_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::docs::GetPageResponse::NotFound(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_page(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "GET /wiki/{pageId} answering NotFound (session)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /wiki/{pageId} answering NotFound (session)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::GetPageRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /wiki/{pageId} answering NotFound (session)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /wiki/{pageId} answering NotFound (session)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::docs::Credential::Session(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::docs::PutPageRequest = ::golden_corpus::docs::PutPageRequest {
-                    page_id: sample::<::std::string::String>("\"some text\""),
-                    if_match: sample::<i64>("7"),
-                    body: Some(
-                        sample::<
-                            ::golden_corpus::types::PageDraft,
-                        >(
-                            "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
-                        ),
-                    ),
-                };
-                let answer = ::golden_corpus::docs::PutPageResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Page,
-                    >(
-                        "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .put_page(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "PUT /wiki/{pageId} answering Ok (session)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "PUT /wiki/{pageId} answering Ok (session)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::PutPageRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PUT /wiki/{pageId} answering Ok (session)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "PUT /wiki/{pageId} answering Ok (session)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::docs::Credential::Session(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::docs::PutPageRequest = ::golden_corpus::docs::PutPageRequest {
-                    page_id: sample::<::std::string::String>("\"some text\""),
-                    if_match: sample::<i64>("7"),
-                    body: Some(
-                        sample::<
-                            ::golden_corpus::types::PageDraft,
-                        >(
-                            "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
-                        ),
-                    ),
-                };
-                let answer = ::golden_corpus::docs::PutPageResponse::NotFound(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .put_page(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "PUT /wiki/{pageId} answering NotFound (session)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "PUT /wiki/{pageId} answering NotFound (session)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::PutPageRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PUT /wiki/{pageId} answering NotFound (session)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "PUT /wiki/{pageId} answering NotFound (session)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::docs::Credential::Session(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::docs::PutPageRequest = ::golden_corpus::docs::PutPageRequest {
-                    page_id: sample::<::std::string::String>("\"some text\""),
-                    if_match: sample::<i64>("7"),
-                    body: Some(
-                        sample::<
-                            ::golden_corpus::types::PageDraft,
-                        >(
-                            "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
-                        ),
-                    ),
-                };
-                let answer = ::golden_corpus::docs::PutPageResponse::Conflict(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .put_page(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "PUT /wiki/{pageId} answering Conflict (session)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "PUT /wiki/{pageId} answering Conflict (session)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::PutPageRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PUT /wiki/{pageId} answering Conflict (session)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "PUT /wiki/{pageId} answering Conflict (session)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::docs::Credential::Session(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::docs::GetPageHistoryRequest = ::golden_corpus::docs::GetPageHistoryRequest {
-                    page_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::docs::GetPageHistoryResponse::Ok(
-                    sample::<::std::vec::Vec<::std::vec::Vec<i64>>>("[[7]]"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_page_history(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /wiki/{pageId}/history answering Ok (session)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /wiki/{pageId}/history answering Ok (session)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::GetPageHistoryRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /wiki/{pageId}/history answering Ok (session)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /wiki/{pageId}/history answering Ok (session)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::docs::Credential::Session(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::docs::GetPageHistoryRequest = ::golden_corpus::docs::GetPageHistoryRequest {
-                    page_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::docs::GetPageHistoryResponse::NotFound(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_page_history(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /wiki/{pageId}/history answering NotFound (session)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /wiki/{pageId}/history answering NotFound (session)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::GetPageHistoryRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /wiki/{pageId}/history answering NotFound (session)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /wiki/{pageId}/history answering NotFound (session)"
-                );
-            }
-            {
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-                let request: ::golden_corpus::docs::GetChangelogRequest = ::golden_corpus::docs::GetChangelogRequest {
-                    limit: Some(sample::<i32>("7")),
-                };
-                let answer = ::golden_corpus::docs::GetChangelogResponse::Ok(
-                    sample::<
-                        ::std::vec::Vec<::golden_corpus::types::GetChangelogOkBodyItem>,
-                    >(
-                        "[{\"version\":\"some text\",\"date\":\"some text\",\"changes\":[\"some text\"]}]",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_changelog(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /changelog answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /changelog answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::GetChangelogRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /changelog answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /changelog answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-                let request: ::golden_corpus::docs::ListCommentsRequest = ::golden_corpus::docs::ListCommentsRequest {
-                    page_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::docs::ListCommentsResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::ListCommentsOkBody,
-                    >(
-                        "{\"comments\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[]}]}]}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .list_comments(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /pages/{pageId}/comments answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /pages/{pageId}/comments answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::ListCommentsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /pages/{pageId}/comments answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /pages/{pageId}/comments answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-                let request: ::golden_corpus::docs::PostCommentRequest = ::golden_corpus::docs::PostCommentRequest {
-                    page_id: sample::<::std::string::String>("\"some text\""),
-                    body: sample::<
-                        ::golden_corpus::types::PostCommentBody,
-                    >("{\"text\":\"some text\",\"reply_to\":\"some text\"}"),
-                };
-                let answer = ::golden_corpus::docs::PostCommentResponse::Created(
-                    sample::<
-                        ::golden_corpus::types::Comment,
-                    >(
-                        "{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[]}]}]}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .post_comment(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "POST /pages/{pageId}/comments answering Created (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /pages/{pageId}/comments answering Created (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::PostCommentRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /pages/{pageId}/comments answering Created (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "POST /pages/{pageId}/comments answering Created (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-                let request: ::golden_corpus::docs::PostCommentRequest = ::golden_corpus::docs::PostCommentRequest {
-                    page_id: sample::<::std::string::String>("\"some text\""),
-                    body: sample::<
-                        ::golden_corpus::types::PostCommentBody,
-                    >("{\"text\":\"some text\",\"reply_to\":\"some text\"}"),
-                };
-                let answer = ::golden_corpus::docs::PostCommentResponse::ClientError(
-                    ::http::StatusCode::from_u16(400u16).unwrap(),
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .post_comment(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "POST /pages/{pageId}/comments answering ClientError (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /pages/{pageId}/comments answering ClientError (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::PostCommentRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /pages/{pageId}/comments answering ClientError (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "POST /pages/{pageId}/comments answering ClientError (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-                let request: ::golden_corpus::docs::PostCommentRequest = ::golden_corpus::docs::PostCommentRequest {
-                    page_id: sample::<::std::string::String>("\"some text\""),
-                    body: sample::<
-                        ::golden_corpus::types::PostCommentBody,
-                    >("{\"text\":\"some text\",\"reply_to\":\"some text\"}"),
-                };
-                let answer = ::golden_corpus::docs::PostCommentResponse::Default(
-                    ::http::StatusCode::from_u16(202u16).unwrap(),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .post_comment(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "POST /pages/{pageId}/comments answering Default (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /pages/{pageId}/comments answering Default (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::PostCommentRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /pages/{pageId}/comments answering Default (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "POST /pages/{pageId}/comments answering Default (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-                let request: ::golden_corpus::docs::SearchDocsRequest = ::golden_corpus::docs::SearchDocsRequest {
-                    q: sample::<::std::string::String>("\"some text\""),
-                    kind: Some(
-                        sample::<::golden_corpus::types::SearchDocsKind>("\"note\""),
-                    ),
-                };
-                let answer = ::golden_corpus::docs::SearchDocsResponse::Ok(
-                    sample::<::serde_json::Value>("{\"any\":[\"value\",1]}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .search_docs(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /search answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /search answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::SearchDocsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /search answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /search answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-                let request: ::golden_corpus::docs::SearchDocsRequest = ::golden_corpus::docs::SearchDocsRequest {
-                    q: sample::<::std::string::String>("\"some text\""),
-                    kind: Some(
-                        sample::<::golden_corpus::types::SearchDocsKind>("\"note\""),
-                    ),
-                };
-                let answer = ::golden_corpus::docs::SearchDocsResponse::BadRequest(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .search_docs(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "GET /search answering BadRequest (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /search answering BadRequest (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::SearchDocsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /search answering BadRequest (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /search answering BadRequest (no credential)"
-                );
-            }
-            {
-                let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-                let request: ::golden_corpus::docs::SearchDocsRequest = ::golden_corpus::docs::SearchDocsRequest {
-                    q: sample::<::std::string::String>("\"some text\""),
-                    kind: Some(
-                        sample::<::golden_corpus::types::SearchDocsKind>("\"note\""),
-                    ),
-                };
-                let answer = ::golden_corpus::docs::SearchDocsResponse::ServerError(
-                    ::http::StatusCode::from_u16(500u16).unwrap(),
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .search_docs(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /search answering ServerError (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /search answering ServerError (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::docs::SearchDocsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /search answering ServerError (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /search answering ServerError (no credential)"
-                );
-            }
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /accounts/{accountName} answering Ok (adminToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::GetAccountRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /accounts/{accountName} answering Ok (adminToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /accounts/{accountName} answering Ok (adminToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+#[allow(deprecated)]
+async fn admin_delete_account() {
+    let (script, endpoint) = admin::scripted().await;
+    {
+        let credential = ::golden_corpus::admin::Credential::AdminToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::admin::DeleteAccountRequest = ::golden_corpus::admin::DeleteAccountRequest {
+            account_name: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::admin::DeleteAccountResponse::NoContent;
+        script.expect(answer.clone());
+        let got = client
+            .delete_account(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "DELETE /accounts/{accountName} answering NoContent (adminToken)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "DELETE /accounts/{accountName} answering NoContent (adminToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::DeleteAccountRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "DELETE /accounts/{accountName} answering NoContent (adminToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "DELETE /accounts/{accountName} answering NoContent (adminToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn admin_get_audit_log() {
+    let (script, endpoint) = admin::scripted().await;
+    {
+        let credential = ::golden_corpus::admin::Credential::AdminToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::admin::GetAuditLogRequest = ::golden_corpus::admin::GetAuditLogRequest {
+            since: Some(sample::<::std::string::String>("\"some text\"")),
+            actor: Some(sample::<::std::string::String>("\"some text\"")),
+            action: Some(
+                sample::<
+                    ::std::vec::Vec<::golden_corpus::types::GetAuditLogActionItem>,
+                >("[\"login\"]"),
+            ),
+        };
+        let answer = ::golden_corpus::admin::GetAuditLogResponse::Ok(
+            sample::<
+                ::golden_corpus::types::GetAuditLogOkBody,
+            >(
+                "{\"entries\":[{\"at\":\"some text\",\"actor\":\"some text\",\"action\":\"login\",\"target\":\"some text\",\"details\":{\"some key\":{\"any\":[\"value\",1]}}}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_audit_log(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /audit answering Ok (adminToken)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /audit answering Ok (adminToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::GetAuditLogRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "GET /audit answering Ok (adminToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /audit answering Ok (adminToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn admin_get_settings() {
+    let (script, endpoint) = admin::scripted().await;
+    {
+        let credential = ::golden_corpus::admin::Credential::AdminToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::admin::GetSettingsRequest = ::golden_corpus::admin::GetSettingsRequest {};
+        let answer = ::golden_corpus::admin::GetSettingsResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Settings,
+            >(
+                "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_settings(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /settings answering Ok (adminToken)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /settings answering Ok (adminToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::GetSettingsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /settings answering Ok (adminToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /settings answering Ok (adminToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn admin_put_settings() {
+    let (script, endpoint) = admin::scripted().await;
+    {
+        let credential = ::golden_corpus::admin::Credential::AdminToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::admin::PutSettingsRequest = ::golden_corpus::admin::PutSettingsRequest {
+            body: sample::<
+                ::golden_corpus::types::Settings,
+            >(
+                "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
+            ),
+        };
+        let answer = ::golden_corpus::admin::PutSettingsResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Settings,
+            >(
+                "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .put_settings(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "PUT /settings answering Ok (adminToken)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "PUT /settings answering Ok (adminToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::PutSettingsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PUT /settings answering Ok (adminToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "PUT /settings answering Ok (adminToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn admin_patch_settings() {
+    let (script, endpoint) = admin::scripted().await;
+    {
+        let credential = ::golden_corpus::admin::Credential::AdminToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::admin::PatchSettingsRequest = ::golden_corpus::admin::PatchSettingsRequest {
+            body: sample::<
+                ::golden_corpus::types::Settings,
+            >(
+                "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
+            ),
+        };
+        let answer = ::golden_corpus::admin::PatchSettingsResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Settings,
+            >(
+                "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .patch_settings(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "PATCH /settings answering Ok (adminToken)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "PATCH /settings answering Ok (adminToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::PatchSettingsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PATCH /settings answering Ok (adminToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "PATCH /settings answering Ok (adminToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn admin_health() {
+    let (script, endpoint) = admin::scripted().await;
+    {
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone());
+        let request: ::golden_corpus::admin::HealthRequest = ::golden_corpus::admin::HealthRequest {};
+        let answer = ::golden_corpus::admin::HealthResponse::Ok(
+            sample::<::serde_json::Value>("{\"any\":[\"value\",1]}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .health(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /health answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /health answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::HealthRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /health answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /health answering Ok (no credential)"
+        );
+    }
+    {
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone());
+        let request: ::golden_corpus::admin::HealthRequest = ::golden_corpus::admin::HealthRequest {};
+        let answer = ::golden_corpus::admin::HealthResponse::ServiceUnavailable(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .health(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "GET /health answering ServiceUnavailable (no credential)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /health answering ServiceUnavailable (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::HealthRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /health answering ServiceUnavailable (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /health answering ServiceUnavailable (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn admin_version() {
+    let (script, endpoint) = admin::scripted().await;
+    {
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone());
+        let request: ::golden_corpus::admin::VersionRequest = ::golden_corpus::admin::VersionRequest {};
+        let answer = ::golden_corpus::admin::VersionResponse::Ok(
+            ::golden_corpus::types::VersionOkBody::Plain(String::from("some text")),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .version(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /version answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /version answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::VersionRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /version answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /version answering Ok (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn admin_start_job() {
+    let (script, endpoint) = admin::scripted().await;
+    {
+        let credential = ::golden_corpus::admin::Credential::AdminToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::admin::StartJobRequest = ::golden_corpus::admin::StartJobRequest {
+            body: sample::<
+                ::golden_corpus::types::StartJobBody,
+            >(
+                "{\"kind\":\"reindex\",\"args\":[\"some text\"],\"schedule\":{\"cron\":\"some text\",\"tz\":\"some text\"}}",
+            ),
+        };
+        let answer = ::golden_corpus::admin::StartJobResponse::Accepted(
+            sample::<
+                ::golden_corpus::types::Job,
+            >(
+                "{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[],\"error\":{\"code\":\"some text\"}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .start_job(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /jobs answering Accepted (adminToken)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /jobs answering Accepted (adminToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::StartJobRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /jobs answering Accepted (adminToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /jobs answering Accepted (adminToken)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn admin_get_job() {
+    let (script, endpoint) = admin::scripted().await;
+    {
+        let credential = ::golden_corpus::admin::Credential::AdminToken(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::admin::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::admin::GetJobRequest = ::golden_corpus::admin::GetJobRequest {
+            job_id: sample::<i64>("7"),
+        };
+        let answer = ::golden_corpus::admin::GetJobResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Job,
+            >(
+                "{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[],\"error\":{\"code\":\"some text\"}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_job(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /jobs/{jobId} answering Ok (adminToken)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /jobs/{jobId} answering Ok (adminToken)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::admin::GetJobRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /jobs/{jobId} answering Ok (adminToken)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /jobs/{jobId} answering Ok (adminToken)"
+        );
+    }
+}
+#[rustfmt::skip]
+mod docs {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_corpus::docs::DocsApi for Scripted {
+        type Caller = String;
+        async fn authenticate(
+            &self,
+            credential: ::golden_corpus::docs::Credential,
+        ) -> Result<String, ::golden_corpus::types::ApiError> {
+            Ok(format!("{credential:?}"))
+        }
+        async fn list_notes(
+            &self,
+            caller: String,
+            request: ::golden_corpus::docs::ListNotesRequest,
+        ) -> Result<
+            ::golden_corpus::docs::ListNotesResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn create_note(
+            &self,
+            caller: String,
+            request: ::golden_corpus::docs::CreateNoteRequest,
+        ) -> Result<
+            ::golden_corpus::docs::CreateNoteResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_page(
+            &self,
+            caller: String,
+            request: ::golden_corpus::docs::GetPageRequest,
+        ) -> Result<
+            ::golden_corpus::docs::GetPageResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn put_page(
+            &self,
+            caller: String,
+            request: ::golden_corpus::docs::PutPageRequest,
+        ) -> Result<
+            ::golden_corpus::docs::PutPageResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_page_history(
+            &self,
+            caller: String,
+            request: ::golden_corpus::docs::GetPageHistoryRequest,
+        ) -> Result<
+            ::golden_corpus::docs::GetPageHistoryResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_changelog(
+            &self,
+            request: ::golden_corpus::docs::GetChangelogRequest,
+        ) -> Result<
+            ::golden_corpus::docs::GetChangelogResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn list_comments(
+            &self,
+            request: ::golden_corpus::docs::ListCommentsRequest,
+        ) -> Result<
+            ::golden_corpus::docs::ListCommentsResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn post_comment(
+            &self,
+            request: ::golden_corpus::docs::PostCommentRequest,
+        ) -> Result<
+            ::golden_corpus::docs::PostCommentResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn search_docs(
+            &self,
+            request: ::golden_corpus::docs::SearchDocsRequest,
+        ) -> Result<
+            ::golden_corpus::docs::SearchDocsResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
         }
     }
-    pub(super) mod refs {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_corpus::refs::RefsApi for Scripted {
-            type Caller = String;
-            async fn authenticate(
-                &self,
-                credential: ::golden_corpus::refs::Credential,
-            ) -> Result<String, ::golden_corpus::types::ApiError> {
-                Ok(format!("{credential:?}"))
-            }
-            async fn list_catalog(
-                &self,
-                caller: String,
-                request: ::golden_corpus::refs::ListCatalogRequest,
-            ) -> Result<
-                ::golden_corpus::refs::ListCatalogResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_catalog_item(
-                &self,
-                caller: String,
-                request: ::golden_corpus::refs::GetCatalogItemRequest,
-            ) -> Result<
-                ::golden_corpus::refs::GetCatalogItemResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_item_price(
-                &self,
-                caller: String,
-                request: ::golden_corpus::refs::GetItemPriceRequest,
-            ) -> Result<
-                ::golden_corpus::refs::GetItemPriceResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_stock(
-                &self,
-                caller: String,
-                request: ::golden_corpus::refs::GetStockRequest,
-            ) -> Result<
-                ::golden_corpus::refs::GetStockResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn create_bundle(
-                &self,
-                caller: String,
-                request: ::golden_corpus::refs::CreateBundleRequest,
-            ) -> Result<
-                ::golden_corpus::refs::CreateBundleResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_item_dimensions(
-                &self,
-                caller: String,
-                request: ::golden_corpus::refs::GetItemDimensionsRequest,
-            ) -> Result<
-                ::golden_corpus::refs::GetItemDimensionsResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn get_item_dimensions_in(
-                &self,
-                caller: String,
-                request: ::golden_corpus::refs::GetItemDimensionsInRequest,
-            ) -> Result<
-                ::golden_corpus::refs::GetItemDimensionsInResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn lookup_barcode(
-                &self,
-                caller: String,
-                request: ::golden_corpus::refs::LookupBarcodeRequest,
-            ) -> Result<
-                ::golden_corpus::refs::LookupBarcodeResponse,
-                ::golden_corpus::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-        }
-        #[::tokio::test]
-        async fn refs_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_corpus::refs::router(Arc::new(Scripted(script.clone()))),
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_corpus::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_corpus::docs::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_corpus::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn docs_list_notes() {
+    let (script, endpoint) = docs::scripted().await;
+    {
+        let credential = ::golden_corpus::docs::Credential::Session(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::docs::ListNotesRequest = ::golden_corpus::docs::ListNotesRequest {};
+        let answer = ::golden_corpus::docs::ListNotesResponse::Ok(
+            sample::<
+                ::std::vec::Vec<::golden_corpus::types::ListNotesOkBodyItem>,
+            >("[{\"id\":\"some text\",\"title\":\"some text\",\"pinned\":true}]"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .list_notes(&request)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", "GET /notes answering Ok (session)"));
+        assert_eq!(got, answer, "{}: the answer", "GET /notes answering Ok (session)");
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::ListNotesRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "GET /notes answering Ok (session)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /notes answering Ok (session)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::docs::Credential::Oidc("s3cr3t-token".into());
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::docs::ListNotesRequest = ::golden_corpus::docs::ListNotesRequest {};
+        let answer = ::golden_corpus::docs::ListNotesResponse::Ok(
+            sample::<
+                ::std::vec::Vec<::golden_corpus::types::ListNotesOkBodyItem>,
+            >("[{\"id\":\"some text\",\"title\":\"some text\",\"pinned\":true}]"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .list_notes(&request)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", "GET /notes answering Ok (oidc)"));
+        assert_eq!(got, answer, "{}: the answer", "GET /notes answering Ok (oidc)");
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::ListNotesRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "GET /notes answering Ok (oidc)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /notes answering Ok (oidc)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn docs_create_note() {
+    let (script, endpoint) = docs::scripted().await;
+    {
+        let credential = ::golden_corpus::docs::Credential::Session(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::docs::CreateNoteRequest = ::golden_corpus::docs::CreateNoteRequest {
+            body: ::golden_corpus::types::CreateNoteBody::Markdown(
+                String::from("some text"),
+            ),
+        };
+        let answer = ::golden_corpus::docs::CreateNoteResponse::Created;
+        script.expect(answer.clone());
+        let got = client
+            .create_note(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /notes answering Created (session)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /notes answering Created (session)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::CreateNoteRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /notes answering Created (session)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /notes answering Created (session)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::docs::Credential::Oidc("s3cr3t-token".into());
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::docs::CreateNoteRequest = ::golden_corpus::docs::CreateNoteRequest {
+            body: ::golden_corpus::types::CreateNoteBody::Markdown(
+                String::from("some text"),
+            ),
+        };
+        let answer = ::golden_corpus::docs::CreateNoteResponse::Created;
+        script.expect(answer.clone());
+        let got = client
+            .create_note(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /notes answering Created (oidc)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /notes answering Created (oidc)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::CreateNoteRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "POST /notes answering Created (oidc)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /notes answering Created (oidc)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::docs::Credential::Session(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::docs::CreateNoteRequest = ::golden_corpus::docs::CreateNoteRequest {
+            body: ::golden_corpus::types::CreateNoteBody::Json(
+                sample::<
+                    ::golden_corpus::types::CreateNoteBodyJson,
+                >("{\"title\":\"some text\",\"body\":\"some text\"}"),
+            ),
+        };
+        let answer = ::golden_corpus::docs::CreateNoteResponse::Created;
+        script.expect(answer.clone());
+        let got = client
+            .create_note(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /notes answering Created (session)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /notes answering Created (session)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::CreateNoteRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /notes answering Created (session)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /notes answering Created (session)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn docs_get_page() {
+    let (script, endpoint) = docs::scripted().await;
+    {
+        let credential = ::golden_corpus::docs::Credential::Session(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::docs::GetPageRequest = ::golden_corpus::docs::GetPageRequest {
+            page_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::docs::GetPageResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Page,
+            >(
+                "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_page(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /wiki/{pageId} answering Ok (session)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /wiki/{pageId} answering Ok (session)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::GetPageRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /wiki/{pageId} answering Ok (session)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /wiki/{pageId} answering Ok (session)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::docs::Credential::Session(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::docs::GetPageRequest = ::golden_corpus::docs::GetPageRequest {
+            page_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::docs::GetPageResponse::NotFound(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_page(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /wiki/{pageId} answering NotFound (session)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /wiki/{pageId} answering NotFound (session)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::GetPageRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /wiki/{pageId} answering NotFound (session)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /wiki/{pageId} answering NotFound (session)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn docs_put_page() {
+    let (script, endpoint) = docs::scripted().await;
+    {
+        let credential = ::golden_corpus::docs::Credential::Session(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::docs::PutPageRequest = ::golden_corpus::docs::PutPageRequest {
+            page_id: sample::<::std::string::String>("\"some text\""),
+            if_match: sample::<i64>("7"),
+            body: Some(
+                sample::<
+                    ::golden_corpus::types::PageDraft,
+                >(
+                    "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
+                ),
+            ),
+        };
+        let answer = ::golden_corpus::docs::PutPageResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Page,
+            >(
+                "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .put_page(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "PUT /wiki/{pageId} answering Ok (session)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "PUT /wiki/{pageId} answering Ok (session)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::PutPageRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PUT /wiki/{pageId} answering Ok (session)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "PUT /wiki/{pageId} answering Ok (session)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::docs::Credential::Session(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::docs::PutPageRequest = ::golden_corpus::docs::PutPageRequest {
+            page_id: sample::<::std::string::String>("\"some text\""),
+            if_match: sample::<i64>("7"),
+            body: Some(
+                sample::<
+                    ::golden_corpus::types::PageDraft,
+                >(
+                    "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
+                ),
+            ),
+        };
+        let answer = ::golden_corpus::docs::PutPageResponse::NotFound(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .put_page(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "PUT /wiki/{pageId} answering NotFound (session)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "PUT /wiki/{pageId} answering NotFound (session)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::PutPageRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PUT /wiki/{pageId} answering NotFound (session)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "PUT /wiki/{pageId} answering NotFound (session)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::docs::Credential::Session(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::docs::PutPageRequest = ::golden_corpus::docs::PutPageRequest {
+            page_id: sample::<::std::string::String>("\"some text\""),
+            if_match: sample::<i64>("7"),
+            body: Some(
+                sample::<
+                    ::golden_corpus::types::PageDraft,
+                >(
+                    "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
+                ),
+            ),
+        };
+        let answer = ::golden_corpus::docs::PutPageResponse::Conflict(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .put_page(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "PUT /wiki/{pageId} answering Conflict (session)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "PUT /wiki/{pageId} answering Conflict (session)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::PutPageRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PUT /wiki/{pageId} answering Conflict (session)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "PUT /wiki/{pageId} answering Conflict (session)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn docs_get_page_history() {
+    let (script, endpoint) = docs::scripted().await;
+    {
+        let credential = ::golden_corpus::docs::Credential::Session(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::docs::GetPageHistoryRequest = ::golden_corpus::docs::GetPageHistoryRequest {
+            page_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::docs::GetPageHistoryResponse::Ok(
+            sample::<::std::vec::Vec<::std::vec::Vec<i64>>>("[[7]]"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_page_history(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /wiki/{pageId}/history answering Ok (session)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /wiki/{pageId}/history answering Ok (session)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::GetPageHistoryRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /wiki/{pageId}/history answering Ok (session)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /wiki/{pageId}/history answering Ok (session)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::docs::Credential::Session(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::docs::GetPageHistoryRequest = ::golden_corpus::docs::GetPageHistoryRequest {
+            page_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::docs::GetPageHistoryResponse::NotFound(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_page_history(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "GET /wiki/{pageId}/history answering NotFound (session)"
                 )
-                .await;
-            let endpoint = ::golden_corpus::outgoing::Endpoint::new(url);
-            {
-                let credential = ::golden_corpus::refs::Credential::CatalogKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::refs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::refs::ListCatalogRequest = ::golden_corpus::refs::ListCatalogRequest {
-                    limit: sample::<i64>("7"),
-                    cursor: Some(sample::<::std::string::String>("\"some text\"")),
-                };
-                let answer = ::golden_corpus::refs::ListCatalogResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::ListCatalogOkBody,
-                    >(
-                        "{\"items\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}],\"next\":\"some text\"}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .list_catalog(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /catalog answering Ok (catalogKey)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /catalog answering Ok (catalogKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::refs::ListCatalogRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /catalog answering Ok (catalogKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /catalog answering Ok (catalogKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::refs::Credential::CatalogKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::refs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::refs::ListCatalogRequest = ::golden_corpus::refs::ListCatalogRequest {
-                    limit: sample::<i64>("7"),
-                    cursor: Some(sample::<::std::string::String>("\"some text\"")),
-                };
-                let answer = ::golden_corpus::refs::ListCatalogResponse::Default(
-                    ::http::StatusCode::from_u16(202u16).unwrap(),
-                    sample::<
-                        ::golden_corpus::types::Problem,
-                    >(
-                        "{\"type\":\"some text\",\"title\":\"some text\",\"status\":7,\"detail\":\"some text\"}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .list_catalog(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /catalog answering Default (catalogKey)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /catalog answering Default (catalogKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::refs::ListCatalogRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /catalog answering Default (catalogKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /catalog answering Default (catalogKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::refs::Credential::CatalogKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::refs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::refs::GetCatalogItemRequest = ::golden_corpus::refs::GetCatalogItemRequest {
-                    sku: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::refs::GetCatalogItemResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::CatalogItem,
-                    >(
-                        "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_catalog_item(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /catalog/{sku} answering Ok (catalogKey)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /catalog/{sku} answering Ok (catalogKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::refs::GetCatalogItemRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /catalog/{sku} answering Ok (catalogKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /catalog/{sku} answering Ok (catalogKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::refs::Credential::CatalogKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::refs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::refs::GetCatalogItemRequest = ::golden_corpus::refs::GetCatalogItemRequest {
-                    sku: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::refs::GetCatalogItemResponse::NotFound(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_catalog_item(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /catalog/{sku} answering NotFound (catalogKey)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /catalog/{sku} answering NotFound (catalogKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::refs::GetCatalogItemRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /catalog/{sku} answering NotFound (catalogKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /catalog/{sku} answering NotFound (catalogKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::refs::Credential::CatalogKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::refs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::refs::GetItemPriceRequest = ::golden_corpus::refs::GetItemPriceRequest {
-                    sku: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::refs::GetItemPriceResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Money,
-                    >("{\"amount\":7,\"currency\":\"EUR\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_item_price(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /catalog/{sku}/price answering Ok (catalogKey)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /catalog/{sku}/price answering Ok (catalogKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::refs::GetItemPriceRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /catalog/{sku}/price answering Ok (catalogKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /catalog/{sku}/price answering Ok (catalogKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::refs::Credential::CatalogKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::refs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::refs::GetItemPriceRequest = ::golden_corpus::refs::GetItemPriceRequest {
-                    sku: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::refs::GetItemPriceResponse::NotFound(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_item_price(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /catalog/{sku}/price answering NotFound (catalogKey)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /catalog/{sku}/price answering NotFound (catalogKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::refs::GetItemPriceRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /catalog/{sku}/price answering NotFound (catalogKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /catalog/{sku}/price answering NotFound (catalogKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::refs::Credential::CatalogKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::refs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::refs::GetStockRequest = ::golden_corpus::refs::GetStockRequest {
-                    sku: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::refs::GetStockResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::GetStockOkBody,
-                    >("{\"availability\":\"in_stock\",\"warehouses\":{\"some key\":7}}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_stock(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /stock/{sku} answering Ok (catalogKey)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /stock/{sku} answering Ok (catalogKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::refs::GetStockRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /stock/{sku} answering Ok (catalogKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /stock/{sku} answering Ok (catalogKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::refs::Credential::CatalogKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::refs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::refs::GetStockRequest = ::golden_corpus::refs::GetStockRequest {
-                    sku: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::refs::GetStockResponse::NotFound(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_stock(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "GET /stock/{sku} answering NotFound (catalogKey)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /stock/{sku} answering NotFound (catalogKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::refs::GetStockRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /stock/{sku} answering NotFound (catalogKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /stock/{sku} answering NotFound (catalogKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::refs::Credential::CatalogKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::refs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::refs::CreateBundleRequest = ::golden_corpus::refs::CreateBundleRequest {
-                    body: sample::<
-                        ::golden_corpus::types::Bundle,
-                    >(
-                        "{\"items\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}],\"discount\":{\"amount\":7,\"currency\":\"EUR\"},\"cap\":{\"amount\":7,\"currency\":\"EUR\"}}",
-                    ),
-                };
-                let answer = ::golden_corpus::refs::CreateBundleResponse::Created(
-                    sample::<
-                        ::golden_corpus::types::CatalogItem,
-                    >(
-                        "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .create_bundle(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /bundles answering Created (catalogKey)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /bundles answering Created (catalogKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::refs::CreateBundleRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /bundles answering Created (catalogKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /bundles answering Created (catalogKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::refs::Credential::CatalogKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::refs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::refs::GetItemDimensionsRequest = ::golden_corpus::refs::GetItemDimensionsRequest {
-                    sku: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_corpus::refs::GetItemDimensionsResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::Dimensions,
-                    >("{\"width\":7,\"height\":7,\"depth\":7}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_item_dimensions(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /items/{sku}/dimensions answering Ok (catalogKey)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /items/{sku}/dimensions answering Ok (catalogKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::refs::GetItemDimensionsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /items/{sku}/dimensions answering Ok (catalogKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /items/{sku}/dimensions answering Ok (catalogKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::refs::Credential::CatalogKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::refs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::refs::GetItemDimensionsInRequest = ::golden_corpus::refs::GetItemDimensionsInRequest {
-                    sku: sample::<::std::string::String>("\"some text\""),
-                    unit: sample::<
-                        ::golden_corpus::types::GetItemDimensionsInUnit,
-                    >("\"mm\""),
-                };
-                let answer = ::golden_corpus::refs::GetItemDimensionsInResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::GetItemDimensionsInOkBody,
-                    >(
-                        "{\"size\":{\"width\":7,\"height\":7,\"depth\":7},\"unit\":\"some text\"}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_item_dimensions_in(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /items/{sku}/dimensions/{unit} answering Ok (catalogKey)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /items/{sku}/dimensions/{unit} answering Ok (catalogKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::refs::GetItemDimensionsInRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /items/{sku}/dimensions/{unit} answering Ok (catalogKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /items/{sku}/dimensions/{unit} answering Ok (catalogKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::refs::Credential::CatalogKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::refs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::refs::LookupBarcodeRequest = ::golden_corpus::refs::LookupBarcodeRequest {
-                    barcode: sample::<::golden_corpus::types::Barcode>("\"some text\""),
-                };
-                let answer = ::golden_corpus::refs::LookupBarcodeResponse::Ok(
-                    sample::<
-                        ::golden_corpus::types::CatalogItem,
-                    >(
-                        "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .lookup_barcode(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "GET /lookup/{barcode} answering Ok (catalogKey)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /lookup/{barcode} answering Ok (catalogKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::refs::LookupBarcodeRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /lookup/{barcode} answering Ok (catalogKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /lookup/{barcode} answering Ok (catalogKey)"
-                );
-            }
-            {
-                let credential = ::golden_corpus::refs::Credential::CatalogKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_corpus::refs::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_corpus::refs::LookupBarcodeRequest = ::golden_corpus::refs::LookupBarcodeRequest {
-                    barcode: sample::<::golden_corpus::types::Barcode>("\"some text\""),
-                };
-                let answer = ::golden_corpus::refs::LookupBarcodeResponse::NotFound(
-                    sample::<
-                        ::golden_corpus::types::ApiErrorBody,
-                    >(
-                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .lookup_barcode(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /lookup/{barcode} answering NotFound (catalogKey)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /lookup/{barcode} answering NotFound (catalogKey)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_corpus::refs::LookupBarcodeRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /lookup/{barcode} answering NotFound (catalogKey)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /lookup/{barcode} answering NotFound (catalogKey)"
-                );
-            }
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /wiki/{pageId}/history answering NotFound (session)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::GetPageHistoryRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /wiki/{pageId}/history answering NotFound (session)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /wiki/{pageId}/history answering NotFound (session)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn docs_get_changelog() {
+    let (script, endpoint) = docs::scripted().await;
+    {
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone());
+        let request: ::golden_corpus::docs::GetChangelogRequest = ::golden_corpus::docs::GetChangelogRequest {
+            limit: Some(sample::<i32>("7")),
+        };
+        let answer = ::golden_corpus::docs::GetChangelogResponse::Ok(
+            sample::<
+                ::std::vec::Vec<::golden_corpus::types::GetChangelogOkBodyItem>,
+            >(
+                "[{\"version\":\"some text\",\"date\":\"some text\",\"changes\":[\"some text\"]}]",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_changelog(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /changelog answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /changelog answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::GetChangelogRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /changelog answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /changelog answering Ok (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn docs_list_comments() {
+    let (script, endpoint) = docs::scripted().await;
+    {
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone());
+        let request: ::golden_corpus::docs::ListCommentsRequest = ::golden_corpus::docs::ListCommentsRequest {
+            page_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::docs::ListCommentsResponse::Ok(
+            sample::<
+                ::golden_corpus::types::ListCommentsOkBody,
+            >(
+                "{\"comments\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[]}]}]}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .list_comments(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "GET /pages/{pageId}/comments answering Ok (no credential)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /pages/{pageId}/comments answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::ListCommentsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /pages/{pageId}/comments answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /pages/{pageId}/comments answering Ok (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn docs_post_comment() {
+    let (script, endpoint) = docs::scripted().await;
+    {
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone());
+        let request: ::golden_corpus::docs::PostCommentRequest = ::golden_corpus::docs::PostCommentRequest {
+            page_id: sample::<::std::string::String>("\"some text\""),
+            body: sample::<
+                ::golden_corpus::types::PostCommentBody,
+            >("{\"text\":\"some text\",\"reply_to\":\"some text\"}"),
+        };
+        let answer = ::golden_corpus::docs::PostCommentResponse::Created(
+            sample::<
+                ::golden_corpus::types::Comment,
+            >(
+                "{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[]}]}]}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .post_comment(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "POST /pages/{pageId}/comments answering Created (no credential)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /pages/{pageId}/comments answering Created (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::PostCommentRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /pages/{pageId}/comments answering Created (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "POST /pages/{pageId}/comments answering Created (no credential)"
+        );
+    }
+    {
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone());
+        let request: ::golden_corpus::docs::PostCommentRequest = ::golden_corpus::docs::PostCommentRequest {
+            page_id: sample::<::std::string::String>("\"some text\""),
+            body: sample::<
+                ::golden_corpus::types::PostCommentBody,
+            >("{\"text\":\"some text\",\"reply_to\":\"some text\"}"),
+        };
+        let answer = ::golden_corpus::docs::PostCommentResponse::ClientError(
+            ::http::StatusCode::from_u16(400u16).unwrap(),
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .post_comment(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "POST /pages/{pageId}/comments answering ClientError (no credential)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /pages/{pageId}/comments answering ClientError (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::PostCommentRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /pages/{pageId}/comments answering ClientError (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "POST /pages/{pageId}/comments answering ClientError (no credential)"
+        );
+    }
+    {
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone());
+        let request: ::golden_corpus::docs::PostCommentRequest = ::golden_corpus::docs::PostCommentRequest {
+            page_id: sample::<::std::string::String>("\"some text\""),
+            body: sample::<
+                ::golden_corpus::types::PostCommentBody,
+            >("{\"text\":\"some text\",\"reply_to\":\"some text\"}"),
+        };
+        let answer = ::golden_corpus::docs::PostCommentResponse::Default(
+            ::http::StatusCode::from_u16(202u16).unwrap(),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .post_comment(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "POST /pages/{pageId}/comments answering Default (no credential)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /pages/{pageId}/comments answering Default (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::PostCommentRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /pages/{pageId}/comments answering Default (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "POST /pages/{pageId}/comments answering Default (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn docs_search_docs() {
+    let (script, endpoint) = docs::scripted().await;
+    {
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone());
+        let request: ::golden_corpus::docs::SearchDocsRequest = ::golden_corpus::docs::SearchDocsRequest {
+            q: sample::<::std::string::String>("\"some text\""),
+            kind: Some(sample::<::golden_corpus::types::SearchDocsKind>("\"note\"")),
+        };
+        let answer = ::golden_corpus::docs::SearchDocsResponse::Ok(
+            sample::<::serde_json::Value>("{\"any\":[\"value\",1]}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .search_docs(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /search answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /search answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::SearchDocsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /search answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /search answering Ok (no credential)"
+        );
+    }
+    {
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone());
+        let request: ::golden_corpus::docs::SearchDocsRequest = ::golden_corpus::docs::SearchDocsRequest {
+            q: sample::<::std::string::String>("\"some text\""),
+            kind: Some(sample::<::golden_corpus::types::SearchDocsKind>("\"note\"")),
+        };
+        let answer = ::golden_corpus::docs::SearchDocsResponse::BadRequest(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .search_docs(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /search answering BadRequest (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /search answering BadRequest (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::SearchDocsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /search answering BadRequest (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /search answering BadRequest (no credential)"
+        );
+    }
+    {
+        let client = ::golden_corpus::docs::Client::new(endpoint.clone());
+        let request: ::golden_corpus::docs::SearchDocsRequest = ::golden_corpus::docs::SearchDocsRequest {
+            q: sample::<::std::string::String>("\"some text\""),
+            kind: Some(sample::<::golden_corpus::types::SearchDocsKind>("\"note\"")),
+        };
+        let answer = ::golden_corpus::docs::SearchDocsResponse::ServerError(
+            ::http::StatusCode::from_u16(500u16).unwrap(),
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .search_docs(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /search answering ServerError (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /search answering ServerError (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::docs::SearchDocsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /search answering ServerError (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /search answering ServerError (no credential)"
+        );
+    }
+}
+#[rustfmt::skip]
+mod refs {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_corpus::refs::RefsApi for Scripted {
+        type Caller = String;
+        async fn authenticate(
+            &self,
+            credential: ::golden_corpus::refs::Credential,
+        ) -> Result<String, ::golden_corpus::types::ApiError> {
+            Ok(format!("{credential:?}"))
         }
+        async fn list_catalog(
+            &self,
+            caller: String,
+            request: ::golden_corpus::refs::ListCatalogRequest,
+        ) -> Result<
+            ::golden_corpus::refs::ListCatalogResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_catalog_item(
+            &self,
+            caller: String,
+            request: ::golden_corpus::refs::GetCatalogItemRequest,
+        ) -> Result<
+            ::golden_corpus::refs::GetCatalogItemResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_item_price(
+            &self,
+            caller: String,
+            request: ::golden_corpus::refs::GetItemPriceRequest,
+        ) -> Result<
+            ::golden_corpus::refs::GetItemPriceResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_stock(
+            &self,
+            caller: String,
+            request: ::golden_corpus::refs::GetStockRequest,
+        ) -> Result<
+            ::golden_corpus::refs::GetStockResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn create_bundle(
+            &self,
+            caller: String,
+            request: ::golden_corpus::refs::CreateBundleRequest,
+        ) -> Result<
+            ::golden_corpus::refs::CreateBundleResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_item_dimensions(
+            &self,
+            caller: String,
+            request: ::golden_corpus::refs::GetItemDimensionsRequest,
+        ) -> Result<
+            ::golden_corpus::refs::GetItemDimensionsResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn get_item_dimensions_in(
+            &self,
+            caller: String,
+            request: ::golden_corpus::refs::GetItemDimensionsInRequest,
+        ) -> Result<
+            ::golden_corpus::refs::GetItemDimensionsInResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn lookup_barcode(
+            &self,
+            caller: String,
+            request: ::golden_corpus::refs::LookupBarcodeRequest,
+        ) -> Result<
+            ::golden_corpus::refs::LookupBarcodeResponse,
+            ::golden_corpus::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_corpus::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_corpus::refs::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_corpus::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn refs_list_catalog() {
+    let (script, endpoint) = refs::scripted().await;
+    {
+        let credential = ::golden_corpus::refs::Credential::CatalogKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::refs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::refs::ListCatalogRequest = ::golden_corpus::refs::ListCatalogRequest {
+            limit: sample::<i64>("7"),
+            cursor: Some(sample::<::std::string::String>("\"some text\"")),
+        };
+        let answer = ::golden_corpus::refs::ListCatalogResponse::Ok(
+            sample::<
+                ::golden_corpus::types::ListCatalogOkBody,
+            >(
+                "{\"items\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}],\"next\":\"some text\"}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .list_catalog(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /catalog answering Ok (catalogKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /catalog answering Ok (catalogKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::refs::ListCatalogRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /catalog answering Ok (catalogKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /catalog answering Ok (catalogKey)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::refs::Credential::CatalogKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::refs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::refs::ListCatalogRequest = ::golden_corpus::refs::ListCatalogRequest {
+            limit: sample::<i64>("7"),
+            cursor: Some(sample::<::std::string::String>("\"some text\"")),
+        };
+        let answer = ::golden_corpus::refs::ListCatalogResponse::Default(
+            ::http::StatusCode::from_u16(202u16).unwrap(),
+            sample::<
+                ::golden_corpus::types::Problem,
+            >(
+                "{\"type\":\"some text\",\"title\":\"some text\",\"status\":7,\"detail\":\"some text\"}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .list_catalog(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /catalog answering Default (catalogKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /catalog answering Default (catalogKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::refs::ListCatalogRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /catalog answering Default (catalogKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /catalog answering Default (catalogKey)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn refs_get_catalog_item() {
+    let (script, endpoint) = refs::scripted().await;
+    {
+        let credential = ::golden_corpus::refs::Credential::CatalogKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::refs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::refs::GetCatalogItemRequest = ::golden_corpus::refs::GetCatalogItemRequest {
+            sku: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::refs::GetCatalogItemResponse::Ok(
+            sample::<
+                ::golden_corpus::types::CatalogItem,
+            >(
+                "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_catalog_item(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /catalog/{sku} answering Ok (catalogKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /catalog/{sku} answering Ok (catalogKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::refs::GetCatalogItemRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /catalog/{sku} answering Ok (catalogKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /catalog/{sku} answering Ok (catalogKey)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::refs::Credential::CatalogKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::refs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::refs::GetCatalogItemRequest = ::golden_corpus::refs::GetCatalogItemRequest {
+            sku: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::refs::GetCatalogItemResponse::NotFound(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_catalog_item(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /catalog/{sku} answering NotFound (catalogKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /catalog/{sku} answering NotFound (catalogKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::refs::GetCatalogItemRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /catalog/{sku} answering NotFound (catalogKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /catalog/{sku} answering NotFound (catalogKey)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn refs_get_item_price() {
+    let (script, endpoint) = refs::scripted().await;
+    {
+        let credential = ::golden_corpus::refs::Credential::CatalogKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::refs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::refs::GetItemPriceRequest = ::golden_corpus::refs::GetItemPriceRequest {
+            sku: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::refs::GetItemPriceResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Money,
+            >("{\"amount\":7,\"currency\":\"EUR\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_item_price(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /catalog/{sku}/price answering Ok (catalogKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /catalog/{sku}/price answering Ok (catalogKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::refs::GetItemPriceRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /catalog/{sku}/price answering Ok (catalogKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /catalog/{sku}/price answering Ok (catalogKey)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::refs::Credential::CatalogKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::refs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::refs::GetItemPriceRequest = ::golden_corpus::refs::GetItemPriceRequest {
+            sku: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::refs::GetItemPriceResponse::NotFound(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_item_price(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "GET /catalog/{sku}/price answering NotFound (catalogKey)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /catalog/{sku}/price answering NotFound (catalogKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::refs::GetItemPriceRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /catalog/{sku}/price answering NotFound (catalogKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /catalog/{sku}/price answering NotFound (catalogKey)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn refs_get_stock() {
+    let (script, endpoint) = refs::scripted().await;
+    {
+        let credential = ::golden_corpus::refs::Credential::CatalogKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::refs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::refs::GetStockRequest = ::golden_corpus::refs::GetStockRequest {
+            sku: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::refs::GetStockResponse::Ok(
+            sample::<
+                ::golden_corpus::types::GetStockOkBody,
+            >("{\"availability\":\"in_stock\",\"warehouses\":{\"some key\":7}}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_stock(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /stock/{sku} answering Ok (catalogKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /stock/{sku} answering Ok (catalogKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::refs::GetStockRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /stock/{sku} answering Ok (catalogKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /stock/{sku} answering Ok (catalogKey)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::refs::Credential::CatalogKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::refs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::refs::GetStockRequest = ::golden_corpus::refs::GetStockRequest {
+            sku: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::refs::GetStockResponse::NotFound(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_stock(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /stock/{sku} answering NotFound (catalogKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /stock/{sku} answering NotFound (catalogKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::refs::GetStockRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /stock/{sku} answering NotFound (catalogKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /stock/{sku} answering NotFound (catalogKey)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn refs_create_bundle() {
+    let (script, endpoint) = refs::scripted().await;
+    {
+        let credential = ::golden_corpus::refs::Credential::CatalogKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::refs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::refs::CreateBundleRequest = ::golden_corpus::refs::CreateBundleRequest {
+            body: sample::<
+                ::golden_corpus::types::Bundle,
+            >(
+                "{\"items\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}],\"discount\":{\"amount\":7,\"currency\":\"EUR\"},\"cap\":{\"amount\":7,\"currency\":\"EUR\"}}",
+            ),
+        };
+        let answer = ::golden_corpus::refs::CreateBundleResponse::Created(
+            sample::<
+                ::golden_corpus::types::CatalogItem,
+            >(
+                "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .create_bundle(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /bundles answering Created (catalogKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /bundles answering Created (catalogKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::refs::CreateBundleRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /bundles answering Created (catalogKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /bundles answering Created (catalogKey)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn refs_get_item_dimensions() {
+    let (script, endpoint) = refs::scripted().await;
+    {
+        let credential = ::golden_corpus::refs::Credential::CatalogKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::refs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::refs::GetItemDimensionsRequest = ::golden_corpus::refs::GetItemDimensionsRequest {
+            sku: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_corpus::refs::GetItemDimensionsResponse::Ok(
+            sample::<
+                ::golden_corpus::types::Dimensions,
+            >("{\"width\":7,\"height\":7,\"depth\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_item_dimensions(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "GET /items/{sku}/dimensions answering Ok (catalogKey)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /items/{sku}/dimensions answering Ok (catalogKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::refs::GetItemDimensionsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /items/{sku}/dimensions answering Ok (catalogKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /items/{sku}/dimensions answering Ok (catalogKey)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn refs_get_item_dimensions_in() {
+    let (script, endpoint) = refs::scripted().await;
+    {
+        let credential = ::golden_corpus::refs::Credential::CatalogKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::refs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::refs::GetItemDimensionsInRequest = ::golden_corpus::refs::GetItemDimensionsInRequest {
+            sku: sample::<::std::string::String>("\"some text\""),
+            unit: sample::<::golden_corpus::types::GetItemDimensionsInUnit>("\"mm\""),
+        };
+        let answer = ::golden_corpus::refs::GetItemDimensionsInResponse::Ok(
+            sample::<
+                ::golden_corpus::types::GetItemDimensionsInOkBody,
+            >("{\"size\":{\"width\":7,\"height\":7,\"depth\":7},\"unit\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_item_dimensions_in(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "GET /items/{sku}/dimensions/{unit} answering Ok (catalogKey)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /items/{sku}/dimensions/{unit} answering Ok (catalogKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::refs::GetItemDimensionsInRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /items/{sku}/dimensions/{unit} answering Ok (catalogKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /items/{sku}/dimensions/{unit} answering Ok (catalogKey)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn refs_lookup_barcode() {
+    let (script, endpoint) = refs::scripted().await;
+    {
+        let credential = ::golden_corpus::refs::Credential::CatalogKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::refs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::refs::LookupBarcodeRequest = ::golden_corpus::refs::LookupBarcodeRequest {
+            barcode: sample::<::golden_corpus::types::Barcode>("\"some text\""),
+        };
+        let answer = ::golden_corpus::refs::LookupBarcodeResponse::Ok(
+            sample::<
+                ::golden_corpus::types::CatalogItem,
+            >(
+                "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .lookup_barcode(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /lookup/{barcode} answering Ok (catalogKey)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /lookup/{barcode} answering Ok (catalogKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::refs::LookupBarcodeRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /lookup/{barcode} answering Ok (catalogKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /lookup/{barcode} answering Ok (catalogKey)"
+        );
+    }
+    {
+        let credential = ::golden_corpus::refs::Credential::CatalogKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_corpus::refs::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_corpus::refs::LookupBarcodeRequest = ::golden_corpus::refs::LookupBarcodeRequest {
+            barcode: sample::<::golden_corpus::types::Barcode>("\"some text\""),
+        };
+        let answer = ::golden_corpus::refs::LookupBarcodeResponse::NotFound(
+            sample::<
+                ::golden_corpus::types::ApiErrorBody,
+            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .lookup_barcode(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "GET /lookup/{barcode} answering NotFound (catalogKey)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /lookup/{barcode} answering NotFound (catalogKey)"
+        );
+        let (caller, received) = script
+            .received::<::golden_corpus::refs::LookupBarcodeRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /lookup/{barcode} answering NotFound (catalogKey)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /lookup/{barcode} answering NotFound (catalogKey)"
+        );
     }
 }

@@ -56,67 +56,71 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
         })
 }
 #[rustfmt::skip]
-mod every_operation {
-    pub(super) mod search {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_defaults::search::SearchApi for Scripted {
-            async fn search(
-                &self,
-                request: ::golden_defaults::search::SearchRequest,
-            ) -> Result<
-                ::golden_defaults::search::SearchResponse,
-                ::golden_defaults::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
+mod search {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_defaults::search::SearchApi for Scripted {
+        async fn search(
+            &self,
+            request: ::golden_defaults::search::SearchRequest,
+        ) -> Result<
+            ::golden_defaults::search::SearchResponse,
+            ::golden_defaults::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
         }
-        #[::tokio::test]
-        async fn search_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_defaults::search::router(Arc::new(Scripted(script.clone()))),
-                )
-                .await;
-            let endpoint = ::golden_defaults::outgoing::Endpoint::new(url);
-            {
-                let client = ::golden_defaults::search::Client::new(endpoint.clone());
-                let request: ::golden_defaults::search::SearchRequest = ::golden_defaults::search::SearchRequest {
-                    limit: sample::<i64>("7"),
-                    order: sample::<::golden_defaults::types::SearchOrder>("\"asc\""),
-                    q: sample::<::std::string::String>("\"some text\""),
-                    body: Some(
-                        sample::<
-                            ::golden_defaults::types::SearchBody,
-                        >("{\"exact\":true,\"language\":\"some text\",\"boost\":1.5}"),
-                    ),
-                };
-                let answer = ::golden_defaults::search::SearchResponse::Ok;
-                script.expect(answer.clone());
-                let got = client
-                    .search(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /search answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /search answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_defaults::search::SearchRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /search answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "POST /search answering Ok (no credential)"
-                );
-            }
-        }
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_defaults::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_defaults::search::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_defaults::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn search_search() {
+    let (script, endpoint) = search::scripted().await;
+    {
+        let client = ::golden_defaults::search::Client::new(endpoint.clone());
+        let request: ::golden_defaults::search::SearchRequest = ::golden_defaults::search::SearchRequest {
+            limit: sample::<i64>("7"),
+            order: sample::<::golden_defaults::types::SearchOrder>("\"asc\""),
+            q: sample::<::std::string::String>("\"some text\""),
+            body: Some(
+                sample::<
+                    ::golden_defaults::types::SearchBody,
+                >("{\"exact\":true,\"language\":\"some text\",\"boost\":1.5}"),
+            ),
+        };
+        let answer = ::golden_defaults::search::SearchResponse::Ok;
+        script.expect(answer.clone());
+        let got = client
+            .search(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /search answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /search answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_defaults::search::SearchRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /search answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "POST /search answering Ok (no credential)"
+        );
     }
 }

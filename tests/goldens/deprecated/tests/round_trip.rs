@@ -56,99 +56,103 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
         })
 }
 #[rustfmt::skip]
-mod every_operation {
-    pub(super) mod things {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_deprecated::things::ThingsApi for Scripted {
-            #[allow(deprecated)]
-            async fn old_thing(
-                &self,
-                request: ::golden_deprecated::things::OldThingRequest,
-            ) -> Result<
-                ::golden_deprecated::things::OldThingResponse,
-                ::golden_deprecated::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn new_thing(
-                &self,
-                request: ::golden_deprecated::things::NewThingRequest,
-            ) -> Result<
-                ::golden_deprecated::things::NewThingResponse,
-                ::golden_deprecated::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-        }
-        #[::tokio::test]
+mod things {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_deprecated::things::ThingsApi for Scripted {
         #[allow(deprecated)]
-        async fn things_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_deprecated::things::router(
-                        Arc::new(Scripted(script.clone())),
-                    ),
-                )
-                .await;
-            let endpoint = ::golden_deprecated::outgoing::Endpoint::new(url);
-            {
-                let client = ::golden_deprecated::things::Client::new(endpoint.clone());
-                let request: ::golden_deprecated::things::OldThingRequest = ::golden_deprecated::things::OldThingRequest {
-                    legacy: Some(sample::<::std::string::String>("\"some text\"")),
-                };
-                let answer = ::golden_deprecated::things::OldThingResponse::Ok;
-                script.expect(answer.clone());
-                let got = client
-                    .old_thing(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /old answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /old answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_deprecated::things::OldThingRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /old answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /old answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_deprecated::things::Client::new(endpoint.clone());
-                let request: ::golden_deprecated::things::NewThingRequest = ::golden_deprecated::things::NewThingRequest {};
-                let answer = ::golden_deprecated::things::NewThingResponse::Ok;
-                script.expect(answer.clone());
-                let got = client
-                    .new_thing(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /new answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /new answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_deprecated::things::NewThingRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /new answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /new answering Ok (no credential)"
-                );
-            }
+        async fn old_thing(
+            &self,
+            request: ::golden_deprecated::things::OldThingRequest,
+        ) -> Result<
+            ::golden_deprecated::things::OldThingResponse,
+            ::golden_deprecated::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
         }
+        async fn new_thing(
+            &self,
+            request: ::golden_deprecated::things::NewThingRequest,
+        ) -> Result<
+            ::golden_deprecated::things::NewThingResponse,
+            ::golden_deprecated::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_deprecated::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_deprecated::things::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_deprecated::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+#[allow(deprecated)]
+async fn things_old_thing() {
+    let (script, endpoint) = things::scripted().await;
+    {
+        let client = ::golden_deprecated::things::Client::new(endpoint.clone());
+        let request: ::golden_deprecated::things::OldThingRequest = ::golden_deprecated::things::OldThingRequest {
+            legacy: Some(sample::<::std::string::String>("\"some text\"")),
+        };
+        let answer = ::golden_deprecated::things::OldThingResponse::Ok;
+        script.expect(answer.clone());
+        let got = client
+            .old_thing(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /old answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /old answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_deprecated::things::OldThingRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "GET /old answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /old answering Ok (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn things_new_thing() {
+    let (script, endpoint) = things::scripted().await;
+    {
+        let client = ::golden_deprecated::things::Client::new(endpoint.clone());
+        let request: ::golden_deprecated::things::NewThingRequest = ::golden_deprecated::things::NewThingRequest {};
+        let answer = ::golden_deprecated::things::NewThingResponse::Ok;
+        script.expect(answer.clone());
+        let got = client
+            .new_thing(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /new answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /new answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_deprecated::things::NewThingRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "GET /new answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /new answering Ok (no credential)"
+        );
     }
 }

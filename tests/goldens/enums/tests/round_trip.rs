@@ -56,66 +56,65 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
         })
 }
 #[rustfmt::skip]
-mod every_operation {
-    pub(super) mod pets {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_enums::pets::PetsApi for Scripted {
-            async fn list_pets(
-                &self,
-                request: ::golden_enums::pets::ListPetsRequest,
-            ) -> Result<
-                ::golden_enums::pets::ListPetsResponse,
-                ::golden_enums::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
+mod pets {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_enums::pets::PetsApi for Scripted {
+        async fn list_pets(
+            &self,
+            request: ::golden_enums::pets::ListPetsRequest,
+        ) -> Result<
+            ::golden_enums::pets::ListPetsResponse,
+            ::golden_enums::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
         }
-        #[::tokio::test]
-        async fn pets_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_enums::pets::router(Arc::new(Scripted(script.clone()))),
-                )
-                .await;
-            let endpoint = ::golden_enums::outgoing::Endpoint::new(url);
-            {
-                let client = ::golden_enums::pets::Client::new(endpoint.clone());
-                let request: ::golden_enums::pets::ListPetsRequest = ::golden_enums::pets::ListPetsRequest {
-                    status: Some(
-                        sample::<::golden_enums::types::ListPetsStatus>("\"available\""),
-                    ),
-                };
-                let answer = ::golden_enums::pets::ListPetsResponse::Ok(
-                    sample::<
-                        ::golden_enums::types::ListPetsOkBody,
-                    >("{\"kind\":\"pet.kind.cat\",\"size\":\"small\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .list_pets(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /pets answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /pets answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_enums::pets::ListPetsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /pets answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /pets answering Ok (no credential)"
-                );
-            }
-        }
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (Arc<Script>, ::golden_enums::outgoing::Endpoint) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(::golden_enums::pets::router(Arc::new(Scripted(script.clone()))))
+            .await;
+        (script, ::golden_enums::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn pets_list_pets() {
+    let (script, endpoint) = pets::scripted().await;
+    {
+        let client = ::golden_enums::pets::Client::new(endpoint.clone());
+        let request: ::golden_enums::pets::ListPetsRequest = ::golden_enums::pets::ListPetsRequest {
+            status: Some(
+                sample::<::golden_enums::types::ListPetsStatus>("\"available\""),
+            ),
+        };
+        let answer = ::golden_enums::pets::ListPetsResponse::Ok(
+            sample::<
+                ::golden_enums::types::ListPetsOkBody,
+            >("{\"kind\":\"pet.kind.cat\",\"size\":\"small\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .list_pets(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /pets answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /pets answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_enums::pets::ListPetsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /pets answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /pets answering Ok (no credential)"
+        );
     }
 }

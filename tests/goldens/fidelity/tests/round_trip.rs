@@ -56,398 +56,421 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
         })
 }
 #[rustfmt::skip]
-mod every_operation {
-    pub(super) mod devices {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_fidelity::devices::DevicesApi for Scripted {
-            async fn get_device(
-                &self,
-                request: ::golden_fidelity::devices::GetDeviceRequest,
-            ) -> Result<
-                ::golden_fidelity::devices::GetDeviceResponse,
-                ::golden_fidelity::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn get_device_keys(
-                &self,
-                request: ::golden_fidelity::devices::GetDeviceKeysRequest,
-            ) -> Result<
-                ::golden_fidelity::devices::GetDeviceKeysResponse,
-                ::golden_fidelity::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn get_device_card(
-                &self,
-                request: ::golden_fidelity::devices::GetDeviceCardRequest,
-            ) -> Result<
-                ::golden_fidelity::devices::GetDeviceCardResponse,
-                ::golden_fidelity::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn get_positions(
-                &self,
-                request: ::golden_fidelity::devices::GetPositionsRequest,
-            ) -> Result<
-                ::golden_fidelity::devices::GetPositionsResponse,
-                ::golden_fidelity::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn list_devices(
-                &self,
-                request: ::golden_fidelity::devices::ListDevicesRequest,
-            ) -> Result<
-                ::golden_fidelity::devices::ListDevicesResponse,
-                ::golden_fidelity::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn show_device(
-                &self,
-                request: ::golden_fidelity::devices::ShowDeviceRequest,
-            ) -> Result<
-                ::golden_fidelity::devices::ShowDeviceResponse,
-                ::golden_fidelity::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
+mod devices {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_fidelity::devices::DevicesApi for Scripted {
+        async fn get_device(
+            &self,
+            request: ::golden_fidelity::devices::GetDeviceRequest,
+        ) -> Result<
+            ::golden_fidelity::devices::GetDeviceResponse,
+            ::golden_fidelity::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
         }
-        #[::tokio::test]
-        async fn devices_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_fidelity::devices::router(
-                        Arc::new(Scripted(script.clone())),
-                    ),
+        async fn get_device_keys(
+            &self,
+            request: ::golden_fidelity::devices::GetDeviceKeysRequest,
+        ) -> Result<
+            ::golden_fidelity::devices::GetDeviceKeysResponse,
+            ::golden_fidelity::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn get_device_card(
+            &self,
+            request: ::golden_fidelity::devices::GetDeviceCardRequest,
+        ) -> Result<
+            ::golden_fidelity::devices::GetDeviceCardResponse,
+            ::golden_fidelity::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn get_positions(
+            &self,
+            request: ::golden_fidelity::devices::GetPositionsRequest,
+        ) -> Result<
+            ::golden_fidelity::devices::GetPositionsResponse,
+            ::golden_fidelity::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn list_devices(
+            &self,
+            request: ::golden_fidelity::devices::ListDevicesRequest,
+        ) -> Result<
+            ::golden_fidelity::devices::ListDevicesResponse,
+            ::golden_fidelity::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn show_device(
+            &self,
+            request: ::golden_fidelity::devices::ShowDeviceRequest,
+        ) -> Result<
+            ::golden_fidelity::devices::ShowDeviceResponse,
+            ::golden_fidelity::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_fidelity::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_fidelity::devices::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_fidelity::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn devices_get_device() {
+    let (script, endpoint) = devices::scripted().await;
+    {
+        let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
+        let request: ::golden_fidelity::devices::GetDeviceRequest = ::golden_fidelity::devices::GetDeviceRequest {
+            device_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_fidelity::devices::GetDeviceResponse::Ok(
+            sample::<
+                ::golden_fidelity::types::DeviceInformation,
+            >(
+                "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"},\"unsigned\":{\"device_display_name\":\"some text\"}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_device(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /devices/{deviceId} answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /devices/{deviceId} answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_fidelity::devices::GetDeviceRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /devices/{deviceId} answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /devices/{deviceId} answering Ok (no credential)"
+        );
+    }
+    {
+        let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
+        let request: ::golden_fidelity::devices::GetDeviceRequest = ::golden_fidelity::devices::GetDeviceRequest {
+            device_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_fidelity::devices::GetDeviceResponse::BadRequest(
+            sample::<
+                ::golden_fidelity::types::GetDeviceBadRequestBody,
+            >(
+                "{\"errcode\":\"some text\",\"error\":\"some text\",\"room_version\":\"some text\"}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_device(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
+                    "GET /devices/{deviceId} answering BadRequest (no credential)"
                 )
-                .await;
-            let endpoint = ::golden_fidelity::outgoing::Endpoint::new(url);
-            {
-                let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::GetDeviceRequest = ::golden_fidelity::devices::GetDeviceRequest {
-                    device_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_fidelity::devices::GetDeviceResponse::Ok(
-                    sample::<
-                        ::golden_fidelity::types::DeviceInformation,
-                    >(
-                        "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"},\"unsigned\":{\"device_display_name\":\"some text\"}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_device(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /devices/{deviceId} answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /devices/{deviceId} answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_fidelity::devices::GetDeviceRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /devices/{deviceId} answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /devices/{deviceId} answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::GetDeviceRequest = ::golden_fidelity::devices::GetDeviceRequest {
-                    device_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_fidelity::devices::GetDeviceResponse::BadRequest(
-                    sample::<
-                        ::golden_fidelity::types::GetDeviceBadRequestBody,
-                    >(
-                        "{\"errcode\":\"some text\",\"error\":\"some text\",\"room_version\":\"some text\"}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_device(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /devices/{deviceId} answering BadRequest (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /devices/{deviceId} answering BadRequest (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_fidelity::devices::GetDeviceRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /devices/{deviceId} answering BadRequest (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /devices/{deviceId} answering BadRequest (no credential)"
-                );
-            }
-            {
-                let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::GetDeviceKeysRequest = ::golden_fidelity::devices::GetDeviceKeysRequest {
-                    device_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_fidelity::devices::GetDeviceKeysResponse::Ok(
-                    sample::<
-                        ::golden_fidelity::types::DeviceKeys,
-                    >(
-                        "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_device_keys(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /devices/{deviceId}/keys answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /devices/{deviceId} answering BadRequest (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_fidelity::devices::GetDeviceRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /devices/{deviceId} answering BadRequest (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /devices/{deviceId} answering BadRequest (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn devices_get_device_keys() {
+    let (script, endpoint) = devices::scripted().await;
+    {
+        let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
+        let request: ::golden_fidelity::devices::GetDeviceKeysRequest = ::golden_fidelity::devices::GetDeviceKeysRequest {
+            device_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_fidelity::devices::GetDeviceKeysResponse::Ok(
+            sample::<
+                ::golden_fidelity::types::DeviceKeys,
+            >(
+                "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_device_keys(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
                     "GET /devices/{deviceId}/keys answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_fidelity::devices::GetDeviceKeysRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /devices/{deviceId}/keys answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /devices/{deviceId}/keys answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::GetDeviceKeysRequest = ::golden_fidelity::devices::GetDeviceKeysRequest {
-                    device_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_fidelity::devices::GetDeviceKeysResponse::NotFound(
-                    sample::<
-                        ::golden_fidelity::types::GetDeviceKeysNotFoundBody,
-                    >(
-                        "{\"device\":{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_device_keys(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /devices/{deviceId}/keys answering NotFound (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /devices/{deviceId}/keys answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_fidelity::devices::GetDeviceKeysRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /devices/{deviceId}/keys answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /devices/{deviceId}/keys answering Ok (no credential)"
+        );
+    }
+    {
+        let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
+        let request: ::golden_fidelity::devices::GetDeviceKeysRequest = ::golden_fidelity::devices::GetDeviceKeysRequest {
+            device_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_fidelity::devices::GetDeviceKeysResponse::NotFound(
+            sample::<
+                ::golden_fidelity::types::GetDeviceKeysNotFoundBody,
+            >(
+                "{\"device\":{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_device_keys(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
                     "GET /devices/{deviceId}/keys answering NotFound (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_fidelity::devices::GetDeviceKeysRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /devices/{deviceId}/keys answering NotFound (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /devices/{deviceId}/keys answering NotFound (no credential)"
-                );
-            }
-            {
-                let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::GetDeviceCardRequest = ::golden_fidelity::devices::GetDeviceCardRequest {
-                    device_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_fidelity::devices::GetDeviceCardResponse::Ok(
-                    sample::<
-                        ::std::boxed::Box<::golden_fidelity::types::DeviceCard>,
-                    >(
-                        "{\"field_0\":\"some text\",\"field_1\":\"some text\",\"field_2\":\"some text\",\"field_3\":\"some text\",\"field_4\":\"some text\",\"field_5\":\"some text\",\"field_6\":\"some text\",\"field_7\":\"some text\",\"field_8\":\"some text\",\"field_9\":\"some text\",\"field_10\":\"some text\",\"field_11\":\"some text\",\"signatures\":{\"some key\":{\"some key\":[{\"some key\":\"some text\"}]}}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_device_card(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /devices/{deviceId}/card answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /devices/{deviceId}/keys answering NotFound (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_fidelity::devices::GetDeviceKeysRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /devices/{deviceId}/keys answering NotFound (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /devices/{deviceId}/keys answering NotFound (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn devices_get_device_card() {
+    let (script, endpoint) = devices::scripted().await;
+    {
+        let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
+        let request: ::golden_fidelity::devices::GetDeviceCardRequest = ::golden_fidelity::devices::GetDeviceCardRequest {
+            device_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_fidelity::devices::GetDeviceCardResponse::Ok(
+            sample::<
+                ::std::boxed::Box<::golden_fidelity::types::DeviceCard>,
+            >(
+                "{\"field_0\":\"some text\",\"field_1\":\"some text\",\"field_2\":\"some text\",\"field_3\":\"some text\",\"field_4\":\"some text\",\"field_5\":\"some text\",\"field_6\":\"some text\",\"field_7\":\"some text\",\"field_8\":\"some text\",\"field_9\":\"some text\",\"field_10\":\"some text\",\"field_11\":\"some text\",\"signatures\":{\"some key\":{\"some key\":[{\"some key\":\"some text\"}]}}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_device_card(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
                     "GET /devices/{deviceId}/card answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_fidelity::devices::GetDeviceCardRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /devices/{deviceId}/card answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /devices/{deviceId}/card answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::GetDeviceCardRequest = ::golden_fidelity::devices::GetDeviceCardRequest {
-                    device_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_fidelity::devices::GetDeviceCardResponse::NotFound(
-                    sample::<
-                        ::golden_fidelity::types::ApiErrorBody,
-                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_device_card(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /devices/{deviceId}/card answering NotFound (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /devices/{deviceId}/card answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_fidelity::devices::GetDeviceCardRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /devices/{deviceId}/card answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /devices/{deviceId}/card answering Ok (no credential)"
+        );
+    }
+    {
+        let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
+        let request: ::golden_fidelity::devices::GetDeviceCardRequest = ::golden_fidelity::devices::GetDeviceCardRequest {
+            device_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_fidelity::devices::GetDeviceCardResponse::NotFound(
+            sample::<
+                ::golden_fidelity::types::ApiErrorBody,
+            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_device_card(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
                     "GET /devices/{deviceId}/card answering NotFound (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_fidelity::devices::GetDeviceCardRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /devices/{deviceId}/card answering NotFound (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /devices/{deviceId}/card answering NotFound (no credential)"
-                );
-            }
-            {
-                let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::GetPositionsRequest = ::golden_fidelity::devices::GetPositionsRequest {};
-                let answer = ::golden_fidelity::devices::GetPositionsResponse::Ok(
-                    sample::<
-                        ::golden_fidelity::types::GetPositionsOkBody,
-                    >("{\"origin\":[1.5,1.5],\"order\":1.5}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_positions(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /positions answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /positions answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_fidelity::devices::GetPositionsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /positions answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /positions answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::ListDevicesRequest = ::golden_fidelity::devices::ListDevicesRequest {};
-                let answer = ::golden_fidelity::devices::ListDevicesResponse::Ok(
-                    sample::<
-                        ::golden_fidelity::types::ListDevicesOkBody,
-                    >(
-                        "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"},\"last_seen_ts\":7,\"last_seen_ip\":\"some text\"}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .list_devices(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /devices answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /devices answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_fidelity::devices::ListDevicesRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /devices answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /devices answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-                let request: ::golden_fidelity::devices::ShowDeviceRequest = ::golden_fidelity::devices::ShowDeviceRequest {
-                    device_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_fidelity::devices::ShowDeviceResponse::Ok(
-                    sample::<
-                        ::golden_fidelity::types::DeviceKeys,
-                    >(
-                        "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .show_device(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /devices/{deviceId}/summary answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /devices/{deviceId}/card answering NotFound (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_fidelity::devices::GetDeviceCardRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /devices/{deviceId}/card answering NotFound (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /devices/{deviceId}/card answering NotFound (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn devices_get_positions() {
+    let (script, endpoint) = devices::scripted().await;
+    {
+        let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
+        let request: ::golden_fidelity::devices::GetPositionsRequest = ::golden_fidelity::devices::GetPositionsRequest {};
+        let answer = ::golden_fidelity::devices::GetPositionsResponse::Ok(
+            sample::<
+                ::golden_fidelity::types::GetPositionsOkBody,
+            >("{\"origin\":[1.5,1.5],\"order\":1.5}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_positions(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /positions answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /positions answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_fidelity::devices::GetPositionsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /positions answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /positions answering Ok (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn devices_list_devices() {
+    let (script, endpoint) = devices::scripted().await;
+    {
+        let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
+        let request: ::golden_fidelity::devices::ListDevicesRequest = ::golden_fidelity::devices::ListDevicesRequest {};
+        let answer = ::golden_fidelity::devices::ListDevicesResponse::Ok(
+            sample::<
+                ::golden_fidelity::types::ListDevicesOkBody,
+            >(
+                "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"},\"last_seen_ts\":7,\"last_seen_ip\":\"some text\"}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .list_devices(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /devices answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /devices answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_fidelity::devices::ListDevicesRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /devices answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /devices answering Ok (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn devices_show_device() {
+    let (script, endpoint) = devices::scripted().await;
+    {
+        let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
+        let request: ::golden_fidelity::devices::ShowDeviceRequest = ::golden_fidelity::devices::ShowDeviceRequest {
+            device_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_fidelity::devices::ShowDeviceResponse::Ok(
+            sample::<
+                ::golden_fidelity::types::DeviceKeys,
+            >(
+                "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .show_device(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
                     "GET /devices/{deviceId}/summary answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_fidelity::devices::ShowDeviceRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /devices/{deviceId}/summary answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /devices/{deviceId}/summary answering Ok (no credential)"
-                );
-            }
-        }
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /devices/{deviceId}/summary answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_fidelity::devices::ShowDeviceRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /devices/{deviceId}/summary answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /devices/{deviceId}/summary answering Ok (no credential)"
+        );
     }
 }

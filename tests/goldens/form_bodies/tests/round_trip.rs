@@ -56,105 +56,110 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
         })
 }
 #[rustfmt::skip]
-mod every_operation {
-    pub(super) mod forms {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_form_bodies::forms::FormsApi for Scripted {
-            async fn form_login(
-                &self,
-                request: ::golden_form_bodies::forms::FormLoginRequest,
-            ) -> Result<
-                ::golden_form_bodies::forms::FormLoginResponse,
-                ::golden_form_bodies::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn add_note(
-                &self,
-                request: ::golden_form_bodies::forms::AddNoteRequest,
-            ) -> Result<
-                ::golden_form_bodies::forms::AddNoteResponse,
-                ::golden_form_bodies::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
+mod forms {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_form_bodies::forms::FormsApi for Scripted {
+        async fn form_login(
+            &self,
+            request: ::golden_form_bodies::forms::FormLoginRequest,
+        ) -> Result<
+            ::golden_form_bodies::forms::FormLoginResponse,
+            ::golden_form_bodies::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
         }
-        #[::tokio::test]
-        async fn forms_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_form_bodies::forms::router(
-                        Arc::new(Scripted(script.clone())),
-                    ),
-                )
-                .await;
-            let endpoint = ::golden_form_bodies::outgoing::Endpoint::new(url);
-            {
-                let client = ::golden_form_bodies::forms::Client::new(endpoint.clone());
-                let request: ::golden_form_bodies::forms::FormLoginRequest = ::golden_form_bodies::forms::FormLoginRequest {
-                    body: sample::<
-                        ::golden_form_bodies::types::FormLoginBody,
-                    >("{\"user\":\"some text\",\"remember\":true}"),
-                };
-                let answer = ::golden_form_bodies::forms::FormLoginResponse::Ok;
-                script.expect(answer.clone());
-                let got = client
-                    .form_login(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /login answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /login answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_form_bodies::forms::FormLoginRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /login answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "POST /login answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_form_bodies::forms::Client::new(endpoint.clone());
-                let request: ::golden_form_bodies::forms::AddNoteRequest = ::golden_form_bodies::forms::AddNoteRequest {
-                    body: sample::<
-                        ::golden_form_bodies::types::AddNoteBody,
-                    >("{\"text\":\"some text\"}"),
-                };
-                let answer = ::golden_form_bodies::forms::AddNoteResponse::Created;
-                script.expect(answer.clone());
-                let got = client
-                    .add_note(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "POST /notes answering Created (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /notes answering Created (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_form_bodies::forms::AddNoteRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /notes answering Created (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "POST /notes answering Created (no credential)"
-                );
-            }
+        async fn add_note(
+            &self,
+            request: ::golden_form_bodies::forms::AddNoteRequest,
+        ) -> Result<
+            ::golden_form_bodies::forms::AddNoteResponse,
+            ::golden_form_bodies::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
         }
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_form_bodies::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_form_bodies::forms::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_form_bodies::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn forms_form_login() {
+    let (script, endpoint) = forms::scripted().await;
+    {
+        let client = ::golden_form_bodies::forms::Client::new(endpoint.clone());
+        let request: ::golden_form_bodies::forms::FormLoginRequest = ::golden_form_bodies::forms::FormLoginRequest {
+            body: sample::<
+                ::golden_form_bodies::types::FormLoginBody,
+            >("{\"user\":\"some text\",\"remember\":true}"),
+        };
+        let answer = ::golden_form_bodies::forms::FormLoginResponse::Ok;
+        script.expect(answer.clone());
+        let got = client
+            .form_login(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /login answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /login answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_form_bodies::forms::FormLoginRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /login answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "POST /login answering Ok (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn forms_add_note() {
+    let (script, endpoint) = forms::scripted().await;
+    {
+        let client = ::golden_form_bodies::forms::Client::new(endpoint.clone());
+        let request: ::golden_form_bodies::forms::AddNoteRequest = ::golden_form_bodies::forms::AddNoteRequest {
+            body: sample::<
+                ::golden_form_bodies::types::AddNoteBody,
+            >("{\"text\":\"some text\"}"),
+        };
+        let answer = ::golden_form_bodies::forms::AddNoteResponse::Created;
+        script.expect(answer.clone());
+        let got = client
+            .add_note(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /notes answering Created (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /notes answering Created (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_form_bodies::forms::AddNoteRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /notes answering Created (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "POST /notes answering Created (no credential)"
+        );
     }
 }

@@ -56,66 +56,66 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
         })
 }
 #[rustfmt::skip]
-mod every_operation {
-    pub(super) mod labels {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_maps::labels::LabelsApi for Scripted {
-            async fn put_labels(
-                &self,
-                request: ::golden_maps::labels::PutLabelsRequest,
-            ) -> Result<
-                ::golden_maps::labels::PutLabelsResponse,
-                ::golden_maps::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
+mod labels {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_maps::labels::LabelsApi for Scripted {
+        async fn put_labels(
+            &self,
+            request: ::golden_maps::labels::PutLabelsRequest,
+        ) -> Result<
+            ::golden_maps::labels::PutLabelsResponse,
+            ::golden_maps::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
         }
-        #[::tokio::test]
-        async fn labels_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_maps::labels::router(Arc::new(Scripted(script.clone()))),
-                )
-                .await;
-            let endpoint = ::golden_maps::outgoing::Endpoint::new(url);
-            {
-                let client = ::golden_maps::labels::Client::new(endpoint.clone());
-                let request: ::golden_maps::labels::PutLabelsRequest = ::golden_maps::labels::PutLabelsRequest {
-                    body: sample::<
-                        ::golden_maps::types::PutLabelsBody,
-                    >(
-                        "{\"labels\":{\"some key\":\"some text\"},\"scores\":{\"some key\":{\"some key\":7}},\"meta\":{\"some key\":[1,\"two\"]},\"extra\":true}",
-                    ),
-                };
-                let answer = ::golden_maps::labels::PutLabelsResponse::NoContent;
-                script.expect(answer.clone());
-                let got = client
-                    .put_labels(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "PUT /labels answering NoContent (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "PUT /labels answering NoContent (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_maps::labels::PutLabelsRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "PUT /labels answering NoContent (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "PUT /labels answering NoContent (no credential)"
-                );
-            }
-        }
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (Arc<Script>, ::golden_maps::outgoing::Endpoint) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_maps::labels::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_maps::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn labels_put_labels() {
+    let (script, endpoint) = labels::scripted().await;
+    {
+        let client = ::golden_maps::labels::Client::new(endpoint.clone());
+        let request: ::golden_maps::labels::PutLabelsRequest = ::golden_maps::labels::PutLabelsRequest {
+            body: sample::<
+                ::golden_maps::types::PutLabelsBody,
+            >(
+                "{\"labels\":{\"some key\":\"some text\"},\"scores\":{\"some key\":{\"some key\":7}},\"meta\":{\"some key\":[1,\"two\"]},\"extra\":true}",
+            ),
+        };
+        let answer = ::golden_maps::labels::PutLabelsResponse::NoContent;
+        script.expect(answer.clone());
+        let got = client
+            .put_labels(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "PUT /labels answering NoContent (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "PUT /labels answering NoContent (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_maps::labels::PutLabelsRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "PUT /labels answering NoContent (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "PUT /labels answering NoContent (no credential)"
+        );
     }
 }

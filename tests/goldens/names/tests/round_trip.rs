@@ -56,256 +56,264 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
         })
 }
 #[rustfmt::skip]
-mod every_operation {
-    pub(super) mod types_api {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_names::types_api::TypesApi for Scripted {
-            type Caller = String;
-            async fn authenticate(
-                &self,
-                credential: ::golden_names::types_api::Credential,
-            ) -> Result<String, ::golden_names::types::ApiError> {
-                Ok(format!("{credential:?}"))
-            }
-            async fn get_thing(
-                &self,
-                caller: String,
-                request: ::golden_names::types_api::GetThingRequest,
-            ) -> Result<
-                ::golden_names::types_api::GetThingResponse,
-                ::golden_names::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn things_get_v2(
-                &self,
-                request: ::golden_names::types_api::ThingsGetV2Request,
-            ) -> Result<
-                ::golden_names::types_api::ThingsGetV2Response,
-                ::golden_names::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn self_(
-                &self,
-                request: ::golden_names::types_api::SelfRequest,
-            ) -> Result<
-                ::golden_names::types_api::SelfResponse,
-                ::golden_names::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
-            async fn result(
-                &self,
-                request: ::golden_names::types_api::ResultRequest,
-            ) -> Result<
-                ::golden_names::types_api::ResultResponse,
-                ::golden_names::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
+mod types_api {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_names::types_api::TypesApi for Scripted {
+        type Caller = String;
+        async fn authenticate(
+            &self,
+            credential: ::golden_names::types_api::Credential,
+        ) -> Result<String, ::golden_names::types::ApiError> {
+            Ok(format!("{credential:?}"))
         }
-        #[::tokio::test]
-        async fn types_api_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_names::types_api::router(Arc::new(Scripted(script.clone()))),
+        async fn get_thing(
+            &self,
+            caller: String,
+            request: ::golden_names::types_api::GetThingRequest,
+        ) -> Result<
+            ::golden_names::types_api::GetThingResponse,
+            ::golden_names::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn things_get_v2(
+            &self,
+            request: ::golden_names::types_api::ThingsGetV2Request,
+        ) -> Result<
+            ::golden_names::types_api::ThingsGetV2Response,
+            ::golden_names::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn self_(
+            &self,
+            request: ::golden_names::types_api::SelfRequest,
+        ) -> Result<
+            ::golden_names::types_api::SelfResponse,
+            ::golden_names::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn result(
+            &self,
+            request: ::golden_names::types_api::ResultRequest,
+        ) -> Result<
+            ::golden_names::types_api::ResultResponse,
+            ::golden_names::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (Arc<Script>, ::golden_names::outgoing::Endpoint) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_names::types_api::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_names::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn types_api_get_thing() {
+    let (script, endpoint) = types_api::scripted().await;
+    {
+        let credential = ::golden_names::types_api::Credential::ApiKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_names::types_api::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_names::types_api::GetThingRequest = ::golden_names::types_api::GetThingRequest {
+            user_id: sample::<::std::string::String>("\"some text\""),
+            user_id_path: sample::<::std::string::String>("\"some text\""),
+            body_query: Some(sample::<::std::string::String>("\"some text\"")),
+            caller: Some(sample::<::std::string::String>("\"some text\"")),
+            self_: Some(sample::<::std::string::String>("\"some text\"")),
+            type_: sample::<i64>("7"),
+            request: Some(sample::<::std::string::String>("\"some text\"")),
+            body_header: Some(sample::<::std::string::String>("\"some text\"")),
+            body: sample::<
+                ::golden_names::types::Everything,
+            >(
+                "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
+            ),
+        };
+        let answer = ::golden_names::types_api::GetThingResponse::Ok(
+            sample::<::golden_names::types::GetThingRequest>("{\"id\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_thing(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "POST /things/{user-id}/{user_id} answering Ok (api-key)"
                 )
-                .await;
-            let endpoint = ::golden_names::outgoing::Endpoint::new(url);
-            {
-                let credential = ::golden_names::types_api::Credential::ApiKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_names::types_api::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_names::types_api::GetThingRequest = ::golden_names::types_api::GetThingRequest {
-                    user_id: sample::<::std::string::String>("\"some text\""),
-                    user_id_path: sample::<::std::string::String>("\"some text\""),
-                    body_query: Some(sample::<::std::string::String>("\"some text\"")),
-                    caller: Some(sample::<::std::string::String>("\"some text\"")),
-                    self_: Some(sample::<::std::string::String>("\"some text\"")),
-                    type_: sample::<i64>("7"),
-                    request: Some(sample::<::std::string::String>("\"some text\"")),
-                    body_header: Some(sample::<::std::string::String>("\"some text\"")),
-                    body: sample::<
-                        ::golden_names::types::Everything,
-                    >(
-                        "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
-                    ),
-                };
-                let answer = ::golden_names::types_api::GetThingResponse::Ok(
-                    sample::<
-                        ::golden_names::types::GetThingRequest,
-                    >("{\"id\":\"some text\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_thing(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "POST /things/{user-id}/{user_id} answering Ok (api-key)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /things/{user-id}/{user_id} answering Ok (api-key)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_names::types_api::GetThingRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /things/{user-id}/{user_id} answering Ok (api-key)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /things/{user-id}/{user_id} answering Ok (api-key)"
-                );
-            }
-            {
-                let credential = ::golden_names::types_api::Credential::ApiKey(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_names::types_api::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_names::types_api::GetThingRequest = ::golden_names::types_api::GetThingRequest {
-                    user_id: sample::<::std::string::String>("\"some text\""),
-                    user_id_path: sample::<::std::string::String>("\"some text\""),
-                    body_query: Some(sample::<::std::string::String>("\"some text\"")),
-                    caller: Some(sample::<::std::string::String>("\"some text\"")),
-                    self_: Some(sample::<::std::string::String>("\"some text\"")),
-                    type_: sample::<i64>("7"),
-                    request: Some(sample::<::std::string::String>("\"some text\"")),
-                    body_header: Some(sample::<::std::string::String>("\"some text\"")),
-                    body: sample::<
-                        ::golden_names::types::Everything,
-                    >(
-                        "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
-                    ),
-                };
-                let answer = ::golden_names::types_api::GetThingResponse::NotFound;
-                script.expect(answer.clone());
-                let got = client
-                    .get_thing(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /things/{user-id}/{user_id} answering Ok (api-key)"
+        );
+        let (caller, received) = script
+            .received::<::golden_names::types_api::GetThingRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /things/{user-id}/{user_id} answering Ok (api-key)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /things/{user-id}/{user_id} answering Ok (api-key)"
+        );
+    }
+    {
+        let credential = ::golden_names::types_api::Credential::ApiKey(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_names::types_api::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_names::types_api::GetThingRequest = ::golden_names::types_api::GetThingRequest {
+            user_id: sample::<::std::string::String>("\"some text\""),
+            user_id_path: sample::<::std::string::String>("\"some text\""),
+            body_query: Some(sample::<::std::string::String>("\"some text\"")),
+            caller: Some(sample::<::std::string::String>("\"some text\"")),
+            self_: Some(sample::<::std::string::String>("\"some text\"")),
+            type_: sample::<i64>("7"),
+            request: Some(sample::<::std::string::String>("\"some text\"")),
+            body_header: Some(sample::<::std::string::String>("\"some text\"")),
+            body: sample::<
+                ::golden_names::types::Everything,
+            >(
+                "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
+            ),
+        };
+        let answer = ::golden_names::types_api::GetThingResponse::NotFound;
+        script.expect(answer.clone());
+        let got = client
+            .get_thing(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}",
                     "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_names::types_api::GetThingRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
-                );
-            }
-            {
-                let client = ::golden_names::types_api::Client::new(endpoint.clone());
-                let request: ::golden_names::types_api::ThingsGetV2Request = ::golden_names::types_api::ThingsGetV2Request {};
-                let answer = ::golden_names::types_api::ThingsGetV2Response::Ok(
-                    sample::<
-                        ::golden_names::types::Everything,
-                    >(
-                        "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .things_get_v2(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /odd answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /odd answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_names::types_api::ThingsGetV2Request>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /odd answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /odd answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_names::types_api::Client::new(endpoint.clone());
-                let request: ::golden_names::types_api::SelfRequest = ::golden_names::types_api::SelfRequest {
-                    self_: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_names::types_api::SelfResponse::NoContent;
-                script.expect(answer.clone());
-                let got = client
-                    .self_(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /odd/{Self} answering NoContent (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /odd/{Self} answering NoContent (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_names::types_api::SelfRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /odd/{Self} answering NoContent (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /odd/{Self} answering NoContent (no credential)"
-                );
-            }
-            {
-                let client = ::golden_names::types_api::Client::new(endpoint.clone());
-                let request: ::golden_names::types_api::ResultRequest = ::golden_names::types_api::ResultRequest {};
-                let answer = ::golden_names::types_api::ResultResponse::Ok(
-                    sample::<::golden_names::types::Result>("{\"ok\":true}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .result(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /result answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /result answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_names::types_api::ResultRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /result answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /result answering Ok (no credential)"
-                );
-            }
-        }
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
+        );
+        let (caller, received) = script
+            .received::<::golden_names::types_api::GetThingRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn types_api_things_get_v2() {
+    let (script, endpoint) = types_api::scripted().await;
+    {
+        let client = ::golden_names::types_api::Client::new(endpoint.clone());
+        let request: ::golden_names::types_api::ThingsGetV2Request = ::golden_names::types_api::ThingsGetV2Request {};
+        let answer = ::golden_names::types_api::ThingsGetV2Response::Ok(
+            sample::<
+                ::golden_names::types::Everything,
+            >(
+                "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .things_get_v2(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /odd answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /odd answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_names::types_api::ThingsGetV2Request>();
+        assert_eq!(
+            received, request, "{}: the request", "GET /odd answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /odd answering Ok (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn types_api_self_() {
+    let (script, endpoint) = types_api::scripted().await;
+    {
+        let client = ::golden_names::types_api::Client::new(endpoint.clone());
+        let request: ::golden_names::types_api::SelfRequest = ::golden_names::types_api::SelfRequest {
+            self_: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_names::types_api::SelfResponse::NoContent;
+        script.expect(answer.clone());
+        let got = client
+            .self_(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /odd/{Self} answering NoContent (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /odd/{Self} answering NoContent (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_names::types_api::SelfRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /odd/{Self} answering NoContent (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /odd/{Self} answering NoContent (no credential)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn types_api_result() {
+    let (script, endpoint) = types_api::scripted().await;
+    {
+        let client = ::golden_names::types_api::Client::new(endpoint.clone());
+        let request: ::golden_names::types_api::ResultRequest = ::golden_names::types_api::ResultRequest {};
+        let answer = ::golden_names::types_api::ResultResponse::Ok(
+            sample::<::golden_names::types::Result>("{\"ok\":true}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .result(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /result answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /result answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_names::types_api::ResultRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /result answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /result answering Ok (no credential)"
+        );
     }
 }

@@ -56,68 +56,71 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
         })
 }
 #[rustfmt::skip]
-mod every_operation {
-    pub(super) mod pets {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_openapi31::pets::PetsApi for Scripted {
-            async fn get_pet(
-                &self,
-                request: ::golden_openapi31::pets::GetPetRequest,
-            ) -> Result<
-                ::golden_openapi31::pets::GetPetResponse,
-                ::golden_openapi31::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
+mod pets {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_openapi31::pets::PetsApi for Scripted {
+        async fn get_pet(
+            &self,
+            request: ::golden_openapi31::pets::GetPetRequest,
+        ) -> Result<
+            ::golden_openapi31::pets::GetPetResponse,
+            ::golden_openapi31::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
         }
-        #[::tokio::test]
-        async fn pets_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_openapi31::pets::router(Arc::new(Scripted(script.clone()))),
-                )
-                .await;
-            let endpoint = ::golden_openapi31::outgoing::Endpoint::new(url);
-            {
-                let client = ::golden_openapi31::pets::Client::new(endpoint.clone());
-                let request: ::golden_openapi31::pets::GetPetRequest = ::golden_openapi31::pets::GetPetRequest {
-                    pet_id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_openapi31::pets::GetPetResponse::Ok(
-                    sample::<
-                        ::golden_openapi31::types::Pet,
-                    >(
-                        "{\"kind\":\"pet\",\"name\":\"some text\",\"age\":7,\"tags\":[\"some text\"]}",
-                    ),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_pet(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}", "GET /pets/{petId} answering Ok (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /pets/{petId} answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_openapi31::pets::GetPetRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /pets/{petId} answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /pets/{petId} answering Ok (no credential)"
-                );
-            }
-        }
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_openapi31::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_openapi31::pets::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_openapi31::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn pets_get_pet() {
+    let (script, endpoint) = pets::scripted().await;
+    {
+        let client = ::golden_openapi31::pets::Client::new(endpoint.clone());
+        let request: ::golden_openapi31::pets::GetPetRequest = ::golden_openapi31::pets::GetPetRequest {
+            pet_id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_openapi31::pets::GetPetResponse::Ok(
+            sample::<
+                ::golden_openapi31::types::Pet,
+            >(
+                "{\"kind\":\"pet\",\"name\":\"some text\",\"age\":7,\"tags\":[\"some text\"]}",
+            ),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_pet(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /pets/{petId} answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /pets/{petId} answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_openapi31::pets::GetPetRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /pets/{petId} answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /pets/{petId} answering Ok (no credential)"
+        );
     }
 }

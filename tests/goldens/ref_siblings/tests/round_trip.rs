@@ -56,72 +56,70 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
         })
 }
 #[rustfmt::skip]
-mod every_operation {
-    pub(super) mod things {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_ref_siblings::things::ThingsApi for Scripted {
-            async fn create_thing(
-                &self,
-                request: ::golden_ref_siblings::things::CreateThingRequest,
-            ) -> Result<
-                ::golden_ref_siblings::things::CreateThingResponse,
-                ::golden_ref_siblings::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
+mod things {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_ref_siblings::things::ThingsApi for Scripted {
+        async fn create_thing(
+            &self,
+            request: ::golden_ref_siblings::things::CreateThingRequest,
+        ) -> Result<
+            ::golden_ref_siblings::things::CreateThingResponse,
+            ::golden_ref_siblings::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
         }
-        #[::tokio::test]
-        async fn things_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_ref_siblings::things::router(
-                        Arc::new(Scripted(script.clone())),
-                    ),
-                )
-                .await;
-            let endpoint = ::golden_ref_siblings::outgoing::Endpoint::new(url);
-            {
-                let client = ::golden_ref_siblings::things::Client::new(
-                    endpoint.clone(),
-                );
-                let request: ::golden_ref_siblings::things::CreateThingRequest = ::golden_ref_siblings::things::CreateThingRequest {
-                    body: sample::<
-                        ::golden_ref_siblings::types::CreateThingBody,
-                    >(
-                        "{\"owner\":{\"name\":\"some text\"},\"previous_owner\":{\"name\":\"some text\"},\"detailed_owner\":{\"name\":\"some text\",\"since\":7}}",
-                    ),
-                };
-                let answer = ::golden_ref_siblings::things::CreateThingResponse::Ok(
-                    sample::<
-                        ::golden_ref_siblings::types::Owner,
-                    >("{\"name\":\"some text\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .create_thing(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "POST /things answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "POST /things answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_ref_siblings::things::CreateThingRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "POST /things answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "POST /things answering Ok (no credential)"
-                );
-            }
-        }
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_ref_siblings::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_ref_siblings::things::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_ref_siblings::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn things_create_thing() {
+    let (script, endpoint) = things::scripted().await;
+    {
+        let client = ::golden_ref_siblings::things::Client::new(endpoint.clone());
+        let request: ::golden_ref_siblings::things::CreateThingRequest = ::golden_ref_siblings::things::CreateThingRequest {
+            body: sample::<
+                ::golden_ref_siblings::types::CreateThingBody,
+            >(
+                "{\"owner\":{\"name\":\"some text\"},\"previous_owner\":{\"name\":\"some text\"},\"detailed_owner\":{\"name\":\"some text\",\"since\":7}}",
+            ),
+        };
+        let answer = ::golden_ref_siblings::things::CreateThingResponse::Ok(
+            sample::<::golden_ref_siblings::types::Owner>("{\"name\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .create_thing(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "POST /things answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "POST /things answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_ref_siblings::things::CreateThingRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "POST /things answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "POST /things answering Ok (no credential)"
+        );
     }
 }

@@ -56,202 +56,196 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
         })
 }
 #[rustfmt::skip]
-mod every_operation {
-    pub(super) mod items {
-        use super::super::{Script, serve};
-        use super::super::sample;
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_responses::items::ItemsApi for Scripted {
-            async fn get_item(
-                &self,
-                request: ::golden_responses::items::GetItemRequest,
-            ) -> Result<
-                ::golden_responses::items::GetItemResponse,
-                ::golden_responses::types::Problem,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
+mod items {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_responses::items::ItemsApi for Scripted {
+        async fn get_item(
+            &self,
+            request: ::golden_responses::items::GetItemRequest,
+        ) -> Result<
+            ::golden_responses::items::GetItemResponse,
+            ::golden_responses::types::Problem,
+        > {
+            Ok(self.0.answer(String::new(), request))
         }
-        #[::tokio::test]
-        async fn items_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_responses::items::router(Arc::new(Scripted(script.clone()))),
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_responses::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_responses::items::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_responses::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn items_get_item() {
+    let (script, endpoint) = items::scripted().await;
+    {
+        let client = ::golden_responses::items::Client::new(endpoint.clone());
+        let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
+            id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_responses::items::GetItemResponse::Ok(
+            sample::<::golden_responses::types::GetItemOkBody>("{\"id\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_item(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /items/{id} answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /items/{id} answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_responses::items::GetItemRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /items/{id} answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /items/{id} answering Ok (no credential)"
+        );
+    }
+    {
+        let client = ::golden_responses::items::Client::new(endpoint.clone());
+        let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
+            id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_responses::items::GetItemResponse::NotModified;
+        script.expect(answer.clone());
+        let got = client
+            .get_item(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "GET /items/{id} answering NotModified (no credential)"
                 )
-                .await;
-            let endpoint = ::golden_responses::outgoing::Endpoint::new(url);
-            {
-                let client = ::golden_responses::items::Client::new(endpoint.clone());
-                let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
-                    id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_responses::items::GetItemResponse::Ok(
-                    sample::<
-                        ::golden_responses::types::GetItemOkBody,
-                    >("{\"id\":\"some text\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_item(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /items/{id} answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /items/{id} answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_responses::items::GetItemRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /items/{id} answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /items/{id} answering Ok (no credential)"
-                );
-            }
-            {
-                let client = ::golden_responses::items::Client::new(endpoint.clone());
-                let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
-                    id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_responses::items::GetItemResponse::NotModified;
-                script.expect(answer.clone());
-                let got = client
-                    .get_item(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /items/{id} answering NotModified (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /items/{id} answering NotModified (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_responses::items::GetItemRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /items/{id} answering NotModified (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /items/{id} answering NotModified (no credential)"
-                );
-            }
-            {
-                let client = ::golden_responses::items::Client::new(endpoint.clone());
-                let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
-                    id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_responses::items::GetItemResponse::NotFound(
-                    sample::<
-                        ::golden_responses::types::ProblemBody,
-                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_item(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /items/{id} answering NotFound (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /items/{id} answering NotFound (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_responses::items::GetItemRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /items/{id} answering NotFound (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /items/{id} answering NotFound (no credential)"
-                );
-            }
-            {
-                let client = ::golden_responses::items::Client::new(endpoint.clone());
-                let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
-                    id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_responses::items::GetItemResponse::ServerError(
-                    ::http::StatusCode::from_u16(500u16).unwrap(),
-                    sample::<
-                        ::golden_responses::types::ProblemBody,
-                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_item(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /items/{id} answering ServerError (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /items/{id} answering ServerError (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_responses::items::GetItemRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /items/{id} answering ServerError (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /items/{id} answering ServerError (no credential)"
-                );
-            }
-            {
-                let client = ::golden_responses::items::Client::new(endpoint.clone());
-                let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
-                    id: sample::<::std::string::String>("\"some text\""),
-                };
-                let answer = ::golden_responses::items::GetItemResponse::Default(
-                    ::http::StatusCode::from_u16(202u16).unwrap(),
-                    sample::<
-                        ::golden_responses::types::ProblemBody,
-                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-                );
-                script.expect(answer.clone());
-                let got = client
-                    .get_item(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "{}: {e}",
-                            "GET /items/{id} answering Default (no credential)"
-                        )
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /items/{id} answering Default (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_responses::items::GetItemRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /items/{id} answering Default (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /items/{id} answering Default (no credential)"
-                );
-            }
-        }
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /items/{id} answering NotModified (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_responses::items::GetItemRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /items/{id} answering NotModified (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /items/{id} answering NotModified (no credential)"
+        );
+    }
+    {
+        let client = ::golden_responses::items::Client::new(endpoint.clone());
+        let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
+            id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_responses::items::GetItemResponse::NotFound(
+            sample::<
+                ::golden_responses::types::ProblemBody,
+            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_item(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /items/{id} answering NotFound (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /items/{id} answering NotFound (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_responses::items::GetItemRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /items/{id} answering NotFound (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /items/{id} answering NotFound (no credential)"
+        );
+    }
+    {
+        let client = ::golden_responses::items::Client::new(endpoint.clone());
+        let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
+            id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_responses::items::GetItemResponse::ServerError(
+            ::http::StatusCode::from_u16(500u16).unwrap(),
+            sample::<
+                ::golden_responses::types::ProblemBody,
+            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_item(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}", "GET /items/{id} answering ServerError (no credential)"
+                )
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /items/{id} answering ServerError (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_responses::items::GetItemRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /items/{id} answering ServerError (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /items/{id} answering ServerError (no credential)"
+        );
+    }
+    {
+        let client = ::golden_responses::items::Client::new(endpoint.clone());
+        let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
+            id: sample::<::std::string::String>("\"some text\""),
+        };
+        let answer = ::golden_responses::items::GetItemResponse::Default(
+            ::http::StatusCode::from_u16(202u16).unwrap(),
+            sample::<
+                ::golden_responses::types::ProblemBody,
+            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+        );
+        script.expect(answer.clone());
+        let got = client
+            .get_item(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /items/{id} answering Default (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer",
+            "GET /items/{id} answering Default (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_responses::items::GetItemRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /items/{id} answering Default (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /items/{id} answering Default (no credential)"
+        );
     }
 }

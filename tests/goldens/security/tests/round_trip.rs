@@ -47,195 +47,209 @@ async fn serve(router: ::axum::Router) -> String {
     url
 }
 #[rustfmt::skip]
-mod every_operation {
-    pub(super) mod secured {
-        use super::super::{Script, serve};
-        use ::std::sync::Arc;
-        struct Scripted(Arc<Script>);
-        impl ::golden_security::secured::SecuredApi for Scripted {
-            type Caller = String;
-            async fn authenticate(
-                &self,
-                credential: ::golden_security::secured::Credential,
-            ) -> Result<String, ::golden_security::types::ApiError> {
-                Ok(format!("{credential:?}"))
-            }
-            async fn uses_global(
-                &self,
-                caller: String,
-                request: ::golden_security::secured::UsesGlobalRequest,
-            ) -> Result<
-                ::golden_security::secured::UsesGlobalResponse,
-                ::golden_security::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn either_key(
-                &self,
-                caller: String,
-                request: ::golden_security::secured::EitherKeyRequest,
-            ) -> Result<
-                ::golden_security::secured::EitherKeyResponse,
-                ::golden_security::types::ApiError,
-            > {
-                Ok(self.0.answer(caller, request))
-            }
-            async fn maybe_key(
-                &self,
-                caller: Option<Result<String, ::golden_security::types::ApiError>>,
-                request: ::golden_security::secured::MaybeKeyRequest,
-            ) -> Result<
-                ::golden_security::secured::MaybeKeyResponse,
-                ::golden_security::types::ApiError,
-            > {
-                Ok(
-                    self
-                        .0
-                        .answer(
-                            caller
-                                .map(|c| c.expect("the credential is accepted"))
-                                .unwrap_or_default(),
-                            request,
-                        ),
-                )
-            }
-            async fn public(
-                &self,
-                request: ::golden_security::secured::PublicRequest,
-            ) -> Result<
-                ::golden_security::secured::PublicResponse,
-                ::golden_security::types::ApiError,
-            > {
-                Ok(self.0.answer(String::new(), request))
-            }
+mod secured {
+    use super::{Script, serve};
+    use ::std::sync::Arc;
+    struct Scripted(Arc<Script>);
+    impl ::golden_security::secured::SecuredApi for Scripted {
+        type Caller = String;
+        async fn authenticate(
+            &self,
+            credential: ::golden_security::secured::Credential,
+        ) -> Result<String, ::golden_security::types::ApiError> {
+            Ok(format!("{credential:?}"))
         }
-        #[::tokio::test]
-        async fn secured_round_trips() {
-            let _ = ::rustls::crypto::ring::default_provider().install_default();
-            let script = Arc::new(Script::default());
-            let url = serve(
-                    ::golden_security::secured::router(
-                        Arc::new(Scripted(script.clone())),
+        async fn uses_global(
+            &self,
+            caller: String,
+            request: ::golden_security::secured::UsesGlobalRequest,
+        ) -> Result<
+            ::golden_security::secured::UsesGlobalResponse,
+            ::golden_security::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn either_key(
+            &self,
+            caller: String,
+            request: ::golden_security::secured::EitherKeyRequest,
+        ) -> Result<
+            ::golden_security::secured::EitherKeyResponse,
+            ::golden_security::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
+        async fn maybe_key(
+            &self,
+            caller: Option<Result<String, ::golden_security::types::ApiError>>,
+            request: ::golden_security::secured::MaybeKeyRequest,
+        ) -> Result<
+            ::golden_security::secured::MaybeKeyResponse,
+            ::golden_security::types::ApiError,
+        > {
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller
+                            .map(|c| c.expect("the credential is accepted"))
+                            .unwrap_or_default(),
+                        request,
                     ),
-                )
-                .await;
-            let endpoint = ::golden_security::outgoing::Endpoint::new(url);
-            {
-                let credential = ::golden_security::secured::Credential::ApiKeyHeader(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_security::secured::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_security::secured::UsesGlobalRequest = ::golden_security::secured::UsesGlobalRequest {};
-                let answer = ::golden_security::secured::UsesGlobalResponse::Ok;
-                script.expect(answer.clone());
-                let got = client
-                    .uses_global(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /default answering Ok (apiKeyHeader)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /default answering Ok (apiKeyHeader)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_security::secured::UsesGlobalRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /default answering Ok (apiKeyHeader)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /default answering Ok (apiKeyHeader)"
-                );
-            }
-            {
-                let credential = ::golden_security::secured::Credential::ApiKeyQuery(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_security::secured::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_security::secured::EitherKeyRequest = ::golden_security::secured::EitherKeyRequest {};
-                let answer = ::golden_security::secured::EitherKeyResponse::Ok;
-                script.expect(answer.clone());
-                let got = client
-                    .either_key(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /either answering Ok (apiKeyQuery)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /either answering Ok (apiKeyQuery)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_security::secured::EitherKeyRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /either answering Ok (apiKeyQuery)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /either answering Ok (apiKeyQuery)"
-                );
-            }
-            {
-                let credential = ::golden_security::secured::Credential::ApiKeyQuery(
-                    "s3cr3t-token".into(),
-                );
-                let client = ::golden_security::secured::Client::new(endpoint.clone())
-                    .with_credential(credential.clone());
-                let request: ::golden_security::secured::MaybeKeyRequest = ::golden_security::secured::MaybeKeyRequest {};
-                let answer = ::golden_security::secured::MaybeKeyResponse::Ok;
-                script.expect(answer.clone());
-                let got = client
-                    .maybe_key(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /maybe answering Ok (apiKeyQuery)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /maybe answering Ok (apiKeyQuery)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_security::secured::MaybeKeyRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /maybe answering Ok (apiKeyQuery)"
-                );
-                assert_eq!(
-                    caller, format!("{credential:?}"), "{}: the caller",
-                    "GET /maybe answering Ok (apiKeyQuery)"
-                );
-            }
-            {
-                let client = ::golden_security::secured::Client::new(endpoint.clone());
-                let request: ::golden_security::secured::PublicRequest = ::golden_security::secured::PublicRequest {};
-                let answer = ::golden_security::secured::PublicResponse::Ok;
-                script.expect(answer.clone());
-                let got = client
-                    .public(&request)
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("{}: {e}", "GET /public answering Ok (no credential)")
-                    });
-                assert_eq!(
-                    got, answer, "{}: the answer",
-                    "GET /public answering Ok (no credential)"
-                );
-                let (caller, received) = script
-                    .received::<::golden_security::secured::PublicRequest>();
-                assert_eq!(
-                    received, request, "{}: the request",
-                    "GET /public answering Ok (no credential)"
-                );
-                assert_eq!(
-                    caller, String::new(), "{}: the caller",
-                    "GET /public answering Ok (no credential)"
-                );
-            }
+            )
         }
+        async fn public(
+            &self,
+            request: ::golden_security::secured::PublicRequest,
+        ) -> Result<
+            ::golden_security::secured::PublicResponse,
+            ::golden_security::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+    }
+    /// A scripted implementation served on loopback: its script, and where to send.
+    pub(super) async fn scripted() -> (
+        Arc<Script>,
+        ::golden_security::outgoing::Endpoint,
+    ) {
+        let _ = ::rustls::crypto::ring::default_provider().install_default();
+        let script = Arc::new(Script::default());
+        let url = serve(
+                ::golden_security::secured::router(Arc::new(Scripted(script.clone()))),
+            )
+            .await;
+        (script, ::golden_security::outgoing::Endpoint::new(url))
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn secured_uses_global() {
+    let (script, endpoint) = secured::scripted().await;
+    {
+        let credential = ::golden_security::secured::Credential::ApiKeyHeader(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_security::secured::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_security::secured::UsesGlobalRequest = ::golden_security::secured::UsesGlobalRequest {};
+        let answer = ::golden_security::secured::UsesGlobalResponse::Ok;
+        script.expect(answer.clone());
+        let got = client
+            .uses_global(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /default answering Ok (apiKeyHeader)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /default answering Ok (apiKeyHeader)"
+        );
+        let (caller, received) = script
+            .received::<::golden_security::secured::UsesGlobalRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /default answering Ok (apiKeyHeader)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /default answering Ok (apiKeyHeader)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn secured_either_key() {
+    let (script, endpoint) = secured::scripted().await;
+    {
+        let credential = ::golden_security::secured::Credential::ApiKeyQuery(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_security::secured::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_security::secured::EitherKeyRequest = ::golden_security::secured::EitherKeyRequest {};
+        let answer = ::golden_security::secured::EitherKeyResponse::Ok;
+        script.expect(answer.clone());
+        let got = client
+            .either_key(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /either answering Ok (apiKeyQuery)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /either answering Ok (apiKeyQuery)"
+        );
+        let (caller, received) = script
+            .received::<::golden_security::secured::EitherKeyRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /either answering Ok (apiKeyQuery)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /either answering Ok (apiKeyQuery)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn secured_maybe_key() {
+    let (script, endpoint) = secured::scripted().await;
+    {
+        let credential = ::golden_security::secured::Credential::ApiKeyQuery(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_security::secured::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request: ::golden_security::secured::MaybeKeyRequest = ::golden_security::secured::MaybeKeyRequest {};
+        let answer = ::golden_security::secured::MaybeKeyResponse::Ok;
+        script.expect(answer.clone());
+        let got = client
+            .maybe_key(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /maybe answering Ok (apiKeyQuery)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /maybe answering Ok (apiKeyQuery)"
+        );
+        let (caller, received) = script
+            .received::<::golden_security::secured::MaybeKeyRequest>();
+        assert_eq!(
+            received, request, "{}: the request", "GET /maybe answering Ok (apiKeyQuery)"
+        );
+        assert_eq!(
+            caller, format!("{credential:?}"), "{}: the caller",
+            "GET /maybe answering Ok (apiKeyQuery)"
+        );
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn secured_public() {
+    let (script, endpoint) = secured::scripted().await;
+    {
+        let client = ::golden_security::secured::Client::new(endpoint.clone());
+        let request: ::golden_security::secured::PublicRequest = ::golden_security::secured::PublicRequest {};
+        let answer = ::golden_security::secured::PublicResponse::Ok;
+        script.expect(answer.clone());
+        let got = client
+            .public(&request)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{}: {e}", "GET /public answering Ok (no credential)")
+            });
+        assert_eq!(
+            got, answer, "{}: the answer", "GET /public answering Ok (no credential)"
+        );
+        let (caller, received) = script
+            .received::<::golden_security::secured::PublicRequest>();
+        assert_eq!(
+            received, request, "{}: the request",
+            "GET /public answering Ok (no credential)"
+        );
+        assert_eq!(
+            caller, String::new(), "{}: the caller",
+            "GET /public answering Ok (no credential)"
+        );
     }
 }
