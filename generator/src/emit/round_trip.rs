@@ -65,13 +65,15 @@ pub(super) fn applies(ir: &Ir) -> bool {
 /// implementation and a test per operation (each printed on its own, see `emit::rust_file`).
 pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> Vec<TokenStream> {
     let mut reads_json = false;
+    // Test names, across APIs: `{api}_{operation}` of two APIs could meet.
+    let mut test_names = std::collections::BTreeSet::new();
     let apis: Vec<Vec<TokenStream>> = ir
         .apis
         .iter()
         .filter(|api| testable(ir, api))
         .map(|api| {
             let sampler = Sampler::new(ir, root);
-            let items = api_test(&sampler, api);
+            let items = api_test(&sampler, api, &mut test_names);
             reads_json |= sampler.reads_json.get();
             items
         })
@@ -140,7 +142,11 @@ pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> Vec<TokenStream> {
 }
 
 /// An API's part of the test file: the module of its scripted server, and its tests.
-fn api_test(sampler: &Sampler, api: &Api) -> Vec<TokenStream> {
+fn api_test(
+    sampler: &Sampler,
+    api: &Api,
+    test_names: &mut std::collections::BTreeSet<String>,
+) -> Vec<TokenStream> {
     let (ir, root) = (sampler.ir, sampler.root);
     let module = ident(&api.module);
     let trait_ident = ident(&api.trait_name);
@@ -204,14 +210,13 @@ fn api_test(sampler: &Sampler, api: &Api) -> Vec<TokenStream> {
     };
     // A test per operation, each against a server of its own: a failure names the
     // operation, and the file is printed a test at a time.
-    let mut names = std::collections::BTreeSet::new();
     let tests = api.operations.iter().filter_map(|op| {
         let cases = cases(sampler, api, op);
         if cases.is_empty() {
             return None;
         }
         let mut name = format!("{}_{}", api.module, op.name);
-        while !names.insert(name.clone()) {
+        while !test_names.insert(name.clone()) {
             name.push('_');
         }
         let test = ident(&name);
