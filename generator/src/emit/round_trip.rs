@@ -215,11 +215,7 @@ fn api_test(
         if cases.is_empty() {
             return None;
         }
-        let mut name = format!("{}_{}", api.module, op.name);
-        while !test_names.insert(name.clone()) {
-            name.push('_');
-        }
-        let test = ident(&name);
+        let test = ident(&unique_test_name(test_names, &api.module, &op.name));
         let allow = op.deprecated.then(|| quote!(#[allow(deprecated)]));
         Some(quote! {
             #[::tokio::test]
@@ -232,6 +228,20 @@ fn api_test(
         })
     });
     std::iter::once(server).chain(tests).collect()
+}
+
+/// `{api}_{operation}`, with `_` appended until no earlier test has it: the names of two
+/// APIs can meet (`a_b` + `c`, `a` + `b_c`).
+fn unique_test_name(
+    taken: &mut std::collections::BTreeSet<String>,
+    module: &str,
+    operation: &str,
+) -> String {
+    let mut name = format!("{module}_{operation}");
+    while !taken.insert(name.clone()) {
+        name.push('_');
+    }
+    name
 }
 
 /// One block per response the operation documents and per media type of its body (with
@@ -609,4 +619,15 @@ fn unused_key(object: &serde_json::Map<String, Value>) -> String {
         key.push('_');
     }
     key
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn test_names_stay_unique_when_two_apis_meet() {
+        let mut taken = std::collections::BTreeSet::new();
+        let names = [("a_b", "c"), ("a", "b_c"), ("a_b_c", "x"), ("a", "b_c")]
+            .map(|(module, operation)| super::unique_test_name(&mut taken, module, operation));
+        assert_eq!(names, ["a_b_c", "a_b_c_", "a_b_c_x", "a_b_c__"]);
+    }
 }
