@@ -4,6 +4,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
+use super::Part;
 use crate::emit::docs::{doc_attrs, doc_paragraphs};
 use crate::emit::rust_types::{default_expr, ident, status_code, type_tokens};
 use crate::ir::{
@@ -52,13 +53,18 @@ pub(super) fn parameter_type(
     }
 }
 
-/// The module's items, in order, each made when it is asked for: a large API's module is
-/// printed an item at a time (see `rust_file`), so only one item's tokens are alive at once.
-pub fn emit_api<'a>(ir: &'a Ir, api: &'a Api) -> impl Iterator<Item = TokenStream> + 'a {
-    let credential = (!api.security_schemes.is_empty()).then(|| credential_enum(api));
-    let operation_types = api.operations.iter().flat_map(move |op| {
-        let root = quote!(crate);
-        [request_type(ir, op, &root), response_type(ir, op, &root)]
+/// The API module's parts, in order: the credential enum, each operation's request and
+/// response types, the trait, the metadata, the client and the router.
+pub(super) fn parts<'a>(ir: &'a Ir, api: &'a Api) -> Vec<Part<'a>> {
+    let credential =
+        (!api.security_schemes.is_empty()).then(|| Part::rust(move || credential_enum(api)));
+    let operation_types = api.operations.iter().map(move |op| {
+        Part::rust(move || {
+            let root = quote!(crate);
+            let mut types = request_type(ir, op, &root);
+            types.extend(response_type(ir, op, &root));
+            types
+        })
     });
     let rest: [fn(&Ir, &Api) -> TokenStream; 4] = [
         service_trait,
@@ -69,7 +75,8 @@ pub fn emit_api<'a>(ir: &'a Ir, api: &'a Api) -> impl Iterator<Item = TokenStrea
     credential
         .into_iter()
         .chain(operation_types)
-        .chain(rest.into_iter().map(move |item| item(ir, api)))
+        .chain(rest.map(|item| Part::rust(move || item(ir, api))))
+        .collect()
 }
 
 /// The API's trait: one method per operation, and `authenticate` where credentials are taken.

@@ -9,7 +9,6 @@ use serde::Serialize;
 use crate::emit::EmitError;
 use crate::emit::rust_types::display;
 use crate::ir::{Ir, ParamLocation, Security, Status};
-use crate::output::GeneratedFile;
 
 const CARGO_TOML: &str = include_str!("../../templates/Cargo.toml.j2");
 const API_MD: &str = include_str!("../../templates/API.md.j2");
@@ -31,8 +30,8 @@ fn render(
         .map_err(error)
 }
 
-pub fn cargo_toml(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> {
-    let contents = render(
+pub fn cargo_toml(ir: &Ir, header: &str) -> Result<String, EmitError> {
+    render(
         "Cargo.toml",
         CARGO_TOML,
         minijinja::context! {
@@ -45,11 +44,7 @@ pub fn cargo_toml(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> {
                 .collect::<BTreeMap<_, _>>(),
             description => ir.description.replace('"', "\\\""),
         },
-    )?;
-    Ok(GeneratedFile {
-        path: "Cargo.toml".into(),
-        contents,
-    })
+    )
 }
 
 /// A value as inline TOML (`{ path = "../x", features = ["a"] }`); JSON's string escapes
@@ -133,7 +128,7 @@ struct ResponseView {
 }
 
 // Long because it lays out the template's whole view of the IR in one place.
-pub fn api_reference(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> {
+pub fn api_reference(ir: &Ir, header: &str) -> Result<String, EmitError> {
     let apis: Vec<ApiView> = ir
         .apis
         .iter()
@@ -199,7 +194,7 @@ pub fn api_reference(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> 
                 .collect(),
         })
         .collect();
-    let contents = render(
+    render(
         "API.md",
         API_MD,
         minijinja::context! {
@@ -215,9 +210,5 @@ pub fn api_reference(ir: &Ir, header: &str) -> Result<GeneratedFile, EmitError> 
             error_body => &ir.type_def(ir.error.type_id).name,
             apis,
         },
-    )?;
-    Ok(GeneratedFile {
-        path: "API.md".into(),
-        contents,
-    })
+    )
 }

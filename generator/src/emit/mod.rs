@@ -43,92 +43,130 @@ fn crate_path(ir: &Ir) -> TokenStream {
     quote!(::#name)
 }
 
-/// One file to produce.
-enum Job<'a> {
-    CargoToml,
-    ApiReference,
-    Lib,
-    Types,
-    Runtime,
-    Metadata,
-    Outgoing,
-    Examples,
-    RoundTrip,
-    Api(&'a crate::ir::Api),
+/// A piece of a generated file, made on whichever core is free. A file is the pieces' texts
+/// in order; Rust pieces are parsed and printed on their own (prettyplease separates items by
+/// nothing but their own line ends, so the bytes are those of the whole file printed at
+/// once). Pieces are small (an operation's types, a test, a type), so the cores stay busy to
+/// the end however uneven the files are, and no large syntax tree is ever held whole.
+enum Part<'a> {
+    /// Text as it is: the header, a template's rendering, a verbatim module.
+    Text(Box<dyn Fn() -> Result<String, EmitError> + Sync + 'a>),
+    /// Rust items, as tokens. Tokens cannot cross threads, so they are made where printed.
+    Rust(Box<dyn Fn() -> Result<TokenStream, EmitError> + Sync + 'a>),
 }
 
-/// Every file of the generated crate, sorted by path. Files are independent, so they are
-/// made in parallel; each job builds its own token streams.
+impl<'a> Part<'a> {
+    fn text(text: String) -> Self {
+        Part::Text(Box::new(move || Ok(text.clone())))
+    }
+
+    fn rust(make: impl Fn() -> TokenStream + Sync + 'a) -> Self {
+        Part::Rust(Box::new(move || Ok(make())))
+    }
+
+    /// The part's text; `path` names the file in errors.
+    fn render(&self, path: &str) -> Result<String, EmitError> {
+        match self {
+            Part::Text(make) => make(),
+            Part::Rust(make) => {
+                let file: syn::File = syn::parse2(make()?).map_err(|e| EmitError::InvalidRust {
+                    file: path.to_owned(),
+                    message: e.to_string(),
+                })?;
+                Ok(prettyplease::unparse(&file))
+            }
+        }
+    }
+}
+
+/// A file to produce, as its parts in order.
+struct Planned<'a> {
+    path: String,
+    parts: Vec<Part<'a>>,
+}
+
+impl<'a> Planned<'a> {
+    /// A Rust file: the header comment, then `items`.
+    fn rust(path: impl Into<String>, header: &str, items: Vec<Part<'a>>) -> Self {
+        let mut parts = vec![Part::text(format!("// {header}\n\n"))];
+        parts.extend(items);
+        Planned {
+            path: path.into(),
+            parts,
+        }
+    }
+
+    fn text(path: &str, make: impl Fn() -> Result<String, EmitError> + Sync + 'a) -> Self {
+        Planned {
+            path: path.into(),
+            parts: vec![Part::Text(Box::new(make))],
+        }
+    }
+}
+
+/// Every file of the generated crate, sorted by path.
 pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
     let header = header(ir);
-    let mut jobs = vec![
-        Job::CargoToml,
-        Job::ApiReference,
-        Job::Lib,
-        Job::Types,
-        Job::Runtime,
-        Job::Metadata,
-        Job::Outgoing,
-    ];
+    // The API modules first: their largest parts (the client, the router) are then made
+    // while the small parts of the other files still wait, not alone at the end.
+    let mut files: Vec<Planned> = ir
+        .apis
+        .iter()
+        .map(|api| {
+            Planned::rust(
+                format!("src/{}.rs", api.module),
+                &header,
+                api::parts(ir, api),
+            )
+        })
+        .collect();
+    if let Some(round_trip) = round_trip::parts(ir) {
+        files.push(Planned::rust("tests/round_trip.rs", &header, round_trip));
+    }
     if !ir.examples.is_empty() {
-        jobs.push(Job::Examples);
-    }
-    if round_trip::applies(ir) {
-        jobs.push(Job::RoundTrip);
-    }
-    jobs.extend(ir.apis.iter().map(Job::Api));
-    let mut files = crate::parallel::map(&jobs, |job| match job {
-        Job::CargoToml => markdown::cargo_toml(ir, &header),
-        Job::ApiReference => markdown::api_reference(ir, &header),
-        Job::Lib => rust_file("src/lib.rs", &header, [lib_rs(ir)]),
-        Job::Types => rust_file("src/types.rs", &header, types::emit_types(ir)?),
-        Job::Runtime => rust_file("src/runtime.rs", &header, [runtime::emit_runtime(ir)]),
-        Job::Examples => rust_file("tests/examples.rs", &header, examples_test(ir)),
-        Job::RoundTrip => rust_file(
-            "tests/round_trip.rs",
+        files.push(Planned::rust(
+            "tests/examples.rs",
             &header,
-            round_trip::round_trip_test(ir, &crate_path(ir)),
-        ),
-        Job::Metadata => Ok(GeneratedFile {
-            path: "src/metadata.rs".into(),
-            contents: format!("// {header}\n\n{METADATA}"),
-        }),
-        Job::Outgoing => Ok(GeneratedFile {
-            path: "src/outgoing.rs".into(),
-            contents: format!("// {header}\n\n{OUTGOING}"),
-        }),
-        Job::Api(api) => rust_file(
-            &format!("src/{}.rs", api.module),
-            &header,
-            api::emit_api(ir, api),
-        ),
-    })
-    .into_iter()
-    .collect::<Result<Vec<_>, _>>()?;
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
-}
-
-/// Parses and prints a file one group of items at a time (prettyplease separates items by
-/// nothing but their own line ends, so the bytes are those of the whole file at once): a
-/// large module's syntax tree is never held whole beside its tokens.
-fn rust_file(
-    path: &str,
-    header: &str,
-    items: impl IntoIterator<Item = TokenStream>,
-) -> Result<GeneratedFile, EmitError> {
-    let mut contents = format!("// {header}\n\n");
-    for tokens in items {
-        let file: syn::File = syn::parse2(tokens).map_err(|e| EmitError::InvalidRust {
-            file: path.to_owned(),
-            message: e.to_string(),
-        })?;
-        contents.push_str(&prettyplease::unparse(&file));
+            examples_test(ir),
+        ));
     }
-    Ok(GeneratedFile {
-        path: path.to_owned(),
-        contents,
-    })
+    files.extend([
+        Planned::rust("src/types.rs", &header, types::parts(ir)),
+        Planned::rust(
+            "src/runtime.rs",
+            &header,
+            vec![Part::rust(|| runtime::emit_runtime(ir))],
+        ),
+        Planned::rust("src/lib.rs", &header, vec![Part::rust(|| lib_rs(ir))]),
+        Planned::text("Cargo.toml", || markdown::cargo_toml(ir, &header)),
+        Planned::text("API.md", || markdown::api_reference(ir, &header)),
+        Planned::text("src/metadata.rs", || {
+            Ok(format!("// {header}\n\n{METADATA}"))
+        }),
+        Planned::text("src/outgoing.rs", || {
+            Ok(format!("// {header}\n\n{OUTGOING}"))
+        }),
+    ]);
+    let parts: Vec<(&str, &Part)> = files
+        .iter()
+        .flat_map(|file| file.parts.iter().map(|part| (file.path.as_str(), part)))
+        .collect();
+    let mut texts = crate::parallel::map(&parts, |(path, part)| part.render(path)).into_iter();
+    let mut generated = files
+        .iter()
+        .map(|file| {
+            let mut contents = String::new();
+            for text in texts.by_ref().take(file.parts.len()) {
+                contents.push_str(&text?);
+            }
+            Ok(GeneratedFile {
+                path: file.path.clone(),
+                contents,
+            })
+        })
+        .collect::<Result<Vec<_>, EmitError>>()?;
+    generated.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(generated)
 }
 
 fn lib_rs(ir: &Ir) -> TokenStream {
@@ -173,34 +211,37 @@ fn lib_rs(ir: &Ir) -> TokenStream {
 }
 
 /// A test per example in the specs: it deserializes into its type and serializes back to
-/// the same JSON. The file's items, in order.
-fn examples_test(ir: &Ir) -> impl Iterator<Item = TokenStream> + '_ {
-    let root = crate_path(ir);
-    let helper = quote! {
-        //! Every example in the specs deserializes into its generated type and serializes
-        //! back to the same JSON.
-
-        #[rustfmt::skip]
-        fn round_trip<T: ::serde::Serialize + ::serde::de::DeserializeOwned>(json: &str) {
-            let value: ::serde_json::Value = ::serde_json::from_str(json).expect("the example is JSON");
-            let typed: T = ::serde_json::from_value(value.clone())
-                .unwrap_or_else(|e| panic!("example does not fit {}: {e}", ::std::any::type_name::<T>()));
-            assert_eq!(::serde_json::to_value(&typed).expect("serializes"), value);
-        }
-    };
-    let tests = ir.examples.iter().map(move |example| {
-        let name = rust_types::ident(&example.test_name);
-        let ty = rust_types::type_tokens(ir, &example.ty, &root);
-        let json = serde_json::to_string_pretty(&example.value).unwrap_or_default();
-        let doc = format!(" {}", example.location);
+/// the same JSON. The file's parts, in order.
+fn examples_test(ir: &Ir) -> Vec<Part<'_>> {
+    let helper = Part::rust(|| {
         quote! {
-            #[doc = #doc]
-            #[test]
+            //! Every example in the specs deserializes into its generated type and serializes
+            //! back to the same JSON.
+
             #[rustfmt::skip]
-            fn #name() {
-                round_trip::<#ty>(#json);
+            fn round_trip<T: ::serde::Serialize + ::serde::de::DeserializeOwned>(json: &str) {
+                let value: ::serde_json::Value = ::serde_json::from_str(json).expect("the example is JSON");
+                let typed: T = ::serde_json::from_value(value.clone())
+                    .unwrap_or_else(|e| panic!("example does not fit {}: {e}", ::std::any::type_name::<T>()));
+                assert_eq!(::serde_json::to_value(&typed).expect("serializes"), value);
             }
         }
     });
-    std::iter::once(helper).chain(tests)
+    let tests = ir.examples.iter().map(move |example| {
+        Part::rust(move || {
+            let name = rust_types::ident(&example.test_name);
+            let ty = rust_types::type_tokens(ir, &example.ty, &crate_path(ir));
+            let json = serde_json::to_string_pretty(&example.value).unwrap_or_default();
+            let doc = format!(" {}", example.location);
+            quote! {
+                #[doc = #doc]
+                #[test]
+                #[rustfmt::skip]
+                fn #name() {
+                    round_trip::<#ty>(#json);
+                }
+            }
+        })
+    });
+    std::iter::once(helper).chain(tests).collect()
 }

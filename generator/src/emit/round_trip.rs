@@ -11,6 +11,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::{Value, json};
 
+use super::Part;
 use super::api::{request_name, response_name};
 use crate::emit::rust_types::{ident, type_tokens};
 use crate::ir::{
@@ -21,7 +22,7 @@ use crate::ir::{
 /// How deep samples go into optional fields, so that recursive types end.
 const SAMPLE_DEPTH: usize = 4;
 
-/// Makes the sample values of one API's test, and remembers whether any of them is read from
+/// Makes the sample values of an operation's cases, and remembers whether any of them is read from
 /// JSON by the test's `sample` helper: the helper is emitted, and imported, only where used
 /// (an API of operations with no parameters and no bodies needs none).
 struct Sampler<'a> {
@@ -46,38 +47,72 @@ impl<'a> Sampler<'a> {
     }
 }
 
-/// Whether an API has an operation whose values can be sampled (not all of a type of the
-/// user's own): only those get a test, so no test runs without a case.
-fn testable(ir: &Ir, api: &Api) -> bool {
-    let root = quote!(crate);
-    let sampler = Sampler::new(ir, &root);
-    api.operations
-        .iter()
-        .any(|op| !cases(&sampler, api, op).is_empty())
+/// What the file needs decided before any of its parts is made: which operations get a test
+/// (those whose values can be sampled, not all of a type of the user's own, so that no test
+/// runs without a case), under which name, and whether any case reads a sample from JSON.
+struct Plan<'a> {
+    /// Each API with a test, and its tested operations with their test names.
+    apis: Vec<(&'a Api, Vec<(&'a Operation, String)>)>,
+    reads_json: bool,
 }
 
-/// Whether the crate gets the test: some API is testable.
-pub(super) fn applies(ir: &Ir) -> bool {
-    ir.apis.iter().any(|api| testable(ir, api))
-}
-
-/// The test file's items: the shared part, then per API a module serving a scripted
-/// implementation and a test per operation (each printed on its own, see `emit::rust_file`).
-pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> Vec<TokenStream> {
-    let mut reads_json = false;
-    // Test names, across APIs: `{api}_{operation}` of two APIs could meet.
-    let mut test_names = std::collections::BTreeSet::new();
-    let apis: Vec<Vec<TokenStream>> = ir
+fn plan(ir: &Ir) -> Plan<'_> {
+    let operations: Vec<(&Api, &Operation)> = ir
         .apis
         .iter()
-        .filter(|api| testable(ir, api))
-        .map(|api| {
-            let sampler = Sampler::new(ir, root);
-            let items = api_test(&sampler, api, &mut test_names);
-            reads_json |= sampler.reads_json.get();
-            items
-        })
+        .flat_map(|api| api.operations.iter().map(move |op| (api, op)))
         .collect();
+    // The cases are made here only to be looked at (and again, a test at a time, when the
+    // tests are made), so this pass runs on every core too.
+    let found = crate::parallel::map(&operations, |(api, op)| {
+        let root = super::crate_path(ir);
+        let sampler = Sampler::new(ir, &root);
+        let tested = !cases(&sampler, api, op).is_empty();
+        (tested, sampler.reads_json.get())
+    });
+    let mut plan = Plan {
+        apis: Vec::new(),
+        reads_json: false,
+    };
+    // Test names, across APIs: `{api}_{operation}` of two APIs could meet.
+    let mut test_names = std::collections::BTreeSet::new();
+    for ((api, op), (tested, reads_json)) in operations.into_iter().zip(found) {
+        if !tested {
+            continue;
+        }
+        plan.reads_json |= reads_json;
+        let name = unique_test_name(&mut test_names, &api.module, &op.name);
+        match plan.apis.last_mut() {
+            Some((last, tests)) if std::ptr::eq(*last, api) => tests.push((op, name)),
+            _ => plan.apis.push((api, vec![(op, name)])),
+        }
+    }
+    plan
+}
+
+/// The test file's parts, when any operation is tested: the shared part, then per API a
+/// module serving a scripted implementation and a test per operation.
+pub(super) fn parts(ir: &Ir) -> Option<Vec<Part<'_>>> {
+    let plan = plan(ir);
+    if plan.apis.is_empty() {
+        return None;
+    }
+    let reads_json = plan.reads_json;
+    let mut parts = vec![Part::rust(move || shared(reads_json))];
+    for (api, tests) in plan.apis {
+        parts.push(Part::rust(move || scripted_server(ir, api)));
+        parts.extend(
+            tests
+                .into_iter()
+                .map(|(op, name)| Part::rust(move || operation_test(ir, api, op, &name))),
+        );
+    }
+    Some(parts)
+}
+
+/// What every test shares: the script, loopback serving, and the `sample` helper where a
+/// case reads JSON.
+fn shared(reads_json: bool) -> TokenStream {
     let sample_fn = reads_json.then(|| {
         quote! {
             #[rustfmt::skip]
@@ -86,7 +121,7 @@ pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> Vec<TokenStream> {
             }
         }
     });
-    let shared = quote! {
+    quote! {
         //! Every operation, through the generated client and the generated router: the
         //! server receives the request the client sent, the client gets the response the
         //! server answered. Needs both halves: `cargo test --features client`.
@@ -135,19 +170,12 @@ pub(super) fn round_trip_test(ir: &Ir, root: &TokenStream) -> Vec<TokenStream> {
         }
 
         #sample_fn
-    };
-    std::iter::once(shared)
-        .chain(apis.into_iter().flatten())
-        .collect()
+    }
 }
 
-/// An API's part of the test file: the module of its scripted server, and its tests.
-fn api_test(
-    sampler: &Sampler,
-    api: &Api,
-    test_names: &mut std::collections::BTreeSet<String>,
-) -> Vec<TokenStream> {
-    let (ir, root) = (sampler.ir, sampler.root);
+/// The module of an API's scripted server.
+fn scripted_server(ir: &Ir, api: &Api) -> TokenStream {
+    let root = &super::crate_path(ir);
     let module = ident(&api.module);
     let trait_ident = ident(&api.trait_name);
     let error = {
@@ -184,7 +212,7 @@ fn api_test(
             }
         }
     });
-    let server = quote! {
+    quote! {
         #[rustfmt::skip]
         mod #module {
             use super::{Script, serve};
@@ -207,27 +235,26 @@ fn api_test(
                 (script, #root::outgoing::Endpoint::new(url))
             }
         }
-    };
-    // A test per operation, each against a server of its own: a failure names the
-    // operation, and the file is printed a test at a time.
-    let tests = api.operations.iter().filter_map(|op| {
-        let cases = cases(sampler, api, op);
-        if cases.is_empty() {
-            return None;
+    }
+}
+
+/// An operation's test, against a server of its own: a failure names the operation.
+fn operation_test(ir: &Ir, api: &Api, op: &Operation, name: &str) -> TokenStream {
+    let root = super::crate_path(ir);
+    let sampler = Sampler::new(ir, &root);
+    let cases = cases(&sampler, api, op);
+    let module = ident(&api.module);
+    let test = ident(name);
+    let allow = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+    quote! {
+        #[::tokio::test]
+        #[rustfmt::skip]
+        #allow
+        async fn #test() {
+            let (script, endpoint) = #module::scripted().await;
+            #(#cases)*
         }
-        let test = ident(&unique_test_name(test_names, &api.module, &op.name));
-        let allow = op.deprecated.then(|| quote!(#[allow(deprecated)]));
-        Some(quote! {
-            #[::tokio::test]
-            #[rustfmt::skip]
-            #allow
-            async fn #test() {
-                let (script, endpoint) = #module::scripted().await;
-                #(#cases)*
-            }
-        })
-    });
-    std::iter::once(server).chain(tests).collect()
+    }
 }
 
 /// `{api}_{operation}`, with `_` appended until no earlier test has it: the names of two

@@ -47,30 +47,32 @@ pub(super) fn optional_attr(field: &Field) -> TokenStream {
     }
 }
 
-/// The helper [`optional_attr`] names, emitted once where a field needs it: serde reads a
-/// present `null` into the outer `Option` as `None` unless told otherwise.
-pub(super) fn null_is_some_fn(ir: &Ir) -> Option<TokenStream> {
-    let needed = ir.types.iter().any(|def| match &def.kind {
+/// Whether a field needs the helper [`null_is_some_fn`].
+pub(super) fn needs_null_is_some(ir: &Ir) -> bool {
+    ir.types.iter().any(|def| match &def.kind {
         crate::ir::TypeKind::Struct { fields, .. } => fields
             .iter()
             .any(|f| absent_or_null(f) && f.default.is_none()),
         _ => false,
-    });
-    needed.then(|| {
-        quote! {
-            /// A present value, `null` included, of a field that tells absent from `null`.
-            fn null_is_some<'de, D, T>(
-                deserializer: D,
-            ) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error>
-            where
-                D: ::serde::Deserializer<'de>,
-                T: ::serde::Deserialize<'de>,
-            {
-                <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
-                    .map(::std::option::Option::Some)
-            }
-        }
     })
+}
+
+/// The helper [`optional_attr`] names, emitted once where a field needs it: serde reads a
+/// present `null` into the outer `Option` as `None` unless told otherwise.
+pub(super) fn null_is_some_fn() -> TokenStream {
+    quote! {
+        /// A present value, `null` included, of a field that tells absent from `null`.
+        fn null_is_some<'de, D, T>(
+            deserializer: D,
+        ) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+            T: ::serde::Deserialize<'de>,
+        {
+            <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
+                .map(::std::option::Option::Some)
+        }
+    }
 }
 
 // Long because one pass over the fields builds the struct, its constructor and its
