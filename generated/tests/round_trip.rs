@@ -24,18 +24,36 @@ impl Script {
         let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
-    fn expect<R: Send + 'static>(&self, answer: R) {
-        self.answers.lock().unwrap().push(Box::new(answer));
-    }
-    /// The last request received, and who sent it.
-    fn received<R: 'static>(&self) -> (String, R) {
-        let (caller, request) = self
+    /// One case: the client's `call` sending `request` must reach the server as
+    /// `request`, from `caller`, and bring back `answer`, which the server is
+    /// scripted to answer.
+    async fn check<Q, R, E>(
+        &self,
+        label: &str,
+        caller: String,
+        request: &Q,
+        answer: R,
+        call: impl ::std::future::Future<Output = Result<R, E>>,
+    )
+    where
+        Q: PartialEq + ::std::fmt::Debug + 'static,
+        R: Clone + PartialEq + ::std::fmt::Debug + Send + 'static,
+        E: ::std::fmt::Display,
+    {
+        self.answers.lock().unwrap().push(Box::new(answer.clone()));
+        let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(got, answer, "{label}: the answer");
+        let (sender, received) = self
             .received
             .lock()
             .unwrap()
             .pop()
             .expect("a request was received");
-        (caller, *request.downcast::<R>().expect("the request of this operation"))
+        let received: Box<Q> = received
+            .downcast()
+            .expect("the request of this operation");
+        assert_eq!(received.as_ref(), request, "{label}: the request");
+        assert_eq!(sender, caller, "{label}: the caller");
     }
 }
 /// Serves `router` on a loopback port: its URL.
@@ -190,150 +208,97 @@ async fn client_server_login() {
     let (script, endpoint) = client_server::scripted().await;
     {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone());
-        let request: ::matrix_api::client_server::LoginRequest = ::matrix_api::client_server::LoginRequest {
+        let request = ::matrix_api::client_server::LoginRequest {
             body: sample::<
                 ::matrix_api::types::LoginBody,
             >(
                 "{\"type\":\"m.login.password\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\",\"password\":\"some text\",\"token\":\"some text\",\"identifier\":{\"type\":\"some text\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\"},\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::client_server::LoginResponse::Ok(
-            sample::<
-                ::matrix_api::types::LoginOkBody,
-            >(
-                "{\"user_id\":\"some text\",\"access_token\":\"some text\",\"refresh_token\":\"some text\",\"home_server\":\"some text\",\"device_id\":\"some text\"}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .login(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /login answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /login answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::LoginRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /login answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /login answering Ok (no credential)"
-        );
+        script
+            .check(
+                "POST /login answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::client_server::LoginResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::LoginOkBody,
+                    >(
+                        "{\"user_id\":\"some text\",\"access_token\":\"some text\",\"refresh_token\":\"some text\",\"home_server\":\"some text\",\"device_id\":\"some text\"}",
+                    ),
+                ),
+                client.login(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone());
-        let request: ::matrix_api::client_server::LoginRequest = ::matrix_api::client_server::LoginRequest {
+        let request = ::matrix_api::client_server::LoginRequest {
             body: sample::<
                 ::matrix_api::types::LoginBody,
             >(
                 "{\"type\":\"m.login.password\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\",\"password\":\"some text\",\"token\":\"some text\",\"identifier\":{\"type\":\"some text\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\"},\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::client_server::LoginResponse::BadRequest(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .login(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /login answering BadRequest (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /login answering BadRequest (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::LoginRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /login answering BadRequest (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /login answering BadRequest (no credential)"
-        );
+        script
+            .check(
+                "POST /login answering BadRequest (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::client_server::LoginResponse::BadRequest(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.login(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone());
-        let request: ::matrix_api::client_server::LoginRequest = ::matrix_api::client_server::LoginRequest {
+        let request = ::matrix_api::client_server::LoginRequest {
             body: sample::<
                 ::matrix_api::types::LoginBody,
             >(
                 "{\"type\":\"m.login.password\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\",\"password\":\"some text\",\"token\":\"some text\",\"identifier\":{\"type\":\"some text\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\"},\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::client_server::LoginResponse::Forbidden(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .login(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /login answering Forbidden (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /login answering Forbidden (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::LoginRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /login answering Forbidden (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /login answering Forbidden (no credential)"
-        );
+        script
+            .check(
+                "POST /login answering Forbidden (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::client_server::LoginResponse::Forbidden(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.login(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone());
-        let request: ::matrix_api::client_server::LoginRequest = ::matrix_api::client_server::LoginRequest {
+        let request = ::matrix_api::client_server::LoginRequest {
             body: sample::<
                 ::matrix_api::types::LoginBody,
             >(
                 "{\"type\":\"m.login.password\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\",\"password\":\"some text\",\"token\":\"some text\",\"identifier\":{\"type\":\"some text\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\"},\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::client_server::LoginResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .login(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "POST /login answering TooManyRequests (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /login answering TooManyRequests (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::LoginRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /login answering TooManyRequests (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /login answering TooManyRequests (no credential)"
-        );
+        script
+            .check(
+                "POST /login answering TooManyRequests (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::client_server::LoginResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.login(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -346,37 +311,24 @@ async fn client_server_refresh() {
         );
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::client_server::RefreshRequest = ::matrix_api::client_server::RefreshRequest {
+        let request = ::matrix_api::client_server::RefreshRequest {
             body: sample::<
                 ::matrix_api::types::RefreshBody,
             >("{\"refresh_token\":\"some text\"}"),
         };
-        let answer = ::matrix_api::client_server::RefreshResponse::Ok(
-            sample::<
-                ::matrix_api::types::RefreshOkBody,
-            >("{\"access_token\":\"some text\",\"refresh_token\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .refresh(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /tokenrefresh answering Ok (accessToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /tokenrefresh answering Ok (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::RefreshRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /tokenrefresh answering Ok (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /tokenrefresh answering Ok (accessToken)"
-        );
+        script
+            .check(
+                "POST /tokenrefresh answering Ok (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::client_server::RefreshResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::RefreshOkBody,
+                    >("{\"access_token\":\"some text\",\"refresh_token\":\"some text\"}"),
+                ),
+                client.refresh(&request),
+            )
+            .await;
     }
     {
         let credential = ::matrix_api::client_server::Credential::AccessToken(
@@ -384,37 +336,24 @@ async fn client_server_refresh() {
         );
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::client_server::RefreshRequest = ::matrix_api::client_server::RefreshRequest {
+        let request = ::matrix_api::client_server::RefreshRequest {
             body: sample::<
                 ::matrix_api::types::RefreshBody,
             >("{\"refresh_token\":\"some text\"}"),
         };
-        let answer = ::matrix_api::client_server::RefreshResponse::Forbidden(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .refresh(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /tokenrefresh answering Forbidden (accessToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /tokenrefresh answering Forbidden (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::RefreshRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /tokenrefresh answering Forbidden (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /tokenrefresh answering Forbidden (accessToken)"
-        );
+        script
+            .check(
+                "POST /tokenrefresh answering Forbidden (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::client_server::RefreshResponse::Forbidden(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.refresh(&request),
+            )
+            .await;
     }
     {
         let credential = ::matrix_api::client_server::Credential::AccessToken(
@@ -422,40 +361,24 @@ async fn client_server_refresh() {
         );
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::client_server::RefreshRequest = ::matrix_api::client_server::RefreshRequest {
+        let request = ::matrix_api::client_server::RefreshRequest {
             body: sample::<
                 ::matrix_api::types::RefreshBody,
             >("{\"refresh_token\":\"some text\"}"),
         };
-        let answer = ::matrix_api::client_server::RefreshResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .refresh(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /tokenrefresh answering TooManyRequests (accessToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /tokenrefresh answering TooManyRequests (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::RefreshRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /tokenrefresh answering TooManyRequests (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /tokenrefresh answering TooManyRequests (accessToken)"
-        );
+        script
+            .check(
+                "POST /tokenrefresh answering TooManyRequests (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::client_server::RefreshResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.refresh(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -464,7 +387,7 @@ async fn client_server_register() {
     let (script, endpoint) = client_server::scripted().await;
     {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone());
-        let request: ::matrix_api::client_server::RegisterRequest = ::matrix_api::client_server::RegisterRequest {
+        let request = ::matrix_api::client_server::RegisterRequest {
             kind: sample::<::matrix_api::types::RegisterKind>("\"guest\""),
             body: sample::<
                 ::matrix_api::types::RegisterBody,
@@ -472,37 +395,25 @@ async fn client_server_register() {
                 "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"some text\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::client_server::RegisterResponse::Ok(
-            sample::<
-                ::matrix_api::types::RegisterOkBody,
-            >(
-                "{\"user_id\":\"some text\",\"access_token\":\"some text\",\"refresh_token\":\"some text\",\"home_server\":\"some text\",\"device_id\":\"some text\"}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .register(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /register answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /register answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::RegisterRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /register answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /register answering Ok (no credential)"
-        );
+        script
+            .check(
+                "POST /register answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::client_server::RegisterResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::RegisterOkBody,
+                    >(
+                        "{\"user_id\":\"some text\",\"access_token\":\"some text\",\"refresh_token\":\"some text\",\"home_server\":\"some text\",\"device_id\":\"some text\"}",
+                    ),
+                ),
+                client.register(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone());
-        let request: ::matrix_api::client_server::RegisterRequest = ::matrix_api::client_server::RegisterRequest {
+        let request = ::matrix_api::client_server::RegisterRequest {
             kind: sample::<::matrix_api::types::RegisterKind>("\"guest\""),
             body: sample::<
                 ::matrix_api::types::RegisterBody,
@@ -510,36 +421,23 @@ async fn client_server_register() {
                 "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"some text\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::client_server::RegisterResponse::BadRequest(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .register(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /register answering BadRequest (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /register answering BadRequest (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::RegisterRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /register answering BadRequest (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /register answering BadRequest (no credential)"
-        );
+        script
+            .check(
+                "POST /register answering BadRequest (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::client_server::RegisterResponse::BadRequest(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.register(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone());
-        let request: ::matrix_api::client_server::RegisterRequest = ::matrix_api::client_server::RegisterRequest {
+        let request = ::matrix_api::client_server::RegisterRequest {
             kind: sample::<::matrix_api::types::RegisterKind>("\"guest\""),
             body: sample::<
                 ::matrix_api::types::RegisterBody,
@@ -547,40 +445,25 @@ async fn client_server_register() {
                 "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"some text\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::client_server::RegisterResponse::Unauthorized(
-            sample::<
-                ::matrix_api::types::UiaaResponse,
-            >(
-                "{\"flows\":[{\"stages\":[\"some text\"]}],\"params\":{\"some key\":{\"some key\":[1,\"two\"]}},\"session\":\"some text\",\"completed\":[\"some text\"],\"errcode\":\"some text\",\"error\":\"some text\"}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .register(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "POST /register answering Unauthorized (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /register answering Unauthorized (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::RegisterRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /register answering Unauthorized (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /register answering Unauthorized (no credential)"
-        );
+        script
+            .check(
+                "POST /register answering Unauthorized (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::client_server::RegisterResponse::Unauthorized(
+                    sample::<
+                        ::matrix_api::types::UiaaResponse,
+                    >(
+                        "{\"flows\":[{\"stages\":[\"some text\"]}],\"params\":{\"some key\":{\"some key\":[1,\"two\"]}},\"session\":\"some text\",\"completed\":[\"some text\"],\"errcode\":\"some text\",\"error\":\"some text\"}",
+                    ),
+                ),
+                client.register(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone());
-        let request: ::matrix_api::client_server::RegisterRequest = ::matrix_api::client_server::RegisterRequest {
+        let request = ::matrix_api::client_server::RegisterRequest {
             kind: sample::<::matrix_api::types::RegisterKind>("\"guest\""),
             body: sample::<
                 ::matrix_api::types::RegisterBody,
@@ -588,36 +471,23 @@ async fn client_server_register() {
                 "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"some text\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::client_server::RegisterResponse::Forbidden(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .register(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /register answering Forbidden (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /register answering Forbidden (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::RegisterRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /register answering Forbidden (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /register answering Forbidden (no credential)"
-        );
+        script
+            .check(
+                "POST /register answering Forbidden (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::client_server::RegisterResponse::Forbidden(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.register(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone());
-        let request: ::matrix_api::client_server::RegisterRequest = ::matrix_api::client_server::RegisterRequest {
+        let request = ::matrix_api::client_server::RegisterRequest {
             kind: sample::<::matrix_api::types::RegisterKind>("\"guest\""),
             body: sample::<
                 ::matrix_api::types::RegisterBody,
@@ -625,34 +495,19 @@ async fn client_server_register() {
                 "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"some text\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::client_server::RegisterResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .register(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "POST /register answering TooManyRequests (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /register answering TooManyRequests (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::RegisterRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /register answering TooManyRequests (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /register answering TooManyRequests (no credential)"
-        );
+        script
+            .check(
+                "POST /register answering TooManyRequests (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::client_server::RegisterResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.register(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -665,39 +520,26 @@ async fn client_server_change_password() {
         );
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::client_server::ChangePasswordRequest = ::matrix_api::client_server::ChangePasswordRequest {
+        let request = ::matrix_api::client_server::ChangePasswordRequest {
             body: sample::<
                 ::matrix_api::types::ChangePasswordBody,
             >(
                 "{\"new_password\":\"some text\",\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}}}",
             ),
         };
-        let answer = ::matrix_api::client_server::ChangePasswordResponse::Ok(
-            sample::<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >("{\"some key\":[1,\"two\"]}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .change_password(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /account/password answering Ok (accessToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /account/password answering Ok (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::ChangePasswordRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /account/password answering Ok (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /account/password answering Ok (accessToken)"
-        );
+        script
+            .check(
+                "POST /account/password answering Ok (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::client_server::ChangePasswordResponse::Ok(
+                    sample::<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >("{\"some key\":[1,\"two\"]}"),
+                ),
+                client.change_password(&request),
+            )
+            .await;
     }
     {
         let credential = ::matrix_api::client_server::Credential::AccessToken(
@@ -705,44 +547,28 @@ async fn client_server_change_password() {
         );
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::client_server::ChangePasswordRequest = ::matrix_api::client_server::ChangePasswordRequest {
+        let request = ::matrix_api::client_server::ChangePasswordRequest {
             body: sample::<
                 ::matrix_api::types::ChangePasswordBody,
             >(
                 "{\"new_password\":\"some text\",\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}}}",
             ),
         };
-        let answer = ::matrix_api::client_server::ChangePasswordResponse::Unauthorized(
-            sample::<
-                ::matrix_api::types::UiaaResponse,
-            >(
-                "{\"flows\":[{\"stages\":[\"some text\"]}],\"params\":{\"some key\":{\"some key\":[1,\"two\"]}},\"session\":\"some text\",\"completed\":[\"some text\"],\"errcode\":\"some text\",\"error\":\"some text\"}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .change_password(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /account/password answering Unauthorized (accessToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /account/password answering Unauthorized (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::ChangePasswordRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /account/password answering Unauthorized (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /account/password answering Unauthorized (accessToken)"
-        );
+        script
+            .check(
+                "POST /account/password answering Unauthorized (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::client_server::ChangePasswordResponse::Unauthorized(
+                    sample::<
+                        ::matrix_api::types::UiaaResponse,
+                    >(
+                        "{\"flows\":[{\"stages\":[\"some text\"]}],\"params\":{\"some key\":{\"some key\":[1,\"two\"]}},\"session\":\"some text\",\"completed\":[\"some text\"],\"errcode\":\"some text\",\"error\":\"some text\"}",
+                    ),
+                ),
+                client.change_password(&request),
+            )
+            .await;
     }
     {
         let credential = ::matrix_api::client_server::Credential::AccessToken(
@@ -750,42 +576,26 @@ async fn client_server_change_password() {
         );
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::client_server::ChangePasswordRequest = ::matrix_api::client_server::ChangePasswordRequest {
+        let request = ::matrix_api::client_server::ChangePasswordRequest {
             body: sample::<
                 ::matrix_api::types::ChangePasswordBody,
             >(
                 "{\"new_password\":\"some text\",\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}}}",
             ),
         };
-        let answer = ::matrix_api::client_server::ChangePasswordResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .change_password(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /account/password answering TooManyRequests (accessToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /account/password answering TooManyRequests (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::ChangePasswordRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /account/password answering TooManyRequests (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /account/password answering TooManyRequests (accessToken)"
-        );
+        script
+            .check(
+                "POST /account/password answering TooManyRequests (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::client_server::ChangePasswordResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.change_password(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -798,32 +608,23 @@ async fn client_server_get_account_3pids() {
         );
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::client_server::GetAccount3pidsRequest = ::matrix_api::client_server::GetAccount3pidsRequest {};
-        let answer = ::matrix_api::client_server::GetAccount3pidsResponse::Ok(
-            sample::<
-                ::matrix_api::types::GetAccount3pidsOkBody,
-            >("{\"threepids\":[{\"medium\":\"email\",\"address\":\"some text\"}]}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_account_3pids(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /account/3pid answering Ok (accessToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /account/3pid answering Ok (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::GetAccount3pidsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /account/3pid answering Ok (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /account/3pid answering Ok (accessToken)"
-        );
+        let request = ::matrix_api::client_server::GetAccount3pidsRequest {
+        };
+        script
+            .check(
+                "GET /account/3pid answering Ok (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::client_server::GetAccount3pidsResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::GetAccount3pidsOkBody,
+                    >(
+                        "{\"threepids\":[{\"medium\":\"email\",\"address\":\"some text\"}]}",
+                    ),
+                ),
+                client.get_account_3pids(&request),
+            )
+            .await;
     }
     {
         let credential = ::matrix_api::client_server::Credential::AccessToken(
@@ -831,36 +632,21 @@ async fn client_server_get_account_3pids() {
         );
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::client_server::GetAccount3pidsRequest = ::matrix_api::client_server::GetAccount3pidsRequest {};
-        let answer = ::matrix_api::client_server::GetAccount3pidsResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_account_3pids(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /account/3pid answering TooManyRequests (accessToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /account/3pid answering TooManyRequests (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::GetAccount3pidsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /account/3pid answering TooManyRequests (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /account/3pid answering TooManyRequests (accessToken)"
-        );
+        let request = ::matrix_api::client_server::GetAccount3pidsRequest {
+        };
+        script
+            .check(
+                "GET /account/3pid answering TooManyRequests (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::client_server::GetAccount3pidsResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.get_account_3pids(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -873,39 +659,26 @@ async fn client_server_post_3pids() {
         );
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::client_server::Post3pidsRequest = ::matrix_api::client_server::Post3pidsRequest {
+        let request = ::matrix_api::client_server::Post3pidsRequest {
             body: sample::<
                 ::matrix_api::types::Post3pidsBody,
             >(
                 "{\"three_pid_creds\":{\"client_secret\":\"some text\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"bind\":true}",
             ),
         };
-        let answer = ::matrix_api::client_server::Post3pidsResponse::Ok(
-            sample::<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >("{\"some key\":[1,\"two\"]}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .post_3pids(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /account/3pid answering Ok (accessToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /account/3pid answering Ok (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::Post3pidsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /account/3pid answering Ok (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /account/3pid answering Ok (accessToken)"
-        );
+        script
+            .check(
+                "POST /account/3pid answering Ok (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::client_server::Post3pidsResponse::Ok(
+                    sample::<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >("{\"some key\":[1,\"two\"]}"),
+                ),
+                client.post_3pids(&request),
+            )
+            .await;
     }
     {
         let credential = ::matrix_api::client_server::Credential::AccessToken(
@@ -913,39 +686,26 @@ async fn client_server_post_3pids() {
         );
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::client_server::Post3pidsRequest = ::matrix_api::client_server::Post3pidsRequest {
+        let request = ::matrix_api::client_server::Post3pidsRequest {
             body: sample::<
                 ::matrix_api::types::Post3pidsBody,
             >(
                 "{\"three_pid_creds\":{\"client_secret\":\"some text\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"bind\":true}",
             ),
         };
-        let answer = ::matrix_api::client_server::Post3pidsResponse::Forbidden(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .post_3pids(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /account/3pid answering Forbidden (accessToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /account/3pid answering Forbidden (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::Post3pidsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /account/3pid answering Forbidden (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /account/3pid answering Forbidden (accessToken)"
-        );
+        script
+            .check(
+                "POST /account/3pid answering Forbidden (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::client_server::Post3pidsResponse::Forbidden(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.post_3pids(&request),
+            )
+            .await;
     }
     {
         let credential = ::matrix_api::client_server::Credential::AccessToken(
@@ -953,42 +713,26 @@ async fn client_server_post_3pids() {
         );
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::client_server::Post3pidsRequest = ::matrix_api::client_server::Post3pidsRequest {
+        let request = ::matrix_api::client_server::Post3pidsRequest {
             body: sample::<
                 ::matrix_api::types::Post3pidsBody,
             >(
                 "{\"three_pid_creds\":{\"client_secret\":\"some text\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"bind\":true}",
             ),
         };
-        let answer = ::matrix_api::client_server::Post3pidsResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .post_3pids(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /account/3pid answering TooManyRequests (accessToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /account/3pid answering TooManyRequests (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::Post3pidsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /account/3pid answering TooManyRequests (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /account/3pid answering TooManyRequests (accessToken)"
-        );
+        script
+            .check(
+                "POST /account/3pid answering TooManyRequests (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::client_server::Post3pidsResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.post_3pids(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -997,32 +741,23 @@ async fn client_server_get_versions() {
     let (script, endpoint) = client_server::scripted().await;
     {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone());
-        let request: ::matrix_api::client_server::GetVersionsRequest = ::matrix_api::client_server::GetVersionsRequest {};
-        let answer = ::matrix_api::client_server::GetVersionsResponse::Ok(
-            sample::<
-                ::matrix_api::types::GetVersionsOkBody,
-            >("{\"versions\":[\"some text\"],\"unstable_features\":{\"some key\":true}}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_versions(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /versions answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /versions answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::GetVersionsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /versions answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /versions answering Ok (no credential)"
-        );
+        let request = ::matrix_api::client_server::GetVersionsRequest {
+        };
+        script
+            .check(
+                "GET /versions answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::client_server::GetVersionsResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::GetVersionsOkBody,
+                    >(
+                        "{\"versions\":[\"some text\"],\"unstable_features\":{\"some key\":true}}",
+                    ),
+                ),
+                client.get_versions(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1035,43 +770,27 @@ async fn client_server_request_open_id_token() {
         );
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::client_server::RequestOpenIdTokenRequest = ::matrix_api::client_server::RequestOpenIdTokenRequest {
+        let request = ::matrix_api::client_server::RequestOpenIdTokenRequest {
             user_id: sample::<::std::string::String>("\"some text\""),
             body: sample::<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >("{\"some key\":[1,\"two\"]}"),
         };
-        let answer = ::matrix_api::client_server::RequestOpenIdTokenResponse::Ok(
-            sample::<
-                ::matrix_api::types::OpenIdToken,
-            >(
-                "{\"access_token\":\"some text\",\"token_type\":\"some text\",\"matrix_server_name\":\"some text\",\"expires_in\":7}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .request_open_id_token(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /user/{userId}/openid/request_token answering Ok (accessToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /user/{userId}/openid/request_token answering Ok (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::RequestOpenIdTokenRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /user/{userId}/openid/request_token answering Ok (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /user/{userId}/openid/request_token answering Ok (accessToken)"
-        );
+        script
+            .check(
+                "POST /user/{userId}/openid/request_token answering Ok (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::client_server::RequestOpenIdTokenResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::OpenIdToken,
+                    >(
+                        "{\"access_token\":\"some text\",\"token_type\":\"some text\",\"matrix_server_name\":\"some text\",\"expires_in\":7}",
+                    ),
+                ),
+                client.request_open_id_token(&request),
+            )
+            .await;
     }
     {
         let credential = ::matrix_api::client_server::Credential::AccessToken(
@@ -1079,41 +798,25 @@ async fn client_server_request_open_id_token() {
         );
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::client_server::RequestOpenIdTokenRequest = ::matrix_api::client_server::RequestOpenIdTokenRequest {
+        let request = ::matrix_api::client_server::RequestOpenIdTokenRequest {
             user_id: sample::<::std::string::String>("\"some text\""),
             body: sample::<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >("{\"some key\":[1,\"two\"]}"),
         };
-        let answer = ::matrix_api::client_server::RequestOpenIdTokenResponse::Forbidden(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .request_open_id_token(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /user/{userId}/openid/request_token answering Forbidden (accessToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /user/{userId}/openid/request_token answering Forbidden (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::RequestOpenIdTokenRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /user/{userId}/openid/request_token answering Forbidden (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /user/{userId}/openid/request_token answering Forbidden (accessToken)"
-        );
+        script
+            .check(
+                "POST /user/{userId}/openid/request_token answering Forbidden (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::client_server::RequestOpenIdTokenResponse::Forbidden(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.request_open_id_token(&request),
+            )
+            .await;
     }
     {
         let credential = ::matrix_api::client_server::Credential::AccessToken(
@@ -1121,41 +824,25 @@ async fn client_server_request_open_id_token() {
         );
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::client_server::RequestOpenIdTokenRequest = ::matrix_api::client_server::RequestOpenIdTokenRequest {
+        let request = ::matrix_api::client_server::RequestOpenIdTokenRequest {
             user_id: sample::<::std::string::String>("\"some text\""),
             body: sample::<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >("{\"some key\":[1,\"two\"]}"),
         };
-        let answer = ::matrix_api::client_server::RequestOpenIdTokenResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .request_open_id_token(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /user/{userId}/openid/request_token answering TooManyRequests (accessToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /user/{userId}/openid/request_token answering TooManyRequests (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::RequestOpenIdTokenRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /user/{userId}/openid/request_token answering TooManyRequests (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /user/{userId}/openid/request_token answering TooManyRequests (accessToken)"
-        );
+        script
+            .check(
+                "POST /user/{userId}/openid/request_token answering TooManyRequests (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::client_server::RequestOpenIdTokenResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.request_open_id_token(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1164,70 +851,41 @@ async fn client_server_exchange_open_id_token() {
     let (script, endpoint) = client_server::scripted().await;
     {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone());
-        let request: ::matrix_api::client_server::ExchangeOpenIdTokenRequest = ::matrix_api::client_server::ExchangeOpenIdTokenRequest {
+        let request = ::matrix_api::client_server::ExchangeOpenIdTokenRequest {
             access_token: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::matrix_api::client_server::ExchangeOpenIdTokenResponse::Ok(
-            sample::<
-                ::matrix_api::types::ExchangeOpenIdTokenOkBody,
-            >("{\"sub\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .exchange_open_id_token(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /openid/userinfo answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /openid/userinfo answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::ExchangeOpenIdTokenRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /openid/userinfo answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /openid/userinfo answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /openid/userinfo answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::client_server::ExchangeOpenIdTokenResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::ExchangeOpenIdTokenOkBody,
+                    >("{\"sub\":\"some text\"}"),
+                ),
+                client.exchange_open_id_token(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone());
-        let request: ::matrix_api::client_server::ExchangeOpenIdTokenRequest = ::matrix_api::client_server::ExchangeOpenIdTokenRequest {
+        let request = ::matrix_api::client_server::ExchangeOpenIdTokenRequest {
             access_token: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::matrix_api::client_server::ExchangeOpenIdTokenResponse::Unauthorized(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .exchange_open_id_token(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /openid/userinfo answering Unauthorized (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /openid/userinfo answering Unauthorized (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::client_server::ExchangeOpenIdTokenRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /openid/userinfo answering Unauthorized (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /openid/userinfo answering Unauthorized (no credential)"
-        );
+        script
+            .check(
+                "GET /openid/userinfo answering Unauthorized (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::client_server::ExchangeOpenIdTokenResponse::Unauthorized(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.exchange_open_id_token(&request),
+            )
+            .await;
     }
 }
 #[rustfmt::skip]
@@ -1356,117 +1014,72 @@ async fn identity_register_account() {
     let (script, endpoint) = identity::scripted().await;
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::RegisterAccountRequest = ::matrix_api::identity::RegisterAccountRequest {
+        let request = ::matrix_api::identity::RegisterAccountRequest {
             body: sample::<
                 ::matrix_api::types::OpenIdToken,
             >(
                 "{\"access_token\":\"some text\",\"token_type\":\"some text\",\"matrix_server_name\":\"some text\",\"expires_in\":7}",
             ),
         };
-        let answer = ::matrix_api::identity::RegisterAccountResponse::Ok(
-            sample::<
-                ::matrix_api::types::RegisterAccountOkBody,
-            >("{\"token\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .register_account(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /account/register answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /account/register answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::RegisterAccountRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /account/register answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /account/register answering Ok (no credential)"
-        );
+        script
+            .check(
+                "POST /account/register answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::RegisterAccountResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::RegisterAccountOkBody,
+                    >("{\"token\":\"some text\"}"),
+                ),
+                client.register_account(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::RegisterAccountRequest = ::matrix_api::identity::RegisterAccountRequest {
+        let request = ::matrix_api::identity::RegisterAccountRequest {
             body: sample::<
                 ::matrix_api::types::OpenIdToken,
             >(
                 "{\"access_token\":\"some text\",\"token_type\":\"some text\",\"matrix_server_name\":\"some text\",\"expires_in\":7}",
             ),
         };
-        let answer = ::matrix_api::identity::RegisterAccountResponse::Unauthorized(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .register_account(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /account/register answering Unauthorized (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /account/register answering Unauthorized (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::RegisterAccountRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /account/register answering Unauthorized (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /account/register answering Unauthorized (no credential)"
-        );
+        script
+            .check(
+                "POST /account/register answering Unauthorized (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::RegisterAccountResponse::Unauthorized(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.register_account(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::RegisterAccountRequest = ::matrix_api::identity::RegisterAccountRequest {
+        let request = ::matrix_api::identity::RegisterAccountRequest {
             body: sample::<
                 ::matrix_api::types::OpenIdToken,
             >(
                 "{\"access_token\":\"some text\",\"token_type\":\"some text\",\"matrix_server_name\":\"some text\",\"expires_in\":7}",
             ),
         };
-        let answer = ::matrix_api::identity::RegisterAccountResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .register_account(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /account/register answering TooManyRequests (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /account/register answering TooManyRequests (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::RegisterAccountRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /account/register answering TooManyRequests (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /account/register answering TooManyRequests (no credential)"
-        );
+        script
+            .check(
+                "POST /account/register answering TooManyRequests (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::RegisterAccountResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.register_account(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1479,32 +1092,21 @@ async fn identity_get_account() {
         );
         let client = ::matrix_api::identity::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::identity::GetAccountRequest = ::matrix_api::identity::GetAccountRequest {};
-        let answer = ::matrix_api::identity::GetAccountResponse::Ok(
-            sample::<
-                ::matrix_api::types::GetAccountOkBody,
-            >("{\"user_id\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_account(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /account answering Ok (accessToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /account answering Ok (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::GetAccountRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /account answering Ok (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /account answering Ok (accessToken)"
-        );
+        let request = ::matrix_api::identity::GetAccountRequest {
+        };
+        script
+            .check(
+                "GET /account answering Ok (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::identity::GetAccountResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::GetAccountOkBody,
+                    >("{\"user_id\":\"some text\"}"),
+                ),
+                client.get_account(&request),
+            )
+            .await;
     }
     {
         let credential = ::matrix_api::identity::Credential::AccessToken(
@@ -1512,33 +1114,21 @@ async fn identity_get_account() {
         );
         let client = ::matrix_api::identity::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::identity::GetAccountRequest = ::matrix_api::identity::GetAccountRequest {};
-        let answer = ::matrix_api::identity::GetAccountResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_account(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /account answering TooManyRequests (accessToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /account answering TooManyRequests (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::GetAccountRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /account answering TooManyRequests (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /account answering TooManyRequests (accessToken)"
-        );
+        let request = ::matrix_api::identity::GetAccountRequest {
+        };
+        script
+            .check(
+                "GET /account answering TooManyRequests (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::identity::GetAccountResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.get_account(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1551,33 +1141,21 @@ async fn identity_logout() {
         );
         let client = ::matrix_api::identity::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::identity::LogoutRequest = ::matrix_api::identity::LogoutRequest {};
-        let answer = ::matrix_api::identity::LogoutResponse::Ok(
-            sample::<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >("{\"some key\":[1,\"two\"]}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .logout(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /account/logout answering Ok (accessToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /account/logout answering Ok (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::LogoutRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /account/logout answering Ok (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /account/logout answering Ok (accessToken)"
-        );
+        let request = ::matrix_api::identity::LogoutRequest {
+        };
+        script
+            .check(
+                "POST /account/logout answering Ok (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::identity::LogoutResponse::Ok(
+                    sample::<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >("{\"some key\":[1,\"two\"]}"),
+                ),
+                client.logout(&request),
+            )
+            .await;
     }
     {
         let credential = ::matrix_api::identity::Credential::AccessToken(
@@ -1585,36 +1163,21 @@ async fn identity_logout() {
         );
         let client = ::matrix_api::identity::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::identity::LogoutRequest = ::matrix_api::identity::LogoutRequest {};
-        let answer = ::matrix_api::identity::LogoutResponse::Unauthorized(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .logout(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /account/logout answering Unauthorized (accessToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /account/logout answering Unauthorized (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::LogoutRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /account/logout answering Unauthorized (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /account/logout answering Unauthorized (accessToken)"
-        );
+        let request = ::matrix_api::identity::LogoutRequest {
+        };
+        script
+            .check(
+                "POST /account/logout answering Unauthorized (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::identity::LogoutResponse::Unauthorized(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.logout(&request),
+            )
+            .await;
     }
     {
         let credential = ::matrix_api::identity::Credential::AccessToken(
@@ -1622,36 +1185,21 @@ async fn identity_logout() {
         );
         let client = ::matrix_api::identity::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::matrix_api::identity::LogoutRequest = ::matrix_api::identity::LogoutRequest {};
-        let answer = ::matrix_api::identity::LogoutResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .logout(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /account/logout answering TooManyRequests (accessToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /account/logout answering TooManyRequests (accessToken)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::LogoutRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /account/logout answering TooManyRequests (accessToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /account/logout answering TooManyRequests (accessToken)"
-        );
+        let request = ::matrix_api::identity::LogoutRequest {
+        };
+        script
+            .check(
+                "POST /account/logout answering TooManyRequests (accessToken)",
+                format!("{credential:?}"),
+                &request,
+                ::matrix_api::identity::LogoutResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.logout(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1661,146 +1209,85 @@ async fn identity_get_validated3pid() {
     let (script, endpoint) = identity::scripted().await;
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::GetValidated3pidRequest = ::matrix_api::identity::GetValidated3pidRequest {
+        let request = ::matrix_api::identity::GetValidated3pidRequest {
             sid: sample::<::std::string::String>("\"some text\""),
             client_secret: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::matrix_api::identity::GetValidated3pidResponse::Ok(
-            sample::<
-                ::matrix_api::types::GetValidated3pidOkBody,
-            >("{\"medium\":\"some text\",\"address\":\"some text\",\"validated_at\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_validated3pid(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /3pid/getValidated3pid answering Ok (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /3pid/getValidated3pid answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::GetValidated3pidRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /3pid/getValidated3pid answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /3pid/getValidated3pid answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /3pid/getValidated3pid answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::GetValidated3pidResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::GetValidated3pidOkBody,
+                    >(
+                        "{\"medium\":\"some text\",\"address\":\"some text\",\"validated_at\":7}",
+                    ),
+                ),
+                client.get_validated3pid(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::GetValidated3pidRequest = ::matrix_api::identity::GetValidated3pidRequest {
+        let request = ::matrix_api::identity::GetValidated3pidRequest {
             sid: sample::<::std::string::String>("\"some text\""),
             client_secret: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::matrix_api::identity::GetValidated3pidResponse::BadRequest(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_validated3pid(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /3pid/getValidated3pid answering BadRequest (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /3pid/getValidated3pid answering BadRequest (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::GetValidated3pidRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /3pid/getValidated3pid answering BadRequest (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /3pid/getValidated3pid answering BadRequest (no credential)"
-        );
+        script
+            .check(
+                "GET /3pid/getValidated3pid answering BadRequest (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::GetValidated3pidResponse::BadRequest(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.get_validated3pid(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::GetValidated3pidRequest = ::matrix_api::identity::GetValidated3pidRequest {
+        let request = ::matrix_api::identity::GetValidated3pidRequest {
             sid: sample::<::std::string::String>("\"some text\""),
             client_secret: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::matrix_api::identity::GetValidated3pidResponse::NotFound(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_validated3pid(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /3pid/getValidated3pid answering NotFound (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /3pid/getValidated3pid answering NotFound (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::GetValidated3pidRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /3pid/getValidated3pid answering NotFound (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /3pid/getValidated3pid answering NotFound (no credential)"
-        );
+        script
+            .check(
+                "GET /3pid/getValidated3pid answering NotFound (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::GetValidated3pidResponse::NotFound(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.get_validated3pid(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::GetValidated3pidRequest = ::matrix_api::identity::GetValidated3pidRequest {
+        let request = ::matrix_api::identity::GetValidated3pidRequest {
             sid: sample::<::std::string::String>("\"some text\""),
             client_secret: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::matrix_api::identity::GetValidated3pidResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_validated3pid(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /3pid/getValidated3pid answering TooManyRequests (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /3pid/getValidated3pid answering TooManyRequests (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::GetValidated3pidRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /3pid/getValidated3pid answering TooManyRequests (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /3pid/getValidated3pid answering TooManyRequests (no credential)"
-        );
+        script
+            .check(
+                "GET /3pid/getValidated3pid answering TooManyRequests (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::GetValidated3pidResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.get_validated3pid(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1810,151 +1297,97 @@ async fn identity_bind() {
     let (script, endpoint) = identity::scripted().await;
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::BindRequest = ::matrix_api::identity::BindRequest {
+        let request = ::matrix_api::identity::BindRequest {
             body: sample::<
                 ::matrix_api::types::BindBody,
             >(
                 "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::identity::BindResponse::Ok(
-            sample::<
-                ::matrix_api::types::BindOkBody,
-            >(
-                "{\"address\":\"some text\",\"medium\":\"some text\",\"mxid\":\"some text\",\"not_before\":7,\"not_after\":7,\"ts\":7,\"signatures\":{\"some key\":{\"some key\":\"some text\"}}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .bind(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /3pid/bind answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /3pid/bind answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::BindRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /3pid/bind answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /3pid/bind answering Ok (no credential)"
-        );
+        script
+            .check(
+                "POST /3pid/bind answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::BindResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::BindOkBody,
+                    >(
+                        "{\"address\":\"some text\",\"medium\":\"some text\",\"mxid\":\"some text\",\"not_before\":7,\"not_after\":7,\"ts\":7,\"signatures\":{\"some key\":{\"some key\":\"some text\"}}}",
+                    ),
+                ),
+                client.bind(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::BindRequest = ::matrix_api::identity::BindRequest {
+        let request = ::matrix_api::identity::BindRequest {
             body: sample::<
                 ::matrix_api::types::BindBody,
             >(
                 "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::identity::BindResponse::BadRequest(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .bind(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /3pid/bind answering BadRequest (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /3pid/bind answering BadRequest (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::BindRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /3pid/bind answering BadRequest (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /3pid/bind answering BadRequest (no credential)"
-        );
+        script
+            .check(
+                "POST /3pid/bind answering BadRequest (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::BindResponse::BadRequest(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.bind(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::BindRequest = ::matrix_api::identity::BindRequest {
+        let request = ::matrix_api::identity::BindRequest {
             body: sample::<
                 ::matrix_api::types::BindBody,
             >(
                 "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::identity::BindResponse::NotFound(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .bind(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /3pid/bind answering NotFound (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /3pid/bind answering NotFound (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::BindRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /3pid/bind answering NotFound (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /3pid/bind answering NotFound (no credential)"
-        );
+        script
+            .check(
+                "POST /3pid/bind answering NotFound (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::BindResponse::NotFound(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.bind(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::BindRequest = ::matrix_api::identity::BindRequest {
+        let request = ::matrix_api::identity::BindRequest {
             body: sample::<
                 ::matrix_api::types::BindBody,
             >(
                 "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::identity::BindResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .bind(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /3pid/bind answering TooManyRequests (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /3pid/bind answering TooManyRequests (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::BindRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /3pid/bind answering TooManyRequests (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /3pid/bind answering TooManyRequests (no credential)"
-        );
+        script
+            .check(
+                "POST /3pid/bind answering TooManyRequests (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::BindResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.bind(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1964,229 +1397,141 @@ async fn identity_unbind() {
     let (script, endpoint) = identity::scripted().await;
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::UnbindRequest = ::matrix_api::identity::UnbindRequest {
+        let request = ::matrix_api::identity::UnbindRequest {
             body: sample::<
                 ::matrix_api::types::UnbindBody,
             >(
                 "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
             ),
         };
-        let answer = ::matrix_api::identity::UnbindResponse::Ok(
-            sample::<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >("{\"some key\":[1,\"two\"]}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .unbind(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /3pid/unbind answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /3pid/unbind answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::UnbindRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /3pid/unbind answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /3pid/unbind answering Ok (no credential)"
-        );
+        script
+            .check(
+                "POST /3pid/unbind answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::UnbindResponse::Ok(
+                    sample::<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >("{\"some key\":[1,\"two\"]}"),
+                ),
+                client.unbind(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::UnbindRequest = ::matrix_api::identity::UnbindRequest {
+        let request = ::matrix_api::identity::UnbindRequest {
             body: sample::<
                 ::matrix_api::types::UnbindBody,
             >(
                 "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
             ),
         };
-        let answer = ::matrix_api::identity::UnbindResponse::BadRequest(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .unbind(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "POST /3pid/unbind answering BadRequest (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /3pid/unbind answering BadRequest (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::UnbindRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /3pid/unbind answering BadRequest (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /3pid/unbind answering BadRequest (no credential)"
-        );
+        script
+            .check(
+                "POST /3pid/unbind answering BadRequest (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::UnbindResponse::BadRequest(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.unbind(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::UnbindRequest = ::matrix_api::identity::UnbindRequest {
+        let request = ::matrix_api::identity::UnbindRequest {
             body: sample::<
                 ::matrix_api::types::UnbindBody,
             >(
                 "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
             ),
         };
-        let answer = ::matrix_api::identity::UnbindResponse::Forbidden(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .unbind(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "POST /3pid/unbind answering Forbidden (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /3pid/unbind answering Forbidden (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::UnbindRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /3pid/unbind answering Forbidden (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /3pid/unbind answering Forbidden (no credential)"
-        );
+        script
+            .check(
+                "POST /3pid/unbind answering Forbidden (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::UnbindResponse::Forbidden(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.unbind(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::UnbindRequest = ::matrix_api::identity::UnbindRequest {
+        let request = ::matrix_api::identity::UnbindRequest {
             body: sample::<
                 ::matrix_api::types::UnbindBody,
             >(
                 "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
             ),
         };
-        let answer = ::matrix_api::identity::UnbindResponse::NotFound(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .unbind(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /3pid/unbind answering NotFound (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /3pid/unbind answering NotFound (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::UnbindRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /3pid/unbind answering NotFound (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /3pid/unbind answering NotFound (no credential)"
-        );
+        script
+            .check(
+                "POST /3pid/unbind answering NotFound (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::UnbindResponse::NotFound(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.unbind(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::UnbindRequest = ::matrix_api::identity::UnbindRequest {
+        let request = ::matrix_api::identity::UnbindRequest {
             body: sample::<
                 ::matrix_api::types::UnbindBody,
             >(
                 "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
             ),
         };
-        let answer = ::matrix_api::identity::UnbindResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .unbind(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /3pid/unbind answering TooManyRequests (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /3pid/unbind answering TooManyRequests (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::UnbindRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /3pid/unbind answering TooManyRequests (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /3pid/unbind answering TooManyRequests (no credential)"
-        );
+        script
+            .check(
+                "POST /3pid/unbind answering TooManyRequests (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::UnbindResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.unbind(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::UnbindRequest = ::matrix_api::identity::UnbindRequest {
+        let request = ::matrix_api::identity::UnbindRequest {
             body: sample::<
                 ::matrix_api::types::UnbindBody,
             >(
                 "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
             ),
         };
-        let answer = ::matrix_api::identity::UnbindResponse::NotImplemented(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .unbind(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /3pid/unbind answering NotImplemented (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /3pid/unbind answering NotImplemented (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::UnbindRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /3pid/unbind answering NotImplemented (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /3pid/unbind answering NotImplemented (no credential)"
-        );
+        script
+            .check(
+                "POST /3pid/unbind answering NotImplemented (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::UnbindResponse::NotImplemented(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.unbind(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -2195,120 +1540,72 @@ async fn identity_email_request_token() {
     let (script, endpoint) = identity::scripted().await;
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::EmailRequestTokenRequest = ::matrix_api::identity::EmailRequestTokenRequest {
+        let request = ::matrix_api::identity::EmailRequestTokenRequest {
             body: sample::<
                 ::matrix_api::types::EmailRequestTokenBody,
             >(
                 "{\"client_secret\":\"some text\",\"email\":\"some text\",\"send_attempt\":7,\"next_link\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::identity::EmailRequestTokenResponse::Ok(
-            sample::<
-                ::matrix_api::types::EmailRequestTokenOkBody,
-            >("{\"sid\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .email_request_token(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /validate/email/requestToken answering Ok (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /validate/email/requestToken answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::EmailRequestTokenRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /validate/email/requestToken answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /validate/email/requestToken answering Ok (no credential)"
-        );
+        script
+            .check(
+                "POST /validate/email/requestToken answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::EmailRequestTokenResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::EmailRequestTokenOkBody,
+                    >("{\"sid\":\"some text\"}"),
+                ),
+                client.email_request_token(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::EmailRequestTokenRequest = ::matrix_api::identity::EmailRequestTokenRequest {
+        let request = ::matrix_api::identity::EmailRequestTokenRequest {
             body: sample::<
                 ::matrix_api::types::EmailRequestTokenBody,
             >(
                 "{\"client_secret\":\"some text\",\"email\":\"some text\",\"send_attempt\":7,\"next_link\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::identity::EmailRequestTokenResponse::BadRequest(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .email_request_token(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /validate/email/requestToken answering BadRequest (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /validate/email/requestToken answering BadRequest (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::EmailRequestTokenRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /validate/email/requestToken answering BadRequest (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /validate/email/requestToken answering BadRequest (no credential)"
-        );
+        script
+            .check(
+                "POST /validate/email/requestToken answering BadRequest (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::EmailRequestTokenResponse::BadRequest(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.email_request_token(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::EmailRequestTokenRequest = ::matrix_api::identity::EmailRequestTokenRequest {
+        let request = ::matrix_api::identity::EmailRequestTokenRequest {
             body: sample::<
                 ::matrix_api::types::EmailRequestTokenBody,
             >(
                 "{\"client_secret\":\"some text\",\"email\":\"some text\",\"send_attempt\":7,\"next_link\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::identity::EmailRequestTokenResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .email_request_token(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /validate/email/requestToken answering TooManyRequests (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /validate/email/requestToken answering TooManyRequests (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::EmailRequestTokenRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /validate/email/requestToken answering TooManyRequests (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /validate/email/requestToken answering TooManyRequests (no credential)"
-        );
+        script
+            .check(
+                "POST /validate/email/requestToken answering TooManyRequests (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::EmailRequestTokenResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.email_request_token(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -2317,151 +1614,87 @@ async fn identity_email_submit_token_get() {
     let (script, endpoint) = identity::scripted().await;
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::EmailSubmitTokenGetRequest = ::matrix_api::identity::EmailSubmitTokenGetRequest {
+        let request = ::matrix_api::identity::EmailSubmitTokenGetRequest {
             sid: sample::<::std::string::String>("\"some text\""),
             client_secret: sample::<::std::string::String>("\"some text\""),
             token: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::matrix_api::identity::EmailSubmitTokenGetResponse::Ok(
-            sample::<
-                ::matrix_api::types::EmailSubmitTokenGetOkBody,
-            >("{\"success\":true}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .email_submit_token_get(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /validate/email/submitToken answering Ok (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /validate/email/submitToken answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::EmailSubmitTokenGetRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /validate/email/submitToken answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /validate/email/submitToken answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /validate/email/submitToken answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::EmailSubmitTokenGetResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::EmailSubmitTokenGetOkBody,
+                    >("{\"success\":true}"),
+                ),
+                client.email_submit_token_get(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::EmailSubmitTokenGetRequest = ::matrix_api::identity::EmailSubmitTokenGetRequest {
+        let request = ::matrix_api::identity::EmailSubmitTokenGetRequest {
             sid: sample::<::std::string::String>("\"some text\""),
             client_secret: sample::<::std::string::String>("\"some text\""),
             token: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::matrix_api::identity::EmailSubmitTokenGetResponse::BadRequest(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .email_submit_token_get(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /validate/email/submitToken answering BadRequest (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /validate/email/submitToken answering BadRequest (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::EmailSubmitTokenGetRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /validate/email/submitToken answering BadRequest (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /validate/email/submitToken answering BadRequest (no credential)"
-        );
+        script
+            .check(
+                "GET /validate/email/submitToken answering BadRequest (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::EmailSubmitTokenGetResponse::BadRequest(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.email_submit_token_get(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::EmailSubmitTokenGetRequest = ::matrix_api::identity::EmailSubmitTokenGetRequest {
+        let request = ::matrix_api::identity::EmailSubmitTokenGetRequest {
             sid: sample::<::std::string::String>("\"some text\""),
             client_secret: sample::<::std::string::String>("\"some text\""),
             token: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::matrix_api::identity::EmailSubmitTokenGetResponse::NotFound(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .email_submit_token_get(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /validate/email/submitToken answering NotFound (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /validate/email/submitToken answering NotFound (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::EmailSubmitTokenGetRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /validate/email/submitToken answering NotFound (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /validate/email/submitToken answering NotFound (no credential)"
-        );
+        script
+            .check(
+                "GET /validate/email/submitToken answering NotFound (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::EmailSubmitTokenGetResponse::NotFound(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.email_submit_token_get(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::EmailSubmitTokenGetRequest = ::matrix_api::identity::EmailSubmitTokenGetRequest {
+        let request = ::matrix_api::identity::EmailSubmitTokenGetRequest {
             sid: sample::<::std::string::String>("\"some text\""),
             client_secret: sample::<::std::string::String>("\"some text\""),
             token: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::matrix_api::identity::EmailSubmitTokenGetResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .email_submit_token_get(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /validate/email/submitToken answering TooManyRequests (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /validate/email/submitToken answering TooManyRequests (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::EmailSubmitTokenGetRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /validate/email/submitToken answering TooManyRequests (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /validate/email/submitToken answering TooManyRequests (no credential)"
-        );
+        script
+            .check(
+                "GET /validate/email/submitToken answering TooManyRequests (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::EmailSubmitTokenGetResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.email_submit_token_get(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -2470,159 +1703,95 @@ async fn identity_email_submit_token_post() {
     let (script, endpoint) = identity::scripted().await;
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::EmailSubmitTokenPostRequest = ::matrix_api::identity::EmailSubmitTokenPostRequest {
+        let request = ::matrix_api::identity::EmailSubmitTokenPostRequest {
             body: sample::<
                 ::matrix_api::types::EmailSubmitTokenPostBody,
             >(
                 "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"token\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::identity::EmailSubmitTokenPostResponse::Ok(
-            sample::<
-                ::matrix_api::types::EmailSubmitTokenPostOkBody,
-            >("{\"success\":true}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .email_submit_token_post(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /validate/email/submitToken answering Ok (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /validate/email/submitToken answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::EmailSubmitTokenPostRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /validate/email/submitToken answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /validate/email/submitToken answering Ok (no credential)"
-        );
+        script
+            .check(
+                "POST /validate/email/submitToken answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::EmailSubmitTokenPostResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::EmailSubmitTokenPostOkBody,
+                    >("{\"success\":true}"),
+                ),
+                client.email_submit_token_post(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::EmailSubmitTokenPostRequest = ::matrix_api::identity::EmailSubmitTokenPostRequest {
+        let request = ::matrix_api::identity::EmailSubmitTokenPostRequest {
             body: sample::<
                 ::matrix_api::types::EmailSubmitTokenPostBody,
             >(
                 "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"token\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::identity::EmailSubmitTokenPostResponse::BadRequest(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .email_submit_token_post(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /validate/email/submitToken answering BadRequest (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /validate/email/submitToken answering BadRequest (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::EmailSubmitTokenPostRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /validate/email/submitToken answering BadRequest (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /validate/email/submitToken answering BadRequest (no credential)"
-        );
+        script
+            .check(
+                "POST /validate/email/submitToken answering BadRequest (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::EmailSubmitTokenPostResponse::BadRequest(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.email_submit_token_post(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::EmailSubmitTokenPostRequest = ::matrix_api::identity::EmailSubmitTokenPostRequest {
+        let request = ::matrix_api::identity::EmailSubmitTokenPostRequest {
             body: sample::<
                 ::matrix_api::types::EmailSubmitTokenPostBody,
             >(
                 "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"token\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::identity::EmailSubmitTokenPostResponse::NotFound(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .email_submit_token_post(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /validate/email/submitToken answering NotFound (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /validate/email/submitToken answering NotFound (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::EmailSubmitTokenPostRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /validate/email/submitToken answering NotFound (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /validate/email/submitToken answering NotFound (no credential)"
-        );
+        script
+            .check(
+                "POST /validate/email/submitToken answering NotFound (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::EmailSubmitTokenPostResponse::NotFound(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.email_submit_token_post(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::EmailSubmitTokenPostRequest = ::matrix_api::identity::EmailSubmitTokenPostRequest {
+        let request = ::matrix_api::identity::EmailSubmitTokenPostRequest {
             body: sample::<
                 ::matrix_api::types::EmailSubmitTokenPostBody,
             >(
                 "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"token\":\"some text\"}",
             ),
         };
-        let answer = ::matrix_api::identity::EmailSubmitTokenPostResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .email_submit_token_post(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /validate/email/submitToken answering TooManyRequests (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /validate/email/submitToken answering TooManyRequests (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::EmailSubmitTokenPostRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /validate/email/submitToken answering TooManyRequests (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /validate/email/submitToken answering TooManyRequests (no credential)"
-        );
+        script
+            .check(
+                "POST /validate/email/submitToken answering TooManyRequests (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::EmailSubmitTokenPostResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.email_submit_token_post(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -2631,103 +1800,59 @@ async fn identity_get_pub_key() {
     let (script, endpoint) = identity::scripted().await;
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::GetPubKeyRequest = ::matrix_api::identity::GetPubKeyRequest {
+        let request = ::matrix_api::identity::GetPubKeyRequest {
             key_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::matrix_api::identity::GetPubKeyResponse::Ok(
-            sample::<
-                ::matrix_api::types::GetPubKeyOkBody,
-            >("{\"public_key\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_pub_key(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /pubkey/{keyId} answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /pubkey/{keyId} answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::GetPubKeyRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /pubkey/{keyId} answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /pubkey/{keyId} answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /pubkey/{keyId} answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::GetPubKeyResponse::Ok(
+                    sample::<
+                        ::matrix_api::types::GetPubKeyOkBody,
+                    >("{\"public_key\":\"some text\"}"),
+                ),
+                client.get_pub_key(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::GetPubKeyRequest = ::matrix_api::identity::GetPubKeyRequest {
+        let request = ::matrix_api::identity::GetPubKeyRequest {
             key_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::matrix_api::identity::GetPubKeyResponse::NotFound(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_pub_key(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /pubkey/{keyId} answering NotFound (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /pubkey/{keyId} answering NotFound (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::GetPubKeyRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /pubkey/{keyId} answering NotFound (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /pubkey/{keyId} answering NotFound (no credential)"
-        );
+        script
+            .check(
+                "GET /pubkey/{keyId} answering NotFound (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::GetPubKeyResponse::NotFound(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.get_pub_key(&request),
+            )
+            .await;
     }
     {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
-        let request: ::matrix_api::identity::GetPubKeyRequest = ::matrix_api::identity::GetPubKeyRequest {
+        let request = ::matrix_api::identity::GetPubKeyRequest {
             key_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::matrix_api::identity::GetPubKeyResponse::TooManyRequests(
-            sample::<
-                ::matrix_api::types::MatrixErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_pub_key(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /pubkey/{keyId} answering TooManyRequests (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /pubkey/{keyId} answering TooManyRequests (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::matrix_api::identity::GetPubKeyRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /pubkey/{keyId} answering TooManyRequests (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /pubkey/{keyId} answering TooManyRequests (no credential)"
-        );
+        script
+            .check(
+                "GET /pubkey/{keyId} answering TooManyRequests (no credential)",
+                String::new(),
+                &request,
+                ::matrix_api::identity::GetPubKeyResponse::TooManyRequests(
+                    sample::<
+                        ::matrix_api::types::MatrixErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.get_pub_key(&request),
+            )
+            .await;
     }
 }

@@ -149,14 +149,28 @@ fn shared(reads_json: bool) -> TokenStream {
                 *answer.downcast::<R>().expect("the scripted answer is this operation's")
             }
 
-            fn expect<R: Send + 'static>(&self, answer: R) {
-                self.answers.lock().unwrap().push(Box::new(answer));
-            }
-
-            /// The last request received, and who sent it.
-            fn received<R: 'static>(&self) -> (String, R) {
-                let (caller, request) = self.received.lock().unwrap().pop().expect("a request was received");
-                (caller, *request.downcast::<R>().expect("the request of this operation"))
+            /// One case: the client's `call` sending `request` must reach the server as
+            /// `request`, from `caller`, and bring back `answer`, which the server is
+            /// scripted to answer.
+            async fn check<Q, R, E>(
+                &self,
+                label: &str,
+                caller: String,
+                request: &Q,
+                answer: R,
+                call: impl ::std::future::Future<Output = Result<R, E>>,
+            ) where
+                Q: PartialEq + ::std::fmt::Debug + 'static,
+                R: Clone + PartialEq + ::std::fmt::Debug + Send + 'static,
+                E: ::std::fmt::Display,
+            {
+                self.answers.lock().unwrap().push(Box::new(answer.clone()));
+                let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
+                assert_eq!(got, answer, "{label}: the answer");
+                let (sender, received) = self.received.lock().unwrap().pop().expect("a request was received");
+                let received: Box<Q> = received.downcast().expect("the request of this operation");
+                assert_eq!(received.as_ref(), request, "{label}: the request");
+                assert_eq!(sender, caller, "{label}: the caller");
             }
         }
 
@@ -388,7 +402,6 @@ fn case(
 ) -> TokenStream {
     let root = sampler.root;
     let module = ident(&api.module);
-    let request_ty = request_name(op);
     let method = ident(&op.names.client_method);
     let (client, caller) = match scheme {
         Some(scheme) => {
@@ -417,15 +430,9 @@ fn case(
     quote! {
         {
             #client
-            let request: #root::#module::#request_ty = #request;
+            let request = #request;
             #framed
-            let answer = #answer;
-            script.expect(answer.clone());
-            let got = client.#method(&request).await.unwrap_or_else(|e| panic!("{}: {e}", #label));
-            assert_eq!(got, answer, "{}: the answer", #label);
-            let (caller, received) = script.received::<#root::#module::#request_ty>();
-            assert_eq!(received, request, "{}: the request", #label);
-            assert_eq!(caller, #caller, "{}: the caller", #label);
+            script.check(#label, #caller, &request, #answer, client.#method(&request)).await;
         }
     }
 }

@@ -24,18 +24,36 @@ impl Script {
         let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
-    fn expect<R: Send + 'static>(&self, answer: R) {
-        self.answers.lock().unwrap().push(Box::new(answer));
-    }
-    /// The last request received, and who sent it.
-    fn received<R: 'static>(&self) -> (String, R) {
-        let (caller, request) = self
+    /// One case: the client's `call` sending `request` must reach the server as
+    /// `request`, from `caller`, and bring back `answer`, which the server is
+    /// scripted to answer.
+    async fn check<Q, R, E>(
+        &self,
+        label: &str,
+        caller: String,
+        request: &Q,
+        answer: R,
+        call: impl ::std::future::Future<Output = Result<R, E>>,
+    )
+    where
+        Q: PartialEq + ::std::fmt::Debug + 'static,
+        R: Clone + PartialEq + ::std::fmt::Debug + Send + 'static,
+        E: ::std::fmt::Display,
+    {
+        self.answers.lock().unwrap().push(Box::new(answer.clone()));
+        let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(got, answer, "{label}: the answer");
+        let (sender, received) = self
             .received
             .lock()
             .unwrap()
             .pop()
             .expect("a request was received");
-        (caller, *request.downcast::<R>().expect("the request of this operation"))
+        let received: Box<Q> = received
+            .downcast()
+            .expect("the request of this operation");
+        assert_eq!(received.as_ref(), request, "{label}: the request");
+        assert_eq!(sender, caller, "{label}: the caller");
     }
 }
 /// Serves `router` on a loopback port: its URL.
@@ -208,7 +226,7 @@ async fn store_list_pets() {
         );
         let client = ::golden_corpus::store::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::store::ListPetsRequest = ::golden_corpus::store::ListPetsRequest {
+        let request = ::golden_corpus::store::ListPetsRequest {
             status: Some(
                 sample::<
                     ::std::vec::Vec<::golden_corpus::types::ListPetsStatusItem>,
@@ -216,28 +234,21 @@ async fn store_list_pets() {
             ),
             limit: sample::<i32>("7"),
         };
-        let answer = ::golden_corpus::store::ListPetsResponse::Ok(
-            sample::<
-                ::std::vec::Vec<::golden_corpus::types::Pet>,
-            >(
-                "[{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}]",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .list_pets(&request)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", "GET /pets answering Ok (store_key)"));
-        assert_eq!(got, answer, "{}: the answer", "GET /pets answering Ok (store_key)");
-        let (caller, received) = script
-            .received::<::golden_corpus::store::ListPetsRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "GET /pets answering Ok (store_key)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /pets answering Ok (store_key)"
-        );
+        script
+            .check(
+                "GET /pets answering Ok (store_key)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::store::ListPetsResponse::Ok(
+                    sample::<
+                        ::std::vec::Vec<::golden_corpus::types::Pet>,
+                    >(
+                        "[{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}]",
+                    ),
+                ),
+                client.list_pets(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -250,40 +261,28 @@ async fn store_add_pet() {
         );
         let client = ::golden_corpus::store::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::store::AddPetRequest = ::golden_corpus::store::AddPetRequest {
+        let request = ::golden_corpus::store::AddPetRequest {
             body: sample::<
                 ::golden_corpus::types::NewPet,
             >(
                 "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"microchip\":\"some text\"}",
             ),
         };
-        let answer = ::golden_corpus::store::AddPetResponse::Created(
-            sample::<
-                ::golden_corpus::types::Pet,
-            >(
-                "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .add_pet(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /pets answering Created (store_key)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /pets answering Created (store_key)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::AddPetRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /pets answering Created (store_key)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /pets answering Created (store_key)"
-        );
+        script
+            .check(
+                "POST /pets answering Created (store_key)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::store::AddPetResponse::Created(
+                    sample::<
+                        ::golden_corpus::types::Pet,
+                    >(
+                        "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}",
+                    ),
+                ),
+                client.add_pet(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::store::Credential::StoreKey(
@@ -291,39 +290,28 @@ async fn store_add_pet() {
         );
         let client = ::golden_corpus::store::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::store::AddPetRequest = ::golden_corpus::store::AddPetRequest {
+        let request = ::golden_corpus::store::AddPetRequest {
             body: sample::<
                 ::golden_corpus::types::NewPet,
             >(
                 "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"microchip\":\"some text\"}",
             ),
         };
-        let answer = ::golden_corpus::store::AddPetResponse::MethodNotAllowed(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .add_pet(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /pets answering MethodNotAllowed (store_key)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /pets answering MethodNotAllowed (store_key)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::AddPetRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /pets answering MethodNotAllowed (store_key)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /pets answering MethodNotAllowed (store_key)"
-        );
+        script
+            .check(
+                "POST /pets answering MethodNotAllowed (store_key)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::store::AddPetResponse::MethodNotAllowed(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.add_pet(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -336,36 +324,24 @@ async fn store_get_pet() {
         );
         let client = ::golden_corpus::store::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::store::GetPetRequest = ::golden_corpus::store::GetPetRequest {
+        let request = ::golden_corpus::store::GetPetRequest {
             pet_id: sample::<i64>("7"),
         };
-        let answer = ::golden_corpus::store::GetPetResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Pet,
-            >(
-                "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_pet(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /pets/{petId} answering Ok (store_key)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /pets/{petId} answering Ok (store_key)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::GetPetRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /pets/{petId} answering Ok (store_key)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /pets/{petId} answering Ok (store_key)"
-        );
+        script
+            .check(
+                "GET /pets/{petId} answering Ok (store_key)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::store::GetPetResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Pet,
+                    >(
+                        "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}",
+                    ),
+                ),
+                client.get_pet(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::store::Credential::StoreKey(
@@ -373,35 +349,24 @@ async fn store_get_pet() {
         );
         let client = ::golden_corpus::store::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::store::GetPetRequest = ::golden_corpus::store::GetPetRequest {
+        let request = ::golden_corpus::store::GetPetRequest {
             pet_id: sample::<i64>("7"),
         };
-        let answer = ::golden_corpus::store::GetPetResponse::NotFound(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_pet(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /pets/{petId} answering NotFound (store_key)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /pets/{petId} answering NotFound (store_key)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::GetPetRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /pets/{petId} answering NotFound (store_key)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /pets/{petId} answering NotFound (store_key)"
-        );
+        script
+            .check(
+                "GET /pets/{petId} answering NotFound (store_key)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::store::GetPetResponse::NotFound(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.get_pet(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -414,32 +379,19 @@ async fn store_delete_pet() {
         );
         let client = ::golden_corpus::store::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::store::DeletePetRequest = ::golden_corpus::store::DeletePetRequest {
+        let request = ::golden_corpus::store::DeletePetRequest {
             pet_id: sample::<i64>("7"),
             x_reason: Some(sample::<::std::string::String>("\"some text\"")),
         };
-        let answer = ::golden_corpus::store::DeletePetResponse::NoContent;
-        script.expect(answer.clone());
-        let got = client
-            .delete_pet(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "DELETE /pets/{petId} answering NoContent (store_key)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "DELETE /pets/{petId} answering NoContent (store_key)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::DeletePetRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "DELETE /pets/{petId} answering NoContent (store_key)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "DELETE /pets/{petId} answering NoContent (store_key)"
-        );
+        script
+            .check(
+                "DELETE /pets/{petId} answering NoContent (store_key)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::store::DeletePetResponse::NoContent,
+                client.delete_pet(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -452,40 +404,28 @@ async fn store_place_order() {
         );
         let client = ::golden_corpus::store::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::store::PlaceOrderRequest = ::golden_corpus::store::PlaceOrderRequest {
+        let request = ::golden_corpus::store::PlaceOrderRequest {
             body: sample::<
                 ::golden_corpus::types::Order,
             >(
                 "{\"pet_id\":7,\"quantity\":7,\"ship_date\":\"some text\",\"status\":\"placed\",\"complete\":true,\"total\":{\"amount\":7,\"currency\":\"EUR\"}}",
             ),
         };
-        let answer = ::golden_corpus::store::PlaceOrderResponse::Ok(
-            sample::<
-                ::golden_corpus::types::OrderReceipt,
-            >(
-                "{\"id\":\"some text\",\"placed_at\":\"some text\",\"lines\":[[\"some text\"]]}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .place_order(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /orders answering Ok (store_oauth)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /orders answering Ok (store_oauth)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::PlaceOrderRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /orders answering Ok (store_oauth)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /orders answering Ok (store_oauth)"
-        );
+        script
+            .check(
+                "POST /orders answering Ok (store_oauth)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::store::PlaceOrderResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::OrderReceipt,
+                    >(
+                        "{\"id\":\"some text\",\"placed_at\":\"some text\",\"lines\":[[\"some text\"]]}",
+                    ),
+                ),
+                client.place_order(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::store::Credential::StoreOauth(
@@ -493,39 +433,29 @@ async fn store_place_order() {
         );
         let client = ::golden_corpus::store::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::store::PlaceOrderRequest = ::golden_corpus::store::PlaceOrderRequest {
+        let request = ::golden_corpus::store::PlaceOrderRequest {
             body: sample::<
                 ::golden_corpus::types::Order,
             >(
                 "{\"pet_id\":7,\"quantity\":7,\"ship_date\":\"some text\",\"status\":\"placed\",\"complete\":true,\"total\":{\"amount\":7,\"currency\":\"EUR\"}}",
             ),
         };
-        let answer = ::golden_corpus::store::PlaceOrderResponse::Default(
-            ::http::StatusCode::from_u16(202u16).unwrap(),
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .place_order(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /orders answering Default (store_oauth)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /orders answering Default (store_oauth)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::PlaceOrderRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /orders answering Default (store_oauth)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /orders answering Default (store_oauth)"
-        );
+        script
+            .check(
+                "POST /orders answering Default (store_oauth)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::store::PlaceOrderResponse::Default(
+                    ::http::StatusCode::from_u16(202u16).unwrap(),
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.place_order(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -538,37 +468,24 @@ async fn store_get_order() {
         );
         let client = ::golden_corpus::store::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::store::GetOrderRequest = ::golden_corpus::store::GetOrderRequest {
+        let request = ::golden_corpus::store::GetOrderRequest {
             order_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::store::GetOrderResponse::Ok(
-            sample::<
-                ::golden_corpus::types::OrderReceipt,
-            >(
-                "{\"id\":\"some text\",\"placed_at\":\"some text\",\"lines\":[[\"some text\"]]}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_order(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /orders/{orderId} answering Ok (store_key)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /orders/{orderId} answering Ok (store_key)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::GetOrderRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /orders/{orderId} answering Ok (store_key)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /orders/{orderId} answering Ok (store_key)"
-        );
+        script
+            .check(
+                "GET /orders/{orderId} answering Ok (store_key)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::store::GetOrderResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::OrderReceipt,
+                    >(
+                        "{\"id\":\"some text\",\"placed_at\":\"some text\",\"lines\":[[\"some text\"]]}",
+                    ),
+                ),
+                client.get_order(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::store::Credential::StoreOauth(
@@ -576,37 +493,24 @@ async fn store_get_order() {
         );
         let client = ::golden_corpus::store::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::store::GetOrderRequest = ::golden_corpus::store::GetOrderRequest {
+        let request = ::golden_corpus::store::GetOrderRequest {
             order_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::store::GetOrderResponse::Ok(
-            sample::<
-                ::golden_corpus::types::OrderReceipt,
-            >(
-                "{\"id\":\"some text\",\"placed_at\":\"some text\",\"lines\":[[\"some text\"]]}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_order(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /orders/{orderId} answering Ok (store_oauth)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /orders/{orderId} answering Ok (store_oauth)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::GetOrderRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /orders/{orderId} answering Ok (store_oauth)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /orders/{orderId} answering Ok (store_oauth)"
-        );
+        script
+            .check(
+                "GET /orders/{orderId} answering Ok (store_oauth)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::store::GetOrderResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::OrderReceipt,
+                    >(
+                        "{\"id\":\"some text\",\"placed_at\":\"some text\",\"lines\":[[\"some text\"]]}",
+                    ),
+                ),
+                client.get_order(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::store::Credential::StoreKey(
@@ -614,38 +518,25 @@ async fn store_get_order() {
         );
         let client = ::golden_corpus::store::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::store::GetOrderRequest = ::golden_corpus::store::GetOrderRequest {
+        let request = ::golden_corpus::store::GetOrderRequest {
             order_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::store::GetOrderResponse::ClientError(
-            ::http::StatusCode::from_u16(400u16).unwrap(),
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_order(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /orders/{orderId} answering ClientError (store_key)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /orders/{orderId} answering ClientError (store_key)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::GetOrderRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /orders/{orderId} answering ClientError (store_key)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /orders/{orderId} answering ClientError (store_key)"
-        );
+        script
+            .check(
+                "GET /orders/{orderId} answering ClientError (store_key)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::store::GetOrderResponse::ClientError(
+                    ::http::StatusCode::from_u16(400u16).unwrap(),
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.get_order(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -654,75 +545,49 @@ async fn store_login_user() {
     let (script, endpoint) = store::scripted().await;
     {
         let client = ::golden_corpus::store::Client::new(endpoint.clone());
-        let request: ::golden_corpus::store::LoginUserRequest = ::golden_corpus::store::LoginUserRequest {
+        let request = ::golden_corpus::store::LoginUserRequest {
             body: sample::<
                 ::golden_corpus::types::LoginUserBody,
             >(
                 "{\"username\":\"some text\",\"password\":\"some text\",\"remember\":true}",
             ),
         };
-        let answer = ::golden_corpus::store::LoginUserResponse::Ok(
-            sample::<::std::string::String>("\"some text\""),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .login_user(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /users/login answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /users/login answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::LoginUserRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /users/login answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /users/login answering Ok (no credential)"
-        );
+        script
+            .check(
+                "POST /users/login answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::store::LoginUserResponse::Ok(
+                    sample::<::std::string::String>("\"some text\""),
+                ),
+                client.login_user(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::store::Client::new(endpoint.clone());
-        let request: ::golden_corpus::store::LoginUserRequest = ::golden_corpus::store::LoginUserRequest {
+        let request = ::golden_corpus::store::LoginUserRequest {
             body: sample::<
                 ::golden_corpus::types::LoginUserBody,
             >(
                 "{\"username\":\"some text\",\"password\":\"some text\",\"remember\":true}",
             ),
         };
-        let answer = ::golden_corpus::store::LoginUserResponse::BadRequest(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .login_user(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "POST /users/login answering BadRequest (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /users/login answering BadRequest (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::LoginUserRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /users/login answering BadRequest (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /users/login answering BadRequest (no credential)"
-        );
+        script
+            .check(
+                "POST /users/login answering BadRequest (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::store::LoginUserResponse::BadRequest(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.login_user(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -735,36 +600,24 @@ async fn store_get_user() {
         );
         let client = ::golden_corpus::store::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::store::GetUserRequest = ::golden_corpus::store::GetUserRequest {
+        let request = ::golden_corpus::store::GetUserRequest {
             user_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::store::GetUserResponse::Ok(
-            sample::<
-                ::golden_corpus::types::StoreUser,
-            >(
-                "{\"user_id\":\"some text\",\"first_name\":\"some text\",\"phone\":\"some text\",\"user_status\":7}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_user(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /users/{userId} answering Ok (basic)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /users/{userId} answering Ok (basic)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::GetUserRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /users/{userId} answering Ok (basic)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /users/{userId} answering Ok (basic)"
-        );
+        script
+            .check(
+                "GET /users/{userId} answering Ok (basic)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::store::GetUserResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::StoreUser,
+                    >(
+                        "{\"user_id\":\"some text\",\"first_name\":\"some text\",\"phone\":\"some text\",\"user_status\":7}",
+                    ),
+                ),
+                client.get_user(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -773,35 +626,24 @@ async fn store_get_inventory() {
     let (script, endpoint) = store::scripted().await;
     {
         let client = ::golden_corpus::store::Client::new(endpoint.clone());
-        let request: ::golden_corpus::store::GetInventoryRequest = ::golden_corpus::store::GetInventoryRequest {};
-        let answer = ::golden_corpus::store::GetInventoryResponse::Ok(
-            sample::<
-                ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::collections::BTreeMap<::std::string::String, i32>,
-                >,
-            >("{\"some key\":{\"some key\":7}}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_inventory(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /inventory answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /inventory answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::GetInventoryRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /inventory answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /inventory answering Ok (no credential)"
-        );
+        let request = ::golden_corpus::store::GetInventoryRequest {
+        };
+        script
+            .check(
+                "GET /inventory answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::store::GetInventoryResponse::Ok(
+                    sample::<
+                        ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::std::collections::BTreeMap<::std::string::String, i32>,
+                        >,
+                    >("{\"some key\":{\"some key\":7}}"),
+                ),
+                client.get_inventory(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -810,38 +652,22 @@ async fn store_put_inventory_metadata() {
     let (script, endpoint) = store::scripted().await;
     {
         let client = ::golden_corpus::store::Client::new(endpoint.clone());
-        let request: ::golden_corpus::store::PutInventoryMetadataRequest = ::golden_corpus::store::PutInventoryMetadataRequest {
+        let request = ::golden_corpus::store::PutInventoryMetadataRequest {
             body: Some(
                 sample::<
                     ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >("{\"some key\":[1,\"two\"]}"),
             ),
         };
-        let answer = ::golden_corpus::store::PutInventoryMetadataResponse::NoContent;
-        script.expect(answer.clone());
-        let got = client
-            .put_inventory_metadata(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "PUT /inventory/metadata answering NoContent (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "PUT /inventory/metadata answering NoContent (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::PutInventoryMetadataRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PUT /inventory/metadata answering NoContent (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "PUT /inventory/metadata answering NoContent (no credential)"
-        );
+        script
+            .check(
+                "PUT /inventory/metadata answering NoContent (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::store::PutInventoryMetadataResponse::NoContent,
+                client.put_inventory_metadata(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -850,67 +676,41 @@ async fn store_get_pet_photo() {
     let (script, endpoint) = store::scripted().await;
     {
         let client = ::golden_corpus::store::Client::new(endpoint.clone());
-        let request: ::golden_corpus::store::GetPetPhotoRequest = ::golden_corpus::store::GetPetPhotoRequest {
+        let request = ::golden_corpus::store::GetPetPhotoRequest {
             pet_id: sample::<i64>("7"),
         };
-        let answer = ::golden_corpus::store::GetPetPhotoResponse::Ok(
-            ::golden_corpus::types::GetPetPhotoOkBody::Png(vec![0u8, 1, 2, 255]),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_pet_photo(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /pets/{petId}/photo answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /pets/{petId}/photo answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::GetPetPhotoRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /pets/{petId}/photo answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /pets/{petId}/photo answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /pets/{petId}/photo answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::store::GetPetPhotoResponse::Ok(
+                    ::golden_corpus::types::GetPetPhotoOkBody::Png(vec![0u8, 1, 2, 255]),
+                ),
+                client.get_pet_photo(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::store::Client::new(endpoint.clone());
-        let request: ::golden_corpus::store::GetPetPhotoRequest = ::golden_corpus::store::GetPetPhotoRequest {
+        let request = ::golden_corpus::store::GetPetPhotoRequest {
             pet_id: sample::<i64>("7"),
         };
-        let answer = ::golden_corpus::store::GetPetPhotoResponse::Ok(
-            ::golden_corpus::types::GetPetPhotoOkBody::Json(
-                sample::<
-                    ::golden_corpus::types::GetPetPhotoOkBodyJson,
-                >("{\"width\":7,\"height\":7}"),
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_pet_photo(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /pets/{petId}/photo answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /pets/{petId}/photo answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::GetPetPhotoRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /pets/{petId}/photo answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /pets/{petId}/photo answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /pets/{petId}/photo answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::store::GetPetPhotoResponse::Ok(
+                    ::golden_corpus::types::GetPetPhotoOkBody::Json(
+                        sample::<
+                            ::golden_corpus::types::GetPetPhotoOkBodyJson,
+                        >("{\"width\":7,\"height\":7}"),
+                    ),
+                ),
+                client.get_pet_photo(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -919,67 +719,35 @@ async fn store_put_pet_photo() {
     let (script, endpoint) = store::scripted().await;
     {
         let client = ::golden_corpus::store::Client::new(endpoint.clone());
-        let request: ::golden_corpus::store::PutPetPhotoRequest = ::golden_corpus::store::PutPetPhotoRequest {
+        let request = ::golden_corpus::store::PutPetPhotoRequest {
             pet_id: sample::<i64>("7"),
             body: ::golden_corpus::types::PutPetPhotoBody::Png(vec![0u8, 1, 2, 255]),
         };
-        let answer = ::golden_corpus::store::PutPetPhotoResponse::NoContent;
-        script.expect(answer.clone());
-        let got = client
-            .put_pet_photo(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "PUT /pets/{petId}/photo answering NoContent (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "PUT /pets/{petId}/photo answering NoContent (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::PutPetPhotoRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PUT /pets/{petId}/photo answering NoContent (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "PUT /pets/{petId}/photo answering NoContent (no credential)"
-        );
+        script
+            .check(
+                "PUT /pets/{petId}/photo answering NoContent (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::store::PutPetPhotoResponse::NoContent,
+                client.put_pet_photo(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::store::Client::new(endpoint.clone());
-        let request: ::golden_corpus::store::PutPetPhotoRequest = ::golden_corpus::store::PutPetPhotoRequest {
+        let request = ::golden_corpus::store::PutPetPhotoRequest {
             pet_id: sample::<i64>("7"),
             body: ::golden_corpus::types::PutPetPhotoBody::Jpeg(vec![0u8, 1, 2, 255]),
         };
-        let answer = ::golden_corpus::store::PutPetPhotoResponse::NoContent;
-        script.expect(answer.clone());
-        let got = client
-            .put_pet_photo(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "PUT /pets/{petId}/photo answering NoContent (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "PUT /pets/{petId}/photo answering NoContent (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::store::PutPetPhotoRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PUT /pets/{petId}/photo answering NoContent (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "PUT /pets/{petId}/photo answering NoContent (no credential)"
-        );
+        script
+            .check(
+                "PUT /pets/{petId}/photo answering NoContent (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::store::PutPetPhotoResponse::NoContent,
+                client.put_pet_photo(&request),
+            )
+            .await;
     }
 }
 #[rustfmt::skip]
@@ -1167,38 +935,26 @@ async fn rooms_create_room() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::CreateRoomRequest = ::golden_corpus::rooms::CreateRoomRequest {
+        let request = ::golden_corpus::rooms::CreateRoomRequest {
             body: sample::<
                 ::golden_corpus::types::CreateRoomBody,
             >(
                 "{\"name\":\"some text\",\"visibility\":\"public\",\"preset\":\"private_chat\",\"invite\":[\"some text\"]}",
             ),
         };
-        let answer = ::golden_corpus::rooms::CreateRoomResponse::Ok(
-            sample::<
-                ::golden_corpus::types::CreateRoomOkBody,
-            >("{\"room_id\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .create_room(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /createRoom answering Ok (chatToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /createRoom answering Ok (chatToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::CreateRoomRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /createRoom answering Ok (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /createRoom answering Ok (chatToken)"
-        );
+        script
+            .check(
+                "POST /createRoom answering Ok (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::CreateRoomResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::CreateRoomOkBody,
+                    >("{\"room_id\":\"some text\"}"),
+                ),
+                client.create_room(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1207,38 +963,25 @@ async fn rooms_list_public_rooms() {
     let (script, endpoint) = rooms::scripted().await;
     {
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
-        let request: ::golden_corpus::rooms::ListPublicRoomsRequest = ::golden_corpus::rooms::ListPublicRoomsRequest {
+        let request = ::golden_corpus::rooms::ListPublicRoomsRequest {
             limit: Some(sample::<i64>("7")),
             since: Some(sample::<::std::string::String>("\"some text\"")),
         };
-        let answer = ::golden_corpus::rooms::ListPublicRoomsResponse::Ok(
-            sample::<
-                ::golden_corpus::types::ListPublicRoomsOkBody,
-            >(
-                "{\"chunk\":[{\"room_id\":\"some text\",\"name\":\"some text\",\"topic\":\"some text\",\"visibility\":\"public\",\"joined_members\":7}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .list_public_rooms(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /publicRooms answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /publicRooms answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::ListPublicRoomsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /publicRooms answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /publicRooms answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /publicRooms answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::rooms::ListPublicRoomsResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::ListPublicRoomsOkBody,
+                    >(
+                        "{\"chunk\":[{\"room_id\":\"some text\",\"name\":\"some text\",\"topic\":\"some text\",\"visibility\":\"public\",\"joined_members\":7}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
+                    ),
+                ),
+                client.list_public_rooms(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1251,41 +994,26 @@ async fn rooms_get_room_events() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::GetRoomEventsRequest = ::golden_corpus::rooms::GetRoomEventsRequest {
+        let request = ::golden_corpus::rooms::GetRoomEventsRequest {
             room_id: sample::<::std::string::String>("\"some text\""),
             dir: sample::<::golden_corpus::types::GetRoomEventsDir>("\"b\""),
             from: Some(sample::<::std::string::String>("\"some text\"")),
         };
-        let answer = ::golden_corpus::rooms::GetRoomEventsResponse::Ok(
-            sample::<
-                ::golden_corpus::types::GetRoomEventsOkBody,
-            >(
-                "{\"chunk\":[{\"type\":\"m.room.message\",\"content\":{\"msgtype\":\"m.text\",\"body\":\"some text\"}}],\"start\":\"some text\",\"end\":\"some text\"}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_room_events(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /rooms/{roomId}/messages answering Ok (chatToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /rooms/{roomId}/messages answering Ok (chatToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::GetRoomEventsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /rooms/{roomId}/messages answering Ok (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /rooms/{roomId}/messages answering Ok (chatToken)"
-        );
+        script
+            .check(
+                "GET /rooms/{roomId}/messages answering Ok (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::GetRoomEventsResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::GetRoomEventsOkBody,
+                    >(
+                        "{\"chunk\":[{\"type\":\"m.room.message\",\"content\":{\"msgtype\":\"m.text\",\"body\":\"some text\"}}],\"start\":\"some text\",\"end\":\"some text\"}",
+                    ),
+                ),
+                client.get_room_events(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1298,7 +1026,7 @@ async fn rooms_send_message() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::SendMessageRequest = ::golden_corpus::rooms::SendMessageRequest {
+        let request = ::golden_corpus::rooms::SendMessageRequest {
             room_id: sample::<::std::string::String>("\"some text\""),
             event_type: sample::<::std::string::String>("\"some text\""),
             txn_id: sample::<::std::string::String>("\"some text\""),
@@ -1306,35 +1034,19 @@ async fn rooms_send_message() {
                 ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
             >("{\"some key\":{\"any\":[\"value\",1]}}"),
         };
-        let answer = ::golden_corpus::rooms::SendMessageResponse::Ok(
-            sample::<
-                ::golden_corpus::types::SendMessageOkBody,
-            >("{\"event_id\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .send_message(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "PUT /rooms/{roomId}/send/{eventType}/{txnId} answering Ok (chatToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "PUT /rooms/{roomId}/send/{eventType}/{txnId} answering Ok (chatToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::SendMessageRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PUT /rooms/{roomId}/send/{eventType}/{txnId} answering Ok (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "PUT /rooms/{roomId}/send/{eventType}/{txnId} answering Ok (chatToken)"
-        );
+        script
+            .check(
+                "PUT /rooms/{roomId}/send/{eventType}/{txnId} answering Ok (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::SendMessageResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::SendMessageOkBody,
+                    >("{\"event_id\":\"some text\"}"),
+                ),
+                client.send_message(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1343,69 +1055,43 @@ async fn rooms_get_profile() {
     let (script, endpoint) = rooms::scripted().await;
     {
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
-        let request: ::golden_corpus::rooms::GetProfileRequest = ::golden_corpus::rooms::GetProfileRequest {
+        let request = ::golden_corpus::rooms::GetProfileRequest {
             user_id: sample::<::golden_corpus::types::UserId>("\"some text\""),
         };
-        let answer = ::golden_corpus::rooms::GetProfileResponse::Ok(
-            sample::<
-                ::golden_corpus::types::GetProfileOkBody,
-            >("{\"displayname\":\"some text\",\"avatar_url\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_profile(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /profile/{userId} answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /profile/{userId} answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::GetProfileRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /profile/{userId} answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /profile/{userId} answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /profile/{userId} answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::rooms::GetProfileResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::GetProfileOkBody,
+                    >("{\"displayname\":\"some text\",\"avatar_url\":\"some text\"}"),
+                ),
+                client.get_profile(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
-        let request: ::golden_corpus::rooms::GetProfileRequest = ::golden_corpus::rooms::GetProfileRequest {
+        let request = ::golden_corpus::rooms::GetProfileRequest {
             user_id: sample::<::golden_corpus::types::UserId>("\"some text\""),
         };
-        let answer = ::golden_corpus::rooms::GetProfileResponse::NotFound(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_profile(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /profile/{userId} answering NotFound (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /profile/{userId} answering NotFound (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::GetProfileRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /profile/{userId} answering NotFound (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /profile/{userId} answering NotFound (no credential)"
-        );
+        script
+            .check(
+                "GET /profile/{userId} answering NotFound (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::rooms::GetProfileResponse::NotFound(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.get_profile(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1418,37 +1104,21 @@ async fn rooms_set_display_name() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::SetDisplayNameRequest = ::golden_corpus::rooms::SetDisplayNameRequest {
+        let request = ::golden_corpus::rooms::SetDisplayNameRequest {
             user_id: sample::<::golden_corpus::types::UserId>("\"some text\""),
             body: sample::<
                 ::golden_corpus::types::SetDisplayNameBody,
             >("{\"displayname\":\"some text\"}"),
         };
-        let answer = ::golden_corpus::rooms::SetDisplayNameResponse::Ok;
-        script.expect(answer.clone());
-        let got = client
-            .set_display_name(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "PUT /profile/{userId}/displayname answering Ok (chatToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "PUT /profile/{userId}/displayname answering Ok (chatToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::SetDisplayNameRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PUT /profile/{userId}/displayname answering Ok (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "PUT /profile/{userId}/displayname answering Ok (chatToken)"
-        );
+        script
+            .check(
+                "PUT /profile/{userId}/displayname answering Ok (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::SetDisplayNameResponse::Ok,
+                client.set_display_name(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1461,7 +1131,7 @@ async fn rooms_sync() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::SyncRequest = ::golden_corpus::rooms::SyncRequest {
+        let request = ::golden_corpus::rooms::SyncRequest {
             since: Some(sample::<::std::string::String>("\"some text\"")),
             timeout: sample::<i64>("7"),
             full_state: sample::<bool>("true"),
@@ -1469,28 +1139,21 @@ async fn rooms_sync() {
                 sample::<::golden_corpus::types::SyncSetPresence>("\"offline\""),
             ),
         };
-        let answer = ::golden_corpus::rooms::SyncResponse::Ok(
-            sample::<
-                ::golden_corpus::types::SyncOkBody,
-            >(
-                "{\"next_batch\":\"some text\",\"rooms\":{\"some key\":{\"timeline\":[{\"type\":\"m.room.message\",\"content\":{\"msgtype\":\"m.text\",\"body\":\"some text\"}}]}}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .sync(&request)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", "GET /sync answering Ok (chatToken)"));
-        assert_eq!(got, answer, "{}: the answer", "GET /sync answering Ok (chatToken)");
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::SyncRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "GET /sync answering Ok (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /sync answering Ok (chatToken)"
-        );
+        script
+            .check(
+                "GET /sync answering Ok (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::SyncResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::SyncOkBody,
+                    >(
+                        "{\"next_batch\":\"some text\",\"rooms\":{\"some key\":{\"timeline\":[{\"type\":\"m.room.message\",\"content\":{\"msgtype\":\"m.text\",\"body\":\"some text\"}}]}}}",
+                    ),
+                ),
+                client.sync(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1503,7 +1166,7 @@ async fn rooms_define_filter() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::DefineFilterRequest = ::golden_corpus::rooms::DefineFilterRequest {
+        let request = ::golden_corpus::rooms::DefineFilterRequest {
             user_id: sample::<::std::string::String>("\"some text\""),
             body: sample::<
                 ::golden_corpus::types::Filter,
@@ -1511,32 +1174,19 @@ async fn rooms_define_filter() {
                 "{\"limit\":7,\"types\":[\"some text\"],\"not_types\":[\"some text\"],\"room\":{\"rooms\":[\"some text\"],\"timeline\":{\"limit\":7,\"types\":[\"some text\"],\"not_types\":[\"some text\"],\"room\":{\"rooms\":[\"some text\"],\"timeline\":{\"limit\":7,\"types\":[],\"not_types\":[],\"room\":{}},\"state\":{\"limit\":7,\"types\":[],\"not_types\":[],\"room\":{}}}},\"state\":{\"limit\":7,\"types\":[\"some text\"],\"not_types\":[\"some text\"],\"room\":{\"rooms\":[\"some text\"],\"timeline\":{\"limit\":7,\"types\":[],\"not_types\":[],\"room\":{}},\"state\":{\"limit\":7,\"types\":[],\"not_types\":[],\"room\":{}}}}}}",
             ),
         };
-        let answer = ::golden_corpus::rooms::DefineFilterResponse::Ok(
-            sample::<
-                ::golden_corpus::types::DefineFilterOkBody,
-            >("{\"filter_id\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .define_filter(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /user/{userId}/filter answering Ok (chatToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /user/{userId}/filter answering Ok (chatToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::DefineFilterRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /user/{userId}/filter answering Ok (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /user/{userId}/filter answering Ok (chatToken)"
-        );
+        script
+            .check(
+                "POST /user/{userId}/filter answering Ok (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::DefineFilterResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::DefineFilterOkBody,
+                    >("{\"filter_id\":\"some text\"}"),
+                ),
+                client.define_filter(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1549,7 +1199,7 @@ async fn rooms_post_receipt() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::PostReceiptRequest = ::golden_corpus::rooms::PostReceiptRequest {
+        let request = ::golden_corpus::rooms::PostReceiptRequest {
             room_id: sample::<::std::string::String>("\"some text\""),
             receipt_type: sample::<
                 ::golden_corpus::types::PostReceiptReceiptType,
@@ -1561,35 +1211,19 @@ async fn rooms_post_receipt() {
                 >("{\"thread_id\":\"main\"}"),
             ),
         };
-        let answer = ::golden_corpus::rooms::PostReceiptResponse::Ok(
-            sample::<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >("{\"some key\":[1,\"two\"]}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .post_receipt(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /rooms/{roomId}/receipt/{receiptType}/{eventId} answering Ok (chatToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /rooms/{roomId}/receipt/{receiptType}/{eventId} answering Ok (chatToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::PostReceiptRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /rooms/{roomId}/receipt/{receiptType}/{eventId} answering Ok (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /rooms/{roomId}/receipt/{receiptType}/{eventId} answering Ok (chatToken)"
-        );
+        script
+            .check(
+                "POST /rooms/{roomId}/receipt/{receiptType}/{eventId} answering Ok (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::PostReceiptResponse::Ok(
+                    sample::<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >("{\"some key\":[1,\"two\"]}"),
+                ),
+                client.post_receipt(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1602,39 +1236,23 @@ async fn rooms_get_room_tags() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::GetRoomTagsRequest = ::golden_corpus::rooms::GetRoomTagsRequest {
+        let request = ::golden_corpus::rooms::GetRoomTagsRequest {
             user_id: sample::<::std::string::String>("\"some text\""),
             room_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::rooms::GetRoomTagsResponse::Ok(
-            sample::<
-                ::golden_corpus::types::GetRoomTagsOkBody,
-            >("{\"tags\":{\"some key\":{\"order\":1.5}}}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_room_tags(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /user/{userId}/rooms/{roomId}/tags answering Ok (chatToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /user/{userId}/rooms/{roomId}/tags answering Ok (chatToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::GetRoomTagsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /user/{userId}/rooms/{roomId}/tags answering Ok (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /user/{userId}/rooms/{roomId}/tags answering Ok (chatToken)"
-        );
+        script
+            .check(
+                "GET /user/{userId}/rooms/{roomId}/tags answering Ok (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::GetRoomTagsResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::GetRoomTagsOkBody,
+                    >("{\"tags\":{\"some key\":{\"order\":1.5}}}"),
+                ),
+                client.get_room_tags(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1647,39 +1265,25 @@ async fn rooms_get_relations() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::GetRelationsRequest = ::golden_corpus::rooms::GetRelationsRequest {
+        let request = ::golden_corpus::rooms::GetRelationsRequest {
             room_id: sample::<::std::string::String>("\"some text\""),
             event_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::rooms::GetRelationsResponse::Ok(
-            sample::<
-                ::golden_corpus::types::GetRelationsOkBody,
-            >("{\"chunk\":[[\"some text\",\"m.annotation\",7]],\"recursion_depth\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_relations(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /rooms/{roomId}/relations/{eventId} answering Ok (chatToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /rooms/{roomId}/relations/{eventId} answering Ok (chatToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::GetRelationsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /rooms/{roomId}/relations/{eventId} answering Ok (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /rooms/{roomId}/relations/{eventId} answering Ok (chatToken)"
-        );
+        script
+            .check(
+                "GET /rooms/{roomId}/relations/{eventId} answering Ok (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::GetRelationsResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::GetRelationsOkBody,
+                    >(
+                        "{\"chunk\":[[\"some text\",\"m.annotation\",7]],\"recursion_depth\":7}",
+                    ),
+                ),
+                client.get_relations(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1692,7 +1296,7 @@ async fn rooms_set_push_rule() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::SetPushRuleRequest = ::golden_corpus::rooms::SetPushRuleRequest {
+        let request = ::golden_corpus::rooms::SetPushRuleRequest {
             scope: sample::<::golden_corpus::types::SetPushRuleScope>("\"global\""),
             kind: sample::<::golden_corpus::types::SetPushRuleKind>("\"override\""),
             rule_id: sample::<::std::string::String>("\"some text\""),
@@ -1703,35 +1307,19 @@ async fn rooms_set_push_rule() {
                 "{\"actions\":[\"notify\"],\"conditions\":[{\"kind\":\"event_match\",\"key\":\"some text\",\"pattern\":\"some text\"}],\"pattern\":\"some text\"}",
             ),
         };
-        let answer = ::golden_corpus::rooms::SetPushRuleResponse::Ok(
-            sample::<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >("{\"some key\":[1,\"two\"]}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .set_push_rule(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "PUT /pushrules/{scope}/{kind}/{ruleId} answering Ok (chatToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "PUT /pushrules/{scope}/{kind}/{ruleId} answering Ok (chatToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::SetPushRuleRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PUT /pushrules/{scope}/{kind}/{ruleId} answering Ok (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "PUT /pushrules/{scope}/{kind}/{ruleId} answering Ok (chatToken)"
-        );
+        script
+            .check(
+                "PUT /pushrules/{scope}/{kind}/{ruleId} answering Ok (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::SetPushRuleResponse::Ok(
+                    sample::<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >("{\"some key\":[1,\"two\"]}"),
+                ),
+                client.set_push_rule(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1744,38 +1332,26 @@ async fn rooms_query_keys() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::QueryKeysRequest = ::golden_corpus::rooms::QueryKeysRequest {
+        let request = ::golden_corpus::rooms::QueryKeysRequest {
             body: sample::<
                 ::golden_corpus::types::QueryKeysBody,
             >("{\"device_keys\":{\"some key\":[\"some text\"]},\"timeout\":7}"),
         };
-        let answer = ::golden_corpus::rooms::QueryKeysResponse::Ok(
-            sample::<
-                ::golden_corpus::types::QueryKeysOkBody,
-            >(
-                "{\"failures\":{\"some key\":{\"some key\":[1,\"two\"]}},\"device_keys\":{\"some key\":{\"some key\":{\"algorithms\":[\"some text\"],\"keys\":{\"some key\":\"some text\"},\"signatures\":{\"some key\":{}}}}},\"matrix\":[[[1.5]]]}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .query_keys(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /keys/query answering Ok (chatToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /keys/query answering Ok (chatToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::QueryKeysRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /keys/query answering Ok (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /keys/query answering Ok (chatToken)"
-        );
+        script
+            .check(
+                "POST /keys/query answering Ok (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::QueryKeysResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::QueryKeysOkBody,
+                    >(
+                        "{\"failures\":{\"some key\":{\"some key\":[1,\"two\"]}},\"device_keys\":{\"some key\":{\"some key\":{\"algorithms\":[\"some text\"],\"keys\":{\"some key\":\"some text\"},\"signatures\":{\"some key\":{}}}}},\"matrix\":[[[1.5]]]}",
+                    ),
+                ),
+                client.query_keys(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1788,7 +1364,7 @@ async fn rooms_upload_content() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::UploadContentRequest = ::golden_corpus::rooms::UploadContentRequest {
+        let request = ::golden_corpus::rooms::UploadContentRequest {
             filename: Some(sample::<::std::string::String>("\"some text\"")),
             content_length: sample::<i64>("7"),
             body: ::golden_corpus::types::UploadContentBody::OctetStream(
@@ -1801,30 +1377,19 @@ async fn rooms_upload_content() {
             request.content_length = sample(&sent.body().len().to_string());
             request
         };
-        let answer = ::golden_corpus::rooms::UploadContentResponse::Ok(
-            sample::<
-                ::golden_corpus::types::UploadContentOkBody,
-            >("{\"content_uri\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .upload_content(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /upload answering Ok (chatToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /upload answering Ok (chatToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::UploadContentRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "POST /upload answering Ok (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /upload answering Ok (chatToken)"
-        );
+        script
+            .check(
+                "POST /upload answering Ok (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::UploadContentResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::UploadContentOkBody,
+                    >("{\"content_uri\":\"some text\"}"),
+                ),
+                client.upload_content(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::rooms::Credential::ChatToken(
@@ -1832,7 +1397,7 @@ async fn rooms_upload_content() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::UploadContentRequest = ::golden_corpus::rooms::UploadContentRequest {
+        let request = ::golden_corpus::rooms::UploadContentRequest {
             filename: Some(sample::<::std::string::String>("\"some text\"")),
             content_length: sample::<i64>("7"),
             body: ::golden_corpus::types::UploadContentBody::OctetStream(
@@ -1845,32 +1410,21 @@ async fn rooms_upload_content() {
             request.content_length = sample(&sent.body().len().to_string());
             request
         };
-        let answer = ::golden_corpus::rooms::UploadContentResponse::PayloadTooLarge(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .upload_content(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /upload answering PayloadTooLarge (chatToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /upload answering PayloadTooLarge (chatToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::UploadContentRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /upload answering PayloadTooLarge (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /upload answering PayloadTooLarge (chatToken)"
-        );
+        script
+            .check(
+                "POST /upload answering PayloadTooLarge (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::UploadContentResponse::PayloadTooLarge(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.upload_content(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::rooms::Credential::ChatToken(
@@ -1878,7 +1432,7 @@ async fn rooms_upload_content() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::UploadContentRequest = ::golden_corpus::rooms::UploadContentRequest {
+        let request = ::golden_corpus::rooms::UploadContentRequest {
             filename: Some(sample::<::std::string::String>("\"some text\"")),
             content_length: sample::<i64>("7"),
             body: ::golden_corpus::types::UploadContentBody::Plain(
@@ -1891,30 +1445,19 @@ async fn rooms_upload_content() {
             request.content_length = sample(&sent.body().len().to_string());
             request
         };
-        let answer = ::golden_corpus::rooms::UploadContentResponse::Ok(
-            sample::<
-                ::golden_corpus::types::UploadContentOkBody,
-            >("{\"content_uri\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .upload_content(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /upload answering Ok (chatToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /upload answering Ok (chatToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::UploadContentRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "POST /upload answering Ok (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /upload answering Ok (chatToken)"
-        );
+        script
+            .check(
+                "POST /upload answering Ok (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::UploadContentResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::UploadContentOkBody,
+                    >("{\"content_uri\":\"some text\"}"),
+                ),
+                client.upload_content(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::rooms::Credential::ChatToken(
@@ -1922,7 +1465,7 @@ async fn rooms_upload_content() {
         );
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::rooms::UploadContentRequest = ::golden_corpus::rooms::UploadContentRequest {
+        let request = ::golden_corpus::rooms::UploadContentRequest {
             filename: Some(sample::<::std::string::String>("\"some text\"")),
             content_length: sample::<i64>("7"),
             body: ::golden_corpus::types::UploadContentBody::Json(
@@ -1940,30 +1483,19 @@ async fn rooms_upload_content() {
             request.content_length = sample(&sent.body().len().to_string());
             request
         };
-        let answer = ::golden_corpus::rooms::UploadContentResponse::Ok(
-            sample::<
-                ::golden_corpus::types::UploadContentOkBody,
-            >("{\"content_uri\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .upload_content(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /upload answering Ok (chatToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /upload answering Ok (chatToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::UploadContentRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "POST /upload answering Ok (chatToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /upload answering Ok (chatToken)"
-        );
+        script
+            .check(
+                "POST /upload answering Ok (chatToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::rooms::UploadContentResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::UploadContentOkBody,
+                    >("{\"content_uri\":\"some text\"}"),
+                ),
+                client.upload_content(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -1972,155 +1504,95 @@ async fn rooms_download_content() {
     let (script, endpoint) = rooms::scripted().await;
     {
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
-        let request: ::golden_corpus::rooms::DownloadContentRequest = ::golden_corpus::rooms::DownloadContentRequest {
+        let request = ::golden_corpus::rooms::DownloadContentRequest {
             server_name: sample::<::std::string::String>("\"some text\""),
             media_id: sample::<::std::string::String>("\"some text\""),
             x_max_age: Some(sample::<i32>("7")),
             x_allow_redirect: Some(sample::<bool>("true")),
         };
-        let answer = ::golden_corpus::rooms::DownloadContentResponse::Ok(
-            ::golden_corpus::types::DownloadContentOkBody::AnyImage(vec![0u8, 1, 2, 255]),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .download_content(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::DownloadContentRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /download/{serverName}/{mediaId} answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::rooms::DownloadContentResponse::Ok(
+                    ::golden_corpus::types::DownloadContentOkBody::AnyImage(
+                        vec![0u8, 1, 2, 255],
+                    ),
+                ),
+                client.download_content(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
-        let request: ::golden_corpus::rooms::DownloadContentRequest = ::golden_corpus::rooms::DownloadContentRequest {
+        let request = ::golden_corpus::rooms::DownloadContentRequest {
             server_name: sample::<::std::string::String>("\"some text\""),
             media_id: sample::<::std::string::String>("\"some text\""),
             x_max_age: Some(sample::<i32>("7")),
             x_allow_redirect: Some(sample::<bool>("true")),
         };
-        let answer = ::golden_corpus::rooms::DownloadContentResponse::Ok(
-            ::golden_corpus::types::DownloadContentOkBody::Plain(
-                String::from("some text"),
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .download_content(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::DownloadContentRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /download/{serverName}/{mediaId} answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::rooms::DownloadContentResponse::Ok(
+                    ::golden_corpus::types::DownloadContentOkBody::Plain(
+                        String::from("some text"),
+                    ),
+                ),
+                client.download_content(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
-        let request: ::golden_corpus::rooms::DownloadContentRequest = ::golden_corpus::rooms::DownloadContentRequest {
+        let request = ::golden_corpus::rooms::DownloadContentRequest {
             server_name: sample::<::std::string::String>("\"some text\""),
             media_id: sample::<::std::string::String>("\"some text\""),
             x_max_age: Some(sample::<i32>("7")),
             x_allow_redirect: Some(sample::<bool>("true")),
         };
-        let answer = ::golden_corpus::rooms::DownloadContentResponse::Ok(
-            ::golden_corpus::types::DownloadContentOkBody::Json(
-                sample::<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >("{\"some key\":[1,\"two\"]}"),
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .download_content(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::DownloadContentRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /download/{serverName}/{mediaId} answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /download/{serverName}/{mediaId} answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::rooms::DownloadContentResponse::Ok(
+                    ::golden_corpus::types::DownloadContentOkBody::Json(
+                        sample::<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >("{\"some key\":[1,\"two\"]}"),
+                    ),
+                ),
+                client.download_content(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::rooms::Client::new(endpoint.clone());
-        let request: ::golden_corpus::rooms::DownloadContentRequest = ::golden_corpus::rooms::DownloadContentRequest {
+        let request = ::golden_corpus::rooms::DownloadContentRequest {
             server_name: sample::<::std::string::String>("\"some text\""),
             media_id: sample::<::std::string::String>("\"some text\""),
             x_max_age: Some(sample::<i32>("7")),
             x_allow_redirect: Some(sample::<bool>("true")),
         };
-        let answer = ::golden_corpus::rooms::DownloadContentResponse::BadGateway(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .download_content(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /download/{serverName}/{mediaId} answering BadGateway (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /download/{serverName}/{mediaId} answering BadGateway (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::rooms::DownloadContentRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /download/{serverName}/{mediaId} answering BadGateway (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /download/{serverName}/{mediaId} answering BadGateway (no credential)"
-        );
+        script
+            .check(
+                "GET /download/{serverName}/{mediaId} answering BadGateway (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::rooms::DownloadContentResponse::BadGateway(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.download_content(&request),
+            )
+            .await;
     }
 }
 #[rustfmt::skip]
@@ -2228,34 +1700,22 @@ async fn geo_get_shape() {
         );
         let client = ::golden_corpus::geo::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::geo::GetShapeRequest = ::golden_corpus::geo::GetShapeRequest {
+        let request = ::golden_corpus::geo::GetShapeRequest {
             shape_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::geo::GetShapeResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Geometry,
-            >("{\"type\":\"Point\",\"coordinates\":[1.5]}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_shape(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /shapes/{shapeId} answering Ok (mapsKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /shapes/{shapeId} answering Ok (mapsKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::GetShapeRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /shapes/{shapeId} answering Ok (mapsKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /shapes/{shapeId} answering Ok (mapsKey)"
-        );
+        script
+            .check(
+                "GET /shapes/{shapeId} answering Ok (mapsKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::geo::GetShapeResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Geometry,
+                    >("{\"type\":\"Point\",\"coordinates\":[1.5]}"),
+                ),
+                client.get_shape(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -2268,35 +1728,22 @@ async fn geo_put_shape() {
         );
         let client = ::golden_corpus::geo::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::geo::PutShapeRequest = ::golden_corpus::geo::PutShapeRequest {
+        let request = ::golden_corpus::geo::PutShapeRequest {
             shape_id: sample::<::std::string::String>("\"some text\""),
             if_match: Some(sample::<::std::string::String>("\"some text\"")),
             body: sample::<
                 ::golden_corpus::types::Geometry,
             >("{\"type\":\"Point\",\"coordinates\":[1.5]}"),
         };
-        let answer = ::golden_corpus::geo::PutShapeResponse::NoContent;
-        script.expect(answer.clone());
-        let got = client
-            .put_shape(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "PUT /shapes/{shapeId} answering NoContent (mapsKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "PUT /shapes/{shapeId} answering NoContent (mapsKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::PutShapeRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PUT /shapes/{shapeId} answering NoContent (mapsKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "PUT /shapes/{shapeId} answering NoContent (mapsKey)"
-        );
+        script
+            .check(
+                "PUT /shapes/{shapeId} answering NoContent (mapsKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::geo::PutShapeResponse::NoContent,
+                client.put_shape(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::geo::Credential::MapsKey(
@@ -2304,42 +1751,28 @@ async fn geo_put_shape() {
         );
         let client = ::golden_corpus::geo::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::geo::PutShapeRequest = ::golden_corpus::geo::PutShapeRequest {
+        let request = ::golden_corpus::geo::PutShapeRequest {
             shape_id: sample::<::std::string::String>("\"some text\""),
             if_match: Some(sample::<::std::string::String>("\"some text\"")),
             body: sample::<
                 ::golden_corpus::types::Geometry,
             >("{\"type\":\"Point\",\"coordinates\":[1.5]}"),
         };
-        let answer = ::golden_corpus::geo::PutShapeResponse::PreconditionFailed(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .put_shape(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "PUT /shapes/{shapeId} answering PreconditionFailed (mapsKey)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "PUT /shapes/{shapeId} answering PreconditionFailed (mapsKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::PutShapeRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PUT /shapes/{shapeId} answering PreconditionFailed (mapsKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "PUT /shapes/{shapeId} answering PreconditionFailed (mapsKey)"
-        );
+        script
+            .check(
+                "PUT /shapes/{shapeId} answering PreconditionFailed (mapsKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::geo::PutShapeResponse::PreconditionFailed(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.put_shape(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -2352,35 +1785,28 @@ async fn geo_search_places() {
         );
         let client = ::golden_corpus::geo::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::geo::SearchPlacesRequest = ::golden_corpus::geo::SearchPlacesRequest {
+        let request = ::golden_corpus::geo::SearchPlacesRequest {
             near: sample::<::std::string::String>("\"some text\""),
             radius: sample::<f64>("1.5"),
             category: Some(
                 sample::<::golden_corpus::types::SearchPlacesCategory>("\"cafe\""),
             ),
         };
-        let answer = ::golden_corpus::geo::SearchPlacesResponse::Ok(
-            sample::<
-                ::std::vec::Vec<::golden_corpus::types::Place>,
-            >(
-                "[{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}}}]",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .search_places(&request)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", "GET /places answering Ok (mapsKey)"));
-        assert_eq!(got, answer, "{}: the answer", "GET /places answering Ok (mapsKey)");
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::SearchPlacesRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "GET /places answering Ok (mapsKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /places answering Ok (mapsKey)"
-        );
+        script
+            .check(
+                "GET /places answering Ok (mapsKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::geo::SearchPlacesResponse::Ok(
+                    sample::<
+                        ::std::vec::Vec<::golden_corpus::types::Place>,
+                    >(
+                        "[{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}}}]",
+                    ),
+                ),
+                client.search_places(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -2393,36 +1819,24 @@ async fn geo_get_place() {
         );
         let client = ::golden_corpus::geo::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::geo::GetPlaceRequest = ::golden_corpus::geo::GetPlaceRequest {
+        let request = ::golden_corpus::geo::GetPlaceRequest {
             place_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::geo::GetPlaceResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Place,
-            >(
-                "{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}}}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_place(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /places/{placeId} answering Ok (mapsKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /places/{placeId} answering Ok (mapsKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::GetPlaceRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /places/{placeId} answering Ok (mapsKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /places/{placeId} answering Ok (mapsKey)"
-        );
+        script
+            .check(
+                "GET /places/{placeId} answering Ok (mapsKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::geo::GetPlaceResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Place,
+                    >(
+                        "{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}}}}",
+                    ),
+                ),
+                client.get_place(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::geo::Credential::MapsKey(
@@ -2430,36 +1844,25 @@ async fn geo_get_place() {
         );
         let client = ::golden_corpus::geo::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::geo::GetPlaceRequest = ::golden_corpus::geo::GetPlaceRequest {
+        let request = ::golden_corpus::geo::GetPlaceRequest {
             place_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::geo::GetPlaceResponse::Default(
-            ::http::StatusCode::from_u16(202u16).unwrap(),
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_place(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /places/{placeId} answering Default (mapsKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /places/{placeId} answering Default (mapsKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::GetPlaceRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /places/{placeId} answering Default (mapsKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /places/{placeId} answering Default (mapsKey)"
-        );
+        script
+            .check(
+                "GET /places/{placeId} answering Default (mapsKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::geo::GetPlaceResponse::Default(
+                    ::http::StatusCode::from_u16(202u16).unwrap(),
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.get_place(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -2472,37 +1875,28 @@ async fn geo_plan_route() {
         );
         let client = ::golden_corpus::geo::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::geo::PlanRouteRequest = ::golden_corpus::geo::PlanRouteRequest {
+        let request = ::golden_corpus::geo::PlanRouteRequest {
             body: sample::<
                 ::golden_corpus::types::RouteRequest,
             >(
                 "{\"waypoints\":[{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}],\"mode\":\"walk\",\"avoid\":[\"tolls\"],\"depart_at\":\"some text\"}",
             ),
         };
-        let answer = ::golden_corpus::geo::PlanRouteResponse::Ok(
-            sample::<
-                ::golden_corpus::types::PlanRouteOkBody,
-            >(
-                "{\"legs\":[{\"from\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"to\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"seconds\":7,\"polyline\":[[1.5]]}],\"bbox\":{\"south_west\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"north_east\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .plan_route(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /routes answering Ok (mapsKey)")
-            });
-        assert_eq!(got, answer, "{}: the answer", "POST /routes answering Ok (mapsKey)");
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::PlanRouteRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "POST /routes answering Ok (mapsKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /routes answering Ok (mapsKey)"
-        );
+        script
+            .check(
+                "POST /routes answering Ok (mapsKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::geo::PlanRouteResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::PlanRouteOkBody,
+                    >(
+                        "{\"legs\":[{\"from\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"to\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"seconds\":7,\"polyline\":[[1.5]]}],\"bbox\":{\"south_west\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"north_east\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}}}",
+                    ),
+                ),
+                client.plan_route(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::geo::Credential::MapsOAuth(
@@ -2510,39 +1904,28 @@ async fn geo_plan_route() {
         );
         let client = ::golden_corpus::geo::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::geo::PlanRouteRequest = ::golden_corpus::geo::PlanRouteRequest {
+        let request = ::golden_corpus::geo::PlanRouteRequest {
             body: sample::<
                 ::golden_corpus::types::RouteRequest,
             >(
                 "{\"waypoints\":[{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}],\"mode\":\"walk\",\"avoid\":[\"tolls\"],\"depart_at\":\"some text\"}",
             ),
         };
-        let answer = ::golden_corpus::geo::PlanRouteResponse::Ok(
-            sample::<
-                ::golden_corpus::types::PlanRouteOkBody,
-            >(
-                "{\"legs\":[{\"from\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"to\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"seconds\":7,\"polyline\":[[1.5]]}],\"bbox\":{\"south_west\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"north_east\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .plan_route(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /routes answering Ok (mapsOAuth)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /routes answering Ok (mapsOAuth)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::PlanRouteRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "POST /routes answering Ok (mapsOAuth)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /routes answering Ok (mapsOAuth)"
-        );
+        script
+            .check(
+                "POST /routes answering Ok (mapsOAuth)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::geo::PlanRouteResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::PlanRouteOkBody,
+                    >(
+                        "{\"legs\":[{\"from\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"to\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"seconds\":7,\"polyline\":[[1.5]]}],\"bbox\":{\"south_west\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"north_east\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}}}",
+                    ),
+                ),
+                client.plan_route(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::geo::Credential::MapsKey(
@@ -2550,39 +1933,28 @@ async fn geo_plan_route() {
         );
         let client = ::golden_corpus::geo::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::geo::PlanRouteRequest = ::golden_corpus::geo::PlanRouteRequest {
+        let request = ::golden_corpus::geo::PlanRouteRequest {
             body: sample::<
                 ::golden_corpus::types::RouteRequest,
             >(
                 "{\"waypoints\":[{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}],\"mode\":\"walk\",\"avoid\":[\"tolls\"],\"depart_at\":\"some text\"}",
             ),
         };
-        let answer = ::golden_corpus::geo::PlanRouteResponse::UnprocessableEntity(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .plan_route(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /routes answering UnprocessableEntity (mapsKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /routes answering UnprocessableEntity (mapsKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::PlanRouteRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /routes answering UnprocessableEntity (mapsKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /routes answering UnprocessableEntity (mapsKey)"
-        );
+        script
+            .check(
+                "POST /routes answering UnprocessableEntity (mapsKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::geo::PlanRouteResponse::UnprocessableEntity(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.plan_route(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -2591,139 +1963,83 @@ async fn geo_get_tile() {
     let (script, endpoint) = geo::scripted().await;
     {
         let client = ::golden_corpus::geo::Client::new(endpoint.clone());
-        let request: ::golden_corpus::geo::GetTileRequest = ::golden_corpus::geo::GetTileRequest {
+        let request = ::golden_corpus::geo::GetTileRequest {
             z: sample::<i64>("7"),
             x: sample::<i64>("7"),
             y: sample::<i64>("7"),
             scale: Some(sample::<::golden_corpus::types::GetTileScale>("1")),
         };
-        let answer = ::golden_corpus::geo::GetTileResponse::Ok(
-            ::golden_corpus::types::GetTileOkBody::Png(vec![0u8, 1, 2, 255]),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_tile(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /tiles/{z}/{x}/{y} answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::GetTileRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /tiles/{z}/{x}/{y} answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::geo::GetTileResponse::Ok(
+                    ::golden_corpus::types::GetTileOkBody::Png(vec![0u8, 1, 2, 255]),
+                ),
+                client.get_tile(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::geo::Client::new(endpoint.clone());
-        let request: ::golden_corpus::geo::GetTileRequest = ::golden_corpus::geo::GetTileRequest {
+        let request = ::golden_corpus::geo::GetTileRequest {
             z: sample::<i64>("7"),
             x: sample::<i64>("7"),
             y: sample::<i64>("7"),
             scale: Some(sample::<::golden_corpus::types::GetTileScale>("1")),
         };
-        let answer = ::golden_corpus::geo::GetTileResponse::Ok(
-            ::golden_corpus::types::GetTileOkBody::Webp(vec![0u8, 1, 2, 255]),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_tile(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /tiles/{z}/{x}/{y} answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::GetTileRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /tiles/{z}/{x}/{y} answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /tiles/{z}/{x}/{y} answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::geo::GetTileResponse::Ok(
+                    ::golden_corpus::types::GetTileOkBody::Webp(vec![0u8, 1, 2, 255]),
+                ),
+                client.get_tile(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::geo::Client::new(endpoint.clone());
-        let request: ::golden_corpus::geo::GetTileRequest = ::golden_corpus::geo::GetTileRequest {
+        let request = ::golden_corpus::geo::GetTileRequest {
             z: sample::<i64>("7"),
             x: sample::<i64>("7"),
             y: sample::<i64>("7"),
             scale: Some(sample::<::golden_corpus::types::GetTileScale>("1")),
         };
-        let answer = ::golden_corpus::geo::GetTileResponse::NoContent;
-        script.expect(answer.clone());
-        let got = client
-            .get_tile(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /tiles/{z}/{x}/{y} answering NoContent (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /tiles/{z}/{x}/{y} answering NoContent (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::GetTileRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /tiles/{z}/{x}/{y} answering NoContent (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /tiles/{z}/{x}/{y} answering NoContent (no credential)"
-        );
+        script
+            .check(
+                "GET /tiles/{z}/{x}/{y} answering NoContent (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::geo::GetTileResponse::NoContent,
+                client.get_tile(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::geo::Client::new(endpoint.clone());
-        let request: ::golden_corpus::geo::GetTileRequest = ::golden_corpus::geo::GetTileRequest {
+        let request = ::golden_corpus::geo::GetTileRequest {
             z: sample::<i64>("7"),
             x: sample::<i64>("7"),
             y: sample::<i64>("7"),
             scale: Some(sample::<::golden_corpus::types::GetTileScale>("1")),
         };
-        let answer = ::golden_corpus::geo::GetTileResponse::NotFound(
-            ::golden_corpus::types::GetTileNotFoundBody::Plain(String::from("some text")),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_tile(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /tiles/{z}/{x}/{y} answering NotFound (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /tiles/{z}/{x}/{y} answering NotFound (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::GetTileRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /tiles/{z}/{x}/{y} answering NotFound (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /tiles/{z}/{x}/{y} answering NotFound (no credential)"
-        );
+        script
+            .check(
+                "GET /tiles/{z}/{x}/{y} answering NotFound (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::geo::GetTileResponse::NotFound(
+                    ::golden_corpus::types::GetTileNotFoundBody::Plain(
+                        String::from("some text"),
+                    ),
+                ),
+                client.get_tile(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -2736,34 +2052,27 @@ async fn geo_geo_search() {
         );
         let client = ::golden_corpus::geo::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::geo::GeoSearchRequest = ::golden_corpus::geo::GeoSearchRequest {
+        let request = ::golden_corpus::geo::GeoSearchRequest {
             q: sample::<::std::string::String>("\"some text\""),
             x_page_size: sample::<i32>("7"),
             x_request_id: sample::<::std::string::String>("\"some text\""),
             bounded: Some(sample::<bool>("true")),
         };
-        let answer = ::golden_corpus::geo::GeoSearchResponse::Ok(
-            sample::<
-                ::golden_corpus::types::GeoSearchOkBody,
-            >(
-                "{\"results\":[{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .geo_search(&request)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", "GET /search answering Ok (mapsKey)"));
-        assert_eq!(got, answer, "{}: the answer", "GET /search answering Ok (mapsKey)");
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::GeoSearchRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "GET /search answering Ok (mapsKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /search answering Ok (mapsKey)"
-        );
+        script
+            .check(
+                "GET /search answering Ok (mapsKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::geo::GeoSearchResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::GeoSearchOkBody,
+                    >(
+                        "{\"results\":[{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
+                    ),
+                ),
+                client.geo_search(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::geo::Credential::MapsKey(
@@ -2771,38 +2080,27 @@ async fn geo_geo_search() {
         );
         let client = ::golden_corpus::geo::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::geo::GeoSearchRequest = ::golden_corpus::geo::GeoSearchRequest {
+        let request = ::golden_corpus::geo::GeoSearchRequest {
             q: sample::<::std::string::String>("\"some text\""),
             x_page_size: sample::<i32>("7"),
             x_request_id: sample::<::std::string::String>("\"some text\""),
             bounded: Some(sample::<bool>("true")),
         };
-        let answer = ::golden_corpus::geo::GeoSearchResponse::TooManyRequests(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .geo_search(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /search answering TooManyRequests (mapsKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /search answering TooManyRequests (mapsKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::GeoSearchRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /search answering TooManyRequests (mapsKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /search answering TooManyRequests (mapsKey)"
-        );
+        script
+            .check(
+                "GET /search answering TooManyRequests (mapsKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::geo::GeoSearchResponse::TooManyRequests(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.geo_search(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::geo::Credential::MapsKey(
@@ -2810,38 +2108,28 @@ async fn geo_geo_search() {
         );
         let client = ::golden_corpus::geo::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::geo::GeoSearchRequest = ::golden_corpus::geo::GeoSearchRequest {
+        let request = ::golden_corpus::geo::GeoSearchRequest {
             q: sample::<::std::string::String>("\"some text\""),
             x_page_size: sample::<i32>("7"),
             x_request_id: sample::<::std::string::String>("\"some text\""),
             bounded: Some(sample::<bool>("true")),
         };
-        let answer = ::golden_corpus::geo::GeoSearchResponse::ServerError(
-            ::http::StatusCode::from_u16(500u16).unwrap(),
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .geo_search(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /search answering ServerError (mapsKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /search answering ServerError (mapsKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::geo::GeoSearchRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /search answering ServerError (mapsKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /search answering ServerError (mapsKey)"
-        );
+        script
+            .check(
+                "GET /search answering ServerError (mapsKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::geo::GeoSearchResponse::ServerError(
+                    ::http::StatusCode::from_u16(500u16).unwrap(),
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.geo_search(&request),
+            )
+            .await;
     }
 }
 #[rustfmt::skip]
@@ -2972,37 +2260,25 @@ async fn billing_list_invoices() {
         );
         let client = ::golden_corpus::billing::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::billing::ListInvoicesRequest = ::golden_corpus::billing::ListInvoicesRequest {
+        let request = ::golden_corpus::billing::ListInvoicesRequest {
             status: Some(sample::<::golden_corpus::types::InvoiceStatus>("\"draft\"")),
             customer: Some(sample::<::std::string::String>("\"some text\"")),
         };
-        let answer = ::golden_corpus::billing::ListInvoicesResponse::Ok(
-            sample::<
-                ::golden_corpus::types::ListInvoicesOkBody,
-            >(
-                "{\"data\":[{\"id\":\"some text\",\"status\":\"draft\",\"customer\":{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"},\"lines\":[{\"description\":\"some text\",\"amount\":{\"amount\":7,\"currency\":\"EUR\"},\"quantity\":7}],\"total\":{\"amount\":7,\"currency\":\"EUR\"},\"due\":\"some text\"}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .list_invoices(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /invoices answering Ok (billingBearer)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /invoices answering Ok (billingBearer)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::billing::ListInvoicesRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /invoices answering Ok (billingBearer)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /invoices answering Ok (billingBearer)"
-        );
+        script
+            .check(
+                "GET /invoices answering Ok (billingBearer)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::billing::ListInvoicesResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::ListInvoicesOkBody,
+                    >(
+                        "{\"data\":[{\"id\":\"some text\",\"status\":\"draft\",\"customer\":{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"},\"lines\":[{\"description\":\"some text\",\"amount\":{\"amount\":7,\"currency\":\"EUR\"},\"quantity\":7}],\"total\":{\"amount\":7,\"currency\":\"EUR\"},\"due\":\"some text\"}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
+                    ),
+                ),
+                client.list_invoices(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -3015,41 +2291,26 @@ async fn billing_get_invoice() {
         );
         let client = ::golden_corpus::billing::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::billing::GetInvoiceRequest = ::golden_corpus::billing::GetInvoiceRequest {
+        let request = ::golden_corpus::billing::GetInvoiceRequest {
             invoice_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::billing::GetInvoiceResponse::Ok(
-            ::golden_corpus::types::GetInvoiceOkBody::Json(
-                sample::<
-                    ::std::boxed::Box<::golden_corpus::types::Invoice>,
-                >(
-                    "{\"id\":\"some text\",\"status\":\"draft\",\"customer\":{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"},\"lines\":[{\"description\":\"some text\",\"amount\":{\"amount\":7,\"currency\":\"EUR\"},\"quantity\":7}],\"total\":{\"amount\":7,\"currency\":\"EUR\"},\"due\":\"some text\"}",
+        script
+            .check(
+                "GET /invoices/{invoiceId} answering Ok (billingBearer)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::billing::GetInvoiceResponse::Ok(
+                    ::golden_corpus::types::GetInvoiceOkBody::Json(
+                        sample::<
+                            ::std::boxed::Box<::golden_corpus::types::Invoice>,
+                        >(
+                            "{\"id\":\"some text\",\"status\":\"draft\",\"customer\":{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"},\"lines\":[{\"description\":\"some text\",\"amount\":{\"amount\":7,\"currency\":\"EUR\"},\"quantity\":7}],\"total\":{\"amount\":7,\"currency\":\"EUR\"},\"due\":\"some text\"}",
+                        ),
+                    ),
                 ),
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_invoice(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::billing::GetInvoiceRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-        );
+                client.get_invoice(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::billing::Credential::BillingBearer(
@@ -3057,35 +2318,20 @@ async fn billing_get_invoice() {
         );
         let client = ::golden_corpus::billing::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::billing::GetInvoiceRequest = ::golden_corpus::billing::GetInvoiceRequest {
+        let request = ::golden_corpus::billing::GetInvoiceRequest {
             invoice_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::billing::GetInvoiceResponse::Ok(
-            ::golden_corpus::types::GetInvoiceOkBody::Pdf(vec![0u8, 1, 2, 255]),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_invoice(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::billing::GetInvoiceRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /invoices/{invoiceId} answering Ok (billingBearer)"
-        );
+        script
+            .check(
+                "GET /invoices/{invoiceId} answering Ok (billingBearer)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::billing::GetInvoiceResponse::Ok(
+                    ::golden_corpus::types::GetInvoiceOkBody::Pdf(vec![0u8, 1, 2, 255]),
+                ),
+                client.get_invoice(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -3098,34 +2344,18 @@ async fn billing_void_invoice() {
         );
         let client = ::golden_corpus::billing::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::billing::VoidInvoiceRequest = ::golden_corpus::billing::VoidInvoiceRequest {
+        let request = ::golden_corpus::billing::VoidInvoiceRequest {
             invoice_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::billing::VoidInvoiceResponse::NoContent;
-        script.expect(answer.clone());
-        let got = client
-            .void_invoice(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "DELETE /invoices/{invoiceId} answering NoContent (billingBearer)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "DELETE /invoices/{invoiceId} answering NoContent (billingBearer)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::billing::VoidInvoiceRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "DELETE /invoices/{invoiceId} answering NoContent (billingBearer)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "DELETE /invoices/{invoiceId} answering NoContent (billingBearer)"
-        );
+        script
+            .check(
+                "DELETE /invoices/{invoiceId} answering NoContent (billingBearer)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::billing::VoidInvoiceResponse::NoContent,
+                client.void_invoice(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::billing::Credential::BillingBearer(
@@ -3133,38 +2363,24 @@ async fn billing_void_invoice() {
         );
         let client = ::golden_corpus::billing::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::billing::VoidInvoiceRequest = ::golden_corpus::billing::VoidInvoiceRequest {
+        let request = ::golden_corpus::billing::VoidInvoiceRequest {
             invoice_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::billing::VoidInvoiceResponse::Conflict(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .void_invoice(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "DELETE /invoices/{invoiceId} answering Conflict (billingBearer)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "DELETE /invoices/{invoiceId} answering Conflict (billingBearer)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::billing::VoidInvoiceRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "DELETE /invoices/{invoiceId} answering Conflict (billingBearer)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "DELETE /invoices/{invoiceId} answering Conflict (billingBearer)"
-        );
+        script
+            .check(
+                "DELETE /invoices/{invoiceId} answering Conflict (billingBearer)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::billing::VoidInvoiceResponse::Conflict(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.void_invoice(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -3177,7 +2393,7 @@ async fn billing_create_payment() {
         );
         let client = ::golden_corpus::billing::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::billing::CreatePaymentRequest = ::golden_corpus::billing::CreatePaymentRequest {
+        let request = ::golden_corpus::billing::CreatePaymentRequest {
             idempotency_key: sample::<::std::string::String>("\"some text\""),
             body: sample::<
                 ::golden_corpus::types::PaymentRequest,
@@ -3185,34 +2401,21 @@ async fn billing_create_payment() {
                 "{\"invoice_id\":\"some text\",\"method\":{\"kind\":\"card\",\"last4\":\"some text\",\"expires\":\"some text\"},\"amount\":{\"amount\":7,\"currency\":\"EUR\"}}",
             ),
         };
-        let answer = ::golden_corpus::billing::CreatePaymentResponse::Created(
-            sample::<
-                ::golden_corpus::types::CreatePaymentCreatedBody,
-            >(
-                "{\"payment_id\":\"some text\",\"state\":\"pending\",\"failure\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .create_payment(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /payments answering Created (billingBearer)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /payments answering Created (billingBearer)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::billing::CreatePaymentRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /payments answering Created (billingBearer)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /payments answering Created (billingBearer)"
-        );
+        script
+            .check(
+                "POST /payments answering Created (billingBearer)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::billing::CreatePaymentResponse::Created(
+                    sample::<
+                        ::golden_corpus::types::CreatePaymentCreatedBody,
+                    >(
+                        "{\"payment_id\":\"some text\",\"state\":\"pending\",\"failure\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
+                    ),
+                ),
+                client.create_payment(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::billing::Credential::BillingBearer(
@@ -3220,7 +2423,7 @@ async fn billing_create_payment() {
         );
         let client = ::golden_corpus::billing::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::billing::CreatePaymentRequest = ::golden_corpus::billing::CreatePaymentRequest {
+        let request = ::golden_corpus::billing::CreatePaymentRequest {
             idempotency_key: sample::<::std::string::String>("\"some text\""),
             body: sample::<
                 ::golden_corpus::types::PaymentRequest,
@@ -3228,34 +2431,21 @@ async fn billing_create_payment() {
                 "{\"invoice_id\":\"some text\",\"method\":{\"kind\":\"card\",\"last4\":\"some text\",\"expires\":\"some text\"},\"amount\":{\"amount\":7,\"currency\":\"EUR\"}}",
             ),
         };
-        let answer = ::golden_corpus::billing::CreatePaymentResponse::PaymentRequired(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .create_payment(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "POST /payments answering PaymentRequired (billingBearer)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /payments answering PaymentRequired (billingBearer)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::billing::CreatePaymentRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /payments answering PaymentRequired (billingBearer)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /payments answering PaymentRequired (billingBearer)"
-        );
+        script
+            .check(
+                "POST /payments answering PaymentRequired (billingBearer)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::billing::CreatePaymentResponse::PaymentRequired(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.create_payment(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -3268,40 +2458,28 @@ async fn billing_create_customer() {
         );
         let client = ::golden_corpus::billing::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::billing::CreateCustomerRequest = ::golden_corpus::billing::CreateCustomerRequest {
+        let request = ::golden_corpus::billing::CreateCustomerRequest {
             body: sample::<
                 ::golden_corpus::types::Customer,
             >(
                 "{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"}",
             ),
         };
-        let answer = ::golden_corpus::billing::CreateCustomerResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Customer,
-            >(
-                "{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .create_customer(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /customers answering Ok (billingBearer)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /customers answering Ok (billingBearer)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::billing::CreateCustomerRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /customers answering Ok (billingBearer)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /customers answering Ok (billingBearer)"
-        );
+        script
+            .check(
+                "POST /customers answering Ok (billingBearer)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::billing::CreateCustomerResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Customer,
+                    >(
+                        "{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"}",
+                    ),
+                ),
+                client.create_customer(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -3314,7 +2492,7 @@ async fn billing_get_customer() {
         );
         let client = ::golden_corpus::billing::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::billing::GetCustomerRequest = ::golden_corpus::billing::GetCustomerRequest {
+        let request = ::golden_corpus::billing::GetCustomerRequest {
             customer_id: sample::<::std::string::String>("\"some text\""),
             expand: Some(
                 sample::<
@@ -3322,36 +2500,21 @@ async fn billing_get_customer() {
                 >("[\"invoices\"]"),
             ),
         };
-        let answer = ::golden_corpus::billing::GetCustomerResponse::Ok(
-            sample::<
-                ::std::boxed::Box<::golden_corpus::types::Customer>,
-            >(
-                "{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_customer(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /customers/{customerId} answering Ok (billingBearer)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /customers/{customerId} answering Ok (billingBearer)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::billing::GetCustomerRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /customers/{customerId} answering Ok (billingBearer)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /customers/{customerId} answering Ok (billingBearer)"
-        );
+        script
+            .check(
+                "GET /customers/{customerId} answering Ok (billingBearer)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::billing::GetCustomerResponse::Ok(
+                    sample::<
+                        ::std::boxed::Box<::golden_corpus::types::Customer>,
+                    >(
+                        "{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"}",
+                    ),
+                ),
+                client.get_customer(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::billing::Credential::BillingBearer(
@@ -3359,7 +2522,7 @@ async fn billing_get_customer() {
         );
         let client = ::golden_corpus::billing::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::billing::GetCustomerRequest = ::golden_corpus::billing::GetCustomerRequest {
+        let request = ::golden_corpus::billing::GetCustomerRequest {
             customer_id: sample::<::std::string::String>("\"some text\""),
             expand: Some(
                 sample::<
@@ -3367,35 +2530,21 @@ async fn billing_get_customer() {
                 >("[\"invoices\"]"),
             ),
         };
-        let answer = ::golden_corpus::billing::GetCustomerResponse::NotFound(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_customer(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /customers/{customerId} answering NotFound (billingBearer)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /customers/{customerId} answering NotFound (billingBearer)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::billing::GetCustomerRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /customers/{customerId} answering NotFound (billingBearer)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /customers/{customerId} answering NotFound (billingBearer)"
-        );
+        script
+            .check(
+                "GET /customers/{customerId} answering NotFound (billingBearer)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::billing::GetCustomerResponse::NotFound(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.get_customer(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -3408,40 +2557,24 @@ async fn billing_get_subscription() {
         );
         let client = ::golden_corpus::billing::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::billing::GetSubscriptionRequest = ::golden_corpus::billing::GetSubscriptionRequest {
+        let request = ::golden_corpus::billing::GetSubscriptionRequest {
             subscription_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::billing::GetSubscriptionResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Subscription,
-            >(
-                "{\"id\":\"some text\",\"plan\":{\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"interval\":\"month\"},\"status\":\"trialing\",\"cancel_at\":\"some text\",\"items\":[{\"sku\":\"some text\",\"quantity\":7}]}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_subscription(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::billing::GetSubscriptionRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-        );
+        script
+            .check(
+                "GET /subscriptions/{subscriptionId} answering Ok (billingBearer)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::billing::GetSubscriptionResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Subscription,
+                    >(
+                        "{\"id\":\"some text\",\"plan\":{\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"interval\":\"month\"},\"status\":\"trialing\",\"cancel_at\":\"some text\",\"items\":[{\"sku\":\"some text\",\"quantity\":7}]}",
+                    ),
+                ),
+                client.get_subscription(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -3454,7 +2587,7 @@ async fn billing_update_subscription() {
         );
         let client = ::golden_corpus::billing::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::billing::UpdateSubscriptionRequest = ::golden_corpus::billing::UpdateSubscriptionRequest {
+        let request = ::golden_corpus::billing::UpdateSubscriptionRequest {
             subscription_id: sample::<::std::string::String>("\"some text\""),
             body: Some(
                 sample::<
@@ -3464,37 +2597,21 @@ async fn billing_update_subscription() {
                 ),
             ),
         };
-        let answer = ::golden_corpus::billing::UpdateSubscriptionResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Subscription,
-            >(
-                "{\"id\":\"some text\",\"plan\":{\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"interval\":\"month\"},\"status\":\"trialing\",\"cancel_at\":\"some text\",\"items\":[{\"sku\":\"some text\",\"quantity\":7}]}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .update_subscription(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "PATCH /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "PATCH /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::billing::UpdateSubscriptionRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PATCH /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "PATCH /subscriptions/{subscriptionId} answering Ok (billingBearer)"
-        );
+        script
+            .check(
+                "PATCH /subscriptions/{subscriptionId} answering Ok (billingBearer)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::billing::UpdateSubscriptionResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Subscription,
+                    >(
+                        "{\"id\":\"some text\",\"plan\":{\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"interval\":\"month\"},\"status\":\"trialing\",\"cancel_at\":\"some text\",\"items\":[{\"sku\":\"some text\",\"quantity\":7}]}",
+                    ),
+                ),
+                client.update_subscription(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -3507,41 +2624,28 @@ async fn billing_revenue_report() {
         );
         let client = ::golden_corpus::billing::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::billing::RevenueReportRequest = ::golden_corpus::billing::RevenueReportRequest {
+        let request = ::golden_corpus::billing::RevenueReportRequest {
             from: sample::<::std::string::String>("\"some text\""),
             to: sample::<::std::string::String>("\"some text\""),
             group_by: sample::<::golden_corpus::types::RevenueReportGroupBy>("\"day\""),
         };
-        let answer = ::golden_corpus::billing::RevenueReportResponse::Ok(
-            ::golden_corpus::types::RevenueReportOkBody::Json(
-                sample::<
-                    ::golden_corpus::types::RevenueReportOkBodyJson,
-                >(
-                    "{\"rows\":[{\"period\":\"some text\",\"revenue\":{\"amount\":7,\"currency\":\"EUR\"},\"by_currency\":{\"some key\":{\"amount\":7,\"currency\":\"EUR\"}}}]}",
+        script
+            .check(
+                "GET /reports/revenue answering Ok (billingBearer)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::billing::RevenueReportResponse::Ok(
+                    ::golden_corpus::types::RevenueReportOkBody::Json(
+                        sample::<
+                            ::golden_corpus::types::RevenueReportOkBodyJson,
+                        >(
+                            "{\"rows\":[{\"period\":\"some text\",\"revenue\":{\"amount\":7,\"currency\":\"EUR\"},\"by_currency\":{\"some key\":{\"amount\":7,\"currency\":\"EUR\"}}}]}",
+                        ),
+                    ),
                 ),
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .revenue_report(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /reports/revenue answering Ok (billingBearer)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /reports/revenue answering Ok (billingBearer)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::billing::RevenueReportRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /reports/revenue answering Ok (billingBearer)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /reports/revenue answering Ok (billingBearer)"
-        );
+                client.revenue_report(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::billing::Credential::BillingBearer(
@@ -3549,35 +2653,24 @@ async fn billing_revenue_report() {
         );
         let client = ::golden_corpus::billing::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::billing::RevenueReportRequest = ::golden_corpus::billing::RevenueReportRequest {
+        let request = ::golden_corpus::billing::RevenueReportRequest {
             from: sample::<::std::string::String>("\"some text\""),
             to: sample::<::std::string::String>("\"some text\""),
             group_by: sample::<::golden_corpus::types::RevenueReportGroupBy>("\"day\""),
         };
-        let answer = ::golden_corpus::billing::RevenueReportResponse::Ok(
-            ::golden_corpus::types::RevenueReportOkBody::Csv(String::from("some text")),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .revenue_report(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /reports/revenue answering Ok (billingBearer)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /reports/revenue answering Ok (billingBearer)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::billing::RevenueReportRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /reports/revenue answering Ok (billingBearer)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /reports/revenue answering Ok (billingBearer)"
-        );
+        script
+            .check(
+                "GET /reports/revenue answering Ok (billingBearer)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::billing::RevenueReportResponse::Ok(
+                    ::golden_corpus::types::RevenueReportOkBody::Csv(
+                        String::from("some text"),
+                    ),
+                ),
+                client.revenue_report(&request),
+            )
+            .await;
     }
 }
 #[rustfmt::skip]
@@ -3737,40 +2830,28 @@ async fn admin_list_accounts() {
         );
         let client = ::golden_corpus::admin::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::admin::ListAccountsRequest = ::golden_corpus::admin::ListAccountsRequest {
+        let request = ::golden_corpus::admin::ListAccountsRequest {
             role: Some(sample::<::golden_corpus::types::ListAccountsRole>("\"admin\"")),
             page: sample::<i64>("7"),
             sort: Some(
                 sample::<::std::vec::Vec<::std::string::String>>("[\"some text\"]"),
             ),
         };
-        let answer = ::golden_corpus::admin::ListAccountsResponse::Ok(
-            sample::<
-                ::std::vec::Vec<::golden_corpus::types::Account>,
-            >(
-                "[{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}]",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .list_accounts(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /accounts answering Ok (adminToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /accounts answering Ok (adminToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::ListAccountsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /accounts answering Ok (adminToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /accounts answering Ok (adminToken)"
-        );
+        script
+            .check(
+                "GET /accounts answering Ok (adminToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::admin::ListAccountsResponse::Ok(
+                    sample::<
+                        ::std::vec::Vec<::golden_corpus::types::Account>,
+                    >(
+                        "[{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}]",
+                    ),
+                ),
+                client.list_accounts(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -3783,41 +2864,28 @@ async fn admin_create_account() {
         );
         let client = ::golden_corpus::admin::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::admin::CreateAccountRequest = ::golden_corpus::admin::CreateAccountRequest {
+        let request = ::golden_corpus::admin::CreateAccountRequest {
             body: sample::<
                 ::golden_corpus::types::Account,
             >(
                 "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
             ),
         };
-        let answer = ::golden_corpus::admin::CreateAccountResponse::Created(
-            sample::<
-                ::golden_corpus::types::Account,
-            >(
-                "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .create_account(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /accounts answering Created (adminBasic)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /accounts answering Created (adminBasic)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::CreateAccountRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /accounts answering Created (adminBasic)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /accounts answering Created (adminBasic)"
-        );
+        script
+            .check(
+                "POST /accounts answering Created (adminBasic)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::admin::CreateAccountResponse::Created(
+                    sample::<
+                        ::golden_corpus::types::Account,
+                    >(
+                        "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
+                    ),
+                ),
+                client.create_account(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::admin::Credential::AdminQueryKey(
@@ -3825,41 +2893,28 @@ async fn admin_create_account() {
         );
         let client = ::golden_corpus::admin::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::admin::CreateAccountRequest = ::golden_corpus::admin::CreateAccountRequest {
+        let request = ::golden_corpus::admin::CreateAccountRequest {
             body: sample::<
                 ::golden_corpus::types::Account,
             >(
                 "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
             ),
         };
-        let answer = ::golden_corpus::admin::CreateAccountResponse::Created(
-            sample::<
-                ::golden_corpus::types::Account,
-            >(
-                "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .create_account(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /accounts answering Created (adminQueryKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /accounts answering Created (adminQueryKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::CreateAccountRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /accounts answering Created (adminQueryKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /accounts answering Created (adminQueryKey)"
-        );
+        script
+            .check(
+                "POST /accounts answering Created (adminQueryKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::admin::CreateAccountResponse::Created(
+                    sample::<
+                        ::golden_corpus::types::Account,
+                    >(
+                        "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
+                    ),
+                ),
+                client.create_account(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::admin::Credential::AdminBasic(
@@ -3867,39 +2922,28 @@ async fn admin_create_account() {
         );
         let client = ::golden_corpus::admin::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::admin::CreateAccountRequest = ::golden_corpus::admin::CreateAccountRequest {
+        let request = ::golden_corpus::admin::CreateAccountRequest {
             body: sample::<
                 ::golden_corpus::types::Account,
             >(
                 "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
             ),
         };
-        let answer = ::golden_corpus::admin::CreateAccountResponse::Conflict(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .create_account(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /accounts answering Conflict (adminBasic)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /accounts answering Conflict (adminBasic)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::CreateAccountRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /accounts answering Conflict (adminBasic)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /accounts answering Conflict (adminBasic)"
-        );
+        script
+            .check(
+                "POST /accounts answering Conflict (adminBasic)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::admin::CreateAccountResponse::Conflict(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.create_account(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -3912,39 +2956,24 @@ async fn admin_get_account() {
         );
         let client = ::golden_corpus::admin::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::admin::GetAccountRequest = ::golden_corpus::admin::GetAccountRequest {
+        let request = ::golden_corpus::admin::GetAccountRequest {
             account_name: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::admin::GetAccountResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Account,
-            >(
-                "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_account(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /accounts/{accountName} answering Ok (adminToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /accounts/{accountName} answering Ok (adminToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::GetAccountRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /accounts/{accountName} answering Ok (adminToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /accounts/{accountName} answering Ok (adminToken)"
-        );
+        script
+            .check(
+                "GET /accounts/{accountName} answering Ok (adminToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::admin::GetAccountResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Account,
+                    >(
+                        "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
+                    ),
+                ),
+                client.get_account(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -3958,34 +2987,18 @@ async fn admin_delete_account() {
         );
         let client = ::golden_corpus::admin::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::admin::DeleteAccountRequest = ::golden_corpus::admin::DeleteAccountRequest {
+        let request = ::golden_corpus::admin::DeleteAccountRequest {
             account_name: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::admin::DeleteAccountResponse::NoContent;
-        script.expect(answer.clone());
-        let got = client
-            .delete_account(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "DELETE /accounts/{accountName} answering NoContent (adminToken)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "DELETE /accounts/{accountName} answering NoContent (adminToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::DeleteAccountRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "DELETE /accounts/{accountName} answering NoContent (adminToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "DELETE /accounts/{accountName} answering NoContent (adminToken)"
-        );
+        script
+            .check(
+                "DELETE /accounts/{accountName} answering NoContent (adminToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::admin::DeleteAccountResponse::NoContent,
+                client.delete_account(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -3998,7 +3011,7 @@ async fn admin_get_audit_log() {
         );
         let client = ::golden_corpus::admin::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::admin::GetAuditLogRequest = ::golden_corpus::admin::GetAuditLogRequest {
+        let request = ::golden_corpus::admin::GetAuditLogRequest {
             since: Some(sample::<::std::string::String>("\"some text\"")),
             actor: Some(sample::<::std::string::String>("\"some text\"")),
             action: Some(
@@ -4007,32 +3020,21 @@ async fn admin_get_audit_log() {
                 >("[\"login\"]"),
             ),
         };
-        let answer = ::golden_corpus::admin::GetAuditLogResponse::Ok(
-            sample::<
-                ::golden_corpus::types::GetAuditLogOkBody,
-            >(
-                "{\"entries\":[{\"at\":\"some text\",\"actor\":\"some text\",\"action\":\"login\",\"target\":\"some text\",\"details\":{\"some key\":{\"any\":[\"value\",1]}}}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_audit_log(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /audit answering Ok (adminToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /audit answering Ok (adminToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::GetAuditLogRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "GET /audit answering Ok (adminToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /audit answering Ok (adminToken)"
-        );
+        script
+            .check(
+                "GET /audit answering Ok (adminToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::admin::GetAuditLogResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::GetAuditLogOkBody,
+                    >(
+                        "{\"entries\":[{\"at\":\"some text\",\"actor\":\"some text\",\"action\":\"login\",\"target\":\"some text\",\"details\":{\"some key\":{\"any\":[\"value\",1]}}}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
+                    ),
+                ),
+                client.get_audit_log(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -4045,34 +3047,23 @@ async fn admin_get_settings() {
         );
         let client = ::golden_corpus::admin::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::admin::GetSettingsRequest = ::golden_corpus::admin::GetSettingsRequest {};
-        let answer = ::golden_corpus::admin::GetSettingsResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Settings,
-            >(
-                "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_settings(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /settings answering Ok (adminToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /settings answering Ok (adminToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::GetSettingsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /settings answering Ok (adminToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /settings answering Ok (adminToken)"
-        );
+        let request = ::golden_corpus::admin::GetSettingsRequest {
+        };
+        script
+            .check(
+                "GET /settings answering Ok (adminToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::admin::GetSettingsResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Settings,
+                    >(
+                        "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
+                    ),
+                ),
+                client.get_settings(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -4085,40 +3076,28 @@ async fn admin_put_settings() {
         );
         let client = ::golden_corpus::admin::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::admin::PutSettingsRequest = ::golden_corpus::admin::PutSettingsRequest {
+        let request = ::golden_corpus::admin::PutSettingsRequest {
             body: sample::<
                 ::golden_corpus::types::Settings,
             >(
                 "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
             ),
         };
-        let answer = ::golden_corpus::admin::PutSettingsResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Settings,
-            >(
-                "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .put_settings(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "PUT /settings answering Ok (adminToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "PUT /settings answering Ok (adminToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::PutSettingsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PUT /settings answering Ok (adminToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "PUT /settings answering Ok (adminToken)"
-        );
+        script
+            .check(
+                "PUT /settings answering Ok (adminToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::admin::PutSettingsResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Settings,
+                    >(
+                        "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
+                    ),
+                ),
+                client.put_settings(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -4131,40 +3110,28 @@ async fn admin_patch_settings() {
         );
         let client = ::golden_corpus::admin::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::admin::PatchSettingsRequest = ::golden_corpus::admin::PatchSettingsRequest {
+        let request = ::golden_corpus::admin::PatchSettingsRequest {
             body: sample::<
                 ::golden_corpus::types::Settings,
             >(
                 "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
             ),
         };
-        let answer = ::golden_corpus::admin::PatchSettingsResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Settings,
-            >(
-                "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .patch_settings(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "PATCH /settings answering Ok (adminToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "PATCH /settings answering Ok (adminToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::PatchSettingsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PATCH /settings answering Ok (adminToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "PATCH /settings answering Ok (adminToken)"
-        );
+        script
+            .check(
+                "PATCH /settings answering Ok (adminToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::admin::PatchSettingsResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Settings,
+                    >(
+                        "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
+                    ),
+                ),
+                client.patch_settings(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -4173,62 +3140,39 @@ async fn admin_health() {
     let (script, endpoint) = admin::scripted().await;
     {
         let client = ::golden_corpus::admin::Client::new(endpoint.clone());
-        let request: ::golden_corpus::admin::HealthRequest = ::golden_corpus::admin::HealthRequest {};
-        let answer = ::golden_corpus::admin::HealthResponse::Ok(
-            sample::<::serde_json::Value>("{\"any\":[\"value\",1]}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .health(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /health answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /health answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::HealthRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /health answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /health answering Ok (no credential)"
-        );
+        let request = ::golden_corpus::admin::HealthRequest {
+        };
+        script
+            .check(
+                "GET /health answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::admin::HealthResponse::Ok(
+                    sample::<::serde_json::Value>("{\"any\":[\"value\",1]}"),
+                ),
+                client.health(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::admin::Client::new(endpoint.clone());
-        let request: ::golden_corpus::admin::HealthRequest = ::golden_corpus::admin::HealthRequest {};
-        let answer = ::golden_corpus::admin::HealthResponse::ServiceUnavailable(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .health(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /health answering ServiceUnavailable (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /health answering ServiceUnavailable (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::HealthRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /health answering ServiceUnavailable (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /health answering ServiceUnavailable (no credential)"
-        );
+        let request = ::golden_corpus::admin::HealthRequest {
+        };
+        script
+            .check(
+                "GET /health answering ServiceUnavailable (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::admin::HealthResponse::ServiceUnavailable(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.health(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -4237,30 +3181,21 @@ async fn admin_version() {
     let (script, endpoint) = admin::scripted().await;
     {
         let client = ::golden_corpus::admin::Client::new(endpoint.clone());
-        let request: ::golden_corpus::admin::VersionRequest = ::golden_corpus::admin::VersionRequest {};
-        let answer = ::golden_corpus::admin::VersionResponse::Ok(
-            ::golden_corpus::types::VersionOkBody::Plain(String::from("some text")),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .version(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /version answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /version answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::VersionRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /version answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /version answering Ok (no credential)"
-        );
+        let request = ::golden_corpus::admin::VersionRequest {
+        };
+        script
+            .check(
+                "GET /version answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::admin::VersionResponse::Ok(
+                    ::golden_corpus::types::VersionOkBody::Plain(
+                        String::from("some text"),
+                    ),
+                ),
+                client.version(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -4273,40 +3208,28 @@ async fn admin_start_job() {
         );
         let client = ::golden_corpus::admin::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::admin::StartJobRequest = ::golden_corpus::admin::StartJobRequest {
+        let request = ::golden_corpus::admin::StartJobRequest {
             body: sample::<
                 ::golden_corpus::types::StartJobBody,
             >(
                 "{\"kind\":\"reindex\",\"args\":[\"some text\"],\"schedule\":{\"cron\":\"some text\",\"tz\":\"some text\"}}",
             ),
         };
-        let answer = ::golden_corpus::admin::StartJobResponse::Accepted(
-            sample::<
-                ::golden_corpus::types::Job,
-            >(
-                "{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[],\"error\":{\"code\":\"some text\"}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .start_job(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /jobs answering Accepted (adminToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /jobs answering Accepted (adminToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::StartJobRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /jobs answering Accepted (adminToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /jobs answering Accepted (adminToken)"
-        );
+        script
+            .check(
+                "POST /jobs answering Accepted (adminToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::admin::StartJobResponse::Accepted(
+                    sample::<
+                        ::golden_corpus::types::Job,
+                    >(
+                        "{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[],\"error\":{\"code\":\"some text\"}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
+                    ),
+                ),
+                client.start_job(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -4319,36 +3242,24 @@ async fn admin_get_job() {
         );
         let client = ::golden_corpus::admin::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::admin::GetJobRequest = ::golden_corpus::admin::GetJobRequest {
+        let request = ::golden_corpus::admin::GetJobRequest {
             job_id: sample::<i64>("7"),
         };
-        let answer = ::golden_corpus::admin::GetJobResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Job,
-            >(
-                "{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[],\"error\":{\"code\":\"some text\"}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_job(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /jobs/{jobId} answering Ok (adminToken)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /jobs/{jobId} answering Ok (adminToken)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::admin::GetJobRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /jobs/{jobId} answering Ok (adminToken)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /jobs/{jobId} answering Ok (adminToken)"
-        );
+        script
+            .check(
+                "GET /jobs/{jobId} answering Ok (adminToken)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::admin::GetJobResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Job,
+                    >(
+                        "{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[],\"error\":{\"code\":\"some text\"}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
+                    ),
+                ),
+                client.get_job(&request),
+            )
+            .await;
     }
 }
 #[rustfmt::skip]
@@ -4475,53 +3386,41 @@ async fn docs_list_notes() {
         );
         let client = ::golden_corpus::docs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::docs::ListNotesRequest = ::golden_corpus::docs::ListNotesRequest {};
-        let answer = ::golden_corpus::docs::ListNotesResponse::Ok(
-            sample::<
-                ::std::vec::Vec<::golden_corpus::types::ListNotesOkBodyItem>,
-            >("[{\"id\":\"some text\",\"title\":\"some text\",\"pinned\":true}]"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .list_notes(&request)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", "GET /notes answering Ok (session)"));
-        assert_eq!(got, answer, "{}: the answer", "GET /notes answering Ok (session)");
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::ListNotesRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "GET /notes answering Ok (session)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /notes answering Ok (session)"
-        );
+        let request = ::golden_corpus::docs::ListNotesRequest {
+        };
+        script
+            .check(
+                "GET /notes answering Ok (session)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::docs::ListNotesResponse::Ok(
+                    sample::<
+                        ::std::vec::Vec<::golden_corpus::types::ListNotesOkBodyItem>,
+                    >("[{\"id\":\"some text\",\"title\":\"some text\",\"pinned\":true}]"),
+                ),
+                client.list_notes(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::docs::Credential::Oidc("s3cr3t-token".into());
         let client = ::golden_corpus::docs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::docs::ListNotesRequest = ::golden_corpus::docs::ListNotesRequest {};
-        let answer = ::golden_corpus::docs::ListNotesResponse::Ok(
-            sample::<
-                ::std::vec::Vec<::golden_corpus::types::ListNotesOkBodyItem>,
-            >("[{\"id\":\"some text\",\"title\":\"some text\",\"pinned\":true}]"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .list_notes(&request)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", "GET /notes answering Ok (oidc)"));
-        assert_eq!(got, answer, "{}: the answer", "GET /notes answering Ok (oidc)");
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::ListNotesRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "GET /notes answering Ok (oidc)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /notes answering Ok (oidc)"
-        );
+        let request = ::golden_corpus::docs::ListNotesRequest {
+        };
+        script
+            .check(
+                "GET /notes answering Ok (oidc)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::docs::ListNotesResponse::Ok(
+                    sample::<
+                        ::std::vec::Vec<::golden_corpus::types::ListNotesOkBodyItem>,
+                    >("[{\"id\":\"some text\",\"title\":\"some text\",\"pinned\":true}]"),
+                ),
+                client.list_notes(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -4534,62 +3433,39 @@ async fn docs_create_note() {
         );
         let client = ::golden_corpus::docs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::docs::CreateNoteRequest = ::golden_corpus::docs::CreateNoteRequest {
+        let request = ::golden_corpus::docs::CreateNoteRequest {
             body: ::golden_corpus::types::CreateNoteBody::Markdown(
                 String::from("some text"),
             ),
         };
-        let answer = ::golden_corpus::docs::CreateNoteResponse::Created;
-        script.expect(answer.clone());
-        let got = client
-            .create_note(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /notes answering Created (session)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /notes answering Created (session)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::CreateNoteRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /notes answering Created (session)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /notes answering Created (session)"
-        );
+        script
+            .check(
+                "POST /notes answering Created (session)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::docs::CreateNoteResponse::Created,
+                client.create_note(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::docs::Credential::Oidc("s3cr3t-token".into());
         let client = ::golden_corpus::docs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::docs::CreateNoteRequest = ::golden_corpus::docs::CreateNoteRequest {
+        let request = ::golden_corpus::docs::CreateNoteRequest {
             body: ::golden_corpus::types::CreateNoteBody::Markdown(
                 String::from("some text"),
             ),
         };
-        let answer = ::golden_corpus::docs::CreateNoteResponse::Created;
-        script.expect(answer.clone());
-        let got = client
-            .create_note(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /notes answering Created (oidc)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /notes answering Created (oidc)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::CreateNoteRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "POST /notes answering Created (oidc)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /notes answering Created (oidc)"
-        );
+        script
+            .check(
+                "POST /notes answering Created (oidc)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::docs::CreateNoteResponse::Created,
+                client.create_note(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::docs::Credential::Session(
@@ -4597,34 +3473,22 @@ async fn docs_create_note() {
         );
         let client = ::golden_corpus::docs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::docs::CreateNoteRequest = ::golden_corpus::docs::CreateNoteRequest {
+        let request = ::golden_corpus::docs::CreateNoteRequest {
             body: ::golden_corpus::types::CreateNoteBody::Json(
                 sample::<
                     ::golden_corpus::types::CreateNoteBodyJson,
                 >("{\"title\":\"some text\",\"body\":\"some text\"}"),
             ),
         };
-        let answer = ::golden_corpus::docs::CreateNoteResponse::Created;
-        script.expect(answer.clone());
-        let got = client
-            .create_note(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /notes answering Created (session)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /notes answering Created (session)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::CreateNoteRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /notes answering Created (session)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /notes answering Created (session)"
-        );
+        script
+            .check(
+                "POST /notes answering Created (session)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::docs::CreateNoteResponse::Created,
+                client.create_note(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -4637,36 +3501,24 @@ async fn docs_get_page() {
         );
         let client = ::golden_corpus::docs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::docs::GetPageRequest = ::golden_corpus::docs::GetPageRequest {
+        let request = ::golden_corpus::docs::GetPageRequest {
             page_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::docs::GetPageResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Page,
-            >(
-                "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_page(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /wiki/{pageId} answering Ok (session)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /wiki/{pageId} answering Ok (session)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::GetPageRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /wiki/{pageId} answering Ok (session)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /wiki/{pageId} answering Ok (session)"
-        );
+        script
+            .check(
+                "GET /wiki/{pageId} answering Ok (session)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::docs::GetPageResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Page,
+                    >(
+                        "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
+                    ),
+                ),
+                client.get_page(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::docs::Credential::Session(
@@ -4674,35 +3526,24 @@ async fn docs_get_page() {
         );
         let client = ::golden_corpus::docs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::docs::GetPageRequest = ::golden_corpus::docs::GetPageRequest {
+        let request = ::golden_corpus::docs::GetPageRequest {
             page_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::docs::GetPageResponse::NotFound(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_page(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /wiki/{pageId} answering NotFound (session)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /wiki/{pageId} answering NotFound (session)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::GetPageRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /wiki/{pageId} answering NotFound (session)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /wiki/{pageId} answering NotFound (session)"
-        );
+        script
+            .check(
+                "GET /wiki/{pageId} answering NotFound (session)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::docs::GetPageResponse::NotFound(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.get_page(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -4715,7 +3556,7 @@ async fn docs_put_page() {
         );
         let client = ::golden_corpus::docs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::docs::PutPageRequest = ::golden_corpus::docs::PutPageRequest {
+        let request = ::golden_corpus::docs::PutPageRequest {
             page_id: sample::<::std::string::String>("\"some text\""),
             if_match: sample::<i64>("7"),
             body: Some(
@@ -4726,33 +3567,21 @@ async fn docs_put_page() {
                 ),
             ),
         };
-        let answer = ::golden_corpus::docs::PutPageResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Page,
-            >(
-                "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .put_page(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "PUT /wiki/{pageId} answering Ok (session)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "PUT /wiki/{pageId} answering Ok (session)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::PutPageRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PUT /wiki/{pageId} answering Ok (session)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "PUT /wiki/{pageId} answering Ok (session)"
-        );
+        script
+            .check(
+                "PUT /wiki/{pageId} answering Ok (session)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::docs::PutPageResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Page,
+                    >(
+                        "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
+                    ),
+                ),
+                client.put_page(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::docs::Credential::Session(
@@ -4760,7 +3589,7 @@ async fn docs_put_page() {
         );
         let client = ::golden_corpus::docs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::docs::PutPageRequest = ::golden_corpus::docs::PutPageRequest {
+        let request = ::golden_corpus::docs::PutPageRequest {
             page_id: sample::<::std::string::String>("\"some text\""),
             if_match: sample::<i64>("7"),
             body: Some(
@@ -4771,32 +3600,21 @@ async fn docs_put_page() {
                 ),
             ),
         };
-        let answer = ::golden_corpus::docs::PutPageResponse::NotFound(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .put_page(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "PUT /wiki/{pageId} answering NotFound (session)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "PUT /wiki/{pageId} answering NotFound (session)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::PutPageRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PUT /wiki/{pageId} answering NotFound (session)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "PUT /wiki/{pageId} answering NotFound (session)"
-        );
+        script
+            .check(
+                "PUT /wiki/{pageId} answering NotFound (session)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::docs::PutPageResponse::NotFound(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.put_page(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::docs::Credential::Session(
@@ -4804,7 +3622,7 @@ async fn docs_put_page() {
         );
         let client = ::golden_corpus::docs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::docs::PutPageRequest = ::golden_corpus::docs::PutPageRequest {
+        let request = ::golden_corpus::docs::PutPageRequest {
             page_id: sample::<::std::string::String>("\"some text\""),
             if_match: sample::<i64>("7"),
             body: Some(
@@ -4815,32 +3633,21 @@ async fn docs_put_page() {
                 ),
             ),
         };
-        let answer = ::golden_corpus::docs::PutPageResponse::Conflict(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .put_page(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "PUT /wiki/{pageId} answering Conflict (session)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "PUT /wiki/{pageId} answering Conflict (session)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::PutPageRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PUT /wiki/{pageId} answering Conflict (session)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "PUT /wiki/{pageId} answering Conflict (session)"
-        );
+        script
+            .check(
+                "PUT /wiki/{pageId} answering Conflict (session)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::docs::PutPageResponse::Conflict(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.put_page(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -4853,33 +3660,20 @@ async fn docs_get_page_history() {
         );
         let client = ::golden_corpus::docs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::docs::GetPageHistoryRequest = ::golden_corpus::docs::GetPageHistoryRequest {
+        let request = ::golden_corpus::docs::GetPageHistoryRequest {
             page_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::docs::GetPageHistoryResponse::Ok(
-            sample::<::std::vec::Vec<::std::vec::Vec<i64>>>("[[7]]"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_page_history(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /wiki/{pageId}/history answering Ok (session)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /wiki/{pageId}/history answering Ok (session)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::GetPageHistoryRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /wiki/{pageId}/history answering Ok (session)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /wiki/{pageId}/history answering Ok (session)"
-        );
+        script
+            .check(
+                "GET /wiki/{pageId}/history answering Ok (session)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::docs::GetPageHistoryResponse::Ok(
+                    sample::<::std::vec::Vec<::std::vec::Vec<i64>>>("[[7]]"),
+                ),
+                client.get_page_history(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::docs::Credential::Session(
@@ -4887,37 +3681,24 @@ async fn docs_get_page_history() {
         );
         let client = ::golden_corpus::docs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::docs::GetPageHistoryRequest = ::golden_corpus::docs::GetPageHistoryRequest {
+        let request = ::golden_corpus::docs::GetPageHistoryRequest {
             page_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::docs::GetPageHistoryResponse::NotFound(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_page_history(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /wiki/{pageId}/history answering NotFound (session)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /wiki/{pageId}/history answering NotFound (session)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::GetPageHistoryRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /wiki/{pageId}/history answering NotFound (session)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /wiki/{pageId}/history answering NotFound (session)"
-        );
+        script
+            .check(
+                "GET /wiki/{pageId}/history answering NotFound (session)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::docs::GetPageHistoryResponse::NotFound(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.get_page_history(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -4926,36 +3707,24 @@ async fn docs_get_changelog() {
     let (script, endpoint) = docs::scripted().await;
     {
         let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-        let request: ::golden_corpus::docs::GetChangelogRequest = ::golden_corpus::docs::GetChangelogRequest {
+        let request = ::golden_corpus::docs::GetChangelogRequest {
             limit: Some(sample::<i32>("7")),
         };
-        let answer = ::golden_corpus::docs::GetChangelogResponse::Ok(
-            sample::<
-                ::std::vec::Vec<::golden_corpus::types::GetChangelogOkBodyItem>,
-            >(
-                "[{\"version\":\"some text\",\"date\":\"some text\",\"changes\":[\"some text\"]}]",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_changelog(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /changelog answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /changelog answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::GetChangelogRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /changelog answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /changelog answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /changelog answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::docs::GetChangelogResponse::Ok(
+                    sample::<
+                        ::std::vec::Vec<::golden_corpus::types::GetChangelogOkBodyItem>,
+                    >(
+                        "[{\"version\":\"some text\",\"date\":\"some text\",\"changes\":[\"some text\"]}]",
+                    ),
+                ),
+                client.get_changelog(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -4964,40 +3733,24 @@ async fn docs_list_comments() {
     let (script, endpoint) = docs::scripted().await;
     {
         let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-        let request: ::golden_corpus::docs::ListCommentsRequest = ::golden_corpus::docs::ListCommentsRequest {
+        let request = ::golden_corpus::docs::ListCommentsRequest {
             page_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::docs::ListCommentsResponse::Ok(
-            sample::<
-                ::golden_corpus::types::ListCommentsOkBody,
-            >(
-                "{\"comments\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[]}]}]}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .list_comments(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /pages/{pageId}/comments answering Ok (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /pages/{pageId}/comments answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::ListCommentsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /pages/{pageId}/comments answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /pages/{pageId}/comments answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /pages/{pageId}/comments answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::docs::ListCommentsResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::ListCommentsOkBody,
+                    >(
+                        "{\"comments\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[]}]}]}",
+                    ),
+                ),
+                client.list_comments(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -5006,118 +3759,72 @@ async fn docs_post_comment() {
     let (script, endpoint) = docs::scripted().await;
     {
         let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-        let request: ::golden_corpus::docs::PostCommentRequest = ::golden_corpus::docs::PostCommentRequest {
+        let request = ::golden_corpus::docs::PostCommentRequest {
             page_id: sample::<::std::string::String>("\"some text\""),
             body: sample::<
                 ::golden_corpus::types::PostCommentBody,
             >("{\"text\":\"some text\",\"reply_to\":\"some text\"}"),
         };
-        let answer = ::golden_corpus::docs::PostCommentResponse::Created(
-            sample::<
-                ::golden_corpus::types::Comment,
-            >(
-                "{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[]}]}]}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .post_comment(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /pages/{pageId}/comments answering Created (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /pages/{pageId}/comments answering Created (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::PostCommentRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /pages/{pageId}/comments answering Created (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /pages/{pageId}/comments answering Created (no credential)"
-        );
+        script
+            .check(
+                "POST /pages/{pageId}/comments answering Created (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::docs::PostCommentResponse::Created(
+                    sample::<
+                        ::golden_corpus::types::Comment,
+                    >(
+                        "{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[]}]}]}",
+                    ),
+                ),
+                client.post_comment(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-        let request: ::golden_corpus::docs::PostCommentRequest = ::golden_corpus::docs::PostCommentRequest {
+        let request = ::golden_corpus::docs::PostCommentRequest {
             page_id: sample::<::std::string::String>("\"some text\""),
             body: sample::<
                 ::golden_corpus::types::PostCommentBody,
             >("{\"text\":\"some text\",\"reply_to\":\"some text\"}"),
         };
-        let answer = ::golden_corpus::docs::PostCommentResponse::ClientError(
-            ::http::StatusCode::from_u16(400u16).unwrap(),
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .post_comment(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /pages/{pageId}/comments answering ClientError (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /pages/{pageId}/comments answering ClientError (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::PostCommentRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /pages/{pageId}/comments answering ClientError (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /pages/{pageId}/comments answering ClientError (no credential)"
-        );
+        script
+            .check(
+                "POST /pages/{pageId}/comments answering ClientError (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::docs::PostCommentResponse::ClientError(
+                    ::http::StatusCode::from_u16(400u16).unwrap(),
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.post_comment(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-        let request: ::golden_corpus::docs::PostCommentRequest = ::golden_corpus::docs::PostCommentRequest {
+        let request = ::golden_corpus::docs::PostCommentRequest {
             page_id: sample::<::std::string::String>("\"some text\""),
             body: sample::<
                 ::golden_corpus::types::PostCommentBody,
             >("{\"text\":\"some text\",\"reply_to\":\"some text\"}"),
         };
-        let answer = ::golden_corpus::docs::PostCommentResponse::Default(
-            ::http::StatusCode::from_u16(202u16).unwrap(),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .post_comment(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /pages/{pageId}/comments answering Default (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /pages/{pageId}/comments answering Default (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::PostCommentRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /pages/{pageId}/comments answering Default (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /pages/{pageId}/comments answering Default (no credential)"
-        );
+        script
+            .check(
+                "POST /pages/{pageId}/comments answering Default (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::docs::PostCommentResponse::Default(
+                    ::http::StatusCode::from_u16(202u16).unwrap(),
+                ),
+                client.post_comment(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -5126,100 +3833,66 @@ async fn docs_search_docs() {
     let (script, endpoint) = docs::scripted().await;
     {
         let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-        let request: ::golden_corpus::docs::SearchDocsRequest = ::golden_corpus::docs::SearchDocsRequest {
+        let request = ::golden_corpus::docs::SearchDocsRequest {
             q: sample::<::std::string::String>("\"some text\""),
             kind: Some(sample::<::golden_corpus::types::SearchDocsKind>("\"note\"")),
         };
-        let answer = ::golden_corpus::docs::SearchDocsResponse::Ok(
-            sample::<::serde_json::Value>("{\"any\":[\"value\",1]}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .search_docs(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /search answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /search answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::SearchDocsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /search answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /search answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /search answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::docs::SearchDocsResponse::Ok(
+                    sample::<::serde_json::Value>("{\"any\":[\"value\",1]}"),
+                ),
+                client.search_docs(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-        let request: ::golden_corpus::docs::SearchDocsRequest = ::golden_corpus::docs::SearchDocsRequest {
+        let request = ::golden_corpus::docs::SearchDocsRequest {
             q: sample::<::std::string::String>("\"some text\""),
             kind: Some(sample::<::golden_corpus::types::SearchDocsKind>("\"note\"")),
         };
-        let answer = ::golden_corpus::docs::SearchDocsResponse::BadRequest(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .search_docs(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /search answering BadRequest (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /search answering BadRequest (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::SearchDocsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /search answering BadRequest (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /search answering BadRequest (no credential)"
-        );
+        script
+            .check(
+                "GET /search answering BadRequest (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::docs::SearchDocsResponse::BadRequest(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.search_docs(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_corpus::docs::Client::new(endpoint.clone());
-        let request: ::golden_corpus::docs::SearchDocsRequest = ::golden_corpus::docs::SearchDocsRequest {
+        let request = ::golden_corpus::docs::SearchDocsRequest {
             q: sample::<::std::string::String>("\"some text\""),
             kind: Some(sample::<::golden_corpus::types::SearchDocsKind>("\"note\"")),
         };
-        let answer = ::golden_corpus::docs::SearchDocsResponse::ServerError(
-            ::http::StatusCode::from_u16(500u16).unwrap(),
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .search_docs(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /search answering ServerError (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /search answering ServerError (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::docs::SearchDocsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /search answering ServerError (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /search answering ServerError (no credential)"
-        );
+        script
+            .check(
+                "GET /search answering ServerError (no credential)",
+                String::new(),
+                &request,
+                ::golden_corpus::docs::SearchDocsResponse::ServerError(
+                    ::http::StatusCode::from_u16(500u16).unwrap(),
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.search_docs(&request),
+            )
+            .await;
     }
 }
 #[rustfmt::skip]
@@ -5340,37 +4013,25 @@ async fn refs_list_catalog() {
         );
         let client = ::golden_corpus::refs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::refs::ListCatalogRequest = ::golden_corpus::refs::ListCatalogRequest {
+        let request = ::golden_corpus::refs::ListCatalogRequest {
             limit: sample::<i64>("7"),
             cursor: Some(sample::<::std::string::String>("\"some text\"")),
         };
-        let answer = ::golden_corpus::refs::ListCatalogResponse::Ok(
-            sample::<
-                ::golden_corpus::types::ListCatalogOkBody,
-            >(
-                "{\"items\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}],\"next\":\"some text\"}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .list_catalog(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /catalog answering Ok (catalogKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /catalog answering Ok (catalogKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::refs::ListCatalogRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /catalog answering Ok (catalogKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /catalog answering Ok (catalogKey)"
-        );
+        script
+            .check(
+                "GET /catalog answering Ok (catalogKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::refs::ListCatalogResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::ListCatalogOkBody,
+                    >(
+                        "{\"items\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}],\"next\":\"some text\"}",
+                    ),
+                ),
+                client.list_catalog(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::refs::Credential::CatalogKey(
@@ -5378,38 +4039,26 @@ async fn refs_list_catalog() {
         );
         let client = ::golden_corpus::refs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::refs::ListCatalogRequest = ::golden_corpus::refs::ListCatalogRequest {
+        let request = ::golden_corpus::refs::ListCatalogRequest {
             limit: sample::<i64>("7"),
             cursor: Some(sample::<::std::string::String>("\"some text\"")),
         };
-        let answer = ::golden_corpus::refs::ListCatalogResponse::Default(
-            ::http::StatusCode::from_u16(202u16).unwrap(),
-            sample::<
-                ::golden_corpus::types::Problem,
-            >(
-                "{\"type\":\"some text\",\"title\":\"some text\",\"status\":7,\"detail\":\"some text\"}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .list_catalog(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /catalog answering Default (catalogKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /catalog answering Default (catalogKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::refs::ListCatalogRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /catalog answering Default (catalogKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /catalog answering Default (catalogKey)"
-        );
+        script
+            .check(
+                "GET /catalog answering Default (catalogKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::refs::ListCatalogResponse::Default(
+                    ::http::StatusCode::from_u16(202u16).unwrap(),
+                    sample::<
+                        ::golden_corpus::types::Problem,
+                    >(
+                        "{\"type\":\"some text\",\"title\":\"some text\",\"status\":7,\"detail\":\"some text\"}",
+                    ),
+                ),
+                client.list_catalog(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -5422,36 +4071,24 @@ async fn refs_get_catalog_item() {
         );
         let client = ::golden_corpus::refs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::refs::GetCatalogItemRequest = ::golden_corpus::refs::GetCatalogItemRequest {
+        let request = ::golden_corpus::refs::GetCatalogItemRequest {
             sku: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::refs::GetCatalogItemResponse::Ok(
-            sample::<
-                ::golden_corpus::types::CatalogItem,
-            >(
-                "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_catalog_item(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /catalog/{sku} answering Ok (catalogKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /catalog/{sku} answering Ok (catalogKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::refs::GetCatalogItemRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /catalog/{sku} answering Ok (catalogKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /catalog/{sku} answering Ok (catalogKey)"
-        );
+        script
+            .check(
+                "GET /catalog/{sku} answering Ok (catalogKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::refs::GetCatalogItemResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::CatalogItem,
+                    >(
+                        "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
+                    ),
+                ),
+                client.get_catalog_item(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::refs::Credential::CatalogKey(
@@ -5459,35 +4096,24 @@ async fn refs_get_catalog_item() {
         );
         let client = ::golden_corpus::refs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::refs::GetCatalogItemRequest = ::golden_corpus::refs::GetCatalogItemRequest {
+        let request = ::golden_corpus::refs::GetCatalogItemRequest {
             sku: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::refs::GetCatalogItemResponse::NotFound(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_catalog_item(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /catalog/{sku} answering NotFound (catalogKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /catalog/{sku} answering NotFound (catalogKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::refs::GetCatalogItemRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /catalog/{sku} answering NotFound (catalogKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /catalog/{sku} answering NotFound (catalogKey)"
-        );
+        script
+            .check(
+                "GET /catalog/{sku} answering NotFound (catalogKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::refs::GetCatalogItemResponse::NotFound(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.get_catalog_item(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -5500,35 +4126,22 @@ async fn refs_get_item_price() {
         );
         let client = ::golden_corpus::refs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::refs::GetItemPriceRequest = ::golden_corpus::refs::GetItemPriceRequest {
+        let request = ::golden_corpus::refs::GetItemPriceRequest {
             sku: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::refs::GetItemPriceResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Money,
-            >("{\"amount\":7,\"currency\":\"EUR\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_item_price(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /catalog/{sku}/price answering Ok (catalogKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /catalog/{sku}/price answering Ok (catalogKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::refs::GetItemPriceRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /catalog/{sku}/price answering Ok (catalogKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /catalog/{sku}/price answering Ok (catalogKey)"
-        );
+        script
+            .check(
+                "GET /catalog/{sku}/price answering Ok (catalogKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::refs::GetItemPriceResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Money,
+                    >("{\"amount\":7,\"currency\":\"EUR\"}"),
+                ),
+                client.get_item_price(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::refs::Credential::CatalogKey(
@@ -5536,37 +4149,24 @@ async fn refs_get_item_price() {
         );
         let client = ::golden_corpus::refs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::refs::GetItemPriceRequest = ::golden_corpus::refs::GetItemPriceRequest {
+        let request = ::golden_corpus::refs::GetItemPriceRequest {
             sku: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::refs::GetItemPriceResponse::NotFound(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_item_price(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /catalog/{sku}/price answering NotFound (catalogKey)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /catalog/{sku}/price answering NotFound (catalogKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::refs::GetItemPriceRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /catalog/{sku}/price answering NotFound (catalogKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /catalog/{sku}/price answering NotFound (catalogKey)"
-        );
+        script
+            .check(
+                "GET /catalog/{sku}/price answering NotFound (catalogKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::refs::GetItemPriceResponse::NotFound(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.get_item_price(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -5579,34 +4179,22 @@ async fn refs_get_stock() {
         );
         let client = ::golden_corpus::refs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::refs::GetStockRequest = ::golden_corpus::refs::GetStockRequest {
+        let request = ::golden_corpus::refs::GetStockRequest {
             sku: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::refs::GetStockResponse::Ok(
-            sample::<
-                ::golden_corpus::types::GetStockOkBody,
-            >("{\"availability\":\"in_stock\",\"warehouses\":{\"some key\":7}}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_stock(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /stock/{sku} answering Ok (catalogKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /stock/{sku} answering Ok (catalogKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::refs::GetStockRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /stock/{sku} answering Ok (catalogKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /stock/{sku} answering Ok (catalogKey)"
-        );
+        script
+            .check(
+                "GET /stock/{sku} answering Ok (catalogKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::refs::GetStockResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::GetStockOkBody,
+                    >("{\"availability\":\"in_stock\",\"warehouses\":{\"some key\":7}}"),
+                ),
+                client.get_stock(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::refs::Credential::CatalogKey(
@@ -5614,35 +4202,24 @@ async fn refs_get_stock() {
         );
         let client = ::golden_corpus::refs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::refs::GetStockRequest = ::golden_corpus::refs::GetStockRequest {
+        let request = ::golden_corpus::refs::GetStockRequest {
             sku: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::refs::GetStockResponse::NotFound(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_stock(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /stock/{sku} answering NotFound (catalogKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /stock/{sku} answering NotFound (catalogKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::refs::GetStockRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /stock/{sku} answering NotFound (catalogKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /stock/{sku} answering NotFound (catalogKey)"
-        );
+        script
+            .check(
+                "GET /stock/{sku} answering NotFound (catalogKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::refs::GetStockResponse::NotFound(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.get_stock(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -5655,40 +4232,28 @@ async fn refs_create_bundle() {
         );
         let client = ::golden_corpus::refs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::refs::CreateBundleRequest = ::golden_corpus::refs::CreateBundleRequest {
+        let request = ::golden_corpus::refs::CreateBundleRequest {
             body: sample::<
                 ::golden_corpus::types::Bundle,
             >(
                 "{\"items\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}],\"discount\":{\"amount\":7,\"currency\":\"EUR\"},\"cap\":{\"amount\":7,\"currency\":\"EUR\"}}",
             ),
         };
-        let answer = ::golden_corpus::refs::CreateBundleResponse::Created(
-            sample::<
-                ::golden_corpus::types::CatalogItem,
-            >(
-                "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .create_bundle(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /bundles answering Created (catalogKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /bundles answering Created (catalogKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::refs::CreateBundleRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /bundles answering Created (catalogKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /bundles answering Created (catalogKey)"
-        );
+        script
+            .check(
+                "POST /bundles answering Created (catalogKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::refs::CreateBundleResponse::Created(
+                    sample::<
+                        ::golden_corpus::types::CatalogItem,
+                    >(
+                        "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
+                    ),
+                ),
+                client.create_bundle(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -5701,37 +4266,22 @@ async fn refs_get_item_dimensions() {
         );
         let client = ::golden_corpus::refs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::refs::GetItemDimensionsRequest = ::golden_corpus::refs::GetItemDimensionsRequest {
+        let request = ::golden_corpus::refs::GetItemDimensionsRequest {
             sku: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_corpus::refs::GetItemDimensionsResponse::Ok(
-            sample::<
-                ::golden_corpus::types::Dimensions,
-            >("{\"width\":7,\"height\":7,\"depth\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_item_dimensions(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /items/{sku}/dimensions answering Ok (catalogKey)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /items/{sku}/dimensions answering Ok (catalogKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::refs::GetItemDimensionsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /items/{sku}/dimensions answering Ok (catalogKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /items/{sku}/dimensions answering Ok (catalogKey)"
-        );
+        script
+            .check(
+                "GET /items/{sku}/dimensions answering Ok (catalogKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::refs::GetItemDimensionsResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::Dimensions,
+                    >("{\"width\":7,\"height\":7,\"depth\":7}"),
+                ),
+                client.get_item_dimensions(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -5744,39 +4294,25 @@ async fn refs_get_item_dimensions_in() {
         );
         let client = ::golden_corpus::refs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::refs::GetItemDimensionsInRequest = ::golden_corpus::refs::GetItemDimensionsInRequest {
+        let request = ::golden_corpus::refs::GetItemDimensionsInRequest {
             sku: sample::<::std::string::String>("\"some text\""),
             unit: sample::<::golden_corpus::types::GetItemDimensionsInUnit>("\"mm\""),
         };
-        let answer = ::golden_corpus::refs::GetItemDimensionsInResponse::Ok(
-            sample::<
-                ::golden_corpus::types::GetItemDimensionsInOkBody,
-            >("{\"size\":{\"width\":7,\"height\":7,\"depth\":7},\"unit\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_item_dimensions_in(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /items/{sku}/dimensions/{unit} answering Ok (catalogKey)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /items/{sku}/dimensions/{unit} answering Ok (catalogKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::refs::GetItemDimensionsInRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /items/{sku}/dimensions/{unit} answering Ok (catalogKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /items/{sku}/dimensions/{unit} answering Ok (catalogKey)"
-        );
+        script
+            .check(
+                "GET /items/{sku}/dimensions/{unit} answering Ok (catalogKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::refs::GetItemDimensionsInResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::GetItemDimensionsInOkBody,
+                    >(
+                        "{\"size\":{\"width\":7,\"height\":7,\"depth\":7},\"unit\":\"some text\"}",
+                    ),
+                ),
+                client.get_item_dimensions_in(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -5789,37 +4325,24 @@ async fn refs_lookup_barcode() {
         );
         let client = ::golden_corpus::refs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::refs::LookupBarcodeRequest = ::golden_corpus::refs::LookupBarcodeRequest {
+        let request = ::golden_corpus::refs::LookupBarcodeRequest {
             barcode: sample::<::golden_corpus::types::Barcode>("\"some text\""),
         };
-        let answer = ::golden_corpus::refs::LookupBarcodeResponse::Ok(
-            sample::<
-                ::golden_corpus::types::CatalogItem,
-            >(
-                "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .lookup_barcode(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /lookup/{barcode} answering Ok (catalogKey)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /lookup/{barcode} answering Ok (catalogKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::refs::LookupBarcodeRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /lookup/{barcode} answering Ok (catalogKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /lookup/{barcode} answering Ok (catalogKey)"
-        );
+        script
+            .check(
+                "GET /lookup/{barcode} answering Ok (catalogKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::refs::LookupBarcodeResponse::Ok(
+                    sample::<
+                        ::golden_corpus::types::CatalogItem,
+                    >(
+                        "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
+                    ),
+                ),
+                client.lookup_barcode(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_corpus::refs::Credential::CatalogKey(
@@ -5827,36 +4350,23 @@ async fn refs_lookup_barcode() {
         );
         let client = ::golden_corpus::refs::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_corpus::refs::LookupBarcodeRequest = ::golden_corpus::refs::LookupBarcodeRequest {
+        let request = ::golden_corpus::refs::LookupBarcodeRequest {
             barcode: sample::<::golden_corpus::types::Barcode>("\"some text\""),
         };
-        let answer = ::golden_corpus::refs::LookupBarcodeResponse::NotFound(
-            sample::<
-                ::golden_corpus::types::ApiErrorBody,
-            >("{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .lookup_barcode(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /lookup/{barcode} answering NotFound (catalogKey)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /lookup/{barcode} answering NotFound (catalogKey)"
-        );
-        let (caller, received) = script
-            .received::<::golden_corpus::refs::LookupBarcodeRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /lookup/{barcode} answering NotFound (catalogKey)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /lookup/{barcode} answering NotFound (catalogKey)"
-        );
+        script
+            .check(
+                "GET /lookup/{barcode} answering NotFound (catalogKey)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_corpus::refs::LookupBarcodeResponse::NotFound(
+                    sample::<
+                        ::golden_corpus::types::ApiErrorBody,
+                    >(
+                        "{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}",
+                    ),
+                ),
+                client.lookup_barcode(&request),
+            )
+            .await;
     }
 }

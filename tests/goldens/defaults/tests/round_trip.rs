@@ -24,18 +24,36 @@ impl Script {
         let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
-    fn expect<R: Send + 'static>(&self, answer: R) {
-        self.answers.lock().unwrap().push(Box::new(answer));
-    }
-    /// The last request received, and who sent it.
-    fn received<R: 'static>(&self) -> (String, R) {
-        let (caller, request) = self
+    /// One case: the client's `call` sending `request` must reach the server as
+    /// `request`, from `caller`, and bring back `answer`, which the server is
+    /// scripted to answer.
+    async fn check<Q, R, E>(
+        &self,
+        label: &str,
+        caller: String,
+        request: &Q,
+        answer: R,
+        call: impl ::std::future::Future<Output = Result<R, E>>,
+    )
+    where
+        Q: PartialEq + ::std::fmt::Debug + 'static,
+        R: Clone + PartialEq + ::std::fmt::Debug + Send + 'static,
+        E: ::std::fmt::Display,
+    {
+        self.answers.lock().unwrap().push(Box::new(answer.clone()));
+        let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(got, answer, "{label}: the answer");
+        let (sender, received) = self
             .received
             .lock()
             .unwrap()
             .pop()
             .expect("a request was received");
-        (caller, *request.downcast::<R>().expect("the request of this operation"))
+        let received: Box<Q> = received
+            .downcast()
+            .expect("the request of this operation");
+        assert_eq!(received.as_ref(), request, "{label}: the request");
+        assert_eq!(sender, caller, "{label}: the caller");
     }
 }
 /// Serves `router` on a loopback port: its URL.
@@ -91,7 +109,7 @@ async fn search_search() {
     let (script, endpoint) = search::scripted().await;
     {
         let client = ::golden_defaults::search::Client::new(endpoint.clone());
-        let request: ::golden_defaults::search::SearchRequest = ::golden_defaults::search::SearchRequest {
+        let request = ::golden_defaults::search::SearchRequest {
             limit: sample::<i64>("7"),
             order: sample::<::golden_defaults::types::SearchOrder>("\"asc\""),
             q: sample::<::std::string::String>("\"some text\""),
@@ -101,26 +119,14 @@ async fn search_search() {
                 >("{\"exact\":true,\"language\":\"some text\",\"boost\":1.5}"),
             ),
         };
-        let answer = ::golden_defaults::search::SearchResponse::Ok;
-        script.expect(answer.clone());
-        let got = client
-            .search(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /search answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /search answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_defaults::search::SearchRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /search answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /search answering Ok (no credential)"
-        );
+        script
+            .check(
+                "POST /search answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_defaults::search::SearchResponse::Ok,
+                client.search(&request),
+            )
+            .await;
     }
 }

@@ -24,18 +24,36 @@ impl Script {
         let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
-    fn expect<R: Send + 'static>(&self, answer: R) {
-        self.answers.lock().unwrap().push(Box::new(answer));
-    }
-    /// The last request received, and who sent it.
-    fn received<R: 'static>(&self) -> (String, R) {
-        let (caller, request) = self
+    /// One case: the client's `call` sending `request` must reach the server as
+    /// `request`, from `caller`, and bring back `answer`, which the server is
+    /// scripted to answer.
+    async fn check<Q, R, E>(
+        &self,
+        label: &str,
+        caller: String,
+        request: &Q,
+        answer: R,
+        call: impl ::std::future::Future<Output = Result<R, E>>,
+    )
+    where
+        Q: PartialEq + ::std::fmt::Debug + 'static,
+        R: Clone + PartialEq + ::std::fmt::Debug + Send + 'static,
+        E: ::std::fmt::Display,
+    {
+        self.answers.lock().unwrap().push(Box::new(answer.clone()));
+        let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(got, answer, "{label}: the answer");
+        let (sender, received) = self
             .received
             .lock()
             .unwrap()
             .pop()
             .expect("a request was received");
-        (caller, *request.downcast::<R>().expect("the request of this operation"))
+        let received: Box<Q> = received
+            .downcast()
+            .expect("the request of this operation");
+        assert_eq!(received.as_ref(), request, "{label}: the request");
+        assert_eq!(sender, caller, "{label}: the caller");
     }
 }
 /// Serves `router` on a loopback port: its URL.
@@ -102,29 +120,18 @@ async fn things_old_thing() {
     let (script, endpoint) = things::scripted().await;
     {
         let client = ::golden_deprecated::things::Client::new(endpoint.clone());
-        let request: ::golden_deprecated::things::OldThingRequest = ::golden_deprecated::things::OldThingRequest {
+        let request = ::golden_deprecated::things::OldThingRequest {
             legacy: Some(sample::<::std::string::String>("\"some text\"")),
         };
-        let answer = ::golden_deprecated::things::OldThingResponse::Ok;
-        script.expect(answer.clone());
-        let got = client
-            .old_thing(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /old answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /old answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_deprecated::things::OldThingRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "GET /old answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /old answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /old answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_deprecated::things::OldThingResponse::Ok,
+                client.old_thing(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -133,26 +140,16 @@ async fn things_new_thing() {
     let (script, endpoint) = things::scripted().await;
     {
         let client = ::golden_deprecated::things::Client::new(endpoint.clone());
-        let request: ::golden_deprecated::things::NewThingRequest = ::golden_deprecated::things::NewThingRequest {};
-        let answer = ::golden_deprecated::things::NewThingResponse::Ok;
-        script.expect(answer.clone());
-        let got = client
-            .new_thing(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /new answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /new answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_deprecated::things::NewThingRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "GET /new answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /new answering Ok (no credential)"
-        );
+        let request = ::golden_deprecated::things::NewThingRequest {
+        };
+        script
+            .check(
+                "GET /new answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_deprecated::things::NewThingResponse::Ok,
+                client.new_thing(&request),
+            )
+            .await;
     }
 }

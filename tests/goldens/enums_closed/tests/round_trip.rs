@@ -24,18 +24,36 @@ impl Script {
         let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
-    fn expect<R: Send + 'static>(&self, answer: R) {
-        self.answers.lock().unwrap().push(Box::new(answer));
-    }
-    /// The last request received, and who sent it.
-    fn received<R: 'static>(&self) -> (String, R) {
-        let (caller, request) = self
+    /// One case: the client's `call` sending `request` must reach the server as
+    /// `request`, from `caller`, and bring back `answer`, which the server is
+    /// scripted to answer.
+    async fn check<Q, R, E>(
+        &self,
+        label: &str,
+        caller: String,
+        request: &Q,
+        answer: R,
+        call: impl ::std::future::Future<Output = Result<R, E>>,
+    )
+    where
+        Q: PartialEq + ::std::fmt::Debug + 'static,
+        R: Clone + PartialEq + ::std::fmt::Debug + Send + 'static,
+        E: ::std::fmt::Display,
+    {
+        self.answers.lock().unwrap().push(Box::new(answer.clone()));
+        let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(got, answer, "{label}: the answer");
+        let (sender, received) = self
             .received
             .lock()
             .unwrap()
             .pop()
             .expect("a request was received");
-        (caller, *request.downcast::<R>().expect("the request of this operation"))
+        let received: Box<Q> = received
+            .downcast()
+            .expect("the request of this operation");
+        assert_eq!(received.as_ref(), request, "{label}: the request");
+        assert_eq!(sender, caller, "{label}: the caller");
     }
 }
 /// Serves `router` on a loopback port: its URL.
@@ -91,35 +109,23 @@ async fn pets_list_pets() {
     let (script, endpoint) = pets::scripted().await;
     {
         let client = ::golden_enums_closed::pets::Client::new(endpoint.clone());
-        let request: ::golden_enums_closed::pets::ListPetsRequest = ::golden_enums_closed::pets::ListPetsRequest {
+        let request = ::golden_enums_closed::pets::ListPetsRequest {
             status: Some(
                 sample::<::golden_enums_closed::types::ListPetsStatus>("\"available\""),
             ),
         };
-        let answer = ::golden_enums_closed::pets::ListPetsResponse::Ok(
-            sample::<
-                ::golden_enums_closed::types::ListPetsOkBody,
-            >("{\"kind\":\"pet.kind.cat\",\"size\":\"small\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .list_pets(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /pets answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /pets answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_enums_closed::pets::ListPetsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /pets answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /pets answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /pets answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_enums_closed::pets::ListPetsResponse::Ok(
+                    sample::<
+                        ::golden_enums_closed::types::ListPetsOkBody,
+                    >("{\"kind\":\"pet.kind.cat\",\"size\":\"small\"}"),
+                ),
+                client.list_pets(&request),
+            )
+            .await;
     }
 }

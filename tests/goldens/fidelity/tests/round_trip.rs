@@ -24,18 +24,36 @@ impl Script {
         let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
-    fn expect<R: Send + 'static>(&self, answer: R) {
-        self.answers.lock().unwrap().push(Box::new(answer));
-    }
-    /// The last request received, and who sent it.
-    fn received<R: 'static>(&self) -> (String, R) {
-        let (caller, request) = self
+    /// One case: the client's `call` sending `request` must reach the server as
+    /// `request`, from `caller`, and bring back `answer`, which the server is
+    /// scripted to answer.
+    async fn check<Q, R, E>(
+        &self,
+        label: &str,
+        caller: String,
+        request: &Q,
+        answer: R,
+        call: impl ::std::future::Future<Output = Result<R, E>>,
+    )
+    where
+        Q: PartialEq + ::std::fmt::Debug + 'static,
+        R: Clone + PartialEq + ::std::fmt::Debug + Send + 'static,
+        E: ::std::fmt::Display,
+    {
+        self.answers.lock().unwrap().push(Box::new(answer.clone()));
+        let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(got, answer, "{label}: the answer");
+        let (sender, received) = self
             .received
             .lock()
             .unwrap()
             .pop()
             .expect("a request was received");
-        (caller, *request.downcast::<R>().expect("the request of this operation"))
+        let received: Box<Q> = received
+            .downcast()
+            .expect("the request of this operation");
+        assert_eq!(received.as_ref(), request, "{label}: the request");
+        assert_eq!(sender, caller, "{label}: the caller");
     }
 }
 /// Serves `router` on a loopback port: its URL.
@@ -136,74 +154,45 @@ async fn devices_get_device() {
     let (script, endpoint) = devices::scripted().await;
     {
         let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-        let request: ::golden_fidelity::devices::GetDeviceRequest = ::golden_fidelity::devices::GetDeviceRequest {
+        let request = ::golden_fidelity::devices::GetDeviceRequest {
             device_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_fidelity::devices::GetDeviceResponse::Ok(
-            sample::<
-                ::golden_fidelity::types::DeviceInformation,
-            >(
-                "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"},\"unsigned\":{\"device_display_name\":\"some text\"}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_device(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /devices/{deviceId} answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /devices/{deviceId} answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_fidelity::devices::GetDeviceRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /devices/{deviceId} answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /devices/{deviceId} answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /devices/{deviceId} answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_fidelity::devices::GetDeviceResponse::Ok(
+                    sample::<
+                        ::golden_fidelity::types::DeviceInformation,
+                    >(
+                        "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"},\"unsigned\":{\"device_display_name\":\"some text\"}}",
+                    ),
+                ),
+                client.get_device(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-        let request: ::golden_fidelity::devices::GetDeviceRequest = ::golden_fidelity::devices::GetDeviceRequest {
+        let request = ::golden_fidelity::devices::GetDeviceRequest {
             device_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_fidelity::devices::GetDeviceResponse::BadRequest(
-            sample::<
-                ::golden_fidelity::types::GetDeviceBadRequestBody,
-            >(
-                "{\"errcode\":\"some text\",\"error\":\"some text\",\"room_version\":\"some text\"}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_device(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /devices/{deviceId} answering BadRequest (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /devices/{deviceId} answering BadRequest (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_fidelity::devices::GetDeviceRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /devices/{deviceId} answering BadRequest (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /devices/{deviceId} answering BadRequest (no credential)"
-        );
+        script
+            .check(
+                "GET /devices/{deviceId} answering BadRequest (no credential)",
+                String::new(),
+                &request,
+                ::golden_fidelity::devices::GetDeviceResponse::BadRequest(
+                    sample::<
+                        ::golden_fidelity::types::GetDeviceBadRequestBody,
+                    >(
+                        "{\"errcode\":\"some text\",\"error\":\"some text\",\"room_version\":\"some text\"}",
+                    ),
+                ),
+                client.get_device(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -212,77 +201,45 @@ async fn devices_get_device_keys() {
     let (script, endpoint) = devices::scripted().await;
     {
         let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-        let request: ::golden_fidelity::devices::GetDeviceKeysRequest = ::golden_fidelity::devices::GetDeviceKeysRequest {
+        let request = ::golden_fidelity::devices::GetDeviceKeysRequest {
             device_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_fidelity::devices::GetDeviceKeysResponse::Ok(
-            sample::<
-                ::golden_fidelity::types::DeviceKeys,
-            >(
-                "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_device_keys(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /devices/{deviceId}/keys answering Ok (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /devices/{deviceId}/keys answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_fidelity::devices::GetDeviceKeysRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /devices/{deviceId}/keys answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /devices/{deviceId}/keys answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /devices/{deviceId}/keys answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_fidelity::devices::GetDeviceKeysResponse::Ok(
+                    sample::<
+                        ::golden_fidelity::types::DeviceKeys,
+                    >(
+                        "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}",
+                    ),
+                ),
+                client.get_device_keys(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-        let request: ::golden_fidelity::devices::GetDeviceKeysRequest = ::golden_fidelity::devices::GetDeviceKeysRequest {
+        let request = ::golden_fidelity::devices::GetDeviceKeysRequest {
             device_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_fidelity::devices::GetDeviceKeysResponse::NotFound(
-            sample::<
-                ::golden_fidelity::types::GetDeviceKeysNotFoundBody,
-            >(
-                "{\"device\":{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_device_keys(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /devices/{deviceId}/keys answering NotFound (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /devices/{deviceId}/keys answering NotFound (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_fidelity::devices::GetDeviceKeysRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /devices/{deviceId}/keys answering NotFound (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /devices/{deviceId}/keys answering NotFound (no credential)"
-        );
+        script
+            .check(
+                "GET /devices/{deviceId}/keys answering NotFound (no credential)",
+                String::new(),
+                &request,
+                ::golden_fidelity::devices::GetDeviceKeysResponse::NotFound(
+                    sample::<
+                        ::golden_fidelity::types::GetDeviceKeysNotFoundBody,
+                    >(
+                        "{\"device\":{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}}",
+                    ),
+                ),
+                client.get_device_keys(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -291,75 +248,43 @@ async fn devices_get_device_card() {
     let (script, endpoint) = devices::scripted().await;
     {
         let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-        let request: ::golden_fidelity::devices::GetDeviceCardRequest = ::golden_fidelity::devices::GetDeviceCardRequest {
+        let request = ::golden_fidelity::devices::GetDeviceCardRequest {
             device_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_fidelity::devices::GetDeviceCardResponse::Ok(
-            sample::<
-                ::std::boxed::Box<::golden_fidelity::types::DeviceCard>,
-            >(
-                "{\"field_0\":\"some text\",\"field_1\":\"some text\",\"field_2\":\"some text\",\"field_3\":\"some text\",\"field_4\":\"some text\",\"field_5\":\"some text\",\"field_6\":\"some text\",\"field_7\":\"some text\",\"field_8\":\"some text\",\"field_9\":\"some text\",\"field_10\":\"some text\",\"field_11\":\"some text\",\"signatures\":{\"some key\":{\"some key\":[{\"some key\":\"some text\"}]}}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_device_card(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /devices/{deviceId}/card answering Ok (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /devices/{deviceId}/card answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_fidelity::devices::GetDeviceCardRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /devices/{deviceId}/card answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /devices/{deviceId}/card answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /devices/{deviceId}/card answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_fidelity::devices::GetDeviceCardResponse::Ok(
+                    sample::<
+                        ::std::boxed::Box<::golden_fidelity::types::DeviceCard>,
+                    >(
+                        "{\"field_0\":\"some text\",\"field_1\":\"some text\",\"field_2\":\"some text\",\"field_3\":\"some text\",\"field_4\":\"some text\",\"field_5\":\"some text\",\"field_6\":\"some text\",\"field_7\":\"some text\",\"field_8\":\"some text\",\"field_9\":\"some text\",\"field_10\":\"some text\",\"field_11\":\"some text\",\"signatures\":{\"some key\":{\"some key\":[{\"some key\":\"some text\"}]}}}",
+                    ),
+                ),
+                client.get_device_card(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-        let request: ::golden_fidelity::devices::GetDeviceCardRequest = ::golden_fidelity::devices::GetDeviceCardRequest {
+        let request = ::golden_fidelity::devices::GetDeviceCardRequest {
             device_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_fidelity::devices::GetDeviceCardResponse::NotFound(
-            sample::<
-                ::golden_fidelity::types::ApiErrorBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_device_card(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /devices/{deviceId}/card answering NotFound (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /devices/{deviceId}/card answering NotFound (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_fidelity::devices::GetDeviceCardRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /devices/{deviceId}/card answering NotFound (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /devices/{deviceId}/card answering NotFound (no credential)"
-        );
+        script
+            .check(
+                "GET /devices/{deviceId}/card answering NotFound (no credential)",
+                String::new(),
+                &request,
+                ::golden_fidelity::devices::GetDeviceCardResponse::NotFound(
+                    sample::<
+                        ::golden_fidelity::types::ApiErrorBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.get_device_card(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -368,32 +293,21 @@ async fn devices_get_positions() {
     let (script, endpoint) = devices::scripted().await;
     {
         let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-        let request: ::golden_fidelity::devices::GetPositionsRequest = ::golden_fidelity::devices::GetPositionsRequest {};
-        let answer = ::golden_fidelity::devices::GetPositionsResponse::Ok(
-            sample::<
-                ::golden_fidelity::types::GetPositionsOkBody,
-            >("{\"origin\":[1.5,1.5],\"order\":1.5}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_positions(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /positions answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /positions answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_fidelity::devices::GetPositionsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /positions answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /positions answering Ok (no credential)"
-        );
+        let request = ::golden_fidelity::devices::GetPositionsRequest {
+        };
+        script
+            .check(
+                "GET /positions answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_fidelity::devices::GetPositionsResponse::Ok(
+                    sample::<
+                        ::golden_fidelity::types::GetPositionsOkBody,
+                    >("{\"origin\":[1.5,1.5],\"order\":1.5}"),
+                ),
+                client.get_positions(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -402,34 +316,23 @@ async fn devices_list_devices() {
     let (script, endpoint) = devices::scripted().await;
     {
         let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-        let request: ::golden_fidelity::devices::ListDevicesRequest = ::golden_fidelity::devices::ListDevicesRequest {};
-        let answer = ::golden_fidelity::devices::ListDevicesResponse::Ok(
-            sample::<
-                ::golden_fidelity::types::ListDevicesOkBody,
-            >(
-                "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"},\"last_seen_ts\":7,\"last_seen_ip\":\"some text\"}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .list_devices(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /devices answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /devices answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_fidelity::devices::ListDevicesRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /devices answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /devices answering Ok (no credential)"
-        );
+        let request = ::golden_fidelity::devices::ListDevicesRequest {
+        };
+        script
+            .check(
+                "GET /devices answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_fidelity::devices::ListDevicesResponse::Ok(
+                    sample::<
+                        ::golden_fidelity::types::ListDevicesOkBody,
+                    >(
+                        "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"},\"last_seen_ts\":7,\"last_seen_ip\":\"some text\"}",
+                    ),
+                ),
+                client.list_devices(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -438,39 +341,23 @@ async fn devices_show_device() {
     let (script, endpoint) = devices::scripted().await;
     {
         let client = ::golden_fidelity::devices::Client::new(endpoint.clone());
-        let request: ::golden_fidelity::devices::ShowDeviceRequest = ::golden_fidelity::devices::ShowDeviceRequest {
+        let request = ::golden_fidelity::devices::ShowDeviceRequest {
             device_id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_fidelity::devices::ShowDeviceResponse::Ok(
-            sample::<
-                ::golden_fidelity::types::DeviceKeys,
-            >(
-                "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .show_device(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "GET /devices/{deviceId}/summary answering Ok (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /devices/{deviceId}/summary answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_fidelity::devices::ShowDeviceRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /devices/{deviceId}/summary answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /devices/{deviceId}/summary answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /devices/{deviceId}/summary answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_fidelity::devices::ShowDeviceResponse::Ok(
+                    sample::<
+                        ::golden_fidelity::types::DeviceKeys,
+                    >(
+                        "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}",
+                    ),
+                ),
+                client.show_device(&request),
+            )
+            .await;
     }
 }

@@ -24,18 +24,36 @@ impl Script {
         let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
-    fn expect<R: Send + 'static>(&self, answer: R) {
-        self.answers.lock().unwrap().push(Box::new(answer));
-    }
-    /// The last request received, and who sent it.
-    fn received<R: 'static>(&self) -> (String, R) {
-        let (caller, request) = self
+    /// One case: the client's `call` sending `request` must reach the server as
+    /// `request`, from `caller`, and bring back `answer`, which the server is
+    /// scripted to answer.
+    async fn check<Q, R, E>(
+        &self,
+        label: &str,
+        caller: String,
+        request: &Q,
+        answer: R,
+        call: impl ::std::future::Future<Output = Result<R, E>>,
+    )
+    where
+        Q: PartialEq + ::std::fmt::Debug + 'static,
+        R: Clone + PartialEq + ::std::fmt::Debug + Send + 'static,
+        E: ::std::fmt::Display,
+    {
+        self.answers.lock().unwrap().push(Box::new(answer.clone()));
+        let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(got, answer, "{label}: the answer");
+        let (sender, received) = self
             .received
             .lock()
             .unwrap()
             .pop()
             .expect("a request was received");
-        (caller, *request.downcast::<R>().expect("the request of this operation"))
+        let received: Box<Q> = received
+            .downcast()
+            .expect("the request of this operation");
+        assert_eq!(received.as_ref(), request, "{label}: the request");
+        assert_eq!(sender, caller, "{label}: the caller");
     }
 }
 /// Serves `router` on a loopback port: its URL.
@@ -100,32 +118,20 @@ async fn forms_form_login() {
     let (script, endpoint) = forms::scripted().await;
     {
         let client = ::golden_form_bodies::forms::Client::new(endpoint.clone());
-        let request: ::golden_form_bodies::forms::FormLoginRequest = ::golden_form_bodies::forms::FormLoginRequest {
+        let request = ::golden_form_bodies::forms::FormLoginRequest {
             body: sample::<
                 ::golden_form_bodies::types::FormLoginBody,
             >("{\"user\":\"some text\",\"remember\":true}"),
         };
-        let answer = ::golden_form_bodies::forms::FormLoginResponse::Ok;
-        script.expect(answer.clone());
-        let got = client
-            .form_login(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /login answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /login answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_form_bodies::forms::FormLoginRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /login answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /login answering Ok (no credential)"
-        );
+        script
+            .check(
+                "POST /login answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_form_bodies::forms::FormLoginResponse::Ok,
+                client.form_login(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -134,32 +140,19 @@ async fn forms_add_note() {
     let (script, endpoint) = forms::scripted().await;
     {
         let client = ::golden_form_bodies::forms::Client::new(endpoint.clone());
-        let request: ::golden_form_bodies::forms::AddNoteRequest = ::golden_form_bodies::forms::AddNoteRequest {
+        let request = ::golden_form_bodies::forms::AddNoteRequest {
             body: sample::<
                 ::golden_form_bodies::types::AddNoteBody,
             >("{\"text\":\"some text\"}"),
         };
-        let answer = ::golden_form_bodies::forms::AddNoteResponse::Created;
-        script.expect(answer.clone());
-        let got = client
-            .add_note(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /notes answering Created (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /notes answering Created (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_form_bodies::forms::AddNoteRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /notes answering Created (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /notes answering Created (no credential)"
-        );
+        script
+            .check(
+                "POST /notes answering Created (no credential)",
+                String::new(),
+                &request,
+                ::golden_form_bodies::forms::AddNoteResponse::Created,
+                client.add_note(&request),
+            )
+            .await;
     }
 }

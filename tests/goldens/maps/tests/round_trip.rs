@@ -24,18 +24,36 @@ impl Script {
         let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
-    fn expect<R: Send + 'static>(&self, answer: R) {
-        self.answers.lock().unwrap().push(Box::new(answer));
-    }
-    /// The last request received, and who sent it.
-    fn received<R: 'static>(&self) -> (String, R) {
-        let (caller, request) = self
+    /// One case: the client's `call` sending `request` must reach the server as
+    /// `request`, from `caller`, and bring back `answer`, which the server is
+    /// scripted to answer.
+    async fn check<Q, R, E>(
+        &self,
+        label: &str,
+        caller: String,
+        request: &Q,
+        answer: R,
+        call: impl ::std::future::Future<Output = Result<R, E>>,
+    )
+    where
+        Q: PartialEq + ::std::fmt::Debug + 'static,
+        R: Clone + PartialEq + ::std::fmt::Debug + Send + 'static,
+        E: ::std::fmt::Display,
+    {
+        self.answers.lock().unwrap().push(Box::new(answer.clone()));
+        let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(got, answer, "{label}: the answer");
+        let (sender, received) = self
             .received
             .lock()
             .unwrap()
             .pop()
             .expect("a request was received");
-        (caller, *request.downcast::<R>().expect("the request of this operation"))
+        let received: Box<Q> = received
+            .downcast()
+            .expect("the request of this operation");
+        assert_eq!(received.as_ref(), request, "{label}: the request");
+        assert_eq!(sender, caller, "{label}: the caller");
     }
 }
 /// Serves `router` on a loopback port: its URL.
@@ -88,34 +106,21 @@ async fn labels_put_labels() {
     let (script, endpoint) = labels::scripted().await;
     {
         let client = ::golden_maps::labels::Client::new(endpoint.clone());
-        let request: ::golden_maps::labels::PutLabelsRequest = ::golden_maps::labels::PutLabelsRequest {
+        let request = ::golden_maps::labels::PutLabelsRequest {
             body: sample::<
                 ::golden_maps::types::PutLabelsBody,
             >(
                 "{\"labels\":{\"some key\":\"some text\"},\"scores\":{\"some key\":{\"some key\":7}},\"meta\":{\"some key\":[1,\"two\"]},\"extra\":true}",
             ),
         };
-        let answer = ::golden_maps::labels::PutLabelsResponse::NoContent;
-        script.expect(answer.clone());
-        let got = client
-            .put_labels(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "PUT /labels answering NoContent (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "PUT /labels answering NoContent (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_maps::labels::PutLabelsRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "PUT /labels answering NoContent (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "PUT /labels answering NoContent (no credential)"
-        );
+        script
+            .check(
+                "PUT /labels answering NoContent (no credential)",
+                String::new(),
+                &request,
+                ::golden_maps::labels::PutLabelsResponse::NoContent,
+                client.put_labels(&request),
+            )
+            .await;
     }
 }

@@ -24,18 +24,36 @@ impl Script {
         let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
-    fn expect<R: Send + 'static>(&self, answer: R) {
-        self.answers.lock().unwrap().push(Box::new(answer));
-    }
-    /// The last request received, and who sent it.
-    fn received<R: 'static>(&self) -> (String, R) {
-        let (caller, request) = self
+    /// One case: the client's `call` sending `request` must reach the server as
+    /// `request`, from `caller`, and bring back `answer`, which the server is
+    /// scripted to answer.
+    async fn check<Q, R, E>(
+        &self,
+        label: &str,
+        caller: String,
+        request: &Q,
+        answer: R,
+        call: impl ::std::future::Future<Output = Result<R, E>>,
+    )
+    where
+        Q: PartialEq + ::std::fmt::Debug + 'static,
+        R: Clone + PartialEq + ::std::fmt::Debug + Send + 'static,
+        E: ::std::fmt::Display,
+    {
+        self.answers.lock().unwrap().push(Box::new(answer.clone()));
+        let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(got, answer, "{label}: the answer");
+        let (sender, received) = self
             .received
             .lock()
             .unwrap()
             .pop()
             .expect("a request was received");
-        (caller, *request.downcast::<R>().expect("the request of this operation"))
+        let received: Box<Q> = received
+            .downcast()
+            .expect("the request of this operation");
+        assert_eq!(received.as_ref(), request, "{label}: the request");
+        assert_eq!(sender, caller, "{label}: the caller");
     }
 }
 /// Serves `router` on a loopback port: its URL.
@@ -127,7 +145,7 @@ async fn types_api_get_thing() {
         );
         let client = ::golden_names::types_api::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_names::types_api::GetThingRequest = ::golden_names::types_api::GetThingRequest {
+        let request = ::golden_names::types_api::GetThingRequest {
             user_id: sample::<::std::string::String>("\"some text\""),
             user_id_path: sample::<::std::string::String>("\"some text\""),
             body_query: Some(sample::<::std::string::String>("\"some text\"")),
@@ -142,32 +160,19 @@ async fn types_api_get_thing() {
                 "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
             ),
         };
-        let answer = ::golden_names::types_api::GetThingResponse::Ok(
-            sample::<::golden_names::types::GetThingRequest>("{\"id\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_thing(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "POST /things/{user-id}/{user_id} answering Ok (api-key)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /things/{user-id}/{user_id} answering Ok (api-key)"
-        );
-        let (caller, received) = script
-            .received::<::golden_names::types_api::GetThingRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /things/{user-id}/{user_id} answering Ok (api-key)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /things/{user-id}/{user_id} answering Ok (api-key)"
-        );
+        script
+            .check(
+                "POST /things/{user-id}/{user_id} answering Ok (api-key)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_names::types_api::GetThingResponse::Ok(
+                    sample::<
+                        ::golden_names::types::GetThingRequest,
+                    >("{\"id\":\"some text\"}"),
+                ),
+                client.get_thing(&request),
+            )
+            .await;
     }
     {
         let credential = ::golden_names::types_api::Credential::ApiKey(
@@ -175,7 +180,7 @@ async fn types_api_get_thing() {
         );
         let client = ::golden_names::types_api::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_names::types_api::GetThingRequest = ::golden_names::types_api::GetThingRequest {
+        let request = ::golden_names::types_api::GetThingRequest {
             user_id: sample::<::std::string::String>("\"some text\""),
             user_id_path: sample::<::std::string::String>("\"some text\""),
             body_query: Some(sample::<::std::string::String>("\"some text\"")),
@@ -190,31 +195,15 @@ async fn types_api_get_thing() {
                 "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
             ),
         };
-        let answer = ::golden_names::types_api::GetThingResponse::NotFound;
-        script.expect(answer.clone());
-        let got = client
-            .get_thing(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}",
-                    "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
-        );
-        let (caller, received) = script
-            .received::<::golden_names::types_api::GetThingRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "POST /things/{user-id}/{user_id} answering NotFound (api-key)"
-        );
+        script
+            .check(
+                "POST /things/{user-id}/{user_id} answering NotFound (api-key)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_names::types_api::GetThingResponse::NotFound,
+                client.get_thing(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -223,33 +212,23 @@ async fn types_api_things_get_v2() {
     let (script, endpoint) = types_api::scripted().await;
     {
         let client = ::golden_names::types_api::Client::new(endpoint.clone());
-        let request: ::golden_names::types_api::ThingsGetV2Request = ::golden_names::types_api::ThingsGetV2Request {};
-        let answer = ::golden_names::types_api::ThingsGetV2Response::Ok(
-            sample::<
-                ::golden_names::types::Everything,
-            >(
-                "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
-            ),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .things_get_v2(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /odd answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /odd answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_names::types_api::ThingsGetV2Request>();
-        assert_eq!(
-            received, request, "{}: the request", "GET /odd answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /odd answering Ok (no credential)"
-        );
+        let request = ::golden_names::types_api::ThingsGetV2Request {
+        };
+        script
+            .check(
+                "GET /odd answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_names::types_api::ThingsGetV2Response::Ok(
+                    sample::<
+                        ::golden_names::types::Everything,
+                    >(
+                        "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
+                    ),
+                ),
+                client.things_get_v2(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -258,31 +237,18 @@ async fn types_api_self_() {
     let (script, endpoint) = types_api::scripted().await;
     {
         let client = ::golden_names::types_api::Client::new(endpoint.clone());
-        let request: ::golden_names::types_api::SelfRequest = ::golden_names::types_api::SelfRequest {
+        let request = ::golden_names::types_api::SelfRequest {
             self_: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_names::types_api::SelfResponse::NoContent;
-        script.expect(answer.clone());
-        let got = client
-            .self_(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /odd/{Self} answering NoContent (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /odd/{Self} answering NoContent (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_names::types_api::SelfRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /odd/{Self} answering NoContent (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /odd/{Self} answering NoContent (no credential)"
-        );
+        script
+            .check(
+                "GET /odd/{Self} answering NoContent (no credential)",
+                String::new(),
+                &request,
+                ::golden_names::types_api::SelfResponse::NoContent,
+                client.self_(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -291,29 +257,18 @@ async fn types_api_result() {
     let (script, endpoint) = types_api::scripted().await;
     {
         let client = ::golden_names::types_api::Client::new(endpoint.clone());
-        let request: ::golden_names::types_api::ResultRequest = ::golden_names::types_api::ResultRequest {};
-        let answer = ::golden_names::types_api::ResultResponse::Ok(
-            sample::<::golden_names::types::Result>("{\"ok\":true}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .result(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /result answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /result answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_names::types_api::ResultRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /result answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /result answering Ok (no credential)"
-        );
+        let request = ::golden_names::types_api::ResultRequest {
+        };
+        script
+            .check(
+                "GET /result answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_names::types_api::ResultResponse::Ok(
+                    sample::<::golden_names::types::Result>("{\"ok\":true}"),
+                ),
+                client.result(&request),
+            )
+            .await;
     }
 }

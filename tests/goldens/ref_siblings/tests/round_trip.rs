@@ -24,18 +24,36 @@ impl Script {
         let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
-    fn expect<R: Send + 'static>(&self, answer: R) {
-        self.answers.lock().unwrap().push(Box::new(answer));
-    }
-    /// The last request received, and who sent it.
-    fn received<R: 'static>(&self) -> (String, R) {
-        let (caller, request) = self
+    /// One case: the client's `call` sending `request` must reach the server as
+    /// `request`, from `caller`, and bring back `answer`, which the server is
+    /// scripted to answer.
+    async fn check<Q, R, E>(
+        &self,
+        label: &str,
+        caller: String,
+        request: &Q,
+        answer: R,
+        call: impl ::std::future::Future<Output = Result<R, E>>,
+    )
+    where
+        Q: PartialEq + ::std::fmt::Debug + 'static,
+        R: Clone + PartialEq + ::std::fmt::Debug + Send + 'static,
+        E: ::std::fmt::Display,
+    {
+        self.answers.lock().unwrap().push(Box::new(answer.clone()));
+        let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(got, answer, "{label}: the answer");
+        let (sender, received) = self
             .received
             .lock()
             .unwrap()
             .pop()
             .expect("a request was received");
-        (caller, *request.downcast::<R>().expect("the request of this operation"))
+        let received: Box<Q> = received
+            .downcast()
+            .expect("the request of this operation");
+        assert_eq!(received.as_ref(), request, "{label}: the request");
+        assert_eq!(sender, caller, "{label}: the caller");
     }
 }
 /// Serves `router` on a loopback port: its URL.
@@ -91,35 +109,25 @@ async fn things_create_thing() {
     let (script, endpoint) = things::scripted().await;
     {
         let client = ::golden_ref_siblings::things::Client::new(endpoint.clone());
-        let request: ::golden_ref_siblings::things::CreateThingRequest = ::golden_ref_siblings::things::CreateThingRequest {
+        let request = ::golden_ref_siblings::things::CreateThingRequest {
             body: sample::<
                 ::golden_ref_siblings::types::CreateThingBody,
             >(
                 "{\"owner\":{\"name\":\"some text\"},\"previous_owner\":{\"name\":\"some text\"},\"detailed_owner\":{\"name\":\"some text\",\"since\":7}}",
             ),
         };
-        let answer = ::golden_ref_siblings::things::CreateThingResponse::Ok(
-            sample::<::golden_ref_siblings::types::Owner>("{\"name\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .create_thing(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "POST /things answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "POST /things answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_ref_siblings::things::CreateThingRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "POST /things answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "POST /things answering Ok (no credential)"
-        );
+        script
+            .check(
+                "POST /things answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_ref_siblings::things::CreateThingResponse::Ok(
+                    sample::<
+                        ::golden_ref_siblings::types::Owner,
+                    >("{\"name\":\"some text\"}"),
+                ),
+                client.create_thing(&request),
+            )
+            .await;
     }
 }

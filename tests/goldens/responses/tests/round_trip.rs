@@ -24,18 +24,36 @@ impl Script {
         let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
-    fn expect<R: Send + 'static>(&self, answer: R) {
-        self.answers.lock().unwrap().push(Box::new(answer));
-    }
-    /// The last request received, and who sent it.
-    fn received<R: 'static>(&self) -> (String, R) {
-        let (caller, request) = self
+    /// One case: the client's `call` sending `request` must reach the server as
+    /// `request`, from `caller`, and bring back `answer`, which the server is
+    /// scripted to answer.
+    async fn check<Q, R, E>(
+        &self,
+        label: &str,
+        caller: String,
+        request: &Q,
+        answer: R,
+        call: impl ::std::future::Future<Output = Result<R, E>>,
+    )
+    where
+        Q: PartialEq + ::std::fmt::Debug + 'static,
+        R: Clone + PartialEq + ::std::fmt::Debug + Send + 'static,
+        E: ::std::fmt::Display,
+    {
+        self.answers.lock().unwrap().push(Box::new(answer.clone()));
+        let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(got, answer, "{label}: the answer");
+        let (sender, received) = self
             .received
             .lock()
             .unwrap()
             .pop()
             .expect("a request was received");
-        (caller, *request.downcast::<R>().expect("the request of this operation"))
+        let received: Box<Q> = received
+            .downcast()
+            .expect("the request of this operation");
+        assert_eq!(received.as_ref(), request, "{label}: the request");
+        assert_eq!(sender, caller, "{label}: the caller");
     }
 }
 /// Serves `router` on a loopback port: its URL.
@@ -91,161 +109,95 @@ async fn items_get_item() {
     let (script, endpoint) = items::scripted().await;
     {
         let client = ::golden_responses::items::Client::new(endpoint.clone());
-        let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
+        let request = ::golden_responses::items::GetItemRequest {
             id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_responses::items::GetItemResponse::Ok(
-            sample::<::golden_responses::types::GetItemOkBody>("{\"id\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_item(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /items/{id} answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /items/{id} answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_responses::items::GetItemRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /items/{id} answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /items/{id} answering Ok (no credential)"
-        );
+        script
+            .check(
+                "GET /items/{id} answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_responses::items::GetItemResponse::Ok(
+                    sample::<
+                        ::golden_responses::types::GetItemOkBody,
+                    >("{\"id\":\"some text\"}"),
+                ),
+                client.get_item(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_responses::items::Client::new(endpoint.clone());
-        let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
+        let request = ::golden_responses::items::GetItemRequest {
             id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_responses::items::GetItemResponse::NotModified;
-        script.expect(answer.clone());
-        let got = client
-            .get_item(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /items/{id} answering NotModified (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /items/{id} answering NotModified (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_responses::items::GetItemRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /items/{id} answering NotModified (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /items/{id} answering NotModified (no credential)"
-        );
+        script
+            .check(
+                "GET /items/{id} answering NotModified (no credential)",
+                String::new(),
+                &request,
+                ::golden_responses::items::GetItemResponse::NotModified,
+                client.get_item(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_responses::items::Client::new(endpoint.clone());
-        let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
+        let request = ::golden_responses::items::GetItemRequest {
             id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_responses::items::GetItemResponse::NotFound(
-            sample::<
-                ::golden_responses::types::ProblemBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_item(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /items/{id} answering NotFound (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /items/{id} answering NotFound (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_responses::items::GetItemRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /items/{id} answering NotFound (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /items/{id} answering NotFound (no credential)"
-        );
+        script
+            .check(
+                "GET /items/{id} answering NotFound (no credential)",
+                String::new(),
+                &request,
+                ::golden_responses::items::GetItemResponse::NotFound(
+                    sample::<
+                        ::golden_responses::types::ProblemBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.get_item(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_responses::items::Client::new(endpoint.clone());
-        let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
+        let request = ::golden_responses::items::GetItemRequest {
             id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_responses::items::GetItemResponse::ServerError(
-            ::http::StatusCode::from_u16(500u16).unwrap(),
-            sample::<
-                ::golden_responses::types::ProblemBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_item(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e}", "GET /items/{id} answering ServerError (no credential)"
-                )
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /items/{id} answering ServerError (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_responses::items::GetItemRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /items/{id} answering ServerError (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /items/{id} answering ServerError (no credential)"
-        );
+        script
+            .check(
+                "GET /items/{id} answering ServerError (no credential)",
+                String::new(),
+                &request,
+                ::golden_responses::items::GetItemResponse::ServerError(
+                    ::http::StatusCode::from_u16(500u16).unwrap(),
+                    sample::<
+                        ::golden_responses::types::ProblemBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.get_item(&request),
+            )
+            .await;
     }
     {
         let client = ::golden_responses::items::Client::new(endpoint.clone());
-        let request: ::golden_responses::items::GetItemRequest = ::golden_responses::items::GetItemRequest {
+        let request = ::golden_responses::items::GetItemRequest {
             id: sample::<::std::string::String>("\"some text\""),
         };
-        let answer = ::golden_responses::items::GetItemResponse::Default(
-            ::http::StatusCode::from_u16(202u16).unwrap(),
-            sample::<
-                ::golden_responses::types::ProblemBody,
-            >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
-        );
-        script.expect(answer.clone());
-        let got = client
-            .get_item(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /items/{id} answering Default (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer",
-            "GET /items/{id} answering Default (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_responses::items::GetItemRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /items/{id} answering Default (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /items/{id} answering Default (no credential)"
-        );
+        script
+            .check(
+                "GET /items/{id} answering Default (no credential)",
+                String::new(),
+                &request,
+                ::golden_responses::items::GetItemResponse::Default(
+                    ::http::StatusCode::from_u16(202u16).unwrap(),
+                    sample::<
+                        ::golden_responses::types::ProblemBody,
+                    >("{\"errcode\":\"some text\",\"error\":\"some text\"}"),
+                ),
+                client.get_item(&request),
+            )
+            .await;
     }
 }

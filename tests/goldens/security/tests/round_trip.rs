@@ -24,18 +24,36 @@ impl Script {
         let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
-    fn expect<R: Send + 'static>(&self, answer: R) {
-        self.answers.lock().unwrap().push(Box::new(answer));
-    }
-    /// The last request received, and who sent it.
-    fn received<R: 'static>(&self) -> (String, R) {
-        let (caller, request) = self
+    /// One case: the client's `call` sending `request` must reach the server as
+    /// `request`, from `caller`, and bring back `answer`, which the server is
+    /// scripted to answer.
+    async fn check<Q, R, E>(
+        &self,
+        label: &str,
+        caller: String,
+        request: &Q,
+        answer: R,
+        call: impl ::std::future::Future<Output = Result<R, E>>,
+    )
+    where
+        Q: PartialEq + ::std::fmt::Debug + 'static,
+        R: Clone + PartialEq + ::std::fmt::Debug + Send + 'static,
+        E: ::std::fmt::Display,
+    {
+        self.answers.lock().unwrap().push(Box::new(answer.clone()));
+        let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(got, answer, "{label}: the answer");
+        let (sender, received) = self
             .received
             .lock()
             .unwrap()
             .pop()
             .expect("a request was received");
-        (caller, *request.downcast::<R>().expect("the request of this operation"))
+        let received: Box<Q> = received
+            .downcast()
+            .expect("the request of this operation");
+        assert_eq!(received.as_ref(), request, "{label}: the request");
+        assert_eq!(sender, caller, "{label}: the caller");
     }
 }
 /// Serves `router` on a loopback port: its URL.
@@ -132,28 +150,17 @@ async fn secured_uses_global() {
         );
         let client = ::golden_security::secured::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_security::secured::UsesGlobalRequest = ::golden_security::secured::UsesGlobalRequest {};
-        let answer = ::golden_security::secured::UsesGlobalResponse::Ok;
-        script.expect(answer.clone());
-        let got = client
-            .uses_global(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /default answering Ok (apiKeyHeader)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /default answering Ok (apiKeyHeader)"
-        );
-        let (caller, received) = script
-            .received::<::golden_security::secured::UsesGlobalRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /default answering Ok (apiKeyHeader)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /default answering Ok (apiKeyHeader)"
-        );
+        let request = ::golden_security::secured::UsesGlobalRequest {
+        };
+        script
+            .check(
+                "GET /default answering Ok (apiKeyHeader)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_security::secured::UsesGlobalResponse::Ok,
+                client.uses_global(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -166,28 +173,17 @@ async fn secured_either_key() {
         );
         let client = ::golden_security::secured::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_security::secured::EitherKeyRequest = ::golden_security::secured::EitherKeyRequest {};
-        let answer = ::golden_security::secured::EitherKeyResponse::Ok;
-        script.expect(answer.clone());
-        let got = client
-            .either_key(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /either answering Ok (apiKeyQuery)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /either answering Ok (apiKeyQuery)"
-        );
-        let (caller, received) = script
-            .received::<::golden_security::secured::EitherKeyRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /either answering Ok (apiKeyQuery)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /either answering Ok (apiKeyQuery)"
-        );
+        let request = ::golden_security::secured::EitherKeyRequest {
+        };
+        script
+            .check(
+                "GET /either answering Ok (apiKeyQuery)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_security::secured::EitherKeyResponse::Ok,
+                client.either_key(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -200,27 +196,17 @@ async fn secured_maybe_key() {
         );
         let client = ::golden_security::secured::Client::new(endpoint.clone())
             .with_credential(credential.clone());
-        let request: ::golden_security::secured::MaybeKeyRequest = ::golden_security::secured::MaybeKeyRequest {};
-        let answer = ::golden_security::secured::MaybeKeyResponse::Ok;
-        script.expect(answer.clone());
-        let got = client
-            .maybe_key(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /maybe answering Ok (apiKeyQuery)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /maybe answering Ok (apiKeyQuery)"
-        );
-        let (caller, received) = script
-            .received::<::golden_security::secured::MaybeKeyRequest>();
-        assert_eq!(
-            received, request, "{}: the request", "GET /maybe answering Ok (apiKeyQuery)"
-        );
-        assert_eq!(
-            caller, format!("{credential:?}"), "{}: the caller",
-            "GET /maybe answering Ok (apiKeyQuery)"
-        );
+        let request = ::golden_security::secured::MaybeKeyRequest {
+        };
+        script
+            .check(
+                "GET /maybe answering Ok (apiKeyQuery)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_security::secured::MaybeKeyResponse::Ok,
+                client.maybe_key(&request),
+            )
+            .await;
     }
 }
 #[::tokio::test]
@@ -229,27 +215,16 @@ async fn secured_public() {
     let (script, endpoint) = secured::scripted().await;
     {
         let client = ::golden_security::secured::Client::new(endpoint.clone());
-        let request: ::golden_security::secured::PublicRequest = ::golden_security::secured::PublicRequest {};
-        let answer = ::golden_security::secured::PublicResponse::Ok;
-        script.expect(answer.clone());
-        let got = client
-            .public(&request)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("{}: {e}", "GET /public answering Ok (no credential)")
-            });
-        assert_eq!(
-            got, answer, "{}: the answer", "GET /public answering Ok (no credential)"
-        );
-        let (caller, received) = script
-            .received::<::golden_security::secured::PublicRequest>();
-        assert_eq!(
-            received, request, "{}: the request",
-            "GET /public answering Ok (no credential)"
-        );
-        assert_eq!(
-            caller, String::new(), "{}: the caller",
-            "GET /public answering Ok (no credential)"
-        );
+        let request = ::golden_security::secured::PublicRequest {
+        };
+        script
+            .check(
+                "GET /public answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_security::secured::PublicResponse::Ok,
+                client.public(&request),
+            )
+            .await;
     }
 }
