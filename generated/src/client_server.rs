@@ -1449,7 +1449,8 @@ mod handlers {
             super::RefreshResponse,
             crate::types::MatrixError,
         > = async {
-            let caller = match credential_access_token(&parts)? {
+            let credential = credential_access_token(&parts)?;
+            let caller = match credential {
                 ::std::option::Option::Some(credential) => {
                     ::std::option::Option::Some(server.authenticate(credential).await)
                 }
@@ -1510,7 +1511,8 @@ mod handlers {
             super::ChangePasswordResponse,
             crate::types::MatrixError,
         > = async {
-            let caller = match credential_access_token(&parts)? {
+            let credential = credential_access_token(&parts)?;
+            let caller = match credential {
                 ::std::option::Option::Some(credential) => {
                     ::std::option::Option::Some(server.authenticate(credential).await)
                 }

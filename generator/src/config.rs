@@ -47,8 +47,10 @@ pub struct Config {
     /// Behaviour of the generated HTTP layer.
     #[serde(default)]
     pub router: RouterConfig,
-    /// Directory the spec paths are relative to: the config file's own directory.
-    #[serde(skip)]
+    /// Directory the spec paths are relative to. In the file it is relative to the config
+    /// file's own directory (the default), so a config can sit apart from the specs it
+    /// reads (`spec_root = "../../upstream/data"`); once loaded it is the joined path.
+    #[serde(default)]
     pub spec_root: PathBuf,
     /// The config file's path as given, for messages and generated headers.
     #[serde(skip)]
@@ -78,7 +80,8 @@ pub struct ApiConfig {
     pub name: String,
     /// Human title, for docs.
     pub title: String,
-    /// Root spec files, relative to the spec root.
+    /// Root spec files, relative to the spec root. A `*` in the last component of an entry
+    /// (`api/client-server/*.yaml`) stands for every file it matches, in name order.
     pub specs: Vec<String>,
     /// Names for operations without an `operationId`, keyed by `METHOD /path`.
     #[serde(default)]
@@ -284,7 +287,11 @@ impl Config {
             message,
         };
         let mut config: Config = toml::from_str(text).map_err(|e| config_error(e.to_string()))?;
-        config.spec_root = spec_root;
+        config.spec_root = if config.spec_root.as_os_str().is_empty() {
+            spec_root
+        } else {
+            spec_root.join(&config.spec_root)
+        };
         config.path = name.to_owned();
         if config.apis.is_empty() {
             return Err(config_error("no [[api]] is configured".into()));
@@ -299,6 +306,13 @@ impl Config {
             if api.specs.is_empty() {
                 return Err(config_error(format!("api `{}` lists no specs", api.name)));
             }
+        }
+        for api in &mut config.apis {
+            let mut specs = Vec::new();
+            for entry in &api.specs {
+                specs.extend(expand(&config.spec_root, entry).map_err(config_error)?);
+            }
+            api.specs = specs;
         }
         let replacements = config.replace.schemas.iter().chain(&config.replace.formats);
         for (what, rust_type) in replacements {
@@ -317,6 +331,57 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// The files a `specs` entry names: itself, or with a `*` in its last component, every file
+/// of that directory whose name matches, sorted, so the output does not depend on the order
+/// the file system lists them in.
+fn expand(spec_root: &Path, entry: &str) -> std::result::Result<Vec<String>, String> {
+    let (dir, pattern) = entry.rsplit_once('/').unwrap_or(("", entry));
+    if !pattern.contains('*') {
+        return Ok(vec![entry.to_owned()]);
+    }
+    if dir.contains('*') {
+        return Err(format!(
+            "spec `{entry}`: only the last path component may contain `*`"
+        ));
+    }
+    let listing = std::fs::read_dir(spec_root.join(dir))
+        .map_err(|e| format!("spec `{entry}`: cannot list `{dir}`: {e}"))?;
+    let mut files = Vec::new();
+    for dir_entry in listing {
+        let dir_entry = dir_entry.map_err(|e| format!("spec `{entry}`: {e}"))?;
+        let is_file = dir_entry.file_type().is_ok_and(|kind| kind.is_file());
+        let name = dir_entry.file_name().to_string_lossy().into_owned();
+        if is_file && glob_matches(pattern, &name) {
+            files.push(if dir.is_empty() { name } else { format!("{dir}/{name}") });
+        }
+    }
+    if files.is_empty() {
+        return Err(format!("spec `{entry}` matches no file"));
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Whether `name` matches `pattern`, where `*` stands for any run of characters.
+fn glob_matches(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    for (i, part) in parts.iter().enumerate() {
+        if i + 1 == parts.len() {
+            return rest.len() >= part.len() && rest.ends_with(part);
+        }
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.is_empty()
 }
 
 fn is_snake_case(name: &str) -> bool {
@@ -351,6 +416,45 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("snake_case"), "{err}");
+    }
+
+    #[test]
+    fn globs_match_any_run_of_characters() {
+        assert!(glob_matches("*.yaml", "login.yaml"));
+        assert!(glob_matches("v2_*.yaml", "v2_auth.yaml"));
+        assert!(glob_matches("a*b*c", "abc"));
+        assert!(!glob_matches("*.yaml", "login.yml"));
+        assert!(!glob_matches("v2_*.yaml", "versions.yaml"));
+        assert!(!glob_matches("a*a", "a"));
+    }
+
+    #[test]
+    fn spec_globs_expand_to_the_sorted_files_and_a_spec_root_moves_them() {
+        let dir = std::env::temp_dir().join(format!("config-glob-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("data/api")).unwrap();
+        for name in ["b.yaml", "a.yaml", "notes.md"] {
+            std::fs::write(dir.join("data/api").join(name), "").unwrap();
+        }
+        let config = Config::from_toml(
+            "spec_root='data'\n[package]\nname='x'\ndescription='y'\n[[api]]\nname='a'\ntitle='A'\nspecs=['api/*.yaml', 'other.yaml']\n",
+            "test.toml",
+            dir.clone(),
+        )
+        .unwrap();
+        assert_eq!(config.spec_root, dir.join("data"));
+        assert_eq!(
+            config.apis[0].specs,
+            ["api/a.yaml", "api/b.yaml", "other.yaml"]
+        );
+        let err = Config::from_toml(
+            "spec_root='data'\n[package]\nname='x'\ndescription='y'\n[[api]]\nname='a'\ntitle='A'\nspecs=['api/*.json']\n",
+            "test.toml",
+            dir.clone(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`api/*.json` matches no file"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

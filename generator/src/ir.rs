@@ -49,6 +49,22 @@ pub struct Api {
     pub sources: Vec<String>,
     pub security_schemes: Vec<SecurityScheme>,
     pub operations: Vec<Operation>,
+    /// What the router mounts: every method and full path, with the operations documented
+    /// there, in the order first documented.
+    pub routes: Vec<Route>,
+}
+
+/// A method on a full path, and the operations it serves: one, or several that the spec
+/// documents separately on one path (upstream tells them apart by white space at the end of
+/// the path key, `"/events "`). For several, the router calls the first, in spec order,
+/// whose request parses (its credential, parameters and body); when none parses, it answers
+/// with the first one's error.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+    /// Indices into [`Api::operations`].
+    pub operations: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -210,6 +226,8 @@ pub struct RouterUses {
     pub api_keys: bool,
     /// Responses without a body.
     pub empty_responses: bool,
+    /// Routes that several operations share (their dispatchers read the body first).
+    pub shared_routes: bool,
     /// Media types (`TypeKind::Media`) read from requests, and written in responses.
     pub media_read: std::collections::BTreeSet<TypeId>,
     pub media_written: std::collections::BTreeSet<TypeId>,
@@ -313,8 +331,11 @@ pub enum TypeRef {
         format: Option<String>,
     },
     Boolean,
-    /// Raw bytes: a body of a media type that is neither JSON, a form nor text.
+    /// Raw bytes: a body of one media type that is neither JSON, a form nor text.
     Bytes,
+    /// Bytes in a media type the sender names (`application/octet-stream`, `image/*`),
+    /// kept together: `media::Blob`.
+    Blob,
     Array(Box<TypeRef>),
     /// A fixed-length JSON array whose items each have their own type (`prefixItems`).
     Tuple(Vec<TypeRef>),
@@ -329,6 +350,9 @@ pub enum TypeRef {
     /// A Rust type of the user's own, by its path, used in place of what the schema would
     /// generate (the config's `[replace]`).
     External(String),
+    /// A value that may also be `null`, where no field's `Option` can say so: an array's
+    /// items or a map's values (`items: {type: [string, "null"]}`).
+    Nullable(Box<TypeRef>),
     /// A value held behind a pointer, so that the enum variant holding it stays small
     /// (decided last, by the layout pass; serialized as the value itself).
     Boxed(Box<TypeRef>),
@@ -407,6 +431,14 @@ pub struct MediaVariant {
     pub ty: TypeRef,
 }
 
+impl MediaVariant {
+    /// Whether the variant takes bytes of any media type: `application/octet-stream`, which
+    /// names none in particular (a range such as `image/*` takes only its own).
+    pub fn takes_any_type(&self) -> bool {
+        self.encoding == Encoding::Blob && !self.content_type.contains('*')
+    }
+}
+
 /// How a media type's body maps to its Rust value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -417,8 +449,11 @@ pub enum Encoding {
     Form,
     /// `text/*`: the body as a UTF-8 string.
     Text,
-    /// Anything else: the bytes as sent.
+    /// One other media type (`image/png`): the bytes as sent.
     Binary,
+    /// `application/octet-stream` and ranges (`image/*`): any bytes, in the media type the
+    /// sender names, which is kept beside them.
+    Blob,
 }
 
 impl Encoding {
@@ -435,6 +470,8 @@ impl Encoding {
             Encoding::Form
         } else if essence.starts_with("text/") {
             Encoding::Text
+        } else if essence == "application/octet-stream" || essence.ends_with("/*") {
+            Encoding::Blob
         } else {
             Encoding::Binary
         }
@@ -546,7 +583,7 @@ impl Ir {
     pub fn named(&self, ty: &TypeRef) -> Option<&TypeDef> {
         match ty {
             TypeRef::Named(id) => Some(self.type_def(*id)),
-            TypeRef::Boxed(inner) => self.named(inner),
+            TypeRef::Boxed(inner) | TypeRef::Nullable(inner) => self.named(inner),
             _ => None,
         }
     }

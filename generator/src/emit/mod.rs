@@ -21,6 +21,8 @@ pub use crate::error::EmitError;
 const METADATA: &str = include_str!("verbatim/metadata.rs");
 /// The `outgoing` module (the client half's shared part), the same in every generated crate.
 const OUTGOING: &str = include_str!("verbatim/outgoing.rs");
+/// The `media` module (bodies whose media type the sender names), the same in every crate.
+const MEDIA: &str = include_str!("verbatim/media.rs");
 use crate::ir::Ir;
 use crate::output::GeneratedFile;
 
@@ -146,6 +148,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
         Planned::text("src/outgoing.rs", || {
             Ok(format!("// {header}\n\n{OUTGOING}"))
         }),
+        Planned::text("src/media.rs", || Ok(format!("// {header}\n\n{MEDIA}"))),
     ]);
     let parts: Vec<(&str, &Part)> = files
         .iter()
@@ -175,6 +178,7 @@ fn lib_rs(ir: &Ir) -> TokenStream {
     doc.push(String::new());
     doc.push("- [`types`]: every type the operations exchange, and the shared error.".into());
     doc.push("- [`metadata`]: what each operation is (method, paths, authentication, rate limits), as data.".into());
+    doc.push("- [`media`]: [`media::Blob`], the bytes and media type of a body the sender names the type of (`application/octet-stream`, `image/*`).".into());
     doc.push("- [`outgoing`]: what the client half shares: the [`outgoing::Endpoint`] requests go to, and the errors of building a request or reading a response.".into());
     for api in &ir.apis {
         doc.push(format!(
@@ -200,6 +204,8 @@ fn lib_rs(ir: &Ir) -> TokenStream {
         pub mod types;
         #[rustfmt::skip]
         pub mod metadata;
+        #[rustfmt::skip]
+        pub mod media;
         #[rustfmt::skip]
         pub mod outgoing;
         #(#modules)*

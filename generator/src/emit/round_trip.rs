@@ -557,6 +557,15 @@ fn sampled(sampler: &Sampler, ty: &TypeRef, media_variant: usize) -> Option<Toke
         let name = ident(&def.name);
         let value = match chosen.encoding {
             Encoding::Binary => quote!(vec![0u8, 1, 2, 255]),
+            // A type the documented one covers, yet not the documented text itself: the
+            // type the sender names must come through.
+            Encoding::Blob => {
+                let content_type = match chosen.content_type.split_once("/*") {
+                    Some((kind, _)) if kind != "*" => format!("{kind}/x-sample"),
+                    _ => "application/x-sample".to_owned(),
+                };
+                quote!(#root::media::Blob::new(#content_type, vec![0u8, 1, 2, 255]))
+            }
             Encoding::Text => quote!(String::from("some text")),
             Encoding::Json | Encoding::Form => {
                 let rust = type_tokens(ir, &chosen.ty, root);
@@ -584,6 +593,7 @@ fn sample_json(ir: &Ir, ty: &TypeRef, depth: usize) -> Option<Value> {
         TypeRef::Number { .. } => json!(1.5),
         TypeRef::Boolean => json!(true),
         TypeRef::Bytes => json!([0, 1, 2]),
+        TypeRef::Blob => return None,
         TypeRef::Array(_) if depth > SAMPLE_DEPTH => json!([]),
         TypeRef::Array(item) => json!([sample_json(ir, item, depth + 1)?]),
         TypeRef::Tuple(items) => Value::Array(
@@ -597,7 +607,7 @@ fn sample_json(ir: &Ir, ty: &TypeRef, depth: usize) -> Option<Value> {
         TypeRef::Object => json!({"some key": [1, "two"]}),
         TypeRef::Any => json!({"any": ["value", 1]}),
         TypeRef::External(_) => return None,
-        TypeRef::Boxed(inner) => sample_json(ir, inner, depth)?,
+        TypeRef::Boxed(inner) | TypeRef::Nullable(inner) => sample_json(ir, inner, depth)?,
         TypeRef::Named(id) => {
             let def = ir.type_def(*id);
             match &def.kind {

@@ -3,7 +3,7 @@
 //! (credential, parameters, body), calls the trait and writes the response.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use super::api::{error_type, parameter_type, request_name, response_name};
 use crate::emit::rust_types::{ident, type_tokens};
@@ -14,17 +14,28 @@ use crate::ir::{
 /// The router function and one handler per operation.
 pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
     let trait_ident = ident(&api.trait_name);
-    // Operations sharing a path share one method router.
-    let mut paths: Vec<(String, Vec<TokenStream>)> = Vec::new();
-    for op in &api.operations {
-        let handler = ident(&op.name);
-        let method = ident(&op.method.to_lowercase());
-        for path in &op.full_paths {
-            let entry = quote!(#method(handlers::#handler::<S>));
-            match paths.iter_mut().find(|(p, _)| p == path) {
-                Some((_, methods)) => methods.push(entry),
-                None => paths.push((path.clone(), vec![entry])),
+    // An operation is served by a handler of its own unless it shares a route: then each
+    // set of operations sharing one gets a dispatcher, and each of its operations a parser.
+    let shared = shared_operation_sets(api);
+    let is_shared = |op: usize| shared.iter().any(|set| set.contains(&op));
+    // Methods on one path share one method router.
+    let mut paths: Vec<(&str, Vec<TokenStream>)> = Vec::new();
+    for route in &api.routes {
+        let method = ident(&route.method.to_lowercase());
+        let handler = match shared.iter().position(|set| *set == route.operations) {
+            Some(index) => {
+                let dispatcher = format_ident!("route_{index}");
+                quote!(handlers::shared::#dispatcher::<S>)
             }
+            None => {
+                let handler = ident(&api.operations[route.operations[0]].name);
+                quote!(handlers::#handler::<S>)
+            }
+        };
+        let entry = quote!(#method(#handler));
+        match paths.iter_mut().find(|(p, _)| *p == route.path) {
+            Some((_, methods)) => methods.push(entry),
+            None => paths.push((&route.path, vec![entry])),
         }
     }
     let routes = paths.iter().map(|(path, methods)| {
@@ -32,7 +43,26 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
         let rest = &methods[1..];
         quote!(.route(#path, ::axum::routing::#first #(.#rest)*))
     });
-    let handlers = api.operations.iter().map(|op| handler(ir, api, op));
+    let handlers = api.operations.iter().enumerate().map(|(index, op)| {
+        if is_shared(index) {
+            parser(ir, api, op)
+        } else {
+            handler(ir, api, op)
+        }
+    });
+    let dispatchers = shared
+        .iter()
+        .enumerate()
+        .map(|(index, set)| dispatcher(api, index, set));
+    let shared_module = (!shared.is_empty()).then(|| {
+        quote! {
+            /// Routes that several operations share: the first whose request parses is
+            /// served.
+            pub(super) mod shared {
+                #(#dispatchers)*
+            }
+        }
+    });
     let credential_fns = api.security_schemes.iter().map(|scheme| {
         let fn_ident = ident(&scheme.extractor);
         let variant = ident(&scheme.variant);
@@ -83,17 +113,46 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
         mod handlers {
             #(#credential_fns)*
             #(#handlers)*
+            #shared_module
         }
     }
 }
 
-fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
+/// The sets of operations that share a route, each in spec order, each once, in the
+/// order their routes are mounted.
+fn shared_operation_sets(api: &Api) -> Vec<Vec<usize>> {
+    let mut sets: Vec<Vec<usize>> = Vec::new();
+    let shared_ops: Vec<usize> = api
+        .routes
+        .iter()
+        .filter(|route| route.operations.len() > 1)
+        .flat_map(|route| route.operations.iter().copied())
+        .collect();
+    for route in &api.routes {
+        // An operation that shares one of its routes goes through a dispatcher on all of
+        // them, so that it has one shape: a parser.
+        if route.operations.iter().any(|op| shared_ops.contains(op))
+            && !sets.contains(&route.operations)
+        {
+            sets.push(route.operations.clone());
+        }
+    }
+    sets
+}
+
+/// What a handler does before calling the method: the steps that read the request, the
+/// request's fields, the private items they use, and the caller argument (if any).
+struct Reading {
+    steps: Vec<TokenStream>,
+    fields: Vec<TokenStream>,
+    private_items: Vec<TokenStream>,
+    caller: Option<TokenStream>,
+    parts_binding: TokenStream,
+    body_binding: TokenStream,
+}
+
+fn reading(ir: &Ir, api: &Api, op: &Operation) -> Reading {
     let root = quote!(crate);
-    let error = error_type(ir);
-    let trait_ident = ident(&api.trait_name);
-    let name = ident(&op.name);
-    let request = request_name(op);
-    let response = response_name(op);
     let mut steps = Vec::new();
     let mut fields = Vec::new();
     let mut private_items = Vec::new();
@@ -106,7 +165,6 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
         steps.push(step);
         fields.push(quote!(body));
     }
-    let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
     let mutable = op
         .parameters
         .iter()
@@ -124,6 +182,31 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
     } else {
         quote!(_parts)
     };
+    Reading {
+        steps,
+        fields,
+        private_items,
+        caller,
+        parts_binding,
+        body_binding,
+    }
+}
+
+fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
+    let error = error_type(ir);
+    let trait_ident = ident(&api.trait_name);
+    let name = ident(&op.name);
+    let request = request_name(op);
+    let response = response_name(op);
+    let Reading {
+        steps,
+        fields,
+        private_items,
+        caller,
+        parts_binding,
+        body_binding,
+    } = reading(ir, api, op);
+    let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
     quote! {
         #(#private_items)*
 
@@ -140,6 +223,112 @@ fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
             }
             .await;
             crate::runtime::respond(result)
+        }
+    }
+}
+
+/// For an operation on a shared route: reads the request as the handler would, and gives it
+/// back with the caller (`()` where the operation takes none) instead of calling the method.
+fn parser(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
+    let error = error_type(ir);
+    let trait_ident = ident(&api.trait_name);
+    let name = ident(&op.name);
+    let request = request_name(op);
+    let Reading {
+        steps,
+        fields,
+        private_items,
+        caller,
+        parts_binding,
+        body_binding,
+    } = reading(ir, api, op);
+    let caller = caller.map_or(quote!(()), |_| quote!(caller));
+    let caller_type = match &op.security {
+        Security::None => quote!(()),
+        Security::Required(_) => quote!(S::Caller),
+        Security::Optional(_) => {
+            quote!(::std::option::Option<::std::result::Result<S::Caller, #error>>)
+        }
+    };
+    let server = if matches!(op.security, Security::None) {
+        quote!(_server)
+    } else {
+        quote!(server)
+    };
+    quote! {
+        #(#private_items)*
+
+        pub(super) async fn #name<S: super::#trait_ident>(
+            #server: &S,
+            #parts_binding: ::axum::http::request::Parts,
+            #body_binding: ::axum::body::Body,
+        ) -> ::std::result::Result<(#caller_type, super::#request), #error> {
+            #(#steps)*
+            ::std::result::Result::Ok((#caller, super::#request { #(#fields),* }))
+        }
+    }
+}
+
+/// Serves a route that the operations `set` share: reads the body once, then tries each
+/// operation's parser in turn and calls the method of the first that succeeds.
+fn dispatcher(api: &Api, index: usize, set: &[usize]) -> TokenStream {
+    let trait_ident = ident(&api.trait_name);
+    let name = format_ident!("route_{index}");
+    let attempts: Vec<TokenStream> = set
+        .iter()
+        .map(|&op_index| {
+            let op = &api.operations[op_index];
+            let name = ident(&op.name);
+            let caller = (!matches!(op.security, Security::None)).then(|| quote!(caller,));
+            let caller_binding = caller.as_ref().map_or(quote!(_), |_| quote!(caller));
+            let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+            let call = quote! {
+                super::#name(&*server, parts.clone(), ::axum::body::Body::from(body.clone())).await
+            };
+            let pattern = quote!(::std::result::Result::Ok((#caller_binding, request)));
+            let serve = quote! {
+                #allow_deprecated
+                let result = server.#name(#caller request).await;
+                return crate::runtime::respond(result);
+            };
+            (call, pattern, serve)
+        })
+        .enumerate()
+        .map(|(i, (call, pattern, serve))| {
+            if i == 0 {
+                quote! {
+                    let first_error = match #call {
+                        #pattern => { #serve }
+                        ::std::result::Result::Err(error) => error,
+                    };
+                }
+            } else {
+                quote! {
+                    if let #pattern = #call { #serve }
+                }
+            }
+        })
+        .collect();
+    let doc = format!(
+        " {}.",
+        set.iter()
+            .map(|&i| format!("`{}`", api.operations[i].name))
+            .collect::<Vec<_>>()
+            .join(", then ")
+    );
+    quote! {
+        #[doc = #doc]
+        pub(in super::super) async fn #name<S: super::super::#trait_ident>(
+            ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
+            request: ::axum::extract::Request,
+        ) -> ::axum::response::Response {
+            let (parts, body) = request.into_parts();
+            let body = match crate::runtime::read_body(&parts, body).await {
+                ::std::result::Result::Ok(body) => body,
+                ::std::result::Result::Err(error) => return crate::runtime::respond::<()>(::std::result::Result::Err(error)),
+            };
+            #(#attempts)*
+            crate::runtime::respond::<()>(::std::result::Result::Err(first_error))
         }
     }
 }
@@ -188,7 +377,8 @@ fn credential_step(ir: &Ir, api: &Api, op: &Operation) -> Option<TokenStream> {
         Security::Optional(schemes) => {
             let credential = credential(schemes);
             Some(quote! {
-                let caller = match #credential {
+                let credential = #credential;
+                let caller = match credential {
                     ::std::option::Option::Some(credential) => {
                         ::std::option::Option::Some(server.authenticate(credential).await)
                     }

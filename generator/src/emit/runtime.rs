@@ -27,6 +27,8 @@ struct Needs {
     authorization: bool,
     api_key: bool,
     media_read: bool,
+    /// Whether a body read by media type documents one that not every type matches.
+    media_matches: bool,
     media_response: bool,
     parse_text: bool,
     empty_response: bool,
@@ -51,7 +53,7 @@ impl Needs {
         // `body` and `optional_body` read forms where an operation takes them.
         let parse_form = bodies || read.contains(&Encoding::Form);
         Needs {
-            read_body: bodies || !uses.media_read.is_empty(),
+            read_body: bodies || !uses.media_read.is_empty() || uses.shared_routes,
             missing_field: parse_json
                 || parse_form
                 || uses.query_parameters
@@ -68,6 +70,10 @@ impl Needs {
             authorization: uses.bearer || uses.authorization,
             api_key: uses.api_keys,
             media_read: !uses.media_read.is_empty(),
+            media_matches: uses.media_read.iter().any(|id| match &ir.type_def(*id).kind {
+                TypeKind::Media { variants } => variants.iter().any(|v| !v.takes_any_type()),
+                _ => false,
+            }),
             media_response: written.iter().any(|e| *e != Encoding::Json),
             parse_text: read.contains(&Encoding::Text),
             empty_response: uses.empty_responses,
@@ -464,7 +470,7 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
             needs.media_response,
             quote! {
                 /// A body of the given media type, as bytes.
-                pub(crate) fn media_response(status: ::http::StatusCode, content_type: &'static str, bytes: ::std::vec::Vec<u8>) -> ::axum::response::Response {
+                pub(crate) fn media_response(status: ::http::StatusCode, content_type: &str, bytes: ::std::vec::Vec<u8>) -> ::axum::response::Response {
                     // A range such as `image/*` names no type a response can carry.
                     let content_type = if content_type.contains('*') { "application/octet-stream" } else { content_type };
                     (status, [(::axum::http::header::CONTENT_TYPE, content_type)], bytes).into_response()
@@ -488,7 +494,7 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
             },
         ),
         (
-            needs.media_read,
+            needs.media_matches,
             quote! {
                 /// Whether `actual` is of the documented media type or range (`image/*`, `*/*`).
                 pub(crate) fn media_matches(documented: &str, actual: &str) -> bool {

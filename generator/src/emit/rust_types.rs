@@ -23,10 +23,13 @@ enum RustType<'a> {
     Tuple(Vec<RustType<'a>>),
     Map(Box<RustType<'a>>),
     Boxed(Box<RustType<'a>>),
+    Option(Box<RustType<'a>>),
     /// A type of the user's own, by the path the config gives.
     External(&'a str),
     /// A generated type of the `types` module.
     Named(&'a str),
+    /// A type of one of the crate's verbatim modules, by its path from the crate root.
+    Crate(&'static str),
 }
 
 fn rust_type<'a>(ir: &'a Ir, ty: &'a TypeRef) -> RustType<'a> {
@@ -41,6 +44,7 @@ fn rust_type<'a>(ir: &'a Ir, ty: &'a TypeRef) -> RustType<'a> {
         TypeRef::Number { .. } => leaf(quote!(f64), "f64"),
         TypeRef::Boolean => leaf(quote!(bool), "bool"),
         TypeRef::Bytes => leaf(quote!(::std::vec::Vec<u8>), "Vec<u8>"),
+        TypeRef::Blob => RustType::Crate("media::Blob"),
         TypeRef::Array(item) => RustType::Vec(Box::new(rust_type(ir, item))),
         TypeRef::Tuple(items) => RustType::Tuple(items.iter().map(|i| rust_type(ir, i)).collect()),
         TypeRef::Map(value) => RustType::Map(Box::new(rust_type(ir, value))),
@@ -51,6 +55,7 @@ fn rust_type<'a>(ir: &'a Ir, ty: &'a TypeRef) -> RustType<'a> {
         TypeRef::Any => leaf(quote!(::serde_json::Value), "Value"),
         TypeRef::Named(id) => RustType::Named(&ir.type_def(*id).name),
         TypeRef::Boxed(inner) => RustType::Boxed(Box::new(rust_type(ir, inner))),
+        TypeRef::Nullable(inner) => RustType::Option(Box::new(rust_type(ir, inner))),
         TypeRef::External(path) => RustType::External(path),
     }
 }
@@ -77,9 +82,17 @@ pub fn type_tokens(ir: &Ir, ty: &TypeRef, root: &TokenStream) -> TokenStream {
                 let name = ident(name);
                 quote!(#root::types::#name)
             }
+            RustType::Crate(path) => {
+                let segments = path.split("::").map(ident);
+                quote!(#root #(::#segments)*)
+            }
             RustType::Boxed(inner) => {
                 let inner = tokens(*inner, root);
                 quote!(::std::boxed::Box<#inner>)
+            }
+            RustType::Option(inner) => {
+                let inner = tokens(*inner, root);
+                quote!(::std::option::Option<#inner>)
             }
             // The config checked that the path parses as a type.
             RustType::External(path) => syn::parse_str::<syn::Type>(path)
@@ -102,7 +115,9 @@ pub fn display(ir: &Ir, ty: &TypeRef) -> String {
             }
             RustType::Map(value) => format!("BTreeMap<String, {}>", text(*value)),
             RustType::Named(name) => name.to_owned(),
+            RustType::Crate(path) => path.rsplit("::").next().unwrap_or(path).to_owned(),
             RustType::Boxed(inner) => format!("Box<{}>", text(*inner)),
+            RustType::Option(inner) => format!("Option<{}>", text(*inner)),
             RustType::External(path) => path.trim_start_matches("::").to_owned(),
         }
     }

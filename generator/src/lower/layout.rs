@@ -123,11 +123,13 @@ struct TypeDefOrigin {
 fn complexity(ty: &TypeRef, nest: u64) -> u64 {
     let here = 10 * nest;
     here + match ty {
-        TypeRef::Array(item) | TypeRef::Boxed(item) => complexity(item, nest + 1),
+        TypeRef::Array(item) | TypeRef::Boxed(item) | TypeRef::Nullable(item) => {
+            complexity(item, nest + 1)
+        }
         TypeRef::Map(value) => 10 * (nest + 1) + complexity(value, nest + 1),
         TypeRef::Tuple(items) => items.iter().map(|item| complexity(item, nest + 1)).sum(),
         // `Vec<u8>`, `Map<String, Value>`.
-        TypeRef::Bytes => 10 * (nest + 1),
+        TypeRef::Bytes | TypeRef::Blob => 10 * (nest + 1),
         TypeRef::Object => 20 * (nest + 1),
         TypeRef::String { .. }
         | TypeRef::Integer { .. }
@@ -249,12 +251,18 @@ struct Sizes<'a> {
 impl Sizes<'_> {
     fn of(&mut self, ty: &TypeRef) -> u64 {
         match ty {
-            TypeRef::String { .. } | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Bytes => {
+            TypeRef::String { .. }
+            | TypeRef::Array(_)
+            | TypeRef::Map(_)
+            | TypeRef::Bytes
+            | TypeRef::Blob => {
                 COLLECTION
             }
             TypeRef::Integer { .. } | TypeRef::Number { .. } => 8,
             TypeRef::Boolean => 1,
             TypeRef::Boxed(_) => POINTER,
+            // The discriminant, rounded up to the value's alignment.
+            TypeRef::Nullable(inner) => self.of(inner) + 8,
             // A type of the user's own could be anything: taken as large as a JSON value.
             TypeRef::Object | TypeRef::Any | TypeRef::External(_) => VALUE,
             TypeRef::Tuple(items) => items.iter().map(|item| self.of(item)).sum(),

@@ -57,6 +57,7 @@ impl Lowerer<'_> {
                 (Encoding::Json | Encoding::Form, None) => TypeRef::Any,
                 (Encoding::Text, _) => TypeRef::String { format: None },
                 (Encoding::Binary, _) => TypeRef::Bytes,
+                (Encoding::Blob, _) => TypeRef::Blob,
             };
             if matches!(encoding, Encoding::Json | Encoding::Form) {
                 self.media_examples(media, &ty, None, &content_at(content_type));

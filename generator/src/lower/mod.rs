@@ -35,7 +35,7 @@ use crate::config::Config;
 use crate::error::{Error, Location, Result};
 use openapiv3::{ReferenceOr, Schema};
 
-use crate::ir::{Api, Ir, TypeDef, TypeId, TypeKind, TypeRef, Warning};
+use crate::ir::{Api, Ir, Route, TypeDef, TypeId, TypeKind, TypeRef, Warning};
 use crate::resolve::SCHEMA_REF_PREFIX;
 use crate::upgrade::{Upgraded, UpgradedSchema};
 
@@ -97,6 +97,7 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
         router_uses: Default::default(),
         warnings: lowerer.warnings,
     };
+    examples::keep_declared(&mut ir);
     layout::name_complex_uses(&mut ir);
     names::decide(&mut ir)?;
     transport::decide(&mut ir);
@@ -142,9 +143,11 @@ impl Lowerer<'_> {
             sources: api_config.specs.clone(),
             security_schemes: Vec::new(),
             operations: Vec::new(),
+            routes: Vec::new(),
         };
         let mut first_use: BTreeMap<String, Location> = BTreeMap::new();
-        let mut routes: BTreeMap<(String, String), Location> = BTreeMap::new();
+        // Where each route was first documented, and its index in `api.routes`.
+        let mut routes: BTreeMap<(String, String), (Location, usize)> = BTreeMap::new();
         for file in &api_config.specs {
             let file = crate::paths::normalise(file);
             let spec = upgraded
@@ -168,15 +171,28 @@ impl Lowerer<'_> {
                         first: Box::new(first.clone()),
                     });
                 }
+                let index = api.operations.len();
                 for path in &operation.full_paths {
                     let route = (operation.method.clone(), path.clone());
-                    if let Some(first) = routes.get(&route) {
-                        return Err(Error::invalid(
-                            operation.source.clone(),
-                            format!("{} {path} is already defined at {first}", operation.method),
-                        ));
+                    match routes.get(&route) {
+                        // One path key documented twice is a mistake; two keys that differ
+                        // in white space only are the spec telling two operations apart.
+                        Some((first, _)) if first.pointer == operation.source.pointer => {
+                            return Err(Error::invalid(
+                                operation.source.clone(),
+                                format!("{} {path} is already defined at {first}", operation.method),
+                            ));
+                        }
+                        Some((_, shared)) => api.routes[*shared].operations.push(index),
+                        None => {
+                            routes.insert(route, (operation.source.clone(), api.routes.len()));
+                            api.routes.push(Route {
+                                method: operation.method.clone(),
+                                path: path.clone(),
+                                operations: vec![index],
+                            });
+                        }
                     }
-                    routes.insert(route, operation.source.clone());
                 }
                 first_use.insert(operation.name.clone(), operation.source.clone());
                 api.operations.push(operation);

@@ -22,11 +22,14 @@ impl Lowerer<'_> {
         let additional = match &object.additional_properties {
             None | Some(AdditionalProperties::Any(false)) => None,
             Some(AdditionalProperties::Any(true)) => Some(TypeRef::Any),
-            Some(AdditionalProperties::Schema(schema)) => Some(self.lower(
-                schema,
-                &format!("{name}Value"),
-                &at.child("additionalProperties"),
-            )?),
+            Some(AdditionalProperties::Schema(schema)) => {
+                let value = self.lower(
+                    schema,
+                    &format!("{name}Value"),
+                    &at.child("additionalProperties"),
+                )?;
+                Some(super::schemas::nullable_where(schema, value))
+            }
         };
         if object.properties.is_empty() {
             return Ok(match additional {
@@ -162,7 +165,11 @@ impl Lowerer<'_> {
             ));
         };
         for (name, schema) in properties {
-            into.properties.insert(name.clone(), schema.clone());
+            let merged = match into.properties.get(name) {
+                Some(earlier) => self.merge_property(earlier, schema),
+                None => schema.clone(),
+            };
+            into.properties.insert(name.clone(), merged);
         }
         for name in required {
             if !into.required.contains(name) {
@@ -173,6 +180,74 @@ impl Lowerer<'_> {
             into.additional_properties = Some(additional.clone());
         }
         Ok(())
+    }
+}
+
+impl Lowerer<'_> {
+    /// One property that several `allOf` parts define: a value must fit both schemas
+    /// (typify's `merge.rs` does the same). Objects merge, property by property, as an
+    /// `allOf` of the two, which lowers into one struct (and merges further down the same
+    /// way); for anything else the earlier schema stands, with the later one's description
+    /// where it had none (a part that repeats a scalar property documents it again).
+    fn merge_property(
+        &self,
+        earlier: &ReferenceOr<Box<Schema>>,
+        later: &ReferenceOr<Box<Schema>>,
+    ) -> ReferenceOr<Box<Schema>> {
+        if earlier == later {
+            return earlier.clone();
+        }
+        let (first, second) = (unbox(earlier), unbox(later));
+        let is_object = |part: &ReferenceOr<Schema>| {
+            self.resolved(part).is_some_and(|schema| {
+                object_properties(schema).is_some()
+                    || matches!(schema.schema_kind, SchemaKind::AllOf { .. })
+            })
+        };
+        if is_object(&first) && is_object(&second) {
+            let description = [&second, &first]
+                .into_iter()
+                .find_map(|part| self.resolved(part)?.schema_data.description.clone());
+            return ReferenceOr::Item(Box::new(Schema {
+                schema_data: openapiv3::SchemaData {
+                    description,
+                    ..Default::default()
+                },
+                schema_kind: SchemaKind::AllOf {
+                    all_of: vec![first, second],
+                },
+            }));
+        }
+        match (earlier, self.resolved(&second)) {
+            (ReferenceOr::Item(schema), Some(documented))
+                if schema.schema_data.description.is_none() =>
+            {
+                let mut schema = schema.clone();
+                schema.schema_data.description = documented.schema_data.description.clone();
+                ReferenceOr::Item(schema)
+            }
+            _ => earlier.clone(),
+        }
+    }
+
+    /// The schema a part is, following a reference through the schema table.
+    fn resolved<'s>(&'s self, part: &'s ReferenceOr<Schema>) -> Option<&'s Schema> {
+        match part {
+            ReferenceOr::Item(schema) => Some(schema),
+            ReferenceOr::Reference { reference } => match &self.schemas.get(&schema_key(reference)?)?.schema {
+                ReferenceOr::Item(schema) => Some(schema),
+                ReferenceOr::Reference { .. } => None,
+            },
+        }
+    }
+}
+
+fn unbox(schema: &ReferenceOr<Box<Schema>>) -> ReferenceOr<Schema> {
+    match schema {
+        ReferenceOr::Item(schema) => ReferenceOr::Item(schema.as_ref().clone()),
+        ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+            reference: reference.clone(),
+        },
     }
 }
 

@@ -13,7 +13,7 @@ use crate::config::ApiConfig;
 use crate::error::{Error, Location, Result};
 use crate::ir::{
     BasePath, BaseVariable, Operation, OperationNames, ParamLocation, Parameter, RequestBody,
-    Response, Status, TypeRef,
+    Response, Status, TypeKind, TypeRef,
 };
 use crate::pointer;
 
@@ -47,8 +47,11 @@ impl Lowerer<'_> {
         let base = base_path(openapi);
         let bases = expansions(&base);
         let mut out = Vec::new();
-        for (path, item) in openapi.paths.paths.iter() {
-            let item_at = Location::new(file, pointer::push("/paths", path));
+        for (key, item) in openapi.paths.paths.iter() {
+            let item_at = Location::new(file, pointer::push("/paths", key));
+            // Upstream tells two operations on one path apart by white space at the end of
+            // the key (`"/events "`); the path itself has none.
+            let path = key.trim();
             let ReferenceOr::Item(item) = item else {
                 return Err(Error::invalid(item_at, "unresolved path item reference"));
             };
@@ -225,9 +228,20 @@ impl Lowerer<'_> {
                         &at.child("requestBody"),
                     )?
                     .unwrap_or(TypeRef::Any);
+                // Swagger 2.0 body parameters default to optional and its specs rarely say
+                // otherwise: there, a body that cannot be empty (one whose schema requires
+                // properties, or is no object at all) counts as required. OpenAPI 3 says
+                // `requestBody.required` for itself.
+                let swagger = self.schema_sources.contains_key(&at.child("requestBody"));
+                let required = body.required
+                    || swagger
+                        && self.defined(&ty).is_some_and(|def| match &def.kind {
+                            TypeKind::Struct { fields, .. } => fields.iter().any(|f| f.required),
+                            _ => true,
+                        });
                 Ok(Some(RequestBody {
                     description: body.description.clone(),
-                    required: body.required,
+                    required,
                     content_types: body.content.keys().cloned().collect(),
                     ty,
                 }))
@@ -348,16 +362,40 @@ fn location(parameter: &openapiv3::Parameter) -> ParamLocation {
 }
 
 /// The base path of the first server: the path part of its URL (scheme and host belong to
-/// the deployment), with the variables that appear in it.
+/// the deployment), with the variables that appear in it. The path begins at the first `/`
+/// after the scheme's `://` that is not inside a variable, or at the first variable whose
+/// default begins with `/`: Matrix writes `{protocol}://{hostname}{basePath}` with `basePath`
+/// defaulting to `/_matrix/client/v3`. A URL without a scheme is a path from its start.
 fn base_path(openapi: &OpenAPI) -> BasePath {
     let Some(server) = openapi.servers.first() else {
         return BasePath::default();
     };
-    let path = match server.url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
-        None => server.url.as_str(),
+    let url = server.url.as_str();
+    let default_of = |name: &str| {
+        let variables = server.variables.as_ref();
+        variables.and_then(|v| v.get(name)).map(|v| v.default.as_str())
     };
-    let template = path.trim_end_matches('/').to_owned();
+    let start = match url.find("://") {
+        None => 0,
+        Some(scheme_end) => {
+            let mut at = scheme_end + 3;
+            loop {
+                let rest = &url[at..];
+                match rest.chars().next() {
+                    None | Some('/') => break at,
+                    Some('{') => match rest.find('}') {
+                        Some(end) if default_of(&rest[1..end]).is_some_and(|d| d.starts_with('/')) => {
+                            break at;
+                        }
+                        Some(end) => at += end + 1,
+                        None => break url.len(),
+                    },
+                    Some(c) => at += c.len_utf8(),
+                }
+            }
+        }
+    };
+    let template = url[start..].trim_end_matches('/').to_owned();
     let variables = server
         .variables
         .iter()
@@ -366,11 +404,10 @@ fn base_path(openapi: &OpenAPI) -> BasePath {
         .map(|(name, variable)| BaseVariable {
             name: name.clone(),
             default: variable.default.clone(),
-            values: if variable.enumeration.is_empty() {
-                vec![variable.default.clone()]
-            } else {
-                variable.enumeration.clone()
-            },
+            values: std::iter::once(&variable.default)
+                .chain(variable.enumeration.iter().filter(|v| **v != variable.default))
+                .cloned()
+                .collect(),
         })
         .collect();
     BasePath {

@@ -209,7 +209,9 @@ impl Lowerer<'_> {
             SchemaKind::Type(Type::Array(array)) => {
                 let item = match &array.items {
                     Some(items) => {
-                        self.lower_boxed(items, &format!("{name}Item"), &at.child("items"))?
+                        let item =
+                            self.lower_boxed(items, &format!("{name}Item"), &at.child("items"))?;
+                        nullable_where(items, item)
                     }
                     None => TypeRef::Any,
                 };
@@ -336,4 +338,18 @@ fn ordinal_name(index: usize) -> &'static str {
         "Tenth",
     ];
     NAMES.get(index).copied().unwrap_or("Item")
+}
+
+/// `ty`, or `Option<ty>` where its schema also allows `null` (a field says so with its own
+/// `Option`, so this is for array items and map values). `Any` holds `null` already.
+pub(super) fn nullable_where<S: std::borrow::Borrow<Schema>>(
+    schema: &ReferenceOr<S>,
+    ty: TypeRef,
+) -> TypeRef {
+    match schema {
+        ReferenceOr::Item(schema) if schema.borrow().schema_data.nullable && ty != TypeRef::Any => {
+            TypeRef::Nullable(Box::new(ty))
+        }
+        _ => ty,
+    }
 }

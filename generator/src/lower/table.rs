@@ -135,13 +135,17 @@ impl Renumbering {
     pub fn ty(&mut self, ty: &mut TypeRef) {
         match ty {
             TypeRef::Named(id) => *id = self.0[id],
-            TypeRef::Array(item) | TypeRef::Map(item) | TypeRef::Boxed(item) => self.ty(item),
+            TypeRef::Array(item)
+            | TypeRef::Map(item)
+            | TypeRef::Boxed(item)
+            | TypeRef::Nullable(item) => self.ty(item),
             TypeRef::Tuple(items) => items.iter_mut().for_each(|item| self.ty(item)),
             TypeRef::String { .. }
             | TypeRef::Integer { .. }
             | TypeRef::Number { .. }
             | TypeRef::Boolean
             | TypeRef::Bytes
+            | TypeRef::Blob
             | TypeRef::External(_)
             | TypeRef::Object
             | TypeRef::Any => {}

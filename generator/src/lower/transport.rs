@@ -24,13 +24,7 @@ pub(super) fn decide(ir: &mut Ir) {
 fn transport(ir: &Ir, op: &Operation) -> Transport {
     use TransportErrorKind::*;
     let body = op.body.as_ref().map(|body| {
-        let required = body.required
-            || ir.named(&body.ty).is_some_and(|def| match &def.kind {
-                // Swagger 2.0 bodies default to optional and specs rarely say otherwise: a
-                // body whose schema requires properties counts as required.
-                TypeKind::Struct { fields, .. } => fields.iter().any(|f| f.required),
-                _ => true,
-            });
+        let required = body.required;
         match ir.named(&body.ty).map(|def| &def.kind) {
             Some(TypeKind::Media { .. }) => BodyReading::ByMediaType { required },
             _ => BodyReading::Structured {
@@ -76,6 +70,7 @@ fn uses_of_api(ir: &mut Ir, api: &Api) {
             | SecuritySchemeKind::OpenIdConnect => uses.bearer = true,
         }
     }
+    uses.shared_routes |= api.routes.iter().any(|route| route.operations.len() > 1);
     for op in &api.operations {
         for parameter in &op.parameters {
             match parameter.location {

@@ -159,11 +159,14 @@ impl Lowerer<'_> {
             TypeRef::Number { .. } => "Number".into(),
             TypeRef::Boolean => "Boolean".into(),
             TypeRef::Bytes => "Bytes".into(),
+            TypeRef::Blob => "Blob".into(),
             TypeRef::Array(_) => "List".into(),
             TypeRef::Tuple(_) => "Tuple".into(),
             TypeRef::Map(_) | TypeRef::Object => "Object".into(),
             TypeRef::Any => "Value".into(),
-            TypeRef::Boxed(inner) => self.type_variant_name(inner, union),
+            TypeRef::Boxed(inner) | TypeRef::Nullable(inner) => {
+                self.type_variant_name(inner, union)
+            }
             // `::my_types::UserId` is `UserId`.
             TypeRef::External(path) => {
                 let last = path.rsplit("::").next().unwrap_or(path);

@@ -30,6 +30,7 @@ pub(super) fn media_type(
             Encoding::Form => "as a form (`application/x-www-form-urlencoded`)",
             Encoding::Text => "as text",
             Encoding::Binary => "as bytes",
+            Encoding::Blob => "as bytes, in the media type the sender names",
         };
         doc_attrs(Some(&format!("`{}`, {how}.", v.content_type)))
     });
@@ -41,12 +42,20 @@ pub(super) fn media_type(
         Encoding::Form => quote!(#root::runtime::parse_form(&bytes)?),
         Encoding::Text => quote!(#root::runtime::parse_text(&bytes)?),
         Encoding::Binary => quote!(bytes.to_vec()),
+        Encoding::Blob => quote!(#root::media::Blob::new(content_type.clone(), bytes.to_vec())),
     };
-    let read_arms = variants.iter().zip(&variant_idents).map(|(v, variant)| {
+    // A media type the sender names goes to the first variant that documents it, or else to
+    // a variant that takes any bytes (`application/octet-stream`), so those are tried last.
+    let read_arms = in_matching_order(variants, &variant_idents).map(|(v, variant)| {
         let content_type = &v.content_type;
         let parse = parse(v.encoding);
+        let matches = if v.takes_any_type() {
+            quote!(true)
+        } else {
+            quote!(#root::runtime::media_matches(#content_type, &content_type))
+        };
         quote! {
-            if #root::runtime::media_matches(#content_type, &content_type) {
+            if #matches {
                 return ::std::result::Result::Ok(::std::option::Option::Some(Self::#variant(#parse)));
             }
         }
@@ -67,6 +76,7 @@ pub(super) fn media_type(
             },
             Encoding::Text => quote!(Self::#variant(text) => #root::runtime::media_response(status, #content_type, text.clone().into_bytes()),),
             Encoding::Binary => quote!(Self::#variant(bytes) => #root::runtime::media_response(status, #content_type, bytes.clone()),),
+            Encoding::Blob => quote!(Self::#variant(blob) => #root::runtime::media_response(status, blob.content_type_or(#content_type), blob.bytes.clone()),),
         }
     });
     let list = content_types
@@ -149,6 +159,9 @@ fn client_half(
                 Encoding::Form => quote!(Self::#variant(value) => request.form(value),),
                 Encoding::Text => quote!(Self::#variant(text) => request.body(#content_type, text.clone().into_bytes()),),
                 Encoding::Binary => quote!(Self::#variant(bytes) => request.body(#content_type, bytes.clone()),),
+                // A range names no type a request can carry.
+                Encoding::Blob if content_type.contains('*') => quote!(Self::#variant(blob) => request.body(blob.content_type_or("application/octet-stream"), blob.bytes.clone()),),
+                Encoding::Blob => quote!(Self::#variant(blob) => request.body(blob.content_type_or(#content_type), blob.bytes.clone()),),
             }
         });
         quote! {
@@ -164,31 +177,30 @@ fn client_half(
             Encoding::Form => quote!(incoming.form()?),
             Encoding::Text => quote!(incoming.text()?),
             Encoding::Binary => quote!(incoming.bytes().to_vec()),
+            Encoding::Blob => quote! {
+                #root::media::Blob::new(incoming.content_type(), incoming.bytes())
+            },
         };
         let first = &variant_idents[0];
         let first_read = read(variants[0].encoding);
-        let arms = variants.iter().zip(variant_idents).map(|(v, variant)| {
+        // The router sends a range (`image/*`) whose media type it was not told as
+        // `application/octet-stream`: a range's variant reads that too.
+        let arms = in_matching_order(variants, variant_idents).map(|(v, variant)| {
             let content_type = &v.content_type;
             let read = read(v.encoding);
+            let matches = if v.takes_any_type() {
+                quote!(true)
+            } else if v.encoding == Encoding::Blob {
+                quote!(incoming.is(#content_type) || incoming.is("application/octet-stream"))
+            } else {
+                quote!(incoming.is(#content_type))
+            };
             quote! {
-                if incoming.is(#content_type) {
+                if #matches {
                     return ::std::result::Result::Ok(Self::#variant(#read));
                 }
             }
         });
-        // The router sends a range (`image/*`) as `application/octet-stream`: read it back
-        // as the first range's variant.
-        let range = variants
-            .iter()
-            .zip(variant_idents)
-            .find(|(v, _)| v.content_type.contains('*') && v.encoding == Encoding::Binary)
-            .map(|(_, variant)| {
-                quote! {
-                    if incoming.is("application/octet-stream") {
-                        return ::std::result::Result::Ok(Self::#variant(incoming.bytes().to_vec()));
-                    }
-                }
-            });
         quote! {
             /// Reads a response body by its `Content-Type` (as the first media type when it
             /// declares none).
@@ -197,10 +209,21 @@ fn client_half(
                     return ::std::result::Result::Ok(Self::#first(#first_read));
                 }
                 #(#arms)*
-                #range
                 ::std::result::Result::Err(incoming.unexpected_media_type())
             }
         }
     });
     (put, decode)
+}
+
+/// The variants in the order a media type is matched against them: those that take any
+/// type last, so a documented type goes to its own variant.
+fn in_matching_order<'a>(
+    variants: &'a [MediaVariant],
+    idents: &'a [Ident],
+) -> impl Iterator<Item = (&'a MediaVariant, &'a Ident)> {
+    let pairs = || variants.iter().zip(idents);
+    pairs()
+        .filter(|(v, _)| !v.takes_any_type())
+        .chain(pairs().filter(|(v, _)| v.takes_any_type()))
 }

@@ -248,9 +248,12 @@ impl Outgoing {
         self.body("application/x-www-form-urlencoded", text.into_bytes())
     }
 
-    /// The body: `bytes` of `content_type`.
+    /// The body: `bytes` of `content_type`, unless a `Content-Type` header parameter named
+    /// the body's media type already (an upload's file type): that one stands.
     pub fn body(&mut self, content_type: &str, bytes: Vec<u8>) -> Result<(), RequestError> {
-        self.raw_header("content-type", content_type)?;
+        if !self.headers.contains_key(::http::header::CONTENT_TYPE) {
+            self.raw_header("content-type", content_type)?;
+        }
         self.body = bytes;
         Ok(())
     }
@@ -527,6 +530,23 @@ mod tests {
         let mut bad = Outgoing::new(&endpoint, ::http::Method::GET, "", &[], "/{id}").unwrap();
         assert!(bad.header("X-Line", &"a\nb").is_err());
         assert!(bad.path_parameter("id", &serde_json::json!({"a": 1})).is_err());
+    }
+
+    #[test]
+    fn a_content_type_parameter_names_the_body_s_type_in_either_order() {
+        let endpoint = Endpoint::new("http://h");
+        let mut header_first = Outgoing::new(&endpoint, ::http::Method::POST, "", &[], "/upload").unwrap();
+        header_first.header("Content-Type", &"image/png").unwrap();
+        header_first.body("application/octet-stream", vec![1]).unwrap();
+        assert_eq!(header_first.build().unwrap().headers()["content-type"], "image/png");
+        let mut body_first = Outgoing::new(&endpoint, ::http::Method::POST, "", &[], "/upload").unwrap();
+        body_first.body("application/octet-stream", vec![1]).unwrap();
+        body_first.header("Content-Type", &"image/png").unwrap();
+        assert_eq!(body_first.build().unwrap().headers()["content-type"], "image/png");
+        let mut absent = Outgoing::new(&endpoint, ::http::Method::POST, "", &[], "/upload").unwrap();
+        absent.header("Content-Type", &Option::<String>::None).unwrap();
+        absent.body("application/octet-stream", vec![1]).unwrap();
+        assert_eq!(absent.build().unwrap().headers()["content-type"], "application/octet-stream");
     }
 
     #[test]

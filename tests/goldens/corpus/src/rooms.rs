@@ -8,13 +8,13 @@ pub enum Credential {
     /// An access token from logging in.
     ChatToken(::std::string::String),
 }
-/// The request of `POST /createRoom`.
+/// The request of `POST /rooms/v3/createRoom`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateRoomRequest {
     /// The body (application/json).
     pub body: crate::types::CreateRoomBody,
 }
-/// The responses `POST /createRoom` documents, one variant per status.
+/// The responses `POST /rooms/v3/createRoom` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CreateRoomResponse {
     /// 200.
@@ -40,7 +40,7 @@ impl ::axum::response::IntoResponse for CreateRoomResponse {
         }
     }
 }
-/// The request of `GET /publicRooms`.
+/// The request of `GET /rooms/v3/publicRooms`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListPublicRoomsRequest {
     /// Query parameter `limit`.
@@ -48,7 +48,7 @@ pub struct ListPublicRoomsRequest {
     /// Query parameter `since`.
     pub since: ::std::option::Option<::std::string::String>,
 }
-/// The responses `GET /publicRooms` documents, one variant per status.
+/// The responses `GET /rooms/v3/publicRooms` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListPublicRoomsResponse {
     /// 200.
@@ -208,7 +208,7 @@ pub struct SetDisplayNameRequest {
     /// Path parameter `userId`. Matches `^@[a-z0-9._=/-]+:[A-Za-z0-9.-]+(:[0-9]+)?$`.
     pub user_id: crate::types::UserId,
     /// The body (application/json).
-    pub body: crate::types::SetDisplayNameBody,
+    pub body: ::std::option::Option<crate::types::SetDisplayNameBody>,
 }
 /// The responses `PUT /rooms/v3/profile/{userId}/displayname` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
@@ -608,7 +608,7 @@ pub trait RoomsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
     > + ::std::marker::Send;
-    /// `POST /createRoom`.
+    /// `POST /rooms/v3/createRoom`.
     ///
     /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
     fn create_room(
@@ -618,7 +618,7 @@ pub trait RoomsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<CreateRoomResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
-    /// `GET /publicRooms`.
+    /// `GET /rooms/v3/publicRooms`.
     fn list_public_rooms(
         &self,
         request: ListPublicRoomsRequest,
@@ -750,24 +750,24 @@ pub trait RoomsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<DownloadContentResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
 }
-/// What `POST /createRoom` is.
+/// What `POST /rooms/v3/createRoom` is.
 pub const CREATE_ROOM: crate::metadata::Metadata = crate::metadata::Metadata {
     name: "create_room",
     operation_id: ::std::option::Option::Some("createRoom"),
     method: ::http::Method::POST,
     path: "/createRoom",
-    paths: &["/createRoom"],
+    paths: &["/rooms/v3/createRoom"],
     authentication: crate::metadata::Authentication::Required(&["chatToken"]),
     rate_limited: false,
     deprecated: false,
 };
-/// What `GET /publicRooms` is.
+/// What `GET /rooms/v3/publicRooms` is.
 pub const LIST_PUBLIC_ROOMS: crate::metadata::Metadata = crate::metadata::Metadata {
     name: "list_public_rooms",
     operation_id: ::std::option::Option::Some("listPublicRooms"),
     method: ::http::Method::GET,
     path: "/publicRooms",
-    paths: &["/publicRooms"],
+    paths: &["/rooms/v3/publicRooms"],
     authentication: crate::metadata::Authentication::None,
     rate_limited: false,
     deprecated: false,
@@ -941,7 +941,7 @@ pub fn operation(
     crate::metadata::find(OPERATIONS, method, path)
 }
 impl CreateRoomRequest {
-    /// The HTTP request for `POST /createRoom` at `endpoint`, with `credential` where the operation takes one of its kind.
+    /// The HTTP request for `POST /rooms/v3/createRoom` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::Endpoint,
@@ -953,8 +953,8 @@ impl CreateRoomRequest {
         let mut request = crate::outgoing::Outgoing::new(
             endpoint,
             ::http::Method::POST,
-            "",
-            &[],
+            "{basePath}",
+            &[("basePath", &["/rooms/v3"])],
             "/createRoom",
         )?;
         let body = &self.body;
@@ -969,7 +969,7 @@ impl CreateRoomRequest {
     }
 }
 impl ListPublicRoomsRequest {
-    /// The HTTP request for `GET /publicRooms` at `endpoint`, with `credential` where the operation takes one of its kind.
+    /// The HTTP request for `GET /rooms/v3/publicRooms` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::Endpoint,
@@ -981,8 +981,8 @@ impl ListPublicRoomsRequest {
         let mut request = crate::outgoing::Outgoing::new(
             endpoint,
             ::http::Method::GET,
-            "",
-            &[],
+            "{basePath}",
+            &[("basePath", &["/rooms/v3"])],
             "/publicRooms",
         )?;
         request.query("limit", &self.limit)?;
@@ -1089,8 +1089,9 @@ impl SetDisplayNameRequest {
             "/profile/{userId}/displayname",
         )?;
         request.path_parameter("userId", &self.user_id)?;
-        let body = &self.body;
-        request.json(body)?;
+        if let ::std::option::Option::Some(body) = &self.body {
+            request.json(body)?;
+        }
         match credential {
             ::std::option::Option::Some(Credential::ChatToken(token)) => {
                 request.bearer(token)?
@@ -1362,7 +1363,7 @@ impl DownloadContentRequest {
     }
 }
 impl CreateRoomResponse {
-    /// The documented response a server sent for `POST /createRoom`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    /// The documented response a server sent for `POST /rooms/v3/createRoom`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1374,7 +1375,7 @@ impl CreateRoomResponse {
     }
 }
 impl ListPublicRoomsResponse {
-    /// The documented response a server sent for `GET /publicRooms`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    /// The documented response a server sent for `GET /rooms/v3/publicRooms`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1585,7 +1586,7 @@ impl Client {
     pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
         &self.endpoint
     }
-    /// `POST /createRoom`.
+    /// `POST /rooms/v3/createRoom`.
     pub async fn create_room(
         &self,
         request: &CreateRoomRequest,
@@ -1594,7 +1595,7 @@ impl Client {
         let response = crate::outgoing::send(&self.http, request).await?;
         ::std::result::Result::Ok(CreateRoomResponse::from_http(response)?)
     }
-    /// `GET /publicRooms`.
+    /// `GET /rooms/v3/publicRooms`.
     pub async fn list_public_rooms(
         &self,
         request: &ListPublicRoomsRequest,
@@ -1725,8 +1726,11 @@ impl Client {
 #[cfg(feature = "server")]
 pub fn router<S: RoomsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/createRoom", ::axum::routing::post(handlers::create_room::<S>))
-        .route("/publicRooms", ::axum::routing::get(handlers::list_public_rooms::<S>))
+        .route("/rooms/v3/createRoom", ::axum::routing::post(handlers::create_room::<S>))
+        .route(
+            "/rooms/v3/publicRooms",
+            ::axum::routing::get(handlers::list_public_rooms::<S>),
+        )
         .route(
             "/rooms/v3/rooms/{roomId}/messages",
             ::axum::routing::get(handlers::get_room_events::<S>),
@@ -1962,7 +1966,7 @@ mod handlers {
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: SetDisplayNamePath = crate::runtime::path(&mut parts).await?;
-            let body: crate::types::SetDisplayNameBody = crate::runtime::body(
+            let body: ::std::option::Option<crate::types::SetDisplayNameBody> = crate::runtime::optional_body(
                     &parts,
                     body,
                     false,

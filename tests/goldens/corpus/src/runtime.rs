@@ -309,7 +309,7 @@ pub(crate) fn json_response<T: ::serde::Serialize>(
 /// A body of the given media type, as bytes.
 pub(crate) fn media_response(
     status: ::http::StatusCode,
-    content_type: &'static str,
+    content_type: &str,
     bytes: ::std::vec::Vec<u8>,
 ) -> ::axum::response::Response {
     let content_type = if content_type.contains('*') {

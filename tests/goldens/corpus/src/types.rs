@@ -2704,8 +2704,8 @@ impl ::std::default::Default for QueryKeysOkBody {
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
 pub enum UploadContentBody {
-    /// `application/octet-stream`, as bytes.
-    OctetStream(::std::vec::Vec<u8>),
+    /// `application/octet-stream`, as bytes, in the media type the sender names.
+    OctetStream(crate::media::Blob),
     /// `text/plain`, as text.
     Plain(::std::string::String),
     /// `application/json`, as JSON.
@@ -2734,12 +2734,11 @@ impl UploadContentBody {
         let content_type = crate::runtime::content_type(parts);
         if content_type.is_empty() {
             return ::std::result::Result::Ok(
-                ::std::option::Option::Some(Self::OctetStream(bytes.to_vec())),
-            );
-        }
-        if crate::runtime::media_matches("application/octet-stream", &content_type) {
-            return ::std::result::Result::Ok(
-                ::std::option::Option::Some(Self::OctetStream(bytes.to_vec())),
+                ::std::option::Option::Some(
+                    Self::OctetStream(
+                        crate::media::Blob::new(content_type.clone(), bytes.to_vec()),
+                    ),
+                ),
             );
         }
         if crate::runtime::media_matches("text/plain", &content_type) {
@@ -2756,6 +2755,15 @@ impl UploadContentBody {
                 ),
             );
         }
+        if true {
+            return ::std::result::Result::Ok(
+                ::std::option::Option::Some(
+                    Self::OctetStream(
+                        crate::media::Blob::new(content_type.clone(), bytes.to_vec()),
+                    ),
+                ),
+            );
+        }
         ::std::result::Result::Err(
             crate::types::ApiError::unsupported_media_type(
                 "The body must be one of: application/octet-stream, text/plain, application/json",
@@ -2768,8 +2776,12 @@ impl UploadContentBody {
         request: &mut crate::outgoing::Outgoing,
     ) -> ::std::result::Result<(), crate::outgoing::RequestError> {
         match self {
-            Self::OctetStream(bytes) => {
-                request.body("application/octet-stream", bytes.clone())
+            Self::OctetStream(blob) => {
+                request
+                    .body(
+                        blob.content_type_or("application/octet-stream"),
+                        blob.bytes.clone(),
+                    )
             }
             Self::Plain(text) => request.body("text/plain", text.clone().into_bytes()),
             Self::Json(value) => request.json(value),
@@ -2790,8 +2802,8 @@ impl UploadContentOkBody {
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
 pub enum DownloadContentOkBody {
-    /// `image/*`, as bytes.
-    AnyImage(::std::vec::Vec<u8>),
+    /// `image/*`, as bytes, in the media type the sender names.
+    AnyImage(crate::media::Blob),
     /// `text/plain`, as text.
     Plain(::std::string::String),
     /// `application/json`, as JSON.
@@ -2813,8 +2825,12 @@ impl DownloadContentOkBody {
         status: ::http::StatusCode,
     ) -> ::axum::response::Response {
         match self {
-            Self::AnyImage(bytes) => {
-                crate::runtime::media_response(status, "image/*", bytes.clone())
+            Self::AnyImage(blob) => {
+                crate::runtime::media_response(
+                    status,
+                    blob.content_type_or("image/*"),
+                    blob.bytes.clone(),
+                )
             }
             Self::Plain(text) => {
                 crate::runtime::media_response(
@@ -2832,19 +2848,24 @@ impl DownloadContentOkBody {
         incoming: &crate::outgoing::Incoming,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
         if incoming.content_type().is_empty() {
-            return ::std::result::Result::Ok(Self::AnyImage(incoming.bytes().to_vec()));
+            return ::std::result::Result::Ok(
+                Self::AnyImage(
+                    crate::media::Blob::new(incoming.content_type(), incoming.bytes()),
+                ),
+            );
         }
-        if incoming.is("image/*") {
-            return ::std::result::Result::Ok(Self::AnyImage(incoming.bytes().to_vec()));
+        if incoming.is("image/*") || incoming.is("application/octet-stream") {
+            return ::std::result::Result::Ok(
+                Self::AnyImage(
+                    crate::media::Blob::new(incoming.content_type(), incoming.bytes()),
+                ),
+            );
         }
         if incoming.is("text/plain") {
             return ::std::result::Result::Ok(Self::Plain(incoming.text()?));
         }
         if incoming.is("application/json") {
             return ::std::result::Result::Ok(Self::Json(incoming.json()?));
-        }
-        if incoming.is("application/octet-stream") {
-            return ::std::result::Result::Ok(Self::AnyImage(incoming.bytes().to_vec()));
         }
         ::std::result::Result::Err(incoming.unexpected_media_type())
     }

@@ -1106,9 +1106,11 @@ async fn rooms_set_display_name() {
             .with_credential(credential.clone());
         let request = ::golden_corpus::rooms::SetDisplayNameRequest {
             user_id: sample::<::golden_corpus::types::UserId>("\"some text\""),
-            body: sample::<
-                ::golden_corpus::types::SetDisplayNameBody,
-            >("{\"displayname\":\"some text\"}"),
+            body: Some(
+                sample::<
+                    ::golden_corpus::types::SetDisplayNameBody,
+                >("{\"displayname\":\"some text\"}"),
+            ),
         };
         script
             .check(
@@ -1368,7 +1370,10 @@ async fn rooms_upload_content() {
             filename: Some(sample::<::std::string::String>("\"some text\"")),
             content_length: sample::<i64>("7"),
             body: ::golden_corpus::types::UploadContentBody::OctetStream(
-                vec![0u8, 1, 2, 255],
+                ::golden_corpus::media::Blob::new(
+                    "application/x-sample",
+                    vec![0u8, 1, 2, 255],
+                ),
             ),
         };
         let request = {
@@ -1401,7 +1406,10 @@ async fn rooms_upload_content() {
             filename: Some(sample::<::std::string::String>("\"some text\"")),
             content_length: sample::<i64>("7"),
             body: ::golden_corpus::types::UploadContentBody::OctetStream(
-                vec![0u8, 1, 2, 255],
+                ::golden_corpus::media::Blob::new(
+                    "application/x-sample",
+                    vec![0u8, 1, 2, 255],
+                ),
             ),
         };
         let request = {
@@ -1517,7 +1525,10 @@ async fn rooms_download_content() {
                 &request,
                 ::golden_corpus::rooms::DownloadContentResponse::Ok(
                     ::golden_corpus::types::DownloadContentOkBody::AnyImage(
-                        vec![0u8, 1, 2, 255],
+                        ::golden_corpus::media::Blob::new(
+                            "image/x-sample",
+                            vec![0u8, 1, 2, 255],
+                        ),
                     ),
                 ),
                 client.download_content(&request),

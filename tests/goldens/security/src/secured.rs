@@ -568,7 +568,8 @@ mod handlers {
             super::MaybeKeyResponse,
             crate::types::ApiError,
         > = async {
-            let caller = match credential_api_key_query(&parts)? {
+            let credential = credential_api_key_query(&parts)?;
+            let caller = match credential {
                 ::std::option::Option::Some(credential) => {
                     ::std::option::Option::Some(server.authenticate(credential).await)
                 }
