@@ -354,7 +354,11 @@ fn expand(spec_root: &Path, entry: &str) -> std::result::Result<Vec<String>, Str
         let is_file = dir_entry.file_type().is_ok_and(|kind| kind.is_file());
         let name = dir_entry.file_name().to_string_lossy().into_owned();
         if is_file && glob_matches(pattern, &name) {
-            files.push(if dir.is_empty() { name } else { format!("{dir}/{name}") });
+            files.push(if dir.is_empty() {
+                name
+            } else {
+                format!("{dir}/{name}")
+            });
         }
     }
     if files.is_empty() {

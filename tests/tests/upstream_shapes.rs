@@ -110,12 +110,18 @@ fn allof_parts_defining_one_property_merge_it() {
 /// An example's property that its schema does not declare is reported, not tested.
 #[test]
 fn undeclared_example_properties_are_reported() {
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/upstream_shapes/codegen.toml");
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/upstream_shapes/codegen.toml"
+    );
     let (_, warnings) = generator::Generator::from_config_file(std::path::Path::new(config))
         .unwrap()
         .generate_with_warnings()
         .unwrap();
-    let messages: Vec<String> = warnings.iter().map(|w| format!("{}: {}", w.location, w.message)).collect();
+    let messages: Vec<String> = warnings
+        .iter()
+        .map(|w| format!("{}: {}", w.location, w.message))
+        .collect();
     assert!(
         messages.iter().any(|m| m.contains("third_party.yaml")
             && m.contains("does not declare")
@@ -149,35 +155,66 @@ impl Calls {
 }
 
 impl RoomsApi for Calls {
-    async fn send_invite_v1(&self, _: rooms::SendInviteV1Request) -> Result<rooms::SendInviteV1Response, ApiError> {
+    async fn send_invite_v1(
+        &self,
+        _: rooms::SendInviteV1Request,
+    ) -> Result<rooms::SendInviteV1Response, ApiError> {
         Err(ApiError::not_found("not scripted"))
     }
-    async fn send_invite_v2(&self, _: rooms::SendInviteV2Request) -> Result<rooms::SendInviteV2Response, ApiError> {
+    async fn send_invite_v2(
+        &self,
+        _: rooms::SendInviteV2Request,
+    ) -> Result<rooms::SendInviteV2Response, ApiError> {
         Err(ApiError::not_found("not scripted"))
     }
-    async fn invite_user(&self, request: rooms::InviteUserRequest) -> Result<rooms::InviteUserResponse, ApiError> {
+    async fn invite_user(
+        &self,
+        request: rooms::InviteUserRequest,
+    ) -> Result<rooms::InviteUserResponse, ApiError> {
         self.record(format!("invite_user {}", request.body.user_id));
         Ok(rooms::InviteUserResponse::Ok(Default::default()))
     }
-    async fn set_state(&self, request: rooms::SetStateRequest) -> Result<rooms::SetStateResponse, ApiError> {
+    async fn set_state(
+        &self,
+        request: rooms::SetStateRequest,
+    ) -> Result<rooms::SetStateResponse, ApiError> {
         self.record(format!("set_state {:?}", request.body));
         Ok(rooms::SetStateResponse::Ok(Default::default()))
     }
-    async fn get_event(&self, _: rooms::GetEventRequest) -> Result<rooms::GetEventResponse, ApiError> {
+    async fn get_event(
+        &self,
+        _: rooms::GetEventRequest,
+    ) -> Result<rooms::GetEventResponse, ApiError> {
         Err(ApiError::not_found("not scripted"))
     }
-    async fn invite_by3_pid(&self, request: rooms::InviteBy3PidRequest) -> Result<rooms::InviteBy3PidResponse, ApiError> {
+    async fn invite_by3_pid(
+        &self,
+        request: rooms::InviteBy3PidRequest,
+    ) -> Result<rooms::InviteBy3PidResponse, ApiError> {
         self.record(format!("invite_by3_pid {}", request.body.address));
         Ok(rooms::InviteBy3PidResponse::Ok(Default::default()))
     }
-    async fn upload_content(&self, request: rooms::UploadContentRequest) -> Result<rooms::UploadContentResponse, ApiError> {
+    async fn upload_content(
+        &self,
+        request: rooms::UploadContentRequest,
+    ) -> Result<rooms::UploadContentResponse, ApiError> {
         let types::UploadContentBody::OctetStream(blob) = request.body;
-        self.record(format!("upload {:?} {}", request.content_type, blob.content_type));
-        Ok(rooms::UploadContentResponse::Ok(types::UploadContentOkBody::new("mxc://x/y".into())))
+        self.record(format!(
+            "upload {:?} {}",
+            request.content_type, blob.content_type
+        ));
+        Ok(rooms::UploadContentResponse::Ok(
+            types::UploadContentOkBody::new("mxc://x/y".into()),
+        ))
     }
-    async fn get_content(&self, _: rooms::GetContentRequest) -> Result<rooms::GetContentResponse, ApiError> {
+    async fn get_content(
+        &self,
+        _: rooms::GetContentRequest,
+    ) -> Result<rooms::GetContentResponse, ApiError> {
         let blob = Blob::new("image/png", vec![7]);
-        Ok(rooms::GetContentResponse::Ok(types::GetContentOkBody::OctetStream(blob)))
+        Ok(rooms::GetContentResponse::Ok(
+            types::GetContentOkBody::OctetStream(blob),
+        ))
     }
 }
 
@@ -196,9 +233,19 @@ async fn a_shared_route_serves_the_operation_whose_request_parses() {
     let base = serve(calls.clone()).await;
     let http = reqwest::Client::new();
     let url = format!("{base}/_matrix/client/v3/rooms/!r:localhost/invite");
-    let user = http.post(&url).body(r#"{"user_id": "@bob:localhost"}"#).send().await.unwrap();
+    let user = http
+        .post(&url)
+        .body(r#"{"user_id": "@bob:localhost"}"#)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(user.status(), 200);
-    let email = http.post(&url).body(r#"{"medium": "email", "address": "bob@example.org"}"#).send().await.unwrap();
+    let email = http
+        .post(&url)
+        .body(r#"{"medium": "email", "address": "bob@example.org"}"#)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(email.status(), 200);
     let neither = http.post(&url).body("{}").send().await.unwrap();
     assert_eq!(neither.status(), 400);
@@ -206,7 +253,10 @@ async fn a_shared_route_serves_the_operation_whose_request_parses() {
     assert!(error.to_string().contains("user_id"), "{error}");
     assert_eq!(
         *calls.0.lock().unwrap(),
-        ["invite_user @bob:localhost", "invite_by3_pid bob@example.org"]
+        [
+            "invite_user @bob:localhost",
+            "invite_by3_pid bob@example.org"
+        ]
     );
 }
 
@@ -222,7 +272,9 @@ async fn the_router_keeps_the_media_type_both_ways() {
     };
     client.upload_content(&upload).await.unwrap();
     let download = client
-        .get_content(&rooms::GetContentRequest { media_id: "y".into() })
+        .get_content(&rooms::GetContentRequest {
+            media_id: "y".into(),
+        })
         .await
         .unwrap();
     let rooms::GetContentResponse::Ok(types::GetContentOkBody::OctetStream(blob)) = download;

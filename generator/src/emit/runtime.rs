@@ -70,10 +70,13 @@ impl Needs {
             authorization: uses.bearer || uses.authorization,
             api_key: uses.api_keys,
             media_read: !uses.media_read.is_empty(),
-            media_matches: uses.media_read.iter().any(|id| match &ir.type_def(*id).kind {
-                TypeKind::Media { variants } => variants.iter().any(|v| !v.takes_any_type()),
-                _ => false,
-            }),
+            media_matches: uses
+                .media_read
+                .iter()
+                .any(|id| match &ir.type_def(*id).kind {
+                    TypeKind::Media { variants } => variants.iter().any(|v| !v.takes_any_type()),
+                    _ => false,
+                }),
             media_response: written.iter().any(|e| *e != Encoding::Json),
             parse_text: read.contains(&Encoding::Text),
             empty_response: uses.empty_responses,

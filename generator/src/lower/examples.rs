@@ -103,7 +103,13 @@ pub(super) fn keep_declared(ir: &mut Ir) {
     let mut examples = std::mem::take(&mut ir.examples);
     for example in &mut examples {
         let mut dropped = Vec::new();
-        drop_undeclared(ir, &example.ty, &mut example.value, String::new(), &mut dropped);
+        drop_undeclared(
+            ir,
+            &example.ty,
+            &mut example.value,
+            String::new(),
+            &mut dropped,
+        );
         if !dropped.is_empty() {
             ir.warnings.push(Warning {
                 location: example.location.clone(),
@@ -120,7 +126,13 @@ pub(super) fn keep_declared(ir: &mut Ir) {
 /// Removes from `value` (at the JSON pointer `at`) the properties `ty` does not declare,
 /// naming each in `dropped`. A union without a tag is left whole: which variant a value
 /// lands in is serde's choice at run time.
-fn drop_undeclared(ir: &Ir, ty: &TypeRef, value: &mut Value, at: String, dropped: &mut Vec<String>) {
+fn drop_undeclared(
+    ir: &Ir,
+    ty: &TypeRef,
+    value: &mut Value,
+    at: String,
+    dropped: &mut Vec<String>,
+) {
     match (ty, value) {
         (TypeRef::Boxed(inner) | TypeRef::Nullable(inner), value) => {
             drop_undeclared(ir, inner, value, at, dropped)
@@ -173,11 +185,14 @@ fn drop_undeclared(ir: &Ir, ty: &TypeRef, value: &mut Value, at: String, dropped
                 tag: Some(tag),
                 ..
             } => {
-                let chosen = value.get(tag).and_then(Value::as_str).and_then(|tag_value| {
-                    variants
-                        .iter()
-                        .find(|v| v.tag_values.iter().any(|t| t == tag_value))
-                });
+                let chosen = value
+                    .get(tag)
+                    .and_then(Value::as_str)
+                    .and_then(|tag_value| {
+                        variants
+                            .iter()
+                            .find(|v| v.tag_values.iter().any(|t| t == tag_value))
+                    });
                 if let Some(variant) = chosen {
                     drop_undeclared(ir, &variant.ty, value, at, dropped);
                 }

@@ -255,9 +255,7 @@ impl Sizes<'_> {
             | TypeRef::Array(_)
             | TypeRef::Map(_)
             | TypeRef::Bytes
-            | TypeRef::Blob => {
-                COLLECTION
-            }
+            | TypeRef::Blob => COLLECTION,
             TypeRef::Integer { .. } | TypeRef::Number { .. } => 8,
             TypeRef::Boolean => 1,
             TypeRef::Boxed(_) => POINTER,

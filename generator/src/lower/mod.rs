@@ -180,7 +180,10 @@ impl Lowerer<'_> {
                         Some((first, _)) if first.pointer == operation.source.pointer => {
                             return Err(Error::invalid(
                                 operation.source.clone(),
-                                format!("{} {path} is already defined at {first}", operation.method),
+                                format!(
+                                    "{} {path} is already defined at {first}",
+                                    operation.method
+                                ),
                             ));
                         }
                         Some((_, shared)) => api.routes[*shared].operations.push(index),

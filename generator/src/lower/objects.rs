@@ -234,10 +234,12 @@ impl Lowerer<'_> {
     fn resolved<'s>(&'s self, part: &'s ReferenceOr<Schema>) -> Option<&'s Schema> {
         match part {
             ReferenceOr::Item(schema) => Some(schema),
-            ReferenceOr::Reference { reference } => match &self.schemas.get(&schema_key(reference)?)?.schema {
-                ReferenceOr::Item(schema) => Some(schema),
-                ReferenceOr::Reference { .. } => None,
-            },
+            ReferenceOr::Reference { reference } => {
+                match &self.schemas.get(&schema_key(reference)?)?.schema {
+                    ReferenceOr::Item(schema) => Some(schema),
+                    ReferenceOr::Reference { .. } => None,
+                }
+            }
         }
     }
 }

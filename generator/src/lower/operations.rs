@@ -373,7 +373,9 @@ fn base_path(openapi: &OpenAPI) -> BasePath {
     let url = server.url.as_str();
     let default_of = |name: &str| {
         let variables = server.variables.as_ref();
-        variables.and_then(|v| v.get(name)).map(|v| v.default.as_str())
+        variables
+            .and_then(|v| v.get(name))
+            .map(|v| v.default.as_str())
     };
     let start = match url.find("://") {
         None => 0,
@@ -384,7 +386,9 @@ fn base_path(openapi: &OpenAPI) -> BasePath {
                 match rest.chars().next() {
                     None | Some('/') => break at,
                     Some('{') => match rest.find('}') {
-                        Some(end) if default_of(&rest[1..end]).is_some_and(|d| d.starts_with('/')) => {
+                        Some(end)
+                            if default_of(&rest[1..end]).is_some_and(|d| d.starts_with('/')) =>
+                        {
                             break at;
                         }
                         Some(end) => at += end + 1,
@@ -405,7 +409,12 @@ fn base_path(openapi: &OpenAPI) -> BasePath {
             name: name.clone(),
             default: variable.default.clone(),
             values: std::iter::once(&variable.default)
-                .chain(variable.enumeration.iter().filter(|v| **v != variable.default))
+                .chain(
+                    variable
+                        .enumeration
+                        .iter()
+                        .filter(|v| **v != variable.default),
+                )
                 .cloned()
                 .collect(),
         })
