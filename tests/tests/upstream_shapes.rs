@@ -33,7 +33,7 @@ fn the_base_path_is_the_server_variable_that_starts_the_path() {
         v2.to_http(&endpoint()).unwrap().uri(),
         "https://hs.example/_matrix/federation/v2/invite/%21r%3Alocalhost"
     );
-    let paths = golden_upstream_shapes::metadata::rooms::SEND_INVITE_V2.paths;
+    let paths = rooms::SEND_INVITE_V2.paths;
     assert_eq!(paths, ["/_matrix/federation/v2/invite/{roomId}"]);
 }
 
