@@ -219,6 +219,7 @@ impl RoomsApi for Calls {
 }
 
 async fn serve(calls: Arc<Calls>) -> String {
+    server_stub::remote::install_tls_provider();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, rooms::router(calls)).await });
