@@ -473,7 +473,16 @@ fn request_value(
     let mut fields = Vec::new();
     for parameter in &op.parameters {
         let field = ident(&parameter.field);
-        let value = sampled(sampler, &parameter.ty, 0)?;
+        // A `Content-Type` header names the body's media type, and goes out in its place:
+        // the sample is the media type the body's own sample names.
+        let names_media_type = parameter.location == crate::ir::ParamLocation::Header
+            && parameter.name.eq_ignore_ascii_case("content-type")
+            && matches!(parameter.ty, TypeRef::String { .. });
+        let value = if names_media_type {
+            quote!(String::from("application/x-sample"))
+        } else {
+            sampled(sampler, &parameter.ty, 0)?
+        };
         let (_, default) = super::api::parameter_type(ir, parameter, root);
         let value = if parameter.required || default.is_some() {
             value

@@ -352,7 +352,7 @@ async fn rooms_upload_content() {
     {
         let client = ::golden_upstream_shapes::rooms::Client::new(endpoint.clone());
         let request = ::golden_upstream_shapes::rooms::UploadContentRequest {
-            content_type: Some(sample::<::std::string::String>("\"some text\"")),
+            content_type: Some(String::from("application/x-sample")),
             body: ::golden_upstream_shapes::types::UploadContentBody::OctetStream(
                 ::golden_upstream_shapes::media::Blob::new(
                     "application/x-sample",
