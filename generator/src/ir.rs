@@ -217,6 +217,8 @@ pub struct RouterUses {
     pub optional_bodies: bool,
     pub path_parameters: bool,
     pub query_parameters: bool,
+    /// Objects spread over the query, a pair per property.
+    pub spread_query_parameters: bool,
     pub header_parameters: bool,
     /// `Authorization: Bearer` credentials (OAuth2, OpenID Connect, HTTP bearer, or API
     /// keys that may come as a bearer token).
@@ -286,6 +288,9 @@ pub struct Parameter {
     /// The regular expression a string value must match, as the spec writes it. Documented,
     /// not enforced: the implementation owns validation.
     pub pattern: Option<String>,
+    /// An object in the query spread over it, a pair per property (OpenAPI's default for a
+    /// query parameter: `style: form`, exploded), rather than one `name=value` pair.
+    pub spread: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

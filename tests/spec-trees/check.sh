@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Real Matrix spec trees (../shared/matrix-spec, unmodified): each release's config here
 # generates one crate of every API; the crate must build warning- and clippy-clean with
-# either half, both and neither, and pass its example tests and the wire tests written by
-# hand from the spec's text (RELEASE/wire.rs). The generator's warnings
+# either half, both and neither, and pass its unit, example and round-trip tests and the
+# wire tests written by hand from the spec's text (RELEASE/wire.rs). The generator's warnings
 # (examples that do not fit their schemas, keywords no type can say) are printed: the
 # report. Usage: bash tests/spec-trees/check.sh [RELEASE...] (default: every release here).
 set -euo pipefail
@@ -36,12 +36,7 @@ for release in "${releases[@]}"; do
     cargo clippy -q --no-default-features -- -D warnings
     cargo clippy -q --no-default-features --features client -- -D warnings
     cargo clippy -q --no-default-features --features server -- -D warnings
-    # The crate's own unit tests (its verbatim modules), every example, and the wire tests.
-    # Its round-trip tests are built (clippy above) but not run here yet: object-typed
-    # query parameters and routes two operations share do not round-trip (issue 25's note).
-    tests=(--lib --test examples)
-    [ -f tests/wire.rs ] && tests+=(--test wire)
-    cargo test -q --features client "${tests[@]}" 2>&1 | tee "$work/test.txt" | grep -E "^test result|FAILED|panicked"
+    cargo test -q --features client 2>&1 | tee "$work/test.txt" | grep -E "^test result|FAILED|panicked"
     ! grep -q "FAILED\|panicked" "$work/test.txt"
   )
 done

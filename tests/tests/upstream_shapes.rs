@@ -144,6 +144,23 @@ fn an_openapi_3_body_is_optional_unless_it_says_so() {
     assert!(request.headers().get("content-type").is_none());
 }
 
+/// `fields`, an object in the query (`style: form`, exploded by default): a pair per
+/// property, beside the other parameters.
+#[test]
+fn an_object_query_parameter_is_spread_over_the_query() {
+    let request = rooms::QueryUserByProtocolRequest {
+        protocol: "irc".into(),
+        limit: Some(5),
+        fields: Some([("network".to_owned(), "libera chat".to_owned())].into()),
+    }
+    .to_http(&endpoint())
+    .unwrap();
+    assert_eq!(
+        request.uri(),
+        "https://hs.example/_matrix/client/v3/thirdparty/user/irc?limit=5&network=libera%20chat"
+    );
+}
+
 /// What the scripted server was called with.
 #[derive(Default)]
 struct Calls(Mutex<Vec<String>>);
@@ -186,6 +203,30 @@ impl RoomsApi for Calls {
         _: rooms::GetEventRequest,
     ) -> Result<rooms::GetEventResponse, ApiError> {
         Err(ApiError::not_found("not scripted"))
+    }
+    async fn get_events(
+        &self,
+        request: rooms::GetEventsRequest,
+    ) -> Result<rooms::GetEventsResponse, ApiError> {
+        self.record(format!("get_events {:?}", request.from));
+        Ok(rooms::GetEventsResponse::Ok(Default::default()))
+    }
+    async fn peek_events(
+        &self,
+        request: rooms::PeekEventsRequest,
+    ) -> Result<rooms::PeekEventsResponse, ApiError> {
+        self.record(format!("peek_events {:?}", request.room_id));
+        Ok(rooms::PeekEventsResponse::Ok(Default::default()))
+    }
+    async fn query_user_by_protocol(
+        &self,
+        request: rooms::QueryUserByProtocolRequest,
+    ) -> Result<rooms::QueryUserByProtocolResponse, ApiError> {
+        self.record(format!(
+            "query_user {:?} {:?}",
+            request.limit, request.fields
+        ));
+        Ok(rooms::QueryUserByProtocolResponse::Ok(Vec::new()))
     }
     async fn invite_by3_pid(
         &self,
@@ -257,6 +298,65 @@ async fn a_shared_route_serves_the_operation_whose_request_parses() {
         [
             "invite_user @bob:localhost",
             "invite_by3_pid bob@example.org"
+        ]
+    );
+}
+
+/// `GET /events` is documented twice, and every request parses as either: the request goes
+/// to the one whose query parameters it carries most of, the first among equals.
+#[tokio::test]
+async fn a_shared_route_prefers_the_operation_whose_parameters_the_request_carries() {
+    let calls = Arc::new(Calls::default());
+    let base = serve(calls.clone()).await;
+    let http = reqwest::Client::new();
+    for query in ["from=s1&room_id=!r", "from=s2", ""] {
+        let response = http
+            .get(format!("{base}/_matrix/client/v3/events?{query}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(
+        *calls.0.lock().unwrap(),
+        [
+            "peek_events Some(\"!r\")",
+            "get_events Some(\"s2\")",
+            "get_events None"
+        ]
+    );
+}
+
+/// The router reads an object spread over the query from the pairs no other parameter
+/// names.
+#[tokio::test]
+async fn the_router_reads_a_spread_object_from_the_other_pairs() {
+    let calls = Arc::new(Calls::default());
+    let base = serve(calls.clone()).await;
+    let client = rooms::Client::new(Endpoint::new(&base));
+    let request = rooms::QueryUserByProtocolRequest {
+        protocol: "irc".into(),
+        limit: Some(5),
+        fields: Some(
+            [
+                ("network".to_owned(), "libera".to_owned()),
+                ("nick".to_owned(), "bob".to_owned()),
+            ]
+            .into(),
+        ),
+    };
+    client.query_user_by_protocol(&request).await.unwrap();
+    let none = rooms::QueryUserByProtocolRequest {
+        protocol: "irc".into(),
+        limit: None,
+        fields: None,
+    };
+    client.query_user_by_protocol(&none).await.unwrap();
+    assert_eq!(
+        *calls.0.lock().unwrap(),
+        [
+            "query_user Some(5) Some({\"network\": \"libera\", \"nick\": \"bob\"})",
+            "query_user None None"
         ]
     );
 }

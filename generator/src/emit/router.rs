@@ -160,7 +160,7 @@ fn reading(ir: &Ir, api: &Api, op: &Operation) -> Reading {
         steps.push(step);
         quote!(caller,)
     });
-    parameter_steps(ir, op, &mut steps, &mut fields, &mut private_items);
+    parameter_steps(ir, api, op, &mut steps, &mut fields, &mut private_items);
     if let Some(step) = body_step(ir, op, &root) {
         steps.push(step);
         fields.push(quote!(body));
@@ -274,47 +274,40 @@ fn parser(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
 fn dispatcher(api: &Api, index: usize, set: &[usize]) -> TokenStream {
     let trait_ident = ident(&api.trait_name);
     let name = format_ident!("route_{index}");
-    let attempts: Vec<TokenStream> = set
-        .iter()
-        .map(|&op_index| {
-            let op = &api.operations[op_index];
-            let name = ident(&op.name);
-            let caller = (!matches!(op.security, Security::None)).then(|| quote!(caller,));
-            let caller_binding = caller.as_ref().map_or(quote!(_), |_| quote!(caller));
-            let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
-            let call = quote! {
-                super::#name(&*server, parts.clone(), ::axum::body::Body::from(body.clone())).await
-            };
-            let pattern = quote!(::std::result::Result::Ok((#caller_binding, request)));
-            let serve = quote! {
-                #allow_deprecated
-                let result = server.#name(#caller request).await;
-                return crate::runtime::respond(result);
-            };
-            (call, pattern, serve)
-        })
-        .enumerate()
-        .map(|(i, (call, pattern, serve))| {
-            if i == 0 {
-                quote! {
-                    let first_error = match #call {
-                        #pattern => { #serve }
-                        ::std::result::Result::Err(error) => error,
-                    };
+    let count = set.len();
+    let carried = set.iter().map(|&op_index| {
+        let names = api.operations[op_index]
+            .parameters
+            .iter()
+            .filter(|p| p.location == ParamLocation::Query)
+            .map(|p| &p.name);
+        quote!(crate::runtime::query_carries(&parts, &[#(#names),*]))
+    });
+    let attempts = set.iter().enumerate().map(|(i, &op_index)| {
+        let op = &api.operations[op_index];
+        let name = ident(&op.name);
+        let caller = (!matches!(op.security, Security::None)).then(|| quote!(caller,));
+        let caller_binding = caller.as_ref().map_or(quote!(_), |_| quote!(caller));
+        let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+        quote! {
+            #i => match super::#name(&*server, parts.clone(), ::axum::body::Body::from(body.clone())).await {
+                ::std::result::Result::Ok((#caller_binding, request)) => {
+                    #allow_deprecated
+                    let result = server.#name(#caller request).await;
+                    return crate::runtime::respond(result);
                 }
-            } else {
-                quote! {
-                    if let #pattern = #call { #serve }
-                }
-            }
-        })
-        .collect();
+                ::std::result::Result::Err(error) => errors[#i] = ::std::option::Option::Some(error),
+            },
+        }
+    });
     let doc = format!(
-        " {}.",
+        " {}: the request goes to the first whose request parses, trying first those whose \
+         query parameters it carries most of (spec order among equals); when none parses, the \
+         answer is the first one's error.",
         set.iter()
             .map(|&i| format!("`{}`", api.operations[i].name))
             .collect::<Vec<_>>()
-            .join(", then ")
+            .join(", ")
     );
     quote! {
         #[doc = #doc]
@@ -327,8 +320,20 @@ fn dispatcher(api: &Api, index: usize, set: &[usize]) -> TokenStream {
                 ::std::result::Result::Ok(body) => body,
                 ::std::result::Result::Err(error) => return crate::runtime::respond::<()>(::std::result::Result::Err(error)),
             };
-            #(#attempts)*
-            crate::runtime::respond::<()>(::std::result::Result::Err(first_error))
+            let carried: [usize; #count] = [#(#carried),*];
+            let mut order: [usize; #count] = ::std::array::from_fn(|i| i);
+            order.sort_by_key(|&i| ::std::cmp::Reverse(carried[i]));
+            let mut errors: [::std::option::Option<_>; #count] = ::std::array::from_fn(|_| ::std::option::Option::None);
+            for attempt in order {
+                match attempt {
+                    #(#attempts)*
+                    _ => {}
+                }
+            }
+            match errors.into_iter().flatten().next() {
+                ::std::option::Option::Some(error) => crate::runtime::respond::<()>(::std::result::Result::Err(error)),
+                ::std::option::Option::None => crate::runtime::not_found().await,
+            }
         }
     }
 }
@@ -393,6 +398,7 @@ fn credential_step(ir: &Ir, api: &Api, op: &Operation) -> Option<TokenStream> {
 /// a step per location, a request field per parameter, the structs and their defaults.
 fn parameter_steps(
     ir: &Ir,
+    api: &Api,
     op: &Operation,
     steps: &mut Vec<TokenStream>,
     fields: &mut Vec<TokenStream>,
@@ -422,7 +428,7 @@ fn parameter_steps(
         let params: Vec<&Parameter> = op
             .parameters
             .iter()
-            .filter(|p| p.location == location)
+            .filter(|p| p.location == location && !p.spread)
             .collect();
         if params.is_empty() {
             continue;
@@ -451,6 +457,54 @@ fn parameter_steps(
             struct #struct_ident { #(#struct_fields)* }
         });
         steps.push(quote!(let #binding: #struct_ident = #call;));
+    }
+    spread_query_steps(ir, api, op, fields, private_items);
+}
+
+/// An object spread over the query takes every pair that no other query parameter (nor a
+/// credential the API takes from the query) names.
+fn spread_query_steps(
+    ir: &Ir,
+    api: &Api,
+    op: &Operation,
+    fields: &mut Vec<TokenStream>,
+    private_items: &mut Vec<TokenStream>,
+) {
+    let error = error_type(ir);
+    let keys = api
+        .security_schemes
+        .iter()
+        .filter_map(|scheme| match &scheme.kind {
+            SecuritySchemeKind::ApiKey {
+                parameter,
+                location: ParamLocation::Query,
+            } => Some(parameter),
+            _ => None,
+        });
+    let others: Vec<&String> = op
+        .parameters
+        .iter()
+        .filter(|p| p.location == ParamLocation::Query && !p.spread)
+        .map(|p| &p.name)
+        .chain(keys)
+        .collect();
+    for parameter in op.parameters.iter().filter(|p| p.spread) {
+        let field = ident(&parameter.field);
+        let value = quote!(crate::runtime::query_object(&parts, &[#(#others),*])?);
+        let (ty, default) = parameter_type(ir, parameter, &quote!(crate));
+        let value = match default {
+            Some(expr) => {
+                let default_fn = ident(&parameter.default_fn);
+                private_items.push(quote!(fn #default_fn() -> #ty { #expr }));
+                quote!(#value.unwrap_or_else(#default_fn))
+            }
+            None if parameter.required => {
+                let message = format!("Missing parameter: {}", parameter.name);
+                quote!(#value.ok_or_else(|| #error::missing_param(#message))?)
+            }
+            None => value,
+        };
+        fields.push(quote!(#field: #value));
     }
 }
 

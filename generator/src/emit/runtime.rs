@@ -32,6 +32,8 @@ struct Needs {
     media_response: bool,
     parse_text: bool,
     empty_response: bool,
+    query_carries: bool,
+    query_object: bool,
 }
 
 impl Needs {
@@ -57,6 +59,7 @@ impl Needs {
             missing_field: parse_json
                 || parse_form
                 || uses.query_parameters
+                || uses.spread_query_parameters
                 || uses.header_parameters,
             parse_json,
             parse_form,
@@ -80,6 +83,8 @@ impl Needs {
             media_response: written.iter().any(|e| *e != Encoding::Json),
             parse_text: read.contains(&Encoding::Text),
             empty_response: uses.empty_responses,
+            query_carries: uses.shared_routes,
+            query_object: uses.spread_query_parameters,
         }
     }
 }
@@ -507,6 +512,50 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
                         ::std::option::Option::Some((kind, "*")) => actual.split('/').next() == ::std::option::Option::Some(kind),
                         _ => documented == actual,
                     }
+                }
+            },
+        ),
+        (
+            needs.query_object,
+            quote! {
+                /// An object spread over the query, a pair per property: every pair but those
+                /// named in `others` (the operation's other query parameters and credentials);
+                /// `None` when there is none.
+                pub(crate) fn query_object<T: ::serde::de::DeserializeOwned>(
+                    parts: &::axum::http::request::Parts,
+                    others: &[&str],
+                ) -> ::std::result::Result<::std::option::Option<T>, #error> {
+                    let query = parts.uri.query().unwrap_or_default();
+                    let pairs: ::std::vec::Vec<&str> = query
+                        .split('&')
+                        .filter(|pair| !pair.is_empty() && !others.contains(&pair.split('=').next().unwrap_or_default()))
+                        .collect();
+                    if pairs.is_empty() {
+                        return ::std::result::Result::Ok(::std::option::Option::None);
+                    }
+                    ::serde_html_form::from_str(&pairs.join("&"))
+                        .map(::std::option::Option::Some)
+                        .map_err(|error| {
+                            let message = error.to_string();
+                            match missing_field(&message) {
+                                ::std::option::Option::Some(field) => #error::missing_param(format!("Missing parameter: {field}")),
+                                ::std::option::Option::None => #error::invalid_param(message),
+                            }
+                        })
+                }
+            },
+        ),
+        (
+            needs.query_carries,
+            quote! {
+                /// How many of `names` the request's query carries. Names are compared as sent:
+                /// a query parameter's name is plain text, which percent-encoding leaves alone.
+                pub(crate) fn query_carries(parts: &::axum::http::request::Parts, names: &[&str]) -> usize {
+                    let query = parts.uri.query().unwrap_or_default();
+                    names
+                        .iter()
+                        .filter(|name| query.split('&').any(|pair| pair.split('=').next() == ::std::option::Option::Some(**name)))
+                        .count()
                 }
             },
         ),

@@ -194,7 +194,30 @@ impl Lowerer<'_> {
             Some(SchemaKind::Type(Type::String(string))) => string.pattern.clone(),
             _ => None,
         };
+        let is_object = match &ty {
+            TypeRef::Map(_) | TypeRef::Object => true,
+            TypeRef::Named(_) => self
+                .defined(&ty)
+                .is_some_and(|def| matches!(def.kind, TypeKind::Struct { .. })),
+            _ => false,
+        };
+        let spread = match parameter {
+            openapiv3::Parameter::Query { style, .. } if is_object => {
+                if *style != openapiv3::QueryStyle::Form || data.explode == Some(false) {
+                    return Err(Error::invalid(
+                        at.clone(),
+                        format!(
+                            "query parameter `{}` is an object in a style other than `form`, exploded (one pair per property), which is all the generator supports",
+                            data.name
+                        ),
+                    ));
+                }
+                true
+            }
+            _ => false,
+        };
         Ok(Parameter {
+            spread,
             name: data.name.clone(),
             field: String::new(),
             default_fn: String::new(),

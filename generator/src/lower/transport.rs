@@ -75,6 +75,9 @@ fn uses_of_api(ir: &mut Ir, api: &Api) {
         for parameter in &op.parameters {
             match parameter.location {
                 crate::ir::ParamLocation::Path => uses.path_parameters = true,
+                crate::ir::ParamLocation::Query if parameter.spread => {
+                    uses.spread_query_parameters = true
+                }
                 crate::ir::ParamLocation::Query => uses.query_parameters = true,
                 crate::ir::ParamLocation::Header => uses.header_parameters = true,
                 crate::ir::ParamLocation::Cookie => {}

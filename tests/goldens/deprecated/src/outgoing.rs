@@ -192,8 +192,20 @@ impl Outgoing {
     }
 
     /// Adds `value` to the query as `name` (one pair per item of a list; none when absent).
+    /// An object is spread over the query instead, a pair per property (OpenAPI's default
+    /// for a query parameter, `style: form` exploded), as the server half reads it.
     pub fn query(&mut self, name: &str, value: &impl serde::Serialize) -> Result<(), RequestError> {
-        for text in texts(name, value)? {
+        let value = serde_json::to_value(value)
+            .map_err(|e| RequestError::new(format!("parameter `{name}` does not serialize: {e}")))?;
+        if let serde_json::Value::Object(properties) = &value {
+            for (property, value) in properties {
+                for text in texts(property, value)? {
+                    self.query.push((property.clone(), text));
+                }
+            }
+            return Ok(());
+        }
+        for text in texts(name, &value)? {
             self.query.push((name.to_owned(), text));
         }
         Ok(())
@@ -517,12 +529,16 @@ mod tests {
         request.query("tag", &["x&y", "z"]).unwrap();
         request.query("limit", &Some(5)).unwrap();
         request.query("absent", &Option::<u8>::None).unwrap();
+        request.query("fields", &serde_json::json!({"network": "irc net"})).unwrap();
         request.header("X-Flag", &true).unwrap();
         request.header("Content-Length", &99).unwrap();
         request.cookie("session", &"a;b").unwrap();
         request.form(&[("a", "1 2"), ("b", "&")]).unwrap();
         let request = request.build().unwrap();
-        assert_eq!(request.uri(), "http://h/u/%40a%20b%2Fc%3Ad/x?tag=x%26y&tag=z&limit=5");
+        assert_eq!(
+            request.uri(),
+            "http://h/u/%40a%20b%2Fc%3Ad/x?tag=x%26y&tag=z&limit=5&network=irc%20net"
+        );
         assert_eq!(request.headers()["x-flag"], "true");
         assert!(request.headers().get("content-length").is_none());
         assert_eq!(request.headers()["cookie"], "session=a%3Bb");

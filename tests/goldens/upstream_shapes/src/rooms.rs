@@ -64,6 +64,40 @@ impl ::axum::response::IntoResponse for SendInviteV2Response {
         }
     }
 }
+/// The request of `GET /_matrix/client/v3/events`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GetEventsRequest {
+    /// Query parameter `from`.
+    pub from: ::std::option::Option<::std::string::String>,
+    /// Query parameter `timeout`.
+    pub timeout: ::std::option::Option<i64>,
+}
+/// The responses `GET /_matrix/client/v3/events` documents, one variant per status.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GetEventsResponse {
+    /// 200.
+    ///
+    /// Events.
+    Ok(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+}
+impl GetEventsResponse {
+    /// The HTTP status this response goes out with.
+    pub fn status(&self) -> ::http::StatusCode {
+        match self {
+            Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+}
+#[cfg(feature = "server")]
+impl ::axum::response::IntoResponse for GetEventsResponse {
+    fn into_response(self) -> ::axum::response::Response {
+        match &self {
+            Self::Ok(body) => {
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
+            }
+        }
+    }
+}
 /// The request of `POST /_matrix/client/v3/rooms/{roomId}/invite`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InviteUserRequest {
@@ -156,6 +190,82 @@ impl GetEventResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetEventResponse {
+    fn into_response(self) -> ::axum::response::Response {
+        match &self {
+            Self::Ok(body) => {
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
+            }
+        }
+    }
+}
+/// The request of `GET /_matrix/client/v3/events`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeekEventsRequest {
+    /// Query parameter `from`.
+    pub from: ::std::option::Option<::std::string::String>,
+    /// Query parameter `timeout`.
+    pub timeout: ::std::option::Option<i64>,
+    /// Query parameter `room_id`.
+    pub room_id: ::std::option::Option<::std::string::String>,
+}
+/// The responses `GET /_matrix/client/v3/events` documents, one variant per status.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PeekEventsResponse {
+    /// 200.
+    ///
+    /// Events.
+    Ok(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+}
+impl PeekEventsResponse {
+    /// The HTTP status this response goes out with.
+    pub fn status(&self) -> ::http::StatusCode {
+        match self {
+            Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+}
+#[cfg(feature = "server")]
+impl ::axum::response::IntoResponse for PeekEventsResponse {
+    fn into_response(self) -> ::axum::response::Response {
+        match &self {
+            Self::Ok(body) => {
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
+            }
+        }
+    }
+}
+/// The request of `GET /_matrix/client/v3/thirdparty/user/{protocol}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryUserByProtocolRequest {
+    /// Path parameter `protocol`.
+    pub protocol: ::std::string::String,
+    /// Query parameter `limit`.
+    pub limit: ::std::option::Option<i64>,
+    /// Query parameter `fields`.
+    ///
+    /// The protocol's own fields, each a query parameter of its own.
+    pub fields: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+}
+/// The responses `GET /_matrix/client/v3/thirdparty/user/{protocol}` documents, one variant per status.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryUserByProtocolResponse {
+    /// 200.
+    ///
+    /// Users.
+    Ok(::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>),
+}
+impl QueryUserByProtocolResponse {
+    /// The HTTP status this response goes out with.
+    pub fn status(&self) -> ::http::StatusCode {
+        match self {
+            Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+}
+#[cfg(feature = "server")]
+impl ::axum::response::IntoResponse for QueryUserByProtocolResponse {
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -288,6 +398,13 @@ pub trait RoomsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<SendInviteV2Response, crate::types::ApiError>,
     > + ::std::marker::Send;
+    /// `GET /_matrix/client/v3/events`.
+    fn get_events(
+        &self,
+        request: GetEventsRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetEventsResponse, crate::types::ApiError>,
+    > + ::std::marker::Send;
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`.
     fn invite_user(
         &self,
@@ -308,6 +425,23 @@ pub trait RoomsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         request: GetEventRequest,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<GetEventResponse, crate::types::ApiError>,
+    > + ::std::marker::Send;
+    /// `GET /_matrix/client/v3/events`.
+    fn peek_events(
+        &self,
+        request: PeekEventsRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PeekEventsResponse, crate::types::ApiError>,
+    > + ::std::marker::Send;
+    /// `GET /_matrix/client/v3/thirdparty/user/{protocol}`.
+    fn query_user_by_protocol(
+        &self,
+        request: QueryUserByProtocolRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            QueryUserByProtocolResponse,
+            crate::types::ApiError,
+        >,
     > + ::std::marker::Send;
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`.
     fn invite_by3_pid(
@@ -353,6 +487,17 @@ pub const SEND_INVITE_V2: crate::metadata::Metadata = crate::metadata::Metadata 
     rate_limited: false,
     deprecated: false,
 };
+/// What `GET /_matrix/client/v3/events` is.
+pub const GET_EVENTS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "get_events",
+    operation_id: ::std::option::Option::Some("getEvents"),
+    method: ::http::Method::GET,
+    path: "/events",
+    paths: &["/_matrix/client/v3/events"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
 /// What `POST /_matrix/client/v3/rooms/{roomId}/invite` is.
 pub const INVITE_USER: crate::metadata::Metadata = crate::metadata::Metadata {
     name: "invite_user",
@@ -382,6 +527,28 @@ pub const GET_EVENT: crate::metadata::Metadata = crate::metadata::Metadata {
     method: ::http::Method::GET,
     path: "/rooms/{roomId}/event",
     paths: &["/_matrix/client/v3/rooms/{roomId}/event"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /_matrix/client/v3/events` is.
+pub const PEEK_EVENTS: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "peek_events",
+    operation_id: ::std::option::Option::Some("peekEvents"),
+    method: ::http::Method::GET,
+    path: "/events",
+    paths: &["/_matrix/client/v3/events"],
+    authentication: crate::metadata::Authentication::None,
+    rate_limited: false,
+    deprecated: false,
+};
+/// What `GET /_matrix/client/v3/thirdparty/user/{protocol}` is.
+pub const QUERY_USER_BY_PROTOCOL: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "query_user_by_protocol",
+    operation_id: ::std::option::Option::Some("queryUserByProtocol"),
+    method: ::http::Method::GET,
+    path: "/thirdparty/user/{protocol}",
+    paths: &["/_matrix/client/v3/thirdparty/user/{protocol}"],
     authentication: crate::metadata::Authentication::None,
     rate_limited: false,
     deprecated: false,
@@ -423,9 +590,12 @@ pub const GET_CONTENT: crate::metadata::Metadata = crate::metadata::Metadata {
 pub const OPERATIONS: &[crate::metadata::Metadata] = &[
     SEND_INVITE_V1,
     SEND_INVITE_V2,
+    GET_EVENTS,
     INVITE_USER,
     SET_STATE,
     GET_EVENT,
+    PEEK_EVENTS,
+    QUERY_USER_BY_PROTOCOL,
     INVITE_BY3_PID,
     UPLOAD_CONTENT,
     GET_CONTENT,
@@ -474,6 +644,27 @@ impl SendInviteV2Request {
             "/invite/{roomId}",
         )?;
         request.path_parameter("roomId", &self.room_id)?;
+        request.build()
+    }
+}
+impl GetEventsRequest {
+    /// The HTTP request for `GET /_matrix/client/v3/events` at `endpoint`.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "{basePath}",
+            &[("basePath", &["/_matrix/client/v3"])],
+            "/events",
+        )?;
+        request.query("from", &self.from)?;
+        request.query("timeout", &self.timeout)?;
         request.build()
     }
 }
@@ -539,6 +730,50 @@ impl GetEventRequest {
             "/rooms/{roomId}/event",
         )?;
         request.path_parameter("roomId", &self.room_id)?;
+        request.build()
+    }
+}
+impl PeekEventsRequest {
+    /// The HTTP request for `GET /_matrix/client/v3/events` at `endpoint`.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "{basePath}",
+            &[("basePath", &["/_matrix/client/v3"])],
+            "/events",
+        )?;
+        request.query("from", &self.from)?;
+        request.query("timeout", &self.timeout)?;
+        request.query("room_id", &self.room_id)?;
+        request.build()
+    }
+}
+impl QueryUserByProtocolRequest {
+    /// The HTTP request for `GET /_matrix/client/v3/thirdparty/user/{protocol}` at `endpoint`.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "{basePath}",
+            &[("basePath", &["/_matrix/client/v3"])],
+            "/thirdparty/user/{protocol}",
+        )?;
+        request.path_parameter("protocol", &self.protocol)?;
+        request.query("limit", &self.limit)?;
+        request.query("fields", &self.fields)?;
         request.build()
     }
 }
@@ -630,6 +865,18 @@ impl SendInviteV2Response {
         }
     }
 }
+impl GetEventsResponse {
+    /// The documented response a server sent for `GET /_matrix/client/v3/events`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
 impl InviteUserResponse {
     /// The documented response a server sent for `POST /_matrix/client/v3/rooms/{roomId}/invite`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
     pub fn from_http(
@@ -656,6 +903,30 @@ impl SetStateResponse {
 }
 impl GetEventResponse {
     /// The documented response a server sent for `GET /_matrix/client/v3/rooms/{roomId}/event`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl PeekEventsResponse {
+    /// The documented response a server sent for `GET /_matrix/client/v3/events`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok(incoming.json()?)),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl QueryUserByProtocolResponse {
+    /// The documented response a server sent for `GET /_matrix/client/v3/thirdparty/user/{protocol}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -748,6 +1019,15 @@ impl Client {
         let response = crate::outgoing::send(&self.http, request).await?;
         ::std::result::Result::Ok(SendInviteV2Response::from_http(response)?)
     }
+    /// `GET /_matrix/client/v3/events`.
+    pub async fn get_events(
+        &self,
+        request: &GetEventsRequest,
+    ) -> ::std::result::Result<GetEventsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(GetEventsResponse::from_http(response)?)
+    }
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`.
     pub async fn invite_user(
         &self,
@@ -774,6 +1054,27 @@ impl Client {
         let request = request.to_http(&self.endpoint)?;
         let response = crate::outgoing::send(&self.http, request).await?;
         ::std::result::Result::Ok(GetEventResponse::from_http(response)?)
+    }
+    /// `GET /_matrix/client/v3/events`.
+    pub async fn peek_events(
+        &self,
+        request: &PeekEventsRequest,
+    ) -> ::std::result::Result<PeekEventsResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(PeekEventsResponse::from_http(response)?)
+    }
+    /// `GET /_matrix/client/v3/thirdparty/user/{protocol}`.
+    pub async fn query_user_by_protocol(
+        &self,
+        request: &QueryUserByProtocolRequest,
+    ) -> ::std::result::Result<
+        QueryUserByProtocolResponse,
+        crate::outgoing::ClientError,
+    > {
+        let request = request.to_http(&self.endpoint)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(QueryUserByProtocolResponse::from_http(response)?)
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`.
     pub async fn invite_by3_pid(
@@ -816,8 +1117,12 @@ pub fn router<S: RoomsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
             ::axum::routing::put(handlers::send_invite_v2::<S>),
         )
         .route(
+            "/_matrix/client/v3/events",
+            ::axum::routing::get(handlers::shared::route_0::<S>),
+        )
+        .route(
             "/_matrix/client/v3/rooms/{roomId}/invite",
-            ::axum::routing::post(handlers::shared::route_0::<S>),
+            ::axum::routing::post(handlers::shared::route_1::<S>),
         )
         .route(
             "/_matrix/client/v3/rooms/{roomId}/state",
@@ -826,6 +1131,10 @@ pub fn router<S: RoomsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
         .route(
             "/_matrix/client/v3/rooms/{roomId}/event",
             ::axum::routing::get(handlers::get_event::<S>),
+        )
+        .route(
+            "/_matrix/client/v3/thirdparty/user/{protocol}",
+            ::axum::routing::get(handlers::query_user_by_protocol::<S>),
         )
         .route(
             "/_matrix/media/v3/upload",
@@ -887,6 +1196,27 @@ mod handlers {
         }
             .await;
         crate::runtime::respond(result)
+    }
+    #[derive(::serde::Deserialize)]
+    struct GetEventsQuery {
+        #[serde(rename = "from")]
+        from: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "timeout")]
+        timeout: ::std::option::Option<i64>,
+    }
+    pub(super) async fn get_events<S: super::RoomsApi>(
+        _server: &S,
+        parts: ::axum::http::request::Parts,
+        _body: ::axum::body::Body,
+    ) -> ::std::result::Result<((), super::GetEventsRequest), crate::types::ApiError> {
+        let query: GetEventsQuery = crate::runtime::query(&parts)?;
+        ::std::result::Result::Ok((
+            (),
+            super::GetEventsRequest {
+                from: query.from,
+                timeout: query.timeout,
+            },
+        ))
     }
     #[derive(::serde::Deserialize)]
     struct InviteUserPath {
@@ -962,6 +1292,61 @@ mod handlers {
                 room_id: path.room_id,
             };
             server.get_event(request).await
+        }
+            .await;
+        crate::runtime::respond(result)
+    }
+    #[derive(::serde::Deserialize)]
+    struct PeekEventsQuery {
+        #[serde(rename = "from")]
+        from: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "timeout")]
+        timeout: ::std::option::Option<i64>,
+        #[serde(rename = "room_id")]
+        room_id: ::std::option::Option<::std::string::String>,
+    }
+    pub(super) async fn peek_events<S: super::RoomsApi>(
+        _server: &S,
+        parts: ::axum::http::request::Parts,
+        _body: ::axum::body::Body,
+    ) -> ::std::result::Result<((), super::PeekEventsRequest), crate::types::ApiError> {
+        let query: PeekEventsQuery = crate::runtime::query(&parts)?;
+        ::std::result::Result::Ok((
+            (),
+            super::PeekEventsRequest {
+                from: query.from,
+                timeout: query.timeout,
+                room_id: query.room_id,
+            },
+        ))
+    }
+    #[derive(::serde::Deserialize)]
+    struct QueryUserByProtocolPath {
+        #[serde(rename = "protocol")]
+        protocol: ::std::string::String,
+    }
+    #[derive(::serde::Deserialize)]
+    struct QueryUserByProtocolQuery {
+        #[serde(rename = "limit")]
+        limit: ::std::option::Option<i64>,
+    }
+    pub(super) async fn query_user_by_protocol<S: super::RoomsApi>(
+        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
+        request: ::axum::extract::Request,
+    ) -> ::axum::response::Response {
+        let (mut parts, _body) = request.into_parts();
+        let result: ::std::result::Result<
+            super::QueryUserByProtocolResponse,
+            crate::types::ApiError,
+        > = async {
+            let path: QueryUserByProtocolPath = crate::runtime::path(&mut parts).await?;
+            let query: QueryUserByProtocolQuery = crate::runtime::query(&parts)?;
+            let request = super::QueryUserByProtocolRequest {
+                protocol: path.protocol,
+                limit: query.limit,
+                fields: crate::runtime::query_object(&parts, &["limit"])?,
+            };
+            server.query_user_by_protocol(request).await
         }
             .await;
         crate::runtime::respond(result)
@@ -1052,7 +1437,7 @@ mod handlers {
     /// Routes that several operations share: the first whose request parses is
     /// served.
     pub(super) mod shared {
-        /// `invite_user`, then `invite_by3_pid`.
+        /// `get_events`, `peek_events`: the request goes to the first whose request parses, trying first those whose query parameters it carries most of (spec order among equals); when none parses, the answer is the first one's error.
         pub(in super::super) async fn route_0<S: super::super::RoomsApi>(
             ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
             request: ::axum::extract::Request,
@@ -1066,30 +1451,129 @@ mod handlers {
                     >(::std::result::Result::Err(error));
                 }
             };
-            let first_error = match super::invite_user(
-                    &*server,
-                    parts.clone(),
-                    ::axum::body::Body::from(body.clone()),
-                )
-                .await
-            {
-                ::std::result::Result::Ok((_, request)) => {
-                    let result = server.invite_user(request).await;
-                    return crate::runtime::respond(result);
+            let carried: [usize; 2usize] = [
+                crate::runtime::query_carries(&parts, &["from", "timeout"]),
+                crate::runtime::query_carries(&parts, &["from", "timeout", "room_id"]),
+            ];
+            let mut order: [usize; 2usize] = ::std::array::from_fn(|i| i);
+            order.sort_by_key(|&i| ::std::cmp::Reverse(carried[i]));
+            let mut errors: [::std::option::Option<_>; 2usize] = ::std::array::from_fn(|
+                _|
+            ::std::option::Option::None);
+            for attempt in order {
+                match attempt {
+                    0usize => {
+                        match super::get_events(
+                                &*server,
+                                parts.clone(),
+                                ::axum::body::Body::from(body.clone()),
+                            )
+                            .await
+                        {
+                            ::std::result::Result::Ok((_, request)) => {
+                                let result = server.get_events(request).await;
+                                return crate::runtime::respond(result);
+                            }
+                            ::std::result::Result::Err(error) => {
+                                errors[0usize] = ::std::option::Option::Some(error);
+                            }
+                        }
+                    }
+                    1usize => {
+                        match super::peek_events(
+                                &*server,
+                                parts.clone(),
+                                ::axum::body::Body::from(body.clone()),
+                            )
+                            .await
+                        {
+                            ::std::result::Result::Ok((_, request)) => {
+                                let result = server.peek_events(request).await;
+                                return crate::runtime::respond(result);
+                            }
+                            ::std::result::Result::Err(error) => {
+                                errors[1usize] = ::std::option::Option::Some(error);
+                            }
+                        }
+                    }
+                    _ => {}
                 }
-                ::std::result::Result::Err(error) => error,
-            };
-            if let ::std::result::Result::Ok((_, request)) = super::invite_by3_pid(
-                    &*server,
-                    parts.clone(),
-                    ::axum::body::Body::from(body.clone()),
-                )
-                .await
-            {
-                let result = server.invite_by3_pid(request).await;
-                return crate::runtime::respond(result);
             }
-            crate::runtime::respond::<()>(::std::result::Result::Err(first_error))
+            match errors.into_iter().flatten().next() {
+                ::std::option::Option::Some(error) => {
+                    crate::runtime::respond::<()>(::std::result::Result::Err(error))
+                }
+                ::std::option::Option::None => crate::runtime::not_found().await,
+            }
+        }
+        /// `invite_user`, `invite_by3_pid`: the request goes to the first whose request parses, trying first those whose query parameters it carries most of (spec order among equals); when none parses, the answer is the first one's error.
+        pub(in super::super) async fn route_1<S: super::super::RoomsApi>(
+            ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
+            request: ::axum::extract::Request,
+        ) -> ::axum::response::Response {
+            let (parts, body) = request.into_parts();
+            let body = match crate::runtime::read_body(&parts, body).await {
+                ::std::result::Result::Ok(body) => body,
+                ::std::result::Result::Err(error) => {
+                    return crate::runtime::respond::<
+                        (),
+                    >(::std::result::Result::Err(error));
+                }
+            };
+            let carried: [usize; 2usize] = [
+                crate::runtime::query_carries(&parts, &[]),
+                crate::runtime::query_carries(&parts, &[]),
+            ];
+            let mut order: [usize; 2usize] = ::std::array::from_fn(|i| i);
+            order.sort_by_key(|&i| ::std::cmp::Reverse(carried[i]));
+            let mut errors: [::std::option::Option<_>; 2usize] = ::std::array::from_fn(|
+                _|
+            ::std::option::Option::None);
+            for attempt in order {
+                match attempt {
+                    0usize => {
+                        match super::invite_user(
+                                &*server,
+                                parts.clone(),
+                                ::axum::body::Body::from(body.clone()),
+                            )
+                            .await
+                        {
+                            ::std::result::Result::Ok((_, request)) => {
+                                let result = server.invite_user(request).await;
+                                return crate::runtime::respond(result);
+                            }
+                            ::std::result::Result::Err(error) => {
+                                errors[0usize] = ::std::option::Option::Some(error);
+                            }
+                        }
+                    }
+                    1usize => {
+                        match super::invite_by3_pid(
+                                &*server,
+                                parts.clone(),
+                                ::axum::body::Body::from(body.clone()),
+                            )
+                            .await
+                        {
+                            ::std::result::Result::Ok((_, request)) => {
+                                let result = server.invite_by3_pid(request).await;
+                                return crate::runtime::respond(result);
+                            }
+                            ::std::result::Result::Err(error) => {
+                                errors[1usize] = ::std::option::Option::Some(error);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            match errors.into_iter().flatten().next() {
+                ::std::option::Option::Some(error) => {
+                    crate::runtime::respond::<()>(::std::result::Result::Err(error))
+                }
+                ::std::option::Option::None => crate::runtime::not_found().await,
+            }
         }
     }
 }

@@ -137,6 +137,25 @@ pub(crate) async fn optional_body<T: ::serde::de::DeserializeOwned>(
         parse_json(&bytes).map(::std::option::Option::Some)
     }
 }
+/// Parses the query string into the operation's query parameters.
+pub(crate) fn query<T: ::serde::de::DeserializeOwned>(
+    parts: &::axum::http::request::Parts,
+) -> ::std::result::Result<T, crate::types::ApiError> {
+    ::serde_html_form::from_str(parts.uri.query().unwrap_or_default())
+        .map_err(|error| {
+            let message = error.to_string();
+            match missing_field(&message) {
+                ::std::option::Option::Some(field) => {
+                    crate::types::ApiError::missing_param(
+                        format!("Missing parameter: {field}"),
+                    )
+                }
+                ::std::option::Option::None => {
+                    crate::types::ApiError::invalid_param(message)
+                }
+            }
+        })
+}
 /// Parses the path parameters (percent-decoded).
 pub(crate) async fn path<T: ::serde::de::DeserializeOwned + ::std::marker::Send>(
     parts: &mut ::axum::http::request::Parts,
@@ -222,6 +241,58 @@ pub(crate) fn content_type(
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase())
         .unwrap_or_default()
+}
+/// An object spread over the query, a pair per property: every pair but those
+/// named in `others` (the operation's other query parameters and credentials);
+/// `None` when there is none.
+pub(crate) fn query_object<T: ::serde::de::DeserializeOwned>(
+    parts: &::axum::http::request::Parts,
+    others: &[&str],
+) -> ::std::result::Result<::std::option::Option<T>, crate::types::ApiError> {
+    let query = parts.uri.query().unwrap_or_default();
+    let pairs: ::std::vec::Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            !pair.is_empty()
+                && !others.contains(&pair.split('=').next().unwrap_or_default())
+        })
+        .collect();
+    if pairs.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    ::serde_html_form::from_str(&pairs.join("&"))
+        .map(::std::option::Option::Some)
+        .map_err(|error| {
+            let message = error.to_string();
+            match missing_field(&message) {
+                ::std::option::Option::Some(field) => {
+                    crate::types::ApiError::missing_param(
+                        format!("Missing parameter: {field}"),
+                    )
+                }
+                ::std::option::Option::None => {
+                    crate::types::ApiError::invalid_param(message)
+                }
+            }
+        })
+}
+/// How many of `names` the request's query carries. Names are compared as sent:
+/// a query parameter's name is plain text, which percent-encoding leaves alone.
+pub(crate) fn query_carries(
+    parts: &::axum::http::request::Parts,
+    names: &[&str],
+) -> usize {
+    let query = parts.uri.query().unwrap_or_default();
+    names
+        .iter()
+        .filter(|name| {
+            query
+                .split('&')
+                .any(|pair| {
+                    pair.split('=').next() == ::std::option::Option::Some(**name)
+                })
+        })
+        .count()
 }
 pub(crate) fn respond<T: ::axum::response::IntoResponse>(
     result: ::std::result::Result<T, crate::types::ApiError>,

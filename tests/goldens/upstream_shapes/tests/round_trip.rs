@@ -97,6 +97,15 @@ mod rooms {
         > {
             Ok(self.0.answer(String::new(), request))
         }
+        async fn get_events(
+            &self,
+            request: ::golden_upstream_shapes::rooms::GetEventsRequest,
+        ) -> Result<
+            ::golden_upstream_shapes::rooms::GetEventsResponse,
+            ::golden_upstream_shapes::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
         async fn invite_user(
             &self,
             request: ::golden_upstream_shapes::rooms::InviteUserRequest,
@@ -120,6 +129,24 @@ mod rooms {
             request: ::golden_upstream_shapes::rooms::GetEventRequest,
         ) -> Result<
             ::golden_upstream_shapes::rooms::GetEventResponse,
+            ::golden_upstream_shapes::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn peek_events(
+            &self,
+            request: ::golden_upstream_shapes::rooms::PeekEventsRequest,
+        ) -> Result<
+            ::golden_upstream_shapes::rooms::PeekEventsResponse,
+            ::golden_upstream_shapes::types::ApiError,
+        > {
+            Ok(self.0.answer(String::new(), request))
+        }
+        async fn query_user_by_protocol(
+            &self,
+            request: ::golden_upstream_shapes::rooms::QueryUserByProtocolRequest,
+        ) -> Result<
+            ::golden_upstream_shapes::rooms::QueryUserByProtocolResponse,
             ::golden_upstream_shapes::types::ApiError,
         > {
             Ok(self.0.answer(String::new(), request))
@@ -218,6 +245,31 @@ async fn rooms_send_invite_v2() {
 }
 #[::tokio::test]
 #[rustfmt::skip]
+async fn rooms_get_events() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let client = ::golden_upstream_shapes::rooms::Client::new(endpoint.clone());
+        let request = ::golden_upstream_shapes::rooms::GetEventsRequest {
+            from: Some(sample::<::std::string::String>("\"some text\"")),
+            timeout: Some(sample::<i64>("7")),
+        };
+        script
+            .check(
+                "GET /events answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_upstream_shapes::rooms::GetEventsResponse::Ok(
+                    sample::<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >("{\"some key\":[1,\"two\"]}"),
+                ),
+                client.get_events(&request),
+            )
+            .await;
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
 async fn rooms_invite_user() {
     let (script, endpoint) = rooms::scripted().await;
     {
@@ -292,6 +344,67 @@ async fn rooms_get_event() {
                     ),
                 ),
                 client.get_event(&request),
+            )
+            .await;
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_peek_events() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let client = ::golden_upstream_shapes::rooms::Client::new(endpoint.clone());
+        let request = ::golden_upstream_shapes::rooms::PeekEventsRequest {
+            from: Some(sample::<::std::string::String>("\"some text\"")),
+            timeout: Some(sample::<i64>("7")),
+            room_id: Some(sample::<::std::string::String>("\"some text\"")),
+        };
+        script
+            .check(
+                "GET /events answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_upstream_shapes::rooms::PeekEventsResponse::Ok(
+                    sample::<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >("{\"some key\":[1,\"two\"]}"),
+                ),
+                client.peek_events(&request),
+            )
+            .await;
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn rooms_query_user_by_protocol() {
+    let (script, endpoint) = rooms::scripted().await;
+    {
+        let client = ::golden_upstream_shapes::rooms::Client::new(endpoint.clone());
+        let request = ::golden_upstream_shapes::rooms::QueryUserByProtocolRequest {
+            protocol: sample::<::std::string::String>("\"some text\""),
+            limit: Some(sample::<i64>("7")),
+            fields: Some(
+                sample::<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >("{\"some key\":\"some text\"}"),
+            ),
+        };
+        script
+            .check(
+                "GET /thirdparty/user/{protocol} answering Ok (no credential)",
+                String::new(),
+                &request,
+                ::golden_upstream_shapes::rooms::QueryUserByProtocolResponse::Ok(
+                    sample::<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
+                    >("[{\"some key\":[1,\"two\"]}]"),
+                ),
+                client.query_user_by_protocol(&request),
             )
             .await;
     }
