@@ -1419,6 +1419,7 @@ mod handlers {
                     parts,
                     "access_token",
                     crate::runtime::KeyLocation::Query,
+                    true,
                 )?
                 .map(super::Credential::AccessToken),
         )

@@ -1614,6 +1614,7 @@ mod handlers {
                     parts,
                     "access_token",
                     crate::runtime::KeyLocation::Query,
+                    true,
                 )?
                 .map(super::Credential::AccessToken),
         )

@@ -91,6 +91,15 @@ pub struct CredentialPlaces {
     pub sent: CredentialPlace,
 }
 
+impl CredentialPlaces {
+    /// Whether the router takes the credential as `Authorization: Bearer` too.
+    pub fn reads_bearer(&self) -> bool {
+        self.read.iter().any(|place| {
+            matches!(place, CredentialPlace::Authorization(scheme) if scheme.eq_ignore_ascii_case("bearer"))
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "in", content = "name", rename_all = "snake_case")]
 pub enum CredentialPlace {
@@ -226,6 +235,8 @@ pub struct RouterUses {
     /// `Authorization` credentials of another HTTP scheme.
     pub authorization: bool,
     pub api_keys: bool,
+    /// API keys that may come as `Authorization: Bearer` instead (`CredentialPlaces::read`).
+    pub api_keys_as_bearer: bool,
     /// Responses without a body.
     pub empty_responses: bool,
     /// Routes that several operations share (their dispatchers read the body first).

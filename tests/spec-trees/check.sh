@@ -12,23 +12,15 @@ releases=("$@")
 if [ ${#releases[@]} -eq 0 ]; then
   releases=($(cd tests/spec-trees && ls -d v*/ | tr -d /))
 fi
-cargo build -q -p generator
 for release in "${releases[@]}"; do
   echo "== $release"
+  bash tests/spec-trees/generate.sh "$release"
   work=$root/target/spec-trees/$release
-  rm -rf "$work"
-  mkdir -p "$work"
-  "$root/target/debug/generator" generate --config "tests/spec-trees/$release/codegen.toml" \
-    --out "$work/crate" > /dev/null 2> "$work/warnings.txt"
   echo "-- the generator's report ($(wc -l < "$work/warnings.txt") warnings)"
   cat "$work/warnings.txt"
   if [ -f "tests/spec-trees/$release/wire.rs" ]; then
     cp "tests/spec-trees/$release/wire.rs" "$work/crate/tests/wire.rs"
   fi
-  # A crate of its own (not a workspace member), built with the workspace's lock file and
-  # target directory, so it reuses the dependencies the workspace already built.
-  echo "[workspace]" >> "$work/crate/Cargo.toml"
-  cp Cargo.lock "$work/crate/"
   (
     cd "$work/crate"
     export CARGO_TARGET_DIR=$root/target

@@ -73,7 +73,15 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
                     ParamLocation::Header => quote!(Header),
                     ParamLocation::Cookie => quote!(Cookie),
                 };
-                quote!(crate::runtime::api_key(parts, #parameter, crate::runtime::KeyLocation::#location)?)
+                // The runtime takes the choice only where some key may come as a bearer token.
+                let as_bearer = ir
+                    .router_uses
+                    .api_keys_as_bearer
+                    .then(|| {
+                        let reads_bearer = scheme.places.reads_bearer();
+                        quote!(, #reads_bearer)
+                    });
+                quote!(crate::runtime::api_key(parts, #parameter, crate::runtime::KeyLocation::#location #as_bearer)?)
             }
             SecuritySchemeKind::Http { scheme } if scheme.eq_ignore_ascii_case("bearer") => {
                 quote!(crate::runtime::bearer(parts)?)

@@ -139,11 +139,21 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
             }
         },
     });
-    // With `bearer_header`, an API key may come as `Authorization: Bearer` instead.
-    let from_header = if ir.router.bearer_header {
-        quote!(self::bearer(parts)?)
+    // Where a scheme's places say so (`CredentialPlaces::read`), an API key may come as
+    // `Authorization: Bearer` instead.
+    let (as_bearer_param, from_header) = if ir.router_uses.api_keys_as_bearer {
+        (
+            quote!(as_bearer: bool,),
+            quote! {
+                if as_bearer {
+                    self::bearer(parts)?
+                } else {
+                    ::std::option::Option::None
+                }
+            },
+        )
     } else {
-        quote!(::std::option::Option::None)
+        (quote!(), quote!(::std::option::Option::None))
     };
     let error = {
         let name = ident(&ir.error.type_name);
@@ -435,12 +445,13 @@ pub fn emit_runtime(ir: &Ir) -> TokenStream {
         (
             needs.api_key,
             quote! {
-                /// An API key from its place, or (with `bearer`) from `Authorization: Bearer`. Both at
-                /// once is ambiguous, and refused.
+                /// An API key from its place, or (where the scheme allows it) from
+                /// `Authorization: Bearer`. Both at once is ambiguous, and refused.
                 pub(crate) fn api_key(
                     parts: &::axum::http::request::Parts,
                     name: &str,
                     location: KeyLocation,
+                    #as_bearer_param
                 ) -> ::std::result::Result<::std::option::Option<::std::string::String>, #error> {
                     let placed = match location {
                         #(#key_arms)*

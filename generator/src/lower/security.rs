@@ -56,9 +56,10 @@ pub(super) fn schemes(
     Ok(())
 }
 
-/// Where a credential of `kind` travels. With `bearer_header` the router takes an API key as
-/// `Authorization: Bearer` too (Matrix's access tokens come either way), and the client
-/// sends a query key there, which keeps it out of URLs and logs.
+/// Where a credential of `kind` travels. With `bearer_header` the router takes an API key
+/// of the query as `Authorization: Bearer` too (Matrix's access tokens come either way), and
+/// the client sends it there, which keeps it out of URLs and logs. A key of a header or a
+/// cookie stays where it is: one named `Authorization` already is that header.
 fn places(router: &RouterConfig, kind: &SecuritySchemeKind) -> CredentialPlaces {
     let bearer = || CredentialPlace::Authorization("Bearer".into());
     match kind {
@@ -73,19 +74,15 @@ fn places(router: &RouterConfig, kind: &SecuritySchemeKind) -> CredentialPlaces 
                 ParamLocation::Header => CredentialPlace::Header(parameter.clone()),
                 ParamLocation::Cookie => CredentialPlace::Cookie(parameter.clone()),
             };
-            if !router.bearer_header {
+            if !router.bearer_header || !matches!(own, CredentialPlace::Query(_)) {
                 return CredentialPlaces {
                     read: vec![own.clone()],
                     sent: own,
                 };
             }
-            let sent = match own {
-                CredentialPlace::Query(_) => bearer(),
-                _ => own.clone(),
-            };
             CredentialPlaces {
                 read: vec![own, bearer()],
-                sent,
+                sent: bearer(),
             }
         }
         SecuritySchemeKind::Http { scheme } if !scheme.eq_ignore_ascii_case("bearer") => {

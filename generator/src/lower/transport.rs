@@ -3,7 +3,6 @@
 //! shared runtime the crate needs. Decided here once, so the router (emit) and the
 //! documents that describe it (export) cannot disagree.
 
-use crate::config::RouterConfig;
 use crate::ir::{
     Api, BodyReading, Encoding, Ir, Operation, Security, SecuritySchemeKind, Transport,
     TransportErrorKind, TypeKind, TypeRef,
@@ -54,13 +53,14 @@ fn transport(ir: &Ir, op: &Operation) -> Transport {
 }
 
 fn uses_of_api(ir: &mut Ir, api: &Api) {
-    let router: &RouterConfig = &ir.router;
     let uses = &mut ir.router_uses;
     for scheme in &api.security_schemes {
         match &scheme.kind {
             SecuritySchemeKind::ApiKey { .. } => {
                 uses.api_keys = true;
-                uses.bearer |= router.bearer_header;
+                let as_bearer = scheme.places.reads_bearer();
+                uses.api_keys_as_bearer |= as_bearer;
+                uses.bearer |= as_bearer;
             }
             SecuritySchemeKind::Http { scheme } if !scheme.eq_ignore_ascii_case("bearer") => {
                 uses.authorization = true;

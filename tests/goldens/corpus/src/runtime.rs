@@ -243,8 +243,8 @@ pub(crate) fn authorization(
         _ => ::std::result::Result::Err(malformed()),
     }
 }
-/// An API key from its place, or (with `bearer`) from `Authorization: Bearer`. Both at
-/// once is ambiguous, and refused.
+/// An API key from its place, or (where the scheme allows it) from
+/// `Authorization: Bearer`. Both at once is ambiguous, and refused.
 pub(crate) fn api_key(
     parts: &::axum::http::request::Parts,
     name: &str,

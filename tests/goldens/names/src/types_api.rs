@@ -3,7 +3,7 @@
 /// A credential as a request presented it, before it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
-    /// `api-key`: the `X-Api-Key` header or an `Authorization: Bearer` token.
+    /// `api-key`: the `X-Api-Key` header.
     ApiKey(::std::string::String),
     /// `api_key`: the `api_key` query parameter or an `Authorization: Bearer` token.
     ApiKeyQuery(::std::string::String),
@@ -516,6 +516,7 @@ mod handlers {
                     parts,
                     "X-Api-Key",
                     crate::runtime::KeyLocation::Header,
+                    false,
                 )?
                 .map(super::Credential::ApiKey),
         )
@@ -531,6 +532,7 @@ mod handlers {
                     parts,
                     "api_key",
                     crate::runtime::KeyLocation::Query,
+                    true,
                 )?
                 .map(super::Credential::ApiKeyQuery),
         )

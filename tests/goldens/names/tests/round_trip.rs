@@ -175,6 +175,41 @@ async fn types_api_get_thing() {
             .await;
     }
     {
+        let credential = ::golden_names::types_api::Credential::ApiKeyQuery(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_names::types_api::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request = ::golden_names::types_api::GetThingRequest {
+            user_id: sample::<::std::string::String>("\"some text\""),
+            user_id_path: sample::<::std::string::String>("\"some text\""),
+            body_query: Some(sample::<::std::string::String>("\"some text\"")),
+            caller: Some(sample::<::std::string::String>("\"some text\"")),
+            self_: Some(sample::<::std::string::String>("\"some text\"")),
+            type_: sample::<i64>("7"),
+            request: Some(sample::<::std::string::String>("\"some text\"")),
+            body_header: Some(sample::<::std::string::String>("\"some text\"")),
+            body: sample::<
+                ::golden_names::types::Everything,
+            >(
+                "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
+            ),
+        };
+        script
+            .check(
+                "POST /things/{user-id}/{user_id} answering Ok (api_key)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_names::types_api::GetThingResponse::Ok(
+                    sample::<
+                        ::golden_names::types::GetThingRequest,
+                    >("{\"id\":\"some text\"}"),
+                ),
+                client.get_thing(&request),
+            )
+            .await;
+    }
+    {
         let credential = ::golden_names::types_api::Credential::ApiKey(
             "s3cr3t-token".into(),
         );

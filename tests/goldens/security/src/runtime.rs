@@ -45,12 +45,13 @@ pub(crate) fn authorization(
         _ => ::std::result::Result::Err(malformed()),
     }
 }
-/// An API key from its place, or (with `bearer`) from `Authorization: Bearer`. Both at
-/// once is ambiguous, and refused.
+/// An API key from its place, or (where the scheme allows it) from
+/// `Authorization: Bearer`. Both at once is ambiguous, and refused.
 pub(crate) fn api_key(
     parts: &::axum::http::request::Parts,
     name: &str,
     location: KeyLocation,
+    as_bearer: bool,
 ) -> ::std::result::Result<
     ::std::option::Option<::std::string::String>,
     crate::types::ApiError,
@@ -67,7 +68,11 @@ pub(crate) fn api_key(
             parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
         }
     };
-    let from_header = self::bearer(parts)?;
+    let from_header = if as_bearer {
+        self::bearer(parts)?
+    } else {
+        ::std::option::Option::None
+    };
     match (placed, from_header) {
         (::std::option::Option::Some(_), ::std::option::Option::Some(_)) => {
             ::std::result::Result::Err(

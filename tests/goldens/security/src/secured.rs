@@ -3,12 +3,14 @@
 /// A credential as a request presented it, before it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
-    /// `apiKeyHeader`: the `X-Api-Key` header or an `Authorization: Bearer` token.
+    /// `apiKeyHeader`: the `X-Api-Key` header.
     ApiKeyHeader(::std::string::String),
     /// `apiKeyQuery`: the `api_key` query parameter or an `Authorization: Bearer` token.
     ApiKeyQuery(::std::string::String),
     /// `basicAuth`: the `Authorization: basic` header's credentials.
     BasicAuth(::std::string::String),
+    /// `signedRequest`: the `Authorization` header.
+    SignedRequest(::std::string::String),
 }
 /// The request of `GET /default`.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +93,33 @@ impl ::axum::response::IntoResponse for MaybeKeyResponse {
         }
     }
 }
+/// The request of `GET /signed`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignedRequest {}
+/// The responses `GET /signed` documents, one variant per status.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignedResponse {
+    /// 200.
+    ///
+    /// ok
+    Ok,
+}
+impl SignedResponse {
+    /// The HTTP status this response goes out with.
+    pub fn status(&self) -> ::http::StatusCode {
+        match self {
+            Self::Ok => ::http::StatusCode::OK,
+        }
+    }
+}
+#[cfg(feature = "server")]
+impl ::axum::response::IntoResponse for SignedResponse {
+    fn into_response(self) -> ::axum::response::Response {
+        match &self {
+            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
+        }
+    }
+}
 /// The request of `GET /public`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicRequest {}
@@ -163,6 +192,16 @@ pub trait SecuredApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<MaybeKeyResponse, crate::types::ApiError>,
     > + ::std::marker::Send;
+    /// `GET /signed`.
+    ///
+    /// `caller` is who the credential belongs to, as [`authenticate`](Self::authenticate) found it.
+    fn signed(
+        &self,
+        caller: Self::Caller,
+        request: SignedRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<SignedResponse, crate::types::ApiError>,
+    > + ::std::marker::Send;
     /// `GET /public`.
     fn public(
         &self,
@@ -206,6 +245,17 @@ pub const MAYBE_KEY: crate::metadata::Metadata = crate::metadata::Metadata {
     rate_limited: false,
     deprecated: false,
 };
+/// What `GET /signed` is.
+pub const SIGNED: crate::metadata::Metadata = crate::metadata::Metadata {
+    name: "signed",
+    operation_id: ::std::option::Option::Some("signed"),
+    method: ::http::Method::GET,
+    path: "/signed",
+    paths: &["/signed"],
+    authentication: crate::metadata::Authentication::Required(&["signedRequest"]),
+    rate_limited: false,
+    deprecated: false,
+};
 /// What `GET /public` is.
 pub const PUBLIC: crate::metadata::Metadata = crate::metadata::Metadata {
     name: "public",
@@ -222,6 +272,7 @@ pub const OPERATIONS: &[crate::metadata::Metadata] = &[
     USES_GLOBAL,
     EITHER_KEY,
     MAYBE_KEY,
+    SIGNED,
     PUBLIC,
 ];
 /// The operation that serves `method` on `path` (a request's path, as sent).
@@ -315,6 +366,33 @@ impl MaybeKeyRequest {
         request.build()
     }
 }
+impl SignedRequest {
+    /// The HTTP request for `GET /signed` at `endpoint`, with `credential` where the operation takes one of its kind.
+    pub fn to_http(
+        &self,
+        endpoint: &crate::outgoing::Endpoint,
+        credential: ::std::option::Option<&Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        let mut request = crate::outgoing::Outgoing::new(
+            endpoint,
+            ::http::Method::GET,
+            "",
+            &[],
+            "/signed",
+        )?;
+        match credential {
+            ::std::option::Option::Some(Credential::SignedRequest(token)) => {
+                request.header("Authorization", token)?
+            }
+            ::std::option::Option::Some(_) => {}
+            ::std::option::Option::None => {}
+        }
+        request.build()
+    }
+}
 impl PublicRequest {
     /// The HTTP request for `GET /public` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
@@ -361,6 +439,18 @@ impl EitherKeyResponse {
 }
 impl MaybeKeyResponse {
     /// The documented response a server sent for `GET /maybe`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    pub fn from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
+        let incoming = crate::outgoing::Incoming::new(response);
+        match incoming.status().as_u16() {
+            200u16 => ::std::result::Result::Ok(Self::Ok),
+            _ => ::std::result::Result::Err(incoming.undocumented()),
+        }
+    }
+}
+impl SignedResponse {
+    /// The documented response a server sent for `GET /signed`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -447,6 +537,15 @@ impl Client {
         let response = crate::outgoing::send(&self.http, request).await?;
         ::std::result::Result::Ok(MaybeKeyResponse::from_http(response)?)
     }
+    /// `GET /signed`.
+    pub async fn signed(
+        &self,
+        request: &SignedRequest,
+    ) -> ::std::result::Result<SignedResponse, crate::outgoing::ClientError> {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(SignedResponse::from_http(response)?)
+    }
     /// `GET /public`.
     pub async fn public(
         &self,
@@ -464,6 +563,7 @@ pub fn router<S: SecuredApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
         .route("/default", ::axum::routing::get(handlers::uses_global::<S>))
         .route("/either", ::axum::routing::get(handlers::either_key::<S>))
         .route("/maybe", ::axum::routing::get(handlers::maybe_key::<S>))
+        .route("/signed", ::axum::routing::get(handlers::signed::<S>))
         .route("/public", ::axum::routing::get(handlers::public::<S>))
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
@@ -483,6 +583,7 @@ mod handlers {
                     parts,
                     "X-Api-Key",
                     crate::runtime::KeyLocation::Header,
+                    false,
                 )?
                 .map(super::Credential::ApiKeyHeader),
         )
@@ -498,6 +599,7 @@ mod handlers {
                     parts,
                     "api_key",
                     crate::runtime::KeyLocation::Query,
+                    true,
                 )?
                 .map(super::Credential::ApiKeyQuery),
         )
@@ -511,6 +613,22 @@ mod handlers {
         ::std::result::Result::Ok(
             crate::runtime::authorization(parts, "basic")?
                 .map(super::Credential::BasicAuth),
+        )
+    }
+    pub(super) fn credential_signed_request(
+        parts: &::axum::http::request::Parts,
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::ApiError,
+    > {
+        ::std::result::Result::Ok(
+            crate::runtime::api_key(
+                    parts,
+                    "Authorization",
+                    crate::runtime::KeyLocation::Header,
+                    false,
+                )?
+                .map(super::Credential::SignedRequest),
         )
     }
     pub(super) async fn uses_global<S: super::SecuredApi>(
@@ -577,6 +695,26 @@ mod handlers {
             };
             let request = super::MaybeKeyRequest {};
             server.maybe_key(caller, request).await
+        }
+            .await;
+        crate::runtime::respond(result)
+    }
+    pub(super) async fn signed<S: super::SecuredApi>(
+        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
+        request: ::axum::extract::Request,
+    ) -> ::axum::response::Response {
+        let (parts, _body) = request.into_parts();
+        let result: ::std::result::Result<
+            super::SignedResponse,
+            crate::types::ApiError,
+        > = async {
+            let credential = credential_signed_request(&parts)?
+                .ok_or_else(|| crate::types::ApiError::missing_token(
+                    "Missing access token",
+                ))?;
+            let caller = server.authenticate(credential).await?;
+            let request = super::SignedRequest {};
+            server.signed(caller, request).await
         }
             .await;
         crate::runtime::respond(result)

@@ -116,6 +116,16 @@ mod secured {
                     ),
             )
         }
+        async fn signed(
+            &self,
+            caller: String,
+            request: ::golden_security::secured::SignedRequest,
+        ) -> Result<
+            ::golden_security::secured::SignedResponse,
+            ::golden_security::types::ApiError,
+        > {
+            Ok(self.0.answer(caller, request))
+        }
         async fn public(
             &self,
             request: ::golden_security::secured::PublicRequest,
@@ -205,6 +215,29 @@ async fn secured_maybe_key() {
                 &request,
                 ::golden_security::secured::MaybeKeyResponse::Ok,
                 client.maybe_key(&request),
+            )
+            .await;
+    }
+}
+#[::tokio::test]
+#[rustfmt::skip]
+async fn secured_signed() {
+    let (script, endpoint) = secured::scripted().await;
+    {
+        let credential = ::golden_security::secured::Credential::SignedRequest(
+            "s3cr3t-token".into(),
+        );
+        let client = ::golden_security::secured::Client::new(endpoint.clone())
+            .with_credential(credential.clone());
+        let request = ::golden_security::secured::SignedRequest {
+        };
+        script
+            .check(
+                "GET /signed answering Ok (signedRequest)",
+                format!("{credential:?}"),
+                &request,
+                ::golden_security::secured::SignedResponse::Ok,
+                client.signed(&request),
             )
             .await;
     }
