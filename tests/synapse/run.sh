@@ -48,6 +48,7 @@ trusted_key_servers: []
 suppress_key_server_warning: true
 federation_domain_whitelist: []
 url_preview_enabled: false
+room_list_publication_rules: [{action: allow}]
 presence: {enabled: true}
 user_directory: {enabled: true, search_all_users: true}
 rc_message: $lifted

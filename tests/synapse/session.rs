@@ -232,6 +232,7 @@ async fn session(run: &mut Run, url: &str) {
     call!(run, alice.client, get_push_rules_global, cs::GetPushRulesGlobalRequest {});
     call!(run, alice.client, get_joined_rooms, cs::GetJoinedRoomsRequest {});
     call!(run, alice.client, get_protocols, cs::GetProtocolsRequest {});
+    call!(run, alice.client, get_turn_server, cs::GetTurnServerRequest {});
     let first_sync = sync(run, &alice, None, None).await;
 
     // Profile, with an avatar uploaded as media.
@@ -662,10 +663,31 @@ async fn session(run: &mut Run, url: &str) {
         })),
     };
     call!(run, alice.client, put_room_key_by_session_id, session_key);
+    let backed_up = cs::GetRoomKeysVersionRequest {
+        version: version.clone(),
+    };
+    call!(run, alice.client, get_room_keys_version, backed_up);
+    let session_key = cs::GetRoomKeyBySessionIdRequest {
+        version: version.clone(),
+        room_id: room.clone(),
+        session_id: "sess1".into(),
+    };
+    call!(run, alice.client, get_room_key_by_session_id, session_key);
+    let room_keys = cs::GetRoomKeysByRoomIdRequest {
+        version: version.clone(),
+        room_id: room.clone(),
+    };
+    call!(run, alice.client, get_room_keys_by_room_id, room_keys);
     let keys = cs::GetRoomKeysRequest {
         version: version.clone(),
     };
     call!(run, alice.client, get_room_keys, keys);
+    let forget_key = cs::DeleteRoomKeyBySessionIdRequest {
+        version: version.clone(),
+        room_id: room.clone(),
+        session_id: "sess1".into(),
+    };
+    call!(run, alice.client, delete_room_key_by_session_id, forget_key);
     let drop_backup = cs::DeleteRoomKeysVersionRequest {
         version: version.clone(),
     };
