@@ -85,5 +85,10 @@ crate=$root/target/spec-trees/v1.16/crate
 [ -d "$crate" ] || bash tests/spec-trees/generate.sh v1.16
 mkdir -p "$crate/examples"
 cp tests/synapse/session.rs "$crate/examples/synapse_session.rs"
-(cd "$crate" && CARGO_TARGET_DIR=$root/target timeout 900 cargo run -q --features client \
-  --example synapse_session -- "http://127.0.0.1:$port" "$root/tests/synapse/disagreements.json")
+(
+  cd "$crate"
+  export CARGO_TARGET_DIR=$root/target
+  cargo clippy -q --features client --example synapse_session -- -D warnings
+  timeout 900 cargo run -q --features client --example synapse_session -- \
+    "http://127.0.0.1:$port" "$root/tests/synapse/disagreements.json"
+)

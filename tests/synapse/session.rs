@@ -157,12 +157,17 @@ async fn register(run: &mut Run, base: &Client, name: &str) -> User {
         kind: types::RegisterKind::User,
         body: from(body),
     };
-    let registered = ok!(call!(run, base, register, request), cs::RegisterResponse::Ok);
+    let registered = ok!(
+        call!(run, base, register, request),
+        cs::RegisterResponse::Ok
+    );
     let token = text(&registered["access_token"]);
     User {
         id: text(&registered["user_id"]),
         device: text(&registered["device_id"]),
-        client: base.clone().with_credential(Credential::AccessTokenBearer(token)),
+        client: base
+            .clone()
+            .with_credential(Credential::AccessTokenBearer(token)),
     }
 }
 
@@ -186,7 +191,10 @@ async fn send(run: &mut Run, user: &User, room: &str, txn: &str, content: Value)
         txn_id: txn.to_owned(),
         body: from(content),
     };
-    let sent = ok!(call!(run, user.client, send_message, request), cs::SendMessageResponse::Ok);
+    let sent = ok!(
+        call!(run, user.client, send_message, request),
+        cs::SendMessageResponse::Ok
+    );
     text(&sent["event_id"])
 }
 
@@ -220,19 +228,56 @@ async fn session(run: &mut Run, url: &str) {
         device: text(&logged_in["device_id"]),
         client: base
             .clone()
-            .with_credential(Credential::AccessTokenBearer(text(&logged_in["access_token"]))),
+            .with_credential(Credential::AccessTokenBearer(text(
+                &logged_in["access_token"],
+            ))),
     };
 
     for user in [&alice, &bob] {
-        call!(run, user.client, get_token_owner, cs::GetTokenOwnerRequest {});
+        call!(
+            run,
+            user.client,
+            get_token_owner,
+            cs::GetTokenOwnerRequest {}
+        );
     }
-    call!(run, alice.client, get_capabilities, cs::GetCapabilitiesRequest {});
-    call!(run, alice.client, get_config_authed, cs::GetConfigAuthedRequest {});
-    call!(run, alice.client, get_push_rules, cs::GetPushRulesRequest {});
-    call!(run, alice.client, get_push_rules_global, cs::GetPushRulesGlobalRequest {});
-    call!(run, alice.client, get_joined_rooms, cs::GetJoinedRoomsRequest {});
+    call!(
+        run,
+        alice.client,
+        get_capabilities,
+        cs::GetCapabilitiesRequest {}
+    );
+    call!(
+        run,
+        alice.client,
+        get_config_authed,
+        cs::GetConfigAuthedRequest {}
+    );
+    call!(
+        run,
+        alice.client,
+        get_push_rules,
+        cs::GetPushRulesRequest {}
+    );
+    call!(
+        run,
+        alice.client,
+        get_push_rules_global,
+        cs::GetPushRulesGlobalRequest {}
+    );
+    call!(
+        run,
+        alice.client,
+        get_joined_rooms,
+        cs::GetJoinedRoomsRequest {}
+    );
     call!(run, alice.client, get_protocols, cs::GetProtocolsRequest {});
-    call!(run, alice.client, get_turn_server, cs::GetTurnServerRequest {});
+    call!(
+        run,
+        alice.client,
+        get_turn_server,
+        cs::GetTurnServerRequest {}
+    );
     let first_sync = sync(run, &alice, None, None).await;
 
     // Profile, with an avatar uploaded as media.
@@ -243,17 +288,20 @@ async fn session(run: &mut Run, url: &str) {
     };
     call!(run, alice.client, set_profile_field, displayname);
     let png = vec![
-        0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R',
-        0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0d, b'I',
-        b'D', b'A', b'T', 0x78, 0x9c, 0x63, 0x60, 0, 0, 0, 0x02, 0, 0x01, 0x73, 0x75, 0x01,
-        0x18, 0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82,
+        0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R', 0,
+        0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0d, b'I', b'D',
+        b'A', b'T', 0x78, 0x9c, 0x63, 0x60, 0, 0, 0, 0x02, 0, 0x01, 0x73, 0x75, 0x01, 0x18, 0, 0,
+        0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82,
     ];
     let upload = cs::UploadContentRequest {
         content_type: Some("image/png".into()),
         filename: Some("avatar.png".into()),
         body: types::UploadContentBody::OctetStream(Blob::new("", png.clone())),
     };
-    let uploaded = ok!(call!(run, alice.client, upload_content, upload), cs::UploadContentResponse::Ok);
+    let uploaded = ok!(
+        call!(run, alice.client, upload_content, upload),
+        cs::UploadContentResponse::Ok
+    );
     let mxc = text(&uploaded["content_uri"]);
     let (server_name, media_id) = mxc
         .trim_start_matches("mxc://")
@@ -301,10 +349,24 @@ async fn session(run: &mut Run, url: &str) {
 
     // A room, its state, its alias and its directory entry.
     let create = cs::CreateRoomRequest {
-        body: from(json!({"name": "Tea", "topic": "Brewing", "preset": "public_chat", "room_alias_name": "tea"})),
+        body: from(
+            json!({"name": "Tea", "topic": "Brewing", "preset": "public_chat", "room_alias_name": "tea"}),
+        ),
     };
-    let room = text(&ok!(call!(run, alice.client, create_room, create), cs::CreateRoomResponse::Ok)["room_id"]);
-    call!(run, alice.client, get_room_state, cs::GetRoomStateRequest { room_id: room.clone() });
+    let room = text(
+        &ok!(
+            call!(run, alice.client, create_room, create),
+            cs::CreateRoomResponse::Ok
+        )["room_id"],
+    );
+    call!(
+        run,
+        alice.client,
+        get_room_state,
+        cs::GetRoomStateRequest {
+            room_id: room.clone()
+        }
+    );
     let name = cs::GetRoomStateWithKeyRequest {
         room_id: room.clone(),
         event_type: "m.room.name".into(),
@@ -329,7 +391,14 @@ async fn session(run: &mut Run, url: &str) {
         room_alias: alias.clone(),
     };
     call!(run, bob.client, get_room_id_by_alias, resolve);
-    call!(run, alice.client, get_local_aliases, cs::GetLocalAliasesRequest { room_id: room.clone() });
+    call!(
+        run,
+        alice.client,
+        get_local_aliases,
+        cs::GetLocalAliasesRequest {
+            room_id: room.clone()
+        }
+    );
     let publish = cs::SetRoomVisibilityOnDirectoryRequest {
         room_id: room.clone(),
         body: from(json!({"visibility": "public"})),
@@ -338,7 +407,12 @@ async fn session(run: &mut Run, url: &str) {
     let visibility = cs::GetRoomVisibilityOnDirectoryRequest {
         room_id: room.clone(),
     };
-    call!(run, bob.client, get_room_visibility_on_directory, visibility);
+    call!(
+        run,
+        bob.client,
+        get_room_visibility_on_directory,
+        visibility
+    );
     let public = cs::GetPublicRoomsRequest {
         limit: Some(10),
         since: None,
@@ -368,7 +442,12 @@ async fn session(run: &mut Run, url: &str) {
         body: from(json!({})),
     };
     call!(run, bob.client, join_room_by_id, join);
-    call!(run, bob.client, get_joined_rooms, cs::GetJoinedRoomsRequest {});
+    call!(
+        run,
+        bob.client,
+        get_joined_rooms,
+        cs::GetJoinedRoomsRequest {}
+    );
     let members = cs::GetMembersByRoomRequest {
         room_id: room.clone(),
         at: None,
@@ -382,10 +461,22 @@ async fn session(run: &mut Run, url: &str) {
     call!(run, bob.client, get_joined_members_by_room, joined);
 
     let mut events = Vec::new();
-    for (i, line) in ["Kettle on?", "It is.", "Green or black?", "Black."].iter().enumerate() {
+    for (i, line) in ["Kettle on?", "It is.", "Green or black?", "Black."]
+        .iter()
+        .enumerate()
+    {
         let user = if i % 2 == 0 { &alice } else { &bob };
         let txn = format!("m{i}");
-        events.push(send(run, user, &room, &txn, json!({"msgtype": "m.text", "body": line})).await);
+        events.push(
+            send(
+                run,
+                user,
+                &room,
+                &txn,
+                json!({"msgtype": "m.text", "body": line}),
+            )
+            .await,
+        );
     }
     let page = cs::GetRoomEventsRequest {
         room_id: room.clone(),
@@ -395,7 +486,10 @@ async fn session(run: &mut Run, url: &str) {
         limit: Some(2),
         filter: None,
     };
-    let first_page = ok!(call!(run, bob.client, get_room_events, page), cs::GetRoomEventsResponse::Ok);
+    let first_page = ok!(
+        call!(run, bob.client, get_room_events, page),
+        cs::GetRoomEventsResponse::Ok
+    );
     let next = cs::GetRoomEventsRequest {
         room_id: room.clone(),
         from: first_page["end"].as_str().map(str::to_owned),
@@ -434,7 +528,9 @@ async fn session(run: &mut Run, url: &str) {
         room_id: room.clone(),
         event_type: "m.reaction".into(),
         txn_id: "r0".into(),
-        body: from(json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": root, "key": "👍"}})),
+        body: from(
+            json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": root, "key": "👍"}}),
+        ),
     };
     call!(run, alice.client, send_message, reaction);
     let relations = cs::GetRelatingEventsRequest {
@@ -457,7 +553,12 @@ async fn session(run: &mut Run, url: &str) {
         dir: None,
         recurse: None,
     };
-    call!(run, alice.client, get_relating_events_with_rel_type, threaded);
+    call!(
+        run,
+        alice.client,
+        get_relating_events_with_rel_type,
+        threaded
+    );
     let reactions = cs::GetRelatingEventsWithRelTypeAndEventTypeRequest {
         room_id: room.clone(),
         event_id: root.clone(),
@@ -469,7 +570,12 @@ async fn session(run: &mut Run, url: &str) {
         dir: None,
         recurse: None,
     };
-    call!(run, bob.client, get_relating_events_with_rel_type_and_event_type, reactions);
+    call!(
+        run,
+        bob.client,
+        get_relating_events_with_rel_type_and_event_type,
+        reactions
+    );
     let threads = cs::GetThreadRootsRequest {
         room_id: room.clone(),
         include: None,
@@ -479,7 +585,14 @@ async fn session(run: &mut Run, url: &str) {
     call!(run, alice.client, get_thread_roots, threads);
 
     // Redaction and reports.
-    let spam = send(run, &bob, &room, "spam", json!({"msgtype": "m.text", "body": "buy now"})).await;
+    let spam = send(
+        run,
+        &bob,
+        &room,
+        "spam",
+        json!({"msgtype": "m.text", "body": "buy now"}),
+    )
+    .await;
     let redact = cs::RedactEventRequest {
         room_id: room.clone(),
         event_id: spam.clone(),
@@ -582,7 +695,12 @@ async fn session(run: &mut Run, url: &str) {
         user_id: bob.id.clone(),
         body: from(json!({"room": {"timeline": {"limit": 5}}, "presence": {"not_types": ["*"]}})),
     };
-    let filter_id = text(&ok!(call!(run, bob.client, define_filter, filter), cs::DefineFilterResponse::Ok)["filter_id"]);
+    let filter_id = text(
+        &ok!(
+            call!(run, bob.client, define_filter, filter),
+            cs::DefineFilterResponse::Ok
+        )["filter_id"],
+    );
     let get_filter = cs::GetFilterRequest {
         user_id: bob.id.clone(),
         filter_id: filter_id.clone(),
@@ -629,7 +747,9 @@ async fn session(run: &mut Run, url: &str) {
     };
     call!(run, alice.client, query_keys, query);
     let claim = cs::ClaimKeysRequest {
-        body: from(json!({"one_time_keys": {bob.id.clone(): {bob.device.clone(): "signed_curve25519"}}, "timeout": 1000})),
+        body: from(
+            json!({"one_time_keys": {bob.id.clone(): {bob.device.clone(): "signed_curve25519"}}, "timeout": 1000}),
+        ),
     };
     call!(run, alice.client, claim_keys, claim);
     let changes = cs::GetKeysChangesRequest {
@@ -651,8 +771,18 @@ async fn session(run: &mut Run, url: &str) {
             "auth_data": {"public_key": "hdx+uVpSbPxLrUkMHjXvRfUSpPS5kd/Rs0FhpXwVyXg"}
         })),
     };
-    let version = text(&ok!(call!(run, alice.client, post_room_keys_version, backup), cs::PostRoomKeysVersionResponse::Ok)["version"]);
-    call!(run, alice.client, get_room_keys_version_current, cs::GetRoomKeysVersionCurrentRequest {});
+    let version = text(
+        &ok!(
+            call!(run, alice.client, post_room_keys_version, backup),
+            cs::PostRoomKeysVersionResponse::Ok
+        )["version"],
+    );
+    call!(
+        run,
+        alice.client,
+        get_room_keys_version_current,
+        cs::GetRoomKeysVersionCurrentRequest {}
+    );
     let session_key = cs::PutRoomKeyBySessionIdRequest {
         version: version.clone(),
         room_id: room.clone(),
@@ -745,7 +875,9 @@ async fn session(run: &mut Run, url: &str) {
     // Search, the user directory, OpenID.
     let search = cs::SearchRequest {
         next_batch: None,
-        body: from(json!({"search_categories": {"room_events": {"search_term": "black", "keys": ["content.body"]}}})),
+        body: from(
+            json!({"search_categories": {"room_events": {"search_term": "black", "keys": ["content.body"]}}}),
+        ),
     };
     call!(run, bob.client, search, search);
     let directory = cs::SearchUserDirectoryRequest {
@@ -805,7 +937,9 @@ async fn session(run: &mut Run, url: &str) {
     };
     let challenge = call!(run, alice.client, delete_device, remove, Some(401));
     let session = match &challenge {
-        Some(cs::DeleteDeviceResponse::Unauthorized(uia)) => uia.session.clone().unwrap_or_default(),
+        Some(cs::DeleteDeviceResponse::Unauthorized(uia)) => {
+            uia.session.clone().unwrap_or_default()
+        }
         _ => String::new(),
     };
     let remove = cs::DeleteDeviceRequest {
@@ -817,10 +951,22 @@ async fn session(run: &mut Run, url: &str) {
         }})),
     };
     call!(run, alice.client, delete_device, remove);
-    call!(run, alice2.client, get_token_owner, cs::GetTokenOwnerRequest {}, Some(401));
+    call!(
+        run,
+        alice2.client,
+        get_token_owner,
+        cs::GetTokenOwnerRequest {},
+        Some(401)
+    );
     call!(run, alice.client, logout, cs::LogoutRequest {});
     call!(run, bob.client, logout_all, cs::LogoutAllRequest {});
-    call!(run, bob.client, get_token_owner, cs::GetTokenOwnerRequest {}, Some(401));
+    call!(
+        run,
+        bob.client,
+        get_token_owner,
+        cs::GetTokenOwnerRequest {},
+        Some(401)
+    );
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -857,7 +1003,10 @@ async fn main() {
         eprintln!("failure: {failure}");
     }
     if run.calls < 120 {
-        eprintln!("only {} calls; the session must make at least 120", run.calls);
+        eprintln!(
+            "only {} calls; the session must make at least 120",
+            run.calls
+        );
         std::process::exit(1);
     }
     if !run.failures.is_empty() {

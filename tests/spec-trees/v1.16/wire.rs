@@ -17,9 +17,14 @@ fn token() -> client_server::Credential {
 /// versions.yaml: `basePath` default `/_matrix/client`, path `/versions`, no security.
 #[test]
 fn versions() {
-    let request = client_server::GetVersionsRequest {}.to_http(&endpoint(), None).unwrap();
+    let request = client_server::GetVersionsRequest {}
+        .to_http(&endpoint(), None)
+        .unwrap();
     assert_eq!(request.method(), "GET");
-    assert_eq!(request.uri(), "https://matrix.example.org/_matrix/client/versions");
+    assert_eq!(
+        request.uri(),
+        "https://matrix.example.org/_matrix/client/versions"
+    );
     assert!(request.headers().get("authorization").is_none());
     assert!(request.body().is_empty());
 }
@@ -30,12 +35,20 @@ fn versions() {
 fn login() {
     let mut body = types::LoginBody::new("m.login.password".into());
     body.password = Some("hunter2".into());
-    let request = client_server::LoginRequest { body }.to_http(&endpoint(), None).unwrap();
+    let request = client_server::LoginRequest { body }
+        .to_http(&endpoint(), None)
+        .unwrap();
     assert_eq!(request.method(), "POST");
-    assert_eq!(request.uri(), "https://matrix.example.org/_matrix/client/v3/login");
+    assert_eq!(
+        request.uri(),
+        "https://matrix.example.org/_matrix/client/v3/login"
+    );
     assert_eq!(request.headers()["content-type"], "application/json");
     let sent: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
-    assert_eq!(sent, serde_json::json!({"type": "m.login.password", "password": "hunter2"}));
+    assert_eq!(
+        sent,
+        serde_json::json!({"type": "m.login.password", "password": "hunter2"})
+    );
 }
 
 /// room_send.yaml: `PUT /rooms/{roomId}/send/{eventType}/{txnId}`, `accessTokenBearer`
@@ -104,8 +117,9 @@ fn download() {
         .header("content-type", "image/png")
         .body(vec![1, 2, 3])
         .unwrap();
-    let client_server::GetContentAuthedResponse::Ok(types::GetContentAuthedOkBody::OctetStream(blob)) =
-        client_server::GetContentAuthedResponse::from_http(response).unwrap()
+    let client_server::GetContentAuthedResponse::Ok(types::GetContentAuthedOkBody::OctetStream(
+        blob,
+    )) = client_server::GetContentAuthedResponse::from_http(response).unwrap()
     else {
         panic!("a 200 in any media type is the download");
     };
@@ -178,6 +192,9 @@ fn identity_account() {
     let request = identity::GetAccountRequest {}
         .to_http(&endpoint(), Some(&credential))
         .unwrap();
-    assert_eq!(request.uri(), "https://matrix.example.org/_matrix/identity/v2/account");
+    assert_eq!(
+        request.uri(),
+        "https://matrix.example.org/_matrix/identity/v2/account"
+    );
     assert_eq!(request.headers()["authorization"], "Bearer id_token");
 }
