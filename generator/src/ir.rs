@@ -449,9 +449,15 @@ pub struct MediaVariant {
 
 impl MediaVariant {
     /// Whether the variant takes bytes of any media type: `application/octet-stream`, which
-    /// names none in particular (a range such as `image/*` takes only its own).
+    /// names none in particular, and `*/*` (a range such as `image/*` takes only its own).
     pub fn takes_any_type(&self) -> bool {
-        self.encoding == Encoding::Blob && !self.content_type.contains('*')
+        let essence = self
+            .content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim();
+        self.encoding == Encoding::Blob && (!essence.contains('*') || essence == "*/*")
     }
 }
 

@@ -91,6 +91,35 @@ fn a_download_keeps_the_type_the_server_names() {
     assert_eq!(blob, Blob::new("image/png", vec![1, 2, 3]));
 }
 
+/// A Swagger 2.0 download (`produces: ["*/*"]`, `schema: {type: file}`) is bytes in the
+/// type the server names, not a JSON string; its error, exemplified as `application/json`,
+/// is its schema's.
+#[test]
+fn a_swagger_file_response_is_bytes_and_its_error_json() {
+    let response = http::Response::builder()
+        .status(200)
+        .header("content-type", "image/jpeg")
+        .body(vec![0xff, 0xd8])
+        .unwrap();
+    let rooms::GetLegacyContentResponse::Ok(types::GetLegacyContentOkBody::Any(blob)) =
+        rooms::GetLegacyContentResponse::from_http(response).unwrap()
+    else {
+        panic!("a 200 is the content");
+    };
+    assert_eq!(blob, Blob::new("image/jpeg", vec![0xff, 0xd8]));
+    let response = http::Response::builder()
+        .status(502)
+        .header("content-type", "application/json")
+        .body(br#"{"errcode": "M_TOO_LARGE"}"#.to_vec())
+        .unwrap();
+    let rooms::GetLegacyContentResponse::BadGateway(error) =
+        rooms::GetLegacyContentResponse::from_http(response).unwrap()
+    else {
+        panic!("a 502 is the error");
+    };
+    assert_eq!(error.errcode, "M_TOO_LARGE");
+}
+
 /// `ClientEvent = allOf[ClientEventWithoutRoomId, {unsigned: {redacted_because}}]`: the
 /// two `unsigned` merge, so `age` survives.
 #[test]
@@ -202,6 +231,12 @@ impl RoomsApi for Calls {
         &self,
         _: rooms::GetEventRequest,
     ) -> Result<rooms::GetEventResponse, ApiError> {
+        Err(ApiError::not_found("not scripted"))
+    }
+    async fn get_legacy_content(
+        &self,
+        _: rooms::GetLegacyContentRequest,
+    ) -> Result<rooms::GetLegacyContentResponse, ApiError> {
         Err(ApiError::not_found("not scripted"))
     }
     async fn get_events(

@@ -30,9 +30,13 @@ impl Lowerer<'_> {
                 .clone()
                 .unwrap_or_else(|| content_at(content_type).child("schema"))
         };
-        let structured = content
-            .keys()
-            .all(|ct| matches!(Encoding::of(ct), Encoding::Json | Encoding::Form));
+        let encodings: Vec<Encoding> = content
+            .iter()
+            .map(|(ct, media)| self.encoding(ct, media))
+            .collect();
+        let structured = encodings
+            .iter()
+            .all(|e| matches!(e, Encoding::Json | Encoding::Form));
         let one_schema = content.values().all(|m| m.schema == first.schema);
         if structured && one_schema {
             let ty = match &first.schema {
@@ -46,8 +50,8 @@ impl Lowerer<'_> {
         }
         let names = media_variant_names(content.keys());
         let mut variants = Vec::new();
-        for ((content_type, media), variant) in content.iter().zip(names) {
-            let encoding = Encoding::of(content_type);
+        for (((content_type, media), variant), encoding) in content.iter().zip(names).zip(encodings)
+        {
             let ty = match (encoding, &media.schema) {
                 (Encoding::Json | Encoding::Form, Some(schema)) => self.lower(
                     schema,
@@ -76,6 +80,44 @@ impl Lowerer<'_> {
             TypeKind::Media { variants },
             None,
         )))
+    }
+}
+
+impl Lowerer<'_> {
+    /// How a body of `content_type` maps to its Rust value: by the media type, except that a
+    /// binary string schema says bytes whatever the media type (`*/*`, otherwise JSON, for
+    /// a Swagger `type: file`).
+    fn encoding(&self, content_type: &str, media: &openapiv3::MediaType) -> Encoding {
+        let binary = media
+            .schema
+            .as_ref()
+            .is_some_and(|schema| self.is_binary(schema));
+        match Encoding::of(content_type) {
+            Encoding::Json | Encoding::Form | Encoding::Text if binary => {
+                if content_type.contains('*') {
+                    Encoding::Blob
+                } else {
+                    Encoding::Binary
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Whether a schema is a binary string (`format: binary`; Swagger's `type: file`).
+    fn is_binary(&self, schema: &openapiv3::ReferenceOr<openapiv3::Schema>) -> bool {
+        let schema = match schema {
+            openapiv3::ReferenceOr::Item(schema) => schema,
+            openapiv3::ReferenceOr::Reference { .. } => match self.resolve_branch(schema) {
+                Some((schema, _)) => schema,
+                None => return false,
+            },
+        };
+        matches!(
+            &schema.schema_kind,
+            openapiv3::SchemaKind::Type(openapiv3::Type::String(string))
+                if string.format == openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary)
+        )
     }
 }
 

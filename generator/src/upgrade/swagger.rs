@@ -376,7 +376,14 @@ fn response(response: &Value, produces: &[String], at: &Location) -> Value {
     }
     if let Some(Value::Object(examples)) = response.get("examples") {
         for (ct, example) in examples {
-            let entry = content.entry(ct.clone()).or_insert_with(|| json!({}));
+            // An example in a media type `produces` does not list (`application/json` for
+            // `*/*`) is still an example of the response's one schema.
+            let entry = content
+                .entry(ct.clone())
+                .or_insert_with(|| match response.get("schema") {
+                    Some(schema) => json!({"schema": convert_schema(schema)}),
+                    None => json!({}),
+                });
             if let Value::Object(entry) = entry {
                 entry.insert("example".into(), example.clone());
             }
