@@ -375,6 +375,26 @@ fn bad_pointers_name_the_referring_place() {
 }
 
 #[test]
+fn swagger_parameters_that_are_no_list_are_refused_not_dropped() {
+    // An overlay's merge patch can turn the list into an object (`parameters = {2 = ...}`):
+    // read as no parameters, every parameter would vanish.
+    for (at, spec) in [
+        (
+            "/paths/~1a/get/parameters",
+            "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      parameters: {'2': {in: query, name: q, type: string}}\n      responses:\n        200: {description: ok}\n",
+        ),
+        (
+            "/paths/~1a/parameters",
+            "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    parameters: {}\n    get:\n      responses:\n        200: {description: ok}\n",
+        ),
+    ] {
+        let err = generate(&[("a.yaml", spec)], &["a.yaml"]).unwrap_err();
+        assert!(err.starts_with(&format!("a.yaml#{at}")), "{err}");
+        assert!(err.contains("`parameters` must be an array"), "{err}");
+    }
+}
+
+#[test]
 fn reference_cycles_are_named_not_overflowed() {
     // Parameters that refer to each other can never be resolved.
     let spec = "swagger: '2.0'\ninfo: {title: t, version: '1'}\nparameters:\n  a: {$ref: '#/parameters/b'}\n  b: {$ref: '#/parameters/a'}\npaths:\n  /a:\n    get:\n      parameters:\n        - $ref: '#/parameters/a'\n      responses:\n        200: {description: ok}\n";

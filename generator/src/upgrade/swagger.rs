@@ -42,7 +42,7 @@ pub(super) fn swagger_to_openapi(
             let Value::Object(item) = item else {
                 return Err(Error::invalid(item_at, "a path item must be an object"));
             };
-            let shared_params = item.get("parameters").and_then(Value::as_array);
+            let shared_params = parameter_list(item.get("parameters"), &item_at)?;
             let mut out_item = Map::new();
             for (key, value) in item {
                 if HTTP_METHODS.contains(&key.as_str()) {
@@ -107,6 +107,19 @@ fn server(doc: &Value, variables: &BTreeMap<String, BasePathVariable>) -> Value 
     Value::Object(server)
 }
 
+/// A `parameters` list, where there is one: anything but an array is refused, since reading
+/// it as none would drop every parameter without a word.
+fn parameter_list<'a>(value: Option<&'a Value>, at: &Location) -> Result<Option<&'a Vec<Value>>> {
+    match value {
+        None => Ok(None),
+        Some(Value::Array(items)) => Ok(Some(items)),
+        Some(_) => Err(Error::invalid(
+            at.child("parameters"),
+            "`parameters` must be an array",
+        )),
+    }
+}
+
 fn strings(value: Option<&Value>) -> Option<Vec<String>> {
     value?.as_array().map(|items| {
         items
@@ -157,9 +170,7 @@ fn operation(
     let produces = strings(source.get("produces")).unwrap_or_else(|| doc_produces.to_vec());
 
     // Operation parameters override path-item ones with the same name and location.
-    let own: Vec<(Location, &Value)> = source
-        .get("parameters")
-        .and_then(Value::as_array)
+    let own: Vec<(Location, &Value)> = parameter_list(source.get("parameters"), at)?
         .into_iter()
         .flatten()
         .enumerate()
