@@ -56,8 +56,9 @@ pub struct Api {
 
 /// A method on a full path, and the operations it serves: one, or several that the spec
 /// documents separately on one path (upstream tells them apart by white space at the end of
-/// the path key, `"/events "`). For several, the router calls the first, in spec order,
-/// whose request parses (its credential, parameters and body); when none parses, it answers
+/// the path key, `"/events "`). For several, the router calls the first whose request
+/// parses (its credential, parameters and body), trying first those whose query parameters
+/// the request carries most of, in spec order among equals; when none parses, it answers
 /// with the first one's error.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Route {

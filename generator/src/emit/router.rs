@@ -56,8 +56,8 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
         .map(|(index, set)| dispatcher(api, index, set));
     let shared_module = (!shared.is_empty()).then(|| {
         quote! {
-            /// Routes that several operations share: the first whose request parses is
-            /// served.
+            /// Routes that several operations share: each dispatcher's doc says how it
+            /// chooses.
             pub(super) mod shared {
                 #(#dispatchers)*
             }
