@@ -14,14 +14,18 @@ struct Script {
 }
 #[rustfmt::skip]
 impl Script {
-    /// Records a request and who sent it; the answer scripted for it.
+    /// Records a request and who sent it; the answer scripted for it. With nothing
+    /// scripted (a fuzzer's requests), `unscripted` answers and nothing is kept.
     fn answer<R: 'static>(
         &self,
         caller: String,
         request: impl ::std::any::Any + Send,
+        unscripted: impl FnOnce() -> R,
     ) -> R {
+        let Some(answer) = self.answers.lock().unwrap().pop() else {
+            return unscripted();
+        };
         self.received.lock().unwrap().push((caller, Box::new(request)));
-        let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
     /// One case: the client's `call` sending `request` must reach the server as
@@ -73,9 +77,36 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
             )
         })
 }
+/// Serves every API's scripted server for a fuzzer, the first on loopback at port
+/// `SCRIPTED_SERVERS_PORT` and each next one on the next port, until it is ended.
+#[::tokio::test]
+#[ignore = "a server, not a test: run by a fuzzing script"]
+#[rustfmt::skip]
+async fn serve_for_fuzzing() {
+    let first: u16 = ::std::env::var("SCRIPTED_SERVERS_PORT")
+        .expect("SCRIPTED_SERVERS_PORT names the first port")
+        .parse()
+        .expect("SCRIPTED_SERVERS_PORT is a port");
+    let servers = [
+        ::tokio::spawn(
+            client_server::serve_at(
+                ::std::net::SocketAddr::from(([127, 0, 0, 1], first)),
+            ),
+        ),
+        ::tokio::spawn(
+            identity::serve_at(
+                ::std::net::SocketAddr::from(([127, 0, 0, 1], first + 1u16)),
+            ),
+        ),
+    ];
+    for server in servers {
+        server.await.unwrap();
+    }
+}
 #[rustfmt::skip]
 mod client_server {
     use super::{Script, serve};
+    use super::sample;
     use ::std::sync::Arc;
     struct Scripted(Arc<Script>);
     impl ::matrix_api::client_server::ClientServerApi for Scripted {
@@ -93,7 +124,21 @@ mod client_server {
             ::matrix_api::client_server::LoginResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::matrix_api::client_server::LoginResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::LoginOkBody,
+                            >(
+                                "{\"user_id\":\"some text\",\"access_token\":\"some text\",\"refresh_token\":\"some text\",\"home_server\":\"some text\",\"device_id\":\"some text\"}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn refresh(
             &self,
@@ -111,6 +156,13 @@ mod client_server {
                             .map(|c| c.expect("the credential is accepted"))
                             .unwrap_or_default(),
                         request,
+                        || ::matrix_api::client_server::RefreshResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::RefreshOkBody,
+                            >(
+                                "{\"access_token\":\"some text\",\"refresh_token\":\"some text\"}",
+                            ),
+                        ),
                     ),
             )
         }
@@ -121,7 +173,21 @@ mod client_server {
             ::matrix_api::client_server::RegisterResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::matrix_api::client_server::RegisterResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::RegisterOkBody,
+                            >(
+                                "{\"user_id\":\"some text\",\"access_token\":\"some text\",\"refresh_token\":\"some text\",\"home_server\":\"some text\",\"device_id\":\"some text\"}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn change_password(
             &self,
@@ -139,6 +205,14 @@ mod client_server {
                             .map(|c| c.expect("the credential is accepted"))
                             .unwrap_or_default(),
                         request,
+                        || ::matrix_api::client_server::ChangePasswordResponse::Ok(
+                            sample::<
+                                ::serde_json::Map<
+                                    ::std::string::String,
+                                    ::serde_json::Value,
+                                >,
+                            >("{\"some key\":[1,\"two\"]}"),
+                        ),
                     ),
             )
         }
@@ -150,7 +224,21 @@ mod client_server {
             ::matrix_api::client_server::GetAccount3pidsResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::matrix_api::client_server::GetAccount3pidsResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::GetAccount3pidsOkBody,
+                            >(
+                                "{\"threepids\":[{\"medium\":\"email\",\"address\":\"some text\"}]}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn post_3pids(
             &self,
@@ -160,7 +248,22 @@ mod client_server {
             ::matrix_api::client_server::Post3pidsResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::matrix_api::client_server::Post3pidsResponse::Ok(
+                            sample::<
+                                ::serde_json::Map<
+                                    ::std::string::String,
+                                    ::serde_json::Value,
+                                >,
+                            >("{\"some key\":[1,\"two\"]}"),
+                        ),
+                    ),
+            )
         }
         async fn get_versions(
             &self,
@@ -169,7 +272,21 @@ mod client_server {
             ::matrix_api::client_server::GetVersionsResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::matrix_api::client_server::GetVersionsResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::GetVersionsOkBody,
+                            >(
+                                "{\"versions\":[\"some text\"],\"unstable_features\":{\"some key\":true}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn request_open_id_token(
             &self,
@@ -179,7 +296,21 @@ mod client_server {
             ::matrix_api::client_server::RequestOpenIdTokenResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::matrix_api::client_server::RequestOpenIdTokenResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::OpenIdToken,
+                            >(
+                                "{\"access_token\":\"some text\",\"token_type\":\"some text\",\"matrix_server_name\":\"some text\",\"expires_in\":7}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn exchange_open_id_token(
             &self,
@@ -188,8 +319,28 @@ mod client_server {
             ::matrix_api::client_server::ExchangeOpenIdTokenResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::matrix_api::client_server::ExchangeOpenIdTokenResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::ExchangeOpenIdTokenOkBody,
+                            >("{\"sub\":\"some text\"}"),
+                        ),
+                    ),
+            )
         }
+    }
+    /// Serves a scripted implementation at `address` until the process ends.
+    pub(super) async fn serve_at(address: ::std::net::SocketAddr) {
+        let listener = ::tokio::net::TcpListener::bind(address).await.unwrap();
+        let router = ::matrix_api::client_server::router(
+            Arc::new(Scripted(Arc::new(Script::default()))),
+        );
+        ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (Arc<Script>, ::matrix_api::outgoing::Endpoint) {
@@ -891,6 +1042,7 @@ async fn client_server_exchange_open_id_token() {
 #[rustfmt::skip]
 mod identity {
     use super::{Script, serve};
+    use super::sample;
     use ::std::sync::Arc;
     struct Scripted(Arc<Script>);
     impl ::matrix_api::identity::IdentityApi for Scripted {
@@ -908,7 +1060,19 @@ mod identity {
             ::matrix_api::identity::RegisterAccountResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::matrix_api::identity::RegisterAccountResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::RegisterAccountOkBody,
+                            >("{\"token\":\"some text\"}"),
+                        ),
+                    ),
+            )
         }
         async fn get_account(
             &self,
@@ -918,7 +1082,19 @@ mod identity {
             ::matrix_api::identity::GetAccountResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::matrix_api::identity::GetAccountResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::GetAccountOkBody,
+                            >("{\"user_id\":\"some text\"}"),
+                        ),
+                    ),
+            )
         }
         async fn logout(
             &self,
@@ -928,7 +1104,22 @@ mod identity {
             ::matrix_api::identity::LogoutResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::matrix_api::identity::LogoutResponse::Ok(
+                            sample::<
+                                ::serde_json::Map<
+                                    ::std::string::String,
+                                    ::serde_json::Value,
+                                >,
+                            >("{\"some key\":[1,\"two\"]}"),
+                        ),
+                    ),
+            )
         }
         #[allow(deprecated)]
         async fn get_validated3pid(
@@ -938,7 +1129,21 @@ mod identity {
             ::matrix_api::identity::GetValidated3pidResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::matrix_api::identity::GetValidated3pidResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::GetValidated3pidOkBody,
+                            >(
+                                "{\"medium\":\"some text\",\"address\":\"some text\",\"validated_at\":7}",
+                            ),
+                        ),
+                    ),
+            )
         }
         #[allow(deprecated)]
         async fn bind(
@@ -948,7 +1153,21 @@ mod identity {
             ::matrix_api::identity::BindResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::matrix_api::identity::BindResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::BindOkBody,
+                            >(
+                                "{\"address\":\"some text\",\"medium\":\"some text\",\"mxid\":\"some text\",\"not_before\":7,\"not_after\":7,\"ts\":7,\"signatures\":{\"some key\":{\"some key\":\"some text\"}}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         #[allow(deprecated)]
         async fn unbind(
@@ -958,7 +1177,22 @@ mod identity {
             ::matrix_api::identity::UnbindResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::matrix_api::identity::UnbindResponse::Ok(
+                            sample::<
+                                ::serde_json::Map<
+                                    ::std::string::String,
+                                    ::serde_json::Value,
+                                >,
+                            >("{\"some key\":[1,\"two\"]}"),
+                        ),
+                    ),
+            )
         }
         async fn email_request_token(
             &self,
@@ -967,7 +1201,19 @@ mod identity {
             ::matrix_api::identity::EmailRequestTokenResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::matrix_api::identity::EmailRequestTokenResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::EmailRequestTokenOkBody,
+                            >("{\"sid\":\"some text\"}"),
+                        ),
+                    ),
+            )
         }
         async fn email_submit_token_get(
             &self,
@@ -976,7 +1222,19 @@ mod identity {
             ::matrix_api::identity::EmailSubmitTokenGetResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::matrix_api::identity::EmailSubmitTokenGetResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::EmailSubmitTokenGetOkBody,
+                            >("{\"success\":true}"),
+                        ),
+                    ),
+            )
         }
         async fn email_submit_token_post(
             &self,
@@ -985,7 +1243,19 @@ mod identity {
             ::matrix_api::identity::EmailSubmitTokenPostResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::matrix_api::identity::EmailSubmitTokenPostResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::EmailSubmitTokenPostOkBody,
+                            >("{\"success\":true}"),
+                        ),
+                    ),
+            )
         }
         async fn get_pub_key(
             &self,
@@ -994,8 +1264,28 @@ mod identity {
             ::matrix_api::identity::GetPubKeyResponse,
             ::matrix_api::types::MatrixError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::matrix_api::identity::GetPubKeyResponse::Ok(
+                            sample::<
+                                ::matrix_api::types::GetPubKeyOkBody,
+                            >("{\"public_key\":\"some text\"}"),
+                        ),
+                    ),
+            )
         }
+    }
+    /// Serves a scripted implementation at `address` until the process ends.
+    pub(super) async fn serve_at(address: ::std::net::SocketAddr) {
+        let listener = ::tokio::net::TcpListener::bind(address).await.unwrap();
+        let router = ::matrix_api::identity::router(
+            Arc::new(Scripted(Arc::new(Script::default()))),
+        );
+        ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (Arc<Script>, ::matrix_api::outgoing::Endpoint) {

@@ -1,9 +1,12 @@
 //! The effective OpenAPI 3.0 document of every spec: what the generated router really
 //! serves, for tools that read OpenAPI (schemathesis, client generators, API browsers).
 //!
-//! It is the upgrade stage's output with three things made explicit that the source files
-//! leave implicit:
+//! It is the upgrade stage's output with what the source files leave implicit made
+//! explicit:
 //! - the config's overlays are applied (they were, at load);
+//! - the server is the base path the router mounts the operations under (scheme and host
+//!   belong to the deployment), with the variables of that path only, and path keys are the
+//!   paths the router serves (upstream's `"/events "` is `/events`);
 //! - every schema the document reaches is bundled under `components/schemas`, named after
 //!   its `file#pointer` with the characters OpenAPI forbids in component names replaced,
 //!   so the document stands alone;
@@ -52,6 +55,7 @@ pub fn export(upgraded: &Upgraded, ir: &Ir, config: &Config) -> Result<Vec<Gener
             config,
             &error_schema,
         );
+        served_paths(&mut document, ir, &spec.file);
         drop_dangling_extensions(&mut document);
         let mut reached = BTreeSet::new();
         rename_refs(&mut document, &names, &mut reached);
@@ -87,6 +91,53 @@ pub fn export(upgraded: &Upgraded, ir: &Ir, config: &Config) -> Result<Vec<Gener
         files.push(GeneratedFile { path, contents });
     }
     Ok(files)
+}
+
+/// The server and path keys as the router serves them: the base path the IR decided for
+/// the file's operations (with the variables in it), and each path key without the white
+/// space upstream adds to tell two operations on one path apart.
+fn served_paths(document: &mut Value, ir: &Ir, file: &str) {
+    let base = ir
+        .apis
+        .iter()
+        .flat_map(|api| &api.operations)
+        .find(|op| op.source.file == file)
+        .map(|op| &op.base);
+    let Value::Object(document) = document else {
+        return;
+    };
+    if let Some(base) = base {
+        let variables: Map<String, Value> = base
+            .variables
+            .iter()
+            .map(|v| {
+                (
+                    v.name.clone(),
+                    json!({"default": v.default, "enum": v.values}),
+                )
+            })
+            .collect();
+        let mut server = Map::new();
+        server.insert(
+            "url".into(),
+            json!(if base.template.is_empty() {
+                "/"
+            } else {
+                &base.template
+            }),
+        );
+        if !variables.is_empty() {
+            server.insert("variables".into(), Value::Object(variables));
+        }
+        document.insert("servers".into(), json!([server]));
+    }
+    if let Some(Value::Object(paths)) = document.get_mut("paths") {
+        let trimmed: Map<String, Value> = std::mem::take(paths)
+            .into_iter()
+            .map(|(key, item)| (key.trim().to_owned(), item))
+            .collect();
+        *paths = trimmed;
+    }
 }
 
 /// A component name for every schema key: `api/x/error.yaml#/definitions/E` becomes

@@ -68,14 +68,17 @@ fn plan(ir: &Ir) -> Plan<'_> {
         let root = super::crate_path(ir);
         let sampler = Sampler::new(ir, &root);
         let tested = !cases(&sampler, api, op).is_empty();
+        // The scripted server's answer when nothing is scripted (a fuzzer's requests).
+        unscripted_answer(&sampler, api, op);
         (tested, sampler.reads_json.get())
     });
     let mut plan = Plan {
         apis: Vec::new(),
         reads_json: false,
     };
-    // Test names, across APIs: `{api}_{operation}` of two APIs could meet.
-    let mut test_names = std::collections::BTreeSet::new();
+    // Test names, across APIs: `{api}_{operation}` of two APIs could meet, and neither may
+    // be the server a fuzzer calls.
+    let mut test_names = std::collections::BTreeSet::from([SERVE_FOR_FUZZING.to_owned()]);
     for ((api, op), (tested, reads_json)) in operations.into_iter().zip(found) {
         if !tested {
             continue;
@@ -90,15 +93,23 @@ fn plan(ir: &Ir) -> Plan<'_> {
     plan
 }
 
-/// The test file's parts, when any operation is tested: the shared part, then per API a
-/// module serving a scripted implementation and a test per operation.
+/// The ignored test that serves every API's scripted server, for a fuzzer to call.
+const SERVE_FOR_FUZZING: &str = "serve_for_fuzzing";
+
+/// The test file's parts, when any operation is tested: the shared part, the server for a
+/// fuzzer, then per API a module serving a scripted implementation and a test per
+/// operation.
 pub(super) fn parts(ir: &Ir) -> Option<Vec<Part<'_>>> {
     let plan = plan(ir);
     if plan.apis.is_empty() {
         return None;
     }
     let reads_json = plan.reads_json;
-    let mut parts = vec![Part::rust(move || shared(reads_json))];
+    let modules: Vec<&Api> = plan.apis.iter().map(|(api, _)| *api).collect();
+    let mut parts = vec![
+        Part::rust(move || shared(reads_json)),
+        Part::rust(move || serve_for_fuzzing(&modules)),
+    ];
     for (api, tests) in plan.apis {
         parts.push(Part::rust(move || scripted_server(ir, api)));
         parts.extend(
@@ -142,10 +153,18 @@ fn shared(reads_json: bool) -> TokenStream {
 
         #[rustfmt::skip]
         impl Script {
-            /// Records a request and who sent it; the answer scripted for it.
-            fn answer<R: 'static>(&self, caller: String, request: impl ::std::any::Any + Send) -> R {
+            /// Records a request and who sent it; the answer scripted for it. With nothing
+            /// scripted (a fuzzer's requests), `unscripted` answers and nothing is kept.
+            fn answer<R: 'static>(
+                &self,
+                caller: String,
+                request: impl ::std::any::Any + Send,
+                unscripted: impl FnOnce() -> R,
+            ) -> R {
+                let Some(answer) = self.answers.lock().unwrap().pop() else {
+                    return unscripted();
+                };
                 self.received.lock().unwrap().push((caller, Box::new(request)));
-                let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
                 *answer.downcast::<R>().expect("the scripted answer is this operation's")
             }
 
@@ -206,7 +225,9 @@ fn scripted_server(ir: &Ir, api: &Api) -> TokenStream {
             }
         }
     });
-    let methods = api.operations.iter().map(|op| {
+    let sampler = Sampler::new(ir, root);
+    let methods: Vec<TokenStream> = api.operations.iter().map(|op| {
+        let unscripted = unscripted_answer(&sampler, api, op);
         let method = ident(&op.name);
         let request = request_name(op);
         let response = response_name(op);
@@ -222,14 +243,20 @@ fn scripted_server(ir: &Ir, api: &Api) -> TokenStream {
         quote! {
             #allow
             async fn #method(&self, #caller request: #root::#module::#request) -> Result<#root::#module::#response, #error> {
-                Ok(self.0.answer(#recorded, request))
+                Ok(self.0.answer(#recorded, request, #unscripted))
             }
         }
+    }).collect();
+    let sample = sampler.reads_json.get().then(|| {
+        quote!(
+            use super::sample;
+        )
     });
     quote! {
         #[rustfmt::skip]
         mod #module {
             use super::{Script, serve};
+            #sample
             use ::std::sync::Arc;
 
             struct Scripted(Arc<Script>);
@@ -237,6 +264,13 @@ fn scripted_server(ir: &Ir, api: &Api) -> TokenStream {
             impl #root::#module::#trait_ident for Scripted {
                 #auth
                 #(#methods)*
+            }
+
+            /// Serves a scripted implementation at `address` until the process ends.
+            pub(super) async fn serve_at(address: ::std::net::SocketAddr) {
+                let listener = ::tokio::net::TcpListener::bind(address).await.unwrap();
+                let router = #root::#module::router(Arc::new(Scripted(Arc::new(Script::default()))));
+                ::axum::serve(listener, router).await.unwrap();
             }
 
             /// A scripted implementation served on loopback: its script, and where to send.
@@ -247,6 +281,49 @@ fn scripted_server(ir: &Ir, api: &Api) -> TokenStream {
                 let script = Arc::new(Script::default());
                 let url = serve(#root::#module::router(Arc::new(Scripted(script.clone())))).await;
                 (script, #root::outgoing::Endpoint::new(url))
+            }
+        }
+    }
+}
+
+/// The answer of a scripted method with nothing scripted: its first documented response, of
+/// sample values; a fuzzer's requests get it. An operation whose first response cannot be
+/// sampled (a type of the user's own) has none to give.
+fn unscripted_answer(sampler: &Sampler, api: &Api, op: &Operation) -> TokenStream {
+    let first = op.responses.first();
+    match first.and_then(|response| response_value(sampler, api, op, response, 0)) {
+        Some(answer) => quote!(|| #answer),
+        None => quote!(|| panic!("nothing is scripted, and no answer can be sampled")),
+    }
+}
+
+/// An ignored test that serves every API's scripted server, the first at
+/// `SCRIPTED_SERVERS_PORT` (on loopback), each next API on the next port, until the process
+/// is ended: what `tests/spec-trees/fuzz.sh` fuzzes.
+fn serve_for_fuzzing(apis: &[&Api]) -> TokenStream {
+    let name = ident(SERVE_FOR_FUZZING);
+    let servers = apis.iter().enumerate().map(|(i, api)| {
+        let module = ident(&api.module);
+        let port = match i as u16 {
+            0 => quote!(first),
+            offset => quote!(first + #offset),
+        };
+        quote!(::tokio::spawn(#module::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], #port)))),)
+    });
+    quote! {
+        /// Serves every API's scripted server for a fuzzer, the first on loopback at port
+        /// `SCRIPTED_SERVERS_PORT` and each next one on the next port, until it is ended.
+        #[::tokio::test]
+        #[ignore = "a server, not a test: run by a fuzzing script"]
+        #[rustfmt::skip]
+        async fn #name() {
+            let first: u16 = ::std::env::var("SCRIPTED_SERVERS_PORT")
+                .expect("SCRIPTED_SERVERS_PORT names the first port")
+                .parse()
+                .expect("SCRIPTED_SERVERS_PORT is a port");
+            let servers = [#(#servers)*];
+            for server in servers {
+                server.await.unwrap();
             }
         }
     }

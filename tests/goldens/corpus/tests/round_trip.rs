@@ -14,14 +14,18 @@ struct Script {
 }
 #[rustfmt::skip]
 impl Script {
-    /// Records a request and who sent it; the answer scripted for it.
+    /// Records a request and who sent it; the answer scripted for it. With nothing
+    /// scripted (a fuzzer's requests), `unscripted` answers and nothing is kept.
     fn answer<R: 'static>(
         &self,
         caller: String,
         request: impl ::std::any::Any + Send,
+        unscripted: impl FnOnce() -> R,
     ) -> R {
+        let Some(answer) = self.answers.lock().unwrap().pop() else {
+            return unscripted();
+        };
         self.received.lock().unwrap().push((caller, Box::new(request)));
-        let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
     /// One case: the client's `call` sending `request` must reach the server as
@@ -73,9 +77,49 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
             )
         })
 }
+/// Serves every API's scripted server for a fuzzer, the first on loopback at port
+/// `SCRIPTED_SERVERS_PORT` and each next one on the next port, until it is ended.
+#[::tokio::test]
+#[ignore = "a server, not a test: run by a fuzzing script"]
+#[rustfmt::skip]
+async fn serve_for_fuzzing() {
+    let first: u16 = ::std::env::var("SCRIPTED_SERVERS_PORT")
+        .expect("SCRIPTED_SERVERS_PORT names the first port")
+        .parse()
+        .expect("SCRIPTED_SERVERS_PORT is a port");
+    let servers = [
+        ::tokio::spawn(
+            store::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
+        ),
+        ::tokio::spawn(
+            rooms::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first + 1u16))),
+        ),
+        ::tokio::spawn(
+            geo::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first + 2u16))),
+        ),
+        ::tokio::spawn(
+            billing::serve_at(
+                ::std::net::SocketAddr::from(([127, 0, 0, 1], first + 3u16)),
+            ),
+        ),
+        ::tokio::spawn(
+            admin::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first + 4u16))),
+        ),
+        ::tokio::spawn(
+            docs::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first + 5u16))),
+        ),
+        ::tokio::spawn(
+            refs::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first + 6u16))),
+        ),
+    ];
+    for server in servers {
+        server.await.unwrap();
+    }
+}
 #[rustfmt::skip]
 mod store {
     use super::{Script, serve};
+    use super::sample;
     use ::std::sync::Arc;
     struct Scripted(Arc<Script>);
     impl ::golden_corpus::store::StoreApi for Scripted {
@@ -94,7 +138,21 @@ mod store {
             ::golden_corpus::store::ListPetsResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::store::ListPetsResponse::Ok(
+                            sample::<
+                                ::std::vec::Vec<::golden_corpus::types::Pet>,
+                            >(
+                                "[{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}]",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn add_pet(
             &self,
@@ -104,7 +162,21 @@ mod store {
             ::golden_corpus::store::AddPetResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::store::AddPetResponse::Created(
+                            sample::<
+                                ::golden_corpus::types::Pet,
+                            >(
+                                "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_pet(
             &self,
@@ -114,7 +186,21 @@ mod store {
             ::golden_corpus::store::GetPetResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::store::GetPetResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Pet,
+                            >(
+                                "{\"id\":7,\"name\":\"some text\",\"status\":\"available\",\"tags\":[{\"id\":7,\"name\":\"some text\"}],\"price\":{\"amount\":7,\"currency\":\"EUR\"}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn delete_pet(
             &self,
@@ -124,7 +210,15 @@ mod store {
             ::golden_corpus::store::DeletePetResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::store::DeletePetResponse::NoContent,
+                    ),
+            )
         }
         async fn place_order(
             &self,
@@ -134,7 +228,21 @@ mod store {
             ::golden_corpus::store::PlaceOrderResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::store::PlaceOrderResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::OrderReceipt,
+                            >(
+                                "{\"id\":\"some text\",\"placed_at\":\"some text\",\"lines\":[[\"some text\"]]}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_order(
             &self,
@@ -144,7 +252,21 @@ mod store {
             ::golden_corpus::store::GetOrderResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::store::GetOrderResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::OrderReceipt,
+                            >(
+                                "{\"id\":\"some text\",\"placed_at\":\"some text\",\"lines\":[[\"some text\"]]}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn login_user(
             &self,
@@ -153,7 +275,17 @@ mod store {
             ::golden_corpus::store::LoginUserResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_corpus::store::LoginUserResponse::Ok(
+                            sample::<::std::string::String>("\"some text\""),
+                        ),
+                    ),
+            )
         }
         async fn get_user(
             &self,
@@ -163,7 +295,21 @@ mod store {
             ::golden_corpus::store::GetUserResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::store::GetUserResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::StoreUser,
+                            >(
+                                "{\"user_id\":\"some text\",\"first_name\":\"some text\",\"phone\":\"some text\",\"user_status\":7}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_inventory(
             &self,
@@ -172,7 +318,22 @@ mod store {
             ::golden_corpus::store::GetInventoryResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_corpus::store::GetInventoryResponse::Ok(
+                            sample::<
+                                ::std::collections::BTreeMap<
+                                    ::std::string::String,
+                                    ::std::collections::BTreeMap<::std::string::String, i32>,
+                                >,
+                            >("{\"some key\":{\"some key\":7}}"),
+                        ),
+                    ),
+            )
         }
         async fn put_inventory_metadata(
             &self,
@@ -181,7 +342,17 @@ mod store {
             ::golden_corpus::store::PutInventoryMetadataResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || {
+                            ::golden_corpus::store::PutInventoryMetadataResponse::NoContent
+                        },
+                    ),
+            )
         }
         async fn get_pet_photo(
             &self,
@@ -190,7 +361,19 @@ mod store {
             ::golden_corpus::store::GetPetPhotoResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_corpus::store::GetPetPhotoResponse::Ok(
+                            ::golden_corpus::types::GetPetPhotoOkBody::Png(
+                                vec![0u8, 1, 2, 255],
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn put_pet_photo(
             &self,
@@ -199,8 +382,24 @@ mod store {
             ::golden_corpus::store::PutPetPhotoResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_corpus::store::PutPetPhotoResponse::NoContent,
+                    ),
+            )
         }
+    }
+    /// Serves a scripted implementation at `address` until the process ends.
+    pub(super) async fn serve_at(address: ::std::net::SocketAddr) {
+        let listener = ::tokio::net::TcpListener::bind(address).await.unwrap();
+        let router = ::golden_corpus::store::router(
+            Arc::new(Scripted(Arc::new(Script::default()))),
+        );
+        ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
@@ -753,6 +952,7 @@ async fn store_put_pet_photo() {
 #[rustfmt::skip]
 mod rooms {
     use super::{Script, serve};
+    use super::sample;
     use ::std::sync::Arc;
     struct Scripted(Arc<Script>);
     impl ::golden_corpus::rooms::RoomsApi for Scripted {
@@ -771,7 +971,19 @@ mod rooms {
             ::golden_corpus::rooms::CreateRoomResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::rooms::CreateRoomResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::CreateRoomOkBody,
+                            >("{\"room_id\":\"some text\"}"),
+                        ),
+                    ),
+            )
         }
         async fn list_public_rooms(
             &self,
@@ -780,7 +992,21 @@ mod rooms {
             ::golden_corpus::rooms::ListPublicRoomsResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_corpus::rooms::ListPublicRoomsResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::ListPublicRoomsOkBody,
+                            >(
+                                "{\"chunk\":[{\"room_id\":\"some text\",\"name\":\"some text\",\"topic\":\"some text\",\"visibility\":\"public\",\"joined_members\":7}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_room_events(
             &self,
@@ -790,7 +1016,21 @@ mod rooms {
             ::golden_corpus::rooms::GetRoomEventsResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::rooms::GetRoomEventsResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::GetRoomEventsOkBody,
+                            >(
+                                "{\"chunk\":[{\"type\":\"m.room.message\",\"content\":{\"msgtype\":\"m.text\",\"body\":\"some text\"}}],\"start\":\"some text\",\"end\":\"some text\"}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn send_message(
             &self,
@@ -800,7 +1040,19 @@ mod rooms {
             ::golden_corpus::rooms::SendMessageResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::rooms::SendMessageResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::SendMessageOkBody,
+                            >("{\"event_id\":\"some text\"}"),
+                        ),
+                    ),
+            )
         }
         async fn get_profile(
             &self,
@@ -809,7 +1061,21 @@ mod rooms {
             ::golden_corpus::rooms::GetProfileResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_corpus::rooms::GetProfileResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::GetProfileOkBody,
+                            >(
+                                "{\"displayname\":\"some text\",\"avatar_url\":\"some text\"}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn set_display_name(
             &self,
@@ -819,7 +1085,15 @@ mod rooms {
             ::golden_corpus::rooms::SetDisplayNameResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::rooms::SetDisplayNameResponse::Ok,
+                    ),
+            )
         }
         async fn sync(
             &self,
@@ -829,7 +1103,21 @@ mod rooms {
             ::golden_corpus::rooms::SyncResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::rooms::SyncResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::SyncOkBody,
+                            >(
+                                "{\"next_batch\":\"some text\",\"rooms\":{\"some key\":{\"timeline\":[{\"type\":\"m.room.message\",\"content\":{\"msgtype\":\"m.text\",\"body\":\"some text\"}}]}}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn define_filter(
             &self,
@@ -839,7 +1127,19 @@ mod rooms {
             ::golden_corpus::rooms::DefineFilterResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::rooms::DefineFilterResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::DefineFilterOkBody,
+                            >("{\"filter_id\":\"some text\"}"),
+                        ),
+                    ),
+            )
         }
         async fn post_receipt(
             &self,
@@ -849,7 +1149,22 @@ mod rooms {
             ::golden_corpus::rooms::PostReceiptResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::rooms::PostReceiptResponse::Ok(
+                            sample::<
+                                ::serde_json::Map<
+                                    ::std::string::String,
+                                    ::serde_json::Value,
+                                >,
+                            >("{\"some key\":[1,\"two\"]}"),
+                        ),
+                    ),
+            )
         }
         async fn get_room_tags(
             &self,
@@ -859,7 +1174,19 @@ mod rooms {
             ::golden_corpus::rooms::GetRoomTagsResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::rooms::GetRoomTagsResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::GetRoomTagsOkBody,
+                            >("{\"tags\":{\"some key\":{\"order\":1.5}}}"),
+                        ),
+                    ),
+            )
         }
         async fn get_relations(
             &self,
@@ -869,7 +1196,21 @@ mod rooms {
             ::golden_corpus::rooms::GetRelationsResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::rooms::GetRelationsResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::GetRelationsOkBody,
+                            >(
+                                "{\"chunk\":[[\"some text\",\"m.annotation\",7]],\"recursion_depth\":7}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn set_push_rule(
             &self,
@@ -879,7 +1220,22 @@ mod rooms {
             ::golden_corpus::rooms::SetPushRuleResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::rooms::SetPushRuleResponse::Ok(
+                            sample::<
+                                ::serde_json::Map<
+                                    ::std::string::String,
+                                    ::serde_json::Value,
+                                >,
+                            >("{\"some key\":[1,\"two\"]}"),
+                        ),
+                    ),
+            )
         }
         async fn query_keys(
             &self,
@@ -889,7 +1245,21 @@ mod rooms {
             ::golden_corpus::rooms::QueryKeysResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::rooms::QueryKeysResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::QueryKeysOkBody,
+                            >(
+                                "{\"failures\":{\"some key\":{\"some key\":[1,\"two\"]}},\"device_keys\":{\"some key\":{\"some key\":{\"algorithms\":[\"some text\"],\"keys\":{\"some key\":\"some text\"},\"signatures\":{\"some key\":{}}}}},\"matrix\":[[[1.5]]]}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn upload_content(
             &self,
@@ -899,7 +1269,19 @@ mod rooms {
             ::golden_corpus::rooms::UploadContentResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::rooms::UploadContentResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::UploadContentOkBody,
+                            >("{\"content_uri\":\"some text\"}"),
+                        ),
+                    ),
+            )
         }
         async fn download_content(
             &self,
@@ -908,8 +1290,31 @@ mod rooms {
             ::golden_corpus::rooms::DownloadContentResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_corpus::rooms::DownloadContentResponse::Ok(
+                            ::golden_corpus::types::DownloadContentOkBody::AnyImage(
+                                ::golden_corpus::media::Blob::new(
+                                    "image/x-sample",
+                                    vec![0u8, 1, 2, 255],
+                                ),
+                            ),
+                        ),
+                    ),
+            )
         }
+    }
+    /// Serves a scripted implementation at `address` until the process ends.
+    pub(super) async fn serve_at(address: ::std::net::SocketAddr) {
+        let listener = ::tokio::net::TcpListener::bind(address).await.unwrap();
+        let router = ::golden_corpus::rooms::router(
+            Arc::new(Scripted(Arc::new(Script::default()))),
+        );
+        ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
@@ -1609,6 +2014,7 @@ async fn rooms_download_content() {
 #[rustfmt::skip]
 mod geo {
     use super::{Script, serve};
+    use super::sample;
     use ::std::sync::Arc;
     struct Scripted(Arc<Script>);
     impl ::golden_corpus::geo::GeoApi for Scripted {
@@ -1627,7 +2033,19 @@ mod geo {
             ::golden_corpus::geo::GetShapeResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::geo::GetShapeResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Geometry,
+                            >("{\"type\":\"Point\",\"coordinates\":[1.5]}"),
+                        ),
+                    ),
+            )
         }
         async fn put_shape(
             &self,
@@ -1637,7 +2055,15 @@ mod geo {
             ::golden_corpus::geo::PutShapeResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::geo::PutShapeResponse::NoContent,
+                    ),
+            )
         }
         async fn search_places(
             &self,
@@ -1647,7 +2073,21 @@ mod geo {
             ::golden_corpus::geo::SearchPlacesResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::geo::SearchPlacesResponse::Ok(
+                            sample::<
+                                ::std::vec::Vec<::golden_corpus::types::Place>,
+                            >(
+                                "[{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}}}]",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_place(
             &self,
@@ -1657,7 +2097,21 @@ mod geo {
             ::golden_corpus::geo::GetPlaceResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::geo::GetPlaceResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Place,
+                            >(
+                                "{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[\"some text\"]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[[]]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}}}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn plan_route(
             &self,
@@ -1667,7 +2121,21 @@ mod geo {
             ::golden_corpus::geo::PlanRouteResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::geo::PlanRouteResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::PlanRouteOkBody,
+                            >(
+                                "{\"legs\":[{\"from\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"to\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"seconds\":7,\"polyline\":[[1.5]]}],\"bbox\":{\"south_west\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"north_east\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5}}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_tile(
             &self,
@@ -1676,7 +2144,19 @@ mod geo {
             ::golden_corpus::geo::GetTileResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_corpus::geo::GetTileResponse::Ok(
+                            ::golden_corpus::types::GetTileOkBody::Png(
+                                vec![0u8, 1, 2, 255],
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn geo_search(
             &self,
@@ -1686,8 +2166,30 @@ mod geo {
             ::golden_corpus::geo::GeoSearchResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::geo::GeoSearchResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::GeoSearchOkBody,
+                            >(
+                                "{\"results\":[{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5,\"elevation\":1.5},\"category\":\"cafe\",\"opening_hours\":{\"some key\":[]},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5},\"category\":\"cafe\",\"opening_hours\":{},\"parent\":{\"id\":\"some text\",\"name\":\"some text\",\"location\":{\"lat\":1.5,\"lon\":1.5}}}}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
+                            ),
+                        ),
+                    ),
+            )
         }
+    }
+    /// Serves a scripted implementation at `address` until the process ends.
+    pub(super) async fn serve_at(address: ::std::net::SocketAddr) {
+        let listener = ::tokio::net::TcpListener::bind(address).await.unwrap();
+        let router = ::golden_corpus::geo::router(
+            Arc::new(Scripted(Arc::new(Script::default()))),
+        );
+        ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
@@ -2146,6 +2648,7 @@ async fn geo_geo_search() {
 #[rustfmt::skip]
 mod billing {
     use super::{Script, serve};
+    use super::sample;
     use ::std::sync::Arc;
     struct Scripted(Arc<Script>);
     impl ::golden_corpus::billing::BillingApi for Scripted {
@@ -2164,7 +2667,21 @@ mod billing {
             ::golden_corpus::billing::ListInvoicesResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::billing::ListInvoicesResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::ListInvoicesOkBody,
+                            >(
+                                "{\"data\":[{\"id\":\"some text\",\"status\":\"draft\",\"customer\":{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"},\"lines\":[{\"description\":\"some text\",\"amount\":{\"amount\":7,\"currency\":\"EUR\"},\"quantity\":7}],\"total\":{\"amount\":7,\"currency\":\"EUR\"},\"due\":\"some text\"}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_invoice(
             &self,
@@ -2174,7 +2691,23 @@ mod billing {
             ::golden_corpus::billing::GetInvoiceResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::billing::GetInvoiceResponse::Ok(
+                            ::golden_corpus::types::GetInvoiceOkBody::Json(
+                                sample::<
+                                    ::std::boxed::Box<::golden_corpus::types::Invoice>,
+                                >(
+                                    "{\"id\":\"some text\",\"status\":\"draft\",\"customer\":{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"},\"lines\":[{\"description\":\"some text\",\"amount\":{\"amount\":7,\"currency\":\"EUR\"},\"quantity\":7}],\"total\":{\"amount\":7,\"currency\":\"EUR\"},\"due\":\"some text\"}",
+                                ),
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn void_invoice(
             &self,
@@ -2184,7 +2717,15 @@ mod billing {
             ::golden_corpus::billing::VoidInvoiceResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::billing::VoidInvoiceResponse::NoContent,
+                    ),
+            )
         }
         async fn create_payment(
             &self,
@@ -2194,7 +2735,21 @@ mod billing {
             ::golden_corpus::billing::CreatePaymentResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::billing::CreatePaymentResponse::Created(
+                            sample::<
+                                ::golden_corpus::types::CreatePaymentCreatedBody,
+                            >(
+                                "{\"payment_id\":\"some text\",\"state\":\"pending\",\"failure\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn create_customer(
             &self,
@@ -2204,7 +2759,21 @@ mod billing {
             ::golden_corpus::billing::CreateCustomerResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::billing::CreateCustomerResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Customer,
+                            >(
+                                "{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_customer(
             &self,
@@ -2214,7 +2783,21 @@ mod billing {
             ::golden_corpus::billing::GetCustomerResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::billing::GetCustomerResponse::Ok(
+                            sample::<
+                                ::std::boxed::Box<::golden_corpus::types::Customer>,
+                            >(
+                                "{\"id\":\"some text\",\"email\":\"some text\",\"name\":\"some text\",\"address\":{\"line1\":\"some text\",\"city\":\"some text\",\"country\":\"some text\"},\"metadata\":{\"some key\":\"some text\"},\"preferred_currency\":\"EUR\"}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_subscription(
             &self,
@@ -2224,7 +2807,21 @@ mod billing {
             ::golden_corpus::billing::GetSubscriptionResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::billing::GetSubscriptionResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Subscription,
+                            >(
+                                "{\"id\":\"some text\",\"plan\":{\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"interval\":\"month\"},\"status\":\"trialing\",\"cancel_at\":\"some text\",\"items\":[{\"sku\":\"some text\",\"quantity\":7}]}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn update_subscription(
             &self,
@@ -2234,7 +2831,21 @@ mod billing {
             ::golden_corpus::billing::UpdateSubscriptionResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::billing::UpdateSubscriptionResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Subscription,
+                            >(
+                                "{\"id\":\"some text\",\"plan\":{\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"interval\":\"month\"},\"status\":\"trialing\",\"cancel_at\":\"some text\",\"items\":[{\"sku\":\"some text\",\"quantity\":7}]}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn revenue_report(
             &self,
@@ -2244,8 +2855,32 @@ mod billing {
             ::golden_corpus::billing::RevenueReportResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::billing::RevenueReportResponse::Ok(
+                            ::golden_corpus::types::RevenueReportOkBody::Json(
+                                sample::<
+                                    ::golden_corpus::types::RevenueReportOkBodyJson,
+                                >(
+                                    "{\"rows\":[{\"period\":\"some text\",\"revenue\":{\"amount\":7,\"currency\":\"EUR\"},\"by_currency\":{\"some key\":{\"amount\":7,\"currency\":\"EUR\"}}}]}",
+                                ),
+                            ),
+                        ),
+                    ),
+            )
         }
+    }
+    /// Serves a scripted implementation at `address` until the process ends.
+    pub(super) async fn serve_at(address: ::std::net::SocketAddr) {
+        let listener = ::tokio::net::TcpListener::bind(address).await.unwrap();
+        let router = ::golden_corpus::billing::router(
+            Arc::new(Scripted(Arc::new(Script::default()))),
+        );
+        ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
@@ -2687,6 +3322,7 @@ async fn billing_revenue_report() {
 #[rustfmt::skip]
 mod admin {
     use super::{Script, serve};
+    use super::sample;
     use ::std::sync::Arc;
     struct Scripted(Arc<Script>);
     impl ::golden_corpus::admin::AdminApi for Scripted {
@@ -2705,7 +3341,21 @@ mod admin {
             ::golden_corpus::admin::ListAccountsResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::admin::ListAccountsResponse::Ok(
+                            sample::<
+                                ::std::vec::Vec<::golden_corpus::types::Account>,
+                            >(
+                                "[{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}]",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn create_account(
             &self,
@@ -2715,7 +3365,21 @@ mod admin {
             ::golden_corpus::admin::CreateAccountResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::admin::CreateAccountResponse::Created(
+                            sample::<
+                                ::golden_corpus::types::Account,
+                            >(
+                                "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_account(
             &self,
@@ -2725,7 +3389,21 @@ mod admin {
             ::golden_corpus::admin::GetAccountResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::admin::GetAccountResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Account,
+                            >(
+                                "{\"name\":\"some text\",\"role\":\"admin\",\"disabled\":true,\"created\":\"some text\",\"x-internal-id\":\"some text\"}",
+                            ),
+                        ),
+                    ),
+            )
         }
         #[allow(deprecated)]
         async fn delete_account(
@@ -2736,7 +3414,15 @@ mod admin {
             ::golden_corpus::admin::DeleteAccountResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::admin::DeleteAccountResponse::NoContent,
+                    ),
+            )
         }
         async fn get_audit_log(
             &self,
@@ -2746,7 +3432,21 @@ mod admin {
             ::golden_corpus::admin::GetAuditLogResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::admin::GetAuditLogResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::GetAuditLogOkBody,
+                            >(
+                                "{\"entries\":[{\"at\":\"some text\",\"actor\":\"some text\",\"action\":\"login\",\"target\":\"some text\",\"details\":{\"some key\":{\"any\":[\"value\",1]}}}],\"page\":{\"total\":7,\"next_batch\":\"some text\"}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_settings(
             &self,
@@ -2756,7 +3456,21 @@ mod admin {
             ::golden_corpus::admin::GetSettingsResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::admin::GetSettingsResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Settings,
+                            >(
+                                "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn put_settings(
             &self,
@@ -2766,7 +3480,21 @@ mod admin {
             ::golden_corpus::admin::PutSettingsResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::admin::PutSettingsResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Settings,
+                            >(
+                                "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn patch_settings(
             &self,
@@ -2776,7 +3504,21 @@ mod admin {
             ::golden_corpus::admin::PatchSettingsResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::admin::PatchSettingsResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Settings,
+                            >(
+                                "{\"maintenance\":true,\"motd\":\"some text\",\"limits\":{\"max_upload_bytes\":7,\"max_users\":7,\"ratio\":1.5},\"features\":{\"some key\":true}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn health(
             &self,
@@ -2785,7 +3527,17 @@ mod admin {
             ::golden_corpus::admin::HealthResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_corpus::admin::HealthResponse::Ok(
+                            sample::<::serde_json::Value>("{\"any\":[\"value\",1]}"),
+                        ),
+                    ),
+            )
         }
         async fn version(
             &self,
@@ -2794,7 +3546,19 @@ mod admin {
             ::golden_corpus::admin::VersionResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_corpus::admin::VersionResponse::Ok(
+                            ::golden_corpus::types::VersionOkBody::Plain(
+                                String::from("some text"),
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn start_job(
             &self,
@@ -2804,7 +3568,21 @@ mod admin {
             ::golden_corpus::admin::StartJobResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::admin::StartJobResponse::Accepted(
+                            sample::<
+                                ::golden_corpus::types::Job,
+                            >(
+                                "{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[],\"error\":{\"code\":\"some text\"}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_job(
             &self,
@@ -2814,8 +3592,30 @@ mod admin {
             ::golden_corpus::admin::GetJobResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::admin::GetJobResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Job,
+                            >(
+                                "{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[{\"id\":7,\"state\":\"queued\",\"progress\":1.5,\"children\":[],\"error\":{\"code\":\"some text\"}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}],\"error\":{\"code\":\"some text\",\"message\":\"some text\",\"retry_after_ms\":7}}",
+                            ),
+                        ),
+                    ),
+            )
         }
+    }
+    /// Serves a scripted implementation at `address` until the process ends.
+    pub(super) async fn serve_at(address: ::std::net::SocketAddr) {
+        let listener = ::tokio::net::TcpListener::bind(address).await.unwrap();
+        let router = ::golden_corpus::admin::router(
+            Arc::new(Scripted(Arc::new(Script::default()))),
+        );
+        ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
@@ -3276,6 +4076,7 @@ async fn admin_get_job() {
 #[rustfmt::skip]
 mod docs {
     use super::{Script, serve};
+    use super::sample;
     use ::std::sync::Arc;
     struct Scripted(Arc<Script>);
     impl ::golden_corpus::docs::DocsApi for Scripted {
@@ -3294,7 +4095,21 @@ mod docs {
             ::golden_corpus::docs::ListNotesResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::docs::ListNotesResponse::Ok(
+                            sample::<
+                                ::std::vec::Vec<::golden_corpus::types::ListNotesOkBodyItem>,
+                            >(
+                                "[{\"id\":\"some text\",\"title\":\"some text\",\"pinned\":true}]",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn create_note(
             &self,
@@ -3304,7 +4119,15 @@ mod docs {
             ::golden_corpus::docs::CreateNoteResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::docs::CreateNoteResponse::Created,
+                    ),
+            )
         }
         async fn get_page(
             &self,
@@ -3314,7 +4137,21 @@ mod docs {
             ::golden_corpus::docs::GetPageResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::docs::GetPageResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Page,
+                            >(
+                                "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn put_page(
             &self,
@@ -3324,7 +4161,21 @@ mod docs {
             ::golden_corpus::docs::PutPageResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::docs::PutPageResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Page,
+                            >(
+                                "{\"id\":\"some text\",\"title\":\"some text\",\"body\":\"some text\",\"revision\":7}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_page_history(
             &self,
@@ -3334,7 +4185,17 @@ mod docs {
             ::golden_corpus::docs::GetPageHistoryResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::docs::GetPageHistoryResponse::Ok(
+                            sample::<::std::vec::Vec<::std::vec::Vec<i64>>>("[[7]]"),
+                        ),
+                    ),
+            )
         }
         async fn get_changelog(
             &self,
@@ -3343,7 +4204,23 @@ mod docs {
             ::golden_corpus::docs::GetChangelogResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_corpus::docs::GetChangelogResponse::Ok(
+                            sample::<
+                                ::std::vec::Vec<
+                                    ::golden_corpus::types::GetChangelogOkBodyItem,
+                                >,
+                            >(
+                                "[{\"version\":\"some text\",\"date\":\"some text\",\"changes\":[\"some text\"]}]",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn list_comments(
             &self,
@@ -3352,7 +4229,21 @@ mod docs {
             ::golden_corpus::docs::ListCommentsResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_corpus::docs::ListCommentsResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::ListCommentsOkBody,
+                            >(
+                                "{\"comments\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[]}]}]}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn post_comment(
             &self,
@@ -3361,7 +4252,21 @@ mod docs {
             ::golden_corpus::docs::PostCommentResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_corpus::docs::PostCommentResponse::Created(
+                            sample::<
+                                ::golden_corpus::types::Comment,
+                            >(
+                                "{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[{\"id\":\"some text\",\"author\":\"some text\",\"text\":\"some text\",\"replies\":[]}]}]}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn search_docs(
             &self,
@@ -3370,8 +4275,26 @@ mod docs {
             ::golden_corpus::docs::SearchDocsResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_corpus::docs::SearchDocsResponse::Ok(
+                            sample::<::serde_json::Value>("{\"any\":[\"value\",1]}"),
+                        ),
+                    ),
+            )
         }
+    }
+    /// Serves a scripted implementation at `address` until the process ends.
+    pub(super) async fn serve_at(address: ::std::net::SocketAddr) {
+        let listener = ::tokio::net::TcpListener::bind(address).await.unwrap();
+        let router = ::golden_corpus::docs::router(
+            Arc::new(Scripted(Arc::new(Script::default()))),
+        );
+        ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
@@ -3909,6 +4832,7 @@ async fn docs_search_docs() {
 #[rustfmt::skip]
 mod refs {
     use super::{Script, serve};
+    use super::sample;
     use ::std::sync::Arc;
     struct Scripted(Arc<Script>);
     impl ::golden_corpus::refs::RefsApi for Scripted {
@@ -3927,7 +4851,21 @@ mod refs {
             ::golden_corpus::refs::ListCatalogResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::refs::ListCatalogResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::ListCatalogOkBody,
+                            >(
+                                "{\"items\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}],\"next\":\"some text\"}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_catalog_item(
             &self,
@@ -3937,7 +4875,21 @@ mod refs {
             ::golden_corpus::refs::GetCatalogItemResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::refs::GetCatalogItemResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::CatalogItem,
+                            >(
+                                "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_item_price(
             &self,
@@ -3947,7 +4899,19 @@ mod refs {
             ::golden_corpus::refs::GetItemPriceResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::refs::GetItemPriceResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Money,
+                            >("{\"amount\":7,\"currency\":\"EUR\"}"),
+                        ),
+                    ),
+            )
         }
         async fn get_stock(
             &self,
@@ -3957,7 +4921,21 @@ mod refs {
             ::golden_corpus::refs::GetStockResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::refs::GetStockResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::GetStockOkBody,
+                            >(
+                                "{\"availability\":\"in_stock\",\"warehouses\":{\"some key\":7}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn create_bundle(
             &self,
@@ -3967,7 +4945,21 @@ mod refs {
             ::golden_corpus::refs::CreateBundleResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::refs::CreateBundleResponse::Created(
+                            sample::<
+                                ::golden_corpus::types::CatalogItem,
+                            >(
+                                "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_item_dimensions(
             &self,
@@ -3977,7 +4969,19 @@ mod refs {
             ::golden_corpus::refs::GetItemDimensionsResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::refs::GetItemDimensionsResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::Dimensions,
+                            >("{\"width\":7,\"height\":7,\"depth\":7}"),
+                        ),
+                    ),
+            )
         }
         async fn get_item_dimensions_in(
             &self,
@@ -3987,7 +4991,21 @@ mod refs {
             ::golden_corpus::refs::GetItemDimensionsInResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::refs::GetItemDimensionsInResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::GetItemDimensionsInOkBody,
+                            >(
+                                "{\"size\":{\"width\":7,\"height\":7,\"depth\":7},\"unit\":\"some text\"}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn lookup_barcode(
             &self,
@@ -3997,8 +5015,30 @@ mod refs {
             ::golden_corpus::refs::LookupBarcodeResponse,
             ::golden_corpus::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_corpus::refs::LookupBarcodeResponse::Ok(
+                            sample::<
+                                ::golden_corpus::types::CatalogItem,
+                            >(
+                                "{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[{\"sku\":\"some text\",\"name\":\"some text\",\"price\":{\"amount\":7,\"currency\":\"EUR\"},\"dimensions\":{\"width\":7,\"height\":7,\"depth\":7},\"variants\":[]}]}]}",
+                            ),
+                        ),
+                    ),
+            )
         }
+    }
+    /// Serves a scripted implementation at `address` until the process ends.
+    pub(super) async fn serve_at(address: ::std::net::SocketAddr) {
+        let listener = ::tokio::net::TcpListener::bind(address).await.unwrap();
+        let router = ::golden_corpus::refs::router(
+            Arc::new(Scripted(Arc::new(Script::default()))),
+        );
+        ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (

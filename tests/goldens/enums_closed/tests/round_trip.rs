@@ -14,14 +14,18 @@ struct Script {
 }
 #[rustfmt::skip]
 impl Script {
-    /// Records a request and who sent it; the answer scripted for it.
+    /// Records a request and who sent it; the answer scripted for it. With nothing
+    /// scripted (a fuzzer's requests), `unscripted` answers and nothing is kept.
     fn answer<R: 'static>(
         &self,
         caller: String,
         request: impl ::std::any::Any + Send,
+        unscripted: impl FnOnce() -> R,
     ) -> R {
+        let Some(answer) = self.answers.lock().unwrap().pop() else {
+            return unscripted();
+        };
         self.received.lock().unwrap().push((caller, Box::new(request)));
-        let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
     /// One case: the client's `call` sending `request` must reach the server as
@@ -73,9 +77,29 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
             )
         })
 }
+/// Serves every API's scripted server for a fuzzer, the first on loopback at port
+/// `SCRIPTED_SERVERS_PORT` and each next one on the next port, until it is ended.
+#[::tokio::test]
+#[ignore = "a server, not a test: run by a fuzzing script"]
+#[rustfmt::skip]
+async fn serve_for_fuzzing() {
+    let first: u16 = ::std::env::var("SCRIPTED_SERVERS_PORT")
+        .expect("SCRIPTED_SERVERS_PORT names the first port")
+        .parse()
+        .expect("SCRIPTED_SERVERS_PORT is a port");
+    let servers = [
+        ::tokio::spawn(
+            pets::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
+        ),
+    ];
+    for server in servers {
+        server.await.unwrap();
+    }
+}
 #[rustfmt::skip]
 mod pets {
     use super::{Script, serve};
+    use super::sample;
     use ::std::sync::Arc;
     struct Scripted(Arc<Script>);
     impl ::golden_enums_closed::pets::PetsApi for Scripted {
@@ -86,8 +110,28 @@ mod pets {
             ::golden_enums_closed::pets::ListPetsResponse,
             ::golden_enums_closed::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_enums_closed::pets::ListPetsResponse::Ok(
+                            sample::<
+                                ::golden_enums_closed::types::ListPetsOkBody,
+                            >("{\"kind\":\"pet.kind.cat\",\"size\":\"small\"}"),
+                        ),
+                    ),
+            )
         }
+    }
+    /// Serves a scripted implementation at `address` until the process ends.
+    pub(super) async fn serve_at(address: ::std::net::SocketAddr) {
+        let listener = ::tokio::net::TcpListener::bind(address).await.unwrap();
+        let router = ::golden_enums_closed::pets::router(
+            Arc::new(Scripted(Arc::new(Script::default()))),
+        );
+        ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (

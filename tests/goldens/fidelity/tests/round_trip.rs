@@ -14,14 +14,18 @@ struct Script {
 }
 #[rustfmt::skip]
 impl Script {
-    /// Records a request and who sent it; the answer scripted for it.
+    /// Records a request and who sent it; the answer scripted for it. With nothing
+    /// scripted (a fuzzer's requests), `unscripted` answers and nothing is kept.
     fn answer<R: 'static>(
         &self,
         caller: String,
         request: impl ::std::any::Any + Send,
+        unscripted: impl FnOnce() -> R,
     ) -> R {
+        let Some(answer) = self.answers.lock().unwrap().pop() else {
+            return unscripted();
+        };
         self.received.lock().unwrap().push((caller, Box::new(request)));
-        let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
     /// One case: the client's `call` sending `request` must reach the server as
@@ -73,9 +77,29 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
             )
         })
 }
+/// Serves every API's scripted server for a fuzzer, the first on loopback at port
+/// `SCRIPTED_SERVERS_PORT` and each next one on the next port, until it is ended.
+#[::tokio::test]
+#[ignore = "a server, not a test: run by a fuzzing script"]
+#[rustfmt::skip]
+async fn serve_for_fuzzing() {
+    let first: u16 = ::std::env::var("SCRIPTED_SERVERS_PORT")
+        .expect("SCRIPTED_SERVERS_PORT names the first port")
+        .parse()
+        .expect("SCRIPTED_SERVERS_PORT is a port");
+    let servers = [
+        ::tokio::spawn(
+            devices::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
+        ),
+    ];
+    for server in servers {
+        server.await.unwrap();
+    }
+}
 #[rustfmt::skip]
 mod devices {
     use super::{Script, serve};
+    use super::sample;
     use ::std::sync::Arc;
     struct Scripted(Arc<Script>);
     impl ::golden_fidelity::devices::DevicesApi for Scripted {
@@ -86,7 +110,21 @@ mod devices {
             ::golden_fidelity::devices::GetDeviceResponse,
             ::golden_fidelity::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_fidelity::devices::GetDeviceResponse::Ok(
+                            sample::<
+                                ::golden_fidelity::types::DeviceInformation,
+                            >(
+                                "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"},\"unsigned\":{\"device_display_name\":\"some text\"}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_device_keys(
             &self,
@@ -95,7 +133,21 @@ mod devices {
             ::golden_fidelity::devices::GetDeviceKeysResponse,
             ::golden_fidelity::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_fidelity::devices::GetDeviceKeysResponse::Ok(
+                            sample::<
+                                ::golden_fidelity::types::DeviceKeys,
+                            >(
+                                "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_device_card(
             &self,
@@ -104,7 +156,21 @@ mod devices {
             ::golden_fidelity::devices::GetDeviceCardResponse,
             ::golden_fidelity::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_fidelity::devices::GetDeviceCardResponse::Ok(
+                            sample::<
+                                ::std::boxed::Box<::golden_fidelity::types::DeviceCard>,
+                            >(
+                                "{\"field_0\":\"some text\",\"field_1\":\"some text\",\"field_2\":\"some text\",\"field_3\":\"some text\",\"field_4\":\"some text\",\"field_5\":\"some text\",\"field_6\":\"some text\",\"field_7\":\"some text\",\"field_8\":\"some text\",\"field_9\":\"some text\",\"field_10\":\"some text\",\"field_11\":\"some text\",\"signatures\":{\"some key\":{\"some key\":[{\"some key\":\"some text\"}]}}}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_positions(
             &self,
@@ -113,7 +179,19 @@ mod devices {
             ::golden_fidelity::devices::GetPositionsResponse,
             ::golden_fidelity::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_fidelity::devices::GetPositionsResponse::Ok(
+                            sample::<
+                                ::golden_fidelity::types::GetPositionsOkBody,
+                            >("{\"origin\":[1.5,1.5],\"order\":1.5}"),
+                        ),
+                    ),
+            )
         }
         async fn list_devices(
             &self,
@@ -122,7 +200,21 @@ mod devices {
             ::golden_fidelity::devices::ListDevicesResponse,
             ::golden_fidelity::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_fidelity::devices::ListDevicesResponse::Ok(
+                            sample::<
+                                ::golden_fidelity::types::ListDevicesOkBody,
+                            >(
+                                "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"},\"last_seen_ts\":7,\"last_seen_ip\":\"some text\"}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn show_device(
             &self,
@@ -131,8 +223,30 @@ mod devices {
             ::golden_fidelity::devices::ShowDeviceResponse,
             ::golden_fidelity::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_fidelity::devices::ShowDeviceResponse::Ok(
+                            sample::<
+                                ::golden_fidelity::types::DeviceKeys,
+                            >(
+                                "{\"user_id\":\"some text\",\"device_id\":\"some text\",\"keys\":{\"some key\":\"some text\"}}",
+                            ),
+                        ),
+                    ),
+            )
         }
+    }
+    /// Serves a scripted implementation at `address` until the process ends.
+    pub(super) async fn serve_at(address: ::std::net::SocketAddr) {
+        let listener = ::tokio::net::TcpListener::bind(address).await.unwrap();
+        let router = ::golden_fidelity::devices::router(
+            Arc::new(Scripted(Arc::new(Script::default()))),
+        );
+        ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (

@@ -14,14 +14,18 @@ struct Script {
 }
 #[rustfmt::skip]
 impl Script {
-    /// Records a request and who sent it; the answer scripted for it.
+    /// Records a request and who sent it; the answer scripted for it. With nothing
+    /// scripted (a fuzzer's requests), `unscripted` answers and nothing is kept.
     fn answer<R: 'static>(
         &self,
         caller: String,
         request: impl ::std::any::Any + Send,
+        unscripted: impl FnOnce() -> R,
     ) -> R {
+        let Some(answer) = self.answers.lock().unwrap().pop() else {
+            return unscripted();
+        };
         self.received.lock().unwrap().push((caller, Box::new(request)));
-        let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
     /// One case: the client's `call` sending `request` must reach the server as
@@ -64,6 +68,25 @@ async fn serve(router: ::axum::Router) -> String {
     ::tokio::spawn(async move { ::axum::serve(listener, router).await.unwrap() });
     url
 }
+/// Serves every API's scripted server for a fuzzer, the first on loopback at port
+/// `SCRIPTED_SERVERS_PORT` and each next one on the next port, until it is ended.
+#[::tokio::test]
+#[ignore = "a server, not a test: run by a fuzzing script"]
+#[rustfmt::skip]
+async fn serve_for_fuzzing() {
+    let first: u16 = ::std::env::var("SCRIPTED_SERVERS_PORT")
+        .expect("SCRIPTED_SERVERS_PORT names the first port")
+        .parse()
+        .expect("SCRIPTED_SERVERS_PORT is a port");
+    let servers = [
+        ::tokio::spawn(
+            secured::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
+        ),
+    ];
+    for server in servers {
+        server.await.unwrap();
+    }
+}
 #[rustfmt::skip]
 mod secured {
     use super::{Script, serve};
@@ -85,7 +108,15 @@ mod secured {
             ::golden_security::secured::UsesGlobalResponse,
             ::golden_security::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_security::secured::UsesGlobalResponse::Ok,
+                    ),
+            )
         }
         async fn either_key(
             &self,
@@ -95,7 +126,15 @@ mod secured {
             ::golden_security::secured::EitherKeyResponse,
             ::golden_security::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_security::secured::EitherKeyResponse::Ok,
+                    ),
+            )
         }
         async fn maybe_key(
             &self,
@@ -113,6 +152,7 @@ mod secured {
                             .map(|c| c.expect("the credential is accepted"))
                             .unwrap_or_default(),
                         request,
+                        || ::golden_security::secured::MaybeKeyResponse::Ok,
                     ),
             )
         }
@@ -124,7 +164,15 @@ mod secured {
             ::golden_security::secured::SignedResponse,
             ::golden_security::types::ApiError,
         > {
-            Ok(self.0.answer(caller, request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        caller,
+                        request,
+                        || ::golden_security::secured::SignedResponse::Ok,
+                    ),
+            )
         }
         async fn public(
             &self,
@@ -133,8 +181,24 @@ mod secured {
             ::golden_security::secured::PublicResponse,
             ::golden_security::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_security::secured::PublicResponse::Ok,
+                    ),
+            )
         }
+    }
+    /// Serves a scripted implementation at `address` until the process ends.
+    pub(super) async fn serve_at(address: ::std::net::SocketAddr) {
+        let listener = ::tokio::net::TcpListener::bind(address).await.unwrap();
+        let router = ::golden_security::secured::router(
+            Arc::new(Scripted(Arc::new(Script::default()))),
+        );
+        ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (

@@ -1564,8 +1564,8 @@ mod handlers {
             .await;
         crate::runtime::respond(result)
     }
-    /// Routes that several operations share: the first whose request parses is
-    /// served.
+    /// Routes that several operations share: each dispatcher's doc says how it
+    /// chooses.
     pub(super) mod shared {
         /// `get_events`, `peek_events`: the request goes to the first whose request parses, trying first those whose query parameters it carries most of (spec order among equals); when none parses, the answer is the first one's error.
         pub(in super::super) async fn route_0<S: super::super::RoomsApi>(

@@ -14,14 +14,18 @@ struct Script {
 }
 #[rustfmt::skip]
 impl Script {
-    /// Records a request and who sent it; the answer scripted for it.
+    /// Records a request and who sent it; the answer scripted for it. With nothing
+    /// scripted (a fuzzer's requests), `unscripted` answers and nothing is kept.
     fn answer<R: 'static>(
         &self,
         caller: String,
         request: impl ::std::any::Any + Send,
+        unscripted: impl FnOnce() -> R,
     ) -> R {
+        let Some(answer) = self.answers.lock().unwrap().pop() else {
+            return unscripted();
+        };
         self.received.lock().unwrap().push((caller, Box::new(request)));
-        let answer = self.answers.lock().unwrap().pop().expect("an answer is scripted");
         *answer.downcast::<R>().expect("the scripted answer is this operation's")
     }
     /// One case: the client's `call` sending `request` must reach the server as
@@ -73,9 +77,29 @@ fn sample<T: ::serde::de::DeserializeOwned>(json: &str) -> T {
             )
         })
 }
+/// Serves every API's scripted server for a fuzzer, the first on loopback at port
+/// `SCRIPTED_SERVERS_PORT` and each next one on the next port, until it is ended.
+#[::tokio::test]
+#[ignore = "a server, not a test: run by a fuzzing script"]
+#[rustfmt::skip]
+async fn serve_for_fuzzing() {
+    let first: u16 = ::std::env::var("SCRIPTED_SERVERS_PORT")
+        .expect("SCRIPTED_SERVERS_PORT names the first port")
+        .parse()
+        .expect("SCRIPTED_SERVERS_PORT is a port");
+    let servers = [
+        ::tokio::spawn(
+            rooms::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
+        ),
+    ];
+    for server in servers {
+        server.await.unwrap();
+    }
+}
 #[rustfmt::skip]
 mod rooms {
     use super::{Script, serve};
+    use super::sample;
     use ::std::sync::Arc;
     struct Scripted(Arc<Script>);
     impl ::golden_upstream_shapes::rooms::RoomsApi for Scripted {
@@ -86,7 +110,19 @@ mod rooms {
             ::golden_upstream_shapes::rooms::SendInviteV1Response,
             ::golden_upstream_shapes::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_upstream_shapes::rooms::SendInviteV1Response::Ok(
+                            sample::<
+                                ::golden_upstream_shapes::types::SendInviteV1OkBody,
+                            >("{\"signed\":true}"),
+                        ),
+                    ),
+            )
         }
         async fn send_invite_v2(
             &self,
@@ -95,7 +131,19 @@ mod rooms {
             ::golden_upstream_shapes::rooms::SendInviteV2Response,
             ::golden_upstream_shapes::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_upstream_shapes::rooms::SendInviteV2Response::Ok(
+                            sample::<
+                                ::golden_upstream_shapes::types::SendInviteV2OkBody,
+                            >("{\"signed\":true}"),
+                        ),
+                    ),
+            )
         }
         async fn get_events(
             &self,
@@ -104,7 +152,22 @@ mod rooms {
             ::golden_upstream_shapes::rooms::GetEventsResponse,
             ::golden_upstream_shapes::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_upstream_shapes::rooms::GetEventsResponse::Ok(
+                            sample::<
+                                ::serde_json::Map<
+                                    ::std::string::String,
+                                    ::serde_json::Value,
+                                >,
+                            >("{\"some key\":[1,\"two\"]}"),
+                        ),
+                    ),
+            )
         }
         async fn invite_user(
             &self,
@@ -113,7 +176,22 @@ mod rooms {
             ::golden_upstream_shapes::rooms::InviteUserResponse,
             ::golden_upstream_shapes::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_upstream_shapes::rooms::InviteUserResponse::Ok(
+                            sample::<
+                                ::serde_json::Map<
+                                    ::std::string::String,
+                                    ::serde_json::Value,
+                                >,
+                            >("{\"some key\":[1,\"two\"]}"),
+                        ),
+                    ),
+            )
         }
         async fn set_state(
             &self,
@@ -122,7 +200,22 @@ mod rooms {
             ::golden_upstream_shapes::rooms::SetStateResponse,
             ::golden_upstream_shapes::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_upstream_shapes::rooms::SetStateResponse::Ok(
+                            sample::<
+                                ::serde_json::Map<
+                                    ::std::string::String,
+                                    ::serde_json::Value,
+                                >,
+                            >("{\"some key\":[1,\"two\"]}"),
+                        ),
+                    ),
+            )
         }
         async fn get_event(
             &self,
@@ -131,7 +224,21 @@ mod rooms {
             ::golden_upstream_shapes::rooms::GetEventResponse,
             ::golden_upstream_shapes::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_upstream_shapes::rooms::GetEventResponse::Ok(
+                            sample::<
+                                ::golden_upstream_shapes::types::ClientEvent,
+                            >(
+                                "{\"type\":\"some text\",\"content\":{\"some key\":[1,\"two\"]},\"unsigned\":{\"age\":7,\"transaction_id\":\"some text\",\"redacted_because\":{\"some key\":[1,\"two\"]}},\"room_id\":\"some text\"}",
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn peek_events(
             &self,
@@ -140,7 +247,22 @@ mod rooms {
             ::golden_upstream_shapes::rooms::PeekEventsResponse,
             ::golden_upstream_shapes::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_upstream_shapes::rooms::PeekEventsResponse::Ok(
+                            sample::<
+                                ::serde_json::Map<
+                                    ::std::string::String,
+                                    ::serde_json::Value,
+                                >,
+                            >("{\"some key\":[1,\"two\"]}"),
+                        ),
+                    ),
+            )
         }
         async fn query_user_by_protocol(
             &self,
@@ -149,7 +271,24 @@ mod rooms {
             ::golden_upstream_shapes::rooms::QueryUserByProtocolResponse,
             ::golden_upstream_shapes::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_upstream_shapes::rooms::QueryUserByProtocolResponse::Ok(
+                            sample::<
+                                ::std::vec::Vec<
+                                    ::serde_json::Map<
+                                        ::std::string::String,
+                                        ::serde_json::Value,
+                                    >,
+                                >,
+                            >("[{\"some key\":[1,\"two\"]}]"),
+                        ),
+                    ),
+            )
         }
         async fn invite_by3_pid(
             &self,
@@ -158,7 +297,22 @@ mod rooms {
             ::golden_upstream_shapes::rooms::InviteBy3PidResponse,
             ::golden_upstream_shapes::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_upstream_shapes::rooms::InviteBy3PidResponse::Ok(
+                            sample::<
+                                ::serde_json::Map<
+                                    ::std::string::String,
+                                    ::serde_json::Value,
+                                >,
+                            >("{\"some key\":[1,\"two\"]}"),
+                        ),
+                    ),
+            )
         }
         async fn upload_content(
             &self,
@@ -167,7 +321,19 @@ mod rooms {
             ::golden_upstream_shapes::rooms::UploadContentResponse,
             ::golden_upstream_shapes::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_upstream_shapes::rooms::UploadContentResponse::Ok(
+                            sample::<
+                                ::golden_upstream_shapes::types::UploadContentOkBody,
+                            >("{\"content_uri\":\"some text\"}"),
+                        ),
+                    ),
+            )
         }
         async fn get_content(
             &self,
@@ -176,7 +342,22 @@ mod rooms {
             ::golden_upstream_shapes::rooms::GetContentResponse,
             ::golden_upstream_shapes::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_upstream_shapes::rooms::GetContentResponse::Ok(
+                            ::golden_upstream_shapes::types::GetContentOkBody::OctetStream(
+                                ::golden_upstream_shapes::media::Blob::new(
+                                    "application/x-sample",
+                                    vec![0u8, 1, 2, 255],
+                                ),
+                            ),
+                        ),
+                    ),
+            )
         }
         async fn get_legacy_content(
             &self,
@@ -185,8 +366,31 @@ mod rooms {
             ::golden_upstream_shapes::rooms::GetLegacyContentResponse,
             ::golden_upstream_shapes::types::ApiError,
         > {
-            Ok(self.0.answer(String::new(), request))
+            Ok(
+                self
+                    .0
+                    .answer(
+                        String::new(),
+                        request,
+                        || ::golden_upstream_shapes::rooms::GetLegacyContentResponse::Ok(
+                            ::golden_upstream_shapes::types::GetLegacyContentOkBody::Any(
+                                ::golden_upstream_shapes::media::Blob::new(
+                                    "application/x-sample",
+                                    vec![0u8, 1, 2, 255],
+                                ),
+                            ),
+                        ),
+                    ),
+            )
         }
+    }
+    /// Serves a scripted implementation at `address` until the process ends.
+    pub(super) async fn serve_at(address: ::std::net::SocketAddr) {
+        let listener = ::tokio::net::TcpListener::bind(address).await.unwrap();
+        let router = ::golden_upstream_shapes::rooms::router(
+            Arc::new(Scripted(Arc::new(Script::default()))),
+        );
+        ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
