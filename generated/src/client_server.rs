@@ -1415,11 +1415,12 @@ mod handlers {
         crate::types::MatrixError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::api_key(
+            crate::runtime::credential(
                     parts,
-                    "access_token",
-                    crate::runtime::KeyLocation::Query,
-                    true,
+                    &[
+                        crate::runtime::Place::Query("access_token"),
+                        crate::runtime::Place::Authorization("Bearer"),
+                    ],
                 )?
                 .map(super::Credential::AccessToken),
         )
@@ -1543,8 +1544,8 @@ mod handlers {
             crate::types::MatrixError,
         > = async {
             let credential = credential_access_token(&parts)?
-                .ok_or_else(|| crate::types::MatrixError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::MatrixError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::GetAccount3pidsRequest {};
@@ -1563,8 +1564,8 @@ mod handlers {
             crate::types::MatrixError,
         > = async {
             let credential = credential_access_token(&parts)?
-                .ok_or_else(|| crate::types::MatrixError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::MatrixError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Post3pidsBody = crate::runtime::body(
@@ -1609,8 +1610,8 @@ mod handlers {
             crate::types::MatrixError,
         > = async {
             let credential = credential_access_token(&parts)?
-                .ok_or_else(|| crate::types::MatrixError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::MatrixError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: RequestOpenIdTokenPath = crate::runtime::path(&mut parts).await?;

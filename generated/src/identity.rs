@@ -1610,11 +1610,12 @@ mod handlers {
         crate::types::MatrixError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::api_key(
+            crate::runtime::credential(
                     parts,
-                    "access_token",
-                    crate::runtime::KeyLocation::Query,
-                    true,
+                    &[
+                        crate::runtime::Place::Query("access_token"),
+                        crate::runtime::Place::Authorization("Bearer"),
+                    ],
                 )?
                 .map(super::Credential::AccessToken),
         )
@@ -1652,8 +1653,8 @@ mod handlers {
             crate::types::MatrixError,
         > = async {
             let credential = credential_access_token(&parts)?
-                .ok_or_else(|| crate::types::MatrixError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::MatrixError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::GetAccountRequest {};
@@ -1672,8 +1673,8 @@ mod handlers {
             crate::types::MatrixError,
         > = async {
             let credential = credential_access_token(&parts)?
-                .ok_or_else(|| crate::types::MatrixError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::MatrixError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::LogoutRequest {};

@@ -16,6 +16,9 @@ pub mod client_server;
 /// The Matrix Identity Service API.
 #[rustfmt::skip]
 pub mod identity;
+/// What the generated routers share. Not part of the API: generated code calls it,
+/// and it may change with any generation.
 #[cfg(feature = "server")]
+#[doc(hidden)]
 #[rustfmt::skip]
-mod runtime;
+pub mod runtime;

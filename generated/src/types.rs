@@ -81,8 +81,28 @@ impl MatrixError {
             body,
         })
     }
-    /// No credential was given, or it was given ambiguously. Status 401, code `M_MISSING_TOKEN`.
-    pub fn missing_token(
+    /// The operation needs a credential and none was given. Status 401, code `M_MISSING_TOKEN`.
+    pub fn missing_credential(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self::new(
+            ::http::StatusCode::UNAUTHORIZED,
+            crate::types::MatrixErrorCode::from("M_MISSING_TOKEN"),
+            message,
+        )
+    }
+    /// A credential was given in a form its scheme does not take. Status 401, code `M_MISSING_TOKEN`.
+    pub fn malformed_credential(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self::new(
+            ::http::StatusCode::UNAUTHORIZED,
+            crate::types::MatrixErrorCode::from("M_MISSING_TOKEN"),
+            message,
+        )
+    }
+    /// A credential was given in more than one place. Status 401, code `M_MISSING_TOKEN`.
+    pub fn ambiguous_credential(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
@@ -92,7 +112,7 @@ impl MatrixError {
         )
     }
     /// The credential is not (or no longer) valid. Status 401, code `M_UNKNOWN_TOKEN`.
-    pub fn unknown_token(
+    pub fn rejected_credential(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
@@ -101,44 +121,50 @@ impl MatrixError {
             message,
         )
     }
-    /// The body is not valid JSON. Status 400, code `M_NOT_JSON`.
-    pub fn not_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self::new(
-            ::http::StatusCode::BAD_REQUEST,
-            crate::types::MatrixErrorCode::from("M_NOT_JSON"),
-            message,
-        )
-    }
-    /// The body is JSON but not of the expected shape. Status 400, code `M_BAD_JSON`.
-    pub fn bad_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// The request body could not be read. Status 400, code `M_BAD_JSON`.
+    pub fn unreadable_body(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self::new(
             ::http::StatusCode::BAD_REQUEST,
             crate::types::MatrixErrorCode::from("M_BAD_JSON"),
             message,
         )
     }
-    /// A required parameter is missing. Status 400, code `M_MISSING_PARAM`.
-    pub fn missing_param(
+    /// The operation needs a request body and none was given. Status 400, code `M_NOT_JSON`.
+    pub fn missing_body(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
             ::http::StatusCode::BAD_REQUEST,
-            crate::types::MatrixErrorCode::from("M_MISSING_PARAM"),
+            crate::types::MatrixErrorCode::from("M_NOT_JSON"),
             message,
         )
     }
-    /// A parameter has a value that is not allowed. Status 400, code `M_INVALID_PARAM`.
-    pub fn invalid_param(
+    /// The body is not in its media type. Status 400, code `M_NOT_JSON`.
+    pub fn body_not_in_media_type(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
             ::http::StatusCode::BAD_REQUEST,
-            crate::types::MatrixErrorCode::from("M_INVALID_PARAM"),
+            crate::types::MatrixErrorCode::from("M_NOT_JSON"),
+            message,
+        )
+    }
+    /// The body does not fit the operation's schema. Status 400, code `M_BAD_JSON`.
+    pub fn body_mismatch(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self::new(
+            ::http::StatusCode::BAD_REQUEST,
+            crate::types::MatrixErrorCode::from("M_BAD_JSON"),
             message,
         )
     }
     /// The request body is too large. Status 413, code `M_TOO_LARGE`.
-    pub fn too_large(message: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn body_too_large(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self::new(
             ::http::StatusCode::PAYLOAD_TOO_LARGE,
             crate::types::MatrixErrorCode::from("M_TOO_LARGE"),
@@ -155,6 +181,26 @@ impl MatrixError {
             message,
         )
     }
+    /// A required parameter is missing. Status 400, code `M_MISSING_PARAM`.
+    pub fn missing_parameter(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self::new(
+            ::http::StatusCode::BAD_REQUEST,
+            crate::types::MatrixErrorCode::from("M_MISSING_PARAM"),
+            message,
+        )
+    }
+    /// A parameter has a value that is not allowed. Status 400, code `M_INVALID_PARAM`.
+    pub fn invalid_parameter(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self::new(
+            ::http::StatusCode::BAD_REQUEST,
+            crate::types::MatrixErrorCode::from("M_INVALID_PARAM"),
+            message,
+        )
+    }
     /// No endpoint is at this path. Status 404, code `M_UNRECOGNIZED`.
     pub fn not_found(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
@@ -163,7 +209,7 @@ impl MatrixError {
             message,
         )
     }
-    /// The endpoint does not support this method. Status 405, code `M_UNRECOGNIZED`.
+    /// The endpoint does not take this method. Status 405, code `M_UNRECOGNIZED`.
     pub fn method_not_allowed(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
@@ -180,6 +226,14 @@ impl MatrixError {
         Self::new(
             ::http::StatusCode::TOO_MANY_REQUESTS,
             crate::types::MatrixErrorCode::from("M_LIMIT_EXCEEDED"),
+            message,
+        )
+    }
+    /// The request took too long. Status 408, code `M_UNKNOWN`.
+    pub fn timeout(message: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self::new(
+            ::http::StatusCode::REQUEST_TIMEOUT,
+            crate::types::MatrixErrorCode::from("M_UNKNOWN"),
             message,
         )
     }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::failure::FailureAnswers;
 
 /// A parsed config file plus the directory its spec paths are relative to.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -152,8 +153,9 @@ pub struct ErrorsConfig {
     pub untyped_error_responses: bool,
     /// The standard codes, each with its meaning: they become the code enum's variants.
     pub codes: BTreeMap<String, String>,
-    /// The errors the generated router raises itself, before an implementation is called.
-    pub transport: TransportErrors,
+    /// What the generated router answers for each failure it meets by itself, before (or
+    /// instead of) calling an implementation; failures not named keep their defaults.
+    pub router: FailureAnswers,
 }
 
 impl Default for ErrorsConfig {
@@ -166,7 +168,7 @@ impl Default for ErrorsConfig {
             retry_after_property: None,
             untyped_error_responses: false,
             codes: BTreeMap::new(),
-            transport: TransportErrors::default(),
+            router: FailureAnswers::default(),
         }
     }
 }
@@ -177,55 +179,6 @@ impl ErrorsConfig {
         let schema = self.schema.as_deref()?;
         let (file, fragment) = schema.split_once('#').unwrap_or((schema, ""));
         Some(format!("{}#{fragment}", crate::paths::normalise(file)))
-    }
-}
-
-/// One error the router raises: the status it goes out with and its code.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct TransportError {
-    pub status: u16,
-    pub code: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct TransportErrors {
-    pub missing_token: TransportError,
-    pub unknown_token: TransportError,
-    pub not_json: TransportError,
-    pub bad_json: TransportError,
-    pub missing_param: TransportError,
-    pub invalid_param: TransportError,
-    pub too_large: TransportError,
-    /// A body in a media type the operation does not take.
-    pub unsupported_media_type: TransportError,
-    pub not_found: TransportError,
-    pub method_not_allowed: TransportError,
-    pub rate_limited: TransportError,
-    pub internal: TransportError,
-}
-
-impl Default for TransportErrors {
-    fn default() -> Self {
-        let error = |status, code: &str| TransportError {
-            status,
-            code: code.to_owned(),
-        };
-        TransportErrors {
-            missing_token: error(401, "MISSING_TOKEN"),
-            unknown_token: error(401, "UNKNOWN_TOKEN"),
-            not_json: error(400, "NOT_JSON"),
-            bad_json: error(400, "BAD_JSON"),
-            missing_param: error(400, "MISSING_PARAM"),
-            invalid_param: error(400, "INVALID_PARAM"),
-            too_large: error(413, "TOO_LARGE"),
-            unsupported_media_type: error(415, "UNSUPPORTED_MEDIA_TYPE"),
-            not_found: error(404, "NOT_FOUND"),
-            method_not_allowed: error(405, "METHOD_NOT_ALLOWED"),
-            rate_limited: error(429, "RATE_LIMITED"),
-            internal: error(500, "INTERNAL"),
-        }
     }
 }
 
@@ -257,6 +210,31 @@ pub struct CorsConfig {
     pub allow_origin: String,
     pub allow_methods: String,
     pub allow_headers: String,
+}
+
+impl CorsConfig {
+    /// Why a value cannot be a header value, if one cannot: the router puts them on every
+    /// response as they are, so they must be visible ASCII (spaces and tabs between).
+    pub fn problem(&self) -> Option<String> {
+        [
+            ("allow_origin", &self.allow_origin),
+            ("allow_methods", &self.allow_methods),
+            ("allow_headers", &self.allow_headers),
+        ]
+        .into_iter()
+        .find(|(_, value)| {
+            value.is_empty()
+                || value.trim() != value.as_str()
+                || !value
+                    .bytes()
+                    .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+        })
+        .map(|(key, value)| {
+            format!(
+                "[router.cors] {key} = {value:?} is not a header value (visible ASCII, not empty)"
+            )
+        })
+    }
 }
 
 impl Default for CorsConfig {
@@ -293,6 +271,12 @@ impl Config {
             spec_root.join(&config.spec_root)
         };
         config.path = name.to_owned();
+        if let Some(problem) = config.errors.router.problem() {
+            return Err(config_error(problem));
+        }
+        if let Some(problem) = config.router.cors.problem() {
+            return Err(config_error(problem));
+        }
         if config.apis.is_empty() {
             return Err(config_error("no [[api]] is configured".into()));
         }
@@ -420,6 +404,33 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("snake_case"), "{err}");
+    }
+
+    #[test]
+    fn rejects_cors_values_that_are_no_header_values_and_answers_that_are_no_errors() {
+        let load = |extra: &str| {
+            Config::from_toml(
+                &format!("[package]\nname='x'\ndescription='y'\n[[api]]\nname='a'\ntitle='A'\nspecs=['a.yaml']\n{extra}"),
+                "test.toml",
+                PathBuf::new(),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let cors = load(
+            "[router]\nbody_limit=1\nbearer_header=false\n[router.cors]\nallow_origin='*'\nallow_methods='GET'\nallow_headers='Authorization\u{e9}'\n",
+        );
+        assert!(
+            cors.contains("allow_headers") && cors.contains("header value"),
+            "{cors}"
+        );
+        let answer = load("[errors.router]\nnot_found={status=200,code='X',message='Y'}\n");
+        assert!(
+            answer.contains("not_found") && answer.contains("200"),
+            "{answer}"
+        );
+        let renamed = load("[errors.transport]\nnot_json={status=400,code='X'}\n");
+        assert!(renamed.contains("transport"), "{renamed}");
     }
 
     #[test]

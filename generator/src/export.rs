@@ -10,8 +10,8 @@
 //! - every schema the document reaches is bundled under `components/schemas`, named after
 //!   its `file#pointer` with the characters OpenAPI forbids in component names replaced,
 //!   so the document stands alone;
-//! - the errors the generated router raises by itself (`[errors.transport]`: a body that
-//!   is not JSON, a missing parameter, a missing token...) are documented on every
+//! - the failures the generated router answers by itself (`[errors.router]`: a body not in
+//!   its media type, a missing parameter, a missing credential...) are documented on every
 //!   operation that can reach them, with the shared error body, unless the spec already
 //!   documents that status. Which errors an operation can reach is the IR's
 //!   `Operation::transport`, the same the router is generated from.
@@ -20,9 +20,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
-use crate::config::{Config, TransportError, TransportErrors};
+use crate::config::Config;
 use crate::error::{Error, Location, Result};
-use crate::ir::{Ir, Transport, TransportErrorKind};
+use crate::ir::{Ir, Transport};
 use crate::output::GeneratedFile;
 use crate::pointer;
 use crate::resolve::{SCHEMA_REF_PREFIX, schema_key};
@@ -215,8 +215,8 @@ fn document_router_errors(
                 continue;
             };
             let mut by_status: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
-            for kind in &transport.errors {
-                let error = transport_error(&config.errors.transport, *kind);
+            for failure in &transport.errors {
+                let error = config.errors.router.get(*failure);
                 let codes = by_status.entry(error.status).or_default();
                 if !codes.contains(&error.code.as_str()) {
                     codes.push(&error.code);
@@ -244,20 +244,6 @@ fn document_router_errors(
                 );
             }
         }
-    }
-}
-
-/// The configured status and code of a transport error.
-fn transport_error(errors: &TransportErrors, kind: TransportErrorKind) -> &TransportError {
-    match kind {
-        TransportErrorKind::MissingToken => &errors.missing_token,
-        TransportErrorKind::UnknownToken => &errors.unknown_token,
-        TransportErrorKind::NotJson => &errors.not_json,
-        TransportErrorKind::BadJson => &errors.bad_json,
-        TransportErrorKind::MissingParam => &errors.missing_param,
-        TransportErrorKind::InvalidParam => &errors.invalid_param,
-        TransportErrorKind::TooLarge => &errors.too_large,
-        TransportErrorKind::UnsupportedMediaType => &errors.unsupported_media_type,
     }
 }
 

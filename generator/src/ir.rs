@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::config::{ErrorsConfig, RouterConfig};
 use crate::error::Location;
+use crate::failure::{FailureAnswers, RouterFailure};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ir {
@@ -30,8 +31,8 @@ pub struct Ir {
     pub router: RouterConfig,
     /// Every example in the specs, with the type it must fit.
     pub examples: Vec<Example>,
-    /// What the generated routers need of their shared runtime, over all operations.
-    pub router_uses: RouterUses,
+    /// The media types the routers read and write, over all operations.
+    pub media_uses: MediaUses,
     /// What the generator could not represent exactly.
     pub warnings: Vec<Warning>,
 }
@@ -177,24 +178,10 @@ pub struct BaseVariable {
 /// once here, for the router (emit) and for the documents that describe it (export).
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Transport {
-    /// The errors it answers with before the method runs, in the config's order.
-    pub errors: Vec<TransportErrorKind>,
+    /// The failures it may answer by itself, sorted.
+    pub errors: Vec<RouterFailure>,
     /// How it reads the body; `None` when the operation takes none.
     pub body: Option<BodyReading>,
-}
-
-/// A failure the router answers by itself, as `[errors.transport]` configures it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TransportErrorKind {
-    MissingToken,
-    UnknownToken,
-    NotJson,
-    BadJson,
-    MissingParam,
-    InvalidParam,
-    TooLarge,
-    UnsupportedMediaType,
 }
 
 /// How a request body is read.
@@ -219,32 +206,12 @@ impl BodyReading {
     }
 }
 
-/// Which parts of the shared runtime the routers use, so the crate carries no unused code.
+/// Which media types (`TypeKind::Media`) the routers read from requests and write in
+/// responses: only those get the code that reads or writes them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct RouterUses {
-    /// Bodies read as one JSON (or form) schema: required ones, optional ones.
-    pub required_bodies: bool,
-    pub optional_bodies: bool,
-    pub path_parameters: bool,
-    pub query_parameters: bool,
-    /// Objects spread over the query, a pair per property.
-    pub spread_query_parameters: bool,
-    pub header_parameters: bool,
-    /// `Authorization: Bearer` credentials (OAuth2, OpenID Connect, HTTP bearer, or API
-    /// keys that may come as a bearer token).
-    pub bearer: bool,
-    /// `Authorization` credentials of another HTTP scheme.
-    pub authorization: bool,
-    pub api_keys: bool,
-    /// API keys that may come as `Authorization: Bearer` instead (`CredentialPlaces::read`).
-    pub api_keys_as_bearer: bool,
-    /// Responses without a body.
-    pub empty_responses: bool,
-    /// Routes that several operations share (their dispatchers read the body first).
-    pub shared_routes: bool,
-    /// Media types (`TypeKind::Media`) read from requests, and written in responses.
-    pub media_read: std::collections::BTreeSet<TypeId>,
-    pub media_written: std::collections::BTreeSet<TypeId>,
+pub struct MediaUses {
+    pub read: std::collections::BTreeSet<TypeId>,
+    pub written: std::collections::BTreeSet<TypeId>,
 }
 
 /// The identifiers of an operation's generated items.
@@ -539,7 +506,8 @@ pub struct ErrorModel {
     pub message_property: String,
     pub retry_after_property: Option<String>,
     pub codes: Vec<ErrorCode>,
-    pub transport: crate::config::TransportErrors,
+    /// What the router answers for each of its own failures.
+    pub router_failures: FailureAnswers,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -565,7 +533,7 @@ impl ErrorModel {
             message_property: config.message_property.clone(),
             retry_after_property: config.retry_after_property.clone(),
             codes,
-            transport: config.transport.clone(),
+            router_failures: config.router.clone(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod config;
 pub mod emit;
 pub mod error;
 pub mod export;
+pub mod failure;
 pub mod ir;
 pub mod load;
 pub mod lower;

@@ -1,21 +1,23 @@
 //! Serving HTTP/1 connections with the bounds a server facing slow or hostile clients needs:
 //! a header that never completes, a body that stalls, a handler that never answers, more
 //! connections than the process can hold, a shutdown that waits forever. Every bound is
-//! hyper's, hyper-util's or tower-http's own (`axum::serve` exposes none of them), and
+//! hyper's, hyper-util's, tower-http's or tokio's own (`axum::serve` exposes none of them), and
 //! every one has a flag.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
+use axum::response::IntoResponse;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use matrix_api::types::MatrixError;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
-use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// How long the server waits for a client, and how many it holds at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +28,8 @@ pub struct Limits {
     /// Between two pieces of a request body: a body that stalls longer fails to read, and
     /// the request is answered as a bad one (tower-http's `RequestBodyTimeout`).
     pub body_timeout: Duration,
-    /// A whole request, handler included: past it the client gets 408 (tower-http's
-    /// `Timeout`).
+    /// A whole request, handler included: past it the client gets the router's `timeout`
+    /// failure (408 `M_UNKNOWN`).
     pub request_timeout: Duration,
     /// Connections served at once; more wait in the kernel's accept queue.
     pub max_connections: usize,
@@ -56,11 +58,17 @@ pub async fn serve(
     limits: Limits,
     mut stopped: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
+    let request_timeout = limits.request_timeout;
     let router = router
         .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
-        .layer(TimeoutLayer::with_status_code(
-            http::StatusCode::REQUEST_TIMEOUT,
-            limits.request_timeout,
+        .layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+                match tokio::time::timeout(request_timeout, next.run(request)).await {
+                    Ok(response) => response,
+                    // The router's own failure, so the client gets a Matrix error body.
+                    Err(_) => MatrixError::timeout("Request timed out").into_response(),
+                }
+            },
         ));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())

@@ -255,6 +255,31 @@ async fn half_sent_headers_and_stalled_bodies_are_closed_at_their_timeouts() {
 }
 
 #[tokio::test]
+async fn a_request_over_its_time_gets_a_matrix_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--request-timeout-secs",
+        "1",
+        "--body-timeout-secs",
+        "30",
+        "--db",
+        "memory",
+    ];
+    let server = serve_with(dir.path(), free_port(), &args).await;
+    let mut stream = connect(&server).await;
+    stream
+        .write_all(b"POST /_matrix/client/v3/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{\"type\": \"")
+        .await
+        .unwrap();
+    let answer = closed_within(&mut stream, Duration::from_secs(15))
+        .await
+        .expect("a request past its time is still open");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#""errcode":"M_UNKNOWN""#), "{answer}");
+}
+
+#[tokio::test]
 async fn sigterm_exits_by_the_drain_deadline_with_a_stalled_request() {
     use tokio::io::AsyncWriteExt;
     let dir = tempfile::tempdir().unwrap();

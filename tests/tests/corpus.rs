@@ -173,7 +173,7 @@ impl geo::GeoApi for Maps {
     async fn authenticate(&self, credential: geo::Credential) -> Result<String, ApiError> {
         match credential {
             geo::Credential::MapsKey(key) if key == "k1" => Ok("maps-user".into()),
-            _ => Err(ApiError::unknown_token("Unknown key")),
+            _ => Err(ApiError::rejected_credential("Unknown key")),
         }
     }
 
@@ -270,7 +270,7 @@ impl docs::DocsApi for Notes {
     async fn authenticate(&self, credential: docs::Credential) -> Result<String, ApiError> {
         match credential {
             docs::Credential::Session(session) if session == "s1" => Ok("reader".into()),
-            _ => Err(ApiError::unknown_token("Unknown session")),
+            _ => Err(ApiError::rejected_credential("Unknown session")),
         }
     }
 
@@ -403,7 +403,7 @@ async fn the_geo_router_keeps_the_specs_meaning() {
             status,
             serde_json::from_str::<Value>(&body).unwrap()["code"].clone()
         ),
-        (401, json!("UNKNOWN_TOKEN"))
+        (401, json!("REJECTED_CREDENTIAL"))
     );
 
     // An integer enum in the query, and a response in the media type of its variant.
@@ -548,7 +548,7 @@ async fn the_docs_router_reads_bodies_by_media_type() {
         (status, message(&body)),
         (
             415,
-            json!("The body must be one of: text/markdown, application/json")
+            json!("Unsupported media type: text/markdown, application/json")
         )
     );
     let (status, _, _) = answer(post("application/json", r#"{"title": 1}"#).await.unwrap()).await;

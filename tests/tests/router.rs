@@ -17,9 +17,9 @@ async fn authenticate(credential: client_server::Credential) -> Result<String, M
     match token.as_str() {
         "valid" => Ok("@alice:test".into()),
         "expired" => {
-            Err(MatrixError::unknown_token("Token expired").with_field("soft_logout", true))
+            Err(MatrixError::rejected_credential("Token expired").with_field("soft_logout", true))
         }
-        _ => Err(MatrixError::unknown_token("Unknown token")),
+        _ => Err(MatrixError::rejected_credential("Unknown token")),
     }
 }
 

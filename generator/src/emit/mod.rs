@@ -135,9 +135,9 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
     files.extend([
         Planned::rust("src/types.rs", &header, types::parts(ir)),
         Planned::rust(
-            "src/runtime.rs",
+            "src/runtime/settings.rs",
             &header,
-            vec![Part::rust(|| runtime::emit_runtime(ir))],
+            vec![Part::rust(|| runtime::settings(ir))],
         ),
         Planned::rust("src/lib.rs", &header, vec![Part::rust(|| lib_rs(ir))]),
         Planned::text("Cargo.toml", || markdown::cargo_toml(ir, &header)),
@@ -149,6 +149,9 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
             Ok(format!("// {header}\n\n{OUTGOING}"))
         }),
         Planned::text("src/media.rs", || Ok(format!("// {header}\n\n{MEDIA}"))),
+        Planned::text("src/runtime.rs", || {
+            Ok(format!("// {header}\n\n{}", runtime::RUNTIME))
+        }),
     ]);
     let parts: Vec<(&str, &Part)> = files
         .iter()
@@ -210,9 +213,12 @@ fn lib_rs(ir: &Ir) -> TokenStream {
         pub mod outgoing;
         #(#modules)*
 
+        /// What the generated routers share. Not part of the API: generated code calls it,
+        /// and it may change with any generation.
         #[cfg(feature = "server")]
+        #[doc(hidden)]
         #[rustfmt::skip]
-        mod runtime;
+        pub mod runtime;
     }
 }
 

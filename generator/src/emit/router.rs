@@ -8,7 +8,8 @@ use quote::{format_ident, quote};
 use super::api::{error_type, parameter_type, request_name, response_name};
 use crate::emit::rust_types::{ident, type_tokens};
 use crate::ir::{
-    Api, BodyReading, Ir, Operation, ParamLocation, Parameter, Security, SecuritySchemeKind,
+    Api, BodyReading, CredentialPlace, Ir, Operation, ParamLocation, Parameter, Security,
+    SecuritySchemeKind,
 };
 
 /// The router function and one handler per operation.
@@ -66,31 +67,17 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
     let credential_fns = api.security_schemes.iter().map(|scheme| {
         let fn_ident = ident(&scheme.extractor);
         let variant = ident(&scheme.variant);
-        let extract = match &scheme.kind {
-            SecuritySchemeKind::ApiKey { parameter, location } => {
-                let location = match location {
-                    ParamLocation::Query | ParamLocation::Path => quote!(Query),
-                    ParamLocation::Header => quote!(Header),
-                    ParamLocation::Cookie => quote!(Cookie),
-                };
-                // The runtime takes the choice only where some key may come as a bearer token.
-                let as_bearer = ir
-                    .router_uses
-                    .api_keys_as_bearer
-                    .then(|| {
-                        let reads_bearer = scheme.places.reads_bearer();
-                        quote!(, #reads_bearer)
-                    });
-                quote!(crate::runtime::api_key(parts, #parameter, crate::runtime::KeyLocation::#location #as_bearer)?)
+        // The places the IR decided, in its order: the runtime refuses a credential found
+        // in two of them.
+        let places = scheme.places.read.iter().map(|place| match place {
+            CredentialPlace::Query(name) => quote!(crate::runtime::Place::Query(#name)),
+            CredentialPlace::Header(name) => quote!(crate::runtime::Place::Header(#name)),
+            CredentialPlace::Cookie(name) => quote!(crate::runtime::Place::Cookie(#name)),
+            CredentialPlace::Authorization(scheme) => {
+                quote!(crate::runtime::Place::Authorization(#scheme))
             }
-            SecuritySchemeKind::Http { scheme } if scheme.eq_ignore_ascii_case("bearer") => {
-                quote!(crate::runtime::bearer(parts)?)
-            }
-            SecuritySchemeKind::Http { scheme } => {
-                quote!(crate::runtime::authorization(parts, #scheme)?)
-            }
-            SecuritySchemeKind::OAuth2 | SecuritySchemeKind::OpenIdConnect => quote!(crate::runtime::bearer(parts)?),
-        };
+        });
+        let extract = quote!(crate::runtime::credential(parts, &[#(#places),*])?);
         let error = error_type(ir);
         quote! {
             pub(super) fn #fn_ident(
@@ -383,7 +370,7 @@ fn credential_step(ir: &Ir, api: &Api, op: &Operation) -> Option<TokenStream> {
             let credential = credential(schemes);
             Some(quote! {
                 let credential = #credential
-                    .ok_or_else(|| #error::missing_token("Missing access token"))?;
+                    .ok_or_else(|| #error::missing_credential(crate::runtime::messages::MISSING_CREDENTIAL))?;
                 let caller = server.authenticate(credential).await?;
             })
         }
@@ -478,7 +465,6 @@ fn spread_query_steps(
     fields: &mut Vec<TokenStream>,
     private_items: &mut Vec<TokenStream>,
 ) {
-    let error = error_type(ir);
     let keys = api
         .security_schemes
         .iter()
@@ -507,8 +493,8 @@ fn spread_query_steps(
                 quote!(#value.unwrap_or_else(#default_fn))
             }
             None if parameter.required => {
-                let message = format!("Missing parameter: {}", parameter.name);
-                quote!(#value.ok_or_else(|| #error::missing_param(#message))?)
+                let name = &parameter.name;
+                quote!(#value.ok_or_else(|| crate::runtime::missing_parameter(#name))?)
             }
             None => value,
         };
@@ -526,7 +512,7 @@ fn body_step(ir: &Ir, op: &Operation, root: &TokenStream) -> Option<TokenStream>
         BodyReading::ByMediaType { required: true } => quote! {
             let body: #ty = #ty::read(&parts, body)
                 .await?
-                .ok_or_else(|| #error::not_json("A request body is required"))?;
+                .ok_or_else(|| #error::missing_body(crate::runtime::messages::MISSING_BODY))?;
         },
         BodyReading::ByMediaType { required: false } => {
             quote!(let body: ::std::option::Option<#ty> = #ty::read(&parts, body).await?;)

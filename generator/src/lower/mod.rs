@@ -94,7 +94,7 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
         error,
         router: config.router.clone(),
         examples,
-        router_uses: Default::default(),
+        media_uses: Default::default(),
         warnings: lowerer.warnings,
     };
     examples::keep_declared(&mut ir);

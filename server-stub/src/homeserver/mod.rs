@@ -40,7 +40,7 @@ use crate::threepid;
 fn password_within_limit(password: &str) -> Result<(), MatrixError> {
     // Four bytes a character at most: the byte length rules out most strings for free.
     if password.len() > 4 * PASSWORD_CHARS || password.chars().count() > PASSWORD_CHARS {
-        return Err(MatrixError::invalid_param("Password too long"));
+        return Err(MatrixError::invalid_parameter("Password too long"));
     }
     Ok(())
 }
@@ -129,7 +129,7 @@ impl<S: HomeserverStore> Homeserver<S> {
                 "m.id.thirdparty" => match (&identifier.medium, &identifier.address) {
                     (Some(medium), Some(address)) => (None, Some(by_threepid(medium, address))),
                     _ => {
-                        return Err(MatrixError::missing_param(
+                        return Err(MatrixError::missing_parameter(
                             "m.id.thirdparty needs medium and address",
                         ));
                     }
@@ -145,7 +145,7 @@ impl<S: HomeserverStore> Homeserver<S> {
                 (Some(user), _, _) => (Some(user.clone()), None),
                 (None, Some(medium), Some(address)) => (None, Some(by_threepid(medium, address))),
                 _ => {
-                    return Err(MatrixError::missing_param(
+                    return Err(MatrixError::missing_parameter(
                         "Missing parameter: user, or medium and address",
                     ));
                 }
@@ -222,7 +222,7 @@ impl<S: HomeserverStore> Homeserver<S> {
                 .and_then(|u| u.as_str())
         });
         let password = field("password")
-            .ok_or_else(|| MatrixError::missing_param("Missing parameter: password"))?;
+            .ok_or_else(|| MatrixError::missing_parameter("Missing parameter: password"))?;
         password_within_limit(password)?;
         let names_caller = named.is_none_or(|n| {
             username::login_user_id(n, &self.config.server_name).as_deref() == Some(user_id)
@@ -247,9 +247,9 @@ impl<S: HomeserverStore> Homeserver<S> {
             .additional_properties
             .get("threepid_creds")
             .or_else(|| auth.additional_properties.get("threepidCreds"))
-            .ok_or_else(|| MatrixError::missing_param("Missing parameter: threepid_creds"))?;
+            .ok_or_else(|| MatrixError::missing_parameter("Missing parameter: threepid_creds"))?;
         let creds: types::ThreePidCredentials = serde_json::from_value(creds.clone())
-            .map_err(|e| MatrixError::bad_json(format!("threepid_creds: {e}")))?;
+            .map_err(|e| MatrixError::body_mismatch(format!("threepid_creds: {e}")))?;
         let threepid = self.validated_threepid(&creds).await?;
         self.store
             .user_by_threepid(&threepid)
@@ -275,9 +275,9 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
             .access_token(&token_hash(&token))
             .await
             .map_err(internal)?
-            .ok_or_else(|| MatrixError::unknown_token("Unrecognised access token"))?;
+            .ok_or_else(|| MatrixError::rejected_credential("Unrecognised access token"))?;
         if record.expires_at.is_some_and(|at| at <= now_ms()) {
-            return Err(MatrixError::unknown_token("Access token has expired")
+            return Err(MatrixError::rejected_credential("Access token has expired")
                 .with_field("soft_logout", true));
         }
         Ok(Caller {
@@ -289,51 +289,50 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
     async fn login(&self, request: api::LoginRequest) -> Result<api::LoginResponse, MatrixError> {
         let body = request.body;
         let failed = || forbidden("Invalid username or password");
-        let user_id = match &body.type_ {
-            LoginBodyType::Password => {
-                let user_id = self.login_user(&body).await?;
-                let password = body
-                    .password
-                    .clone()
-                    .ok_or_else(|| MatrixError::missing_param("Missing parameter: password"))?;
-                password_within_limit(&password)?;
-                let hash = match &user_id {
-                    Some(user_id) => self
+        let user_id =
+            match &body.type_ {
+                LoginBodyType::Password => {
+                    let user_id = self.login_user(&body).await?;
+                    let password = body.password.clone().ok_or_else(|| {
+                        MatrixError::missing_parameter("Missing parameter: password")
+                    })?;
+                    password_within_limit(&password)?;
+                    let hash = match &user_id {
+                        Some(user_id) => self
+                            .store
+                            .user(user_id)
+                            .await
+                            .map_err(internal)?
+                            .and_then(|u| u.password_hash),
+                        None => None,
+                    };
+                    // Unknown users cost a hash too: timing tells nothing.
+                    if !secrets::verify_password(password, hash).await {
+                        return api::LoginResponse::from_error(failed());
+                    }
+                    user_id.ok_or_else(failed)?
+                }
+                LoginBodyType::Token => {
+                    let token = body.token.as_deref().ok_or_else(|| {
+                        MatrixError::missing_parameter("Missing parameter: token")
+                    })?;
+                    match self
                         .store
-                        .user(user_id)
+                        .take_login_token(&token_hash(token))
                         .await
                         .map_err(internal)?
-                        .and_then(|u| u.password_hash),
-                    None => None,
-                };
-                // Unknown users cost a hash too: timing tells nothing.
-                if !secrets::verify_password(password, hash).await {
-                    return api::LoginResponse::from_error(failed());
+                    {
+                        Some(login) if login.expires_at > now_ms() => login.user_id,
+                        _ => return api::LoginResponse::from_error(failed()),
+                    }
                 }
-                user_id.ok_or_else(failed)?
-            }
-            LoginBodyType::Token => {
-                let token = body
-                    .token
-                    .as_deref()
-                    .ok_or_else(|| MatrixError::missing_param("Missing parameter: token"))?;
-                match self
-                    .store
-                    .take_login_token(&token_hash(token))
-                    .await
-                    .map_err(internal)?
-                {
-                    Some(login) if login.expires_at > now_ms() => login.user_id,
-                    _ => return api::LoginResponse::from_error(failed()),
+                LoginBodyType::Other(other) => {
+                    return api::LoginResponse::from_error(bad_request(
+                        MatrixErrorCode::Unknown,
+                        format!("Unknown login type {other}"),
+                    ));
                 }
-            }
-            LoginBodyType::Other(other) => {
-                return api::LoginResponse::from_error(bad_request(
-                    MatrixErrorCode::Unknown,
-                    format!("Unknown login type {other}"),
-                ));
-            }
-        };
+            };
         let device_id = device_id(body.device_id.as_deref())?;
         let (access, refresh) = self.log_in(&user_id, &device_id).await?;
         let ok = session_body!(
@@ -594,7 +593,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
             Some(token) if token.expires_at > now_ms() => Ok(api::ExchangeOpenIdTokenResponse::Ok(
                 types::ExchangeOpenIdTokenOkBody::new(token.user_id),
             )),
-            _ => api::ExchangeOpenIdTokenResponse::from_error(MatrixError::unknown_token(
+            _ => api::ExchangeOpenIdTokenResponse::from_error(MatrixError::rejected_credential(
                 "Access token unknown or expired",
             )),
         }
@@ -618,7 +617,7 @@ fn device_id(requested: Option<&str>) -> Result<String, MatrixError> {
         {
             Ok(id.to_owned())
         }
-        Some(_) => Err(MatrixError::invalid_param(format!(
+        Some(_) => Err(MatrixError::invalid_parameter(format!(
             "device_id must be 1-{DEVICE_ID_BYTES} bytes, no control characters"
         ))),
     }

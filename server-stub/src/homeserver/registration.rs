@@ -37,7 +37,9 @@ impl<S: HomeserverStore> Homeserver<S> {
                 ));
             }
             RegisterKind::Other(kind) => {
-                return Err(MatrixError::invalid_param(format!("Invalid kind {kind}")));
+                return Err(MatrixError::invalid_parameter(format!(
+                    "Invalid kind {kind}"
+                )));
             }
         };
         // Checked before authentication, so a client learns early that a name is unusable.

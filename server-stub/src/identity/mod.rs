@@ -56,7 +56,7 @@ fn no_valid_session() -> MatrixError {
 }
 
 fn unknown_token() -> MatrixError {
-    MatrixError::unknown_token("The OpenID token could not be verified")
+    MatrixError::rejected_credential("The OpenID token could not be verified")
 }
 
 impl<S: IdentityStore> IdentityServer<S> {
@@ -153,7 +153,7 @@ impl<S: IdentityStore> IdentityServer<S> {
             return Ok((url.clone(), true));
         }
         let parsed = server_name::parse(name).ok_or_else(|| {
-            MatrixError::invalid_param("matrix_server_name is not a valid server name")
+            MatrixError::invalid_parameter("matrix_server_name is not a valid server name")
         })?;
         if parsed.ip.is_some_and(crate::addresses::is_internal) {
             tracing::warn!(
@@ -190,7 +190,7 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
             .await
             .map_err(internal)?
             .filter(|token| token.expires_at > now_ms())
-            .ok_or_else(|| MatrixError::unknown_token("Unrecognised access token"))?;
+            .ok_or_else(|| MatrixError::rejected_credential("Unrecognised access token"))?;
         Ok(AccountCaller {
             user_id: token.user_id,
             token_hash,
@@ -204,7 +204,7 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
         let openid = request.body;
         let name = openid.matrix_server_name;
         if server_name::parse(&name).is_none() {
-            return Err(MatrixError::invalid_param(
+            return Err(MatrixError::invalid_parameter(
                 "matrix_server_name is not a valid server name",
             ));
         }
@@ -292,7 +292,9 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
             Err(error) => return api::BindResponse::from_error(error),
         };
         if !server_name::is_user_id(&body.mxid) {
-            return Err(MatrixError::invalid_param("mxid is not a Matrix user ID"));
+            return Err(MatrixError::invalid_parameter(
+                "mxid is not a Matrix user ID",
+            ));
         }
         let now = now_ms();
         let association = Association {
@@ -366,7 +368,7 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
     ) -> Result<api::EmailRequestTokenResponse, MatrixError> {
         let body = request.body;
         if !threepid::valid_client_secret(&body.client_secret) {
-            return Err(MatrixError::invalid_param("Invalid client_secret"));
+            return Err(MatrixError::invalid_parameter("Invalid client_secret"));
         }
         let Some(email) = threepid::parse_email(&body.email) else {
             return api::EmailRequestTokenResponse::from_error(bad_request(

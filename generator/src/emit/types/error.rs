@@ -1,4 +1,5 @@
-//! The shared error type, with a constructor per error the router raises itself.
+//! The shared error type, with a constructor per failure the router answers by itself
+//! ([`RouterFailure`](crate::failure::RouterFailure)).
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -74,75 +75,15 @@ pub(super) fn error_type(
             });
         }
     }
-    let transport = &error.transport;
-    let constructors = [
-        (
-            "missing_token",
-            &transport.missing_token,
-            "No credential was given, or it was given ambiguously.",
-        ),
-        (
-            "unknown_token",
-            &transport.unknown_token,
-            "The credential is not (or no longer) valid.",
-        ),
-        (
-            "not_json",
-            &transport.not_json,
-            "The body is not valid JSON.",
-        ),
-        (
-            "bad_json",
-            &transport.bad_json,
-            "The body is JSON but not of the expected shape.",
-        ),
-        (
-            "missing_param",
-            &transport.missing_param,
-            "A required parameter is missing.",
-        ),
-        (
-            "invalid_param",
-            &transport.invalid_param,
-            "A parameter has a value that is not allowed.",
-        ),
-        (
-            "too_large",
-            &transport.too_large,
-            "The request body is too large.",
-        ),
-        (
-            "unsupported_media_type",
-            &transport.unsupported_media_type,
-            "The body is in a media type the operation does not take.",
-        ),
-        (
-            "not_found",
-            &transport.not_found,
-            "No endpoint is at this path.",
-        ),
-        (
-            "method_not_allowed",
-            &transport.method_not_allowed,
-            "The endpoint does not support this method.",
-        ),
-        (
-            "rate_limited",
-            &transport.rate_limited,
-            "Too many requests: try again later.",
-        ),
-        (
-            "internal",
-            &transport.internal,
-            "The server failed; not the client's fault.",
-        ),
-    ]
-    .into_iter()
-    .map(|(fn_name, transport, doc)| {
-        let fn_ident = ident(fn_name);
-        let code = &transport.code;
-        let doc = format!(" {doc} Status {}, code `{code}`.", transport.status);
-        let status = status_code(transport.status);
+    let constructors = error.router_failures.iter().map(|(failure, answer)| {
+        let fn_ident = ident(failure.name());
+        let code = &answer.code;
+        let doc = format!(
+            " {} Status {}, code `{code}`.",
+            failure.meaning(),
+            answer.status
+        );
+        let status = status_code(answer.status);
         quote! {
             #[doc = #doc]
             pub fn #fn_ident(message: impl ::std::convert::Into<::std::string::String>) -> Self {

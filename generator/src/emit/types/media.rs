@@ -70,7 +70,7 @@ pub(super) fn media_type(
                 Self::#variant(value) => match ::serde_html_form::to_string(value) {
                     ::std::result::Result::Ok(text) => #root::runtime::media_response(status, #content_type, text.into_bytes()),
                     ::std::result::Result::Err(error) => ::axum::response::IntoResponse::into_response(
-                        #error::internal(format!("Could not serialize the response: {error}")),
+                        #root::runtime::internal(format!("could not serialize the response: {error}")),
                     ),
                 },
             },
@@ -79,16 +79,10 @@ pub(super) fn media_type(
             Encoding::Blob => quote!(Self::#variant(blob) => #root::runtime::media_response(status, blob.content_type_or(#content_type), blob.bytes.clone()),),
         }
     });
-    let list = content_types
-        .iter()
-        .map(|c| c.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let unsupported = format!("The body must be one of: {list}");
     // Variants hold what the spec says, as it says it: boxing the large ones would
     // make every use clumsier for a size only clippy minds.
     // Only what the routers use: a body type read from requests, one written in responses.
-    let read = ir.router_uses.media_read.contains(&id).then(|| {
+    let read = ir.media_uses.read.contains(&id).then(|| {
         quote! {
                 /// Reads a request body by its `Content-Type` (the first media type when it
                 /// declares none); `None` for an empty body.
@@ -106,11 +100,11 @@ pub(super) fn media_type(
                         return ::std::result::Result::Ok(::std::option::Option::Some(Self::#first(#first_parse)));
                     }
                     #(#read_arms)*
-                    ::std::result::Result::Err(#error::unsupported_media_type(#unsupported))
+                    ::std::result::Result::Err(#root::runtime::unsupported_media_type(&[#(#content_types),*]))
                 }
         }
     });
-    let response = ir.router_uses.media_written.contains(&id).then(|| {
+    let response = ir.media_uses.written.contains(&id).then(|| {
         quote! {
                 /// The response carrying this body with `status`.
                 #[cfg(feature = "server")]
@@ -151,7 +145,7 @@ fn client_half(
     variant_idents: &[Ident],
     root: &TokenStream,
 ) -> (Option<TokenStream>, Option<TokenStream>) {
-    let put = ir.router_uses.media_read.contains(&id).then(|| {
+    let put = ir.media_uses.read.contains(&id).then(|| {
         let arms = variants.iter().zip(variant_idents).map(|(v, variant)| {
             let content_type = &v.content_type;
             match v.encoding {
@@ -171,7 +165,7 @@ fn client_half(
             }
         }
     });
-    let decode = ir.router_uses.media_written.contains(&id).then(|| {
+    let decode = ir.media_uses.written.contains(&id).then(|| {
         let read = |encoding: Encoding| match encoding {
             Encoding::Json => quote!(incoming.json()?),
             Encoding::Form => quote!(incoming.form()?),

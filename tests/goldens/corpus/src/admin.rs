@@ -1399,7 +1399,10 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::authorization(parts, "basic")?
+            crate::runtime::credential(
+                    parts,
+                    &[crate::runtime::Place::Authorization("basic")],
+                )?
                 .map(super::Credential::AdminBasic),
         )
     }
@@ -1410,10 +1413,9 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::api_key(
+            crate::runtime::credential(
                     parts,
-                    "Authorization",
-                    crate::runtime::KeyLocation::Header,
+                    &[crate::runtime::Place::Header("Authorization")],
                 )?
                 .map(super::Credential::AdminToken),
         )
@@ -1425,10 +1427,9 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::api_key(
+            crate::runtime::credential(
                     parts,
-                    "admin_key",
-                    crate::runtime::KeyLocation::Query,
+                    &[crate::runtime::Place::Query("admin_key")],
                 )?
                 .map(super::Credential::AdminQueryKey),
         )
@@ -1440,7 +1441,11 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::bearer(parts)?.map(super::Credential::JobsOAuth),
+            crate::runtime::credential(
+                    parts,
+                    &[crate::runtime::Place::Authorization("Bearer")],
+                )?
+                .map(super::Credential::JobsOAuth),
         )
     }
     fn list_accounts_page_default() -> i64 {
@@ -1466,8 +1471,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: ListAccountsQuery = crate::runtime::query(&parts)?;
@@ -1497,8 +1502,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Account = crate::runtime::body(&parts, body, false)
@@ -1526,8 +1531,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetAccountPath = crate::runtime::path(&mut parts).await?;
@@ -1554,8 +1559,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: DeleteAccountPath = crate::runtime::path(&mut parts).await?;
@@ -1588,8 +1593,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: GetAuditLogQuery = crate::runtime::query(&parts)?;
@@ -1613,8 +1618,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::GetSettingsRequest {};
@@ -1633,8 +1638,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Settings = crate::runtime::body(&parts, body, false)
@@ -1655,8 +1660,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Settings = crate::runtime::body(&parts, body, true)
@@ -1715,8 +1720,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::StartJobBody = crate::runtime::body(
@@ -1752,8 +1757,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetJobPath = crate::runtime::path(&mut parts).await?;

@@ -1128,7 +1128,11 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::bearer(parts)?.map(super::Credential::BillingBearer),
+            crate::runtime::credential(
+                    parts,
+                    &[crate::runtime::Place::Authorization("Bearer")],
+                )?
+                .map(super::Credential::BillingBearer),
         )
     }
     #[derive(::serde::Deserialize)]
@@ -1148,8 +1152,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: ListInvoicesQuery = crate::runtime::query(&parts)?;
@@ -1177,8 +1181,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetInvoicePath = crate::runtime::path(&mut parts).await?;
@@ -1205,8 +1209,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: VoidInvoicePath = crate::runtime::path(&mut parts).await?;
@@ -1233,8 +1237,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let headers: CreatePaymentHeaders = crate::runtime::headers(&parts)?;
@@ -1263,8 +1267,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Customer = crate::runtime::body(&parts, body, true)
@@ -1299,8 +1303,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetCustomerPath = crate::runtime::path(&mut parts).await?;
@@ -1329,8 +1333,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetSubscriptionPath = crate::runtime::path(&mut parts).await?;
@@ -1357,8 +1361,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: UpdateSubscriptionPath = crate::runtime::path(&mut parts).await?;
@@ -1400,8 +1404,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: RevenueReportQuery = crate::runtime::query(&parts)?;

@@ -1144,10 +1144,9 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::api_key(
+            crate::runtime::credential(
                     parts,
-                    "SESSION",
-                    crate::runtime::KeyLocation::Cookie,
+                    &[crate::runtime::Place::Cookie("SESSION")],
                 )?
                 .map(super::Credential::Session),
         )
@@ -1159,7 +1158,11 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::bearer(parts)?.map(super::Credential::Oidc),
+            crate::runtime::credential(
+                    parts,
+                    &[crate::runtime::Place::Authorization("Bearer")],
+                )?
+                .map(super::Credential::Oidc),
         )
     }
     pub(super) async fn list_notes<S: super::DocsApi>(
@@ -1178,8 +1181,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::ListNotesRequest {};
@@ -1204,8 +1207,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::CreateNoteBody = crate::types::CreateNoteBody::read(
@@ -1213,8 +1216,8 @@ mod handlers {
                     body,
                 )
                 .await?
-                .ok_or_else(|| crate::types::ApiError::not_json(
-                    "A request body is required",
+                .ok_or_else(|| crate::types::ApiError::missing_body(
+                    crate::runtime::messages::MISSING_BODY,
                 ))?;
             let request = super::CreateNoteRequest { body };
             server.create_note(caller, request).await
@@ -1237,8 +1240,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_session(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetPagePath = crate::runtime::path(&mut parts).await?;
@@ -1270,8 +1273,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_session(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: PutPagePath = crate::runtime::path(&mut parts).await?;
@@ -1307,8 +1310,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_session(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetPageHistoryPath = crate::runtime::path(&mut parts).await?;

@@ -971,7 +971,7 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::api_key(parts, "key", crate::runtime::KeyLocation::Query)?
+            crate::runtime::credential(parts, &[crate::runtime::Place::Query("key")])?
                 .map(super::Credential::MapsKey),
         )
     }
@@ -982,7 +982,11 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::bearer(parts)?.map(super::Credential::MapsOAuth),
+            crate::runtime::credential(
+                    parts,
+                    &[crate::runtime::Place::Authorization("Bearer")],
+                )?
+                .map(super::Credential::MapsOAuth),
         )
     }
     #[derive(::serde::Deserialize)]
@@ -1000,8 +1004,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetShapePath = crate::runtime::path(&mut parts).await?;
@@ -1033,8 +1037,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: PutShapePath = crate::runtime::path(&mut parts).await?;
@@ -1074,8 +1078,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: SearchPlacesQuery = crate::runtime::query(&parts)?;
@@ -1104,8 +1108,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetPlacePath = crate::runtime::path(&mut parts).await?;
@@ -1133,8 +1137,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::RouteRequest = crate::runtime::body(
@@ -1213,8 +1217,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: GeoSearchQuery = crate::runtime::query(&parts)?;

@@ -31,6 +31,9 @@ pub mod docs;
 /// The Refs API (references across files and directories).
 #[rustfmt::skip]
 pub mod refs;
+/// What the generated routers share. Not part of the API: generated code calls it,
+/// and it may change with any generation.
 #[cfg(feature = "server")]
+#[doc(hidden)]
 #[rustfmt::skip]
-mod runtime;
+pub mod runtime;

@@ -1029,10 +1029,9 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::api_key(
+            crate::runtime::credential(
                     parts,
-                    "X-Catalog-Key",
-                    crate::runtime::KeyLocation::Header,
+                    &[crate::runtime::Place::Header("X-Catalog-Key")],
                 )?
                 .map(super::Credential::CatalogKey),
         )
@@ -1058,8 +1057,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: ListCatalogQuery = crate::runtime::query(&parts)?;
@@ -1087,8 +1086,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetCatalogItemPath = crate::runtime::path(&mut parts).await?;
@@ -1115,8 +1114,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetItemPricePath = crate::runtime::path(&mut parts).await?;
@@ -1143,8 +1142,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetStockPath = crate::runtime::path(&mut parts).await?;
@@ -1166,8 +1165,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Bundle = crate::runtime::body(&parts, body, false)
@@ -1193,8 +1192,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetItemDimensionsPath = crate::runtime::path(&mut parts).await?;
@@ -1223,8 +1222,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetItemDimensionsInPath = crate::runtime::path(&mut parts).await?;
@@ -1252,8 +1251,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: LookupBarcodePath = crate::runtime::path(&mut parts).await?;

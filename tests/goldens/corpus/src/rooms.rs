@@ -1791,7 +1791,11 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::bearer(parts)?.map(super::Credential::ChatToken),
+            crate::runtime::credential(
+                    parts,
+                    &[crate::runtime::Place::Authorization("Bearer")],
+                )?
+                .map(super::Credential::ChatToken),
         )
     }
     pub(super) async fn create_room<S: super::RoomsApi>(
@@ -1804,8 +1808,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::CreateRoomBody = crate::runtime::body(
@@ -1868,8 +1872,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetRoomEventsPath = crate::runtime::path(&mut parts).await?;
@@ -1903,8 +1907,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: SendMessagePath = crate::runtime::path(&mut parts).await?;
@@ -1961,8 +1965,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: SetDisplayNamePath = crate::runtime::path(&mut parts).await?;
@@ -2007,8 +2011,8 @@ mod handlers {
         let (parts, _body) = request.into_parts();
         let result: ::std::result::Result<super::SyncResponse, crate::types::ApiError> = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: SyncQuery = crate::runtime::query(&parts)?;
@@ -2038,8 +2042,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: DefineFilterPath = crate::runtime::path(&mut parts).await?;
@@ -2073,8 +2077,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: PostReceiptPath = crate::runtime::path(&mut parts).await?;
@@ -2112,8 +2116,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetRoomTagsPath = crate::runtime::path(&mut parts).await?;
@@ -2143,8 +2147,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetRelationsPath = crate::runtime::path(&mut parts).await?;
@@ -2181,8 +2185,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: SetPushRulePath = crate::runtime::path(&mut parts).await?;
@@ -2215,8 +2219,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::QueryKeysBody = crate::runtime::body(
@@ -2251,8 +2255,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: UploadContentQuery = crate::runtime::query(&parts)?;
@@ -2262,8 +2266,8 @@ mod handlers {
                     body,
                 )
                 .await?
-                .ok_or_else(|| crate::types::ApiError::not_json(
-                    "A request body is required",
+                .ok_or_else(|| crate::types::ApiError::missing_body(
+                    crate::runtime::messages::MISSING_BODY,
                 ))?;
             let request = super::UploadContentRequest {
                 filename: query.filename,

@@ -1447,10 +1447,9 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::api_key(
+            crate::runtime::credential(
                     parts,
-                    "X-Store-Key",
-                    crate::runtime::KeyLocation::Header,
+                    &[crate::runtime::Place::Header("X-Store-Key")],
                 )?
                 .map(super::Credential::StoreKey),
         )
@@ -1462,7 +1461,11 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::bearer(parts)?.map(super::Credential::StoreOauth),
+            crate::runtime::credential(
+                    parts,
+                    &[crate::runtime::Place::Authorization("Bearer")],
+                )?
+                .map(super::Credential::StoreOauth),
         )
     }
     pub(super) fn credential_basic(
@@ -1472,7 +1475,11 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::authorization(parts, "basic")?.map(super::Credential::Basic),
+            crate::runtime::credential(
+                    parts,
+                    &[crate::runtime::Place::Authorization("basic")],
+                )?
+                .map(super::Credential::Basic),
         )
     }
     fn list_pets_limit_default() -> i32 {
@@ -1496,8 +1503,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_store_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: ListPetsQuery = crate::runtime::query(&parts)?;
@@ -1520,8 +1527,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_store_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::NewPet = crate::runtime::body(&parts, body, false)
@@ -1547,8 +1554,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_store_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetPetPath = crate::runtime::path(&mut parts).await?;
@@ -1580,8 +1587,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_store_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: DeletePetPath = crate::runtime::path(&mut parts).await?;
@@ -1605,8 +1612,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_store_oauth(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Order = crate::runtime::body(&parts, body, false)
@@ -1638,8 +1645,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetOrderPath = crate::runtime::path(&mut parts).await?;
@@ -1687,8 +1694,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_basic(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetUserPath = crate::runtime::path(&mut parts).await?;
@@ -1778,8 +1785,8 @@ mod handlers {
                     body,
                 )
                 .await?
-                .ok_or_else(|| crate::types::ApiError::not_json(
-                    "A request body is required",
+                .ok_or_else(|| crate::types::ApiError::missing_body(
+                    crate::runtime::messages::MISSING_BODY,
                 ))?;
             let request = super::PutPetPhotoRequest {
                 pet_id: path.pet_id,

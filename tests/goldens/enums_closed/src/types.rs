@@ -81,67 +81,93 @@ impl ApiError {
             body,
         })
     }
-    /// No credential was given, or it was given ambiguously. Status 401, code `MISSING_TOKEN`.
-    pub fn missing_token(
+    /// The operation needs a credential and none was given. Status 401, code `MISSING_CREDENTIAL`.
+    pub fn missing_credential(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
             ::http::StatusCode::UNAUTHORIZED,
-            crate::types::ApiErrorCode::from("MISSING_TOKEN"),
+            crate::types::ApiErrorCode::from("MISSING_CREDENTIAL"),
             message,
         )
     }
-    /// The credential is not (or no longer) valid. Status 401, code `UNKNOWN_TOKEN`.
-    pub fn unknown_token(
+    /// A credential was given in a form its scheme does not take. Status 401, code `MALFORMED_CREDENTIAL`.
+    pub fn malformed_credential(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
             ::http::StatusCode::UNAUTHORIZED,
-            crate::types::ApiErrorCode::from("UNKNOWN_TOKEN"),
+            crate::types::ApiErrorCode::from("MALFORMED_CREDENTIAL"),
             message,
         )
     }
-    /// The body is not valid JSON. Status 400, code `NOT_JSON`.
-    pub fn not_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// A credential was given in more than one place. Status 401, code `AMBIGUOUS_CREDENTIAL`.
+    pub fn ambiguous_credential(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self::new(
-            ::http::StatusCode::BAD_REQUEST,
-            crate::types::ApiErrorCode::from("NOT_JSON"),
+            ::http::StatusCode::UNAUTHORIZED,
+            crate::types::ApiErrorCode::from("AMBIGUOUS_CREDENTIAL"),
             message,
         )
     }
-    /// The body is JSON but not of the expected shape. Status 400, code `BAD_JSON`.
-    pub fn bad_json(message: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// The credential is not (or no longer) valid. Status 401, code `REJECTED_CREDENTIAL`.
+    pub fn rejected_credential(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self::new(
-            ::http::StatusCode::BAD_REQUEST,
-            crate::types::ApiErrorCode::from("BAD_JSON"),
+            ::http::StatusCode::UNAUTHORIZED,
+            crate::types::ApiErrorCode::from("REJECTED_CREDENTIAL"),
             message,
         )
     }
-    /// A required parameter is missing. Status 400, code `MISSING_PARAM`.
-    pub fn missing_param(
+    /// The request body could not be read. Status 400, code `UNREADABLE_BODY`.
+    pub fn unreadable_body(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
             ::http::StatusCode::BAD_REQUEST,
-            crate::types::ApiErrorCode::from("MISSING_PARAM"),
+            crate::types::ApiErrorCode::from("UNREADABLE_BODY"),
             message,
         )
     }
-    /// A parameter has a value that is not allowed. Status 400, code `INVALID_PARAM`.
-    pub fn invalid_param(
+    /// The operation needs a request body and none was given. Status 400, code `MISSING_BODY`.
+    pub fn missing_body(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self::new(
             ::http::StatusCode::BAD_REQUEST,
-            crate::types::ApiErrorCode::from("INVALID_PARAM"),
+            crate::types::ApiErrorCode::from("MISSING_BODY"),
             message,
         )
     }
-    /// The request body is too large. Status 413, code `TOO_LARGE`.
-    pub fn too_large(message: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// The body is not in its media type. Status 400, code `BODY_NOT_IN_MEDIA_TYPE`.
+    pub fn body_not_in_media_type(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self::new(
+            ::http::StatusCode::BAD_REQUEST,
+            crate::types::ApiErrorCode::from("BODY_NOT_IN_MEDIA_TYPE"),
+            message,
+        )
+    }
+    /// The body does not fit the operation's schema. Status 400, code `BODY_MISMATCH`.
+    pub fn body_mismatch(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self::new(
+            ::http::StatusCode::BAD_REQUEST,
+            crate::types::ApiErrorCode::from("BODY_MISMATCH"),
+            message,
+        )
+    }
+    /// The request body is too large. Status 413, code `BODY_TOO_LARGE`.
+    pub fn body_too_large(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self::new(
             ::http::StatusCode::PAYLOAD_TOO_LARGE,
-            crate::types::ApiErrorCode::from("TOO_LARGE"),
+            crate::types::ApiErrorCode::from("BODY_TOO_LARGE"),
             message,
         )
     }
@@ -155,6 +181,26 @@ impl ApiError {
             message,
         )
     }
+    /// A required parameter is missing. Status 400, code `MISSING_PARAMETER`.
+    pub fn missing_parameter(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self::new(
+            ::http::StatusCode::BAD_REQUEST,
+            crate::types::ApiErrorCode::from("MISSING_PARAMETER"),
+            message,
+        )
+    }
+    /// A parameter has a value that is not allowed. Status 400, code `INVALID_PARAMETER`.
+    pub fn invalid_parameter(
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self::new(
+            ::http::StatusCode::BAD_REQUEST,
+            crate::types::ApiErrorCode::from("INVALID_PARAMETER"),
+            message,
+        )
+    }
     /// No endpoint is at this path. Status 404, code `NOT_FOUND`.
     pub fn not_found(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self::new(
@@ -163,7 +209,7 @@ impl ApiError {
             message,
         )
     }
-    /// The endpoint does not support this method. Status 405, code `METHOD_NOT_ALLOWED`.
+    /// The endpoint does not take this method. Status 405, code `METHOD_NOT_ALLOWED`.
     pub fn method_not_allowed(
         message: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
@@ -180,6 +226,14 @@ impl ApiError {
         Self::new(
             ::http::StatusCode::TOO_MANY_REQUESTS,
             crate::types::ApiErrorCode::from("RATE_LIMITED"),
+            message,
+        )
+    }
+    /// The request took too long. Status 408, code `TIMEOUT`.
+    pub fn timeout(message: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self::new(
+            ::http::StatusCode::REQUEST_TIMEOUT,
+            crate::types::ApiErrorCode::from("TIMEOUT"),
             message,
         )
     }

@@ -114,13 +114,16 @@ pub enum ResponseError {
 impl ResponseError {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
-            ResponseError::Undocumented { status, .. } | ResponseError::Undecodable { status, .. } => *status,
+            ResponseError::Undocumented { status, .. }
+            | ResponseError::Undecodable { status, .. } => *status,
         }
     }
 
     pub fn body(&self) -> &[u8] {
         match self {
-            ResponseError::Undocumented { body, .. } | ResponseError::Undecodable { body, .. } => body,
+            ResponseError::Undocumented { body, .. } | ResponseError::Undecodable { body, .. } => {
+                body
+            }
         }
     }
 }
@@ -138,8 +141,13 @@ impl fmt::Display for ResponseError {
                 }
                 Ok(())
             }
-            ResponseError::Undecodable { status, message, .. } => {
-                write!(f, "the body of the {status} response does not fit: {message}")
+            ResponseError::Undecodable {
+                status, message, ..
+            } => {
+                write!(
+                    f,
+                    "the body of the {status} response does not fit: {message}"
+                )
             }
         }
     }
@@ -182,12 +190,20 @@ impl Outgoing {
     }
 
     /// Puts `value` in place of `{name}` in the path, percent-encoded.
-    pub fn path_parameter(&mut self, name: &str, value: &impl serde::Serialize) -> Result<(), RequestError> {
+    pub fn path_parameter(
+        &mut self,
+        name: &str,
+        value: &impl serde::Serialize,
+    ) -> Result<(), RequestError> {
         let texts = texts(name, value)?;
         let [text] = texts.as_slice() else {
-            return Err(RequestError::new(format!("path parameter `{name}` needs exactly one value")));
+            return Err(RequestError::new(format!(
+                "path parameter `{name}` needs exactly one value"
+            )));
         };
-        self.path = self.path.replace(&format!("{{{name}}}"), &percent_encode(text));
+        self.path = self
+            .path
+            .replace(&format!("{{{name}}}"), &percent_encode(text));
         Ok(())
     }
 
@@ -195,8 +211,9 @@ impl Outgoing {
     /// An object is spread over the query instead, a pair per property (OpenAPI's default
     /// for a query parameter, `style: form` exploded), as the server half reads it.
     pub fn query(&mut self, name: &str, value: &impl serde::Serialize) -> Result<(), RequestError> {
-        let value = serde_json::to_value(value)
-            .map_err(|e| RequestError::new(format!("parameter `{name}` does not serialize: {e}")))?;
+        let value = serde_json::to_value(value).map_err(|e| {
+            RequestError::new(format!("parameter `{name}` does not serialize: {e}"))
+        })?;
         if let serde_json::Value::Object(properties) = &value {
             for (property, value) in properties {
                 for text in texts(property, value)? {
@@ -215,9 +232,16 @@ impl Outgoing {
     /// Headers that frame the message (`Content-Length`, `Transfer-Encoding`, `Host`,
     /// `Connection`) are the transport's: a spec that documents one as a parameter describes
     /// what the transport sends, so it is not set from the value.
-    pub fn header(&mut self, name: &str, value: &impl serde::Serialize) -> Result<(), RequestError> {
+    pub fn header(
+        &mut self,
+        name: &str,
+        value: &impl serde::Serialize,
+    ) -> Result<(), RequestError> {
         const FRAMING: [&str; 4] = ["content-length", "transfer-encoding", "host", "connection"];
-        if FRAMING.iter().any(|framing| name.eq_ignore_ascii_case(framing)) {
+        if FRAMING
+            .iter()
+            .any(|framing| name.eq_ignore_ascii_case(framing))
+        {
             return Ok(());
         }
         let texts = texts(name, value)?;
@@ -228,9 +252,14 @@ impl Outgoing {
     }
 
     /// Adds the cookie `name` with `value`.
-    pub fn cookie(&mut self, name: &str, value: &impl serde::Serialize) -> Result<(), RequestError> {
+    pub fn cookie(
+        &mut self,
+        name: &str,
+        value: &impl serde::Serialize,
+    ) -> Result<(), RequestError> {
         for text in texts(name, value)? {
-            self.cookies.push(format!("{name}={}", percent_encode(&text)));
+            self.cookies
+                .push(format!("{name}={}", percent_encode(&text)));
         }
         Ok(())
     }
@@ -370,7 +399,9 @@ impl Incoming {
     /// The error for a body of a media type the operation does not document here.
     pub fn unexpected_media_type(&self) -> ResponseError {
         let content_type = self.content_type.clone();
-        self.undecodable(format!("media type `{content_type}` is not documented here"))
+        self.undecodable(format!(
+            "media type `{content_type}` is not documented here"
+        ))
     }
 
     pub fn undecodable(&self, message: impl Into<String>) -> ResponseError {
@@ -486,7 +517,10 @@ pub async fn send(
     request: ::http::Request<Vec<u8>>,
 ) -> Result<::http::Response<Vec<u8>>, ClientError> {
     let request = reqwest::Request::try_from(request).map_err(ClientError::Transport)?;
-    let response = http.execute(request).await.map_err(ClientError::Transport)?;
+    let response = http
+        .execute(request)
+        .await
+        .map_err(ClientError::Transport)?;
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.bytes().await.map_err(ClientError::Transport)?;
@@ -517,19 +551,23 @@ mod tests {
             .unwrap();
         assert_eq!(request.uri(), "https://hs.example/api/v3/x");
         let unknown = Endpoint::new("http://h").with_variable("V", "v9");
-        let error = Outgoing::new(&unknown, ::http::Method::GET, "/api/{V}", VERSION, "/x").unwrap_err();
+        let error =
+            Outgoing::new(&unknown, ::http::Method::GET, "/api/{V}", VERSION, "/x").unwrap_err();
         assert!(error.to_string().contains("one of: r0, v3"), "{error}");
     }
 
     #[test]
     fn parameters_are_encoded_where_they_go() {
         let endpoint = Endpoint::new("http://h");
-        let mut request = Outgoing::new(&endpoint, ::http::Method::POST, "", &[], "/u/{id}/x").unwrap();
+        let mut request =
+            Outgoing::new(&endpoint, ::http::Method::POST, "", &[], "/u/{id}/x").unwrap();
         request.path_parameter("id", &"@a b/c:d").unwrap();
         request.query("tag", &["x&y", "z"]).unwrap();
         request.query("limit", &Some(5)).unwrap();
         request.query("absent", &Option::<u8>::None).unwrap();
-        request.query("fields", &serde_json::json!({"network": "irc net"})).unwrap();
+        request
+            .query("fields", &serde_json::json!({"network": "irc net"}))
+            .unwrap();
         request.header("X-Flag", &true).unwrap();
         request.header("Content-Length", &99).unwrap();
         request.cookie("session", &"a;b").unwrap();
@@ -545,24 +583,45 @@ mod tests {
         assert_eq!(request.body(), b"a=1+2&b=%26");
         let mut bad = Outgoing::new(&endpoint, ::http::Method::GET, "", &[], "/{id}").unwrap();
         assert!(bad.header("X-Line", &"a\nb").is_err());
-        assert!(bad.path_parameter("id", &serde_json::json!({"a": 1})).is_err());
+        assert!(
+            bad.path_parameter("id", &serde_json::json!({"a": 1}))
+                .is_err()
+        );
     }
 
     #[test]
     fn a_content_type_parameter_names_the_body_s_type_in_either_order() {
         let endpoint = Endpoint::new("http://h");
-        let mut header_first = Outgoing::new(&endpoint, ::http::Method::POST, "", &[], "/upload").unwrap();
+        let mut header_first =
+            Outgoing::new(&endpoint, ::http::Method::POST, "", &[], "/upload").unwrap();
         header_first.header("Content-Type", &"image/png").unwrap();
-        header_first.body("application/octet-stream", vec![1]).unwrap();
-        assert_eq!(header_first.build().unwrap().headers()["content-type"], "image/png");
-        let mut body_first = Outgoing::new(&endpoint, ::http::Method::POST, "", &[], "/upload").unwrap();
-        body_first.body("application/octet-stream", vec![1]).unwrap();
+        header_first
+            .body("application/octet-stream", vec![1])
+            .unwrap();
+        assert_eq!(
+            header_first.build().unwrap().headers()["content-type"],
+            "image/png"
+        );
+        let mut body_first =
+            Outgoing::new(&endpoint, ::http::Method::POST, "", &[], "/upload").unwrap();
+        body_first
+            .body("application/octet-stream", vec![1])
+            .unwrap();
         body_first.header("Content-Type", &"image/png").unwrap();
-        assert_eq!(body_first.build().unwrap().headers()["content-type"], "image/png");
-        let mut absent = Outgoing::new(&endpoint, ::http::Method::POST, "", &[], "/upload").unwrap();
-        absent.header("Content-Type", &Option::<String>::None).unwrap();
+        assert_eq!(
+            body_first.build().unwrap().headers()["content-type"],
+            "image/png"
+        );
+        let mut absent =
+            Outgoing::new(&endpoint, ::http::Method::POST, "", &[], "/upload").unwrap();
+        absent
+            .header("Content-Type", &Option::<String>::None)
+            .unwrap();
         absent.body("application/octet-stream", vec![1]).unwrap();
-        assert_eq!(absent.build().unwrap().headers()["content-type"], "application/octet-stream");
+        assert_eq!(
+            absent.build().unwrap().headers()["content-type"],
+            "application/octet-stream"
+        );
     }
 
     #[test]
@@ -575,14 +634,24 @@ mod tests {
         let incoming = Incoming::new(response);
         assert!(incoming.is("TEXT/PLAIN") && incoming.is("text/*") && !incoming.is("text/html"));
         let error = incoming.json::<serde_json::Value>().unwrap_err();
-        assert!(matches!(&error, ResponseError::Undecodable { status, .. } if status.as_u16() == 418));
+        assert!(
+            matches!(&error, ResponseError::Undecodable { status, .. } if status.as_u16() == 418)
+        );
         assert_eq!(error.body(), b"teapot");
         #[derive(serde::Deserialize, Debug, PartialEq)]
         struct Form {
             a: String,
             n: u8,
         }
-        let form: Form = Incoming::new(::http::Response::new(b"a=1+2&n=3".to_vec())).form().unwrap();
-        assert_eq!(form, Form { a: "1 2".into(), n: 3 });
+        let form: Form = Incoming::new(::http::Response::new(b"a=1+2&n=3".to_vec()))
+            .form()
+            .unwrap();
+        assert_eq!(
+            form,
+            Form {
+                a: "1 2".into(),
+                n: 3
+            }
+        );
     }
 }

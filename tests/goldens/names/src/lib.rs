@@ -13,6 +13,9 @@ pub mod outgoing;
 /// The Clashing names API.
 #[rustfmt::skip]
 pub mod types_api;
+/// What the generated routers share. Not part of the API: generated code calls it,
+/// and it may change with any generation.
 #[cfg(feature = "server")]
+#[doc(hidden)]
 #[rustfmt::skip]
-mod runtime;
+pub mod runtime;

@@ -512,11 +512,9 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::api_key(
+            crate::runtime::credential(
                     parts,
-                    "X-Api-Key",
-                    crate::runtime::KeyLocation::Header,
-                    false,
+                    &[crate::runtime::Place::Header("X-Api-Key")],
                 )?
                 .map(super::Credential::ApiKey),
         )
@@ -528,11 +526,12 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::api_key(
+            crate::runtime::credential(
                     parts,
-                    "api_key",
-                    crate::runtime::KeyLocation::Query,
-                    true,
+                    &[
+                        crate::runtime::Place::Query("api_key"),
+                        crate::runtime::Place::Authorization("Bearer"),
+                    ],
                 )?
                 .map(super::Credential::ApiKeyQuery),
         )
@@ -544,7 +543,11 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::bearer(parts)?.map(super::Credential::SelfBearer),
+            crate::runtime::credential(
+                    parts,
+                    &[crate::runtime::Place::Authorization("Bearer")],
+                )?
+                .map(super::Credential::SelfBearer),
         )
     }
     #[derive(::serde::Deserialize)]
@@ -595,8 +598,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetThingPath = crate::runtime::path(&mut parts).await?;

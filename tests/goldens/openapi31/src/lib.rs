@@ -13,6 +13,9 @@ pub mod outgoing;
 /// The Pets API.
 #[rustfmt::skip]
 pub mod pets;
+/// What the generated routers share. Not part of the API: generated code calls it,
+/// and it may change with any generation.
 #[cfg(feature = "server")]
+#[doc(hidden)]
 #[rustfmt::skip]
-mod runtime;
+pub mod runtime;

@@ -45,6 +45,9 @@ mod tests {
         let png = Blob::new("image/png", vec![0x89, b'P']);
         assert_eq!(png.content_type_or("application/octet-stream"), "image/png");
         let unnamed = Blob::new("", vec![1]);
-        assert_eq!(unnamed.content_type_or("application/octet-stream"), "application/octet-stream");
+        assert_eq!(
+            unnamed.content_type_or("application/octet-stream"),
+            "application/octet-stream"
+        );
     }
 }

@@ -579,11 +579,9 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::api_key(
+            crate::runtime::credential(
                     parts,
-                    "X-Api-Key",
-                    crate::runtime::KeyLocation::Header,
-                    false,
+                    &[crate::runtime::Place::Header("X-Api-Key")],
                 )?
                 .map(super::Credential::ApiKeyHeader),
         )
@@ -595,11 +593,12 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::api_key(
+            crate::runtime::credential(
                     parts,
-                    "api_key",
-                    crate::runtime::KeyLocation::Query,
-                    true,
+                    &[
+                        crate::runtime::Place::Query("api_key"),
+                        crate::runtime::Place::Authorization("Bearer"),
+                    ],
                 )?
                 .map(super::Credential::ApiKeyQuery),
         )
@@ -611,7 +610,10 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::authorization(parts, "basic")?
+            crate::runtime::credential(
+                    parts,
+                    &[crate::runtime::Place::Authorization("basic")],
+                )?
                 .map(super::Credential::BasicAuth),
         )
     }
@@ -622,11 +624,9 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::api_key(
+            crate::runtime::credential(
                     parts,
-                    "Authorization",
-                    crate::runtime::KeyLocation::Header,
-                    false,
+                    &[crate::runtime::Place::Header("Authorization")],
                 )?
                 .map(super::Credential::SignedRequest),
         )
@@ -641,8 +641,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_api_key_header(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::UsesGlobalRequest {};
@@ -667,8 +667,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::EitherKeyRequest {};
@@ -709,8 +709,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_signed_request(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_token(
-                    "Missing access token",
+                .ok_or_else(|| crate::types::ApiError::missing_credential(
+                    crate::runtime::messages::MISSING_CREDENTIAL,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::SignedRequest {};

@@ -1506,8 +1506,8 @@ mod handlers {
                     body,
                 )
                 .await?
-                .ok_or_else(|| crate::types::ApiError::not_json(
-                    "A request body is required",
+                .ok_or_else(|| crate::types::ApiError::missing_body(
+                    crate::runtime::messages::MISSING_BODY,
                 ))?;
             let request = super::UploadContentRequest {
                 content_type: headers.content_type,

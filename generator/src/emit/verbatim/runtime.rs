@@ -1,0 +1,532 @@
+//! What every generated router shares: reading bounded bodies, parsing JSON, forms, queries,
+//! paths and headers into typed values, finding credentials, writing responses, CORS and
+//! the fallbacks. Every failure is answered with the crate's error, through the constructor
+//! of its kind and the message the config gives it ([`messages`]).
+//!
+//! This file is the same in every generated crate: the generator copies it verbatim, and
+//! generates `settings` beside it (the error type and the values the config decides). The
+//! module is public, so that no part of it is dead code whichever parts a crate's routers
+//! use, and hidden, because it is not part of the crate's API: generated code calls it.
+
+use std::fmt::Display;
+
+use axum::body::{Body, Bytes};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+#[rustfmt::skip]
+mod settings;
+
+pub use settings::{
+    BODY_LIMIT, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_ALLOW_ORIGIN, Error,
+    RETRY_AFTER_PROPERTY, messages,
+};
+
+/// Largest over-limit body read (and thrown away) so that its client can read the 413: 32
+/// times [`BODY_LIMIT`].
+pub const DRAIN_LIMIT: usize = BODY_LIMIT.saturating_mul(32);
+
+/// A failure's message with what the router knows more about it.
+pub fn detailed(message: &str, detail: impl Display) -> String {
+    format!("{message}: {detail}")
+}
+
+/// Reads the whole body, refusing more than [`BODY_LIMIT`] bytes.
+///
+/// An over-limit body is read on and thrown away, up to [`DRAIN_LIMIT`] bytes, before the
+/// 413 goes out: a client that is still sending it would otherwise find the connection
+/// reset (closing with unread data resets it) and never read the answer. A body declared
+/// larger than that is answered at once.
+pub async fn read_body(parts: &Parts, body: Body) -> Result<Bytes, Error> {
+    use http_body_util::BodyExt as _;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || Error::body_too_large(messages::BODY_TOO_LARGE);
+    if declared.is_some_and(|length| length > DRAIN_LIMIT as u64) {
+        return Err(too_large());
+    }
+    let mut over = declared.is_some_and(|length| length > BODY_LIMIT as u64);
+    let mut body = body;
+    let mut read = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame
+            .map_err(|error| Error::unreadable_body(detailed(messages::UNREADABLE_BODY, error)))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        over |= seen > BODY_LIMIT;
+        if over {
+            if seen > DRAIN_LIMIT {
+                break;
+            }
+        } else {
+            read.extend_from_slice(&data);
+        }
+    }
+    if over {
+        return Err(too_large());
+    }
+    Ok(Bytes::from(read))
+}
+
+/// The error for a value serde could not read: a missing field is a missing parameter (a
+/// body's required property is one too), anything else the failure `otherwise` makes.
+fn unreadable(message: String, otherwise: fn(String) -> Error) -> Error {
+    match missing_field(&message) {
+        Some(field) => missing_parameter(field),
+        None => otherwise(message),
+    }
+}
+
+/// The field a serde "missing field" message names.
+fn missing_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next()
+}
+
+/// A required parameter named `name` is missing.
+pub fn missing_parameter(name: &str) -> Error {
+    Error::missing_parameter(detailed(messages::MISSING_PARAMETER, name))
+}
+
+fn body_mismatch(message: String) -> Error {
+    Error::body_mismatch(detailed(messages::BODY_MISMATCH, message))
+}
+
+fn invalid_parameter(message: String) -> Error {
+    Error::invalid_parameter(detailed(messages::INVALID_PARAMETER, message))
+}
+
+/// Parses a JSON body: not JSON at all, JSON of the wrong shape and a missing required
+/// field are three different failures.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|error| match error.classify() {
+        serde_json::error::Category::Data => unreadable(error.to_string(), body_mismatch),
+        _ => Error::body_not_in_media_type(detailed(messages::BODY_NOT_IN_MEDIA_TYPE, error)),
+    })
+}
+
+/// Parses a form body (`application/x-www-form-urlencoded`).
+pub fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    serde_html_form::from_bytes(bytes).map_err(|error| unreadable(error.to_string(), body_mismatch))
+}
+
+/// A text body: it must be UTF-8.
+pub fn parse_text(bytes: &[u8]) -> Result<String, Error> {
+    String::from_utf8(bytes.to_vec()).map_err(|error| {
+        Error::body_not_in_media_type(detailed(messages::BODY_NOT_IN_MEDIA_TYPE, error))
+    })
+}
+
+/// Whether the request says its body is a form.
+fn is_form(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
+/// Reads and parses a body. Anything but a form (where `form` allows one) is read as JSON,
+/// whatever its declared type: clients are lax about `Content-Type`.
+pub async fn body<T: DeserializeOwned>(parts: &Parts, body: Body, form: bool) -> Result<T, Error> {
+    let bytes = read_body(parts, body).await?;
+    if form && is_form(parts) {
+        parse_form(&bytes)
+    } else {
+        parse_json(&bytes)
+    }
+}
+
+/// Like [`body()`], where an empty body means none.
+pub async fn optional_body<T: DeserializeOwned>(
+    parts: &Parts,
+    body: Body,
+    form: bool,
+) -> Result<Option<T>, Error> {
+    let bytes = read_body(parts, body).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if form && is_form(parts) {
+        parse_form(&bytes).map(Some)
+    } else {
+        parse_json(&bytes).map(Some)
+    }
+}
+
+/// Parses the query string into the operation's query parameters.
+pub fn query<T: DeserializeOwned>(parts: &Parts) -> Result<T, Error> {
+    serde_html_form::from_str(parts.uri.query().unwrap_or_default())
+        .map_err(|error| unreadable(error.to_string(), invalid_parameter))
+}
+
+/// An object spread over the query, a pair per property: every pair but those named in
+/// `others` (the operation's other query parameters and credentials); `None` when there is
+/// none.
+pub fn query_object<T: DeserializeOwned>(
+    parts: &Parts,
+    others: &[&str],
+) -> Result<Option<T>, Error> {
+    let query = parts.uri.query().unwrap_or_default();
+    let pairs: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !others.contains(&pair_name(pair)))
+        .collect();
+    if pairs.is_empty() {
+        return Ok(None);
+    }
+    serde_html_form::from_str(&pairs.join("&"))
+        .map(Some)
+        .map_err(|error| unreadable(error.to_string(), invalid_parameter))
+}
+
+/// How many of `names` the request's query carries. Names are compared as sent: a query
+/// parameter's name is plain text, which percent-encoding leaves alone.
+pub fn query_carries(parts: &Parts, names: &[&str]) -> usize {
+    let query = parts.uri.query().unwrap_or_default();
+    names
+        .iter()
+        .filter(|name| query.split('&').any(|pair| pair_name(pair) == **name))
+        .count()
+}
+
+/// The name of a query's `name=value` pair.
+fn pair_name(pair: &str) -> &str {
+    pair.split('=').next().unwrap_or_default()
+}
+
+/// Parses the path parameters (percent-decoded).
+pub async fn path<T: DeserializeOwned + Send>(parts: &mut Parts) -> Result<T, Error> {
+    use axum::extract::{FromRequestParts, Path};
+    Path::<T>::from_request_parts(parts, &())
+        .await
+        .map(|Path(value)| value)
+        .map_err(|rejection| invalid_parameter(rejection.body_text()))
+}
+
+/// Collects the headers into the operation's header parameters.
+pub fn headers<T: DeserializeOwned>(parts: &Parts) -> Result<T, Error> {
+    let pairs: Vec<(&str, &str)> = parts
+        .headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+        .collect();
+    let encoded =
+        serde_html_form::to_string(&pairs).map_err(|error| invalid_parameter(error.to_string()))?;
+    serde_html_form::from_str(&encoded)
+        .map_err(|error| unreadable(error.to_string(), invalid_parameter))
+}
+
+/// A place a credential may come from (a security scheme's places, as the IR decided them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A query parameter of this name.
+    Query(&'static str),
+    /// A header of this name, its whole value.
+    Header(&'static str),
+    /// A cookie of this name.
+    Cookie(&'static str),
+    /// `Authorization: <scheme> <credential>`, with this scheme.
+    Authorization(&'static str),
+}
+
+/// The credential the request carries in one of `places`; `None` when it carries none.
+/// Given in two places at once it is ambiguous, and refused.
+pub fn credential(parts: &Parts, places: &[Place]) -> Result<Option<String>, Error> {
+    let mut found = None;
+    for place in places {
+        let Some(value) = read_place(parts, *place)? else {
+            continue;
+        };
+        if found.is_some() {
+            return Err(Error::ambiguous_credential(messages::AMBIGUOUS_CREDENTIAL));
+        }
+        found = Some(value);
+    }
+    Ok(found)
+}
+
+fn read_place(parts: &Parts, place: Place) -> Result<Option<String>, Error> {
+    Ok(match place {
+        Place::Query(name) => {
+            let pairs: Vec<(String, String)> =
+                serde_html_form::from_str(parts.uri.query().unwrap_or_default())
+                    .unwrap_or_default();
+            pairs
+                .into_iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value)
+        }
+        Place::Header(name) => parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        Place::Cookie(name) => parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_owned()),
+        Place::Authorization(scheme) => authorization(parts, scheme)?,
+    })
+}
+
+/// The credentials of an `Authorization: <scheme> <credentials>` header. A header of
+/// another form is an error, not an absent credential: the client meant to authenticate.
+fn authorization(parts: &Parts, scheme: &str) -> Result<Option<String>, Error> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let malformed = || Error::malformed_credential(messages::MALFORMED_CREDENTIAL);
+    let value = value.to_str().map_err(|_| malformed())?;
+    match value.split_once(' ') {
+        Some((given, credentials))
+            if given.eq_ignore_ascii_case(scheme)
+                && !credentials.is_empty()
+                && !credentials.contains(char::is_whitespace) =>
+        {
+            Ok(Some(credentials.to_owned()))
+        }
+        _ => Err(malformed()),
+    }
+}
+
+/// The request's media type (`type/subtype`, lower case, parameters dropped); empty when it
+/// declares none.
+pub fn content_type(parts: &Parts) -> String {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Whether `actual` is of the documented media type or range (`image/*`, `*/*`).
+pub fn media_matches(documented: &str, actual: &str) -> bool {
+    let documented = documented
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match documented.split_once('/') {
+        Some(("*", "*")) => true,
+        Some((kind, "*")) => actual.split('/').next() == Some(kind),
+        _ => documented == actual,
+    }
+}
+
+/// A body in a media type the operation does not take; `documented` are those it takes.
+pub fn unsupported_media_type(documented: &[&str]) -> Error {
+    Error::unsupported_media_type(detailed(
+        messages::UNSUPPORTED_MEDIA_TYPE,
+        documented.join(", "),
+    ))
+}
+
+/// A JSON response.
+pub fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+        Err(error) => {
+            internal(format!("could not serialize the response: {error}")).into_response()
+        }
+    }
+}
+
+/// A body of the given media type, as bytes.
+pub fn media_response(status: StatusCode, content_type: &str, bytes: Vec<u8>) -> Response {
+    // A range such as `image/*` names no type a response can carry.
+    let content_type = if content_type.contains('*') {
+        "application/octet-stream"
+    } else {
+        content_type
+    };
+    (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response()
+}
+
+/// A response without a body.
+pub fn empty_response(status: StatusCode) -> Response {
+    status.into_response()
+}
+
+/// The server failed to write its answer.
+pub fn internal(detail: String) -> Error {
+    Error::internal(detailed(messages::INTERNAL, detail))
+}
+
+/// The response of a handler's result.
+pub fn respond<T: IntoResponse>(result: Result<T, Error>) -> Response {
+    match result {
+        Ok(response) => response.into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// The router's fallback: no endpoint is at the path.
+pub async fn not_found() -> Response {
+    Error::not_found(messages::NOT_FOUND).into_response()
+}
+
+/// The router's fallback for a path whose endpoints take other methods.
+pub async fn method_not_allowed() -> Response {
+    Error::method_not_allowed(messages::METHOD_NOT_ALLOWED).into_response()
+}
+
+/// Answers `OPTIONS` on any path, and adds the CORS headers to every response.
+pub async fn cors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut response = if request.method() == axum::http::Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(request).await
+    };
+    let headers = response.headers_mut();
+    // The config's values were checked to be header values when it was loaded.
+    for (name, value) in [
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, CORS_ALLOW_ORIGIN),
+        (header::ACCESS_CONTROL_ALLOW_METHODS, CORS_ALLOW_METHODS),
+        (header::ACCESS_CONTROL_ALLOW_HEADERS, CORS_ALLOW_HEADERS),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let mut response = json_response(self.status, &self.body);
+        // Clients that do not read the body still learn when to come back.
+        let wait_ms = RETRY_AFTER_PROPERTY
+            .and_then(|property| self.body.extra.get(property))
+            .and_then(serde_json::Value::as_u64);
+        if let Some(ms) = wait_ms
+            && let Ok(value) = HeaderValue::from_str(&ms.div_ceil(1000).to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(uri: &str, headers: &[(&str, &str)]) -> Parts {
+        let mut request = axum::http::Request::builder().uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn a_missing_field_is_a_missing_parameter_and_other_shapes_a_mismatch() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Login {
+            #[allow(dead_code)]
+            user: String,
+        }
+        let missing = parse_json::<Login>(b"{}").unwrap_err();
+        assert_eq!(missing, missing_parameter("user"));
+        let mismatch = parse_json::<Login>(br#"{"user": 1}"#).unwrap_err();
+        assert_eq!(mismatch.status, Error::body_mismatch("").status);
+        assert!(mismatch.body.extra.is_empty());
+        let not_json = parse_json::<Login>(b"{").unwrap_err();
+        assert_eq!(not_json.status, Error::body_not_in_media_type("").status);
+        let not_text = parse_text(&[0xff]).unwrap_err();
+        assert_eq!(not_text.status, Error::body_not_in_media_type("").status);
+    }
+
+    #[test]
+    fn a_credential_comes_from_one_place_and_two_are_ambiguous() {
+        let places = [Place::Query("access_token"), Place::Authorization("Bearer")];
+        let query = parts("/x?access_token=abc", &[]);
+        assert_eq!(credential(&query, &places).unwrap().as_deref(), Some("abc"));
+        let header = parts("/x", &[("authorization", "Bearer def")]);
+        assert_eq!(
+            credential(&header, &places).unwrap().as_deref(),
+            Some("def")
+        );
+        let both = parts("/x?access_token=abc", &[("authorization", "Bearer def")]);
+        assert_eq!(
+            credential(&both, &places).unwrap_err(),
+            Error::ambiguous_credential(messages::AMBIGUOUS_CREDENTIAL)
+        );
+        let other_scheme = parts("/x", &[("authorization", "Basic def")]);
+        assert_eq!(
+            credential(&other_scheme, &places).unwrap_err(),
+            Error::malformed_credential(messages::MALFORMED_CREDENTIAL)
+        );
+        let cookie = parts("/x", &[("cookie", "a=1; session=s3")]);
+        let cookie = credential(&cookie, &[Place::Cookie("session")]).unwrap();
+        assert_eq!(cookie.as_deref(), Some("s3"));
+        assert_eq!(credential(&parts("/x", &[]), &places).unwrap(), None);
+    }
+
+    #[test]
+    fn media_ranges_match_their_types() {
+        assert!(media_matches("image/*", "image/png"));
+        assert!(media_matches("*/*", "text/plain"));
+        assert!(media_matches(
+            "Application/JSON; charset=utf-8",
+            "application/json"
+        ));
+        assert!(!media_matches("image/*", "text/plain"));
+        assert!(!media_matches("image/png", "image/jpeg"));
+    }
+
+    #[test]
+    fn the_query_carries_names_as_sent() {
+        let query = parts("/x?from=1&to=&dir=b", &[]);
+        assert_eq!(query_carries(&query, &["from", "to", "limit"]), 2);
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        struct Filter {
+            dir: String,
+        }
+        let spread: Option<Filter> = query_object(&query, &["from", "to"]).unwrap();
+        assert_eq!(spread, Some(Filter { dir: "b".into() }));
+        assert_eq!(
+            query_object::<Filter>(&query, &["from", "to", "dir"]).unwrap(),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_refused_after_it_is_read() {
+        let over = vec![b' '; BODY_LIMIT + 1];
+        let parts = parts("/x", &[]);
+        let refused = read_body(&parts, Body::from(over)).await.unwrap_err();
+        assert_eq!(refused, Error::body_too_large(messages::BODY_TOO_LARGE));
+        let within = read_body(&parts, Body::from("{}")).await.unwrap();
+        assert_eq!(&within[..], b"{}");
+    }
+
+    #[test]
+    fn an_error_with_a_wait_says_when_to_come_back() {
+        let Some(property) = RETRY_AFTER_PROPERTY else {
+            return;
+        };
+        let error = Error::rate_limited(messages::RATE_LIMITED).with_field(property, 1500);
+        let response = error.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+    }
+}
