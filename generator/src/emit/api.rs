@@ -1,57 +1,20 @@
 //! One module per API: a request type and a response enum per operation, the server trait,
 //! and (behind the `server` feature) the axum router that calls it.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::Part;
-use crate::emit::docs::{doc_attrs, doc_paragraphs};
-use crate::emit::rust_types::{default_expr, ident, status_code, type_tokens};
-use crate::ir::{
-    Api, CredentialPlace, Ir, Operation, ParamLocation, Parameter, Response, Security, Status,
-    TypeKind, TypeRef,
+use crate::emit::context::{
+    error_type, parameter_type, request_name, response_name, routes_doc, status_arms,
 };
-
-pub(super) fn request_name(op: &Operation) -> Ident {
-    ident(&op.names.request)
-}
-
-pub(super) fn response_name(op: &Operation) -> Ident {
-    ident(&op.names.response)
-}
-
-pub(super) fn error_type(ir: &Ir) -> TokenStream {
-    {
-        let name = ident(&ir.error.type_name);
-        quote!(crate::types::#name)
-    }
-}
-
-/// The mounted paths of an operation, for docs: `POST /a/r0/x`, `POST /a/v3/x`.
-pub(super) fn routes_doc(op: &Operation) -> String {
-    op.full_paths
-        .iter()
-        .map(|p| format!("`{} {p}`", op.method))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-pub(super) fn parameter_type(
-    ir: &Ir,
-    parameter: &Parameter,
-    root: &TokenStream,
-) -> (TokenStream, Option<TokenStream>) {
-    let ty = type_tokens(ir, &parameter.ty, root);
-    let default = parameter
-        .default
-        .as_ref()
-        .and_then(|value| default_expr(ir, &parameter.ty, value, root));
-    if parameter.required || default.is_some() {
-        (ty, default)
-    } else {
-        (quote!(::std::option::Option<#ty>), None)
-    }
-}
+use crate::emit::docs::{doc_attrs, doc_paragraphs};
+use crate::emit::part::Part;
+use crate::emit::rust_types::{ident, status_code, type_tokens};
+use crate::emit::{client, router};
+use crate::ir::{
+    Api, CredentialPlace, Ir, Operation, ParamLocation, Response, Security, Status, TypeKind,
+    TypeRef,
+};
 
 /// The API module's parts, in order: the credential enum, each operation's request and
 /// response types, the trait, the metadata, the client and the router.
@@ -69,8 +32,8 @@ pub(super) fn parts<'a>(ir: &'a Ir, api: &'a Api) -> Vec<Part<'a>> {
     let rest: [fn(&Ir, &Api) -> TokenStream; 4] = [
         service_trait,
         |_, api| metadata(api),
-        super::client::client,
-        super::router::router,
+        client::client,
+        router::router,
     ];
     credential
         .into_iter()
@@ -237,7 +200,7 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
         routes_doc(op)
     )));
     let mut variants = Vec::new();
-    let mut status_arms = Vec::new();
+    let mut variant_statuses = Vec::new();
     let mut response_arms = Vec::new();
     for response in &op.responses {
         let variant = ident(&response.variant);
@@ -255,7 +218,7 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
         };
         let docs = doc_paragraphs(&[Some(&format!("{label}.")), Some(&response.description)]);
         variants.push(quote!(#docs #variant #fields,));
-        status_arms.push(quote!(Self::#variant #status_pattern => #status,));
+        variant_statuses.push(quote!(Self::#variant #status_pattern => #status,));
         response_arms.push(quote!(Self::#variant #pattern => #write,));
     }
     let from_error = from_error(ir, op);
@@ -269,7 +232,7 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
         impl #name {
             /// The HTTP status this response goes out with.
             pub fn status(&self) -> ::http::StatusCode {
-                match self { #(#status_arms)* }
+                match self { #(#variant_statuses)* }
             }
 
             #from_error
@@ -350,39 +313,26 @@ fn from_error(ir: &Ir, op: &Operation) -> Option<TokenStream> {
         }
         _ => None,
     };
-    let mut arms: Vec<(u8, TokenStream)> = op
+    let documented: Vec<(&Response, TokenStream)> = op
         .responses
         .iter()
         .filter_map(|r| Some((r, body_of(r)?)))
-        .map(|(r, body)| {
-            let variant = ident(&r.variant);
-            match r.status {
-                Status::Code(code) => (
-                    0,
-                    quote!(#code => ::std::result::Result::Ok(Self::#variant(#body)),),
-                ),
-                Status::Range(class) => {
-                    let (low, high) = (class * 100, class * 100 + 99);
-                    (
-                        1,
-                        quote!(#low..=#high => ::std::result::Result::Ok(Self::#variant(error.status, #body)),),
-                    )
-                }
-                Status::Default => (
-                    2,
-                    quote!(_ => ::std::result::Result::Ok(Self::#variant(error.status, #body)),),
-                ),
-            }
-        })
         .collect();
-    if arms.is_empty() {
+    if documented.is_empty() {
         return None;
     }
+    let has_default = documented.iter().any(|(r, _)| r.status == Status::Default);
     let default = op.responses.iter().find(|r| r.status == Status::Default);
     let default_variant = default.map(|r| ident(&r.variant));
     let default_body = default.and_then(body_of);
-    arms.sort_by_key(|(order, _)| *order);
-    let has_default = arms.last().map(|(order, _)| *order) == Some(2);
+    let arms = status_arms(documented.iter().map(|(r, body)| {
+        let variant = ident(&r.variant);
+        let value = match r.status {
+            Status::Code(_) => quote!(::std::result::Result::Ok(Self::#variant(#body))),
+            _ => quote!(::std::result::Result::Ok(Self::#variant(error.status, #body))),
+        };
+        (r.status, value)
+    }));
     let body = match (has_default, arms.len()) {
         // `default` alone takes every status: no match to make.
         (true, 1) => {
@@ -390,7 +340,6 @@ fn from_error(ir: &Ir, op: &Operation) -> Option<TokenStream> {
         }
         _ => {
             let fallback = (!has_default).then(|| quote!(_ => ::std::result::Result::Err(error),));
-            let arms = arms.into_iter().map(|(_, arm)| arm);
             quote! {
                 match error.status.as_u16() {
                     #(#arms)*

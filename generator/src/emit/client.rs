@@ -6,7 +6,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::api::{request_name, response_name, routes_doc};
+use crate::emit::context::{request_name, response_name, routes_doc, status_arms};
 use crate::emit::docs::doc_paragraphs;
 use crate::emit::rust_types::ident;
 use crate::ir::{
@@ -162,34 +162,22 @@ fn credential_step(api: &Api, op: &Operation) -> Option<TokenStream> {
 
 fn from_http(ir: &Ir, op: &Operation) -> TokenStream {
     let response = response_name(op);
-    let mut arms: Vec<(u8, TokenStream)> = op
-        .responses
-        .iter()
-        .map(|r| {
-            let variant = ident(&r.variant);
-            let body = read_body(ir, r);
-            let fields = match (r.status, body) {
-                (Status::Code(_), Some(body)) => quote!((#body)),
-                (Status::Code(_), None) => quote!(),
-                (_, Some(body)) => quote!((status, #body)),
-                (_, None) => quote!((status)),
-            };
-            let value = quote!(::std::result::Result::Ok(Self::#variant #fields));
-            match r.status {
-                Status::Code(code) => (0, quote!(#code => #value,)),
-                Status::Range(class) => {
-                    let (low, high) = (class * 100, class * 100 + 99);
-                    (1, quote!(#low..=#high => #value,))
-                }
-                Status::Default => (2, quote!(_ => #value,)),
-            }
-        })
-        .collect();
-    arms.sort_by_key(|(order, _)| *order);
+    let arms = status_arms(op.responses.iter().map(|r| {
+        let variant = ident(&r.variant);
+        let fields = match (r.status, read_body(ir, r)) {
+            (Status::Code(_), Some(body)) => quote!((#body)),
+            (Status::Code(_), None) => quote!(),
+            (_, Some(body)) => quote!((status, #body)),
+            (_, None) => quote!((status)),
+        };
+        (
+            r.status,
+            quote!(::std::result::Result::Ok(Self::#variant #fields)),
+        )
+    }));
     let has_default = op.responses.iter().any(|r| r.status == Status::Default);
     let undocumented =
         (!has_default).then(|| quote!(_ => ::std::result::Result::Err(incoming.undocumented()),));
-    let arms = arms.into_iter().map(|(_, arm)| arm);
     let uses_status = op
         .responses
         .iter()

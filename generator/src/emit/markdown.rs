@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use minijinja::Environment;
 use serde::Serialize;
 
-use crate::emit::EmitError;
 use crate::emit::rust_types::display;
+use crate::error::EmitError;
 use crate::ir::{Ir, ParamLocation, Security, Status};
 
 const CARGO_TOML: &str = include_str!("../../templates/Cargo.toml.j2");

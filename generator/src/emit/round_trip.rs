@@ -11,8 +11,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::{Value, json};
 
-use super::Part;
-use super::api::{request_name, response_name};
+use crate::emit::context::{request_name, response_name};
+use crate::emit::part::Part;
 use crate::emit::rust_types::{ident, type_tokens};
 use crate::ir::{
     Api, CredentialPlace, Encoding, Ir, Operation, ParamLocation, Response, Security,
@@ -560,7 +560,7 @@ fn request_value(
         } else {
             sampled(sampler, &parameter.ty, 0)?
         };
-        let (_, default) = super::api::parameter_type(ir, parameter, root);
+        let (_, default) = crate::emit::context::parameter_type(ir, parameter, root);
         let value = if parameter.required || default.is_some() {
             value
         } else {

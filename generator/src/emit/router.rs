@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::api::{error_type, parameter_type, request_name, response_name};
+use crate::emit::context::{error_type, parameter_type, request_name, response_name};
 use crate::emit::rust_types::{ident, type_tokens};
 use crate::ir::{
     Api, BodyReading, CredentialPlace, Ir, Operation, ParamLocation, Parameter, Security,

@@ -6,9 +6,9 @@ use quote::quote;
 
 use super::recursion::Recursion;
 use super::structs::{field_type, optional_attr};
-use crate::emit::EmitError;
 use crate::emit::docs::doc_attrs;
 use crate::emit::rust_types::{ident, status_code};
+use crate::error::EmitError;
 use crate::ir::{Field, Ir, TypeDef, TypeRef};
 
 /// The shared error: the configured schema's fields, its code as the code enum, the HTTP

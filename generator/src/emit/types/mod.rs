@@ -14,8 +14,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::emit::docs::doc_attrs;
+use crate::emit::part::Part;
 use crate::emit::rust_types::{ident, type_tokens};
-use crate::emit::{EmitError, Part};
+use crate::error::EmitError;
 use crate::ir::{EnumVariant, Ir, TypeId, TypeKind};
 use enums::{enum_type, integer_enum_type};
 use error::error_type;
