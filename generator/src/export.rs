@@ -28,9 +28,7 @@ use crate::pointer;
 use crate::resolve::{SCHEMA_REF_PREFIX, schema_key};
 use crate::upgrade::Upgraded;
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::http::METHODS;
 
 /// One JSON document per root spec, at the spec's path with a `.json` extension; `ir` is
 /// what the upgraded specs lowered to.

@@ -553,6 +553,13 @@ pub struct Warning {
     pub message: String,
 }
 
+impl std::fmt::Display for Warning {
+    /// `location: message`, as the command lines print it after `warning: `.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
 impl Ir {
     /// The type `id` stands for.
     pub fn type_def(&self, id: TypeId) -> &TypeDef {

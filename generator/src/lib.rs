@@ -1,4 +1,4 @@
-//! Turns Swagger 2.0 / OpenAPI 3.0 specs into a Rust crate: types, one async server trait
+//! Turns Swagger 2.0 and OpenAPI 3.0 / 3.1 specs into a Rust crate: types, one async server trait
 //! per API, and the axum router that serves it; plus a Markdown endpoint reference.
 //!
 //! The pipeline runs in one direction, a stage a module:
@@ -17,6 +17,7 @@ pub mod emit;
 pub mod error;
 pub mod export;
 pub mod failure;
+pub mod http;
 pub mod ir;
 pub mod load;
 pub mod lower;

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use generator::Generator;
-use generator::output;
+use generator::output::{self, Mode};
 
-/// Generate Rust types, server traits and axum routers from Swagger 2.0 / OpenAPI 3.0 specs.
+/// Generate Rust types, server traits and axum routers from Swagger 2.0 and OpenAPI 3.0 / 3.1 specs.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
@@ -83,7 +83,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 Format::Debug => println!("{ir:#?}"),
             }
             for warning in &ir.warnings {
-                eprintln!("warning: {}: {}", warning.location, warning.message);
+                eprintln!("warning: {warning}");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -92,31 +92,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 .and_then(|g| g.generate_with_warnings())
                 .map_err(|e| e.to_string())?;
             for warning in &warnings {
-                eprintln!("warning: {}: {}", warning.location, warning.message);
+                eprintln!("warning: {warning}");
             }
-            if check {
-                let changes = output::compare(&out, &files).map_err(|e| e.to_string())?;
-                if changes.is_empty() {
-                    println!("{} is up to date ({} files)", out.display(), files.len());
-                    return Ok(ExitCode::SUCCESS);
-                }
-                for change in &changes {
-                    print!("{}", change.diff);
-                }
-                eprintln!(
-                    "error: {} is stale: {} file(s) differ from what the specs generate",
-                    out.display(),
-                    changes.len()
-                );
+            let mode = if check { Mode::Check } else { Mode::Write };
+            let synced = output::sync(&out, &out, &files, mode).map_err(|e| e.to_string())?;
+            print!("{}", synced.report());
+            if let Some(staleness) = synced.staleness() {
+                eprintln!("error: {staleness}");
                 return Ok(ExitCode::FAILURE);
             }
-            let changes = output::write(&out, &files).map_err(|e| e.to_string())?;
-            print!("{}", output::summary(&out, &changes));
-            println!(
-                "{} file(s) changed, {} generated",
-                changes.len(),
-                files.len()
-            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Openapi { config, out } => {

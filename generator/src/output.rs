@@ -1,7 +1,7 @@
 //! Putting generated files on disk, or comparing them with what is there.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
@@ -180,5 +180,77 @@ mod tests {
         );
         write(dir.path(), &files).unwrap();
         assert!(compare(dir.path(), &files).unwrap().is_empty());
+    }
+}
+
+/// Whether [`sync`] writes the directory or only compares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Write,
+    Check,
+}
+
+/// What [`sync`] did to a directory, or (checking) found in it.
+#[derive(Debug, Clone)]
+pub struct Synced {
+    /// The directory as the user named it, for messages.
+    pub shown_as: PathBuf,
+    pub mode: Mode,
+    /// How many files the specs generate.
+    pub generated: usize,
+    pub changes: Vec<Change>,
+}
+
+/// Makes `dir` hold exactly `files` ([`Mode::Write`]), or compares them ([`Mode::Check`]).
+/// `shown_as` names the directory in the report.
+pub fn sync(dir: &Path, shown_as: &Path, files: &[GeneratedFile], mode: Mode) -> Result<Synced> {
+    let changes = match mode {
+        Mode::Write => write(dir, files)?,
+        Mode::Check => compare(dir, files)?,
+    };
+    Ok(Synced {
+        shown_as: shown_as.to_path_buf(),
+        mode,
+        generated: files.len(),
+        changes,
+    })
+}
+
+impl Synced {
+    /// A check that found the directory stale; a write always succeeds.
+    pub fn is_stale(&self) -> bool {
+        self.mode == Mode::Check && !self.changes.is_empty()
+    }
+
+    /// What a shell prints on standard output: a stale check's diffs and changes, or what a
+    /// write changed.
+    pub fn report(&self) -> String {
+        let dir = self.shown_as.display();
+        match self.mode {
+            Mode::Check if self.changes.is_empty() => {
+                format!("{dir} is up to date ({} files)\n", self.generated)
+            }
+            Mode::Check => {
+                let diffs: String = self.changes.iter().map(|c| c.diff.as_str()).collect();
+                format!("{diffs}{}", summary(&self.shown_as, &self.changes))
+            }
+            Mode::Write => format!(
+                "{}{} file(s) changed, {} generated\n",
+                summary(&self.shown_as, &self.changes),
+                self.changes.len(),
+                self.generated
+            ),
+        }
+    }
+
+    /// Why a check failed, for standard error.
+    pub fn staleness(&self) -> Option<String> {
+        self.is_stale().then(|| {
+            format!(
+                "{} is stale: {} file(s) differ from what the specs generate",
+                self.shown_as.display(),
+                self.changes.len()
+            )
+        })
     }
 }

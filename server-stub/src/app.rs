@@ -86,6 +86,18 @@ pub struct Settings {
     pub limits: Limits,
 }
 
+/// Defaults that the command line and [`Settings::new`] share.
+pub mod defaults {
+    use std::time::Duration;
+
+    pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
+    pub const UIA_SESSION_LIFETIME: Duration = Duration::from_secs(48 * 60 * 60);
+    pub const VALIDATION_SESSION_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+    pub const OPENID_TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
+    pub const IDENTITY_ACCOUNT_TOKEN_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+    pub const PURGE_INTERVAL: Duration = Duration::from_secs(10 * 60);
+}
+
 impl Settings {
     /// The defaults of the command line, on `database`, listening on ephemeral loopback
     /// ports.
@@ -103,12 +115,12 @@ impl Settings {
             trusted_identity_servers: BTreeMap::new(),
             trusted_homeservers: BTreeMap::new(),
             identity_public_url: None,
-            access_token_lifetime: Duration::from_secs(60 * 60),
-            uia_session_lifetime: Duration::from_secs(48 * 60 * 60),
-            validation_session_lifetime: Duration::from_secs(24 * 60 * 60),
-            openid_token_lifetime: Duration::from_secs(60 * 60),
-            identity_account_token_lifetime: Duration::from_secs(7 * 24 * 60 * 60),
-            purge_interval: Duration::from_secs(10 * 60),
+            access_token_lifetime: defaults::ACCESS_TOKEN_LIFETIME,
+            uia_session_lifetime: defaults::UIA_SESSION_LIFETIME,
+            validation_session_lifetime: defaults::VALIDATION_SESSION_LIFETIME,
+            openid_token_lifetime: defaults::OPENID_TOKEN_LIFETIME,
+            identity_account_token_lifetime: defaults::IDENTITY_ACCOUNT_TOKEN_LIFETIME,
+            purge_interval: defaults::PURGE_INTERVAL,
             limits: Limits::default(),
         }
     }

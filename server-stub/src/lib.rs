@@ -2,7 +2,7 @@
 //! registration with User-Interactive Authentication, login, refresh tokens, password
 //! changes, 3pids bound through the identity server, signed associations, OpenID.
 //!
-//! [`app::start`] runs both servers (or either) over memory or SQLite.
+//! [`app::start`] runs both servers (or either) over memory, SQLite or PostgreSQL.
 
 pub mod addresses;
 pub mod app;

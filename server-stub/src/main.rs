@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use server_stub::app::defaults;
 use server_stub::mail::{SMTP_PASSWORD_VAR, SMTP_USERNAME_VAR, SmtpRelay};
 use server_stub::ratelimit::RateLimit;
 use server_stub::serve::Limits;
@@ -119,7 +120,7 @@ struct ServeArgs {
     #[arg(
         long,
         env = "SERVER_STUB_ACCESS_TOKEN_LIFETIME",
-        default_value_t = 3600,
+        default_value_t = defaults::ACCESS_TOKEN_LIFETIME.as_secs(),
         value_parser = clap::value_parser!(u64).range(1..=YEAR_SECS)
     )]
     access_token_lifetime_secs: u64,
@@ -128,7 +129,7 @@ struct ServeArgs {
     #[arg(
         long,
         env = "SERVER_STUB_IDENTITY_ACCOUNT_TOKEN_LIFETIME",
-        default_value_t = 7 * 24 * 60 * 60,
+        default_value_t = defaults::IDENTITY_ACCOUNT_TOKEN_LIFETIME.as_secs(),
         value_parser = clap::value_parser!(u64).range(1..=YEAR_SECS)
     )]
     identity_account_token_lifetime_secs: u64,
@@ -136,7 +137,7 @@ struct ServeArgs {
     #[arg(
         long,
         env = "SERVER_STUB_OPENID_TOKEN_LIFETIME",
-        default_value_t = 3600,
+        default_value_t = defaults::OPENID_TOKEN_LIFETIME.as_secs(),
         value_parser = clap::value_parser!(u64).range(1..=24 * 60 * 60)
     )]
     openid_token_lifetime_secs: u64,
@@ -145,28 +146,28 @@ struct ServeArgs {
     #[arg(
         long,
         env = "SERVER_STUB_PURGE_INTERVAL",
-        default_value_t = 600,
+        default_value_t = defaults::PURGE_INTERVAL.as_secs(),
         value_parser = clap::value_parser!(u64).range(1..=24 * 60 * 60)
     )]
     purge_interval_secs: u64,
     /// Seconds a client has to send a request's header, from connecting or from the end
     /// of the previous response; then the connection is closed. 1 to 3600.
-    #[arg(long, env = "SERVER_STUB_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, env = "SERVER_STUB_HEADER_TIMEOUT_SECS", default_value_t = Limits::default().header_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
     header_timeout_secs: u64,
     /// Seconds a request body may stall between two of its pieces; then the request fails.
     /// 1 to 3600.
-    #[arg(long, env = "SERVER_STUB_BODY_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, env = "SERVER_STUB_BODY_TIMEOUT_SECS", default_value_t = Limits::default().body_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout_secs: u64,
-    /// Seconds a whole request may take, handler included; then the client gets 408.
+    /// Seconds a whole request may take, handler included; then the client gets 408 `M_UNKNOWN`.
     /// 1 to 3600.
-    #[arg(long, env = "SERVER_STUB_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, env = "SERVER_STUB_REQUEST_TIMEOUT_SECS", default_value_t = Limits::default().request_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
     request_timeout_secs: u64,
     /// Connections served at once, per listener; more wait to be accepted. 1 to 1000000.
-    #[arg(long, env = "SERVER_STUB_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, env = "SERVER_STUB_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     max_connections: u64,
     /// Seconds a shutdown (SIGTERM, Ctrl-C) lets requests in flight finish before it
     /// closes their connections and exits. 0 to 300.
-    #[arg(long, env = "SERVER_STUB_SHUTDOWN_DRAIN_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=300))]
+    #[arg(long, env = "SERVER_STUB_SHUTDOWN_DRAIN_SECS", default_value_t = Limits::default().drain_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(0..=300))]
     shutdown_drain_secs: u64,
 }
 

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use generator::{Generator, output};
+use generator::Generator;
+use generator::output::{self, Mode};
 
 #[derive(Debug, Parser)]
 #[command(about = "The project's chores")]
@@ -39,7 +40,7 @@ fn main() -> ExitCode {
     {
         Ok((files, warnings)) => {
             for warning in &warnings {
-                eprintln!("warning: {}: {}", warning.location, warning.message);
+                eprintln!("warning: {warning}");
             }
             files
         }
@@ -48,35 +49,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = if check {
-        output::compare(&out, &files)
-    } else {
-        output::write(&out, &files)
-    };
-    let changes = match result {
-        Ok(changes) => changes,
+    let mode = if check { Mode::Check } else { Mode::Write };
+    let synced = match output::sync(&out, Path::new("generated/"), &files, mode) {
+        Ok(synced) => synced,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::FAILURE;
         }
     };
-    if check {
-        if changes.is_empty() {
-            println!("generated/ is up to date ({} files)", files.len());
-            return ExitCode::SUCCESS;
-        }
-        for change in &changes {
-            print!("{}", change.diff);
-        }
-        eprint!("{}", output::summary(Path::new("generated"), &changes));
-        eprintln!("error: generated/ is stale; run `cargo xtask codegen` and commit the result");
+    print!("{}", synced.report());
+    if let Some(staleness) = synced.staleness() {
+        eprintln!("error: {staleness}; run `cargo xtask codegen` and commit the result");
         return ExitCode::FAILURE;
     }
-    print!("{}", output::summary(Path::new("generated"), &changes));
-    println!(
-        "{} file(s) changed, {} generated",
-        changes.len(),
-        files.len()
-    );
     ExitCode::SUCCESS
 }

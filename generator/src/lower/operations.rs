@@ -17,9 +17,7 @@ use crate::ir::{
 };
 use crate::pointer;
 
-const METHODS: [&str; 8] = [
-    "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE",
-];
+use crate::http::METHODS;
 
 /// What an operation is lowered from.
 struct OperationSource<'a> {
@@ -57,7 +55,7 @@ impl Lowerer<'_> {
             };
             for (method, op) in item.iter() {
                 let method = method.to_uppercase();
-                if !METHODS.contains(&method.as_str()) {
+                if !METHODS.contains(&method.to_lowercase().as_str()) {
                     continue;
                 }
                 let at = item_at.child(&method.to_lowercase());

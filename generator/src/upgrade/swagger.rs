@@ -11,9 +11,7 @@ use crate::config::BasePathVariable;
 use crate::error::{Error, Location, Result};
 use crate::pointer;
 
-const HTTP_METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::http::METHODS;
 
 pub(super) fn swagger_to_openapi(
     doc: &Value,
@@ -45,7 +43,7 @@ pub(super) fn swagger_to_openapi(
             let shared_params = parameter_list(item.get("parameters"), &item_at)?;
             let mut out_item = Map::new();
             for (key, value) in item {
-                if HTTP_METHODS.contains(&key.as_str()) {
+                if METHODS.contains(&key.as_str()) {
                     let op = operation(
                         value,
                         shared_params,
