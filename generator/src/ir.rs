@@ -302,7 +302,7 @@ pub enum Status {
 }
 
 /// A use of a type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", content = "of", rename_all = "snake_case")]
 pub enum TypeRef {
     String {
@@ -342,6 +342,18 @@ pub enum TypeRef {
     Boxed(Box<TypeRef>),
 }
 
+impl TypeRef {
+    /// The id of the named type this use refers to, through a box (however the layout
+    /// decided to hold it) or a nullable.
+    pub fn named_id(&self) -> Option<TypeId> {
+        match self {
+            TypeRef::Named(id) => Some(*id),
+            TypeRef::Boxed(inner) | TypeRef::Nullable(inner) => inner.named_id(),
+            _ => None,
+        }
+    }
+}
+
 /// A type of the IR's table: an index into [`Ir::types`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
@@ -357,7 +369,7 @@ pub struct TypeDef {
     pub kind: TypeKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TypeKind {
     Struct {
@@ -396,7 +408,7 @@ pub enum TypeKind {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct UnionVariant {
     /// PascalCase, unique within the union.
     pub name: String,
@@ -405,7 +417,7 @@ pub struct UnionVariant {
     pub tag_values: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct MediaVariant {
     /// As the spec writes it: `application/json`, `text/plain`, `image/*`...
     pub content_type: String,
@@ -430,7 +442,7 @@ impl MediaVariant {
 }
 
 /// How a media type's body maps to its Rust value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Encoding {
     /// `application/json` and `*/*+json`: serde_json.
@@ -468,7 +480,7 @@ impl Encoding {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Field {
     /// The name on the wire.
     pub name: String,
@@ -483,7 +495,7 @@ pub struct Field {
     pub default: Option<Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct EnumVariant {
     /// The value on the wire.
     pub value: String,
@@ -579,10 +591,6 @@ impl Ir {
 
     /// The named type a use refers to, if it refers to one.
     pub fn named(&self, ty: &TypeRef) -> Option<&TypeDef> {
-        match ty {
-            TypeRef::Named(id) => Some(self.type_def(*id)),
-            TypeRef::Boxed(inner) | TypeRef::Nullable(inner) => self.named(inner),
-            _ => None,
-        }
+        ty.named_id().map(|id| self.type_def(id))
     }
 }

@@ -1,5 +1,6 @@
-//! How the generated Rust holds values, decided so the code stays clippy-clean at any spec
-//! size. Two rules, both by an estimate the generator can make without compiling:
+//! How the generated Rust holds values, decided so the code compiles and stays
+//! clippy-clean at any spec size. Three rules; the last two, which box, are decided
+//! together by [`finalize`], the last pass of lowering:
 //!
 //! - **Complex type uses get a name.** A use whose type would score over [`COMPLEXITY_LIMIT`]
 //!   by clippy's `type_complexity` measure (each type in the use adds ten times its depth;
@@ -7,6 +8,9 @@
 //!   (`DeviceCardSignatures` for the field `signatures` of `DeviceCard`), which says the whole
 //!   type once. Real specs have maps of maps of lists (`Option<BTreeMap<String,
 //!   BTreeMap<String, Vec<..>>>>`).
+//! - **Recursive uses are boxed.** A struct's field or a union's variant that holds (not
+//!   through a list or a map) a type of the same cycle is a `Box` ([`TypeRef::Boxed`]), or
+//!   the type would have no size ([`recursion`](super::recursion) finds the cycles).
 //! - **Large variants are boxed.** In an enum (a response, a union, a body in several media
 //!   types), while the largest unboxed payload is estimated to be more than
 //!   [`SIZE_DIFFERENCE_LIMIT`] bytes larger than the next-largest variant, it is held in a
@@ -141,8 +145,39 @@ fn complexity(ty: &TypeRef, nest: u64) -> u64 {
     }
 }
 
-/// The second rule, on the finished IR.
-pub(super) fn box_large_variants(ir: &mut Ir) {
+/// Decides every box, on the finished IR: recursive uses first, so that the sizes the
+/// large-variant rule estimates see them.
+pub(super) fn finalize(ir: &mut Ir) {
+    box_recursive_uses(ir);
+    box_large_variants(ir);
+}
+
+/// The recursive-use rule: struct fields and union variants (an alias cannot recur, and a
+/// media body is no schema another type holds).
+fn box_recursive_uses(ir: &mut Ir) {
+    let edges = super::recursion::recursive_edges(&ir.types);
+    for (index, def) in ir.types.iter_mut().enumerate() {
+        let owner = TypeId(index);
+        let in_cycle =
+            |ty: &TypeRef| matches!(ty, TypeRef::Named(id) if edges.contains(&(owner, *id)));
+        match &mut def.kind {
+            TypeKind::Struct { fields, .. } => {
+                for field in fields {
+                    box_if(in_cycle(&field.ty), &mut field.ty);
+                }
+            }
+            TypeKind::Union { variants, .. } => {
+                for variant in variants {
+                    box_if(in_cycle(&variant.ty), &mut variant.ty);
+                }
+            }
+            TypeKind::Enum { .. } | TypeKind::Alias { .. } | TypeKind::Media { .. } => {}
+        }
+    }
+}
+
+/// The large-variant rule: responses, unions and media bodies.
+fn box_large_variants(ir: &mut Ir) {
     let mut sizes = Sizes {
         types: &ir.types,
         known: HashMap::new(),

@@ -22,6 +22,7 @@ mod media;
 mod names;
 mod objects;
 mod operations;
+mod recursion;
 mod schemas;
 mod security;
 mod table;
@@ -100,8 +101,10 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
     examples::keep_declared(&mut ir);
     layout::name_complex_uses(&mut ir);
     names::decide(&mut ir)?;
+    // Both read the finished names and types; neither depends on the other's decisions
+    // (transport sees through the boxes layout adds).
     transport::decide(&mut ir);
-    layout::box_large_variants(&mut ir);
+    layout::finalize(&mut ir);
     Ok(ir)
 }
 

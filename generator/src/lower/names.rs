@@ -45,14 +45,102 @@ pub(super) fn decide(ir: &mut Ir) -> Result<()> {
         let is_error = index == ir.error.type_id.0;
         members(&mut def.kind, is_error);
     }
-    let mut modules: HashSet<String> = ["types", "runtime", "metadata", "outgoing"]
+    let mut modules: HashSet<String> = ["types", "runtime", "metadata", "outgoing", "media"]
         .map(String::from)
         .into();
     for api in &mut ir.apis {
         api_names(api, &mut modules);
     }
     example_names(ir);
-    Ok(())
+    undecided(ir).map_or(Ok(()), |what| {
+        Err(crate::Error::invalid(
+            crate::Location::new(ir.config_path.clone(), ""),
+            format!("internal error: no name was decided for {what}"),
+        ))
+    })
+}
+
+/// The first name the IR still leaves empty, described; `None` when every one is decided.
+/// Lowering fills names with placeholders as it goes and decides them all here, so an IR
+/// that leaves this pass has no placeholder left for emit to print.
+fn undecided(ir: &Ir) -> Option<String> {
+    let mut names: Vec<(String, &str)> = vec![
+        ("the error code enum".into(), &ir.error.code_type_name),
+        ("the error code fallback".into(), &ir.error.code_fallback),
+    ];
+    for def in &ir.types {
+        let at = |what: &str| format!("{what} of type `{}`", def.name);
+        names.push((format!("type #{:?}", def.origins.first()), &def.name));
+        match &def.kind {
+            TypeKind::Struct {
+                fields,
+                additional_field,
+                ..
+            } => {
+                names.push((at("the extra-properties field"), additional_field));
+                for field in fields {
+                    names.push((at(&format!("field `{}`", field.name)), &field.ident));
+                }
+            }
+            TypeKind::Enum {
+                variants, fallback, ..
+            } => {
+                names.push((at("the fallback"), fallback));
+                for variant in variants {
+                    names.push((at(&format!("value `{}`", variant.value)), &variant.name));
+                }
+            }
+            TypeKind::Union {
+                variants, fallback, ..
+            } => {
+                names.push((at("the fallback"), fallback));
+                names.extend(variants.iter().map(|v| (at("a variant"), v.name.as_str())));
+            }
+            TypeKind::Media { variants } => {
+                names.extend(
+                    variants
+                        .iter()
+                        .map(|v| (at(&v.content_type), v.name.as_str())),
+                );
+            }
+            TypeKind::Alias { .. } => {}
+        }
+    }
+    for api in &ir.apis {
+        names.push((format!("the module of API `{}`", api.name), &api.module));
+        names.push((format!("the trait of API `{}`", api.name), &api.trait_name));
+        for scheme in &api.security_schemes {
+            let at = format!("security scheme `{}`", scheme.name);
+            names.push((at.clone(), &scheme.variant));
+            names.push((at, &scheme.extractor));
+        }
+        for op in &api.operations {
+            let at = format!("operation `{}`", op.name);
+            let n = &op.names;
+            for name in [&n.request, &n.response, &n.client_method, &n.metadata] {
+                names.push((at.clone(), name));
+            }
+            for parameter in &op.parameters {
+                names.push((
+                    format!("parameter `{}` of {at}", parameter.name),
+                    &parameter.field,
+                ));
+            }
+            for response in &op.responses {
+                names.push((format!("a response of {at}"), &response.variant));
+            }
+        }
+    }
+    for example in &ir.examples {
+        names.push((
+            format!("the example at {}", example.location),
+            &example.test_name,
+        ));
+    }
+    names
+        .into_iter()
+        .find(|(_, name)| name.is_empty())
+        .map(|(what, _)| what)
 }
 
 /// One name per type. A later type whose suggestion is taken is qualified by its file's

@@ -18,8 +18,8 @@ pub(super) struct TypeTable {
     reserved: HashMap<TypeId, String>,
     /// Reserved id → the id of the type it stands for.
     forwards: HashMap<TypeId, TypeId>,
-    /// A type's structure (kind and description, as JSON) → the types that have it.
-    by_structure: HashMap<String, Vec<TypeId>>,
+    /// A hash of a type's structure (kind and description) → the types with that hash.
+    by_structure: HashMap<u64, Vec<TypeId>>,
 }
 
 /// Which existing type a new one may be merged into.
@@ -46,6 +46,8 @@ impl TypeTable {
         let mut existing = None;
         for &id in candidates {
             if let Some(other) = &self.entries[id.0]
+                && other.kind == def.kind
+                && other.description == def.description
                 && (merge == Merge::AnyName || other.name == def.name)
             {
                 existing = Some(id);
@@ -174,9 +176,73 @@ impl Renumbering {
     }
 }
 
-/// What makes two types the same: their kind (fields, variants, ... with the ids of the
-/// types they use, which are already deduplicated) and their description.
-fn structure_key(kind: &TypeKind, description: Option<&str>) -> String {
-    // Serializing the IR's own data cannot fail: it has no maps with non-string keys.
-    serde_json::to_string(&(kind, description)).unwrap_or_default()
+/// A hash of what makes two types the same: their kind (fields, variants, ... with the ids
+/// of the types they use, which are already deduplicated) and their description. Types
+/// with equal hashes are compared whole before they merge.
+fn structure_key(kind: &TypeKind, description: Option<&str>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (kind, description).hash(&mut hasher);
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{EnumVariant, TypeKind};
+
+    fn def(name: &str, values: &[&str]) -> TypeDef {
+        TypeDef {
+            name: name.into(),
+            description: None,
+            origins: vec![Location::new(format!("{name}.yaml"), "")],
+            kind: TypeKind::Enum {
+                variants: values
+                    .iter()
+                    .map(|v| EnumVariant {
+                        value: (*v).into(),
+                        name: v.to_uppercase(),
+                    })
+                    .collect(),
+                open: true,
+                fallback: "Other".into(),
+                integer: false,
+            },
+        }
+    }
+
+    #[test]
+    fn identical_types_merge_by_the_rule_asked_for_and_keep_every_origin() {
+        let mut table = TypeTable::default();
+        let first = table.add(def("Kind", &["a", "b"]), Merge::SameName);
+        // Same structure, another name: kept apart unless any name may merge.
+        let other_name = table.add(def("Sort", &["a", "b"]), Merge::SameName);
+        assert_ne!(first, other_name);
+        let merged = table.add(def("Other", &["a", "b"]), Merge::AnyName);
+        assert_eq!(merged, first);
+        assert_eq!(table.get(first).unwrap().origins.len(), 2);
+        // Another structure never merges.
+        let different = table.add(def("Kind", &["a", "c"]), Merge::AnyName);
+        assert_ne!(different, first);
+    }
+
+    #[test]
+    fn a_reserved_id_forwards_to_the_type_it_became() {
+        let mut table = TypeTable::default();
+        let reserved = table.reserve("Node");
+        assert_eq!(table.name(reserved), Some("Node"));
+        let node = table.add(def("Node", &["x"]), Merge::SameName);
+        table.forward(reserved, node);
+        let (types, renumbering) = table.finish(&Location::new("a.yaml", "")).unwrap();
+        assert_eq!(types.len(), 1);
+        assert_eq!(renumbering.id(reserved), renumbering.id(node));
+    }
+
+    #[test]
+    fn a_reserved_id_never_defined_is_an_internal_error() {
+        let mut table = TypeTable::default();
+        table.reserve("Lost");
+        let error = table.finish(&Location::new("a.yaml", "")).err().unwrap();
+        assert!(error.to_string().contains("never defined"), "{error}");
+    }
 }

@@ -85,15 +85,15 @@ fn transport(ir: &Ir, api: &Api, op: &Operation) -> Transport {
 fn media_uses(ir: &mut Ir, api: &Api) {
     for op in &api.operations {
         if let (Some(BodyReading::ByMediaType { .. }), Some(body)) = (&op.transport.body, &op.body)
-            && let TypeRef::Named(id) = body.ty
+            && let Some(id) = body.ty.named_id()
         {
             ir.media_uses.read.insert(id);
         }
         for response in &op.responses {
-            if let Some(TypeRef::Named(id)) = &response.ty
+            if let Some(id) = response.ty.as_ref().and_then(TypeRef::named_id)
                 && matches!(ir.types[id.0].kind, TypeKind::Media { .. })
             {
-                ir.media_uses.written.insert(*id);
+                ir.media_uses.written.insert(id);
             }
         }
     }

@@ -4,7 +4,6 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::recursion::Recursion;
 use super::structs::{field_type, optional_attr};
 use crate::emit::docs::doc_attrs;
 use crate::emit::rust_types::{ident, status_code};
@@ -62,7 +61,7 @@ pub(super) fn error_type(
                 pub #field_ident: ::std::string::String,
             });
         } else {
-            let ty = field_type(ir, field, error.type_id, &Recursion::default(), root, false);
+            let ty = field_type(ir, field, root, false);
             let skip = (!field.required).then(|| optional_attr(field));
             field_tokens.push(quote!(#field_docs #rename #skip pub #field_ident: #ty,));
             others.push(if field.required {

@@ -79,8 +79,6 @@ pub(super) fn media_type(
             Encoding::Blob => quote!(Self::#variant(blob) => #root::runtime::media_response(status, blob.content_type_or(#content_type), blob.bytes.clone()),),
         }
     });
-    // Variants hold what the spec says, as it says it: boxing the large ones would
-    // make every use clumsier for a size only clippy minds.
     // Only what the routers use: a body type read from requests, one written in responses.
     let read = ir.media_uses.read.contains(&id).then(|| {
         quote! {
@@ -117,7 +115,6 @@ pub(super) fn media_type(
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
-        #[allow(clippy::large_enum_variant)]
         pub enum #name {
             #(#variant_docs #variant_idents(#variant_types),)*
         }

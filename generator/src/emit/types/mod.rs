@@ -4,11 +4,8 @@
 mod enums;
 mod error;
 mod media;
-mod recursion;
 mod structs;
 mod unions;
-
-use std::sync::Arc;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -21,19 +18,14 @@ use crate::ir::{EnumVariant, Ir, TypeId, TypeKind};
 use enums::{enum_type, integer_enum_type};
 use error::error_type;
 use media::media_type;
-use recursion::{Recursion, recursive_types};
 use structs::{needs_null_is_some, null_is_some_fn, struct_type};
 use unions::union_type;
 
 /// The module's parts, in order: a part per named type, the `null_is_some` helper where a
 /// field needs it, and the error code enum.
 pub(in crate::emit) fn parts(ir: &Ir) -> Vec<Part<'_>> {
-    // Computed once, shared by the parts of every core.
-    let recursive = Arc::new(recursive_types(ir));
-    let types = (0..ir.types.len()).map(move |index| {
-        let recursive = recursive.clone();
-        Part::Rust(Box::new(move || type_item(ir, TypeId(index), &recursive)))
-    });
+    let types = (0..ir.types.len())
+        .map(move |index| Part::Rust(Box::new(move || type_item(ir, TypeId(index)))));
     let null_is_some = needs_null_is_some(ir).then(|| Part::rust(null_is_some_fn));
     types
         .chain(null_is_some)
@@ -42,7 +34,7 @@ pub(in crate::emit) fn parts(ir: &Ir) -> Vec<Part<'_>> {
 }
 
 // Long because it is one dispatch over every kind of type, each arm a call.
-fn type_item(ir: &Ir, id: TypeId, recursive: &Recursion) -> Result<TokenStream, EmitError> {
+fn type_item(ir: &Ir, id: TypeId) -> Result<TokenStream, EmitError> {
     let root = quote!(crate);
     let def = ir.type_def(id);
     Ok(match &def.kind {
@@ -57,13 +49,13 @@ fn type_item(ir: &Ir, id: TypeId, recursive: &Recursion) -> Result<TokenStream, 
             let additional = additional
                 .as_ref()
                 .map(|ty| (ty, additional_field.as_str()));
-            struct_type(ir, id, fields, additional, recursive, &root)
+            struct_type(ir, id, fields, additional, &root)
         }
         TypeKind::Union {
             variants,
             tag,
             fallback,
-        } => union_type(ir, id, variants, tag.as_deref(), fallback, recursive, &root),
+        } => union_type(ir, id, variants, tag.as_deref(), fallback, &root),
         TypeKind::Media { variants } => media_type(ir, id, variants, &root),
         TypeKind::Enum {
             variants,

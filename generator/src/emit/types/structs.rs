@@ -4,7 +4,6 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::recursion::Recursion;
 use crate::emit::docs::doc_attrs;
 use crate::emit::rust_types::{default_expr, ident, type_tokens};
 use crate::ir::{Field, Ir, TypeId, TypeRef};
@@ -13,12 +12,10 @@ use crate::ir::{Field, Ir, TypeId, TypeRef};
 pub(super) fn field_type(
     ir: &Ir,
     field: &Field,
-    owner: TypeId,
-    recursion: &Recursion,
     root: &TokenStream,
     has_default: bool,
 ) -> TokenStream {
-    let inner = recursion.held(ir, owner, &field.ty, root);
+    let inner = type_tokens(ir, &field.ty, root);
     if (field.required && !field.nullable) || has_default {
         inner
     } else if absent_or_null(field) {
@@ -82,7 +79,6 @@ pub(super) fn struct_type(
     id: TypeId,
     fields: &[Field],
     additional: Option<(&TypeRef, &str)>,
-    recursion: &Recursion,
     root: &TokenStream,
 ) -> TokenStream {
     let def = ir.type_def(id);
@@ -101,7 +97,7 @@ pub(super) fn struct_type(
             .as_ref()
             .filter(|_| !field.required)
             .and_then(|value| default_expr(ir, &field.ty, value, root));
-        let ty = field_type(ir, field, id, recursion, root, default.is_some());
+        let ty = field_type(ir, field, root, default.is_some());
         let rename = (field.ident != field.name).then(|| quote!(#[serde(rename = #wire)]));
         let serde_attr = match &default {
             Some(expr) => {

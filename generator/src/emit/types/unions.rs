@@ -3,9 +3,8 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::recursion::Recursion;
 use crate::emit::docs::doc_attrs;
-use crate::emit::rust_types::ident;
+use crate::emit::rust_types::{ident, type_tokens};
 use crate::ir::{Ir, TypeId, UnionVariant};
 
 /// `oneOf` / `anyOf`. Serialized as the variant's own value. Deserialized by the tag
@@ -18,7 +17,6 @@ pub(super) fn union_type(
     variants: &[UnionVariant],
     tag: Option<&str>,
     fallback: &str,
-    recursion: &Recursion,
     root: &TokenStream,
 ) -> TokenStream {
     let def = ir.type_def(id);
@@ -28,7 +26,7 @@ pub(super) fn union_type(
     let variant_idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
     let variant_types: Vec<TokenStream> = variants
         .iter()
-        .map(|v| recursion.held(ir, id, &v.ty, root))
+        .map(|v| type_tokens(ir, &v.ty, root))
         .collect();
     let variant_docs: Vec<TokenStream> = variants
         .iter()
@@ -57,7 +55,6 @@ pub(super) fn union_type(
         #docs
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, #deserialize)]
         #[serde(untagged)]
-        #[allow(clippy::large_enum_variant)]
         pub enum #name {
             #(#variant_docs #variant_idents(#variant_types),)*
             #[doc = #fallback_doc]

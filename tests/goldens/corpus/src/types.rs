@@ -841,7 +841,6 @@ impl ::std::default::Default for GetPetPhotoOkBodyJson {
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
 pub enum GetPetPhotoOkBody {
     /// `image/png`, as bytes.
     Png(::std::vec::Vec<u8>),
@@ -888,7 +887,6 @@ impl GetPetPhotoOkBody {
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
 pub enum PutPetPhotoBody {
     /// `image/png`, as bytes.
     Png(::std::vec::Vec<u8>),
@@ -1622,7 +1620,6 @@ impl MemberEvent {
 /// An event in a room, told apart by its `type`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum RoomEvent {
     /// `type` is `m.room.message`.
     MessageEvent(crate::types::MessageEvent),
@@ -2430,7 +2427,6 @@ impl SetTweak {
 /// What to do when a rule matches.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Action {
     /// A `String` value.
     String(crate::types::ActionString),
@@ -2610,7 +2606,6 @@ impl AllOfConditions {
 /// A condition on an event; conditions combine into trees.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Condition {
     /// `kind` is `event_match`.
     EventMatch(crate::types::EventMatch),
@@ -2754,7 +2749,6 @@ impl ::std::default::Default for QueryKeysOkBody {
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
 pub enum UploadContentBody {
     /// `application/octet-stream`, as bytes, in the media type the sender names.
     OctetStream(crate::media::Blob),
@@ -2852,7 +2846,6 @@ impl UploadContentOkBody {
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
 pub enum DownloadContentOkBody {
     /// `image/*`, as bytes, in the media type the sender names.
     AnyImage(crate::media::Blob),
@@ -3169,7 +3162,6 @@ impl Polygon {
 /// A GeoJSON geometry; the coordinates' nesting depends on the type.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum Geometry {
     /// `type` is `Point`.
     PointGeometry(crate::types::PointGeometry),
@@ -3709,7 +3701,6 @@ impl<'de> ::serde::Deserialize<'de> for GetTileScale {
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
 pub enum GetTileOkBody {
     /// `image/png`, as bytes.
     Png(::std::vec::Vec<u8>),
@@ -3758,7 +3749,6 @@ impl GetTileOkBody {
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
 pub enum GetTileNotFoundBody {
     /// `text/plain`, as text.
     Plain(::std::string::String),
@@ -3802,7 +3792,6 @@ impl GetTileNotFoundBody {
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum GeoSearchOkBodyResultsItem {
     /// A `Place` value.
     Place(crate::types::Place),
@@ -4028,7 +4017,6 @@ impl ListInvoicesOkBody {
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
 pub enum GetInvoiceOkBody {
     /// `application/json`, as JSON.
     Json(::std::boxed::Box<crate::types::Invoice>),
@@ -4192,7 +4180,6 @@ impl Wallet {
 /// How a payment is made; `kind` tells which.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum PaymentMethod {
     /// `kind` is `card` or `debit_card`.
     Card(crate::types::Card),
@@ -4776,7 +4763,6 @@ impl RevenueReportOkBodyJson {
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
 pub enum RevenueReportOkBody {
     /// `application/json`, as JSON.
     Json(crate::types::RevenueReportOkBodyJson),
@@ -5272,7 +5258,6 @@ impl ::std::default::Default for Settings {
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
 pub enum VersionOkBody {
     /// `text/plain`, as text.
     Plain(::std::string::String),
@@ -5566,7 +5551,6 @@ impl CreateNoteBodyJson {
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
 pub enum CreateNoteBody {
     /// `text/markdown`, as text.
     Markdown(::std::string::String),

@@ -318,7 +318,6 @@ impl ::std::default::Default for SetStateBodyObject {
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
 pub enum SetStateBody {
     /// A `String` value.
     String(::std::string::String),
@@ -406,7 +405,6 @@ impl InviteBy3PidBadRequestBody {
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
 pub enum UploadContentBody {
     /// `application/octet-stream`, as bytes, in the media type the sender names.
     OctetStream(crate::media::Blob),
@@ -480,7 +478,6 @@ impl UploadContentOkBody {
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
 pub enum GetContentOkBody {
     /// `application/octet-stream`, as bytes, in the media type the sender names.
     OctetStream(crate::media::Blob),
@@ -532,7 +529,6 @@ impl GetContentOkBody {
 }
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
 pub enum GetLegacyContentOkBody {
     /// `*/*`, as bytes, in the media type the sender names.
     Any(crate::media::Blob),

@@ -1,19 +1,17 @@
-//! Recursive types: which fields must be boxed for a type to have a size.
+//! Recursive types: which uses of a named type inside another must be boxed for every
+//! type to have a size.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use proc_macro2::TokenStream;
-use quote::quote;
-
-use crate::emit::rust_types::type_tokens;
-use crate::ir::{Ir, TypeId, TypeKind, TypeRef};
+use crate::ir::{TypeDef, TypeId, TypeKind, TypeRef};
 
 /// Which named types contain which directly (not behind a `Vec` or a map, which are
 /// indirections already): a type that can reach itself this way has infinite size unless
 /// the edges inside its cycle are boxed. The result maps each type to the types it must
-/// box: those in its own strongly connected component.
+/// box: those in its own strongly connected component. The result is those edges, as
+/// (`owner`, `target`).
 // Long because Tarjan's algorithm is kept whole, beside the edges it runs on.
-pub(super) fn recursive_types(ir: &Ir) -> Recursion {
+pub(super) fn recursive_edges(types: &[TypeDef]) -> BTreeSet<(TypeId, TypeId)> {
     fn direct(ty: &TypeRef, out: &mut Vec<TypeId>) {
         match ty {
             TypeRef::Named(id) => out.push(*id),
@@ -21,8 +19,7 @@ pub(super) fn recursive_types(ir: &Ir) -> Recursion {
             _ => {}
         }
     }
-    let edges: BTreeMap<TypeId, Vec<TypeId>> = ir
-        .types
+    let edges: BTreeMap<TypeId, Vec<TypeId>> = types
         .iter()
         .enumerate()
         .map(|(index, def)| {
@@ -104,30 +101,58 @@ pub(super) fn recursive_types(ir: &Ir) -> Recursion {
             }
         }
     }
-    Recursion { boxed }
+    boxed
 }
 
-/// The edges (`owner`, `target`) that must be boxed.
-#[derive(Default)]
-pub(super) struct Recursion {
-    boxed: BTreeSet<(TypeId, TypeId)>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Location;
+    use crate::ir::Field;
 
-impl Recursion {
-    /// `ty` as `owner` holds it: boxed where `owner` and `ty` are in one cycle.
-    pub(super) fn held(
-        &self,
-        ir: &Ir,
-        owner: TypeId,
-        ty: &TypeRef,
-        root: &TokenStream,
-    ) -> TokenStream {
-        let tokens = type_tokens(ir, ty, root);
-        match ty {
-            TypeRef::Named(id) if self.boxed.contains(&(owner, *id)) => {
-                quote!(::std::boxed::Box<#tokens>)
-            }
-            _ => tokens,
+    fn structure(name: &str, fields: &[(&str, TypeRef)]) -> TypeDef {
+        TypeDef {
+            name: name.into(),
+            description: None,
+            origins: vec![Location::new("a.yaml", "")],
+            kind: TypeKind::Struct {
+                fields: fields
+                    .iter()
+                    .map(|(name, ty)| Field {
+                        name: (*name).into(),
+                        ident: (*name).into(),
+                        default_fn: String::new(),
+                        description: None,
+                        ty: ty.clone(),
+                        required: true,
+                        nullable: false,
+                        default: None,
+                    })
+                    .collect(),
+                additional: None,
+                additional_field: "extra".into(),
+            },
         }
+    }
+
+    #[test]
+    fn only_edges_inside_a_cycle_are_boxed_and_lists_break_cycles() {
+        let named = |id| TypeRef::Named(TypeId(id));
+        let types = [
+            // 0 ⇄ 1 directly: a cycle; 1 → 2 leaves it.
+            structure("A", &[("b", named(1))]),
+            structure("B", &[("a", named(0)), ("c", named(2))]),
+            structure("C", &[]),
+            // 3 holds itself only through a list: already an indirection.
+            structure("Tree", &[("children", TypeRef::Array(Box::new(named(3))))]),
+            // 4 holds itself directly.
+            structure("Node", &[("next", named(4))]),
+        ];
+        let edges = recursive_edges(&types);
+        let expected: BTreeSet<(TypeId, TypeId)> = [(0, 1), (1, 0), (4, 4)]
+            .into_iter()
+            .map(|(a, b)| (TypeId(a), TypeId(b)))
+            .collect();
+        assert_eq!(edges, expected);
     }
 }
