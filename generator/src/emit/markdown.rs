@@ -30,6 +30,14 @@ fn render(
         .map_err(error)
 }
 
+/// The config's extra dependencies, each as its inline TOML.
+fn dependencies(ir: &Ir) -> BTreeMap<String, String> {
+    ir.dependencies
+        .iter()
+        .map(|(name, value)| (name.clone(), inline_toml(value)))
+        .collect()
+}
+
 pub fn cargo_toml(ir: &Ir, header: &str) -> Result<String, EmitError> {
     render(
         "Cargo.toml",
@@ -37,11 +45,7 @@ pub fn cargo_toml(ir: &Ir, header: &str) -> Result<String, EmitError> {
         minijinja::context! {
             header,
             package => &ir.package,
-            dependencies => ir
-                .dependencies
-                .iter()
-                .map(|(name, value)| (name.clone(), inline_toml(value)))
-                .collect::<BTreeMap<_, _>>(),
+            dependencies => dependencies(ir),
             description => ir.description.replace('"', "\\\""),
         },
     )
@@ -200,11 +204,7 @@ pub fn api_reference(ir: &Ir, header: &str) -> Result<String, EmitError> {
         minijinja::context! {
             header,
             package => &ir.package,
-            dependencies => ir
-                .dependencies
-                .iter()
-                .map(|(name, value)| (name.clone(), inline_toml(value)))
-                .collect::<BTreeMap<_, _>>(),
+            dependencies => dependencies(ir),
             description => &ir.description,
             error => &ir.error,
             error_body => &ir.type_def(ir.error.type_id).name,

@@ -46,9 +46,9 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
     });
     let handlers = api.operations.iter().enumerate().map(|(index, op)| {
         if is_shared(index) {
-            parser(ir, api, op)
+            reader(ir, api, op, Role::Parser)
         } else {
-            handler(ir, api, op)
+            reader(ir, api, op, Role::Handler)
         }
     });
     let dispatchers = shared
@@ -187,44 +187,19 @@ fn reading(ir: &Ir, api: &Api, op: &Operation) -> Reading {
     }
 }
 
-fn handler(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
-    let error = error_type(ir);
-    let trait_ident = ident(&api.trait_name);
-    let name = ident(&op.name);
-    let request = request_name(op);
-    let response = response_name(op);
-    let Reading {
-        steps,
-        fields,
-        private_items,
-        caller,
-        parts_binding,
-        body_binding,
-    } = reading(ir, api, op);
-    let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
-    quote! {
-        #(#private_items)*
-
-        pub(super) async fn #name<S: super::#trait_ident>(
-            ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-            request: ::axum::extract::Request,
-        ) -> ::axum::response::Response {
-            let (#parts_binding, #body_binding) = request.into_parts();
-            let result: ::std::result::Result<super::#response, #error> = async {
-                #(#steps)*
-                let request = super::#request { #(#fields),* };
-                #allow_deprecated
-                server.#name(#caller request).await
-            }
-            .await;
-            crate::runtime::respond(result)
-        }
-    }
+/// How an operation's request is read and what then happens to it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The operation's own route: read the request, call the method, write the response.
+    Handler,
+    /// For an operation on a shared route: read the request as the handler would, and give
+    /// it back with the caller (`()` where the operation takes none) instead of calling the
+    /// method.
+    Parser,
 }
 
-/// For an operation on a shared route: reads the request as the handler would, and gives it
-/// back with the caller (`()` where the operation takes none) instead of calling the method.
-fn parser(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
+/// An operation's handler or parser, as `role` says.
+fn reader(ir: &Ir, api: &Api, op: &Operation, role: Role) -> TokenStream {
     let error = error_type(ir);
     let trait_ident = ident(&api.trait_name);
     let name = ident(&op.name);
@@ -237,29 +212,52 @@ fn parser(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
         parts_binding,
         body_binding,
     } = reading(ir, api, op);
-    let caller = caller.map_or(quote!(()), |_| quote!(caller));
-    let caller_type = match &op.security {
-        Security::None => quote!(()),
-        Security::Required(_) => quote!(S::Caller),
-        Security::Optional(_) => {
-            quote!(::std::option::Option<::std::result::Result<S::Caller, #error>>)
-        }
-    };
-    let server = if matches!(op.security, Security::None) {
-        quote!(_server)
-    } else {
-        quote!(server)
-    };
-    quote! {
-        #(#private_items)*
+    if role == Role::Parser {
+        let caller = caller.map_or(quote!(()), |_| quote!(caller));
+        let caller_type = match &op.security {
+            Security::None => quote!(()),
+            Security::Required(_) => quote!(S::Caller),
+            Security::Optional(_) => {
+                quote!(::std::option::Option<::std::result::Result<S::Caller, #error>>)
+            }
+        };
+        let server = if matches!(op.security, Security::None) {
+            quote!(_server)
+        } else {
+            quote!(server)
+        };
+        quote! {
+            #(#private_items)*
 
-        pub(super) async fn #name<S: super::#trait_ident>(
-            #server: &S,
-            #parts_binding: ::axum::http::request::Parts,
-            #body_binding: ::axum::body::Body,
-        ) -> ::std::result::Result<(#caller_type, super::#request), #error> {
-            #(#steps)*
-            ::std::result::Result::Ok((#caller, super::#request { #(#fields),* }))
+            pub(super) async fn #name<S: super::#trait_ident>(
+                #server: &S,
+                #parts_binding: ::axum::http::request::Parts,
+                #body_binding: ::axum::body::Body,
+            ) -> ::std::result::Result<(#caller_type, super::#request), #error> {
+                #(#steps)*
+                ::std::result::Result::Ok((#caller, super::#request { #(#fields),* }))
+            }
+        }
+    } else {
+        let response = response_name(op);
+        let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+        quote! {
+            #(#private_items)*
+
+            pub(super) async fn #name<S: super::#trait_ident>(
+                ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
+                request: ::axum::extract::Request,
+            ) -> ::axum::response::Response {
+                let (#parts_binding, #body_binding) = request.into_parts();
+                let result: ::std::result::Result<super::#response, #error> = async {
+                    #(#steps)*
+                    let request = super::#request { #(#fields),* };
+                    #allow_deprecated
+                    server.#name(#caller request).await
+                }
+                .await;
+                crate::runtime::respond(result)
+            }
         }
     }
 }

@@ -71,6 +71,9 @@ fn retain_and_shrink<K: Eq + std::hash::Hash, V>(
     }
 }
 
+/// Login, OpenID or identity-account tokens, by their key.
+type ExpiringTable = HashMap<TokenKey, StoredExpiring>;
+
 #[derive(Debug, Default)]
 struct State {
     users: BTreeMap<Arc<str>, User>,
@@ -83,11 +86,11 @@ struct State {
     uia_sessions: BTreeMap<String, UiaSession>,
     /// (medium, address) → user id.
     threepids: BTreeMap<(String, String), String>,
-    login_tokens: HashMap<TokenKey, StoredExpiring>,
-    openid_tokens: HashMap<TokenKey, StoredExpiring>,
+    login_tokens: ExpiringTable,
+    openid_tokens: ExpiringTable,
     validation_sessions: BTreeMap<String, ValidationSession>,
     associations: BTreeMap<(String, String), Association>,
-    account_tokens: HashMap<TokenKey, StoredExpiring>,
+    account_tokens: ExpiringTable,
     signing_key_seed: Option<[u8; 32]>,
 }
 
@@ -107,6 +110,31 @@ impl MemoryStore {
             .lock()
             .map_err(|_| StoreError::Backend("a thread panicked while holding the store".into()))?;
         Ok(f(&mut state))
+    }
+
+    /// Stores an expiring token (login, OpenID, identity account) in the table `table`
+    /// picks.
+    fn insert_expiring(
+        &self,
+        table: fn(&mut State) -> &mut ExpiringTable,
+        token_hash: &str,
+        token: &ExpiringToken,
+    ) -> StoreResult<()> {
+        let key = token_key(token_hash);
+        self.with(|s| {
+            let token = s.expiring(token);
+            table(s).insert(key, token);
+        })
+    }
+
+    /// The expiring token stored under `token_hash` in the table `table` picks.
+    fn expiring_token(
+        &self,
+        table: fn(&mut State) -> &mut ExpiringTable,
+        token_hash: &str,
+    ) -> StoreResult<Option<ExpiringToken>> {
+        let key = token_key(token_hash);
+        self.with(|s| table(s).get(&key).map(StoredExpiring::to_token))
     }
 }
 
@@ -331,11 +359,7 @@ impl HomeserverStore for MemoryStore {
     }
 
     async fn insert_login_token(&self, token_hash: &str, token: &ExpiringToken) -> StoreResult<()> {
-        let key = token_key(token_hash);
-        self.with(|s| {
-            let token = s.expiring(token);
-            s.login_tokens.insert(key, token);
-        })
+        self.insert_expiring(|s| &mut s.login_tokens, token_hash, token)
     }
 
     async fn take_login_token(&self, token_hash: &str) -> StoreResult<Option<ExpiringToken>> {
@@ -348,16 +372,11 @@ impl HomeserverStore for MemoryStore {
         token_hash: &str,
         token: &ExpiringToken,
     ) -> StoreResult<()> {
-        let key = token_key(token_hash);
-        self.with(|s| {
-            let token = s.expiring(token);
-            s.openid_tokens.insert(key, token);
-        })
+        self.insert_expiring(|s| &mut s.openid_tokens, token_hash, token)
     }
 
     async fn openid_token(&self, token_hash: &str) -> StoreResult<Option<ExpiringToken>> {
-        let key = token_key(token_hash);
-        self.with(|s| s.openid_tokens.get(&key).map(StoredExpiring::to_token))
+        self.expiring_token(|s| &mut s.openid_tokens, token_hash)
     }
 
     async fn purge_expired(&self, now: i64, sessions_before: i64) -> StoreResult<()> {
@@ -479,16 +498,11 @@ impl IdentityStore for MemoryStore {
         token_hash: &str,
         token: &ExpiringToken,
     ) -> StoreResult<()> {
-        let key = token_key(token_hash);
-        self.with(|s| {
-            let token = s.expiring(token);
-            s.account_tokens.insert(key, token);
-        })
+        self.insert_expiring(|s| &mut s.account_tokens, token_hash, token)
     }
 
     async fn account_token(&self, token_hash: &str) -> StoreResult<Option<ExpiringToken>> {
-        let key = token_key(token_hash);
-        self.with(|s| s.account_tokens.get(&key).map(StoredExpiring::to_token))
+        self.expiring_token(|s| &mut s.account_tokens, token_hash)
     }
 
     async fn delete_account_token(&self, token_hash: &str) -> StoreResult<()> {
