@@ -26,6 +26,8 @@ mod parallel;
 pub mod paths;
 pub mod pointer;
 pub mod resolve;
+#[cfg(test)]
+mod testing;
 pub mod upgrade;
 
 use std::path::Path;

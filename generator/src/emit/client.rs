@@ -306,3 +306,53 @@ fn client_struct(api: &Api) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{SPEC, ir_of};
+
+    /// The tokens as text without spaces, to look for code in.
+    fn compact(tokens: TokenStream) -> String {
+        tokens.to_string().split_whitespace().collect()
+    }
+
+    fn operation<'a>(api: &'a Api, name: &str) -> &'a Operation {
+        api.operations.iter().find(|op| op.name == name).unwrap()
+    }
+
+    #[test]
+    fn responses_are_read_by_code_then_class_then_default() {
+        let ir = ir_of(SPEC, "");
+        let reader = compact(from_http(&ir, operation(&ir.apis[0], "put_note")));
+        let code = reader.find("204u16=>").unwrap();
+        let class = reader.find("400u16..=499u16=>").unwrap();
+        let default = reader
+            .find("_=>::std::result::Result::Ok(Self::Default")
+            .unwrap();
+        assert!(code < class && class < default, "{reader}");
+        // The default takes every other status: nothing is undocumented.
+        assert!(!reader.contains("undocumented"), "{reader}");
+        let login = compact(from_http(&ir, operation(&ir.apis[0], "login")));
+        assert!(
+            login.contains("_=>::std::result::Result::Err(incoming.undocumented())"),
+            "{login}"
+        );
+    }
+
+    #[test]
+    fn the_credential_goes_where_the_ir_says_it_is_sent() {
+        let ir = ir_of(SPEC, "");
+        let api = &ir.apis[0];
+        let step = compact(credential_step(api, operation(api, "put_note")).unwrap());
+        assert!(
+            step.contains(r#"request.query("access_token",token)?"#),
+            "{step}"
+        );
+        assert!(credential_step(api, operation(api, "login")).is_none());
+        let ir = ir_of(SPEC, "[router]\nbody_limit = 10\nbearer_header = true\n");
+        let api = &ir.apis[0];
+        let step = compact(credential_step(api, operation(api, "put_note")).unwrap());
+        assert!(step.contains("request.bearer(token)?"), "{step}");
+    }
+}

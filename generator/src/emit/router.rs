@@ -527,3 +527,48 @@ fn body_step(ir: &Ir, op: &Operation, root: &TokenStream) -> Option<TokenStream>
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{SPEC, ir_of};
+
+    fn compact(tokens: TokenStream) -> String {
+        tokens.to_string().split_whitespace().collect()
+    }
+
+    #[test]
+    fn credentials_are_read_from_the_places_the_ir_decided_in_its_order() {
+        let ir = ir_of(SPEC, "[router]\nbody_limit = 10\nbearer_header = true\n");
+        let router = compact(router(&ir, &ir.apis[0]));
+        assert!(
+            router.contains(
+                r#"crate::runtime::credential(parts,&[crate::runtime::Place::Query("access_token"),crate::runtime::Place::Authorization("Bearer")])?"#
+            ),
+            "{router}"
+        );
+        assert!(
+            router.contains("missing_credential(crate::runtime::messages::MISSING_CREDENTIAL)"),
+            "{router}"
+        );
+    }
+
+    #[test]
+    fn bodies_are_read_as_the_transport_says() {
+        let ir = ir_of(SPEC, "");
+        let api = &ir.apis[0];
+        let login = compact(reader(&ir, api, &api.operations[0], Role::Handler));
+        assert!(
+            login.contains("crate::runtime::body(&parts,body,false).await?"),
+            "{login}"
+        );
+        assert!(login.contains("server.login(request).await"), "{login}");
+        let note = compact(reader(&ir, api, &api.operations[1], Role::Parser));
+        assert!(
+            note.contains("missing_body(crate::runtime::messages::MISSING_BODY)"),
+            "{note}"
+        );
+        // A parser gives the request back instead of calling the method.
+        assert!(!note.contains("server.put_note("), "{note}");
+    }
+}

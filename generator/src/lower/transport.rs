@@ -98,3 +98,74 @@ fn media_uses(ir: &mut Ir, api: &Api) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{SPEC, ir_of};
+    use RouterFailure::*;
+
+    fn operation<'a>(ir: &'a Ir, name: &str) -> &'a Operation {
+        ir.apis[0]
+            .operations
+            .iter()
+            .find(|op| op.name == name)
+            .unwrap()
+    }
+
+    #[test]
+    fn an_open_operation_with_a_json_body_answers_body_and_parameter_failures() {
+        let ir = ir_of(SPEC, "");
+        let login = &operation(&ir, "login").transport;
+        assert_eq!(
+            login.errors,
+            [
+                UnreadableBody,
+                BodyNotInMediaType,
+                BodyMismatch,
+                BodyTooLarge,
+                MissingParameter,
+                InvalidParameter
+            ]
+        );
+        assert_eq!(
+            login.body,
+            Some(BodyReading::Structured {
+                required: true,
+                form: false
+            })
+        );
+    }
+
+    #[test]
+    fn credentials_from_two_places_can_be_ambiguous_and_media_bodies_unsupported() {
+        // Without `bearer_header`, the key has one place: nothing to be ambiguous about.
+        let ir = ir_of(SPEC, "");
+        let note = &operation(&ir, "put_note").transport;
+        assert!(note.errors.contains(&MissingCredential));
+        assert!(!note.errors.contains(&AmbiguousCredential));
+        assert!(note.errors.contains(&UnsupportedMediaType) && note.errors.contains(&MissingBody));
+        assert_eq!(note.body, Some(BodyReading::ByMediaType { required: true }));
+        let ir = ir_of(SPEC, "[router]\nbody_limit = 10\nbearer_header = true\n");
+        let note = &operation(&ir, "put_note").transport;
+        assert!(note.errors.contains(&AmbiguousCredential));
+        assert!(note.errors.contains(&MalformedCredential));
+    }
+
+    #[test]
+    fn media_types_read_are_recorded_through_boxes() {
+        let mut ir = ir_of(SPEC, "");
+        let body = operation(&ir, "put_note").body.clone().unwrap();
+        let id = body.ty.named_id().unwrap();
+        assert!(ir.media_uses.read.contains(&id));
+        // Deciding again over a boxed body (as if layout had run first) finds the same.
+        ir.media_uses = Default::default();
+        for op in &mut ir.apis[0].operations {
+            if let Some(body) = &mut op.body {
+                body.ty = TypeRef::Boxed(Box::new(body.ty.clone()));
+            }
+        }
+        decide(&mut ir);
+        assert!(ir.media_uses.read.contains(&id));
+    }
+}

@@ -300,3 +300,105 @@ fn split_all_of(map: &Map<String, Value>) -> Option<Map<String, Value>> {
     outer.insert("allOf".into(), Value::Array(parts));
     Some(outer)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_lists_and_null_branches_become_nullable() {
+        assert_eq!(
+            convert_schema(&json!({"type": ["string", "null"]})),
+            json!({"nullable": true, "type": "string"})
+        );
+        // Several types besides null are any value: no `type` at all.
+        assert_eq!(
+            convert_schema(&json!({"type": ["string", "integer"]})),
+            json!({})
+        );
+        assert_eq!(
+            convert_schema(&json!({"oneOf": [{"$ref": "a.yaml"}, {"type": "null"}]})),
+            json!({"nullable": true, "allOf": [{"$ref": "a.yaml"}]})
+        );
+    }
+
+    #[test]
+    fn keywords_of_3_1_and_swagger_are_said_in_3_0() {
+        assert_eq!(
+            convert_schema(&json!({"const": 3})),
+            json!({"enum": [3], "type": "integer"})
+        );
+        assert_eq!(
+            convert_schema(&json!({"type": "integer", "exclusiveMinimum": 0})),
+            json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true})
+        );
+        assert_eq!(
+            convert_schema(&json!({"examples": ["a", "b"]})),
+            json!({"example": "a"})
+        );
+        assert_eq!(
+            convert_schema(&json!({"type": "file"})),
+            json!({"type": "string", "format": "binary"})
+        );
+        assert_eq!(
+            convert_schema(&json!({"x-nullable": true, "discriminator": "kind"})),
+            json!({"nullable": true, "discriminator": {"propertyName": "kind"}})
+        );
+        // An enum without a type says its type by its values.
+        assert_eq!(
+            convert_schema(&json!({"enum": ["a", "b"]})),
+            json!({"enum": ["a", "b"], "type": "string"})
+        );
+    }
+
+    #[test]
+    fn pattern_properties_become_a_documented_map() {
+        let converted = convert_schema(&json!({
+            "type": "object",
+            "patternProperties": {"^@": {"type": "string"}}
+        }));
+        assert_eq!(
+            converted,
+            json!({
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "Keys match `^@`."
+            })
+        );
+    }
+
+    #[test]
+    fn members_beside_all_of_become_one_more_part() {
+        let converted = convert_schema(&json!({
+            "title": "T",
+            "allOf": [{"$ref": "base.yaml"}],
+            "properties": {"x": {"type": ["integer", "null"]}},
+            "required": ["x"]
+        }));
+        assert_eq!(
+            converted,
+            json!({
+                "title": "T",
+                "allOf": [
+                    {"$ref": "base.yaml"},
+                    {
+                        "type": "object",
+                        "properties": {"x": {"nullable": true, "type": "integer"}},
+                        "required": ["x"]
+                    }
+                ]
+            })
+        );
+    }
+
+    #[test]
+    fn what_no_3_0_schema_can_say_is_kept_aside() {
+        let converted = convert_schema(
+            &json!({"type": "array", "contains": {}, "prefixItems": [{"type": "string"}]}),
+        );
+        let keys: Vec<&String> = converted.as_object().unwrap().keys().collect();
+        // `type` stays; the tuple and the unsupported keyword are recorded for lower.
+        assert_eq!(keys.len(), 3, "{converted}");
+        assert_eq!(converted["type"], "array");
+    }
+}
