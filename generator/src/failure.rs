@@ -258,10 +258,10 @@ mod tests {
     #[test]
     fn a_config_table_overrides_some_answers_and_keeps_the_defaults() {
         let answers: FailureAnswers = toml::from_str(
-            r#"not_found = { status = 404, code = "M_UNRECOGNIZED", message = "Unrecognized request" }"#,
+            r#"not_found = { status = 404, code = "UNRECOGNIZED", message = "No such endpoint" }"#,
         )
         .unwrap();
-        assert_eq!(answers.get(RouterFailure::NotFound).code, "M_UNRECOGNIZED");
+        assert_eq!(answers.get(RouterFailure::NotFound).code, "UNRECOGNIZED");
         assert_eq!(
             answers.get(RouterFailure::Timeout),
             &RouterFailure::Timeout.default_answer()

@@ -34,7 +34,7 @@ pub fn doc_paragraphs(paragraphs: &[Option<&str>]) -> TokenStream {
     doc_attrs(Some(&text))
 }
 
-/// Converts the reStructuredText the Matrix specs mix into their Markdown.
+/// Converts the reStructuredText some specs mix into their Markdown.
 pub fn to_markdown(text: &str) -> String {
     let mut list_indent: Option<usize> = None;
     text.lines()

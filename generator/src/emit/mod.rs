@@ -42,7 +42,7 @@ fn header(ir: &Ir) -> String {
     )
 }
 
-/// The crate's import path in tests (`matrix-api` → `::matrix_api`).
+/// The crate's import path in tests (`my-api` → `::my_api`).
 fn crate_path(ir: &Ir) -> TokenStream {
     let name = rust_types::ident(&ir.package.replace('-', "_"));
     quote!(::#name)

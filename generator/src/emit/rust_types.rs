@@ -61,7 +61,7 @@ fn rust_type<'a>(ir: &'a Ir, ty: &'a TypeRef) -> RustType<'a> {
 }
 
 /// The Rust type of a type use; `root` is the path of the generated crate (`crate` inside
-/// it, `::matrix_api` outside).
+/// it, `::my_api` outside).
 pub fn type_tokens(ir: &Ir, ty: &TypeRef, root: &TokenStream) -> TokenStream {
     fn tokens(ty: RustType<'_>, root: &TokenStream) -> TokenStream {
         match ty {

@@ -385,8 +385,8 @@ fn location(parameter: &openapiv3::Parameter) -> ParamLocation {
 /// The base path of the first server: the path part of its URL (scheme and host belong to
 /// the deployment), with the variables that appear in it. The path begins at the first `/`
 /// after the scheme's `://` that is not inside a variable, or at the first variable whose
-/// default begins with `/`: Matrix writes `{protocol}://{hostname}{basePath}` with `basePath`
-/// defaulting to `/_matrix/client/v3`. A URL without a scheme is a path from its start.
+/// default begins with `/` (a server `{protocol}://{hostname}{basePath}` with `basePath`
+/// defaulting to `/api/v3`). A URL without a scheme is a path from its start.
 fn base_path(openapi: &OpenAPI) -> BasePath {
     let Some(server) = openapi.servers.first() else {
         return BasePath::default();

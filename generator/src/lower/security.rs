@@ -57,7 +57,7 @@ pub(super) fn schemes(
 }
 
 /// Where a credential of `kind` travels. With `bearer_header` the router takes an API key
-/// of the query as `Authorization: Bearer` too (Matrix's access tokens come either way), and
+/// of the query as `Authorization: Bearer` too (some APIs take their access tokens either way), and
 /// the client sends it there, which keeps it out of URLs and logs. A key of a header or a
 /// cookie stays where it is: one named `Authorization` already is that header.
 fn places(router: &RouterConfig, kind: &SecuritySchemeKind) -> CredentialPlaces {

@@ -33,8 +33,8 @@ impl Endpoint {
         }
     }
 
-    /// Chooses `value` for the base-path variable `name` (for Matrix,
-    /// `CLIENT_MAJOR_VERSION` = `v3`). A value an operation does not list is refused when a
+    /// Chooses `value` for the base-path variable `name` (such as `version` = `v3` for a
+    /// base path `/api/{version}`). A value an operation does not list is refused when a
     /// request for it is made.
     pub fn with_variable(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let name = name.into();
