@@ -158,7 +158,7 @@ pub struct Operation {
 /// The path part of an operation's server URL, with its variables.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct BasePath {
-    /// `/_matrix/client/{CLIENT_MAJOR_VERSION}`: `{name}` for each variable; empty for none.
+    /// `/api/{version}`: `{name}` for each variable; empty for none.
     pub template: String,
     /// The variables in the template, in order.
     pub variables: Vec<BaseVariable>,

@@ -32,7 +32,7 @@ pub(super) struct Candidate {
 }
 
 /// The base of every resource the validator is given: nothing is fetched from it.
-const BASE: &str = "urn:matrix-codegen:";
+const BASE: &str = "urn:codegen:";
 
 /// The examples that fit their schema; a warning for each that does not.
 pub(super) fn fitting(

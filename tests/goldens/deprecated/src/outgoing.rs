@@ -24,7 +24,7 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// The server at `url`, e.g. `https://matrix.example.org`.
+    /// The server at `url`, e.g. `https://api.example.org`.
     pub fn new(url: impl Into<String>) -> Self {
         let url = url.into().trim_end_matches('/').to_owned();
         Endpoint {
