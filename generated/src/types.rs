@@ -252,6 +252,7 @@ impl ::std::fmt::Display for MatrixError {
     }
 }
 impl ::std::error::Error for MatrixError {}
+#[cfg(feature = "client-server")]
 /// The login type being used.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LoginBodyType {
@@ -263,6 +264,7 @@ pub enum LoginBodyType {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "client-server")]
 impl LoginBodyType {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -273,6 +275,7 @@ impl LoginBodyType {
         }
     }
 }
+#[cfg(feature = "client-server")]
 impl ::std::convert::From<&str> for LoginBodyType {
     fn from(value: &str) -> Self {
         match value {
@@ -282,16 +285,19 @@ impl ::std::convert::From<&str> for LoginBodyType {
         }
     }
 }
+#[cfg(feature = "client-server")]
 impl ::std::convert::From<::std::string::String> for LoginBodyType {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "client-server")]
 impl ::std::fmt::Display for LoginBodyType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "client-server")]
 impl ::serde::Serialize for LoginBodyType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -300,6 +306,7 @@ impl ::serde::Serialize for LoginBodyType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "client-server")]
 impl<'de> ::serde::Deserialize<'de> for LoginBodyType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -323,6 +330,7 @@ impl<'de> ::serde::Deserialize<'de> for LoginBodyType {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "client-server")]
 /// Identification information for the user: `m.id.user` with `user`, or `m.id.thirdparty` with `medium` and `address`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UserIdentifier {
@@ -339,6 +347,7 @@ pub struct UserIdentifier {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub address: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "client-server")]
 impl UserIdentifier {
     /// A `UserIdentifier` from its required fields; the optional ones are unset.
     pub fn new(type_: ::std::string::String) -> Self {
@@ -350,6 +359,7 @@ impl UserIdentifier {
         }
     }
 }
+#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoginBody {
     /// The login type being used.
@@ -381,6 +391,7 @@ pub struct LoginBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub initial_device_display_name: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "client-server")]
 impl LoginBody {
     /// A `LoginBody` from its required fields; the optional ones are unset.
     pub fn new(type_: crate::types::LoginBodyType) -> Self {
@@ -397,6 +408,7 @@ impl LoginBody {
         }
     }
 }
+#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoginOkBody {
     /// The fully-qualified Matrix ID that has been registered.
@@ -421,6 +433,7 @@ pub struct LoginOkBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub device_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "client-server")]
 impl LoginOkBody {
     /// A `LoginOkBody` with every optional field unset.
     pub fn new() -> Self {
@@ -433,22 +446,26 @@ impl LoginOkBody {
         }
     }
 }
+#[cfg(feature = "client-server")]
 impl ::std::default::Default for LoginOkBody {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RefreshBody {
     /// The refresh token which was issued by the server.
     pub refresh_token: ::std::string::String,
 }
+#[cfg(feature = "client-server")]
 impl RefreshBody {
     /// A `RefreshBody` from its required fields; the optional ones are unset.
     pub fn new(refresh_token: ::std::string::String) -> Self {
         Self { refresh_token }
     }
 }
+#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RefreshOkBody {
     /// An access token for the account.
@@ -460,6 +477,7 @@ pub struct RefreshOkBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub refresh_token: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "client-server")]
 impl RefreshOkBody {
     /// A `RefreshOkBody` with every optional field unset.
     pub fn new() -> Self {
@@ -469,11 +487,13 @@ impl RefreshOkBody {
         }
     }
 }
+#[cfg(feature = "client-server")]
 impl ::std::default::Default for RefreshOkBody {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RegisterKind {
     /// `guest`
@@ -484,6 +504,7 @@ pub enum RegisterKind {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "client-server")]
 impl RegisterKind {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -494,6 +515,7 @@ impl RegisterKind {
         }
     }
 }
+#[cfg(feature = "client-server")]
 impl ::std::convert::From<&str> for RegisterKind {
     fn from(value: &str) -> Self {
         match value {
@@ -503,16 +525,19 @@ impl ::std::convert::From<&str> for RegisterKind {
         }
     }
 }
+#[cfg(feature = "client-server")]
 impl ::std::convert::From<::std::string::String> for RegisterKind {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "client-server")]
 impl ::std::fmt::Display for RegisterKind {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "client-server")]
 impl ::serde::Serialize for RegisterKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -521,6 +546,7 @@ impl ::serde::Serialize for RegisterKind {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "client-server")]
 impl<'de> ::serde::Deserialize<'de> for RegisterKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -544,6 +570,7 @@ impl<'de> ::serde::Deserialize<'de> for RegisterKind {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "client-server")]
 /// Used by clients to submit authentication information to the interactive-authentication API
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AuthData {
@@ -560,6 +587,7 @@ pub struct AuthData {
         ::serde_json::Value,
     >,
 }
+#[cfg(feature = "client-server")]
 impl AuthData {
     /// A `AuthData` from its required fields; the optional ones are unset.
     pub fn new(type_: ::std::string::String) -> Self {
@@ -570,6 +598,7 @@ impl AuthData {
         }
     }
 }
+#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RegisterBody {
     /// Additional authentication information for the user-interactive authentication API.
@@ -592,6 +621,7 @@ pub struct RegisterBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub initial_device_display_name: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "client-server")]
 impl RegisterBody {
     /// A `RegisterBody` from its required fields; the optional ones are unset.
     pub fn new(password: ::std::string::String) -> Self {
@@ -605,6 +635,7 @@ impl RegisterBody {
         }
     }
 }
+#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RegisterOkBody {
     /// The fully-qualified Matrix ID that has been registered.
@@ -629,6 +660,7 @@ pub struct RegisterOkBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub device_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "client-server")]
 impl RegisterOkBody {
     /// A `RegisterOkBody` with every optional field unset.
     pub fn new() -> Self {
@@ -641,23 +673,27 @@ impl RegisterOkBody {
         }
     }
 }
+#[cfg(feature = "client-server")]
 impl ::std::default::Default for RegisterOkBody {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FlowInformation {
     /// The login type of each of the stages required to complete this
     /// authentication flow
     pub stages: ::std::vec::Vec<::std::string::String>,
 }
+#[cfg(feature = "client-server")]
 impl FlowInformation {
     /// A `FlowInformation` from its required fields; the optional ones are unset.
     pub fn new(stages: ::std::vec::Vec<::std::string::String>) -> Self {
         Self { stages }
     }
 }
+#[cfg(feature = "client-server")]
 /// Used by servers to indicate that additional authentication information is required,
 /// or to report the authentication stages a client has completed.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -690,6 +726,7 @@ pub struct UiaaResponse {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "client-server")]
 impl UiaaResponse {
     /// A `UiaaResponse` from its required fields; the optional ones are unset.
     pub fn new(flows: ::std::vec::Vec<crate::types::FlowInformation>) -> Self {
@@ -703,6 +740,7 @@ impl UiaaResponse {
         }
     }
 }
+#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChangePasswordBody {
     /// The new password for the account.
@@ -711,6 +749,7 @@ pub struct ChangePasswordBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub auth: ::std::option::Option<crate::types::AuthData>,
 }
+#[cfg(feature = "client-server")]
 impl ChangePasswordBody {
     /// A `ChangePasswordBody` from its required fields; the optional ones are unset.
     pub fn new(new_password: ::std::string::String) -> Self {
@@ -720,6 +759,7 @@ impl ChangePasswordBody {
         }
     }
 }
+#[cfg(feature = "client-server")]
 /// The medium of the third party identifier.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ThirdPartyIdentifierMedium {
@@ -729,6 +769,7 @@ pub enum ThirdPartyIdentifierMedium {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "client-server")]
 impl ThirdPartyIdentifierMedium {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -738,6 +779,7 @@ impl ThirdPartyIdentifierMedium {
         }
     }
 }
+#[cfg(feature = "client-server")]
 impl ::std::convert::From<&str> for ThirdPartyIdentifierMedium {
     fn from(value: &str) -> Self {
         match value {
@@ -746,16 +788,19 @@ impl ::std::convert::From<&str> for ThirdPartyIdentifierMedium {
         }
     }
 }
+#[cfg(feature = "client-server")]
 impl ::std::convert::From<::std::string::String> for ThirdPartyIdentifierMedium {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "client-server")]
 impl ::std::fmt::Display for ThirdPartyIdentifierMedium {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "client-server")]
 impl ::serde::Serialize for ThirdPartyIdentifierMedium {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -764,6 +809,7 @@ impl ::serde::Serialize for ThirdPartyIdentifierMedium {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "client-server")]
 impl<'de> ::serde::Deserialize<'de> for ThirdPartyIdentifierMedium {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -787,6 +833,7 @@ impl<'de> ::serde::Deserialize<'de> for ThirdPartyIdentifierMedium {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ThirdPartyIdentifier {
     /// The medium of the third party identifier.
@@ -796,6 +843,7 @@ pub struct ThirdPartyIdentifier {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub address: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "client-server")]
 impl ThirdPartyIdentifier {
     /// A `ThirdPartyIdentifier` with every optional field unset.
     pub fn new() -> Self {
@@ -805,11 +853,13 @@ impl ThirdPartyIdentifier {
         }
     }
 }
+#[cfg(feature = "client-server")]
 impl ::std::default::Default for ThirdPartyIdentifier {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetAccount3pidsOkBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -817,6 +867,7 @@ pub struct GetAccount3pidsOkBody {
         ::std::vec::Vec<crate::types::ThirdPartyIdentifier>,
     >,
 }
+#[cfg(feature = "client-server")]
 impl GetAccount3pidsOkBody {
     /// A `GetAccount3pidsOkBody` with every optional field unset.
     pub fn new() -> Self {
@@ -825,11 +876,13 @@ impl GetAccount3pidsOkBody {
         }
     }
 }
+#[cfg(feature = "client-server")]
 impl ::std::default::Default for GetAccount3pidsOkBody {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "client-server")]
 /// The third party credentials to associate with the account.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ThreePidCredentials {
@@ -840,6 +893,7 @@ pub struct ThreePidCredentials {
     /// The session identifier given by the Identity Server.
     pub sid: ::std::string::String,
 }
+#[cfg(feature = "client-server")]
 impl ThreePidCredentials {
     /// A `ThreePidCredentials` from its required fields; the optional ones are unset.
     pub fn new(
@@ -854,6 +908,7 @@ impl ThreePidCredentials {
         }
     }
 }
+#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Post3pidsBody {
     /// The third party credentials to associate with the account.
@@ -864,6 +919,7 @@ pub struct Post3pidsBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub bind: ::std::option::Option<bool>,
 }
+#[cfg(feature = "client-server")]
 impl Post3pidsBody {
     /// A `Post3pidsBody` from its required fields; the optional ones are unset.
     pub fn new(three_pid_creds: crate::types::ThreePidCredentials) -> Self {
@@ -873,6 +929,7 @@ impl Post3pidsBody {
         }
     }
 }
+#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetVersionsOkBody {
     /// The supported versions.
@@ -883,6 +940,7 @@ pub struct GetVersionsOkBody {
         ::std::collections::BTreeMap<::std::string::String, bool>,
     >,
 }
+#[cfg(feature = "client-server")]
 impl GetVersionsOkBody {
     /// A `GetVersionsOkBody` from its required fields; the optional ones are unset.
     pub fn new(versions: ::std::vec::Vec<::std::string::String>) -> Self {
@@ -923,40 +981,47 @@ impl OpenIdToken {
         }
     }
 }
+#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ExchangeOpenIdTokenOkBody {
     /// The Matrix User ID who generated the token.
     pub sub: ::std::string::String,
 }
+#[cfg(feature = "client-server")]
 impl ExchangeOpenIdTokenOkBody {
     /// A `ExchangeOpenIdTokenOkBody` from its required fields; the optional ones are unset.
     pub fn new(sub: ::std::string::String) -> Self {
         Self { sub }
     }
 }
+#[cfg(feature = "identity")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RegisterAccountOkBody {
     /// An opaque string representing the token to authenticate future
     /// requests to the identity server with.
     pub token: ::std::string::String,
 }
+#[cfg(feature = "identity")]
 impl RegisterAccountOkBody {
     /// A `RegisterAccountOkBody` from its required fields; the optional ones are unset.
     pub fn new(token: ::std::string::String) -> Self {
         Self { token }
     }
 }
+#[cfg(feature = "identity")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetAccountOkBody {
     /// The user ID which registered the token.
     pub user_id: ::std::string::String,
 }
+#[cfg(feature = "identity")]
 impl GetAccountOkBody {
     /// A `GetAccountOkBody` from its required fields; the optional ones are unset.
     pub fn new(user_id: ::std::string::String) -> Self {
         Self { user_id }
     }
 }
+#[cfg(feature = "identity")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetValidated3pidOkBody {
     /// The medium type of the 3pid.
@@ -967,6 +1032,7 @@ pub struct GetValidated3pidOkBody {
     /// was validated.
     pub validated_at: i64,
 }
+#[cfg(feature = "identity")]
 impl GetValidated3pidOkBody {
     /// A `GetValidated3pidOkBody` from its required fields; the optional ones are unset.
     pub fn new(
@@ -981,6 +1047,7 @@ impl GetValidated3pidOkBody {
         }
     }
 }
+#[cfg(feature = "identity")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BindBody {
     /// The Session ID generated by the `requestToken` call.
@@ -990,6 +1057,7 @@ pub struct BindBody {
     /// The Matrix user ID to associate with the 3pids.
     pub mxid: ::std::string::String,
 }
+#[cfg(feature = "identity")]
 impl BindBody {
     /// A `BindBody` from its required fields; the optional ones are unset.
     pub fn new(
@@ -1000,6 +1068,7 @@ impl BindBody {
         Self { sid, client_secret, mxid }
     }
 }
+#[cfg(feature = "identity")]
 /// Signatures of the object, keyed by the name of the signing entity. Each value
 /// maps a signing key identifier (`algorithm:version`) to the unpadded-base64
 /// signature.
@@ -1007,6 +1076,7 @@ pub type ServerSignatures = ::std::collections::BTreeMap<
     ::std::string::String,
     ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
 >;
+#[cfg(feature = "identity")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BindOkBody {
     /// The 3pid address of the user being looked up.
@@ -1026,6 +1096,7 @@ pub struct BindOkBody {
     /// services.
     pub signatures: crate::types::ServerSignatures,
 }
+#[cfg(feature = "identity")]
 impl BindOkBody {
     /// A `BindOkBody` from its required fields; the optional ones are unset.
     pub fn new(
@@ -1048,6 +1119,7 @@ impl BindOkBody {
         }
     }
 }
+#[cfg(feature = "identity")]
 /// The 3PID to remove. Must match the 3PID used to generate the session
 /// if using `sid` and `client_secret` to authenticate this request.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1058,12 +1130,14 @@ pub struct ThreePid {
     /// The 3PID address to remove.
     pub address: ::std::string::String,
 }
+#[cfg(feature = "identity")]
 impl ThreePid {
     /// A `ThreePid` from its required fields; the optional ones are unset.
     pub fn new(medium: ::std::string::String, address: ::std::string::String) -> Self {
         Self { medium, address }
     }
 }
+#[cfg(feature = "identity")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UnbindBody {
     /// The Session ID generated by the `requestToken` call.
@@ -1078,6 +1152,7 @@ pub struct UnbindBody {
     /// if using `sid` and `client_secret` to authenticate this request.
     pub threepid: crate::types::ThreePid,
 }
+#[cfg(feature = "identity")]
 impl UnbindBody {
     /// A `UnbindBody` from its required fields; the optional ones are unset.
     pub fn new(mxid: ::std::string::String, threepid: crate::types::ThreePid) -> Self {
@@ -1089,6 +1164,7 @@ impl UnbindBody {
         }
     }
 }
+#[cfg(feature = "identity")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailRequestTokenBody {
     /// A unique string generated by the client, and used to identify the
@@ -1107,6 +1183,7 @@ pub struct EmailRequestTokenBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub next_link: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "identity")]
 impl EmailRequestTokenBody {
     /// A `EmailRequestTokenBody` from its required fields; the optional ones are unset.
     pub fn new(
@@ -1122,28 +1199,33 @@ impl EmailRequestTokenBody {
         }
     }
 }
+#[cfg(feature = "identity")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailRequestTokenOkBody {
     /// The session ID.
     pub sid: ::std::string::String,
 }
+#[cfg(feature = "identity")]
 impl EmailRequestTokenOkBody {
     /// A `EmailRequestTokenOkBody` from its required fields; the optional ones are unset.
     pub fn new(sid: ::std::string::String) -> Self {
         Self { sid }
     }
 }
+#[cfg(feature = "identity")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailSubmitTokenGetOkBody {
     /// Whether the validation was successful or not.
     pub success: bool,
 }
+#[cfg(feature = "identity")]
 impl EmailSubmitTokenGetOkBody {
     /// A `EmailSubmitTokenGetOkBody` from its required fields; the optional ones are unset.
     pub fn new(success: bool) -> Self {
         Self { success }
     }
 }
+#[cfg(feature = "identity")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailSubmitTokenPostBody {
     /// The session ID, generated by the `requestToken` call.
@@ -1153,6 +1235,7 @@ pub struct EmailSubmitTokenPostBody {
     /// The token generated by the `requestToken` call and emailed to the user.
     pub token: ::std::string::String,
 }
+#[cfg(feature = "identity")]
 impl EmailSubmitTokenPostBody {
     /// A `EmailSubmitTokenPostBody` from its required fields; the optional ones are unset.
     pub fn new(
@@ -1163,22 +1246,26 @@ impl EmailSubmitTokenPostBody {
         Self { sid, client_secret, token }
     }
 }
+#[cfg(feature = "identity")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailSubmitTokenPostOkBody {
     /// Whether the validation was successful or not.
     pub success: bool,
 }
+#[cfg(feature = "identity")]
 impl EmailSubmitTokenPostOkBody {
     /// A `EmailSubmitTokenPostOkBody` from its required fields; the optional ones are unset.
     pub fn new(success: bool) -> Self {
         Self { success }
     }
 }
+#[cfg(feature = "identity")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetPubKeyOkBody {
     /// Unpadded Base64 encoded public key.
     pub public_key: ::std::string::String,
 }
+#[cfg(feature = "identity")]
 impl GetPubKeyOkBody {
     /// A `GetPubKeyOkBody` from its required fields; the optional ones are unset.
     pub fn new(public_key: ::std::string::String) -> Self {

@@ -12,6 +12,7 @@ fn round_trip<T: ::serde::Serialize + ::serde::de::DeserializeOwned>(json: &str)
         });
     assert_eq!(::serde_json::to_value(& typed).expect("serializes"), value);
 }
+#[cfg(feature = "client-server")]
 /// api/client-server/login.yaml#/paths/~1login/post/parameters/0/schema/example
 #[test]
 #[rustfmt::skip]
@@ -22,6 +23,7 @@ fn login_paths_1login_post_parameters_0_schema_example() {
         "{\n  \"type\": \"m.login.password\",\n  \"user\": \"cheeky_monkey\",\n  \"password\": \"ilovebananas\"\n}",
     );
 }
+#[cfg(feature = "client-server")]
 /// api/client-server/login.yaml#/paths/~1login/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
@@ -48,6 +50,7 @@ fn login_paths_1login_post_responses_403_examples_application_1json() {
         ::matrix_api::types::MatrixErrorBody,
     >("{\n  \"errcode\": \"M_FORBIDDEN\"\n}");
 }
+#[cfg(feature = "client-server")]
 /// api/client-server/login.yaml#/paths/~1tokenrefresh/post/parameters/0/schema/example
 #[test]
 #[rustfmt::skip]
@@ -56,6 +59,7 @@ fn login_paths_1tokenrefresh_post_parameters_0_schema_example() {
         ::matrix_api::types::RefreshBody,
     >("{\n  \"refresh_token\": \"a1b2c3\"\n}");
 }
+#[cfg(feature = "client-server")]
 /// api/client-server/login.yaml#/paths/~1tokenrefresh/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
@@ -74,6 +78,7 @@ fn login_paths_1tokenrefresh_post_responses_403_examples_application_1json() {
         ::matrix_api::types::MatrixErrorBody,
     >("{\n  \"errcode\": \"M_FORBIDDEN\"\n}");
 }
+#[cfg(feature = "client-server")]
 /// api/client-server/registration.yaml#/paths/~1register/post/parameters/0/x-example
 #[test]
 #[rustfmt::skip]
@@ -98,6 +103,7 @@ fn registration_paths_1register_post_parameters_1_schema_properties_username_exa
 fn registration_paths_1register_post_parameters_1_schema_properties_password_example() {
     round_trip::<::std::string::String>("\"ilovebananas\"");
 }
+#[cfg(feature = "client-server")]
 /// api/client-server/registration.yaml#/paths/~1register/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
@@ -140,6 +146,7 @@ fn registration_paths_1account_1password_post_parameters_0_schema_properties_new
 fn registration_paths_1account_1password_post_responses_200_examples_application_1json() {
     round_trip::<::serde_json::Map<::std::string::String, ::serde_json::Value>>("{}");
 }
+#[cfg(feature = "client-server")]
 /// api/client-server/administrative_contact.yaml#/paths/~1account~13pid/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
@@ -150,6 +157,7 @@ fn administrative_contact_paths_1account_13pid_get_responses_200_examples_applic
         "{\n  \"threepids\": [\n    {\n      \"medium\": \"email\",\n      \"address\": \"monkey@banana.island\"\n    }\n  ]\n}",
     );
 }
+#[cfg(feature = "client-server")]
 /// api/client-server/administrative_contact.yaml#/paths/~1account~13pid/post/parameters/0/schema/example
 #[test]
 #[rustfmt::skip]
@@ -176,6 +184,7 @@ fn administrative_contact_paths_1account_13pid_post_responses_403_examples_appli
         "{\n  \"errcode\": \"M_THREEPID_AUTH_FAILED\",\n  \"error\": \"The third party credentials could not be verified by the identity server.\"\n}",
     );
 }
+#[cfg(feature = "client-server")]
 /// api/client-server/versions.yaml#/paths/~1versions/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
@@ -222,6 +231,7 @@ fn openid_paths_1user_1_user_id_1openid_1request_token_post_responses_403_exampl
 fn openid_paths_1openid_1userinfo_get_parameters_0_x_example() {
     round_trip::<::std::string::String>("\"SomeSecretTokenHere\"");
 }
+#[cfg(feature = "client-server")]
 /// api/server-server/openid.yaml#/paths/~1openid~1userinfo/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
@@ -240,6 +250,7 @@ fn openid_paths_1openid_1userinfo_get_responses_401_examples_application_1json()
         "{\n  \"errcode\": \"M_UNKNOWN_TOKEN\",\n  \"error\": \"Access token unknown or expired\"\n}",
     );
 }
+#[cfg(feature = "identity")]
 /// api/identity/v2_auth.yaml#/paths/~1account~1register/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
@@ -258,6 +269,7 @@ fn v2_auth_paths_1account_1register_post_responses_401_examples_application_1jso
         "{\n  \"errcode\": \"M_UNKNOWN_TOKEN\",\n  \"error\": \"The OpenID token could not be verified\"\n}",
     );
 }
+#[cfg(feature = "identity")]
 /// api/identity/v2_auth.yaml#/paths/~1account/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
@@ -294,6 +306,7 @@ fn associations_paths_13pid_1get_validated3pid_get_parameters_0_x_example() {
 fn associations_paths_13pid_1get_validated3pid_get_parameters_1_x_example() {
     round_trip::<::std::string::String>("\"monkeys_are_GREAT\"");
 }
+#[cfg(feature = "identity")]
 /// api/identity/associations.yaml#/paths/~13pid~1getValidated3pid/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
@@ -324,6 +337,7 @@ fn associations_paths_13pid_1get_validated3pid_get_responses_404_examples_applic
         "{\n  \"errcode\": \"M_NO_VALID_SESSION\",\n  \"error\": \"No valid session was found matching that sid and client secret\"\n}",
     );
 }
+#[cfg(feature = "identity")]
 /// api/identity/associations.yaml#/paths/~13pid~1bind/post/parameters/0/schema/example
 #[test]
 #[rustfmt::skip]
@@ -334,6 +348,7 @@ fn associations_paths_13pid_1bind_post_parameters_0_schema_example() {
         "{\n  \"sid\": \"1234\",\n  \"client_secret\": \"monkeys_are_GREAT\",\n  \"mxid\": \"@ears:matrix.org\"\n}",
     );
 }
+#[cfg(feature = "identity")]
 /// api/identity/associations.yaml#/paths/~13pid~1bind/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
@@ -364,6 +379,7 @@ fn associations_paths_13pid_1bind_post_responses_404_examples_application_1json(
         "{\n  \"errcode\": \"M_NO_VALID_SESSION\",\n  \"error\": \"No valid session was found matching that sid and client secret\"\n}",
     );
 }
+#[cfg(feature = "identity")]
 /// api/identity/associations.yaml#/paths/~13pid~1unbind/post/parameters/0/schema/example
 #[test]
 #[rustfmt::skip]
@@ -390,6 +406,7 @@ fn associations_paths_13pid_1unbind_post_responses_403_examples_application_1jso
         "{\n  \"errcode\": \"M_FORBIDDEN\",\n  \"error\": \"Invalid homeserver signature\"\n}",
     );
 }
+#[cfg(feature = "identity")]
 /// api/identity/email_validation.yaml#/paths/~1validate~1email~1requestToken/post/parameters/0/schema/example
 #[test]
 #[rustfmt::skip]
@@ -400,6 +417,7 @@ fn email_validation_paths_1validate_1email_1request_token_post_parameters_0_sche
         "{\n  \"client_secret\": \"monkeys_are_GREAT\",\n  \"email\": \"foo@example.com\",\n  \"send_attempt\": 1\n}",
     );
 }
+#[cfg(feature = "identity")]
 /// api/identity/email_validation.yaml#/paths/~1validate~1email~1requestToken/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
@@ -436,6 +454,7 @@ fn email_validation_paths_1validate_1email_1submit_token_get_parameters_1_x_exam
 fn email_validation_paths_1validate_1email_1submit_token_get_parameters_2_x_example() {
     round_trip::<::std::string::String>("\"atoken\"");
 }
+#[cfg(feature = "identity")]
 /// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
@@ -464,6 +483,7 @@ fn email_validation_paths_1validate_1email_1submit_token_get_responses_404_examp
         "{\n  \"errcode\": \"M_NO_VALID_SESSION\",\n  \"error\": \"No valid session was found matching that sid and client secret\"\n}",
     );
 }
+#[cfg(feature = "identity")]
 /// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/parameters/0/schema/example
 #[test]
 #[rustfmt::skip]
@@ -474,6 +494,7 @@ fn email_validation_paths_1validate_1email_1submit_token_post_parameters_0_schem
         "{\n  \"sid\": \"1234\",\n  \"client_secret\": \"monkeys_are_GREAT\",\n  \"token\": \"atoken\"\n}",
     );
 }
+#[cfg(feature = "identity")]
 /// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]
@@ -508,6 +529,7 @@ fn email_validation_paths_1validate_1email_1submit_token_post_responses_404_exam
 fn pubkey_paths_1pubkey_1_key_id_get_parameters_0_x_example() {
     round_trip::<::std::string::String>("\"ed25519:0\"");
 }
+#[cfg(feature = "identity")]
 /// api/identity/pubkey.yaml#/paths/~1pubkey~1{keyId}/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]

@@ -87,22 +87,30 @@ async fn serve_for_fuzzing() {
         .expect("SCRIPTED_SERVERS_PORT names the first port")
         .parse()
         .expect("SCRIPTED_SERVERS_PORT is a port");
-    let servers = [
-        ::tokio::spawn(
-            client_server::serve_at(
-                ::std::net::SocketAddr::from(([127, 0, 0, 1], first)),
+    let mut servers = ::std::vec::Vec::new();
+    #[cfg(feature = "client-server")]
+    servers
+        .push(
+            ::tokio::spawn(
+                client_server::serve_at(
+                    ::std::net::SocketAddr::from(([127, 0, 0, 1], first)),
+                ),
             ),
-        ),
-        ::tokio::spawn(
-            identity::serve_at(
-                ::std::net::SocketAddr::from(([127, 0, 0, 1], first + 1u16)),
+        );
+    #[cfg(feature = "identity")]
+    servers
+        .push(
+            ::tokio::spawn(
+                identity::serve_at(
+                    ::std::net::SocketAddr::from(([127, 0, 0, 1], first + 1u16)),
+                ),
             ),
-        ),
-    ];
+        );
     for server in servers {
         server.await.unwrap();
     }
 }
+#[cfg(feature = "client-server")]
 #[rustfmt::skip]
 mod client_server {
     use super::{Script, serve};
@@ -353,6 +361,7 @@ mod client_server {
         (script, ::matrix_api::outgoing::Endpoint::new(url))
     }
 }
+#[cfg(feature = "client-server")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn client_server_login() {
@@ -452,6 +461,7 @@ async fn client_server_login() {
             .await;
     }
 }
+#[cfg(feature = "client-server")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn client_server_refresh() {
@@ -532,6 +542,7 @@ async fn client_server_refresh() {
             .await;
     }
 }
+#[cfg(feature = "client-server")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn client_server_register() {
@@ -661,6 +672,7 @@ async fn client_server_register() {
             .await;
     }
 }
+#[cfg(feature = "client-server")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn client_server_change_password() {
@@ -749,6 +761,7 @@ async fn client_server_change_password() {
             .await;
     }
 }
+#[cfg(feature = "client-server")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn client_server_get_account_3pids() {
@@ -800,6 +813,7 @@ async fn client_server_get_account_3pids() {
             .await;
     }
 }
+#[cfg(feature = "client-server")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn client_server_post_3pids() {
@@ -886,6 +900,7 @@ async fn client_server_post_3pids() {
             .await;
     }
 }
+#[cfg(feature = "client-server")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn client_server_get_versions() {
@@ -911,6 +926,7 @@ async fn client_server_get_versions() {
             .await;
     }
 }
+#[cfg(feature = "client-server")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn client_server_request_open_id_token() {
@@ -996,6 +1012,7 @@ async fn client_server_request_open_id_token() {
             .await;
     }
 }
+#[cfg(feature = "client-server")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn client_server_exchange_open_id_token() {
@@ -1039,6 +1056,7 @@ async fn client_server_exchange_open_id_token() {
             .await;
     }
 }
+#[cfg(feature = "identity")]
 #[rustfmt::skip]
 mod identity {
     use super::{Script, serve};
@@ -1298,6 +1316,7 @@ mod identity {
         (script, ::matrix_api::outgoing::Endpoint::new(url))
     }
 }
+#[cfg(feature = "identity")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn identity_register_account() {
@@ -1372,6 +1391,7 @@ async fn identity_register_account() {
             .await;
     }
 }
+#[cfg(feature = "identity")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn identity_get_account() {
@@ -1421,6 +1441,7 @@ async fn identity_get_account() {
             .await;
     }
 }
+#[cfg(feature = "identity")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn identity_logout() {
@@ -1492,6 +1513,7 @@ async fn identity_logout() {
             .await;
     }
 }
+#[cfg(feature = "identity")]
 #[::tokio::test]
 #[rustfmt::skip]
 #[allow(deprecated)]
@@ -1580,6 +1602,7 @@ async fn identity_get_validated3pid() {
             .await;
     }
 }
+#[cfg(feature = "identity")]
 #[::tokio::test]
 #[rustfmt::skip]
 #[allow(deprecated)]
@@ -1680,6 +1703,7 @@ async fn identity_bind() {
             .await;
     }
 }
+#[cfg(feature = "identity")]
 #[::tokio::test]
 #[rustfmt::skip]
 #[allow(deprecated)]
@@ -1824,6 +1848,7 @@ async fn identity_unbind() {
             .await;
     }
 }
+#[cfg(feature = "identity")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn identity_email_request_token() {
@@ -1898,6 +1923,7 @@ async fn identity_email_request_token() {
             .await;
     }
 }
+#[cfg(feature = "identity")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn identity_email_submit_token_get() {
@@ -1987,6 +2013,7 @@ async fn identity_email_submit_token_get() {
             .await;
     }
 }
+#[cfg(feature = "identity")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn identity_email_submit_token_post() {
@@ -2084,6 +2111,7 @@ async fn identity_email_submit_token_post() {
             .await;
     }
 }
+#[cfg(feature = "identity")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn identity_get_pub_key() {

@@ -287,6 +287,12 @@ impl Config {
                     api.name
                 )));
             }
+            if ["server", "client", "default"].contains(&api.name.as_str()) {
+                return Err(config_error(format!(
+                    "api name `{}` is taken: it would name the crate's Cargo feature for the API, beside `server`, `client` and `default`",
+                    api.name
+                )));
+            }
             if api.specs.is_empty() {
                 return Err(config_error(format!("api `{}` lists no specs", api.name)));
             }

@@ -33,6 +33,9 @@ pub struct Ir {
     pub examples: Vec<Example>,
     /// The media types the routers read and write, over all operations.
     pub media_uses: MediaUses,
+    /// Per type (by [`TypeId`]), the APIs (indexes into `apis`) that use it: it builds
+    /// whenever one of their features is enabled.
+    pub type_users: Vec<std::collections::BTreeSet<usize>>,
     /// What the generator could not represent exactly.
     pub warnings: Vec<Warning>,
 }
@@ -343,6 +346,27 @@ pub enum TypeRef {
 }
 
 impl TypeRef {
+    /// Every named type the use mentions, however deep.
+    pub fn named_ids(&self, out: &mut Vec<TypeId>) {
+        match self {
+            TypeRef::Named(id) => out.push(*id),
+            TypeRef::Array(inner)
+            | TypeRef::Map(inner)
+            | TypeRef::Boxed(inner)
+            | TypeRef::Nullable(inner) => inner.named_ids(out),
+            TypeRef::Tuple(items) => items.iter().for_each(|item| item.named_ids(out)),
+            TypeRef::String { .. }
+            | TypeRef::Integer { .. }
+            | TypeRef::Number { .. }
+            | TypeRef::Boolean
+            | TypeRef::Bytes
+            | TypeRef::Blob
+            | TypeRef::Object
+            | TypeRef::Any
+            | TypeRef::External(_) => {}
+        }
+    }
+
     /// The id of the named type this use refers to, through a box (however the layout
     /// decided to hold it) or a nullable.
     pub fn named_id(&self) -> Option<TypeId> {
@@ -572,7 +596,41 @@ impl std::fmt::Display for Warning {
     }
 }
 
+impl Api {
+    /// The generated crate's Cargo feature that builds this API: its name in kebab case.
+    pub fn feature(&self) -> String {
+        self.name.replace('_', "-")
+    }
+}
+
 impl Ir {
+    /// The Cargo features one of which a type needs to build: none (it always builds) when
+    /// every API uses it, or no API does.
+    pub fn features_of_type(&self, id: TypeId) -> Vec<String> {
+        let users = &self.type_users[id.0];
+        if users.is_empty() || users.len() == self.apis.len() {
+            return Vec::new();
+        }
+        users.iter().map(|&api| self.apis[api].feature()).collect()
+    }
+
+    /// The Cargo features one of which a use of a type needs: those of the APIs that use
+    /// every named type it mentions (none when that is every API).
+    pub fn features_of_use(&self, ty: &TypeRef) -> Vec<String> {
+        let mut named = Vec::new();
+        ty.named_ids(&mut named);
+        let mut users = (0..self.apis.len()).collect::<std::collections::BTreeSet<usize>>();
+        for id in named {
+            if !self.type_users[id.0].is_empty() {
+                users.retain(|api| self.type_users[id.0].contains(api));
+            }
+        }
+        if users.len() == self.apis.len() {
+            return Vec::new();
+        }
+        users.iter().map(|&api| self.apis[api].feature()).collect()
+    }
+
     /// The type `id` stands for.
     pub fn type_def(&self, id: TypeId) -> &TypeDef {
         &self.types[id.0]

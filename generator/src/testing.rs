@@ -5,11 +5,29 @@ use crate::{Generator, Ir};
 /// The IR of one OpenAPI or Swagger document (`a.yaml`) as the one API `test`, with `config`
 /// appended to the config file (`[router]`, `[errors]`...).
 pub(crate) fn ir_of(spec: &str, config: &str) -> Ir {
+    ir_of_apis(&[("test", spec)], config)
+}
+
+/// The IR of several APIs, each one document (`NAME.yaml`); `files` are further files
+/// (shared schemas) by path.
+pub(crate) fn ir_of_apis(apis: &[(&str, &str)], config: &str) -> Ir {
+    ir_of_files(apis, &[], config)
+}
+
+/// Like [`ir_of_apis`], with further files the documents refer to.
+pub(crate) fn ir_of_files(apis: &[(&str, &str)], files: &[(&str, &str)], config: &str) -> Ir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.yaml"), spec).unwrap();
-    let config = format!(
-        "[package]\nname = \"t\"\ndescription = \"t\"\n[[api]]\nname = \"test\"\ntitle = \"T\"\nspecs = [\"a.yaml\"]\n{config}"
-    );
+    let mut text = String::from("[package]\nname = \"t\"\ndescription = \"t\"\n");
+    for (name, spec) in apis {
+        std::fs::write(dir.path().join(format!("{name}.yaml")), spec).unwrap();
+        text.push_str(&format!(
+            "[[api]]\nname = \"{name}\"\ntitle = \"{name}\"\nspecs = [\"{name}.yaml\"]\n"
+        ));
+    }
+    for (path, content) in files {
+        std::fs::write(dir.path().join(path), content).unwrap();
+    }
+    let config = format!("{text}{config}");
     std::fs::write(dir.path().join("codegen.toml"), config).unwrap();
     Generator::from_config_file(&dir.path().join("codegen.toml"))
         .and_then(|g| g.ir())

@@ -47,6 +47,11 @@ pub fn cargo_toml(ir: &Ir, header: &str) -> Result<String, EmitError> {
             package => &ir.package,
             dependencies => dependencies(ir),
             description => ir.description.replace('"', "\\\""),
+            apis => ir
+                .apis
+                .iter()
+                .map(|api| minijinja::context! { feature => api.feature(), title => &api.title })
+                .collect::<Vec<_>>(),
         },
     )
 }

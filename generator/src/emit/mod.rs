@@ -158,13 +158,24 @@ fn lib_rs(ir: &Ir) -> TokenStream {
     }
     doc.push(String::new());
     doc.push("Features: `server` (on by default) adds the axum routers, `client` the reqwest `Client` of each API; with neither the crate is types, traits, metadata and the transport-agnostic request and response conversions.".into());
+    doc.push(String::new());
+    let features: Vec<String> = ir
+        .apis
+        .iter()
+        .map(|api| format!("`{}`", api.feature()))
+        .collect();
+    doc.push(format!(
+        "A feature per API ({}, all on by default) builds its module and the types it uses: a crate that needs fewer APIs turns off the default features and names the ones it uses, with `server` and `client` as it needs them. The shared error always builds.",
+        features.join(", ")
+    ));
     let doc = doc.join("\n");
     // `rustfmt::skip` keeps `cargo fmt` out of the modules: their layout is prettyplease's,
     // and `cargo xtask codegen --check` compares bytes.
     let modules = ir.apis.iter().map(|api| {
         let module = rust_types::ident(&api.module);
         let text = format!(" The {}.", api.title);
-        quote!(#[doc = #text] #[rustfmt::skip] pub mod #module;)
+        let feature = api.feature();
+        quote!(#[doc = #text] #[cfg(feature = #feature)] #[rustfmt::skip] pub mod #module;)
     });
     quote! {
         #![doc = #doc]
@@ -207,19 +218,19 @@ fn examples_test(ir: &Ir) -> Vec<Part<'_>> {
         }
     });
     let tests = ir.examples.iter().map(move |example| {
-        Part::rust(move || {
+        Part::gated(ir.features_of_use(&example.ty), move || {
             let name = rust_types::ident(&example.test_name);
             let ty = rust_types::type_tokens(ir, &example.ty, &crate_path(ir));
             let json = serde_json::to_string_pretty(&example.value).unwrap_or_default();
             let doc = format!(" {}", example.location);
-            quote! {
+            Ok(quote! {
                 #[doc = #doc]
                 #[test]
                 #[rustfmt::skip]
                 fn #name() {
                     round_trip::<#ty>(#json);
                 }
-            }
+            })
         })
     });
     std::iter::once(helper).chain(tests).collect()

@@ -111,12 +111,15 @@ pub(super) fn parts(ir: &Ir) -> Option<Vec<Part<'_>>> {
         Part::rust(move || serve_for_fuzzing(&modules)),
     ];
     for (api, tests) in plan.apis {
-        parts.push(Part::rust(move || scripted_server(ir, api)));
-        parts.extend(
-            tests
-                .into_iter()
-                .map(|(op, name)| Part::rust(move || operation_test(ir, api, op, &name))),
-        );
+        let feature = vec![api.feature()];
+        parts.push(Part::gated(feature.clone(), move || {
+            Ok(scripted_server(ir, api))
+        }));
+        parts.extend(tests.into_iter().map(|(op, name)| {
+            Part::gated(feature.clone(), move || {
+                Ok(operation_test(ir, api, op, &name))
+            })
+        }));
     }
     Some(parts)
 }
@@ -308,7 +311,11 @@ fn serve_for_fuzzing(apis: &[&Api]) -> TokenStream {
             0 => quote!(first),
             offset => quote!(first + #offset),
         };
-        quote!(::tokio::spawn(#module::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], #port)))),)
+        let feature = api.feature();
+        quote! {
+            #[cfg(feature = #feature)]
+            servers.push(::tokio::spawn(#module::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], #port)))));
+        }
     });
     quote! {
         /// Serves every API's scripted server for a fuzzer, the first on loopback at port
@@ -321,7 +328,8 @@ fn serve_for_fuzzing(apis: &[&Api]) -> TokenStream {
                 .expect("SCRIPTED_SERVERS_PORT names the first port")
                 .parse()
                 .expect("SCRIPTED_SERVERS_PORT is a port");
-            let servers = [#(#servers)*];
+            let mut servers = ::std::vec::Vec::new();
+            #(#servers)*
             for server in servers {
                 server.await.unwrap();
             }

@@ -28,6 +28,7 @@ mod security;
 mod table;
 mod transport;
 mod unions;
+mod users;
 mod validation;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -96,6 +97,7 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
         router: config.router.clone(),
         examples,
         media_uses: Default::default(),
+        type_users: Vec::new(),
         warnings: lowerer.warnings,
     };
     examples::keep_declared(&mut ir);
@@ -105,6 +107,7 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
     // (transport sees through the boxes layout adds).
     transport::decide(&mut ir);
     layout::finalize(&mut ir);
+    users::decide(&mut ir);
     Ok(ir)
 }
 

@@ -44,14 +44,17 @@ pub(super) fn optional_attr(field: &Field) -> TokenStream {
     }
 }
 
-/// Whether a field needs the helper [`null_is_some_fn`].
-pub(super) fn needs_null_is_some(ir: &Ir) -> bool {
-    ir.types.iter().any(|def| match &def.kind {
-        crate::ir::TypeKind::Struct { fields, .. } => fields
-            .iter()
-            .any(|f| absent_or_null(f) && f.default.is_none()),
-        _ => false,
-    })
+/// The types whose fields need the helper [`null_is_some_fn`].
+pub(super) fn null_is_some_users(ir: &Ir) -> Vec<TypeId> {
+    (0..ir.types.len())
+        .map(TypeId)
+        .filter(|id| match &ir.type_def(*id).kind {
+            crate::ir::TypeKind::Struct { fields, .. } => fields
+                .iter()
+                .any(|f| absent_or_null(f) && f.default.is_none()),
+            _ => false,
+        })
+        .collect()
 }
 
 /// The helper [`optional_attr`] names, emitted once where a field needs it: serde reads a

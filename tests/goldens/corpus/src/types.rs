@@ -256,6 +256,7 @@ impl ::std::fmt::Display for ApiError {
     }
 }
 impl ::std::error::Error for ApiError {}
+#[cfg(feature = "store")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListPetsStatusItem {
     /// `available`
@@ -268,6 +269,7 @@ pub enum ListPetsStatusItem {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "store")]
 impl ListPetsStatusItem {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -279,6 +281,7 @@ impl ListPetsStatusItem {
         }
     }
 }
+#[cfg(feature = "store")]
 impl ::std::convert::From<&str> for ListPetsStatusItem {
     fn from(value: &str) -> Self {
         match value {
@@ -289,16 +292,19 @@ impl ::std::convert::From<&str> for ListPetsStatusItem {
         }
     }
 }
+#[cfg(feature = "store")]
 impl ::std::convert::From<::std::string::String> for ListPetsStatusItem {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "store")]
 impl ::std::fmt::Display for ListPetsStatusItem {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "store")]
 impl ::serde::Serialize for ListPetsStatusItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -307,6 +313,7 @@ impl ::serde::Serialize for ListPetsStatusItem {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "store")]
 impl<'de> ::serde::Deserialize<'de> for ListPetsStatusItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -330,6 +337,7 @@ impl<'de> ::serde::Deserialize<'de> for ListPetsStatusItem {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "store")]
 /// Where the pet is in the sale.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PetStatus {
@@ -343,6 +351,7 @@ pub enum PetStatus {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "store")]
 impl PetStatus {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -354,6 +363,7 @@ impl PetStatus {
         }
     }
 }
+#[cfg(feature = "store")]
 impl ::std::convert::From<&str> for PetStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -364,16 +374,19 @@ impl ::std::convert::From<&str> for PetStatus {
         }
     }
 }
+#[cfg(feature = "store")]
 impl ::std::convert::From<::std::string::String> for PetStatus {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "store")]
 impl ::std::fmt::Display for PetStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "store")]
 impl ::serde::Serialize for PetStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -382,6 +395,7 @@ impl ::serde::Serialize for PetStatus {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "store")]
 impl<'de> ::serde::Deserialize<'de> for PetStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -405,6 +419,7 @@ impl<'de> ::serde::Deserialize<'de> for PetStatus {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "store")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Tag {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -412,6 +427,7 @@ pub struct Tag {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "store")]
 impl Tag {
     /// A `Tag` with every optional field unset.
     pub fn new() -> Self {
@@ -421,11 +437,13 @@ impl Tag {
         }
     }
 }
+#[cfg(feature = "store")]
 impl ::std::default::Default for Tag {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
 /// An ISO 4217 currency code.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Currency {
@@ -441,6 +459,7 @@ pub enum Currency {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
 impl Currency {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -453,6 +472,7 @@ impl Currency {
         }
     }
 }
+#[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
 impl ::std::convert::From<&str> for Currency {
     fn from(value: &str) -> Self {
         match value {
@@ -464,16 +484,19 @@ impl ::std::convert::From<&str> for Currency {
         }
     }
 }
+#[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
 impl ::std::convert::From<::std::string::String> for Currency {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
 impl ::std::fmt::Display for Currency {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
 impl ::serde::Serialize for Currency {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -482,6 +505,7 @@ impl ::serde::Serialize for Currency {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
 impl<'de> ::serde::Deserialize<'de> for Currency {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -505,6 +529,7 @@ impl<'de> ::serde::Deserialize<'de> for Currency {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
 /// An amount in a currency's minor unit.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Money {
@@ -512,12 +537,14 @@ pub struct Money {
     pub amount: i64,
     pub currency: crate::types::Currency,
 }
+#[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
 impl Money {
     /// A `Money` from its required fields; the optional ones are unset.
     pub fn new(amount: i64, currency: crate::types::Currency) -> Self {
         Self { amount, currency }
     }
 }
+#[cfg(feature = "store")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Pet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -530,6 +557,7 @@ pub struct Pet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub price: ::std::option::Option<crate::types::Money>,
 }
+#[cfg(feature = "store")]
 impl Pet {
     /// A `Pet` from its required fields; the optional ones are unset.
     pub fn new(name: ::std::string::String, status: crate::types::PetStatus) -> Self {
@@ -542,6 +570,7 @@ impl Pet {
         }
     }
 }
+#[cfg(feature = "store")]
 /// Where the pet is in the sale.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum NewPetStatus {
@@ -555,6 +584,7 @@ pub enum NewPetStatus {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "store")]
 impl NewPetStatus {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -566,6 +596,7 @@ impl NewPetStatus {
         }
     }
 }
+#[cfg(feature = "store")]
 impl ::std::convert::From<&str> for NewPetStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -576,16 +607,19 @@ impl ::std::convert::From<&str> for NewPetStatus {
         }
     }
 }
+#[cfg(feature = "store")]
 impl ::std::convert::From<::std::string::String> for NewPetStatus {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "store")]
 impl ::std::fmt::Display for NewPetStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "store")]
 impl ::serde::Serialize for NewPetStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -594,6 +628,7 @@ impl ::serde::Serialize for NewPetStatus {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "store")]
 impl<'de> ::serde::Deserialize<'de> for NewPetStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -617,6 +652,7 @@ impl<'de> ::serde::Deserialize<'de> for NewPetStatus {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "store")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NewPet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -632,6 +668,7 @@ pub struct NewPet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub microchip: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "store")]
 impl NewPet {
     /// A `NewPet` from its required fields; the optional ones are unset.
     pub fn new(name: ::std::string::String, status: crate::types::NewPetStatus) -> Self {
@@ -645,6 +682,7 @@ impl NewPet {
         }
     }
 }
+#[cfg(feature = "store")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OrderStatus {
     /// `placed`
@@ -657,6 +695,7 @@ pub enum OrderStatus {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "store")]
 impl OrderStatus {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -668,6 +707,7 @@ impl OrderStatus {
         }
     }
 }
+#[cfg(feature = "store")]
 impl ::std::convert::From<&str> for OrderStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -678,16 +718,19 @@ impl ::std::convert::From<&str> for OrderStatus {
         }
     }
 }
+#[cfg(feature = "store")]
 impl ::std::convert::From<::std::string::String> for OrderStatus {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "store")]
 impl ::std::fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "store")]
 impl ::serde::Serialize for OrderStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -696,6 +739,7 @@ impl ::serde::Serialize for OrderStatus {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "store")]
 impl<'de> ::serde::Deserialize<'de> for OrderStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -719,6 +763,7 @@ impl<'de> ::serde::Deserialize<'de> for OrderStatus {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "store")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Order {
     pub pet_id: i64,
@@ -732,6 +777,7 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub total: ::std::option::Option<crate::types::Money>,
 }
+#[cfg(feature = "store")]
 impl Order {
     /// A `Order` from its required fields; the optional ones are unset.
     pub fn new(pet_id: i64, quantity: i32) -> Self {
@@ -751,6 +797,7 @@ impl Order {
         false
     }
 }
+#[cfg(feature = "store")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct OrderReceipt {
     pub id: ::std::string::String,
@@ -760,6 +807,7 @@ pub struct OrderReceipt {
         ::std::vec::Vec<::std::vec::Vec<::std::string::String>>,
     >,
 }
+#[cfg(feature = "store")]
 impl OrderReceipt {
     /// A `OrderReceipt` from its required fields; the optional ones are unset.
     pub fn new(id: ::std::string::String, placed_at: ::std::string::String) -> Self {
@@ -770,6 +818,7 @@ impl OrderReceipt {
         }
     }
 }
+#[cfg(feature = "store")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoginUserBody {
     pub username: ::std::string::String,
@@ -777,6 +826,7 @@ pub struct LoginUserBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub remember: ::std::option::Option<bool>,
 }
+#[cfg(feature = "store")]
 impl LoginUserBody {
     /// A `LoginUserBody` from its required fields; the optional ones are unset.
     pub fn new(
@@ -790,8 +840,10 @@ impl LoginUserBody {
         }
     }
 }
+#[cfg(any(feature = "store", feature = "rooms", feature = "docs"))]
 /// A fully qualified user ID, `@localpart:server`.
 pub type UserId = ::std::string::String;
+#[cfg(feature = "store")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StoreUser {
     pub user_id: crate::types::UserId,
@@ -807,6 +859,7 @@ pub struct StoreUser {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user_status: ::std::option::Option<i32>,
 }
+#[cfg(feature = "store")]
 impl StoreUser {
     /// A `StoreUser` from its required fields; the optional ones are unset.
     pub fn new(user_id: crate::types::UserId) -> Self {
@@ -818,6 +871,7 @@ impl StoreUser {
         }
     }
 }
+#[cfg(feature = "store")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetPetPhotoOkBodyJson {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -825,6 +879,7 @@ pub struct GetPetPhotoOkBodyJson {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub height: ::std::option::Option<i64>,
 }
+#[cfg(feature = "store")]
 impl GetPetPhotoOkBodyJson {
     /// A `GetPetPhotoOkBodyJson` with every optional field unset.
     pub fn new() -> Self {
@@ -834,11 +889,13 @@ impl GetPetPhotoOkBodyJson {
         }
     }
 }
+#[cfg(feature = "store")]
 impl ::std::default::Default for GetPetPhotoOkBodyJson {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "store")]
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetPetPhotoOkBody {
@@ -847,6 +904,7 @@ pub enum GetPetPhotoOkBody {
     /// `application/json`, as JSON.
     Json(crate::types::GetPetPhotoOkBodyJson),
 }
+#[cfg(feature = "store")]
 impl GetPetPhotoOkBody {
     /// The media type this body goes out with, as the spec writes it.
     pub fn content_type(&self) -> &'static str {
@@ -885,6 +943,7 @@ impl GetPetPhotoOkBody {
         ::std::result::Result::Err(incoming.unexpected_media_type())
     }
 }
+#[cfg(feature = "store")]
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PutPetPhotoBody {
@@ -893,6 +952,7 @@ pub enum PutPetPhotoBody {
     /// `image/jpeg`, as bytes.
     Jpeg(::std::vec::Vec<u8>),
 }
+#[cfg(feature = "store")]
 impl PutPetPhotoBody {
     /// The media type this body goes out with, as the spec writes it.
     pub fn content_type(&self) -> &'static str {
@@ -943,6 +1003,7 @@ impl PutPetPhotoBody {
         }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Visibility {
     /// `public`
@@ -953,6 +1014,7 @@ pub enum Visibility {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl Visibility {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -963,6 +1025,7 @@ impl Visibility {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for Visibility {
     fn from(value: &str) -> Self {
         match value {
@@ -972,16 +1035,19 @@ impl ::std::convert::From<&str> for Visibility {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for Visibility {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for Visibility {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for Visibility {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -990,6 +1056,7 @@ impl ::serde::Serialize for Visibility {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for Visibility {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1013,6 +1080,7 @@ impl<'de> ::serde::Deserialize<'de> for Visibility {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CreateRoomBodyPreset {
     /// `private_chat`
@@ -1025,6 +1093,7 @@ pub enum CreateRoomBodyPreset {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl CreateRoomBodyPreset {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -1036,6 +1105,7 @@ impl CreateRoomBodyPreset {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for CreateRoomBodyPreset {
     fn from(value: &str) -> Self {
         match value {
@@ -1046,16 +1116,19 @@ impl ::std::convert::From<&str> for CreateRoomBodyPreset {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for CreateRoomBodyPreset {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for CreateRoomBodyPreset {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for CreateRoomBodyPreset {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1064,6 +1137,7 @@ impl ::serde::Serialize for CreateRoomBodyPreset {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for CreateRoomBodyPreset {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1087,6 +1161,7 @@ impl<'de> ::serde::Deserialize<'de> for CreateRoomBodyPreset {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateRoomBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1099,6 +1174,7 @@ pub struct CreateRoomBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub invite: ::std::option::Option<::std::vec::Vec<crate::types::UserId>>,
 }
+#[cfg(feature = "rooms")]
 impl CreateRoomBody {
     /// A `CreateRoomBody` with every optional field unset.
     pub fn new() -> Self {
@@ -1110,21 +1186,25 @@ impl CreateRoomBody {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::default::Default for CreateRoomBody {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateRoomOkBody {
     pub room_id: ::std::string::String,
 }
+#[cfg(feature = "rooms")]
 impl CreateRoomOkBody {
     /// A `CreateRoomOkBody` from its required fields; the optional ones are unset.
     pub fn new(room_id: ::std::string::String) -> Self {
         Self { room_id }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RoomSummary {
     pub room_id: ::std::string::String,
@@ -1141,6 +1221,7 @@ pub struct RoomSummary {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub joined_members: ::std::option::Option<i64>,
 }
+#[cfg(feature = "rooms")]
 impl RoomSummary {
     /// A `RoomSummary` from its required fields; the optional ones are unset.
     pub fn new(
@@ -1156,6 +1237,7 @@ impl RoomSummary {
         }
     }
 }
+#[cfg(any(feature = "rooms", feature = "geo", feature = "billing", feature = "admin"))]
 /// Where a page of results sits in the whole list.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageInfo {
@@ -1165,6 +1247,7 @@ pub struct PageInfo {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub next_batch: ::std::option::Option<::std::string::String>,
 }
+#[cfg(any(feature = "rooms", feature = "geo", feature = "billing", feature = "admin"))]
 impl PageInfo {
     /// A `PageInfo` from its required fields; the optional ones are unset.
     pub fn new(total: i64) -> Self {
@@ -1174,11 +1257,13 @@ impl PageInfo {
         }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListPublicRoomsOkBody {
     pub chunk: ::std::vec::Vec<crate::types::RoomSummary>,
     pub page: crate::types::PageInfo,
 }
+#[cfg(feature = "rooms")]
 impl ListPublicRoomsOkBody {
     /// A `ListPublicRoomsOkBody` from its required fields; the optional ones are unset.
     pub fn new(
@@ -1188,6 +1273,7 @@ impl ListPublicRoomsOkBody {
         Self { chunk, page }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetRoomEventsDir {
     /// `b`
@@ -1198,6 +1284,7 @@ pub enum GetRoomEventsDir {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl GetRoomEventsDir {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -1208,6 +1295,7 @@ impl GetRoomEventsDir {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for GetRoomEventsDir {
     fn from(value: &str) -> Self {
         match value {
@@ -1217,16 +1305,19 @@ impl ::std::convert::From<&str> for GetRoomEventsDir {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for GetRoomEventsDir {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for GetRoomEventsDir {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for GetRoomEventsDir {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1235,6 +1326,7 @@ impl ::serde::Serialize for GetRoomEventsDir {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for GetRoomEventsDir {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1258,6 +1350,7 @@ impl<'de> ::serde::Deserialize<'de> for GetRoomEventsDir {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MessageEventType {
     /// `m.room.message`
@@ -1266,6 +1359,7 @@ pub enum MessageEventType {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl MessageEventType {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -1275,6 +1369,7 @@ impl MessageEventType {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for MessageEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -1283,16 +1378,19 @@ impl ::std::convert::From<&str> for MessageEventType {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for MessageEventType {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for MessageEventType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for MessageEventType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1301,6 +1399,7 @@ impl ::serde::Serialize for MessageEventType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for MessageEventType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1324,6 +1423,7 @@ impl<'de> ::serde::Deserialize<'de> for MessageEventType {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MessageEventContentMsgtype {
     /// `m.text`
@@ -1338,6 +1438,7 @@ pub enum MessageEventContentMsgtype {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl MessageEventContentMsgtype {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -1350,6 +1451,7 @@ impl MessageEventContentMsgtype {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for MessageEventContentMsgtype {
     fn from(value: &str) -> Self {
         match value {
@@ -1361,16 +1463,19 @@ impl ::std::convert::From<&str> for MessageEventContentMsgtype {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for MessageEventContentMsgtype {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for MessageEventContentMsgtype {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for MessageEventContentMsgtype {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1379,6 +1484,7 @@ impl ::serde::Serialize for MessageEventContentMsgtype {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for MessageEventContentMsgtype {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1402,11 +1508,13 @@ impl<'de> ::serde::Deserialize<'de> for MessageEventContentMsgtype {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MessageEventContent {
     pub msgtype: crate::types::MessageEventContentMsgtype,
     pub body: ::std::string::String,
 }
+#[cfg(feature = "rooms")]
 impl MessageEventContent {
     /// A `MessageEventContent` from its required fields; the optional ones are unset.
     pub fn new(
@@ -1416,6 +1524,7 @@ impl MessageEventContent {
         Self { msgtype, body }
     }
 }
+#[cfg(feature = "rooms")]
 /// A message sent to a room.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MessageEvent {
@@ -1423,6 +1532,7 @@ pub struct MessageEvent {
     pub type_: crate::types::MessageEventType,
     pub content: crate::types::MessageEventContent,
 }
+#[cfg(feature = "rooms")]
 impl MessageEvent {
     /// A `MessageEvent` from its required fields; the optional ones are unset.
     pub fn new(
@@ -1432,6 +1542,7 @@ impl MessageEvent {
         Self { type_, content }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MemberEventType {
     /// `m.room.member`
@@ -1440,6 +1551,7 @@ pub enum MemberEventType {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl MemberEventType {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -1449,6 +1561,7 @@ impl MemberEventType {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for MemberEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -1457,16 +1570,19 @@ impl ::std::convert::From<&str> for MemberEventType {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for MemberEventType {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for MemberEventType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for MemberEventType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1475,6 +1591,7 @@ impl ::serde::Serialize for MemberEventType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for MemberEventType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1498,6 +1615,7 @@ impl<'de> ::serde::Deserialize<'de> for MemberEventType {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MemberEventContentMembership {
     /// `invite`
@@ -1514,6 +1632,7 @@ pub enum MemberEventContentMembership {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl MemberEventContentMembership {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -1527,6 +1646,7 @@ impl MemberEventContentMembership {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for MemberEventContentMembership {
     fn from(value: &str) -> Self {
         match value {
@@ -1539,16 +1659,19 @@ impl ::std::convert::From<&str> for MemberEventContentMembership {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for MemberEventContentMembership {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for MemberEventContentMembership {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for MemberEventContentMembership {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1557,6 +1680,7 @@ impl ::serde::Serialize for MemberEventContentMembership {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for MemberEventContentMembership {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1580,6 +1704,7 @@ impl<'de> ::serde::Deserialize<'de> for MemberEventContentMembership {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MemberEventContent {
     pub membership: crate::types::MemberEventContentMembership,
@@ -1590,6 +1715,7 @@ pub struct MemberEventContent {
     )]
     pub displayname: ::std::option::Option<::std::option::Option<::std::string::String>>,
 }
+#[cfg(feature = "rooms")]
 impl MemberEventContent {
     /// A `MemberEventContent` from its required fields; the optional ones are unset.
     pub fn new(membership: crate::types::MemberEventContentMembership) -> Self {
@@ -1599,6 +1725,7 @@ impl MemberEventContent {
         }
     }
 }
+#[cfg(feature = "rooms")]
 /// A change in a user's membership of a room.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MemberEvent {
@@ -1607,6 +1734,7 @@ pub struct MemberEvent {
     pub state_key: crate::types::UserId,
     pub content: crate::types::MemberEventContent,
 }
+#[cfg(feature = "rooms")]
 impl MemberEvent {
     /// A `MemberEvent` from its required fields; the optional ones are unset.
     pub fn new(
@@ -1617,6 +1745,7 @@ impl MemberEvent {
         Self { type_, state_key, content }
     }
 }
+#[cfg(feature = "rooms")]
 /// An event in a room, told apart by its `type`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
@@ -1628,6 +1757,7 @@ pub enum RoomEvent {
     /// A value whose `type` names no variant above, as received.
     Other(::serde_json::Value),
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for RoomEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1650,6 +1780,7 @@ impl<'de> ::serde::Deserialize<'de> for RoomEvent {
         }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetRoomEventsOkBody {
     pub chunk: ::std::vec::Vec<crate::types::RoomEvent>,
@@ -1658,6 +1789,7 @@ pub struct GetRoomEventsOkBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub end: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "rooms")]
 impl GetRoomEventsOkBody {
     /// A `GetRoomEventsOkBody` from its required fields; the optional ones are unset.
     pub fn new(chunk: ::std::vec::Vec<crate::types::RoomEvent>) -> Self {
@@ -1668,16 +1800,19 @@ impl GetRoomEventsOkBody {
         }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SendMessageOkBody {
     pub event_id: ::std::string::String,
 }
+#[cfg(feature = "rooms")]
 impl SendMessageOkBody {
     /// A `SendMessageOkBody` from its required fields; the optional ones are unset.
     pub fn new(event_id: ::std::string::String) -> Self {
         Self { event_id }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetProfileOkBody {
     #[serde(
@@ -1689,6 +1824,7 @@ pub struct GetProfileOkBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub avatar_url: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "rooms")]
 impl GetProfileOkBody {
     /// A `GetProfileOkBody` with every optional field unset.
     pub fn new() -> Self {
@@ -1698,21 +1834,25 @@ impl GetProfileOkBody {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::default::Default for GetProfileOkBody {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SetDisplayNameBody {
     pub displayname: ::std::string::String,
 }
+#[cfg(feature = "rooms")]
 impl SetDisplayNameBody {
     /// A `SetDisplayNameBody` from its required fields; the optional ones are unset.
     pub fn new(displayname: ::std::string::String) -> Self {
         Self { displayname }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SyncSetPresence {
     /// `offline`
@@ -1725,6 +1865,7 @@ pub enum SyncSetPresence {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl SyncSetPresence {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -1736,6 +1877,7 @@ impl SyncSetPresence {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for SyncSetPresence {
     fn from(value: &str) -> Self {
         match value {
@@ -1746,16 +1888,19 @@ impl ::std::convert::From<&str> for SyncSetPresence {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for SyncSetPresence {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for SyncSetPresence {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for SyncSetPresence {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1764,6 +1909,7 @@ impl ::serde::Serialize for SyncSetPresence {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for SyncSetPresence {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1787,11 +1933,13 @@ impl<'de> ::serde::Deserialize<'de> for SyncSetPresence {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SyncOkBodyRoomsValue {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timeline: ::std::option::Option<::std::vec::Vec<crate::types::RoomEvent>>,
 }
+#[cfg(feature = "rooms")]
 impl SyncOkBodyRoomsValue {
     /// A `SyncOkBodyRoomsValue` with every optional field unset.
     pub fn new() -> Self {
@@ -1800,11 +1948,13 @@ impl SyncOkBodyRoomsValue {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::default::Default for SyncOkBodyRoomsValue {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SyncOkBody {
     pub next_batch: ::std::string::String,
@@ -1817,6 +1967,7 @@ pub struct SyncOkBody {
         >,
     >,
 }
+#[cfg(feature = "rooms")]
 impl SyncOkBody {
     /// A `SyncOkBody` from its required fields; the optional ones are unset.
     pub fn new(next_batch: ::std::string::String) -> Self {
@@ -1826,6 +1977,7 @@ impl SyncOkBody {
         }
     }
 }
+#[cfg(feature = "rooms")]
 /// Which rooms, and which of their events.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RoomFilter {
@@ -1836,6 +1988,7 @@ pub struct RoomFilter {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::boxed::Box<crate::types::Filter>>,
 }
+#[cfg(feature = "rooms")]
 impl RoomFilter {
     /// A `RoomFilter` with every optional field unset.
     pub fn new() -> Self {
@@ -1846,11 +1999,13 @@ impl RoomFilter {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::default::Default for RoomFilter {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "rooms")]
 /// A filter; filters nest, so a filter is built of filters.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Filter {
@@ -1863,6 +2018,7 @@ pub struct Filter {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub room: ::std::option::Option<::std::boxed::Box<crate::types::RoomFilter>>,
 }
+#[cfg(feature = "rooms")]
 impl Filter {
     /// A `Filter` with every optional field unset.
     pub fn new() -> Self {
@@ -1874,21 +2030,25 @@ impl Filter {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::default::Default for Filter {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DefineFilterOkBody {
     pub filter_id: ::std::string::String,
 }
+#[cfg(feature = "rooms")]
 impl DefineFilterOkBody {
     /// A `DefineFilterOkBody` from its required fields; the optional ones are unset.
     pub fn new(filter_id: ::std::string::String) -> Self {
         Self { filter_id }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PostReceiptReceiptType {
     /// `m.read`
@@ -1901,6 +2061,7 @@ pub enum PostReceiptReceiptType {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl PostReceiptReceiptType {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -1912,6 +2073,7 @@ impl PostReceiptReceiptType {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for PostReceiptReceiptType {
     fn from(value: &str) -> Self {
         match value {
@@ -1922,16 +2084,19 @@ impl ::std::convert::From<&str> for PostReceiptReceiptType {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for PostReceiptReceiptType {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for PostReceiptReceiptType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for PostReceiptReceiptType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1940,6 +2105,7 @@ impl ::serde::Serialize for PostReceiptReceiptType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for PostReceiptReceiptType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1963,6 +2129,7 @@ impl<'de> ::serde::Deserialize<'de> for PostReceiptReceiptType {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 /// Only the main timeline
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PostReceiptBodyThreadId {
@@ -1972,6 +2139,7 @@ pub enum PostReceiptBodyThreadId {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl PostReceiptBodyThreadId {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -1981,6 +2149,7 @@ impl PostReceiptBodyThreadId {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for PostReceiptBodyThreadId {
     fn from(value: &str) -> Self {
         match value {
@@ -1989,16 +2158,19 @@ impl ::std::convert::From<&str> for PostReceiptBodyThreadId {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for PostReceiptBodyThreadId {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for PostReceiptBodyThreadId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for PostReceiptBodyThreadId {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -2007,6 +2179,7 @@ impl ::serde::Serialize for PostReceiptBodyThreadId {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for PostReceiptBodyThreadId {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2030,12 +2203,14 @@ impl<'de> ::serde::Deserialize<'de> for PostReceiptBodyThreadId {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PostReceiptBody {
     /// Only the main timeline
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub thread_id: ::std::option::Option<crate::types::PostReceiptBodyThreadId>,
 }
+#[cfg(feature = "rooms")]
 impl PostReceiptBody {
     /// A `PostReceiptBody` with every optional field unset.
     pub fn new() -> Self {
@@ -2044,16 +2219,19 @@ impl PostReceiptBody {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::default::Default for PostReceiptBody {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetRoomTagsOkBodyTagsValue {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub order: ::std::option::Option<f64>,
 }
+#[cfg(feature = "rooms")]
 impl GetRoomTagsOkBodyTagsValue {
     /// A `GetRoomTagsOkBodyTagsValue` with every optional field unset.
     pub fn new() -> Self {
@@ -2062,11 +2240,13 @@ impl GetRoomTagsOkBodyTagsValue {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::default::Default for GetRoomTagsOkBodyTagsValue {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetRoomTagsOkBody {
     /// Tags by name.
@@ -2077,6 +2257,7 @@ pub struct GetRoomTagsOkBody {
         crate::types::GetRoomTagsOkBodyTagsValue,
     >,
 }
+#[cfg(feature = "rooms")]
 impl GetRoomTagsOkBody {
     /// A `GetRoomTagsOkBody` from its required fields; the optional ones are unset.
     pub fn new(
@@ -2088,6 +2269,7 @@ impl GetRoomTagsOkBody {
         Self { tags }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetRelationsOkBodyChunkItemSecond {
     /// `m.annotation`
@@ -2102,6 +2284,7 @@ pub enum GetRelationsOkBodyChunkItemSecond {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl GetRelationsOkBodyChunkItemSecond {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -2114,6 +2297,7 @@ impl GetRelationsOkBodyChunkItemSecond {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for GetRelationsOkBodyChunkItemSecond {
     fn from(value: &str) -> Self {
         match value {
@@ -2125,16 +2309,19 @@ impl ::std::convert::From<&str> for GetRelationsOkBodyChunkItemSecond {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for GetRelationsOkBodyChunkItemSecond {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for GetRelationsOkBodyChunkItemSecond {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for GetRelationsOkBodyChunkItemSecond {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -2143,6 +2330,7 @@ impl ::serde::Serialize for GetRelationsOkBodyChunkItemSecond {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for GetRelationsOkBodyChunkItemSecond {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2166,6 +2354,7 @@ impl<'de> ::serde::Deserialize<'de> for GetRelationsOkBodyChunkItemSecond {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetRelationsOkBody {
     pub chunk: ::std::vec::Vec<
@@ -2174,6 +2363,7 @@ pub struct GetRelationsOkBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub recursion_depth: ::std::option::Option<i64>,
 }
+#[cfg(feature = "rooms")]
 impl GetRelationsOkBody {
     /// A `GetRelationsOkBody` from its required fields; the optional ones are unset.
     pub fn new(
@@ -2187,6 +2377,7 @@ impl GetRelationsOkBody {
         }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SetPushRuleScope {
     /// `global`
@@ -2195,6 +2386,7 @@ pub enum SetPushRuleScope {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl SetPushRuleScope {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -2204,6 +2396,7 @@ impl SetPushRuleScope {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for SetPushRuleScope {
     fn from(value: &str) -> Self {
         match value {
@@ -2212,16 +2405,19 @@ impl ::std::convert::From<&str> for SetPushRuleScope {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for SetPushRuleScope {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for SetPushRuleScope {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for SetPushRuleScope {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -2230,6 +2426,7 @@ impl ::serde::Serialize for SetPushRuleScope {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for SetPushRuleScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2253,6 +2450,7 @@ impl<'de> ::serde::Deserialize<'de> for SetPushRuleScope {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SetPushRuleKind {
     /// `override`
@@ -2269,6 +2467,7 @@ pub enum SetPushRuleKind {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl SetPushRuleKind {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -2282,6 +2481,7 @@ impl SetPushRuleKind {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for SetPushRuleKind {
     fn from(value: &str) -> Self {
         match value {
@@ -2294,16 +2494,19 @@ impl ::std::convert::From<&str> for SetPushRuleKind {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for SetPushRuleKind {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for SetPushRuleKind {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for SetPushRuleKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -2312,6 +2515,7 @@ impl ::serde::Serialize for SetPushRuleKind {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for SetPushRuleKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2335,6 +2539,7 @@ impl<'de> ::serde::Deserialize<'de> for SetPushRuleKind {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ActionString {
     /// `notify`
@@ -2347,6 +2552,7 @@ pub enum ActionString {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl ActionString {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -2358,6 +2564,7 @@ impl ActionString {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for ActionString {
     fn from(value: &str) -> Self {
         match value {
@@ -2368,16 +2575,19 @@ impl ::std::convert::From<&str> for ActionString {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for ActionString {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for ActionString {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for ActionString {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -2386,6 +2596,7 @@ impl ::serde::Serialize for ActionString {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for ActionString {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2409,12 +2620,14 @@ impl<'de> ::serde::Deserialize<'de> for ActionString {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SetTweak {
     pub set_tweak: ::std::string::String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<::serde_json::Value>,
 }
+#[cfg(feature = "rooms")]
 impl SetTweak {
     /// A `SetTweak` from its required fields; the optional ones are unset.
     pub fn new(set_tweak: ::std::string::String) -> Self {
@@ -2424,6 +2637,7 @@ impl SetTweak {
         }
     }
 }
+#[cfg(feature = "rooms")]
 /// What to do when a rule matches.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
@@ -2435,6 +2649,7 @@ pub enum Action {
     /// A value that fits no variant above, as received.
     Other(::serde_json::Value),
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventMatchKind {
     /// `event_match`
@@ -2443,6 +2658,7 @@ pub enum EventMatchKind {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl EventMatchKind {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -2452,6 +2668,7 @@ impl EventMatchKind {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for EventMatchKind {
     fn from(value: &str) -> Self {
         match value {
@@ -2460,16 +2677,19 @@ impl ::std::convert::From<&str> for EventMatchKind {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for EventMatchKind {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for EventMatchKind {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for EventMatchKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -2478,6 +2698,7 @@ impl ::serde::Serialize for EventMatchKind {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for EventMatchKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2501,12 +2722,14 @@ impl<'de> ::serde::Deserialize<'de> for EventMatchKind {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EventMatch {
     pub kind: crate::types::EventMatchKind,
     pub key: ::std::string::String,
     pub pattern: ::std::string::String,
 }
+#[cfg(feature = "rooms")]
 impl EventMatch {
     /// A `EventMatch` from its required fields; the optional ones are unset.
     pub fn new(
@@ -2517,6 +2740,7 @@ impl EventMatch {
         Self { kind, key, pattern }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AllOfConditionsKind {
     /// `all_of`
@@ -2525,6 +2749,7 @@ pub enum AllOfConditionsKind {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "rooms")]
 impl AllOfConditionsKind {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -2534,6 +2759,7 @@ impl AllOfConditionsKind {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<&str> for AllOfConditionsKind {
     fn from(value: &str) -> Self {
         match value {
@@ -2542,16 +2768,19 @@ impl ::std::convert::From<&str> for AllOfConditionsKind {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::convert::From<::std::string::String> for AllOfConditionsKind {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::fmt::Display for AllOfConditionsKind {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl ::serde::Serialize for AllOfConditionsKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -2560,6 +2789,7 @@ impl ::serde::Serialize for AllOfConditionsKind {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for AllOfConditionsKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2583,6 +2813,7 @@ impl<'de> ::serde::Deserialize<'de> for AllOfConditionsKind {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AllOfConditions {
     pub kind: crate::types::AllOfConditionsKind,
@@ -2590,6 +2821,7 @@ pub struct AllOfConditions {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub first: ::std::option::Option<::std::boxed::Box<crate::types::Condition>>,
 }
+#[cfg(feature = "rooms")]
 impl AllOfConditions {
     /// A `AllOfConditions` from its required fields; the optional ones are unset.
     pub fn new(
@@ -2603,6 +2835,7 @@ impl AllOfConditions {
         }
     }
 }
+#[cfg(feature = "rooms")]
 /// A condition on an event; conditions combine into trees.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
@@ -2614,6 +2847,7 @@ pub enum Condition {
     /// A value whose `kind` names no variant above, as received.
     Other(::serde_json::Value),
 }
+#[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for Condition {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2636,6 +2870,7 @@ impl<'de> ::serde::Deserialize<'de> for Condition {
         }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SetPushRuleBody {
     pub actions: ::std::vec::Vec<crate::types::Action>,
@@ -2644,6 +2879,7 @@ pub struct SetPushRuleBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub pattern: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "rooms")]
 impl SetPushRuleBody {
     /// A `SetPushRuleBody` from its required fields; the optional ones are unset.
     pub fn new(actions: ::std::vec::Vec<crate::types::Action>) -> Self {
@@ -2654,6 +2890,7 @@ impl SetPushRuleBody {
         }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct QueryKeysBody {
     /// User ID → the devices asked about (empty for all).
@@ -2664,6 +2901,7 @@ pub struct QueryKeysBody {
     #[serde(default = "QueryKeysBody::default_timeout")]
     pub timeout: i64,
 }
+#[cfg(feature = "rooms")]
 impl QueryKeysBody {
     /// A `QueryKeysBody` from its required fields; the optional ones are unset.
     pub fn new(
@@ -2681,6 +2919,7 @@ impl QueryKeysBody {
         10000
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct QueryKeysOkBodyDeviceKeysValueValue {
     pub algorithms: ::std::vec::Vec<::std::string::String>,
@@ -2693,6 +2932,7 @@ pub struct QueryKeysOkBodyDeviceKeysValueValue {
         >,
     >,
 }
+#[cfg(feature = "rooms")]
 impl QueryKeysOkBodyDeviceKeysValueValue {
     /// A `QueryKeysOkBodyDeviceKeysValueValue` from its required fields; the optional ones are unset.
     pub fn new(
@@ -2706,6 +2946,7 @@ impl QueryKeysOkBodyDeviceKeysValueValue {
         }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct QueryKeysOkBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2732,6 +2973,7 @@ pub struct QueryKeysOkBody {
         ::std::vec::Vec<::std::vec::Vec<::std::vec::Vec<f64>>>,
     >,
 }
+#[cfg(feature = "rooms")]
 impl QueryKeysOkBody {
     /// A `QueryKeysOkBody` with every optional field unset.
     pub fn new() -> Self {
@@ -2742,11 +2984,13 @@ impl QueryKeysOkBody {
         }
     }
 }
+#[cfg(feature = "rooms")]
 impl ::std::default::Default for QueryKeysOkBody {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "rooms")]
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UploadContentBody {
@@ -2757,6 +3001,7 @@ pub enum UploadContentBody {
     /// `application/json`, as JSON.
     Json(::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>),
 }
+#[cfg(feature = "rooms")]
 impl UploadContentBody {
     /// The media type this body goes out with, as the spec writes it.
     pub fn content_type(&self) -> &'static str {
@@ -2834,16 +3079,19 @@ impl UploadContentBody {
         }
     }
 }
+#[cfg(feature = "rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UploadContentOkBody {
     pub content_uri: ::std::string::String,
 }
+#[cfg(feature = "rooms")]
 impl UploadContentOkBody {
     /// A `UploadContentOkBody` from its required fields; the optional ones are unset.
     pub fn new(content_uri: ::std::string::String) -> Self {
         Self { content_uri }
     }
 }
+#[cfg(feature = "rooms")]
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DownloadContentOkBody {
@@ -2854,6 +3102,7 @@ pub enum DownloadContentOkBody {
     /// `application/json`, as JSON.
     Json(::serde_json::Map<::std::string::String, ::serde_json::Value>),
 }
+#[cfg(feature = "rooms")]
 impl DownloadContentOkBody {
     /// The media type this body goes out with, as the spec writes it.
     pub fn content_type(&self) -> &'static str {
@@ -2915,6 +3164,7 @@ impl DownloadContentOkBody {
         ::std::result::Result::Err(incoming.unexpected_media_type())
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PointGeometryType {
     /// `Point`
@@ -2923,6 +3173,7 @@ pub enum PointGeometryType {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "geo")]
 impl PointGeometryType {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -2932,6 +3183,7 @@ impl PointGeometryType {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::convert::From<&str> for PointGeometryType {
     fn from(value: &str) -> Self {
         match value {
@@ -2940,16 +3192,19 @@ impl ::std::convert::From<&str> for PointGeometryType {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::convert::From<::std::string::String> for PointGeometryType {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::fmt::Display for PointGeometryType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl ::serde::Serialize for PointGeometryType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -2958,6 +3213,7 @@ impl ::serde::Serialize for PointGeometryType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl<'de> ::serde::Deserialize<'de> for PointGeometryType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2981,12 +3237,14 @@ impl<'de> ::serde::Deserialize<'de> for PointGeometryType {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PointGeometry {
     #[serde(rename = "type")]
     pub type_: crate::types::PointGeometryType,
     pub coordinates: ::std::vec::Vec<f64>,
 }
+#[cfg(feature = "geo")]
 impl PointGeometry {
     /// A `PointGeometry` from its required fields; the optional ones are unset.
     pub fn new(
@@ -2996,6 +3254,7 @@ impl PointGeometry {
         Self { type_, coordinates }
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LineStringType {
     /// `LineString`
@@ -3004,6 +3263,7 @@ pub enum LineStringType {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "geo")]
 impl LineStringType {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -3013,6 +3273,7 @@ impl LineStringType {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::convert::From<&str> for LineStringType {
     fn from(value: &str) -> Self {
         match value {
@@ -3021,16 +3282,19 @@ impl ::std::convert::From<&str> for LineStringType {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::convert::From<::std::string::String> for LineStringType {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::fmt::Display for LineStringType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl ::serde::Serialize for LineStringType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -3039,6 +3303,7 @@ impl ::serde::Serialize for LineStringType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl<'de> ::serde::Deserialize<'de> for LineStringType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3062,12 +3327,14 @@ impl<'de> ::serde::Deserialize<'de> for LineStringType {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LineString {
     #[serde(rename = "type")]
     pub type_: crate::types::LineStringType,
     pub coordinates: ::std::vec::Vec<::std::vec::Vec<f64>>,
 }
+#[cfg(feature = "geo")]
 impl LineString {
     /// A `LineString` from its required fields; the optional ones are unset.
     pub fn new(
@@ -3077,6 +3344,7 @@ impl LineString {
         Self { type_, coordinates }
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PolygonType {
     /// `Polygon`
@@ -3085,6 +3353,7 @@ pub enum PolygonType {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "geo")]
 impl PolygonType {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -3094,6 +3363,7 @@ impl PolygonType {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::convert::From<&str> for PolygonType {
     fn from(value: &str) -> Self {
         match value {
@@ -3102,16 +3372,19 @@ impl ::std::convert::From<&str> for PolygonType {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::convert::From<::std::string::String> for PolygonType {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::fmt::Display for PolygonType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl ::serde::Serialize for PolygonType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -3120,6 +3393,7 @@ impl ::serde::Serialize for PolygonType {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl<'de> ::serde::Deserialize<'de> for PolygonType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3143,6 +3417,7 @@ impl<'de> ::serde::Deserialize<'de> for PolygonType {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Polygon {
     #[serde(rename = "type")]
@@ -3150,6 +3425,7 @@ pub struct Polygon {
     /// Rings, each a list of positions.
     pub coordinates: ::std::vec::Vec<::std::vec::Vec<::std::vec::Vec<f64>>>,
 }
+#[cfg(feature = "geo")]
 impl Polygon {
     /// A `Polygon` from its required fields; the optional ones are unset.
     pub fn new(
@@ -3159,6 +3435,7 @@ impl Polygon {
         Self { type_, coordinates }
     }
 }
+#[cfg(feature = "geo")]
 /// A GeoJSON geometry; the coordinates' nesting depends on the type.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
@@ -3172,6 +3449,7 @@ pub enum Geometry {
     /// A value whose `type` names no variant above, as received.
     Other(::serde_json::Value),
 }
+#[cfg(feature = "geo")]
 impl<'de> ::serde::Deserialize<'de> for Geometry {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3199,6 +3477,7 @@ impl<'de> ::serde::Deserialize<'de> for Geometry {
         }
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SearchPlacesCategory {
     /// `cafe`
@@ -3213,6 +3492,7 @@ pub enum SearchPlacesCategory {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "geo")]
 impl SearchPlacesCategory {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -3225,6 +3505,7 @@ impl SearchPlacesCategory {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::convert::From<&str> for SearchPlacesCategory {
     fn from(value: &str) -> Self {
         match value {
@@ -3236,16 +3517,19 @@ impl ::std::convert::From<&str> for SearchPlacesCategory {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::convert::From<::std::string::String> for SearchPlacesCategory {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::fmt::Display for SearchPlacesCategory {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl ::serde::Serialize for SearchPlacesCategory {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -3254,6 +3538,7 @@ impl ::serde::Serialize for SearchPlacesCategory {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl<'de> ::serde::Deserialize<'de> for SearchPlacesCategory {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3277,6 +3562,7 @@ impl<'de> ::serde::Deserialize<'de> for SearchPlacesCategory {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "geo")]
 /// A position on the globe.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Point {
@@ -3290,6 +3576,7 @@ pub struct Point {
     )]
     pub elevation: ::std::option::Option<::std::option::Option<f64>>,
 }
+#[cfg(feature = "geo")]
 impl Point {
     /// A `Point` from its required fields; the optional ones are unset.
     pub fn new(lat: f64, lon: f64) -> Self {
@@ -3300,6 +3587,7 @@ impl Point {
         }
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PlaceCategory {
     /// `cafe`
@@ -3316,6 +3604,7 @@ pub enum PlaceCategory {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "geo")]
 impl PlaceCategory {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -3329,6 +3618,7 @@ impl PlaceCategory {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::convert::From<&str> for PlaceCategory {
     fn from(value: &str) -> Self {
         match value {
@@ -3341,16 +3631,19 @@ impl ::std::convert::From<&str> for PlaceCategory {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::convert::From<::std::string::String> for PlaceCategory {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::fmt::Display for PlaceCategory {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl ::serde::Serialize for PlaceCategory {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -3359,6 +3652,7 @@ impl ::serde::Serialize for PlaceCategory {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl<'de> ::serde::Deserialize<'de> for PlaceCategory {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3382,6 +3676,7 @@ impl<'de> ::serde::Deserialize<'de> for PlaceCategory {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Place {
     pub id: ::std::string::String,
@@ -3400,6 +3695,7 @@ pub struct Place {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub parent: ::std::option::Option<::std::boxed::Box<crate::types::Place>>,
 }
+#[cfg(feature = "geo")]
 impl Place {
     /// A `Place` from its required fields; the optional ones are unset.
     pub fn new(
@@ -3417,6 +3713,7 @@ impl Place {
         }
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RouteRequestMode {
     /// `walk`
@@ -3431,6 +3728,7 @@ pub enum RouteRequestMode {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "geo")]
 impl RouteRequestMode {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -3443,6 +3741,7 @@ impl RouteRequestMode {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::convert::From<&str> for RouteRequestMode {
     fn from(value: &str) -> Self {
         match value {
@@ -3454,16 +3753,19 @@ impl ::std::convert::From<&str> for RouteRequestMode {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::convert::From<::std::string::String> for RouteRequestMode {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::fmt::Display for RouteRequestMode {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl ::serde::Serialize for RouteRequestMode {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -3472,6 +3774,7 @@ impl ::serde::Serialize for RouteRequestMode {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl<'de> ::serde::Deserialize<'de> for RouteRequestMode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3495,6 +3798,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteRequestMode {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RouteRequestAvoidItem {
     /// `tolls`
@@ -3507,6 +3811,7 @@ pub enum RouteRequestAvoidItem {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "geo")]
 impl RouteRequestAvoidItem {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -3518,6 +3823,7 @@ impl RouteRequestAvoidItem {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::convert::From<&str> for RouteRequestAvoidItem {
     fn from(value: &str) -> Self {
         match value {
@@ -3528,16 +3834,19 @@ impl ::std::convert::From<&str> for RouteRequestAvoidItem {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::convert::From<::std::string::String> for RouteRequestAvoidItem {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::fmt::Display for RouteRequestAvoidItem {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl ::serde::Serialize for RouteRequestAvoidItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -3546,6 +3855,7 @@ impl ::serde::Serialize for RouteRequestAvoidItem {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "geo")]
 impl<'de> ::serde::Deserialize<'de> for RouteRequestAvoidItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3569,6 +3879,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteRequestAvoidItem {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RouteRequest {
     pub waypoints: ::std::vec::Vec<crate::types::Point>,
@@ -3585,6 +3896,7 @@ pub struct RouteRequest {
     )]
     pub depart_at: ::std::option::Option<::std::option::Option<::std::string::String>>,
 }
+#[cfg(feature = "geo")]
 impl RouteRequest {
     /// A `RouteRequest` from its required fields; the optional ones are unset.
     pub fn new(waypoints: ::std::vec::Vec<crate::types::Point>) -> Self {
@@ -3599,6 +3911,7 @@ impl RouteRequest {
         crate::types::RouteRequestMode::Walk
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Leg {
     pub from: crate::types::Point,
@@ -3607,6 +3920,7 @@ pub struct Leg {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub polyline: ::std::option::Option<::std::vec::Vec<::std::vec::Vec<f64>>>,
 }
+#[cfg(feature = "geo")]
 impl Leg {
     /// A `Leg` from its required fields; the optional ones are unset.
     pub fn new(
@@ -3622,12 +3936,14 @@ impl Leg {
         }
     }
 }
+#[cfg(feature = "geo")]
 /// The corners of a rectangle on the map.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BoundingBox {
     pub south_west: crate::types::Point,
     pub north_east: crate::types::Point,
 }
+#[cfg(feature = "geo")]
 impl BoundingBox {
     /// A `BoundingBox` from its required fields; the optional ones are unset.
     pub fn new(
@@ -3637,12 +3953,14 @@ impl BoundingBox {
         Self { south_west, north_east }
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlanRouteOkBody {
     pub legs: ::std::vec::Vec<crate::types::Leg>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub bbox: ::std::option::Option<crate::types::BoundingBox>,
 }
+#[cfg(feature = "geo")]
 impl PlanRouteOkBody {
     /// A `PlanRouteOkBody` from its required fields; the optional ones are unset.
     pub fn new(legs: ::std::vec::Vec<crate::types::Leg>) -> Self {
@@ -3652,6 +3970,7 @@ impl PlanRouteOkBody {
         }
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GetTileScale {
     /// `1`
@@ -3663,6 +3982,7 @@ pub enum GetTileScale {
     /// A value the spec does not list.
     Other(i64),
 }
+#[cfg(feature = "geo")]
 impl GetTileScale {
     /// The value on the wire.
     pub fn value(&self) -> i64 {
@@ -3674,11 +3994,13 @@ impl GetTileScale {
         }
     }
 }
+#[cfg(feature = "geo")]
 impl ::std::fmt::Display for GetTileScale {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         write!(f, "{}", self.value())
     }
 }
+#[cfg(feature = "geo")]
 impl ::serde::Serialize for GetTileScale {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -3687,6 +4009,7 @@ impl ::serde::Serialize for GetTileScale {
         serializer.serialize_i64(self.value())
     }
 }
+#[cfg(feature = "geo")]
 impl<'de> ::serde::Deserialize<'de> for GetTileScale {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3699,6 +4022,7 @@ impl<'de> ::serde::Deserialize<'de> for GetTileScale {
         }
     }
 }
+#[cfg(feature = "geo")]
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetTileOkBody {
@@ -3707,6 +4031,7 @@ pub enum GetTileOkBody {
     /// `image/webp`, as bytes.
     Webp(::std::vec::Vec<u8>),
 }
+#[cfg(feature = "geo")]
 impl GetTileOkBody {
     /// The media type this body goes out with, as the spec writes it.
     pub fn content_type(&self) -> &'static str {
@@ -3747,12 +4072,14 @@ impl GetTileOkBody {
         ::std::result::Result::Err(incoming.unexpected_media_type())
     }
 }
+#[cfg(feature = "geo")]
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetTileNotFoundBody {
     /// `text/plain`, as text.
     Plain(::std::string::String),
 }
+#[cfg(feature = "geo")]
 impl GetTileNotFoundBody {
     /// The media type this body goes out with, as the spec writes it.
     pub fn content_type(&self) -> &'static str {
@@ -3790,6 +4117,7 @@ impl GetTileNotFoundBody {
         ::std::result::Result::Err(incoming.unexpected_media_type())
     }
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
 pub enum GeoSearchOkBodyResultsItem {
@@ -3800,12 +4128,14 @@ pub enum GeoSearchOkBodyResultsItem {
     /// A value that fits no variant above, as received.
     Other(::serde_json::Value),
 }
+#[cfg(feature = "geo")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GeoSearchOkBody {
     pub results: ::std::vec::Vec<crate::types::GeoSearchOkBodyResultsItem>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub page: ::std::option::Option<crate::types::PageInfo>,
 }
+#[cfg(feature = "geo")]
 impl GeoSearchOkBody {
     /// A `GeoSearchOkBody` from its required fields; the optional ones are unset.
     pub fn new(
@@ -3817,6 +4147,7 @@ impl GeoSearchOkBody {
         }
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum InvoiceStatus {
     /// `draft`
@@ -3833,6 +4164,7 @@ pub enum InvoiceStatus {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "billing")]
 impl InvoiceStatus {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -3846,6 +4178,7 @@ impl InvoiceStatus {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::convert::From<&str> for InvoiceStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -3858,16 +4191,19 @@ impl ::std::convert::From<&str> for InvoiceStatus {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::convert::From<::std::string::String> for InvoiceStatus {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::fmt::Display for InvoiceStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl ::serde::Serialize for InvoiceStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -3876,6 +4212,7 @@ impl ::serde::Serialize for InvoiceStatus {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl<'de> ::serde::Deserialize<'de> for InvoiceStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3899,6 +4236,7 @@ impl<'de> ::serde::Deserialize<'de> for InvoiceStatus {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomerAddress {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3908,6 +4246,7 @@ pub struct CustomerAddress {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub country: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "billing")]
 impl CustomerAddress {
     /// A `CustomerAddress` with every optional field unset.
     pub fn new() -> Self {
@@ -3918,11 +4257,13 @@ impl CustomerAddress {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::default::Default for CustomerAddress {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Customer {
     pub id: ::std::string::String,
@@ -3939,6 +4280,7 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub preferred_currency: ::std::option::Option<crate::types::Currency>,
 }
+#[cfg(feature = "billing")]
 impl Customer {
     /// A `Customer` from its required fields; the optional ones are unset.
     pub fn new(id: ::std::string::String, email: ::std::string::String) -> Self {
@@ -3952,6 +4294,7 @@ impl Customer {
         }
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InvoiceLine {
     pub description: ::std::string::String,
@@ -3959,6 +4302,7 @@ pub struct InvoiceLine {
     #[serde(default = "InvoiceLine::default_quantity")]
     pub quantity: i64,
 }
+#[cfg(feature = "billing")]
 impl InvoiceLine {
     /// A `InvoiceLine` from its required fields; the optional ones are unset.
     pub fn new(description: ::std::string::String, amount: crate::types::Money) -> Self {
@@ -3972,6 +4316,7 @@ impl InvoiceLine {
         1
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Invoice {
     pub id: ::std::string::String,
@@ -3983,6 +4328,7 @@ pub struct Invoice {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub due: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "billing")]
 impl Invoice {
     /// A `Invoice` from its required fields; the optional ones are unset.
     pub fn new(
@@ -4001,11 +4347,13 @@ impl Invoice {
         }
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListInvoicesOkBody {
     pub data: ::std::vec::Vec<crate::types::Invoice>,
     pub page: crate::types::PageInfo,
 }
+#[cfg(feature = "billing")]
 impl ListInvoicesOkBody {
     /// A `ListInvoicesOkBody` from its required fields; the optional ones are unset.
     pub fn new(
@@ -4015,6 +4363,7 @@ impl ListInvoicesOkBody {
         Self { data, page }
     }
 }
+#[cfg(feature = "billing")]
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetInvoiceOkBody {
@@ -4023,6 +4372,7 @@ pub enum GetInvoiceOkBody {
     /// `application/pdf`, as bytes.
     Pdf(::std::vec::Vec<u8>),
 }
+#[cfg(feature = "billing")]
 impl GetInvoiceOkBody {
     /// The media type this body goes out with, as the spec writes it.
     pub fn content_type(&self) -> &'static str {
@@ -4061,6 +4411,7 @@ impl GetInvoiceOkBody {
         ::std::result::Result::Err(incoming.unexpected_media_type())
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Card {
     pub kind: ::std::string::String,
@@ -4068,6 +4419,7 @@ pub struct Card {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub expires: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "billing")]
 impl Card {
     /// A `Card` from its required fields; the optional ones are unset.
     pub fn new(kind: ::std::string::String, last4: ::std::string::String) -> Self {
@@ -4078,17 +4430,20 @@ impl Card {
         }
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BankTransfer {
     pub kind: ::std::string::String,
     pub iban: ::std::string::String,
 }
+#[cfg(feature = "billing")]
 impl BankTransfer {
     /// A `BankTransfer` from its required fields; the optional ones are unset.
     pub fn new(kind: ::std::string::String, iban: ::std::string::String) -> Self {
         Self { kind, iban }
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WalletProvider {
     /// `apple_pay`
@@ -4101,6 +4456,7 @@ pub enum WalletProvider {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "billing")]
 impl WalletProvider {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -4112,6 +4468,7 @@ impl WalletProvider {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::convert::From<&str> for WalletProvider {
     fn from(value: &str) -> Self {
         match value {
@@ -4122,16 +4479,19 @@ impl ::std::convert::From<&str> for WalletProvider {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::convert::From<::std::string::String> for WalletProvider {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::fmt::Display for WalletProvider {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl ::serde::Serialize for WalletProvider {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -4140,6 +4500,7 @@ impl ::serde::Serialize for WalletProvider {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl<'de> ::serde::Deserialize<'de> for WalletProvider {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4163,11 +4524,13 @@ impl<'de> ::serde::Deserialize<'de> for WalletProvider {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Wallet {
     pub kind: ::std::string::String,
     pub provider: crate::types::WalletProvider,
 }
+#[cfg(feature = "billing")]
 impl Wallet {
     /// A `Wallet` from its required fields; the optional ones are unset.
     pub fn new(
@@ -4177,6 +4540,7 @@ impl Wallet {
         Self { kind, provider }
     }
 }
+#[cfg(feature = "billing")]
 /// How a payment is made; `kind` tells which.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
@@ -4190,6 +4554,7 @@ pub enum PaymentMethod {
     /// A value whose `kind` names no variant above, as received.
     Other(::serde_json::Value),
 }
+#[cfg(feature = "billing")]
 impl<'de> ::serde::Deserialize<'de> for PaymentMethod {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4217,6 +4582,7 @@ impl<'de> ::serde::Deserialize<'de> for PaymentMethod {
         }
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaymentRequest {
     pub invoice_id: ::std::string::String,
@@ -4224,6 +4590,7 @@ pub struct PaymentRequest {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub amount: ::std::option::Option<crate::types::Money>,
 }
+#[cfg(feature = "billing")]
 impl PaymentRequest {
     /// A `PaymentRequest` from its required fields; the optional ones are unset.
     pub fn new(
@@ -4237,6 +4604,7 @@ impl PaymentRequest {
         }
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CreatePaymentCreatedBodyState {
     /// `pending`
@@ -4249,6 +4617,7 @@ pub enum CreatePaymentCreatedBodyState {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "billing")]
 impl CreatePaymentCreatedBodyState {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -4260,6 +4629,7 @@ impl CreatePaymentCreatedBodyState {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::convert::From<&str> for CreatePaymentCreatedBodyState {
     fn from(value: &str) -> Self {
         match value {
@@ -4270,16 +4640,19 @@ impl ::std::convert::From<&str> for CreatePaymentCreatedBodyState {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::convert::From<::std::string::String> for CreatePaymentCreatedBodyState {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::fmt::Display for CreatePaymentCreatedBodyState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl ::serde::Serialize for CreatePaymentCreatedBodyState {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -4288,6 +4661,7 @@ impl ::serde::Serialize for CreatePaymentCreatedBodyState {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl<'de> ::serde::Deserialize<'de> for CreatePaymentCreatedBodyState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4311,6 +4685,7 @@ impl<'de> ::serde::Deserialize<'de> for CreatePaymentCreatedBodyState {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreatePaymentCreatedBody {
     pub payment_id: ::std::string::String,
@@ -4324,6 +4699,7 @@ pub struct CreatePaymentCreatedBody {
         ::std::option::Option<crate::types::ApiErrorBody>,
     >,
 }
+#[cfg(feature = "billing")]
 impl CreatePaymentCreatedBody {
     /// A `CreatePaymentCreatedBody` from its required fields; the optional ones are unset.
     pub fn new(
@@ -4337,6 +4713,7 @@ impl CreatePaymentCreatedBody {
         }
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetCustomerExpandItem {
     /// `invoices`
@@ -4347,6 +4724,7 @@ pub enum GetCustomerExpandItem {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "billing")]
 impl GetCustomerExpandItem {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -4357,6 +4735,7 @@ impl GetCustomerExpandItem {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::convert::From<&str> for GetCustomerExpandItem {
     fn from(value: &str) -> Self {
         match value {
@@ -4366,16 +4745,19 @@ impl ::std::convert::From<&str> for GetCustomerExpandItem {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::convert::From<::std::string::String> for GetCustomerExpandItem {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::fmt::Display for GetCustomerExpandItem {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl ::serde::Serialize for GetCustomerExpandItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -4384,6 +4766,7 @@ impl ::serde::Serialize for GetCustomerExpandItem {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl<'de> ::serde::Deserialize<'de> for GetCustomerExpandItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4407,6 +4790,7 @@ impl<'de> ::serde::Deserialize<'de> for GetCustomerExpandItem {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubscriptionPlanInterval {
     /// `month`
@@ -4417,6 +4801,7 @@ pub enum SubscriptionPlanInterval {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "billing")]
 impl SubscriptionPlanInterval {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -4427,6 +4812,7 @@ impl SubscriptionPlanInterval {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::convert::From<&str> for SubscriptionPlanInterval {
     fn from(value: &str) -> Self {
         match value {
@@ -4436,16 +4822,19 @@ impl ::std::convert::From<&str> for SubscriptionPlanInterval {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::convert::From<::std::string::String> for SubscriptionPlanInterval {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::fmt::Display for SubscriptionPlanInterval {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl ::serde::Serialize for SubscriptionPlanInterval {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -4454,6 +4843,7 @@ impl ::serde::Serialize for SubscriptionPlanInterval {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl<'de> ::serde::Deserialize<'de> for SubscriptionPlanInterval {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4477,6 +4867,7 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionPlanInterval {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SubscriptionPlan {
     pub name: ::std::string::String,
@@ -4484,6 +4875,7 @@ pub struct SubscriptionPlan {
     #[serde(default = "SubscriptionPlan::default_interval")]
     pub interval: crate::types::SubscriptionPlanInterval,
 }
+#[cfg(feature = "billing")]
 impl SubscriptionPlan {
     /// A `SubscriptionPlan` from its required fields; the optional ones are unset.
     pub fn new(name: ::std::string::String, price: crate::types::Money) -> Self {
@@ -4497,6 +4889,7 @@ impl SubscriptionPlan {
         crate::types::SubscriptionPlanInterval::Month
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubscriptionStatus {
     /// `trialing`
@@ -4511,6 +4904,7 @@ pub enum SubscriptionStatus {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "billing")]
 impl SubscriptionStatus {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -4523,6 +4917,7 @@ impl SubscriptionStatus {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::convert::From<&str> for SubscriptionStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -4534,16 +4929,19 @@ impl ::std::convert::From<&str> for SubscriptionStatus {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::convert::From<::std::string::String> for SubscriptionStatus {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::fmt::Display for SubscriptionStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl ::serde::Serialize for SubscriptionStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -4552,6 +4950,7 @@ impl ::serde::Serialize for SubscriptionStatus {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl<'de> ::serde::Deserialize<'de> for SubscriptionStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4575,6 +4974,7 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionStatus {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SubscriptionItemsItem {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -4582,6 +4982,7 @@ pub struct SubscriptionItemsItem {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub quantity: ::std::option::Option<i64>,
 }
+#[cfg(feature = "billing")]
 impl SubscriptionItemsItem {
     /// A `SubscriptionItemsItem` with every optional field unset.
     pub fn new() -> Self {
@@ -4591,11 +4992,13 @@ impl SubscriptionItemsItem {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::default::Default for SubscriptionItemsItem {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Subscription {
     pub id: ::std::string::String,
@@ -4612,6 +5015,7 @@ pub struct Subscription {
         ::std::vec::Vec<crate::types::SubscriptionItemsItem>,
     >,
 }
+#[cfg(feature = "billing")]
 impl Subscription {
     /// A `Subscription` from its required fields; the optional ones are unset.
     pub fn new(
@@ -4628,6 +5032,7 @@ impl Subscription {
         }
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UpdateSubscriptionBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -4641,6 +5046,7 @@ pub struct UpdateSubscriptionBody {
         ::std::string::String,
     >,
 }
+#[cfg(feature = "billing")]
 impl UpdateSubscriptionBody {
     /// A `UpdateSubscriptionBody` with every optional field unset.
     pub fn new() -> Self {
@@ -4651,11 +5057,13 @@ impl UpdateSubscriptionBody {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::default::Default for UpdateSubscriptionBody {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RevenueReportGroupBy {
     /// `day`
@@ -4668,6 +5076,7 @@ pub enum RevenueReportGroupBy {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "billing")]
 impl RevenueReportGroupBy {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -4679,6 +5088,7 @@ impl RevenueReportGroupBy {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::convert::From<&str> for RevenueReportGroupBy {
     fn from(value: &str) -> Self {
         match value {
@@ -4689,16 +5099,19 @@ impl ::std::convert::From<&str> for RevenueReportGroupBy {
         }
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::convert::From<::std::string::String> for RevenueReportGroupBy {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl ::std::fmt::Display for RevenueReportGroupBy {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl ::serde::Serialize for RevenueReportGroupBy {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -4707,6 +5120,7 @@ impl ::serde::Serialize for RevenueReportGroupBy {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "billing")]
 impl<'de> ::serde::Deserialize<'de> for RevenueReportGroupBy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4730,6 +5144,7 @@ impl<'de> ::serde::Deserialize<'de> for RevenueReportGroupBy {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RevenueReportOkBodyJsonRowsItem {
     pub period: ::std::string::String,
@@ -4739,6 +5154,7 @@ pub struct RevenueReportOkBodyJsonRowsItem {
         ::std::collections::BTreeMap<::std::string::String, crate::types::Money>,
     >,
 }
+#[cfg(feature = "billing")]
 impl RevenueReportOkBodyJsonRowsItem {
     /// A `RevenueReportOkBodyJsonRowsItem` from its required fields; the optional ones are unset.
     pub fn new(period: ::std::string::String, revenue: crate::types::Money) -> Self {
@@ -4749,10 +5165,12 @@ impl RevenueReportOkBodyJsonRowsItem {
         }
     }
 }
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RevenueReportOkBodyJson {
     pub rows: ::std::vec::Vec<crate::types::RevenueReportOkBodyJsonRowsItem>,
 }
+#[cfg(feature = "billing")]
 impl RevenueReportOkBodyJson {
     /// A `RevenueReportOkBodyJson` from its required fields; the optional ones are unset.
     pub fn new(
@@ -4761,6 +5179,7 @@ impl RevenueReportOkBodyJson {
         Self { rows }
     }
 }
+#[cfg(feature = "billing")]
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RevenueReportOkBody {
@@ -4769,6 +5188,7 @@ pub enum RevenueReportOkBody {
     /// `text/csv`, as text.
     Csv(::std::string::String),
 }
+#[cfg(feature = "billing")]
 impl RevenueReportOkBody {
     /// The media type this body goes out with, as the spec writes it.
     pub fn content_type(&self) -> &'static str {
@@ -4811,6 +5231,7 @@ impl RevenueReportOkBody {
         ::std::result::Result::Err(incoming.unexpected_media_type())
     }
 }
+#[cfg(feature = "admin")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListAccountsRole {
     /// `admin`
@@ -4823,6 +5244,7 @@ pub enum ListAccountsRole {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "admin")]
 impl ListAccountsRole {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -4834,6 +5256,7 @@ impl ListAccountsRole {
         }
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::convert::From<&str> for ListAccountsRole {
     fn from(value: &str) -> Self {
         match value {
@@ -4844,16 +5267,19 @@ impl ::std::convert::From<&str> for ListAccountsRole {
         }
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::convert::From<::std::string::String> for ListAccountsRole {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::fmt::Display for ListAccountsRole {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl ::serde::Serialize for ListAccountsRole {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -4862,6 +5288,7 @@ impl ::serde::Serialize for ListAccountsRole {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl<'de> ::serde::Deserialize<'de> for ListAccountsRole {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4885,6 +5312,7 @@ impl<'de> ::serde::Deserialize<'de> for ListAccountsRole {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "admin")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AccountRole {
     /// `admin`
@@ -4897,6 +5325,7 @@ pub enum AccountRole {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "admin")]
 impl AccountRole {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -4908,6 +5337,7 @@ impl AccountRole {
         }
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::convert::From<&str> for AccountRole {
     fn from(value: &str) -> Self {
         match value {
@@ -4918,16 +5348,19 @@ impl ::std::convert::From<&str> for AccountRole {
         }
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::convert::From<::std::string::String> for AccountRole {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::fmt::Display for AccountRole {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl ::serde::Serialize for AccountRole {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -4936,6 +5369,7 @@ impl ::serde::Serialize for AccountRole {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl<'de> ::serde::Deserialize<'de> for AccountRole {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -4959,6 +5393,7 @@ impl<'de> ::serde::Deserialize<'de> for AccountRole {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "admin")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Account {
     pub name: ::std::string::String,
@@ -4971,6 +5406,7 @@ pub struct Account {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub x_internal_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "admin")]
 impl Account {
     /// A `Account` from its required fields; the optional ones are unset.
     pub fn new(name: ::std::string::String, role: crate::types::AccountRole) -> Self {
@@ -4986,6 +5422,7 @@ impl Account {
         false
     }
 }
+#[cfg(feature = "admin")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetAuditLogActionItem {
     /// `login`
@@ -5002,6 +5439,7 @@ pub enum GetAuditLogActionItem {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "admin")]
 impl GetAuditLogActionItem {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -5015,6 +5453,7 @@ impl GetAuditLogActionItem {
         }
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::convert::From<&str> for GetAuditLogActionItem {
     fn from(value: &str) -> Self {
         match value {
@@ -5027,16 +5466,19 @@ impl ::std::convert::From<&str> for GetAuditLogActionItem {
         }
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::convert::From<::std::string::String> for GetAuditLogActionItem {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::fmt::Display for GetAuditLogActionItem {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl ::serde::Serialize for GetAuditLogActionItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5045,6 +5487,7 @@ impl ::serde::Serialize for GetAuditLogActionItem {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl<'de> ::serde::Deserialize<'de> for GetAuditLogActionItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -5068,6 +5511,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAuditLogActionItem {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "admin")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetAuditLogOkBodyEntriesItemAction {
     /// `login`
@@ -5084,6 +5528,7 @@ pub enum GetAuditLogOkBodyEntriesItemAction {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "admin")]
 impl GetAuditLogOkBodyEntriesItemAction {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -5097,6 +5542,7 @@ impl GetAuditLogOkBodyEntriesItemAction {
         }
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::convert::From<&str> for GetAuditLogOkBodyEntriesItemAction {
     fn from(value: &str) -> Self {
         match value {
@@ -5109,16 +5555,19 @@ impl ::std::convert::From<&str> for GetAuditLogOkBodyEntriesItemAction {
         }
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::convert::From<::std::string::String> for GetAuditLogOkBodyEntriesItemAction {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::fmt::Display for GetAuditLogOkBodyEntriesItemAction {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl ::serde::Serialize for GetAuditLogOkBodyEntriesItemAction {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5127,6 +5576,7 @@ impl ::serde::Serialize for GetAuditLogOkBodyEntriesItemAction {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl<'de> ::serde::Deserialize<'de> for GetAuditLogOkBodyEntriesItemAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -5152,6 +5602,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAuditLogOkBodyEntriesItemAction {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "admin")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetAuditLogOkBodyEntriesItem {
     pub at: ::std::string::String,
@@ -5164,6 +5615,7 @@ pub struct GetAuditLogOkBodyEntriesItem {
         ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
     >,
 }
+#[cfg(feature = "admin")]
 impl GetAuditLogOkBodyEntriesItem {
     /// A `GetAuditLogOkBodyEntriesItem` from its required fields; the optional ones are unset.
     pub fn new(
@@ -5180,12 +5632,14 @@ impl GetAuditLogOkBodyEntriesItem {
         }
     }
 }
+#[cfg(feature = "admin")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetAuditLogOkBody {
     pub entries: ::std::vec::Vec<crate::types::GetAuditLogOkBodyEntriesItem>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub page: ::std::option::Option<crate::types::PageInfo>,
 }
+#[cfg(feature = "admin")]
 impl GetAuditLogOkBody {
     /// A `GetAuditLogOkBody` from its required fields; the optional ones are unset.
     pub fn new(
@@ -5197,6 +5651,7 @@ impl GetAuditLogOkBody {
         }
     }
 }
+#[cfg(feature = "admin")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SettingsLimits {
     #[serde(default = "SettingsLimits::default_max_upload_bytes")]
@@ -5206,6 +5661,7 @@ pub struct SettingsLimits {
     #[serde(default = "SettingsLimits::default_ratio")]
     pub ratio: f64,
 }
+#[cfg(feature = "admin")]
 impl SettingsLimits {
     /// A `SettingsLimits` with every optional field unset.
     pub fn new() -> Self {
@@ -5222,11 +5678,13 @@ impl SettingsLimits {
         0.5
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::default::Default for SettingsLimits {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "admin")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Settings {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -5240,6 +5698,7 @@ pub struct Settings {
         ::std::collections::BTreeMap<::std::string::String, bool>,
     >,
 }
+#[cfg(feature = "admin")]
 impl Settings {
     /// A `Settings` with every optional field unset.
     pub fn new() -> Self {
@@ -5251,17 +5710,20 @@ impl Settings {
         }
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::default::Default for Settings {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "admin")]
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VersionOkBody {
     /// `text/plain`, as text.
     Plain(::std::string::String),
 }
+#[cfg(feature = "admin")]
 impl VersionOkBody {
     /// The media type this body goes out with, as the spec writes it.
     pub fn content_type(&self) -> &'static str {
@@ -5299,6 +5761,7 @@ impl VersionOkBody {
         ::std::result::Result::Err(incoming.unexpected_media_type())
     }
 }
+#[cfg(feature = "admin")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StartJobBodyKind {
     /// `reindex`
@@ -5313,6 +5776,7 @@ pub enum StartJobBodyKind {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "admin")]
 impl StartJobBodyKind {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -5325,6 +5789,7 @@ impl StartJobBodyKind {
         }
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::convert::From<&str> for StartJobBodyKind {
     fn from(value: &str) -> Self {
         match value {
@@ -5336,16 +5801,19 @@ impl ::std::convert::From<&str> for StartJobBodyKind {
         }
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::convert::From<::std::string::String> for StartJobBodyKind {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::fmt::Display for StartJobBodyKind {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl ::serde::Serialize for StartJobBodyKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5354,6 +5822,7 @@ impl ::serde::Serialize for StartJobBodyKind {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl<'de> ::serde::Deserialize<'de> for StartJobBodyKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -5377,6 +5846,7 @@ impl<'de> ::serde::Deserialize<'de> for StartJobBodyKind {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "admin")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StartJobBodySchedule {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -5384,6 +5854,7 @@ pub struct StartJobBodySchedule {
     #[serde(default = "StartJobBodySchedule::default_tz")]
     pub tz: ::std::string::String,
 }
+#[cfg(feature = "admin")]
 impl StartJobBodySchedule {
     /// A `StartJobBodySchedule` with every optional field unset.
     pub fn new() -> Self {
@@ -5396,11 +5867,13 @@ impl StartJobBodySchedule {
         ::std::string::String::from("UTC")
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::default::Default for StartJobBodySchedule {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "admin")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StartJobBody {
     pub kind: crate::types::StartJobBodyKind,
@@ -5409,6 +5882,7 @@ pub struct StartJobBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub schedule: ::std::option::Option<crate::types::StartJobBodySchedule>,
 }
+#[cfg(feature = "admin")]
 impl StartJobBody {
     /// A `StartJobBody` from its required fields; the optional ones are unset.
     pub fn new(kind: crate::types::StartJobBodyKind) -> Self {
@@ -5419,6 +5893,7 @@ impl StartJobBody {
         }
     }
 }
+#[cfg(feature = "admin")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum JobState {
     /// `queued`
@@ -5433,6 +5908,7 @@ pub enum JobState {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "admin")]
 impl JobState {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -5445,6 +5921,7 @@ impl JobState {
         }
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::convert::From<&str> for JobState {
     fn from(value: &str) -> Self {
         match value {
@@ -5456,16 +5933,19 @@ impl ::std::convert::From<&str> for JobState {
         }
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::convert::From<::std::string::String> for JobState {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl ::std::fmt::Display for JobState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl ::serde::Serialize for JobState {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5474,6 +5954,7 @@ impl ::serde::Serialize for JobState {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "admin")]
 impl<'de> ::serde::Deserialize<'de> for JobState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -5497,6 +5978,7 @@ impl<'de> ::serde::Deserialize<'de> for JobState {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "admin")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Job {
     pub id: i64,
@@ -5509,6 +5991,7 @@ pub struct Job {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<crate::types::ApiErrorBody>,
 }
+#[cfg(feature = "admin")]
 impl Job {
     /// A `Job` from its required fields; the optional ones are unset.
     pub fn new(id: i64, state: crate::types::JobState) -> Self {
@@ -5521,6 +6004,7 @@ impl Job {
         }
     }
 }
+#[cfg(feature = "docs")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListNotesOkBodyItem {
     pub id: ::std::string::String,
@@ -5528,6 +6012,7 @@ pub struct ListNotesOkBodyItem {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub pinned: ::std::option::Option<bool>,
 }
+#[cfg(feature = "docs")]
 impl ListNotesOkBodyItem {
     /// A `ListNotesOkBodyItem` from its required fields; the optional ones are unset.
     pub fn new(id: ::std::string::String, title: ::std::string::String) -> Self {
@@ -5538,17 +6023,20 @@ impl ListNotesOkBodyItem {
         }
     }
 }
+#[cfg(feature = "docs")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateNoteBodyJson {
     pub title: ::std::string::String,
     pub body: ::std::string::String,
 }
+#[cfg(feature = "docs")]
 impl CreateNoteBodyJson {
     /// A `CreateNoteBodyJson` from its required fields; the optional ones are unset.
     pub fn new(title: ::std::string::String, body: ::std::string::String) -> Self {
         Self { title, body }
     }
 }
+#[cfg(feature = "docs")]
 /// A body, in one of the media types the operation documents.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CreateNoteBody {
@@ -5557,6 +6045,7 @@ pub enum CreateNoteBody {
     /// `application/json`, as JSON.
     Json(crate::types::CreateNoteBodyJson),
 }
+#[cfg(feature = "docs")]
 impl CreateNoteBody {
     /// The media type this body goes out with, as the spec writes it.
     pub fn content_type(&self) -> &'static str {
@@ -5617,6 +6106,7 @@ impl CreateNoteBody {
         }
     }
 }
+#[cfg(feature = "docs")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Page {
     pub id: ::std::string::String,
@@ -5625,6 +6115,7 @@ pub struct Page {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub revision: ::std::option::Option<i64>,
 }
+#[cfg(feature = "docs")]
 impl Page {
     /// A `Page` from its required fields; the optional ones are unset.
     pub fn new(
@@ -5640,6 +6131,7 @@ impl Page {
         }
     }
 }
+#[cfg(feature = "docs")]
 /// A page as a client proposes it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageDraft {
@@ -5652,6 +6144,7 @@ pub struct PageDraft {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub revision: ::std::option::Option<i64>,
 }
+#[cfg(feature = "docs")]
 impl PageDraft {
     /// A `PageDraft` with every optional field unset.
     pub fn new() -> Self {
@@ -5663,11 +6156,13 @@ impl PageDraft {
         }
     }
 }
+#[cfg(feature = "docs")]
 impl ::std::default::Default for PageDraft {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "docs")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetChangelogOkBodyItem {
     pub version: ::std::string::String,
@@ -5675,6 +6170,7 @@ pub struct GetChangelogOkBodyItem {
     pub date: ::std::option::Option<::std::string::String>,
     pub changes: ::std::vec::Vec<::std::string::String>,
 }
+#[cfg(feature = "docs")]
 impl GetChangelogOkBodyItem {
     /// A `GetChangelogOkBodyItem` from its required fields; the optional ones are unset.
     pub fn new(
@@ -5688,6 +6184,7 @@ impl GetChangelogOkBodyItem {
         }
     }
 }
+#[cfg(feature = "docs")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Comment {
     pub id: ::std::string::String,
@@ -5696,6 +6193,7 @@ pub struct Comment {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub replies: ::std::option::Option<::std::vec::Vec<crate::types::Comment>>,
 }
+#[cfg(feature = "docs")]
 impl Comment {
     /// A `Comment` from its required fields; the optional ones are unset.
     pub fn new(
@@ -5711,16 +6209,19 @@ impl Comment {
         }
     }
 }
+#[cfg(feature = "docs")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListCommentsOkBody {
     pub comments: ::std::vec::Vec<crate::types::Comment>,
 }
+#[cfg(feature = "docs")]
 impl ListCommentsOkBody {
     /// A `ListCommentsOkBody` from its required fields; the optional ones are unset.
     pub fn new(comments: ::std::vec::Vec<crate::types::Comment>) -> Self {
         Self { comments }
     }
 }
+#[cfg(feature = "docs")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PostCommentBody {
     pub text: ::std::string::String,
@@ -5728,6 +6229,7 @@ pub struct PostCommentBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reply_to: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "docs")]
 impl PostCommentBody {
     /// A `PostCommentBody` from its required fields; the optional ones are unset.
     pub fn new(text: ::std::string::String) -> Self {
@@ -5737,6 +6239,7 @@ impl PostCommentBody {
         }
     }
 }
+#[cfg(feature = "docs")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SearchDocsKind {
     /// `note`
@@ -5749,6 +6252,7 @@ pub enum SearchDocsKind {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "docs")]
 impl SearchDocsKind {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -5760,6 +6264,7 @@ impl SearchDocsKind {
         }
     }
 }
+#[cfg(feature = "docs")]
 impl ::std::convert::From<&str> for SearchDocsKind {
     fn from(value: &str) -> Self {
         match value {
@@ -5770,16 +6275,19 @@ impl ::std::convert::From<&str> for SearchDocsKind {
         }
     }
 }
+#[cfg(feature = "docs")]
 impl ::std::convert::From<::std::string::String> for SearchDocsKind {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "docs")]
 impl ::std::fmt::Display for SearchDocsKind {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "docs")]
 impl ::serde::Serialize for SearchDocsKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5788,6 +6296,7 @@ impl ::serde::Serialize for SearchDocsKind {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "docs")]
 impl<'de> ::serde::Deserialize<'de> for SearchDocsKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -5811,6 +6320,7 @@ impl<'de> ::serde::Deserialize<'de> for SearchDocsKind {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "refs")]
 /// Size in millimetres.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Dimensions {
@@ -5818,12 +6328,14 @@ pub struct Dimensions {
     pub height: i64,
     pub depth: i64,
 }
+#[cfg(feature = "refs")]
 impl Dimensions {
     /// A `Dimensions` from its required fields; the optional ones are unset.
     pub fn new(width: i64, height: i64, depth: i64) -> Self {
         Self { width, height, depth }
     }
 }
+#[cfg(feature = "refs")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CatalogItem {
     pub sku: ::std::string::String,
@@ -5834,6 +6346,7 @@ pub struct CatalogItem {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub variants: ::std::option::Option<::std::vec::Vec<crate::types::CatalogItem>>,
 }
+#[cfg(feature = "refs")]
 impl CatalogItem {
     /// A `CatalogItem` from its required fields; the optional ones are unset.
     pub fn new(
@@ -5850,12 +6363,14 @@ impl CatalogItem {
         }
     }
 }
+#[cfg(feature = "refs")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListCatalogOkBody {
     pub items: ::std::vec::Vec<crate::types::CatalogItem>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "refs")]
 impl ListCatalogOkBody {
     /// A `ListCatalogOkBody` from its required fields; the optional ones are unset.
     pub fn new(items: ::std::vec::Vec<crate::types::CatalogItem>) -> Self {
@@ -5865,6 +6380,7 @@ impl ListCatalogOkBody {
         }
     }
 }
+#[cfg(feature = "refs")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Problem {
     #[serde(rename = "type")]
@@ -5877,6 +6393,7 @@ pub struct Problem {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "refs")]
 impl Problem {
     /// A `Problem` with every optional field unset.
     pub fn new() -> Self {
@@ -5888,11 +6405,13 @@ impl Problem {
         }
     }
 }
+#[cfg(feature = "refs")]
 impl ::std::default::Default for Problem {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "refs")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Availability {
     /// `in_stock`
@@ -5905,6 +6424,7 @@ pub enum Availability {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "refs")]
 impl Availability {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -5916,6 +6436,7 @@ impl Availability {
         }
     }
 }
+#[cfg(feature = "refs")]
 impl ::std::convert::From<&str> for Availability {
     fn from(value: &str) -> Self {
         match value {
@@ -5926,16 +6447,19 @@ impl ::std::convert::From<&str> for Availability {
         }
     }
 }
+#[cfg(feature = "refs")]
 impl ::std::convert::From<::std::string::String> for Availability {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "refs")]
 impl ::std::fmt::Display for Availability {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "refs")]
 impl ::serde::Serialize for Availability {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5944,6 +6468,7 @@ impl ::serde::Serialize for Availability {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "refs")]
 impl<'de> ::serde::Deserialize<'de> for Availability {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -5967,6 +6492,7 @@ impl<'de> ::serde::Deserialize<'de> for Availability {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "refs")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetStockOkBody {
     pub availability: crate::types::Availability,
@@ -5975,6 +6501,7 @@ pub struct GetStockOkBody {
         ::std::collections::BTreeMap<::std::string::String, i64>,
     >,
 }
+#[cfg(feature = "refs")]
 impl GetStockOkBody {
     /// A `GetStockOkBody` from its required fields; the optional ones are unset.
     pub fn new(availability: crate::types::Availability) -> Self {
@@ -5984,6 +6511,7 @@ impl GetStockOkBody {
         }
     }
 }
+#[cfg(feature = "refs")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Bundle {
     /// Products, through a chain of references.
@@ -5993,6 +6521,7 @@ pub struct Bundle {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cap: ::std::option::Option<crate::types::Money>,
 }
+#[cfg(feature = "refs")]
 impl Bundle {
     /// A `Bundle` from its required fields; the optional ones are unset.
     pub fn new(items: ::std::vec::Vec<crate::types::CatalogItem>) -> Self {
@@ -6003,6 +6532,7 @@ impl Bundle {
         }
     }
 }
+#[cfg(feature = "refs")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetItemDimensionsInUnit {
     /// `mm`
@@ -6015,6 +6545,7 @@ pub enum GetItemDimensionsInUnit {
     /// value always gives its own variant.
     Other(::std::string::String),
 }
+#[cfg(feature = "refs")]
 impl GetItemDimensionsInUnit {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -6026,6 +6557,7 @@ impl GetItemDimensionsInUnit {
         }
     }
 }
+#[cfg(feature = "refs")]
 impl ::std::convert::From<&str> for GetItemDimensionsInUnit {
     fn from(value: &str) -> Self {
         match value {
@@ -6036,16 +6568,19 @@ impl ::std::convert::From<&str> for GetItemDimensionsInUnit {
         }
     }
 }
+#[cfg(feature = "refs")]
 impl ::std::convert::From<::std::string::String> for GetItemDimensionsInUnit {
     fn from(value: ::std::string::String) -> Self {
         Self::from(value.as_str())
     }
 }
+#[cfg(feature = "refs")]
 impl ::std::fmt::Display for GetItemDimensionsInUnit {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "refs")]
 impl ::serde::Serialize for GetItemDimensionsInUnit {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6054,6 +6589,7 @@ impl ::serde::Serialize for GetItemDimensionsInUnit {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "refs")]
 impl<'de> ::serde::Deserialize<'de> for GetItemDimensionsInUnit {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -6077,6 +6613,7 @@ impl<'de> ::serde::Deserialize<'de> for GetItemDimensionsInUnit {
         deserializer.deserialize_str(__Visitor)
     }
 }
+#[cfg(feature = "refs")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetItemDimensionsInOkBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -6084,6 +6621,7 @@ pub struct GetItemDimensionsInOkBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub unit: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "refs")]
 impl GetItemDimensionsInOkBody {
     /// A `GetItemDimensionsInOkBody` with every optional field unset.
     pub fn new() -> Self {
@@ -6093,12 +6631,15 @@ impl GetItemDimensionsInOkBody {
         }
     }
 }
+#[cfg(feature = "refs")]
 impl ::std::default::Default for GetItemDimensionsInOkBody {
     fn default() -> Self {
         Self::new()
     }
 }
+#[cfg(feature = "refs")]
 pub type Barcode = ::std::string::String;
+#[cfg(any(feature = "billing", feature = "geo", feature = "rooms", feature = "store"))]
 /// A present value, `null` included, of a field that tells absent from `null`.
 fn null_is_some<'de, D, T>(
     deserializer: D,

@@ -60,6 +60,7 @@ fn health_paths_1health_get_responses_503_examples_application_1json() {
         ::golden_corpus::types::ApiErrorBody,
     >("{\n  \"code\": \"UNAVAILABLE\",\n  \"message\": \"db down\"\n}");
 }
+#[cfg(feature = "docs")]
 /// apis/docs/comments.yaml#/paths/~1pages~1{pageId}~1comments/get/responses/200/examples/application~1json
 #[test]
 #[rustfmt::skip]

@@ -87,35 +87,73 @@ async fn serve_for_fuzzing() {
         .expect("SCRIPTED_SERVERS_PORT names the first port")
         .parse()
         .expect("SCRIPTED_SERVERS_PORT is a port");
-    let servers = [
-        ::tokio::spawn(
-            store::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
-        ),
-        ::tokio::spawn(
-            rooms::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first + 1u16))),
-        ),
-        ::tokio::spawn(
-            geo::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first + 2u16))),
-        ),
-        ::tokio::spawn(
-            billing::serve_at(
-                ::std::net::SocketAddr::from(([127, 0, 0, 1], first + 3u16)),
+    let mut servers = ::std::vec::Vec::new();
+    #[cfg(feature = "store")]
+    servers
+        .push(
+            ::tokio::spawn(
+                store::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
             ),
-        ),
-        ::tokio::spawn(
-            admin::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first + 4u16))),
-        ),
-        ::tokio::spawn(
-            docs::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first + 5u16))),
-        ),
-        ::tokio::spawn(
-            refs::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first + 6u16))),
-        ),
-    ];
+        );
+    #[cfg(feature = "rooms")]
+    servers
+        .push(
+            ::tokio::spawn(
+                rooms::serve_at(
+                    ::std::net::SocketAddr::from(([127, 0, 0, 1], first + 1u16)),
+                ),
+            ),
+        );
+    #[cfg(feature = "geo")]
+    servers
+        .push(
+            ::tokio::spawn(
+                geo::serve_at(
+                    ::std::net::SocketAddr::from(([127, 0, 0, 1], first + 2u16)),
+                ),
+            ),
+        );
+    #[cfg(feature = "billing")]
+    servers
+        .push(
+            ::tokio::spawn(
+                billing::serve_at(
+                    ::std::net::SocketAddr::from(([127, 0, 0, 1], first + 3u16)),
+                ),
+            ),
+        );
+    #[cfg(feature = "admin")]
+    servers
+        .push(
+            ::tokio::spawn(
+                admin::serve_at(
+                    ::std::net::SocketAddr::from(([127, 0, 0, 1], first + 4u16)),
+                ),
+            ),
+        );
+    #[cfg(feature = "docs")]
+    servers
+        .push(
+            ::tokio::spawn(
+                docs::serve_at(
+                    ::std::net::SocketAddr::from(([127, 0, 0, 1], first + 5u16)),
+                ),
+            ),
+        );
+    #[cfg(feature = "refs")]
+    servers
+        .push(
+            ::tokio::spawn(
+                refs::serve_at(
+                    ::std::net::SocketAddr::from(([127, 0, 0, 1], first + 6u16)),
+                ),
+            ),
+        );
     for server in servers {
         server.await.unwrap();
     }
 }
+#[cfg(feature = "store")]
 #[rustfmt::skip]
 mod store {
     use super::{Script, serve};
@@ -415,6 +453,7 @@ mod store {
         (script, ::golden_corpus::outgoing::Endpoint::new(url))
     }
 }
+#[cfg(feature = "store")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn store_list_pets() {
@@ -450,6 +489,7 @@ async fn store_list_pets() {
             .await;
     }
 }
+#[cfg(feature = "store")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn store_add_pet() {
@@ -513,6 +553,7 @@ async fn store_add_pet() {
             .await;
     }
 }
+#[cfg(feature = "store")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn store_get_pet() {
@@ -568,6 +609,7 @@ async fn store_get_pet() {
             .await;
     }
 }
+#[cfg(feature = "store")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn store_delete_pet() {
@@ -593,6 +635,7 @@ async fn store_delete_pet() {
             .await;
     }
 }
+#[cfg(feature = "store")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn store_place_order() {
@@ -657,6 +700,7 @@ async fn store_place_order() {
             .await;
     }
 }
+#[cfg(feature = "store")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn store_get_order() {
@@ -738,6 +782,7 @@ async fn store_get_order() {
             .await;
     }
 }
+#[cfg(feature = "store")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn store_login_user() {
@@ -789,6 +834,7 @@ async fn store_login_user() {
             .await;
     }
 }
+#[cfg(feature = "store")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn store_get_user() {
@@ -819,6 +865,7 @@ async fn store_get_user() {
             .await;
     }
 }
+#[cfg(feature = "store")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn store_get_inventory() {
@@ -845,6 +892,7 @@ async fn store_get_inventory() {
             .await;
     }
 }
+#[cfg(feature = "store")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn store_put_inventory_metadata() {
@@ -869,6 +917,7 @@ async fn store_put_inventory_metadata() {
             .await;
     }
 }
+#[cfg(feature = "store")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn store_get_pet_photo() {
@@ -912,6 +961,7 @@ async fn store_get_pet_photo() {
             .await;
     }
 }
+#[cfg(feature = "store")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn store_put_pet_photo() {
@@ -949,6 +999,7 @@ async fn store_put_pet_photo() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[rustfmt::skip]
 mod rooms {
     use super::{Script, serve};
@@ -1330,6 +1381,7 @@ mod rooms {
         (script, ::golden_corpus::outgoing::Endpoint::new(url))
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_create_room() {
@@ -1362,6 +1414,7 @@ async fn rooms_create_room() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_list_public_rooms() {
@@ -1389,6 +1442,7 @@ async fn rooms_list_public_rooms() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_get_room_events() {
@@ -1421,6 +1475,7 @@ async fn rooms_get_room_events() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_send_message() {
@@ -1454,6 +1509,7 @@ async fn rooms_send_message() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_get_profile() {
@@ -1499,6 +1555,7 @@ async fn rooms_get_profile() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_set_display_name() {
@@ -1528,6 +1585,7 @@ async fn rooms_set_display_name() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_sync() {
@@ -1563,6 +1621,7 @@ async fn rooms_sync() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_define_filter() {
@@ -1596,6 +1655,7 @@ async fn rooms_define_filter() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_post_receipt() {
@@ -1633,6 +1693,7 @@ async fn rooms_post_receipt() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_get_room_tags() {
@@ -1662,6 +1723,7 @@ async fn rooms_get_room_tags() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_get_relations() {
@@ -1693,6 +1755,7 @@ async fn rooms_get_relations() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_set_push_rule() {
@@ -1729,6 +1792,7 @@ async fn rooms_set_push_rule() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_query_keys() {
@@ -1761,6 +1825,7 @@ async fn rooms_query_keys() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_upload_content() {
@@ -1911,6 +1976,7 @@ async fn rooms_upload_content() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_download_content() {
@@ -2011,6 +2077,7 @@ async fn rooms_download_content() {
             .await;
     }
 }
+#[cfg(feature = "geo")]
 #[rustfmt::skip]
 mod geo {
     use super::{Script, serve};
@@ -2203,6 +2270,7 @@ mod geo {
         (script, ::golden_corpus::outgoing::Endpoint::new(url))
     }
 }
+#[cfg(feature = "geo")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn geo_get_shape() {
@@ -2231,6 +2299,7 @@ async fn geo_get_shape() {
             .await;
     }
 }
+#[cfg(feature = "geo")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn geo_put_shape() {
@@ -2288,6 +2357,7 @@ async fn geo_put_shape() {
             .await;
     }
 }
+#[cfg(feature = "geo")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn geo_search_places() {
@@ -2322,6 +2392,7 @@ async fn geo_search_places() {
             .await;
     }
 }
+#[cfg(feature = "geo")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn geo_get_place() {
@@ -2378,6 +2449,7 @@ async fn geo_get_place() {
             .await;
     }
 }
+#[cfg(feature = "geo")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn geo_plan_route() {
@@ -2470,6 +2542,7 @@ async fn geo_plan_route() {
             .await;
     }
 }
+#[cfg(feature = "geo")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn geo_get_tile() {
@@ -2555,6 +2628,7 @@ async fn geo_get_tile() {
             .await;
     }
 }
+#[cfg(feature = "geo")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn geo_geo_search() {
@@ -2645,6 +2719,7 @@ async fn geo_geo_search() {
             .await;
     }
 }
+#[cfg(feature = "billing")]
 #[rustfmt::skip]
 mod billing {
     use super::{Script, serve};
@@ -2896,6 +2971,7 @@ mod billing {
         (script, ::golden_corpus::outgoing::Endpoint::new(url))
     }
 }
+#[cfg(feature = "billing")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn billing_list_invoices() {
@@ -2927,6 +3003,7 @@ async fn billing_list_invoices() {
             .await;
     }
 }
+#[cfg(feature = "billing")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn billing_get_invoice() {
@@ -2980,6 +3057,7 @@ async fn billing_get_invoice() {
             .await;
     }
 }
+#[cfg(feature = "billing")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn billing_void_invoice() {
@@ -3029,6 +3107,7 @@ async fn billing_void_invoice() {
             .await;
     }
 }
+#[cfg(feature = "billing")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn billing_create_payment() {
@@ -3094,6 +3173,7 @@ async fn billing_create_payment() {
             .await;
     }
 }
+#[cfg(feature = "billing")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn billing_create_customer() {
@@ -3128,6 +3208,7 @@ async fn billing_create_customer() {
             .await;
     }
 }
+#[cfg(feature = "billing")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn billing_get_customer() {
@@ -3193,6 +3274,7 @@ async fn billing_get_customer() {
             .await;
     }
 }
+#[cfg(feature = "billing")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn billing_get_subscription() {
@@ -3223,6 +3305,7 @@ async fn billing_get_subscription() {
             .await;
     }
 }
+#[cfg(feature = "billing")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn billing_update_subscription() {
@@ -3260,6 +3343,7 @@ async fn billing_update_subscription() {
             .await;
     }
 }
+#[cfg(feature = "billing")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn billing_revenue_report() {
@@ -3319,6 +3403,7 @@ async fn billing_revenue_report() {
             .await;
     }
 }
+#[cfg(feature = "admin")]
 #[rustfmt::skip]
 mod admin {
     use super::{Script, serve};
@@ -3631,6 +3716,7 @@ mod admin {
         (script, ::golden_corpus::outgoing::Endpoint::new(url))
     }
 }
+#[cfg(feature = "admin")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn admin_list_accounts() {
@@ -3665,6 +3751,7 @@ async fn admin_list_accounts() {
             .await;
     }
 }
+#[cfg(feature = "admin")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn admin_create_account() {
@@ -3757,6 +3844,7 @@ async fn admin_create_account() {
             .await;
     }
 }
+#[cfg(feature = "admin")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn admin_get_account() {
@@ -3787,6 +3875,7 @@ async fn admin_get_account() {
             .await;
     }
 }
+#[cfg(feature = "admin")]
 #[::tokio::test]
 #[rustfmt::skip]
 #[allow(deprecated)]
@@ -3812,6 +3901,7 @@ async fn admin_delete_account() {
             .await;
     }
 }
+#[cfg(feature = "admin")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn admin_get_audit_log() {
@@ -3848,6 +3938,7 @@ async fn admin_get_audit_log() {
             .await;
     }
 }
+#[cfg(feature = "admin")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn admin_get_settings() {
@@ -3877,6 +3968,7 @@ async fn admin_get_settings() {
             .await;
     }
 }
+#[cfg(feature = "admin")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn admin_put_settings() {
@@ -3911,6 +4003,7 @@ async fn admin_put_settings() {
             .await;
     }
 }
+#[cfg(feature = "admin")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn admin_patch_settings() {
@@ -3945,6 +4038,7 @@ async fn admin_patch_settings() {
             .await;
     }
 }
+#[cfg(feature = "admin")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn admin_health() {
@@ -3986,6 +4080,7 @@ async fn admin_health() {
             .await;
     }
 }
+#[cfg(feature = "admin")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn admin_version() {
@@ -4009,6 +4104,7 @@ async fn admin_version() {
             .await;
     }
 }
+#[cfg(feature = "admin")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn admin_start_job() {
@@ -4043,6 +4139,7 @@ async fn admin_start_job() {
             .await;
     }
 }
+#[cfg(feature = "admin")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn admin_get_job() {
@@ -4073,6 +4170,7 @@ async fn admin_get_job() {
             .await;
     }
 }
+#[cfg(feature = "docs")]
 #[rustfmt::skip]
 mod docs {
     use super::{Script, serve};
@@ -4310,6 +4408,7 @@ mod docs {
         (script, ::golden_corpus::outgoing::Endpoint::new(url))
     }
 }
+#[cfg(feature = "docs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn docs_list_notes() {
@@ -4357,6 +4456,7 @@ async fn docs_list_notes() {
             .await;
     }
 }
+#[cfg(feature = "docs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn docs_create_note() {
@@ -4425,6 +4525,7 @@ async fn docs_create_note() {
             .await;
     }
 }
+#[cfg(feature = "docs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn docs_get_page() {
@@ -4480,6 +4581,7 @@ async fn docs_get_page() {
             .await;
     }
 }
+#[cfg(feature = "docs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn docs_put_page() {
@@ -4584,6 +4686,7 @@ async fn docs_put_page() {
             .await;
     }
 }
+#[cfg(feature = "docs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn docs_get_page_history() {
@@ -4635,6 +4738,7 @@ async fn docs_get_page_history() {
             .await;
     }
 }
+#[cfg(feature = "docs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn docs_get_changelog() {
@@ -4661,6 +4765,7 @@ async fn docs_get_changelog() {
             .await;
     }
 }
+#[cfg(feature = "docs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn docs_list_comments() {
@@ -4687,6 +4792,7 @@ async fn docs_list_comments() {
             .await;
     }
 }
+#[cfg(feature = "docs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn docs_post_comment() {
@@ -4761,6 +4867,7 @@ async fn docs_post_comment() {
             .await;
     }
 }
+#[cfg(feature = "docs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn docs_search_docs() {
@@ -4829,6 +4936,7 @@ async fn docs_search_docs() {
             .await;
     }
 }
+#[cfg(feature = "refs")]
 #[rustfmt::skip]
 mod refs {
     use super::{Script, serve};
@@ -5054,6 +5162,7 @@ mod refs {
         (script, ::golden_corpus::outgoing::Endpoint::new(url))
     }
 }
+#[cfg(feature = "refs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn refs_list_catalog() {
@@ -5112,6 +5221,7 @@ async fn refs_list_catalog() {
             .await;
     }
 }
+#[cfg(feature = "refs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn refs_get_catalog_item() {
@@ -5167,6 +5277,7 @@ async fn refs_get_catalog_item() {
             .await;
     }
 }
+#[cfg(feature = "refs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn refs_get_item_price() {
@@ -5220,6 +5331,7 @@ async fn refs_get_item_price() {
             .await;
     }
 }
+#[cfg(feature = "refs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn refs_get_stock() {
@@ -5273,6 +5385,7 @@ async fn refs_get_stock() {
             .await;
     }
 }
+#[cfg(feature = "refs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn refs_create_bundle() {
@@ -5307,6 +5420,7 @@ async fn refs_create_bundle() {
             .await;
     }
 }
+#[cfg(feature = "refs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn refs_get_item_dimensions() {
@@ -5335,6 +5449,7 @@ async fn refs_get_item_dimensions() {
             .await;
     }
 }
+#[cfg(feature = "refs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn refs_get_item_dimensions_in() {
@@ -5366,6 +5481,7 @@ async fn refs_get_item_dimensions_in() {
             .await;
     }
 }
+#[cfg(feature = "refs")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn refs_lookup_barcode() {

@@ -87,15 +87,19 @@ async fn serve_for_fuzzing() {
         .expect("SCRIPTED_SERVERS_PORT names the first port")
         .parse()
         .expect("SCRIPTED_SERVERS_PORT is a port");
-    let servers = [
-        ::tokio::spawn(
-            search::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
-        ),
-    ];
+    let mut servers = ::std::vec::Vec::new();
+    #[cfg(feature = "search")]
+    servers
+        .push(
+            ::tokio::spawn(
+                search::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
+            ),
+        );
     for server in servers {
         server.await.unwrap();
     }
 }
+#[cfg(feature = "search")]
 #[rustfmt::skip]
 mod search {
     use super::{Script, serve};
@@ -142,6 +146,7 @@ mod search {
         (script, ::golden_defaults::outgoing::Endpoint::new(url))
     }
 }
+#[cfg(feature = "search")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn search_search() {

@@ -87,15 +87,19 @@ async fn serve_for_fuzzing() {
         .expect("SCRIPTED_SERVERS_PORT names the first port")
         .parse()
         .expect("SCRIPTED_SERVERS_PORT is a port");
-    let servers = [
-        ::tokio::spawn(
-            devices::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
-        ),
-    ];
+    let mut servers = ::std::vec::Vec::new();
+    #[cfg(feature = "devices")]
+    servers
+        .push(
+            ::tokio::spawn(
+                devices::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
+            ),
+        );
     for server in servers {
         server.await.unwrap();
     }
 }
+#[cfg(feature = "devices")]
 #[rustfmt::skip]
 mod devices {
     use super::{Script, serve};
@@ -262,6 +266,7 @@ mod devices {
         (script, ::golden_fidelity::outgoing::Endpoint::new(url))
     }
 }
+#[cfg(feature = "devices")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn devices_get_device() {
@@ -309,6 +314,7 @@ async fn devices_get_device() {
             .await;
     }
 }
+#[cfg(feature = "devices")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn devices_get_device_keys() {
@@ -356,6 +362,7 @@ async fn devices_get_device_keys() {
             .await;
     }
 }
+#[cfg(feature = "devices")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn devices_get_device_card() {
@@ -401,6 +408,7 @@ async fn devices_get_device_card() {
             .await;
     }
 }
+#[cfg(feature = "devices")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn devices_get_positions() {
@@ -424,6 +432,7 @@ async fn devices_get_positions() {
             .await;
     }
 }
+#[cfg(feature = "devices")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn devices_list_devices() {
@@ -449,6 +458,7 @@ async fn devices_list_devices() {
             .await;
     }
 }
+#[cfg(feature = "devices")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn devices_show_device() {

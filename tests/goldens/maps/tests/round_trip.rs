@@ -87,15 +87,19 @@ async fn serve_for_fuzzing() {
         .expect("SCRIPTED_SERVERS_PORT names the first port")
         .parse()
         .expect("SCRIPTED_SERVERS_PORT is a port");
-    let servers = [
-        ::tokio::spawn(
-            labels::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
-        ),
-    ];
+    let mut servers = ::std::vec::Vec::new();
+    #[cfg(feature = "labels")]
+    servers
+        .push(
+            ::tokio::spawn(
+                labels::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
+            ),
+        );
     for server in servers {
         server.await.unwrap();
     }
 }
+#[cfg(feature = "labels")]
 #[rustfmt::skip]
 mod labels {
     use super::{Script, serve};
@@ -139,6 +143,7 @@ mod labels {
         (script, ::golden_maps::outgoing::Endpoint::new(url))
     }
 }
+#[cfg(feature = "labels")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn labels_put_labels() {

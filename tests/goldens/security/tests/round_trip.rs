@@ -78,15 +78,19 @@ async fn serve_for_fuzzing() {
         .expect("SCRIPTED_SERVERS_PORT names the first port")
         .parse()
         .expect("SCRIPTED_SERVERS_PORT is a port");
-    let servers = [
-        ::tokio::spawn(
-            secured::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
-        ),
-    ];
+    let mut servers = ::std::vec::Vec::new();
+    #[cfg(feature = "secured")]
+    servers
+        .push(
+            ::tokio::spawn(
+                secured::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
+            ),
+        );
     for server in servers {
         server.await.unwrap();
     }
 }
+#[cfg(feature = "secured")]
 #[rustfmt::skip]
 mod secured {
     use super::{Script, serve};
@@ -214,6 +218,7 @@ mod secured {
         (script, ::golden_security::outgoing::Endpoint::new(url))
     }
 }
+#[cfg(feature = "secured")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn secured_uses_global() {
@@ -237,6 +242,7 @@ async fn secured_uses_global() {
             .await;
     }
 }
+#[cfg(feature = "secured")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn secured_either_key() {
@@ -260,6 +266,7 @@ async fn secured_either_key() {
             .await;
     }
 }
+#[cfg(feature = "secured")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn secured_maybe_key() {
@@ -283,6 +290,7 @@ async fn secured_maybe_key() {
             .await;
     }
 }
+#[cfg(feature = "secured")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn secured_signed() {
@@ -306,6 +314,7 @@ async fn secured_signed() {
             .await;
     }
 }
+#[cfg(feature = "secured")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn secured_public() {

@@ -87,15 +87,19 @@ async fn serve_for_fuzzing() {
         .expect("SCRIPTED_SERVERS_PORT names the first port")
         .parse()
         .expect("SCRIPTED_SERVERS_PORT is a port");
-    let servers = [
-        ::tokio::spawn(
-            rooms::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
-        ),
-    ];
+    let mut servers = ::std::vec::Vec::new();
+    #[cfg(feature = "rooms")]
+    servers
+        .push(
+            ::tokio::spawn(
+                rooms::serve_at(::std::net::SocketAddr::from(([127, 0, 0, 1], first))),
+            ),
+        );
     for server in servers {
         server.await.unwrap();
     }
 }
+#[cfg(feature = "rooms")]
 #[rustfmt::skip]
 mod rooms {
     use super::{Script, serve};
@@ -408,6 +412,7 @@ mod rooms {
         (script, ::golden_upstream_shapes::outgoing::Endpoint::new(url))
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_send_invite_v1() {
@@ -432,6 +437,7 @@ async fn rooms_send_invite_v1() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_send_invite_v2() {
@@ -456,6 +462,7 @@ async fn rooms_send_invite_v2() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_get_events() {
@@ -481,6 +488,7 @@ async fn rooms_get_events() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_invite_user() {
@@ -508,6 +516,7 @@ async fn rooms_invite_user() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_set_state() {
@@ -535,6 +544,7 @@ async fn rooms_set_state() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_get_event() {
@@ -561,6 +571,7 @@ async fn rooms_get_event() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_peek_events() {
@@ -587,6 +598,7 @@ async fn rooms_peek_events() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_query_user_by_protocol() {
@@ -622,6 +634,7 @@ async fn rooms_query_user_by_protocol() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_invite_by3_pid() {
@@ -671,6 +684,7 @@ async fn rooms_invite_by3_pid() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_upload_content() {
@@ -701,6 +715,7 @@ async fn rooms_upload_content() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_get_content() {
@@ -728,6 +743,7 @@ async fn rooms_get_content() {
             .await;
     }
 }
+#[cfg(feature = "rooms")]
 #[::tokio::test]
 #[rustfmt::skip]
 async fn rooms_get_legacy_content() {
