@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Clean build time of the crate generated for the synthetic Matrix-sized tree (synth_tree.py:
-# 109 files, 240 operations), with the server half alone (the default features) and with both
-# halves, beside `ruma-client-api` with features `client` and `server`, built the same way: debug and release, each from an empty
-# target directory (dependencies included), then the crate alone (`cargo clean -p` of it, its
-# dependencies already built). Wall time and peak RSS of cargo and the compilers it runs.
+# Clean build time of the crate generated from the v1.16 Matrix spec tree
+# (tests/spec-trees/v1.16/codegen.toml: five APIs), both halves on (`server`, `client`),
+# whole and with one API's feature alone, beside `ruma-client-api` with features `client`
+# and `server` (the client-server API alone), built the same way: debug and release, each
+# from an empty target directory (dependencies included), then the crate alone (`cargo clean
+# -p` of it, its dependencies already built). Wall time, share of ruma's clean build, and
+# peak RSS of cargo and the compilers it runs.
 #
 # Usage: bash tests/bench/build_time.sh   Environment: RUMA_VERSION (default 0.25.2), RUNS
-# (default 1; the table shows the median). Needs crates.io for ruma; not run by CI.
+# (default 1; the table shows the median). Needs crates.io for ruma and ../shared for the
+# spec tree; not run by CI.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -17,12 +20,12 @@ rm -rf "$work"
 mkdir -p "$work"
 
 # The generated crate, outside the workspace, with the workspace's lock file.
-python3 tests/bench/synth_tree.py "$work/specs"
 cargo build -q --release -p generator
-target/release/generator generate --config "$work/specs/codegen.toml" --out "$work/generated" \
-  > /dev/null 2>&1
+target/release/generator generate --config tests/spec-trees/v1.16/codegen.toml \
+  --out "$work/generated" > /dev/null 2>&1
 echo "[workspace]" >> "$work/generated/Cargo.toml"
 cp Cargo.lock "$work/generated/"
+package=$(sed -n 's/^name = "\(.*\)"/\1/p' "$work/generated/Cargo.toml" | head -1)
 
 # ruma-client-api in a crate of its own that only depends on it.
 mkdir -p "$work/ruma/src"
@@ -66,22 +69,26 @@ measure() {
 
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
-printf "| crate | profile | clean build (with dependencies) | the crate alone | peak RSS |\n"
-printf "| --- | --- | --- | --- | --- |\n"
+printf "| crate | profile | clean build (with dependencies) | share of ruma's | the crate alone | peak RSS |\n"
+printf "| --- | --- | --- | --- | --- | --- |\n"
 for profile in "" --release; do
   name=${profile:+release}
   name=${name:-debug}
-  for variant in server both ruma; do
+  ruma_clean=
+  for variant in ruma whole client-server identity; do
     case $variant in
-      server) dir=generated package=synth-tree flags=() label="synth-tree (server)" ;;
-      both) dir=generated package=synth-tree flags=(--features client) label="synth-tree (server, client)" ;;
-      ruma) dir=ruma package=ruma-client-api flags=() label="ruma-client-api $RUMA_VERSION (client, server)" ;;
+      ruma) dir=ruma crate=ruma-client-api flags=() label="ruma-client-api $RUMA_VERSION (client, server)" ;;
+      whole) dir=generated crate=$package flags=(--features client) label="v1.16, five APIs (server, client)" ;;
+      *) dir=generated crate=$package flags=(--no-default-features --features "$variant,server,client")
+         label="v1.16, \`$variant\` alone (server, client)" ;;
     esac
     : > "$work/runs"
-    for _ in $(seq "$RUNS"); do measure "$work/$dir" "$package" "$profile" "${flags[@]}" >> "$work/runs"; done
+    for _ in $(seq "$RUNS"); do measure "$work/$dir" "$crate" "$profile" "${flags[@]}" >> "$work/runs"; done
     clean=$(cut -d' ' -f1 < "$work/runs" | median)
     alone=$(cut -d' ' -f2 < "$work/runs" | median)
     peak=$(cut -d' ' -f3 < "$work/runs" | median)
-    printf "| %s | %s | %.1f s | %.1f s | %s MB |\n" "$label" "$name" "$clean" "$alone" "$peak"
+    ruma_clean=${ruma_clean:-$clean}
+    share=$(echo "100 * $clean / $ruma_clean" | bc)
+    printf "| %s | %s | %.1f s | %s%% | %.1f s | %s MB |\n" "$label" "$name" "$clean" "$share" "$alone" "$peak"
   done
 done

@@ -3,7 +3,7 @@
 //! What every generated router shares: reading bounded bodies, parsing JSON, forms, queries,
 //! paths and headers into typed values, finding credentials, writing responses, CORS and
 //! the fallbacks. Every failure is answered with the crate's error, through the constructor
-//! of its kind and the message the config gives it ([`messages`]).
+//! of its kind and the message the config gives it (`settings::messages`).
 //!
 //! This file is the same in every generated crate: the generator copies it verbatim, and
 //! generates `settings` beside it (the error type and the values the config decides). The
