@@ -198,8 +198,18 @@ fn run(
     }
 }
 
+/// How many mutations a property tries: `default`, or `PROPTEST_CASES` when set. CI runs the
+/// defaults (about a minute in debug on two cores); a deeper run sets the variable, e.g.
+/// `PROPTEST_CASES=2000 cargo test --release -p generator --test robustness`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|cases| cases.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 600, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(240), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn the_front_end_never_panics_and_errors_say_where(file_index in 0usize..64, mutation in mutation()) {
@@ -208,7 +218,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(120), failure_persistence: None, ..ProptestConfig::default() })]
 
     // Emission included: odd but valid input must not panic there either.
     #[test]
@@ -218,7 +228,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(80), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn the_corpus_never_panics_and_errors_say_where(file_index in 0usize..64, mutation in mutation()) {
