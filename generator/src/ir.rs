@@ -348,13 +348,18 @@ pub enum TypeRef {
 impl TypeRef {
     /// Every named type the use mentions, however deep.
     pub fn named_ids(&self, out: &mut Vec<TypeId>) {
+        self.clone().for_each_named_mut(&mut |id| out.push(*id));
+    }
+
+    /// Calls `f` on the id of every named type the use mentions, however deep.
+    pub fn for_each_named_mut(&mut self, f: &mut dyn FnMut(&mut TypeId)) {
         match self {
-            TypeRef::Named(id) => out.push(*id),
+            TypeRef::Named(id) => f(id),
             TypeRef::Array(inner)
             | TypeRef::Map(inner)
             | TypeRef::Boxed(inner)
-            | TypeRef::Nullable(inner) => inner.named_ids(out),
-            TypeRef::Tuple(items) => items.iter().for_each(|item| item.named_ids(out)),
+            | TypeRef::Nullable(inner) => inner.for_each_named_mut(f),
+            TypeRef::Tuple(items) => items.iter_mut().for_each(|item| item.for_each_named_mut(f)),
             TypeRef::String { .. }
             | TypeRef::Integer { .. }
             | TypeRef::Number { .. }

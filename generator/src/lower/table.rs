@@ -135,23 +135,7 @@ pub(super) struct Renumbering(HashMap<TypeId, TypeId>);
 
 impl Renumbering {
     pub fn ty(&mut self, ty: &mut TypeRef) {
-        match ty {
-            TypeRef::Named(id) => *id = self.0[id],
-            TypeRef::Array(item)
-            | TypeRef::Map(item)
-            | TypeRef::Boxed(item)
-            | TypeRef::Nullable(item) => self.ty(item),
-            TypeRef::Tuple(items) => items.iter_mut().for_each(|item| self.ty(item)),
-            TypeRef::String { .. }
-            | TypeRef::Integer { .. }
-            | TypeRef::Number { .. }
-            | TypeRef::Boolean
-            | TypeRef::Bytes
-            | TypeRef::Blob
-            | TypeRef::External(_)
-            | TypeRef::Object
-            | TypeRef::Any => {}
-        }
+        ty.for_each_named_mut(&mut |id| *id = self.0[id]);
     }
 
     pub fn id(&self, id: TypeId) -> TypeId {
