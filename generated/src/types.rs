@@ -377,10 +377,10 @@ pub struct LoginBody {
     /// Required when `type` is `m.login.password`. The user's
     /// password.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub password: ::std::option::Option<::std::string::String>,
+    pub password: ::std::option::Option<crate::strings::Secret>,
     /// Required when `type` is `m.login.token`. The login token.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub token: ::std::option::Option<::std::string::String>,
+    pub token: ::std::option::Option<crate::strings::Secret>,
     /// Identification information for the user: `m.id.user` with `user`, or `m.id.thirdparty` with `medium` and `address`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub identifier: ::std::option::Option<crate::types::UserIdentifier>,
@@ -408,12 +408,148 @@ impl LoginBody {
         }
     }
 }
+/// A Matrix user ID: `@localpart:server_name`. The localpart is printable ASCII without `:` (historical user IDs included), the server name a hostname, IPv4 or `[IPv6]` with an optional port.
+///
+/// Format `mx-user-id`: at most 255 bytes, matching `^@[!-9;-~]+:(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+)(:[0-9]{1,5})?$`; for example `@alice:example.org`. Parsing and deserializing refuse any other value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UserId(::std::string::String);
+impl UserId {
+    /// The string format whose values this type holds.
+    pub const FORMAT: &'static str = "mx-user-id";
+    /// `value`, if it is of the format.
+    pub fn parse(
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> ::std::result::Result<Self, crate::strings::InvalidFormat> {
+        let value = value.into();
+        crate::strings::check(
+            &value,
+            Self::FORMAT,
+            ::std::option::Option::Some(255usize),
+            ::std::option::Option::Some((
+                "^@[!-9;-~]+:(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Za-z.-]+)(:[0-9]{1,5})?$",
+                |value: &str| {
+                    static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+                    {
+                        ::regex_lite::Regex::new(
+                                "^@[!-9;-~]+:(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Za-z.-]+)(:[0-9]{1,5})?$",
+                            )
+                            .expect("the generator checked the pattern")
+                    });
+                    PATTERN.is_match(value)
+                },
+            )),
+        )?;
+        ::std::result::Result::Ok(Self(value))
+    }
+    /// The value, as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The value, as the string it is.
+    pub fn into_string(self) -> ::std::string::String {
+        self.0
+    }
+}
+impl ::std::str::FromStr for UserId {
+    type Err = crate::strings::InvalidFormat;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Self::parse(value)
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for UserId {
+    type Error = crate::strings::InvalidFormat;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+impl ::std::convert::TryFrom<&str> for UserId {
+    type Error = crate::strings::InvalidFormat;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+impl ::std::convert::From<UserId> for ::std::string::String {
+    fn from(value: UserId) -> Self {
+        value.0
+    }
+}
+impl ::std::fmt::Display for UserId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl ::std::ops::Deref for UserId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+impl ::std::convert::AsRef<str> for UserId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+impl ::std::borrow::Borrow<str> for UserId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+impl ::std::cmp::PartialEq<str> for UserId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+impl ::std::cmp::PartialEq<&str> for UserId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+impl ::std::cmp::PartialEq<::std::string::String> for UserId {
+    fn eq(&self, other: &::std::string::String) -> bool {
+        self.0 == *other
+    }
+}
+impl ::std::cmp::PartialEq<UserId> for str {
+    fn eq(&self, other: &UserId) -> bool {
+        *self == other.0
+    }
+}
+impl ::std::cmp::PartialEq<UserId> for &str {
+    fn eq(&self, other: &UserId) -> bool {
+        **self == other.0
+    }
+}
+impl ::std::cmp::PartialEq<UserId> for ::std::string::String {
+    fn eq(&self, other: &UserId) -> bool {
+        *self == other.0
+    }
+}
+impl ::serde::Serialize for UserId {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserId {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::parse(value).map_err(<D::Error as ::serde::de::Error>::custom)
+    }
+}
 #[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoginOkBody {
     /// The fully-qualified Matrix ID that has been registered.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub user_id: ::std::option::Option<::std::string::String>,
+    pub user_id: ::std::option::Option<crate::types::UserId>,
     /// An access token for the account.
     /// This access token can then be used to authorize other requests.
     /// The access token may expire at some point, and if so, it SHOULD come with a `refresh_token`.
@@ -422,10 +558,10 @@ pub struct LoginOkBody {
     /// access token is valid, and it receives an auth error, they should attempt to
     /// refresh for a new token on failure, and retry the request with the new token.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub access_token: ::std::option::Option<::std::string::String>,
+    pub access_token: ::std::option::Option<crate::strings::Secret>,
     /// Optional. A `refresh_token` may be exchanged for a new `access_token` using the `/tokenrefresh` API endpoint.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub refresh_token: ::std::option::Option<::std::string::String>,
+    pub refresh_token: ::std::option::Option<crate::strings::Secret>,
     /// The hostname of the homeserver on which the account has been registered.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub home_server: ::std::option::Option<::std::string::String>,
@@ -456,12 +592,12 @@ impl ::std::default::Default for LoginOkBody {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RefreshBody {
     /// The refresh token which was issued by the server.
-    pub refresh_token: ::std::string::String,
+    pub refresh_token: crate::strings::Secret,
 }
 #[cfg(feature = "client-server")]
 impl RefreshBody {
     /// A `RefreshBody` from its required fields; the optional ones are unset.
-    pub fn new(refresh_token: ::std::string::String) -> Self {
+    pub fn new(refresh_token: crate::strings::Secret) -> Self {
         Self { refresh_token }
     }
 }
@@ -472,10 +608,10 @@ pub struct RefreshOkBody {
     /// This access token can then be used to authorize other requests.
     /// The access token may expire at some point, and if so, it SHOULD come with a `refresh_token`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub access_token: ::std::option::Option<::std::string::String>,
+    pub access_token: ::std::option::Option<crate::strings::Secret>,
     /// Optional. A new `refresh_token` which may be exchanged for another new `access_token`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub refresh_token: ::std::option::Option<::std::string::String>,
+    pub refresh_token: ::std::option::Option<crate::strings::Secret>,
 }
 #[cfg(feature = "client-server")]
 impl RefreshOkBody {
@@ -571,6 +707,32 @@ impl<'de> ::serde::Deserialize<'de> for RegisterKind {
     }
 }
 #[cfg(feature = "client-server")]
+/// The third party credentials to associate with the account.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ThreePidCredentials {
+    /// The client secret used in the session with the Identity Server.
+    pub client_secret: crate::strings::Secret,
+    /// The Identity Server to use.
+    pub id_server: ::std::string::String,
+    /// The session identifier given by the Identity Server.
+    pub sid: ::std::string::String,
+}
+#[cfg(feature = "client-server")]
+impl ThreePidCredentials {
+    /// A `ThreePidCredentials` from its required fields; the optional ones are unset.
+    pub fn new(
+        client_secret: crate::strings::Secret,
+        id_server: ::std::string::String,
+        sid: ::std::string::String,
+    ) -> Self {
+        Self {
+            client_secret,
+            id_server,
+            sid,
+        }
+    }
+}
+#[cfg(feature = "client-server")]
 /// Used by clients to submit authentication information to the interactive-authentication API
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AuthData {
@@ -580,6 +742,11 @@ pub struct AuthData {
     /// The value of the session key given by the homeserver.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub session: ::std::option::Option<::std::string::String>,
+    /// For `m.login.password`: the user's password.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub password: ::std::option::Option<crate::strings::Secret>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub threepid_creds: ::std::option::Option<crate::types::ThreePidCredentials>,
     /// Properties beyond the ones named above.
     #[serde(flatten)]
     pub additional_properties: ::std::collections::BTreeMap<
@@ -594,6 +761,8 @@ impl AuthData {
         Self {
             type_,
             session: ::std::option::Option::None,
+            password: ::std::option::Option::None,
+            threepid_creds: ::std::option::Option::None,
             additional_properties: ::std::collections::BTreeMap::new(),
         }
     }
@@ -613,7 +782,7 @@ pub struct RegisterBody {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub username: ::std::option::Option<::std::string::String>,
     /// The desired password for the account.
-    pub password: ::std::string::String,
+    pub password: crate::strings::Secret,
     /// ID of the client device. If this does not correspond to a known client device, a new device will be created. The server will auto-generate a device_id if this is not specified.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub device_id: ::std::option::Option<::std::string::String>,
@@ -624,7 +793,7 @@ pub struct RegisterBody {
 #[cfg(feature = "client-server")]
 impl RegisterBody {
     /// A `RegisterBody` from its required fields; the optional ones are unset.
-    pub fn new(password: ::std::string::String) -> Self {
+    pub fn new(password: crate::strings::Secret) -> Self {
         Self {
             auth: ::std::option::Option::None,
             bind_email: ::std::option::Option::None,
@@ -640,7 +809,7 @@ impl RegisterBody {
 pub struct RegisterOkBody {
     /// The fully-qualified Matrix ID that has been registered.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub user_id: ::std::option::Option<::std::string::String>,
+    pub user_id: ::std::option::Option<crate::types::UserId>,
     /// An access token for the account.
     /// This access token can then be used to authorize other requests.
     /// The access token may expire at some point, and if so, it SHOULD come with a `refresh_token`.
@@ -649,10 +818,10 @@ pub struct RegisterOkBody {
     /// access token is valid, and it receives an auth error, they should attempt to
     /// refresh for a new token on failure, and retry the request with the new token.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub access_token: ::std::option::Option<::std::string::String>,
+    pub access_token: ::std::option::Option<crate::strings::Secret>,
     /// (optional) A `refresh_token` may be exchanged for a new `access_token` using the /tokenrefresh API endpoint.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub refresh_token: ::std::option::Option<::std::string::String>,
+    pub refresh_token: ::std::option::Option<crate::strings::Secret>,
     /// The hostname of the homeserver on which the account has been registered.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub home_server: ::std::option::Option<::std::string::String>,
@@ -744,7 +913,7 @@ impl UiaaResponse {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChangePasswordBody {
     /// The new password for the account.
-    pub new_password: ::std::string::String,
+    pub new_password: crate::strings::Secret,
     /// Additional authentication information for the user-interactive authentication API.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub auth: ::std::option::Option<crate::types::AuthData>,
@@ -752,7 +921,7 @@ pub struct ChangePasswordBody {
 #[cfg(feature = "client-server")]
 impl ChangePasswordBody {
     /// A `ChangePasswordBody` from its required fields; the optional ones are unset.
-    pub fn new(new_password: ::std::string::String) -> Self {
+    pub fn new(new_password: crate::strings::Secret) -> Self {
         Self {
             new_password,
             auth: ::std::option::Option::None,
@@ -883,32 +1052,6 @@ impl ::std::default::Default for GetAccount3pidsOkBody {
     }
 }
 #[cfg(feature = "client-server")]
-/// The third party credentials to associate with the account.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ThreePidCredentials {
-    /// The client secret used in the session with the Identity Server.
-    pub client_secret: ::std::string::String,
-    /// The Identity Server to use.
-    pub id_server: ::std::string::String,
-    /// The session identifier given by the Identity Server.
-    pub sid: ::std::string::String,
-}
-#[cfg(feature = "client-server")]
-impl ThreePidCredentials {
-    /// A `ThreePidCredentials` from its required fields; the optional ones are unset.
-    pub fn new(
-        client_secret: ::std::string::String,
-        id_server: ::std::string::String,
-        sid: ::std::string::String,
-    ) -> Self {
-        Self {
-            client_secret,
-            id_server,
-            sid,
-        }
-    }
-}
-#[cfg(feature = "client-server")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Post3pidsBody {
     /// The third party credentials to associate with the account.
@@ -950,17 +1093,153 @@ impl GetVersionsOkBody {
         }
     }
 }
+/// A Matrix server name: a hostname, IPv4 or `[IPv6]` address, with an optional port.
+///
+/// Format `mx-server-name`: at most 255 bytes, matching `^(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+)(:[0-9]{1,5})?$`; for example `example.org`. Parsing and deserializing refuse any other value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServerName(::std::string::String);
+impl ServerName {
+    /// The string format whose values this type holds.
+    pub const FORMAT: &'static str = "mx-server-name";
+    /// `value`, if it is of the format.
+    pub fn parse(
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> ::std::result::Result<Self, crate::strings::InvalidFormat> {
+        let value = value.into();
+        crate::strings::check(
+            &value,
+            Self::FORMAT,
+            ::std::option::Option::Some(255usize),
+            ::std::option::Option::Some((
+                "^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Za-z.-]+)(:[0-9]{1,5})?$",
+                |value: &str| {
+                    static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+                    {
+                        ::regex_lite::Regex::new(
+                                "^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Za-z.-]+)(:[0-9]{1,5})?$",
+                            )
+                            .expect("the generator checked the pattern")
+                    });
+                    PATTERN.is_match(value)
+                },
+            )),
+        )?;
+        ::std::result::Result::Ok(Self(value))
+    }
+    /// The value, as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The value, as the string it is.
+    pub fn into_string(self) -> ::std::string::String {
+        self.0
+    }
+}
+impl ::std::str::FromStr for ServerName {
+    type Err = crate::strings::InvalidFormat;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Self::parse(value)
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ServerName {
+    type Error = crate::strings::InvalidFormat;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+impl ::std::convert::TryFrom<&str> for ServerName {
+    type Error = crate::strings::InvalidFormat;
+    fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+impl ::std::convert::From<ServerName> for ::std::string::String {
+    fn from(value: ServerName) -> Self {
+        value.0
+    }
+}
+impl ::std::fmt::Display for ServerName {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl ::std::ops::Deref for ServerName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+impl ::std::convert::AsRef<str> for ServerName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+impl ::std::borrow::Borrow<str> for ServerName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+impl ::std::cmp::PartialEq<str> for ServerName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+impl ::std::cmp::PartialEq<&str> for ServerName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+impl ::std::cmp::PartialEq<::std::string::String> for ServerName {
+    fn eq(&self, other: &::std::string::String) -> bool {
+        self.0 == *other
+    }
+}
+impl ::std::cmp::PartialEq<ServerName> for str {
+    fn eq(&self, other: &ServerName) -> bool {
+        *self == other.0
+    }
+}
+impl ::std::cmp::PartialEq<ServerName> for &str {
+    fn eq(&self, other: &ServerName) -> bool {
+        **self == other.0
+    }
+}
+impl ::std::cmp::PartialEq<ServerName> for ::std::string::String {
+    fn eq(&self, other: &ServerName) -> bool {
+        *self == other.0
+    }
+}
+impl ::serde::Serialize for ServerName {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ServerName {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Self::parse(value).map_err(<D::Error as ::serde::de::Error>::custom)
+    }
+}
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct OpenIdToken {
     /// An access token the consumer may use to verify the identity of
     /// the person who generated the token. This is given to the federation
     /// API `GET /openid/userinfo` to verify the user's identity.
-    pub access_token: ::std::string::String,
+    pub access_token: crate::strings::Secret,
     /// The string `Bearer`.
     pub token_type: ::std::string::String,
     /// The homeserver domain the consumer should use when attempting to
     /// verify the user's identity.
-    pub matrix_server_name: ::std::string::String,
+    pub matrix_server_name: crate::types::ServerName,
     /// The number of seconds before this token expires and a new one must
     /// be generated.
     pub expires_in: i64,
@@ -968,9 +1247,9 @@ pub struct OpenIdToken {
 impl OpenIdToken {
     /// A `OpenIdToken` from its required fields; the optional ones are unset.
     pub fn new(
-        access_token: ::std::string::String,
+        access_token: crate::strings::Secret,
         token_type: ::std::string::String,
-        matrix_server_name: ::std::string::String,
+        matrix_server_name: crate::types::ServerName,
         expires_in: i64,
     ) -> Self {
         Self {
@@ -985,12 +1264,12 @@ impl OpenIdToken {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ExchangeOpenIdTokenOkBody {
     /// The Matrix User ID who generated the token.
-    pub sub: ::std::string::String,
+    pub sub: crate::types::UserId,
 }
 #[cfg(feature = "client-server")]
 impl ExchangeOpenIdTokenOkBody {
     /// A `ExchangeOpenIdTokenOkBody` from its required fields; the optional ones are unset.
-    pub fn new(sub: ::std::string::String) -> Self {
+    pub fn new(sub: crate::types::UserId) -> Self {
         Self { sub }
     }
 }
@@ -999,12 +1278,12 @@ impl ExchangeOpenIdTokenOkBody {
 pub struct RegisterAccountOkBody {
     /// An opaque string representing the token to authenticate future
     /// requests to the identity server with.
-    pub token: ::std::string::String,
+    pub token: crate::strings::Secret,
 }
 #[cfg(feature = "identity")]
 impl RegisterAccountOkBody {
     /// A `RegisterAccountOkBody` from its required fields; the optional ones are unset.
-    pub fn new(token: ::std::string::String) -> Self {
+    pub fn new(token: crate::strings::Secret) -> Self {
         Self { token }
     }
 }
@@ -1012,12 +1291,12 @@ impl RegisterAccountOkBody {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetAccountOkBody {
     /// The user ID which registered the token.
-    pub user_id: ::std::string::String,
+    pub user_id: crate::types::UserId,
 }
 #[cfg(feature = "identity")]
 impl GetAccountOkBody {
     /// A `GetAccountOkBody` from its required fields; the optional ones are unset.
-    pub fn new(user_id: ::std::string::String) -> Self {
+    pub fn new(user_id: crate::types::UserId) -> Self {
         Self { user_id }
     }
 }
@@ -1053,17 +1332,17 @@ pub struct BindBody {
     /// The Session ID generated by the `requestToken` call.
     pub sid: ::std::string::String,
     /// The client secret passed to the `requestToken` call.
-    pub client_secret: ::std::string::String,
+    pub client_secret: crate::strings::Secret,
     /// The Matrix user ID to associate with the 3pids.
-    pub mxid: ::std::string::String,
+    pub mxid: crate::types::UserId,
 }
 #[cfg(feature = "identity")]
 impl BindBody {
     /// A `BindBody` from its required fields; the optional ones are unset.
     pub fn new(
         sid: ::std::string::String,
-        client_secret: ::std::string::String,
-        mxid: ::std::string::String,
+        client_secret: crate::strings::Secret,
+        mxid: crate::types::UserId,
     ) -> Self {
         Self { sid, client_secret, mxid }
     }
@@ -1084,7 +1363,7 @@ pub struct BindOkBody {
     /// The medium type of the 3pid.
     pub medium: ::std::string::String,
     /// The Matrix user ID associated with the 3pid.
-    pub mxid: ::std::string::String,
+    pub mxid: crate::types::UserId,
     /// A unix timestamp before which the association is not known to be valid.
     pub not_before: i64,
     /// A unix timestamp after which the association is not known to be valid.
@@ -1102,7 +1381,7 @@ impl BindOkBody {
     pub fn new(
         address: ::std::string::String,
         medium: ::std::string::String,
-        mxid: ::std::string::String,
+        mxid: crate::types::UserId,
         not_before: i64,
         not_after: i64,
         ts: i64,
@@ -1145,9 +1424,9 @@ pub struct UnbindBody {
     pub sid: ::std::option::Option<::std::string::String>,
     /// The client secret passed to the `requestToken` call.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub client_secret: ::std::option::Option<::std::string::String>,
+    pub client_secret: ::std::option::Option<crate::strings::Secret>,
     /// The Matrix user ID to remove from the 3pids.
-    pub mxid: ::std::string::String,
+    pub mxid: crate::types::UserId,
     /// The 3PID to remove. Must match the 3PID used to generate the session
     /// if using `sid` and `client_secret` to authenticate this request.
     pub threepid: crate::types::ThreePid,
@@ -1155,7 +1434,7 @@ pub struct UnbindBody {
 #[cfg(feature = "identity")]
 impl UnbindBody {
     /// A `UnbindBody` from its required fields; the optional ones are unset.
-    pub fn new(mxid: ::std::string::String, threepid: crate::types::ThreePid) -> Self {
+    pub fn new(mxid: crate::types::UserId, threepid: crate::types::ThreePid) -> Self {
         Self {
             sid: ::std::option::Option::None,
             client_secret: ::std::option::Option::None,
@@ -1171,7 +1450,7 @@ pub struct EmailRequestTokenBody {
     /// validation attempt. It must be a string consisting of the characters
     /// `[0-9a-zA-Z.=_-]`. Its length must not exceed 255 characters and it
     /// must not be empty.
-    pub client_secret: ::std::string::String,
+    pub client_secret: crate::strings::Secret,
     /// The email address to validate.
     pub email: ::std::string::String,
     /// The server will only send an email if the `send_attempt`
@@ -1187,7 +1466,7 @@ pub struct EmailRequestTokenBody {
 impl EmailRequestTokenBody {
     /// A `EmailRequestTokenBody` from its required fields; the optional ones are unset.
     pub fn new(
-        client_secret: ::std::string::String,
+        client_secret: crate::strings::Secret,
         email: ::std::string::String,
         send_attempt: i64,
     ) -> Self {
@@ -1231,17 +1510,17 @@ pub struct EmailSubmitTokenPostBody {
     /// The session ID, generated by the `requestToken` call.
     pub sid: ::std::string::String,
     /// The client secret that was supplied to the `requestToken` call.
-    pub client_secret: ::std::string::String,
+    pub client_secret: crate::strings::Secret,
     /// The token generated by the `requestToken` call and emailed to the user.
-    pub token: ::std::string::String,
+    pub token: crate::strings::Secret,
 }
 #[cfg(feature = "identity")]
 impl EmailSubmitTokenPostBody {
     /// A `EmailSubmitTokenPostBody` from its required fields; the optional ones are unset.
     pub fn new(
         sid: ::std::string::String,
-        client_secret: ::std::string::String,
-        token: ::std::string::String,
+        client_secret: crate::strings::Secret,
+        token: crate::strings::Secret,
     ) -> Self {
         Self { sid, client_secret, token }
     }

@@ -197,7 +197,7 @@ fn versions_paths_1versions_get_responses_200_examples_application_1json() {
 #[test]
 #[rustfmt::skip]
 fn openid_paths_1user_1_user_id_1openid_1request_token_post_parameters_0_x_example() {
-    round_trip::<::std::string::String>("\"@alice:example.com\"");
+    round_trip::<::matrix_api::types::UserId>("\"@alice:example.com\"");
 }
 /// api/client-server/openid.yaml#/paths/~1user~1{userId}~1openid~1request_token/post/parameters/1/schema/example
 #[test]
@@ -229,7 +229,7 @@ fn openid_paths_1user_1_user_id_1openid_1request_token_post_responses_403_exampl
 #[test]
 #[rustfmt::skip]
 fn openid_paths_1openid_1userinfo_get_parameters_0_x_example() {
-    round_trip::<::std::string::String>("\"SomeSecretTokenHere\"");
+    round_trip::<::matrix_api::strings::Secret>("\"SomeSecretTokenHere\"");
 }
 #[cfg(feature = "client-server")]
 /// api/server-server/openid.yaml#/paths/~1openid~1userinfo/get/responses/200/examples/application~1json
@@ -304,7 +304,7 @@ fn associations_paths_13pid_1get_validated3pid_get_parameters_0_x_example() {
 #[test]
 #[rustfmt::skip]
 fn associations_paths_13pid_1get_validated3pid_get_parameters_1_x_example() {
-    round_trip::<::std::string::String>("\"monkeys_are_GREAT\"");
+    round_trip::<::matrix_api::strings::Secret>("\"monkeys_are_GREAT\"");
 }
 #[cfg(feature = "identity")]
 /// api/identity/associations.yaml#/paths/~13pid~1getValidated3pid/get/responses/200/examples/application~1json
@@ -446,13 +446,13 @@ fn email_validation_paths_1validate_1email_1submit_token_get_parameters_0_x_exam
 #[test]
 #[rustfmt::skip]
 fn email_validation_paths_1validate_1email_1submit_token_get_parameters_1_x_example() {
-    round_trip::<::std::string::String>("\"monkeys_are_GREAT\"");
+    round_trip::<::matrix_api::strings::Secret>("\"monkeys_are_GREAT\"");
 }
 /// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/parameters/2/x-example
 #[test]
 #[rustfmt::skip]
 fn email_validation_paths_1validate_1email_1submit_token_get_parameters_2_x_example() {
-    round_trip::<::std::string::String>("\"atoken\"");
+    round_trip::<::matrix_api::strings::Secret>("\"atoken\"");
 }
 #[cfg(feature = "identity")]
 /// api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/responses/200/examples/application~1json

@@ -5,6 +5,9 @@
 //! server answered. Needs both halves: `cargo test --features client`.
 #![cfg(all(feature = "server", feature = "client"))]
 use ::std::sync::Mutex;
+/// The value every secret (password, token) of the samples holds: it must go over
+/// the wire, and never show in a `Debug` of a request or a response.
+const SECRET: &str = "sample-secret-0f3c9a";
 /// What the scripted servers received, and what they answer next.
 #[derive(Default)]
 #[rustfmt::skip]
@@ -47,6 +50,11 @@ impl Script {
         self.answers.lock().unwrap().push(Box::new(answer.clone()));
         let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
         assert_eq!(got, answer, "{label}: the answer");
+        for shown in [format!("{request:?}"), format!("{got:?}")] {
+            assert!(
+                ! shown.contains(SECRET), "{label}: `Debug` shows a secret: {shown}"
+            );
+        }
         let (sender, received) = self
             .received
             .lock()
@@ -142,7 +150,7 @@ mod client_server {
                             sample::<
                                 ::matrix_api::types::LoginOkBody,
                             >(
-                                "{\"user_id\":\"some text\",\"access_token\":\"some text\",\"refresh_token\":\"some text\",\"home_server\":\"some text\",\"device_id\":\"some text\"}",
+                                "{\"user_id\":\"@alice:example.org\",\"access_token\":\"sample-secret-0f3c9a\",\"refresh_token\":\"sample-secret-0f3c9a\",\"home_server\":\"some text\",\"device_id\":\"some text\"}",
                             ),
                         ),
                     ),
@@ -168,7 +176,7 @@ mod client_server {
                             sample::<
                                 ::matrix_api::types::RefreshOkBody,
                             >(
-                                "{\"access_token\":\"some text\",\"refresh_token\":\"some text\"}",
+                                "{\"access_token\":\"sample-secret-0f3c9a\",\"refresh_token\":\"sample-secret-0f3c9a\"}",
                             ),
                         ),
                     ),
@@ -191,7 +199,7 @@ mod client_server {
                             sample::<
                                 ::matrix_api::types::RegisterOkBody,
                             >(
-                                "{\"user_id\":\"some text\",\"access_token\":\"some text\",\"refresh_token\":\"some text\",\"home_server\":\"some text\",\"device_id\":\"some text\"}",
+                                "{\"user_id\":\"@alice:example.org\",\"access_token\":\"sample-secret-0f3c9a\",\"refresh_token\":\"sample-secret-0f3c9a\",\"home_server\":\"some text\",\"device_id\":\"some text\"}",
                             ),
                         ),
                     ),
@@ -314,7 +322,7 @@ mod client_server {
                             sample::<
                                 ::matrix_api::types::OpenIdToken,
                             >(
-                                "{\"access_token\":\"some text\",\"token_type\":\"some text\",\"matrix_server_name\":\"some text\",\"expires_in\":7}",
+                                "{\"access_token\":\"sample-secret-0f3c9a\",\"token_type\":\"some text\",\"matrix_server_name\":\"example.org\",\"expires_in\":7}",
                             ),
                         ),
                     ),
@@ -336,7 +344,7 @@ mod client_server {
                         || ::matrix_api::client_server::ExchangeOpenIdTokenResponse::Ok(
                             sample::<
                                 ::matrix_api::types::ExchangeOpenIdTokenOkBody,
-                            >("{\"sub\":\"some text\"}"),
+                            >("{\"sub\":\"@alice:example.org\"}"),
                         ),
                     ),
             )
@@ -372,7 +380,7 @@ async fn client_server_login() {
             body: sample::<
                 ::matrix_api::types::LoginBody,
             >(
-                "{\"type\":\"m.login.password\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\",\"password\":\"some text\",\"token\":\"some text\",\"identifier\":{\"type\":\"some text\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\"},\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
+                "{\"type\":\"m.login.password\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"token\":\"sample-secret-0f3c9a\",\"identifier\":{\"type\":\"some text\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\"},\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
         script
@@ -384,7 +392,7 @@ async fn client_server_login() {
                     sample::<
                         ::matrix_api::types::LoginOkBody,
                     >(
-                        "{\"user_id\":\"some text\",\"access_token\":\"some text\",\"refresh_token\":\"some text\",\"home_server\":\"some text\",\"device_id\":\"some text\"}",
+                        "{\"user_id\":\"@alice:example.org\",\"access_token\":\"sample-secret-0f3c9a\",\"refresh_token\":\"sample-secret-0f3c9a\",\"home_server\":\"some text\",\"device_id\":\"some text\"}",
                     ),
                 ),
                 client.login(&request),
@@ -397,7 +405,7 @@ async fn client_server_login() {
             body: sample::<
                 ::matrix_api::types::LoginBody,
             >(
-                "{\"type\":\"m.login.password\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\",\"password\":\"some text\",\"token\":\"some text\",\"identifier\":{\"type\":\"some text\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\"},\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
+                "{\"type\":\"m.login.password\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"token\":\"sample-secret-0f3c9a\",\"identifier\":{\"type\":\"some text\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\"},\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
         script
@@ -420,7 +428,7 @@ async fn client_server_login() {
             body: sample::<
                 ::matrix_api::types::LoginBody,
             >(
-                "{\"type\":\"m.login.password\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\",\"password\":\"some text\",\"token\":\"some text\",\"identifier\":{\"type\":\"some text\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\"},\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
+                "{\"type\":\"m.login.password\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"token\":\"sample-secret-0f3c9a\",\"identifier\":{\"type\":\"some text\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\"},\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
         script
@@ -443,7 +451,7 @@ async fn client_server_login() {
             body: sample::<
                 ::matrix_api::types::LoginBody,
             >(
-                "{\"type\":\"m.login.password\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\",\"password\":\"some text\",\"token\":\"some text\",\"identifier\":{\"type\":\"some text\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\"},\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
+                "{\"type\":\"m.login.password\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"token\":\"sample-secret-0f3c9a\",\"identifier\":{\"type\":\"some text\",\"user\":\"some text\",\"medium\":\"some text\",\"address\":\"some text\"},\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
         script
@@ -475,7 +483,7 @@ async fn client_server_refresh() {
         let request = ::matrix_api::client_server::RefreshRequest {
             body: sample::<
                 ::matrix_api::types::RefreshBody,
-            >("{\"refresh_token\":\"some text\"}"),
+            >("{\"refresh_token\":\"sample-secret-0f3c9a\"}"),
         };
         script
             .check(
@@ -485,7 +493,9 @@ async fn client_server_refresh() {
                 ::matrix_api::client_server::RefreshResponse::Ok(
                     sample::<
                         ::matrix_api::types::RefreshOkBody,
-                    >("{\"access_token\":\"some text\",\"refresh_token\":\"some text\"}"),
+                    >(
+                        "{\"access_token\":\"sample-secret-0f3c9a\",\"refresh_token\":\"sample-secret-0f3c9a\"}",
+                    ),
                 ),
                 client.refresh(&request),
             )
@@ -500,7 +510,7 @@ async fn client_server_refresh() {
         let request = ::matrix_api::client_server::RefreshRequest {
             body: sample::<
                 ::matrix_api::types::RefreshBody,
-            >("{\"refresh_token\":\"some text\"}"),
+            >("{\"refresh_token\":\"sample-secret-0f3c9a\"}"),
         };
         script
             .check(
@@ -525,7 +535,7 @@ async fn client_server_refresh() {
         let request = ::matrix_api::client_server::RefreshRequest {
             body: sample::<
                 ::matrix_api::types::RefreshBody,
-            >("{\"refresh_token\":\"some text\"}"),
+            >("{\"refresh_token\":\"sample-secret-0f3c9a\"}"),
         };
         script
             .check(
@@ -554,7 +564,7 @@ async fn client_server_register() {
             body: sample::<
                 ::matrix_api::types::RegisterBody,
             >(
-                "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"some text\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
+                "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"threepid_creds\":{\"client_secret\":\"sample-secret-0f3c9a\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
         script
@@ -566,7 +576,7 @@ async fn client_server_register() {
                     sample::<
                         ::matrix_api::types::RegisterOkBody,
                     >(
-                        "{\"user_id\":\"some text\",\"access_token\":\"some text\",\"refresh_token\":\"some text\",\"home_server\":\"some text\",\"device_id\":\"some text\"}",
+                        "{\"user_id\":\"@alice:example.org\",\"access_token\":\"sample-secret-0f3c9a\",\"refresh_token\":\"sample-secret-0f3c9a\",\"home_server\":\"some text\",\"device_id\":\"some text\"}",
                     ),
                 ),
                 client.register(&request),
@@ -580,7 +590,7 @@ async fn client_server_register() {
             body: sample::<
                 ::matrix_api::types::RegisterBody,
             >(
-                "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"some text\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
+                "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"threepid_creds\":{\"client_secret\":\"sample-secret-0f3c9a\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
         script
@@ -604,7 +614,7 @@ async fn client_server_register() {
             body: sample::<
                 ::matrix_api::types::RegisterBody,
             >(
-                "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"some text\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
+                "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"threepid_creds\":{\"client_secret\":\"sample-secret-0f3c9a\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
         script
@@ -630,7 +640,7 @@ async fn client_server_register() {
             body: sample::<
                 ::matrix_api::types::RegisterBody,
             >(
-                "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"some text\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
+                "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"threepid_creds\":{\"client_secret\":\"sample-secret-0f3c9a\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
         script
@@ -654,7 +664,7 @@ async fn client_server_register() {
             body: sample::<
                 ::matrix_api::types::RegisterBody,
             >(
-                "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"some text\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
+                "{\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"threepid_creds\":{\"client_secret\":\"sample-secret-0f3c9a\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"extra\":{\"any\":[\"value\",1]}},\"bind_email\":true,\"username\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"device_id\":\"some text\",\"initial_device_display_name\":\"some text\"}",
             ),
         };
         script
@@ -687,7 +697,7 @@ async fn client_server_change_password() {
             body: sample::<
                 ::matrix_api::types::ChangePasswordBody,
             >(
-                "{\"new_password\":\"some text\",\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}}}",
+                "{\"new_password\":\"sample-secret-0f3c9a\",\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"threepid_creds\":{\"client_secret\":\"sample-secret-0f3c9a\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"extra\":{\"any\":[\"value\",1]}}}",
             ),
         };
         script
@@ -714,7 +724,7 @@ async fn client_server_change_password() {
             body: sample::<
                 ::matrix_api::types::ChangePasswordBody,
             >(
-                "{\"new_password\":\"some text\",\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}}}",
+                "{\"new_password\":\"sample-secret-0f3c9a\",\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"threepid_creds\":{\"client_secret\":\"sample-secret-0f3c9a\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"extra\":{\"any\":[\"value\",1]}}}",
             ),
         };
         script
@@ -743,7 +753,7 @@ async fn client_server_change_password() {
             body: sample::<
                 ::matrix_api::types::ChangePasswordBody,
             >(
-                "{\"new_password\":\"some text\",\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"extra\":{\"any\":[\"value\",1]}}}",
+                "{\"new_password\":\"sample-secret-0f3c9a\",\"auth\":{\"type\":\"some text\",\"session\":\"some text\",\"password\":\"sample-secret-0f3c9a\",\"threepid_creds\":{\"client_secret\":\"sample-secret-0f3c9a\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"extra\":{\"any\":[\"value\",1]}}}",
             ),
         };
         script
@@ -828,7 +838,7 @@ async fn client_server_post_3pids() {
             body: sample::<
                 ::matrix_api::types::Post3pidsBody,
             >(
-                "{\"three_pid_creds\":{\"client_secret\":\"some text\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"bind\":true}",
+                "{\"three_pid_creds\":{\"client_secret\":\"sample-secret-0f3c9a\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"bind\":true}",
             ),
         };
         script
@@ -855,7 +865,7 @@ async fn client_server_post_3pids() {
             body: sample::<
                 ::matrix_api::types::Post3pidsBody,
             >(
-                "{\"three_pid_creds\":{\"client_secret\":\"some text\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"bind\":true}",
+                "{\"three_pid_creds\":{\"client_secret\":\"sample-secret-0f3c9a\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"bind\":true}",
             ),
         };
         script
@@ -882,7 +892,7 @@ async fn client_server_post_3pids() {
             body: sample::<
                 ::matrix_api::types::Post3pidsBody,
             >(
-                "{\"three_pid_creds\":{\"client_secret\":\"some text\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"bind\":true}",
+                "{\"three_pid_creds\":{\"client_secret\":\"sample-secret-0f3c9a\",\"id_server\":\"some text\",\"sid\":\"some text\"},\"bind\":true}",
             ),
         };
         script
@@ -938,7 +948,7 @@ async fn client_server_request_open_id_token() {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
         let request = ::matrix_api::client_server::RequestOpenIdTokenRequest {
-            user_id: sample::<::std::string::String>("\"some text\""),
+            user_id: sample::<::matrix_api::types::UserId>("\"@alice:example.org\""),
             body: sample::<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >("{\"some key\":[1,\"two\"]}"),
@@ -952,7 +962,7 @@ async fn client_server_request_open_id_token() {
                     sample::<
                         ::matrix_api::types::OpenIdToken,
                     >(
-                        "{\"access_token\":\"some text\",\"token_type\":\"some text\",\"matrix_server_name\":\"some text\",\"expires_in\":7}",
+                        "{\"access_token\":\"sample-secret-0f3c9a\",\"token_type\":\"some text\",\"matrix_server_name\":\"example.org\",\"expires_in\":7}",
                     ),
                 ),
                 client.request_open_id_token(&request),
@@ -966,7 +976,7 @@ async fn client_server_request_open_id_token() {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
         let request = ::matrix_api::client_server::RequestOpenIdTokenRequest {
-            user_id: sample::<::std::string::String>("\"some text\""),
+            user_id: sample::<::matrix_api::types::UserId>("\"@alice:example.org\""),
             body: sample::<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >("{\"some key\":[1,\"two\"]}"),
@@ -992,7 +1002,7 @@ async fn client_server_request_open_id_token() {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone())
             .with_credential(credential.clone());
         let request = ::matrix_api::client_server::RequestOpenIdTokenRequest {
-            user_id: sample::<::std::string::String>("\"some text\""),
+            user_id: sample::<::matrix_api::types::UserId>("\"@alice:example.org\""),
             body: sample::<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >("{\"some key\":[1,\"two\"]}"),
@@ -1020,7 +1030,9 @@ async fn client_server_exchange_open_id_token() {
     {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone());
         let request = ::matrix_api::client_server::ExchangeOpenIdTokenRequest {
-            access_token: sample::<::std::string::String>("\"some text\""),
+            access_token: sample::<
+                ::matrix_api::strings::Secret,
+            >("\"sample-secret-0f3c9a\""),
         };
         script
             .check(
@@ -1030,7 +1042,7 @@ async fn client_server_exchange_open_id_token() {
                 ::matrix_api::client_server::ExchangeOpenIdTokenResponse::Ok(
                     sample::<
                         ::matrix_api::types::ExchangeOpenIdTokenOkBody,
-                    >("{\"sub\":\"some text\"}"),
+                    >("{\"sub\":\"@alice:example.org\"}"),
                 ),
                 client.exchange_open_id_token(&request),
             )
@@ -1039,7 +1051,9 @@ async fn client_server_exchange_open_id_token() {
     {
         let client = ::matrix_api::client_server::Client::new(endpoint.clone());
         let request = ::matrix_api::client_server::ExchangeOpenIdTokenRequest {
-            access_token: sample::<::std::string::String>("\"some text\""),
+            access_token: sample::<
+                ::matrix_api::strings::Secret,
+            >("\"sample-secret-0f3c9a\""),
         };
         script
             .check(
@@ -1087,7 +1101,7 @@ mod identity {
                         || ::matrix_api::identity::RegisterAccountResponse::Ok(
                             sample::<
                                 ::matrix_api::types::RegisterAccountOkBody,
-                            >("{\"token\":\"some text\"}"),
+                            >("{\"token\":\"sample-secret-0f3c9a\"}"),
                         ),
                     ),
             )
@@ -1109,7 +1123,7 @@ mod identity {
                         || ::matrix_api::identity::GetAccountResponse::Ok(
                             sample::<
                                 ::matrix_api::types::GetAccountOkBody,
-                            >("{\"user_id\":\"some text\"}"),
+                            >("{\"user_id\":\"@alice:example.org\"}"),
                         ),
                     ),
             )
@@ -1181,7 +1195,7 @@ mod identity {
                             sample::<
                                 ::matrix_api::types::BindOkBody,
                             >(
-                                "{\"address\":\"some text\",\"medium\":\"some text\",\"mxid\":\"some text\",\"not_before\":7,\"not_after\":7,\"ts\":7,\"signatures\":{\"some key\":{\"some key\":\"some text\"}}}",
+                                "{\"address\":\"some text\",\"medium\":\"some text\",\"mxid\":\"@alice:example.org\",\"not_before\":7,\"not_after\":7,\"ts\":7,\"signatures\":{\"some key\":{\"some key\":\"some text\"}}}",
                             ),
                         ),
                     ),
@@ -1327,7 +1341,7 @@ async fn identity_register_account() {
             body: sample::<
                 ::matrix_api::types::OpenIdToken,
             >(
-                "{\"access_token\":\"some text\",\"token_type\":\"some text\",\"matrix_server_name\":\"some text\",\"expires_in\":7}",
+                "{\"access_token\":\"sample-secret-0f3c9a\",\"token_type\":\"some text\",\"matrix_server_name\":\"example.org\",\"expires_in\":7}",
             ),
         };
         script
@@ -1338,7 +1352,7 @@ async fn identity_register_account() {
                 ::matrix_api::identity::RegisterAccountResponse::Ok(
                     sample::<
                         ::matrix_api::types::RegisterAccountOkBody,
-                    >("{\"token\":\"some text\"}"),
+                    >("{\"token\":\"sample-secret-0f3c9a\"}"),
                 ),
                 client.register_account(&request),
             )
@@ -1350,7 +1364,7 @@ async fn identity_register_account() {
             body: sample::<
                 ::matrix_api::types::OpenIdToken,
             >(
-                "{\"access_token\":\"some text\",\"token_type\":\"some text\",\"matrix_server_name\":\"some text\",\"expires_in\":7}",
+                "{\"access_token\":\"sample-secret-0f3c9a\",\"token_type\":\"some text\",\"matrix_server_name\":\"example.org\",\"expires_in\":7}",
             ),
         };
         script
@@ -1373,7 +1387,7 @@ async fn identity_register_account() {
             body: sample::<
                 ::matrix_api::types::OpenIdToken,
             >(
-                "{\"access_token\":\"some text\",\"token_type\":\"some text\",\"matrix_server_name\":\"some text\",\"expires_in\":7}",
+                "{\"access_token\":\"sample-secret-0f3c9a\",\"token_type\":\"some text\",\"matrix_server_name\":\"example.org\",\"expires_in\":7}",
             ),
         };
         script
@@ -1412,7 +1426,7 @@ async fn identity_get_account() {
                 ::matrix_api::identity::GetAccountResponse::Ok(
                     sample::<
                         ::matrix_api::types::GetAccountOkBody,
-                    >("{\"user_id\":\"some text\"}"),
+                    >("{\"user_id\":\"@alice:example.org\"}"),
                 ),
                 client.get_account(&request),
             )
@@ -1523,7 +1537,9 @@ async fn identity_get_validated3pid() {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
         let request = ::matrix_api::identity::GetValidated3pidRequest {
             sid: sample::<::std::string::String>("\"some text\""),
-            client_secret: sample::<::std::string::String>("\"some text\""),
+            client_secret: sample::<
+                ::matrix_api::strings::Secret,
+            >("\"sample-secret-0f3c9a\""),
         };
         script
             .check(
@@ -1545,7 +1561,9 @@ async fn identity_get_validated3pid() {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
         let request = ::matrix_api::identity::GetValidated3pidRequest {
             sid: sample::<::std::string::String>("\"some text\""),
-            client_secret: sample::<::std::string::String>("\"some text\""),
+            client_secret: sample::<
+                ::matrix_api::strings::Secret,
+            >("\"sample-secret-0f3c9a\""),
         };
         script
             .check(
@@ -1565,7 +1583,9 @@ async fn identity_get_validated3pid() {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
         let request = ::matrix_api::identity::GetValidated3pidRequest {
             sid: sample::<::std::string::String>("\"some text\""),
-            client_secret: sample::<::std::string::String>("\"some text\""),
+            client_secret: sample::<
+                ::matrix_api::strings::Secret,
+            >("\"sample-secret-0f3c9a\""),
         };
         script
             .check(
@@ -1585,7 +1605,9 @@ async fn identity_get_validated3pid() {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
         let request = ::matrix_api::identity::GetValidated3pidRequest {
             sid: sample::<::std::string::String>("\"some text\""),
-            client_secret: sample::<::std::string::String>("\"some text\""),
+            client_secret: sample::<
+                ::matrix_api::strings::Secret,
+            >("\"sample-secret-0f3c9a\""),
         };
         script
             .check(
@@ -1614,7 +1636,7 @@ async fn identity_bind() {
             body: sample::<
                 ::matrix_api::types::BindBody,
             >(
-                "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\"}",
+                "{\"sid\":\"some text\",\"client_secret\":\"sample-secret-0f3c9a\",\"mxid\":\"@alice:example.org\"}",
             ),
         };
         script
@@ -1626,7 +1648,7 @@ async fn identity_bind() {
                     sample::<
                         ::matrix_api::types::BindOkBody,
                     >(
-                        "{\"address\":\"some text\",\"medium\":\"some text\",\"mxid\":\"some text\",\"not_before\":7,\"not_after\":7,\"ts\":7,\"signatures\":{\"some key\":{\"some key\":\"some text\"}}}",
+                        "{\"address\":\"some text\",\"medium\":\"some text\",\"mxid\":\"@alice:example.org\",\"not_before\":7,\"not_after\":7,\"ts\":7,\"signatures\":{\"some key\":{\"some key\":\"some text\"}}}",
                     ),
                 ),
                 client.bind(&request),
@@ -1639,7 +1661,7 @@ async fn identity_bind() {
             body: sample::<
                 ::matrix_api::types::BindBody,
             >(
-                "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\"}",
+                "{\"sid\":\"some text\",\"client_secret\":\"sample-secret-0f3c9a\",\"mxid\":\"@alice:example.org\"}",
             ),
         };
         script
@@ -1662,7 +1684,7 @@ async fn identity_bind() {
             body: sample::<
                 ::matrix_api::types::BindBody,
             >(
-                "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\"}",
+                "{\"sid\":\"some text\",\"client_secret\":\"sample-secret-0f3c9a\",\"mxid\":\"@alice:example.org\"}",
             ),
         };
         script
@@ -1685,7 +1707,7 @@ async fn identity_bind() {
             body: sample::<
                 ::matrix_api::types::BindBody,
             >(
-                "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\"}",
+                "{\"sid\":\"some text\",\"client_secret\":\"sample-secret-0f3c9a\",\"mxid\":\"@alice:example.org\"}",
             ),
         };
         script
@@ -1715,7 +1737,7 @@ async fn identity_unbind() {
             body: sample::<
                 ::matrix_api::types::UnbindBody,
             >(
-                "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
+                "{\"sid\":\"some text\",\"client_secret\":\"sample-secret-0f3c9a\",\"mxid\":\"@alice:example.org\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
             ),
         };
         script
@@ -1738,7 +1760,7 @@ async fn identity_unbind() {
             body: sample::<
                 ::matrix_api::types::UnbindBody,
             >(
-                "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
+                "{\"sid\":\"some text\",\"client_secret\":\"sample-secret-0f3c9a\",\"mxid\":\"@alice:example.org\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
             ),
         };
         script
@@ -1761,7 +1783,7 @@ async fn identity_unbind() {
             body: sample::<
                 ::matrix_api::types::UnbindBody,
             >(
-                "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
+                "{\"sid\":\"some text\",\"client_secret\":\"sample-secret-0f3c9a\",\"mxid\":\"@alice:example.org\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
             ),
         };
         script
@@ -1784,7 +1806,7 @@ async fn identity_unbind() {
             body: sample::<
                 ::matrix_api::types::UnbindBody,
             >(
-                "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
+                "{\"sid\":\"some text\",\"client_secret\":\"sample-secret-0f3c9a\",\"mxid\":\"@alice:example.org\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
             ),
         };
         script
@@ -1807,7 +1829,7 @@ async fn identity_unbind() {
             body: sample::<
                 ::matrix_api::types::UnbindBody,
             >(
-                "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
+                "{\"sid\":\"some text\",\"client_secret\":\"sample-secret-0f3c9a\",\"mxid\":\"@alice:example.org\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
             ),
         };
         script
@@ -1830,7 +1852,7 @@ async fn identity_unbind() {
             body: sample::<
                 ::matrix_api::types::UnbindBody,
             >(
-                "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"mxid\":\"some text\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
+                "{\"sid\":\"some text\",\"client_secret\":\"sample-secret-0f3c9a\",\"mxid\":\"@alice:example.org\",\"threepid\":{\"medium\":\"some text\",\"address\":\"some text\"}}",
             ),
         };
         script
@@ -1859,7 +1881,7 @@ async fn identity_email_request_token() {
             body: sample::<
                 ::matrix_api::types::EmailRequestTokenBody,
             >(
-                "{\"client_secret\":\"some text\",\"email\":\"some text\",\"send_attempt\":7,\"next_link\":\"some text\"}",
+                "{\"client_secret\":\"sample-secret-0f3c9a\",\"email\":\"some text\",\"send_attempt\":7,\"next_link\":\"some text\"}",
             ),
         };
         script
@@ -1882,7 +1904,7 @@ async fn identity_email_request_token() {
             body: sample::<
                 ::matrix_api::types::EmailRequestTokenBody,
             >(
-                "{\"client_secret\":\"some text\",\"email\":\"some text\",\"send_attempt\":7,\"next_link\":\"some text\"}",
+                "{\"client_secret\":\"sample-secret-0f3c9a\",\"email\":\"some text\",\"send_attempt\":7,\"next_link\":\"some text\"}",
             ),
         };
         script
@@ -1905,7 +1927,7 @@ async fn identity_email_request_token() {
             body: sample::<
                 ::matrix_api::types::EmailRequestTokenBody,
             >(
-                "{\"client_secret\":\"some text\",\"email\":\"some text\",\"send_attempt\":7,\"next_link\":\"some text\"}",
+                "{\"client_secret\":\"sample-secret-0f3c9a\",\"email\":\"some text\",\"send_attempt\":7,\"next_link\":\"some text\"}",
             ),
         };
         script
@@ -1932,8 +1954,10 @@ async fn identity_email_submit_token_get() {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
         let request = ::matrix_api::identity::EmailSubmitTokenGetRequest {
             sid: sample::<::std::string::String>("\"some text\""),
-            client_secret: sample::<::std::string::String>("\"some text\""),
-            token: sample::<::std::string::String>("\"some text\""),
+            client_secret: sample::<
+                ::matrix_api::strings::Secret,
+            >("\"sample-secret-0f3c9a\""),
+            token: sample::<::matrix_api::strings::Secret>("\"sample-secret-0f3c9a\""),
         };
         script
             .check(
@@ -1953,8 +1977,10 @@ async fn identity_email_submit_token_get() {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
         let request = ::matrix_api::identity::EmailSubmitTokenGetRequest {
             sid: sample::<::std::string::String>("\"some text\""),
-            client_secret: sample::<::std::string::String>("\"some text\""),
-            token: sample::<::std::string::String>("\"some text\""),
+            client_secret: sample::<
+                ::matrix_api::strings::Secret,
+            >("\"sample-secret-0f3c9a\""),
+            token: sample::<::matrix_api::strings::Secret>("\"sample-secret-0f3c9a\""),
         };
         script
             .check(
@@ -1974,8 +2000,10 @@ async fn identity_email_submit_token_get() {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
         let request = ::matrix_api::identity::EmailSubmitTokenGetRequest {
             sid: sample::<::std::string::String>("\"some text\""),
-            client_secret: sample::<::std::string::String>("\"some text\""),
-            token: sample::<::std::string::String>("\"some text\""),
+            client_secret: sample::<
+                ::matrix_api::strings::Secret,
+            >("\"sample-secret-0f3c9a\""),
+            token: sample::<::matrix_api::strings::Secret>("\"sample-secret-0f3c9a\""),
         };
         script
             .check(
@@ -1995,8 +2023,10 @@ async fn identity_email_submit_token_get() {
         let client = ::matrix_api::identity::Client::new(endpoint.clone());
         let request = ::matrix_api::identity::EmailSubmitTokenGetRequest {
             sid: sample::<::std::string::String>("\"some text\""),
-            client_secret: sample::<::std::string::String>("\"some text\""),
-            token: sample::<::std::string::String>("\"some text\""),
+            client_secret: sample::<
+                ::matrix_api::strings::Secret,
+            >("\"sample-secret-0f3c9a\""),
+            token: sample::<::matrix_api::strings::Secret>("\"sample-secret-0f3c9a\""),
         };
         script
             .check(
@@ -2024,7 +2054,7 @@ async fn identity_email_submit_token_post() {
             body: sample::<
                 ::matrix_api::types::EmailSubmitTokenPostBody,
             >(
-                "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"token\":\"some text\"}",
+                "{\"sid\":\"some text\",\"client_secret\":\"sample-secret-0f3c9a\",\"token\":\"sample-secret-0f3c9a\"}",
             ),
         };
         script
@@ -2047,7 +2077,7 @@ async fn identity_email_submit_token_post() {
             body: sample::<
                 ::matrix_api::types::EmailSubmitTokenPostBody,
             >(
-                "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"token\":\"some text\"}",
+                "{\"sid\":\"some text\",\"client_secret\":\"sample-secret-0f3c9a\",\"token\":\"sample-secret-0f3c9a\"}",
             ),
         };
         script
@@ -2070,7 +2100,7 @@ async fn identity_email_submit_token_post() {
             body: sample::<
                 ::matrix_api::types::EmailSubmitTokenPostBody,
             >(
-                "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"token\":\"some text\"}",
+                "{\"sid\":\"some text\",\"client_secret\":\"sample-secret-0f3c9a\",\"token\":\"sample-secret-0f3c9a\"}",
             ),
         };
         script
@@ -2093,7 +2123,7 @@ async fn identity_email_submit_token_post() {
             body: sample::<
                 ::matrix_api::types::EmailSubmitTokenPostBody,
             >(
-                "{\"sid\":\"some text\",\"client_secret\":\"some text\",\"token\":\"some text\"}",
+                "{\"sid\":\"some text\",\"client_secret\":\"sample-secret-0f3c9a\",\"token\":\"sample-secret-0f3c9a\"}",
             ),
         };
         script

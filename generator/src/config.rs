@@ -35,6 +35,13 @@ pub struct Config {
     /// Rust types of one's own, used in place of the types schemas would generate.
     #[serde(default)]
     pub replace: ReplaceConfig,
+    /// String formats the crate gives a type of its own, keyed by the `format` name
+    /// (`mx-user-id`): a newtype that holds only values of the format.
+    #[serde(default)]
+    pub formats: BTreeMap<String, FormatConfig>,
+    /// Which strings are secrets: their type prints `[redacted]` in `Debug`.
+    #[serde(default)]
+    pub secrets: SecretsConfig,
     /// Dependencies the generated crate gets besides its own (for the `replace` types), as
     /// Cargo's `[dependencies]` writes them.
     #[serde(default)]
@@ -120,6 +127,78 @@ pub struct ReplaceConfig {
     /// By string `format` (`mx-user-id`): every string of that format is the Rust type.
     #[serde(default)]
     pub formats: BTreeMap<String, String>,
+}
+
+/// A string format with a type of its own: every string of the format, in bodies,
+/// parameters and paths, is this newtype, which parsing and deserializing refuse to build
+/// from a value that breaks the rule.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatConfig {
+    /// The newtype's name, PascalCase (`UserId`).
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// What a value is, for the type's docs.
+    pub description: String,
+    /// A regular expression a value must match (Rust's `regex-lite` syntax; anchor it with
+    /// `^...$` to match the whole value).
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// The most bytes a value may have, in UTF-8.
+    #[serde(default)]
+    pub max_bytes: Option<usize>,
+    /// A valid value: the docs show it, the round-trip test sends it.
+    pub example: String,
+}
+
+impl FormatConfig {
+    /// Why `value` is not of the format, if it is not: the same rule, in the same order, as
+    /// the generated type's `parse`.
+    pub fn problem(&self, value: &str) -> Option<String> {
+        format_problem(self.pattern.as_deref(), self.max_bytes, value)
+    }
+}
+
+/// Why `value` breaks a format's rule (at most `max_bytes`, then matching `pattern`), if it
+/// does: the rule the generated type's `parse` keeps, for the generator's own checks.
+pub fn format_problem(
+    pattern: Option<&str>,
+    max_bytes: Option<usize>,
+    value: &str,
+) -> Option<String> {
+    if let Some(max) = max_bytes
+        && value.len() > max
+    {
+        return Some(format!("longer than {max} bytes"));
+    }
+    let pattern = pattern?;
+    match regex_lite::Regex::new(pattern) {
+        Ok(regex) if regex.is_match(value) => None,
+        Ok(_) => Some(format!("does not match `{pattern}`")),
+        Err(error) => Some(format!("`{pattern}` is no regular expression: {error}")),
+    }
+}
+
+/// Which strings are secrets (passwords, tokens, client secrets): their type,
+/// `strings::Secret`, serializes as the string but prints `[redacted]` in `Debug`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretsConfig {
+    /// String formats that are secrets.
+    pub formats: Vec<String>,
+    /// Properties and parameters, by name on the wire, whose strings are secrets wherever
+    /// they appear.
+    pub properties: Vec<String>,
+}
+
+impl Default for SecretsConfig {
+    fn default() -> Self {
+        SecretsConfig {
+            // OpenAPI's own format for passwords.
+            formats: vec!["password".into()],
+            properties: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -312,6 +391,9 @@ impl Config {
                 )));
             }
         }
+        if let Some(problem) = config.formats_problem() {
+            return Err(config_error(problem));
+        }
         for (name, variable) in &config.base_path_variables {
             if variable.values.is_empty() {
                 return Err(config_error(format!(
@@ -320,6 +402,42 @@ impl Config {
             }
         }
         Ok(config)
+    }
+}
+
+impl Config {
+    /// What is wrong with `[formats]`, if anything: each type name a distinct PascalCase
+    /// identifier, no format both a type and a secret or replaced, each rule valid and its
+    /// example of the format.
+    fn formats_problem(&self) -> Option<String> {
+        let mut names = std::collections::BTreeSet::new();
+        for (format, declared) in &self.formats {
+            let name = &declared.type_name;
+            let pascal = name.starts_with(|c: char| c.is_ascii_uppercase())
+                && name.chars().all(|c| c.is_ascii_alphanumeric());
+            if !pascal {
+                return Some(format!(
+                    "[formats.{format}] type `{name}` must be a PascalCase identifier"
+                ));
+            }
+            if !names.insert(name) || *name == self.errors.type_name {
+                return Some(format!(
+                    "[formats.{format}] type `{name}` names another type too"
+                ));
+            }
+            if self.secrets.formats.contains(format) || self.replace.formats.contains_key(format) {
+                return Some(format!(
+                    "[formats.{format}] the format is also a secret or replaced: choose one"
+                ));
+            }
+            if let Some(problem) = declared.problem(&declared.example) {
+                return Some(format!(
+                    "[formats.{format}] example {:?} is not of the format: {problem}",
+                    declared.example
+                ));
+            }
+        }
+        None
     }
 }
 

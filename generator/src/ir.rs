@@ -310,6 +310,8 @@ pub enum Status {
 pub enum TypeRef {
     String {
         format: Option<String>,
+        /// A password, token or other secret: its type hides it from `Debug`.
+        secret: bool,
     },
     Integer {
         format: Option<String>,
@@ -434,6 +436,18 @@ pub enum TypeKind {
     /// `Content-Type`, not by the shape of the value.
     Media {
         variants: Vec<MediaVariant>,
+    },
+    /// A string of a format the config gives a type of its own (`[formats]`): a newtype
+    /// that holds only values that keep the rule. Named by the config.
+    Validated {
+        /// The `format` name (`mx-user-id`).
+        format: String,
+        /// A regular expression a value matches.
+        pattern: Option<String>,
+        /// The most bytes a value has.
+        max_bytes: Option<usize>,
+        /// A value of the format.
+        example: String,
     },
 }
 

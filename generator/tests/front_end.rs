@@ -235,7 +235,8 @@ fn ir_types_are_named_shared_and_shaped_like_the_schemas() {
         def("ServerSignatures").kind,
         TypeKind::Alias {
             target: TypeRef::Map(Box::new(TypeRef::Map(Box::new(TypeRef::String {
-                format: None
+                format: None,
+                secret: false
             }))))
         }
     );
@@ -547,7 +548,13 @@ fn openapi_31_is_normalised_and_what_is_dropped_is_said() {
         field("name").nullable && field("name").required,
         "`type: [string, null]`"
     );
-    assert_eq!(field("name").ty, TypeRef::String { format: None });
+    assert_eq!(
+        field("name").ty,
+        TypeRef::String {
+            format: None,
+            secret: false
+        }
+    );
     let TypeKind::Enum { variants, .. } = &ir.type_named("PetKind").unwrap().kind else {
         panic!("`const` is an enum")
     };
@@ -619,7 +626,10 @@ paths:
     assert_eq!(
         fields[2].ty,
         TypeRef::Tuple(vec![
-            TypeRef::String { format: None },
+            TypeRef::String {
+                format: None,
+                secret: false
+            },
             TypeRef::Integer { format: None }
         ])
     );

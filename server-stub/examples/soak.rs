@@ -112,7 +112,9 @@ async fn session(
     budget: u64,
 ) -> anyhow::Result<()> {
     let registered = register(&client, &username).await?;
-    let user_id = registered.user_id.unwrap_or_default();
+    let user_id = registered
+        .user_id
+        .ok_or_else(|| anyhow::anyhow!("the registration answered no user ID"))?;
     let mut refresh_token = registered.refresh_token.unwrap_or_default();
     client.set_credential(registered.access_token.map(Credential::AccessToken));
     loop {

@@ -60,7 +60,7 @@ pub struct Settings {
     pub client_listen: Option<SocketAddr>,
     /// The identity server's address; `None` runs no identity server.
     pub identity_listen: Option<SocketAddr>,
-    pub server_name: String,
+    pub server_name: matrix_api::types::ServerName,
     pub outbox: PathBuf,
     pub smtp: Option<SmtpRelay>,
     /// `None` switches rate limiting off.
@@ -106,7 +106,8 @@ impl Settings {
             database,
             client_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             identity_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
-            server_name: "localhost".into(),
+            server_name: matrix_api::types::ServerName::parse("localhost")
+                .expect("`localhost` is a server name"),
             outbox,
             smtp: None,
             rate_limit: None,
@@ -213,7 +214,7 @@ async fn start_with<S: HomeserverStore + IdentityStore + Census>(
     if let Some(addr) = client_addr {
         settings
             .trusted_homeservers
-            .entry(settings.server_name.clone())
+            .entry(settings.server_name.to_string())
             .or_insert_with(|| format!("http://{addr}"));
     }
     let limiter = settings

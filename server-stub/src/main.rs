@@ -71,7 +71,7 @@ struct ServeArgs {
     no_identity_server: bool,
     /// The homeserver's name: user ids are @localpart:NAME.
     #[arg(long, env = "SERVER_STUB_SERVER_NAME", default_value = "localhost")]
-    server_name: String,
+    server_name: matrix_api::types::ServerName,
     /// Directory the identity server writes emails to, one RFC 5322 file each.
     #[arg(long, env = "SERVER_STUB_OUTBOX", default_value = "./outbox")]
     outbox: PathBuf,

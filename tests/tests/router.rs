@@ -14,7 +14,7 @@ struct Trivial;
 
 async fn authenticate(credential: client_server::Credential) -> Result<String, MatrixError> {
     let client_server::Credential::AccessToken(token) = credential;
-    match token.as_str() {
+    match token.expose() {
         "valid" => Ok("@alice:test".into()),
         "expired" => {
             Err(MatrixError::rejected_credential("Token expired").with_field("soft_logout", true))
@@ -49,7 +49,9 @@ impl ClientServerApi for Trivial {
             ));
         }
         let mut ok = types::LoginOkBody::new();
-        ok.user_id = body.user;
+        ok.user_id = body
+            .user
+            .map(|user| types::UserId::parse(format!("@{user}:test")).expect("a user ID"));
         Ok(client_server::LoginResponse::Ok(ok))
     }
 
@@ -60,11 +62,14 @@ impl ClientServerApi for Trivial {
     ) -> Result<client_server::RefreshResponse, MatrixError> {
         // Echo what became of the optional credential, so the test can see it.
         let mut ok = types::RefreshOkBody::new();
-        ok.access_token = Some(match caller {
-            None => "nobody".into(),
-            Some(Ok(caller)) => caller,
-            Some(Err(error)) => error.body.errcode.to_string(),
-        });
+        ok.access_token = Some(
+            match caller {
+                None => "nobody".to_owned(),
+                Some(Ok(caller)) => caller,
+                Some(Err(error)) => error.body.errcode.to_string(),
+            }
+            .into(),
+        );
         ok.refresh_token = Some(request.body.refresh_token);
         Ok(client_server::RefreshResponse::Ok(ok))
     }
@@ -74,11 +79,13 @@ impl ClientServerApi for Trivial {
         request: client_server::RegisterRequest,
     ) -> Result<client_server::RegisterResponse, MatrixError> {
         let mut ok = types::RegisterOkBody::new();
-        ok.user_id = Some(format!(
-            "{}:{}",
-            request.kind,
-            request.body.username.unwrap_or_default()
-        ));
+        // The kind, as the user ID's server name, so the test can see it.
+        let user_id = format!(
+            "@{}:{}",
+            request.body.username.unwrap_or_default(),
+            request.kind
+        );
+        ok.user_id = Some(types::UserId::parse(user_id).expect("a user ID"));
         Ok(client_server::RegisterResponse::Ok(ok))
     }
 
@@ -129,7 +136,13 @@ impl ClientServerApi for Trivial {
     ) -> Result<client_server::RequestOpenIdTokenResponse, MatrixError> {
         // Echo the decoded path parameter, so the test can see it.
         Ok(client_server::RequestOpenIdTokenResponse::Ok(
-            types::OpenIdToken::new(request.user_id, "Bearer".into(), caller, 3600),
+            types::OpenIdToken::new(
+                request.user_id.into_string().into(),
+                "Bearer".into(),
+                types::ServerName::parse(caller.split_once(':').map_or("", |(_, server)| server))
+                    .expect("the caller's server name"),
+                3600,
+            ),
         ))
     }
 
@@ -138,7 +151,10 @@ impl ClientServerApi for Trivial {
         request: client_server::ExchangeOpenIdTokenRequest,
     ) -> Result<client_server::ExchangeOpenIdTokenResponse, MatrixError> {
         Ok(client_server::ExchangeOpenIdTokenResponse::Ok(
-            types::ExchangeOpenIdTokenOkBody::new(request.access_token),
+            types::ExchangeOpenIdTokenOkBody::new(
+                types::UserId::parse(request.access_token.into_string())
+                    .map_err(|error| MatrixError::invalid_parameter(error.to_string()))?,
+            ),
         ))
     }
 }
@@ -156,7 +172,7 @@ impl IdentityApi for Trivial {
         request: identity::RegisterAccountRequest,
     ) -> Result<identity::RegisterAccountResponse, MatrixError> {
         Ok(identity::RegisterAccountResponse::Ok(
-            types::RegisterAccountOkBody::new(request.body.matrix_server_name),
+            types::RegisterAccountOkBody::new(request.body.matrix_server_name.into_string().into()),
         ))
     }
 
@@ -166,7 +182,7 @@ impl IdentityApi for Trivial {
         _request: identity::GetAccountRequest,
     ) -> Result<identity::GetAccountResponse, MatrixError> {
         Ok(identity::GetAccountResponse::Ok(
-            types::GetAccountOkBody::new(caller),
+            types::GetAccountOkBody::new(types::UserId::parse(caller).expect("a user ID")),
         ))
     }
 
@@ -432,7 +448,10 @@ async fn bodies_that_are_not_json_or_not_the_right_json_get_matrix_errors() {
         .send()
         .await
         .unwrap();
-    assert_eq!(json_of(response).await, (200, json!({"user_id": "alice"})));
+    assert_eq!(
+        json_of(response).await,
+        (200, json!({"user_id": "@alice:test"}))
+    );
 }
 
 #[tokio::test]
@@ -653,12 +672,12 @@ async fn query_parameters_are_parsed_with_defaults_and_required_ones_enforced() 
     let (cs, id) = serve().await;
     let body = r#"{"username": "bob", "password": "p"}"#;
     let default = post(&format!("{cs}/_matrix/client/v3/register"), body).await;
-    assert_eq!(default.1["user_id"], "user:bob");
+    assert_eq!(default.1["user_id"], "@bob:user");
     let guest = post(&format!("{cs}/_matrix/client/v3/register?kind=guest"), body).await;
-    assert_eq!(guest.1["user_id"], "guest:bob");
+    assert_eq!(guest.1["user_id"], "@bob:guest");
     // An open enum passes values the spec does not list on to the implementation.
     let other = post(&format!("{cs}/_matrix/client/v3/register?kind=admin"), body).await;
-    assert_eq!(other.1["user_id"], "admin:bob");
+    assert_eq!(other.1["user_id"], "@bob:admin");
     let missing = json_of(
         reqwest::get(format!(
             "{id}/_matrix/identity/api/v1/3pid/getValidated3pid?sid=1"
@@ -726,7 +745,7 @@ async fn path_parameters_are_percent_decoded() {
     let (status, body) = json_of(response).await;
     assert_eq!(
         (status, &body["access_token"], &body["matrix_server_name"]),
-        (200, &json!("@bob:example.org"), &json!("@alice:test"))
+        (200, &json!("@bob:example.org"), &json!("test"))
     );
     let key = json_of(
         reqwest::get(format!("{id}/_matrix/identity/api/v1/pubkey/ed25519:0"))

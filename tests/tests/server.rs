@@ -251,7 +251,7 @@ async fn flow_openid_identity_account(backend: Backend) {
         "M_FORBIDDEN",
     );
     let userinfo = cs::ExchangeOpenIdTokenRequest {
-        access_token: "forged".to_owned(),
+        access_token: "forged".into(),
     };
     assert_error(&server.call(userinfo, None).await, 401, "M_UNKNOWN_TOKEN");
 }
@@ -784,6 +784,8 @@ async fn association_rules(backend: Backend) {
         404,
         "M_NO_VALID_SESSION",
     );
+    // Not a user ID: the generated `UserId` refuses it as the body is read, naming the
+    // field. The client cannot build such a request, so it goes raw.
     let too_long = format!("@{}:localhost", "u".repeat(400_000));
     for mxid in [
         "uma",
@@ -793,15 +795,15 @@ async fn association_rules(backend: Backend) {
         "@u\u{0}ma:localhost",
         too_long.as_str(),
     ] {
-        assert_error(
-            &server
-                .call(
-                    bind(json!({"sid": sid, "client_secret": "secret", "mxid": mxid})),
-                    None,
-                )
-                .await,
-            400,
-            "M_INVALID_PARAM",
+        let body = json!({"sid": sid, "client_secret": "secret", "mxid": mxid});
+        let answer = server
+            .post_raw(&server.id("/api/v1/3pid/bind"), None, body)
+            .await;
+        assert_error(&answer, 400, "M_BAD_JSON");
+        let message = answer.1["error"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("`mxid`: not a valid `mx-user-id`"),
+            "{message}"
         );
     }
 
@@ -862,15 +864,23 @@ async fn identity_account_rules(backend: Backend) {
             json!({"access_token": "t", "token_type": "Bearer", "matrix_server_name": name, "expires_in": 3600}),
         ),
     };
-    for name in [
-        "example.com#",
-        "host/x?",
-        "evil.com@good.com",
-        "localhost:08448",
-        "localhost:70000",
-        "",
-        "[::1",
-    ] {
+    // Not a server name at all: the generated `ServerName` refuses it as the body is read,
+    // naming the field. The client cannot build such a request, so it goes raw.
+    for name in ["example.com#", "host/x?", "evil.com@good.com", "", "[::1"] {
+        let body = json!({"access_token": "t", "token_type": "Bearer", "matrix_server_name": name, "expires_in": 3600});
+        let answer = server
+            .post_raw(&server.id("/v2/account/register"), None, body)
+            .await;
+        assert_error(&answer, 400, "M_BAD_JSON");
+        let message = answer.1["error"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("`matrix_server_name`: not a valid `mx-server-name`"),
+            "{message}"
+        );
+    }
+    // The format's grammar allows any five digits as the port; the server refuses ports
+    // no server listens on.
+    for name in ["localhost:08448", "localhost:70000"] {
         assert_error(
             &server.call(register(name), None).await,
             400,
@@ -987,7 +997,7 @@ async fn openid_tokens_are_limited_per_user(backend: Backend) {
             .build()
             .unwrap();
         let request = cs::RequestOpenIdTokenRequest {
-            user_id: user_id.clone(),
+            user_id: matrix_api::types::UserId::parse(user_id.clone()).expect("a user ID"),
             body: serde_json::Map::new(),
         };
         let request = request.to_http_for(&server, Some(&access)).unwrap();

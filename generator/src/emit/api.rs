@@ -127,10 +127,11 @@ fn credential_enum(api: &Api) -> TokenStream {
             .collect();
         let how = format!("`{}`: {}.", scheme.name, places.join(" or "));
         let docs = doc_paragraphs(&[Some(&how), scheme.description.as_deref()]);
-        quote!(#docs #variant(::std::string::String),)
+        quote!(#docs #variant(crate::strings::Secret),)
     });
     quote! {
-        /// A credential as a request presented it, before it is checked.
+        /// A credential as a request presented it, before it is checked. `Debug` prints the
+        /// scheme, never the secret.
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub enum Credential {
             #(#variants)*

@@ -46,6 +46,9 @@ pub fn cargo_toml(ir: &Ir, header: &str) -> Result<String, EmitError> {
             header,
             package => &ir.package,
             dependencies => dependencies(ir),
+            patterns => ir.types.iter().any(|def| {
+                matches!(def.kind, crate::ir::TypeKind::Validated { pattern: Some(_), .. })
+            }),
             description => ir.description.replace('"', "\\\""),
             apis => ir
                 .apis

@@ -25,6 +25,9 @@ const METADATA: &str = include_str!("verbatim/metadata.rs");
 const OUTGOING: &str = include_str!("verbatim/outgoing.rs");
 /// The `media` module (bodies whose media type the sender names), the same in every crate.
 const MEDIA: &str = include_str!("verbatim/media.rs");
+/// The `strings` module (secrets, and the error of the format newtypes), the same in every
+/// crate.
+const STRINGS: &str = include_str!("verbatim/strings.rs");
 use crate::ir::Ir;
 use crate::output::GeneratedFile;
 use part::Part;
@@ -116,6 +119,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
             Ok(format!("// {header}\n\n{OUTGOING}"))
         }),
         Planned::text("src/media.rs", || Ok(format!("// {header}\n\n{MEDIA}"))),
+        Planned::text("src/strings.rs", || Ok(format!("// {header}\n\n{STRINGS}"))),
         Planned::text("src/runtime.rs", || {
             Ok(format!("// {header}\n\n{}", runtime::RUNTIME))
         }),
@@ -149,6 +153,7 @@ fn lib_rs(ir: &Ir) -> TokenStream {
     doc.push("- [`types`]: every type the operations exchange, and the shared error.".into());
     doc.push("- [`metadata`]: what each operation is (method, paths, authentication, rate limits), as data.".into());
     doc.push("- [`media`]: [`media::Blob`], the bytes and media type of a body the sender names the type of (`application/octet-stream`, `image/*`).".into());
+    doc.push("- [`strings`]: [`strings::Secret`], a password or token that `Debug` does not print, and [`strings::InvalidFormat`], why a value is not of a string format with a type of its own.".into());
     doc.push("- [`outgoing`]: what the client half shares: the [`outgoing::Endpoint`] requests go to, and the errors of building a request or reading a response.".into());
     for api in &ir.apis {
         doc.push(format!(
@@ -187,6 +192,8 @@ fn lib_rs(ir: &Ir) -> TokenStream {
         pub mod metadata;
         #[rustfmt::skip]
         pub mod media;
+        #[rustfmt::skip]
+        pub mod strings;
         #[rustfmt::skip]
         pub mod outgoing;
         #(#modules)*

@@ -135,6 +135,7 @@ fn shared(reads_json: bool) -> TokenStream {
             }
         }
     });
+    let secret_sample = SECRET_SAMPLE;
     quote! {
         //! Every operation, through the generated client and the generated router: the
         //! server receives the request the client sent, the client gets the response the
@@ -142,6 +143,10 @@ fn shared(reads_json: bool) -> TokenStream {
         #![cfg(all(feature = "server", feature = "client"))]
 
         use ::std::sync::Mutex;
+
+        /// The value every secret (password, token) of the samples holds: it must go over
+        /// the wire, and never show in a `Debug` of a request or a response.
+        const SECRET: &str = #secret_sample;
 
         // `rustfmt::skip` on every item: the layout is prettyplease's, and
         // `cargo xtask codegen --check` compares bytes.
@@ -189,6 +194,9 @@ fn shared(reads_json: bool) -> TokenStream {
                 self.answers.lock().unwrap().push(Box::new(answer.clone()));
                 let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
                 assert_eq!(got, answer, "{label}: the answer");
+                for shown in [format!("{request:?}"), format!("{got:?}")] {
+                    assert!(!shown.contains(SECRET), "{label}: `Debug` shows a secret: {shown}");
+                }
                 let (sender, received) = self.received.lock().unwrap().pop().expect("a request was received");
                 let received: Box<Q> = received.downcast().expect("the request of this operation");
                 assert_eq!(received.as_ref(), request, "{label}: the request");
@@ -679,9 +687,13 @@ fn sampled(sampler: &Sampler, ty: &TypeRef, media_variant: usize) -> Option<Toke
     Some(sampler.read_json(rust, &quote!(#json)))
 }
 
+/// What the samples' secrets hold (`SECRET` in the test).
+const SECRET_SAMPLE: &str = "sample-secret-0f3c9a";
+
 /// A JSON value of type `ty`; `None` for a type of the user's own (nothing says its shape).
 fn sample_json(ir: &Ir, ty: &TypeRef, depth: usize) -> Option<Value> {
     Some(match ty {
+        TypeRef::String { secret: true, .. } => json!(SECRET_SAMPLE),
         TypeRef::String { .. } => json!("some text"),
         TypeRef::Integer { .. } => json!(7),
         TypeRef::Number { .. } => json!(1.5),
@@ -744,6 +756,7 @@ fn sample_json(ir: &Ir, ty: &TypeRef, depth: usize) -> Option<Value> {
                     }
                     value
                 }
+                TypeKind::Validated { example, .. } => Value::String(example.clone()),
                 TypeKind::Media { .. } => return None,
             }
         }

@@ -35,6 +35,7 @@ enum RustType<'a> {
 fn rust_type<'a>(ir: &'a Ir, ty: &'a TypeRef) -> RustType<'a> {
     let leaf = |path, short| RustType::Leaf { path, short };
     match ty {
+        TypeRef::String { secret: true, .. } => RustType::Crate("strings::Secret"),
         TypeRef::String { .. } => leaf(quote!(::std::string::String), "String"),
         TypeRef::Integer { format } if format.as_deref() == Some("int32") => {
             leaf(quote!(i32), "i32")
@@ -147,7 +148,9 @@ pub fn default_expr(
     root: &TokenStream,
 ) -> Option<TokenStream> {
     Some(match (ty, value) {
-        (TypeRef::String { .. }, Value::String(s)) => quote!(::std::string::String::from(#s)),
+        (TypeRef::String { secret: false, .. }, Value::String(s)) => {
+            quote!(::std::string::String::from(#s))
+        }
         (TypeRef::Boolean, Value::Bool(b)) => quote!(#b),
         (TypeRef::Integer { .. }, Value::Number(n)) => {
             let literal = proc_macro2::Literal::i64_unsuffixed(n.as_i64()?);

@@ -41,7 +41,10 @@ impl Lowerer<'_> {
             ident: snake_case(name),
             default_fn: String::new(),
             description: Some(description.to_owned()),
-            ty: TypeRef::String { format: None },
+            ty: TypeRef::String {
+                format: None,
+                secret: false,
+            },
             required,
             nullable: false,
             default: None,

@@ -86,6 +86,7 @@ impl Lowerer<'_> {
             TypeRef::Named(_) => self.defined(ty).is_some_and(|def| match &def.kind {
                 TypeKind::Enum { integer, .. } => !integer,
                 TypeKind::Alias { target } => matches!(target, TypeRef::String { .. }),
+                TypeKind::Validated { .. } => true,
                 TypeKind::Struct { .. } | TypeKind::Union { .. } | TypeKind::Media { .. } => false,
             }),
             _ => false,
@@ -206,7 +207,7 @@ fn drop_undeclared(
                     drop_undeclared(ir, &variant.ty, value, at, dropped);
                 }
             }
-            TypeKind::Enum { .. } | TypeKind::Media { .. } => {}
+            TypeKind::Enum { .. } | TypeKind::Media { .. } | TypeKind::Validated { .. } => {}
         },
         _ => {}
     }
@@ -241,6 +242,11 @@ fn accepts(ir: &Ir, ty: &TypeRef, value: &Value) -> bool {
                     value.is_string()
                 }
             }
+            TypeKind::Validated {
+                pattern, max_bytes, ..
+            } => value.as_str().is_some_and(|text| {
+                crate::config::format_problem(pattern.as_deref(), *max_bytes, text).is_none()
+            }),
             TypeKind::Union { .. } | TypeKind::Media { .. } => true,
         },
     }

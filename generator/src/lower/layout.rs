@@ -89,7 +89,7 @@ pub(super) fn name_complex_uses(ir: &mut Ir) {
                     );
                 }
             }
-            TypeKind::Alias { .. } | TypeKind::Enum { .. } => {}
+            TypeKind::Alias { .. } | TypeKind::Enum { .. } | TypeKind::Validated { .. } => {}
         }
     }
     for api in &mut ir.apis {
@@ -171,7 +171,10 @@ fn box_recursive_uses(ir: &mut Ir) {
                     box_if(in_cycle(&variant.ty), &mut variant.ty);
                 }
             }
-            TypeKind::Enum { .. } | TypeKind::Alias { .. } | TypeKind::Media { .. } => {}
+            TypeKind::Enum { .. }
+            | TypeKind::Alias { .. }
+            | TypeKind::Media { .. }
+            | TypeKind::Validated { .. } => {}
         }
     }
 }
@@ -336,6 +339,7 @@ impl Sizes<'_> {
                 }
             }
             TypeKind::Alias { target } => self.of(target),
+            TypeKind::Validated { .. } => COLLECTION,
             TypeKind::Union { variants, .. } => {
                 let largest = variants.iter().map(|v| self.of(&v.ty)).max().unwrap_or(0);
                 8 + largest.max(VALUE)
@@ -355,7 +359,10 @@ mod tests {
 
     #[test]
     fn complexity_follows_clippys_measure() {
-        let string = || TypeRef::String { format: None };
+        let string = || TypeRef::String {
+            format: None,
+            secret: false,
+        };
         // Option<BTreeMap<String, BTreeMap<String, Vec<String>>>>: 10 + 20 + 30 + 30 + 40 +
         // 40 + 50.
         let ty = TypeRef::Map(Box::new(TypeRef::Map(Box::new(TypeRef::Array(Box::new(

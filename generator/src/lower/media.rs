@@ -59,7 +59,10 @@ impl Lowerer<'_> {
                     &schema_at(content_type),
                 )?,
                 (Encoding::Json | Encoding::Form, None) => TypeRef::Any,
-                (Encoding::Text, _) => TypeRef::String { format: None },
+                (Encoding::Text, _) => TypeRef::String {
+                    format: None,
+                    secret: false,
+                },
                 (Encoding::Binary, _) => TypeRef::Bytes,
                 (Encoding::Blob, _) => TypeRef::Blob,
             };

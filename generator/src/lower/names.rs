@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::case::{is_keyword, pascal_case, snake_case, status_name};
 use crate::error::{Error, Result};
-use crate::ir::{Api, Field, Ir, Operation, SecuritySchemeKind, TypeKind};
+use crate::ir::{Api, Field, Ir, Operation, SecuritySchemeKind, TypeDef, TypeKind};
 
 /// Decides every name of `ir` in place.
 pub(super) fn decide(ir: &mut Ir) -> Result<()> {
@@ -45,9 +45,11 @@ pub(super) fn decide(ir: &mut Ir) -> Result<()> {
         let is_error = index == ir.error.type_id.0;
         members(&mut def.kind, is_error);
     }
-    let mut modules: HashSet<String> = ["types", "runtime", "metadata", "outgoing", "media"]
-        .map(String::from)
-        .into();
+    let mut modules: HashSet<String> = [
+        "types", "runtime", "metadata", "outgoing", "media", "strings",
+    ]
+    .map(String::from)
+    .into();
     for api in &mut ir.apis {
         api_names(api, &mut modules);
     }
@@ -103,7 +105,7 @@ fn undecided(ir: &Ir) -> Option<String> {
                         .map(|v| (at(&v.content_type), v.name.as_str())),
                 );
             }
-            TypeKind::Alias { .. } => {}
+            TypeKind::Alias { .. } | TypeKind::Validated { .. } => {}
         }
     }
     for api in &ir.apis {
@@ -151,6 +153,13 @@ fn type_names(ir: &mut Ir) -> Result<()> {
     // The error (status and body) is the config's to name; the body is a type of the table.
     let mut taken: BTreeMap<String, Option<usize>> = BTreeMap::new();
     taken.insert(ir.error.type_name.clone(), None);
+    // So are the format newtypes (`[formats]`): their names are taken before any schema's.
+    let pinned = |def: &TypeDef| matches!(def.kind, TypeKind::Validated { .. });
+    for (index, def) in ir.types.iter().enumerate() {
+        if pinned(def) {
+            taken.insert(def.name.clone(), Some(index));
+        }
+    }
     let operations: BTreeMap<(&str, &str), &str> = ir
         .apis
         .iter()
@@ -164,6 +173,10 @@ fn type_names(ir: &mut Ir) -> Result<()> {
         .collect();
     let mut names = Vec::with_capacity(ir.types.len());
     for (index, def) in ir.types.iter().enumerate() {
+        if pinned(def) {
+            names.push(def.name.clone());
+            continue;
+        }
         let origin = &def.origins[0];
         let mut dirs = origin.file.rsplit('/');
         let stem = dirs.next().unwrap_or(&origin.file);
@@ -308,7 +321,7 @@ fn members(kind: &mut TypeKind, is_error: bool) {
                 taken.insert(variant.name.clone());
             }
         }
-        TypeKind::Alias { .. } => {}
+        TypeKind::Alias { .. } | TypeKind::Validated { .. } => {}
     }
 }
 

@@ -61,6 +61,7 @@ impl Lowerer<'_> {
                 &format!("{parent}{}", pascal_case(property)),
                 &field_at,
             )?;
+            let ty = self.secret_if_named(property, ty);
             let (description, default, nullable) = match schema {
                 ReferenceOr::Item(schema) => (
                     schema.schema_data.description.clone(),

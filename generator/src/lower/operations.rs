@@ -173,6 +173,7 @@ impl Lowerer<'_> {
         };
         let hint = format!("{type_prefix}{}", pascal_case(&data.name));
         let ty = self.lower(schema, &hint, &at.child("schema"))?;
+        let ty = self.secret_if_named(&data.name, ty);
         if let Some(example) = &data.example {
             // A parameter's example is its text on the wire: `x-example: 1234` of a string
             // parameter is "1234".

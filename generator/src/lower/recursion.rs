@@ -35,7 +35,7 @@ pub(super) fn recursive_edges(types: &[TypeDef]) -> BTreeSet<(TypeId, TypeId)> {
                     variants.iter().for_each(|v| direct(&v.ty, &mut out))
                 }
                 TypeKind::Alias { target } => direct(target, &mut out),
-                TypeKind::Enum { .. } => {}
+                TypeKind::Enum { .. } | TypeKind::Validated { .. } => {}
             }
             (TypeId(index), out)
         })

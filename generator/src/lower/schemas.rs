@@ -185,16 +185,7 @@ impl Lowerer<'_> {
                     .collect();
                 self.add_enum(name, description.clone(), at, variants, true, own)
             }
-            SchemaKind::Type(Type::String(string)) => {
-                let format = format_name(&string.format);
-                let replaced = format
-                    .as_ref()
-                    .and_then(|f| self.config.replace.formats.get(f));
-                match replaced {
-                    Some(rust_type) => TypeRef::External(rust_type.clone()),
-                    None => TypeRef::String { format },
-                }
-            }
+            SchemaKind::Type(Type::String(string)) => self.string(format_name(&string.format), at),
             SchemaKind::Type(Type::Integer(integer)) => TypeRef::Integer {
                 format: format_name(&integer.format),
             },
@@ -317,6 +308,54 @@ impl Lowerer<'_> {
             integer,
         };
         self.add_type(name, description, at, kind, own)
+    }
+}
+
+impl Lowerer<'_> {
+    /// A string of `format`: the user's own type where `[replace]` names one, the format's
+    /// newtype where `[formats]` declares one (a type of the table, shared by every use),
+    /// else a string, secret where `[secrets]` says the format is.
+    fn string(&mut self, format: Option<String>, at: &Location) -> TypeRef {
+        let Some(format) = format else {
+            return TypeRef::String {
+                format: None,
+                secret: false,
+            };
+        };
+        if let Some(rust_type) = self.config.replace.formats.get(&format) {
+            return TypeRef::External(rust_type.clone());
+        }
+        if let Some(declared) = self.config.formats.get(&format) {
+            let kind = TypeKind::Validated {
+                format: format.clone(),
+                pattern: declared.pattern.clone(),
+                max_bytes: declared.max_bytes,
+                example: declared.example.clone(),
+            };
+            let description = Some(declared.description.clone());
+            return self.add_type(&declared.type_name, description, at, kind, None);
+        }
+        let secret = self.config.secrets.formats.contains(&format);
+        TypeRef::String {
+            format: Some(format),
+            secret,
+        }
+    }
+
+    /// `ty`, made secret when it is a string and `name` (a property's or parameter's, on
+    /// the wire) is one the config's `[secrets]` lists.
+    pub(super) fn secret_if_named(&self, name: &str, ty: TypeRef) -> TypeRef {
+        match ty {
+            TypeRef::String { format, .. }
+                if self.config.secrets.properties.iter().any(|p| p == name) =>
+            {
+                TypeRef::String {
+                    format,
+                    secret: true,
+                }
+            }
+            other => other,
+        }
     }
 }
 

@@ -150,7 +150,7 @@ impl Renumbering {
                 fields.iter_mut().for_each(|f| self.ty(&mut f.ty));
                 additional.iter_mut().for_each(|ty| self.ty(ty));
             }
-            TypeKind::Enum { .. } => {}
+            TypeKind::Enum { .. } | TypeKind::Validated { .. } => {}
             TypeKind::Alias { target } => self.ty(target),
             TypeKind::Union { variants, .. } => {
                 variants.iter_mut().for_each(|v| self.ty(&mut v.ty))

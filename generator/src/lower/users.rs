@@ -50,7 +50,7 @@ fn reach(ir: &Ir, users: &mut [BTreeSet<usize>], api: usize, mut stack: Vec<Type
                 variants.iter().for_each(|v| v.ty.named_ids(&mut stack))
             }
             TypeKind::Alias { target } => target.named_ids(&mut stack),
-            TypeKind::Enum { .. } => {}
+            TypeKind::Enum { .. } | TypeKind::Validated { .. } => {}
         }
     }
 }

@@ -4,11 +4,12 @@
 macro_rules! session_body {
     ($ty:ty, $server:expr, $user_id:expr, $device_id:expr, $access:expr, $refresh:expr) => {{
         let mut body = <$ty>::new();
-        body.user_id = Some($user_id);
+        // The server makes its user IDs of a checked localpart and its own server name.
+        body.user_id = Some(types::UserId::parse($user_id).map_err(internal)?);
         body.device_id = Some($device_id);
-        body.access_token = Some($access);
-        body.refresh_token = Some($refresh);
-        body.home_server = Some($server.config.server_name.clone());
+        body.access_token = Some($access.into());
+        body.refresh_token = Some($refresh.into());
+        body.home_server = Some($server.config.server_name.to_string());
         body
     }};
 }
@@ -47,7 +48,7 @@ fn password_within_limit(password: &str) -> Result<(), MatrixError> {
 
 #[derive(Debug, Clone)]
 pub struct HomeserverConfig {
-    pub server_name: String,
+    pub server_name: types::ServerName,
     pub allow_guests: bool,
     pub access_token_lifetime: Duration,
     pub uia_session_lifetime: Duration,
@@ -221,7 +222,9 @@ impl<S: HomeserverStore> Homeserver<S> {
                 .and_then(|i| i.get("user"))
                 .and_then(|u| u.as_str())
         });
-        let password = field("password")
+        let password = auth
+            .password
+            .as_deref()
             .ok_or_else(|| MatrixError::missing_parameter("Missing parameter: password"))?;
         password_within_limit(password)?;
         let names_caller = named.is_none_or(|n| {
@@ -243,13 +246,18 @@ impl<S: HomeserverStore> Homeserver<S> {
 
     /// The user whose bound email the `m.login.email.identity` stage proves.
     async fn check_email_stage(&self, auth: &AuthData) -> Result<String, MatrixError> {
-        let creds = auth
-            .additional_properties
-            .get("threepid_creds")
-            .or_else(|| auth.additional_properties.get("threepidCreds"))
-            .ok_or_else(|| MatrixError::missing_parameter("Missing parameter: threepid_creds"))?;
-        let creds: types::ThreePidCredentials = serde_json::from_value(creds.clone())
-            .map_err(|e| MatrixError::body_mismatch(format!("threepid_creds: {e}")))?;
+        // Older clients name the credentials in camel case, which the spec never typed.
+        let legacy = auth.additional_properties.get("threepidCreds");
+        let creds = match (&auth.threepid_creds, legacy) {
+            (Some(creds), _) => creds.clone(),
+            (None, Some(legacy)) => serde_json::from_value(legacy.clone())
+                .map_err(|e| MatrixError::body_mismatch(format!("threepidCreds: {e}")))?,
+            (None, None) => {
+                return Err(MatrixError::missing_parameter(
+                    "Missing parameter: threepid_creds",
+                ));
+            }
+        };
         let threepid = self.validated_threepid(&creds).await?;
         self.store
             .user_by_threepid(&threepid)
@@ -307,7 +315,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
                         None => None,
                     };
                     // Unknown users cost a hash too: timing tells nothing.
-                    if !secrets::verify_password(password, hash).await {
+                    if !secrets::verify_password(password.into_string(), hash).await {
                         return api::LoginResponse::from_error(failed());
                     }
                     user_id.ok_or_else(failed)?
@@ -372,8 +380,8 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
         {
             RefreshExchange::Exchanged => {
                 let mut ok = types::RefreshOkBody::new();
-                ok.access_token = Some(access);
-                ok.refresh_token = Some(refresh);
+                ok.access_token = Some(access.into());
+                ok.refresh_token = Some(refresh.into());
                 Ok(api::RefreshResponse::Ok(ok))
             }
             RefreshExchange::Unknown => failed(),
@@ -447,7 +455,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
             ));
         }
         uia::consume(&*self.store, &session).await?;
-        let hash = secrets::hash_password(body.new_password)
+        let hash = secrets::hash_password(body.new_password.into_string())
             .await
             .map_err(internal)?;
         let keep = caller.as_ref().map(|c| c.chain_id.as_str());
@@ -572,7 +580,7 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
             .map_err(internal)?;
         Ok(api::RequestOpenIdTokenResponse::Ok(
             types::OpenIdToken::new(
-                token,
+                token.into(),
                 "Bearer".into(),
                 self.config.server_name.clone(),
                 i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX),
@@ -591,7 +599,9 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
             .map_err(internal)?
         {
             Some(token) if token.expires_at > now_ms() => Ok(api::ExchangeOpenIdTokenResponse::Ok(
-                types::ExchangeOpenIdTokenOkBody::new(token.user_id),
+                types::ExchangeOpenIdTokenOkBody::new(
+                    types::UserId::parse(token.user_id).map_err(internal)?,
+                ),
             )),
             _ => api::ExchangeOpenIdTokenResponse::from_error(MatrixError::rejected_credential(
                 "Access token unknown or expired",

@@ -91,7 +91,7 @@ impl<S: HomeserverStore> Homeserver<S> {
         uia::consume(&*self.store, &session).await?;
 
         let device_id = device_id(body.device_id.as_deref())?;
-        let password_hash = secrets::hash_password(body.password)
+        let password_hash = secrets::hash_password(body.password.into_string())
             .await
             .map_err(internal)?;
         let created = now_ms();

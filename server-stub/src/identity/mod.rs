@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use matrix_api::identity::{self as api, Credential, IdentityApi};
 use matrix_api::types::{self, MatrixError, MatrixErrorCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::clock::{millis, now_ms};
 use crate::errors::{bad_request, error, forbidden, internal};
@@ -29,7 +29,7 @@ const ASSOCIATION_LIFETIME_MS: i64 = 100 * 365 * 24 * 60 * 60 * 1000;
 #[derive(Debug, Clone)]
 pub struct IdentityConfig {
     /// The name signatures are made under.
-    pub server_name: String,
+    pub server_name: types::ServerName,
     /// Where clients reach this server: validation links in emails point here.
     pub public_url: String,
     pub validation_session_lifetime: Duration,
@@ -202,12 +202,8 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
         request: api::RegisterAccountRequest,
     ) -> Result<api::RegisterAccountResponse, MatrixError> {
         let openid = request.body;
+        // A valid server name: the generated type refuses any other.
         let name = openid.matrix_server_name;
-        if server_name::parse(&name).is_none() {
-            return Err(MatrixError::invalid_parameter(
-                "matrix_server_name is not a valid server name",
-            ));
-        }
         let (url, trusted) = self.homeserver_url(&name)?;
         let answer = self
             .remote
@@ -218,16 +214,15 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
                 unknown_token()
             })?;
         // The user must belong to the server that vouched for them.
-        let user_id = answer
-            .get("sub")
-            .and_then(Value::as_str)
+        let user_id = serde_json::from_value::<types::ExchangeOpenIdTokenOkBody>(answer)
+            .ok()
+            .map(|info| info.sub)
             .filter(|sub| {
-                sub.strip_prefix('@')
-                    .and_then(|s| s.split_once(':'))
-                    .is_some_and(|(local, server)| !local.is_empty() && server == name)
+                sub.split_once(':')
+                    .is_some_and(|(_, server)| server == &*name)
             })
             .ok_or_else(unknown_token)?
-            .to_owned();
+            .into_string();
         let token = new_token();
         let record = ExpiringToken {
             user_id: user_id.clone(),
@@ -239,7 +234,7 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
             .map_err(internal)?;
         tracing::info!(%user_id, "identity account registered");
         Ok(api::RegisterAccountResponse::Ok(
-            types::RegisterAccountOkBody::new(token),
+            types::RegisterAccountOkBody::new(token.into()),
         ))
     }
 
@@ -249,7 +244,7 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
         _request: api::GetAccountRequest,
     ) -> Result<api::GetAccountResponse, MatrixError> {
         Ok(api::GetAccountResponse::Ok(types::GetAccountOkBody::new(
-            caller.user_id,
+            types::UserId::parse(caller.user_id).map_err(internal)?,
         )))
     }
 
@@ -291,16 +286,11 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
             Ok(session) => session,
             Err(error) => return api::BindResponse::from_error(error),
         };
-        if !server_name::is_user_id(&body.mxid) {
-            return Err(MatrixError::invalid_parameter(
-                "mxid is not a Matrix user ID",
-            ));
-        }
         let now = now_ms();
         let association = Association {
             medium: session.medium.clone(),
             address: threepid::casefold(&session.medium, &session.address),
-            mxid: body.mxid,
+            mxid: body.mxid.into_string(),
             ts: now,
             not_before: now,
             not_after: now + ASSOCIATION_LIFETIME_MS,
@@ -402,7 +392,7 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
             None => {
                 let session = ValidationSession {
                     sid: random_token(24),
-                    client_secret: body.client_secret.clone(),
+                    client_secret: body.client_secret.expose().to_owned(),
                     medium: "email".into(),
                     address: email.clone(),
                     token_hash: token_hash(&token),
@@ -419,7 +409,7 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
         };
         let query = serde_urlencoded::to_string([
             ("sid", sid.as_str()),
-            ("client_secret", body.client_secret.as_str()),
+            ("client_secret", body.client_secret.expose()),
             ("token", token.as_str()),
         ])
         .map_err(internal)?;

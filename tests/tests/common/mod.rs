@@ -142,7 +142,7 @@ pub async fn assert_one_registration_wins(nodes: &[&Server], username: &str, tim
 /// Sends one refresh token to each of `nodes` at once: at most one new pair may come back.
 pub async fn assert_refresh_token_used_once(nodes: &[&Server], refresh_token: &str) {
     let request = cs::RefreshRequest {
-        body: RefreshBody::new(refresh_token.to_owned()),
+        body: RefreshBody::new(refresh_token.into()),
     };
     let answers = race(nodes, request, 2).await;
     let new_pairs = answers.iter().filter(|a| a.0 == 200).count();
@@ -277,7 +277,7 @@ macro_rules! calls {
                 server: &Server,
                 token: Option<&str>,
             ) -> Result<http::Request<Vec<u8>>, RequestError> {
-                let credential = token.map(|t| $api::Credential::AccessToken(t.to_owned()));
+                let credential = token.map(|t| $api::Credential::AccessToken(t.into()));
                 self.to_http(&server.$endpoint(), credential.as_ref())
             }
         }
@@ -382,7 +382,7 @@ impl Server {
 
     /// Exchanges a refresh token.
     pub async fn refresh(&self, refresh_token: &str) -> (u16, Value) {
-        let body = RefreshBody::new(refresh_token.to_owned());
+        let body = RefreshBody::new(refresh_token.into());
         self.call(cs::RefreshRequest { body }, None).await
     }
 
@@ -393,7 +393,7 @@ impl Server {
     /// Asks for an OpenID token for `user_id`.
     pub async fn openid_token(&self, user_id: &str, token: &str) -> (u16, Value) {
         let request = cs::RequestOpenIdTokenRequest {
-            user_id: user_id.to_owned(),
+            user_id: matrix_api::types::UserId::parse(user_id).expect("a user ID"),
             body: serde_json::Map::new(),
         };
         self.call(request, Some(token)).await
@@ -403,7 +403,7 @@ impl Server {
     pub async fn validated_3pid(&self, sid: &str, client_secret: &str) -> (u16, Value) {
         let request = id::GetValidated3pidRequest {
             sid: sid.to_owned(),
-            client_secret: client_secret.to_owned(),
+            client_secret: client_secret.into(),
         };
         self.call(request, None).await
     }
@@ -436,8 +436,8 @@ impl Server {
         );
         let request = id::EmailSubmitTokenGetRequest {
             sid: link_parameter(link, "sid"),
-            client_secret: link_parameter(link, "client_secret"),
-            token: link_parameter(link, "token"),
+            client_secret: link_parameter(link, "client_secret").into(),
+            token: link_parameter(link, "token").into(),
         };
         self.call(request, None).await
     }

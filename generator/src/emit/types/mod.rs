@@ -6,6 +6,7 @@ mod error;
 mod media;
 mod structs;
 mod unions;
+mod validated;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -20,6 +21,7 @@ use error::error_type;
 use media::media_type;
 use structs::{null_is_some_fn, null_is_some_users, struct_type};
 use unions::union_type;
+use validated::validated_type;
 
 /// The module's parts, in order: a part per named type, the `null_is_some` helper where a
 /// field needs it, and the error code enum.
@@ -89,6 +91,12 @@ fn type_item(ir: &Ir, id: TypeId) -> Result<TokenStream, EmitError> {
             open.then_some(fallback.as_str()),
             None,
         ),
+        TypeKind::Validated {
+            format,
+            pattern,
+            max_bytes,
+            example,
+        } => validated_type(def, format, pattern.as_deref(), *max_bytes, example),
         TypeKind::Alias { target } => {
             let docs = doc_attrs(def.description.as_deref());
             let name = ident(&def.name);

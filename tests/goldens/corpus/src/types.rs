@@ -822,7 +822,7 @@ impl OrderReceipt {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoginUserBody {
     pub username: ::std::string::String,
-    pub password: ::std::string::String,
+    pub password: crate::strings::Secret,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub remember: ::std::option::Option<bool>,
 }
@@ -831,7 +831,7 @@ impl LoginUserBody {
     /// A `LoginUserBody` from its required fields; the optional ones are unset.
     pub fn new(
         username: ::std::string::String,
-        password: ::std::string::String,
+        password: crate::strings::Secret,
     ) -> Self {
         Self {
             username,

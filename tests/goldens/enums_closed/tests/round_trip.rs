@@ -5,6 +5,9 @@
 //! server answered. Needs both halves: `cargo test --features client`.
 #![cfg(all(feature = "server", feature = "client"))]
 use ::std::sync::Mutex;
+/// The value every secret (password, token) of the samples holds: it must go over
+/// the wire, and never show in a `Debug` of a request or a response.
+const SECRET: &str = "sample-secret-0f3c9a";
 /// What the scripted servers received, and what they answer next.
 #[derive(Default)]
 #[rustfmt::skip]
@@ -47,6 +50,11 @@ impl Script {
         self.answers.lock().unwrap().push(Box::new(answer.clone()));
         let got = call.await.unwrap_or_else(|e| panic!("{label}: {e}"));
         assert_eq!(got, answer, "{label}: the answer");
+        for shown in [format!("{request:?}"), format!("{got:?}")] {
+            assert!(
+                ! shown.contains(SECRET), "{label}: `Debug` shows a secret: {shown}"
+            );
+        }
         let (sender, received) = self
             .received
             .lock()

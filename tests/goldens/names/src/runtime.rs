@@ -18,6 +18,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
+use crate::strings::Secret;
+
 #[rustfmt::skip]
 mod settings;
 
@@ -78,12 +80,23 @@ pub async fn read_body(parts: &Parts, body: Body) -> Result<Bytes, Error> {
     Ok(Bytes::from(read))
 }
 
-/// The error for a value serde could not read: a missing field is a missing parameter (a
-/// body's required property is one too), anything else the failure `otherwise` makes.
-fn unreadable(message: String, otherwise: fn(String) -> Error) -> Error {
+/// The error for a value serde could not read, naming where in it serde failed: a missing
+/// field is a missing parameter (a body's required property is one too), anything else the
+/// failure `otherwise` makes.
+fn unreadable<E: Display>(
+    error: serde_path_to_error::Error<E>,
+    otherwise: fn(String) -> Error,
+) -> Error {
+    let path = error.path().to_string();
+    let message = error.inner().to_string();
+    let within = |name: &str| match path.as_str() {
+        "." => name.to_owned(),
+        path => format!("{path}.{name}"),
+    };
     match missing_field(&message) {
-        Some(field) => missing_parameter(field),
-        None => otherwise(message),
+        Some(field) => missing_parameter(&within(field)),
+        None if path == "." => otherwise(message),
+        None => otherwise(format!("`{path}`: {message}")),
     }
 }
 
@@ -109,15 +122,33 @@ fn invalid_parameter(message: String) -> Error {
 /// Parses a JSON body: not JSON at all, JSON of the wrong shape and a missing required
 /// field are three different failures.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(bytes).map_err(|error| match error.classify() {
-        serde_json::error::Category::Data => unreadable(error.to_string(), body_mismatch),
-        _ => Error::body_not_in_media_type(detailed(messages::BODY_NOT_IN_MEDIA_TYPE, error)),
-    })
+    let not_json =
+        |error| Error::body_not_in_media_type(detailed(messages::BODY_NOT_IN_MEDIA_TYPE, error));
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| match error
+        .inner()
+        .classify()
+    {
+        serde_json::error::Category::Data => unreadable(error, body_mismatch),
+        _ => not_json(error.into_inner()),
+    })?;
+    deserializer.end().map_err(not_json)?;
+    Ok(value)
 }
 
 /// Parses a form body (`application/x-www-form-urlencoded`).
 pub fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    serde_html_form::from_bytes(bytes).map_err(|error| unreadable(error.to_string(), body_mismatch))
+    read_pairs(bytes, body_mismatch)
+}
+
+/// Reads `T` from `name=value` pairs, form-encoded (a form body, a query, or the path's or
+/// headers' pairs encoded so).
+fn read_pairs<T: DeserializeOwned>(
+    encoded: &[u8],
+    otherwise: fn(String) -> Error,
+) -> Result<T, Error> {
+    serde_path_to_error::deserialize(serde_html_form::Deserializer::from_bytes(encoded))
+        .map_err(|error| unreadable(error, otherwise))
 }
 
 /// A text body: it must be UTF-8.
@@ -170,8 +201,10 @@ pub async fn optional_body<T: DeserializeOwned>(
 
 /// Parses the query string into the operation's query parameters.
 pub fn query<T: DeserializeOwned>(parts: &Parts) -> Result<T, Error> {
-    serde_html_form::from_str(parts.uri.query().unwrap_or_default())
-        .map_err(|error| unreadable(error.to_string(), invalid_parameter))
+    read_pairs(
+        parts.uri.query().unwrap_or_default().as_bytes(),
+        invalid_parameter,
+    )
 }
 
 /// An object spread over the query, a pair per property: every pair but those named in
@@ -189,9 +222,7 @@ pub fn query_object<T: DeserializeOwned>(
     if pairs.is_empty() {
         return Ok(None);
     }
-    serde_html_form::from_str(&pairs.join("&"))
-        .map(Some)
-        .map_err(|error| unreadable(error.to_string(), invalid_parameter))
+    read_pairs(pairs.join("&").as_bytes(), invalid_parameter).map(Some)
 }
 
 /// How many of `names` the request's query carries. Names are compared as sent: a query
@@ -210,25 +241,32 @@ fn pair_name(pair: &str) -> &str {
 }
 
 /// Parses the path parameters (percent-decoded).
-pub async fn path<T: DeserializeOwned + Send>(parts: &mut Parts) -> Result<T, Error> {
-    use axum::extract::{FromRequestParts, Path};
-    Path::<T>::from_request_parts(parts, &())
+pub async fn path<T: DeserializeOwned>(parts: &mut Parts) -> Result<T, Error> {
+    use axum::extract::{FromRequestParts, RawPathParams};
+    let params = RawPathParams::from_request_parts(parts, &())
         .await
-        .map(|Path(value)| value)
-        .map_err(|rejection| invalid_parameter(rejection.body_text()))
+        .map_err(|rejection| invalid_parameter(rejection.body_text()))?;
+    read_encoded_pairs(params.iter())
 }
 
 /// Collects the headers into the operation's header parameters.
 pub fn headers<T: DeserializeOwned>(parts: &Parts) -> Result<T, Error> {
-    let pairs: Vec<(&str, &str)> = parts
-        .headers
-        .iter()
-        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
-        .collect();
+    read_encoded_pairs(
+        parts
+            .headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
+    )
+}
+
+/// Reads `T` from decoded `name=value` pairs, encoded as a form first.
+fn read_encoded_pairs<'a, T: DeserializeOwned>(
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<T, Error> {
+    let pairs: Vec<(&str, &str)> = pairs.collect();
     let encoded =
         serde_html_form::to_string(&pairs).map_err(|error| invalid_parameter(error.to_string()))?;
-    serde_html_form::from_str(&encoded)
-        .map_err(|error| unreadable(error.to_string(), invalid_parameter))
+    read_pairs(encoded.as_bytes(), invalid_parameter)
 }
 
 /// A place a credential may come from (a security scheme's places, as the IR decided them).
@@ -246,7 +284,7 @@ pub enum Place {
 
 /// The credential the request carries in one of `places`; `None` when it carries none.
 /// Given in two places at once it is ambiguous, and refused.
-pub fn credential(parts: &Parts, places: &[Place]) -> Result<Option<String>, Error> {
+pub fn credential(parts: &Parts, places: &[Place]) -> Result<Option<Secret>, Error> {
     let mut found = None;
     for place in places {
         let Some(value) = read_place(parts, *place)? else {
@@ -255,7 +293,7 @@ pub fn credential(parts: &Parts, places: &[Place]) -> Result<Option<String>, Err
         if found.is_some() {
             return Err(Error::ambiguous_credential(messages::AMBIGUOUS_CREDENTIAL));
         }
-        found = Some(value);
+        found = Some(Secret::from(value));
     }
     Ok(found)
 }
