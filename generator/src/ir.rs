@@ -328,8 +328,13 @@ pub enum TypeRef {
     Array(Box<TypeRef>),
     /// A fixed-length JSON array whose items each have their own type (`prefixItems`).
     Tuple(Vec<TypeRef>),
-    /// A JSON object with arbitrary keys and values of one type.
-    Map(Box<TypeRef>),
+    /// A JSON object with arbitrary keys and values of one type. The keys are strings, or
+    /// of a format with a type of its own (`key`: a `TypeKind::Validated`), where the spec
+    /// says which (`x-pattern-format` of `patternProperties`).
+    Map {
+        key: Option<TypeId>,
+        value: Box<TypeRef>,
+    },
     /// A JSON object about which nothing more is said.
     Object,
     /// Any JSON value.
@@ -357,10 +362,15 @@ impl TypeRef {
     pub fn for_each_named_mut(&mut self, f: &mut dyn FnMut(&mut TypeId)) {
         match self {
             TypeRef::Named(id) => f(id),
-            TypeRef::Array(inner)
-            | TypeRef::Map(inner)
-            | TypeRef::Boxed(inner)
-            | TypeRef::Nullable(inner) => inner.for_each_named_mut(f),
+            TypeRef::Map { key, value } => {
+                if let Some(key) = key {
+                    f(key);
+                }
+                value.for_each_named_mut(f);
+            }
+            TypeRef::Array(inner) | TypeRef::Boxed(inner) | TypeRef::Nullable(inner) => {
+                inner.for_each_named_mut(f)
+            }
             TypeRef::Tuple(items) => items.iter_mut().for_each(|item| item.for_each_named_mut(f)),
             TypeRef::String { .. }
             | TypeRef::Integer { .. }

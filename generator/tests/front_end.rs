@@ -234,10 +234,16 @@ fn ir_types_are_named_shared_and_shaped_like_the_schemas() {
     assert_eq!(
         def("ServerSignatures").kind,
         TypeKind::Alias {
-            target: TypeRef::Map(Box::new(TypeRef::Map(Box::new(TypeRef::String {
-                format: None,
-                secret: false
-            }))))
+            target: TypeRef::Map {
+                key: None,
+                value: Box::new(TypeRef::Map {
+                    key: None,
+                    value: Box::new(TypeRef::String {
+                        format: None,
+                        secret: false
+                    })
+                })
+            }
         }
     );
     // A description beside a $ref documents the field; the type stays shared.

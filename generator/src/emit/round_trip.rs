@@ -708,8 +708,18 @@ fn sample_json(ir: &Ir, ty: &TypeRef, depth: usize) -> Option<Value> {
                 .map(|item| sample_json(ir, item, depth + 1))
                 .collect::<Option<_>>()?,
         ),
-        TypeRef::Map(_) if depth > SAMPLE_DEPTH => json!({}),
-        TypeRef::Map(value) => json!({"some key": sample_json(ir, value, depth + 1)?}),
+        TypeRef::Map { .. } if depth > SAMPLE_DEPTH => json!({}),
+        TypeRef::Map { key, value } => {
+            let key = match key {
+                Some(key) => sample_json(ir, &TypeRef::Named(*key), depth)?
+                    .as_str()?
+                    .to_owned(),
+                None => "some key".to_owned(),
+            };
+            let mut map = serde_json::Map::new();
+            map.insert(key, sample_json(ir, value, depth + 1)?);
+            Value::Object(map)
+        }
         TypeRef::Object => json!({"some key": [1, "two"]}),
         TypeRef::Any => json!({"any": ["value", 1]}),
         TypeRef::External(_) => return None,

@@ -21,7 +21,8 @@ enum RustType<'a> {
     },
     Vec(Box<RustType<'a>>),
     Tuple(Vec<RustType<'a>>),
-    Map(Box<RustType<'a>>),
+    /// A map, with the name of its keys' type when they have one of their own.
+    Map(Option<&'a str>, Box<RustType<'a>>),
     Boxed(Box<RustType<'a>>),
     Option(Box<RustType<'a>>),
     /// A type of the user's own, by the path the config gives.
@@ -48,7 +49,10 @@ fn rust_type<'a>(ir: &'a Ir, ty: &'a TypeRef) -> RustType<'a> {
         TypeRef::Blob => RustType::Crate("media::Blob"),
         TypeRef::Array(item) => RustType::Vec(Box::new(rust_type(ir, item))),
         TypeRef::Tuple(items) => RustType::Tuple(items.iter().map(|i| rust_type(ir, i)).collect()),
-        TypeRef::Map(value) => RustType::Map(Box::new(rust_type(ir, value))),
+        TypeRef::Map { key, value } => RustType::Map(
+            key.map(|id| ir.type_def(id).name.as_str()),
+            Box::new(rust_type(ir, value)),
+        ),
         TypeRef::Object => leaf(
             quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
             "Map<String, Value>",
@@ -75,9 +79,13 @@ pub fn type_tokens(ir: &Ir, ty: &TypeRef, root: &TokenStream) -> TokenStream {
                 let items = items.into_iter().map(|item| tokens(item, root));
                 quote!((#(#items,)*))
             }
-            RustType::Map(value) => {
+            RustType::Map(key, value) => {
                 let value = tokens(*value, root);
-                quote!(::std::collections::BTreeMap<::std::string::String, #value>)
+                let key = match key {
+                    Some(name) => tokens(RustType::Named(name), root),
+                    None => quote!(::std::string::String),
+                };
+                quote!(::std::collections::BTreeMap<#key, #value>)
             }
             RustType::Named(name) => {
                 let name = ident(name);
@@ -114,7 +122,9 @@ pub fn display(ir: &Ir, ty: &TypeRef) -> String {
                 let items: Vec<String> = items.into_iter().map(text).collect();
                 format!("({})", items.join(", "))
             }
-            RustType::Map(value) => format!("BTreeMap<String, {}>", text(*value)),
+            RustType::Map(key, value) => {
+                format!("BTreeMap<{}, {}>", key.unwrap_or("String"), text(*value))
+            }
             RustType::Named(name) => name.to_owned(),
             RustType::Crate(path) => path.rsplit("::").next().unwrap_or(path).to_owned(),
             RustType::Boxed(inner) => format!("Box<{}>", text(*inner)),

@@ -148,7 +148,7 @@ fn drop_undeclared(
                 drop_undeclared(ir, item, value, format!("{at}/{i}"), dropped);
             }
         }
-        (TypeRef::Map(item), Value::Object(entries)) => {
+        (TypeRef::Map { value: item, .. }, Value::Object(entries)) => {
             for (key, value) in entries.iter_mut() {
                 let at = crate::pointer::push(&at, key);
                 drop_undeclared(ir, item, value, at, dropped);
@@ -223,7 +223,7 @@ fn accepts(ir: &Ir, ty: &TypeRef, value: &Value) -> bool {
         TypeRef::Number { .. } => value.is_number(),
         TypeRef::Boolean => value.is_boolean(),
         TypeRef::Array(_) | TypeRef::Tuple(_) => value.is_array(),
-        TypeRef::Map(_) | TypeRef::Object => value.is_object(),
+        TypeRef::Map { .. } | TypeRef::Object => value.is_object(),
         TypeRef::Bytes | TypeRef::Blob => false,
         TypeRef::Any | TypeRef::External(_) => true,
         TypeRef::Boxed(inner) => accepts(ir, inner, value),

@@ -130,7 +130,7 @@ fn complexity(ty: &TypeRef, nest: u64) -> u64 {
         TypeRef::Array(item) | TypeRef::Boxed(item) | TypeRef::Nullable(item) => {
             complexity(item, nest + 1)
         }
-        TypeRef::Map(value) => 10 * (nest + 1) + complexity(value, nest + 1),
+        TypeRef::Map { value, .. } => 10 * (nest + 1) + complexity(value, nest + 1),
         TypeRef::Tuple(items) => items.iter().map(|item| complexity(item, nest + 1)).sum(),
         // `Vec<u8>`, `Map<String, Value>`.
         TypeRef::Bytes | TypeRef::Blob => 10 * (nest + 1),
@@ -291,7 +291,7 @@ impl Sizes<'_> {
         match ty {
             TypeRef::String { .. }
             | TypeRef::Array(_)
-            | TypeRef::Map(_)
+            | TypeRef::Map { .. }
             | TypeRef::Bytes
             | TypeRef::Blob => COLLECTION,
             TypeRef::Integer { .. } | TypeRef::Number { .. } => 8,
@@ -365,9 +365,11 @@ mod tests {
         };
         // Option<BTreeMap<String, BTreeMap<String, Vec<String>>>>: 10 + 20 + 30 + 30 + 40 +
         // 40 + 50.
-        let ty = TypeRef::Map(Box::new(TypeRef::Map(Box::new(TypeRef::Array(Box::new(
-            string(),
-        ))))));
+        let map = |value| TypeRef::Map {
+            key: None,
+            value: Box::new(value),
+        };
+        let ty = map(map(TypeRef::Array(Box::new(string()))));
         assert_eq!(10 + complexity(&ty, 2), 220);
     }
 

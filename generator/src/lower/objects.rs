@@ -7,7 +7,7 @@ use openapiv3::{AdditionalProperties, ObjectType, ReferenceOr, Schema, SchemaKin
 use super::Lowerer;
 use super::case::{pascal_case, snake_case};
 use crate::error::{Error, Location, Result};
-use crate::ir::{Field, TypeKind, TypeRef};
+use crate::ir::{Field, TypeId, TypeKind, TypeRef};
 use crate::resolve::schema_key;
 
 impl Lowerer<'_> {
@@ -33,7 +33,10 @@ impl Lowerer<'_> {
         };
         if object.properties.is_empty() {
             return Ok(match additional {
-                Some(value) => TypeRef::Map(Box::new(value)),
+                Some(value) => TypeRef::Map {
+                    key: self.key_type(object, at),
+                    value: Box::new(value),
+                },
                 None => TypeRef::Object,
             });
         }
@@ -44,6 +47,27 @@ impl Lowerer<'_> {
             additional_field: String::new(),
         };
         Ok(self.add_type(name, description, at, kind, own))
+    }
+
+    /// The type of a map's keys, where the spec gives their format (`x-pattern-format` of
+    /// `patternProperties`, which the upgrade moved onto the map's values) and the config a
+    /// type to that format; `None` for string keys.
+    fn key_type(&mut self, object: &ObjectType, at: &Location) -> Option<TypeId> {
+        let Some(AdditionalProperties::Schema(schema)) = &object.additional_properties else {
+            return None;
+        };
+        let ReferenceOr::Item(values) = schema.as_ref() else {
+            return None;
+        };
+        let format = values
+            .schema_data
+            .extensions
+            .get("x-pattern-format")?
+            .as_str()?;
+        match self.string(Some(format.to_owned()), at) {
+            TypeRef::Named(id) => Some(id),
+            _ => None,
+        }
     }
 
     fn fields(

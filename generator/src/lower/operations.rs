@@ -194,7 +194,7 @@ impl Lowerer<'_> {
             _ => None,
         };
         let is_object = match &ty {
-            TypeRef::Map(_) | TypeRef::Object => true,
+            TypeRef::Map { .. } | TypeRef::Object => true,
             TypeRef::Named(_) => self
                 .defined(&ty)
                 .is_some_and(|def| matches!(def.kind, TypeKind::Struct { .. })),

@@ -315,7 +315,7 @@ impl Lowerer<'_> {
     /// A string of `format`: the user's own type where `[replace]` names one, the format's
     /// newtype where `[formats]` declares one (a type of the table, shared by every use),
     /// else a string, secret where `[secrets]` says the format is.
-    fn string(&mut self, format: Option<String>, at: &Location) -> TypeRef {
+    pub(super) fn string(&mut self, format: Option<String>, at: &Location) -> TypeRef {
         let Some(format) = format else {
             return TypeRef::String {
                 format: None,

@@ -162,7 +162,7 @@ impl Lowerer<'_> {
             TypeRef::Blob => "Blob".into(),
             TypeRef::Array(_) => "List".into(),
             TypeRef::Tuple(_) => "Tuple".into(),
-            TypeRef::Map(_) | TypeRef::Object => "Object".into(),
+            TypeRef::Map { .. } | TypeRef::Object => "Object".into(),
             TypeRef::Any => "Value".into(),
             TypeRef::Boxed(inner) | TypeRef::Nullable(inner) => {
                 self.type_variant_name(inner, union)
