@@ -57,6 +57,24 @@ impl LoginResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::LoginOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for LoginResponse {
@@ -123,6 +141,24 @@ impl RefreshResponse {
             403u16 => ::std::result::Result::Ok(Self::Forbidden(error.body)),
             429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::RefreshOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -213,6 +249,24 @@ impl RegisterResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::RegisterOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for RegisterResponse {
@@ -280,6 +334,24 @@ impl ChangePasswordResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ChangePasswordResponse {
@@ -331,6 +403,24 @@ impl GetAccount3pidsResponse {
         match error.status.as_u16() {
             429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetAccount3pidsOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -392,6 +482,24 @@ impl Post3pidsResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for Post3pidsResponse {
@@ -428,6 +536,18 @@ impl GetVersionsResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetVersionsOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -489,6 +609,24 @@ impl RequestOpenIdTokenResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::OpenIdToken,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for RequestOpenIdTokenResponse {
@@ -545,6 +683,24 @@ impl ExchangeOpenIdTokenResponse {
         match error.status.as_u16() {
             401u16 => ::std::result::Result::Ok(Self::Unauthorized(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::ExchangeOpenIdTokenOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -857,7 +1013,7 @@ impl LoginRequest {
     /// The HTTP request for `POST /_matrix/client/r0/login`, `POST /_matrix/client/v3/login` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -879,7 +1035,7 @@ impl RefreshRequest {
     /// The HTTP request for `POST /_matrix/client/r0/tokenrefresh`, `POST /_matrix/client/v3/tokenrefresh` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -907,7 +1063,7 @@ impl RegisterRequest {
     /// The HTTP request for `POST /_matrix/client/r0/register`, `POST /_matrix/client/v3/register` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -930,7 +1086,7 @@ impl ChangePasswordRequest {
     /// The HTTP request for `POST /_matrix/client/r0/account/password`, `POST /_matrix/client/v3/account/password` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -958,7 +1114,7 @@ impl GetAccount3pidsRequest {
     /// The HTTP request for `GET /_matrix/client/r0/account/3pid`, `GET /_matrix/client/v3/account/3pid` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -984,7 +1140,7 @@ impl Post3pidsRequest {
     /// The HTTP request for `POST /_matrix/client/r0/account/3pid`, `POST /_matrix/client/v3/account/3pid` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1012,7 +1168,7 @@ impl GetVersionsRequest {
     /// The HTTP request for `GET /_matrix/client/versions` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1032,7 +1188,7 @@ impl RequestOpenIdTokenRequest {
     /// The HTTP request for `POST /_matrix/client/r0/user/{userId}/openid/request_token`, `POST /_matrix/client/v3/user/{userId}/openid/request_token` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1061,7 +1217,7 @@ impl ExchangeOpenIdTokenRequest {
     /// The HTTP request for `GET /_matrix/federation/v1/openid/userinfo` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1203,24 +1359,210 @@ impl ExchangeOpenIdTokenResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for LoginRequest {
+    type Response = LoginResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = LOGIN;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        LoginRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<LoginResponse, crate::outgoing::ResponseError> {
+        LoginResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for RefreshRequest {
+    type Response = RefreshResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = REFRESH;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        RefreshRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<RefreshResponse, crate::outgoing::ResponseError> {
+        RefreshResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for RegisterRequest {
+    type Response = RegisterResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = REGISTER;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        RegisterRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<RegisterResponse, crate::outgoing::ResponseError> {
+        RegisterResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for ChangePasswordRequest {
+    type Response = ChangePasswordResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = CHANGE_PASSWORD;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        ChangePasswordRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<ChangePasswordResponse, crate::outgoing::ResponseError> {
+        ChangePasswordResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetAccount3pidsRequest {
+    type Response = GetAccount3pidsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_ACCOUNT_3PIDS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetAccount3pidsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetAccount3pidsResponse, crate::outgoing::ResponseError> {
+        GetAccount3pidsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for Post3pidsRequest {
+    type Response = Post3pidsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = POST_3PIDS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        Post3pidsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<Post3pidsResponse, crate::outgoing::ResponseError> {
+        Post3pidsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetVersionsRequest {
+    type Response = GetVersionsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_VERSIONS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetVersionsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetVersionsResponse, crate::outgoing::ResponseError> {
+        GetVersionsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for RequestOpenIdTokenRequest {
+    type Response = RequestOpenIdTokenResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = REQUEST_OPEN_ID_TOKEN;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        RequestOpenIdTokenRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<
+        RequestOpenIdTokenResponse,
+        crate::outgoing::ResponseError,
+    > {
+        RequestOpenIdTokenResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for ExchangeOpenIdTokenRequest {
+    type Response = ExchangeOpenIdTokenResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = EXCHANGE_OPEN_ID_TOKEN;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        ExchangeOpenIdTokenRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<
+        ExchangeOpenIdTokenResponse,
+        crate::outgoing::ResponseError,
+    > {
+        ExchangeOpenIdTokenResponse::from_http(response)
+    }
+}
 /// A client of the Matrix Client-Server API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client {
             http,
@@ -1237,8 +1579,22 @@ impl Client {
     pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
         self.credential = credential;
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = Credential>,
+    {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `POST /_matrix/client/r0/login`, `POST /_matrix/client/v3/login`.
     ///
@@ -1247,9 +1603,7 @@ impl Client {
         &self,
         request: &LoginRequest,
     ) -> ::std::result::Result<LoginResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(LoginResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /_matrix/client/r0/tokenrefresh`, `POST /_matrix/client/v3/tokenrefresh`.
     ///
@@ -1258,9 +1612,7 @@ impl Client {
         &self,
         request: &RefreshRequest,
     ) -> ::std::result::Result<RefreshResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(RefreshResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /_matrix/client/r0/register`, `POST /_matrix/client/v3/register`.
     ///
@@ -1269,9 +1621,7 @@ impl Client {
         &self,
         request: &RegisterRequest,
     ) -> ::std::result::Result<RegisterResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(RegisterResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /_matrix/client/r0/account/password`, `POST /_matrix/client/v3/account/password`.
     ///
@@ -1280,9 +1630,7 @@ impl Client {
         &self,
         request: &ChangePasswordRequest,
     ) -> ::std::result::Result<ChangePasswordResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(ChangePasswordResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /_matrix/client/r0/account/3pid`, `GET /_matrix/client/v3/account/3pid`.
     ///
@@ -1291,9 +1639,7 @@ impl Client {
         &self,
         request: &GetAccount3pidsRequest,
     ) -> ::std::result::Result<GetAccount3pidsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetAccount3pidsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /_matrix/client/r0/account/3pid`, `POST /_matrix/client/v3/account/3pid`.
     ///
@@ -1302,9 +1648,7 @@ impl Client {
         &self,
         request: &Post3pidsRequest,
     ) -> ::std::result::Result<Post3pidsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(Post3pidsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /_matrix/client/versions`.
     ///
@@ -1313,9 +1657,7 @@ impl Client {
         &self,
         request: &GetVersionsRequest,
     ) -> ::std::result::Result<GetVersionsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetVersionsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /_matrix/client/r0/user/{userId}/openid/request_token`, `POST /_matrix/client/v3/user/{userId}/openid/request_token`.
     ///
@@ -1327,9 +1669,7 @@ impl Client {
         RequestOpenIdTokenResponse,
         crate::outgoing::ClientError,
     > {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(RequestOpenIdTokenResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /_matrix/federation/v1/openid/userinfo`.
     ///
@@ -1341,9 +1681,7 @@ impl Client {
         ExchangeOpenIdTokenResponse,
         crate::outgoing::ClientError,
     > {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(ExchangeOpenIdTokenResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`ClientServerApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

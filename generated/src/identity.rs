@@ -52,6 +52,24 @@ impl RegisterAccountResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::RegisterAccountOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for RegisterAccountResponse {
@@ -103,6 +121,24 @@ impl GetAccountResponse {
         match error.status.as_u16() {
             429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetAccountOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -159,6 +195,24 @@ impl LogoutResponse {
             401u16 => ::std::result::Result::Ok(Self::Unauthorized(error.body)),
             429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -238,6 +292,24 @@ impl GetValidated3pidResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetValidated3pidOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetValidated3pidResponse {
@@ -310,6 +382,24 @@ impl BindResponse {
             404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
             429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::BindOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -404,6 +494,24 @@ impl UnbindResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for UnbindResponse {
@@ -475,6 +583,24 @@ impl EmailRequestTokenResponse {
             400u16 => ::std::result::Result::Ok(Self::BadRequest(error.body)),
             429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::EmailRequestTokenOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -555,6 +681,24 @@ impl EmailSubmitTokenGetResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::EmailSubmitTokenGetOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for EmailSubmitTokenGetResponse {
@@ -626,6 +770,24 @@ impl EmailSubmitTokenPostResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::EmailSubmitTokenPostOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for EmailSubmitTokenPostResponse {
@@ -693,6 +855,24 @@ impl GetPubKeyResponse {
             404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
             429u16 => ::std::result::Result::Ok(Self::TooManyRequests(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetPubKeyOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -1029,7 +1209,7 @@ impl RegisterAccountRequest {
     /// The HTTP request for `POST /_matrix/identity/v2/account/register` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1051,7 +1231,7 @@ impl GetAccountRequest {
     /// The HTTP request for `GET /_matrix/identity/v2/account` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1077,7 +1257,7 @@ impl LogoutRequest {
     /// The HTTP request for `POST /_matrix/identity/v2/account/logout` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1103,7 +1283,7 @@ impl GetValidated3pidRequest {
     /// The HTTP request for `GET /_matrix/identity/api/v1/3pid/getValidated3pid` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1125,7 +1305,7 @@ impl BindRequest {
     /// The HTTP request for `POST /_matrix/identity/api/v1/3pid/bind` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1147,7 +1327,7 @@ impl UnbindRequest {
     /// The HTTP request for `POST /_matrix/identity/api/v1/3pid/unbind` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1169,7 +1349,7 @@ impl EmailRequestTokenRequest {
     /// The HTTP request for `POST /_matrix/identity/api/v1/validate/email/requestToken` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1191,7 +1371,7 @@ impl EmailSubmitTokenGetRequest {
     /// The HTTP request for `GET /_matrix/identity/api/v1/validate/email/submitToken` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1214,7 +1394,7 @@ impl EmailSubmitTokenPostRequest {
     /// The HTTP request for `POST /_matrix/identity/api/v1/validate/email/submitToken` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1236,7 +1416,7 @@ impl GetPubKeyRequest {
     /// The HTTP request for `GET /_matrix/identity/api/v1/pubkey/{keyId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1399,24 +1579,236 @@ impl GetPubKeyResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for RegisterAccountRequest {
+    type Response = RegisterAccountResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = REGISTER_ACCOUNT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        RegisterAccountRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<RegisterAccountResponse, crate::outgoing::ResponseError> {
+        RegisterAccountResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetAccountRequest {
+    type Response = GetAccountResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_ACCOUNT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetAccountRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetAccountResponse, crate::outgoing::ResponseError> {
+        GetAccountResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for LogoutRequest {
+    type Response = LogoutResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = LOGOUT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        LogoutRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<LogoutResponse, crate::outgoing::ResponseError> {
+        LogoutResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetValidated3pidRequest {
+    type Response = GetValidated3pidResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_VALIDATED3PID;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetValidated3pidRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<
+        GetValidated3pidResponse,
+        crate::outgoing::ResponseError,
+    > {
+        GetValidated3pidResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for BindRequest {
+    type Response = BindResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = BIND;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        BindRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<BindResponse, crate::outgoing::ResponseError> {
+        BindResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for UnbindRequest {
+    type Response = UnbindResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = UNBIND;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        UnbindRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<UnbindResponse, crate::outgoing::ResponseError> {
+        UnbindResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for EmailRequestTokenRequest {
+    type Response = EmailRequestTokenResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = EMAIL_REQUEST_TOKEN;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        EmailRequestTokenRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<
+        EmailRequestTokenResponse,
+        crate::outgoing::ResponseError,
+    > {
+        EmailRequestTokenResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for EmailSubmitTokenGetRequest {
+    type Response = EmailSubmitTokenGetResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = EMAIL_SUBMIT_TOKEN_GET;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        EmailSubmitTokenGetRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<
+        EmailSubmitTokenGetResponse,
+        crate::outgoing::ResponseError,
+    > {
+        EmailSubmitTokenGetResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for EmailSubmitTokenPostRequest {
+    type Response = EmailSubmitTokenPostResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = EMAIL_SUBMIT_TOKEN_POST;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        EmailSubmitTokenPostRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<
+        EmailSubmitTokenPostResponse,
+        crate::outgoing::ResponseError,
+    > {
+        EmailSubmitTokenPostResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetPubKeyRequest {
+    type Response = GetPubKeyResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_PUB_KEY;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetPubKeyRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetPubKeyResponse, crate::outgoing::ResponseError> {
+        GetPubKeyResponse::from_http(response)
+    }
+}
 /// A client of the Matrix Identity Service API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client {
             http,
@@ -1433,8 +1825,22 @@ impl Client {
     pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
         self.credential = credential;
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = Credential>,
+    {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `POST /_matrix/identity/v2/account/register`.
     ///
@@ -1443,9 +1849,7 @@ impl Client {
         &self,
         request: &RegisterAccountRequest,
     ) -> ::std::result::Result<RegisterAccountResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(RegisterAccountResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /_matrix/identity/v2/account`.
     ///
@@ -1454,9 +1858,7 @@ impl Client {
         &self,
         request: &GetAccountRequest,
     ) -> ::std::result::Result<GetAccountResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetAccountResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /_matrix/identity/v2/account/logout`.
     ///
@@ -1465,9 +1867,7 @@ impl Client {
         &self,
         request: &LogoutRequest,
     ) -> ::std::result::Result<LogoutResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(LogoutResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /_matrix/identity/api/v1/3pid/getValidated3pid`.
     ///
@@ -1477,9 +1877,7 @@ impl Client {
         &self,
         request: &GetValidated3pidRequest,
     ) -> ::std::result::Result<GetValidated3pidResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetValidated3pidResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /_matrix/identity/api/v1/3pid/bind`.
     ///
@@ -1489,9 +1887,7 @@ impl Client {
         &self,
         request: &BindRequest,
     ) -> ::std::result::Result<BindResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(BindResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /_matrix/identity/api/v1/3pid/unbind`.
     ///
@@ -1501,9 +1897,7 @@ impl Client {
         &self,
         request: &UnbindRequest,
     ) -> ::std::result::Result<UnbindResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(UnbindResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /_matrix/identity/api/v1/validate/email/requestToken`.
     ///
@@ -1512,9 +1906,7 @@ impl Client {
         &self,
         request: &EmailRequestTokenRequest,
     ) -> ::std::result::Result<EmailRequestTokenResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(EmailRequestTokenResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /_matrix/identity/api/v1/validate/email/submitToken`.
     ///
@@ -1526,9 +1918,7 @@ impl Client {
         EmailSubmitTokenGetResponse,
         crate::outgoing::ClientError,
     > {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(EmailSubmitTokenGetResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /_matrix/identity/api/v1/validate/email/submitToken`.
     ///
@@ -1540,9 +1930,7 @@ impl Client {
         EmailSubmitTokenPostResponse,
         crate::outgoing::ClientError,
     > {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(EmailSubmitTokenPostResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /_matrix/identity/api/v1/pubkey/{keyId}`.
     ///
@@ -1551,9 +1939,7 @@ impl Client {
         &self,
         request: &GetPubKeyRequest,
     ) -> ::std::result::Result<GetPubKeyResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetPubKeyResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`IdentityApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

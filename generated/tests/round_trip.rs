@@ -359,14 +359,14 @@ mod client_server {
         ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
-    pub(super) async fn scripted() -> (Arc<Script>, ::matrix_api::outgoing::Endpoint) {
+    pub(super) async fn scripted() -> (Arc<Script>, ::matrix_api::outgoing::BaseUrl) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
         let url = serve(
                 ::matrix_api::client_server::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::matrix_api::outgoing::Endpoint::new(url))
+        (script, ::matrix_api::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "client-server")]
@@ -1320,14 +1320,14 @@ mod identity {
         ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
-    pub(super) async fn scripted() -> (Arc<Script>, ::matrix_api::outgoing::Endpoint) {
+    pub(super) async fn scripted() -> (Arc<Script>, ::matrix_api::outgoing::BaseUrl) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
         let url = serve(
                 ::matrix_api::identity::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::matrix_api::outgoing::Endpoint::new(url))
+        (script, ::matrix_api::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "identity")]

@@ -17,7 +17,7 @@ use matrix_api::client_server::{
     LoginResponse, RefreshRequest, RefreshResponse, RegisterRequest, RegisterResponse,
     RequestOpenIdTokenRequest, RequestOpenIdTokenResponse,
 };
-use matrix_api::outgoing::Endpoint;
+use matrix_api::outgoing::BaseUrl;
 use matrix_api::types::{RefreshBody, RegisterKind, RegisterOkBody};
 
 /// What all tasks count.
@@ -55,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let budget: u64 = requests.parse()?;
     let workers: usize = workers.parse()?;
-    let endpoint = Endpoint::new(url.as_str()).with_variable("CLIENT_MAJOR_VERSION", "v3");
+    let endpoint = BaseUrl::new(url.as_str()).with_variable("CLIENT_MAJOR_VERSION", "v3");
     let http = reqwest::Client::new();
     let tally = Arc::new(Tally::default());
     let start = Instant::now();

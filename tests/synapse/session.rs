@@ -19,7 +19,7 @@ use std::fmt::Debug;
 
 use matrix_spec_v1_16::client_server::{self as cs, Client, Credential};
 use matrix_spec_v1_16::media::Blob;
-use matrix_spec_v1_16::outgoing::{ClientError, Endpoint, ResponseError};
+use matrix_spec_v1_16::outgoing::{ClientError, BaseUrl, ResponseError};
 use matrix_spec_v1_16::types;
 use serde_json::{Value, json};
 
@@ -207,7 +207,7 @@ async fn send(run: &mut Run, user: &User, room: &str, txn: &str, content: Value)
 
 // Long because it is the session itself, in the order a client would go through it.
 async fn session(run: &mut Run, url: &str) {
-    let base = Client::new(Endpoint::new(url));
+    let base = Client::new(BaseUrl::new(url));
 
     // Before logging in.
     call!(run, base, get_versions, cs::GetVersionsRequest {});

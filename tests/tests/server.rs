@@ -7,10 +7,10 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    Backend, Call, answer, assert_error, assert_one_registration_wins,
-    assert_refresh_token_used_once, body, cs, id, read_answer, registration, server, server_with,
+    Backend, answer, assert_error, assert_one_registration_wins, assert_refresh_token_used_once,
+    body, cs, id, read_answer, registration, server, server_with,
 };
-use matrix_api::outgoing::{Endpoint, send};
+use matrix_api::outgoing::{BaseUrl, send};
 use matrix_api::types::RegisterKind;
 use serde_json::{Value, json};
 use server_stub::{Database, Settings};
@@ -941,7 +941,7 @@ async fn rate_limits(backend: Backend) {
     let login = cs::LoginRequest {
         body: body(json!({"type": "m.login.password", "user": "nobody", "password": "pw"})),
     };
-    let request = login.to_http_for(&server, None).unwrap();
+    let request = server.http_request(&login, None).unwrap();
     let path = request.uri().path().to_owned();
     let response = send(&server.http, request).await.unwrap();
     let retry_after: u64 = response.headers()["retry-after"]
@@ -1000,7 +1000,7 @@ async fn openid_tokens_are_limited_per_user(backend: Backend) {
             user_id: matrix_api::types::UserId::parse(user_id.clone()).expect("a user ID"),
             body: serde_json::Map::new(),
         };
-        let request = request.to_http_for(&server, Some(&access)).unwrap();
+        let request = server.http_request(&request, Some(&access)).unwrap();
         let path = request.uri().path().to_owned();
         let response = send(&client, request).await.unwrap();
         let (status, _) = read_answer(&http::Method::POST, &path, response);
@@ -1051,8 +1051,7 @@ async fn the_servers_run_alone_too() {
     let homeserver = server_stub::start(settings.clone()).await.unwrap();
     assert!(homeserver.identity_addr.is_none());
     let http = reqwest::Client::new();
-    let at =
-        |addr: Option<std::net::SocketAddr>| Endpoint::new(format!("http://{}", addr.unwrap()));
+    let at = |addr: Option<std::net::SocketAddr>| BaseUrl::new(format!("http://{}", addr.unwrap()));
     let versions = cs::GetVersionsRequest {}.to_http(&at(homeserver.client_addr), None);
     let versions = send(&http, versions.unwrap()).await.unwrap();
     assert_eq!(versions.status(), 200);
@@ -1071,4 +1070,48 @@ async fn the_servers_run_alone_too() {
     assert_eq!(key.status(), 200);
     homeserver.stop().await.unwrap();
     identity.stop().await.unwrap();
+}
+
+/// README's client example, as written there, against the server: one generic `send` for
+/// every request, `into_result` putting documented errors on `Err` (with their status), a
+/// password that `Debug` hides, and a typed user ID.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_client_example() {
+    use matrix_api::client_server::{
+        Client, Credential, GetAccount3pidsRequest, LoginRequest, LoginResponse,
+    };
+    use matrix_api::types::{LoginBody, LoginBodyType};
+
+    let server = server(Backend::Memory).await;
+    server.register("alice", "correct horse").await;
+    let login = |password: &str| {
+        let mut body = LoginBody::new(LoginBodyType::Password);
+        body.user = Some("alice".into());
+        body.password = Some(password.into());
+        LoginRequest { body }
+    };
+    let mut client = Client::new(server.homeserver());
+
+    let refused = client.send(&login("wrong")).await.unwrap().into_result();
+    let error = refused.expect_err("a wrong password is refused");
+    assert_eq!(error.status, http::StatusCode::FORBIDDEN);
+    assert!(
+        matches!(*error.response, LoginResponse::Forbidden(ref body) if body.errcode == matrix_api::types::MatrixErrorCode::Forbidden),
+        "{error}"
+    );
+
+    let request = login("correct horse");
+    assert!(!format!("{request:?}").contains("correct horse"));
+    let session = client.send(&request).await.unwrap().into_result().unwrap();
+    assert_eq!(session.user_id.unwrap(), "@alice:localhost");
+    client.set_credential(session.access_token.map(Credential::AccessToken));
+    let threepids = client.send(&GetAccount3pidsRequest {}).await.unwrap();
+    assert!(
+        threepids
+            .into_result()
+            .unwrap()
+            .threepids
+            .unwrap_or_default()
+            .is_empty()
+    );
 }

@@ -5,12 +5,12 @@
 use std::sync::{Arc, Mutex};
 
 use golden_upstream_shapes::media::Blob;
-use golden_upstream_shapes::outgoing::Endpoint;
+use golden_upstream_shapes::outgoing::BaseUrl;
 use golden_upstream_shapes::rooms::{self, RoomsApi};
 use golden_upstream_shapes::types::{self, ApiError};
 
-fn endpoint() -> Endpoint {
-    Endpoint::new("https://hs.example")
+fn endpoint() -> BaseUrl {
+    BaseUrl::new("https://hs.example")
 }
 
 /// `servers: [{url: "{protocol}://{hostname}{basePath}"}]`: the path is the `basePath`
@@ -368,7 +368,7 @@ async fn a_shared_route_prefers_the_operation_whose_parameters_the_request_carri
 async fn the_router_reads_a_spread_object_from_the_other_pairs() {
     let calls = Arc::new(Calls::default());
     let base = serve(calls.clone()).await;
-    let client = rooms::Client::new(Endpoint::new(&base));
+    let client = rooms::Client::new(BaseUrl::new(&base));
     let request = rooms::QueryUserByProtocolRequest {
         protocol: "irc".into(),
         limit: Some(5),
@@ -401,7 +401,7 @@ async fn the_router_reads_a_spread_object_from_the_other_pairs() {
 async fn the_router_keeps_the_media_type_both_ways() {
     let calls = Arc::new(Calls::default());
     let base = serve(calls.clone()).await;
-    let client = rooms::Client::new(Endpoint::new(&base));
+    let client = rooms::Client::new(BaseUrl::new(&base));
     let upload = rooms::UploadContentRequest {
         content_type: Some("image/png".into()),
         body: types::UploadContentBody::OctetStream(Blob::new("", vec![1, 2])),

@@ -223,6 +223,7 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
         response_arms.push(quote!(Self::#variant #pattern => #write,));
     }
     let from_error = from_error(ir, op);
+    let into_result = into_result(ir, op, root);
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
@@ -237,12 +238,75 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
             }
 
             #from_error
+
+            #into_result
         }
 
         #[cfg(feature = "server")]
         impl ::axum::response::IntoResponse for #name {
             fn into_response(self) -> ::axum::response::Response {
                 match &self { #(#response_arms)* }
+            }
+        }
+    }
+}
+
+/// Whether a response documents success: a 2xx status or the `2XX` class (`default` is
+/// whatever the others are not, so it counts as an error).
+fn is_success(status: Status) -> bool {
+    match status {
+        Status::Code(code) => (200..300).contains(&code),
+        Status::Range(class) => class == 2,
+        Status::Default => false,
+    }
+}
+
+/// `into_result`: the success on `Ok`, a documented error on `Err` as an
+/// `outgoing::ErrorResponse` (its status, and the response itself), so that `?` works on a
+/// client's answer. With one success the `Ok` is its body (`()` without one); with several,
+/// the response itself; with none, `Infallible`.
+fn into_result(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
+    let (successes, errors): (Vec<&Response>, Vec<&Response>) =
+        op.responses.iter().partition(|r| is_success(r.status));
+    let (ok_type, ok_arm) = match successes.as_slice() {
+        [] => (quote!(::std::convert::Infallible), quote!()),
+        [only] => {
+            let variant = ident(&only.variant);
+            let carries = carries_code(only.status);
+            let (ty, pattern, value) = match (&only.ty, carries) {
+                (Some(ty), true) => (type_tokens(ir, ty, root), quote!((_, body)), quote!(body)),
+                (Some(ty), false) => (type_tokens(ir, ty, root), quote!((body)), quote!(body)),
+                (None, true) => (quote!(()), quote!((_)), quote!(())),
+                (None, false) => (quote!(()), quote!(), quote!(())),
+            };
+            (
+                ty,
+                quote!(Self::#variant #pattern => ::std::result::Result::Ok(#value),),
+            )
+        }
+        several => {
+            let variants = several.iter().map(|r| ident(&r.variant));
+            (
+                quote!(Self),
+                quote!(success @ (#(Self::#variants { .. })|*) => ::std::result::Result::Ok(success),),
+            )
+        }
+    };
+    let error_arm = (!errors.is_empty()).then(|| {
+        quote! {
+            error => ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                status: error.status(),
+                response: ::std::boxed::Box::new(error),
+            }),
+        }
+    });
+    quote! {
+        /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+        /// so that `?` works on a client's answer.
+        pub fn into_result(self) -> ::std::result::Result<#ok_type, crate::outgoing::ErrorResponse<Self>> {
+            match self {
+                #ok_arm
+                #error_arm
             }
         }
     }

@@ -18,11 +18,57 @@ use crate::ir::{
 pub(super) fn client(ir: &Ir, api: &Api) -> TokenStream {
     let builders = api.operations.iter().map(|op| to_http(api, op));
     let readers = api.operations.iter().map(|op| from_http(ir, op));
+    let endpoints = api.operations.iter().map(|op| endpoint_impl(api, op));
     let client = client_struct(api);
     quote! {
         #(#builders)*
         #(#readers)*
+        #(#endpoints)*
         #client
+    }
+}
+
+/// The API's credential type as the `Endpoint` trait names it: `Infallible` where the API
+/// takes none.
+fn credential_type(api: &Api) -> TokenStream {
+    if api.security_schemes.is_empty() {
+        quote!(::std::convert::Infallible)
+    } else {
+        quote!(Credential)
+    }
+}
+
+/// The request type's `outgoing::Endpoint` impl: its response, metadata and conversions.
+fn endpoint_impl(api: &Api, op: &Operation) -> TokenStream {
+    let request = request_name(op);
+    let response = response_name(op);
+    let metadata = ident(&op.names.metadata);
+    let credential = credential_type(api);
+    let (parameter, argument) = if api.security_schemes.is_empty() {
+        (quote!(_credential), quote!())
+    } else {
+        (quote!(credential), quote!(, credential))
+    };
+    quote! {
+        impl crate::outgoing::Endpoint for #request {
+            type Response = #response;
+            type Credential = #credential;
+            const METADATA: crate::metadata::Metadata = #metadata;
+
+            fn to_http(
+                &self,
+                base: &crate::outgoing::BaseUrl,
+                #parameter: ::std::option::Option<&Self::Credential>,
+            ) -> ::std::result::Result<::http::Request<::std::vec::Vec<u8>>, crate::outgoing::RequestError> {
+                #request::to_http(self, base #argument)
+            }
+
+            fn response_from_http(
+                response: ::http::Response<::std::vec::Vec<u8>>,
+            ) -> ::std::result::Result<#response, crate::outgoing::ResponseError> {
+                #response::from_http(response)
+            }
+        }
     }
 }
 
@@ -103,7 +149,7 @@ fn to_http(api: &Api, op: &Operation) -> TokenStream {
             #[doc = #doc]
             pub fn to_http(
                 &self,
-                endpoint: &crate::outgoing::Endpoint,
+                endpoint: &crate::outgoing::BaseUrl,
                 #credential_parameter
             ) -> ::std::result::Result<::http::Request<::std::vec::Vec<u8>>, crate::outgoing::RequestError> {
                 let #mutable request = crate::outgoing::Outgoing::new(
@@ -250,7 +296,12 @@ fn client_struct(api: &Api) -> TokenStream {
             }
         }
     });
-    let credential_argument = has_credentials.then(|| quote!(self.credential.as_ref()));
+    let credential_argument = if has_credentials {
+        quote!(self.credential.as_ref())
+    } else {
+        quote!(::std::option::Option::None)
+    };
+    let credential = credential_type(api);
     let methods = api.operations.iter().map(|op| {
         let method = ident(&op.names.client_method);
         let request = request_name(op);
@@ -263,9 +314,7 @@ fn client_struct(api: &Api) -> TokenStream {
             #deprecated
             pub async fn #method(&self, request: &#request)
                 -> ::std::result::Result<#response, crate::outgoing::ClientError> {
-                let request = request.to_http(&self.endpoint, #credential_argument)?;
-                let response = crate::outgoing::send(&self.http, request).await?;
-                ::std::result::Result::Ok(#response::from_http(response)?)
+                self.send(request).await
             }
         }
     });
@@ -280,26 +329,38 @@ fn client_struct(api: &Api) -> TokenStream {
         #[derive(Debug, Clone)]
         pub struct Client {
             http: ::reqwest::Client,
-            endpoint: crate::outgoing::Endpoint,
+            endpoint: crate::outgoing::BaseUrl,
             #credential_field
         }
 
         #[cfg(feature = "client")]
         impl Client {
             /// A client of `endpoint`, on a new reqwest client.
-            pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+            pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
                 Self::with_http(::reqwest::Client::new(), endpoint)
             }
 
             /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-            pub fn with_http(http: ::reqwest::Client, endpoint: crate::outgoing::Endpoint) -> Self {
+            pub fn with_http(http: ::reqwest::Client, endpoint: crate::outgoing::BaseUrl) -> Self {
                 Client { http, endpoint, #credential_init }
             }
 
             #credential_methods
 
-            pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+            /// The server the requests go to.
+            pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
                 &self.endpoint
+            }
+
+            /// Sends any operation of this API: its request, built for this client's server
+            /// and credential, and its documented response, read back.
+            pub async fn send<R>(&self, request: &R) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+            where
+                R: crate::outgoing::Endpoint<Credential = #credential>,
+            {
+                let request = request.to_http(&self.endpoint, #credential_argument)?;
+                let response = crate::outgoing::send(&self.http, request).await?;
+                ::std::result::Result::Ok(R::response_from_http(response)?)
             }
 
             #(#methods)*

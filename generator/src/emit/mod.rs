@@ -154,7 +154,7 @@ fn lib_rs(ir: &Ir) -> TokenStream {
     doc.push("- [`metadata`]: what each operation is (method, paths, authentication, rate limits), as data.".into());
     doc.push("- [`media`]: [`media::Blob`], the bytes and media type of a body the sender names the type of (`application/octet-stream`, `image/*`).".into());
     doc.push("- [`strings`]: [`strings::Secret`], a password or token that `Debug` does not print, and [`strings::InvalidFormat`], why a value is not of a string format with a type of its own.".into());
-    doc.push("- [`outgoing`]: what the client half shares: the [`outgoing::Endpoint`] requests go to, and the errors of building a request or reading a response.".into());
+    doc.push("- [`outgoing`]: what the client half shares: the [`outgoing::BaseUrl`] requests go to, and the errors of building a request or reading a response.".into());
     for api in &ir.apis {
         doc.push(format!(
             "- [`{}`]: the {}: request and response types (`to_http`, `from_http`), the [`{}::{}`] trait, `router` and `Client`.",

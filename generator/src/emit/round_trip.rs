@@ -285,13 +285,13 @@ fn scripted_server(ir: &Ir, api: &Api) -> TokenStream {
             }
 
             /// A scripted implementation served on loopback: its script, and where to send.
-            pub(super) async fn scripted() -> (Arc<Script>, #root::outgoing::Endpoint) {
+            pub(super) async fn scripted() -> (Arc<Script>, #root::outgoing::BaseUrl) {
                 // Loopback needs no TLS, but a reqwest built with `rustls-no-provider` wants
                 // a provider installed before any client is made.
                 let _ = ::rustls::crypto::ring::default_provider().install_default();
                 let script = Arc::new(Script::default());
                 let url = serve(#root::#module::router(Arc::new(Scripted(script.clone())))).await;
-                (script, #root::outgoing::Endpoint::new(url))
+                (script, #root::outgoing::BaseUrl::new(url))
             }
         }
     }

@@ -3,11 +3,11 @@
 //! router generated beside the client. tests/spec-trees/check.sh copies this file into the
 //! generated crate's `tests/`.
 
-use matrix_spec_v1_16::outgoing::Endpoint;
+use matrix_spec_v1_16::outgoing::BaseUrl;
 use matrix_spec_v1_16::{client_server, identity, media::Blob, server_server, types};
 
-fn endpoint() -> Endpoint {
-    Endpoint::new("https://matrix.example.org")
+fn endpoint() -> BaseUrl {
+    BaseUrl::new("https://matrix.example.org")
 }
 
 fn token() -> client_server::Credential {

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use matrix_api::outgoing::{Endpoint, RequestError, ResponseError, send};
+use matrix_api::outgoing::{BaseUrl, Endpoint, RequestError, ResponseError, send};
 use matrix_api::types::{MatrixError, RefreshBody, RegisterKind};
 pub use matrix_api::{client_server as cs, identity as id};
 use serde::de::DeserializeOwned;
@@ -107,11 +107,15 @@ pub async fn start_on(
 
 /// The same request sent once to each of `nodes` (round robin, `times` in all) at the same
 /// time: the answers.
-pub async fn race(nodes: &[&Server], request: impl Call, times: usize) -> Vec<(u16, Value)> {
+pub async fn race<R>(nodes: &[&Server], request: R, times: usize) -> Vec<(u16, Value)>
+where
+    R: Endpoint,
+    R::Credential: SuiteCredential,
+{
     let attempts: Vec<_> = (0..times)
         .map(|i| {
             let node = nodes[i % nodes.len()];
-            let request = request.to_http_for(node, None).unwrap();
+            let request = node.http_request(&request, None).unwrap();
             let http = node.http.clone();
             tokio::spawn(async move {
                 let (method, path) = (request.method().clone(), request.uri().path().to_owned());
@@ -259,46 +263,56 @@ pub fn registration(literal: Value) -> cs::RegisterRequest {
     }
 }
 
-/// A request of one of the seeded operations, which the generated client turns into HTTP
-/// for the server of its API, with an access token where one is given.
-pub trait Call {
-    fn to_http_for(
-        &self,
-        server: &Server,
-        token: Option<&str>,
-    ) -> Result<http::Request<Vec<u8>>, RequestError>;
+/// A credential of one of the seeded APIs: where that API's requests go in this suite, and
+/// the credential made of a bare access token. With the generated `Endpoint` trait, every
+/// request of either API can be sent by one generic function.
+pub trait SuiteCredential: Sized {
+    fn base(server: &Server) -> BaseUrl;
+    fn access_token(token: &str) -> Self;
 }
 
-macro_rules! calls {
-    ($api:ident at $endpoint:ident: $($request:ident),* $(,)?) => {$(
-        impl Call for $api::$request {
-            fn to_http_for(
-                &self,
-                server: &Server,
-                token: Option<&str>,
-            ) -> Result<http::Request<Vec<u8>>, RequestError> {
-                let credential = token.map(|t| $api::Credential::AccessToken(t.into()));
-                self.to_http(&server.$endpoint(), credential.as_ref())
-            }
-        }
-    )*};
+impl SuiteCredential for cs::Credential {
+    fn base(server: &Server) -> BaseUrl {
+        server.homeserver()
+    }
+    fn access_token(token: &str) -> Self {
+        cs::Credential::AccessToken(token.into())
+    }
 }
 
-calls!(cs at homeserver:
-    LoginRequest, RefreshRequest, RegisterRequest, ChangePasswordRequest, GetAccount3pidsRequest,
-    Post3pidsRequest, GetVersionsRequest, RequestOpenIdTokenRequest, ExchangeOpenIdTokenRequest,
-);
-calls!(id at identity_server:
-    RegisterAccountRequest, GetAccountRequest, LogoutRequest, GetValidated3pidRequest,
-    BindRequest, UnbindRequest, EmailRequestTokenRequest, EmailSubmitTokenGetRequest,
-    EmailSubmitTokenPostRequest, GetPubKeyRequest,
-);
+impl SuiteCredential for id::Credential {
+    fn base(server: &Server) -> BaseUrl {
+        server.identity_server()
+    }
+    fn access_token(token: &str) -> Self {
+        id::Credential::AccessToken(token.into())
+    }
+}
 
 impl Server {
     /// Sends `request` through the generated client, with `token` as the credential: the
     /// answer as JSON, checked to be one the spec documents (see [`assert_documented`]).
-    pub async fn call(&self, request: impl Call, token: Option<&str>) -> (u16, Value) {
-        self.documented(request.to_http_for(self, token)).await
+    pub async fn call<R>(&self, request: R, token: Option<&str>) -> (u16, Value)
+    where
+        R: Endpoint,
+        R::Credential: SuiteCredential,
+    {
+        self.documented(self.http_request(&request, token)).await
+    }
+
+    /// The HTTP request the generated client makes of `request` for this server, with
+    /// `token` as the credential.
+    pub fn http_request<R>(
+        &self,
+        request: &R,
+        token: Option<&str>,
+    ) -> Result<http::Request<Vec<u8>>, RequestError>
+    where
+        R: Endpoint,
+        R::Credential: SuiteCredential,
+    {
+        let credential = token.map(R::Credential::access_token);
+        request.to_http(&R::Credential::base(self), credential.as_ref())
     }
 
     /// A POST the client would not send (a malformed body, a media type or parameter the
@@ -341,13 +355,13 @@ impl Server {
     }
 
     /// Where the generated client sends client-server requests: this server, under `v3`.
-    pub fn homeserver(&self) -> Endpoint {
-        Endpoint::new(&self.cs).with_variable("CLIENT_MAJOR_VERSION", "v3")
+    pub fn homeserver(&self) -> BaseUrl {
+        BaseUrl::new(&self.cs).with_variable("CLIENT_MAJOR_VERSION", "v3")
     }
 
     /// Where the generated client sends identity-service requests.
-    pub fn identity_server(&self) -> Endpoint {
-        Endpoint::new(&self.id)
+    pub fn identity_server(&self) -> BaseUrl {
+        BaseUrl::new(&self.id)
     }
 
     /// Registers through the dummy stage: (user id, access token, refresh token).

@@ -1,4 +1,4 @@
-//! The client half's shared part: where requests go ([`Endpoint`]), how a request is put
+//! The client half's shared part: where requests go ([`BaseUrl`]), how a request is put
 //! together ([`Outgoing`]), how a response is taken apart ([`Incoming`]), and what can go
 //! wrong on either side. Transport-agnostic: every request type turns into an
 //! `http::Request<Vec<u8>>` (`XRequest::to_http`) and every `http::Response<Vec<u8>>` into
@@ -16,16 +16,16 @@ use std::fmt;
 /// Where requests go: the server's URL (scheme, host, and any path it is mounted under) and
 /// the values chosen for the base paths' variables (each variable's first value otherwise).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
+pub struct BaseUrl {
     url: String,
     variables: Vec<(String, String)>,
 }
 
-impl Endpoint {
+impl BaseUrl {
     /// The server at `url`, e.g. `https://api.example.org`.
     pub fn new(url: impl Into<String>) -> Self {
         let url = url.into().trim_end_matches('/').to_owned();
-        Endpoint {
+        BaseUrl {
             url,
             variables: Vec::new(),
         }
@@ -66,6 +66,55 @@ impl Endpoint {
         Ok(base)
     }
 }
+
+/// An operation, implemented by its request type: what it answers with, what it is, and how
+/// it goes over HTTP. A generic client (each API's `Client::send`), a middleware or a test
+/// can be written once against it.
+pub trait Endpoint {
+    /// The enum of the operation's documented responses.
+    type Response;
+    /// The credential the operation's API takes (`std::convert::Infallible` for an API
+    /// that takes none).
+    type Credential;
+    /// What the operation is: method, paths, authentication, rate limits.
+    const METADATA: crate::metadata::Metadata;
+
+    /// The HTTP request, sent to `base`, with `credential` where the operation takes one.
+    fn to_http(
+        &self,
+        base: &BaseUrl,
+        credential: Option<&Self::Credential>,
+    ) -> Result<::http::Request<Vec<u8>>, RequestError>;
+
+    /// The documented response a server sent.
+    fn response_from_http(
+        response: ::http::Response<Vec<u8>>,
+    ) -> Result<Self::Response, ResponseError>;
+}
+
+/// A documented error response, as `XResponse::into_result` gives it: the status it came
+/// with, and the response itself (the variant for that status, with its typed body). Where
+/// the operation documents no body for the status, the variant carries none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorResponse<R> {
+    /// The status the response came with.
+    pub status: ::http::StatusCode,
+    /// The response: one of its error variants (boxed, so that a `Result` holding it stays
+    /// small).
+    pub response: Box<R>,
+}
+
+impl<R: fmt::Debug> fmt::Display for ErrorResponse<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the server answered {}: {:?}",
+            self.status, self.response
+        )
+    }
+}
+
+impl<R: fmt::Debug> std::error::Error for ErrorResponse<R> {}
 
 /// A request that could not be put together: a value that cannot go where the operation puts
 /// it (a header with a line break, an object as a path segment), a base-path value the
@@ -170,7 +219,7 @@ impl Outgoing {
     /// parameter) under the base path `base` of `endpoint` (with its `variables`: name and
     /// values, the default first).
     pub fn new(
-        endpoint: &Endpoint,
+        endpoint: &BaseUrl,
         method: ::http::Method,
         base: &str,
         variables: &[(&str, &[&str])],
@@ -536,7 +585,7 @@ mod tests {
 
     #[test]
     fn the_base_path_takes_the_chosen_value_or_the_first() {
-        let endpoint = Endpoint::new("https://hs.example/");
+        let endpoint = BaseUrl::new("https://hs.example/");
         let request = Outgoing::new(&endpoint, ::http::Method::GET, "/api/{V}", VERSION, "/x")
             .unwrap()
             .build()
@@ -548,7 +597,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(request.uri(), "https://hs.example/api/v3/x");
-        let unknown = Endpoint::new("http://h").with_variable("V", "v9");
+        let unknown = BaseUrl::new("http://h").with_variable("V", "v9");
         let error =
             Outgoing::new(&unknown, ::http::Method::GET, "/api/{V}", VERSION, "/x").unwrap_err();
         assert!(error.to_string().contains("one of: r0, v3"), "{error}");
@@ -556,7 +605,7 @@ mod tests {
 
     #[test]
     fn parameters_are_encoded_where_they_go() {
-        let endpoint = Endpoint::new("http://h");
+        let endpoint = BaseUrl::new("http://h");
         let mut request =
             Outgoing::new(&endpoint, ::http::Method::POST, "", &[], "/u/{id}/x").unwrap();
         request.path_parameter("id", &"@a b/c:d").unwrap();
@@ -589,7 +638,7 @@ mod tests {
 
     #[test]
     fn a_content_type_parameter_names_the_body_s_type_in_either_order() {
-        let endpoint = Endpoint::new("http://h");
+        let endpoint = BaseUrl::new("http://h");
         let mut header_first =
             Outgoing::new(&endpoint, ::http::Method::POST, "", &[], "/upload").unwrap();
         header_first.header("Content-Type", &"image/png").unwrap();

@@ -40,6 +40,18 @@ impl ListAccountsResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<crate::types::Account>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ListAccountsResponse {
@@ -87,6 +99,24 @@ impl CreateAccountResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Account,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Created(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for CreateAccountResponse {
@@ -122,6 +152,18 @@ impl GetAccountResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Account,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetAccountResponse {
@@ -152,6 +194,15 @@ impl DeleteAccountResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::NoContent => ::http::StatusCode::NO_CONTENT,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::NoContent => ::std::result::Result::Ok(()),
         }
     }
 }
@@ -192,6 +243,18 @@ impl GetAuditLogResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetAuditLogOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetAuditLogResponse {
@@ -219,6 +282,18 @@ impl GetSettingsResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Settings,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -253,6 +328,18 @@ impl PutSettingsResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Settings,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PutSettingsResponse {
@@ -283,6 +370,18 @@ impl PatchSettingsResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Settings,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -329,6 +428,24 @@ impl HealthResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::serde_json::Value,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for HealthResponse {
@@ -364,6 +481,18 @@ impl VersionResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::VersionOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for VersionResponse {
@@ -392,6 +521,15 @@ impl StartJobResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Accepted(_) => ::http::StatusCode::ACCEPTED,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<crate::types::Job, crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::Accepted(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -424,6 +562,15 @@ impl GetJobResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<crate::types::Job, crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -730,7 +877,7 @@ impl ListAccountsRequest {
     /// The HTTP request for `GET /admin/v1/accounts` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -760,7 +907,7 @@ impl CreateAccountRequest {
     /// The HTTP request for `POST /admin/v1/accounts` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -792,7 +939,7 @@ impl GetAccountRequest {
     /// The HTTP request for `GET /admin/v1/accounts/{accountName}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -820,7 +967,7 @@ impl DeleteAccountRequest {
     /// The HTTP request for `DELETE /admin/v1/accounts/{accountName}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -848,7 +995,7 @@ impl GetAuditLogRequest {
     /// The HTTP request for `GET /admin/v1/audit` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -878,7 +1025,7 @@ impl GetSettingsRequest {
     /// The HTTP request for `GET /admin/v1/settings` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -905,7 +1052,7 @@ impl PutSettingsRequest {
     /// The HTTP request for `PUT /admin/v1/settings` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -934,7 +1081,7 @@ impl PatchSettingsRequest {
     /// The HTTP request for `PATCH /admin/v1/settings` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -963,7 +1110,7 @@ impl HealthRequest {
     /// The HTTP request for `GET /admin/v1/health` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -983,7 +1130,7 @@ impl VersionRequest {
     /// The HTTP request for `GET /admin/v1/version` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1003,7 +1150,7 @@ impl StartJobRequest {
     /// The HTTP request for `POST /admin/v1/jobs` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1035,7 +1182,7 @@ impl GetJobRequest {
     /// The HTTP request for `GET /admin/v1/jobs/{jobId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1214,24 +1361,264 @@ impl GetJobResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for ListAccountsRequest {
+    type Response = ListAccountsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = LIST_ACCOUNTS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        ListAccountsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<ListAccountsResponse, crate::outgoing::ResponseError> {
+        ListAccountsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for CreateAccountRequest {
+    type Response = CreateAccountResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = CREATE_ACCOUNT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        CreateAccountRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<CreateAccountResponse, crate::outgoing::ResponseError> {
+        CreateAccountResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetAccountRequest {
+    type Response = GetAccountResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_ACCOUNT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetAccountRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetAccountResponse, crate::outgoing::ResponseError> {
+        GetAccountResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for DeleteAccountRequest {
+    type Response = DeleteAccountResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = DELETE_ACCOUNT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        DeleteAccountRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<DeleteAccountResponse, crate::outgoing::ResponseError> {
+        DeleteAccountResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetAuditLogRequest {
+    type Response = GetAuditLogResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_AUDIT_LOG;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetAuditLogRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetAuditLogResponse, crate::outgoing::ResponseError> {
+        GetAuditLogResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetSettingsRequest {
+    type Response = GetSettingsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_SETTINGS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetSettingsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetSettingsResponse, crate::outgoing::ResponseError> {
+        GetSettingsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for PutSettingsRequest {
+    type Response = PutSettingsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = PUT_SETTINGS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        PutSettingsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<PutSettingsResponse, crate::outgoing::ResponseError> {
+        PutSettingsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for PatchSettingsRequest {
+    type Response = PatchSettingsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = PATCH_SETTINGS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        PatchSettingsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<PatchSettingsResponse, crate::outgoing::ResponseError> {
+        PatchSettingsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for HealthRequest {
+    type Response = HealthResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = HEALTH;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        HealthRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<HealthResponse, crate::outgoing::ResponseError> {
+        HealthResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for VersionRequest {
+    type Response = VersionResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = VERSION;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        VersionRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<VersionResponse, crate::outgoing::ResponseError> {
+        VersionResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for StartJobRequest {
+    type Response = StartJobResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = START_JOB;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        StartJobRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<StartJobResponse, crate::outgoing::ResponseError> {
+        StartJobResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetJobRequest {
+    type Response = GetJobResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_JOB;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetJobRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetJobResponse, crate::outgoing::ResponseError> {
+        GetJobResponse::from_http(response)
+    }
+}
 /// A client of the Admin API (Swagger 2.0) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client {
             http,
@@ -1248,35 +1635,43 @@ impl Client {
     pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
         self.credential = credential;
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = Credential>,
+    {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `GET /admin/v1/accounts`.
     pub async fn list_accounts(
         &self,
         request: &ListAccountsRequest,
     ) -> ::std::result::Result<ListAccountsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(ListAccountsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /admin/v1/accounts`.
     pub async fn create_account(
         &self,
         request: &CreateAccountRequest,
     ) -> ::std::result::Result<CreateAccountResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(CreateAccountResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /admin/v1/accounts/{accountName}`.
     pub async fn get_account(
         &self,
         request: &GetAccountRequest,
     ) -> ::std::result::Result<GetAccountResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetAccountResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `DELETE /admin/v1/accounts/{accountName}`.
     #[deprecated]
@@ -1284,81 +1679,63 @@ impl Client {
         &self,
         request: &DeleteAccountRequest,
     ) -> ::std::result::Result<DeleteAccountResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(DeleteAccountResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /admin/v1/audit`.
     pub async fn get_audit_log(
         &self,
         request: &GetAuditLogRequest,
     ) -> ::std::result::Result<GetAuditLogResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetAuditLogResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /admin/v1/settings`.
     pub async fn get_settings(
         &self,
         request: &GetSettingsRequest,
     ) -> ::std::result::Result<GetSettingsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetSettingsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `PUT /admin/v1/settings`.
     pub async fn put_settings(
         &self,
         request: &PutSettingsRequest,
     ) -> ::std::result::Result<PutSettingsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(PutSettingsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `PATCH /admin/v1/settings`.
     pub async fn patch_settings(
         &self,
         request: &PatchSettingsRequest,
     ) -> ::std::result::Result<PatchSettingsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(PatchSettingsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /admin/v1/health`.
     pub async fn health(
         &self,
         request: &HealthRequest,
     ) -> ::std::result::Result<HealthResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(HealthResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /admin/v1/version`.
     pub async fn version(
         &self,
         request: &VersionRequest,
     ) -> ::std::result::Result<VersionResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(VersionResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /admin/v1/jobs`.
     pub async fn start_job(
         &self,
         request: &StartJobRequest,
     ) -> ::std::result::Result<StartJobResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(StartJobResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /admin/v1/jobs/{jobId}`.
     pub async fn get_job(
         &self,
         request: &GetJobRequest,
     ) -> ::std::result::Result<GetJobResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetJobResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`AdminApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -30,6 +30,18 @@ impl ListInvoicesResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::ListInvoicesOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ListInvoicesResponse {
@@ -60,6 +72,18 @@ impl GetInvoiceResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetInvoiceOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -105,6 +129,21 @@ impl VoidInvoiceResponse {
         match error.status.as_u16() {
             409u16 => ::std::result::Result::Ok(Self::Conflict(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::NoContent => ::std::result::Result::Ok(()),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -159,6 +198,24 @@ impl CreatePaymentResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::CreatePaymentCreatedBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Created(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for CreatePaymentResponse {
@@ -195,6 +252,18 @@ impl CreateCustomerResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Customer,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -248,6 +317,24 @@ impl GetCustomerResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::std::boxed::Box<crate::types::Customer>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetCustomerResponse {
@@ -281,6 +368,18 @@ impl GetSubscriptionResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Subscription,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -317,6 +416,18 @@ impl UpdateSubscriptionResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Subscription,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for UpdateSubscriptionResponse {
@@ -351,6 +462,18 @@ impl RevenueReportResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::RevenueReportOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -591,7 +714,7 @@ impl ListInvoicesRequest {
     /// The HTTP request for `GET /billing/v3/invoices` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -619,7 +742,7 @@ impl GetInvoiceRequest {
     /// The HTTP request for `GET /billing/v3/invoices/{invoiceId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -646,7 +769,7 @@ impl VoidInvoiceRequest {
     /// The HTTP request for `DELETE /billing/v3/invoices/{invoiceId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -673,7 +796,7 @@ impl CreatePaymentRequest {
     /// The HTTP request for `POST /billing/v3/payments` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -702,7 +825,7 @@ impl CreateCustomerRequest {
     /// The HTTP request for `POST /billing/v3/customers` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -730,7 +853,7 @@ impl GetCustomerRequest {
     /// The HTTP request for `GET /billing/v3/customers/{customerId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -758,7 +881,7 @@ impl GetSubscriptionRequest {
     /// The HTTP request for `GET /billing/v3/subscriptions/{subscriptionId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -785,7 +908,7 @@ impl UpdateSubscriptionRequest {
     /// The HTTP request for `PATCH /billing/v3/subscriptions/{subscriptionId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -815,7 +938,7 @@ impl RevenueReportRequest {
     /// The HTTP request for `GET /billing/v3/reports/revenue` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -959,24 +1082,207 @@ impl RevenueReportResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for ListInvoicesRequest {
+    type Response = ListInvoicesResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = LIST_INVOICES;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        ListInvoicesRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<ListInvoicesResponse, crate::outgoing::ResponseError> {
+        ListInvoicesResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetInvoiceRequest {
+    type Response = GetInvoiceResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_INVOICE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetInvoiceRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetInvoiceResponse, crate::outgoing::ResponseError> {
+        GetInvoiceResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for VoidInvoiceRequest {
+    type Response = VoidInvoiceResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = VOID_INVOICE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        VoidInvoiceRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<VoidInvoiceResponse, crate::outgoing::ResponseError> {
+        VoidInvoiceResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for CreatePaymentRequest {
+    type Response = CreatePaymentResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = CREATE_PAYMENT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        CreatePaymentRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<CreatePaymentResponse, crate::outgoing::ResponseError> {
+        CreatePaymentResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for CreateCustomerRequest {
+    type Response = CreateCustomerResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = CREATE_CUSTOMER;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        CreateCustomerRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<CreateCustomerResponse, crate::outgoing::ResponseError> {
+        CreateCustomerResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetCustomerRequest {
+    type Response = GetCustomerResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_CUSTOMER;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetCustomerRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetCustomerResponse, crate::outgoing::ResponseError> {
+        GetCustomerResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetSubscriptionRequest {
+    type Response = GetSubscriptionResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_SUBSCRIPTION;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetSubscriptionRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetSubscriptionResponse, crate::outgoing::ResponseError> {
+        GetSubscriptionResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for UpdateSubscriptionRequest {
+    type Response = UpdateSubscriptionResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = UPDATE_SUBSCRIPTION;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        UpdateSubscriptionRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<
+        UpdateSubscriptionResponse,
+        crate::outgoing::ResponseError,
+    > {
+        UpdateSubscriptionResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for RevenueReportRequest {
+    type Response = RevenueReportResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = REVENUE_REPORT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        RevenueReportRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<RevenueReportResponse, crate::outgoing::ResponseError> {
+        RevenueReportResponse::from_http(response)
+    }
+}
 /// A client of the Billing API (OpenAPI 3.0 and 3.1) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client {
             http,
@@ -993,71 +1299,71 @@ impl Client {
     pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
         self.credential = credential;
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = Credential>,
+    {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `GET /billing/v3/invoices`.
     pub async fn list_invoices(
         &self,
         request: &ListInvoicesRequest,
     ) -> ::std::result::Result<ListInvoicesResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(ListInvoicesResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /billing/v3/invoices/{invoiceId}`.
     pub async fn get_invoice(
         &self,
         request: &GetInvoiceRequest,
     ) -> ::std::result::Result<GetInvoiceResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetInvoiceResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `DELETE /billing/v3/invoices/{invoiceId}`.
     pub async fn void_invoice(
         &self,
         request: &VoidInvoiceRequest,
     ) -> ::std::result::Result<VoidInvoiceResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(VoidInvoiceResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /billing/v3/payments`.
     pub async fn create_payment(
         &self,
         request: &CreatePaymentRequest,
     ) -> ::std::result::Result<CreatePaymentResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(CreatePaymentResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /billing/v3/customers`.
     pub async fn create_customer(
         &self,
         request: &CreateCustomerRequest,
     ) -> ::std::result::Result<CreateCustomerResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(CreateCustomerResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /billing/v3/customers/{customerId}`.
     pub async fn get_customer(
         &self,
         request: &GetCustomerRequest,
     ) -> ::std::result::Result<GetCustomerResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetCustomerResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /billing/v3/subscriptions/{subscriptionId}`.
     pub async fn get_subscription(
         &self,
         request: &GetSubscriptionRequest,
     ) -> ::std::result::Result<GetSubscriptionResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetSubscriptionResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `PATCH /billing/v3/subscriptions/{subscriptionId}`.
     pub async fn update_subscription(
@@ -1067,18 +1373,14 @@ impl Client {
         UpdateSubscriptionResponse,
         crate::outgoing::ClientError,
     > {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(UpdateSubscriptionResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /billing/v3/reports/revenue`.
     pub async fn revenue_report(
         &self,
         request: &RevenueReportRequest,
     ) -> ::std::result::Result<RevenueReportResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(RevenueReportResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`BillingApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -27,6 +27,18 @@ impl ListNotesResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<crate::types::ListNotesOkBodyItem>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ListNotesResponse {
@@ -57,6 +69,15 @@ impl CreateNoteResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Created => ::http::StatusCode::CREATED,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::Created => ::std::result::Result::Ok(()),
         }
     }
 }
@@ -102,6 +123,24 @@ impl GetPageResponse {
         match error.status.as_u16() {
             404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Page,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -164,6 +203,24 @@ impl PutPageResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Page,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PutPageResponse {
@@ -217,6 +274,24 @@ impl GetPageHistoryResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<::std::vec::Vec<i64>>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetPageHistoryResponse {
@@ -253,6 +328,18 @@ impl GetChangelogResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<crate::types::GetChangelogOkBodyItem>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetChangelogResponse {
@@ -283,6 +370,18 @@ impl ListCommentsResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::ListCommentsOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -339,6 +438,24 @@ impl PostCommentResponse {
                 ::std::result::Result::Ok(Self::ClientError(error.status, error.body))
             }
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Comment,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Created(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -400,6 +517,24 @@ impl SearchDocsResponse {
                 ::std::result::Result::Ok(Self::ServerError(error.status, error.body))
             }
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::serde_json::Value,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -636,7 +771,7 @@ impl ListNotesRequest {
     /// The HTTP request for `GET /docs/v1/notes` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -665,7 +800,7 @@ impl CreateNoteRequest {
     /// The HTTP request for `POST /docs/v1/notes` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -696,7 +831,7 @@ impl GetPageRequest {
     /// The HTTP request for `GET /docs/v1/wiki/{pageId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -724,7 +859,7 @@ impl PutPageRequest {
     /// The HTTP request for `PUT /docs/v1/wiki/{pageId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -756,7 +891,7 @@ impl GetPageHistoryRequest {
     /// The HTTP request for `GET /docs/v1/wiki/{pageId}/history` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -784,7 +919,7 @@ impl GetChangelogRequest {
     /// The HTTP request for `GET /docs/v1/changelog` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -805,7 +940,7 @@ impl ListCommentsRequest {
     /// The HTTP request for `GET /docs/v1/pages/{pageId}/comments` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -826,7 +961,7 @@ impl PostCommentRequest {
     /// The HTTP request for `POST /docs/v1/pages/{pageId}/comments` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -849,7 +984,7 @@ impl SearchDocsRequest {
     /// The HTTP request for `GET /docs/v1/search` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -988,24 +1123,204 @@ impl SearchDocsResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for ListNotesRequest {
+    type Response = ListNotesResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = LIST_NOTES;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        ListNotesRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<ListNotesResponse, crate::outgoing::ResponseError> {
+        ListNotesResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for CreateNoteRequest {
+    type Response = CreateNoteResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = CREATE_NOTE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        CreateNoteRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<CreateNoteResponse, crate::outgoing::ResponseError> {
+        CreateNoteResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetPageRequest {
+    type Response = GetPageResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_PAGE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetPageRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetPageResponse, crate::outgoing::ResponseError> {
+        GetPageResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for PutPageRequest {
+    type Response = PutPageResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = PUT_PAGE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        PutPageRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<PutPageResponse, crate::outgoing::ResponseError> {
+        PutPageResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetPageHistoryRequest {
+    type Response = GetPageHistoryResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_PAGE_HISTORY;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetPageHistoryRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetPageHistoryResponse, crate::outgoing::ResponseError> {
+        GetPageHistoryResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetChangelogRequest {
+    type Response = GetChangelogResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_CHANGELOG;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetChangelogRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetChangelogResponse, crate::outgoing::ResponseError> {
+        GetChangelogResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for ListCommentsRequest {
+    type Response = ListCommentsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = LIST_COMMENTS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        ListCommentsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<ListCommentsResponse, crate::outgoing::ResponseError> {
+        ListCommentsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for PostCommentRequest {
+    type Response = PostCommentResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = POST_COMMENT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        PostCommentRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<PostCommentResponse, crate::outgoing::ResponseError> {
+        PostCommentResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for SearchDocsRequest {
+    type Response = SearchDocsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = SEARCH_DOCS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        SearchDocsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<SearchDocsResponse, crate::outgoing::ResponseError> {
+        SearchDocsResponse::from_http(response)
+    }
+}
 /// A client of the Docs API (YAML as people write it) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client {
             http,
@@ -1022,89 +1337,85 @@ impl Client {
     pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
         self.credential = credential;
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = Credential>,
+    {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `GET /docs/v1/notes`.
     pub async fn list_notes(
         &self,
         request: &ListNotesRequest,
     ) -> ::std::result::Result<ListNotesResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(ListNotesResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /docs/v1/notes`.
     pub async fn create_note(
         &self,
         request: &CreateNoteRequest,
     ) -> ::std::result::Result<CreateNoteResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(CreateNoteResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /docs/v1/wiki/{pageId}`.
     pub async fn get_page(
         &self,
         request: &GetPageRequest,
     ) -> ::std::result::Result<GetPageResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetPageResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `PUT /docs/v1/wiki/{pageId}`.
     pub async fn put_page(
         &self,
         request: &PutPageRequest,
     ) -> ::std::result::Result<PutPageResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(PutPageResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /docs/v1/wiki/{pageId}/history`.
     pub async fn get_page_history(
         &self,
         request: &GetPageHistoryRequest,
     ) -> ::std::result::Result<GetPageHistoryResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetPageHistoryResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /docs/v1/changelog`.
     pub async fn get_changelog(
         &self,
         request: &GetChangelogRequest,
     ) -> ::std::result::Result<GetChangelogResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetChangelogResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /docs/v1/pages/{pageId}/comments`.
     pub async fn list_comments(
         &self,
         request: &ListCommentsRequest,
     ) -> ::std::result::Result<ListCommentsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(ListCommentsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /docs/v1/pages/{pageId}/comments`.
     pub async fn post_comment(
         &self,
         request: &PostCommentRequest,
     ) -> ::std::result::Result<PostCommentResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(PostCommentResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /docs/v1/search`.
     pub async fn search_docs(
         &self,
         request: &SearchDocsRequest,
     ) -> ::std::result::Result<SearchDocsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(SearchDocsResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`DocsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -30,6 +30,18 @@ impl GetShapeResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Geometry,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetShapeResponse {
@@ -81,6 +93,21 @@ impl PutShapeResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::NoContent => ::std::result::Result::Ok(()),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PutShapeResponse {
@@ -123,6 +150,18 @@ impl SearchPlacesResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<crate::types::Place>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -168,6 +207,24 @@ impl GetPlaceResponse {
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
         ::std::result::Result::Ok(Self::Default(error.status, error.body))
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Place,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
     }
 }
 #[cfg(feature = "server")]
@@ -215,6 +272,24 @@ impl PlanRouteResponse {
         match error.status.as_u16() {
             422u16 => ::std::result::Result::Ok(Self::UnprocessableEntity(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::PlanRouteOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -269,6 +344,23 @@ impl GetTileResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
             Self::NoContent => ::http::StatusCode::NO_CONTENT,
             Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<Self, crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            success @ (Self::Ok { .. } | Self::NoContent { .. }) => {
+                ::std::result::Result::Ok(success)
+            }
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -332,6 +424,24 @@ impl GeoSearchResponse {
                 ::std::result::Result::Ok(Self::ServerError(error.status, error.body))
             }
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GeoSearchOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -533,7 +643,7 @@ impl GetShapeRequest {
     /// The HTTP request for `GET /geo/v2/shapes/{shapeId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -561,7 +671,7 @@ impl PutShapeRequest {
     /// The HTTP request for `PUT /geo/v2/shapes/{shapeId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -592,7 +702,7 @@ impl SearchPlacesRequest {
     /// The HTTP request for `GET /geo/v2/places` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -622,7 +732,7 @@ impl GetPlaceRequest {
     /// The HTTP request for `GET /geo/v2/places/{placeId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -650,7 +760,7 @@ impl PlanRouteRequest {
     /// The HTTP request for `POST /geo/v2/routes` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -681,7 +791,7 @@ impl GetTileRequest {
     /// The HTTP request for `GET /geo/v2/tiles/{z}/{x}/{y}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -705,7 +815,7 @@ impl GeoSearchRequest {
     /// The HTTP request for `GET /geo/v2/search` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -838,24 +948,164 @@ impl GeoSearchResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for GetShapeRequest {
+    type Response = GetShapeResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_SHAPE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetShapeRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetShapeResponse, crate::outgoing::ResponseError> {
+        GetShapeResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for PutShapeRequest {
+    type Response = PutShapeResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = PUT_SHAPE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        PutShapeRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<PutShapeResponse, crate::outgoing::ResponseError> {
+        PutShapeResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for SearchPlacesRequest {
+    type Response = SearchPlacesResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = SEARCH_PLACES;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        SearchPlacesRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<SearchPlacesResponse, crate::outgoing::ResponseError> {
+        SearchPlacesResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetPlaceRequest {
+    type Response = GetPlaceResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_PLACE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetPlaceRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetPlaceResponse, crate::outgoing::ResponseError> {
+        GetPlaceResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for PlanRouteRequest {
+    type Response = PlanRouteResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = PLAN_ROUTE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        PlanRouteRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<PlanRouteResponse, crate::outgoing::ResponseError> {
+        PlanRouteResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetTileRequest {
+    type Response = GetTileResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_TILE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetTileRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetTileResponse, crate::outgoing::ResponseError> {
+        GetTileResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GeoSearchRequest {
+    type Response = GeoSearchResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GEO_SEARCH;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GeoSearchRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GeoSearchResponse, crate::outgoing::ResponseError> {
+        GeoSearchResponse::from_http(response)
+    }
+}
 /// A client of the Geo API (OpenAPI 3.0) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client {
             http,
@@ -872,71 +1122,71 @@ impl Client {
     pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
         self.credential = credential;
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = Credential>,
+    {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `GET /geo/v2/shapes/{shapeId}`.
     pub async fn get_shape(
         &self,
         request: &GetShapeRequest,
     ) -> ::std::result::Result<GetShapeResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetShapeResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `PUT /geo/v2/shapes/{shapeId}`.
     pub async fn put_shape(
         &self,
         request: &PutShapeRequest,
     ) -> ::std::result::Result<PutShapeResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(PutShapeResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /geo/v2/places`.
     pub async fn search_places(
         &self,
         request: &SearchPlacesRequest,
     ) -> ::std::result::Result<SearchPlacesResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(SearchPlacesResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /geo/v2/places/{placeId}`.
     pub async fn get_place(
         &self,
         request: &GetPlaceRequest,
     ) -> ::std::result::Result<GetPlaceResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetPlaceResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /geo/v2/routes`.
     pub async fn plan_route(
         &self,
         request: &PlanRouteRequest,
     ) -> ::std::result::Result<PlanRouteResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(PlanRouteResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /geo/v2/tiles/{z}/{x}/{y}`.
     pub async fn get_tile(
         &self,
         request: &GetTileRequest,
     ) -> ::std::result::Result<GetTileResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetTileResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /geo/v2/search`.
     pub async fn geo_search(
         &self,
         request: &GeoSearchRequest,
     ) -> ::std::result::Result<GeoSearchResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GeoSearchResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`GeoApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -37,6 +37,24 @@ impl ListCatalogResponse {
             Self::Default(status, _) => *status,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::ListCatalogOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ListCatalogResponse {
@@ -85,6 +103,24 @@ impl GetCatalogItemResponse {
         match error.status.as_u16() {
             404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::CatalogItem,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -139,6 +175,24 @@ impl GetItemPriceResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Money,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetItemPriceResponse {
@@ -191,6 +245,24 @@ impl GetStockResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetStockOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetStockResponse {
@@ -226,6 +298,18 @@ impl CreateBundleResponse {
             Self::Created(_) => ::http::StatusCode::CREATED,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::CatalogItem,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Created(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for CreateBundleResponse {
@@ -256,6 +340,18 @@ impl GetItemDimensionsResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Dimensions,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -290,6 +386,18 @@ impl GetItemDimensionsInResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetItemDimensionsInOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -337,6 +445,24 @@ impl LookupBarcodeResponse {
         match error.status.as_u16() {
             404u16 => ::std::result::Result::Ok(Self::NotFound(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::CatalogItem,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -560,7 +686,7 @@ impl ListCatalogRequest {
     /// The HTTP request for `GET /refs/v1/catalog` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -588,7 +714,7 @@ impl GetCatalogItemRequest {
     /// The HTTP request for `GET /refs/v1/catalog/{sku}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -615,7 +741,7 @@ impl GetItemPriceRequest {
     /// The HTTP request for `GET /refs/v1/catalog/{sku}/price` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -642,7 +768,7 @@ impl GetStockRequest {
     /// The HTTP request for `GET /refs/v1/stock/{sku}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -669,7 +795,7 @@ impl CreateBundleRequest {
     /// The HTTP request for `POST /refs/v1/bundles` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -697,7 +823,7 @@ impl GetItemDimensionsRequest {
     /// The HTTP request for `GET /refs/legacy/items/{sku}/dimensions` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -724,7 +850,7 @@ impl GetItemDimensionsInRequest {
     /// The HTTP request for `GET /refs/legacy/items/{sku}/dimensions/{unit}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -752,7 +878,7 @@ impl LookupBarcodeRequest {
     /// The HTTP request for `GET /refs/v1/lookup/{barcode}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -876,24 +1002,190 @@ impl LookupBarcodeResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for ListCatalogRequest {
+    type Response = ListCatalogResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = LIST_CATALOG;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        ListCatalogRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<ListCatalogResponse, crate::outgoing::ResponseError> {
+        ListCatalogResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetCatalogItemRequest {
+    type Response = GetCatalogItemResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_CATALOG_ITEM;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetCatalogItemRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetCatalogItemResponse, crate::outgoing::ResponseError> {
+        GetCatalogItemResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetItemPriceRequest {
+    type Response = GetItemPriceResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_ITEM_PRICE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetItemPriceRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetItemPriceResponse, crate::outgoing::ResponseError> {
+        GetItemPriceResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetStockRequest {
+    type Response = GetStockResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_STOCK;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetStockRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetStockResponse, crate::outgoing::ResponseError> {
+        GetStockResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for CreateBundleRequest {
+    type Response = CreateBundleResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = CREATE_BUNDLE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        CreateBundleRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<CreateBundleResponse, crate::outgoing::ResponseError> {
+        CreateBundleResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetItemDimensionsRequest {
+    type Response = GetItemDimensionsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_ITEM_DIMENSIONS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetItemDimensionsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<
+        GetItemDimensionsResponse,
+        crate::outgoing::ResponseError,
+    > {
+        GetItemDimensionsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetItemDimensionsInRequest {
+    type Response = GetItemDimensionsInResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_ITEM_DIMENSIONS_IN;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetItemDimensionsInRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<
+        GetItemDimensionsInResponse,
+        crate::outgoing::ResponseError,
+    > {
+        GetItemDimensionsInResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for LookupBarcodeRequest {
+    type Response = LookupBarcodeResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = LOOKUP_BARCODE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        LookupBarcodeRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<LookupBarcodeResponse, crate::outgoing::ResponseError> {
+        LookupBarcodeResponse::from_http(response)
+    }
+}
 /// A client of the Refs API (references across files and directories) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client {
             http,
@@ -910,62 +1202,64 @@ impl Client {
     pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
         self.credential = credential;
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = Credential>,
+    {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `GET /refs/v1/catalog`.
     pub async fn list_catalog(
         &self,
         request: &ListCatalogRequest,
     ) -> ::std::result::Result<ListCatalogResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(ListCatalogResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /refs/v1/catalog/{sku}`.
     pub async fn get_catalog_item(
         &self,
         request: &GetCatalogItemRequest,
     ) -> ::std::result::Result<GetCatalogItemResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetCatalogItemResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /refs/v1/catalog/{sku}/price`.
     pub async fn get_item_price(
         &self,
         request: &GetItemPriceRequest,
     ) -> ::std::result::Result<GetItemPriceResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetItemPriceResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /refs/v1/stock/{sku}`.
     pub async fn get_stock(
         &self,
         request: &GetStockRequest,
     ) -> ::std::result::Result<GetStockResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetStockResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /refs/v1/bundles`.
     pub async fn create_bundle(
         &self,
         request: &CreateBundleRequest,
     ) -> ::std::result::Result<CreateBundleResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(CreateBundleResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /refs/legacy/items/{sku}/dimensions`.
     pub async fn get_item_dimensions(
         &self,
         request: &GetItemDimensionsRequest,
     ) -> ::std::result::Result<GetItemDimensionsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetItemDimensionsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /refs/legacy/items/{sku}/dimensions/{unit}`.
     pub async fn get_item_dimensions_in(
@@ -975,18 +1269,14 @@ impl Client {
         GetItemDimensionsInResponse,
         crate::outgoing::ClientError,
     > {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetItemDimensionsInResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /refs/v1/lookup/{barcode}`.
     pub async fn lookup_barcode(
         &self,
         request: &LookupBarcodeRequest,
     ) -> ::std::result::Result<LookupBarcodeResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(LookupBarcodeResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`RefsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -30,6 +30,18 @@ impl CreateRoomResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::CreateRoomOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for CreateRoomResponse {
@@ -62,6 +74,18 @@ impl ListPublicRoomsResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::ListPublicRoomsOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -102,6 +126,18 @@ impl GetRoomEventsResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetRoomEventsOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetRoomEventsResponse {
@@ -138,6 +174,18 @@ impl SendMessageResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::SendMessageOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -189,6 +237,24 @@ impl GetProfileResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetProfileOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetProfileResponse {
@@ -224,6 +290,15 @@ impl SetDisplayNameResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::Ok => ::std::result::Result::Ok(()),
         }
     }
 }
@@ -262,6 +337,18 @@ impl SyncResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::SyncOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SyncResponse {
@@ -294,6 +381,18 @@ impl DefineFilterResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::DefineFilterOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -334,6 +433,18 @@ impl PostReceiptResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PostReceiptResponse {
@@ -368,6 +479,18 @@ impl GetRoomTagsResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetRoomTagsOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetRoomTagsResponse {
@@ -400,6 +523,18 @@ impl GetRelationsResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetRelationsOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -442,6 +577,18 @@ impl SetPushRuleResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SetPushRuleResponse {
@@ -472,6 +619,18 @@ impl QueryKeysResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::QueryKeysOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -523,6 +682,24 @@ impl UploadContentResponse {
         match error.status.as_u16() {
             413u16 => ::std::result::Result::Ok(Self::PayloadTooLarge(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::UploadContentOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -582,6 +759,24 @@ impl DownloadContentResponse {
         match error.status.as_u16() {
             502u16 => ::std::result::Result::Ok(Self::BadGateway(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::DownloadContentOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -945,7 +1140,7 @@ impl CreateRoomRequest {
     /// The HTTP request for `POST /rooms/v3/createRoom` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -973,7 +1168,7 @@ impl ListPublicRoomsRequest {
     /// The HTTP request for `GET /rooms/v3/publicRooms` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -995,7 +1190,7 @@ impl GetRoomEventsRequest {
     /// The HTTP request for `GET /rooms/v3/rooms/{roomId}/messages` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1024,7 +1219,7 @@ impl SendMessageRequest {
     /// The HTTP request for `PUT /rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1055,7 +1250,7 @@ impl GetProfileRequest {
     /// The HTTP request for `GET /rooms/v3/profile/{userId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1076,7 +1271,7 @@ impl SetDisplayNameRequest {
     /// The HTTP request for `PUT /rooms/v3/profile/{userId}/displayname` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1106,7 +1301,7 @@ impl SyncRequest {
     /// The HTTP request for `GET /rooms/v3/sync` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1136,7 +1331,7 @@ impl DefineFilterRequest {
     /// The HTTP request for `POST /rooms/v3/user/{userId}/filter` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1165,7 +1360,7 @@ impl PostReceiptRequest {
     /// The HTTP request for `POST /rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1197,7 +1392,7 @@ impl GetRoomTagsRequest {
     /// The HTTP request for `GET /rooms/v3/user/{userId}/rooms/{roomId}/tags` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1225,7 +1420,7 @@ impl GetRelationsRequest {
     /// The HTTP request for `GET /rooms/v3/rooms/{roomId}/relations/{eventId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1253,7 +1448,7 @@ impl SetPushRuleRequest {
     /// The HTTP request for `PUT /rooms/v3/pushrules/{scope}/{kind}/{ruleId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1285,7 +1480,7 @@ impl QueryKeysRequest {
     /// The HTTP request for `POST /rooms/v3/keys/query` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1313,7 +1508,7 @@ impl UploadContentRequest {
     /// The HTTP request for `POST /rooms/media/v3/upload` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1343,7 +1538,7 @@ impl DownloadContentRequest {
     /// The HTTP request for `GET /rooms/media/v3/download/{serverName}/{mediaId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1550,24 +1745,324 @@ impl DownloadContentResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for CreateRoomRequest {
+    type Response = CreateRoomResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = CREATE_ROOM;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        CreateRoomRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<CreateRoomResponse, crate::outgoing::ResponseError> {
+        CreateRoomResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for ListPublicRoomsRequest {
+    type Response = ListPublicRoomsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = LIST_PUBLIC_ROOMS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        ListPublicRoomsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<ListPublicRoomsResponse, crate::outgoing::ResponseError> {
+        ListPublicRoomsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetRoomEventsRequest {
+    type Response = GetRoomEventsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_ROOM_EVENTS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetRoomEventsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetRoomEventsResponse, crate::outgoing::ResponseError> {
+        GetRoomEventsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for SendMessageRequest {
+    type Response = SendMessageResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = SEND_MESSAGE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        SendMessageRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<SendMessageResponse, crate::outgoing::ResponseError> {
+        SendMessageResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetProfileRequest {
+    type Response = GetProfileResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_PROFILE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetProfileRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetProfileResponse, crate::outgoing::ResponseError> {
+        GetProfileResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for SetDisplayNameRequest {
+    type Response = SetDisplayNameResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = SET_DISPLAY_NAME;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        SetDisplayNameRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<SetDisplayNameResponse, crate::outgoing::ResponseError> {
+        SetDisplayNameResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for SyncRequest {
+    type Response = SyncResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = SYNC;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        SyncRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<SyncResponse, crate::outgoing::ResponseError> {
+        SyncResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for DefineFilterRequest {
+    type Response = DefineFilterResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = DEFINE_FILTER;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        DefineFilterRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<DefineFilterResponse, crate::outgoing::ResponseError> {
+        DefineFilterResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for PostReceiptRequest {
+    type Response = PostReceiptResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = POST_RECEIPT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        PostReceiptRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<PostReceiptResponse, crate::outgoing::ResponseError> {
+        PostReceiptResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetRoomTagsRequest {
+    type Response = GetRoomTagsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_ROOM_TAGS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetRoomTagsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetRoomTagsResponse, crate::outgoing::ResponseError> {
+        GetRoomTagsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetRelationsRequest {
+    type Response = GetRelationsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_RELATIONS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetRelationsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetRelationsResponse, crate::outgoing::ResponseError> {
+        GetRelationsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for SetPushRuleRequest {
+    type Response = SetPushRuleResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = SET_PUSH_RULE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        SetPushRuleRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<SetPushRuleResponse, crate::outgoing::ResponseError> {
+        SetPushRuleResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for QueryKeysRequest {
+    type Response = QueryKeysResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = QUERY_KEYS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        QueryKeysRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<QueryKeysResponse, crate::outgoing::ResponseError> {
+        QueryKeysResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for UploadContentRequest {
+    type Response = UploadContentResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = UPLOAD_CONTENT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        UploadContentRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<UploadContentResponse, crate::outgoing::ResponseError> {
+        UploadContentResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for DownloadContentRequest {
+    type Response = DownloadContentResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = DOWNLOAD_CONTENT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        DownloadContentRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<DownloadContentResponse, crate::outgoing::ResponseError> {
+        DownloadContentResponse::from_http(response)
+    }
+}
 /// A client of the Rooms API (OpenAPI 3.1) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client {
             http,
@@ -1584,143 +2079,127 @@ impl Client {
     pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
         self.credential = credential;
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = Credential>,
+    {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `POST /rooms/v3/createRoom`.
     pub async fn create_room(
         &self,
         request: &CreateRoomRequest,
     ) -> ::std::result::Result<CreateRoomResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(CreateRoomResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /rooms/v3/publicRooms`.
     pub async fn list_public_rooms(
         &self,
         request: &ListPublicRoomsRequest,
     ) -> ::std::result::Result<ListPublicRoomsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(ListPublicRoomsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /rooms/v3/rooms/{roomId}/messages`.
     pub async fn get_room_events(
         &self,
         request: &GetRoomEventsRequest,
     ) -> ::std::result::Result<GetRoomEventsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetRoomEventsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `PUT /rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}`.
     pub async fn send_message(
         &self,
         request: &SendMessageRequest,
     ) -> ::std::result::Result<SendMessageResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(SendMessageResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /rooms/v3/profile/{userId}`.
     pub async fn get_profile(
         &self,
         request: &GetProfileRequest,
     ) -> ::std::result::Result<GetProfileResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetProfileResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `PUT /rooms/v3/profile/{userId}/displayname`.
     pub async fn set_display_name(
         &self,
         request: &SetDisplayNameRequest,
     ) -> ::std::result::Result<SetDisplayNameResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(SetDisplayNameResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /rooms/v3/sync`.
     pub async fn sync(
         &self,
         request: &SyncRequest,
     ) -> ::std::result::Result<SyncResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(SyncResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /rooms/v3/user/{userId}/filter`.
     pub async fn define_filter(
         &self,
         request: &DefineFilterRequest,
     ) -> ::std::result::Result<DefineFilterResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(DefineFilterResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`.
     pub async fn post_receipt(
         &self,
         request: &PostReceiptRequest,
     ) -> ::std::result::Result<PostReceiptResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(PostReceiptResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /rooms/v3/user/{userId}/rooms/{roomId}/tags`.
     pub async fn get_room_tags(
         &self,
         request: &GetRoomTagsRequest,
     ) -> ::std::result::Result<GetRoomTagsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetRoomTagsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /rooms/v3/rooms/{roomId}/relations/{eventId}`.
     pub async fn get_relations(
         &self,
         request: &GetRelationsRequest,
     ) -> ::std::result::Result<GetRelationsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetRelationsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `PUT /rooms/v3/pushrules/{scope}/{kind}/{ruleId}`.
     pub async fn set_push_rule(
         &self,
         request: &SetPushRuleRequest,
     ) -> ::std::result::Result<SetPushRuleResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(SetPushRuleResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /rooms/v3/keys/query`.
     pub async fn query_keys(
         &self,
         request: &QueryKeysRequest,
     ) -> ::std::result::Result<QueryKeysResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(QueryKeysResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /rooms/media/v3/upload`.
     pub async fn upload_content(
         &self,
         request: &UploadContentRequest,
     ) -> ::std::result::Result<UploadContentResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(UploadContentResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /rooms/media/v3/download/{serverName}/{mediaId}`.
     pub async fn download_content(
         &self,
         request: &DownloadContentRequest,
     ) -> ::std::result::Result<DownloadContentResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(DownloadContentResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`RoomsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -38,6 +38,18 @@ impl ListPetsResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<crate::types::Pet>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ListPetsResponse {
@@ -83,6 +95,21 @@ impl AddPetResponse {
         match error.status.as_u16() {
             405u16 => ::std::result::Result::Ok(Self::MethodNotAllowed(error.body)),
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<crate::types::Pet, crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::Created(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -138,6 +165,21 @@ impl GetPetResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<crate::types::Pet, crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetPetResponse {
@@ -175,6 +217,15 @@ impl DeletePetResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::NoContent => ::http::StatusCode::NO_CONTENT,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::NoContent => ::std::result::Result::Ok(()),
         }
     }
 }
@@ -220,6 +271,24 @@ impl PlaceOrderResponse {
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
         ::std::result::Result::Ok(Self::Default(error.status, error.body))
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::OrderReceipt,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
     }
 }
 #[cfg(feature = "server")]
@@ -269,6 +338,24 @@ impl GetOrderResponse {
                 ::std::result::Result::Ok(Self::ClientError(error.status, error.body))
             }
             _ => ::std::result::Result::Err(error),
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::OrderReceipt,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -321,6 +408,24 @@ impl LoginUserResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::std::string::String,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for LoginUserResponse {
@@ -358,6 +463,18 @@ impl GetUserResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::StoreUser,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetUserResponse {
@@ -390,6 +507,21 @@ impl GetInventoryResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::collections::BTreeMap<::std::string::String, i32>,
+        >,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -426,6 +558,15 @@ impl PutInventoryMetadataResponse {
             Self::NoContent => ::http::StatusCode::NO_CONTENT,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::NoContent => ::std::result::Result::Ok(()),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PutInventoryMetadataResponse {
@@ -458,6 +599,18 @@ impl GetPetPhotoResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetPetPhotoOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetPetPhotoResponse {
@@ -488,6 +641,15 @@ impl PutPetPhotoResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::NoContent => ::http::StatusCode::NO_CONTENT,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::NoContent => ::std::result::Result::Ok(()),
         }
     }
 }
@@ -787,7 +949,7 @@ impl ListPetsRequest {
     /// The HTTP request for `GET /store/v1/pets` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -816,7 +978,7 @@ impl AddPetRequest {
     /// The HTTP request for `POST /store/v1/pets` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -845,7 +1007,7 @@ impl GetPetRequest {
     /// The HTTP request for `GET /store/v1/pets/{petId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -873,7 +1035,7 @@ impl DeletePetRequest {
     /// The HTTP request for `DELETE /store/v1/pets/{petId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -902,7 +1064,7 @@ impl PlaceOrderRequest {
     /// The HTTP request for `POST /store/v1/orders` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -931,7 +1093,7 @@ impl GetOrderRequest {
     /// The HTTP request for `GET /store/v1/orders/{orderId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -962,7 +1124,7 @@ impl LoginUserRequest {
     /// The HTTP request for `POST /store/v1/users/login` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -984,7 +1146,7 @@ impl GetUserRequest {
     /// The HTTP request for `GET /store/v1/users/{userId}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1012,7 +1174,7 @@ impl GetInventoryRequest {
     /// The HTTP request for `GET /store/v1/inventory` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1032,7 +1194,7 @@ impl PutInventoryMetadataRequest {
     /// The HTTP request for `PUT /store/v1/inventory/metadata` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1055,7 +1217,7 @@ impl GetPetPhotoRequest {
     /// The HTTP request for `GET /store/v1/pets/{petId}/photo` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1076,7 +1238,7 @@ impl PutPetPhotoRequest {
     /// The HTTP request for `PUT /store/v1/pets/{petId}/photo` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -1251,24 +1413,267 @@ impl PutPetPhotoResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for ListPetsRequest {
+    type Response = ListPetsResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = LIST_PETS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        ListPetsRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<ListPetsResponse, crate::outgoing::ResponseError> {
+        ListPetsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for AddPetRequest {
+    type Response = AddPetResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = ADD_PET;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        AddPetRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<AddPetResponse, crate::outgoing::ResponseError> {
+        AddPetResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetPetRequest {
+    type Response = GetPetResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_PET;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetPetRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetPetResponse, crate::outgoing::ResponseError> {
+        GetPetResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for DeletePetRequest {
+    type Response = DeletePetResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = DELETE_PET;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        DeletePetRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<DeletePetResponse, crate::outgoing::ResponseError> {
+        DeletePetResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for PlaceOrderRequest {
+    type Response = PlaceOrderResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = PLACE_ORDER;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        PlaceOrderRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<PlaceOrderResponse, crate::outgoing::ResponseError> {
+        PlaceOrderResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetOrderRequest {
+    type Response = GetOrderResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_ORDER;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetOrderRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetOrderResponse, crate::outgoing::ResponseError> {
+        GetOrderResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for LoginUserRequest {
+    type Response = LoginUserResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = LOGIN_USER;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        LoginUserRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<LoginUserResponse, crate::outgoing::ResponseError> {
+        LoginUserResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetUserRequest {
+    type Response = GetUserResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_USER;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetUserRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetUserResponse, crate::outgoing::ResponseError> {
+        GetUserResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetInventoryRequest {
+    type Response = GetInventoryResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_INVENTORY;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetInventoryRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetInventoryResponse, crate::outgoing::ResponseError> {
+        GetInventoryResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for PutInventoryMetadataRequest {
+    type Response = PutInventoryMetadataResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = PUT_INVENTORY_METADATA;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        PutInventoryMetadataRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<
+        PutInventoryMetadataResponse,
+        crate::outgoing::ResponseError,
+    > {
+        PutInventoryMetadataResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetPetPhotoRequest {
+    type Response = GetPetPhotoResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_PET_PHOTO;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetPetPhotoRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetPetPhotoResponse, crate::outgoing::ResponseError> {
+        GetPetPhotoResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for PutPetPhotoRequest {
+    type Response = PutPetPhotoResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = PUT_PET_PHOTO;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        PutPetPhotoRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<PutPetPhotoResponse, crate::outgoing::ResponseError> {
+        PutPetPhotoResponse::from_http(response)
+    }
+}
 /// A client of the Store API (Swagger 2.0) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client {
             http,
@@ -1285,8 +1690,22 @@ impl Client {
     pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
         self.credential = credential;
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = Credential>,
+    {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `GET /store/v1/pets`.
     ///
@@ -1295,72 +1714,56 @@ impl Client {
         &self,
         request: &ListPetsRequest,
     ) -> ::std::result::Result<ListPetsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(ListPetsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /store/v1/pets`.
     pub async fn add_pet(
         &self,
         request: &AddPetRequest,
     ) -> ::std::result::Result<AddPetResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(AddPetResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /store/v1/pets/{petId}`.
     pub async fn get_pet(
         &self,
         request: &GetPetRequest,
     ) -> ::std::result::Result<GetPetResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetPetResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `DELETE /store/v1/pets/{petId}`.
     pub async fn delete_pet(
         &self,
         request: &DeletePetRequest,
     ) -> ::std::result::Result<DeletePetResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(DeletePetResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /store/v1/orders`.
     pub async fn place_order(
         &self,
         request: &PlaceOrderRequest,
     ) -> ::std::result::Result<PlaceOrderResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(PlaceOrderResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /store/v1/orders/{orderId}`.
     pub async fn get_order(
         &self,
         request: &GetOrderRequest,
     ) -> ::std::result::Result<GetOrderResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetOrderResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /store/v1/users/login`.
     pub async fn login_user(
         &self,
         request: &LoginUserRequest,
     ) -> ::std::result::Result<LoginUserResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(LoginUserResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /store/v1/users/{userId}`.
     pub async fn get_user(
         &self,
         request: &GetUserRequest,
     ) -> ::std::result::Result<GetUserResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetUserResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /store/v1/inventory`.
     ///
@@ -1369,9 +1772,7 @@ impl Client {
         &self,
         request: &GetInventoryRequest,
     ) -> ::std::result::Result<GetInventoryResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetInventoryResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `PUT /store/v1/inventory/metadata`.
     pub async fn put_inventory_metadata(
@@ -1381,27 +1782,21 @@ impl Client {
         PutInventoryMetadataResponse,
         crate::outgoing::ClientError,
     > {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(PutInventoryMetadataResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /store/v1/pets/{petId}/photo`.
     pub async fn get_pet_photo(
         &self,
         request: &GetPetPhotoRequest,
     ) -> ::std::result::Result<GetPetPhotoResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetPetPhotoResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `PUT /store/v1/pets/{petId}/photo`.
     pub async fn put_pet_photo(
         &self,
         request: &PutPetPhotoRequest,
     ) -> ::std::result::Result<PutPetPhotoResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(PutPetPhotoResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`StoreApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

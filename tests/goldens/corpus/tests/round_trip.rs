@@ -448,17 +448,14 @@ mod store {
         ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
-    pub(super) async fn scripted() -> (
-        Arc<Script>,
-        ::golden_corpus::outgoing::Endpoint,
-    ) {
+    pub(super) async fn scripted() -> (Arc<Script>, ::golden_corpus::outgoing::BaseUrl) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
         let url = serve(
                 ::golden_corpus::store::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_corpus::outgoing::Endpoint::new(url))
+        (script, ::golden_corpus::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "store")]
@@ -1376,17 +1373,14 @@ mod rooms {
         ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
-    pub(super) async fn scripted() -> (
-        Arc<Script>,
-        ::golden_corpus::outgoing::Endpoint,
-    ) {
+    pub(super) async fn scripted() -> (Arc<Script>, ::golden_corpus::outgoing::BaseUrl) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
         let url = serve(
                 ::golden_corpus::rooms::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_corpus::outgoing::Endpoint::new(url))
+        (script, ::golden_corpus::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "rooms")]
@@ -2267,15 +2261,12 @@ mod geo {
         ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
-    pub(super) async fn scripted() -> (
-        Arc<Script>,
-        ::golden_corpus::outgoing::Endpoint,
-    ) {
+    pub(super) async fn scripted() -> (Arc<Script>, ::golden_corpus::outgoing::BaseUrl) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
         let url = serve(::golden_corpus::geo::router(Arc::new(Scripted(script.clone()))))
             .await;
-        (script, ::golden_corpus::outgoing::Endpoint::new(url))
+        (script, ::golden_corpus::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "geo")]
@@ -2966,17 +2957,14 @@ mod billing {
         ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
-    pub(super) async fn scripted() -> (
-        Arc<Script>,
-        ::golden_corpus::outgoing::Endpoint,
-    ) {
+    pub(super) async fn scripted() -> (Arc<Script>, ::golden_corpus::outgoing::BaseUrl) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
         let url = serve(
                 ::golden_corpus::billing::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_corpus::outgoing::Endpoint::new(url))
+        (script, ::golden_corpus::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "billing")]
@@ -3711,17 +3699,14 @@ mod admin {
         ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
-    pub(super) async fn scripted() -> (
-        Arc<Script>,
-        ::golden_corpus::outgoing::Endpoint,
-    ) {
+    pub(super) async fn scripted() -> (Arc<Script>, ::golden_corpus::outgoing::BaseUrl) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
         let url = serve(
                 ::golden_corpus::admin::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_corpus::outgoing::Endpoint::new(url))
+        (script, ::golden_corpus::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "admin")]
@@ -4403,17 +4388,14 @@ mod docs {
         ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
-    pub(super) async fn scripted() -> (
-        Arc<Script>,
-        ::golden_corpus::outgoing::Endpoint,
-    ) {
+    pub(super) async fn scripted() -> (Arc<Script>, ::golden_corpus::outgoing::BaseUrl) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
         let url = serve(
                 ::golden_corpus::docs::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_corpus::outgoing::Endpoint::new(url))
+        (script, ::golden_corpus::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "docs")]
@@ -5157,17 +5139,14 @@ mod refs {
         ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
-    pub(super) async fn scripted() -> (
-        Arc<Script>,
-        ::golden_corpus::outgoing::Endpoint,
-    ) {
+    pub(super) async fn scripted() -> (Arc<Script>, ::golden_corpus::outgoing::BaseUrl) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
         let url = serve(
                 ::golden_corpus::refs::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_corpus::outgoing::Endpoint::new(url))
+        (script, ::golden_corpus::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "refs")]

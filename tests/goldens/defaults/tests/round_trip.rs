@@ -143,7 +143,7 @@ mod search {
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
         Arc<Script>,
-        ::golden_defaults::outgoing::Endpoint,
+        ::golden_defaults::outgoing::BaseUrl,
     ) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
@@ -151,7 +151,7 @@ mod search {
                 ::golden_defaults::search::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_defaults::outgoing::Endpoint::new(url))
+        (script, ::golden_defaults::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "search")]

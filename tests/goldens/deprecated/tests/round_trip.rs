@@ -161,7 +161,7 @@ mod things {
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
         Arc<Script>,
-        ::golden_deprecated::outgoing::Endpoint,
+        ::golden_deprecated::outgoing::BaseUrl,
     ) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
@@ -169,7 +169,7 @@ mod things {
                 ::golden_deprecated::things::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_deprecated::outgoing::Endpoint::new(url))
+        (script, ::golden_deprecated::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "things")]

@@ -146,12 +146,12 @@ mod pets {
         ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
-    pub(super) async fn scripted() -> (Arc<Script>, ::golden_enums::outgoing::Endpoint) {
+    pub(super) async fn scripted() -> (Arc<Script>, ::golden_enums::outgoing::BaseUrl) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
         let url = serve(::golden_enums::pets::router(Arc::new(Scripted(script.clone()))))
             .await;
-        (script, ::golden_enums::outgoing::Endpoint::new(url))
+        (script, ::golden_enums::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "pets")]

@@ -148,7 +148,7 @@ mod pets {
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
         Arc<Script>,
-        ::golden_enums_closed::outgoing::Endpoint,
+        ::golden_enums_closed::outgoing::BaseUrl,
     ) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
@@ -156,7 +156,7 @@ mod pets {
                 ::golden_enums_closed::pets::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_enums_closed::outgoing::Endpoint::new(url))
+        (script, ::golden_enums_closed::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "pets")]

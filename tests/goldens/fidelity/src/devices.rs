@@ -26,6 +26,24 @@ impl GetDeviceResponse {
             Self::BadRequest(_) => ::http::StatusCode::BAD_REQUEST,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::DeviceInformation,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetDeviceResponse {
@@ -64,6 +82,24 @@ impl GetDeviceKeysResponse {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
             Self::NotFound(_) => ::http::StatusCode::NOT_FOUND,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::DeviceKeys,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -116,6 +152,24 @@ impl GetDeviceCardResponse {
             _ => ::std::result::Result::Err(error),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::std::boxed::Box<crate::types::DeviceCard>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetDeviceCardResponse {
@@ -148,6 +202,18 @@ impl GetPositionsResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetPositionsOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetPositionsResponse {
@@ -175,6 +241,18 @@ impl ListDevicesResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::ListDevicesOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -207,6 +285,18 @@ impl ShowDeviceResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::DeviceKeys,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -351,7 +441,7 @@ impl GetDeviceRequest {
     /// The HTTP request for `GET /devices/{deviceId}` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -371,7 +461,7 @@ impl GetDeviceKeysRequest {
     /// The HTTP request for `GET /devices/{deviceId}/keys` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -391,7 +481,7 @@ impl GetDeviceCardRequest {
     /// The HTTP request for `GET /devices/{deviceId}/card` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -411,7 +501,7 @@ impl GetPositionsRequest {
     /// The HTTP request for `GET /positions` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -430,7 +520,7 @@ impl ListDevicesRequest {
     /// The HTTP request for `GET /devices` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -449,7 +539,7 @@ impl ShowDeviceRequest {
     /// The HTTP request for `GET /devices/{deviceId}/summary` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -540,82 +630,204 @@ impl ShowDeviceResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for GetDeviceRequest {
+    type Response = GetDeviceResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = GET_DEVICE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetDeviceRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetDeviceResponse, crate::outgoing::ResponseError> {
+        GetDeviceResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetDeviceKeysRequest {
+    type Response = GetDeviceKeysResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = GET_DEVICE_KEYS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetDeviceKeysRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetDeviceKeysResponse, crate::outgoing::ResponseError> {
+        GetDeviceKeysResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetDeviceCardRequest {
+    type Response = GetDeviceCardResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = GET_DEVICE_CARD;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetDeviceCardRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetDeviceCardResponse, crate::outgoing::ResponseError> {
+        GetDeviceCardResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetPositionsRequest {
+    type Response = GetPositionsResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = GET_POSITIONS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetPositionsRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetPositionsResponse, crate::outgoing::ResponseError> {
+        GetPositionsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for ListDevicesRequest {
+    type Response = ListDevicesResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = LIST_DEVICES;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        ListDevicesRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<ListDevicesResponse, crate::outgoing::ResponseError> {
+        ListDevicesResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for ShowDeviceRequest {
+    type Response = ShowDeviceResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = SHOW_DEVICE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        ShowDeviceRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<ShowDeviceResponse, crate::outgoing::ResponseError> {
+        ShowDeviceResponse::from_http(response)
+    }
+}
 /// A client of the Devices API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client { http, endpoint }
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = ::std::convert::Infallible>,
+    {
+        let request = request.to_http(&self.endpoint, ::std::option::Option::None)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `GET /devices/{deviceId}`.
     pub async fn get_device(
         &self,
         request: &GetDeviceRequest,
     ) -> ::std::result::Result<GetDeviceResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetDeviceResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /devices/{deviceId}/keys`.
     pub async fn get_device_keys(
         &self,
         request: &GetDeviceKeysRequest,
     ) -> ::std::result::Result<GetDeviceKeysResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetDeviceKeysResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /devices/{deviceId}/card`.
     pub async fn get_device_card(
         &self,
         request: &GetDeviceCardRequest,
     ) -> ::std::result::Result<GetDeviceCardResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetDeviceCardResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /positions`.
     pub async fn get_positions(
         &self,
         request: &GetPositionsRequest,
     ) -> ::std::result::Result<GetPositionsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetPositionsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /devices`.
     pub async fn list_devices(
         &self,
         request: &ListDevicesRequest,
     ) -> ::std::result::Result<ListDevicesResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(ListDevicesResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /devices/{deviceId}/summary`.
     pub async fn show_device(
         &self,
         request: &ShowDeviceRequest,
     ) -> ::std::result::Result<ShowDeviceResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(ShowDeviceResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`DevicesApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

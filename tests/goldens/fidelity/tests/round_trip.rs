@@ -263,7 +263,7 @@ mod devices {
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
         Arc<Script>,
-        ::golden_fidelity::outgoing::Endpoint,
+        ::golden_fidelity::outgoing::BaseUrl,
     ) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
@@ -271,7 +271,7 @@ mod devices {
                 ::golden_fidelity::devices::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_fidelity::outgoing::Endpoint::new(url))
+        (script, ::golden_fidelity::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "devices")]

@@ -21,6 +21,15 @@ impl FormLoginResponse {
             Self::Ok => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::Ok => ::std::result::Result::Ok(()),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for FormLoginResponse {
@@ -49,6 +58,15 @@ impl AddNoteResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Created => ::http::StatusCode::CREATED,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::Created => ::std::result::Result::Ok(()),
         }
     }
 }
@@ -112,7 +130,7 @@ impl FormLoginRequest {
     /// The HTTP request for `POST /login` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -133,7 +151,7 @@ impl AddNoteRequest {
     /// The HTTP request for `POST /notes` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -174,46 +192,96 @@ impl AddNoteResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for FormLoginRequest {
+    type Response = FormLoginResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = FORM_LOGIN;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        FormLoginRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<FormLoginResponse, crate::outgoing::ResponseError> {
+        FormLoginResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for AddNoteRequest {
+    type Response = AddNoteResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = ADD_NOTE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        AddNoteRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<AddNoteResponse, crate::outgoing::ResponseError> {
+        AddNoteResponse::from_http(response)
+    }
+}
 /// A client of the Forms API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client { http, endpoint }
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = ::std::convert::Infallible>,
+    {
+        let request = request.to_http(&self.endpoint, ::std::option::Option::None)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `POST /login`.
     pub async fn form_login(
         &self,
         request: &FormLoginRequest,
     ) -> ::std::result::Result<FormLoginResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(FormLoginResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /notes`.
     pub async fn add_note(
         &self,
         request: &AddNoteRequest,
     ) -> ::std::result::Result<AddNoteResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(AddNoteResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`FormsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

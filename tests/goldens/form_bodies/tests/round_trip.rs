@@ -160,7 +160,7 @@ mod forms {
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
         Arc<Script>,
-        ::golden_form_bodies::outgoing::Endpoint,
+        ::golden_form_bodies::outgoing::BaseUrl,
     ) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
@@ -168,7 +168,7 @@ mod forms {
                 ::golden_form_bodies::forms::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_form_bodies::outgoing::Endpoint::new(url))
+        (script, ::golden_form_bodies::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "forms")]

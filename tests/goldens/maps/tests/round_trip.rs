@@ -141,14 +141,14 @@ mod labels {
         ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
-    pub(super) async fn scripted() -> (Arc<Script>, ::golden_maps::outgoing::Endpoint) {
+    pub(super) async fn scripted() -> (Arc<Script>, ::golden_maps::outgoing::BaseUrl) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
         let url = serve(
                 ::golden_maps::labels::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_maps::outgoing::Endpoint::new(url))
+        (script, ::golden_maps::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "labels")]

@@ -53,6 +53,24 @@ impl GetThingResponse {
             Self::NotFound => ::http::StatusCode::NOT_FOUND,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetThingRequest,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetThingResponse {
@@ -83,6 +101,18 @@ impl ThingsGetV2Response {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Everything,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -117,6 +147,15 @@ impl SelfResponse {
             Self::NoContent => ::http::StatusCode::NO_CONTENT,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::NoContent => ::std::result::Result::Ok(()),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SelfResponse {
@@ -144,6 +183,18 @@ impl ResultResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Result,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -266,7 +317,7 @@ impl GetThingRequest {
     /// The HTTP request for `POST /things/{user-id}/{user_id}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -308,7 +359,7 @@ impl ThingsGetV2Request {
     /// The HTTP request for `GET /odd` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -328,7 +379,7 @@ impl SelfRequest {
     /// The HTTP request for `GET /odd/{Self}` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -349,7 +400,7 @@ impl ResultRequest {
     /// The HTTP request for `GET /result` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -414,24 +465,104 @@ impl ResultResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for GetThingRequest {
+    type Response = GetThingResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = GET_THING;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetThingRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetThingResponse, crate::outgoing::ResponseError> {
+        GetThingResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for ThingsGetV2Request {
+    type Response = ThingsGetV2Response;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = THINGS_GET_V2;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        ThingsGetV2Request::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<ThingsGetV2Response, crate::outgoing::ResponseError> {
+        ThingsGetV2Response::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for SelfRequest {
+    type Response = SelfResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = SELF;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        SelfRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<SelfResponse, crate::outgoing::ResponseError> {
+        SelfResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for ResultRequest {
+    type Response = ResultResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = RESULT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        ResultRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<ResultResponse, crate::outgoing::ResponseError> {
+        ResultResponse::from_http(response)
+    }
+}
 /// A client of the Clashing names API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client {
             http,
@@ -448,44 +579,50 @@ impl Client {
     pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
         self.credential = credential;
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = Credential>,
+    {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `POST /things/{user-id}/{user_id}`.
     pub async fn get_thing(
         &self,
         request: &GetThingRequest,
     ) -> ::std::result::Result<GetThingResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetThingResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /odd`.
     pub async fn things_get_v2(
         &self,
         request: &ThingsGetV2Request,
     ) -> ::std::result::Result<ThingsGetV2Response, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(ThingsGetV2Response::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /odd/{Self}`.
     pub async fn self_(
         &self,
         request: &SelfRequest,
     ) -> ::std::result::Result<SelfResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(SelfResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /result`.
     pub async fn result(
         &self,
         request: &ResultRequest,
     ) -> ::std::result::Result<ResultResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(ResultResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`TypesApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -215,14 +215,14 @@ mod types_api {
         ::axum::serve(listener, router).await.unwrap();
     }
     /// A scripted implementation served on loopback: its script, and where to send.
-    pub(super) async fn scripted() -> (Arc<Script>, ::golden_names::outgoing::Endpoint) {
+    pub(super) async fn scripted() -> (Arc<Script>, ::golden_names::outgoing::BaseUrl) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
         let url = serve(
                 ::golden_names::types_api::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_names::outgoing::Endpoint::new(url))
+        (script, ::golden_names::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "types")]

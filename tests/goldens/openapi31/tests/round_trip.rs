@@ -150,7 +150,7 @@ mod pets {
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
         Arc<Script>,
-        ::golden_openapi31::outgoing::Endpoint,
+        ::golden_openapi31::outgoing::BaseUrl,
     ) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
@@ -158,7 +158,7 @@ mod pets {
                 ::golden_openapi31::pets::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_openapi31::outgoing::Endpoint::new(url))
+        (script, ::golden_openapi31::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "pets")]

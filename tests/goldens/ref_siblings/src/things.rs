@@ -21,6 +21,18 @@ impl CreateThingResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::Owner,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for CreateThingResponse {
@@ -66,7 +78,7 @@ impl CreateThingRequest {
     /// The HTTP request for `POST /things` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -95,37 +107,69 @@ impl CreateThingResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for CreateThingRequest {
+    type Response = CreateThingResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = CREATE_THING;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        CreateThingRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<CreateThingResponse, crate::outgoing::ResponseError> {
+        CreateThingResponse::from_http(response)
+    }
+}
 /// A client of the Things API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client { http, endpoint }
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = ::std::convert::Infallible>,
+    {
+        let request = request.to_http(&self.endpoint, ::std::option::Option::None)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `POST /things`.
     pub async fn create_thing(
         &self,
         request: &CreateThingRequest,
     ) -> ::std::result::Result<CreateThingResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(CreateThingResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`ThingsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -148,7 +148,7 @@ mod things {
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
         Arc<Script>,
-        ::golden_ref_siblings::outgoing::Endpoint,
+        ::golden_ref_siblings::outgoing::BaseUrl,
     ) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
@@ -156,7 +156,7 @@ mod things {
                 ::golden_ref_siblings::things::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_ref_siblings::outgoing::Endpoint::new(url))
+        (script, ::golden_ref_siblings::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "things")]

@@ -54,6 +54,24 @@ impl GetItemResponse {
             _ => ::std::result::Result::Ok(Self::Default(error.status, error.body)),
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetItemOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetItemResponse {
@@ -109,7 +127,7 @@ impl GetItemRequest {
     /// The HTTP request for `GET /items/{id}` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -143,37 +161,69 @@ impl GetItemResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for GetItemRequest {
+    type Response = GetItemResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = GET_ITEM;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetItemRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetItemResponse, crate::outgoing::ResponseError> {
+        GetItemResponse::from_http(response)
+    }
+}
 /// A client of the Items API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client { http, endpoint }
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = ::std::convert::Infallible>,
+    {
+        let request = request.to_http(&self.endpoint, ::std::option::Option::None)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `GET /items/{id}`.
     pub async fn get_item(
         &self,
         request: &GetItemRequest,
     ) -> ::std::result::Result<GetItemResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetItemResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`ItemsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -148,7 +148,7 @@ mod items {
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
         Arc<Script>,
-        ::golden_responses::outgoing::Endpoint,
+        ::golden_responses::outgoing::BaseUrl,
     ) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
@@ -156,7 +156,7 @@ mod items {
                 ::golden_responses::items::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_responses::outgoing::Endpoint::new(url))
+        (script, ::golden_responses::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "items")]

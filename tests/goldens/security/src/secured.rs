@@ -31,6 +31,15 @@ impl UsesGlobalResponse {
             Self::Ok => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::Ok => ::std::result::Result::Ok(()),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for UsesGlobalResponse {
@@ -56,6 +65,15 @@ impl EitherKeyResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::Ok => ::std::result::Result::Ok(()),
         }
     }
 }
@@ -85,6 +103,15 @@ impl MaybeKeyResponse {
             Self::Ok => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::Ok => ::std::result::Result::Ok(()),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for MaybeKeyResponse {
@@ -112,6 +139,15 @@ impl SignedResponse {
             Self::Ok => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::Ok => ::std::result::Result::Ok(()),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SignedResponse {
@@ -137,6 +173,15 @@ impl PublicResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
+        match self {
+            Self::Ok => ::std::result::Result::Ok(()),
         }
     }
 }
@@ -287,7 +332,7 @@ impl UsesGlobalRequest {
     /// The HTTP request for `GET /default` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -314,7 +359,7 @@ impl EitherKeyRequest {
     /// The HTTP request for `GET /either` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -344,7 +389,7 @@ impl MaybeKeyRequest {
     /// The HTTP request for `GET /maybe` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -371,7 +416,7 @@ impl SignedRequest {
     /// The HTTP request for `GET /signed` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -398,7 +443,7 @@ impl PublicRequest {
     /// The HTTP request for `GET /public` at `endpoint`, with `credential` where the operation takes one of its kind.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
         _credential: ::std::option::Option<&Credential>,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
@@ -474,24 +519,124 @@ impl PublicResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for UsesGlobalRequest {
+    type Response = UsesGlobalResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = USES_GLOBAL;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        UsesGlobalRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<UsesGlobalResponse, crate::outgoing::ResponseError> {
+        UsesGlobalResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for EitherKeyRequest {
+    type Response = EitherKeyResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = EITHER_KEY;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        EitherKeyRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<EitherKeyResponse, crate::outgoing::ResponseError> {
+        EitherKeyResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for MaybeKeyRequest {
+    type Response = MaybeKeyResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = MAYBE_KEY;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        MaybeKeyRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<MaybeKeyResponse, crate::outgoing::ResponseError> {
+        MaybeKeyResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for SignedRequest {
+    type Response = SignedResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = SIGNED;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        SignedRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<SignedResponse, crate::outgoing::ResponseError> {
+        SignedResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for PublicRequest {
+    type Response = PublicResponse;
+    type Credential = Credential;
+    const METADATA: crate::metadata::Metadata = PUBLIC;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        PublicRequest::to_http(self, base, credential)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<PublicResponse, crate::outgoing::ResponseError> {
+        PublicResponse::from_http(response)
+    }
+}
 /// A client of the Secured API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client {
             http,
@@ -508,53 +653,57 @@ impl Client {
     pub fn set_credential(&mut self, credential: ::std::option::Option<Credential>) {
         self.credential = credential;
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = Credential>,
+    {
+        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `GET /default`.
     pub async fn uses_global(
         &self,
         request: &UsesGlobalRequest,
     ) -> ::std::result::Result<UsesGlobalResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(UsesGlobalResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /either`.
     pub async fn either_key(
         &self,
         request: &EitherKeyRequest,
     ) -> ::std::result::Result<EitherKeyResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(EitherKeyResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /maybe`.
     pub async fn maybe_key(
         &self,
         request: &MaybeKeyRequest,
     ) -> ::std::result::Result<MaybeKeyResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(MaybeKeyResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /signed`.
     pub async fn signed(
         &self,
         request: &SignedRequest,
     ) -> ::std::result::Result<SignedResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(SignedResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /public`.
     pub async fn public(
         &self,
         request: &PublicRequest,
     ) -> ::std::result::Result<PublicResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(PublicResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`SecuredApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -215,7 +215,7 @@ mod secured {
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
         Arc<Script>,
-        ::golden_security::outgoing::Endpoint,
+        ::golden_security::outgoing::BaseUrl,
     ) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
@@ -223,7 +223,7 @@ mod secured {
                 ::golden_security::secured::router(Arc::new(Scripted(script.clone()))),
             )
             .await;
-        (script, ::golden_security::outgoing::Endpoint::new(url))
+        (script, ::golden_security::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "secured")]

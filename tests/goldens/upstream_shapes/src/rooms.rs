@@ -21,6 +21,18 @@ impl SendInviteV1Response {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::SendInviteV1OkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SendInviteV1Response {
@@ -51,6 +63,18 @@ impl SendInviteV2Response {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::SendInviteV2OkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -87,6 +111,18 @@ impl GetEventsResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetEventsResponse {
@@ -119,6 +155,18 @@ impl InviteUserResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -155,6 +203,18 @@ impl SetStateResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SetStateResponse {
@@ -185,6 +245,18 @@ impl GetEventResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::ClientEvent,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -221,6 +293,18 @@ impl PeekEventsResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -263,6 +347,18 @@ impl QueryUserByProtocolResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for QueryUserByProtocolResponse {
@@ -300,6 +396,24 @@ impl InviteBy3PidResponse {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
             Self::BadRequest(_) => ::http::StatusCode::BAD_REQUEST,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -341,6 +455,18 @@ impl UploadContentResponse {
             Self::Ok(_) => ::http::StatusCode::OK,
         }
     }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::UploadContentOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+        }
+    }
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for UploadContentResponse {
@@ -371,6 +497,18 @@ impl GetContentResponse {
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetContentOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
         }
     }
 }
@@ -406,6 +544,24 @@ impl GetLegacyContentResponse {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
             Self::BadGateway(_) => ::http::StatusCode::BAD_GATEWAY,
+        }
+    }
+    /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+    /// so that `?` works on a client's answer.
+    pub fn into_result(
+        self,
+    ) -> ::std::result::Result<
+        crate::types::GetLegacyContentOkBody,
+        crate::outgoing::ErrorResponse<Self>,
+    > {
+        match self {
+            Self::Ok(body) => ::std::result::Result::Ok(body),
+            error => {
+                ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                    status: error.status(),
+                    response: ::std::boxed::Box::new(error),
+                })
+            }
         }
     }
 }
@@ -668,7 +824,7 @@ impl SendInviteV1Request {
     /// The HTTP request for `PUT /_matrix/federation/v1/invite/{roomId}` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -688,7 +844,7 @@ impl SendInviteV2Request {
     /// The HTTP request for `PUT /_matrix/federation/v2/invite/{roomId}` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -708,7 +864,7 @@ impl GetEventsRequest {
     /// The HTTP request for `GET /_matrix/client/v3/events` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -729,7 +885,7 @@ impl InviteUserRequest {
     /// The HTTP request for `POST /_matrix/client/v3/rooms/{roomId}/invite` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -751,7 +907,7 @@ impl SetStateRequest {
     /// The HTTP request for `PUT /_matrix/client/v3/rooms/{roomId}/state` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -774,7 +930,7 @@ impl GetEventRequest {
     /// The HTTP request for `GET /_matrix/client/v3/rooms/{roomId}/event` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -794,7 +950,7 @@ impl PeekEventsRequest {
     /// The HTTP request for `GET /_matrix/client/v3/events` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -816,7 +972,7 @@ impl QueryUserByProtocolRequest {
     /// The HTTP request for `GET /_matrix/client/v3/thirdparty/user/{protocol}` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -838,7 +994,7 @@ impl InviteBy3PidRequest {
     /// The HTTP request for `POST /_matrix/client/v3/rooms/{roomId}/invite` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -860,7 +1016,7 @@ impl UploadContentRequest {
     /// The HTTP request for `POST /_matrix/media/v3/upload` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -882,7 +1038,7 @@ impl GetContentRequest {
     /// The HTTP request for `GET /_matrix/media/v3/download/{mediaId}` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -902,7 +1058,7 @@ impl GetLegacyContentRequest {
     /// The HTTP request for `GET /_matrix/media/r0/legacy/{mediaId}` at `endpoint`.
     pub fn to_http(
         &self,
-        endpoint: &crate::outgoing::Endpoint,
+        endpoint: &crate::outgoing::BaseUrl,
     ) -> ::std::result::Result<
         ::http::Request<::std::vec::Vec<u8>>,
         crate::outgoing::RequestError,
@@ -1072,91 +1228,337 @@ impl GetLegacyContentResponse {
         }
     }
 }
+impl crate::outgoing::Endpoint for SendInviteV1Request {
+    type Response = SendInviteV1Response;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = SEND_INVITE_V1;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        SendInviteV1Request::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<SendInviteV1Response, crate::outgoing::ResponseError> {
+        SendInviteV1Response::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for SendInviteV2Request {
+    type Response = SendInviteV2Response;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = SEND_INVITE_V2;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        SendInviteV2Request::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<SendInviteV2Response, crate::outgoing::ResponseError> {
+        SendInviteV2Response::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetEventsRequest {
+    type Response = GetEventsResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = GET_EVENTS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetEventsRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetEventsResponse, crate::outgoing::ResponseError> {
+        GetEventsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for InviteUserRequest {
+    type Response = InviteUserResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = INVITE_USER;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        InviteUserRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<InviteUserResponse, crate::outgoing::ResponseError> {
+        InviteUserResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for SetStateRequest {
+    type Response = SetStateResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = SET_STATE;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        SetStateRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<SetStateResponse, crate::outgoing::ResponseError> {
+        SetStateResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetEventRequest {
+    type Response = GetEventResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = GET_EVENT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetEventRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetEventResponse, crate::outgoing::ResponseError> {
+        GetEventResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for PeekEventsRequest {
+    type Response = PeekEventsResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = PEEK_EVENTS;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        PeekEventsRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<PeekEventsResponse, crate::outgoing::ResponseError> {
+        PeekEventsResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for QueryUserByProtocolRequest {
+    type Response = QueryUserByProtocolResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = QUERY_USER_BY_PROTOCOL;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        QueryUserByProtocolRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<
+        QueryUserByProtocolResponse,
+        crate::outgoing::ResponseError,
+    > {
+        QueryUserByProtocolResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for InviteBy3PidRequest {
+    type Response = InviteBy3PidResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = INVITE_BY3_PID;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        InviteBy3PidRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<InviteBy3PidResponse, crate::outgoing::ResponseError> {
+        InviteBy3PidResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for UploadContentRequest {
+    type Response = UploadContentResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = UPLOAD_CONTENT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        UploadContentRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<UploadContentResponse, crate::outgoing::ResponseError> {
+        UploadContentResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetContentRequest {
+    type Response = GetContentResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = GET_CONTENT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetContentRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<GetContentResponse, crate::outgoing::ResponseError> {
+        GetContentResponse::from_http(response)
+    }
+}
+impl crate::outgoing::Endpoint for GetLegacyContentRequest {
+    type Response = GetLegacyContentResponse;
+    type Credential = ::std::convert::Infallible;
+    const METADATA: crate::metadata::Metadata = GET_LEGACY_CONTENT;
+    fn to_http(
+        &self,
+        base: &crate::outgoing::BaseUrl,
+        _credential: ::std::option::Option<&Self::Credential>,
+    ) -> ::std::result::Result<
+        ::http::Request<::std::vec::Vec<u8>>,
+        crate::outgoing::RequestError,
+    > {
+        GetLegacyContentRequest::to_http(self, base)
+    }
+    fn response_from_http(
+        response: ::http::Response<::std::vec::Vec<u8>>,
+    ) -> ::std::result::Result<
+        GetLegacyContentResponse,
+        crate::outgoing::ResponseError,
+    > {
+        GetLegacyContentResponse::from_http(response)
+    }
+}
 /// A client of the Rooms API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct Client {
     http: ::reqwest::Client,
-    endpoint: crate::outgoing::Endpoint,
+    endpoint: crate::outgoing::BaseUrl,
 }
 #[cfg(feature = "client")]
 impl Client {
     /// A client of `endpoint`, on a new reqwest client.
-    pub fn new(endpoint: crate::outgoing::Endpoint) -> Self {
+    pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
     pub fn with_http(
         http: ::reqwest::Client,
-        endpoint: crate::outgoing::Endpoint,
+        endpoint: crate::outgoing::BaseUrl,
     ) -> Self {
         Client { http, endpoint }
     }
-    pub fn endpoint(&self) -> &crate::outgoing::Endpoint {
+    /// The server the requests go to.
+    pub fn endpoint(&self) -> &crate::outgoing::BaseUrl {
         &self.endpoint
+    }
+    /// Sends any operation of this API: its request, built for this client's server
+    /// and credential, and its documented response, read back.
+    pub async fn send<R>(
+        &self,
+        request: &R,
+    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    where
+        R: crate::outgoing::Endpoint<Credential = ::std::convert::Infallible>,
+    {
+        let request = request.to_http(&self.endpoint, ::std::option::Option::None)?;
+        let response = crate::outgoing::send(&self.http, request).await?;
+        ::std::result::Result::Ok(R::response_from_http(response)?)
     }
     /// `PUT /_matrix/federation/v1/invite/{roomId}`.
     pub async fn send_invite_v1(
         &self,
         request: &SendInviteV1Request,
     ) -> ::std::result::Result<SendInviteV1Response, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(SendInviteV1Response::from_http(response)?)
+        self.send(request).await
     }
     /// `PUT /_matrix/federation/v2/invite/{roomId}`.
     pub async fn send_invite_v2(
         &self,
         request: &SendInviteV2Request,
     ) -> ::std::result::Result<SendInviteV2Response, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(SendInviteV2Response::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /_matrix/client/v3/events`.
     pub async fn get_events(
         &self,
         request: &GetEventsRequest,
     ) -> ::std::result::Result<GetEventsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetEventsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`.
     pub async fn invite_user(
         &self,
         request: &InviteUserRequest,
     ) -> ::std::result::Result<InviteUserResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(InviteUserResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `PUT /_matrix/client/v3/rooms/{roomId}/state`.
     pub async fn set_state(
         &self,
         request: &SetStateRequest,
     ) -> ::std::result::Result<SetStateResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(SetStateResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /_matrix/client/v3/rooms/{roomId}/event`.
     pub async fn get_event(
         &self,
         request: &GetEventRequest,
     ) -> ::std::result::Result<GetEventResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetEventResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /_matrix/client/v3/events`.
     pub async fn peek_events(
         &self,
         request: &PeekEventsRequest,
     ) -> ::std::result::Result<PeekEventsResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(PeekEventsResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /_matrix/client/v3/thirdparty/user/{protocol}`.
     pub async fn query_user_by_protocol(
@@ -1166,45 +1568,35 @@ impl Client {
         QueryUserByProtocolResponse,
         crate::outgoing::ClientError,
     > {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(QueryUserByProtocolResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`.
     pub async fn invite_by3_pid(
         &self,
         request: &InviteBy3PidRequest,
     ) -> ::std::result::Result<InviteBy3PidResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(InviteBy3PidResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `POST /_matrix/media/v3/upload`.
     pub async fn upload_content(
         &self,
         request: &UploadContentRequest,
     ) -> ::std::result::Result<UploadContentResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(UploadContentResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /_matrix/media/v3/download/{mediaId}`.
     pub async fn get_content(
         &self,
         request: &GetContentRequest,
     ) -> ::std::result::Result<GetContentResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetContentResponse::from_http(response)?)
+        self.send(request).await
     }
     /// `GET /_matrix/media/r0/legacy/{mediaId}`.
     pub async fn get_legacy_content(
         &self,
         request: &GetLegacyContentRequest,
     ) -> ::std::result::Result<GetLegacyContentResponse, crate::outgoing::ClientError> {
-        let request = request.to_http(&self.endpoint)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(GetLegacyContentResponse::from_http(response)?)
+        self.send(request).await
     }
 }
 /// An axum router serving every operation of [`RoomsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

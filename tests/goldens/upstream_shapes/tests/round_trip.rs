@@ -407,7 +407,7 @@ mod rooms {
     /// A scripted implementation served on loopback: its script, and where to send.
     pub(super) async fn scripted() -> (
         Arc<Script>,
-        ::golden_upstream_shapes::outgoing::Endpoint,
+        ::golden_upstream_shapes::outgoing::BaseUrl,
     ) {
         let _ = ::rustls::crypto::ring::default_provider().install_default();
         let script = Arc::new(Script::default());
@@ -417,7 +417,7 @@ mod rooms {
                 ),
             )
             .await;
-        (script, ::golden_upstream_shapes::outgoing::Endpoint::new(url))
+        (script, ::golden_upstream_shapes::outgoing::BaseUrl::new(url))
     }
 }
 #[cfg(feature = "rooms")]
