@@ -174,7 +174,7 @@ async fn register(run: &mut Run, base: &Client, name: &str) -> User {
         device: text(&registered["device_id"]),
         client: base
             .clone()
-            .with_credential(Credential::AccessTokenBearer(token)),
+            .with_credential(Credential::AccessTokenBearer(token.into())),
     }
 }
 
@@ -235,9 +235,9 @@ async fn session(run: &mut Run, url: &str) {
         device: text(&logged_in["device_id"]),
         client: base
             .clone()
-            .with_credential(Credential::AccessTokenBearer(text(
-                &logged_in["access_token"],
-            ))),
+            .with_credential(Credential::AccessTokenBearer(
+                text(&logged_in["access_token"]).into(),
+            )),
     };
 
     for user in [&alice, &bob] {
@@ -330,11 +330,7 @@ async fn session(run: &mut Run, url: &str) {
         cs::UploadContentResponse::Ok
     );
     let mxc = text(&uploaded["content_uri"]);
-    let (server_name, media_id) = mxc
-        .trim_start_matches("mxc://")
-        .split_once('/')
-        .map(|(s, m)| (s.to_owned(), m.to_owned()))
-        .unwrap_or_default();
+    let (server_name, media_id) = split_mxc(&mxc);
     let download = cs::GetContentAuthedRequest {
         server_name: server_name.clone(),
         media_id: media_id.clone(),
@@ -379,11 +375,7 @@ async fn session(run: &mut Run, url: &str) {
         cs::CreateContentResponse::Ok
     );
     let later = text(&created["content_uri"]);
-    let (later_server, later_id) = later
-        .trim_start_matches("mxc://")
-        .split_once('/')
-        .map(|(s, m)| (s.to_owned(), m.to_owned()))
-        .unwrap_or_default();
+    let (later_server, later_id) = split_mxc(&later);
     let fill = cs::UploadContentToMxcRequest {
         server_name: later_server,
         media_id: later_id,
@@ -497,7 +489,7 @@ async fn session(run: &mut Run, url: &str) {
     };
     call!(run, bob.client, query_public_rooms, query);
     let summary = cs::GetRoomSummaryRequest {
-        room_id_or_alias: types::GetRoomSummaryRoomIdOrAlias::String(room.clone()),
+        room_id_or_alias: types::GetRoomSummaryRoomIdOrAlias::RoomId(room.parse().expect("a room ID")),
         via: None,
     };
     call!(run, bob.client, get_room_summary, summary);
@@ -725,7 +717,7 @@ async fn session(run: &mut Run, url: &str) {
     };
     call!(run, bob.client, report_room, report_room);
     let report_user = cs::ReportUserRequest {
-        user_id: bob.id.clone(),
+        user_id: bob.id.parse().expect("a user ID"),
         body: from(json!({"reason": "a test"})),
     };
     call!(run, alice.client, report_user, report_user);
@@ -1206,4 +1198,17 @@ async fn main() {
     if !run.failures.is_empty() {
         std::process::exit(1);
     }
+}
+
+/// The server name (a `types::ServerName`, checked) and the media ID of an `mxc://` URI
+/// Synapse answered with.
+fn split_mxc(mxc: &str) -> (types::ServerName, String) {
+    let (server, media) = mxc
+        .trim_start_matches("mxc://")
+        .split_once('/')
+        .expect("an mxc:// URI");
+    (
+        server.parse().expect("the server name of an mxc:// URI"),
+        media.to_owned(),
+    )
 }

@@ -251,17 +251,18 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
     }
 }
 
-/// Whether a response documents success: a 2xx status or the `2XX` class (`default` is
-/// whatever the others are not, so it counts as an error).
+/// Whether a response is no error: a status below 400 (a redirect such as an SSO login's
+/// 302 is the operation doing its work), or such a class (`default` is whatever the others
+/// are not, so it counts as an error).
 fn is_success(status: Status) -> bool {
     match status {
-        Status::Code(code) => (200..300).contains(&code),
-        Status::Range(class) => class == 2,
+        Status::Code(code) => code < 400,
+        Status::Range(class) => class < 4,
         Status::Default => false,
     }
 }
 
-/// `into_result`: the success on `Ok`, a documented error on `Err` as an
+/// `into_result`: the success on `Ok`, a documented error (4xx, 5xx, `default`) on `Err` as an
 /// `outgoing::ErrorResponse` (its status, and the response itself), so that `?` works on a
 /// client's answer. With one success the `Ok` is its body (`()` without one); with several,
 /// the response itself; with none, `Infallible`.
@@ -292,22 +293,33 @@ fn into_result(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
             )
         }
     };
-    let error_arm = (!errors.is_empty()).then(|| {
+    let error = |value: TokenStream| {
         quote! {
-            error => ::std::result::Result::Err(crate::outgoing::ErrorResponse {
-                status: error.status(),
-                response: ::std::boxed::Box::new(error),
-            }),
+            ::std::result::Result::Err(crate::outgoing::ErrorResponse {
+                status: #value.status(),
+                response: ::std::boxed::Box::new(#value),
+            })
         }
-    });
-    quote! {
-        /// The success on `Ok`, a documented error on `Err` (with the status it came with),
-        /// so that `?` works on a client's answer.
-        pub fn into_result(self) -> ::std::result::Result<#ok_type, crate::outgoing::ErrorResponse<Self>> {
+    };
+    let body = if successes.is_empty() {
+        error(quote!(self))
+    } else {
+        let error_arm = (!errors.is_empty()).then(|| {
+            let error = error(quote!(error));
+            quote!(error => #error,)
+        });
+        quote! {
             match self {
                 #ok_arm
                 #error_arm
             }
+        }
+    };
+    quote! {
+        /// The success on `Ok`, a documented error on `Err` (with the status it came with),
+        /// so that `?` works on a client's answer.
+        pub fn into_result(self) -> ::std::result::Result<#ok_type, crate::outgoing::ErrorResponse<Self>> {
+            #body
         }
     }
 }

@@ -102,7 +102,7 @@ fn upload() {
 #[test]
 fn download() {
     let request = client_server::GetContentAuthedRequest {
-        server_name: "matrix.org".into(),
+        server_name: "matrix.org".parse().unwrap(),
         media_id: "ascERGshawAWawugaAcauga".into(),
         timeout_ms: 20000,
     }
