@@ -58,12 +58,11 @@ impl GetItemResponse {
     /// so that `?` works on a client's answer.
     pub fn into_result(
         self,
-    ) -> ::std::result::Result<
-        crate::types::GetItemOkBody,
-        crate::outgoing::ErrorResponse<Self>,
-    > {
+    ) -> ::std::result::Result<Self, crate::outgoing::ErrorResponse<Self>> {
         match self {
-            Self::Ok(body) => ::std::result::Result::Ok(body),
+            success @ (Self::Ok { .. } | Self::NotModified { .. }) => {
+                ::std::result::Result::Ok(success)
+            }
             error => {
                 ::std::result::Result::Err(crate::outgoing::ErrorResponse {
                     status: error.status(),
