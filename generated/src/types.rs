@@ -360,6 +360,7 @@ impl UserIdentifier {
     }
 }
 #[cfg(feature = "client-server")]
+/// The schema at `api/client-server/login.yaml#/paths/~1login/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoginBody {
     /// The login type being used.
@@ -545,6 +546,7 @@ impl<'de> ::serde::Deserialize<'de> for UserId {
     }
 }
 #[cfg(feature = "client-server")]
+/// The schema at `api/client-server/login.yaml#/paths/~1login/post/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoginOkBody {
     /// The fully-qualified Matrix ID that has been registered.
@@ -589,6 +591,7 @@ impl ::std::default::Default for LoginOkBody {
     }
 }
 #[cfg(feature = "client-server")]
+/// The schema at `api/client-server/login.yaml#/paths/~1tokenrefresh/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RefreshBody {
     /// The refresh token which was issued by the server.
@@ -602,6 +605,7 @@ impl RefreshBody {
     }
 }
 #[cfg(feature = "client-server")]
+/// The schema at `api/client-server/login.yaml#/paths/~1tokenrefresh/post/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RefreshOkBody {
     /// An access token for the account.
@@ -630,6 +634,7 @@ impl ::std::default::Default for RefreshOkBody {
     }
 }
 #[cfg(feature = "client-server")]
+/// The schema at `api/client-server/registration.yaml#/paths/~1register/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RegisterKind {
     /// `guest`
@@ -745,6 +750,7 @@ pub struct AuthData {
     /// For `m.login.password`: the user's password.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub password: ::std::option::Option<crate::strings::Secret>,
+    /// The `threepid_creds` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub threepid_creds: ::std::option::Option<crate::types::ThreePidCredentials>,
     /// Properties beyond the ones named above.
@@ -768,6 +774,7 @@ impl AuthData {
     }
 }
 #[cfg(feature = "client-server")]
+/// The schema at `api/client-server/registration.yaml#/paths/~1register/post/parameters/1/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RegisterBody {
     /// Additional authentication information for the user-interactive authentication API.
@@ -805,6 +812,7 @@ impl RegisterBody {
     }
 }
 #[cfg(feature = "client-server")]
+/// The schema at `api/client-server/registration.yaml#/paths/~1register/post/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RegisterOkBody {
     /// The fully-qualified Matrix ID that has been registered.
@@ -849,6 +857,7 @@ impl ::std::default::Default for RegisterOkBody {
     }
 }
 #[cfg(feature = "client-server")]
+/// The schema at `api/client-server/definitions/auth_response.yaml#/properties/flows/items`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FlowInformation {
     /// The login type of each of the stages required to complete this
@@ -910,6 +919,7 @@ impl UiaaResponse {
     }
 }
 #[cfg(feature = "client-server")]
+/// The schema at `api/client-server/registration.yaml#/paths/~1account~1password/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChangePasswordBody {
     /// The new password for the account.
@@ -1003,6 +1013,7 @@ impl<'de> ::serde::Deserialize<'de> for ThirdPartyIdentifierMedium {
     }
 }
 #[cfg(feature = "client-server")]
+/// The schema at `api/client-server/administrative_contact.yaml#/paths/~1account~13pid/get/responses/200/schema/properties/threepids/items`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ThirdPartyIdentifier {
     /// The medium of the third party identifier.
@@ -1029,8 +1040,10 @@ impl ::std::default::Default for ThirdPartyIdentifier {
     }
 }
 #[cfg(feature = "client-server")]
+/// The schema at `api/client-server/administrative_contact.yaml#/paths/~1account~13pid/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetAccount3pidsOkBody {
+    /// The `threepids` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub threepids: ::std::option::Option<
         ::std::vec::Vec<crate::types::ThirdPartyIdentifier>,
@@ -1052,6 +1065,7 @@ impl ::std::default::Default for GetAccount3pidsOkBody {
     }
 }
 #[cfg(feature = "client-server")]
+/// The schema at `api/client-server/administrative_contact.yaml#/paths/~1account~13pid/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Post3pidsBody {
     /// The third party credentials to associate with the account.
@@ -1073,6 +1087,7 @@ impl Post3pidsBody {
     }
 }
 #[cfg(feature = "client-server")]
+/// The schema at `api/client-server/versions.yaml#/paths/~1versions/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetVersionsOkBody {
     /// The supported versions.
@@ -1229,6 +1244,7 @@ impl<'de> ::serde::Deserialize<'de> for ServerName {
         Self::parse(value).map_err(<D::Error as ::serde::de::Error>::custom)
     }
 }
+/// The schema at `api/client-server/definitions/openid_token.yaml#`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct OpenIdToken {
     /// An access token the consumer may use to verify the identity of
@@ -1261,6 +1277,7 @@ impl OpenIdToken {
     }
 }
 #[cfg(feature = "client-server")]
+/// The schema at `api/server-server/openid.yaml#/paths/~1openid~1userinfo/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ExchangeOpenIdTokenOkBody {
     /// The Matrix User ID who generated the token.
@@ -1274,6 +1291,7 @@ impl ExchangeOpenIdTokenOkBody {
     }
 }
 #[cfg(feature = "identity")]
+/// The schema at `api/identity/v2_auth.yaml#/paths/~1account~1register/post/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RegisterAccountOkBody {
     /// An opaque string representing the token to authenticate future
@@ -1288,6 +1306,7 @@ impl RegisterAccountOkBody {
     }
 }
 #[cfg(feature = "identity")]
+/// The schema at `api/identity/v2_auth.yaml#/paths/~1account/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetAccountOkBody {
     /// The user ID which registered the token.
@@ -1301,6 +1320,7 @@ impl GetAccountOkBody {
     }
 }
 #[cfg(feature = "identity")]
+/// The schema at `api/identity/associations.yaml#/paths/~13pid~1getValidated3pid/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetValidated3pidOkBody {
     /// The medium type of the 3pid.
@@ -1327,6 +1347,7 @@ impl GetValidated3pidOkBody {
     }
 }
 #[cfg(feature = "identity")]
+/// The schema at `api/identity/associations.yaml#/paths/~13pid~1bind/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BindBody {
     /// The Session ID generated by the `requestToken` call.
@@ -1356,6 +1377,7 @@ pub type ServerSignatures = ::std::collections::BTreeMap<
     ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
 >;
 #[cfg(feature = "identity")]
+/// The schema at `api/identity/associations.yaml#/paths/~13pid~1bind/post/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BindOkBody {
     /// The 3pid address of the user being looked up.
@@ -1417,6 +1439,7 @@ impl ThreePid {
     }
 }
 #[cfg(feature = "identity")]
+/// The schema at `api/identity/associations.yaml#/paths/~13pid~1unbind/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UnbindBody {
     /// The Session ID generated by the `requestToken` call.
@@ -1444,6 +1467,7 @@ impl UnbindBody {
     }
 }
 #[cfg(feature = "identity")]
+/// The schema at `api/identity/email_validation.yaml#/paths/~1validate~1email~1requestToken/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailRequestTokenBody {
     /// A unique string generated by the client, and used to identify the
@@ -1479,6 +1503,7 @@ impl EmailRequestTokenBody {
     }
 }
 #[cfg(feature = "identity")]
+/// The schema at `api/identity/email_validation.yaml#/paths/~1validate~1email~1requestToken/post/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailRequestTokenOkBody {
     /// The session ID.
@@ -1492,6 +1517,7 @@ impl EmailRequestTokenOkBody {
     }
 }
 #[cfg(feature = "identity")]
+/// The schema at `api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailSubmitTokenGetOkBody {
     /// Whether the validation was successful or not.
@@ -1505,6 +1531,7 @@ impl EmailSubmitTokenGetOkBody {
     }
 }
 #[cfg(feature = "identity")]
+/// The schema at `api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailSubmitTokenPostBody {
     /// The session ID, generated by the `requestToken` call.
@@ -1526,6 +1553,7 @@ impl EmailSubmitTokenPostBody {
     }
 }
 #[cfg(feature = "identity")]
+/// The schema at `api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailSubmitTokenPostOkBody {
     /// Whether the validation was successful or not.
@@ -1539,6 +1567,7 @@ impl EmailSubmitTokenPostOkBody {
     }
 }
 #[cfg(feature = "identity")]
+/// The schema at `api/identity/pubkey.yaml#/paths/~1pubkey~1{keyId}/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetPubKeyOkBody {
     /// Unpadded Base64 encoded public key.

@@ -4,6 +4,28 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::ir::{Field, TypeDef};
+
+/// A type's doc: its schema's description, else where its schema is, so that every item
+/// of the crate is documented (it builds with `#![deny(missing_docs)]`).
+pub fn type_doc(def: &TypeDef) -> String {
+    match def.description.as_deref().map(str::trim) {
+        Some(description) if !description.is_empty() => description.to_owned(),
+        _ => {
+            let origin = &def.origins[0];
+            format!("The schema at `{}#{}`.", origin.file, origin.pointer)
+        }
+    }
+}
+
+/// A field's doc: its property's description, else the property it holds.
+pub fn field_doc(field: &Field) -> String {
+    match field.description.as_deref().map(str::trim) {
+        Some(description) if !description.is_empty() => description.to_owned(),
+        _ => format!("The `{}` property.", field.name),
+    }
+}
+
 /// `#[doc]` attributes for `text`, one per line; nothing for `None` or blank text.
 pub fn doc_attrs(text: Option<&str>) -> TokenStream {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {

@@ -185,7 +185,9 @@ fn lib_rs(ir: &Ir) -> TokenStream {
     quote! {
         #![doc = #doc]
         #![forbid(unsafe_code)]
+        #![deny(missing_docs)]
 
+        /// Every type the operations exchange, and the shared error.
         #[rustfmt::skip]
         pub mod types;
         #[rustfmt::skip]

@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use crate::emit::docs::doc_attrs;
+use crate::emit::docs::{doc_attrs, type_doc};
 use crate::emit::rust_types::ident;
 use crate::ir::{EnumVariant, TypeDef};
 
@@ -144,7 +144,7 @@ pub(super) fn integer_enum_type(
     fallback: Option<&str>,
 ) -> TokenStream {
     let name_ident = ident(&def.name);
-    let docs = doc_attrs(def.description.as_deref());
+    let docs = doc_attrs(Some(&type_doc(def)));
     let variant_idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
     let values: Vec<proc_macro2::Literal> = variants
         .iter()

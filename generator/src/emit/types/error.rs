@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::structs::{field_type, optional_attr};
-use crate::emit::docs::doc_attrs;
+use crate::emit::docs::{doc_attrs, field_doc, type_doc};
 use crate::emit::rust_types::{ident, status_code};
 use crate::error::EmitError;
 use crate::ir::{Field, Ir, TypeDef, TypeRef};
@@ -42,13 +42,13 @@ pub(super) fn error_type(
         })?;
     let code_ident = ident(&code_field.ident);
     let message_ident = ident(&message_field.ident);
-    let docs = doc_attrs(def.description.as_deref());
+    let docs = doc_attrs(Some(&type_doc(def)));
     let mut field_tokens = Vec::new();
     let mut others = Vec::new();
     for field in fields {
         let field_ident = ident(&field.ident);
         let wire = &field.name;
-        let field_docs = doc_attrs(field.description.as_deref());
+        let field_docs = doc_attrs(Some(&field_doc(field)));
         let rename = (field.ident != field.name).then(|| quote!(#[serde(rename = #wire)]));
         if field.name == error.code_property {
             field_tokens

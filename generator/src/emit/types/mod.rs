@@ -11,7 +11,7 @@ mod validated;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::docs::doc_attrs;
+use crate::emit::docs::{doc_attrs, type_doc};
 use crate::emit::part::Part;
 use crate::emit::rust_types::{ident, type_tokens};
 use crate::error::EmitError;
@@ -86,7 +86,7 @@ fn type_item(ir: &Ir, id: TypeId) -> Result<TokenStream, EmitError> {
             ..
         } => enum_type(
             &def.name,
-            def.description.as_deref(),
+            Some(&type_doc(def)),
             variants,
             open.then_some(fallback.as_str()),
             None,
@@ -98,7 +98,7 @@ fn type_item(ir: &Ir, id: TypeId) -> Result<TokenStream, EmitError> {
             example,
         } => validated_type(def, format, pattern.as_deref(), *max_bytes, example),
         TypeKind::Alias { target } => {
-            let docs = doc_attrs(def.description.as_deref());
+            let docs = doc_attrs(Some(&type_doc(def)));
             let name = ident(&def.name);
             let target = type_tokens(ir, target, &root);
             quote! {

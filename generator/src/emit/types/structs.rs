@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::docs::doc_attrs;
+use crate::emit::docs::{doc_attrs, field_doc, type_doc};
 use crate::emit::rust_types::{default_expr, ident, type_tokens};
 use crate::ir::{Field, Ir, TypeId, TypeRef};
 
@@ -86,7 +86,7 @@ pub(super) fn struct_type(
 ) -> TokenStream {
     let def = ir.type_def(id);
     let name = ident(&def.name);
-    let docs = doc_attrs(def.description.as_deref());
+    let docs = doc_attrs(Some(&type_doc(def)));
     let mut field_tokens = Vec::new();
     let mut default_fns = Vec::new();
     let mut constructor_params = Vec::new();
@@ -94,7 +94,7 @@ pub(super) fn struct_type(
     for field in fields {
         let field_ident = ident(&field.ident);
         let wire = &field.name;
-        let field_docs = doc_attrs(field.description.as_deref());
+        let field_docs = doc_attrs(Some(&field_doc(field)));
         let default = field
             .default
             .as_ref()

@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use crate::emit::docs::doc_attrs;
+use crate::emit::docs::{doc_attrs, type_doc};
 use crate::emit::rust_types::{ident, type_tokens};
 use crate::ir::{Ir, TypeId, UnionVariant};
 
@@ -21,7 +21,7 @@ pub(super) fn union_type(
 ) -> TokenStream {
     let def = ir.type_def(id);
     let name = ident(&def.name);
-    let docs = doc_attrs(def.description.as_deref());
+    let docs = doc_attrs(Some(&type_doc(def)));
     let fallback = ident(fallback);
     let variant_idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
     let variant_types: Vec<TokenStream> = variants

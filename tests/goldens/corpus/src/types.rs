@@ -257,6 +257,7 @@ impl ::std::fmt::Display for ApiError {
 }
 impl ::std::error::Error for ApiError {}
 #[cfg(feature = "store")]
+/// The schema at `apis/store/pets.yaml#/paths/~1pets/get/parameters/0/schema/items`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListPetsStatusItem {
     /// `available`
@@ -420,10 +421,13 @@ impl<'de> ::serde::Deserialize<'de> for PetStatus {
     }
 }
 #[cfg(feature = "store")]
+/// The schema at `apis/store/pets.yaml#/definitions/Tag`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Tag {
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<i64>,
+    /// The `name` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
@@ -535,6 +539,7 @@ impl<'de> ::serde::Deserialize<'de> for Currency {
 pub struct Money {
     /// The amount, in minor units (cents).
     pub amount: i64,
+    /// The `currency` property.
     pub currency: crate::types::Currency,
 }
 #[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
@@ -545,15 +550,20 @@ impl Money {
     }
 }
 #[cfg(feature = "store")]
+/// The schema at `apis/store/pets.yaml#/definitions/Pet`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Pet {
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<i64>,
+    /// The `name` property.
     pub name: ::std::string::String,
     /// Where the pet is in the sale.
     pub status: crate::types::PetStatus,
+    /// The `tags` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+    /// The `price` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub price: ::std::option::Option<crate::types::Money>,
 }
@@ -653,15 +663,20 @@ impl<'de> ::serde::Deserialize<'de> for NewPetStatus {
     }
 }
 #[cfg(feature = "store")]
+/// The schema at `apis/store/pets.yaml#/definitions/NewPet`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NewPet {
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<i64>,
+    /// The `name` property.
     pub name: ::std::string::String,
     /// Where the pet is in the sale.
     pub status: crate::types::NewPetStatus,
+    /// The `tags` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+    /// The `price` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub price: ::std::option::Option<crate::types::Money>,
     /// The chip's number
@@ -683,6 +698,7 @@ impl NewPet {
     }
 }
 #[cfg(feature = "store")]
+/// The schema at `apis/store/orders.yaml#/paths/~1orders/post/parameters/0/schema/properties/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OrderStatus {
     /// `placed`
@@ -764,16 +780,23 @@ impl<'de> ::serde::Deserialize<'de> for OrderStatus {
     }
 }
 #[cfg(feature = "store")]
+/// The schema at `apis/store/orders.yaml#/paths/~1orders/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Order {
+    /// The `pet_id` property.
     pub pet_id: i64,
+    /// The `quantity` property.
     pub quantity: i32,
+    /// The `ship_date` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ship_date: ::std::option::Option<::std::string::String>,
+    /// The `status` property.
     #[serde(default = "Order::default_status")]
     pub status: crate::types::OrderStatus,
+    /// The `complete` property.
     #[serde(default = "Order::default_complete")]
     pub complete: bool,
+    /// The `total` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub total: ::std::option::Option<crate::types::Money>,
 }
@@ -798,10 +821,14 @@ impl Order {
     }
 }
 #[cfg(feature = "store")]
+/// The schema at `apis/store/orders.yaml#/definitions/OrderReceipt`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct OrderReceipt {
+    /// The `id` property.
     pub id: ::std::string::String,
+    /// The `placed_at` property.
     pub placed_at: ::std::string::String,
+    /// The `lines` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lines: ::std::option::Option<
         ::std::vec::Vec<::std::vec::Vec<::std::string::String>>,
@@ -819,10 +846,14 @@ impl OrderReceipt {
     }
 }
 #[cfg(feature = "store")]
+/// The schema at `apis/store/users.yaml#/paths/~1users~1login/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoginUserBody {
+    /// The `username` property.
     pub username: ::std::string::String,
+    /// The `password` property.
     pub password: crate::strings::Secret,
+    /// The `remember` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub remember: ::std::option::Option<bool>,
 }
@@ -844,11 +875,15 @@ impl LoginUserBody {
 /// A fully qualified user ID, `@localpart:server`.
 pub type UserId = ::std::string::String;
 #[cfg(feature = "store")]
+/// The schema at `apis/store/users.yaml#/paths/~1users~1{userId}/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StoreUser {
+    /// The `user_id` property.
     pub user_id: crate::types::UserId,
+    /// The `first_name` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub first_name: ::std::option::Option<::std::string::String>,
+    /// The `phone` property.
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
@@ -872,10 +907,13 @@ impl StoreUser {
     }
 }
 #[cfg(feature = "store")]
+/// The schema at `apis/store/uploads.yaml#/paths/~1pets~1{petId}~1photo/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetPetPhotoOkBodyJson {
+    /// The `width` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub width: ::std::option::Option<i64>,
+    /// The `height` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub height: ::std::option::Option<i64>,
 }
@@ -1004,6 +1042,7 @@ impl PutPetPhotoBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/rooms.yaml#/components/schemas/Visibility`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Visibility {
     /// `public`
@@ -1081,6 +1120,7 @@ impl<'de> ::serde::Deserialize<'de> for Visibility {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/rooms.yaml#/paths/~1createRoom/post/requestBody/content/application~1json/schema/properties/preset`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CreateRoomBodyPreset {
     /// `private_chat`
@@ -1162,15 +1202,19 @@ impl<'de> ::serde::Deserialize<'de> for CreateRoomBodyPreset {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/rooms.yaml#/paths/~1createRoom/post/requestBody/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateRoomBody {
+    /// The `name` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// Who can find the room.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub visibility: ::std::option::Option<crate::types::Visibility>,
+    /// The `preset` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub preset: ::std::option::Option<crate::types::CreateRoomBodyPreset>,
+    /// The `invite` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub invite: ::std::option::Option<::std::vec::Vec<crate::types::UserId>>,
 }
@@ -1193,8 +1237,10 @@ impl ::std::default::Default for CreateRoomBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/rooms.yaml#/paths/~1createRoom/post/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateRoomOkBody {
+    /// The `room_id` property.
     pub room_id: ::std::string::String,
 }
 #[cfg(feature = "rooms")]
@@ -1205,8 +1251,10 @@ impl CreateRoomOkBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/rooms.yaml#/components/schemas/RoomSummary`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RoomSummary {
+    /// The `room_id` property.
     pub room_id: ::std::string::String,
     /// The room's name
     #[serde(
@@ -1215,9 +1263,12 @@ pub struct RoomSummary {
         deserialize_with = "null_is_some"
     )]
     pub name: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    /// The `topic` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub topic: ::std::option::Option<::std::string::String>,
+    /// The `visibility` property.
     pub visibility: crate::types::Visibility,
+    /// The `joined_members` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub joined_members: ::std::option::Option<i64>,
 }
@@ -1258,9 +1309,12 @@ impl PageInfo {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/rooms.yaml#/paths/~1publicRooms/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListPublicRoomsOkBody {
+    /// The `chunk` property.
     pub chunk: ::std::vec::Vec<crate::types::RoomSummary>,
+    /// The `page` property.
     pub page: crate::types::PageInfo,
 }
 #[cfg(feature = "rooms")]
@@ -1274,6 +1328,7 @@ impl ListPublicRoomsOkBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/events.yaml#/paths/~1rooms~1{roomId}~1messages/get/parameters/1/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetRoomEventsDir {
     /// `b`
@@ -1351,6 +1406,7 @@ impl<'de> ::serde::Deserialize<'de> for GetRoomEventsDir {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `definitions/events/message.yaml#/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MessageEventType {
     /// `m.room.message`
@@ -1424,6 +1480,7 @@ impl<'de> ::serde::Deserialize<'de> for MessageEventType {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `definitions/events/message.yaml#/properties/content/properties/msgtype`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MessageEventContentMsgtype {
     /// `m.text`
@@ -1509,9 +1566,12 @@ impl<'de> ::serde::Deserialize<'de> for MessageEventContentMsgtype {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `definitions/events/message.yaml#/properties/content`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MessageEventContent {
+    /// The `msgtype` property.
     pub msgtype: crate::types::MessageEventContentMsgtype,
+    /// The `body` property.
     pub body: ::std::string::String,
 }
 #[cfg(feature = "rooms")]
@@ -1528,8 +1588,10 @@ impl MessageEventContent {
 /// A message sent to a room.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MessageEvent {
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: crate::types::MessageEventType,
+    /// The `content` property.
     pub content: crate::types::MessageEventContent,
 }
 #[cfg(feature = "rooms")]
@@ -1543,6 +1605,7 @@ impl MessageEvent {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `definitions/events/member.yaml#/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MemberEventType {
     /// `m.room.member`
@@ -1616,6 +1679,7 @@ impl<'de> ::serde::Deserialize<'de> for MemberEventType {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `definitions/events/member.yaml#/properties/content/properties/membership`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MemberEventContentMembership {
     /// `invite`
@@ -1705,9 +1769,12 @@ impl<'de> ::serde::Deserialize<'de> for MemberEventContentMembership {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `definitions/events/member.yaml#/properties/content`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MemberEventContent {
+    /// The `membership` property.
     pub membership: crate::types::MemberEventContentMembership,
+    /// The `displayname` property.
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
@@ -1729,9 +1796,12 @@ impl MemberEventContent {
 /// A change in a user's membership of a room.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MemberEvent {
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: crate::types::MemberEventType,
+    /// The `state_key` property.
     pub state_key: crate::types::UserId,
+    /// The `content` property.
     pub content: crate::types::MemberEventContent,
 }
 #[cfg(feature = "rooms")]
@@ -1781,11 +1851,15 @@ impl<'de> ::serde::Deserialize<'de> for RoomEvent {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/events.yaml#/paths/~1rooms~1{roomId}~1messages/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetRoomEventsOkBody {
+    /// The `chunk` property.
     pub chunk: ::std::vec::Vec<crate::types::RoomEvent>,
+    /// The `start` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub start: ::std::option::Option<::std::string::String>,
+    /// The `end` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub end: ::std::option::Option<::std::string::String>,
 }
@@ -1801,8 +1875,10 @@ impl GetRoomEventsOkBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/events.yaml#/paths/~1rooms~1{roomId}~1send~1{eventType}~1{txnId}/put/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SendMessageOkBody {
+    /// The `event_id` property.
     pub event_id: ::std::string::String,
 }
 #[cfg(feature = "rooms")]
@@ -1813,14 +1889,17 @@ impl SendMessageOkBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/profile.yaml#/paths/~1profile~1{userId}/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetProfileOkBody {
+    /// The `displayname` property.
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "null_is_some"
     )]
     pub displayname: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    /// The `avatar_url` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub avatar_url: ::std::option::Option<::std::string::String>,
 }
@@ -1841,8 +1920,10 @@ impl ::std::default::Default for GetProfileOkBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/profile.yaml#/paths/~1profile~1{userId}~1displayname/put/requestBody/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SetDisplayNameBody {
+    /// The `displayname` property.
     pub displayname: ::std::string::String,
 }
 #[cfg(feature = "rooms")]
@@ -1853,6 +1934,7 @@ impl SetDisplayNameBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/sync.yaml#/paths/~1sync/get/parameters/3/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SyncSetPresence {
     /// `offline`
@@ -1934,8 +2016,10 @@ impl<'de> ::serde::Deserialize<'de> for SyncSetPresence {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/sync.yaml#/paths/~1sync/get/responses/200/content/application~1json/schema/properties/rooms/additionalProperties`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SyncOkBodyRoomsValue {
+    /// The `timeline` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timeline: ::std::option::Option<::std::vec::Vec<crate::types::RoomEvent>>,
 }
@@ -1955,8 +2039,10 @@ impl ::std::default::Default for SyncOkBodyRoomsValue {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/sync.yaml#/paths/~1sync/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SyncOkBody {
+    /// The `next_batch` property.
     pub next_batch: ::std::string::String,
     /// Rooms by ID.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1981,10 +2067,13 @@ impl SyncOkBody {
 /// Which rooms, and which of their events.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RoomFilter {
+    /// The `rooms` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub rooms: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// The `timeline` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timeline: ::std::option::Option<::std::boxed::Box<crate::types::Filter>>,
+    /// The `state` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::boxed::Box<crate::types::Filter>>,
 }
@@ -2009,12 +2098,16 @@ impl ::std::default::Default for RoomFilter {
 /// A filter; filters nest, so a filter is built of filters.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Filter {
+    /// The `limit` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub limit: ::std::option::Option<i64>,
+    /// The `types` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// The `not_types` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub not_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// The `room` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub room: ::std::option::Option<::std::boxed::Box<crate::types::RoomFilter>>,
 }
@@ -2037,8 +2130,10 @@ impl ::std::default::Default for Filter {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/sync.yaml#/paths/~1user~1{userId}~1filter/post/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DefineFilterOkBody {
+    /// The `filter_id` property.
     pub filter_id: ::std::string::String,
 }
 #[cfg(feature = "rooms")]
@@ -2049,6 +2144,7 @@ impl DefineFilterOkBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/receipts.yaml#/paths/~1rooms~1{roomId}~1receipt~1{receiptType}~1{eventId}/post/parameters/1/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PostReceiptReceiptType {
     /// `m.read`
@@ -2204,6 +2300,7 @@ impl<'de> ::serde::Deserialize<'de> for PostReceiptBodyThreadId {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/receipts.yaml#/paths/~1rooms~1{roomId}~1receipt~1{receiptType}~1{eventId}/post/requestBody/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PostReceiptBody {
     /// Only the main timeline
@@ -2226,8 +2323,10 @@ impl ::std::default::Default for PostReceiptBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/tags.yaml#/paths/~1user~1{userId}~1rooms~1{roomId}~1tags/get/responses/200/content/application~1json/schema/properties/tags/additionalProperties`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetRoomTagsOkBodyTagsValue {
+    /// The `order` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub order: ::std::option::Option<f64>,
 }
@@ -2247,6 +2346,7 @@ impl ::std::default::Default for GetRoomTagsOkBodyTagsValue {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/tags.yaml#/paths/~1user~1{userId}~1rooms~1{roomId}~1tags/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetRoomTagsOkBody {
     /// Tags by name.
@@ -2270,6 +2370,7 @@ impl GetRoomTagsOkBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/relations.yaml#/paths/~1rooms~1{roomId}~1relations~1{eventId}/get/responses/200/content/application~1json/schema/properties/chunk/items/prefixItems/1`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetRelationsOkBodyChunkItemSecond {
     /// `m.annotation`
@@ -2355,11 +2456,14 @@ impl<'de> ::serde::Deserialize<'de> for GetRelationsOkBodyChunkItemSecond {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/relations.yaml#/paths/~1rooms~1{roomId}~1relations~1{eventId}/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetRelationsOkBody {
+    /// The `chunk` property.
     pub chunk: ::std::vec::Vec<
         (::std::string::String, crate::types::GetRelationsOkBodyChunkItemSecond, i64),
     >,
+    /// The `recursion_depth` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub recursion_depth: ::std::option::Option<i64>,
 }
@@ -2378,6 +2482,7 @@ impl GetRelationsOkBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/push_rules.yaml#/paths/~1pushrules~1{scope}~1{kind}~1{ruleId}/put/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SetPushRuleScope {
     /// `global`
@@ -2451,6 +2556,7 @@ impl<'de> ::serde::Deserialize<'de> for SetPushRuleScope {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/push_rules.yaml#/paths/~1pushrules~1{scope}~1{kind}~1{ruleId}/put/parameters/1/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SetPushRuleKind {
     /// `override`
@@ -2540,6 +2646,7 @@ impl<'de> ::serde::Deserialize<'de> for SetPushRuleKind {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/push_rules.yaml#/components/schemas/Action/oneOf/0`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ActionString {
     /// `notify`
@@ -2621,9 +2728,12 @@ impl<'de> ::serde::Deserialize<'de> for ActionString {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/push_rules.yaml#/components/schemas/Action/oneOf/1`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SetTweak {
+    /// The `set_tweak` property.
     pub set_tweak: ::std::string::String,
+    /// The `value` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<::serde_json::Value>,
 }
@@ -2650,6 +2760,7 @@ pub enum Action {
     Other(::serde_json::Value),
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/push_rules.yaml#/components/schemas/Condition/anyOf/0/properties/kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventMatchKind {
     /// `event_match`
@@ -2723,10 +2834,14 @@ impl<'de> ::serde::Deserialize<'de> for EventMatchKind {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/push_rules.yaml#/components/schemas/Condition/anyOf/0`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EventMatch {
+    /// The `kind` property.
     pub kind: crate::types::EventMatchKind,
+    /// The `key` property.
     pub key: ::std::string::String,
+    /// The `pattern` property.
     pub pattern: ::std::string::String,
 }
 #[cfg(feature = "rooms")]
@@ -2741,6 +2856,7 @@ impl EventMatch {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/push_rules.yaml#/components/schemas/Condition/anyOf/1/properties/kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AllOfConditionsKind {
     /// `all_of`
@@ -2814,10 +2930,14 @@ impl<'de> ::serde::Deserialize<'de> for AllOfConditionsKind {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/push_rules.yaml#/components/schemas/Condition/anyOf/1`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AllOfConditions {
+    /// The `kind` property.
     pub kind: crate::types::AllOfConditionsKind,
+    /// The `conditions` property.
     pub conditions: ::std::vec::Vec<crate::types::Condition>,
+    /// The `first` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub first: ::std::option::Option<::std::boxed::Box<crate::types::Condition>>,
 }
@@ -2871,11 +2991,15 @@ impl<'de> ::serde::Deserialize<'de> for Condition {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/push_rules.yaml#/paths/~1pushrules~1{scope}~1{kind}~1{ruleId}/put/requestBody/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SetPushRuleBody {
+    /// The `actions` property.
     pub actions: ::std::vec::Vec<crate::types::Action>,
+    /// The `conditions` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub conditions: ::std::option::Option<::std::vec::Vec<crate::types::Condition>>,
+    /// The `pattern` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub pattern: ::std::option::Option<::std::string::String>,
 }
@@ -2891,6 +3015,7 @@ impl SetPushRuleBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/keys.yaml#/paths/~1keys~1query/post/requestBody/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct QueryKeysBody {
     /// User ID → the devices asked about (empty for all).
@@ -2898,6 +3023,7 @@ pub struct QueryKeysBody {
         ::std::string::String,
         ::std::vec::Vec<::std::string::String>,
     >,
+    /// The `timeout` property.
     #[serde(default = "QueryKeysBody::default_timeout")]
     pub timeout: i64,
 }
@@ -2920,10 +3046,14 @@ impl QueryKeysBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/keys.yaml#/paths/~1keys~1query/post/responses/200/content/application~1json/schema/properties/device_keys/additionalProperties/additionalProperties`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct QueryKeysOkBodyDeviceKeysValueValue {
+    /// The `algorithms` property.
     pub algorithms: ::std::vec::Vec<::std::string::String>,
+    /// The `keys` property.
     pub keys: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    /// The `signatures` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub signatures: ::std::option::Option<
         ::std::collections::BTreeMap<
@@ -2947,8 +3077,10 @@ impl QueryKeysOkBodyDeviceKeysValueValue {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/keys.yaml#/paths/~1keys~1query/post/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct QueryKeysOkBody {
+    /// The `failures` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub failures: ::std::option::Option<
         ::std::collections::BTreeMap<
@@ -3080,8 +3212,10 @@ impl UploadContentBody {
     }
 }
 #[cfg(feature = "rooms")]
+/// The schema at `apis/rooms/media.yaml#/paths/~1upload/post/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UploadContentOkBody {
+    /// The `content_uri` property.
     pub content_uri: ::std::string::String,
 }
 #[cfg(feature = "rooms")]
@@ -3165,6 +3299,7 @@ impl DownloadContentOkBody {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/shapes.yaml#/components/schemas/PointGeometry/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PointGeometryType {
     /// `Point`
@@ -3238,10 +3373,13 @@ impl<'de> ::serde::Deserialize<'de> for PointGeometryType {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/shapes.yaml#/components/schemas/PointGeometry`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PointGeometry {
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: crate::types::PointGeometryType,
+    /// The `coordinates` property.
     pub coordinates: ::std::vec::Vec<f64>,
 }
 #[cfg(feature = "geo")]
@@ -3255,6 +3393,7 @@ impl PointGeometry {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/shapes.yaml#/components/schemas/LineString/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LineStringType {
     /// `LineString`
@@ -3328,10 +3467,13 @@ impl<'de> ::serde::Deserialize<'de> for LineStringType {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/shapes.yaml#/components/schemas/LineString`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LineString {
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: crate::types::LineStringType,
+    /// The `coordinates` property.
     pub coordinates: ::std::vec::Vec<::std::vec::Vec<f64>>,
 }
 #[cfg(feature = "geo")]
@@ -3345,6 +3487,7 @@ impl LineString {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/shapes.yaml#/components/schemas/Polygon/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PolygonType {
     /// `Polygon`
@@ -3418,8 +3561,10 @@ impl<'de> ::serde::Deserialize<'de> for PolygonType {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/shapes.yaml#/components/schemas/Polygon`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Polygon {
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: crate::types::PolygonType,
     /// Rings, each a list of positions.
@@ -3478,6 +3623,7 @@ impl<'de> ::serde::Deserialize<'de> for Geometry {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/places.yaml#/paths/~1places/get/parameters/2/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SearchPlacesCategory {
     /// `cafe`
@@ -3566,7 +3712,9 @@ impl<'de> ::serde::Deserialize<'de> for SearchPlacesCategory {
 /// A position on the globe.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Point {
+    /// The `lat` property.
     pub lat: f64,
+    /// The `lon` property.
     pub lon: f64,
     /// Metres above sea level, when known (null when measured and unknown).
     #[serde(
@@ -3588,6 +3736,7 @@ impl Point {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/places.yaml#/components/schemas/Place/properties/category`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PlaceCategory {
     /// `cafe`
@@ -3677,11 +3826,16 @@ impl<'de> ::serde::Deserialize<'de> for PlaceCategory {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/places.yaml#/components/schemas/Place`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Place {
+    /// The `id` property.
     pub id: ::std::string::String,
+    /// The `name` property.
     pub name: ::std::string::String,
+    /// The `location` property.
     pub location: crate::types::Point,
+    /// The `category` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub category: ::std::option::Option<crate::types::PlaceCategory>,
     /// Weekday → opening periods.
@@ -3692,6 +3846,7 @@ pub struct Place {
             ::std::vec::Vec<::std::vec::Vec<::std::string::String>>,
         >,
     >,
+    /// The `parent` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub parent: ::std::option::Option<::std::boxed::Box<crate::types::Place>>,
 }
@@ -3714,6 +3869,7 @@ impl Place {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/routes.yaml#/paths/~1routes/post/requestBody/content/application~1json/schema/properties/mode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RouteRequestMode {
     /// `walk`
@@ -3799,6 +3955,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteRequestMode {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/routes.yaml#/paths/~1routes/post/requestBody/content/application~1json/schema/properties/avoid/items`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RouteRequestAvoidItem {
     /// `tolls`
@@ -3880,15 +4037,20 @@ impl<'de> ::serde::Deserialize<'de> for RouteRequestAvoidItem {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/routes.yaml#/paths/~1routes/post/requestBody/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RouteRequest {
+    /// The `waypoints` property.
     pub waypoints: ::std::vec::Vec<crate::types::Point>,
+    /// The `mode` property.
     #[serde(default = "RouteRequest::default_mode")]
     pub mode: crate::types::RouteRequestMode,
+    /// The `avoid` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub avoid: ::std::option::Option<
         ::std::vec::Vec<crate::types::RouteRequestAvoidItem>,
     >,
+    /// The `depart_at` property.
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
@@ -3912,11 +4074,16 @@ impl RouteRequest {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/routes.yaml#/paths/~1routes/post/responses/200/content/application~1json/schema/properties/legs/items`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Leg {
+    /// The `from` property.
     pub from: crate::types::Point,
+    /// The `to` property.
     pub to: crate::types::Point,
+    /// The `seconds` property.
     pub seconds: i32,
+    /// The `polyline` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub polyline: ::std::option::Option<::std::vec::Vec<::std::vec::Vec<f64>>>,
 }
@@ -3940,7 +4107,9 @@ impl Leg {
 /// The corners of a rectangle on the map.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BoundingBox {
+    /// The `south_west` property.
     pub south_west: crate::types::Point,
+    /// The `north_east` property.
     pub north_east: crate::types::Point,
 }
 #[cfg(feature = "geo")]
@@ -3954,9 +4123,12 @@ impl BoundingBox {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/routes.yaml#/paths/~1routes/post/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlanRouteOkBody {
+    /// The `legs` property.
     pub legs: ::std::vec::Vec<crate::types::Leg>,
+    /// The `bbox` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub bbox: ::std::option::Option<crate::types::BoundingBox>,
 }
@@ -3971,6 +4143,7 @@ impl PlanRouteOkBody {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/tiles.yaml#/paths/~1tiles~1{z}~1{x}~1{y}/get/parameters/3/schema`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GetTileScale {
     /// `1`
@@ -4118,6 +4291,7 @@ impl GetTileNotFoundBody {
     }
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/search.yaml#/paths/~1search/get/responses/200/content/application~1json/schema/properties/results/items/anyOf`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
 pub enum GeoSearchOkBodyResultsItem {
@@ -4129,9 +4303,12 @@ pub enum GeoSearchOkBodyResultsItem {
     Other(::serde_json::Value),
 }
 #[cfg(feature = "geo")]
+/// The schema at `apis/geo/search.yaml#/paths/~1search/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GeoSearchOkBody {
+    /// The `results` property.
     pub results: ::std::vec::Vec<crate::types::GeoSearchOkBodyResultsItem>,
+    /// The `page` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub page: ::std::option::Option<crate::types::PageInfo>,
 }
@@ -4148,6 +4325,7 @@ impl GeoSearchOkBody {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/invoices.yaml#/components/schemas/InvoiceStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum InvoiceStatus {
     /// `draft`
@@ -4237,12 +4415,16 @@ impl<'de> ::serde::Deserialize<'de> for InvoiceStatus {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/customers.yaml#/components/schemas/Customer/properties/address`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomerAddress {
+    /// The `line1` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub line1: ::std::option::Option<::std::string::String>,
+    /// The `city` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub city: ::std::option::Option<::std::string::String>,
+    /// The `country` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub country: ::std::option::Option<::std::string::String>,
 }
@@ -4264,12 +4446,17 @@ impl ::std::default::Default for CustomerAddress {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/customers.yaml#/components/schemas/Customer`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Customer {
+    /// The `id` property.
     pub id: ::std::string::String,
+    /// The `email` property.
     pub email: ::std::string::String,
+    /// The `name` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
+    /// The `address` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub address: ::std::option::Option<crate::types::CustomerAddress>,
     /// Up to 50 keys of the integrator's own.
@@ -4277,6 +4464,7 @@ pub struct Customer {
     pub metadata: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
+    /// The `preferred_currency` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub preferred_currency: ::std::option::Option<crate::types::Currency>,
 }
@@ -4295,10 +4483,14 @@ impl Customer {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/invoices.yaml#/components/schemas/Invoice/properties/lines/items`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InvoiceLine {
+    /// The `description` property.
     pub description: ::std::string::String,
+    /// The `amount` property.
     pub amount: crate::types::Money,
+    /// The `quantity` property.
     #[serde(default = "InvoiceLine::default_quantity")]
     pub quantity: i64,
 }
@@ -4317,14 +4509,21 @@ impl InvoiceLine {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/invoices.yaml#/components/schemas/Invoice`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Invoice {
+    /// The `id` property.
     pub id: ::std::string::String,
+    /// The `status` property.
     pub status: crate::types::InvoiceStatus,
+    /// The `customer` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub customer: ::std::option::Option<crate::types::Customer>,
+    /// The `lines` property.
     pub lines: ::std::vec::Vec<crate::types::InvoiceLine>,
+    /// The `total` property.
     pub total: crate::types::Money,
+    /// The `due` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub due: ::std::option::Option<::std::string::String>,
 }
@@ -4348,9 +4547,12 @@ impl Invoice {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/invoices.yaml#/paths/~1invoices/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListInvoicesOkBody {
+    /// The `data` property.
     pub data: ::std::vec::Vec<crate::types::Invoice>,
+    /// The `page` property.
     pub page: crate::types::PageInfo,
 }
 #[cfg(feature = "billing")]
@@ -4412,10 +4614,14 @@ impl GetInvoiceOkBody {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/payments.yaml#/components/schemas/Card`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Card {
+    /// The `kind` property.
     pub kind: ::std::string::String,
+    /// The `last4` property.
     pub last4: ::std::string::String,
+    /// The `expires` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub expires: ::std::option::Option<::std::string::String>,
 }
@@ -4431,9 +4637,12 @@ impl Card {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/payments.yaml#/components/schemas/BankTransfer`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BankTransfer {
+    /// The `kind` property.
     pub kind: ::std::string::String,
+    /// The `iban` property.
     pub iban: ::std::string::String,
 }
 #[cfg(feature = "billing")]
@@ -4444,6 +4653,7 @@ impl BankTransfer {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/payments.yaml#/components/schemas/Wallet/properties/provider`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WalletProvider {
     /// `apple_pay`
@@ -4525,9 +4735,12 @@ impl<'de> ::serde::Deserialize<'de> for WalletProvider {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/payments.yaml#/components/schemas/Wallet`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Wallet {
+    /// The `kind` property.
     pub kind: ::std::string::String,
+    /// The `provider` property.
     pub provider: crate::types::WalletProvider,
 }
 #[cfg(feature = "billing")]
@@ -4583,10 +4796,14 @@ impl<'de> ::serde::Deserialize<'de> for PaymentMethod {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/payments.yaml#/paths/~1payments/post/requestBody/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaymentRequest {
+    /// The `invoice_id` property.
     pub invoice_id: ::std::string::String,
+    /// The `method` property.
     pub method: crate::types::PaymentMethod,
+    /// The `amount` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub amount: ::std::option::Option<crate::types::Money>,
 }
@@ -4605,6 +4822,7 @@ impl PaymentRequest {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/payments.yaml#/paths/~1payments/post/responses/201/content/application~1json/schema/properties/state`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CreatePaymentCreatedBodyState {
     /// `pending`
@@ -4686,10 +4904,14 @@ impl<'de> ::serde::Deserialize<'de> for CreatePaymentCreatedBodyState {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/payments.yaml#/paths/~1payments/post/responses/201/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreatePaymentCreatedBody {
+    /// The `payment_id` property.
     pub payment_id: ::std::string::String,
+    /// The `state` property.
     pub state: crate::types::CreatePaymentCreatedBodyState,
+    /// The `failure` property.
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
@@ -4714,6 +4936,7 @@ impl CreatePaymentCreatedBody {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/customers.yaml#/paths/~1customers~1{customerId}/get/parameters/1/schema/items`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetCustomerExpandItem {
     /// `invoices`
@@ -4791,6 +5014,7 @@ impl<'de> ::serde::Deserialize<'de> for GetCustomerExpandItem {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/subscriptions.yaml#/components/schemas/Subscription/properties/plan/properties/interval`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubscriptionPlanInterval {
     /// `month`
@@ -4868,10 +5092,14 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionPlanInterval {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/subscriptions.yaml#/components/schemas/Subscription/properties/plan`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SubscriptionPlan {
+    /// The `name` property.
     pub name: ::std::string::String,
+    /// The `price` property.
     pub price: crate::types::Money,
+    /// The `interval` property.
     #[serde(default = "SubscriptionPlan::default_interval")]
     pub interval: crate::types::SubscriptionPlanInterval,
 }
@@ -4890,6 +5118,7 @@ impl SubscriptionPlan {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/subscriptions.yaml#/components/schemas/Subscription/properties/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubscriptionStatus {
     /// `trialing`
@@ -4975,10 +5204,13 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionStatus {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/subscriptions.yaml#/components/schemas/Subscription/properties/items/items`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SubscriptionItemsItem {
+    /// The `sku` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sku: ::std::option::Option<::std::string::String>,
+    /// The `quantity` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub quantity: ::std::option::Option<i64>,
 }
@@ -4999,17 +5231,23 @@ impl ::std::default::Default for SubscriptionItemsItem {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/subscriptions.yaml#/components/schemas/Subscription`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Subscription {
+    /// The `id` property.
     pub id: ::std::string::String,
+    /// The `plan` property.
     pub plan: crate::types::SubscriptionPlan,
+    /// The `status` property.
     pub status: crate::types::SubscriptionStatus,
+    /// The `cancel_at` property.
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "null_is_some"
     )]
     pub cancel_at: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    /// The `items` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub items: ::std::option::Option<
         ::std::vec::Vec<crate::types::SubscriptionItemsItem>,
@@ -5033,10 +5271,13 @@ impl Subscription {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/subscriptions.yaml#/paths/~1subscriptions~1{subscriptionId}/patch/requestBody/content/application~1merge-patch+json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UpdateSubscriptionBody {
+    /// The `plan_name` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub plan_name: ::std::option::Option<::std::string::String>,
+    /// The `cancel_at_period_end` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cancel_at_period_end: ::std::option::Option<bool>,
     /// Properties beyond the ones named above.
@@ -5064,6 +5305,7 @@ impl ::std::default::Default for UpdateSubscriptionBody {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/reports.yaml#/paths/~1reports~1revenue/get/parameters/2/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RevenueReportGroupBy {
     /// `day`
@@ -5145,10 +5387,14 @@ impl<'de> ::serde::Deserialize<'de> for RevenueReportGroupBy {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/reports.yaml#/paths/~1reports~1revenue/get/responses/200/content/application~1json/schema/properties/rows/items`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RevenueReportOkBodyJsonRowsItem {
+    /// The `period` property.
     pub period: ::std::string::String,
+    /// The `revenue` property.
     pub revenue: crate::types::Money,
+    /// The `by_currency` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub by_currency: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, crate::types::Money>,
@@ -5166,8 +5412,10 @@ impl RevenueReportOkBodyJsonRowsItem {
     }
 }
 #[cfg(feature = "billing")]
+/// The schema at `apis/billing/reports.yaml#/paths/~1reports~1revenue/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RevenueReportOkBodyJson {
+    /// The `rows` property.
     pub rows: ::std::vec::Vec<crate::types::RevenueReportOkBodyJsonRowsItem>,
 }
 #[cfg(feature = "billing")]
@@ -5232,6 +5480,7 @@ impl RevenueReportOkBody {
     }
 }
 #[cfg(feature = "admin")]
+/// The schema at `apis/admin/accounts.yaml#/paths/~1accounts/get/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListAccountsRole {
     /// `admin`
@@ -5313,6 +5562,7 @@ impl<'de> ::serde::Deserialize<'de> for ListAccountsRole {
     }
 }
 #[cfg(feature = "admin")]
+/// The schema at `apis/admin/accounts.yaml#/definitions/Account/properties/role`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AccountRole {
     /// `admin`
@@ -5394,14 +5644,20 @@ impl<'de> ::serde::Deserialize<'de> for AccountRole {
     }
 }
 #[cfg(feature = "admin")]
+/// The schema at `apis/admin/accounts.yaml#/definitions/Account`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Account {
+    /// The `name` property.
     pub name: ::std::string::String,
+    /// The `role` property.
     pub role: crate::types::AccountRole,
+    /// The `disabled` property.
     #[serde(default = "Account::default_disabled")]
     pub disabled: bool,
+    /// The `created` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub created: ::std::option::Option<::std::string::String>,
+    /// The `x-internal-id` property.
     #[serde(rename = "x-internal-id")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub x_internal_id: ::std::option::Option<::std::string::String>,
@@ -5423,6 +5679,7 @@ impl Account {
     }
 }
 #[cfg(feature = "admin")]
+/// The schema at `apis/admin/audit.yaml#/paths/~1audit/get/parameters/2/schema/items`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetAuditLogActionItem {
     /// `login`
@@ -5512,6 +5769,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAuditLogActionItem {
     }
 }
 #[cfg(feature = "admin")]
+/// The schema at `apis/admin/audit.yaml#/paths/~1audit/get/responses/200/schema/properties/entries/items/properties/action`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetAuditLogOkBodyEntriesItemAction {
     /// `login`
@@ -5603,13 +5861,19 @@ impl<'de> ::serde::Deserialize<'de> for GetAuditLogOkBodyEntriesItemAction {
     }
 }
 #[cfg(feature = "admin")]
+/// The schema at `apis/admin/audit.yaml#/paths/~1audit/get/responses/200/schema/properties/entries/items`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetAuditLogOkBodyEntriesItem {
+    /// The `at` property.
     pub at: ::std::string::String,
+    /// The `actor` property.
     pub actor: ::std::string::String,
+    /// The `action` property.
     pub action: crate::types::GetAuditLogOkBodyEntriesItemAction,
+    /// The `target` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub target: ::std::option::Option<::std::string::String>,
+    /// The `details` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub details: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
@@ -5633,9 +5897,12 @@ impl GetAuditLogOkBodyEntriesItem {
     }
 }
 #[cfg(feature = "admin")]
+/// The schema at `apis/admin/audit.yaml#/paths/~1audit/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetAuditLogOkBody {
+    /// The `entries` property.
     pub entries: ::std::vec::Vec<crate::types::GetAuditLogOkBodyEntriesItem>,
+    /// The `page` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub page: ::std::option::Option<crate::types::PageInfo>,
 }
@@ -5652,12 +5919,16 @@ impl GetAuditLogOkBody {
     }
 }
 #[cfg(feature = "admin")]
+/// The schema at `apis/admin/settings.yaml#/definitions/Settings/properties/limits`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SettingsLimits {
+    /// The `max_upload_bytes` property.
     #[serde(default = "SettingsLimits::default_max_upload_bytes")]
     pub max_upload_bytes: i64,
+    /// The `max_users` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub max_users: ::std::option::Option<i32>,
+    /// The `ratio` property.
     #[serde(default = "SettingsLimits::default_ratio")]
     pub ratio: f64,
 }
@@ -5685,14 +5956,19 @@ impl ::std::default::Default for SettingsLimits {
     }
 }
 #[cfg(feature = "admin")]
+/// The schema at `apis/admin/settings.yaml#/definitions/Settings`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Settings {
+    /// The `maintenance` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub maintenance: ::std::option::Option<bool>,
+    /// The `motd` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub motd: ::std::option::Option<::std::string::String>,
+    /// The `limits` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub limits: ::std::option::Option<crate::types::SettingsLimits>,
+    /// The `features` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub features: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, bool>,
@@ -5762,6 +6038,7 @@ impl VersionOkBody {
     }
 }
 #[cfg(feature = "admin")]
+/// The schema at `apis/admin/jobs.yaml#/paths/~1jobs/post/parameters/0/schema/properties/kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StartJobBodyKind {
     /// `reindex`
@@ -5847,10 +6124,13 @@ impl<'de> ::serde::Deserialize<'de> for StartJobBodyKind {
     }
 }
 #[cfg(feature = "admin")]
+/// The schema at `apis/admin/jobs.yaml#/paths/~1jobs/post/parameters/0/schema/properties/schedule`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StartJobBodySchedule {
+    /// The `cron` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cron: ::std::option::Option<::std::string::String>,
+    /// The `tz` property.
     #[serde(default = "StartJobBodySchedule::default_tz")]
     pub tz: ::std::string::String,
 }
@@ -5874,11 +6154,15 @@ impl ::std::default::Default for StartJobBodySchedule {
     }
 }
 #[cfg(feature = "admin")]
+/// The schema at `apis/admin/jobs.yaml#/paths/~1jobs/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StartJobBody {
+    /// The `kind` property.
     pub kind: crate::types::StartJobBodyKind,
+    /// The `args` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub args: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// The `schedule` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub schedule: ::std::option::Option<crate::types::StartJobBodySchedule>,
 }
@@ -5894,6 +6178,7 @@ impl StartJobBody {
     }
 }
 #[cfg(feature = "admin")]
+/// The schema at `apis/admin/jobs.yaml#/definitions/Job/properties/state`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum JobState {
     /// `queued`
@@ -5979,15 +6264,20 @@ impl<'de> ::serde::Deserialize<'de> for JobState {
     }
 }
 #[cfg(feature = "admin")]
+/// The schema at `apis/admin/jobs.yaml#/definitions/Job`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Job {
+    /// The `id` property.
     pub id: i64,
+    /// The `state` property.
     pub state: crate::types::JobState,
+    /// The `progress` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub progress: ::std::option::Option<f64>,
     /// Jobs this job started.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub children: ::std::option::Option<::std::vec::Vec<crate::types::Job>>,
+    /// The `error` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<crate::types::ApiErrorBody>,
 }
@@ -6005,10 +6295,14 @@ impl Job {
     }
 }
 #[cfg(feature = "docs")]
+/// The schema at `apis/docs/notes.yaml#/paths/~1notes/get/responses/200/content/application~1json/schema/items`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListNotesOkBodyItem {
+    /// The `id` property.
     pub id: ::std::string::String,
+    /// The `title` property.
     pub title: ::std::string::String,
+    /// The `pinned` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub pinned: ::std::option::Option<bool>,
 }
@@ -6024,9 +6318,12 @@ impl ListNotesOkBodyItem {
     }
 }
 #[cfg(feature = "docs")]
+/// The schema at `apis/docs/notes.yaml#/paths/~1notes/post/requestBody/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateNoteBodyJson {
+    /// The `title` property.
     pub title: ::std::string::String,
+    /// The `body` property.
     pub body: ::std::string::String,
 }
 #[cfg(feature = "docs")]
@@ -6107,11 +6404,16 @@ impl CreateNoteBody {
     }
 }
 #[cfg(feature = "docs")]
+/// The schema at `apis/docs/wiki.yaml#/components/schemas/Page`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Page {
+    /// The `id` property.
     pub id: ::std::string::String,
+    /// The `title` property.
     pub title: ::std::string::String,
+    /// The `body` property.
     pub body: ::std::string::String,
+    /// The `revision` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub revision: ::std::option::Option<i64>,
 }
@@ -6135,12 +6437,16 @@ impl Page {
 /// A page as a client proposes it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageDraft {
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
+    /// The `title` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
+    /// The `body` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub body: ::std::option::Option<::std::string::String>,
+    /// The `revision` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub revision: ::std::option::Option<i64>,
 }
@@ -6163,11 +6469,15 @@ impl ::std::default::Default for PageDraft {
     }
 }
 #[cfg(feature = "docs")]
+/// The schema at `apis/docs/changelog.yaml#/paths/~1changelog/get/responses/200/schema/items`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetChangelogOkBodyItem {
+    /// The `version` property.
     pub version: ::std::string::String,
+    /// The `date` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub date: ::std::option::Option<::std::string::String>,
+    /// The `changes` property.
     pub changes: ::std::vec::Vec<::std::string::String>,
 }
 #[cfg(feature = "docs")]
@@ -6185,11 +6495,16 @@ impl GetChangelogOkBodyItem {
     }
 }
 #[cfg(feature = "docs")]
+/// The schema at `apis/docs/comments.yaml#/definitions/Comment`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Comment {
+    /// The `id` property.
     pub id: ::std::string::String,
+    /// The `author` property.
     pub author: crate::types::UserId,
+    /// The `text` property.
     pub text: ::std::string::String,
+    /// The `replies` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub replies: ::std::option::Option<::std::vec::Vec<crate::types::Comment>>,
 }
@@ -6210,8 +6525,10 @@ impl Comment {
     }
 }
 #[cfg(feature = "docs")]
+/// The schema at `apis/docs/comments.yaml#/paths/~1pages~1{pageId}~1comments/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListCommentsOkBody {
+    /// The `comments` property.
     pub comments: ::std::vec::Vec<crate::types::Comment>,
 }
 #[cfg(feature = "docs")]
@@ -6222,8 +6539,10 @@ impl ListCommentsOkBody {
     }
 }
 #[cfg(feature = "docs")]
+/// The schema at `apis/docs/comments.yaml#/paths/~1pages~1{pageId}~1comments/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PostCommentBody {
+    /// The `text` property.
     pub text: ::std::string::String,
     /// The comment this answers.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -6240,6 +6559,7 @@ impl PostCommentBody {
     }
 }
 #[cfg(feature = "docs")]
+/// The schema at `apis/docs/search.yaml#/paths/~1search/get/parameters/1/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SearchDocsKind {
     /// `note`
@@ -6324,8 +6644,11 @@ impl<'de> ::serde::Deserialize<'de> for SearchDocsKind {
 /// Size in millimetres.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Dimensions {
+    /// The `width` property.
     pub width: i64,
+    /// The `height` property.
     pub height: i64,
+    /// The `depth` property.
     pub depth: i64,
 }
 #[cfg(feature = "refs")]
@@ -6336,13 +6659,19 @@ impl Dimensions {
     }
 }
 #[cfg(feature = "refs")]
+/// The schema at `apis/refs/v1/catalog.yaml#/components/schemas/CatalogItem`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CatalogItem {
+    /// The `sku` property.
     pub sku: ::std::string::String,
+    /// The `name` property.
     pub name: ::std::string::String,
+    /// The `price` property.
     pub price: crate::types::Money,
+    /// The `dimensions` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub dimensions: ::std::option::Option<crate::types::Dimensions>,
+    /// The `variants` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub variants: ::std::option::Option<::std::vec::Vec<crate::types::CatalogItem>>,
 }
@@ -6364,9 +6693,12 @@ impl CatalogItem {
     }
 }
 #[cfg(feature = "refs")]
+/// The schema at `apis/refs/v1/catalog.yaml#/paths/~1catalog/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListCatalogOkBody {
+    /// The `items` property.
     pub items: ::std::vec::Vec<crate::types::CatalogItem>,
+    /// The `next` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<::std::string::String>,
 }
@@ -6381,15 +6713,20 @@ impl ListCatalogOkBody {
     }
 }
 #[cfg(feature = "refs")]
+/// The schema at `apis/refs/v1/catalog.yaml#/paths/~1catalog/get/responses/default/content/application~1problem+json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Problem {
+    /// The `type` property.
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
+    /// The `title` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
+    /// The `status` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<i64>,
+    /// The `detail` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
 }
@@ -6412,6 +6749,7 @@ impl ::std::default::Default for Problem {
     }
 }
 #[cfg(feature = "refs")]
+/// The schema at `apis/refs/v1/catalog.yaml#/x-fragments/Availability`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Availability {
     /// `in_stock`
@@ -6493,9 +6831,12 @@ impl<'de> ::serde::Deserialize<'de> for Availability {
     }
 }
 #[cfg(feature = "refs")]
+/// The schema at `apis/refs/v1/stock.yaml#/paths/~1stock~1{sku}/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetStockOkBody {
+    /// The `availability` property.
     pub availability: crate::types::Availability,
+    /// The `warehouses` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub warehouses: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, i64>,
@@ -6512,12 +6853,15 @@ impl GetStockOkBody {
     }
 }
 #[cfg(feature = "refs")]
+/// The schema at `apis/refs/v1/bundles.yaml#/paths/~1bundles/post/requestBody/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Bundle {
     /// Products, through a chain of references.
     pub items: ::std::vec::Vec<crate::types::CatalogItem>,
+    /// The `discount` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub discount: ::std::option::Option<crate::types::Money>,
+    /// The `cap` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cap: ::std::option::Option<crate::types::Money>,
 }
@@ -6533,6 +6877,7 @@ impl Bundle {
     }
 }
 #[cfg(feature = "refs")]
+/// The schema at `apis/refs/v1/items.yaml#/paths/~1items~1{sku}~1dimensions~1{unit}/get/parameters/1/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetItemDimensionsInUnit {
     /// `mm`
@@ -6614,10 +6959,13 @@ impl<'de> ::serde::Deserialize<'de> for GetItemDimensionsInUnit {
     }
 }
 #[cfg(feature = "refs")]
+/// The schema at `apis/refs/v1/items.yaml#/paths/~1items~1{sku}~1dimensions~1{unit}/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetItemDimensionsInOkBody {
+    /// The `size` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<crate::types::Dimensions>,
+    /// The `unit` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub unit: ::std::option::Option<::std::string::String>,
 }
@@ -6638,6 +6986,7 @@ impl ::std::default::Default for GetItemDimensionsInOkBody {
     }
 }
 #[cfg(feature = "refs")]
+/// The schema at `apis/refs/v1/lookup.yaml#/components/schemas/Barcode`.
 pub type Barcode = ::std::string::String;
 #[cfg(any(feature = "billing", feature = "geo", feature = "rooms", feature = "store"))]
 /// A present value, `null` included, of a field that tells absent from `null`.

@@ -14,6 +14,7 @@ pub struct Blob {
     /// The media type, as a `Content-Type` header writes it; empty when the sender named
     /// none, and the body then goes out as the media type its operation documents.
     pub content_type: String,
+    /// The body.
     pub bytes: Vec<u8>,
 }
 

@@ -252,6 +252,7 @@ impl ::std::fmt::Display for ApiError {
     }
 }
 impl ::std::error::Error for ApiError {}
+/// The schema at `spec.yaml#/paths/~1search/post/parameters/1/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SearchOrder {
     /// `asc`
@@ -322,12 +323,16 @@ impl<'de> ::serde::Deserialize<'de> for SearchOrder {
         deserializer.deserialize_str(__Visitor)
     }
 }
+/// The schema at `spec.yaml#/paths/~1search/post/parameters/3/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SearchBody {
+    /// The `exact` property.
     #[serde(default = "SearchBody::default_exact")]
     pub exact: bool,
+    /// The `language` property.
     #[serde(default = "SearchBody::default_language")]
     pub language: ::std::string::String,
+    /// The `boost` property.
     #[serde(default = "SearchBody::default_boost")]
     pub boost: f64,
 }

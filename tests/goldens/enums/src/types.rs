@@ -252,6 +252,7 @@ impl ::std::fmt::Display for ApiError {
     }
 }
 impl ::std::error::Error for ApiError {}
+/// The schema at `spec.yaml#/paths/~1pets/get/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListPetsStatus {
     /// `available`
@@ -326,6 +327,7 @@ impl<'de> ::serde::Deserialize<'de> for ListPetsStatus {
         deserializer.deserialize_str(__Visitor)
     }
 }
+/// The schema at `spec.yaml#/paths/~1pets/get/responses/200/schema/properties/kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListPetsOkBodyKind {
     /// `pet.kind.cat`
@@ -396,6 +398,7 @@ impl<'de> ::serde::Deserialize<'de> for ListPetsOkBodyKind {
         deserializer.deserialize_str(__Visitor)
     }
 }
+/// The schema at `spec.yaml#/paths/~1pets/get/responses/200/schema/properties/size`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PetSize {
     /// `small`
@@ -466,9 +469,12 @@ impl<'de> ::serde::Deserialize<'de> for PetSize {
         deserializer.deserialize_str(__Visitor)
     }
 }
+/// The schema at `spec.yaml#/paths/~1pets/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListPetsOkBody {
+    /// The `kind` property.
     pub kind: crate::types::ListPetsOkBodyKind,
+    /// The `size` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<crate::types::PetSize>,
 }

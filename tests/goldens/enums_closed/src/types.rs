@@ -252,6 +252,7 @@ impl ::std::fmt::Display for ApiError {
     }
 }
 impl ::std::error::Error for ApiError {}
+/// The schema at `../enums/spec.yaml#/paths/~1pets/get/parameters/0/schema`.
 #[derive(
     Debug,
     Clone,
@@ -288,6 +289,7 @@ impl ::std::fmt::Display for ListPetsStatus {
         f.write_str(self.as_str())
     }
 }
+/// The schema at `../enums/spec.yaml#/paths/~1pets/get/responses/200/schema/properties/kind`.
 #[derive(
     Debug,
     Clone,
@@ -320,6 +322,7 @@ impl ::std::fmt::Display for ListPetsOkBodyKind {
         f.write_str(self.as_str())
     }
 }
+/// The schema at `../enums/spec.yaml#/paths/~1pets/get/responses/200/schema/properties/size`.
 #[derive(
     Debug,
     Clone,
@@ -352,9 +355,12 @@ impl ::std::fmt::Display for PetSize {
         f.write_str(self.as_str())
     }
 }
+/// The schema at `../enums/spec.yaml#/paths/~1pets/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListPetsOkBody {
+    /// The `kind` property.
     pub kind: crate::types::ListPetsOkBodyKind,
+    /// The `size` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<crate::types::PetSize>,
 }

@@ -252,8 +252,10 @@ impl ::std::fmt::Display for ApiError {
     }
 }
 impl ::std::error::Error for ApiError {}
+/// The schema at `spec.yaml#/paths/~1devices~1{deviceId}/get/responses/200/schema/properties/unsigned`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UnsignedDeviceInfo {
+    /// The `device_display_name` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub device_display_name: ::std::option::Option<::std::string::String>,
 }
@@ -270,11 +272,16 @@ impl ::std::default::Default for UnsignedDeviceInfo {
         Self::new()
     }
 }
+/// The schema at `spec.yaml#/paths/~1devices~1{deviceId}/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeviceInformation {
+    /// The `user_id` property.
     pub user_id: ::std::string::String,
+    /// The `device_id` property.
     pub device_id: ::std::string::String,
+    /// The `keys` property.
     pub keys: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    /// The `unsigned` property.
     pub unsigned: crate::types::UnsignedDeviceInfo,
 }
 impl DeviceInformation {
@@ -293,6 +300,7 @@ impl DeviceInformation {
         }
     }
 }
+/// The schema at `spec.yaml#/paths/~1devices~1{deviceId}/get/responses/400/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetDeviceBadRequestBody {
     /// An error code.
@@ -317,8 +325,11 @@ impl GetDeviceBadRequestBody {
 /// The keys of a device.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeviceKeys {
+    /// The `user_id` property.
     pub user_id: ::std::string::String,
+    /// The `device_id` property.
     pub device_id: ::std::string::String,
+    /// The `keys` property.
     pub keys: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
 }
 impl DeviceKeys {
@@ -331,8 +342,10 @@ impl DeviceKeys {
         Self { user_id, device_id, keys }
     }
 }
+/// The schema at `spec.yaml#/paths/~1devices~1{deviceId}~1keys/get/responses/404/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetDeviceKeysNotFoundBody {
+    /// The `device` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub device: ::std::option::Option<crate::types::DeviceKeys>,
 }
@@ -349,32 +362,46 @@ impl ::std::default::Default for GetDeviceKeysNotFoundBody {
         Self::new()
     }
 }
+/// The schema at `spec.yaml#/paths/~1devices~1{deviceId}~1card/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeviceCard {
+    /// The `field_0` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_0: ::std::option::Option<::std::string::String>,
+    /// The `field_1` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_1: ::std::option::Option<::std::string::String>,
+    /// The `field_2` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_2: ::std::option::Option<::std::string::String>,
+    /// The `field_3` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_3: ::std::option::Option<::std::string::String>,
+    /// The `field_4` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_4: ::std::option::Option<::std::string::String>,
+    /// The `field_5` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_5: ::std::option::Option<::std::string::String>,
+    /// The `field_6` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_6: ::std::option::Option<::std::string::String>,
+    /// The `field_7` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_7: ::std::option::Option<::std::string::String>,
+    /// The `field_8` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_8: ::std::option::Option<::std::string::String>,
+    /// The `field_9` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_9: ::std::option::Option<::std::string::String>,
+    /// The `field_10` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_10: ::std::option::Option<::std::string::String>,
+    /// The `field_11` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_11: ::std::option::Option<::std::string::String>,
+    /// The `signatures` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub signatures: ::std::option::Option<crate::types::DeviceCardSignatures>,
 }
@@ -403,10 +430,13 @@ impl ::std::default::Default for DeviceCard {
         Self::new()
     }
 }
+/// The schema at `spec.yaml#/paths/~1positions/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetPositionsOkBody {
+    /// The `origin` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub origin: ::std::option::Option<(f64, f64)>,
+    /// The `order` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub order: ::std::option::Option<f64>,
 }
@@ -424,13 +454,19 @@ impl ::std::default::Default for GetPositionsOkBody {
         Self::new()
     }
 }
+/// The schema at `spec30.yaml#/paths/~1devices/get/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListDevicesOkBody {
+    /// The `user_id` property.
     pub user_id: ::std::string::String,
+    /// The `device_id` property.
     pub device_id: ::std::string::String,
+    /// The `keys` property.
     pub keys: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    /// The `last_seen_ts` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub last_seen_ts: ::std::option::Option<i64>,
+    /// The `last_seen_ip` property.
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",

@@ -2,6 +2,8 @@
 
 #![doc = "Golden: form bodies.\n\nModules:\n\n- [`types`]: every type the operations exchange, and the shared error.\n- [`metadata`]: what each operation is (method, paths, authentication, rate limits), as data.\n- [`media`]: [`media::Blob`], the bytes and media type of a body the sender names the type of (`application/octet-stream`, `image/*`).\n- [`strings`]: [`strings::Secret`], a password or token that `Debug` does not print, and [`strings::InvalidFormat`], why a value is not of a string format with a type of its own.\n- [`outgoing`]: what the client half shares: the [`outgoing::BaseUrl`] requests go to, and the errors of building a request or reading a response.\n- [`forms`]: the Forms API: request and response types (`to_http`, `from_http`), the [`forms::FormsApi`] trait, `router` and `Client`.\n\nFeatures: `server` (on by default) adds the axum routers, `client` the reqwest `Client` of each API; with neither the crate is types, traits, metadata and the transport-agnostic request and response conversions.\n\nA feature per API (`forms`, all on by default) builds its module and the types it uses: a crate that needs fewer APIs turns off the default features and names the ones it uses, with `server` and `client` as it needs them. The shared error always builds."]
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+/// Every type the operations exchange, and the shared error.
 #[rustfmt::skip]
 pub mod types;
 #[rustfmt::skip]

@@ -43,6 +43,7 @@ impl BaseUrl {
         self
     }
 
+    /// The server's URL, without a trailing `/`.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -148,19 +149,26 @@ pub enum ResponseError {
     /// A status the operation does not document: the status, the media type and the body as
     /// they came.
     Undocumented {
+        /// The status.
         status: ::http::StatusCode,
+        /// The `Content-Type` header, empty when there was none.
         content_type: String,
+        /// The body.
         body: Vec<u8>,
     },
     /// A documented status whose body is not what the operation documents for it.
     Undecodable {
+        /// The status.
         status: ::http::StatusCode,
+        /// What did not fit.
         message: String,
+        /// The body.
         body: Vec<u8>,
     },
 }
 
 impl ResponseError {
+    /// The status the response came with.
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             ResponseError::Undocumented { status, .. }
@@ -168,6 +176,7 @@ impl ResponseError {
         }
     }
 
+    /// The body as it came.
     pub fn body(&self) -> &[u8] {
         match self {
             ResponseError::Undocumented { body, .. } | ResponseError::Undecodable { body, .. } => {
@@ -388,6 +397,7 @@ pub struct Incoming {
 }
 
 impl Incoming {
+    /// The response, to take apart.
     pub fn new(response: ::http::Response<Vec<u8>>) -> Self {
         let content_type = response
             .headers()
@@ -403,14 +413,17 @@ impl Incoming {
         }
     }
 
+    /// The response's status.
     pub fn status(&self) -> ::http::StatusCode {
         self.status
     }
 
+    /// The `Content-Type` header, empty when there is none.
     pub fn content_type(&self) -> &str {
         &self.content_type
     }
 
+    /// The body.
     pub fn bytes(&self) -> &[u8] {
         &self.body
     }
@@ -453,6 +466,7 @@ impl Incoming {
         ))
     }
 
+    /// The error for a documented status whose body does not fit: `message` says why.
     pub fn undecodable(&self, message: impl Into<String>) -> ResponseError {
         ResponseError::Undecodable {
             status: self.status,
@@ -517,9 +531,11 @@ pub fn percent_encode(text: &str) -> String {
 #[cfg(feature = "client")]
 #[derive(Debug)]
 pub enum ClientError {
+    /// The request could not be put together.
     Request(RequestError),
     /// Connecting, sending or receiving failed.
     Transport(reqwest::Error),
+    /// The answer is not one the operation documents.
     Response(ResponseError),
 }
 

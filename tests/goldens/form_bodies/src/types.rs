@@ -252,10 +252,12 @@ impl ::std::fmt::Display for ApiError {
     }
 }
 impl ::std::error::Error for ApiError {}
+/// The schema at `spec.yaml#/paths/~1login/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FormLoginBody {
     /// Who.
     pub user: ::std::string::String,
+    /// The `remember` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub remember: ::std::option::Option<bool>,
 }
@@ -268,8 +270,10 @@ impl FormLoginBody {
         }
     }
 }
+/// The schema at `spec.yaml#/paths/~1notes/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddNoteBody {
+    /// The `text` property.
     pub text: ::std::string::String,
 }
 impl AddNoteBody {

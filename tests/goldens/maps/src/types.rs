@@ -252,6 +252,7 @@ impl ::std::fmt::Display for ApiError {
     }
 }
 impl ::std::error::Error for ApiError {}
+/// The schema at `spec.yaml#/paths/~1labels/put/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PutLabelsBody {
     /// Label name to value.
@@ -259,6 +260,7 @@ pub struct PutLabelsBody {
         ::std::string::String,
         ::std::string::String,
     >,
+    /// The `scores` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scores: ::std::option::Option<
         ::std::collections::BTreeMap<

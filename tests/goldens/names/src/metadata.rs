@@ -26,14 +26,17 @@ pub struct Metadata {
     pub name: &'static str,
     /// The spec's `operationId`, when it has one.
     pub operation_id: Option<&'static str>,
+    /// The HTTP method.
     pub method: ::http::Method,
     /// The path as the spec writes it, relative to the base path.
     pub path: &'static str,
     /// Every full path it is mounted at, one per base path (`{name}` is a parameter).
     pub paths: &'static [&'static str],
+    /// Whether a caller must, may or need not present a credential, and of which schemes.
     pub authentication: Authentication,
     /// Whether the spec documents a `429` for it.
     pub rate_limited: bool,
+    /// Whether the spec marks it deprecated.
     pub deprecated: bool,
 }
 

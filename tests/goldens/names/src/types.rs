@@ -252,8 +252,10 @@ impl ::std::fmt::Display for ApiError {
     }
 }
 impl ::std::error::Error for ApiError {}
+/// The schema at `spec.yaml#/components/schemas/ResultLike`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Result {
+    /// The `ok` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ok: ::std::option::Option<bool>,
 }
@@ -270,8 +272,10 @@ impl ::std::default::Default for Result {
         Self::new()
     }
 }
+/// The schema at `spec.yaml#/components/schemas/OptionLike`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Option {
+    /// The `some` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub some: ::std::option::Option<::std::string::String>,
 }
@@ -288,8 +292,10 @@ impl ::std::default::Default for Option {
         Self::new()
     }
 }
+/// The schema at `spec.yaml#/components/schemas/StringLike`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct String {
+    /// The `value` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<::std::string::String>,
 }
@@ -306,8 +312,10 @@ impl ::std::default::Default for String {
         Self::new()
     }
 }
+/// The schema at `spec.yaml#/components/schemas/BoxLike`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Box {
+    /// The `inner` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inner: ::std::option::Option<::std::boxed::Box<crate::types::Box>>,
 }
@@ -324,8 +332,10 @@ impl ::std::default::Default for Box {
         Self::new()
     }
 }
+/// The schema at `spec.yaml#/components/schemas/VecLike`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Vec {
+    /// The `items` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub items: ::std::option::Option<::std::vec::Vec<crate::types::String>>,
 }
@@ -345,12 +355,15 @@ impl ::std::default::Default for Vec {
 /// Properties whose Rust names collide, or are no identifiers at all.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Fields {
+    /// The `foo-bar` property.
     #[serde(rename = "foo-bar")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub foo_bar: ::std::option::Option<::std::string::String>,
+    /// The `foo_bar` property.
     #[serde(rename = "foo_bar")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub foo_bar_: ::std::option::Option<::std::string::String>,
+    /// The `fooBar` property.
     #[serde(rename = "fooBar")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub foo_bar__: ::std::option::Option<::std::string::String>,
@@ -358,18 +371,23 @@ pub struct Fields {
     #[serde(rename = "")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub empty: ::std::option::Option<::std::string::String>,
+    /// The `1st` property.
     #[serde(rename = "1st")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub _1st: ::std::option::Option<i64>,
+    /// The `type` property.
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
+    /// The `self` property.
     #[serde(rename = "self")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<bool>,
+    /// The `Self` property.
     #[serde(rename = "Self")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub self__: ::std::option::Option<bool>,
+    /// The `super` property.
     #[serde(rename = "super")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub super_: ::std::option::Option<::std::string::String>,
@@ -490,8 +508,10 @@ impl<'de> ::serde::Deserialize<'de> for Punctuation {
         deserializer.deserialize_str(__Visitor)
     }
 }
+/// The schema at `spec.yaml#/components/schemas/GetThingRequest`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetThingRequest {
+    /// The `id` property.
     pub id: ::std::string::String,
 }
 impl GetThingRequest {
@@ -500,6 +520,7 @@ impl GetThingRequest {
         Self { id }
     }
 }
+/// The schema at `spec.yaml#/components/schemas/Visitor`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Visitor {
     /// `visiting`
@@ -566,8 +587,10 @@ impl<'de> ::serde::Deserialize<'de> for Visitor {
         deserializer.deserialize_str(__Visitor)
     }
 }
+/// The schema at `spec.yaml#/components/schemas/Value`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Value {
+    /// The `visitor` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub visitor: ::std::option::Option<crate::types::Visitor>,
     /// A JSON number is a double.
@@ -588,31 +611,44 @@ impl ::std::default::Default for Value {
         Self::new()
     }
 }
+/// The schema at `spec.yaml#/components/schemas/Everything`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Everything {
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub result: ::std::option::Option<crate::types::Result>,
+    /// The `option` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub option: ::std::option::Option<crate::types::Option>,
+    /// The `string` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub string: ::std::option::Option<crate::types::String>,
+    /// The `box` property.
     #[serde(rename = "box")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub box_: ::std::option::Option<crate::types::Box>,
+    /// The `vec` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub vec: ::std::option::Option<crate::types::Vec>,
+    /// The `fields` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub fields: ::std::option::Option<crate::types::Fields>,
+    /// The `punctuation` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub punctuation: ::std::option::Option<crate::types::Punctuation>,
+    /// The `request` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub request: ::std::option::Option<crate::types::GetThingRequest>,
+    /// The `plain` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub plain: ::std::option::Option<::std::string::String>,
+    /// The `value` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<crate::types::Value>,
+    /// The `additional_properties` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub additional_properties: ::std::option::Option<::std::string::String>,
+    /// The `maybe_plain` property.
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",

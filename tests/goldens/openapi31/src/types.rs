@@ -319,6 +319,7 @@ impl<'de> ::serde::Deserialize<'de> for PetKind {
         deserializer.deserialize_str(__Visitor)
     }
 }
+/// The schema at `spec.yaml#/components/schemas/Pet`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Pet {
     /// Always `pet`.
@@ -326,8 +327,10 @@ pub struct Pet {
     /// The pet's name, if it has one.
     #[serde(default)]
     pub name: ::std::option::Option<::std::string::String>,
+    /// The `age` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub age: ::std::option::Option<i64>,
+    /// The `tags` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }

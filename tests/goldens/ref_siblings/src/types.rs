@@ -255,6 +255,7 @@ impl ::std::error::Error for ApiError {}
 /// Who owns a thing.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Owner {
+    /// The `name` property.
     pub name: ::std::string::String,
 }
 impl Owner {
@@ -263,8 +264,10 @@ impl Owner {
         Self { name }
     }
 }
+/// The schema at `api/v1/things.yaml#/paths/~1things/post/parameters/0/schema/properties/detailed_owner`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DetailedOwner {
+    /// The `name` property.
     pub name: ::std::string::String,
     /// When they became the owner.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -279,12 +282,15 @@ impl DetailedOwner {
         }
     }
 }
+/// The schema at `api/v1/things.yaml#/paths/~1things/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateThingBody {
     /// The thing's owner, as given by the client.
     pub owner: crate::types::Owner,
+    /// The `previous_owner` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub previous_owner: ::std::option::Option<crate::types::Owner>,
+    /// The `detailed_owner` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub detailed_owner: ::std::option::Option<crate::types::DetailedOwner>,
 }

@@ -252,11 +252,15 @@ impl ::std::fmt::Display for ApiError {
     }
 }
 impl ::std::error::Error for ApiError {}
+/// The schema at `spec.yaml#/paths/~1profile~1{userId}/get/responses/200/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetProfileOkBody {
+    /// The `user_id` property.
     pub user_id: ::user_types::UserId,
+    /// The `homeserver` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub homeserver: ::std::option::Option<::user_types::ServerName>,
+    /// The `servers` property.
     pub servers: ::std::vec::Vec<::user_types::ServerName>,
 }
 impl GetProfileOkBody {

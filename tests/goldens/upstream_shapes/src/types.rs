@@ -252,8 +252,10 @@ impl ::std::fmt::Display for ApiError {
     }
 }
 impl ::std::error::Error for ApiError {}
+/// The schema at `invites-v1.yaml#/paths/~1invite~1{roomId}/put/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SendInviteV1OkBody {
+    /// The `signed` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub signed: ::std::option::Option<bool>,
 }
@@ -270,8 +272,10 @@ impl ::std::default::Default for SendInviteV1OkBody {
         Self::new()
     }
 }
+/// The schema at `invites-v2.yaml#/paths/~1invite~1{roomId}/put/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SendInviteV2OkBody {
+    /// The `signed` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub signed: ::std::option::Option<bool>,
 }
@@ -288,8 +292,10 @@ impl ::std::default::Default for SendInviteV2OkBody {
         Self::new()
     }
 }
+/// The schema at `membership.yaml#/paths/~1rooms~1{roomId}~1invite /post/requestBody/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InviteUserBody {
+    /// The `user_id` property.
     pub user_id: ::std::string::String,
 }
 impl InviteUserBody {
@@ -298,8 +304,10 @@ impl InviteUserBody {
         Self { user_id }
     }
 }
+/// The schema at `membership.yaml#/paths/~1rooms~1{roomId}~1state/put/requestBody/content/application~1json/schema/oneOf/1`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SetStateBodyObject {
+    /// The `membership` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub membership: ::std::option::Option<::std::string::String>,
 }
@@ -316,6 +324,7 @@ impl ::std::default::Default for SetStateBodyObject {
         Self::new()
     }
 }
+/// The schema at `membership.yaml#/paths/~1rooms~1{roomId}~1state/put/requestBody/content/application~1json/schema/oneOf`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
 pub enum SetStateBody {
@@ -326,11 +335,13 @@ pub enum SetStateBody {
     /// A value that fits no variant above, as received.
     Other(::serde_json::Value),
 }
+/// The schema at `membership.yaml#/components/schemas/ClientEvent/properties/unsigned`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ClientEventUnsigned {
     /// Milliseconds since the event was sent.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub age: ::std::option::Option<i64>,
+    /// The `transaction_id` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// The redaction
@@ -354,16 +365,21 @@ impl ::std::default::Default for ClientEventUnsigned {
         Self::new()
     }
 }
+/// The schema at `membership.yaml#/components/schemas/ClientEvent`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ClientEvent {
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
+    /// The `content` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
+    /// The `unsigned` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub unsigned: ::std::option::Option<crate::types::ClientEventUnsigned>,
+    /// The `room_id` property.
     pub room_id: ::std::string::String,
 }
 impl ClientEvent {
@@ -377,9 +393,12 @@ impl ClientEvent {
         }
     }
 }
+/// The schema at `third_party.yaml#/paths/~1rooms~1{roomId}~1invite/post/requestBody/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InviteBy3PidBody {
+    /// The `medium` property.
     pub medium: ::std::string::String,
+    /// The `address` property.
     pub address: ::std::string::String,
 }
 impl InviteBy3PidBody {
@@ -388,9 +407,12 @@ impl InviteBy3PidBody {
         Self { medium, address }
     }
 }
+/// The schema at `third_party.yaml#/paths/~1rooms~1{roomId}~1invite/post/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InviteBy3PidBadRequestBody {
+    /// The `errcode` property.
     pub errcode: ::std::string::String,
+    /// The `error` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
 }
@@ -466,8 +488,10 @@ impl UploadContentBody {
         }
     }
 }
+/// The schema at `media.yaml#/paths/~1upload/post/responses/200/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UploadContentOkBody {
+    /// The `content_uri` property.
     pub content_uri: ::std::string::String,
 }
 impl UploadContentOkBody {
@@ -578,9 +602,12 @@ impl GetLegacyContentOkBody {
         ::std::result::Result::Err(incoming.unexpected_media_type())
     }
 }
+/// The schema at `media-swagger.yaml#/paths/~1legacy~1{mediaId}/get/responses/502/schema`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetLegacyContentBadGatewayBody {
+    /// The `errcode` property.
     pub errcode: ::std::string::String,
+    /// The `error` property.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
 }
