@@ -17,6 +17,7 @@ pub struct LoginRequest {
 }
 /// The responses `POST /_matrix/client/r0/login`, `POST /_matrix/client/v3/login` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum LoginResponse {
     /// 200.
     ///
@@ -106,6 +107,7 @@ pub struct RefreshRequest {
 }
 /// The responses `POST /_matrix/client/r0/tokenrefresh`, `POST /_matrix/client/v3/tokenrefresh` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum RefreshResponse {
     /// 200.
     ///
@@ -193,6 +195,7 @@ pub struct RegisterRequest {
 }
 /// The responses `POST /_matrix/client/r0/register`, `POST /_matrix/client/v3/register` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum RegisterResponse {
     /// 200.
     ///
@@ -301,6 +304,7 @@ pub struct ChangePasswordRequest {
 }
 /// The responses `POST /_matrix/client/r0/account/password`, `POST /_matrix/client/v3/account/password` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ChangePasswordResponse {
     /// 200.
     ///
@@ -377,6 +381,7 @@ impl ::axum::response::IntoResponse for ChangePasswordResponse {
 pub struct GetAccount3pidsRequest {}
 /// The responses `GET /_matrix/client/r0/account/3pid`, `GET /_matrix/client/v3/account/3pid` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetAccount3pidsResponse {
     /// 200.
     ///
@@ -448,6 +453,7 @@ pub struct Post3pidsRequest {
 }
 /// The responses `POST /_matrix/client/r0/account/3pid`, `POST /_matrix/client/v3/account/3pid` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Post3pidsResponse {
     /// 200.
     ///
@@ -525,6 +531,7 @@ impl ::axum::response::IntoResponse for Post3pidsResponse {
 pub struct GetVersionsRequest {}
 /// The responses `GET /_matrix/client/versions` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetVersionsResponse {
     /// 200.
     ///
@@ -575,6 +582,7 @@ pub struct RequestOpenIdTokenRequest {
 }
 /// The responses `POST /_matrix/client/r0/user/{userId}/openid/request_token`, `POST /_matrix/client/v3/user/{userId}/openid/request_token` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum RequestOpenIdTokenResponse {
     /// 200.
     ///
@@ -657,6 +665,7 @@ pub struct ExchangeOpenIdTokenRequest {
 }
 /// The responses `GET /_matrix/federation/v1/openid/userinfo` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ExchangeOpenIdTokenResponse {
     /// 200.
     ///

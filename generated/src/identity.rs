@@ -17,6 +17,7 @@ pub struct RegisterAccountRequest {
 }
 /// The responses `POST /_matrix/identity/v2/account/register` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum RegisterAccountResponse {
     /// 200.
     ///
@@ -95,6 +96,7 @@ impl ::axum::response::IntoResponse for RegisterAccountResponse {
 pub struct GetAccountRequest {}
 /// The responses `GET /_matrix/identity/v2/account` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetAccountResponse {
     /// 200.
     ///
@@ -163,6 +165,7 @@ impl ::axum::response::IntoResponse for GetAccountResponse {
 pub struct LogoutRequest {}
 /// The responses `POST /_matrix/identity/v2/account/logout` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum LogoutResponse {
     /// 200.
     ///
@@ -249,6 +252,7 @@ pub struct GetValidated3pidRequest {
 }
 /// The responses `GET /_matrix/identity/api/v1/3pid/getValidated3pid` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetValidated3pidResponse {
     /// 200.
     ///
@@ -341,6 +345,7 @@ pub struct BindRequest {
 }
 /// The responses `POST /_matrix/identity/api/v1/3pid/bind` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum BindResponse {
     /// 200.
     ///
@@ -433,6 +438,7 @@ pub struct UnbindRequest {
 }
 /// The responses `POST /_matrix/identity/api/v1/3pid/unbind` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum UnbindResponse {
     /// 200.
     ///
@@ -549,6 +555,7 @@ pub struct EmailRequestTokenRequest {
 }
 /// The responses `POST /_matrix/identity/api/v1/validate/email/requestToken` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum EmailRequestTokenResponse {
     /// 200.
     ///
@@ -641,6 +648,7 @@ pub struct EmailSubmitTokenGetRequest {
 }
 /// The responses `GET /_matrix/identity/api/v1/validate/email/submitToken` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum EmailSubmitTokenGetResponse {
     /// 200.
     ///
@@ -730,6 +738,7 @@ pub struct EmailSubmitTokenPostRequest {
 }
 /// The responses `POST /_matrix/identity/api/v1/validate/email/submitToken` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum EmailSubmitTokenPostResponse {
     /// 200.
     ///
@@ -823,6 +832,7 @@ pub struct GetPubKeyRequest {
 }
 /// The responses `GET /_matrix/identity/api/v1/pubkey/{keyId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetPubKeyResponse {
     /// 200.
     ///

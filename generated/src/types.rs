@@ -255,6 +255,7 @@ impl ::std::error::Error for MatrixError {}
 #[cfg(feature = "client-server")]
 /// The login type being used.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LoginBodyType {
     /// `m.login.password`
     Password,
@@ -636,6 +637,7 @@ impl ::std::default::Default for RefreshOkBody {
 #[cfg(feature = "client-server")]
 /// The schema at `api/client-server/registration.yaml#/paths/~1register/post/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RegisterKind {
     /// `guest`
     Guest,
@@ -941,6 +943,7 @@ impl ChangePasswordBody {
 #[cfg(feature = "client-server")]
 /// The medium of the third party identifier.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ThirdPartyIdentifierMedium {
     /// `email`
     Email,
@@ -1582,6 +1585,7 @@ impl GetPubKeyOkBody {
 }
 /// The machine-readable code of a \[`MatrixError`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MatrixErrorCode {
     /// `M_BAD_JSON`: Request contained valid JSON, but it was malformed in some way.
     BadJson,

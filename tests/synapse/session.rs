@@ -19,7 +19,7 @@ use std::fmt::Debug;
 
 use matrix_spec_v1_16::client_server::{self as cs, Client, Credential};
 use matrix_spec_v1_16::media::Blob;
-use matrix_spec_v1_16::outgoing::{ClientError, BaseUrl, ResponseError};
+use matrix_spec_v1_16::outgoing::{BaseUrl, ClientError, ResponseError};
 use matrix_spec_v1_16::types;
 use serde_json::{Value, json};
 
@@ -233,11 +233,9 @@ async fn session(run: &mut Run, url: &str) {
     let alice2 = User {
         id: alice.id.clone(),
         device: text(&logged_in["device_id"]),
-        client: base
-            .clone()
-            .with_credential(Credential::AccessTokenBearer(
-                text(&logged_in["access_token"]).into(),
-            )),
+        client: base.clone().with_credential(Credential::AccessTokenBearer(
+            text(&logged_in["access_token"]).into(),
+        )),
     };
 
     for user in [&alice, &bob] {
@@ -489,7 +487,9 @@ async fn session(run: &mut Run, url: &str) {
     };
     call!(run, bob.client, query_public_rooms, query);
     let summary = cs::GetRoomSummaryRequest {
-        room_id_or_alias: types::GetRoomSummaryRoomIdOrAlias::RoomId(room.parse().expect("a room ID")),
+        room_id_or_alias: types::GetRoomSummaryRoomIdOrAlias::RoomId(
+            room.parse().expect("a room ID"),
+        ),
         via: None,
     };
     call!(run, bob.client, get_room_summary, summary);

@@ -87,7 +87,10 @@ fn a_download_keeps_the_type_the_server_names() {
         .body(vec![1, 2, 3])
         .unwrap();
     let rooms::GetContentResponse::Ok(types::GetContentOkBody::OctetStream(blob)) =
-        rooms::GetContentResponse::from_http(response).unwrap();
+        rooms::GetContentResponse::from_http(response).unwrap()
+    else {
+        panic!("a 200 with an octet-stream body");
+    };
     assert_eq!(blob, Blob::new("image/png", vec![1, 2, 3]));
 }
 
@@ -413,7 +416,9 @@ async fn the_router_keeps_the_media_type_both_ways() {
         })
         .await
         .unwrap();
-    let rooms::GetContentResponse::Ok(types::GetContentOkBody::OctetStream(blob)) = download;
+    let rooms::GetContentResponse::Ok(types::GetContentOkBody::OctetStream(blob)) = download else {
+        panic!("a 200 with an octet-stream body: {download:?}");
+    };
     assert_eq!(blob, Blob::new("image/png", vec![7]));
     let state = reqwest::Client::new()
         .put(format!("{base}/_matrix/client/v3/rooms/!r/state"))

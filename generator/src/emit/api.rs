@@ -227,6 +227,7 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
         pub enum #name {
             #(#variants)*
         }

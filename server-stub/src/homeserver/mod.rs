@@ -334,10 +334,12 @@ impl<S: HomeserverStore> ClientServerApi for Homeserver<S> {
                         _ => return api::LoginResponse::from_error(failed()),
                     }
                 }
-                LoginBodyType::Other(other) => {
+                // Any other type, `Other` and those a newer spec adds (the enum is
+                // non-exhaustive) alike.
+                other => {
                     return api::LoginResponse::from_error(bad_request(
                         MatrixErrorCode::Unknown,
-                        format!("Unknown login type {other}"),
+                        format!("Unknown login type {}", other.as_str()),
                     ));
                 }
             };

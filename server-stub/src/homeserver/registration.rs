@@ -36,9 +36,10 @@ impl<S: HomeserverStore> Homeserver<S> {
                     "Guest access is disabled",
                 ));
             }
-            RegisterKind::Other(kind) => {
+            other => {
                 return Err(MatrixError::invalid_parameter(format!(
-                    "Invalid kind {kind}"
+                    "Invalid kind {}",
+                    other.as_str()
                 )));
             }
         };

@@ -36,6 +36,7 @@ pub(super) fn enum_type(
         return quote! {
             #docs
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+            #[non_exhaustive]
             pub enum #name_ident {
                 #(
                     #variant_doc_attrs
@@ -73,6 +74,7 @@ pub(super) fn enum_type(
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum #name_ident {
             #(
                 #variant_doc_attrs
@@ -180,6 +182,7 @@ pub(super) fn integer_enum_type(
     quote! {
         #docs
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum #name_ident {
             #(#variant_docs #variant_idents,)*
             #fallback_variant

@@ -27,6 +27,7 @@ pub struct ListAccountsRequest {
 }
 /// The responses `GET /admin/v1/accounts` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ListAccountsResponse {
     /// 200.
     ///
@@ -71,6 +72,7 @@ pub struct CreateAccountRequest {
 }
 /// The responses `POST /admin/v1/accounts` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum CreateAccountResponse {
     /// 201.
     ///
@@ -139,6 +141,7 @@ pub struct GetAccountRequest {
 }
 /// The responses `GET /admin/v1/accounts/{accountName}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetAccountResponse {
     /// 200.
     ///
@@ -183,6 +186,7 @@ pub struct DeleteAccountRequest {
 }
 /// The responses `DELETE /admin/v1/accounts/{accountName}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum DeleteAccountResponse {
     /// 204.
     ///
@@ -230,6 +234,7 @@ pub struct GetAuditLogRequest {
 }
 /// The responses `GET /admin/v1/audit` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetAuditLogResponse {
     /// 200.
     ///
@@ -271,6 +276,7 @@ impl ::axum::response::IntoResponse for GetAuditLogResponse {
 pub struct GetSettingsRequest {}
 /// The responses `GET /admin/v1/settings` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetSettingsResponse {
     /// 200.
     ///
@@ -315,6 +321,7 @@ pub struct PutSettingsRequest {
 }
 /// The responses `PUT /admin/v1/settings` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PutSettingsResponse {
     /// 200.
     ///
@@ -359,6 +366,7 @@ pub struct PatchSettingsRequest {
 }
 /// The responses `PATCH /admin/v1/settings` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PatchSettingsResponse {
     /// 200.
     ///
@@ -400,6 +408,7 @@ impl ::axum::response::IntoResponse for PatchSettingsResponse {
 pub struct HealthRequest {}
 /// The responses `GET /admin/v1/health` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum HealthResponse {
     /// 200.
     ///
@@ -468,6 +477,7 @@ impl ::axum::response::IntoResponse for HealthResponse {
 pub struct VersionRequest {}
 /// The responses `GET /admin/v1/version` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum VersionResponse {
     /// 200.
     ///
@@ -510,6 +520,7 @@ pub struct StartJobRequest {
 }
 /// The responses `POST /admin/v1/jobs` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum StartJobResponse {
     /// 202.
     ///
@@ -551,6 +562,7 @@ pub struct GetJobRequest {
 }
 /// The responses `GET /admin/v1/jobs/{jobId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetJobResponse {
     /// 200.
     ///

@@ -17,6 +17,7 @@ pub struct ListInvoicesRequest {
 }
 /// The responses `GET /billing/v3/invoices` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ListInvoicesResponse {
     /// 200.
     ///
@@ -61,6 +62,7 @@ pub struct GetInvoiceRequest {
 }
 /// The responses `GET /billing/v3/invoices/{invoiceId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetInvoiceResponse {
     /// 200.
     ///
@@ -103,6 +105,7 @@ pub struct VoidInvoiceRequest {
 }
 /// The responses `DELETE /billing/v3/invoices/{invoiceId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum VoidInvoiceResponse {
     /// 204.
     ///
@@ -170,6 +173,7 @@ pub struct CreatePaymentRequest {
 }
 /// The responses `POST /billing/v3/payments` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum CreatePaymentResponse {
     /// 201.
     ///
@@ -241,6 +245,7 @@ pub struct CreateCustomerRequest {
 }
 /// The responses `POST /billing/v3/customers` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum CreateCustomerResponse {
     /// 200.
     ///
@@ -289,6 +294,7 @@ pub struct GetCustomerRequest {
 }
 /// The responses `GET /billing/v3/customers/{customerId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetCustomerResponse {
     /// 200.
     ///
@@ -357,6 +363,7 @@ pub struct GetSubscriptionRequest {
 }
 /// The responses `GET /billing/v3/subscriptions/{subscriptionId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetSubscriptionResponse {
     /// 200.
     ///
@@ -403,6 +410,7 @@ pub struct UpdateSubscriptionRequest {
 }
 /// The responses `PATCH /billing/v3/subscriptions/{subscriptionId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum UpdateSubscriptionResponse {
     /// 200.
     ///
@@ -451,6 +459,7 @@ pub struct RevenueReportRequest {
 }
 /// The responses `GET /billing/v3/reports/revenue` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum RevenueReportResponse {
     /// 200.
     ///

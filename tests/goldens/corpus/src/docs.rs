@@ -14,6 +14,7 @@ pub enum Credential {
 pub struct ListNotesRequest {}
 /// The responses `GET /docs/v1/notes` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ListNotesResponse {
     /// 200.
     ///
@@ -58,6 +59,7 @@ pub struct CreateNoteRequest {
 }
 /// The responses `POST /docs/v1/notes` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum CreateNoteResponse {
     /// 201.
     ///
@@ -97,6 +99,7 @@ pub struct GetPageRequest {
 }
 /// The responses `GET /docs/v1/wiki/{pageId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetPageResponse {
     /// 200.
     ///
@@ -169,6 +172,7 @@ pub struct PutPageRequest {
 }
 /// The responses `PUT /docs/v1/wiki/{pageId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PutPageResponse {
     /// 200.
     ///
@@ -246,6 +250,7 @@ pub struct GetPageHistoryRequest {
 }
 /// The responses `GET /docs/v1/wiki/{pageId}/history` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetPageHistoryResponse {
     /// 200.
     ///
@@ -314,6 +319,7 @@ pub struct GetChangelogRequest {
 }
 /// The responses `GET /docs/v1/changelog` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetChangelogResponse {
     /// 200.
     ///
@@ -359,6 +365,7 @@ pub struct ListCommentsRequest {
 }
 /// The responses `GET /docs/v1/pages/{pageId}/comments` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ListCommentsResponse {
     /// 200.
     ///
@@ -405,6 +412,7 @@ pub struct PostCommentRequest {
 }
 /// The responses `POST /docs/v1/pages/{pageId}/comments` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PostCommentResponse {
     /// 201.
     ///
@@ -483,6 +491,7 @@ pub struct SearchDocsRequest {
 }
 /// The responses `GET /docs/v1/search` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SearchDocsResponse {
     /// 200.
     ///

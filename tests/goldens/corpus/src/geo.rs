@@ -17,6 +17,7 @@ pub struct GetShapeRequest {
 }
 /// The responses `GET /geo/v2/shapes/{shapeId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetShapeResponse {
     /// 200.
     ///
@@ -65,6 +66,7 @@ pub struct PutShapeRequest {
 }
 /// The responses `PUT /geo/v2/shapes/{shapeId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PutShapeResponse {
     /// 204.
     ///
@@ -139,6 +141,7 @@ pub struct SearchPlacesRequest {
 }
 /// The responses `GET /geo/v2/places` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SearchPlacesResponse {
     /// 200.
     ///
@@ -183,6 +186,7 @@ pub struct GetPlaceRequest {
 }
 /// The responses `GET /geo/v2/places/{placeId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetPlaceResponse {
     /// 200.
     ///
@@ -246,6 +250,7 @@ pub struct PlanRouteRequest {
 }
 /// The responses `POST /geo/v2/routes` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PlanRouteResponse {
     /// 200.
     ///
@@ -323,6 +328,7 @@ pub struct GetTileRequest {
 }
 /// The responses `GET /geo/v2/tiles/{z}/{x}/{y}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetTileResponse {
     /// 200.
     ///
@@ -390,6 +396,7 @@ pub struct GeoSearchRequest {
 }
 /// The responses `GET /geo/v2/search` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GeoSearchResponse {
     /// 200.
     ///

@@ -19,6 +19,7 @@ pub struct ListCatalogRequest {
 }
 /// The responses `GET /refs/v1/catalog` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ListCatalogResponse {
     /// 200.
     ///
@@ -77,6 +78,7 @@ pub struct GetCatalogItemRequest {
 }
 /// The responses `GET /refs/v1/catalog/{sku}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetCatalogItemResponse {
     /// 200.
     ///
@@ -147,6 +149,7 @@ pub struct GetItemPriceRequest {
 }
 /// The responses `GET /refs/v1/catalog/{sku}/price` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetItemPriceResponse {
     /// 200.
     ///
@@ -217,6 +220,7 @@ pub struct GetStockRequest {
 }
 /// The responses `GET /refs/v1/stock/{sku}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetStockResponse {
     /// 200.
     ///
@@ -285,6 +289,7 @@ pub struct CreateBundleRequest {
 }
 /// The responses `POST /refs/v1/bundles` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum CreateBundleResponse {
     /// 201.
     ///
@@ -329,6 +334,7 @@ pub struct GetItemDimensionsRequest {
 }
 /// The responses `GET /refs/legacy/items/{sku}/dimensions` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetItemDimensionsResponse {
     /// 200.
     ///
@@ -375,6 +381,7 @@ pub struct GetItemDimensionsInRequest {
 }
 /// The responses `GET /refs/legacy/items/{sku}/dimensions/{unit}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetItemDimensionsInResponse {
     /// 200.
     ///
@@ -419,6 +426,7 @@ pub struct LookupBarcodeRequest {
 }
 /// The responses `GET /refs/v1/lookup/{barcode}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum LookupBarcodeResponse {
     /// 200.
     ///

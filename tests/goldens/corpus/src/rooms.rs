@@ -17,6 +17,7 @@ pub struct CreateRoomRequest {
 }
 /// The responses `POST /rooms/v3/createRoom` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum CreateRoomResponse {
     /// 200.
     ///
@@ -63,6 +64,7 @@ pub struct ListPublicRoomsRequest {
 }
 /// The responses `GET /rooms/v3/publicRooms` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ListPublicRoomsResponse {
     /// 200.
     ///
@@ -113,6 +115,7 @@ pub struct GetRoomEventsRequest {
 }
 /// The responses `GET /rooms/v3/rooms/{roomId}/messages` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetRoomEventsResponse {
     /// 200.
     ///
@@ -163,6 +166,7 @@ pub struct SendMessageRequest {
 }
 /// The responses `PUT /rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SendMessageResponse {
     /// 200.
     ///
@@ -209,6 +213,7 @@ pub struct GetProfileRequest {
 }
 /// The responses `GET /rooms/v3/profile/{userId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetProfileResponse {
     /// 200.
     ///
@@ -279,6 +284,7 @@ pub struct SetDisplayNameRequest {
 }
 /// The responses `PUT /rooms/v3/profile/{userId}/displayname` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SetDisplayNameResponse {
     /// 200.
     ///
@@ -324,6 +330,7 @@ pub struct SyncRequest {
 }
 /// The responses `GET /rooms/v3/sync` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SyncResponse {
     /// 200.
     ///
@@ -370,6 +377,7 @@ pub struct DefineFilterRequest {
 }
 /// The responses `POST /rooms/v3/user/{userId}/filter` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum DefineFilterResponse {
     /// 200.
     ///
@@ -420,6 +428,7 @@ pub struct PostReceiptRequest {
 }
 /// The responses `POST /rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PostReceiptResponse {
     /// 200.
     ///
@@ -466,6 +475,7 @@ pub struct GetRoomTagsRequest {
 }
 /// The responses `GET /rooms/v3/user/{userId}/rooms/{roomId}/tags` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetRoomTagsResponse {
     /// 200.
     ///
@@ -512,6 +522,7 @@ pub struct GetRelationsRequest {
 }
 /// The responses `GET /rooms/v3/rooms/{roomId}/relations/{eventId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetRelationsResponse {
     /// 200.
     ///
@@ -564,6 +575,7 @@ pub struct SetPushRuleRequest {
 }
 /// The responses `PUT /rooms/v3/pushrules/{scope}/{kind}/{ruleId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SetPushRuleResponse {
     /// 200.
     ///
@@ -608,6 +620,7 @@ pub struct QueryKeysRequest {
 }
 /// The responses `POST /rooms/v3/keys/query` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum QueryKeysResponse {
     /// 200.
     ///
@@ -656,6 +669,7 @@ pub struct UploadContentRequest {
 }
 /// The responses `POST /rooms/media/v3/upload` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum UploadContentResponse {
     /// 200.
     ///
@@ -733,6 +747,7 @@ pub struct DownloadContentRequest {
 }
 /// The responses `GET /rooms/media/v3/download/{serverName}/{mediaId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum DownloadContentResponse {
     /// 200.
     ///

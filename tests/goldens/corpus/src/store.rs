@@ -25,6 +25,7 @@ pub struct ListPetsRequest {
 }
 /// The responses `GET /store/v1/pets` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ListPetsResponse {
     /// 200.
     ///
@@ -69,6 +70,7 @@ pub struct AddPetRequest {
 }
 /// The responses `POST /store/v1/pets` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum AddPetResponse {
     /// 201.
     ///
@@ -137,6 +139,7 @@ pub struct GetPetRequest {
 }
 /// The responses `GET /store/v1/pets/{petId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetPetResponse {
     /// 200.
     ///
@@ -206,6 +209,7 @@ pub struct DeletePetRequest {
 }
 /// The responses `DELETE /store/v1/pets/{petId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum DeletePetResponse {
     /// 204.
     ///
@@ -247,6 +251,7 @@ pub struct PlaceOrderRequest {
 }
 /// The responses `POST /store/v1/orders` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PlaceOrderResponse {
     /// 200.
     ///
@@ -310,6 +315,7 @@ pub struct GetOrderRequest {
 }
 /// The responses `GET /store/v1/orders/{orderId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetOrderResponse {
     /// 200.
     ///
@@ -380,6 +386,7 @@ pub struct LoginUserRequest {
 }
 /// The responses `POST /store/v1/users/login` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum LoginUserResponse {
     /// 200.
     ///
@@ -450,6 +457,7 @@ pub struct GetUserRequest {
 }
 /// The responses `GET /store/v1/users/{userId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetUserResponse {
     /// 200.
     ///
@@ -491,6 +499,7 @@ impl ::axum::response::IntoResponse for GetUserResponse {
 pub struct GetInventoryRequest {}
 /// The responses `GET /store/v1/inventory` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetInventoryResponse {
     /// 200.
     ///
@@ -545,6 +554,7 @@ pub struct PutInventoryMetadataRequest {
 }
 /// The responses `PUT /store/v1/inventory/metadata` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PutInventoryMetadataResponse {
     /// 204.
     ///
@@ -586,6 +596,7 @@ pub struct GetPetPhotoRequest {
 }
 /// The responses `GET /store/v1/pets/{petId}/photo` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetPetPhotoResponse {
     /// 200.
     ///
@@ -630,6 +641,7 @@ pub struct PutPetPhotoRequest {
 }
 /// The responses `PUT /store/v1/pets/{petId}/photo` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PutPetPhotoResponse {
     /// 204.
     ///

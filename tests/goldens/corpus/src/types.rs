@@ -259,6 +259,7 @@ impl ::std::error::Error for ApiError {}
 #[cfg(feature = "store")]
 /// The schema at `apis/store/pets.yaml#/paths/~1pets/get/parameters/0/schema/items`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ListPetsStatusItem {
     /// `available`
     Available,
@@ -341,6 +342,7 @@ impl<'de> ::serde::Deserialize<'de> for ListPetsStatusItem {
 #[cfg(feature = "store")]
 /// Where the pet is in the sale.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PetStatus {
     /// `available`
     Available,
@@ -450,6 +452,7 @@ impl ::std::default::Default for Tag {
 #[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
 /// An ISO 4217 currency code.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Currency {
     /// `EUR`
     Eur,
@@ -583,6 +586,7 @@ impl Pet {
 #[cfg(feature = "store")]
 /// Where the pet is in the sale.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NewPetStatus {
     /// `available`
     Available,
@@ -700,6 +704,7 @@ impl NewPet {
 #[cfg(feature = "store")]
 /// The schema at `apis/store/orders.yaml#/paths/~1orders/post/parameters/0/schema/properties/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderStatus {
     /// `placed`
     Placed,
@@ -1044,6 +1049,7 @@ impl PutPetPhotoBody {
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/rooms.yaml#/components/schemas/Visibility`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Visibility {
     /// `public`
     Public,
@@ -1122,6 +1128,7 @@ impl<'de> ::serde::Deserialize<'de> for Visibility {
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/rooms.yaml#/paths/~1createRoom/post/requestBody/content/application~1json/schema/properties/preset`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CreateRoomBodyPreset {
     /// `private_chat`
     PrivateChat,
@@ -1330,6 +1337,7 @@ impl ListPublicRoomsOkBody {
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/events.yaml#/paths/~1rooms~1{roomId}~1messages/get/parameters/1/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GetRoomEventsDir {
     /// `b`
     B,
@@ -1408,6 +1416,7 @@ impl<'de> ::serde::Deserialize<'de> for GetRoomEventsDir {
 #[cfg(feature = "rooms")]
 /// The schema at `definitions/events/message.yaml#/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MessageEventType {
     /// `m.room.message`
     MRoomMessage,
@@ -1482,6 +1491,7 @@ impl<'de> ::serde::Deserialize<'de> for MessageEventType {
 #[cfg(feature = "rooms")]
 /// The schema at `definitions/events/message.yaml#/properties/content/properties/msgtype`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MessageEventContentMsgtype {
     /// `m.text`
     Text,
@@ -1607,6 +1617,7 @@ impl MessageEvent {
 #[cfg(feature = "rooms")]
 /// The schema at `definitions/events/member.yaml#/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MemberEventType {
     /// `m.room.member`
     MRoomMember,
@@ -1681,6 +1692,7 @@ impl<'de> ::serde::Deserialize<'de> for MemberEventType {
 #[cfg(feature = "rooms")]
 /// The schema at `definitions/events/member.yaml#/properties/content/properties/membership`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MemberEventContentMembership {
     /// `invite`
     Invite,
@@ -1936,6 +1948,7 @@ impl SetDisplayNameBody {
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/sync.yaml#/paths/~1sync/get/parameters/3/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SyncSetPresence {
     /// `offline`
     Offline,
@@ -2146,6 +2159,7 @@ impl DefineFilterOkBody {
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/receipts.yaml#/paths/~1rooms~1{roomId}~1receipt~1{receiptType}~1{eventId}/post/parameters/1/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PostReceiptReceiptType {
     /// `m.read`
     Read,
@@ -2228,6 +2242,7 @@ impl<'de> ::serde::Deserialize<'de> for PostReceiptReceiptType {
 #[cfg(feature = "rooms")]
 /// Only the main timeline
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PostReceiptBodyThreadId {
     /// `main`
     Main,
@@ -2372,6 +2387,7 @@ impl GetRoomTagsOkBody {
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/relations.yaml#/paths/~1rooms~1{roomId}~1relations~1{eventId}/get/responses/200/content/application~1json/schema/properties/chunk/items/prefixItems/1`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GetRelationsOkBodyChunkItemSecond {
     /// `m.annotation`
     Annotation,
@@ -2484,6 +2500,7 @@ impl GetRelationsOkBody {
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/push_rules.yaml#/paths/~1pushrules~1{scope}~1{kind}~1{ruleId}/put/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SetPushRuleScope {
     /// `global`
     Global,
@@ -2558,6 +2575,7 @@ impl<'de> ::serde::Deserialize<'de> for SetPushRuleScope {
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/push_rules.yaml#/paths/~1pushrules~1{scope}~1{kind}~1{ruleId}/put/parameters/1/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SetPushRuleKind {
     /// `override`
     Override,
@@ -2648,6 +2666,7 @@ impl<'de> ::serde::Deserialize<'de> for SetPushRuleKind {
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/push_rules.yaml#/components/schemas/Action/oneOf/0`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ActionString {
     /// `notify`
     Notify,
@@ -2762,6 +2781,7 @@ pub enum Action {
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/push_rules.yaml#/components/schemas/Condition/anyOf/0/properties/kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EventMatchKind {
     /// `event_match`
     EventMatch,
@@ -2858,6 +2878,7 @@ impl EventMatch {
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/push_rules.yaml#/components/schemas/Condition/anyOf/1/properties/kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AllOfConditionsKind {
     /// `all_of`
     AllOf,
@@ -3301,6 +3322,7 @@ impl DownloadContentOkBody {
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/shapes.yaml#/components/schemas/PointGeometry/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PointGeometryType {
     /// `Point`
     Point,
@@ -3395,6 +3417,7 @@ impl PointGeometry {
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/shapes.yaml#/components/schemas/LineString/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LineStringType {
     /// `LineString`
     LineString,
@@ -3489,6 +3512,7 @@ impl LineString {
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/shapes.yaml#/components/schemas/Polygon/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PolygonType {
     /// `Polygon`
     Polygon,
@@ -3625,6 +3649,7 @@ impl<'de> ::serde::Deserialize<'de> for Geometry {
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/places.yaml#/paths/~1places/get/parameters/2/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SearchPlacesCategory {
     /// `cafe`
     Cafe,
@@ -3738,6 +3763,7 @@ impl Point {
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/places.yaml#/components/schemas/Place/properties/category`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PlaceCategory {
     /// `cafe`
     Cafe,
@@ -3871,6 +3897,7 @@ impl Place {
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/routes.yaml#/paths/~1routes/post/requestBody/content/application~1json/schema/properties/mode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RouteRequestMode {
     /// `walk`
     Walk,
@@ -3957,6 +3984,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteRequestMode {
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/routes.yaml#/paths/~1routes/post/requestBody/content/application~1json/schema/properties/avoid/items`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RouteRequestAvoidItem {
     /// `tolls`
     Tolls,
@@ -4145,6 +4173,7 @@ impl PlanRouteOkBody {
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/tiles.yaml#/paths/~1tiles~1{z}~1{x}~1{y}/get/parameters/3/schema`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GetTileScale {
     /// `1`
     V1,
@@ -4327,6 +4356,7 @@ impl GeoSearchOkBody {
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/invoices.yaml#/components/schemas/InvoiceStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InvoiceStatus {
     /// `draft`
     Draft,
@@ -4655,6 +4685,7 @@ impl BankTransfer {
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/payments.yaml#/components/schemas/Wallet/properties/provider`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum WalletProvider {
     /// `apple_pay`
     ApplePay,
@@ -4824,6 +4855,7 @@ impl PaymentRequest {
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/payments.yaml#/paths/~1payments/post/responses/201/content/application~1json/schema/properties/state`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CreatePaymentCreatedBodyState {
     /// `pending`
     Pending,
@@ -4938,6 +4970,7 @@ impl CreatePaymentCreatedBody {
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/customers.yaml#/paths/~1customers~1{customerId}/get/parameters/1/schema/items`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GetCustomerExpandItem {
     /// `invoices`
     Invoices,
@@ -5016,6 +5049,7 @@ impl<'de> ::serde::Deserialize<'de> for GetCustomerExpandItem {
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/subscriptions.yaml#/components/schemas/Subscription/properties/plan/properties/interval`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SubscriptionPlanInterval {
     /// `month`
     Month,
@@ -5120,6 +5154,7 @@ impl SubscriptionPlan {
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/subscriptions.yaml#/components/schemas/Subscription/properties/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SubscriptionStatus {
     /// `trialing`
     Trialing,
@@ -5307,6 +5342,7 @@ impl ::std::default::Default for UpdateSubscriptionBody {
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/reports.yaml#/paths/~1reports~1revenue/get/parameters/2/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RevenueReportGroupBy {
     /// `day`
     Day,
@@ -5482,6 +5518,7 @@ impl RevenueReportOkBody {
 #[cfg(feature = "admin")]
 /// The schema at `apis/admin/accounts.yaml#/paths/~1accounts/get/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ListAccountsRole {
     /// `admin`
     Admin,
@@ -5564,6 +5601,7 @@ impl<'de> ::serde::Deserialize<'de> for ListAccountsRole {
 #[cfg(feature = "admin")]
 /// The schema at `apis/admin/accounts.yaml#/definitions/Account/properties/role`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AccountRole {
     /// `admin`
     Admin,
@@ -5681,6 +5719,7 @@ impl Account {
 #[cfg(feature = "admin")]
 /// The schema at `apis/admin/audit.yaml#/paths/~1audit/get/parameters/2/schema/items`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GetAuditLogActionItem {
     /// `login`
     Login,
@@ -5771,6 +5810,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAuditLogActionItem {
 #[cfg(feature = "admin")]
 /// The schema at `apis/admin/audit.yaml#/paths/~1audit/get/responses/200/schema/properties/entries/items/properties/action`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GetAuditLogOkBodyEntriesItemAction {
     /// `login`
     Login,
@@ -6040,6 +6080,7 @@ impl VersionOkBody {
 #[cfg(feature = "admin")]
 /// The schema at `apis/admin/jobs.yaml#/paths/~1jobs/post/parameters/0/schema/properties/kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StartJobBodyKind {
     /// `reindex`
     Reindex,
@@ -6180,6 +6221,7 @@ impl StartJobBody {
 #[cfg(feature = "admin")]
 /// The schema at `apis/admin/jobs.yaml#/definitions/Job/properties/state`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JobState {
     /// `queued`
     Queued,
@@ -6561,6 +6603,7 @@ impl PostCommentBody {
 #[cfg(feature = "docs")]
 /// The schema at `apis/docs/search.yaml#/paths/~1search/get/parameters/1/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SearchDocsKind {
     /// `note`
     Note,
@@ -6751,6 +6794,7 @@ impl ::std::default::Default for Problem {
 #[cfg(feature = "refs")]
 /// The schema at `apis/refs/v1/catalog.yaml#/x-fragments/Availability`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Availability {
     /// `in_stock`
     InStock,
@@ -6879,6 +6923,7 @@ impl Bundle {
 #[cfg(feature = "refs")]
 /// The schema at `apis/refs/v1/items.yaml#/paths/~1items~1{sku}~1dimensions~1{unit}/get/parameters/1/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GetItemDimensionsInUnit {
     /// `mm`
     Mm,
@@ -7002,6 +7047,7 @@ where
 }
 /// The machine-readable code of a \[`ApiError`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApiErrorCode {
     /// A value the spec does not list. Holds only such values: parsing a listed
     /// value always gives its own variant.

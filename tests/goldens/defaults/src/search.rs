@@ -14,6 +14,7 @@ pub struct SearchRequest {
 }
 /// The responses `POST /search` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SearchResponse {
     /// 200.
     ///

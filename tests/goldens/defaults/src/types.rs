@@ -254,6 +254,7 @@ impl ::std::fmt::Display for ApiError {
 impl ::std::error::Error for ApiError {}
 /// The schema at `spec.yaml#/paths/~1search/post/parameters/1/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SearchOrder {
     /// `asc`
     Asc,
@@ -362,6 +363,7 @@ impl ::std::default::Default for SearchBody {
 }
 /// The machine-readable code of a \[`ApiError`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApiErrorCode {
     /// A value the spec does not list. Holds only such values: parsing a listed
     /// value always gives its own variant.

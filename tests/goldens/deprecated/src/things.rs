@@ -8,6 +8,7 @@ pub struct OldThingRequest {
 }
 /// The responses `GET /old` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum OldThingResponse {
     /// 200.
     ///
@@ -44,6 +45,7 @@ impl ::axum::response::IntoResponse for OldThingResponse {
 pub struct NewThingRequest {}
 /// The responses `GET /new` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum NewThingResponse {
     /// 200.
     ///

@@ -10,6 +10,7 @@ pub struct ListPetsRequest {
 }
 /// The responses `GET /v1/pets` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ListPetsResponse {
     /// 200.
     ///

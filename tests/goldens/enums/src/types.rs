@@ -254,6 +254,7 @@ impl ::std::fmt::Display for ApiError {
 impl ::std::error::Error for ApiError {}
 /// The schema at `spec.yaml#/paths/~1pets/get/parameters/0/schema`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ListPetsStatus {
     /// `available`
     Available,
@@ -329,6 +330,7 @@ impl<'de> ::serde::Deserialize<'de> for ListPetsStatus {
 }
 /// The schema at `spec.yaml#/paths/~1pets/get/responses/200/schema/properties/kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ListPetsOkBodyKind {
     /// `pet.kind.cat`
     Cat,
@@ -400,6 +402,7 @@ impl<'de> ::serde::Deserialize<'de> for ListPetsOkBodyKind {
 }
 /// The schema at `spec.yaml#/paths/~1pets/get/responses/200/schema/properties/size`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PetSize {
     /// `small`
     Small,
@@ -489,6 +492,7 @@ impl ListPetsOkBody {
 }
 /// The machine-readable code of a \[`ApiError`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApiErrorCode {
     /// A value the spec does not list. Holds only such values: parsing a listed
     /// value always gives its own variant.

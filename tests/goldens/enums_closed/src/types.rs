@@ -263,6 +263,7 @@ impl ::std::error::Error for ApiError {}
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub enum ListPetsStatus {
     /// `available`
     #[serde(rename = "available")]
@@ -300,6 +301,7 @@ impl ::std::fmt::Display for ListPetsStatus {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub enum ListPetsOkBodyKind {
     /// `pet.kind.cat`
     #[serde(rename = "pet.kind.cat")]
@@ -333,6 +335,7 @@ impl ::std::fmt::Display for ListPetsOkBodyKind {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[non_exhaustive]
 pub enum PetSize {
     /// `small`
     #[serde(rename = "small")]
@@ -375,6 +378,7 @@ impl ListPetsOkBody {
 }
 /// The machine-readable code of a \[`ApiError`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApiErrorCode {
     /// A value the spec does not list. Holds only such values: parsing a listed
     /// value always gives its own variant.

@@ -8,6 +8,7 @@ pub struct GetDeviceRequest {
 }
 /// The responses `GET /devices/{deviceId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetDeviceResponse {
     /// 200.
     ///
@@ -66,6 +67,7 @@ pub struct GetDeviceKeysRequest {
 }
 /// The responses `GET /devices/{deviceId}/keys` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetDeviceKeysResponse {
     /// 200.
     ///
@@ -124,6 +126,7 @@ pub struct GetDeviceCardRequest {
 }
 /// The responses `GET /devices/{deviceId}/card` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetDeviceCardResponse {
     /// 200.
     ///
@@ -189,6 +192,7 @@ impl ::axum::response::IntoResponse for GetDeviceCardResponse {
 pub struct GetPositionsRequest {}
 /// The responses `GET /positions` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetPositionsResponse {
     /// 200.
     ///
@@ -230,6 +234,7 @@ impl ::axum::response::IntoResponse for GetPositionsResponse {
 pub struct ListDevicesRequest {}
 /// The responses `GET /devices` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ListDevicesResponse {
     /// 200.
     ///
@@ -274,6 +279,7 @@ pub struct ShowDeviceRequest {
 }
 /// The responses `GET /devices/{deviceId}/summary` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ShowDeviceResponse {
     /// 200.
     ///

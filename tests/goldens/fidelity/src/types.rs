@@ -515,6 +515,7 @@ where
 }
 /// The machine-readable code of a \[`ApiError`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApiErrorCode {
     /// `M_UNKNOWN`: An unknown error.
     Unknown,

@@ -8,6 +8,7 @@ pub struct FormLoginRequest {
 }
 /// The responses `POST /login` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum FormLoginResponse {
     /// 200.
     ///
@@ -47,6 +48,7 @@ pub struct AddNoteRequest {
 }
 /// The responses `POST /notes` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum AddNoteResponse {
     /// 201.
     ///

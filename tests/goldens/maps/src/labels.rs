@@ -8,6 +8,7 @@ pub struct PutLabelsRequest {
 }
 /// The responses `PUT /labels` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PutLabelsResponse {
     /// 204.
     ///

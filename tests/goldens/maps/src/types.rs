@@ -295,6 +295,7 @@ impl PutLabelsBody {
 }
 /// The machine-readable code of a \[`ApiError`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApiErrorCode {
     /// A value the spec does not list. Holds only such values: parsing a listed
     /// value always gives its own variant.

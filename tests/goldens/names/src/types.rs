@@ -415,6 +415,7 @@ impl ::std::default::Default for Fields {
 }
 /// Values that differ only in case or punctuation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Punctuation {
     /// `a-b`
     AB,
@@ -522,6 +523,7 @@ impl GetThingRequest {
 }
 /// The schema at `spec.yaml#/components/schemas/Visitor`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Visitor {
     /// `visiting`
     Visiting,
@@ -697,6 +699,7 @@ where
 }
 /// The machine-readable code of a \[`ApiError`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApiErrorCode {
     /// A value the spec does not list. Holds only such values: parsing a listed
     /// value always gives its own variant.

@@ -35,6 +35,7 @@ pub struct GetThingRequest {
 }
 /// The responses `POST /things/{user-id}/{user_id}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetThingResponse {
     /// 200.
     ///
@@ -90,6 +91,7 @@ impl ::axum::response::IntoResponse for GetThingResponse {
 pub struct ThingsGetV2Request {}
 /// The responses `GET /odd` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ThingsGetV2Response {
     /// 200.
     ///
@@ -134,6 +136,7 @@ pub struct SelfRequest {
 }
 /// The responses `GET /odd/{Self}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SelfResponse {
     /// 204.
     ///
@@ -172,6 +175,7 @@ impl ::axum::response::IntoResponse for SelfResponse {
 pub struct ResultRequest {}
 /// The responses `GET /result` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ResultResponse {
     /// 200.
     ///

@@ -8,6 +8,7 @@ pub struct GetPetRequest {
 }
 /// The responses `GET /api/v1/pets/{petId}`, `GET /api/v2/pets/{petId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetPetResponse {
     /// 200.
     ///

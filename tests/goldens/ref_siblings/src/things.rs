@@ -8,6 +8,7 @@ pub struct CreateThingRequest {
 }
 /// The responses `POST /things` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum CreateThingResponse {
     /// 200.
     ///

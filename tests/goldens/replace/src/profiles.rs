@@ -8,6 +8,7 @@ pub struct GetProfileRequest {
 }
 /// The responses `GET /profile/{userId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetProfileResponse {
     /// 200.
     ///

@@ -8,6 +8,7 @@ pub struct GetItemRequest {
 }
 /// The responses `GET /items/{id}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetItemResponse {
     /// 200.
     ///

@@ -274,6 +274,7 @@ impl ::std::default::Default for GetItemOkBody {
 }
 /// The machine-readable code of a \[`Problem`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ProblemCode {
     /// `NOT_FOUND`: Nothing is there.
     NotFound,

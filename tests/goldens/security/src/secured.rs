@@ -18,6 +18,7 @@ pub enum Credential {
 pub struct UsesGlobalRequest {}
 /// The responses `GET /default` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum UsesGlobalResponse {
     /// 200.
     ///
@@ -54,6 +55,7 @@ impl ::axum::response::IntoResponse for UsesGlobalResponse {
 pub struct EitherKeyRequest {}
 /// The responses `GET /either` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum EitherKeyResponse {
     /// 200.
     ///
@@ -90,6 +92,7 @@ impl ::axum::response::IntoResponse for EitherKeyResponse {
 pub struct MaybeKeyRequest {}
 /// The responses `GET /maybe` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum MaybeKeyResponse {
     /// 200.
     ///
@@ -126,6 +129,7 @@ impl ::axum::response::IntoResponse for MaybeKeyResponse {
 pub struct SignedRequest {}
 /// The responses `GET /signed` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SignedResponse {
     /// 200.
     ///
@@ -162,6 +166,7 @@ impl ::axum::response::IntoResponse for SignedResponse {
 pub struct PublicRequest {}
 /// The responses `GET /public` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PublicResponse {
     /// 200.
     ///

@@ -8,6 +8,7 @@ pub struct SendInviteV1Request {
 }
 /// The responses `PUT /_matrix/federation/v1/invite/{roomId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SendInviteV1Response {
     /// 200.
     ///
@@ -52,6 +53,7 @@ pub struct SendInviteV2Request {
 }
 /// The responses `PUT /_matrix/federation/v2/invite/{roomId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SendInviteV2Response {
     /// 200.
     ///
@@ -98,6 +100,7 @@ pub struct GetEventsRequest {
 }
 /// The responses `GET /_matrix/client/v3/events` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetEventsResponse {
     /// 200.
     ///
@@ -144,6 +147,7 @@ pub struct InviteUserRequest {
 }
 /// The responses `POST /_matrix/client/v3/rooms/{roomId}/invite` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum InviteUserResponse {
     /// 200.
     ///
@@ -190,6 +194,7 @@ pub struct SetStateRequest {
 }
 /// The responses `PUT /_matrix/client/v3/rooms/{roomId}/state` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SetStateResponse {
     /// 200.
     ///
@@ -234,6 +239,7 @@ pub struct GetEventRequest {
 }
 /// The responses `GET /_matrix/client/v3/rooms/{roomId}/event` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetEventResponse {
     /// 200.
     ///
@@ -282,6 +288,7 @@ pub struct PeekEventsRequest {
 }
 /// The responses `GET /_matrix/client/v3/events` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PeekEventsResponse {
     /// 200.
     ///
@@ -334,6 +341,7 @@ pub struct QueryUserByProtocolRequest {
 }
 /// The responses `GET /_matrix/client/v3/thirdparty/user/{protocol}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum QueryUserByProtocolResponse {
     /// 200.
     ///
@@ -380,6 +388,7 @@ pub struct InviteBy3PidRequest {
 }
 /// The responses `POST /_matrix/client/v3/rooms/{roomId}/invite` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum InviteBy3PidResponse {
     /// 200.
     ///
@@ -442,6 +451,7 @@ pub struct UploadContentRequest {
 }
 /// The responses `POST /_matrix/media/v3/upload` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum UploadContentResponse {
     /// 200.
     ///
@@ -486,6 +496,7 @@ pub struct GetContentRequest {
 }
 /// The responses `GET /_matrix/media/v3/download/{mediaId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetContentResponse {
     /// 200.
     ///
@@ -528,6 +539,7 @@ pub struct GetLegacyContentRequest {
 }
 /// The responses `GET /_matrix/media/r0/legacy/{mediaId}` documents, one variant per status.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum GetLegacyContentResponse {
     /// 200.
     ///
