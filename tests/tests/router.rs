@@ -756,6 +756,30 @@ async fn path_parameters_are_percent_decoded() {
     assert_eq!(key, (200, json!({"public_key": "ed25519:0"})));
 }
 
+/// A path parameter of a format with a type of its own (`userId`, a `UserId`) that is not
+/// of the format is the router's 400 `M_INVALID_PARAM`, naming the parameter and the format:
+/// the implementation never sees it.
+#[tokio::test]
+async fn a_path_parameter_of_a_typed_format_is_checked() {
+    let (cs, _) = serve().await;
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{cs}/_matrix/client/v3/user/bob/openid/request_token"
+        ))
+        .bearer_auth("valid")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json_of(response).await;
+    assert_eq!((status, &body["errcode"]), (400, &json!("M_INVALID_PARAM")));
+    let message = body["error"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("`userId`: not a valid `mx-user-id`"),
+        "{message}"
+    );
+}
+
 #[tokio::test]
 async fn the_same_path_serves_get_and_post() {
     let (_, id) = serve().await;
