@@ -799,12 +799,7 @@ async fn association_rules(backend: Backend) {
         let answer = server
             .post_raw(&server.id("/api/v1/3pid/bind"), None, body)
             .await;
-        assert_error(&answer, 400, "M_BAD_JSON");
-        let message = answer.1["error"].as_str().unwrap_or_default();
-        assert!(
-            message.contains("`mxid`: not a valid `mx-user-id`"),
-            "{message}"
-        );
+        assert_invalid_field(&answer, "mxid", "mx-user-id");
     }
 
     let unbind = |literal| id::UnbindRequest {
@@ -871,12 +866,7 @@ async fn identity_account_rules(backend: Backend) {
         let answer = server
             .post_raw(&server.id("/v2/account/register"), None, body)
             .await;
-        assert_error(&answer, 400, "M_BAD_JSON");
-        let message = answer.1["error"].as_str().unwrap_or_default();
-        assert!(
-            message.contains("`matrix_server_name`: not a valid `mx-server-name`"),
-            "{message}"
-        );
+        assert_invalid_field(&answer, "matrix_server_name", "mx-server-name");
     }
     // The format's grammar allows any five digits as the port; the server refuses ports
     // no server listens on.
@@ -1114,4 +1104,13 @@ async fn the_readme_client_example() {
             .unwrap_or_default()
             .is_empty()
     );
+}
+
+/// A body the router refused because `field` is not of `format` (a format with a type of
+/// its own): 400 `M_BAD_JSON`, its message naming both.
+fn assert_invalid_field(answer: &(u16, Value), field: &str, format: &str) {
+    assert_error(answer, 400, "M_BAD_JSON");
+    let message = answer.1["error"].as_str().unwrap_or_default();
+    let expected = format!("`{field}`: not a valid `{format}`");
+    assert!(message.contains(&expected), "{message}");
 }
