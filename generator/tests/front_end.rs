@@ -226,7 +226,12 @@ fn ir_types_are_named_shared_and_shaped_like_the_schemas() {
             .iter()
             .map(|f| (f.name.as_str(), f.required))
             .collect::<Vec<_>>(),
-        [("type", true), ("session", false)]
+        [
+            ("type", true),
+            ("session", false),
+            ("password", false),
+            ("threepid_creds", false)
+        ]
     );
     assert_eq!(fields[0].ident, "type_");
     assert_eq!(additional, &Some(TypeRef::Any));
