@@ -17,16 +17,20 @@ work=$root/target/build-compare
 rm -rf "$work"
 mkdir -p "$work"
 
-# The two generators: REV's in a worktree of its own, the working tree's.
-git worktree remove --force "$work/before-tree" 2>/dev/null || true
-git worktree add -q --detach "$work/before-tree" "$rev"
-trap 'git worktree remove --force "$work/before-tree" 2>/dev/null || true' EXIT
-(cd "$work/before-tree" && CARGO_TARGET_DIR=$work/before-generator cargo build -q --release -p generator)
+# The two generators: REV's in a worktree of its own beside this one (so that its config's
+# relative `spec_root` finds ../shared as this tree's does), and the working tree's.
+before_tree=$root/../$(basename "$root")-build-compare
+git worktree remove --force "$before_tree" 2>/dev/null || true
+git worktree add -q --detach "$before_tree" "$rev"
+trap 'git worktree remove --force "$before_tree" 2>/dev/null || true' EXIT
+(cd "$before_tree" && CARGO_TARGET_DIR=$work/before-generator cargo build -q --release -p generator)
 cargo build -q --release -p generator
 config=tests/spec-trees/v1.16/codegen.toml
 "$work/before-generator/release/generator" generate \
-  --config "$work/before-tree/$config" --out "$work/before" > /dev/null 2>&1
-target/release/generator generate --config "$config" --out "$work/after" > /dev/null 2>&1
+  --config "$before_tree/$config" --out "$work/before" > "$work/before.log" 2>&1 ||
+  { cat "$work/before.log" >&2; exit 1; }
+target/release/generator generate --config "$config" --out "$work/after" > "$work/after.log" 2>&1 ||
+  { cat "$work/after.log" >&2; exit 1; }
 for side in before after; do
   echo "[workspace]" >> "$work/$side/Cargo.toml"
   cp Cargo.lock "$work/$side/"
