@@ -597,6 +597,40 @@ mod tests {
     }
 
     #[test]
+    fn refuses_formats_whose_rule_or_name_is_wrong() {
+        let refused = |formats: &str| {
+            Config::from_toml(
+                &format!("[package]\nname='x'\ndescription='y'\n[[api]]\nname='a'\ntitle='A'\nspecs=['a.yaml']\n{formats}"),
+                "test.toml",
+                PathBuf::new(),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let format = |ty: &str, pattern: &str, example: &str| {
+            format!(
+                "[formats.x-id]\ntype='{ty}'\ndescription='d'\npattern='{pattern}'\nmax_bytes=5\nexample='{example}'\n"
+            )
+        };
+        let err = refused(&format("Id", "^@.+$", "nope"));
+        assert!(
+            err.contains("example \"nope\" is not of the format: does not match"),
+            "{err}"
+        );
+        let err = refused(&format("Id", "^@.+$", "@toolong"));
+        assert!(err.contains("longer than 5 bytes"), "{err}");
+        let err = refused(&format("Id", "^(@", "@a"));
+        assert!(err.contains("is no regular expression"), "{err}");
+        let err = refused(&format("id", "^@.+$", "@a"));
+        assert!(err.contains("must be a PascalCase identifier"), "{err}");
+        let err = refused(&format!(
+            "{}[secrets]\nformats=['x-id']\n",
+            format("Id", "^@.+$", "@a")
+        ));
+        assert!(err.contains("also a secret or replaced"), "{err}");
+    }
+
+    #[test]
     fn rejects_replacements_that_are_no_rust_type() {
         let err = Config::from_toml(
             "[package]\nname='x'\ndescription='y'\n[[api]]\nname='a'\ntitle='A'\nspecs=['a.yaml']\n[replace.formats]\nmx-user-id = 'my types::UserId'\n",

@@ -392,3 +392,91 @@ pub(super) fn nullable_where<S: std::borrow::Borrow<Schema>>(
         _ => ty,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{TypeKind, TypeRef};
+    use crate::testing::ir_of;
+
+    const SPEC: &str = r#"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /users/{userId}:
+    post:
+      operationId: update
+      parameters:
+        - {in: path, name: userId, required: true, schema: {type: string, format: x-user}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                owner: {type: string, format: x-user}
+                pass: {type: string, format: password}
+                token: {type: string}
+                note: {type: string}
+                members:
+                  type: object
+                  patternProperties:
+                    "^@": {type: integer, x-pattern-format: x-user}
+      responses:
+        "204": {description: ok}
+"#;
+
+    const CONFIG: &str = "[formats.x-user]\ntype = 'Owner'\ndescription = 'A user.'\npattern = '^@.+$'\nmax_bytes = 20\nexample = '@a'\n[secrets]\nproperties = ['token']\n";
+
+    /// A declared format is one named type for every use (path, property, map key); a
+    /// `password` string and a property `[secrets]` names are secret; others stay strings.
+    #[test]
+    fn formats_become_one_type_and_secrets_are_marked() {
+        let ir = ir_of(SPEC, CONFIG);
+        let owners: Vec<usize> = (0..ir.types.len())
+            .filter(|i| matches!(ir.types[*i].kind, TypeKind::Validated { .. }))
+            .collect();
+        assert_eq!(owners.len(), 1);
+        let owner = crate::ir::TypeId(owners[0]);
+        assert_eq!(ir.types[owner.0].name, "Owner");
+        let op = &ir.apis[0].operations[0];
+        assert_eq!(op.parameters[0].ty, TypeRef::Named(owner));
+        let body = op.body.as_ref().unwrap().ty.named_id().unwrap();
+        let TypeKind::Struct { fields, .. } = &ir.types[body.0].kind else {
+            panic!("a struct body");
+        };
+        let field = |name: &str| &fields.iter().find(|f| f.name == name).unwrap().ty;
+        assert_eq!(field("owner"), &TypeRef::Named(owner));
+        let secret = |format: Option<&str>| TypeRef::String {
+            format: format.map(str::to_owned),
+            secret: true,
+        };
+        assert_eq!(field("pass"), &secret(Some("password")));
+        assert_eq!(field("token"), &secret(None));
+        assert!(matches!(
+            field("note"),
+            TypeRef::String { secret: false, .. }
+        ));
+        assert!(
+            matches!(field("members"), TypeRef::Map { key: Some(key), .. } if *key == owner),
+            "{:?}",
+            field("members")
+        );
+    }
+
+    /// Without `[formats]`, the format is a plain string and map keys are strings.
+    #[test]
+    fn undeclared_formats_stay_strings() {
+        let ir = ir_of(SPEC, "");
+        assert!(
+            ir.types
+                .iter()
+                .all(|def| !matches!(def.kind, TypeKind::Validated { .. }))
+        );
+        let op = &ir.apis[0].operations[0];
+        assert!(matches!(
+            op.parameters[0].ty,
+            TypeRef::String { secret: false, .. }
+        ));
+    }
+}
