@@ -13,9 +13,12 @@ use tokio::task::JoinHandle;
 use tower_http::trace::TraceLayer;
 
 use crate::homeserver::{Homeserver, HomeserverConfig};
+use crate::identity::email::EmailTemplates;
+use crate::identity::terms::Terms;
 use crate::identity::{IdentityConfig, IdentityServer};
 use crate::mail::{Mailer, SmtpRelay};
 use crate::ratelimit::{RateLimit, RateLimiter};
+use crate::remote::HomeserverTls;
 use crate::serve::Limits;
 use crate::store::cached::CachedStore;
 use crate::store::memory::MemoryStore;
@@ -84,6 +87,20 @@ pub struct Settings {
     pub purge_interval: Duration,
     /// Timeouts, the connection cap and the shutdown's drain deadline.
     pub limits: Limits,
+    /// The identity server's terms of service (none by default).
+    pub terms: Terms,
+    /// The identity server's email templates (built in by default).
+    pub email_templates: EmailTemplates,
+    /// The identity server's emails' `From:`; by default `noreply@` the server name.
+    pub email_from: Option<String>,
+    /// Where invitation emails send people (Sydent's `web_client_location`).
+    pub web_client_location: String,
+    /// How long an invitation to a 3pid (and its ephemeral key) is kept.
+    pub invite_lifetime: Duration,
+    /// The most addresses one identity lookup may ask about.
+    pub max_lookup_addresses: usize,
+    /// How the identity server's calls to homeservers check certificates.
+    pub homeserver_tls: HomeserverTls,
 }
 
 /// Defaults that the command line and [`Settings::new`] share.
@@ -96,6 +113,10 @@ pub mod defaults {
     pub const OPENID_TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
     pub const IDENTITY_ACCOUNT_TOKEN_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
     pub const PURGE_INTERVAL: Duration = Duration::from_secs(10 * 60);
+    pub const INVITE_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+    /// Sydent's limit on the addresses of one lookup.
+    pub const MAX_LOOKUP_ADDRESSES: usize = 10_000;
+    pub const WEB_CLIENT_LOCATION: &str = "https://app.element.io";
 }
 
 impl Settings {
@@ -123,6 +144,13 @@ impl Settings {
             identity_account_token_lifetime: defaults::IDENTITY_ACCOUNT_TOKEN_LIFETIME,
             purge_interval: defaults::PURGE_INTERVAL,
             limits: Limits::default(),
+            terms: Terms::default(),
+            email_templates: EmailTemplates::default(),
+            email_from: None,
+            web_client_location: defaults::WEB_CLIENT_LOCATION.to_owned(),
+            invite_lifetime: defaults::INVITE_LIFETIME,
+            max_lookup_addresses: defaults::MAX_LOOKUP_ADDRESSES,
+            homeserver_tls: HomeserverTls::verified(),
         }
     }
 }
@@ -290,7 +318,23 @@ async fn start_with<S: HomeserverStore + IdentityStore + Census>(
             validation_session_lifetime: settings.validation_session_lifetime,
             account_token_lifetime: settings.identity_account_token_lifetime,
             trusted_homeservers: settings.trusted_homeservers.clone(),
+            homeserver_tls: settings.homeserver_tls.clone(),
+            terms: settings.terms.clone(),
+            templates: settings.email_templates.clone(),
+            email_from: settings.email_from.clone().unwrap_or_else(|| {
+                format!("Matrix identity server <noreply@{}>", settings.server_name)
+            }),
+            web_client_location: settings.web_client_location.clone(),
+            invite_lifetime: settings.invite_lifetime,
+            max_lookup_addresses: settings.max_lookup_addresses,
+            limiter: limiter.clone(),
         };
+        if !settings.homeserver_tls.verify_certificates {
+            tracing::warn!(
+                "certificates of homeservers are NOT checked (OpenID and invitation calls): \
+                 for test deployments only, anyone on the path can pose as any homeserver"
+            );
+        }
         let identity_server = Arc::new(IdentityServer::new(store.clone(), config, mailer).await?);
         serve(
             listener,
@@ -338,6 +382,10 @@ async fn purge_periodically<S: HomeserverStore + IdentityStore + Census>(
         if let Err(error) = store.purge_account_tokens(now).await {
             tracing::warn!(%error, "purging expired identity account tokens failed");
         }
+        let invites_before = now.saturating_sub(crate::clock::millis(settings.invite_lifetime));
+        if let Err(error) = store.purge_invites(invites_before).await {
+            tracing::warn!(%error, "purging expired invitations failed");
+        }
         crate::secrets::release_freed_memory();
         match store.table_sizes().await {
             Ok(sizes) => {
@@ -362,6 +410,21 @@ pub async fn mint_login_token(
         Database::Sql(url) => {
             let store = SqlStore::open(url).await?;
             crate::homeserver::mint_login_token(&store, user_id, lifetime).await
+        }
+    }
+}
+
+/// Replaces the identity server's lookup pepper with a random one, rehashing every
+/// association (`server-stub rotate-lookup-pepper`).
+pub async fn rotate_lookup_pepper(database: &Database) -> anyhow::Result<()> {
+    match database {
+        Database::Memory => anyhow::bail!("a memory database has no pepper to rotate"),
+        Database::Sql(url) => {
+            let store = SqlStore::open(url).await?;
+            store
+                .replace_lookup_pepper(&crate::secrets::random_token(32))
+                .await?;
+            Ok(())
         }
     }
 }

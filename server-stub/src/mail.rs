@@ -187,6 +187,27 @@ impl Mailer {
         Ok(Mailer::Smtp(builder.build()))
     }
 
+    /// Sends a whole RFC 5322 message as it is (a rendered template), from `from` (a
+    /// mailbox, `Name <address>` or an address) to `to`: those make the SMTP envelope.
+    pub async fn send_message(&self, from: &str, to: &str, message: &str) -> anyhow::Result<()> {
+        if message.split("\r\n").any(|line| line.len() > 998) {
+            anyhow::bail!("an email line is over 998 bytes");
+        }
+        let from: lettre::message::Mailbox = from.parse()?;
+        let envelope = lettre::address::Envelope::new(Some(from.email), vec![to.parse()?])?;
+        match self {
+            Mailer::Outbox(dir) => {
+                AsyncFileTransport::<Tokio1Executor>::new(dir)
+                    .send_raw(&envelope, message.as_bytes())
+                    .await?;
+            }
+            Mailer::Smtp(transport) => {
+                transport.send_raw(&envelope, message.as_bytes()).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub async fn send(
         &self,
         from: &str,

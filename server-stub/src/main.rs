@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use server_stub::app::defaults;
+use server_stub::identity::email::EmailTemplates;
+use server_stub::identity::terms::Terms;
 use server_stub::mail::{SMTP_PASSWORD_VAR, SMTP_USERNAME_VAR, SmtpRelay};
 use server_stub::ratelimit::RateLimit;
+use server_stub::remote::HomeserverTls;
 use server_stub::serve::Limits;
 use server_stub::{Database, Settings};
 
@@ -29,6 +32,17 @@ enum Command {
     LoginToken {
         /// The user, e.g. @alice:localhost.
         user_id: String,
+        /// The database the server uses: `sqlite:PATH` or `postgres://...`.
+        #[arg(
+            long,
+            env = "SERVER_STUB_DB",
+            default_value = "sqlite:./server-stub.db"
+        )]
+        db: Database,
+    },
+    /// Replace the identity server's lookup pepper with a new random one, rehashing every
+    /// association: clients then get 400 `M_INVALID_PEPPER` with the new pepper and retry.
+    RotateLookupPepper {
         /// The database the server uses: `sqlite:PATH` or `postgres://...`.
         #[arg(
             long,
@@ -84,6 +98,47 @@ struct ServeArgs {
     /// PEM certificates to trust for the SMTP relay besides the system's (an internal CA).
     #[arg(long, env = "SERVER_STUB_SMTP_CA_FILE", requires = "smtp")]
     smtp_ca_file: Option<PathBuf>,
+    /// The identity server's terms of service: a file in Sydent's `terms.yaml` layout
+    /// (`master_version`, `docs: {POLICY: {version, langs: {LANG: {name, url}}}}`). Without
+    /// one there are no terms to agree to.
+    #[arg(long, env = "SERVER_STUB_TERMS")]
+    terms: Option<PathBuf>,
+    /// A directory with the identity server's email templates, in Sydent's format: whole
+    /// RFC 5322 messages rendered by Jinja2, `verification_template.eml.j2` and
+    /// `invite_template.eml.j2`. Without one, built-in templates are used.
+    #[arg(long, env = "SERVER_STUB_EMAIL_TEMPLATES")]
+    email_templates: Option<PathBuf>,
+    /// The `From:` of the identity server's emails (`Name <address>` or an address); by
+    /// default `Matrix identity server <noreply@SERVER_NAME>`.
+    #[arg(long, env = "SERVER_STUB_EMAIL_FROM")]
+    email_from: Option<String>,
+    /// Where invitation emails send people to join (a template's `web_client_location`).
+    #[arg(long, env = "SERVER_STUB_WEB_CLIENT_LOCATION", default_value = defaults::WEB_CLIENT_LOCATION)]
+    web_client_location: String,
+    /// How long an invitation to a 3pid waits for the address to be bound, in seconds:
+    /// 1 to 31536000. Expired invitations and their ephemeral keys are purged.
+    #[arg(
+        long,
+        env = "SERVER_STUB_INVITE_LIFETIME",
+        default_value_t = defaults::INVITE_LIFETIME.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=YEAR_SECS)
+    )]
+    invite_lifetime_secs: u64,
+    /// The most addresses one identity lookup may ask about: 1 to 100000.
+    #[arg(long, env = "SERVER_STUB_MAX_LOOKUP_ADDRESSES", default_value_t = defaults::MAX_LOOKUP_ADDRESSES as u64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_lookup_addresses: u64,
+    /// PEM certificates the identity server trusts for homeservers (OpenID and invitation
+    /// calls) besides the system's roots: a private CA.
+    #[arg(long, env = "SERVER_STUB_HOMESERVER_CA_FILE")]
+    homeserver_ca_file: Option<PathBuf>,
+    /// For test deployments only: do not check homeservers' certificates at all (Sydent's
+    /// `federation.verifycerts = False`). Logged as a warning at every start.
+    #[arg(
+        long,
+        env = "SERVER_STUB_INSECURE_HOMESERVER_TLS",
+        conflicts_with = "homeserver_ca_file"
+    )]
+    insecure_homeserver_tls: bool,
     /// Switch rate limiting off.
     #[arg(long, env = "SERVER_STUB_NO_RATE_LIMIT")]
     no_rate_limit: bool,
@@ -230,6 +285,32 @@ impl ServeArgs {
             Duration::from_secs(self.identity_account_token_lifetime_secs);
         settings.openid_token_lifetime = Duration::from_secs(self.openid_token_lifetime_secs);
         settings.purge_interval = Duration::from_secs(self.purge_interval_secs);
+        if let Some(path) = &self.terms {
+            settings.terms =
+                Terms::load(path).map_err(|error| anyhow::anyhow!("--terms: {error}"))?;
+        }
+        if let Some(dir) = &self.email_templates {
+            settings.email_templates = EmailTemplates::load(dir)
+                .map_err(|error| anyhow::anyhow!("--email-templates: {error}"))?;
+        }
+        if let Some(from) = &self.email_from {
+            from.parse::<lettre::message::Mailbox>()
+                .map_err(|error| anyhow::anyhow!("--email-from {from:?}: {error}"))?;
+        }
+        settings.email_from = self.email_from;
+        settings.web_client_location = self.web_client_location;
+        settings.invite_lifetime = Duration::from_secs(self.invite_lifetime_secs);
+        settings.max_lookup_addresses =
+            usize::try_from(self.max_lookup_addresses).unwrap_or(usize::MAX);
+        if let Some(path) = &self.homeserver_ca_file {
+            settings.homeserver_tls = std::fs::read(path)
+                .map_err(|error| error.to_string())
+                .and_then(|pem| HomeserverTls::verified().trusting(&pem))
+                .map_err(|error| {
+                    anyhow::anyhow!("--homeserver-ca-file {}: {error}", path.display())
+                })?;
+        }
+        settings.homeserver_tls.verify_certificates = !self.insecure_homeserver_tls;
         settings.limits = Limits {
             header_timeout: Duration::from_secs(self.header_timeout_secs),
             body_timeout: Duration::from_secs(self.body_timeout_secs),
@@ -291,6 +372,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             signal.await;
             tracing::info!("shutting down");
             running.stop().await
+        }
+        Command::RotateLookupPepper { db } => {
+            server_stub::app::rotate_lookup_pepper(&db).await?;
+            eprintln!("the lookup pepper is replaced");
+            Ok(())
         }
         Command::LoginToken { user_id, db } => {
             let token =

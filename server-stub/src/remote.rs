@@ -13,8 +13,9 @@ const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
-    /// Without its URL, whose query holds the secrets of the call.
-    #[error("request failed: {0}")]
+    /// Without its URL, whose query holds the secrets of the call; said with its kind
+    /// (TLS, DNS, refused, timeout) and every cause, so that the log says why.
+    #[error("request failed ({}): {}", failure_kind(.0), causes(.0))]
     Http(reqwest::Error),
     #[error("answer over {MAX_ANSWER_BYTES} bytes")]
     TooLarge,
@@ -27,6 +28,98 @@ pub enum RemoteError {
 impl From<reqwest::Error> for RemoteError {
     fn from(error: reqwest::Error) -> Self {
         RemoteError::Http(error.without_url())
+    }
+}
+
+/// What kind of failure a request met, for the log: an operator's first question.
+fn failure_kind(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        return "timeout";
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if cause.downcast_ref::<rustls::Error>().is_some() {
+            return "TLS";
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return "connection refused",
+                std::io::ErrorKind::TimedOut => return "timeout",
+                _ => {}
+            }
+            // rustls reports a handshake failure as an I/O error that wraps it.
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+            {
+                return "TLS";
+            }
+        }
+        let text = cause.to_string();
+        if text.contains("dns error") || text.contains("failed to lookup address") {
+            return "DNS";
+        }
+        if text.contains("certificate") || text.contains("tls handshake") {
+            return "TLS";
+        }
+        source = cause.source();
+    }
+    if error.is_connect() {
+        "connection failed"
+    } else {
+        "HTTP"
+    }
+}
+
+/// An error and its causes, `: `-separated (reqwest's own message says only "error
+/// sending request").
+fn causes(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// How calls to homeservers (OpenID userinfo, onbind) check certificates.
+#[derive(Debug, Clone, Default)]
+pub struct HomeserverTls {
+    /// PEM certificates trusted besides the system's roots (a private CA).
+    pub extra_roots: Vec<reqwest::Certificate>,
+    /// Off only in test deployments (Sydent's `federation.verifycerts = False`).
+    pub verify_certificates: bool,
+}
+
+impl HomeserverTls {
+    /// The system's roots, checked.
+    pub fn verified() -> Self {
+        HomeserverTls {
+            extra_roots: Vec::new(),
+            verify_certificates: true,
+        }
+    }
+
+    /// The system's roots and those of a PEM file.
+    pub fn trusting(mut self, pem: &[u8]) -> Result<Self, String> {
+        let certificates = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|error| format!("not PEM certificates: {error}"))?;
+        if certificates.is_empty() {
+            return Err("holds no PEM certificate".into());
+        }
+        self.extra_roots.extend(certificates);
+        Ok(self)
+    }
+
+    fn apply(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+        builder
+            .tls_certs_merge(self.extra_roots.iter().cloned())
+            .danger_accept_invalid_certs(!self.verify_certificates)
     }
 }
 
@@ -44,15 +137,18 @@ pub fn install_tls_provider() {
 }
 
 impl RemoteClient {
-    pub fn new() -> Self {
+    /// A client whose calls to homeservers check certificates as `tls` says.
+    pub fn new(tls: &HomeserverTls) -> Result<Self, String> {
         install_tls_provider();
-        RemoteClient {
-            client: base_builder().build().unwrap_or_default(),
-            public: base_builder()
-                .dns_resolver(crate::addresses::PublicOnly)
+        let build = |builder: reqwest::ClientBuilder| {
+            tls.apply(builder)
                 .build()
-                .unwrap_or_default(),
-        }
+                .map_err(|error| format!("cannot make the HTTP client: {}", causes(&error)))
+        };
+        Ok(RemoteClient {
+            client: build(base_builder())?,
+            public: build(base_builder().dns_resolver(crate::addresses::PublicOnly))?,
+        })
     }
 
     async fn json<T: DeserializeOwned>(
@@ -129,11 +225,28 @@ impl RemoteClient {
         self.json(client.get(url).query(&[("access_token", token)]))
             .await
     }
+
+    /// `POST /_matrix/federation/v1/3pid/onbind` at a homeserver: the invitations pending
+    /// for an address just bound. Reached like `openid_userinfo`.
+    pub async fn onbind(
+        &self,
+        homeserver: &str,
+        trusted: bool,
+        body: &Value,
+    ) -> Result<Value, RemoteError> {
+        let client = if trusted { &self.client } else { &self.public };
+        let url = format!(
+            "{}/_matrix/federation/v1/3pid/onbind",
+            homeserver.trim_end_matches('/')
+        );
+        self.json(client.post(url).json(body)).await
+    }
 }
 
 impl Default for RemoteClient {
+    /// Checks certificates against the system's roots.
     fn default() -> Self {
-        Self::new()
+        Self::new(&HomeserverTls::verified()).expect("a client with the default TLS builds")
     }
 }
 

@@ -159,11 +159,22 @@ impl ClientServerApi for Trivial {
     }
 }
 
+/// What this test server answers for an operation it does not serve.
+fn not_served<T>() -> Result<T, MatrixError> {
+    Err(MatrixError::new(
+        http::StatusCode::NOT_FOUND,
+        MatrixErrorCode::Unrecognized,
+        "Not served by this test server",
+    ))
+}
+
 impl IdentityApi for Trivial {
     type Caller = String;
 
     async fn authenticate(&self, credential: identity::Credential) -> Result<String, MatrixError> {
-        let identity::Credential::AccessToken(token) = credential;
+        let (identity::Credential::AccessToken(token)
+        | identity::Credential::AccessTokenQuery(token)
+        | identity::Credential::AccessTokenBearer(token)) = credential;
         authenticate(client_server::Credential::AccessToken(token)).await
     }
 
@@ -256,6 +267,203 @@ impl IdentityApi for Trivial {
         Ok(identity::EmailSubmitTokenPostResponse::Ok(
             types::EmailSubmitTokenPostOkBody::new(request.body.token == "right"),
         ))
+    }
+
+    // The operations the tests here do not reach: answered as an unknown endpoint.
+    async fn get_versions(
+        &self,
+        _request: identity::GetVersionsRequest,
+    ) -> Result<identity::GetVersionsResponse, MatrixError> {
+        not_served()
+    }
+
+    async fn ping_v2(
+        &self,
+        _request: identity::PingV2Request,
+    ) -> Result<identity::PingV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn get_terms(
+        &self,
+        _request: identity::GetTermsRequest,
+    ) -> Result<identity::GetTermsResponse, MatrixError> {
+        not_served()
+    }
+
+    async fn agree_to_terms(
+        &self,
+        _caller: String,
+        _request: identity::AgreeToTermsRequest,
+    ) -> Result<identity::AgreeToTermsResponse, MatrixError> {
+        not_served()
+    }
+
+    async fn get_hash_details(
+        &self,
+        _caller: String,
+        _request: identity::GetHashDetailsRequest,
+    ) -> Result<identity::GetHashDetailsResponse, MatrixError> {
+        not_served()
+    }
+
+    async fn lookup_users_v2(
+        &self,
+        _caller: String,
+        _request: identity::LookupUsersV2Request,
+    ) -> Result<identity::LookupUsersV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn get_validated3pid_v2(
+        &self,
+        _caller: String,
+        _request: identity::GetValidated3pidV2Request,
+    ) -> Result<identity::GetValidated3pidV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn bind_v2(
+        &self,
+        _caller: String,
+        _request: identity::BindV2Request,
+    ) -> Result<identity::BindV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn unbind_v2(
+        &self,
+        _caller: String,
+        _request: identity::UnbindV2Request,
+    ) -> Result<identity::UnbindV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn email_request_token_v2(
+        &self,
+        _caller: String,
+        _request: identity::EmailRequestTokenV2Request,
+    ) -> Result<identity::EmailRequestTokenV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn email_submit_token_get_v2(
+        &self,
+        _caller: String,
+        _request: identity::EmailSubmitTokenGetV2Request,
+    ) -> Result<identity::EmailSubmitTokenGetV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn email_submit_token_post_v2(
+        &self,
+        _caller: String,
+        _request: identity::EmailSubmitTokenPostV2Request,
+    ) -> Result<identity::EmailSubmitTokenPostV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn msisdn_request_token_v2(
+        &self,
+        _caller: String,
+        _request: identity::MsisdnRequestTokenV2Request,
+    ) -> Result<identity::MsisdnRequestTokenV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn msisdn_submit_token_get_v2(
+        &self,
+        _caller: String,
+        _request: identity::MsisdnSubmitTokenGetV2Request,
+    ) -> Result<identity::MsisdnSubmitTokenGetV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn msisdn_submit_token_post_v2(
+        &self,
+        _caller: String,
+        _request: identity::MsisdnSubmitTokenPostV2Request,
+    ) -> Result<identity::MsisdnSubmitTokenPostV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn store_invite_v2(
+        &self,
+        _caller: String,
+        _request: identity::StoreInviteV2Request,
+    ) -> Result<identity::StoreInviteV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn blindly_sign_stuff_v2(
+        &self,
+        _caller: String,
+        _request: identity::BlindlySignStuffV2Request,
+    ) -> Result<identity::BlindlySignStuffV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn get_pub_key_v2(
+        &self,
+        _request: identity::GetPubKeyV2Request,
+    ) -> Result<identity::GetPubKeyV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn is_pub_key_valid_v2(
+        &self,
+        _request: identity::IsPubKeyValidV2Request,
+    ) -> Result<identity::IsPubKeyValidV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn is_ephemeral_pub_key_valid_v2(
+        &self,
+        _request: identity::IsEphemeralPubKeyValidV2Request,
+    ) -> Result<identity::IsEphemeralPubKeyValidV2Response, MatrixError> {
+        not_served()
+    }
+
+    async fn ping(
+        &self,
+        _request: identity::PingRequest,
+    ) -> Result<identity::PingResponse, MatrixError> {
+        not_served()
+    }
+
+    async fn lookup_user(
+        &self,
+        _request: identity::LookupUserRequest,
+    ) -> Result<identity::LookupUserResponse, MatrixError> {
+        not_served()
+    }
+
+    async fn lookup_users(
+        &self,
+        _request: identity::LookupUsersRequest,
+    ) -> Result<identity::LookupUsersResponse, MatrixError> {
+        not_served()
+    }
+
+    async fn store_invite(
+        &self,
+        _request: identity::StoreInviteRequest,
+    ) -> Result<identity::StoreInviteResponse, MatrixError> {
+        not_served()
+    }
+
+    async fn is_pub_key_valid(
+        &self,
+        _request: identity::IsPubKeyValidRequest,
+    ) -> Result<identity::IsPubKeyValidResponse, MatrixError> {
+        not_served()
+    }
+
+    async fn is_ephemeral_pub_key_valid(
+        &self,
+        _request: identity::IsEphemeralPubKeyValidRequest,
+    ) -> Result<identity::IsEphemeralPubKeyValidResponse, MatrixError> {
+        not_served()
     }
 
     async fn get_pub_key(

@@ -2,6 +2,7 @@
 //! rule of MATRIX-BEHAVIOUR.md, once per storage backend. Nothing is mocked below HTTP but
 //! email, which goes to an outbox directory the tests read.
 
+#[macro_use]
 mod common;
 
 use std::time::Duration;
@@ -14,27 +15,6 @@ use matrix_api::outgoing::{BaseUrl, send};
 use matrix_api::types::RegisterKind;
 use serde_json::{Value, json};
 use server_stub::{Database, Settings};
-
-macro_rules! on_every_backend {
-    ($($test:ident),* $(,)?) => {
-        mod memory {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() { super::$test(super::Backend::Memory).await })*
-        }
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() { super::$test(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() {
-                if super::common::postgres_available() {
-                    super::$test(super::Backend::Postgres).await
-                }
-            })*
-        }
-    };
-}
 
 on_every_backend!(
     flow_register_login_refresh_password,

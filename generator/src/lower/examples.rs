@@ -162,8 +162,11 @@ fn drop_undeclared(
                 let Value::Object(entries) = value else {
                     return;
                 };
+                // The error body keeps every property beside its code and message (its
+                // `extra` map): `retry_after_ms`, the `mxid` of `M_THREEPID_IN_USE`...
+                let keeps_all = additional.is_some() || *id == ir.error.type_id;
                 entries.retain(|key, _| {
-                    let kept = additional.is_some() || fields.iter().any(|f| f.name == *key);
+                    let kept = keeps_all || fields.iter().any(|f| f.name == *key);
                     if !kept {
                         dropped.push(format!("`{}`", crate::pointer::push(&at, key)));
                     }

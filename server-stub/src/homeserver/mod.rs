@@ -82,7 +82,7 @@ impl<S: HomeserverStore> Homeserver<S> {
         Homeserver {
             store,
             config,
-            remote: RemoteClient::new(),
+            remote: RemoteClient::default(),
         }
     }
 

@@ -13,7 +13,7 @@ use std::hash::Hash;
 use std::sync::Mutex;
 
 use super::{
-    AccessToken, Association, Census, ExpiringToken, HomeserverStore, IdentityStore,
+    AccessToken, Association, Census, ExpiringToken, HomeserverStore, IdentityStore, PendingInvite,
     RefreshExchange, StoreResult, ThirdPartyId, TokenPair, UiaSession, User, ValidationSession,
 };
 
@@ -507,6 +507,67 @@ impl<S: IdentityStore, C: Coherence> IdentityStore for CachedStore<S, C> {
     async fn purge_account_tokens(&self, now: i64) -> StoreResult<()> {
         let stale = Stale::AccountTokensExpiredBy(now);
         self.write(stale, self.inner.purge_account_tokens(now))
+            .await
+    }
+
+    // Lookups, terms and invitations are not cached: every call reads the store.
+
+    async fn associations_by_lookup_hash(
+        &self,
+        hashes: &[String],
+    ) -> StoreResult<Vec<Association>> {
+        self.inner.associations_by_lookup_hash(hashes).await
+    }
+
+    async fn lookup_pepper(&self, candidate: &str) -> StoreResult<String> {
+        self.inner.lookup_pepper(candidate).await
+    }
+
+    async fn replace_lookup_pepper(&self, pepper: &str) -> StoreResult<()> {
+        self.write(Stale::Nothing, self.inner.replace_lookup_pepper(pepper))
+            .await
+    }
+
+    async fn accepted_terms(&self, user_id: &str) -> StoreResult<Vec<String>> {
+        self.inner.accepted_terms(user_id).await
+    }
+
+    async fn accept_terms(&self, user_id: &str, urls: &[String]) -> StoreResult<()> {
+        self.write(Stale::Nothing, self.inner.accept_terms(user_id, urls))
+            .await
+    }
+
+    async fn insert_invite(
+        &self,
+        invite: &PendingInvite,
+        ephemeral_public_key: &str,
+    ) -> StoreResult<()> {
+        self.write(
+            Stale::Nothing,
+            self.inner.insert_invite(invite, ephemeral_public_key),
+        )
+        .await
+    }
+
+    async fn invite(&self, token: &str) -> StoreResult<Option<PendingInvite>> {
+        self.inner.invite(token).await
+    }
+
+    async fn invites_for(&self, medium: &str, address: &str) -> StoreResult<Vec<PendingInvite>> {
+        self.inner.invites_for(medium, address).await
+    }
+
+    async fn delete_invites(&self, tokens: &[String]) -> StoreResult<()> {
+        self.write(Stale::Nothing, self.inner.delete_invites(tokens))
+            .await
+    }
+
+    async fn ephemeral_key_exists(&self, public_key: &str) -> StoreResult<bool> {
+        self.inner.ephemeral_key_exists(public_key).await
+    }
+
+    async fn purge_invites(&self, before: i64) -> StoreResult<()> {
+        self.write(Stale::Nothing, self.inner.purge_invites(before))
             .await
     }
 }

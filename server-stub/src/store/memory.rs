@@ -8,15 +8,15 @@
 //! run showed 90% of the arenas free and most of them still resident); a few large tables,
 //! shrunk after a purge, give the memory back.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
 use super::{
-    AccessToken, Association, Census, ExpiringToken, HomeserverStore, IdentityStore,
+    AccessToken, Association, Census, ExpiringToken, HomeserverStore, IdentityStore, PendingInvite,
     RefreshExchange, StoreError, StoreResult, ThirdPartyId, TokenPair, UiaSession, User,
-    ValidationSession,
+    ValidationSession, lookup_hash, no_pepper,
 };
 
 /// What a token is kept under: the SHA-256 of the hash the caller gives (itself a hash,
@@ -90,6 +90,14 @@ struct State {
     openid_tokens: ExpiringTable,
     validation_sessions: BTreeMap<String, ValidationSession>,
     associations: BTreeMap<(String, String), Association>,
+    /// Each association's lookup hash under `lookup_pepper` → its (medium, address).
+    lookup_hashes: HashMap<String, (String, String)>,
+    lookup_pepper: Option<String>,
+    /// User id → the terms URLs they accepted.
+    accepted_terms: HashMap<String, BTreeSet<String>>,
+    invites: BTreeMap<String, PendingInvite>,
+    /// Ephemeral public key → when it was made.
+    ephemeral_keys: HashMap<String, i64>,
     account_tokens: ExpiringTable,
     signing_key_seed: Option<[u8; 32]>,
 }
@@ -404,6 +412,12 @@ impl Census for MemoryStore {
                 ("validation_sessions", s.validation_sessions.len()),
                 ("associations", s.associations.len()),
                 ("account_tokens", s.account_tokens.len()),
+                (
+                    "accepted_terms",
+                    s.accepted_terms.values().map(BTreeSet::len).sum(),
+                ),
+                ("invites", s.invites.len()),
+                ("ephemeral_keys", s.ephemeral_keys.len()),
             ];
             sizes.into_iter().map(|(t, n)| (t, n as u64)).collect()
         })
@@ -464,8 +478,112 @@ impl IdentityStore for MemoryStore {
 
     async fn put_association(&self, association: &Association) -> StoreResult<()> {
         self.with(|s| {
+            let pepper = s.lookup_pepper.clone().ok_or_else(no_pepper)?;
             let key = (association.medium.clone(), association.address.clone());
+            let hash = lookup_hash(&key.0, &key.1, &pepper);
+            s.lookup_hashes.insert(hash, key.clone());
             s.associations.insert(key, association.clone());
+            Ok(())
+        })?
+    }
+
+    async fn associations_by_lookup_hash(
+        &self,
+        hashes: &[String],
+    ) -> StoreResult<Vec<Association>> {
+        self.with(|s| {
+            hashes
+                .iter()
+                .filter_map(|hash| s.lookup_hashes.get(hash))
+                .filter_map(|key| s.associations.get(key).cloned())
+                .collect()
+        })
+    }
+
+    async fn lookup_pepper(&self, candidate: &str) -> StoreResult<String> {
+        self.with(|s| {
+            s.lookup_pepper
+                .get_or_insert_with(|| candidate.to_owned())
+                .clone()
+        })
+    }
+
+    async fn replace_lookup_pepper(&self, pepper: &str) -> StoreResult<()> {
+        self.with(|s| {
+            s.lookup_pepper = Some(pepper.to_owned());
+            s.lookup_hashes = s
+                .associations
+                .keys()
+                .map(|key| (lookup_hash(&key.0, &key.1, pepper), key.clone()))
+                .collect();
+        })
+    }
+
+    async fn accepted_terms(&self, user_id: &str) -> StoreResult<Vec<String>> {
+        self.with(|s| {
+            s.accepted_terms
+                .get(user_id)
+                .map(|urls| urls.iter().cloned().collect())
+                .unwrap_or_default()
+        })
+    }
+
+    async fn accept_terms(&self, user_id: &str, urls: &[String]) -> StoreResult<()> {
+        self.with(|s| {
+            s.accepted_terms
+                .entry(user_id.to_owned())
+                .or_default()
+                .extend(urls.iter().cloned())
+        })
+    }
+
+    async fn insert_invite(
+        &self,
+        invite: &PendingInvite,
+        ephemeral_public_key: &str,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            s.invites.insert(invite.token.clone(), invite.clone());
+            s.ephemeral_keys
+                .insert(ephemeral_public_key.to_owned(), invite.created_at);
+        })
+    }
+
+    async fn invite(&self, token: &str) -> StoreResult<Option<PendingInvite>> {
+        self.with(|s| s.invites.get(token).cloned())
+    }
+
+    async fn invites_for(&self, medium: &str, address: &str) -> StoreResult<Vec<PendingInvite>> {
+        self.with(|s| {
+            let mut invites: Vec<_> = s
+                .invites
+                .values()
+                .filter(|invite| invite.medium == medium && invite.address == address)
+                .cloned()
+                .collect();
+            invites.sort_by_key(|invite| invite.created_at);
+            invites
+        })
+    }
+
+    async fn delete_invites(&self, tokens: &[String]) -> StoreResult<()> {
+        self.with(|s| {
+            for token in tokens {
+                s.invites.remove(token);
+            }
+        })
+    }
+
+    async fn ephemeral_key_exists(&self, public_key: &str) -> StoreResult<bool> {
+        self.with(|s| s.ephemeral_keys.contains_key(public_key))
+    }
+
+    async fn purge_invites(&self, before: i64) -> StoreResult<()> {
+        self.with(|s| {
+            s.invites.retain(|_, invite| invite.created_at >= before);
+            s.ephemeral_keys
+                .retain(|_, created_at| *created_at >= before);
+            s.ephemeral_keys.shrink_to_fit();
         })
     }
 
@@ -488,6 +606,9 @@ impl IdentityStore for MemoryStore {
             let matches = s.associations.get(&key).is_some_and(|a| a.mxid == mxid);
             if matches {
                 s.associations.remove(&key);
+                if let Some(pepper) = &s.lookup_pepper {
+                    s.lookup_hashes.remove(&lookup_hash(&key.0, &key.1, pepper));
+                }
             }
             matches
         })

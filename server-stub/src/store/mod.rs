@@ -215,6 +215,34 @@ pub struct Association {
     pub not_after: i64,
 }
 
+/// An invitation to a 3pid, kept until the address is bound (then delivered to the bound
+/// user's homeserver) or until it expires. Its token is no secret: the inviting homeserver
+/// publishes it in the room as the `m.room.third_party_invite` event's state key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingInvite {
+    pub token: String,
+    pub medium: String,
+    pub address: String,
+    pub room_id: String,
+    pub sender: String,
+    pub created_at: i64,
+}
+
+/// The hash a `sha256` lookup finds a 3pid by: the unpadded URL-safe base64 of SHA-256 over
+/// `"{address} {medium} {pepper}"` (the identity service API's "Client-side hashing").
+/// Stores keep it with each association, computed with the pepper of the moment.
+pub fn lookup_hash(medium: &str, address: &str, pepper: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("{address} {medium} {pepper}"));
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// The error of a write that needs the lookup pepper before any was made.
+pub(crate) fn no_pepper() -> StoreError {
+    StoreError::Backend("no lookup pepper yet: `lookup_pepper` makes it".into())
+}
+
 /// The identity server's memory.
 pub trait IdentityStore: Send + Sync + 'static {
     fn insert_validation_session(
@@ -245,7 +273,10 @@ pub trait IdentityStore: Send + Sync + 'static {
         validated_at: i64,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Stores an association, replacing any for the same 3pid.
+    /// Stores an association, replacing any for the same 3pid, with its lookup hash under
+    /// the pepper of the moment (read in the same transaction, so that a pepper replaced
+    /// meanwhile cannot leave it with a stale hash). The pepper must exist: see
+    /// [`IdentityStore::lookup_pepper`].
     fn put_association(
         &self,
         association: &Association,
@@ -262,6 +293,56 @@ pub trait IdentityStore: Send + Sync + 'static {
         address: &str,
         mxid: &str,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// The associations whose lookup hash (see [`lookup_hash`]) is one of `hashes`.
+    fn associations_by_lookup_hash(
+        &self,
+        hashes: &[String],
+    ) -> impl Future<Output = StoreResult<Vec<Association>>> + Send;
+    /// The pepper of hashed lookups: `candidate` if none is stored yet, else the stored one
+    /// (so every server sharing the store answers the same).
+    fn lookup_pepper(&self, candidate: &str) -> impl Future<Output = StoreResult<String>> + Send;
+    /// Replaces the pepper and recomputes every association's lookup hash with it, in one
+    /// transaction.
+    fn replace_lookup_pepper(&self, pepper: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The terms URLs a user has accepted, in any order.
+    fn accepted_terms(
+        &self,
+        user_id: &str,
+    ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    /// Adds to the terms URLs a user has accepted (those accepted before stay).
+    fn accept_terms(
+        &self,
+        user_id: &str,
+        urls: &[String],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Stores an invitation, and the public half of the ephemeral key made for it.
+    fn insert_invite(
+        &self,
+        invite: &PendingInvite,
+        ephemeral_public_key: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn invite(
+        &self,
+        token: &str,
+    ) -> impl Future<Output = StoreResult<Option<PendingInvite>>> + Send;
+    /// The invitations pending for a 3pid, oldest first.
+    fn invites_for(
+        &self,
+        medium: &str,
+        address: &str,
+    ) -> impl Future<Output = StoreResult<Vec<PendingInvite>>> + Send;
+    /// Forgets delivered invitations (their ephemeral keys stay valid until purged).
+    fn delete_invites(&self, tokens: &[String]) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Whether an ephemeral public key was made by this server and not purged yet.
+    fn ephemeral_key_exists(
+        &self,
+        public_key: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Deletes invitations and ephemeral keys made before `before`.
+    fn purge_invites(&self, before: i64) -> impl Future<Output = StoreResult<()>> + Send;
 
     fn insert_account_token(
         &self,

@@ -2,8 +2,33 @@
 
 #![allow(dead_code)]
 
+/// A module of tests, `memory::`, `sqlite::` and `postgres::`, each running every listed
+/// `async fn(Backend)` of the file on that backend (PostgreSQL where CI provides one).
+#[allow(unused_macros)]
+macro_rules! on_every_backend {
+    ($($test:ident),* $(,)?) => {
+        mod memory {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() { super::$test(super::Backend::Memory).await })*
+        }
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() { super::$test(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                if super::common::postgres_available() {
+                    super::$test(super::Backend::Postgres).await
+                }
+            })*
+        }
+    };
+}
+
 use std::path::Path;
 
+use matrix_api::metadata::{Authentication, Metadata};
 use matrix_api::outgoing::{BaseUrl, Endpoint, RequestError, ResponseError, send};
 use matrix_api::types::{MatrixError, RefreshBody, RegisterKind};
 pub use matrix_api::{client_server as cs, identity as id};
@@ -220,6 +245,32 @@ pub fn assert_documented(method: &http::Method, path: &str, response: http::Resp
             "email_submit_token_get" => id::EmailSubmitTokenGetResponse,
             "email_submit_token_post" => id::EmailSubmitTokenPostResponse,
             "get_pub_key" => id::GetPubKeyResponse,
+            "get_versions" => id::GetVersionsResponse,
+            "ping_v2" => id::PingV2Response,
+            "get_terms" => id::GetTermsResponse,
+            "agree_to_terms" => id::AgreeToTermsResponse,
+            "get_hash_details" => id::GetHashDetailsResponse,
+            "lookup_users_v2" => id::LookupUsersV2Response,
+            "get_validated3pid_v2" => id::GetValidated3pidV2Response,
+            "bind_v2" => id::BindV2Response,
+            "unbind_v2" => id::UnbindV2Response,
+            "email_request_token_v2" => id::EmailRequestTokenV2Response,
+            "email_submit_token_get_v2" => id::EmailSubmitTokenGetV2Response,
+            "email_submit_token_post_v2" => id::EmailSubmitTokenPostV2Response,
+            "msisdn_request_token_v2" => id::MsisdnRequestTokenV2Response,
+            "msisdn_submit_token_get_v2" => id::MsisdnSubmitTokenGetV2Response,
+            "msisdn_submit_token_post_v2" => id::MsisdnSubmitTokenPostV2Response,
+            "store_invite_v2" => id::StoreInviteV2Response,
+            "blindly_sign_stuff_v2" => id::BlindlySignStuffV2Response,
+            "get_pub_key_v2" => id::GetPubKeyV2Response,
+            "is_pub_key_valid_v2" => id::IsPubKeyValidV2Response,
+            "is_ephemeral_pub_key_valid_v2" => id::IsEphemeralPubKeyValidV2Response,
+            "ping" => id::PingResponse,
+            "lookup_user" => id::LookupUserResponse,
+            "lookup_users" => id::LookupUsersResponse,
+            "store_invite" => id::StoreInviteResponse,
+            "is_pub_key_valid" => id::IsPubKeyValidResponse,
+            "is_ephemeral_pub_key_valid" => id::IsEphemeralPubKeyValidResponse,
         )
     } else {
         // No operation: the router's 404 and 405, the shared error.
@@ -268,14 +319,15 @@ pub fn registration(literal: Value) -> cs::RegisterRequest {
 /// request of either API can be sent by one generic function.
 pub trait SuiteCredential: Sized {
     fn base(server: &Server) -> BaseUrl;
-    fn access_token(token: &str) -> Self;
+    /// `token` as the credential `operation` takes.
+    fn access_token(token: &str, operation: &Metadata) -> Self;
 }
 
 impl SuiteCredential for cs::Credential {
     fn base(server: &Server) -> BaseUrl {
         server.homeserver()
     }
-    fn access_token(token: &str) -> Self {
+    fn access_token(token: &str, _operation: &Metadata) -> Self {
         cs::Credential::AccessToken(token.into())
     }
 }
@@ -284,8 +336,17 @@ impl SuiteCredential for id::Credential {
     fn base(server: &Server) -> BaseUrl {
         server.identity_server()
     }
-    fn access_token(token: &str) -> Self {
-        id::Credential::AccessToken(token.into())
+    /// The seeds' account operations take `accessToken`; the v1.16 ones take
+    /// `accessTokenBearer` (or the deprecated `accessTokenQuery`).
+    fn access_token(token: &str, operation: &Metadata) -> Self {
+        match operation.authentication {
+            Authentication::Required(schemes) | Authentication::Optional(schemes)
+                if schemes.contains(&"accessTokenBearer") =>
+            {
+                id::Credential::AccessTokenBearer(token.into())
+            }
+            _ => id::Credential::AccessToken(token.into()),
+        }
     }
 }
 
@@ -311,7 +372,7 @@ impl Server {
         R: Endpoint,
         R::Credential: SuiteCredential,
     {
-        let credential = token.map(R::Credential::access_token);
+        let credential = token.map(|token| R::Credential::access_token(token, &R::METADATA));
         request.to_http(&R::Credential::base(self), credential.as_ref())
     }
 
@@ -456,18 +517,26 @@ impl Server {
         self.call(request, None).await
     }
 
-    /// The validation links in the outbox, oldest first (emails sent within one tick of the
+    /// The emails in the outbox, whole, oldest first (emails sent within one tick of the
     /// file system's clock in any order).
-    pub fn emailed_links(&self) -> Vec<String> {
+    pub fn outbox_messages(&self) -> Vec<String> {
         let mut files: Vec<_> = std::fs::read_dir(self.outbox.path())
             .unwrap()
             .map(|e| e.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "eml"))
             .collect();
         files.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
         files
             .iter()
-            .filter_map(|path| {
-                let text = std::fs::read_to_string(path).unwrap();
+            .map(|path| std::fs::read_to_string(path).unwrap())
+            .collect()
+    }
+
+    /// The validation links in the outbox, oldest first.
+    pub fn emailed_links(&self) -> Vec<String> {
+        self.outbox_messages()
+            .into_iter()
+            .filter_map(|text| {
                 // Quoted-printable or not, the link is on a line of its own.
                 let unfolded = text.replace("=\r\n", "").replace("=3D", "=");
                 unfolded

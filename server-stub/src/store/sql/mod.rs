@@ -52,6 +52,11 @@ const MIGRATIONS: &[Migration] = &[
         script: include_str!("../../../migrations/0003_cache_notices.postgres.sql"),
         postgres_only: true,
     },
+    Migration {
+        version: 4,
+        script: include_str!("../../../migrations/0004_lookups_terms_invites.sql"),
+        postgres_only: false,
+    },
 ];
 
 fn backend(error: sqlx::Error) -> StoreError {
@@ -75,7 +80,7 @@ pub struct SqlStore {
 }
 
 /// The tables that grow with use (not the schema's bookkeeping).
-const COUNTED_TABLES: [&str; 13] = [
+const COUNTED_TABLES: [&str; 16] = [
     "users",
     "generated_localparts",
     "access_tokens",
@@ -89,6 +94,9 @@ const COUNTED_TABLES: [&str; 13] = [
     "associations",
     "account_tokens",
     "signing_keys",
+    "accepted_terms",
+    "invites",
+    "ephemeral_keys",
 ];
 
 impl Census for SqlStore {

@@ -44,26 +44,40 @@ impl Metadata {
     /// Whether `path` (a request's, percent-encoded) is one of this operation's paths: a
     /// `{parameter}` segment matches any one non-empty segment.
     pub fn matches_path(&self, path: &str) -> bool {
-        self.paths.iter().any(|template| {
-            let mut actual = path.split('/');
-            let mut expected = template.split('/');
-            loop {
-                match (expected.next(), actual.next()) {
-                    (None, None) => return true,
-                    (Some(want), Some(got)) => {
-                        let parameter = want.starts_with('{') && want.ends_with('}');
-                        if (parameter && got.is_empty()) || (!parameter && want != got) {
-                            return false;
+        self.specificity(path).is_some()
+    }
+
+    /// How literally `path` matches this operation's paths, if it does: one entry per
+    /// segment, `true` where the template has that segment as literal text. Of two
+    /// operations that match, the router serves the one literal first
+    /// (`/pubkey/isvalid` over `/pubkey/{keyId}`), which is the greater of the two.
+    fn specificity(&self, path: &str) -> Option<Vec<bool>> {
+        self.paths
+            .iter()
+            .filter_map(|template| {
+                let mut actual = path.split('/');
+                let mut expected = template.split('/');
+                let mut literal = Vec::new();
+                loop {
+                    match (expected.next(), actual.next()) {
+                        (None, None) => return Some(literal),
+                        (Some(want), Some(got)) => {
+                            let parameter = want.starts_with('{') && want.ends_with('}');
+                            if (parameter && got.is_empty()) || (!parameter && want != got) {
+                                return None;
+                            }
+                            literal.push(!parameter);
                         }
+                        _ => return None,
                     }
-                    _ => return false,
                 }
-            }
-        })
+            })
+            .max()
     }
 }
 
-/// The operation of `operations` that serves `method` on `path`.
+/// The operation of `operations` that serves `method` on `path`: where several match, the
+/// one the router picks, whose path is literal where the others' have a parameter.
 pub fn find<'a>(
     operations: &'a [Metadata],
     method: &::http::Method,
@@ -71,7 +85,10 @@ pub fn find<'a>(
 ) -> Option<&'a Metadata> {
     operations
         .iter()
-        .find(|operation| operation.method == method && operation.matches_path(path))
+        .filter(|operation| operation.method == method)
+        .filter_map(|operation| Some((operation.specificity(path)?, operation)))
+        .max_by(|(a, _), (b, _)| a.cmp(b))
+        .map(|(_, operation)| operation)
 }
 
 #[cfg(test)]
@@ -103,5 +120,20 @@ mod tests {
         let operations = [OPERATION];
         assert!(find(&operations, &::http::Method::GET, "/api/v3/users/a").is_some());
         assert!(find(&operations, &::http::Method::POST, "/api/v3/users/a").is_none());
+    }
+
+    #[test]
+    fn a_literal_segment_wins_over_a_parameter_as_in_the_router() {
+        const ME: Metadata = Metadata {
+            name: "get_me",
+            path: "/users/me",
+            paths: &["/api/v3/users/me"],
+            ..OPERATION
+        };
+        // Listed after the parameter's operation, as specs often list them.
+        let operations = [OPERATION, ME];
+        let found = |path| find(&operations, &::http::Method::GET, path).map(|op| op.name);
+        assert_eq!(found("/api/v3/users/me"), Some("get_me"));
+        assert_eq!(found("/api/v3/users/alice"), Some("get_user"));
     }
 }
