@@ -599,6 +599,61 @@ async fn no_secret_reaches_the_log_at_debug() {
     )
     .await;
     assert_eq!(status, 400);
+    // The v2 identity API with an account token: lookups, an invitation the relay cannot
+    // carry, and the private key of `sign-ed25519`.
+    let http = reqwest::Client::new();
+    let user_id = session["user_id"].as_str().unwrap().replace('@', "%40");
+    let openid: Value = http
+        .post(format!(
+            "{}/_matrix/client/v3/user/{user_id}/openid/request_token",
+            server.base
+        ))
+        .bearer_auth(&access_token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (status, account) = post(
+        &format!("http://127.0.0.1:{identity}/_matrix/identity/v2/account/register"),
+        openid,
+    )
+    .await;
+    assert_eq!(status, 200, "{account}");
+    let account_token = account["token"].as_str().unwrap().to_owned();
+    let private_key = "cHJpdmF0ZS1rZXktOWU0YjFhLXByaXZhdGUta2V5LQ";
+    let invite_token = "invite-token-2c7d41";
+    for (path, body) in [
+        (
+            "/v2/lookup",
+            json!({"algorithm": "none", "pepper": "x", "addresses": ["sam@example.org email"]}),
+        ),
+        (
+            "/v2/store-invite",
+            json!({"medium": "email", "address": "sam@example.org", "room_id": "!r:localhost", "sender": "@sam:localhost"}),
+        ),
+        (
+            "/v2/sign-ed25519",
+            json!({"mxid": "@sam:localhost", "token": invite_token, "private_key": private_key}),
+        ),
+    ] {
+        let answer = http
+            .post(format!(
+                "http://127.0.0.1:{identity}/_matrix/identity{path}"
+            ))
+            .bearer_auth(&account_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            answer.status().is_client_error(),
+            "{path}: {}",
+            answer.status()
+        );
+    }
 
     server.child.kill().unwrap();
     server.child.wait().unwrap();
@@ -615,11 +670,105 @@ async fn no_secret_reaches_the_log_at_debug() {
         sid,
         openid_token,
         relay_password,
+        &account_token,
+        private_key,
+        invite_token,
     ] {
         assert!(!secret.is_empty());
         assert!(
             !written.contains(secret),
             "`{secret}` is in the log:\n{written}"
         );
+    }
+}
+
+/// Registers an identity account with an OpenID token vouched for by `tls.example`: the
+/// status and errcode.
+async fn register_with_tls_homeserver(serving: &Serving, identity: u16) -> (u16, Value) {
+    let _ = serving;
+    post(
+        &format!("http://127.0.0.1:{identity}/_matrix/identity/v2/account/register"),
+        json!({"access_token": "t0p-secret-openid", "token_type": "Bearer", "matrix_server_name": "tls.example", "expires_in": 60}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn homeserver_certificates_are_checked_against_the_ca_file_unless_switched_off() {
+    let authority = relay::Authority::new();
+    let port = relay::https_json(&authority, json!({"sub": "@u:tls.example"}).to_string()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &authority.ca_pem).unwrap();
+    let trusted = format!("tls.example=https://127.0.0.1:{port}");
+    for (extra, expected, logged) in [
+        // The system's roots only: a private CA's certificate is refused, and the log says
+        // it was TLS, without the token.
+        (vec![], 401, "(TLS)"),
+        (
+            vec!["--homeserver-ca-file", ca.to_str().unwrap()],
+            200,
+            "identity account registered",
+        ),
+        // Checks off: a warning at start.
+        (
+            vec!["--insecure-homeserver-tls"],
+            200,
+            "certificates of homeservers are NOT checked",
+        ),
+    ] {
+        let run = tempfile::tempdir().unwrap();
+        let log = run.path().join("server.log");
+        let identity = free_port();
+        let mut args = vec!["--db", "memory", "--trusted-homeserver", trusted.as_str()];
+        args.extend(extra.iter().copied());
+        let serving = serve_logged(run.path(), free_port(), identity, &args, &[], Some(&log)).await;
+        let (status, answer) = register_with_tls_homeserver(&serving, identity).await;
+        assert_eq!(status, expected, "{extra:?}: {answer}");
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(text.contains(logged), "{extra:?}: no {logged:?} in\n{text}");
+        assert!(
+            !text.contains("t0p-secret-openid"),
+            "the token was logged:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn identity_operator_files_are_checked_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let terms = dir.path().join("terms.yaml");
+    std::fs::write(
+        &terms,
+        "master_version: '1'\ndocs: {p: {version: '1', langs: {}}}",
+    )
+    .unwrap();
+    let empty = dir.path().join("templates");
+    std::fs::create_dir(&empty).unwrap();
+    let not_pem = dir.path().join("ca.pem");
+    std::fs::write(&not_pem, "not a certificate").unwrap();
+    for (flag, value, complaint) in [
+        ("--terms", terms.to_str().unwrap(), "no language"),
+        ("--terms", "/nonexistent/terms.yaml", "cannot read"),
+        (
+            "--email-templates",
+            empty.to_str().unwrap(),
+            "verification_template.eml.j2",
+        ),
+        (
+            "--homeserver-ca-file",
+            not_pem.to_str().unwrap(),
+            "--homeserver-ca-file",
+        ),
+        ("--email-from", "not an address", "--email-from"),
+    ] {
+        let out = Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["serve", "--db", "memory", flag, value])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{flag} {value}: {stderr}");
+        assert!(stderr.contains(complaint), "{flag} {value}: {stderr}");
     }
 }

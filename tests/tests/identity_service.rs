@@ -260,6 +260,13 @@ async fn hashed_lookups(backend: Backend) {
         401,
         "M_MISSING_TOKEN",
     );
+    assert_error(
+        &server
+            .call(lookup("sha256", &pepper, vec![]), Some("not-a-token"))
+            .await,
+        401,
+        "M_UNAUTHORIZED",
+    );
 
     // An operator replaces the pepper (SQL backends: the command works on the database):
     // the old one is refused, the new one finds the same association under its new hash.

@@ -596,7 +596,15 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
             .await
             .map_err(internal)?
             .filter(|token| token.expires_at > now_ms())
-            .ok_or_else(|| MatrixError::rejected_credential("Unrecognised access token"))?;
+            // The identity API's own answer (Sydent's too), not the client-server API's
+            // `M_UNKNOWN_TOKEN`.
+            .ok_or_else(|| {
+                error(
+                    StatusCode::UNAUTHORIZED,
+                    MatrixErrorCode::Unauthorized,
+                    "Unrecognised access token",
+                )
+            })?;
         Ok(AccountCaller {
             user_id: token.user_id,
             token_hash,

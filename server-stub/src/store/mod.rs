@@ -610,6 +610,103 @@ mod tests {
         assert!(store.validation_session("sid").await.unwrap().is_some());
         store.purge_validation_sessions(50).await.unwrap();
         assert_eq!(store.validation_session("sid").await.unwrap(), None);
+
+        // Hashed lookups: no association before the pepper exists; the first pepper stays;
+        // replacing it rehashes what is stored.
+        let association = Association {
+            medium: "email".into(),
+            address: "a@b.c".into(),
+            mxid: "@a:hs".into(),
+            ts: 1,
+            not_before: 1,
+            not_after: 2,
+        };
+        assert!(store.put_association(&association).await.is_err());
+        assert_eq!(store.lookup_pepper("p1").await.unwrap(), "p1");
+        assert_eq!(store.lookup_pepper("p2").await.unwrap(), "p1");
+        store.put_association(&association).await.unwrap();
+        let by_hash = |pepper: &str| vec![lookup_hash("email", "a@b.c", pepper), "other".into()];
+        assert_eq!(
+            store
+                .associations_by_lookup_hash(&by_hash("p1"))
+                .await
+                .unwrap(),
+            vec![association.clone()]
+        );
+        store.replace_lookup_pepper("p3").await.unwrap();
+        assert_eq!(store.lookup_pepper("p4").await.unwrap(), "p3");
+        assert!(
+            store
+                .associations_by_lookup_hash(&by_hash("p1"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .associations_by_lookup_hash(&by_hash("p3"))
+                .await
+                .unwrap(),
+            vec![association.clone()]
+        );
+        assert!(
+            store
+                .delete_association("email", "a@b.c", "@a:hs")
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .associations_by_lookup_hash(&by_hash("p3"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // Terms: acceptances add up, once each.
+        let urls = |list: &[&str]| list.iter().map(|u| u.to_string()).collect::<Vec<_>>();
+        store
+            .accept_terms("@a:hs", &urls(&["u1", "u2"]))
+            .await
+            .unwrap();
+        store
+            .accept_terms("@a:hs", &urls(&["u2", "u3"]))
+            .await
+            .unwrap();
+        let mut accepted = store.accepted_terms("@a:hs").await.unwrap();
+        accepted.sort();
+        assert_eq!(accepted, urls(&["u1", "u2", "u3"]));
+        assert!(store.accepted_terms("@b:hs").await.unwrap().is_empty());
+
+        // Invitations and their ephemeral keys, until delivered or purged.
+        let invite = |token: &str, created_at| PendingInvite {
+            token: token.into(),
+            medium: "email".into(),
+            address: "a@b.c".into(),
+            room_id: "!r:hs".into(),
+            sender: "@s:hs".into(),
+            created_at,
+        };
+        store.insert_invite(&invite("t1", 10), "k1").await.unwrap();
+        store.insert_invite(&invite("t2", 30), "k2").await.unwrap();
+        assert_eq!(store.invite("t1").await.unwrap(), Some(invite("t1", 10)));
+        assert_eq!(
+            store.invites_for("email", "a@b.c").await.unwrap(),
+            vec![invite("t1", 10), invite("t2", 30)]
+        );
+        assert!(store.ephemeral_key_exists("k1").await.unwrap());
+        store.delete_invites(&urls(&["t1"])).await.unwrap();
+        assert_eq!(store.invite("t1").await.unwrap(), None);
+        assert!(
+            store.ephemeral_key_exists("k1").await.unwrap(),
+            "keys outlive delivery"
+        );
+        store.purge_invites(20).await.unwrap();
+        assert!(!store.ephemeral_key_exists("k1").await.unwrap());
+        assert!(store.ephemeral_key_exists("k2").await.unwrap());
+        store.purge_invites(40).await.unwrap();
+        assert_eq!(store.invites_for("email", "a@b.c").await.unwrap(), vec![]);
+        assert!(!store.ephemeral_key_exists("k2").await.unwrap());
     }
 
     #[tokio::test]

@@ -171,3 +171,40 @@ async fn read_line(stream: &mut BufReader<Box<dyn Stream>>) -> std::io::Result<S
     }
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
+
+/// An HTTPS server on `127.0.0.1` with the authority's certificate, answering every
+/// request with `200` and `json`: a homeserver as far as one call needs. Its port.
+pub async fn https_json(authority: &Authority, json: String) -> u16 {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let acceptor = tokio_rustls::TlsAcceptor::from(authority.relay_tls.clone());
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, json) = (acceptor.clone(), json.clone());
+            tokio::spawn(async move {
+                // A client that refuses the certificate ends the handshake here.
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut stream = BufReader::new(Box::new(tls) as Box<dyn Stream>);
+                loop {
+                    let Ok(line) = read_line(&mut stream).await else {
+                        return;
+                    };
+                    if line.is_empty() {
+                        break;
+                    }
+                }
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+                    json.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    port
+}
