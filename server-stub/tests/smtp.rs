@@ -2,6 +2,8 @@
 //! first byte, STARTTLS, a login, and what is refused (a relay that does not offer STARTTLS, a
 //! certificate no trusted CA signed).
 
+// The HTTPS homeserver of the relay module is for the binary's tests.
+#[allow(dead_code)]
 mod relay;
 
 use relay::{Authority, Offer};
