@@ -1756,6 +1756,12 @@ pub fn router<S: ClientServerApi>(server: ::std::sync::Arc<S>) -> ::axum::Router
 }
 #[cfg(feature = "server")]
 mod handlers {
+    /// What this API answers to a request whose credential cannot be used.
+    fn credential_failure(
+        failure: crate::runtime::CredentialFailure,
+    ) -> crate::types::MatrixError {
+        failure.answer()
+    }
     pub(super) fn credential_access_token(
         parts: &::axum::http::request::Parts,
     ) -> ::std::result::Result<
@@ -1769,7 +1775,8 @@ mod handlers {
                         crate::runtime::Place::Query("access_token"),
                         crate::runtime::Place::Authorization("Bearer"),
                     ],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::AccessToken),
         )
     }
@@ -1892,8 +1899,8 @@ mod handlers {
             crate::types::MatrixError,
         > = async {
             let credential = credential_access_token(&parts)?
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::GetAccount3pidsRequest {};
@@ -1912,8 +1919,8 @@ mod handlers {
             crate::types::MatrixError,
         > = async {
             let credential = credential_access_token(&parts)?
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Post3pidsBody = crate::runtime::body(
@@ -1958,8 +1965,8 @@ mod handlers {
             crate::types::MatrixError,
         > = async {
             let credential = credential_access_token(&parts)?
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: RequestOpenIdTokenPath = crate::runtime::path(&mut parts).await?;

@@ -6840,6 +6840,36 @@ pub fn router<S: IdentityApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
+    /// What this API answers to a request whose credential cannot be used.
+    fn credential_failure(
+        failure: crate::runtime::CredentialFailure,
+    ) -> crate::types::MatrixError {
+        #[allow(unreachable_patterns)]
+        match failure {
+            crate::runtime::CredentialFailure::Missing => {
+                crate::types::MatrixError::new(
+                    ::http::StatusCode::UNAUTHORIZED,
+                    crate::types::MatrixErrorCode::from("M_UNAUTHORIZED"),
+                    "Unauthorized",
+                )
+            }
+            crate::runtime::CredentialFailure::Malformed => {
+                crate::types::MatrixError::new(
+                    ::http::StatusCode::UNAUTHORIZED,
+                    crate::types::MatrixErrorCode::from("M_UNAUTHORIZED"),
+                    "Unauthorized: invalid Authorization header",
+                )
+            }
+            crate::runtime::CredentialFailure::Ambiguous => {
+                crate::types::MatrixError::new(
+                    ::http::StatusCode::UNAUTHORIZED,
+                    crate::types::MatrixErrorCode::from("M_UNAUTHORIZED"),
+                    "Unauthorized: the access token is given in more than one place",
+                )
+            }
+            shared => shared.answer(),
+        }
+    }
     pub(super) fn credential_access_token(
         parts: &::axum::http::request::Parts,
     ) -> ::std::result::Result<
@@ -6853,7 +6883,8 @@ mod handlers {
                         crate::runtime::Place::Query("access_token"),
                         crate::runtime::Place::Authorization("Bearer"),
                     ],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::AccessToken),
         )
     }
@@ -6870,7 +6901,8 @@ mod handlers {
                         crate::runtime::Place::Query("access_token"),
                         crate::runtime::Place::Authorization("Bearer"),
                     ],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::AccessTokenQuery),
         )
     }
@@ -6884,7 +6916,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Authorization("Bearer")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::AccessTokenBearer),
         )
     }
@@ -6921,8 +6954,8 @@ mod handlers {
             crate::types::MatrixError,
         > = async {
             let credential = credential_access_token(&parts)?
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::GetAccountRequest {};
@@ -6941,8 +6974,8 @@ mod handlers {
             crate::types::MatrixError,
         > = async {
             let credential = credential_access_token(&parts)?
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::LogoutRequest {};
@@ -7174,8 +7207,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::AgreeToTermsBody = crate::runtime::body(
@@ -7206,8 +7239,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::GetHashDetailsRequest {};
@@ -7232,8 +7265,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::LookupUsersV2Body = crate::runtime::body(
@@ -7273,8 +7306,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: GetValidated3pidV2Query = crate::runtime::query(&parts)?;
@@ -7303,8 +7336,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::BindV2Body = crate::runtime::body(
@@ -7335,8 +7368,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::UnbindV2Body = crate::runtime::body(
@@ -7367,8 +7400,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::RequestEmailValidation = crate::runtime::body(
@@ -7410,8 +7443,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: EmailSubmitTokenGetV2Query = crate::runtime::query(&parts)?;
@@ -7441,8 +7474,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::EmailSubmitTokenPostV2Body = crate::runtime::body(
@@ -7475,8 +7508,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::RequestMsisdnValidation = crate::runtime::body(
@@ -7518,8 +7551,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: MsisdnSubmitTokenGetV2Query = crate::runtime::query(&parts)?;
@@ -7549,8 +7582,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::MsisdnSubmitTokenPostV2Body = crate::runtime::body(
@@ -7583,8 +7616,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::StoreInviteV2Body = crate::runtime::body(
@@ -7617,8 +7650,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::MatrixError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::BlindlySignStuffV2Body = crate::runtime::body(

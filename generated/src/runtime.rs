@@ -282,23 +282,50 @@ pub enum Place {
     Authorization(&'static str),
 }
 
+/// Why a request's credential cannot be used. Each API's router answers it: with the
+/// shared [`CredentialFailure::answer`], or its own where the config gives one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialFailure {
+    /// The operation needs a credential and the request carries none.
+    Missing,
+    /// A credential is given in a form its scheme does not take.
+    Malformed,
+    /// A credential is given in more than one place.
+    Ambiguous,
+}
+
+impl CredentialFailure {
+    /// The shared answer (`[errors.router]`).
+    pub fn answer(self) -> Error {
+        match self {
+            CredentialFailure::Missing => Error::missing_credential(messages::MISSING_CREDENTIAL),
+            CredentialFailure::Malformed => {
+                Error::malformed_credential(messages::MALFORMED_CREDENTIAL)
+            }
+            CredentialFailure::Ambiguous => {
+                Error::ambiguous_credential(messages::AMBIGUOUS_CREDENTIAL)
+            }
+        }
+    }
+}
+
 /// The credential the request carries in one of `places`; `None` when it carries none.
 /// Given in two places at once it is ambiguous, and refused.
-pub fn credential(parts: &Parts, places: &[Place]) -> Result<Option<Secret>, Error> {
+pub fn credential(parts: &Parts, places: &[Place]) -> Result<Option<Secret>, CredentialFailure> {
     let mut found = None;
     for place in places {
         let Some(value) = read_place(parts, *place)? else {
             continue;
         };
         if found.is_some() {
-            return Err(Error::ambiguous_credential(messages::AMBIGUOUS_CREDENTIAL));
+            return Err(CredentialFailure::Ambiguous);
         }
         found = Some(Secret::from(value));
     }
     Ok(found)
 }
 
-fn read_place(parts: &Parts, place: Place) -> Result<Option<String>, Error> {
+fn read_place(parts: &Parts, place: Place) -> Result<Option<String>, CredentialFailure> {
     Ok(match place {
         Place::Query(name) => {
             let pairs: Vec<(String, String)> =
@@ -329,11 +356,11 @@ fn read_place(parts: &Parts, place: Place) -> Result<Option<String>, Error> {
 
 /// The credentials of an `Authorization: <scheme> <credentials>` header. A header of
 /// another form is an error, not an absent credential: the client meant to authenticate.
-fn authorization(parts: &Parts, scheme: &str) -> Result<Option<String>, Error> {
+fn authorization(parts: &Parts, scheme: &str) -> Result<Option<String>, CredentialFailure> {
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let malformed = || Error::malformed_credential(messages::MALFORMED_CREDENTIAL);
+    let malformed = || CredentialFailure::Malformed;
     let value = value.to_str().map_err(|_| malformed())?;
     match value.split_once(' ') {
         Some((given, credentials))
@@ -509,12 +536,12 @@ mod tests {
         let both = parts("/x?access_token=abc", &[("authorization", "Bearer def")]);
         assert_eq!(
             credential(&both, &places).unwrap_err(),
-            Error::ambiguous_credential(messages::AMBIGUOUS_CREDENTIAL)
+            CredentialFailure::Ambiguous
         );
         let other_scheme = parts("/x", &[("authorization", "Basic def")]);
         assert_eq!(
             credential(&other_scheme, &places).unwrap_err(),
-            Error::malformed_credential(messages::MALFORMED_CREDENTIAL)
+            CredentialFailure::Malformed
         );
         let cookie = parts("/x", &[("cookie", "a=1; session=s3")]);
         let cookie = credential(&cookie, &[Place::Cookie("session")]).unwrap();

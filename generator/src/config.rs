@@ -94,6 +94,11 @@ pub struct ApiConfig {
     /// Names for operations without an `operationId`, keyed by `METHOD /path`.
     #[serde(default)]
     pub operation_ids: BTreeMap<String, String>,
+    /// This API's own answers to a request whose credential cannot be used (missing,
+    /// malformed, given twice), where they differ from `[errors.router]`'s: an identity
+    /// server answers 401 `M_UNAUTHORIZED` where a homeserver says `M_MISSING_TOKEN`.
+    #[serde(default)]
+    pub credential_errors: BTreeMap<crate::failure::RouterFailure, crate::failure::FailureAnswer>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -375,6 +380,22 @@ impl Config {
             if api.specs.is_empty() {
                 return Err(config_error(format!("api `{}` lists no specs", api.name)));
             }
+            for (failure, answer) in &api.credential_errors {
+                if !failure.is_credential() {
+                    return Err(config_error(format!(
+                        "api `{}`: [credential_errors] `{}` is no credential failure: only `missing_credential`, `malformed_credential` and `ambiguous_credential` may differ per API (the others are answered before the API is known, or by the implementation)",
+                        api.name,
+                        failure.name()
+                    )));
+                }
+                if let Some(problem) = answer.problem() {
+                    return Err(config_error(format!(
+                        "api `{}`: [credential_errors] {}: {problem}",
+                        api.name,
+                        failure.name()
+                    )));
+                }
+            }
         }
         for api in &mut config.apis {
             let mut specs = Vec::new();
@@ -594,6 +615,38 @@ mod tests {
         .to_string();
         assert!(err.contains("`api/*.json` matches no file"), "{err}");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_api_answers_only_credential_failures_its_own_way() {
+        let load = |answers: &str| {
+            Config::from_toml(
+                &format!(
+                    "[package]\nname='x'\ndescription='y'\n[[api]]\nname='a'\ntitle='A'\nspecs=['a.yaml']\n[api.credential_errors]\n{answers}"
+                ),
+                "test.toml",
+                PathBuf::new(),
+            )
+        };
+        let config =
+            load("missing_credential = { status = 401, code = 'M_UNAUTHORIZED', message = 'No' }")
+                .unwrap();
+        assert_eq!(
+            config.apis[0].credential_errors[&crate::failure::RouterFailure::MissingCredential]
+                .code,
+            "M_UNAUTHORIZED"
+        );
+        let err = load("not_found = { status = 404, code = 'X', message = 'No' }")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`not_found` is no credential failure"),
+            "{err}"
+        );
+        let err = load("missing_credential = { status = 200, code = 'X', message = 'No' }")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not an error status"), "{err}");
     }
 
     #[test]

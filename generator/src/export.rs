@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 
 use crate::config::Config;
 use crate::error::{Error, Location, Result};
-use crate::ir::{Ir, Transport};
+use crate::ir::{Api, Ir, Transport};
 use crate::output::GeneratedFile;
 use crate::pointer;
 use crate::resolve::{SCHEMA_REF_PREFIX, schema_key};
@@ -35,11 +35,11 @@ use crate::http::METHODS;
 pub fn export(upgraded: &Upgraded, ir: &Ir, config: &Config) -> Result<Vec<GeneratedFile>> {
     let names = component_names(upgraded)?;
     let error_schema = error_schema(config, &names)?;
-    let transports: BTreeMap<&Location, &Transport> = ir
+    let transports: BTreeMap<&Location, (&Transport, &Api)> = ir
         .apis
         .iter()
-        .flat_map(|api| &api.operations)
-        .map(|op| (&op.source, &op.transport))
+        .flat_map(|api| api.operations.iter().map(move |op| (op, api)))
+        .map(|(op, api)| (&op.source, (&op.transport, api)))
         .collect();
     let mut files = Vec::new();
     for spec in &upgraded.specs {
@@ -196,7 +196,7 @@ fn error_schema(config: &Config, names: &BTreeMap<String, String>) -> Result<Val
 fn document_router_errors(
     document: &mut Value,
     file: &str,
-    transports: &BTreeMap<&Location, &Transport>,
+    transports: &BTreeMap<&Location, (&Transport, &Api)>,
     config: &Config,
     error_schema: &Value,
 ) {
@@ -209,12 +209,15 @@ fn document_router_errors(
                 continue;
             };
             let at = Location::new(file, pointer::push("/paths", path)).child(method);
-            let Some(transport) = transports.get(&at) else {
+            let Some((transport, api)) = transports.get(&at) else {
                 continue;
             };
             let mut by_status: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
             for failure in &transport.errors {
-                let error = config.errors.router.get(*failure);
+                let error = api
+                    .credential_errors
+                    .get(failure)
+                    .unwrap_or_else(|| config.errors.router.get(*failure));
                 let codes = by_status.entry(error.status).or_default();
                 if !codes.contains(&error.code.as_str()) {
                     codes.push(&error.code);

@@ -74,6 +74,17 @@ impl RouterFailure {
         RouterFailure::Internal,
     ];
 
+    /// Whether the router meets it reading a credential, where an API may answer it its own
+    /// way (`[api.credential_errors]`).
+    pub fn is_credential(self) -> bool {
+        matches!(
+            self,
+            RouterFailure::MissingCredential
+                | RouterFailure::MalformedCredential
+                | RouterFailure::AmbiguousCredential
+        )
+    }
+
     /// The failure's name in snake case: its key in the config and its constructor's name.
     pub fn name(self) -> &'static str {
         match self {

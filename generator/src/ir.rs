@@ -4,12 +4,14 @@
 //! pass at the end of lowering (`lower::names`): the back ends read names, they never make
 //! one. Types are kept in one table and referred to by [`TypeId`].
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::{ErrorsConfig, RouterConfig};
 use crate::error::Location;
-use crate::failure::{FailureAnswers, RouterFailure};
+use crate::failure::{FailureAnswer, FailureAnswers, RouterFailure};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ir {
@@ -52,6 +54,9 @@ pub struct Api {
     /// The root spec files that form this API.
     pub sources: Vec<String>,
     pub security_schemes: Vec<SecurityScheme>,
+    /// This API's own answers to the credential failures the config gives them for; the
+    /// others are `[errors.router]`'s.
+    pub credential_errors: BTreeMap<RouterFailure, FailureAnswer>,
     pub operations: Vec<Operation>,
     /// What the router mounts: every method and full path, with the operations documented
     /// there, in the order first documented.

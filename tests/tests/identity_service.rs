@@ -110,7 +110,7 @@ async fn terms_flow(backend: Backend) {
             )
             .await,
         401,
-        "M_MISSING_TOKEN",
+        "M_UNAUTHORIZED",
     );
     // One policy, in French: not yet all of them.
     let (status, _) = server
@@ -258,7 +258,7 @@ async fn hashed_lookups(backend: Backend) {
     assert_error(
         &server.call(lookup("sha256", &pepper, vec![]), None).await,
         401,
-        "M_MISSING_TOKEN",
+        "M_UNAUTHORIZED",
     );
     assert_error(
         &server
@@ -613,7 +613,7 @@ async fn v2_validation_and_associations(backend: Backend) {
     assert_error(
         &server.call(request("val@example.org"), None).await,
         401,
-        "M_MISSING_TOKEN",
+        "M_UNAUTHORIZED",
     );
     assert_error(
         &server.call(request("val@@example.org"), Some(&token)).await,

@@ -151,7 +151,7 @@ async fn a_token_revoked_on_one_node_is_refused_by_the_other_at_once() {
                 assert_error(
                     &b.call(id::GetAccountRequest {}, Some(&token)).await,
                     401,
-                    "M_UNKNOWN_TOKEN",
+                    "M_UNAUTHORIZED",
                 );
             }
             // A refresh on A kills the access token B just answered.

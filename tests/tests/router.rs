@@ -573,6 +573,36 @@ async fn access_tokens_come_from_the_header_or_the_query_never_both() {
 }
 
 #[tokio::test]
+async fn the_identity_api_answers_an_unusable_token_its_own_way() {
+    // `[api.credential_errors]`: 401 `M_UNAUTHORIZED` where the client-server API says
+    // `M_MISSING_TOKEN`, for the seeds' operations and the v1.16 ones alike.
+    let (_, id) = serve().await;
+    let client = reqwest::Client::new();
+    for path in [
+        "/_matrix/identity/v2/account",
+        "/_matrix/identity/v2/hash_details",
+    ] {
+        let url = format!("{id}{path}");
+        let none = json_of(client.get(&url).send().await.unwrap()).await;
+        assert_error(&none, 401, "M_UNAUTHORIZED");
+        let both = client
+            .get(format!("{url}?access_token=valid"))
+            .bearer_auth("valid")
+            .send()
+            .await
+            .unwrap();
+        assert_error(&json_of(both).await, 401, "M_UNAUTHORIZED");
+        let malformed = client
+            .get(&url)
+            .header("Authorization", "Basic dmFsaWQ=")
+            .send()
+            .await
+            .unwrap();
+        assert_error(&json_of(malformed).await, 401, "M_UNAUTHORIZED");
+    }
+}
+
+#[tokio::test]
 async fn an_optional_credential_is_passed_on_with_its_verdict() {
     let (cs, _) = serve().await;
     let url = format!("{cs}/_matrix/client/r0/tokenrefresh");

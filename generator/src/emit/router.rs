@@ -6,7 +6,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::emit::context::{error_type, parameter_type, request_name, response_name};
-use crate::emit::rust_types::{ident, type_tokens};
+use crate::emit::rust_types::{ident, status_code, type_tokens};
+use crate::failure::RouterFailure;
 use crate::ir::{
     Api, BodyReading, CredentialPlace, Ir, Operation, ParamLocation, Parameter, Security,
     SecuritySchemeKind,
@@ -77,13 +78,53 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
                 quote!(crate::runtime::Place::Authorization(#scheme))
             }
         });
-        let extract = quote!(crate::runtime::credential(parts, &[#(#places),*])?);
+        let extract =
+            quote!(crate::runtime::credential(parts, &[#(#places),*]).map_err(credential_failure)?);
         let error = error_type(ir);
         quote! {
             pub(super) fn #fn_ident(
                 parts: &::axum::http::request::Parts,
             ) -> ::std::result::Result<::std::option::Option<super::Credential>, #error> {
                 ::std::result::Result::Ok(#extract.map(super::Credential::#variant))
+            }
+        }
+    });
+    let credential_failure = (!api.security_schemes.is_empty()).then(|| {
+        let error = error_type(ir);
+        let code_type = ident(&ir.error.code_type_name);
+        let own: Vec<TokenStream> = api
+            .credential_errors
+            .iter()
+            .map(|(failure, answer)| {
+                let variant = match failure {
+                    RouterFailure::MissingCredential => quote!(Missing),
+                    RouterFailure::MalformedCredential => quote!(Malformed),
+                    _ => quote!(Ambiguous),
+                };
+                let status = status_code(answer.status);
+                let (code, message) = (&answer.code, &answer.message);
+                quote! {
+                    crate::runtime::CredentialFailure::#variant => {
+                        #error::new(#status, crate::types::#code_type::from(#code), #message)
+                    }
+                }
+            })
+            .collect();
+        let answer = if own.is_empty() {
+            quote!(failure.answer())
+        } else {
+            quote! {
+                #[allow(unreachable_patterns)]
+                match failure {
+                    #(#own)*
+                    shared => shared.answer(),
+                }
+            }
+        };
+        quote! {
+            /// What this API answers to a request whose credential cannot be used.
+            fn credential_failure(failure: crate::runtime::CredentialFailure) -> #error {
+                #answer
             }
         }
     });
@@ -106,6 +147,7 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
 
         #[cfg(feature = "server")]
         mod handlers {
+            #credential_failure
             #(#credential_fns)*
             #(#handlers)*
             #shared_module
@@ -151,7 +193,7 @@ fn reading(ir: &Ir, api: &Api, op: &Operation) -> Reading {
     let mut steps = Vec::new();
     let mut fields = Vec::new();
     let mut private_items = Vec::new();
-    let caller = credential_step(ir, api, op).map(|step| {
+    let caller = credential_step(api, op).map(|step| {
         steps.push(step);
         quote!(caller,)
     });
@@ -333,8 +375,7 @@ fn dispatcher(api: &Api, index: usize, set: &[usize]) -> TokenStream {
 
 /// Finds the request's credential, of the first scheme the operation names that the
 /// request carries, and has the trait authenticate it.
-fn credential_step(ir: &Ir, api: &Api, op: &Operation) -> Option<TokenStream> {
-    let error = error_type(ir);
+fn credential_step(api: &Api, op: &Operation) -> Option<TokenStream> {
     let credential = |schemes: &[String]| {
         let calls: Vec<TokenStream> = schemes
             .iter()
@@ -368,7 +409,7 @@ fn credential_step(ir: &Ir, api: &Api, op: &Operation) -> Option<TokenStream> {
             let credential = credential(schemes);
             Some(quote! {
                 let credential = #credential
-                    .ok_or_else(|| #error::missing_credential(crate::runtime::messages::MISSING_CREDENTIAL))?;
+                    .ok_or_else(|| credential_failure(crate::runtime::CredentialFailure::Missing))?;
                 let caller = server.authenticate(credential).await?;
             })
         }
@@ -543,12 +584,30 @@ mod tests {
         let router = compact(router(&ir, &ir.apis[0]));
         assert!(
             router.contains(
-                r#"crate::runtime::credential(parts,&[crate::runtime::Place::Query("access_token"),crate::runtime::Place::Authorization("Bearer")])?"#
+                r#"crate::runtime::credential(parts,&[crate::runtime::Place::Query("access_token"),crate::runtime::Place::Authorization("Bearer")]).map_err(credential_failure)?"#
             ),
             "{router}"
         );
         assert!(
-            router.contains("missing_credential(crate::runtime::messages::MISSING_CREDENTIAL)"),
+            router.contains("credential_failure(crate::runtime::CredentialFailure::Missing)"),
+            "{router}"
+        );
+        // Without answers of its own, the API gives the shared ones.
+        assert!(
+            router.contains("->crate::types::ApiError{failure.answer()}"),
+            "{router}"
+        );
+    }
+
+    #[test]
+    fn an_api_may_answer_credential_failures_its_own_way() {
+        let config = "[api.credential_errors]\nmissing_credential = { status = 401, code = \"M_UNAUTHORIZED\", message = \"Unauthorized\" }\n";
+        let ir = ir_of(SPEC, config);
+        let router = compact(router(&ir, &ir.apis[0]));
+        assert!(
+            router.contains(
+                r#"crate::runtime::CredentialFailure::Missing=>{crate::types::ApiError::new(::http::StatusCode::UNAUTHORIZED,crate::types::ApiErrorCode::from("M_UNAUTHORIZED"),"Unauthorized")}"#
+            ),
             "{router}"
         );
     }

@@ -148,6 +148,7 @@ impl Lowerer<'_> {
             title: api_config.title.clone(),
             sources: api_config.specs.clone(),
             security_schemes: Vec::new(),
+            credential_errors: api_config.credential_errors.clone(),
             operations: Vec::new(),
             routes: Vec::new(),
         };

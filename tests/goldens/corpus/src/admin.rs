@@ -1782,6 +1782,12 @@ pub fn router<S: AdminApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
+    /// What this API answers to a request whose credential cannot be used.
+    fn credential_failure(
+        failure: crate::runtime::CredentialFailure,
+    ) -> crate::types::ApiError {
+        failure.answer()
+    }
     pub(super) fn credential_admin_basic(
         parts: &::axum::http::request::Parts,
     ) -> ::std::result::Result<
@@ -1792,7 +1798,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Authorization("basic")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::AdminBasic),
         )
     }
@@ -1806,7 +1813,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Header("Authorization")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::AdminToken),
         )
     }
@@ -1820,7 +1828,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Query("admin_key")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::AdminQueryKey),
         )
     }
@@ -1834,7 +1843,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Authorization("Bearer")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::JobsOAuth),
         )
     }
@@ -1861,8 +1871,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: ListAccountsQuery = crate::runtime::query(&parts)?;
@@ -1892,8 +1902,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Account = crate::runtime::body(&parts, body, false)
@@ -1921,8 +1931,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetAccountPath = crate::runtime::path(&mut parts).await?;
@@ -1949,8 +1959,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: DeleteAccountPath = crate::runtime::path(&mut parts).await?;
@@ -1983,8 +1993,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: GetAuditLogQuery = crate::runtime::query(&parts)?;
@@ -2008,8 +2018,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::GetSettingsRequest {};
@@ -2028,8 +2038,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Settings = crate::runtime::body(&parts, body, false)
@@ -2050,8 +2060,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Settings = crate::runtime::body(&parts, body, true)
@@ -2110,8 +2120,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::StartJobBody = crate::runtime::body(
@@ -2147,8 +2157,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetJobPath = crate::runtime::path(&mut parts).await?;

@@ -1433,6 +1433,12 @@ pub fn router<S: BillingApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
+    /// What this API answers to a request whose credential cannot be used.
+    fn credential_failure(
+        failure: crate::runtime::CredentialFailure,
+    ) -> crate::types::ApiError {
+        failure.answer()
+    }
     pub(super) fn credential_billing_bearer(
         parts: &::axum::http::request::Parts,
     ) -> ::std::result::Result<
@@ -1443,7 +1449,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Authorization("Bearer")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::BillingBearer),
         )
     }
@@ -1464,8 +1471,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: ListInvoicesQuery = crate::runtime::query(&parts)?;
@@ -1493,8 +1500,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetInvoicePath = crate::runtime::path(&mut parts).await?;
@@ -1521,8 +1528,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: VoidInvoicePath = crate::runtime::path(&mut parts).await?;
@@ -1549,8 +1556,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let headers: CreatePaymentHeaders = crate::runtime::headers(&parts)?;
@@ -1579,8 +1586,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Customer = crate::runtime::body(&parts, body, true)
@@ -1615,8 +1622,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetCustomerPath = crate::runtime::path(&mut parts).await?;
@@ -1645,8 +1652,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetSubscriptionPath = crate::runtime::path(&mut parts).await?;
@@ -1673,8 +1680,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: UpdateSubscriptionPath = crate::runtime::path(&mut parts).await?;
@@ -1716,8 +1723,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: RevenueReportQuery = crate::runtime::query(&parts)?;

@@ -1458,6 +1458,12 @@ pub fn router<S: DocsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
+    /// What this API answers to a request whose credential cannot be used.
+    fn credential_failure(
+        failure: crate::runtime::CredentialFailure,
+    ) -> crate::types::ApiError {
+        failure.answer()
+    }
     pub(super) fn credential_session(
         parts: &::axum::http::request::Parts,
     ) -> ::std::result::Result<
@@ -1468,7 +1474,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Cookie("SESSION")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::Session),
         )
     }
@@ -1482,7 +1489,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Authorization("Bearer")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::Oidc),
         )
     }
@@ -1502,8 +1510,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::ListNotesRequest {};
@@ -1528,8 +1536,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::CreateNoteBody = crate::types::CreateNoteBody::read(
@@ -1561,8 +1569,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_session(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetPagePath = crate::runtime::path(&mut parts).await?;
@@ -1594,8 +1602,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_session(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: PutPagePath = crate::runtime::path(&mut parts).await?;
@@ -1631,8 +1639,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_session(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetPageHistoryPath = crate::runtime::path(&mut parts).await?;

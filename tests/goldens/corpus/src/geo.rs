@@ -1222,6 +1222,12 @@ pub fn router<S: GeoApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
+    /// What this API answers to a request whose credential cannot be used.
+    fn credential_failure(
+        failure: crate::runtime::CredentialFailure,
+    ) -> crate::types::ApiError {
+        failure.answer()
+    }
     pub(super) fn credential_maps_key(
         parts: &::axum::http::request::Parts,
     ) -> ::std::result::Result<
@@ -1229,7 +1235,8 @@ mod handlers {
         crate::types::ApiError,
     > {
         ::std::result::Result::Ok(
-            crate::runtime::credential(parts, &[crate::runtime::Place::Query("key")])?
+            crate::runtime::credential(parts, &[crate::runtime::Place::Query("key")])
+                .map_err(credential_failure)?
                 .map(super::Credential::MapsKey),
         )
     }
@@ -1243,7 +1250,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Authorization("Bearer")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::MapsOAuth),
         )
     }
@@ -1262,8 +1270,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetShapePath = crate::runtime::path(&mut parts).await?;
@@ -1295,8 +1303,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: PutShapePath = crate::runtime::path(&mut parts).await?;
@@ -1336,8 +1344,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: SearchPlacesQuery = crate::runtime::query(&parts)?;
@@ -1366,8 +1374,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetPlacePath = crate::runtime::path(&mut parts).await?;
@@ -1395,8 +1403,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::RouteRequest = crate::runtime::body(
@@ -1475,8 +1483,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: GeoSearchQuery = crate::runtime::query(&parts)?;

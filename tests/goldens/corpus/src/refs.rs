@@ -1321,6 +1321,12 @@ pub fn router<S: RefsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
+    /// What this API answers to a request whose credential cannot be used.
+    fn credential_failure(
+        failure: crate::runtime::CredentialFailure,
+    ) -> crate::types::ApiError {
+        failure.answer()
+    }
     pub(super) fn credential_catalog_key(
         parts: &::axum::http::request::Parts,
     ) -> ::std::result::Result<
@@ -1331,7 +1337,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Header("X-Catalog-Key")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::CatalogKey),
         )
     }
@@ -1356,8 +1363,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: ListCatalogQuery = crate::runtime::query(&parts)?;
@@ -1385,8 +1392,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetCatalogItemPath = crate::runtime::path(&mut parts).await?;
@@ -1413,8 +1420,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetItemPricePath = crate::runtime::path(&mut parts).await?;
@@ -1441,8 +1448,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetStockPath = crate::runtime::path(&mut parts).await?;
@@ -1464,8 +1471,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Bundle = crate::runtime::body(&parts, body, false)
@@ -1491,8 +1498,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetItemDimensionsPath = crate::runtime::path(&mut parts).await?;
@@ -1521,8 +1528,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetItemDimensionsInPath = crate::runtime::path(&mut parts).await?;
@@ -1550,8 +1557,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: LookupBarcodePath = crate::runtime::path(&mut parts).await?;

@@ -2279,6 +2279,12 @@ pub fn router<S: RoomsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
+    /// What this API answers to a request whose credential cannot be used.
+    fn credential_failure(
+        failure: crate::runtime::CredentialFailure,
+    ) -> crate::types::ApiError {
+        failure.answer()
+    }
     pub(super) fn credential_chat_token(
         parts: &::axum::http::request::Parts,
     ) -> ::std::result::Result<
@@ -2289,7 +2295,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Authorization("Bearer")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::ChatToken),
         )
     }
@@ -2303,8 +2310,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::CreateRoomBody = crate::runtime::body(
@@ -2367,8 +2374,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetRoomEventsPath = crate::runtime::path(&mut parts).await?;
@@ -2402,8 +2409,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: SendMessagePath = crate::runtime::path(&mut parts).await?;
@@ -2460,8 +2467,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: SetDisplayNamePath = crate::runtime::path(&mut parts).await?;
@@ -2506,8 +2513,8 @@ mod handlers {
         let (parts, _body) = request.into_parts();
         let result: ::std::result::Result<super::SyncResponse, crate::types::ApiError> = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: SyncQuery = crate::runtime::query(&parts)?;
@@ -2537,8 +2544,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: DefineFilterPath = crate::runtime::path(&mut parts).await?;
@@ -2572,8 +2579,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: PostReceiptPath = crate::runtime::path(&mut parts).await?;
@@ -2611,8 +2618,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetRoomTagsPath = crate::runtime::path(&mut parts).await?;
@@ -2642,8 +2649,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetRelationsPath = crate::runtime::path(&mut parts).await?;
@@ -2680,8 +2687,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: SetPushRulePath = crate::runtime::path(&mut parts).await?;
@@ -2714,8 +2721,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::QueryKeysBody = crate::runtime::body(
@@ -2750,8 +2757,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: UploadContentQuery = crate::runtime::query(&parts)?;

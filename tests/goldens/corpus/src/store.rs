@@ -1848,6 +1848,12 @@ pub fn router<S: StoreApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
+    /// What this API answers to a request whose credential cannot be used.
+    fn credential_failure(
+        failure: crate::runtime::CredentialFailure,
+    ) -> crate::types::ApiError {
+        failure.answer()
+    }
     pub(super) fn credential_store_key(
         parts: &::axum::http::request::Parts,
     ) -> ::std::result::Result<
@@ -1858,7 +1864,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Header("X-Store-Key")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::StoreKey),
         )
     }
@@ -1872,7 +1879,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Authorization("Bearer")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::StoreOauth),
         )
     }
@@ -1886,7 +1894,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Authorization("basic")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::Basic),
         )
     }
@@ -1911,8 +1920,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_store_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let query: ListPetsQuery = crate::runtime::query(&parts)?;
@@ -1935,8 +1944,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_store_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::NewPet = crate::runtime::body(&parts, body, false)
@@ -1962,8 +1971,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_store_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetPetPath = crate::runtime::path(&mut parts).await?;
@@ -1995,8 +2004,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_store_key(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: DeletePetPath = crate::runtime::path(&mut parts).await?;
@@ -2020,8 +2029,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_store_oauth(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let body: crate::types::Order = crate::runtime::body(&parts, body, false)
@@ -2053,8 +2062,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetOrderPath = crate::runtime::path(&mut parts).await?;
@@ -2102,8 +2111,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_basic(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetUserPath = crate::runtime::path(&mut parts).await?;

@@ -647,6 +647,12 @@ pub fn router<S: TypesApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
+    /// What this API answers to a request whose credential cannot be used.
+    fn credential_failure(
+        failure: crate::runtime::CredentialFailure,
+    ) -> crate::types::ApiError {
+        failure.answer()
+    }
     pub(super) fn credential_api_key(
         parts: &::axum::http::request::Parts,
     ) -> ::std::result::Result<
@@ -657,7 +663,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Header("X-Api-Key")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::ApiKey),
         )
     }
@@ -674,7 +681,8 @@ mod handlers {
                         crate::runtime::Place::Query("api_key"),
                         crate::runtime::Place::Authorization("Bearer"),
                     ],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::ApiKeyQuery),
         )
     }
@@ -688,7 +696,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Authorization("Bearer")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::SelfBearer),
         )
     }
@@ -740,8 +749,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let path: GetThingPath = crate::runtime::path(&mut parts).await?;

@@ -727,6 +727,12 @@ pub fn router<S: SecuredApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
+    /// What this API answers to a request whose credential cannot be used.
+    fn credential_failure(
+        failure: crate::runtime::CredentialFailure,
+    ) -> crate::types::ApiError {
+        failure.answer()
+    }
     pub(super) fn credential_api_key_header(
         parts: &::axum::http::request::Parts,
     ) -> ::std::result::Result<
@@ -737,7 +743,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Header("X-Api-Key")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::ApiKeyHeader),
         )
     }
@@ -754,7 +761,8 @@ mod handlers {
                         crate::runtime::Place::Query("api_key"),
                         crate::runtime::Place::Authorization("Bearer"),
                     ],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::ApiKeyQuery),
         )
     }
@@ -768,7 +776,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Authorization("basic")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::BasicAuth),
         )
     }
@@ -782,7 +791,8 @@ mod handlers {
             crate::runtime::credential(
                     parts,
                     &[crate::runtime::Place::Header("Authorization")],
-                )?
+                )
+                .map_err(credential_failure)?
                 .map(super::Credential::SignedRequest),
         )
     }
@@ -796,8 +806,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_api_key_header(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::UsesGlobalRequest {};
@@ -822,8 +832,8 @@ mod handlers {
                 }
                 credential
             }
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::EitherKeyRequest {};
@@ -864,8 +874,8 @@ mod handlers {
             crate::types::ApiError,
         > = async {
             let credential = credential_signed_request(&parts)?
-                .ok_or_else(|| crate::types::ApiError::missing_credential(
-                    crate::runtime::messages::MISSING_CREDENTIAL,
+                .ok_or_else(|| credential_failure(
+                    crate::runtime::CredentialFailure::Missing,
                 ))?;
             let caller = server.authenticate(credential).await?;
             let request = super::SignedRequest {};
