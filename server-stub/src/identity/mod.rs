@@ -864,14 +864,23 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
         request: api::MsisdnSubmitTokenGetV2Request,
     ) -> Result<api::MsisdnSubmitTokenGetV2Response, MatrixError> {
         self.require_terms(&caller).await?;
-        self.submit_token(
-            "msisdn",
-            &request.sid,
-            &request.client_secret,
-            &request.token,
-        )
-        .await?;
-        Err(no_valid_session())
+        // As the email form: no body to say `success`, so a wrong token is an error.
+        if self
+            .submit_token(
+                "msisdn",
+                &request.sid,
+                &request.client_secret,
+                &request.token,
+            )
+            .await?
+        {
+            Ok(api::MsisdnSubmitTokenGetV2Response::Ok)
+        } else {
+            Err(bad_request(
+                MatrixErrorCode::Unknown,
+                "The token does not match the session's",
+            ))
+        }
     }
 
     async fn msisdn_submit_token_post_v2(
