@@ -22,6 +22,7 @@ on_every_backend!(
     invitations,
     v2_validation_and_associations,
     status_endpoints,
+    rate_limits,
 );
 
 /// Registers `name` on the homeserver and an identity account for them (OpenID): the user
@@ -645,6 +646,19 @@ async fn v2_validation_and_associations(backend: Backend) {
         400,
         "M_SESSION_NOT_VALIDATED",
     );
+    // The GET form, as a link would be opened with the account's token: a wrong token is
+    // an error (the answer has no body to say `success`), the right one validates.
+    let open = |token: &str| id::EmailSubmitTokenGetV2Request {
+        sid: sid.clone(),
+        client_secret: "s3cret".into(),
+        token: token.into(),
+    };
+    assert_error(
+        &server.call(open("wrong"), Some(&token)).await,
+        400,
+        "M_UNKNOWN",
+    );
+    assert_eq!(server.call(open(&emailed_token), Some(&token)).await.0, 200);
     assert_eq!(
         server.call(submit(&emailed_token), Some(&token)).await,
         (200, json!({"success": true}))
@@ -708,6 +722,54 @@ async fn v2_validation_and_associations(backend: Backend) {
         &server.call(phone_submit, Some(&token)).await,
         404,
         "M_NO_VALID_SESSION",
+    );
+    let phone_open = id::MsisdnSubmitTokenGetV2Request {
+        sid: sid.clone(),
+        client_secret: "s3cret".into(),
+        token: emailed_token.clone().into(),
+    };
+    assert_error(
+        &server.call(phone_open, Some(&token)).await,
+        404,
+        "M_NO_VALID_SESSION",
+    );
+}
+
+async fn rate_limits(backend: Backend) {
+    let server = server_with(backend, |s| {
+        s.rate_limit = Some(server_stub::ratelimit::RateLimit {
+            per_second: 0.01,
+            burst: 2.0,
+        })
+    })
+    .await;
+    // Lookups, per client address.
+    let lookup = || id::LookupUserRequest {
+        medium: "email".into(),
+        address: "a@example.org".into(),
+    };
+    for _ in 0..2 {
+        assert_eq!(server.call(lookup(), None).await.0, 200);
+    }
+    assert_error(&server.call(lookup(), None).await, 429, "M_LIMIT_EXCEEDED");
+
+    // Invitations, per sender too: v1 and v2 are two endpoints with a bucket each per
+    // address, but one sender's invitations share one bucket.
+    let (alice, token) = account(&server, "alice").await;
+    let invite = json!({"medium": "email", "address": "x@example.org", "room_id": "!r:localhost", "sender": alice});
+    let v2 = || id::StoreInviteV2Request {
+        body: body(invite.clone()),
+    };
+    assert_eq!(server.call(v2(), Some(&token)).await.0, 200);
+    let v1 = id::StoreInviteRequest {
+        body: body(invite.clone()),
+    };
+    assert_eq!(server.call(v1, None).await.0, 200);
+    // The address's v2 bucket has a token left; the sender's has none.
+    assert_error(
+        &server.call(v2(), Some(&token)).await,
+        429,
+        "M_LIMIT_EXCEEDED",
     );
 }
 
