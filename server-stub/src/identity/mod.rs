@@ -137,6 +137,17 @@ impl<S: IdentityStore> IdentityServer<S> {
         now_ms() - session.created_at > lifetime
     }
 
+    /// Takes a token from `who`'s bucket for `class`, if limits are on: the limits per user,
+    /// beside the router's per client address.
+    fn limit(&self, who: Who, class: &'static str) -> Result<(), MatrixError> {
+        match &self.config.limiter {
+            Some(limiter) => limiter
+                .check(who, class)
+                .map_err(crate::ratelimit::rate_limited),
+            None => Ok(()),
+        }
+    }
+
     /// A v2 caller who may act: with no terms, anyone; else one who agreed to them all.
     async fn require_terms(&self, caller: &AccountCaller) -> Result<(), MatrixError> {
         if !self.config.terms.any() {
@@ -415,9 +426,18 @@ impl<S: IdentityStore> IdentityServer<S> {
 
     // ---- Lookups ---------------------------------------------------------------------------
 
+    /// The current pepper, read for every lookup: an operator's rotation holds at once on
+    /// every node. Made at start, so missing only if its row was deleted since: then made
+    /// again.
     async fn pepper(&self) -> Result<String, MatrixError> {
-        // The stored pepper always exists (made at start): the candidate is never used.
-        self.store.lookup_pepper("").await.map_err(internal)
+        match self.store.current_lookup_pepper().await.map_err(internal)? {
+            Some(pepper) => Ok(pepper),
+            None => self
+                .store
+                .lookup_pepper(&random_token(32))
+                .await
+                .map_err(internal),
+        }
     }
 
     /// `POST /lookup`: the mappings of the given addresses that are bound.
@@ -1178,17 +1198,5 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
         Ok(api::IsEphemeralPubKeyValidV2Response::Ok(
             types::IsEphemeralPubKeyValidV2OkBody::new(valid),
         ))
-    }
-}
-
-impl<S: IdentityStore> IdentityServer<S> {
-    /// Takes a token from `who`'s bucket for `class`, if limits are on.
-    fn limit(&self, who: Who, class: &'static str) -> Result<(), MatrixError> {
-        match &self.config.limiter {
-            Some(limiter) => limiter
-                .check(who, class)
-                .map_err(crate::ratelimit::rate_limited),
-            None => Ok(()),
-        }
     }
 }

@@ -523,6 +523,10 @@ impl<S: IdentityStore, C: Coherence> IdentityStore for CachedStore<S, C> {
         self.inner.lookup_pepper(candidate).await
     }
 
+    async fn current_lookup_pepper(&self) -> StoreResult<Option<String>> {
+        self.inner.current_lookup_pepper().await
+    }
+
     async fn replace_lookup_pepper(&self, pepper: &str) -> StoreResult<()> {
         self.write(Stale::Nothing, self.inner.replace_lookup_pepper(pepper))
             .await

@@ -508,6 +508,10 @@ impl IdentityStore for MemoryStore {
         })
     }
 
+    async fn current_lookup_pepper(&self) -> StoreResult<Option<String>> {
+        self.with(|s| s.lookup_pepper.clone())
+    }
+
     async fn replace_lookup_pepper(&self, pepper: &str) -> StoreResult<()> {
         self.with(|s| {
             s.lookup_pepper = Some(pepper.to_owned());

@@ -302,6 +302,8 @@ pub trait IdentityStore: Send + Sync + 'static {
     /// The pepper of hashed lookups: `candidate` if none is stored yet, else the stored one
     /// (so every server sharing the store answers the same).
     fn lookup_pepper(&self, candidate: &str) -> impl Future<Output = StoreResult<String>> + Send;
+    /// The pepper, if one was made: a read, for every lookup.
+    fn current_lookup_pepper(&self) -> impl Future<Output = StoreResult<Option<String>>> + Send;
     /// Replaces the pepper and recomputes every association's lookup hash with it, in one
     /// transaction.
     fn replace_lookup_pepper(&self, pepper: &str) -> impl Future<Output = StoreResult<()>> + Send;
@@ -622,7 +624,12 @@ mod tests {
             not_after: 2,
         };
         assert!(store.put_association(&association).await.is_err());
+        assert_eq!(store.current_lookup_pepper().await.unwrap(), None);
         assert_eq!(store.lookup_pepper("p1").await.unwrap(), "p1");
+        assert_eq!(
+            store.current_lookup_pepper().await.unwrap().as_deref(),
+            Some("p1")
+        );
         assert_eq!(store.lookup_pepper("p2").await.unwrap(), "p1");
         store.put_association(&association).await.unwrap();
         let by_hash = |pepper: &str| vec![lookup_hash("email", "a@b.c", pepper), "other".into()];

@@ -214,6 +214,14 @@ impl IdentityStore for SqlStore {
         Ok(pepper)
     }
 
+    async fn current_lookup_pepper(&self) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT pepper FROM lookup_pepper WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|row| get(&row, "pepper")).transpose()
+    }
+
     async fn replace_lookup_pepper(&self, pepper: &str) -> StoreResult<()> {
         let mut write = self.write().await?;
         let mut tx = write.transaction().await?;
