@@ -226,6 +226,25 @@ impl RemoteClient {
             .await
     }
 
+    /// The delegation a host name publishes at `https://HOST/.well-known/matrix/server`
+    /// (`m.server`), if it publishes one: asked on public addresses only, and any failure is
+    /// no delegation (the name is then called itself, as the spec says).
+    pub async fn well_known_server(&self, host: &str) -> Option<String> {
+        #[derive(serde::Deserialize)]
+        struct WellKnown {
+            #[serde(rename = "m.server")]
+            server: String,
+        }
+        let url = format!("https://{host}/.well-known/matrix/server");
+        match self.json::<WellKnown>(self.public.get(url)).await {
+            Ok(found) => Some(found.server),
+            Err(error) => {
+                tracing::debug!(%host, %error, "no .well-known delegation");
+                None
+            }
+        }
+    }
+
     /// `POST /_matrix/federation/v1/3pid/onbind` at a homeserver: the invitations pending
     /// for an address just bound. Reached like `openid_userinfo`.
     pub async fn onbind(

@@ -170,7 +170,7 @@ impl<S: IdentityStore> IdentityServer<S> {
         let Some((_, server)) = association.mxid.split_once(':') else {
             return;
         };
-        let (url, trusted) = match self.homeserver_url(server) {
+        let (url, trusted) = match self.homeserver(server).await {
             Ok(found) => found,
             Err(_) => {
                 tracing::warn!(%server, "invitations not delivered: the homeserver cannot be called");

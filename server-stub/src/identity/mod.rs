@@ -560,28 +560,37 @@ impl<S: IdentityStore> IdentityServer<S> {
     // ---- Homeservers -----------------------------------------------------------------------
 
     /// Where to call a homeserver, and whether it is trusted: trusted names go to their
-    /// configured URL; any other is called only on public addresses (an IP literal is
-    /// checked here, a host name by the resolver of the call itself, `PublicOnly`).
-    fn homeserver_url(&self, name: &str) -> Result<(String, bool), MatrixError> {
+    /// configured URL; any other is found as the server-server API resolves names (its
+    /// `.well-known/matrix/server` delegation, SRV records aside) and called only on public
+    /// addresses (an IP literal is checked here, a host name by the resolver of the call
+    /// itself, `PublicOnly`).
+    async fn homeserver(&self, name: &str) -> Result<(String, bool), MatrixError> {
         if let Some(url) = self.config.trusted_homeservers.get(name) {
             return Ok((url.clone(), true));
         }
         let parsed = server_name::parse(name).ok_or_else(|| {
             MatrixError::invalid_parameter("matrix_server_name is not a valid server name")
         })?;
-        if parsed.ip.is_some_and(crate::addresses::is_internal) {
+        let delegated = match parsed.needs_discovery() {
+            true => self.remote.well_known_server(&parsed.host).await,
+            false => None,
+        };
+        let target = delegated
+            .as_deref()
+            .and_then(server_name::parse)
+            .unwrap_or_else(|| parsed.clone());
+        // The name itself, or where its delegation points.
+        if target.ip.is_some_and(crate::addresses::is_internal) {
             tracing::warn!(
                 server = name,
                 "refusing to call a homeserver on an internal address"
             );
             return Err(unknown_token());
         }
-        let port = parsed.port.unwrap_or(8448);
-        let host = match parsed.ip {
-            Some(std::net::IpAddr::V6(ip)) => format!("[{ip}]"),
-            _ => parsed.host,
-        };
-        Ok((format!("https://{host}:{port}"), false))
+        Ok((
+            server_name::federation_base(&parsed, delegated.as_deref()),
+            false,
+        ))
     }
 }
 
@@ -705,7 +714,7 @@ impl<S: IdentityStore> IdentityApi for IdentityServer<S> {
         let openid = request.body;
         // A valid server name: the generated type refuses any other.
         let name = openid.matrix_server_name;
-        let (url, trusted) = self.homeserver_url(&name)?;
+        let (url, trusted) = self.homeserver(&name).await?;
         let answer = self
             .remote
             .openid_userinfo(&url, trusted, &openid.access_token)

@@ -1,6 +1,8 @@
 //! Matrix server names (`host[:port]`) as identity-server clients give them, split into the
 //! host and port to call (the generated `ServerName` checks the grammar; this also refuses
-//! ports no server listens on). Whether an address may be called is `crate::addresses`'s.
+//! ports no server listens on), and where a homeserver of that name is reached (the
+//! server-server API's "Resolving server names", without SRV records). Whether an address
+//! may be called is `crate::addresses`'s.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -57,6 +59,43 @@ pub fn parse(name: &str) -> Option<ServerName> {
     })
 }
 
+/// The default port of the federation API.
+pub const FEDERATION_PORT: u16 = 8448;
+
+impl ServerName {
+    /// `host:port` for a URL: an IPv6 address in brackets.
+    fn authority(&self, port: u16) -> String {
+        match self.ip {
+            Some(IpAddr::V6(ip)) => format!("[{ip}]:{port}"),
+            _ => format!("{}:{port}", self.host),
+        }
+    }
+
+    /// Whether `.well-known/matrix/server` is asked before the homeserver is called: only
+    /// for a host name without a port (an IP literal or an explicit port is where it is).
+    pub fn needs_discovery(&self) -> bool {
+        self.ip.is_none() && self.port.is_none()
+    }
+}
+
+/// Where the homeserver of `name` answers, as a base URL: an IP literal or an explicit
+/// port as given (8448 by default); a bare host name delegated by its
+/// `.well-known/matrix/server` (`m.server`, what `delegated` holds, fetched by the caller)
+/// to that server, on its port or 8448; else the name itself on 8448. A delegation that is
+/// not a valid server name is ignored, as the spec says.
+pub fn federation_base(name: &ServerName, delegated: Option<&str>) -> String {
+    if let Some(port) = name.port {
+        return format!("https://{}", name.authority(port));
+    }
+    if let Some(target) = delegated.and_then(parse) {
+        return format!(
+            "https://{}",
+            target.authority(target.port.unwrap_or(FEDERATION_PORT))
+        );
+    }
+    format!("https://{}", name.authority(FEDERATION_PORT))
+}
+
 fn parse_port(port: &str) -> Option<u16> {
     if port.is_empty() || port.starts_with('0') || !port.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -67,6 +106,37 @@ fn parse_port(port: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn homeservers_are_found_as_the_server_server_api_resolves_names() {
+        let base =
+            |name: &str, delegated: Option<&str>| federation_base(&parse(name).unwrap(), delegated);
+        // An IP literal or an explicit port: no discovery, the port or 8448.
+        assert!(!parse("192.0.2.1").unwrap().needs_discovery());
+        assert!(!parse("example.org:8449").unwrap().needs_discovery());
+        assert!(parse("example.org").unwrap().needs_discovery());
+        assert_eq!(base("192.0.2.1", None), "https://192.0.2.1:8448");
+        assert_eq!(base("[2001:db8::1]:443", None), "https://[2001:db8::1]:443");
+        assert_eq!(
+            base("example.org:8449", Some("ignored.org")),
+            "https://example.org:8449"
+        );
+        // A bare name: its delegation, on the delegation's port or 8448.
+        assert_eq!(
+            base("example.org", Some("matrix.example.net:443")),
+            "https://matrix.example.net:443"
+        );
+        assert_eq!(
+            base("example.org", Some("matrix.example.net")),
+            "https://matrix.example.net:8448"
+        );
+        // No delegation, or one that is no server name: the name itself.
+        assert_eq!(base("example.org", None), "https://example.org:8448");
+        assert_eq!(
+            base("example.org", Some("https://x/")),
+            "https://example.org:8448"
+        );
+    }
     use crate::limits::USER_ID_BYTES;
 
     /// The generated `UserId` keeps the rule `specs/codegen.toml` gives `mx-user-id`: the
