@@ -12,11 +12,10 @@ use server_stub::mail::{Mailer, SmtpRelay};
 async fn send(relay: SmtpRelay) -> anyhow::Result<()> {
     server_stub::remote::install_tls_provider();
     Mailer::smtp(&relay)?
-        .send(
+        .send_message(
             "Identity <noreply@example.org>",
             "louise@bobs.burgers",
-            "Hello",
-            "the link\n".into(),
+            "To: louise@bobs.burgers\r\nSubject: Hello\r\n\r\nthe link\r\n",
         )
         .await
 }
