@@ -106,7 +106,7 @@ pub fn crlf(text: &str) -> String {
 /// `messageid` and a random `multipart_boundary` (so that no user input can end a part).
 pub fn envelope_variables(to: &str, from: &str, host_name: &str) -> BTreeMap<String, String> {
     let now = crate::clock::now_ms();
-    let date = httpdate_rfc5322(now);
+    let date = rfc5322_date(now);
     BTreeMap::from([
         ("to".to_owned(), to.to_owned()),
         ("from".to_owned(), from.to_owned()),
@@ -124,7 +124,7 @@ pub fn envelope_variables(to: &str, from: &str, host_name: &str) -> BTreeMap<Str
 
 /// `Fri, 04 Dec 2026 06:23:15 +0000`: RFC 5322's date, as Python's
 /// `email.utils.formatdate(localtime=False)` writes it (with `-0000`).
-fn httpdate_rfc5322(ms: i64) -> String {
+fn rfc5322_date(ms: i64) -> String {
     // `httpdate` writes `Fri, 04 Dec 2026 06:23:15 GMT`; RFC 5322 wants a numeric zone.
     let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
     let http = httpdate::fmt_http_date(time);
