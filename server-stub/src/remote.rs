@@ -217,13 +217,27 @@ impl RemoteClient {
         trusted: bool,
         token: &str,
     ) -> Result<Value, RemoteError> {
+        let request =
+            self.to_homeserver(homeserver, trusted, reqwest::Method::GET, "openid/userinfo");
+        self.json(request.query(&[("access_token", token)])).await
+    }
+
+    /// A request to a homeserver's federation API at `path` (under
+    /// `/_matrix/federation/v1/`): one the operator trusts through `client`, any other
+    /// through `public`, which connects to public addresses only.
+    fn to_homeserver(
+        &self,
+        homeserver: &str,
+        trusted: bool,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
         let client = if trusted { &self.client } else { &self.public };
         let url = format!(
-            "{}/_matrix/federation/v1/openid/userinfo",
+            "{}/_matrix/federation/v1/{path}",
             homeserver.trim_end_matches('/')
         );
-        self.json(client.get(url).query(&[("access_token", token)]))
-            .await
+        client.request(method, url)
     }
 
     /// The delegation a host name publishes at `https://HOST/.well-known/matrix/server`
@@ -253,12 +267,8 @@ impl RemoteClient {
         trusted: bool,
         body: &Value,
     ) -> Result<Value, RemoteError> {
-        let client = if trusted { &self.client } else { &self.public };
-        let url = format!(
-            "{}/_matrix/federation/v1/3pid/onbind",
-            homeserver.trim_end_matches('/')
-        );
-        self.json(client.post(url).json(body)).await
+        let request = self.to_homeserver(homeserver, trusted, reqwest::Method::POST, "3pid/onbind");
+        self.json(request.json(body)).await
     }
 }
 

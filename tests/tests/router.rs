@@ -536,27 +536,7 @@ async fn access_tokens_come_from_the_header_or_the_query_never_both() {
     .await;
     assert_eq!(query, header);
 
-    assert_error(
-        &json_of(client.get(&url).send().await.unwrap()).await,
-        401,
-        "M_MISSING_TOKEN",
-    );
-    let both = client
-        .get(format!("{url}?access_token=valid"))
-        .bearer_auth("valid")
-        .send()
-        .await
-        .unwrap();
-    assert_error(&json_of(both).await, 401, "M_MISSING_TOKEN");
-    for malformed in ["Basic dmFsaWQ=", "Bearer", "Bearer a b", "valid"] {
-        let response = client
-            .get(&url)
-            .header("Authorization", malformed)
-            .send()
-            .await
-            .unwrap();
-        assert_error(&json_of(response).await, 401, "M_MISSING_TOKEN");
-    }
+    assert_unusable_tokens_answered(&url, "M_MISSING_TOKEN").await;
     let unknown = json_of(client.get(&url).bearer_auth("forged").send().await.unwrap()).await;
     assert_error(&unknown, 401, "M_UNKNOWN_TOKEN");
     let expired = json_of(
@@ -572,33 +552,43 @@ async fn access_tokens_come_from_the_header_or_the_query_never_both() {
     assert_eq!(expired.1["soft_logout"], true);
 }
 
+/// A GET of `url` without a token, with one in two places, and with malformed
+/// `Authorization` headers: each answered 401 with `errcode`.
+async fn assert_unusable_tokens_answered(url: &str, errcode: &str) {
+    let client = reqwest::Client::new();
+    assert_error(
+        &json_of(client.get(url).send().await.unwrap()).await,
+        401,
+        errcode,
+    );
+    let both = client
+        .get(format!("{url}?access_token=valid"))
+        .bearer_auth("valid")
+        .send()
+        .await
+        .unwrap();
+    assert_error(&json_of(both).await, 401, errcode);
+    for malformed in ["Basic dmFsaWQ=", "Bearer", "Bearer a b", "valid"] {
+        let response = client
+            .get(url)
+            .header("Authorization", malformed)
+            .send()
+            .await
+            .unwrap();
+        assert_error(&json_of(response).await, 401, errcode);
+    }
+}
+
 #[tokio::test]
 async fn the_identity_api_answers_an_unusable_token_its_own_way() {
     // `[api.credential_errors]`: 401 `M_UNAUTHORIZED` where the client-server API says
     // `M_MISSING_TOKEN`, for the seeds' operations and the v1.16 ones alike.
     let (_, id) = serve().await;
-    let client = reqwest::Client::new();
     for path in [
         "/_matrix/identity/v2/account",
         "/_matrix/identity/v2/hash_details",
     ] {
-        let url = format!("{id}{path}");
-        let none = json_of(client.get(&url).send().await.unwrap()).await;
-        assert_error(&none, 401, "M_UNAUTHORIZED");
-        let both = client
-            .get(format!("{url}?access_token=valid"))
-            .bearer_auth("valid")
-            .send()
-            .await
-            .unwrap();
-        assert_error(&json_of(both).await, 401, "M_UNAUTHORIZED");
-        let malformed = client
-            .get(&url)
-            .header("Authorization", "Basic dmFsaWQ=")
-            .send()
-            .await
-            .unwrap();
-        assert_error(&json_of(malformed).await, 401, "M_UNAUTHORIZED");
+        assert_unusable_tokens_answered(&format!("{id}{path}"), "M_UNAUTHORIZED").await;
     }
 }
 
