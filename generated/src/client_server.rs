@@ -38,6 +38,7 @@ pub enum LoginResponse {
 }
 impl LoginResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -48,6 +49,7 @@ impl LoginResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -60,6 +62,7 @@ impl LoginResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -79,6 +82,7 @@ impl LoginResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for LoginResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -127,6 +131,7 @@ pub enum RefreshResponse {
 }
 impl RefreshResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -136,6 +141,7 @@ impl RefreshResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -147,6 +153,7 @@ impl RefreshResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -166,6 +173,7 @@ impl RefreshResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for RefreshResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -231,6 +239,7 @@ pub enum RegisterResponse {
 }
 impl RegisterResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -242,6 +251,7 @@ impl RegisterResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -254,6 +264,7 @@ impl RegisterResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -273,6 +284,7 @@ impl RegisterResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for RegisterResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -321,6 +333,7 @@ pub enum ChangePasswordResponse {
 }
 impl ChangePasswordResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -330,6 +343,7 @@ impl ChangePasswordResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -340,6 +354,7 @@ impl ChangePasswordResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -359,6 +374,7 @@ impl ChangePasswordResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ChangePasswordResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -394,6 +410,7 @@ pub enum GetAccount3pidsResponse {
 }
 impl GetAccount3pidsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -402,6 +419,7 @@ impl GetAccount3pidsResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -412,6 +430,7 @@ impl GetAccount3pidsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -431,6 +450,7 @@ impl GetAccount3pidsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetAccount3pidsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -470,6 +490,7 @@ pub enum Post3pidsResponse {
 }
 impl Post3pidsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -479,6 +500,7 @@ impl Post3pidsResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -490,6 +512,7 @@ impl Post3pidsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -509,6 +532,7 @@ impl Post3pidsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for Post3pidsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -540,6 +564,7 @@ pub enum GetVersionsResponse {
 }
 impl GetVersionsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -547,6 +572,7 @@ impl GetVersionsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -560,6 +586,7 @@ impl GetVersionsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetVersionsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -599,6 +626,7 @@ pub enum RequestOpenIdTokenResponse {
 }
 impl RequestOpenIdTokenResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -608,6 +636,7 @@ impl RequestOpenIdTokenResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -619,6 +648,7 @@ impl RequestOpenIdTokenResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -638,6 +668,7 @@ impl RequestOpenIdTokenResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for RequestOpenIdTokenResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -678,6 +709,7 @@ pub enum ExchangeOpenIdTokenResponse {
 }
 impl ExchangeOpenIdTokenResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -686,6 +718,7 @@ impl ExchangeOpenIdTokenResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -696,6 +729,7 @@ impl ExchangeOpenIdTokenResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -715,6 +749,7 @@ impl ExchangeOpenIdTokenResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ExchangeOpenIdTokenResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -1020,6 +1055,7 @@ pub fn operation(
 }
 impl LoginRequest {
     /// The HTTP request for `POST /_matrix/client/r0/login`, `POST /_matrix/client/v3/login` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1042,6 +1078,7 @@ impl LoginRequest {
 }
 impl RefreshRequest {
     /// The HTTP request for `POST /_matrix/client/r0/tokenrefresh`, `POST /_matrix/client/v3/tokenrefresh` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1070,6 +1107,7 @@ impl RefreshRequest {
 }
 impl RegisterRequest {
     /// The HTTP request for `POST /_matrix/client/r0/register`, `POST /_matrix/client/v3/register` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1093,6 +1131,7 @@ impl RegisterRequest {
 }
 impl ChangePasswordRequest {
     /// The HTTP request for `POST /_matrix/client/r0/account/password`, `POST /_matrix/client/v3/account/password` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1121,6 +1160,7 @@ impl ChangePasswordRequest {
 }
 impl GetAccount3pidsRequest {
     /// The HTTP request for `GET /_matrix/client/r0/account/3pid`, `GET /_matrix/client/v3/account/3pid` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1147,6 +1187,7 @@ impl GetAccount3pidsRequest {
 }
 impl Post3pidsRequest {
     /// The HTTP request for `POST /_matrix/client/r0/account/3pid`, `POST /_matrix/client/v3/account/3pid` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1175,6 +1216,7 @@ impl Post3pidsRequest {
 }
 impl GetVersionsRequest {
     /// The HTTP request for `GET /_matrix/client/versions` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1195,6 +1237,7 @@ impl GetVersionsRequest {
 }
 impl RequestOpenIdTokenRequest {
     /// The HTTP request for `POST /_matrix/client/r0/user/{userId}/openid/request_token`, `POST /_matrix/client/v3/user/{userId}/openid/request_token` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1224,6 +1267,7 @@ impl RequestOpenIdTokenRequest {
 }
 impl ExchangeOpenIdTokenRequest {
     /// The HTTP request for `GET /_matrix/federation/v1/openid/userinfo` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1245,6 +1289,7 @@ impl ExchangeOpenIdTokenRequest {
 }
 impl LoginResponse {
     /// The documented response a server sent for `POST /_matrix/client/r0/login`, `POST /_matrix/client/v3/login`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1260,6 +1305,7 @@ impl LoginResponse {
 }
 impl RefreshResponse {
     /// The documented response a server sent for `POST /_matrix/client/r0/tokenrefresh`, `POST /_matrix/client/v3/tokenrefresh`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1274,6 +1320,7 @@ impl RefreshResponse {
 }
 impl RegisterResponse {
     /// The documented response a server sent for `POST /_matrix/client/r0/register`, `POST /_matrix/client/v3/register`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1290,6 +1337,7 @@ impl RegisterResponse {
 }
 impl ChangePasswordResponse {
     /// The documented response a server sent for `POST /_matrix/client/r0/account/password`, `POST /_matrix/client/v3/account/password`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1304,6 +1352,7 @@ impl ChangePasswordResponse {
 }
 impl GetAccount3pidsResponse {
     /// The documented response a server sent for `GET /_matrix/client/r0/account/3pid`, `GET /_matrix/client/v3/account/3pid`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1317,6 +1366,7 @@ impl GetAccount3pidsResponse {
 }
 impl Post3pidsResponse {
     /// The documented response a server sent for `POST /_matrix/client/r0/account/3pid`, `POST /_matrix/client/v3/account/3pid`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1331,6 +1381,7 @@ impl Post3pidsResponse {
 }
 impl GetVersionsResponse {
     /// The documented response a server sent for `GET /_matrix/client/versions`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1343,6 +1394,7 @@ impl GetVersionsResponse {
 }
 impl RequestOpenIdTokenResponse {
     /// The documented response a server sent for `POST /_matrix/client/r0/user/{userId}/openid/request_token`, `POST /_matrix/client/v3/user/{userId}/openid/request_token`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1357,6 +1409,7 @@ impl RequestOpenIdTokenResponse {
 }
 impl ExchangeOpenIdTokenResponse {
     /// The documented response a server sent for `GET /_matrix/federation/v1/openid/userinfo`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1372,6 +1425,7 @@ impl crate::outgoing::Endpoint for LoginRequest {
     type Response = LoginResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = LOGIN;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1382,6 +1436,7 @@ impl crate::outgoing::Endpoint for LoginRequest {
     > {
         LoginRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<LoginResponse, crate::outgoing::ResponseError> {
@@ -1392,6 +1447,7 @@ impl crate::outgoing::Endpoint for RefreshRequest {
     type Response = RefreshResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = REFRESH;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1402,6 +1458,7 @@ impl crate::outgoing::Endpoint for RefreshRequest {
     > {
         RefreshRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<RefreshResponse, crate::outgoing::ResponseError> {
@@ -1412,6 +1469,7 @@ impl crate::outgoing::Endpoint for RegisterRequest {
     type Response = RegisterResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = REGISTER;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1422,6 +1480,7 @@ impl crate::outgoing::Endpoint for RegisterRequest {
     > {
         RegisterRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<RegisterResponse, crate::outgoing::ResponseError> {
@@ -1432,6 +1491,7 @@ impl crate::outgoing::Endpoint for ChangePasswordRequest {
     type Response = ChangePasswordResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = CHANGE_PASSWORD;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1442,6 +1502,7 @@ impl crate::outgoing::Endpoint for ChangePasswordRequest {
     > {
         ChangePasswordRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<ChangePasswordResponse, crate::outgoing::ResponseError> {
@@ -1452,6 +1513,7 @@ impl crate::outgoing::Endpoint for GetAccount3pidsRequest {
     type Response = GetAccount3pidsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_ACCOUNT_3PIDS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1462,6 +1524,7 @@ impl crate::outgoing::Endpoint for GetAccount3pidsRequest {
     > {
         GetAccount3pidsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetAccount3pidsResponse, crate::outgoing::ResponseError> {
@@ -1472,6 +1535,7 @@ impl crate::outgoing::Endpoint for Post3pidsRequest {
     type Response = Post3pidsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = POST_3PIDS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1482,6 +1546,7 @@ impl crate::outgoing::Endpoint for Post3pidsRequest {
     > {
         Post3pidsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Post3pidsResponse, crate::outgoing::ResponseError> {
@@ -1492,6 +1557,7 @@ impl crate::outgoing::Endpoint for GetVersionsRequest {
     type Response = GetVersionsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_VERSIONS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1502,6 +1568,7 @@ impl crate::outgoing::Endpoint for GetVersionsRequest {
     > {
         GetVersionsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetVersionsResponse, crate::outgoing::ResponseError> {
@@ -1512,6 +1579,7 @@ impl crate::outgoing::Endpoint for RequestOpenIdTokenRequest {
     type Response = RequestOpenIdTokenResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = REQUEST_OPEN_ID_TOKEN;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1522,6 +1590,7 @@ impl crate::outgoing::Endpoint for RequestOpenIdTokenRequest {
     > {
         RequestOpenIdTokenRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -1535,6 +1604,7 @@ impl crate::outgoing::Endpoint for ExchangeOpenIdTokenRequest {
     type Response = ExchangeOpenIdTokenResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = EXCHANGE_OPEN_ID_TOKEN;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1545,6 +1615,7 @@ impl crate::outgoing::Endpoint for ExchangeOpenIdTokenRequest {
     > {
         ExchangeOpenIdTokenRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -1554,25 +1625,25 @@ impl crate::outgoing::Endpoint for ExchangeOpenIdTokenRequest {
         ExchangeOpenIdTokenResponse::from_http(response)
     }
 }
-/// A client of the Matrix Client-Server API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Matrix Client-Server API over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client {
             http,
             endpoint,
@@ -1594,103 +1665,132 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = Credential>,
     {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            self.credential.as_ref(),
+        )
     }
     /// `POST /_matrix/client/r0/login`, `POST /_matrix/client/v3/login`.
     ///
     /// Authenticates the user.
-    pub async fn login(
+    pub fn login(
         &self,
         request: &LoginRequest,
-    ) -> ::std::result::Result<LoginResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<LoginResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/client/r0/tokenrefresh`, `POST /_matrix/client/v3/tokenrefresh`.
     ///
     /// Exchanges a refresh token for an access token.
-    pub async fn refresh(
+    pub fn refresh(
         &self,
         request: &RefreshRequest,
-    ) -> ::std::result::Result<RefreshResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<RefreshResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/client/r0/register`, `POST /_matrix/client/v3/register`.
     ///
     /// Register for an account on this homeserver.
-    pub async fn register(
+    pub fn register(
         &self,
         request: &RegisterRequest,
-    ) -> ::std::result::Result<RegisterResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<RegisterResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/client/r0/account/password`, `POST /_matrix/client/v3/account/password`.
     ///
     /// Changes a user's password.
-    pub async fn change_password(
+    pub fn change_password(
         &self,
         request: &ChangePasswordRequest,
-    ) -> ::std::result::Result<ChangePasswordResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ChangePasswordResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/client/r0/account/3pid`, `GET /_matrix/client/v3/account/3pid`.
     ///
     /// Gets a list of a user's third party identifiers.
-    pub async fn get_account_3pids(
+    pub fn get_account_3pids(
         &self,
         request: &GetAccount3pidsRequest,
-    ) -> ::std::result::Result<GetAccount3pidsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetAccount3pidsResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/client/r0/account/3pid`, `POST /_matrix/client/v3/account/3pid`.
     ///
     /// Adds contact information to the user's account.
-    pub async fn post_3pids(
+    pub fn post_3pids(
         &self,
         request: &Post3pidsRequest,
-    ) -> ::std::result::Result<Post3pidsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Post3pidsResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/client/versions`.
     ///
     /// Gets the versions of the specification supported by the server.
-    pub async fn get_versions(
+    pub fn get_versions(
         &self,
         request: &GetVersionsRequest,
-    ) -> ::std::result::Result<GetVersionsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetVersionsResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/client/r0/user/{userId}/openid/request_token`, `POST /_matrix/client/v3/user/{userId}/openid/request_token`.
     ///
     /// Get an OpenID token object to verify the requester's identity.
-    pub async fn request_open_id_token(
+    pub fn request_open_id_token(
         &self,
         request: &RequestOpenIdTokenRequest,
-    ) -> ::std::result::Result<
-        RequestOpenIdTokenResponse,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            RequestOpenIdTokenResponse,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `GET /_matrix/federation/v1/openid/userinfo`.
     ///
     /// Exchange an OpenID access token for information about the user who generated the token.
-    pub async fn exchange_open_id_token(
+    pub fn exchange_open_id_token(
         &self,
         request: &ExchangeOpenIdTokenRequest,
-    ) -> ::std::result::Result<
-        ExchangeOpenIdTokenResponse,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ExchangeOpenIdTokenResponse,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`ClientServerApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -47,6 +47,7 @@ pub enum RegisterAccountResponse {
 }
 impl RegisterAccountResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -56,6 +57,7 @@ impl RegisterAccountResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -67,6 +69,7 @@ impl RegisterAccountResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -86,6 +89,7 @@ impl RegisterAccountResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for RegisterAccountResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -121,6 +125,7 @@ pub enum GetAccountResponse {
 }
 impl GetAccountResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -129,6 +134,7 @@ impl GetAccountResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -139,6 +145,7 @@ impl GetAccountResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -158,6 +165,7 @@ impl GetAccountResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetAccountResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -194,6 +202,7 @@ pub enum LogoutResponse {
 }
 impl LogoutResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -203,6 +212,7 @@ impl LogoutResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -214,6 +224,7 @@ impl LogoutResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -233,6 +244,7 @@ impl LogoutResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for LogoutResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -288,6 +300,7 @@ pub enum GetValidated3pidResponse {
 }
 impl GetValidated3pidResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -298,6 +311,7 @@ impl GetValidated3pidResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -310,6 +324,7 @@ impl GetValidated3pidResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -329,6 +344,7 @@ impl GetValidated3pidResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetValidated3pidResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -381,6 +397,7 @@ pub enum BindResponse {
 }
 impl BindResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -391,6 +408,7 @@ impl BindResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -403,6 +421,7 @@ impl BindResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -422,6 +441,7 @@ impl BindResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for BindResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -488,6 +508,7 @@ pub enum UnbindResponse {
 }
 impl UnbindResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -500,6 +521,7 @@ impl UnbindResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -514,6 +536,7 @@ impl UnbindResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -533,6 +556,7 @@ impl UnbindResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for UnbindResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -586,6 +610,7 @@ pub enum EmailRequestTokenResponse {
 }
 impl EmailRequestTokenResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -595,6 +620,7 @@ impl EmailRequestTokenResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -606,6 +632,7 @@ impl EmailRequestTokenResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -625,6 +652,7 @@ impl EmailRequestTokenResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for EmailRequestTokenResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -681,6 +709,7 @@ pub enum EmailSubmitTokenGetResponse {
 }
 impl EmailSubmitTokenGetResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -691,6 +720,7 @@ impl EmailSubmitTokenGetResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -703,6 +733,7 @@ impl EmailSubmitTokenGetResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -722,6 +753,7 @@ impl EmailSubmitTokenGetResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for EmailSubmitTokenGetResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -771,6 +803,7 @@ pub enum EmailSubmitTokenPostResponse {
 }
 impl EmailSubmitTokenPostResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -781,6 +814,7 @@ impl EmailSubmitTokenPostResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -793,6 +827,7 @@ impl EmailSubmitTokenPostResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -812,6 +847,7 @@ impl EmailSubmitTokenPostResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for EmailSubmitTokenPostResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -861,6 +897,7 @@ pub enum GetPubKeyResponse {
 }
 impl GetPubKeyResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -870,6 +907,7 @@ impl GetPubKeyResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -881,6 +919,7 @@ impl GetPubKeyResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -900,6 +939,7 @@ impl GetPubKeyResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetPubKeyResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -931,6 +971,7 @@ pub enum GetVersionsResponse {
 }
 impl GetVersionsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -938,6 +979,7 @@ impl GetVersionsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -951,6 +993,7 @@ impl GetVersionsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetVersionsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -973,6 +1016,7 @@ pub enum PingV2Response {
 }
 impl PingV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -980,6 +1024,7 @@ impl PingV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -993,6 +1038,7 @@ impl PingV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PingV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -1015,6 +1061,7 @@ pub enum GetTermsResponse {
 }
 impl GetTermsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -1022,6 +1069,7 @@ impl GetTermsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -1035,6 +1083,7 @@ impl GetTermsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetTermsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -1064,6 +1113,7 @@ pub enum AgreeToTermsResponse {
 }
 impl AgreeToTermsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -1072,6 +1122,7 @@ impl AgreeToTermsResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -1082,6 +1133,7 @@ impl AgreeToTermsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -1101,6 +1153,7 @@ impl AgreeToTermsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for AgreeToTermsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -1133,6 +1186,7 @@ pub enum GetHashDetailsResponse {
 }
 impl GetHashDetailsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -1141,6 +1195,7 @@ impl GetHashDetailsResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -1151,6 +1206,7 @@ impl GetHashDetailsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -1170,6 +1226,7 @@ impl GetHashDetailsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetHashDetailsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -1210,6 +1267,7 @@ pub enum LookupUsersV2Response {
 }
 impl LookupUsersV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -1219,6 +1277,7 @@ impl LookupUsersV2Response {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -1230,6 +1289,7 @@ impl LookupUsersV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -1249,6 +1309,7 @@ impl LookupUsersV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for LookupUsersV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -1310,6 +1371,7 @@ pub enum GetValidated3pidV2Response {
 }
 impl GetValidated3pidV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -1321,6 +1383,7 @@ impl GetValidated3pidV2Response {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -1334,6 +1397,7 @@ impl GetValidated3pidV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -1353,6 +1417,7 @@ impl GetValidated3pidV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetValidated3pidV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -1414,6 +1479,7 @@ pub enum BindV2Response {
 }
 impl BindV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -1425,6 +1491,7 @@ impl BindV2Response {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -1438,6 +1505,7 @@ impl BindV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -1457,6 +1525,7 @@ impl BindV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for BindV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -1529,6 +1598,7 @@ pub enum UnbindV2Response {
 }
 impl UnbindV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -1541,6 +1611,7 @@ impl UnbindV2Response {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -1555,6 +1626,7 @@ impl UnbindV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -1574,6 +1646,7 @@ impl UnbindV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for UnbindV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -1633,6 +1706,7 @@ pub enum EmailRequestTokenV2Response {
 }
 impl EmailRequestTokenV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -1643,6 +1717,7 @@ impl EmailRequestTokenV2Response {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -1655,6 +1730,7 @@ impl EmailRequestTokenV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<crate::types::Sid, crate::outgoing::ErrorResponse<Self>> {
@@ -1671,6 +1747,7 @@ impl EmailRequestTokenV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for EmailRequestTokenV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -1737,6 +1814,7 @@ pub enum EmailSubmitTokenGetV2Response {
 }
 impl EmailSubmitTokenGetV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
@@ -1748,6 +1826,7 @@ impl EmailSubmitTokenGetV2Response {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -1762,6 +1841,7 @@ impl EmailSubmitTokenGetV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<Self, crate::outgoing::ErrorResponse<Self>> {
@@ -1780,6 +1860,7 @@ impl EmailSubmitTokenGetV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for EmailSubmitTokenGetV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
@@ -1825,6 +1906,7 @@ pub enum EmailSubmitTokenPostV2Response {
 }
 impl EmailSubmitTokenPostV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -1834,6 +1916,7 @@ impl EmailSubmitTokenPostV2Response {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -1845,6 +1928,7 @@ impl EmailSubmitTokenPostV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -1864,6 +1948,7 @@ impl EmailSubmitTokenPostV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for EmailSubmitTokenPostV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -1916,6 +2001,7 @@ pub enum MsisdnRequestTokenV2Response {
 }
 impl MsisdnRequestTokenV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -1926,6 +2012,7 @@ impl MsisdnRequestTokenV2Response {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -1938,6 +2025,7 @@ impl MsisdnRequestTokenV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<crate::types::Sid, crate::outgoing::ErrorResponse<Self>> {
@@ -1954,6 +2042,7 @@ impl MsisdnRequestTokenV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for MsisdnRequestTokenV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -2020,6 +2109,7 @@ pub enum MsisdnSubmitTokenGetV2Response {
 }
 impl MsisdnSubmitTokenGetV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
@@ -2031,6 +2121,7 @@ impl MsisdnSubmitTokenGetV2Response {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -2045,6 +2136,7 @@ impl MsisdnSubmitTokenGetV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<Self, crate::outgoing::ErrorResponse<Self>> {
@@ -2063,6 +2155,7 @@ impl MsisdnSubmitTokenGetV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for MsisdnSubmitTokenGetV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
@@ -2108,6 +2201,7 @@ pub enum MsisdnSubmitTokenPostV2Response {
 }
 impl MsisdnSubmitTokenPostV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -2117,6 +2211,7 @@ impl MsisdnSubmitTokenPostV2Response {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -2128,6 +2223,7 @@ impl MsisdnSubmitTokenPostV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -2147,6 +2243,7 @@ impl MsisdnSubmitTokenPostV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for MsisdnSubmitTokenPostV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -2198,6 +2295,7 @@ pub enum StoreInviteV2Response {
 }
 impl StoreInviteV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -2208,6 +2306,7 @@ impl StoreInviteV2Response {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -2220,6 +2319,7 @@ impl StoreInviteV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -2239,6 +2339,7 @@ impl StoreInviteV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for StoreInviteV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -2289,6 +2390,7 @@ pub enum BlindlySignStuffV2Response {
 }
 impl BlindlySignStuffV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -2299,6 +2401,7 @@ impl BlindlySignStuffV2Response {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -2311,6 +2414,7 @@ impl BlindlySignStuffV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -2330,6 +2434,7 @@ impl BlindlySignStuffV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for BlindlySignStuffV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -2375,6 +2480,7 @@ pub enum GetPubKeyV2Response {
 }
 impl GetPubKeyV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -2383,6 +2489,7 @@ impl GetPubKeyV2Response {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -2393,6 +2500,7 @@ impl GetPubKeyV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -2412,6 +2520,7 @@ impl GetPubKeyV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetPubKeyV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -2442,6 +2551,7 @@ pub enum IsPubKeyValidV2Response {
 }
 impl IsPubKeyValidV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -2449,6 +2559,7 @@ impl IsPubKeyValidV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -2462,6 +2573,7 @@ impl IsPubKeyValidV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for IsPubKeyValidV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -2495,6 +2607,7 @@ pub enum IsEphemeralPubKeyValidV2Response {
 }
 impl IsEphemeralPubKeyValidV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -2502,6 +2615,7 @@ impl IsEphemeralPubKeyValidV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -2515,6 +2629,7 @@ impl IsEphemeralPubKeyValidV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for IsEphemeralPubKeyValidV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -2537,6 +2652,7 @@ pub enum PingResponse {
 }
 impl PingResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -2544,6 +2660,7 @@ impl PingResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -2557,6 +2674,7 @@ impl PingResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PingResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -2593,6 +2711,7 @@ pub enum LookupUserResponse {
 }
 impl LookupUserResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -2601,6 +2720,7 @@ impl LookupUserResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -2611,6 +2731,7 @@ impl LookupUserResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -2630,6 +2751,7 @@ impl LookupUserResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for LookupUserResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -2665,6 +2787,7 @@ pub enum LookupUsersResponse {
 }
 impl LookupUsersResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -2673,6 +2796,7 @@ impl LookupUsersResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -2683,6 +2807,7 @@ impl LookupUsersResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -2702,6 +2827,7 @@ impl LookupUsersResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for LookupUsersResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -2742,6 +2868,7 @@ pub enum StoreInviteResponse {
 }
 impl StoreInviteResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -2751,6 +2878,7 @@ impl StoreInviteResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::MatrixError,
     ) -> ::std::result::Result<Self, crate::types::MatrixError> {
@@ -2762,6 +2890,7 @@ impl StoreInviteResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -2781,6 +2910,7 @@ impl StoreInviteResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for StoreInviteResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -2817,6 +2947,7 @@ pub enum IsPubKeyValidResponse {
 }
 impl IsPubKeyValidResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -2824,6 +2955,7 @@ impl IsPubKeyValidResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -2837,6 +2969,7 @@ impl IsPubKeyValidResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for IsPubKeyValidResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -2865,6 +2998,7 @@ pub enum IsEphemeralPubKeyValidResponse {
 }
 impl IsEphemeralPubKeyValidResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -2872,6 +3006,7 @@ impl IsEphemeralPubKeyValidResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -2885,6 +3020,7 @@ impl IsEphemeralPubKeyValidResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for IsEphemeralPubKeyValidResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -4083,6 +4219,7 @@ pub fn operation(
 }
 impl RegisterAccountRequest {
     /// The HTTP request for `POST /_matrix/identity/v2/account/register` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4105,6 +4242,7 @@ impl RegisterAccountRequest {
 }
 impl GetAccountRequest {
     /// The HTTP request for `GET /_matrix/identity/v2/account` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4132,6 +4270,7 @@ impl GetAccountRequest {
 }
 impl LogoutRequest {
     /// The HTTP request for `POST /_matrix/identity/v2/account/logout` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4159,6 +4298,7 @@ impl LogoutRequest {
 }
 impl GetValidated3pidRequest {
     /// The HTTP request for `GET /_matrix/identity/api/v1/3pid/getValidated3pid` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4181,6 +4321,7 @@ impl GetValidated3pidRequest {
 }
 impl BindRequest {
     /// The HTTP request for `POST /_matrix/identity/api/v1/3pid/bind` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4203,6 +4344,7 @@ impl BindRequest {
 }
 impl UnbindRequest {
     /// The HTTP request for `POST /_matrix/identity/api/v1/3pid/unbind` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4225,6 +4367,7 @@ impl UnbindRequest {
 }
 impl EmailRequestTokenRequest {
     /// The HTTP request for `POST /_matrix/identity/api/v1/validate/email/requestToken` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4247,6 +4390,7 @@ impl EmailRequestTokenRequest {
 }
 impl EmailSubmitTokenGetRequest {
     /// The HTTP request for `GET /_matrix/identity/api/v1/validate/email/submitToken` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4270,6 +4414,7 @@ impl EmailSubmitTokenGetRequest {
 }
 impl EmailSubmitTokenPostRequest {
     /// The HTTP request for `POST /_matrix/identity/api/v1/validate/email/submitToken` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4292,6 +4437,7 @@ impl EmailSubmitTokenPostRequest {
 }
 impl GetPubKeyRequest {
     /// The HTTP request for `GET /_matrix/identity/api/v1/pubkey/{keyId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4313,6 +4459,7 @@ impl GetPubKeyRequest {
 }
 impl GetVersionsRequest {
     /// The HTTP request for `GET /_matrix/identity/versions` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4333,6 +4480,7 @@ impl GetVersionsRequest {
 }
 impl PingV2Request {
     /// The HTTP request for `GET /_matrix/identity/v2` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4353,6 +4501,7 @@ impl PingV2Request {
 }
 impl GetTermsRequest {
     /// The HTTP request for `GET /_matrix/identity/v2/terms` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4373,6 +4522,7 @@ impl GetTermsRequest {
 }
 impl AgreeToTermsRequest {
     /// The HTTP request for `POST /_matrix/identity/v2/terms` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4405,6 +4555,7 @@ impl AgreeToTermsRequest {
 }
 impl GetHashDetailsRequest {
     /// The HTTP request for `GET /_matrix/identity/v2/hash_details` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4435,6 +4586,7 @@ impl GetHashDetailsRequest {
 }
 impl LookupUsersV2Request {
     /// The HTTP request for `POST /_matrix/identity/v2/lookup` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4467,6 +4619,7 @@ impl LookupUsersV2Request {
 }
 impl GetValidated3pidV2Request {
     /// The HTTP request for `GET /_matrix/identity/v2/3pid/getValidated3pid` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4499,6 +4652,7 @@ impl GetValidated3pidV2Request {
 }
 impl BindV2Request {
     /// The HTTP request for `POST /_matrix/identity/v2/3pid/bind` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4531,6 +4685,7 @@ impl BindV2Request {
 }
 impl UnbindV2Request {
     /// The HTTP request for `POST /_matrix/identity/v2/3pid/unbind` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4563,6 +4718,7 @@ impl UnbindV2Request {
 }
 impl EmailRequestTokenV2Request {
     /// The HTTP request for `POST /_matrix/identity/v2/validate/email/requestToken` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4595,6 +4751,7 @@ impl EmailRequestTokenV2Request {
 }
 impl EmailSubmitTokenGetV2Request {
     /// The HTTP request for `GET /_matrix/identity/v2/validate/email/submitToken` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4628,6 +4785,7 @@ impl EmailSubmitTokenGetV2Request {
 }
 impl EmailSubmitTokenPostV2Request {
     /// The HTTP request for `POST /_matrix/identity/v2/validate/email/submitToken` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4660,6 +4818,7 @@ impl EmailSubmitTokenPostV2Request {
 }
 impl MsisdnRequestTokenV2Request {
     /// The HTTP request for `POST /_matrix/identity/v2/validate/msisdn/requestToken` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4692,6 +4851,7 @@ impl MsisdnRequestTokenV2Request {
 }
 impl MsisdnSubmitTokenGetV2Request {
     /// The HTTP request for `GET /_matrix/identity/v2/validate/msisdn/submitToken` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4725,6 +4885,7 @@ impl MsisdnSubmitTokenGetV2Request {
 }
 impl MsisdnSubmitTokenPostV2Request {
     /// The HTTP request for `POST /_matrix/identity/v2/validate/msisdn/submitToken` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4757,6 +4918,7 @@ impl MsisdnSubmitTokenPostV2Request {
 }
 impl StoreInviteV2Request {
     /// The HTTP request for `POST /_matrix/identity/v2/store-invite` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4789,6 +4951,7 @@ impl StoreInviteV2Request {
 }
 impl BlindlySignStuffV2Request {
     /// The HTTP request for `POST /_matrix/identity/v2/sign-ed25519` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4821,6 +4984,7 @@ impl BlindlySignStuffV2Request {
 }
 impl GetPubKeyV2Request {
     /// The HTTP request for `GET /_matrix/identity/v2/pubkey/{keyId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4842,6 +5006,7 @@ impl GetPubKeyV2Request {
 }
 impl IsPubKeyValidV2Request {
     /// The HTTP request for `GET /_matrix/identity/v2/pubkey/isvalid` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4863,6 +5028,7 @@ impl IsPubKeyValidV2Request {
 }
 impl IsEphemeralPubKeyValidV2Request {
     /// The HTTP request for `GET /_matrix/identity/v2/pubkey/ephemeral/isvalid` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4884,6 +5050,7 @@ impl IsEphemeralPubKeyValidV2Request {
 }
 impl PingRequest {
     /// The HTTP request for `GET /_matrix/identity/api/v1` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4904,6 +5071,7 @@ impl PingRequest {
 }
 impl LookupUserRequest {
     /// The HTTP request for `GET /_matrix/identity/api/v1/lookup` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4926,6 +5094,7 @@ impl LookupUserRequest {
 }
 impl LookupUsersRequest {
     /// The HTTP request for `POST /_matrix/identity/api/v1/bulk_lookup` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4948,6 +5117,7 @@ impl LookupUsersRequest {
 }
 impl StoreInviteRequest {
     /// The HTTP request for `POST /_matrix/identity/api/v1/store-invite` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4970,6 +5140,7 @@ impl StoreInviteRequest {
 }
 impl IsPubKeyValidRequest {
     /// The HTTP request for `GET /_matrix/identity/api/v1/pubkey/isvalid` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -4991,6 +5162,7 @@ impl IsPubKeyValidRequest {
 }
 impl IsEphemeralPubKeyValidRequest {
     /// The HTTP request for `GET /_matrix/identity/api/v1/pubkey/ephemeral/isvalid` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -5012,6 +5184,7 @@ impl IsEphemeralPubKeyValidRequest {
 }
 impl RegisterAccountResponse {
     /// The documented response a server sent for `POST /_matrix/identity/v2/account/register`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5026,6 +5199,7 @@ impl RegisterAccountResponse {
 }
 impl GetAccountResponse {
     /// The documented response a server sent for `GET /_matrix/identity/v2/account`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5039,6 +5213,7 @@ impl GetAccountResponse {
 }
 impl LogoutResponse {
     /// The documented response a server sent for `POST /_matrix/identity/v2/account/logout`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5053,6 +5228,7 @@ impl LogoutResponse {
 }
 impl GetValidated3pidResponse {
     /// The documented response a server sent for `GET /_matrix/identity/api/v1/3pid/getValidated3pid`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5068,6 +5244,7 @@ impl GetValidated3pidResponse {
 }
 impl BindResponse {
     /// The documented response a server sent for `POST /_matrix/identity/api/v1/3pid/bind`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5083,6 +5260,7 @@ impl BindResponse {
 }
 impl UnbindResponse {
     /// The documented response a server sent for `POST /_matrix/identity/api/v1/3pid/unbind`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5100,6 +5278,7 @@ impl UnbindResponse {
 }
 impl EmailRequestTokenResponse {
     /// The documented response a server sent for `POST /_matrix/identity/api/v1/validate/email/requestToken`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5114,6 +5293,7 @@ impl EmailRequestTokenResponse {
 }
 impl EmailSubmitTokenGetResponse {
     /// The documented response a server sent for `GET /_matrix/identity/api/v1/validate/email/submitToken`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5129,6 +5309,7 @@ impl EmailSubmitTokenGetResponse {
 }
 impl EmailSubmitTokenPostResponse {
     /// The documented response a server sent for `POST /_matrix/identity/api/v1/validate/email/submitToken`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5144,6 +5325,7 @@ impl EmailSubmitTokenPostResponse {
 }
 impl GetPubKeyResponse {
     /// The documented response a server sent for `GET /_matrix/identity/api/v1/pubkey/{keyId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5158,6 +5340,7 @@ impl GetPubKeyResponse {
 }
 impl GetVersionsResponse {
     /// The documented response a server sent for `GET /_matrix/identity/versions`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5170,6 +5353,7 @@ impl GetVersionsResponse {
 }
 impl PingV2Response {
     /// The documented response a server sent for `GET /_matrix/identity/v2`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5182,6 +5366,7 @@ impl PingV2Response {
 }
 impl GetTermsResponse {
     /// The documented response a server sent for `GET /_matrix/identity/v2/terms`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5194,6 +5379,7 @@ impl GetTermsResponse {
 }
 impl AgreeToTermsResponse {
     /// The documented response a server sent for `POST /_matrix/identity/v2/terms`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5207,6 +5393,7 @@ impl AgreeToTermsResponse {
 }
 impl GetHashDetailsResponse {
     /// The documented response a server sent for `GET /_matrix/identity/v2/hash_details`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5220,6 +5407,7 @@ impl GetHashDetailsResponse {
 }
 impl LookupUsersV2Response {
     /// The documented response a server sent for `POST /_matrix/identity/v2/lookup`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5234,6 +5422,7 @@ impl LookupUsersV2Response {
 }
 impl GetValidated3pidV2Response {
     /// The documented response a server sent for `GET /_matrix/identity/v2/3pid/getValidated3pid`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5250,6 +5439,7 @@ impl GetValidated3pidV2Response {
 }
 impl BindV2Response {
     /// The documented response a server sent for `POST /_matrix/identity/v2/3pid/bind`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5266,6 +5456,7 @@ impl BindV2Response {
 }
 impl UnbindV2Response {
     /// The documented response a server sent for `POST /_matrix/identity/v2/3pid/unbind`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5283,6 +5474,7 @@ impl UnbindV2Response {
 }
 impl EmailRequestTokenV2Response {
     /// The documented response a server sent for `POST /_matrix/identity/v2/validate/email/requestToken`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5298,6 +5490,7 @@ impl EmailRequestTokenV2Response {
 }
 impl EmailSubmitTokenGetV2Response {
     /// The documented response a server sent for `GET /_matrix/identity/v2/validate/email/submitToken`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5317,6 +5510,7 @@ impl EmailSubmitTokenGetV2Response {
 }
 impl EmailSubmitTokenPostV2Response {
     /// The documented response a server sent for `POST /_matrix/identity/v2/validate/email/submitToken`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5331,6 +5525,7 @@ impl EmailSubmitTokenPostV2Response {
 }
 impl MsisdnRequestTokenV2Response {
     /// The documented response a server sent for `POST /_matrix/identity/v2/validate/msisdn/requestToken`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5346,6 +5541,7 @@ impl MsisdnRequestTokenV2Response {
 }
 impl MsisdnSubmitTokenGetV2Response {
     /// The documented response a server sent for `GET /_matrix/identity/v2/validate/msisdn/submitToken`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5365,6 +5561,7 @@ impl MsisdnSubmitTokenGetV2Response {
 }
 impl MsisdnSubmitTokenPostV2Response {
     /// The documented response a server sent for `POST /_matrix/identity/v2/validate/msisdn/submitToken`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5379,6 +5576,7 @@ impl MsisdnSubmitTokenPostV2Response {
 }
 impl StoreInviteV2Response {
     /// The documented response a server sent for `POST /_matrix/identity/v2/store-invite`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5394,6 +5592,7 @@ impl StoreInviteV2Response {
 }
 impl BlindlySignStuffV2Response {
     /// The documented response a server sent for `POST /_matrix/identity/v2/sign-ed25519`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5409,6 +5608,7 @@ impl BlindlySignStuffV2Response {
 }
 impl GetPubKeyV2Response {
     /// The documented response a server sent for `GET /_matrix/identity/v2/pubkey/{keyId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5422,6 +5622,7 @@ impl GetPubKeyV2Response {
 }
 impl IsPubKeyValidV2Response {
     /// The documented response a server sent for `GET /_matrix/identity/v2/pubkey/isvalid`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5434,6 +5635,7 @@ impl IsPubKeyValidV2Response {
 }
 impl IsEphemeralPubKeyValidV2Response {
     /// The documented response a server sent for `GET /_matrix/identity/v2/pubkey/ephemeral/isvalid`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5446,6 +5648,7 @@ impl IsEphemeralPubKeyValidV2Response {
 }
 impl PingResponse {
     /// The documented response a server sent for `GET /_matrix/identity/api/v1`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5458,6 +5661,7 @@ impl PingResponse {
 }
 impl LookupUserResponse {
     /// The documented response a server sent for `GET /_matrix/identity/api/v1/lookup`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5471,6 +5675,7 @@ impl LookupUserResponse {
 }
 impl LookupUsersResponse {
     /// The documented response a server sent for `POST /_matrix/identity/api/v1/bulk_lookup`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5484,6 +5689,7 @@ impl LookupUsersResponse {
 }
 impl StoreInviteResponse {
     /// The documented response a server sent for `POST /_matrix/identity/api/v1/store-invite`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5498,6 +5704,7 @@ impl StoreInviteResponse {
 }
 impl IsPubKeyValidResponse {
     /// The documented response a server sent for `GET /_matrix/identity/api/v1/pubkey/isvalid`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5510,6 +5717,7 @@ impl IsPubKeyValidResponse {
 }
 impl IsEphemeralPubKeyValidResponse {
     /// The documented response a server sent for `GET /_matrix/identity/api/v1/pubkey/ephemeral/isvalid`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -5524,6 +5732,7 @@ impl crate::outgoing::Endpoint for RegisterAccountRequest {
     type Response = RegisterAccountResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = REGISTER_ACCOUNT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5534,6 +5743,7 @@ impl crate::outgoing::Endpoint for RegisterAccountRequest {
     > {
         RegisterAccountRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<RegisterAccountResponse, crate::outgoing::ResponseError> {
@@ -5544,6 +5754,7 @@ impl crate::outgoing::Endpoint for GetAccountRequest {
     type Response = GetAccountResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_ACCOUNT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5554,6 +5765,7 @@ impl crate::outgoing::Endpoint for GetAccountRequest {
     > {
         GetAccountRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetAccountResponse, crate::outgoing::ResponseError> {
@@ -5564,6 +5776,7 @@ impl crate::outgoing::Endpoint for LogoutRequest {
     type Response = LogoutResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = LOGOUT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5574,6 +5787,7 @@ impl crate::outgoing::Endpoint for LogoutRequest {
     > {
         LogoutRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<LogoutResponse, crate::outgoing::ResponseError> {
@@ -5584,6 +5798,7 @@ impl crate::outgoing::Endpoint for GetValidated3pidRequest {
     type Response = GetValidated3pidResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_VALIDATED3PID;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5594,6 +5809,7 @@ impl crate::outgoing::Endpoint for GetValidated3pidRequest {
     > {
         GetValidated3pidRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -5607,6 +5823,7 @@ impl crate::outgoing::Endpoint for BindRequest {
     type Response = BindResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = BIND;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5617,6 +5834,7 @@ impl crate::outgoing::Endpoint for BindRequest {
     > {
         BindRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<BindResponse, crate::outgoing::ResponseError> {
@@ -5627,6 +5845,7 @@ impl crate::outgoing::Endpoint for UnbindRequest {
     type Response = UnbindResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = UNBIND;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5637,6 +5856,7 @@ impl crate::outgoing::Endpoint for UnbindRequest {
     > {
         UnbindRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<UnbindResponse, crate::outgoing::ResponseError> {
@@ -5647,6 +5867,7 @@ impl crate::outgoing::Endpoint for EmailRequestTokenRequest {
     type Response = EmailRequestTokenResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = EMAIL_REQUEST_TOKEN;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5657,6 +5878,7 @@ impl crate::outgoing::Endpoint for EmailRequestTokenRequest {
     > {
         EmailRequestTokenRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -5670,6 +5892,7 @@ impl crate::outgoing::Endpoint for EmailSubmitTokenGetRequest {
     type Response = EmailSubmitTokenGetResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = EMAIL_SUBMIT_TOKEN_GET;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5680,6 +5903,7 @@ impl crate::outgoing::Endpoint for EmailSubmitTokenGetRequest {
     > {
         EmailSubmitTokenGetRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -5693,6 +5917,7 @@ impl crate::outgoing::Endpoint for EmailSubmitTokenPostRequest {
     type Response = EmailSubmitTokenPostResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = EMAIL_SUBMIT_TOKEN_POST;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5703,6 +5928,7 @@ impl crate::outgoing::Endpoint for EmailSubmitTokenPostRequest {
     > {
         EmailSubmitTokenPostRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -5716,6 +5942,7 @@ impl crate::outgoing::Endpoint for GetPubKeyRequest {
     type Response = GetPubKeyResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_PUB_KEY;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5726,6 +5953,7 @@ impl crate::outgoing::Endpoint for GetPubKeyRequest {
     > {
         GetPubKeyRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetPubKeyResponse, crate::outgoing::ResponseError> {
@@ -5736,6 +5964,7 @@ impl crate::outgoing::Endpoint for GetVersionsRequest {
     type Response = GetVersionsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_VERSIONS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5746,6 +5975,7 @@ impl crate::outgoing::Endpoint for GetVersionsRequest {
     > {
         GetVersionsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetVersionsResponse, crate::outgoing::ResponseError> {
@@ -5756,6 +5986,7 @@ impl crate::outgoing::Endpoint for PingV2Request {
     type Response = PingV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = PING_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5766,6 +5997,7 @@ impl crate::outgoing::Endpoint for PingV2Request {
     > {
         PingV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<PingV2Response, crate::outgoing::ResponseError> {
@@ -5776,6 +6008,7 @@ impl crate::outgoing::Endpoint for GetTermsRequest {
     type Response = GetTermsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_TERMS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5786,6 +6019,7 @@ impl crate::outgoing::Endpoint for GetTermsRequest {
     > {
         GetTermsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetTermsResponse, crate::outgoing::ResponseError> {
@@ -5796,6 +6030,7 @@ impl crate::outgoing::Endpoint for AgreeToTermsRequest {
     type Response = AgreeToTermsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = AGREE_TO_TERMS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5806,6 +6041,7 @@ impl crate::outgoing::Endpoint for AgreeToTermsRequest {
     > {
         AgreeToTermsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<AgreeToTermsResponse, crate::outgoing::ResponseError> {
@@ -5816,6 +6052,7 @@ impl crate::outgoing::Endpoint for GetHashDetailsRequest {
     type Response = GetHashDetailsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_HASH_DETAILS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5826,6 +6063,7 @@ impl crate::outgoing::Endpoint for GetHashDetailsRequest {
     > {
         GetHashDetailsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetHashDetailsResponse, crate::outgoing::ResponseError> {
@@ -5836,6 +6074,7 @@ impl crate::outgoing::Endpoint for LookupUsersV2Request {
     type Response = LookupUsersV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = LOOKUP_USERS_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5846,6 +6085,7 @@ impl crate::outgoing::Endpoint for LookupUsersV2Request {
     > {
         LookupUsersV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<LookupUsersV2Response, crate::outgoing::ResponseError> {
@@ -5856,6 +6096,7 @@ impl crate::outgoing::Endpoint for GetValidated3pidV2Request {
     type Response = GetValidated3pidV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_VALIDATED3PID_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5866,6 +6107,7 @@ impl crate::outgoing::Endpoint for GetValidated3pidV2Request {
     > {
         GetValidated3pidV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -5879,6 +6121,7 @@ impl crate::outgoing::Endpoint for BindV2Request {
     type Response = BindV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = BIND_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5889,6 +6132,7 @@ impl crate::outgoing::Endpoint for BindV2Request {
     > {
         BindV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<BindV2Response, crate::outgoing::ResponseError> {
@@ -5899,6 +6143,7 @@ impl crate::outgoing::Endpoint for UnbindV2Request {
     type Response = UnbindV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = UNBIND_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5909,6 +6154,7 @@ impl crate::outgoing::Endpoint for UnbindV2Request {
     > {
         UnbindV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<UnbindV2Response, crate::outgoing::ResponseError> {
@@ -5919,6 +6165,7 @@ impl crate::outgoing::Endpoint for EmailRequestTokenV2Request {
     type Response = EmailRequestTokenV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = EMAIL_REQUEST_TOKEN_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5929,6 +6176,7 @@ impl crate::outgoing::Endpoint for EmailRequestTokenV2Request {
     > {
         EmailRequestTokenV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -5942,6 +6190,7 @@ impl crate::outgoing::Endpoint for EmailSubmitTokenGetV2Request {
     type Response = EmailSubmitTokenGetV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = EMAIL_SUBMIT_TOKEN_GET_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5952,6 +6201,7 @@ impl crate::outgoing::Endpoint for EmailSubmitTokenGetV2Request {
     > {
         EmailSubmitTokenGetV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -5965,6 +6215,7 @@ impl crate::outgoing::Endpoint for EmailSubmitTokenPostV2Request {
     type Response = EmailSubmitTokenPostV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = EMAIL_SUBMIT_TOKEN_POST_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5975,6 +6226,7 @@ impl crate::outgoing::Endpoint for EmailSubmitTokenPostV2Request {
     > {
         EmailSubmitTokenPostV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -5988,6 +6240,7 @@ impl crate::outgoing::Endpoint for MsisdnRequestTokenV2Request {
     type Response = MsisdnRequestTokenV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = MSISDN_REQUEST_TOKEN_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -5998,6 +6251,7 @@ impl crate::outgoing::Endpoint for MsisdnRequestTokenV2Request {
     > {
         MsisdnRequestTokenV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -6011,6 +6265,7 @@ impl crate::outgoing::Endpoint for MsisdnSubmitTokenGetV2Request {
     type Response = MsisdnSubmitTokenGetV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = MSISDN_SUBMIT_TOKEN_GET_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -6021,6 +6276,7 @@ impl crate::outgoing::Endpoint for MsisdnSubmitTokenGetV2Request {
     > {
         MsisdnSubmitTokenGetV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -6034,6 +6290,7 @@ impl crate::outgoing::Endpoint for MsisdnSubmitTokenPostV2Request {
     type Response = MsisdnSubmitTokenPostV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = MSISDN_SUBMIT_TOKEN_POST_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -6044,6 +6301,7 @@ impl crate::outgoing::Endpoint for MsisdnSubmitTokenPostV2Request {
     > {
         MsisdnSubmitTokenPostV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -6057,6 +6315,7 @@ impl crate::outgoing::Endpoint for StoreInviteV2Request {
     type Response = StoreInviteV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = STORE_INVITE_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -6067,6 +6326,7 @@ impl crate::outgoing::Endpoint for StoreInviteV2Request {
     > {
         StoreInviteV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<StoreInviteV2Response, crate::outgoing::ResponseError> {
@@ -6077,6 +6337,7 @@ impl crate::outgoing::Endpoint for BlindlySignStuffV2Request {
     type Response = BlindlySignStuffV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = BLINDLY_SIGN_STUFF_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -6087,6 +6348,7 @@ impl crate::outgoing::Endpoint for BlindlySignStuffV2Request {
     > {
         BlindlySignStuffV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -6100,6 +6362,7 @@ impl crate::outgoing::Endpoint for GetPubKeyV2Request {
     type Response = GetPubKeyV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_PUB_KEY_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -6110,6 +6373,7 @@ impl crate::outgoing::Endpoint for GetPubKeyV2Request {
     > {
         GetPubKeyV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetPubKeyV2Response, crate::outgoing::ResponseError> {
@@ -6120,6 +6384,7 @@ impl crate::outgoing::Endpoint for IsPubKeyValidV2Request {
     type Response = IsPubKeyValidV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = IS_PUB_KEY_VALID_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -6130,6 +6395,7 @@ impl crate::outgoing::Endpoint for IsPubKeyValidV2Request {
     > {
         IsPubKeyValidV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<IsPubKeyValidV2Response, crate::outgoing::ResponseError> {
@@ -6140,6 +6406,7 @@ impl crate::outgoing::Endpoint for IsEphemeralPubKeyValidV2Request {
     type Response = IsEphemeralPubKeyValidV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = IS_EPHEMERAL_PUB_KEY_VALID_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -6150,6 +6417,7 @@ impl crate::outgoing::Endpoint for IsEphemeralPubKeyValidV2Request {
     > {
         IsEphemeralPubKeyValidV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -6163,6 +6431,7 @@ impl crate::outgoing::Endpoint for PingRequest {
     type Response = PingResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = PING;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -6173,6 +6442,7 @@ impl crate::outgoing::Endpoint for PingRequest {
     > {
         PingRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<PingResponse, crate::outgoing::ResponseError> {
@@ -6183,6 +6453,7 @@ impl crate::outgoing::Endpoint for LookupUserRequest {
     type Response = LookupUserResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = LOOKUP_USER;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -6193,6 +6464,7 @@ impl crate::outgoing::Endpoint for LookupUserRequest {
     > {
         LookupUserRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<LookupUserResponse, crate::outgoing::ResponseError> {
@@ -6203,6 +6475,7 @@ impl crate::outgoing::Endpoint for LookupUsersRequest {
     type Response = LookupUsersResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = LOOKUP_USERS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -6213,6 +6486,7 @@ impl crate::outgoing::Endpoint for LookupUsersRequest {
     > {
         LookupUsersRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<LookupUsersResponse, crate::outgoing::ResponseError> {
@@ -6223,6 +6497,7 @@ impl crate::outgoing::Endpoint for StoreInviteRequest {
     type Response = StoreInviteResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = STORE_INVITE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -6233,6 +6508,7 @@ impl crate::outgoing::Endpoint for StoreInviteRequest {
     > {
         StoreInviteRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<StoreInviteResponse, crate::outgoing::ResponseError> {
@@ -6243,6 +6519,7 @@ impl crate::outgoing::Endpoint for IsPubKeyValidRequest {
     type Response = IsPubKeyValidResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = IS_PUB_KEY_VALID;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -6253,6 +6530,7 @@ impl crate::outgoing::Endpoint for IsPubKeyValidRequest {
     > {
         IsPubKeyValidRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<IsPubKeyValidResponse, crate::outgoing::ResponseError> {
@@ -6263,6 +6541,7 @@ impl crate::outgoing::Endpoint for IsEphemeralPubKeyValidRequest {
     type Response = IsEphemeralPubKeyValidResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = IS_EPHEMERAL_PUB_KEY_VALID;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -6273,6 +6552,7 @@ impl crate::outgoing::Endpoint for IsEphemeralPubKeyValidRequest {
     > {
         IsEphemeralPubKeyValidRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -6282,25 +6562,25 @@ impl crate::outgoing::Endpoint for IsEphemeralPubKeyValidRequest {
         IsEphemeralPubKeyValidResponse::from_http(response)
     }
 }
-/// A client of the Matrix Identity Service API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Matrix Identity Service API over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client {
             http,
             endpoint,
@@ -6322,385 +6602,489 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = Credential>,
     {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            self.credential.as_ref(),
+        )
     }
     /// `POST /_matrix/identity/v2/account/register`.
     ///
     /// Exchanges an OpenID token for an access token.
-    pub async fn register_account(
+    pub fn register_account(
         &self,
         request: &RegisterAccountRequest,
-    ) -> ::std::result::Result<RegisterAccountResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            RegisterAccountResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/identity/v2/account`.
     ///
     /// Gets account holder information for a given token.
-    pub async fn get_account(
+    pub fn get_account(
         &self,
         request: &GetAccountRequest,
-    ) -> ::std::result::Result<GetAccountResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetAccountResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/identity/v2/account/logout`.
     ///
     /// Logs out an access token, rendering it unusable.
-    pub async fn logout(
+    pub fn logout(
         &self,
         request: &LogoutRequest,
-    ) -> ::std::result::Result<LogoutResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<LogoutResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/identity/api/v1/3pid/getValidated3pid`.
     ///
     /// Check whether ownership of a 3pid was validated.
     #[deprecated]
-    pub async fn get_validated3pid(
+    pub fn get_validated3pid(
         &self,
         request: &GetValidated3pidRequest,
-    ) -> ::std::result::Result<GetValidated3pidResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetValidated3pidResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/identity/api/v1/3pid/bind`.
     ///
     /// Publish an association between a session and a Matrix user ID.
     #[deprecated]
-    pub async fn bind(
+    pub fn bind(
         &self,
         request: &BindRequest,
-    ) -> ::std::result::Result<BindResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<BindResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/identity/api/v1/3pid/unbind`.
     ///
     /// Remove an association between a session and a Matrix user ID.
     #[deprecated]
-    pub async fn unbind(
+    pub fn unbind(
         &self,
         request: &UnbindRequest,
-    ) -> ::std::result::Result<UnbindResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<UnbindResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/identity/api/v1/validate/email/requestToken`.
     ///
     /// Request a token for validating an email address.
-    pub async fn email_request_token(
+    pub fn email_request_token(
         &self,
         request: &EmailRequestTokenRequest,
-    ) -> ::std::result::Result<EmailRequestTokenResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            EmailRequestTokenResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/identity/api/v1/validate/email/submitToken`.
     ///
     /// Validate ownership of an email address.
-    pub async fn email_submit_token_get(
+    pub fn email_submit_token_get(
         &self,
         request: &EmailSubmitTokenGetRequest,
-    ) -> ::std::result::Result<
-        EmailSubmitTokenGetResponse,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            EmailSubmitTokenGetResponse,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `POST /_matrix/identity/api/v1/validate/email/submitToken`.
     ///
     /// Validate ownership of an email address.
-    pub async fn email_submit_token_post(
+    pub fn email_submit_token_post(
         &self,
         request: &EmailSubmitTokenPostRequest,
-    ) -> ::std::result::Result<
-        EmailSubmitTokenPostResponse,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            EmailSubmitTokenPostResponse,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `GET /_matrix/identity/api/v1/pubkey/{keyId}`.
     ///
     /// Get the public key for the passed key ID.
-    pub async fn get_pub_key(
+    pub fn get_pub_key(
         &self,
         request: &GetPubKeyRequest,
-    ) -> ::std::result::Result<GetPubKeyResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetPubKeyResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/identity/versions`.
     ///
     /// Gets the versions of the specification supported by the server.
-    pub async fn get_versions(
+    pub fn get_versions(
         &self,
         request: &GetVersionsRequest,
-    ) -> ::std::result::Result<GetVersionsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetVersionsResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/identity/v2`.
     ///
     /// Checks that an identity server is available at this API endpoint.
-    pub async fn ping_v2(
+    pub fn ping_v2(
         &self,
         request: &PingV2Request,
-    ) -> ::std::result::Result<PingV2Response, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PingV2Response, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/identity/v2/terms`.
     ///
     /// Gets the terms of service offered by the server.
-    pub async fn get_terms(
+    pub fn get_terms(
         &self,
         request: &GetTermsRequest,
-    ) -> ::std::result::Result<GetTermsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetTermsResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/identity/v2/terms`.
     ///
     /// Indicates acceptance of terms to the server.
-    pub async fn agree_to_terms(
+    pub fn agree_to_terms(
         &self,
         request: &AgreeToTermsRequest,
-    ) -> ::std::result::Result<AgreeToTermsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            AgreeToTermsResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/identity/v2/hash_details`.
     ///
     /// Gets hash function information from the server.
-    pub async fn get_hash_details(
+    pub fn get_hash_details(
         &self,
         request: &GetHashDetailsRequest,
-    ) -> ::std::result::Result<GetHashDetailsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetHashDetailsResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/identity/v2/lookup`.
     ///
     /// Look up Matrix User IDs for a set of 3PIDs.
-    pub async fn lookup_users_v2(
+    pub fn lookup_users_v2(
         &self,
         request: &LookupUsersV2Request,
-    ) -> ::std::result::Result<LookupUsersV2Response, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            LookupUsersV2Response,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/identity/v2/3pid/getValidated3pid`.
     ///
     /// Check whether ownership of a 3pid was validated.
-    pub async fn get_validated3pid_v2(
+    pub fn get_validated3pid_v2(
         &self,
         request: &GetValidated3pidV2Request,
-    ) -> ::std::result::Result<
-        GetValidated3pidV2Response,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetValidated3pidV2Response,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `POST /_matrix/identity/v2/3pid/bind`.
     ///
     /// Publish an association between a session and a Matrix user ID.
-    pub async fn bind_v2(
+    pub fn bind_v2(
         &self,
         request: &BindV2Request,
-    ) -> ::std::result::Result<BindV2Response, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<BindV2Response, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/identity/v2/3pid/unbind`.
     ///
     /// Remove an association between a session and a Matrix user ID.
-    pub async fn unbind_v2(
+    pub fn unbind_v2(
         &self,
         request: &UnbindV2Request,
-    ) -> ::std::result::Result<UnbindV2Response, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<UnbindV2Response, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/identity/v2/validate/email/requestToken`.
     ///
     /// Request a token for validating an email address.
-    pub async fn email_request_token_v2(
+    pub fn email_request_token_v2(
         &self,
         request: &EmailRequestTokenV2Request,
-    ) -> ::std::result::Result<
-        EmailRequestTokenV2Response,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            EmailRequestTokenV2Response,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `GET /_matrix/identity/v2/validate/email/submitToken`.
     ///
     /// Validate ownership of an email address.
-    pub async fn email_submit_token_get_v2(
+    pub fn email_submit_token_get_v2(
         &self,
         request: &EmailSubmitTokenGetV2Request,
-    ) -> ::std::result::Result<
-        EmailSubmitTokenGetV2Response,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            EmailSubmitTokenGetV2Response,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `POST /_matrix/identity/v2/validate/email/submitToken`.
     ///
     /// Validate ownership of an email address.
-    pub async fn email_submit_token_post_v2(
+    pub fn email_submit_token_post_v2(
         &self,
         request: &EmailSubmitTokenPostV2Request,
-    ) -> ::std::result::Result<
-        EmailSubmitTokenPostV2Response,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            EmailSubmitTokenPostV2Response,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `POST /_matrix/identity/v2/validate/msisdn/requestToken`.
     ///
     /// Request a token for validating a phone number.
-    pub async fn msisdn_request_token_v2(
+    pub fn msisdn_request_token_v2(
         &self,
         request: &MsisdnRequestTokenV2Request,
-    ) -> ::std::result::Result<
-        MsisdnRequestTokenV2Response,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            MsisdnRequestTokenV2Response,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `GET /_matrix/identity/v2/validate/msisdn/submitToken`.
     ///
     /// Validate ownership of a phone number.
-    pub async fn msisdn_submit_token_get_v2(
+    pub fn msisdn_submit_token_get_v2(
         &self,
         request: &MsisdnSubmitTokenGetV2Request,
-    ) -> ::std::result::Result<
-        MsisdnSubmitTokenGetV2Response,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            MsisdnSubmitTokenGetV2Response,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `POST /_matrix/identity/v2/validate/msisdn/submitToken`.
     ///
     /// Validate ownership of a phone number.
-    pub async fn msisdn_submit_token_post_v2(
+    pub fn msisdn_submit_token_post_v2(
         &self,
         request: &MsisdnSubmitTokenPostV2Request,
-    ) -> ::std::result::Result<
-        MsisdnSubmitTokenPostV2Response,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            MsisdnSubmitTokenPostV2Response,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `POST /_matrix/identity/v2/store-invite`.
     ///
     /// Store pending invitations to a user's 3pid.
-    pub async fn store_invite_v2(
+    pub fn store_invite_v2(
         &self,
         request: &StoreInviteV2Request,
-    ) -> ::std::result::Result<StoreInviteV2Response, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            StoreInviteV2Response,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/identity/v2/sign-ed25519`.
     ///
     /// Sign invitation details
-    pub async fn blindly_sign_stuff_v2(
+    pub fn blindly_sign_stuff_v2(
         &self,
         request: &BlindlySignStuffV2Request,
-    ) -> ::std::result::Result<
-        BlindlySignStuffV2Response,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            BlindlySignStuffV2Response,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `GET /_matrix/identity/v2/pubkey/{keyId}`.
     ///
     /// Get a public key.
-    pub async fn get_pub_key_v2(
+    pub fn get_pub_key_v2(
         &self,
         request: &GetPubKeyV2Request,
-    ) -> ::std::result::Result<GetPubKeyV2Response, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetPubKeyV2Response, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/identity/v2/pubkey/isvalid`.
     ///
     /// Check whether a long-term public key is valid.
-    pub async fn is_pub_key_valid_v2(
+    pub fn is_pub_key_valid_v2(
         &self,
         request: &IsPubKeyValidV2Request,
-    ) -> ::std::result::Result<IsPubKeyValidV2Response, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            IsPubKeyValidV2Response,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/identity/v2/pubkey/ephemeral/isvalid`.
     ///
     /// Check whether a short-term public key is valid.
-    pub async fn is_ephemeral_pub_key_valid_v2(
+    pub fn is_ephemeral_pub_key_valid_v2(
         &self,
         request: &IsEphemeralPubKeyValidV2Request,
-    ) -> ::std::result::Result<
-        IsEphemeralPubKeyValidV2Response,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            IsEphemeralPubKeyValidV2Response,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `GET /_matrix/identity/api/v1`.
     ///
     /// Checks that an identity server is available at this API endpoint.
     #[deprecated]
-    pub async fn ping(
+    pub fn ping(
         &self,
         request: &PingRequest,
-    ) -> ::std::result::Result<PingResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PingResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/identity/api/v1/lookup`.
     ///
     /// Look up the Matrix user ID for a 3pid.
     #[deprecated]
-    pub async fn lookup_user(
+    pub fn lookup_user(
         &self,
         request: &LookupUserRequest,
-    ) -> ::std::result::Result<LookupUserResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<LookupUserResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/identity/api/v1/bulk_lookup`.
     ///
     /// Look up Matrix user IDs for a list of 3pids.
     #[deprecated]
-    pub async fn lookup_users(
+    pub fn lookup_users(
         &self,
         request: &LookupUsersRequest,
-    ) -> ::std::result::Result<LookupUsersResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<LookupUsersResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/identity/api/v1/store-invite`.
     ///
     /// Store pending invitations to a user's 3pid.
     #[deprecated]
-    pub async fn store_invite(
+    pub fn store_invite(
         &self,
         request: &StoreInviteRequest,
-    ) -> ::std::result::Result<StoreInviteResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<StoreInviteResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/identity/api/v1/pubkey/isvalid`.
     ///
     /// Check whether a long-term public key is valid.
     #[deprecated]
-    pub async fn is_pub_key_valid(
+    pub fn is_pub_key_valid(
         &self,
         request: &IsPubKeyValidRequest,
-    ) -> ::std::result::Result<IsPubKeyValidResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            IsPubKeyValidResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/identity/api/v1/pubkey/ephemeral/isvalid`.
     ///
     /// Check whether a short-term public key is valid.
     #[deprecated]
-    pub async fn is_ephemeral_pub_key_valid(
+    pub fn is_ephemeral_pub_key_valid(
         &self,
         request: &IsEphemeralPubKeyValidRequest,
-    ) -> ::std::result::Result<
-        IsEphemeralPubKeyValidResponse,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            IsEphemeralPubKeyValidResponse,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`IdentityApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -90,7 +90,10 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Registers `username` with the password `pw`.
-async fn register(client: &Client, username: &str) -> anyhow::Result<RegisterOkBody> {
+async fn register(
+    client: &Client<reqwest::Client>,
+    username: &str,
+) -> anyhow::Result<RegisterOkBody> {
     let register = RegisterRequest {
         kind: RegisterKind::User,
         body: serde_json::from_value(serde_json::json!({
@@ -106,7 +109,7 @@ async fn register(client: &Client, username: &str) -> anyhow::Result<RegisterOkB
 /// Registers `username`, then reads, asks for OpenID tokens and refreshes until the budget
 /// is spent.
 async fn session(
-    mut client: Client,
+    mut client: Client<reqwest::Client>,
     username: String,
     tally: Arc<Tally>,
     budget: u64,
@@ -157,7 +160,7 @@ async fn session(
 
 /// Logs in as a user of its own, over and over: each login is a session that lives on.
 async fn log_in_repeatedly(
-    client: Client,
+    client: Client<reqwest::Client>,
     username: String,
     tally: Arc<Tally>,
     budget: u64,

@@ -25,8 +25,8 @@ echo "[workspace]" >> "$work/crate/Cargo.toml"
 cp Cargo.lock "$work/crate/"
 cd "$work/crate"
 export CARGO_TARGET_DIR=$root/target
-cargo clippy -q --all-targets --features client -- -D warnings
+cargo clippy -q --all-targets --features reqwest -- -D warnings
 cargo clippy -q --no-default-features -- -D warnings
-cargo clippy -q --no-default-features --features client -- -D warnings
-cargo test -q --features client 2>&1 | grep -E "^test result|FAILED|panicked" | tee "$work/test.txt"
+cargo clippy -q --no-default-features --features reqwest -- -D warnings
+cargo test -q --features reqwest 2>&1 | grep -E "^test result|FAILED|panicked" | tee "$work/test.txt"
 ! grep -q "FAILED\|panicked" "$work/test.txt"

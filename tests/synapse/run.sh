@@ -88,7 +88,7 @@ cp tests/synapse/session.rs "$crate/examples/synapse_session.rs"
 (
   cd "$crate"
   export CARGO_TARGET_DIR=$root/target
-  cargo clippy -q --features client --example synapse_session -- -D warnings
-  timeout 900 cargo run -q --features client --example synapse_session -- \
+  cargo clippy -q --features reqwest --example synapse_session -- -D warnings
+  timeout 900 cargo run -q --features reqwest --example synapse_session -- \
     "http://127.0.0.1:$port" "$root/tests/synapse/disagreements.json"
 )

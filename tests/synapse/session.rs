@@ -144,10 +144,10 @@ fn text(value: &Value) -> String {
 struct User {
     id: String,
     device: String,
-    client: Client,
+    client: Client<reqwest::Client>,
 }
 
-async fn register(run: &mut Run, base: &Client, name: &str) -> User {
+async fn register(run: &mut Run, base: &Client<reqwest::Client>, name: &str) -> User {
     let body = json!({"username": name, "password": "correct horse battery staple", "initial_device_display_name": "first"});
     let request = cs::RegisterRequest {
         kind: types::RegisterKind::User,

@@ -1027,6 +1027,69 @@ async fn the_same_path_serves_get_and_post() {
     assert_eq!(post, (200, json!({"success": false})));
 }
 
+/// The `client` feature's `Client` runs over whatever transport the application gives it:
+/// here the router itself, called as a tower service in the same process, with no socket and
+/// no reqwest. The request and the answer still go through `to_http` and `from_http` whole.
+#[tokio::test]
+async fn a_client_runs_over_the_applications_own_transport() {
+    use matrix_api::outgoing::{BaseUrl, ClientError, HttpClient, TransportError};
+    use tower::ServiceExt;
+
+    #[derive(Clone)]
+    struct InProcess(axum::Router);
+
+    impl HttpClient for InProcess {
+        async fn send(
+            &self,
+            request: http::Request<Vec<u8>>,
+        ) -> Result<http::Response<Vec<u8>>, TransportError> {
+            let response = self
+                .0
+                .clone()
+                .oneshot(request.map(axum::body::Body::from))
+                .await?;
+            let (parts, body) = response.into_parts();
+            let body = axum::body::to_bytes(body, usize::MAX).await?;
+            Ok(http::Response::from_parts(parts, body.to_vec()))
+        }
+    }
+
+    let transport = InProcess(identity::router(Arc::new(Trivial)));
+    let client = identity::Client::with_http(transport, BaseUrl::new("http://in-process"));
+    let key = client
+        .get_pub_key(&identity::GetPubKeyRequest {
+            key_id: "ed25519:0".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_result()
+        .unwrap();
+    assert_eq!(key, types::GetPubKeyOkBody::new("ed25519:0".to_owned()));
+
+    // A transport that fails is the client's `Transport` error, with the cause kept.
+    struct Unreachable;
+    impl HttpClient for Unreachable {
+        async fn send(
+            &self,
+            _: http::Request<Vec<u8>>,
+        ) -> Result<http::Response<Vec<u8>>, TransportError> {
+            Err("no route to the server".into())
+        }
+    }
+    let client = identity::Client::with_http(Unreachable, BaseUrl::new("http://nowhere"));
+    let error = client
+        .get_pub_key(&identity::GetPubKeyRequest {
+            key_id: "ed25519:0".to_owned(),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ClientError::Transport(_)), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "the request failed: no route to the server"
+    );
+}
+
 /// A documented error status becomes its variant, carrying the body only (so the variant,
 /// not the body, says the status); an undocumented one stays an error with its own status.
 #[test]

@@ -11,7 +11,7 @@ use common::{
     Backend, answer, assert_error, assert_one_registration_wins, assert_refresh_token_used_once,
     body, cs, id, read_answer, registration, server, server_with,
 };
-use matrix_api::outgoing::{BaseUrl, send};
+use matrix_api::outgoing::{BaseUrl, HttpClient};
 use matrix_api::types::RegisterKind;
 use serde_json::{Value, json};
 use server_stub::{Database, Settings};
@@ -914,7 +914,7 @@ async fn rate_limits(backend: Backend) {
     };
     let request = server.http_request(&login, None).unwrap();
     let path = request.uri().path().to_owned();
-    let response = send(&server.http, request).await.unwrap();
+    let response = server.http.send(request).await.unwrap();
     let retry_after: u64 = response.headers()["retry-after"]
         .to_str()
         .unwrap()
@@ -973,7 +973,7 @@ async fn openid_tokens_are_limited_per_user(backend: Backend) {
         };
         let request = server.http_request(&request, Some(&access)).unwrap();
         let path = request.uri().path().to_owned();
-        let response = send(&client, request).await.unwrap();
+        let response = client.send(request).await.unwrap();
         let (status, _) = read_answer(&http::Method::POST, &path, response);
         assert_eq!(status, 429, "from 127.0.0.{last}");
     }
@@ -1024,7 +1024,7 @@ async fn the_servers_run_alone_too() {
     let http = reqwest::Client::new();
     let at = |addr: Option<std::net::SocketAddr>| BaseUrl::new(format!("http://{}", addr.unwrap()));
     let versions = cs::GetVersionsRequest {}.to_http(&at(homeserver.client_addr), None);
-    let versions = send(&http, versions.unwrap()).await.unwrap();
+    let versions = http.send(versions.unwrap()).await.unwrap();
     assert_eq!(versions.status(), 200);
     settings.identity_listen = Some("127.0.0.1:0".parse().unwrap());
     settings.client_listen = None;
@@ -1032,12 +1032,10 @@ async fn the_servers_run_alone_too() {
     let key = id::GetPubKeyRequest {
         key_id: "ed25519:0".to_owned(),
     };
-    let key = send(
-        &http,
-        key.to_http(&at(identity.identity_addr), None).unwrap(),
-    )
-    .await
-    .unwrap();
+    let key = http
+        .send(key.to_http(&at(identity.identity_addr), None).unwrap())
+        .await
+        .unwrap();
     assert_eq!(key.status(), 200);
     homeserver.stop().await.unwrap();
     identity.stop().await.unwrap();

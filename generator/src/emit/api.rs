@@ -234,6 +234,7 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
 
         impl #name {
             /// The HTTP status this response goes out with.
+            #[inline]
             pub fn status(&self) -> ::http::StatusCode {
                 match self { #(#variant_statuses)* }
             }
@@ -245,6 +246,7 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
 
         #[cfg(feature = "server")]
         impl ::axum::response::IntoResponse for #name {
+            #[inline]
             fn into_response(self) -> ::axum::response::Response {
                 match &self { #(#response_arms)* }
             }
@@ -319,6 +321,7 @@ fn into_result(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
     quote! {
         /// The success on `Ok`, a documented error on `Err` (with the status it came with),
         /// so that `?` works on a client's answer.
+        #[inline]
         pub fn into_result(self) -> ::std::result::Result<#ok_type, crate::outgoing::ErrorResponse<Self>> {
             #body
         }
@@ -430,6 +433,7 @@ fn from_error(ir: &Ir, op: &Operation) -> Option<TokenStream> {
     Some(quote! {
         /// The documented variant for `error`'s status, carrying its body; the error
         /// itself when this operation does not document that status (return it as `Err`).
+        #[inline]
         pub fn from_error(error: #error) -> ::std::result::Result<Self, #error> {
             #body
         }

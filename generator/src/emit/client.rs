@@ -1,6 +1,6 @@
 //! The client half, per API: each request type's `to_http` and each response enum's
 //! `from_http` (transport-agnostic, always there), and behind the `client` feature a
-//! reqwest `Client` with one method per operation. Both follow what the router reads and
+//! `Client` over any HTTP client with one method per operation. Both follow what the router reads and
 //! writes, from the same IR, so a client and a server built from one spec agree.
 
 use proc_macro2::TokenStream;
@@ -55,6 +55,7 @@ fn endpoint_impl(api: &Api, op: &Operation) -> TokenStream {
             type Credential = #credential;
             const METADATA: crate::metadata::Metadata = #metadata;
 
+            #[inline]
             fn to_http(
                 &self,
                 base: &crate::outgoing::BaseUrl,
@@ -63,6 +64,7 @@ fn endpoint_impl(api: &Api, op: &Operation) -> TokenStream {
                 #request::to_http(self, base #argument)
             }
 
+            #[inline]
             fn response_from_http(
                 response: ::http::Response<::std::vec::Vec<u8>>,
             ) -> ::std::result::Result<#response, crate::outgoing::ResponseError> {
@@ -147,6 +149,7 @@ fn to_http(api: &Api, op: &Operation) -> TokenStream {
     quote! {
         impl #request {
             #[doc = #doc]
+            #[inline]
             pub fn to_http(
                 &self,
                 endpoint: &crate::outgoing::BaseUrl,
@@ -238,6 +241,7 @@ fn from_http(ir: &Ir, op: &Operation) -> TokenStream {
     quote! {
         impl #response {
             #[doc = #doc]
+            #[inline]
             pub fn from_http(
                 response: ::http::Response<::std::vec::Vec<u8>>,
             ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -273,7 +277,8 @@ fn read_body(ir: &Ir, response: &Response) -> Option<TokenStream> {
     })
 }
 
-/// The reqwest `Client`: an endpoint, an optional credential, one method per operation.
+/// The `Client`: an HTTP client, an endpoint, an optional credential, one method per
+/// operation.
 fn client_struct(api: &Api) -> TokenStream {
     let has_credentials = !api.security_schemes.is_empty();
     let credential_field = has_credentials.then(|| {
@@ -309,39 +314,45 @@ fn client_struct(api: &Api) -> TokenStream {
         let heading = format!("{}.", routes_doc(op));
         let docs = doc_paragraphs(&[Some(&heading), op.summary.as_deref()]);
         let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
+        // A plain function handing back `send`'s future: as `async fn` reads to a caller,
+        // without a state machine of its own per operation for the compiler to check.
         quote! {
             #docs
             #deprecated
-            pub async fn #method(&self, request: &#request)
-                -> ::std::result::Result<#response, crate::outgoing::ClientError> {
-                self.send(request).await
+            pub fn #method(&self, request: &#request)
+                -> impl ::std::future::Future<Output = ::std::result::Result<#response, crate::outgoing::ClientError>> {
+                self.send(request)
             }
         }
     });
     let doc = format!(
-        " A client of the {} over reqwest: one method per operation, each sending the request \
-         type the server's trait receives and returning the response enum it answers with.",
+        " A client of the {} over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's \
+         with the `reqwest` feature): one method per operation, each sending the request type \
+         the server's trait receives and returning the response enum it answers with.",
         api.title
     );
     quote! {
         #[doc = #doc]
         #[cfg(feature = "client")]
         #[derive(Debug, Clone)]
-        pub struct Client {
-            http: ::reqwest::Client,
+        pub struct Client<H> {
+            http: H,
             endpoint: crate::outgoing::BaseUrl,
             #credential_field
         }
 
-        #[cfg(feature = "client")]
-        impl Client {
+        #[cfg(feature = "reqwest")]
+        impl Client<::reqwest::Client> {
             /// A client of `endpoint`, on a new reqwest client.
             pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
                 Self::with_http(::reqwest::Client::new(), endpoint)
             }
+        }
 
+        #[cfg(feature = "client")]
+        impl<H: crate::outgoing::HttpClient> Client<H> {
             /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-            pub fn with_http(http: ::reqwest::Client, endpoint: crate::outgoing::BaseUrl) -> Self {
+            pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
                 Client { http, endpoint, #credential_init }
             }
 
@@ -354,13 +365,12 @@ fn client_struct(api: &Api) -> TokenStream {
 
             /// Sends any operation of this API: its request, built for this client's server
             /// and credential, and its documented response, read back.
-            pub async fn send<R>(&self, request: &R) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+            pub fn send<R>(&self, request: &R)
+                -> impl ::std::future::Future<Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>>
             where
                 R: crate::outgoing::Endpoint<Credential = #credential>,
             {
-                let request = request.to_http(&self.endpoint, #credential_argument)?;
-                let response = crate::outgoing::send(&self.http, request).await?;
-                ::std::result::Result::Ok(R::response_from_http(response)?)
+                crate::outgoing::send(&self.http, request, &self.endpoint, #credential_argument)
             }
 
             #(#methods)*

@@ -162,7 +162,7 @@ fn lib_rs(ir: &Ir) -> TokenStream {
         ));
     }
     doc.push(String::new());
-    doc.push("Features: `server` (on by default) adds the axum routers, `client` the reqwest `Client` of each API; with neither the crate is types, traits, metadata and the transport-agnostic request and response conversions.".into());
+    doc.push("Features: `server` (on by default) adds the axum routers, `client` the `Client` of each API over any [`outgoing::HttpClient`], `reqwest` that client trait for reqwest's (and `client`); with none the crate is types, traits, metadata and the transport-agnostic request and response conversions.".into());
     doc.push(String::new());
     let features: Vec<String> = ir
         .apis

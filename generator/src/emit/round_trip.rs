@@ -139,8 +139,8 @@ fn shared(reads_json: bool) -> TokenStream {
     quote! {
         //! Every operation, through the generated client and the generated router: the
         //! server receives the request the client sent, the client gets the response the
-        //! server answered. Needs both halves: `cargo test --features client`.
-        #![cfg(all(feature = "server", feature = "client"))]
+        //! server answered. Needs both halves and a transport: `cargo test --features reqwest`.
+        #![cfg(all(feature = "server", feature = "reqwest"))]
 
         use ::std::sync::Mutex;
 

@@ -29,7 +29,7 @@ macro_rules! on_every_backend {
 use std::path::Path;
 
 use matrix_api::metadata::{Authentication, Metadata};
-use matrix_api::outgoing::{BaseUrl, Endpoint, RequestError, ResponseError, send};
+use matrix_api::outgoing::{BaseUrl, Endpoint, HttpClient, RequestError, ResponseError};
 use matrix_api::types::{MatrixError, RefreshBody, RegisterKind};
 pub use matrix_api::{client_server as cs, identity as id};
 use serde::de::DeserializeOwned;
@@ -144,7 +144,7 @@ where
             let http = node.http.clone();
             tokio::spawn(async move {
                 let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-                read_answer(&method, &path, send(&http, request).await.unwrap())
+                read_answer(&method, &path, http.send(request).await.unwrap())
             })
         })
         .collect();
@@ -411,7 +411,7 @@ impl Server {
     ) -> (u16, Value) {
         let request = request.expect("a well-formed request");
         let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-        let response = send(&self.http, request).await.unwrap();
+        let response = self.http.send(request).await.unwrap();
         read_answer(&method, &path, response)
     }
 

@@ -36,6 +36,7 @@ pub enum ListAccountsResponse {
 }
 impl ListAccountsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -43,6 +44,7 @@ impl ListAccountsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -56,6 +58,7 @@ impl ListAccountsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ListAccountsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -85,6 +88,7 @@ pub enum CreateAccountResponse {
 }
 impl CreateAccountResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Created(_) => ::http::StatusCode::CREATED,
@@ -93,6 +97,7 @@ impl CreateAccountResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -103,6 +108,7 @@ impl CreateAccountResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -122,6 +128,7 @@ impl CreateAccountResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for CreateAccountResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Created(body) => {
@@ -150,6 +157,7 @@ pub enum GetAccountResponse {
 }
 impl GetAccountResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -157,6 +165,7 @@ impl GetAccountResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -170,6 +179,7 @@ impl GetAccountResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetAccountResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -195,6 +205,7 @@ pub enum DeleteAccountResponse {
 }
 impl DeleteAccountResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::NoContent => ::http::StatusCode::NO_CONTENT,
@@ -202,6 +213,7 @@ impl DeleteAccountResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -212,6 +224,7 @@ impl DeleteAccountResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for DeleteAccountResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::NoContent => {
@@ -243,6 +256,7 @@ pub enum GetAuditLogResponse {
 }
 impl GetAuditLogResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -250,6 +264,7 @@ impl GetAuditLogResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -263,6 +278,7 @@ impl GetAuditLogResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetAuditLogResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -285,6 +301,7 @@ pub enum GetSettingsResponse {
 }
 impl GetSettingsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -292,6 +309,7 @@ impl GetSettingsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -305,6 +323,7 @@ impl GetSettingsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetSettingsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -330,6 +349,7 @@ pub enum PutSettingsResponse {
 }
 impl PutSettingsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -337,6 +357,7 @@ impl PutSettingsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -350,6 +371,7 @@ impl PutSettingsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PutSettingsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -375,6 +397,7 @@ pub enum PatchSettingsResponse {
 }
 impl PatchSettingsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -382,6 +405,7 @@ impl PatchSettingsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -395,6 +419,7 @@ impl PatchSettingsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PatchSettingsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -421,6 +446,7 @@ pub enum HealthResponse {
 }
 impl HealthResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -429,6 +455,7 @@ impl HealthResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -439,6 +466,7 @@ impl HealthResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -458,6 +486,7 @@ impl HealthResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for HealthResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -486,6 +515,7 @@ pub enum VersionResponse {
 }
 impl VersionResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -493,6 +523,7 @@ impl VersionResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -506,6 +537,7 @@ impl VersionResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for VersionResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => body.response(::http::StatusCode::OK),
@@ -529,6 +561,7 @@ pub enum StartJobResponse {
 }
 impl StartJobResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Accepted(_) => ::http::StatusCode::ACCEPTED,
@@ -536,6 +569,7 @@ impl StartJobResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<crate::types::Job, crate::outgoing::ErrorResponse<Self>> {
@@ -546,6 +580,7 @@ impl StartJobResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for StartJobResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Accepted(body) => {
@@ -571,6 +606,7 @@ pub enum GetJobResponse {
 }
 impl GetJobResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -578,6 +614,7 @@ impl GetJobResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<crate::types::Job, crate::outgoing::ErrorResponse<Self>> {
@@ -588,6 +625,7 @@ impl GetJobResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetJobResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -887,6 +925,7 @@ pub fn operation(
 }
 impl ListAccountsRequest {
     /// The HTTP request for `GET /admin/v1/accounts` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -917,6 +956,7 @@ impl ListAccountsRequest {
 }
 impl CreateAccountRequest {
     /// The HTTP request for `POST /admin/v1/accounts` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -949,6 +989,7 @@ impl CreateAccountRequest {
 }
 impl GetAccountRequest {
     /// The HTTP request for `GET /admin/v1/accounts/{accountName}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -977,6 +1018,7 @@ impl GetAccountRequest {
 }
 impl DeleteAccountRequest {
     /// The HTTP request for `DELETE /admin/v1/accounts/{accountName}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1005,6 +1047,7 @@ impl DeleteAccountRequest {
 }
 impl GetAuditLogRequest {
     /// The HTTP request for `GET /admin/v1/audit` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1035,6 +1078,7 @@ impl GetAuditLogRequest {
 }
 impl GetSettingsRequest {
     /// The HTTP request for `GET /admin/v1/settings` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1062,6 +1106,7 @@ impl GetSettingsRequest {
 }
 impl PutSettingsRequest {
     /// The HTTP request for `PUT /admin/v1/settings` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1091,6 +1136,7 @@ impl PutSettingsRequest {
 }
 impl PatchSettingsRequest {
     /// The HTTP request for `PATCH /admin/v1/settings` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1120,6 +1166,7 @@ impl PatchSettingsRequest {
 }
 impl HealthRequest {
     /// The HTTP request for `GET /admin/v1/health` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1140,6 +1187,7 @@ impl HealthRequest {
 }
 impl VersionRequest {
     /// The HTTP request for `GET /admin/v1/version` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1160,6 +1208,7 @@ impl VersionRequest {
 }
 impl StartJobRequest {
     /// The HTTP request for `POST /admin/v1/jobs` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1192,6 +1241,7 @@ impl StartJobRequest {
 }
 impl GetJobRequest {
     /// The HTTP request for `GET /admin/v1/jobs/{jobId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1223,6 +1273,7 @@ impl GetJobRequest {
 }
 impl ListAccountsResponse {
     /// The documented response a server sent for `GET /admin/v1/accounts`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1235,6 +1286,7 @@ impl ListAccountsResponse {
 }
 impl CreateAccountResponse {
     /// The documented response a server sent for `POST /admin/v1/accounts`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1248,6 +1300,7 @@ impl CreateAccountResponse {
 }
 impl GetAccountResponse {
     /// The documented response a server sent for `GET /admin/v1/accounts/{accountName}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1260,6 +1313,7 @@ impl GetAccountResponse {
 }
 impl DeleteAccountResponse {
     /// The documented response a server sent for `DELETE /admin/v1/accounts/{accountName}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1272,6 +1326,7 @@ impl DeleteAccountResponse {
 }
 impl GetAuditLogResponse {
     /// The documented response a server sent for `GET /admin/v1/audit`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1284,6 +1339,7 @@ impl GetAuditLogResponse {
 }
 impl GetSettingsResponse {
     /// The documented response a server sent for `GET /admin/v1/settings`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1296,6 +1352,7 @@ impl GetSettingsResponse {
 }
 impl PutSettingsResponse {
     /// The documented response a server sent for `PUT /admin/v1/settings`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1308,6 +1365,7 @@ impl PutSettingsResponse {
 }
 impl PatchSettingsResponse {
     /// The documented response a server sent for `PATCH /admin/v1/settings`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1320,6 +1378,7 @@ impl PatchSettingsResponse {
 }
 impl HealthResponse {
     /// The documented response a server sent for `GET /admin/v1/health`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1335,6 +1394,7 @@ impl HealthResponse {
 }
 impl VersionResponse {
     /// The documented response a server sent for `GET /admin/v1/version`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1351,6 +1411,7 @@ impl VersionResponse {
 }
 impl StartJobResponse {
     /// The documented response a server sent for `POST /admin/v1/jobs`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1363,6 +1424,7 @@ impl StartJobResponse {
 }
 impl GetJobResponse {
     /// The documented response a server sent for `GET /admin/v1/jobs/{jobId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1377,6 +1439,7 @@ impl crate::outgoing::Endpoint for ListAccountsRequest {
     type Response = ListAccountsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = LIST_ACCOUNTS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1387,6 +1450,7 @@ impl crate::outgoing::Endpoint for ListAccountsRequest {
     > {
         ListAccountsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<ListAccountsResponse, crate::outgoing::ResponseError> {
@@ -1397,6 +1461,7 @@ impl crate::outgoing::Endpoint for CreateAccountRequest {
     type Response = CreateAccountResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = CREATE_ACCOUNT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1407,6 +1472,7 @@ impl crate::outgoing::Endpoint for CreateAccountRequest {
     > {
         CreateAccountRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<CreateAccountResponse, crate::outgoing::ResponseError> {
@@ -1417,6 +1483,7 @@ impl crate::outgoing::Endpoint for GetAccountRequest {
     type Response = GetAccountResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_ACCOUNT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1427,6 +1494,7 @@ impl crate::outgoing::Endpoint for GetAccountRequest {
     > {
         GetAccountRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetAccountResponse, crate::outgoing::ResponseError> {
@@ -1437,6 +1505,7 @@ impl crate::outgoing::Endpoint for DeleteAccountRequest {
     type Response = DeleteAccountResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = DELETE_ACCOUNT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1447,6 +1516,7 @@ impl crate::outgoing::Endpoint for DeleteAccountRequest {
     > {
         DeleteAccountRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<DeleteAccountResponse, crate::outgoing::ResponseError> {
@@ -1457,6 +1527,7 @@ impl crate::outgoing::Endpoint for GetAuditLogRequest {
     type Response = GetAuditLogResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_AUDIT_LOG;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1467,6 +1538,7 @@ impl crate::outgoing::Endpoint for GetAuditLogRequest {
     > {
         GetAuditLogRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetAuditLogResponse, crate::outgoing::ResponseError> {
@@ -1477,6 +1549,7 @@ impl crate::outgoing::Endpoint for GetSettingsRequest {
     type Response = GetSettingsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_SETTINGS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1487,6 +1560,7 @@ impl crate::outgoing::Endpoint for GetSettingsRequest {
     > {
         GetSettingsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetSettingsResponse, crate::outgoing::ResponseError> {
@@ -1497,6 +1571,7 @@ impl crate::outgoing::Endpoint for PutSettingsRequest {
     type Response = PutSettingsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = PUT_SETTINGS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1507,6 +1582,7 @@ impl crate::outgoing::Endpoint for PutSettingsRequest {
     > {
         PutSettingsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<PutSettingsResponse, crate::outgoing::ResponseError> {
@@ -1517,6 +1593,7 @@ impl crate::outgoing::Endpoint for PatchSettingsRequest {
     type Response = PatchSettingsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = PATCH_SETTINGS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1527,6 +1604,7 @@ impl crate::outgoing::Endpoint for PatchSettingsRequest {
     > {
         PatchSettingsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<PatchSettingsResponse, crate::outgoing::ResponseError> {
@@ -1537,6 +1615,7 @@ impl crate::outgoing::Endpoint for HealthRequest {
     type Response = HealthResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = HEALTH;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1547,6 +1626,7 @@ impl crate::outgoing::Endpoint for HealthRequest {
     > {
         HealthRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<HealthResponse, crate::outgoing::ResponseError> {
@@ -1557,6 +1637,7 @@ impl crate::outgoing::Endpoint for VersionRequest {
     type Response = VersionResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = VERSION;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1567,6 +1648,7 @@ impl crate::outgoing::Endpoint for VersionRequest {
     > {
         VersionRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<VersionResponse, crate::outgoing::ResponseError> {
@@ -1577,6 +1659,7 @@ impl crate::outgoing::Endpoint for StartJobRequest {
     type Response = StartJobResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = START_JOB;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1587,6 +1670,7 @@ impl crate::outgoing::Endpoint for StartJobRequest {
     > {
         StartJobRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<StartJobResponse, crate::outgoing::ResponseError> {
@@ -1597,6 +1681,7 @@ impl crate::outgoing::Endpoint for GetJobRequest {
     type Response = GetJobResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_JOB;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1607,31 +1692,32 @@ impl crate::outgoing::Endpoint for GetJobRequest {
     > {
         GetJobRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetJobResponse, crate::outgoing::ResponseError> {
         GetJobResponse::from_http(response)
     }
 }
-/// A client of the Admin API (Swagger 2.0) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Admin API (Swagger 2.0) over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client {
             http,
             endpoint,
@@ -1653,101 +1739,142 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = Credential>,
     {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            self.credential.as_ref(),
+        )
     }
     /// `GET /admin/v1/accounts`.
-    pub async fn list_accounts(
+    pub fn list_accounts(
         &self,
         request: &ListAccountsRequest,
-    ) -> ::std::result::Result<ListAccountsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ListAccountsResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `POST /admin/v1/accounts`.
-    pub async fn create_account(
+    pub fn create_account(
         &self,
         request: &CreateAccountRequest,
-    ) -> ::std::result::Result<CreateAccountResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            CreateAccountResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /admin/v1/accounts/{accountName}`.
-    pub async fn get_account(
+    pub fn get_account(
         &self,
         request: &GetAccountRequest,
-    ) -> ::std::result::Result<GetAccountResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetAccountResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `DELETE /admin/v1/accounts/{accountName}`.
     #[deprecated]
-    pub async fn delete_account(
+    pub fn delete_account(
         &self,
         request: &DeleteAccountRequest,
-    ) -> ::std::result::Result<DeleteAccountResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            DeleteAccountResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /admin/v1/audit`.
-    pub async fn get_audit_log(
+    pub fn get_audit_log(
         &self,
         request: &GetAuditLogRequest,
-    ) -> ::std::result::Result<GetAuditLogResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetAuditLogResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /admin/v1/settings`.
-    pub async fn get_settings(
+    pub fn get_settings(
         &self,
         request: &GetSettingsRequest,
-    ) -> ::std::result::Result<GetSettingsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetSettingsResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `PUT /admin/v1/settings`.
-    pub async fn put_settings(
+    pub fn put_settings(
         &self,
         request: &PutSettingsRequest,
-    ) -> ::std::result::Result<PutSettingsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PutSettingsResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `PATCH /admin/v1/settings`.
-    pub async fn patch_settings(
+    pub fn patch_settings(
         &self,
         request: &PatchSettingsRequest,
-    ) -> ::std::result::Result<PatchSettingsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            PatchSettingsResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /admin/v1/health`.
-    pub async fn health(
+    pub fn health(
         &self,
         request: &HealthRequest,
-    ) -> ::std::result::Result<HealthResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<HealthResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /admin/v1/version`.
-    pub async fn version(
+    pub fn version(
         &self,
         request: &VersionRequest,
-    ) -> ::std::result::Result<VersionResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<VersionResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /admin/v1/jobs`.
-    pub async fn start_job(
+    pub fn start_job(
         &self,
         request: &StartJobRequest,
-    ) -> ::std::result::Result<StartJobResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<StartJobResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /admin/v1/jobs/{jobId}`.
-    pub async fn get_job(
+    pub fn get_job(
         &self,
         request: &GetJobRequest,
-    ) -> ::std::result::Result<GetJobResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetJobResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`AdminApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

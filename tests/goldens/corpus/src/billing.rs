@@ -26,6 +26,7 @@ pub enum ListInvoicesResponse {
 }
 impl ListInvoicesResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -33,6 +34,7 @@ impl ListInvoicesResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -46,6 +48,7 @@ impl ListInvoicesResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ListInvoicesResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -71,6 +74,7 @@ pub enum GetInvoiceResponse {
 }
 impl GetInvoiceResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -78,6 +82,7 @@ impl GetInvoiceResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -91,6 +96,7 @@ impl GetInvoiceResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetInvoiceResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => body.response(::http::StatusCode::OK),
@@ -118,6 +124,7 @@ pub enum VoidInvoiceResponse {
 }
 impl VoidInvoiceResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::NoContent => ::http::StatusCode::NO_CONTENT,
@@ -126,6 +133,7 @@ impl VoidInvoiceResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -136,6 +144,7 @@ impl VoidInvoiceResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -152,6 +161,7 @@ impl VoidInvoiceResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for VoidInvoiceResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::NoContent => {
@@ -186,6 +196,7 @@ pub enum CreatePaymentResponse {
 }
 impl CreatePaymentResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Created(_) => ::http::StatusCode::CREATED,
@@ -194,6 +205,7 @@ impl CreatePaymentResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -204,6 +216,7 @@ impl CreatePaymentResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -223,6 +236,7 @@ impl CreatePaymentResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for CreatePaymentResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Created(body) => {
@@ -254,6 +268,7 @@ pub enum CreateCustomerResponse {
 }
 impl CreateCustomerResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -261,6 +276,7 @@ impl CreateCustomerResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -274,6 +290,7 @@ impl CreateCustomerResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for CreateCustomerResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -307,6 +324,7 @@ pub enum GetCustomerResponse {
 }
 impl GetCustomerResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -315,6 +333,7 @@ impl GetCustomerResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -325,6 +344,7 @@ impl GetCustomerResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -344,6 +364,7 @@ impl GetCustomerResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetCustomerResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -372,6 +393,7 @@ pub enum GetSubscriptionResponse {
 }
 impl GetSubscriptionResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -379,6 +401,7 @@ impl GetSubscriptionResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -392,6 +415,7 @@ impl GetSubscriptionResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetSubscriptionResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -419,6 +443,7 @@ pub enum UpdateSubscriptionResponse {
 }
 impl UpdateSubscriptionResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -426,6 +451,7 @@ impl UpdateSubscriptionResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -439,6 +465,7 @@ impl UpdateSubscriptionResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for UpdateSubscriptionResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -468,6 +495,7 @@ pub enum RevenueReportResponse {
 }
 impl RevenueReportResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -475,6 +503,7 @@ impl RevenueReportResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -488,6 +517,7 @@ impl RevenueReportResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for RevenueReportResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => body.response(::http::StatusCode::OK),
@@ -721,6 +751,7 @@ pub fn operation(
 }
 impl ListInvoicesRequest {
     /// The HTTP request for `GET /billing/v3/invoices` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -749,6 +780,7 @@ impl ListInvoicesRequest {
 }
 impl GetInvoiceRequest {
     /// The HTTP request for `GET /billing/v3/invoices/{invoiceId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -776,6 +808,7 @@ impl GetInvoiceRequest {
 }
 impl VoidInvoiceRequest {
     /// The HTTP request for `DELETE /billing/v3/invoices/{invoiceId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -803,6 +836,7 @@ impl VoidInvoiceRequest {
 }
 impl CreatePaymentRequest {
     /// The HTTP request for `POST /billing/v3/payments` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -832,6 +866,7 @@ impl CreatePaymentRequest {
 }
 impl CreateCustomerRequest {
     /// The HTTP request for `POST /billing/v3/customers` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -860,6 +895,7 @@ impl CreateCustomerRequest {
 }
 impl GetCustomerRequest {
     /// The HTTP request for `GET /billing/v3/customers/{customerId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -888,6 +924,7 @@ impl GetCustomerRequest {
 }
 impl GetSubscriptionRequest {
     /// The HTTP request for `GET /billing/v3/subscriptions/{subscriptionId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -915,6 +952,7 @@ impl GetSubscriptionRequest {
 }
 impl UpdateSubscriptionRequest {
     /// The HTTP request for `PATCH /billing/v3/subscriptions/{subscriptionId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -945,6 +983,7 @@ impl UpdateSubscriptionRequest {
 }
 impl RevenueReportRequest {
     /// The HTTP request for `GET /billing/v3/reports/revenue` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -974,6 +1013,7 @@ impl RevenueReportRequest {
 }
 impl ListInvoicesResponse {
     /// The documented response a server sent for `GET /billing/v3/invoices`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -986,6 +1026,7 @@ impl ListInvoicesResponse {
 }
 impl GetInvoiceResponse {
     /// The documented response a server sent for `GET /billing/v3/invoices/{invoiceId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1002,6 +1043,7 @@ impl GetInvoiceResponse {
 }
 impl VoidInvoiceResponse {
     /// The documented response a server sent for `DELETE /billing/v3/invoices/{invoiceId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1015,6 +1057,7 @@ impl VoidInvoiceResponse {
 }
 impl CreatePaymentResponse {
     /// The documented response a server sent for `POST /billing/v3/payments`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1028,6 +1071,7 @@ impl CreatePaymentResponse {
 }
 impl CreateCustomerResponse {
     /// The documented response a server sent for `POST /billing/v3/customers`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1040,6 +1084,7 @@ impl CreateCustomerResponse {
 }
 impl GetCustomerResponse {
     /// The documented response a server sent for `GET /billing/v3/customers/{customerId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1053,6 +1098,7 @@ impl GetCustomerResponse {
 }
 impl GetSubscriptionResponse {
     /// The documented response a server sent for `GET /billing/v3/subscriptions/{subscriptionId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1065,6 +1111,7 @@ impl GetSubscriptionResponse {
 }
 impl UpdateSubscriptionResponse {
     /// The documented response a server sent for `PATCH /billing/v3/subscriptions/{subscriptionId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1077,6 +1124,7 @@ impl UpdateSubscriptionResponse {
 }
 impl RevenueReportResponse {
     /// The documented response a server sent for `GET /billing/v3/reports/revenue`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1095,6 +1143,7 @@ impl crate::outgoing::Endpoint for ListInvoicesRequest {
     type Response = ListInvoicesResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = LIST_INVOICES;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1105,6 +1154,7 @@ impl crate::outgoing::Endpoint for ListInvoicesRequest {
     > {
         ListInvoicesRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<ListInvoicesResponse, crate::outgoing::ResponseError> {
@@ -1115,6 +1165,7 @@ impl crate::outgoing::Endpoint for GetInvoiceRequest {
     type Response = GetInvoiceResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_INVOICE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1125,6 +1176,7 @@ impl crate::outgoing::Endpoint for GetInvoiceRequest {
     > {
         GetInvoiceRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetInvoiceResponse, crate::outgoing::ResponseError> {
@@ -1135,6 +1187,7 @@ impl crate::outgoing::Endpoint for VoidInvoiceRequest {
     type Response = VoidInvoiceResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = VOID_INVOICE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1145,6 +1198,7 @@ impl crate::outgoing::Endpoint for VoidInvoiceRequest {
     > {
         VoidInvoiceRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<VoidInvoiceResponse, crate::outgoing::ResponseError> {
@@ -1155,6 +1209,7 @@ impl crate::outgoing::Endpoint for CreatePaymentRequest {
     type Response = CreatePaymentResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = CREATE_PAYMENT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1165,6 +1220,7 @@ impl crate::outgoing::Endpoint for CreatePaymentRequest {
     > {
         CreatePaymentRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<CreatePaymentResponse, crate::outgoing::ResponseError> {
@@ -1175,6 +1231,7 @@ impl crate::outgoing::Endpoint for CreateCustomerRequest {
     type Response = CreateCustomerResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = CREATE_CUSTOMER;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1185,6 +1242,7 @@ impl crate::outgoing::Endpoint for CreateCustomerRequest {
     > {
         CreateCustomerRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<CreateCustomerResponse, crate::outgoing::ResponseError> {
@@ -1195,6 +1253,7 @@ impl crate::outgoing::Endpoint for GetCustomerRequest {
     type Response = GetCustomerResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_CUSTOMER;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1205,6 +1264,7 @@ impl crate::outgoing::Endpoint for GetCustomerRequest {
     > {
         GetCustomerRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetCustomerResponse, crate::outgoing::ResponseError> {
@@ -1215,6 +1275,7 @@ impl crate::outgoing::Endpoint for GetSubscriptionRequest {
     type Response = GetSubscriptionResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_SUBSCRIPTION;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1225,6 +1286,7 @@ impl crate::outgoing::Endpoint for GetSubscriptionRequest {
     > {
         GetSubscriptionRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetSubscriptionResponse, crate::outgoing::ResponseError> {
@@ -1235,6 +1297,7 @@ impl crate::outgoing::Endpoint for UpdateSubscriptionRequest {
     type Response = UpdateSubscriptionResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = UPDATE_SUBSCRIPTION;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1245,6 +1308,7 @@ impl crate::outgoing::Endpoint for UpdateSubscriptionRequest {
     > {
         UpdateSubscriptionRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -1258,6 +1322,7 @@ impl crate::outgoing::Endpoint for RevenueReportRequest {
     type Response = RevenueReportResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = REVENUE_REPORT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1268,31 +1333,32 @@ impl crate::outgoing::Endpoint for RevenueReportRequest {
     > {
         RevenueReportRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<RevenueReportResponse, crate::outgoing::ResponseError> {
         RevenueReportResponse::from_http(response)
     }
 }
-/// A client of the Billing API (OpenAPI 3.0 and 3.1) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Billing API (OpenAPI 3.0 and 3.1) over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client {
             http,
             endpoint,
@@ -1314,82 +1380,120 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = Credential>,
     {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            self.credential.as_ref(),
+        )
     }
     /// `GET /billing/v3/invoices`.
-    pub async fn list_invoices(
+    pub fn list_invoices(
         &self,
         request: &ListInvoicesRequest,
-    ) -> ::std::result::Result<ListInvoicesResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ListInvoicesResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /billing/v3/invoices/{invoiceId}`.
-    pub async fn get_invoice(
+    pub fn get_invoice(
         &self,
         request: &GetInvoiceRequest,
-    ) -> ::std::result::Result<GetInvoiceResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetInvoiceResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `DELETE /billing/v3/invoices/{invoiceId}`.
-    pub async fn void_invoice(
+    pub fn void_invoice(
         &self,
         request: &VoidInvoiceRequest,
-    ) -> ::std::result::Result<VoidInvoiceResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<VoidInvoiceResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /billing/v3/payments`.
-    pub async fn create_payment(
+    pub fn create_payment(
         &self,
         request: &CreatePaymentRequest,
-    ) -> ::std::result::Result<CreatePaymentResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            CreatePaymentResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `POST /billing/v3/customers`.
-    pub async fn create_customer(
+    pub fn create_customer(
         &self,
         request: &CreateCustomerRequest,
-    ) -> ::std::result::Result<CreateCustomerResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            CreateCustomerResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /billing/v3/customers/{customerId}`.
-    pub async fn get_customer(
+    pub fn get_customer(
         &self,
         request: &GetCustomerRequest,
-    ) -> ::std::result::Result<GetCustomerResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetCustomerResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /billing/v3/subscriptions/{subscriptionId}`.
-    pub async fn get_subscription(
+    pub fn get_subscription(
         &self,
         request: &GetSubscriptionRequest,
-    ) -> ::std::result::Result<GetSubscriptionResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetSubscriptionResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `PATCH /billing/v3/subscriptions/{subscriptionId}`.
-    pub async fn update_subscription(
+    pub fn update_subscription(
         &self,
         request: &UpdateSubscriptionRequest,
-    ) -> ::std::result::Result<
-        UpdateSubscriptionResponse,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            UpdateSubscriptionResponse,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `GET /billing/v3/reports/revenue`.
-    pub async fn revenue_report(
+    pub fn revenue_report(
         &self,
         request: &RevenueReportRequest,
-    ) -> ::std::result::Result<RevenueReportResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            RevenueReportResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`BillingApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

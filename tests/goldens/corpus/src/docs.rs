@@ -23,6 +23,7 @@ pub enum ListNotesResponse {
 }
 impl ListNotesResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -30,6 +31,7 @@ impl ListNotesResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -43,6 +45,7 @@ impl ListNotesResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ListNotesResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -68,6 +71,7 @@ pub enum CreateNoteResponse {
 }
 impl CreateNoteResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Created => ::http::StatusCode::CREATED,
@@ -75,6 +79,7 @@ impl CreateNoteResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -85,6 +90,7 @@ impl CreateNoteResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for CreateNoteResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Created => crate::runtime::empty_response(::http::StatusCode::CREATED),
@@ -112,6 +118,7 @@ pub enum GetPageResponse {
 }
 impl GetPageResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -120,6 +127,7 @@ impl GetPageResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -130,6 +138,7 @@ impl GetPageResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -149,6 +158,7 @@ impl GetPageResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetPageResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -189,6 +199,7 @@ pub enum PutPageResponse {
 }
 impl PutPageResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -198,6 +209,7 @@ impl PutPageResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -209,6 +221,7 @@ impl PutPageResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -228,6 +241,7 @@ impl PutPageResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PutPageResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -263,6 +277,7 @@ pub enum GetPageHistoryResponse {
 }
 impl GetPageHistoryResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -271,6 +286,7 @@ impl GetPageHistoryResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -281,6 +297,7 @@ impl GetPageHistoryResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -300,6 +317,7 @@ impl GetPageHistoryResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetPageHistoryResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -329,6 +347,7 @@ pub enum GetChangelogResponse {
 }
 impl GetChangelogResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -336,6 +355,7 @@ impl GetChangelogResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -349,6 +369,7 @@ impl GetChangelogResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetChangelogResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -374,6 +395,7 @@ pub enum ListCommentsResponse {
 }
 impl ListCommentsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -381,6 +403,7 @@ impl ListCommentsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -394,6 +417,7 @@ impl ListCommentsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ListCommentsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -429,6 +453,7 @@ pub enum PostCommentResponse {
 }
 impl PostCommentResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Created(_) => ::http::StatusCode::CREATED,
@@ -438,6 +463,7 @@ impl PostCommentResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -450,6 +476,7 @@ impl PostCommentResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -469,6 +496,7 @@ impl PostCommentResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PostCommentResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Created(body) => {
@@ -508,6 +536,7 @@ pub enum SearchDocsResponse {
 }
 impl SearchDocsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -517,6 +546,7 @@ impl SearchDocsResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -530,6 +560,7 @@ impl SearchDocsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -549,6 +580,7 @@ impl SearchDocsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SearchDocsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -778,6 +810,7 @@ pub fn operation(
 }
 impl ListNotesRequest {
     /// The HTTP request for `GET /docs/v1/notes` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -807,6 +840,7 @@ impl ListNotesRequest {
 }
 impl CreateNoteRequest {
     /// The HTTP request for `POST /docs/v1/notes` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -838,6 +872,7 @@ impl CreateNoteRequest {
 }
 impl GetPageRequest {
     /// The HTTP request for `GET /docs/v1/wiki/{pageId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -866,6 +901,7 @@ impl GetPageRequest {
 }
 impl PutPageRequest {
     /// The HTTP request for `PUT /docs/v1/wiki/{pageId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -898,6 +934,7 @@ impl PutPageRequest {
 }
 impl GetPageHistoryRequest {
     /// The HTTP request for `GET /docs/v1/wiki/{pageId}/history` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -926,6 +963,7 @@ impl GetPageHistoryRequest {
 }
 impl GetChangelogRequest {
     /// The HTTP request for `GET /docs/v1/changelog` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -947,6 +985,7 @@ impl GetChangelogRequest {
 }
 impl ListCommentsRequest {
     /// The HTTP request for `GET /docs/v1/pages/{pageId}/comments` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -968,6 +1007,7 @@ impl ListCommentsRequest {
 }
 impl PostCommentRequest {
     /// The HTTP request for `POST /docs/v1/pages/{pageId}/comments` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -991,6 +1031,7 @@ impl PostCommentRequest {
 }
 impl SearchDocsRequest {
     /// The HTTP request for `GET /docs/v1/search` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1013,6 +1054,7 @@ impl SearchDocsRequest {
 }
 impl ListNotesResponse {
     /// The documented response a server sent for `GET /docs/v1/notes`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1025,6 +1067,7 @@ impl ListNotesResponse {
 }
 impl CreateNoteResponse {
     /// The documented response a server sent for `POST /docs/v1/notes`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1037,6 +1080,7 @@ impl CreateNoteResponse {
 }
 impl GetPageResponse {
     /// The documented response a server sent for `GET /docs/v1/wiki/{pageId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1050,6 +1094,7 @@ impl GetPageResponse {
 }
 impl PutPageResponse {
     /// The documented response a server sent for `PUT /docs/v1/wiki/{pageId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1064,6 +1109,7 @@ impl PutPageResponse {
 }
 impl GetPageHistoryResponse {
     /// The documented response a server sent for `GET /docs/v1/wiki/{pageId}/history`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1077,6 +1123,7 @@ impl GetPageHistoryResponse {
 }
 impl GetChangelogResponse {
     /// The documented response a server sent for `GET /docs/v1/changelog`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1089,6 +1136,7 @@ impl GetChangelogResponse {
 }
 impl ListCommentsResponse {
     /// The documented response a server sent for `GET /docs/v1/pages/{pageId}/comments`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1101,6 +1149,7 @@ impl ListCommentsResponse {
 }
 impl PostCommentResponse {
     /// The documented response a server sent for `POST /docs/v1/pages/{pageId}/comments`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1117,6 +1166,7 @@ impl PostCommentResponse {
 }
 impl SearchDocsResponse {
     /// The documented response a server sent for `GET /docs/v1/search`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1136,6 +1186,7 @@ impl crate::outgoing::Endpoint for ListNotesRequest {
     type Response = ListNotesResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = LIST_NOTES;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1146,6 +1197,7 @@ impl crate::outgoing::Endpoint for ListNotesRequest {
     > {
         ListNotesRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<ListNotesResponse, crate::outgoing::ResponseError> {
@@ -1156,6 +1208,7 @@ impl crate::outgoing::Endpoint for CreateNoteRequest {
     type Response = CreateNoteResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = CREATE_NOTE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1166,6 +1219,7 @@ impl crate::outgoing::Endpoint for CreateNoteRequest {
     > {
         CreateNoteRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<CreateNoteResponse, crate::outgoing::ResponseError> {
@@ -1176,6 +1230,7 @@ impl crate::outgoing::Endpoint for GetPageRequest {
     type Response = GetPageResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_PAGE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1186,6 +1241,7 @@ impl crate::outgoing::Endpoint for GetPageRequest {
     > {
         GetPageRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetPageResponse, crate::outgoing::ResponseError> {
@@ -1196,6 +1252,7 @@ impl crate::outgoing::Endpoint for PutPageRequest {
     type Response = PutPageResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = PUT_PAGE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1206,6 +1263,7 @@ impl crate::outgoing::Endpoint for PutPageRequest {
     > {
         PutPageRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<PutPageResponse, crate::outgoing::ResponseError> {
@@ -1216,6 +1274,7 @@ impl crate::outgoing::Endpoint for GetPageHistoryRequest {
     type Response = GetPageHistoryResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_PAGE_HISTORY;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1226,6 +1285,7 @@ impl crate::outgoing::Endpoint for GetPageHistoryRequest {
     > {
         GetPageHistoryRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetPageHistoryResponse, crate::outgoing::ResponseError> {
@@ -1236,6 +1296,7 @@ impl crate::outgoing::Endpoint for GetChangelogRequest {
     type Response = GetChangelogResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_CHANGELOG;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1246,6 +1307,7 @@ impl crate::outgoing::Endpoint for GetChangelogRequest {
     > {
         GetChangelogRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetChangelogResponse, crate::outgoing::ResponseError> {
@@ -1256,6 +1318,7 @@ impl crate::outgoing::Endpoint for ListCommentsRequest {
     type Response = ListCommentsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = LIST_COMMENTS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1266,6 +1329,7 @@ impl crate::outgoing::Endpoint for ListCommentsRequest {
     > {
         ListCommentsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<ListCommentsResponse, crate::outgoing::ResponseError> {
@@ -1276,6 +1340,7 @@ impl crate::outgoing::Endpoint for PostCommentRequest {
     type Response = PostCommentResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = POST_COMMENT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1286,6 +1351,7 @@ impl crate::outgoing::Endpoint for PostCommentRequest {
     > {
         PostCommentRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<PostCommentResponse, crate::outgoing::ResponseError> {
@@ -1296,6 +1362,7 @@ impl crate::outgoing::Endpoint for SearchDocsRequest {
     type Response = SearchDocsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = SEARCH_DOCS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1306,31 +1373,32 @@ impl crate::outgoing::Endpoint for SearchDocsRequest {
     > {
         SearchDocsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<SearchDocsResponse, crate::outgoing::ResponseError> {
         SearchDocsResponse::from_http(response)
     }
 }
-/// A client of the Docs API (YAML as people write it) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Docs API (YAML as people write it) over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client {
             http,
             endpoint,
@@ -1352,79 +1420,111 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = Credential>,
     {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            self.credential.as_ref(),
+        )
     }
     /// `GET /docs/v1/notes`.
-    pub async fn list_notes(
+    pub fn list_notes(
         &self,
         request: &ListNotesRequest,
-    ) -> ::std::result::Result<ListNotesResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ListNotesResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /docs/v1/notes`.
-    pub async fn create_note(
+    pub fn create_note(
         &self,
         request: &CreateNoteRequest,
-    ) -> ::std::result::Result<CreateNoteResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<CreateNoteResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /docs/v1/wiki/{pageId}`.
-    pub async fn get_page(
+    pub fn get_page(
         &self,
         request: &GetPageRequest,
-    ) -> ::std::result::Result<GetPageResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetPageResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `PUT /docs/v1/wiki/{pageId}`.
-    pub async fn put_page(
+    pub fn put_page(
         &self,
         request: &PutPageRequest,
-    ) -> ::std::result::Result<PutPageResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PutPageResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /docs/v1/wiki/{pageId}/history`.
-    pub async fn get_page_history(
+    pub fn get_page_history(
         &self,
         request: &GetPageHistoryRequest,
-    ) -> ::std::result::Result<GetPageHistoryResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetPageHistoryResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /docs/v1/changelog`.
-    pub async fn get_changelog(
+    pub fn get_changelog(
         &self,
         request: &GetChangelogRequest,
-    ) -> ::std::result::Result<GetChangelogResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetChangelogResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /docs/v1/pages/{pageId}/comments`.
-    pub async fn list_comments(
+    pub fn list_comments(
         &self,
         request: &ListCommentsRequest,
-    ) -> ::std::result::Result<ListCommentsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ListCommentsResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `POST /docs/v1/pages/{pageId}/comments`.
-    pub async fn post_comment(
+    pub fn post_comment(
         &self,
         request: &PostCommentRequest,
-    ) -> ::std::result::Result<PostCommentResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PostCommentResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /docs/v1/search`.
-    pub async fn search_docs(
+    pub fn search_docs(
         &self,
         request: &SearchDocsRequest,
-    ) -> ::std::result::Result<SearchDocsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<SearchDocsResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`DocsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -26,6 +26,7 @@ pub enum GetShapeResponse {
 }
 impl GetShapeResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -33,6 +34,7 @@ impl GetShapeResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -46,6 +48,7 @@ impl GetShapeResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetShapeResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -79,6 +82,7 @@ pub enum PutShapeResponse {
 }
 impl PutShapeResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::NoContent => ::http::StatusCode::NO_CONTENT,
@@ -87,6 +91,7 @@ impl PutShapeResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -97,6 +102,7 @@ impl PutShapeResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -113,6 +119,7 @@ impl PutShapeResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PutShapeResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::NoContent => {
@@ -150,6 +157,7 @@ pub enum SearchPlacesResponse {
 }
 impl SearchPlacesResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -157,6 +165,7 @@ impl SearchPlacesResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -170,6 +179,7 @@ impl SearchPlacesResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SearchPlacesResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -199,6 +209,7 @@ pub enum GetPlaceResponse {
 }
 impl GetPlaceResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -207,6 +218,7 @@ impl GetPlaceResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -214,6 +226,7 @@ impl GetPlaceResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -233,6 +246,7 @@ impl GetPlaceResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetPlaceResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -263,6 +277,7 @@ pub enum PlanRouteResponse {
 }
 impl PlanRouteResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -271,6 +286,7 @@ impl PlanRouteResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -281,6 +297,7 @@ impl PlanRouteResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -300,6 +317,7 @@ impl PlanRouteResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PlanRouteResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -345,6 +363,7 @@ pub enum GetTileResponse {
 }
 impl GetTileResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -354,6 +373,7 @@ impl GetTileResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<Self, crate::outgoing::ErrorResponse<Self>> {
@@ -372,6 +392,7 @@ impl GetTileResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetTileResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => body.response(::http::StatusCode::OK),
@@ -413,6 +434,7 @@ pub enum GeoSearchResponse {
 }
 impl GeoSearchResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -422,6 +444,7 @@ impl GeoSearchResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -435,6 +458,7 @@ impl GeoSearchResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -454,6 +478,7 @@ impl GeoSearchResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GeoSearchResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -648,6 +673,7 @@ pub fn operation(
 }
 impl GetShapeRequest {
     /// The HTTP request for `GET /geo/v2/shapes/{shapeId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -676,6 +702,7 @@ impl GetShapeRequest {
 }
 impl PutShapeRequest {
     /// The HTTP request for `PUT /geo/v2/shapes/{shapeId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -707,6 +734,7 @@ impl PutShapeRequest {
 }
 impl SearchPlacesRequest {
     /// The HTTP request for `GET /geo/v2/places` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -737,6 +765,7 @@ impl SearchPlacesRequest {
 }
 impl GetPlaceRequest {
     /// The HTTP request for `GET /geo/v2/places/{placeId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -765,6 +794,7 @@ impl GetPlaceRequest {
 }
 impl PlanRouteRequest {
     /// The HTTP request for `POST /geo/v2/routes` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -796,6 +826,7 @@ impl PlanRouteRequest {
 }
 impl GetTileRequest {
     /// The HTTP request for `GET /geo/v2/tiles/{z}/{x}/{y}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -820,6 +851,7 @@ impl GetTileRequest {
 }
 impl GeoSearchRequest {
     /// The HTTP request for `GET /geo/v2/search` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -851,6 +883,7 @@ impl GeoSearchRequest {
 }
 impl GetShapeResponse {
     /// The documented response a server sent for `GET /geo/v2/shapes/{shapeId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -863,6 +896,7 @@ impl GetShapeResponse {
 }
 impl PutShapeResponse {
     /// The documented response a server sent for `PUT /geo/v2/shapes/{shapeId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -878,6 +912,7 @@ impl PutShapeResponse {
 }
 impl SearchPlacesResponse {
     /// The documented response a server sent for `GET /geo/v2/places`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -890,6 +925,7 @@ impl SearchPlacesResponse {
 }
 impl GetPlaceResponse {
     /// The documented response a server sent for `GET /geo/v2/places/{placeId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -903,6 +939,7 @@ impl GetPlaceResponse {
 }
 impl PlanRouteResponse {
     /// The documented response a server sent for `POST /geo/v2/routes`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -918,6 +955,7 @@ impl PlanRouteResponse {
 }
 impl GetTileResponse {
     /// The documented response a server sent for `GET /geo/v2/tiles/{z}/{x}/{y}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -940,6 +978,7 @@ impl GetTileResponse {
 }
 impl GeoSearchResponse {
     /// The documented response a server sent for `GET /geo/v2/search`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -959,6 +998,7 @@ impl crate::outgoing::Endpoint for GetShapeRequest {
     type Response = GetShapeResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_SHAPE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -969,6 +1009,7 @@ impl crate::outgoing::Endpoint for GetShapeRequest {
     > {
         GetShapeRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetShapeResponse, crate::outgoing::ResponseError> {
@@ -979,6 +1020,7 @@ impl crate::outgoing::Endpoint for PutShapeRequest {
     type Response = PutShapeResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = PUT_SHAPE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -989,6 +1031,7 @@ impl crate::outgoing::Endpoint for PutShapeRequest {
     > {
         PutShapeRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<PutShapeResponse, crate::outgoing::ResponseError> {
@@ -999,6 +1042,7 @@ impl crate::outgoing::Endpoint for SearchPlacesRequest {
     type Response = SearchPlacesResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = SEARCH_PLACES;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1009,6 +1053,7 @@ impl crate::outgoing::Endpoint for SearchPlacesRequest {
     > {
         SearchPlacesRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<SearchPlacesResponse, crate::outgoing::ResponseError> {
@@ -1019,6 +1064,7 @@ impl crate::outgoing::Endpoint for GetPlaceRequest {
     type Response = GetPlaceResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_PLACE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1029,6 +1075,7 @@ impl crate::outgoing::Endpoint for GetPlaceRequest {
     > {
         GetPlaceRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetPlaceResponse, crate::outgoing::ResponseError> {
@@ -1039,6 +1086,7 @@ impl crate::outgoing::Endpoint for PlanRouteRequest {
     type Response = PlanRouteResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = PLAN_ROUTE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1049,6 +1097,7 @@ impl crate::outgoing::Endpoint for PlanRouteRequest {
     > {
         PlanRouteRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<PlanRouteResponse, crate::outgoing::ResponseError> {
@@ -1059,6 +1108,7 @@ impl crate::outgoing::Endpoint for GetTileRequest {
     type Response = GetTileResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_TILE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1069,6 +1119,7 @@ impl crate::outgoing::Endpoint for GetTileRequest {
     > {
         GetTileRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetTileResponse, crate::outgoing::ResponseError> {
@@ -1079,6 +1130,7 @@ impl crate::outgoing::Endpoint for GeoSearchRequest {
     type Response = GeoSearchResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GEO_SEARCH;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1089,31 +1141,32 @@ impl crate::outgoing::Endpoint for GeoSearchRequest {
     > {
         GeoSearchRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GeoSearchResponse, crate::outgoing::ResponseError> {
         GeoSearchResponse::from_http(response)
     }
 }
-/// A client of the Geo API (OpenAPI 3.0) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Geo API (OpenAPI 3.0) over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client {
             http,
             endpoint,
@@ -1135,65 +1188,87 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = Credential>,
     {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            self.credential.as_ref(),
+        )
     }
     /// `GET /geo/v2/shapes/{shapeId}`.
-    pub async fn get_shape(
+    pub fn get_shape(
         &self,
         request: &GetShapeRequest,
-    ) -> ::std::result::Result<GetShapeResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetShapeResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `PUT /geo/v2/shapes/{shapeId}`.
-    pub async fn put_shape(
+    pub fn put_shape(
         &self,
         request: &PutShapeRequest,
-    ) -> ::std::result::Result<PutShapeResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PutShapeResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /geo/v2/places`.
-    pub async fn search_places(
+    pub fn search_places(
         &self,
         request: &SearchPlacesRequest,
-    ) -> ::std::result::Result<SearchPlacesResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            SearchPlacesResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /geo/v2/places/{placeId}`.
-    pub async fn get_place(
+    pub fn get_place(
         &self,
         request: &GetPlaceRequest,
-    ) -> ::std::result::Result<GetPlaceResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetPlaceResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /geo/v2/routes`.
-    pub async fn plan_route(
+    pub fn plan_route(
         &self,
         request: &PlanRouteRequest,
-    ) -> ::std::result::Result<PlanRouteResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PlanRouteResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /geo/v2/tiles/{z}/{x}/{y}`.
-    pub async fn get_tile(
+    pub fn get_tile(
         &self,
         request: &GetTileRequest,
-    ) -> ::std::result::Result<GetTileResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetTileResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /geo/v2/search`.
-    pub async fn geo_search(
+    pub fn geo_search(
         &self,
         request: &GeoSearchRequest,
-    ) -> ::std::result::Result<GeoSearchResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GeoSearchResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`GeoApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

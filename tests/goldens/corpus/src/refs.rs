@@ -32,6 +32,7 @@ pub enum ListCatalogResponse {
 }
 impl ListCatalogResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -40,6 +41,7 @@ impl ListCatalogResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -59,6 +61,7 @@ impl ListCatalogResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ListCatalogResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -91,6 +94,7 @@ pub enum GetCatalogItemResponse {
 }
 impl GetCatalogItemResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -99,6 +103,7 @@ impl GetCatalogItemResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -109,6 +114,7 @@ impl GetCatalogItemResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -128,6 +134,7 @@ impl GetCatalogItemResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetCatalogItemResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -162,6 +169,7 @@ pub enum GetItemPriceResponse {
 }
 impl GetItemPriceResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -170,6 +178,7 @@ impl GetItemPriceResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -180,6 +189,7 @@ impl GetItemPriceResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -199,6 +209,7 @@ impl GetItemPriceResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetItemPriceResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -233,6 +244,7 @@ pub enum GetStockResponse {
 }
 impl GetStockResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -241,6 +253,7 @@ impl GetStockResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -251,6 +264,7 @@ impl GetStockResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -270,6 +284,7 @@ impl GetStockResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetStockResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -298,6 +313,7 @@ pub enum CreateBundleResponse {
 }
 impl CreateBundleResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Created(_) => ::http::StatusCode::CREATED,
@@ -305,6 +321,7 @@ impl CreateBundleResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -318,6 +335,7 @@ impl CreateBundleResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for CreateBundleResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Created(body) => {
@@ -343,6 +361,7 @@ pub enum GetItemDimensionsResponse {
 }
 impl GetItemDimensionsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -350,6 +369,7 @@ impl GetItemDimensionsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -363,6 +383,7 @@ impl GetItemDimensionsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetItemDimensionsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -390,6 +411,7 @@ pub enum GetItemDimensionsInResponse {
 }
 impl GetItemDimensionsInResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -397,6 +419,7 @@ impl GetItemDimensionsInResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -410,6 +433,7 @@ impl GetItemDimensionsInResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetItemDimensionsInResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -439,6 +463,7 @@ pub enum LookupBarcodeResponse {
 }
 impl LookupBarcodeResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -447,6 +472,7 @@ impl LookupBarcodeResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -457,6 +483,7 @@ impl LookupBarcodeResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -476,6 +503,7 @@ impl LookupBarcodeResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for LookupBarcodeResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -692,6 +720,7 @@ pub fn operation(
 }
 impl ListCatalogRequest {
     /// The HTTP request for `GET /refs/v1/catalog` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -720,6 +749,7 @@ impl ListCatalogRequest {
 }
 impl GetCatalogItemRequest {
     /// The HTTP request for `GET /refs/v1/catalog/{sku}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -747,6 +777,7 @@ impl GetCatalogItemRequest {
 }
 impl GetItemPriceRequest {
     /// The HTTP request for `GET /refs/v1/catalog/{sku}/price` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -774,6 +805,7 @@ impl GetItemPriceRequest {
 }
 impl GetStockRequest {
     /// The HTTP request for `GET /refs/v1/stock/{sku}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -801,6 +833,7 @@ impl GetStockRequest {
 }
 impl CreateBundleRequest {
     /// The HTTP request for `POST /refs/v1/bundles` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -829,6 +862,7 @@ impl CreateBundleRequest {
 }
 impl GetItemDimensionsRequest {
     /// The HTTP request for `GET /refs/legacy/items/{sku}/dimensions` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -856,6 +890,7 @@ impl GetItemDimensionsRequest {
 }
 impl GetItemDimensionsInRequest {
     /// The HTTP request for `GET /refs/legacy/items/{sku}/dimensions/{unit}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -884,6 +919,7 @@ impl GetItemDimensionsInRequest {
 }
 impl LookupBarcodeRequest {
     /// The HTTP request for `GET /refs/v1/lookup/{barcode}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -911,6 +947,7 @@ impl LookupBarcodeRequest {
 }
 impl ListCatalogResponse {
     /// The documented response a server sent for `GET /refs/v1/catalog`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -924,6 +961,7 @@ impl ListCatalogResponse {
 }
 impl GetCatalogItemResponse {
     /// The documented response a server sent for `GET /refs/v1/catalog/{sku}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -937,6 +975,7 @@ impl GetCatalogItemResponse {
 }
 impl GetItemPriceResponse {
     /// The documented response a server sent for `GET /refs/v1/catalog/{sku}/price`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -950,6 +989,7 @@ impl GetItemPriceResponse {
 }
 impl GetStockResponse {
     /// The documented response a server sent for `GET /refs/v1/stock/{sku}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -963,6 +1003,7 @@ impl GetStockResponse {
 }
 impl CreateBundleResponse {
     /// The documented response a server sent for `POST /refs/v1/bundles`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -975,6 +1016,7 @@ impl CreateBundleResponse {
 }
 impl GetItemDimensionsResponse {
     /// The documented response a server sent for `GET /refs/legacy/items/{sku}/dimensions`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -987,6 +1029,7 @@ impl GetItemDimensionsResponse {
 }
 impl GetItemDimensionsInResponse {
     /// The documented response a server sent for `GET /refs/legacy/items/{sku}/dimensions/{unit}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -999,6 +1042,7 @@ impl GetItemDimensionsInResponse {
 }
 impl LookupBarcodeResponse {
     /// The documented response a server sent for `GET /refs/v1/lookup/{barcode}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1014,6 +1058,7 @@ impl crate::outgoing::Endpoint for ListCatalogRequest {
     type Response = ListCatalogResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = LIST_CATALOG;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1024,6 +1069,7 @@ impl crate::outgoing::Endpoint for ListCatalogRequest {
     > {
         ListCatalogRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<ListCatalogResponse, crate::outgoing::ResponseError> {
@@ -1034,6 +1080,7 @@ impl crate::outgoing::Endpoint for GetCatalogItemRequest {
     type Response = GetCatalogItemResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_CATALOG_ITEM;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1044,6 +1091,7 @@ impl crate::outgoing::Endpoint for GetCatalogItemRequest {
     > {
         GetCatalogItemRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetCatalogItemResponse, crate::outgoing::ResponseError> {
@@ -1054,6 +1102,7 @@ impl crate::outgoing::Endpoint for GetItemPriceRequest {
     type Response = GetItemPriceResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_ITEM_PRICE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1064,6 +1113,7 @@ impl crate::outgoing::Endpoint for GetItemPriceRequest {
     > {
         GetItemPriceRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetItemPriceResponse, crate::outgoing::ResponseError> {
@@ -1074,6 +1124,7 @@ impl crate::outgoing::Endpoint for GetStockRequest {
     type Response = GetStockResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_STOCK;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1084,6 +1135,7 @@ impl crate::outgoing::Endpoint for GetStockRequest {
     > {
         GetStockRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetStockResponse, crate::outgoing::ResponseError> {
@@ -1094,6 +1146,7 @@ impl crate::outgoing::Endpoint for CreateBundleRequest {
     type Response = CreateBundleResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = CREATE_BUNDLE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1104,6 +1157,7 @@ impl crate::outgoing::Endpoint for CreateBundleRequest {
     > {
         CreateBundleRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<CreateBundleResponse, crate::outgoing::ResponseError> {
@@ -1114,6 +1168,7 @@ impl crate::outgoing::Endpoint for GetItemDimensionsRequest {
     type Response = GetItemDimensionsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_ITEM_DIMENSIONS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1124,6 +1179,7 @@ impl crate::outgoing::Endpoint for GetItemDimensionsRequest {
     > {
         GetItemDimensionsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -1137,6 +1193,7 @@ impl crate::outgoing::Endpoint for GetItemDimensionsInRequest {
     type Response = GetItemDimensionsInResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_ITEM_DIMENSIONS_IN;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1147,6 +1204,7 @@ impl crate::outgoing::Endpoint for GetItemDimensionsInRequest {
     > {
         GetItemDimensionsInRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -1160,6 +1218,7 @@ impl crate::outgoing::Endpoint for LookupBarcodeRequest {
     type Response = LookupBarcodeResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = LOOKUP_BARCODE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1170,31 +1229,32 @@ impl crate::outgoing::Endpoint for LookupBarcodeRequest {
     > {
         LookupBarcodeRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<LookupBarcodeResponse, crate::outgoing::ResponseError> {
         LookupBarcodeResponse::from_http(response)
     }
 }
-/// A client of the Refs API (references across files and directories) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Refs API (references across files and directories) over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client {
             http,
             endpoint,
@@ -1216,75 +1276,111 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = Credential>,
     {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            self.credential.as_ref(),
+        )
     }
     /// `GET /refs/v1/catalog`.
-    pub async fn list_catalog(
+    pub fn list_catalog(
         &self,
         request: &ListCatalogRequest,
-    ) -> ::std::result::Result<ListCatalogResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ListCatalogResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /refs/v1/catalog/{sku}`.
-    pub async fn get_catalog_item(
+    pub fn get_catalog_item(
         &self,
         request: &GetCatalogItemRequest,
-    ) -> ::std::result::Result<GetCatalogItemResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetCatalogItemResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /refs/v1/catalog/{sku}/price`.
-    pub async fn get_item_price(
+    pub fn get_item_price(
         &self,
         request: &GetItemPriceRequest,
-    ) -> ::std::result::Result<GetItemPriceResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetItemPriceResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /refs/v1/stock/{sku}`.
-    pub async fn get_stock(
+    pub fn get_stock(
         &self,
         request: &GetStockRequest,
-    ) -> ::std::result::Result<GetStockResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetStockResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /refs/v1/bundles`.
-    pub async fn create_bundle(
+    pub fn create_bundle(
         &self,
         request: &CreateBundleRequest,
-    ) -> ::std::result::Result<CreateBundleResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            CreateBundleResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /refs/legacy/items/{sku}/dimensions`.
-    pub async fn get_item_dimensions(
+    pub fn get_item_dimensions(
         &self,
         request: &GetItemDimensionsRequest,
-    ) -> ::std::result::Result<GetItemDimensionsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetItemDimensionsResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /refs/legacy/items/{sku}/dimensions/{unit}`.
-    pub async fn get_item_dimensions_in(
+    pub fn get_item_dimensions_in(
         &self,
         request: &GetItemDimensionsInRequest,
-    ) -> ::std::result::Result<
-        GetItemDimensionsInResponse,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetItemDimensionsInResponse,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `GET /refs/v1/lookup/{barcode}`.
-    pub async fn lookup_barcode(
+    pub fn lookup_barcode(
         &self,
         request: &LookupBarcodeRequest,
-    ) -> ::std::result::Result<LookupBarcodeResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            LookupBarcodeResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`RefsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

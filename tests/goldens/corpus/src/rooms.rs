@@ -26,6 +26,7 @@ pub enum CreateRoomResponse {
 }
 impl CreateRoomResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -33,6 +34,7 @@ impl CreateRoomResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -46,6 +48,7 @@ impl CreateRoomResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for CreateRoomResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -73,6 +76,7 @@ pub enum ListPublicRoomsResponse {
 }
 impl ListPublicRoomsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -80,6 +84,7 @@ impl ListPublicRoomsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -93,6 +98,7 @@ impl ListPublicRoomsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ListPublicRoomsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -124,6 +130,7 @@ pub enum GetRoomEventsResponse {
 }
 impl GetRoomEventsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -131,6 +138,7 @@ impl GetRoomEventsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -144,6 +152,7 @@ impl GetRoomEventsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetRoomEventsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -175,6 +184,7 @@ pub enum SendMessageResponse {
 }
 impl SendMessageResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -182,6 +192,7 @@ impl SendMessageResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -195,6 +206,7 @@ impl SendMessageResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SendMessageResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -226,6 +238,7 @@ pub enum GetProfileResponse {
 }
 impl GetProfileResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -234,6 +247,7 @@ impl GetProfileResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -244,6 +258,7 @@ impl GetProfileResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -263,6 +278,7 @@ impl GetProfileResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetProfileResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -293,6 +309,7 @@ pub enum SetDisplayNameResponse {
 }
 impl SetDisplayNameResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
@@ -300,6 +317,7 @@ impl SetDisplayNameResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -310,6 +328,7 @@ impl SetDisplayNameResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SetDisplayNameResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
@@ -339,6 +358,7 @@ pub enum SyncResponse {
 }
 impl SyncResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -346,6 +366,7 @@ impl SyncResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -359,6 +380,7 @@ impl SyncResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SyncResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -386,6 +408,7 @@ pub enum DefineFilterResponse {
 }
 impl DefineFilterResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -393,6 +416,7 @@ impl DefineFilterResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -406,6 +430,7 @@ impl DefineFilterResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for DefineFilterResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -437,6 +462,7 @@ pub enum PostReceiptResponse {
 }
 impl PostReceiptResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -444,6 +470,7 @@ impl PostReceiptResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -457,6 +484,7 @@ impl PostReceiptResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PostReceiptResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -484,6 +512,7 @@ pub enum GetRoomTagsResponse {
 }
 impl GetRoomTagsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -491,6 +520,7 @@ impl GetRoomTagsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -504,6 +534,7 @@ impl GetRoomTagsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetRoomTagsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -531,6 +562,7 @@ pub enum GetRelationsResponse {
 }
 impl GetRelationsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -538,6 +570,7 @@ impl GetRelationsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -551,6 +584,7 @@ impl GetRelationsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetRelationsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -584,6 +618,7 @@ pub enum SetPushRuleResponse {
 }
 impl SetPushRuleResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -591,6 +626,7 @@ impl SetPushRuleResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -604,6 +640,7 @@ impl SetPushRuleResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SetPushRuleResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -629,6 +666,7 @@ pub enum QueryKeysResponse {
 }
 impl QueryKeysResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -636,6 +674,7 @@ impl QueryKeysResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -649,6 +688,7 @@ impl QueryKeysResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for QueryKeysResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -682,6 +722,7 @@ pub enum UploadContentResponse {
 }
 impl UploadContentResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -690,6 +731,7 @@ impl UploadContentResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -700,6 +742,7 @@ impl UploadContentResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -719,6 +762,7 @@ impl UploadContentResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for UploadContentResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -760,6 +804,7 @@ pub enum DownloadContentResponse {
 }
 impl DownloadContentResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -768,6 +813,7 @@ impl DownloadContentResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -778,6 +824,7 @@ impl DownloadContentResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -797,6 +844,7 @@ impl DownloadContentResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for DownloadContentResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => body.response(::http::StatusCode::OK),
@@ -1153,6 +1201,7 @@ pub fn operation(
 }
 impl CreateRoomRequest {
     /// The HTTP request for `POST /rooms/v3/createRoom` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1181,6 +1230,7 @@ impl CreateRoomRequest {
 }
 impl ListPublicRoomsRequest {
     /// The HTTP request for `GET /rooms/v3/publicRooms` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1203,6 +1253,7 @@ impl ListPublicRoomsRequest {
 }
 impl GetRoomEventsRequest {
     /// The HTTP request for `GET /rooms/v3/rooms/{roomId}/messages` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1232,6 +1283,7 @@ impl GetRoomEventsRequest {
 }
 impl SendMessageRequest {
     /// The HTTP request for `PUT /rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1263,6 +1315,7 @@ impl SendMessageRequest {
 }
 impl GetProfileRequest {
     /// The HTTP request for `GET /rooms/v3/profile/{userId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1284,6 +1337,7 @@ impl GetProfileRequest {
 }
 impl SetDisplayNameRequest {
     /// The HTTP request for `PUT /rooms/v3/profile/{userId}/displayname` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1314,6 +1368,7 @@ impl SetDisplayNameRequest {
 }
 impl SyncRequest {
     /// The HTTP request for `GET /rooms/v3/sync` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1344,6 +1399,7 @@ impl SyncRequest {
 }
 impl DefineFilterRequest {
     /// The HTTP request for `POST /rooms/v3/user/{userId}/filter` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1373,6 +1429,7 @@ impl DefineFilterRequest {
 }
 impl PostReceiptRequest {
     /// The HTTP request for `POST /rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1405,6 +1462,7 @@ impl PostReceiptRequest {
 }
 impl GetRoomTagsRequest {
     /// The HTTP request for `GET /rooms/v3/user/{userId}/rooms/{roomId}/tags` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1433,6 +1491,7 @@ impl GetRoomTagsRequest {
 }
 impl GetRelationsRequest {
     /// The HTTP request for `GET /rooms/v3/rooms/{roomId}/relations/{eventId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1461,6 +1520,7 @@ impl GetRelationsRequest {
 }
 impl SetPushRuleRequest {
     /// The HTTP request for `PUT /rooms/v3/pushrules/{scope}/{kind}/{ruleId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1493,6 +1553,7 @@ impl SetPushRuleRequest {
 }
 impl QueryKeysRequest {
     /// The HTTP request for `POST /rooms/v3/keys/query` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1521,6 +1582,7 @@ impl QueryKeysRequest {
 }
 impl UploadContentRequest {
     /// The HTTP request for `POST /rooms/media/v3/upload` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1551,6 +1613,7 @@ impl UploadContentRequest {
 }
 impl DownloadContentRequest {
     /// The HTTP request for `GET /rooms/media/v3/download/{serverName}/{mediaId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1575,6 +1638,7 @@ impl DownloadContentRequest {
 }
 impl CreateRoomResponse {
     /// The documented response a server sent for `POST /rooms/v3/createRoom`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1587,6 +1651,7 @@ impl CreateRoomResponse {
 }
 impl ListPublicRoomsResponse {
     /// The documented response a server sent for `GET /rooms/v3/publicRooms`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1599,6 +1664,7 @@ impl ListPublicRoomsResponse {
 }
 impl GetRoomEventsResponse {
     /// The documented response a server sent for `GET /rooms/v3/rooms/{roomId}/messages`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1611,6 +1677,7 @@ impl GetRoomEventsResponse {
 }
 impl SendMessageResponse {
     /// The documented response a server sent for `PUT /rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1623,6 +1690,7 @@ impl SendMessageResponse {
 }
 impl GetProfileResponse {
     /// The documented response a server sent for `GET /rooms/v3/profile/{userId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1636,6 +1704,7 @@ impl GetProfileResponse {
 }
 impl SetDisplayNameResponse {
     /// The documented response a server sent for `PUT /rooms/v3/profile/{userId}/displayname`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1648,6 +1717,7 @@ impl SetDisplayNameResponse {
 }
 impl SyncResponse {
     /// The documented response a server sent for `GET /rooms/v3/sync`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1660,6 +1730,7 @@ impl SyncResponse {
 }
 impl DefineFilterResponse {
     /// The documented response a server sent for `POST /rooms/v3/user/{userId}/filter`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1672,6 +1743,7 @@ impl DefineFilterResponse {
 }
 impl PostReceiptResponse {
     /// The documented response a server sent for `POST /rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1684,6 +1756,7 @@ impl PostReceiptResponse {
 }
 impl GetRoomTagsResponse {
     /// The documented response a server sent for `GET /rooms/v3/user/{userId}/rooms/{roomId}/tags`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1696,6 +1769,7 @@ impl GetRoomTagsResponse {
 }
 impl GetRelationsResponse {
     /// The documented response a server sent for `GET /rooms/v3/rooms/{roomId}/relations/{eventId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1708,6 +1782,7 @@ impl GetRelationsResponse {
 }
 impl SetPushRuleResponse {
     /// The documented response a server sent for `PUT /rooms/v3/pushrules/{scope}/{kind}/{ruleId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1720,6 +1795,7 @@ impl SetPushRuleResponse {
 }
 impl QueryKeysResponse {
     /// The documented response a server sent for `POST /rooms/v3/keys/query`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1732,6 +1808,7 @@ impl QueryKeysResponse {
 }
 impl UploadContentResponse {
     /// The documented response a server sent for `POST /rooms/media/v3/upload`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1745,6 +1822,7 @@ impl UploadContentResponse {
 }
 impl DownloadContentResponse {
     /// The documented response a server sent for `GET /rooms/media/v3/download/{serverName}/{mediaId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1764,6 +1842,7 @@ impl crate::outgoing::Endpoint for CreateRoomRequest {
     type Response = CreateRoomResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = CREATE_ROOM;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1774,6 +1853,7 @@ impl crate::outgoing::Endpoint for CreateRoomRequest {
     > {
         CreateRoomRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<CreateRoomResponse, crate::outgoing::ResponseError> {
@@ -1784,6 +1864,7 @@ impl crate::outgoing::Endpoint for ListPublicRoomsRequest {
     type Response = ListPublicRoomsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = LIST_PUBLIC_ROOMS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1794,6 +1875,7 @@ impl crate::outgoing::Endpoint for ListPublicRoomsRequest {
     > {
         ListPublicRoomsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<ListPublicRoomsResponse, crate::outgoing::ResponseError> {
@@ -1804,6 +1886,7 @@ impl crate::outgoing::Endpoint for GetRoomEventsRequest {
     type Response = GetRoomEventsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_ROOM_EVENTS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1814,6 +1897,7 @@ impl crate::outgoing::Endpoint for GetRoomEventsRequest {
     > {
         GetRoomEventsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetRoomEventsResponse, crate::outgoing::ResponseError> {
@@ -1824,6 +1908,7 @@ impl crate::outgoing::Endpoint for SendMessageRequest {
     type Response = SendMessageResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = SEND_MESSAGE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1834,6 +1919,7 @@ impl crate::outgoing::Endpoint for SendMessageRequest {
     > {
         SendMessageRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<SendMessageResponse, crate::outgoing::ResponseError> {
@@ -1844,6 +1930,7 @@ impl crate::outgoing::Endpoint for GetProfileRequest {
     type Response = GetProfileResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_PROFILE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1854,6 +1941,7 @@ impl crate::outgoing::Endpoint for GetProfileRequest {
     > {
         GetProfileRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetProfileResponse, crate::outgoing::ResponseError> {
@@ -1864,6 +1952,7 @@ impl crate::outgoing::Endpoint for SetDisplayNameRequest {
     type Response = SetDisplayNameResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = SET_DISPLAY_NAME;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1874,6 +1963,7 @@ impl crate::outgoing::Endpoint for SetDisplayNameRequest {
     > {
         SetDisplayNameRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<SetDisplayNameResponse, crate::outgoing::ResponseError> {
@@ -1884,6 +1974,7 @@ impl crate::outgoing::Endpoint for SyncRequest {
     type Response = SyncResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = SYNC;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1894,6 +1985,7 @@ impl crate::outgoing::Endpoint for SyncRequest {
     > {
         SyncRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<SyncResponse, crate::outgoing::ResponseError> {
@@ -1904,6 +1996,7 @@ impl crate::outgoing::Endpoint for DefineFilterRequest {
     type Response = DefineFilterResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = DEFINE_FILTER;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1914,6 +2007,7 @@ impl crate::outgoing::Endpoint for DefineFilterRequest {
     > {
         DefineFilterRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<DefineFilterResponse, crate::outgoing::ResponseError> {
@@ -1924,6 +2018,7 @@ impl crate::outgoing::Endpoint for PostReceiptRequest {
     type Response = PostReceiptResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = POST_RECEIPT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1934,6 +2029,7 @@ impl crate::outgoing::Endpoint for PostReceiptRequest {
     > {
         PostReceiptRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<PostReceiptResponse, crate::outgoing::ResponseError> {
@@ -1944,6 +2040,7 @@ impl crate::outgoing::Endpoint for GetRoomTagsRequest {
     type Response = GetRoomTagsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_ROOM_TAGS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1954,6 +2051,7 @@ impl crate::outgoing::Endpoint for GetRoomTagsRequest {
     > {
         GetRoomTagsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetRoomTagsResponse, crate::outgoing::ResponseError> {
@@ -1964,6 +2062,7 @@ impl crate::outgoing::Endpoint for GetRelationsRequest {
     type Response = GetRelationsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_RELATIONS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1974,6 +2073,7 @@ impl crate::outgoing::Endpoint for GetRelationsRequest {
     > {
         GetRelationsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetRelationsResponse, crate::outgoing::ResponseError> {
@@ -1984,6 +2084,7 @@ impl crate::outgoing::Endpoint for SetPushRuleRequest {
     type Response = SetPushRuleResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = SET_PUSH_RULE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1994,6 +2095,7 @@ impl crate::outgoing::Endpoint for SetPushRuleRequest {
     > {
         SetPushRuleRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<SetPushRuleResponse, crate::outgoing::ResponseError> {
@@ -2004,6 +2106,7 @@ impl crate::outgoing::Endpoint for QueryKeysRequest {
     type Response = QueryKeysResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = QUERY_KEYS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -2014,6 +2117,7 @@ impl crate::outgoing::Endpoint for QueryKeysRequest {
     > {
         QueryKeysRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<QueryKeysResponse, crate::outgoing::ResponseError> {
@@ -2024,6 +2128,7 @@ impl crate::outgoing::Endpoint for UploadContentRequest {
     type Response = UploadContentResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = UPLOAD_CONTENT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -2034,6 +2139,7 @@ impl crate::outgoing::Endpoint for UploadContentRequest {
     > {
         UploadContentRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<UploadContentResponse, crate::outgoing::ResponseError> {
@@ -2044,6 +2150,7 @@ impl crate::outgoing::Endpoint for DownloadContentRequest {
     type Response = DownloadContentResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = DOWNLOAD_CONTENT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -2054,31 +2161,32 @@ impl crate::outgoing::Endpoint for DownloadContentRequest {
     > {
         DownloadContentRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<DownloadContentResponse, crate::outgoing::ResponseError> {
         DownloadContentResponse::from_http(response)
     }
 }
-/// A client of the Rooms API (OpenAPI 3.1) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Rooms API (OpenAPI 3.1) over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client {
             http,
             endpoint,
@@ -2100,121 +2208,177 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = Credential>,
     {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            self.credential.as_ref(),
+        )
     }
     /// `POST /rooms/v3/createRoom`.
-    pub async fn create_room(
+    pub fn create_room(
         &self,
         request: &CreateRoomRequest,
-    ) -> ::std::result::Result<CreateRoomResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<CreateRoomResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /rooms/v3/publicRooms`.
-    pub async fn list_public_rooms(
+    pub fn list_public_rooms(
         &self,
         request: &ListPublicRoomsRequest,
-    ) -> ::std::result::Result<ListPublicRoomsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ListPublicRoomsResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /rooms/v3/rooms/{roomId}/messages`.
-    pub async fn get_room_events(
+    pub fn get_room_events(
         &self,
         request: &GetRoomEventsRequest,
-    ) -> ::std::result::Result<GetRoomEventsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetRoomEventsResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `PUT /rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}`.
-    pub async fn send_message(
+    pub fn send_message(
         &self,
         request: &SendMessageRequest,
-    ) -> ::std::result::Result<SendMessageResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<SendMessageResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /rooms/v3/profile/{userId}`.
-    pub async fn get_profile(
+    pub fn get_profile(
         &self,
         request: &GetProfileRequest,
-    ) -> ::std::result::Result<GetProfileResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetProfileResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `PUT /rooms/v3/profile/{userId}/displayname`.
-    pub async fn set_display_name(
+    pub fn set_display_name(
         &self,
         request: &SetDisplayNameRequest,
-    ) -> ::std::result::Result<SetDisplayNameResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            SetDisplayNameResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /rooms/v3/sync`.
-    pub async fn sync(
+    pub fn sync(
         &self,
         request: &SyncRequest,
-    ) -> ::std::result::Result<SyncResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<SyncResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /rooms/v3/user/{userId}/filter`.
-    pub async fn define_filter(
+    pub fn define_filter(
         &self,
         request: &DefineFilterRequest,
-    ) -> ::std::result::Result<DefineFilterResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            DefineFilterResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `POST /rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`.
-    pub async fn post_receipt(
+    pub fn post_receipt(
         &self,
         request: &PostReceiptRequest,
-    ) -> ::std::result::Result<PostReceiptResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PostReceiptResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /rooms/v3/user/{userId}/rooms/{roomId}/tags`.
-    pub async fn get_room_tags(
+    pub fn get_room_tags(
         &self,
         request: &GetRoomTagsRequest,
-    ) -> ::std::result::Result<GetRoomTagsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetRoomTagsResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /rooms/v3/rooms/{roomId}/relations/{eventId}`.
-    pub async fn get_relations(
+    pub fn get_relations(
         &self,
         request: &GetRelationsRequest,
-    ) -> ::std::result::Result<GetRelationsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetRelationsResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `PUT /rooms/v3/pushrules/{scope}/{kind}/{ruleId}`.
-    pub async fn set_push_rule(
+    pub fn set_push_rule(
         &self,
         request: &SetPushRuleRequest,
-    ) -> ::std::result::Result<SetPushRuleResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<SetPushRuleResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /rooms/v3/keys/query`.
-    pub async fn query_keys(
+    pub fn query_keys(
         &self,
         request: &QueryKeysRequest,
-    ) -> ::std::result::Result<QueryKeysResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<QueryKeysResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /rooms/media/v3/upload`.
-    pub async fn upload_content(
+    pub fn upload_content(
         &self,
         request: &UploadContentRequest,
-    ) -> ::std::result::Result<UploadContentResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            UploadContentResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /rooms/media/v3/download/{serverName}/{mediaId}`.
-    pub async fn download_content(
+    pub fn download_content(
         &self,
         request: &DownloadContentRequest,
-    ) -> ::std::result::Result<DownloadContentResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            DownloadContentResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`RoomsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -34,6 +34,7 @@ pub enum ListPetsResponse {
 }
 impl ListPetsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -41,6 +42,7 @@ impl ListPetsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -54,6 +56,7 @@ impl ListPetsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ListPetsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -83,6 +86,7 @@ pub enum AddPetResponse {
 }
 impl AddPetResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Created(_) => ::http::StatusCode::CREATED,
@@ -91,6 +95,7 @@ impl AddPetResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -101,6 +106,7 @@ impl AddPetResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<crate::types::Pet, crate::outgoing::ErrorResponse<Self>> {
@@ -117,6 +123,7 @@ impl AddPetResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for AddPetResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Created(body) => {
@@ -152,6 +159,7 @@ pub enum GetPetResponse {
 }
 impl GetPetResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -160,6 +168,7 @@ impl GetPetResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -170,6 +179,7 @@ impl GetPetResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<crate::types::Pet, crate::outgoing::ErrorResponse<Self>> {
@@ -186,6 +196,7 @@ impl GetPetResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetPetResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -218,6 +229,7 @@ pub enum DeletePetResponse {
 }
 impl DeletePetResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::NoContent => ::http::StatusCode::NO_CONTENT,
@@ -225,6 +237,7 @@ impl DeletePetResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -235,6 +248,7 @@ impl DeletePetResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for DeletePetResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::NoContent => {
@@ -264,6 +278,7 @@ pub enum PlaceOrderResponse {
 }
 impl PlaceOrderResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -272,6 +287,7 @@ impl PlaceOrderResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -279,6 +295,7 @@ impl PlaceOrderResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -298,6 +315,7 @@ impl PlaceOrderResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PlaceOrderResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -328,6 +346,7 @@ pub enum GetOrderResponse {
 }
 impl GetOrderResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -336,6 +355,7 @@ impl GetOrderResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -348,6 +368,7 @@ impl GetOrderResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -367,6 +388,7 @@ impl GetOrderResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetOrderResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -399,6 +421,7 @@ pub enum LoginUserResponse {
 }
 impl LoginUserResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -407,6 +430,7 @@ impl LoginUserResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -417,6 +441,7 @@ impl LoginUserResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -436,6 +461,7 @@ impl LoginUserResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for LoginUserResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -466,6 +492,7 @@ pub enum GetUserResponse {
 }
 impl GetUserResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -473,6 +500,7 @@ impl GetUserResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -486,6 +514,7 @@ impl GetUserResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetUserResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -513,6 +542,7 @@ pub enum GetInventoryResponse {
 }
 impl GetInventoryResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -520,6 +550,7 @@ impl GetInventoryResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -536,6 +567,7 @@ impl GetInventoryResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetInventoryResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -563,6 +595,7 @@ pub enum PutInventoryMetadataResponse {
 }
 impl PutInventoryMetadataResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::NoContent => ::http::StatusCode::NO_CONTENT,
@@ -570,6 +603,7 @@ impl PutInventoryMetadataResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -580,6 +614,7 @@ impl PutInventoryMetadataResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PutInventoryMetadataResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::NoContent => {
@@ -605,6 +640,7 @@ pub enum GetPetPhotoResponse {
 }
 impl GetPetPhotoResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -612,6 +648,7 @@ impl GetPetPhotoResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -625,6 +662,7 @@ impl GetPetPhotoResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetPetPhotoResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => body.response(::http::StatusCode::OK),
@@ -650,6 +688,7 @@ pub enum PutPetPhotoResponse {
 }
 impl PutPetPhotoResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::NoContent => ::http::StatusCode::NO_CONTENT,
@@ -657,6 +696,7 @@ impl PutPetPhotoResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -667,6 +707,7 @@ impl PutPetPhotoResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PutPetPhotoResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::NoContent => {
@@ -959,6 +1000,7 @@ pub fn operation(
 }
 impl ListPetsRequest {
     /// The HTTP request for `GET /store/v1/pets` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -988,6 +1030,7 @@ impl ListPetsRequest {
 }
 impl AddPetRequest {
     /// The HTTP request for `POST /store/v1/pets` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1017,6 +1060,7 @@ impl AddPetRequest {
 }
 impl GetPetRequest {
     /// The HTTP request for `GET /store/v1/pets/{petId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1045,6 +1089,7 @@ impl GetPetRequest {
 }
 impl DeletePetRequest {
     /// The HTTP request for `DELETE /store/v1/pets/{petId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1074,6 +1119,7 @@ impl DeletePetRequest {
 }
 impl PlaceOrderRequest {
     /// The HTTP request for `POST /store/v1/orders` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1103,6 +1149,7 @@ impl PlaceOrderRequest {
 }
 impl GetOrderRequest {
     /// The HTTP request for `GET /store/v1/orders/{orderId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1134,6 +1181,7 @@ impl GetOrderRequest {
 }
 impl LoginUserRequest {
     /// The HTTP request for `POST /store/v1/users/login` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1156,6 +1204,7 @@ impl LoginUserRequest {
 }
 impl GetUserRequest {
     /// The HTTP request for `GET /store/v1/users/{userId}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1184,6 +1233,7 @@ impl GetUserRequest {
 }
 impl GetInventoryRequest {
     /// The HTTP request for `GET /store/v1/inventory` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1204,6 +1254,7 @@ impl GetInventoryRequest {
 }
 impl PutInventoryMetadataRequest {
     /// The HTTP request for `PUT /store/v1/inventory/metadata` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1227,6 +1278,7 @@ impl PutInventoryMetadataRequest {
 }
 impl GetPetPhotoRequest {
     /// The HTTP request for `GET /store/v1/pets/{petId}/photo` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1248,6 +1300,7 @@ impl GetPetPhotoRequest {
 }
 impl PutPetPhotoRequest {
     /// The HTTP request for `PUT /store/v1/pets/{petId}/photo` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1271,6 +1324,7 @@ impl PutPetPhotoRequest {
 }
 impl ListPetsResponse {
     /// The documented response a server sent for `GET /store/v1/pets`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1283,6 +1337,7 @@ impl ListPetsResponse {
 }
 impl AddPetResponse {
     /// The documented response a server sent for `POST /store/v1/pets`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1296,6 +1351,7 @@ impl AddPetResponse {
 }
 impl GetPetResponse {
     /// The documented response a server sent for `GET /store/v1/pets/{petId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1309,6 +1365,7 @@ impl GetPetResponse {
 }
 impl DeletePetResponse {
     /// The documented response a server sent for `DELETE /store/v1/pets/{petId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1321,6 +1378,7 @@ impl DeletePetResponse {
 }
 impl PlaceOrderResponse {
     /// The documented response a server sent for `POST /store/v1/orders`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1334,6 +1392,7 @@ impl PlaceOrderResponse {
 }
 impl GetOrderResponse {
     /// The documented response a server sent for `GET /store/v1/orders/{orderId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1350,6 +1409,7 @@ impl GetOrderResponse {
 }
 impl LoginUserResponse {
     /// The documented response a server sent for `POST /store/v1/users/login`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1363,6 +1423,7 @@ impl LoginUserResponse {
 }
 impl GetUserResponse {
     /// The documented response a server sent for `GET /store/v1/users/{userId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1375,6 +1436,7 @@ impl GetUserResponse {
 }
 impl GetInventoryResponse {
     /// The documented response a server sent for `GET /store/v1/inventory`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1387,6 +1449,7 @@ impl GetInventoryResponse {
 }
 impl PutInventoryMetadataResponse {
     /// The documented response a server sent for `PUT /store/v1/inventory/metadata`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1399,6 +1462,7 @@ impl PutInventoryMetadataResponse {
 }
 impl GetPetPhotoResponse {
     /// The documented response a server sent for `GET /store/v1/pets/{petId}/photo`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1415,6 +1479,7 @@ impl GetPetPhotoResponse {
 }
 impl PutPetPhotoResponse {
     /// The documented response a server sent for `PUT /store/v1/pets/{petId}/photo`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1429,6 +1494,7 @@ impl crate::outgoing::Endpoint for ListPetsRequest {
     type Response = ListPetsResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = LIST_PETS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1439,6 +1505,7 @@ impl crate::outgoing::Endpoint for ListPetsRequest {
     > {
         ListPetsRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<ListPetsResponse, crate::outgoing::ResponseError> {
@@ -1449,6 +1516,7 @@ impl crate::outgoing::Endpoint for AddPetRequest {
     type Response = AddPetResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = ADD_PET;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1459,6 +1527,7 @@ impl crate::outgoing::Endpoint for AddPetRequest {
     > {
         AddPetRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<AddPetResponse, crate::outgoing::ResponseError> {
@@ -1469,6 +1538,7 @@ impl crate::outgoing::Endpoint for GetPetRequest {
     type Response = GetPetResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_PET;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1479,6 +1549,7 @@ impl crate::outgoing::Endpoint for GetPetRequest {
     > {
         GetPetRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetPetResponse, crate::outgoing::ResponseError> {
@@ -1489,6 +1560,7 @@ impl crate::outgoing::Endpoint for DeletePetRequest {
     type Response = DeletePetResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = DELETE_PET;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1499,6 +1571,7 @@ impl crate::outgoing::Endpoint for DeletePetRequest {
     > {
         DeletePetRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<DeletePetResponse, crate::outgoing::ResponseError> {
@@ -1509,6 +1582,7 @@ impl crate::outgoing::Endpoint for PlaceOrderRequest {
     type Response = PlaceOrderResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = PLACE_ORDER;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1519,6 +1593,7 @@ impl crate::outgoing::Endpoint for PlaceOrderRequest {
     > {
         PlaceOrderRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<PlaceOrderResponse, crate::outgoing::ResponseError> {
@@ -1529,6 +1604,7 @@ impl crate::outgoing::Endpoint for GetOrderRequest {
     type Response = GetOrderResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_ORDER;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1539,6 +1615,7 @@ impl crate::outgoing::Endpoint for GetOrderRequest {
     > {
         GetOrderRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetOrderResponse, crate::outgoing::ResponseError> {
@@ -1549,6 +1626,7 @@ impl crate::outgoing::Endpoint for LoginUserRequest {
     type Response = LoginUserResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = LOGIN_USER;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1559,6 +1637,7 @@ impl crate::outgoing::Endpoint for LoginUserRequest {
     > {
         LoginUserRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<LoginUserResponse, crate::outgoing::ResponseError> {
@@ -1569,6 +1648,7 @@ impl crate::outgoing::Endpoint for GetUserRequest {
     type Response = GetUserResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_USER;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1579,6 +1659,7 @@ impl crate::outgoing::Endpoint for GetUserRequest {
     > {
         GetUserRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetUserResponse, crate::outgoing::ResponseError> {
@@ -1589,6 +1670,7 @@ impl crate::outgoing::Endpoint for GetInventoryRequest {
     type Response = GetInventoryResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_INVENTORY;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1599,6 +1681,7 @@ impl crate::outgoing::Endpoint for GetInventoryRequest {
     > {
         GetInventoryRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetInventoryResponse, crate::outgoing::ResponseError> {
@@ -1609,6 +1692,7 @@ impl crate::outgoing::Endpoint for PutInventoryMetadataRequest {
     type Response = PutInventoryMetadataResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = PUT_INVENTORY_METADATA;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1619,6 +1703,7 @@ impl crate::outgoing::Endpoint for PutInventoryMetadataRequest {
     > {
         PutInventoryMetadataRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -1632,6 +1717,7 @@ impl crate::outgoing::Endpoint for GetPetPhotoRequest {
     type Response = GetPetPhotoResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_PET_PHOTO;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1642,6 +1728,7 @@ impl crate::outgoing::Endpoint for GetPetPhotoRequest {
     > {
         GetPetPhotoRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetPetPhotoResponse, crate::outgoing::ResponseError> {
@@ -1652,6 +1739,7 @@ impl crate::outgoing::Endpoint for PutPetPhotoRequest {
     type Response = PutPetPhotoResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = PUT_PET_PHOTO;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1662,31 +1750,32 @@ impl crate::outgoing::Endpoint for PutPetPhotoRequest {
     > {
         PutPetPhotoRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<PutPetPhotoResponse, crate::outgoing::ResponseError> {
         PutPetPhotoResponse::from_http(response)
     }
 }
-/// A client of the Store API (Swagger 2.0) over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Store API (Swagger 2.0) over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client {
             http,
             endpoint,
@@ -1708,107 +1797,139 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = Credential>,
     {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            self.credential.as_ref(),
+        )
     }
     /// `GET /store/v1/pets`.
     ///
     /// Lists pets, by status.
-    pub async fn list_pets(
+    pub fn list_pets(
         &self,
         request: &ListPetsRequest,
-    ) -> ::std::result::Result<ListPetsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ListPetsResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /store/v1/pets`.
-    pub async fn add_pet(
+    pub fn add_pet(
         &self,
         request: &AddPetRequest,
-    ) -> ::std::result::Result<AddPetResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<AddPetResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /store/v1/pets/{petId}`.
-    pub async fn get_pet(
+    pub fn get_pet(
         &self,
         request: &GetPetRequest,
-    ) -> ::std::result::Result<GetPetResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetPetResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `DELETE /store/v1/pets/{petId}`.
-    pub async fn delete_pet(
+    pub fn delete_pet(
         &self,
         request: &DeletePetRequest,
-    ) -> ::std::result::Result<DeletePetResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<DeletePetResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /store/v1/orders`.
-    pub async fn place_order(
+    pub fn place_order(
         &self,
         request: &PlaceOrderRequest,
-    ) -> ::std::result::Result<PlaceOrderResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PlaceOrderResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /store/v1/orders/{orderId}`.
-    pub async fn get_order(
+    pub fn get_order(
         &self,
         request: &GetOrderRequest,
-    ) -> ::std::result::Result<GetOrderResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetOrderResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /store/v1/users/login`.
-    pub async fn login_user(
+    pub fn login_user(
         &self,
         request: &LoginUserRequest,
-    ) -> ::std::result::Result<LoginUserResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<LoginUserResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /store/v1/users/{userId}`.
-    pub async fn get_user(
+    pub fn get_user(
         &self,
         request: &GetUserRequest,
-    ) -> ::std::result::Result<GetUserResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetUserResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /store/v1/inventory`.
     ///
     /// Counts per status, per warehouse.
-    pub async fn get_inventory(
+    pub fn get_inventory(
         &self,
         request: &GetInventoryRequest,
-    ) -> ::std::result::Result<GetInventoryResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetInventoryResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `PUT /store/v1/inventory/metadata`.
-    pub async fn put_inventory_metadata(
+    pub fn put_inventory_metadata(
         &self,
         request: &PutInventoryMetadataRequest,
-    ) -> ::std::result::Result<
-        PutInventoryMetadataResponse,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            PutInventoryMetadataResponse,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `GET /store/v1/pets/{petId}/photo`.
-    pub async fn get_pet_photo(
+    pub fn get_pet_photo(
         &self,
         request: &GetPetPhotoRequest,
-    ) -> ::std::result::Result<GetPetPhotoResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetPetPhotoResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `PUT /store/v1/pets/{petId}/photo`.
-    pub async fn put_pet_photo(
+    pub fn put_pet_photo(
         &self,
         request: &PutPetPhotoRequest,
-    ) -> ::std::result::Result<PutPetPhotoResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PutPetPhotoResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`StoreApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

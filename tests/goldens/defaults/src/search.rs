@@ -23,6 +23,7 @@ pub enum SearchResponse {
 }
 impl SearchResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
@@ -30,6 +31,7 @@ impl SearchResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -40,6 +42,7 @@ impl SearchResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SearchResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
@@ -78,6 +81,7 @@ pub fn operation(
 }
 impl SearchRequest {
     /// The HTTP request for `POST /search` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -103,6 +107,7 @@ impl SearchRequest {
 }
 impl SearchResponse {
     /// The documented response a server sent for `POST /search`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -117,6 +122,7 @@ impl crate::outgoing::Endpoint for SearchRequest {
     type Response = SearchResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = SEARCH;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -127,30 +133,31 @@ impl crate::outgoing::Endpoint for SearchRequest {
     > {
         SearchRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<SearchResponse, crate::outgoing::ResponseError> {
         SearchResponse::from_http(response)
     }
 }
-/// A client of the Search API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Search API over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client { http, endpoint }
     }
     /// The server the requests go to.
@@ -159,23 +166,30 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = ::std::convert::Infallible>,
     {
-        let request = request.to_http(&self.endpoint, ::std::option::Option::None)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            ::std::option::Option::None,
+        )
     }
     /// `POST /search`.
-    pub async fn search(
+    pub fn search(
         &self,
         request: &SearchRequest,
-    ) -> ::std::result::Result<SearchResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<SearchResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`SearchApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

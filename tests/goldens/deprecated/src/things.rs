@@ -17,6 +17,7 @@ pub enum OldThingResponse {
 }
 impl OldThingResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
@@ -24,6 +25,7 @@ impl OldThingResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -34,6 +36,7 @@ impl OldThingResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for OldThingResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
@@ -54,6 +57,7 @@ pub enum NewThingResponse {
 }
 impl NewThingResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
@@ -61,6 +65,7 @@ impl NewThingResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -71,6 +76,7 @@ impl NewThingResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for NewThingResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
@@ -128,6 +134,7 @@ pub fn operation(
 }
 impl OldThingRequest {
     /// The HTTP request for `GET /old` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -148,6 +155,7 @@ impl OldThingRequest {
 }
 impl NewThingRequest {
     /// The HTTP request for `GET /new` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -167,6 +175,7 @@ impl NewThingRequest {
 }
 impl OldThingResponse {
     /// The documented response a server sent for `GET /old`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -179,6 +188,7 @@ impl OldThingResponse {
 }
 impl NewThingResponse {
     /// The documented response a server sent for `GET /new`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -193,6 +203,7 @@ impl crate::outgoing::Endpoint for OldThingRequest {
     type Response = OldThingResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = OLD_THING;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -203,6 +214,7 @@ impl crate::outgoing::Endpoint for OldThingRequest {
     > {
         OldThingRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<OldThingResponse, crate::outgoing::ResponseError> {
@@ -213,6 +225,7 @@ impl crate::outgoing::Endpoint for NewThingRequest {
     type Response = NewThingResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = NEW_THING;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -223,30 +236,31 @@ impl crate::outgoing::Endpoint for NewThingRequest {
     > {
         NewThingRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<NewThingResponse, crate::outgoing::ResponseError> {
         NewThingResponse::from_http(response)
     }
 }
-/// A client of the Things API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Things API over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client { http, endpoint }
     }
     /// The server the requests go to.
@@ -255,31 +269,40 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = ::std::convert::Infallible>,
     {
-        let request = request.to_http(&self.endpoint, ::std::option::Option::None)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            ::std::option::Option::None,
+        )
     }
     /// `GET /old`.
     #[deprecated]
-    pub async fn old_thing(
+    pub fn old_thing(
         &self,
         request: &OldThingRequest,
-    ) -> ::std::result::Result<OldThingResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<OldThingResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /new`.
-    pub async fn new_thing(
+    pub fn new_thing(
         &self,
         request: &NewThingRequest,
-    ) -> ::std::result::Result<NewThingResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<NewThingResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`ThingsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -19,6 +19,7 @@ pub enum ListPetsResponse {
 }
 impl ListPetsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -26,6 +27,7 @@ impl ListPetsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -39,6 +41,7 @@ impl ListPetsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ListPetsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -79,6 +82,7 @@ pub fn operation(
 }
 impl ListPetsRequest {
     /// The HTTP request for `GET /v1/pets` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -99,6 +103,7 @@ impl ListPetsRequest {
 }
 impl ListPetsResponse {
     /// The documented response a server sent for `GET /v1/pets`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -113,6 +118,7 @@ impl crate::outgoing::Endpoint for ListPetsRequest {
     type Response = ListPetsResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = LIST_PETS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -123,30 +129,31 @@ impl crate::outgoing::Endpoint for ListPetsRequest {
     > {
         ListPetsRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<ListPetsResponse, crate::outgoing::ResponseError> {
         ListPetsResponse::from_http(response)
     }
 }
-/// A client of the Pets API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Pets API over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client { http, endpoint }
     }
     /// The server the requests go to.
@@ -155,23 +162,30 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = ::std::convert::Infallible>,
     {
-        let request = request.to_http(&self.endpoint, ::std::option::Option::None)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            ::std::option::Option::None,
+        )
     }
     /// `GET /v1/pets`.
-    pub async fn list_pets(
+    pub fn list_pets(
         &self,
         request: &ListPetsRequest,
-    ) -> ::std::result::Result<ListPetsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ListPetsResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`PetsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -21,6 +21,7 @@ pub enum GetDeviceResponse {
 }
 impl GetDeviceResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -29,6 +30,7 @@ impl GetDeviceResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -48,6 +50,7 @@ impl GetDeviceResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetDeviceResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -80,6 +83,7 @@ pub enum GetDeviceKeysResponse {
 }
 impl GetDeviceKeysResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -88,6 +92,7 @@ impl GetDeviceKeysResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -107,6 +112,7 @@ impl GetDeviceKeysResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetDeviceKeysResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -139,6 +145,7 @@ pub enum GetDeviceCardResponse {
 }
 impl GetDeviceCardResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -147,6 +154,7 @@ impl GetDeviceCardResponse {
     }
     /// The documented variant for `error`'s status, carrying its body; the error
     /// itself when this operation does not document that status (return it as `Err`).
+    #[inline]
     pub fn from_error(
         error: crate::types::ApiError,
     ) -> ::std::result::Result<Self, crate::types::ApiError> {
@@ -157,6 +165,7 @@ impl GetDeviceCardResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -176,6 +185,7 @@ impl GetDeviceCardResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetDeviceCardResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -201,6 +211,7 @@ pub enum GetPositionsResponse {
 }
 impl GetPositionsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -208,6 +219,7 @@ impl GetPositionsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -221,6 +233,7 @@ impl GetPositionsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetPositionsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -243,6 +256,7 @@ pub enum ListDevicesResponse {
 }
 impl ListDevicesResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -250,6 +264,7 @@ impl ListDevicesResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -263,6 +278,7 @@ impl ListDevicesResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ListDevicesResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -288,6 +304,7 @@ pub enum ShowDeviceResponse {
 }
 impl ShowDeviceResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -295,6 +312,7 @@ impl ShowDeviceResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -308,6 +326,7 @@ impl ShowDeviceResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ShowDeviceResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -445,6 +464,7 @@ pub fn operation(
 }
 impl GetDeviceRequest {
     /// The HTTP request for `GET /devices/{deviceId}` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -465,6 +485,7 @@ impl GetDeviceRequest {
 }
 impl GetDeviceKeysRequest {
     /// The HTTP request for `GET /devices/{deviceId}/keys` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -485,6 +506,7 @@ impl GetDeviceKeysRequest {
 }
 impl GetDeviceCardRequest {
     /// The HTTP request for `GET /devices/{deviceId}/card` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -505,6 +527,7 @@ impl GetDeviceCardRequest {
 }
 impl GetPositionsRequest {
     /// The HTTP request for `GET /positions` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -524,6 +547,7 @@ impl GetPositionsRequest {
 }
 impl ListDevicesRequest {
     /// The HTTP request for `GET /devices` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -543,6 +567,7 @@ impl ListDevicesRequest {
 }
 impl ShowDeviceRequest {
     /// The HTTP request for `GET /devices/{deviceId}/summary` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -563,6 +588,7 @@ impl ShowDeviceRequest {
 }
 impl GetDeviceResponse {
     /// The documented response a server sent for `GET /devices/{deviceId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -576,6 +602,7 @@ impl GetDeviceResponse {
 }
 impl GetDeviceKeysResponse {
     /// The documented response a server sent for `GET /devices/{deviceId}/keys`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -589,6 +616,7 @@ impl GetDeviceKeysResponse {
 }
 impl GetDeviceCardResponse {
     /// The documented response a server sent for `GET /devices/{deviceId}/card`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -602,6 +630,7 @@ impl GetDeviceCardResponse {
 }
 impl GetPositionsResponse {
     /// The documented response a server sent for `GET /positions`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -614,6 +643,7 @@ impl GetPositionsResponse {
 }
 impl ListDevicesResponse {
     /// The documented response a server sent for `GET /devices`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -626,6 +656,7 @@ impl ListDevicesResponse {
 }
 impl ShowDeviceResponse {
     /// The documented response a server sent for `GET /devices/{deviceId}/summary`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -640,6 +671,7 @@ impl crate::outgoing::Endpoint for GetDeviceRequest {
     type Response = GetDeviceResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = GET_DEVICE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -650,6 +682,7 @@ impl crate::outgoing::Endpoint for GetDeviceRequest {
     > {
         GetDeviceRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetDeviceResponse, crate::outgoing::ResponseError> {
@@ -660,6 +693,7 @@ impl crate::outgoing::Endpoint for GetDeviceKeysRequest {
     type Response = GetDeviceKeysResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = GET_DEVICE_KEYS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -670,6 +704,7 @@ impl crate::outgoing::Endpoint for GetDeviceKeysRequest {
     > {
         GetDeviceKeysRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetDeviceKeysResponse, crate::outgoing::ResponseError> {
@@ -680,6 +715,7 @@ impl crate::outgoing::Endpoint for GetDeviceCardRequest {
     type Response = GetDeviceCardResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = GET_DEVICE_CARD;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -690,6 +726,7 @@ impl crate::outgoing::Endpoint for GetDeviceCardRequest {
     > {
         GetDeviceCardRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetDeviceCardResponse, crate::outgoing::ResponseError> {
@@ -700,6 +737,7 @@ impl crate::outgoing::Endpoint for GetPositionsRequest {
     type Response = GetPositionsResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = GET_POSITIONS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -710,6 +748,7 @@ impl crate::outgoing::Endpoint for GetPositionsRequest {
     > {
         GetPositionsRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetPositionsResponse, crate::outgoing::ResponseError> {
@@ -720,6 +759,7 @@ impl crate::outgoing::Endpoint for ListDevicesRequest {
     type Response = ListDevicesResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = LIST_DEVICES;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -730,6 +770,7 @@ impl crate::outgoing::Endpoint for ListDevicesRequest {
     > {
         ListDevicesRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<ListDevicesResponse, crate::outgoing::ResponseError> {
@@ -740,6 +781,7 @@ impl crate::outgoing::Endpoint for ShowDeviceRequest {
     type Response = ShowDeviceResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = SHOW_DEVICE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -750,30 +792,31 @@ impl crate::outgoing::Endpoint for ShowDeviceRequest {
     > {
         ShowDeviceRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<ShowDeviceResponse, crate::outgoing::ResponseError> {
         ShowDeviceResponse::from_http(response)
     }
 }
-/// A client of the Devices API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Devices API over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client { http, endpoint }
     }
     /// The server the requests go to.
@@ -782,58 +825,84 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = ::std::convert::Infallible>,
     {
-        let request = request.to_http(&self.endpoint, ::std::option::Option::None)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            ::std::option::Option::None,
+        )
     }
     /// `GET /devices/{deviceId}`.
-    pub async fn get_device(
+    pub fn get_device(
         &self,
         request: &GetDeviceRequest,
-    ) -> ::std::result::Result<GetDeviceResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetDeviceResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /devices/{deviceId}/keys`.
-    pub async fn get_device_keys(
+    pub fn get_device_keys(
         &self,
         request: &GetDeviceKeysRequest,
-    ) -> ::std::result::Result<GetDeviceKeysResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetDeviceKeysResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /devices/{deviceId}/card`.
-    pub async fn get_device_card(
+    pub fn get_device_card(
         &self,
         request: &GetDeviceCardRequest,
-    ) -> ::std::result::Result<GetDeviceCardResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetDeviceCardResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /positions`.
-    pub async fn get_positions(
+    pub fn get_positions(
         &self,
         request: &GetPositionsRequest,
-    ) -> ::std::result::Result<GetPositionsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetPositionsResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /devices`.
-    pub async fn list_devices(
+    pub fn list_devices(
         &self,
         request: &ListDevicesRequest,
-    ) -> ::std::result::Result<ListDevicesResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ListDevicesResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /devices/{deviceId}/summary`.
-    pub async fn show_device(
+    pub fn show_device(
         &self,
         request: &ShowDeviceRequest,
-    ) -> ::std::result::Result<ShowDeviceResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ShowDeviceResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`DevicesApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

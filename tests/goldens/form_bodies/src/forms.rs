@@ -17,6 +17,7 @@ pub enum FormLoginResponse {
 }
 impl FormLoginResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
@@ -24,6 +25,7 @@ impl FormLoginResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -34,6 +36,7 @@ impl FormLoginResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for FormLoginResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
@@ -57,6 +60,7 @@ pub enum AddNoteResponse {
 }
 impl AddNoteResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Created => ::http::StatusCode::CREATED,
@@ -64,6 +68,7 @@ impl AddNoteResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -74,6 +79,7 @@ impl AddNoteResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for AddNoteResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Created => crate::runtime::empty_response(::http::StatusCode::CREATED),
@@ -130,6 +136,7 @@ pub fn operation(
 }
 impl FormLoginRequest {
     /// The HTTP request for `POST /login` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -151,6 +158,7 @@ impl FormLoginRequest {
 }
 impl AddNoteRequest {
     /// The HTTP request for `POST /notes` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -172,6 +180,7 @@ impl AddNoteRequest {
 }
 impl FormLoginResponse {
     /// The documented response a server sent for `POST /login`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -184,6 +193,7 @@ impl FormLoginResponse {
 }
 impl AddNoteResponse {
     /// The documented response a server sent for `POST /notes`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -198,6 +208,7 @@ impl crate::outgoing::Endpoint for FormLoginRequest {
     type Response = FormLoginResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = FORM_LOGIN;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -208,6 +219,7 @@ impl crate::outgoing::Endpoint for FormLoginRequest {
     > {
         FormLoginRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<FormLoginResponse, crate::outgoing::ResponseError> {
@@ -218,6 +230,7 @@ impl crate::outgoing::Endpoint for AddNoteRequest {
     type Response = AddNoteResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = ADD_NOTE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -228,30 +241,31 @@ impl crate::outgoing::Endpoint for AddNoteRequest {
     > {
         AddNoteRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<AddNoteResponse, crate::outgoing::ResponseError> {
         AddNoteResponse::from_http(response)
     }
 }
-/// A client of the Forms API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Forms API over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client { http, endpoint }
     }
     /// The server the requests go to.
@@ -260,30 +274,39 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = ::std::convert::Infallible>,
     {
-        let request = request.to_http(&self.endpoint, ::std::option::Option::None)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            ::std::option::Option::None,
+        )
     }
     /// `POST /login`.
-    pub async fn form_login(
+    pub fn form_login(
         &self,
         request: &FormLoginRequest,
-    ) -> ::std::result::Result<FormLoginResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<FormLoginResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /notes`.
-    pub async fn add_note(
+    pub fn add_note(
         &self,
         request: &AddNoteRequest,
-    ) -> ::std::result::Result<AddNoteResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<AddNoteResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`FormsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

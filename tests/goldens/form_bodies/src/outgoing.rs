@@ -5,7 +5,8 @@
 //! wrong on either side. Transport-agnostic: every request type turns into an
 //! `http::Request<Vec<u8>>` (`XRequest::to_http`) and every `http::Response<Vec<u8>>` into
 //! its response enum (`XResponse::from_http`), whatever sends them. Behind the `client`
-//! feature, [`send`] sends them with reqwest, which each API's `Client` uses.
+//! feature, each API's `Client` sends them over an [`HttpClient`]: reqwest's with the
+//! `reqwest` feature, or whatever client the application wraps.
 //!
 //! Values go on the wire as the server half reads them: path, query and header values are
 //! the value's JSON scalar as text (a string as is), a list is one query pair per item, an
@@ -526,6 +527,23 @@ pub fn percent_encode(text: &str) -> String {
     out
 }
 
+/// What an API's `Client` sends its requests with: a whole request in, a whole response out.
+/// The `reqwest` feature implements it for `reqwest::Client`; an application implements it
+/// for any other HTTP client (hyper, a browser's `fetch`, an in-process service in tests).
+#[cfg(feature = "client")]
+pub trait HttpClient {
+    /// Sends `request` and reads the whole response, or says why no answer came.
+    fn send(
+        &self,
+        request: ::http::Request<Vec<u8>>,
+    ) -> impl Future<Output = Result<::http::Response<Vec<u8>>, TransportError>> + Send;
+}
+
+/// Why a request got no answer (connecting, sending or receiving failed): the HTTP client's
+/// own error, to downcast when its details matter.
+#[cfg(feature = "client")]
+pub type TransportError = Box<dyn std::error::Error + Send + Sync>;
+
 /// A call that failed: the request could not be built, did not get an answer, or got one the
 /// operation does not document.
 #[cfg(feature = "client")]
@@ -534,7 +552,7 @@ pub enum ClientError {
     /// The request could not be put together.
     Request(RequestError),
     /// Connecting, sending or receiving failed.
-    Transport(reqwest::Error),
+    Transport(TransportError),
     /// The answer is not one the operation documents.
     Response(ResponseError),
 }
@@ -555,7 +573,7 @@ impl std::error::Error for ClientError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ClientError::Request(error) => Some(error),
-            ClientError::Transport(error) => Some(error),
+            ClientError::Transport(error) => Some(error.as_ref()),
             ClientError::Response(error) => Some(error),
         }
     }
@@ -575,24 +593,39 @@ impl From<ResponseError> for ClientError {
     }
 }
 
-/// Sends `request` with `http` and reads the whole response.
+/// Sends `request` with `http` and turns the answer into `E`'s documented response: what
+/// every `Client::send` does, written once for all of them.
 #[cfg(feature = "client")]
-pub async fn send(
-    http: &reqwest::Client,
-    request: ::http::Request<Vec<u8>>,
-) -> Result<::http::Response<Vec<u8>>, ClientError> {
-    let request = reqwest::Request::try_from(request).map_err(ClientError::Transport)?;
+pub async fn send<E: Endpoint>(
+    http: &impl HttpClient,
+    request: &E,
+    base: &BaseUrl,
+    credential: Option<&E::Credential>,
+) -> Result<E::Response, ClientError> {
+    let request = request.to_http(base, credential)?;
     let response = http
-        .execute(request)
+        .send(request)
         .await
         .map_err(ClientError::Transport)?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.bytes().await.map_err(ClientError::Transport)?;
-    let mut out = ::http::Response::new(body.to_vec());
-    *out.status_mut() = status;
-    *out.headers_mut() = headers;
-    Ok(out)
+    Ok(E::response_from_http(response)?)
+}
+
+#[cfg(feature = "reqwest")]
+impl HttpClient for reqwest::Client {
+    async fn send(
+        &self,
+        request: ::http::Request<Vec<u8>>,
+    ) -> Result<::http::Response<Vec<u8>>, TransportError> {
+        let request = reqwest::Request::try_from(request)?;
+        let response = self.execute(request).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?;
+        let mut out = ::http::Response::new(body.to_vec());
+        *out.status_mut() = status;
+        *out.headers_mut() = headers;
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

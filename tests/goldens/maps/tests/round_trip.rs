@@ -2,8 +2,8 @@
 
 //! Every operation, through the generated client and the generated router: the
 //! server receives the request the client sent, the client gets the response the
-//! server answered. Needs both halves: `cargo test --features client`.
-#![cfg(all(feature = "server", feature = "client"))]
+//! server answered. Needs both halves and a transport: `cargo test --features reqwest`.
+#![cfg(all(feature = "server", feature = "reqwest"))]
 use ::std::sync::Mutex;
 /// The value every secret (password, token) of the samples holds: it must go over
 /// the wire, and never show in a `Debug` of a request or a response.

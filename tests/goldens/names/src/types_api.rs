@@ -48,6 +48,7 @@ pub enum GetThingResponse {
 }
 impl GetThingResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -56,6 +57,7 @@ impl GetThingResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -75,6 +77,7 @@ impl GetThingResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetThingResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -100,6 +103,7 @@ pub enum ThingsGetV2Response {
 }
 impl ThingsGetV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -107,6 +111,7 @@ impl ThingsGetV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -120,6 +125,7 @@ impl ThingsGetV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ThingsGetV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -145,6 +151,7 @@ pub enum SelfResponse {
 }
 impl SelfResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::NoContent => ::http::StatusCode::NO_CONTENT,
@@ -152,6 +159,7 @@ impl SelfResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -162,6 +170,7 @@ impl SelfResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SelfResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::NoContent => {
@@ -184,6 +193,7 @@ pub enum ResultResponse {
 }
 impl ResultResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -191,6 +201,7 @@ impl ResultResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -204,6 +215,7 @@ impl ResultResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for ResultResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -319,6 +331,7 @@ pub fn operation(
 }
 impl GetThingRequest {
     /// The HTTP request for `POST /things/{user-id}/{user_id}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -361,6 +374,7 @@ impl GetThingRequest {
 }
 impl ThingsGetV2Request {
     /// The HTTP request for `GET /odd` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -381,6 +395,7 @@ impl ThingsGetV2Request {
 }
 impl SelfRequest {
     /// The HTTP request for `GET /odd/{Self}` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -402,6 +417,7 @@ impl SelfRequest {
 }
 impl ResultRequest {
     /// The HTTP request for `GET /result` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -422,6 +438,7 @@ impl ResultRequest {
 }
 impl GetThingResponse {
     /// The documented response a server sent for `POST /things/{user-id}/{user_id}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -435,6 +452,7 @@ impl GetThingResponse {
 }
 impl ThingsGetV2Response {
     /// The documented response a server sent for `GET /odd`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -447,6 +465,7 @@ impl ThingsGetV2Response {
 }
 impl SelfResponse {
     /// The documented response a server sent for `GET /odd/{Self}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -459,6 +478,7 @@ impl SelfResponse {
 }
 impl ResultResponse {
     /// The documented response a server sent for `GET /result`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -473,6 +493,7 @@ impl crate::outgoing::Endpoint for GetThingRequest {
     type Response = GetThingResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = GET_THING;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -483,6 +504,7 @@ impl crate::outgoing::Endpoint for GetThingRequest {
     > {
         GetThingRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetThingResponse, crate::outgoing::ResponseError> {
@@ -493,6 +515,7 @@ impl crate::outgoing::Endpoint for ThingsGetV2Request {
     type Response = ThingsGetV2Response;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = THINGS_GET_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -503,6 +526,7 @@ impl crate::outgoing::Endpoint for ThingsGetV2Request {
     > {
         ThingsGetV2Request::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<ThingsGetV2Response, crate::outgoing::ResponseError> {
@@ -513,6 +537,7 @@ impl crate::outgoing::Endpoint for SelfRequest {
     type Response = SelfResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = SELF;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -523,6 +548,7 @@ impl crate::outgoing::Endpoint for SelfRequest {
     > {
         SelfRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<SelfResponse, crate::outgoing::ResponseError> {
@@ -533,6 +559,7 @@ impl crate::outgoing::Endpoint for ResultRequest {
     type Response = ResultResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = RESULT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -543,31 +570,32 @@ impl crate::outgoing::Endpoint for ResultRequest {
     > {
         ResultRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<ResultResponse, crate::outgoing::ResponseError> {
         ResultResponse::from_http(response)
     }
 }
-/// A client of the Clashing names API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Clashing names API over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client {
             http,
             endpoint,
@@ -589,44 +617,57 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = Credential>,
     {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            self.credential.as_ref(),
+        )
     }
     /// `POST /things/{user-id}/{user_id}`.
-    pub async fn get_thing(
+    pub fn get_thing(
         &self,
         request: &GetThingRequest,
-    ) -> ::std::result::Result<GetThingResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetThingResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /odd`.
-    pub async fn things_get_v2(
+    pub fn things_get_v2(
         &self,
         request: &ThingsGetV2Request,
-    ) -> ::std::result::Result<ThingsGetV2Response, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ThingsGetV2Response, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /odd/{Self}`.
-    pub async fn self_(
+    pub fn self_(
         &self,
         request: &SelfRequest,
-    ) -> ::std::result::Result<SelfResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<SelfResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /result`.
-    pub async fn result(
+    pub fn result(
         &self,
         request: &ResultRequest,
-    ) -> ::std::result::Result<ResultResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ResultResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`TypesApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -27,6 +27,7 @@ pub enum UsesGlobalResponse {
 }
 impl UsesGlobalResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
@@ -34,6 +35,7 @@ impl UsesGlobalResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -44,6 +46,7 @@ impl UsesGlobalResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for UsesGlobalResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
@@ -64,6 +67,7 @@ pub enum EitherKeyResponse {
 }
 impl EitherKeyResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
@@ -71,6 +75,7 @@ impl EitherKeyResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -81,6 +86,7 @@ impl EitherKeyResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for EitherKeyResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
@@ -101,6 +107,7 @@ pub enum MaybeKeyResponse {
 }
 impl MaybeKeyResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
@@ -108,6 +115,7 @@ impl MaybeKeyResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -118,6 +126,7 @@ impl MaybeKeyResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for MaybeKeyResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
@@ -138,6 +147,7 @@ pub enum SignedResponse {
 }
 impl SignedResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
@@ -145,6 +155,7 @@ impl SignedResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -155,6 +166,7 @@ impl SignedResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SignedResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
@@ -175,6 +187,7 @@ pub enum PublicResponse {
 }
 impl PublicResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok => ::http::StatusCode::OK,
@@ -182,6 +195,7 @@ impl PublicResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<(), crate::outgoing::ErrorResponse<Self>> {
@@ -192,6 +206,7 @@ impl PublicResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PublicResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
@@ -335,6 +350,7 @@ pub fn operation(
 }
 impl UsesGlobalRequest {
     /// The HTTP request for `GET /default` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -362,6 +378,7 @@ impl UsesGlobalRequest {
 }
 impl EitherKeyRequest {
     /// The HTTP request for `GET /either` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -392,6 +409,7 @@ impl EitherKeyRequest {
 }
 impl MaybeKeyRequest {
     /// The HTTP request for `GET /maybe` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -419,6 +437,7 @@ impl MaybeKeyRequest {
 }
 impl SignedRequest {
     /// The HTTP request for `GET /signed` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -446,6 +465,7 @@ impl SignedRequest {
 }
 impl PublicRequest {
     /// The HTTP request for `GET /public` at `endpoint`, with `credential` where the operation takes one of its kind.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -466,6 +486,7 @@ impl PublicRequest {
 }
 impl UsesGlobalResponse {
     /// The documented response a server sent for `GET /default`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -478,6 +499,7 @@ impl UsesGlobalResponse {
 }
 impl EitherKeyResponse {
     /// The documented response a server sent for `GET /either`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -490,6 +512,7 @@ impl EitherKeyResponse {
 }
 impl MaybeKeyResponse {
     /// The documented response a server sent for `GET /maybe`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -502,6 +525,7 @@ impl MaybeKeyResponse {
 }
 impl SignedResponse {
     /// The documented response a server sent for `GET /signed`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -514,6 +538,7 @@ impl SignedResponse {
 }
 impl PublicResponse {
     /// The documented response a server sent for `GET /public`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -528,6 +553,7 @@ impl crate::outgoing::Endpoint for UsesGlobalRequest {
     type Response = UsesGlobalResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = USES_GLOBAL;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -538,6 +564,7 @@ impl crate::outgoing::Endpoint for UsesGlobalRequest {
     > {
         UsesGlobalRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<UsesGlobalResponse, crate::outgoing::ResponseError> {
@@ -548,6 +575,7 @@ impl crate::outgoing::Endpoint for EitherKeyRequest {
     type Response = EitherKeyResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = EITHER_KEY;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -558,6 +586,7 @@ impl crate::outgoing::Endpoint for EitherKeyRequest {
     > {
         EitherKeyRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<EitherKeyResponse, crate::outgoing::ResponseError> {
@@ -568,6 +597,7 @@ impl crate::outgoing::Endpoint for MaybeKeyRequest {
     type Response = MaybeKeyResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = MAYBE_KEY;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -578,6 +608,7 @@ impl crate::outgoing::Endpoint for MaybeKeyRequest {
     > {
         MaybeKeyRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<MaybeKeyResponse, crate::outgoing::ResponseError> {
@@ -588,6 +619,7 @@ impl crate::outgoing::Endpoint for SignedRequest {
     type Response = SignedResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = SIGNED;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -598,6 +630,7 @@ impl crate::outgoing::Endpoint for SignedRequest {
     > {
         SignedRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<SignedResponse, crate::outgoing::ResponseError> {
@@ -608,6 +641,7 @@ impl crate::outgoing::Endpoint for PublicRequest {
     type Response = PublicResponse;
     type Credential = Credential;
     const METADATA: crate::metadata::Metadata = PUBLIC;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -618,31 +652,32 @@ impl crate::outgoing::Endpoint for PublicRequest {
     > {
         PublicRequest::to_http(self, base, credential)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<PublicResponse, crate::outgoing::ResponseError> {
         PublicResponse::from_http(response)
     }
 }
-/// A client of the Secured API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Secured API over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
     credential: ::std::option::Option<Credential>,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client {
             http,
             endpoint,
@@ -664,51 +699,66 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = Credential>,
     {
-        let request = request.to_http(&self.endpoint, self.credential.as_ref())?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            self.credential.as_ref(),
+        )
     }
     /// `GET /default`.
-    pub async fn uses_global(
+    pub fn uses_global(
         &self,
         request: &UsesGlobalRequest,
-    ) -> ::std::result::Result<UsesGlobalResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<UsesGlobalResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /either`.
-    pub async fn either_key(
+    pub fn either_key(
         &self,
         request: &EitherKeyRequest,
-    ) -> ::std::result::Result<EitherKeyResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<EitherKeyResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /maybe`.
-    pub async fn maybe_key(
+    pub fn maybe_key(
         &self,
         request: &MaybeKeyRequest,
-    ) -> ::std::result::Result<MaybeKeyResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<MaybeKeyResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /signed`.
-    pub async fn signed(
+    pub fn signed(
         &self,
         request: &SignedRequest,
-    ) -> ::std::result::Result<SignedResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<SignedResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /public`.
-    pub async fn public(
+    pub fn public(
         &self,
         request: &PublicRequest,
-    ) -> ::std::result::Result<PublicResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PublicResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`SecuredApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.

@@ -17,6 +17,7 @@ pub enum SendInviteV1Response {
 }
 impl SendInviteV1Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -24,6 +25,7 @@ impl SendInviteV1Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -37,6 +39,7 @@ impl SendInviteV1Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SendInviteV1Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -62,6 +65,7 @@ pub enum SendInviteV2Response {
 }
 impl SendInviteV2Response {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -69,6 +73,7 @@ impl SendInviteV2Response {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -82,6 +87,7 @@ impl SendInviteV2Response {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SendInviteV2Response {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -109,6 +115,7 @@ pub enum GetEventsResponse {
 }
 impl GetEventsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -116,6 +123,7 @@ impl GetEventsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -129,6 +137,7 @@ impl GetEventsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetEventsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -156,6 +165,7 @@ pub enum InviteUserResponse {
 }
 impl InviteUserResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -163,6 +173,7 @@ impl InviteUserResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -176,6 +187,7 @@ impl InviteUserResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for InviteUserResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -203,6 +215,7 @@ pub enum SetStateResponse {
 }
 impl SetStateResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -210,6 +223,7 @@ impl SetStateResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -223,6 +237,7 @@ impl SetStateResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for SetStateResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -248,6 +263,7 @@ pub enum GetEventResponse {
 }
 impl GetEventResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -255,6 +271,7 @@ impl GetEventResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -268,6 +285,7 @@ impl GetEventResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetEventResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -297,6 +315,7 @@ pub enum PeekEventsResponse {
 }
 impl PeekEventsResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -304,6 +323,7 @@ impl PeekEventsResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -317,6 +337,7 @@ impl PeekEventsResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for PeekEventsResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -350,6 +371,7 @@ pub enum QueryUserByProtocolResponse {
 }
 impl QueryUserByProtocolResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -357,6 +379,7 @@ impl QueryUserByProtocolResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -370,6 +393,7 @@ impl QueryUserByProtocolResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for QueryUserByProtocolResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -401,6 +425,7 @@ pub enum InviteBy3PidResponse {
 }
 impl InviteBy3PidResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -409,6 +434,7 @@ impl InviteBy3PidResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -428,6 +454,7 @@ impl InviteBy3PidResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for InviteBy3PidResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -460,6 +487,7 @@ pub enum UploadContentResponse {
 }
 impl UploadContentResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -467,6 +495,7 @@ impl UploadContentResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -480,6 +509,7 @@ impl UploadContentResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for UploadContentResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => {
@@ -505,6 +535,7 @@ pub enum GetContentResponse {
 }
 impl GetContentResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -512,6 +543,7 @@ impl GetContentResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -525,6 +557,7 @@ impl GetContentResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetContentResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => body.response(::http::StatusCode::OK),
@@ -552,6 +585,7 @@ pub enum GetLegacyContentResponse {
 }
 impl GetLegacyContentResponse {
     /// The HTTP status this response goes out with.
+    #[inline]
     pub fn status(&self) -> ::http::StatusCode {
         match self {
             Self::Ok(_) => ::http::StatusCode::OK,
@@ -560,6 +594,7 @@ impl GetLegacyContentResponse {
     }
     /// The success on `Ok`, a documented error on `Err` (with the status it came with),
     /// so that `?` works on a client's answer.
+    #[inline]
     pub fn into_result(
         self,
     ) -> ::std::result::Result<
@@ -579,6 +614,7 @@ impl GetLegacyContentResponse {
 }
 #[cfg(feature = "server")]
 impl ::axum::response::IntoResponse for GetLegacyContentResponse {
+    #[inline]
     fn into_response(self) -> ::axum::response::Response {
         match &self {
             Self::Ok(body) => body.response(::http::StatusCode::OK),
@@ -834,6 +870,7 @@ pub fn operation(
 }
 impl SendInviteV1Request {
     /// The HTTP request for `PUT /_matrix/federation/v1/invite/{roomId}` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -854,6 +891,7 @@ impl SendInviteV1Request {
 }
 impl SendInviteV2Request {
     /// The HTTP request for `PUT /_matrix/federation/v2/invite/{roomId}` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -874,6 +912,7 @@ impl SendInviteV2Request {
 }
 impl GetEventsRequest {
     /// The HTTP request for `GET /_matrix/client/v3/events` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -895,6 +934,7 @@ impl GetEventsRequest {
 }
 impl InviteUserRequest {
     /// The HTTP request for `POST /_matrix/client/v3/rooms/{roomId}/invite` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -917,6 +957,7 @@ impl InviteUserRequest {
 }
 impl SetStateRequest {
     /// The HTTP request for `PUT /_matrix/client/v3/rooms/{roomId}/state` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -940,6 +981,7 @@ impl SetStateRequest {
 }
 impl GetEventRequest {
     /// The HTTP request for `GET /_matrix/client/v3/rooms/{roomId}/event` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -960,6 +1002,7 @@ impl GetEventRequest {
 }
 impl PeekEventsRequest {
     /// The HTTP request for `GET /_matrix/client/v3/events` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -982,6 +1025,7 @@ impl PeekEventsRequest {
 }
 impl QueryUserByProtocolRequest {
     /// The HTTP request for `GET /_matrix/client/v3/thirdparty/user/{protocol}` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1004,6 +1048,7 @@ impl QueryUserByProtocolRequest {
 }
 impl InviteBy3PidRequest {
     /// The HTTP request for `POST /_matrix/client/v3/rooms/{roomId}/invite` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1026,6 +1071,7 @@ impl InviteBy3PidRequest {
 }
 impl UploadContentRequest {
     /// The HTTP request for `POST /_matrix/media/v3/upload` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1048,6 +1094,7 @@ impl UploadContentRequest {
 }
 impl GetContentRequest {
     /// The HTTP request for `GET /_matrix/media/v3/download/{mediaId}` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1068,6 +1115,7 @@ impl GetContentRequest {
 }
 impl GetLegacyContentRequest {
     /// The HTTP request for `GET /_matrix/media/r0/legacy/{mediaId}` at `endpoint`.
+    #[inline]
     pub fn to_http(
         &self,
         endpoint: &crate::outgoing::BaseUrl,
@@ -1088,6 +1136,7 @@ impl GetLegacyContentRequest {
 }
 impl SendInviteV1Response {
     /// The documented response a server sent for `PUT /_matrix/federation/v1/invite/{roomId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1100,6 +1149,7 @@ impl SendInviteV1Response {
 }
 impl SendInviteV2Response {
     /// The documented response a server sent for `PUT /_matrix/federation/v2/invite/{roomId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1112,6 +1162,7 @@ impl SendInviteV2Response {
 }
 impl GetEventsResponse {
     /// The documented response a server sent for `GET /_matrix/client/v3/events`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1124,6 +1175,7 @@ impl GetEventsResponse {
 }
 impl InviteUserResponse {
     /// The documented response a server sent for `POST /_matrix/client/v3/rooms/{roomId}/invite`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1136,6 +1188,7 @@ impl InviteUserResponse {
 }
 impl SetStateResponse {
     /// The documented response a server sent for `PUT /_matrix/client/v3/rooms/{roomId}/state`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1148,6 +1201,7 @@ impl SetStateResponse {
 }
 impl GetEventResponse {
     /// The documented response a server sent for `GET /_matrix/client/v3/rooms/{roomId}/event`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1160,6 +1214,7 @@ impl GetEventResponse {
 }
 impl PeekEventsResponse {
     /// The documented response a server sent for `GET /_matrix/client/v3/events`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1172,6 +1227,7 @@ impl PeekEventsResponse {
 }
 impl QueryUserByProtocolResponse {
     /// The documented response a server sent for `GET /_matrix/client/v3/thirdparty/user/{protocol}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1184,6 +1240,7 @@ impl QueryUserByProtocolResponse {
 }
 impl InviteBy3PidResponse {
     /// The documented response a server sent for `POST /_matrix/client/v3/rooms/{roomId}/invite`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1197,6 +1254,7 @@ impl InviteBy3PidResponse {
 }
 impl UploadContentResponse {
     /// The documented response a server sent for `POST /_matrix/media/v3/upload`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1209,6 +1267,7 @@ impl UploadContentResponse {
 }
 impl GetContentResponse {
     /// The documented response a server sent for `GET /_matrix/media/v3/download/{mediaId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1225,6 +1284,7 @@ impl GetContentResponse {
 }
 impl GetLegacyContentResponse {
     /// The documented response a server sent for `GET /_matrix/media/r0/legacy/{mediaId}`: the variant by status, the body by media type. A status the operation does not document, or a body that does not fit, is an error that keeps what came.
+    #[inline]
     pub fn from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<Self, crate::outgoing::ResponseError> {
@@ -1244,6 +1304,7 @@ impl crate::outgoing::Endpoint for SendInviteV1Request {
     type Response = SendInviteV1Response;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = SEND_INVITE_V1;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1254,6 +1315,7 @@ impl crate::outgoing::Endpoint for SendInviteV1Request {
     > {
         SendInviteV1Request::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<SendInviteV1Response, crate::outgoing::ResponseError> {
@@ -1264,6 +1326,7 @@ impl crate::outgoing::Endpoint for SendInviteV2Request {
     type Response = SendInviteV2Response;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = SEND_INVITE_V2;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1274,6 +1337,7 @@ impl crate::outgoing::Endpoint for SendInviteV2Request {
     > {
         SendInviteV2Request::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<SendInviteV2Response, crate::outgoing::ResponseError> {
@@ -1284,6 +1348,7 @@ impl crate::outgoing::Endpoint for GetEventsRequest {
     type Response = GetEventsResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = GET_EVENTS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1294,6 +1359,7 @@ impl crate::outgoing::Endpoint for GetEventsRequest {
     > {
         GetEventsRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetEventsResponse, crate::outgoing::ResponseError> {
@@ -1304,6 +1370,7 @@ impl crate::outgoing::Endpoint for InviteUserRequest {
     type Response = InviteUserResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = INVITE_USER;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1314,6 +1381,7 @@ impl crate::outgoing::Endpoint for InviteUserRequest {
     > {
         InviteUserRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<InviteUserResponse, crate::outgoing::ResponseError> {
@@ -1324,6 +1392,7 @@ impl crate::outgoing::Endpoint for SetStateRequest {
     type Response = SetStateResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = SET_STATE;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1334,6 +1403,7 @@ impl crate::outgoing::Endpoint for SetStateRequest {
     > {
         SetStateRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<SetStateResponse, crate::outgoing::ResponseError> {
@@ -1344,6 +1414,7 @@ impl crate::outgoing::Endpoint for GetEventRequest {
     type Response = GetEventResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = GET_EVENT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1354,6 +1425,7 @@ impl crate::outgoing::Endpoint for GetEventRequest {
     > {
         GetEventRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetEventResponse, crate::outgoing::ResponseError> {
@@ -1364,6 +1436,7 @@ impl crate::outgoing::Endpoint for PeekEventsRequest {
     type Response = PeekEventsResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = PEEK_EVENTS;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1374,6 +1447,7 @@ impl crate::outgoing::Endpoint for PeekEventsRequest {
     > {
         PeekEventsRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<PeekEventsResponse, crate::outgoing::ResponseError> {
@@ -1384,6 +1458,7 @@ impl crate::outgoing::Endpoint for QueryUserByProtocolRequest {
     type Response = QueryUserByProtocolResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = QUERY_USER_BY_PROTOCOL;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1394,6 +1469,7 @@ impl crate::outgoing::Endpoint for QueryUserByProtocolRequest {
     > {
         QueryUserByProtocolRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -1407,6 +1483,7 @@ impl crate::outgoing::Endpoint for InviteBy3PidRequest {
     type Response = InviteBy3PidResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = INVITE_BY3_PID;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1417,6 +1494,7 @@ impl crate::outgoing::Endpoint for InviteBy3PidRequest {
     > {
         InviteBy3PidRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<InviteBy3PidResponse, crate::outgoing::ResponseError> {
@@ -1427,6 +1505,7 @@ impl crate::outgoing::Endpoint for UploadContentRequest {
     type Response = UploadContentResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = UPLOAD_CONTENT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1437,6 +1516,7 @@ impl crate::outgoing::Endpoint for UploadContentRequest {
     > {
         UploadContentRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<UploadContentResponse, crate::outgoing::ResponseError> {
@@ -1447,6 +1527,7 @@ impl crate::outgoing::Endpoint for GetContentRequest {
     type Response = GetContentResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = GET_CONTENT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1457,6 +1538,7 @@ impl crate::outgoing::Endpoint for GetContentRequest {
     > {
         GetContentRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<GetContentResponse, crate::outgoing::ResponseError> {
@@ -1467,6 +1549,7 @@ impl crate::outgoing::Endpoint for GetLegacyContentRequest {
     type Response = GetLegacyContentResponse;
     type Credential = ::std::convert::Infallible;
     const METADATA: crate::metadata::Metadata = GET_LEGACY_CONTENT;
+    #[inline]
     fn to_http(
         &self,
         base: &crate::outgoing::BaseUrl,
@@ -1477,6 +1560,7 @@ impl crate::outgoing::Endpoint for GetLegacyContentRequest {
     > {
         GetLegacyContentRequest::to_http(self, base)
     }
+    #[inline]
     fn response_from_http(
         response: ::http::Response<::std::vec::Vec<u8>>,
     ) -> ::std::result::Result<
@@ -1486,24 +1570,24 @@ impl crate::outgoing::Endpoint for GetLegacyContentRequest {
         GetLegacyContentResponse::from_http(response)
     }
 }
-/// A client of the Rooms API over reqwest: one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
+/// A client of the Rooms API over any [`HttpClient`](crate::outgoing::HttpClient) (reqwest's with the `reqwest` feature): one method per operation, each sending the request type the server's trait receives and returning the response enum it answers with.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
-pub struct Client {
-    http: ::reqwest::Client,
+pub struct Client<H> {
+    http: H,
     endpoint: crate::outgoing::BaseUrl,
 }
-#[cfg(feature = "client")]
-impl Client {
+#[cfg(feature = "reqwest")]
+impl Client<::reqwest::Client> {
     /// A client of `endpoint`, on a new reqwest client.
     pub fn new(endpoint: crate::outgoing::BaseUrl) -> Self {
         Self::with_http(::reqwest::Client::new(), endpoint)
     }
+}
+#[cfg(feature = "client")]
+impl<H: crate::outgoing::HttpClient> Client<H> {
     /// A client of `endpoint` on `http` (for its TLS, proxy and timeout settings).
-    pub fn with_http(
-        http: ::reqwest::Client,
-        endpoint: crate::outgoing::BaseUrl,
-    ) -> Self {
+    pub fn with_http(http: H, endpoint: crate::outgoing::BaseUrl) -> Self {
         Client { http, endpoint }
     }
     /// The server the requests go to.
@@ -1512,103 +1596,147 @@ impl Client {
     }
     /// Sends any operation of this API: its request, built for this client's server
     /// and credential, and its documented response, read back.
-    pub async fn send<R>(
+    pub fn send<R>(
         &self,
         request: &R,
-    ) -> ::std::result::Result<R::Response, crate::outgoing::ClientError>
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<R::Response, crate::outgoing::ClientError>,
+    >
     where
         R: crate::outgoing::Endpoint<Credential = ::std::convert::Infallible>,
     {
-        let request = request.to_http(&self.endpoint, ::std::option::Option::None)?;
-        let response = crate::outgoing::send(&self.http, request).await?;
-        ::std::result::Result::Ok(R::response_from_http(response)?)
+        crate::outgoing::send(
+            &self.http,
+            request,
+            &self.endpoint,
+            ::std::option::Option::None,
+        )
     }
     /// `PUT /_matrix/federation/v1/invite/{roomId}`.
-    pub async fn send_invite_v1(
+    pub fn send_invite_v1(
         &self,
         request: &SendInviteV1Request,
-    ) -> ::std::result::Result<SendInviteV1Response, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            SendInviteV1Response,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `PUT /_matrix/federation/v2/invite/{roomId}`.
-    pub async fn send_invite_v2(
+    pub fn send_invite_v2(
         &self,
         request: &SendInviteV2Request,
-    ) -> ::std::result::Result<SendInviteV2Response, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            SendInviteV2Response,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/client/v3/events`.
-    pub async fn get_events(
+    pub fn get_events(
         &self,
         request: &GetEventsRequest,
-    ) -> ::std::result::Result<GetEventsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetEventsResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`.
-    pub async fn invite_user(
+    pub fn invite_user(
         &self,
         request: &InviteUserRequest,
-    ) -> ::std::result::Result<InviteUserResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<InviteUserResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `PUT /_matrix/client/v3/rooms/{roomId}/state`.
-    pub async fn set_state(
+    pub fn set_state(
         &self,
         request: &SetStateRequest,
-    ) -> ::std::result::Result<SetStateResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<SetStateResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/client/v3/rooms/{roomId}/event`.
-    pub async fn get_event(
+    pub fn get_event(
         &self,
         request: &GetEventRequest,
-    ) -> ::std::result::Result<GetEventResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetEventResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/client/v3/events`.
-    pub async fn peek_events(
+    pub fn peek_events(
         &self,
         request: &PeekEventsRequest,
-    ) -> ::std::result::Result<PeekEventsResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PeekEventsResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/client/v3/thirdparty/user/{protocol}`.
-    pub async fn query_user_by_protocol(
+    pub fn query_user_by_protocol(
         &self,
         request: &QueryUserByProtocolRequest,
-    ) -> ::std::result::Result<
-        QueryUserByProtocolResponse,
-        crate::outgoing::ClientError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            QueryUserByProtocolResponse,
+            crate::outgoing::ClientError,
+        >,
     > {
-        self.send(request).await
+        self.send(request)
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`.
-    pub async fn invite_by3_pid(
+    pub fn invite_by3_pid(
         &self,
         request: &InviteBy3PidRequest,
-    ) -> ::std::result::Result<InviteBy3PidResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            InviteBy3PidResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `POST /_matrix/media/v3/upload`.
-    pub async fn upload_content(
+    pub fn upload_content(
         &self,
         request: &UploadContentRequest,
-    ) -> ::std::result::Result<UploadContentResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            UploadContentResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/media/v3/download/{mediaId}`.
-    pub async fn get_content(
+    pub fn get_content(
         &self,
         request: &GetContentRequest,
-    ) -> ::std::result::Result<GetContentResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetContentResponse, crate::outgoing::ClientError>,
+    > {
+        self.send(request)
     }
     /// `GET /_matrix/media/r0/legacy/{mediaId}`.
-    pub async fn get_legacy_content(
+    pub fn get_legacy_content(
         &self,
         request: &GetLegacyContentRequest,
-    ) -> ::std::result::Result<GetLegacyContentResponse, crate::outgoing::ClientError> {
-        self.send(request).await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            GetLegacyContentResponse,
+            crate::outgoing::ClientError,
+        >,
+    > {
+        self.send(request)
     }
 }
 /// An axum router serving every operation of [`RoomsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
