@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # Build time of the crate generated from the v1.16 Matrix spec tree by two versions of the
 # generator: the working tree's, and the one at REV (a git revision). Each crate is built
-# with both halves on (`--features client`; `server` is a default), in debug, first with
-# its dependencies (from an empty target directory), then alone (`cargo clean -p` of it,
-# dependencies already built), RUNS times each, the two versions interleaved so that the
-# host's load falls on both alike. Prints the medians: wall time and peak RSS.
+# with both halves on (`--features client`; `server` is a default), in debug and not
+# incrementally (as a dependency builds), first with its dependencies (from an empty target
+# directory), then alone (`cargo clean -p` of it, dependencies already built), RUNS times
+# each, the two versions interleaved so that the host's load falls on both alike. Prints
+# the medians: wall time and peak RSS.
 #
-# Usage: bash tests/bench/build_compare.sh REV   Environment: RUNS (default 3). Needs
+# Usage: bash tests/bench/build_compare.sh REV   Environment: RUNS (default 3); FEATURES
+# (default `client`) and BEFORE_FEATURES (default FEATURES), for a REV whose features had
+# other names (before 2026-12-04, `client` brought reqwest, which is `reqwest` now). Needs
 # ../shared for the spec tree; not run by CI.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 rev=${1:?usage: build_compare.sh REV}
 RUNS=${RUNS:-3}
+FEATURES=${FEATURES:-client}
+BEFORE_FEATURES=${BEFORE_FEATURES:-$FEATURES}
+export CARGO_INCREMENTAL=0
 work=$root/target/build-compare
 rm -rf "$work"
 mkdir -p "$work"
@@ -40,17 +46,18 @@ package=$(sed -n 's/^name = "\(.*\)"/\1/p' "$work/after/Cargo.toml" | head -1)
 
 # measure SIDE: prints "clean_s alone_s peak_mb" for one build of SIDE's crate.
 measure() {
-  local dir=$work/$1 target=$work/target-$1 start end clean alone
+  local dir=$work/$1 target=$work/target-$1 start end clean alone features=$FEATURES
+  [ "$1" = after ] || features=$BEFORE_FEATURES
   rm -rf "$target"
   start=$(date +%s.%N)
   /usr/bin/time -f %M -o "$work/rss" env CARGO_TARGET_DIR="$target" \
-    cargo build -q --offline --manifest-path "$dir/Cargo.toml" --features client
+    cargo build -q --offline --manifest-path "$dir/Cargo.toml" --features "$features"
   end=$(date +%s.%N)
   clean=$(echo "$end - $start" | bc)
   env CARGO_TARGET_DIR="$target" cargo clean -q --offline --manifest-path "$dir/Cargo.toml" -p "$package"
   start=$(date +%s.%N)
   /usr/bin/time -f %M -o "$work/rss" env CARGO_TARGET_DIR="$target" \
-    cargo build -q --offline --manifest-path "$dir/Cargo.toml" --features client
+    cargo build -q --offline --manifest-path "$dir/Cargo.toml" --features "$features"
   end=$(date +%s.%N)
   alone=$(echo "$end - $start" | bc)
   rm -rf "$target"
@@ -66,7 +73,7 @@ printf "| generator | lines of Rust | clean build (with dependencies) | the crat
 printf "| --- | --- | --- | --- | --- |\n"
 for side in before after; do
   lines=$(cat "$work/$side"/src/*.rs "$work/$side"/src/*/*.rs 2>/dev/null | wc -l)
-  label=$([ "$side" = before ] && echo "$rev" || echo "working tree")
+  label=$([ "$side" = before ] && echo "$rev ($BEFORE_FEATURES)" || echo "working tree ($FEATURES)")
   printf "| %s | %s | %.1f s | %.1f s | %s MB |\n" "$label" "$lines" \
     "$(cut -d' ' -f1 < "$work/$side.runs" | median)" \
     "$(cut -d' ' -f2 < "$work/$side.runs" | median)" \

@@ -7,6 +7,11 @@
 # -p` of it, its dependencies already built). Wall time, share of ruma's clean build, and
 # peak RSS of cargo and the compilers it runs.
 #
+# Both crates are built as what they are to an application: a dependency of a crate of its
+# own (so neither is compiled incrementally; a workspace member's first incremental build
+# costs half as much again). `client` is each side's typed client without a transport, as
+# ruma's; one more row adds ours over reqwest (`reqwest`), which ruma leaves to `ruma-client`.
+#
 # Usage: bash tests/bench/build_time.sh   Environment: RUMA_VERSION (default 0.25.2), RUNS
 # (default 1; the table shows the median). Needs crates.io for ruma and ../shared for the
 # spec tree; not run by CI.
@@ -23,9 +28,25 @@ mkdir -p "$work"
 cargo build -q --release -p generator
 target/release/generator generate --config tests/spec-trees/v1.16/codegen.toml \
   --out "$work/generated" > /dev/null 2>&1
-echo "[workspace]" >> "$work/generated/Cargo.toml"
-cp Cargo.lock "$work/generated/"
 package=$(sed -n 's/^name = "\(.*\)"/\1/p' "$work/generated/Cargo.toml" | head -1)
+
+# The generated crate as a dependency of a crate of its own, its default features off: each
+# variant names the features it builds.
+mkdir -p "$work/ours/src"
+cat > "$work/ours/Cargo.toml" <<EOF
+[package]
+name = "ours-build"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+$package = { path = "../generated", default-features = false }
+
+[workspace]
+EOF
+echo "pub use ${package//-/_};" > "$work/ours/src/lib.rs"
+cp Cargo.lock "$work/ours/"
 
 # ruma-client-api in a crate of its own that only depends on it.
 mkdir -p "$work/ruma/src"
@@ -43,7 +64,7 @@ ruma-client-api = { version = "=$RUMA_VERSION", features = ["client", "server"] 
 EOF
 echo "pub use ruma_client_api;" > "$work/ruma/src/lib.rs"
 (cd "$work/ruma" && cargo fetch -q)
-(cd "$work/generated" && cargo fetch -q)
+(cd "$work/ours" && cargo fetch -q)
 
 # measure DIR PACKAGE PROFILE_FLAG [FEATURE_FLAGS]: prints "clean_s crate_s peak_mb"; the
 # crate alone is PACKAGE rebuilt after `cargo clean -p`, its dependencies already built.
@@ -75,13 +96,18 @@ for profile in "" --release; do
   name=${profile:+release}
   name=${name:-debug}
   ruma_clean=
-  for variant in ruma whole client-server identity; do
+  apis=client-server,server-server,application-service,identity,push-gateway
+  for variant in ruma whole whole-reqwest client-server identity; do
     case $variant in
-      ruma) dir=ruma crate=ruma-client-api flags=() label="ruma-client-api $RUMA_VERSION (client, server)" ;;
-      whole) dir=generated crate=$package flags=(--features client) label="v1.16, five APIs (server, client)" ;;
-      *) dir=generated crate=$package flags=(--no-default-features --features "$variant,server,client")
+      ruma) dir=ruma crate=ruma-client-api features= label="ruma-client-api $RUMA_VERSION (client, server)" ;;
+      whole) dir=ours crate=$package features=$apis,server,client label="v1.16, five APIs (server, client)" ;;
+      whole-reqwest) dir=ours crate=$package features=$apis,server,reqwest
+        label="v1.16, five APIs (server, client over reqwest)" ;;
+      *) dir=ours crate=$package features=$variant,server,client
          label="v1.16, \`$variant\` alone (server, client)" ;;
     esac
+    flags=()
+    [ -z "$features" ] || flags=(--features "$(echo "$features" | sed "s/[^,]*/$package\/&/g")")
     : > "$work/runs"
     for _ in $(seq "$RUNS"); do measure "$work/$dir" "$crate" "$profile" "${flags[@]}" >> "$work/runs"; done
     clean=$(cut -d' ' -f1 < "$work/runs" | median)
