@@ -1797,57 +1797,63 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
 #[cfg(feature = "server")]
 pub fn router<S: ClientServerApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/_matrix/client/r0/login", ::axum::routing::post(handlers::login::<S>))
-        .route("/_matrix/client/v3/login", ::axum::routing::post(handlers::login::<S>))
+        .route(
+            "/_matrix/client/r0/login",
+            ::axum::routing::post(crate::runtime::handle::<S, LoginRequest>),
+        )
+        .route(
+            "/_matrix/client/v3/login",
+            ::axum::routing::post(crate::runtime::handle::<S, LoginRequest>),
+        )
         .route(
             "/_matrix/client/r0/tokenrefresh",
-            ::axum::routing::post(handlers::refresh::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, RefreshRequest>),
         )
         .route(
             "/_matrix/client/v3/tokenrefresh",
-            ::axum::routing::post(handlers::refresh::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, RefreshRequest>),
         )
         .route(
             "/_matrix/client/r0/register",
-            ::axum::routing::post(handlers::register::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, RegisterRequest>),
         )
         .route(
             "/_matrix/client/v3/register",
-            ::axum::routing::post(handlers::register::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, RegisterRequest>),
         )
         .route(
             "/_matrix/client/r0/account/password",
-            ::axum::routing::post(handlers::change_password::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, ChangePasswordRequest>),
         )
         .route(
             "/_matrix/client/v3/account/password",
-            ::axum::routing::post(handlers::change_password::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, ChangePasswordRequest>),
         )
         .route(
             "/_matrix/client/r0/account/3pid",
-            ::axum::routing::get(handlers::get_account_3pids::<S>)
-                .post(handlers::post_3pids::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetAccount3pidsRequest>)
+                .post(crate::runtime::handle::<S, Post3pidsRequest>),
         )
         .route(
             "/_matrix/client/v3/account/3pid",
-            ::axum::routing::get(handlers::get_account_3pids::<S>)
-                .post(handlers::post_3pids::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetAccount3pidsRequest>)
+                .post(crate::runtime::handle::<S, Post3pidsRequest>),
         )
         .route(
             "/_matrix/client/versions",
-            ::axum::routing::get(handlers::get_versions::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetVersionsRequest>),
         )
         .route(
             "/_matrix/client/r0/user/{userId}/openid/request_token",
-            ::axum::routing::post(handlers::request_open_id_token::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, RequestOpenIdTokenRequest>),
         )
         .route(
             "/_matrix/client/v3/user/{userId}/openid/request_token",
-            ::axum::routing::post(handlers::request_open_id_token::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, RequestOpenIdTokenRequest>),
         )
         .route(
             "/_matrix/federation/v1/openid/userinfo",
-            ::axum::routing::get(handlers::exchange_open_id_token::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, ExchangeOpenIdTokenRequest>),
         )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
@@ -1880,50 +1886,119 @@ mod handlers {
                 .map(super::Credential::AccessToken),
         )
     }
-    pub(super) async fn login<S: super::ClientServerApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::LoginResponse,
+    async fn required<S: super::ClientServerApi>(
+        server: &S,
+        credential: ::std::result::Result<
+            ::std::option::Option<super::Credential>,
             crate::types::MatrixError,
-        > = async {
-            let body: crate::types::LoginBody = crate::runtime::body(&parts, body, false)
-                .await?;
-            let request = super::LoginRequest { body };
-            server.login(request).await
-        }
-            .await;
-        crate::runtime::respond(result)
+        >,
+    ) -> ::std::result::Result<S::Caller, crate::types::MatrixError> {
+        let credential = credential?
+            .ok_or_else(|| credential_failure(
+                crate::runtime::CredentialFailure::Missing,
+            ))?;
+        server.authenticate(credential).await
     }
-    pub(super) async fn refresh<S: super::ClientServerApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::RefreshResponse,
+    async fn optional<S: super::ClientServerApi>(
+        server: &S,
+        credential: ::std::result::Result<
+            ::std::option::Option<super::Credential>,
             crate::types::MatrixError,
-        > = async {
-            let credential = credential_access_token(&parts)?;
-            let caller = match credential {
+        >,
+    ) -> ::std::result::Result<
+        ::std::option::Option<
+            ::std::result::Result<S::Caller, crate::types::MatrixError>,
+        >,
+        crate::types::MatrixError,
+    > {
+        ::std::result::Result::Ok(
+            match credential? {
                 ::std::option::Option::Some(credential) => {
                     ::std::option::Option::Some(server.authenticate(credential).await)
                 }
                 ::std::option::Option::None => ::std::option::Option::None,
-            };
-            let body: crate::types::RefreshBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::RefreshRequest { body };
-            server.refresh(caller, request).await
+            },
+        )
+    }
+    impl<S: super::ClientServerApi> crate::runtime::Operation<S>
+    for super::LoginRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::LoginResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let body: crate::types::LoginBody = crate::runtime::body(
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::LoginRequest { body })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::LoginResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.login(request)
+        }
+    }
+    impl<S: super::ClientServerApi> crate::runtime::Operation<S>
+    for super::RefreshRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ::std::option::Option<
+            ::std::result::Result<S::Caller, crate::types::MatrixError>,
+        >;
+        type Response = super::RefreshResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            optional(server, credential_access_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let body: crate::types::RefreshBody = crate::runtime::body(
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::RefreshRequest { body })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::RefreshResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.refresh(caller, request)
+        }
     }
     fn register_kind_default() -> crate::types::RegisterKind {
         crate::types::RegisterKind::User
@@ -1934,178 +2009,287 @@ mod handlers {
         #[serde(default = "register_kind_default")]
         kind: crate::types::RegisterKind,
     }
-    pub(super) async fn register<S: super::ClientServerApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::RegisterResponse,
-            crate::types::MatrixError,
-        > = async {
-            let query: RegisterQuery = crate::runtime::query(&parts)?;
+    impl<S: super::ClientServerApi> crate::runtime::Operation<S>
+    for super::RegisterRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::RegisterResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let query: RegisterQuery = crate::runtime::query(parts)?;
             let body: crate::types::RegisterBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::RegisterRequest {
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::RegisterRequest {
                 kind: query.kind,
                 body,
-            };
-            server.register(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::RegisterResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.register(request)
+        }
     }
-    pub(super) async fn change_password<S: super::ClientServerApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::ChangePasswordResponse,
-            crate::types::MatrixError,
-        > = async {
-            let credential = credential_access_token(&parts)?;
-            let caller = match credential {
-                ::std::option::Option::Some(credential) => {
-                    ::std::option::Option::Some(server.authenticate(credential).await)
-                }
-                ::std::option::Option::None => ::std::option::Option::None,
-            };
+    impl<S: super::ClientServerApi> crate::runtime::Operation<S>
+    for super::ChangePasswordRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ::std::option::Option<
+            ::std::result::Result<S::Caller, crate::types::MatrixError>,
+        >;
+        type Response = super::ChangePasswordResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            optional(server, credential_access_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::ChangePasswordBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::ChangePasswordRequest {
+                parts,
                 body,
-            };
-            server.change_password(caller, request).await
+                false,
+            )?;
+            ::std::result::Result::Ok(super::ChangePasswordRequest {
+                body,
+            })
         }
-            .await;
-        crate::runtime::respond(result)
-    }
-    pub(super) async fn get_account_3pids<S: super::ClientServerApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetAccount3pidsResponse,
-            crate::types::MatrixError,
-        > = async {
-            let credential = credential_access_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let request = super::GetAccount3pidsRequest {};
-            server.get_account_3pids(caller, request).await
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::ChangePasswordResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.change_password(caller, request)
         }
-            .await;
-        crate::runtime::respond(result)
     }
-    pub(super) async fn post_3pids<S: super::ClientServerApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::Post3pidsResponse,
-            crate::types::MatrixError,
-        > = async {
-            let credential = credential_access_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
+    impl<S: super::ClientServerApi> crate::runtime::Operation<S>
+    for super::GetAccount3pidsRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetAccount3pidsResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(server, credential_access_token(parts))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            ::std::result::Result::Ok(super::GetAccount3pidsRequest {})
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetAccount3pidsResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.get_account_3pids(caller, request)
+        }
+    }
+    impl<S: super::ClientServerApi> crate::runtime::Operation<S>
+    for super::Post3pidsRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::Post3pidsResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(server, credential_access_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::Post3pidsBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::Post3pidsRequest { body };
-            server.post_3pids(caller, request).await
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::Post3pidsRequest { body })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::Post3pidsResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.post_3pids(caller, request)
+        }
     }
-    pub(super) async fn get_versions<S: super::ClientServerApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (_parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetVersionsResponse,
-            crate::types::MatrixError,
-        > = async {
-            let request = super::GetVersionsRequest {};
-            server.get_versions(request).await
+    impl<S: super::ClientServerApi> crate::runtime::Operation<S>
+    for super::GetVersionsRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetVersionsResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            ::std::result::Result::Ok(super::GetVersionsRequest {})
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetVersionsResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.get_versions(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct RequestOpenIdTokenPath {
         #[serde(rename = "userId")]
         user_id: crate::types::UserId,
     }
-    pub(super) async fn request_open_id_token<S: super::ClientServerApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::RequestOpenIdTokenResponse,
-            crate::types::MatrixError,
-        > = async {
-            let credential = credential_access_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: RequestOpenIdTokenPath = crate::runtime::path(&mut parts).await?;
+    impl<S: super::ClientServerApi> crate::runtime::Operation<S>
+    for super::RequestOpenIdTokenRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::RequestOpenIdTokenResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(server, credential_access_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let path: RequestOpenIdTokenPath = crate::runtime::path(path)?;
             let body: ::serde_json::Map<::std::string::String, ::serde_json::Value> = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::RequestOpenIdTokenRequest {
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::RequestOpenIdTokenRequest {
                 user_id: path.user_id,
                 body,
-            };
-            server.request_open_id_token(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::RequestOpenIdTokenResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.request_open_id_token(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct ExchangeOpenIdTokenQuery {
         #[serde(rename = "access_token")]
         access_token: crate::strings::Secret,
     }
-    pub(super) async fn exchange_open_id_token<S: super::ClientServerApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::ExchangeOpenIdTokenResponse,
-            crate::types::MatrixError,
-        > = async {
-            let query: ExchangeOpenIdTokenQuery = crate::runtime::query(&parts)?;
-            let request = super::ExchangeOpenIdTokenRequest {
-                access_token: query.access_token,
-            };
-            server.exchange_open_id_token(request).await
+    impl<S: super::ClientServerApi> crate::runtime::Operation<S>
+    for super::ExchangeOpenIdTokenRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::ExchangeOpenIdTokenResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let query: ExchangeOpenIdTokenQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::ExchangeOpenIdTokenRequest {
+                access_token: query.access_token,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::ExchangeOpenIdTokenResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.exchange_open_id_token(request)
+        }
     }
 }

@@ -7093,129 +7093,147 @@ pub fn router<S: IdentityApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/_matrix/identity/v2/account/register",
-            ::axum::routing::post(handlers::register_account::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, RegisterAccountRequest>),
         )
         .route(
             "/_matrix/identity/v2/account",
-            ::axum::routing::get(handlers::get_account::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetAccountRequest>),
         )
         .route(
             "/_matrix/identity/v2/account/logout",
-            ::axum::routing::post(handlers::logout::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, LogoutRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/3pid/getValidated3pid",
-            ::axum::routing::get(handlers::get_validated3pid::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetValidated3pidRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/3pid/bind",
-            ::axum::routing::post(handlers::bind::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, BindRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/3pid/unbind",
-            ::axum::routing::post(handlers::unbind::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, UnbindRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/validate/email/requestToken",
-            ::axum::routing::post(handlers::email_request_token::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, EmailRequestTokenRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/validate/email/submitToken",
-            ::axum::routing::get(handlers::email_submit_token_get::<S>)
-                .post(handlers::email_submit_token_post::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, EmailSubmitTokenGetRequest>)
+                .post(crate::runtime::handle::<S, EmailSubmitTokenPostRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/pubkey/{keyId}",
-            ::axum::routing::get(handlers::get_pub_key::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetPubKeyRequest>),
         )
         .route(
             "/_matrix/identity/versions",
-            ::axum::routing::get(handlers::get_versions::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetVersionsRequest>),
         )
-        .route("/_matrix/identity/v2", ::axum::routing::get(handlers::ping_v2::<S>))
+        .route(
+            "/_matrix/identity/v2",
+            ::axum::routing::get(crate::runtime::handle::<S, PingV2Request>),
+        )
         .route(
             "/_matrix/identity/v2/terms",
-            ::axum::routing::get(handlers::get_terms::<S>)
-                .post(handlers::agree_to_terms::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetTermsRequest>)
+                .post(crate::runtime::handle::<S, AgreeToTermsRequest>),
         )
         .route(
             "/_matrix/identity/v2/hash_details",
-            ::axum::routing::get(handlers::get_hash_details::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetHashDetailsRequest>),
         )
         .route(
             "/_matrix/identity/v2/lookup",
-            ::axum::routing::post(handlers::lookup_users_v2::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, LookupUsersV2Request>),
         )
         .route(
             "/_matrix/identity/v2/3pid/getValidated3pid",
-            ::axum::routing::get(handlers::get_validated3pid_v2::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetValidated3pidV2Request>),
         )
         .route(
             "/_matrix/identity/v2/3pid/bind",
-            ::axum::routing::post(handlers::bind_v2::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, BindV2Request>),
         )
         .route(
             "/_matrix/identity/v2/3pid/unbind",
-            ::axum::routing::post(handlers::unbind_v2::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, UnbindV2Request>),
         )
         .route(
             "/_matrix/identity/v2/validate/email/requestToken",
-            ::axum::routing::post(handlers::email_request_token_v2::<S>),
+            ::axum::routing::post(
+                crate::runtime::handle::<S, EmailRequestTokenV2Request>,
+            ),
         )
         .route(
             "/_matrix/identity/v2/validate/email/submitToken",
-            ::axum::routing::get(handlers::email_submit_token_get_v2::<S>)
-                .post(handlers::email_submit_token_post_v2::<S>),
+            ::axum::routing::get(
+                    crate::runtime::handle::<S, EmailSubmitTokenGetV2Request>,
+                )
+                .post(crate::runtime::handle::<S, EmailSubmitTokenPostV2Request>),
         )
         .route(
             "/_matrix/identity/v2/validate/msisdn/requestToken",
-            ::axum::routing::post(handlers::msisdn_request_token_v2::<S>),
+            ::axum::routing::post(
+                crate::runtime::handle::<S, MsisdnRequestTokenV2Request>,
+            ),
         )
         .route(
             "/_matrix/identity/v2/validate/msisdn/submitToken",
-            ::axum::routing::get(handlers::msisdn_submit_token_get_v2::<S>)
-                .post(handlers::msisdn_submit_token_post_v2::<S>),
+            ::axum::routing::get(
+                    crate::runtime::handle::<S, MsisdnSubmitTokenGetV2Request>,
+                )
+                .post(crate::runtime::handle::<S, MsisdnSubmitTokenPostV2Request>),
         )
         .route(
             "/_matrix/identity/v2/store-invite",
-            ::axum::routing::post(handlers::store_invite_v2::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, StoreInviteV2Request>),
         )
         .route(
             "/_matrix/identity/v2/sign-ed25519",
-            ::axum::routing::post(handlers::blindly_sign_stuff_v2::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, BlindlySignStuffV2Request>),
         )
         .route(
             "/_matrix/identity/v2/pubkey/{keyId}",
-            ::axum::routing::get(handlers::get_pub_key_v2::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetPubKeyV2Request>),
         )
         .route(
             "/_matrix/identity/v2/pubkey/isvalid",
-            ::axum::routing::get(handlers::is_pub_key_valid_v2::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, IsPubKeyValidV2Request>),
         )
         .route(
             "/_matrix/identity/v2/pubkey/ephemeral/isvalid",
-            ::axum::routing::get(handlers::is_ephemeral_pub_key_valid_v2::<S>),
+            ::axum::routing::get(
+                crate::runtime::handle::<S, IsEphemeralPubKeyValidV2Request>,
+            ),
         )
-        .route("/_matrix/identity/api/v1", ::axum::routing::get(handlers::ping::<S>))
+        .route(
+            "/_matrix/identity/api/v1",
+            ::axum::routing::get(crate::runtime::handle::<S, PingRequest>),
+        )
         .route(
             "/_matrix/identity/api/v1/lookup",
-            ::axum::routing::get(handlers::lookup_user::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, LookupUserRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/bulk_lookup",
-            ::axum::routing::post(handlers::lookup_users::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, LookupUsersRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/store-invite",
-            ::axum::routing::post(handlers::store_invite::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, StoreInviteRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/pubkey/isvalid",
-            ::axum::routing::get(handlers::is_pub_key_valid::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, IsPubKeyValidRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/pubkey/ephemeral/isvalid",
-            ::axum::routing::get(handlers::is_ephemeral_pub_key_valid::<S>),
+            ::axum::routing::get(
+                crate::runtime::handle::<S, IsEphemeralPubKeyValidRequest>,
+            ),
         )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
@@ -7305,68 +7323,150 @@ mod handlers {
                 .map(super::Credential::AccessTokenBearer),
         )
     }
-    pub(super) async fn register_account<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::RegisterAccountResponse,
+    async fn required<S: super::IdentityApi>(
+        server: &S,
+        credential: ::std::result::Result<
+            ::std::option::Option<super::Credential>,
             crate::types::MatrixError,
-        > = async {
+        >,
+    ) -> ::std::result::Result<S::Caller, crate::types::MatrixError> {
+        let credential = credential?
+            .ok_or_else(|| credential_failure(
+                crate::runtime::CredentialFailure::Missing,
+            ))?;
+        server.authenticate(credential).await
+    }
+    /// A credential extractor: the request's credential of one scheme, if it carries one.
+    type Extractor = fn(
+        &::axum::http::request::Parts,
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::MatrixError,
+    >;
+    /// The credential of the first extractor that finds one.
+    fn first_credential(
+        parts: &::axum::http::request::Parts,
+        extractors: &[Extractor],
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::MatrixError,
+    > {
+        for extractor in extractors {
+            if let ::std::option::Option::Some(credential) = extractor(parts)? {
+                return ::std::result::Result::Ok(
+                    ::std::option::Option::Some(credential),
+                );
+            }
+        }
+        ::std::result::Result::Ok(::std::option::Option::None)
+    }
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::RegisterAccountRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::RegisterAccountResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::OpenIdToken = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::RegisterAccountRequest {
+                parts,
                 body,
-            };
-            server.register_account(request).await
+                false,
+            )?;
+            ::std::result::Result::Ok(super::RegisterAccountRequest {
+                body,
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::RegisterAccountResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.register_account(request)
+        }
     }
-    pub(super) async fn get_account<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetAccountResponse,
-            crate::types::MatrixError,
-        > = async {
-            let credential = credential_access_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let request = super::GetAccountRequest {};
-            server.get_account(caller, request).await
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::GetAccountRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetAccountResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(server, credential_access_token(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            ::std::result::Result::Ok(super::GetAccountRequest {})
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetAccountResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.get_account(caller, request)
+        }
     }
-    pub(super) async fn logout<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::LogoutResponse,
-            crate::types::MatrixError,
-        > = async {
-            let credential = credential_access_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let request = super::LogoutRequest {};
-            server.logout(caller, request).await
+    impl<S: super::IdentityApi> crate::runtime::Operation<S> for super::LogoutRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::LogoutResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(server, credential_access_token(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            ::std::result::Result::Ok(super::LogoutRequest {})
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::LogoutResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.logout(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetValidated3pidQuery {
@@ -7375,85 +7475,159 @@ mod handlers {
         #[serde(rename = "client_secret")]
         client_secret: crate::strings::Secret,
     }
-    pub(super) async fn get_validated3pid<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetValidated3pidResponse,
-            crate::types::MatrixError,
-        > = async {
-            let query: GetValidated3pidQuery = crate::runtime::query(&parts)?;
-            let request = super::GetValidated3pidRequest {
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::GetValidated3pidRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetValidated3pidResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let query: GetValidated3pidQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::GetValidated3pidRequest {
                 sid: query.sid,
                 client_secret: query.client_secret,
-            };
-            #[allow(deprecated)] server.get_validated3pid(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
-    }
-    pub(super) async fn bind<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::BindResponse,
-            crate::types::MatrixError,
-        > = async {
-            let body: crate::types::BindBody = crate::runtime::body(&parts, body, true)
-                .await?;
-            let request = super::BindRequest { body };
-            #[allow(deprecated)] server.bind(request).await
+        #[allow(deprecated)]
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetValidated3pidResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.get_validated3pid(request)
         }
-            .await;
-        crate::runtime::respond(result)
     }
-    pub(super) async fn unbind<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::UnbindResponse,
-            crate::types::MatrixError,
-        > = async {
+    impl<S: super::IdentityApi> crate::runtime::Operation<S> for super::BindRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::BindResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let body: crate::types::BindBody = crate::runtime::body(parts, body, true)?;
+            ::std::result::Result::Ok(super::BindRequest { body })
+        }
+        #[allow(deprecated)]
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::BindResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.bind(request)
+        }
+    }
+    impl<S: super::IdentityApi> crate::runtime::Operation<S> for super::UnbindRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::UnbindResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::UnbindBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::UnbindRequest { body };
-            #[allow(deprecated)] server.unbind(request).await
-        }
-            .await;
-        crate::runtime::respond(result)
-    }
-    pub(super) async fn email_request_token<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::EmailRequestTokenResponse,
-            crate::types::MatrixError,
-        > = async {
-            let body: crate::types::EmailRequestTokenBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::EmailRequestTokenRequest {
+                parts,
                 body,
-            };
-            server.email_request_token(request).await
+                false,
+            )?;
+            ::std::result::Result::Ok(super::UnbindRequest { body })
         }
-            .await;
-        crate::runtime::respond(result)
+        #[allow(deprecated)]
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::UnbindResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.unbind(request)
+        }
+    }
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::EmailRequestTokenRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::EmailRequestTokenResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let body: crate::types::EmailRequestTokenBody = crate::runtime::body(
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::EmailRequestTokenRequest {
+                body,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::EmailRequestTokenResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.email_request_token(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct EmailSubmitTokenGetQuery {
@@ -7464,208 +7638,359 @@ mod handlers {
         #[serde(rename = "token")]
         token: crate::strings::Secret,
     }
-    pub(super) async fn email_submit_token_get<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::EmailSubmitTokenGetResponse,
-            crate::types::MatrixError,
-        > = async {
-            let query: EmailSubmitTokenGetQuery = crate::runtime::query(&parts)?;
-            let request = super::EmailSubmitTokenGetRequest {
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::EmailSubmitTokenGetRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::EmailSubmitTokenGetResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let query: EmailSubmitTokenGetQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::EmailSubmitTokenGetRequest {
                 sid: query.sid,
                 client_secret: query.client_secret,
                 token: query.token,
-            };
-            server.email_submit_token_get(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::EmailSubmitTokenGetResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.email_submit_token_get(request)
+        }
     }
-    pub(super) async fn email_submit_token_post<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::EmailSubmitTokenPostResponse,
-            crate::types::MatrixError,
-        > = async {
-            let body: crate::types::EmailSubmitTokenPostBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::EmailSubmitTokenPostRequest {
-                body,
-            };
-            server.email_submit_token_post(request).await
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::EmailSubmitTokenPostRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::EmailSubmitTokenPostResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let body: crate::types::EmailSubmitTokenPostBody = crate::runtime::body(
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::EmailSubmitTokenPostRequest {
+                body,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::EmailSubmitTokenPostResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.email_submit_token_post(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetPubKeyPath {
         #[serde(rename = "keyId")]
         key_id: ::std::string::String,
     }
-    pub(super) async fn get_pub_key<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetPubKeyResponse,
-            crate::types::MatrixError,
-        > = async {
-            let path: GetPubKeyPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetPubKeyRequest {
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::GetPubKeyRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetPubKeyResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let path: GetPubKeyPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetPubKeyRequest {
                 key_id: path.key_id,
-            };
-            server.get_pub_key(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
-    }
-    pub(super) async fn get_versions<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (_parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetVersionsResponse,
-            crate::types::MatrixError,
-        > = async {
-            let request = super::GetVersionsRequest {};
-            server.get_versions(request).await
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetPubKeyResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.get_pub_key(request)
         }
-            .await;
-        crate::runtime::respond(result)
     }
-    pub(super) async fn ping_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (_parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::PingV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let request = super::PingV2Request {};
-            server.ping_v2(request).await
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::GetVersionsRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetVersionsResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
-    }
-    pub(super) async fn get_terms<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (_parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetTermsResponse,
-            crate::types::MatrixError,
-        > = async {
-            let request = super::GetTermsRequest {};
-            server.get_terms(request).await
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            ::std::result::Result::Ok(super::GetVersionsRequest {})
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetVersionsResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.get_versions(request)
+        }
     }
-    pub(super) async fn agree_to_terms<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::AgreeToTermsResponse,
-            crate::types::MatrixError,
-        > = async {
-            let credential = {
-                let mut credential = credential_access_token_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_access_token_bearer(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
+    impl<S: super::IdentityApi> crate::runtime::Operation<S> for super::PingV2Request {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::PingV2Response;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            ::std::result::Result::Ok(super::PingV2Request {})
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::PingV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.ping_v2(request)
+        }
+    }
+    impl<S: super::IdentityApi> crate::runtime::Operation<S> for super::GetTermsRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetTermsResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            ::std::result::Result::Ok(super::GetTermsRequest {})
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetTermsResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.get_terms(request)
+        }
+    }
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::AgreeToTermsRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::AgreeToTermsResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_access_token_query, credential_access_token_bearer],
+                ),
+            )
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::AgreeToTermsBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::AgreeToTermsRequest { body };
-            server.agree_to_terms(caller, request).await
-        }
-            .await;
-        crate::runtime::respond(result)
-    }
-    pub(super) async fn get_hash_details<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetHashDetailsResponse,
-            crate::types::MatrixError,
-        > = async {
-            let credential = {
-                let mut credential = credential_access_token_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_access_token_bearer(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let request = super::GetHashDetailsRequest {};
-            server.get_hash_details(caller, request).await
-        }
-            .await;
-        crate::runtime::respond(result)
-    }
-    pub(super) async fn lookup_users_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::LookupUsersV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let credential = {
-                let mut credential = credential_access_token_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_access_token_bearer(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::LookupUsersV2Body = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::LookupUsersV2Request {
+                parts,
                 body,
-            };
-            server.lookup_users_v2(caller, request).await
+                false,
+            )?;
+            ::std::result::Result::Ok(super::AgreeToTermsRequest { body })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::AgreeToTermsResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.agree_to_terms(caller, request)
+        }
+    }
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::GetHashDetailsRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetHashDetailsResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_access_token_query, credential_access_token_bearer],
+                ),
+            )
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            ::std::result::Result::Ok(super::GetHashDetailsRequest {})
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetHashDetailsResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.get_hash_details(caller, request)
+        }
+    }
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::LookupUsersV2Request {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::LookupUsersV2Response;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_access_token_query, credential_access_token_bearer],
+                ),
+            )
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let body: crate::types::LookupUsersV2Body = crate::runtime::body(
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::LookupUsersV2Request {
+                body,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::LookupUsersV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.lookup_users_v2(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetValidated3pidV2Query {
@@ -7674,133 +7999,184 @@ mod handlers {
         #[serde(rename = "client_secret")]
         client_secret: crate::strings::Secret,
     }
-    pub(super) async fn get_validated3pid_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetValidated3pidV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let credential = {
-                let mut credential = credential_access_token_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_access_token_bearer(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let query: GetValidated3pidV2Query = crate::runtime::query(&parts)?;
-            let request = super::GetValidated3pidV2Request {
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::GetValidated3pidV2Request {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetValidated3pidV2Response;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_access_token_query, credential_access_token_bearer],
+                ),
+            )
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let query: GetValidated3pidV2Query = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::GetValidated3pidV2Request {
                 sid: query.sid,
                 client_secret: query.client_secret,
-            };
-            server.get_validated3pid_v2(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetValidated3pidV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.get_validated3pid_v2(caller, request)
+        }
     }
-    pub(super) async fn bind_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::BindV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let credential = {
-                let mut credential = credential_access_token_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_access_token_bearer(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
+    impl<S: super::IdentityApi> crate::runtime::Operation<S> for super::BindV2Request {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::BindV2Response;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_access_token_query, credential_access_token_bearer],
+                ),
+            )
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::BindV2Body = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::BindV2Request { body };
-            server.bind_v2(caller, request).await
-        }
-            .await;
-        crate::runtime::respond(result)
-    }
-    pub(super) async fn unbind_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::UnbindV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let credential = {
-                let mut credential = credential_access_token_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_access_token_bearer(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::UnbindV2Body = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::UnbindV2Request { body };
-            server.unbind_v2(caller, request).await
-        }
-            .await;
-        crate::runtime::respond(result)
-    }
-    pub(super) async fn email_request_token_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::EmailRequestTokenV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let credential = {
-                let mut credential = credential_access_token_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_access_token_bearer(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::RequestEmailValidation = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::EmailRequestTokenV2Request {
+                parts,
                 body,
-            };
-            server.email_request_token_v2(caller, request).await
+                false,
+            )?;
+            ::std::result::Result::Ok(super::BindV2Request { body })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::BindV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.bind_v2(caller, request)
+        }
+    }
+    impl<S: super::IdentityApi> crate::runtime::Operation<S> for super::UnbindV2Request {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::UnbindV2Response;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_access_token_query, credential_access_token_bearer],
+                ),
+            )
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let body: crate::types::UnbindV2Body = crate::runtime::body(
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::UnbindV2Request { body })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::UnbindV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.unbind_v2(caller, request)
+        }
+    }
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::EmailRequestTokenV2Request {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::EmailRequestTokenV2Response;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_access_token_query, credential_access_token_bearer],
+                ),
+            )
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let body: crate::types::RequestEmailValidation = crate::runtime::body(
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::EmailRequestTokenV2Request {
+                body,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::EmailRequestTokenV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.email_request_token_v2(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct EmailSubmitTokenGetV2Query {
@@ -7811,104 +8187,144 @@ mod handlers {
         #[serde(rename = "token")]
         token: crate::strings::Secret,
     }
-    pub(super) async fn email_submit_token_get_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::EmailSubmitTokenGetV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let credential = {
-                let mut credential = credential_access_token_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_access_token_bearer(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let query: EmailSubmitTokenGetV2Query = crate::runtime::query(&parts)?;
-            let request = super::EmailSubmitTokenGetV2Request {
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::EmailSubmitTokenGetV2Request {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::EmailSubmitTokenGetV2Response;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_access_token_query, credential_access_token_bearer],
+                ),
+            )
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let query: EmailSubmitTokenGetV2Query = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::EmailSubmitTokenGetV2Request {
                 sid: query.sid,
                 client_secret: query.client_secret,
                 token: query.token,
-            };
-            server.email_submit_token_get_v2(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::EmailSubmitTokenGetV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.email_submit_token_get_v2(caller, request)
+        }
     }
-    pub(super) async fn email_submit_token_post_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::EmailSubmitTokenPostV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let credential = {
-                let mut credential = credential_access_token_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_access_token_bearer(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::EmailSubmitTokenPostV2Request {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::EmailSubmitTokenPostV2Response;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_access_token_query, credential_access_token_bearer],
+                ),
+            )
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::EmailSubmitTokenPostV2Body = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::EmailSubmitTokenPostV2Request {
+                parts,
                 body,
-            };
-            server.email_submit_token_post_v2(caller, request).await
+                false,
+            )?;
+            ::std::result::Result::Ok(super::EmailSubmitTokenPostV2Request {
+                body,
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::EmailSubmitTokenPostV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.email_submit_token_post_v2(caller, request)
+        }
     }
-    pub(super) async fn msisdn_request_token_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::MsisdnRequestTokenV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let credential = {
-                let mut credential = credential_access_token_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_access_token_bearer(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::RequestMsisdnValidation = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::MsisdnRequestTokenV2Request {
-                body,
-            };
-            server.msisdn_request_token_v2(caller, request).await
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::MsisdnRequestTokenV2Request {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::MsisdnRequestTokenV2Response;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_access_token_query, credential_access_token_bearer],
+                ),
+            )
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let body: crate::types::RequestMsisdnValidation = crate::runtime::body(
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::MsisdnRequestTokenV2Request {
+                body,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::MsisdnRequestTokenV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.msisdn_request_token_v2(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct MsisdnSubmitTokenGetV2Query {
@@ -7919,222 +8335,351 @@ mod handlers {
         #[serde(rename = "token")]
         token: crate::strings::Secret,
     }
-    pub(super) async fn msisdn_submit_token_get_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::MsisdnSubmitTokenGetV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let credential = {
-                let mut credential = credential_access_token_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_access_token_bearer(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let query: MsisdnSubmitTokenGetV2Query = crate::runtime::query(&parts)?;
-            let request = super::MsisdnSubmitTokenGetV2Request {
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::MsisdnSubmitTokenGetV2Request {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::MsisdnSubmitTokenGetV2Response;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_access_token_query, credential_access_token_bearer],
+                ),
+            )
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let query: MsisdnSubmitTokenGetV2Query = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::MsisdnSubmitTokenGetV2Request {
                 sid: query.sid,
                 client_secret: query.client_secret,
                 token: query.token,
-            };
-            server.msisdn_submit_token_get_v2(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::MsisdnSubmitTokenGetV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.msisdn_submit_token_get_v2(caller, request)
+        }
     }
-    pub(super) async fn msisdn_submit_token_post_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::MsisdnSubmitTokenPostV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let credential = {
-                let mut credential = credential_access_token_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_access_token_bearer(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::MsisdnSubmitTokenPostV2Request {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::MsisdnSubmitTokenPostV2Response;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_access_token_query, credential_access_token_bearer],
+                ),
+            )
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::MsisdnSubmitTokenPostV2Body = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::MsisdnSubmitTokenPostV2Request {
+                parts,
                 body,
-            };
-            server.msisdn_submit_token_post_v2(caller, request).await
+                false,
+            )?;
+            ::std::result::Result::Ok(super::MsisdnSubmitTokenPostV2Request {
+                body,
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::MsisdnSubmitTokenPostV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.msisdn_submit_token_post_v2(caller, request)
+        }
     }
-    pub(super) async fn store_invite_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::StoreInviteV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let credential = {
-                let mut credential = credential_access_token_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_access_token_bearer(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::StoreInviteV2Request {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::StoreInviteV2Response;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_access_token_query, credential_access_token_bearer],
+                ),
+            )
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::StoreInviteV2Body = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::StoreInviteV2Request {
+                parts,
                 body,
-            };
-            server.store_invite_v2(caller, request).await
+                false,
+            )?;
+            ::std::result::Result::Ok(super::StoreInviteV2Request {
+                body,
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::StoreInviteV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.store_invite_v2(caller, request)
+        }
     }
-    pub(super) async fn blindly_sign_stuff_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::BlindlySignStuffV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let credential = {
-                let mut credential = credential_access_token_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_access_token_bearer(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::BlindlySignStuffV2Body = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::BlindlySignStuffV2Request {
-                body,
-            };
-            server.blindly_sign_stuff_v2(caller, request).await
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::BlindlySignStuffV2Request {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::BlindlySignStuffV2Response;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_access_token_query, credential_access_token_bearer],
+                ),
+            )
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let body: crate::types::BlindlySignStuffV2Body = crate::runtime::body(
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::BlindlySignStuffV2Request {
+                body,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::BlindlySignStuffV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.blindly_sign_stuff_v2(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetPubKeyV2Path {
         #[serde(rename = "keyId")]
         key_id: ::std::string::String,
     }
-    pub(super) async fn get_pub_key_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetPubKeyV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let path: GetPubKeyV2Path = crate::runtime::path(&mut parts).await?;
-            let request = super::GetPubKeyV2Request {
-                key_id: path.key_id,
-            };
-            server.get_pub_key_v2(request).await
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::GetPubKeyV2Request {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetPubKeyV2Response;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let path: GetPubKeyV2Path = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetPubKeyV2Request {
+                key_id: path.key_id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetPubKeyV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.get_pub_key_v2(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct IsPubKeyValidV2Query {
         #[serde(rename = "public_key")]
         public_key: ::std::string::String,
     }
-    pub(super) async fn is_pub_key_valid_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::IsPubKeyValidV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let query: IsPubKeyValidV2Query = crate::runtime::query(&parts)?;
-            let request = super::IsPubKeyValidV2Request {
-                public_key: query.public_key,
-            };
-            server.is_pub_key_valid_v2(request).await
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::IsPubKeyValidV2Request {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::IsPubKeyValidV2Response;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let query: IsPubKeyValidV2Query = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::IsPubKeyValidV2Request {
+                public_key: query.public_key,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::IsPubKeyValidV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.is_pub_key_valid_v2(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct IsEphemeralPubKeyValidV2Query {
         #[serde(rename = "public_key")]
         public_key: ::std::string::String,
     }
-    pub(super) async fn is_ephemeral_pub_key_valid_v2<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::IsEphemeralPubKeyValidV2Response,
-            crate::types::MatrixError,
-        > = async {
-            let query: IsEphemeralPubKeyValidV2Query = crate::runtime::query(&parts)?;
-            let request = super::IsEphemeralPubKeyValidV2Request {
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::IsEphemeralPubKeyValidV2Request {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::IsEphemeralPubKeyValidV2Response;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let query: IsEphemeralPubKeyValidV2Query = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::IsEphemeralPubKeyValidV2Request {
                 public_key: query.public_key,
-            };
-            server.is_ephemeral_pub_key_valid_v2(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::IsEphemeralPubKeyValidV2Response,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.is_ephemeral_pub_key_valid_v2(request)
+        }
     }
-    pub(super) async fn ping<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (_parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::PingResponse,
-            crate::types::MatrixError,
-        > = async {
-            let request = super::PingRequest {};
-            #[allow(deprecated)] server.ping(request).await
+    impl<S: super::IdentityApi> crate::runtime::Operation<S> for super::PingRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::PingResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            ::std::result::Result::Ok(super::PingRequest {})
+        }
+        #[allow(deprecated)]
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::PingResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.ping(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct LookupUserQuery {
@@ -8143,111 +8688,209 @@ mod handlers {
         #[serde(rename = "address")]
         address: ::std::string::String,
     }
-    pub(super) async fn lookup_user<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::LookupUserResponse,
-            crate::types::MatrixError,
-        > = async {
-            let query: LookupUserQuery = crate::runtime::query(&parts)?;
-            let request = super::LookupUserRequest {
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::LookupUserRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::LookupUserResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let query: LookupUserQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::LookupUserRequest {
                 medium: query.medium,
                 address: query.address,
-            };
-            #[allow(deprecated)] server.lookup_user(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        #[allow(deprecated)]
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::LookupUserResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.lookup_user(request)
+        }
     }
-    pub(super) async fn lookup_users<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::LookupUsersResponse,
-            crate::types::MatrixError,
-        > = async {
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::LookupUsersRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::LookupUsersResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::LookupUsersBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::LookupUsersRequest { body };
-            #[allow(deprecated)] server.lookup_users(request).await
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::LookupUsersRequest { body })
         }
-            .await;
-        crate::runtime::respond(result)
+        #[allow(deprecated)]
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::LookupUsersResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.lookup_users(request)
+        }
     }
-    pub(super) async fn store_invite<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::StoreInviteResponse,
-            crate::types::MatrixError,
-        > = async {
-            let body: crate::types::StoreInviteV2Body = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::StoreInviteRequest { body };
-            #[allow(deprecated)] server.store_invite(request).await
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::StoreInviteRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::StoreInviteResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let body: crate::types::StoreInviteV2Body = crate::runtime::body(
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::StoreInviteRequest { body })
+        }
+        #[allow(deprecated)]
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::StoreInviteResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.store_invite(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct IsPubKeyValidQuery {
         #[serde(rename = "public_key")]
         public_key: ::std::string::String,
     }
-    pub(super) async fn is_pub_key_valid<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::IsPubKeyValidResponse,
-            crate::types::MatrixError,
-        > = async {
-            let query: IsPubKeyValidQuery = crate::runtime::query(&parts)?;
-            let request = super::IsPubKeyValidRequest {
-                public_key: query.public_key,
-            };
-            #[allow(deprecated)] server.is_pub_key_valid(request).await
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::IsPubKeyValidRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::IsPubKeyValidResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let query: IsPubKeyValidQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::IsPubKeyValidRequest {
+                public_key: query.public_key,
+            })
+        }
+        #[allow(deprecated)]
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::IsPubKeyValidResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.is_pub_key_valid(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct IsEphemeralPubKeyValidQuery {
         #[serde(rename = "public_key")]
         public_key: ::std::string::String,
     }
-    pub(super) async fn is_ephemeral_pub_key_valid<S: super::IdentityApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::IsEphemeralPubKeyValidResponse,
-            crate::types::MatrixError,
-        > = async {
-            let query: IsEphemeralPubKeyValidQuery = crate::runtime::query(&parts)?;
-            let request = super::IsEphemeralPubKeyValidRequest {
-                public_key: query.public_key,
-            };
-            #[allow(deprecated)] server.is_ephemeral_pub_key_valid(request).await
+    impl<S: super::IdentityApi> crate::runtime::Operation<S>
+    for super::IsEphemeralPubKeyValidRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::IsEphemeralPubKeyValidResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::MatrixError> {
+            let query: IsEphemeralPubKeyValidQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::IsEphemeralPubKeyValidRequest {
+                public_key: query.public_key,
+            })
+        }
+        #[allow(deprecated)]
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::IsEphemeralPubKeyValidResponse,
+                crate::types::MatrixError,
+            >,
+        > + ::std::marker::Send {
+            server.is_ephemeral_pub_key_valid(request)
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Behind the `server` feature, per API: the axum router that mounts every operation at its
-//! full paths, and one handler per operation that runs the transport steps the IR decided
-//! (credential, parameters, body), calls the trait and writes the response.
+//! full paths, and per operation an impl of the runtime's `Operation` on its request type:
+//! the transport steps the IR decided (credential, parameters, body) and the trait method
+//! that answers. One generic handler (`runtime::handle`) runs them for every operation.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -16,10 +17,9 @@ use crate::ir::{
 /// The router function and one handler per operation.
 pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
     let trait_ident = ident(&api.trait_name);
-    // An operation is served by a handler of its own unless it shares a route: then each
-    // set of operations sharing one gets a dispatcher, and each of its operations a parser.
+    // An operation is served by the generic handler unless it shares a route: then each set
+    // of operations sharing one gets a dispatcher, which tries them in turn.
     let shared = shared_operation_sets(api);
-    let is_shared = |op: usize| shared.iter().any(|set| set.contains(&op));
     // Methods on one path share one method router.
     let mut paths: Vec<(&str, Vec<TokenStream>)> = Vec::new();
     for route in &api.routes {
@@ -30,8 +30,8 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
                 quote!(handlers::shared::#dispatcher::<S>)
             }
             None => {
-                let handler = ident(&api.operations[route.operations[0]].name);
-                quote!(handlers::#handler::<S>)
+                let request = request_name(&api.operations[route.operations[0]]);
+                quote!(crate::runtime::handle::<S, #request>)
             }
         };
         let entry = quote!(#method(#handler));
@@ -45,13 +45,7 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
         let rest = &methods[1..];
         quote!(.route(#path, ::axum::routing::#first #(.#rest)*))
     });
-    let handlers = api.operations.iter().enumerate().map(|(index, op)| {
-        if is_shared(index) {
-            reader(ir, api, op, Role::Parser)
-        } else {
-            reader(ir, api, op, Role::Handler)
-        }
-    });
+    let operations = api.operations.iter().map(|op| operation_impl(ir, api, op));
     let dispatchers = shared
         .iter()
         .enumerate()
@@ -128,6 +122,7 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
             }
         }
     });
+    let authenticators = authenticators(ir, api);
     let doc = format!(
         " An axum router serving every operation of [`{}`] at its full paths, with the \
          transport rules applied: credentials, parsing, error bodies, CORS, body limits.",
@@ -149,7 +144,8 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
         mod handlers {
             #credential_failure
             #(#credential_fns)*
-            #(#handlers)*
+            #authenticators
+            #(#operations)*
             #shared_module
         }
     }
@@ -177,135 +173,111 @@ fn shared_operation_sets(api: &Api) -> Vec<Vec<usize>> {
     sets
 }
 
-/// What a handler does before calling the method: the steps that read the request, the
-/// request's fields, the private items they use, and the caller argument (if any).
-struct Reading {
-    steps: Vec<TokenStream>,
-    fields: Vec<TokenStream>,
-    private_items: Vec<TokenStream>,
-    caller: Option<TokenStream>,
-    parts_binding: TokenStream,
-    body_binding: TokenStream,
-}
-
-fn reading(ir: &Ir, api: &Api, op: &Operation) -> Reading {
-    let root = quote!(crate);
-    let mut steps = Vec::new();
-    let mut fields = Vec::new();
-    let mut private_items = Vec::new();
-    let caller = credential_step(api, op).map(|step| {
-        steps.push(step);
-        quote!(caller,)
-    });
-    parameter_steps(ir, api, op, &mut steps, &mut fields, &mut private_items);
-    if let Some(step) = body_step(ir, op, &root) {
-        steps.push(step);
-        fields.push(quote!(body));
-    }
-    let mutable = op
-        .parameters
-        .iter()
-        .any(|p| p.location == ParamLocation::Path)
-        .then(|| quote!(mut));
-    let body_binding = if op.body.is_some() {
-        quote!(body)
-    } else {
-        quote!(_body)
-    };
-    let uses_parts =
-        !matches!(op.security, Security::None) || !op.parameters.is_empty() || op.body.is_some();
-    let parts_binding = if uses_parts {
-        quote!(#mutable parts)
-    } else {
-        quote!(_parts)
-    };
-    Reading {
-        steps,
-        fields,
-        private_items,
-        caller,
-        parts_binding,
-        body_binding,
-    }
-}
-
-/// How an operation's request is read and what then happens to it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Role {
-    /// The operation's own route: read the request, call the method, write the response.
-    Handler,
-    /// For an operation on a shared route: read the request as the handler would, and give
-    /// it back with the caller (`()` where the operation takes none) instead of calling the
-    /// method.
-    Parser,
-}
-
-/// An operation's handler or parser, as `role` says.
-fn reader(ir: &Ir, api: &Api, op: &Operation, role: Role) -> TokenStream {
+/// The request type's impl of the runtime's `Operation`: how its caller is authenticated,
+/// how it is read (its private parameter structs beside it), which method answers it.
+fn operation_impl(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
     let error = error_type(ir);
     let trait_ident = ident(&api.trait_name);
     let name = ident(&op.name);
     let request = request_name(op);
-    let Reading {
-        steps,
-        fields,
-        private_items,
-        caller,
-        parts_binding,
-        body_binding,
-    } = reading(ir, api, op);
-    if role == Role::Parser {
-        let caller = caller.map_or(quote!(()), |_| quote!(caller));
-        let caller_type = match &op.security {
-            Security::None => quote!(()),
-            Security::Required(_) => quote!(S::Caller),
-            Security::Optional(_) => {
-                quote!(::std::option::Option<::std::result::Result<S::Caller, #error>>)
-            }
-        };
-        let server = if matches!(op.security, Security::None) {
-            quote!(_server)
+    let response = response_name(op);
+    let mut steps = Vec::new();
+    let mut fields = Vec::new();
+    let mut private_items = Vec::new();
+    parameter_steps(ir, api, op, &mut steps, &mut fields, &mut private_items);
+    if let Some(step) = body_step(ir, op, &quote!(crate)) {
+        steps.push(step);
+        fields.push(quote!(body));
+    }
+    let has_path = op
+        .parameters
+        .iter()
+        .any(|p| p.location == ParamLocation::Path && !p.spread);
+    let has_body = op.body.is_some();
+    let uses = |used: bool, name: TokenStream| {
+        if used {
+            name
         } else {
-            quote!(server)
-        };
-        quote! {
-            #(#private_items)*
-
-            pub(super) async fn #name<S: super::#trait_ident>(
-                #server: &S,
-                #parts_binding: ::axum::http::request::Parts,
-                #body_binding: ::axum::body::Body,
-            ) -> ::std::result::Result<(#caller_type, super::#request), #error> {
-                #(#steps)*
-                ::std::result::Result::Ok((#caller, super::#request { #(#fields),* }))
-            }
+            let name = format_ident!("_{}", name.to_string());
+            quote!(#name)
         }
-    } else {
-        let response = response_name(op);
-        let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
-        quote! {
-            #(#private_items)*
+    };
+    let uses_parts = has_body
+        || op
+            .parameters
+            .iter()
+            .any(|p| p.location != ParamLocation::Path || p.spread);
+    let parts = uses(uses_parts, quote!(parts));
+    let path = uses(has_path, quote!(path));
+    let body = uses(has_body, quote!(body));
+    let (caller_type, authenticate, call) = match &op.security {
+        Security::None => (
+            quote!(()),
+            quote!(::std::future::ready(::std::result::Result::Ok(()))),
+            quote!(server.#name(request)),
+        ),
+        Security::Required(schemes) => {
+            let credential = credential(api, schemes);
+            (
+                quote!(S::Caller),
+                quote!(required(server, #credential)),
+                quote!(server.#name(caller, request)),
+            )
+        }
+        Security::Optional(schemes) => {
+            let credential = credential(api, schemes);
+            (
+                quote!(::std::option::Option<::std::result::Result<S::Caller, #error>>),
+                quote!(optional(server, #credential)),
+                quote!(server.#name(caller, request)),
+            )
+        }
+    };
+    let (caller, server_for_auth, auth_parts) = match op.security {
+        Security::None => (quote!(_caller), quote!(_server), quote!(_parts)),
+        _ => (quote!(caller), quote!(server), quote!(parts)),
+    };
+    let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+    quote! {
+        #(#private_items)*
 
-            pub(super) async fn #name<S: super::#trait_ident>(
-                ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-                request: ::axum::extract::Request,
-            ) -> ::axum::response::Response {
-                let (#parts_binding, #body_binding) = request.into_parts();
-                let result: ::std::result::Result<super::#response, #error> = async {
-                    #(#steps)*
-                    let request = super::#request { #(#fields),* };
-                    #allow_deprecated
-                    server.#name(#caller request).await
-                }
-                .await;
-                crate::runtime::respond(result)
+        impl<S: super::#trait_ident> crate::runtime::Operation<S> for super::#request {
+            const PATH: bool = #has_path;
+            const BODY: bool = #has_body;
+            type Caller = #caller_type;
+            type Response = super::#response;
+
+            fn authenticate(
+                #server_for_auth: &S,
+                #auth_parts: &::axum::http::request::Parts,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<Self::Caller, #error>> + ::std::marker::Send {
+                #authenticate
+            }
+
+            fn read(
+                #parts: &::axum::http::request::Parts,
+                #path: &[(::std::string::String, ::std::string::String)],
+                #body: &::axum::body::Bytes,
+            ) -> ::std::result::Result<Self, #error> {
+                #(#steps)*
+                ::std::result::Result::Ok(super::#request { #(#fields),* })
+            }
+
+            #allow_deprecated
+            fn call(
+                server: &S,
+                #caller: Self::Caller,
+                request: Self,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<super::#response, #error>> + ::std::marker::Send {
+                #call
             }
         }
     }
 }
 
 /// Serves a route that the operations `set` share: reads the body once, then tries each
-/// operation's parser in turn and calls the method of the first that succeeds.
+/// operation in turn (authenticate, read) and calls the method of the first whose request
+/// reads.
 fn dispatcher(api: &Api, index: usize, set: &[usize]) -> TokenStream {
     let trait_ident = ident(&api.trait_name);
     let name = format_ident!("route_{index}");
@@ -319,25 +291,29 @@ fn dispatcher(api: &Api, index: usize, set: &[usize]) -> TokenStream {
         quote!(crate::runtime::query_carries(&parts, &[#(#names),*]))
     });
     let attempts = set.iter().enumerate().map(|(i, &op_index)| {
-        let op = &api.operations[op_index];
-        let name = ident(&op.name);
-        let caller = (!matches!(op.security, Security::None)).then(|| quote!(caller,));
-        let caller_binding = caller.as_ref().map_or(quote!(_), |_| quote!(caller));
-        let allow_deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+        let request = request_name(&api.operations[op_index]);
         quote! {
-            #i => match super::#name(&*server, parts.clone(), ::axum::body::Body::from(body.clone())).await {
-                ::std::result::Result::Ok((#caller_binding, request)) => {
-                    #allow_deprecated
-                    let result = server.#name(#caller request).await;
-                    return crate::runtime::respond(result);
+            #i => {
+                type Op = super::super::#request;
+                let read = async {
+                    let caller = <Op as crate::runtime::Operation<S>>::authenticate(&server, &parts).await?;
+                    let request = <Op as crate::runtime::Operation<S>>::read(&parts, &path, &body)?;
+                    ::std::result::Result::Ok((caller, request))
                 }
-                ::std::result::Result::Err(error) => errors[#i] = ::std::option::Option::Some(error),
-            },
+                .await;
+                match read {
+                    ::std::result::Result::Ok((caller, request)) => {
+                        let result = <Op as crate::runtime::Operation<S>>::call(&server, caller, request).await;
+                        return crate::runtime::respond(result);
+                    }
+                    ::std::result::Result::Err(error) => errors[#i] = ::std::option::Option::Some(error),
+                }
+            }
         }
     });
     let doc = format!(
-        " {}: the request goes to the first whose request parses, trying first those whose \
-         query parameters it carries most of (spec order among equals); when none parses, the \
+        " {}: the request goes to the first whose request reads, trying first those whose \
+         query parameters it carries most of (spec order among equals); when none reads, the \
          answer is the first one's error.",
         set.iter()
             .map(|&i| format!("`{}`", api.operations[i].name))
@@ -350,9 +326,15 @@ fn dispatcher(api: &Api, index: usize, set: &[usize]) -> TokenStream {
             ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
             request: ::axum::extract::Request,
         ) -> ::axum::response::Response {
-            let (parts, body) = request.into_parts();
-            let body = match crate::runtime::read_body(&parts, body).await {
-                ::std::result::Result::Ok(body) => body,
+            let (mut parts, body) = request.into_parts();
+            let read = async {
+                let path = crate::runtime::path_parameters(&mut parts).await?;
+                let body = crate::runtime::read_body(&parts, body).await?;
+                ::std::result::Result::Ok((path, body))
+            }
+            .await;
+            let (path, body) = match read {
+                ::std::result::Result::Ok(read) => read,
                 ::std::result::Result::Err(error) => return crate::runtime::respond::<()>(::std::result::Result::Err(error)),
             };
             let carried: [usize; #count] = [#(#carried),*];
@@ -373,63 +355,88 @@ fn dispatcher(api: &Api, index: usize, set: &[usize]) -> TokenStream {
     }
 }
 
-/// Finds the request's credential, of the first scheme the operation names that the
-/// request carries, and has the trait authenticate it.
-fn credential_step(api: &Api, op: &Operation) -> Option<TokenStream> {
-    let credential = |schemes: &[String]| {
-        let calls: Vec<TokenStream> = schemes
-            .iter()
-            .filter_map(|name| api.security_schemes.iter().find(|s| &s.name == name))
-            .map(|scheme| {
-                let fn_ident = ident(&scheme.extractor);
-                quote!(#fn_ident(&parts)?)
-            })
-            .collect();
-        let (first, rest) = calls
-            .split_first()
-            .expect("a security requirement names a scheme");
-        if rest.is_empty() {
-            return first.clone();
-        }
+/// The request's credential, of the first of `schemes` that the request carries: an
+/// expression of `Result<Option<Credential>, Error>` over `parts`.
+fn credential(api: &Api, schemes: &[String]) -> TokenStream {
+    let extractors: Vec<TokenStream> = schemes
+        .iter()
+        .filter_map(|name| api.security_schemes.iter().find(|s| &s.name == name))
+        .map(|scheme| {
+            let fn_ident = ident(&scheme.extractor);
+            quote!(#fn_ident)
+        })
+        .collect();
+    match extractors.as_slice() {
+        [only] => quote!(#only(parts)),
         // The first scheme the request carries wins; later extractors do not even look (one
         // could refuse a header the first one took, such as `Authorization` without `Bearer`).
-        quote! {{
-            let mut credential = #first;
-            #(
-                if credential.is_none() {
-                    credential = #rest;
-                }
-            )*
-            credential
-        }}
+        several => quote!(first_credential(parts, &[#(#several),*])),
+    }
+}
+
+/// The API's authentication steps that its operations use: `required` (a missing credential
+/// is refused), `optional` (the verdict on a credential, if one came), and `first_credential`
+/// for an operation that takes several schemes.
+fn authenticators(ir: &Ir, api: &Api) -> TokenStream {
+    let error = error_type(ir);
+    let trait_ident = ident(&api.trait_name);
+    let uses = |wanted: fn(&Security) -> bool| api.operations.iter().any(|op| wanted(&op.security));
+    let schemes_of = |security: &Security| match security {
+        Security::None => 0,
+        Security::Required(schemes) | Security::Optional(schemes) => schemes.len(),
     };
-    match &op.security {
-        Security::None => None,
-        Security::Required(schemes) => {
-            let credential = credential(schemes);
-            Some(quote! {
-                let credential = #credential
+    let required = uses(|s| matches!(s, Security::Required(_))).then(|| {
+        quote! {
+            async fn required<S: super::#trait_ident>(
+                server: &S,
+                credential: ::std::result::Result<::std::option::Option<super::Credential>, #error>,
+            ) -> ::std::result::Result<S::Caller, #error> {
+                let credential = credential?
                     .ok_or_else(|| credential_failure(crate::runtime::CredentialFailure::Missing))?;
-                let caller = server.authenticate(credential).await?;
-            })
+                server.authenticate(credential).await
+            }
         }
-        Security::Optional(schemes) => {
-            let credential = credential(schemes);
-            Some(quote! {
-                let credential = #credential;
-                let caller = match credential {
+    });
+    let optional = uses(|s| matches!(s, Security::Optional(_))).then(|| {
+        quote! {
+            async fn optional<S: super::#trait_ident>(
+                server: &S,
+                credential: ::std::result::Result<::std::option::Option<super::Credential>, #error>,
+            ) -> ::std::result::Result<::std::option::Option<::std::result::Result<S::Caller, #error>>, #error> {
+                ::std::result::Result::Ok(match credential? {
                     ::std::option::Option::Some(credential) => {
                         ::std::option::Option::Some(server.authenticate(credential).await)
                     }
                     ::std::option::Option::None => ::std::option::Option::None,
-                };
-            })
+                })
+            }
         }
-    }
+    });
+    let first = api.operations.iter().any(|op| schemes_of(&op.security) > 1).then(|| {
+        quote! {
+            /// A credential extractor: the request's credential of one scheme, if it carries one.
+            type Extractor = fn(&::axum::http::request::Parts) -> ::std::result::Result<::std::option::Option<super::Credential>, #error>;
+
+            /// The credential of the first extractor that finds one.
+            fn first_credential(
+                parts: &::axum::http::request::Parts,
+                extractors: &[Extractor],
+            ) -> ::std::result::Result<::std::option::Option<super::Credential>, #error> {
+                for extractor in extractors {
+                    if let ::std::option::Option::Some(credential) = extractor(parts)? {
+                        return ::std::result::Result::Ok(::std::option::Option::Some(credential));
+                    }
+                }
+                ::std::result::Result::Ok(::std::option::Option::None)
+            }
+        }
+    });
+    quote!(#required #optional #first)
 }
 
 /// Parses path, query and header parameters, each into a private struct serde fills:
 /// a step per location, a request field per parameter, the structs and their defaults.
+/// The steps run in `Operation::read`, over `parts` and the route's `path` parameters.
 fn parameter_steps(
     ir: &Ir,
     api: &Api,
@@ -444,19 +451,19 @@ fn parameter_steps(
             ParamLocation::Path,
             &op.names.path_params,
             quote!(path),
-            quote!(crate::runtime::path(&mut parts).await?),
+            quote!(crate::runtime::path(path)?),
         ),
         (
             ParamLocation::Query,
             &op.names.query_params,
             quote!(query),
-            quote!(crate::runtime::query(&parts)?),
+            quote!(crate::runtime::query(parts)?),
         ),
         (
             ParamLocation::Header,
             &op.names.header_params,
             quote!(headers),
-            quote!(crate::runtime::headers(&parts)?),
+            quote!(crate::runtime::headers(parts)?),
         ),
     ] {
         let params: Vec<&Parameter> = op
@@ -523,7 +530,7 @@ fn spread_query_steps(
         .collect();
     for parameter in op.parameters.iter().filter(|p| p.spread) {
         let field = ident(&parameter.field);
-        let value = quote!(crate::runtime::query_object(&parts, &[#(#others),*])?);
+        let value = quote!(crate::runtime::query_object(parts, &[#(#others),*])?);
         let (ty, default) = parameter_type(ir, parameter, &quote!(crate));
         let value = match default {
             Some(expr) => {
@@ -549,22 +556,21 @@ fn body_step(ir: &Ir, op: &Operation, root: &TokenStream) -> Option<TokenStream>
     let error = error_type(ir);
     Some(match reading {
         BodyReading::ByMediaType { required: true } => quote! {
-            let body: #ty = #ty::read(&parts, body)
-                .await?
+            let body: #ty = #ty::read(parts, body)?
                 .ok_or_else(|| #error::missing_body(crate::runtime::messages::MISSING_BODY))?;
         },
         BodyReading::ByMediaType { required: false } => {
-            quote!(let body: ::std::option::Option<#ty> = #ty::read(&parts, body).await?;)
+            quote!(let body: ::std::option::Option<#ty> = #ty::read(parts, body)?;)
         }
         BodyReading::Structured {
             required: true,
             form,
-        } => quote!(let body: #ty = crate::runtime::body(&parts, body, #form).await?;),
+        } => quote!(let body: #ty = crate::runtime::body(parts, body, #form)?;),
         BodyReading::Structured {
             required: false,
             form,
         } => {
-            quote!(let body: ::std::option::Option<#ty> = crate::runtime::optional_body(&parts, body, #form).await?;)
+            quote!(let body: ::std::option::Option<#ty> = crate::runtime::optional_body(parts, body, #form)?;)
         }
     })
 }
@@ -616,18 +622,35 @@ mod tests {
     fn bodies_are_read_as_the_transport_says() {
         let ir = ir_of(SPEC, "");
         let api = &ir.apis[0];
-        let login = compact(reader(&ir, api, &api.operations[0], Role::Handler));
+        let login = compact(operation_impl(&ir, api, &api.operations[0]));
         assert!(
-            login.contains("crate::runtime::body(&parts,body,false).await?"),
+            login.contains("crate::runtime::body(parts,body,false)?"),
             "{login}"
         );
-        assert!(login.contains("server.login(request).await"), "{login}");
-        let note = compact(reader(&ir, api, &api.operations[1], Role::Parser));
+        assert!(login.contains("constBODY:bool=true;"), "{login}");
+        assert!(login.contains("server.login(request)"), "{login}");
+        let note = compact(operation_impl(&ir, api, &api.operations[1]));
         assert!(
             note.contains("missing_body(crate::runtime::messages::MISSING_BODY)"),
             "{note}"
         );
-        // A parser gives the request back instead of calling the method.
-        assert!(!note.contains("server.put_note("), "{note}");
+    }
+
+    #[test]
+    fn every_operation_is_served_by_the_generic_handler_over_its_request_type() {
+        let ir = ir_of(SPEC, "");
+        let api = &ir.apis[0];
+        let router = compact(router(&ir, api));
+        assert!(
+            router.contains("crate::runtime::handle::<S,LoginRequest>"),
+            "{router}"
+        );
+        // No operation has an async handler of its own: its steps are plain functions.
+        assert!(!router.contains("asyncfnlogin"), "{router}");
+        let login = compact(operation_impl(&ir, api, &api.operations[0]));
+        assert!(
+            login.contains("impl<S:super::TestApi>crate::runtime::Operation<S>forsuper::LoginRequest"),
+            "{login}"
+        );
     }
 }

@@ -38,9 +38,9 @@ pub(super) fn media_type(
     let error_name = ident(&error.type_name);
     let error = quote!(#root::types::#error_name);
     let parse = |encoding: Encoding| match encoding {
-        Encoding::Json => quote!(#root::runtime::parse_json(&bytes)?),
-        Encoding::Form => quote!(#root::runtime::parse_form(&bytes)?),
-        Encoding::Text => quote!(#root::runtime::parse_text(&bytes)?),
+        Encoding::Json => quote!(#root::runtime::parse_json(bytes)?),
+        Encoding::Form => quote!(#root::runtime::parse_form(bytes)?),
+        Encoding::Text => quote!(#root::runtime::parse_text(bytes)?),
         Encoding::Binary => quote!(bytes.to_vec()),
         Encoding::Blob => quote!(#root::media::Blob::new(content_type.clone(), bytes.to_vec())),
     };
@@ -82,14 +82,14 @@ pub(super) fn media_type(
     // Only what the routers use: a body type read from requests, one written in responses.
     let read = ir.media_uses.read.contains(&id).then(|| {
         quote! {
-                /// Reads a request body by its `Content-Type` (the first media type when it
-                /// declares none); `None` for an empty body.
+                /// Reads a request body (as the router read it, bounded) by its
+                /// `Content-Type` (the first media type when it declares none); `None` for an
+                /// empty body.
                 #[cfg(feature = "server")]
-                pub(crate) async fn read(
+                pub(crate) fn read(
                     parts: &::axum::http::request::Parts,
-                    body: ::axum::body::Body,
+                    bytes: &::axum::body::Bytes,
                 ) -> ::std::result::Result<::std::option::Option<Self>, #error> {
-                    let bytes = #root::runtime::read_body(parts, body).await?;
                     if bytes.is_empty() {
                         return ::std::result::Result::Ok(::std::option::Option::None);
                     }

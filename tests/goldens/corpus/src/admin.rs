@@ -1883,25 +1883,40 @@ pub fn router<S: AdminApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/admin/v1/accounts",
-            ::axum::routing::get(handlers::list_accounts::<S>)
-                .post(handlers::create_account::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, ListAccountsRequest>)
+                .post(crate::runtime::handle::<S, CreateAccountRequest>),
         )
         .route(
             "/admin/v1/accounts/{accountName}",
-            ::axum::routing::get(handlers::get_account::<S>)
-                .delete(handlers::delete_account::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetAccountRequest>)
+                .delete(crate::runtime::handle::<S, DeleteAccountRequest>),
         )
-        .route("/admin/v1/audit", ::axum::routing::get(handlers::get_audit_log::<S>))
+        .route(
+            "/admin/v1/audit",
+            ::axum::routing::get(crate::runtime::handle::<S, GetAuditLogRequest>),
+        )
         .route(
             "/admin/v1/settings",
-            ::axum::routing::get(handlers::get_settings::<S>)
-                .put(handlers::put_settings::<S>)
-                .patch(handlers::patch_settings::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetSettingsRequest>)
+                .put(crate::runtime::handle::<S, PutSettingsRequest>)
+                .patch(crate::runtime::handle::<S, PatchSettingsRequest>),
         )
-        .route("/admin/v1/health", ::axum::routing::get(handlers::health::<S>))
-        .route("/admin/v1/version", ::axum::routing::get(handlers::version::<S>))
-        .route("/admin/v1/jobs", ::axum::routing::post(handlers::start_job::<S>))
-        .route("/admin/v1/jobs/{jobId}", ::axum::routing::get(handlers::get_job::<S>))
+        .route(
+            "/admin/v1/health",
+            ::axum::routing::get(crate::runtime::handle::<S, HealthRequest>),
+        )
+        .route(
+            "/admin/v1/version",
+            ::axum::routing::get(crate::runtime::handle::<S, VersionRequest>),
+        )
+        .route(
+            "/admin/v1/jobs",
+            ::axum::routing::post(crate::runtime::handle::<S, StartJobRequest>),
+        )
+        .route(
+            "/admin/v1/jobs/{jobId}",
+            ::axum::routing::get(crate::runtime::handle::<S, GetJobRequest>),
+        )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
         .layer(::axum::middleware::from_fn(crate::runtime::cors))
@@ -1975,6 +1990,43 @@ mod handlers {
                 .map(super::Credential::JobsOAuth),
         )
     }
+    async fn required<S: super::AdminApi>(
+        server: &S,
+        credential: ::std::result::Result<
+            ::std::option::Option<super::Credential>,
+            crate::types::ApiError,
+        >,
+    ) -> ::std::result::Result<S::Caller, crate::types::ApiError> {
+        let credential = credential?
+            .ok_or_else(|| credential_failure(
+                crate::runtime::CredentialFailure::Missing,
+            ))?;
+        server.authenticate(credential).await
+    }
+    /// A credential extractor: the request's credential of one scheme, if it carries one.
+    type Extractor = fn(
+        &::axum::http::request::Parts,
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::ApiError,
+    >;
+    /// The credential of the first extractor that finds one.
+    fn first_credential(
+        parts: &::axum::http::request::Parts,
+        extractors: &[Extractor],
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::ApiError,
+    > {
+        for extractor in extractors {
+            if let ::std::option::Option::Some(credential) = extractor(parts)? {
+                return ::std::result::Result::Ok(
+                    ::std::option::Option::Some(credential),
+                );
+            }
+        }
+        ::std::result::Result::Ok(::std::option::Option::None)
+    }
     fn list_accounts_page_default() -> i64 {
         1
     }
@@ -1988,116 +2040,171 @@ mod handlers {
         #[serde(rename = "sort")]
         sort: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
-    pub(super) async fn list_accounts<S: super::AdminApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::ListAccountsResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let query: ListAccountsQuery = crate::runtime::query(&parts)?;
-            let request = super::ListAccountsRequest {
+    impl<S: super::AdminApi> crate::runtime::Operation<S>
+    for super::ListAccountsRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::ListAccountsResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_admin_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: ListAccountsQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::ListAccountsRequest {
                 role: query.role,
                 page: query.page,
                 sort: query.sort,
-            };
-            server.list_accounts(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::ListAccountsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.list_accounts(caller, request)
+        }
     }
-    pub(super) async fn create_account<S: super::AdminApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::CreateAccountResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = {
-                let mut credential = credential_admin_basic(&parts)?;
-                if credential.is_none() {
-                    credential = credential_admin_query_key(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::Account = crate::runtime::body(&parts, body, false)
-                .await?;
-            let request = super::CreateAccountRequest {
-                body,
-            };
-            server.create_account(caller, request).await
+    impl<S: super::AdminApi> crate::runtime::Operation<S>
+    for super::CreateAccountRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::CreateAccountResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_admin_basic, credential_admin_query_key],
+                ),
+            )
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let body: crate::types::Account = crate::runtime::body(parts, body, false)?;
+            ::std::result::Result::Ok(super::CreateAccountRequest {
+                body,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::CreateAccountResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.create_account(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetAccountPath {
         #[serde(rename = "accountName")]
         account_name: ::std::string::String,
     }
-    pub(super) async fn get_account<S: super::AdminApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetAccountResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetAccountPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetAccountRequest {
-                account_name: path.account_name,
-            };
-            server.get_account(caller, request).await
+    impl<S: super::AdminApi> crate::runtime::Operation<S> for super::GetAccountRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetAccountResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_admin_token(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetAccountPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetAccountRequest {
+                account_name: path.account_name,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetAccountResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_account(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct DeleteAccountPath {
         #[serde(rename = "accountName")]
         account_name: ::std::string::String,
     }
-    pub(super) async fn delete_account<S: super::AdminApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::DeleteAccountResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: DeleteAccountPath = crate::runtime::path(&mut parts).await?;
-            let request = super::DeleteAccountRequest {
-                account_name: path.account_name,
-            };
-            #[allow(deprecated)] server.delete_account(caller, request).await
+    impl<S: super::AdminApi> crate::runtime::Operation<S>
+    for super::DeleteAccountRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::DeleteAccountResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_admin_token(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: DeleteAccountPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::DeleteAccountRequest {
+                account_name: path.account_name,
+            })
+        }
+        #[allow(deprecated)]
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::DeleteAccountResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.delete_account(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetAuditLogQuery {
@@ -2110,191 +2217,297 @@ mod handlers {
             ::std::vec::Vec<crate::types::GetAuditLogActionItem>,
         >,
     }
-    pub(super) async fn get_audit_log<S: super::AdminApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetAuditLogResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let query: GetAuditLogQuery = crate::runtime::query(&parts)?;
-            let request = super::GetAuditLogRequest {
+    impl<S: super::AdminApi> crate::runtime::Operation<S> for super::GetAuditLogRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetAuditLogResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_admin_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: GetAuditLogQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::GetAuditLogRequest {
                 since: query.since,
                 actor: query.actor,
                 action: query.action,
-            };
-            server.get_audit_log(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
-    }
-    pub(super) async fn get_settings<S: super::AdminApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetSettingsResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let request = super::GetSettingsRequest {};
-            server.get_settings(caller, request).await
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetAuditLogResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_audit_log(caller, request)
         }
-            .await;
-        crate::runtime::respond(result)
     }
-    pub(super) async fn put_settings<S: super::AdminApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::PutSettingsResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::Settings = crate::runtime::body(&parts, body, false)
-                .await?;
-            let request = super::PutSettingsRequest { body };
-            server.put_settings(caller, request).await
+    impl<S: super::AdminApi> crate::runtime::Operation<S> for super::GetSettingsRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetSettingsResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_admin_token(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::GetSettingsRequest {})
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetSettingsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_settings(caller, request)
+        }
     }
-    pub(super) async fn patch_settings<S: super::AdminApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::PatchSettingsResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_admin_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::Settings = crate::runtime::body(&parts, body, true)
-                .await?;
-            let request = super::PatchSettingsRequest {
+    impl<S: super::AdminApi> crate::runtime::Operation<S> for super::PutSettingsRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::PutSettingsResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_admin_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let body: crate::types::Settings = crate::runtime::body(parts, body, false)?;
+            ::std::result::Result::Ok(super::PutSettingsRequest { body })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::PutSettingsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.put_settings(caller, request)
+        }
+    }
+    impl<S: super::AdminApi> crate::runtime::Operation<S>
+    for super::PatchSettingsRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::PatchSettingsResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_admin_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let body: crate::types::Settings = crate::runtime::body(parts, body, true)?;
+            ::std::result::Result::Ok(super::PatchSettingsRequest {
                 body,
-            };
-            server.patch_settings(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
-    }
-    pub(super) async fn health<S: super::AdminApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (_parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::HealthResponse,
-            crate::types::ApiError,
-        > = async {
-            let request = super::HealthRequest {};
-            server.health(request).await
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::PatchSettingsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.patch_settings(caller, request)
         }
-            .await;
-        crate::runtime::respond(result)
     }
-    pub(super) async fn version<S: super::AdminApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (_parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::VersionResponse,
-            crate::types::ApiError,
-        > = async {
-            let request = super::VersionRequest {};
-            server.version(request).await
+    impl<S: super::AdminApi> crate::runtime::Operation<S> for super::HealthRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::HealthResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::HealthRequest {})
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<super::HealthResponse, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            server.health(request)
+        }
     }
-    pub(super) async fn start_job<S: super::AdminApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::StartJobResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = {
-                let mut credential = credential_admin_token(&parts)?;
-                if credential.is_none() {
-                    credential = credential_jobs_o_auth(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
+    impl<S: super::AdminApi> crate::runtime::Operation<S> for super::VersionRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::VersionResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::VersionRequest {})
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::VersionResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.version(request)
+        }
+    }
+    impl<S: super::AdminApi> crate::runtime::Operation<S> for super::StartJobRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::StartJobResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_admin_token, credential_jobs_o_auth],
+                ),
+            )
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::StartJobBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::StartJobRequest { body };
-            server.start_job(caller, request).await
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::StartJobRequest { body })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::StartJobResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.start_job(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetJobPath {
         #[serde(rename = "jobId")]
         job_id: i64,
     }
-    pub(super) async fn get_job<S: super::AdminApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetJobResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = {
-                let mut credential = credential_admin_token(&parts)?;
-                if credential.is_none() {
-                    credential = credential_jobs_o_auth(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetJobPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetJobRequest {
-                job_id: path.job_id,
-            };
-            server.get_job(caller, request).await
+    impl<S: super::AdminApi> crate::runtime::Operation<S> for super::GetJobRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetJobResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_admin_token, credential_jobs_o_auth],
+                ),
+            )
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetJobPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetJobRequest {
+                job_id: path.job_id,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<super::GetJobResponse, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            server.get_job(caller, request)
+        }
     }
 }

@@ -1502,33 +1502,33 @@ pub fn router<S: BillingApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/billing/v3/invoices",
-            ::axum::routing::get(handlers::list_invoices::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, ListInvoicesRequest>),
         )
         .route(
             "/billing/v3/invoices/{invoiceId}",
-            ::axum::routing::get(handlers::get_invoice::<S>)
-                .delete(handlers::void_invoice::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetInvoiceRequest>)
+                .delete(crate::runtime::handle::<S, VoidInvoiceRequest>),
         )
         .route(
             "/billing/v3/payments",
-            ::axum::routing::post(handlers::create_payment::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, CreatePaymentRequest>),
         )
         .route(
             "/billing/v3/customers",
-            ::axum::routing::post(handlers::create_customer::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, CreateCustomerRequest>),
         )
         .route(
             "/billing/v3/customers/{customerId}",
-            ::axum::routing::get(handlers::get_customer::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetCustomerRequest>),
         )
         .route(
             "/billing/v3/subscriptions/{subscriptionId}",
-            ::axum::routing::get(handlers::get_subscription::<S>)
-                .patch(handlers::update_subscription::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetSubscriptionRequest>)
+                .patch(crate::runtime::handle::<S, UpdateSubscriptionRequest>),
         )
         .route(
             "/billing/v3/reports/revenue",
-            ::axum::routing::get(handlers::revenue_report::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, RevenueReportRequest>),
         )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
@@ -1558,6 +1558,19 @@ mod handlers {
                 .map(super::Credential::BillingBearer),
         )
     }
+    async fn required<S: super::BillingApi>(
+        server: &S,
+        credential: ::std::result::Result<
+            ::std::option::Option<super::Credential>,
+            crate::types::ApiError,
+        >,
+    ) -> ::std::result::Result<S::Caller, crate::types::ApiError> {
+        let credential = credential?
+            .ok_or_else(|| credential_failure(
+                crate::runtime::CredentialFailure::Missing,
+            ))?;
+        server.authenticate(credential).await
+    }
     #[derive(::serde::Deserialize)]
     struct ListInvoicesQuery {
         #[serde(rename = "status")]
@@ -1565,144 +1578,212 @@ mod handlers {
         #[serde(rename = "customer")]
         customer: ::std::option::Option<::std::string::String>,
     }
-    pub(super) async fn list_invoices<S: super::BillingApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::ListInvoicesResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let query: ListInvoicesQuery = crate::runtime::query(&parts)?;
-            let request = super::ListInvoicesRequest {
+    impl<S: super::BillingApi> crate::runtime::Operation<S>
+    for super::ListInvoicesRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::ListInvoicesResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_billing_bearer(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: ListInvoicesQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::ListInvoicesRequest {
                 status: query.status,
                 customer: query.customer,
-            };
-            server.list_invoices(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::ListInvoicesResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.list_invoices(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetInvoicePath {
         #[serde(rename = "invoiceId")]
         invoice_id: ::std::string::String,
     }
-    pub(super) async fn get_invoice<S: super::BillingApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetInvoiceResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetInvoicePath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetInvoiceRequest {
-                invoice_id: path.invoice_id,
-            };
-            server.get_invoice(caller, request).await
+    impl<S: super::BillingApi> crate::runtime::Operation<S>
+    for super::GetInvoiceRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetInvoiceResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_billing_bearer(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetInvoicePath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetInvoiceRequest {
+                invoice_id: path.invoice_id,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetInvoiceResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_invoice(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct VoidInvoicePath {
         #[serde(rename = "invoiceId")]
         invoice_id: ::std::string::String,
     }
-    pub(super) async fn void_invoice<S: super::BillingApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::VoidInvoiceResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: VoidInvoicePath = crate::runtime::path(&mut parts).await?;
-            let request = super::VoidInvoiceRequest {
-                invoice_id: path.invoice_id,
-            };
-            server.void_invoice(caller, request).await
+    impl<S: super::BillingApi> crate::runtime::Operation<S>
+    for super::VoidInvoiceRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::VoidInvoiceResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_billing_bearer(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: VoidInvoicePath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::VoidInvoiceRequest {
+                invoice_id: path.invoice_id,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::VoidInvoiceResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.void_invoice(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct CreatePaymentHeaders {
         #[serde(rename = "idempotency-key")]
         idempotency_key: ::std::string::String,
     }
-    pub(super) async fn create_payment<S: super::BillingApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::CreatePaymentResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let headers: CreatePaymentHeaders = crate::runtime::headers(&parts)?;
+    impl<S: super::BillingApi> crate::runtime::Operation<S>
+    for super::CreatePaymentRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::CreatePaymentResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_billing_bearer(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let headers: CreatePaymentHeaders = crate::runtime::headers(parts)?;
             let body: crate::types::PaymentRequest = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::CreatePaymentRequest {
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::CreatePaymentRequest {
                 idempotency_key: headers.idempotency_key,
                 body,
-            };
-            server.create_payment(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::CreatePaymentResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.create_payment(caller, request)
+        }
     }
-    pub(super) async fn create_customer<S: super::BillingApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::CreateCustomerResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::Customer = crate::runtime::body(&parts, body, true)
-                .await?;
-            let request = super::CreateCustomerRequest {
-                body,
-            };
-            server.create_customer(caller, request).await
+    impl<S: super::BillingApi> crate::runtime::Operation<S>
+    for super::CreateCustomerRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::CreateCustomerResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_billing_bearer(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let body: crate::types::Customer = crate::runtime::body(parts, body, true)?;
+            ::std::result::Result::Ok(super::CreateCustomerRequest {
+                body,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::CreateCustomerResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.create_customer(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetCustomerPath {
@@ -1716,93 +1797,134 @@ mod handlers {
             ::std::vec::Vec<crate::types::GetCustomerExpandItem>,
         >,
     }
-    pub(super) async fn get_customer<S: super::BillingApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetCustomerResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetCustomerPath = crate::runtime::path(&mut parts).await?;
-            let query: GetCustomerQuery = crate::runtime::query(&parts)?;
-            let request = super::GetCustomerRequest {
+    impl<S: super::BillingApi> crate::runtime::Operation<S>
+    for super::GetCustomerRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetCustomerResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_billing_bearer(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetCustomerPath = crate::runtime::path(path)?;
+            let query: GetCustomerQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::GetCustomerRequest {
                 customer_id: path.customer_id,
                 expand: query.expand,
-            };
-            server.get_customer(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetCustomerResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_customer(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetSubscriptionPath {
         #[serde(rename = "subscriptionId")]
         subscription_id: ::std::string::String,
     }
-    pub(super) async fn get_subscription<S: super::BillingApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetSubscriptionResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetSubscriptionPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetSubscriptionRequest {
-                subscription_id: path.subscription_id,
-            };
-            server.get_subscription(caller, request).await
+    impl<S: super::BillingApi> crate::runtime::Operation<S>
+    for super::GetSubscriptionRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetSubscriptionResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_billing_bearer(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetSubscriptionPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetSubscriptionRequest {
+                subscription_id: path.subscription_id,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetSubscriptionResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_subscription(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct UpdateSubscriptionPath {
         #[serde(rename = "subscriptionId")]
         subscription_id: ::std::string::String,
     }
-    pub(super) async fn update_subscription<S: super::BillingApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::UpdateSubscriptionResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: UpdateSubscriptionPath = crate::runtime::path(&mut parts).await?;
+    impl<S: super::BillingApi> crate::runtime::Operation<S>
+    for super::UpdateSubscriptionRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::UpdateSubscriptionResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_billing_bearer(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: UpdateSubscriptionPath = crate::runtime::path(path)?;
             let body: ::std::option::Option<crate::types::UpdateSubscriptionBody> = crate::runtime::optional_body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::UpdateSubscriptionRequest {
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::UpdateSubscriptionRequest {
                 subscription_id: path.subscription_id,
                 body,
-            };
-            server.update_subscription(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::UpdateSubscriptionResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.update_subscription(caller, request)
+        }
     }
     fn revenue_report_group_by_default() -> crate::types::RevenueReportGroupBy {
         crate::types::RevenueReportGroupBy::Month
@@ -1817,29 +1939,43 @@ mod handlers {
         #[serde(default = "revenue_report_group_by_default")]
         group_by: crate::types::RevenueReportGroupBy,
     }
-    pub(super) async fn revenue_report<S: super::BillingApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::RevenueReportResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_billing_bearer(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let query: RevenueReportQuery = crate::runtime::query(&parts)?;
-            let request = super::RevenueReportRequest {
+    impl<S: super::BillingApi> crate::runtime::Operation<S>
+    for super::RevenueReportRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::RevenueReportResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_billing_bearer(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: RevenueReportQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::RevenueReportRequest {
                 from: query.from,
                 to: query.to,
                 group_by: query.group_by,
-            };
-            server.revenue_report(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::RevenueReportResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.revenue_report(caller, request)
+        }
     }
 }

@@ -1533,24 +1533,31 @@ pub fn router<S: DocsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/docs/v1/notes",
-            ::axum::routing::get(handlers::list_notes::<S>)
-                .post(handlers::create_note::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, ListNotesRequest>)
+                .post(crate::runtime::handle::<S, CreateNoteRequest>),
         )
         .route(
             "/docs/v1/wiki/{pageId}",
-            ::axum::routing::get(handlers::get_page::<S>).put(handlers::put_page::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetPageRequest>)
+                .put(crate::runtime::handle::<S, PutPageRequest>),
         )
         .route(
             "/docs/v1/wiki/{pageId}/history",
-            ::axum::routing::get(handlers::get_page_history::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetPageHistoryRequest>),
         )
-        .route("/docs/v1/changelog", ::axum::routing::get(handlers::get_changelog::<S>))
+        .route(
+            "/docs/v1/changelog",
+            ::axum::routing::get(crate::runtime::handle::<S, GetChangelogRequest>),
+        )
         .route(
             "/docs/v1/pages/{pageId}/comments",
-            ::axum::routing::get(handlers::list_comments::<S>)
-                .post(handlers::post_comment::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, ListCommentsRequest>)
+                .post(crate::runtime::handle::<S, PostCommentRequest>),
         )
-        .route("/docs/v1/search", ::axum::routing::get(handlers::search_docs::<S>))
+        .route(
+            "/docs/v1/search",
+            ::axum::routing::get(crate::runtime::handle::<S, SearchDocsRequest>),
+        )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
         .layer(::axum::middleware::from_fn(crate::runtime::cors))
@@ -1594,93 +1601,162 @@ mod handlers {
                 .map(super::Credential::Oidc),
         )
     }
-    pub(super) async fn list_notes<S: super::DocsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::ListNotesResponse,
+    async fn required<S: super::DocsApi>(
+        server: &S,
+        credential: ::std::result::Result<
+            ::std::option::Option<super::Credential>,
             crate::types::ApiError,
-        > = async {
-            let credential = {
-                let mut credential = credential_session(&parts)?;
-                if credential.is_none() {
-                    credential = credential_oidc(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let request = super::ListNotesRequest {};
-            server.list_notes(caller, request).await
-        }
-            .await;
-        crate::runtime::respond(result)
+        >,
+    ) -> ::std::result::Result<S::Caller, crate::types::ApiError> {
+        let credential = credential?
+            .ok_or_else(|| credential_failure(
+                crate::runtime::CredentialFailure::Missing,
+            ))?;
+        server.authenticate(credential).await
     }
-    pub(super) async fn create_note<S: super::DocsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::CreateNoteResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = {
-                let mut credential = credential_session(&parts)?;
-                if credential.is_none() {
-                    credential = credential_oidc(&parts)?;
-                }
-                credential
+    /// A credential extractor: the request's credential of one scheme, if it carries one.
+    type Extractor = fn(
+        &::axum::http::request::Parts,
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::ApiError,
+    >;
+    /// The credential of the first extractor that finds one.
+    fn first_credential(
+        parts: &::axum::http::request::Parts,
+        extractors: &[Extractor],
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::ApiError,
+    > {
+        for extractor in extractors {
+            if let ::std::option::Option::Some(credential) = extractor(parts)? {
+                return ::std::result::Result::Ok(
+                    ::std::option::Option::Some(credential),
+                );
             }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
+        }
+        ::std::result::Result::Ok(::std::option::Option::None)
+    }
+    impl<S: super::DocsApi> crate::runtime::Operation<S> for super::ListNotesRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::ListNotesResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(parts, &[credential_session, credential_oidc]),
+            )
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::ListNotesRequest {})
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::ListNotesResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.list_notes(caller, request)
+        }
+    }
+    impl<S: super::DocsApi> crate::runtime::Operation<S> for super::CreateNoteRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::CreateNoteResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(parts, &[credential_session, credential_oidc]),
+            )
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::CreateNoteBody = crate::types::CreateNoteBody::read(
-                    &parts,
+                    parts,
                     body,
-                )
-                .await?
+                )?
                 .ok_or_else(|| crate::types::ApiError::missing_body(
                     crate::runtime::messages::MISSING_BODY,
                 ))?;
-            let request = super::CreateNoteRequest { body };
-            server.create_note(caller, request).await
+            ::std::result::Result::Ok(super::CreateNoteRequest { body })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::CreateNoteResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.create_note(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetPagePath {
         #[serde(rename = "pageId")]
         page_id: ::std::string::String,
     }
-    pub(super) async fn get_page<S: super::DocsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetPageResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_session(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetPagePath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetPageRequest {
-                page_id: path.page_id,
-            };
-            server.get_page(caller, request).await
+    impl<S: super::DocsApi> crate::runtime::Operation<S> for super::GetPageRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetPageResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_session(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetPagePath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetPageRequest {
+                page_id: path.page_id,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetPageResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_page(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct PutPagePath {
@@ -1692,141 +1768,220 @@ mod handlers {
         #[serde(rename = "if-match")]
         if_match: i64,
     }
-    pub(super) async fn put_page<S: super::DocsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::PutPageResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_session(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: PutPagePath = crate::runtime::path(&mut parts).await?;
-            let headers: PutPageHeaders = crate::runtime::headers(&parts)?;
+    impl<S: super::DocsApi> crate::runtime::Operation<S> for super::PutPageRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::PutPageResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_session(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: PutPagePath = crate::runtime::path(path)?;
+            let headers: PutPageHeaders = crate::runtime::headers(parts)?;
             let body: ::std::option::Option<crate::types::PageDraft> = crate::runtime::optional_body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::PutPageRequest {
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::PutPageRequest {
                 page_id: path.page_id,
                 if_match: headers.if_match,
                 body,
-            };
-            server.put_page(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::PutPageResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.put_page(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetPageHistoryPath {
         #[serde(rename = "pageId")]
         page_id: ::std::string::String,
     }
-    pub(super) async fn get_page_history<S: super::DocsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetPageHistoryResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_session(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetPageHistoryPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetPageHistoryRequest {
-                page_id: path.page_id,
-            };
-            server.get_page_history(caller, request).await
+    impl<S: super::DocsApi> crate::runtime::Operation<S>
+    for super::GetPageHistoryRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetPageHistoryResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_session(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetPageHistoryPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetPageHistoryRequest {
+                page_id: path.page_id,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetPageHistoryResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_page_history(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetChangelogQuery {
         #[serde(rename = "limit")]
         limit: ::std::option::Option<i32>,
     }
-    pub(super) async fn get_changelog<S: super::DocsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetChangelogResponse,
-            crate::types::ApiError,
-        > = async {
-            let query: GetChangelogQuery = crate::runtime::query(&parts)?;
-            let request = super::GetChangelogRequest {
-                limit: query.limit,
-            };
-            server.get_changelog(request).await
+    impl<S: super::DocsApi> crate::runtime::Operation<S> for super::GetChangelogRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetChangelogResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: GetChangelogQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::GetChangelogRequest {
+                limit: query.limit,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetChangelogResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_changelog(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct ListCommentsPath {
         #[serde(rename = "pageId")]
         page_id: ::std::string::String,
     }
-    pub(super) async fn list_comments<S: super::DocsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::ListCommentsResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: ListCommentsPath = crate::runtime::path(&mut parts).await?;
-            let request = super::ListCommentsRequest {
-                page_id: path.page_id,
-            };
-            server.list_comments(request).await
+    impl<S: super::DocsApi> crate::runtime::Operation<S> for super::ListCommentsRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::ListCommentsResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: ListCommentsPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::ListCommentsRequest {
+                page_id: path.page_id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::ListCommentsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.list_comments(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct PostCommentPath {
         #[serde(rename = "pageId")]
         page_id: ::std::string::String,
     }
-    pub(super) async fn post_comment<S: super::DocsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::PostCommentResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: PostCommentPath = crate::runtime::path(&mut parts).await?;
+    impl<S: super::DocsApi> crate::runtime::Operation<S> for super::PostCommentRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::PostCommentResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: PostCommentPath = crate::runtime::path(path)?;
             let body: crate::types::PostCommentBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::PostCommentRequest {
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::PostCommentRequest {
                 page_id: path.page_id,
                 body,
-            };
-            server.post_comment(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::PostCommentResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.post_comment(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct SearchDocsQuery {
@@ -1835,23 +1990,41 @@ mod handlers {
         #[serde(rename = "kind")]
         kind: ::std::option::Option<crate::types::SearchDocsKind>,
     }
-    pub(super) async fn search_docs<S: super::DocsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::SearchDocsResponse,
-            crate::types::ApiError,
-        > = async {
-            let query: SearchDocsQuery = crate::runtime::query(&parts)?;
-            let request = super::SearchDocsRequest {
+    impl<S: super::DocsApi> crate::runtime::Operation<S> for super::SearchDocsRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::SearchDocsResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: SearchDocsQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::SearchDocsRequest {
                 q: query.q,
                 kind: query.kind,
-            };
-            server.search_docs(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::SearchDocsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.search_docs(request)
+        }
     }
 }

@@ -1277,19 +1277,29 @@ pub fn router<S: GeoApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/geo/v2/shapes/{shapeId}",
-            ::axum::routing::get(handlers::get_shape::<S>).put(handlers::put_shape::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetShapeRequest>)
+                .put(crate::runtime::handle::<S, PutShapeRequest>),
         )
-        .route("/geo/v2/places", ::axum::routing::get(handlers::search_places::<S>))
+        .route(
+            "/geo/v2/places",
+            ::axum::routing::get(crate::runtime::handle::<S, SearchPlacesRequest>),
+        )
         .route(
             "/geo/v2/places/{placeId}",
-            ::axum::routing::get(handlers::get_place::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetPlaceRequest>),
         )
-        .route("/geo/v2/routes", ::axum::routing::post(handlers::plan_route::<S>))
+        .route(
+            "/geo/v2/routes",
+            ::axum::routing::post(crate::runtime::handle::<S, PlanRouteRequest>),
+        )
         .route(
             "/geo/v2/tiles/{z}/{x}/{y}",
-            ::axum::routing::get(handlers::get_tile::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetTileRequest>),
         )
-        .route("/geo/v2/search", ::axum::routing::get(handlers::geo_search::<S>))
+        .route(
+            "/geo/v2/search",
+            ::axum::routing::get(crate::runtime::handle::<S, GeoSearchRequest>),
+        )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
         .layer(::axum::middleware::from_fn(crate::runtime::cors))
@@ -1330,33 +1340,83 @@ mod handlers {
                 .map(super::Credential::MapsOAuth),
         )
     }
+    async fn required<S: super::GeoApi>(
+        server: &S,
+        credential: ::std::result::Result<
+            ::std::option::Option<super::Credential>,
+            crate::types::ApiError,
+        >,
+    ) -> ::std::result::Result<S::Caller, crate::types::ApiError> {
+        let credential = credential?
+            .ok_or_else(|| credential_failure(
+                crate::runtime::CredentialFailure::Missing,
+            ))?;
+        server.authenticate(credential).await
+    }
+    /// A credential extractor: the request's credential of one scheme, if it carries one.
+    type Extractor = fn(
+        &::axum::http::request::Parts,
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::ApiError,
+    >;
+    /// The credential of the first extractor that finds one.
+    fn first_credential(
+        parts: &::axum::http::request::Parts,
+        extractors: &[Extractor],
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::ApiError,
+    > {
+        for extractor in extractors {
+            if let ::std::option::Option::Some(credential) = extractor(parts)? {
+                return ::std::result::Result::Ok(
+                    ::std::option::Option::Some(credential),
+                );
+            }
+        }
+        ::std::result::Result::Ok(::std::option::Option::None)
+    }
     #[derive(::serde::Deserialize)]
     struct GetShapePath {
         #[serde(rename = "shapeId")]
         shape_id: ::std::string::String,
     }
-    pub(super) async fn get_shape<S: super::GeoApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetShapeResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetShapePath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetShapeRequest {
-                shape_id: path.shape_id,
-            };
-            server.get_shape(caller, request).await
+    impl<S: super::GeoApi> crate::runtime::Operation<S> for super::GetShapeRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetShapeResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_maps_key(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetShapePath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetShapeRequest {
+                shape_id: path.shape_id,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetShapeResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_shape(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct PutShapePath {
@@ -1368,33 +1428,45 @@ mod handlers {
         #[serde(rename = "if-match")]
         if_match: ::std::option::Option<::std::string::String>,
     }
-    pub(super) async fn put_shape<S: super::GeoApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::PutShapeResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: PutShapePath = crate::runtime::path(&mut parts).await?;
-            let headers: PutShapeHeaders = crate::runtime::headers(&parts)?;
-            let body: crate::types::Geometry = crate::runtime::body(&parts, body, false)
-                .await?;
-            let request = super::PutShapeRequest {
+    impl<S: super::GeoApi> crate::runtime::Operation<S> for super::PutShapeRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::PutShapeResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_maps_key(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: PutShapePath = crate::runtime::path(path)?;
+            let headers: PutShapeHeaders = crate::runtime::headers(parts)?;
+            let body: crate::types::Geometry = crate::runtime::body(parts, body, false)?;
+            ::std::result::Result::Ok(super::PutShapeRequest {
                 shape_id: path.shape_id,
                 if_match: headers.if_match,
                 body,
-            };
-            server.put_shape(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::PutShapeResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.put_shape(caller, request)
+        }
     }
     fn search_places_radius_default() -> f64 {
         500.0
@@ -1409,90 +1481,125 @@ mod handlers {
         #[serde(rename = "category")]
         category: ::std::option::Option<crate::types::SearchPlacesCategory>,
     }
-    pub(super) async fn search_places<S: super::GeoApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::SearchPlacesResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let query: SearchPlacesQuery = crate::runtime::query(&parts)?;
-            let request = super::SearchPlacesRequest {
+    impl<S: super::GeoApi> crate::runtime::Operation<S> for super::SearchPlacesRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::SearchPlacesResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_maps_key(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: SearchPlacesQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::SearchPlacesRequest {
                 near: query.near,
                 radius: query.radius,
                 category: query.category,
-            };
-            server.search_places(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::SearchPlacesResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.search_places(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetPlacePath {
         #[serde(rename = "placeId")]
         place_id: ::std::string::String,
     }
-    pub(super) async fn get_place<S: super::GeoApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetPlaceResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetPlacePath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetPlaceRequest {
+    impl<S: super::GeoApi> crate::runtime::Operation<S> for super::GetPlaceRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetPlaceResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_maps_key(parts))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetPlacePath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetPlaceRequest {
                 place_id: path.place_id,
-            };
-            server.get_place(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetPlaceResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_place(caller, request)
+        }
     }
-    pub(super) async fn plan_route<S: super::GeoApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::PlanRouteResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = {
-                let mut credential = credential_maps_key(&parts)?;
-                if credential.is_none() {
-                    credential = credential_maps_o_auth(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::RouteRequest = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::PlanRouteRequest { body };
-            server.plan_route(caller, request).await
+    impl<S: super::GeoApi> crate::runtime::Operation<S> for super::PlanRouteRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::PlanRouteResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(parts, &[credential_maps_key, credential_maps_o_auth]),
+            )
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let body: crate::types::RouteRequest = crate::runtime::body(
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::PlanRouteRequest { body })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::PlanRouteResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.plan_route(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetTilePath {
@@ -1508,27 +1615,45 @@ mod handlers {
         #[serde(rename = "scale")]
         scale: ::std::option::Option<crate::types::GetTileScale>,
     }
-    pub(super) async fn get_tile<S: super::GeoApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetTileResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: GetTilePath = crate::runtime::path(&mut parts).await?;
-            let query: GetTileQuery = crate::runtime::query(&parts)?;
-            let request = super::GetTileRequest {
+    impl<S: super::GeoApi> crate::runtime::Operation<S> for super::GetTileRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetTileResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetTilePath = crate::runtime::path(path)?;
+            let query: GetTileQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::GetTileRequest {
                 z: path.z,
                 x: path.x,
                 y: path.y,
                 scale: query.scale,
-            };
-            server.get_tile(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetTileResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_tile(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GeoSearchQuery {
@@ -1548,31 +1673,44 @@ mod handlers {
         #[serde(rename = "x-request-id")]
         x_request_id: ::std::string::String,
     }
-    pub(super) async fn geo_search<S: super::GeoApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GeoSearchResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_maps_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let query: GeoSearchQuery = crate::runtime::query(&parts)?;
-            let headers: GeoSearchHeaders = crate::runtime::headers(&parts)?;
-            let request = super::GeoSearchRequest {
+    impl<S: super::GeoApi> crate::runtime::Operation<S> for super::GeoSearchRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GeoSearchResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_maps_key(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: GeoSearchQuery = crate::runtime::query(parts)?;
+            let headers: GeoSearchHeaders = crate::runtime::headers(parts)?;
+            ::std::result::Result::Ok(super::GeoSearchRequest {
                 q: query.q,
                 bounded: query.bounded,
                 x_page_size: headers.x_page_size,
                 x_request_id: headers.x_request_id,
-            };
-            server.geo_search(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GeoSearchResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.geo_search(caller, request)
+        }
     }
 }

@@ -1387,28 +1387,37 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
 #[cfg(feature = "server")]
 pub fn router<S: RefsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/refs/v1/catalog", ::axum::routing::get(handlers::list_catalog::<S>))
+        .route(
+            "/refs/v1/catalog",
+            ::axum::routing::get(crate::runtime::handle::<S, ListCatalogRequest>),
+        )
         .route(
             "/refs/v1/catalog/{sku}",
-            ::axum::routing::get(handlers::get_catalog_item::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetCatalogItemRequest>),
         )
         .route(
             "/refs/v1/catalog/{sku}/price",
-            ::axum::routing::get(handlers::get_item_price::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetItemPriceRequest>),
         )
-        .route("/refs/v1/stock/{sku}", ::axum::routing::get(handlers::get_stock::<S>))
-        .route("/refs/v1/bundles", ::axum::routing::post(handlers::create_bundle::<S>))
+        .route(
+            "/refs/v1/stock/{sku}",
+            ::axum::routing::get(crate::runtime::handle::<S, GetStockRequest>),
+        )
+        .route(
+            "/refs/v1/bundles",
+            ::axum::routing::post(crate::runtime::handle::<S, CreateBundleRequest>),
+        )
         .route(
             "/refs/legacy/items/{sku}/dimensions",
-            ::axum::routing::get(handlers::get_item_dimensions::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetItemDimensionsRequest>),
         )
         .route(
             "/refs/legacy/items/{sku}/dimensions/{unit}",
-            ::axum::routing::get(handlers::get_item_dimensions_in::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetItemDimensionsInRequest>),
         )
         .route(
             "/refs/v1/lookup/{barcode}",
-            ::axum::routing::get(handlers::lookup_barcode::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, LookupBarcodeRequest>),
         )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
@@ -1438,6 +1447,19 @@ mod handlers {
                 .map(super::Credential::CatalogKey),
         )
     }
+    async fn required<S: super::RefsApi>(
+        server: &S,
+        credential: ::std::result::Result<
+            ::std::option::Option<super::Credential>,
+            crate::types::ApiError,
+        >,
+    ) -> ::std::result::Result<S::Caller, crate::types::ApiError> {
+        let credential = credential?
+            .ok_or_else(|| credential_failure(
+                crate::runtime::CredentialFailure::Missing,
+            ))?;
+        server.authenticate(credential).await
+    }
     fn list_catalog_limit_default() -> i64 {
         50
     }
@@ -1449,163 +1471,242 @@ mod handlers {
         #[serde(rename = "cursor")]
         cursor: ::std::option::Option<::std::string::String>,
     }
-    pub(super) async fn list_catalog<S: super::RefsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::ListCatalogResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let query: ListCatalogQuery = crate::runtime::query(&parts)?;
-            let request = super::ListCatalogRequest {
+    impl<S: super::RefsApi> crate::runtime::Operation<S> for super::ListCatalogRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::ListCatalogResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_catalog_key(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: ListCatalogQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::ListCatalogRequest {
                 limit: query.limit,
                 cursor: query.cursor,
-            };
-            server.list_catalog(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::ListCatalogResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.list_catalog(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetCatalogItemPath {
         #[serde(rename = "sku")]
         sku: ::std::string::String,
     }
-    pub(super) async fn get_catalog_item<S: super::RefsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetCatalogItemResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetCatalogItemPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetCatalogItemRequest {
-                sku: path.sku,
-            };
-            server.get_catalog_item(caller, request).await
+    impl<S: super::RefsApi> crate::runtime::Operation<S>
+    for super::GetCatalogItemRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetCatalogItemResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_catalog_key(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetCatalogItemPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetCatalogItemRequest {
+                sku: path.sku,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetCatalogItemResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_catalog_item(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetItemPricePath {
         #[serde(rename = "sku")]
         sku: ::std::string::String,
     }
-    pub(super) async fn get_item_price<S: super::RefsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetItemPriceResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetItemPricePath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetItemPriceRequest {
-                sku: path.sku,
-            };
-            server.get_item_price(caller, request).await
+    impl<S: super::RefsApi> crate::runtime::Operation<S> for super::GetItemPriceRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetItemPriceResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_catalog_key(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetItemPricePath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetItemPriceRequest {
+                sku: path.sku,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetItemPriceResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_item_price(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetStockPath {
         #[serde(rename = "sku")]
         sku: ::std::string::String,
     }
-    pub(super) async fn get_stock<S: super::RefsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetStockResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetStockPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetStockRequest {
+    impl<S: super::RefsApi> crate::runtime::Operation<S> for super::GetStockRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetStockResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_catalog_key(parts))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetStockPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetStockRequest {
                 sku: path.sku,
-            };
-            server.get_stock(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetStockResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_stock(caller, request)
+        }
     }
-    pub(super) async fn create_bundle<S: super::RefsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::CreateBundleResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::Bundle = crate::runtime::body(&parts, body, false)
-                .await?;
-            let request = super::CreateBundleRequest { body };
-            server.create_bundle(caller, request).await
+    impl<S: super::RefsApi> crate::runtime::Operation<S> for super::CreateBundleRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::CreateBundleResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_catalog_key(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let body: crate::types::Bundle = crate::runtime::body(parts, body, false)?;
+            ::std::result::Result::Ok(super::CreateBundleRequest { body })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::CreateBundleResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.create_bundle(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetItemDimensionsPath {
         #[serde(rename = "sku")]
         sku: ::std::string::String,
     }
-    pub(super) async fn get_item_dimensions<S: super::RefsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetItemDimensionsResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetItemDimensionsPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetItemDimensionsRequest {
-                sku: path.sku,
-            };
-            server.get_item_dimensions(caller, request).await
+    impl<S: super::RefsApi> crate::runtime::Operation<S>
+    for super::GetItemDimensionsRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetItemDimensionsResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_catalog_key(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetItemDimensionsPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetItemDimensionsRequest {
+                sku: path.sku,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetItemDimensionsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_item_dimensions(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetItemDimensionsInPath {
@@ -1614,56 +1715,84 @@ mod handlers {
         #[serde(rename = "unit")]
         unit: crate::types::GetItemDimensionsInUnit,
     }
-    pub(super) async fn get_item_dimensions_in<S: super::RefsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetItemDimensionsInResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetItemDimensionsInPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetItemDimensionsInRequest {
+    impl<S: super::RefsApi> crate::runtime::Operation<S>
+    for super::GetItemDimensionsInRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetItemDimensionsInResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_catalog_key(parts))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetItemDimensionsInPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetItemDimensionsInRequest {
                 sku: path.sku,
                 unit: path.unit,
-            };
-            server.get_item_dimensions_in(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetItemDimensionsInResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_item_dimensions_in(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct LookupBarcodePath {
         #[serde(rename = "barcode")]
         barcode: crate::types::Barcode,
     }
-    pub(super) async fn lookup_barcode<S: super::RefsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::LookupBarcodeResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_catalog_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: LookupBarcodePath = crate::runtime::path(&mut parts).await?;
-            let request = super::LookupBarcodeRequest {
-                barcode: path.barcode,
-            };
-            server.lookup_barcode(caller, request).await
+    impl<S: super::RefsApi> crate::runtime::Operation<S>
+    for super::LookupBarcodeRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::LookupBarcodeResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_catalog_key(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: LookupBarcodePath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::LookupBarcodeRequest {
+                barcode: path.barcode,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::LookupBarcodeResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.lookup_barcode(caller, request)
+        }
     }
 }

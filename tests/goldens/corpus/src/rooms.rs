@@ -2385,56 +2385,65 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
 #[cfg(feature = "server")]
 pub fn router<S: RoomsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/rooms/v3/createRoom", ::axum::routing::post(handlers::create_room::<S>))
+        .route(
+            "/rooms/v3/createRoom",
+            ::axum::routing::post(crate::runtime::handle::<S, CreateRoomRequest>),
+        )
         .route(
             "/rooms/v3/publicRooms",
-            ::axum::routing::get(handlers::list_public_rooms::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, ListPublicRoomsRequest>),
         )
         .route(
             "/rooms/v3/rooms/{roomId}/messages",
-            ::axum::routing::get(handlers::get_room_events::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetRoomEventsRequest>),
         )
         .route(
             "/rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}",
-            ::axum::routing::put(handlers::send_message::<S>),
+            ::axum::routing::put(crate::runtime::handle::<S, SendMessageRequest>),
         )
         .route(
             "/rooms/v3/profile/{userId}",
-            ::axum::routing::get(handlers::get_profile::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetProfileRequest>),
         )
         .route(
             "/rooms/v3/profile/{userId}/displayname",
-            ::axum::routing::put(handlers::set_display_name::<S>),
+            ::axum::routing::put(crate::runtime::handle::<S, SetDisplayNameRequest>),
         )
-        .route("/rooms/v3/sync", ::axum::routing::get(handlers::sync::<S>))
+        .route(
+            "/rooms/v3/sync",
+            ::axum::routing::get(crate::runtime::handle::<S, SyncRequest>),
+        )
         .route(
             "/rooms/v3/user/{userId}/filter",
-            ::axum::routing::post(handlers::define_filter::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, DefineFilterRequest>),
         )
         .route(
             "/rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}",
-            ::axum::routing::post(handlers::post_receipt::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, PostReceiptRequest>),
         )
         .route(
             "/rooms/v3/user/{userId}/rooms/{roomId}/tags",
-            ::axum::routing::get(handlers::get_room_tags::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetRoomTagsRequest>),
         )
         .route(
             "/rooms/v3/rooms/{roomId}/relations/{eventId}",
-            ::axum::routing::get(handlers::get_relations::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetRelationsRequest>),
         )
         .route(
             "/rooms/v3/pushrules/{scope}/{kind}/{ruleId}",
-            ::axum::routing::put(handlers::set_push_rule::<S>),
+            ::axum::routing::put(crate::runtime::handle::<S, SetPushRuleRequest>),
         )
-        .route("/rooms/v3/keys/query", ::axum::routing::post(handlers::query_keys::<S>))
+        .route(
+            "/rooms/v3/keys/query",
+            ::axum::routing::post(crate::runtime::handle::<S, QueryKeysRequest>),
+        )
         .route(
             "/rooms/media/v3/upload",
-            ::axum::routing::post(handlers::upload_content::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, UploadContentRequest>),
         )
         .route(
             "/rooms/media/v3/download/{serverName}/{mediaId}",
-            ::axum::routing::get(handlers::download_content::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, DownloadContentRequest>),
         )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
@@ -2464,31 +2473,56 @@ mod handlers {
                 .map(super::Credential::ChatToken),
         )
     }
-    pub(super) async fn create_room<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::CreateRoomResponse,
+    async fn required<S: super::RoomsApi>(
+        server: &S,
+        credential: ::std::result::Result<
+            ::std::option::Option<super::Credential>,
             crate::types::ApiError,
-        > = async {
-            let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::CreateRoomBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::CreateRoomRequest { body };
-            server.create_room(caller, request).await
+        >,
+    ) -> ::std::result::Result<S::Caller, crate::types::ApiError> {
+        let credential = credential?
+            .ok_or_else(|| credential_failure(
+                crate::runtime::CredentialFailure::Missing,
+            ))?;
+        server.authenticate(credential).await
+    }
+    impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::CreateRoomRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::CreateRoomResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_chat_token(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let body: crate::types::CreateRoomBody = crate::runtime::body(
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::CreateRoomRequest { body })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::CreateRoomResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.create_room(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct ListPublicRoomsQuery {
@@ -2497,24 +2531,43 @@ mod handlers {
         #[serde(rename = "since")]
         since: ::std::option::Option<::std::string::String>,
     }
-    pub(super) async fn list_public_rooms<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::ListPublicRoomsResponse,
-            crate::types::ApiError,
-        > = async {
-            let query: ListPublicRoomsQuery = crate::runtime::query(&parts)?;
-            let request = super::ListPublicRoomsRequest {
+    impl<S: super::RoomsApi> crate::runtime::Operation<S>
+    for super::ListPublicRoomsRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::ListPublicRoomsResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: ListPublicRoomsQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::ListPublicRoomsRequest {
                 limit: query.limit,
                 since: query.since,
-            };
-            server.list_public_rooms(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::ListPublicRoomsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.list_public_rooms(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetRoomEventsPath {
@@ -2528,31 +2581,45 @@ mod handlers {
         #[serde(rename = "from")]
         from: ::std::option::Option<::std::string::String>,
     }
-    pub(super) async fn get_room_events<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetRoomEventsResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetRoomEventsPath = crate::runtime::path(&mut parts).await?;
-            let query: GetRoomEventsQuery = crate::runtime::query(&parts)?;
-            let request = super::GetRoomEventsRequest {
+    impl<S: super::RoomsApi> crate::runtime::Operation<S>
+    for super::GetRoomEventsRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetRoomEventsResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_chat_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetRoomEventsPath = crate::runtime::path(path)?;
+            let query: GetRoomEventsQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::GetRoomEventsRequest {
                 room_id: path.room_id,
                 dir: query.dir,
                 from: query.from,
-            };
-            server.get_room_events(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetRoomEventsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_room_events(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct SendMessagePath {
@@ -2563,93 +2630,137 @@ mod handlers {
         #[serde(rename = "txnId")]
         txn_id: ::std::string::String,
     }
-    pub(super) async fn send_message<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::SendMessageResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: SendMessagePath = crate::runtime::path(&mut parts).await?;
+    impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::SendMessageRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::SendMessageResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_chat_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: SendMessagePath = crate::runtime::path(path)?;
             let body: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::serde_json::Value,
-            > = crate::runtime::body(&parts, body, false).await?;
-            let request = super::SendMessageRequest {
+            > = crate::runtime::body(parts, body, false)?;
+            ::std::result::Result::Ok(super::SendMessageRequest {
                 room_id: path.room_id,
                 event_type: path.event_type,
                 txn_id: path.txn_id,
                 body,
-            };
-            server.send_message(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::SendMessageResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.send_message(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetProfilePath {
         #[serde(rename = "userId")]
         user_id: crate::types::UserId,
     }
-    pub(super) async fn get_profile<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetProfileResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: GetProfilePath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetProfileRequest {
-                user_id: path.user_id,
-            };
-            server.get_profile(request).await
+    impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::GetProfileRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetProfileResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetProfilePath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetProfileRequest {
+                user_id: path.user_id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetProfileResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_profile(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct SetDisplayNamePath {
         #[serde(rename = "userId")]
         user_id: crate::types::UserId,
     }
-    pub(super) async fn set_display_name<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::SetDisplayNameResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: SetDisplayNamePath = crate::runtime::path(&mut parts).await?;
+    impl<S: super::RoomsApi> crate::runtime::Operation<S>
+    for super::SetDisplayNameRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::SetDisplayNameResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_chat_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: SetDisplayNamePath = crate::runtime::path(path)?;
             let body: ::std::option::Option<crate::types::SetDisplayNameBody> = crate::runtime::optional_body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::SetDisplayNameRequest {
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::SetDisplayNameRequest {
                 user_id: path.user_id,
                 body,
-            };
-            server.set_display_name(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::SetDisplayNameResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.set_display_name(caller, request)
+        }
     }
     fn sync_timeout_default() -> i64 {
         0
@@ -2670,59 +2781,85 @@ mod handlers {
         #[serde(rename = "set_presence")]
         set_presence: ::std::option::Option<crate::types::SyncSetPresence>,
     }
-    pub(super) async fn sync<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<super::SyncResponse, crate::types::ApiError> = async {
-            let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let query: SyncQuery = crate::runtime::query(&parts)?;
-            let request = super::SyncRequest {
+    impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::SyncRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::SyncResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_chat_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: SyncQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::SyncRequest {
                 since: query.since,
                 timeout: query.timeout,
                 full_state: query.full_state,
                 set_presence: query.set_presence,
-            };
-            server.sync(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<super::SyncResponse, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            server.sync(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct DefineFilterPath {
         #[serde(rename = "userId")]
         user_id: ::std::string::String,
     }
-    pub(super) async fn define_filter<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::DefineFilterResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: DefineFilterPath = crate::runtime::path(&mut parts).await?;
-            let body: crate::types::Filter = crate::runtime::body(&parts, body, false)
-                .await?;
-            let request = super::DefineFilterRequest {
+    impl<S: super::RoomsApi> crate::runtime::Operation<S>
+    for super::DefineFilterRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::DefineFilterResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_chat_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: DefineFilterPath = crate::runtime::path(path)?;
+            let body: crate::types::Filter = crate::runtime::body(parts, body, false)?;
+            ::std::result::Result::Ok(super::DefineFilterRequest {
                 user_id: path.user_id,
                 body,
-            };
-            server.define_filter(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::DefineFilterResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.define_filter(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct PostReceiptPath {
@@ -2733,37 +2870,49 @@ mod handlers {
         #[serde(rename = "eventId")]
         event_id: ::std::string::String,
     }
-    pub(super) async fn post_receipt<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::PostReceiptResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: PostReceiptPath = crate::runtime::path(&mut parts).await?;
+    impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::PostReceiptRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::PostReceiptResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_chat_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: PostReceiptPath = crate::runtime::path(path)?;
             let body: ::std::option::Option<crate::types::PostReceiptBody> = crate::runtime::optional_body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::PostReceiptRequest {
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::PostReceiptRequest {
                 room_id: path.room_id,
                 receipt_type: path.receipt_type,
                 event_id: path.event_id,
                 body,
-            };
-            server.post_receipt(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::PostReceiptResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.post_receipt(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetRoomTagsPath {
@@ -2772,29 +2921,42 @@ mod handlers {
         #[serde(rename = "roomId")]
         room_id: ::std::string::String,
     }
-    pub(super) async fn get_room_tags<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetRoomTagsResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetRoomTagsPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetRoomTagsRequest {
+    impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::GetRoomTagsRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetRoomTagsResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_chat_token(parts))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetRoomTagsPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetRoomTagsRequest {
                 user_id: path.user_id,
                 room_id: path.room_id,
-            };
-            server.get_room_tags(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetRoomTagsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_room_tags(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetRelationsPath {
@@ -2803,29 +2965,43 @@ mod handlers {
         #[serde(rename = "eventId")]
         event_id: ::std::string::String,
     }
-    pub(super) async fn get_relations<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetRelationsResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetRelationsPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetRelationsRequest {
+    impl<S: super::RoomsApi> crate::runtime::Operation<S>
+    for super::GetRelationsRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetRelationsResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_chat_token(parts))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetRelationsPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetRelationsRequest {
                 room_id: path.room_id,
                 event_id: path.event_id,
-            };
-            server.get_relations(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetRelationsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_relations(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct SetPushRulePath {
@@ -2841,65 +3017,89 @@ mod handlers {
         #[serde(rename = "before")]
         before: ::std::option::Option<::std::string::String>,
     }
-    pub(super) async fn set_push_rule<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::SetPushRuleResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: SetPushRulePath = crate::runtime::path(&mut parts).await?;
-            let query: SetPushRuleQuery = crate::runtime::query(&parts)?;
+    impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::SetPushRuleRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::SetPushRuleResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_chat_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: SetPushRulePath = crate::runtime::path(path)?;
+            let query: SetPushRuleQuery = crate::runtime::query(parts)?;
             let body: crate::types::SetPushRuleBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::SetPushRuleRequest {
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::SetPushRuleRequest {
                 scope: path.scope,
                 kind: path.kind,
                 rule_id: path.rule_id,
                 before: query.before,
                 body,
-            };
-            server.set_push_rule(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::SetPushRuleResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.set_push_rule(caller, request)
+        }
     }
-    pub(super) async fn query_keys<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::QueryKeysResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::QueryKeysBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::QueryKeysRequest { body };
-            server.query_keys(caller, request).await
+    impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::QueryKeysRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::QueryKeysResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_chat_token(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let body: crate::types::QueryKeysBody = crate::runtime::body(
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::QueryKeysRequest { body })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::QueryKeysResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.query_keys(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct UploadContentQuery {
@@ -2911,39 +3111,52 @@ mod handlers {
         #[serde(rename = "content-length")]
         content_length: i64,
     }
-    pub(super) async fn upload_content<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::UploadContentResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_chat_token(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let query: UploadContentQuery = crate::runtime::query(&parts)?;
-            let headers: UploadContentHeaders = crate::runtime::headers(&parts)?;
+    impl<S: super::RoomsApi> crate::runtime::Operation<S>
+    for super::UploadContentRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::UploadContentResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_chat_token(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: UploadContentQuery = crate::runtime::query(parts)?;
+            let headers: UploadContentHeaders = crate::runtime::headers(parts)?;
             let body: crate::types::UploadContentBody = crate::types::UploadContentBody::read(
-                    &parts,
+                    parts,
                     body,
-                )
-                .await?
+                )?
                 .ok_or_else(|| crate::types::ApiError::missing_body(
                     crate::runtime::messages::MISSING_BODY,
                 ))?;
-            let request = super::UploadContentRequest {
+            ::std::result::Result::Ok(super::UploadContentRequest {
                 filename: query.filename,
                 content_length: headers.content_length,
                 body,
-            };
-            server.upload_content(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::UploadContentResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.upload_content(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct DownloadContentPath {
@@ -2959,26 +3172,45 @@ mod handlers {
         #[serde(rename = "x-allow-redirect")]
         x_allow_redirect: ::std::option::Option<bool>,
     }
-    pub(super) async fn download_content<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::DownloadContentResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: DownloadContentPath = crate::runtime::path(&mut parts).await?;
-            let headers: DownloadContentHeaders = crate::runtime::headers(&parts)?;
-            let request = super::DownloadContentRequest {
+    impl<S: super::RoomsApi> crate::runtime::Operation<S>
+    for super::DownloadContentRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::DownloadContentResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: DownloadContentPath = crate::runtime::path(path)?;
+            let headers: DownloadContentHeaders = crate::runtime::headers(parts)?;
+            ::std::result::Result::Ok(super::DownloadContentRequest {
                 server_name: path.server_name,
                 media_id: path.media_id,
                 x_max_age: headers.x_max_age,
                 x_allow_redirect: headers.x_allow_redirect,
-            };
-            server.download_content(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::DownloadContentResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.download_content(request)
+        }
     }
 }

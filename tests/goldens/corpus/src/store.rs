@@ -1938,29 +1938,44 @@ pub fn router<S: StoreApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/store/v1/pets",
-            ::axum::routing::get(handlers::list_pets::<S>).post(handlers::add_pet::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, ListPetsRequest>)
+                .post(crate::runtime::handle::<S, AddPetRequest>),
         )
         .route(
             "/store/v1/pets/{petId}",
-            ::axum::routing::get(handlers::get_pet::<S>)
-                .delete(handlers::delete_pet::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetPetRequest>)
+                .delete(crate::runtime::handle::<S, DeletePetRequest>),
         )
-        .route("/store/v1/orders", ::axum::routing::post(handlers::place_order::<S>))
+        .route(
+            "/store/v1/orders",
+            ::axum::routing::post(crate::runtime::handle::<S, PlaceOrderRequest>),
+        )
         .route(
             "/store/v1/orders/{orderId}",
-            ::axum::routing::get(handlers::get_order::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetOrderRequest>),
         )
-        .route("/store/v1/users/login", ::axum::routing::post(handlers::login_user::<S>))
-        .route("/store/v1/users/{userId}", ::axum::routing::get(handlers::get_user::<S>))
-        .route("/store/v1/inventory", ::axum::routing::get(handlers::get_inventory::<S>))
+        .route(
+            "/store/v1/users/login",
+            ::axum::routing::post(crate::runtime::handle::<S, LoginUserRequest>),
+        )
+        .route(
+            "/store/v1/users/{userId}",
+            ::axum::routing::get(crate::runtime::handle::<S, GetUserRequest>),
+        )
+        .route(
+            "/store/v1/inventory",
+            ::axum::routing::get(crate::runtime::handle::<S, GetInventoryRequest>),
+        )
         .route(
             "/store/v1/inventory/metadata",
-            ::axum::routing::put(handlers::put_inventory_metadata::<S>),
+            ::axum::routing::put(
+                crate::runtime::handle::<S, PutInventoryMetadataRequest>,
+            ),
         )
         .route(
             "/store/v1/pets/{petId}/photo",
-            ::axum::routing::get(handlers::get_pet_photo::<S>)
-                .put(handlers::put_pet_photo::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetPetPhotoRequest>)
+                .put(crate::runtime::handle::<S, PutPetPhotoRequest>),
         )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
@@ -2020,6 +2035,43 @@ mod handlers {
                 .map(super::Credential::Basic),
         )
     }
+    async fn required<S: super::StoreApi>(
+        server: &S,
+        credential: ::std::result::Result<
+            ::std::option::Option<super::Credential>,
+            crate::types::ApiError,
+        >,
+    ) -> ::std::result::Result<S::Caller, crate::types::ApiError> {
+        let credential = credential?
+            .ok_or_else(|| credential_failure(
+                crate::runtime::CredentialFailure::Missing,
+            ))?;
+        server.authenticate(credential).await
+    }
+    /// A credential extractor: the request's credential of one scheme, if it carries one.
+    type Extractor = fn(
+        &::axum::http::request::Parts,
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::ApiError,
+    >;
+    /// The credential of the first extractor that finds one.
+    fn first_credential(
+        parts: &::axum::http::request::Parts,
+        extractors: &[Extractor],
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::ApiError,
+    > {
+        for extractor in extractors {
+            if let ::std::option::Option::Some(credential) = extractor(parts)? {
+                return ::std::result::Result::Ok(
+                    ::std::option::Option::Some(credential),
+                );
+            }
+        }
+        ::std::result::Result::Ok(::std::option::Option::None)
+    }
     fn list_pets_limit_default() -> i32 {
         20
     }
@@ -2031,79 +2083,111 @@ mod handlers {
         #[serde(default = "list_pets_limit_default")]
         limit: i32,
     }
-    pub(super) async fn list_pets<S: super::StoreApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::ListPetsResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_store_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let query: ListPetsQuery = crate::runtime::query(&parts)?;
-            let request = super::ListPetsRequest {
+    impl<S: super::StoreApi> crate::runtime::Operation<S> for super::ListPetsRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::ListPetsResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_store_key(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: ListPetsQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::ListPetsRequest {
                 status: query.status,
                 limit: query.limit,
-            };
-            server.list_pets(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::ListPetsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.list_pets(caller, request)
+        }
     }
-    pub(super) async fn add_pet<S: super::StoreApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::AddPetResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_store_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::NewPet = crate::runtime::body(&parts, body, false)
-                .await?;
-            let request = super::AddPetRequest { body };
-            server.add_pet(caller, request).await
+    impl<S: super::StoreApi> crate::runtime::Operation<S> for super::AddPetRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::AddPetResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_store_key(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let body: crate::types::NewPet = crate::runtime::body(parts, body, false)?;
+            ::std::result::Result::Ok(super::AddPetRequest { body })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<super::AddPetResponse, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            server.add_pet(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetPetPath {
         #[serde(rename = "petId")]
         pet_id: i64,
     }
-    pub(super) async fn get_pet<S: super::StoreApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetPetResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_store_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetPetPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetPetRequest {
-                pet_id: path.pet_id,
-            };
-            server.get_pet(caller, request).await
+    impl<S: super::StoreApi> crate::runtime::Operation<S> for super::GetPetRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetPetResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_store_key(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetPetPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetPetRequest {
+                pet_id: path.pet_id,
+            })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<super::GetPetResponse, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            server.get_pet(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct DeletePetPath {
@@ -2115,224 +2199,362 @@ mod handlers {
         #[serde(rename = "x-reason")]
         x_reason: ::std::option::Option<::std::string::String>,
     }
-    pub(super) async fn delete_pet<S: super::StoreApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::DeletePetResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_store_key(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: DeletePetPath = crate::runtime::path(&mut parts).await?;
-            let headers: DeletePetHeaders = crate::runtime::headers(&parts)?;
-            let request = super::DeletePetRequest {
+    impl<S: super::StoreApi> crate::runtime::Operation<S> for super::DeletePetRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::DeletePetResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_store_key(parts))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: DeletePetPath = crate::runtime::path(path)?;
+            let headers: DeletePetHeaders = crate::runtime::headers(parts)?;
+            ::std::result::Result::Ok(super::DeletePetRequest {
                 pet_id: path.pet_id,
                 x_reason: headers.x_reason,
-            };
-            server.delete_pet(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::DeletePetResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.delete_pet(caller, request)
+        }
     }
-    pub(super) async fn place_order<S: super::StoreApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::PlaceOrderResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_store_oauth(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let body: crate::types::Order = crate::runtime::body(&parts, body, false)
-                .await?;
-            let request = super::PlaceOrderRequest { body };
-            server.place_order(caller, request).await
+    impl<S: super::StoreApi> crate::runtime::Operation<S> for super::PlaceOrderRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::PlaceOrderResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_store_oauth(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let body: crate::types::Order = crate::runtime::body(parts, body, false)?;
+            ::std::result::Result::Ok(super::PlaceOrderRequest { body })
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::PlaceOrderResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.place_order(caller, request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetOrderPath {
         #[serde(rename = "orderId")]
         order_id: ::std::string::String,
     }
-    pub(super) async fn get_order<S: super::StoreApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetOrderResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = {
-                let mut credential = credential_store_key(&parts)?;
-                if credential.is_none() {
-                    credential = credential_store_oauth(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetOrderPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetOrderRequest {
+    impl<S: super::StoreApi> crate::runtime::Operation<S> for super::GetOrderRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetOrderResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(parts, &[credential_store_key, credential_store_oauth]),
+            )
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetOrderPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetOrderRequest {
                 order_id: path.order_id,
-            };
-            server.get_order(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetOrderResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_order(caller, request)
+        }
     }
-    pub(super) async fn login_user<S: super::StoreApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::LoginUserResponse,
-            crate::types::ApiError,
-        > = async {
-            let body: crate::types::LoginUserBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    true,
-                )
-                .await?;
-            let request = super::LoginUserRequest { body };
-            server.login_user(request).await
+    impl<S: super::StoreApi> crate::runtime::Operation<S> for super::LoginUserRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::LoginUserResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let body: crate::types::LoginUserBody = crate::runtime::body(
+                parts,
+                body,
+                true,
+            )?;
+            ::std::result::Result::Ok(super::LoginUserRequest { body })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::LoginUserResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.login_user(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetUserPath {
         #[serde(rename = "userId")]
         user_id: ::std::string::String,
     }
-    pub(super) async fn get_user<S: super::StoreApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetUserResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_basic(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetUserPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetUserRequest {
+    impl<S: super::StoreApi> crate::runtime::Operation<S> for super::GetUserRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::GetUserResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_basic(parts))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetUserPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetUserRequest {
                 user_id: path.user_id,
-            };
-            server.get_user(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
-    }
-    pub(super) async fn get_inventory<S: super::StoreApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (_parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetInventoryResponse,
-            crate::types::ApiError,
-        > = async {
-            let request = super::GetInventoryRequest {};
-            server.get_inventory(request).await
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetUserResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_user(caller, request)
         }
-            .await;
-        crate::runtime::respond(result)
     }
-    pub(super) async fn put_inventory_metadata<S: super::StoreApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::PutInventoryMetadataResponse,
-            crate::types::ApiError,
-        > = async {
+    impl<S: super::StoreApi> crate::runtime::Operation<S>
+    for super::GetInventoryRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetInventoryResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::GetInventoryRequest {})
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetInventoryResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_inventory(request)
+        }
+    }
+    impl<S: super::StoreApi> crate::runtime::Operation<S>
+    for super::PutInventoryMetadataRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::PutInventoryMetadataResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: ::std::option::Option<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            > = crate::runtime::optional_body(&parts, body, false).await?;
-            let request = super::PutInventoryMetadataRequest {
+            > = crate::runtime::optional_body(parts, body, false)?;
+            ::std::result::Result::Ok(super::PutInventoryMetadataRequest {
                 body,
-            };
-            server.put_inventory_metadata(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::PutInventoryMetadataResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.put_inventory_metadata(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetPetPhotoPath {
         #[serde(rename = "petId")]
         pet_id: i64,
     }
-    pub(super) async fn get_pet_photo<S: super::StoreApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetPetPhotoResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: GetPetPhotoPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetPetPhotoRequest {
-                pet_id: path.pet_id,
-            };
-            server.get_pet_photo(request).await
+    impl<S: super::StoreApi> crate::runtime::Operation<S> for super::GetPetPhotoRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetPetPhotoResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetPetPhotoPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetPetPhotoRequest {
+                pet_id: path.pet_id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetPetPhotoResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_pet_photo(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct PutPetPhotoPath {
         #[serde(rename = "petId")]
         pet_id: i64,
     }
-    pub(super) async fn put_pet_photo<S: super::StoreApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::PutPetPhotoResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: PutPetPhotoPath = crate::runtime::path(&mut parts).await?;
+    impl<S: super::StoreApi> crate::runtime::Operation<S> for super::PutPetPhotoRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::PutPetPhotoResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: PutPetPhotoPath = crate::runtime::path(path)?;
             let body: crate::types::PutPetPhotoBody = crate::types::PutPetPhotoBody::read(
-                    &parts,
+                    parts,
                     body,
-                )
-                .await?
+                )?
                 .ok_or_else(|| crate::types::ApiError::missing_body(
                     crate::runtime::messages::MISSING_BODY,
                 ))?;
-            let request = super::PutPetPhotoRequest {
+            ::std::result::Result::Ok(super::PutPetPhotoRequest {
                 pet_id: path.pet_id,
                 body,
-            };
-            server.put_pet_photo(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::PutPetPhotoResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.put_pet_photo(request)
+        }
     }
 }

@@ -1004,14 +1004,14 @@ impl PutPetPhotoBody {
             Self::Jpeg(_) => "image/jpeg",
         }
     }
-    /// Reads a request body by its `Content-Type` (the first media type when it
-    /// declares none); `None` for an empty body.
+    /// Reads a request body (as the router read it, bounded) by its
+    /// `Content-Type` (the first media type when it declares none); `None` for an
+    /// empty body.
     #[cfg(feature = "server")]
-    pub(crate) async fn read(
+    pub(crate) fn read(
         parts: &::axum::http::request::Parts,
-        body: ::axum::body::Body,
+        bytes: &::axum::body::Bytes,
     ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
-        let bytes = crate::runtime::read_body(parts, body).await?;
         if bytes.is_empty() {
             return ::std::result::Result::Ok(::std::option::Option::None);
         }
@@ -3164,14 +3164,14 @@ impl UploadContentBody {
             Self::Json(_) => "application/json",
         }
     }
-    /// Reads a request body by its `Content-Type` (the first media type when it
-    /// declares none); `None` for an empty body.
+    /// Reads a request body (as the router read it, bounded) by its
+    /// `Content-Type` (the first media type when it declares none); `None` for an
+    /// empty body.
     #[cfg(feature = "server")]
-    pub(crate) async fn read(
+    pub(crate) fn read(
         parts: &::axum::http::request::Parts,
-        body: ::axum::body::Body,
+        bytes: &::axum::body::Bytes,
     ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
-        let bytes = crate::runtime::read_body(parts, body).await?;
         if bytes.is_empty() {
             return ::std::result::Result::Ok(::std::option::Option::None);
         }
@@ -3188,14 +3188,14 @@ impl UploadContentBody {
         if crate::runtime::media_matches("text/plain", &content_type) {
             return ::std::result::Result::Ok(
                 ::std::option::Option::Some(
-                    Self::Plain(crate::runtime::parse_text(&bytes)?),
+                    Self::Plain(crate::runtime::parse_text(bytes)?),
                 ),
             );
         }
         if crate::runtime::media_matches("application/json", &content_type) {
             return ::std::result::Result::Ok(
                 ::std::option::Option::Some(
-                    Self::Json(crate::runtime::parse_json(&bytes)?),
+                    Self::Json(crate::runtime::parse_json(bytes)?),
                 ),
             );
         }
@@ -6393,14 +6393,14 @@ impl CreateNoteBody {
             Self::Json(_) => "application/json",
         }
     }
-    /// Reads a request body by its `Content-Type` (the first media type when it
-    /// declares none); `None` for an empty body.
+    /// Reads a request body (as the router read it, bounded) by its
+    /// `Content-Type` (the first media type when it declares none); `None` for an
+    /// empty body.
     #[cfg(feature = "server")]
-    pub(crate) async fn read(
+    pub(crate) fn read(
         parts: &::axum::http::request::Parts,
-        body: ::axum::body::Body,
+        bytes: &::axum::body::Bytes,
     ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
-        let bytes = crate::runtime::read_body(parts, body).await?;
         if bytes.is_empty() {
             return ::std::result::Result::Ok(::std::option::Option::None);
         }
@@ -6408,21 +6408,21 @@ impl CreateNoteBody {
         if content_type.is_empty() {
             return ::std::result::Result::Ok(
                 ::std::option::Option::Some(
-                    Self::Markdown(crate::runtime::parse_text(&bytes)?),
+                    Self::Markdown(crate::runtime::parse_text(bytes)?),
                 ),
             );
         }
         if crate::runtime::media_matches("text/markdown", &content_type) {
             return ::std::result::Result::Ok(
                 ::std::option::Option::Some(
-                    Self::Markdown(crate::runtime::parse_text(&bytes)?),
+                    Self::Markdown(crate::runtime::parse_text(bytes)?),
                 ),
             );
         }
         if crate::runtime::media_matches("application/json", &content_type) {
             return ::std::result::Result::Ok(
                 ::std::option::Option::Some(
-                    Self::Json(crate::runtime::parse_json(&bytes)?),
+                    Self::Json(crate::runtime::parse_json(bytes)?),
                 ),
             );
         }

@@ -196,7 +196,10 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
 #[cfg(feature = "server")]
 pub fn router<S: SearchApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/search", ::axum::routing::post(handlers::search::<S>))
+        .route(
+            "/search",
+            ::axum::routing::post(crate::runtime::handle::<S, SearchRequest>),
+        )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
         .layer(::axum::middleware::from_fn(crate::runtime::cors))
@@ -221,31 +224,45 @@ mod handlers {
         #[serde(rename = "q")]
         q: ::std::string::String,
     }
-    pub(super) async fn search<S: super::SearchApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::SearchResponse,
-            crate::types::ApiError,
-        > = async {
-            let query: SearchQuery = crate::runtime::query(&parts)?;
+    impl<S: super::SearchApi> crate::runtime::Operation<S> for super::SearchRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::SearchResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: SearchQuery = crate::runtime::query(parts)?;
             let body: ::std::option::Option<crate::types::SearchBody> = crate::runtime::optional_body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::SearchRequest {
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::SearchRequest {
                 limit: query.limit,
                 order: query.order,
                 q: query.q,
                 body,
-            };
-            server.search(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<super::SearchResponse, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            server.search(request)
+        }
     }
 }

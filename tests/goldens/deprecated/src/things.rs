@@ -309,8 +309,14 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
 #[cfg(feature = "server")]
 pub fn router<S: ThingsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/old", ::axum::routing::get(handlers::old_thing::<S>))
-        .route("/new", ::axum::routing::get(handlers::new_thing::<S>))
+        .route(
+            "/old",
+            ::axum::routing::get(crate::runtime::handle::<S, OldThingRequest>),
+        )
+        .route(
+            "/new",
+            ::axum::routing::get(crate::runtime::handle::<S, NewThingRequest>),
+        )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
         .layer(::axum::middleware::from_fn(crate::runtime::cors))
@@ -323,37 +329,74 @@ mod handlers {
         #[serde(rename = "legacy")]
         legacy: ::std::option::Option<::std::string::String>,
     }
-    pub(super) async fn old_thing<S: super::ThingsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::OldThingResponse,
-            crate::types::ApiError,
-        > = async {
-            let query: OldThingQuery = crate::runtime::query(&parts)?;
-            let request = super::OldThingRequest {
+    impl<S: super::ThingsApi> crate::runtime::Operation<S> for super::OldThingRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::OldThingResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: OldThingQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::OldThingRequest {
                 legacy: query.legacy,
-            };
-            #[allow(deprecated)] server.old_thing(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        #[allow(deprecated)]
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::OldThingResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.old_thing(request)
+        }
     }
-    pub(super) async fn new_thing<S: super::ThingsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (_parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::NewThingResponse,
-            crate::types::ApiError,
-        > = async {
-            let request = super::NewThingRequest {};
-            server.new_thing(request).await
+    impl<S: super::ThingsApi> crate::runtime::Operation<S> for super::NewThingRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::NewThingResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::NewThingRequest {})
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::NewThingResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.new_thing(request)
+        }
     }
 }

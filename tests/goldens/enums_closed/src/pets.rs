@@ -192,7 +192,10 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
 #[cfg(feature = "server")]
 pub fn router<S: PetsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/v1/pets", ::axum::routing::get(handlers::list_pets::<S>))
+        .route(
+            "/v1/pets",
+            ::axum::routing::get(crate::runtime::handle::<S, ListPetsRequest>),
+        )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
         .layer(::axum::middleware::from_fn(crate::runtime::cors))
@@ -205,22 +208,40 @@ mod handlers {
         #[serde(rename = "status")]
         status: ::std::option::Option<crate::types::ListPetsStatus>,
     }
-    pub(super) async fn list_pets<S: super::PetsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::ListPetsResponse,
-            crate::types::ApiError,
-        > = async {
-            let query: ListPetsQuery = crate::runtime::query(&parts)?;
-            let request = super::ListPetsRequest {
-                status: query.status,
-            };
-            server.list_pets(request).await
+    impl<S: super::PetsApi> crate::runtime::Operation<S> for super::ListPetsRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::ListPetsResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: ListPetsQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::ListPetsRequest {
+                status: query.status,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::ListPetsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.list_pets(request)
+        }
     }
 }

@@ -909,20 +909,29 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
 #[cfg(feature = "server")]
 pub fn router<S: DevicesApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/devices/{deviceId}", ::axum::routing::get(handlers::get_device::<S>))
+        .route(
+            "/devices/{deviceId}",
+            ::axum::routing::get(crate::runtime::handle::<S, GetDeviceRequest>),
+        )
         .route(
             "/devices/{deviceId}/keys",
-            ::axum::routing::get(handlers::get_device_keys::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetDeviceKeysRequest>),
         )
         .route(
             "/devices/{deviceId}/card",
-            ::axum::routing::get(handlers::get_device_card::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetDeviceCardRequest>),
         )
-        .route("/positions", ::axum::routing::get(handlers::get_positions::<S>))
-        .route("/devices", ::axum::routing::get(handlers::list_devices::<S>))
+        .route(
+            "/positions",
+            ::axum::routing::get(crate::runtime::handle::<S, GetPositionsRequest>),
+        )
+        .route(
+            "/devices",
+            ::axum::routing::get(crate::runtime::handle::<S, ListDevicesRequest>),
+        )
         .route(
             "/devices/{deviceId}/summary",
-            ::axum::routing::get(handlers::show_device::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, ShowDeviceRequest>),
         )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
@@ -936,121 +945,234 @@ mod handlers {
         #[serde(rename = "deviceId")]
         device_id: ::std::string::String,
     }
-    pub(super) async fn get_device<S: super::DevicesApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetDeviceResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: GetDevicePath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetDeviceRequest {
-                device_id: path.device_id,
-            };
-            server.get_device(request).await
+    impl<S: super::DevicesApi> crate::runtime::Operation<S> for super::GetDeviceRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetDeviceResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetDevicePath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetDeviceRequest {
+                device_id: path.device_id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetDeviceResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_device(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetDeviceKeysPath {
         #[serde(rename = "deviceId")]
         device_id: ::std::string::String,
     }
-    pub(super) async fn get_device_keys<S: super::DevicesApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetDeviceKeysResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: GetDeviceKeysPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetDeviceKeysRequest {
-                device_id: path.device_id,
-            };
-            server.get_device_keys(request).await
+    impl<S: super::DevicesApi> crate::runtime::Operation<S>
+    for super::GetDeviceKeysRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetDeviceKeysResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetDeviceKeysPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetDeviceKeysRequest {
+                device_id: path.device_id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetDeviceKeysResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_device_keys(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetDeviceCardPath {
         #[serde(rename = "deviceId")]
         device_id: ::std::string::String,
     }
-    pub(super) async fn get_device_card<S: super::DevicesApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetDeviceCardResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: GetDeviceCardPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetDeviceCardRequest {
+    impl<S: super::DevicesApi> crate::runtime::Operation<S>
+    for super::GetDeviceCardRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetDeviceCardResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetDeviceCardPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetDeviceCardRequest {
                 device_id: path.device_id,
-            };
-            server.get_device_card(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetDeviceCardResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_device_card(request)
+        }
     }
-    pub(super) async fn get_positions<S: super::DevicesApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (_parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetPositionsResponse,
-            crate::types::ApiError,
-        > = async {
-            let request = super::GetPositionsRequest {};
-            server.get_positions(request).await
+    impl<S: super::DevicesApi> crate::runtime::Operation<S>
+    for super::GetPositionsRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetPositionsResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::GetPositionsRequest {})
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetPositionsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_positions(request)
+        }
     }
-    pub(super) async fn list_devices<S: super::DevicesApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (_parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::ListDevicesResponse,
-            crate::types::ApiError,
-        > = async {
-            let request = super::ListDevicesRequest {};
-            server.list_devices(request).await
+    impl<S: super::DevicesApi> crate::runtime::Operation<S>
+    for super::ListDevicesRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::ListDevicesResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::ListDevicesRequest {})
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::ListDevicesResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.list_devices(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct ShowDevicePath {
         #[serde(rename = "deviceId")]
         device_id: ::std::string::String,
     }
-    pub(super) async fn show_device<S: super::DevicesApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::ShowDeviceResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: ShowDevicePath = crate::runtime::path(&mut parts).await?;
-            let request = super::ShowDeviceRequest {
-                device_id: path.device_id,
-            };
-            server.show_device(request).await
+    impl<S: super::DevicesApi> crate::runtime::Operation<S>
+    for super::ShowDeviceRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::ShowDeviceResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: ShowDevicePath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::ShowDeviceRequest {
+                device_id: path.device_id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::ShowDeviceResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.show_device(request)
+        }
     }
 }

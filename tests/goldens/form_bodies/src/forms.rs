@@ -313,8 +313,14 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
 #[cfg(feature = "server")]
 pub fn router<S: FormsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/login", ::axum::routing::post(handlers::form_login::<S>))
-        .route("/notes", ::axum::routing::post(handlers::add_note::<S>))
+        .route(
+            "/login",
+            ::axum::routing::post(crate::runtime::handle::<S, FormLoginRequest>),
+        )
+        .route(
+            "/notes",
+            ::axum::routing::post(crate::runtime::handle::<S, AddNoteRequest>),
+        )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
         .layer(::axum::middleware::from_fn(crate::runtime::cors))
@@ -322,46 +328,80 @@ pub fn router<S: FormsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
-    pub(super) async fn form_login<S: super::FormsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::FormLoginResponse,
-            crate::types::ApiError,
-        > = async {
+    impl<S: super::FormsApi> crate::runtime::Operation<S> for super::FormLoginRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::FormLoginResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::FormLoginBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    true,
-                )
-                .await?;
-            let request = super::FormLoginRequest { body };
-            server.form_login(request).await
+                parts,
+                body,
+                true,
+            )?;
+            ::std::result::Result::Ok(super::FormLoginRequest { body })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::FormLoginResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.form_login(request)
+        }
     }
-    pub(super) async fn add_note<S: super::FormsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::AddNoteResponse,
-            crate::types::ApiError,
-        > = async {
-            let body: crate::types::AddNoteBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    true,
-                )
-                .await?;
-            let request = super::AddNoteRequest { body };
-            server.add_note(request).await
+    impl<S: super::FormsApi> crate::runtime::Operation<S> for super::AddNoteRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::AddNoteResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let body: crate::types::AddNoteBody = crate::runtime::body(
+                parts,
+                body,
+                true,
+            )?;
+            ::std::result::Result::Ok(super::AddNoteRequest { body })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::AddNoteResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.add_note(request)
+        }
     }
 }

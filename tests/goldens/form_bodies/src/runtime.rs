@@ -171,32 +171,26 @@ fn is_form(parts: &Parts) -> bool {
         })
 }
 
-/// Reads and parses a body. Anything but a form (where `form` allows one) is read as JSON,
-/// whatever its declared type: clients are lax about `Content-Type`.
-pub async fn body<T: DeserializeOwned>(parts: &Parts, body: Body, form: bool) -> Result<T, Error> {
-    let bytes = read_body(parts, body).await?;
+/// Parses a body. Anything but a form (where `form` allows one) is read as JSON, whatever
+/// its declared type: clients are lax about `Content-Type`.
+pub fn body<T: DeserializeOwned>(parts: &Parts, bytes: &[u8], form: bool) -> Result<T, Error> {
     if form && is_form(parts) {
-        parse_form(&bytes)
+        parse_form(bytes)
     } else {
-        parse_json(&bytes)
+        parse_json(bytes)
     }
 }
 
 /// Like [`body()`], where an empty body means none.
-pub async fn optional_body<T: DeserializeOwned>(
+pub fn optional_body<T: DeserializeOwned>(
     parts: &Parts,
-    body: Body,
+    bytes: &[u8],
     form: bool,
 ) -> Result<Option<T>, Error> {
-    let bytes = read_body(parts, body).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    if form && is_form(parts) {
-        parse_form(&bytes).map(Some)
-    } else {
-        parse_json(&bytes).map(Some)
-    }
+    body(parts, bytes, form).map(Some)
 }
 
 /// Parses the query string into the operation's query parameters.
@@ -240,13 +234,25 @@ fn pair_name(pair: &str) -> &str {
     pair.split('=').next().unwrap_or_default()
 }
 
-/// Parses the path parameters (percent-decoded).
-pub async fn path<T: DeserializeOwned>(parts: &mut Parts) -> Result<T, Error> {
+/// The path parameters' names and values (percent-decoded), as the route matched them.
+pub async fn path_parameters(parts: &mut Parts) -> Result<Vec<(String, String)>, Error> {
     use axum::extract::{FromRequestParts, RawPathParams};
     let params = RawPathParams::from_request_parts(parts, &())
         .await
         .map_err(|rejection| invalid_parameter(rejection.body_text()))?;
-    read_encoded_pairs(params.iter())
+    Ok(params
+        .iter()
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect())
+}
+
+/// Parses the path parameters into the operation's.
+pub fn path<T: DeserializeOwned>(parameters: &[(String, String)]) -> Result<T, Error> {
+    read_encoded_pairs(
+        parameters
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    )
 }
 
 /// Collects the headers into the operation's header parameters.
@@ -438,6 +444,66 @@ pub fn empty_response(status: StatusCode) -> Response {
 /// The server failed to write its answer.
 pub fn internal(detail: String) -> Error {
     Error::internal(detailed(messages::INTERNAL, detail))
+}
+
+/// What the router needs of one operation, implemented by its request type: how the caller
+/// is authenticated, how the request is read, which trait method answers it. [`handle`]
+/// serves every operation through it, so that no operation has a handler of its own for the
+/// compiler to check: per operation there are only these plain functions.
+pub trait Operation<S>: Sized + Send + 'static {
+    /// Whether the path carries parameters, taken from the route before [`Self::read`].
+    const PATH: bool;
+    /// Whether the operation takes a body, read (bounded) before [`Self::read`].
+    const BODY: bool;
+    /// Who calls: `()` where the operation takes no credential, the server's caller where
+    /// it requires one, and where it is optional, the verdict on the credential if one came.
+    type Caller: Send;
+    /// The operation's response enum.
+    type Response: IntoResponse;
+
+    /// Finds the request's credential and has the server authenticate it.
+    fn authenticate(
+        server: &S,
+        parts: &Parts,
+    ) -> impl Future<Output = Result<Self::Caller, Error>> + Send;
+
+    /// Reads the request: path parameters (as [`path_parameters`] gave them), query,
+    /// headers, then the body.
+    fn read(parts: &Parts, path: &[(String, String)], body: &Bytes) -> Result<Self, Error>;
+
+    /// Calls the trait method that answers the operation.
+    fn call(
+        server: &S,
+        caller: Self::Caller,
+        request: Self,
+    ) -> impl Future<Output = Result<Self::Response, Error>> + Send;
+}
+
+/// The handler of every operation `O` of a router: authenticates, reads the path parameters
+/// and the body, reads the request, calls the method, and answers with its response or the
+/// error of the first step that failed.
+pub async fn handle<S: Send + Sync + 'static, O: Operation<S>>(
+    axum::extract::State(server): axum::extract::State<std::sync::Arc<S>>,
+    request: axum::extract::Request,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let result = async {
+        let caller = O::authenticate(&server, &parts).await?;
+        let path = if O::PATH {
+            path_parameters(&mut parts).await?
+        } else {
+            Vec::new()
+        };
+        let body = if O::BODY {
+            read_body(&parts, body).await?
+        } else {
+            Bytes::new()
+        };
+        let request = O::read(&parts, &path, &body)?;
+        O::call(&server, caller, request).await
+    }
+    .await;
+    respond(result)
 }
 
 /// The response of a handler's result.

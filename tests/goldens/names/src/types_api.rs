@@ -676,11 +676,20 @@ pub fn router<S: TypesApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/things/{user-id}/{user_id}",
-            ::axum::routing::post(handlers::get_thing::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, GetThingRequest>),
         )
-        .route("/odd", ::axum::routing::get(handlers::things_get_v2::<S>))
-        .route("/odd/{Self}", ::axum::routing::get(handlers::self_::<S>))
-        .route("/result", ::axum::routing::get(handlers::result::<S>))
+        .route(
+            "/odd",
+            ::axum::routing::get(crate::runtime::handle::<S, ThingsGetV2Request>),
+        )
+        .route(
+            "/odd/{Self}",
+            ::axum::routing::get(crate::runtime::handle::<S, SelfRequest>),
+        )
+        .route(
+            "/result",
+            ::axum::routing::get(crate::runtime::handle::<S, ResultRequest>),
+        )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
         .layer(::axum::middleware::from_fn(crate::runtime::cors))
@@ -742,6 +751,43 @@ mod handlers {
                 .map(super::Credential::SelfBearer),
         )
     }
+    async fn required<S: super::TypesApi>(
+        server: &S,
+        credential: ::std::result::Result<
+            ::std::option::Option<super::Credential>,
+            crate::types::ApiError,
+        >,
+    ) -> ::std::result::Result<S::Caller, crate::types::ApiError> {
+        let credential = credential?
+            .ok_or_else(|| credential_failure(
+                crate::runtime::CredentialFailure::Missing,
+            ))?;
+        server.authenticate(credential).await
+    }
+    /// A credential extractor: the request's credential of one scheme, if it carries one.
+    type Extractor = fn(
+        &::axum::http::request::Parts,
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::ApiError,
+    >;
+    /// The credential of the first extractor that finds one.
+    fn first_credential(
+        parts: &::axum::http::request::Parts,
+        extractors: &[Extractor],
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::ApiError,
+    > {
+        for extractor in extractors {
+            if let ::std::option::Option::Some(credential) = extractor(parts)? {
+                return ::std::result::Result::Ok(
+                    ::std::option::Option::Some(credential),
+                );
+            }
+        }
+        ::std::result::Result::Ok(::std::option::Option::None)
+    }
     #[derive(::serde::Deserialize)]
     struct GetThingPath {
         #[serde(rename = "user-id")]
@@ -771,39 +817,39 @@ mod handlers {
         #[serde(rename = "body")]
         body_header: ::std::option::Option<::std::string::String>,
     }
-    pub(super) async fn get_thing<S: super::TypesApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetThingResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = {
-                let mut credential = credential_api_key(&parts)?;
-                if credential.is_none() {
-                    credential = credential_api_key_(&parts)?;
-                }
-                if credential.is_none() {
-                    credential = credential_self(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let path: GetThingPath = crate::runtime::path(&mut parts).await?;
-            let query: GetThingQuery = crate::runtime::query(&parts)?;
-            let headers: GetThingHeaders = crate::runtime::headers(&parts)?;
+    impl<S: super::TypesApi> crate::runtime::Operation<S> for super::GetThingRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = S::Caller;
+        type Response = super::GetThingResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_api_key, credential_api_key_, credential_self],
+                ),
+            )
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetThingPath = crate::runtime::path(path)?;
+            let query: GetThingQuery = crate::runtime::query(parts)?;
+            let headers: GetThingHeaders = crate::runtime::headers(parts)?;
             let body: crate::types::Everything = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::GetThingRequest {
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::GetThingRequest {
                 user_id: path.user_id,
                 user_id_path: path.user_id_path,
                 body_query: query.body_query,
@@ -813,60 +859,120 @@ mod handlers {
                 request: headers.request,
                 body_header: headers.body_header,
                 body,
-            };
-            server.get_thing(caller, request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetThingResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_thing(caller, request)
+        }
     }
-    pub(super) async fn things_get_v2<S: super::TypesApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (_parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::ThingsGetV2Response,
-            crate::types::ApiError,
-        > = async {
-            let request = super::ThingsGetV2Request {};
-            server.things_get_v2(request).await
+    impl<S: super::TypesApi> crate::runtime::Operation<S> for super::ThingsGetV2Request {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::ThingsGetV2Response;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::ThingsGetV2Request {})
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::ThingsGetV2Response,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.things_get_v2(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct SelfPath {
         #[serde(rename = "Self")]
         self_: ::std::string::String,
     }
-    pub(super) async fn self_<S: super::TypesApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<super::SelfResponse, crate::types::ApiError> = async {
-            let path: SelfPath = crate::runtime::path(&mut parts).await?;
-            let request = super::SelfRequest {
+    impl<S: super::TypesApi> crate::runtime::Operation<S> for super::SelfRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::SelfResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: SelfPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::SelfRequest {
                 self_: path.self_,
-            };
-            server.self_(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<super::SelfResponse, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            server.self_(request)
+        }
     }
-    pub(super) async fn result<S: super::TypesApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (_parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::ResultResponse,
-            crate::types::ApiError,
-        > = async {
-            let request = super::ResultRequest {};
-            server.result(request).await
+    impl<S: super::TypesApi> crate::runtime::Operation<S> for super::ResultRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::ResultResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::ResultRequest {})
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<super::ResultResponse, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            server.result(request)
+        }
     }
 }

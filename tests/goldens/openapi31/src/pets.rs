@@ -187,8 +187,14 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
 #[cfg(feature = "server")]
 pub fn router<S: PetsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/api/v1/pets/{petId}", ::axum::routing::get(handlers::get_pet::<S>))
-        .route("/api/v2/pets/{petId}", ::axum::routing::get(handlers::get_pet::<S>))
+        .route(
+            "/api/v1/pets/{petId}",
+            ::axum::routing::get(crate::runtime::handle::<S, GetPetRequest>),
+        )
+        .route(
+            "/api/v2/pets/{petId}",
+            ::axum::routing::get(crate::runtime::handle::<S, GetPetRequest>),
+        )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
         .layer(::axum::middleware::from_fn(crate::runtime::cors))
@@ -201,22 +207,37 @@ mod handlers {
         #[serde(rename = "petId")]
         pet_id: ::std::string::String,
     }
-    pub(super) async fn get_pet<S: super::PetsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetPetResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: GetPetPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetPetRequest {
-                pet_id: path.pet_id,
-            };
-            server.get_pet(request).await
+    impl<S: super::PetsApi> crate::runtime::Operation<S> for super::GetPetRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetPetResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetPetPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetPetRequest {
+                pet_id: path.pet_id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<super::GetPetResponse, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            server.get_pet(request)
+        }
     }
 }

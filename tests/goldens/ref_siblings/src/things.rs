@@ -191,7 +191,10 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
 #[cfg(feature = "server")]
 pub fn router<S: ThingsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/things", ::axum::routing::post(handlers::create_thing::<S>))
+        .route(
+            "/things",
+            ::axum::routing::post(crate::runtime::handle::<S, CreateThingRequest>),
+        )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
         .layer(::axum::middleware::from_fn(crate::runtime::cors))
@@ -199,25 +202,43 @@ pub fn router<S: ThingsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
-    pub(super) async fn create_thing<S: super::ThingsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::CreateThingResponse,
-            crate::types::ApiError,
-        > = async {
-            let body: crate::types::CreateThingBody = crate::runtime::body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::CreateThingRequest { body };
-            server.create_thing(request).await
+    impl<S: super::ThingsApi> crate::runtime::Operation<S>
+    for super::CreateThingRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::CreateThingResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let body: crate::types::CreateThingBody = crate::runtime::body(
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::CreateThingRequest { body })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::CreateThingResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.create_thing(request)
+        }
     }
 }

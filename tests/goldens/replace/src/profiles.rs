@@ -190,7 +190,10 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
 #[cfg(feature = "server")]
 pub fn router<S: ProfilesApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/profile/{userId}", ::axum::routing::get(handlers::get_profile::<S>))
+        .route(
+            "/profile/{userId}",
+            ::axum::routing::get(crate::runtime::handle::<S, GetProfileRequest>),
+        )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
         .layer(::axum::middleware::from_fn(crate::runtime::cors))
@@ -203,22 +206,41 @@ mod handlers {
         #[serde(rename = "userId")]
         user_id: ::user_types::UserId,
     }
-    pub(super) async fn get_profile<S: super::ProfilesApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetProfileResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: GetProfilePath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetProfileRequest {
-                user_id: path.user_id,
-            };
-            server.get_profile(request).await
+    impl<S: super::ProfilesApi> crate::runtime::Operation<S>
+    for super::GetProfileRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetProfileResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetProfilePath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetProfileRequest {
+                user_id: path.user_id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetProfileResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_profile(request)
+        }
     }
 }

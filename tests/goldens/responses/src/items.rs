@@ -245,7 +245,10 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
 #[cfg(feature = "server")]
 pub fn router<S: ItemsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/items/{id}", ::axum::routing::get(handlers::get_item::<S>))
+        .route(
+            "/items/{id}",
+            ::axum::routing::get(crate::runtime::handle::<S, GetItemRequest>),
+        )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
         .layer(::axum::middleware::from_fn(crate::runtime::cors))
@@ -258,22 +261,37 @@ mod handlers {
         #[serde(rename = "id")]
         id: ::std::string::String,
     }
-    pub(super) async fn get_item<S: super::ItemsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetItemResponse,
-            crate::types::Problem,
-        > = async {
-            let path: GetItemPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetItemRequest {
-                id: path.id,
-            };
-            server.get_item(request).await
+    impl<S: super::ItemsApi> crate::runtime::Operation<S> for super::GetItemRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetItemResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::Problem>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::Problem> {
+            let path: GetItemPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetItemRequest {
+                id: path.id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<super::GetItemResponse, crate::types::Problem>,
+        > + ::std::marker::Send {
+            server.get_item(request)
+        }
     }
 }

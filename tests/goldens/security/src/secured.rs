@@ -765,11 +765,26 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
 #[cfg(feature = "server")]
 pub fn router<S: SecuredApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
-        .route("/default", ::axum::routing::get(handlers::uses_global::<S>))
-        .route("/either", ::axum::routing::get(handlers::either_key::<S>))
-        .route("/maybe", ::axum::routing::get(handlers::maybe_key::<S>))
-        .route("/signed", ::axum::routing::get(handlers::signed::<S>))
-        .route("/public", ::axum::routing::get(handlers::public::<S>))
+        .route(
+            "/default",
+            ::axum::routing::get(crate::runtime::handle::<S, UsesGlobalRequest>),
+        )
+        .route(
+            "/either",
+            ::axum::routing::get(crate::runtime::handle::<S, EitherKeyRequest>),
+        )
+        .route(
+            "/maybe",
+            ::axum::routing::get(crate::runtime::handle::<S, MaybeKeyRequest>),
+        )
+        .route(
+            "/signed",
+            ::axum::routing::get(crate::runtime::handle::<S, SignedRequest>),
+        )
+        .route(
+            "/public",
+            ::axum::routing::get(crate::runtime::handle::<S, PublicRequest>),
+        )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
         .layer(::axum::middleware::from_fn(crate::runtime::cors))
@@ -846,107 +861,228 @@ mod handlers {
                 .map(super::Credential::SignedRequest),
         )
     }
-    pub(super) async fn uses_global<S: super::SecuredApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::UsesGlobalResponse,
+    async fn required<S: super::SecuredApi>(
+        server: &S,
+        credential: ::std::result::Result<
+            ::std::option::Option<super::Credential>,
             crate::types::ApiError,
-        > = async {
-            let credential = credential_api_key_header(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let request = super::UsesGlobalRequest {};
-            server.uses_global(caller, request).await
-        }
-            .await;
-        crate::runtime::respond(result)
+        >,
+    ) -> ::std::result::Result<S::Caller, crate::types::ApiError> {
+        let credential = credential?
+            .ok_or_else(|| credential_failure(
+                crate::runtime::CredentialFailure::Missing,
+            ))?;
+        server.authenticate(credential).await
     }
-    pub(super) async fn either_key<S: super::SecuredApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::EitherKeyResponse,
+    async fn optional<S: super::SecuredApi>(
+        server: &S,
+        credential: ::std::result::Result<
+            ::std::option::Option<super::Credential>,
             crate::types::ApiError,
-        > = async {
-            let credential = {
-                let mut credential = credential_api_key_query(&parts)?;
-                if credential.is_none() {
-                    credential = credential_basic_auth(&parts)?;
-                }
-                credential
-            }
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let request = super::EitherKeyRequest {};
-            server.either_key(caller, request).await
-        }
-            .await;
-        crate::runtime::respond(result)
-    }
-    pub(super) async fn maybe_key<S: super::SecuredApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::MaybeKeyResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_api_key_query(&parts)?;
-            let caller = match credential {
+        >,
+    ) -> ::std::result::Result<
+        ::std::option::Option<::std::result::Result<S::Caller, crate::types::ApiError>>,
+        crate::types::ApiError,
+    > {
+        ::std::result::Result::Ok(
+            match credential? {
                 ::std::option::Option::Some(credential) => {
                     ::std::option::Option::Some(server.authenticate(credential).await)
                 }
                 ::std::option::Option::None => ::std::option::Option::None,
-            };
-            let request = super::MaybeKeyRequest {};
-            server.maybe_key(caller, request).await
-        }
-            .await;
-        crate::runtime::respond(result)
+            },
+        )
     }
-    pub(super) async fn signed<S: super::SecuredApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::SignedResponse,
-            crate::types::ApiError,
-        > = async {
-            let credential = credential_signed_request(&parts)?
-                .ok_or_else(|| credential_failure(
-                    crate::runtime::CredentialFailure::Missing,
-                ))?;
-            let caller = server.authenticate(credential).await?;
-            let request = super::SignedRequest {};
-            server.signed(caller, request).await
+    /// A credential extractor: the request's credential of one scheme, if it carries one.
+    type Extractor = fn(
+        &::axum::http::request::Parts,
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::ApiError,
+    >;
+    /// The credential of the first extractor that finds one.
+    fn first_credential(
+        parts: &::axum::http::request::Parts,
+        extractors: &[Extractor],
+    ) -> ::std::result::Result<
+        ::std::option::Option<super::Credential>,
+        crate::types::ApiError,
+    > {
+        for extractor in extractors {
+            if let ::std::option::Option::Some(credential) = extractor(parts)? {
+                return ::std::result::Result::Ok(
+                    ::std::option::Option::Some(credential),
+                );
+            }
         }
-            .await;
-        crate::runtime::respond(result)
+        ::std::result::Result::Ok(::std::option::Option::None)
     }
-    pub(super) async fn public<S: super::SecuredApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (_parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::PublicResponse,
-            crate::types::ApiError,
-        > = async {
-            let request = super::PublicRequest {};
-            server.public(request).await
+    impl<S: super::SecuredApi> crate::runtime::Operation<S>
+    for super::UsesGlobalRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::UsesGlobalResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_api_key_header(parts))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::UsesGlobalRequest {})
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::UsesGlobalResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.uses_global(caller, request)
+        }
+    }
+    impl<S: super::SecuredApi> crate::runtime::Operation<S> for super::EitherKeyRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::EitherKeyResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(
+                server,
+                first_credential(
+                    parts,
+                    &[credential_api_key_query, credential_basic_auth],
+                ),
+            )
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::EitherKeyRequest {})
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::EitherKeyResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.either_key(caller, request)
+        }
+    }
+    impl<S: super::SecuredApi> crate::runtime::Operation<S> for super::MaybeKeyRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ::std::option::Option<
+            ::std::result::Result<S::Caller, crate::types::ApiError>,
+        >;
+        type Response = super::MaybeKeyResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            optional(server, credential_api_key_query(parts))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::MaybeKeyRequest {})
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::MaybeKeyResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.maybe_key(caller, request)
+        }
+    }
+    impl<S: super::SecuredApi> crate::runtime::Operation<S> for super::SignedRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = S::Caller;
+        type Response = super::SignedResponse;
+        fn authenticate(
+            server: &S,
+            parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            required(server, credential_signed_request(parts))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::SignedRequest {})
+        }
+        fn call(
+            server: &S,
+            caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<super::SignedResponse, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            server.signed(caller, request)
+        }
+    }
+    impl<S: super::SecuredApi> crate::runtime::Operation<S> for super::PublicRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::PublicResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            ::std::result::Result::Ok(super::PublicRequest {})
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<super::PublicResponse, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            server.public(request)
+        }
     }
 }

@@ -1745,11 +1745,11 @@ pub fn router<S: RoomsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/_matrix/federation/v1/invite/{roomId}",
-            ::axum::routing::put(handlers::send_invite_v1::<S>),
+            ::axum::routing::put(crate::runtime::handle::<S, SendInviteV1Request>),
         )
         .route(
             "/_matrix/federation/v2/invite/{roomId}",
-            ::axum::routing::put(handlers::send_invite_v2::<S>),
+            ::axum::routing::put(crate::runtime::handle::<S, SendInviteV2Request>),
         )
         .route(
             "/_matrix/client/v3/events",
@@ -1761,27 +1761,27 @@ pub fn router<S: RoomsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
         )
         .route(
             "/_matrix/client/v3/rooms/{roomId}/state",
-            ::axum::routing::put(handlers::set_state::<S>),
+            ::axum::routing::put(crate::runtime::handle::<S, SetStateRequest>),
         )
         .route(
             "/_matrix/client/v3/rooms/{roomId}/event",
-            ::axum::routing::get(handlers::get_event::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetEventRequest>),
         )
         .route(
             "/_matrix/client/v3/thirdparty/user/{protocol}",
-            ::axum::routing::get(handlers::query_user_by_protocol::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, QueryUserByProtocolRequest>),
         )
         .route(
             "/_matrix/media/v3/upload",
-            ::axum::routing::post(handlers::upload_content::<S>),
+            ::axum::routing::post(crate::runtime::handle::<S, UploadContentRequest>),
         )
         .route(
             "/_matrix/media/v3/download/{mediaId}",
-            ::axum::routing::get(handlers::get_content::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetContentRequest>),
         )
         .route(
             "/_matrix/media/r0/legacy/{mediaId}",
-            ::axum::routing::get(handlers::get_legacy_content::<S>),
+            ::axum::routing::get(crate::runtime::handle::<S, GetLegacyContentRequest>),
         )
         .fallback(crate::runtime::not_found)
         .method_not_allowed_fallback(crate::runtime::method_not_allowed)
@@ -1795,46 +1795,84 @@ mod handlers {
         #[serde(rename = "roomId")]
         room_id: ::std::string::String,
     }
-    pub(super) async fn send_invite_v1<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::SendInviteV1Response,
-            crate::types::ApiError,
-        > = async {
-            let path: SendInviteV1Path = crate::runtime::path(&mut parts).await?;
-            let request = super::SendInviteV1Request {
-                room_id: path.room_id,
-            };
-            server.send_invite_v1(request).await
+    impl<S: super::RoomsApi> crate::runtime::Operation<S>
+    for super::SendInviteV1Request {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::SendInviteV1Response;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: SendInviteV1Path = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::SendInviteV1Request {
+                room_id: path.room_id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::SendInviteV1Response,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.send_invite_v1(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct SendInviteV2Path {
         #[serde(rename = "roomId")]
         room_id: ::std::string::String,
     }
-    pub(super) async fn send_invite_v2<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::SendInviteV2Response,
-            crate::types::ApiError,
-        > = async {
-            let path: SendInviteV2Path = crate::runtime::path(&mut parts).await?;
-            let request = super::SendInviteV2Request {
-                room_id: path.room_id,
-            };
-            server.send_invite_v2(request).await
+    impl<S: super::RoomsApi> crate::runtime::Operation<S>
+    for super::SendInviteV2Request {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::SendInviteV2Response;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: SendInviteV2Path = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::SendInviteV2Request {
+                room_id: path.room_id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::SendInviteV2Response,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.send_invite_v2(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetEventsQuery {
@@ -1843,97 +1881,177 @@ mod handlers {
         #[serde(rename = "timeout")]
         timeout: ::std::option::Option<i64>,
     }
-    pub(super) async fn get_events<S: super::RoomsApi>(
-        _server: &S,
-        parts: ::axum::http::request::Parts,
-        _body: ::axum::body::Body,
-    ) -> ::std::result::Result<((), super::GetEventsRequest), crate::types::ApiError> {
-        let query: GetEventsQuery = crate::runtime::query(&parts)?;
-        ::std::result::Result::Ok((
-            (),
-            super::GetEventsRequest {
+    impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::GetEventsRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetEventsResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: GetEventsQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::GetEventsRequest {
                 from: query.from,
                 timeout: query.timeout,
-            },
-        ))
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetEventsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_events(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct InviteUserPath {
         #[serde(rename = "roomId")]
         room_id: ::std::string::String,
     }
-    pub(super) async fn invite_user<S: super::RoomsApi>(
-        _server: &S,
-        mut parts: ::axum::http::request::Parts,
-        body: ::axum::body::Body,
-    ) -> ::std::result::Result<((), super::InviteUserRequest), crate::types::ApiError> {
-        let path: InviteUserPath = crate::runtime::path(&mut parts).await?;
-        let body: crate::types::InviteUserBody = crate::runtime::body(
-                &parts,
+    impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::InviteUserRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::InviteUserResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: InviteUserPath = crate::runtime::path(path)?;
+            let body: crate::types::InviteUserBody = crate::runtime::body(
+                parts,
                 body,
                 false,
-            )
-            .await?;
-        ::std::result::Result::Ok((
-            (),
-            super::InviteUserRequest {
+            )?;
+            ::std::result::Result::Ok(super::InviteUserRequest {
                 room_id: path.room_id,
                 body,
-            },
-        ))
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::InviteUserResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.invite_user(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct SetStatePath {
         #[serde(rename = "roomId")]
         room_id: ::std::string::String,
     }
-    pub(super) async fn set_state<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::SetStateResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: SetStatePath = crate::runtime::path(&mut parts).await?;
+    impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::SetStateRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::SetStateResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: SetStatePath = crate::runtime::path(path)?;
             let body: ::std::option::Option<crate::types::SetStateBody> = crate::runtime::optional_body(
-                    &parts,
-                    body,
-                    false,
-                )
-                .await?;
-            let request = super::SetStateRequest {
+                parts,
+                body,
+                false,
+            )?;
+            ::std::result::Result::Ok(super::SetStateRequest {
                 room_id: path.room_id,
                 body,
-            };
-            server.set_state(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::SetStateResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.set_state(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetEventPath {
         #[serde(rename = "roomId")]
         room_id: ::std::string::String,
     }
-    pub(super) async fn get_event<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetEventResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: GetEventPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetEventRequest {
-                room_id: path.room_id,
-            };
-            server.get_event(request).await
+    impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::GetEventRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetEventResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetEventPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetEventRequest {
+                room_id: path.room_id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetEventResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_event(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct PeekEventsQuery {
@@ -1944,20 +2062,43 @@ mod handlers {
         #[serde(rename = "room_id")]
         room_id: ::std::option::Option<::std::string::String>,
     }
-    pub(super) async fn peek_events<S: super::RoomsApi>(
-        _server: &S,
-        parts: ::axum::http::request::Parts,
-        _body: ::axum::body::Body,
-    ) -> ::std::result::Result<((), super::PeekEventsRequest), crate::types::ApiError> {
-        let query: PeekEventsQuery = crate::runtime::query(&parts)?;
-        ::std::result::Result::Ok((
-            (),
-            super::PeekEventsRequest {
+    impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::PeekEventsRequest {
+        const PATH: bool = false;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::PeekEventsResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let query: PeekEventsQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::PeekEventsRequest {
                 from: query.from,
                 timeout: query.timeout,
                 room_id: query.room_id,
-            },
-        ))
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::PeekEventsResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.peek_events(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct QueryUserByProtocolPath {
@@ -1969,144 +2110,244 @@ mod handlers {
         #[serde(rename = "limit")]
         limit: ::std::option::Option<i64>,
     }
-    pub(super) async fn query_user_by_protocol<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::QueryUserByProtocolResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: QueryUserByProtocolPath = crate::runtime::path(&mut parts).await?;
-            let query: QueryUserByProtocolQuery = crate::runtime::query(&parts)?;
-            let request = super::QueryUserByProtocolRequest {
+    impl<S: super::RoomsApi> crate::runtime::Operation<S>
+    for super::QueryUserByProtocolRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::QueryUserByProtocolResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: QueryUserByProtocolPath = crate::runtime::path(path)?;
+            let query: QueryUserByProtocolQuery = crate::runtime::query(parts)?;
+            ::std::result::Result::Ok(super::QueryUserByProtocolRequest {
                 protocol: path.protocol,
                 limit: query.limit,
-                fields: crate::runtime::query_object(&parts, &["limit"])?,
-            };
-            server.query_user_by_protocol(request).await
+                fields: crate::runtime::query_object(parts, &["limit"])?,
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::QueryUserByProtocolResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.query_user_by_protocol(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct InviteBy3PidPath {
         #[serde(rename = "roomId")]
         room_id: ::std::string::String,
     }
-    pub(super) async fn invite_by3_pid<S: super::RoomsApi>(
-        _server: &S,
-        mut parts: ::axum::http::request::Parts,
-        body: ::axum::body::Body,
-    ) -> ::std::result::Result<
-        ((), super::InviteBy3PidRequest),
-        crate::types::ApiError,
-    > {
-        let path: InviteBy3PidPath = crate::runtime::path(&mut parts).await?;
-        let body: crate::types::InviteBy3PidBody = crate::runtime::body(
-                &parts,
+    impl<S: super::RoomsApi> crate::runtime::Operation<S>
+    for super::InviteBy3PidRequest {
+        const PATH: bool = true;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::InviteBy3PidResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: InviteBy3PidPath = crate::runtime::path(path)?;
+            let body: crate::types::InviteBy3PidBody = crate::runtime::body(
+                parts,
                 body,
                 false,
-            )
-            .await?;
-        ::std::result::Result::Ok((
-            (),
-            super::InviteBy3PidRequest {
+            )?;
+            ::std::result::Result::Ok(super::InviteBy3PidRequest {
                 room_id: path.room_id,
                 body,
-            },
-        ))
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::InviteBy3PidResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.invite_by3_pid(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct UploadContentHeaders {
         #[serde(rename = "content-type")]
         content_type: ::std::option::Option<::std::string::String>,
     }
-    pub(super) async fn upload_content<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (parts, body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::UploadContentResponse,
-            crate::types::ApiError,
-        > = async {
-            let headers: UploadContentHeaders = crate::runtime::headers(&parts)?;
+    impl<S: super::RoomsApi> crate::runtime::Operation<S>
+    for super::UploadContentRequest {
+        const PATH: bool = false;
+        const BODY: bool = true;
+        type Caller = ();
+        type Response = super::UploadContentResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
+        }
+        fn read(
+            parts: &::axum::http::request::Parts,
+            _path: &[(::std::string::String, ::std::string::String)],
+            body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let headers: UploadContentHeaders = crate::runtime::headers(parts)?;
             let body: crate::types::UploadContentBody = crate::types::UploadContentBody::read(
-                    &parts,
+                    parts,
                     body,
-                )
-                .await?
+                )?
                 .ok_or_else(|| crate::types::ApiError::missing_body(
                     crate::runtime::messages::MISSING_BODY,
                 ))?;
-            let request = super::UploadContentRequest {
+            ::std::result::Result::Ok(super::UploadContentRequest {
                 content_type: headers.content_type,
                 body,
-            };
-            server.upload_content(request).await
+            })
         }
-            .await;
-        crate::runtime::respond(result)
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::UploadContentResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.upload_content(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetContentPath {
         #[serde(rename = "mediaId")]
         media_id: ::std::string::String,
     }
-    pub(super) async fn get_content<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetContentResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: GetContentPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetContentRequest {
-                media_id: path.media_id,
-            };
-            server.get_content(request).await
+    impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::GetContentRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetContentResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetContentPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetContentRequest {
+                media_id: path.media_id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetContentResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_content(request)
+        }
     }
     #[derive(::serde::Deserialize)]
     struct GetLegacyContentPath {
         #[serde(rename = "mediaId")]
         media_id: ::std::string::String,
     }
-    pub(super) async fn get_legacy_content<S: super::RoomsApi>(
-        ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
-        request: ::axum::extract::Request,
-    ) -> ::axum::response::Response {
-        let (mut parts, _body) = request.into_parts();
-        let result: ::std::result::Result<
-            super::GetLegacyContentResponse,
-            crate::types::ApiError,
-        > = async {
-            let path: GetLegacyContentPath = crate::runtime::path(&mut parts).await?;
-            let request = super::GetLegacyContentRequest {
-                media_id: path.media_id,
-            };
-            server.get_legacy_content(request).await
+    impl<S: super::RoomsApi> crate::runtime::Operation<S>
+    for super::GetLegacyContentRequest {
+        const PATH: bool = true;
+        const BODY: bool = false;
+        type Caller = ();
+        type Response = super::GetLegacyContentResponse;
+        fn authenticate(
+            _server: &S,
+            _parts: &::axum::http::request::Parts,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
+        > + ::std::marker::Send {
+            ::std::future::ready(::std::result::Result::Ok(()))
         }
-            .await;
-        crate::runtime::respond(result)
+        fn read(
+            _parts: &::axum::http::request::Parts,
+            path: &[(::std::string::String, ::std::string::String)],
+            _body: &::axum::body::Bytes,
+        ) -> ::std::result::Result<Self, crate::types::ApiError> {
+            let path: GetLegacyContentPath = crate::runtime::path(path)?;
+            ::std::result::Result::Ok(super::GetLegacyContentRequest {
+                media_id: path.media_id,
+            })
+        }
+        fn call(
+            server: &S,
+            _caller: Self::Caller,
+            request: Self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                super::GetLegacyContentResponse,
+                crate::types::ApiError,
+            >,
+        > + ::std::marker::Send {
+            server.get_legacy_content(request)
+        }
     }
     /// Routes that several operations share: each dispatcher's doc says how it
     /// chooses.
     pub(super) mod shared {
-        /// `get_events`, `peek_events`: the request goes to the first whose request parses, trying first those whose query parameters it carries most of (spec order among equals); when none parses, the answer is the first one's error.
+        /// `get_events`, `peek_events`: the request goes to the first whose request reads, trying first those whose query parameters it carries most of (spec order among equals); when none reads, the answer is the first one's error.
         pub(in super::super) async fn route_0<S: super::super::RoomsApi>(
             ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
             request: ::axum::extract::Request,
         ) -> ::axum::response::Response {
-            let (parts, body) = request.into_parts();
-            let body = match crate::runtime::read_body(&parts, body).await {
-                ::std::result::Result::Ok(body) => body,
+            let (mut parts, body) = request.into_parts();
+            let read = async {
+                let path = crate::runtime::path_parameters(&mut parts).await?;
+                let body = crate::runtime::read_body(&parts, body).await?;
+                ::std::result::Result::Ok((path, body))
+            }
+                .await;
+            let (path, body) = match read {
+                ::std::result::Result::Ok(read) => read,
                 ::std::result::Result::Err(error) => {
                     return crate::runtime::respond::<
                         (),
@@ -2125,15 +2366,24 @@ mod handlers {
             for attempt in order {
                 match attempt {
                     0usize => {
-                        match super::get_events(
-                                &*server,
-                                parts.clone(),
-                                ::axum::body::Body::from(body.clone()),
-                            )
-                            .await
-                        {
-                            ::std::result::Result::Ok((_, request)) => {
-                                let result = server.get_events(request).await;
+                        type Op = super::super::GetEventsRequest;
+                        let read = async {
+                            let caller = <Op as crate::runtime::Operation<
+                                S,
+                            >>::authenticate(&server, &parts)
+                                .await?;
+                            let request = <Op as crate::runtime::Operation<
+                                S,
+                            >>::read(&parts, &path, &body)?;
+                            ::std::result::Result::Ok((caller, request))
+                        }
+                            .await;
+                        match read {
+                            ::std::result::Result::Ok((caller, request)) => {
+                                let result = <Op as crate::runtime::Operation<
+                                    S,
+                                >>::call(&server, caller, request)
+                                    .await;
                                 return crate::runtime::respond(result);
                             }
                             ::std::result::Result::Err(error) => {
@@ -2142,15 +2392,24 @@ mod handlers {
                         }
                     }
                     1usize => {
-                        match super::peek_events(
-                                &*server,
-                                parts.clone(),
-                                ::axum::body::Body::from(body.clone()),
-                            )
-                            .await
-                        {
-                            ::std::result::Result::Ok((_, request)) => {
-                                let result = server.peek_events(request).await;
+                        type Op = super::super::PeekEventsRequest;
+                        let read = async {
+                            let caller = <Op as crate::runtime::Operation<
+                                S,
+                            >>::authenticate(&server, &parts)
+                                .await?;
+                            let request = <Op as crate::runtime::Operation<
+                                S,
+                            >>::read(&parts, &path, &body)?;
+                            ::std::result::Result::Ok((caller, request))
+                        }
+                            .await;
+                        match read {
+                            ::std::result::Result::Ok((caller, request)) => {
+                                let result = <Op as crate::runtime::Operation<
+                                    S,
+                                >>::call(&server, caller, request)
+                                    .await;
                                 return crate::runtime::respond(result);
                             }
                             ::std::result::Result::Err(error) => {
@@ -2168,14 +2427,20 @@ mod handlers {
                 ::std::option::Option::None => crate::runtime::not_found().await,
             }
         }
-        /// `invite_user`, `invite_by3_pid`: the request goes to the first whose request parses, trying first those whose query parameters it carries most of (spec order among equals); when none parses, the answer is the first one's error.
+        /// `invite_user`, `invite_by3_pid`: the request goes to the first whose request reads, trying first those whose query parameters it carries most of (spec order among equals); when none reads, the answer is the first one's error.
         pub(in super::super) async fn route_1<S: super::super::RoomsApi>(
             ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
             request: ::axum::extract::Request,
         ) -> ::axum::response::Response {
-            let (parts, body) = request.into_parts();
-            let body = match crate::runtime::read_body(&parts, body).await {
-                ::std::result::Result::Ok(body) => body,
+            let (mut parts, body) = request.into_parts();
+            let read = async {
+                let path = crate::runtime::path_parameters(&mut parts).await?;
+                let body = crate::runtime::read_body(&parts, body).await?;
+                ::std::result::Result::Ok((path, body))
+            }
+                .await;
+            let (path, body) = match read {
+                ::std::result::Result::Ok(read) => read,
                 ::std::result::Result::Err(error) => {
                     return crate::runtime::respond::<
                         (),
@@ -2194,15 +2459,24 @@ mod handlers {
             for attempt in order {
                 match attempt {
                     0usize => {
-                        match super::invite_user(
-                                &*server,
-                                parts.clone(),
-                                ::axum::body::Body::from(body.clone()),
-                            )
-                            .await
-                        {
-                            ::std::result::Result::Ok((_, request)) => {
-                                let result = server.invite_user(request).await;
+                        type Op = super::super::InviteUserRequest;
+                        let read = async {
+                            let caller = <Op as crate::runtime::Operation<
+                                S,
+                            >>::authenticate(&server, &parts)
+                                .await?;
+                            let request = <Op as crate::runtime::Operation<
+                                S,
+                            >>::read(&parts, &path, &body)?;
+                            ::std::result::Result::Ok((caller, request))
+                        }
+                            .await;
+                        match read {
+                            ::std::result::Result::Ok((caller, request)) => {
+                                let result = <Op as crate::runtime::Operation<
+                                    S,
+                                >>::call(&server, caller, request)
+                                    .await;
                                 return crate::runtime::respond(result);
                             }
                             ::std::result::Result::Err(error) => {
@@ -2211,15 +2485,24 @@ mod handlers {
                         }
                     }
                     1usize => {
-                        match super::invite_by3_pid(
-                                &*server,
-                                parts.clone(),
-                                ::axum::body::Body::from(body.clone()),
-                            )
-                            .await
-                        {
-                            ::std::result::Result::Ok((_, request)) => {
-                                let result = server.invite_by3_pid(request).await;
+                        type Op = super::super::InviteBy3PidRequest;
+                        let read = async {
+                            let caller = <Op as crate::runtime::Operation<
+                                S,
+                            >>::authenticate(&server, &parts)
+                                .await?;
+                            let request = <Op as crate::runtime::Operation<
+                                S,
+                            >>::read(&parts, &path, &body)?;
+                            ::std::result::Result::Ok((caller, request))
+                        }
+                            .await;
+                        match read {
+                            ::std::result::Result::Ok((caller, request)) => {
+                                let result = <Op as crate::runtime::Operation<
+                                    S,
+                                >>::call(&server, caller, request)
+                                    .await;
                                 return crate::runtime::respond(result);
                             }
                             ::std::result::Result::Err(error) => {

@@ -438,14 +438,14 @@ impl UploadContentBody {
             Self::OctetStream(_) => "application/octet-stream",
         }
     }
-    /// Reads a request body by its `Content-Type` (the first media type when it
-    /// declares none); `None` for an empty body.
+    /// Reads a request body (as the router read it, bounded) by its
+    /// `Content-Type` (the first media type when it declares none); `None` for an
+    /// empty body.
     #[cfg(feature = "server")]
-    pub(crate) async fn read(
+    pub(crate) fn read(
         parts: &::axum::http::request::Parts,
-        body: ::axum::body::Body,
+        bytes: &::axum::body::Bytes,
     ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
-        let bytes = crate::runtime::read_body(parts, body).await?;
         if bytes.is_empty() {
             return ::std::result::Result::Ok(::std::option::Option::None);
         }
