@@ -649,7 +649,9 @@ mod tests {
         assert!(!router.contains("asyncfnlogin"), "{router}");
         let login = compact(operation_impl(&ir, api, &api.operations[0]));
         assert!(
-            login.contains("impl<S:super::TestApi>crate::runtime::Operation<S>forsuper::LoginRequest"),
+            login.contains(
+                "impl<S:super::TestApi>crate::runtime::Operation<S>forsuper::LoginRequest"
+            ),
             "{login}"
         );
     }
