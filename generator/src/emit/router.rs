@@ -295,12 +295,12 @@ fn dispatcher(api: &Api, index: usize, set: &[usize]) -> TokenStream {
         quote! {
             #i => {
                 type Op = super::super::#request;
-                let read = async {
-                    let caller = <Op as crate::runtime::Operation<S>>::authenticate(&server, &parts).await?;
-                    let request = <Op as crate::runtime::Operation<S>>::read(&parts, &path, &body)?;
-                    ::std::result::Result::Ok((caller, request))
-                }
-                .await;
+                let read = <Op as crate::runtime::Operation<S>>::authenticate(&server, &parts)
+                    .await
+                    .and_then(|caller| {
+                        <Op as crate::runtime::Operation<S>>::read(&parts, &path, &body)
+                            .map(|request| (caller, request))
+                    });
                 match read {
                     ::std::result::Result::Ok((caller, request)) => {
                         let result = <Op as crate::runtime::Operation<S>>::call(&server, caller, request).await;

@@ -2367,17 +2367,16 @@ mod handlers {
                 match attempt {
                     0usize => {
                         type Op = super::super::GetEventsRequest;
-                        let read = async {
-                            let caller = <Op as crate::runtime::Operation<
-                                S,
-                            >>::authenticate(&server, &parts)
-                                .await?;
-                            let request = <Op as crate::runtime::Operation<
-                                S,
-                            >>::read(&parts, &path, &body)?;
-                            ::std::result::Result::Ok((caller, request))
-                        }
-                            .await;
+                        let read = <Op as crate::runtime::Operation<
+                            S,
+                        >>::authenticate(&server, &parts)
+                            .await
+                            .and_then(|caller| {
+                                <Op as crate::runtime::Operation<
+                                    S,
+                                >>::read(&parts, &path, &body)
+                                    .map(|request| (caller, request))
+                            });
                         match read {
                             ::std::result::Result::Ok((caller, request)) => {
                                 let result = <Op as crate::runtime::Operation<
@@ -2393,17 +2392,16 @@ mod handlers {
                     }
                     1usize => {
                         type Op = super::super::PeekEventsRequest;
-                        let read = async {
-                            let caller = <Op as crate::runtime::Operation<
-                                S,
-                            >>::authenticate(&server, &parts)
-                                .await?;
-                            let request = <Op as crate::runtime::Operation<
-                                S,
-                            >>::read(&parts, &path, &body)?;
-                            ::std::result::Result::Ok((caller, request))
-                        }
-                            .await;
+                        let read = <Op as crate::runtime::Operation<
+                            S,
+                        >>::authenticate(&server, &parts)
+                            .await
+                            .and_then(|caller| {
+                                <Op as crate::runtime::Operation<
+                                    S,
+                                >>::read(&parts, &path, &body)
+                                    .map(|request| (caller, request))
+                            });
                         match read {
                             ::std::result::Result::Ok((caller, request)) => {
                                 let result = <Op as crate::runtime::Operation<
@@ -2460,17 +2458,16 @@ mod handlers {
                 match attempt {
                     0usize => {
                         type Op = super::super::InviteUserRequest;
-                        let read = async {
-                            let caller = <Op as crate::runtime::Operation<
-                                S,
-                            >>::authenticate(&server, &parts)
-                                .await?;
-                            let request = <Op as crate::runtime::Operation<
-                                S,
-                            >>::read(&parts, &path, &body)?;
-                            ::std::result::Result::Ok((caller, request))
-                        }
-                            .await;
+                        let read = <Op as crate::runtime::Operation<
+                            S,
+                        >>::authenticate(&server, &parts)
+                            .await
+                            .and_then(|caller| {
+                                <Op as crate::runtime::Operation<
+                                    S,
+                                >>::read(&parts, &path, &body)
+                                    .map(|request| (caller, request))
+                            });
                         match read {
                             ::std::result::Result::Ok((caller, request)) => {
                                 let result = <Op as crate::runtime::Operation<
@@ -2486,17 +2483,16 @@ mod handlers {
                     }
                     1usize => {
                         type Op = super::super::InviteBy3PidRequest;
-                        let read = async {
-                            let caller = <Op as crate::runtime::Operation<
-                                S,
-                            >>::authenticate(&server, &parts)
-                                .await?;
-                            let request = <Op as crate::runtime::Operation<
-                                S,
-                            >>::read(&parts, &path, &body)?;
-                            ::std::result::Result::Ok((caller, request))
-                        }
-                            .await;
+                        let read = <Op as crate::runtime::Operation<
+                            S,
+                        >>::authenticate(&server, &parts)
+                            .await
+                            .and_then(|caller| {
+                                <Op as crate::runtime::Operation<
+                                    S,
+                                >>::read(&parts, &path, &body)
+                                    .map(|request| (caller, request))
+                            });
                         match read {
                             ::std::result::Result::Ok((caller, request)) => {
                                 let result = <Op as crate::runtime::Operation<
