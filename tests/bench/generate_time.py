@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Whole-process time and peak memory of `generator generate`, on the vendored specs, the
-generality corpus and the synthetic Matrix-sized tree (synth_tree.py), for one or more
+generality corpus, the synthetic Matrix-sized tree (synth_tree.py) and the real Matrix
+releases of ../shared/matrix-spec (tests/spec-trees), for one or more
 generator binaries run in turn (so a before and an after see the same host noise).
 
 Each binary generates each spec set RUNS times after one warm-up run; the table gives the
@@ -52,6 +53,11 @@ def main():
             ("corpus", ROOT / "tests/fixtures/corpus/codegen.toml"),
             ("synthetic tree", work / "synth/codegen.toml"),
         ]
+        # The real Matrix releases, where ../shared has them.
+        for release in ("v1.16", "v1.7"):
+            config = ROOT / f"tests/spec-trees/{release}/codegen.toml"
+            if (ROOT.parent / "shared/matrix-spec" / release).is_dir():
+                spec_sets.append((f"Matrix {release}", config))
         print("| spec set | " + " | ".join(f"`{b}`" for b in binaries) + " |")
         print("| --- |" + " --- |" * len(binaries))
         for label, config in spec_sets:

@@ -3,8 +3,8 @@
 # generates one crate of every API; the crate must build warning- and clippy-clean and pass
 # its unit, example and round-trip tests and the wire tests written by hand from the spec's
 # text (RELEASE/wire.rs). The newest release's crate (FEATURE_RELEASE, v1.16) must also be
-# clippy-clean with neither half, and with each API's feature alone (both halves: a type
-# builds with any API that uses it). The older one is checked with both halves only, and the
+# clippy-clean with neither half, with every feature alone, and with each API's feature
+# alone with both halves (a type builds with any API that uses it). The older one is checked with both halves only, and the
 # halves one at a time are checked on generated/ and the goldens: that logic is the
 # generator's, not the release's, and CI has the time for one release of it. The generator's warnings
 # (examples that do not fit their schemas, keywords no type can say) are printed: the
@@ -33,6 +33,11 @@ for release in "${releases[@]}"; do
       apis=$(sed -n 's/^default = \["server", \(.*\)\]$/\1/p' Cargo.toml | tr -d '",')
       echo "-- every API, neither half"
       cargo clippy -q --no-default-features --features "$(echo $apis | tr ' ' ,)" -- -D warnings
+      # Every feature alone, as `cargo hack --each-feature` would build them.
+      for feature in server client reqwest $apis; do
+        echo "-- the $feature feature alone"
+        cargo clippy -q --no-default-features --features "$feature" -- -D warnings
+      done
       for api in $apis; do
         echo "-- the $api feature alone, both halves"
         cargo clippy -q --no-default-features --features "$api,server,client" -- -D warnings
