@@ -11,6 +11,8 @@
 # own (so neither is compiled incrementally; a workspace member's first incremental build
 # costs half as much again). `client` is each side's typed client without a transport, as
 # ruma's; one more row adds ours over reqwest (`reqwest`), which ruma leaves to `ruma-client`.
+# The last row is the floor: the generated crate's dependencies (both halves, no transport)
+# built for an empty crate.
 #
 # Usage: bash tests/bench/build_time.sh   Environment: RUMA_VERSION (default 0.25.2), RUNS
 # (default 1; the table shows the median). Needs crates.io for ruma and ../shared for the
@@ -48,6 +50,19 @@ EOF
 echo "pub use ${package//-/_};" > "$work/ours/src/lib.rs"
 cp Cargo.lock "$work/ours/"
 
+# The floor: an empty crate with the generated crate's dependencies for both halves but
+# the transport (its `[dependencies]`, optional ones on, reqwest left out), which no API
+# alone can build faster than.
+mkdir -p "$work/floor/src"
+{
+  printf '[package]\nname = "floor-build"\nversion = "0.1.0"\nedition = "2024"\npublish = false\n\n'
+  sed -n '/^\[dependencies\]/,/^\[/p' "$work/generated/Cargo.toml" | sed '$d' |
+    grep -v '^reqwest' | sed 's/, optional = true//'
+  printf '\n[workspace]\n'
+} > "$work/floor/Cargo.toml"
+: > "$work/floor/src/lib.rs"
+cp Cargo.lock "$work/floor/"
+
 # ruma-client-api in a crate of its own that only depends on it.
 mkdir -p "$work/ruma/src"
 cat > "$work/ruma/Cargo.toml" <<EOF
@@ -65,6 +80,7 @@ EOF
 echo "pub use ruma_client_api;" > "$work/ruma/src/lib.rs"
 (cd "$work/ruma" && cargo fetch -q)
 (cd "$work/ours" && cargo fetch -q)
+(cd "$work/floor" && cargo fetch -q)
 
 # measure DIR PACKAGE PROFILE_FLAG [FEATURE_FLAGS]: prints "clean_s crate_s peak_mb"; the
 # crate alone is PACKAGE rebuilt after `cargo clean -p`, its dependencies already built.
@@ -97,8 +113,10 @@ for profile in "" --release; do
   name=${name:-debug}
   ruma_clean=
   apis=client-server,server-server,application-service,identity,push-gateway
-  for variant in ruma whole whole-reqwest client-server identity; do
+  for variant in ruma whole whole-reqwest client-server identity floor; do
     case $variant in
+      floor) dir=floor crate=floor-build features=
+        label="the generated crate's dependencies alone, no code (server, client)" ;;
       ruma) dir=ruma crate=ruma-client-api features= label="ruma-client-api $RUMA_VERSION (client, server)" ;;
       whole) dir=ours crate=$package features=$apis,server,client label="v1.16, five APIs (server, client)" ;;
       whole-reqwest) dir=ours crate=$package features=$apis,server,reqwest

@@ -603,10 +603,7 @@ pub async fn send<E: Endpoint>(
     credential: Option<&E::Credential>,
 ) -> Result<E::Response, ClientError> {
     let request = request.to_http(base, credential)?;
-    let response = http
-        .send(request)
-        .await
-        .map_err(ClientError::Transport)?;
+    let response = http.send(request).await.map_err(ClientError::Transport)?;
     Ok(E::response_from_http(response)?)
 }
 
