@@ -81,26 +81,33 @@ impl LoginResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for LoginResponse {
+impl ::std::convert::From<LoginResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: LoginResponse) -> Self {
+        match &response {
+            LoginResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            LoginResponse::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::Forbidden(body) => {
+            LoginResponse::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::TooManyRequests(body) => {
+            LoginResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for LoginResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/client/r0/tokenrefresh`, `POST /_matrix/client/v3/tokenrefresh`.
@@ -172,23 +179,30 @@ impl RefreshResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for RefreshResponse {
+impl ::std::convert::From<RefreshResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: RefreshResponse) -> Self {
+        match &response {
+            RefreshResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::Forbidden(body) => {
+            RefreshResponse::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::TooManyRequests(body) => {
+            RefreshResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for RefreshResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/client/r0/register`, `POST /_matrix/client/v3/register`.
@@ -283,29 +297,36 @@ impl RegisterResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for RegisterResponse {
+impl ::std::convert::From<RegisterResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: RegisterResponse) -> Self {
+        match &response {
+            RegisterResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            RegisterResponse::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::Unauthorized(body) => {
+            RegisterResponse::Unauthorized(body) => {
                 crate::runtime::json_response(::http::StatusCode::UNAUTHORIZED, &body)
             }
-            Self::Forbidden(body) => {
+            RegisterResponse::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::TooManyRequests(body) => {
+            RegisterResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for RegisterResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/client/r0/account/password`, `POST /_matrix/client/v3/account/password`.
@@ -373,23 +394,30 @@ impl ChangePasswordResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for ChangePasswordResponse {
+impl ::std::convert::From<ChangePasswordResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: ChangePasswordResponse) -> Self {
+        match &response {
+            ChangePasswordResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::Unauthorized(body) => {
+            ChangePasswordResponse::Unauthorized(body) => {
                 crate::runtime::json_response(::http::StatusCode::UNAUTHORIZED, &body)
             }
-            Self::TooManyRequests(body) => {
+            ChangePasswordResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for ChangePasswordResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/client/r0/account/3pid`, `GET /_matrix/client/v3/account/3pid`.
@@ -449,20 +477,27 @@ impl GetAccount3pidsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetAccount3pidsResponse {
+impl ::std::convert::From<GetAccount3pidsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetAccount3pidsResponse) -> Self {
+        match &response {
+            GetAccount3pidsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::TooManyRequests(body) => {
+            GetAccount3pidsResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetAccount3pidsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/client/r0/account/3pid`, `POST /_matrix/client/v3/account/3pid`.
@@ -531,23 +566,30 @@ impl Post3pidsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for Post3pidsResponse {
+impl ::std::convert::From<Post3pidsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: Post3pidsResponse) -> Self {
+        match &response {
+            Post3pidsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::Forbidden(body) => {
+            Post3pidsResponse::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::TooManyRequests(body) => {
+            Post3pidsResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for Post3pidsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/client/versions`.
@@ -585,14 +627,21 @@ impl GetVersionsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetVersionsResponse {
+impl ::std::convert::From<GetVersionsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetVersionsResponse) -> Self {
+        match &response {
+            GetVersionsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetVersionsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/client/r0/user/{userId}/openid/request_token`, `POST /_matrix/client/v3/user/{userId}/openid/request_token`.
@@ -667,23 +716,30 @@ impl RequestOpenIdTokenResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for RequestOpenIdTokenResponse {
+impl ::std::convert::From<RequestOpenIdTokenResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: RequestOpenIdTokenResponse) -> Self {
+        match &response {
+            RequestOpenIdTokenResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::Forbidden(body) => {
+            RequestOpenIdTokenResponse::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::TooManyRequests(body) => {
+            RequestOpenIdTokenResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for RequestOpenIdTokenResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/federation/v1/openid/userinfo`.
@@ -748,17 +804,24 @@ impl ExchangeOpenIdTokenResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for ExchangeOpenIdTokenResponse {
+impl ::std::convert::From<ExchangeOpenIdTokenResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: ExchangeOpenIdTokenResponse) -> Self {
+        match &response {
+            ExchangeOpenIdTokenResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::Unauthorized(body) => {
+            ExchangeOpenIdTokenResponse::Unauthorized(body) => {
                 crate::runtime::json_response(::http::StatusCode::UNAUTHORIZED, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for ExchangeOpenIdTokenResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Matrix Client-Server API: one method per operation. Serve an implementation with [`router`].
@@ -1794,70 +1857,86 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`ClientServerApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: ClientServerApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/_matrix/client/r0/login",
-            ::axum::routing::post(crate::runtime::handle::<S, LoginRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, LoginRequest>),
         )
         .route(
             "/_matrix/client/v3/login",
-            ::axum::routing::post(crate::runtime::handle::<S, LoginRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, LoginRequest>),
         )
         .route(
             "/_matrix/client/r0/tokenrefresh",
-            ::axum::routing::post(crate::runtime::handle::<S, RefreshRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, RefreshRequest>),
         )
         .route(
             "/_matrix/client/v3/tokenrefresh",
-            ::axum::routing::post(crate::runtime::handle::<S, RefreshRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, RefreshRequest>),
         )
         .route(
             "/_matrix/client/r0/register",
-            ::axum::routing::post(crate::runtime::handle::<S, RegisterRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, RegisterRequest>),
         )
         .route(
             "/_matrix/client/v3/register",
-            ::axum::routing::post(crate::runtime::handle::<S, RegisterRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, RegisterRequest>),
         )
         .route(
             "/_matrix/client/r0/account/password",
-            ::axum::routing::post(crate::runtime::handle::<S, ChangePasswordRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, ChangePasswordRequest>,
+            ),
         )
         .route(
             "/_matrix/client/v3/account/password",
-            ::axum::routing::post(crate::runtime::handle::<S, ChangePasswordRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, ChangePasswordRequest>,
+            ),
         )
         .route(
             "/_matrix/client/r0/account/3pid",
-            ::axum::routing::get(crate::runtime::handle::<S, GetAccount3pidsRequest>)
-                .post(crate::runtime::handle::<S, Post3pidsRequest>),
+            ::axum::routing::get(
+                    crate::runtime::routing::handle::<S, GetAccount3pidsRequest>,
+                )
+                .post(crate::runtime::routing::handle::<S, Post3pidsRequest>),
         )
         .route(
             "/_matrix/client/v3/account/3pid",
-            ::axum::routing::get(crate::runtime::handle::<S, GetAccount3pidsRequest>)
-                .post(crate::runtime::handle::<S, Post3pidsRequest>),
+            ::axum::routing::get(
+                    crate::runtime::routing::handle::<S, GetAccount3pidsRequest>,
+                )
+                .post(crate::runtime::routing::handle::<S, Post3pidsRequest>),
         )
         .route(
             "/_matrix/client/versions",
-            ::axum::routing::get(crate::runtime::handle::<S, GetVersionsRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetVersionsRequest>,
+            ),
         )
         .route(
             "/_matrix/client/r0/user/{userId}/openid/request_token",
-            ::axum::routing::post(crate::runtime::handle::<S, RequestOpenIdTokenRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, RequestOpenIdTokenRequest>,
+            ),
         )
         .route(
             "/_matrix/client/v3/user/{userId}/openid/request_token",
-            ::axum::routing::post(crate::runtime::handle::<S, RequestOpenIdTokenRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, RequestOpenIdTokenRequest>,
+            ),
         )
         .route(
             "/_matrix/federation/v1/openid/userinfo",
-            ::axum::routing::get(crate::runtime::handle::<S, ExchangeOpenIdTokenRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, ExchangeOpenIdTokenRequest>,
+            ),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -1869,7 +1948,7 @@ mod handlers {
         failure.answer()
     }
     pub(super) fn credential_access_token(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::MatrixError,
@@ -1928,16 +2007,16 @@ mod handlers {
         type Response = super::LoginResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::LoginBody = crate::runtime::body(
                 parts,
@@ -1969,16 +2048,16 @@ mod handlers {
         type Response = super::RefreshResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             optional(server, credential_access_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::RefreshBody = crate::runtime::body(
                 parts,
@@ -2017,16 +2096,16 @@ mod handlers {
         type Response = super::RegisterResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query: RegisterQuery = crate::runtime::query(parts)?;
             let body: crate::types::RegisterBody = crate::runtime::body(
@@ -2062,16 +2141,16 @@ mod handlers {
         type Response = super::ChangePasswordResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             optional(server, credential_access_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::ChangePasswordBody = crate::runtime::body(
                 parts,
@@ -2103,16 +2182,16 @@ mod handlers {
         type Response = super::GetAccount3pidsResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             required(server, credential_access_token(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             ::std::result::Result::Ok(super::GetAccount3pidsRequest {})
         }
@@ -2137,16 +2216,16 @@ mod handlers {
         type Response = super::Post3pidsResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             required(server, credential_access_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::Post3pidsBody = crate::runtime::body(
                 parts,
@@ -2176,16 +2255,16 @@ mod handlers {
         type Response = super::GetVersionsResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             ::std::result::Result::Ok(super::GetVersionsRequest {})
         }
@@ -2215,16 +2294,16 @@ mod handlers {
         type Response = super::RequestOpenIdTokenResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             required(server, credential_access_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let path: RequestOpenIdTokenPath = crate::runtime::path(path)?;
             let body: ::serde_json::Map<::std::string::String, ::serde_json::Value> = crate::runtime::body(
@@ -2263,16 +2342,16 @@ mod handlers {
         type Response = super::ExchangeOpenIdTokenResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query: ExchangeOpenIdTokenQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::ExchangeOpenIdTokenRequest {

@@ -88,23 +88,30 @@ impl RegisterAccountResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for RegisterAccountResponse {
+impl ::std::convert::From<RegisterAccountResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: RegisterAccountResponse) -> Self {
+        match &response {
+            RegisterAccountResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::Unauthorized(body) => {
+            RegisterAccountResponse::Unauthorized(body) => {
                 crate::runtime::json_response(::http::StatusCode::UNAUTHORIZED, &body)
             }
-            Self::TooManyRequests(body) => {
+            RegisterAccountResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for RegisterAccountResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/v2/account`.
@@ -164,20 +171,27 @@ impl GetAccountResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetAccountResponse {
+impl ::std::convert::From<GetAccountResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetAccountResponse) -> Self {
+        match &response {
+            GetAccountResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::TooManyRequests(body) => {
+            GetAccountResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetAccountResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/v2/account/logout`.
@@ -243,23 +257,30 @@ impl LogoutResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for LogoutResponse {
+impl ::std::convert::From<LogoutResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: LogoutResponse) -> Self {
+        match &response {
+            LogoutResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::Unauthorized(body) => {
+            LogoutResponse::Unauthorized(body) => {
                 crate::runtime::json_response(::http::StatusCode::UNAUTHORIZED, &body)
             }
-            Self::TooManyRequests(body) => {
+            LogoutResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for LogoutResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/api/v1/3pid/getValidated3pid`.
@@ -343,26 +364,33 @@ impl GetValidated3pidResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetValidated3pidResponse {
+impl ::std::convert::From<GetValidated3pidResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetValidated3pidResponse) -> Self {
+        match &response {
+            GetValidated3pidResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            GetValidated3pidResponse::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::NotFound(body) => {
+            GetValidated3pidResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
-            Self::TooManyRequests(body) => {
+            GetValidated3pidResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetValidated3pidResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/api/v1/3pid/bind`.
@@ -440,26 +468,33 @@ impl BindResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for BindResponse {
+impl ::std::convert::From<BindResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: BindResponse) -> Self {
+        match &response {
+            BindResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            BindResponse::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::NotFound(body) => {
+            BindResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
-            Self::TooManyRequests(body) => {
+            BindResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for BindResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/api/v1/3pid/unbind`.
@@ -555,32 +590,39 @@ impl UnbindResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for UnbindResponse {
+impl ::std::convert::From<UnbindResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: UnbindResponse) -> Self {
+        match &response {
+            UnbindResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            UnbindResponse::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::Forbidden(body) => {
+            UnbindResponse::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::NotFound(body) => {
+            UnbindResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
-            Self::TooManyRequests(body) => {
+            UnbindResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
-            Self::NotImplemented(body) => {
+            UnbindResponse::NotImplemented(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_IMPLEMENTED, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for UnbindResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/api/v1/validate/email/requestToken`.
@@ -651,23 +693,30 @@ impl EmailRequestTokenResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for EmailRequestTokenResponse {
+impl ::std::convert::From<EmailRequestTokenResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: EmailRequestTokenResponse) -> Self {
+        match &response {
+            EmailRequestTokenResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            EmailRequestTokenResponse::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::TooManyRequests(body) => {
+            EmailRequestTokenResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for EmailRequestTokenResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/api/v1/validate/email/submitToken`.
@@ -752,26 +801,33 @@ impl EmailSubmitTokenGetResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for EmailSubmitTokenGetResponse {
+impl ::std::convert::From<EmailSubmitTokenGetResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: EmailSubmitTokenGetResponse) -> Self {
+        match &response {
+            EmailSubmitTokenGetResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            EmailSubmitTokenGetResponse::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::NotFound(body) => {
+            EmailSubmitTokenGetResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
-            Self::TooManyRequests(body) => {
+            EmailSubmitTokenGetResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for EmailSubmitTokenGetResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/api/v1/validate/email/submitToken`.
@@ -846,26 +902,33 @@ impl EmailSubmitTokenPostResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for EmailSubmitTokenPostResponse {
+impl ::std::convert::From<EmailSubmitTokenPostResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: EmailSubmitTokenPostResponse) -> Self {
+        match &response {
+            EmailSubmitTokenPostResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            EmailSubmitTokenPostResponse::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::NotFound(body) => {
+            EmailSubmitTokenPostResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
-            Self::TooManyRequests(body) => {
+            EmailSubmitTokenPostResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for EmailSubmitTokenPostResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/api/v1/pubkey/{keyId}`.
@@ -938,23 +1001,30 @@ impl GetPubKeyResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetPubKeyResponse {
+impl ::std::convert::From<GetPubKeyResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetPubKeyResponse) -> Self {
+        match &response {
+            GetPubKeyResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound(body) => {
+            GetPubKeyResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
-            Self::TooManyRequests(body) => {
+            GetPubKeyResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetPubKeyResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/versions`.
@@ -992,14 +1062,21 @@ impl GetVersionsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetVersionsResponse {
+impl ::std::convert::From<GetVersionsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetVersionsResponse) -> Self {
+        match &response {
+            GetVersionsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetVersionsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/v2`.
@@ -1037,14 +1114,21 @@ impl PingV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for PingV2Response {
+impl ::std::convert::From<PingV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: PingV2Response) -> Self {
+        match &response {
+            PingV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for PingV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/v2/terms`.
@@ -1082,14 +1166,21 @@ impl GetTermsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetTermsResponse {
+impl ::std::convert::From<GetTermsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetTermsResponse) -> Self {
+        match &response {
+            GetTermsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetTermsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/v2/terms`.
@@ -1152,20 +1243,27 @@ impl AgreeToTermsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for AgreeToTermsResponse {
+impl ::std::convert::From<AgreeToTermsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: AgreeToTermsResponse) -> Self {
+        match &response {
+            AgreeToTermsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::TooManyRequests(body) => {
+            AgreeToTermsResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for AgreeToTermsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/v2/hash_details`.
@@ -1225,20 +1323,27 @@ impl GetHashDetailsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetHashDetailsResponse {
+impl ::std::convert::From<GetHashDetailsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetHashDetailsResponse) -> Self {
+        match &response {
+            GetHashDetailsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::TooManyRequests(body) => {
+            GetHashDetailsResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetHashDetailsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/v2/lookup`.
@@ -1308,23 +1413,30 @@ impl LookupUsersV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for LookupUsersV2Response {
+impl ::std::convert::From<LookupUsersV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: LookupUsersV2Response) -> Self {
+        match &response {
+            LookupUsersV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            LookupUsersV2Response::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::TooManyRequests(body) => {
+            LookupUsersV2Response::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for LookupUsersV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/v2/3pid/getValidated3pid`.
@@ -1416,29 +1528,36 @@ impl GetValidated3pidV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetValidated3pidV2Response {
+impl ::std::convert::From<GetValidated3pidV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetValidated3pidV2Response) -> Self {
+        match &response {
+            GetValidated3pidV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            GetValidated3pidV2Response::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::Forbidden(body) => {
+            GetValidated3pidV2Response::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::NotFound(body) => {
+            GetValidated3pidV2Response::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
-            Self::TooManyRequests(body) => {
+            GetValidated3pidV2Response::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetValidated3pidV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/v2/3pid/bind`.
@@ -1524,29 +1643,36 @@ impl BindV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for BindV2Response {
+impl ::std::convert::From<BindV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: BindV2Response) -> Self {
+        match &response {
+            BindV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            BindV2Response::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::Forbidden(body) => {
+            BindV2Response::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::NotFound(body) => {
+            BindV2Response::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
-            Self::TooManyRequests(body) => {
+            BindV2Response::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for BindV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/v2/3pid/unbind`.
@@ -1645,32 +1771,39 @@ impl UnbindV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for UnbindV2Response {
+impl ::std::convert::From<UnbindV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: UnbindV2Response) -> Self {
+        match &response {
+            UnbindV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            UnbindV2Response::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::Forbidden(body) => {
+            UnbindV2Response::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::NotFound(body) => {
+            UnbindV2Response::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
-            Self::TooManyRequests(body) => {
+            UnbindV2Response::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
-            Self::NotImplemented(body) => {
+            UnbindV2Response::NotImplemented(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_IMPLEMENTED, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for UnbindV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/v2/validate/email/requestToken`.
@@ -1746,26 +1879,33 @@ impl EmailRequestTokenV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for EmailRequestTokenV2Response {
+impl ::std::convert::From<EmailRequestTokenV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: EmailRequestTokenV2Response) -> Self {
+        match &response {
+            EmailRequestTokenV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            EmailRequestTokenV2Response::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::Forbidden(body) => {
+            EmailRequestTokenV2Response::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::TooManyRequests(body) => {
+            EmailRequestTokenV2Response::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for EmailRequestTokenV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/v2/validate/email/submitToken`.
@@ -1859,25 +1999,36 @@ impl EmailSubmitTokenGetV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for EmailSubmitTokenGetV2Response {
+impl ::std::convert::From<EmailSubmitTokenGetV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
-            Self::Redirection(status) => crate::runtime::empty_response(*status),
-            Self::ClientError(status, body) => {
+    fn from(response: EmailSubmitTokenGetV2Response) -> Self {
+        match &response {
+            EmailSubmitTokenGetV2Response::Ok => {
+                crate::runtime::empty_response(::http::StatusCode::OK)
+            }
+            EmailSubmitTokenGetV2Response::Redirection(status) => {
+                crate::runtime::empty_response(*status)
+            }
+            EmailSubmitTokenGetV2Response::ClientError(status, body) => {
                 crate::runtime::json_response(*status, &body)
             }
-            Self::Forbidden(body) => {
+            EmailSubmitTokenGetV2Response::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::TooManyRequests(body) => {
+            EmailSubmitTokenGetV2Response::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for EmailSubmitTokenGetV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/v2/validate/email/submitToken`.
@@ -1947,23 +2098,30 @@ impl EmailSubmitTokenPostV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for EmailSubmitTokenPostV2Response {
+impl ::std::convert::From<EmailSubmitTokenPostV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: EmailSubmitTokenPostV2Response) -> Self {
+        match &response {
+            EmailSubmitTokenPostV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::Forbidden(body) => {
+            EmailSubmitTokenPostV2Response::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::TooManyRequests(body) => {
+            EmailSubmitTokenPostV2Response::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for EmailSubmitTokenPostV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/v2/validate/msisdn/requestToken`.
@@ -2041,26 +2199,33 @@ impl MsisdnRequestTokenV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for MsisdnRequestTokenV2Response {
+impl ::std::convert::From<MsisdnRequestTokenV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: MsisdnRequestTokenV2Response) -> Self {
+        match &response {
+            MsisdnRequestTokenV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            MsisdnRequestTokenV2Response::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::Forbidden(body) => {
+            MsisdnRequestTokenV2Response::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::TooManyRequests(body) => {
+            MsisdnRequestTokenV2Response::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for MsisdnRequestTokenV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/v2/validate/msisdn/submitToken`.
@@ -2154,25 +2319,36 @@ impl MsisdnSubmitTokenGetV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for MsisdnSubmitTokenGetV2Response {
+impl ::std::convert::From<MsisdnSubmitTokenGetV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
-            Self::Redirection(status) => crate::runtime::empty_response(*status),
-            Self::ClientError(status, body) => {
+    fn from(response: MsisdnSubmitTokenGetV2Response) -> Self {
+        match &response {
+            MsisdnSubmitTokenGetV2Response::Ok => {
+                crate::runtime::empty_response(::http::StatusCode::OK)
+            }
+            MsisdnSubmitTokenGetV2Response::Redirection(status) => {
+                crate::runtime::empty_response(*status)
+            }
+            MsisdnSubmitTokenGetV2Response::ClientError(status, body) => {
                 crate::runtime::json_response(*status, &body)
             }
-            Self::Forbidden(body) => {
+            MsisdnSubmitTokenGetV2Response::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::TooManyRequests(body) => {
+            MsisdnSubmitTokenGetV2Response::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for MsisdnSubmitTokenGetV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/v2/validate/msisdn/submitToken`.
@@ -2242,23 +2418,30 @@ impl MsisdnSubmitTokenPostV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for MsisdnSubmitTokenPostV2Response {
+impl ::std::convert::From<MsisdnSubmitTokenPostV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: MsisdnSubmitTokenPostV2Response) -> Self {
+        match &response {
+            MsisdnSubmitTokenPostV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::Forbidden(body) => {
+            MsisdnSubmitTokenPostV2Response::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::TooManyRequests(body) => {
+            MsisdnSubmitTokenPostV2Response::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for MsisdnSubmitTokenPostV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/v2/store-invite`.
@@ -2338,26 +2521,33 @@ impl StoreInviteV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for StoreInviteV2Response {
+impl ::std::convert::From<StoreInviteV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: StoreInviteV2Response) -> Self {
+        match &response {
+            StoreInviteV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            StoreInviteV2Response::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::Forbidden(body) => {
+            StoreInviteV2Response::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::TooManyRequests(body) => {
+            StoreInviteV2Response::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for StoreInviteV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/v2/sign-ed25519`.
@@ -2433,26 +2623,33 @@ impl BlindlySignStuffV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for BlindlySignStuffV2Response {
+impl ::std::convert::From<BlindlySignStuffV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: BlindlySignStuffV2Response) -> Self {
+        match &response {
+            BlindlySignStuffV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::Forbidden(body) => {
+            BlindlySignStuffV2Response::Forbidden(body) => {
                 crate::runtime::json_response(::http::StatusCode::FORBIDDEN, &body)
             }
-            Self::NotFound(body) => {
+            BlindlySignStuffV2Response::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
-            Self::TooManyRequests(body) => {
+            BlindlySignStuffV2Response::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for BlindlySignStuffV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/v2/pubkey/{keyId}`.
@@ -2519,17 +2716,24 @@ impl GetPubKeyV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetPubKeyV2Response {
+impl ::std::convert::From<GetPubKeyV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetPubKeyV2Response) -> Self {
+        match &response {
+            GetPubKeyV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound(body) => {
+            GetPubKeyV2Response::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetPubKeyV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/v2/pubkey/isvalid`.
@@ -2572,14 +2776,21 @@ impl IsPubKeyValidV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for IsPubKeyValidV2Response {
+impl ::std::convert::From<IsPubKeyValidV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: IsPubKeyValidV2Response) -> Self {
+        match &response {
+            IsPubKeyValidV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for IsPubKeyValidV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/v2/pubkey/ephemeral/isvalid`.
@@ -2628,14 +2839,22 @@ impl IsEphemeralPubKeyValidV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for IsEphemeralPubKeyValidV2Response {
+impl ::std::convert::From<IsEphemeralPubKeyValidV2Response>
+for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: IsEphemeralPubKeyValidV2Response) -> Self {
+        match &response {
+            IsEphemeralPubKeyValidV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for IsEphemeralPubKeyValidV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/api/v1`.
@@ -2673,14 +2892,21 @@ impl PingResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for PingResponse {
+impl ::std::convert::From<PingResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: PingResponse) -> Self {
+        match &response {
+            PingResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for PingResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/api/v1/lookup`.
@@ -2750,20 +2976,27 @@ impl LookupUserResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for LookupUserResponse {
+impl ::std::convert::From<LookupUserResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: LookupUserResponse) -> Self {
+        match &response {
+            LookupUserResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::TooManyRequests(body) => {
+            LookupUserResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for LookupUserResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/api/v1/bulk_lookup`.
@@ -2826,20 +3059,27 @@ impl LookupUsersResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for LookupUsersResponse {
+impl ::std::convert::From<LookupUsersResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: LookupUsersResponse) -> Self {
+        match &response {
+            LookupUsersResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::TooManyRequests(body) => {
+            LookupUsersResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for LookupUsersResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/identity/api/v1/store-invite`.
@@ -2909,23 +3149,30 @@ impl StoreInviteResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for StoreInviteResponse {
+impl ::std::convert::From<StoreInviteResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: StoreInviteResponse) -> Self {
+        match &response {
+            StoreInviteResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            StoreInviteResponse::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::TooManyRequests(body) => {
+            StoreInviteResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for StoreInviteResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/api/v1/pubkey/isvalid`.
@@ -2968,14 +3215,21 @@ impl IsPubKeyValidResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for IsPubKeyValidResponse {
+impl ::std::convert::From<IsPubKeyValidResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: IsPubKeyValidResponse) -> Self {
+        match &response {
+            IsPubKeyValidResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for IsPubKeyValidResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/identity/api/v1/pubkey/ephemeral/isvalid`.
@@ -3019,14 +3273,21 @@ impl IsEphemeralPubKeyValidResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for IsEphemeralPubKeyValidResponse {
+impl ::std::convert::From<IsEphemeralPubKeyValidResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: IsEphemeralPubKeyValidResponse) -> Self {
+        match &response {
+            IsEphemeralPubKeyValidResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for IsEphemeralPubKeyValidResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Matrix Identity Service API: one method per operation. Serve an implementation with [`router`].
@@ -7088,156 +7349,190 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`IdentityApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: IdentityApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/_matrix/identity/v2/account/register",
-            ::axum::routing::post(crate::runtime::handle::<S, RegisterAccountRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, RegisterAccountRequest>,
+            ),
         )
         .route(
             "/_matrix/identity/v2/account",
-            ::axum::routing::get(crate::runtime::handle::<S, GetAccountRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetAccountRequest>),
         )
         .route(
             "/_matrix/identity/v2/account/logout",
-            ::axum::routing::post(crate::runtime::handle::<S, LogoutRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, LogoutRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/3pid/getValidated3pid",
-            ::axum::routing::get(crate::runtime::handle::<S, GetValidated3pidRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetValidated3pidRequest>,
+            ),
         )
         .route(
             "/_matrix/identity/api/v1/3pid/bind",
-            ::axum::routing::post(crate::runtime::handle::<S, BindRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, BindRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/3pid/unbind",
-            ::axum::routing::post(crate::runtime::handle::<S, UnbindRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, UnbindRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/validate/email/requestToken",
-            ::axum::routing::post(crate::runtime::handle::<S, EmailRequestTokenRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, EmailRequestTokenRequest>,
+            ),
         )
         .route(
             "/_matrix/identity/api/v1/validate/email/submitToken",
-            ::axum::routing::get(crate::runtime::handle::<S, EmailSubmitTokenGetRequest>)
-                .post(crate::runtime::handle::<S, EmailSubmitTokenPostRequest>),
+            ::axum::routing::get(
+                    crate::runtime::routing::handle::<S, EmailSubmitTokenGetRequest>,
+                )
+                .post(crate::runtime::routing::handle::<S, EmailSubmitTokenPostRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/pubkey/{keyId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetPubKeyRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetPubKeyRequest>),
         )
         .route(
             "/_matrix/identity/versions",
-            ::axum::routing::get(crate::runtime::handle::<S, GetVersionsRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetVersionsRequest>,
+            ),
         )
         .route(
             "/_matrix/identity/v2",
-            ::axum::routing::get(crate::runtime::handle::<S, PingV2Request>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, PingV2Request>),
         )
         .route(
             "/_matrix/identity/v2/terms",
-            ::axum::routing::get(crate::runtime::handle::<S, GetTermsRequest>)
-                .post(crate::runtime::handle::<S, AgreeToTermsRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetTermsRequest>)
+                .post(crate::runtime::routing::handle::<S, AgreeToTermsRequest>),
         )
         .route(
             "/_matrix/identity/v2/hash_details",
-            ::axum::routing::get(crate::runtime::handle::<S, GetHashDetailsRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetHashDetailsRequest>,
+            ),
         )
         .route(
             "/_matrix/identity/v2/lookup",
-            ::axum::routing::post(crate::runtime::handle::<S, LookupUsersV2Request>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, LookupUsersV2Request>,
+            ),
         )
         .route(
             "/_matrix/identity/v2/3pid/getValidated3pid",
-            ::axum::routing::get(crate::runtime::handle::<S, GetValidated3pidV2Request>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetValidated3pidV2Request>,
+            ),
         )
         .route(
             "/_matrix/identity/v2/3pid/bind",
-            ::axum::routing::post(crate::runtime::handle::<S, BindV2Request>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, BindV2Request>),
         )
         .route(
             "/_matrix/identity/v2/3pid/unbind",
-            ::axum::routing::post(crate::runtime::handle::<S, UnbindV2Request>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, UnbindV2Request>),
         )
         .route(
             "/_matrix/identity/v2/validate/email/requestToken",
             ::axum::routing::post(
-                crate::runtime::handle::<S, EmailRequestTokenV2Request>,
+                crate::runtime::routing::handle::<S, EmailRequestTokenV2Request>,
             ),
         )
         .route(
             "/_matrix/identity/v2/validate/email/submitToken",
             ::axum::routing::get(
-                    crate::runtime::handle::<S, EmailSubmitTokenGetV2Request>,
+                    crate::runtime::routing::handle::<S, EmailSubmitTokenGetV2Request>,
                 )
-                .post(crate::runtime::handle::<S, EmailSubmitTokenPostV2Request>),
+                .post(
+                    crate::runtime::routing::handle::<S, EmailSubmitTokenPostV2Request>,
+                ),
         )
         .route(
             "/_matrix/identity/v2/validate/msisdn/requestToken",
             ::axum::routing::post(
-                crate::runtime::handle::<S, MsisdnRequestTokenV2Request>,
+                crate::runtime::routing::handle::<S, MsisdnRequestTokenV2Request>,
             ),
         )
         .route(
             "/_matrix/identity/v2/validate/msisdn/submitToken",
             ::axum::routing::get(
-                    crate::runtime::handle::<S, MsisdnSubmitTokenGetV2Request>,
+                    crate::runtime::routing::handle::<S, MsisdnSubmitTokenGetV2Request>,
                 )
-                .post(crate::runtime::handle::<S, MsisdnSubmitTokenPostV2Request>),
+                .post(
+                    crate::runtime::routing::handle::<S, MsisdnSubmitTokenPostV2Request>,
+                ),
         )
         .route(
             "/_matrix/identity/v2/store-invite",
-            ::axum::routing::post(crate::runtime::handle::<S, StoreInviteV2Request>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, StoreInviteV2Request>,
+            ),
         )
         .route(
             "/_matrix/identity/v2/sign-ed25519",
-            ::axum::routing::post(crate::runtime::handle::<S, BlindlySignStuffV2Request>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, BlindlySignStuffV2Request>,
+            ),
         )
         .route(
             "/_matrix/identity/v2/pubkey/{keyId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetPubKeyV2Request>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetPubKeyV2Request>,
+            ),
         )
         .route(
             "/_matrix/identity/v2/pubkey/isvalid",
-            ::axum::routing::get(crate::runtime::handle::<S, IsPubKeyValidV2Request>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, IsPubKeyValidV2Request>,
+            ),
         )
         .route(
             "/_matrix/identity/v2/pubkey/ephemeral/isvalid",
             ::axum::routing::get(
-                crate::runtime::handle::<S, IsEphemeralPubKeyValidV2Request>,
+                crate::runtime::routing::handle::<S, IsEphemeralPubKeyValidV2Request>,
             ),
         )
         .route(
             "/_matrix/identity/api/v1",
-            ::axum::routing::get(crate::runtime::handle::<S, PingRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, PingRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/lookup",
-            ::axum::routing::get(crate::runtime::handle::<S, LookupUserRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, LookupUserRequest>),
         )
         .route(
             "/_matrix/identity/api/v1/bulk_lookup",
-            ::axum::routing::post(crate::runtime::handle::<S, LookupUsersRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, LookupUsersRequest>,
+            ),
         )
         .route(
             "/_matrix/identity/api/v1/store-invite",
-            ::axum::routing::post(crate::runtime::handle::<S, StoreInviteRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, StoreInviteRequest>,
+            ),
         )
         .route(
             "/_matrix/identity/api/v1/pubkey/isvalid",
-            ::axum::routing::get(crate::runtime::handle::<S, IsPubKeyValidRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, IsPubKeyValidRequest>,
+            ),
         )
         .route(
             "/_matrix/identity/api/v1/pubkey/ephemeral/isvalid",
             ::axum::routing::get(
-                crate::runtime::handle::<S, IsEphemeralPubKeyValidRequest>,
+                crate::runtime::routing::handle::<S, IsEphemeralPubKeyValidRequest>,
             ),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -7273,7 +7568,7 @@ mod handlers {
         }
     }
     pub(super) fn credential_access_token(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::MatrixError,
@@ -7291,7 +7586,7 @@ mod handlers {
         )
     }
     pub(super) fn credential_access_token_query(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::MatrixError,
@@ -7309,7 +7604,7 @@ mod handlers {
         )
     }
     pub(super) fn credential_access_token_bearer(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::MatrixError,
@@ -7338,14 +7633,14 @@ mod handlers {
     }
     /// A credential extractor: the request's credential of one scheme, if it carries one.
     type Extractor = fn(
-        &::axum::http::request::Parts,
+        &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::MatrixError,
     >;
     /// The credential of the first extractor that finds one.
     fn first_credential(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
         extractors: &[Extractor],
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
@@ -7368,16 +7663,16 @@ mod handlers {
         type Response = super::RegisterAccountResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::OpenIdToken = crate::runtime::body(
                 parts,
@@ -7409,16 +7704,16 @@ mod handlers {
         type Response = super::GetAccountResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             required(server, credential_access_token(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             ::std::result::Result::Ok(super::GetAccountRequest {})
         }
@@ -7442,16 +7737,16 @@ mod handlers {
         type Response = super::LogoutResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             required(server, credential_access_token(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             ::std::result::Result::Ok(super::LogoutRequest {})
         }
@@ -7483,16 +7778,16 @@ mod handlers {
         type Response = super::GetValidated3pidResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query: GetValidated3pidQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::GetValidated3pidRequest {
@@ -7521,16 +7816,16 @@ mod handlers {
         type Response = super::BindResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::BindBody = crate::runtime::body(parts, body, true)?;
             ::std::result::Result::Ok(super::BindRequest { body })
@@ -7556,16 +7851,16 @@ mod handlers {
         type Response = super::UnbindResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::UnbindBody = crate::runtime::body(
                 parts,
@@ -7596,16 +7891,16 @@ mod handlers {
         type Response = super::EmailRequestTokenResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::EmailRequestTokenBody = crate::runtime::body(
                 parts,
@@ -7646,16 +7941,16 @@ mod handlers {
         type Response = super::EmailSubmitTokenGetResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query: EmailSubmitTokenGetQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::EmailSubmitTokenGetRequest {
@@ -7685,16 +7980,16 @@ mod handlers {
         type Response = super::EmailSubmitTokenPostResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::EmailSubmitTokenPostBody = crate::runtime::body(
                 parts,
@@ -7731,16 +8026,16 @@ mod handlers {
         type Response = super::GetPubKeyResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let path: GetPubKeyPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetPubKeyRequest {
@@ -7768,16 +8063,16 @@ mod handlers {
         type Response = super::GetVersionsResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             ::std::result::Result::Ok(super::GetVersionsRequest {})
         }
@@ -7801,16 +8096,16 @@ mod handlers {
         type Response = super::PingV2Response;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             ::std::result::Result::Ok(super::PingV2Request {})
         }
@@ -7834,16 +8129,16 @@ mod handlers {
         type Response = super::GetTermsResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             ::std::result::Result::Ok(super::GetTermsRequest {})
         }
@@ -7868,7 +8163,7 @@ mod handlers {
         type Response = super::AgreeToTermsResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
@@ -7881,9 +8176,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::AgreeToTermsBody = crate::runtime::body(
                 parts,
@@ -7913,7 +8208,7 @@ mod handlers {
         type Response = super::GetHashDetailsResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
@@ -7926,9 +8221,9 @@ mod handlers {
             )
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             ::std::result::Result::Ok(super::GetHashDetailsRequest {})
         }
@@ -7953,7 +8248,7 @@ mod handlers {
         type Response = super::LookupUsersV2Response;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
@@ -7966,9 +8261,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::LookupUsersV2Body = crate::runtime::body(
                 parts,
@@ -8007,7 +8302,7 @@ mod handlers {
         type Response = super::GetValidated3pidV2Response;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
@@ -8020,9 +8315,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query: GetValidated3pidV2Query = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::GetValidated3pidV2Request {
@@ -8050,7 +8345,7 @@ mod handlers {
         type Response = super::BindV2Response;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
@@ -8063,9 +8358,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::BindV2Body = crate::runtime::body(
                 parts,
@@ -8094,7 +8389,7 @@ mod handlers {
         type Response = super::UnbindV2Response;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
@@ -8107,9 +8402,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::UnbindV2Body = crate::runtime::body(
                 parts,
@@ -8139,7 +8434,7 @@ mod handlers {
         type Response = super::EmailRequestTokenV2Response;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
@@ -8152,9 +8447,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::RequestEmailValidation = crate::runtime::body(
                 parts,
@@ -8195,7 +8490,7 @@ mod handlers {
         type Response = super::EmailSubmitTokenGetV2Response;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
@@ -8208,9 +8503,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query: EmailSubmitTokenGetV2Query = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::EmailSubmitTokenGetV2Request {
@@ -8240,7 +8535,7 @@ mod handlers {
         type Response = super::EmailSubmitTokenPostV2Response;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
@@ -8253,9 +8548,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::EmailSubmitTokenPostV2Body = crate::runtime::body(
                 parts,
@@ -8287,7 +8582,7 @@ mod handlers {
         type Response = super::MsisdnRequestTokenV2Response;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
@@ -8300,9 +8595,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::RequestMsisdnValidation = crate::runtime::body(
                 parts,
@@ -8343,7 +8638,7 @@ mod handlers {
         type Response = super::MsisdnSubmitTokenGetV2Response;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
@@ -8356,9 +8651,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query: MsisdnSubmitTokenGetV2Query = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::MsisdnSubmitTokenGetV2Request {
@@ -8388,7 +8683,7 @@ mod handlers {
         type Response = super::MsisdnSubmitTokenPostV2Response;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
@@ -8401,9 +8696,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::MsisdnSubmitTokenPostV2Body = crate::runtime::body(
                 parts,
@@ -8435,7 +8730,7 @@ mod handlers {
         type Response = super::StoreInviteV2Response;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
@@ -8448,9 +8743,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::StoreInviteV2Body = crate::runtime::body(
                 parts,
@@ -8482,7 +8777,7 @@ mod handlers {
         type Response = super::BlindlySignStuffV2Response;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
@@ -8495,9 +8790,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::BlindlySignStuffV2Body = crate::runtime::body(
                 parts,
@@ -8534,16 +8829,16 @@ mod handlers {
         type Response = super::GetPubKeyV2Response;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let path: GetPubKeyV2Path = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetPubKeyV2Request {
@@ -8576,16 +8871,16 @@ mod handlers {
         type Response = super::IsPubKeyValidV2Response;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query: IsPubKeyValidV2Query = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::IsPubKeyValidV2Request {
@@ -8618,16 +8913,16 @@ mod handlers {
         type Response = super::IsEphemeralPubKeyValidV2Response;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query: IsEphemeralPubKeyValidV2Query = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::IsEphemeralPubKeyValidV2Request {
@@ -8654,16 +8949,16 @@ mod handlers {
         type Response = super::PingResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             ::std::result::Result::Ok(super::PingRequest {})
         }
@@ -8696,16 +8991,16 @@ mod handlers {
         type Response = super::LookupUserResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query: LookupUserQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::LookupUserRequest {
@@ -8735,16 +9030,16 @@ mod handlers {
         type Response = super::LookupUsersResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::LookupUsersBody = crate::runtime::body(
                 parts,
@@ -8775,16 +9070,16 @@ mod handlers {
         type Response = super::StoreInviteResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let body: crate::types::StoreInviteV2Body = crate::runtime::body(
                 parts,
@@ -8820,16 +9115,16 @@ mod handlers {
         type Response = super::IsPubKeyValidResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query: IsPubKeyValidQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::IsPubKeyValidRequest {
@@ -8863,16 +9158,16 @@ mod handlers {
         type Response = super::IsEphemeralPubKeyValidResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::MatrixError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query: IsEphemeralPubKeyValidQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::IsEphemeralPubKeyValidRequest {

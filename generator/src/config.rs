@@ -371,9 +371,9 @@ impl Config {
                     api.name
                 )));
             }
-            if ["server", "client", "default"].contains(&api.name.as_str()) {
+            if ["server", "axum", "client", "reqwest", "default"].contains(&api.name.as_str()) {
                 return Err(config_error(format!(
-                    "api name `{}` is taken: it would name the crate's Cargo feature for the API, beside `server`, `client` and `default`",
+                    "api name `{}` is taken: it would name the crate's Cargo feature for the API, beside `server`, `axum`, `client`, `reqwest` and `default`",
                     api.name
                 )));
             }

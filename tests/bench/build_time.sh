@@ -9,14 +9,17 @@
 #
 # Both crates are built as what they are to an application: a dependency of a crate of its
 # own (so neither is compiled incrementally; a workspace member's first incremental build
-# costs half as much again). `client` is each side's typed client without a transport, as
-# ruma's; one more row adds ours over reqwest (`reqwest`), which ruma leaves to `ruma-client`.
-# The last row is the floor: the generated crate's dependencies (both halves, no transport)
-# built for an empty crate.
+# costs half as much again). Each side's halves are what ruma's are: `client` a typed client
+# without a transport, `server` requests read from `http`'s types and responses written as
+# them, on no framework. One more row adds ours with what ruma leaves to other crates (the
+# axum routers, `axum`, and the client over reqwest, `reqwest`). The last row is the floor:
+# the generated crate's dependencies for both halves (no framework, no transport) built for
+# an empty crate.
 #
 # Usage: bash tests/bench/build_time.sh   Environment: RUMA_VERSION (default 0.25.2), RUNS
-# (default 1; the table shows the median). Needs crates.io for ruma and ../shared for the
-# spec tree; not run by CI.
+# (default 1; the table shows the median), VARIANTS (a subset of the rows, `ruma` first for
+# the shares), PROFILES (default `debug release`). Needs crates.io for ruma and ../shared for
+# the spec tree; not run by CI.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -50,14 +53,14 @@ EOF
 echo "pub use ${package//-/_};" > "$work/ours/src/lib.rs"
 cp Cargo.lock "$work/ours/"
 
-# The floor: an empty crate with the generated crate's dependencies for both halves but
-# the transport (its `[dependencies]`, optional ones on, reqwest left out), which no API
-# alone can build faster than.
+# The floor: an empty crate with the generated crate's dependencies for both halves (its
+# `[dependencies]`, optional ones on, axum's and reqwest's left out), which no API alone
+# can build faster than.
 mkdir -p "$work/floor/src"
 {
   printf '[package]\nname = "floor-build"\nversion = "0.1.0"\nedition = "2024"\npublish = false\n\n'
   sed -n '/^\[dependencies\]/,/^\[/p' "$work/generated/Cargo.toml" | sed '$d' |
-    grep -v '^reqwest' | sed 's/, optional = true//'
+    grep -v '^reqwest\|^axum\|^http-body-util' | sed 's/, optional = true//'
   printf '\n[workspace]\n'
 } > "$work/floor/Cargo.toml"
 : > "$work/floor/src/lib.rs"
@@ -108,19 +111,18 @@ median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 printf "| crate | profile | clean build (with dependencies) | share of ruma's | the crate alone | peak RSS |\n"
 printf "| --- | --- | --- | --- | --- | --- |\n"
-for profile in "" --release; do
-  name=${profile:+release}
-  name=${name:-debug}
+for name in ${PROFILES:-debug release}; do
+  profile=--profile=$([ "$name" = release ] && echo release || echo dev)
   ruma_clean=
   apis=client-server,server-server,application-service,identity,push-gateway
-  for variant in ruma whole whole-reqwest client-server identity floor; do
+  for variant in ${VARIANTS:-ruma whole whole-axum-reqwest client-server identity floor}; do
     case $variant in
       floor) dir=floor crate=floor-build features=
         label="the generated crate's dependencies alone, no code (server, client)" ;;
       ruma) dir=ruma crate=ruma-client-api features= label="ruma-client-api $RUMA_VERSION (client, server)" ;;
       whole) dir=ours crate=$package features=$apis,server,client label="v1.16, five APIs (server, client)" ;;
-      whole-reqwest) dir=ours crate=$package features=$apis,server,reqwest
-        label="v1.16, five APIs (server, client over reqwest)" ;;
+      whole-axum-reqwest) dir=ours crate=$package features=$apis,axum,reqwest
+        label="v1.16, five APIs (axum routers, client over reqwest)" ;;
       *) dir=ours crate=$package features=$variant,server,client
          label="v1.16, \`$variant\` alone (server, client)" ;;
     esac

@@ -30,11 +30,11 @@ for release in "${releases[@]}"; do
     export CARGO_TARGET_DIR=$root/target
     cargo clippy -q --all-targets --features reqwest -- -D warnings
     if [ "$release" = "${FEATURE_RELEASE:-v1.16}" ]; then
-      apis=$(sed -n 's/^default = \["server", \(.*\)\]$/\1/p' Cargo.toml | tr -d '",')
+      apis=$(sed -n 's/^default = \["axum", \(.*\)\]$/\1/p' Cargo.toml | tr -d '",')
       echo "-- every API, neither half"
       cargo clippy -q --no-default-features --features "$(echo $apis | tr ' ' ,)" -- -D warnings
       # Every feature alone, as `cargo hack --each-feature` would build them.
-      for feature in server client reqwest $apis; do
+      for feature in server axum client reqwest $apis; do
         echo "-- the $feature feature alone"
         cargo clippy -q --no-default-features --features "$feature" -- -D warnings
       done

@@ -1090,6 +1090,84 @@ async fn a_client_runs_over_the_applications_own_transport() {
     );
 }
 
+/// The server half on another framework: `server::serve` answers a request, given its parts,
+/// its path parameters as that framework matched them and its body, exactly as the axum
+/// router answers the same request (status, headers, body), errors included.
+#[tokio::test]
+async fn a_server_on_another_framework_answers_as_the_router_does() {
+    use matrix_api::server::serve;
+    use tower::ServiceExt;
+
+    let router = identity::router(Arc::new(Trivial));
+    let routed = |request: http::Request<Vec<u8>>| {
+        let router = router.clone();
+        async move {
+            let response = router
+                .oneshot(request.map(axum::body::Body::from))
+                .await
+                .unwrap();
+            let (mut parts, body) = response.into_parts();
+            // CORS is the router's layer over every answer, and `Content-Length` axum's
+            // (hyper's on the wire), not the operation's.
+            for name in [
+                "content-length",
+                "access-control-allow-origin",
+                "access-control-allow-methods",
+                "access-control-allow-headers",
+            ] {
+                parts.headers.remove(name);
+            }
+            let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+            http::Response::from_parts(parts, body.to_vec())
+        }
+    };
+    let request = |method: &str, uri: &str, body: &[u8]| {
+        http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .unwrap()
+    };
+    let same = |ours: &http::Response<Vec<u8>>, theirs: &http::Response<Vec<u8>>| {
+        assert_eq!(ours.status(), theirs.status());
+        assert_eq!(ours.headers(), theirs.headers());
+        assert_eq!(ours.body(), theirs.body());
+    };
+
+    // A path parameter, as the framework decoded it.
+    let get_key = request("GET", "/_matrix/identity/api/v1/pubkey/ed25519%3A0", b"");
+    let (parts, _) = get_key.clone().into_parts();
+    let path = [("keyId".to_owned(), "ed25519:0".to_owned())];
+    let ours = serve::<Trivial, identity::GetPubKeyRequest>(&Trivial, &parts, &path, b"").await;
+    assert_eq!(ours.status(), 200);
+    let key: Value = serde_json::from_slice(ours.body()).unwrap();
+    assert_eq!(key["public_key"], "ed25519:0");
+    same(&ours, &routed(get_key).await);
+
+    // A body that is not JSON, and one without a required property: Matrix errors.
+    for body in [&b"{"[..], br#"{"matrix_server_name": "example.org"}"#] {
+        let register = request("POST", "/_matrix/identity/v2/account/register", body);
+        let (parts, _) = register.clone().into_parts();
+        let ours =
+            serve::<Trivial, identity::RegisterAccountRequest>(&Trivial, &parts, &[], body).await;
+        assert_eq!(
+            ours.status(),
+            400,
+            "{:?}",
+            String::from_utf8_lossy(ours.body())
+        );
+        same(&ours, &routed(register).await);
+    }
+
+    // An operation that needs a credential, called without one.
+    let account = request("GET", "/_matrix/identity/v2/account", b"");
+    let (parts, _) = account.clone().into_parts();
+    let ours = serve::<Trivial, identity::GetAccountRequest>(&Trivial, &parts, &[], b"").await;
+    assert_eq!(ours.status(), 401);
+    same(&ours, &routed(account).await);
+}
+
 /// A documented error status becomes its variant, carrying the body only (so the variant,
 /// not the body, says the status); an undocumented one stays an error with its own status.
 #[test]

@@ -220,7 +220,7 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
         let docs = doc_paragraphs(&[Some(&format!("{label}.")), Some(&response.description)]);
         variants.push(quote!(#docs #variant #fields,));
         variant_statuses.push(quote!(Self::#variant #status_pattern => #status,));
-        response_arms.push(quote!(Self::#variant #pattern => #write,));
+        response_arms.push(quote!(#name::#variant #pattern => #write,));
     }
     let from_error = from_error(ir, op);
     let into_result = into_result(ir, op, root);
@@ -245,10 +245,18 @@ fn response_type(ir: &Ir, op: &Operation, root: &TokenStream) -> TokenStream {
         }
 
         #[cfg(feature = "server")]
+        impl ::std::convert::From<#name> for crate::runtime::Response {
+            #[inline]
+            fn from(response: #name) -> Self {
+                match &response { #(#response_arms)* }
+            }
+        }
+
+        #[cfg(feature = "axum")]
         impl ::axum::response::IntoResponse for #name {
             #[inline]
             fn into_response(self) -> ::axum::response::Response {
-                match &self { #(#response_arms)* }
+                crate::runtime::routing::into_axum(self.into())
             }
         }
     }

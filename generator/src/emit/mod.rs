@@ -123,6 +123,9 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
         Planned::text("src/runtime.rs", || {
             Ok(format!("// {header}\n\n{}", runtime::RUNTIME))
         }),
+        Planned::text("src/runtime/routing.rs", || {
+            Ok(format!("// {header}\n\n{}", runtime::ROUTING))
+        }),
     ]);
     let parts: Vec<(&str, &Part)> = files
         .iter()
@@ -162,7 +165,7 @@ fn lib_rs(ir: &Ir) -> TokenStream {
         ));
     }
     doc.push(String::new());
-    doc.push("Features: `server` (on by default) adds the axum routers, `client` the `Client` of each API over any [`outgoing::HttpClient`], `reqwest` that client trait for reqwest's (and `client`); with none the crate is types, traits, metadata and the transport-agnostic request and response conversions.".into());
+    doc.push("Features: `server` adds the server half on any framework ([`server`]: each request read from `http`'s parts and body, its response written as an `http::Response`), `axum` (on by default) the axum routers over it, `client` the `Client` of each API over any [`outgoing::HttpClient`], `reqwest` that client trait for reqwest's (and `client`); with none the crate is types, traits, metadata and the client's transport-agnostic request and response conversions.".into());
     doc.push(String::new());
     let features: Vec<String> = ir
         .apis
@@ -200,12 +203,22 @@ fn lib_rs(ir: &Ir) -> TokenStream {
         pub mod outgoing;
         #(#modules)*
 
-        /// What the generated routers share. Not part of the API: generated code calls it,
+        /// What the generated servers share. Not part of the API: generated code calls it,
         /// and it may change with any generation.
         #[cfg(feature = "server")]
         #[doc(hidden)]
         #[rustfmt::skip]
         pub mod runtime;
+
+        /// The server half on any framework. Each request type implements [`Operation`]
+        /// for every server of its API's trait; [`serve`] answers one request with it, given
+        /// the request's parts, its path parameters as the application's router matched
+        /// them (the routes are in [`metadata`]), and its body, read within the
+        /// application's limit. The `axum` feature's routers do all of that.
+        #[cfg(feature = "server")]
+        pub mod server {
+            pub use crate::runtime::{Operation, Response, serve};
+        }
     }
 }
 

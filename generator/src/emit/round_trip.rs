@@ -139,8 +139,9 @@ fn shared(reads_json: bool) -> TokenStream {
     quote! {
         //! Every operation, through the generated client and the generated router: the
         //! server receives the request the client sent, the client gets the response the
-        //! server answered. Needs both halves and a transport: `cargo test --features reqwest`.
-        #![cfg(all(feature = "server", feature = "reqwest"))]
+        //! server answered. Needs the routers and a transport (`axum`, on by default, and
+        //! `reqwest`): `cargo test --features reqwest`.
+        #![cfg(all(feature = "axum", feature = "reqwest"))]
 
         use ::std::sync::Mutex;
 

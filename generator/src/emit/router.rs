@@ -1,7 +1,8 @@
-//! Behind the `server` feature, per API: the axum router that mounts every operation at its
-//! full paths, and per operation an impl of the runtime's `Operation` on its request type:
-//! the transport steps the IR decided (credential, parameters, body) and the trait method
-//! that answers. One generic handler (`runtime::handle`) runs them for every operation.
+//! Per API: behind the `server` feature, per operation an impl of the runtime's `Operation`
+//! on its request type: the transport steps the IR decided (credential, parameters, body)
+//! and the trait method that answers; behind the `axum` feature, the axum router that
+//! mounts every operation at its full paths. One generic handler
+//! (`runtime::routing::handle`) runs an operation's steps for every operation.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -31,7 +32,7 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
             }
             None => {
                 let request = request_name(&api.operations[route.operations[0]]);
-                quote!(crate::runtime::handle::<S, #request>)
+                quote!(crate::runtime::routing::handle::<S, #request>)
             }
         };
         let entry = quote!(#method(#handler));
@@ -54,6 +55,7 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
         quote! {
             /// Routes that several operations share: each dispatcher's doc says how it
             /// chooses.
+            #[cfg(feature = "axum")]
             pub(super) mod shared {
                 #(#dispatchers)*
             }
@@ -77,7 +79,7 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
         let error = error_type(ir);
         quote! {
             pub(super) fn #fn_ident(
-                parts: &::axum::http::request::Parts,
+                parts: &::http::request::Parts,
             ) -> ::std::result::Result<::std::option::Option<super::Credential>, #error> {
                 ::std::result::Result::Ok(#extract.map(super::Credential::#variant))
             }
@@ -130,13 +132,13 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
-        #[cfg(feature = "server")]
+        #[cfg(feature = "axum")]
         pub fn router<S: #trait_ident>(server: ::std::sync::Arc<S>) -> ::axum::Router {
             ::axum::Router::new()
                 #(#routes)*
-                .fallback(crate::runtime::not_found)
-                .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-                .layer(::axum::middleware::from_fn(crate::runtime::cors))
+                .fallback(crate::runtime::routing::not_found)
+                .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+                .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
                 .with_state(server)
         }
 
@@ -249,15 +251,15 @@ fn operation_impl(ir: &Ir, api: &Api, op: &Operation) -> TokenStream {
 
             fn authenticate(
                 #server_for_auth: &S,
-                #auth_parts: &::axum::http::request::Parts,
+                #auth_parts: &::http::request::Parts,
             ) -> impl ::std::future::Future<Output = ::std::result::Result<Self::Caller, #error>> + ::std::marker::Send {
                 #authenticate
             }
 
             fn read(
-                #parts: &::axum::http::request::Parts,
+                #parts: &::http::request::Parts,
                 #path: &[(::std::string::String, ::std::string::String)],
-                #body: &::axum::body::Bytes,
+                #body: &[u8],
             ) -> ::std::result::Result<Self, #error> {
                 #(#steps)*
                 ::std::result::Result::Ok(super::#request { #(#fields),* })
@@ -304,7 +306,7 @@ fn dispatcher(api: &Api, index: usize, set: &[usize]) -> TokenStream {
                 match read {
                     ::std::result::Result::Ok((caller, request)) => {
                         let result = <Op as crate::runtime::Operation<S>>::call(&server, caller, request).await;
-                        return crate::runtime::respond(result);
+                        return crate::runtime::routing::into_axum(crate::runtime::respond(result));
                     }
                     ::std::result::Result::Err(error) => errors[#i] = ::std::option::Option::Some(error),
                 }
@@ -328,14 +330,14 @@ fn dispatcher(api: &Api, index: usize, set: &[usize]) -> TokenStream {
         ) -> ::axum::response::Response {
             let (mut parts, body) = request.into_parts();
             let read = async {
-                let path = crate::runtime::path_parameters(&mut parts).await?;
-                let body = crate::runtime::read_body(&parts, body).await?;
-                ::std::result::Result::Ok((path, body))
+                let path = crate::runtime::routing::path_parameters(&mut parts).await?;
+                let body = crate::runtime::routing::read_body(&parts, body).await?;
+                ::std::result::Result::Ok::<_, crate::runtime::Error>((path, body))
             }
             .await;
             let (path, body) = match read {
                 ::std::result::Result::Ok(read) => read,
-                ::std::result::Result::Err(error) => return crate::runtime::respond::<()>(::std::result::Result::Err(error)),
+                ::std::result::Result::Err(error) => return ::axum::response::IntoResponse::into_response(error),
             };
             let carried: [usize; #count] = [#(#carried),*];
             let mut order: [usize; #count] = ::std::array::from_fn(|i| i);
@@ -348,8 +350,8 @@ fn dispatcher(api: &Api, index: usize, set: &[usize]) -> TokenStream {
                 }
             }
             match errors.into_iter().flatten().next() {
-                ::std::option::Option::Some(error) => crate::runtime::respond::<()>(::std::result::Result::Err(error)),
-                ::std::option::Option::None => crate::runtime::not_found().await,
+                ::std::option::Option::Some(error) => ::axum::response::IntoResponse::into_response(error),
+                ::std::option::Option::None => crate::runtime::routing::not_found().await,
             }
         }
     }
@@ -415,11 +417,11 @@ fn authenticators(ir: &Ir, api: &Api) -> TokenStream {
     let first = api.operations.iter().any(|op| schemes_of(&op.security) > 1).then(|| {
         quote! {
             /// A credential extractor: the request's credential of one scheme, if it carries one.
-            type Extractor = fn(&::axum::http::request::Parts) -> ::std::result::Result<::std::option::Option<super::Credential>, #error>;
+            type Extractor = fn(&::http::request::Parts) -> ::std::result::Result<::std::option::Option<super::Credential>, #error>;
 
             /// The credential of the first extractor that finds one.
             fn first_credential(
-                parts: &::axum::http::request::Parts,
+                parts: &::http::request::Parts,
                 extractors: &[Extractor],
             ) -> ::std::result::Result<::std::option::Option<super::Credential>, #error> {
                 for extractor in extractors {
@@ -642,7 +644,7 @@ mod tests {
         let api = &ir.apis[0];
         let router = compact(router(&ir, api));
         assert!(
-            router.contains("crate::runtime::handle::<S,LoginRequest>"),
+            router.contains("crate::runtime::routing::handle::<S,LoginRequest>"),
             "{router}"
         );
         // No operation has an async handler of its own: its steps are plain functions.

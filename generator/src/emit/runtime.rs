@@ -1,5 +1,6 @@
-//! The `runtime` module: what every generated router shares. The module itself is Rust
-//! written by hand (`verbatim/runtime.rs`), linted and tested in every generated crate;
+//! The `runtime` module: what every generated server shares. The module itself is Rust
+//! written by hand (`verbatim/runtime.rs`, and `verbatim/routing.rs` for the axum routers),
+//! linted and tested in every generated crate;
 //! here is only its `settings` submodule, the few items the config decides: the error
 //! type, the body limit, the CORS values, the property that becomes `Retry-After`, and the
 //! message of each failure the router answers by itself.
@@ -12,6 +13,8 @@ use crate::ir::Ir;
 
 /// The `runtime` module, the same in every generated crate.
 pub(super) const RUNTIME: &str = include_str!("verbatim/runtime.rs");
+/// Its `routing` submodule (the axum routers' part), the same in every generated crate.
+pub(super) const ROUTING: &str = include_str!("verbatim/routing.rs");
 
 /// The items of `runtime/settings.rs`.
 pub(super) fn settings(ir: &Ir) -> TokenStream {

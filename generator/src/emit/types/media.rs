@@ -69,7 +69,7 @@ pub(super) fn media_type(
             Encoding::Form => quote! {
                 Self::#variant(value) => match ::serde_html_form::to_string(value) {
                     ::std::result::Result::Ok(text) => #root::runtime::media_response(status, #content_type, text.into_bytes()),
-                    ::std::result::Result::Err(error) => ::axum::response::IntoResponse::into_response(
+                    ::std::result::Result::Err(error) => #root::runtime::Response::from(
                         #root::runtime::internal(format!("could not serialize the response: {error}")),
                     ),
                 },
@@ -87,8 +87,8 @@ pub(super) fn media_type(
                 /// empty body.
                 #[cfg(feature = "server")]
                 pub(crate) fn read(
-                    parts: &::axum::http::request::Parts,
-                    bytes: &::axum::body::Bytes,
+                    parts: &::http::request::Parts,
+                    bytes: &[u8],
                 ) -> ::std::result::Result<::std::option::Option<Self>, #error> {
                     if bytes.is_empty() {
                         return ::std::result::Result::Ok(::std::option::Option::None);
@@ -106,7 +106,7 @@ pub(super) fn media_type(
         quote! {
                 /// The response carrying this body with `status`.
                 #[cfg(feature = "server")]
-                pub(crate) fn response(&self, status: ::http::StatusCode) -> ::axum::response::Response {
+                pub(crate) fn response(&self, status: ::http::StatusCode) -> #root::runtime::Response {
                     match self { #(#write_arms)* }
                 }
         }

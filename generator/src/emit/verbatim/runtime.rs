@@ -1,19 +1,20 @@
-//! What every generated router shares: reading bounded bodies, parsing JSON, forms, queries,
-//! paths and headers into typed values, finding credentials, writing responses, CORS and
-//! the fallbacks. Every failure is answered with the crate's error, through the constructor
-//! of its kind and the message the config gives it (`settings::messages`).
+//! The server half, on `http`'s types and no framework: parsing JSON, forms, queries, paths
+//! and headers into typed values, finding credentials, writing responses, and [`serve`],
+//! which answers one operation's request. Every failure is answered with the crate's error,
+//! through the constructor of its kind and the message the config gives it
+//! (`settings::messages`). The axum routers' own part (bounded bodies, path parameters, the
+//! handlers, CORS, the fallbacks) is [`routing`], behind the `axum` feature.
 //!
 //! This file is the same in every generated crate: the generator copies it verbatim, and
 //! generates `settings` beside it (the error type and the values the config decides). The
 //! module is public, so that no part of it is dead code whichever parts a crate's routers
-//! use, and hidden, because it is not part of the crate's API: generated code calls it.
+//! use, and hidden, because it is not part of the crate's API: generated code calls it, and
+//! the crate's `server` module re-exports what a server on another framework needs.
 
 use std::fmt::Display;
 
-use axum::body::{Body, Bytes};
-use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use http::{HeaderValue, StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use crate::strings::Secret;
@@ -21,61 +22,18 @@ use crate::strings::Secret;
 #[rustfmt::skip]
 mod settings;
 
+#[cfg(feature = "axum")]
+#[rustfmt::skip]
+pub mod routing;
+
 pub use settings::{
     BODY_LIMIT, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_ALLOW_ORIGIN, Error,
     RETRY_AFTER_PROPERTY, messages,
 };
 
-/// Largest over-limit body read (and thrown away) so that its client can read the 413: 32
-/// times [`BODY_LIMIT`].
-pub const DRAIN_LIMIT: usize = BODY_LIMIT.saturating_mul(32);
-
 /// A failure's message with what the router knows more about it.
 pub fn detailed(message: &str, detail: impl Display) -> String {
     format!("{message}: {detail}")
-}
-
-/// Reads the whole body, refusing more than [`BODY_LIMIT`] bytes.
-///
-/// An over-limit body is read on and thrown away, up to [`DRAIN_LIMIT`] bytes, before the
-/// 413 goes out: a client that is still sending it would otherwise find the connection
-/// reset (closing with unread data resets it) and never read the answer. A body declared
-/// larger than that is answered at once.
-pub async fn read_body(parts: &Parts, body: Body) -> Result<Bytes, Error> {
-    use http_body_util::BodyExt as _;
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let too_large = || Error::body_too_large(messages::BODY_TOO_LARGE);
-    if declared.is_some_and(|length| length > DRAIN_LIMIT as u64) {
-        return Err(too_large());
-    }
-    let mut over = declared.is_some_and(|length| length > BODY_LIMIT as u64);
-    let mut body = body;
-    let mut read = Vec::new();
-    let mut seen = 0usize;
-    while let Some(frame) = body.frame().await {
-        let frame = frame
-            .map_err(|error| Error::unreadable_body(detailed(messages::UNREADABLE_BODY, error)))?;
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        seen = seen.saturating_add(data.len());
-        over |= seen > BODY_LIMIT;
-        if over {
-            if seen > DRAIN_LIMIT {
-                break;
-            }
-        } else {
-            read.extend_from_slice(&data);
-        }
-    }
-    if over {
-        return Err(too_large());
-    }
-    Ok(Bytes::from(read))
 }
 
 /// The error for a value serde could not read, naming where in it serde failed: a missing
@@ -113,7 +71,7 @@ fn body_mismatch(message: String) -> Error {
     Error::body_mismatch(detailed(messages::BODY_MISMATCH, message))
 }
 
-fn invalid_parameter(message: String) -> Error {
+pub fn invalid_parameter(message: String) -> Error {
     Error::invalid_parameter(detailed(messages::INVALID_PARAMETER, message))
 }
 
@@ -230,18 +188,6 @@ pub fn query_carries(parts: &Parts, names: &[&str]) -> usize {
 /// The name of a query's `name=value` pair.
 fn pair_name(pair: &str) -> &str {
     pair.split('=').next().unwrap_or_default()
-}
-
-/// The path parameters' names and values (percent-decoded), as the route matched them.
-pub async fn path_parameters(parts: &mut Parts) -> Result<Vec<(String, String)>, Error> {
-    use axum::extract::{FromRequestParts, RawPathParams};
-    let params = RawPathParams::from_request_parts(parts, &())
-        .await
-        .map_err(|rejection| invalid_parameter(rejection.body_text()))?;
-    Ok(params
-        .iter()
-        .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .collect())
 }
 
 /// Parses the path parameters into the operation's.
@@ -413,13 +359,27 @@ pub fn unsupported_media_type(documented: &[&str]) -> Error {
     ))
 }
 
+/// A response as the server half writes it: `http`'s, its body in bytes. The axum routers
+/// turn it into theirs (`routing::into_axum`); a server on another framework takes it as it
+/// is.
+pub type Response = http::Response<Vec<u8>>;
+
+/// A response of `status` with `bytes` in the media type `content_type`, a valid header
+/// value.
+fn response_with(status: StatusCode, content_type: HeaderValue, bytes: Vec<u8>) -> Response {
+    let mut response = Response::new(bytes);
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, content_type);
+    response
+}
+
 /// A JSON response.
 pub fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
-        Err(error) => {
-            internal(format!("could not serialize the response: {error}")).into_response()
-        }
+        Ok(bytes) => response_with(status, HeaderValue::from_static("application/json"), bytes),
+        Err(error) => internal(format!("could not serialize the response: {error}")).into(),
     }
 }
 
@@ -431,12 +391,20 @@ pub fn media_response(status: StatusCode, content_type: &str, bytes: Vec<u8>) ->
     } else {
         content_type
     };
-    (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response()
+    match HeaderValue::from_str(content_type) {
+        Ok(content_type) => response_with(status, content_type, bytes),
+        Err(_) => internal(format!(
+            "the media type `{content_type}` is no header value"
+        ))
+        .into(),
+    }
 }
 
 /// A response without a body.
 pub fn empty_response(status: StatusCode) -> Response {
-    status.into_response()
+    let mut response = Response::default();
+    *response.status_mut() = status;
+    response
 }
 
 /// The server failed to write its answer.
@@ -444,109 +412,14 @@ pub fn internal(detail: String) -> Error {
     Error::internal(detailed(messages::INTERNAL, detail))
 }
 
-/// What the router needs of one operation, implemented by its request type: how the caller
-/// is authenticated, how the request is read, which trait method answers it. [`handle`]
-/// serves every operation through it, so that no operation has a handler of its own for the
-/// compiler to check: per operation there are only these plain functions.
-pub trait Operation<S>: Sized + Send + 'static {
-    /// Whether the path carries parameters, taken from the route before [`Self::read`].
-    const PATH: bool;
-    /// Whether the operation takes a body, read (bounded) before [`Self::read`].
-    const BODY: bool;
-    /// Who calls: `()` where the operation takes no credential, the server's caller where
-    /// it requires one, and where it is optional, the verdict on the credential if one came.
-    type Caller: Send;
-    /// The operation's response enum.
-    type Response: IntoResponse;
-
-    /// Finds the request's credential and has the server authenticate it.
-    fn authenticate(
-        server: &S,
-        parts: &Parts,
-    ) -> impl Future<Output = Result<Self::Caller, Error>> + Send;
-
-    /// Reads the request: path parameters (as [`path_parameters`] gave them), query,
-    /// headers, then the body.
-    fn read(parts: &Parts, path: &[(String, String)], body: &Bytes) -> Result<Self, Error>;
-
-    /// Calls the trait method that answers the operation.
-    fn call(
-        server: &S,
-        caller: Self::Caller,
-        request: Self,
-    ) -> impl Future<Output = Result<Self::Response, Error>> + Send;
-}
-
-/// The handler of every operation `O` of a router: authenticates, reads the path parameters
-/// and the body, reads the request, calls the method, and answers with its response or the
-/// error of the first step that failed.
-pub async fn handle<S: Send + Sync + 'static, O: Operation<S>>(
-    axum::extract::State(server): axum::extract::State<std::sync::Arc<S>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let result = async {
-        let caller = O::authenticate(&server, &parts).await?;
-        let path = if O::PATH {
-            path_parameters(&mut parts).await?
-        } else {
-            Vec::new()
-        };
-        let body = if O::BODY {
-            read_body(&parts, body).await?
-        } else {
-            Bytes::new()
-        };
-        let request = O::read(&parts, &path, &body)?;
-        O::call(&server, caller, request).await
-    }
-    .await;
-    respond(result)
-}
-
-/// The response of a handler's result.
-pub fn respond<T: IntoResponse>(result: Result<T, Error>) -> Response {
-    match result {
-        Ok(response) => response.into_response(),
-        Err(error) => error.into_response(),
-    }
-}
-
-/// The router's fallback: no endpoint is at the path.
-pub async fn not_found() -> Response {
-    Error::not_found(messages::NOT_FOUND).into_response()
-}
-
-/// The router's fallback for a path whose endpoints take other methods.
-pub async fn method_not_allowed() -> Response {
-    Error::method_not_allowed(messages::METHOD_NOT_ALLOWED).into_response()
-}
-
-/// Answers `OPTIONS` on any path, and adds the CORS headers to every response.
-pub async fn cors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let mut response = if request.method() == axum::http::Method::OPTIONS {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        next.run(request).await
-    };
-    let headers = response.headers_mut();
-    // The config's values were checked to be header values when it was loaded.
-    for (name, value) in [
-        (header::ACCESS_CONTROL_ALLOW_ORIGIN, CORS_ALLOW_ORIGIN),
-        (header::ACCESS_CONTROL_ALLOW_METHODS, CORS_ALLOW_METHODS),
-        (header::ACCESS_CONTROL_ALLOW_HEADERS, CORS_ALLOW_HEADERS),
-    ] {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
-    response
-}
-
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        let mut response = json_response(self.status, &self.body);
+impl From<Error> for Response {
+    /// The error's JSON body with its status; where the config names the property of a
+    /// wait, `Retry-After` too.
+    fn from(error: Error) -> Response {
+        let mut response = json_response(error.status, &error.body);
         // Clients that do not read the body still learn when to come back.
         let wait_ms = RETRY_AFTER_PROPERTY
-            .and_then(|property| self.body.extra.get(property))
+            .and_then(|property| error.body.extra.get(property))
             .and_then(serde_json::Value::as_u64);
         if let Some(ms) = wait_ms
             && let Ok(value) = HeaderValue::from_str(&ms.div_ceil(1000).to_string())
@@ -557,12 +430,74 @@ impl IntoResponse for Error {
     }
 }
 
+/// What a server needs of one operation, implemented by its request type for every server
+/// of its API's trait: how the caller is authenticated, how the request is read, which
+/// trait method answers it. [`serve`] (and the axum routers' one generic handler) serve every
+/// operation through it, so that no operation has a handler of its own for the compiler to
+/// check: per operation there are only these plain functions.
+pub trait Operation<S>: Sized + Send + 'static {
+    /// Whether the path carries parameters, which [`Self::read`] takes as the route matched
+    /// them.
+    const PATH: bool;
+    /// Whether the operation takes a body, which [`Self::read`] takes whole.
+    const BODY: bool;
+    /// Who calls: `()` where the operation takes no credential, the server's caller where
+    /// it requires one, and where it is optional, the verdict on the credential if one came.
+    type Caller: Send;
+    /// The operation's response enum.
+    type Response: Into<Response>;
+
+    /// Finds the request's credential and has the server authenticate it.
+    fn authenticate(
+        server: &S,
+        parts: &Parts,
+    ) -> impl Future<Output = Result<Self::Caller, Error>> + Send;
+
+    /// Reads the request: path parameters (names and percent-decoded values, as the route
+    /// matched them), query, headers, then the body.
+    fn read(parts: &Parts, path: &[(String, String)], body: &[u8]) -> Result<Self, Error>;
+
+    /// Calls the trait method that answers the operation.
+    fn call(
+        server: &S,
+        caller: Self::Caller,
+        request: Self,
+    ) -> impl Future<Output = Result<Self::Response, Error>> + Send;
+}
+
+/// Answers a request for the operation `O` on any framework: authenticates, reads the
+/// request (its path parameters as the framework's router matched them, its body as read,
+/// within the application's limit), calls the method, and answers with its response or the
+/// error of the first step that failed.
+pub async fn serve<S: Sync, O: Operation<S>>(
+    server: &S,
+    parts: &Parts,
+    path: &[(String, String)],
+    body: &[u8],
+) -> Response {
+    let result = async {
+        let caller = O::authenticate(server, parts).await?;
+        let request = O::read(parts, path, body)?;
+        O::call(server, caller, request).await
+    }
+    .await;
+    respond(result)
+}
+
+/// The response of a handler's result.
+pub fn respond<T: Into<Response>>(result: Result<T, Error>) -> Response {
+    match result {
+        Ok(response) => response.into(),
+        Err(error) => error.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parts(uri: &str, headers: &[(&str, &str)]) -> Parts {
-        let mut request = axum::http::Request::builder().uri(uri);
+        let mut request = http::Request::builder().uri(uri);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -641,22 +576,11 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_body_over_the_limit_is_refused_after_it_is_read() {
-        let over = vec![b' '; BODY_LIMIT + 1];
-        let parts = parts("/x", &[]);
-        let refused = read_body(&parts, Body::from(over)).await.unwrap_err();
-        assert_eq!(refused, Error::body_too_large(messages::BODY_TOO_LARGE));
-        let within = read_body(&parts, Body::from("{}")).await.unwrap();
-        assert_eq!(&within[..], b"{}");
-    }
-
     #[test]
     fn an_error_with_a_wait_says_when_to_come_back_where_the_config_names_its_property() {
         let property = RETRY_AFTER_PROPERTY.unwrap_or("retry_after_ms");
         let error = Error::rate_limited(messages::RATE_LIMITED).with_field(property, 1500);
-        let retry_after = error
-            .into_response()
+        let retry_after = Response::from(error)
             .headers()
             .get(header::RETRY_AFTER)
             .cloned();

@@ -57,14 +57,21 @@ impl ListAccountsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for ListAccountsResponse {
+impl ::std::convert::From<ListAccountsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: ListAccountsResponse) -> Self {
+        match &response {
+            ListAccountsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for ListAccountsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /admin/v1/accounts`.
@@ -127,17 +134,24 @@ impl CreateAccountResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for CreateAccountResponse {
+impl ::std::convert::From<CreateAccountResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Created(body) => {
+    fn from(response: CreateAccountResponse) -> Self {
+        match &response {
+            CreateAccountResponse::Created(body) => {
                 crate::runtime::json_response(::http::StatusCode::CREATED, &body)
             }
-            Self::Conflict(body) => {
+            CreateAccountResponse::Conflict(body) => {
                 crate::runtime::json_response(::http::StatusCode::CONFLICT, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for CreateAccountResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /admin/v1/accounts/{accountName}`.
@@ -178,14 +192,21 @@ impl GetAccountResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetAccountResponse {
+impl ::std::convert::From<GetAccountResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetAccountResponse) -> Self {
+        match &response {
+            GetAccountResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetAccountResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `DELETE /admin/v1/accounts/{accountName}`.
@@ -223,14 +244,21 @@ impl DeleteAccountResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for DeleteAccountResponse {
+impl ::std::convert::From<DeleteAccountResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::NoContent => {
+    fn from(response: DeleteAccountResponse) -> Self {
+        match &response {
+            DeleteAccountResponse::NoContent => {
                 crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for DeleteAccountResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /admin/v1/audit`.
@@ -277,14 +305,21 @@ impl GetAuditLogResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetAuditLogResponse {
+impl ::std::convert::From<GetAuditLogResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetAuditLogResponse) -> Self {
+        match &response {
+            GetAuditLogResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetAuditLogResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /admin/v1/settings`.
@@ -322,14 +357,21 @@ impl GetSettingsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetSettingsResponse {
+impl ::std::convert::From<GetSettingsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetSettingsResponse) -> Self {
+        match &response {
+            GetSettingsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetSettingsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `PUT /admin/v1/settings`.
@@ -370,14 +412,21 @@ impl PutSettingsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for PutSettingsResponse {
+impl ::std::convert::From<PutSettingsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: PutSettingsResponse) -> Self {
+        match &response {
+            PutSettingsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for PutSettingsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `PATCH /admin/v1/settings`.
@@ -418,14 +467,21 @@ impl PatchSettingsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for PatchSettingsResponse {
+impl ::std::convert::From<PatchSettingsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: PatchSettingsResponse) -> Self {
+        match &response {
+            PatchSettingsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for PatchSettingsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /admin/v1/health`.
@@ -485,20 +541,27 @@ impl HealthResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for HealthResponse {
+impl ::std::convert::From<HealthResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: HealthResponse) -> Self {
+        match &response {
+            HealthResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::ServiceUnavailable(body) => {
+            HealthResponse::ServiceUnavailable(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::SERVICE_UNAVAILABLE,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for HealthResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /admin/v1/version`.
@@ -536,12 +599,19 @@ impl VersionResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<VersionResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: VersionResponse) -> Self {
+        match &response {
+            VersionResponse::Ok(body) => body.response(::http::StatusCode::OK),
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for VersionResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => body.response(::http::StatusCode::OK),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /admin/v1/jobs`.
@@ -579,14 +649,21 @@ impl StartJobResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for StartJobResponse {
+impl ::std::convert::From<StartJobResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Accepted(body) => {
+    fn from(response: StartJobResponse) -> Self {
+        match &response {
+            StartJobResponse::Accepted(body) => {
                 crate::runtime::json_response(::http::StatusCode::ACCEPTED, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for StartJobResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /admin/v1/jobs/{jobId}`.
@@ -624,14 +701,21 @@ impl GetJobResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetJobResponse {
+impl ::std::convert::From<GetJobResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetJobResponse) -> Self {
+        match &response {
+            GetJobResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetJobResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Admin API (Swagger 2.0): one method per operation. Serve an implementation with [`router`].
@@ -1878,48 +1962,54 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`AdminApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: AdminApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/admin/v1/accounts",
-            ::axum::routing::get(crate::runtime::handle::<S, ListAccountsRequest>)
-                .post(crate::runtime::handle::<S, CreateAccountRequest>),
+            ::axum::routing::get(
+                    crate::runtime::routing::handle::<S, ListAccountsRequest>,
+                )
+                .post(crate::runtime::routing::handle::<S, CreateAccountRequest>),
         )
         .route(
             "/admin/v1/accounts/{accountName}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetAccountRequest>)
-                .delete(crate::runtime::handle::<S, DeleteAccountRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetAccountRequest>)
+                .delete(crate::runtime::routing::handle::<S, DeleteAccountRequest>),
         )
         .route(
             "/admin/v1/audit",
-            ::axum::routing::get(crate::runtime::handle::<S, GetAuditLogRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetAuditLogRequest>,
+            ),
         )
         .route(
             "/admin/v1/settings",
-            ::axum::routing::get(crate::runtime::handle::<S, GetSettingsRequest>)
-                .put(crate::runtime::handle::<S, PutSettingsRequest>)
-                .patch(crate::runtime::handle::<S, PatchSettingsRequest>),
+            ::axum::routing::get(
+                    crate::runtime::routing::handle::<S, GetSettingsRequest>,
+                )
+                .put(crate::runtime::routing::handle::<S, PutSettingsRequest>)
+                .patch(crate::runtime::routing::handle::<S, PatchSettingsRequest>),
         )
         .route(
             "/admin/v1/health",
-            ::axum::routing::get(crate::runtime::handle::<S, HealthRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, HealthRequest>),
         )
         .route(
             "/admin/v1/version",
-            ::axum::routing::get(crate::runtime::handle::<S, VersionRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, VersionRequest>),
         )
         .route(
             "/admin/v1/jobs",
-            ::axum::routing::post(crate::runtime::handle::<S, StartJobRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, StartJobRequest>),
         )
         .route(
             "/admin/v1/jobs/{jobId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetJobRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetJobRequest>),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -1931,7 +2021,7 @@ mod handlers {
         failure.answer()
     }
     pub(super) fn credential_admin_basic(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -1946,7 +2036,7 @@ mod handlers {
         )
     }
     pub(super) fn credential_admin_token(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -1961,7 +2051,7 @@ mod handlers {
         )
     }
     pub(super) fn credential_admin_query_key(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -1976,7 +2066,7 @@ mod handlers {
         )
     }
     pub(super) fn credential_jobs_o_auth(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -2005,14 +2095,14 @@ mod handlers {
     }
     /// A credential extractor: the request's credential of one scheme, if it carries one.
     type Extractor = fn(
-        &::axum::http::request::Parts,
+        &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
     >;
     /// The credential of the first extractor that finds one.
     fn first_credential(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
         extractors: &[Extractor],
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
@@ -2048,16 +2138,16 @@ mod handlers {
         type Response = super::ListAccountsResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_admin_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: ListAccountsQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::ListAccountsRequest {
@@ -2087,7 +2177,7 @@ mod handlers {
         type Response = super::CreateAccountResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
@@ -2100,9 +2190,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::Account = crate::runtime::body(parts, body, false)?;
             ::std::result::Result::Ok(super::CreateAccountRequest {
@@ -2134,16 +2224,16 @@ mod handlers {
         type Response = super::GetAccountResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_admin_token(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetAccountPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetAccountRequest {
@@ -2176,16 +2266,16 @@ mod handlers {
         type Response = super::DeleteAccountResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_admin_token(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: DeleteAccountPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::DeleteAccountRequest {
@@ -2224,16 +2314,16 @@ mod handlers {
         type Response = super::GetAuditLogResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_admin_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: GetAuditLogQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::GetAuditLogRequest {
@@ -2262,16 +2352,16 @@ mod handlers {
         type Response = super::GetSettingsResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_admin_token(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::GetSettingsRequest {})
         }
@@ -2295,16 +2385,16 @@ mod handlers {
         type Response = super::PutSettingsResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_admin_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::Settings = crate::runtime::body(parts, body, false)?;
             ::std::result::Result::Ok(super::PutSettingsRequest { body })
@@ -2330,16 +2420,16 @@ mod handlers {
         type Response = super::PatchSettingsResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_admin_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::Settings = crate::runtime::body(parts, body, true)?;
             ::std::result::Result::Ok(super::PatchSettingsRequest {
@@ -2366,16 +2456,16 @@ mod handlers {
         type Response = super::HealthResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::HealthRequest {})
         }
@@ -2396,16 +2486,16 @@ mod handlers {
         type Response = super::VersionResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::VersionRequest {})
         }
@@ -2429,7 +2519,7 @@ mod handlers {
         type Response = super::StartJobResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
@@ -2442,9 +2532,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::StartJobBody = crate::runtime::body(
                 parts,
@@ -2478,7 +2568,7 @@ mod handlers {
         type Response = super::GetJobResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
@@ -2491,9 +2581,9 @@ mod handlers {
             )
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetJobPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetJobRequest {

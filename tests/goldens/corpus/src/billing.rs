@@ -47,14 +47,21 @@ impl ListInvoicesResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for ListInvoicesResponse {
+impl ::std::convert::From<ListInvoicesResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: ListInvoicesResponse) -> Self {
+        match &response {
+            ListInvoicesResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for ListInvoicesResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /billing/v3/invoices/{invoiceId}`.
@@ -95,12 +102,19 @@ impl GetInvoiceResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<GetInvoiceResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: GetInvoiceResponse) -> Self {
+        match &response {
+            GetInvoiceResponse::Ok(body) => body.response(::http::StatusCode::OK),
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for GetInvoiceResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => body.response(::http::StatusCode::OK),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `DELETE /billing/v3/invoices/{invoiceId}`.
@@ -160,17 +174,24 @@ impl VoidInvoiceResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for VoidInvoiceResponse {
+impl ::std::convert::From<VoidInvoiceResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::NoContent => {
+    fn from(response: VoidInvoiceResponse) -> Self {
+        match &response {
+            VoidInvoiceResponse::NoContent => {
                 crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
             }
-            Self::Conflict(body) => {
+            VoidInvoiceResponse::Conflict(body) => {
                 crate::runtime::json_response(::http::StatusCode::CONFLICT, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for VoidInvoiceResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /billing/v3/payments`.
@@ -235,20 +256,27 @@ impl CreatePaymentResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for CreatePaymentResponse {
+impl ::std::convert::From<CreatePaymentResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Created(body) => {
+    fn from(response: CreatePaymentResponse) -> Self {
+        match &response {
+            CreatePaymentResponse::Created(body) => {
                 crate::runtime::json_response(::http::StatusCode::CREATED, &body)
             }
-            Self::PaymentRequired(body) => {
+            CreatePaymentResponse::PaymentRequired(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::PAYMENT_REQUIRED,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for CreatePaymentResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /billing/v3/customers`.
@@ -289,14 +317,21 @@ impl CreateCustomerResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for CreateCustomerResponse {
+impl ::std::convert::From<CreateCustomerResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: CreateCustomerResponse) -> Self {
+        match &response {
+            CreateCustomerResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for CreateCustomerResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /billing/v3/customers/{customerId}`.
@@ -363,17 +398,24 @@ impl GetCustomerResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetCustomerResponse {
+impl ::std::convert::From<GetCustomerResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetCustomerResponse) -> Self {
+        match &response {
+            GetCustomerResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound(body) => {
+            GetCustomerResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetCustomerResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /billing/v3/subscriptions/{subscriptionId}`.
@@ -414,14 +456,21 @@ impl GetSubscriptionResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetSubscriptionResponse {
+impl ::std::convert::From<GetSubscriptionResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetSubscriptionResponse) -> Self {
+        match &response {
+            GetSubscriptionResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetSubscriptionResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `PATCH /billing/v3/subscriptions/{subscriptionId}`.
@@ -464,14 +513,21 @@ impl UpdateSubscriptionResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for UpdateSubscriptionResponse {
+impl ::std::convert::From<UpdateSubscriptionResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: UpdateSubscriptionResponse) -> Self {
+        match &response {
+            UpdateSubscriptionResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for UpdateSubscriptionResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /billing/v3/reports/revenue`.
@@ -516,12 +572,19 @@ impl RevenueReportResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<RevenueReportResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: RevenueReportResponse) -> Self {
+        match &response {
+            RevenueReportResponse::Ok(body) => body.response(::http::StatusCode::OK),
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for RevenueReportResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => body.response(::http::StatusCode::OK),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Billing API (OpenAPI 3.0 and 3.1): one method per operation. Serve an implementation with [`router`].
@@ -1497,42 +1560,54 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`BillingApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: BillingApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/billing/v3/invoices",
-            ::axum::routing::get(crate::runtime::handle::<S, ListInvoicesRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, ListInvoicesRequest>,
+            ),
         )
         .route(
             "/billing/v3/invoices/{invoiceId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetInvoiceRequest>)
-                .delete(crate::runtime::handle::<S, VoidInvoiceRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetInvoiceRequest>)
+                .delete(crate::runtime::routing::handle::<S, VoidInvoiceRequest>),
         )
         .route(
             "/billing/v3/payments",
-            ::axum::routing::post(crate::runtime::handle::<S, CreatePaymentRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, CreatePaymentRequest>,
+            ),
         )
         .route(
             "/billing/v3/customers",
-            ::axum::routing::post(crate::runtime::handle::<S, CreateCustomerRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, CreateCustomerRequest>,
+            ),
         )
         .route(
             "/billing/v3/customers/{customerId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetCustomerRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetCustomerRequest>,
+            ),
         )
         .route(
             "/billing/v3/subscriptions/{subscriptionId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetSubscriptionRequest>)
-                .patch(crate::runtime::handle::<S, UpdateSubscriptionRequest>),
+            ::axum::routing::get(
+                    crate::runtime::routing::handle::<S, GetSubscriptionRequest>,
+                )
+                .patch(crate::runtime::routing::handle::<S, UpdateSubscriptionRequest>),
         )
         .route(
             "/billing/v3/reports/revenue",
-            ::axum::routing::get(crate::runtime::handle::<S, RevenueReportRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, RevenueReportRequest>,
+            ),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -1544,7 +1619,7 @@ mod handlers {
         failure.answer()
     }
     pub(super) fn credential_billing_bearer(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -1586,16 +1661,16 @@ mod handlers {
         type Response = super::ListInvoicesResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_billing_bearer(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: ListInvoicesQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::ListInvoicesRequest {
@@ -1629,16 +1704,16 @@ mod handlers {
         type Response = super::GetInvoiceResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_billing_bearer(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetInvoicePath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetInvoiceRequest {
@@ -1671,16 +1746,16 @@ mod handlers {
         type Response = super::VoidInvoiceResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_billing_bearer(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: VoidInvoicePath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::VoidInvoiceRequest {
@@ -1713,16 +1788,16 @@ mod handlers {
         type Response = super::CreatePaymentResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_billing_bearer(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let headers: CreatePaymentHeaders = crate::runtime::headers(parts)?;
             let body: crate::types::PaymentRequest = crate::runtime::body(
@@ -1756,16 +1831,16 @@ mod handlers {
         type Response = super::CreateCustomerResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_billing_bearer(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::Customer = crate::runtime::body(parts, body, true)?;
             ::std::result::Result::Ok(super::CreateCustomerRequest {
@@ -1805,16 +1880,16 @@ mod handlers {
         type Response = super::GetCustomerResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_billing_bearer(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetCustomerPath = crate::runtime::path(path)?;
             let query: GetCustomerQuery = crate::runtime::query(parts)?;
@@ -1849,16 +1924,16 @@ mod handlers {
         type Response = super::GetSubscriptionResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_billing_bearer(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetSubscriptionPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetSubscriptionRequest {
@@ -1891,16 +1966,16 @@ mod handlers {
         type Response = super::UpdateSubscriptionResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_billing_bearer(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: UpdateSubscriptionPath = crate::runtime::path(path)?;
             let body: ::std::option::Option<crate::types::UpdateSubscriptionBody> = crate::runtime::optional_body(
@@ -1947,16 +2022,16 @@ mod handlers {
         type Response = super::RevenueReportResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_billing_bearer(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: RevenueReportQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::RevenueReportRequest {

@@ -44,14 +44,21 @@ impl ListNotesResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for ListNotesResponse {
+impl ::std::convert::From<ListNotesResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: ListNotesResponse) -> Self {
+        match &response {
+            ListNotesResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for ListNotesResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /docs/v1/notes`.
@@ -89,12 +96,21 @@ impl CreateNoteResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<CreateNoteResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: CreateNoteResponse) -> Self {
+        match &response {
+            CreateNoteResponse::Created => {
+                crate::runtime::empty_response(::http::StatusCode::CREATED)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for CreateNoteResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Created => crate::runtime::empty_response(::http::StatusCode::CREATED),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /docs/v1/wiki/{pageId}`.
@@ -157,17 +173,24 @@ impl GetPageResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetPageResponse {
+impl ::std::convert::From<GetPageResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetPageResponse) -> Self {
+        match &response {
+            GetPageResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound(body) => {
+            GetPageResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetPageResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `PUT /docs/v1/wiki/{pageId}`.
@@ -240,20 +263,27 @@ impl PutPageResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for PutPageResponse {
+impl ::std::convert::From<PutPageResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: PutPageResponse) -> Self {
+        match &response {
+            PutPageResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound(body) => {
+            PutPageResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
-            Self::Conflict(body) => {
+            PutPageResponse::Conflict(body) => {
                 crate::runtime::json_response(::http::StatusCode::CONFLICT, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for PutPageResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /docs/v1/wiki/{pageId}/history`.
@@ -316,17 +346,24 @@ impl GetPageHistoryResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetPageHistoryResponse {
+impl ::std::convert::From<GetPageHistoryResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetPageHistoryResponse) -> Self {
+        match &response {
+            GetPageHistoryResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound(body) => {
+            GetPageHistoryResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetPageHistoryResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /docs/v1/changelog`.
@@ -368,14 +405,21 @@ impl GetChangelogResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetChangelogResponse {
+impl ::std::convert::From<GetChangelogResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetChangelogResponse) -> Self {
+        match &response {
+            GetChangelogResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetChangelogResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /docs/v1/pages/{pageId}/comments`.
@@ -416,14 +460,21 @@ impl ListCommentsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for ListCommentsResponse {
+impl ::std::convert::From<ListCommentsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: ListCommentsResponse) -> Self {
+        match &response {
+            ListCommentsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for ListCommentsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /docs/v1/pages/{pageId}/comments`.
@@ -495,18 +546,27 @@ impl PostCommentResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<PostCommentResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: PostCommentResponse) -> Self {
+        match &response {
+            PostCommentResponse::Created(body) => {
+                crate::runtime::json_response(::http::StatusCode::CREATED, &body)
+            }
+            PostCommentResponse::ClientError(status, body) => {
+                crate::runtime::json_response(*status, &body)
+            }
+            PostCommentResponse::Default(status) => {
+                crate::runtime::empty_response(*status)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for PostCommentResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Created(body) => {
-                crate::runtime::json_response(::http::StatusCode::CREATED, &body)
-            }
-            Self::ClientError(status, body) => {
-                crate::runtime::json_response(*status, &body)
-            }
-            Self::Default(status) => crate::runtime::empty_response(*status),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /docs/v1/search`.
@@ -579,20 +639,27 @@ impl SearchDocsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for SearchDocsResponse {
+impl ::std::convert::From<SearchDocsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: SearchDocsResponse) -> Self {
+        match &response {
+            SearchDocsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            SearchDocsResponse::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
-            Self::ServerError(status, body) => {
+            SearchDocsResponse::ServerError(status, body) => {
                 crate::runtime::json_response(*status, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for SearchDocsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Docs API (YAML as people write it): one method per operation. Serve an implementation with [`router`].
@@ -1528,39 +1595,45 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`DocsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: DocsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/docs/v1/notes",
-            ::axum::routing::get(crate::runtime::handle::<S, ListNotesRequest>)
-                .post(crate::runtime::handle::<S, CreateNoteRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, ListNotesRequest>)
+                .post(crate::runtime::routing::handle::<S, CreateNoteRequest>),
         )
         .route(
             "/docs/v1/wiki/{pageId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetPageRequest>)
-                .put(crate::runtime::handle::<S, PutPageRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetPageRequest>)
+                .put(crate::runtime::routing::handle::<S, PutPageRequest>),
         )
         .route(
             "/docs/v1/wiki/{pageId}/history",
-            ::axum::routing::get(crate::runtime::handle::<S, GetPageHistoryRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetPageHistoryRequest>,
+            ),
         )
         .route(
             "/docs/v1/changelog",
-            ::axum::routing::get(crate::runtime::handle::<S, GetChangelogRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetChangelogRequest>,
+            ),
         )
         .route(
             "/docs/v1/pages/{pageId}/comments",
-            ::axum::routing::get(crate::runtime::handle::<S, ListCommentsRequest>)
-                .post(crate::runtime::handle::<S, PostCommentRequest>),
+            ::axum::routing::get(
+                    crate::runtime::routing::handle::<S, ListCommentsRequest>,
+                )
+                .post(crate::runtime::routing::handle::<S, PostCommentRequest>),
         )
         .route(
             "/docs/v1/search",
-            ::axum::routing::get(crate::runtime::handle::<S, SearchDocsRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, SearchDocsRequest>),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -1572,7 +1645,7 @@ mod handlers {
         failure.answer()
     }
     pub(super) fn credential_session(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -1587,7 +1660,7 @@ mod handlers {
         )
     }
     pub(super) fn credential_oidc(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -1616,14 +1689,14 @@ mod handlers {
     }
     /// A credential extractor: the request's credential of one scheme, if it carries one.
     type Extractor = fn(
-        &::axum::http::request::Parts,
+        &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
     >;
     /// The credential of the first extractor that finds one.
     fn first_credential(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
         extractors: &[Extractor],
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
@@ -1645,7 +1718,7 @@ mod handlers {
         type Response = super::ListNotesResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
@@ -1655,9 +1728,9 @@ mod handlers {
             )
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::ListNotesRequest {})
         }
@@ -1681,7 +1754,7 @@ mod handlers {
         type Response = super::CreateNoteResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
@@ -1691,9 +1764,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::CreateNoteBody = crate::types::CreateNoteBody::read(
                     parts,
@@ -1729,16 +1802,16 @@ mod handlers {
         type Response = super::GetPageResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_session(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetPagePath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetPageRequest {
@@ -1775,16 +1848,16 @@ mod handlers {
         type Response = super::PutPageResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_session(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: PutPagePath = crate::runtime::path(path)?;
             let headers: PutPageHeaders = crate::runtime::headers(parts)?;
@@ -1825,16 +1898,16 @@ mod handlers {
         type Response = super::GetPageHistoryResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_session(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetPageHistoryPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetPageHistoryRequest {
@@ -1866,16 +1939,16 @@ mod handlers {
         type Response = super::GetChangelogResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: GetChangelogQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::GetChangelogRequest {
@@ -1907,16 +1980,16 @@ mod handlers {
         type Response = super::ListCommentsResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: ListCommentsPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::ListCommentsRequest {
@@ -1948,16 +2021,16 @@ mod handlers {
         type Response = super::PostCommentResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: PostCommentPath = crate::runtime::path(path)?;
             let body: crate::types::PostCommentBody = crate::runtime::body(
@@ -1997,16 +2070,16 @@ mod handlers {
         type Response = super::SearchDocsResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: SearchDocsQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::SearchDocsRequest {

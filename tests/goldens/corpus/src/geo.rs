@@ -47,14 +47,21 @@ impl GetShapeResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetShapeResponse {
+impl ::std::convert::From<GetShapeResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetShapeResponse) -> Self {
+        match &response {
+            GetShapeResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetShapeResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `PUT /geo/v2/shapes/{shapeId}`.
@@ -118,20 +125,27 @@ impl PutShapeResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for PutShapeResponse {
+impl ::std::convert::From<PutShapeResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::NoContent => {
+    fn from(response: PutShapeResponse) -> Self {
+        match &response {
+            PutShapeResponse::NoContent => {
                 crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
             }
-            Self::PreconditionFailed(body) => {
+            PutShapeResponse::PreconditionFailed(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::PRECONDITION_FAILED,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for PutShapeResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /geo/v2/places`.
@@ -178,14 +192,21 @@ impl SearchPlacesResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for SearchPlacesResponse {
+impl ::std::convert::From<SearchPlacesResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: SearchPlacesResponse) -> Self {
+        match &response {
+            SearchPlacesResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for SearchPlacesResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /geo/v2/places/{placeId}`.
@@ -245,15 +266,24 @@ impl GetPlaceResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<GetPlaceResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: GetPlaceResponse) -> Self {
+        match &response {
+            GetPlaceResponse::Ok(body) => {
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
+            }
+            GetPlaceResponse::Default(status, body) => {
+                crate::runtime::json_response(*status, &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for GetPlaceResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
-                crate::runtime::json_response(::http::StatusCode::OK, &body)
-            }
-            Self::Default(status, body) => crate::runtime::json_response(*status, &body),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /geo/v2/routes`.
@@ -316,20 +346,27 @@ impl PlanRouteResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for PlanRouteResponse {
+impl ::std::convert::From<PlanRouteResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: PlanRouteResponse) -> Self {
+        match &response {
+            PlanRouteResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::UnprocessableEntity(body) => {
+            PlanRouteResponse::UnprocessableEntity(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::UNPROCESSABLE_ENTITY,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for PlanRouteResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /geo/v2/tiles/{z}/{x}/{y}`.
@@ -391,16 +428,25 @@ impl GetTileResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<GetTileResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: GetTileResponse) -> Self {
+        match &response {
+            GetTileResponse::Ok(body) => body.response(::http::StatusCode::OK),
+            GetTileResponse::NoContent => {
+                crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
+            }
+            GetTileResponse::NotFound(body) => {
+                body.response(::http::StatusCode::NOT_FOUND)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for GetTileResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => body.response(::http::StatusCode::OK),
-            Self::NoContent => {
-                crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
-            }
-            Self::NotFound(body) => body.response(::http::StatusCode::NOT_FOUND),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /geo/v2/search`.
@@ -477,23 +523,30 @@ impl GeoSearchResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GeoSearchResponse {
+impl ::std::convert::From<GeoSearchResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GeoSearchResponse) -> Self {
+        match &response {
+            GeoSearchResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::TooManyRequests(body) => {
+            GeoSearchResponse::TooManyRequests(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::TOO_MANY_REQUESTS,
                     &body,
                 )
             }
-            Self::ServerError(status, body) => {
+            GeoSearchResponse::ServerError(status, body) => {
                 crate::runtime::json_response(*status, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GeoSearchResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Geo API (OpenAPI 3.0): one method per operation. Serve an implementation with [`router`].
@@ -1272,37 +1325,39 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`GeoApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: GeoApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/geo/v2/shapes/{shapeId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetShapeRequest>)
-                .put(crate::runtime::handle::<S, PutShapeRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetShapeRequest>)
+                .put(crate::runtime::routing::handle::<S, PutShapeRequest>),
         )
         .route(
             "/geo/v2/places",
-            ::axum::routing::get(crate::runtime::handle::<S, SearchPlacesRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, SearchPlacesRequest>,
+            ),
         )
         .route(
             "/geo/v2/places/{placeId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetPlaceRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetPlaceRequest>),
         )
         .route(
             "/geo/v2/routes",
-            ::axum::routing::post(crate::runtime::handle::<S, PlanRouteRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, PlanRouteRequest>),
         )
         .route(
             "/geo/v2/tiles/{z}/{x}/{y}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetTileRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetTileRequest>),
         )
         .route(
             "/geo/v2/search",
-            ::axum::routing::get(crate::runtime::handle::<S, GeoSearchRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GeoSearchRequest>),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -1314,7 +1369,7 @@ mod handlers {
         failure.answer()
     }
     pub(super) fn credential_maps_key(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -1326,7 +1381,7 @@ mod handlers {
         )
     }
     pub(super) fn credential_maps_o_auth(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -1355,14 +1410,14 @@ mod handlers {
     }
     /// A credential extractor: the request's credential of one scheme, if it carries one.
     type Extractor = fn(
-        &::axum::http::request::Parts,
+        &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
     >;
     /// The credential of the first extractor that finds one.
     fn first_credential(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
         extractors: &[Extractor],
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
@@ -1389,16 +1444,16 @@ mod handlers {
         type Response = super::GetShapeResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_maps_key(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetShapePath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetShapeRequest {
@@ -1435,16 +1490,16 @@ mod handlers {
         type Response = super::PutShapeResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_maps_key(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: PutShapePath = crate::runtime::path(path)?;
             let headers: PutShapeHeaders = crate::runtime::headers(parts)?;
@@ -1488,16 +1543,16 @@ mod handlers {
         type Response = super::SearchPlacesResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_maps_key(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: SearchPlacesQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::SearchPlacesRequest {
@@ -1531,16 +1586,16 @@ mod handlers {
         type Response = super::GetPlaceResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_maps_key(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetPlacePath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetPlaceRequest {
@@ -1567,7 +1622,7 @@ mod handlers {
         type Response = super::PlanRouteResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
@@ -1577,9 +1632,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::RouteRequest = crate::runtime::body(
                 parts,
@@ -1622,16 +1677,16 @@ mod handlers {
         type Response = super::GetTileResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetTilePath = crate::runtime::path(path)?;
             let query: GetTileQuery = crate::runtime::query(parts)?;
@@ -1680,16 +1735,16 @@ mod handlers {
         type Response = super::GeoSearchResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_maps_key(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: GeoSearchQuery = crate::runtime::query(parts)?;
             let headers: GeoSearchHeaders = crate::runtime::headers(parts)?;

@@ -60,15 +60,24 @@ impl ListCatalogResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<ListCatalogResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: ListCatalogResponse) -> Self {
+        match &response {
+            ListCatalogResponse::Ok(body) => {
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
+            }
+            ListCatalogResponse::Default(status, body) => {
+                crate::runtime::json_response(*status, &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for ListCatalogResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
-                crate::runtime::json_response(::http::StatusCode::OK, &body)
-            }
-            Self::Default(status, body) => crate::runtime::json_response(*status, &body),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /refs/v1/catalog/{sku}`.
@@ -133,17 +142,24 @@ impl GetCatalogItemResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetCatalogItemResponse {
+impl ::std::convert::From<GetCatalogItemResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetCatalogItemResponse) -> Self {
+        match &response {
+            GetCatalogItemResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound(body) => {
+            GetCatalogItemResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetCatalogItemResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /refs/v1/catalog/{sku}/price`.
@@ -208,17 +224,24 @@ impl GetItemPriceResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetItemPriceResponse {
+impl ::std::convert::From<GetItemPriceResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetItemPriceResponse) -> Self {
+        match &response {
+            GetItemPriceResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound(body) => {
+            GetItemPriceResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetItemPriceResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /refs/v1/stock/{sku}`.
@@ -283,17 +306,24 @@ impl GetStockResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetStockResponse {
+impl ::std::convert::From<GetStockResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetStockResponse) -> Self {
+        match &response {
+            GetStockResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound(body) => {
+            GetStockResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetStockResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /refs/v1/bundles`.
@@ -334,14 +364,21 @@ impl CreateBundleResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for CreateBundleResponse {
+impl ::std::convert::From<CreateBundleResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Created(body) => {
+    fn from(response: CreateBundleResponse) -> Self {
+        match &response {
+            CreateBundleResponse::Created(body) => {
                 crate::runtime::json_response(::http::StatusCode::CREATED, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for CreateBundleResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /refs/legacy/items/{sku}/dimensions`.
@@ -382,14 +419,21 @@ impl GetItemDimensionsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetItemDimensionsResponse {
+impl ::std::convert::From<GetItemDimensionsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetItemDimensionsResponse) -> Self {
+        match &response {
+            GetItemDimensionsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetItemDimensionsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /refs/legacy/items/{sku}/dimensions/{unit}`.
@@ -432,14 +476,21 @@ impl GetItemDimensionsInResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetItemDimensionsInResponse {
+impl ::std::convert::From<GetItemDimensionsInResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetItemDimensionsInResponse) -> Self {
+        match &response {
+            GetItemDimensionsInResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetItemDimensionsInResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /refs/v1/lookup/{barcode}`.
@@ -502,17 +553,24 @@ impl LookupBarcodeResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for LookupBarcodeResponse {
+impl ::std::convert::From<LookupBarcodeResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: LookupBarcodeResponse) -> Self {
+        match &response {
+            LookupBarcodeResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound(body) => {
+            LookupBarcodeResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for LookupBarcodeResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Refs API (references across files and directories): one method per operation. Serve an implementation with [`router`].
@@ -1384,44 +1442,58 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`RefsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: RefsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/refs/v1/catalog",
-            ::axum::routing::get(crate::runtime::handle::<S, ListCatalogRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, ListCatalogRequest>,
+            ),
         )
         .route(
             "/refs/v1/catalog/{sku}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetCatalogItemRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetCatalogItemRequest>,
+            ),
         )
         .route(
             "/refs/v1/catalog/{sku}/price",
-            ::axum::routing::get(crate::runtime::handle::<S, GetItemPriceRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetItemPriceRequest>,
+            ),
         )
         .route(
             "/refs/v1/stock/{sku}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetStockRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetStockRequest>),
         )
         .route(
             "/refs/v1/bundles",
-            ::axum::routing::post(crate::runtime::handle::<S, CreateBundleRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, CreateBundleRequest>,
+            ),
         )
         .route(
             "/refs/legacy/items/{sku}/dimensions",
-            ::axum::routing::get(crate::runtime::handle::<S, GetItemDimensionsRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetItemDimensionsRequest>,
+            ),
         )
         .route(
             "/refs/legacy/items/{sku}/dimensions/{unit}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetItemDimensionsInRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetItemDimensionsInRequest>,
+            ),
         )
         .route(
             "/refs/v1/lookup/{barcode}",
-            ::axum::routing::get(crate::runtime::handle::<S, LookupBarcodeRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, LookupBarcodeRequest>,
+            ),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -1433,7 +1505,7 @@ mod handlers {
         failure.answer()
     }
     pub(super) fn credential_catalog_key(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -1478,16 +1550,16 @@ mod handlers {
         type Response = super::ListCatalogResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_catalog_key(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: ListCatalogQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::ListCatalogRequest {
@@ -1521,16 +1593,16 @@ mod handlers {
         type Response = super::GetCatalogItemResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_catalog_key(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetCatalogItemPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetCatalogItemRequest {
@@ -1562,16 +1634,16 @@ mod handlers {
         type Response = super::GetItemPriceResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_catalog_key(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetItemPricePath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetItemPriceRequest {
@@ -1603,16 +1675,16 @@ mod handlers {
         type Response = super::GetStockResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_catalog_key(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetStockPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetStockRequest {
@@ -1639,16 +1711,16 @@ mod handlers {
         type Response = super::CreateBundleResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_catalog_key(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::Bundle = crate::runtime::body(parts, body, false)?;
             ::std::result::Result::Ok(super::CreateBundleRequest { body })
@@ -1679,16 +1751,16 @@ mod handlers {
         type Response = super::GetItemDimensionsResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_catalog_key(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetItemDimensionsPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetItemDimensionsRequest {
@@ -1723,16 +1795,16 @@ mod handlers {
         type Response = super::GetItemDimensionsInResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_catalog_key(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetItemDimensionsInPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetItemDimensionsInRequest {
@@ -1766,16 +1838,16 @@ mod handlers {
         type Response = super::LookupBarcodeResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_catalog_key(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: LookupBarcodePath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::LookupBarcodeRequest {

@@ -47,14 +47,21 @@ impl CreateRoomResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for CreateRoomResponse {
+impl ::std::convert::From<CreateRoomResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: CreateRoomResponse) -> Self {
+        match &response {
+            CreateRoomResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for CreateRoomResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /rooms/v3/publicRooms`.
@@ -97,14 +104,21 @@ impl ListPublicRoomsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for ListPublicRoomsResponse {
+impl ::std::convert::From<ListPublicRoomsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: ListPublicRoomsResponse) -> Self {
+        match &response {
+            ListPublicRoomsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for ListPublicRoomsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /rooms/v3/rooms/{roomId}/messages`.
@@ -151,14 +165,21 @@ impl GetRoomEventsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetRoomEventsResponse {
+impl ::std::convert::From<GetRoomEventsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetRoomEventsResponse) -> Self {
+        match &response {
+            GetRoomEventsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetRoomEventsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `PUT /rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}`.
@@ -205,14 +226,21 @@ impl SendMessageResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for SendMessageResponse {
+impl ::std::convert::From<SendMessageResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: SendMessageResponse) -> Self {
+        match &response {
+            SendMessageResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for SendMessageResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /rooms/v3/profile/{userId}`.
@@ -277,17 +305,24 @@ impl GetProfileResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetProfileResponse {
+impl ::std::convert::From<GetProfileResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetProfileResponse) -> Self {
+        match &response {
+            GetProfileResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound(body) => {
+            GetProfileResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetProfileResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `PUT /rooms/v3/profile/{userId}/displayname`.
@@ -327,12 +362,21 @@ impl SetDisplayNameResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<SetDisplayNameResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: SetDisplayNameResponse) -> Self {
+        match &response {
+            SetDisplayNameResponse::Ok => {
+                crate::runtime::empty_response(::http::StatusCode::OK)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for SetDisplayNameResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /rooms/v3/sync`.
@@ -379,14 +423,21 @@ impl SyncResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for SyncResponse {
+impl ::std::convert::From<SyncResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: SyncResponse) -> Self {
+        match &response {
+            SyncResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for SyncResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /rooms/v3/user/{userId}/filter`.
@@ -429,14 +480,21 @@ impl DefineFilterResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for DefineFilterResponse {
+impl ::std::convert::From<DefineFilterResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: DefineFilterResponse) -> Self {
+        match &response {
+            DefineFilterResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for DefineFilterResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`.
@@ -483,14 +541,21 @@ impl PostReceiptResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for PostReceiptResponse {
+impl ::std::convert::From<PostReceiptResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: PostReceiptResponse) -> Self {
+        match &response {
+            PostReceiptResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for PostReceiptResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /rooms/v3/user/{userId}/rooms/{roomId}/tags`.
@@ -533,14 +598,21 @@ impl GetRoomTagsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetRoomTagsResponse {
+impl ::std::convert::From<GetRoomTagsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetRoomTagsResponse) -> Self {
+        match &response {
+            GetRoomTagsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetRoomTagsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /rooms/v3/rooms/{roomId}/relations/{eventId}`.
@@ -583,14 +655,21 @@ impl GetRelationsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetRelationsResponse {
+impl ::std::convert::From<GetRelationsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetRelationsResponse) -> Self {
+        match &response {
+            GetRelationsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetRelationsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `PUT /rooms/v3/pushrules/{scope}/{kind}/{ruleId}`.
@@ -639,14 +718,21 @@ impl SetPushRuleResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for SetPushRuleResponse {
+impl ::std::convert::From<SetPushRuleResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: SetPushRuleResponse) -> Self {
+        match &response {
+            SetPushRuleResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for SetPushRuleResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /rooms/v3/keys/query`.
@@ -687,14 +773,21 @@ impl QueryKeysResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for QueryKeysResponse {
+impl ::std::convert::From<QueryKeysResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: QueryKeysResponse) -> Self {
+        match &response {
+            QueryKeysResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for QueryKeysResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /rooms/media/v3/upload`.
@@ -761,20 +854,27 @@ impl UploadContentResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for UploadContentResponse {
+impl ::std::convert::From<UploadContentResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: UploadContentResponse) -> Self {
+        match &response {
+            UploadContentResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::PayloadTooLarge(body) => {
+            UploadContentResponse::PayloadTooLarge(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::PAYLOAD_TOO_LARGE,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for UploadContentResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /rooms/media/v3/download/{serverName}/{mediaId}`.
@@ -843,15 +943,22 @@ impl DownloadContentResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for DownloadContentResponse {
+impl ::std::convert::From<DownloadContentResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => body.response(::http::StatusCode::OK),
-            Self::BadGateway(body) => {
+    fn from(response: DownloadContentResponse) -> Self {
+        match &response {
+            DownloadContentResponse::Ok(body) => body.response(::http::StatusCode::OK),
+            DownloadContentResponse::BadGateway(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_GATEWAY, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for DownloadContentResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Rooms API (OpenAPI 3.1): one method per operation. Serve an implementation with [`router`].
@@ -2382,72 +2489,96 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`RoomsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: RoomsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/rooms/v3/createRoom",
-            ::axum::routing::post(crate::runtime::handle::<S, CreateRoomRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, CreateRoomRequest>,
+            ),
         )
         .route(
             "/rooms/v3/publicRooms",
-            ::axum::routing::get(crate::runtime::handle::<S, ListPublicRoomsRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, ListPublicRoomsRequest>,
+            ),
         )
         .route(
             "/rooms/v3/rooms/{roomId}/messages",
-            ::axum::routing::get(crate::runtime::handle::<S, GetRoomEventsRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetRoomEventsRequest>,
+            ),
         )
         .route(
             "/rooms/v3/rooms/{roomId}/send/{eventType}/{txnId}",
-            ::axum::routing::put(crate::runtime::handle::<S, SendMessageRequest>),
+            ::axum::routing::put(
+                crate::runtime::routing::handle::<S, SendMessageRequest>,
+            ),
         )
         .route(
             "/rooms/v3/profile/{userId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetProfileRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetProfileRequest>),
         )
         .route(
             "/rooms/v3/profile/{userId}/displayname",
-            ::axum::routing::put(crate::runtime::handle::<S, SetDisplayNameRequest>),
+            ::axum::routing::put(
+                crate::runtime::routing::handle::<S, SetDisplayNameRequest>,
+            ),
         )
         .route(
             "/rooms/v3/sync",
-            ::axum::routing::get(crate::runtime::handle::<S, SyncRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, SyncRequest>),
         )
         .route(
             "/rooms/v3/user/{userId}/filter",
-            ::axum::routing::post(crate::runtime::handle::<S, DefineFilterRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, DefineFilterRequest>,
+            ),
         )
         .route(
             "/rooms/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}",
-            ::axum::routing::post(crate::runtime::handle::<S, PostReceiptRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, PostReceiptRequest>,
+            ),
         )
         .route(
             "/rooms/v3/user/{userId}/rooms/{roomId}/tags",
-            ::axum::routing::get(crate::runtime::handle::<S, GetRoomTagsRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetRoomTagsRequest>,
+            ),
         )
         .route(
             "/rooms/v3/rooms/{roomId}/relations/{eventId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetRelationsRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetRelationsRequest>,
+            ),
         )
         .route(
             "/rooms/v3/pushrules/{scope}/{kind}/{ruleId}",
-            ::axum::routing::put(crate::runtime::handle::<S, SetPushRuleRequest>),
+            ::axum::routing::put(
+                crate::runtime::routing::handle::<S, SetPushRuleRequest>,
+            ),
         )
         .route(
             "/rooms/v3/keys/query",
-            ::axum::routing::post(crate::runtime::handle::<S, QueryKeysRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, QueryKeysRequest>),
         )
         .route(
             "/rooms/media/v3/upload",
-            ::axum::routing::post(crate::runtime::handle::<S, UploadContentRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, UploadContentRequest>,
+            ),
         )
         .route(
             "/rooms/media/v3/download/{serverName}/{mediaId}",
-            ::axum::routing::get(crate::runtime::handle::<S, DownloadContentRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, DownloadContentRequest>,
+            ),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -2459,7 +2590,7 @@ mod handlers {
         failure.answer()
     }
     pub(super) fn credential_chat_token(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -2493,16 +2624,16 @@ mod handlers {
         type Response = super::CreateRoomResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_chat_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::CreateRoomBody = crate::runtime::body(
                 parts,
@@ -2539,16 +2670,16 @@ mod handlers {
         type Response = super::ListPublicRoomsResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: ListPublicRoomsQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::ListPublicRoomsRequest {
@@ -2589,16 +2720,16 @@ mod handlers {
         type Response = super::GetRoomEventsResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_chat_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetRoomEventsPath = crate::runtime::path(path)?;
             let query: GetRoomEventsQuery = crate::runtime::query(parts)?;
@@ -2637,16 +2768,16 @@ mod handlers {
         type Response = super::SendMessageResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_chat_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: SendMessagePath = crate::runtime::path(path)?;
             let body: ::std::collections::BTreeMap<
@@ -2685,16 +2816,16 @@ mod handlers {
         type Response = super::GetProfileResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetProfilePath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetProfileRequest {
@@ -2727,16 +2858,16 @@ mod handlers {
         type Response = super::SetDisplayNameResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_chat_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: SetDisplayNamePath = crate::runtime::path(path)?;
             let body: ::std::option::Option<crate::types::SetDisplayNameBody> = crate::runtime::optional_body(
@@ -2788,16 +2919,16 @@ mod handlers {
         type Response = super::SyncResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_chat_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: SyncQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::SyncRequest {
@@ -2830,16 +2961,16 @@ mod handlers {
         type Response = super::DefineFilterResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_chat_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: DefineFilterPath = crate::runtime::path(path)?;
             let body: crate::types::Filter = crate::runtime::body(parts, body, false)?;
@@ -2877,16 +3008,16 @@ mod handlers {
         type Response = super::PostReceiptResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_chat_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: PostReceiptPath = crate::runtime::path(path)?;
             let body: ::std::option::Option<crate::types::PostReceiptBody> = crate::runtime::optional_body(
@@ -2928,16 +3059,16 @@ mod handlers {
         type Response = super::GetRoomTagsResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_chat_token(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetRoomTagsPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetRoomTagsRequest {
@@ -2973,16 +3104,16 @@ mod handlers {
         type Response = super::GetRelationsResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_chat_token(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetRelationsPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetRelationsRequest {
@@ -3024,16 +3155,16 @@ mod handlers {
         type Response = super::SetPushRuleResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_chat_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: SetPushRulePath = crate::runtime::path(path)?;
             let query: SetPushRuleQuery = crate::runtime::query(parts)?;
@@ -3070,16 +3201,16 @@ mod handlers {
         type Response = super::QueryKeysResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_chat_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::QueryKeysBody = crate::runtime::body(
                 parts,
@@ -3119,16 +3250,16 @@ mod handlers {
         type Response = super::UploadContentResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_chat_token(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: UploadContentQuery = crate::runtime::query(parts)?;
             let headers: UploadContentHeaders = crate::runtime::headers(parts)?;
@@ -3180,16 +3311,16 @@ mod handlers {
         type Response = super::DownloadContentResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: DownloadContentPath = crate::runtime::path(path)?;
             let headers: DownloadContentHeaders = crate::runtime::headers(parts)?;

@@ -55,14 +55,21 @@ impl ListPetsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for ListPetsResponse {
+impl ::std::convert::From<ListPetsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: ListPetsResponse) -> Self {
+        match &response {
+            ListPetsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for ListPetsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /store/v1/pets`.
@@ -122,20 +129,27 @@ impl AddPetResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for AddPetResponse {
+impl ::std::convert::From<AddPetResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Created(body) => {
+    fn from(response: AddPetResponse) -> Self {
+        match &response {
+            AddPetResponse::Created(body) => {
                 crate::runtime::json_response(::http::StatusCode::CREATED, &body)
             }
-            Self::MethodNotAllowed(body) => {
+            AddPetResponse::MethodNotAllowed(body) => {
                 crate::runtime::json_response(
                     ::http::StatusCode::METHOD_NOT_ALLOWED,
                     &body,
                 )
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for AddPetResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /store/v1/pets/{petId}`.
@@ -195,17 +209,24 @@ impl GetPetResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetPetResponse {
+impl ::std::convert::From<GetPetResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetPetResponse) -> Self {
+        match &response {
+            GetPetResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound(body) => {
+            GetPetResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetPetResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `DELETE /store/v1/pets/{petId}`.
@@ -247,14 +268,21 @@ impl DeletePetResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for DeletePetResponse {
+impl ::std::convert::From<DeletePetResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::NoContent => {
+    fn from(response: DeletePetResponse) -> Self {
+        match &response {
+            DeletePetResponse::NoContent => {
                 crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for DeletePetResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /store/v1/orders`.
@@ -314,15 +342,24 @@ impl PlaceOrderResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<PlaceOrderResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: PlaceOrderResponse) -> Self {
+        match &response {
+            PlaceOrderResponse::Ok(body) => {
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
+            }
+            PlaceOrderResponse::Default(status, body) => {
+                crate::runtime::json_response(*status, &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for PlaceOrderResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
-                crate::runtime::json_response(::http::StatusCode::OK, &body)
-            }
-            Self::Default(status, body) => crate::runtime::json_response(*status, &body),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /store/v1/orders/{orderId}`.
@@ -387,17 +424,24 @@ impl GetOrderResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetOrderResponse {
+impl ::std::convert::From<GetOrderResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetOrderResponse) -> Self {
+        match &response {
+            GetOrderResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::ClientError(status, body) => {
+            GetOrderResponse::ClientError(status, body) => {
                 crate::runtime::json_response(*status, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetOrderResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /store/v1/users/login`.
@@ -460,17 +504,24 @@ impl LoginUserResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for LoginUserResponse {
+impl ::std::convert::From<LoginUserResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: LoginUserResponse) -> Self {
+        match &response {
+            LoginUserResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            LoginUserResponse::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for LoginUserResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /store/v1/users/{userId}`.
@@ -513,14 +564,21 @@ impl GetUserResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetUserResponse {
+impl ::std::convert::From<GetUserResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetUserResponse) -> Self {
+        match &response {
+            GetUserResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetUserResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /store/v1/inventory`.
@@ -566,14 +624,21 @@ impl GetInventoryResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetInventoryResponse {
+impl ::std::convert::From<GetInventoryResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetInventoryResponse) -> Self {
+        match &response {
+            GetInventoryResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetInventoryResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `PUT /store/v1/inventory/metadata`.
@@ -613,14 +678,21 @@ impl PutInventoryMetadataResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for PutInventoryMetadataResponse {
+impl ::std::convert::From<PutInventoryMetadataResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::NoContent => {
+    fn from(response: PutInventoryMetadataResponse) -> Self {
+        match &response {
+            PutInventoryMetadataResponse::NoContent => {
                 crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for PutInventoryMetadataResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /store/v1/pets/{petId}/photo`.
@@ -661,12 +733,19 @@ impl GetPetPhotoResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<GetPetPhotoResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: GetPetPhotoResponse) -> Self {
+        match &response {
+            GetPetPhotoResponse::Ok(body) => body.response(::http::StatusCode::OK),
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for GetPetPhotoResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => body.response(::http::StatusCode::OK),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `PUT /store/v1/pets/{petId}/photo`.
@@ -706,14 +785,21 @@ impl PutPetPhotoResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for PutPetPhotoResponse {
+impl ::std::convert::From<PutPetPhotoResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::NoContent => {
+    fn from(response: PutPetPhotoResponse) -> Self {
+        match &response {
+            PutPetPhotoResponse::NoContent => {
                 crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for PutPetPhotoResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Store API (Swagger 2.0): one method per operation. Serve an implementation with [`router`].
@@ -1933,53 +2019,59 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`StoreApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: StoreApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/store/v1/pets",
-            ::axum::routing::get(crate::runtime::handle::<S, ListPetsRequest>)
-                .post(crate::runtime::handle::<S, AddPetRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, ListPetsRequest>)
+                .post(crate::runtime::routing::handle::<S, AddPetRequest>),
         )
         .route(
             "/store/v1/pets/{petId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetPetRequest>)
-                .delete(crate::runtime::handle::<S, DeletePetRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetPetRequest>)
+                .delete(crate::runtime::routing::handle::<S, DeletePetRequest>),
         )
         .route(
             "/store/v1/orders",
-            ::axum::routing::post(crate::runtime::handle::<S, PlaceOrderRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, PlaceOrderRequest>,
+            ),
         )
         .route(
             "/store/v1/orders/{orderId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetOrderRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetOrderRequest>),
         )
         .route(
             "/store/v1/users/login",
-            ::axum::routing::post(crate::runtime::handle::<S, LoginUserRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, LoginUserRequest>),
         )
         .route(
             "/store/v1/users/{userId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetUserRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetUserRequest>),
         )
         .route(
             "/store/v1/inventory",
-            ::axum::routing::get(crate::runtime::handle::<S, GetInventoryRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetInventoryRequest>,
+            ),
         )
         .route(
             "/store/v1/inventory/metadata",
             ::axum::routing::put(
-                crate::runtime::handle::<S, PutInventoryMetadataRequest>,
+                crate::runtime::routing::handle::<S, PutInventoryMetadataRequest>,
             ),
         )
         .route(
             "/store/v1/pets/{petId}/photo",
-            ::axum::routing::get(crate::runtime::handle::<S, GetPetPhotoRequest>)
-                .put(crate::runtime::handle::<S, PutPetPhotoRequest>),
+            ::axum::routing::get(
+                    crate::runtime::routing::handle::<S, GetPetPhotoRequest>,
+                )
+                .put(crate::runtime::routing::handle::<S, PutPetPhotoRequest>),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -1991,7 +2083,7 @@ mod handlers {
         failure.answer()
     }
     pub(super) fn credential_store_key(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -2006,7 +2098,7 @@ mod handlers {
         )
     }
     pub(super) fn credential_store_oauth(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -2021,7 +2113,7 @@ mod handlers {
         )
     }
     pub(super) fn credential_basic(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -2050,14 +2142,14 @@ mod handlers {
     }
     /// A credential extractor: the request's credential of one scheme, if it carries one.
     type Extractor = fn(
-        &::axum::http::request::Parts,
+        &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
     >;
     /// The credential of the first extractor that finds one.
     fn first_credential(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
         extractors: &[Extractor],
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
@@ -2090,16 +2182,16 @@ mod handlers {
         type Response = super::ListPetsResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_store_key(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: ListPetsQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::ListPetsRequest {
@@ -2127,16 +2219,16 @@ mod handlers {
         type Response = super::AddPetResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_store_key(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::NewPet = crate::runtime::body(parts, body, false)?;
             ::std::result::Result::Ok(super::AddPetRequest { body })
@@ -2163,16 +2255,16 @@ mod handlers {
         type Response = super::GetPetResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_store_key(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetPetPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetPetRequest {
@@ -2206,16 +2298,16 @@ mod handlers {
         type Response = super::DeletePetResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_store_key(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: DeletePetPath = crate::runtime::path(path)?;
             let headers: DeletePetHeaders = crate::runtime::headers(parts)?;
@@ -2244,16 +2336,16 @@ mod handlers {
         type Response = super::PlaceOrderResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_store_oauth(parts))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::Order = crate::runtime::body(parts, body, false)?;
             ::std::result::Result::Ok(super::PlaceOrderRequest { body })
@@ -2283,7 +2375,7 @@ mod handlers {
         type Response = super::GetOrderResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
@@ -2293,9 +2385,9 @@ mod handlers {
             )
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetOrderPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetOrderRequest {
@@ -2322,16 +2414,16 @@ mod handlers {
         type Response = super::LoginUserResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::LoginUserBody = crate::runtime::body(
                 parts,
@@ -2365,16 +2457,16 @@ mod handlers {
         type Response = super::GetUserResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_basic(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetUserPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetUserRequest {
@@ -2402,16 +2494,16 @@ mod handlers {
         type Response = super::GetInventoryResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::GetInventoryRequest {})
         }
@@ -2436,16 +2528,16 @@ mod handlers {
         type Response = super::PutInventoryMetadataResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: ::std::option::Option<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -2479,16 +2571,16 @@ mod handlers {
         type Response = super::GetPetPhotoResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetPetPhotoPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetPetPhotoRequest {
@@ -2520,16 +2612,16 @@ mod handlers {
         type Response = super::PutPetPhotoResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: PutPetPhotoPath = crate::runtime::path(path)?;
             let body: crate::types::PutPetPhotoBody = crate::types::PutPetPhotoBody::read(

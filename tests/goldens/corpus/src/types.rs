@@ -961,7 +961,7 @@ impl GetPetPhotoOkBody {
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
-    ) -> ::axum::response::Response {
+    ) -> crate::runtime::Response {
         match self {
             Self::Png(bytes) => {
                 crate::runtime::media_response(status, "image/png", bytes.clone())
@@ -1009,8 +1009,8 @@ impl PutPetPhotoBody {
     /// empty body.
     #[cfg(feature = "server")]
     pub(crate) fn read(
-        parts: &::axum::http::request::Parts,
-        bytes: &::axum::body::Bytes,
+        parts: &::http::request::Parts,
+        bytes: &[u8],
     ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
         if bytes.is_empty() {
             return ::std::result::Result::Ok(::std::option::Option::None);
@@ -3169,8 +3169,8 @@ impl UploadContentBody {
     /// empty body.
     #[cfg(feature = "server")]
     pub(crate) fn read(
-        parts: &::axum::http::request::Parts,
-        bytes: &::axum::body::Bytes,
+        parts: &::http::request::Parts,
+        bytes: &[u8],
     ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
         if bytes.is_empty() {
             return ::std::result::Result::Ok(::std::option::Option::None);
@@ -3272,7 +3272,7 @@ impl DownloadContentOkBody {
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
-    ) -> ::axum::response::Response {
+    ) -> crate::runtime::Response {
         match self {
             Self::AnyImage(blob) => {
                 crate::runtime::media_response(
@@ -4247,7 +4247,7 @@ impl GetTileOkBody {
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
-    ) -> ::axum::response::Response {
+    ) -> crate::runtime::Response {
         match self {
             Self::Png(bytes) => {
                 crate::runtime::media_response(status, "image/png", bytes.clone())
@@ -4294,7 +4294,7 @@ impl GetTileNotFoundBody {
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
-    ) -> ::axum::response::Response {
+    ) -> crate::runtime::Response {
         match self {
             Self::Plain(text) => {
                 crate::runtime::media_response(
@@ -4618,7 +4618,7 @@ impl GetInvoiceOkBody {
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
-    ) -> ::axum::response::Response {
+    ) -> crate::runtime::Response {
         match self {
             Self::Json(value) => crate::runtime::json_response(status, value),
             Self::Pdf(bytes) => {
@@ -5486,7 +5486,7 @@ impl RevenueReportOkBody {
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
-    ) -> ::axum::response::Response {
+    ) -> crate::runtime::Response {
         match self {
             Self::Json(value) => crate::runtime::json_response(status, value),
             Self::Csv(text) => {
@@ -6052,7 +6052,7 @@ impl VersionOkBody {
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
-    ) -> ::axum::response::Response {
+    ) -> crate::runtime::Response {
         match self {
             Self::Plain(text) => {
                 crate::runtime::media_response(
@@ -6398,8 +6398,8 @@ impl CreateNoteBody {
     /// empty body.
     #[cfg(feature = "server")]
     pub(crate) fn read(
-        parts: &::axum::http::request::Parts,
-        bytes: &::axum::body::Bytes,
+        parts: &::http::request::Parts,
+        bytes: &[u8],
     ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
         if bytes.is_empty() {
             return ::std::result::Result::Ok(::std::option::Option::None);

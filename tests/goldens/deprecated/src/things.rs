@@ -35,12 +35,21 @@ impl OldThingResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<OldThingResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: OldThingResponse) -> Self {
+        match &response {
+            OldThingResponse::Ok => {
+                crate::runtime::empty_response(::http::StatusCode::OK)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for OldThingResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /new`.
@@ -75,12 +84,21 @@ impl NewThingResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<NewThingResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: NewThingResponse) -> Self {
+        match &response {
+            NewThingResponse::Ok => {
+                crate::runtime::empty_response(::http::StatusCode::OK)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for NewThingResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Things API: one method per operation. Serve an implementation with [`router`].
@@ -306,20 +324,20 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`ThingsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: ThingsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/old",
-            ::axum::routing::get(crate::runtime::handle::<S, OldThingRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, OldThingRequest>),
         )
         .route(
             "/new",
-            ::axum::routing::get(crate::runtime::handle::<S, NewThingRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, NewThingRequest>),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -336,16 +354,16 @@ mod handlers {
         type Response = super::OldThingResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: OldThingQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::OldThingRequest {
@@ -373,16 +391,16 @@ mod handlers {
         type Response = super::NewThingResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::NewThingRequest {})
         }

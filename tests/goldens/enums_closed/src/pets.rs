@@ -40,14 +40,21 @@ impl ListPetsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for ListPetsResponse {
+impl ::std::convert::From<ListPetsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: ListPetsResponse) -> Self {
+        match &response {
+            ListPetsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for ListPetsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Pets API: one method per operation. Serve an implementation with [`router`].
@@ -189,16 +196,16 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`PetsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: PetsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/v1/pets",
-            ::axum::routing::get(crate::runtime::handle::<S, ListPetsRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, ListPetsRequest>),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -215,16 +222,16 @@ mod handlers {
         type Response = super::ListPetsResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: ListPetsQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::ListPetsRequest {

@@ -49,17 +49,24 @@ impl GetDeviceResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetDeviceResponse {
+impl ::std::convert::From<GetDeviceResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetDeviceResponse) -> Self {
+        match &response {
+            GetDeviceResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            GetDeviceResponse::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetDeviceResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /devices/{deviceId}/keys`.
@@ -111,17 +118,24 @@ impl GetDeviceKeysResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetDeviceKeysResponse {
+impl ::std::convert::From<GetDeviceKeysResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetDeviceKeysResponse) -> Self {
+        match &response {
+            GetDeviceKeysResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound(body) => {
+            GetDeviceKeysResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetDeviceKeysResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /devices/{deviceId}/card`.
@@ -184,17 +198,24 @@ impl GetDeviceCardResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetDeviceCardResponse {
+impl ::std::convert::From<GetDeviceCardResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetDeviceCardResponse) -> Self {
+        match &response {
+            GetDeviceCardResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound(body) => {
+            GetDeviceCardResponse::NotFound(body) => {
                 crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetDeviceCardResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /positions`.
@@ -232,14 +253,21 @@ impl GetPositionsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetPositionsResponse {
+impl ::std::convert::From<GetPositionsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetPositionsResponse) -> Self {
+        match &response {
+            GetPositionsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetPositionsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /devices`.
@@ -277,14 +305,21 @@ impl ListDevicesResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for ListDevicesResponse {
+impl ::std::convert::From<ListDevicesResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: ListDevicesResponse) -> Self {
+        match &response {
+            ListDevicesResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for ListDevicesResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /devices/{deviceId}/summary`.
@@ -325,14 +360,21 @@ impl ShowDeviceResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for ShowDeviceResponse {
+impl ::std::convert::From<ShowDeviceResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: ShowDeviceResponse) -> Self {
+        match &response {
+            ShowDeviceResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for ShowDeviceResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Devices API: one method per operation. Serve an implementation with [`router`].
@@ -906,36 +948,44 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`DevicesApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: DevicesApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/devices/{deviceId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetDeviceRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetDeviceRequest>),
         )
         .route(
             "/devices/{deviceId}/keys",
-            ::axum::routing::get(crate::runtime::handle::<S, GetDeviceKeysRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetDeviceKeysRequest>,
+            ),
         )
         .route(
             "/devices/{deviceId}/card",
-            ::axum::routing::get(crate::runtime::handle::<S, GetDeviceCardRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetDeviceCardRequest>,
+            ),
         )
         .route(
             "/positions",
-            ::axum::routing::get(crate::runtime::handle::<S, GetPositionsRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetPositionsRequest>,
+            ),
         )
         .route(
             "/devices",
-            ::axum::routing::get(crate::runtime::handle::<S, ListDevicesRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, ListDevicesRequest>,
+            ),
         )
         .route(
             "/devices/{deviceId}/summary",
-            ::axum::routing::get(crate::runtime::handle::<S, ShowDeviceRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, ShowDeviceRequest>),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -952,16 +1002,16 @@ mod handlers {
         type Response = super::GetDeviceResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetDevicePath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetDeviceRequest {
@@ -994,16 +1044,16 @@ mod handlers {
         type Response = super::GetDeviceKeysResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetDeviceKeysPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetDeviceKeysRequest {
@@ -1036,16 +1086,16 @@ mod handlers {
         type Response = super::GetDeviceCardResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetDeviceCardPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetDeviceCardRequest {
@@ -1073,16 +1123,16 @@ mod handlers {
         type Response = super::GetPositionsResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::GetPositionsRequest {})
         }
@@ -1107,16 +1157,16 @@ mod handlers {
         type Response = super::ListDevicesResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::ListDevicesRequest {})
         }
@@ -1146,16 +1196,16 @@ mod handlers {
         type Response = super::ShowDeviceResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: ShowDevicePath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::ShowDeviceRequest {

@@ -35,12 +35,21 @@ impl FormLoginResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<FormLoginResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: FormLoginResponse) -> Self {
+        match &response {
+            FormLoginResponse::Ok => {
+                crate::runtime::empty_response(::http::StatusCode::OK)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for FormLoginResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /notes`.
@@ -78,12 +87,21 @@ impl AddNoteResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<AddNoteResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: AddNoteResponse) -> Self {
+        match &response {
+            AddNoteResponse::Created => {
+                crate::runtime::empty_response(::http::StatusCode::CREATED)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for AddNoteResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Created => crate::runtime::empty_response(::http::StatusCode::CREATED),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Forms API: one method per operation. Serve an implementation with [`router`].
@@ -310,20 +328,20 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`FormsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: FormsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/login",
-            ::axum::routing::post(crate::runtime::handle::<S, FormLoginRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, FormLoginRequest>),
         )
         .route(
             "/notes",
-            ::axum::routing::post(crate::runtime::handle::<S, AddNoteRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, AddNoteRequest>),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -335,16 +353,16 @@ mod handlers {
         type Response = super::FormLoginResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::FormLoginBody = crate::runtime::body(
                 parts,
@@ -373,16 +391,16 @@ mod handlers {
         type Response = super::AddNoteResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::AddNoteBody = crate::runtime::body(
                 parts,

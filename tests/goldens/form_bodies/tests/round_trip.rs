@@ -2,8 +2,9 @@
 
 //! Every operation, through the generated client and the generated router: the
 //! server receives the request the client sent, the client gets the response the
-//! server answered. Needs both halves and a transport: `cargo test --features reqwest`.
-#![cfg(all(feature = "server", feature = "reqwest"))]
+//! server answered. Needs the routers and a transport (`axum`, on by default, and
+//! `reqwest`): `cargo test --features reqwest`.
+#![cfg(all(feature = "axum", feature = "reqwest"))]
 use ::std::sync::Mutex;
 /// The value every secret (password, token) of the samples holds: it must go over
 /// the wire, and never show in a `Debug` of a request or a response.

@@ -35,14 +35,21 @@ impl PutLabelsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for PutLabelsResponse {
+impl ::std::convert::From<PutLabelsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::NoContent => {
+    fn from(response: PutLabelsResponse) -> Self {
+        match &response {
+            PutLabelsResponse::NoContent => {
                 crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for PutLabelsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Labels API: one method per operation. Serve an implementation with [`router`].
@@ -185,16 +192,16 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`LabelsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: LabelsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/labels",
-            ::axum::routing::put(crate::runtime::handle::<S, PutLabelsRequest>),
+            ::axum::routing::put(crate::runtime::routing::handle::<S, PutLabelsRequest>),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -206,16 +213,16 @@ mod handlers {
         type Response = super::PutLabelsResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::PutLabelsBody = crate::runtime::body(
                 parts,

@@ -76,17 +76,24 @@ impl GetThingResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetThingResponse {
+impl ::std::convert::From<GetThingResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetThingResponse) -> Self {
+        match &response {
+            GetThingResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::NotFound => {
+            GetThingResponse::NotFound => {
                 crate::runtime::empty_response(::http::StatusCode::NOT_FOUND)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetThingResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /odd`.
@@ -124,14 +131,21 @@ impl ThingsGetV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for ThingsGetV2Response {
+impl ::std::convert::From<ThingsGetV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: ThingsGetV2Response) -> Self {
+        match &response {
+            ThingsGetV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for ThingsGetV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /odd/{Self}`.
@@ -169,14 +183,21 @@ impl SelfResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for SelfResponse {
+impl ::std::convert::From<SelfResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::NoContent => {
+    fn from(response: SelfResponse) -> Self {
+        match &response {
+            SelfResponse::NoContent => {
                 crate::runtime::empty_response(::http::StatusCode::NO_CONTENT)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for SelfResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /result`.
@@ -214,14 +235,21 @@ impl ResultResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for ResultResponse {
+impl ::std::convert::From<ResultResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: ResultResponse) -> Self {
+        match &response {
+            ResultResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for ResultResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Clashing names API: one method per operation. Serve an implementation with [`router`].
@@ -671,28 +699,30 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`TypesApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: TypesApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/things/{user-id}/{user_id}",
-            ::axum::routing::post(crate::runtime::handle::<S, GetThingRequest>),
+            ::axum::routing::post(crate::runtime::routing::handle::<S, GetThingRequest>),
         )
         .route(
             "/odd",
-            ::axum::routing::get(crate::runtime::handle::<S, ThingsGetV2Request>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, ThingsGetV2Request>,
+            ),
         )
         .route(
             "/odd/{Self}",
-            ::axum::routing::get(crate::runtime::handle::<S, SelfRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, SelfRequest>),
         )
         .route(
             "/result",
-            ::axum::routing::get(crate::runtime::handle::<S, ResultRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, ResultRequest>),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -704,7 +734,7 @@ mod handlers {
         failure.answer()
     }
     pub(super) fn credential_api_key(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -719,7 +749,7 @@ mod handlers {
         )
     }
     pub(super) fn credential_api_key_(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -737,7 +767,7 @@ mod handlers {
         )
     }
     pub(super) fn credential_self(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -766,14 +796,14 @@ mod handlers {
     }
     /// A credential extractor: the request's credential of one scheme, if it carries one.
     type Extractor = fn(
-        &::axum::http::request::Parts,
+        &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
     >;
     /// The credential of the first extractor that finds one.
     fn first_credential(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
         extractors: &[Extractor],
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
@@ -824,7 +854,7 @@ mod handlers {
         type Response = super::GetThingResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
@@ -837,9 +867,9 @@ mod handlers {
             )
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetThingPath = crate::runtime::path(path)?;
             let query: GetThingQuery = crate::runtime::query(parts)?;
@@ -881,16 +911,16 @@ mod handlers {
         type Response = super::ThingsGetV2Response;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::ThingsGetV2Request {})
         }
@@ -919,16 +949,16 @@ mod handlers {
         type Response = super::SelfResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: SelfPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::SelfRequest {
@@ -952,16 +982,16 @@ mod handlers {
         type Response = super::ResultResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::ResultRequest {})
         }

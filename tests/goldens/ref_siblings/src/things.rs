@@ -38,14 +38,21 @@ impl CreateThingResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for CreateThingResponse {
+impl ::std::convert::From<CreateThingResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: CreateThingResponse) -> Self {
+        match &response {
+            CreateThingResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for CreateThingResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Things API: one method per operation. Serve an implementation with [`router`].
@@ -188,16 +195,18 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`ThingsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: ThingsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/things",
-            ::axum::routing::post(crate::runtime::handle::<S, CreateThingRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, CreateThingRequest>,
+            ),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -210,16 +219,16 @@ mod handlers {
         type Response = super::CreateThingResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let body: crate::types::CreateThingBody = crate::runtime::body(
                 parts,

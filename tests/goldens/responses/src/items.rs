@@ -77,24 +77,33 @@ impl GetItemResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<GetItemResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: GetItemResponse) -> Self {
+        match &response {
+            GetItemResponse::Ok(body) => {
+                crate::runtime::json_response(::http::StatusCode::OK, &body)
+            }
+            GetItemResponse::NotModified => {
+                crate::runtime::empty_response(::http::StatusCode::NOT_MODIFIED)
+            }
+            GetItemResponse::NotFound(body) => {
+                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
+            }
+            GetItemResponse::ServerError(status, body) => {
+                crate::runtime::json_response(*status, &body)
+            }
+            GetItemResponse::Default(status, body) => {
+                crate::runtime::json_response(*status, &body)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for GetItemResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
-                crate::runtime::json_response(::http::StatusCode::OK, &body)
-            }
-            Self::NotModified => {
-                crate::runtime::empty_response(::http::StatusCode::NOT_MODIFIED)
-            }
-            Self::NotFound(body) => {
-                crate::runtime::json_response(::http::StatusCode::NOT_FOUND, &body)
-            }
-            Self::ServerError(status, body) => {
-                crate::runtime::json_response(*status, &body)
-            }
-            Self::Default(status, body) => crate::runtime::json_response(*status, &body),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Items API: one method per operation. Serve an implementation with [`router`].
@@ -242,16 +251,16 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`ItemsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: ItemsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/items/{id}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetItemRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetItemRequest>),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -268,16 +277,16 @@ mod handlers {
         type Response = super::GetItemResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::Problem>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::Problem> {
             let path: GetItemPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetItemRequest {

@@ -45,12 +45,21 @@ impl UsesGlobalResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<UsesGlobalResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: UsesGlobalResponse) -> Self {
+        match &response {
+            UsesGlobalResponse::Ok => {
+                crate::runtime::empty_response(::http::StatusCode::OK)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for UsesGlobalResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /either`.
@@ -85,12 +94,21 @@ impl EitherKeyResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<EitherKeyResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: EitherKeyResponse) -> Self {
+        match &response {
+            EitherKeyResponse::Ok => {
+                crate::runtime::empty_response(::http::StatusCode::OK)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for EitherKeyResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /maybe`.
@@ -125,12 +143,21 @@ impl MaybeKeyResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<MaybeKeyResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: MaybeKeyResponse) -> Self {
+        match &response {
+            MaybeKeyResponse::Ok => {
+                crate::runtime::empty_response(::http::StatusCode::OK)
+            }
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for MaybeKeyResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /signed`.
@@ -165,12 +192,19 @@ impl SignedResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<SignedResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: SignedResponse) -> Self {
+        match &response {
+            SignedResponse::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for SignedResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /public`.
@@ -205,12 +239,19 @@ impl PublicResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<PublicResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: PublicResponse) -> Self {
+        match &response {
+            PublicResponse::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for PublicResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok => crate::runtime::empty_response(::http::StatusCode::OK),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Secured API: one method per operation. Serve an implementation with [`router`].
@@ -762,32 +803,32 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`SecuredApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: SecuredApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/default",
-            ::axum::routing::get(crate::runtime::handle::<S, UsesGlobalRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, UsesGlobalRequest>),
         )
         .route(
             "/either",
-            ::axum::routing::get(crate::runtime::handle::<S, EitherKeyRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, EitherKeyRequest>),
         )
         .route(
             "/maybe",
-            ::axum::routing::get(crate::runtime::handle::<S, MaybeKeyRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, MaybeKeyRequest>),
         )
         .route(
             "/signed",
-            ::axum::routing::get(crate::runtime::handle::<S, SignedRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, SignedRequest>),
         )
         .route(
             "/public",
-            ::axum::routing::get(crate::runtime::handle::<S, PublicRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, PublicRequest>),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -799,7 +840,7 @@ mod handlers {
         failure.answer()
     }
     pub(super) fn credential_api_key_header(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -814,7 +855,7 @@ mod handlers {
         )
     }
     pub(super) fn credential_api_key_query(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -832,7 +873,7 @@ mod handlers {
         )
     }
     pub(super) fn credential_basic_auth(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -847,7 +888,7 @@ mod handlers {
         )
     }
     pub(super) fn credential_signed_request(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
@@ -895,14 +936,14 @@ mod handlers {
     }
     /// A credential extractor: the request's credential of one scheme, if it carries one.
     type Extractor = fn(
-        &::axum::http::request::Parts,
+        &::http::request::Parts,
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
         crate::types::ApiError,
     >;
     /// The credential of the first extractor that finds one.
     fn first_credential(
-        parts: &::axum::http::request::Parts,
+        parts: &::http::request::Parts,
         extractors: &[Extractor],
     ) -> ::std::result::Result<
         ::std::option::Option<super::Credential>,
@@ -925,16 +966,16 @@ mod handlers {
         type Response = super::UsesGlobalResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_api_key_header(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::UsesGlobalRequest {})
         }
@@ -958,7 +999,7 @@ mod handlers {
         type Response = super::EitherKeyResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
@@ -971,9 +1012,9 @@ mod handlers {
             )
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::EitherKeyRequest {})
         }
@@ -999,16 +1040,16 @@ mod handlers {
         type Response = super::MaybeKeyResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             optional(server, credential_api_key_query(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::MaybeKeyRequest {})
         }
@@ -1032,16 +1073,16 @@ mod handlers {
         type Response = super::SignedResponse;
         fn authenticate(
             server: &S,
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             required(server, credential_signed_request(parts))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::SignedRequest {})
         }
@@ -1062,16 +1103,16 @@ mod handlers {
         type Response = super::PublicResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             ::std::result::Result::Ok(super::PublicRequest {})
         }

@@ -38,14 +38,21 @@ impl SendInviteV1Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for SendInviteV1Response {
+impl ::std::convert::From<SendInviteV1Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: SendInviteV1Response) -> Self {
+        match &response {
+            SendInviteV1Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for SendInviteV1Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `PUT /_matrix/federation/v2/invite/{roomId}`.
@@ -86,14 +93,21 @@ impl SendInviteV2Response {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for SendInviteV2Response {
+impl ::std::convert::From<SendInviteV2Response> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: SendInviteV2Response) -> Self {
+        match &response {
+            SendInviteV2Response::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for SendInviteV2Response {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/client/v3/events`.
@@ -136,14 +150,21 @@ impl GetEventsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetEventsResponse {
+impl ::std::convert::From<GetEventsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetEventsResponse) -> Self {
+        match &response {
+            GetEventsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetEventsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/client/v3/rooms/{roomId}/invite`.
@@ -186,14 +207,21 @@ impl InviteUserResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for InviteUserResponse {
+impl ::std::convert::From<InviteUserResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: InviteUserResponse) -> Self {
+        match &response {
+            InviteUserResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for InviteUserResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `PUT /_matrix/client/v3/rooms/{roomId}/state`.
@@ -236,14 +264,21 @@ impl SetStateResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for SetStateResponse {
+impl ::std::convert::From<SetStateResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: SetStateResponse) -> Self {
+        match &response {
+            SetStateResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for SetStateResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/client/v3/rooms/{roomId}/event`.
@@ -284,14 +319,21 @@ impl GetEventResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetEventResponse {
+impl ::std::convert::From<GetEventResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: GetEventResponse) -> Self {
+        match &response {
+            GetEventResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetEventResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/client/v3/events`.
@@ -336,14 +378,21 @@ impl PeekEventsResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for PeekEventsResponse {
+impl ::std::convert::From<PeekEventsResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: PeekEventsResponse) -> Self {
+        match &response {
+            PeekEventsResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for PeekEventsResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/client/v3/thirdparty/user/{protocol}`.
@@ -392,14 +441,21 @@ impl QueryUserByProtocolResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for QueryUserByProtocolResponse {
+impl ::std::convert::From<QueryUserByProtocolResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: QueryUserByProtocolResponse) -> Self {
+        match &response {
+            QueryUserByProtocolResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for QueryUserByProtocolResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/client/v3/rooms/{roomId}/invite`.
@@ -453,17 +509,24 @@ impl InviteBy3PidResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for InviteBy3PidResponse {
+impl ::std::convert::From<InviteBy3PidResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: InviteBy3PidResponse) -> Self {
+        match &response {
+            InviteBy3PidResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
-            Self::BadRequest(body) => {
+            InviteBy3PidResponse::BadRequest(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_REQUEST, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for InviteBy3PidResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `POST /_matrix/media/v3/upload`.
@@ -508,14 +571,21 @@ impl UploadContentResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for UploadContentResponse {
+impl ::std::convert::From<UploadContentResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => {
+    fn from(response: UploadContentResponse) -> Self {
+        match &response {
+            UploadContentResponse::Ok(body) => {
                 crate::runtime::json_response(::http::StatusCode::OK, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for UploadContentResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/media/v3/download/{mediaId}`.
@@ -556,12 +626,19 @@ impl GetContentResponse {
     }
 }
 #[cfg(feature = "server")]
+impl ::std::convert::From<GetContentResponse> for crate::runtime::Response {
+    #[inline]
+    fn from(response: GetContentResponse) -> Self {
+        match &response {
+            GetContentResponse::Ok(body) => body.response(::http::StatusCode::OK),
+        }
+    }
+}
+#[cfg(feature = "axum")]
 impl ::axum::response::IntoResponse for GetContentResponse {
     #[inline]
     fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => body.response(::http::StatusCode::OK),
-        }
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The request of `GET /_matrix/media/r0/legacy/{mediaId}`.
@@ -613,15 +690,22 @@ impl GetLegacyContentResponse {
     }
 }
 #[cfg(feature = "server")]
-impl ::axum::response::IntoResponse for GetLegacyContentResponse {
+impl ::std::convert::From<GetLegacyContentResponse> for crate::runtime::Response {
     #[inline]
-    fn into_response(self) -> ::axum::response::Response {
-        match &self {
-            Self::Ok(body) => body.response(::http::StatusCode::OK),
-            Self::BadGateway(body) => {
+    fn from(response: GetLegacyContentResponse) -> Self {
+        match &response {
+            GetLegacyContentResponse::Ok(body) => body.response(::http::StatusCode::OK),
+            GetLegacyContentResponse::BadGateway(body) => {
                 crate::runtime::json_response(::http::StatusCode::BAD_GATEWAY, &body)
             }
         }
+    }
+}
+#[cfg(feature = "axum")]
+impl ::axum::response::IntoResponse for GetLegacyContentResponse {
+    #[inline]
+    fn into_response(self) -> ::axum::response::Response {
+        crate::runtime::routing::into_axum(self.into())
     }
 }
 /// The Rooms API: one method per operation. Serve an implementation with [`router`].
@@ -1740,16 +1824,20 @@ impl<H: crate::outgoing::HttpClient> Client<H> {
     }
 }
 /// An axum router serving every operation of [`RoomsApi`] at its full paths, with the transport rules applied: credentials, parsing, error bodies, CORS, body limits.
-#[cfg(feature = "server")]
+#[cfg(feature = "axum")]
 pub fn router<S: RoomsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
     ::axum::Router::new()
         .route(
             "/_matrix/federation/v1/invite/{roomId}",
-            ::axum::routing::put(crate::runtime::handle::<S, SendInviteV1Request>),
+            ::axum::routing::put(
+                crate::runtime::routing::handle::<S, SendInviteV1Request>,
+            ),
         )
         .route(
             "/_matrix/federation/v2/invite/{roomId}",
-            ::axum::routing::put(crate::runtime::handle::<S, SendInviteV2Request>),
+            ::axum::routing::put(
+                crate::runtime::routing::handle::<S, SendInviteV2Request>,
+            ),
         )
         .route(
             "/_matrix/client/v3/events",
@@ -1761,31 +1849,37 @@ pub fn router<S: RoomsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
         )
         .route(
             "/_matrix/client/v3/rooms/{roomId}/state",
-            ::axum::routing::put(crate::runtime::handle::<S, SetStateRequest>),
+            ::axum::routing::put(crate::runtime::routing::handle::<S, SetStateRequest>),
         )
         .route(
             "/_matrix/client/v3/rooms/{roomId}/event",
-            ::axum::routing::get(crate::runtime::handle::<S, GetEventRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetEventRequest>),
         )
         .route(
             "/_matrix/client/v3/thirdparty/user/{protocol}",
-            ::axum::routing::get(crate::runtime::handle::<S, QueryUserByProtocolRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, QueryUserByProtocolRequest>,
+            ),
         )
         .route(
             "/_matrix/media/v3/upload",
-            ::axum::routing::post(crate::runtime::handle::<S, UploadContentRequest>),
+            ::axum::routing::post(
+                crate::runtime::routing::handle::<S, UploadContentRequest>,
+            ),
         )
         .route(
             "/_matrix/media/v3/download/{mediaId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetContentRequest>),
+            ::axum::routing::get(crate::runtime::routing::handle::<S, GetContentRequest>),
         )
         .route(
             "/_matrix/media/r0/legacy/{mediaId}",
-            ::axum::routing::get(crate::runtime::handle::<S, GetLegacyContentRequest>),
+            ::axum::routing::get(
+                crate::runtime::routing::handle::<S, GetLegacyContentRequest>,
+            ),
         )
-        .fallback(crate::runtime::not_found)
-        .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-        .layer(::axum::middleware::from_fn(crate::runtime::cors))
+        .fallback(crate::runtime::routing::not_found)
+        .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+        .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
         .with_state(server)
 }
 #[cfg(feature = "server")]
@@ -1803,16 +1897,16 @@ mod handlers {
         type Response = super::SendInviteV1Response;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: SendInviteV1Path = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::SendInviteV1Request {
@@ -1845,16 +1939,16 @@ mod handlers {
         type Response = super::SendInviteV2Response;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: SendInviteV2Path = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::SendInviteV2Request {
@@ -1888,16 +1982,16 @@ mod handlers {
         type Response = super::GetEventsResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: GetEventsQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::GetEventsRequest {
@@ -1930,16 +2024,16 @@ mod handlers {
         type Response = super::InviteUserResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: InviteUserPath = crate::runtime::path(path)?;
             let body: crate::types::InviteUserBody = crate::runtime::body(
@@ -1977,16 +2071,16 @@ mod handlers {
         type Response = super::SetStateResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: SetStatePath = crate::runtime::path(path)?;
             let body: ::std::option::Option<crate::types::SetStateBody> = crate::runtime::optional_body(
@@ -2024,16 +2118,16 @@ mod handlers {
         type Response = super::GetEventResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetEventPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetEventRequest {
@@ -2069,16 +2163,16 @@ mod handlers {
         type Response = super::PeekEventsResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query: PeekEventsQuery = crate::runtime::query(parts)?;
             ::std::result::Result::Ok(super::PeekEventsRequest {
@@ -2118,16 +2212,16 @@ mod handlers {
         type Response = super::QueryUserByProtocolResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: QueryUserByProtocolPath = crate::runtime::path(path)?;
             let query: QueryUserByProtocolQuery = crate::runtime::query(parts)?;
@@ -2163,16 +2257,16 @@ mod handlers {
         type Response = super::InviteBy3PidResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: InviteBy3PidPath = crate::runtime::path(path)?;
             let body: crate::types::InviteBy3PidBody = crate::runtime::body(
@@ -2211,16 +2305,16 @@ mod handlers {
         type Response = super::UploadContentResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            parts: &::axum::http::request::Parts,
+            parts: &::http::request::Parts,
             _path: &[(::std::string::String, ::std::string::String)],
-            body: &::axum::body::Bytes,
+            body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let headers: UploadContentHeaders = crate::runtime::headers(parts)?;
             let body: crate::types::UploadContentBody = crate::types::UploadContentBody::read(
@@ -2260,16 +2354,16 @@ mod handlers {
         type Response = super::GetContentResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetContentPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetContentRequest {
@@ -2302,16 +2396,16 @@ mod handlers {
         type Response = super::GetLegacyContentResponse;
         fn authenticate(
             _server: &S,
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
         > + ::std::marker::Send {
             ::std::future::ready(::std::result::Result::Ok(()))
         }
         fn read(
-            _parts: &::axum::http::request::Parts,
+            _parts: &::http::request::Parts,
             path: &[(::std::string::String, ::std::string::String)],
-            _body: &::axum::body::Bytes,
+            _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let path: GetLegacyContentPath = crate::runtime::path(path)?;
             ::std::result::Result::Ok(super::GetLegacyContentRequest {
@@ -2333,6 +2427,7 @@ mod handlers {
     }
     /// Routes that several operations share: each dispatcher's doc says how it
     /// chooses.
+    #[cfg(feature = "axum")]
     pub(super) mod shared {
         /// `get_events`, `peek_events`: the request goes to the first whose request reads, trying first those whose query parameters it carries most of (spec order among equals); when none reads, the answer is the first one's error.
         pub(in super::super) async fn route_0<S: super::super::RoomsApi>(
@@ -2341,17 +2436,15 @@ mod handlers {
         ) -> ::axum::response::Response {
             let (mut parts, body) = request.into_parts();
             let read = async {
-                let path = crate::runtime::path_parameters(&mut parts).await?;
-                let body = crate::runtime::read_body(&parts, body).await?;
-                ::std::result::Result::Ok((path, body))
+                let path = crate::runtime::routing::path_parameters(&mut parts).await?;
+                let body = crate::runtime::routing::read_body(&parts, body).await?;
+                ::std::result::Result::Ok::<_, crate::runtime::Error>((path, body))
             }
                 .await;
             let (path, body) = match read {
                 ::std::result::Result::Ok(read) => read,
                 ::std::result::Result::Err(error) => {
-                    return crate::runtime::respond::<
-                        (),
-                    >(::std::result::Result::Err(error));
+                    return ::axum::response::IntoResponse::into_response(error);
                 }
             };
             let carried: [usize; 2usize] = [
@@ -2383,7 +2476,9 @@ mod handlers {
                                     S,
                                 >>::call(&server, caller, request)
                                     .await;
-                                return crate::runtime::respond(result);
+                                return crate::runtime::routing::into_axum(
+                                    crate::runtime::respond(result),
+                                );
                             }
                             ::std::result::Result::Err(error) => {
                                 errors[0usize] = ::std::option::Option::Some(error);
@@ -2408,7 +2503,9 @@ mod handlers {
                                     S,
                                 >>::call(&server, caller, request)
                                     .await;
-                                return crate::runtime::respond(result);
+                                return crate::runtime::routing::into_axum(
+                                    crate::runtime::respond(result),
+                                );
                             }
                             ::std::result::Result::Err(error) => {
                                 errors[1usize] = ::std::option::Option::Some(error);
@@ -2420,9 +2517,9 @@ mod handlers {
             }
             match errors.into_iter().flatten().next() {
                 ::std::option::Option::Some(error) => {
-                    crate::runtime::respond::<()>(::std::result::Result::Err(error))
+                    ::axum::response::IntoResponse::into_response(error)
                 }
-                ::std::option::Option::None => crate::runtime::not_found().await,
+                ::std::option::Option::None => crate::runtime::routing::not_found().await,
             }
         }
         /// `invite_user`, `invite_by3_pid`: the request goes to the first whose request reads, trying first those whose query parameters it carries most of (spec order among equals); when none reads, the answer is the first one's error.
@@ -2432,17 +2529,15 @@ mod handlers {
         ) -> ::axum::response::Response {
             let (mut parts, body) = request.into_parts();
             let read = async {
-                let path = crate::runtime::path_parameters(&mut parts).await?;
-                let body = crate::runtime::read_body(&parts, body).await?;
-                ::std::result::Result::Ok((path, body))
+                let path = crate::runtime::routing::path_parameters(&mut parts).await?;
+                let body = crate::runtime::routing::read_body(&parts, body).await?;
+                ::std::result::Result::Ok::<_, crate::runtime::Error>((path, body))
             }
                 .await;
             let (path, body) = match read {
                 ::std::result::Result::Ok(read) => read,
                 ::std::result::Result::Err(error) => {
-                    return crate::runtime::respond::<
-                        (),
-                    >(::std::result::Result::Err(error));
+                    return ::axum::response::IntoResponse::into_response(error);
                 }
             };
             let carried: [usize; 2usize] = [
@@ -2474,7 +2569,9 @@ mod handlers {
                                     S,
                                 >>::call(&server, caller, request)
                                     .await;
-                                return crate::runtime::respond(result);
+                                return crate::runtime::routing::into_axum(
+                                    crate::runtime::respond(result),
+                                );
                             }
                             ::std::result::Result::Err(error) => {
                                 errors[0usize] = ::std::option::Option::Some(error);
@@ -2499,7 +2596,9 @@ mod handlers {
                                     S,
                                 >>::call(&server, caller, request)
                                     .await;
-                                return crate::runtime::respond(result);
+                                return crate::runtime::routing::into_axum(
+                                    crate::runtime::respond(result),
+                                );
                             }
                             ::std::result::Result::Err(error) => {
                                 errors[1usize] = ::std::option::Option::Some(error);
@@ -2511,9 +2610,9 @@ mod handlers {
             }
             match errors.into_iter().flatten().next() {
                 ::std::option::Option::Some(error) => {
-                    crate::runtime::respond::<()>(::std::result::Result::Err(error))
+                    ::axum::response::IntoResponse::into_response(error)
                 }
-                ::std::option::Option::None => crate::runtime::not_found().await,
+                ::std::option::Option::None => crate::runtime::routing::not_found().await,
             }
         }
     }

@@ -443,8 +443,8 @@ impl UploadContentBody {
     /// empty body.
     #[cfg(feature = "server")]
     pub(crate) fn read(
-        parts: &::axum::http::request::Parts,
-        bytes: &::axum::body::Bytes,
+        parts: &::http::request::Parts,
+        bytes: &[u8],
     ) -> ::std::result::Result<::std::option::Option<Self>, crate::types::ApiError> {
         if bytes.is_empty() {
             return ::std::result::Result::Ok(::std::option::Option::None);
@@ -518,7 +518,7 @@ impl GetContentOkBody {
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
-    ) -> ::axum::response::Response {
+    ) -> crate::runtime::Response {
         match self {
             Self::OctetStream(blob) => {
                 crate::runtime::media_response(
@@ -569,7 +569,7 @@ impl GetLegacyContentOkBody {
     pub(crate) fn response(
         &self,
         status: ::http::StatusCode,
-    ) -> ::axum::response::Response {
+    ) -> crate::runtime::Response {
         match self {
             Self::Any(blob) => {
                 crate::runtime::media_response(
