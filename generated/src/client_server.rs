@@ -2082,12 +2082,6 @@ mod handlers {
     fn register_kind_default() -> crate::types::RegisterKind {
         crate::types::RegisterKind::User
     }
-    #[derive(::serde::Deserialize)]
-    struct RegisterQuery {
-        #[serde(rename = "kind")]
-        #[serde(default = "register_kind_default")]
-        kind: crate::types::RegisterKind,
-    }
     impl<S: super::ClientServerApi> crate::runtime::Operation<S>
     for super::RegisterRequest {
         const PATH: bool = false;
@@ -2107,14 +2101,18 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let query: RegisterQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_kind: crate::types::RegisterKind = crate::runtime::parameter::<
+                crate::types::RegisterKind,
+            >(&query, "kind")?
+                .unwrap_or_else(register_kind_default);
             let body: crate::types::RegisterBody = crate::runtime::body(
                 parts,
                 body,
                 false,
             )?;
             ::std::result::Result::Ok(super::RegisterRequest {
-                kind: query.kind,
+                kind: parameter_kind,
                 body,
             })
         }
@@ -2281,11 +2279,6 @@ mod handlers {
             server.get_versions(request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct RequestOpenIdTokenPath {
-        #[serde(rename = "userId")]
-        user_id: crate::types::UserId,
-    }
     impl<S: super::ClientServerApi> crate::runtime::Operation<S>
     for super::RequestOpenIdTokenRequest {
         const PATH: bool = true;
@@ -2305,14 +2298,17 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let path: RequestOpenIdTokenPath = crate::runtime::path(path)?;
+            let parameter_user_id: crate::types::UserId = crate::runtime::parameter::<
+                crate::types::UserId,
+            >(path, "userId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
             let body: ::serde_json::Map<::std::string::String, ::serde_json::Value> = crate::runtime::body(
                 parts,
                 body,
                 false,
             )?;
             ::std::result::Result::Ok(super::RequestOpenIdTokenRequest {
-                user_id: path.user_id,
+                user_id: parameter_user_id,
                 body,
             })
         }
@@ -2328,11 +2324,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.request_open_id_token(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct ExchangeOpenIdTokenQuery {
-        #[serde(rename = "access_token")]
-        access_token: crate::strings::Secret,
     }
     impl<S: super::ClientServerApi> crate::runtime::Operation<S>
     for super::ExchangeOpenIdTokenRequest {
@@ -2353,9 +2344,13 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let query: ExchangeOpenIdTokenQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_access_token: crate::strings::Secret = crate::runtime::parameter::<
+                crate::strings::Secret,
+            >(&query, "access_token")?
+                .ok_or_else(|| crate::runtime::missing_parameter("access_token"))?;
             ::std::result::Result::Ok(super::ExchangeOpenIdTokenRequest {
-                access_token: query.access_token,
+                access_token: parameter_access_token,
             })
         }
         fn call(

@@ -7763,13 +7763,6 @@ mod handlers {
             server.logout(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GetValidated3pidQuery {
-        #[serde(rename = "sid")]
-        sid: ::std::string::String,
-        #[serde(rename = "client_secret")]
-        client_secret: crate::strings::Secret,
-    }
     impl<S: super::IdentityApi> crate::runtime::Operation<S>
     for super::GetValidated3pidRequest {
         const PATH: bool = false;
@@ -7789,10 +7782,18 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let query: GetValidated3pidQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_sid: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "sid")?
+                .ok_or_else(|| crate::runtime::missing_parameter("sid"))?;
+            let parameter_client_secret: crate::strings::Secret = crate::runtime::parameter::<
+                crate::strings::Secret,
+            >(&query, "client_secret")?
+                .ok_or_else(|| crate::runtime::missing_parameter("client_secret"))?;
             ::std::result::Result::Ok(super::GetValidated3pidRequest {
-                sid: query.sid,
-                client_secret: query.client_secret,
+                sid: parameter_sid,
+                client_secret: parameter_client_secret,
             })
         }
         #[allow(deprecated)]
@@ -7924,15 +7925,6 @@ mod handlers {
             server.email_request_token(request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct EmailSubmitTokenGetQuery {
-        #[serde(rename = "sid")]
-        sid: ::std::string::String,
-        #[serde(rename = "client_secret")]
-        client_secret: crate::strings::Secret,
-        #[serde(rename = "token")]
-        token: crate::strings::Secret,
-    }
     impl<S: super::IdentityApi> crate::runtime::Operation<S>
     for super::EmailSubmitTokenGetRequest {
         const PATH: bool = false;
@@ -7952,11 +7944,23 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let query: EmailSubmitTokenGetQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_sid: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "sid")?
+                .ok_or_else(|| crate::runtime::missing_parameter("sid"))?;
+            let parameter_client_secret: crate::strings::Secret = crate::runtime::parameter::<
+                crate::strings::Secret,
+            >(&query, "client_secret")?
+                .ok_or_else(|| crate::runtime::missing_parameter("client_secret"))?;
+            let parameter_token: crate::strings::Secret = crate::runtime::parameter::<
+                crate::strings::Secret,
+            >(&query, "token")?
+                .ok_or_else(|| crate::runtime::missing_parameter("token"))?;
             ::std::result::Result::Ok(super::EmailSubmitTokenGetRequest {
-                sid: query.sid,
-                client_secret: query.client_secret,
-                token: query.token,
+                sid: parameter_sid,
+                client_secret: parameter_client_secret,
+                token: parameter_token,
             })
         }
         fn call(
@@ -8013,11 +8017,6 @@ mod handlers {
             server.email_submit_token_post(request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GetPubKeyPath {
-        #[serde(rename = "keyId")]
-        key_id: ::std::string::String,
-    }
     impl<S: super::IdentityApi> crate::runtime::Operation<S>
     for super::GetPubKeyRequest {
         const PATH: bool = true;
@@ -8037,9 +8036,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let path: GetPubKeyPath = crate::runtime::path(path)?;
+            let parameter_key_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "keyId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("keyId"))?;
             ::std::result::Result::Ok(super::GetPubKeyRequest {
-                key_id: path.key_id,
+                key_id: parameter_key_id,
             })
         }
         fn call(
@@ -8287,13 +8289,6 @@ mod handlers {
             server.lookup_users_v2(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GetValidated3pidV2Query {
-        #[serde(rename = "sid")]
-        sid: ::std::string::String,
-        #[serde(rename = "client_secret")]
-        client_secret: crate::strings::Secret,
-    }
     impl<S: super::IdentityApi> crate::runtime::Operation<S>
     for super::GetValidated3pidV2Request {
         const PATH: bool = false;
@@ -8319,10 +8314,18 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let query: GetValidated3pidV2Query = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_sid: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "sid")?
+                .ok_or_else(|| crate::runtime::missing_parameter("sid"))?;
+            let parameter_client_secret: crate::strings::Secret = crate::runtime::parameter::<
+                crate::strings::Secret,
+            >(&query, "client_secret")?
+                .ok_or_else(|| crate::runtime::missing_parameter("client_secret"))?;
             ::std::result::Result::Ok(super::GetValidated3pidV2Request {
-                sid: query.sid,
-                client_secret: query.client_secret,
+                sid: parameter_sid,
+                client_secret: parameter_client_secret,
             })
         }
         fn call(
@@ -8473,15 +8476,6 @@ mod handlers {
             server.email_request_token_v2(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct EmailSubmitTokenGetV2Query {
-        #[serde(rename = "sid")]
-        sid: ::std::string::String,
-        #[serde(rename = "client_secret")]
-        client_secret: crate::strings::Secret,
-        #[serde(rename = "token")]
-        token: crate::strings::Secret,
-    }
     impl<S: super::IdentityApi> crate::runtime::Operation<S>
     for super::EmailSubmitTokenGetV2Request {
         const PATH: bool = false;
@@ -8507,11 +8501,23 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let query: EmailSubmitTokenGetV2Query = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_sid: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "sid")?
+                .ok_or_else(|| crate::runtime::missing_parameter("sid"))?;
+            let parameter_client_secret: crate::strings::Secret = crate::runtime::parameter::<
+                crate::strings::Secret,
+            >(&query, "client_secret")?
+                .ok_or_else(|| crate::runtime::missing_parameter("client_secret"))?;
+            let parameter_token: crate::strings::Secret = crate::runtime::parameter::<
+                crate::strings::Secret,
+            >(&query, "token")?
+                .ok_or_else(|| crate::runtime::missing_parameter("token"))?;
             ::std::result::Result::Ok(super::EmailSubmitTokenGetV2Request {
-                sid: query.sid,
-                client_secret: query.client_secret,
-                token: query.token,
+                sid: parameter_sid,
+                client_secret: parameter_client_secret,
+                token: parameter_token,
             })
         }
         fn call(
@@ -8621,15 +8627,6 @@ mod handlers {
             server.msisdn_request_token_v2(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct MsisdnSubmitTokenGetV2Query {
-        #[serde(rename = "sid")]
-        sid: ::std::string::String,
-        #[serde(rename = "client_secret")]
-        client_secret: crate::strings::Secret,
-        #[serde(rename = "token")]
-        token: crate::strings::Secret,
-    }
     impl<S: super::IdentityApi> crate::runtime::Operation<S>
     for super::MsisdnSubmitTokenGetV2Request {
         const PATH: bool = false;
@@ -8655,11 +8652,23 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let query: MsisdnSubmitTokenGetV2Query = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_sid: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "sid")?
+                .ok_or_else(|| crate::runtime::missing_parameter("sid"))?;
+            let parameter_client_secret: crate::strings::Secret = crate::runtime::parameter::<
+                crate::strings::Secret,
+            >(&query, "client_secret")?
+                .ok_or_else(|| crate::runtime::missing_parameter("client_secret"))?;
+            let parameter_token: crate::strings::Secret = crate::runtime::parameter::<
+                crate::strings::Secret,
+            >(&query, "token")?
+                .ok_or_else(|| crate::runtime::missing_parameter("token"))?;
             ::std::result::Result::Ok(super::MsisdnSubmitTokenGetV2Request {
-                sid: query.sid,
-                client_secret: query.client_secret,
-                token: query.token,
+                sid: parameter_sid,
+                client_secret: parameter_client_secret,
+                token: parameter_token,
             })
         }
         fn call(
@@ -8816,11 +8825,6 @@ mod handlers {
             server.blindly_sign_stuff_v2(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GetPubKeyV2Path {
-        #[serde(rename = "keyId")]
-        key_id: ::std::string::String,
-    }
     impl<S: super::IdentityApi> crate::runtime::Operation<S>
     for super::GetPubKeyV2Request {
         const PATH: bool = true;
@@ -8840,9 +8844,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let path: GetPubKeyV2Path = crate::runtime::path(path)?;
+            let parameter_key_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "keyId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("keyId"))?;
             ::std::result::Result::Ok(super::GetPubKeyV2Request {
-                key_id: path.key_id,
+                key_id: parameter_key_id,
             })
         }
         fn call(
@@ -8857,11 +8864,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_pub_key_v2(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct IsPubKeyValidV2Query {
-        #[serde(rename = "public_key")]
-        public_key: ::std::string::String,
     }
     impl<S: super::IdentityApi> crate::runtime::Operation<S>
     for super::IsPubKeyValidV2Request {
@@ -8882,9 +8884,13 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let query: IsPubKeyValidV2Query = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_public_key: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "public_key")?
+                .ok_or_else(|| crate::runtime::missing_parameter("public_key"))?;
             ::std::result::Result::Ok(super::IsPubKeyValidV2Request {
-                public_key: query.public_key,
+                public_key: parameter_public_key,
             })
         }
         fn call(
@@ -8899,11 +8905,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.is_pub_key_valid_v2(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct IsEphemeralPubKeyValidV2Query {
-        #[serde(rename = "public_key")]
-        public_key: ::std::string::String,
     }
     impl<S: super::IdentityApi> crate::runtime::Operation<S>
     for super::IsEphemeralPubKeyValidV2Request {
@@ -8924,9 +8925,13 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let query: IsEphemeralPubKeyValidV2Query = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_public_key: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "public_key")?
+                .ok_or_else(|| crate::runtime::missing_parameter("public_key"))?;
             ::std::result::Result::Ok(super::IsEphemeralPubKeyValidV2Request {
-                public_key: query.public_key,
+                public_key: parameter_public_key,
             })
         }
         fn call(
@@ -8976,13 +8981,6 @@ mod handlers {
             server.ping(request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct LookupUserQuery {
-        #[serde(rename = "medium")]
-        medium: ::std::string::String,
-        #[serde(rename = "address")]
-        address: ::std::string::String,
-    }
     impl<S: super::IdentityApi> crate::runtime::Operation<S>
     for super::LookupUserRequest {
         const PATH: bool = false;
@@ -9002,10 +9000,18 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let query: LookupUserQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_medium: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "medium")?
+                .ok_or_else(|| crate::runtime::missing_parameter("medium"))?;
+            let parameter_address: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "address")?
+                .ok_or_else(|| crate::runtime::missing_parameter("address"))?;
             ::std::result::Result::Ok(super::LookupUserRequest {
-                medium: query.medium,
-                address: query.address,
+                medium: parameter_medium,
+                address: parameter_address,
             })
         }
         #[allow(deprecated)]
@@ -9102,11 +9108,6 @@ mod handlers {
             server.store_invite(request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct IsPubKeyValidQuery {
-        #[serde(rename = "public_key")]
-        public_key: ::std::string::String,
-    }
     impl<S: super::IdentityApi> crate::runtime::Operation<S>
     for super::IsPubKeyValidRequest {
         const PATH: bool = false;
@@ -9126,9 +9127,13 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let query: IsPubKeyValidQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_public_key: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "public_key")?
+                .ok_or_else(|| crate::runtime::missing_parameter("public_key"))?;
             ::std::result::Result::Ok(super::IsPubKeyValidRequest {
-                public_key: query.public_key,
+                public_key: parameter_public_key,
             })
         }
         #[allow(deprecated)]
@@ -9144,11 +9149,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.is_pub_key_valid(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct IsEphemeralPubKeyValidQuery {
-        #[serde(rename = "public_key")]
-        public_key: ::std::string::String,
     }
     impl<S: super::IdentityApi> crate::runtime::Operation<S>
     for super::IsEphemeralPubKeyValidRequest {
@@ -9169,9 +9169,13 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let query: IsEphemeralPubKeyValidQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_public_key: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "public_key")?
+                .ok_or_else(|| crate::runtime::missing_parameter("public_key"))?;
             ::std::result::Result::Ok(super::IsEphemeralPubKeyValidRequest {
-                public_key: query.public_key,
+                public_key: parameter_public_key,
             })
         }
         #[allow(deprecated)]

@@ -231,10 +231,6 @@ pub struct OperationNames {
     pub client_method: String,
     /// The constant holding the operation's metadata (`crate::metadata::Metadata`).
     pub metadata: String,
-    /// The router's private structs for path, query and header parameters.
-    pub path_params: String,
-    pub query_params: String,
-    pub header_params: String,
 }
 
 /// Who may call an operation.

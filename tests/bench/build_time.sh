@@ -11,15 +11,15 @@
 # own (so neither is compiled incrementally; a workspace member's first incremental build
 # costs half as much again). Each side's halves are what ruma's are: `client` a typed client
 # without a transport, `server` requests read from `http`'s types and responses written as
-# them, on no framework. One more row adds ours with what ruma leaves to other crates (the
-# axum routers, `axum`, and the client over reqwest, `reqwest`). The last row is the floor:
-# the generated crate's dependencies for both halves (no framework, no transport) built for
-# an empty crate.
+# them, on no framework. Rows marked `axum` add the axum routers, and `reqwest` the client's
+# transport, which ruma leaves to other crates (ruma-client, the application's server). The
+# last row is the floor: the generated crate's dependencies for both halves (no framework,
+# no transport) built for an empty crate.
 #
 # Usage: bash tests/bench/build_time.sh   Environment: RUMA_VERSION (default 0.25.2), RUNS
 # (default 1; the table shows the median), VARIANTS (a subset of the rows, `ruma` first for
-# the shares), PROFILES (default `debug release`). Needs crates.io for ruma and ../shared for
-# the spec tree; not run by CI.
+# the shares; the loop below names them), PROFILES (default `debug release`). Needs
+# crates.io for ruma and ../shared for the spec tree; not run by CI.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -115,16 +115,18 @@ for name in ${PROFILES:-debug release}; do
   profile=--profile=$([ "$name" = release ] && echo release || echo dev)
   ruma_clean=
   apis=client-server,server-server,application-service,identity,push-gateway
-  for variant in ${VARIANTS:-ruma whole whole-axum-reqwest client-server identity floor}; do
-    case $variant in
+  # A variant is SCOPE[:HALVES]: `ruma`, `floor`, `whole` (five APIs) or one API's feature,
+  # with the halves' features (default `server,client`).
+  for variant in ${VARIANTS:-ruma whole whole:axum,client whole:axum,reqwest client-server client-server:axum,client identity identity:axum,client floor}; do
+    scope=${variant%%:*}
+    halves=server,client
+    [ "$scope" = "$variant" ] || halves=${variant#*:}
+    case $scope in
       floor) dir=floor crate=floor-build features=
         label="the generated crate's dependencies alone, no code (server, client)" ;;
       ruma) dir=ruma crate=ruma-client-api features= label="ruma-client-api $RUMA_VERSION (client, server)" ;;
-      whole) dir=ours crate=$package features=$apis,server,client label="v1.16, five APIs (server, client)" ;;
-      whole-axum-reqwest) dir=ours crate=$package features=$apis,axum,reqwest
-        label="v1.16, five APIs (axum routers, client over reqwest)" ;;
-      *) dir=ours crate=$package features=$variant,server,client
-         label="v1.16, \`$variant\` alone (server, client)" ;;
+      whole) dir=ours crate=$package features=$apis,$halves label="v1.16, five APIs ($halves)" ;;
+      *) dir=ours crate=$package features=$scope,$halves label="v1.16, \`$scope\` alone ($halves)" ;;
     esac
     flags=()
     [ -z "$features" ] || flags=(--features "$(echo "$features" | sed "s/[^,]*/$package\/&/g")")

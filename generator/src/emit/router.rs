@@ -436,9 +436,11 @@ fn authenticators(ir: &Ir, api: &Api) -> TokenStream {
     quote!(#required #optional #first)
 }
 
-/// Parses path, query and header parameters, each into a private struct serde fills:
-/// a step per location, a request field per parameter, the structs and their defaults.
-/// The steps run in `Operation::read`, over `parts` and the route's `path` parameters.
+/// Reads path, query and header parameters, each with the runtime's one generic reader
+/// (`runtime::parameter::<T>`) over its location's decoded pairs: a step per parameter, in
+/// the order of the locations (path, query, headers) and then of the spec, a request field
+/// per parameter, and the functions of their defaults. The steps run in `Operation::read`,
+/// over `parts` and the route's `path` parameters.
 fn parameter_steps(
     ir: &Ir,
     api: &Api,
@@ -448,24 +450,15 @@ fn parameter_steps(
     private_items: &mut Vec<TokenStream>,
 ) {
     let root = quote!(crate);
-    for (location, struct_name, binding, call) in [
-        (
-            ParamLocation::Path,
-            &op.names.path_params,
-            quote!(path),
-            quote!(crate::runtime::path(path)?),
-        ),
+    for (location, pairs) in [
+        (ParamLocation::Path, None),
         (
             ParamLocation::Query,
-            &op.names.query_params,
-            quote!(query),
-            quote!(crate::runtime::query(parts)?),
+            Some((quote!(query), quote!(crate::runtime::query_pairs(parts)))),
         ),
         (
             ParamLocation::Header,
-            &op.names.header_params,
-            quote!(headers),
-            quote!(crate::runtime::headers(parts)?),
+            Some((quote!(headers), quote!(crate::runtime::header_pairs(parts)))),
         ),
     ] {
         let params: Vec<&Parameter> = op
@@ -476,30 +469,39 @@ fn parameter_steps(
         if params.is_empty() {
             continue;
         }
-        let struct_ident = ident(struct_name);
-        let mut struct_fields = Vec::new();
+        let binding = match pairs {
+            Some((binding, read)) => {
+                steps.push(quote!(let #binding = #read;));
+                quote!(&#binding)
+            }
+            None => quote!(path),
+        };
         for parameter in &params {
             let field = ident(&parameter.field);
+            // Prefixed, so that no parameter's local shadows `parts`, `path` or `body`.
+            let local = format_ident!("parameter_{}", parameter.field.trim_start_matches("r#"));
             let wire = if location == ParamLocation::Header {
                 parameter.name.to_lowercase()
             } else {
                 parameter.name.clone()
             };
             let (ty, default) = parameter_type(ir, parameter, &root);
-            let default_attr = default.map(|expr| {
-                let default_fn = ident(&parameter.default_fn);
-                let path = &parameter.default_fn;
-                private_items.push(quote!(fn #default_fn() -> #ty { #expr }));
-                quote!(#[serde(default = #path)])
-            });
-            struct_fields.push(quote!(#[serde(rename = #wire)] #default_attr #field: #ty,));
-            fields.push(quote!(#field: #binding.#field));
+            let read = quote!(crate::runtime::parameter::<#ty>(#binding, #wire)?);
+            let value = match default {
+                Some(expr) => {
+                    let default_fn = ident(&parameter.default_fn);
+                    private_items.push(quote!(fn #default_fn() -> #ty { #expr }));
+                    quote!(#read.unwrap_or_else(#default_fn))
+                }
+                None if parameter.required => {
+                    quote!(#read.ok_or_else(|| crate::runtime::missing_parameter(#wire))?)
+                }
+                // An `Option`, which an empty value leaves `None` too.
+                None => quote!(#read.flatten()),
+            };
+            steps.push(quote!(let #local: #ty = #value;));
+            fields.push(quote!(#field: #local));
         }
-        private_items.push(quote! {
-            #[derive(::serde::Deserialize)]
-            struct #struct_ident { #(#struct_fields)* }
-        });
-        steps.push(quote!(let #binding: #struct_ident = #call;));
     }
     spread_query_steps(ir, api, op, fields, private_items);
 }

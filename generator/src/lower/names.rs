@@ -396,7 +396,7 @@ fn api_names(api: &mut Api, modules: &mut HashSet<String>) {
             op.name.clone()
         };
         client_methods.insert(op.names.client_method.clone());
-        operation_types(op, &mut module_items, &mut handlers);
+        operation_types(op, &mut module_items);
         let constant = op.name.trim_end_matches('_').to_uppercase();
         op.names.metadata = unique_snake(&constants, &constant);
         constants.insert(op.names.metadata.clone());
@@ -424,13 +424,9 @@ fn api_names(api: &mut Api, modules: &mut HashSet<String>) {
     }
 }
 
-/// An operation's request and response types (in the API's module) and its parameter
-/// structs (in `handlers`), all from the PascalCase of its method name.
-fn operation_types(
-    op: &mut Operation,
-    module_items: &mut HashSet<String>,
-    handlers: &mut HashSet<String>,
-) {
+/// An operation's request and response types (in the API's module), from the PascalCase of
+/// its method name.
+fn operation_types(op: &mut Operation, module_items: &mut HashSet<String>) {
     let prefix = pascal_case(&op.name);
     let mut number = 1;
     let prefixed = |number: usize, suffix: &str| match number {
@@ -439,24 +435,13 @@ fn operation_types(
     };
     while module_items.contains(&prefixed(number, "Request"))
         || module_items.contains(&prefixed(number, "Response"))
-        || ["Path", "Query", "Headers"]
-            .iter()
-            .any(|s| handlers.contains(&prefixed(number, s)))
     {
         number += 1;
     }
     let names = &mut op.names;
     names.request = prefixed(number, "Request");
     names.response = prefixed(number, "Response");
-    names.path_params = prefixed(number, "Path");
-    names.query_params = prefixed(number, "Query");
-    names.header_params = prefixed(number, "Headers");
     module_items.extend([names.request.clone(), names.response.clone()]);
-    handlers.extend([
-        names.path_params.clone(),
-        names.query_params.clone(),
-        names.header_params.clone(),
-    ]);
     let mut variants = HashSet::new();
     for response in &mut op.responses {
         response.variant = fresh(&variants, &status_name(response.status), "");

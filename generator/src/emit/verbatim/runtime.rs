@@ -1,9 +1,10 @@
 //! The server half, on `http`'s types and no framework: parsing JSON, forms, queries, paths
-//! and headers into typed values, finding credentials, writing responses, and [`serve`],
-//! which answers one operation's request. Every failure is answered with the crate's error,
-//! through the constructor of its kind and the message the config gives it
-//! (`settings::messages`). The axum routers' own part (bounded bodies, path parameters, the
-//! handlers, CORS, the fallbacks) is [`routing`], behind the `axum` feature.
+//! and headers into typed values, finding credentials, writing responses, and
+//! [`serve`](crate::runtime::serve), which answers one operation's request. Every failure is
+//! answered with the crate's error, through the constructor of its kind and the message the
+//! config gives it (`settings::messages`). The axum routers' own part (bounded bodies, path
+//! parameters, the handlers, CORS, the fallbacks) is [`routing`](crate::runtime::routing),
+//! behind the `axum` feature.
 //!
 //! This file is the same in every generated crate: the generator copies it verbatim, and
 //! generates `settings` beside it (the error type and the values the config decides). The
@@ -149,12 +150,9 @@ pub fn optional_body<T: DeserializeOwned>(
     body(parts, bytes, form).map(Some)
 }
 
-/// Parses the query string into the operation's query parameters.
-pub fn query<T: DeserializeOwned>(parts: &Parts) -> Result<T, Error> {
-    read_pairs(
-        parts.uri.query().unwrap_or_default().as_bytes(),
-        invalid_parameter,
-    )
+/// The query's pairs, percent-decoded, in order.
+pub fn query_pairs(parts: &Parts) -> Vec<(String, String)> {
+    serde_html_form::from_str(parts.uri.query().unwrap_or_default()).unwrap_or_default()
 }
 
 /// An object spread over the query, a pair per property: every pair but those named in
@@ -190,33 +188,82 @@ fn pair_name(pair: &str) -> &str {
     pair.split('=').next().unwrap_or_default()
 }
 
-/// Parses the path parameters into the operation's.
-pub fn path<T: DeserializeOwned>(parameters: &[(String, String)]) -> Result<T, Error> {
-    read_encoded_pairs(
-        parameters
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str())),
-    )
+/// The headers that are text, as pairs (names in lower case, as `http` keeps them).
+pub fn header_pairs(parts: &Parts) -> Vec<(String, String)> {
+    parts
+        .headers
+        .iter()
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
+        .collect()
 }
 
-/// Collects the headers into the operation's header parameters.
-pub fn headers<T: DeserializeOwned>(parts: &Parts) -> Result<T, Error> {
-    read_encoded_pairs(
-        parts
-            .headers
-            .iter()
-            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
-    )
+/// The parameter `name` among `pairs` (the query's, the path's or the headers', decoded):
+/// every value of that name, read as `T` the way a form's field is read (so a list takes
+/// one pair per item, and an empty value is `None` where `T` is an `Option`); `None` when
+/// no pair has the name. One generic reader per parameter type, rather than a deserializer
+/// per operation's parameters.
+pub fn parameter<T: DeserializeOwned>(
+    pairs: &[(String, String)],
+    name: &str,
+) -> Result<Option<T>, Error> {
+    let values: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter(|(key, _)| key == name)
+        .map(|(_, value)| (Field::<T>::KEY, value.as_str()))
+        .collect();
+    if values.is_empty() {
+        return Ok(None);
+    }
+    let encoded = serde_html_form::to_string(&values)
+        .map_err(|error| invalid_parameter(error.to_string()))?;
+    serde_path_to_error::deserialize(serde_html_form::Deserializer::from_bytes(
+        encoded.as_bytes(),
+    ))
+    .map(|Field(value)| value)
+    .map_err(|error| {
+        // Where in the value serde failed, under the parameter's own name.
+        let path = error.path().to_string();
+        let within = path.strip_prefix(Field::<T>::KEY).unwrap_or_default();
+        invalid_parameter(format!("`{name}{within}`: {}", error.into_inner()))
+    })
 }
 
-/// Reads `T` from decoded `name=value` pairs, encoded as a form first.
-fn read_encoded_pairs<'a, T: DeserializeOwned>(
-    pairs: impl Iterator<Item = (&'a str, &'a str)>,
-) -> Result<T, Error> {
-    let pairs: Vec<(&str, &str)> = pairs.collect();
-    let encoded =
-        serde_html_form::to_string(&pairs).map_err(|error| invalid_parameter(error.to_string()))?;
-    read_pairs(encoded.as_bytes(), invalid_parameter)
+/// A form of one field, [`Field::KEY`]: how [`parameter`] reads a value as a form's field.
+struct Field<T>(Option<T>);
+
+impl<T> Field<T> {
+    const KEY: &'static str = "v";
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Field<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Fields<T> {
+            type Value = Field<T>;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a parameter")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Field<T>, A::Error> {
+                let mut value = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == Field::<T>::KEY {
+                        value = Some(map.next_value()?);
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(Field(value))
+            }
+        }
+        deserializer.deserialize_map(Fields(std::marker::PhantomData))
+    }
 }
 
 /// A place a credential may come from (a security scheme's places, as the IR decided them).
@@ -546,6 +593,33 @@ mod tests {
         let cookie = credential(&cookie, &[Place::Cookie("session")]).unwrap();
         assert_eq!(cookie.as_deref(), Some("s3"));
         assert_eq!(credential(&parts("/x", &[]), &places).unwrap(), None);
+    }
+
+    #[test]
+    fn a_parameter_is_read_as_a_forms_field_and_its_errors_name_it() {
+        let pairs: Vec<(String, String)> =
+            [("limit", "10"), ("dir", ""), ("tag", "a"), ("tag", "b")]
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .collect();
+        assert_eq!(parameter::<u32>(&pairs, "limit").unwrap(), Some(10));
+        // An empty value is no value, where the parameter is optional.
+        assert_eq!(
+            parameter::<Option<String>>(&pairs, "dir").unwrap(),
+            Some(None)
+        );
+        assert_eq!(
+            parameter::<String>(&pairs, "dir").unwrap().as_deref(),
+            Some("")
+        );
+        // A list takes one pair per item.
+        let tags = parameter::<Vec<String>>(&pairs, "tag").unwrap();
+        assert_eq!(tags, Some(vec!["a".to_owned(), "b".to_owned()]));
+        assert_eq!(parameter::<u32>(&pairs, "from").unwrap(), None);
+        let bad = parameter::<bool>(&pairs, "limit").unwrap_err();
+        assert_eq!(bad.status, Error::invalid_parameter("").status);
+        let named = detailed(messages::INVALID_PARAMETER, "`limit`:");
+        assert!(bad.to_string().contains(&named), "{bad}");
     }
 
     #[test]

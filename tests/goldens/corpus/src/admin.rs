@@ -2120,16 +2120,6 @@ mod handlers {
     fn list_accounts_page_default() -> i64 {
         1
     }
-    #[derive(::serde::Deserialize)]
-    struct ListAccountsQuery {
-        #[serde(rename = "role")]
-        role: ::std::option::Option<crate::types::ListAccountsRole>,
-        #[serde(rename = "page")]
-        #[serde(default = "list_accounts_page_default")]
-        page: i64,
-        #[serde(rename = "sort")]
-        sort: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    }
     impl<S: super::AdminApi> crate::runtime::Operation<S>
     for super::ListAccountsRequest {
         const PATH: bool = false;
@@ -2149,11 +2139,23 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: ListAccountsQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_role: ::std::option::Option<crate::types::ListAccountsRole> = crate::runtime::parameter::<
+                ::std::option::Option<crate::types::ListAccountsRole>,
+            >(&query, "role")?
+                .flatten();
+            let parameter_page: i64 = crate::runtime::parameter::<i64>(&query, "page")?
+                .unwrap_or_else(list_accounts_page_default);
+            let parameter_sort: ::std::option::Option<
+                ::std::vec::Vec<::std::string::String>,
+            > = crate::runtime::parameter::<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            >(&query, "sort")?
+                .flatten();
             ::std::result::Result::Ok(super::ListAccountsRequest {
-                role: query.role,
-                page: query.page,
-                sort: query.sort,
+                role: parameter_role,
+                page: parameter_page,
+                sort: parameter_sort,
             })
         }
         fn call(
@@ -2212,11 +2214,6 @@ mod handlers {
             server.create_account(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GetAccountPath {
-        #[serde(rename = "accountName")]
-        account_name: ::std::string::String,
-    }
     impl<S: super::AdminApi> crate::runtime::Operation<S> for super::GetAccountRequest {
         const PATH: bool = true;
         const BODY: bool = false;
@@ -2235,9 +2232,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetAccountPath = crate::runtime::path(path)?;
+            let parameter_account_name: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "accountName")?
+                .ok_or_else(|| crate::runtime::missing_parameter("accountName"))?;
             ::std::result::Result::Ok(super::GetAccountRequest {
-                account_name: path.account_name,
+                account_name: parameter_account_name,
             })
         }
         fn call(
@@ -2252,11 +2252,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_account(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct DeleteAccountPath {
-        #[serde(rename = "accountName")]
-        account_name: ::std::string::String,
     }
     impl<S: super::AdminApi> crate::runtime::Operation<S>
     for super::DeleteAccountRequest {
@@ -2277,9 +2272,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: DeleteAccountPath = crate::runtime::path(path)?;
+            let parameter_account_name: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "accountName")?
+                .ok_or_else(|| crate::runtime::missing_parameter("accountName"))?;
             ::std::result::Result::Ok(super::DeleteAccountRequest {
-                account_name: path.account_name,
+                account_name: parameter_account_name,
             })
         }
         #[allow(deprecated)]
@@ -2295,17 +2293,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.delete_account(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetAuditLogQuery {
-        #[serde(rename = "since")]
-        since: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "actor")]
-        actor: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "action")]
-        action: ::std::option::Option<
-            ::std::vec::Vec<crate::types::GetAuditLogActionItem>,
-        >,
     }
     impl<S: super::AdminApi> crate::runtime::Operation<S> for super::GetAuditLogRequest {
         const PATH: bool = false;
@@ -2325,11 +2312,27 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: GetAuditLogQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_since: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "since")?
+                .flatten();
+            let parameter_actor: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "actor")?
+                .flatten();
+            let parameter_action: ::std::option::Option<
+                ::std::vec::Vec<crate::types::GetAuditLogActionItem>,
+            > = crate::runtime::parameter::<
+                ::std::option::Option<
+                    ::std::vec::Vec<crate::types::GetAuditLogActionItem>,
+                >,
+            >(&query, "action")?
+                .flatten();
             ::std::result::Result::Ok(super::GetAuditLogRequest {
-                since: query.since,
-                actor: query.actor,
-                action: query.action,
+                since: parameter_since,
+                actor: parameter_actor,
+                action: parameter_action,
             })
         }
         fn call(
@@ -2556,11 +2559,6 @@ mod handlers {
             server.start_job(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GetJobPath {
-        #[serde(rename = "jobId")]
-        job_id: i64,
-    }
     impl<S: super::AdminApi> crate::runtime::Operation<S> for super::GetJobRequest {
         const PATH: bool = true;
         const BODY: bool = false;
@@ -2585,9 +2583,10 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetJobPath = crate::runtime::path(path)?;
+            let parameter_job_id: i64 = crate::runtime::parameter::<i64>(path, "jobId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("jobId"))?;
             ::std::result::Result::Ok(super::GetJobRequest {
-                job_id: path.job_id,
+                job_id: parameter_job_id,
             })
         }
         fn call(

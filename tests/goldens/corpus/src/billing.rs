@@ -1646,13 +1646,6 @@ mod handlers {
             ))?;
         server.authenticate(credential).await
     }
-    #[derive(::serde::Deserialize)]
-    struct ListInvoicesQuery {
-        #[serde(rename = "status")]
-        status: ::std::option::Option<crate::types::InvoiceStatus>,
-        #[serde(rename = "customer")]
-        customer: ::std::option::Option<::std::string::String>,
-    }
     impl<S: super::BillingApi> crate::runtime::Operation<S>
     for super::ListInvoicesRequest {
         const PATH: bool = false;
@@ -1672,10 +1665,18 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: ListInvoicesQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_status: ::std::option::Option<crate::types::InvoiceStatus> = crate::runtime::parameter::<
+                ::std::option::Option<crate::types::InvoiceStatus>,
+            >(&query, "status")?
+                .flatten();
+            let parameter_customer: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "customer")?
+                .flatten();
             ::std::result::Result::Ok(super::ListInvoicesRequest {
-                status: query.status,
-                customer: query.customer,
+                status: parameter_status,
+                customer: parameter_customer,
             })
         }
         fn call(
@@ -1690,11 +1691,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.list_invoices(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetInvoicePath {
-        #[serde(rename = "invoiceId")]
-        invoice_id: ::std::string::String,
     }
     impl<S: super::BillingApi> crate::runtime::Operation<S>
     for super::GetInvoiceRequest {
@@ -1715,9 +1711,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetInvoicePath = crate::runtime::path(path)?;
+            let parameter_invoice_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "invoiceId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("invoiceId"))?;
             ::std::result::Result::Ok(super::GetInvoiceRequest {
-                invoice_id: path.invoice_id,
+                invoice_id: parameter_invoice_id,
             })
         }
         fn call(
@@ -1732,11 +1731,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_invoice(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct VoidInvoicePath {
-        #[serde(rename = "invoiceId")]
-        invoice_id: ::std::string::String,
     }
     impl<S: super::BillingApi> crate::runtime::Operation<S>
     for super::VoidInvoiceRequest {
@@ -1757,9 +1751,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: VoidInvoicePath = crate::runtime::path(path)?;
+            let parameter_invoice_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "invoiceId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("invoiceId"))?;
             ::std::result::Result::Ok(super::VoidInvoiceRequest {
-                invoice_id: path.invoice_id,
+                invoice_id: parameter_invoice_id,
             })
         }
         fn call(
@@ -1774,11 +1771,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.void_invoice(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct CreatePaymentHeaders {
-        #[serde(rename = "idempotency-key")]
-        idempotency_key: ::std::string::String,
     }
     impl<S: super::BillingApi> crate::runtime::Operation<S>
     for super::CreatePaymentRequest {
@@ -1799,14 +1791,18 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let headers: CreatePaymentHeaders = crate::runtime::headers(parts)?;
+            let headers = crate::runtime::header_pairs(parts);
+            let parameter_idempotency_key: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&headers, "idempotency-key")?
+                .ok_or_else(|| crate::runtime::missing_parameter("idempotency-key"))?;
             let body: crate::types::PaymentRequest = crate::runtime::body(
                 parts,
                 body,
                 false,
             )?;
             ::std::result::Result::Ok(super::CreatePaymentRequest {
-                idempotency_key: headers.idempotency_key,
+                idempotency_key: parameter_idempotency_key,
                 body,
             })
         }
@@ -1860,18 +1856,6 @@ mod handlers {
             server.create_customer(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GetCustomerPath {
-        #[serde(rename = "customerId")]
-        customer_id: ::std::string::String,
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetCustomerQuery {
-        #[serde(rename = "expand")]
-        expand: ::std::option::Option<
-            ::std::vec::Vec<crate::types::GetCustomerExpandItem>,
-        >,
-    }
     impl<S: super::BillingApi> crate::runtime::Operation<S>
     for super::GetCustomerRequest {
         const PATH: bool = true;
@@ -1891,11 +1875,22 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetCustomerPath = crate::runtime::path(path)?;
-            let query: GetCustomerQuery = crate::runtime::query(parts)?;
+            let parameter_customer_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "customerId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("customerId"))?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_expand: ::std::option::Option<
+                ::std::vec::Vec<crate::types::GetCustomerExpandItem>,
+            > = crate::runtime::parameter::<
+                ::std::option::Option<
+                    ::std::vec::Vec<crate::types::GetCustomerExpandItem>,
+                >,
+            >(&query, "expand")?
+                .flatten();
             ::std::result::Result::Ok(super::GetCustomerRequest {
-                customer_id: path.customer_id,
-                expand: query.expand,
+                customer_id: parameter_customer_id,
+                expand: parameter_expand,
             })
         }
         fn call(
@@ -1910,11 +1905,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_customer(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetSubscriptionPath {
-        #[serde(rename = "subscriptionId")]
-        subscription_id: ::std::string::String,
     }
     impl<S: super::BillingApi> crate::runtime::Operation<S>
     for super::GetSubscriptionRequest {
@@ -1935,9 +1925,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetSubscriptionPath = crate::runtime::path(path)?;
+            let parameter_subscription_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "subscriptionId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("subscriptionId"))?;
             ::std::result::Result::Ok(super::GetSubscriptionRequest {
-                subscription_id: path.subscription_id,
+                subscription_id: parameter_subscription_id,
             })
         }
         fn call(
@@ -1952,11 +1945,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_subscription(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct UpdateSubscriptionPath {
-        #[serde(rename = "subscriptionId")]
-        subscription_id: ::std::string::String,
     }
     impl<S: super::BillingApi> crate::runtime::Operation<S>
     for super::UpdateSubscriptionRequest {
@@ -1977,14 +1965,17 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: UpdateSubscriptionPath = crate::runtime::path(path)?;
+            let parameter_subscription_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "subscriptionId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("subscriptionId"))?;
             let body: ::std::option::Option<crate::types::UpdateSubscriptionBody> = crate::runtime::optional_body(
                 parts,
                 body,
                 false,
             )?;
             ::std::result::Result::Ok(super::UpdateSubscriptionRequest {
-                subscription_id: path.subscription_id,
+                subscription_id: parameter_subscription_id,
                 body,
             })
         }
@@ -2003,16 +1994,6 @@ mod handlers {
     }
     fn revenue_report_group_by_default() -> crate::types::RevenueReportGroupBy {
         crate::types::RevenueReportGroupBy::Month
-    }
-    #[derive(::serde::Deserialize)]
-    struct RevenueReportQuery {
-        #[serde(rename = "from")]
-        from: ::std::string::String,
-        #[serde(rename = "to")]
-        to: ::std::string::String,
-        #[serde(rename = "group_by")]
-        #[serde(default = "revenue_report_group_by_default")]
-        group_by: crate::types::RevenueReportGroupBy,
     }
     impl<S: super::BillingApi> crate::runtime::Operation<S>
     for super::RevenueReportRequest {
@@ -2033,11 +2014,23 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: RevenueReportQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_from: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "from")?
+                .ok_or_else(|| crate::runtime::missing_parameter("from"))?;
+            let parameter_to: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "to")?
+                .ok_or_else(|| crate::runtime::missing_parameter("to"))?;
+            let parameter_group_by: crate::types::RevenueReportGroupBy = crate::runtime::parameter::<
+                crate::types::RevenueReportGroupBy,
+            >(&query, "group_by")?
+                .unwrap_or_else(revenue_report_group_by_default);
             ::std::result::Result::Ok(super::RevenueReportRequest {
-                from: query.from,
-                to: query.to,
-                group_by: query.group_by,
+                from: parameter_from,
+                to: parameter_to,
+                group_by: parameter_group_by,
             })
         }
         fn call(

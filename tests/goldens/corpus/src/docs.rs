@@ -1790,11 +1790,6 @@ mod handlers {
             server.create_note(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GetPagePath {
-        #[serde(rename = "pageId")]
-        page_id: ::std::string::String,
-    }
     impl<S: super::DocsApi> crate::runtime::Operation<S> for super::GetPageRequest {
         const PATH: bool = true;
         const BODY: bool = false;
@@ -1813,9 +1808,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetPagePath = crate::runtime::path(path)?;
+            let parameter_page_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "pageId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("pageId"))?;
             ::std::result::Result::Ok(super::GetPageRequest {
-                page_id: path.page_id,
+                page_id: parameter_page_id,
             })
         }
         fn call(
@@ -1830,16 +1828,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_page(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct PutPagePath {
-        #[serde(rename = "pageId")]
-        page_id: ::std::string::String,
-    }
-    #[derive(::serde::Deserialize)]
-    struct PutPageHeaders {
-        #[serde(rename = "if-match")]
-        if_match: i64,
     }
     impl<S: super::DocsApi> crate::runtime::Operation<S> for super::PutPageRequest {
         const PATH: bool = true;
@@ -1859,16 +1847,23 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: PutPagePath = crate::runtime::path(path)?;
-            let headers: PutPageHeaders = crate::runtime::headers(parts)?;
+            let parameter_page_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "pageId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("pageId"))?;
+            let headers = crate::runtime::header_pairs(parts);
+            let parameter_if_match: i64 = crate::runtime::parameter::<
+                i64,
+            >(&headers, "if-match")?
+                .ok_or_else(|| crate::runtime::missing_parameter("if-match"))?;
             let body: ::std::option::Option<crate::types::PageDraft> = crate::runtime::optional_body(
                 parts,
                 body,
                 false,
             )?;
             ::std::result::Result::Ok(super::PutPageRequest {
-                page_id: path.page_id,
-                if_match: headers.if_match,
+                page_id: parameter_page_id,
+                if_match: parameter_if_match,
                 body,
             })
         }
@@ -1884,11 +1879,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.put_page(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetPageHistoryPath {
-        #[serde(rename = "pageId")]
-        page_id: ::std::string::String,
     }
     impl<S: super::DocsApi> crate::runtime::Operation<S>
     for super::GetPageHistoryRequest {
@@ -1909,9 +1899,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetPageHistoryPath = crate::runtime::path(path)?;
+            let parameter_page_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "pageId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("pageId"))?;
             ::std::result::Result::Ok(super::GetPageHistoryRequest {
-                page_id: path.page_id,
+                page_id: parameter_page_id,
             })
         }
         fn call(
@@ -1926,11 +1919,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_page_history(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetChangelogQuery {
-        #[serde(rename = "limit")]
-        limit: ::std::option::Option<i32>,
     }
     impl<S: super::DocsApi> crate::runtime::Operation<S> for super::GetChangelogRequest {
         const PATH: bool = false;
@@ -1950,9 +1938,13 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: GetChangelogQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_limit: ::std::option::Option<i32> = crate::runtime::parameter::<
+                ::std::option::Option<i32>,
+            >(&query, "limit")?
+                .flatten();
             ::std::result::Result::Ok(super::GetChangelogRequest {
-                limit: query.limit,
+                limit: parameter_limit,
             })
         }
         fn call(
@@ -1967,11 +1959,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_changelog(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct ListCommentsPath {
-        #[serde(rename = "pageId")]
-        page_id: ::std::string::String,
     }
     impl<S: super::DocsApi> crate::runtime::Operation<S> for super::ListCommentsRequest {
         const PATH: bool = true;
@@ -1991,9 +1978,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: ListCommentsPath = crate::runtime::path(path)?;
+            let parameter_page_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "pageId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("pageId"))?;
             ::std::result::Result::Ok(super::ListCommentsRequest {
-                page_id: path.page_id,
+                page_id: parameter_page_id,
             })
         }
         fn call(
@@ -2008,11 +1998,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.list_comments(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct PostCommentPath {
-        #[serde(rename = "pageId")]
-        page_id: ::std::string::String,
     }
     impl<S: super::DocsApi> crate::runtime::Operation<S> for super::PostCommentRequest {
         const PATH: bool = true;
@@ -2032,14 +2017,17 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: PostCommentPath = crate::runtime::path(path)?;
+            let parameter_page_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "pageId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("pageId"))?;
             let body: crate::types::PostCommentBody = crate::runtime::body(
                 parts,
                 body,
                 false,
             )?;
             ::std::result::Result::Ok(super::PostCommentRequest {
-                page_id: path.page_id,
+                page_id: parameter_page_id,
                 body,
             })
         }
@@ -2055,13 +2043,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.post_comment(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct SearchDocsQuery {
-        #[serde(rename = "q")]
-        q: ::std::string::String,
-        #[serde(rename = "kind")]
-        kind: ::std::option::Option<crate::types::SearchDocsKind>,
     }
     impl<S: super::DocsApi> crate::runtime::Operation<S> for super::SearchDocsRequest {
         const PATH: bool = false;
@@ -2081,10 +2062,18 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: SearchDocsQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_q: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "q")?
+                .ok_or_else(|| crate::runtime::missing_parameter("q"))?;
+            let parameter_kind: ::std::option::Option<crate::types::SearchDocsKind> = crate::runtime::parameter::<
+                ::std::option::Option<crate::types::SearchDocsKind>,
+            >(&query, "kind")?
+                .flatten();
             ::std::result::Result::Ok(super::SearchDocsRequest {
-                q: query.q,
-                kind: query.kind,
+                q: parameter_q,
+                kind: parameter_kind,
             })
         }
         fn call(

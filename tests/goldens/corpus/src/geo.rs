@@ -1432,11 +1432,6 @@ mod handlers {
         }
         ::std::result::Result::Ok(::std::option::Option::None)
     }
-    #[derive(::serde::Deserialize)]
-    struct GetShapePath {
-        #[serde(rename = "shapeId")]
-        shape_id: ::std::string::String,
-    }
     impl<S: super::GeoApi> crate::runtime::Operation<S> for super::GetShapeRequest {
         const PATH: bool = true;
         const BODY: bool = false;
@@ -1455,9 +1450,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetShapePath = crate::runtime::path(path)?;
+            let parameter_shape_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "shapeId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("shapeId"))?;
             ::std::result::Result::Ok(super::GetShapeRequest {
-                shape_id: path.shape_id,
+                shape_id: parameter_shape_id,
             })
         }
         fn call(
@@ -1472,16 +1470,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_shape(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct PutShapePath {
-        #[serde(rename = "shapeId")]
-        shape_id: ::std::string::String,
-    }
-    #[derive(::serde::Deserialize)]
-    struct PutShapeHeaders {
-        #[serde(rename = "if-match")]
-        if_match: ::std::option::Option<::std::string::String>,
     }
     impl<S: super::GeoApi> crate::runtime::Operation<S> for super::PutShapeRequest {
         const PATH: bool = true;
@@ -1501,12 +1489,19 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: PutShapePath = crate::runtime::path(path)?;
-            let headers: PutShapeHeaders = crate::runtime::headers(parts)?;
+            let parameter_shape_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "shapeId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("shapeId"))?;
+            let headers = crate::runtime::header_pairs(parts);
+            let parameter_if_match: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&headers, "if-match")?
+                .flatten();
             let body: crate::types::Geometry = crate::runtime::body(parts, body, false)?;
             ::std::result::Result::Ok(super::PutShapeRequest {
-                shape_id: path.shape_id,
-                if_match: headers.if_match,
+                shape_id: parameter_shape_id,
+                if_match: parameter_if_match,
                 body,
             })
         }
@@ -1526,16 +1521,6 @@ mod handlers {
     fn search_places_radius_default() -> f64 {
         500.0
     }
-    #[derive(::serde::Deserialize)]
-    struct SearchPlacesQuery {
-        #[serde(rename = "near")]
-        near: ::std::string::String,
-        #[serde(rename = "radius")]
-        #[serde(default = "search_places_radius_default")]
-        radius: f64,
-        #[serde(rename = "category")]
-        category: ::std::option::Option<crate::types::SearchPlacesCategory>,
-    }
     impl<S: super::GeoApi> crate::runtime::Operation<S> for super::SearchPlacesRequest {
         const PATH: bool = false;
         const BODY: bool = false;
@@ -1554,11 +1539,25 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: SearchPlacesQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_near: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "near")?
+                .ok_or_else(|| crate::runtime::missing_parameter("near"))?;
+            let parameter_radius: f64 = crate::runtime::parameter::<
+                f64,
+            >(&query, "radius")?
+                .unwrap_or_else(search_places_radius_default);
+            let parameter_category: ::std::option::Option<
+                crate::types::SearchPlacesCategory,
+            > = crate::runtime::parameter::<
+                ::std::option::Option<crate::types::SearchPlacesCategory>,
+            >(&query, "category")?
+                .flatten();
             ::std::result::Result::Ok(super::SearchPlacesRequest {
-                near: query.near,
-                radius: query.radius,
-                category: query.category,
+                near: parameter_near,
+                radius: parameter_radius,
+                category: parameter_category,
             })
         }
         fn call(
@@ -1573,11 +1572,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.search_places(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetPlacePath {
-        #[serde(rename = "placeId")]
-        place_id: ::std::string::String,
     }
     impl<S: super::GeoApi> crate::runtime::Operation<S> for super::GetPlaceRequest {
         const PATH: bool = true;
@@ -1597,9 +1591,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetPlacePath = crate::runtime::path(path)?;
+            let parameter_place_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "placeId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("placeId"))?;
             ::std::result::Result::Ok(super::GetPlaceRequest {
-                place_id: path.place_id,
+                place_id: parameter_place_id,
             })
         }
         fn call(
@@ -1656,20 +1653,6 @@ mod handlers {
             server.plan_route(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GetTilePath {
-        #[serde(rename = "z")]
-        z: i64,
-        #[serde(rename = "x")]
-        x: i64,
-        #[serde(rename = "y")]
-        y: i64,
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetTileQuery {
-        #[serde(rename = "scale")]
-        scale: ::std::option::Option<crate::types::GetTileScale>,
-    }
     impl<S: super::GeoApi> crate::runtime::Operation<S> for super::GetTileRequest {
         const PATH: bool = true;
         const BODY: bool = false;
@@ -1688,13 +1671,22 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetTilePath = crate::runtime::path(path)?;
-            let query: GetTileQuery = crate::runtime::query(parts)?;
+            let parameter_z: i64 = crate::runtime::parameter::<i64>(path, "z")?
+                .ok_or_else(|| crate::runtime::missing_parameter("z"))?;
+            let parameter_x: i64 = crate::runtime::parameter::<i64>(path, "x")?
+                .ok_or_else(|| crate::runtime::missing_parameter("x"))?;
+            let parameter_y: i64 = crate::runtime::parameter::<i64>(path, "y")?
+                .ok_or_else(|| crate::runtime::missing_parameter("y"))?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_scale: ::std::option::Option<crate::types::GetTileScale> = crate::runtime::parameter::<
+                ::std::option::Option<crate::types::GetTileScale>,
+            >(&query, "scale")?
+                .flatten();
             ::std::result::Result::Ok(super::GetTileRequest {
-                z: path.z,
-                x: path.x,
-                y: path.y,
-                scale: query.scale,
+                z: parameter_z,
+                x: parameter_x,
+                y: parameter_y,
+                scale: parameter_scale,
             })
         }
         fn call(
@@ -1710,23 +1702,8 @@ mod handlers {
             server.get_tile(request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GeoSearchQuery {
-        #[serde(rename = "q")]
-        q: ::std::string::String,
-        #[serde(rename = "bounded")]
-        bounded: ::std::option::Option<bool>,
-    }
     fn geo_search_x_page_size_default() -> i32 {
         20
-    }
-    #[derive(::serde::Deserialize)]
-    struct GeoSearchHeaders {
-        #[serde(rename = "x-page-size")]
-        #[serde(default = "geo_search_x_page_size_default")]
-        x_page_size: i32,
-        #[serde(rename = "x-request-id")]
-        x_request_id: ::std::string::String,
     }
     impl<S: super::GeoApi> crate::runtime::Operation<S> for super::GeoSearchRequest {
         const PATH: bool = false;
@@ -1746,13 +1723,29 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: GeoSearchQuery = crate::runtime::query(parts)?;
-            let headers: GeoSearchHeaders = crate::runtime::headers(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_q: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "q")?
+                .ok_or_else(|| crate::runtime::missing_parameter("q"))?;
+            let parameter_bounded: ::std::option::Option<bool> = crate::runtime::parameter::<
+                ::std::option::Option<bool>,
+            >(&query, "bounded")?
+                .flatten();
+            let headers = crate::runtime::header_pairs(parts);
+            let parameter_x_page_size: i32 = crate::runtime::parameter::<
+                i32,
+            >(&headers, "x-page-size")?
+                .unwrap_or_else(geo_search_x_page_size_default);
+            let parameter_x_request_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&headers, "x-request-id")?
+                .ok_or_else(|| crate::runtime::missing_parameter("x-request-id"))?;
             ::std::result::Result::Ok(super::GeoSearchRequest {
-                q: query.q,
-                bounded: query.bounded,
-                x_page_size: headers.x_page_size,
-                x_request_id: headers.x_request_id,
+                q: parameter_q,
+                bounded: parameter_bounded,
+                x_page_size: parameter_x_page_size,
+                x_request_id: parameter_x_request_id,
             })
         }
         fn call(

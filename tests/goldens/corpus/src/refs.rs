@@ -1535,14 +1535,6 @@ mod handlers {
     fn list_catalog_limit_default() -> i64 {
         50
     }
-    #[derive(::serde::Deserialize)]
-    struct ListCatalogQuery {
-        #[serde(rename = "limit")]
-        #[serde(default = "list_catalog_limit_default")]
-        limit: i64,
-        #[serde(rename = "cursor")]
-        cursor: ::std::option::Option<::std::string::String>,
-    }
     impl<S: super::RefsApi> crate::runtime::Operation<S> for super::ListCatalogRequest {
         const PATH: bool = false;
         const BODY: bool = false;
@@ -1561,10 +1553,16 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: ListCatalogQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_limit: i64 = crate::runtime::parameter::<i64>(&query, "limit")?
+                .unwrap_or_else(list_catalog_limit_default);
+            let parameter_cursor: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "cursor")?
+                .flatten();
             ::std::result::Result::Ok(super::ListCatalogRequest {
-                limit: query.limit,
-                cursor: query.cursor,
+                limit: parameter_limit,
+                cursor: parameter_cursor,
             })
         }
         fn call(
@@ -1579,11 +1577,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.list_catalog(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetCatalogItemPath {
-        #[serde(rename = "sku")]
-        sku: ::std::string::String,
     }
     impl<S: super::RefsApi> crate::runtime::Operation<S>
     for super::GetCatalogItemRequest {
@@ -1604,9 +1597,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetCatalogItemPath = crate::runtime::path(path)?;
+            let parameter_sku: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "sku")?
+                .ok_or_else(|| crate::runtime::missing_parameter("sku"))?;
             ::std::result::Result::Ok(super::GetCatalogItemRequest {
-                sku: path.sku,
+                sku: parameter_sku,
             })
         }
         fn call(
@@ -1621,11 +1617,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_catalog_item(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetItemPricePath {
-        #[serde(rename = "sku")]
-        sku: ::std::string::String,
     }
     impl<S: super::RefsApi> crate::runtime::Operation<S> for super::GetItemPriceRequest {
         const PATH: bool = true;
@@ -1645,9 +1636,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetItemPricePath = crate::runtime::path(path)?;
+            let parameter_sku: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "sku")?
+                .ok_or_else(|| crate::runtime::missing_parameter("sku"))?;
             ::std::result::Result::Ok(super::GetItemPriceRequest {
-                sku: path.sku,
+                sku: parameter_sku,
             })
         }
         fn call(
@@ -1662,11 +1656,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_item_price(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetStockPath {
-        #[serde(rename = "sku")]
-        sku: ::std::string::String,
     }
     impl<S: super::RefsApi> crate::runtime::Operation<S> for super::GetStockRequest {
         const PATH: bool = true;
@@ -1686,9 +1675,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetStockPath = crate::runtime::path(path)?;
+            let parameter_sku: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "sku")?
+                .ok_or_else(|| crate::runtime::missing_parameter("sku"))?;
             ::std::result::Result::Ok(super::GetStockRequest {
-                sku: path.sku,
+                sku: parameter_sku,
             })
         }
         fn call(
@@ -1738,11 +1730,6 @@ mod handlers {
             server.create_bundle(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GetItemDimensionsPath {
-        #[serde(rename = "sku")]
-        sku: ::std::string::String,
-    }
     impl<S: super::RefsApi> crate::runtime::Operation<S>
     for super::GetItemDimensionsRequest {
         const PATH: bool = true;
@@ -1762,9 +1749,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetItemDimensionsPath = crate::runtime::path(path)?;
+            let parameter_sku: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "sku")?
+                .ok_or_else(|| crate::runtime::missing_parameter("sku"))?;
             ::std::result::Result::Ok(super::GetItemDimensionsRequest {
-                sku: path.sku,
+                sku: parameter_sku,
             })
         }
         fn call(
@@ -1779,13 +1769,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_item_dimensions(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetItemDimensionsInPath {
-        #[serde(rename = "sku")]
-        sku: ::std::string::String,
-        #[serde(rename = "unit")]
-        unit: crate::types::GetItemDimensionsInUnit,
     }
     impl<S: super::RefsApi> crate::runtime::Operation<S>
     for super::GetItemDimensionsInRequest {
@@ -1806,10 +1789,17 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetItemDimensionsInPath = crate::runtime::path(path)?;
+            let parameter_sku: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "sku")?
+                .ok_or_else(|| crate::runtime::missing_parameter("sku"))?;
+            let parameter_unit: crate::types::GetItemDimensionsInUnit = crate::runtime::parameter::<
+                crate::types::GetItemDimensionsInUnit,
+            >(path, "unit")?
+                .ok_or_else(|| crate::runtime::missing_parameter("unit"))?;
             ::std::result::Result::Ok(super::GetItemDimensionsInRequest {
-                sku: path.sku,
-                unit: path.unit,
+                sku: parameter_sku,
+                unit: parameter_unit,
             })
         }
         fn call(
@@ -1824,11 +1814,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_item_dimensions_in(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct LookupBarcodePath {
-        #[serde(rename = "barcode")]
-        barcode: crate::types::Barcode,
     }
     impl<S: super::RefsApi> crate::runtime::Operation<S>
     for super::LookupBarcodeRequest {
@@ -1849,9 +1834,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: LookupBarcodePath = crate::runtime::path(path)?;
+            let parameter_barcode: crate::types::Barcode = crate::runtime::parameter::<
+                crate::types::Barcode,
+            >(path, "barcode")?
+                .ok_or_else(|| crate::runtime::missing_parameter("barcode"))?;
             ::std::result::Result::Ok(super::LookupBarcodeRequest {
-                barcode: path.barcode,
+                barcode: parameter_barcode,
             })
         }
         fn call(

@@ -2655,13 +2655,6 @@ mod handlers {
             server.create_room(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct ListPublicRoomsQuery {
-        #[serde(rename = "limit")]
-        limit: ::std::option::Option<i64>,
-        #[serde(rename = "since")]
-        since: ::std::option::Option<::std::string::String>,
-    }
     impl<S: super::RoomsApi> crate::runtime::Operation<S>
     for super::ListPublicRoomsRequest {
         const PATH: bool = false;
@@ -2681,10 +2674,18 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: ListPublicRoomsQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_limit: ::std::option::Option<i64> = crate::runtime::parameter::<
+                ::std::option::Option<i64>,
+            >(&query, "limit")?
+                .flatten();
+            let parameter_since: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "since")?
+                .flatten();
             ::std::result::Result::Ok(super::ListPublicRoomsRequest {
-                limit: query.limit,
-                since: query.since,
+                limit: parameter_limit,
+                since: parameter_since,
             })
         }
         fn call(
@@ -2699,18 +2700,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.list_public_rooms(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetRoomEventsPath {
-        #[serde(rename = "roomId")]
-        room_id: ::std::string::String,
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetRoomEventsQuery {
-        #[serde(rename = "dir")]
-        dir: crate::types::GetRoomEventsDir,
-        #[serde(rename = "from")]
-        from: ::std::option::Option<::std::string::String>,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S>
     for super::GetRoomEventsRequest {
@@ -2731,12 +2720,23 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetRoomEventsPath = crate::runtime::path(path)?;
-            let query: GetRoomEventsQuery = crate::runtime::query(parts)?;
+            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "roomId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_dir: crate::types::GetRoomEventsDir = crate::runtime::parameter::<
+                crate::types::GetRoomEventsDir,
+            >(&query, "dir")?
+                .ok_or_else(|| crate::runtime::missing_parameter("dir"))?;
+            let parameter_from: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "from")?
+                .flatten();
             ::std::result::Result::Ok(super::GetRoomEventsRequest {
-                room_id: path.room_id,
-                dir: query.dir,
-                from: query.from,
+                room_id: parameter_room_id,
+                dir: parameter_dir,
+                from: parameter_from,
             })
         }
         fn call(
@@ -2751,15 +2751,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_room_events(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct SendMessagePath {
-        #[serde(rename = "roomId")]
-        room_id: ::std::string::String,
-        #[serde(rename = "eventType")]
-        event_type: ::std::string::String,
-        #[serde(rename = "txnId")]
-        txn_id: ::std::string::String,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::SendMessageRequest {
         const PATH: bool = true;
@@ -2779,15 +2770,26 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: SendMessagePath = crate::runtime::path(path)?;
+            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "roomId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
+            let parameter_event_type: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "eventType")?
+                .ok_or_else(|| crate::runtime::missing_parameter("eventType"))?;
+            let parameter_txn_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "txnId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("txnId"))?;
             let body: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::serde_json::Value,
             > = crate::runtime::body(parts, body, false)?;
             ::std::result::Result::Ok(super::SendMessageRequest {
-                room_id: path.room_id,
-                event_type: path.event_type,
-                txn_id: path.txn_id,
+                room_id: parameter_room_id,
+                event_type: parameter_event_type,
+                txn_id: parameter_txn_id,
                 body,
             })
         }
@@ -2803,11 +2805,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.send_message(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetProfilePath {
-        #[serde(rename = "userId")]
-        user_id: crate::types::UserId,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::GetProfileRequest {
         const PATH: bool = true;
@@ -2827,9 +2824,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetProfilePath = crate::runtime::path(path)?;
+            let parameter_user_id: crate::types::UserId = crate::runtime::parameter::<
+                crate::types::UserId,
+            >(path, "userId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
             ::std::result::Result::Ok(super::GetProfileRequest {
-                user_id: path.user_id,
+                user_id: parameter_user_id,
             })
         }
         fn call(
@@ -2844,11 +2844,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_profile(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct SetDisplayNamePath {
-        #[serde(rename = "userId")]
-        user_id: crate::types::UserId,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S>
     for super::SetDisplayNameRequest {
@@ -2869,14 +2864,17 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: SetDisplayNamePath = crate::runtime::path(path)?;
+            let parameter_user_id: crate::types::UserId = crate::runtime::parameter::<
+                crate::types::UserId,
+            >(path, "userId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
             let body: ::std::option::Option<crate::types::SetDisplayNameBody> = crate::runtime::optional_body(
                 parts,
                 body,
                 false,
             )?;
             ::std::result::Result::Ok(super::SetDisplayNameRequest {
-                user_id: path.user_id,
+                user_id: parameter_user_id,
                 body,
             })
         }
@@ -2899,19 +2897,6 @@ mod handlers {
     fn sync_full_state_default() -> bool {
         false
     }
-    #[derive(::serde::Deserialize)]
-    struct SyncQuery {
-        #[serde(rename = "since")]
-        since: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "timeout")]
-        #[serde(default = "sync_timeout_default")]
-        timeout: i64,
-        #[serde(rename = "full_state")]
-        #[serde(default = "sync_full_state_default")]
-        full_state: bool,
-        #[serde(rename = "set_presence")]
-        set_presence: ::std::option::Option<crate::types::SyncSetPresence>,
-    }
     impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::SyncRequest {
         const PATH: bool = false;
         const BODY: bool = false;
@@ -2930,12 +2915,30 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: SyncQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_since: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "since")?
+                .flatten();
+            let parameter_timeout: i64 = crate::runtime::parameter::<
+                i64,
+            >(&query, "timeout")?
+                .unwrap_or_else(sync_timeout_default);
+            let parameter_full_state: bool = crate::runtime::parameter::<
+                bool,
+            >(&query, "full_state")?
+                .unwrap_or_else(sync_full_state_default);
+            let parameter_set_presence: ::std::option::Option<
+                crate::types::SyncSetPresence,
+            > = crate::runtime::parameter::<
+                ::std::option::Option<crate::types::SyncSetPresence>,
+            >(&query, "set_presence")?
+                .flatten();
             ::std::result::Result::Ok(super::SyncRequest {
-                since: query.since,
-                timeout: query.timeout,
-                full_state: query.full_state,
-                set_presence: query.set_presence,
+                since: parameter_since,
+                timeout: parameter_timeout,
+                full_state: parameter_full_state,
+                set_presence: parameter_set_presence,
             })
         }
         fn call(
@@ -2947,11 +2950,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.sync(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct DefineFilterPath {
-        #[serde(rename = "userId")]
-        user_id: ::std::string::String,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S>
     for super::DefineFilterRequest {
@@ -2972,10 +2970,13 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: DefineFilterPath = crate::runtime::path(path)?;
+            let parameter_user_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "userId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
             let body: crate::types::Filter = crate::runtime::body(parts, body, false)?;
             ::std::result::Result::Ok(super::DefineFilterRequest {
-                user_id: path.user_id,
+                user_id: parameter_user_id,
                 body,
             })
         }
@@ -2991,15 +2992,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.define_filter(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct PostReceiptPath {
-        #[serde(rename = "roomId")]
-        room_id: ::std::string::String,
-        #[serde(rename = "receiptType")]
-        receipt_type: crate::types::PostReceiptReceiptType,
-        #[serde(rename = "eventId")]
-        event_id: ::std::string::String,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::PostReceiptRequest {
         const PATH: bool = true;
@@ -3019,16 +3011,27 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: PostReceiptPath = crate::runtime::path(path)?;
+            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "roomId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
+            let parameter_receipt_type: crate::types::PostReceiptReceiptType = crate::runtime::parameter::<
+                crate::types::PostReceiptReceiptType,
+            >(path, "receiptType")?
+                .ok_or_else(|| crate::runtime::missing_parameter("receiptType"))?;
+            let parameter_event_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "eventId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("eventId"))?;
             let body: ::std::option::Option<crate::types::PostReceiptBody> = crate::runtime::optional_body(
                 parts,
                 body,
                 false,
             )?;
             ::std::result::Result::Ok(super::PostReceiptRequest {
-                room_id: path.room_id,
-                receipt_type: path.receipt_type,
-                event_id: path.event_id,
+                room_id: parameter_room_id,
+                receipt_type: parameter_receipt_type,
+                event_id: parameter_event_id,
                 body,
             })
         }
@@ -3044,13 +3047,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.post_receipt(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetRoomTagsPath {
-        #[serde(rename = "userId")]
-        user_id: ::std::string::String,
-        #[serde(rename = "roomId")]
-        room_id: ::std::string::String,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::GetRoomTagsRequest {
         const PATH: bool = true;
@@ -3070,10 +3066,17 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetRoomTagsPath = crate::runtime::path(path)?;
+            let parameter_user_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "userId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
+            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "roomId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
             ::std::result::Result::Ok(super::GetRoomTagsRequest {
-                user_id: path.user_id,
-                room_id: path.room_id,
+                user_id: parameter_user_id,
+                room_id: parameter_room_id,
             })
         }
         fn call(
@@ -3088,13 +3091,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_room_tags(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetRelationsPath {
-        #[serde(rename = "roomId")]
-        room_id: ::std::string::String,
-        #[serde(rename = "eventId")]
-        event_id: ::std::string::String,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S>
     for super::GetRelationsRequest {
@@ -3115,10 +3111,17 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetRelationsPath = crate::runtime::path(path)?;
+            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "roomId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
+            let parameter_event_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "eventId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("eventId"))?;
             ::std::result::Result::Ok(super::GetRelationsRequest {
-                room_id: path.room_id,
-                event_id: path.event_id,
+                room_id: parameter_room_id,
+                event_id: parameter_event_id,
             })
         }
         fn call(
@@ -3133,20 +3136,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_relations(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct SetPushRulePath {
-        #[serde(rename = "scope")]
-        scope: crate::types::SetPushRuleScope,
-        #[serde(rename = "kind")]
-        kind: crate::types::SetPushRuleKind,
-        #[serde(rename = "ruleId")]
-        rule_id: ::std::string::String,
-    }
-    #[derive(::serde::Deserialize)]
-    struct SetPushRuleQuery {
-        #[serde(rename = "before")]
-        before: ::std::option::Option<::std::string::String>,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::SetPushRuleRequest {
         const PATH: bool = true;
@@ -3166,18 +3155,33 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: SetPushRulePath = crate::runtime::path(path)?;
-            let query: SetPushRuleQuery = crate::runtime::query(parts)?;
+            let parameter_scope: crate::types::SetPushRuleScope = crate::runtime::parameter::<
+                crate::types::SetPushRuleScope,
+            >(path, "scope")?
+                .ok_or_else(|| crate::runtime::missing_parameter("scope"))?;
+            let parameter_kind: crate::types::SetPushRuleKind = crate::runtime::parameter::<
+                crate::types::SetPushRuleKind,
+            >(path, "kind")?
+                .ok_or_else(|| crate::runtime::missing_parameter("kind"))?;
+            let parameter_rule_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "ruleId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("ruleId"))?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_before: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "before")?
+                .flatten();
             let body: crate::types::SetPushRuleBody = crate::runtime::body(
                 parts,
                 body,
                 false,
             )?;
             ::std::result::Result::Ok(super::SetPushRuleRequest {
-                scope: path.scope,
-                kind: path.kind,
-                rule_id: path.rule_id,
-                before: query.before,
+                scope: parameter_scope,
+                kind: parameter_kind,
+                rule_id: parameter_rule_id,
+                before: parameter_before,
                 body,
             })
         }
@@ -3232,16 +3236,6 @@ mod handlers {
             server.query_keys(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct UploadContentQuery {
-        #[serde(rename = "filename")]
-        filename: ::std::option::Option<::std::string::String>,
-    }
-    #[derive(::serde::Deserialize)]
-    struct UploadContentHeaders {
-        #[serde(rename = "content-length")]
-        content_length: i64,
-    }
     impl<S: super::RoomsApi> crate::runtime::Operation<S>
     for super::UploadContentRequest {
         const PATH: bool = false;
@@ -3261,8 +3255,16 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: UploadContentQuery = crate::runtime::query(parts)?;
-            let headers: UploadContentHeaders = crate::runtime::headers(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_filename: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "filename")?
+                .flatten();
+            let headers = crate::runtime::header_pairs(parts);
+            let parameter_content_length: i64 = crate::runtime::parameter::<
+                i64,
+            >(&headers, "content-length")?
+                .ok_or_else(|| crate::runtime::missing_parameter("content-length"))?;
             let body: crate::types::UploadContentBody = crate::types::UploadContentBody::read(
                     parts,
                     body,
@@ -3271,8 +3273,8 @@ mod handlers {
                     crate::runtime::messages::MISSING_BODY,
                 ))?;
             ::std::result::Result::Ok(super::UploadContentRequest {
-                filename: query.filename,
-                content_length: headers.content_length,
+                filename: parameter_filename,
+                content_length: parameter_content_length,
                 body,
             })
         }
@@ -3288,20 +3290,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.upload_content(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct DownloadContentPath {
-        #[serde(rename = "serverName")]
-        server_name: ::std::string::String,
-        #[serde(rename = "mediaId")]
-        media_id: ::std::string::String,
-    }
-    #[derive(::serde::Deserialize)]
-    struct DownloadContentHeaders {
-        #[serde(rename = "x-max-age")]
-        x_max_age: ::std::option::Option<i32>,
-        #[serde(rename = "x-allow-redirect")]
-        x_allow_redirect: ::std::option::Option<bool>,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S>
     for super::DownloadContentRequest {
@@ -3322,13 +3310,28 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: DownloadContentPath = crate::runtime::path(path)?;
-            let headers: DownloadContentHeaders = crate::runtime::headers(parts)?;
+            let parameter_server_name: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "serverName")?
+                .ok_or_else(|| crate::runtime::missing_parameter("serverName"))?;
+            let parameter_media_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "mediaId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("mediaId"))?;
+            let headers = crate::runtime::header_pairs(parts);
+            let parameter_x_max_age: ::std::option::Option<i32> = crate::runtime::parameter::<
+                ::std::option::Option<i32>,
+            >(&headers, "x-max-age")?
+                .flatten();
+            let parameter_x_allow_redirect: ::std::option::Option<bool> = crate::runtime::parameter::<
+                ::std::option::Option<bool>,
+            >(&headers, "x-allow-redirect")?
+                .flatten();
             ::std::result::Result::Ok(super::DownloadContentRequest {
-                server_name: path.server_name,
-                media_id: path.media_id,
-                x_max_age: headers.x_max_age,
-                x_allow_redirect: headers.x_allow_redirect,
+                server_name: parameter_server_name,
+                media_id: parameter_media_id,
+                x_max_age: parameter_x_max_age,
+                x_allow_redirect: parameter_x_allow_redirect,
             })
         }
         fn call(

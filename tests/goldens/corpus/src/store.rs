@@ -2167,14 +2167,6 @@ mod handlers {
     fn list_pets_limit_default() -> i32 {
         20
     }
-    #[derive(::serde::Deserialize)]
-    struct ListPetsQuery {
-        #[serde(rename = "status")]
-        status: ::std::option::Option<::std::vec::Vec<crate::types::ListPetsStatusItem>>,
-        #[serde(rename = "limit")]
-        #[serde(default = "list_pets_limit_default")]
-        limit: i32,
-    }
     impl<S: super::StoreApi> crate::runtime::Operation<S> for super::ListPetsRequest {
         const PATH: bool = false;
         const BODY: bool = false;
@@ -2193,10 +2185,18 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: ListPetsQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_status: ::std::option::Option<
+                ::std::vec::Vec<crate::types::ListPetsStatusItem>,
+            > = crate::runtime::parameter::<
+                ::std::option::Option<::std::vec::Vec<crate::types::ListPetsStatusItem>>,
+            >(&query, "status")?
+                .flatten();
+            let parameter_limit: i32 = crate::runtime::parameter::<i32>(&query, "limit")?
+                .unwrap_or_else(list_pets_limit_default);
             ::std::result::Result::Ok(super::ListPetsRequest {
-                status: query.status,
-                limit: query.limit,
+                status: parameter_status,
+                limit: parameter_limit,
             })
         }
         fn call(
@@ -2243,11 +2243,6 @@ mod handlers {
             server.add_pet(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GetPetPath {
-        #[serde(rename = "petId")]
-        pet_id: i64,
-    }
     impl<S: super::StoreApi> crate::runtime::Operation<S> for super::GetPetRequest {
         const PATH: bool = true;
         const BODY: bool = false;
@@ -2266,9 +2261,10 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetPetPath = crate::runtime::path(path)?;
+            let parameter_pet_id: i64 = crate::runtime::parameter::<i64>(path, "petId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("petId"))?;
             ::std::result::Result::Ok(super::GetPetRequest {
-                pet_id: path.pet_id,
+                pet_id: parameter_pet_id,
             })
         }
         fn call(
@@ -2280,16 +2276,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_pet(caller, request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct DeletePetPath {
-        #[serde(rename = "petId")]
-        pet_id: i64,
-    }
-    #[derive(::serde::Deserialize)]
-    struct DeletePetHeaders {
-        #[serde(rename = "x-reason")]
-        x_reason: ::std::option::Option<::std::string::String>,
     }
     impl<S: super::StoreApi> crate::runtime::Operation<S> for super::DeletePetRequest {
         const PATH: bool = true;
@@ -2309,11 +2295,16 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: DeletePetPath = crate::runtime::path(path)?;
-            let headers: DeletePetHeaders = crate::runtime::headers(parts)?;
+            let parameter_pet_id: i64 = crate::runtime::parameter::<i64>(path, "petId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("petId"))?;
+            let headers = crate::runtime::header_pairs(parts);
+            let parameter_x_reason: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&headers, "x-reason")?
+                .flatten();
             ::std::result::Result::Ok(super::DeletePetRequest {
-                pet_id: path.pet_id,
-                x_reason: headers.x_reason,
+                pet_id: parameter_pet_id,
+                x_reason: parameter_x_reason,
             })
         }
         fn call(
@@ -2363,11 +2354,6 @@ mod handlers {
             server.place_order(caller, request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GetOrderPath {
-        #[serde(rename = "orderId")]
-        order_id: ::std::string::String,
-    }
     impl<S: super::StoreApi> crate::runtime::Operation<S> for super::GetOrderRequest {
         const PATH: bool = true;
         const BODY: bool = false;
@@ -2389,9 +2375,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetOrderPath = crate::runtime::path(path)?;
+            let parameter_order_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "orderId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("orderId"))?;
             ::std::result::Result::Ok(super::GetOrderRequest {
-                order_id: path.order_id,
+                order_id: parameter_order_id,
             })
         }
         fn call(
@@ -2445,11 +2434,6 @@ mod handlers {
             server.login_user(request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GetUserPath {
-        #[serde(rename = "userId")]
-        user_id: ::std::string::String,
-    }
     impl<S: super::StoreApi> crate::runtime::Operation<S> for super::GetUserRequest {
         const PATH: bool = true;
         const BODY: bool = false;
@@ -2468,9 +2452,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetUserPath = crate::runtime::path(path)?;
+            let parameter_user_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "userId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
             ::std::result::Result::Ok(super::GetUserRequest {
-                user_id: path.user_id,
+                user_id: parameter_user_id,
             })
         }
         fn call(
@@ -2559,11 +2546,6 @@ mod handlers {
             server.put_inventory_metadata(request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct GetPetPhotoPath {
-        #[serde(rename = "petId")]
-        pet_id: i64,
-    }
     impl<S: super::StoreApi> crate::runtime::Operation<S> for super::GetPetPhotoRequest {
         const PATH: bool = true;
         const BODY: bool = false;
@@ -2582,9 +2564,10 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetPetPhotoPath = crate::runtime::path(path)?;
+            let parameter_pet_id: i64 = crate::runtime::parameter::<i64>(path, "petId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("petId"))?;
             ::std::result::Result::Ok(super::GetPetPhotoRequest {
-                pet_id: path.pet_id,
+                pet_id: parameter_pet_id,
             })
         }
         fn call(
@@ -2599,11 +2582,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_pet_photo(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct PutPetPhotoPath {
-        #[serde(rename = "petId")]
-        pet_id: i64,
     }
     impl<S: super::StoreApi> crate::runtime::Operation<S> for super::PutPetPhotoRequest {
         const PATH: bool = true;
@@ -2623,7 +2601,8 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: PutPetPhotoPath = crate::runtime::path(path)?;
+            let parameter_pet_id: i64 = crate::runtime::parameter::<i64>(path, "petId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("petId"))?;
             let body: crate::types::PutPetPhotoBody = crate::types::PutPetPhotoBody::read(
                     parts,
                     body,
@@ -2632,7 +2611,7 @@ mod handlers {
                     crate::runtime::messages::MISSING_BODY,
                 ))?;
             ::std::result::Result::Ok(super::PutPetPhotoRequest {
-                pet_id: path.pet_id,
+                pet_id: parameter_pet_id,
                 body,
             })
         }

@@ -220,17 +220,6 @@ mod handlers {
     fn search_order_default() -> crate::types::SearchOrder {
         crate::types::SearchOrder::Desc
     }
-    #[derive(::serde::Deserialize)]
-    struct SearchQuery {
-        #[serde(rename = "limit")]
-        #[serde(default = "search_limit_default")]
-        limit: i64,
-        #[serde(rename = "order")]
-        #[serde(default = "search_order_default")]
-        order: crate::types::SearchOrder,
-        #[serde(rename = "q")]
-        q: ::std::string::String,
-    }
     impl<S: super::SearchApi> crate::runtime::Operation<S> for super::SearchRequest {
         const PATH: bool = false;
         const BODY: bool = true;
@@ -249,16 +238,26 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: SearchQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_limit: i64 = crate::runtime::parameter::<i64>(&query, "limit")?
+                .unwrap_or_else(search_limit_default);
+            let parameter_order: crate::types::SearchOrder = crate::runtime::parameter::<
+                crate::types::SearchOrder,
+            >(&query, "order")?
+                .unwrap_or_else(search_order_default);
+            let parameter_q: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(&query, "q")?
+                .ok_or_else(|| crate::runtime::missing_parameter("q"))?;
             let body: ::std::option::Option<crate::types::SearchBody> = crate::runtime::optional_body(
                 parts,
                 body,
                 false,
             )?;
             ::std::result::Result::Ok(super::SearchRequest {
-                limit: query.limit,
-                order: query.order,
-                q: query.q,
+                limit: parameter_limit,
+                order: parameter_order,
+                q: parameter_q,
                 body,
             })
         }

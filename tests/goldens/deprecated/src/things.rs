@@ -342,11 +342,6 @@ pub fn router<S: ThingsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
-    #[derive(::serde::Deserialize)]
-    struct OldThingQuery {
-        #[serde(rename = "legacy")]
-        legacy: ::std::option::Option<::std::string::String>,
-    }
     impl<S: super::ThingsApi> crate::runtime::Operation<S> for super::OldThingRequest {
         const PATH: bool = false;
         const BODY: bool = false;
@@ -365,9 +360,13 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: OldThingQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_legacy: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "legacy")?
+                .flatten();
             ::std::result::Result::Ok(super::OldThingRequest {
-                legacy: query.legacy,
+                legacy: parameter_legacy,
             })
         }
         #[allow(deprecated)]

@@ -210,11 +210,6 @@ pub fn router<S: PetsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
-    #[derive(::serde::Deserialize)]
-    struct ListPetsQuery {
-        #[serde(rename = "status")]
-        status: ::std::option::Option<crate::types::ListPetsStatus>,
-    }
     impl<S: super::PetsApi> crate::runtime::Operation<S> for super::ListPetsRequest {
         const PATH: bool = false;
         const BODY: bool = false;
@@ -233,9 +228,13 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: ListPetsQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_status: ::std::option::Option<crate::types::ListPetsStatus> = crate::runtime::parameter::<
+                ::std::option::Option<crate::types::ListPetsStatus>,
+            >(&query, "status")?
+                .flatten();
             ::std::result::Result::Ok(super::ListPetsRequest {
-                status: query.status,
+                status: parameter_status,
             })
         }
         fn call(

@@ -990,11 +990,6 @@ pub fn router<S: DevicesApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
-    #[derive(::serde::Deserialize)]
-    struct GetDevicePath {
-        #[serde(rename = "deviceId")]
-        device_id: ::std::string::String,
-    }
     impl<S: super::DevicesApi> crate::runtime::Operation<S> for super::GetDeviceRequest {
         const PATH: bool = true;
         const BODY: bool = false;
@@ -1013,9 +1008,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetDevicePath = crate::runtime::path(path)?;
+            let parameter_device_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "deviceId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("deviceId"))?;
             ::std::result::Result::Ok(super::GetDeviceRequest {
-                device_id: path.device_id,
+                device_id: parameter_device_id,
             })
         }
         fn call(
@@ -1030,11 +1028,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_device(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetDeviceKeysPath {
-        #[serde(rename = "deviceId")]
-        device_id: ::std::string::String,
     }
     impl<S: super::DevicesApi> crate::runtime::Operation<S>
     for super::GetDeviceKeysRequest {
@@ -1055,9 +1048,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetDeviceKeysPath = crate::runtime::path(path)?;
+            let parameter_device_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "deviceId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("deviceId"))?;
             ::std::result::Result::Ok(super::GetDeviceKeysRequest {
-                device_id: path.device_id,
+                device_id: parameter_device_id,
             })
         }
         fn call(
@@ -1072,11 +1068,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_device_keys(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetDeviceCardPath {
-        #[serde(rename = "deviceId")]
-        device_id: ::std::string::String,
     }
     impl<S: super::DevicesApi> crate::runtime::Operation<S>
     for super::GetDeviceCardRequest {
@@ -1097,9 +1088,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetDeviceCardPath = crate::runtime::path(path)?;
+            let parameter_device_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "deviceId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("deviceId"))?;
             ::std::result::Result::Ok(super::GetDeviceCardRequest {
-                device_id: path.device_id,
+                device_id: parameter_device_id,
             })
         }
         fn call(
@@ -1183,11 +1177,6 @@ mod handlers {
             server.list_devices(request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct ShowDevicePath {
-        #[serde(rename = "deviceId")]
-        device_id: ::std::string::String,
-    }
     impl<S: super::DevicesApi> crate::runtime::Operation<S>
     for super::ShowDeviceRequest {
         const PATH: bool = true;
@@ -1207,9 +1196,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: ShowDevicePath = crate::runtime::path(path)?;
+            let parameter_device_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "deviceId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("deviceId"))?;
             ::std::result::Result::Ok(super::ShowDeviceRequest {
-                device_id: path.device_id,
+                device_id: parameter_device_id,
             })
         }
         fn call(

@@ -818,34 +818,8 @@ mod handlers {
         }
         ::std::result::Result::Ok(::std::option::Option::None)
     }
-    #[derive(::serde::Deserialize)]
-    struct GetThingPath {
-        #[serde(rename = "user-id")]
-        user_id: ::std::string::String,
-        #[serde(rename = "user_id")]
-        user_id_path: ::std::string::String,
-    }
     fn get_thing_type_default() -> i64 {
         3
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetThingQuery {
-        #[serde(rename = "body")]
-        body_query: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "caller")]
-        caller: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "self")]
-        self_: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type")]
-        #[serde(default = "get_thing_type_default")]
-        type_: i64,
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetThingHeaders {
-        #[serde(rename = "request")]
-        request: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "body")]
-        body_header: ::std::option::Option<::std::string::String>,
     }
     impl<S: super::TypesApi> crate::runtime::Operation<S> for super::GetThingRequest {
         const PATH: bool = true;
@@ -871,23 +845,52 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetThingPath = crate::runtime::path(path)?;
-            let query: GetThingQuery = crate::runtime::query(parts)?;
-            let headers: GetThingHeaders = crate::runtime::headers(parts)?;
+            let parameter_user_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "user-id")?
+                .ok_or_else(|| crate::runtime::missing_parameter("user-id"))?;
+            let parameter_user_id_path: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "user_id")?
+                .ok_or_else(|| crate::runtime::missing_parameter("user_id"))?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_body_query: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "body")?
+                .flatten();
+            let parameter_caller: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "caller")?
+                .flatten();
+            let parameter_self_: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "self")?
+                .flatten();
+            let parameter_type_: i64 = crate::runtime::parameter::<i64>(&query, "type")?
+                .unwrap_or_else(get_thing_type_default);
+            let headers = crate::runtime::header_pairs(parts);
+            let parameter_request: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&headers, "request")?
+                .flatten();
+            let parameter_body_header: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&headers, "body")?
+                .flatten();
             let body: crate::types::Everything = crate::runtime::body(
                 parts,
                 body,
                 false,
             )?;
             ::std::result::Result::Ok(super::GetThingRequest {
-                user_id: path.user_id,
-                user_id_path: path.user_id_path,
-                body_query: query.body_query,
-                caller: query.caller,
-                self_: query.self_,
-                type_: query.type_,
-                request: headers.request,
-                body_header: headers.body_header,
+                user_id: parameter_user_id,
+                user_id_path: parameter_user_id_path,
+                body_query: parameter_body_query,
+                caller: parameter_caller,
+                self_: parameter_self_,
+                type_: parameter_type_,
+                request: parameter_request,
+                body_header: parameter_body_header,
                 body,
             })
         }
@@ -937,11 +940,6 @@ mod handlers {
             server.things_get_v2(request)
         }
     }
-    #[derive(::serde::Deserialize)]
-    struct SelfPath {
-        #[serde(rename = "Self")]
-        self_: ::std::string::String,
-    }
     impl<S: super::TypesApi> crate::runtime::Operation<S> for super::SelfRequest {
         const PATH: bool = true;
         const BODY: bool = false;
@@ -960,9 +958,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: SelfPath = crate::runtime::path(path)?;
+            let parameter_self_: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "Self")?
+                .ok_or_else(|| crate::runtime::missing_parameter("Self"))?;
             ::std::result::Result::Ok(super::SelfRequest {
-                self_: path.self_,
+                self_: parameter_self_,
             })
         }
         fn call(

@@ -209,11 +209,6 @@ pub fn router<S: PetsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
-    #[derive(::serde::Deserialize)]
-    struct GetPetPath {
-        #[serde(rename = "petId")]
-        pet_id: ::std::string::String,
-    }
     impl<S: super::PetsApi> crate::runtime::Operation<S> for super::GetPetRequest {
         const PATH: bool = true;
         const BODY: bool = false;
@@ -232,9 +227,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetPetPath = crate::runtime::path(path)?;
+            let parameter_pet_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "petId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("petId"))?;
             ::std::result::Result::Ok(super::GetPetRequest {
-                pet_id: path.pet_id,
+                pet_id: parameter_pet_id,
             })
         }
         fn call(

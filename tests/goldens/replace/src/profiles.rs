@@ -208,11 +208,6 @@ pub fn router<S: ProfilesApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
-    #[derive(::serde::Deserialize)]
-    struct GetProfilePath {
-        #[serde(rename = "userId")]
-        user_id: ::user_types::UserId,
-    }
     impl<S: super::ProfilesApi> crate::runtime::Operation<S>
     for super::GetProfileRequest {
         const PATH: bool = true;
@@ -232,9 +227,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetProfilePath = crate::runtime::path(path)?;
+            let parameter_user_id: ::user_types::UserId = crate::runtime::parameter::<
+                ::user_types::UserId,
+            >(path, "userId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
             ::std::result::Result::Ok(super::GetProfileRequest {
-                user_id: path.user_id,
+                user_id: parameter_user_id,
             })
         }
         fn call(

@@ -265,11 +265,6 @@ pub fn router<S: ItemsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
-    #[derive(::serde::Deserialize)]
-    struct GetItemPath {
-        #[serde(rename = "id")]
-        id: ::std::string::String,
-    }
     impl<S: super::ItemsApi> crate::runtime::Operation<S> for super::GetItemRequest {
         const PATH: bool = true;
         const BODY: bool = false;
@@ -288,9 +283,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::Problem> {
-            let path: GetItemPath = crate::runtime::path(path)?;
+            let parameter_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "id")?
+                .ok_or_else(|| crate::runtime::missing_parameter("id"))?;
             ::std::result::Result::Ok(super::GetItemRequest {
-                id: path.id,
+                id: parameter_id,
             })
         }
         fn call(

@@ -1884,11 +1884,6 @@ pub fn router<S: RoomsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
 }
 #[cfg(feature = "server")]
 mod handlers {
-    #[derive(::serde::Deserialize)]
-    struct SendInviteV1Path {
-        #[serde(rename = "roomId")]
-        room_id: ::std::string::String,
-    }
     impl<S: super::RoomsApi> crate::runtime::Operation<S>
     for super::SendInviteV1Request {
         const PATH: bool = true;
@@ -1908,9 +1903,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: SendInviteV1Path = crate::runtime::path(path)?;
+            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "roomId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
             ::std::result::Result::Ok(super::SendInviteV1Request {
-                room_id: path.room_id,
+                room_id: parameter_room_id,
             })
         }
         fn call(
@@ -1925,11 +1923,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.send_invite_v1(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct SendInviteV2Path {
-        #[serde(rename = "roomId")]
-        room_id: ::std::string::String,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S>
     for super::SendInviteV2Request {
@@ -1950,9 +1943,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: SendInviteV2Path = crate::runtime::path(path)?;
+            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "roomId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
             ::std::result::Result::Ok(super::SendInviteV2Request {
-                room_id: path.room_id,
+                room_id: parameter_room_id,
             })
         }
         fn call(
@@ -1967,13 +1963,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.send_invite_v2(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetEventsQuery {
-        #[serde(rename = "from")]
-        from: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "timeout")]
-        timeout: ::std::option::Option<i64>,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::GetEventsRequest {
         const PATH: bool = false;
@@ -1993,10 +1982,18 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: GetEventsQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_from: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "from")?
+                .flatten();
+            let parameter_timeout: ::std::option::Option<i64> = crate::runtime::parameter::<
+                ::std::option::Option<i64>,
+            >(&query, "timeout")?
+                .flatten();
             ::std::result::Result::Ok(super::GetEventsRequest {
-                from: query.from,
-                timeout: query.timeout,
+                from: parameter_from,
+                timeout: parameter_timeout,
             })
         }
         fn call(
@@ -2011,11 +2008,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_events(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct InviteUserPath {
-        #[serde(rename = "roomId")]
-        room_id: ::std::string::String,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::InviteUserRequest {
         const PATH: bool = true;
@@ -2035,14 +2027,17 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: InviteUserPath = crate::runtime::path(path)?;
+            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "roomId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
             let body: crate::types::InviteUserBody = crate::runtime::body(
                 parts,
                 body,
                 false,
             )?;
             ::std::result::Result::Ok(super::InviteUserRequest {
-                room_id: path.room_id,
+                room_id: parameter_room_id,
                 body,
             })
         }
@@ -2058,11 +2053,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.invite_user(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct SetStatePath {
-        #[serde(rename = "roomId")]
-        room_id: ::std::string::String,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::SetStateRequest {
         const PATH: bool = true;
@@ -2082,14 +2072,17 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: SetStatePath = crate::runtime::path(path)?;
+            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "roomId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
             let body: ::std::option::Option<crate::types::SetStateBody> = crate::runtime::optional_body(
                 parts,
                 body,
                 false,
             )?;
             ::std::result::Result::Ok(super::SetStateRequest {
-                room_id: path.room_id,
+                room_id: parameter_room_id,
                 body,
             })
         }
@@ -2105,11 +2098,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.set_state(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetEventPath {
-        #[serde(rename = "roomId")]
-        room_id: ::std::string::String,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::GetEventRequest {
         const PATH: bool = true;
@@ -2129,9 +2117,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetEventPath = crate::runtime::path(path)?;
+            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "roomId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
             ::std::result::Result::Ok(super::GetEventRequest {
-                room_id: path.room_id,
+                room_id: parameter_room_id,
             })
         }
         fn call(
@@ -2146,15 +2137,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_event(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct PeekEventsQuery {
-        #[serde(rename = "from")]
-        from: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "timeout")]
-        timeout: ::std::option::Option<i64>,
-        #[serde(rename = "room_id")]
-        room_id: ::std::option::Option<::std::string::String>,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::PeekEventsRequest {
         const PATH: bool = false;
@@ -2174,11 +2156,23 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query: PeekEventsQuery = crate::runtime::query(parts)?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_from: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "from")?
+                .flatten();
+            let parameter_timeout: ::std::option::Option<i64> = crate::runtime::parameter::<
+                ::std::option::Option<i64>,
+            >(&query, "timeout")?
+                .flatten();
+            let parameter_room_id: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&query, "room_id")?
+                .flatten();
             ::std::result::Result::Ok(super::PeekEventsRequest {
-                from: query.from,
-                timeout: query.timeout,
-                room_id: query.room_id,
+                from: parameter_from,
+                timeout: parameter_timeout,
+                room_id: parameter_room_id,
             })
         }
         fn call(
@@ -2193,16 +2187,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.peek_events(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct QueryUserByProtocolPath {
-        #[serde(rename = "protocol")]
-        protocol: ::std::string::String,
-    }
-    #[derive(::serde::Deserialize)]
-    struct QueryUserByProtocolQuery {
-        #[serde(rename = "limit")]
-        limit: ::std::option::Option<i64>,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S>
     for super::QueryUserByProtocolRequest {
@@ -2223,11 +2207,18 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: QueryUserByProtocolPath = crate::runtime::path(path)?;
-            let query: QueryUserByProtocolQuery = crate::runtime::query(parts)?;
+            let parameter_protocol: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "protocol")?
+                .ok_or_else(|| crate::runtime::missing_parameter("protocol"))?;
+            let query = crate::runtime::query_pairs(parts);
+            let parameter_limit: ::std::option::Option<i64> = crate::runtime::parameter::<
+                ::std::option::Option<i64>,
+            >(&query, "limit")?
+                .flatten();
             ::std::result::Result::Ok(super::QueryUserByProtocolRequest {
-                protocol: path.protocol,
-                limit: query.limit,
+                protocol: parameter_protocol,
+                limit: parameter_limit,
                 fields: crate::runtime::query_object(parts, &["limit"])?,
             })
         }
@@ -2243,11 +2234,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.query_user_by_protocol(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct InviteBy3PidPath {
-        #[serde(rename = "roomId")]
-        room_id: ::std::string::String,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S>
     for super::InviteBy3PidRequest {
@@ -2268,14 +2254,17 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: InviteBy3PidPath = crate::runtime::path(path)?;
+            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "roomId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
             let body: crate::types::InviteBy3PidBody = crate::runtime::body(
                 parts,
                 body,
                 false,
             )?;
             ::std::result::Result::Ok(super::InviteBy3PidRequest {
-                room_id: path.room_id,
+                room_id: parameter_room_id,
                 body,
             })
         }
@@ -2291,11 +2280,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.invite_by3_pid(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct UploadContentHeaders {
-        #[serde(rename = "content-type")]
-        content_type: ::std::option::Option<::std::string::String>,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S>
     for super::UploadContentRequest {
@@ -2316,7 +2300,11 @@ mod handlers {
             _path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let headers: UploadContentHeaders = crate::runtime::headers(parts)?;
+            let headers = crate::runtime::header_pairs(parts);
+            let parameter_content_type: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+                ::std::option::Option<::std::string::String>,
+            >(&headers, "content-type")?
+                .flatten();
             let body: crate::types::UploadContentBody = crate::types::UploadContentBody::read(
                     parts,
                     body,
@@ -2325,7 +2313,7 @@ mod handlers {
                     crate::runtime::messages::MISSING_BODY,
                 ))?;
             ::std::result::Result::Ok(super::UploadContentRequest {
-                content_type: headers.content_type,
+                content_type: parameter_content_type,
                 body,
             })
         }
@@ -2341,11 +2329,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.upload_content(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetContentPath {
-        #[serde(rename = "mediaId")]
-        media_id: ::std::string::String,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S> for super::GetContentRequest {
         const PATH: bool = true;
@@ -2365,9 +2348,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetContentPath = crate::runtime::path(path)?;
+            let parameter_media_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "mediaId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("mediaId"))?;
             ::std::result::Result::Ok(super::GetContentRequest {
-                media_id: path.media_id,
+                media_id: parameter_media_id,
             })
         }
         fn call(
@@ -2382,11 +2368,6 @@ mod handlers {
         > + ::std::marker::Send {
             server.get_content(request)
         }
-    }
-    #[derive(::serde::Deserialize)]
-    struct GetLegacyContentPath {
-        #[serde(rename = "mediaId")]
-        media_id: ::std::string::String,
     }
     impl<S: super::RoomsApi> crate::runtime::Operation<S>
     for super::GetLegacyContentRequest {
@@ -2407,9 +2388,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let path: GetLegacyContentPath = crate::runtime::path(path)?;
+            let parameter_media_id: ::std::string::String = crate::runtime::parameter::<
+                ::std::string::String,
+            >(path, "mediaId")?
+                .ok_or_else(|| crate::runtime::missing_parameter("mediaId"))?;
             ::std::result::Result::Ok(super::GetLegacyContentRequest {
-                media_id: path.media_id,
+                media_id: parameter_media_id,
             })
         }
         fn call(
