@@ -2102,7 +2102,7 @@ mod handlers {
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_kind: crate::types::RegisterKind = crate::runtime::parameter::<
+            let parameter_0: crate::types::RegisterKind = crate::runtime::parameter::<
                 crate::types::RegisterKind,
             >(&query, "kind")?
                 .unwrap_or_else(register_kind_default);
@@ -2112,7 +2112,7 @@ mod handlers {
                 false,
             )?;
             ::std::result::Result::Ok(super::RegisterRequest {
-                kind: parameter_kind,
+                kind: parameter_0,
                 body,
             })
         }
@@ -2298,7 +2298,7 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let parameter_user_id: crate::types::UserId = crate::runtime::parameter::<
+            let parameter_0: crate::types::UserId = crate::runtime::parameter::<
                 crate::types::UserId,
             >(path, "userId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
@@ -2308,7 +2308,7 @@ mod handlers {
                 false,
             )?;
             ::std::result::Result::Ok(super::RequestOpenIdTokenRequest {
-                user_id: parameter_user_id,
+                user_id: parameter_0,
                 body,
             })
         }
@@ -2345,12 +2345,12 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_access_token: crate::strings::Secret = crate::runtime::parameter::<
+            let parameter_0: crate::strings::Secret = crate::runtime::parameter::<
                 crate::strings::Secret,
             >(&query, "access_token")?
                 .ok_or_else(|| crate::runtime::missing_parameter("access_token"))?;
             ::std::result::Result::Ok(super::ExchangeOpenIdTokenRequest {
-                access_token: parameter_access_token,
+                access_token: parameter_0,
             })
         }
         fn call(

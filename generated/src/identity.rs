@@ -7783,17 +7783,17 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_sid: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "sid")?
                 .ok_or_else(|| crate::runtime::missing_parameter("sid"))?;
-            let parameter_client_secret: crate::strings::Secret = crate::runtime::parameter::<
+            let parameter_1: crate::strings::Secret = crate::runtime::parameter::<
                 crate::strings::Secret,
             >(&query, "client_secret")?
                 .ok_or_else(|| crate::runtime::missing_parameter("client_secret"))?;
             ::std::result::Result::Ok(super::GetValidated3pidRequest {
-                sid: parameter_sid,
-                client_secret: parameter_client_secret,
+                sid: parameter_0,
+                client_secret: parameter_1,
             })
         }
         #[allow(deprecated)]
@@ -7945,22 +7945,22 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_sid: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "sid")?
                 .ok_or_else(|| crate::runtime::missing_parameter("sid"))?;
-            let parameter_client_secret: crate::strings::Secret = crate::runtime::parameter::<
+            let parameter_1: crate::strings::Secret = crate::runtime::parameter::<
                 crate::strings::Secret,
             >(&query, "client_secret")?
                 .ok_or_else(|| crate::runtime::missing_parameter("client_secret"))?;
-            let parameter_token: crate::strings::Secret = crate::runtime::parameter::<
+            let parameter_2: crate::strings::Secret = crate::runtime::parameter::<
                 crate::strings::Secret,
             >(&query, "token")?
                 .ok_or_else(|| crate::runtime::missing_parameter("token"))?;
             ::std::result::Result::Ok(super::EmailSubmitTokenGetRequest {
-                sid: parameter_sid,
-                client_secret: parameter_client_secret,
-                token: parameter_token,
+                sid: parameter_0,
+                client_secret: parameter_1,
+                token: parameter_2,
             })
         }
         fn call(
@@ -8036,12 +8036,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let parameter_key_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "keyId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("keyId"))?;
             ::std::result::Result::Ok(super::GetPubKeyRequest {
-                key_id: parameter_key_id,
+                key_id: parameter_0,
             })
         }
         fn call(
@@ -8315,17 +8315,17 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_sid: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "sid")?
                 .ok_or_else(|| crate::runtime::missing_parameter("sid"))?;
-            let parameter_client_secret: crate::strings::Secret = crate::runtime::parameter::<
+            let parameter_1: crate::strings::Secret = crate::runtime::parameter::<
                 crate::strings::Secret,
             >(&query, "client_secret")?
                 .ok_or_else(|| crate::runtime::missing_parameter("client_secret"))?;
             ::std::result::Result::Ok(super::GetValidated3pidV2Request {
-                sid: parameter_sid,
-                client_secret: parameter_client_secret,
+                sid: parameter_0,
+                client_secret: parameter_1,
             })
         }
         fn call(
@@ -8502,22 +8502,22 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_sid: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "sid")?
                 .ok_or_else(|| crate::runtime::missing_parameter("sid"))?;
-            let parameter_client_secret: crate::strings::Secret = crate::runtime::parameter::<
+            let parameter_1: crate::strings::Secret = crate::runtime::parameter::<
                 crate::strings::Secret,
             >(&query, "client_secret")?
                 .ok_or_else(|| crate::runtime::missing_parameter("client_secret"))?;
-            let parameter_token: crate::strings::Secret = crate::runtime::parameter::<
+            let parameter_2: crate::strings::Secret = crate::runtime::parameter::<
                 crate::strings::Secret,
             >(&query, "token")?
                 .ok_or_else(|| crate::runtime::missing_parameter("token"))?;
             ::std::result::Result::Ok(super::EmailSubmitTokenGetV2Request {
-                sid: parameter_sid,
-                client_secret: parameter_client_secret,
-                token: parameter_token,
+                sid: parameter_0,
+                client_secret: parameter_1,
+                token: parameter_2,
             })
         }
         fn call(
@@ -8653,22 +8653,22 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_sid: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "sid")?
                 .ok_or_else(|| crate::runtime::missing_parameter("sid"))?;
-            let parameter_client_secret: crate::strings::Secret = crate::runtime::parameter::<
+            let parameter_1: crate::strings::Secret = crate::runtime::parameter::<
                 crate::strings::Secret,
             >(&query, "client_secret")?
                 .ok_or_else(|| crate::runtime::missing_parameter("client_secret"))?;
-            let parameter_token: crate::strings::Secret = crate::runtime::parameter::<
+            let parameter_2: crate::strings::Secret = crate::runtime::parameter::<
                 crate::strings::Secret,
             >(&query, "token")?
                 .ok_or_else(|| crate::runtime::missing_parameter("token"))?;
             ::std::result::Result::Ok(super::MsisdnSubmitTokenGetV2Request {
-                sid: parameter_sid,
-                client_secret: parameter_client_secret,
-                token: parameter_token,
+                sid: parameter_0,
+                client_secret: parameter_1,
+                token: parameter_2,
             })
         }
         fn call(
@@ -8844,12 +8844,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
-            let parameter_key_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "keyId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("keyId"))?;
             ::std::result::Result::Ok(super::GetPubKeyV2Request {
-                key_id: parameter_key_id,
+                key_id: parameter_0,
             })
         }
         fn call(
@@ -8885,12 +8885,12 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_public_key: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "public_key")?
                 .ok_or_else(|| crate::runtime::missing_parameter("public_key"))?;
             ::std::result::Result::Ok(super::IsPubKeyValidV2Request {
-                public_key: parameter_public_key,
+                public_key: parameter_0,
             })
         }
         fn call(
@@ -8926,12 +8926,12 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_public_key: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "public_key")?
                 .ok_or_else(|| crate::runtime::missing_parameter("public_key"))?;
             ::std::result::Result::Ok(super::IsEphemeralPubKeyValidV2Request {
-                public_key: parameter_public_key,
+                public_key: parameter_0,
             })
         }
         fn call(
@@ -9001,17 +9001,17 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_medium: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "medium")?
                 .ok_or_else(|| crate::runtime::missing_parameter("medium"))?;
-            let parameter_address: ::std::string::String = crate::runtime::parameter::<
+            let parameter_1: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "address")?
                 .ok_or_else(|| crate::runtime::missing_parameter("address"))?;
             ::std::result::Result::Ok(super::LookupUserRequest {
-                medium: parameter_medium,
-                address: parameter_address,
+                medium: parameter_0,
+                address: parameter_1,
             })
         }
         #[allow(deprecated)]
@@ -9128,12 +9128,12 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_public_key: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "public_key")?
                 .ok_or_else(|| crate::runtime::missing_parameter("public_key"))?;
             ::std::result::Result::Ok(super::IsPubKeyValidRequest {
-                public_key: parameter_public_key,
+                public_key: parameter_0,
             })
         }
         #[allow(deprecated)]
@@ -9170,12 +9170,12 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::MatrixError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_public_key: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "public_key")?
                 .ok_or_else(|| crate::runtime::missing_parameter("public_key"))?;
             ::std::result::Result::Ok(super::IsEphemeralPubKeyValidRequest {
-                public_key: parameter_public_key,
+                public_key: parameter_0,
             })
         }
         #[allow(deprecated)]

@@ -3,16 +3,77 @@
 /// A Matrix-level Error
 ///
 /// The body of every error response. In a documented response variant it stands alone, since the variant says the status; as an [`MatrixError`] it goes out with that error's status.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MatrixErrorBody {
     /// An error code.
     pub errcode: crate::types::MatrixErrorCode,
     /// A human-readable error message.
-    #[serde(default, skip_serializing_if = "::std::string::String::is_empty")]
     pub error: ::std::string::String,
     /// Further properties of the body, such as details particular to the code.
-    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
+impl ::serde::Serialize for MatrixErrorBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("errcode", &self.errcode)?;
+        if !self.error.is_empty() {
+            map.serialize_entry("error", &self.error)?;
+        }
+        for (key, value) in &self.extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MatrixErrorBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = MatrixErrorBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct MatrixErrorBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<MatrixErrorBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::collections::BTreeMap::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "errcode" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "errcode")?
+                        }
+                        "error" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "error")?
+                        }
+                        _ => {
+                            let value = map.next_value()?;
+                            slot_2.insert(key, value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(MatrixErrorBody {
+                    errcode: crate::serde_impls::required(slot_0, "errcode")?,
+                    error: slot_1.unwrap_or_default(),
+                    extra: slot_2,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl MatrixErrorBody {
     /// A body with the given code and message.
@@ -333,20 +394,91 @@ impl<'de> ::serde::Deserialize<'de> for LoginBodyType {
 }
 #[cfg(feature = "client-server")]
 /// Identification information for the user: `m.id.user` with `user`, or `m.id.thirdparty` with `medium` and `address`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserIdentifier {
     /// The type of identification: `m.id.user` or `m.id.thirdparty`.
-    #[serde(rename = "type")]
     pub type_: ::std::string::String,
     /// For `m.id.user`: the user ID or its localpart.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<::std::string::String>,
     /// For `m.id.thirdparty`: the medium of the identifier.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub medium: ::std::option::Option<::std::string::String>,
     /// For `m.id.thirdparty`: the address of the identifier.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub address: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for UserIdentifier {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("type", &self.type_)?;
+        if self.user.is_some() {
+            map.serialize_entry("user", &self.user)?;
+        }
+        if self.medium.is_some() {
+            map.serialize_entry("medium", &self.medium)?;
+        }
+        if self.address.is_some() {
+            map.serialize_entry("address", &self.address)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for UserIdentifier {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = UserIdentifier;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct UserIdentifier")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<UserIdentifier, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "type" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
+                        }
+                        "user" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "user")?
+                        }
+                        "medium" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "medium")?
+                        }
+                        "address" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "address")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(UserIdentifier {
+                    type_: crate::serde_impls::required(slot_0, "type")?,
+                    user: slot_1.unwrap_or_default(),
+                    medium: slot_2.unwrap_or_default(),
+                    address: slot_3.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl UserIdentifier {
@@ -362,36 +494,153 @@ impl UserIdentifier {
 }
 #[cfg(feature = "client-server")]
 /// The schema at `api/client-server/login.yaml#/paths/~1login/post/parameters/0/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LoginBody {
     /// The login type being used.
-    #[serde(rename = "type")]
     pub type_: crate::types::LoginBodyType,
     /// The fully qualified user ID or just local part of the user ID, to log in.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<::std::string::String>,
     /// When logging in using a third party identifier, the medium of the identifier. Must be 'email'.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub medium: ::std::option::Option<::std::string::String>,
     /// Third party identifier for the user.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub address: ::std::option::Option<::std::string::String>,
     /// Required when `type` is `m.login.password`. The user's
     /// password.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub password: ::std::option::Option<crate::strings::Secret>,
     /// Required when `type` is `m.login.token`. The login token.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub token: ::std::option::Option<crate::strings::Secret>,
     /// Identification information for the user: `m.id.user` with `user`, or `m.id.thirdparty` with `medium` and `address`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub identifier: ::std::option::Option<crate::types::UserIdentifier>,
     /// ID of the client device. If this does not correspond to a known client device, a new device will be created. The server will auto-generate a device_id if this is not specified.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub device_id: ::std::option::Option<::std::string::String>,
     /// A display name to assign to the newly-created device. Ignored if `device_id` corresponds to a known device.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub initial_device_display_name: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for LoginBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("type", &self.type_)?;
+        if self.user.is_some() {
+            map.serialize_entry("user", &self.user)?;
+        }
+        if self.medium.is_some() {
+            map.serialize_entry("medium", &self.medium)?;
+        }
+        if self.address.is_some() {
+            map.serialize_entry("address", &self.address)?;
+        }
+        if self.password.is_some() {
+            map.serialize_entry("password", &self.password)?;
+        }
+        if self.token.is_some() {
+            map.serialize_entry("token", &self.token)?;
+        }
+        if self.identifier.is_some() {
+            map.serialize_entry("identifier", &self.identifier)?;
+        }
+        if self.device_id.is_some() {
+            map.serialize_entry("device_id", &self.device_id)?;
+        }
+        if self.initial_device_display_name.is_some() {
+            map.serialize_entry(
+                "initial_device_display_name",
+                &self.initial_device_display_name,
+            )?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for LoginBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = LoginBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct LoginBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<LoginBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                let mut slot_5 = ::std::option::Option::None;
+                let mut slot_6 = ::std::option::Option::None;
+                let mut slot_7 = ::std::option::Option::None;
+                let mut slot_8 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "type" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
+                        }
+                        "user" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "user")?
+                        }
+                        "medium" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "medium")?
+                        }
+                        "address" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "address")?
+                        }
+                        "password" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "password")?
+                        }
+                        "token" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_5, "token")?
+                        }
+                        "identifier" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_6,
+                                "identifier",
+                            )?
+                        }
+                        "device_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_7, "device_id")?
+                        }
+                        "initial_device_display_name" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_8,
+                                "initial_device_display_name",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(LoginBody {
+                    type_: crate::serde_impls::required(slot_0, "type")?,
+                    user: slot_1.unwrap_or_default(),
+                    medium: slot_2.unwrap_or_default(),
+                    address: slot_3.unwrap_or_default(),
+                    password: slot_4.unwrap_or_default(),
+                    token: slot_5.unwrap_or_default(),
+                    identifier: slot_6.unwrap_or_default(),
+                    device_id: slot_7.unwrap_or_default(),
+                    initial_device_display_name: slot_8.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl LoginBody {
@@ -548,10 +797,9 @@ impl<'de> ::serde::Deserialize<'de> for UserId {
 }
 #[cfg(feature = "client-server")]
 /// The schema at `api/client-server/login.yaml#/paths/~1login/post/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LoginOkBody {
     /// The fully-qualified Matrix ID that has been registered.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user_id: ::std::option::Option<crate::types::UserId>,
     /// An access token for the account.
     /// This access token can then be used to authorize other requests.
@@ -560,17 +808,110 @@ pub struct LoginOkBody {
     /// an access token has expired; instead, if a client has reason to believe its
     /// access token is valid, and it receives an auth error, they should attempt to
     /// refresh for a new token on failure, and retry the request with the new token.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub access_token: ::std::option::Option<crate::strings::Secret>,
     /// Optional. A `refresh_token` may be exchanged for a new `access_token` using the `/tokenrefresh` API endpoint.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub refresh_token: ::std::option::Option<crate::strings::Secret>,
     /// The hostname of the homeserver on which the account has been registered.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub home_server: ::std::option::Option<::std::string::String>,
     /// ID of the logged-in device. Will be the same as the corresponding parameter in the request, if one was specified.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub device_id: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for LoginOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.user_id.is_some() {
+            map.serialize_entry("user_id", &self.user_id)?;
+        }
+        if self.access_token.is_some() {
+            map.serialize_entry("access_token", &self.access_token)?;
+        }
+        if self.refresh_token.is_some() {
+            map.serialize_entry("refresh_token", &self.refresh_token)?;
+        }
+        if self.home_server.is_some() {
+            map.serialize_entry("home_server", &self.home_server)?;
+        }
+        if self.device_id.is_some() {
+            map.serialize_entry("device_id", &self.device_id)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for LoginOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = LoginOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct LoginOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<LoginOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "user_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "user_id")?
+                        }
+                        "access_token" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "access_token",
+                            )?
+                        }
+                        "refresh_token" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "refresh_token",
+                            )?
+                        }
+                        "home_server" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_3,
+                                "home_server",
+                            )?
+                        }
+                        "device_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "device_id")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(LoginOkBody {
+                    user_id: slot_0.unwrap_or_default(),
+                    access_token: slot_1.unwrap_or_default(),
+                    refresh_token: slot_2.unwrap_or_default(),
+                    home_server: slot_3.unwrap_or_default(),
+                    device_id: slot_4.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl LoginOkBody {
@@ -593,10 +934,65 @@ impl ::std::default::Default for LoginOkBody {
 }
 #[cfg(feature = "client-server")]
 /// The schema at `api/client-server/login.yaml#/paths/~1tokenrefresh/post/parameters/0/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RefreshBody {
     /// The refresh token which was issued by the server.
     pub refresh_token: crate::strings::Secret,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for RefreshBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("refresh_token", &self.refresh_token)?;
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for RefreshBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = RefreshBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct RefreshBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<RefreshBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "refresh_token" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "refresh_token",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(RefreshBody {
+                    refresh_token: crate::serde_impls::required(slot_0, "refresh_token")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl RefreshBody {
@@ -607,16 +1003,83 @@ impl RefreshBody {
 }
 #[cfg(feature = "client-server")]
 /// The schema at `api/client-server/login.yaml#/paths/~1tokenrefresh/post/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RefreshOkBody {
     /// An access token for the account.
     /// This access token can then be used to authorize other requests.
     /// The access token may expire at some point, and if so, it SHOULD come with a `refresh_token`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub access_token: ::std::option::Option<crate::strings::Secret>,
     /// Optional. A new `refresh_token` which may be exchanged for another new `access_token`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub refresh_token: ::std::option::Option<crate::strings::Secret>,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for RefreshOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.access_token.is_some() {
+            map.serialize_entry("access_token", &self.access_token)?;
+        }
+        if self.refresh_token.is_some() {
+            map.serialize_entry("refresh_token", &self.refresh_token)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for RefreshOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = RefreshOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct RefreshOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<RefreshOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "access_token" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "access_token",
+                            )?
+                        }
+                        "refresh_token" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "refresh_token",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(RefreshOkBody {
+                    access_token: slot_0.unwrap_or_default(),
+                    refresh_token: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl RefreshOkBody {
@@ -715,7 +1178,7 @@ impl<'de> ::serde::Deserialize<'de> for RegisterKind {
 }
 #[cfg(feature = "client-server")]
 /// The third party credentials to associate with the account.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ThreePidCredentials {
     /// The client secret used in the session with the Identity Server.
     pub client_secret: crate::strings::Secret,
@@ -723,6 +1186,74 @@ pub struct ThreePidCredentials {
     pub id_server: ::std::string::String,
     /// The session identifier given by the Identity Server.
     pub sid: ::std::string::String,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for ThreePidCredentials {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("client_secret", &self.client_secret)?;
+        map.serialize_entry("id_server", &self.id_server)?;
+        map.serialize_entry("sid", &self.sid)?;
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for ThreePidCredentials {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ThreePidCredentials;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ThreePidCredentials")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ThreePidCredentials, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "client_secret" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "client_secret",
+                            )?
+                        }
+                        "id_server" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "id_server")?
+                        }
+                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_2, "sid")?,
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ThreePidCredentials {
+                    client_secret: crate::serde_impls::required(
+                        slot_0,
+                        "client_secret",
+                    )?,
+                    id_server: crate::serde_impls::required(slot_1, "id_server")?,
+                    sid: crate::serde_impls::required(slot_2, "sid")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl ThreePidCredentials {
@@ -741,26 +1272,106 @@ impl ThreePidCredentials {
 }
 #[cfg(feature = "client-server")]
 /// Used by clients to submit authentication information to the interactive-authentication API
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuthData {
     /// The login type that the client is attempting to complete.
-    #[serde(rename = "type")]
     pub type_: ::std::string::String,
     /// The value of the session key given by the homeserver.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub session: ::std::option::Option<::std::string::String>,
     /// For `m.login.password`: the user's password.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub password: ::std::option::Option<crate::strings::Secret>,
     /// The `threepid_creds` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub threepid_creds: ::std::option::Option<crate::types::ThreePidCredentials>,
     /// Properties beyond the ones named above.
-    #[serde(flatten)]
     pub additional_properties: ::std::collections::BTreeMap<
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for AuthData {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("type", &self.type_)?;
+        if self.session.is_some() {
+            map.serialize_entry("session", &self.session)?;
+        }
+        if self.password.is_some() {
+            map.serialize_entry("password", &self.password)?;
+        }
+        if self.threepid_creds.is_some() {
+            map.serialize_entry("threepid_creds", &self.threepid_creds)?;
+        }
+        for (key, value) in &self.additional_properties {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for AuthData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = AuthData;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct AuthData")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<AuthData, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::collections::BTreeMap::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "type" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
+                        }
+                        "session" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "session")?
+                        }
+                        "password" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "password")?
+                        }
+                        "threepid_creds" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_3,
+                                "threepid_creds",
+                            )?
+                        }
+                        _ => {
+                            let value = map.next_value()?;
+                            slot_4.insert(key, value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(AuthData {
+                    type_: crate::serde_impls::required(slot_0, "type")?,
+                    session: slot_1.unwrap_or_default(),
+                    password: slot_2.unwrap_or_default(),
+                    threepid_creds: slot_3.unwrap_or_default(),
+                    additional_properties: slot_4,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl AuthData {
@@ -777,27 +1388,124 @@ impl AuthData {
 }
 #[cfg(feature = "client-server")]
 /// The schema at `api/client-server/registration.yaml#/paths/~1register/post/parameters/1/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RegisterBody {
     /// Additional authentication information for the user-interactive authentication API.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub auth: ::std::option::Option<crate::types::AuthData>,
     /// If true, the server binds the email used for authentication to
     /// the Matrix ID with the ID Server.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub bind_email: ::std::option::Option<bool>,
     /// The local part of the desired Matrix ID. If omitted,
     /// the homeserver MUST generate a Matrix ID local part.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub username: ::std::option::Option<::std::string::String>,
     /// The desired password for the account.
     pub password: crate::strings::Secret,
     /// ID of the client device. If this does not correspond to a known client device, a new device will be created. The server will auto-generate a device_id if this is not specified.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub device_id: ::std::option::Option<::std::string::String>,
     /// A display name to assign to the newly-created device.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub initial_device_display_name: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for RegisterBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.auth.is_some() {
+            map.serialize_entry("auth", &self.auth)?;
+        }
+        if self.bind_email.is_some() {
+            map.serialize_entry("bind_email", &self.bind_email)?;
+        }
+        if self.username.is_some() {
+            map.serialize_entry("username", &self.username)?;
+        }
+        map.serialize_entry("password", &self.password)?;
+        if self.device_id.is_some() {
+            map.serialize_entry("device_id", &self.device_id)?;
+        }
+        if self.initial_device_display_name.is_some() {
+            map.serialize_entry(
+                "initial_device_display_name",
+                &self.initial_device_display_name,
+            )?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for RegisterBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = RegisterBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct RegisterBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<RegisterBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                let mut slot_5 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "auth" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "auth")?
+                        }
+                        "bind_email" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "bind_email",
+                            )?
+                        }
+                        "username" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "username")?
+                        }
+                        "password" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "password")?
+                        }
+                        "device_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "device_id")?
+                        }
+                        "initial_device_display_name" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_5,
+                                "initial_device_display_name",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(RegisterBody {
+                    auth: slot_0.unwrap_or_default(),
+                    bind_email: slot_1.unwrap_or_default(),
+                    username: slot_2.unwrap_or_default(),
+                    password: crate::serde_impls::required(slot_3, "password")?,
+                    device_id: slot_4.unwrap_or_default(),
+                    initial_device_display_name: slot_5.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl RegisterBody {
@@ -815,10 +1523,9 @@ impl RegisterBody {
 }
 #[cfg(feature = "client-server")]
 /// The schema at `api/client-server/registration.yaml#/paths/~1register/post/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RegisterOkBody {
     /// The fully-qualified Matrix ID that has been registered.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user_id: ::std::option::Option<crate::types::UserId>,
     /// An access token for the account.
     /// This access token can then be used to authorize other requests.
@@ -827,17 +1534,110 @@ pub struct RegisterOkBody {
     /// an access token has expired; instead, if a client has reason to believe its
     /// access token is valid, and it receives an auth error, they should attempt to
     /// refresh for a new token on failure, and retry the request with the new token.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub access_token: ::std::option::Option<crate::strings::Secret>,
     /// (optional) A `refresh_token` may be exchanged for a new `access_token` using the /tokenrefresh API endpoint.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub refresh_token: ::std::option::Option<crate::strings::Secret>,
     /// The hostname of the homeserver on which the account has been registered.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub home_server: ::std::option::Option<::std::string::String>,
     /// ID of the registered device. Will be the same as the corresponding parameter in the request, if one was specified.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub device_id: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for RegisterOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.user_id.is_some() {
+            map.serialize_entry("user_id", &self.user_id)?;
+        }
+        if self.access_token.is_some() {
+            map.serialize_entry("access_token", &self.access_token)?;
+        }
+        if self.refresh_token.is_some() {
+            map.serialize_entry("refresh_token", &self.refresh_token)?;
+        }
+        if self.home_server.is_some() {
+            map.serialize_entry("home_server", &self.home_server)?;
+        }
+        if self.device_id.is_some() {
+            map.serialize_entry("device_id", &self.device_id)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for RegisterOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = RegisterOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct RegisterOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<RegisterOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "user_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "user_id")?
+                        }
+                        "access_token" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "access_token",
+                            )?
+                        }
+                        "refresh_token" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "refresh_token",
+                            )?
+                        }
+                        "home_server" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_3,
+                                "home_server",
+                            )?
+                        }
+                        "device_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "device_id")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(RegisterOkBody {
+                    user_id: slot_0.unwrap_or_default(),
+                    access_token: slot_1.unwrap_or_default(),
+                    refresh_token: slot_2.unwrap_or_default(),
+                    home_server: slot_3.unwrap_or_default(),
+                    device_id: slot_4.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl RegisterOkBody {
@@ -860,11 +1660,62 @@ impl ::std::default::Default for RegisterOkBody {
 }
 #[cfg(feature = "client-server")]
 /// The schema at `api/client-server/definitions/auth_response.yaml#/properties/flows/items`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FlowInformation {
     /// The login type of each of the stages required to complete this
     /// authentication flow
     pub stages: ::std::vec::Vec<::std::string::String>,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for FlowInformation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("stages", &self.stages)?;
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for FlowInformation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = FlowInformation;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct FlowInformation")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<FlowInformation, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "stages" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "stages")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(FlowInformation {
+                    stages: crate::serde_impls::required(slot_0, "stages")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl FlowInformation {
@@ -876,7 +1727,7 @@ impl FlowInformation {
 #[cfg(feature = "client-server")]
 /// Used by servers to indicate that additional authentication information is required,
 /// or to report the authentication stages a client has completed.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UiaaResponse {
     /// A list of the login flows supported by the server for this API.
     pub flows: ::std::vec::Vec<crate::types::FlowInformation>,
@@ -884,7 +1735,6 @@ pub struct UiaaResponse {
     /// use a given type of authentication. For each login type presented,
     /// that type may be present as a key in this dictionary. For example, the
     /// public part of an OAuth client ID could be given here.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<
         ::std::collections::BTreeMap<
             ::std::string::String,
@@ -894,17 +1744,104 @@ pub struct UiaaResponse {
     /// This is a session identifier that the client must pass back to the home
     /// server, if one is provided, in subsequent attempts to authenticate in the
     /// same API call.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub session: ::std::option::Option<::std::string::String>,
     /// A list of the stages the client has completed successfully
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub completed: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Why the last stage attempted failed, when it did.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub errcode: ::std::option::Option<::std::string::String>,
     /// A human-readable message about the failed stage.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for UiaaResponse {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("flows", &self.flows)?;
+        if self.params.is_some() {
+            map.serialize_entry("params", &self.params)?;
+        }
+        if self.session.is_some() {
+            map.serialize_entry("session", &self.session)?;
+        }
+        if self.completed.is_some() {
+            map.serialize_entry("completed", &self.completed)?;
+        }
+        if self.errcode.is_some() {
+            map.serialize_entry("errcode", &self.errcode)?;
+        }
+        if self.error.is_some() {
+            map.serialize_entry("error", &self.error)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for UiaaResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = UiaaResponse;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct UiaaResponse")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<UiaaResponse, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                let mut slot_5 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "flows" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "flows")?
+                        }
+                        "params" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "params")?
+                        }
+                        "session" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "session")?
+                        }
+                        "completed" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "completed")?
+                        }
+                        "errcode" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "errcode")?
+                        }
+                        "error" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_5, "error")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(UiaaResponse {
+                    flows: crate::serde_impls::required(slot_0, "flows")?,
+                    params: slot_1.unwrap_or_default(),
+                    session: slot_2.unwrap_or_default(),
+                    completed: slot_3.unwrap_or_default(),
+                    errcode: slot_4.unwrap_or_default(),
+                    error: slot_5.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl UiaaResponse {
@@ -922,13 +1859,75 @@ impl UiaaResponse {
 }
 #[cfg(feature = "client-server")]
 /// The schema at `api/client-server/registration.yaml#/paths/~1account~1password/post/parameters/0/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChangePasswordBody {
     /// The new password for the account.
     pub new_password: crate::strings::Secret,
     /// Additional authentication information for the user-interactive authentication API.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub auth: ::std::option::Option<crate::types::AuthData>,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for ChangePasswordBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("new_password", &self.new_password)?;
+        if self.auth.is_some() {
+            map.serialize_entry("auth", &self.auth)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for ChangePasswordBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ChangePasswordBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ChangePasswordBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ChangePasswordBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "new_password" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "new_password",
+                            )?
+                        }
+                        "auth" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "auth")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ChangePasswordBody {
+                    new_password: crate::serde_impls::required(slot_0, "new_password")?,
+                    auth: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl ChangePasswordBody {
@@ -1017,14 +2016,73 @@ impl<'de> ::serde::Deserialize<'de> for ThirdPartyIdentifierMedium {
 }
 #[cfg(feature = "client-server")]
 /// The schema at `api/client-server/administrative_contact.yaml#/paths/~1account~13pid/get/responses/200/schema/properties/threepids/items`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ThirdPartyIdentifier {
     /// The medium of the third party identifier.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub medium: ::std::option::Option<crate::types::ThirdPartyIdentifierMedium>,
     /// The third party identifier address.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub address: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for ThirdPartyIdentifier {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.medium.is_some() {
+            map.serialize_entry("medium", &self.medium)?;
+        }
+        if self.address.is_some() {
+            map.serialize_entry("address", &self.address)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for ThirdPartyIdentifier {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ThirdPartyIdentifier;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ThirdPartyIdentifier")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ThirdPartyIdentifier, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "medium" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "medium")?
+                        }
+                        "address" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "address")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ThirdPartyIdentifier {
+                    medium: slot_0.unwrap_or_default(),
+                    address: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl ThirdPartyIdentifier {
@@ -1044,13 +2102,65 @@ impl ::std::default::Default for ThirdPartyIdentifier {
 }
 #[cfg(feature = "client-server")]
 /// The schema at `api/client-server/administrative_contact.yaml#/paths/~1account~13pid/get/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetAccount3pidsOkBody {
     /// The `threepids` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub threepids: ::std::option::Option<
         ::std::vec::Vec<crate::types::ThirdPartyIdentifier>,
     >,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for GetAccount3pidsOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.threepids.is_some() {
+            map.serialize_entry("threepids", &self.threepids)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for GetAccount3pidsOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetAccount3pidsOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetAccount3pidsOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetAccount3pidsOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "threepids" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "threepids")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetAccount3pidsOkBody {
+                    threepids: slot_0.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl GetAccount3pidsOkBody {
@@ -1069,15 +2179,80 @@ impl ::std::default::Default for GetAccount3pidsOkBody {
 }
 #[cfg(feature = "client-server")]
 /// The schema at `api/client-server/administrative_contact.yaml#/paths/~1account~13pid/post/parameters/0/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Post3pidsBody {
     /// The third party credentials to associate with the account.
     pub three_pid_creds: crate::types::ThreePidCredentials,
     /// Whether the homeserver should also bind this third party
     /// identifier to the account's Matrix ID with the passed identity
     /// server. Default: `false`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub bind: ::std::option::Option<bool>,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for Post3pidsBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("three_pid_creds", &self.three_pid_creds)?;
+        if self.bind.is_some() {
+            map.serialize_entry("bind", &self.bind)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for Post3pidsBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Post3pidsBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Post3pidsBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Post3pidsBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "three_pid_creds" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "three_pid_creds",
+                            )?
+                        }
+                        "bind" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "bind")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Post3pidsBody {
+                    three_pid_creds: crate::serde_impls::required(
+                        slot_0,
+                        "three_pid_creds",
+                    )?,
+                    bind: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl Post3pidsBody {
@@ -1091,15 +2266,77 @@ impl Post3pidsBody {
 }
 #[cfg(feature = "client-server")]
 /// The schema at `api/client-server/versions.yaml#/paths/~1versions/get/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetVersionsOkBody {
     /// The supported versions.
     pub versions: ::std::vec::Vec<::std::string::String>,
     /// Experimental features the server supports, and whether they are enabled.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub unstable_features: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, bool>,
     >,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for GetVersionsOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("versions", &self.versions)?;
+        if self.unstable_features.is_some() {
+            map.serialize_entry("unstable_features", &self.unstable_features)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for GetVersionsOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetVersionsOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetVersionsOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetVersionsOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "versions" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "versions")?
+                        }
+                        "unstable_features" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "unstable_features",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetVersionsOkBody {
+                    versions: crate::serde_impls::required(slot_0, "versions")?,
+                    unstable_features: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl GetVersionsOkBody {
@@ -1248,7 +2485,7 @@ impl<'de> ::serde::Deserialize<'de> for ServerName {
     }
 }
 /// The schema at `api/client-server/definitions/openid_token.yaml#`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OpenIdToken {
     /// An access token the consumer may use to verify the identity of
     /// the person who generated the token. This is given to the federation
@@ -1262,6 +2499,92 @@ pub struct OpenIdToken {
     /// The number of seconds before this token expires and a new one must
     /// be generated.
     pub expires_in: i64,
+}
+impl ::serde::Serialize for OpenIdToken {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("access_token", &self.access_token)?;
+        map.serialize_entry("token_type", &self.token_type)?;
+        map.serialize_entry("matrix_server_name", &self.matrix_server_name)?;
+        map.serialize_entry("expires_in", &self.expires_in)?;
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for OpenIdToken {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = OpenIdToken;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct OpenIdToken")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<OpenIdToken, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "access_token" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "access_token",
+                            )?
+                        }
+                        "token_type" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "token_type",
+                            )?
+                        }
+                        "matrix_server_name" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "matrix_server_name",
+                            )?
+                        }
+                        "expires_in" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_3,
+                                "expires_in",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(OpenIdToken {
+                    access_token: crate::serde_impls::required(slot_0, "access_token")?,
+                    token_type: crate::serde_impls::required(slot_1, "token_type")?,
+                    matrix_server_name: crate::serde_impls::required(
+                        slot_2,
+                        "matrix_server_name",
+                    )?,
+                    expires_in: crate::serde_impls::required(slot_3, "expires_in")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl OpenIdToken {
     /// A `OpenIdToken` from its required fields; the optional ones are unset.
@@ -1281,10 +2604,59 @@ impl OpenIdToken {
 }
 #[cfg(feature = "client-server")]
 /// The schema at `api/server-server/openid.yaml#/paths/~1openid~1userinfo/get/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExchangeOpenIdTokenOkBody {
     /// The Matrix User ID who generated the token.
     pub sub: crate::types::UserId,
+}
+#[cfg(feature = "client-server")]
+impl ::serde::Serialize for ExchangeOpenIdTokenOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("sub", &self.sub)?;
+        map.end()
+    }
+}
+#[cfg(feature = "client-server")]
+impl<'de> ::serde::Deserialize<'de> for ExchangeOpenIdTokenOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ExchangeOpenIdTokenOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ExchangeOpenIdTokenOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ExchangeOpenIdTokenOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "sub" => crate::serde_impls::fill(&mut map, &mut slot_0, "sub")?,
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ExchangeOpenIdTokenOkBody {
+                    sub: crate::serde_impls::required(slot_0, "sub")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "client-server")]
 impl ExchangeOpenIdTokenOkBody {
@@ -1295,11 +2667,62 @@ impl ExchangeOpenIdTokenOkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_auth.yaml#/paths/~1account~1register/post/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RegisterAccountOkBody {
     /// An opaque string representing the token to authenticate future
     /// requests to the identity server with.
     pub token: crate::strings::Secret,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for RegisterAccountOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("token", &self.token)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for RegisterAccountOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = RegisterAccountOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct RegisterAccountOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<RegisterAccountOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "token" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "token")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(RegisterAccountOkBody {
+                    token: crate::serde_impls::required(slot_0, "token")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl RegisterAccountOkBody {
@@ -1310,10 +2733,61 @@ impl RegisterAccountOkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_auth.yaml#/paths/~1account/get/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetAccountOkBody {
     /// The user ID which registered the token.
     pub user_id: crate::types::UserId,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for GetAccountOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("user_id", &self.user_id)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for GetAccountOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetAccountOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetAccountOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetAccountOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "user_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "user_id")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetAccountOkBody {
+                    user_id: crate::serde_impls::required(slot_0, "user_id")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl GetAccountOkBody {
@@ -1324,7 +2798,7 @@ impl GetAccountOkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/associations.yaml#/paths/~13pid~1getValidated3pid/get/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetValidated3pidOkBody {
     /// The medium type of the 3pid.
     pub medium: ::std::string::String,
@@ -1333,6 +2807,73 @@ pub struct GetValidated3pidOkBody {
     /// Timestamp, in milliseconds, indicating the time that the 3pid
     /// was validated.
     pub validated_at: i64,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for GetValidated3pidOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("medium", &self.medium)?;
+        map.serialize_entry("address", &self.address)?;
+        map.serialize_entry("validated_at", &self.validated_at)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for GetValidated3pidOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetValidated3pidOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetValidated3pidOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetValidated3pidOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "medium" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "medium")?
+                        }
+                        "address" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "address")?
+                        }
+                        "validated_at" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "validated_at",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetValidated3pidOkBody {
+                    medium: crate::serde_impls::required(slot_0, "medium")?,
+                    address: crate::serde_impls::required(slot_1, "address")?,
+                    validated_at: crate::serde_impls::required(slot_2, "validated_at")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl GetValidated3pidOkBody {
@@ -1351,7 +2892,7 @@ impl GetValidated3pidOkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/associations.yaml#/paths/~13pid~1bind/post/parameters/0/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BindBody {
     /// The Session ID generated by the `requestToken` call.
     pub sid: ::std::string::String,
@@ -1359,6 +2900,74 @@ pub struct BindBody {
     pub client_secret: crate::strings::Secret,
     /// The Matrix user ID to associate with the 3pids.
     pub mxid: crate::types::UserId,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for BindBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("sid", &self.sid)?;
+        map.serialize_entry("client_secret", &self.client_secret)?;
+        map.serialize_entry("mxid", &self.mxid)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for BindBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = BindBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct BindBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<BindBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
+                        "client_secret" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "client_secret",
+                            )?
+                        }
+                        "mxid" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "mxid")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(BindBody {
+                    sid: crate::serde_impls::required(slot_0, "sid")?,
+                    client_secret: crate::serde_impls::required(
+                        slot_1,
+                        "client_secret",
+                    )?,
+                    mxid: crate::serde_impls::required(slot_2, "mxid")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl BindBody {
@@ -1381,7 +2990,7 @@ pub type ServerSignatures = ::std::collections::BTreeMap<
 >;
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/associations.yaml#/paths/~13pid~1bind/post/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BindOkBody {
     /// The 3pid address of the user being looked up.
     pub address: ::std::string::String,
@@ -1399,6 +3008,99 @@ pub struct BindOkBody {
     /// association should be trusted, if you trust the verifying identity
     /// services.
     pub signatures: crate::types::ServerSignatures,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for BindOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("address", &self.address)?;
+        map.serialize_entry("medium", &self.medium)?;
+        map.serialize_entry("mxid", &self.mxid)?;
+        map.serialize_entry("not_before", &self.not_before)?;
+        map.serialize_entry("not_after", &self.not_after)?;
+        map.serialize_entry("ts", &self.ts)?;
+        map.serialize_entry("signatures", &self.signatures)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for BindOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = BindOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct BindOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<BindOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                let mut slot_5 = ::std::option::Option::None;
+                let mut slot_6 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "address" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "address")?
+                        }
+                        "medium" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "medium")?
+                        }
+                        "mxid" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "mxid")?
+                        }
+                        "not_before" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_3,
+                                "not_before",
+                            )?
+                        }
+                        "not_after" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "not_after")?
+                        }
+                        "ts" => crate::serde_impls::fill(&mut map, &mut slot_5, "ts")?,
+                        "signatures" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_6,
+                                "signatures",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(BindOkBody {
+                    address: crate::serde_impls::required(slot_0, "address")?,
+                    medium: crate::serde_impls::required(slot_1, "medium")?,
+                    mxid: crate::serde_impls::required(slot_2, "mxid")?,
+                    not_before: crate::serde_impls::required(slot_3, "not_before")?,
+                    not_after: crate::serde_impls::required(slot_4, "not_after")?,
+                    ts: crate::serde_impls::required(slot_5, "ts")?,
+                    signatures: crate::serde_impls::required(slot_6, "signatures")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl BindOkBody {
@@ -1426,13 +3128,70 @@ impl BindOkBody {
 #[cfg(feature = "identity")]
 /// The 3PID to remove. Must match the 3PID used to generate the session
 /// if using `sid` and `client_secret` to authenticate this request.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ThreePid {
     /// A medium from the [3PID Types](/appendices/#3pid-types) Appendix, matching the medium
     /// of the identifier to unbind.
     pub medium: ::std::string::String,
     /// The 3PID address to remove.
     pub address: ::std::string::String,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for ThreePid {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("medium", &self.medium)?;
+        map.serialize_entry("address", &self.address)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for ThreePid {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ThreePid;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ThreePid")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ThreePid, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "medium" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "medium")?
+                        }
+                        "address" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "address")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ThreePid {
+                    medium: crate::serde_impls::required(slot_0, "medium")?,
+                    address: crate::serde_impls::required(slot_1, "address")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl ThreePid {
@@ -1443,19 +3202,92 @@ impl ThreePid {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/associations.yaml#/paths/~13pid~1unbind/post/parameters/0/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnbindBody {
     /// The Session ID generated by the `requestToken` call.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sid: ::std::option::Option<::std::string::String>,
     /// The client secret passed to the `requestToken` call.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub client_secret: ::std::option::Option<crate::strings::Secret>,
     /// The Matrix user ID to remove from the 3pids.
     pub mxid: crate::types::UserId,
     /// The 3PID to remove. Must match the 3PID used to generate the session
     /// if using `sid` and `client_secret` to authenticate this request.
     pub threepid: crate::types::ThreePid,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for UnbindBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.sid.is_some() {
+            map.serialize_entry("sid", &self.sid)?;
+        }
+        if self.client_secret.is_some() {
+            map.serialize_entry("client_secret", &self.client_secret)?;
+        }
+        map.serialize_entry("mxid", &self.mxid)?;
+        map.serialize_entry("threepid", &self.threepid)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for UnbindBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = UnbindBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct UnbindBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<UnbindBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
+                        "client_secret" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "client_secret",
+                            )?
+                        }
+                        "mxid" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "mxid")?
+                        }
+                        "threepid" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "threepid")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(UnbindBody {
+                    sid: slot_0.unwrap_or_default(),
+                    client_secret: slot_1.unwrap_or_default(),
+                    mxid: crate::serde_impls::required(slot_2, "mxid")?,
+                    threepid: crate::serde_impls::required(slot_3, "threepid")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl UnbindBody {
@@ -1471,7 +3303,7 @@ impl UnbindBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/email_validation.yaml#/paths/~1validate~1email~1requestToken/post/parameters/0/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EmailRequestTokenBody {
     /// A unique string generated by the client, and used to identify the
     /// validation attempt. It must be a string consisting of the characters
@@ -1486,8 +3318,89 @@ pub struct EmailRequestTokenBody {
     pub send_attempt: i64,
     /// Optional. When the validation is completed, the identity server
     /// will redirect the user to this URL.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub next_link: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for EmailRequestTokenBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("client_secret", &self.client_secret)?;
+        map.serialize_entry("email", &self.email)?;
+        map.serialize_entry("send_attempt", &self.send_attempt)?;
+        if self.next_link.is_some() {
+            map.serialize_entry("next_link", &self.next_link)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for EmailRequestTokenBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = EmailRequestTokenBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct EmailRequestTokenBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<EmailRequestTokenBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "client_secret" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "client_secret",
+                            )?
+                        }
+                        "email" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "email")?
+                        }
+                        "send_attempt" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "send_attempt",
+                            )?
+                        }
+                        "next_link" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "next_link")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(EmailRequestTokenBody {
+                    client_secret: crate::serde_impls::required(
+                        slot_0,
+                        "client_secret",
+                    )?,
+                    email: crate::serde_impls::required(slot_1, "email")?,
+                    send_attempt: crate::serde_impls::required(slot_2, "send_attempt")?,
+                    next_link: slot_3.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl EmailRequestTokenBody {
@@ -1507,10 +3420,59 @@ impl EmailRequestTokenBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/email_validation.yaml#/paths/~1validate~1email~1requestToken/post/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EmailRequestTokenOkBody {
     /// The session ID.
     pub sid: ::std::string::String,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for EmailRequestTokenOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("sid", &self.sid)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for EmailRequestTokenOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = EmailRequestTokenOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct EmailRequestTokenOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<EmailRequestTokenOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(EmailRequestTokenOkBody {
+                    sid: crate::serde_impls::required(slot_0, "sid")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl EmailRequestTokenOkBody {
@@ -1521,10 +3483,61 @@ impl EmailRequestTokenOkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/get/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EmailSubmitTokenGetOkBody {
     /// Whether the validation was successful or not.
     pub success: bool,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for EmailSubmitTokenGetOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("success", &self.success)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for EmailSubmitTokenGetOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = EmailSubmitTokenGetOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct EmailSubmitTokenGetOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<EmailSubmitTokenGetOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "success" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "success")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(EmailSubmitTokenGetOkBody {
+                    success: crate::serde_impls::required(slot_0, "success")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl EmailSubmitTokenGetOkBody {
@@ -1535,7 +3548,7 @@ impl EmailSubmitTokenGetOkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/parameters/0/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EmailSubmitTokenPostBody {
     /// The session ID, generated by the `requestToken` call.
     pub sid: ::std::string::String,
@@ -1543,6 +3556,74 @@ pub struct EmailSubmitTokenPostBody {
     pub client_secret: crate::strings::Secret,
     /// The token generated by the `requestToken` call and emailed to the user.
     pub token: crate::strings::Secret,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for EmailSubmitTokenPostBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("sid", &self.sid)?;
+        map.serialize_entry("client_secret", &self.client_secret)?;
+        map.serialize_entry("token", &self.token)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for EmailSubmitTokenPostBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = EmailSubmitTokenPostBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct EmailSubmitTokenPostBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<EmailSubmitTokenPostBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
+                        "client_secret" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "client_secret",
+                            )?
+                        }
+                        "token" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "token")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(EmailSubmitTokenPostBody {
+                    sid: crate::serde_impls::required(slot_0, "sid")?,
+                    client_secret: crate::serde_impls::required(
+                        slot_1,
+                        "client_secret",
+                    )?,
+                    token: crate::serde_impls::required(slot_2, "token")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl EmailSubmitTokenPostBody {
@@ -1557,10 +3638,61 @@ impl EmailSubmitTokenPostBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/email_validation.yaml#/paths/~1validate~1email~1submitToken/post/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EmailSubmitTokenPostOkBody {
     /// Whether the validation was successful or not.
     pub success: bool,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for EmailSubmitTokenPostOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("success", &self.success)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for EmailSubmitTokenPostOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = EmailSubmitTokenPostOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct EmailSubmitTokenPostOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<EmailSubmitTokenPostOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "success" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "success")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(EmailSubmitTokenPostOkBody {
+                    success: crate::serde_impls::required(slot_0, "success")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl EmailSubmitTokenPostOkBody {
@@ -1571,10 +3703,65 @@ impl EmailSubmitTokenPostOkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/pubkey.yaml#/paths/~1pubkey~1{keyId}/get/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetPubKeyOkBody {
     /// Unpadded Base64 encoded public key.
     pub public_key: ::std::string::String,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for GetPubKeyOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("public_key", &self.public_key)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for GetPubKeyOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetPubKeyOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetPubKeyOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetPubKeyOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "public_key" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "public_key",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetPubKeyOkBody {
+                    public_key: crate::serde_impls::required(slot_0, "public_key")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl GetPubKeyOkBody {
@@ -1585,10 +3772,61 @@ impl GetPubKeyOkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/versions.yaml#/paths/~1versions/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VersionsGetVersionsOkBody {
     /// The supported versions.
     pub versions: ::std::vec::Vec<::std::string::String>,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for VersionsGetVersionsOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("versions", &self.versions)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for VersionsGetVersionsOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = VersionsGetVersionsOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct VersionsGetVersionsOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<VersionsGetVersionsOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "versions" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "versions")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(VersionsGetVersionsOkBody {
+                    versions: crate::serde_impls::required(slot_0, "versions")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl VersionsGetVersionsOkBody {
@@ -1599,7 +3837,7 @@ impl VersionsGetVersionsOkBody {
 }
 #[cfg(feature = "identity")]
 /// The policy information for the specified language.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InternationalisedPolicy {
     /// The translated name of the policy.
     pub name: ::std::string::String,
@@ -1612,6 +3850,61 @@ pub struct InternationalisedPolicy {
     pub url: ::std::string::String,
 }
 #[cfg(feature = "identity")]
+impl ::serde::Serialize for InternationalisedPolicy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("url", &self.url)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for InternationalisedPolicy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = InternationalisedPolicy;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct InternationalisedPolicy")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<InternationalisedPolicy, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "name")?
+                        }
+                        "url" => crate::serde_impls::fill(&mut map, &mut slot_1, "url")?,
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(InternationalisedPolicy {
+                    name: crate::serde_impls::required(slot_0, "name")?,
+                    url: crate::serde_impls::required(slot_1, "url")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
+}
+#[cfg(feature = "identity")]
 impl InternationalisedPolicy {
     /// A `InternationalisedPolicy` from its required fields; the optional ones are unset.
     pub fn new(name: ::std::string::String, url: ::std::string::String) -> Self {
@@ -1621,17 +3914,73 @@ impl InternationalisedPolicy {
 #[cfg(feature = "identity")]
 /// The policy. Includes a map of language (ISO 639-2) to language-specific
 /// policy information.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PolicyObject {
     /// The version for the policy. There are no requirements on what this
     /// might be and could be "alpha", semantically versioned, or arbitrary.
     pub version: ::std::string::String,
     /// Properties beyond the ones named above.
-    #[serde(flatten)]
     pub additional_properties: ::std::collections::BTreeMap<
         ::std::string::String,
         crate::types::InternationalisedPolicy,
     >,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for PolicyObject {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("version", &self.version)?;
+        for (key, value) in &self.additional_properties {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for PolicyObject {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = PolicyObject;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct PolicyObject")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<PolicyObject, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::collections::BTreeMap::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "version" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "version")?
+                        }
+                        _ => {
+                            let value = map.next_value()?;
+                            slot_1.insert(key, value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(PolicyObject {
+                    version: crate::serde_impls::required(slot_0, "version")?,
+                    additional_properties: slot_1,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl PolicyObject {
@@ -1645,7 +3994,7 @@ impl PolicyObject {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_terms.yaml#/paths/~1terms/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetTermsOkBody {
     /// The policies the server offers. Mapped from arbitrary ID (unused in
     /// this version of the specification) to a Policy Object.
@@ -1653,6 +4002,57 @@ pub struct GetTermsOkBody {
         ::std::string::String,
         crate::types::PolicyObject,
     >,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for GetTermsOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("policies", &self.policies)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for GetTermsOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetTermsOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetTermsOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetTermsOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "policies" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "policies")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetTermsOkBody {
+                    policies: crate::serde_impls::required(slot_0, "policies")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl GetTermsOkBody {
@@ -1668,10 +4068,65 @@ impl GetTermsOkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_terms.yaml#/paths/~1terms/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AgreeToTermsBody {
     /// The URLs the user is accepting in this request.
     pub user_accepts: ::std::vec::Vec<::std::string::String>,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for AgreeToTermsBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("user_accepts", &self.user_accepts)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for AgreeToTermsBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = AgreeToTermsBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct AgreeToTermsBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<AgreeToTermsBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "user_accepts" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "user_accepts",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(AgreeToTermsBody {
+                    user_accepts: crate::serde_impls::required(slot_0, "user_accepts")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl AgreeToTermsBody {
@@ -1682,7 +4137,7 @@ impl AgreeToTermsBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_lookup.yaml#/paths/~1hash_details/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetHashDetailsOkBody {
     /// The pepper the client MUST use in hashing identifiers, and MUST
     /// supply to the `/lookup` endpoint when performing lookups.
@@ -1691,6 +4146,74 @@ pub struct GetHashDetailsOkBody {
     pub lookup_pepper: ::std::string::String,
     /// The algorithms the server supports. Must contain at least `sha256`.
     pub algorithms: ::std::vec::Vec<::std::string::String>,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for GetHashDetailsOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("lookup_pepper", &self.lookup_pepper)?;
+        map.serialize_entry("algorithms", &self.algorithms)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for GetHashDetailsOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetHashDetailsOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetHashDetailsOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetHashDetailsOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "lookup_pepper" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "lookup_pepper",
+                            )?
+                        }
+                        "algorithms" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "algorithms",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetHashDetailsOkBody {
+                    lookup_pepper: crate::serde_impls::required(
+                        slot_0,
+                        "lookup_pepper",
+                    )?,
+                    algorithms: crate::serde_impls::required(slot_1, "algorithms")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl GetHashDetailsOkBody {
@@ -1704,7 +4227,7 @@ impl GetHashDetailsOkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_lookup.yaml#/paths/~1lookup/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LookupUsersV2Body {
     /// The algorithm the client is using to encode the `addresses`. This
     /// should be one of the available options from `/hash_details`.
@@ -1720,6 +4243,69 @@ pub struct LookupUsersV2Body {
     /// [3PID Types](/appendices#3pid-types) to verify the intended case an
     /// identifier should be prior to submission/hashing.
     pub addresses: ::std::vec::Vec<::std::string::String>,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for LookupUsersV2Body {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("algorithm", &self.algorithm)?;
+        map.serialize_entry("pepper", &self.pepper)?;
+        map.serialize_entry("addresses", &self.addresses)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for LookupUsersV2Body {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = LookupUsersV2Body;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct LookupUsersV2Body")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<LookupUsersV2Body, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "algorithm" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "algorithm")?
+                        }
+                        "pepper" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "pepper")?
+                        }
+                        "addresses" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "addresses")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(LookupUsersV2Body {
+                    algorithm: crate::serde_impls::required(slot_0, "algorithm")?,
+                    pepper: crate::serde_impls::required(slot_1, "pepper")?,
+                    addresses: crate::serde_impls::required(slot_2, "addresses")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl LookupUsersV2Body {
@@ -1738,7 +4324,7 @@ impl LookupUsersV2Body {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_lookup.yaml#/paths/~1lookup/post/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LookupUsersV2OkBody {
     /// Any applicable mappings of `addresses` to Matrix User IDs. Addresses
     /// which do not have associations will not be included, which can make
@@ -1747,6 +4333,57 @@ pub struct LookupUsersV2OkBody {
         ::std::string::String,
         ::std::string::String,
     >,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for LookupUsersV2OkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("mappings", &self.mappings)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for LookupUsersV2OkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = LookupUsersV2OkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct LookupUsersV2OkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<LookupUsersV2OkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "mappings" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "mappings")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(LookupUsersV2OkBody {
+                    mappings: crate::serde_impls::required(slot_0, "mappings")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl LookupUsersV2OkBody {
@@ -1762,7 +4399,7 @@ impl LookupUsersV2OkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_associations.yaml#/paths/~13pid~1getValidated3pid/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetValidated3pidV2OkBody {
     /// The medium type of the 3pid.
     pub medium: ::std::string::String,
@@ -1771,6 +4408,73 @@ pub struct GetValidated3pidV2OkBody {
     /// Timestamp, in milliseconds, indicating the time that the 3pid
     /// was validated.
     pub validated_at: i64,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for GetValidated3pidV2OkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("medium", &self.medium)?;
+        map.serialize_entry("address", &self.address)?;
+        map.serialize_entry("validated_at", &self.validated_at)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for GetValidated3pidV2OkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetValidated3pidV2OkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetValidated3pidV2OkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetValidated3pidV2OkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "medium" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "medium")?
+                        }
+                        "address" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "address")?
+                        }
+                        "validated_at" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "validated_at",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetValidated3pidV2OkBody {
+                    medium: crate::serde_impls::required(slot_0, "medium")?,
+                    address: crate::serde_impls::required(slot_1, "address")?,
+                    validated_at: crate::serde_impls::required(slot_2, "validated_at")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl GetValidated3pidV2OkBody {
@@ -1789,7 +4493,7 @@ impl GetValidated3pidV2OkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_associations.yaml#/paths/~13pid~1bind/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BindV2Body {
     /// The Session ID generated by the `requestToken` call.
     pub sid: ::std::string::String,
@@ -1797,6 +4501,74 @@ pub struct BindV2Body {
     pub client_secret: crate::strings::Secret,
     /// The Matrix user ID to associate with the 3pids.
     pub mxid: crate::types::UserId,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for BindV2Body {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("sid", &self.sid)?;
+        map.serialize_entry("client_secret", &self.client_secret)?;
+        map.serialize_entry("mxid", &self.mxid)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for BindV2Body {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = BindV2Body;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct BindV2Body")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<BindV2Body, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
+                        "client_secret" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "client_secret",
+                            )?
+                        }
+                        "mxid" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "mxid")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(BindV2Body {
+                    sid: crate::serde_impls::required(slot_0, "sid")?,
+                    client_secret: crate::serde_impls::required(
+                        slot_1,
+                        "client_secret",
+                    )?,
+                    mxid: crate::serde_impls::required(slot_2, "mxid")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl BindV2Body {
@@ -1811,7 +4583,7 @@ impl BindV2Body {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_associations.yaml#/paths/~13pid~1bind/post/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BindV2OkBody {
     /// The 3pid address of the user being looked up.
     pub address: ::std::string::String,
@@ -1829,6 +4601,99 @@ pub struct BindV2OkBody {
     /// association should be trusted, if you trust the verifying identity
     /// services.
     pub signatures: crate::types::ServerSignatures,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for BindV2OkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("address", &self.address)?;
+        map.serialize_entry("medium", &self.medium)?;
+        map.serialize_entry("mxid", &self.mxid)?;
+        map.serialize_entry("not_before", &self.not_before)?;
+        map.serialize_entry("not_after", &self.not_after)?;
+        map.serialize_entry("ts", &self.ts)?;
+        map.serialize_entry("signatures", &self.signatures)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for BindV2OkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = BindV2OkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct BindV2OkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<BindV2OkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                let mut slot_5 = ::std::option::Option::None;
+                let mut slot_6 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "address" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "address")?
+                        }
+                        "medium" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "medium")?
+                        }
+                        "mxid" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "mxid")?
+                        }
+                        "not_before" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_3,
+                                "not_before",
+                            )?
+                        }
+                        "not_after" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "not_after")?
+                        }
+                        "ts" => crate::serde_impls::fill(&mut map, &mut slot_5, "ts")?,
+                        "signatures" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_6,
+                                "signatures",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(BindV2OkBody {
+                    address: crate::serde_impls::required(slot_0, "address")?,
+                    medium: crate::serde_impls::required(slot_1, "medium")?,
+                    mxid: crate::serde_impls::required(slot_2, "mxid")?,
+                    not_before: crate::serde_impls::required(slot_3, "not_before")?,
+                    not_after: crate::serde_impls::required(slot_4, "not_after")?,
+                    ts: crate::serde_impls::required(slot_5, "ts")?,
+                    signatures: crate::serde_impls::required(slot_6, "signatures")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl BindV2OkBody {
@@ -1855,19 +4720,92 @@ impl BindV2OkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_associations.yaml#/paths/~13pid~1unbind/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnbindV2Body {
     /// The Session ID generated by the `requestToken` call.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sid: ::std::option::Option<::std::string::String>,
     /// The client secret passed to the `requestToken` call.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub client_secret: ::std::option::Option<crate::strings::Secret>,
     /// The Matrix user ID to remove from the 3pids.
     pub mxid: crate::types::UserId,
     /// The 3PID to remove. Must match the 3PID used to generate the session
     /// if using `sid` and `client_secret` to authenticate this request.
     pub threepid: crate::types::ThreePid,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for UnbindV2Body {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.sid.is_some() {
+            map.serialize_entry("sid", &self.sid)?;
+        }
+        if self.client_secret.is_some() {
+            map.serialize_entry("client_secret", &self.client_secret)?;
+        }
+        map.serialize_entry("mxid", &self.mxid)?;
+        map.serialize_entry("threepid", &self.threepid)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for UnbindV2Body {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = UnbindV2Body;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct UnbindV2Body")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<UnbindV2Body, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
+                        "client_secret" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "client_secret",
+                            )?
+                        }
+                        "mxid" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "mxid")?
+                        }
+                        "threepid" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "threepid")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(UnbindV2Body {
+                    sid: slot_0.unwrap_or_default(),
+                    client_secret: slot_1.unwrap_or_default(),
+                    mxid: crate::serde_impls::required(slot_2, "mxid")?,
+                    threepid: crate::serde_impls::required(slot_3, "threepid")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl UnbindV2Body {
@@ -1883,7 +4821,7 @@ impl UnbindV2Body {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/definitions/request_email_validation.yaml#`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RequestEmailValidation {
     /// A unique string generated by the client, and used to identify the
     /// validation attempt. It must be a string consisting of the characters
@@ -1904,8 +4842,89 @@ pub struct RequestEmailValidation {
     /// Optional. When the validation is completed, the identity server will
     /// redirect the user to this URL. This option is ignored when submitting
     /// 3PID validation information through a POST request.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub next_link: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for RequestEmailValidation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("client_secret", &self.client_secret)?;
+        map.serialize_entry("email", &self.email)?;
+        map.serialize_entry("send_attempt", &self.send_attempt)?;
+        if self.next_link.is_some() {
+            map.serialize_entry("next_link", &self.next_link)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for RequestEmailValidation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = RequestEmailValidation;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct RequestEmailValidation")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<RequestEmailValidation, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "client_secret" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "client_secret",
+                            )?
+                        }
+                        "email" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "email")?
+                        }
+                        "send_attempt" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "send_attempt",
+                            )?
+                        }
+                        "next_link" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "next_link")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(RequestEmailValidation {
+                    client_secret: crate::serde_impls::required(
+                        slot_0,
+                        "client_secret",
+                    )?,
+                    email: crate::serde_impls::required(slot_1, "email")?,
+                    send_attempt: crate::serde_impls::required(slot_2, "send_attempt")?,
+                    next_link: slot_3.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl RequestEmailValidation {
@@ -1925,13 +4944,62 @@ impl RequestEmailValidation {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/definitions/sid.yaml#`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Sid {
     /// The session ID. Session IDs are opaque strings generated by the identity
     /// server. They must consist entirely of the characters
     /// `[0-9a-zA-Z.=_-]`. Their length must not exceed 255 characters and they
     /// must not be empty.
     pub sid: ::std::string::String,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for Sid {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("sid", &self.sid)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for Sid {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Sid;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Sid")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Sid, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Sid {
+                    sid: crate::serde_impls::required(slot_0, "sid")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl Sid {
@@ -1942,7 +5010,7 @@ impl Sid {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_email_associations.yaml#/paths/~1validate~1email~1submitToken/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EmailSubmitTokenPostV2Body {
     /// The session ID, generated by the `requestToken` call.
     pub sid: ::std::string::String,
@@ -1950,6 +5018,74 @@ pub struct EmailSubmitTokenPostV2Body {
     pub client_secret: crate::strings::Secret,
     /// The token generated by the `requestToken` call and emailed to the user.
     pub token: crate::strings::Secret,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for EmailSubmitTokenPostV2Body {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("sid", &self.sid)?;
+        map.serialize_entry("client_secret", &self.client_secret)?;
+        map.serialize_entry("token", &self.token)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for EmailSubmitTokenPostV2Body {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = EmailSubmitTokenPostV2Body;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct EmailSubmitTokenPostV2Body")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<EmailSubmitTokenPostV2Body, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
+                        "client_secret" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "client_secret",
+                            )?
+                        }
+                        "token" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "token")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(EmailSubmitTokenPostV2Body {
+                    sid: crate::serde_impls::required(slot_0, "sid")?,
+                    client_secret: crate::serde_impls::required(
+                        slot_1,
+                        "client_secret",
+                    )?,
+                    token: crate::serde_impls::required(slot_2, "token")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl EmailSubmitTokenPostV2Body {
@@ -1964,10 +5100,61 @@ impl EmailSubmitTokenPostV2Body {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_email_associations.yaml#/paths/~1validate~1email~1submitToken/post/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EmailSubmitTokenPostV2OkBody {
     /// Whether the validation was successful or not.
     pub success: bool,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for EmailSubmitTokenPostV2OkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("success", &self.success)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for EmailSubmitTokenPostV2OkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = EmailSubmitTokenPostV2OkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct EmailSubmitTokenPostV2OkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<EmailSubmitTokenPostV2OkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "success" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "success")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(EmailSubmitTokenPostV2OkBody {
+                    success: crate::serde_impls::required(slot_0, "success")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl EmailSubmitTokenPostV2OkBody {
@@ -1978,7 +5165,7 @@ impl EmailSubmitTokenPostV2OkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/definitions/request_msisdn_validation.yaml#`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RequestMsisdnValidation {
     /// A unique string generated by the client, and used to identify the
     /// validation attempt. It must be a string consisting of the characters
@@ -2001,8 +5188,99 @@ pub struct RequestMsisdnValidation {
     /// Optional. When the validation is completed, the identity server will
     /// redirect the user to this URL. This option is ignored when submitting
     /// 3PID validation information through a POST request.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub next_link: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for RequestMsisdnValidation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("client_secret", &self.client_secret)?;
+        map.serialize_entry("country", &self.country)?;
+        map.serialize_entry("phone_number", &self.phone_number)?;
+        map.serialize_entry("send_attempt", &self.send_attempt)?;
+        if self.next_link.is_some() {
+            map.serialize_entry("next_link", &self.next_link)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for RequestMsisdnValidation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = RequestMsisdnValidation;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct RequestMsisdnValidation")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<RequestMsisdnValidation, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "client_secret" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "client_secret",
+                            )?
+                        }
+                        "country" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "country")?
+                        }
+                        "phone_number" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "phone_number",
+                            )?
+                        }
+                        "send_attempt" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_3,
+                                "send_attempt",
+                            )?
+                        }
+                        "next_link" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "next_link")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(RequestMsisdnValidation {
+                    client_secret: crate::serde_impls::required(
+                        slot_0,
+                        "client_secret",
+                    )?,
+                    country: crate::serde_impls::required(slot_1, "country")?,
+                    phone_number: crate::serde_impls::required(slot_2, "phone_number")?,
+                    send_attempt: crate::serde_impls::required(slot_3, "send_attempt")?,
+                    next_link: slot_4.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl RequestMsisdnValidation {
@@ -2024,7 +5302,7 @@ impl RequestMsisdnValidation {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_phone_associations.yaml#/paths/~1validate~1msisdn~1submitToken/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MsisdnSubmitTokenPostV2Body {
     /// The session ID, generated by the `requestToken` call.
     pub sid: ::std::string::String,
@@ -2032,6 +5310,74 @@ pub struct MsisdnSubmitTokenPostV2Body {
     pub client_secret: crate::strings::Secret,
     /// The token generated by the `requestToken` call and sent to the user.
     pub token: crate::strings::Secret,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for MsisdnSubmitTokenPostV2Body {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("sid", &self.sid)?;
+        map.serialize_entry("client_secret", &self.client_secret)?;
+        map.serialize_entry("token", &self.token)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for MsisdnSubmitTokenPostV2Body {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = MsisdnSubmitTokenPostV2Body;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct MsisdnSubmitTokenPostV2Body")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<MsisdnSubmitTokenPostV2Body, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
+                        "client_secret" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "client_secret",
+                            )?
+                        }
+                        "token" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "token")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(MsisdnSubmitTokenPostV2Body {
+                    sid: crate::serde_impls::required(slot_0, "sid")?,
+                    client_secret: crate::serde_impls::required(
+                        slot_1,
+                        "client_secret",
+                    )?,
+                    token: crate::serde_impls::required(slot_2, "token")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl MsisdnSubmitTokenPostV2Body {
@@ -2046,10 +5392,61 @@ impl MsisdnSubmitTokenPostV2Body {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_phone_associations.yaml#/paths/~1validate~1msisdn~1submitToken/post/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MsisdnSubmitTokenPostV2OkBody {
     /// Whether the validation was successful or not.
     pub success: bool,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for MsisdnSubmitTokenPostV2OkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("success", &self.success)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for MsisdnSubmitTokenPostV2OkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = MsisdnSubmitTokenPostV2OkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct MsisdnSubmitTokenPostV2OkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<MsisdnSubmitTokenPostV2OkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "success" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "success")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(MsisdnSubmitTokenPostV2OkBody {
+                    success: crate::serde_impls::required(slot_0, "success")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl MsisdnSubmitTokenPostV2OkBody {
@@ -2520,7 +5917,7 @@ impl<'de> ::serde::Deserialize<'de> for MxcUri {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_store_invite.yaml#/paths/~1store-invite/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoreInviteV2Body {
     /// The literal string `email`.
     pub medium: ::std::string::String,
@@ -2533,36 +5930,183 @@ pub struct StoreInviteV2Body {
     /// The Matrix room alias for the room to which the user is
     /// invited. This should be retrieved from the `m.room.canonical_alias`
     /// state event.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub room_alias: ::std::option::Option<crate::types::RoomAlias>,
     /// The Content URI for the room to which the user is invited. This should
     /// be retrieved from the `m.room.avatar` state event.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub room_avatar_url: ::std::option::Option<crate::types::MxcUri>,
     /// The `join_rule` for the room to which the user is invited. This should
     /// be retrieved from the `m.room.join_rules` state event.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub room_join_rules: ::std::option::Option<::std::string::String>,
     /// The name of the room to which the user is invited. This should be retrieved
     /// from the `m.room.name` state event.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub room_name: ::std::option::Option<::std::string::String>,
     /// The display name of the user ID initiating the invite.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sender_display_name: ::std::option::Option<::std::string::String>,
     /// The Content URI for the avatar of the user ID initiating the invite.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sender_avatar_url: ::std::option::Option<crate::types::MxcUri>,
     /// The `type` from the `m.room.create` event's `content`. If the create event doesn't
     /// have a specified `type`, this field is not included.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub room_type: ::std::option::Option<::std::string::String>,
     /// Properties beyond the ones named above.
-    #[serde(flatten)]
     pub additional_properties: ::std::collections::BTreeMap<
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for StoreInviteV2Body {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("medium", &self.medium)?;
+        map.serialize_entry("address", &self.address)?;
+        map.serialize_entry("room_id", &self.room_id)?;
+        map.serialize_entry("sender", &self.sender)?;
+        if self.room_alias.is_some() {
+            map.serialize_entry("room_alias", &self.room_alias)?;
+        }
+        if self.room_avatar_url.is_some() {
+            map.serialize_entry("room_avatar_url", &self.room_avatar_url)?;
+        }
+        if self.room_join_rules.is_some() {
+            map.serialize_entry("room_join_rules", &self.room_join_rules)?;
+        }
+        if self.room_name.is_some() {
+            map.serialize_entry("room_name", &self.room_name)?;
+        }
+        if self.sender_display_name.is_some() {
+            map.serialize_entry("sender_display_name", &self.sender_display_name)?;
+        }
+        if self.sender_avatar_url.is_some() {
+            map.serialize_entry("sender_avatar_url", &self.sender_avatar_url)?;
+        }
+        if self.room_type.is_some() {
+            map.serialize_entry("room_type", &self.room_type)?;
+        }
+        for (key, value) in &self.additional_properties {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for StoreInviteV2Body {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = StoreInviteV2Body;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct StoreInviteV2Body")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<StoreInviteV2Body, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                let mut slot_5 = ::std::option::Option::None;
+                let mut slot_6 = ::std::option::Option::None;
+                let mut slot_7 = ::std::option::Option::None;
+                let mut slot_8 = ::std::option::Option::None;
+                let mut slot_9 = ::std::option::Option::None;
+                let mut slot_10 = ::std::option::Option::None;
+                let mut slot_11 = ::std::collections::BTreeMap::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "medium" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "medium")?
+                        }
+                        "address" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "address")?
+                        }
+                        "room_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "room_id")?
+                        }
+                        "sender" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "sender")?
+                        }
+                        "room_alias" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_4,
+                                "room_alias",
+                            )?
+                        }
+                        "room_avatar_url" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_5,
+                                "room_avatar_url",
+                            )?
+                        }
+                        "room_join_rules" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_6,
+                                "room_join_rules",
+                            )?
+                        }
+                        "room_name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_7, "room_name")?
+                        }
+                        "sender_display_name" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_8,
+                                "sender_display_name",
+                            )?
+                        }
+                        "sender_avatar_url" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_9,
+                                "sender_avatar_url",
+                            )?
+                        }
+                        "room_type" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_10,
+                                "room_type",
+                            )?
+                        }
+                        _ => {
+                            let value = map.next_value()?;
+                            slot_11.insert(key, value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(StoreInviteV2Body {
+                    medium: crate::serde_impls::required(slot_0, "medium")?,
+                    address: crate::serde_impls::required(slot_1, "address")?,
+                    room_id: crate::serde_impls::required(slot_2, "room_id")?,
+                    sender: crate::serde_impls::required(slot_3, "sender")?,
+                    room_alias: slot_4.unwrap_or_default(),
+                    room_avatar_url: slot_5.unwrap_or_default(),
+                    room_join_rules: slot_6.unwrap_or_default(),
+                    room_name: slot_7.unwrap_or_default(),
+                    sender_display_name: slot_8.unwrap_or_default(),
+                    sender_avatar_url: slot_9.unwrap_or_default(),
+                    room_type: slot_10.unwrap_or_default(),
+                    additional_properties: slot_11,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl StoreInviteV2Body {
@@ -2591,7 +6135,7 @@ impl StoreInviteV2Body {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_store_invite.yaml#/paths/~1store-invite/post/responses/200/content/application~1json/schema/properties/public_keys/items`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PublicKey {
     /// The public key, encoded using standard or URL-safe [unpadded Base64](/appendices/#unpadded-base64).
     pub public_key: ::std::string::String,
@@ -2599,6 +6143,74 @@ pub struct PublicKey {
     /// by passing it as a `public_key` query parameter. See
     /// [key management](/identity-service-api/#key-management).
     pub key_validity_url: ::std::string::String,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for PublicKey {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("public_key", &self.public_key)?;
+        map.serialize_entry("key_validity_url", &self.key_validity_url)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for PublicKey {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = PublicKey;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct PublicKey")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<PublicKey, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "public_key" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "public_key",
+                            )?
+                        }
+                        "key_validity_url" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "key_validity_url",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(PublicKey {
+                    public_key: crate::serde_impls::required(slot_0, "public_key")?,
+                    key_validity_url: crate::serde_impls::required(
+                        slot_1,
+                        "key_validity_url",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl PublicKey {
@@ -2615,7 +6227,7 @@ impl PublicKey {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_store_invite.yaml#/paths/~1store-invite/post/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoreInviteV2OkBody {
     /// The generated token. Must be a string consisting of the
     /// characters `[0-9a-zA-Z.=_-]`. Its length must not exceed
@@ -2626,6 +6238,77 @@ pub struct StoreInviteV2OkBody {
     pub public_keys: ::std::vec::Vec<crate::types::PublicKey>,
     /// The generated (redacted) display name.
     pub display_name: ::std::string::String,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for StoreInviteV2OkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("token", &self.token)?;
+        map.serialize_entry("public_keys", &self.public_keys)?;
+        map.serialize_entry("display_name", &self.display_name)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for StoreInviteV2OkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = StoreInviteV2OkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct StoreInviteV2OkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<StoreInviteV2OkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "token" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "token")?
+                        }
+                        "public_keys" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "public_keys",
+                            )?
+                        }
+                        "display_name" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "display_name",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(StoreInviteV2OkBody {
+                    token: crate::serde_impls::required(slot_0, "token")?,
+                    public_keys: crate::serde_impls::required(slot_1, "public_keys")?,
+                    display_name: crate::serde_impls::required(slot_2, "display_name")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl StoreInviteV2OkBody {
@@ -2644,7 +6327,7 @@ impl StoreInviteV2OkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_invitation_signing.yaml#/paths/~1sign-ed25519/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BlindlySignStuffV2Body {
     /// The Matrix user ID of the user accepting the invitation.
     pub mxid: ::std::string::String,
@@ -2652,6 +6335,73 @@ pub struct BlindlySignStuffV2Body {
     pub token: crate::strings::Secret,
     /// The private key, encoded as [Unpadded base64](/appendices/#unpadded-base64).
     pub private_key: crate::strings::Secret,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for BlindlySignStuffV2Body {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("mxid", &self.mxid)?;
+        map.serialize_entry("token", &self.token)?;
+        map.serialize_entry("private_key", &self.private_key)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for BlindlySignStuffV2Body {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = BlindlySignStuffV2Body;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct BlindlySignStuffV2Body")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<BlindlySignStuffV2Body, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "mxid" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "mxid")?
+                        }
+                        "token" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "token")?
+                        }
+                        "private_key" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "private_key",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(BlindlySignStuffV2Body {
+                    mxid: crate::serde_impls::required(slot_0, "mxid")?,
+                    token: crate::serde_impls::required(slot_1, "token")?,
+                    private_key: crate::serde_impls::required(slot_2, "private_key")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl BlindlySignStuffV2Body {
@@ -2666,7 +6416,7 @@ impl BlindlySignStuffV2Body {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_invitation_signing.yaml#/paths/~1sign-ed25519/post/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BlindlySignStuffV2OkBody {
     /// The Matrix user ID of the user accepting the invitation.
     pub mxid: ::std::string::String,
@@ -2676,6 +6426,79 @@ pub struct BlindlySignStuffV2OkBody {
     pub signatures: crate::types::ServerSignatures,
     /// The token for the invitation.
     pub token: crate::strings::Secret,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for BlindlySignStuffV2OkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("mxid", &self.mxid)?;
+        map.serialize_entry("sender", &self.sender)?;
+        map.serialize_entry("signatures", &self.signatures)?;
+        map.serialize_entry("token", &self.token)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for BlindlySignStuffV2OkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = BlindlySignStuffV2OkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct BlindlySignStuffV2OkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<BlindlySignStuffV2OkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "mxid" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "mxid")?
+                        }
+                        "sender" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "sender")?
+                        }
+                        "signatures" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "signatures",
+                            )?
+                        }
+                        "token" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "token")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(BlindlySignStuffV2OkBody {
+                    mxid: crate::serde_impls::required(slot_0, "mxid")?,
+                    sender: crate::serde_impls::required(slot_1, "sender")?,
+                    signatures: crate::serde_impls::required(slot_2, "signatures")?,
+                    token: crate::serde_impls::required(slot_3, "token")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl BlindlySignStuffV2OkBody {
@@ -2696,10 +6519,65 @@ impl BlindlySignStuffV2OkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_pubkey.yaml#/paths/~1pubkey~1{keyId}/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetPubKeyV2OkBody {
     /// [Unpadded Base64](/appendices/#unpadded-base64)-encoded public key.
     pub public_key: ::std::string::String,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for GetPubKeyV2OkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("public_key", &self.public_key)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for GetPubKeyV2OkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetPubKeyV2OkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetPubKeyV2OkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetPubKeyV2OkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "public_key" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "public_key",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetPubKeyV2OkBody {
+                    public_key: crate::serde_impls::required(slot_0, "public_key")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl GetPubKeyV2OkBody {
@@ -2710,10 +6588,61 @@ impl GetPubKeyV2OkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_pubkey.yaml#/paths/~1pubkey~1isvalid/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IsPubKeyValidV2OkBody {
     /// Whether the public key is recognised and is currently valid.
     pub valid: bool,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for IsPubKeyValidV2OkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("valid", &self.valid)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for IsPubKeyValidV2OkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = IsPubKeyValidV2OkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct IsPubKeyValidV2OkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<IsPubKeyValidV2OkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "valid" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "valid")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(IsPubKeyValidV2OkBody {
+                    valid: crate::serde_impls::required(slot_0, "valid")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl IsPubKeyValidV2OkBody {
@@ -2724,10 +6653,61 @@ impl IsPubKeyValidV2OkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v2_pubkey.yaml#/paths/~1pubkey~1ephemeral~1isvalid/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IsEphemeralPubKeyValidV2OkBody {
     /// Whether the public key is recognised and is currently valid.
     pub valid: bool,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for IsEphemeralPubKeyValidV2OkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("valid", &self.valid)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for IsEphemeralPubKeyValidV2OkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = IsEphemeralPubKeyValidV2OkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct IsEphemeralPubKeyValidV2OkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<IsEphemeralPubKeyValidV2OkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "valid" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "valid")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(IsEphemeralPubKeyValidV2OkBody {
+                    valid: crate::serde_impls::required(slot_0, "valid")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl IsEphemeralPubKeyValidV2OkBody {
@@ -2739,31 +6719,131 @@ impl IsEphemeralPubKeyValidV2OkBody {
 #[cfg(feature = "identity")]
 /// The signed association, with all of its properties, or none of them
 /// when no association is known.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LookupUserOkBody {
     /// The 3pid address looked up, as the association stores it.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub address: ::std::option::Option<::std::string::String>,
     /// The medium of the 3pid looked up.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub medium: ::std::option::Option<::std::string::String>,
     /// The Matrix user ID associated with the 3pid.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub mxid: ::std::option::Option<crate::types::UserId>,
     /// A unix timestamp (ms) before which the association is not known to be valid.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub not_before: ::std::option::Option<i64>,
     /// A unix timestamp (ms) after which the association is not known to be valid.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub not_after: ::std::option::Option<i64>,
     /// The unix timestamp (ms) at which the association was verified.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ts: ::std::option::Option<i64>,
     /// The signatures of the verifying identity servers which show that
     /// the association should be trusted, if you trust the verifying
     /// identity servers.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub signatures: ::std::option::Option<crate::types::ServerSignatures>,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for LookupUserOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.address.is_some() {
+            map.serialize_entry("address", &self.address)?;
+        }
+        if self.medium.is_some() {
+            map.serialize_entry("medium", &self.medium)?;
+        }
+        if self.mxid.is_some() {
+            map.serialize_entry("mxid", &self.mxid)?;
+        }
+        if self.not_before.is_some() {
+            map.serialize_entry("not_before", &self.not_before)?;
+        }
+        if self.not_after.is_some() {
+            map.serialize_entry("not_after", &self.not_after)?;
+        }
+        if self.ts.is_some() {
+            map.serialize_entry("ts", &self.ts)?;
+        }
+        if self.signatures.is_some() {
+            map.serialize_entry("signatures", &self.signatures)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for LookupUserOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = LookupUserOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct LookupUserOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<LookupUserOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                let mut slot_5 = ::std::option::Option::None;
+                let mut slot_6 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "address" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "address")?
+                        }
+                        "medium" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "medium")?
+                        }
+                        "mxid" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "mxid")?
+                        }
+                        "not_before" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_3,
+                                "not_before",
+                            )?
+                        }
+                        "not_after" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "not_after")?
+                        }
+                        "ts" => crate::serde_impls::fill(&mut map, &mut slot_5, "ts")?,
+                        "signatures" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_6,
+                                "signatures",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(LookupUserOkBody {
+                    address: slot_0.unwrap_or_default(),
+                    medium: slot_1.unwrap_or_default(),
+                    mxid: slot_2.unwrap_or_default(),
+                    not_before: slot_3.unwrap_or_default(),
+                    not_after: slot_4.unwrap_or_default(),
+                    ts: slot_5.unwrap_or_default(),
+                    signatures: slot_6.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl LookupUserOkBody {
@@ -2788,11 +6868,62 @@ impl ::std::default::Default for LookupUserOkBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v1_sydent.yaml#/paths/~1bulk_lookup/post/parameters/0/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LookupUsersBody {
     /// The 3pids to look up, each a pair: the `medium`, then the
     /// `address`.
     pub threepids: ::std::vec::Vec<::std::vec::Vec<::std::string::String>>,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for LookupUsersBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("threepids", &self.threepids)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for LookupUsersBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = LookupUsersBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct LookupUsersBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<LookupUsersBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "threepids" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "threepids")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(LookupUsersBody {
+                    threepids: crate::serde_impls::required(slot_0, "threepids")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl LookupUsersBody {
@@ -2805,11 +6936,62 @@ impl LookupUsersBody {
 }
 #[cfg(feature = "identity")]
 /// The schema at `api/identity/v1_sydent.yaml#/paths/~1bulk_lookup/post/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LookupUsersOkBody {
     /// The bound 3pids, each a triple: the `medium`, the `address`, then
     /// the Matrix user ID it is bound to.
     pub threepids: ::std::vec::Vec<::std::vec::Vec<::std::string::String>>,
+}
+#[cfg(feature = "identity")]
+impl ::serde::Serialize for LookupUsersOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("threepids", &self.threepids)?;
+        map.end()
+    }
+}
+#[cfg(feature = "identity")]
+impl<'de> ::serde::Deserialize<'de> for LookupUsersOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = LookupUsersOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct LookupUsersOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<LookupUsersOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "threepids" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "threepids")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(LookupUsersOkBody {
+                    threepids: crate::serde_impls::required(slot_0, "threepids")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "identity")]
 impl LookupUsersOkBody {

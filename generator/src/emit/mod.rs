@@ -28,6 +28,9 @@ const MEDIA: &str = include_str!("verbatim/media.rs");
 /// The `strings` module (secrets, and the error of the format newtypes), the same in every
 /// crate.
 const STRINGS: &str = include_str!("verbatim/strings.rs");
+/// The `serde_impls` module (what the types' generated serde impls share), the same in every
+/// crate.
+const SERDE_IMPLS: &str = include_str!("verbatim/serde_impls.rs");
 use crate::ir::Ir;
 use crate::output::GeneratedFile;
 use part::Part;
@@ -120,6 +123,9 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
         }),
         Planned::text("src/media.rs", || Ok(format!("// {header}\n\n{MEDIA}"))),
         Planned::text("src/strings.rs", || Ok(format!("// {header}\n\n{STRINGS}"))),
+        Planned::text("src/serde_impls.rs", || {
+            Ok(format!("// {header}\n\n{SERDE_IMPLS}"))
+        }),
         Planned::text("src/runtime.rs", || {
             Ok(format!("// {header}\n\n{}", runtime::RUNTIME))
         }),
@@ -201,6 +207,11 @@ fn lib_rs(ir: &Ir) -> TokenStream {
         pub mod strings;
         #[rustfmt::skip]
         pub mod outgoing;
+        /// What the types' generated serde impls share. Not part of the API: generated code
+        /// calls it, and it may change with any generation.
+        #[doc(hidden)]
+        #[rustfmt::skip]
+        pub mod serde_impls;
         #(#modules)*
 
         /// What the generated servers share. Not part of the API: generated code calls it,

@@ -478,8 +478,9 @@ fn parameter_steps(
         };
         for parameter in &params {
             let field = ident(&parameter.field);
-            // Prefixed, so that no parameter's local shadows `parts`, `path` or `body`.
-            let local = format_ident!("parameter_{}", parameter.field.trim_start_matches("r#"));
+            // Numbered, so that no two parameters' locals, and none and `parts`, `path` or
+            // `body`, share a name.
+            let local = format_ident!("parameter_{}", fields.len());
             let wire = if location == ParamLocation::Header {
                 parameter.name.to_lowercase()
             } else {

@@ -7,8 +7,8 @@ use crate::emit::docs::{doc_attrs, type_doc};
 use crate::emit::rust_types::ident;
 use crate::ir::{EnumVariant, TypeDef};
 
-/// A string enum. Open enums keep unknown values in a fallback variant, so they need
-/// hand-written serde impls; closed ones derive them.
+/// A string enum with its serde impls written out: open enums keep unknown values in a
+/// fallback variant, closed ones refuse them with serde's "unknown variant".
 // Long because most of it is the quoted enum with its hand-written serde impls.
 pub(super) fn enum_type(
     name: &str,
@@ -33,16 +33,49 @@ pub(super) fn enum_type(
         })
         .collect();
     let Some(fallback) = fallback else {
+        let expecting = format!(
+            "one of {}",
+            values
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         return quote! {
             #docs
-            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
             #[non_exhaustive]
             pub enum #name_ident {
                 #(
                     #variant_doc_attrs
-                    #[serde(rename = #values)]
                     #variant_idents,
                 )*
+            }
+
+            impl ::serde::Serialize for #name_ident {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for #name_ident {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    // Named so that no generated type can be shadowed by it.
+                    struct __Visitor;
+                    impl ::serde::de::Visitor<'_> for __Visitor {
+                        type Value = #name_ident;
+                        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                            f.write_str(#expecting)
+                        }
+                        fn visit_str<E: ::serde::de::Error>(self, value: &str) -> ::std::result::Result<#name_ident, E> {
+                            match value {
+                                #(#values => ::std::result::Result::Ok(#name_ident::#variant_idents),)*
+                                other => ::std::result::Result::Err(E::unknown_variant(other, &[#(#values),*])),
+                            }
+                        }
+                    }
+                    deserializer.deserialize_str(__Visitor)
+                }
             }
 
             impl #name_ident {
@@ -138,8 +171,7 @@ pub(super) fn enum_type(
     }
 }
 
-/// An integer enum: the variants stand for numbers on the wire. serde derives only string
-/// names for unit variants, so the impls are written out.
+/// An integer enum: the variants stand for numbers on the wire.
 pub(super) fn integer_enum_type(
     def: &TypeDef,
     variants: &[EnumVariant],

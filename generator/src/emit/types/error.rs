@@ -2,9 +2,10 @@
 //! ([`RouterFailure`](crate::failure::RouterFailure)).
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
-use super::structs::{field_type, optional_attr};
+use super::objects::{Absent, ObjectField, WrittenIf, object_impls};
+use super::structs::{field_type, optional_field};
 use crate::emit::docs::{doc_attrs, field_doc, type_doc};
 use crate::emit::rust_types::{ident, status_code};
 use crate::error::EmitError;
@@ -44,26 +45,36 @@ pub(super) fn error_type(
     let message_ident = ident(&message_field.ident);
     let docs = doc_attrs(Some(&type_doc(def)));
     let mut field_tokens = Vec::new();
+    let mut object_fields = Vec::new();
     let mut others = Vec::new();
     for field in fields {
         let field_ident = ident(&field.ident);
         let wire = &field.name;
         let field_docs = doc_attrs(Some(&field_doc(field)));
-        let rename = (field.ident != field.name).then(|| quote!(#[serde(rename = #wire)]));
         if field.name == error.code_property {
-            field_tokens
-                .push(quote!(#field_docs #rename pub #field_ident: #root::types::#code_type,));
+            field_tokens.push(quote!(#field_docs pub #field_ident: #root::types::#code_type,));
+            object_fields.push(ObjectField {
+                ident: field_ident,
+                wire: wire.clone(),
+                absent: Absent::Missing,
+                written_if: None,
+            });
         } else if field.name == error.message_property {
             field_tokens.push(quote! {
                 #field_docs
-                #rename
-                #[serde(default, skip_serializing_if = "::std::string::String::is_empty")]
                 pub #field_ident: ::std::string::String,
+            });
+            // An error without a message has the empty one, and is written without.
+            object_fields.push(ObjectField {
+                ident: field_ident,
+                wire: wire.clone(),
+                absent: Absent::Default,
+                written_if: Some(WrittenIf::NotEmpty),
             });
         } else {
             let ty = field_type(ir, field, root, false);
-            let skip = (!field.required).then(|| optional_attr(field));
-            field_tokens.push(quote!(#field_docs #rename #skip pub #field_ident: #ty,));
+            field_tokens.push(quote!(#field_docs pub #field_ident: #ty,));
+            object_fields.push(optional_field(field, field_ident.clone()));
             others.push(if field.required {
                 return Err(EmitError::Internal(format!(
                     "required property `{}` besides the code: the error constructors cannot fill it",
@@ -105,17 +116,19 @@ pub(super) fn error_type(
          is an `Err` of this type, and goes out with its own status.",
         def.name
     );
+    let serde_impls = object_impls(&name, &object_fields, Some(&format_ident!("extra")));
     Ok(quote! {
         #docs
         ///
         #[doc = #body_doc]
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq)]
         pub struct #name {
             #(#field_tokens)*
             /// Further properties of the body, such as details particular to the code.
-            #[serde(flatten)]
             pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
         }
+
+        #serde_impls
 
         impl #name {
             /// A body with the given code and message.

@@ -4,6 +4,7 @@
 mod enums;
 mod error;
 mod media;
+mod objects;
 mod structs;
 mod unions;
 mod validated;
@@ -19,32 +20,17 @@ use crate::ir::{EnumVariant, Ir, TypeId, TypeKind};
 use enums::{enum_type, integer_enum_type};
 use error::error_type;
 use media::media_type;
-use structs::{null_is_some_fn, null_is_some_users, struct_type};
+use structs::struct_type;
 use unions::union_type;
 use validated::validated_type;
 
-/// The module's parts, in order: a part per named type, the `null_is_some` helper where a
-/// field needs it, and the error code enum.
+/// The module's parts, in order: a part per named type, and the error code enum.
 pub(in crate::emit) fn parts(ir: &Ir) -> Vec<Part<'_>> {
     let types = (0..ir.types.len()).map(move |index| {
         let id = TypeId(index);
         Part::gated(ir.features_of_type(id), move || type_item(ir, id))
     });
-    // The helper builds with any feature of a type that uses it (always, if one always does).
-    let users = null_is_some_users(ir);
-    let null_is_some = (!users.is_empty()).then(|| {
-        let gates: Vec<Vec<String>> = users.iter().map(|id| ir.features_of_type(*id)).collect();
-        let mut features: Vec<String> = if gates.iter().any(Vec::is_empty) {
-            Vec::new()
-        } else {
-            gates.into_iter().flatten().collect()
-        };
-        features.sort();
-        features.dedup();
-        Part::gated(features, || Ok(null_is_some_fn()))
-    });
     types
-        .chain(null_is_some)
         .chain(std::iter::once(Part::rust(|| error_code_enum(ir))))
         .collect()
 }

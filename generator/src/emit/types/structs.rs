@@ -1,9 +1,10 @@
 //! Structs: one field per property, a flattened map for the properties beyond them, a
 //! constructor from the required fields.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
+use super::objects::{Absent, ObjectField, WrittenIf, object_impls};
 use crate::emit::docs::{doc_attrs, field_doc, type_doc};
 use crate::emit::rust_types::{default_expr, ident, type_tokens};
 use crate::ir::{Field, Ir, TypeId, TypeRef};
@@ -31,47 +32,18 @@ pub(super) fn absent_or_null(field: &Field) -> bool {
     !field.required && field.nullable
 }
 
-/// The serde attribute of an optional field without a default.
-pub(super) fn optional_attr(field: &Field) -> TokenStream {
-    if absent_or_null(field) {
-        quote!(#[serde(
-            default,
-            skip_serializing_if = "::std::option::Option::is_none",
-            deserialize_with = "null_is_some"
-        )])
-    } else {
-        quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
-    }
-}
-
-/// The types whose fields need the helper [`null_is_some_fn`].
-pub(super) fn null_is_some_users(ir: &Ir) -> Vec<TypeId> {
-    (0..ir.types.len())
-        .map(TypeId)
-        .filter(|id| match &ir.type_def(*id).kind {
-            crate::ir::TypeKind::Struct { fields, .. } => fields
-                .iter()
-                .any(|f| absent_or_null(f) && f.default.is_none()),
-            _ => false,
-        })
-        .collect()
-}
-
-/// The helper [`optional_attr`] names, emitted once where a field needs it: serde reads a
-/// present `null` into the outer `Option` as `None` unless told otherwise.
-pub(super) fn null_is_some_fn() -> TokenStream {
-    quote! {
-        /// A present value, `null` included, of a field that tells absent from `null`.
-        fn null_is_some<'de, D, T>(
-            deserializer: D,
-        ) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-            T: ::serde::Deserialize<'de>,
-        {
-            <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
-                .map(::std::option::Option::Some)
-        }
+/// What an absent property makes of an optional field without a default, and when the
+/// field is written: `None`, written while `Some`.
+pub(super) fn optional_field(field: &Field, ident: Ident) -> ObjectField {
+    ObjectField {
+        ident,
+        wire: field.name.clone(),
+        absent: if absent_or_null(field) {
+            Absent::NoneBesideNull
+        } else {
+            Absent::Default
+        },
+        written_if: Some(WrittenIf::Some),
     }
 }
 
@@ -88,6 +60,7 @@ pub(super) fn struct_type(
     let name = ident(&def.name);
     let docs = doc_attrs(Some(&type_doc(def)));
     let mut field_tokens = Vec::new();
+    let mut object_fields = Vec::new();
     let mut default_fns = Vec::new();
     let mut constructor_params = Vec::new();
     let mut constructor_values = Vec::new();
@@ -101,49 +74,53 @@ pub(super) fn struct_type(
             .filter(|_| !field.required)
             .and_then(|value| default_expr(ir, &field.ty, value, root));
         let ty = field_type(ir, field, root, default.is_some());
-        let rename = (field.ident != field.name).then(|| quote!(#[serde(rename = #wire)]));
-        let serde_attr = match &default {
+        let always = |absent| ObjectField {
+            ident: field_ident.clone(),
+            wire: wire.clone(),
+            absent,
+            written_if: None,
+        };
+        object_fields.push(match &default {
             Some(expr) => {
                 let default_fn = ident(&field.default_fn);
-                let path = format!("{}::{default_fn}", def.name);
                 default_fns.push(quote! {
                     fn #default_fn() -> #ty { #expr }
                 });
                 constructor_values.push(quote!(#field_ident: Self::#default_fn()));
-                quote!(#[serde(default = #path)])
+                always(Absent::DefaultFn(quote!(#name::#default_fn)))
             }
             None if field.required && !field.nullable => {
                 constructor_params.push(quote!(#field_ident: #ty));
                 constructor_values.push(quote!(#field_ident));
-                quote!()
+                always(Absent::Missing)
             }
+            // Required but nullable: an `Option`, which an absent property leaves `None`.
             None if field.required => {
                 constructor_params.push(quote!(#field_ident: #ty));
                 constructor_values.push(quote!(#field_ident));
-                quote!(#[serde(default)])
+                always(Absent::Default)
             }
             None => {
                 constructor_values.push(quote!(#field_ident: ::std::option::Option::None));
-                optional_attr(field)
+                optional_field(field, field_ident.clone())
             }
-        };
+        });
         field_tokens.push(quote! {
             #field_docs
-            #rename
-            #serde_attr
             pub #field_ident: #ty,
         });
     }
-    if let Some((additional, field)) = additional {
+    let extra = additional.map(|(additional, field)| {
         let value = type_tokens(ir, additional, root);
         let extra = ident(field);
         field_tokens.push(quote! {
             /// Properties beyond the ones named above.
-            #[serde(flatten)]
             pub #extra: ::std::collections::BTreeMap<::std::string::String, #value>,
         });
         constructor_values.push(quote!(#extra: ::std::collections::BTreeMap::new()));
-    }
+        extra
+    });
+    let serde_impls = object_impls(&name, &object_fields, extra.as_ref());
     let many = (constructor_params.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let new_doc = if constructor_params.is_empty() {
         format!(" A `{}` with every optional field unset.", def.name)
@@ -162,10 +139,12 @@ pub(super) fn struct_type(
     });
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq)]
         pub struct #name {
             #(#field_tokens)*
         }
+
+        #serde_impls
 
         impl #name {
             #[doc = #new_doc]

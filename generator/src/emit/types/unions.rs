@@ -49,20 +49,43 @@ pub(super) fn union_type(
         Some(tag) => format!(" A value whose `{tag}` names no variant above, as received."),
         None => " A value that fits no variant above, as received.".to_owned(),
     };
-    // Untagged, serde's derive tries the variants in order; tagged, the tag picks one.
-    let deserialize = tag.is_none().then(|| quote!(::serde::Deserialize,));
+    // Written as the value it holds, whichever variant holds it.
     let declaration = quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, #deserialize)]
-        #[serde(untagged)]
+        #[derive(Debug, Clone, PartialEq)]
         pub enum #name {
             #(#variant_docs #variant_idents(#variant_types),)*
             #[doc = #fallback_doc]
             #fallback(::serde_json::Value),
         }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(Self::#variant_idents(value) => ::serde::Serialize::serialize(value, serializer),)*
+                    Self::#fallback(value) => ::serde::Serialize::serialize(value, serializer),
+                }
+            }
+        }
     };
+    // Untagged, the first variant the value fits wins (as serde's `untagged` tries them);
+    // tagged, the tag picks one.
     let Some(tag) = tag else {
-        return declaration;
+        return quote! {
+            #declaration
+
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                    #(
+                        if let ::std::result::Result::Ok(variant) = <#variant_types as ::serde::Deserialize>::deserialize(&value) {
+                            return ::std::result::Result::Ok(Self::#variant_idents(variant));
+                        }
+                    )*
+                    ::std::result::Result::Ok(Self::#fallback(value))
+                }
+            }
+        };
     };
     let arms = variants
         .iter()

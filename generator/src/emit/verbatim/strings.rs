@@ -9,9 +9,20 @@ use std::fmt;
 /// A password, token or other secret. It serializes, deserializes, compares and reads (as a
 /// `str`, through `Deref`) as the string it holds, but its `Debug` prints `[redacted]`:
 /// logging a request or a body never writes the secret out.
-#[derive(Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Secret(String);
+
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret)
+    }
+}
 
 impl Secret {
     /// `value`, kept secret.

@@ -2140,22 +2140,22 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_role: ::std::option::Option<crate::types::ListAccountsRole> = crate::runtime::parameter::<
+            let parameter_0: ::std::option::Option<crate::types::ListAccountsRole> = crate::runtime::parameter::<
                 ::std::option::Option<crate::types::ListAccountsRole>,
             >(&query, "role")?
                 .flatten();
-            let parameter_page: i64 = crate::runtime::parameter::<i64>(&query, "page")?
+            let parameter_1: i64 = crate::runtime::parameter::<i64>(&query, "page")?
                 .unwrap_or_else(list_accounts_page_default);
-            let parameter_sort: ::std::option::Option<
+            let parameter_2: ::std::option::Option<
                 ::std::vec::Vec<::std::string::String>,
             > = crate::runtime::parameter::<
                 ::std::option::Option<::std::vec::Vec<::std::string::String>>,
             >(&query, "sort")?
                 .flatten();
             ::std::result::Result::Ok(super::ListAccountsRequest {
-                role: parameter_role,
-                page: parameter_page,
-                sort: parameter_sort,
+                role: parameter_0,
+                page: parameter_1,
+                sort: parameter_2,
             })
         }
         fn call(
@@ -2232,12 +2232,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_account_name: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "accountName")?
                 .ok_or_else(|| crate::runtime::missing_parameter("accountName"))?;
             ::std::result::Result::Ok(super::GetAccountRequest {
-                account_name: parameter_account_name,
+                account_name: parameter_0,
             })
         }
         fn call(
@@ -2272,12 +2272,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_account_name: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "accountName")?
                 .ok_or_else(|| crate::runtime::missing_parameter("accountName"))?;
             ::std::result::Result::Ok(super::DeleteAccountRequest {
-                account_name: parameter_account_name,
+                account_name: parameter_0,
             })
         }
         #[allow(deprecated)]
@@ -2313,15 +2313,15 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_since: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_0: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "since")?
                 .flatten();
-            let parameter_actor: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_1: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "actor")?
                 .flatten();
-            let parameter_action: ::std::option::Option<
+            let parameter_2: ::std::option::Option<
                 ::std::vec::Vec<crate::types::GetAuditLogActionItem>,
             > = crate::runtime::parameter::<
                 ::std::option::Option<
@@ -2330,9 +2330,9 @@ mod handlers {
             >(&query, "action")?
                 .flatten();
             ::std::result::Result::Ok(super::GetAuditLogRequest {
-                since: parameter_since,
-                actor: parameter_actor,
-                action: parameter_action,
+                since: parameter_0,
+                actor: parameter_1,
+                action: parameter_2,
             })
         }
         fn call(
@@ -2583,10 +2583,10 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_job_id: i64 = crate::runtime::parameter::<i64>(path, "jobId")?
+            let parameter_0: i64 = crate::runtime::parameter::<i64>(path, "jobId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("jobId"))?;
             ::std::result::Result::Ok(super::GetJobRequest {
-                job_id: parameter_job_id,
+                job_id: parameter_0,
             })
         }
         fn call(

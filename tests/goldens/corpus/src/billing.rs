@@ -1666,17 +1666,17 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_status: ::std::option::Option<crate::types::InvoiceStatus> = crate::runtime::parameter::<
+            let parameter_0: ::std::option::Option<crate::types::InvoiceStatus> = crate::runtime::parameter::<
                 ::std::option::Option<crate::types::InvoiceStatus>,
             >(&query, "status")?
                 .flatten();
-            let parameter_customer: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_1: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "customer")?
                 .flatten();
             ::std::result::Result::Ok(super::ListInvoicesRequest {
-                status: parameter_status,
-                customer: parameter_customer,
+                status: parameter_0,
+                customer: parameter_1,
             })
         }
         fn call(
@@ -1711,12 +1711,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_invoice_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "invoiceId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("invoiceId"))?;
             ::std::result::Result::Ok(super::GetInvoiceRequest {
-                invoice_id: parameter_invoice_id,
+                invoice_id: parameter_0,
             })
         }
         fn call(
@@ -1751,12 +1751,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_invoice_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "invoiceId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("invoiceId"))?;
             ::std::result::Result::Ok(super::VoidInvoiceRequest {
-                invoice_id: parameter_invoice_id,
+                invoice_id: parameter_0,
             })
         }
         fn call(
@@ -1792,7 +1792,7 @@ mod handlers {
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let headers = crate::runtime::header_pairs(parts);
-            let parameter_idempotency_key: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&headers, "idempotency-key")?
                 .ok_or_else(|| crate::runtime::missing_parameter("idempotency-key"))?;
@@ -1802,7 +1802,7 @@ mod handlers {
                 false,
             )?;
             ::std::result::Result::Ok(super::CreatePaymentRequest {
-                idempotency_key: parameter_idempotency_key,
+                idempotency_key: parameter_0,
                 body,
             })
         }
@@ -1875,12 +1875,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_customer_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "customerId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("customerId"))?;
             let query = crate::runtime::query_pairs(parts);
-            let parameter_expand: ::std::option::Option<
+            let parameter_1: ::std::option::Option<
                 ::std::vec::Vec<crate::types::GetCustomerExpandItem>,
             > = crate::runtime::parameter::<
                 ::std::option::Option<
@@ -1889,8 +1889,8 @@ mod handlers {
             >(&query, "expand")?
                 .flatten();
             ::std::result::Result::Ok(super::GetCustomerRequest {
-                customer_id: parameter_customer_id,
-                expand: parameter_expand,
+                customer_id: parameter_0,
+                expand: parameter_1,
             })
         }
         fn call(
@@ -1925,12 +1925,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_subscription_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "subscriptionId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("subscriptionId"))?;
             ::std::result::Result::Ok(super::GetSubscriptionRequest {
-                subscription_id: parameter_subscription_id,
+                subscription_id: parameter_0,
             })
         }
         fn call(
@@ -1965,7 +1965,7 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_subscription_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "subscriptionId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("subscriptionId"))?;
@@ -1975,7 +1975,7 @@ mod handlers {
                 false,
             )?;
             ::std::result::Result::Ok(super::UpdateSubscriptionRequest {
-                subscription_id: parameter_subscription_id,
+                subscription_id: parameter_0,
                 body,
             })
         }
@@ -2015,22 +2015,22 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_from: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "from")?
                 .ok_or_else(|| crate::runtime::missing_parameter("from"))?;
-            let parameter_to: ::std::string::String = crate::runtime::parameter::<
+            let parameter_1: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "to")?
                 .ok_or_else(|| crate::runtime::missing_parameter("to"))?;
-            let parameter_group_by: crate::types::RevenueReportGroupBy = crate::runtime::parameter::<
+            let parameter_2: crate::types::RevenueReportGroupBy = crate::runtime::parameter::<
                 crate::types::RevenueReportGroupBy,
             >(&query, "group_by")?
                 .unwrap_or_else(revenue_report_group_by_default);
             ::std::result::Result::Ok(super::RevenueReportRequest {
-                from: parameter_from,
-                to: parameter_to,
-                group_by: parameter_group_by,
+                from: parameter_0,
+                to: parameter_1,
+                group_by: parameter_2,
             })
         }
         fn call(

@@ -1808,12 +1808,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_page_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "pageId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("pageId"))?;
             ::std::result::Result::Ok(super::GetPageRequest {
-                page_id: parameter_page_id,
+                page_id: parameter_0,
             })
         }
         fn call(
@@ -1847,12 +1847,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_page_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "pageId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("pageId"))?;
             let headers = crate::runtime::header_pairs(parts);
-            let parameter_if_match: i64 = crate::runtime::parameter::<
+            let parameter_1: i64 = crate::runtime::parameter::<
                 i64,
             >(&headers, "if-match")?
                 .ok_or_else(|| crate::runtime::missing_parameter("if-match"))?;
@@ -1862,8 +1862,8 @@ mod handlers {
                 false,
             )?;
             ::std::result::Result::Ok(super::PutPageRequest {
-                page_id: parameter_page_id,
-                if_match: parameter_if_match,
+                page_id: parameter_0,
+                if_match: parameter_1,
                 body,
             })
         }
@@ -1899,12 +1899,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_page_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "pageId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("pageId"))?;
             ::std::result::Result::Ok(super::GetPageHistoryRequest {
-                page_id: parameter_page_id,
+                page_id: parameter_0,
             })
         }
         fn call(
@@ -1939,12 +1939,12 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_limit: ::std::option::Option<i32> = crate::runtime::parameter::<
+            let parameter_0: ::std::option::Option<i32> = crate::runtime::parameter::<
                 ::std::option::Option<i32>,
             >(&query, "limit")?
                 .flatten();
             ::std::result::Result::Ok(super::GetChangelogRequest {
-                limit: parameter_limit,
+                limit: parameter_0,
             })
         }
         fn call(
@@ -1978,12 +1978,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_page_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "pageId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("pageId"))?;
             ::std::result::Result::Ok(super::ListCommentsRequest {
-                page_id: parameter_page_id,
+                page_id: parameter_0,
             })
         }
         fn call(
@@ -2017,7 +2017,7 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_page_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "pageId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("pageId"))?;
@@ -2027,7 +2027,7 @@ mod handlers {
                 false,
             )?;
             ::std::result::Result::Ok(super::PostCommentRequest {
-                page_id: parameter_page_id,
+                page_id: parameter_0,
                 body,
             })
         }
@@ -2063,17 +2063,17 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_q: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "q")?
                 .ok_or_else(|| crate::runtime::missing_parameter("q"))?;
-            let parameter_kind: ::std::option::Option<crate::types::SearchDocsKind> = crate::runtime::parameter::<
+            let parameter_1: ::std::option::Option<crate::types::SearchDocsKind> = crate::runtime::parameter::<
                 ::std::option::Option<crate::types::SearchDocsKind>,
             >(&query, "kind")?
                 .flatten();
             ::std::result::Result::Ok(super::SearchDocsRequest {
-                q: parameter_q,
-                kind: parameter_kind,
+                q: parameter_0,
+                kind: parameter_1,
             })
         }
         fn call(

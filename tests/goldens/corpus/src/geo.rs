@@ -1450,12 +1450,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_shape_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "shapeId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("shapeId"))?;
             ::std::result::Result::Ok(super::GetShapeRequest {
-                shape_id: parameter_shape_id,
+                shape_id: parameter_0,
             })
         }
         fn call(
@@ -1489,19 +1489,19 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_shape_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "shapeId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("shapeId"))?;
             let headers = crate::runtime::header_pairs(parts);
-            let parameter_if_match: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_1: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&headers, "if-match")?
                 .flatten();
             let body: crate::types::Geometry = crate::runtime::body(parts, body, false)?;
             ::std::result::Result::Ok(super::PutShapeRequest {
-                shape_id: parameter_shape_id,
-                if_match: parameter_if_match,
+                shape_id: parameter_0,
+                if_match: parameter_1,
                 body,
             })
         }
@@ -1540,24 +1540,20 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_near: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "near")?
                 .ok_or_else(|| crate::runtime::missing_parameter("near"))?;
-            let parameter_radius: f64 = crate::runtime::parameter::<
-                f64,
-            >(&query, "radius")?
+            let parameter_1: f64 = crate::runtime::parameter::<f64>(&query, "radius")?
                 .unwrap_or_else(search_places_radius_default);
-            let parameter_category: ::std::option::Option<
-                crate::types::SearchPlacesCategory,
-            > = crate::runtime::parameter::<
+            let parameter_2: ::std::option::Option<crate::types::SearchPlacesCategory> = crate::runtime::parameter::<
                 ::std::option::Option<crate::types::SearchPlacesCategory>,
             >(&query, "category")?
                 .flatten();
             ::std::result::Result::Ok(super::SearchPlacesRequest {
-                near: parameter_near,
-                radius: parameter_radius,
-                category: parameter_category,
+                near: parameter_0,
+                radius: parameter_1,
+                category: parameter_2,
             })
         }
         fn call(
@@ -1591,12 +1587,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_place_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "placeId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("placeId"))?;
             ::std::result::Result::Ok(super::GetPlaceRequest {
-                place_id: parameter_place_id,
+                place_id: parameter_0,
             })
         }
         fn call(
@@ -1671,22 +1667,22 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_z: i64 = crate::runtime::parameter::<i64>(path, "z")?
+            let parameter_0: i64 = crate::runtime::parameter::<i64>(path, "z")?
                 .ok_or_else(|| crate::runtime::missing_parameter("z"))?;
-            let parameter_x: i64 = crate::runtime::parameter::<i64>(path, "x")?
+            let parameter_1: i64 = crate::runtime::parameter::<i64>(path, "x")?
                 .ok_or_else(|| crate::runtime::missing_parameter("x"))?;
-            let parameter_y: i64 = crate::runtime::parameter::<i64>(path, "y")?
+            let parameter_2: i64 = crate::runtime::parameter::<i64>(path, "y")?
                 .ok_or_else(|| crate::runtime::missing_parameter("y"))?;
             let query = crate::runtime::query_pairs(parts);
-            let parameter_scale: ::std::option::Option<crate::types::GetTileScale> = crate::runtime::parameter::<
+            let parameter_3: ::std::option::Option<crate::types::GetTileScale> = crate::runtime::parameter::<
                 ::std::option::Option<crate::types::GetTileScale>,
             >(&query, "scale")?
                 .flatten();
             ::std::result::Result::Ok(super::GetTileRequest {
-                z: parameter_z,
-                x: parameter_x,
-                y: parameter_y,
-                scale: parameter_scale,
+                z: parameter_0,
+                x: parameter_1,
+                y: parameter_2,
+                scale: parameter_3,
             })
         }
         fn call(
@@ -1724,28 +1720,28 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_q: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "q")?
                 .ok_or_else(|| crate::runtime::missing_parameter("q"))?;
-            let parameter_bounded: ::std::option::Option<bool> = crate::runtime::parameter::<
+            let parameter_1: ::std::option::Option<bool> = crate::runtime::parameter::<
                 ::std::option::Option<bool>,
             >(&query, "bounded")?
                 .flatten();
             let headers = crate::runtime::header_pairs(parts);
-            let parameter_x_page_size: i32 = crate::runtime::parameter::<
+            let parameter_2: i32 = crate::runtime::parameter::<
                 i32,
             >(&headers, "x-page-size")?
                 .unwrap_or_else(geo_search_x_page_size_default);
-            let parameter_x_request_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_3: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&headers, "x-request-id")?
                 .ok_or_else(|| crate::runtime::missing_parameter("x-request-id"))?;
             ::std::result::Result::Ok(super::GeoSearchRequest {
-                q: parameter_q,
-                bounded: parameter_bounded,
-                x_page_size: parameter_x_page_size,
-                x_request_id: parameter_x_request_id,
+                q: parameter_0,
+                bounded: parameter_1,
+                x_page_size: parameter_2,
+                x_request_id: parameter_3,
             })
         }
         fn call(

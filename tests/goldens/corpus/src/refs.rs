@@ -1554,15 +1554,15 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_limit: i64 = crate::runtime::parameter::<i64>(&query, "limit")?
+            let parameter_0: i64 = crate::runtime::parameter::<i64>(&query, "limit")?
                 .unwrap_or_else(list_catalog_limit_default);
-            let parameter_cursor: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_1: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "cursor")?
                 .flatten();
             ::std::result::Result::Ok(super::ListCatalogRequest {
-                limit: parameter_limit,
-                cursor: parameter_cursor,
+                limit: parameter_0,
+                cursor: parameter_1,
             })
         }
         fn call(
@@ -1597,12 +1597,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_sku: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "sku")?
                 .ok_or_else(|| crate::runtime::missing_parameter("sku"))?;
             ::std::result::Result::Ok(super::GetCatalogItemRequest {
-                sku: parameter_sku,
+                sku: parameter_0,
             })
         }
         fn call(
@@ -1636,12 +1636,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_sku: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "sku")?
                 .ok_or_else(|| crate::runtime::missing_parameter("sku"))?;
             ::std::result::Result::Ok(super::GetItemPriceRequest {
-                sku: parameter_sku,
+                sku: parameter_0,
             })
         }
         fn call(
@@ -1675,12 +1675,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_sku: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "sku")?
                 .ok_or_else(|| crate::runtime::missing_parameter("sku"))?;
             ::std::result::Result::Ok(super::GetStockRequest {
-                sku: parameter_sku,
+                sku: parameter_0,
             })
         }
         fn call(
@@ -1749,12 +1749,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_sku: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "sku")?
                 .ok_or_else(|| crate::runtime::missing_parameter("sku"))?;
             ::std::result::Result::Ok(super::GetItemDimensionsRequest {
-                sku: parameter_sku,
+                sku: parameter_0,
             })
         }
         fn call(
@@ -1789,17 +1789,17 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_sku: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "sku")?
                 .ok_or_else(|| crate::runtime::missing_parameter("sku"))?;
-            let parameter_unit: crate::types::GetItemDimensionsInUnit = crate::runtime::parameter::<
+            let parameter_1: crate::types::GetItemDimensionsInUnit = crate::runtime::parameter::<
                 crate::types::GetItemDimensionsInUnit,
             >(path, "unit")?
                 .ok_or_else(|| crate::runtime::missing_parameter("unit"))?;
             ::std::result::Result::Ok(super::GetItemDimensionsInRequest {
-                sku: parameter_sku,
-                unit: parameter_unit,
+                sku: parameter_0,
+                unit: parameter_1,
             })
         }
         fn call(
@@ -1834,12 +1834,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_barcode: crate::types::Barcode = crate::runtime::parameter::<
+            let parameter_0: crate::types::Barcode = crate::runtime::parameter::<
                 crate::types::Barcode,
             >(path, "barcode")?
                 .ok_or_else(|| crate::runtime::missing_parameter("barcode"))?;
             ::std::result::Result::Ok(super::LookupBarcodeRequest {
-                barcode: parameter_barcode,
+                barcode: parameter_0,
             })
         }
         fn call(

@@ -2675,17 +2675,17 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_limit: ::std::option::Option<i64> = crate::runtime::parameter::<
+            let parameter_0: ::std::option::Option<i64> = crate::runtime::parameter::<
                 ::std::option::Option<i64>,
             >(&query, "limit")?
                 .flatten();
-            let parameter_since: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_1: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "since")?
                 .flatten();
             ::std::result::Result::Ok(super::ListPublicRoomsRequest {
-                limit: parameter_limit,
-                since: parameter_since,
+                limit: parameter_0,
+                since: parameter_1,
             })
         }
         fn call(
@@ -2720,23 +2720,23 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "roomId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
             let query = crate::runtime::query_pairs(parts);
-            let parameter_dir: crate::types::GetRoomEventsDir = crate::runtime::parameter::<
+            let parameter_1: crate::types::GetRoomEventsDir = crate::runtime::parameter::<
                 crate::types::GetRoomEventsDir,
             >(&query, "dir")?
                 .ok_or_else(|| crate::runtime::missing_parameter("dir"))?;
-            let parameter_from: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_2: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "from")?
                 .flatten();
             ::std::result::Result::Ok(super::GetRoomEventsRequest {
-                room_id: parameter_room_id,
-                dir: parameter_dir,
-                from: parameter_from,
+                room_id: parameter_0,
+                dir: parameter_1,
+                from: parameter_2,
             })
         }
         fn call(
@@ -2770,15 +2770,15 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "roomId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
-            let parameter_event_type: ::std::string::String = crate::runtime::parameter::<
+            let parameter_1: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "eventType")?
                 .ok_or_else(|| crate::runtime::missing_parameter("eventType"))?;
-            let parameter_txn_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_2: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "txnId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("txnId"))?;
@@ -2787,9 +2787,9 @@ mod handlers {
                 ::serde_json::Value,
             > = crate::runtime::body(parts, body, false)?;
             ::std::result::Result::Ok(super::SendMessageRequest {
-                room_id: parameter_room_id,
-                event_type: parameter_event_type,
-                txn_id: parameter_txn_id,
+                room_id: parameter_0,
+                event_type: parameter_1,
+                txn_id: parameter_2,
                 body,
             })
         }
@@ -2824,12 +2824,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_user_id: crate::types::UserId = crate::runtime::parameter::<
+            let parameter_0: crate::types::UserId = crate::runtime::parameter::<
                 crate::types::UserId,
             >(path, "userId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
             ::std::result::Result::Ok(super::GetProfileRequest {
-                user_id: parameter_user_id,
+                user_id: parameter_0,
             })
         }
         fn call(
@@ -2864,7 +2864,7 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_user_id: crate::types::UserId = crate::runtime::parameter::<
+            let parameter_0: crate::types::UserId = crate::runtime::parameter::<
                 crate::types::UserId,
             >(path, "userId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
@@ -2874,7 +2874,7 @@ mod handlers {
                 false,
             )?;
             ::std::result::Result::Ok(super::SetDisplayNameRequest {
-                user_id: parameter_user_id,
+                user_id: parameter_0,
                 body,
             })
         }
@@ -2916,29 +2916,25 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_since: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_0: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "since")?
                 .flatten();
-            let parameter_timeout: i64 = crate::runtime::parameter::<
-                i64,
-            >(&query, "timeout")?
+            let parameter_1: i64 = crate::runtime::parameter::<i64>(&query, "timeout")?
                 .unwrap_or_else(sync_timeout_default);
-            let parameter_full_state: bool = crate::runtime::parameter::<
+            let parameter_2: bool = crate::runtime::parameter::<
                 bool,
             >(&query, "full_state")?
                 .unwrap_or_else(sync_full_state_default);
-            let parameter_set_presence: ::std::option::Option<
-                crate::types::SyncSetPresence,
-            > = crate::runtime::parameter::<
+            let parameter_3: ::std::option::Option<crate::types::SyncSetPresence> = crate::runtime::parameter::<
                 ::std::option::Option<crate::types::SyncSetPresence>,
             >(&query, "set_presence")?
                 .flatten();
             ::std::result::Result::Ok(super::SyncRequest {
-                since: parameter_since,
-                timeout: parameter_timeout,
-                full_state: parameter_full_state,
-                set_presence: parameter_set_presence,
+                since: parameter_0,
+                timeout: parameter_1,
+                full_state: parameter_2,
+                set_presence: parameter_3,
             })
         }
         fn call(
@@ -2970,13 +2966,13 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_user_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "userId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
             let body: crate::types::Filter = crate::runtime::body(parts, body, false)?;
             ::std::result::Result::Ok(super::DefineFilterRequest {
-                user_id: parameter_user_id,
+                user_id: parameter_0,
                 body,
             })
         }
@@ -3011,15 +3007,15 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "roomId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
-            let parameter_receipt_type: crate::types::PostReceiptReceiptType = crate::runtime::parameter::<
+            let parameter_1: crate::types::PostReceiptReceiptType = crate::runtime::parameter::<
                 crate::types::PostReceiptReceiptType,
             >(path, "receiptType")?
                 .ok_or_else(|| crate::runtime::missing_parameter("receiptType"))?;
-            let parameter_event_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_2: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "eventId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("eventId"))?;
@@ -3029,9 +3025,9 @@ mod handlers {
                 false,
             )?;
             ::std::result::Result::Ok(super::PostReceiptRequest {
-                room_id: parameter_room_id,
-                receipt_type: parameter_receipt_type,
-                event_id: parameter_event_id,
+                room_id: parameter_0,
+                receipt_type: parameter_1,
+                event_id: parameter_2,
                 body,
             })
         }
@@ -3066,17 +3062,17 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_user_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "userId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
-            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_1: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "roomId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
             ::std::result::Result::Ok(super::GetRoomTagsRequest {
-                user_id: parameter_user_id,
-                room_id: parameter_room_id,
+                user_id: parameter_0,
+                room_id: parameter_1,
             })
         }
         fn call(
@@ -3111,17 +3107,17 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "roomId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
-            let parameter_event_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_1: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "eventId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("eventId"))?;
             ::std::result::Result::Ok(super::GetRelationsRequest {
-                room_id: parameter_room_id,
-                event_id: parameter_event_id,
+                room_id: parameter_0,
+                event_id: parameter_1,
             })
         }
         fn call(
@@ -3155,20 +3151,20 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_scope: crate::types::SetPushRuleScope = crate::runtime::parameter::<
+            let parameter_0: crate::types::SetPushRuleScope = crate::runtime::parameter::<
                 crate::types::SetPushRuleScope,
             >(path, "scope")?
                 .ok_or_else(|| crate::runtime::missing_parameter("scope"))?;
-            let parameter_kind: crate::types::SetPushRuleKind = crate::runtime::parameter::<
+            let parameter_1: crate::types::SetPushRuleKind = crate::runtime::parameter::<
                 crate::types::SetPushRuleKind,
             >(path, "kind")?
                 .ok_or_else(|| crate::runtime::missing_parameter("kind"))?;
-            let parameter_rule_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_2: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "ruleId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("ruleId"))?;
             let query = crate::runtime::query_pairs(parts);
-            let parameter_before: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_3: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "before")?
                 .flatten();
@@ -3178,10 +3174,10 @@ mod handlers {
                 false,
             )?;
             ::std::result::Result::Ok(super::SetPushRuleRequest {
-                scope: parameter_scope,
-                kind: parameter_kind,
-                rule_id: parameter_rule_id,
-                before: parameter_before,
+                scope: parameter_0,
+                kind: parameter_1,
+                rule_id: parameter_2,
+                before: parameter_3,
                 body,
             })
         }
@@ -3256,12 +3252,12 @@ mod handlers {
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_filename: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_0: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "filename")?
                 .flatten();
             let headers = crate::runtime::header_pairs(parts);
-            let parameter_content_length: i64 = crate::runtime::parameter::<
+            let parameter_1: i64 = crate::runtime::parameter::<
                 i64,
             >(&headers, "content-length")?
                 .ok_or_else(|| crate::runtime::missing_parameter("content-length"))?;
@@ -3273,8 +3269,8 @@ mod handlers {
                     crate::runtime::messages::MISSING_BODY,
                 ))?;
             ::std::result::Result::Ok(super::UploadContentRequest {
-                filename: parameter_filename,
-                content_length: parameter_content_length,
+                filename: parameter_0,
+                content_length: parameter_1,
                 body,
             })
         }
@@ -3310,28 +3306,28 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_server_name: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "serverName")?
                 .ok_or_else(|| crate::runtime::missing_parameter("serverName"))?;
-            let parameter_media_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_1: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "mediaId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("mediaId"))?;
             let headers = crate::runtime::header_pairs(parts);
-            let parameter_x_max_age: ::std::option::Option<i32> = crate::runtime::parameter::<
+            let parameter_2: ::std::option::Option<i32> = crate::runtime::parameter::<
                 ::std::option::Option<i32>,
             >(&headers, "x-max-age")?
                 .flatten();
-            let parameter_x_allow_redirect: ::std::option::Option<bool> = crate::runtime::parameter::<
+            let parameter_3: ::std::option::Option<bool> = crate::runtime::parameter::<
                 ::std::option::Option<bool>,
             >(&headers, "x-allow-redirect")?
                 .flatten();
             ::std::result::Result::Ok(super::DownloadContentRequest {
-                server_name: parameter_server_name,
-                media_id: parameter_media_id,
-                x_max_age: parameter_x_max_age,
-                x_allow_redirect: parameter_x_allow_redirect,
+                server_name: parameter_0,
+                media_id: parameter_1,
+                x_max_age: parameter_2,
+                x_allow_redirect: parameter_3,
             })
         }
         fn call(

@@ -2186,17 +2186,17 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_status: ::std::option::Option<
+            let parameter_0: ::std::option::Option<
                 ::std::vec::Vec<crate::types::ListPetsStatusItem>,
             > = crate::runtime::parameter::<
                 ::std::option::Option<::std::vec::Vec<crate::types::ListPetsStatusItem>>,
             >(&query, "status")?
                 .flatten();
-            let parameter_limit: i32 = crate::runtime::parameter::<i32>(&query, "limit")?
+            let parameter_1: i32 = crate::runtime::parameter::<i32>(&query, "limit")?
                 .unwrap_or_else(list_pets_limit_default);
             ::std::result::Result::Ok(super::ListPetsRequest {
-                status: parameter_status,
-                limit: parameter_limit,
+                status: parameter_0,
+                limit: parameter_1,
             })
         }
         fn call(
@@ -2261,10 +2261,10 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_pet_id: i64 = crate::runtime::parameter::<i64>(path, "petId")?
+            let parameter_0: i64 = crate::runtime::parameter::<i64>(path, "petId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("petId"))?;
             ::std::result::Result::Ok(super::GetPetRequest {
-                pet_id: parameter_pet_id,
+                pet_id: parameter_0,
             })
         }
         fn call(
@@ -2295,16 +2295,16 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_pet_id: i64 = crate::runtime::parameter::<i64>(path, "petId")?
+            let parameter_0: i64 = crate::runtime::parameter::<i64>(path, "petId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("petId"))?;
             let headers = crate::runtime::header_pairs(parts);
-            let parameter_x_reason: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_1: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&headers, "x-reason")?
                 .flatten();
             ::std::result::Result::Ok(super::DeletePetRequest {
-                pet_id: parameter_pet_id,
-                x_reason: parameter_x_reason,
+                pet_id: parameter_0,
+                x_reason: parameter_1,
             })
         }
         fn call(
@@ -2375,12 +2375,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_order_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "orderId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("orderId"))?;
             ::std::result::Result::Ok(super::GetOrderRequest {
-                order_id: parameter_order_id,
+                order_id: parameter_0,
             })
         }
         fn call(
@@ -2452,12 +2452,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_user_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "userId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
             ::std::result::Result::Ok(super::GetUserRequest {
-                user_id: parameter_user_id,
+                user_id: parameter_0,
             })
         }
         fn call(
@@ -2564,10 +2564,10 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_pet_id: i64 = crate::runtime::parameter::<i64>(path, "petId")?
+            let parameter_0: i64 = crate::runtime::parameter::<i64>(path, "petId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("petId"))?;
             ::std::result::Result::Ok(super::GetPetPhotoRequest {
-                pet_id: parameter_pet_id,
+                pet_id: parameter_0,
             })
         }
         fn call(
@@ -2601,7 +2601,7 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_pet_id: i64 = crate::runtime::parameter::<i64>(path, "petId")?
+            let parameter_0: i64 = crate::runtime::parameter::<i64>(path, "petId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("petId"))?;
             let body: crate::types::PutPetPhotoBody = crate::types::PutPetPhotoBody::read(
                     parts,
@@ -2611,7 +2611,7 @@ mod handlers {
                     crate::runtime::messages::MISSING_BODY,
                 ))?;
             ::std::result::Result::Ok(super::PutPetPhotoRequest {
-                pet_id: parameter_pet_id,
+                pet_id: parameter_0,
                 body,
             })
         }

@@ -3,19 +3,91 @@
 /// An error: a machine-readable code and a human-readable message.
 ///
 /// The body of every error response. In a documented response variant it stands alone, since the variant says the status; as an [`ApiError`] it goes out with that error's status.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiErrorBody {
     /// A machine-readable error code.
     pub code: crate::types::ApiErrorCode,
     /// A human-readable error message.
-    #[serde(default, skip_serializing_if = "::std::string::String::is_empty")]
     pub message: ::std::string::String,
     /// How long to wait before retrying, in milliseconds.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub retry_after_ms: ::std::option::Option<i64>,
     /// Further properties of the body, such as details particular to the code.
-    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
+impl ::serde::Serialize for ApiErrorBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("code", &self.code)?;
+        if !self.message.is_empty() {
+            map.serialize_entry("message", &self.message)?;
+        }
+        if self.retry_after_ms.is_some() {
+            map.serialize_entry("retry_after_ms", &self.retry_after_ms)?;
+        }
+        for (key, value) in &self.extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ApiErrorBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ApiErrorBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ApiErrorBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ApiErrorBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::collections::BTreeMap::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "code" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "code")?
+                        }
+                        "message" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "message")?
+                        }
+                        "retry_after_ms" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "retry_after_ms",
+                            )?
+                        }
+                        _ => {
+                            let value = map.next_value()?;
+                            slot_3.insert(key, value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ApiErrorBody {
+                    code: crate::serde_impls::required(slot_0, "code")?,
+                    message: slot_1.unwrap_or_default(),
+                    retry_after_ms: slot_2.unwrap_or_default(),
+                    extra: slot_3,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl ApiErrorBody {
     /// A body with the given code and message.
@@ -424,14 +496,71 @@ impl<'de> ::serde::Deserialize<'de> for PetStatus {
 }
 #[cfg(feature = "store")]
 /// The schema at `apis/store/pets.yaml#/definitions/Tag`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Tag {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<i64>,
     /// The `name` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "store")]
+impl ::serde::Serialize for Tag {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.id.is_some() {
+            map.serialize_entry("id", &self.id)?;
+        }
+        if self.name.is_some() {
+            map.serialize_entry("name", &self.name)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "store")]
+impl<'de> ::serde::Deserialize<'de> for Tag {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Tag;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Tag")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Tag, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        "name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "name")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Tag {
+                    id: slot_0.unwrap_or_default(),
+                    name: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "store")]
 impl Tag {
@@ -538,12 +667,69 @@ impl<'de> ::serde::Deserialize<'de> for Currency {
 }
 #[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
 /// An amount in a currency's minor unit.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Money {
     /// The amount, in minor units (cents).
     pub amount: i64,
     /// The `currency` property.
     pub currency: crate::types::Currency,
+}
+#[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
+impl ::serde::Serialize for Money {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("amount", &self.amount)?;
+        map.serialize_entry("currency", &self.currency)?;
+        map.end()
+    }
+}
+#[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
+impl<'de> ::serde::Deserialize<'de> for Money {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Money;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Money")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Money, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "amount" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "amount")?
+                        }
+                        "currency" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "currency")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Money {
+                    amount: crate::serde_impls::required(slot_0, "amount")?,
+                    currency: crate::serde_impls::required(slot_1, "currency")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
 impl Money {
@@ -554,21 +740,97 @@ impl Money {
 }
 #[cfg(feature = "store")]
 /// The schema at `apis/store/pets.yaml#/definitions/Pet`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pet {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<i64>,
     /// The `name` property.
     pub name: ::std::string::String,
     /// Where the pet is in the sale.
     pub status: crate::types::PetStatus,
     /// The `tags` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
     /// The `price` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub price: ::std::option::Option<crate::types::Money>,
+}
+#[cfg(feature = "store")]
+impl ::serde::Serialize for Pet {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.id.is_some() {
+            map.serialize_entry("id", &self.id)?;
+        }
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("status", &self.status)?;
+        if self.tags.is_some() {
+            map.serialize_entry("tags", &self.tags)?;
+        }
+        if self.price.is_some() {
+            map.serialize_entry("price", &self.price)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "store")]
+impl<'de> ::serde::Deserialize<'de> for Pet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Pet;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Pet")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Pet, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        "name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "name")?
+                        }
+                        "status" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "status")?
+                        }
+                        "tags" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "tags")?
+                        }
+                        "price" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "price")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Pet {
+                    id: slot_0.unwrap_or_default(),
+                    name: crate::serde_impls::required(slot_1, "name")?,
+                    status: crate::serde_impls::required(slot_2, "status")?,
+                    tags: slot_3.unwrap_or_default(),
+                    price: slot_4.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "store")]
 impl Pet {
@@ -668,24 +930,107 @@ impl<'de> ::serde::Deserialize<'de> for NewPetStatus {
 }
 #[cfg(feature = "store")]
 /// The schema at `apis/store/pets.yaml#/definitions/NewPet`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewPet {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<i64>,
     /// The `name` property.
     pub name: ::std::string::String,
     /// Where the pet is in the sale.
     pub status: crate::types::NewPetStatus,
     /// The `tags` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
     /// The `price` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub price: ::std::option::Option<crate::types::Money>,
     /// The chip's number
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub microchip: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "store")]
+impl ::serde::Serialize for NewPet {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.id.is_some() {
+            map.serialize_entry("id", &self.id)?;
+        }
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("status", &self.status)?;
+        if self.tags.is_some() {
+            map.serialize_entry("tags", &self.tags)?;
+        }
+        if self.price.is_some() {
+            map.serialize_entry("price", &self.price)?;
+        }
+        if self.microchip.is_some() {
+            map.serialize_entry("microchip", &self.microchip)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "store")]
+impl<'de> ::serde::Deserialize<'de> for NewPet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = NewPet;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct NewPet")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<NewPet, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                let mut slot_5 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        "name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "name")?
+                        }
+                        "status" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "status")?
+                        }
+                        "tags" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "tags")?
+                        }
+                        "price" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "price")?
+                        }
+                        "microchip" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_5, "microchip")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(NewPet {
+                    id: slot_0.unwrap_or_default(),
+                    name: crate::serde_impls::required(slot_1, "name")?,
+                    status: crate::serde_impls::required(slot_2, "status")?,
+                    tags: slot_3.unwrap_or_default(),
+                    price: slot_4.unwrap_or_default(),
+                    microchip: slot_5.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "store")]
 impl NewPet {
@@ -786,24 +1131,105 @@ impl<'de> ::serde::Deserialize<'de> for OrderStatus {
 }
 #[cfg(feature = "store")]
 /// The schema at `apis/store/orders.yaml#/paths/~1orders/post/parameters/0/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     /// The `pet_id` property.
     pub pet_id: i64,
     /// The `quantity` property.
     pub quantity: i32,
     /// The `ship_date` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ship_date: ::std::option::Option<::std::string::String>,
     /// The `status` property.
-    #[serde(default = "Order::default_status")]
     pub status: crate::types::OrderStatus,
     /// The `complete` property.
-    #[serde(default = "Order::default_complete")]
     pub complete: bool,
     /// The `total` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub total: ::std::option::Option<crate::types::Money>,
+}
+#[cfg(feature = "store")]
+impl ::serde::Serialize for Order {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("pet_id", &self.pet_id)?;
+        map.serialize_entry("quantity", &self.quantity)?;
+        if self.ship_date.is_some() {
+            map.serialize_entry("ship_date", &self.ship_date)?;
+        }
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("complete", &self.complete)?;
+        if self.total.is_some() {
+            map.serialize_entry("total", &self.total)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "store")]
+impl<'de> ::serde::Deserialize<'de> for Order {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Order;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Order")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Order, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                let mut slot_5 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "pet_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "pet_id")?
+                        }
+                        "quantity" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "quantity")?
+                        }
+                        "ship_date" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "ship_date")?
+                        }
+                        "status" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "status")?
+                        }
+                        "complete" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "complete")?
+                        }
+                        "total" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_5, "total")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Order {
+                    pet_id: crate::serde_impls::required(slot_0, "pet_id")?,
+                    quantity: crate::serde_impls::required(slot_1, "quantity")?,
+                    ship_date: slot_2.unwrap_or_default(),
+                    status: slot_3.unwrap_or_else(Order::default_status),
+                    complete: slot_4.unwrap_or_else(Order::default_complete),
+                    total: slot_5.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "store")]
 impl Order {
@@ -827,17 +1253,79 @@ impl Order {
 }
 #[cfg(feature = "store")]
 /// The schema at `apis/store/orders.yaml#/definitions/OrderReceipt`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OrderReceipt {
     /// The `id` property.
     pub id: ::std::string::String,
     /// The `placed_at` property.
     pub placed_at: ::std::string::String,
     /// The `lines` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lines: ::std::option::Option<
         ::std::vec::Vec<::std::vec::Vec<::std::string::String>>,
     >,
+}
+#[cfg(feature = "store")]
+impl ::serde::Serialize for OrderReceipt {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("placed_at", &self.placed_at)?;
+        if self.lines.is_some() {
+            map.serialize_entry("lines", &self.lines)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "store")]
+impl<'de> ::serde::Deserialize<'de> for OrderReceipt {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = OrderReceipt;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct OrderReceipt")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<OrderReceipt, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        "placed_at" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "placed_at")?
+                        }
+                        "lines" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "lines")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(OrderReceipt {
+                    id: crate::serde_impls::required(slot_0, "id")?,
+                    placed_at: crate::serde_impls::required(slot_1, "placed_at")?,
+                    lines: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "store")]
 impl OrderReceipt {
@@ -852,15 +1340,79 @@ impl OrderReceipt {
 }
 #[cfg(feature = "store")]
 /// The schema at `apis/store/users.yaml#/paths/~1users~1login/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LoginUserBody {
     /// The `username` property.
     pub username: ::std::string::String,
     /// The `password` property.
     pub password: crate::strings::Secret,
     /// The `remember` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub remember: ::std::option::Option<bool>,
+}
+#[cfg(feature = "store")]
+impl ::serde::Serialize for LoginUserBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("username", &self.username)?;
+        map.serialize_entry("password", &self.password)?;
+        if self.remember.is_some() {
+            map.serialize_entry("remember", &self.remember)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "store")]
+impl<'de> ::serde::Deserialize<'de> for LoginUserBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = LoginUserBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct LoginUserBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<LoginUserBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "username" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "username")?
+                        }
+                        "password" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "password")?
+                        }
+                        "remember" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "remember")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(LoginUserBody {
+                    username: crate::serde_impls::required(slot_0, "username")?,
+                    password: crate::serde_impls::required(slot_1, "password")?,
+                    remember: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "store")]
 impl LoginUserBody {
@@ -881,23 +1433,99 @@ impl LoginUserBody {
 pub type UserId = ::std::string::String;
 #[cfg(feature = "store")]
 /// The schema at `apis/store/users.yaml#/paths/~1users~1{userId}/get/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoreUser {
     /// The `user_id` property.
     pub user_id: crate::types::UserId,
     /// The `first_name` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub first_name: ::std::option::Option<::std::string::String>,
     /// The `phone` property.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "null_is_some"
-    )]
     pub phone: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// User status
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user_status: ::std::option::Option<i32>,
+}
+#[cfg(feature = "store")]
+impl ::serde::Serialize for StoreUser {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("user_id", &self.user_id)?;
+        if self.first_name.is_some() {
+            map.serialize_entry("first_name", &self.first_name)?;
+        }
+        if self.phone.is_some() {
+            map.serialize_entry("phone", &self.phone)?;
+        }
+        if self.user_status.is_some() {
+            map.serialize_entry("user_status", &self.user_status)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "store")]
+impl<'de> ::serde::Deserialize<'de> for StoreUser {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = StoreUser;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct StoreUser")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<StoreUser, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "user_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "user_id")?
+                        }
+                        "first_name" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "first_name",
+                            )?
+                        }
+                        "phone" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "phone")?
+                        }
+                        "user_status" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_3,
+                                "user_status",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(StoreUser {
+                    user_id: crate::serde_impls::required(slot_0, "user_id")?,
+                    first_name: slot_1.unwrap_or_default(),
+                    phone: slot_2,
+                    user_status: slot_3.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "store")]
 impl StoreUser {
@@ -913,14 +1541,73 @@ impl StoreUser {
 }
 #[cfg(feature = "store")]
 /// The schema at `apis/store/uploads.yaml#/paths/~1pets~1{petId}~1photo/get/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetPetPhotoOkBodyJson {
     /// The `width` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub width: ::std::option::Option<i64>,
     /// The `height` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub height: ::std::option::Option<i64>,
+}
+#[cfg(feature = "store")]
+impl ::serde::Serialize for GetPetPhotoOkBodyJson {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.width.is_some() {
+            map.serialize_entry("width", &self.width)?;
+        }
+        if self.height.is_some() {
+            map.serialize_entry("height", &self.height)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "store")]
+impl<'de> ::serde::Deserialize<'de> for GetPetPhotoOkBodyJson {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetPetPhotoOkBodyJson;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetPetPhotoOkBodyJson")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetPetPhotoOkBodyJson, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "width" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "width")?
+                        }
+                        "height" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "height")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetPetPhotoOkBodyJson {
+                    width: slot_0.unwrap_or_default(),
+                    height: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "store")]
 impl GetPetPhotoOkBodyJson {
@@ -1210,20 +1897,97 @@ impl<'de> ::serde::Deserialize<'de> for CreateRoomBodyPreset {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/rooms.yaml#/paths/~1createRoom/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateRoomBody {
     /// The `name` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// Who can find the room.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub visibility: ::std::option::Option<crate::types::Visibility>,
     /// The `preset` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub preset: ::std::option::Option<crate::types::CreateRoomBodyPreset>,
     /// The `invite` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub invite: ::std::option::Option<::std::vec::Vec<crate::types::UserId>>,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for CreateRoomBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.name.is_some() {
+            map.serialize_entry("name", &self.name)?;
+        }
+        if self.visibility.is_some() {
+            map.serialize_entry("visibility", &self.visibility)?;
+        }
+        if self.preset.is_some() {
+            map.serialize_entry("preset", &self.preset)?;
+        }
+        if self.invite.is_some() {
+            map.serialize_entry("invite", &self.invite)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for CreateRoomBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = CreateRoomBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CreateRoomBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CreateRoomBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "name")?
+                        }
+                        "visibility" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "visibility",
+                            )?
+                        }
+                        "preset" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "preset")?
+                        }
+                        "invite" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "invite")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(CreateRoomBody {
+                    name: slot_0.unwrap_or_default(),
+                    visibility: slot_1.unwrap_or_default(),
+                    preset: slot_2.unwrap_or_default(),
+                    invite: slot_3.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl CreateRoomBody {
@@ -1245,10 +2009,61 @@ impl ::std::default::Default for CreateRoomBody {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/rooms.yaml#/paths/~1createRoom/post/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateRoomOkBody {
     /// The `room_id` property.
     pub room_id: ::std::string::String,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for CreateRoomOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("room_id", &self.room_id)?;
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for CreateRoomOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = CreateRoomOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CreateRoomOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CreateRoomOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "room_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "room_id")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(CreateRoomOkBody {
+                    room_id: crate::serde_impls::required(slot_0, "room_id")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl CreateRoomOkBody {
@@ -1259,25 +2074,107 @@ impl CreateRoomOkBody {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/rooms.yaml#/components/schemas/RoomSummary`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RoomSummary {
     /// The `room_id` property.
     pub room_id: ::std::string::String,
     /// The room's name
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "null_is_some"
-    )]
     pub name: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// The `topic` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub topic: ::std::option::Option<::std::string::String>,
     /// The `visibility` property.
     pub visibility: crate::types::Visibility,
     /// The `joined_members` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub joined_members: ::std::option::Option<i64>,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for RoomSummary {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("room_id", &self.room_id)?;
+        if self.name.is_some() {
+            map.serialize_entry("name", &self.name)?;
+        }
+        if self.topic.is_some() {
+            map.serialize_entry("topic", &self.topic)?;
+        }
+        map.serialize_entry("visibility", &self.visibility)?;
+        if self.joined_members.is_some() {
+            map.serialize_entry("joined_members", &self.joined_members)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for RoomSummary {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = RoomSummary;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct RoomSummary")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<RoomSummary, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "room_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "room_id")?
+                        }
+                        "name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "name")?
+                        }
+                        "topic" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "topic")?
+                        }
+                        "visibility" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_3,
+                                "visibility",
+                            )?
+                        }
+                        "joined_members" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_4,
+                                "joined_members",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(RoomSummary {
+                    room_id: crate::serde_impls::required(slot_0, "room_id")?,
+                    name: slot_1,
+                    topic: slot_2.unwrap_or_default(),
+                    visibility: crate::serde_impls::required(slot_3, "visibility")?,
+                    joined_members: slot_4.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl RoomSummary {
@@ -1297,13 +2194,75 @@ impl RoomSummary {
 }
 #[cfg(any(feature = "rooms", feature = "geo", feature = "billing", feature = "admin"))]
 /// Where a page of results sits in the whole list.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PageInfo {
     /// How many results there are in all.
     pub total: i64,
     /// A token for the next page; absent on the last page.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub next_batch: ::std::option::Option<::std::string::String>,
+}
+#[cfg(any(feature = "rooms", feature = "geo", feature = "billing", feature = "admin"))]
+impl ::serde::Serialize for PageInfo {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("total", &self.total)?;
+        if self.next_batch.is_some() {
+            map.serialize_entry("next_batch", &self.next_batch)?;
+        }
+        map.end()
+    }
+}
+#[cfg(any(feature = "rooms", feature = "geo", feature = "billing", feature = "admin"))]
+impl<'de> ::serde::Deserialize<'de> for PageInfo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = PageInfo;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct PageInfo")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<PageInfo, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "total" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "total")?
+                        }
+                        "next_batch" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "next_batch",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(PageInfo {
+                    total: crate::serde_impls::required(slot_0, "total")?,
+                    next_batch: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(any(feature = "rooms", feature = "geo", feature = "billing", feature = "admin"))]
 impl PageInfo {
@@ -1317,12 +2276,69 @@ impl PageInfo {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/rooms.yaml#/paths/~1publicRooms/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListPublicRoomsOkBody {
     /// The `chunk` property.
     pub chunk: ::std::vec::Vec<crate::types::RoomSummary>,
     /// The `page` property.
     pub page: crate::types::PageInfo,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for ListPublicRoomsOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("chunk", &self.chunk)?;
+        map.serialize_entry("page", &self.page)?;
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for ListPublicRoomsOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ListPublicRoomsOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ListPublicRoomsOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ListPublicRoomsOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "chunk" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "chunk")?
+                        }
+                        "page" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "page")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ListPublicRoomsOkBody {
+                    chunk: crate::serde_impls::required(slot_0, "chunk")?,
+                    page: crate::serde_impls::required(slot_1, "page")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl ListPublicRoomsOkBody {
@@ -1577,12 +2593,69 @@ impl<'de> ::serde::Deserialize<'de> for MessageEventContentMsgtype {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `definitions/events/message.yaml#/properties/content`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MessageEventContent {
     /// The `msgtype` property.
     pub msgtype: crate::types::MessageEventContentMsgtype,
     /// The `body` property.
     pub body: ::std::string::String,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for MessageEventContent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("msgtype", &self.msgtype)?;
+        map.serialize_entry("body", &self.body)?;
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for MessageEventContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = MessageEventContent;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct MessageEventContent")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<MessageEventContent, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "msgtype" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "msgtype")?
+                        }
+                        "body" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "body")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(MessageEventContent {
+                    msgtype: crate::serde_impls::required(slot_0, "msgtype")?,
+                    body: crate::serde_impls::required(slot_1, "body")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl MessageEventContent {
@@ -1596,13 +2669,69 @@ impl MessageEventContent {
 }
 #[cfg(feature = "rooms")]
 /// A message sent to a room.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MessageEvent {
     /// The `type` property.
-    #[serde(rename = "type")]
     pub type_: crate::types::MessageEventType,
     /// The `content` property.
     pub content: crate::types::MessageEventContent,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for MessageEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("type", &self.type_)?;
+        map.serialize_entry("content", &self.content)?;
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for MessageEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = MessageEvent;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct MessageEvent")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<MessageEvent, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "type" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
+                        }
+                        "content" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "content")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(MessageEvent {
+                    type_: crate::serde_impls::required(slot_0, "type")?,
+                    content: crate::serde_impls::required(slot_1, "content")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl MessageEvent {
@@ -1782,17 +2911,79 @@ impl<'de> ::serde::Deserialize<'de> for MemberEventContentMembership {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `definitions/events/member.yaml#/properties/content`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MemberEventContent {
     /// The `membership` property.
     pub membership: crate::types::MemberEventContentMembership,
     /// The `displayname` property.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "null_is_some"
-    )]
     pub displayname: ::std::option::Option<::std::option::Option<::std::string::String>>,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for MemberEventContent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("membership", &self.membership)?;
+        if self.displayname.is_some() {
+            map.serialize_entry("displayname", &self.displayname)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for MemberEventContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = MemberEventContent;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct MemberEventContent")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<MemberEventContent, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "membership" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "membership",
+                            )?
+                        }
+                        "displayname" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "displayname",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(MemberEventContent {
+                    membership: crate::serde_impls::required(slot_0, "membership")?,
+                    displayname: slot_1,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl MemberEventContent {
@@ -1806,15 +2997,77 @@ impl MemberEventContent {
 }
 #[cfg(feature = "rooms")]
 /// A change in a user's membership of a room.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MemberEvent {
     /// The `type` property.
-    #[serde(rename = "type")]
     pub type_: crate::types::MemberEventType,
     /// The `state_key` property.
     pub state_key: crate::types::UserId,
     /// The `content` property.
     pub content: crate::types::MemberEventContent,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for MemberEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("type", &self.type_)?;
+        map.serialize_entry("state_key", &self.state_key)?;
+        map.serialize_entry("content", &self.content)?;
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for MemberEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = MemberEvent;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct MemberEvent")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<MemberEvent, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "type" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
+                        }
+                        "state_key" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "state_key")?
+                        }
+                        "content" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "content")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(MemberEvent {
+                    type_: crate::serde_impls::required(slot_0, "type")?,
+                    state_key: crate::serde_impls::required(slot_1, "state_key")?,
+                    content: crate::serde_impls::required(slot_2, "content")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl MemberEvent {
@@ -1829,8 +3082,7 @@ impl MemberEvent {
 }
 #[cfg(feature = "rooms")]
 /// An event in a room, told apart by its `type`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum RoomEvent {
     /// `type` is `m.room.message`.
     MessageEvent(crate::types::MessageEvent),
@@ -1838,6 +3090,19 @@ pub enum RoomEvent {
     MemberEvent(crate::types::MemberEvent),
     /// A value whose `type` names no variant above, as received.
     Other(::serde_json::Value),
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for RoomEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::MessageEvent(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::MemberEvent(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Other(value) => ::serde::Serialize::serialize(value, serializer),
+        }
+    }
 }
 #[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for RoomEvent {
@@ -1864,16 +3129,79 @@ impl<'de> ::serde::Deserialize<'de> for RoomEvent {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/events.yaml#/paths/~1rooms~1{roomId}~1messages/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetRoomEventsOkBody {
     /// The `chunk` property.
     pub chunk: ::std::vec::Vec<crate::types::RoomEvent>,
     /// The `start` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub start: ::std::option::Option<::std::string::String>,
     /// The `end` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub end: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for GetRoomEventsOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("chunk", &self.chunk)?;
+        if self.start.is_some() {
+            map.serialize_entry("start", &self.start)?;
+        }
+        if self.end.is_some() {
+            map.serialize_entry("end", &self.end)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for GetRoomEventsOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetRoomEventsOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetRoomEventsOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetRoomEventsOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "chunk" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "chunk")?
+                        }
+                        "start" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "start")?
+                        }
+                        "end" => crate::serde_impls::fill(&mut map, &mut slot_2, "end")?,
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetRoomEventsOkBody {
+                    chunk: crate::serde_impls::required(slot_0, "chunk")?,
+                    start: slot_1.unwrap_or_default(),
+                    end: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl GetRoomEventsOkBody {
@@ -1888,10 +3216,61 @@ impl GetRoomEventsOkBody {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/events.yaml#/paths/~1rooms~1{roomId}~1send~1{eventType}~1{txnId}/put/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SendMessageOkBody {
     /// The `event_id` property.
     pub event_id: ::std::string::String,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for SendMessageOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("event_id", &self.event_id)?;
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for SendMessageOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = SendMessageOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SendMessageOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<SendMessageOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "event_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "event_id")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(SendMessageOkBody {
+                    event_id: crate::serde_impls::required(slot_0, "event_id")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl SendMessageOkBody {
@@ -1902,18 +3281,81 @@ impl SendMessageOkBody {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/profile.yaml#/paths/~1profile~1{userId}/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetProfileOkBody {
     /// The `displayname` property.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "null_is_some"
-    )]
     pub displayname: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// The `avatar_url` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub avatar_url: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for GetProfileOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.displayname.is_some() {
+            map.serialize_entry("displayname", &self.displayname)?;
+        }
+        if self.avatar_url.is_some() {
+            map.serialize_entry("avatar_url", &self.avatar_url)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for GetProfileOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetProfileOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetProfileOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetProfileOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "displayname" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "displayname",
+                            )?
+                        }
+                        "avatar_url" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "avatar_url",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetProfileOkBody {
+                    displayname: slot_0,
+                    avatar_url: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl GetProfileOkBody {
@@ -1933,10 +3375,65 @@ impl ::std::default::Default for GetProfileOkBody {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/profile.yaml#/paths/~1profile~1{userId}~1displayname/put/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SetDisplayNameBody {
     /// The `displayname` property.
     pub displayname: ::std::string::String,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for SetDisplayNameBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("displayname", &self.displayname)?;
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for SetDisplayNameBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = SetDisplayNameBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SetDisplayNameBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<SetDisplayNameBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "displayname" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "displayname",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(SetDisplayNameBody {
+                    displayname: crate::serde_impls::required(slot_0, "displayname")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl SetDisplayNameBody {
@@ -2030,11 +3527,63 @@ impl<'de> ::serde::Deserialize<'de> for SyncSetPresence {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/sync.yaml#/paths/~1sync/get/responses/200/content/application~1json/schema/properties/rooms/additionalProperties`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SyncOkBodyRoomsValue {
     /// The `timeline` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timeline: ::std::option::Option<::std::vec::Vec<crate::types::RoomEvent>>,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for SyncOkBodyRoomsValue {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.timeline.is_some() {
+            map.serialize_entry("timeline", &self.timeline)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for SyncOkBodyRoomsValue {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = SyncOkBodyRoomsValue;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SyncOkBodyRoomsValue")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<SyncOkBodyRoomsValue, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "timeline" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "timeline")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(SyncOkBodyRoomsValue {
+                    timeline: slot_0.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl SyncOkBodyRoomsValue {
@@ -2053,18 +3602,80 @@ impl ::std::default::Default for SyncOkBodyRoomsValue {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/sync.yaml#/paths/~1sync/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SyncOkBody {
     /// The `next_batch` property.
     pub next_batch: ::std::string::String,
     /// Rooms by ID.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub rooms: ::std::option::Option<
         ::std::collections::BTreeMap<
             ::std::string::String,
             crate::types::SyncOkBodyRoomsValue,
         >,
     >,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for SyncOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("next_batch", &self.next_batch)?;
+        if self.rooms.is_some() {
+            map.serialize_entry("rooms", &self.rooms)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for SyncOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = SyncOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SyncOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<SyncOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "next_batch" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "next_batch",
+                            )?
+                        }
+                        "rooms" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "rooms")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(SyncOkBody {
+                    next_batch: crate::serde_impls::required(slot_0, "next_batch")?,
+                    rooms: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl SyncOkBody {
@@ -2078,17 +3689,83 @@ impl SyncOkBody {
 }
 #[cfg(feature = "rooms")]
 /// Which rooms, and which of their events.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RoomFilter {
     /// The `rooms` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub rooms: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `timeline` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timeline: ::std::option::Option<::std::boxed::Box<crate::types::Filter>>,
     /// The `state` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::boxed::Box<crate::types::Filter>>,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for RoomFilter {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.rooms.is_some() {
+            map.serialize_entry("rooms", &self.rooms)?;
+        }
+        if self.timeline.is_some() {
+            map.serialize_entry("timeline", &self.timeline)?;
+        }
+        if self.state.is_some() {
+            map.serialize_entry("state", &self.state)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for RoomFilter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = RoomFilter;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct RoomFilter")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<RoomFilter, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "rooms" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "rooms")?
+                        }
+                        "timeline" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "timeline")?
+                        }
+                        "state" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "state")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(RoomFilter {
+                    rooms: slot_0.unwrap_or_default(),
+                    timeline: slot_1.unwrap_or_default(),
+                    state: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl RoomFilter {
@@ -2109,20 +3786,93 @@ impl ::std::default::Default for RoomFilter {
 }
 #[cfg(feature = "rooms")]
 /// A filter; filters nest, so a filter is built of filters.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
     /// The `limit` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub limit: ::std::option::Option<i64>,
     /// The `types` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `not_types` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub not_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `room` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub room: ::std::option::Option<::std::boxed::Box<crate::types::RoomFilter>>,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for Filter {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.limit.is_some() {
+            map.serialize_entry("limit", &self.limit)?;
+        }
+        if self.types.is_some() {
+            map.serialize_entry("types", &self.types)?;
+        }
+        if self.not_types.is_some() {
+            map.serialize_entry("not_types", &self.not_types)?;
+        }
+        if self.room.is_some() {
+            map.serialize_entry("room", &self.room)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for Filter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Filter;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Filter")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Filter, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "limit" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "limit")?
+                        }
+                        "types" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "types")?
+                        }
+                        "not_types" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "not_types")?
+                        }
+                        "room" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "room")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Filter {
+                    limit: slot_0.unwrap_or_default(),
+                    types: slot_1.unwrap_or_default(),
+                    not_types: slot_2.unwrap_or_default(),
+                    room: slot_3.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl Filter {
@@ -2144,10 +3894,61 @@ impl ::std::default::Default for Filter {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/sync.yaml#/paths/~1user~1{userId}~1filter/post/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DefineFilterOkBody {
     /// The `filter_id` property.
     pub filter_id: ::std::string::String,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for DefineFilterOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("filter_id", &self.filter_id)?;
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for DefineFilterOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = DefineFilterOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct DefineFilterOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<DefineFilterOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "filter_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "filter_id")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(DefineFilterOkBody {
+                    filter_id: crate::serde_impls::required(slot_0, "filter_id")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl DefineFilterOkBody {
@@ -2316,11 +4117,63 @@ impl<'de> ::serde::Deserialize<'de> for PostReceiptBodyThreadId {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/receipts.yaml#/paths/~1rooms~1{roomId}~1receipt~1{receiptType}~1{eventId}/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PostReceiptBody {
     /// Only the main timeline
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub thread_id: ::std::option::Option<crate::types::PostReceiptBodyThreadId>,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for PostReceiptBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.thread_id.is_some() {
+            map.serialize_entry("thread_id", &self.thread_id)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for PostReceiptBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = PostReceiptBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct PostReceiptBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<PostReceiptBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "thread_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "thread_id")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(PostReceiptBody {
+                    thread_id: slot_0.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl PostReceiptBody {
@@ -2339,11 +4192,63 @@ impl ::std::default::Default for PostReceiptBody {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/tags.yaml#/paths/~1user~1{userId}~1rooms~1{roomId}~1tags/get/responses/200/content/application~1json/schema/properties/tags/additionalProperties`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetRoomTagsOkBodyTagsValue {
     /// The `order` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub order: ::std::option::Option<f64>,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for GetRoomTagsOkBodyTagsValue {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.order.is_some() {
+            map.serialize_entry("order", &self.order)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for GetRoomTagsOkBodyTagsValue {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetRoomTagsOkBodyTagsValue;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetRoomTagsOkBodyTagsValue")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetRoomTagsOkBodyTagsValue, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "order" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "order")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetRoomTagsOkBodyTagsValue {
+                    order: slot_0.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl GetRoomTagsOkBodyTagsValue {
@@ -2362,7 +4267,7 @@ impl ::std::default::Default for GetRoomTagsOkBodyTagsValue {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/tags.yaml#/paths/~1user~1{userId}~1rooms~1{roomId}~1tags/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetRoomTagsOkBody {
     /// Tags by name.
     ///
@@ -2371,6 +4276,57 @@ pub struct GetRoomTagsOkBody {
         ::std::string::String,
         crate::types::GetRoomTagsOkBodyTagsValue,
     >,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for GetRoomTagsOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("tags", &self.tags)?;
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for GetRoomTagsOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetRoomTagsOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetRoomTagsOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetRoomTagsOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "tags" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "tags")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetRoomTagsOkBody {
+                    tags: crate::serde_impls::required(slot_0, "tags")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl GetRoomTagsOkBody {
@@ -2473,15 +4429,77 @@ impl<'de> ::serde::Deserialize<'de> for GetRelationsOkBodyChunkItemSecond {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/relations.yaml#/paths/~1rooms~1{roomId}~1relations~1{eventId}/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetRelationsOkBody {
     /// The `chunk` property.
     pub chunk: ::std::vec::Vec<
         (::std::string::String, crate::types::GetRelationsOkBodyChunkItemSecond, i64),
     >,
     /// The `recursion_depth` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub recursion_depth: ::std::option::Option<i64>,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for GetRelationsOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("chunk", &self.chunk)?;
+        if self.recursion_depth.is_some() {
+            map.serialize_entry("recursion_depth", &self.recursion_depth)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for GetRelationsOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetRelationsOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetRelationsOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetRelationsOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "chunk" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "chunk")?
+                        }
+                        "recursion_depth" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "recursion_depth",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetRelationsOkBody {
+                    chunk: crate::serde_impls::required(slot_0, "chunk")?,
+                    recursion_depth: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl GetRelationsOkBody {
@@ -2748,13 +4766,71 @@ impl<'de> ::serde::Deserialize<'de> for ActionString {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/push_rules.yaml#/components/schemas/Action/oneOf/1`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SetTweak {
     /// The `set_tweak` property.
     pub set_tweak: ::std::string::String,
     /// The `value` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<::serde_json::Value>,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for SetTweak {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("set_tweak", &self.set_tweak)?;
+        if self.value.is_some() {
+            map.serialize_entry("value", &self.value)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for SetTweak {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = SetTweak;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SetTweak")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<SetTweak, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "set_tweak" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "set_tweak")?
+                        }
+                        "value" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "value")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(SetTweak {
+                    set_tweak: crate::serde_impls::required(slot_0, "set_tweak")?,
+                    value: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl SetTweak {
@@ -2768,8 +4844,7 @@ impl SetTweak {
 }
 #[cfg(feature = "rooms")]
 /// What to do when a rule matches.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// A `String` value.
     String(crate::types::ActionString),
@@ -2777,6 +4852,40 @@ pub enum Action {
     SetTweak(crate::types::SetTweak),
     /// A value that fits no variant above, as received.
     Other(::serde_json::Value),
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for Action {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::String(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::SetTweak(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Other(value) => ::serde::Serialize::serialize(value, serializer),
+        }
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for Action {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        if let ::std::result::Result::Ok(variant) = <crate::types::ActionString as ::serde::Deserialize>::deserialize(
+            &value,
+        ) {
+            return ::std::result::Result::Ok(Self::String(variant));
+        }
+        if let ::std::result::Result::Ok(variant) = <crate::types::SetTweak as ::serde::Deserialize>::deserialize(
+            &value,
+        ) {
+            return ::std::result::Result::Ok(Self::SetTweak(variant));
+        }
+        ::std::result::Result::Ok(Self::Other(value))
+    }
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/push_rules.yaml#/components/schemas/Condition/anyOf/0/properties/kind`.
@@ -2855,7 +4964,7 @@ impl<'de> ::serde::Deserialize<'de> for EventMatchKind {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/push_rules.yaml#/components/schemas/Condition/anyOf/0`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EventMatch {
     /// The `kind` property.
     pub kind: crate::types::EventMatchKind,
@@ -2863,6 +4972,67 @@ pub struct EventMatch {
     pub key: ::std::string::String,
     /// The `pattern` property.
     pub pattern: ::std::string::String,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for EventMatch {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("kind", &self.kind)?;
+        map.serialize_entry("key", &self.key)?;
+        map.serialize_entry("pattern", &self.pattern)?;
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for EventMatch {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = EventMatch;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct EventMatch")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<EventMatch, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "kind" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "kind")?
+                        }
+                        "key" => crate::serde_impls::fill(&mut map, &mut slot_1, "key")?,
+                        "pattern" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "pattern")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(EventMatch {
+                    kind: crate::serde_impls::required(slot_0, "kind")?,
+                    key: crate::serde_impls::required(slot_1, "key")?,
+                    pattern: crate::serde_impls::required(slot_2, "pattern")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl EventMatch {
@@ -2952,15 +5122,83 @@ impl<'de> ::serde::Deserialize<'de> for AllOfConditionsKind {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/push_rules.yaml#/components/schemas/Condition/anyOf/1`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AllOfConditions {
     /// The `kind` property.
     pub kind: crate::types::AllOfConditionsKind,
     /// The `conditions` property.
     pub conditions: ::std::vec::Vec<crate::types::Condition>,
     /// The `first` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub first: ::std::option::Option<::std::boxed::Box<crate::types::Condition>>,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for AllOfConditions {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("kind", &self.kind)?;
+        map.serialize_entry("conditions", &self.conditions)?;
+        if self.first.is_some() {
+            map.serialize_entry("first", &self.first)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for AllOfConditions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = AllOfConditions;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct AllOfConditions")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<AllOfConditions, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "kind" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "kind")?
+                        }
+                        "conditions" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "conditions",
+                            )?
+                        }
+                        "first" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "first")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(AllOfConditions {
+                    kind: crate::serde_impls::required(slot_0, "kind")?,
+                    conditions: crate::serde_impls::required(slot_1, "conditions")?,
+                    first: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl AllOfConditions {
@@ -2978,8 +5216,7 @@ impl AllOfConditions {
 }
 #[cfg(feature = "rooms")]
 /// A condition on an event; conditions combine into trees.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
     /// `kind` is `event_match`.
     EventMatch(crate::types::EventMatch),
@@ -2987,6 +5224,21 @@ pub enum Condition {
     AllOfConditions(::std::boxed::Box<crate::types::AllOfConditions>),
     /// A value whose `kind` names no variant above, as received.
     Other(::serde_json::Value),
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for Condition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::EventMatch(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::AllOfConditions(value) => {
+                ::serde::Serialize::serialize(value, serializer)
+            }
+            Self::Other(value) => ::serde::Serialize::serialize(value, serializer),
+        }
+    }
 }
 #[cfg(feature = "rooms")]
 impl<'de> ::serde::Deserialize<'de> for Condition {
@@ -3013,16 +5265,85 @@ impl<'de> ::serde::Deserialize<'de> for Condition {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/push_rules.yaml#/paths/~1pushrules~1{scope}~1{kind}~1{ruleId}/put/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SetPushRuleBody {
     /// The `actions` property.
     pub actions: ::std::vec::Vec<crate::types::Action>,
     /// The `conditions` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub conditions: ::std::option::Option<::std::vec::Vec<crate::types::Condition>>,
     /// The `pattern` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub pattern: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for SetPushRuleBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("actions", &self.actions)?;
+        if self.conditions.is_some() {
+            map.serialize_entry("conditions", &self.conditions)?;
+        }
+        if self.pattern.is_some() {
+            map.serialize_entry("pattern", &self.pattern)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for SetPushRuleBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = SetPushRuleBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SetPushRuleBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<SetPushRuleBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "actions" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "actions")?
+                        }
+                        "conditions" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "conditions",
+                            )?
+                        }
+                        "pattern" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "pattern")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(SetPushRuleBody {
+                    actions: crate::serde_impls::required(slot_0, "actions")?,
+                    conditions: slot_1.unwrap_or_default(),
+                    pattern: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl SetPushRuleBody {
@@ -3037,7 +5358,7 @@ impl SetPushRuleBody {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/keys.yaml#/paths/~1keys~1query/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueryKeysBody {
     /// User ID → the devices asked about (empty for all).
     pub device_keys: ::std::collections::BTreeMap<
@@ -3045,8 +5366,68 @@ pub struct QueryKeysBody {
         ::std::vec::Vec<::std::string::String>,
     >,
     /// The `timeout` property.
-    #[serde(default = "QueryKeysBody::default_timeout")]
     pub timeout: i64,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for QueryKeysBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("device_keys", &self.device_keys)?;
+        map.serialize_entry("timeout", &self.timeout)?;
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for QueryKeysBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = QueryKeysBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct QueryKeysBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<QueryKeysBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "device_keys" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "device_keys",
+                            )?
+                        }
+                        "timeout" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "timeout")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(QueryKeysBody {
+                    device_keys: crate::serde_impls::required(slot_0, "device_keys")?,
+                    timeout: slot_1.unwrap_or_else(QueryKeysBody::default_timeout),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl QueryKeysBody {
@@ -3068,20 +5449,92 @@ impl QueryKeysBody {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/keys.yaml#/paths/~1keys~1query/post/responses/200/content/application~1json/schema/properties/device_keys/additionalProperties/additionalProperties`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueryKeysOkBodyDeviceKeysValueValue {
     /// The `algorithms` property.
     pub algorithms: ::std::vec::Vec<::std::string::String>,
     /// The `keys` property.
     pub keys: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     /// The `signatures` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub signatures: ::std::option::Option<
         ::std::collections::BTreeMap<
             ::std::string::String,
             ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
         >,
     >,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for QueryKeysOkBodyDeviceKeysValueValue {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("algorithms", &self.algorithms)?;
+        map.serialize_entry("keys", &self.keys)?;
+        if self.signatures.is_some() {
+            map.serialize_entry("signatures", &self.signatures)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for QueryKeysOkBodyDeviceKeysValueValue {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = QueryKeysOkBodyDeviceKeysValueValue;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct QueryKeysOkBodyDeviceKeysValueValue")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<QueryKeysOkBodyDeviceKeysValueValue, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "algorithms" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "algorithms",
+                            )?
+                        }
+                        "keys" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "keys")?
+                        }
+                        "signatures" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "signatures",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(QueryKeysOkBodyDeviceKeysValueValue {
+                    algorithms: crate::serde_impls::required(slot_0, "algorithms")?,
+                    keys: crate::serde_impls::required(slot_1, "keys")?,
+                    signatures: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl QueryKeysOkBodyDeviceKeysValueValue {
@@ -3099,10 +5552,9 @@ impl QueryKeysOkBodyDeviceKeysValueValue {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/keys.yaml#/paths/~1keys~1query/post/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueryKeysOkBody {
     /// The `failures` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub failures: ::std::option::Option<
         ::std::collections::BTreeMap<
             ::std::string::String,
@@ -3110,7 +5562,6 @@ pub struct QueryKeysOkBody {
         >,
     >,
     /// User ID → device ID → keys.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub device_keys: ::std::option::Option<
         ::std::collections::BTreeMap<
             ::std::string::String,
@@ -3121,10 +5572,82 @@ pub struct QueryKeysOkBody {
         >,
     >,
     /// A matrix of trust levels, rows by columns.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub matrix: ::std::option::Option<
         ::std::vec::Vec<::std::vec::Vec<::std::vec::Vec<f64>>>,
     >,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for QueryKeysOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.failures.is_some() {
+            map.serialize_entry("failures", &self.failures)?;
+        }
+        if self.device_keys.is_some() {
+            map.serialize_entry("device_keys", &self.device_keys)?;
+        }
+        if self.matrix.is_some() {
+            map.serialize_entry("matrix", &self.matrix)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for QueryKeysOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = QueryKeysOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct QueryKeysOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<QueryKeysOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "failures" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "failures")?
+                        }
+                        "device_keys" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "device_keys",
+                            )?
+                        }
+                        "matrix" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "matrix")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(QueryKeysOkBody {
+                    failures: slot_0.unwrap_or_default(),
+                    device_keys: slot_1.unwrap_or_default(),
+                    matrix: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl QueryKeysOkBody {
@@ -3234,10 +5757,65 @@ impl UploadContentBody {
 }
 #[cfg(feature = "rooms")]
 /// The schema at `apis/rooms/media.yaml#/paths/~1upload/post/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UploadContentOkBody {
     /// The `content_uri` property.
     pub content_uri: ::std::string::String,
+}
+#[cfg(feature = "rooms")]
+impl ::serde::Serialize for UploadContentOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("content_uri", &self.content_uri)?;
+        map.end()
+    }
+}
+#[cfg(feature = "rooms")]
+impl<'de> ::serde::Deserialize<'de> for UploadContentOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = UploadContentOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct UploadContentOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<UploadContentOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "content_uri" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "content_uri",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(UploadContentOkBody {
+                    content_uri: crate::serde_impls::required(slot_0, "content_uri")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "rooms")]
 impl UploadContentOkBody {
@@ -3396,13 +5974,73 @@ impl<'de> ::serde::Deserialize<'de> for PointGeometryType {
 }
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/shapes.yaml#/components/schemas/PointGeometry`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PointGeometry {
     /// The `type` property.
-    #[serde(rename = "type")]
     pub type_: crate::types::PointGeometryType,
     /// The `coordinates` property.
     pub coordinates: ::std::vec::Vec<f64>,
+}
+#[cfg(feature = "geo")]
+impl ::serde::Serialize for PointGeometry {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("type", &self.type_)?;
+        map.serialize_entry("coordinates", &self.coordinates)?;
+        map.end()
+    }
+}
+#[cfg(feature = "geo")]
+impl<'de> ::serde::Deserialize<'de> for PointGeometry {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = PointGeometry;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct PointGeometry")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<PointGeometry, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "type" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
+                        }
+                        "coordinates" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "coordinates",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(PointGeometry {
+                    type_: crate::serde_impls::required(slot_0, "type")?,
+                    coordinates: crate::serde_impls::required(slot_1, "coordinates")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "geo")]
 impl PointGeometry {
@@ -3491,13 +6129,73 @@ impl<'de> ::serde::Deserialize<'de> for LineStringType {
 }
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/shapes.yaml#/components/schemas/LineString`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LineString {
     /// The `type` property.
-    #[serde(rename = "type")]
     pub type_: crate::types::LineStringType,
     /// The `coordinates` property.
     pub coordinates: ::std::vec::Vec<::std::vec::Vec<f64>>,
+}
+#[cfg(feature = "geo")]
+impl ::serde::Serialize for LineString {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("type", &self.type_)?;
+        map.serialize_entry("coordinates", &self.coordinates)?;
+        map.end()
+    }
+}
+#[cfg(feature = "geo")]
+impl<'de> ::serde::Deserialize<'de> for LineString {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = LineString;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct LineString")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<LineString, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "type" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
+                        }
+                        "coordinates" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "coordinates",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(LineString {
+                    type_: crate::serde_impls::required(slot_0, "type")?,
+                    coordinates: crate::serde_impls::required(slot_1, "coordinates")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "geo")]
 impl LineString {
@@ -3586,13 +6284,73 @@ impl<'de> ::serde::Deserialize<'de> for PolygonType {
 }
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/shapes.yaml#/components/schemas/Polygon`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Polygon {
     /// The `type` property.
-    #[serde(rename = "type")]
     pub type_: crate::types::PolygonType,
     /// Rings, each a list of positions.
     pub coordinates: ::std::vec::Vec<::std::vec::Vec<::std::vec::Vec<f64>>>,
+}
+#[cfg(feature = "geo")]
+impl ::serde::Serialize for Polygon {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("type", &self.type_)?;
+        map.serialize_entry("coordinates", &self.coordinates)?;
+        map.end()
+    }
+}
+#[cfg(feature = "geo")]
+impl<'de> ::serde::Deserialize<'de> for Polygon {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Polygon;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Polygon")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Polygon, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "type" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
+                        }
+                        "coordinates" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "coordinates",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Polygon {
+                    type_: crate::serde_impls::required(slot_0, "type")?,
+                    coordinates: crate::serde_impls::required(slot_1, "coordinates")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "geo")]
 impl Polygon {
@@ -3606,8 +6364,7 @@ impl Polygon {
 }
 #[cfg(feature = "geo")]
 /// A GeoJSON geometry; the coordinates' nesting depends on the type.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Geometry {
     /// `type` is `Point`.
     PointGeometry(crate::types::PointGeometry),
@@ -3617,6 +6374,22 @@ pub enum Geometry {
     Polygon(crate::types::Polygon),
     /// A value whose `type` names no variant above, as received.
     Other(::serde_json::Value),
+}
+#[cfg(feature = "geo")]
+impl ::serde::Serialize for Geometry {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::PointGeometry(value) => {
+                ::serde::Serialize::serialize(value, serializer)
+            }
+            Self::LineString(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Polygon(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Other(value) => ::serde::Serialize::serialize(value, serializer),
+        }
+    }
 }
 #[cfg(feature = "geo")]
 impl<'de> ::serde::Deserialize<'de> for Geometry {
@@ -3735,19 +6508,75 @@ impl<'de> ::serde::Deserialize<'de> for SearchPlacesCategory {
 }
 #[cfg(feature = "geo")]
 /// A position on the globe.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Point {
     /// The `lat` property.
     pub lat: f64,
     /// The `lon` property.
     pub lon: f64,
     /// Metres above sea level, when known (null when measured and unknown).
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "null_is_some"
-    )]
     pub elevation: ::std::option::Option<::std::option::Option<f64>>,
+}
+#[cfg(feature = "geo")]
+impl ::serde::Serialize for Point {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("lat", &self.lat)?;
+        map.serialize_entry("lon", &self.lon)?;
+        if self.elevation.is_some() {
+            map.serialize_entry("elevation", &self.elevation)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "geo")]
+impl<'de> ::serde::Deserialize<'de> for Point {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Point;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Point")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Point, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "lat" => crate::serde_impls::fill(&mut map, &mut slot_0, "lat")?,
+                        "lon" => crate::serde_impls::fill(&mut map, &mut slot_1, "lon")?,
+                        "elevation" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "elevation")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Point {
+                    lat: crate::serde_impls::required(slot_0, "lat")?,
+                    lon: crate::serde_impls::required(slot_1, "lon")?,
+                    elevation: slot_2,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "geo")]
 impl Point {
@@ -3853,7 +6682,7 @@ impl<'de> ::serde::Deserialize<'de> for PlaceCategory {
 }
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/places.yaml#/components/schemas/Place`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Place {
     /// The `id` property.
     pub id: ::std::string::String,
@@ -3862,10 +6691,8 @@ pub struct Place {
     /// The `location` property.
     pub location: crate::types::Point,
     /// The `category` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub category: ::std::option::Option<crate::types::PlaceCategory>,
     /// Weekday → opening periods.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub opening_hours: ::std::option::Option<
         ::std::collections::BTreeMap<
             ::std::string::String,
@@ -3873,8 +6700,96 @@ pub struct Place {
         >,
     >,
     /// The `parent` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub parent: ::std::option::Option<::std::boxed::Box<crate::types::Place>>,
+}
+#[cfg(feature = "geo")]
+impl ::serde::Serialize for Place {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("location", &self.location)?;
+        if self.category.is_some() {
+            map.serialize_entry("category", &self.category)?;
+        }
+        if self.opening_hours.is_some() {
+            map.serialize_entry("opening_hours", &self.opening_hours)?;
+        }
+        if self.parent.is_some() {
+            map.serialize_entry("parent", &self.parent)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "geo")]
+impl<'de> ::serde::Deserialize<'de> for Place {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Place;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Place")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Place, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                let mut slot_5 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        "name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "name")?
+                        }
+                        "location" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "location")?
+                        }
+                        "category" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "category")?
+                        }
+                        "opening_hours" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_4,
+                                "opening_hours",
+                            )?
+                        }
+                        "parent" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_5, "parent")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Place {
+                    id: crate::serde_impls::required(slot_0, "id")?,
+                    name: crate::serde_impls::required(slot_1, "name")?,
+                    location: crate::serde_impls::required(slot_2, "location")?,
+                    category: slot_3.unwrap_or_default(),
+                    opening_hours: slot_4.unwrap_or_default(),
+                    parent: slot_5.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "geo")]
 impl Place {
@@ -4066,25 +6981,91 @@ impl<'de> ::serde::Deserialize<'de> for RouteRequestAvoidItem {
 }
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/routes.yaml#/paths/~1routes/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RouteRequest {
     /// The `waypoints` property.
     pub waypoints: ::std::vec::Vec<crate::types::Point>,
     /// The `mode` property.
-    #[serde(default = "RouteRequest::default_mode")]
     pub mode: crate::types::RouteRequestMode,
     /// The `avoid` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub avoid: ::std::option::Option<
         ::std::vec::Vec<crate::types::RouteRequestAvoidItem>,
     >,
     /// The `depart_at` property.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "null_is_some"
-    )]
     pub depart_at: ::std::option::Option<::std::option::Option<::std::string::String>>,
+}
+#[cfg(feature = "geo")]
+impl ::serde::Serialize for RouteRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("waypoints", &self.waypoints)?;
+        map.serialize_entry("mode", &self.mode)?;
+        if self.avoid.is_some() {
+            map.serialize_entry("avoid", &self.avoid)?;
+        }
+        if self.depart_at.is_some() {
+            map.serialize_entry("depart_at", &self.depart_at)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "geo")]
+impl<'de> ::serde::Deserialize<'de> for RouteRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = RouteRequest;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct RouteRequest")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<RouteRequest, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "waypoints" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "waypoints")?
+                        }
+                        "mode" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "mode")?
+                        }
+                        "avoid" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "avoid")?
+                        }
+                        "depart_at" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "depart_at")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(RouteRequest {
+                    waypoints: crate::serde_impls::required(slot_0, "waypoints")?,
+                    mode: slot_1.unwrap_or_else(RouteRequest::default_mode),
+                    avoid: slot_2.unwrap_or_default(),
+                    depart_at: slot_3,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "geo")]
 impl RouteRequest {
@@ -4103,7 +7084,7 @@ impl RouteRequest {
 }
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/routes.yaml#/paths/~1routes/post/responses/200/content/application~1json/schema/properties/legs/items`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Leg {
     /// The `from` property.
     pub from: crate::types::Point,
@@ -4112,8 +7093,76 @@ pub struct Leg {
     /// The `seconds` property.
     pub seconds: i32,
     /// The `polyline` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub polyline: ::std::option::Option<::std::vec::Vec<::std::vec::Vec<f64>>>,
+}
+#[cfg(feature = "geo")]
+impl ::serde::Serialize for Leg {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("from", &self.from)?;
+        map.serialize_entry("to", &self.to)?;
+        map.serialize_entry("seconds", &self.seconds)?;
+        if self.polyline.is_some() {
+            map.serialize_entry("polyline", &self.polyline)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "geo")]
+impl<'de> ::serde::Deserialize<'de> for Leg {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Leg;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Leg")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Leg, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "from" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "from")?
+                        }
+                        "to" => crate::serde_impls::fill(&mut map, &mut slot_1, "to")?,
+                        "seconds" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "seconds")?
+                        }
+                        "polyline" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "polyline")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Leg {
+                    from: crate::serde_impls::required(slot_0, "from")?,
+                    to: crate::serde_impls::required(slot_1, "to")?,
+                    seconds: crate::serde_impls::required(slot_2, "seconds")?,
+                    polyline: slot_3.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "geo")]
 impl Leg {
@@ -4133,12 +7182,77 @@ impl Leg {
 }
 #[cfg(feature = "geo")]
 /// The corners of a rectangle on the map.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BoundingBox {
     /// The `south_west` property.
     pub south_west: crate::types::Point,
     /// The `north_east` property.
     pub north_east: crate::types::Point,
+}
+#[cfg(feature = "geo")]
+impl ::serde::Serialize for BoundingBox {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("south_west", &self.south_west)?;
+        map.serialize_entry("north_east", &self.north_east)?;
+        map.end()
+    }
+}
+#[cfg(feature = "geo")]
+impl<'de> ::serde::Deserialize<'de> for BoundingBox {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = BoundingBox;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct BoundingBox")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<BoundingBox, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "south_west" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "south_west",
+                            )?
+                        }
+                        "north_east" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "north_east",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(BoundingBox {
+                    south_west: crate::serde_impls::required(slot_0, "south_west")?,
+                    north_east: crate::serde_impls::required(slot_1, "north_east")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "geo")]
 impl BoundingBox {
@@ -4152,13 +7266,71 @@ impl BoundingBox {
 }
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/routes.yaml#/paths/~1routes/post/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlanRouteOkBody {
     /// The `legs` property.
     pub legs: ::std::vec::Vec<crate::types::Leg>,
     /// The `bbox` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub bbox: ::std::option::Option<crate::types::BoundingBox>,
+}
+#[cfg(feature = "geo")]
+impl ::serde::Serialize for PlanRouteOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("legs", &self.legs)?;
+        if self.bbox.is_some() {
+            map.serialize_entry("bbox", &self.bbox)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "geo")]
+impl<'de> ::serde::Deserialize<'de> for PlanRouteOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = PlanRouteOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct PlanRouteOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<PlanRouteOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "legs" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "legs")?
+                        }
+                        "bbox" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "bbox")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(PlanRouteOkBody {
+                    legs: crate::serde_impls::required(slot_0, "legs")?,
+                    bbox: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "geo")]
 impl PlanRouteOkBody {
@@ -4321,8 +7493,7 @@ impl GetTileNotFoundBody {
 }
 #[cfg(feature = "geo")]
 /// The schema at `apis/geo/search.yaml#/paths/~1search/get/responses/200/content/application~1json/schema/properties/results/items/anyOf`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum GeoSearchOkBodyResultsItem {
     /// A `Place` value.
     Place(crate::types::Place),
@@ -4332,14 +7503,106 @@ pub enum GeoSearchOkBodyResultsItem {
     Other(::serde_json::Value),
 }
 #[cfg(feature = "geo")]
+impl ::serde::Serialize for GeoSearchOkBodyResultsItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::Place(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Point(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Other(value) => ::serde::Serialize::serialize(value, serializer),
+        }
+    }
+}
+#[cfg(feature = "geo")]
+impl<'de> ::serde::Deserialize<'de> for GeoSearchOkBodyResultsItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        if let ::std::result::Result::Ok(variant) = <crate::types::Place as ::serde::Deserialize>::deserialize(
+            &value,
+        ) {
+            return ::std::result::Result::Ok(Self::Place(variant));
+        }
+        if let ::std::result::Result::Ok(variant) = <crate::types::Point as ::serde::Deserialize>::deserialize(
+            &value,
+        ) {
+            return ::std::result::Result::Ok(Self::Point(variant));
+        }
+        ::std::result::Result::Ok(Self::Other(value))
+    }
+}
+#[cfg(feature = "geo")]
 /// The schema at `apis/geo/search.yaml#/paths/~1search/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GeoSearchOkBody {
     /// The `results` property.
     pub results: ::std::vec::Vec<crate::types::GeoSearchOkBodyResultsItem>,
     /// The `page` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub page: ::std::option::Option<crate::types::PageInfo>,
+}
+#[cfg(feature = "geo")]
+impl ::serde::Serialize for GeoSearchOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("results", &self.results)?;
+        if self.page.is_some() {
+            map.serialize_entry("page", &self.page)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "geo")]
+impl<'de> ::serde::Deserialize<'de> for GeoSearchOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GeoSearchOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GeoSearchOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GeoSearchOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "results" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "results")?
+                        }
+                        "page" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "page")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GeoSearchOkBody {
+                    results: crate::serde_impls::required(slot_0, "results")?,
+                    page: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "geo")]
 impl GeoSearchOkBody {
@@ -4446,17 +7709,83 @@ impl<'de> ::serde::Deserialize<'de> for InvoiceStatus {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/customers.yaml#/components/schemas/Customer/properties/address`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CustomerAddress {
     /// The `line1` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub line1: ::std::option::Option<::std::string::String>,
     /// The `city` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub city: ::std::option::Option<::std::string::String>,
     /// The `country` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub country: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for CustomerAddress {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.line1.is_some() {
+            map.serialize_entry("line1", &self.line1)?;
+        }
+        if self.city.is_some() {
+            map.serialize_entry("city", &self.city)?;
+        }
+        if self.country.is_some() {
+            map.serialize_entry("country", &self.country)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for CustomerAddress {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = CustomerAddress;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CustomerAddress")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CustomerAddress, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "line1" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "line1")?
+                        }
+                        "city" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "city")?
+                        }
+                        "country" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "country")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(CustomerAddress {
+                    line1: slot_0.unwrap_or_default(),
+                    city: slot_1.unwrap_or_default(),
+                    country: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl CustomerAddress {
@@ -4477,26 +7806,113 @@ impl ::std::default::Default for CustomerAddress {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/customers.yaml#/components/schemas/Customer`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Customer {
     /// The `id` property.
     pub id: ::std::string::String,
     /// The `email` property.
     pub email: ::std::string::String,
     /// The `name` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// The `address` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub address: ::std::option::Option<crate::types::CustomerAddress>,
     /// Up to 50 keys of the integrator's own.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
     /// The `preferred_currency` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub preferred_currency: ::std::option::Option<crate::types::Currency>,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for Customer {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("email", &self.email)?;
+        if self.name.is_some() {
+            map.serialize_entry("name", &self.name)?;
+        }
+        if self.address.is_some() {
+            map.serialize_entry("address", &self.address)?;
+        }
+        if self.metadata.is_some() {
+            map.serialize_entry("metadata", &self.metadata)?;
+        }
+        if self.preferred_currency.is_some() {
+            map.serialize_entry("preferred_currency", &self.preferred_currency)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for Customer {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Customer;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Customer")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Customer, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                let mut slot_5 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        "email" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "email")?
+                        }
+                        "name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "name")?
+                        }
+                        "address" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "address")?
+                        }
+                        "metadata" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "metadata")?
+                        }
+                        "preferred_currency" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_5,
+                                "preferred_currency",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Customer {
+                    id: crate::serde_impls::required(slot_0, "id")?,
+                    email: crate::serde_impls::required(slot_1, "email")?,
+                    name: slot_2.unwrap_or_default(),
+                    address: slot_3.unwrap_or_default(),
+                    metadata: slot_4.unwrap_or_default(),
+                    preferred_currency: slot_5.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl Customer {
@@ -4514,15 +7930,81 @@ impl Customer {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/invoices.yaml#/components/schemas/Invoice/properties/lines/items`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InvoiceLine {
     /// The `description` property.
     pub description: ::std::string::String,
     /// The `amount` property.
     pub amount: crate::types::Money,
     /// The `quantity` property.
-    #[serde(default = "InvoiceLine::default_quantity")]
     pub quantity: i64,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for InvoiceLine {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("description", &self.description)?;
+        map.serialize_entry("amount", &self.amount)?;
+        map.serialize_entry("quantity", &self.quantity)?;
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for InvoiceLine {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = InvoiceLine;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct InvoiceLine")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<InvoiceLine, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "description" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "description",
+                            )?
+                        }
+                        "amount" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "amount")?
+                        }
+                        "quantity" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "quantity")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(InvoiceLine {
+                    description: crate::serde_impls::required(slot_0, "description")?,
+                    amount: crate::serde_impls::required(slot_1, "amount")?,
+                    quantity: slot_2.unwrap_or_else(InvoiceLine::default_quantity),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl InvoiceLine {
@@ -4540,22 +8022,101 @@ impl InvoiceLine {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/invoices.yaml#/components/schemas/Invoice`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Invoice {
     /// The `id` property.
     pub id: ::std::string::String,
     /// The `status` property.
     pub status: crate::types::InvoiceStatus,
     /// The `customer` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub customer: ::std::option::Option<crate::types::Customer>,
     /// The `lines` property.
     pub lines: ::std::vec::Vec<crate::types::InvoiceLine>,
     /// The `total` property.
     pub total: crate::types::Money,
     /// The `due` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub due: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for Invoice {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("status", &self.status)?;
+        if self.customer.is_some() {
+            map.serialize_entry("customer", &self.customer)?;
+        }
+        map.serialize_entry("lines", &self.lines)?;
+        map.serialize_entry("total", &self.total)?;
+        if self.due.is_some() {
+            map.serialize_entry("due", &self.due)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for Invoice {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Invoice;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Invoice")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Invoice, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                let mut slot_5 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        "status" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "status")?
+                        }
+                        "customer" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "customer")?
+                        }
+                        "lines" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "lines")?
+                        }
+                        "total" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "total")?
+                        }
+                        "due" => crate::serde_impls::fill(&mut map, &mut slot_5, "due")?,
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Invoice {
+                    id: crate::serde_impls::required(slot_0, "id")?,
+                    status: crate::serde_impls::required(slot_1, "status")?,
+                    customer: slot_2.unwrap_or_default(),
+                    lines: crate::serde_impls::required(slot_3, "lines")?,
+                    total: crate::serde_impls::required(slot_4, "total")?,
+                    due: slot_5.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl Invoice {
@@ -4578,12 +8139,69 @@ impl Invoice {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/invoices.yaml#/paths/~1invoices/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListInvoicesOkBody {
     /// The `data` property.
     pub data: ::std::vec::Vec<crate::types::Invoice>,
     /// The `page` property.
     pub page: crate::types::PageInfo,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for ListInvoicesOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("data", &self.data)?;
+        map.serialize_entry("page", &self.page)?;
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for ListInvoicesOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ListInvoicesOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ListInvoicesOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ListInvoicesOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "data" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "data")?
+                        }
+                        "page" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "page")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ListInvoicesOkBody {
+                    data: crate::serde_impls::required(slot_0, "data")?,
+                    page: crate::serde_impls::required(slot_1, "page")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl ListInvoicesOkBody {
@@ -4645,15 +8263,79 @@ impl GetInvoiceOkBody {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/payments.yaml#/components/schemas/Card`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Card {
     /// The `kind` property.
     pub kind: ::std::string::String,
     /// The `last4` property.
     pub last4: ::std::string::String,
     /// The `expires` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub expires: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for Card {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("kind", &self.kind)?;
+        map.serialize_entry("last4", &self.last4)?;
+        if self.expires.is_some() {
+            map.serialize_entry("expires", &self.expires)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for Card {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Card;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Card")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Card, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "kind" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "kind")?
+                        }
+                        "last4" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "last4")?
+                        }
+                        "expires" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "expires")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Card {
+                    kind: crate::serde_impls::required(slot_0, "kind")?,
+                    last4: crate::serde_impls::required(slot_1, "last4")?,
+                    expires: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl Card {
@@ -4668,12 +8350,69 @@ impl Card {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/payments.yaml#/components/schemas/BankTransfer`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BankTransfer {
     /// The `kind` property.
     pub kind: ::std::string::String,
     /// The `iban` property.
     pub iban: ::std::string::String,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for BankTransfer {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("kind", &self.kind)?;
+        map.serialize_entry("iban", &self.iban)?;
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for BankTransfer {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = BankTransfer;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct BankTransfer")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<BankTransfer, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "kind" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "kind")?
+                        }
+                        "iban" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "iban")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(BankTransfer {
+                    kind: crate::serde_impls::required(slot_0, "kind")?,
+                    iban: crate::serde_impls::required(slot_1, "iban")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl BankTransfer {
@@ -4767,12 +8506,69 @@ impl<'de> ::serde::Deserialize<'de> for WalletProvider {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/payments.yaml#/components/schemas/Wallet`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Wallet {
     /// The `kind` property.
     pub kind: ::std::string::String,
     /// The `provider` property.
     pub provider: crate::types::WalletProvider,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for Wallet {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("kind", &self.kind)?;
+        map.serialize_entry("provider", &self.provider)?;
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for Wallet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Wallet;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Wallet")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Wallet, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "kind" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "kind")?
+                        }
+                        "provider" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "provider")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Wallet {
+                    kind: crate::serde_impls::required(slot_0, "kind")?,
+                    provider: crate::serde_impls::required(slot_1, "provider")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl Wallet {
@@ -4786,8 +8582,7 @@ impl Wallet {
 }
 #[cfg(feature = "billing")]
 /// How a payment is made; `kind` tells which.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum PaymentMethod {
     /// `kind` is `card` or `debit_card`.
     Card(crate::types::Card),
@@ -4797,6 +8592,20 @@ pub enum PaymentMethod {
     Wallet(crate::types::Wallet),
     /// A value whose `kind` names no variant above, as received.
     Other(::serde_json::Value),
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for PaymentMethod {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::Card(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::BankTransfer(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Wallet(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Other(value) => ::serde::Serialize::serialize(value, serializer),
+        }
+    }
 }
 #[cfg(feature = "billing")]
 impl<'de> ::serde::Deserialize<'de> for PaymentMethod {
@@ -4828,15 +8637,83 @@ impl<'de> ::serde::Deserialize<'de> for PaymentMethod {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/payments.yaml#/paths/~1payments/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PaymentRequest {
     /// The `invoice_id` property.
     pub invoice_id: ::std::string::String,
     /// The `method` property.
     pub method: crate::types::PaymentMethod,
     /// The `amount` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub amount: ::std::option::Option<crate::types::Money>,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for PaymentRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("invoice_id", &self.invoice_id)?;
+        map.serialize_entry("method", &self.method)?;
+        if self.amount.is_some() {
+            map.serialize_entry("amount", &self.amount)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for PaymentRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = PaymentRequest;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct PaymentRequest")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<PaymentRequest, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "invoice_id" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "invoice_id",
+                            )?
+                        }
+                        "method" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "method")?
+                        }
+                        "amount" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "amount")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(PaymentRequest {
+                    invoice_id: crate::serde_impls::required(slot_0, "invoice_id")?,
+                    method: crate::serde_impls::required(slot_1, "method")?,
+                    amount: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl PaymentRequest {
@@ -4937,21 +8814,85 @@ impl<'de> ::serde::Deserialize<'de> for CreatePaymentCreatedBodyState {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/payments.yaml#/paths/~1payments/post/responses/201/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreatePaymentCreatedBody {
     /// The `payment_id` property.
     pub payment_id: ::std::string::String,
     /// The `state` property.
     pub state: crate::types::CreatePaymentCreatedBodyState,
     /// The `failure` property.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "null_is_some"
-    )]
     pub failure: ::std::option::Option<
         ::std::option::Option<crate::types::ApiErrorBody>,
     >,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for CreatePaymentCreatedBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("payment_id", &self.payment_id)?;
+        map.serialize_entry("state", &self.state)?;
+        if self.failure.is_some() {
+            map.serialize_entry("failure", &self.failure)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for CreatePaymentCreatedBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = CreatePaymentCreatedBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CreatePaymentCreatedBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CreatePaymentCreatedBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "payment_id" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "payment_id",
+                            )?
+                        }
+                        "state" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "state")?
+                        }
+                        "failure" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "failure")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(CreatePaymentCreatedBody {
+                    payment_id: crate::serde_impls::required(slot_0, "payment_id")?,
+                    state: crate::serde_impls::required(slot_1, "state")?,
+                    failure: slot_2,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl CreatePaymentCreatedBody {
@@ -5127,15 +9068,77 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionPlanInterval {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/subscriptions.yaml#/components/schemas/Subscription/properties/plan`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionPlan {
     /// The `name` property.
     pub name: ::std::string::String,
     /// The `price` property.
     pub price: crate::types::Money,
     /// The `interval` property.
-    #[serde(default = "SubscriptionPlan::default_interval")]
     pub interval: crate::types::SubscriptionPlanInterval,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for SubscriptionPlan {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("price", &self.price)?;
+        map.serialize_entry("interval", &self.interval)?;
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for SubscriptionPlan {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = SubscriptionPlan;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SubscriptionPlan")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<SubscriptionPlan, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "name")?
+                        }
+                        "price" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "price")?
+                        }
+                        "interval" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "interval")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(SubscriptionPlan {
+                    name: crate::serde_impls::required(slot_0, "name")?,
+                    price: crate::serde_impls::required(slot_1, "price")?,
+                    interval: slot_2.unwrap_or_else(SubscriptionPlan::default_interval),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl SubscriptionPlan {
@@ -5240,14 +9243,71 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionStatus {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/subscriptions.yaml#/components/schemas/Subscription/properties/items/items`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionItemsItem {
     /// The `sku` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sku: ::std::option::Option<::std::string::String>,
     /// The `quantity` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub quantity: ::std::option::Option<i64>,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for SubscriptionItemsItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.sku.is_some() {
+            map.serialize_entry("sku", &self.sku)?;
+        }
+        if self.quantity.is_some() {
+            map.serialize_entry("quantity", &self.quantity)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for SubscriptionItemsItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = SubscriptionItemsItem;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SubscriptionItemsItem")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<SubscriptionItemsItem, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "sku" => crate::serde_impls::fill(&mut map, &mut slot_0, "sku")?,
+                        "quantity" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "quantity")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(SubscriptionItemsItem {
+                    sku: slot_0.unwrap_or_default(),
+                    quantity: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl SubscriptionItemsItem {
@@ -5267,7 +9327,7 @@ impl ::std::default::Default for SubscriptionItemsItem {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/subscriptions.yaml#/components/schemas/Subscription`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Subscription {
     /// The `id` property.
     pub id: ::std::string::String,
@@ -5276,17 +9336,88 @@ pub struct Subscription {
     /// The `status` property.
     pub status: crate::types::SubscriptionStatus,
     /// The `cancel_at` property.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "null_is_some"
-    )]
     pub cancel_at: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// The `items` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub items: ::std::option::Option<
         ::std::vec::Vec<crate::types::SubscriptionItemsItem>,
     >,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for Subscription {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("plan", &self.plan)?;
+        map.serialize_entry("status", &self.status)?;
+        if self.cancel_at.is_some() {
+            map.serialize_entry("cancel_at", &self.cancel_at)?;
+        }
+        if self.items.is_some() {
+            map.serialize_entry("items", &self.items)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for Subscription {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Subscription;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Subscription")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Subscription, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        "plan" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "plan")?
+                        }
+                        "status" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "status")?
+                        }
+                        "cancel_at" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "cancel_at")?
+                        }
+                        "items" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "items")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Subscription {
+                    id: crate::serde_impls::required(slot_0, "id")?,
+                    plan: crate::serde_impls::required(slot_1, "plan")?,
+                    status: crate::serde_impls::required(slot_2, "status")?,
+                    cancel_at: slot_3,
+                    items: slot_4.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl Subscription {
@@ -5307,20 +9438,88 @@ impl Subscription {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/subscriptions.yaml#/paths/~1subscriptions~1{subscriptionId}/patch/requestBody/content/application~1merge-patch+json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpdateSubscriptionBody {
     /// The `plan_name` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub plan_name: ::std::option::Option<::std::string::String>,
     /// The `cancel_at_period_end` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cancel_at_period_end: ::std::option::Option<bool>,
     /// Properties beyond the ones named above.
-    #[serde(flatten)]
     pub additional_properties: ::std::collections::BTreeMap<
         ::std::string::String,
         ::std::string::String,
     >,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for UpdateSubscriptionBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.plan_name.is_some() {
+            map.serialize_entry("plan_name", &self.plan_name)?;
+        }
+        if self.cancel_at_period_end.is_some() {
+            map.serialize_entry("cancel_at_period_end", &self.cancel_at_period_end)?;
+        }
+        for (key, value) in &self.additional_properties {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for UpdateSubscriptionBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = UpdateSubscriptionBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct UpdateSubscriptionBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<UpdateSubscriptionBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::collections::BTreeMap::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "plan_name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "plan_name")?
+                        }
+                        "cancel_at_period_end" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "cancel_at_period_end",
+                            )?
+                        }
+                        _ => {
+                            let value = map.next_value()?;
+                            slot_2.insert(key, value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(UpdateSubscriptionBody {
+                    plan_name: slot_0.unwrap_or_default(),
+                    cancel_at_period_end: slot_1.unwrap_or_default(),
+                    additional_properties: slot_2,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl UpdateSubscriptionBody {
@@ -5424,17 +9623,85 @@ impl<'de> ::serde::Deserialize<'de> for RevenueReportGroupBy {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/reports.yaml#/paths/~1reports~1revenue/get/responses/200/content/application~1json/schema/properties/rows/items`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueReportOkBodyJsonRowsItem {
     /// The `period` property.
     pub period: ::std::string::String,
     /// The `revenue` property.
     pub revenue: crate::types::Money,
     /// The `by_currency` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub by_currency: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, crate::types::Money>,
     >,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for RevenueReportOkBodyJsonRowsItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("period", &self.period)?;
+        map.serialize_entry("revenue", &self.revenue)?;
+        if self.by_currency.is_some() {
+            map.serialize_entry("by_currency", &self.by_currency)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for RevenueReportOkBodyJsonRowsItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = RevenueReportOkBodyJsonRowsItem;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct RevenueReportOkBodyJsonRowsItem")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<RevenueReportOkBodyJsonRowsItem, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "period" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "period")?
+                        }
+                        "revenue" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "revenue")?
+                        }
+                        "by_currency" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "by_currency",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(RevenueReportOkBodyJsonRowsItem {
+                    period: crate::serde_impls::required(slot_0, "period")?,
+                    revenue: crate::serde_impls::required(slot_1, "revenue")?,
+                    by_currency: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl RevenueReportOkBodyJsonRowsItem {
@@ -5449,10 +9716,61 @@ impl RevenueReportOkBodyJsonRowsItem {
 }
 #[cfg(feature = "billing")]
 /// The schema at `apis/billing/reports.yaml#/paths/~1reports~1revenue/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevenueReportOkBodyJson {
     /// The `rows` property.
     pub rows: ::std::vec::Vec<crate::types::RevenueReportOkBodyJsonRowsItem>,
+}
+#[cfg(feature = "billing")]
+impl ::serde::Serialize for RevenueReportOkBodyJson {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("rows", &self.rows)?;
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl<'de> ::serde::Deserialize<'de> for RevenueReportOkBodyJson {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = RevenueReportOkBodyJson;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct RevenueReportOkBodyJson")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<RevenueReportOkBodyJson, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "rows" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "rows")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(RevenueReportOkBodyJson {
+                    rows: crate::serde_impls::required(slot_0, "rows")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "billing")]
 impl RevenueReportOkBodyJson {
@@ -5683,22 +10001,101 @@ impl<'de> ::serde::Deserialize<'de> for AccountRole {
 }
 #[cfg(feature = "admin")]
 /// The schema at `apis/admin/accounts.yaml#/definitions/Account`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Account {
     /// The `name` property.
     pub name: ::std::string::String,
     /// The `role` property.
     pub role: crate::types::AccountRole,
     /// The `disabled` property.
-    #[serde(default = "Account::default_disabled")]
     pub disabled: bool,
     /// The `created` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub created: ::std::option::Option<::std::string::String>,
     /// The `x-internal-id` property.
-    #[serde(rename = "x-internal-id")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub x_internal_id: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "admin")]
+impl ::serde::Serialize for Account {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("role", &self.role)?;
+        map.serialize_entry("disabled", &self.disabled)?;
+        if self.created.is_some() {
+            map.serialize_entry("created", &self.created)?;
+        }
+        if self.x_internal_id.is_some() {
+            map.serialize_entry("x-internal-id", &self.x_internal_id)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "admin")]
+impl<'de> ::serde::Deserialize<'de> for Account {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Account;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Account")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Account, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "name")?
+                        }
+                        "role" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "role")?
+                        }
+                        "disabled" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "disabled")?
+                        }
+                        "created" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "created")?
+                        }
+                        "x-internal-id" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_4,
+                                "x-internal-id",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Account {
+                    name: crate::serde_impls::required(slot_0, "name")?,
+                    role: crate::serde_impls::required(slot_1, "role")?,
+                    disabled: slot_2.unwrap_or_else(Account::default_disabled),
+                    created: slot_3.unwrap_or_default(),
+                    x_internal_id: slot_4.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "admin")]
 impl Account {
@@ -5902,7 +10299,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAuditLogOkBodyEntriesItemAction {
 }
 #[cfg(feature = "admin")]
 /// The schema at `apis/admin/audit.yaml#/paths/~1audit/get/responses/200/schema/properties/entries/items`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetAuditLogOkBodyEntriesItem {
     /// The `at` property.
     pub at: ::std::string::String,
@@ -5911,13 +10308,88 @@ pub struct GetAuditLogOkBodyEntriesItem {
     /// The `action` property.
     pub action: crate::types::GetAuditLogOkBodyEntriesItemAction,
     /// The `target` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub target: ::std::option::Option<::std::string::String>,
     /// The `details` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub details: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
     >,
+}
+#[cfg(feature = "admin")]
+impl ::serde::Serialize for GetAuditLogOkBodyEntriesItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("at", &self.at)?;
+        map.serialize_entry("actor", &self.actor)?;
+        map.serialize_entry("action", &self.action)?;
+        if self.target.is_some() {
+            map.serialize_entry("target", &self.target)?;
+        }
+        if self.details.is_some() {
+            map.serialize_entry("details", &self.details)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "admin")]
+impl<'de> ::serde::Deserialize<'de> for GetAuditLogOkBodyEntriesItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetAuditLogOkBodyEntriesItem;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetAuditLogOkBodyEntriesItem")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetAuditLogOkBodyEntriesItem, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "at" => crate::serde_impls::fill(&mut map, &mut slot_0, "at")?,
+                        "actor" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "actor")?
+                        }
+                        "action" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "action")?
+                        }
+                        "target" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "target")?
+                        }
+                        "details" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "details")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetAuditLogOkBodyEntriesItem {
+                    at: crate::serde_impls::required(slot_0, "at")?,
+                    actor: crate::serde_impls::required(slot_1, "actor")?,
+                    action: crate::serde_impls::required(slot_2, "action")?,
+                    target: slot_3.unwrap_or_default(),
+                    details: slot_4.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "admin")]
 impl GetAuditLogOkBodyEntriesItem {
@@ -5938,13 +10410,71 @@ impl GetAuditLogOkBodyEntriesItem {
 }
 #[cfg(feature = "admin")]
 /// The schema at `apis/admin/audit.yaml#/paths/~1audit/get/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetAuditLogOkBody {
     /// The `entries` property.
     pub entries: ::std::vec::Vec<crate::types::GetAuditLogOkBodyEntriesItem>,
     /// The `page` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub page: ::std::option::Option<crate::types::PageInfo>,
+}
+#[cfg(feature = "admin")]
+impl ::serde::Serialize for GetAuditLogOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("entries", &self.entries)?;
+        if self.page.is_some() {
+            map.serialize_entry("page", &self.page)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "admin")]
+impl<'de> ::serde::Deserialize<'de> for GetAuditLogOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetAuditLogOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetAuditLogOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetAuditLogOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "entries" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "entries")?
+                        }
+                        "page" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "page")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetAuditLogOkBody {
+                    entries: crate::serde_impls::required(slot_0, "entries")?,
+                    page: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "admin")]
 impl GetAuditLogOkBody {
@@ -5960,17 +10490,84 @@ impl GetAuditLogOkBody {
 }
 #[cfg(feature = "admin")]
 /// The schema at `apis/admin/settings.yaml#/definitions/Settings/properties/limits`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SettingsLimits {
     /// The `max_upload_bytes` property.
-    #[serde(default = "SettingsLimits::default_max_upload_bytes")]
     pub max_upload_bytes: i64,
     /// The `max_users` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub max_users: ::std::option::Option<i32>,
     /// The `ratio` property.
-    #[serde(default = "SettingsLimits::default_ratio")]
     pub ratio: f64,
+}
+#[cfg(feature = "admin")]
+impl ::serde::Serialize for SettingsLimits {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("max_upload_bytes", &self.max_upload_bytes)?;
+        if self.max_users.is_some() {
+            map.serialize_entry("max_users", &self.max_users)?;
+        }
+        map.serialize_entry("ratio", &self.ratio)?;
+        map.end()
+    }
+}
+#[cfg(feature = "admin")]
+impl<'de> ::serde::Deserialize<'de> for SettingsLimits {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = SettingsLimits;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SettingsLimits")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<SettingsLimits, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "max_upload_bytes" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "max_upload_bytes",
+                            )?
+                        }
+                        "max_users" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "max_users")?
+                        }
+                        "ratio" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "ratio")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(SettingsLimits {
+                    max_upload_bytes: slot_0
+                        .unwrap_or_else(SettingsLimits::default_max_upload_bytes),
+                    max_users: slot_1.unwrap_or_default(),
+                    ratio: slot_2.unwrap_or_else(SettingsLimits::default_ratio),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "admin")]
 impl SettingsLimits {
@@ -5997,22 +10594,99 @@ impl ::std::default::Default for SettingsLimits {
 }
 #[cfg(feature = "admin")]
 /// The schema at `apis/admin/settings.yaml#/definitions/Settings`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// The `maintenance` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub maintenance: ::std::option::Option<bool>,
     /// The `motd` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub motd: ::std::option::Option<::std::string::String>,
     /// The `limits` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub limits: ::std::option::Option<crate::types::SettingsLimits>,
     /// The `features` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub features: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, bool>,
     >,
+}
+#[cfg(feature = "admin")]
+impl ::serde::Serialize for Settings {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.maintenance.is_some() {
+            map.serialize_entry("maintenance", &self.maintenance)?;
+        }
+        if self.motd.is_some() {
+            map.serialize_entry("motd", &self.motd)?;
+        }
+        if self.limits.is_some() {
+            map.serialize_entry("limits", &self.limits)?;
+        }
+        if self.features.is_some() {
+            map.serialize_entry("features", &self.features)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "admin")]
+impl<'de> ::serde::Deserialize<'de> for Settings {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Settings;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Settings")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Settings, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "maintenance" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "maintenance",
+                            )?
+                        }
+                        "motd" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "motd")?
+                        }
+                        "limits" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "limits")?
+                        }
+                        "features" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "features")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Settings {
+                    maintenance: slot_0.unwrap_or_default(),
+                    motd: slot_1.unwrap_or_default(),
+                    limits: slot_2.unwrap_or_default(),
+                    features: slot_3.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "admin")]
 impl Settings {
@@ -6166,14 +10840,69 @@ impl<'de> ::serde::Deserialize<'de> for StartJobBodyKind {
 }
 #[cfg(feature = "admin")]
 /// The schema at `apis/admin/jobs.yaml#/paths/~1jobs/post/parameters/0/schema/properties/schedule`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StartJobBodySchedule {
     /// The `cron` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cron: ::std::option::Option<::std::string::String>,
     /// The `tz` property.
-    #[serde(default = "StartJobBodySchedule::default_tz")]
     pub tz: ::std::string::String,
+}
+#[cfg(feature = "admin")]
+impl ::serde::Serialize for StartJobBodySchedule {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.cron.is_some() {
+            map.serialize_entry("cron", &self.cron)?;
+        }
+        map.serialize_entry("tz", &self.tz)?;
+        map.end()
+    }
+}
+#[cfg(feature = "admin")]
+impl<'de> ::serde::Deserialize<'de> for StartJobBodySchedule {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = StartJobBodySchedule;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct StartJobBodySchedule")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<StartJobBodySchedule, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "cron" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "cron")?
+                        }
+                        "tz" => crate::serde_impls::fill(&mut map, &mut slot_1, "tz")?,
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(StartJobBodySchedule {
+                    cron: slot_0.unwrap_or_default(),
+                    tz: slot_1.unwrap_or_else(StartJobBodySchedule::default_tz),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "admin")]
 impl StartJobBodySchedule {
@@ -6196,16 +10925,81 @@ impl ::std::default::Default for StartJobBodySchedule {
 }
 #[cfg(feature = "admin")]
 /// The schema at `apis/admin/jobs.yaml#/paths/~1jobs/post/parameters/0/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StartJobBody {
     /// The `kind` property.
     pub kind: crate::types::StartJobBodyKind,
     /// The `args` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub args: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `schedule` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub schedule: ::std::option::Option<crate::types::StartJobBodySchedule>,
+}
+#[cfg(feature = "admin")]
+impl ::serde::Serialize for StartJobBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("kind", &self.kind)?;
+        if self.args.is_some() {
+            map.serialize_entry("args", &self.args)?;
+        }
+        if self.schedule.is_some() {
+            map.serialize_entry("schedule", &self.schedule)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "admin")]
+impl<'de> ::serde::Deserialize<'de> for StartJobBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = StartJobBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct StartJobBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<StartJobBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "kind" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "kind")?
+                        }
+                        "args" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "args")?
+                        }
+                        "schedule" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "schedule")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(StartJobBody {
+                    kind: crate::serde_impls::required(slot_0, "kind")?,
+                    args: slot_1.unwrap_or_default(),
+                    schedule: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "admin")]
 impl StartJobBody {
@@ -6307,21 +11101,97 @@ impl<'de> ::serde::Deserialize<'de> for JobState {
 }
 #[cfg(feature = "admin")]
 /// The schema at `apis/admin/jobs.yaml#/definitions/Job`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Job {
     /// The `id` property.
     pub id: i64,
     /// The `state` property.
     pub state: crate::types::JobState,
     /// The `progress` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub progress: ::std::option::Option<f64>,
     /// Jobs this job started.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub children: ::std::option::Option<::std::vec::Vec<crate::types::Job>>,
     /// The `error` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<crate::types::ApiErrorBody>,
+}
+#[cfg(feature = "admin")]
+impl ::serde::Serialize for Job {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("state", &self.state)?;
+        if self.progress.is_some() {
+            map.serialize_entry("progress", &self.progress)?;
+        }
+        if self.children.is_some() {
+            map.serialize_entry("children", &self.children)?;
+        }
+        if self.error.is_some() {
+            map.serialize_entry("error", &self.error)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "admin")]
+impl<'de> ::serde::Deserialize<'de> for Job {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Job;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Job")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Job, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        "state" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "state")?
+                        }
+                        "progress" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "progress")?
+                        }
+                        "children" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "children")?
+                        }
+                        "error" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "error")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Job {
+                    id: crate::serde_impls::required(slot_0, "id")?,
+                    state: crate::serde_impls::required(slot_1, "state")?,
+                    progress: slot_2.unwrap_or_default(),
+                    children: slot_3.unwrap_or_default(),
+                    error: slot_4.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "admin")]
 impl Job {
@@ -6338,15 +11208,77 @@ impl Job {
 }
 #[cfg(feature = "docs")]
 /// The schema at `apis/docs/notes.yaml#/paths/~1notes/get/responses/200/content/application~1json/schema/items`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListNotesOkBodyItem {
     /// The `id` property.
     pub id: ::std::string::String,
     /// The `title` property.
     pub title: ::std::string::String,
     /// The `pinned` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub pinned: ::std::option::Option<bool>,
+}
+#[cfg(feature = "docs")]
+impl ::serde::Serialize for ListNotesOkBodyItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("title", &self.title)?;
+        if self.pinned.is_some() {
+            map.serialize_entry("pinned", &self.pinned)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "docs")]
+impl<'de> ::serde::Deserialize<'de> for ListNotesOkBodyItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ListNotesOkBodyItem;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ListNotesOkBodyItem")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ListNotesOkBodyItem, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        "title" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "title")?
+                        }
+                        "pinned" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "pinned")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ListNotesOkBodyItem {
+                    id: crate::serde_impls::required(slot_0, "id")?,
+                    title: crate::serde_impls::required(slot_1, "title")?,
+                    pinned: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "docs")]
 impl ListNotesOkBodyItem {
@@ -6361,12 +11293,69 @@ impl ListNotesOkBodyItem {
 }
 #[cfg(feature = "docs")]
 /// The schema at `apis/docs/notes.yaml#/paths/~1notes/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateNoteBodyJson {
     /// The `title` property.
     pub title: ::std::string::String,
     /// The `body` property.
     pub body: ::std::string::String,
+}
+#[cfg(feature = "docs")]
+impl ::serde::Serialize for CreateNoteBodyJson {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("title", &self.title)?;
+        map.serialize_entry("body", &self.body)?;
+        map.end()
+    }
+}
+#[cfg(feature = "docs")]
+impl<'de> ::serde::Deserialize<'de> for CreateNoteBodyJson {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = CreateNoteBodyJson;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CreateNoteBodyJson")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CreateNoteBodyJson, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "title" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "title")?
+                        }
+                        "body" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "body")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(CreateNoteBodyJson {
+                    title: crate::serde_impls::required(slot_0, "title")?,
+                    body: crate::serde_impls::required(slot_1, "body")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "docs")]
 impl CreateNoteBodyJson {
@@ -6447,7 +11436,7 @@ impl CreateNoteBody {
 }
 #[cfg(feature = "docs")]
 /// The schema at `apis/docs/wiki.yaml#/components/schemas/Page`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     /// The `id` property.
     pub id: ::std::string::String,
@@ -6456,8 +11445,76 @@ pub struct Page {
     /// The `body` property.
     pub body: ::std::string::String,
     /// The `revision` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub revision: ::std::option::Option<i64>,
+}
+#[cfg(feature = "docs")]
+impl ::serde::Serialize for Page {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("title", &self.title)?;
+        map.serialize_entry("body", &self.body)?;
+        if self.revision.is_some() {
+            map.serialize_entry("revision", &self.revision)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "docs")]
+impl<'de> ::serde::Deserialize<'de> for Page {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Page;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Page")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Page, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        "title" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "title")?
+                        }
+                        "body" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "body")?
+                        }
+                        "revision" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "revision")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Page {
+                    id: crate::serde_impls::required(slot_0, "id")?,
+                    title: crate::serde_impls::required(slot_1, "title")?,
+                    body: crate::serde_impls::required(slot_2, "body")?,
+                    revision: slot_3.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "docs")]
 impl Page {
@@ -6477,20 +11534,91 @@ impl Page {
 }
 #[cfg(feature = "docs")]
 /// A page as a client proposes it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PageDraft {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
     /// The `title` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `body` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub body: ::std::option::Option<::std::string::String>,
     /// The `revision` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub revision: ::std::option::Option<i64>,
+}
+#[cfg(feature = "docs")]
+impl ::serde::Serialize for PageDraft {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.id.is_some() {
+            map.serialize_entry("id", &self.id)?;
+        }
+        if self.title.is_some() {
+            map.serialize_entry("title", &self.title)?;
+        }
+        if self.body.is_some() {
+            map.serialize_entry("body", &self.body)?;
+        }
+        if self.revision.is_some() {
+            map.serialize_entry("revision", &self.revision)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "docs")]
+impl<'de> ::serde::Deserialize<'de> for PageDraft {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = PageDraft;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct PageDraft")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<PageDraft, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        "title" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "title")?
+                        }
+                        "body" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "body")?
+                        }
+                        "revision" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "revision")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(PageDraft {
+                    id: slot_0.unwrap_or_default(),
+                    title: slot_1.unwrap_or_default(),
+                    body: slot_2.unwrap_or_default(),
+                    revision: slot_3.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "docs")]
 impl PageDraft {
@@ -6512,15 +11640,79 @@ impl ::std::default::Default for PageDraft {
 }
 #[cfg(feature = "docs")]
 /// The schema at `apis/docs/changelog.yaml#/paths/~1changelog/get/responses/200/schema/items`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetChangelogOkBodyItem {
     /// The `version` property.
     pub version: ::std::string::String,
     /// The `date` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub date: ::std::option::Option<::std::string::String>,
     /// The `changes` property.
     pub changes: ::std::vec::Vec<::std::string::String>,
+}
+#[cfg(feature = "docs")]
+impl ::serde::Serialize for GetChangelogOkBodyItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("version", &self.version)?;
+        if self.date.is_some() {
+            map.serialize_entry("date", &self.date)?;
+        }
+        map.serialize_entry("changes", &self.changes)?;
+        map.end()
+    }
+}
+#[cfg(feature = "docs")]
+impl<'de> ::serde::Deserialize<'de> for GetChangelogOkBodyItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetChangelogOkBodyItem;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetChangelogOkBodyItem")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetChangelogOkBodyItem, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "version" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "version")?
+                        }
+                        "date" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "date")?
+                        }
+                        "changes" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "changes")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetChangelogOkBodyItem {
+                    version: crate::serde_impls::required(slot_0, "version")?,
+                    date: slot_1.unwrap_or_default(),
+                    changes: crate::serde_impls::required(slot_2, "changes")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "docs")]
 impl GetChangelogOkBodyItem {
@@ -6538,7 +11730,7 @@ impl GetChangelogOkBodyItem {
 }
 #[cfg(feature = "docs")]
 /// The schema at `apis/docs/comments.yaml#/definitions/Comment`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Comment {
     /// The `id` property.
     pub id: ::std::string::String,
@@ -6547,8 +11739,76 @@ pub struct Comment {
     /// The `text` property.
     pub text: ::std::string::String,
     /// The `replies` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub replies: ::std::option::Option<::std::vec::Vec<crate::types::Comment>>,
+}
+#[cfg(feature = "docs")]
+impl ::serde::Serialize for Comment {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("author", &self.author)?;
+        map.serialize_entry("text", &self.text)?;
+        if self.replies.is_some() {
+            map.serialize_entry("replies", &self.replies)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "docs")]
+impl<'de> ::serde::Deserialize<'de> for Comment {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Comment;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Comment")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Comment, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        "author" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "author")?
+                        }
+                        "text" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "text")?
+                        }
+                        "replies" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "replies")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Comment {
+                    id: crate::serde_impls::required(slot_0, "id")?,
+                    author: crate::serde_impls::required(slot_1, "author")?,
+                    text: crate::serde_impls::required(slot_2, "text")?,
+                    replies: slot_3.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "docs")]
 impl Comment {
@@ -6568,10 +11828,61 @@ impl Comment {
 }
 #[cfg(feature = "docs")]
 /// The schema at `apis/docs/comments.yaml#/paths/~1pages~1{pageId}~1comments/get/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListCommentsOkBody {
     /// The `comments` property.
     pub comments: ::std::vec::Vec<crate::types::Comment>,
+}
+#[cfg(feature = "docs")]
+impl ::serde::Serialize for ListCommentsOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("comments", &self.comments)?;
+        map.end()
+    }
+}
+#[cfg(feature = "docs")]
+impl<'de> ::serde::Deserialize<'de> for ListCommentsOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ListCommentsOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ListCommentsOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ListCommentsOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "comments" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "comments")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ListCommentsOkBody {
+                    comments: crate::serde_impls::required(slot_0, "comments")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "docs")]
 impl ListCommentsOkBody {
@@ -6582,13 +11893,71 @@ impl ListCommentsOkBody {
 }
 #[cfg(feature = "docs")]
 /// The schema at `apis/docs/comments.yaml#/paths/~1pages~1{pageId}~1comments/post/parameters/0/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PostCommentBody {
     /// The `text` property.
     pub text: ::std::string::String,
     /// The comment this answers.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reply_to: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "docs")]
+impl ::serde::Serialize for PostCommentBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("text", &self.text)?;
+        if self.reply_to.is_some() {
+            map.serialize_entry("reply_to", &self.reply_to)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "docs")]
+impl<'de> ::serde::Deserialize<'de> for PostCommentBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = PostCommentBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct PostCommentBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<PostCommentBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "text" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "text")?
+                        }
+                        "reply_to" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "reply_to")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(PostCommentBody {
+                    text: crate::serde_impls::required(slot_0, "text")?,
+                    reply_to: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "docs")]
 impl PostCommentBody {
@@ -6685,7 +12054,7 @@ impl<'de> ::serde::Deserialize<'de> for SearchDocsKind {
 }
 #[cfg(feature = "refs")]
 /// Size in millimetres.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Dimensions {
     /// The `width` property.
     pub width: i64,
@@ -6693,6 +12062,69 @@ pub struct Dimensions {
     pub height: i64,
     /// The `depth` property.
     pub depth: i64,
+}
+#[cfg(feature = "refs")]
+impl ::serde::Serialize for Dimensions {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("width", &self.width)?;
+        map.serialize_entry("height", &self.height)?;
+        map.serialize_entry("depth", &self.depth)?;
+        map.end()
+    }
+}
+#[cfg(feature = "refs")]
+impl<'de> ::serde::Deserialize<'de> for Dimensions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Dimensions;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Dimensions")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Dimensions, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "width" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "width")?
+                        }
+                        "height" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "height")?
+                        }
+                        "depth" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "depth")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Dimensions {
+                    width: crate::serde_impls::required(slot_0, "width")?,
+                    height: crate::serde_impls::required(slot_1, "height")?,
+                    depth: crate::serde_impls::required(slot_2, "depth")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "refs")]
 impl Dimensions {
@@ -6703,7 +12135,7 @@ impl Dimensions {
 }
 #[cfg(feature = "refs")]
 /// The schema at `apis/refs/v1/catalog.yaml#/components/schemas/CatalogItem`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CatalogItem {
     /// The `sku` property.
     pub sku: ::std::string::String,
@@ -6712,11 +12144,90 @@ pub struct CatalogItem {
     /// The `price` property.
     pub price: crate::types::Money,
     /// The `dimensions` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub dimensions: ::std::option::Option<crate::types::Dimensions>,
     /// The `variants` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub variants: ::std::option::Option<::std::vec::Vec<crate::types::CatalogItem>>,
+}
+#[cfg(feature = "refs")]
+impl ::serde::Serialize for CatalogItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("sku", &self.sku)?;
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("price", &self.price)?;
+        if self.dimensions.is_some() {
+            map.serialize_entry("dimensions", &self.dimensions)?;
+        }
+        if self.variants.is_some() {
+            map.serialize_entry("variants", &self.variants)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "refs")]
+impl<'de> ::serde::Deserialize<'de> for CatalogItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = CatalogItem;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CatalogItem")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CatalogItem, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "sku" => crate::serde_impls::fill(&mut map, &mut slot_0, "sku")?,
+                        "name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "name")?
+                        }
+                        "price" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "price")?
+                        }
+                        "dimensions" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_3,
+                                "dimensions",
+                            )?
+                        }
+                        "variants" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_4, "variants")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(CatalogItem {
+                    sku: crate::serde_impls::required(slot_0, "sku")?,
+                    name: crate::serde_impls::required(slot_1, "name")?,
+                    price: crate::serde_impls::required(slot_2, "price")?,
+                    dimensions: slot_3.unwrap_or_default(),
+                    variants: slot_4.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "refs")]
 impl CatalogItem {
@@ -6737,13 +12248,71 @@ impl CatalogItem {
 }
 #[cfg(feature = "refs")]
 /// The schema at `apis/refs/v1/catalog.yaml#/paths/~1catalog/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListCatalogOkBody {
     /// The `items` property.
     pub items: ::std::vec::Vec<crate::types::CatalogItem>,
     /// The `next` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub next: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "refs")]
+impl ::serde::Serialize for ListCatalogOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("items", &self.items)?;
+        if self.next.is_some() {
+            map.serialize_entry("next", &self.next)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "refs")]
+impl<'de> ::serde::Deserialize<'de> for ListCatalogOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ListCatalogOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ListCatalogOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ListCatalogOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "items" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "items")?
+                        }
+                        "next" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "next")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ListCatalogOkBody {
+                    items: crate::serde_impls::required(slot_0, "items")?,
+                    next: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "refs")]
 impl ListCatalogOkBody {
@@ -6757,21 +12326,93 @@ impl ListCatalogOkBody {
 }
 #[cfg(feature = "refs")]
 /// The schema at `apis/refs/v1/catalog.yaml#/paths/~1catalog/get/responses/default/content/application~1problem+json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     /// The `type` property.
-    #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     /// The `title` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `status` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<i64>,
     /// The `detail` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "refs")]
+impl ::serde::Serialize for Problem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.type_.is_some() {
+            map.serialize_entry("type", &self.type_)?;
+        }
+        if self.title.is_some() {
+            map.serialize_entry("title", &self.title)?;
+        }
+        if self.status.is_some() {
+            map.serialize_entry("status", &self.status)?;
+        }
+        if self.detail.is_some() {
+            map.serialize_entry("detail", &self.detail)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "refs")]
+impl<'de> ::serde::Deserialize<'de> for Problem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Problem;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Problem")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Problem, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "type" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
+                        }
+                        "title" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "title")?
+                        }
+                        "status" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "status")?
+                        }
+                        "detail" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "detail")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Problem {
+                    type_: slot_0.unwrap_or_default(),
+                    title: slot_1.unwrap_or_default(),
+                    status: slot_2.unwrap_or_default(),
+                    detail: slot_3.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "refs")]
 impl Problem {
@@ -6876,15 +12517,81 @@ impl<'de> ::serde::Deserialize<'de> for Availability {
 }
 #[cfg(feature = "refs")]
 /// The schema at `apis/refs/v1/stock.yaml#/paths/~1stock~1{sku}/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetStockOkBody {
     /// The `availability` property.
     pub availability: crate::types::Availability,
     /// The `warehouses` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub warehouses: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, i64>,
     >,
+}
+#[cfg(feature = "refs")]
+impl ::serde::Serialize for GetStockOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("availability", &self.availability)?;
+        if self.warehouses.is_some() {
+            map.serialize_entry("warehouses", &self.warehouses)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "refs")]
+impl<'de> ::serde::Deserialize<'de> for GetStockOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetStockOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetStockOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetStockOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "availability" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "availability",
+                            )?
+                        }
+                        "warehouses" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "warehouses",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetStockOkBody {
+                    availability: crate::serde_impls::required(slot_0, "availability")?,
+                    warehouses: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "refs")]
 impl GetStockOkBody {
@@ -6898,16 +12605,79 @@ impl GetStockOkBody {
 }
 #[cfg(feature = "refs")]
 /// The schema at `apis/refs/v1/bundles.yaml#/paths/~1bundles/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Bundle {
     /// Products, through a chain of references.
     pub items: ::std::vec::Vec<crate::types::CatalogItem>,
     /// The `discount` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub discount: ::std::option::Option<crate::types::Money>,
     /// The `cap` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cap: ::std::option::Option<crate::types::Money>,
+}
+#[cfg(feature = "refs")]
+impl ::serde::Serialize for Bundle {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("items", &self.items)?;
+        if self.discount.is_some() {
+            map.serialize_entry("discount", &self.discount)?;
+        }
+        if self.cap.is_some() {
+            map.serialize_entry("cap", &self.cap)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "refs")]
+impl<'de> ::serde::Deserialize<'de> for Bundle {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Bundle;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Bundle")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Bundle, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "items" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "items")?
+                        }
+                        "discount" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "discount")?
+                        }
+                        "cap" => crate::serde_impls::fill(&mut map, &mut slot_2, "cap")?,
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Bundle {
+                    items: crate::serde_impls::required(slot_0, "items")?,
+                    discount: slot_1.unwrap_or_default(),
+                    cap: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "refs")]
 impl Bundle {
@@ -7005,14 +12775,73 @@ impl<'de> ::serde::Deserialize<'de> for GetItemDimensionsInUnit {
 }
 #[cfg(feature = "refs")]
 /// The schema at `apis/refs/v1/items.yaml#/paths/~1items~1{sku}~1dimensions~1{unit}/get/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetItemDimensionsInOkBody {
     /// The `size` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<crate::types::Dimensions>,
     /// The `unit` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub unit: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "refs")]
+impl ::serde::Serialize for GetItemDimensionsInOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.size.is_some() {
+            map.serialize_entry("size", &self.size)?;
+        }
+        if self.unit.is_some() {
+            map.serialize_entry("unit", &self.unit)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "refs")]
+impl<'de> ::serde::Deserialize<'de> for GetItemDimensionsInOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetItemDimensionsInOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetItemDimensionsInOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetItemDimensionsInOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "size" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "size")?
+                        }
+                        "unit" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "unit")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetItemDimensionsInOkBody {
+                    size: slot_0.unwrap_or_default(),
+                    unit: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 #[cfg(feature = "refs")]
 impl GetItemDimensionsInOkBody {
@@ -7033,18 +12862,6 @@ impl ::std::default::Default for GetItemDimensionsInOkBody {
 #[cfg(feature = "refs")]
 /// The schema at `apis/refs/v1/lookup.yaml#/components/schemas/Barcode`.
 pub type Barcode = ::std::string::String;
-#[cfg(any(feature = "billing", feature = "geo", feature = "rooms", feature = "store"))]
-/// A present value, `null` included, of a field that tells absent from `null`.
-fn null_is_some<'de, D, T>(
-    deserializer: D,
-) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error>
-where
-    D: ::serde::Deserializer<'de>,
-    T: ::serde::Deserialize<'de>,
-{
-    <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
-        .map(::std::option::Option::Some)
-}
 /// The machine-readable code of a \[`ApiError`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]

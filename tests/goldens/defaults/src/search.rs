@@ -239,13 +239,13 @@ mod handlers {
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_limit: i64 = crate::runtime::parameter::<i64>(&query, "limit")?
+            let parameter_0: i64 = crate::runtime::parameter::<i64>(&query, "limit")?
                 .unwrap_or_else(search_limit_default);
-            let parameter_order: crate::types::SearchOrder = crate::runtime::parameter::<
+            let parameter_1: crate::types::SearchOrder = crate::runtime::parameter::<
                 crate::types::SearchOrder,
             >(&query, "order")?
                 .unwrap_or_else(search_order_default);
-            let parameter_q: ::std::string::String = crate::runtime::parameter::<
+            let parameter_2: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(&query, "q")?
                 .ok_or_else(|| crate::runtime::missing_parameter("q"))?;
@@ -255,9 +255,9 @@ mod handlers {
                 false,
             )?;
             ::std::result::Result::Ok(super::SearchRequest {
-                limit: parameter_limit,
-                order: parameter_order,
-                q: parameter_q,
+                limit: parameter_0,
+                order: parameter_1,
+                q: parameter_2,
                 body,
             })
         }

@@ -361,12 +361,12 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_legacy: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_0: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "legacy")?
                 .flatten();
             ::std::result::Result::Ok(super::OldThingRequest {
-                legacy: parameter_legacy,
+                legacy: parameter_0,
             })
         }
         #[allow(deprecated)]

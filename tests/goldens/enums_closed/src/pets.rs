@@ -229,12 +229,12 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_status: ::std::option::Option<crate::types::ListPetsStatus> = crate::runtime::parameter::<
+            let parameter_0: ::std::option::Option<crate::types::ListPetsStatus> = crate::runtime::parameter::<
                 ::std::option::Option<crate::types::ListPetsStatus>,
             >(&query, "status")?
                 .flatten();
             ::std::result::Result::Ok(super::ListPetsRequest {
-                status: parameter_status,
+                status: parameter_0,
             })
         }
         fn call(

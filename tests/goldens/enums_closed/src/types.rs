@@ -3,16 +3,77 @@
 /// An error: a machine-readable code and a human-readable message.
 ///
 /// The body of every error response. In a documented response variant it stands alone, since the variant says the status; as an [`ApiError`] it goes out with that error's status.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiErrorBody {
     /// A machine-readable error code.
     pub code: crate::types::ApiErrorCode,
     /// A human-readable error message.
-    #[serde(default, skip_serializing_if = "::std::string::String::is_empty")]
     pub message: ::std::string::String,
     /// Further properties of the body, such as details particular to the code.
-    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
+impl ::serde::Serialize for ApiErrorBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("code", &self.code)?;
+        if !self.message.is_empty() {
+            map.serialize_entry("message", &self.message)?;
+        }
+        for (key, value) in &self.extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ApiErrorBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ApiErrorBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ApiErrorBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ApiErrorBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::collections::BTreeMap::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "code" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "code")?
+                        }
+                        "message" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "message")?
+                        }
+                        _ => {
+                            let value = map.next_value()?;
+                            slot_2.insert(key, value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ApiErrorBody {
+                    code: crate::serde_impls::required(slot_0, "code")?,
+                    message: slot_1.unwrap_or_default(),
+                    extra: slot_2,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl ApiErrorBody {
     /// A body with the given code and message.
@@ -253,27 +314,55 @@ impl ::std::fmt::Display for ApiError {
 }
 impl ::std::error::Error for ApiError {}
 /// The schema at `../enums/spec.yaml#/paths/~1pets/get/parameters/0/schema`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListPetsStatus {
     /// `available`
-    #[serde(rename = "available")]
     Available,
     /// `pending`
-    #[serde(rename = "pending")]
     Pending,
     /// `sold`
-    #[serde(rename = "sold")]
     Sold,
+}
+impl ::serde::Serialize for ListPetsStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListPetsStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
+            type Value = ListPetsStatus;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("one of `available`, `pending`, `sold`")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<ListPetsStatus, E> {
+                match value {
+                    "available" => ::std::result::Result::Ok(ListPetsStatus::Available),
+                    "pending" => ::std::result::Result::Ok(ListPetsStatus::Pending),
+                    "sold" => ::std::result::Result::Ok(ListPetsStatus::Sold),
+                    other => {
+                        ::std::result::Result::Err(
+                            E::unknown_variant(other, &["available", "pending", "sold"]),
+                        )
+                    }
+                }
+            }
+        }
+        deserializer.deserialize_str(__Visitor)
+    }
 }
 impl ListPetsStatus {
     /// The value on the wire.
@@ -291,24 +380,52 @@ impl ::std::fmt::Display for ListPetsStatus {
     }
 }
 /// The schema at `../enums/spec.yaml#/paths/~1pets/get/responses/200/schema/properties/kind`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListPetsOkBodyKind {
     /// `pet.kind.cat`
-    #[serde(rename = "pet.kind.cat")]
     Cat,
     /// `pet.kind.dog`
-    #[serde(rename = "pet.kind.dog")]
     Dog,
+}
+impl ::serde::Serialize for ListPetsOkBodyKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListPetsOkBodyKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
+            type Value = ListPetsOkBodyKind;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("one of `pet.kind.cat`, `pet.kind.dog`")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<ListPetsOkBodyKind, E> {
+                match value {
+                    "pet.kind.cat" => ::std::result::Result::Ok(ListPetsOkBodyKind::Cat),
+                    "pet.kind.dog" => ::std::result::Result::Ok(ListPetsOkBodyKind::Dog),
+                    other => {
+                        ::std::result::Result::Err(
+                            E::unknown_variant(other, &["pet.kind.cat", "pet.kind.dog"]),
+                        )
+                    }
+                }
+            }
+        }
+        deserializer.deserialize_str(__Visitor)
+    }
 }
 impl ListPetsOkBodyKind {
     /// The value on the wire.
@@ -325,24 +442,52 @@ impl ::std::fmt::Display for ListPetsOkBodyKind {
     }
 }
 /// The schema at `../enums/spec.yaml#/paths/~1pets/get/responses/200/schema/properties/size`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PetSize {
     /// `small`
-    #[serde(rename = "small")]
     Small,
     /// `large`
-    #[serde(rename = "large")]
     Large,
+}
+impl ::serde::Serialize for PetSize {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PetSize {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl ::serde::de::Visitor<'_> for __Visitor {
+            type Value = PetSize;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("one of `small`, `large`")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<PetSize, E> {
+                match value {
+                    "small" => ::std::result::Result::Ok(PetSize::Small),
+                    "large" => ::std::result::Result::Ok(PetSize::Large),
+                    other => {
+                        ::std::result::Result::Err(
+                            E::unknown_variant(other, &["small", "large"]),
+                        )
+                    }
+                }
+            }
+        }
+        deserializer.deserialize_str(__Visitor)
+    }
 }
 impl PetSize {
     /// The value on the wire.
@@ -359,13 +504,69 @@ impl ::std::fmt::Display for PetSize {
     }
 }
 /// The schema at `../enums/spec.yaml#/paths/~1pets/get/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListPetsOkBody {
     /// The `kind` property.
     pub kind: crate::types::ListPetsOkBodyKind,
     /// The `size` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<crate::types::PetSize>,
+}
+impl ::serde::Serialize for ListPetsOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("kind", &self.kind)?;
+        if self.size.is_some() {
+            map.serialize_entry("size", &self.size)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListPetsOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ListPetsOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ListPetsOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ListPetsOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "kind" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "kind")?
+                        }
+                        "size" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "size")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ListPetsOkBody {
+                    kind: crate::serde_impls::required(slot_0, "kind")?,
+                    size: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl ListPetsOkBody {
     /// A `ListPetsOkBody` from its required fields; the optional ones are unset.

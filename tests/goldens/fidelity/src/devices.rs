@@ -1008,12 +1008,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_device_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "deviceId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("deviceId"))?;
             ::std::result::Result::Ok(super::GetDeviceRequest {
-                device_id: parameter_device_id,
+                device_id: parameter_0,
             })
         }
         fn call(
@@ -1048,12 +1048,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_device_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "deviceId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("deviceId"))?;
             ::std::result::Result::Ok(super::GetDeviceKeysRequest {
-                device_id: parameter_device_id,
+                device_id: parameter_0,
             })
         }
         fn call(
@@ -1088,12 +1088,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_device_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "deviceId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("deviceId"))?;
             ::std::result::Result::Ok(super::GetDeviceCardRequest {
-                device_id: parameter_device_id,
+                device_id: parameter_0,
             })
         }
         fn call(
@@ -1196,12 +1196,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_device_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "deviceId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("deviceId"))?;
             ::std::result::Result::Ok(super::ShowDeviceRequest {
-                device_id: parameter_device_id,
+                device_id: parameter_0,
             })
         }
         fn call(

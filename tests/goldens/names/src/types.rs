@@ -3,16 +3,77 @@
 /// An error: a machine-readable code and a human-readable message.
 ///
 /// The body of every error response. In a documented response variant it stands alone, since the variant says the status; as an [`ApiError`] it goes out with that error's status.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiErrorBody {
     /// A machine-readable error code.
     pub code: crate::types::ApiErrorCode,
     /// A human-readable error message.
-    #[serde(default, skip_serializing_if = "::std::string::String::is_empty")]
     pub message: ::std::string::String,
     /// Further properties of the body, such as details particular to the code.
-    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
+impl ::serde::Serialize for ApiErrorBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("code", &self.code)?;
+        if !self.message.is_empty() {
+            map.serialize_entry("message", &self.message)?;
+        }
+        for (key, value) in &self.extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ApiErrorBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ApiErrorBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ApiErrorBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ApiErrorBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::collections::BTreeMap::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "code" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "code")?
+                        }
+                        "message" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "message")?
+                        }
+                        _ => {
+                            let value = map.next_value()?;
+                            slot_2.insert(key, value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ApiErrorBody {
+                    code: crate::serde_impls::required(slot_0, "code")?,
+                    message: slot_1.unwrap_or_default(),
+                    extra: slot_2,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl ApiErrorBody {
     /// A body with the given code and message.
@@ -253,11 +314,59 @@ impl ::std::fmt::Display for ApiError {
 }
 impl ::std::error::Error for ApiError {}
 /// The schema at `spec.yaml#/components/schemas/ResultLike`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Result {
     /// The `ok` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ok: ::std::option::Option<bool>,
+}
+impl ::serde::Serialize for Result {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.ok.is_some() {
+            map.serialize_entry("ok", &self.ok)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Result {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Result;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Result")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Result, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "ok" => crate::serde_impls::fill(&mut map, &mut slot_0, "ok")?,
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Result {
+                    ok: slot_0.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl Result {
     /// A `Result` with every optional field unset.
@@ -273,11 +382,61 @@ impl ::std::default::Default for Result {
     }
 }
 /// The schema at `spec.yaml#/components/schemas/OptionLike`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Option {
     /// The `some` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub some: ::std::option::Option<::std::string::String>,
+}
+impl ::serde::Serialize for Option {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.some.is_some() {
+            map.serialize_entry("some", &self.some)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Option {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Option;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Option")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Option, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "some" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "some")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Option {
+                    some: slot_0.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl Option {
     /// A `Option` with every optional field unset.
@@ -293,11 +452,61 @@ impl ::std::default::Default for Option {
     }
 }
 /// The schema at `spec.yaml#/components/schemas/StringLike`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct String {
     /// The `value` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<::std::string::String>,
+}
+impl ::serde::Serialize for String {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.value.is_some() {
+            map.serialize_entry("value", &self.value)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for String {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = String;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct String")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<String, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "value" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "value")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(String {
+                    value: slot_0.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl String {
     /// A `String` with every optional field unset.
@@ -313,11 +522,61 @@ impl ::std::default::Default for String {
     }
 }
 /// The schema at `spec.yaml#/components/schemas/BoxLike`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Box {
     /// The `inner` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inner: ::std::option::Option<::std::boxed::Box<crate::types::Box>>,
+}
+impl ::serde::Serialize for Box {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.inner.is_some() {
+            map.serialize_entry("inner", &self.inner)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Box {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Box;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Box")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Box, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "inner" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "inner")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Box {
+                    inner: slot_0.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl Box {
     /// A `Box` with every optional field unset.
@@ -333,11 +592,61 @@ impl ::std::default::Default for Box {
     }
 }
 /// The schema at `spec.yaml#/components/schemas/VecLike`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Vec {
     /// The `items` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub items: ::std::option::Option<::std::vec::Vec<crate::types::String>>,
+}
+impl ::serde::Serialize for Vec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.items.is_some() {
+            map.serialize_entry("items", &self.items)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Vec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Vec;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Vec")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Vec, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "items" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "items")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Vec {
+                    items: slot_0.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl Vec {
     /// A `Vec` with every optional field unset.
@@ -353,44 +662,137 @@ impl ::std::default::Default for Vec {
     }
 }
 /// Properties whose Rust names collide, or are no identifiers at all.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Fields {
     /// The `foo-bar` property.
-    #[serde(rename = "foo-bar")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub foo_bar: ::std::option::Option<::std::string::String>,
     /// The `foo_bar` property.
-    #[serde(rename = "foo_bar")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub foo_bar_: ::std::option::Option<::std::string::String>,
     /// The `fooBar` property.
-    #[serde(rename = "fooBar")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub foo_bar__: ::std::option::Option<::std::string::String>,
     /// The empty name.
-    #[serde(rename = "")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub empty: ::std::option::Option<::std::string::String>,
     /// The `1st` property.
-    #[serde(rename = "1st")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub _1st: ::std::option::Option<i64>,
     /// The `type` property.
-    #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     /// The `self` property.
-    #[serde(rename = "self")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<bool>,
     /// The `Self` property.
-    #[serde(rename = "Self")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub self__: ::std::option::Option<bool>,
     /// The `super` property.
-    #[serde(rename = "super")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub super_: ::std::option::Option<::std::string::String>,
+}
+impl ::serde::Serialize for Fields {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.foo_bar.is_some() {
+            map.serialize_entry("foo-bar", &self.foo_bar)?;
+        }
+        if self.foo_bar_.is_some() {
+            map.serialize_entry("foo_bar", &self.foo_bar_)?;
+        }
+        if self.foo_bar__.is_some() {
+            map.serialize_entry("fooBar", &self.foo_bar__)?;
+        }
+        if self.empty.is_some() {
+            map.serialize_entry("", &self.empty)?;
+        }
+        if self._1st.is_some() {
+            map.serialize_entry("1st", &self._1st)?;
+        }
+        if self.type_.is_some() {
+            map.serialize_entry("type", &self.type_)?;
+        }
+        if self.self_.is_some() {
+            map.serialize_entry("self", &self.self_)?;
+        }
+        if self.self__.is_some() {
+            map.serialize_entry("Self", &self.self__)?;
+        }
+        if self.super_.is_some() {
+            map.serialize_entry("super", &self.super_)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Fields {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Fields;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Fields")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Fields, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                let mut slot_5 = ::std::option::Option::None;
+                let mut slot_6 = ::std::option::Option::None;
+                let mut slot_7 = ::std::option::Option::None;
+                let mut slot_8 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "foo-bar" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "foo-bar")?
+                        }
+                        "foo_bar" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "foo_bar")?
+                        }
+                        "fooBar" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "fooBar")?
+                        }
+                        "" => crate::serde_impls::fill(&mut map, &mut slot_3, "")?,
+                        "1st" => crate::serde_impls::fill(&mut map, &mut slot_4, "1st")?,
+                        "type" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_5, "type")?
+                        }
+                        "self" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_6, "self")?
+                        }
+                        "Self" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_7, "Self")?
+                        }
+                        "super" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_8, "super")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Fields {
+                    foo_bar: slot_0.unwrap_or_default(),
+                    foo_bar_: slot_1.unwrap_or_default(),
+                    foo_bar__: slot_2.unwrap_or_default(),
+                    empty: slot_3.unwrap_or_default(),
+                    _1st: slot_4.unwrap_or_default(),
+                    type_: slot_5.unwrap_or_default(),
+                    self_: slot_6.unwrap_or_default(),
+                    self__: slot_7.unwrap_or_default(),
+                    super_: slot_8.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl Fields {
     /// A `Fields` with every optional field unset.
@@ -510,10 +912,57 @@ impl<'de> ::serde::Deserialize<'de> for Punctuation {
     }
 }
 /// The schema at `spec.yaml#/components/schemas/GetThingRequest`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetThingRequest {
     /// The `id` property.
     pub id: ::std::string::String,
+}
+impl ::serde::Serialize for GetThingRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetThingRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetThingRequest;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetThingRequest")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetThingRequest, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetThingRequest {
+                    id: crate::serde_impls::required(slot_0, "id")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl GetThingRequest {
     /// A `GetThingRequest` from its required fields; the optional ones are unset.
@@ -590,14 +1039,71 @@ impl<'de> ::serde::Deserialize<'de> for Visitor {
     }
 }
 /// The schema at `spec.yaml#/components/schemas/Value`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Value {
     /// The `visitor` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub visitor: ::std::option::Option<crate::types::Visitor>,
     /// A JSON number is a double.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ratio: ::std::option::Option<f64>,
+}
+impl ::serde::Serialize for Value {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.visitor.is_some() {
+            map.serialize_entry("visitor", &self.visitor)?;
+        }
+        if self.ratio.is_some() {
+            map.serialize_entry("ratio", &self.ratio)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Value {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Value;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Value")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Value, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "visitor" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "visitor")?
+                        }
+                        "ratio" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "ratio")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Value {
+                    visitor: slot_0.unwrap_or_default(),
+                    ratio: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl Value {
     /// A `Value` with every optional field unset.
@@ -614,52 +1120,187 @@ impl ::std::default::Default for Value {
     }
 }
 /// The schema at `spec.yaml#/components/schemas/Everything`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Everything {
     /// The `result` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub result: ::std::option::Option<crate::types::Result>,
     /// The `option` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub option: ::std::option::Option<crate::types::Option>,
     /// The `string` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub string: ::std::option::Option<crate::types::String>,
     /// The `box` property.
-    #[serde(rename = "box")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub box_: ::std::option::Option<crate::types::Box>,
     /// The `vec` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub vec: ::std::option::Option<crate::types::Vec>,
     /// The `fields` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub fields: ::std::option::Option<crate::types::Fields>,
     /// The `punctuation` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub punctuation: ::std::option::Option<crate::types::Punctuation>,
     /// The `request` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub request: ::std::option::Option<crate::types::GetThingRequest>,
     /// The `plain` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub plain: ::std::option::Option<::std::string::String>,
     /// The `value` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<crate::types::Value>,
     /// The `additional_properties` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub additional_properties: ::std::option::Option<::std::string::String>,
     /// The `maybe_plain` property.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "null_is_some"
-    )]
     pub maybe_plain: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Properties beyond the ones named above.
-    #[serde(flatten)]
     pub additional_properties_: ::std::collections::BTreeMap<::std::string::String, i64>,
+}
+impl ::serde::Serialize for Everything {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.result.is_some() {
+            map.serialize_entry("result", &self.result)?;
+        }
+        if self.option.is_some() {
+            map.serialize_entry("option", &self.option)?;
+        }
+        if self.string.is_some() {
+            map.serialize_entry("string", &self.string)?;
+        }
+        if self.box_.is_some() {
+            map.serialize_entry("box", &self.box_)?;
+        }
+        if self.vec.is_some() {
+            map.serialize_entry("vec", &self.vec)?;
+        }
+        if self.fields.is_some() {
+            map.serialize_entry("fields", &self.fields)?;
+        }
+        if self.punctuation.is_some() {
+            map.serialize_entry("punctuation", &self.punctuation)?;
+        }
+        if self.request.is_some() {
+            map.serialize_entry("request", &self.request)?;
+        }
+        if self.plain.is_some() {
+            map.serialize_entry("plain", &self.plain)?;
+        }
+        if self.value.is_some() {
+            map.serialize_entry("value", &self.value)?;
+        }
+        if self.additional_properties.is_some() {
+            map.serialize_entry("additional_properties", &self.additional_properties)?;
+        }
+        if self.maybe_plain.is_some() {
+            map.serialize_entry("maybe_plain", &self.maybe_plain)?;
+        }
+        for (key, value) in &self.additional_properties_ {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Everything {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Everything;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Everything")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Everything, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                let mut slot_4 = ::std::option::Option::None;
+                let mut slot_5 = ::std::option::Option::None;
+                let mut slot_6 = ::std::option::Option::None;
+                let mut slot_7 = ::std::option::Option::None;
+                let mut slot_8 = ::std::option::Option::None;
+                let mut slot_9 = ::std::option::Option::None;
+                let mut slot_10 = ::std::option::Option::None;
+                let mut slot_11 = ::std::option::Option::None;
+                let mut slot_12 = ::std::collections::BTreeMap::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "result" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "result")?
+                        }
+                        "option" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "option")?
+                        }
+                        "string" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "string")?
+                        }
+                        "box" => crate::serde_impls::fill(&mut map, &mut slot_3, "box")?,
+                        "vec" => crate::serde_impls::fill(&mut map, &mut slot_4, "vec")?,
+                        "fields" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_5, "fields")?
+                        }
+                        "punctuation" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_6,
+                                "punctuation",
+                            )?
+                        }
+                        "request" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_7, "request")?
+                        }
+                        "plain" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_8, "plain")?
+                        }
+                        "value" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_9, "value")?
+                        }
+                        "additional_properties" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_10,
+                                "additional_properties",
+                            )?
+                        }
+                        "maybe_plain" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_11,
+                                "maybe_plain",
+                            )?
+                        }
+                        _ => {
+                            let value = map.next_value()?;
+                            slot_12.insert(key, value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Everything {
+                    result: slot_0.unwrap_or_default(),
+                    option: slot_1.unwrap_or_default(),
+                    string: slot_2.unwrap_or_default(),
+                    box_: slot_3.unwrap_or_default(),
+                    vec: slot_4.unwrap_or_default(),
+                    fields: slot_5.unwrap_or_default(),
+                    punctuation: slot_6.unwrap_or_default(),
+                    request: slot_7.unwrap_or_default(),
+                    plain: slot_8.unwrap_or_default(),
+                    value: slot_9.unwrap_or_default(),
+                    additional_properties: slot_10.unwrap_or_default(),
+                    maybe_plain: slot_11,
+                    additional_properties_: slot_12,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl Everything {
     /// A `Everything` with every optional field unset.
@@ -685,17 +1326,6 @@ impl ::std::default::Default for Everything {
     fn default() -> Self {
         Self::new()
     }
-}
-/// A present value, `null` included, of a field that tells absent from `null`.
-fn null_is_some<'de, D, T>(
-    deserializer: D,
-) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error>
-where
-    D: ::serde::Deserializer<'de>,
-    T: ::serde::Deserialize<'de>,
-{
-    <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
-        .map(::std::option::Option::Some)
 }
 /// The machine-readable code of a \[`ApiError`\]: one variant per standard code, and a fallback for any other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

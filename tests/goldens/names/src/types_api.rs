@@ -845,35 +845,35 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_user_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "user-id")?
                 .ok_or_else(|| crate::runtime::missing_parameter("user-id"))?;
-            let parameter_user_id_path: ::std::string::String = crate::runtime::parameter::<
+            let parameter_1: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "user_id")?
                 .ok_or_else(|| crate::runtime::missing_parameter("user_id"))?;
             let query = crate::runtime::query_pairs(parts);
-            let parameter_body_query: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_2: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "body")?
                 .flatten();
-            let parameter_caller: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_3: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "caller")?
                 .flatten();
-            let parameter_self_: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_4: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "self")?
                 .flatten();
-            let parameter_type_: i64 = crate::runtime::parameter::<i64>(&query, "type")?
+            let parameter_5: i64 = crate::runtime::parameter::<i64>(&query, "type")?
                 .unwrap_or_else(get_thing_type_default);
             let headers = crate::runtime::header_pairs(parts);
-            let parameter_request: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_6: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&headers, "request")?
                 .flatten();
-            let parameter_body_header: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_7: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&headers, "body")?
                 .flatten();
@@ -883,14 +883,14 @@ mod handlers {
                 false,
             )?;
             ::std::result::Result::Ok(super::GetThingRequest {
-                user_id: parameter_user_id,
-                user_id_path: parameter_user_id_path,
-                body_query: parameter_body_query,
-                caller: parameter_caller,
-                self_: parameter_self_,
-                type_: parameter_type_,
-                request: parameter_request,
-                body_header: parameter_body_header,
+                user_id: parameter_0,
+                user_id_path: parameter_1,
+                body_query: parameter_2,
+                caller: parameter_3,
+                self_: parameter_4,
+                type_: parameter_5,
+                request: parameter_6,
+                body_header: parameter_7,
                 body,
             })
         }
@@ -958,12 +958,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_self_: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "Self")?
                 .ok_or_else(|| crate::runtime::missing_parameter("Self"))?;
             ::std::result::Result::Ok(super::SelfRequest {
-                self_: parameter_self_,
+                self_: parameter_0,
             })
         }
         fn call(

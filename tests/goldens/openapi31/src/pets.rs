@@ -227,12 +227,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_pet_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "petId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("petId"))?;
             ::std::result::Result::Ok(super::GetPetRequest {
-                pet_id: parameter_pet_id,
+                pet_id: parameter_0,
             })
         }
         fn call(

@@ -14,6 +14,11 @@ pub mod media;
 pub mod strings;
 #[rustfmt::skip]
 pub mod outgoing;
+/// What the types' generated serde impls share. Not part of the API: generated code
+/// calls it, and it may change with any generation.
+#[doc(hidden)]
+#[rustfmt::skip]
+pub mod serde_impls;
 /// The Things API.
 #[cfg(feature = "things")]
 #[rustfmt::skip]

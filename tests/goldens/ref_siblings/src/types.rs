@@ -3,16 +3,77 @@
 /// An error: a machine-readable code and a human-readable message.
 ///
 /// The body of every error response. In a documented response variant it stands alone, since the variant says the status; as an [`ApiError`] it goes out with that error's status.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiErrorBody {
     /// A machine-readable error code.
     pub code: crate::types::ApiErrorCode,
     /// A human-readable error message.
-    #[serde(default, skip_serializing_if = "::std::string::String::is_empty")]
     pub message: ::std::string::String,
     /// Further properties of the body, such as details particular to the code.
-    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
+impl ::serde::Serialize for ApiErrorBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("code", &self.code)?;
+        if !self.message.is_empty() {
+            map.serialize_entry("message", &self.message)?;
+        }
+        for (key, value) in &self.extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ApiErrorBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ApiErrorBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ApiErrorBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ApiErrorBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::collections::BTreeMap::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "code" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "code")?
+                        }
+                        "message" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "message")?
+                        }
+                        _ => {
+                            let value = map.next_value()?;
+                            slot_2.insert(key, value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ApiErrorBody {
+                    code: crate::serde_impls::required(slot_0, "code")?,
+                    message: slot_1.unwrap_or_default(),
+                    extra: slot_2,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl ApiErrorBody {
     /// A body with the given code and message.
@@ -253,10 +314,59 @@ impl ::std::fmt::Display for ApiError {
 }
 impl ::std::error::Error for ApiError {}
 /// Who owns a thing.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Owner {
     /// The `name` property.
     pub name: ::std::string::String,
+}
+impl ::serde::Serialize for Owner {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("name", &self.name)?;
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Owner {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = Owner;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Owner")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Owner, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "name")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(Owner {
+                    name: crate::serde_impls::required(slot_0, "name")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl Owner {
     /// A `Owner` from its required fields; the optional ones are unset.
@@ -265,13 +375,69 @@ impl Owner {
     }
 }
 /// The schema at `api/v1/things.yaml#/paths/~1things/post/parameters/0/schema/properties/detailed_owner`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DetailedOwner {
     /// The `name` property.
     pub name: ::std::string::String,
     /// When they became the owner.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub since: ::std::option::Option<i64>,
+}
+impl ::serde::Serialize for DetailedOwner {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("name", &self.name)?;
+        if self.since.is_some() {
+            map.serialize_entry("since", &self.since)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DetailedOwner {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = DetailedOwner;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct DetailedOwner")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<DetailedOwner, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "name" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "name")?
+                        }
+                        "since" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "since")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(DetailedOwner {
+                    name: crate::serde_impls::required(slot_0, "name")?,
+                    since: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl DetailedOwner {
     /// A `DetailedOwner` from its required fields; the optional ones are unset.
@@ -283,16 +449,87 @@ impl DetailedOwner {
     }
 }
 /// The schema at `api/v1/things.yaml#/paths/~1things/post/parameters/0/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateThingBody {
     /// The thing's owner, as given by the client.
     pub owner: crate::types::Owner,
     /// The `previous_owner` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub previous_owner: ::std::option::Option<crate::types::Owner>,
     /// The `detailed_owner` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub detailed_owner: ::std::option::Option<crate::types::DetailedOwner>,
+}
+impl ::serde::Serialize for CreateThingBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("owner", &self.owner)?;
+        if self.previous_owner.is_some() {
+            map.serialize_entry("previous_owner", &self.previous_owner)?;
+        }
+        if self.detailed_owner.is_some() {
+            map.serialize_entry("detailed_owner", &self.detailed_owner)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CreateThingBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = CreateThingBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CreateThingBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CreateThingBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "owner" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "owner")?
+                        }
+                        "previous_owner" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "previous_owner",
+                            )?
+                        }
+                        "detailed_owner" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "detailed_owner",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(CreateThingBody {
+                    owner: crate::serde_impls::required(slot_0, "owner")?,
+                    previous_owner: slot_1.unwrap_or_default(),
+                    detailed_owner: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl CreateThingBody {
     /// A `CreateThingBody` from its required fields; the optional ones are unset.

@@ -227,12 +227,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_user_id: ::user_types::UserId = crate::runtime::parameter::<
+            let parameter_0: ::user_types::UserId = crate::runtime::parameter::<
                 ::user_types::UserId,
             >(path, "userId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
             ::std::result::Result::Ok(super::GetProfileRequest {
-                user_id: parameter_user_id,
+                user_id: parameter_0,
             })
         }
         fn call(

@@ -283,12 +283,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::Problem> {
-            let parameter_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "id")?
                 .ok_or_else(|| crate::runtime::missing_parameter("id"))?;
             ::std::result::Result::Ok(super::GetItemRequest {
-                id: parameter_id,
+                id: parameter_0,
             })
         }
         fn call(

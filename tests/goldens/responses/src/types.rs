@@ -3,16 +3,77 @@
 /// The schema at `spec.yaml#/definitions/Problem`.
 ///
 /// The body of every error response. In a documented response variant it stands alone, since the variant says the status; as an [`Problem`] it goes out with that error's status.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProblemBody {
     /// The `errcode` property.
     pub errcode: crate::types::ProblemCode,
     /// The `error` property.
-    #[serde(default, skip_serializing_if = "::std::string::String::is_empty")]
     pub error: ::std::string::String,
     /// Further properties of the body, such as details particular to the code.
-    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
+impl ::serde::Serialize for ProblemBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("errcode", &self.errcode)?;
+        if !self.error.is_empty() {
+            map.serialize_entry("error", &self.error)?;
+        }
+        for (key, value) in &self.extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ProblemBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ProblemBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ProblemBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ProblemBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::collections::BTreeMap::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "errcode" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "errcode")?
+                        }
+                        "error" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "error")?
+                        }
+                        _ => {
+                            let value = map.next_value()?;
+                            slot_2.insert(key, value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ProblemBody {
+                    errcode: crate::serde_impls::required(slot_0, "errcode")?,
+                    error: slot_1.unwrap_or_default(),
+                    extra: slot_2,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl ProblemBody {
     /// A body with the given code and message.
@@ -253,11 +314,59 @@ impl ::std::fmt::Display for Problem {
 }
 impl ::std::error::Error for Problem {}
 /// The schema at `spec.yaml#/paths/~1items~1{id}/get/responses/200/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetItemOkBody {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
+}
+impl ::serde::Serialize for GetItemOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.id.is_some() {
+            map.serialize_entry("id", &self.id)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetItemOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetItemOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetItemOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetItemOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetItemOkBody {
+                    id: slot_0.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl GetItemOkBody {
     /// A `GetItemOkBody` with every optional field unset.

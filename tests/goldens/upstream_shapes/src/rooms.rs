@@ -1903,12 +1903,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "roomId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
             ::std::result::Result::Ok(super::SendInviteV1Request {
-                room_id: parameter_room_id,
+                room_id: parameter_0,
             })
         }
         fn call(
@@ -1943,12 +1943,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "roomId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
             ::std::result::Result::Ok(super::SendInviteV2Request {
-                room_id: parameter_room_id,
+                room_id: parameter_0,
             })
         }
         fn call(
@@ -1983,17 +1983,17 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_from: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_0: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "from")?
                 .flatten();
-            let parameter_timeout: ::std::option::Option<i64> = crate::runtime::parameter::<
+            let parameter_1: ::std::option::Option<i64> = crate::runtime::parameter::<
                 ::std::option::Option<i64>,
             >(&query, "timeout")?
                 .flatten();
             ::std::result::Result::Ok(super::GetEventsRequest {
-                from: parameter_from,
-                timeout: parameter_timeout,
+                from: parameter_0,
+                timeout: parameter_1,
             })
         }
         fn call(
@@ -2027,7 +2027,7 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "roomId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
@@ -2037,7 +2037,7 @@ mod handlers {
                 false,
             )?;
             ::std::result::Result::Ok(super::InviteUserRequest {
-                room_id: parameter_room_id,
+                room_id: parameter_0,
                 body,
             })
         }
@@ -2072,7 +2072,7 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "roomId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
@@ -2082,7 +2082,7 @@ mod handlers {
                 false,
             )?;
             ::std::result::Result::Ok(super::SetStateRequest {
-                room_id: parameter_room_id,
+                room_id: parameter_0,
                 body,
             })
         }
@@ -2117,12 +2117,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "roomId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
             ::std::result::Result::Ok(super::GetEventRequest {
-                room_id: parameter_room_id,
+                room_id: parameter_0,
             })
         }
         fn call(
@@ -2157,22 +2157,22 @@ mod handlers {
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let query = crate::runtime::query_pairs(parts);
-            let parameter_from: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_0: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "from")?
                 .flatten();
-            let parameter_timeout: ::std::option::Option<i64> = crate::runtime::parameter::<
+            let parameter_1: ::std::option::Option<i64> = crate::runtime::parameter::<
                 ::std::option::Option<i64>,
             >(&query, "timeout")?
                 .flatten();
-            let parameter_room_id: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_2: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&query, "room_id")?
                 .flatten();
             ::std::result::Result::Ok(super::PeekEventsRequest {
-                from: parameter_from,
-                timeout: parameter_timeout,
-                room_id: parameter_room_id,
+                from: parameter_0,
+                timeout: parameter_1,
+                room_id: parameter_2,
             })
         }
         fn call(
@@ -2207,18 +2207,18 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_protocol: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "protocol")?
                 .ok_or_else(|| crate::runtime::missing_parameter("protocol"))?;
             let query = crate::runtime::query_pairs(parts);
-            let parameter_limit: ::std::option::Option<i64> = crate::runtime::parameter::<
+            let parameter_1: ::std::option::Option<i64> = crate::runtime::parameter::<
                 ::std::option::Option<i64>,
             >(&query, "limit")?
                 .flatten();
             ::std::result::Result::Ok(super::QueryUserByProtocolRequest {
-                protocol: parameter_protocol,
-                limit: parameter_limit,
+                protocol: parameter_0,
+                limit: parameter_1,
                 fields: crate::runtime::query_object(parts, &["limit"])?,
             })
         }
@@ -2254,7 +2254,7 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_room_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "roomId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("roomId"))?;
@@ -2264,7 +2264,7 @@ mod handlers {
                 false,
             )?;
             ::std::result::Result::Ok(super::InviteBy3PidRequest {
-                room_id: parameter_room_id,
+                room_id: parameter_0,
                 body,
             })
         }
@@ -2301,7 +2301,7 @@ mod handlers {
             body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
             let headers = crate::runtime::header_pairs(parts);
-            let parameter_content_type: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
+            let parameter_0: ::std::option::Option<::std::string::String> = crate::runtime::parameter::<
                 ::std::option::Option<::std::string::String>,
             >(&headers, "content-type")?
                 .flatten();
@@ -2313,7 +2313,7 @@ mod handlers {
                     crate::runtime::messages::MISSING_BODY,
                 ))?;
             ::std::result::Result::Ok(super::UploadContentRequest {
-                content_type: parameter_content_type,
+                content_type: parameter_0,
                 body,
             })
         }
@@ -2348,12 +2348,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_media_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "mediaId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("mediaId"))?;
             ::std::result::Result::Ok(super::GetContentRequest {
-                media_id: parameter_media_id,
+                media_id: parameter_0,
             })
         }
         fn call(
@@ -2388,12 +2388,12 @@ mod handlers {
             path: &[(::std::string::String, ::std::string::String)],
             _body: &[u8],
         ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_media_id: ::std::string::String = crate::runtime::parameter::<
+            let parameter_0: ::std::string::String = crate::runtime::parameter::<
                 ::std::string::String,
             >(path, "mediaId")?
                 .ok_or_else(|| crate::runtime::missing_parameter("mediaId"))?;
             ::std::result::Result::Ok(super::GetLegacyContentRequest {
-                media_id: parameter_media_id,
+                media_id: parameter_0,
             })
         }
         fn call(

@@ -3,16 +3,77 @@
 /// An error: a machine-readable code and a human-readable message.
 ///
 /// The body of every error response. In a documented response variant it stands alone, since the variant says the status; as an [`ApiError`] it goes out with that error's status.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiErrorBody {
     /// A machine-readable error code.
     pub code: crate::types::ApiErrorCode,
     /// A human-readable error message.
-    #[serde(default, skip_serializing_if = "::std::string::String::is_empty")]
     pub message: ::std::string::String,
     /// Further properties of the body, such as details particular to the code.
-    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+}
+impl ::serde::Serialize for ApiErrorBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("code", &self.code)?;
+        if !self.message.is_empty() {
+            map.serialize_entry("message", &self.message)?;
+        }
+        for (key, value) in &self.extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ApiErrorBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ApiErrorBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ApiErrorBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ApiErrorBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::collections::BTreeMap::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "code" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "code")?
+                        }
+                        "message" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "message")?
+                        }
+                        _ => {
+                            let value = map.next_value()?;
+                            slot_2.insert(key, value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ApiErrorBody {
+                    code: crate::serde_impls::required(slot_0, "code")?,
+                    message: slot_1.unwrap_or_default(),
+                    extra: slot_2,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl ApiErrorBody {
     /// A body with the given code and message.
@@ -253,11 +314,61 @@ impl ::std::fmt::Display for ApiError {
 }
 impl ::std::error::Error for ApiError {}
 /// The schema at `invites-v1.yaml#/paths/~1invite~1{roomId}/put/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SendInviteV1OkBody {
     /// The `signed` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub signed: ::std::option::Option<bool>,
+}
+impl ::serde::Serialize for SendInviteV1OkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.signed.is_some() {
+            map.serialize_entry("signed", &self.signed)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SendInviteV1OkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = SendInviteV1OkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SendInviteV1OkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<SendInviteV1OkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "signed" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "signed")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(SendInviteV1OkBody {
+                    signed: slot_0.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl SendInviteV1OkBody {
     /// A `SendInviteV1OkBody` with every optional field unset.
@@ -273,11 +384,61 @@ impl ::std::default::Default for SendInviteV1OkBody {
     }
 }
 /// The schema at `invites-v2.yaml#/paths/~1invite~1{roomId}/put/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SendInviteV2OkBody {
     /// The `signed` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub signed: ::std::option::Option<bool>,
+}
+impl ::serde::Serialize for SendInviteV2OkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.signed.is_some() {
+            map.serialize_entry("signed", &self.signed)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SendInviteV2OkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = SendInviteV2OkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SendInviteV2OkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<SendInviteV2OkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "signed" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "signed")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(SendInviteV2OkBody {
+                    signed: slot_0.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl SendInviteV2OkBody {
     /// A `SendInviteV2OkBody` with every optional field unset.
@@ -293,10 +454,59 @@ impl ::std::default::Default for SendInviteV2OkBody {
     }
 }
 /// The schema at `membership.yaml#/paths/~1rooms~1{roomId}~1invite /post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InviteUserBody {
     /// The `user_id` property.
     pub user_id: ::std::string::String,
+}
+impl ::serde::Serialize for InviteUserBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("user_id", &self.user_id)?;
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InviteUserBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = InviteUserBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct InviteUserBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<InviteUserBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "user_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "user_id")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(InviteUserBody {
+                    user_id: crate::serde_impls::required(slot_0, "user_id")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl InviteUserBody {
     /// A `InviteUserBody` from its required fields; the optional ones are unset.
@@ -305,11 +515,65 @@ impl InviteUserBody {
     }
 }
 /// The schema at `membership.yaml#/paths/~1rooms~1{roomId}~1state/put/requestBody/content/application~1json/schema/oneOf/1`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SetStateBodyObject {
     /// The `membership` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub membership: ::std::option::Option<::std::string::String>,
+}
+impl ::serde::Serialize for SetStateBodyObject {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.membership.is_some() {
+            map.serialize_entry("membership", &self.membership)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SetStateBodyObject {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = SetStateBodyObject;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SetStateBodyObject")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<SetStateBodyObject, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "membership" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "membership",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(SetStateBodyObject {
+                    membership: slot_0.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl SetStateBodyObject {
     /// A `SetStateBodyObject` with every optional field unset.
@@ -325,8 +589,7 @@ impl ::std::default::Default for SetStateBodyObject {
     }
 }
 /// The schema at `membership.yaml#/paths/~1rooms~1{roomId}~1state/put/requestBody/content/application~1json/schema/oneOf`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum SetStateBody {
     /// A `String` value.
     String(::std::string::String),
@@ -335,20 +598,122 @@ pub enum SetStateBody {
     /// A value that fits no variant above, as received.
     Other(::serde_json::Value),
 }
+impl ::serde::Serialize for SetStateBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::String(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Object(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Other(value) => ::serde::Serialize::serialize(value, serializer),
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SetStateBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        if let ::std::result::Result::Ok(variant) = <::std::string::String as ::serde::Deserialize>::deserialize(
+            &value,
+        ) {
+            return ::std::result::Result::Ok(Self::String(variant));
+        }
+        if let ::std::result::Result::Ok(variant) = <crate::types::SetStateBodyObject as ::serde::Deserialize>::deserialize(
+            &value,
+        ) {
+            return ::std::result::Result::Ok(Self::Object(variant));
+        }
+        ::std::result::Result::Ok(Self::Other(value))
+    }
+}
 /// The schema at `membership.yaml#/components/schemas/ClientEvent/properties/unsigned`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClientEventUnsigned {
     /// Milliseconds since the event was sent.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub age: ::std::option::Option<i64>,
     /// The `transaction_id` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub transaction_id: ::std::option::Option<::std::string::String>,
     /// The redaction
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub redacted_because: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
+}
+impl ::serde::Serialize for ClientEventUnsigned {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        if self.age.is_some() {
+            map.serialize_entry("age", &self.age)?;
+        }
+        if self.transaction_id.is_some() {
+            map.serialize_entry("transaction_id", &self.transaction_id)?;
+        }
+        if self.redacted_because.is_some() {
+            map.serialize_entry("redacted_because", &self.redacted_because)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClientEventUnsigned {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ClientEventUnsigned;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ClientEventUnsigned")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ClientEventUnsigned, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "age" => crate::serde_impls::fill(&mut map, &mut slot_0, "age")?,
+                        "transaction_id" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_1,
+                                "transaction_id",
+                            )?
+                        }
+                        "redacted_because" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_2,
+                                "redacted_because",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ClientEventUnsigned {
+                    age: slot_0.unwrap_or_default(),
+                    transaction_id: slot_1.unwrap_or_default(),
+                    redacted_because: slot_2.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl ClientEventUnsigned {
     /// A `ClientEventUnsigned` with every optional field unset.
@@ -366,21 +731,89 @@ impl ::std::default::Default for ClientEventUnsigned {
     }
 }
 /// The schema at `membership.yaml#/components/schemas/ClientEvent`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClientEvent {
     /// The `type` property.
-    #[serde(rename = "type")]
     pub type_: ::std::string::String,
     /// The `content` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
     /// The `unsigned` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub unsigned: ::std::option::Option<crate::types::ClientEventUnsigned>,
     /// The `room_id` property.
     pub room_id: ::std::string::String,
+}
+impl ::serde::Serialize for ClientEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("type", &self.type_)?;
+        if self.content.is_some() {
+            map.serialize_entry("content", &self.content)?;
+        }
+        if self.unsigned.is_some() {
+            map.serialize_entry("unsigned", &self.unsigned)?;
+        }
+        map.serialize_entry("room_id", &self.room_id)?;
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClientEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = ClientEvent;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ClientEvent")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ClientEvent, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                let mut slot_2 = ::std::option::Option::None;
+                let mut slot_3 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "type" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
+                        }
+                        "content" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "content")?
+                        }
+                        "unsigned" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_2, "unsigned")?
+                        }
+                        "room_id" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_3, "room_id")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(ClientEvent {
+                    type_: crate::serde_impls::required(slot_0, "type")?,
+                    content: slot_1.unwrap_or_default(),
+                    unsigned: slot_2.unwrap_or_default(),
+                    room_id: crate::serde_impls::required(slot_3, "room_id")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl ClientEvent {
     /// A `ClientEvent` from its required fields; the optional ones are unset.
@@ -394,12 +827,67 @@ impl ClientEvent {
     }
 }
 /// The schema at `third_party.yaml#/paths/~1rooms~1{roomId}~1invite/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InviteBy3PidBody {
     /// The `medium` property.
     pub medium: ::std::string::String,
     /// The `address` property.
     pub address: ::std::string::String,
+}
+impl ::serde::Serialize for InviteBy3PidBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("medium", &self.medium)?;
+        map.serialize_entry("address", &self.address)?;
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InviteBy3PidBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = InviteBy3PidBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct InviteBy3PidBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<InviteBy3PidBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "medium" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "medium")?
+                        }
+                        "address" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "address")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(InviteBy3PidBody {
+                    medium: crate::serde_impls::required(slot_0, "medium")?,
+                    address: crate::serde_impls::required(slot_1, "address")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl InviteBy3PidBody {
     /// A `InviteBy3PidBody` from its required fields; the optional ones are unset.
@@ -408,13 +896,69 @@ impl InviteBy3PidBody {
     }
 }
 /// The schema at `third_party.yaml#/paths/~1rooms~1{roomId}~1invite/post/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InviteBy3PidBadRequestBody {
     /// The `errcode` property.
     pub errcode: ::std::string::String,
     /// The `error` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
+}
+impl ::serde::Serialize for InviteBy3PidBadRequestBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("errcode", &self.errcode)?;
+        if self.error.is_some() {
+            map.serialize_entry("error", &self.error)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InviteBy3PidBadRequestBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = InviteBy3PidBadRequestBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct InviteBy3PidBadRequestBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<InviteBy3PidBadRequestBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "errcode" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "errcode")?
+                        }
+                        "error" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "error")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(InviteBy3PidBadRequestBody {
+                    errcode: crate::serde_impls::required(slot_0, "errcode")?,
+                    error: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl InviteBy3PidBadRequestBody {
     /// A `InviteBy3PidBadRequestBody` from its required fields; the optional ones are unset.
@@ -489,10 +1033,63 @@ impl UploadContentBody {
     }
 }
 /// The schema at `media.yaml#/paths/~1upload/post/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UploadContentOkBody {
     /// The `content_uri` property.
     pub content_uri: ::std::string::String,
+}
+impl ::serde::Serialize for UploadContentOkBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("content_uri", &self.content_uri)?;
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UploadContentOkBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = UploadContentOkBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct UploadContentOkBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<UploadContentOkBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "content_uri" => {
+                            crate::serde_impls::fill(
+                                &mut map,
+                                &mut slot_0,
+                                "content_uri",
+                            )?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(UploadContentOkBody {
+                    content_uri: crate::serde_impls::required(slot_0, "content_uri")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl UploadContentOkBody {
     /// A `UploadContentOkBody` from its required fields; the optional ones are unset.
@@ -603,13 +1200,69 @@ impl GetLegacyContentOkBody {
     }
 }
 /// The schema at `media-swagger.yaml#/paths/~1legacy~1{mediaId}/get/responses/502/schema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetLegacyContentBadGatewayBody {
     /// The `errcode` property.
     pub errcode: ::std::string::String,
     /// The `error` property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
+}
+impl ::serde::Serialize for GetLegacyContentBadGatewayBody {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("errcode", &self.errcode)?;
+        if self.error.is_some() {
+            map.serialize_entry("error", &self.error)?;
+        }
+        map.end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetLegacyContentBadGatewayBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct __Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+            type Value = GetLegacyContentBadGatewayBody;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetLegacyContentBadGatewayBody")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetLegacyContentBadGatewayBody, A::Error> {
+                let mut slot_0 = ::std::option::Option::None;
+                let mut slot_1 = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::std::string::String>()?
+                {
+                    match key.as_str() {
+                        "errcode" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_0, "errcode")?
+                        }
+                        "error" => {
+                            crate::serde_impls::fill(&mut map, &mut slot_1, "error")?
+                        }
+                        _ => {
+                            crate::serde_impls::skip(&mut map)?;
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(GetLegacyContentBadGatewayBody {
+                    errcode: crate::serde_impls::required(slot_0, "errcode")?,
+                    error: slot_1.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(__Visitor)
+    }
 }
 impl GetLegacyContentBadGatewayBody {
     /// A `GetLegacyContentBadGatewayBody` from its required fields; the optional ones are unset.
