@@ -9,8 +9,10 @@
 #
 # Usage: bash tests/bench/build_compare.sh REV   Environment: RUNS (default 3); FEATURES
 # (default `client`) and BEFORE_FEATURES (default FEATURES), for a REV whose features had
-# other names (before 2026-12-04, `client` brought reqwest, which is `reqwest` now). Needs
-# ../shared for the spec tree; not run by CI.
+# other names (before 2026-12-04, `client` brought reqwest, which is `reqwest` now, and
+# `server` axum, which is `axum` now); NO_DEFAULT_FEATURES=1 turns the default features off
+# on both sides (so that FEATURES names the APIs too). Needs ../shared for the spec tree;
+# not run by CI.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -48,16 +50,18 @@ package=$(sed -n 's/^name = "\(.*\)"/\1/p' "$work/after/Cargo.toml" | head -1)
 measure() {
   local dir=$work/$1 target=$work/target-$1 start end clean alone features=$FEATURES
   [ "$1" = after ] || features=$BEFORE_FEATURES
+  local flags=(--features "$features")
+  [ -z "${NO_DEFAULT_FEATURES:-}" ] || flags+=(--no-default-features)
   rm -rf "$target"
   start=$(date +%s.%N)
   /usr/bin/time -f %M -o "$work/rss" env CARGO_TARGET_DIR="$target" \
-    cargo build -q --offline --manifest-path "$dir/Cargo.toml" --features "$features"
+    cargo build -q --offline --manifest-path "$dir/Cargo.toml" "${flags[@]}"
   end=$(date +%s.%N)
   clean=$(echo "$end - $start" | bc)
   env CARGO_TARGET_DIR="$target" cargo clean -q --offline --manifest-path "$dir/Cargo.toml" -p "$package"
   start=$(date +%s.%N)
   /usr/bin/time -f %M -o "$work/rss" env CARGO_TARGET_DIR="$target" \
-    cargo build -q --offline --manifest-path "$dir/Cargo.toml" --features "$features"
+    cargo build -q --offline --manifest-path "$dir/Cargo.toml" "${flags[@]}"
   end=$(date +%s.%N)
   alone=$(echo "$end - $start" | bc)
   rm -rf "$target"

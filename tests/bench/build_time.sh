@@ -136,7 +136,7 @@ for name in ${PROFILES:-debug release}; do
     alone=$(cut -d' ' -f2 < "$work/runs" | median)
     peak=$(cut -d' ' -f3 < "$work/runs" | median)
     ruma_clean=${ruma_clean:-$clean}
-    share=$(echo "100 * $clean / $ruma_clean" | bc)
+    share=$(echo "scale=1; 100 * $clean / $ruma_clean" | bc)
     printf "| %s | %s | %.1f s | %s%% | %.1f s | %s MB |\n" "$label" "$name" "$clean" "$share" "$alone" "$peak"
   done
 done
