@@ -41,6 +41,16 @@ pub(super) fn enum_type(
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        let serde_impls = string_serde(
+            &name_ident,
+            &expecting,
+            quote! {
+                match value {
+                    #(#values => ::std::result::Result::Ok(#name_ident::#variant_idents),)*
+                    other => ::std::result::Result::Err(E::unknown_variant(other, &[#(#values),*])),
+                }
+            },
+        );
         return quote! {
             #docs
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,31 +62,7 @@ pub(super) fn enum_type(
                 )*
             }
 
-            impl ::serde::Serialize for #name_ident {
-                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                    serializer.serialize_str(self.as_str())
-                }
-            }
-
-            impl<'de> ::serde::Deserialize<'de> for #name_ident {
-                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                    // Named so that no generated type can be shadowed by it.
-                    struct __Visitor;
-                    impl ::serde::de::Visitor<'_> for __Visitor {
-                        type Value = #name_ident;
-                        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                            f.write_str(#expecting)
-                        }
-                        fn visit_str<E: ::serde::de::Error>(self, value: &str) -> ::std::result::Result<#name_ident, E> {
-                            match value {
-                                #(#values => ::std::result::Result::Ok(#name_ident::#variant_idents),)*
-                                other => ::std::result::Result::Err(E::unknown_variant(other, &[#(#values),*])),
-                            }
-                        }
-                    }
-                    deserializer.deserialize_str(__Visitor)
-                }
-            }
+            #serde_impls
 
             impl #name_ident {
                 /// The value on the wire.
@@ -104,6 +90,11 @@ pub(super) fn enum_type(
             }
         }
     };
+    let serde_impls = string_serde(
+        &name_ident,
+        &expecting,
+        quote!(::std::result::Result::Ok(#name_ident::from(value))),
+    );
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -146,6 +137,14 @@ pub(super) fn enum_type(
             }
         }
 
+        #serde_impls
+    }
+}
+
+/// A string enum's serde impls: written as `as_str()`, read from a string by `read` (an
+/// expression over `value: &str` giving `Result<Self, E>`), which `expecting` describes.
+fn string_serde(name_ident: &Ident, expecting: &str, read: TokenStream) -> TokenStream {
+    quote! {
         impl ::serde::Serialize for #name_ident {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
@@ -162,7 +161,7 @@ pub(super) fn enum_type(
                         f.write_str(#expecting)
                     }
                     fn visit_str<E: ::serde::de::Error>(self, value: &str) -> ::std::result::Result<#name_ident, E> {
-                        ::std::result::Result::Ok(#name_ident::from(value))
+                        #read
                     }
                 }
                 deserializer.deserialize_str(__Visitor)

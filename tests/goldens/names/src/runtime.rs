@@ -545,7 +545,8 @@ pub fn respond<T: Into<Response>>(result: Result<T, Error>) -> Response {
 mod tests {
     use super::*;
 
-    fn parts(uri: &str, headers: &[(&str, &str)]) -> Parts {
+    /// A request's parts with `uri` and `headers` (the `routing` tests use it too).
+    pub(super) fn parts(uri: &str, headers: &[(&str, &str)]) -> Parts {
         let mut request = http::Request::builder().uri(uri);
         for (name, value) in headers {
             request = request.header(*name, *value);

@@ -148,14 +148,7 @@ impl IntoResponse for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parts(uri: &str, headers: &[(&str, &str)]) -> Parts {
-        let mut request = http::Request::builder().uri(uri);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        request.body(()).unwrap().into_parts().0
-    }
+    use crate::runtime::tests::parts;
 
     #[tokio::test]
     async fn a_body_over_the_limit_is_refused_after_it_is_read() {
