@@ -9,7 +9,7 @@
 //! file given as the second argument; one that is not listed fails the run.
 //!
 //! tests/synapse/run.sh copies this file into the generated crate's `examples/` and runs it
-//! (`cargo run --features client --example synapse_session -- URL DISAGREEMENTS`).
+//! (`cargo run --features reqwest --example synapse_session -- URL DISAGREEMENTS`).
 
 // The session calls deprecated operations too (`initialSync`, the old `/events`): Synapse
 // still serves them, and the spec still documents them.

@@ -1,5 +1,6 @@
 //! One module per API: a request type and a response enum per operation, the server trait,
-//! and (behind the `server` feature) the axum router that calls it.
+//! and (behind the `server` feature) each operation's steps, with the axum router that
+//! runs them behind `axum`.
 
 use proc_macro2::TokenStream;
 use quote::quote;

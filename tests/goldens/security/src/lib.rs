@@ -31,10 +31,10 @@ pub mod secured;
 pub mod runtime;
 /// The server half on any framework. Each request type implements
 /// [`server::Operation`] for every server of its API's trait; [`server::serve`]
-/// answers one request with it, given
-/// the request's parts, its path parameters as the application's router matched
-/// them (the routes are in [`metadata`]), and its body, read within the
-/// application's limit. The `axum` feature's routers do all of that.
+/// answers one request with it, given the request's parts, its path parameters as
+/// the application's router matched them (the routes are in [`metadata`]), and its
+/// body, read within the application's limit. The `axum` feature's routers do all
+/// of that.
 #[cfg(feature = "server")]
 pub mod server {
     pub use crate::runtime::{Operation, Response, serve};
