@@ -606,3 +606,45 @@ fn union_and_tuple_values_round_trip() {
         json!({"tags": {"u.work": {}}})
     );
 }
+
+/// The types' serde impls are generated, not derived: they must read and write objects as
+/// serde's derive did with the attributes they replace. Absent and `null` stay apart where a
+/// field is optional and nullable; a missing required property and a repeated one are
+/// serde's errors; properties beyond the named ones land in the extra map and go out again;
+/// an empty message is not written.
+#[test]
+fn generated_serde_impls_keep_what_the_derive_kept() {
+    let read = |json: Value| serde_json::from_value::<types::RoomSummary>(json);
+    let absent = read(json!({"room_id": "!r", "visibility": "public"})).unwrap();
+    assert_eq!(absent.name, None);
+    let null = read(json!({"room_id": "!r", "visibility": "public", "name": null})).unwrap();
+    assert_eq!(null.name, Some(None));
+    assert_eq!(
+        serde_json::to_value(&null).unwrap(),
+        json!({"room_id": "!r", "visibility": "public", "name": null})
+    );
+    assert_eq!(
+        serde_json::to_value(&absent).unwrap(),
+        json!({"room_id": "!r", "visibility": "public"})
+    );
+    let missing = read(json!({"visibility": "public"})).unwrap_err();
+    assert_eq!(missing.to_string(), "missing field `room_id`");
+    let twice: Result<types::RoomSummary, _> =
+        serde_json::from_str(r#"{"room_id": "!a", "room_id": "!b", "visibility": "public"}"#);
+    assert!(
+        twice
+            .unwrap_err()
+            .to_string()
+            .starts_with("duplicate field `room_id`"),
+        "a repeated property is refused"
+    );
+
+    let body = json!({"code": "E_X", "message": "", "retry_after_ms": 5, "detail": [1]});
+    let error: types::ApiErrorBody = serde_json::from_value(body).unwrap();
+    assert_eq!(error.retry_after_ms, Some(5));
+    assert_eq!(error.extra.get("detail"), Some(&json!([1])));
+    assert_eq!(
+        serde_json::to_value(&error).unwrap(),
+        json!({"code": "E_X", "retry_after_ms": 5, "detail": [1]})
+    );
+}
