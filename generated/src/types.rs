@@ -12,68 +12,12 @@ pub struct MatrixErrorBody {
     /// Further properties of the body, such as details particular to the code.
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
-impl ::serde::Serialize for MatrixErrorBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("errcode", &self.errcode)?;
-        if !self.error.is_empty() {
-            map.serialize_entry("error", &self.error)?;
-        }
-        for (key, value) in &self.extra {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    MatrixErrorBody {
+        errcode: "errcode" required,
+        error: "error" default skip_empty,
     }
-}
-impl<'de> ::serde::Deserialize<'de> for MatrixErrorBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = MatrixErrorBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct MatrixErrorBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<MatrixErrorBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "errcode" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "errcode")?
-                        }
-                        "error" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "error")?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_2.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(MatrixErrorBody {
-                    errcode: crate::serde_impls::required(slot_0, "errcode")?,
-                    error: slot_1.unwrap_or_default(),
-                    extra: slot_2,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    extra
 }
 impl MatrixErrorBody {
     /// A body with the given code and message.
@@ -406,78 +350,12 @@ pub struct UserIdentifier {
     pub address: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for UserIdentifier {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("type", &self.type_)?;
-        if self.user.is_some() {
-            map.serialize_entry("user", &self.user)?;
-        }
-        if self.medium.is_some() {
-            map.serialize_entry("medium", &self.medium)?;
-        }
-        if self.address.is_some() {
-            map.serialize_entry("address", &self.address)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for UserIdentifier {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = UserIdentifier;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct UserIdentifier")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<UserIdentifier, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "type" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
-                        }
-                        "user" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "user")?
-                        }
-                        "medium" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "medium")?
-                        }
-                        "address" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "address")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(UserIdentifier {
-                    type_: crate::serde_impls::required(slot_0, "type")?,
-                    user: slot_1.unwrap_or_default(),
-                    medium: slot_2.unwrap_or_default(),
-                    address: slot_3.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    UserIdentifier {
+        type_: "type" required,
+        user: "user" default skip_none,
+        medium: "medium" default skip_none,
+        address: "address" default skip_none,
     }
 }
 #[cfg(feature = "client-server")]
@@ -517,129 +395,17 @@ pub struct LoginBody {
     pub initial_device_display_name: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for LoginBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("type", &self.type_)?;
-        if self.user.is_some() {
-            map.serialize_entry("user", &self.user)?;
-        }
-        if self.medium.is_some() {
-            map.serialize_entry("medium", &self.medium)?;
-        }
-        if self.address.is_some() {
-            map.serialize_entry("address", &self.address)?;
-        }
-        if self.password.is_some() {
-            map.serialize_entry("password", &self.password)?;
-        }
-        if self.token.is_some() {
-            map.serialize_entry("token", &self.token)?;
-        }
-        if self.identifier.is_some() {
-            map.serialize_entry("identifier", &self.identifier)?;
-        }
-        if self.device_id.is_some() {
-            map.serialize_entry("device_id", &self.device_id)?;
-        }
-        if self.initial_device_display_name.is_some() {
-            map.serialize_entry(
-                "initial_device_display_name",
-                &self.initial_device_display_name,
-            )?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for LoginBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = LoginBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct LoginBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<LoginBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                let mut slot_6 = ::std::option::Option::None;
-                let mut slot_7 = ::std::option::Option::None;
-                let mut slot_8 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "type" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
-                        }
-                        "user" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "user")?
-                        }
-                        "medium" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "medium")?
-                        }
-                        "address" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "address")?
-                        }
-                        "password" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "password")?
-                        }
-                        "token" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_5, "token")?
-                        }
-                        "identifier" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_6,
-                                "identifier",
-                            )?
-                        }
-                        "device_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_7, "device_id")?
-                        }
-                        "initial_device_display_name" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_8,
-                                "initial_device_display_name",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(LoginBody {
-                    type_: crate::serde_impls::required(slot_0, "type")?,
-                    user: slot_1.unwrap_or_default(),
-                    medium: slot_2.unwrap_or_default(),
-                    address: slot_3.unwrap_or_default(),
-                    password: slot_4.unwrap_or_default(),
-                    token: slot_5.unwrap_or_default(),
-                    identifier: slot_6.unwrap_or_default(),
-                    device_id: slot_7.unwrap_or_default(),
-                    initial_device_display_name: slot_8.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    LoginBody {
+        type_: "type" required,
+        user: "user" default skip_none,
+        medium: "medium" default skip_none,
+        address: "address" default skip_none,
+        password: "password" default skip_none,
+        token: "token" default skip_none,
+        identifier: "identifier" default skip_none,
+        device_id: "device_id" default skip_none,
+        initial_device_display_name: "initial_device_display_name" default skip_none,
     }
 }
 #[cfg(feature = "client-server")]
@@ -817,100 +583,13 @@ pub struct LoginOkBody {
     pub device_id: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for LoginOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.user_id.is_some() {
-            map.serialize_entry("user_id", &self.user_id)?;
-        }
-        if self.access_token.is_some() {
-            map.serialize_entry("access_token", &self.access_token)?;
-        }
-        if self.refresh_token.is_some() {
-            map.serialize_entry("refresh_token", &self.refresh_token)?;
-        }
-        if self.home_server.is_some() {
-            map.serialize_entry("home_server", &self.home_server)?;
-        }
-        if self.device_id.is_some() {
-            map.serialize_entry("device_id", &self.device_id)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for LoginOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = LoginOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct LoginOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<LoginOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "user_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "user_id")?
-                        }
-                        "access_token" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "access_token",
-                            )?
-                        }
-                        "refresh_token" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "refresh_token",
-                            )?
-                        }
-                        "home_server" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_3,
-                                "home_server",
-                            )?
-                        }
-                        "device_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "device_id")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(LoginOkBody {
-                    user_id: slot_0.unwrap_or_default(),
-                    access_token: slot_1.unwrap_or_default(),
-                    refresh_token: slot_2.unwrap_or_default(),
-                    home_server: slot_3.unwrap_or_default(),
-                    device_id: slot_4.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    LoginOkBody {
+        user_id: "user_id" default skip_none,
+        access_token: "access_token" default skip_none,
+        refresh_token: "refresh_token" default skip_none,
+        home_server: "home_server" default skip_none,
+        device_id: "device_id" default skip_none,
     }
 }
 #[cfg(feature = "client-server")]
@@ -940,58 +619,9 @@ pub struct RefreshBody {
     pub refresh_token: crate::strings::Secret,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for RefreshBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("refresh_token", &self.refresh_token)?;
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for RefreshBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = RefreshBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct RefreshBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<RefreshBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "refresh_token" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "refresh_token",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(RefreshBody {
-                    refresh_token: crate::serde_impls::required(slot_0, "refresh_token")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    RefreshBody {
+        refresh_token: "refresh_token" required,
     }
 }
 #[cfg(feature = "client-server")]
@@ -1013,72 +643,10 @@ pub struct RefreshOkBody {
     pub refresh_token: ::std::option::Option<crate::strings::Secret>,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for RefreshOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.access_token.is_some() {
-            map.serialize_entry("access_token", &self.access_token)?;
-        }
-        if self.refresh_token.is_some() {
-            map.serialize_entry("refresh_token", &self.refresh_token)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for RefreshOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = RefreshOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct RefreshOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<RefreshOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "access_token" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "access_token",
-                            )?
-                        }
-                        "refresh_token" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "refresh_token",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(RefreshOkBody {
-                    access_token: slot_0.unwrap_or_default(),
-                    refresh_token: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    RefreshOkBody {
+        access_token: "access_token" default skip_none,
+        refresh_token: "refresh_token" default skip_none,
     }
 }
 #[cfg(feature = "client-server")]
@@ -1188,71 +756,11 @@ pub struct ThreePidCredentials {
     pub sid: ::std::string::String,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for ThreePidCredentials {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("client_secret", &self.client_secret)?;
-        map.serialize_entry("id_server", &self.id_server)?;
-        map.serialize_entry("sid", &self.sid)?;
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for ThreePidCredentials {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ThreePidCredentials;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ThreePidCredentials")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ThreePidCredentials, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "client_secret" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "client_secret",
-                            )?
-                        }
-                        "id_server" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "id_server")?
-                        }
-                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_2, "sid")?,
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ThreePidCredentials {
-                    client_secret: crate::serde_impls::required(
-                        slot_0,
-                        "client_secret",
-                    )?,
-                    id_server: crate::serde_impls::required(slot_1, "id_server")?,
-                    sid: crate::serde_impls::required(slot_2, "sid")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    ThreePidCredentials {
+        client_secret: "client_secret" required,
+        id_server: "id_server" required,
+        sid: "sid" required,
     }
 }
 #[cfg(feature = "client-server")]
@@ -1289,89 +797,14 @@ pub struct AuthData {
     >,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for AuthData {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("type", &self.type_)?;
-        if self.session.is_some() {
-            map.serialize_entry("session", &self.session)?;
-        }
-        if self.password.is_some() {
-            map.serialize_entry("password", &self.password)?;
-        }
-        if self.threepid_creds.is_some() {
-            map.serialize_entry("threepid_creds", &self.threepid_creds)?;
-        }
-        for (key, value) in &self.additional_properties {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    AuthData {
+        type_: "type" required,
+        session: "session" default skip_none,
+        password: "password" default skip_none,
+        threepid_creds: "threepid_creds" default skip_none,
     }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for AuthData {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = AuthData;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct AuthData")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<AuthData, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "type" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
-                        }
-                        "session" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "session")?
-                        }
-                        "password" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "password")?
-                        }
-                        "threepid_creds" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_3,
-                                "threepid_creds",
-                            )?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_4.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(AuthData {
-                    type_: crate::serde_impls::required(slot_0, "type")?,
-                    session: slot_1.unwrap_or_default(),
-                    password: slot_2.unwrap_or_default(),
-                    threepid_creds: slot_3.unwrap_or_default(),
-                    additional_properties: slot_4,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    additional_properties
 }
 #[cfg(feature = "client-server")]
 impl AuthData {
@@ -1406,105 +839,14 @@ pub struct RegisterBody {
     pub initial_device_display_name: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for RegisterBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.auth.is_some() {
-            map.serialize_entry("auth", &self.auth)?;
-        }
-        if self.bind_email.is_some() {
-            map.serialize_entry("bind_email", &self.bind_email)?;
-        }
-        if self.username.is_some() {
-            map.serialize_entry("username", &self.username)?;
-        }
-        map.serialize_entry("password", &self.password)?;
-        if self.device_id.is_some() {
-            map.serialize_entry("device_id", &self.device_id)?;
-        }
-        if self.initial_device_display_name.is_some() {
-            map.serialize_entry(
-                "initial_device_display_name",
-                &self.initial_device_display_name,
-            )?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for RegisterBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = RegisterBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct RegisterBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<RegisterBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "auth" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "auth")?
-                        }
-                        "bind_email" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "bind_email",
-                            )?
-                        }
-                        "username" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "username")?
-                        }
-                        "password" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "password")?
-                        }
-                        "device_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "device_id")?
-                        }
-                        "initial_device_display_name" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_5,
-                                "initial_device_display_name",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(RegisterBody {
-                    auth: slot_0.unwrap_or_default(),
-                    bind_email: slot_1.unwrap_or_default(),
-                    username: slot_2.unwrap_or_default(),
-                    password: crate::serde_impls::required(slot_3, "password")?,
-                    device_id: slot_4.unwrap_or_default(),
-                    initial_device_display_name: slot_5.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    RegisterBody {
+        auth: "auth" default skip_none,
+        bind_email: "bind_email" default skip_none,
+        username: "username" default skip_none,
+        password: "password" required,
+        device_id: "device_id" default skip_none,
+        initial_device_display_name: "initial_device_display_name" default skip_none,
     }
 }
 #[cfg(feature = "client-server")]
@@ -1543,100 +885,13 @@ pub struct RegisterOkBody {
     pub device_id: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for RegisterOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.user_id.is_some() {
-            map.serialize_entry("user_id", &self.user_id)?;
-        }
-        if self.access_token.is_some() {
-            map.serialize_entry("access_token", &self.access_token)?;
-        }
-        if self.refresh_token.is_some() {
-            map.serialize_entry("refresh_token", &self.refresh_token)?;
-        }
-        if self.home_server.is_some() {
-            map.serialize_entry("home_server", &self.home_server)?;
-        }
-        if self.device_id.is_some() {
-            map.serialize_entry("device_id", &self.device_id)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for RegisterOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = RegisterOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct RegisterOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<RegisterOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "user_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "user_id")?
-                        }
-                        "access_token" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "access_token",
-                            )?
-                        }
-                        "refresh_token" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "refresh_token",
-                            )?
-                        }
-                        "home_server" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_3,
-                                "home_server",
-                            )?
-                        }
-                        "device_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "device_id")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(RegisterOkBody {
-                    user_id: slot_0.unwrap_or_default(),
-                    access_token: slot_1.unwrap_or_default(),
-                    refresh_token: slot_2.unwrap_or_default(),
-                    home_server: slot_3.unwrap_or_default(),
-                    device_id: slot_4.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    RegisterOkBody {
+        user_id: "user_id" default skip_none,
+        access_token: "access_token" default skip_none,
+        refresh_token: "refresh_token" default skip_none,
+        home_server: "home_server" default skip_none,
+        device_id: "device_id" default skip_none,
     }
 }
 #[cfg(feature = "client-server")]
@@ -1667,54 +922,9 @@ pub struct FlowInformation {
     pub stages: ::std::vec::Vec<::std::string::String>,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for FlowInformation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("stages", &self.stages)?;
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for FlowInformation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = FlowInformation;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct FlowInformation")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<FlowInformation, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "stages" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "stages")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(FlowInformation {
-                    stages: crate::serde_impls::required(slot_0, "stages")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    FlowInformation {
+        stages: "stages" required,
     }
 }
 #[cfg(feature = "client-server")]
@@ -1753,94 +963,14 @@ pub struct UiaaResponse {
     pub error: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for UiaaResponse {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("flows", &self.flows)?;
-        if self.params.is_some() {
-            map.serialize_entry("params", &self.params)?;
-        }
-        if self.session.is_some() {
-            map.serialize_entry("session", &self.session)?;
-        }
-        if self.completed.is_some() {
-            map.serialize_entry("completed", &self.completed)?;
-        }
-        if self.errcode.is_some() {
-            map.serialize_entry("errcode", &self.errcode)?;
-        }
-        if self.error.is_some() {
-            map.serialize_entry("error", &self.error)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for UiaaResponse {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = UiaaResponse;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct UiaaResponse")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<UiaaResponse, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "flows" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "flows")?
-                        }
-                        "params" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "params")?
-                        }
-                        "session" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "session")?
-                        }
-                        "completed" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "completed")?
-                        }
-                        "errcode" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "errcode")?
-                        }
-                        "error" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_5, "error")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(UiaaResponse {
-                    flows: crate::serde_impls::required(slot_0, "flows")?,
-                    params: slot_1.unwrap_or_default(),
-                    session: slot_2.unwrap_or_default(),
-                    completed: slot_3.unwrap_or_default(),
-                    errcode: slot_4.unwrap_or_default(),
-                    error: slot_5.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    UiaaResponse {
+        flows: "flows" required,
+        params: "params" default skip_none,
+        session: "session" default skip_none,
+        completed: "completed" default skip_none,
+        errcode: "errcode" default skip_none,
+        error: "error" default skip_none,
     }
 }
 #[cfg(feature = "client-server")]
@@ -1867,66 +997,10 @@ pub struct ChangePasswordBody {
     pub auth: ::std::option::Option<crate::types::AuthData>,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for ChangePasswordBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("new_password", &self.new_password)?;
-        if self.auth.is_some() {
-            map.serialize_entry("auth", &self.auth)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for ChangePasswordBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ChangePasswordBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ChangePasswordBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ChangePasswordBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "new_password" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "new_password",
-                            )?
-                        }
-                        "auth" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "auth")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ChangePasswordBody {
-                    new_password: crate::serde_impls::required(slot_0, "new_password")?,
-                    auth: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    ChangePasswordBody {
+        new_password: "new_password" required,
+        auth: "auth" default skip_none,
     }
 }
 #[cfg(feature = "client-server")]
@@ -2024,64 +1098,10 @@ pub struct ThirdPartyIdentifier {
     pub address: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for ThirdPartyIdentifier {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.medium.is_some() {
-            map.serialize_entry("medium", &self.medium)?;
-        }
-        if self.address.is_some() {
-            map.serialize_entry("address", &self.address)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for ThirdPartyIdentifier {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ThirdPartyIdentifier;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ThirdPartyIdentifier")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ThirdPartyIdentifier, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "medium" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "medium")?
-                        }
-                        "address" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "address")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ThirdPartyIdentifier {
-                    medium: slot_0.unwrap_or_default(),
-                    address: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    ThirdPartyIdentifier {
+        medium: "medium" default skip_none,
+        address: "address" default skip_none,
     }
 }
 #[cfg(feature = "client-server")]
@@ -2110,56 +1130,9 @@ pub struct GetAccount3pidsOkBody {
     >,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for GetAccount3pidsOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.threepids.is_some() {
-            map.serialize_entry("threepids", &self.threepids)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for GetAccount3pidsOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetAccount3pidsOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetAccount3pidsOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetAccount3pidsOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "threepids" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "threepids")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetAccount3pidsOkBody {
-                    threepids: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetAccount3pidsOkBody {
+        threepids: "threepids" default skip_none,
     }
 }
 #[cfg(feature = "client-server")]
@@ -2189,69 +1162,10 @@ pub struct Post3pidsBody {
     pub bind: ::std::option::Option<bool>,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for Post3pidsBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("three_pid_creds", &self.three_pid_creds)?;
-        if self.bind.is_some() {
-            map.serialize_entry("bind", &self.bind)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for Post3pidsBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Post3pidsBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Post3pidsBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Post3pidsBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "three_pid_creds" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "three_pid_creds",
-                            )?
-                        }
-                        "bind" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "bind")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Post3pidsBody {
-                    three_pid_creds: crate::serde_impls::required(
-                        slot_0,
-                        "three_pid_creds",
-                    )?,
-                    bind: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Post3pidsBody {
+        three_pid_creds: "three_pid_creds" required,
+        bind: "bind" default skip_none,
     }
 }
 #[cfg(feature = "client-server")]
@@ -2276,66 +1190,10 @@ pub struct GetVersionsOkBody {
     >,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for GetVersionsOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("versions", &self.versions)?;
-        if self.unstable_features.is_some() {
-            map.serialize_entry("unstable_features", &self.unstable_features)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for GetVersionsOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetVersionsOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetVersionsOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetVersionsOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "versions" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "versions")?
-                        }
-                        "unstable_features" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "unstable_features",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetVersionsOkBody {
-                    versions: crate::serde_impls::required(slot_0, "versions")?,
-                    unstable_features: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetVersionsOkBody {
+        versions: "versions" required,
+        unstable_features: "unstable_features" default skip_none,
     }
 }
 #[cfg(feature = "client-server")]
@@ -2500,90 +1358,12 @@ pub struct OpenIdToken {
     /// be generated.
     pub expires_in: i64,
 }
-impl ::serde::Serialize for OpenIdToken {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("access_token", &self.access_token)?;
-        map.serialize_entry("token_type", &self.token_type)?;
-        map.serialize_entry("matrix_server_name", &self.matrix_server_name)?;
-        map.serialize_entry("expires_in", &self.expires_in)?;
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for OpenIdToken {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = OpenIdToken;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct OpenIdToken")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<OpenIdToken, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "access_token" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "access_token",
-                            )?
-                        }
-                        "token_type" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "token_type",
-                            )?
-                        }
-                        "matrix_server_name" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "matrix_server_name",
-                            )?
-                        }
-                        "expires_in" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_3,
-                                "expires_in",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(OpenIdToken {
-                    access_token: crate::serde_impls::required(slot_0, "access_token")?,
-                    token_type: crate::serde_impls::required(slot_1, "token_type")?,
-                    matrix_server_name: crate::serde_impls::required(
-                        slot_2,
-                        "matrix_server_name",
-                    )?,
-                    expires_in: crate::serde_impls::required(slot_3, "expires_in")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    OpenIdToken {
+        access_token: "access_token" required,
+        token_type: "token_type" required,
+        matrix_server_name: "matrix_server_name" required,
+        expires_in: "expires_in" required,
     }
 }
 impl OpenIdToken {
@@ -2610,52 +1390,9 @@ pub struct ExchangeOpenIdTokenOkBody {
     pub sub: crate::types::UserId,
 }
 #[cfg(feature = "client-server")]
-impl ::serde::Serialize for ExchangeOpenIdTokenOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("sub", &self.sub)?;
-        map.end()
-    }
-}
-#[cfg(feature = "client-server")]
-impl<'de> ::serde::Deserialize<'de> for ExchangeOpenIdTokenOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ExchangeOpenIdTokenOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ExchangeOpenIdTokenOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ExchangeOpenIdTokenOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "sub" => crate::serde_impls::fill(&mut map, &mut slot_0, "sub")?,
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ExchangeOpenIdTokenOkBody {
-                    sub: crate::serde_impls::required(slot_0, "sub")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    ExchangeOpenIdTokenOkBody {
+        sub: "sub" required,
     }
 }
 #[cfg(feature = "client-server")]
@@ -2674,54 +1411,9 @@ pub struct RegisterAccountOkBody {
     pub token: crate::strings::Secret,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for RegisterAccountOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("token", &self.token)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for RegisterAccountOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = RegisterAccountOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct RegisterAccountOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<RegisterAccountOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "token" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "token")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(RegisterAccountOkBody {
-                    token: crate::serde_impls::required(slot_0, "token")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    RegisterAccountOkBody {
+        token: "token" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -2739,54 +1431,9 @@ pub struct GetAccountOkBody {
     pub user_id: crate::types::UserId,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for GetAccountOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("user_id", &self.user_id)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for GetAccountOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetAccountOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetAccountOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetAccountOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "user_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "user_id")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetAccountOkBody {
-                    user_id: crate::serde_impls::required(slot_0, "user_id")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetAccountOkBody {
+        user_id: "user_id" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -2809,70 +1456,11 @@ pub struct GetValidated3pidOkBody {
     pub validated_at: i64,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for GetValidated3pidOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("medium", &self.medium)?;
-        map.serialize_entry("address", &self.address)?;
-        map.serialize_entry("validated_at", &self.validated_at)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for GetValidated3pidOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetValidated3pidOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetValidated3pidOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetValidated3pidOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "medium" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "medium")?
-                        }
-                        "address" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "address")?
-                        }
-                        "validated_at" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "validated_at",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetValidated3pidOkBody {
-                    medium: crate::serde_impls::required(slot_0, "medium")?,
-                    address: crate::serde_impls::required(slot_1, "address")?,
-                    validated_at: crate::serde_impls::required(slot_2, "validated_at")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetValidated3pidOkBody {
+        medium: "medium" required,
+        address: "address" required,
+        validated_at: "validated_at" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -2902,71 +1490,11 @@ pub struct BindBody {
     pub mxid: crate::types::UserId,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for BindBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("sid", &self.sid)?;
-        map.serialize_entry("client_secret", &self.client_secret)?;
-        map.serialize_entry("mxid", &self.mxid)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for BindBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = BindBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct BindBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<BindBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
-                        "client_secret" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "client_secret",
-                            )?
-                        }
-                        "mxid" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "mxid")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(BindBody {
-                    sid: crate::serde_impls::required(slot_0, "sid")?,
-                    client_secret: crate::serde_impls::required(
-                        slot_1,
-                        "client_secret",
-                    )?,
-                    mxid: crate::serde_impls::required(slot_2, "mxid")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    BindBody {
+        sid: "sid" required,
+        client_secret: "client_secret" required,
+        mxid: "mxid" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -3010,96 +1538,15 @@ pub struct BindOkBody {
     pub signatures: crate::types::ServerSignatures,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for BindOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("address", &self.address)?;
-        map.serialize_entry("medium", &self.medium)?;
-        map.serialize_entry("mxid", &self.mxid)?;
-        map.serialize_entry("not_before", &self.not_before)?;
-        map.serialize_entry("not_after", &self.not_after)?;
-        map.serialize_entry("ts", &self.ts)?;
-        map.serialize_entry("signatures", &self.signatures)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for BindOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = BindOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct BindOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<BindOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                let mut slot_6 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "address" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "address")?
-                        }
-                        "medium" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "medium")?
-                        }
-                        "mxid" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "mxid")?
-                        }
-                        "not_before" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_3,
-                                "not_before",
-                            )?
-                        }
-                        "not_after" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "not_after")?
-                        }
-                        "ts" => crate::serde_impls::fill(&mut map, &mut slot_5, "ts")?,
-                        "signatures" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_6,
-                                "signatures",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(BindOkBody {
-                    address: crate::serde_impls::required(slot_0, "address")?,
-                    medium: crate::serde_impls::required(slot_1, "medium")?,
-                    mxid: crate::serde_impls::required(slot_2, "mxid")?,
-                    not_before: crate::serde_impls::required(slot_3, "not_before")?,
-                    not_after: crate::serde_impls::required(slot_4, "not_after")?,
-                    ts: crate::serde_impls::required(slot_5, "ts")?,
-                    signatures: crate::serde_impls::required(slot_6, "signatures")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    BindOkBody {
+        address: "address" required,
+        medium: "medium" required,
+        mxid: "mxid" required,
+        not_before: "not_before" required,
+        not_after: "not_after" required,
+        ts: "ts" required,
+        signatures: "signatures" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -3137,60 +1584,10 @@ pub struct ThreePid {
     pub address: ::std::string::String,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for ThreePid {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("medium", &self.medium)?;
-        map.serialize_entry("address", &self.address)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for ThreePid {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ThreePid;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ThreePid")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ThreePid, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "medium" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "medium")?
-                        }
-                        "address" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "address")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ThreePid {
-                    medium: crate::serde_impls::required(slot_0, "medium")?,
-                    address: crate::serde_impls::required(slot_1, "address")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    ThreePid {
+        medium: "medium" required,
+        address: "address" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -3215,78 +1612,12 @@ pub struct UnbindBody {
     pub threepid: crate::types::ThreePid,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for UnbindBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.sid.is_some() {
-            map.serialize_entry("sid", &self.sid)?;
-        }
-        if self.client_secret.is_some() {
-            map.serialize_entry("client_secret", &self.client_secret)?;
-        }
-        map.serialize_entry("mxid", &self.mxid)?;
-        map.serialize_entry("threepid", &self.threepid)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for UnbindBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = UnbindBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct UnbindBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<UnbindBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
-                        "client_secret" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "client_secret",
-                            )?
-                        }
-                        "mxid" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "mxid")?
-                        }
-                        "threepid" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "threepid")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(UnbindBody {
-                    sid: slot_0.unwrap_or_default(),
-                    client_secret: slot_1.unwrap_or_default(),
-                    mxid: crate::serde_impls::required(slot_2, "mxid")?,
-                    threepid: crate::serde_impls::required(slot_3, "threepid")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    UnbindBody {
+        sid: "sid" default skip_none,
+        client_secret: "client_secret" default skip_none,
+        mxid: "mxid" required,
+        threepid: "threepid" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -3321,85 +1652,12 @@ pub struct EmailRequestTokenBody {
     pub next_link: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for EmailRequestTokenBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("client_secret", &self.client_secret)?;
-        map.serialize_entry("email", &self.email)?;
-        map.serialize_entry("send_attempt", &self.send_attempt)?;
-        if self.next_link.is_some() {
-            map.serialize_entry("next_link", &self.next_link)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for EmailRequestTokenBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = EmailRequestTokenBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct EmailRequestTokenBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<EmailRequestTokenBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "client_secret" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "client_secret",
-                            )?
-                        }
-                        "email" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "email")?
-                        }
-                        "send_attempt" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "send_attempt",
-                            )?
-                        }
-                        "next_link" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "next_link")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(EmailRequestTokenBody {
-                    client_secret: crate::serde_impls::required(
-                        slot_0,
-                        "client_secret",
-                    )?,
-                    email: crate::serde_impls::required(slot_1, "email")?,
-                    send_attempt: crate::serde_impls::required(slot_2, "send_attempt")?,
-                    next_link: slot_3.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    EmailRequestTokenBody {
+        client_secret: "client_secret" required,
+        email: "email" required,
+        send_attempt: "send_attempt" required,
+        next_link: "next_link" default skip_none,
     }
 }
 #[cfg(feature = "identity")]
@@ -3426,52 +1684,9 @@ pub struct EmailRequestTokenOkBody {
     pub sid: ::std::string::String,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for EmailRequestTokenOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("sid", &self.sid)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for EmailRequestTokenOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = EmailRequestTokenOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct EmailRequestTokenOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<EmailRequestTokenOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(EmailRequestTokenOkBody {
-                    sid: crate::serde_impls::required(slot_0, "sid")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    EmailRequestTokenOkBody {
+        sid: "sid" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -3489,54 +1704,9 @@ pub struct EmailSubmitTokenGetOkBody {
     pub success: bool,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for EmailSubmitTokenGetOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("success", &self.success)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for EmailSubmitTokenGetOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = EmailSubmitTokenGetOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct EmailSubmitTokenGetOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<EmailSubmitTokenGetOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "success" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "success")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(EmailSubmitTokenGetOkBody {
-                    success: crate::serde_impls::required(slot_0, "success")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    EmailSubmitTokenGetOkBody {
+        success: "success" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -3558,71 +1728,11 @@ pub struct EmailSubmitTokenPostBody {
     pub token: crate::strings::Secret,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for EmailSubmitTokenPostBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("sid", &self.sid)?;
-        map.serialize_entry("client_secret", &self.client_secret)?;
-        map.serialize_entry("token", &self.token)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for EmailSubmitTokenPostBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = EmailSubmitTokenPostBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct EmailSubmitTokenPostBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<EmailSubmitTokenPostBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
-                        "client_secret" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "client_secret",
-                            )?
-                        }
-                        "token" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "token")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(EmailSubmitTokenPostBody {
-                    sid: crate::serde_impls::required(slot_0, "sid")?,
-                    client_secret: crate::serde_impls::required(
-                        slot_1,
-                        "client_secret",
-                    )?,
-                    token: crate::serde_impls::required(slot_2, "token")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    EmailSubmitTokenPostBody {
+        sid: "sid" required,
+        client_secret: "client_secret" required,
+        token: "token" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -3644,54 +1754,9 @@ pub struct EmailSubmitTokenPostOkBody {
     pub success: bool,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for EmailSubmitTokenPostOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("success", &self.success)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for EmailSubmitTokenPostOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = EmailSubmitTokenPostOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct EmailSubmitTokenPostOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<EmailSubmitTokenPostOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "success" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "success")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(EmailSubmitTokenPostOkBody {
-                    success: crate::serde_impls::required(slot_0, "success")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    EmailSubmitTokenPostOkBody {
+        success: "success" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -3709,58 +1774,9 @@ pub struct GetPubKeyOkBody {
     pub public_key: ::std::string::String,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for GetPubKeyOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("public_key", &self.public_key)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for GetPubKeyOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetPubKeyOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetPubKeyOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetPubKeyOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "public_key" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "public_key",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetPubKeyOkBody {
-                    public_key: crate::serde_impls::required(slot_0, "public_key")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetPubKeyOkBody {
+        public_key: "public_key" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -3778,54 +1794,9 @@ pub struct VersionsGetVersionsOkBody {
     pub versions: ::std::vec::Vec<::std::string::String>,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for VersionsGetVersionsOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("versions", &self.versions)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for VersionsGetVersionsOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = VersionsGetVersionsOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct VersionsGetVersionsOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<VersionsGetVersionsOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "versions" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "versions")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(VersionsGetVersionsOkBody {
-                    versions: crate::serde_impls::required(slot_0, "versions")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    VersionsGetVersionsOkBody {
+        versions: "versions" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -3850,58 +1821,10 @@ pub struct InternationalisedPolicy {
     pub url: ::std::string::String,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for InternationalisedPolicy {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("name", &self.name)?;
-        map.serialize_entry("url", &self.url)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for InternationalisedPolicy {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = InternationalisedPolicy;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct InternationalisedPolicy")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<InternationalisedPolicy, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "name")?
-                        }
-                        "url" => crate::serde_impls::fill(&mut map, &mut slot_1, "url")?,
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(InternationalisedPolicy {
-                    name: crate::serde_impls::required(slot_0, "name")?,
-                    url: crate::serde_impls::required(slot_1, "url")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    InternationalisedPolicy {
+        name: "name" required,
+        url: "url" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -3926,61 +1849,11 @@ pub struct PolicyObject {
     >,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for PolicyObject {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("version", &self.version)?;
-        for (key, value) in &self.additional_properties {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    PolicyObject {
+        version: "version" required,
     }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for PolicyObject {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = PolicyObject;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct PolicyObject")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<PolicyObject, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "version" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "version")?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_1.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(PolicyObject {
-                    version: crate::serde_impls::required(slot_0, "version")?,
-                    additional_properties: slot_1,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    additional_properties
 }
 #[cfg(feature = "identity")]
 impl PolicyObject {
@@ -4004,54 +1877,9 @@ pub struct GetTermsOkBody {
     >,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for GetTermsOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("policies", &self.policies)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for GetTermsOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetTermsOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetTermsOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetTermsOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "policies" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "policies")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetTermsOkBody {
-                    policies: crate::serde_impls::required(slot_0, "policies")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetTermsOkBody {
+        policies: "policies" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -4074,58 +1902,9 @@ pub struct AgreeToTermsBody {
     pub user_accepts: ::std::vec::Vec<::std::string::String>,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for AgreeToTermsBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("user_accepts", &self.user_accepts)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for AgreeToTermsBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = AgreeToTermsBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct AgreeToTermsBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<AgreeToTermsBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "user_accepts" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "user_accepts",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(AgreeToTermsBody {
-                    user_accepts: crate::serde_impls::required(slot_0, "user_accepts")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    AgreeToTermsBody {
+        user_accepts: "user_accepts" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -4148,71 +1927,10 @@ pub struct GetHashDetailsOkBody {
     pub algorithms: ::std::vec::Vec<::std::string::String>,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for GetHashDetailsOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("lookup_pepper", &self.lookup_pepper)?;
-        map.serialize_entry("algorithms", &self.algorithms)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for GetHashDetailsOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetHashDetailsOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetHashDetailsOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetHashDetailsOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "lookup_pepper" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "lookup_pepper",
-                            )?
-                        }
-                        "algorithms" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "algorithms",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetHashDetailsOkBody {
-                    lookup_pepper: crate::serde_impls::required(
-                        slot_0,
-                        "lookup_pepper",
-                    )?,
-                    algorithms: crate::serde_impls::required(slot_1, "algorithms")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetHashDetailsOkBody {
+        lookup_pepper: "lookup_pepper" required,
+        algorithms: "algorithms" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -4245,66 +1963,11 @@ pub struct LookupUsersV2Body {
     pub addresses: ::std::vec::Vec<::std::string::String>,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for LookupUsersV2Body {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("algorithm", &self.algorithm)?;
-        map.serialize_entry("pepper", &self.pepper)?;
-        map.serialize_entry("addresses", &self.addresses)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for LookupUsersV2Body {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = LookupUsersV2Body;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct LookupUsersV2Body")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<LookupUsersV2Body, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "algorithm" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "algorithm")?
-                        }
-                        "pepper" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "pepper")?
-                        }
-                        "addresses" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "addresses")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(LookupUsersV2Body {
-                    algorithm: crate::serde_impls::required(slot_0, "algorithm")?,
-                    pepper: crate::serde_impls::required(slot_1, "pepper")?,
-                    addresses: crate::serde_impls::required(slot_2, "addresses")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    LookupUsersV2Body {
+        algorithm: "algorithm" required,
+        pepper: "pepper" required,
+        addresses: "addresses" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -4335,54 +1998,9 @@ pub struct LookupUsersV2OkBody {
     >,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for LookupUsersV2OkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("mappings", &self.mappings)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for LookupUsersV2OkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = LookupUsersV2OkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct LookupUsersV2OkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<LookupUsersV2OkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "mappings" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "mappings")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(LookupUsersV2OkBody {
-                    mappings: crate::serde_impls::required(slot_0, "mappings")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    LookupUsersV2OkBody {
+        mappings: "mappings" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -4410,70 +2028,11 @@ pub struct GetValidated3pidV2OkBody {
     pub validated_at: i64,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for GetValidated3pidV2OkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("medium", &self.medium)?;
-        map.serialize_entry("address", &self.address)?;
-        map.serialize_entry("validated_at", &self.validated_at)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for GetValidated3pidV2OkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetValidated3pidV2OkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetValidated3pidV2OkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetValidated3pidV2OkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "medium" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "medium")?
-                        }
-                        "address" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "address")?
-                        }
-                        "validated_at" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "validated_at",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetValidated3pidV2OkBody {
-                    medium: crate::serde_impls::required(slot_0, "medium")?,
-                    address: crate::serde_impls::required(slot_1, "address")?,
-                    validated_at: crate::serde_impls::required(slot_2, "validated_at")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetValidated3pidV2OkBody {
+        medium: "medium" required,
+        address: "address" required,
+        validated_at: "validated_at" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -4503,71 +2062,11 @@ pub struct BindV2Body {
     pub mxid: crate::types::UserId,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for BindV2Body {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("sid", &self.sid)?;
-        map.serialize_entry("client_secret", &self.client_secret)?;
-        map.serialize_entry("mxid", &self.mxid)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for BindV2Body {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = BindV2Body;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct BindV2Body")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<BindV2Body, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
-                        "client_secret" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "client_secret",
-                            )?
-                        }
-                        "mxid" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "mxid")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(BindV2Body {
-                    sid: crate::serde_impls::required(slot_0, "sid")?,
-                    client_secret: crate::serde_impls::required(
-                        slot_1,
-                        "client_secret",
-                    )?,
-                    mxid: crate::serde_impls::required(slot_2, "mxid")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    BindV2Body {
+        sid: "sid" required,
+        client_secret: "client_secret" required,
+        mxid: "mxid" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -4603,96 +2102,15 @@ pub struct BindV2OkBody {
     pub signatures: crate::types::ServerSignatures,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for BindV2OkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("address", &self.address)?;
-        map.serialize_entry("medium", &self.medium)?;
-        map.serialize_entry("mxid", &self.mxid)?;
-        map.serialize_entry("not_before", &self.not_before)?;
-        map.serialize_entry("not_after", &self.not_after)?;
-        map.serialize_entry("ts", &self.ts)?;
-        map.serialize_entry("signatures", &self.signatures)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for BindV2OkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = BindV2OkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct BindV2OkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<BindV2OkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                let mut slot_6 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "address" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "address")?
-                        }
-                        "medium" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "medium")?
-                        }
-                        "mxid" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "mxid")?
-                        }
-                        "not_before" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_3,
-                                "not_before",
-                            )?
-                        }
-                        "not_after" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "not_after")?
-                        }
-                        "ts" => crate::serde_impls::fill(&mut map, &mut slot_5, "ts")?,
-                        "signatures" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_6,
-                                "signatures",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(BindV2OkBody {
-                    address: crate::serde_impls::required(slot_0, "address")?,
-                    medium: crate::serde_impls::required(slot_1, "medium")?,
-                    mxid: crate::serde_impls::required(slot_2, "mxid")?,
-                    not_before: crate::serde_impls::required(slot_3, "not_before")?,
-                    not_after: crate::serde_impls::required(slot_4, "not_after")?,
-                    ts: crate::serde_impls::required(slot_5, "ts")?,
-                    signatures: crate::serde_impls::required(slot_6, "signatures")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    BindV2OkBody {
+        address: "address" required,
+        medium: "medium" required,
+        mxid: "mxid" required,
+        not_before: "not_before" required,
+        not_after: "not_after" required,
+        ts: "ts" required,
+        signatures: "signatures" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -4733,78 +2151,12 @@ pub struct UnbindV2Body {
     pub threepid: crate::types::ThreePid,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for UnbindV2Body {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.sid.is_some() {
-            map.serialize_entry("sid", &self.sid)?;
-        }
-        if self.client_secret.is_some() {
-            map.serialize_entry("client_secret", &self.client_secret)?;
-        }
-        map.serialize_entry("mxid", &self.mxid)?;
-        map.serialize_entry("threepid", &self.threepid)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for UnbindV2Body {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = UnbindV2Body;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct UnbindV2Body")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<UnbindV2Body, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
-                        "client_secret" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "client_secret",
-                            )?
-                        }
-                        "mxid" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "mxid")?
-                        }
-                        "threepid" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "threepid")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(UnbindV2Body {
-                    sid: slot_0.unwrap_or_default(),
-                    client_secret: slot_1.unwrap_or_default(),
-                    mxid: crate::serde_impls::required(slot_2, "mxid")?,
-                    threepid: crate::serde_impls::required(slot_3, "threepid")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    UnbindV2Body {
+        sid: "sid" default skip_none,
+        client_secret: "client_secret" default skip_none,
+        mxid: "mxid" required,
+        threepid: "threepid" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -4845,85 +2197,12 @@ pub struct RequestEmailValidation {
     pub next_link: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for RequestEmailValidation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("client_secret", &self.client_secret)?;
-        map.serialize_entry("email", &self.email)?;
-        map.serialize_entry("send_attempt", &self.send_attempt)?;
-        if self.next_link.is_some() {
-            map.serialize_entry("next_link", &self.next_link)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for RequestEmailValidation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = RequestEmailValidation;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct RequestEmailValidation")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<RequestEmailValidation, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "client_secret" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "client_secret",
-                            )?
-                        }
-                        "email" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "email")?
-                        }
-                        "send_attempt" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "send_attempt",
-                            )?
-                        }
-                        "next_link" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "next_link")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(RequestEmailValidation {
-                    client_secret: crate::serde_impls::required(
-                        slot_0,
-                        "client_secret",
-                    )?,
-                    email: crate::serde_impls::required(slot_1, "email")?,
-                    send_attempt: crate::serde_impls::required(slot_2, "send_attempt")?,
-                    next_link: slot_3.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    RequestEmailValidation {
+        client_secret: "client_secret" required,
+        email: "email" required,
+        send_attempt: "send_attempt" required,
+        next_link: "next_link" default skip_none,
     }
 }
 #[cfg(feature = "identity")]
@@ -4953,52 +2232,9 @@ pub struct Sid {
     pub sid: ::std::string::String,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for Sid {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("sid", &self.sid)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for Sid {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Sid;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Sid")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Sid, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Sid {
-                    sid: crate::serde_impls::required(slot_0, "sid")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Sid {
+        sid: "sid" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -5020,71 +2256,11 @@ pub struct EmailSubmitTokenPostV2Body {
     pub token: crate::strings::Secret,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for EmailSubmitTokenPostV2Body {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("sid", &self.sid)?;
-        map.serialize_entry("client_secret", &self.client_secret)?;
-        map.serialize_entry("token", &self.token)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for EmailSubmitTokenPostV2Body {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = EmailSubmitTokenPostV2Body;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct EmailSubmitTokenPostV2Body")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<EmailSubmitTokenPostV2Body, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
-                        "client_secret" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "client_secret",
-                            )?
-                        }
-                        "token" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "token")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(EmailSubmitTokenPostV2Body {
-                    sid: crate::serde_impls::required(slot_0, "sid")?,
-                    client_secret: crate::serde_impls::required(
-                        slot_1,
-                        "client_secret",
-                    )?,
-                    token: crate::serde_impls::required(slot_2, "token")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    EmailSubmitTokenPostV2Body {
+        sid: "sid" required,
+        client_secret: "client_secret" required,
+        token: "token" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -5106,54 +2282,9 @@ pub struct EmailSubmitTokenPostV2OkBody {
     pub success: bool,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for EmailSubmitTokenPostV2OkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("success", &self.success)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for EmailSubmitTokenPostV2OkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = EmailSubmitTokenPostV2OkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct EmailSubmitTokenPostV2OkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<EmailSubmitTokenPostV2OkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "success" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "success")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(EmailSubmitTokenPostV2OkBody {
-                    success: crate::serde_impls::required(slot_0, "success")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    EmailSubmitTokenPostV2OkBody {
+        success: "success" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -5191,95 +2322,13 @@ pub struct RequestMsisdnValidation {
     pub next_link: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for RequestMsisdnValidation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("client_secret", &self.client_secret)?;
-        map.serialize_entry("country", &self.country)?;
-        map.serialize_entry("phone_number", &self.phone_number)?;
-        map.serialize_entry("send_attempt", &self.send_attempt)?;
-        if self.next_link.is_some() {
-            map.serialize_entry("next_link", &self.next_link)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for RequestMsisdnValidation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = RequestMsisdnValidation;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct RequestMsisdnValidation")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<RequestMsisdnValidation, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "client_secret" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "client_secret",
-                            )?
-                        }
-                        "country" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "country")?
-                        }
-                        "phone_number" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "phone_number",
-                            )?
-                        }
-                        "send_attempt" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_3,
-                                "send_attempt",
-                            )?
-                        }
-                        "next_link" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "next_link")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(RequestMsisdnValidation {
-                    client_secret: crate::serde_impls::required(
-                        slot_0,
-                        "client_secret",
-                    )?,
-                    country: crate::serde_impls::required(slot_1, "country")?,
-                    phone_number: crate::serde_impls::required(slot_2, "phone_number")?,
-                    send_attempt: crate::serde_impls::required(slot_3, "send_attempt")?,
-                    next_link: slot_4.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    RequestMsisdnValidation {
+        client_secret: "client_secret" required,
+        country: "country" required,
+        phone_number: "phone_number" required,
+        send_attempt: "send_attempt" required,
+        next_link: "next_link" default skip_none,
     }
 }
 #[cfg(feature = "identity")]
@@ -5312,71 +2361,11 @@ pub struct MsisdnSubmitTokenPostV2Body {
     pub token: crate::strings::Secret,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for MsisdnSubmitTokenPostV2Body {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("sid", &self.sid)?;
-        map.serialize_entry("client_secret", &self.client_secret)?;
-        map.serialize_entry("token", &self.token)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for MsisdnSubmitTokenPostV2Body {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = MsisdnSubmitTokenPostV2Body;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct MsisdnSubmitTokenPostV2Body")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<MsisdnSubmitTokenPostV2Body, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "sid" => crate::serde_impls::fill(&mut map, &mut slot_0, "sid")?,
-                        "client_secret" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "client_secret",
-                            )?
-                        }
-                        "token" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "token")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(MsisdnSubmitTokenPostV2Body {
-                    sid: crate::serde_impls::required(slot_0, "sid")?,
-                    client_secret: crate::serde_impls::required(
-                        slot_1,
-                        "client_secret",
-                    )?,
-                    token: crate::serde_impls::required(slot_2, "token")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    MsisdnSubmitTokenPostV2Body {
+        sid: "sid" required,
+        client_secret: "client_secret" required,
+        token: "token" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -5398,54 +2387,9 @@ pub struct MsisdnSubmitTokenPostV2OkBody {
     pub success: bool,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for MsisdnSubmitTokenPostV2OkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("success", &self.success)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for MsisdnSubmitTokenPostV2OkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = MsisdnSubmitTokenPostV2OkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct MsisdnSubmitTokenPostV2OkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<MsisdnSubmitTokenPostV2OkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "success" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "success")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(MsisdnSubmitTokenPostV2OkBody {
-                    success: crate::serde_impls::required(slot_0, "success")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    MsisdnSubmitTokenPostV2OkBody {
+        success: "success" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -5954,159 +2898,21 @@ pub struct StoreInviteV2Body {
     >,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for StoreInviteV2Body {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("medium", &self.medium)?;
-        map.serialize_entry("address", &self.address)?;
-        map.serialize_entry("room_id", &self.room_id)?;
-        map.serialize_entry("sender", &self.sender)?;
-        if self.room_alias.is_some() {
-            map.serialize_entry("room_alias", &self.room_alias)?;
-        }
-        if self.room_avatar_url.is_some() {
-            map.serialize_entry("room_avatar_url", &self.room_avatar_url)?;
-        }
-        if self.room_join_rules.is_some() {
-            map.serialize_entry("room_join_rules", &self.room_join_rules)?;
-        }
-        if self.room_name.is_some() {
-            map.serialize_entry("room_name", &self.room_name)?;
-        }
-        if self.sender_display_name.is_some() {
-            map.serialize_entry("sender_display_name", &self.sender_display_name)?;
-        }
-        if self.sender_avatar_url.is_some() {
-            map.serialize_entry("sender_avatar_url", &self.sender_avatar_url)?;
-        }
-        if self.room_type.is_some() {
-            map.serialize_entry("room_type", &self.room_type)?;
-        }
-        for (key, value) in &self.additional_properties {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    StoreInviteV2Body {
+        medium: "medium" required,
+        address: "address" required,
+        room_id: "room_id" required,
+        sender: "sender" required,
+        room_alias: "room_alias" default skip_none,
+        room_avatar_url: "room_avatar_url" default skip_none,
+        room_join_rules: "room_join_rules" default skip_none,
+        room_name: "room_name" default skip_none,
+        sender_display_name: "sender_display_name" default skip_none,
+        sender_avatar_url: "sender_avatar_url" default skip_none,
+        room_type: "room_type" default skip_none,
     }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for StoreInviteV2Body {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = StoreInviteV2Body;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct StoreInviteV2Body")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<StoreInviteV2Body, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                let mut slot_6 = ::std::option::Option::None;
-                let mut slot_7 = ::std::option::Option::None;
-                let mut slot_8 = ::std::option::Option::None;
-                let mut slot_9 = ::std::option::Option::None;
-                let mut slot_10 = ::std::option::Option::None;
-                let mut slot_11 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "medium" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "medium")?
-                        }
-                        "address" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "address")?
-                        }
-                        "room_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "room_id")?
-                        }
-                        "sender" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "sender")?
-                        }
-                        "room_alias" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_4,
-                                "room_alias",
-                            )?
-                        }
-                        "room_avatar_url" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_5,
-                                "room_avatar_url",
-                            )?
-                        }
-                        "room_join_rules" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_6,
-                                "room_join_rules",
-                            )?
-                        }
-                        "room_name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_7, "room_name")?
-                        }
-                        "sender_display_name" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_8,
-                                "sender_display_name",
-                            )?
-                        }
-                        "sender_avatar_url" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_9,
-                                "sender_avatar_url",
-                            )?
-                        }
-                        "room_type" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_10,
-                                "room_type",
-                            )?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_11.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(StoreInviteV2Body {
-                    medium: crate::serde_impls::required(slot_0, "medium")?,
-                    address: crate::serde_impls::required(slot_1, "address")?,
-                    room_id: crate::serde_impls::required(slot_2, "room_id")?,
-                    sender: crate::serde_impls::required(slot_3, "sender")?,
-                    room_alias: slot_4.unwrap_or_default(),
-                    room_avatar_url: slot_5.unwrap_or_default(),
-                    room_join_rules: slot_6.unwrap_or_default(),
-                    room_name: slot_7.unwrap_or_default(),
-                    sender_display_name: slot_8.unwrap_or_default(),
-                    sender_avatar_url: slot_9.unwrap_or_default(),
-                    room_type: slot_10.unwrap_or_default(),
-                    additional_properties: slot_11,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    additional_properties
 }
 #[cfg(feature = "identity")]
 impl StoreInviteV2Body {
@@ -6145,71 +2951,10 @@ pub struct PublicKey {
     pub key_validity_url: ::std::string::String,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for PublicKey {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("public_key", &self.public_key)?;
-        map.serialize_entry("key_validity_url", &self.key_validity_url)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for PublicKey {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = PublicKey;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct PublicKey")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<PublicKey, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "public_key" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "public_key",
-                            )?
-                        }
-                        "key_validity_url" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "key_validity_url",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(PublicKey {
-                    public_key: crate::serde_impls::required(slot_0, "public_key")?,
-                    key_validity_url: crate::serde_impls::required(
-                        slot_1,
-                        "key_validity_url",
-                    )?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    PublicKey {
+        public_key: "public_key" required,
+        key_validity_url: "key_validity_url" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -6240,74 +2985,11 @@ pub struct StoreInviteV2OkBody {
     pub display_name: ::std::string::String,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for StoreInviteV2OkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("token", &self.token)?;
-        map.serialize_entry("public_keys", &self.public_keys)?;
-        map.serialize_entry("display_name", &self.display_name)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for StoreInviteV2OkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = StoreInviteV2OkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct StoreInviteV2OkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<StoreInviteV2OkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "token" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "token")?
-                        }
-                        "public_keys" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "public_keys",
-                            )?
-                        }
-                        "display_name" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "display_name",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(StoreInviteV2OkBody {
-                    token: crate::serde_impls::required(slot_0, "token")?,
-                    public_keys: crate::serde_impls::required(slot_1, "public_keys")?,
-                    display_name: crate::serde_impls::required(slot_2, "display_name")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    StoreInviteV2OkBody {
+        token: "token" required,
+        public_keys: "public_keys" required,
+        display_name: "display_name" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -6337,70 +3019,11 @@ pub struct BlindlySignStuffV2Body {
     pub private_key: crate::strings::Secret,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for BlindlySignStuffV2Body {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("mxid", &self.mxid)?;
-        map.serialize_entry("token", &self.token)?;
-        map.serialize_entry("private_key", &self.private_key)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for BlindlySignStuffV2Body {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = BlindlySignStuffV2Body;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct BlindlySignStuffV2Body")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<BlindlySignStuffV2Body, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "mxid" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "mxid")?
-                        }
-                        "token" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "token")?
-                        }
-                        "private_key" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "private_key",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(BlindlySignStuffV2Body {
-                    mxid: crate::serde_impls::required(slot_0, "mxid")?,
-                    token: crate::serde_impls::required(slot_1, "token")?,
-                    private_key: crate::serde_impls::required(slot_2, "private_key")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    BlindlySignStuffV2Body {
+        mxid: "mxid" required,
+        token: "token" required,
+        private_key: "private_key" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -6428,76 +3051,12 @@ pub struct BlindlySignStuffV2OkBody {
     pub token: crate::strings::Secret,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for BlindlySignStuffV2OkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("mxid", &self.mxid)?;
-        map.serialize_entry("sender", &self.sender)?;
-        map.serialize_entry("signatures", &self.signatures)?;
-        map.serialize_entry("token", &self.token)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for BlindlySignStuffV2OkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = BlindlySignStuffV2OkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct BlindlySignStuffV2OkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<BlindlySignStuffV2OkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "mxid" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "mxid")?
-                        }
-                        "sender" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "sender")?
-                        }
-                        "signatures" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "signatures",
-                            )?
-                        }
-                        "token" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "token")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(BlindlySignStuffV2OkBody {
-                    mxid: crate::serde_impls::required(slot_0, "mxid")?,
-                    sender: crate::serde_impls::required(slot_1, "sender")?,
-                    signatures: crate::serde_impls::required(slot_2, "signatures")?,
-                    token: crate::serde_impls::required(slot_3, "token")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    BlindlySignStuffV2OkBody {
+        mxid: "mxid" required,
+        sender: "sender" required,
+        signatures: "signatures" required,
+        token: "token" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -6525,58 +3084,9 @@ pub struct GetPubKeyV2OkBody {
     pub public_key: ::std::string::String,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for GetPubKeyV2OkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("public_key", &self.public_key)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for GetPubKeyV2OkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetPubKeyV2OkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetPubKeyV2OkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetPubKeyV2OkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "public_key" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "public_key",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetPubKeyV2OkBody {
-                    public_key: crate::serde_impls::required(slot_0, "public_key")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetPubKeyV2OkBody {
+        public_key: "public_key" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -6594,54 +3104,9 @@ pub struct IsPubKeyValidV2OkBody {
     pub valid: bool,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for IsPubKeyValidV2OkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("valid", &self.valid)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for IsPubKeyValidV2OkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = IsPubKeyValidV2OkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct IsPubKeyValidV2OkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<IsPubKeyValidV2OkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "valid" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "valid")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(IsPubKeyValidV2OkBody {
-                    valid: crate::serde_impls::required(slot_0, "valid")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    IsPubKeyValidV2OkBody {
+        valid: "valid" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -6659,54 +3124,9 @@ pub struct IsEphemeralPubKeyValidV2OkBody {
     pub valid: bool,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for IsEphemeralPubKeyValidV2OkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("valid", &self.valid)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for IsEphemeralPubKeyValidV2OkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = IsEphemeralPubKeyValidV2OkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct IsEphemeralPubKeyValidV2OkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<IsEphemeralPubKeyValidV2OkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "valid" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "valid")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(IsEphemeralPubKeyValidV2OkBody {
-                    valid: crate::serde_impls::required(slot_0, "valid")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    IsEphemeralPubKeyValidV2OkBody {
+        valid: "valid" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -6739,110 +3159,15 @@ pub struct LookupUserOkBody {
     pub signatures: ::std::option::Option<crate::types::ServerSignatures>,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for LookupUserOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.address.is_some() {
-            map.serialize_entry("address", &self.address)?;
-        }
-        if self.medium.is_some() {
-            map.serialize_entry("medium", &self.medium)?;
-        }
-        if self.mxid.is_some() {
-            map.serialize_entry("mxid", &self.mxid)?;
-        }
-        if self.not_before.is_some() {
-            map.serialize_entry("not_before", &self.not_before)?;
-        }
-        if self.not_after.is_some() {
-            map.serialize_entry("not_after", &self.not_after)?;
-        }
-        if self.ts.is_some() {
-            map.serialize_entry("ts", &self.ts)?;
-        }
-        if self.signatures.is_some() {
-            map.serialize_entry("signatures", &self.signatures)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for LookupUserOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = LookupUserOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct LookupUserOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<LookupUserOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                let mut slot_6 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "address" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "address")?
-                        }
-                        "medium" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "medium")?
-                        }
-                        "mxid" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "mxid")?
-                        }
-                        "not_before" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_3,
-                                "not_before",
-                            )?
-                        }
-                        "not_after" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "not_after")?
-                        }
-                        "ts" => crate::serde_impls::fill(&mut map, &mut slot_5, "ts")?,
-                        "signatures" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_6,
-                                "signatures",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(LookupUserOkBody {
-                    address: slot_0.unwrap_or_default(),
-                    medium: slot_1.unwrap_or_default(),
-                    mxid: slot_2.unwrap_or_default(),
-                    not_before: slot_3.unwrap_or_default(),
-                    not_after: slot_4.unwrap_or_default(),
-                    ts: slot_5.unwrap_or_default(),
-                    signatures: slot_6.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    LookupUserOkBody {
+        address: "address" default skip_none,
+        medium: "medium" default skip_none,
+        mxid: "mxid" default skip_none,
+        not_before: "not_before" default skip_none,
+        not_after: "not_after" default skip_none,
+        ts: "ts" default skip_none,
+        signatures: "signatures" default skip_none,
     }
 }
 #[cfg(feature = "identity")]
@@ -6875,54 +3200,9 @@ pub struct LookupUsersBody {
     pub threepids: ::std::vec::Vec<::std::vec::Vec<::std::string::String>>,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for LookupUsersBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("threepids", &self.threepids)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for LookupUsersBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = LookupUsersBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct LookupUsersBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<LookupUsersBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "threepids" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "threepids")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(LookupUsersBody {
-                    threepids: crate::serde_impls::required(slot_0, "threepids")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    LookupUsersBody {
+        threepids: "threepids" required,
     }
 }
 #[cfg(feature = "identity")]
@@ -6943,54 +3223,9 @@ pub struct LookupUsersOkBody {
     pub threepids: ::std::vec::Vec<::std::vec::Vec<::std::string::String>>,
 }
 #[cfg(feature = "identity")]
-impl ::serde::Serialize for LookupUsersOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("threepids", &self.threepids)?;
-        map.end()
-    }
-}
-#[cfg(feature = "identity")]
-impl<'de> ::serde::Deserialize<'de> for LookupUsersOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = LookupUsersOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct LookupUsersOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<LookupUsersOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "threepids" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "threepids")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(LookupUsersOkBody {
-                    threepids: crate::serde_impls::required(slot_0, "threepids")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    LookupUsersOkBody {
+        threepids: "threepids" required,
     }
 }
 #[cfg(feature = "identity")]

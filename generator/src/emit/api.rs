@@ -30,16 +30,13 @@ pub(super) fn parts<'a>(ir: &'a Ir, api: &'a Api) -> Vec<Part<'a>> {
             types
         })
     });
-    let rest: [fn(&Ir, &Api) -> TokenStream; 4] = [
-        service_trait,
-        |_, api| metadata(api),
-        client::client,
-        router::router,
-    ];
+    let rest: [fn(&Ir, &Api) -> TokenStream; 2] = [service_trait, |_, api| metadata(api)];
     credential
         .into_iter()
         .chain(operation_types)
         .chain(rest.map(|item| Part::rust(move || item(ir, api))))
+        .chain(client::parts(ir, api))
+        .chain([Part::rust(move || router::router(api))])
         .collect()
 }
 

@@ -8,24 +8,23 @@ use quote::quote;
 
 use crate::emit::context::{request_name, response_name, routes_doc, status_arms};
 use crate::emit::docs::doc_paragraphs;
+use crate::emit::part::Part;
 use crate::emit::rust_types::ident;
 use crate::ir::{
     Api, BodyReading, CredentialPlace, Ir, Operation, ParamLocation, Response, Security, Status,
     TypeKind, TypeRef,
 };
 
-/// Everything of the client half for one API.
-pub(super) fn client(ir: &Ir, api: &Api) -> TokenStream {
-    let builders = api.operations.iter().map(|op| to_http(api, op));
-    let readers = api.operations.iter().map(|op| from_http(ir, op));
-    let endpoints = api.operations.iter().map(|op| endpoint_impl(api, op));
-    let client = client_struct(api);
-    quote! {
-        #(#builders)*
-        #(#readers)*
-        #(#endpoints)*
-        #client
-    }
+/// The client half of one API, as parts of its module: each operation's conversions and
+/// `Endpoint` impl, each its own part, then the `Client`.
+pub(super) fn parts<'a>(ir: &'a Ir, api: &'a Api) -> Vec<Part<'a>> {
+    let ops = || api.operations.iter();
+    ops()
+        .map(|op| Part::rust(move || to_http(api, op)))
+        .chain(ops().map(|op| Part::rust(move || from_http(ir, op))))
+        .chain(ops().map(|op| Part::rust(move || endpoint_impl(api, op))))
+        .chain([Part::rust(move || client_struct(api))])
+        .collect()
 }
 
 /// The API's credential type as the `Endpoint` trait names it: `Infallible` where the API

@@ -95,6 +95,13 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
             )
         })
         .collect();
+    files.extend(ir.apis.iter().map(|api| {
+        Planned::rust(
+            format!("src/{}/handlers.rs", api.module),
+            &header,
+            router::handler_parts(ir, api),
+        )
+    }));
     if let Some(round_trip) = round_trip::parts(ir) {
         files.push(Planned::rust("tests/round_trip.rs", &header, round_trip));
     }

@@ -63,10 +63,122 @@ impl<'a> Part<'a> {
                         attrs.insert(0, gate);
                     }
                 }
-                Ok(prettyplease::unparse(&file))
+                Ok(print(file))
             }
         }
     }
+}
+
+/// The file printed by prettyplease, but for the invocations of the crate's own
+/// declarative macros, which are laid out an entry per line: prettyplease cannot know a
+/// macro's grammar, and prints its tokens as one filled paragraph.
+fn print(mut file: syn::File) -> String {
+    let items = std::mem::take(&mut file.items);
+    // The run of items prettyplease prints next; the first carries the file's own
+    // attributes.
+    let mut run = file;
+    let mut text = String::new();
+    for item in items {
+        match item {
+            syn::Item::Macro(mut item) if is_own_declaration(&item) => {
+                text += &prettyplease::unparse(&run);
+                run.attrs.clear();
+                run.items.clear();
+                // Attributes and path as prettyplease prints them, then the body laid out.
+                let tokens = std::mem::take(&mut item.mac.tokens);
+                let head = prettyplease::unparse(&file_of(vec![syn::Item::Macro(item)]));
+                text += head.trim_end().trim_end_matches("{}");
+                text += "{\n";
+                lay_out(tokens, 1, &mut text);
+                text += "}\n";
+            }
+            item => run.items.push(item),
+        }
+    }
+    text + &prettyplease::unparse(&run)
+}
+
+fn file_of(items: Vec<syn::Item>) -> syn::File {
+    let mut file: syn::File = syn::parse_quote!();
+    file.items = items;
+    file
+}
+
+/// Whether an item invokes, with braces, a macro of the generated crate itself (a path
+/// from `crate`).
+fn is_own_declaration(item: &syn::ItemMacro) -> bool {
+    item.ident.is_none()
+        && matches!(item.mac.delimiter, syn::MacroDelimiter::Brace(_))
+        && item
+            .mac
+            .path
+            .segments
+            .first()
+            .is_some_and(|segment| segment.ident == "crate")
+}
+
+/// A declaration's tokens, `depth` levels in: a line per comma-ended entry, a braced group
+/// opened at the end of its line and its entries a level further in; within a line, words
+/// apart, and `:`, `,` and parentheses as Rust writes them.
+fn lay_out(tokens: proc_macro2::TokenStream, depth: usize, text: &mut String) {
+    use proc_macro2::{Delimiter, Spacing, TokenTree};
+    let indent = "    ".repeat(depth);
+    let mut line = String::new();
+    // Whether the next word is written apart from what precedes it.
+    let mut apart = false;
+    let end_line = |line: &mut String, text: &mut String| {
+        if !line.is_empty() {
+            *text += &indent;
+            *text += line;
+            text.push('\n');
+            line.clear();
+        }
+    };
+    for token in tokens {
+        match token {
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
+                line += " {";
+                end_line(&mut line, text);
+                lay_out(group.stream(), depth + 1, text);
+                *text += &indent;
+                *text += "}\n";
+                apart = false;
+            }
+            TokenTree::Group(group) => {
+                let mut inner = String::new();
+                lay_out(group.stream(), 0, &mut inner);
+                let (open, close) = match group.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Bracket => ("[", "]"),
+                    _ => ("", ""),
+                };
+                line += open;
+                line += inner.trim_end();
+                line += close;
+                apart = true;
+            }
+            TokenTree::Punct(punct) if punct.as_char() == ',' => {
+                line.push(',');
+                end_line(&mut line, text);
+                apart = false;
+            }
+            TokenTree::Punct(punct) => {
+                line.push(punct.as_char());
+                // `a: b` apart, `a::b` together.
+                apart = punct.as_char() == ':'
+                    && punct.spacing() == Spacing::Alone
+                    && !line.ends_with("::");
+            }
+            word => {
+                if apart {
+                    line.push(' ');
+                }
+                line += &word.to_string();
+                apart = true;
+            }
+        }
+    }
+    end_line(&mut line, text);
 }
 
 /// The attributes of an item, where it has any.
@@ -120,6 +232,35 @@ mod tests {
             .render("x.rs")
             .unwrap()
             .contains("cfg")
+        );
+    }
+
+    #[test]
+    fn the_crates_own_macros_are_laid_out_an_entry_per_line() {
+        let part = Part::gated(vec!["a".into()], || {
+            Ok(quote! {
+                pub struct S;
+                crate::serde_impls::object! {
+                    S { a: "a" required, b: "b" default_with(S::b) skip_none, }
+                    extra
+                }
+                impl S {}
+            })
+        });
+        assert_eq!(
+            part.render("x.rs").unwrap(),
+            "#[cfg(feature = \"a\")]\n\
+             pub struct S;\n\
+             #[cfg(feature = \"a\")]\n\
+             crate::serde_impls::object! {\n    \
+                 S {\n        \
+                     a: \"a\" required,\n        \
+                     b: \"b\" default_with(S::b) skip_none,\n    \
+                 }\n    \
+                 extra\n\
+             }\n\
+             #[cfg(feature = \"a\")]\n\
+             impl S {}\n"
         );
     }
 }

@@ -8,6 +8,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::emit::context::{error_type, parameter_type, request_name, response_name};
+use crate::emit::part::Part;
 use crate::emit::rust_types::{ident, status_code, type_tokens};
 use crate::failure::RouterFailure;
 use crate::ir::{
@@ -15,8 +16,9 @@ use crate::ir::{
     SecuritySchemeKind,
 };
 
-/// The router function and one handler per operation.
-pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
+/// The router function, and the declaration of the module of the server half's steps: a
+/// file of its own, made of `handler_parts`.
+pub(super) fn router(api: &Api) -> TokenStream {
     let trait_ident = ident(&api.trait_name);
     // An operation is served by the generic handler unless it shares a route: then each set
     // of operations sharing one gets a dispatcher, which tries them in turn.
@@ -46,21 +48,59 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
         let rest = &methods[1..];
         quote!(.route(#path, ::axum::routing::#first #(.#rest)*))
     });
-    let operations = api.operations.iter().map(|op| operation_impl(ir, api, op));
-    let dispatchers = shared
-        .iter()
-        .enumerate()
-        .map(|(index, set)| dispatcher(api, index, set));
-    let shared_module = (!shared.is_empty()).then(|| {
-        quote! {
-            /// Routes that several operations share: each dispatcher's doc says how it
-            /// chooses.
-            #[cfg(feature = "axum")]
-            pub(super) mod shared {
-                #(#dispatchers)*
-            }
+    let doc = format!(
+        " An axum router serving every operation of [`{}`] at its full paths, with the \
+         transport rules applied: credentials, parsing, error bodies, CORS, body limits.",
+        api.trait_name
+    );
+    quote! {
+        #[doc = #doc]
+        #[cfg(feature = "axum")]
+        pub fn router<S: #trait_ident>(server: ::std::sync::Arc<S>) -> ::axum::Router {
+            ::axum::Router::new()
+                #(#routes)*
+                .fallback(crate::runtime::routing::not_found)
+                .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
+                .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
+                .with_state(server)
         }
+
+        #[cfg(feature = "server")]
+        #[rustfmt::skip]
+        mod handlers;
+    }
+}
+
+/// The module of the server half's steps, as parts of its file: how credentials are found
+/// and checked, each operation's `runtime::Operation` impl (a part each, so that no part
+/// is the whole API), and the dispatchers of the routes that operations share.
+pub(super) fn handler_parts<'a>(ir: &'a Ir, api: &'a Api) -> Vec<Part<'a>> {
+    let shared = shared_operation_sets(api);
+    let dispatchers = (!shared.is_empty()).then(|| Part::rust(move || shared_module(api, &shared)));
+    let head = Part::rust(move || {
+        let doc = format!(
+            " The server half's steps for the {}: each request type's \
+             [`Operation`](crate::runtime::Operation) impl (authenticate, read, call), and \
+             the credential extractors and authenticators they share.",
+            api.title
+        );
+        let credentials = credentials(ir, api);
+        quote!(#![doc = #doc] #credentials)
     });
+    std::iter::once(head)
+        .chain(
+            api.operations
+                .iter()
+                .map(|op| Part::rust(move || operation_impl(ir, api, op))),
+        )
+        .chain(dispatchers)
+        .collect()
+}
+
+/// How the API's credentials are found and checked: an extractor per scheme, what a
+/// credential that cannot be used is answered, and the authenticators the operations
+/// call.
+fn credentials(ir: &Ir, api: &Api) -> TokenStream {
     let credential_fns = api.security_schemes.iter().map(|scheme| {
         let fn_ident = ident(&scheme.extractor);
         let variant = ident(&scheme.variant);
@@ -125,30 +165,25 @@ pub(super) fn router(ir: &Ir, api: &Api) -> TokenStream {
         }
     });
     let authenticators = authenticators(ir, api);
-    let doc = format!(
-        " An axum router serving every operation of [`{}`] at its full paths, with the \
-         transport rules applied: credentials, parsing, error bodies, CORS, body limits.",
-        api.trait_name
-    );
     quote! {
-        #[doc = #doc]
-        #[cfg(feature = "axum")]
-        pub fn router<S: #trait_ident>(server: ::std::sync::Arc<S>) -> ::axum::Router {
-            ::axum::Router::new()
-                #(#routes)*
-                .fallback(crate::runtime::routing::not_found)
-                .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
-                .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
-                .with_state(server)
-        }
+        #credential_failure
+        #(#credential_fns)*
+        #authenticators
+    }
+}
 
-        #[cfg(feature = "server")]
-        mod handlers {
-            #credential_failure
-            #(#credential_fns)*
-            #authenticators
-            #(#operations)*
-            #shared_module
+/// The module of the dispatchers of the routes that operations share (`shared`, the sets).
+fn shared_module(api: &Api, shared: &[Vec<usize>]) -> TokenStream {
+    let dispatchers = shared
+        .iter()
+        .enumerate()
+        .map(|(index, set)| dispatcher(api, index, set));
+    quote! {
+        /// Routes that several operations share: each dispatcher's doc says how it
+        /// chooses.
+        #[cfg(feature = "axum")]
+        pub(super) mod shared {
+            #(#dispatchers)*
         }
     }
 }
@@ -592,21 +627,21 @@ mod tests {
     #[test]
     fn credentials_are_read_from_the_places_the_ir_decided_in_its_order() {
         let ir = ir_of(SPEC, "[router]\nbody_limit = 10\nbearer_header = true\n");
-        let router = compact(router(&ir, &ir.apis[0]));
+        let credentials = compact(credentials(&ir, &ir.apis[0]));
         assert!(
-            router.contains(
+            credentials.contains(
                 r#"crate::runtime::credential(parts,&[crate::runtime::Place::Query("access_token"),crate::runtime::Place::Authorization("Bearer")]).map_err(credential_failure)?"#
             ),
-            "{router}"
+            "{credentials}"
         );
         assert!(
-            router.contains("credential_failure(crate::runtime::CredentialFailure::Missing)"),
-            "{router}"
+            credentials.contains("credential_failure(crate::runtime::CredentialFailure::Missing)"),
+            "{credentials}"
         );
         // Without answers of its own, the API gives the shared ones.
         assert!(
-            router.contains("->crate::types::ApiError{failure.answer()}"),
-            "{router}"
+            credentials.contains("->crate::types::ApiError{failure.answer()}"),
+            "{credentials}"
         );
     }
 
@@ -614,12 +649,12 @@ mod tests {
     fn an_api_may_answer_credential_failures_its_own_way() {
         let config = "[api.credential_errors]\nmissing_credential = { status = 401, code = \"M_UNAUTHORIZED\", message = \"Unauthorized\" }\n";
         let ir = ir_of(SPEC, config);
-        let router = compact(router(&ir, &ir.apis[0]));
+        let credentials = compact(credentials(&ir, &ir.apis[0]));
         assert!(
-            router.contains(
+            credentials.contains(
                 r#"crate::runtime::CredentialFailure::Missing=>{crate::types::ApiError::new(::http::StatusCode::UNAUTHORIZED,crate::types::ApiErrorCode::from("M_UNAUTHORIZED"),"Unauthorized")}"#
             ),
-            "{router}"
+            "{credentials}"
         );
     }
 
@@ -645,13 +680,18 @@ mod tests {
     fn every_operation_is_served_by_the_generic_handler_over_its_request_type() {
         let ir = ir_of(SPEC, "");
         let api = &ir.apis[0];
-        let router = compact(router(&ir, api));
+        let router = compact(router(api));
         assert!(
             router.contains("crate::runtime::routing::handle::<S,LoginRequest>"),
             "{router}"
         );
         // No operation has an async handler of its own: its steps are plain functions.
-        assert!(!router.contains("asyncfnlogin"), "{router}");
+        let handlers: String = handler_parts(&ir, api)
+            .iter()
+            .map(|part| part.render("handlers.rs").unwrap())
+            .collect();
+        assert!(!handlers.contains("async fn login"), "{handlers}");
+        assert!(handlers.contains("for super::LoginRequest"), "{handlers}");
         let login = compact(operation_impl(&ir, api, &api.operations[0]));
         assert!(
             login.contains(

@@ -14,80 +14,13 @@ pub struct ApiErrorBody {
     /// Further properties of the body, such as details particular to the code.
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
-impl ::serde::Serialize for ApiErrorBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("code", &self.code)?;
-        if !self.message.is_empty() {
-            map.serialize_entry("message", &self.message)?;
-        }
-        if self.retry_after_ms.is_some() {
-            map.serialize_entry("retry_after_ms", &self.retry_after_ms)?;
-        }
-        for (key, value) in &self.extra {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    ApiErrorBody {
+        code: "code" required,
+        message: "message" default skip_empty,
+        retry_after_ms: "retry_after_ms" default skip_none,
     }
-}
-impl<'de> ::serde::Deserialize<'de> for ApiErrorBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ApiErrorBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ApiErrorBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ApiErrorBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "code" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "code")?
-                        }
-                        "message" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "message")?
-                        }
-                        "retry_after_ms" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "retry_after_ms",
-                            )?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_3.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ApiErrorBody {
-                    code: crate::serde_impls::required(slot_0, "code")?,
-                    message: slot_1.unwrap_or_default(),
-                    retry_after_ms: slot_2.unwrap_or_default(),
-                    extra: slot_3,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    extra
 }
 impl ApiErrorBody {
     /// A body with the given code and message.
@@ -504,62 +437,10 @@ pub struct Tag {
     pub name: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "store")]
-impl ::serde::Serialize for Tag {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.id.is_some() {
-            map.serialize_entry("id", &self.id)?;
-        }
-        if self.name.is_some() {
-            map.serialize_entry("name", &self.name)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "store")]
-impl<'de> ::serde::Deserialize<'de> for Tag {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Tag;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Tag")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Tag, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        "name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "name")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Tag {
-                    id: slot_0.unwrap_or_default(),
-                    name: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Tag {
+        id: "id" default skip_none,
+        name: "name" default skip_none,
     }
 }
 #[cfg(feature = "store")]
@@ -675,60 +556,10 @@ pub struct Money {
     pub currency: crate::types::Currency,
 }
 #[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
-impl ::serde::Serialize for Money {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("currency", &self.currency)?;
-        map.end()
-    }
-}
-#[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
-impl<'de> ::serde::Deserialize<'de> for Money {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Money;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Money")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Money, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "amount" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "amount")?
-                        }
-                        "currency" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "currency")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Money {
-                    amount: crate::serde_impls::required(slot_0, "amount")?,
-                    currency: crate::serde_impls::required(slot_1, "currency")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Money {
+        amount: "amount" required,
+        currency: "currency" required,
     }
 }
 #[cfg(any(feature = "store", feature = "billing", feature = "refs"))]
@@ -754,82 +585,13 @@ pub struct Pet {
     pub price: ::std::option::Option<crate::types::Money>,
 }
 #[cfg(feature = "store")]
-impl ::serde::Serialize for Pet {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.id.is_some() {
-            map.serialize_entry("id", &self.id)?;
-        }
-        map.serialize_entry("name", &self.name)?;
-        map.serialize_entry("status", &self.status)?;
-        if self.tags.is_some() {
-            map.serialize_entry("tags", &self.tags)?;
-        }
-        if self.price.is_some() {
-            map.serialize_entry("price", &self.price)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "store")]
-impl<'de> ::serde::Deserialize<'de> for Pet {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Pet;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Pet")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Pet, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        "name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "name")?
-                        }
-                        "status" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "status")?
-                        }
-                        "tags" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "tags")?
-                        }
-                        "price" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "price")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Pet {
-                    id: slot_0.unwrap_or_default(),
-                    name: crate::serde_impls::required(slot_1, "name")?,
-                    status: crate::serde_impls::required(slot_2, "status")?,
-                    tags: slot_3.unwrap_or_default(),
-                    price: slot_4.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Pet {
+        id: "id" default skip_none,
+        name: "name" required,
+        status: "status" required,
+        tags: "tags" default skip_none,
+        price: "price" default skip_none,
     }
 }
 #[cfg(feature = "store")]
@@ -946,90 +708,14 @@ pub struct NewPet {
     pub microchip: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "store")]
-impl ::serde::Serialize for NewPet {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.id.is_some() {
-            map.serialize_entry("id", &self.id)?;
-        }
-        map.serialize_entry("name", &self.name)?;
-        map.serialize_entry("status", &self.status)?;
-        if self.tags.is_some() {
-            map.serialize_entry("tags", &self.tags)?;
-        }
-        if self.price.is_some() {
-            map.serialize_entry("price", &self.price)?;
-        }
-        if self.microchip.is_some() {
-            map.serialize_entry("microchip", &self.microchip)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "store")]
-impl<'de> ::serde::Deserialize<'de> for NewPet {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = NewPet;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct NewPet")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<NewPet, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        "name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "name")?
-                        }
-                        "status" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "status")?
-                        }
-                        "tags" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "tags")?
-                        }
-                        "price" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "price")?
-                        }
-                        "microchip" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_5, "microchip")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(NewPet {
-                    id: slot_0.unwrap_or_default(),
-                    name: crate::serde_impls::required(slot_1, "name")?,
-                    status: crate::serde_impls::required(slot_2, "status")?,
-                    tags: slot_3.unwrap_or_default(),
-                    price: slot_4.unwrap_or_default(),
-                    microchip: slot_5.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    NewPet {
+        id: "id" default skip_none,
+        name: "name" required,
+        status: "status" required,
+        tags: "tags" default skip_none,
+        price: "price" default skip_none,
+        microchip: "microchip" default skip_none,
     }
 }
 #[cfg(feature = "store")]
@@ -1147,88 +833,14 @@ pub struct Order {
     pub total: ::std::option::Option<crate::types::Money>,
 }
 #[cfg(feature = "store")]
-impl ::serde::Serialize for Order {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("pet_id", &self.pet_id)?;
-        map.serialize_entry("quantity", &self.quantity)?;
-        if self.ship_date.is_some() {
-            map.serialize_entry("ship_date", &self.ship_date)?;
-        }
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("complete", &self.complete)?;
-        if self.total.is_some() {
-            map.serialize_entry("total", &self.total)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "store")]
-impl<'de> ::serde::Deserialize<'de> for Order {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Order;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Order")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Order, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "pet_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "pet_id")?
-                        }
-                        "quantity" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "quantity")?
-                        }
-                        "ship_date" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "ship_date")?
-                        }
-                        "status" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "status")?
-                        }
-                        "complete" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "complete")?
-                        }
-                        "total" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_5, "total")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Order {
-                    pet_id: crate::serde_impls::required(slot_0, "pet_id")?,
-                    quantity: crate::serde_impls::required(slot_1, "quantity")?,
-                    ship_date: slot_2.unwrap_or_default(),
-                    status: slot_3.unwrap_or_else(Order::default_status),
-                    complete: slot_4.unwrap_or_else(Order::default_complete),
-                    total: slot_5.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Order {
+        pet_id: "pet_id" required,
+        quantity: "quantity" required,
+        ship_date: "ship_date" default skip_none,
+        status: "status" default_with(Order::default_status),
+        complete: "complete" default_with(Order::default_complete),
+        total: "total" default skip_none,
     }
 }
 #[cfg(feature = "store")]
@@ -1265,66 +877,11 @@ pub struct OrderReceipt {
     >,
 }
 #[cfg(feature = "store")]
-impl ::serde::Serialize for OrderReceipt {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("placed_at", &self.placed_at)?;
-        if self.lines.is_some() {
-            map.serialize_entry("lines", &self.lines)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "store")]
-impl<'de> ::serde::Deserialize<'de> for OrderReceipt {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = OrderReceipt;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct OrderReceipt")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<OrderReceipt, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        "placed_at" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "placed_at")?
-                        }
-                        "lines" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "lines")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(OrderReceipt {
-                    id: crate::serde_impls::required(slot_0, "id")?,
-                    placed_at: crate::serde_impls::required(slot_1, "placed_at")?,
-                    lines: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    OrderReceipt {
+        id: "id" required,
+        placed_at: "placed_at" required,
+        lines: "lines" default skip_none,
     }
 }
 #[cfg(feature = "store")]
@@ -1350,68 +907,11 @@ pub struct LoginUserBody {
     pub remember: ::std::option::Option<bool>,
 }
 #[cfg(feature = "store")]
-impl ::serde::Serialize for LoginUserBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("username", &self.username)?;
-        map.serialize_entry("password", &self.password)?;
-        if self.remember.is_some() {
-            map.serialize_entry("remember", &self.remember)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "store")]
-impl<'de> ::serde::Deserialize<'de> for LoginUserBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = LoginUserBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct LoginUserBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<LoginUserBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "username" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "username")?
-                        }
-                        "password" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "password")?
-                        }
-                        "remember" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "remember")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(LoginUserBody {
-                    username: crate::serde_impls::required(slot_0, "username")?,
-                    password: crate::serde_impls::required(slot_1, "password")?,
-                    remember: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    LoginUserBody {
+        username: "username" required,
+        password: "password" required,
+        remember: "remember" default skip_none,
     }
 }
 #[cfg(feature = "store")]
@@ -1445,86 +945,12 @@ pub struct StoreUser {
     pub user_status: ::std::option::Option<i32>,
 }
 #[cfg(feature = "store")]
-impl ::serde::Serialize for StoreUser {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("user_id", &self.user_id)?;
-        if self.first_name.is_some() {
-            map.serialize_entry("first_name", &self.first_name)?;
-        }
-        if self.phone.is_some() {
-            map.serialize_entry("phone", &self.phone)?;
-        }
-        if self.user_status.is_some() {
-            map.serialize_entry("user_status", &self.user_status)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "store")]
-impl<'de> ::serde::Deserialize<'de> for StoreUser {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = StoreUser;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct StoreUser")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<StoreUser, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "user_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "user_id")?
-                        }
-                        "first_name" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "first_name",
-                            )?
-                        }
-                        "phone" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "phone")?
-                        }
-                        "user_status" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_3,
-                                "user_status",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(StoreUser {
-                    user_id: crate::serde_impls::required(slot_0, "user_id")?,
-                    first_name: slot_1.unwrap_or_default(),
-                    phone: slot_2,
-                    user_status: slot_3.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    StoreUser {
+        user_id: "user_id" required,
+        first_name: "first_name" default skip_none,
+        phone: "phone" absent_apart_from_null skip_none,
+        user_status: "user_status" default skip_none,
     }
 }
 #[cfg(feature = "store")]
@@ -1549,64 +975,10 @@ pub struct GetPetPhotoOkBodyJson {
     pub height: ::std::option::Option<i64>,
 }
 #[cfg(feature = "store")]
-impl ::serde::Serialize for GetPetPhotoOkBodyJson {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.width.is_some() {
-            map.serialize_entry("width", &self.width)?;
-        }
-        if self.height.is_some() {
-            map.serialize_entry("height", &self.height)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "store")]
-impl<'de> ::serde::Deserialize<'de> for GetPetPhotoOkBodyJson {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetPetPhotoOkBodyJson;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetPetPhotoOkBodyJson")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetPetPhotoOkBodyJson, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "width" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "width")?
-                        }
-                        "height" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "height")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetPetPhotoOkBodyJson {
-                    width: slot_0.unwrap_or_default(),
-                    height: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetPetPhotoOkBodyJson {
+        width: "width" default skip_none,
+        height: "height" default skip_none,
     }
 }
 #[cfg(feature = "store")]
@@ -1909,84 +1281,12 @@ pub struct CreateRoomBody {
     pub invite: ::std::option::Option<::std::vec::Vec<crate::types::UserId>>,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for CreateRoomBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.name.is_some() {
-            map.serialize_entry("name", &self.name)?;
-        }
-        if self.visibility.is_some() {
-            map.serialize_entry("visibility", &self.visibility)?;
-        }
-        if self.preset.is_some() {
-            map.serialize_entry("preset", &self.preset)?;
-        }
-        if self.invite.is_some() {
-            map.serialize_entry("invite", &self.invite)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for CreateRoomBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = CreateRoomBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct CreateRoomBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<CreateRoomBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "name")?
-                        }
-                        "visibility" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "visibility",
-                            )?
-                        }
-                        "preset" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "preset")?
-                        }
-                        "invite" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "invite")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(CreateRoomBody {
-                    name: slot_0.unwrap_or_default(),
-                    visibility: slot_1.unwrap_or_default(),
-                    preset: slot_2.unwrap_or_default(),
-                    invite: slot_3.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    CreateRoomBody {
+        name: "name" default skip_none,
+        visibility: "visibility" default skip_none,
+        preset: "preset" default skip_none,
+        invite: "invite" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -2015,54 +1315,9 @@ pub struct CreateRoomOkBody {
     pub room_id: ::std::string::String,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for CreateRoomOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("room_id", &self.room_id)?;
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for CreateRoomOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = CreateRoomOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct CreateRoomOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<CreateRoomOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "room_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "room_id")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(CreateRoomOkBody {
-                    room_id: crate::serde_impls::required(slot_0, "room_id")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    CreateRoomOkBody {
+        room_id: "room_id" required,
     }
 }
 #[cfg(feature = "rooms")]
@@ -2088,92 +1343,13 @@ pub struct RoomSummary {
     pub joined_members: ::std::option::Option<i64>,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for RoomSummary {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("room_id", &self.room_id)?;
-        if self.name.is_some() {
-            map.serialize_entry("name", &self.name)?;
-        }
-        if self.topic.is_some() {
-            map.serialize_entry("topic", &self.topic)?;
-        }
-        map.serialize_entry("visibility", &self.visibility)?;
-        if self.joined_members.is_some() {
-            map.serialize_entry("joined_members", &self.joined_members)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for RoomSummary {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = RoomSummary;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct RoomSummary")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<RoomSummary, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "room_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "room_id")?
-                        }
-                        "name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "name")?
-                        }
-                        "topic" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "topic")?
-                        }
-                        "visibility" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_3,
-                                "visibility",
-                            )?
-                        }
-                        "joined_members" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_4,
-                                "joined_members",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(RoomSummary {
-                    room_id: crate::serde_impls::required(slot_0, "room_id")?,
-                    name: slot_1,
-                    topic: slot_2.unwrap_or_default(),
-                    visibility: crate::serde_impls::required(slot_3, "visibility")?,
-                    joined_members: slot_4.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    RoomSummary {
+        room_id: "room_id" required,
+        name: "name" absent_apart_from_null skip_none,
+        topic: "topic" default skip_none,
+        visibility: "visibility" required,
+        joined_members: "joined_members" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -2202,66 +1378,10 @@ pub struct PageInfo {
     pub next_batch: ::std::option::Option<::std::string::String>,
 }
 #[cfg(any(feature = "rooms", feature = "geo", feature = "billing", feature = "admin"))]
-impl ::serde::Serialize for PageInfo {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("total", &self.total)?;
-        if self.next_batch.is_some() {
-            map.serialize_entry("next_batch", &self.next_batch)?;
-        }
-        map.end()
-    }
-}
-#[cfg(any(feature = "rooms", feature = "geo", feature = "billing", feature = "admin"))]
-impl<'de> ::serde::Deserialize<'de> for PageInfo {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = PageInfo;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct PageInfo")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<PageInfo, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "total" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "total")?
-                        }
-                        "next_batch" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "next_batch",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(PageInfo {
-                    total: crate::serde_impls::required(slot_0, "total")?,
-                    next_batch: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    PageInfo {
+        total: "total" required,
+        next_batch: "next_batch" default skip_none,
     }
 }
 #[cfg(any(feature = "rooms", feature = "geo", feature = "billing", feature = "admin"))]
@@ -2284,60 +1404,10 @@ pub struct ListPublicRoomsOkBody {
     pub page: crate::types::PageInfo,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for ListPublicRoomsOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("chunk", &self.chunk)?;
-        map.serialize_entry("page", &self.page)?;
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for ListPublicRoomsOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ListPublicRoomsOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ListPublicRoomsOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ListPublicRoomsOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "chunk" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "chunk")?
-                        }
-                        "page" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "page")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ListPublicRoomsOkBody {
-                    chunk: crate::serde_impls::required(slot_0, "chunk")?,
-                    page: crate::serde_impls::required(slot_1, "page")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    ListPublicRoomsOkBody {
+        chunk: "chunk" required,
+        page: "page" required,
     }
 }
 #[cfg(feature = "rooms")]
@@ -2601,60 +1671,10 @@ pub struct MessageEventContent {
     pub body: ::std::string::String,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for MessageEventContent {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("msgtype", &self.msgtype)?;
-        map.serialize_entry("body", &self.body)?;
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for MessageEventContent {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = MessageEventContent;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct MessageEventContent")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<MessageEventContent, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "msgtype" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "msgtype")?
-                        }
-                        "body" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "body")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(MessageEventContent {
-                    msgtype: crate::serde_impls::required(slot_0, "msgtype")?,
-                    body: crate::serde_impls::required(slot_1, "body")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    MessageEventContent {
+        msgtype: "msgtype" required,
+        body: "body" required,
     }
 }
 #[cfg(feature = "rooms")]
@@ -2677,60 +1697,10 @@ pub struct MessageEvent {
     pub content: crate::types::MessageEventContent,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for MessageEvent {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("type", &self.type_)?;
-        map.serialize_entry("content", &self.content)?;
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for MessageEvent {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = MessageEvent;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct MessageEvent")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<MessageEvent, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "type" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
-                        }
-                        "content" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "content")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(MessageEvent {
-                    type_: crate::serde_impls::required(slot_0, "type")?,
-                    content: crate::serde_impls::required(slot_1, "content")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    MessageEvent {
+        type_: "type" required,
+        content: "content" required,
     }
 }
 #[cfg(feature = "rooms")]
@@ -2919,70 +1889,10 @@ pub struct MemberEventContent {
     pub displayname: ::std::option::Option<::std::option::Option<::std::string::String>>,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for MemberEventContent {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("membership", &self.membership)?;
-        if self.displayname.is_some() {
-            map.serialize_entry("displayname", &self.displayname)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for MemberEventContent {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = MemberEventContent;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct MemberEventContent")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<MemberEventContent, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "membership" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "membership",
-                            )?
-                        }
-                        "displayname" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "displayname",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(MemberEventContent {
-                    membership: crate::serde_impls::required(slot_0, "membership")?,
-                    displayname: slot_1,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    MemberEventContent {
+        membership: "membership" required,
+        displayname: "displayname" absent_apart_from_null skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -3007,66 +1917,11 @@ pub struct MemberEvent {
     pub content: crate::types::MemberEventContent,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for MemberEvent {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("type", &self.type_)?;
-        map.serialize_entry("state_key", &self.state_key)?;
-        map.serialize_entry("content", &self.content)?;
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for MemberEvent {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = MemberEvent;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct MemberEvent")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<MemberEvent, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "type" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
-                        }
-                        "state_key" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "state_key")?
-                        }
-                        "content" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "content")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(MemberEvent {
-                    type_: crate::serde_impls::required(slot_0, "type")?,
-                    state_key: crate::serde_impls::required(slot_1, "state_key")?,
-                    content: crate::serde_impls::required(slot_2, "content")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    MemberEvent {
+        type_: "type" required,
+        state_key: "state_key" required,
+        content: "content" required,
     }
 }
 #[cfg(feature = "rooms")]
@@ -3139,68 +1994,11 @@ pub struct GetRoomEventsOkBody {
     pub end: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for GetRoomEventsOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("chunk", &self.chunk)?;
-        if self.start.is_some() {
-            map.serialize_entry("start", &self.start)?;
-        }
-        if self.end.is_some() {
-            map.serialize_entry("end", &self.end)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for GetRoomEventsOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetRoomEventsOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetRoomEventsOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetRoomEventsOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "chunk" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "chunk")?
-                        }
-                        "start" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "start")?
-                        }
-                        "end" => crate::serde_impls::fill(&mut map, &mut slot_2, "end")?,
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetRoomEventsOkBody {
-                    chunk: crate::serde_impls::required(slot_0, "chunk")?,
-                    start: slot_1.unwrap_or_default(),
-                    end: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetRoomEventsOkBody {
+        chunk: "chunk" required,
+        start: "start" default skip_none,
+        end: "end" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -3222,54 +2020,9 @@ pub struct SendMessageOkBody {
     pub event_id: ::std::string::String,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for SendMessageOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("event_id", &self.event_id)?;
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for SendMessageOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = SendMessageOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct SendMessageOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<SendMessageOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "event_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "event_id")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(SendMessageOkBody {
-                    event_id: crate::serde_impls::required(slot_0, "event_id")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    SendMessageOkBody {
+        event_id: "event_id" required,
     }
 }
 #[cfg(feature = "rooms")]
@@ -3289,72 +2042,10 @@ pub struct GetProfileOkBody {
     pub avatar_url: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for GetProfileOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.displayname.is_some() {
-            map.serialize_entry("displayname", &self.displayname)?;
-        }
-        if self.avatar_url.is_some() {
-            map.serialize_entry("avatar_url", &self.avatar_url)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for GetProfileOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetProfileOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetProfileOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetProfileOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "displayname" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "displayname",
-                            )?
-                        }
-                        "avatar_url" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "avatar_url",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetProfileOkBody {
-                    displayname: slot_0,
-                    avatar_url: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetProfileOkBody {
+        displayname: "displayname" absent_apart_from_null skip_none,
+        avatar_url: "avatar_url" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -3381,58 +2072,9 @@ pub struct SetDisplayNameBody {
     pub displayname: ::std::string::String,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for SetDisplayNameBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("displayname", &self.displayname)?;
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for SetDisplayNameBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = SetDisplayNameBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct SetDisplayNameBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<SetDisplayNameBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "displayname" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "displayname",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(SetDisplayNameBody {
-                    displayname: crate::serde_impls::required(slot_0, "displayname")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    SetDisplayNameBody {
+        displayname: "displayname" required,
     }
 }
 #[cfg(feature = "rooms")]
@@ -3533,56 +2175,9 @@ pub struct SyncOkBodyRoomsValue {
     pub timeline: ::std::option::Option<::std::vec::Vec<crate::types::RoomEvent>>,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for SyncOkBodyRoomsValue {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.timeline.is_some() {
-            map.serialize_entry("timeline", &self.timeline)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for SyncOkBodyRoomsValue {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = SyncOkBodyRoomsValue;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct SyncOkBodyRoomsValue")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<SyncOkBodyRoomsValue, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "timeline" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "timeline")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(SyncOkBodyRoomsValue {
-                    timeline: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    SyncOkBodyRoomsValue {
+        timeline: "timeline" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -3615,66 +2210,10 @@ pub struct SyncOkBody {
     >,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for SyncOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("next_batch", &self.next_batch)?;
-        if self.rooms.is_some() {
-            map.serialize_entry("rooms", &self.rooms)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for SyncOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = SyncOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct SyncOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<SyncOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "next_batch" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "next_batch",
-                            )?
-                        }
-                        "rooms" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "rooms")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(SyncOkBody {
-                    next_batch: crate::serde_impls::required(slot_0, "next_batch")?,
-                    rooms: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    SyncOkBody {
+        next_batch: "next_batch" required,
+        rooms: "rooms" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -3699,72 +2238,11 @@ pub struct RoomFilter {
     pub state: ::std::option::Option<::std::boxed::Box<crate::types::Filter>>,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for RoomFilter {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.rooms.is_some() {
-            map.serialize_entry("rooms", &self.rooms)?;
-        }
-        if self.timeline.is_some() {
-            map.serialize_entry("timeline", &self.timeline)?;
-        }
-        if self.state.is_some() {
-            map.serialize_entry("state", &self.state)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for RoomFilter {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = RoomFilter;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct RoomFilter")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<RoomFilter, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "rooms" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "rooms")?
-                        }
-                        "timeline" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "timeline")?
-                        }
-                        "state" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "state")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(RoomFilter {
-                    rooms: slot_0.unwrap_or_default(),
-                    timeline: slot_1.unwrap_or_default(),
-                    state: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    RoomFilter {
+        rooms: "rooms" default skip_none,
+        timeline: "timeline" default skip_none,
+        state: "state" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -3798,80 +2276,12 @@ pub struct Filter {
     pub room: ::std::option::Option<::std::boxed::Box<crate::types::RoomFilter>>,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for Filter {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.limit.is_some() {
-            map.serialize_entry("limit", &self.limit)?;
-        }
-        if self.types.is_some() {
-            map.serialize_entry("types", &self.types)?;
-        }
-        if self.not_types.is_some() {
-            map.serialize_entry("not_types", &self.not_types)?;
-        }
-        if self.room.is_some() {
-            map.serialize_entry("room", &self.room)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for Filter {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Filter;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Filter")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Filter, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "limit" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "limit")?
-                        }
-                        "types" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "types")?
-                        }
-                        "not_types" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "not_types")?
-                        }
-                        "room" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "room")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Filter {
-                    limit: slot_0.unwrap_or_default(),
-                    types: slot_1.unwrap_or_default(),
-                    not_types: slot_2.unwrap_or_default(),
-                    room: slot_3.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Filter {
+        limit: "limit" default skip_none,
+        types: "types" default skip_none,
+        not_types: "not_types" default skip_none,
+        room: "room" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -3900,54 +2310,9 @@ pub struct DefineFilterOkBody {
     pub filter_id: ::std::string::String,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for DefineFilterOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("filter_id", &self.filter_id)?;
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for DefineFilterOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = DefineFilterOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct DefineFilterOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<DefineFilterOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "filter_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "filter_id")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(DefineFilterOkBody {
-                    filter_id: crate::serde_impls::required(slot_0, "filter_id")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    DefineFilterOkBody {
+        filter_id: "filter_id" required,
     }
 }
 #[cfg(feature = "rooms")]
@@ -4123,56 +2488,9 @@ pub struct PostReceiptBody {
     pub thread_id: ::std::option::Option<crate::types::PostReceiptBodyThreadId>,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for PostReceiptBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.thread_id.is_some() {
-            map.serialize_entry("thread_id", &self.thread_id)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for PostReceiptBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = PostReceiptBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct PostReceiptBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<PostReceiptBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "thread_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "thread_id")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(PostReceiptBody {
-                    thread_id: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    PostReceiptBody {
+        thread_id: "thread_id" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -4198,56 +2516,9 @@ pub struct GetRoomTagsOkBodyTagsValue {
     pub order: ::std::option::Option<f64>,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for GetRoomTagsOkBodyTagsValue {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.order.is_some() {
-            map.serialize_entry("order", &self.order)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for GetRoomTagsOkBodyTagsValue {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetRoomTagsOkBodyTagsValue;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetRoomTagsOkBodyTagsValue")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetRoomTagsOkBodyTagsValue, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "order" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "order")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetRoomTagsOkBodyTagsValue {
-                    order: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetRoomTagsOkBodyTagsValue {
+        order: "order" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -4278,54 +2549,9 @@ pub struct GetRoomTagsOkBody {
     >,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for GetRoomTagsOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("tags", &self.tags)?;
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for GetRoomTagsOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetRoomTagsOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetRoomTagsOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetRoomTagsOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "tags" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "tags")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetRoomTagsOkBody {
-                    tags: crate::serde_impls::required(slot_0, "tags")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetRoomTagsOkBody {
+        tags: "tags" required,
     }
 }
 #[cfg(feature = "rooms")]
@@ -4439,66 +2665,10 @@ pub struct GetRelationsOkBody {
     pub recursion_depth: ::std::option::Option<i64>,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for GetRelationsOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("chunk", &self.chunk)?;
-        if self.recursion_depth.is_some() {
-            map.serialize_entry("recursion_depth", &self.recursion_depth)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for GetRelationsOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetRelationsOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetRelationsOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetRelationsOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "chunk" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "chunk")?
-                        }
-                        "recursion_depth" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "recursion_depth",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetRelationsOkBody {
-                    chunk: crate::serde_impls::required(slot_0, "chunk")?,
-                    recursion_depth: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetRelationsOkBody {
+        chunk: "chunk" required,
+        recursion_depth: "recursion_depth" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -4774,62 +2944,10 @@ pub struct SetTweak {
     pub value: ::std::option::Option<::serde_json::Value>,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for SetTweak {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("set_tweak", &self.set_tweak)?;
-        if self.value.is_some() {
-            map.serialize_entry("value", &self.value)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for SetTweak {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = SetTweak;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct SetTweak")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<SetTweak, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "set_tweak" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "set_tweak")?
-                        }
-                        "value" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "value")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(SetTweak {
-                    set_tweak: crate::serde_impls::required(slot_0, "set_tweak")?,
-                    value: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    SetTweak {
+        set_tweak: "set_tweak" required,
+        value: "value" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -4974,64 +3092,11 @@ pub struct EventMatch {
     pub pattern: ::std::string::String,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for EventMatch {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("kind", &self.kind)?;
-        map.serialize_entry("key", &self.key)?;
-        map.serialize_entry("pattern", &self.pattern)?;
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for EventMatch {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = EventMatch;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct EventMatch")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<EventMatch, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "kind" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "kind")?
-                        }
-                        "key" => crate::serde_impls::fill(&mut map, &mut slot_1, "key")?,
-                        "pattern" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "pattern")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(EventMatch {
-                    kind: crate::serde_impls::required(slot_0, "kind")?,
-                    key: crate::serde_impls::required(slot_1, "key")?,
-                    pattern: crate::serde_impls::required(slot_2, "pattern")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    EventMatch {
+        kind: "kind" required,
+        key: "key" required,
+        pattern: "pattern" required,
     }
 }
 #[cfg(feature = "rooms")]
@@ -5132,72 +3197,11 @@ pub struct AllOfConditions {
     pub first: ::std::option::Option<::std::boxed::Box<crate::types::Condition>>,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for AllOfConditions {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("kind", &self.kind)?;
-        map.serialize_entry("conditions", &self.conditions)?;
-        if self.first.is_some() {
-            map.serialize_entry("first", &self.first)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for AllOfConditions {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = AllOfConditions;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct AllOfConditions")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<AllOfConditions, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "kind" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "kind")?
-                        }
-                        "conditions" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "conditions",
-                            )?
-                        }
-                        "first" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "first")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(AllOfConditions {
-                    kind: crate::serde_impls::required(slot_0, "kind")?,
-                    conditions: crate::serde_impls::required(slot_1, "conditions")?,
-                    first: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    AllOfConditions {
+        kind: "kind" required,
+        conditions: "conditions" required,
+        first: "first" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -5275,74 +3279,11 @@ pub struct SetPushRuleBody {
     pub pattern: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for SetPushRuleBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("actions", &self.actions)?;
-        if self.conditions.is_some() {
-            map.serialize_entry("conditions", &self.conditions)?;
-        }
-        if self.pattern.is_some() {
-            map.serialize_entry("pattern", &self.pattern)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for SetPushRuleBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = SetPushRuleBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct SetPushRuleBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<SetPushRuleBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "actions" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "actions")?
-                        }
-                        "conditions" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "conditions",
-                            )?
-                        }
-                        "pattern" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "pattern")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(SetPushRuleBody {
-                    actions: crate::serde_impls::required(slot_0, "actions")?,
-                    conditions: slot_1.unwrap_or_default(),
-                    pattern: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    SetPushRuleBody {
+        actions: "actions" required,
+        conditions: "conditions" default skip_none,
+        pattern: "pattern" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -5369,64 +3310,10 @@ pub struct QueryKeysBody {
     pub timeout: i64,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for QueryKeysBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("device_keys", &self.device_keys)?;
-        map.serialize_entry("timeout", &self.timeout)?;
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for QueryKeysBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = QueryKeysBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct QueryKeysBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<QueryKeysBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "device_keys" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "device_keys",
-                            )?
-                        }
-                        "timeout" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "timeout")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(QueryKeysBody {
-                    device_keys: crate::serde_impls::required(slot_0, "device_keys")?,
-                    timeout: slot_1.unwrap_or_else(QueryKeysBody::default_timeout),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    QueryKeysBody {
+        device_keys: "device_keys" required,
+        timeout: "timeout" default_with(QueryKeysBody::default_timeout),
     }
 }
 #[cfg(feature = "rooms")]
@@ -5464,76 +3351,11 @@ pub struct QueryKeysOkBodyDeviceKeysValueValue {
     >,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for QueryKeysOkBodyDeviceKeysValueValue {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("algorithms", &self.algorithms)?;
-        map.serialize_entry("keys", &self.keys)?;
-        if self.signatures.is_some() {
-            map.serialize_entry("signatures", &self.signatures)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for QueryKeysOkBodyDeviceKeysValueValue {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = QueryKeysOkBodyDeviceKeysValueValue;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct QueryKeysOkBodyDeviceKeysValueValue")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<QueryKeysOkBodyDeviceKeysValueValue, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "algorithms" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "algorithms",
-                            )?
-                        }
-                        "keys" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "keys")?
-                        }
-                        "signatures" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "signatures",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(QueryKeysOkBodyDeviceKeysValueValue {
-                    algorithms: crate::serde_impls::required(slot_0, "algorithms")?,
-                    keys: crate::serde_impls::required(slot_1, "keys")?,
-                    signatures: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    QueryKeysOkBodyDeviceKeysValueValue {
+        algorithms: "algorithms" required,
+        keys: "keys" required,
+        signatures: "signatures" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -5577,76 +3399,11 @@ pub struct QueryKeysOkBody {
     >,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for QueryKeysOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.failures.is_some() {
-            map.serialize_entry("failures", &self.failures)?;
-        }
-        if self.device_keys.is_some() {
-            map.serialize_entry("device_keys", &self.device_keys)?;
-        }
-        if self.matrix.is_some() {
-            map.serialize_entry("matrix", &self.matrix)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for QueryKeysOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = QueryKeysOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct QueryKeysOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<QueryKeysOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "failures" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "failures")?
-                        }
-                        "device_keys" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "device_keys",
-                            )?
-                        }
-                        "matrix" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "matrix")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(QueryKeysOkBody {
-                    failures: slot_0.unwrap_or_default(),
-                    device_keys: slot_1.unwrap_or_default(),
-                    matrix: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    QueryKeysOkBody {
+        failures: "failures" default skip_none,
+        device_keys: "device_keys" default skip_none,
+        matrix: "matrix" default skip_none,
     }
 }
 #[cfg(feature = "rooms")]
@@ -5763,58 +3520,9 @@ pub struct UploadContentOkBody {
     pub content_uri: ::std::string::String,
 }
 #[cfg(feature = "rooms")]
-impl ::serde::Serialize for UploadContentOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("content_uri", &self.content_uri)?;
-        map.end()
-    }
-}
-#[cfg(feature = "rooms")]
-impl<'de> ::serde::Deserialize<'de> for UploadContentOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = UploadContentOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct UploadContentOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<UploadContentOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "content_uri" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "content_uri",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(UploadContentOkBody {
-                    content_uri: crate::serde_impls::required(slot_0, "content_uri")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    UploadContentOkBody {
+        content_uri: "content_uri" required,
     }
 }
 #[cfg(feature = "rooms")]
@@ -5982,64 +3690,10 @@ pub struct PointGeometry {
     pub coordinates: ::std::vec::Vec<f64>,
 }
 #[cfg(feature = "geo")]
-impl ::serde::Serialize for PointGeometry {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("type", &self.type_)?;
-        map.serialize_entry("coordinates", &self.coordinates)?;
-        map.end()
-    }
-}
-#[cfg(feature = "geo")]
-impl<'de> ::serde::Deserialize<'de> for PointGeometry {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = PointGeometry;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct PointGeometry")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<PointGeometry, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "type" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
-                        }
-                        "coordinates" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "coordinates",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(PointGeometry {
-                    type_: crate::serde_impls::required(slot_0, "type")?,
-                    coordinates: crate::serde_impls::required(slot_1, "coordinates")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    PointGeometry {
+        type_: "type" required,
+        coordinates: "coordinates" required,
     }
 }
 #[cfg(feature = "geo")]
@@ -6137,64 +3791,10 @@ pub struct LineString {
     pub coordinates: ::std::vec::Vec<::std::vec::Vec<f64>>,
 }
 #[cfg(feature = "geo")]
-impl ::serde::Serialize for LineString {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("type", &self.type_)?;
-        map.serialize_entry("coordinates", &self.coordinates)?;
-        map.end()
-    }
-}
-#[cfg(feature = "geo")]
-impl<'de> ::serde::Deserialize<'de> for LineString {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = LineString;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct LineString")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<LineString, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "type" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
-                        }
-                        "coordinates" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "coordinates",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(LineString {
-                    type_: crate::serde_impls::required(slot_0, "type")?,
-                    coordinates: crate::serde_impls::required(slot_1, "coordinates")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    LineString {
+        type_: "type" required,
+        coordinates: "coordinates" required,
     }
 }
 #[cfg(feature = "geo")]
@@ -6292,64 +3892,10 @@ pub struct Polygon {
     pub coordinates: ::std::vec::Vec<::std::vec::Vec<::std::vec::Vec<f64>>>,
 }
 #[cfg(feature = "geo")]
-impl ::serde::Serialize for Polygon {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("type", &self.type_)?;
-        map.serialize_entry("coordinates", &self.coordinates)?;
-        map.end()
-    }
-}
-#[cfg(feature = "geo")]
-impl<'de> ::serde::Deserialize<'de> for Polygon {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Polygon;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Polygon")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Polygon, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "type" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
-                        }
-                        "coordinates" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "coordinates",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Polygon {
-                    type_: crate::serde_impls::required(slot_0, "type")?,
-                    coordinates: crate::serde_impls::required(slot_1, "coordinates")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Polygon {
+        type_: "type" required,
+        coordinates: "coordinates" required,
     }
 }
 #[cfg(feature = "geo")]
@@ -6518,64 +4064,11 @@ pub struct Point {
     pub elevation: ::std::option::Option<::std::option::Option<f64>>,
 }
 #[cfg(feature = "geo")]
-impl ::serde::Serialize for Point {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("lat", &self.lat)?;
-        map.serialize_entry("lon", &self.lon)?;
-        if self.elevation.is_some() {
-            map.serialize_entry("elevation", &self.elevation)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "geo")]
-impl<'de> ::serde::Deserialize<'de> for Point {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Point;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Point")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Point, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "lat" => crate::serde_impls::fill(&mut map, &mut slot_0, "lat")?,
-                        "lon" => crate::serde_impls::fill(&mut map, &mut slot_1, "lon")?,
-                        "elevation" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "elevation")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Point {
-                    lat: crate::serde_impls::required(slot_0, "lat")?,
-                    lon: crate::serde_impls::required(slot_1, "lon")?,
-                    elevation: slot_2,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Point {
+        lat: "lat" required,
+        lon: "lon" required,
+        elevation: "elevation" absent_apart_from_null skip_none,
     }
 }
 #[cfg(feature = "geo")]
@@ -6703,92 +4196,14 @@ pub struct Place {
     pub parent: ::std::option::Option<::std::boxed::Box<crate::types::Place>>,
 }
 #[cfg(feature = "geo")]
-impl ::serde::Serialize for Place {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("name", &self.name)?;
-        map.serialize_entry("location", &self.location)?;
-        if self.category.is_some() {
-            map.serialize_entry("category", &self.category)?;
-        }
-        if self.opening_hours.is_some() {
-            map.serialize_entry("opening_hours", &self.opening_hours)?;
-        }
-        if self.parent.is_some() {
-            map.serialize_entry("parent", &self.parent)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "geo")]
-impl<'de> ::serde::Deserialize<'de> for Place {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Place;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Place")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Place, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        "name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "name")?
-                        }
-                        "location" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "location")?
-                        }
-                        "category" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "category")?
-                        }
-                        "opening_hours" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_4,
-                                "opening_hours",
-                            )?
-                        }
-                        "parent" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_5, "parent")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Place {
-                    id: crate::serde_impls::required(slot_0, "id")?,
-                    name: crate::serde_impls::required(slot_1, "name")?,
-                    location: crate::serde_impls::required(slot_2, "location")?,
-                    category: slot_3.unwrap_or_default(),
-                    opening_hours: slot_4.unwrap_or_default(),
-                    parent: slot_5.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Place {
+        id: "id" required,
+        name: "name" required,
+        location: "location" required,
+        category: "category" default skip_none,
+        opening_hours: "opening_hours" default skip_none,
+        parent: "parent" default skip_none,
     }
 }
 #[cfg(feature = "geo")]
@@ -6995,76 +4410,12 @@ pub struct RouteRequest {
     pub depart_at: ::std::option::Option<::std::option::Option<::std::string::String>>,
 }
 #[cfg(feature = "geo")]
-impl ::serde::Serialize for RouteRequest {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("waypoints", &self.waypoints)?;
-        map.serialize_entry("mode", &self.mode)?;
-        if self.avoid.is_some() {
-            map.serialize_entry("avoid", &self.avoid)?;
-        }
-        if self.depart_at.is_some() {
-            map.serialize_entry("depart_at", &self.depart_at)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "geo")]
-impl<'de> ::serde::Deserialize<'de> for RouteRequest {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = RouteRequest;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct RouteRequest")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<RouteRequest, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "waypoints" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "waypoints")?
-                        }
-                        "mode" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "mode")?
-                        }
-                        "avoid" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "avoid")?
-                        }
-                        "depart_at" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "depart_at")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(RouteRequest {
-                    waypoints: crate::serde_impls::required(slot_0, "waypoints")?,
-                    mode: slot_1.unwrap_or_else(RouteRequest::default_mode),
-                    avoid: slot_2.unwrap_or_default(),
-                    depart_at: slot_3,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    RouteRequest {
+        waypoints: "waypoints" required,
+        mode: "mode" default_with(RouteRequest::default_mode),
+        avoid: "avoid" default skip_none,
+        depart_at: "depart_at" absent_apart_from_null skip_none,
     }
 }
 #[cfg(feature = "geo")]
@@ -7096,72 +4447,12 @@ pub struct Leg {
     pub polyline: ::std::option::Option<::std::vec::Vec<::std::vec::Vec<f64>>>,
 }
 #[cfg(feature = "geo")]
-impl ::serde::Serialize for Leg {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("from", &self.from)?;
-        map.serialize_entry("to", &self.to)?;
-        map.serialize_entry("seconds", &self.seconds)?;
-        if self.polyline.is_some() {
-            map.serialize_entry("polyline", &self.polyline)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "geo")]
-impl<'de> ::serde::Deserialize<'de> for Leg {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Leg;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Leg")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Leg, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "from" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "from")?
-                        }
-                        "to" => crate::serde_impls::fill(&mut map, &mut slot_1, "to")?,
-                        "seconds" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "seconds")?
-                        }
-                        "polyline" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "polyline")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Leg {
-                    from: crate::serde_impls::required(slot_0, "from")?,
-                    to: crate::serde_impls::required(slot_1, "to")?,
-                    seconds: crate::serde_impls::required(slot_2, "seconds")?,
-                    polyline: slot_3.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Leg {
+        from: "from" required,
+        to: "to" required,
+        seconds: "seconds" required,
+        polyline: "polyline" default skip_none,
     }
 }
 #[cfg(feature = "geo")]
@@ -7190,68 +4481,10 @@ pub struct BoundingBox {
     pub north_east: crate::types::Point,
 }
 #[cfg(feature = "geo")]
-impl ::serde::Serialize for BoundingBox {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("south_west", &self.south_west)?;
-        map.serialize_entry("north_east", &self.north_east)?;
-        map.end()
-    }
-}
-#[cfg(feature = "geo")]
-impl<'de> ::serde::Deserialize<'de> for BoundingBox {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = BoundingBox;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct BoundingBox")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<BoundingBox, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "south_west" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "south_west",
-                            )?
-                        }
-                        "north_east" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "north_east",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(BoundingBox {
-                    south_west: crate::serde_impls::required(slot_0, "south_west")?,
-                    north_east: crate::serde_impls::required(slot_1, "north_east")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    BoundingBox {
+        south_west: "south_west" required,
+        north_east: "north_east" required,
     }
 }
 #[cfg(feature = "geo")]
@@ -7274,62 +4507,10 @@ pub struct PlanRouteOkBody {
     pub bbox: ::std::option::Option<crate::types::BoundingBox>,
 }
 #[cfg(feature = "geo")]
-impl ::serde::Serialize for PlanRouteOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("legs", &self.legs)?;
-        if self.bbox.is_some() {
-            map.serialize_entry("bbox", &self.bbox)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "geo")]
-impl<'de> ::serde::Deserialize<'de> for PlanRouteOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = PlanRouteOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct PlanRouteOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<PlanRouteOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "legs" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "legs")?
-                        }
-                        "bbox" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "bbox")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(PlanRouteOkBody {
-                    legs: crate::serde_impls::required(slot_0, "legs")?,
-                    bbox: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    PlanRouteOkBody {
+        legs: "legs" required,
+        bbox: "bbox" default skip_none,
     }
 }
 #[cfg(feature = "geo")]
@@ -7546,62 +4727,10 @@ pub struct GeoSearchOkBody {
     pub page: ::std::option::Option<crate::types::PageInfo>,
 }
 #[cfg(feature = "geo")]
-impl ::serde::Serialize for GeoSearchOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("results", &self.results)?;
-        if self.page.is_some() {
-            map.serialize_entry("page", &self.page)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "geo")]
-impl<'de> ::serde::Deserialize<'de> for GeoSearchOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GeoSearchOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GeoSearchOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GeoSearchOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "results" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "results")?
-                        }
-                        "page" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "page")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GeoSearchOkBody {
-                    results: crate::serde_impls::required(slot_0, "results")?,
-                    page: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GeoSearchOkBody {
+        results: "results" required,
+        page: "page" default skip_none,
     }
 }
 #[cfg(feature = "geo")]
@@ -7719,72 +4848,11 @@ pub struct CustomerAddress {
     pub country: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for CustomerAddress {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.line1.is_some() {
-            map.serialize_entry("line1", &self.line1)?;
-        }
-        if self.city.is_some() {
-            map.serialize_entry("city", &self.city)?;
-        }
-        if self.country.is_some() {
-            map.serialize_entry("country", &self.country)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for CustomerAddress {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = CustomerAddress;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct CustomerAddress")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<CustomerAddress, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "line1" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "line1")?
-                        }
-                        "city" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "city")?
-                        }
-                        "country" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "country")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(CustomerAddress {
-                    line1: slot_0.unwrap_or_default(),
-                    city: slot_1.unwrap_or_default(),
-                    country: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    CustomerAddress {
+        line1: "line1" default skip_none,
+        city: "city" default skip_none,
+        country: "country" default skip_none,
     }
 }
 #[cfg(feature = "billing")]
@@ -7824,94 +4892,14 @@ pub struct Customer {
     pub preferred_currency: ::std::option::Option<crate::types::Currency>,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for Customer {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("email", &self.email)?;
-        if self.name.is_some() {
-            map.serialize_entry("name", &self.name)?;
-        }
-        if self.address.is_some() {
-            map.serialize_entry("address", &self.address)?;
-        }
-        if self.metadata.is_some() {
-            map.serialize_entry("metadata", &self.metadata)?;
-        }
-        if self.preferred_currency.is_some() {
-            map.serialize_entry("preferred_currency", &self.preferred_currency)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for Customer {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Customer;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Customer")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Customer, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        "email" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "email")?
-                        }
-                        "name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "name")?
-                        }
-                        "address" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "address")?
-                        }
-                        "metadata" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "metadata")?
-                        }
-                        "preferred_currency" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_5,
-                                "preferred_currency",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Customer {
-                    id: crate::serde_impls::required(slot_0, "id")?,
-                    email: crate::serde_impls::required(slot_1, "email")?,
-                    name: slot_2.unwrap_or_default(),
-                    address: slot_3.unwrap_or_default(),
-                    metadata: slot_4.unwrap_or_default(),
-                    preferred_currency: slot_5.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Customer {
+        id: "id" required,
+        email: "email" required,
+        name: "name" default skip_none,
+        address: "address" default skip_none,
+        metadata: "metadata" default skip_none,
+        preferred_currency: "preferred_currency" default skip_none,
     }
 }
 #[cfg(feature = "billing")]
@@ -7940,70 +4928,11 @@ pub struct InvoiceLine {
     pub quantity: i64,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for InvoiceLine {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("description", &self.description)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("quantity", &self.quantity)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for InvoiceLine {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = InvoiceLine;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct InvoiceLine")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<InvoiceLine, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "description" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "description",
-                            )?
-                        }
-                        "amount" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "amount")?
-                        }
-                        "quantity" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "quantity")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(InvoiceLine {
-                    description: crate::serde_impls::required(slot_0, "description")?,
-                    amount: crate::serde_impls::required(slot_1, "amount")?,
-                    quantity: slot_2.unwrap_or_else(InvoiceLine::default_quantity),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    InvoiceLine {
+        description: "description" required,
+        amount: "amount" required,
+        quantity: "quantity" default_with(InvoiceLine::default_quantity),
     }
 }
 #[cfg(feature = "billing")]
@@ -8038,84 +4967,14 @@ pub struct Invoice {
     pub due: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for Invoice {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("status", &self.status)?;
-        if self.customer.is_some() {
-            map.serialize_entry("customer", &self.customer)?;
-        }
-        map.serialize_entry("lines", &self.lines)?;
-        map.serialize_entry("total", &self.total)?;
-        if self.due.is_some() {
-            map.serialize_entry("due", &self.due)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for Invoice {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Invoice;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Invoice")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Invoice, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        "status" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "status")?
-                        }
-                        "customer" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "customer")?
-                        }
-                        "lines" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "lines")?
-                        }
-                        "total" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "total")?
-                        }
-                        "due" => crate::serde_impls::fill(&mut map, &mut slot_5, "due")?,
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Invoice {
-                    id: crate::serde_impls::required(slot_0, "id")?,
-                    status: crate::serde_impls::required(slot_1, "status")?,
-                    customer: slot_2.unwrap_or_default(),
-                    lines: crate::serde_impls::required(slot_3, "lines")?,
-                    total: crate::serde_impls::required(slot_4, "total")?,
-                    due: slot_5.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Invoice {
+        id: "id" required,
+        status: "status" required,
+        customer: "customer" default skip_none,
+        lines: "lines" required,
+        total: "total" required,
+        due: "due" default skip_none,
     }
 }
 #[cfg(feature = "billing")]
@@ -8147,60 +5006,10 @@ pub struct ListInvoicesOkBody {
     pub page: crate::types::PageInfo,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for ListInvoicesOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("data", &self.data)?;
-        map.serialize_entry("page", &self.page)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for ListInvoicesOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ListInvoicesOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ListInvoicesOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ListInvoicesOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "data" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "data")?
-                        }
-                        "page" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "page")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ListInvoicesOkBody {
-                    data: crate::serde_impls::required(slot_0, "data")?,
-                    page: crate::serde_impls::required(slot_1, "page")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    ListInvoicesOkBody {
+        data: "data" required,
+        page: "page" required,
     }
 }
 #[cfg(feature = "billing")]
@@ -8273,68 +5082,11 @@ pub struct Card {
     pub expires: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for Card {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("kind", &self.kind)?;
-        map.serialize_entry("last4", &self.last4)?;
-        if self.expires.is_some() {
-            map.serialize_entry("expires", &self.expires)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for Card {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Card;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Card")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Card, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "kind" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "kind")?
-                        }
-                        "last4" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "last4")?
-                        }
-                        "expires" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "expires")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Card {
-                    kind: crate::serde_impls::required(slot_0, "kind")?,
-                    last4: crate::serde_impls::required(slot_1, "last4")?,
-                    expires: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Card {
+        kind: "kind" required,
+        last4: "last4" required,
+        expires: "expires" default skip_none,
     }
 }
 #[cfg(feature = "billing")]
@@ -8358,60 +5110,10 @@ pub struct BankTransfer {
     pub iban: ::std::string::String,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for BankTransfer {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("kind", &self.kind)?;
-        map.serialize_entry("iban", &self.iban)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for BankTransfer {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = BankTransfer;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct BankTransfer")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<BankTransfer, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "kind" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "kind")?
-                        }
-                        "iban" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "iban")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(BankTransfer {
-                    kind: crate::serde_impls::required(slot_0, "kind")?,
-                    iban: crate::serde_impls::required(slot_1, "iban")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    BankTransfer {
+        kind: "kind" required,
+        iban: "iban" required,
     }
 }
 #[cfg(feature = "billing")]
@@ -8514,60 +5216,10 @@ pub struct Wallet {
     pub provider: crate::types::WalletProvider,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for Wallet {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("kind", &self.kind)?;
-        map.serialize_entry("provider", &self.provider)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for Wallet {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Wallet;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Wallet")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Wallet, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "kind" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "kind")?
-                        }
-                        "provider" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "provider")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Wallet {
-                    kind: crate::serde_impls::required(slot_0, "kind")?,
-                    provider: crate::serde_impls::required(slot_1, "provider")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Wallet {
+        kind: "kind" required,
+        provider: "provider" required,
     }
 }
 #[cfg(feature = "billing")]
@@ -8647,72 +5299,11 @@ pub struct PaymentRequest {
     pub amount: ::std::option::Option<crate::types::Money>,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for PaymentRequest {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("invoice_id", &self.invoice_id)?;
-        map.serialize_entry("method", &self.method)?;
-        if self.amount.is_some() {
-            map.serialize_entry("amount", &self.amount)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for PaymentRequest {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = PaymentRequest;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct PaymentRequest")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<PaymentRequest, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "invoice_id" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "invoice_id",
-                            )?
-                        }
-                        "method" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "method")?
-                        }
-                        "amount" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "amount")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(PaymentRequest {
-                    invoice_id: crate::serde_impls::required(slot_0, "invoice_id")?,
-                    method: crate::serde_impls::required(slot_1, "method")?,
-                    amount: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    PaymentRequest {
+        invoice_id: "invoice_id" required,
+        method: "method" required,
+        amount: "amount" default skip_none,
     }
 }
 #[cfg(feature = "billing")]
@@ -8826,72 +5417,11 @@ pub struct CreatePaymentCreatedBody {
     >,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for CreatePaymentCreatedBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("payment_id", &self.payment_id)?;
-        map.serialize_entry("state", &self.state)?;
-        if self.failure.is_some() {
-            map.serialize_entry("failure", &self.failure)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for CreatePaymentCreatedBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = CreatePaymentCreatedBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct CreatePaymentCreatedBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<CreatePaymentCreatedBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "payment_id" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "payment_id",
-                            )?
-                        }
-                        "state" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "state")?
-                        }
-                        "failure" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "failure")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(CreatePaymentCreatedBody {
-                    payment_id: crate::serde_impls::required(slot_0, "payment_id")?,
-                    state: crate::serde_impls::required(slot_1, "state")?,
-                    failure: slot_2,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    CreatePaymentCreatedBody {
+        payment_id: "payment_id" required,
+        state: "state" required,
+        failure: "failure" absent_apart_from_null skip_none,
     }
 }
 #[cfg(feature = "billing")]
@@ -9078,66 +5608,11 @@ pub struct SubscriptionPlan {
     pub interval: crate::types::SubscriptionPlanInterval,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for SubscriptionPlan {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("name", &self.name)?;
-        map.serialize_entry("price", &self.price)?;
-        map.serialize_entry("interval", &self.interval)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for SubscriptionPlan {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = SubscriptionPlan;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct SubscriptionPlan")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<SubscriptionPlan, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "name")?
-                        }
-                        "price" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "price")?
-                        }
-                        "interval" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "interval")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(SubscriptionPlan {
-                    name: crate::serde_impls::required(slot_0, "name")?,
-                    price: crate::serde_impls::required(slot_1, "price")?,
-                    interval: slot_2.unwrap_or_else(SubscriptionPlan::default_interval),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    SubscriptionPlan {
+        name: "name" required,
+        price: "price" required,
+        interval: "interval" default_with(SubscriptionPlan::default_interval),
     }
 }
 #[cfg(feature = "billing")]
@@ -9251,62 +5726,10 @@ pub struct SubscriptionItemsItem {
     pub quantity: ::std::option::Option<i64>,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for SubscriptionItemsItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.sku.is_some() {
-            map.serialize_entry("sku", &self.sku)?;
-        }
-        if self.quantity.is_some() {
-            map.serialize_entry("quantity", &self.quantity)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for SubscriptionItemsItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = SubscriptionItemsItem;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct SubscriptionItemsItem")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<SubscriptionItemsItem, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "sku" => crate::serde_impls::fill(&mut map, &mut slot_0, "sku")?,
-                        "quantity" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "quantity")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(SubscriptionItemsItem {
-                    sku: slot_0.unwrap_or_default(),
-                    quantity: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    SubscriptionItemsItem {
+        sku: "sku" default skip_none,
+        quantity: "quantity" default skip_none,
     }
 }
 #[cfg(feature = "billing")]
@@ -9343,80 +5766,13 @@ pub struct Subscription {
     >,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for Subscription {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("plan", &self.plan)?;
-        map.serialize_entry("status", &self.status)?;
-        if self.cancel_at.is_some() {
-            map.serialize_entry("cancel_at", &self.cancel_at)?;
-        }
-        if self.items.is_some() {
-            map.serialize_entry("items", &self.items)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for Subscription {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Subscription;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Subscription")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Subscription, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        "plan" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "plan")?
-                        }
-                        "status" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "status")?
-                        }
-                        "cancel_at" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "cancel_at")?
-                        }
-                        "items" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "items")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Subscription {
-                    id: crate::serde_impls::required(slot_0, "id")?,
-                    plan: crate::serde_impls::required(slot_1, "plan")?,
-                    status: crate::serde_impls::required(slot_2, "status")?,
-                    cancel_at: slot_3,
-                    items: slot_4.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Subscription {
+        id: "id" required,
+        plan: "plan" required,
+        status: "status" required,
+        cancel_at: "cancel_at" absent_apart_from_null skip_none,
+        items: "items" default skip_none,
     }
 }
 #[cfg(feature = "billing")]
@@ -9451,75 +5807,12 @@ pub struct UpdateSubscriptionBody {
     >,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for UpdateSubscriptionBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.plan_name.is_some() {
-            map.serialize_entry("plan_name", &self.plan_name)?;
-        }
-        if self.cancel_at_period_end.is_some() {
-            map.serialize_entry("cancel_at_period_end", &self.cancel_at_period_end)?;
-        }
-        for (key, value) in &self.additional_properties {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    UpdateSubscriptionBody {
+        plan_name: "plan_name" default skip_none,
+        cancel_at_period_end: "cancel_at_period_end" default skip_none,
     }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for UpdateSubscriptionBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = UpdateSubscriptionBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct UpdateSubscriptionBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<UpdateSubscriptionBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "plan_name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "plan_name")?
-                        }
-                        "cancel_at_period_end" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "cancel_at_period_end",
-                            )?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_2.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(UpdateSubscriptionBody {
-                    plan_name: slot_0.unwrap_or_default(),
-                    cancel_at_period_end: slot_1.unwrap_or_default(),
-                    additional_properties: slot_2,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    additional_properties
 }
 #[cfg(feature = "billing")]
 impl UpdateSubscriptionBody {
@@ -9635,72 +5928,11 @@ pub struct RevenueReportOkBodyJsonRowsItem {
     >,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for RevenueReportOkBodyJsonRowsItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("period", &self.period)?;
-        map.serialize_entry("revenue", &self.revenue)?;
-        if self.by_currency.is_some() {
-            map.serialize_entry("by_currency", &self.by_currency)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for RevenueReportOkBodyJsonRowsItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = RevenueReportOkBodyJsonRowsItem;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct RevenueReportOkBodyJsonRowsItem")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<RevenueReportOkBodyJsonRowsItem, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "period" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "period")?
-                        }
-                        "revenue" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "revenue")?
-                        }
-                        "by_currency" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "by_currency",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(RevenueReportOkBodyJsonRowsItem {
-                    period: crate::serde_impls::required(slot_0, "period")?,
-                    revenue: crate::serde_impls::required(slot_1, "revenue")?,
-                    by_currency: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    RevenueReportOkBodyJsonRowsItem {
+        period: "period" required,
+        revenue: "revenue" required,
+        by_currency: "by_currency" default skip_none,
     }
 }
 #[cfg(feature = "billing")]
@@ -9722,54 +5954,9 @@ pub struct RevenueReportOkBodyJson {
     pub rows: ::std::vec::Vec<crate::types::RevenueReportOkBodyJsonRowsItem>,
 }
 #[cfg(feature = "billing")]
-impl ::serde::Serialize for RevenueReportOkBodyJson {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("rows", &self.rows)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> ::serde::Deserialize<'de> for RevenueReportOkBodyJson {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = RevenueReportOkBodyJson;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct RevenueReportOkBodyJson")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<RevenueReportOkBodyJson, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "rows" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "rows")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(RevenueReportOkBodyJson {
-                    rows: crate::serde_impls::required(slot_0, "rows")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    RevenueReportOkBodyJson {
+        rows: "rows" required,
     }
 }
 #[cfg(feature = "billing")]
@@ -10015,86 +6202,13 @@ pub struct Account {
     pub x_internal_id: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "admin")]
-impl ::serde::Serialize for Account {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("name", &self.name)?;
-        map.serialize_entry("role", &self.role)?;
-        map.serialize_entry("disabled", &self.disabled)?;
-        if self.created.is_some() {
-            map.serialize_entry("created", &self.created)?;
-        }
-        if self.x_internal_id.is_some() {
-            map.serialize_entry("x-internal-id", &self.x_internal_id)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "admin")]
-impl<'de> ::serde::Deserialize<'de> for Account {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Account;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Account")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Account, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "name")?
-                        }
-                        "role" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "role")?
-                        }
-                        "disabled" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "disabled")?
-                        }
-                        "created" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "created")?
-                        }
-                        "x-internal-id" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_4,
-                                "x-internal-id",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Account {
-                    name: crate::serde_impls::required(slot_0, "name")?,
-                    role: crate::serde_impls::required(slot_1, "role")?,
-                    disabled: slot_2.unwrap_or_else(Account::default_disabled),
-                    created: slot_3.unwrap_or_default(),
-                    x_internal_id: slot_4.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Account {
+        name: "name" required,
+        role: "role" required,
+        disabled: "disabled" default_with(Account::default_disabled),
+        created: "created" default skip_none,
+        x_internal_id: "x-internal-id" default skip_none,
     }
 }
 #[cfg(feature = "admin")]
@@ -10315,80 +6429,13 @@ pub struct GetAuditLogOkBodyEntriesItem {
     >,
 }
 #[cfg(feature = "admin")]
-impl ::serde::Serialize for GetAuditLogOkBodyEntriesItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("at", &self.at)?;
-        map.serialize_entry("actor", &self.actor)?;
-        map.serialize_entry("action", &self.action)?;
-        if self.target.is_some() {
-            map.serialize_entry("target", &self.target)?;
-        }
-        if self.details.is_some() {
-            map.serialize_entry("details", &self.details)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "admin")]
-impl<'de> ::serde::Deserialize<'de> for GetAuditLogOkBodyEntriesItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetAuditLogOkBodyEntriesItem;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetAuditLogOkBodyEntriesItem")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetAuditLogOkBodyEntriesItem, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "at" => crate::serde_impls::fill(&mut map, &mut slot_0, "at")?,
-                        "actor" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "actor")?
-                        }
-                        "action" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "action")?
-                        }
-                        "target" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "target")?
-                        }
-                        "details" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "details")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetAuditLogOkBodyEntriesItem {
-                    at: crate::serde_impls::required(slot_0, "at")?,
-                    actor: crate::serde_impls::required(slot_1, "actor")?,
-                    action: crate::serde_impls::required(slot_2, "action")?,
-                    target: slot_3.unwrap_or_default(),
-                    details: slot_4.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetAuditLogOkBodyEntriesItem {
+        at: "at" required,
+        actor: "actor" required,
+        action: "action" required,
+        target: "target" default skip_none,
+        details: "details" default skip_none,
     }
 }
 #[cfg(feature = "admin")]
@@ -10418,62 +6465,10 @@ pub struct GetAuditLogOkBody {
     pub page: ::std::option::Option<crate::types::PageInfo>,
 }
 #[cfg(feature = "admin")]
-impl ::serde::Serialize for GetAuditLogOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("entries", &self.entries)?;
-        if self.page.is_some() {
-            map.serialize_entry("page", &self.page)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "admin")]
-impl<'de> ::serde::Deserialize<'de> for GetAuditLogOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetAuditLogOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetAuditLogOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetAuditLogOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "entries" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "entries")?
-                        }
-                        "page" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "page")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetAuditLogOkBody {
-                    entries: crate::serde_impls::required(slot_0, "entries")?,
-                    page: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetAuditLogOkBody {
+        entries: "entries" required,
+        page: "page" default skip_none,
     }
 }
 #[cfg(feature = "admin")]
@@ -10500,73 +6495,11 @@ pub struct SettingsLimits {
     pub ratio: f64,
 }
 #[cfg(feature = "admin")]
-impl ::serde::Serialize for SettingsLimits {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("max_upload_bytes", &self.max_upload_bytes)?;
-        if self.max_users.is_some() {
-            map.serialize_entry("max_users", &self.max_users)?;
-        }
-        map.serialize_entry("ratio", &self.ratio)?;
-        map.end()
-    }
-}
-#[cfg(feature = "admin")]
-impl<'de> ::serde::Deserialize<'de> for SettingsLimits {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = SettingsLimits;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct SettingsLimits")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<SettingsLimits, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "max_upload_bytes" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "max_upload_bytes",
-                            )?
-                        }
-                        "max_users" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "max_users")?
-                        }
-                        "ratio" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "ratio")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(SettingsLimits {
-                    max_upload_bytes: slot_0
-                        .unwrap_or_else(SettingsLimits::default_max_upload_bytes),
-                    max_users: slot_1.unwrap_or_default(),
-                    ratio: slot_2.unwrap_or_else(SettingsLimits::default_ratio),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    SettingsLimits {
+        max_upload_bytes: "max_upload_bytes" default_with(SettingsLimits::default_max_upload_bytes),
+        max_users: "max_users" default skip_none,
+        ratio: "ratio" default_with(SettingsLimits::default_ratio),
     }
 }
 #[cfg(feature = "admin")]
@@ -10608,84 +6541,12 @@ pub struct Settings {
     >,
 }
 #[cfg(feature = "admin")]
-impl ::serde::Serialize for Settings {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.maintenance.is_some() {
-            map.serialize_entry("maintenance", &self.maintenance)?;
-        }
-        if self.motd.is_some() {
-            map.serialize_entry("motd", &self.motd)?;
-        }
-        if self.limits.is_some() {
-            map.serialize_entry("limits", &self.limits)?;
-        }
-        if self.features.is_some() {
-            map.serialize_entry("features", &self.features)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "admin")]
-impl<'de> ::serde::Deserialize<'de> for Settings {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Settings;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Settings")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Settings, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "maintenance" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "maintenance",
-                            )?
-                        }
-                        "motd" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "motd")?
-                        }
-                        "limits" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "limits")?
-                        }
-                        "features" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "features")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Settings {
-                    maintenance: slot_0.unwrap_or_default(),
-                    motd: slot_1.unwrap_or_default(),
-                    limits: slot_2.unwrap_or_default(),
-                    features: slot_3.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Settings {
+        maintenance: "maintenance" default skip_none,
+        motd: "motd" default skip_none,
+        limits: "limits" default skip_none,
+        features: "features" default skip_none,
     }
 }
 #[cfg(feature = "admin")]
@@ -10848,60 +6709,10 @@ pub struct StartJobBodySchedule {
     pub tz: ::std::string::String,
 }
 #[cfg(feature = "admin")]
-impl ::serde::Serialize for StartJobBodySchedule {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.cron.is_some() {
-            map.serialize_entry("cron", &self.cron)?;
-        }
-        map.serialize_entry("tz", &self.tz)?;
-        map.end()
-    }
-}
-#[cfg(feature = "admin")]
-impl<'de> ::serde::Deserialize<'de> for StartJobBodySchedule {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = StartJobBodySchedule;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct StartJobBodySchedule")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<StartJobBodySchedule, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "cron" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "cron")?
-                        }
-                        "tz" => crate::serde_impls::fill(&mut map, &mut slot_1, "tz")?,
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(StartJobBodySchedule {
-                    cron: slot_0.unwrap_or_default(),
-                    tz: slot_1.unwrap_or_else(StartJobBodySchedule::default_tz),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    StartJobBodySchedule {
+        cron: "cron" default skip_none,
+        tz: "tz" default_with(StartJobBodySchedule::default_tz),
     }
 }
 #[cfg(feature = "admin")]
@@ -10935,70 +6746,11 @@ pub struct StartJobBody {
     pub schedule: ::std::option::Option<crate::types::StartJobBodySchedule>,
 }
 #[cfg(feature = "admin")]
-impl ::serde::Serialize for StartJobBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("kind", &self.kind)?;
-        if self.args.is_some() {
-            map.serialize_entry("args", &self.args)?;
-        }
-        if self.schedule.is_some() {
-            map.serialize_entry("schedule", &self.schedule)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "admin")]
-impl<'de> ::serde::Deserialize<'de> for StartJobBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = StartJobBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct StartJobBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<StartJobBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "kind" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "kind")?
-                        }
-                        "args" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "args")?
-                        }
-                        "schedule" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "schedule")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(StartJobBody {
-                    kind: crate::serde_impls::required(slot_0, "kind")?,
-                    args: slot_1.unwrap_or_default(),
-                    schedule: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    StartJobBody {
+        kind: "kind" required,
+        args: "args" default skip_none,
+        schedule: "schedule" default skip_none,
     }
 }
 #[cfg(feature = "admin")]
@@ -11115,82 +6867,13 @@ pub struct Job {
     pub error: ::std::option::Option<crate::types::ApiErrorBody>,
 }
 #[cfg(feature = "admin")]
-impl ::serde::Serialize for Job {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("state", &self.state)?;
-        if self.progress.is_some() {
-            map.serialize_entry("progress", &self.progress)?;
-        }
-        if self.children.is_some() {
-            map.serialize_entry("children", &self.children)?;
-        }
-        if self.error.is_some() {
-            map.serialize_entry("error", &self.error)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "admin")]
-impl<'de> ::serde::Deserialize<'de> for Job {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Job;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Job")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Job, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        "state" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "state")?
-                        }
-                        "progress" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "progress")?
-                        }
-                        "children" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "children")?
-                        }
-                        "error" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "error")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Job {
-                    id: crate::serde_impls::required(slot_0, "id")?,
-                    state: crate::serde_impls::required(slot_1, "state")?,
-                    progress: slot_2.unwrap_or_default(),
-                    children: slot_3.unwrap_or_default(),
-                    error: slot_4.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Job {
+        id: "id" required,
+        state: "state" required,
+        progress: "progress" default skip_none,
+        children: "children" default skip_none,
+        error: "error" default skip_none,
     }
 }
 #[cfg(feature = "admin")]
@@ -11218,66 +6901,11 @@ pub struct ListNotesOkBodyItem {
     pub pinned: ::std::option::Option<bool>,
 }
 #[cfg(feature = "docs")]
-impl ::serde::Serialize for ListNotesOkBodyItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("title", &self.title)?;
-        if self.pinned.is_some() {
-            map.serialize_entry("pinned", &self.pinned)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "docs")]
-impl<'de> ::serde::Deserialize<'de> for ListNotesOkBodyItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ListNotesOkBodyItem;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ListNotesOkBodyItem")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ListNotesOkBodyItem, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        "title" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "title")?
-                        }
-                        "pinned" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "pinned")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ListNotesOkBodyItem {
-                    id: crate::serde_impls::required(slot_0, "id")?,
-                    title: crate::serde_impls::required(slot_1, "title")?,
-                    pinned: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    ListNotesOkBodyItem {
+        id: "id" required,
+        title: "title" required,
+        pinned: "pinned" default skip_none,
     }
 }
 #[cfg(feature = "docs")]
@@ -11301,60 +6929,10 @@ pub struct CreateNoteBodyJson {
     pub body: ::std::string::String,
 }
 #[cfg(feature = "docs")]
-impl ::serde::Serialize for CreateNoteBodyJson {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("title", &self.title)?;
-        map.serialize_entry("body", &self.body)?;
-        map.end()
-    }
-}
-#[cfg(feature = "docs")]
-impl<'de> ::serde::Deserialize<'de> for CreateNoteBodyJson {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = CreateNoteBodyJson;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct CreateNoteBodyJson")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<CreateNoteBodyJson, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "title" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "title")?
-                        }
-                        "body" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "body")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(CreateNoteBodyJson {
-                    title: crate::serde_impls::required(slot_0, "title")?,
-                    body: crate::serde_impls::required(slot_1, "body")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    CreateNoteBodyJson {
+        title: "title" required,
+        body: "body" required,
     }
 }
 #[cfg(feature = "docs")]
@@ -11448,72 +7026,12 @@ pub struct Page {
     pub revision: ::std::option::Option<i64>,
 }
 #[cfg(feature = "docs")]
-impl ::serde::Serialize for Page {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("title", &self.title)?;
-        map.serialize_entry("body", &self.body)?;
-        if self.revision.is_some() {
-            map.serialize_entry("revision", &self.revision)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "docs")]
-impl<'de> ::serde::Deserialize<'de> for Page {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Page;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Page")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Page, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        "title" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "title")?
-                        }
-                        "body" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "body")?
-                        }
-                        "revision" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "revision")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Page {
-                    id: crate::serde_impls::required(slot_0, "id")?,
-                    title: crate::serde_impls::required(slot_1, "title")?,
-                    body: crate::serde_impls::required(slot_2, "body")?,
-                    revision: slot_3.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Page {
+        id: "id" required,
+        title: "title" required,
+        body: "body" required,
+        revision: "revision" default skip_none,
     }
 }
 #[cfg(feature = "docs")]
@@ -11546,78 +7064,12 @@ pub struct PageDraft {
     pub revision: ::std::option::Option<i64>,
 }
 #[cfg(feature = "docs")]
-impl ::serde::Serialize for PageDraft {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.id.is_some() {
-            map.serialize_entry("id", &self.id)?;
-        }
-        if self.title.is_some() {
-            map.serialize_entry("title", &self.title)?;
-        }
-        if self.body.is_some() {
-            map.serialize_entry("body", &self.body)?;
-        }
-        if self.revision.is_some() {
-            map.serialize_entry("revision", &self.revision)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "docs")]
-impl<'de> ::serde::Deserialize<'de> for PageDraft {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = PageDraft;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct PageDraft")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<PageDraft, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        "title" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "title")?
-                        }
-                        "body" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "body")?
-                        }
-                        "revision" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "revision")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(PageDraft {
-                    id: slot_0.unwrap_or_default(),
-                    title: slot_1.unwrap_or_default(),
-                    body: slot_2.unwrap_or_default(),
-                    revision: slot_3.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    PageDraft {
+        id: "id" default skip_none,
+        title: "title" default skip_none,
+        body: "body" default skip_none,
+        revision: "revision" default skip_none,
     }
 }
 #[cfg(feature = "docs")]
@@ -11650,68 +7102,11 @@ pub struct GetChangelogOkBodyItem {
     pub changes: ::std::vec::Vec<::std::string::String>,
 }
 #[cfg(feature = "docs")]
-impl ::serde::Serialize for GetChangelogOkBodyItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("version", &self.version)?;
-        if self.date.is_some() {
-            map.serialize_entry("date", &self.date)?;
-        }
-        map.serialize_entry("changes", &self.changes)?;
-        map.end()
-    }
-}
-#[cfg(feature = "docs")]
-impl<'de> ::serde::Deserialize<'de> for GetChangelogOkBodyItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetChangelogOkBodyItem;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetChangelogOkBodyItem")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetChangelogOkBodyItem, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "version" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "version")?
-                        }
-                        "date" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "date")?
-                        }
-                        "changes" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "changes")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetChangelogOkBodyItem {
-                    version: crate::serde_impls::required(slot_0, "version")?,
-                    date: slot_1.unwrap_or_default(),
-                    changes: crate::serde_impls::required(slot_2, "changes")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetChangelogOkBodyItem {
+        version: "version" required,
+        date: "date" default skip_none,
+        changes: "changes" required,
     }
 }
 #[cfg(feature = "docs")]
@@ -11742,72 +7137,12 @@ pub struct Comment {
     pub replies: ::std::option::Option<::std::vec::Vec<crate::types::Comment>>,
 }
 #[cfg(feature = "docs")]
-impl ::serde::Serialize for Comment {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("author", &self.author)?;
-        map.serialize_entry("text", &self.text)?;
-        if self.replies.is_some() {
-            map.serialize_entry("replies", &self.replies)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "docs")]
-impl<'de> ::serde::Deserialize<'de> for Comment {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Comment;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Comment")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Comment, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        "author" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "author")?
-                        }
-                        "text" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "text")?
-                        }
-                        "replies" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "replies")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Comment {
-                    id: crate::serde_impls::required(slot_0, "id")?,
-                    author: crate::serde_impls::required(slot_1, "author")?,
-                    text: crate::serde_impls::required(slot_2, "text")?,
-                    replies: slot_3.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Comment {
+        id: "id" required,
+        author: "author" required,
+        text: "text" required,
+        replies: "replies" default skip_none,
     }
 }
 #[cfg(feature = "docs")]
@@ -11834,54 +7169,9 @@ pub struct ListCommentsOkBody {
     pub comments: ::std::vec::Vec<crate::types::Comment>,
 }
 #[cfg(feature = "docs")]
-impl ::serde::Serialize for ListCommentsOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("comments", &self.comments)?;
-        map.end()
-    }
-}
-#[cfg(feature = "docs")]
-impl<'de> ::serde::Deserialize<'de> for ListCommentsOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ListCommentsOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ListCommentsOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ListCommentsOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "comments" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "comments")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ListCommentsOkBody {
-                    comments: crate::serde_impls::required(slot_0, "comments")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    ListCommentsOkBody {
+        comments: "comments" required,
     }
 }
 #[cfg(feature = "docs")]
@@ -11901,62 +7191,10 @@ pub struct PostCommentBody {
     pub reply_to: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "docs")]
-impl ::serde::Serialize for PostCommentBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("text", &self.text)?;
-        if self.reply_to.is_some() {
-            map.serialize_entry("reply_to", &self.reply_to)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "docs")]
-impl<'de> ::serde::Deserialize<'de> for PostCommentBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = PostCommentBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct PostCommentBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<PostCommentBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "text" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "text")?
-                        }
-                        "reply_to" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "reply_to")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(PostCommentBody {
-                    text: crate::serde_impls::required(slot_0, "text")?,
-                    reply_to: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    PostCommentBody {
+        text: "text" required,
+        reply_to: "reply_to" default skip_none,
     }
 }
 #[cfg(feature = "docs")]
@@ -12064,66 +7302,11 @@ pub struct Dimensions {
     pub depth: i64,
 }
 #[cfg(feature = "refs")]
-impl ::serde::Serialize for Dimensions {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("width", &self.width)?;
-        map.serialize_entry("height", &self.height)?;
-        map.serialize_entry("depth", &self.depth)?;
-        map.end()
-    }
-}
-#[cfg(feature = "refs")]
-impl<'de> ::serde::Deserialize<'de> for Dimensions {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Dimensions;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Dimensions")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Dimensions, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "width" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "width")?
-                        }
-                        "height" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "height")?
-                        }
-                        "depth" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "depth")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Dimensions {
-                    width: crate::serde_impls::required(slot_0, "width")?,
-                    height: crate::serde_impls::required(slot_1, "height")?,
-                    depth: crate::serde_impls::required(slot_2, "depth")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Dimensions {
+        width: "width" required,
+        height: "height" required,
+        depth: "depth" required,
     }
 }
 #[cfg(feature = "refs")]
@@ -12149,84 +7332,13 @@ pub struct CatalogItem {
     pub variants: ::std::option::Option<::std::vec::Vec<crate::types::CatalogItem>>,
 }
 #[cfg(feature = "refs")]
-impl ::serde::Serialize for CatalogItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("sku", &self.sku)?;
-        map.serialize_entry("name", &self.name)?;
-        map.serialize_entry("price", &self.price)?;
-        if self.dimensions.is_some() {
-            map.serialize_entry("dimensions", &self.dimensions)?;
-        }
-        if self.variants.is_some() {
-            map.serialize_entry("variants", &self.variants)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "refs")]
-impl<'de> ::serde::Deserialize<'de> for CatalogItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = CatalogItem;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct CatalogItem")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<CatalogItem, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "sku" => crate::serde_impls::fill(&mut map, &mut slot_0, "sku")?,
-                        "name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "name")?
-                        }
-                        "price" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "price")?
-                        }
-                        "dimensions" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_3,
-                                "dimensions",
-                            )?
-                        }
-                        "variants" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "variants")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(CatalogItem {
-                    sku: crate::serde_impls::required(slot_0, "sku")?,
-                    name: crate::serde_impls::required(slot_1, "name")?,
-                    price: crate::serde_impls::required(slot_2, "price")?,
-                    dimensions: slot_3.unwrap_or_default(),
-                    variants: slot_4.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    CatalogItem {
+        sku: "sku" required,
+        name: "name" required,
+        price: "price" required,
+        dimensions: "dimensions" default skip_none,
+        variants: "variants" default skip_none,
     }
 }
 #[cfg(feature = "refs")]
@@ -12256,62 +7368,10 @@ pub struct ListCatalogOkBody {
     pub next: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "refs")]
-impl ::serde::Serialize for ListCatalogOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("items", &self.items)?;
-        if self.next.is_some() {
-            map.serialize_entry("next", &self.next)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "refs")]
-impl<'de> ::serde::Deserialize<'de> for ListCatalogOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ListCatalogOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ListCatalogOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ListCatalogOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "items" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "items")?
-                        }
-                        "next" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "next")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ListCatalogOkBody {
-                    items: crate::serde_impls::required(slot_0, "items")?,
-                    next: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    ListCatalogOkBody {
+        items: "items" required,
+        next: "next" default skip_none,
     }
 }
 #[cfg(feature = "refs")]
@@ -12338,80 +7398,12 @@ pub struct Problem {
     pub detail: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "refs")]
-impl ::serde::Serialize for Problem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.type_.is_some() {
-            map.serialize_entry("type", &self.type_)?;
-        }
-        if self.title.is_some() {
-            map.serialize_entry("title", &self.title)?;
-        }
-        if self.status.is_some() {
-            map.serialize_entry("status", &self.status)?;
-        }
-        if self.detail.is_some() {
-            map.serialize_entry("detail", &self.detail)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "refs")]
-impl<'de> ::serde::Deserialize<'de> for Problem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Problem;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Problem")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Problem, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "type" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
-                        }
-                        "title" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "title")?
-                        }
-                        "status" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "status")?
-                        }
-                        "detail" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "detail")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Problem {
-                    type_: slot_0.unwrap_or_default(),
-                    title: slot_1.unwrap_or_default(),
-                    status: slot_2.unwrap_or_default(),
-                    detail: slot_3.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Problem {
+        type_: "type" default skip_none,
+        title: "title" default skip_none,
+        status: "status" default skip_none,
+        detail: "detail" default skip_none,
     }
 }
 #[cfg(feature = "refs")]
@@ -12527,70 +7519,10 @@ pub struct GetStockOkBody {
     >,
 }
 #[cfg(feature = "refs")]
-impl ::serde::Serialize for GetStockOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("availability", &self.availability)?;
-        if self.warehouses.is_some() {
-            map.serialize_entry("warehouses", &self.warehouses)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "refs")]
-impl<'de> ::serde::Deserialize<'de> for GetStockOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetStockOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetStockOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetStockOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "availability" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "availability",
-                            )?
-                        }
-                        "warehouses" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "warehouses",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetStockOkBody {
-                    availability: crate::serde_impls::required(slot_0, "availability")?,
-                    warehouses: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetStockOkBody {
+        availability: "availability" required,
+        warehouses: "warehouses" default skip_none,
     }
 }
 #[cfg(feature = "refs")]
@@ -12615,68 +7547,11 @@ pub struct Bundle {
     pub cap: ::std::option::Option<crate::types::Money>,
 }
 #[cfg(feature = "refs")]
-impl ::serde::Serialize for Bundle {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("items", &self.items)?;
-        if self.discount.is_some() {
-            map.serialize_entry("discount", &self.discount)?;
-        }
-        if self.cap.is_some() {
-            map.serialize_entry("cap", &self.cap)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "refs")]
-impl<'de> ::serde::Deserialize<'de> for Bundle {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Bundle;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Bundle")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Bundle, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "items" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "items")?
-                        }
-                        "discount" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "discount")?
-                        }
-                        "cap" => crate::serde_impls::fill(&mut map, &mut slot_2, "cap")?,
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Bundle {
-                    items: crate::serde_impls::required(slot_0, "items")?,
-                    discount: slot_1.unwrap_or_default(),
-                    cap: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Bundle {
+        items: "items" required,
+        discount: "discount" default skip_none,
+        cap: "cap" default skip_none,
     }
 }
 #[cfg(feature = "refs")]
@@ -12783,64 +7658,10 @@ pub struct GetItemDimensionsInOkBody {
     pub unit: ::std::option::Option<::std::string::String>,
 }
 #[cfg(feature = "refs")]
-impl ::serde::Serialize for GetItemDimensionsInOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.size.is_some() {
-            map.serialize_entry("size", &self.size)?;
-        }
-        if self.unit.is_some() {
-            map.serialize_entry("unit", &self.unit)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "refs")]
-impl<'de> ::serde::Deserialize<'de> for GetItemDimensionsInOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetItemDimensionsInOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetItemDimensionsInOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetItemDimensionsInOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "size" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "size")?
-                        }
-                        "unit" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "unit")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetItemDimensionsInOkBody {
-                    size: slot_0.unwrap_or_default(),
-                    unit: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetItemDimensionsInOkBody {
+        size: "size" default skip_none,
+        unit: "unit" default skip_none,
     }
 }
 #[cfg(feature = "refs")]

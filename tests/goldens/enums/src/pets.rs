@@ -209,45 +209,5 @@ pub fn router<S: PetsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
         .with_state(server)
 }
 #[cfg(feature = "server")]
-mod handlers {
-    impl<S: super::PetsApi> crate::runtime::Operation<S> for super::ListPetsRequest {
-        const PATH: bool = false;
-        const BODY: bool = false;
-        type Caller = ();
-        type Response = super::ListPetsResponse;
-        fn authenticate(
-            _server: &S,
-            _parts: &::http::request::Parts,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
-        > + ::std::marker::Send {
-            ::std::future::ready(::std::result::Result::Ok(()))
-        }
-        fn read(
-            parts: &::http::request::Parts,
-            _path: &[(::std::string::String, ::std::string::String)],
-            _body: &[u8],
-        ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let query = crate::runtime::query_pairs(parts);
-            let parameter_0: ::std::option::Option<crate::types::ListPetsStatus> = crate::runtime::parameter::<
-                ::std::option::Option<crate::types::ListPetsStatus>,
-            >(&query, "status")?
-                .flatten();
-            ::std::result::Result::Ok(super::ListPetsRequest {
-                status: parameter_0,
-            })
-        }
-        fn call(
-            server: &S,
-            _caller: Self::Caller,
-            request: Self,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<
-                super::ListPetsResponse,
-                crate::types::ApiError,
-            >,
-        > + ::std::marker::Send {
-            server.list_pets(request)
-        }
-    }
-}
+#[rustfmt::skip]
+mod handlers;

@@ -12,68 +12,12 @@ pub struct ApiErrorBody {
     /// Further properties of the body, such as details particular to the code.
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
-impl ::serde::Serialize for ApiErrorBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("errcode", &self.errcode)?;
-        if !self.error.is_empty() {
-            map.serialize_entry("error", &self.error)?;
-        }
-        for (key, value) in &self.extra {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    ApiErrorBody {
+        errcode: "errcode" required,
+        error: "error" default skip_empty,
     }
-}
-impl<'de> ::serde::Deserialize<'de> for ApiErrorBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ApiErrorBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ApiErrorBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ApiErrorBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "errcode" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "errcode")?
-                        }
-                        "error" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "error")?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_2.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ApiErrorBody {
-                    errcode: crate::serde_impls::required(slot_0, "errcode")?,
-                    error: slot_1.unwrap_or_default(),
-                    extra: slot_2,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    extra
 }
 impl ApiErrorBody {
     /// A body with the given code and message.
@@ -319,59 +263,9 @@ pub struct UnsignedDeviceInfo {
     /// The `device_display_name` property.
     pub device_display_name: ::std::option::Option<::std::string::String>,
 }
-impl ::serde::Serialize for UnsignedDeviceInfo {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.device_display_name.is_some() {
-            map.serialize_entry("device_display_name", &self.device_display_name)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UnsignedDeviceInfo {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = UnsignedDeviceInfo;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct UnsignedDeviceInfo")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<UnsignedDeviceInfo, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "device_display_name" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "device_display_name",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(UnsignedDeviceInfo {
-                    device_display_name: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    UnsignedDeviceInfo {
+        device_display_name: "device_display_name" default skip_none,
     }
 }
 impl UnsignedDeviceInfo {
@@ -399,71 +293,12 @@ pub struct DeviceInformation {
     /// The `unsigned` property.
     pub unsigned: crate::types::UnsignedDeviceInfo,
 }
-impl ::serde::Serialize for DeviceInformation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("user_id", &self.user_id)?;
-        map.serialize_entry("device_id", &self.device_id)?;
-        map.serialize_entry("keys", &self.keys)?;
-        map.serialize_entry("unsigned", &self.unsigned)?;
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceInformation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = DeviceInformation;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct DeviceInformation")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<DeviceInformation, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "user_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "user_id")?
-                        }
-                        "device_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "device_id")?
-                        }
-                        "keys" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "keys")?
-                        }
-                        "unsigned" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "unsigned")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(DeviceInformation {
-                    user_id: crate::serde_impls::required(slot_0, "user_id")?,
-                    device_id: crate::serde_impls::required(slot_1, "device_id")?,
-                    keys: crate::serde_impls::required(slot_2, "keys")?,
-                    unsigned: crate::serde_impls::required(slot_3, "unsigned")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    DeviceInformation {
+        user_id: "user_id" required,
+        device_id: "device_id" required,
+        keys: "keys" required,
+        unsigned: "unsigned" required,
     }
 }
 impl DeviceInformation {
@@ -492,73 +327,11 @@ pub struct GetDeviceBadRequestBody {
     /// The version asked for.
     pub room_version: ::std::option::Option<::std::string::String>,
 }
-impl ::serde::Serialize for GetDeviceBadRequestBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("errcode", &self.errcode)?;
-        if self.error.is_some() {
-            map.serialize_entry("error", &self.error)?;
-        }
-        if self.room_version.is_some() {
-            map.serialize_entry("room_version", &self.room_version)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for GetDeviceBadRequestBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetDeviceBadRequestBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetDeviceBadRequestBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetDeviceBadRequestBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "errcode" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "errcode")?
-                        }
-                        "error" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "error")?
-                        }
-                        "room_version" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "room_version",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetDeviceBadRequestBody {
-                    errcode: crate::serde_impls::required(slot_0, "errcode")?,
-                    error: slot_1.unwrap_or_default(),
-                    room_version: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetDeviceBadRequestBody {
+        errcode: "errcode" required,
+        error: "error" default skip_none,
+        room_version: "room_version" default skip_none,
     }
 }
 impl GetDeviceBadRequestBody {
@@ -581,65 +354,11 @@ pub struct DeviceKeys {
     /// The `keys` property.
     pub keys: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
 }
-impl ::serde::Serialize for DeviceKeys {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("user_id", &self.user_id)?;
-        map.serialize_entry("device_id", &self.device_id)?;
-        map.serialize_entry("keys", &self.keys)?;
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceKeys {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = DeviceKeys;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct DeviceKeys")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<DeviceKeys, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "user_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "user_id")?
-                        }
-                        "device_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "device_id")?
-                        }
-                        "keys" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "keys")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(DeviceKeys {
-                    user_id: crate::serde_impls::required(slot_0, "user_id")?,
-                    device_id: crate::serde_impls::required(slot_1, "device_id")?,
-                    keys: crate::serde_impls::required(slot_2, "keys")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    DeviceKeys {
+        user_id: "user_id" required,
+        device_id: "device_id" required,
+        keys: "keys" required,
     }
 }
 impl DeviceKeys {
@@ -658,55 +377,9 @@ pub struct GetDeviceKeysNotFoundBody {
     /// The `device` property.
     pub device: ::std::option::Option<crate::types::DeviceKeys>,
 }
-impl ::serde::Serialize for GetDeviceKeysNotFoundBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.device.is_some() {
-            map.serialize_entry("device", &self.device)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for GetDeviceKeysNotFoundBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetDeviceKeysNotFoundBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetDeviceKeysNotFoundBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetDeviceKeysNotFoundBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "device" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "device")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetDeviceKeysNotFoundBody {
-                    device: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetDeviceKeysNotFoundBody {
+        device: "device" default skip_none,
     }
 }
 impl GetDeviceKeysNotFoundBody {
@@ -752,155 +425,21 @@ pub struct DeviceCard {
     /// The `signatures` property.
     pub signatures: ::std::option::Option<crate::types::DeviceCardSignatures>,
 }
-impl ::serde::Serialize for DeviceCard {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.field_0.is_some() {
-            map.serialize_entry("field_0", &self.field_0)?;
-        }
-        if self.field_1.is_some() {
-            map.serialize_entry("field_1", &self.field_1)?;
-        }
-        if self.field_2.is_some() {
-            map.serialize_entry("field_2", &self.field_2)?;
-        }
-        if self.field_3.is_some() {
-            map.serialize_entry("field_3", &self.field_3)?;
-        }
-        if self.field_4.is_some() {
-            map.serialize_entry("field_4", &self.field_4)?;
-        }
-        if self.field_5.is_some() {
-            map.serialize_entry("field_5", &self.field_5)?;
-        }
-        if self.field_6.is_some() {
-            map.serialize_entry("field_6", &self.field_6)?;
-        }
-        if self.field_7.is_some() {
-            map.serialize_entry("field_7", &self.field_7)?;
-        }
-        if self.field_8.is_some() {
-            map.serialize_entry("field_8", &self.field_8)?;
-        }
-        if self.field_9.is_some() {
-            map.serialize_entry("field_9", &self.field_9)?;
-        }
-        if self.field_10.is_some() {
-            map.serialize_entry("field_10", &self.field_10)?;
-        }
-        if self.field_11.is_some() {
-            map.serialize_entry("field_11", &self.field_11)?;
-        }
-        if self.signatures.is_some() {
-            map.serialize_entry("signatures", &self.signatures)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceCard {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = DeviceCard;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct DeviceCard")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<DeviceCard, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                let mut slot_6 = ::std::option::Option::None;
-                let mut slot_7 = ::std::option::Option::None;
-                let mut slot_8 = ::std::option::Option::None;
-                let mut slot_9 = ::std::option::Option::None;
-                let mut slot_10 = ::std::option::Option::None;
-                let mut slot_11 = ::std::option::Option::None;
-                let mut slot_12 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "field_0" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "field_0")?
-                        }
-                        "field_1" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "field_1")?
-                        }
-                        "field_2" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "field_2")?
-                        }
-                        "field_3" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "field_3")?
-                        }
-                        "field_4" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_4, "field_4")?
-                        }
-                        "field_5" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_5, "field_5")?
-                        }
-                        "field_6" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_6, "field_6")?
-                        }
-                        "field_7" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_7, "field_7")?
-                        }
-                        "field_8" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_8, "field_8")?
-                        }
-                        "field_9" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_9, "field_9")?
-                        }
-                        "field_10" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_10, "field_10")?
-                        }
-                        "field_11" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_11, "field_11")?
-                        }
-                        "signatures" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_12,
-                                "signatures",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(DeviceCard {
-                    field_0: slot_0.unwrap_or_default(),
-                    field_1: slot_1.unwrap_or_default(),
-                    field_2: slot_2.unwrap_or_default(),
-                    field_3: slot_3.unwrap_or_default(),
-                    field_4: slot_4.unwrap_or_default(),
-                    field_5: slot_5.unwrap_or_default(),
-                    field_6: slot_6.unwrap_or_default(),
-                    field_7: slot_7.unwrap_or_default(),
-                    field_8: slot_8.unwrap_or_default(),
-                    field_9: slot_9.unwrap_or_default(),
-                    field_10: slot_10.unwrap_or_default(),
-                    field_11: slot_11.unwrap_or_default(),
-                    signatures: slot_12.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    DeviceCard {
+        field_0: "field_0" default skip_none,
+        field_1: "field_1" default skip_none,
+        field_2: "field_2" default skip_none,
+        field_3: "field_3" default skip_none,
+        field_4: "field_4" default skip_none,
+        field_5: "field_5" default skip_none,
+        field_6: "field_6" default skip_none,
+        field_7: "field_7" default skip_none,
+        field_8: "field_8" default skip_none,
+        field_9: "field_9" default skip_none,
+        field_10: "field_10" default skip_none,
+        field_11: "field_11" default skip_none,
+        signatures: "signatures" default skip_none,
     }
 }
 impl DeviceCard {
@@ -936,63 +475,10 @@ pub struct GetPositionsOkBody {
     /// The `order` property.
     pub order: ::std::option::Option<f64>,
 }
-impl ::serde::Serialize for GetPositionsOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.origin.is_some() {
-            map.serialize_entry("origin", &self.origin)?;
-        }
-        if self.order.is_some() {
-            map.serialize_entry("order", &self.order)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for GetPositionsOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetPositionsOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetPositionsOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetPositionsOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "origin" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "origin")?
-                        }
-                        "order" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "order")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetPositionsOkBody {
-                    origin: slot_0.unwrap_or_default(),
-                    order: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetPositionsOkBody {
+        origin: "origin" default skip_none,
+        order: "order" default skip_none,
     }
 }
 impl GetPositionsOkBody {
@@ -1025,89 +511,13 @@ pub struct ListDevicesOkBody {
         ::std::option::Option<::std::string::String>,
     >,
 }
-impl ::serde::Serialize for ListDevicesOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("user_id", &self.user_id)?;
-        map.serialize_entry("device_id", &self.device_id)?;
-        map.serialize_entry("keys", &self.keys)?;
-        if self.last_seen_ts.is_some() {
-            map.serialize_entry("last_seen_ts", &self.last_seen_ts)?;
-        }
-        if self.last_seen_ip.is_some() {
-            map.serialize_entry("last_seen_ip", &self.last_seen_ip)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ListDevicesOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ListDevicesOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ListDevicesOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ListDevicesOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "user_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "user_id")?
-                        }
-                        "device_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "device_id")?
-                        }
-                        "keys" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "keys")?
-                        }
-                        "last_seen_ts" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_3,
-                                "last_seen_ts",
-                            )?
-                        }
-                        "last_seen_ip" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_4,
-                                "last_seen_ip",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ListDevicesOkBody {
-                    user_id: crate::serde_impls::required(slot_0, "user_id")?,
-                    device_id: crate::serde_impls::required(slot_1, "device_id")?,
-                    keys: crate::serde_impls::required(slot_2, "keys")?,
-                    last_seen_ts: slot_3.unwrap_or_default(),
-                    last_seen_ip: slot_4,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    ListDevicesOkBody {
+        user_id: "user_id" required,
+        device_id: "device_id" required,
+        keys: "keys" required,
+        last_seen_ts: "last_seen_ts" default skip_none,
+        last_seen_ip: "last_seen_ip" absent_apart_from_null skip_none,
     }
 }
 impl ListDevicesOkBody {

@@ -12,68 +12,12 @@ pub struct ApiErrorBody {
     /// Further properties of the body, such as details particular to the code.
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
-impl ::serde::Serialize for ApiErrorBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("code", &self.code)?;
-        if !self.message.is_empty() {
-            map.serialize_entry("message", &self.message)?;
-        }
-        for (key, value) in &self.extra {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    ApiErrorBody {
+        code: "code" required,
+        message: "message" default skip_empty,
     }
-}
-impl<'de> ::serde::Deserialize<'de> for ApiErrorBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ApiErrorBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ApiErrorBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ApiErrorBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "code" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "code")?
-                        }
-                        "message" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "message")?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_2.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ApiErrorBody {
-                    code: crate::serde_impls::required(slot_0, "code")?,
-                    message: slot_1.unwrap_or_default(),
-                    extra: slot_2,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    extra
 }
 impl ApiErrorBody {
     /// A body with the given code and message.
@@ -335,76 +279,13 @@ pub struct PutLabelsBody {
     /// Properties beyond the ones named above.
     pub additional_properties: ::std::collections::BTreeMap<::std::string::String, bool>,
 }
-impl ::serde::Serialize for PutLabelsBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("labels", &self.labels)?;
-        if self.scores.is_some() {
-            map.serialize_entry("scores", &self.scores)?;
-        }
-        if self.meta.is_some() {
-            map.serialize_entry("meta", &self.meta)?;
-        }
-        for (key, value) in &self.additional_properties {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    PutLabelsBody {
+        labels: "labels" required,
+        scores: "scores" default skip_none,
+        meta: "meta" default skip_none,
     }
-}
-impl<'de> ::serde::Deserialize<'de> for PutLabelsBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = PutLabelsBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct PutLabelsBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<PutLabelsBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "labels" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "labels")?
-                        }
-                        "scores" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "scores")?
-                        }
-                        "meta" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "meta")?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_3.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(PutLabelsBody {
-                    labels: crate::serde_impls::required(slot_0, "labels")?,
-                    scores: slot_1.unwrap_or_default(),
-                    meta: slot_2.unwrap_or_default(),
-                    additional_properties: slot_3,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    additional_properties
 }
 impl PutLabelsBody {
     /// A `PutLabelsBody` from its required fields; the optional ones are unset.

@@ -12,68 +12,12 @@ pub struct ApiErrorBody {
     /// Further properties of the body, such as details particular to the code.
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
-impl ::serde::Serialize for ApiErrorBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("code", &self.code)?;
-        if !self.message.is_empty() {
-            map.serialize_entry("message", &self.message)?;
-        }
-        for (key, value) in &self.extra {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    ApiErrorBody {
+        code: "code" required,
+        message: "message" default skip_empty,
     }
-}
-impl<'de> ::serde::Deserialize<'de> for ApiErrorBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ApiErrorBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ApiErrorBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ApiErrorBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "code" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "code")?
-                        }
-                        "message" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "message")?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_2.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ApiErrorBody {
-                    code: crate::serde_impls::required(slot_0, "code")?,
-                    message: slot_1.unwrap_or_default(),
-                    extra: slot_2,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    extra
 }
 impl ApiErrorBody {
     /// A body with the given code and message.
@@ -319,53 +263,9 @@ pub struct Result {
     /// The `ok` property.
     pub ok: ::std::option::Option<bool>,
 }
-impl ::serde::Serialize for Result {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.ok.is_some() {
-            map.serialize_entry("ok", &self.ok)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Result {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Result;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Result")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Result, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "ok" => crate::serde_impls::fill(&mut map, &mut slot_0, "ok")?,
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Result {
-                    ok: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Result {
+        ok: "ok" default skip_none,
     }
 }
 impl Result {
@@ -387,55 +287,9 @@ pub struct Option {
     /// The `some` property.
     pub some: ::std::option::Option<::std::string::String>,
 }
-impl ::serde::Serialize for Option {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.some.is_some() {
-            map.serialize_entry("some", &self.some)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Option {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Option;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Option")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Option, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "some" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "some")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Option {
-                    some: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Option {
+        some: "some" default skip_none,
     }
 }
 impl Option {
@@ -457,55 +311,9 @@ pub struct String {
     /// The `value` property.
     pub value: ::std::option::Option<::std::string::String>,
 }
-impl ::serde::Serialize for String {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.value.is_some() {
-            map.serialize_entry("value", &self.value)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for String {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = String;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct String")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<String, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "value" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "value")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(String {
-                    value: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    String {
+        value: "value" default skip_none,
     }
 }
 impl String {
@@ -527,55 +335,9 @@ pub struct Box {
     /// The `inner` property.
     pub inner: ::std::option::Option<::std::boxed::Box<crate::types::Box>>,
 }
-impl ::serde::Serialize for Box {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.inner.is_some() {
-            map.serialize_entry("inner", &self.inner)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Box {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Box;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Box")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Box, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "inner" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "inner")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Box {
-                    inner: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Box {
+        inner: "inner" default skip_none,
     }
 }
 impl Box {
@@ -597,55 +359,9 @@ pub struct Vec {
     /// The `items` property.
     pub items: ::std::option::Option<::std::vec::Vec<crate::types::String>>,
 }
-impl ::serde::Serialize for Vec {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.items.is_some() {
-            map.serialize_entry("items", &self.items)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Vec {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Vec;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Vec")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Vec, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "items" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "items")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Vec {
-                    items: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Vec {
+        items: "items" default skip_none,
     }
 }
 impl Vec {
@@ -683,115 +399,17 @@ pub struct Fields {
     /// The `super` property.
     pub super_: ::std::option::Option<::std::string::String>,
 }
-impl ::serde::Serialize for Fields {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.foo_bar.is_some() {
-            map.serialize_entry("foo-bar", &self.foo_bar)?;
-        }
-        if self.foo_bar_.is_some() {
-            map.serialize_entry("foo_bar", &self.foo_bar_)?;
-        }
-        if self.foo_bar__.is_some() {
-            map.serialize_entry("fooBar", &self.foo_bar__)?;
-        }
-        if self.empty.is_some() {
-            map.serialize_entry("", &self.empty)?;
-        }
-        if self._1st.is_some() {
-            map.serialize_entry("1st", &self._1st)?;
-        }
-        if self.type_.is_some() {
-            map.serialize_entry("type", &self.type_)?;
-        }
-        if self.self_.is_some() {
-            map.serialize_entry("self", &self.self_)?;
-        }
-        if self.self__.is_some() {
-            map.serialize_entry("Self", &self.self__)?;
-        }
-        if self.super_.is_some() {
-            map.serialize_entry("super", &self.super_)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Fields {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Fields;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Fields")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Fields, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                let mut slot_6 = ::std::option::Option::None;
-                let mut slot_7 = ::std::option::Option::None;
-                let mut slot_8 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "foo-bar" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "foo-bar")?
-                        }
-                        "foo_bar" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "foo_bar")?
-                        }
-                        "fooBar" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "fooBar")?
-                        }
-                        "" => crate::serde_impls::fill(&mut map, &mut slot_3, "")?,
-                        "1st" => crate::serde_impls::fill(&mut map, &mut slot_4, "1st")?,
-                        "type" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_5, "type")?
-                        }
-                        "self" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_6, "self")?
-                        }
-                        "Self" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_7, "Self")?
-                        }
-                        "super" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_8, "super")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Fields {
-                    foo_bar: slot_0.unwrap_or_default(),
-                    foo_bar_: slot_1.unwrap_or_default(),
-                    foo_bar__: slot_2.unwrap_or_default(),
-                    empty: slot_3.unwrap_or_default(),
-                    _1st: slot_4.unwrap_or_default(),
-                    type_: slot_5.unwrap_or_default(),
-                    self_: slot_6.unwrap_or_default(),
-                    self__: slot_7.unwrap_or_default(),
-                    super_: slot_8.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Fields {
+        foo_bar: "foo-bar" default skip_none,
+        foo_bar_: "foo_bar" default skip_none,
+        foo_bar__: "fooBar" default skip_none,
+        empty: "" default skip_none,
+        _1st: "1st" default skip_none,
+        type_: "type" default skip_none,
+        self_: "self" default skip_none,
+        self__: "Self" default skip_none,
+        super_: "super" default skip_none,
     }
 }
 impl Fields {
@@ -917,51 +535,9 @@ pub struct GetThingRequest {
     /// The `id` property.
     pub id: ::std::string::String,
 }
-impl ::serde::Serialize for GetThingRequest {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("id", &self.id)?;
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for GetThingRequest {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetThingRequest;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetThingRequest")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetThingRequest, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetThingRequest {
-                    id: crate::serde_impls::required(slot_0, "id")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetThingRequest {
+        id: "id" required,
     }
 }
 impl GetThingRequest {
@@ -1046,63 +622,10 @@ pub struct Value {
     /// A JSON number is a double.
     pub ratio: ::std::option::Option<f64>,
 }
-impl ::serde::Serialize for Value {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.visitor.is_some() {
-            map.serialize_entry("visitor", &self.visitor)?;
-        }
-        if self.ratio.is_some() {
-            map.serialize_entry("ratio", &self.ratio)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Value {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Value;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Value")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Value, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "visitor" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "visitor")?
-                        }
-                        "ratio" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "ratio")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Value {
-                    visitor: slot_0.unwrap_or_default(),
-                    ratio: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Value {
+        visitor: "visitor" default skip_none,
+        ratio: "ratio" default skip_none,
     }
 }
 impl Value {
@@ -1117,6 +640,52 @@ impl Value {
 impl ::std::default::Default for Value {
     fn default() -> Self {
         Self::new()
+    }
+}
+/// The schema at `spec.yaml#/components/schemas/Locals`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Locals {
+    /// The `map` property.
+    pub map: ::std::string::String,
+    /// The `key` property.
+    pub key: ::std::option::Option<::std::string::String>,
+    /// The `value` property.
+    pub value: ::std::option::Option<i64>,
+    /// The `serializer` property.
+    pub serializer: ::std::option::Option<::std::string::String>,
+    /// The `deserializer` property.
+    pub deserializer: ::std::option::Option<::std::string::String>,
+    /// The `f` property.
+    pub f: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the ones named above.
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::std::string::String,
+    >,
+}
+crate::serde_impls::object! {
+    Locals {
+        map: "map" required,
+        key: "key" default skip_none,
+        value: "value" default skip_none,
+        serializer: "serializer" default skip_none,
+        deserializer: "deserializer" default skip_none,
+        f: "f" default skip_none,
+    }
+    additional_properties
+}
+impl Locals {
+    /// A `Locals` from its required fields; the optional ones are unset.
+    pub fn new(map: ::std::string::String) -> Self {
+        Self {
+            map,
+            key: ::std::option::Option::None,
+            value: ::std::option::Option::None,
+            serializer: ::std::option::Option::None,
+            deserializer: ::std::option::Option::None,
+            f: ::std::option::Option::None,
+            additional_properties: ::std::collections::BTreeMap::new(),
+        }
     }
 }
 /// The schema at `spec.yaml#/components/schemas/Everything`.
@@ -1142,6 +711,8 @@ pub struct Everything {
     pub plain: ::std::option::Option<::std::string::String>,
     /// The `value` property.
     pub value: ::std::option::Option<crate::types::Value>,
+    /// The `locals` property.
+    pub locals: ::std::option::Option<crate::types::Locals>,
     /// The `additional_properties` property.
     pub additional_properties: ::std::option::Option<::std::string::String>,
     /// The `maybe_plain` property.
@@ -1149,158 +720,23 @@ pub struct Everything {
     /// Properties beyond the ones named above.
     pub additional_properties_: ::std::collections::BTreeMap<::std::string::String, i64>,
 }
-impl ::serde::Serialize for Everything {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.result.is_some() {
-            map.serialize_entry("result", &self.result)?;
-        }
-        if self.option.is_some() {
-            map.serialize_entry("option", &self.option)?;
-        }
-        if self.string.is_some() {
-            map.serialize_entry("string", &self.string)?;
-        }
-        if self.box_.is_some() {
-            map.serialize_entry("box", &self.box_)?;
-        }
-        if self.vec.is_some() {
-            map.serialize_entry("vec", &self.vec)?;
-        }
-        if self.fields.is_some() {
-            map.serialize_entry("fields", &self.fields)?;
-        }
-        if self.punctuation.is_some() {
-            map.serialize_entry("punctuation", &self.punctuation)?;
-        }
-        if self.request.is_some() {
-            map.serialize_entry("request", &self.request)?;
-        }
-        if self.plain.is_some() {
-            map.serialize_entry("plain", &self.plain)?;
-        }
-        if self.value.is_some() {
-            map.serialize_entry("value", &self.value)?;
-        }
-        if self.additional_properties.is_some() {
-            map.serialize_entry("additional_properties", &self.additional_properties)?;
-        }
-        if self.maybe_plain.is_some() {
-            map.serialize_entry("maybe_plain", &self.maybe_plain)?;
-        }
-        for (key, value) in &self.additional_properties_ {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    Everything {
+        result: "result" default skip_none,
+        option: "option" default skip_none,
+        string: "string" default skip_none,
+        box_: "box" default skip_none,
+        vec: "vec" default skip_none,
+        fields: "fields" default skip_none,
+        punctuation: "punctuation" default skip_none,
+        request: "request" default skip_none,
+        plain: "plain" default skip_none,
+        value: "value" default skip_none,
+        locals: "locals" default skip_none,
+        additional_properties: "additional_properties" default skip_none,
+        maybe_plain: "maybe_plain" absent_apart_from_null skip_none,
     }
-}
-impl<'de> ::serde::Deserialize<'de> for Everything {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Everything;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Everything")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Everything, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                let mut slot_4 = ::std::option::Option::None;
-                let mut slot_5 = ::std::option::Option::None;
-                let mut slot_6 = ::std::option::Option::None;
-                let mut slot_7 = ::std::option::Option::None;
-                let mut slot_8 = ::std::option::Option::None;
-                let mut slot_9 = ::std::option::Option::None;
-                let mut slot_10 = ::std::option::Option::None;
-                let mut slot_11 = ::std::option::Option::None;
-                let mut slot_12 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "result" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "result")?
-                        }
-                        "option" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "option")?
-                        }
-                        "string" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "string")?
-                        }
-                        "box" => crate::serde_impls::fill(&mut map, &mut slot_3, "box")?,
-                        "vec" => crate::serde_impls::fill(&mut map, &mut slot_4, "vec")?,
-                        "fields" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_5, "fields")?
-                        }
-                        "punctuation" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_6,
-                                "punctuation",
-                            )?
-                        }
-                        "request" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_7, "request")?
-                        }
-                        "plain" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_8, "plain")?
-                        }
-                        "value" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_9, "value")?
-                        }
-                        "additional_properties" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_10,
-                                "additional_properties",
-                            )?
-                        }
-                        "maybe_plain" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_11,
-                                "maybe_plain",
-                            )?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_12.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Everything {
-                    result: slot_0.unwrap_or_default(),
-                    option: slot_1.unwrap_or_default(),
-                    string: slot_2.unwrap_or_default(),
-                    box_: slot_3.unwrap_or_default(),
-                    vec: slot_4.unwrap_or_default(),
-                    fields: slot_5.unwrap_or_default(),
-                    punctuation: slot_6.unwrap_or_default(),
-                    request: slot_7.unwrap_or_default(),
-                    plain: slot_8.unwrap_or_default(),
-                    value: slot_9.unwrap_or_default(),
-                    additional_properties: slot_10.unwrap_or_default(),
-                    maybe_plain: slot_11,
-                    additional_properties_: slot_12,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    additional_properties_
 }
 impl Everything {
     /// A `Everything` with every optional field unset.
@@ -1316,6 +752,7 @@ impl Everything {
             request: ::std::option::Option::None,
             plain: ::std::option::Option::None,
             value: ::std::option::Option::None,
+            locals: ::std::option::Option::None,
             additional_properties: ::std::option::Option::None,
             maybe_plain: ::std::option::Option::None,
             additional_properties_: ::std::collections::BTreeMap::new(),

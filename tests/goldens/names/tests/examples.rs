@@ -30,3 +30,13 @@ fn spec_components_schemas_value_example() {
         ::golden_names::types::Value,
     >("{\n  \"visitor\": \"visiting\",\n  \"ratio\": 0.1\n}");
 }
+/// spec.yaml#/components/schemas/Locals/example
+#[test]
+#[rustfmt::skip]
+fn spec_components_schemas_locals_example() {
+    round_trip::<
+        ::golden_names::types::Locals,
+    >(
+        "{\n  \"map\": \"m\",\n  \"key\": \"k\",\n  \"value\": 1,\n  \"serializer\": \"s\",\n  \"deserializer\": \"d\",\n  \"f\": \"f\",\n  \"other\": \"o\"\n}",
+    );
+}

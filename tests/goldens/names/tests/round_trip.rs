@@ -164,7 +164,7 @@ mod types_api {
                             sample::<
                                 ::golden_names::types::Everything,
                             >(
-                                "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
+                                "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"locals\":{\"map\":\"some text\",\"key\":\"some text\",\"value\":7,\"serializer\":\"some text\",\"deserializer\":\"some text\",\"f\":\"some text\",\"extra\":\"some text\"},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
                             ),
                         ),
                     ),
@@ -249,7 +249,7 @@ async fn types_api_get_thing() {
             body: sample::<
                 ::golden_names::types::Everything,
             >(
-                "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
+                "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"locals\":{\"map\":\"some text\",\"key\":\"some text\",\"value\":7,\"serializer\":\"some text\",\"deserializer\":\"some text\",\"f\":\"some text\",\"extra\":\"some text\"},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
             ),
         };
         script
@@ -284,7 +284,7 @@ async fn types_api_get_thing() {
             body: sample::<
                 ::golden_names::types::Everything,
             >(
-                "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
+                "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"locals\":{\"map\":\"some text\",\"key\":\"some text\",\"value\":7,\"serializer\":\"some text\",\"deserializer\":\"some text\",\"f\":\"some text\",\"extra\":\"some text\"},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
             ),
         };
         script
@@ -319,7 +319,7 @@ async fn types_api_get_thing() {
             body: sample::<
                 ::golden_names::types::Everything,
             >(
-                "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
+                "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"locals\":{\"map\":\"some text\",\"key\":\"some text\",\"value\":7,\"serializer\":\"some text\",\"deserializer\":\"some text\",\"f\":\"some text\",\"extra\":\"some text\"},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
             ),
         };
         script
@@ -351,7 +351,7 @@ async fn types_api_things_get_v2() {
                     sample::<
                         ::golden_names::types::Everything,
                     >(
-                        "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
+                        "{\"result\":{\"ok\":true},\"option\":{\"some\":\"some text\"},\"string\":{\"value\":\"some text\"},\"box\":{\"inner\":{\"inner\":{\"inner\":{\"inner\":{}}}}},\"vec\":{\"items\":[{\"value\":\"some text\"}]},\"fields\":{\"foo-bar\":\"some text\",\"foo_bar\":\"some text\",\"fooBar\":\"some text\",\"\":\"some text\",\"1st\":7,\"type\":\"some text\",\"self\":true,\"Self\":true,\"super\":\"some text\"},\"punctuation\":\"a-b\",\"request\":{\"id\":\"some text\"},\"plain\":\"some text\",\"value\":{\"visitor\":\"visiting\",\"ratio\":1.5},\"locals\":{\"map\":\"some text\",\"key\":\"some text\",\"value\":7,\"serializer\":\"some text\",\"deserializer\":\"some text\",\"f\":\"some text\",\"extra\":\"some text\"},\"additional_properties\":\"some text\",\"maybe_plain\":\"some text\",\"extra\":7}",
                     ),
                 ),
                 client.things_get_v2(&request),

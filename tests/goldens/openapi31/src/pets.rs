@@ -208,41 +208,5 @@ pub fn router<S: PetsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
         .with_state(server)
 }
 #[cfg(feature = "server")]
-mod handlers {
-    impl<S: super::PetsApi> crate::runtime::Operation<S> for super::GetPetRequest {
-        const PATH: bool = true;
-        const BODY: bool = false;
-        type Caller = ();
-        type Response = super::GetPetResponse;
-        fn authenticate(
-            _server: &S,
-            _parts: &::http::request::Parts,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
-        > + ::std::marker::Send {
-            ::std::future::ready(::std::result::Result::Ok(()))
-        }
-        fn read(
-            _parts: &::http::request::Parts,
-            path: &[(::std::string::String, ::std::string::String)],
-            _body: &[u8],
-        ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_0: ::std::string::String = crate::runtime::parameter::<
-                ::std::string::String,
-            >(path, "petId")?
-                .ok_or_else(|| crate::runtime::missing_parameter("petId"))?;
-            ::std::result::Result::Ok(super::GetPetRequest {
-                pet_id: parameter_0,
-            })
-        }
-        fn call(
-            server: &S,
-            _caller: Self::Caller,
-            request: Self,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<super::GetPetResponse, crate::types::ApiError>,
-        > + ::std::marker::Send {
-            server.get_pet(request)
-        }
-    }
-}
+#[rustfmt::skip]
+mod handlers;

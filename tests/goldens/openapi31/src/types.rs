@@ -12,68 +12,12 @@ pub struct ApiErrorBody {
     /// Further properties of the body, such as details particular to the code.
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
-impl ::serde::Serialize for ApiErrorBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("code", &self.code)?;
-        if !self.message.is_empty() {
-            map.serialize_entry("message", &self.message)?;
-        }
-        for (key, value) in &self.extra {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    ApiErrorBody {
+        code: "code" required,
+        message: "message" default skip_empty,
     }
-}
-impl<'de> ::serde::Deserialize<'de> for ApiErrorBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ApiErrorBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ApiErrorBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ApiErrorBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "code" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "code")?
-                        }
-                        "message" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "message")?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_2.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ApiErrorBody {
-                    code: crate::serde_impls::required(slot_0, "code")?,
-                    message: slot_1.unwrap_or_default(),
-                    extra: slot_2,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    extra
 }
 impl ApiErrorBody {
     /// A body with the given code and message.
@@ -393,73 +337,12 @@ pub struct Pet {
     /// The `tags` property.
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
-impl ::serde::Serialize for Pet {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("kind", &self.kind)?;
-        map.serialize_entry("name", &self.name)?;
-        if self.age.is_some() {
-            map.serialize_entry("age", &self.age)?;
-        }
-        if self.tags.is_some() {
-            map.serialize_entry("tags", &self.tags)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Pet {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Pet;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Pet")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Pet, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "kind" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "kind")?
-                        }
-                        "name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "name")?
-                        }
-                        "age" => crate::serde_impls::fill(&mut map, &mut slot_2, "age")?,
-                        "tags" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "tags")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Pet {
-                    kind: crate::serde_impls::required(slot_0, "kind")?,
-                    name: slot_1.unwrap_or_default(),
-                    age: slot_2.unwrap_or_default(),
-                    tags: slot_3.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Pet {
+        kind: "kind" required,
+        name: "name" default,
+        age: "age" default skip_none,
+        tags: "tags" default skip_none,
     }
 }
 impl Pet {

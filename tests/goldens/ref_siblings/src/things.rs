@@ -210,44 +210,5 @@ pub fn router<S: ThingsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
         .with_state(server)
 }
 #[cfg(feature = "server")]
-mod handlers {
-    impl<S: super::ThingsApi> crate::runtime::Operation<S>
-    for super::CreateThingRequest {
-        const PATH: bool = false;
-        const BODY: bool = true;
-        type Caller = ();
-        type Response = super::CreateThingResponse;
-        fn authenticate(
-            _server: &S,
-            _parts: &::http::request::Parts,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
-        > + ::std::marker::Send {
-            ::std::future::ready(::std::result::Result::Ok(()))
-        }
-        fn read(
-            parts: &::http::request::Parts,
-            _path: &[(::std::string::String, ::std::string::String)],
-            body: &[u8],
-        ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let body: crate::types::CreateThingBody = crate::runtime::body(
-                parts,
-                body,
-                false,
-            )?;
-            ::std::result::Result::Ok(super::CreateThingRequest { body })
-        }
-        fn call(
-            server: &S,
-            _caller: Self::Caller,
-            request: Self,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<
-                super::CreateThingResponse,
-                crate::types::ApiError,
-            >,
-        > + ::std::marker::Send {
-            server.create_thing(request)
-        }
-    }
-}
+#[rustfmt::skip]
+mod handlers;

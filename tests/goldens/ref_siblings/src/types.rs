@@ -12,68 +12,12 @@ pub struct ApiErrorBody {
     /// Further properties of the body, such as details particular to the code.
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
-impl ::serde::Serialize for ApiErrorBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("code", &self.code)?;
-        if !self.message.is_empty() {
-            map.serialize_entry("message", &self.message)?;
-        }
-        for (key, value) in &self.extra {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    ApiErrorBody {
+        code: "code" required,
+        message: "message" default skip_empty,
     }
-}
-impl<'de> ::serde::Deserialize<'de> for ApiErrorBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ApiErrorBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ApiErrorBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ApiErrorBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "code" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "code")?
-                        }
-                        "message" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "message")?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_2.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ApiErrorBody {
-                    code: crate::serde_impls::required(slot_0, "code")?,
-                    message: slot_1.unwrap_or_default(),
-                    extra: slot_2,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    extra
 }
 impl ApiErrorBody {
     /// A body with the given code and message.
@@ -319,53 +263,9 @@ pub struct Owner {
     /// The `name` property.
     pub name: ::std::string::String,
 }
-impl ::serde::Serialize for Owner {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("name", &self.name)?;
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Owner {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = Owner;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct Owner")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<Owner, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "name")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Owner {
-                    name: crate::serde_impls::required(slot_0, "name")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    Owner {
+        name: "name" required,
     }
 }
 impl Owner {
@@ -382,61 +282,10 @@ pub struct DetailedOwner {
     /// When they became the owner.
     pub since: ::std::option::Option<i64>,
 }
-impl ::serde::Serialize for DetailedOwner {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("name", &self.name)?;
-        if self.since.is_some() {
-            map.serialize_entry("since", &self.since)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DetailedOwner {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = DetailedOwner;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct DetailedOwner")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<DetailedOwner, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "name" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "name")?
-                        }
-                        "since" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "since")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(DetailedOwner {
-                    name: crate::serde_impls::required(slot_0, "name")?,
-                    since: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    DetailedOwner {
+        name: "name" required,
+        since: "since" default skip_none,
     }
 }
 impl DetailedOwner {
@@ -458,77 +307,11 @@ pub struct CreateThingBody {
     /// The `detailed_owner` property.
     pub detailed_owner: ::std::option::Option<crate::types::DetailedOwner>,
 }
-impl ::serde::Serialize for CreateThingBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("owner", &self.owner)?;
-        if self.previous_owner.is_some() {
-            map.serialize_entry("previous_owner", &self.previous_owner)?;
-        }
-        if self.detailed_owner.is_some() {
-            map.serialize_entry("detailed_owner", &self.detailed_owner)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CreateThingBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = CreateThingBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct CreateThingBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<CreateThingBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "owner" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "owner")?
-                        }
-                        "previous_owner" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "previous_owner",
-                            )?
-                        }
-                        "detailed_owner" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "detailed_owner",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(CreateThingBody {
-                    owner: crate::serde_impls::required(slot_0, "owner")?,
-                    previous_owner: slot_1.unwrap_or_default(),
-                    detailed_owner: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    CreateThingBody {
+        owner: "owner" required,
+        previous_owner: "previous_owner" default skip_none,
+        detailed_owner: "detailed_owner" default skip_none,
     }
 }
 impl CreateThingBody {

@@ -207,45 +207,5 @@ pub fn router<S: ProfilesApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
         .with_state(server)
 }
 #[cfg(feature = "server")]
-mod handlers {
-    impl<S: super::ProfilesApi> crate::runtime::Operation<S>
-    for super::GetProfileRequest {
-        const PATH: bool = true;
-        const BODY: bool = false;
-        type Caller = ();
-        type Response = super::GetProfileResponse;
-        fn authenticate(
-            _server: &S,
-            _parts: &::http::request::Parts,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<Self::Caller, crate::types::ApiError>,
-        > + ::std::marker::Send {
-            ::std::future::ready(::std::result::Result::Ok(()))
-        }
-        fn read(
-            _parts: &::http::request::Parts,
-            path: &[(::std::string::String, ::std::string::String)],
-            _body: &[u8],
-        ) -> ::std::result::Result<Self, crate::types::ApiError> {
-            let parameter_0: ::user_types::UserId = crate::runtime::parameter::<
-                ::user_types::UserId,
-            >(path, "userId")?
-                .ok_or_else(|| crate::runtime::missing_parameter("userId"))?;
-            ::std::result::Result::Ok(super::GetProfileRequest {
-                user_id: parameter_0,
-            })
-        }
-        fn call(
-            server: &S,
-            _caller: Self::Caller,
-            request: Self,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<
-                super::GetProfileResponse,
-                crate::types::ApiError,
-            >,
-        > + ::std::marker::Send {
-            server.get_profile(request)
-        }
-    }
-}
+#[rustfmt::skip]
+mod handlers;

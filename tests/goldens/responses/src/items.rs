@@ -264,41 +264,5 @@ pub fn router<S: ItemsApi>(server: ::std::sync::Arc<S>) -> ::axum::Router {
         .with_state(server)
 }
 #[cfg(feature = "server")]
-mod handlers {
-    impl<S: super::ItemsApi> crate::runtime::Operation<S> for super::GetItemRequest {
-        const PATH: bool = true;
-        const BODY: bool = false;
-        type Caller = ();
-        type Response = super::GetItemResponse;
-        fn authenticate(
-            _server: &S,
-            _parts: &::http::request::Parts,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<Self::Caller, crate::types::Problem>,
-        > + ::std::marker::Send {
-            ::std::future::ready(::std::result::Result::Ok(()))
-        }
-        fn read(
-            _parts: &::http::request::Parts,
-            path: &[(::std::string::String, ::std::string::String)],
-            _body: &[u8],
-        ) -> ::std::result::Result<Self, crate::types::Problem> {
-            let parameter_0: ::std::string::String = crate::runtime::parameter::<
-                ::std::string::String,
-            >(path, "id")?
-                .ok_or_else(|| crate::runtime::missing_parameter("id"))?;
-            ::std::result::Result::Ok(super::GetItemRequest {
-                id: parameter_0,
-            })
-        }
-        fn call(
-            server: &S,
-            _caller: Self::Caller,
-            request: Self,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<super::GetItemResponse, crate::types::Problem>,
-        > + ::std::marker::Send {
-            server.get_item(request)
-        }
-    }
-}
+#[rustfmt::skip]
+mod handlers;

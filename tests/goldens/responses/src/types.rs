@@ -12,68 +12,12 @@ pub struct ProblemBody {
     /// Further properties of the body, such as details particular to the code.
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
-impl ::serde::Serialize for ProblemBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("errcode", &self.errcode)?;
-        if !self.error.is_empty() {
-            map.serialize_entry("error", &self.error)?;
-        }
-        for (key, value) in &self.extra {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    ProblemBody {
+        errcode: "errcode" required,
+        error: "error" default skip_empty,
     }
-}
-impl<'de> ::serde::Deserialize<'de> for ProblemBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ProblemBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ProblemBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ProblemBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "errcode" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "errcode")?
-                        }
-                        "error" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "error")?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_2.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ProblemBody {
-                    errcode: crate::serde_impls::required(slot_0, "errcode")?,
-                    error: slot_1.unwrap_or_default(),
-                    extra: slot_2,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    extra
 }
 impl ProblemBody {
     /// A body with the given code and message.
@@ -319,53 +263,9 @@ pub struct GetItemOkBody {
     /// The `id` property.
     pub id: ::std::option::Option<::std::string::String>,
 }
-impl ::serde::Serialize for GetItemOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.id.is_some() {
-            map.serialize_entry("id", &self.id)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for GetItemOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetItemOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetItemOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetItemOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "id" => crate::serde_impls::fill(&mut map, &mut slot_0, "id")?,
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetItemOkBody {
-                    id: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetItemOkBody {
+        id: "id" default skip_none,
     }
 }
 impl GetItemOkBody {

@@ -12,68 +12,12 @@ pub struct ApiErrorBody {
     /// Further properties of the body, such as details particular to the code.
     pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
 }
-impl ::serde::Serialize for ApiErrorBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("code", &self.code)?;
-        if !self.message.is_empty() {
-            map.serialize_entry("message", &self.message)?;
-        }
-        for (key, value) in &self.extra {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+crate::serde_impls::object! {
+    ApiErrorBody {
+        code: "code" required,
+        message: "message" default skip_empty,
     }
-}
-impl<'de> ::serde::Deserialize<'de> for ApiErrorBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ApiErrorBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ApiErrorBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ApiErrorBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::collections::BTreeMap::new();
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "code" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "code")?
-                        }
-                        "message" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "message")?
-                        }
-                        _ => {
-                            let value = map.next_value()?;
-                            slot_2.insert(key, value);
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ApiErrorBody {
-                    code: crate::serde_impls::required(slot_0, "code")?,
-                    message: slot_1.unwrap_or_default(),
-                    extra: slot_2,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
+    extra
 }
 impl ApiErrorBody {
     /// A body with the given code and message.
@@ -319,55 +263,9 @@ pub struct SendInviteV1OkBody {
     /// The `signed` property.
     pub signed: ::std::option::Option<bool>,
 }
-impl ::serde::Serialize for SendInviteV1OkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.signed.is_some() {
-            map.serialize_entry("signed", &self.signed)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SendInviteV1OkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = SendInviteV1OkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct SendInviteV1OkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<SendInviteV1OkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "signed" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "signed")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(SendInviteV1OkBody {
-                    signed: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    SendInviteV1OkBody {
+        signed: "signed" default skip_none,
     }
 }
 impl SendInviteV1OkBody {
@@ -389,55 +287,9 @@ pub struct SendInviteV2OkBody {
     /// The `signed` property.
     pub signed: ::std::option::Option<bool>,
 }
-impl ::serde::Serialize for SendInviteV2OkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.signed.is_some() {
-            map.serialize_entry("signed", &self.signed)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SendInviteV2OkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = SendInviteV2OkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct SendInviteV2OkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<SendInviteV2OkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "signed" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "signed")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(SendInviteV2OkBody {
-                    signed: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    SendInviteV2OkBody {
+        signed: "signed" default skip_none,
     }
 }
 impl SendInviteV2OkBody {
@@ -459,53 +311,9 @@ pub struct InviteUserBody {
     /// The `user_id` property.
     pub user_id: ::std::string::String,
 }
-impl ::serde::Serialize for InviteUserBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("user_id", &self.user_id)?;
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for InviteUserBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = InviteUserBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct InviteUserBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<InviteUserBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "user_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "user_id")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(InviteUserBody {
-                    user_id: crate::serde_impls::required(slot_0, "user_id")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    InviteUserBody {
+        user_id: "user_id" required,
     }
 }
 impl InviteUserBody {
@@ -520,59 +328,9 @@ pub struct SetStateBodyObject {
     /// The `membership` property.
     pub membership: ::std::option::Option<::std::string::String>,
 }
-impl ::serde::Serialize for SetStateBodyObject {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.membership.is_some() {
-            map.serialize_entry("membership", &self.membership)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SetStateBodyObject {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = SetStateBodyObject;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct SetStateBodyObject")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<SetStateBodyObject, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "membership" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "membership",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(SetStateBodyObject {
-                    membership: slot_0.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    SetStateBodyObject {
+        membership: "membership" default skip_none,
     }
 }
 impl SetStateBodyObject {
@@ -642,77 +400,11 @@ pub struct ClientEventUnsigned {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
-impl ::serde::Serialize for ClientEventUnsigned {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if self.age.is_some() {
-            map.serialize_entry("age", &self.age)?;
-        }
-        if self.transaction_id.is_some() {
-            map.serialize_entry("transaction_id", &self.transaction_id)?;
-        }
-        if self.redacted_because.is_some() {
-            map.serialize_entry("redacted_because", &self.redacted_because)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ClientEventUnsigned {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ClientEventUnsigned;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ClientEventUnsigned")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ClientEventUnsigned, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "age" => crate::serde_impls::fill(&mut map, &mut slot_0, "age")?,
-                        "transaction_id" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_1,
-                                "transaction_id",
-                            )?
-                        }
-                        "redacted_because" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_2,
-                                "redacted_because",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ClientEventUnsigned {
-                    age: slot_0.unwrap_or_default(),
-                    transaction_id: slot_1.unwrap_or_default(),
-                    redacted_because: slot_2.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    ClientEventUnsigned {
+        age: "age" default skip_none,
+        transaction_id: "transaction_id" default skip_none,
+        redacted_because: "redacted_because" default skip_none,
     }
 }
 impl ClientEventUnsigned {
@@ -744,75 +436,12 @@ pub struct ClientEvent {
     /// The `room_id` property.
     pub room_id: ::std::string::String,
 }
-impl ::serde::Serialize for ClientEvent {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("type", &self.type_)?;
-        if self.content.is_some() {
-            map.serialize_entry("content", &self.content)?;
-        }
-        if self.unsigned.is_some() {
-            map.serialize_entry("unsigned", &self.unsigned)?;
-        }
-        map.serialize_entry("room_id", &self.room_id)?;
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ClientEvent {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = ClientEvent;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct ClientEvent")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<ClientEvent, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                let mut slot_2 = ::std::option::Option::None;
-                let mut slot_3 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "type" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "type")?
-                        }
-                        "content" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "content")?
-                        }
-                        "unsigned" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_2, "unsigned")?
-                        }
-                        "room_id" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_3, "room_id")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ClientEvent {
-                    type_: crate::serde_impls::required(slot_0, "type")?,
-                    content: slot_1.unwrap_or_default(),
-                    unsigned: slot_2.unwrap_or_default(),
-                    room_id: crate::serde_impls::required(slot_3, "room_id")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    ClientEvent {
+        type_: "type" required,
+        content: "content" default skip_none,
+        unsigned: "unsigned" default skip_none,
+        room_id: "room_id" required,
     }
 }
 impl ClientEvent {
@@ -834,59 +463,10 @@ pub struct InviteBy3PidBody {
     /// The `address` property.
     pub address: ::std::string::String,
 }
-impl ::serde::Serialize for InviteBy3PidBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("medium", &self.medium)?;
-        map.serialize_entry("address", &self.address)?;
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for InviteBy3PidBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = InviteBy3PidBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct InviteBy3PidBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<InviteBy3PidBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "medium" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "medium")?
-                        }
-                        "address" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "address")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(InviteBy3PidBody {
-                    medium: crate::serde_impls::required(slot_0, "medium")?,
-                    address: crate::serde_impls::required(slot_1, "address")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    InviteBy3PidBody {
+        medium: "medium" required,
+        address: "address" required,
     }
 }
 impl InviteBy3PidBody {
@@ -903,61 +483,10 @@ pub struct InviteBy3PidBadRequestBody {
     /// The `error` property.
     pub error: ::std::option::Option<::std::string::String>,
 }
-impl ::serde::Serialize for InviteBy3PidBadRequestBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("errcode", &self.errcode)?;
-        if self.error.is_some() {
-            map.serialize_entry("error", &self.error)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for InviteBy3PidBadRequestBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = InviteBy3PidBadRequestBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct InviteBy3PidBadRequestBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<InviteBy3PidBadRequestBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "errcode" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "errcode")?
-                        }
-                        "error" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "error")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(InviteBy3PidBadRequestBody {
-                    errcode: crate::serde_impls::required(slot_0, "errcode")?,
-                    error: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    InviteBy3PidBadRequestBody {
+        errcode: "errcode" required,
+        error: "error" default skip_none,
     }
 }
 impl InviteBy3PidBadRequestBody {
@@ -1038,57 +567,9 @@ pub struct UploadContentOkBody {
     /// The `content_uri` property.
     pub content_uri: ::std::string::String,
 }
-impl ::serde::Serialize for UploadContentOkBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("content_uri", &self.content_uri)?;
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UploadContentOkBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = UploadContentOkBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct UploadContentOkBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<UploadContentOkBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "content_uri" => {
-                            crate::serde_impls::fill(
-                                &mut map,
-                                &mut slot_0,
-                                "content_uri",
-                            )?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(UploadContentOkBody {
-                    content_uri: crate::serde_impls::required(slot_0, "content_uri")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    UploadContentOkBody {
+        content_uri: "content_uri" required,
     }
 }
 impl UploadContentOkBody {
@@ -1207,61 +688,10 @@ pub struct GetLegacyContentBadGatewayBody {
     /// The `error` property.
     pub error: ::std::option::Option<::std::string::String>,
 }
-impl ::serde::Serialize for GetLegacyContentBadGatewayBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("errcode", &self.errcode)?;
-        if self.error.is_some() {
-            map.serialize_entry("error", &self.error)?;
-        }
-        map.end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for GetLegacyContentBadGatewayBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        struct __Visitor;
-        impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-            type Value = GetLegacyContentBadGatewayBody;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("struct GetLegacyContentBadGatewayBody")
-            }
-            fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> ::std::result::Result<GetLegacyContentBadGatewayBody, A::Error> {
-                let mut slot_0 = ::std::option::Option::None;
-                let mut slot_1 = ::std::option::Option::None;
-                while let ::std::option::Option::Some(key) = map
-                    .next_key::<::std::string::String>()?
-                {
-                    match key.as_str() {
-                        "errcode" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_0, "errcode")?
-                        }
-                        "error" => {
-                            crate::serde_impls::fill(&mut map, &mut slot_1, "error")?
-                        }
-                        _ => {
-                            crate::serde_impls::skip(&mut map)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(GetLegacyContentBadGatewayBody {
-                    errcode: crate::serde_impls::required(slot_0, "errcode")?,
-                    error: slot_1.unwrap_or_default(),
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
+crate::serde_impls::object! {
+    GetLegacyContentBadGatewayBody {
+        errcode: "errcode" required,
+        error: "error" default skip_none,
     }
 }
 impl GetLegacyContentBadGatewayBody {
