@@ -501,7 +501,7 @@ impl MediaVariant {
 pub enum Encoding {
     /// `application/json` and `*/*+json`: serde_json.
     Json,
-    /// `application/x-www-form-urlencoded`: serde_html_form.
+    /// `application/x-www-form-urlencoded`: the crate's `form` module.
     Form,
     /// `text/*`: the body as a UTF-8 string.
     Text,

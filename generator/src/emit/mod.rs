@@ -31,6 +31,9 @@ const STRINGS: &str = include_str!("verbatim/strings.rs");
 /// The `serde_impls` module (what the types' generated serde impls share), the same in every
 /// crate.
 const SERDE_IMPLS: &str = include_str!("verbatim/serde_impls.rs");
+/// The `form` module (forms and parameters read and written as serde values), the same in
+/// every generated crate.
+const FORM: &str = include_str!("verbatim/form.rs");
 use crate::ir::Ir;
 use crate::output::GeneratedFile;
 use part::Part;
@@ -133,6 +136,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, EmitError> {
         Planned::text("src/serde_impls.rs", || {
             Ok(format!("// {header}\n\n{SERDE_IMPLS}"))
         }),
+        Planned::text("src/form.rs", || Ok(format!("// {header}\n\n{FORM}"))),
         Planned::text("src/runtime.rs", || {
             Ok(format!("// {header}\n\n{}", runtime::RUNTIME))
         }),
@@ -219,6 +223,11 @@ fn lib_rs(ir: &Ir) -> TokenStream {
         #[doc(hidden)]
         #[rustfmt::skip]
         pub mod serde_impls;
+        /// Forms and parameters, read and written as serde values. Not part of the API:
+        /// generated code calls it, and it may change with any generation.
+        #[doc(hidden)]
+        #[rustfmt::skip]
+        pub mod form;
         #(#modules)*
 
         /// What the generated servers share. Not part of the API: generated code calls it,

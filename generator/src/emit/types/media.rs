@@ -67,7 +67,7 @@ pub(super) fn media_type(
         match v.encoding {
             Encoding::Json => quote!(Self::#variant(value) => #root::runtime::json_response(status, value),),
             Encoding::Form => quote! {
-                Self::#variant(value) => match ::serde_html_form::to_string(value) {
+                Self::#variant(value) => match #root::form::to_string(value) {
                     ::std::result::Result::Ok(text) => #root::runtime::media_response(status, #content_type, text.into_bytes()),
                     ::std::result::Result::Err(error) => #root::runtime::Response::from(
                         #root::runtime::internal(format!("could not serialize the response: {error}")),

@@ -19,6 +19,11 @@ pub mod outgoing;
 #[doc(hidden)]
 #[rustfmt::skip]
 pub mod serde_impls;
+/// Forms and parameters, read and written as serde values. Not part of the API:
+/// generated code calls it, and it may change with any generation.
+#[doc(hidden)]
+#[rustfmt::skip]
+pub mod form;
 /// The Pets API.
 #[cfg(feature = "pets")]
 #[rustfmt::skip]

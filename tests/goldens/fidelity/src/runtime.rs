@@ -14,6 +14,7 @@
 //! use, and hidden, because it is not part of the crate's API: generated code calls it, and
 //! the crate's `server` module re-exports what a server on another framework needs.
 
+use std::borrow::Cow;
 use std::fmt::Display;
 
 use http::request::Parts;
@@ -106,7 +107,7 @@ fn read_pairs<T: DeserializeOwned>(
     encoded: &[u8],
     otherwise: fn(String) -> Error,
 ) -> Result<T, Error> {
-    serde_path_to_error::deserialize(serde_html_form::Deserializer::from_bytes(encoded))
+    serde_path_to_error::deserialize(crate::form::Form::new(encoded))
         .map_err(|error| unreadable(error, otherwise))
 }
 
@@ -154,7 +155,7 @@ pub fn optional_body<T: DeserializeOwned>(
 
 /// The query's pairs, percent-decoded, in order.
 pub fn query_pairs(parts: &Parts) -> Vec<(String, String)> {
-    serde_html_form::from_str(parts.uri.query().unwrap_or_default()).unwrap_or_default()
+    crate::form::pairs(parts.uri.query().unwrap_or_default().as_bytes())
 }
 
 /// An object spread over the query, a pair per property: every pair but those named in
@@ -210,62 +211,23 @@ pub fn parameter<T: DeserializeOwned>(
     pairs: &[(String, String)],
     name: &str,
 ) -> Result<Option<T>, Error> {
-    let values: Vec<(&str, &str)> = pairs
+    let values: Vec<Cow<str>> = pairs
         .iter()
         .filter(|(key, _)| key == name)
-        .map(|(_, value)| (Field::<T>::KEY, value.as_str()))
+        .map(|(_, value)| Cow::Borrowed(value.as_str()))
         .collect();
     if values.is_empty() {
         return Ok(None);
     }
-    let encoded = serde_html_form::to_string(&values)
-        .map_err(|error| invalid_parameter(error.to_string()))?;
-    serde_path_to_error::deserialize(serde_html_form::Deserializer::from_bytes(
-        encoded.as_bytes(),
-    ))
-    .map(|Field(value)| value)
-    .map_err(|error| {
-        // Where in the value serde failed, under the parameter's own name.
-        let path = error.path().to_string();
-        let within = path.strip_prefix(Field::<T>::KEY).unwrap_or_default();
-        invalid_parameter(format!("`{name}{within}`: {}", error.into_inner()))
-    })
-}
-
-/// A form of one field, [`Field::KEY`]: how [`parameter`] reads a value as a form's field.
-struct Field<T>(Option<T>);
-
-impl<T> Field<T> {
-    const KEY: &'static str = "v";
-}
-
-impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Field<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields<T>(std::marker::PhantomData<T>);
-        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Fields<T> {
-            type Value = Field<T>;
-
-            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
-                formatter.write_str("a parameter")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Field<T>, A::Error> {
-                let mut value = None;
-                while let Some(key) = map.next_key::<String>()? {
-                    if key == Field::<T>::KEY {
-                        value = Some(map.next_value()?);
-                    } else {
-                        map.next_value::<serde::de::IgnoredAny>()?;
-                    }
-                }
-                Ok(Field(value))
-            }
-        }
-        deserializer.deserialize_map(Fields(std::marker::PhantomData))
-    }
+    serde_path_to_error::deserialize(crate::form::Values(values))
+        .map(Some)
+        .map_err(|error| {
+            // Where in the value serde failed (an item of a list), under the parameter's
+            // own name.
+            let path = error.path().to_string();
+            let within = if path == "." { "" } else { path.as_str() };
+            invalid_parameter(format!("`{name}{within}`: {}", error.inner()))
+        })
 }
 
 /// A place a credential may come from (a security scheme's places, as the IR decided them).
@@ -326,15 +288,10 @@ pub fn credential(parts: &Parts, places: &[Place]) -> Result<Option<Secret>, Cre
 
 fn read_place(parts: &Parts, place: Place) -> Result<Option<String>, CredentialFailure> {
     Ok(match place {
-        Place::Query(name) => {
-            let pairs: Vec<(String, String)> =
-                serde_html_form::from_str(parts.uri.query().unwrap_or_default())
-                    .unwrap_or_default();
-            pairs
-                .into_iter()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value)
-        }
+        Place::Query(name) => query_pairs(parts)
+            .into_iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value),
         Place::Header(name) => parts
             .headers
             .get(name)

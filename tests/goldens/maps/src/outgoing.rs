@@ -343,7 +343,7 @@ impl Outgoing {
     /// The body as a form (`application/x-www-form-urlencoded`), a pair per field, as the
     /// server half reads it.
     pub fn form(&mut self, value: &impl serde::Serialize) -> Result<(), RequestError> {
-        let text = serde_html_form::to_string(value)
+        let text = crate::form::to_string(value)
             .map_err(|e| RequestError::new(format!("the body is not a form: {e}")))?;
         self.body("application/x-www-form-urlencoded", text.into_bytes())
     }
@@ -436,7 +436,7 @@ impl Incoming {
 
     /// The body, as a form of `T`.
     pub fn form<T: serde::de::DeserializeOwned>(&self) -> Result<T, ResponseError> {
-        serde_html_form::from_bytes(&self.body).map_err(|e| self.undecodable(e.to_string()))
+        crate::form::from_bytes(&self.body).map_err(|e| self.undecodable(e.to_string()))
     }
 
     /// The body, as UTF-8 text.
@@ -666,7 +666,9 @@ mod tests {
         request.header("X-Flag", &true).unwrap();
         request.header("Content-Length", &99).unwrap();
         request.cookie("session", &"a;b").unwrap();
-        request.form(&[("a", "1 2"), ("b", "&")]).unwrap();
+        request
+            .form(&serde_json::json!({"a": "1 2", "b": "&", "c": [1, true], "d": null}))
+            .unwrap();
         let request = request.build().unwrap();
         assert_eq!(
             request.uri(),
@@ -675,7 +677,8 @@ mod tests {
         assert_eq!(request.headers()["x-flag"], "true");
         assert!(request.headers().get("content-length").is_none());
         assert_eq!(request.headers()["cookie"], "session=a%3Bb");
-        assert_eq!(request.body(), b"a=1+2&b=%26");
+        // A pair per property, one per item of a list, none for `null`.
+        assert_eq!(request.body(), b"a=1+2&b=%26&c=1&c=true");
         let mut bad = Outgoing::new(&endpoint, ::http::Method::GET, "", &[], "/{id}").unwrap();
         assert!(bad.header("X-Line", &"a\nb").is_err());
         assert!(
