@@ -25,6 +25,10 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 RUMA_VERSION=${RUMA_VERSION:-0.25.2}
 RUNS=${RUNS:-1}
+# Cargo compiles a path dependency incrementally in debug (it is a local package), a crates.io
+# one never: without this, the generated crate would pay incremental compilation's
+# bookkeeping (half as much again on a clean build of the crate) and ruma would not.
+export CARGO_INCREMENTAL=0
 work=$root/target/build-time
 rm -rf "$work"
 mkdir -p "$work"
