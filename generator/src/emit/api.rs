@@ -1,6 +1,7 @@
 //! One module per API: a request type and a response enum per operation, the server trait,
-//! and (behind the `server` feature) each operation's steps, with the axum router that
-//! runs them behind `axum`.
+//! the client half, and behind `axum` the router; behind the `server` feature, each
+//! operation's steps are in the API's `handlers` module, a file of its own
+//! (`router::handler_parts`).
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -18,7 +19,8 @@ use crate::ir::{
 };
 
 /// The API module's parts, in order: the credential enum, each operation's request and
-/// response types, the trait, the metadata, the client and the router.
+/// response types, the trait, the metadata, the client (a part per operation's conversions)
+/// and the router.
 pub(super) fn parts<'a>(ir: &'a Ir, api: &'a Api) -> Vec<Part<'a>> {
     let credential =
         (!api.security_schemes.is_empty()).then(|| Part::rust(move || credential_enum(api)));

@@ -1,8 +1,9 @@
 //! Per API: behind the `server` feature, per operation an impl of the runtime's `Operation`
 //! on its request type: the transport steps the IR decided (credential, parameters, body)
-//! and the trait method that answers; behind the `axum` feature, the axum router that
-//! mounts every operation at its full paths. One generic handler
-//! (`runtime::routing::handle`) runs an operation's steps for every operation.
+//! and the trait method that answers, in the API's `handlers` module (`src/<api>/handlers.rs`,
+//! an operation a part, so that no part to print is the whole API); behind the `axum`
+//! feature, the axum router that mounts every operation at its full paths. One generic
+//! handler (`runtime::routing::handle`) runs an operation's steps for every operation.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
