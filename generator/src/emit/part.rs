@@ -152,8 +152,9 @@ fn lay_out(tokens: proc_macro2::TokenStream, depth: usize, text: &mut String) {
                     Delimiter::Bracket => ("[", "]"),
                     _ => ("", ""),
                 };
+                // Within parentheses, entries stay on the line.
                 line += open;
-                line += inner.trim_end();
+                line += &inner.trim_end().replace('\n', " ");
                 line += close;
                 apart = true;
             }
