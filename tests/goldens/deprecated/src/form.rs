@@ -29,7 +29,9 @@ pub fn pairs(form: &[u8]) -> Vec<(String, String)> {
 }
 
 /// Writes `value` (an object) as a form: a pair per property, one per item of a list, none
-/// for `null`; an object within it cannot be written.
+/// for `null`; an object within it cannot be written. The pairs come in `serde_json`'s map
+/// order (by name, or as declared where its `preserve_order` is on): a form's order carries
+/// no meaning.
 pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, String> {
     use serde_json::Value;
     fn text(value: &Value) -> Result<Option<Cow<'_, str>>, String> {
