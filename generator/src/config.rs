@@ -99,6 +99,10 @@ pub struct ApiConfig {
     /// server answers 401 `M_UNAUTHORIZED` where a homeserver says `M_MISSING_TOKEN`.
     #[serde(default)]
     pub credential_errors: BTreeMap<crate::failure::RouterFailure, crate::failure::FailureAnswer>,
+    /// A Cargo feature per tag of its operations (`client-server-session-management`), for a
+    /// user who needs only part of a large API; the API's own feature enables them all.
+    #[serde(default)]
+    pub tag_features: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

@@ -35,8 +35,11 @@ pub struct Ir {
     pub examples: Vec<Example>,
     /// The media types the routers read and write, over all operations.
     pub media_uses: MediaUses,
-    /// Per type (by [`TypeId`]), the APIs (indexes into `apis`) that use it: it builds
-    /// whenever one of their features is enabled.
+    /// The generated crate's Cargo features that build code: per API, its own and then
+    /// its tags' ([`Api::tag_features`]).
+    pub features: Vec<String>,
+    /// Per type (by [`TypeId`]), the features (indexes into `features`) of the operations
+    /// that use it: it builds whenever one of them is enabled.
     pub type_users: Vec<std::collections::BTreeSet<usize>>,
     /// What the generator could not represent exactly.
     pub warnings: Vec<Warning>,
@@ -57,10 +60,22 @@ pub struct Api {
     /// This API's own answers to the credential failures the config gives them for; the
     /// others are `[errors.router]`'s.
     pub credential_errors: BTreeMap<RouterFailure, FailureAnswer>,
+    /// The Cargo features of its operations' tags, where the config asks for a feature per
+    /// tag (`tag_features`); empty otherwise.
+    pub tag_features: Vec<TagFeature>,
     pub operations: Vec<Operation>,
     /// What the router mounts: every method and full path, with the operations documented
     /// there, in the order first documented.
     pub routes: Vec<Route>,
+}
+
+/// A Cargo feature that builds the operations of one tag.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TagFeature {
+    /// The API's feature and the tag in kebab case: `client-server-session-management`.
+    pub name: String,
+    /// The tag as the specs write it.
+    pub tag: String,
 }
 
 /// A method on a full path, and the operations it serves: one, or several that the spec
@@ -154,6 +169,10 @@ pub struct Operation {
     pub description: Option<String>,
     pub deprecated: bool,
     pub tags: Vec<String>,
+    /// The Cargo features one of which builds this operation: its API's, or where the API
+    /// has a feature per tag, its tags' (and those of the operations it shares a route
+    /// with, which are served together); its API's when it has no tag.
+    pub features: Vec<String>,
     pub security: Security,
     pub parameters: Vec<Parameter>,
     pub body: Option<RequestBody>,
@@ -631,34 +650,64 @@ impl Api {
     pub fn feature(&self) -> String {
         self.name.replace('_', "-")
     }
+
+    /// The features one of which builds the API's module: its own, and its tags'.
+    pub fn module_features(&self) -> Vec<String> {
+        std::iter::once(self.feature())
+            .chain(self.tag_features.iter().map(|t| t.name.clone()))
+            .collect()
+    }
+
+    /// The features one of which an item of `op` needs, beyond what builds the API's
+    /// module: none, unless the API has a feature per tag.
+    pub fn operation_gate<'a>(&self, op: &'a Operation) -> &'a [String] {
+        match self.tag_features.is_empty() {
+            true => &[],
+            false => &op.features,
+        }
+    }
+
+    /// The features one of which an item that `ops` use needs (as [`Self::operation_gate`]);
+    /// in the crate's order.
+    pub fn operations_gate<'a>(&self, ops: impl Iterator<Item = &'a Operation>) -> Vec<String> {
+        if self.tag_features.is_empty() {
+            return Vec::new();
+        }
+        let used: std::collections::BTreeSet<&String> = ops.flat_map(|op| &op.features).collect();
+        self.module_features()
+            .into_iter()
+            .filter(|f| used.contains(f))
+            .collect()
+    }
 }
 
 impl Ir {
     /// The Cargo features one of which a type needs to build: none (it always builds) when
-    /// every API uses it, or no API does.
+    /// every feature uses it, or none does.
     pub fn features_of_type(&self, id: TypeId) -> Vec<String> {
-        let users = &self.type_users[id.0];
-        if users.is_empty() || users.len() == self.apis.len() {
-            return Vec::new();
-        }
-        users.iter().map(|&api| self.apis[api].feature()).collect()
+        self.feature_names(&self.type_users[id.0])
     }
 
-    /// The Cargo features one of which a use of a type needs: those of the APIs that use
-    /// every named type it mentions (none when that is every API).
+    /// The Cargo features one of which a use of a type needs: those that use every named
+    /// type it mentions (none when that is every feature).
     pub fn features_of_use(&self, ty: &TypeRef) -> Vec<String> {
         let mut named = Vec::new();
         ty.named_ids(&mut named);
-        let mut users = (0..self.apis.len()).collect::<std::collections::BTreeSet<usize>>();
+        let mut users = (0..self.features.len()).collect::<std::collections::BTreeSet<usize>>();
         for id in named {
             if !self.type_users[id.0].is_empty() {
-                users.retain(|api| self.type_users[id.0].contains(api));
+                users.retain(|feature| self.type_users[id.0].contains(feature));
             }
         }
-        if users.len() == self.apis.len() {
+        self.feature_names(&users)
+    }
+
+    /// The names of `features` (indexes into `self.features`): none when they are all.
+    fn feature_names(&self, features: &std::collections::BTreeSet<usize>) -> Vec<String> {
+        if features.is_empty() || features.len() == self.features.len() {
             return Vec::new();
         }
-        users.iter().map(|&api| self.apis[api].feature()).collect()
+        features.iter().map(|&f| self.features[f].clone()).collect()
     }
 
     /// The type `id` stands for.

@@ -3,8 +3,8 @@
 # generates one crate of every API; the crate must build warning- and clippy-clean and pass
 # its unit, example and round-trip tests and the wire tests written by hand from the spec's
 # text (RELEASE/wire.rs). The newest release's crate (FEATURE_RELEASE, v1.16) must also be
-# clippy-clean with neither half, with every feature alone, and with each API's feature
-# alone with both halves (a type builds with any API that uses it). The older one is checked with both halves only, and the
+# clippy-clean with neither half, with every feature alone, and with each API's and each
+# tag's feature alone with both halves (a type builds with any feature that uses it). The older one is checked with both halves only, and the
 # halves one at a time are checked on generated/ and the goldens: that logic is the
 # generator's, not the release's, and CI has the time for one release of it. The generator's warnings
 # (examples that do not fit their schemas, keywords no type can say) are printed: the
@@ -41,6 +41,12 @@ for release in "${releases[@]}"; do
       for api in $apis; do
         echo "-- the $api feature alone, both halves"
         cargo clippy -q --no-default-features --features "$api,server,client" -- -D warnings
+      done
+      # The features per tag (an API's feature lists them, a line each), each alone.
+      tags=$(sed -n '/^[a-z-]* = \[$/,/^\]$/p' Cargo.toml | sed -n 's/^    "\(.*\)",$/\1/p')
+      echo "-- each of the $(echo $tags | wc -w) tag features alone, both halves"
+      for tag in $tags; do
+        cargo clippy -q --no-default-features --features "$tag,server,client" -- -D warnings
       done
     fi
     cargo test -q --features reqwest 2>&1 | tee "$work/test.txt" | grep -E "^test result|FAILED|panicked"

@@ -10,7 +10,7 @@ use crate::emit::context::{
     error_type, parameter_type, request_name, response_name, routes_doc, status_arms,
 };
 use crate::emit::docs::{doc_attrs, doc_paragraphs};
-use crate::emit::part::Part;
+use crate::emit::part::{Part, gate};
 use crate::emit::rust_types::{ident, status_code, type_tokens};
 use crate::emit::{client, router};
 use crate::ir::{
@@ -25,11 +25,11 @@ pub(super) fn parts<'a>(ir: &'a Ir, api: &'a Api) -> Vec<Part<'a>> {
     let credential =
         (!api.security_schemes.is_empty()).then(|| Part::rust(move || credential_enum(api)));
     let operation_types = api.operations.iter().map(move |op| {
-        Part::rust(move || {
+        Part::gated(api.operation_gate(op).to_vec(), move || {
             let root = quote!(crate);
             let mut types = request_type(ir, op, &root);
             types.extend(response_type(ir, op, &root));
-            types
+            Ok(types)
         })
     });
     let rest: [fn(&Ir, &Api) -> TokenStream; 2] = [service_trait, |_, api| metadata(api)];
@@ -72,8 +72,10 @@ fn service_trait(ir: &Ir, api: &Api) -> TokenStream {
             caller_doc,
         ]);
         let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
+        let gate = gate(api.operation_gate(op));
         quote! {
             #docs
+            #gate
             #deprecated
             fn #method(&self, #caller request: #request)
                 -> impl ::std::future::Future<Output = ::std::result::Result<#response, #error>> + ::std::marker::Send;
@@ -468,8 +470,10 @@ fn metadata(api: &Api) -> TokenStream {
         let rate_limited = op.responses.iter().any(|r| r.status == Status::Code(429));
         let deprecated = op.deprecated;
         let doc = format!(" What {} is.", routes_doc(op));
+        let gate = gate(api.operation_gate(op));
         quote! {
             #[doc = #doc]
+            #gate
             pub const #constant: crate::metadata::Metadata = crate::metadata::Metadata {
                 name: #name,
                 operation_id: #operation_id,
@@ -482,11 +486,21 @@ fn metadata(api: &Api) -> TokenStream {
             };
         }
     });
-    let all = api.operations.iter().map(|op| ident(&op.names.metadata));
+    let all = api.operations.iter().map(|op| {
+        let constant = ident(&op.names.metadata);
+        let gate = gate(api.operation_gate(op));
+        quote!(#gate #constant)
+    });
+    let doc = match api.tag_features.is_empty() {
+        true => " Every operation of this API, in the order of its specs.",
+        false => {
+            " Every operation of this API that the enabled features build, in the order of its specs."
+        }
+    };
     quote! {
         #(#constants)*
 
-        /// Every operation of this API, in the order of its specs.
+        #[doc = #doc]
         pub const OPERATIONS: &[crate::metadata::Metadata] = &[#(#all),*];
 
         /// The operation that serves `method` on `path` (a request's path, as sent).

@@ -8,7 +8,7 @@ use quote::quote;
 
 use crate::emit::context::{request_name, response_name, routes_doc, status_arms};
 use crate::emit::docs::doc_paragraphs;
-use crate::emit::part::Part;
+use crate::emit::part::{Part, gate};
 use crate::emit::rust_types::ident;
 use crate::ir::{
     Api, BodyReading, CredentialPlace, Ir, Operation, ParamLocation, Response, Security, Status,
@@ -19,10 +19,16 @@ use crate::ir::{
 /// `Endpoint` impl, each its own part, then the `Client`.
 pub(super) fn parts<'a>(ir: &'a Ir, api: &'a Api) -> Vec<Part<'a>> {
     let ops = || api.operations.iter();
+    let of_operation =
+        move |op: &'a Operation, make: fn(&'a Ir, &'a Api, &'a Operation) -> TokenStream| {
+            Part::gated(api.operation_gate(op).to_vec(), move || {
+                Ok(make(ir, api, op))
+            })
+        };
     ops()
-        .map(|op| Part::rust(move || to_http(api, op)))
-        .chain(ops().map(|op| Part::rust(move || from_http(ir, op))))
-        .chain(ops().map(|op| Part::rust(move || endpoint_impl(api, op))))
+        .map(move |op| of_operation(op, |_, api, op| to_http(api, op)))
+        .chain(ops().map(move |op| of_operation(op, |ir, _, op| from_http(ir, op))))
+        .chain(ops().map(move |op| of_operation(op, |_, api, op| endpoint_impl(api, op))))
         .chain([Part::rust(move || client_struct(api))])
         .collect()
 }
@@ -313,10 +319,12 @@ fn client_struct(api: &Api) -> TokenStream {
         let heading = format!("{}.", routes_doc(op));
         let docs = doc_paragraphs(&[Some(&heading), op.summary.as_deref()]);
         let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
+        let gate = gate(api.operation_gate(op));
         // A plain function handing back `send`'s future: as `async fn` reads to a caller,
         // without a state machine of its own per operation for the compiler to check.
         quote! {
             #docs
+            #gate
             #deprecated
             pub fn #method(&self, request: &#request)
                 -> impl ::std::future::Future<Output = ::std::result::Result<#response, crate::outgoing::ClientError>> {

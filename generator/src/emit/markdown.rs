@@ -53,7 +53,13 @@ pub fn cargo_toml(ir: &Ir, header: &str) -> Result<String, EmitError> {
             apis => ir
                 .apis
                 .iter()
-                .map(|api| minijinja::context! { feature => api.feature(), title => &api.title })
+                .map(|api| {
+                    minijinja::context! {
+                        feature => api.feature(),
+                        title => &api.title,
+                        tags => &api.tag_features,
+                    }
+                })
                 .collect::<Vec<_>>(),
         },
     )
@@ -112,6 +118,8 @@ struct OperationView {
     method: String,
     path: String,
     full_paths: Vec<String>,
+    /// The Cargo features one of which builds it, where its API has a feature per tag.
+    features: Vec<String>,
     summary: Option<String>,
     deprecated: bool,
     auth: String,
@@ -158,6 +166,7 @@ pub fn api_reference(ir: &Ir, header: &str) -> Result<String, EmitError> {
                     method: op.method.clone(),
                     path: op.path.clone(),
                     full_paths: op.full_paths.clone(),
+                    features: api.operation_gate(op).to_vec(),
                     summary: op.summary.as_deref().map(cell),
                     deprecated: op.deprecated,
                     auth: match &op.security {

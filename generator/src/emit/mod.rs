@@ -193,14 +193,23 @@ fn lib_rs(ir: &Ir) -> TokenStream {
         "A feature per API ({}, all on by default) builds its module and the types it uses: a crate that needs fewer APIs turns off the default features and names the ones it uses, with `server` and `client` as it needs them. The shared error always builds.",
         features.join(", ")
     ));
+    for api in ir.apis.iter().filter(|api| !api.tag_features.is_empty()) {
+        doc.push(String::new());
+        doc.push(format!(
+            "The {} has a feature per tag of its operations as well (`{}`, ...; `Cargo.toml` lists them): each builds the module with the operations of its tag and the types they use, and `{}` enables them all. Operations that share a route build together.",
+            api.title,
+            api.tag_features[0].name,
+            api.feature()
+        ));
+    }
     let doc = doc.join("\n");
     // `rustfmt::skip` keeps `cargo fmt` out of the modules: their layout is prettyplease's,
     // and `cargo xtask codegen --check` compares bytes.
     let modules = ir.apis.iter().map(|api| {
         let module = rust_types::ident(&api.module);
         let text = format!(" The {}.", api.title);
-        let feature = api.feature();
-        quote!(#[doc = #text] #[cfg(feature = #feature)] #[rustfmt::skip] pub mod #module;)
+        let gate = part::gate(&api.module_features());
+        quote!(#[doc = #text] #gate #[rustfmt::skip] pub mod #module;)
     });
     quote! {
         #![doc = #doc]

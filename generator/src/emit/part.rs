@@ -52,11 +52,7 @@ impl<'a> Part<'a> {
                         message: e.to_string(),
                     })?;
                 let gate = || -> Option<syn::Attribute> {
-                    match features.as_slice() {
-                        [] => None,
-                        [feature] => Some(syn::parse_quote!(#[cfg(feature = #feature)])),
-                        _ => Some(syn::parse_quote!(#[cfg(any(#(feature = #features),*))])),
-                    }
+                    gate(features).map(|gate| syn::parse_quote!(#gate))
                 };
                 for item in &mut file.items {
                     if let (Some(gate), Some(attrs)) = (gate(), attributes(item)) {
@@ -66,6 +62,16 @@ impl<'a> Part<'a> {
                 Ok(print(file))
             }
         }
+    }
+}
+
+/// The attribute that builds an item only with one of the Cargo `features` on: none when
+/// it names none.
+pub(super) fn gate(features: &[String]) -> Option<TokenStream> {
+    match features {
+        [] => None,
+        [feature] => Some(quote::quote!(#[cfg(feature = #feature)])),
+        _ => Some(quote::quote!(#[cfg(any(#(feature = #features),*))])),
     }
 }
 

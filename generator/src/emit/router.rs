@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::emit::context::{error_type, parameter_type, request_name, response_name};
-use crate::emit::part::Part;
+use crate::emit::part::{Part, gate};
 use crate::emit::rust_types::{ident, status_code, type_tokens};
 use crate::failure::RouterFailure;
 use crate::ir::{
@@ -24,8 +24,9 @@ pub(super) fn router(api: &Api) -> TokenStream {
     // An operation is served by the generic handler unless it shares a route: then each set
     // of operations sharing one gets a dispatcher, which tries them in turn.
     let shared = shared_operation_sets(api);
-    // Methods on one path share one method router.
-    let mut paths: Vec<(&str, Vec<TokenStream>)> = Vec::new();
+    // Methods on one path share one method router (axum merges those of one path mounted
+    // apart, as the methods of different features are).
+    let mut paths: Vec<(&str, Vec<String>, Vec<TokenStream>)> = Vec::new();
     for route in &api.routes {
         let method = ident(&route.method.to_lowercase());
         let handler = match shared.iter().position(|set| *set == route.operations) {
@@ -39,16 +40,42 @@ pub(super) fn router(api: &Api) -> TokenStream {
             }
         };
         let entry = quote!(#method(#handler));
-        match paths.iter_mut().find(|(p, _)| *p == route.path) {
-            Some((_, methods)) => methods.push(entry),
-            None => paths.push((&route.path, vec![entry])),
+        let gate = api.operations_gate(route.operations.iter().map(|&i| &api.operations[i]));
+        match paths
+            .iter_mut()
+            .find(|(p, g, _)| *p == route.path && *g == gate)
+        {
+            Some((_, _, methods)) => methods.push(entry),
+            None => paths.push((&route.path, gate, vec![entry])),
         }
     }
-    let routes = paths.iter().map(|(path, methods)| {
+    let route = |path: &str, methods: &[TokenStream]| {
         let first = &methods[0];
         let rest = &methods[1..];
         quote!(.route(#path, ::axum::routing::#first #(.#rest)*))
-    });
+    };
+    let routes = paths
+        .iter()
+        .filter(|(_, gate, _)| gate.is_empty())
+        .map(|(path, _, methods)| route(path, methods));
+    // Routes that only some features build are mounted a statement each.
+    let gated_routes: Vec<TokenStream> = paths
+        .iter()
+        .filter(|(_, gate, _)| !gate.is_empty())
+        .map(|(path, features, methods)| {
+            let gate = gate(features);
+            let route = route(path, methods);
+            quote!(#gate let router = router #route;)
+        })
+        .collect();
+    let router = match gated_routes.is_empty() {
+        true => quote!(::axum::Router::new() #(#routes)*),
+        false => quote! {{
+            let router = ::axum::Router::new() #(#routes)*;
+            #(#gated_routes)*
+            router
+        }},
+    };
     let doc = format!(
         " An axum router serving every operation of [`{}`] at its full paths, with the \
          transport rules applied: credentials, parsing, error bodies, CORS, body limits.",
@@ -58,8 +85,7 @@ pub(super) fn router(api: &Api) -> TokenStream {
         #[doc = #doc]
         #[cfg(feature = "axum")]
         pub fn router<S: #trait_ident>(server: ::std::sync::Arc<S>) -> ::axum::Router {
-            ::axum::Router::new()
-                #(#routes)*
+            #router
                 .fallback(crate::runtime::routing::not_found)
                 .method_not_allowed_fallback(crate::runtime::routing::method_not_allowed)
                 .layer(::axum::middleware::from_fn(crate::runtime::routing::cors))
@@ -89,11 +115,11 @@ pub(super) fn handler_parts<'a>(ir: &'a Ir, api: &'a Api) -> Vec<Part<'a>> {
         quote!(#![doc = #doc] #credentials)
     });
     std::iter::once(head)
-        .chain(
-            api.operations
-                .iter()
-                .map(|op| Part::rust(move || operation_impl(ir, api, op))),
-        )
+        .chain(api.operations.iter().map(|op| {
+            Part::gated(api.operation_gate(op).to_vec(), move || {
+                Ok(operation_impl(ir, api, op))
+            })
+        }))
         .chain(dispatchers)
         .collect()
 }
@@ -102,8 +128,13 @@ pub(super) fn handler_parts<'a>(ir: &'a Ir, api: &'a Api) -> Vec<Part<'a>> {
 /// credential that cannot be used is answered, and the authenticators the operations
 /// call.
 fn credentials(ir: &Ir, api: &Api) -> TokenStream {
+    // Each item builds with the operations that use it.
+    let users = |uses: &dyn Fn(&Operation) -> bool| {
+        gate(&api.operations_gate(api.operations.iter().filter(|op| uses(op))))
+    };
     let credential_fns = api.security_schemes.iter().map(|scheme| {
         let fn_ident = ident(&scheme.extractor);
+        let gate = users(&|op| schemes(&op.security).contains(&scheme.name));
         let variant = ident(&scheme.variant);
         // The places the IR decided, in its order: the runtime refuses a credential found
         // in two of them.
@@ -119,6 +150,7 @@ fn credentials(ir: &Ir, api: &Api) -> TokenStream {
             quote!(crate::runtime::credential(parts, &[#(#places),*]).map_err(credential_failure)?);
         let error = error_type(ir);
         quote! {
+            #gate
             pub(super) fn #fn_ident(
                 parts: &::http::request::Parts,
             ) -> ::std::result::Result<::std::option::Option<super::Credential>, #error> {
@@ -158,8 +190,10 @@ fn credentials(ir: &Ir, api: &Api) -> TokenStream {
                 }
             }
         };
+        let gate = users(&|op| !schemes(&op.security).is_empty());
         quote! {
             /// What this API answers to a request whose credential cannot be used.
+            #gate
             fn credential_failure(failure: crate::runtime::CredentialFailure) -> #error {
                 #answer
             }
@@ -358,8 +392,10 @@ fn dispatcher(api: &Api, index: usize, set: &[usize]) -> TokenStream {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let gate = gate(api.operation_gate(&api.operations[set[0]]));
     quote! {
         #[doc = #doc]
+        #gate
         pub(in super::super) async fn #name<S: super::super::#trait_ident>(
             ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<S>>,
             request: ::axum::extract::Request,
@@ -418,13 +454,17 @@ fn credential(api: &Api, schemes: &[String]) -> TokenStream {
 fn authenticators(ir: &Ir, api: &Api) -> TokenStream {
     let error = error_type(ir);
     let trait_ident = ident(&api.trait_name);
-    let uses = |wanted: fn(&Security) -> bool| api.operations.iter().any(|op| wanted(&op.security));
-    let schemes_of = |security: &Security| match security {
-        Security::None => 0,
-        Security::Required(schemes) | Security::Optional(schemes) => schemes.len(),
+    let users = |wanted: fn(&Security) -> bool| {
+        let users: Vec<&Operation> = api
+            .operations
+            .iter()
+            .filter(|op| wanted(&op.security))
+            .collect();
+        (!users.is_empty()).then(|| gate(&api.operations_gate(users.into_iter())))
     };
-    let required = uses(|s| matches!(s, Security::Required(_))).then(|| {
+    let required = users(|s| matches!(s, Security::Required(_))).map(|gate| {
         quote! {
+            #gate
             async fn required<S: super::#trait_ident>(
                 server: &S,
                 credential: ::std::result::Result<::std::option::Option<super::Credential>, #error>,
@@ -435,8 +475,9 @@ fn authenticators(ir: &Ir, api: &Api) -> TokenStream {
             }
         }
     });
-    let optional = uses(|s| matches!(s, Security::Optional(_))).then(|| {
+    let optional = users(|s| matches!(s, Security::Optional(_))).map(|gate| {
         quote! {
+            #gate
             async fn optional<S: super::#trait_ident>(
                 server: &S,
                 credential: ::std::result::Result<::std::option::Option<super::Credential>, #error>,
@@ -450,12 +491,14 @@ fn authenticators(ir: &Ir, api: &Api) -> TokenStream {
             }
         }
     });
-    let first = api.operations.iter().any(|op| schemes_of(&op.security) > 1).then(|| {
+    let first = users(|s| schemes(s).len() > 1).map(|gate| {
         quote! {
             /// A credential extractor: the request's credential of one scheme, if it carries one.
+            #gate
             type Extractor = fn(&::http::request::Parts) -> ::std::result::Result<::std::option::Option<super::Credential>, #error>;
 
             /// The credential of the first extractor that finds one.
+            #gate
             fn first_credential(
                 parts: &::http::request::Parts,
                 extractors: &[Extractor],
@@ -614,6 +657,14 @@ fn body_step(ir: &Ir, op: &Operation, root: &TokenStream) -> Option<TokenStream>
             quote!(let body: ::std::option::Option<#ty> = crate::runtime::optional_body(parts, body, #form)?;)
         }
     })
+}
+
+/// The schemes one of which a request may carry its credential in.
+fn schemes(security: &Security) -> &[String] {
+    match security {
+        Security::None => &[],
+        Security::Required(schemes) | Security::Optional(schemes) => schemes,
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 mod case;
 mod error_model;
 mod examples;
+mod features;
 mod layout;
 mod media;
 mod names;
@@ -97,6 +98,7 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
         router: config.router.clone(),
         examples,
         media_uses: Default::default(),
+        features: Vec::new(),
         type_users: Vec::new(),
         warnings: lowerer.warnings,
     };
@@ -107,6 +109,7 @@ pub fn lower(upgraded: &Upgraded, config: &Config, sources: Vec<String>) -> Resu
     // (transport sees through the boxes layout adds).
     transport::decide(&mut ir);
     layout::finalize(&mut ir);
+    features::decide(&mut ir, config)?;
     users::decide(&mut ir);
     Ok(ir)
 }
@@ -149,6 +152,7 @@ impl Lowerer<'_> {
             sources: api_config.specs.clone(),
             security_schemes: Vec::new(),
             credential_errors: api_config.credential_errors.clone(),
+            tag_features: Vec::new(),
             operations: Vec::new(),
             routes: Vec::new(),
         };

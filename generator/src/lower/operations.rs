@@ -116,6 +116,7 @@ impl Lowerer<'_> {
             description: op.description.clone(),
             deprecated: op.deprecated,
             tags: op.tags.clone(),
+            features: Vec::new(),
             security,
             parameters,
             body,

@@ -1,7 +1,7 @@
-//! Which APIs use each named type, through their operations and the types those hold. The
-//! generated crate has a Cargo feature per API, and a type builds whenever any API that
-//! uses it is enabled; the shared error builds always (the runtime and every operation
-//! answer with it).
+//! Which Cargo features use each named type, through the operations they build and the
+//! types those hold. The generated crate has a feature per API (and per tag, where the
+//! config asks for it), and a type builds whenever any feature that uses it is enabled; the
+//! shared error builds always (the runtime and every operation answer with it).
 
 use std::collections::BTreeSet;
 
@@ -10,30 +10,31 @@ use crate::ir::{Ir, TypeId, TypeKind};
 /// Fills `Ir::type_users`.
 pub(super) fn decide(ir: &mut Ir) {
     let mut users = vec![BTreeSet::new(); ir.types.len()];
-    let everyone: BTreeSet<usize> = (0..ir.apis.len()).collect();
-    for (index, api) in ir.apis.iter().enumerate() {
-        let mut stack = Vec::new();
+    let index_of = |feature: &String| ir.features.iter().position(|f| f == feature);
+    for api in &ir.apis {
         for op in &api.operations {
+            let mut stack = Vec::new();
             let parameters = op.parameters.iter().map(|p| &p.ty);
             let body = op.body.iter().map(|b| &b.ty);
             let responses = op.responses.iter().filter_map(|r| r.ty.as_ref());
             for ty in parameters.chain(body).chain(responses) {
                 ty.named_ids(&mut stack);
             }
+            for feature in op.features.iter().filter_map(index_of) {
+                reach(ir, &mut users, feature, stack.clone());
+            }
         }
-        reach(ir, &mut users, index, stack);
     }
-    let error = vec![ir.error.type_id];
-    for api in everyone {
-        reach(ir, &mut users, api, error.clone());
+    for feature in 0..ir.features.len() {
+        reach(ir, &mut users, feature, vec![ir.error.type_id]);
     }
     ir.type_users = users;
 }
 
-/// Marks `api` as a user of the types in `stack` and of every type they hold.
-fn reach(ir: &Ir, users: &mut [BTreeSet<usize>], api: usize, mut stack: Vec<TypeId>) {
+/// Marks `feature` as a user of the types in `stack` and of every type they hold.
+fn reach(ir: &Ir, users: &mut [BTreeSet<usize>], feature: usize, mut stack: Vec<TypeId>) {
     while let Some(id) = stack.pop() {
-        if !users[id.0].insert(api) {
+        if !users[id.0].insert(feature) {
             continue;
         }
         match &ir.types[id.0].kind {
