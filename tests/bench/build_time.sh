@@ -119,9 +119,11 @@ for name in ${PROFILES:-debug release}; do
   profile=--profile=$([ "$name" = release ] && echo release || echo dev)
   ruma_clean=
   apis=client-server,server-server,application-service,identity,push-gateway
-  # A variant is SCOPE[:HALVES]: `ruma`, `floor`, `whole` (five APIs) or one API's feature,
-  # with the halves' features (default `server,client`).
-  for variant in ${VARIANTS:-ruma whole whole:axum,client whole:axum,reqwest client-server client-server:axum,client identity identity:axum,client floor}; do
+  # A variant is SCOPE[:HALVES]: `ruma`, `floor`, `whole` (five APIs) or features of ours
+  # joined by `+` (an API's, or tags'), with the halves' features (default `server,client`).
+  # The tags are what a bot that logs in and sends messages needs.
+  bot=client-server-session-management+client-server-room-participation
+  for variant in ${VARIANTS:-ruma whole whole:axum,client whole:axum,reqwest client-server client-server:axum,client identity identity:axum,client $bot floor}; do
     scope=${variant%%:*}
     halves=server,client
     [ "$scope" = "$variant" ] || halves=${variant#*:}
@@ -130,7 +132,8 @@ for name in ${PROFILES:-debug release}; do
         label="the generated crate's dependencies alone, no code (server, client)" ;;
       ruma) dir=ruma crate=ruma-client-api features= label="ruma-client-api $RUMA_VERSION (client, server)" ;;
       whole) dir=ours crate=$package features=$apis,$halves label="v1.16, five APIs ($halves)" ;;
-      *) dir=ours crate=$package features=$scope,$halves label="v1.16, \`$scope\` alone ($halves)" ;;
+      *) dir=ours crate=$package features=${scope//+/,},$halves
+        label="v1.16, \`${scope//+/\`, \`}\` alone ($halves)" ;;
     esac
     flags=()
     [ -z "$features" ] || flags=(--features "$(echo "$features" | sed "s/[^,]*/$package\/&/g")")

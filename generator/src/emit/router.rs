@@ -128,13 +128,9 @@ pub(super) fn handler_parts<'a>(ir: &'a Ir, api: &'a Api) -> Vec<Part<'a>> {
 /// credential that cannot be used is answered, and the authenticators the operations
 /// call.
 fn credentials(ir: &Ir, api: &Api) -> TokenStream {
-    // Each item builds with the operations that use it.
-    let users = |uses: &dyn Fn(&Operation) -> bool| {
-        gate(&api.operations_gate(api.operations.iter().filter(|op| uses(op))))
-    };
     let credential_fns = api.security_schemes.iter().map(|scheme| {
         let fn_ident = ident(&scheme.extractor);
-        let gate = users(&|op| schemes(&op.security).contains(&scheme.name));
+        let gate = gate_of_users(api, |op| schemes(&op.security).contains(&scheme.name));
         let variant = ident(&scheme.variant);
         // The places the IR decided, in its order: the runtime refuses a credential found
         // in two of them.
@@ -190,7 +186,7 @@ fn credentials(ir: &Ir, api: &Api) -> TokenStream {
                 }
             }
         };
-        let gate = users(&|op| !schemes(&op.security).is_empty());
+        let gate = gate_of_users(api, |op| !schemes(&op.security).is_empty());
         quote! {
             /// What this API answers to a request whose credential cannot be used.
             #gate
@@ -454,13 +450,13 @@ fn credential(api: &Api, schemes: &[String]) -> TokenStream {
 fn authenticators(ir: &Ir, api: &Api) -> TokenStream {
     let error = error_type(ir);
     let trait_ident = ident(&api.trait_name);
+    // Each step is there where an operation uses it, and builds with those operations.
     let users = |wanted: fn(&Security) -> bool| {
-        let users: Vec<&Operation> = api
-            .operations
+        let uses = move |op: &Operation| wanted(&op.security);
+        api.operations
             .iter()
-            .filter(|op| wanted(&op.security))
-            .collect();
-        (!users.is_empty()).then(|| gate(&api.operations_gate(users.into_iter())))
+            .any(uses)
+            .then(|| gate_of_users(api, uses))
     };
     let required = users(|s| matches!(s, Security::Required(_))).map(|gate| {
         quote! {
@@ -657,6 +653,12 @@ fn body_step(ir: &Ir, op: &Operation, root: &TokenStream) -> Option<TokenStream>
             quote!(let body: ::std::option::Option<#ty> = crate::runtime::optional_body(parts, body, #form)?;)
         }
     })
+}
+
+/// The attribute that builds an item of the API's server half with the operations that
+/// use it (`uses`): none, unless the API has a feature per tag.
+fn gate_of_users(api: &Api, uses: impl Fn(&Operation) -> bool) -> Option<TokenStream> {
+    gate(&api.operations_gate(api.operations.iter().filter(|op| uses(op))))
 }
 
 /// The schemes one of which a request may carry its credential in.
