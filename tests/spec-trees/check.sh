@@ -31,22 +31,18 @@ for release in "${releases[@]}"; do
     cargo clippy -q --all-targets --features reqwest -- -D warnings
     if [ "$release" = "${FEATURE_RELEASE:-v1.16}" ]; then
       apis=$(sed -n 's/^default = \["axum", \(.*\)\]$/\1/p' Cargo.toml | tr -d '",')
+      # The features per tag: an API's feature lists them, a line each.
+      tags=$(sed -n '/^[a-z-]* = \[$/,/^\]$/p' Cargo.toml | sed -n 's/^    "\(.*\)",$/\1/p')
       echo "-- every API, neither half"
       cargo clippy -q --no-default-features --features "$(echo $apis | tr ' ' ,)" -- -D warnings
       # Every feature alone, as `cargo hack --each-feature` would build them.
-      for feature in server axum client reqwest $apis; do
-        echo "-- the $feature feature alone"
+      echo "-- every feature alone: server axum client reqwest" $apis "and $(echo $tags | wc -w) tags"
+      for feature in server axum client reqwest $apis $tags; do
         cargo clippy -q --no-default-features --features "$feature" -- -D warnings
       done
-      for api in $apis; do
-        echo "-- the $api feature alone, both halves"
-        cargo clippy -q --no-default-features --features "$api,server,client" -- -D warnings
-      done
-      # The features per tag (an API's feature lists them, a line each), each alone.
-      tags=$(sed -n '/^[a-z-]* = \[$/,/^\]$/p' Cargo.toml | sed -n 's/^    "\(.*\)",$/\1/p')
-      echo "-- each of the $(echo $tags | wc -w) tag features alone, both halves"
-      for tag in $tags; do
-        cargo clippy -q --no-default-features --features "$tag,server,client" -- -D warnings
+      echo "-- each API's and each tag's feature alone, both halves"
+      for feature in $apis $tags; do
+        cargo clippy -q --no-default-features --features "$feature,server,client" -- -D warnings
       done
     fi
     cargo test -q --features reqwest 2>&1 | tee "$work/test.txt" | grep -E "^test result|FAILED|panicked"
