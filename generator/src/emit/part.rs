@@ -51,12 +51,14 @@ impl<'a> Part<'a> {
                         file: path.to_owned(),
                         message: e.to_string(),
                     })?;
-                let gate = || -> Option<syn::Attribute> {
+                // Made anew per item: syn's `Attribute` is not `Clone` without its
+                // `clone-impls` feature.
+                let attribute = || -> Option<syn::Attribute> {
                     gate(features).map(|gate| syn::parse_quote!(#gate))
                 };
                 for item in &mut file.items {
-                    if let (Some(gate), Some(attrs)) = (gate(), attributes(item)) {
-                        attrs.insert(0, gate);
+                    if let (Some(attribute), Some(attrs)) = (attribute(), attributes(item)) {
+                        attrs.insert(0, attribute);
                     }
                 }
                 Ok(print(file))

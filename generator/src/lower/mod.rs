@@ -12,7 +12,9 @@
 //! - last, [`names`] decides every Rust identifier the output uses, once, from the
 //!   suggestions the other modules made ([`case`] turns spec words into identifiers),
 //!   [`transport`] what the router does by itself for each operation, and [`layout`] which
-//!   type uses get a name or a box so the code stays clippy-clean at any size.
+//!   type uses get a name or a box so the code stays clippy-clean at any size;
+//! - then [`features`] decides which Cargo features build each operation (its API's, or its
+//!   tags'), and [`users`] which features use each named type.
 
 mod case;
 mod error_model;
