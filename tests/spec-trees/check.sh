@@ -31,8 +31,7 @@ for release in "${releases[@]}"; do
     cargo clippy -q --all-targets --features reqwest -- -D warnings
     if [ "$release" = "${FEATURE_RELEASE:-v1.16}" ]; then
       apis=$(sed -n 's/^default = \["axum", \(.*\)\]$/\1/p' Cargo.toml | tr -d '",')
-      # The features per tag: an API's feature lists them, a line each.
-      tags=$(sed -n '/^[a-z-]* = \[$/,/^\]$/p' Cargo.toml | sed -n 's/^    "\(.*\)",$/\1/p')
+      tags=$(bash "$root/tests/tag-features.sh" Cargo.toml)
       echo "-- every API, neither half"
       cargo clippy -q --no-default-features --features "$(echo $apis | tr ' ' ,)" -- -D warnings
       # Every feature alone, as `cargo hack --each-feature` would build them.
